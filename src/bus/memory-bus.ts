@@ -1,0 +1,42 @@
+import type { Bus, BusMessage, ConsumedBatch, SubscribeOptions, Subscription } from './bus.js';
+
+type Handler = (batch: ConsumedBatch) => Promise<void>;
+
+/**
+ * The embedded bus for a single process. Delivery is synchronous with publishing: `publish`
+ * resolves after every subscriber has processed the batch, so nothing is buffered and a slow
+ * consumer slows its producer (back-pressure without a queue). Messages on a topic with no
+ * subscriber are not retained, as with a Kafka topic nobody reads before retention ends.
+ */
+export class MemoryBus implements Bus {
+  readonly kind = 'embedded' as const;
+  private readonly handlers = new Map<string, Set<Handler>>();
+  private closed = false;
+
+  async start(): Promise<void> {}
+
+  async publish(topic: string, messages: BusMessage[]): Promise<void> {
+    if (this.closed) throw new Error('bus is closed');
+    const set = this.handlers.get(topic);
+    if (!set || messages.length === 0) return;
+    for (const handler of set) await handler({ topic, messages });
+  }
+
+  async subscribe(options: SubscribeOptions, handler: Handler): Promise<Subscription> {
+    for (const topic of options.topics) {
+      let set = this.handlers.get(topic);
+      if (!set) this.handlers.set(topic, (set = new Set()));
+      set.add(handler);
+    }
+    return {
+      close: async () => {
+        for (const topic of options.topics) this.handlers.get(topic)?.delete(handler);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.handlers.clear();
+  }
+}

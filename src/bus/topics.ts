@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** Topic names. Versioned: a breaking change of a payload gets a new topic, not a reinterpretation. */
+export const TopicNames = z.object({
+  raw: z.string().min(1).default('liqstream.raw-frames.v1'),
+  liquidations: z.string().min(1).default('liqstream.liquidations.v1'),
+  openInterest: z.string().min(1).default('liqstream.open-interest.v1'),
+  gaps: z.string().min(1).default('liqstream.gaps.v1'),
+  deadLetter: z.string().min(1).default('liqstream.dead-letter.v1'),
+  aggregates: z.string().min(1).default('liqstream.aggregates.v1'),
+  cascades: z.string().min(1).default('liqstream.cascades.v1'),
+});
+export type TopicNames = z.infer<typeof TopicNames>;
+
+export const defaultTopics = (): TopicNames => TopicNames.parse({});
+export const allTopics = (t: TopicNames): string[] => Object.values(t);

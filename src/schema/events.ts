@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/** Version of the normalized schema; travels as the `schema-version` header on every bus message. */
+export const SCHEMA_VERSION = 1;
+
+export const VenueId = z.enum(['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse', 'hyperliquid']);
+export type VenueId = z.infer<typeof VenueId>;
+export const VENUES: readonly VenueId[] = VenueId.options;
+
+/** Side of the position that was liquidated (not the side of the liquidation order). */
+export const Side = z.enum(['long', 'short']);
+export type Side = z.infer<typeof Side>;
+
+/**
+ * complete: every liquidation is visible; sampled: the venue thins its stream (Binance: one per symbol per second),
+ * so totals are a lower bound; inferred: reconstructed from indirect evidence (e.g. liquidator-address trades).
+ */
+export const Fidelity = z.enum(['complete', 'sampled', 'inferred']);
+export type Fidelity = z.infer<typeof Fidelity>;
+
+/** adl: a profitable position closed by auto-deleveraging; never part of liquidation totals. */
+export const LiquidationKind = z.enum(['liquidation', 'adl', 'backstop']);
+export type LiquidationKind = z.infer<typeof LiquidationKind>;
+
+const positive = z.number().finite().positive();
+const nonNegative = z.number().finite().nonnegative();
+const epochMs = z.number().int().nonnegative();
+
+export const LiquidationEvent = z.object({
+  type: z.literal('liquidation'),
+  id: z.string().min(1),
+  venue: VenueId,
+  symbol: z.string().min(1),
+  base: z.string().min(1),
+  side: Side,
+  price: positive,
+  qty: positive,
+  notionalUsd: positive,
+  eventTime: epochMs,
+  receiveTime: epochMs,
+  fidelity: Fidelity,
+  kind: LiquidationKind,
+  source: z.string().min(1),
+});
+export type LiquidationEvent = z.infer<typeof LiquidationEvent>;
+
+export const OpenInterestEvent = z.object({
+  type: z.literal('open_interest'),
+  venue: VenueId,
+  symbol: z.string().min(1),
+  base: z.string().min(1),
+  oiBase: nonNegative,
+  oiUsd: nonNegative,
+  markPrice: positive,
+  eventTime: epochMs,
+  receiveTime: epochMs,
+  source: z.string().min(1),
+});
+export type OpenInterestEvent = z.infer<typeof OpenInterestEvent>;
+
+/** An interval [from, to) during which a venue had no live, subscribed connection: nothing was seen then. */
+export const GapEvent = z.object({
+  type: z.literal('gap'),
+  venue: VenueId,
+  from: epochMs,
+  to: epochMs,
+  reason: z.string().min(1),
+});
+export type GapEvent = z.infer<typeof GapEvent>;
+
+export const NormalizedEvent = z.discriminatedUnion('type', [LiquidationEvent, OpenInterestEvent, GapEvent]);
+export type NormalizedEvent = z.infer<typeof NormalizedEvent>;
+
+/** One raw frame as received; also the line format of recordings (format v1). */
+export const RawFrame = z.object({
+  recv: epochMs,
+  venue: VenueId,
+  frame: z.string(),
+});
+export type RawFrame = z.infer<typeof RawFrame>;
+
+/** What goes to the dead-letter topic: the raw text and why it was rejected. */
+export const DeadLetter = z.object({
+  venue: VenueId,
+  recv: epochMs,
+  reason: z.string(),
+  frame: z.string(),
+});
+export type DeadLetter = z.infer<typeof DeadLetter>;

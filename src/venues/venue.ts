@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+import type { NormalizedEvent, VenueId } from '../schema/events.js';
+
+/**
+ * Outcome of parsing one raw frame. `events` may be empty for control frames (subscribe replies, pongs).
+ * A frame that cannot be understood is `{ ok: false }`: the caller counts it and routes it to the dead-letter topic.
+ */
+export type ParseResult = { ok: true; events: NormalizedEvent[] } | { ok: false; reason: string };
+
+/** Pure: the same frame text and receive time always give the same result. */
+export type FrameParser = (frame: string, receiveTime: number) => ParseResult;
+
+export const NO_EVENTS: ParseResult = Object.freeze({ ok: true, events: [] }) as ParseResult;
+export const reject = (reason: string): ParseResult => ({ ok: false, reason });
+export const rejectInvalid = (what: string, error: z.ZodError): ParseResult =>
+  reject(`invalid ${what}: ${error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+
+/** How a managed connection keeps one venue socket alive. Implemented once per venue. */
+export interface SocketPlan {
+  venue: VenueId;
+  /** A short label for logs and metrics when a venue uses several sockets (shards). */
+  name: string;
+  url: string;
+  /** Frames to send after every (re)connect, in order. */
+  subscribe: string[];
+  /** Application-level ping text (e.g. Bybit's {"op":"ping"}); when absent, WebSocket ping control frames are used. */
+  appPing?: () => string;
+  pingIntervalMs: number;
+  /** No frame and no pong for this long means the connection is dead. */
+  silenceTimeoutMs: number;
+  /** Replace the connection before the venue cuts it (Binance: 24 h). */
+  maxConnectionMs?: number;
+  /** Recognise a subscribe reply that reports failure; returns the error text. */
+  subscribeError?: (frame: string) => string | undefined;
+}
