@@ -1,12 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects so that only the tests that need the real broker pay for starting it.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/global-kafka.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Kafka tests share one broker; files run in parallel but each uses its own topics.
-    pool: 'forks',
+    projects: [
+      { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.kafka.test.ts'] } },
+      {
+        test: {
+          name: 'kafka',
+          include: ['test/**/*.kafka.test.ts'],
+          globalSetup: ['test/setup/global-kafka.ts'],
+          testTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -1,0 +1,27 @@
+import { execFileSync } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+
+/**
+ * Starts one real single-node KRaft broker (scripts/kafka/kafka.sh) for the Kafka test project,
+ * unless KAFKA_BROKERS already names one. Tests read the address with inject('kafkaBrokers').
+ */
+export default function setup(project: TestProject): () => void {
+  const given = process.env.KAFKA_BROKERS;
+  if (given) {
+    project.provide('kafkaBrokers', given);
+    return () => {};
+  }
+  const port = process.env.KAFKA_PORT ?? '19092';
+  const env = { ...process.env, KAFKA_PORT: port };
+  execFileSync('bash', ['scripts/kafka/kafka.sh', 'start'], { stdio: 'inherit', env });
+  project.provide('kafkaBrokers', `127.0.0.1:${port}`);
+  return () => {
+    execFileSync('bash', ['scripts/kafka/kafka.sh', 'stop'], { stdio: 'inherit', env });
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kafkaBrokers: string;
+  }
+}
