@@ -33,3 +33,29 @@ export interface SocketPlan {
   /** Recognise a subscribe reply that reports failure; returns the error text. */
   subscribeError?: (frame: string) => string | undefined;
 }
+
+/**
+ * What parsing needs to know about a venue's markets (e.g. Binance COIN-M contract values).
+ * Fetched once at start by `discover`, stored in recordings so a replay needs no network.
+ */
+export interface VenueMetadata {
+  /** USD value of one contract, by symbol. */
+  contractUsd?: Record<string, number>;
+  /** Symbols (or coins) to subscribe to, for venues that need one subscription per market. */
+  symbols?: string[];
+}
+
+export interface VenueContext {
+  log: import('../log.js').Logger;
+  /** Venue endpoint override from config (tests point it at a local server). */
+  url?: string;
+}
+
+/** The connector interface every venue implements (one folder per venue). */
+export interface VenueModule {
+  venue: VenueId;
+  /** Network: markets and metadata. May fail; the caller decides whether to continue without. */
+  discover(ctx: VenueContext): Promise<VenueMetadata>;
+  parser(meta: VenueMetadata, ctx: VenueContext): FrameParser;
+  plans(meta: VenueMetadata, ctx: VenueContext): SocketPlan[];
+}

@@ -1,0 +1,246 @@
+import { Gauge } from 'prom-client';
+import type { GapEvent, LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side, VenueId } from '../schema/events.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { toUnits, toUsd } from './fixed-point.js';
+import { WINDOW_NAMES, WindowSet } from './windows.js';
+
+export interface AggregatorOptions {
+  /** Per-symbol windows are kept for at most this many venue:symbol keys (least recently updated evicted). */
+  maxSymbols: number;
+  /** Per-symbol window gauges are exposed for the N largest symbols by 24 h USD. */
+  symbolsTopN: number;
+  /** Per-symbol open interest gauges: these symbols always, plus the N largest by USD. */
+  oiSymbols: string[];
+  oiTopN: number;
+  /** Wall clock for ages (open interest); a replay passes its event-time watermark. */
+  clock: () => number;
+}
+
+export const defaultAggregatorOptions = (): AggregatorOptions => ({
+  maxSymbols: 500,
+  symbolsTopN: 20,
+  oiSymbols: [],
+  oiTopN: 20,
+  clock: Date.now,
+});
+
+interface VenueTotals {
+  longUnits: number;
+  shortUnits: number;
+  count: number;
+}
+
+interface OiEntry {
+  venue: VenueId;
+  symbol: string;
+  units: number;
+  receiveTime: number;
+}
+
+const SIDES: readonly Side[] = ['long', 'short'];
+
+/**
+ * Applies normalized events to event-time windows, totals and metrics. It never reads the wall
+ * clock for windows: "now" is the watermark, the newest event time seen, so a replay at any speed
+ * produces the same state.
+ */
+export class Aggregator {
+  private readonly opts: AggregatorOptions;
+  private readonly byVenueSide = new Map<string, WindowSet>();
+  private readonly all = new WindowSet();
+  private readonly bySymbol = new Map<string, WindowSet>();
+  private readonly totals = new Map<VenueId, VenueTotals>();
+  private readonly adl = new Map<VenueId, VenueTotals>();
+  private readonly oi = new Map<string, OiEntry>();
+  private readonly venuesSeen = new Set<VenueId>();
+  private gapCount = 0;
+  watermark = 0;
+
+  constructor(
+    private readonly metrics: Metrics,
+    options: Partial<AggregatorOptions> = {},
+  ) {
+    this.opts = { ...defaultAggregatorOptions(), ...options };
+    this.registerGauges();
+  }
+
+  apply(event: NormalizedEvent): void {
+    switch (event.type) {
+      case 'liquidation':
+        return event.kind === 'adl' ? this.applyAdl(event) : this.applyLiquidation(event);
+      case 'open_interest':
+        return this.applyOpenInterest(event);
+      case 'gap':
+        return this.applyGap(event);
+    }
+  }
+
+  private applyLiquidation(e: LiquidationEvent): void {
+    const units = toUnits(e.notionalUsd);
+    if (e.eventTime > this.watermark) this.watermark = e.eventTime;
+    this.venuesSeen.add(e.venue);
+    const t = this.totalsFor(this.totals, e.venue);
+    if (e.side === 'long') t.longUnits += units;
+    else t.shortUnits += units;
+    t.count += 1;
+    this.metrics.liquidationsUsdTotal.inc({ venue: e.venue, side: e.side, fidelity: e.fidelity }, e.notionalUsd);
+    this.metrics.liquidationsTotal.inc({ venue: e.venue, side: e.side, fidelity: e.fidelity });
+
+    const key = `${e.venue}|${e.side}`;
+    let w = this.byVenueSide.get(key);
+    if (!w) this.byVenueSide.set(key, (w = new WindowSet()));
+    if (!w.add(e.eventTime, units)) this.metrics.lateEventsTotal.inc({ venue: e.venue });
+    this.all.add(e.eventTime, units);
+
+    const symKey = `${e.venue}|${e.symbol}`;
+    let s = this.bySymbol.get(symKey);
+    if (s) this.bySymbol.delete(symKey);
+    else {
+      s = new WindowSet();
+      if (this.bySymbol.size >= this.opts.maxSymbols) {
+        const oldest = this.bySymbol.keys().next().value;
+        if (oldest !== undefined) this.bySymbol.delete(oldest);
+      }
+    }
+    this.bySymbol.set(symKey, s);
+    s.add(e.eventTime, units);
+  }
+
+  private applyAdl(e: LiquidationEvent): void {
+    const t = this.totalsFor(this.adl, e.venue);
+    if (e.side === 'long') t.longUnits += toUnits(e.notionalUsd);
+    else t.shortUnits += toUnits(e.notionalUsd);
+    t.count += 1;
+    this.metrics.adlUsdTotal.inc({ venue: e.venue, side: e.side }, e.notionalUsd);
+  }
+
+  private applyOpenInterest(e: OpenInterestEvent): void {
+    this.oi.set(`${e.venue}|${e.symbol}`, { venue: e.venue, symbol: e.symbol, units: toUnits(e.oiUsd), receiveTime: e.receiveTime });
+  }
+
+  private applyGap(e: GapEvent): void {
+    this.gapCount += 1;
+    this.metrics.gapsTotal.inc({ venue: e.venue });
+    this.metrics.gapSecondsTotal.inc({ venue: e.venue }, Math.max(0, e.to - e.from) / 1000);
+  }
+
+  private totalsFor(map: Map<VenueId, VenueTotals>, venue: VenueId): VenueTotals {
+    let t = map.get(venue);
+    if (!t) map.set(venue, (t = { longUnits: 0, shortUnits: 0, count: 0 }));
+    return t;
+  }
+
+  /** Open interest per venue in USD (sum over its symbols' latest values). */
+  openInterestByVenue(): Map<VenueId, { usd: number; oldestReceiveTime: number }> {
+    const out = new Map<VenueId, { units: number; oldest: number }>();
+    for (const entry of this.oi.values()) {
+      const v = out.get(entry.venue) ?? { units: 0, oldest: Infinity };
+      v.units += entry.units;
+      v.oldest = Math.min(v.oldest, entry.receiveTime);
+      out.set(entry.venue, v);
+    }
+    return new Map([...out].map(([venue, v]) => [venue, { usd: toUsd(v.units), oldestReceiveTime: v.oldest }]));
+  }
+
+  windowUsd(venue: VenueId, side: Side, window: (typeof WINDOW_NAMES)[number]): number {
+    return toUsd(this.byVenueSide.get(`${venue}|${side}`)?.sum(window, this.watermark).units ?? 0);
+  }
+
+  /** Totals for reports: exact to 1/10,000 USD and independent of event order. */
+  totalsSnapshot() {
+    const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
+    const adl: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
+    let units = 0;
+    let count = 0;
+    for (const venue of [...this.totals.keys()].sort()) {
+      const t = this.totals.get(venue)!;
+      byVenue[venue] = { longUsd: toUsd(t.longUnits), shortUsd: toUsd(t.shortUnits), count: t.count };
+      units += t.longUnits + t.shortUnits;
+      count += t.count;
+    }
+    for (const venue of [...this.adl.keys()].sort()) {
+      const t = this.adl.get(venue)!;
+      adl[venue] = { longUsd: toUsd(t.longUnits), shortUsd: toUsd(t.shortUnits), count: t.count };
+    }
+    return { usd: toUsd(units), count, byVenue, adl, gaps: this.gapCount };
+  }
+
+  private registerGauges(): void {
+    const registers = [this.metrics.registry];
+    const self = this;
+    new Gauge({
+      name: 'liqstream_liquidations_window_usd',
+      help: 'Liquidated USD in the event-time window ending at the newest event seen',
+      labelNames: ['venue', 'side', 'window'],
+      registers,
+      collect() {
+        this.reset();
+        for (const venue of self.venuesSeen)
+          for (const side of SIDES)
+            for (const window of WINDOW_NAMES) this.set({ venue, side, window }, self.windowUsd(venue, side, window));
+      },
+    });
+    new Gauge({
+      name: 'liqstream_liquidations_window_total_usd',
+      help: 'Liquidated USD in the event-time window, all venues and sides',
+      labelNames: ['window'],
+      registers,
+      collect() {
+        for (const window of WINDOW_NAMES) this.set({ window }, toUsd(self.all.sum(window, self.watermark).units));
+      },
+    });
+    new Gauge({
+      name: 'liqstream_symbol_liquidations_window_usd',
+      help: 'Liquidated USD per symbol in the event-time window, for the largest symbols by 24 h USD',
+      labelNames: ['venue', 'symbol', 'window'],
+      registers,
+      collect() {
+        this.reset();
+        const ranked = [...self.bySymbol]
+          .map(([key, w]) => ({ key, w, day: w.sum('24h', self.watermark).units }))
+          .filter((r) => r.day > 0)
+          .sort((a, b) => b.day - a.day || (a.key < b.key ? -1 : 1))
+          .slice(0, self.opts.symbolsTopN);
+        for (const { key, w } of ranked) {
+          const [venue, symbol] = key.split('|') as [string, string];
+          for (const window of WINDOW_NAMES) this.set({ venue, symbol, window }, toUsd(w.sum(window, self.watermark).units));
+        }
+      },
+    });
+    new Gauge({
+      name: 'liqstream_open_interest_usd',
+      help: 'Open interest, venue total (sum of the latest value of each symbol), USD',
+      labelNames: ['venue'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [venue, v] of self.openInterestByVenue()) this.set({ venue }, v.usd);
+      },
+    });
+    new Gauge({
+      name: 'liqstream_oi_age_seconds',
+      help: 'Age of the oldest per-symbol open interest value in the venue total',
+      labelNames: ['venue'],
+      registers,
+      collect() {
+        this.reset();
+        const now = self.opts.clock();
+        for (const [venue, v] of self.openInterestByVenue()) this.set({ venue }, Math.max(0, now - v.oldestReceiveTime) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'liqstream_symbol_open_interest_usd',
+      help: 'Open interest per symbol (allow-listed symbols and the N largest), USD',
+      labelNames: ['venue', 'symbol'],
+      registers,
+      collect() {
+        this.reset();
+        const allow = new Set(self.opts.oiSymbols);
+        const ranked = [...self.oi.values()].sort((a, b) => b.units - a.units || (a.symbol < b.symbol ? -1 : 1));
+        ranked.forEach((entry, i) => {
+          if (i < self.opts.oiTopN || allow.has(entry.symbol)) this.set({ venue: entry.venue, symbol: entry.symbol }, toUsd(entry.units));
+        });
+      },
+    });
+  }
+}

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { Config } from './schema.js';
+
+export class ConfigError extends Error {}
+
+type Tree = Record<string, unknown>;
+
+const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function merge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isTree(v) && isTree(out[k]) ? merge(out[k] as Tree, v) : v;
+  return out;
+}
+
+/** LIQSTREAM_BUS__KAFKA__BROKERS='[a:9092]' → { bus: { kafka: { brokers: ['a:9092'] } } }; values are YAML scalars. */
+export function envOverrides(env: NodeJS.ProcessEnv): Tree {
+  const out: Tree = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('LIQSTREAM_') || raw === undefined || name === 'LIQSTREAM_LOG_LEVEL') continue;
+    const path = name
+      .slice('LIQSTREAM_'.length)
+      .split('__')
+      .map((seg) => seg.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
+    let node = out;
+    for (const seg of path.slice(0, -1)) node = (node[seg] = isTree(node[seg]) ? node[seg] : {}) as Tree;
+    node[path[path.length - 1]!] = parseYaml(raw) as unknown;
+  }
+  return out;
+}
+
+/** The venue keys use dashes, which environment names cannot: LIQSTREAM_VENUES__BINANCE_USDM__ENABLED. */
+function fixVenueKeys(tree: Tree): Tree {
+  const venues = tree.venues;
+  if (!isTree(venues)) return tree;
+  const fixed: Tree = {};
+  for (const [k, v] of Object.entries(venues)) fixed[k.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()] = v;
+  return { ...tree, venues: fixed };
+}
+
+export const defaultConfigPath = (): string => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // src/config → repo root, or dist/src/config → repo root
+  for (const up of ['../..', '../../..']) {
+    const p = resolve(here, up, 'config/default.yaml');
+    if (existsSync(p)) return p;
+  }
+  throw new ConfigError('config/default.yaml not found next to the installation');
+};
+
+function readYaml(path: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  const doc = parseYaml(text) as unknown;
+  if (doc == null) return {};
+  if (!isTree(doc)) throw new ConfigError(`config file ${path} must be a YAML mapping`);
+  return doc;
+}
+
+/**
+ * defaults ← file ← env ← flags, then validated. An invalid value fails here, naming the field,
+ * e.g. `config error: metrics.port: Too big: expected number to be <=65535`.
+ */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Tree } = {}): Config {
+  let tree = readYaml(defaultConfigPath());
+  if (options.file) tree = merge(tree, readYaml(options.file));
+  tree = merge(tree, fixVenueKeys(envOverrides(options.env ?? process.env)));
+  if (options.overrides) tree = merge(tree, options.overrides);
+  const result = Config.safeParse(tree);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`config error: ${lines.join('; ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { TopicNames } from '../bus/topics.js';
+
+const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port');
+
+const VenueCommon = {
+  enabled: z.boolean(),
+  /** WebSocket endpoint; defaults to the venue's public production endpoint. */
+  url: z.url().optional(),
+};
+
+export const Config = z
+  .object({
+    log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
+    bus: z.object({
+      kind: z.enum(['embedded', 'kafka']),
+      kafka: z.object({
+        brokers: z.array(hostPort).min(1),
+        clientId: z.string().min(1),
+        partitions: z.number().int().min(1),
+        replicationFactor: z.number().int().min(1),
+      }),
+      topics: TopicNames,
+      /** Publish raw frames too (needed by `record` from Kafka and for re-processing). */
+      publishRaw: z.boolean(),
+      batchSize: z.number().int().min(1),
+      lingerMs: z.number().int().min(0),
+      maxBuffered: z.number().int().min(1),
+    }),
+    metrics: z.object({ host: z.string().min(1), port: z.number().int().min(0).max(65535) }),
+    aggregator: z.object({
+      groupId: z.string().min(1),
+      maxSymbols: z.number().int().min(1),
+      symbolsTopN: z.number().int().min(0),
+      oiSymbols: z.array(z.string()),
+      oiTopN: z.number().int().min(0),
+    }),
+    connection: z.object({
+      backoff: z.object({ initialMs: z.number().int().min(1), maxMs: z.number().int().min(1) }),
+      stableAfterMs: z.number().int().min(0),
+    }),
+    venues: z.object({
+      'binance-usdm': z.object(VenueCommon),
+      'binance-coinm': z.object(VenueCommon),
+      'bybit-linear': z.object(VenueCommon),
+      'bybit-inverse': z.object(VenueCommon),
+      hyperliquid: z.object(VenueCommon),
+    }),
+  })
+  .strict();
+export type Config = z.infer<typeof Config>;

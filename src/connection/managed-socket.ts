@@ -1,0 +1,206 @@
+import WebSocket from 'ws';
+import type { Logger } from '../log.js';
+import type { SocketPlan } from '../venues/venue.js';
+import { backoffDelay, type BackoffPolicy } from './backoff.js';
+
+export interface ManagedSocketHooks {
+  /** Every text frame, with its receive time. A returned promise pauses reading until it settles. */
+  onFrame(frame: string, recv: number): void | Promise<void>;
+  /** An interval without a live subscribed connection, reported when the connection is back. */
+  onGap(from: number, to: number, reason: string): void;
+  onUp(up: boolean): void;
+  onReconnect(): void;
+  onSubscribeError(message: string): void;
+}
+
+export interface ManagedSocketOptions {
+  backoff: BackoffPolicy;
+  /** A connection that stayed up this long resets the backoff. */
+  stableAfterMs: number;
+  now?: () => number;
+}
+
+/**
+ * One venue socket kept alive: subscribe after every connect, ping, treat silence as death,
+ * reconnect with backoff, replace the connection before the venue's maximum lifetime
+ * (make-before-break, so rollover leaves no gap), and report every gap.
+ */
+export class ManagedSocket {
+  private ws: WebSocket | undefined;
+  private attempt = 0;
+  private stopped = false;
+  private downSince: number | undefined;
+  private downReason = 'not yet connected';
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private rolloverTimer: NodeJS.Timeout | undefined;
+  private lastActivity = 0;
+  private connectedAt = 0;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly plan: SocketPlan,
+    private readonly hooks: ManagedSocketHooks,
+    private readonly log: Logger,
+    private readonly options: ManagedSocketOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.downSince = this.now();
+    this.open();
+  }
+
+  get connected(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    this.ws = this.connect();
+  }
+
+  private connect(): WebSocket {
+    const ws = new WebSocket(this.plan.url, { perMessageDeflate: false, handshakeTimeout: this.plan.silenceTimeoutMs });
+    ws.on('open', () => this.onOpen(ws));
+    ws.on('message', (data, isBinary) => this.onMessage(ws, data, isBinary));
+    ws.on('pong', () => {
+      if (ws === this.ws) this.lastActivity = this.now();
+    });
+    ws.on('error', (err) => this.log.warn({ venue: this.plan.venue, socket: this.plan.name, err: err.message }, 'socket error'));
+    ws.on('close', (code, reason) => this.onClose(ws, `closed ${code}${reason.length ? ` ${reason.toString()}` : ''}`));
+    return ws;
+  }
+
+  private onOpen(ws: WebSocket): void {
+    if (ws === this.incoming) {
+      // Rollover: the new socket takes over; the old one drains briefly so nothing in flight is lost.
+      const old = this.ws;
+      this.incoming = undefined;
+      this.ws = ws;
+      if (old) {
+        this.draining.add(old);
+        setTimeout(() => {
+          this.draining.delete(old);
+          old.close();
+        }, 2_000).unref();
+      }
+    }
+    if (ws !== this.ws) return;
+    this.downReason = '';
+    this.connectedAt = this.now();
+    this.lastActivity = this.connectedAt;
+    for (const msg of this.plan.subscribe) ws.send(msg);
+    if (this.downSince !== undefined) {
+      this.hooks.onGap(this.downSince, this.connectedAt, this.downReason);
+      this.downSince = undefined;
+    }
+    this.hooks.onUp(true);
+    this.log.info({ venue: this.plan.venue, socket: this.plan.name, url: this.plan.url, topics: this.plan.subscribe.length }, 'connected');
+    this.startHeartbeat(ws);
+    if (this.plan.maxConnectionMs) {
+      clearTimeout(this.rolloverTimer);
+      this.rolloverTimer = setTimeout(() => this.rollover(ws), this.plan.maxConnectionMs);
+    }
+  }
+
+  private onMessage(ws: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+    if (ws !== this.ws && !this.draining.has(ws)) return;
+    const recv = this.now();
+    if (ws === this.ws) this.lastActivity = recv;
+    const text = isBinary ? Buffer.from(data as Buffer).toString('base64') : data.toString();
+    const subscribeError = this.plan.subscribeError?.(text);
+    if (subscribeError !== undefined) {
+      this.log.error({ venue: this.plan.venue, socket: this.plan.name, error: subscribeError }, 'subscribe refused');
+      this.hooks.onSubscribeError(subscribeError);
+    }
+    const pending = this.hooks.onFrame(text, recv);
+    if (pending) {
+      ws.pause();
+      pending.then(
+        () => ws.resume(),
+        (err: unknown) => {
+          this.log.error({ venue: this.plan.venue, err }, 'frame handler failed; closing the connection');
+          ws.terminate();
+        },
+      );
+    }
+  }
+
+  private startHeartbeat(ws: WebSocket): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (ws !== this.ws || ws.readyState !== WebSocket.OPEN) return;
+      if (this.now() - this.lastActivity > this.plan.silenceTimeoutMs) {
+        this.log.warn({ venue: this.plan.venue, socket: this.plan.name, silentMs: this.now() - this.lastActivity }, 'silent connection; reconnecting');
+        this.downReason = 'silence';
+        ws.terminate();
+        return;
+      }
+      if (this.plan.appPing) ws.send(this.plan.appPing());
+      else ws.ping();
+    }, this.plan.pingIntervalMs);
+  }
+
+  /** Sockets kept open briefly after a rollover so nothing in flight on them is lost. */
+  private readonly draining = new Set<WebSocket>();
+  /** The replacement socket during a rollover, until it opens. */
+  private incoming: WebSocket | undefined;
+
+  private rollover(current: WebSocket): void {
+    if (current !== this.ws || this.stopped || this.incoming) return;
+    this.log.info({ venue: this.plan.venue, socket: this.plan.name }, 'rolling the connection over before the venue cuts it');
+    this.incoming = this.connect();
+  }
+
+  private onClose(ws: WebSocket, reason: string): void {
+    this.draining.delete(ws);
+    if (ws === this.incoming) {
+      // The replacement failed; the current socket is still good, so try again later.
+      this.incoming = undefined;
+      const current = this.ws;
+      if (current) this.rolloverTimer = setTimeout(() => this.rollover(current), 60_000);
+      return;
+    }
+    if (ws !== this.ws) return;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.rolloverTimer);
+    this.ws = undefined;
+    if (this.downSince === undefined) {
+      this.downSince = this.now();
+      if (!this.downReason) this.downReason = reason;
+      this.hooks.onUp(false);
+    }
+    if (this.stopped) return;
+    if (this.connectedAt && this.now() - this.connectedAt >= this.options.stableAfterMs) this.attempt = 0;
+    const delay = backoffDelay(this.attempt++, this.options.backoff);
+    this.log.warn({ venue: this.plan.venue, socket: this.plan.name, reason: this.downReason, retryInMs: delay }, 'disconnected');
+    this.hooks.onReconnect();
+    this.reconnectTimer = setTimeout(() => this.open(), delay);
+  }
+
+  /** Stops reconnecting and closes the socket; an open gap is reported up to now. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeat);
+    clearTimeout(this.rolloverTimer);
+    const ws = this.ws;
+    this.ws = undefined;
+    this.incoming?.terminate();
+    for (const d of this.draining) d.terminate();
+    this.draining.clear();
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close();
+        setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 1_000).unref();
+      });
+    }
+    this.hooks.onUp(false);
+  }
+}

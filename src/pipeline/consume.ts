@@ -1,0 +1,40 @@
+import type { Bus, Subscription } from '../bus/bus.js';
+import type { TopicNames } from '../bus/topics.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { NormalizedEvent } from '../schema/events.js';
+
+/**
+ * Reads normalized events from the bus and hands each valid one to `apply`. The batch's offsets
+ * are committed by the bus only after this handler returns, i.e. after the events were applied.
+ * A message that fails validation is counted and logged, never applied.
+ */
+export function consumeEvents(
+  bus: Bus,
+  topics: TopicNames,
+  groupId: string,
+  deps: { metrics: Metrics; log: Logger; fromBeginning?: boolean; onConsumed?: (count: number) => void },
+  apply: (event: NormalizedEvent) => void,
+): Promise<Subscription> {
+  return bus.subscribe(
+    { topics: [topics.liquidations, topics.openInterest, topics.gaps], groupId, fromBeginning: deps.fromBeginning ?? false },
+    async ({ topic, messages }) => {
+      for (const m of messages) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(m.value);
+        } catch {
+          parsed = undefined;
+        }
+        const checked = NormalizedEvent.safeParse(parsed);
+        if (!checked.success) {
+          deps.metrics.invalidBusMessagesTotal.inc({ topic });
+          deps.log.error({ topic, key: m.key, value: m.value.slice(0, 512) }, 'invalid message on bus');
+          continue;
+        }
+        apply(checked.data);
+      }
+      deps.onConsumed?.(messages.length);
+    },
+  );
+}

@@ -1,0 +1,53 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { createGunzip, createGzip } from 'node:zlib';
+import { RawFrame } from '../schema/events.js';
+
+/**
+ * Recording format v1: NDJSON, one raw frame per line,
+ * {"recv": <ms since epoch>, "venue": "<venue id>", "frame": "<text exactly as received>"}; `.gz` allowed.
+ */
+export type RecordingItem = { ok: true; frame: RawFrame } | { ok: false; line: number; reason: string; text: string };
+
+export async function* readLines(path: string): AsyncGenerator<string> {
+  const file = createReadStream(path);
+  const input = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
+  file.on('error', (err) => input.destroy(err));
+  yield* createInterface({ input, crlfDelay: Infinity });
+}
+
+export async function* readRecording(path: string): AsyncGenerator<RecordingItem> {
+  let line = 0;
+  for await (const text of readLines(path)) {
+    line += 1;
+    if (text.trim() === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      yield { ok: false, line, reason: 'invalid JSON', text };
+      continue;
+    }
+    const parsed = RawFrame.safeParse(json);
+    if (parsed.success) yield { ok: true, frame: parsed.data };
+    else yield { ok: false, line, reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), text };
+  }
+}
+
+/** Writes frames as recording lines; gzip when the path ends in .gz. Call `close` to flush. */
+export function recordingWriter(path: string) {
+  const file = createWriteStream(path);
+  const gzip = path.endsWith('.gz') ? createGzip() : undefined;
+  if (gzip) gzip.pipe(file);
+  const out = gzip ?? file;
+  return {
+    async write(frame: RawFrame): Promise<void> {
+      if (!out.write(`${JSON.stringify({ recv: frame.recv, venue: frame.venue, frame: frame.frame })}\n`)) await once(out, 'drain');
+    },
+    async close(): Promise<void> {
+      out.end();
+      await once(file, 'close');
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import type { Config } from '../config/schema.js';
+import { ManagedSocket } from '../connection/managed-socket.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Ingestor } from '../pipeline/ingest.js';
+import type { VenueId } from '../schema/events.js';
+import { venueModule } from '../venues/registry.js';
+import type { FrameParser, VenueMetadata } from '../venues/venue.js';
+
+export interface RunningConnectors {
+  /** Venue → every socket connected. */
+  health(): Record<string, boolean>;
+  stop(): Promise<void>;
+}
+
+export const enabledVenues = (config: Config): VenueId[] =>
+  (Object.entries(config.venues) as [VenueId, { enabled: boolean }][]).filter(([, v]) => v.enabled).map(([venue]) => venue);
+
+/** Discover markets, then open and keep alive every socket of every enabled venue. */
+export async function startConnectors(
+  config: Config,
+  deps: { ingestor: Ingestor; metrics: Metrics; log: Logger; parsers: Map<VenueId, FrameParser> },
+): Promise<RunningConnectors> {
+  const sockets = new Map<VenueId, ManagedSocket[]>();
+  for (const venue of enabledVenues(config)) {
+    const log = deps.log.child({ venue });
+    const module = venueModule(venue);
+    const ctx = { log, url: config.venues[venue].url };
+    let meta: VenueMetadata = {};
+    try {
+      meta = await module.discover(ctx);
+      log.info({ symbols: meta.symbols?.length }, 'markets discovered');
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'market discovery failed; continuing with built-in defaults');
+    }
+    deps.parsers.set(venue, module.parser(meta, ctx));
+    const list: ManagedSocket[] = [];
+    const up = new Set<ManagedSocket>();
+    for (const plan of module.plans(meta, ctx)) {
+      const socket: ManagedSocket = new ManagedSocket(
+        plan,
+        {
+          onFrame: (frame, recv) => deps.ingestor.handleFrame({ venue, recv, frame }),
+          onGap: (from, to, reason) => void deps.ingestor.gap(venue, from, to, reason),
+          onUp: (isUp) => {
+            if (isUp) up.add(socket);
+            else up.delete(socket);
+            deps.metrics.connectorUp.set({ venue }, up.size === list.length ? 1 : 0);
+          },
+          onReconnect: () => deps.metrics.reconnectsTotal.inc({ venue }),
+          onSubscribeError: () => deps.metrics.subscribeErrorsTotal.inc({ venue }),
+        },
+        log,
+        { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs },
+      );
+      list.push(socket);
+    }
+    deps.metrics.connectorUp.set({ venue }, 0);
+    sockets.set(venue, list);
+    for (const s of list) s.start();
+  }
+  return {
+    health: () => Object.fromEntries([...sockets].map(([venue, list]) => [venue, list.every((s) => s.connected)])),
+    stop: async () => {
+      await Promise.all([...sockets.values()].flat().map((s) => s.stop()));
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { Aggregator } from '../aggregate/aggregator.js';
+import type { Subscription } from '../bus/bus.js';
+import { createBus } from '../bus/create-bus.js';
+import { allTopics } from '../bus/topics.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { startMetricsServer } from '../metrics/server.js';
+import { consumeEvents } from '../pipeline/consume.js';
+import { Ingestor } from '../pipeline/ingest.js';
+import type { VenueId } from '../schema/events.js';
+import type { FrameParser } from '../venues/venue.js';
+import { startConnectors, type RunningConnectors } from './connectors.js';
+
+/** run = connectors + aggregator in one process; connect and aggregate are the two halves over Kafka. */
+export type ServiceMode = 'run' | 'connect' | 'aggregate';
+
+export interface RunningService {
+  metricsUrl: string;
+  aggregator?: Aggregator;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, mode: ServiceMode, log: Logger): Promise<RunningService> {
+  const metrics = createMetrics({ defaultMetrics: true });
+  const bus = createBus(config.bus, log);
+  await bus.start(allTopics(config.bus.topics));
+
+  let aggregator: Aggregator | undefined;
+  let subscription: Subscription | undefined;
+  if (mode !== 'connect') {
+    aggregator = new Aggregator(metrics, config.aggregator);
+    const agg = aggregator;
+    subscription = await consumeEvents(bus, config.bus.topics, config.aggregator.groupId, { metrics, log }, (e) => agg.apply(e));
+  }
+
+  let ingestor: Ingestor | undefined;
+  let connectors: RunningConnectors | undefined;
+  if (mode !== 'aggregate') {
+    const parsers = new Map<VenueId, FrameParser>();
+    ingestor = new Ingestor({ ...config.bus, bus, topics: config.bus.topics, metrics, log, parserFor: (venue) => parsers.get(venue) });
+    connectors = await startConnectors(config, { ingestor, metrics, log, parsers });
+  }
+
+  const server = await startMetricsServer(metrics.registry, {
+    host: config.metrics.host,
+    port: config.metrics.port,
+    health: () => {
+      const venues = connectors?.health() ?? {};
+      return { healthy: Object.values(venues).every(Boolean), detail: { mode, bus: bus.kind, venues } };
+    },
+  });
+  log.info({ mode, bus: bus.kind, metrics: `${server.url}/metrics` }, 'liqstream started');
+
+  return {
+    metricsUrl: server.url,
+    aggregator,
+    // Order matters: stop the sources, flush what they produced, then stop consuming and close the bus.
+    stop: async () => {
+      await connectors?.stop();
+      await ingestor?.flush();
+      await subscription?.close();
+      await bus.close();
+      await server.close();
+      log.info('liqstream stopped');
+    },
+  };
+}

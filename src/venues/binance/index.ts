@@ -1,0 +1,29 @@
+import type { VenueModule } from '../venue.js';
+import { fetchBinanceMarkets } from './markets.js';
+import { createBinanceParser, type BinanceVenue } from './parse.js';
+import { binanceSocketPlan } from './plan.js';
+
+export function binanceVenue(venue: BinanceVenue): VenueModule {
+  return {
+    venue,
+    async discover() {
+      const markets = await fetchBinanceMarkets(venue);
+      return {
+        symbols: markets.filter((m) => m.perpetual).map((m) => m.symbol),
+        contractUsd: Object.fromEntries(markets.map((m) => [m.symbol, m.contractSize])),
+      };
+    },
+    parser(meta, { log }) {
+      const sizes = meta.contractUsd ?? {};
+      return createBinanceParser({
+        venue,
+        contractUsd: (key) => sizes[key] ?? Object.entries(sizes).find(([s]) => s.split('_')[0] === key)?.[1],
+        onContractFallback: (symbol, usd) =>
+          log.warn({ venue, symbol, usdPerContract: usd }, 'no exchangeInfo contract size; using Binance documented value'),
+      });
+    },
+    plans(_meta, { url }) {
+      return [binanceSocketPlan(venue, url)];
+    },
+  };
+}

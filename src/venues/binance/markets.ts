@@ -1,0 +1,40 @@
+/**
+ * Market metadata from Binance through ccxt (so no hand-written REST client): COIN-M contract
+ * values for notional, and the perpetual symbols of each venue.
+ */
+export interface BinanceMarket {
+  symbol: string;
+  pair: string;
+  base: string;
+  /** USD per contract on COIN-M; 1 on USD-M (quantities are in base units). */
+  contractSize: number;
+  perpetual: boolean;
+}
+
+export async function fetchBinanceMarkets(venue: 'binance-usdm' | 'binance-coinm'): Promise<BinanceMarket[]> {
+  const { default: ccxt } = await import('ccxt');
+  const exchange = venue === 'binance-usdm' ? new ccxt.binanceusdm() : new ccxt.binancecoinm();
+  const markets = await exchange.fetchMarkets();
+  return markets
+    .filter((m): m is NonNullable<typeof m> => m !== undefined && m.contract === true && (venue === 'binance-usdm' ? m.linear : m.inverse) === true)
+    .map((m) => {
+      const info = m.info as Record<string, unknown>;
+      return {
+        symbol: String(m.id),
+        pair: String(info.pair ?? m.id),
+        base: String(m.base),
+        contractSize: Number(m.contractSize ?? 1),
+        perpetual: m.swap === true,
+      };
+    });
+}
+
+/** Lookup used by the COIN-M parser: by symbol (BTCUSD_PERP) or pair (BTCUSD). */
+export function contractSizeLookup(markets: BinanceMarket[]): (symbolOrPair: string) => number | undefined {
+  const sizes = new Map<string, number>();
+  for (const m of markets) {
+    sizes.set(m.symbol, m.contractSize);
+    if (!sizes.has(m.pair)) sizes.set(m.pair, m.contractSize);
+  }
+  return (key) => sizes.get(key);
+}
