@@ -6,8 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
-      { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.kafka.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.kafka.test.ts'] } },
       {
+        extends: true,
         test: {
           name: 'kafka',
           include: ['test/**/*.kafka.test.ts'],

@@ -17,6 +17,8 @@ export interface ManagedSocketOptions {
   backoff: BackoffPolicy;
   /** A connection that stayed up this long resets the backoff. */
   stableAfterMs: number;
+  /** How long a replaced socket keeps delivering after a rollover (default 2 s). */
+  drainMs?: number;
   now?: () => number;
 }
 
@@ -36,6 +38,7 @@ export class ManagedSocket {
   private rolloverTimer: NodeJS.Timeout | undefined;
   private lastActivity = 0;
   private connectedAt = 0;
+  private everConnected = false;
   private readonly now: () => number;
 
   constructor(
@@ -84,18 +87,20 @@ export class ManagedSocket {
         setTimeout(() => {
           this.draining.delete(old);
           old.close();
-        }, 2_000).unref();
+        }, this.options.drainMs ?? 2_000).unref();
       }
     }
     if (ws !== this.ws) return;
-    this.downReason = '';
     this.connectedAt = this.now();
     this.lastActivity = this.connectedAt;
     for (const msg of this.plan.subscribe) ws.send(msg);
-    if (this.downSince !== undefined) {
-      this.hooks.onGap(this.downSince, this.connectedAt, this.downReason);
-      this.downSince = undefined;
+    // Start-up is no gap unless connecting failed at least once: then the process was running but blind.
+    if (this.downSince !== undefined && (this.everConnected || this.attempt > 0)) {
+      this.hooks.onGap(this.downSince, this.connectedAt, this.downReason || 'disconnected');
     }
+    this.downSince = undefined;
+    this.downReason = '';
+    this.everConnected = true;
     this.hooks.onUp(true);
     this.log.info({ venue: this.plan.venue, socket: this.plan.name, url: this.plan.url, topics: this.plan.subscribe.length }, 'connected');
     this.startHeartbeat(ws);
