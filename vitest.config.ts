@@ -1,18 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects so that only the tests that need the real broker pay for starting it.
+// Projects, so that each group pays only for what it needs: `cli` tests run the compiled binary
+// (built once by global setup) and `kafka` tests get a real broker.
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.kafka.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.kafka.test.ts', 'test/**/*.cli.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'cli', include: ['test/**/*.cli.test.ts'], globalSetup: ['test/setup/build.ts'] },
+      },
       {
         extends: true,
         test: {
           name: 'kafka',
           include: ['test/**/*.kafka.test.ts'],
-          globalSetup: ['test/setup/global-kafka.ts'],
+          globalSetup: ['test/setup/build.ts', 'test/setup/global-kafka.ts'],
           testTimeout: 120_000,
         },
       },
