@@ -7,6 +7,8 @@ const VenueCommon = {
   enabled: z.boolean(),
   /** WebSocket endpoint; defaults to the venue's public production endpoint. */
   url: z.url().optional(),
+  /** Fetch markets and contract sizes at start (REST). Off: built-in defaults (see docs/mapping.md). */
+  discover: z.boolean().default(true),
 };
 
 export const Config = z

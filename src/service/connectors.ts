@@ -27,11 +27,13 @@ export async function startConnectors(
     const module = venueModule(venue);
     const ctx = { log, url: config.venues[venue].url };
     let meta: VenueMetadata = {};
-    try {
-      meta = await module.discover(ctx);
-      log.info({ symbols: meta.symbols?.length }, 'markets discovered');
-    } catch (err) {
-      log.error({ err: (err as Error).message }, 'market discovery failed; continuing with built-in defaults');
+    if (config.venues[venue].discover) {
+      try {
+        meta = await module.discover(ctx);
+        log.info({ symbols: meta.symbols?.length }, 'markets discovered');
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'market discovery failed; continuing with built-in defaults');
+      }
     }
     deps.parsers.set(venue, module.parser(meta, ctx));
     const list: ManagedSocket[] = [];

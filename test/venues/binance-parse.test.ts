@@ -104,7 +104,7 @@ describe('Binance forceOrder → LiquidationEvent', () => {
     ['wrong type', raw.usdm1.replace('"T":1568014460893', '"T":"soon"'), 'invalid forceOrder: o.T: '],
     ['bad side', raw.usdm1.replace('"S":"SELL"', '"S":"SIDEWAYS"'), 'invalid forceOrder: o.S: '],
     ['non-numeric', raw.usdm1.replace('"ap":"9910"', '"ap":"abc"'), 'non-numeric z/ap: 0.014/abc'],
-    ['negative price', raw.usdm1.replace('"ap":"9910"', '"ap":"-1"'), 'invalid liquidation: price: '],
+    ['negative price', raw.usdm1.replace('"ap":"9910"', '"ap":"-1"'), 'invalid liquidation: price -1, quantity 0.014'],
     ['not an object', '42', 'unknown message shape'],
   ])('rejects %s', (_name, frame, reason) => {
     const r = usdm(frame, RECV);

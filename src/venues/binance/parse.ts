@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LiquidationEvent, type VenueId } from '../../schema/events.js';
+import type { LiquidationEvent, VenueId } from '../../schema/events.js';
 import { NO_EVENTS, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 
 export type BinanceVenue = Extract<VenueId, 'binance-usdm' | 'binance-coinm'>;
@@ -18,13 +18,6 @@ const ForceOrder = z.object({
   }),
 });
 export type ForceOrder = z.infer<typeof ForceOrder>;
-
-/** Frames on a combined stream are wrapped; subscribe replies are {"result":null,"id":n}. */
-const Envelope = z.union([
-  z.object({ stream: z.string(), data: z.unknown() }),
-  z.object({ id: z.union([z.number(), z.string()]), result: z.unknown().optional(), error: z.unknown().optional() }),
-  z.object({ e: z.string() }).loose(),
-]);
 
 /** Binance's documented COIN-M contract value when exchangeInfo is unavailable: 100 USD for BTC, 10 USD otherwise. */
 export function documentedCoinmContractUsd(pair: string): number {
@@ -59,6 +52,13 @@ export function coinmBase(pairOrSymbol: string): string {
  */
 export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
   const warned = new Set<string>();
+  // Deriving the base asset allocates; symbols are few, frames are many.
+  const bases = new Map<string, string>();
+  const baseOf = (key: string): string => {
+    let b = bases.get(key);
+    if (b === undefined) bases.set(key, (b = opts.venue === 'binance-coinm' ? coinmBase(key) : usdmBase(key)));
+    return b;
+  };
   const contractUsd = (o: ForceOrder['o']): number => {
     const pair = o.ps ?? o.s.split('_')[0] ?? o.s;
     const known = opts.contractUsd?.(o.s) ?? opts.contractUsd?.(pair);
@@ -84,31 +84,32 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     if (opts.venue === 'binance-coinm') {
       notionalUsd = filled * contractUsd(o);
       qty = notionalUsd / avgPrice;
-      base = coinmBase(o.ps ?? o.s);
+      base = baseOf(o.ps ?? o.s);
     } else {
       qty = filled;
       notionalUsd = filled * avgPrice;
-      base = usdmBase(o.s);
+      base = baseOf(o.s);
     }
-    const candidate = {
-      type: 'liquidation' as const,
+    // Inputs were validated by the ForceOrder schema; what remains to check is arithmetic.
+    if (!(avgPrice > 0 && qty > 0 && notionalUsd > 0 && Number.isFinite(notionalUsd) && Number.isFinite(qty)))
+      return reject(`invalid liquidation: price ${o.ap}, quantity ${o.z}`);
+    const event: LiquidationEvent = {
+      type: 'liquidation',
       id: `${opts.venue}:${o.s}:${o.T}:${o.S}:${o.z}:${o.ap}`,
       venue: opts.venue,
       symbol: o.s,
       base,
-      side: o.S === 'SELL' ? ('long' as const) : ('short' as const),
+      side: o.S === 'SELL' ? 'long' : 'short',
       price: avgPrice,
       qty,
       notionalUsd,
       eventTime: o.T,
       receiveTime,
-      fidelity: 'sampled' as const,
-      kind: 'liquidation' as const,
+      fidelity: 'sampled',
+      kind: 'liquidation',
       source: 'forceOrder',
     };
-    const checked = LiquidationEvent.safeParse(candidate);
-    if (!checked.success) return rejectInvalid('liquidation', checked.error);
-    return { ok: true, events: [checked.data] };
+    return { ok: true, events: [event] };
   };
 
   return (frame, receiveTime) => {
@@ -118,13 +119,13 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     } catch {
       return reject('invalid JSON');
     }
-    const env = Envelope.safeParse(json);
-    if (!env.success) return reject('unknown message shape');
-    const value = env.data;
-    if ('stream' in value) json = value.data;
-    else if ('id' in value) return value.error ? reject(`subscribe error: ${JSON.stringify(value.error)}`) : NO_EVENTS;
-    const msg = ForceOrder.safeParse(json);
-    if (!msg.success) return rejectInvalid('forceOrder', msg.error);
-    return toEvent(msg.data, receiveTime);
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('unknown message shape');
+    const msg = json as Record<string, unknown>;
+    // Combined-stream frames wrap the event; {"result":null,"id":n} answers a SUBSCRIBE.
+    if ('stream' in msg) json = msg.data;
+    else if ('id' in msg && !('e' in msg)) return msg.error ? reject(`subscribe error: ${JSON.stringify(msg.error)}`) : NO_EVENTS;
+    const parsed = ForceOrder.safeParse(json);
+    if (!parsed.success) return rejectInvalid('forceOrder', parsed.error);
+    return toEvent(parsed.data, receiveTime);
   };
 }

@@ -1,0 +1,69 @@
+import { Aggregator } from '../src/aggregate/aggregator.js';
+import type { Bus } from '../src/bus/bus.js';
+import { allTopics, type TopicNames } from '../src/bus/topics.js';
+import { silentLogger } from '../src/log.js';
+import { createMetrics } from '../src/metrics/metrics.js';
+import { consumeEvents } from '../src/pipeline/consume.js';
+import { Ingestor } from '../src/pipeline/ingest.js';
+import { createBinanceParser } from '../src/venues/binance/parse.js';
+import { percentile, rssMiB } from './stats.js';
+
+export interface PipelineFigures {
+  events: number;
+  eventsPerSecond: number;
+  latencyMs: { p50: number; p99: number };
+  rssMiB: number[];
+}
+
+/**
+ * Frames → parse → bus → consume → aggregator, as in a live process. Latency is from handing a
+ * frame to the ingestor to the aggregator applying its event, for every 64th event.
+ */
+export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[]): Promise<PipelineFigures> {
+  const log = silentLogger();
+  const metrics = createMetrics();
+  const aggregator = new Aggregator(metrics);
+  const parser = createBinanceParser({ venue: 'binance-usdm' });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const rss: number[] = [];
+  let applied = 0;
+  await bus.start(allTopics(topics));
+  const sub = await consumeEvents(bus, topics, `bench-${Date.now()}`, { metrics, log, fromBeginning: true }, (e) => {
+    aggregator.apply(e);
+    applied += 1;
+    if (e.type === 'liquidation') {
+      const t0 = sentAt.get(e.id);
+      if (t0 !== undefined) {
+        latencies.push(performance.now() - t0);
+        sentAt.delete(e.id);
+      }
+    }
+  });
+  const ingestor = new Ingestor({ bus, topics, metrics, log, parserFor: () => parser, publishRaw: false, batchSize: 2_000, lingerMs: 5, maxBuffered: 40_000 });
+  const quarter = Math.floor(frames.length / 4);
+  const t0 = performance.now();
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i]!;
+    if (i % 64 === 0) {
+      const r = parser(frame, 0);
+      if (r.ok && r.events[0]?.type === 'liquidation') sentAt.set(r.events[0].id, performance.now());
+    }
+    const pending = ingestor.handleFrame({ venue: 'binance-usdm', recv: 1_760_130_000_000 + i, frame });
+    if (pending) await pending;
+    if (i > 0 && i % quarter === 0) rss.push(rssMiB());
+  }
+  await ingestor.flush();
+  while (applied < ingestor.stats.events) await new Promise((r) => setTimeout(r, 1));
+  const seconds = (performance.now() - t0) / 1000;
+  rss.push(rssMiB());
+  await sub.close();
+  await bus.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    events: applied,
+    eventsPerSecond: applied / seconds,
+    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+    rssMiB: rss,
+  };
+}

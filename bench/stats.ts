@@ -1,0 +1,21 @@
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs `fn` over all items `rounds` times and returns the best items/s (the least disturbed round). */
+export function throughput<T>(items: T[], fn: (item: T) => unknown, rounds = 5): number {
+  let best = 0;
+  let sink = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (const item of items) if (fn(item)) sink++;
+    const rate = items.length / ((performance.now() - t0) / 1000);
+    if (rate > best) best = rate;
+  }
+  if (sink < 0) console.log(sink);
+  return best;
+}
+
+export const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
+export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
