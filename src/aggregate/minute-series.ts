@@ -1,0 +1,65 @@
+import type { Side, VenueId } from '../schema/events.js';
+
+export const MINUTE = 60_000;
+
+/** Liquidated USD (as 1/10,000 USD units) and counts in one event-time minute, by venue and side. */
+export interface MinuteBucket {
+  minute: number;
+  units: number;
+  count: number;
+  byVenue: Partial<Record<VenueId, { long: number; short: number; count: number }>>;
+}
+
+/**
+ * Per-minute liquidation totals keyed by the minute's start. Kept for `retainMinutes` behind the
+ * newest minute (a replay keeps everything it read; a live process a day), so memory is bounded
+ * by time, not by the number of events.
+ */
+export class MinuteSeries {
+  private readonly buckets = new Map<number, MinuteBucket>();
+  private newest = -Infinity;
+
+  constructor(private readonly retainMinutes = Infinity) {}
+
+  add(timeMs: number, venue: VenueId, side: Side, units: number): void {
+    const minute = Math.floor(timeMs / MINUTE) * MINUTE;
+    if (minute <= this.newest - this.retainMinutes * MINUTE) return;
+    let b = this.buckets.get(minute);
+    if (!b) {
+      this.buckets.set(minute, (b = { minute, units: 0, count: 0, byVenue: {} }));
+      if (minute > this.newest) {
+        this.newest = minute;
+        this.prune();
+      }
+    }
+    const v = (b.byVenue[venue] ??= { long: 0, short: 0, count: 0 });
+    v[side] += units;
+    v.count += 1;
+    b.units += units;
+    b.count += 1;
+  }
+
+  get(minute: number): MinuteBucket | undefined {
+    return this.buckets.get(minute);
+  }
+
+  /** Every minute from the first to the last with data, empty minutes included, in order. */
+  range(from = this.first(), to = this.newest): MinuteBucket[] {
+    const out: MinuteBucket[] = [];
+    if (!Number.isFinite(from) || !Number.isFinite(to)) return out;
+    for (let m = from; m <= to; m += MINUTE) out.push(this.buckets.get(m) ?? { minute: m, units: 0, count: 0, byVenue: {} });
+    return out;
+  }
+
+  first(): number {
+    let min = Infinity;
+    for (const m of this.buckets.keys()) if (m < min) min = m;
+    return min;
+  }
+
+  private prune(): void {
+    if (!Number.isFinite(this.retainMinutes)) return;
+    const cutoff = this.newest - this.retainMinutes * MINUTE;
+    for (const m of this.buckets.keys()) if (m <= cutoff) this.buckets.delete(m);
+  }
+}
