@@ -2,6 +2,7 @@ import { Gauge } from 'prom-client';
 import type { GapEvent, LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side, VenueId } from '../schema/events.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toUnits, toUsd } from './fixed-point.js';
+import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { WINDOW_NAMES, WindowSet } from './windows.js';
 
 export interface AggregatorOptions {
@@ -12,8 +13,14 @@ export interface AggregatorOptions {
   /** Per-symbol open interest gauges: these symbols always, plus the N largest by USD. */
   oiSymbols: string[];
   oiTopN: number;
-  /** Wall clock for ages (open interest); a replay passes its event-time watermark. */
-  clock: () => number;
+  /** Clock for ages (open interest): the wall clock live, the event-time watermark in a replay. */
+  clock: (() => number) | 'watermark';
+  /** Minutes of per-minute history kept (a replay keeps all). */
+  retainMinutes: number;
+  /** A minute is closed once the watermark is this far past its end (events may arrive out of order). */
+  latenessMs: number;
+  /** Called once per closed minute, in order, empty minutes included, with all-venue open interest (USD). */
+  onMinuteClosed?: (bucket: MinuteBucket, oiUsd: number | undefined) => void;
 }
 
 export const defaultAggregatorOptions = (): AggregatorOptions => ({
@@ -22,6 +29,8 @@ export const defaultAggregatorOptions = (): AggregatorOptions => ({
   oiSymbols: [],
   oiTopN: 20,
   clock: Date.now,
+  retainMinutes: 1_440,
+  latenessMs: 5_000,
 });
 
 interface VenueTotals {
@@ -52,6 +61,13 @@ export class Aggregator {
   private readonly totals = new Map<VenueId, VenueTotals>();
   private readonly adl = new Map<VenueId, VenueTotals>();
   private readonly oi = new Map<string, OiEntry>();
+  /** All-venue open interest (units) as of the last update inside each minute. */
+  private readonly oiByMinute = new Map<number, number>();
+  private oiTotalUnits = 0;
+  private hasOi = false;
+  readonly minutes: MinuteSeries;
+  private nextMinuteToClose: number | undefined;
+  private lastClosedOi: number | undefined;
   private readonly venuesSeen = new Set<VenueId>();
   private gapCount = 0;
   watermark = 0;
@@ -61,6 +77,7 @@ export class Aggregator {
     options: Partial<AggregatorOptions> = {},
   ) {
     this.opts = { ...defaultAggregatorOptions(), ...options };
+    this.minutes = new MinuteSeries(this.opts.retainMinutes);
     this.registerGauges();
   }
 
@@ -77,7 +94,11 @@ export class Aggregator {
 
   private applyLiquidation(e: LiquidationEvent): void {
     const units = toUnits(e.notionalUsd);
-    if (e.eventTime > this.watermark) this.watermark = e.eventTime;
+    this.minutes.add(e.eventTime, e.venue, e.side, units);
+    if (e.eventTime > this.watermark) {
+      this.watermark = e.eventTime;
+      this.closeMinutes();
+    }
     this.venuesSeen.add(e.venue);
     const t = this.totalsFor(this.totals, e.venue);
     if (e.side === 'long') t.longUnits += units;
@@ -115,7 +136,39 @@ export class Aggregator {
   }
 
   private applyOpenInterest(e: OpenInterestEvent): void {
-    this.oi.set(`${e.venue}|${e.symbol}`, { venue: e.venue, symbol: e.symbol, units: toUnits(e.oiUsd), receiveTime: e.receiveTime });
+    const key = `${e.venue}|${e.symbol}`;
+    const units = toUnits(e.oiUsd);
+    this.oiTotalUnits += units - (this.oi.get(key)?.units ?? 0);
+    this.hasOi = true;
+    this.oi.set(key, { venue: e.venue, symbol: e.symbol, units, receiveTime: e.receiveTime });
+    const minute = Math.floor(e.eventTime / MINUTE) * MINUTE;
+    this.oiByMinute.set(minute, this.oiTotalUnits);
+    if (this.oiByMinute.size > this.opts.retainMinutes) this.oiByMinute.delete(this.oiByMinute.keys().next().value!);
+  }
+
+  /** All-venue open interest (USD) in effect at the end of each minute of `buckets` (carried forward). */
+  openInterestAt(buckets: MinuteBucket[]): (number | undefined)[] {
+    const known = [...this.oiByMinute.keys()].sort((a, b) => a - b);
+    let i = 0;
+    let current: number | undefined;
+    return buckets.map((b) => {
+      while (i < known.length && known[i]! <= b.minute) current = this.oiByMinute.get(known[i++]!);
+      return current === undefined ? undefined : toUsd(current);
+    });
+  }
+
+  /** Hands every minute that can no longer change (watermark past its end plus lateness) to onMinuteClosed. */
+  private closeMinutes(): void {
+    if (!this.opts.onMinuteClosed) return;
+    const closable = Math.floor((this.watermark - this.opts.latenessMs) / MINUTE) * MINUTE - MINUTE;
+    let minute: number = this.nextMinuteToClose ?? this.minutes.first();
+    for (; minute <= closable; minute += MINUTE) {
+      const bucket = this.minutes.get(minute) ?? { minute, units: 0, count: 0, byVenue: {} };
+      const oi = this.oiByMinute.get(minute);
+      if (oi !== undefined) this.lastClosedOi = oi;
+      this.opts.onMinuteClosed(bucket, this.lastClosedOi === undefined || !this.hasOi ? undefined : toUsd(this.lastClosedOi));
+    }
+    this.nextMinuteToClose = minute;
   }
 
   private applyGap(e: GapEvent): void {
@@ -224,7 +277,7 @@ export class Aggregator {
       registers,
       collect() {
         this.reset();
-        const now = self.opts.clock();
+        const now = self.opts.clock === 'watermark' ? self.watermark : self.opts.clock();
         for (const [venue, v] of self.openInterestByVenue()) this.set({ venue }, Math.max(0, now - v.oldestReceiveTime) / 1000);
       },
     });

@@ -10,6 +10,8 @@ export const CascadeParams = z.object({
   multiple: z.number().positive().default(8),
   /** ...and this absolute floor (all venues, USD per minute). */
   floorUsd: z.number().positive().default(25_000_000),
+  /** No episode starts before this many minutes of baseline exist (a replay that begins mid-turmoil has no baseline yet). */
+  warmupMinutes: z.number().int().min(0).default(15),
   /** The episode ends after this many consecutive minutes below the start threshold. */
   quietMinutes: z.number().int().min(1).default(15),
 });
@@ -90,7 +92,7 @@ export class CascadeDetector {
     const p = this.params;
     const baseline = median(this.history);
     const threshold = Math.max(baseline * p.multiple, p.floorUsd * 10_000);
-    const hot = bucket.units > threshold;
+    const hot = bucket.units > threshold && (this.episode !== undefined || this.history.length >= p.warmupMinutes);
     const out: CascadeSignal[] = [];
     let ep = this.episode;
     if (!ep && hot) {

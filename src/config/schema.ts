@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TopicNames } from '../bus/topics.js';
+import { CascadeParams } from '../cascade/detector.js';
 
 const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port');
 
@@ -37,6 +38,7 @@ export const Config = z
       oiSymbols: z.array(z.string()),
       oiTopN: z.number().int().min(0),
     }),
+    cascade: CascadeParams,
     connection: z.object({
       backoff: z.object({ initialMs: z.number().int().min(1), maxMs: z.number().int().min(1) }),
       stableAfterMs: z.number().int().min(0),

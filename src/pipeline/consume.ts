@@ -13,7 +13,14 @@ export function consumeEvents(
   bus: Bus,
   topics: TopicNames,
   groupId: string,
-  deps: { metrics: Metrics; log: Logger; fromBeginning?: boolean; onConsumed?: (count: number) => void },
+  deps: {
+    metrics: Metrics;
+    log: Logger;
+    fromBeginning?: boolean;
+    onConsumed?: (count: number) => void;
+    /** Runs after a batch was applied and before its offsets are committed (e.g. publish derived records). */
+    afterBatch?: () => Promise<void>;
+  },
   apply: (event: NormalizedEvent) => void,
 ): Promise<Subscription> {
   return bus.subscribe(
@@ -34,6 +41,7 @@ export function consumeEvents(
         }
         apply(checked.data);
       }
+      await deps.afterBatch?.();
       deps.onConsumed?.(messages.length);
     },
   );

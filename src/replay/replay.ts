@@ -1,12 +1,14 @@
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Aggregator } from '../aggregate/aggregator.js';
+import type { Aggregator } from '../aggregate/aggregator.js';
 import type { Bus } from '../bus/bus.js';
 import { MemoryBus } from '../bus/memory-bus.js';
 import { allTopics, defaultTopics, type TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
-import { consumeEvents } from '../pipeline/consume.js';
+import { cascadeEpisodes } from '../cascade/episodes.js';
+import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
+import { startAggregation } from '../pipeline/aggregation.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { VenueId } from '../schema/events.js';
 import { venueModule } from '../venues/registry.js';
@@ -29,6 +31,7 @@ export interface ReplayOptions {
   /** Parser overrides per venue (e.g. Hyperliquid node fills instead of WebSocket frames). */
   parsers?: Partial<Record<VenueId, FrameParser>>;
   metrics?: Metrics;
+  cascade?: Partial<CascadeParams>;
 }
 
 export interface ReplayResult {
@@ -39,7 +42,7 @@ export interface ReplayResult {
 
 export type ReplayReport = ReturnType<typeof buildReport>;
 
-function buildReport(files: string[], ingestor: Ingestor, badLines: number, aggregator: Aggregator, first: number | undefined) {
+function buildReport(files: string[], ingestor: Ingestor, badLines: number, aggregator: Aggregator, first: number | undefined, episodes: CascadeSignal[]) {
   const openInterestUsd: Record<string, number> = {};
   for (const [venue, v] of [...aggregator.openInterestByVenue()].sort(([a], [b]) => (a < b ? -1 : 1))) openInterestUsd[venue] = v.usd;
   return {
@@ -54,6 +57,7 @@ function buildReport(files: string[], ingestor: Ingestor, badLines: number, aggr
     eventTime: { first: first ?? null, last: aggregator.watermark || null },
     totals: aggregator.totalsSnapshot(),
     openInterestUsd,
+    cascades: episodes.map(({ type: _t, phase: _p, ...episode }) => episode),
   };
 }
 
@@ -66,20 +70,23 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const metrics = options.metrics ?? createMetrics();
   const bus = options.bus ?? new MemoryBus();
   const topics = options.topics ?? defaultTopics();
-  const aggregator: Aggregator = new Aggregator(metrics, { clock: () => aggregator.watermark });
   let firstEventTime: number | undefined;
   let consumed = 0;
   await bus.start(allTopics(topics));
-  const subscription = await consumeEvents(
+  const { aggregator, subscription } = await startAggregation({
     bus,
     topics,
-    `liqstream-replay-${process.pid}-${Date.now()}`,
-    { metrics, log, fromBeginning: true, onConsumed: (n) => (consumed += n) },
-    (event) => {
+    groupId: `liqstream-replay-${process.pid}-${Date.now()}`,
+    metrics,
+    log,
+    fromBeginning: true,
+    aggregator: { clock: 'watermark', retainMinutes: Infinity },
+    cascade: options.cascade,
+    onConsumed: (n) => (consumed += n),
+    onEvent: (event) => {
       if (event.type === 'liquidation' && (firstEventTime === undefined || event.eventTime < firstEventTime)) firstEventTime = event.eventTime;
-      aggregator.apply(event);
     },
-  );
+  });
 
   const parsers = new Map<VenueId, FrameParser>();
   const parserFor = (venue: VenueId): FrameParser => {
@@ -122,5 +129,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   if (consumed < ingestor.stats.events) throw new Error(`replay consumer saw ${consumed} of ${ingestor.stats.events} events within 120 s`);
   await subscription.close();
   await bus.close();
-  return { report: buildReport(options.files, ingestor, badLines, aggregator, firstEventTime), aggregator, metrics };
+  const report = buildReport(options.files, ingestor, badLines, aggregator, firstEventTime, cascadeEpisodes(aggregator, options.cascade));
+  return { report, aggregator, metrics };
 }

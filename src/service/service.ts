@@ -1,12 +1,11 @@
-import { Aggregator } from '../aggregate/aggregator.js';
-import type { Subscription } from '../bus/bus.js';
+import type { Aggregator } from '../aggregate/aggregator.js';
 import { createBus } from '../bus/create-bus.js';
 import { allTopics } from '../bus/topics.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
-import { consumeEvents } from '../pipeline/consume.js';
+import { startAggregation } from '../pipeline/aggregation.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser } from '../venues/venue.js';
@@ -26,13 +25,18 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   const bus = createBus(config.bus, log);
   await bus.start(allTopics(config.bus.topics));
 
-  let aggregator: Aggregator | undefined;
-  let subscription: Subscription | undefined;
-  if (mode !== 'connect') {
-    aggregator = new Aggregator(metrics, config.aggregator);
-    const agg = aggregator;
-    subscription = await consumeEvents(bus, config.bus.topics, config.aggregator.groupId, { metrics, log }, (e) => agg.apply(e));
-  }
+  const aggregation =
+    mode === 'connect'
+      ? undefined
+      : await startAggregation({
+          bus,
+          topics: config.bus.topics,
+          groupId: config.aggregator.groupId,
+          metrics,
+          log,
+          aggregator: config.aggregator,
+          cascade: config.cascade,
+        });
 
   let ingestor: Ingestor | undefined;
   let connectors: RunningConnectors | undefined;
@@ -54,12 +58,12 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
 
   return {
     metricsUrl: server.url,
-    aggregator,
+    aggregator: aggregation?.aggregator,
     // Order matters: stop the sources, flush what they produced, then stop consuming and close the bus.
     stop: async () => {
       await connectors?.stop();
       await ingestor?.flush();
-      await subscription?.close();
+      await aggregation?.subscription.close();
       await bus.close();
       await server.close();
       log.info('liqstream stopped');

@@ -1,0 +1,79 @@
+import { Gauge } from 'prom-client';
+import { toUsd } from '../aggregate/fixed-point.js';
+import type { MinuteBucket } from '../aggregate/minute-series.js';
+import type { BusMessage } from '../bus/bus.js';
+import { SCHEMA_HEADER } from '../bus/bus.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { SCHEMA_VERSION } from '../schema/events.js';
+import { CascadeDetector, type CascadeParams, type CascadeSignal } from './detector.js';
+
+const headers = (type: string) => ({ [SCHEMA_HEADER]: String(SCHEMA_VERSION), type });
+
+/** One closed minute on the aggregates topic. */
+export function minuteAggregateMessage(bucket: MinuteBucket, oiUsd: number | undefined): BusMessage {
+  const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
+  for (const [venue, v] of Object.entries(bucket.byVenue)) byVenue[venue] = { longUsd: toUsd(v.long), shortUsd: toUsd(v.short), count: v.count };
+  const value = { type: 'minute', minute: bucket.minute, usd: toUsd(bucket.units), count: bucket.count, byVenue, openInterestUsd: oiUsd ?? null };
+  return { key: 'all', value: JSON.stringify(value), headers: headers('minute') };
+}
+
+/**
+ * Live side of cascade detection: steps the detector at every closed minute, keeps the cascade
+ * gauges current, and queues minute aggregates and cascade records for publishing.
+ */
+export class CascadeTracker {
+  private readonly detector: CascadeDetector;
+  private pendingAggregates: BusMessage[] = [];
+  private pendingCascades: BusMessage[] = [];
+  readonly signals: CascadeSignal[] = [];
+
+  constructor(
+    metrics: Metrics,
+    private readonly log: Logger,
+    params: Partial<CascadeParams> = {},
+  ) {
+    this.detector = new CascadeDetector(params);
+    const registers = [metrics.registry];
+    const detector = this.detector;
+    new Gauge({
+      name: 'liqstream_cascade_active',
+      help: '1 while a liquidation cascade episode is in progress (event time)',
+      registers,
+      collect() {
+        this.set(detector.active ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'liqstream_cascade_usd',
+      help: 'Liquidated USD in the current cascade episode',
+      labelNames: ['venue', 'side'],
+      registers,
+      collect() {
+        this.reset();
+        const current = detector.current();
+        for (const [venue, t] of Object.entries(current?.byVenue ?? {})) {
+          this.set({ venue, side: 'long' }, t.longUsd);
+          this.set({ venue, side: 'short' }, t.shortUsd);
+        }
+      },
+    });
+  }
+
+  onMinuteClosed = (bucket: MinuteBucket, oiUsd: number | undefined): void => {
+    this.pendingAggregates.push(minuteAggregateMessage(bucket, oiUsd));
+    for (const signal of this.detector.step(bucket, oiUsd)) {
+      this.signals.push(signal);
+      if (signal.phase !== 'update') this.log.warn({ cascade: signal }, `cascade ${signal.phase}`);
+      this.pendingCascades.push({ key: signal.id, value: JSON.stringify(signal), headers: headers(`cascade-${signal.phase}`) });
+    }
+  };
+
+  /** Takes what is waiting to be published: [aggregates, cascades]. */
+  drain(): [BusMessage[], BusMessage[]] {
+    const out: [BusMessage[], BusMessage[]] = [this.pendingAggregates, this.pendingCascades];
+    this.pendingAggregates = [];
+    this.pendingCascades = [];
+    return out;
+  }
+}
