@@ -7,7 +7,9 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import { parseSpeed } from '../replay/pacer.js';
+import { loadRecordingMetadata } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
+import { startRecording } from '../service/record.js';
 import { startService, type ServiceMode } from '../service/service.js';
 
 interface ServiceFlags {
@@ -28,11 +30,12 @@ function configFrom(flags: ServiceFlags): Config {
   return loadConfig({ file: flags.config, overrides });
 }
 
-async function runService(mode: ServiceMode, flags: ServiceFlags): Promise<void> {
+async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { out?: string }): Promise<void> {
   const config = configFrom(flags);
-  if (mode !== 'run' && config.bus.kind !== 'kafka') throw new ConfigError(`config error: bus.kind: "${mode}" needs Kafka (--kafka host:port)`);
+  if ((mode === 'connect' || mode === 'aggregate') && config.bus.kind !== 'kafka')
+    throw new ConfigError(`config error: bus.kind: "${mode}" needs Kafka (--kafka host:port)`);
   const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? config.log.level);
-  const service = await startService(config, mode, log);
+  const service = mode === 'record' ? await startRecording(config, flags.out ?? 'recordings', log) : await startService(config, mode, log);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -67,6 +70,10 @@ serviceOptions(program.command('run').description('connectors + aggregator + met
 serviceOptions(program.command('connect').description('connectors → Kafka only')).action((flags: ServiceFlags) => runService('connect', flags));
 serviceOptions(program.command('aggregate').description('Kafka → aggregator + metrics only')).action((flags: ServiceFlags) => runService('aggregate', flags));
 
+serviceOptions(program.command('record').description('connectors → hourly recording files with manifests and metadata'))
+  .requiredOption('--out <dir>', 'directory for the recording files')
+  .action((flags: ServiceFlags & { out: string }) => runService('record', flags));
+
 program
   .command('replay')
   .description('replay recorded frames through the same parsers, bus and aggregator; identical report at any speed')
@@ -74,8 +81,9 @@ program
   .option('--speed <speed>', '"max" or a multiple of real time (1 = as recorded)', 'max')
   .option('--report <file>', 'write the JSON report here (default: stdout)')
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
+  .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
   .addOption(new Option('--format <format>', 'input format').choices(['recording']).default('recording'))
-  .action(async (files: string[], flags: { speed: string; report?: string; kafka?: string; format: string }) => {
+  .action(async (files: string[], flags: { speed: string; report?: string; kafka?: string; format: string; metadata?: string }) => {
     const config = loadConfig();
     const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn');
     const speed = parseSpeed(flags.speed);
@@ -87,7 +95,8 @@ program
     const bus = flags.kafka
       ? new KafkaBus({ brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}`, partitions: config.bus.kafka.partitions, replicationFactor: 1, logger: log })
       : undefined;
-    const { report } = await replay({ files, speed, log, bus, topics });
+    const metadata = loadRecordingMetadata(files, flags.metadata);
+    const { report } = await replay({ files, speed, log, bus, topics, metadata, cascade: config.cascade });
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (flags.report) writeFileSync(flags.report, json);
     else process.stdout.write(json);

@@ -1,8 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip } from 'node:zlib';
-import { RawFrame } from '../schema/events.js';
+import { RawFrame, type VenueId } from '../schema/events.js';
+import type { VenueMetadata } from '../venues/venue.js';
 
 /**
  * Recording format v1: NDJSON, one raw frame per line,
@@ -50,4 +52,22 @@ export function recordingWriter(path: string) {
       await once(file, 'close');
     },
   };
+}
+
+/**
+ * Market metadata written by `liqstream record` (metadata.json beside the files). Returns {} when
+ * there is none: parsers then use their documented defaults.
+ */
+export function loadRecordingMetadata(files: string[], explicit?: string): Partial<Record<VenueId, VenueMetadata>> {
+  const candidates = explicit ? [explicit] : [...new Set(files.map((f) => join(dirname(f), 'metadata.json')))];
+  const merged: Partial<Record<VenueId, VenueMetadata>> = {};
+  for (const path of candidates) {
+    if (!existsSync(path)) {
+      if (explicit) throw new Error(`metadata file ${path} not found`);
+      continue;
+    }
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as { venues?: Partial<Record<VenueId, VenueMetadata>> };
+    Object.assign(merged, doc.venues ?? {});
+  }
+  return merged;
 }

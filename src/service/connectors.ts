@@ -2,10 +2,9 @@ import type { Config } from '../config/schema.js';
 import { ManagedSocket } from '../connection/managed-socket.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Ingestor } from '../pipeline/ingest.js';
 import type { VenueId } from '../schema/events.js';
 import { venueModule } from '../venues/registry.js';
-import type { FrameParser, VenueMetadata } from '../venues/venue.js';
+import type { FrameParser, FrameSink, VenueMetadata } from '../venues/venue.js';
 
 export interface RunningConnectors {
   /** Venue → every socket connected. */
@@ -19,7 +18,7 @@ export const enabledVenues = (config: Config): VenueId[] =>
 /** Discover markets, then open and keep alive every socket of every enabled venue. */
 export async function startConnectors(
   config: Config,
-  deps: { ingestor: Ingestor; metrics: Metrics; log: Logger; parsers: Map<VenueId, FrameParser> },
+  deps: { sink: FrameSink; metrics: Metrics; log: Logger; parsers: Map<VenueId, FrameParser>; metadata?: Map<VenueId, VenueMetadata> },
 ): Promise<RunningConnectors> {
   const sockets = new Map<VenueId, ManagedSocket[]>();
   for (const venue of enabledVenues(config)) {
@@ -36,14 +35,15 @@ export async function startConnectors(
       }
     }
     deps.parsers.set(venue, module.parser(meta, ctx));
+    deps.metadata?.set(venue, meta);
     const list: ManagedSocket[] = [];
     const up = new Set<ManagedSocket>();
     for (const plan of module.plans(meta, ctx)) {
       const socket: ManagedSocket = new ManagedSocket(
         plan,
         {
-          onFrame: (frame, recv) => deps.ingestor.handleFrame({ venue, recv, frame }),
-          onGap: (from, to, reason) => void deps.ingestor.gap(venue, from, to, reason),
+          onFrame: (frame, recv) => deps.sink.handleFrame({ venue, recv, frame }),
+          onGap: (from, to, reason) => void deps.sink.gap(venue, from, to, reason),
           onUp: (isUp) => {
             if (isUp) up.add(socket);
             else up.delete(socket);

@@ -43,7 +43,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   if (mode !== 'aggregate') {
     const parsers = new Map<VenueId, FrameParser>();
     ingestor = new Ingestor({ ...config.bus, bus, topics: config.bus.topics, metrics, log, parserFor: (venue) => parsers.get(venue) });
-    connectors = await startConnectors(config, { ingestor, metrics, log, parsers });
+    connectors = await startConnectors(config, { sink: ingestor, metrics, log, parsers });
   }
 
   const server = await startMetricsServer(metrics.registry, {

@@ -59,3 +59,9 @@ export interface VenueModule {
   parser(meta: VenueMetadata, ctx: VenueContext): FrameParser;
   plans(meta: VenueMetadata, ctx: VenueContext): SocketPlan[];
 }
+
+/** Where connectors deliver: the ingestor (parse and publish) or a recorder (write to files). */
+export interface FrameSink {
+  handleFrame(raw: import('../schema/events.js').RawFrame): void | Promise<void>;
+  gap(venue: VenueId, from: number, to: number, reason: string): void | Promise<void>;
+}
