@@ -1,0 +1,20 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { tempDir } from './recording.js';
+
+/** A config file for a liqstream process under test: only the venues given, metrics on a free port. */
+export function writeTestConfig(venues: Record<string, { url: string }>, extra: Record<string, unknown> = {}): string {
+  const all = ['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse', 'hyperliquid'];
+  const path = join(tempDir(), 'config.yaml');
+  writeFileSync(
+    path,
+    stringify({
+      metrics: { port: 0 },
+      connection: { backoff: { initialMs: 20, maxMs: 200 } },
+      venues: Object.fromEntries(all.map((v) => [v, venues[v] ? { enabled: true, url: venues[v].url, discover: false } : { enabled: false }])),
+      ...extra,
+    }),
+  );
+  return path;
+}
