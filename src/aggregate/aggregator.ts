@@ -47,6 +47,12 @@ interface OiEntry {
 }
 
 const SIDES: readonly Side[] = ['long', 'short'];
+const FIDELITY_RANK = { complete: 0, sampled: 1, inferred: 2 } as const;
+
+const totalOi = (byVenue: Partial<Record<VenueId, number>>): number | undefined => {
+  const values = Object.values(byVenue);
+  return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
+};
 
 /**
  * Applies normalized events to event-time windows, totals and metrics. It never reads the wall
@@ -61,14 +67,15 @@ export class Aggregator {
   private readonly totals = new Map<VenueId, VenueTotals>();
   private readonly adl = new Map<VenueId, VenueTotals>();
   private readonly oi = new Map<string, OiEntry>();
-  /** All-venue open interest (units) as of the last update inside each minute. */
-  private readonly oiByMinute = new Map<number, number>();
-  private oiTotalUnits = 0;
-  private hasOi = false;
+  /** Open interest per venue (units) as of the last update inside each minute. */
+  private readonly oiByMinute = new Map<number, Partial<Record<VenueId, number>>>();
+  private readonly oiVenueUnits: Partial<Record<VenueId, number>> = {};
   readonly minutes: MinuteSeries;
   private nextMinuteToClose: number | undefined;
   private lastClosedOi: number | undefined;
   private readonly venuesSeen = new Set<VenueId>();
+  /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
+  readonly fidelity: Partial<Record<VenueId, LiquidationEvent['fidelity']>> = {};
   private gapCount = 0;
   watermark = 0;
 
@@ -100,6 +107,8 @@ export class Aggregator {
       this.closeMinutes();
     }
     this.venuesSeen.add(e.venue);
+    const known = this.fidelity[e.venue];
+    if (known !== e.fidelity) this.fidelity[e.venue] = known === undefined || FIDELITY_RANK[e.fidelity] > FIDELITY_RANK[known] ? e.fidelity : known;
     const t = this.totalsFor(this.totals, e.venue);
     if (e.side === 'long') t.longUnits += units;
     else t.shortUnits += units;
@@ -138,22 +147,34 @@ export class Aggregator {
   private applyOpenInterest(e: OpenInterestEvent): void {
     const key = `${e.venue}|${e.symbol}`;
     const units = toUnits(e.oiUsd);
-    this.oiTotalUnits += units - (this.oi.get(key)?.units ?? 0);
-    this.hasOi = true;
+    this.oiVenueUnits[e.venue] = (this.oiVenueUnits[e.venue] ?? 0) + units - (this.oi.get(key)?.units ?? 0);
     this.oi.set(key, { venue: e.venue, symbol: e.symbol, units, receiveTime: e.receiveTime });
     const minute = Math.floor(e.eventTime / MINUTE) * MINUTE;
-    this.oiByMinute.set(minute, this.oiTotalUnits);
+    this.oiByMinute.set(minute, { ...this.oiVenueUnits });
     if (this.oiByMinute.size > this.opts.retainMinutes) this.oiByMinute.delete(this.oiByMinute.keys().next().value!);
   }
 
-  /** All-venue open interest (USD) in effect at the end of each minute of `buckets` (carried forward). */
-  openInterestAt(buckets: MinuteBucket[]): (number | undefined)[] {
+  /** Open interest per venue (units) in effect at the end of each minute of `buckets` (carried forward). */
+  private oiUnitsByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {
     const known = [...this.oiByMinute.keys()].sort((a, b) => a - b);
     let i = 0;
-    let current: number | undefined;
+    let current: Partial<Record<VenueId, number>> = {};
     return buckets.map((b) => {
-      while (i < known.length && known[i]! <= b.minute) current = this.oiByMinute.get(known[i++]!);
-      return current === undefined ? undefined : toUsd(current);
+      while (i < known.length && known[i]! <= b.minute) current = this.oiByMinute.get(known[i++]!)!;
+      return current;
+    });
+  }
+
+  /** Open interest per venue (USD) at the end of each minute of `buckets`. */
+  openInterestByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {
+    return this.oiUnitsByMinute(buckets).map((byVenue) => Object.fromEntries(Object.entries(byVenue).map(([venue, units]) => [venue, toUsd(units)])));
+  }
+
+  /** All-venue open interest (USD) at the end of each minute of `buckets`; undefined before any is known. */
+  openInterestAt(buckets: MinuteBucket[]): (number | undefined)[] {
+    return this.oiUnitsByMinute(buckets).map((byVenue) => {
+      const units = totalOi(byVenue);
+      return units === undefined ? undefined : toUsd(units);
     });
   }
 
@@ -165,8 +186,8 @@ export class Aggregator {
     for (; minute <= closable; minute += MINUTE) {
       const bucket = this.minutes.get(minute) ?? { minute, units: 0, count: 0, byVenue: {} };
       const oi = this.oiByMinute.get(minute);
-      if (oi !== undefined) this.lastClosedOi = oi;
-      this.opts.onMinuteClosed(bucket, this.lastClosedOi === undefined || !this.hasOi ? undefined : toUsd(this.lastClosedOi));
+      if (oi !== undefined) this.lastClosedOi = totalOi(oi);
+      this.opts.onMinuteClosed(bucket, this.lastClosedOi === undefined ? undefined : toUsd(this.lastClosedOi));
     }
     this.nextMinuteToClose = minute;
   }

@@ -9,6 +9,7 @@ import { createLogger } from '../log.js';
 import { parseSpeed } from '../replay/pacer.js';
 import { loadRecordingMetadata } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
+import { writeReportDir } from '../report/report-files.js';
 import { startRecording } from '../service/record.js';
 import { startService, type ServiceMode } from '../service/service.js';
 
@@ -80,10 +81,11 @@ program
   .argument('<files...>', 'recording files (.ndjson or .ndjson.gz)')
   .option('--speed <speed>', '"max" or a multiple of real time (1 = as recorded)', 'max')
   .option('--report <file>', 'write the JSON report here (default: stdout)')
+  .option('--report-dir <dir>', 'also write report.json, minutes.csv and a self-contained report.html')
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
   .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
   .addOption(new Option('--format <format>', 'input format').choices(['recording']).default('recording'))
-  .action(async (files: string[], flags: { speed: string; report?: string; kafka?: string; format: string; metadata?: string }) => {
+  .action(async (files: string[], flags: { speed: string; report?: string; reportDir?: string; kafka?: string; format: string; metadata?: string }) => {
     const config = loadConfig();
     const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn');
     const speed = parseSpeed(flags.speed);
@@ -96,10 +98,14 @@ program
       ? new KafkaBus({ brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}`, partitions: config.bus.kafka.partitions, replicationFactor: 1, logger: log })
       : undefined;
     const metadata = loadRecordingMetadata(files, flags.metadata);
-    const { report } = await replay({ files, speed, log, bus, topics, metadata, cascade: config.cascade });
+    const { report, aggregator } = await replay({ files, speed, log, bus, topics, metadata, cascade: config.cascade });
+    if (flags.reportDir) {
+      const minutes = aggregator.minutes.range();
+      writeReportDir(flags.reportDir, { report, minutes, openInterest: aggregator.openInterestByMinute(minutes), fidelity: aggregator.fidelity });
+    }
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (flags.report) writeFileSync(flags.report, json);
-    else process.stdout.write(json);
+    else if (!flags.reportDir) process.stdout.write(json);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -56,6 +56,7 @@ function buildReport(files: string[], ingestor: Ingestor, badLines: number, aggr
     },
     eventTime: { first: first ?? null, last: aggregator.watermark || null },
     totals: aggregator.totalsSnapshot(),
+    fidelity: Object.fromEntries(Object.entries(aggregator.fidelity).sort(([a], [b]) => (a < b ? -1 : 1))),
     openInterestUsd,
     cascades: episodes.map(({ type: _t, phase: _p, ...episode }) => episode),
   };

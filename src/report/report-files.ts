@@ -1,0 +1,133 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toUsd } from '../aggregate/fixed-point.js';
+import type { MinuteBucket } from '../aggregate/minute-series.js';
+import type { ReplayReport } from '../replay/replay.js';
+import { VENUES, type Fidelity, type VenueId } from '../schema/events.js';
+import { chartSvg, usdShort } from './charts.js';
+
+export interface ReportInput {
+  report: ReplayReport;
+  minutes: MinuteBucket[];
+  /** Open interest per venue (USD) at the end of each minute. */
+  openInterest: Partial<Record<VenueId, number>>[];
+  fidelity: Partial<Record<VenueId, Fidelity>>;
+}
+
+const COLORS: Record<VenueId, string> = {
+  hyperliquid: '#2a9d8f',
+  'bybit-linear': '#f4a261',
+  'bybit-inverse': '#e76f51',
+  'binance-usdm': '#e9c46a',
+  'binance-coinm': '#b08a2e',
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+function venuesIn(input: ReportInput): VenueId[] {
+  const seen = new Set<VenueId>();
+  for (const m of input.minutes) for (const v of Object.keys(m.byVenue)) seen.add(v as VenueId);
+  for (const o of input.openInterest) for (const v of Object.keys(o)) seen.add(v as VenueId);
+  return VENUES.filter((v) => seen.has(v));
+}
+
+/** One row per minute: USD by venue and side, open interest by venue. */
+export function minutesCsv(input: ReportInput): string {
+  const venues = venuesIn(input);
+  const header = ['minute_utc', 'minute_ms', 'total_usd', ...venues.flatMap((v) => [`${v}_long_usd`, `${v}_short_usd`]), ...venues.map((v) => `${v}_oi_usd`)];
+  const rows = input.minutes.map((m, i) => [
+    iso(m.minute),
+    m.minute,
+    toUsd(m.units),
+    ...venues.flatMap((v) => [toUsd(m.byVenue[v]?.long ?? 0), toUsd(m.byVenue[v]?.short ?? 0)]),
+    ...venues.map((v) => input.openInterest[i]?.[v] ?? ''),
+  ]);
+  return [header, ...rows].map((r) => r.join(',')).join('\n') + '\n';
+}
+
+/** A self-contained HTML page: charts as inline SVG, no external resources. */
+export function reportHtml(input: ReportInput): string {
+  const { report, minutes } = input;
+  const venues = venuesIn(input);
+  const xs = minutes.map((m) => m.minute);
+  const bands = report.cascades.map((c) => ({ from: c.start, to: c.end ?? c.start + 60_000, label: `${c.id}: ${usdShort(c.totalUsd)}` }));
+  let cum = 0;
+  const charts = [
+    chartSvg({
+      title: 'Liquidated USD per minute, by venue',
+      xs,
+      kind: 'stacked',
+      bands,
+      series: venues.map((v) => ({ name: v, color: COLORS[v], values: minutes.map((m) => toUsd((m.byVenue[v]?.long ?? 0) + (m.byVenue[v]?.short ?? 0))) })),
+    }),
+    chartSvg({
+      title: 'Longs vs shorts liquidated per minute (all venues)',
+      xs,
+      kind: 'stacked',
+      bands,
+      series: [
+        { name: 'long', color: '#d62828', values: minutes.map((m) => toUsd(Object.values(m.byVenue).reduce((s, v) => s + v.long, 0))) },
+        { name: 'short', color: '#2a6fdb', values: minutes.map((m) => toUsd(Object.values(m.byVenue).reduce((s, v) => s + v.short, 0))) },
+      ],
+    }),
+    chartSvg({
+      title: 'Cumulative liquidated USD',
+      xs,
+      kind: 'lines',
+      bands,
+      series: [{ name: 'cumulative', color: '#333', values: minutes.map((m) => (cum += toUsd(m.units))) }],
+    }),
+    chartSvg({
+      title: 'Open interest by venue (USD)',
+      xs,
+      kind: 'lines',
+      bands,
+      series: venues
+        .filter((v) => input.openInterest.some((o) => o[v] !== undefined))
+        .map((v) => ({ name: v, color: COLORS[v], values: input.openInterest.map((o) => o[v] ?? NaN) })),
+    }),
+  ];
+  const rows = Object.entries(report.totals.byVenue)
+    .map(([venue, t]) => {
+      const fidelity = input.fidelity[venue as VenueId] ?? 'complete';
+      const note = fidelity === 'sampled' ? 'lower bound (venue samples its stream)' : fidelity === 'inferred' ? 'inferred' : '';
+      return `<tr><td>${esc(venue)}</td><td>${fidelity}</td><td>${usdShort(t.longUsd)}</td><td>${usdShort(t.shortUsd)}</td><td>${usdShort(t.longUsd + t.shortUsd)}${fidelity === 'sampled' ? ' ≥' : ''}</td><td>${t.count}</td><td>${note}</td></tr>`;
+    })
+    .join('');
+  const episodes = report.cascades
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.id)}</td><td>${iso(c.start)}</td><td>${iso(c.peakMinute)}</td><td>${c.end === null ? '' : iso(c.end)}</td><td>${usdShort(c.peakMinuteUsd)}</td><td>${usdShort(c.totalUsd)}</td><td>${(c.longShare * 100).toFixed(1)}%</td><td>${c.oiDrawdownPct === null ? '–' : `${c.oiDrawdownPct.toFixed(1)}%`}</td><td>${c.ledBy ?? ''}</td></tr>`,
+    )
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>liqstream report</title>
+<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:18px 0}figcaption{font-weight:600;margin-bottom:4px}</style>
+</head><body>
+<h1>liqstream report</h1>
+<p>Input: ${esc(report.input.files.join(', '))} — ${report.input.frames} frames, ${report.input.badFrames} bad. Event time ${report.eventTime.first === null ? '–' : iso(report.eventTime.first)} to ${report.eventTime.last === null ? '–' : iso(report.eventTime.last)}.</p>
+<h2>Totals</h2>
+<table><tr><th>venue</th><th>fidelity</th><th>longs</th><th>shorts</th><th>total</th><th>events</th><th></th></tr>${rows}
+<tr><th>all</th><th></th><th></th><th></th><th>${usdShort(report.totals.usd)}</th><th>${report.totals.count}</th><th></th></tr></table>
+<h2>Cascade episodes</h2>
+<table><tr><th>id</th><th>start</th><th>peak minute</th><th>end</th><th>peak minute USD</th><th>total</th><th>long share</th><th>OI drawdown</th><th>led by</th></tr>${episodes || '<tr><td colspan="9">none</td></tr>'}</table>
+${charts.join('\n')}
+<script>
+// Marks how many charts actually laid out with a visible size (read by the headless-browser test).
+addEventListener('load', () => {
+  const ok = [...document.querySelectorAll('figure.chart svg')].filter((s) => { const b = s.getBoundingClientRect(); return b.width > 100 && b.height > 100 && s.querySelector('.series'); });
+  document.body.dataset.chartsRendered = String(ok.length);
+});
+</script>
+</body></html>
+`;
+}
+
+/** Writes report.json, minutes.csv and report.html into `dir`. */
+export function writeReportDir(dir: string, input: ReportInput): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'report.json'), `${JSON.stringify(input.report, null, 2)}\n`);
+  writeFileSync(join(dir, 'minutes.csv'), minutesCsv(input));
+  writeFileSync(join(dir, 'report.html'), reportHtml(input));
+}
