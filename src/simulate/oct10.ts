@@ -1,0 +1,145 @@
+import { toUnits, toUsd } from '../aggregate/fixed-point.js';
+import type { RawFrame, Side, VenueId } from '../schema/events.js';
+import { COINS, pickCoin, priceText, qtyText, type Coin } from './market.js';
+import { OCT10, longShare, priceFactor, stress, venueWeight, type SimVenue } from './oct10-profile.js';
+import { prng, type Prng } from './prng.js';
+import { VENUE_ENCODERS, type SimLiquidation } from './venue-frames.js';
+
+const MIN = 60_000;
+const MINUTES = 1_440;
+
+export interface SimulationOptions {
+  seed: number;
+  /** Liquidated accounts over the day, all venues (default: the published ~1.6M). */
+  accounts: number;
+  /** Simulate only these minutes of the day, [from, to) (default: the whole day). */
+  fromMinute: number;
+  toMinute: number;
+}
+
+export const defaultSimulation = (): SimulationOptions => ({ seed: 20251010, accounts: OCT10.accounts, fromMinute: 0, toMinute: MINUTES });
+
+export interface GroundTruth {
+  byVenue: Partial<Record<VenueId, { longUsd: number; shortUsd: number; count: number }>>;
+  usd: number;
+  count: number;
+  peakMinute: number;
+  peakMinuteUsd: number;
+  longShare: number;
+}
+
+const VENUES = Object.keys(OCT10.venueUsd) as SimVenue[];
+
+/** USD each venue liquidates in minute k, scaled so each venue's day matches its calibration total. */
+function minuteTargets(): Record<SimVenue, number[]> {
+  const out = {} as Record<SimVenue, number[]>;
+  for (const v of VENUES) {
+    const w = Array.from({ length: MINUTES }, (_, k) => stress(k) * venueWeight(v, k));
+    const sum = w.reduce((a, b) => a + b, 0);
+    out[v] = w.map((x) => (OCT10.venueUsd[v] * x) / sum);
+  }
+  return out;
+}
+
+function draw(r: Prng, k: number, venue: SimVenue, meanUsd: number, coins: readonly Coin[]): SimLiquidation {
+  let coin = pickCoin(r);
+  if (!coins.includes(coin)) coin = coins[r.int(coins.length)]!;
+  const price = coin.price * priceFactor(k + r.next(), coin.depth) * (1 + 0.002 * r.normal());
+  const side: Side = r.next() < longShare(k) ? 'long' : 'short';
+  return { venue, coin, price, usd: Math.min(r.lognormal(meanUsd, 1.1), meanUsd * 400), side, time: 0, user: r.int(2 ** 31) };
+}
+
+/**
+ * Generates the synthetic day minute by minute: each minute's frames in receive-time order, in the
+ * venues' own formats (see venue-frames.ts). Deterministic for a seed. Ground truth is summed from
+ * the frames' own numbers exactly as the parsers compute them.
+ */
+export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): Generator<RawFrame[], GroundTruth> {
+  const r = prng(opts.seed);
+  const targets = minuteTargets();
+  const totalUsd = Object.values(OCT10.venueUsd).reduce((a, b) => a + b, 0);
+  const meanUsd = totalUsd / opts.accounts;
+  const truth: Record<string, { long: number; short: number; count: number }> = {};
+  let peak = { minute: 0, units: -1 };
+  for (let k = opts.fromMinute; k < opts.toMinute; k++) {
+    const minuteStart = OCT10.day + k * MIN;
+    const frames: RawFrame[] = [];
+    let minuteUnits = 0;
+    for (const venue of VENUES) {
+      const enc = VENUE_ENCODERS[venue];
+      const coins = COINS.filter((c) => enc.coins.includes(c.coin));
+      const liqs: SimLiquidation[] = [];
+      const target = targets[venue][k]!;
+      // A sampled venue carries one liquidation per key (symbol-second): size them so that what the
+      // stream carries reaches the target without filling every slot.
+      const slots = enc.sampleKey ? coins.length * 60 : Infinity;
+      const mean = Math.max(meanUsd * enc.sizeFactor, target / (0.25 * slots));
+      const latest = new Map<string, SimLiquidation>();
+      let usd = 0;
+      while (usd < target) {
+        const l = draw(r, k, venue, mean, coins);
+        l.time = minuteStart + r.int(MIN);
+        liqs.push(l);
+        if (!enc.sampleKey) usd += l.usd;
+        else {
+          const key = enc.sampleKey(l);
+          const prev = latest.get(key);
+          if (!prev || l.time >= prev.time) {
+            usd += l.usd - (prev?.usd ?? 0);
+            latest.set(key, l);
+          }
+        }
+      }
+      liqs.sort((a, b) => a.time - b.time);
+      const out = enc.encode(liqs, r, minuteStart);
+      for (const c of out.carried) {
+        const t = (truth[venue] ??= { long: 0, short: 0, count: 0 });
+        const units = toUnits(c.notionalUsd);
+        t[c.side] += units;
+        t.count += 1;
+        minuteUnits += units;
+      }
+      frames.push(...out.frames);
+    }
+    frames.push(...openInterestFrames(k, minuteStart, r));
+    if (minuteUnits > peak.units) peak = { minute: minuteStart, units: minuteUnits };
+    frames.sort((a, b) => a.recv - b.recv);
+    yield frames;
+  }
+  const byVenue: GroundTruth['byVenue'] = {};
+  let units = 0;
+  let longUnits = 0;
+  let count = 0;
+  for (const v of Object.keys(truth).sort() as VenueId[]) {
+    const t = truth[v]!;
+    byVenue[v] = { longUsd: toUsd(t.long), shortUsd: toUsd(t.short), count: t.count };
+    units += t.long + t.short;
+    longUnits += t.long;
+    count += t.count;
+  }
+  return { byVenue, usd: toUsd(units), count, peakMinute: peak.minute, peakMinuteUsd: toUsd(peak.units), longShare: units ? longUnits / units : 0 };
+}
+
+/** Open interest once a minute per venue and coin, falling ~30% over the day with the crash. */
+function openInterestFrames(k: number, minuteStart: number, r: Prng): RawFrame[] {
+  const frames: RawFrame[] = [];
+  const fall = OCT10.openInterestFall;
+  // OI falls mostly in the crash: 15% drift over the day, the rest between 20:50 and 21:30.
+  const drift = 0.15 * (k / MINUTES);
+  const crash = k < OCT10.onsetMinute ? 0 : Math.min(1, (k - OCT10.onsetMinute) / 40) * (fall - 0.15 - 0.02);
+  const level = 1 - drift - crash;
+  for (const venue of VENUES) {
+    const enc = VENUE_ENCODERS[venue];
+    if (!enc.openInterest) continue;
+    const total = OCT10.openInterestUsd[venue] * level;
+    const coins = COINS.filter((c) => enc.coins.includes(c.coin));
+    const weight = coins.reduce((s, c) => s + c.weight, 0);
+    for (const coin of coins) {
+      const price = coin.price * priceFactor(k + 1, coin.depth);
+      frames.push(...enc.openInterest(coin, (total * coin.weight) / weight, price, minuteStart + 59_000 + r.int(900)));
+    }
+  }
+  return frames;
+}
+
+export { priceText, qtyText };
