@@ -8,8 +8,12 @@ const VenueCommon = {
   enabled: z.boolean(),
   /** WebSocket endpoint; defaults to the venue's public production endpoint. */
   url: z.url().optional(),
+  /** REST base URL override (open-interest polling). */
+  restUrl: z.url().optional(),
   /** Fetch markets and contract sizes at start (REST). Off: built-in defaults (see docs/mapping.md). */
   discover: z.boolean().default(true),
+  /** Open-interest polling interval where the venue has no stream (Binance); 0 disables. */
+  oiPollMs: z.number().int().min(0).default(60_000),
 };
 
 export const Config = z
@@ -42,6 +46,8 @@ export const Config = z
     connection: z.object({
       backoff: z.object({ initialMs: z.number().int().min(1), maxMs: z.number().int().min(1) }),
       stableAfterMs: z.number().int().min(0),
+      /** Binance REST weight per minute liqstream may spend, shared by USD-M and COIN-M (Binance allows 2,400). */
+      binanceWeightPerMinute: z.number().int().min(10).default(1_000),
     }),
     venues: z.object({
       'binance-usdm': z.object(VenueCommon),

@@ -4,7 +4,8 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { VenueId } from '../schema/events.js';
 import { venueModule } from '../venues/registry.js';
-import type { FrameParser, FrameSink, VenueMetadata } from '../venues/venue.js';
+import type { FrameParser, FrameSink, Poller, VenueMetadata } from '../venues/venue.js';
+import { WeightBudget } from '../connection/weight-budget.js';
 
 export interface RunningConnectors {
   /** Venue → every socket connected. */
@@ -21,10 +22,17 @@ export async function startConnectors(
   deps: { sink: FrameSink; metrics: Metrics; log: Logger; parsers: Map<VenueId, FrameParser>; metadata?: Map<VenueId, VenueMetadata> },
 ): Promise<RunningConnectors> {
   const sockets = new Map<VenueId, ManagedSocket[]>();
+  const pollers: Poller[] = [];
+  const budgets = new Map<string, WeightBudget>();
+  const budget = (key: string): WeightBudget => {
+    let b = budgets.get(key);
+    if (!b) budgets.set(key, (b = new WeightBudget(config.connection.binanceWeightPerMinute)));
+    return b;
+  };
   for (const venue of enabledVenues(config)) {
     const log = deps.log.child({ venue });
     const module = venueModule(venue);
-    const ctx = { log, url: config.venues[venue].url };
+    const ctx = { log, url: config.venues[venue].url, restUrl: config.venues[venue].restUrl };
     let meta: VenueMetadata = {};
     if (config.venues[venue].discover) {
       try {
@@ -60,11 +68,12 @@ export async function startConnectors(
     deps.metrics.connectorUp.set({ venue }, 0);
     sockets.set(venue, list);
     for (const s of list) s.start();
+    pollers.push(...(module.pollers?.(meta, { ...ctx, sink: deps.sink, budget, intervalMs: config.venues[venue].oiPollMs }) ?? []));
   }
   return {
     health: () => Object.fromEntries([...sockets].map(([venue, list]) => [venue, list.every((s) => s.connected)])),
     stop: async () => {
-      await Promise.all([...sockets.values()].flat().map((s) => s.stop()));
+      await Promise.all([...pollers.map((p) => p.stop()), ...[...sockets.values()].flat().map((s) => s.stop())]);
     },
   };
 }

@@ -49,6 +49,21 @@ export interface VenueContext {
   log: import('../log.js').Logger;
   /** Venue endpoint override from config (tests point it at a local server). */
   url?: string;
+  /** REST base URL override (open-interest polling, discovery). */
+  restUrl?: string;
+}
+
+/** What a venue's pollers need beyond the context: where frames go and shared rate budgets. */
+export interface PollerContext extends VenueContext {
+  sink: FrameSink;
+  /** One budget per key for the whole process (e.g. Binance USD-M and COIN-M share one). */
+  budget(key: string): import('../connection/weight-budget.js').WeightBudget;
+  /** Poll interval from config; 0 disables polling. */
+  intervalMs: number;
+}
+
+export interface Poller {
+  stop(): Promise<void>;
 }
 
 /** The connector interface every venue implements (one folder per venue). */
@@ -58,6 +73,8 @@ export interface VenueModule {
   discover(ctx: VenueContext): Promise<VenueMetadata>;
   parser(meta: VenueMetadata, ctx: VenueContext): FrameParser;
   plans(meta: VenueMetadata, ctx: VenueContext): SocketPlan[];
+  /** REST pollers for what no stream carries (Binance open interest). */
+  pollers?(meta: VenueMetadata, ctx: PollerContext): Poller[];
 }
 
 /** Where connectors deliver: the ingestor (parse and publish) or a recorder (write to files). */

@@ -1,5 +1,6 @@
 import type { VenueModule } from '../venue.js';
 import { fetchBinanceMarkets } from './markets.js';
+import { startBinanceOiPoller } from './oi-poller.js';
 import { createBinanceParser, type BinanceVenue } from './parse.js';
 import { binanceSocketPlan } from './plan.js';
 
@@ -24,6 +25,20 @@ export function binanceVenue(venue: BinanceVenue): VenueModule {
     },
     plans(_meta, { url }) {
       return [binanceSocketPlan(venue, url)];
+    },
+    pollers(meta, ctx) {
+      if (ctx.intervalMs <= 0 || !meta.symbols?.length) return [];
+      return [
+        startBinanceOiPoller({
+          venue,
+          symbols: meta.symbols,
+          budget: ctx.budget('binance'),
+          sink: ctx.sink,
+          log: ctx.log,
+          baseUrl: ctx.restUrl,
+          intervalMs: ctx.intervalMs,
+        }),
+      ];
     },
   };
 }

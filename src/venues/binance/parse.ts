@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LiquidationEvent, VenueId } from '../../schema/events.js';
+import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
 import { NO_EVENTS, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 
 export type BinanceVenue = Extract<VenueId, 'binance-usdm' | 'binance-coinm'>;
@@ -18,6 +18,17 @@ const ForceOrder = z.object({
   }),
 });
 export type ForceOrder = z.infer<typeof ForceOrder>;
+
+/** REST GET /fapi|dapi/v1/openInterest, recorded as a frame by the poller. */
+const OpenInterestRest = z.object({
+  symbol: z.string().min(1),
+  pair: z.string().optional(),
+  openInterest: z.string(),
+  time: z.number().int(),
+});
+
+/** REST GET /fapi|dapi/v1/premiumIndex (all symbols): the mark prices open interest is valued at. */
+const PremiumIndexRest = z.array(z.object({ symbol: z.string(), markPrice: z.string() }).loose());
 
 /** Binance's documented COIN-M contract value when exchangeInfo is unavailable: 100 USD for BTC, 10 USD otherwise. */
 export function documentedCoinmContractUsd(pair: string): number {
@@ -59,14 +70,14 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     if (b === undefined) bases.set(key, (b = opts.venue === 'binance-coinm' ? coinmBase(key) : usdmBase(key)));
     return b;
   };
-  const contractUsd = (o: ForceOrder['o']): number => {
-    const pair = o.ps ?? o.s.split('_')[0] ?? o.s;
-    const known = opts.contractUsd?.(o.s) ?? opts.contractUsd?.(pair);
+  const contractUsd = (symbol: string, pairField: string | undefined): number => {
+    const pair = pairField ?? symbol.split('_')[0] ?? symbol;
+    const known = opts.contractUsd?.(symbol) ?? opts.contractUsd?.(pair);
     if (known !== undefined) return known;
     const usd = documentedCoinmContractUsd(pair);
-    if (!warned.has(o.s)) {
-      warned.add(o.s);
-      opts.onContractFallback?.(o.s, usd);
+    if (!warned.has(symbol)) {
+      warned.add(symbol);
+      opts.onContractFallback?.(symbol, usd);
     }
     return usd;
   };
@@ -82,7 +93,7 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     let notionalUsd: number;
     let base: string;
     if (opts.venue === 'binance-coinm') {
-      notionalUsd = filled * contractUsd(o);
+      notionalUsd = filled * contractUsd(o.s, o.ps);
       qty = notionalUsd / avgPrice;
       base = baseOf(o.ps ?? o.s);
     } else {
@@ -112,6 +123,30 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     return { ok: true, events: [event] };
   };
 
+  const markPrices = new Map<string, number>();
+  const openInterest = (oi: z.infer<typeof OpenInterestRest>, receiveTime: number): ParseResult => {
+    const contracts = Number(oi.openInterest);
+    if (!Number.isFinite(contracts) || contracts < 0) return reject(`invalid openInterest ${oi.openInterest}`);
+    const mark = markPrices.get(oi.symbol);
+    if (mark === undefined) return NO_EVENTS; // valued once the next premiumIndex poll brings its mark price
+    const coinm = opts.venue === 'binance-coinm';
+    // COIN-M open interest is in contracts of a fixed USD value; USD-M in base units.
+    const oiUsd = coinm ? contracts * contractUsd(oi.symbol, oi.pair) : contracts * mark;
+    const event: OpenInterestEvent = {
+      type: 'open_interest',
+      venue: opts.venue,
+      symbol: oi.symbol,
+      base: baseOf(coinm ? (oi.pair ?? oi.symbol) : oi.symbol),
+      oiBase: coinm ? oiUsd / mark : contracts,
+      oiUsd,
+      markPrice: mark,
+      eventTime: oi.time,
+      receiveTime,
+      source: 'openInterest',
+    };
+    return { ok: true, events: [event] };
+  };
+
   return (frame, receiveTime) => {
     let json: unknown;
     try {
@@ -119,11 +154,24 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     } catch {
       return reject('invalid JSON');
     }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('unknown message shape');
+    if (Array.isArray(json)) {
+      const index = PremiumIndexRest.safeParse(json);
+      if (!index.success) return rejectInvalid('premiumIndex', index.error);
+      for (const { symbol, markPrice } of index.data) {
+        const mark = Number(markPrice);
+        if (mark > 0) markPrices.set(symbol, mark);
+      }
+      return NO_EVENTS;
+    }
+    if (typeof json !== 'object' || json === null) return reject('unknown message shape');
     const msg = json as Record<string, unknown>;
     // Combined-stream frames wrap the event; {"result":null,"id":n} answers a SUBSCRIBE.
     if ('stream' in msg) json = msg.data;
     else if ('id' in msg && !('e' in msg)) return msg.error ? reject(`subscribe error: ${JSON.stringify(msg.error)}`) : NO_EVENTS;
+    if ('openInterest' in msg) {
+      const oi = OpenInterestRest.safeParse(msg);
+      return oi.success ? openInterest(oi.data, receiveTime) : rejectInvalid('openInterest', oi.error);
+    }
     const parsed = ForceOrder.safeParse(json);
     if (!parsed.success) return rejectInvalid('forceOrder', parsed.error);
     return toEvent(parsed.data, receiveTime);
