@@ -1,11 +1,12 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Bus } from './bus.js';
-import { KafkaBus } from './kafka-bus.js';
 import { MemoryBus } from './memory-bus.js';
 
-export function createBus(config: Config['bus'], log: Logger): Bus {
+/** kafkajs is loaded only when Kafka is configured, so embedded runs and replays start faster. */
+export async function createBus(config: Config['bus'], log: Logger): Promise<Bus> {
   if (config.kind === 'embedded') return new MemoryBus();
+  const { KafkaBus } = await import('./kafka-bus.js');
   return new KafkaBus({
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId,

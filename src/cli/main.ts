@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { KafkaBus } from '../bus/kafka-bus.js';
+import { createBus } from '../bus/create-bus.js';
 import { TopicNames } from '../bus/topics.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -11,6 +11,8 @@ import { loadRecordingMetadata } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
 import { writeReportDir } from '../report/report-files.js';
 import { startRecording } from '../service/record.js';
+import { OCT10 } from '../simulate/oct10-profile.js';
+import { writeOct10 } from '../simulate/write.js';
 import { startService, type ServiceMode } from '../service/service.js';
 
 interface ServiceFlags {
@@ -95,7 +97,7 @@ program
       ? TopicNames.parse(Object.fromEntries(Object.entries(config.bus.topics).map(([k, v]) => [k, `${v}.replay-${runId}`])))
       : config.bus.topics;
     const bus = flags.kafka
-      ? new KafkaBus({ brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}`, partitions: config.bus.kafka.partitions, replicationFactor: 1, logger: log })
+      ? await createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
       : undefined;
     const metadata = loadRecordingMetadata(files, flags.metadata);
     const { report, aggregator } = await replay({ files, speed, log, bus, topics, metadata, cascade: config.cascade });
@@ -106,6 +108,31 @@ program
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (flags.report) writeFileSync(flags.report, json);
     else if (!flags.reportDir) process.stdout.write(json);
+  });
+
+program
+  .command('simulate')
+  .description('write a synthetic, calibrated recording of a historical day (seeded, deterministic)')
+  .argument('<day>', 'the day to simulate: oct-10 (10 October 2025)')
+  .requiredOption('--out <file>', 'recording to write (.ndjson.gz); ground truth goes to <file>.truth.json')
+  .option('--seed <n>', 'random seed', '20251010')
+  .option('--accounts <n>', 'liquidated accounts over the day, all venues', String(OCT10.accounts))
+  .option('--from <HH:MM>', 'first minute (UTC) to simulate', '00:00')
+  .option('--to <HH:MM>', 'minute (UTC) to stop before', '24:00')
+  .action(async (day: string, flags: { out: string; seed: string; accounts: string; from: string; to: string }) => {
+    if (day !== 'oct-10') throw new Error(`unknown day "${day}": only oct-10 is available`);
+    const minute = (hhmm: string) => {
+      const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+      if (!m) throw new Error(`expected HH:MM, got "${hhmm}"`);
+      return Number(m[1]) * 60 + Number(m[2]);
+    };
+    const { truth, frames } = await writeOct10(flags.out, {
+      seed: Number(flags.seed),
+      accounts: Number(flags.accounts),
+      fromMinute: minute(flags.from),
+      toMinute: minute(flags.to),
+    });
+    process.stdout.write(`${flags.out}: ${frames} frames, ${truth.count} liquidations, $${(truth.usd / 1e9).toFixed(2)}B (synthetic)\n`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

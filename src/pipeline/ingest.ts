@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { GapEvent, NormalizedEvent, RawFrame, VenueId } from '../schema/events.js';
 import type { FrameParser } from '../venues/venue.js';
 import { deadLetterMessage, eventMessage, rawMessage } from './messages.js';
+import { LogLimiter } from './log-limiter.js';
 import { RecentIds } from './recent-ids.js';
 
 export interface IngestOptions {
@@ -33,6 +34,7 @@ export class Ingestor {
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly recent = new RecentIds(16_384);
+  private readonly badFrameLogs = new LogLimiter();
   private failure: unknown;
   /** Running counts, for reports and for waiting until a consumer has caught up. */
   readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0 };
@@ -52,7 +54,9 @@ export class Ingestor {
       this.stats.badFrames += 1;
       metrics.badFramesTotal.inc({ venue: raw.venue });
       metrics.deadLettersTotal.inc({ venue: raw.venue });
-      log.warn({ venue: raw.venue, recv: raw.recv, reason: result.reason, frame: raw.frame.slice(0, 512) }, 'bad frame');
+      const { log: shouldLog, suppressedBefore } = this.badFrameLogs.allow(raw.venue);
+      if (suppressedBefore > 0) log.warn({ venue: raw.venue, suppressed: suppressedBefore }, 'bad-frame log lines suppressed (all were counted and dead-lettered)');
+      if (shouldLog) log.warn({ venue: raw.venue, recv: raw.recv, reason: result.reason, frame: raw.frame.slice(0, 512) }, 'bad frame');
       this.push(this.o.topics.deadLetter, deadLetterMessage({ venue: raw.venue, recv: raw.recv, reason: result.reason, frame: raw.frame }));
     } else {
       for (const event of result.events) this.pushEvent(event);

@@ -44,8 +44,10 @@ export function recordingWriter(path: string) {
   if (gzip) gzip.pipe(file);
   const out = gzip ?? file;
   return {
-    async write(frame: RawFrame): Promise<void> {
-      if (!out.write(`${JSON.stringify({ recv: frame.recv, venue: frame.venue, frame: frame.frame })}\n`)) await once(out, 'drain');
+    async write(...frames: RawFrame[]): Promise<void> {
+      let text = '';
+      for (const f of frames) text += `${JSON.stringify({ recv: f.recv, venue: f.venue, frame: f.frame })}\n`;
+      if (!out.write(text)) await once(out, 'drain');
     },
     async close(): Promise<void> {
       out.end();

@@ -11,7 +11,7 @@ import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
 import { startAggregation } from '../pipeline/aggregation.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { VenueId } from '../schema/events.js';
-import { venueModule } from '../venues/registry.js';
+import { VENUE_MODULES } from '../venues/registry.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
 import { mergeOrdered } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
@@ -90,11 +90,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   });
 
   const parsers = new Map<VenueId, FrameParser>();
-  const parserFor = (venue: VenueId): FrameParser => {
+  const parserFor = (venue: VenueId): FrameParser | undefined => {
     let p = parsers.get(venue);
     if (!p) {
-      p = options.parsers?.[venue] ?? venueModule(venue).parser(options.metadata?.[venue] ?? {}, { log: log.child({ venue }) });
-      parsers.set(venue, p);
+      const module = VENUE_MODULES[venue];
+      p = options.parsers?.[venue] ?? module?.parser(options.metadata?.[venue] ?? {}, { log: log.child({ venue }) });
+      if (p) parsers.set(venue, p);
     }
     return p;
   };

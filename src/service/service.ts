@@ -22,7 +22,7 @@ export interface RunningService {
 
 export async function startService(config: Config, mode: ServiceMode, log: Logger): Promise<RunningService> {
   const metrics = createMetrics({ defaultMetrics: true });
-  const bus = createBus(config.bus, log);
+  const bus = await createBus(config.bus, log);
   await bus.start(allTopics(config.bus.topics));
 
   const aggregation =
