@@ -47,6 +47,7 @@ interface OiEntry {
 }
 
 const SIDES: readonly Side[] = ['long', 'short'];
+const MAX_CATCH_UP_MINUTES = 1_440;
 const FIDELITY_RANK = { complete: 0, sampled: 1, inferred: 2 } as const;
 
 const totalOi = (byVenue: Partial<Record<VenueId, number>>): number | undefined => {
@@ -183,6 +184,9 @@ export class Aggregator {
     if (!this.opts.onMinuteClosed) return;
     const closable = Math.floor((this.watermark - this.opts.latenessMs) / MINUTE) * MINUTE - MINUTE;
     let minute: number = this.nextMinuteToClose ?? this.minutes.first();
+    // After a long silence (or a recording that jumps years), close at most a day of empty minutes:
+    // enough for any window or baseline, and bounded work.
+    minute = Math.max(minute, closable - MAX_CATCH_UP_MINUTES * MINUTE);
     for (; minute <= closable; minute += MINUTE) {
       const bucket = this.minutes.get(minute) ?? { minute, units: 0, count: 0, byVenue: {} };
       const oi = this.oiByMinute.get(minute);

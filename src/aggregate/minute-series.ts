@@ -43,11 +43,21 @@ export class MinuteSeries {
     return this.buckets.get(minute);
   }
 
-  /** Every minute from the first to the last with data, empty minutes included, in order. */
-  range(from = this.first(), to = this.newest): MinuteBucket[] {
+  /**
+   * Every minute from the first to the last with data, in order, empty minutes included, except that
+   * a silence longer than `maxGapMinutes` keeps only its last `maxGapMinutes` empty minutes (a
+   * recording spanning years must not become millions of rows).
+   */
+  range(maxGapMinutes = 1_440): MinuteBucket[] {
+    const minutes = [...this.buckets.keys()].sort((a, b) => a - b);
     const out: MinuteBucket[] = [];
-    if (!Number.isFinite(from) || !Number.isFinite(to)) return out;
-    for (let m = from; m <= to; m += MINUTE) out.push(this.buckets.get(m) ?? { minute: m, units: 0, count: 0, byVenue: {} });
+    let prev: number | undefined;
+    for (const m of minutes) {
+      const from = prev === undefined ? m : Math.max(prev + MINUTE, m - maxGapMinutes * MINUTE);
+      for (let e = from; e < m; e += MINUTE) out.push({ minute: e, units: 0, count: 0, byVenue: {} });
+      out.push(this.buckets.get(m)!);
+      prev = m;
+    }
     return out;
   }
 

@@ -44,6 +44,11 @@ async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { 
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: flushing');
+    // A broker that never comes back must not keep the process forever; what was not flushed is logged.
+    setTimeout(() => {
+      log.error('shutdown did not finish within 30 s; exiting with unflushed data');
+      process.exit(1);
+    }, 30_000).unref();
     service.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -57,8 +57,12 @@ describe('local Binance servers → liqstream connect → real Kafka → liqstre
     usdm.sendRaw('{"stream":"!forceOrder@arr","data":{"e":"forceOrder"'); // malformed: counted, not fatal
 
     const usd = (venue: string, side: string) => ({ venue, side, fidelity: 'sampled' });
-    await until(async () => sampleValue(await scrape(aggregate.metricsUrl), 'liqstream_liquidations_total', usd('binance-coinm', 'long')) === 1, 'aggregated COIN-M event', 60_000);
-    await until(async () => sampleValue(await scrape(aggregate.metricsUrl), 'liqstream_liquidations_total', usd('binance-usdm', 'short')) === 1, 'aggregated USD-M events', 60_000);
+    const count = async (venue: string, side: string) => sampleValue(await scrape(aggregate.metricsUrl), 'liqstream_liquidations_total', usd(venue, side));
+    try {
+      await until(async () => (await count('binance-coinm', 'long')) === 1 && (await count('binance-usdm', 'short')) === 1, 'aggregated events', 60_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nconnect:\n${connect.logs()}\naggregate:\n${aggregate.logs()}`);
+    }
     const m = await scrape(aggregate.metricsUrl);
     expect(sampleValue(m, 'liqstream_liquidations_usd_total', usd('binance-usdm', 'long'))).toBe(0.014 * 9910 + 0.009 * 18990);
     expect(sampleValue(m, 'liqstream_liquidations_usd_total', usd('binance-usdm', 'short'))).toBe(1.437 * 34959.7);

@@ -11,7 +11,7 @@ describe('liqstream replay (CLI)', () => {
     const rec = await writeRecording(join(dir, 'fixtures.ndjson.gz'), binanceRecordingFrames());
     const outs = [join(dir, 'r1.json'), join(dir, 'r2.json')];
     for (const out of outs) {
-      const r = await runCli(['replay', rec, '--speed', 'max', '--report', out]);
+      const r = await runCli(['replay', rec, '--speed', 'max', '--report', out], { LIQSTREAM_LOG_LEVEL: 'error' });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
     }

@@ -15,7 +15,10 @@ export function startServiceProcess(args: string[], env: NodeJS.ProcessEnv = {},
   let logs = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`liqstream ${args[0]} did not start:\n${logs}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`liqstream ${args[0]} did not start:\n${logs}`));
+    }, timeoutMs);
     child.stderr!.on('data', (d: Buffer) => {
       logs += d.toString();
       const m = /"metrics":"(http:\/\/[^"]+)\/metrics".*"msg":"liqstream started"/.exec(logs);
@@ -27,7 +30,11 @@ export function startServiceProcess(args: string[], env: NodeJS.ProcessEnv = {},
           logs: () => logs,
           stop: async () => {
             if (child.exitCode === null) child.kill('SIGTERM');
-            return exited;
+            // A process that does not finish its graceful shutdown must not outlive the test.
+            const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+            const code = await exited;
+            clearTimeout(killer);
+            return code;
           },
         });
       }

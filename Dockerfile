@@ -1,0 +1,25 @@
+# liqstream image: `docker build -t liqstream .`, then e.g.
+#   docker run --rm -p 127.0.0.1:9464:9464 -e LIQSTREAM_METRICS__HOST=0.0.0.0 liqstream run
+# The compose stack (docker-compose.yml) runs it as `connect` and `aggregate` against Kafka.
+
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: the `prepare` script compiles, and the sources are not copied yet.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# dist/src/config/load.js finds the defaults at <app>/config/default.yaml.
+COPY config ./config
+USER node
+EXPOSE 9464
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["run"]
