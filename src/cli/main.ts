@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { createBus } from '../bus/create-bus.js';
 import { TopicNames } from '../bus/topics.js';
@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import { parseSpeed } from '../replay/pacer.js';
-import { loadRecordingMetadata } from '../replay/recording.js';
+import { loadRecordingMetadata, readProgress } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
 import { writeReportDir } from '../report/report-files.js';
 import { startRecording } from '../service/record.js';
@@ -91,8 +91,10 @@ program
   .option('--report-dir <dir>', 'also write report.json, minutes.csv and a self-contained report.html')
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
   .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
+  .option('--from <time>', 'only events at or after this event time (ISO 8601 or ms since epoch)')
+  .option('--to <time>', 'only events before this event time (ISO 8601 or ms since epoch)')
   .addOption(new Option('--format <format>', 'input format').choices(['recording']).default('recording'))
-  .action(async (files: string[], flags: { speed: string; report?: string; reportDir?: string; kafka?: string; format: string; metadata?: string }) => {
+  .action(async (files: string[], flags: { speed: string; report?: string; reportDir?: string; kafka?: string; format: string; metadata?: string; from?: string; to?: string }) => {
     const config = loadConfig();
     const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn');
     const speed = parseSpeed(flags.speed);
@@ -105,7 +107,18 @@ program
       ? await createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
       : undefined;
     const metadata = loadRecordingMetadata(files, flags.metadata);
-    const { report, aggregator } = await replay({ files, speed, log, bus, topics, metadata, cascade: config.cascade });
+    const progress = process.stderr.isTTY ? showProgress(files) : undefined;
+    const { report, aggregator } = await replay({
+      files,
+      speed,
+      log,
+      bus,
+      topics,
+      metadata,
+      cascade: config.cascade,
+      from: flags.from === undefined ? undefined : parseTime(flags.from),
+      to: flags.to === undefined ? undefined : parseTime(flags.to),
+    }).finally(() => progress?.stop());
     if (flags.reportDir) {
       const minutes = aggregator.minutes.range();
       writeReportDir(flags.reportDir, { report, minutes, openInterest: aggregator.openInterestByMinute(minutes), fidelity: aggregator.fidelity });
@@ -139,6 +152,33 @@ program
     });
     process.stdout.write(`${flags.out}: ${frames} frames, ${truth.count} liquidations, $${(truth.usd / 1e9).toFixed(2)}B (synthetic)\n`);
   });
+
+function parseTime(text: string): number {
+  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(t)) throw new Error(`not a time: "${text}" (use ISO 8601 or ms since epoch)`);
+  return t;
+}
+
+/** A one-line progress display with ETA, by bytes of the input files read (terminal only). */
+function showProgress(files: string[]): { stop(): void } {
+  const total = files.reduce((s, f) => s + statSync(f).size, 0);
+  const started = Date.now();
+  const draw = () => {
+    const done = Math.min(1, readProgress.bytes / Math.max(1, total));
+    const elapsed = (Date.now() - started) / 1000;
+    const eta = done > 0 ? (elapsed / done) * (1 - done) : NaN;
+    const bar = '#'.repeat(Math.round(done * 30)).padEnd(30, '.');
+    process.stderr.write(`\rreplay [${bar}] ${(done * 100).toFixed(1)}%  ETA ${Number.isFinite(eta) ? `${eta.toFixed(0)}s` : '?'}   `);
+  };
+  const timer = setInterval(draw, 250);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      draw();
+      process.stderr.write('\n');
+    },
+  };
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -12,8 +12,12 @@ import type { VenueMetadata } from '../venues/venue.js';
  */
 export type RecordingItem = { ok: true; frame: RawFrame } | { ok: false; line: number; reason: string; text: string };
 
+/** Bytes read from disk so far, across every recording read in this process (for progress display). */
+export const readProgress = { bytes: 0 };
+
 export async function* readLines(path: string): AsyncGenerator<string> {
   const file = createReadStream(path);
+  file.on('data', (chunk) => (readProgress.bytes += chunk.length));
   const input = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
   file.on('error', (err) => input.destroy(err));
   yield* createInterface({ input, crlfDelay: Infinity });

@@ -32,6 +32,9 @@ export interface ReplayOptions {
   parsers?: Partial<Record<VenueId, FrameParser>>;
   metrics?: Metrics;
   cascade?: Partial<CascadeParams>;
+  /** Keep only events whose event time is in [from, to) (ms); gaps that overlap it. */
+  from?: number;
+  to?: number;
 }
 
 export interface ReplayResult {
@@ -95,6 +98,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     if (!p) {
       const module = VENUE_MODULES[venue];
       p = options.parsers?.[venue] ?? module?.parser(options.metadata?.[venue] ?? {}, { log: log.child({ venue }) });
+      if (p && (options.from !== undefined || options.to !== undefined)) p = withinEventTime(p, options.from ?? -Infinity, options.to ?? Infinity);
       if (p) parsers.set(venue, p);
     }
     return p;
@@ -133,4 +137,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   await bus.close();
   const report = buildReport(options.files, ingestor, badLines, aggregator, firstEventTime, cascadeEpisodes(aggregator, options.cascade));
   return { report, aggregator, metrics };
+}
+
+/** Drops events outside [from, to) by event time; the frame still counts as read. */
+function withinEventTime(parser: FrameParser, from: number, to: number): FrameParser {
+  return (frame, recv) => {
+    const r = parser(frame, recv);
+    if (!r.ok) return r;
+    return { ok: true, events: r.events.filter((e) => (e.type === 'gap' ? e.to > from && e.from < to : e.eventTime >= from && e.eventTime < to)) };
+  };
 }
