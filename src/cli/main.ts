@@ -7,6 +7,8 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import { parseSpeed } from '../replay/pacer.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { startMetricsServer } from '../metrics/server.js';
 import { loadRecordingMetadata, readProgress } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
 import { writeReportDir } from '../report/report-files.js';
@@ -91,10 +93,23 @@ program
   .option('--report-dir <dir>', 'also write report.json, minutes.csv and a self-contained report.html')
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
   .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
+  .option('--metrics-port <port>', 'serve /metrics on 127.0.0.1 during the replay (for Prometheus)')
+  .option('--linger <seconds>', 'keep serving /metrics this long after the replay ends', '0')
   .option('--from <time>', 'only events at or after this event time (ISO 8601 or ms since epoch)')
   .option('--to <time>', 'only events before this event time (ISO 8601 or ms since epoch)')
   .addOption(new Option('--format <format>', 'input format').choices(['recording']).default('recording'))
-  .action(async (files: string[], flags: { speed: string; report?: string; reportDir?: string; kafka?: string; format: string; metadata?: string; from?: string; to?: string }) => {
+  .action(async (files: string[], flags: {
+      speed: string;
+      report?: string;
+      reportDir?: string;
+      kafka?: string;
+      format: string;
+      metadata?: string;
+      from?: string;
+      to?: string;
+      metricsPort?: string;
+      linger: string;
+    },) => {
     const config = loadConfig();
     const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn');
     const speed = parseSpeed(flags.speed);
@@ -108,6 +123,9 @@ program
       : undefined;
     const metadata = loadRecordingMetadata(files, flags.metadata);
     const progress = process.stderr.isTTY ? showProgress(files) : undefined;
+    const metrics = createMetrics();
+    const server = flags.metricsPort ? await startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort) }) : undefined;
+    if (server) log.warn({ metrics: `${server.url}/metrics` }, 'serving replay metrics');
     const { report, aggregator } = await replay({
       files,
       speed,
@@ -116,9 +134,14 @@ program
       topics,
       metadata,
       cascade: config.cascade,
+      metrics,
       from: flags.from === undefined ? undefined : parseTime(flags.from),
       to: flags.to === undefined ? undefined : parseTime(flags.to),
     }).finally(() => progress?.stop());
+    if (server) {
+      await new Promise((r) => setTimeout(r, Number(flags.linger) * 1000));
+      await server.close();
+    }
     if (flags.reportDir) {
       const minutes = aggregator.minutes.range();
       writeReportDir(flags.reportDir, { report, minutes, openInterest: aggregator.openInterestByMinute(minutes), fidelity: aggregator.fidelity });

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import type { Fidelity, LiquidationEvent, Side } from '../../schema/events.js';
+import { NO_EVENTS, rejectInvalid, type ParseResult } from '../venue.js';
+
+/**
+ * The one Hyperliquid fill mapper. Every Hyperliquid source that carries fill objects (node
+ * `node_fills_by_block` files, third-party fill feeds, `userFills`) goes through `fillToEvent`, so a
+ * liquidation is classified the same way whichever source it came from. See docs/venues/hyperliquid.md.
+ */
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+/** Prices and sizes arrive as decimal strings; validated here so that the mapper can trust them. */
+const PositiveDecimal = z.string().regex(DECIMAL, 'expected a decimal string').refine((s) => Number(s) > 0, 'expected > 0');
+const SignedDecimal = z.string().regex(DECIMAL, 'expected a decimal string');
+
+export const FillLiquidation = z.object({
+  liquidatedUser: z.string().min(1),
+  markPx: PositiveDecimal,
+  // Strict on purpose: a new method would have unknown semantics and should reach the dead-letter topic.
+  method: z.enum(['market', 'backstop']),
+});
+export type FillLiquidation = z.infer<typeof FillLiquidation>;
+
+/** The fill object shared by `userFills`, fill feeds and node fills; only what the mapper reads is required. */
+export const Fill = z
+  .object({
+    coin: z.string().min(1),
+    px: PositiveDecimal,
+    sz: PositiveDecimal,
+    side: z.enum(['A', 'B']),
+    time: z.number().int().nonnegative(),
+    startPosition: SignedDecimal.optional(),
+    dir: z.string(),
+    tid: z.number().int().nonnegative(),
+    liquidation: FillLiquidation.optional(),
+  })
+  .loose();
+export type Fill = z.infer<typeof Fill>;
+
+/**
+ * `dir` of the fill of a trader whose profitable position was auto-deleveraged. The fill also carries a
+ * `liquidation` object naming the underwater account it was closed against, so the `dir` value, not the
+ * object, is what tells ADL apart (evidence: docs/venues/hyperliquid.md, "ADL marker").
+ */
+export const ADL_DIR = 'Auto-Deleveraging';
+
+export interface FillContext {
+  receiveTime: number;
+  fidelity: Fidelity;
+  /** The channel or file family it came from (`node_fills_by_block`, `fills`, …). */
+  source: string;
+}
+
+/** Addresses are hex; compare without regard to case so a checksummed address still matches. */
+export const sameAddress = (a: string, b: string): boolean => a.length === b.length && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Base asset of a Hyperliquid perp name. Builder-deployed (HIP-3) markets are `dex:NAME`: the dex prefix
+ * is dropped so `xyz:CRWV` shares its base with `CRWV` elsewhere (the symbol keeps the prefix, so the
+ * markets stay apart). `k` coins count 1,000 units of the underlying, the same unit Binance and Bybit call
+ * `1000PEPE`, so `kPEPE` → `1000PEPE` and quantities are comparable across venues.
+ */
+export function hyperliquidBase(coin: string): string {
+  const colon = coin.indexOf(':');
+  const name = colon >= 0 ? coin.slice(colon + 1) : coin;
+  return /^k[A-Z0-9]/.test(name) ? `1000${name.slice(1)}` : name;
+}
+
+/**
+ * Side of the position this fill closed, i.e. of the liquidated (or auto-deleveraged) position.
+ * 1. `startPosition` (the user's size before the fill): its sign is the position itself.
+ * 2. `dir` naming one side only (`Close Long`, `Liquidated Cross Long`, `Liquidated Isolated Short`, …).
+ * 3. The fill's own side: a forced fill reduces the position, so selling (`A`) closes a long.
+ */
+export function closedPositionSide(fill: Pick<Fill, 'startPosition' | 'dir' | 'side'>): Side {
+  const start = fill.startPosition === undefined ? 0 : Number(fill.startPosition);
+  if (start > 0) return 'long';
+  if (start < 0) return 'short';
+  const long = /\bLong\b/.test(fill.dir);
+  const short = /\bShort\b/.test(fill.dir);
+  if (long !== short) return long ? 'long' : 'short';
+  return fill.side === 'A' ? 'long' : 'short';
+}
+
+/** One id per (trade, account): both sides of a trade share `tid`, and a trade id alone would merge them. */
+export const fillEventId = (tid: number, user: string): string => `hyperliquid:${tid}:${user.toLowerCase()}`;
+
+function isCountedFill(user: string, fill: Pick<Fill, 'dir' | 'liquidation'>): boolean {
+  if (fill.dir === ADL_DIR) return true;
+  return fill.liquidation !== undefined && sameAddress(user, fill.liquidation.liquidatedUser);
+}
+
+/**
+ * `user`'s fill → event, or undefined when the fill is not one to count.
+ * - ADL (`dir` = "Auto-Deleveraging"): kind `adl`, whatever the liquidation object says.
+ * - Otherwise only the liquidated account's own fill counts (kind `backstop` for `method: "backstop"`,
+ *   else `liquidation`); the counterparty's fill carries the same object and yields nothing, so each
+ *   liquidation is counted once however many sources show both sides.
+ * price = `px`, qty = `sz` (coins; for `k` coins thousands of coins, priced per thousand), notional =
+ * px × sz in USDC, counted 1:1 as USD.
+ */
+export function fillToEvent(user: string, fill: Fill, ctx: FillContext): LiquidationEvent | undefined {
+  if (!isCountedFill(user, fill)) return undefined;
+  const kind = fill.dir === ADL_DIR ? 'adl' : fill.liquidation?.method === 'backstop' ? 'backstop' : 'liquidation';
+  const price = Number(fill.px);
+  const qty = Number(fill.sz);
+  return {
+    type: 'liquidation',
+    id: fillEventId(fill.tid, user),
+    venue: 'hyperliquid',
+    symbol: fill.coin,
+    base: hyperliquidBase(fill.coin),
+    side: closedPositionSide(fill),
+    price,
+    qty,
+    notionalUsd: price * qty,
+    eventTime: fill.time,
+    receiveTime: ctx.receiveTime,
+    fidelity: ctx.fidelity,
+    kind,
+    source: ctx.source,
+  };
+}
+
+/**
+ * `[user, fill]` pairs → events. Only fills carrying a liquidation object or the ADL marker are validated:
+ * they are a small share of all fills, and an ordinary trade never becomes an event. A marked fill that
+ * does not validate rejects the whole batch, so a format change is loud instead of an undercount.
+ */
+export function fillPairsToResult(pairs: readonly (readonly [string, unknown])[], ctx: FillContext, what: string): ParseResult {
+  const events: LiquidationEvent[] = [];
+  for (let i = 0; i < pairs.length; i++) {
+    const [user, raw] = pairs[i]!;
+    if (!carriesMarker(raw)) continue;
+    const fill = Fill.safeParse(raw);
+    if (!fill.success) return rejectInvalid(`${what} fill ${i}`, fill.error);
+    const event = fillToEvent(user, fill.data, ctx);
+    if (event) events.push(event);
+  }
+  return events.length > 0 ? { ok: true, events } : NO_EVENTS;
+}
+
+function carriesMarker(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null) return true; // not a fill at all: let validation say so
+  const f = raw as { liquidation?: unknown; dir?: unknown };
+  return f.liquidation !== undefined || f.dir === ADL_DIR;
+}

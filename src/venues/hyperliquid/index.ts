@@ -1,0 +1,32 @@
+import type { VenueModule } from '../venue.js';
+import { fetchMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
+import { planHyperliquidSockets } from './plan.js';
+import { createHyperliquidParser, type HyperliquidParserOptions } from './ws.js';
+
+/** Used when discovery is off or failed: the largest markets, which also lead the venue's own listing. */
+export const DEFAULT_HYPERLIQUID_COINS: readonly string[] = ['BTC', 'ETH', 'SOL', 'HYPE', 'XRP', 'DOGE', 'SUI', 'BNB', 'AVAX', 'LINK', 'kPEPE', 'ENA'];
+
+/**
+ * The public-socket connector: `trades` (inferred backstop liquidations) and `activeAssetCtx` (open
+ * interest) for every listed coin. The complete source, a node's `node_fills_by_block` files, is not a
+ * socket: see `startNodeFillsTail` in node-fills.ts.
+ */
+export function hyperliquidVenue(parserOptions: HyperliquidParserOptions = {}): VenueModule {
+  return {
+    venue: 'hyperliquid',
+    async discover({ restUrl }) {
+      const { coins, events } = await fetchMetaAndAssetCtxs({ baseUrl: restUrl });
+      // The venue lists coins in listing order; the subscription budget should go to the largest markets.
+      const oiUsd = new Map(events.map((e) => [e.symbol, e.oiUsd]));
+      return { symbols: [...coins].sort((a, b) => (oiUsd.get(b) ?? 0) - (oiUsd.get(a) ?? 0)) };
+    },
+    parser() {
+      return createHyperliquidParser(parserOptions);
+    },
+    plans(meta, { url, log }) {
+      const { plans, dropped } = planHyperliquidSockets(meta.symbols ?? DEFAULT_HYPERLIQUID_COINS, { url });
+      if (dropped.length > 0) log.warn({ venue: 'hyperliquid', dropped: dropped.length, first: dropped.slice(0, 10) }, 'subscription budget exhausted; coins not watched');
+      return plans;
+    },
+  };
+}

@@ -1,0 +1,306 @@
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { Logger } from '../../log.js';
+import { reject, rejectInvalid, type FrameSink, type ParseResult, type Poller } from '../venue.js';
+import { fillPairsToResult } from './fill.js';
+import { decodeLz4Frames } from './lz4-frame.js';
+
+/**
+ * A non-validator node run with `--write-fills --batch-by-block` writes one JSON object per block to
+ * `~/hl/data/node_fills_by_block/hourly/{YYYYMMDD}/{H}` (hour without a leading zero); Hyperliquid archives
+ * the same files, LZ4-compressed, as `node_fills_by_block/hourly/{YYYYMMDD}/{H}.lz4`. Every fill of the
+ * block is there, so this source is `complete`.
+ */
+export const NODE_FILLS_SOURCE = 'node_fills_by_block';
+
+/** `events` items are `[user, fill]`; checked by hand in nodeFillsBlockToResult (a cascade block holds 10,000+). */
+export const NodeFillsBlock = z
+  .object({
+    block_number: z.number().int().nonnegative(),
+    block_time: z.string(),
+    local_time: z.string(),
+    events: z.array(z.unknown()),
+  })
+  .loose();
+export type NodeFillsBlock = z.infer<typeof NodeFillsBlock>;
+
+const isUserFillPair = (e: unknown): e is readonly [string, unknown] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && e[0].length > 0;
+
+const NODE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?$/;
+
+/**
+ * The node's timestamps (`2026-06-28T08:43:53.687645997`) carry nanoseconds and no zone; they are UTC.
+ * Truncated to the millisecond so the result never lies in the future of the instant written.
+ */
+export function parseNodeTime(text: string): number | undefined {
+  const m = NODE_TIME.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac] = m;
+  const ms = frac === undefined ? 0 : Number(frac.padEnd(3, '0').slice(0, 3));
+  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  return Number.isFinite(t) && t >= 0 ? t : undefined;
+}
+
+/** A parsed block line → events. receiveTime is the node's `local_time` (when the node wrote the block). */
+export function nodeFillsBlockToResult(json: unknown): ParseResult {
+  const block = NodeFillsBlock.safeParse(json);
+  if (!block.success) return rejectInvalid(NODE_FILLS_SOURCE, block.error);
+  const receiveTime = parseNodeTime(block.data.local_time);
+  if (receiveTime === undefined) return reject(`invalid local_time ${JSON.stringify(block.data.local_time)}`);
+  const events = block.data.events;
+  for (let i = 0; i < events.length; i++) {
+    if (!isUserFillPair(events[i])) return reject(`invalid ${NODE_FILLS_SOURCE}: events.${i}: expected [user, fill]`);
+  }
+  return fillPairsToResult(events as (readonly [string, unknown])[], { receiveTime, fidelity: 'complete', source: NODE_FILLS_SOURCE }, NODE_FILLS_SOURCE);
+}
+
+/** One line of a `node_fills_by_block` file → events; never throws. */
+export function parseNodeFillsLine(line: string): ParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return reject('invalid JSON');
+  }
+  return nodeFillsBlockToResult(json);
+}
+
+/** Where the node writes (or the archive keeps, plus `.lz4`) the fills of the hour containing `timeMs`. */
+export function nodeFillsHourPath(hourlyDir: string, timeMs: number): string {
+  const d = new Date(timeMs);
+  const date = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+  return join(hourlyDir, date, String(d.getUTCHours()));
+}
+
+/** Splits byte chunks into lines without building one string of the whole input (files reach gigabytes). */
+async function* lines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  for await (const raw of chunks) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, nl);
+      const line = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
+      pending = [];
+      start = nl + 1;
+      const text = decodeLine(line);
+      if (text !== undefined) yield text;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  const text = pending.length > 0 ? decodeLine(Buffer.concat(pending)) : undefined;
+  if (text !== undefined) yield text;
+}
+
+function decodeLine(bytes: Buffer): string | undefined {
+  const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
+  if (end === 0) return undefined;
+  return bytes.toString('utf8', 0, end);
+}
+
+/**
+ * The lines of a node-fills file: plain, or LZ4 frame format when the name ends in `.lz4` (the archive's
+ * naming). The `.lz4` is decompressed as it is read, a block at a time (see lz4-frame.ts).
+ */
+export async function* readNodeFillsFile(path: string): AsyncGenerator<string> {
+  const bytes = createReadStream(path, { highWaterMark: 1 << 20 });
+  try {
+    yield* lines(path.endsWith('.lz4') ? decodeLz4Frames(bytes) : bytes);
+  } finally {
+    bytes.destroy();
+  }
+}
+
+interface HourFile {
+  path: string;
+  /** YYYYMMDD × 100 + hour: orders files in time. */
+  key: number;
+}
+
+/** The newest `{YYYYMMDD}/{H}` file under `hourlyDir`, or undefined when there is none yet. */
+export async function latestNodeFillsFile(hourlyDir: string): Promise<string | undefined> {
+  return (await latestHourFile(hourlyDir))?.path;
+}
+
+async function latestHourFile(hourlyDir: string): Promise<HourFile | undefined> {
+  const dates = (await readdir(hourlyDir)).filter((n) => /^\d{8}$/.test(n)).sort().reverse();
+  for (const date of dates) {
+    const hours = (await readdir(join(hourlyDir, date))).filter((n) => /^\d{1,2}$/.test(n)).map(Number);
+    if (hours.length === 0) continue;
+    const hour = Math.max(...hours);
+    return { path: join(hourlyDir, date, String(hour)), key: Number(date) * 100 + hour };
+  }
+  return undefined;
+}
+
+export interface TailOptions {
+  /** Read the newest file from its start instead of from its current end. */
+  fromStart?: boolean;
+  /** How often to look for new bytes and for the next hour's file. */
+  pollMs?: number;
+  /** Told about file-system errors (once per distinct message); the tail keeps trying. */
+  onError?: (err: Error) => void;
+}
+
+export interface NodeFillsTail {
+  /** Stops after the line being handled; resolves when the tail has stopped. */
+  stop(): Promise<void>;
+  /** Settles when the tail stops: rejects if `onLine` threw (the tail stops rather than skip lines). */
+  done: Promise<void>;
+}
+
+/**
+ * Follows the node's live hourly files. `dir` is the `node_fills_by_block` directory or its `hourly`
+ * subdirectory. Polls rather than using fs.watch, which misses events on network and container mounts.
+ * A newer hour's file is taken up once the current one has stopped growing and has been read to its end;
+ * its first line is read from the start, so nothing written across the hour boundary is lost.
+ * A line still without its newline is held back until the newline arrives (or the node moves on).
+ */
+export function tailNodeFills(dir: string, onLine: (line: string, file: string) => void | Promise<void>, opts: TailOptions = {}): NodeFillsTail {
+  const pollMs = opts.pollMs ?? 250;
+  const abort = new AbortController();
+  let fh: FileHandle | undefined;
+
+  const run = async (): Promise<void> => {
+    let hourlyDir = dir;
+    let current: HourFile | undefined;
+    let offset = 0;
+    let skipPartial = false;
+    let pending: Buffer[] = [];
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let lastError = '';
+
+    const emit = async (bytes: Buffer): Promise<void> => {
+      const text = decodeLine(bytes);
+      if (text === undefined) return;
+      try {
+        await onLine(text, current!.path);
+      } catch (err) {
+        throw new HandlerFailed(err);
+      }
+    };
+    /** Reads what was appended since `offset`; true when anything was. */
+    const drain = async (): Promise<boolean> => {
+      const { size } = await fh!.stat();
+      if (size < offset) offset = 0; // replaced, not appended to
+      let grew = false;
+      while (offset < size && !abort.signal.aborted) {
+        const { bytesRead } = await fh!.read(chunk, 0, Math.min(chunk.length, size - offset), offset);
+        if (bytesRead === 0) break;
+        grew = true;
+        offset += bytesRead;
+        const data = chunk.subarray(0, bytesRead);
+        let start = 0;
+        for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+          const line = Buffer.concat([...pending, data.subarray(start, nl)]);
+          pending = [];
+          start = nl + 1;
+          if (skipPartial) skipPartial = false;
+          else await emit(line);
+        }
+        if (start < bytesRead) pending.push(Buffer.from(data.subarray(start)));
+      }
+      return grew;
+    };
+    const switchTo = async (next: HourFile, atEnd: boolean): Promise<void> => {
+      await fh?.close();
+      fh = await open(next.path, 'r');
+      current = next;
+      pending = [];
+      offset = 0;
+      skipPartial = false;
+      if (atEnd) {
+        const { size } = await fh.stat();
+        offset = size;
+        if (size > 0) {
+          // Starting mid-file: the bytes before the next newline belong to a line whose start we skipped.
+          const last = Buffer.alloc(1);
+          await fh.read(last, 0, 1, size - 1);
+          skipPartial = last[0] !== 0x0a;
+        }
+      }
+    };
+
+    while (!abort.signal.aborted) {
+      let progressed = false;
+      try {
+        if (current === undefined) {
+          hourlyDir = await resolveHourlyDir(dir);
+          const first = await latestHourFile(hourlyDir);
+          if (first !== undefined) await switchTo(first, !opts.fromStart);
+          progressed = first !== undefined;
+        } else if (await drain()) {
+          progressed = true;
+        } else {
+          const next = await latestHourFile(hourlyDir);
+          if (next !== undefined && next.key > current.key) {
+            await drain(); // what was appended between the last read and the look at the directory
+            if (pending.length > 0 && !skipPartial) await emit(Buffer.concat(pending));
+            await switchTo(next, false);
+            progressed = true;
+          }
+        }
+        lastError = '';
+      } catch (err) {
+        if (err instanceof HandlerFailed) throw err.cause;
+        // Told once per distinct error: a missing directory would otherwise be reported every poll.
+        const text = err instanceof Error ? err.message : String(err);
+        if (text !== lastError) opts.onError?.(err instanceof Error ? err : new Error(text));
+        lastError = text;
+      }
+      if (!progressed) await sleep(pollMs, undefined, { signal: abort.signal }).catch(() => undefined);
+    }
+  };
+
+  const done = run().finally(() => fh?.close());
+  return {
+    done,
+    async stop() {
+      abort.abort();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+/** Marks an error of the caller's line handler, which ends the tail, apart from file-system trouble, which does not. */
+class HandlerFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('line handler failed');
+  }
+}
+
+async function resolveHourlyDir(dir: string): Promise<string> {
+  const hourly = join(dir, 'hourly');
+  try {
+    if ((await stat(hourly)).isDirectory()) return hourly;
+  } catch {
+    // `dir` is the hourly directory itself
+  }
+  return dir;
+}
+
+export interface NodeFillsTailOptions extends TailOptions {
+  dir: string;
+  sink: FrameSink;
+  log: Logger;
+}
+
+/**
+ * The node's live fills as frames of venue `hyperliquid`, so they are parsed, recorded and replayed like
+ * socket frames (the Hyperliquid parser recognises a block line). A failed hand-over stops the tail:
+ * losing lines silently would make a `complete` source incomplete.
+ */
+export function startNodeFillsTail(o: NodeFillsTailOptions): Poller {
+  const tail = tailNodeFills(o.dir, (line) => o.sink.handleFrame({ recv: Date.now(), venue: 'hyperliquid', frame: line }), {
+    ...o,
+    onError: (err) => {
+      o.log.warn({ venue: 'hyperliquid', dir: o.dir, err: err.message }, 'node fills: file system error; retrying');
+      o.onError?.(err);
+    },
+  });
+  tail.done.catch((err: unknown) => o.log.error({ venue: 'hyperliquid', dir: o.dir, err }, 'node fills: handing a line on failed; tail stopped'));
+  return { stop: () => tail.stop() };
+}

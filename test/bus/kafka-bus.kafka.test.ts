@@ -1,0 +1,232 @@
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { SCHEMA_HEADER, type BusMessage, type ConsumedBatch } from '../../src/bus/bus.js';
+import { KafkaBus, type BusLogger, type KafkaBusOptions } from '../../src/bus/kafka-bus.js';
+import { SCHEMA_VERSION } from '../../src/schema/events.js';
+import { until } from '../support/until.js';
+import { busContract, collector, expectExactly, expectPerKeyOrder, keyedMessages, publishInBatches, unique } from './bus-contract.js';
+
+const brokers = inject('kafkaBrokers').split(',');
+
+interface LogLine {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  obj: object;
+  msg?: string;
+}
+function recordingLogger(): BusLogger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: LogLine['level']) => (obj: object, msg?: string) => void lines.push({ level, obj, msg });
+  return { lines, error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
+}
+
+const buses: KafkaBus[] = [];
+async function startedBus(topics: string[], extra: Partial<KafkaBusOptions> = {}): Promise<KafkaBus> {
+  const bus = new KafkaBus({ brokers, clientId: 'liqstream-test', logger: recordingLogger(), ...extra });
+  buses.push(bus);
+  await bus.start(topics);
+  return bus;
+}
+afterEach(async () => {
+  await Promise.all(buses.splice(0).map((b) => b.close()));
+});
+
+let admin: Admin;
+beforeAll(async () => {
+  admin = new Kafka({ brokers, clientId: 'liqstream-test-admin', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+});
+afterAll(async () => {
+  await admin?.disconnect();
+});
+
+const partitionCounts = async (topics: string[]) =>
+  Object.fromEntries((await admin.fetchTopicMetadata({ topics })).topics.map((t) => [t.name, t.partitions.length]));
+const committedTotal = async (groupId: string, topic: string): Promise<number> => {
+  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return (t?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+};
+
+busContract(
+  'KafkaBus',
+  async () => {
+    const topics: [string, string] = [unique('contract-a'), unique('contract-b')];
+    return { bus: await startedBus(topics), topics };
+  },
+  { settleMs: 500 },
+);
+
+describe('KafkaBus on a real broker', () => {
+  it('delivers 1000 keyed messages spread over 3 partitions from the beginning: exactly once each, per-key order, schema header added', async () => {
+    const topic = unique('kb-all');
+    const bus = await startedBus([topic]);
+    const sent = keyedMessages(1000, 50);
+    await publishInBatches(bus, topic, sent, 250);
+
+    const offsets = await admin.fetchTopicOffsets(topic);
+    expect(offsets).toHaveLength(3);
+    expect(offsets.reduce((s, p) => s + Number(p.high), 0)).toBe(1000);
+    for (const p of offsets) expect(Number(p.high)).toBeGreaterThan(0);
+
+    const c = collector();
+    await bus.subscribe({ topics: [topic], groupId: unique('kb-all-g'), fromBeginning: true }, c.handler);
+    await expectExactly(c.got, sent, 1000, 'all messages');
+    expectPerKeyOrder(c.got);
+    for (const m of c.got) expect(m.headers).toEqual({ 'x-origin': 'contract', [SCHEMA_HEADER]: String(SCHEMA_VERSION) });
+  });
+
+  it('keeps a schema-version header the publisher set, and passes null-free keys and values through as strings', async () => {
+    const topic = unique('kb-hdr');
+    const bus = await startedBus([topic]);
+    const c = collector();
+    await bus.subscribe({ topics: [topic], groupId: unique('kb-hdr-g') }, c.handler);
+    await bus.publish(topic, [
+      { key: 'binance-usdm:BTCUSDT', value: '{"a":"ü"}', headers: { [SCHEMA_HEADER]: '7' } },
+      { key: '', value: '' },
+    ]);
+    await until(() => c.got.length === 2, 'both messages', 30_000);
+    const byValue = Object.fromEntries(c.got.map((m) => [m.value, m]));
+    expect(byValue['{"a":"ü"}']).toEqual({ key: 'binance-usdm:BTCUSDT', value: '{"a":"ü"}', headers: { [SCHEMA_HEADER]: '7' } });
+    expect(byValue['']).toEqual({ key: '', value: '', headers: { [SCHEMA_HEADER]: String(SCHEMA_VERSION) } });
+  });
+
+  it('round-trips messages with gzip compression enabled', async () => {
+    const topic = unique('kb-gzip');
+    const bus = await startedBus([topic], { compression: 'gzip' });
+    const c = collector();
+    await bus.subscribe({ topics: [topic], groupId: unique('kb-gzip-g') }, c.handler);
+    const sent = keyedMessages(200, 10);
+    await publishInBatches(bus, topic, sent);
+    await expectExactly(c.got, sent, 500, 'gzip messages');
+    expectPerKeyOrder(c.got);
+  });
+
+  it('commits a batch only after its handler resolved', async () => {
+    const topic = unique('kb-commit');
+    const groupId = unique('kb-commit-g');
+    const bus = await startedBus([topic]);
+    const sent = keyedMessages(300, 30);
+    await publishInBatches(bus, topic, sent);
+
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered = false;
+    const c = collector();
+    await bus.subscribe({ topics: [topic], groupId, fromBeginning: true }, async (batch) => {
+      entered = true;
+      await gate;
+      await c.handler(batch);
+    });
+    await until(() => entered, 'first batch in the handler', 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await committedTotal(groupId, topic)).toBe(0);
+
+    release();
+    await expectExactly(c.got, sent, 0, 'all messages');
+    await until(async () => (await committedTotal(groupId, topic)) === 300, 'committed offsets to reach the log end', 30_000);
+  });
+
+  it('redelivers a batch whose handler threw; a later subscription of the same group gets only new messages', async () => {
+    const topic = unique('kb-redeliver');
+    const groupId = unique('kb-redeliver-g');
+    const logger = recordingLogger();
+    const bus = await startedBus([topic], { logger });
+    const sent = keyedMessages(1000, 40);
+    await publishInBatches(bus, topic, sent);
+
+    const failed: BusMessage[] = [];
+    const ok = collector();
+    let calls = 0;
+    const sub = await bus.subscribe({ topics: [topic], groupId, fromBeginning: true }, async (batch: ConsumedBatch) => {
+      if (calls++ === 0) {
+        failed.push(...batch.messages);
+        throw new TypeError('handler bug on first call');
+      }
+      await ok.handler(batch);
+    });
+    await expectExactly(ok.got, sent, 1000, 'every message processed successfully once');
+    expect(failed.length).toBeGreaterThan(0);
+    const okValues = new Set(ok.got.map((m) => m.value));
+    for (const m of failed) expect(okValues.has(m.value)).toBe(true);
+    expectPerKeyOrder(ok.got);
+    expect(logger.lines.some((l) => l.level === 'error' && l.msg === 'bus handler failed; the batch will be redelivered')).toBe(true);
+    await until(async () => (await committedTotal(groupId, topic)) === 1000, 'offsets committed', 30_000);
+    await sub.close();
+
+    const fresh = keyedMessages(90, 30, 'fresh');
+    await bus.publish(topic, fresh);
+    const again = collector();
+    // fromBeginning only applies without committed offsets, so this must start where the group left off.
+    await bus.subscribe({ topics: [topic], groupId, fromBeginning: true }, again.handler);
+    await expectExactly(again.got, fresh, 1500, 'only the new messages');
+    expectPerKeyOrder(again.got);
+  });
+
+  it('a different group reads everything from the beginning, independently of another group’s commits', async () => {
+    const topic = unique('kb-groups');
+    const bus = await startedBus([topic]);
+    const sent = keyedMessages(400, 20);
+    await publishInBatches(bus, topic, sent);
+
+    const x = collector();
+    const groupX = unique('kb-groups-x');
+    const subX = await bus.subscribe({ topics: [topic], groupId: groupX, fromBeginning: true }, x.handler);
+    await expectExactly(x.got, sent, 0, 'group X');
+    await until(async () => (await committedTotal(groupX, topic)) === 400, 'group X commits', 30_000);
+    await subX.close();
+
+    const y = collector();
+    await bus.subscribe({ topics: [topic], groupId: unique('kb-groups-y'), fromBeginning: true }, y.handler);
+    await expectExactly(y.got, sent, 1000, 'group Y');
+    expectPerKeyOrder(y.got);
+  });
+
+  it('creates missing topics with the configured partitions, idempotently, and leaves existing topics as they are', async () => {
+    const three = unique('kb-parts3');
+    await startedBus([three]);
+    expect(await partitionCounts([three])).toEqual({ [three]: 3 });
+
+    const five = unique('kb-parts5');
+    const logger = recordingLogger();
+    const bus = await startedBus([three, five], { partitions: 5, logger });
+    await bus.start([three, five]);
+    expect(await partitionCounts([three, five])).toEqual({ [three]: 3, [five]: 5 });
+    expect(logger.lines).toContainEqual({
+      level: 'warn',
+      obj: { topic: three, partitions: 3, configured: 5 },
+      msg: 'existing topic has fewer partitions than configured; it is used as is',
+    });
+  });
+
+  it('after close(): publish and subscribe reject', async () => {
+    const topic = unique('kb-closed');
+    const bus = await startedBus([topic]);
+    await bus.subscribe({ topics: [topic], groupId: unique('kb-closed-g') }, async () => {});
+    await bus.publish(topic, keyedMessages(3, 1));
+    await expect(bus.close()).resolves.toBeUndefined();
+    await expect(bus.publish(topic, keyedMessages(1, 1))).rejects.toThrow('Kafka bus is closed');
+    await expect(bus.subscribe({ topics: [topic], groupId: unique('kb-closed-g') }, async () => {})).rejects.toThrow('Kafka bus is closed');
+  });
+
+  it('publish before start rejects', async () => {
+    const bus = new KafkaBus({ brokers });
+    await expect(bus.publish('any', keyedMessages(1, 1))).rejects.toThrow('Kafka bus is not started');
+  });
+
+  it('fails to start with an error naming the brokers, logging through the given logger and not the console', async () => {
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m));
+    try {
+      const logger = recordingLogger();
+      const bus = new KafkaBus({ brokers: ['127.0.0.1:1'], logger });
+      await expect(bus.start(['never'])).rejects.toThrow(/^Kafka bus could not start against brokers 127\.0\.0\.1:1: /);
+      expect(logger.lines.some((l) => l.level === 'error' && (l.obj as { kafkajs?: string }).kafkajs !== undefined)).toBe(true);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it('rejects invalid options', () => {
+    expect(() => new KafkaBus({ brokers: [] })).toThrow();
+    expect(() => new KafkaBus({ brokers, partitions: 0 })).toThrow();
+  });
+});

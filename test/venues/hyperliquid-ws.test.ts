@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { NormalizedEvent } from '../../src/schema/events.js';
+import { createHyperliquidParser, HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/ws.js';
+
+const fx = (name: string): string => readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url), 'utf8').trim();
+
+const RECV = 1_790_000_000_000;
+const LIQUIDATOR = HLP_LIQUIDATORS[0]!;
+const TRADER = '0x7ba283114573bde6fd304ad7b188a763e5402a52';
+const MAKER = '0x31ca8395cf837de08b24da3f660e77761dfb974b';
+
+const trade = (over: Record<string, unknown>) => ({
+  coin: 'SOL',
+  side: 'B',
+  px: '67.5499',
+  sz: '28.33',
+  time: 1770337193454,
+  hash: '0x0000000000000000000000000000000000000000000000000000000000000000',
+  tid: 88001,
+  users: [LIQUIDATOR, TRADER],
+  ...over,
+});
+const tradesFrame = (...items: unknown[]) => JSON.stringify({ channel: 'trades', data: items });
+
+describe('Hyperliquid public socket', () => {
+  const parse = createHyperliquidParser();
+
+  it('activeAssetCtx fixture → open interest in coins, valued at the mark price', () => {
+    expect(parse(fx('hyperliquid-activeassetctx-1.json'), RECV)).toEqual({
+      ok: true,
+      events: [
+        {
+          type: 'open_interest',
+          venue: 'hyperliquid',
+          symbol: 'ETH',
+          base: 'ETH',
+          oiBase: 446072.075,
+          oiUsd: 446072.075 * 3227.4,
+          markPrice: 3227.4,
+          eventTime: RECV,
+          receiveTime: RECV,
+          source: 'activeAssetCtx',
+        },
+      ],
+    });
+  });
+
+  it('activeAssetCtx: at most one event per coin per oiMinIntervalMs of receive time', () => {
+    const p = createHyperliquidParser({ oiMinIntervalMs: 5_000 });
+    const frame = fx('hyperliquid-activeassetctx-1.json');
+    const counts = [0, 1_000, 4_999, 5_000, 9_999, 10_000].map((dt) => {
+      const r = p(frame, RECV + dt);
+      return r.ok ? r.events.length : -1;
+    });
+    expect(counts).toEqual([1, 0, 0, 1, 0, 1]);
+    const every = createHyperliquidParser({ oiMinIntervalMs: 0 });
+    expect([every(frame, RECV), every(frame, RECV)].map((r) => r.ok && r.events.length)).toEqual([1, 1]);
+  });
+
+  it('subscription replies and pongs carry no events; an error reply is rejected', () => {
+    expect(parse('{"channel":"subscriptionResponse","data":{"method":"subscribe","subscription":{"type":"trades","coin":"BTC"}}}', RECV)).toEqual({ ok: true, events: [] });
+    expect(parse('{"channel":"pong"}', RECV)).toEqual({ ok: true, events: [] });
+    expect(parse('{"channel":"error","data":"Invalid subscription {\\"type\\":\\"trades\\",\\"coin\\":\\"NOPE\\"}"}', RECV)).toEqual({
+      ok: false,
+      reason: 'venue error: Invalid subscription {"type":"trades","coin":"NOPE"}',
+    });
+  });
+
+  it('trades: a backstop transfer (liquidator buying as taker) is an inferred backstop liquidation of a long', () => {
+    expect(parse(tradesFrame(trade({}), trade({ users: [TRADER, MAKER], tid: 88002 })), RECV)).toEqual({
+      ok: true,
+      events: [
+        {
+          type: 'liquidation',
+          id: `hyperliquid:88001:${TRADER}`,
+          venue: 'hyperliquid',
+          symbol: 'SOL',
+          base: 'SOL',
+          side: 'long',
+          price: 67.5499,
+          qty: 28.33,
+          notionalUsd: 67.5499 * 28.33,
+          eventTime: 1770337193454,
+          receiveTime: RECV,
+          fidelity: 'inferred',
+          kind: 'backstop',
+          source: 'trades',
+        },
+      ],
+    });
+  });
+
+  it('trades: liquidator selling as taker → short; liquidator as maker (inventory unwind, ADL) → nothing by default', () => {
+    const sold = parse(tradesFrame(trade({ side: 'A', users: [TRADER, LIQUIDATOR.toUpperCase().replace('0X', '0x')] })), RECV);
+    expect(sold.ok && sold.events.map((e) => e.type === 'liquidation' && [e.side, e.id])).toEqual([['short', `hyperliquid:88001:${TRADER}`]]);
+    const passive = tradesFrame(trade({ side: 'A' }), trade({ side: 'B', users: [TRADER, LIQUIDATOR] }));
+    expect(parse(passive, RECV)).toEqual({ ok: true, events: [] });
+    const any = createHyperliquidParser({ liquidatorMustTake: false })(passive, RECV);
+    expect(any.ok && any.events.map((e) => e.type === 'liquidation' && e.side)).toEqual(['long', 'short']);
+    // Between two liquidator vaults nothing outside changes hands.
+    expect(parse(tradesFrame(trade({ users: [LIQUIDATOR, HLP_LIQUIDATORS[1]] })), RECV)).toEqual({ ok: true, events: [] });
+  });
+
+  it('trades: only trades that involve a liquidator are validated', () => {
+    expect(parse(tradesFrame({ coin: 'BTC', px: 'junk', users: [TRADER, MAKER] }), RECV)).toEqual({ ok: true, events: [] });
+    expect(parse(tradesFrame(trade({ px: 'junk' })), RECV).ok).toBe(false);
+    expect(parse('{"channel":"trades","data":{}}', RECV).ok).toBe(false);
+  });
+
+  it('a configured liquidator list replaces the default', () => {
+    const own = createHyperliquidParser({ liquidators: [MAKER] });
+    expect(own(tradesFrame(trade({})), RECV)).toEqual({ ok: true, events: [] });
+    const r = own(tradesFrame(trade({ users: [MAKER, TRADER] })), RECV);
+    expect(r.ok && r.events.length).toBe(1);
+  });
+});
+
+describe('Hyperliquid fill feeds and other frames', () => {
+  const parse = createHyperliquidParser();
+  const backstop = JSON.parse(fx('hyperliquid-fill-backstop-1.json')) as { liquidation: { liquidatedUser: string } };
+  const victim = backstop.liquidation.liquidatedUser;
+
+  it('fills channel: [user, fill] and {user, fill} items; only the liquidated account’s fill counts', () => {
+    const expected = {
+      ok: true,
+      events: [
+        {
+          type: 'liquidation',
+          id: `hyperliquid:669583051366496:${victim}`,
+          venue: 'hyperliquid',
+          symbol: 'BTC',
+          base: 'BTC',
+          side: 'short',
+          price: 86006,
+          qty: 0.07905,
+          notionalUsd: 86006 * 0.07905,
+          eventTime: 1791280942711,
+          receiveTime: RECV,
+          fidelity: 'complete',
+          kind: 'backstop',
+          source: 'fills',
+        },
+      ],
+    };
+    expect(parse(JSON.stringify({ channel: 'fills', data: [[victim, backstop], [LIQUIDATOR, backstop]] }), RECV)).toEqual(expected);
+    expect(parse(JSON.stringify({ channel: 'fills', data: [{ user: LIQUIDATOR, fill: backstop }, { user: victim, fill: backstop }] }), RECV)).toEqual(expected);
+    const sampled = createHyperliquidParser({ fillsFidelity: 'sampled' })(JSON.stringify({ channel: 'liquidationFills', data: [[victim, backstop]] }), RECV);
+    expect(sampled.ok && sampled.events[0]).toMatchObject({ fidelity: 'sampled', source: 'liquidationFills' });
+    expect(parse(JSON.stringify({ channel: 'fills', data: [{ fill: backstop }] }), RECV).ok).toBe(false);
+  });
+
+  it('a node_fills_by_block line as a frame: receive time is the node’s local_time', () => {
+    const line = fx('hyperliquid-node-fills-by-block-1.json').replace('"0xa775d1bd91ee2cc4cae6113e5fd9c0c17b355277"', '"0x5ef843ccf26810073ee689a954f6d05f5b48fccb"');
+    const r = parse(line, RECV);
+    expect(r.ok && r.events[0]).toMatchObject({ source: 'node_fills_by_block', fidelity: 'complete', receiveTime: Date.UTC(2026, 5, 28, 8, 43, 53, 687) });
+  });
+
+  it('a metaAndAssetCtxs response (as a poller would record it) → open interest for every listed coin', () => {
+    const response = [
+      { universe: [{ name: 'BTC', szDecimals: 5 }, { name: 'OLD', isDelisted: true }, { name: 'kPEPE' }] },
+      [
+        { markPx: '85634.0', openInterest: '40762.72024', funding: '0.0000125' },
+        { markPx: '1.0', openInterest: '0.0' },
+        { markPx: '0.010503', openInterest: '9000000' },
+      ],
+    ];
+    const r = parse(JSON.stringify(response), RECV);
+    expect(r.ok && r.events.map((e) => e.type === 'open_interest' && [e.symbol, e.base, e.oiUsd])).toEqual([
+      ['BTC', 'BTC', 40762.72024 * 85634],
+      ['kPEPE', '1000PEPE', 9000000 * 0.010503],
+    ]);
+  });
+
+  it('unknown or malformed frames are rejected, never thrown', () => {
+    const cases = ['', '{', '42', '"x"', '{}', '{"channel":7}', '{"channel":"l2Book","data":{}}', '{"channel":"activeAssetCtx","data":{"coin":"ETH","ctx":{}}}', '[1,2]'];
+    for (const frame of cases) {
+      const r = parse(frame, RECV);
+      expect(r.ok, frame).toBe(false);
+    }
+  });
+
+  it('property: any frame gives a result (no throw) and every event validates', () => {
+    const frames = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.record({ channel: fc.constantFrom('trades', 'activeAssetCtx', 'fills', 'pong', 'error'), data: fc.jsonValue() }).map((o) => JSON.stringify(o)),
+    );
+    const p = createHyperliquidParser({ oiMinIntervalMs: 0 });
+    fc.assert(
+      fc.property(frames, (frame) => {
+        const r = p(frame, RECV);
+        if (r.ok) for (const e of r.events) NormalizedEvent.parse(e);
+      }),
+    );
+  });
+});
