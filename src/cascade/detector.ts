@@ -164,7 +164,7 @@ export class CascadeDetector {
       byVenue[venue] = { longUsd: toUsd(t.long), shortUsd: toUsd(t.short) };
       long += t.long;
     }
-    const drawdown = ep.oiBefore !== undefined && ep.oiMin !== undefined ? Math.max(0, ep.oiBefore - ep.oiMin) : null;
+    const drawdown = ep.oiBefore !== undefined && ep.oiMin !== undefined ? Math.round(Math.max(0, ep.oiBefore - ep.oiMin) * 100) / 100 : null;
     return {
       type: 'cascade',
       phase,

@@ -33,9 +33,9 @@ export function stress(k: number): number {
   const onset = OCT10.onsetMinute;
   const peak = OCT10.peakMinute;
   if (k < onset) return 1;
-  if (k < onset + 15) return 12 + 6 * (k - onset); // 20:50–21:04: the first wave
+  if (k < onset + 15) return 40 + 5 * (k - onset); // 20:50–21:04: the first wave
   if (k < peak) return 110 + 22 * (k - onset - 15); // 21:05–21:14: accelerating
-  if (k === peak) return 2_150; // 21:15: the worst minute
+  if (k === peak) return 2_000; // 21:15: the worst minute
   const after = [1_200, 1_050, 900, 1_000, 520, 300, 170, 110, 85, 70, 58, 50]; // 21:16–21:27
   if (k <= peak + after.length) return after[k - peak - 1]!;
   if (k < 22 * 60) return 40 * Math.exp(-(k - peak - 13) / 10) + 6;
@@ -46,7 +46,7 @@ export function stress(k: number): number {
 export function venueWeight(venue: SimVenue, k: number): number {
   if (venue !== 'hyperliquid') return 1;
   if (k >= OCT10.peakMinute && k <= OCT10.peakMinute + 12) return 1.9;
-  if (k >= OCT10.onsetMinute && k < OCT10.peakMinute) return 0.35;
+  if (k >= OCT10.onsetMinute && k < OCT10.peakMinute) return 0.6;
   return 1;
 }
 

@@ -56,6 +56,16 @@ const binanceUsdm: VenueEncoder = {
     }
     return { frames, carried };
   },
+  // Binance has no open-interest stream: liqstream polls REST, and records the responses as frames.
+  openInterest(coin, usd, price, time) {
+    const symbol = usdtSymbol(coin);
+    const mark = priceText(price * binanceUnit(coin));
+    const oi = (usd / Number(mark)).toFixed(3);
+    return [
+      { recv: time, venue: 'binance-usdm', frame: `[{"symbol":"${symbol}","markPrice":"${mark}","time":${time}}]` },
+      { recv: time + 30, venue: 'binance-usdm', frame: `{"openInterest":"${oi}","symbol":"${symbol}","time":${time}}` },
+    ];
+  },
 };
 
 const COINM_USD: Record<string, number> = { BTC: 100 };

@@ -1,11 +1,13 @@
 import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
+import { hyperliquidVenue } from './hyperliquid/index.js';
 import type { VenueModule } from './venue.js';
 
 /** Every venue liqstream can connect to. Adding a venue: see docs/adding-a-venue.md. */
 export const VENUE_MODULES: Partial<Record<VenueId, VenueModule>> = {
   'binance-usdm': binanceVenue('binance-usdm'),
   'binance-coinm': binanceVenue('binance-coinm'),
+  hyperliquid: hyperliquidVenue(),
 };
 
 export function venueModule(venue: VenueId): VenueModule {
