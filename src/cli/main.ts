@@ -11,6 +11,7 @@ import { createMetrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { loadRecordingMetadata, readProgress } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
+import { INPUT_FORMATS, sourceFor, type InputFormat } from '../replay/sources.js';
 import { writeReportDir } from '../report/report-files.js';
 import { startRecording } from '../service/record.js';
 import { OCT10 } from '../simulate/oct10-profile.js';
@@ -97,7 +98,7 @@ program
   .option('--linger <seconds>', 'keep serving /metrics this long after the replay ends', '0')
   .option('--from <time>', 'only events at or after this event time (ISO 8601 or ms since epoch)')
   .option('--to <time>', 'only events before this event time (ISO 8601 or ms since epoch)')
-  .addOption(new Option('--format <format>', 'input format').choices(['recording']).default('recording'))
+  .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
   .action(async (files: string[], flags: {
       speed: string;
       report?: string;
@@ -135,6 +136,7 @@ program
       metadata,
       cascade: config.cascade,
       metrics,
+      source: sourceFor(flags.format as InputFormat),
       from: flags.from === undefined ? undefined : parseTime(flags.from),
       to: flags.to === undefined ? undefined : parseTime(flags.to),
     }).finally(() => progress?.stop());

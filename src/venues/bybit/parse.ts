@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { LiquidationEvent, OpenInterestEvent, type VenueId } from '../../schema/events.js';
+import { NO_EVENTS, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+
+export type BybitVenue = Extract<VenueId, 'bybit-linear' | 'bybit-inverse'>;
+
+export const LIQUIDATION_TOPIC = 'allLiquidation';
+export const TICKER_TOPIC = 'tickers';
+
+// Bybit sends every number as a plain decimal string; anything else (exponents, signs, "NaN") is a format change we want to hear about.
+const Decimal = z.string().regex(/^(?:\d+(?:\.\d*)?|\.\d+)$/, 'not a decimal string');
+// Ticker fields can be "" (e.g. values that do not apply); an empty string carries no value, so it is treated like an absent field.
+const MaybeDecimal = z.union([Decimal, z.literal('')]).optional();
+
+const LiquidationEntry = z.object({
+  T: z.number().int().nonnegative(),
+  s: z.string().min(1),
+  S: z.enum(['Buy', 'Sell']),
+  v: Decimal,
+  p: Decimal,
+});
+
+const AllLiquidation = z.object({
+  topic: z.string().startsWith(`${LIQUIDATION_TOPIC}.`),
+  type: z.literal('snapshot'),
+  ts: z.number().int().nonnegative(),
+  data: z.array(LiquidationEntry),
+});
+export type BybitAllLiquidation = z.infer<typeof AllLiquidation>;
+
+const Ticker = z.object({
+  topic: z.string().startsWith(`${TICKER_TOPIC}.`),
+  type: z.enum(['snapshot', 'delta']),
+  ts: z.number().int().nonnegative(),
+  data: z
+    .object({
+      symbol: z.string().min(1).optional(),
+      openInterest: MaybeDecimal,
+      openInterestValue: MaybeDecimal,
+      markPrice: MaybeDecimal,
+    })
+    .loose(),
+});
+export type BybitTicker = z.infer<typeof Ticker>;
+
+/** Subscribe replies and pongs: `op` says what is being answered. */
+const OpReply = z
+  .object({
+    op: z.string(),
+    success: z.boolean().optional(),
+    ret_msg: z.string().optional(),
+    req_id: z.string().optional(),
+  })
+  .loose();
+
+/**
+ * Base asset from a Bybit symbol (docs "Enums Definitions" → symbol): USDT perps `BTCUSDT`, USDC perps `BTCPERP`,
+ * USDT futures `BTCUSDT-21FEB25`, USDC futures `BTC-24MAR23`, inverse perps `BTCUSD`, inverse futures `BTCUSDH23`.
+ * Multiplier prefixes stay part of the base (`1000PEPEUSDT` → `1000PEPE`), as on Binance.
+ */
+export function bybitBase(symbol: string, venue: BybitVenue): string {
+  const bare = symbol.split('-')[0] || symbol;
+  if (venue === 'bybit-inverse') {
+    const m = /^(.+?)USD(?:[FGHJKMNQUVXZ]\d{2})?$/.exec(bare);
+    return m?.[1] ?? bare;
+  }
+  for (const suffix of ['USDT', 'USDC', 'PERP']) if (bare.endsWith(suffix) && bare.length > suffix.length) return bare.slice(0, -suffix.length);
+  return bare;
+}
+
+export interface BybitParserOptions {
+  venue: BybitVenue;
+}
+
+interface TickerState {
+  openInterest?: number;
+  openInterestValue?: number;
+  markPrice?: number;
+  emittedOiBase?: number;
+  emittedOiUsd?: number;
+}
+
+const num = (s: string | undefined): number | undefined => (s === undefined || s === '' ? undefined : Number(s));
+
+/**
+ * Bybit v5 public frames → normalized events.
+ *
+ * - `allLiquidation.{symbol}`: one event per `data` entry. `S` is the side of the liquidated position (`Buy` = a long).
+ *   Linear `v` is in base coin; inverse `v` counts 1-USD contracts, so there it *is* the notional.
+ * - `tickers.{symbol}`: a snapshot, then deltas that leave out what did not change; merged per symbol, and an
+ *   open-interest event is emitted whenever the open interest or its USD value moved.
+ * - Subscribe replies and pongs yield nothing; a refused subscription is rejected so that it is dead-lettered.
+ */
+export function createBybitParser(opts: BybitParserOptions): FrameParser {
+  const { venue } = opts;
+  const inverse = venue === 'bybit-inverse';
+  const bases = new Map<string, string>();
+  const baseOf = (symbol: string): string => {
+    let b = bases.get(symbol);
+    if (b === undefined) bases.set(symbol, (b = bybitBase(symbol, venue)));
+    return b;
+  };
+  const tickers = new Map<string, TickerState>();
+
+  const liquidations = (msg: BybitAllLiquidation, receiveTime: number): ParseResult => {
+    const topicSymbol = msg.topic.slice(LIQUIDATION_TOPIC.length + 1);
+    const events: LiquidationEvent[] = [];
+    // Two positions can be liquidated in the same millisecond at the same size and bankruptcy price, and Bybit
+    // batches them into one message as two identical entries. Both count, so the second gets `#1`, the third `#2`.
+    // An occurrence count rather than the raw index keeps the first copy's id independent of where it sits in the
+    // batch, so the same liquidation still gets the same id if it is ever pushed again (the ingestor's dedupe).
+    const occurrences = new Map<string, number>();
+    for (const e of msg.data) {
+      if (e.s !== topicSymbol) return reject(`allLiquidation entry for ${e.s} on topic ${msg.topic}`);
+      const size = Number(e.v);
+      const price = Number(e.p);
+      const key = `${e.s}:${e.T}:${e.S}:${e.v}:${e.p}`;
+      const n = occurrences.get(key) ?? 0;
+      occurrences.set(key, n + 1);
+      const candidate: LiquidationEvent = {
+        type: 'liquidation',
+        id: `${venue}:${key}${n > 0 ? `#${n}` : ''}`,
+        venue,
+        symbol: e.s,
+        base: baseOf(e.s),
+        side: e.S === 'Buy' ? 'long' : 'short',
+        price,
+        qty: inverse ? size / price : size,
+        notionalUsd: inverse ? size : size * price,
+        eventTime: e.T,
+        receiveTime,
+        fidelity: 'complete',
+        kind: 'liquidation',
+        source: LIQUIDATION_TOPIC,
+      };
+      const checked = LiquidationEvent.safeParse(candidate);
+      // One bad entry rejects the whole message: a dead letter is visible, a silently dropped liquidation is not.
+      if (!checked.success) return rejectInvalid(`liquidation from ${e.s} v=${e.v} p=${e.p}`, checked.error);
+      events.push(checked.data);
+    }
+    return events.length === 0 ? NO_EVENTS : { ok: true, events };
+  };
+
+  const ticker = (msg: BybitTicker, receiveTime: number): ParseResult => {
+    const symbol = msg.topic.slice(TICKER_TOPIC.length + 1);
+    if (msg.data.symbol !== undefined && msg.data.symbol !== symbol) return reject(`ticker for ${msg.data.symbol} on topic ${msg.topic}`);
+    const previous = tickers.get(symbol);
+    // A snapshot states everything (it is also what comes after a reconnect), so nothing older survives it but
+    // what was last emitted, which only decides whether the new state is news.
+    const state: TickerState =
+      msg.type === 'snapshot' || previous === undefined ? { emittedOiBase: previous?.emittedOiBase, emittedOiUsd: previous?.emittedOiUsd } : previous;
+    tickers.set(symbol, state);
+    const d = msg.data;
+    state.openInterest = num(d.openInterest) ?? state.openInterest;
+    state.openInterestValue = num(d.openInterestValue) ?? state.openInterestValue;
+    state.markPrice = num(d.markPrice) ?? state.markPrice;
+    const { openInterest, openInterestValue, markPrice } = state;
+    // A delta for a symbol whose snapshot we missed (subscribed mid-stream, a lost frame) is incomplete, not wrong:
+    // wait until open interest and mark price are both known.
+    if (openInterest === undefined || markPrice === undefined) return NO_EVENTS;
+    // Linear: openInterest is in base coin, openInterestValue in USD(T). Inverse: the other way round, openInterest
+    // counts 1-USD contracts and openInterestValue is coin (docs "Get Tickers", inverse example: 373504107 / 16596 =
+    // 22505.67). Deltas omit unchanged fields, so a value not resent is still the last one Bybit stated.
+    const oiBase = inverse ? (openInterestValue ?? openInterest / markPrice) : openInterest;
+    const oiUsd = inverse ? openInterest : (openInterestValue ?? openInterest * markPrice);
+    if (oiBase === state.emittedOiBase && oiUsd === state.emittedOiUsd) return NO_EVENTS;
+    const checked = OpenInterestEvent.safeParse({
+      type: 'open_interest',
+      venue,
+      symbol,
+      base: baseOf(symbol),
+      oiBase,
+      oiUsd,
+      markPrice,
+      eventTime: msg.ts,
+      receiveTime,
+      source: TICKER_TOPIC,
+    } satisfies OpenInterestEvent);
+    if (!checked.success) return rejectInvalid(`open interest for ${symbol}`, checked.error);
+    state.emittedOiBase = oiBase;
+    state.emittedOiUsd = oiUsd;
+    return { ok: true, events: [checked.data] };
+  };
+
+  const control = (json: Record<string, unknown>): ParseResult => {
+    const parsed = OpReply.safeParse(json);
+    if (!parsed.success) return rejectInvalid('control frame', parsed.error);
+    const { op, success, ret_msg: retMsg, req_id: reqId } = parsed.data;
+    const request = reqId ? ` (req_id ${reqId})` : '';
+    if (op === 'subscribe') {
+      if (success === true) return NO_EVENTS;
+      return reject(`subscribe refused: ${retMsg || 'no ret_msg'}${request}`);
+    }
+    // Linear/inverse public pong: {"success":true,"ret_msg":"pong","conn_id":…,"req_id":"","op":"ping"} (docs "Connect").
+    if (op === 'ping' && retMsg === 'pong' && success !== false) return NO_EVENTS;
+    // The option/private pong shape, {"op":"pong","args":[…]}; harmless if a gateway ever answers that way.
+    if (op === 'pong') return NO_EVENTS;
+    return reject(`unexpected control frame: op ${op}${retMsg ? `, ret_msg ${retMsg}` : ''}${request}`);
+  };
+
+  return (frame, receiveTime) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(frame);
+    } catch {
+      return reject('invalid JSON');
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('unknown message shape');
+    const msg = json as Record<string, unknown>;
+    if (typeof msg.topic === 'string') {
+      if (msg.topic.startsWith(`${LIQUIDATION_TOPIC}.`)) {
+        const parsed = AllLiquidation.safeParse(msg);
+        return parsed.success ? liquidations(parsed.data, receiveTime) : rejectInvalid(LIQUIDATION_TOPIC, parsed.error);
+      }
+      if (msg.topic.startsWith(`${TICKER_TOPIC}.`)) {
+        const parsed = Ticker.safeParse(msg);
+        return parsed.success ? ticker(parsed.data, receiveTime) : rejectInvalid(TICKER_TOPIC, parsed.error);
+      }
+      return reject(`unexpected topic ${msg.topic}`);
+    }
+    if ('op' in msg) return control(msg);
+    return reject('unknown message shape');
+  };
+}
