@@ -5,6 +5,15 @@
 export async function* mergeOrdered<T>(sources: AsyncIterable<T>[], key: (item: T) => number): AsyncGenerator<T> {
   const iters = sources.map((s) => s[Symbol.asyncIterator]());
   const heads: (IteratorResult<T> | undefined)[] = await Promise.all(iters.map((it) => it.next()));
+  try {
+    yield* drain(iters, heads, key);
+  } finally {
+    // A consumer that stops early (a replay slice) must not leave files open.
+    await Promise.all(iters.map((it) => it.return?.()));
+  }
+}
+
+async function* drain<T>(iters: AsyncIterator<T>[], heads: (IteratorResult<T> | undefined)[], key: (item: T) => number): AsyncGenerator<T> {
   for (;;) {
     let best = -1;
     let bestKey = Infinity;

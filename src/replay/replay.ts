@@ -17,6 +17,8 @@ import { mergeOrdered } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
 import { readRecording, type RecordingItem } from './recording.js';
 
+const SLICE_MARGIN_MS = 5 * 60_000;
+
 export interface ReplayOptions {
   files: string[];
   speed: Speed;
@@ -124,7 +126,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       log.warn({ line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
       continue;
     }
-    await pace(item.frame.recv);
+    // With an event-time slice, frames well before it go at full speed and reading stops well after it
+    // (receive time trails event time by far less than the margin).
+    if (options.to !== undefined && item.frame.recv > options.to + SLICE_MARGIN_MS) break;
+    if (options.from === undefined || item.frame.recv >= options.from - SLICE_MARGIN_MS) await pace(item.frame.recv);
     const pending = ingestor.handleFrame(item.frame);
     if (pending) await pending;
   }

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+export type BybitCategory = 'linear' | 'inverse';
+
+export const BYBIT_REST_URL = 'https://api.bybit.com';
+
+const PERPETUAL: Record<BybitCategory, string> = { linear: 'LinearPerpetual', inverse: 'InversePerpetual' };
+
+const InstrumentsPage = z.object({
+  retCode: z.number(),
+  retMsg: z.string(),
+  result: z
+    .object({
+      list: z.array(
+        z
+          .object({
+            symbol: z.string().min(1),
+            contractType: z.string(),
+            status: z.string(),
+            baseCoin: z.string(),
+            quoteCoin: z.string(),
+            settleCoin: z.string().optional(),
+          })
+          .loose(),
+      ),
+      nextPageCursor: z.string().optional(),
+    })
+    .loose()
+    .optional(),
+});
+
+export interface BybitInstrument {
+  symbol: string;
+  baseCoin: string;
+  quoteCoin: string;
+  settleCoin?: string;
+}
+
+/** One page of GET /v5/market/instruments-info, as JSON. Injectable so tests (and proxies) can stand in for Bybit. */
+export type FetchInstrumentsPage = (category: BybitCategory, cursor: string | undefined, signal?: AbortSignal) => Promise<unknown>;
+
+export interface InstrumentsOptions {
+  /** REST base URL (tests: a local server). Ignored when `fetchPage` is given. */
+  baseUrl?: string;
+  fetchPage?: FetchInstrumentsPage;
+  signal?: AbortSignal;
+  /** A guard against a cursor that never ends; Bybit lists ~600 linear symbols, one page at limit=1000. */
+  maxPages?: number;
+}
+
+export function httpInstrumentsPage(baseUrl: string = BYBIT_REST_URL, fetchImpl: typeof fetch = fetch): FetchInstrumentsPage {
+  const base = baseUrl.replace(/\/+$/, '');
+  return async (category, cursor, signal) => {
+    const query = new URLSearchParams({ category, limit: '1000' });
+    if (cursor) query.set('cursor', cursor);
+    const res = await fetchImpl(`${base}/v5/market/instruments-info?${query}`, { signal });
+    if (!res.ok) throw new Error(`instruments-info ${category}: HTTP ${res.status}`);
+    return res.json();
+  };
+}
+
+/**
+ * Every perpetual of a category that is trading now, from GET /v5/market/instruments-info (docs "Get Instruments
+ * Info": at most 1,000 per page, default 500, then `nextPageCursor`). Not ccxt's fetchMarkets: it also pulls
+ * pre-market listings with a second request per category, and standing in for Bybit in tests would mean
+ * emulating ccxt's URL scheme; what is needed here is one paginated GET with two filters.
+ * Throws on network, HTTP, `retCode` or format errors.
+ */
+export async function fetchBybitPerpetuals(category: BybitCategory, o: InstrumentsOptions = {}): Promise<BybitInstrument[]> {
+  const fetchPage = o.fetchPage ?? httpInstrumentsPage(o.baseUrl);
+  const maxPages = o.maxPages ?? 20;
+  const found = new Map<string, BybitInstrument>();
+  const cursors = new Set<string>();
+  let cursor: string | undefined;
+  for (let page = 1; ; page++) {
+    const parsed = InstrumentsPage.safeParse(await fetchPage(category, cursor, o.signal));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`instruments-info ${category}: unexpected response: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+    }
+    if (parsed.data.retCode !== 0) throw new Error(`instruments-info ${category}: retCode ${parsed.data.retCode} ${parsed.data.retMsg}`);
+    const result = parsed.data.result;
+    for (const i of result?.list ?? []) {
+      // status is filtered here too: the endpoint's default of Trading-only is documented, not guaranteed forever.
+      if (i.contractType !== PERPETUAL[category] || i.status !== 'Trading') continue;
+      found.set(i.symbol, { symbol: i.symbol, baseCoin: i.baseCoin, quoteCoin: i.quoteCoin, ...(i.settleCoin ? { settleCoin: i.settleCoin } : {}) });
+    }
+    cursor = result?.nextPageCursor || undefined;
+    if (cursor === undefined) break;
+    if (cursors.has(cursor)) throw new Error(`instruments-info ${category}: cursor ${cursor} repeated`);
+    if (page >= maxPages) throw new Error(`instruments-info ${category}: more than ${maxPages} pages`);
+    cursors.add(cursor);
+  }
+  return [...found.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+}
+
+export interface InstrumentsChange {
+  added: BybitInstrument[];
+  removed: string[];
+  /** Every perpetual trading now. */
+  symbols: string[];
+}
+
+export interface WatchInstrumentsOptions extends Omit<InstrumentsOptions, 'signal'> {
+  /** Symbols already subscribed (from discovery); the first refresh reports only what differs from them. */
+  known?: readonly string[];
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Refreshes the perpetual list now and then every `intervalMs` (measured from the end of a refresh, so a slow
+ * response never overlaps the next), calling `onChange` when listings appeared or went. A failed refresh keeps
+ * the previous list and is reported to `onError`. Returns a function that stops it and aborts a refresh in flight.
+ */
+export function watchInstruments(
+  category: BybitCategory,
+  intervalMs: number,
+  onChange: (change: InstrumentsChange) => void,
+  o: WatchInstrumentsOptions = {},
+): () => void {
+  const abort = new AbortController();
+  let known: Set<string> | undefined = o.known ? new Set(o.known) : undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const refresh = async (): Promise<void> => {
+    try {
+      const list = await fetchBybitPerpetuals(category, { ...o, signal: abort.signal });
+      const now = new Set(list.map((i) => i.symbol));
+      const added = list.filter((i) => !known?.has(i.symbol));
+      const removed = known ? [...known].filter((s) => !now.has(s)).sort() : [];
+      known = now;
+      if (!abort.signal.aborted && (added.length > 0 || removed.length > 0)) onChange({ added, removed, symbols: [...now] });
+    } catch (err) {
+      if (!abort.signal.aborted) o.onError?.(err as Error);
+    }
+    if (!abort.signal.aborted) timer = setTimeout(() => void refresh(), intervalMs);
+  };
+  void refresh();
+  return () => {
+    abort.abort();
+    clearTimeout(timer);
+  };
+}
