@@ -1,0 +1,12 @@
+import { describe, expect, inject, it } from 'vitest';
+import { replayReport, simulateDay } from './oct10.js';
+
+describe('the simulated 10 October 2025 through the real broker', () => {
+  it('gives the same report as the embedded bus', async () => {
+    const { recording } = await simulateDay();
+    const embedded = await replayReport([recording, '--speed', 'max']);
+    const kafka = await replayReport([recording, '--speed', 'max', '--kafka', inject('kafkaBrokers')]);
+    expect(kafka.text).toBe(embedded.text);
+    expect(embedded.report.cascades).toHaveLength(1);
+  }, 600_000);
+});

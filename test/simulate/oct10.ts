@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/recording.js';
+
+export interface Oct10Report {
+  totals: { usd: number; byVenue: Record<string, { longUsd: number; shortUsd: number; count: number }> };
+  cascades: { id: string; start: number; peakMinute: number; end: number; peakMinuteUsd: number; totalUsd: number; byVenue: unknown; longShare: number; oiDrawdownPct: number | null }[];
+}
+
+/** Fewer accounts than the published 1.6M keep the test quick; the USD calibration is the same. */
+export const TEST_ACCOUNTS = '300000';
+
+export async function simulateDay(): Promise<{ dir: string; recording: string; truth: { byVenue: Record<string, unknown>; usd: number } }> {
+  const dir = tempDir('liqstream-oct10-');
+  const recording = join(dir, 'oct10.ndjson.gz');
+  const sim = await runCli(['simulate', 'oct-10', '--out', recording, '--accounts', TEST_ACCOUNTS]);
+  expect(sim.code).toBe(0);
+  const { truth } = JSON.parse(readFileSync(join(dir, 'oct10.truth.json'), 'utf8')) as { truth: { byVenue: Record<string, unknown>; usd: number } };
+  return { dir, recording, truth };
+}
+
+export async function replayReport(args: string[]): Promise<{ text: string; report: Oct10Report }> {
+  const r = await runCli(['replay', ...args], { LIQSTREAM_LOG_LEVEL: 'error' });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return { text: r.stdout, report: JSON.parse(r.stdout) as Oct10Report };
+}
