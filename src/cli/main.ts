@@ -13,6 +13,7 @@ import { loadRecordingMetadata, readProgress } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
 import { INPUT_FORMATS, sourceFor, type InputFormat } from '../replay/sources.js';
 import { writeReportDir } from '../report/report-files.js';
+import { summarize } from '../report/summary.js';
 import { startRecording } from '../service/record.js';
 import { OCT10 } from '../simulate/oct10-profile.js';
 import { writeOct10 } from '../simulate/write.js';
@@ -92,6 +93,7 @@ program
   .option('--speed <speed>', '"max" or a multiple of real time (1 = as recorded)', 'max')
   .option('--report <file>', 'write the JSON report here (default: stdout)')
   .option('--report-dir <dir>', 'also write report.json, minutes.csv and a self-contained report.html')
+  .option('--summary', 'print a readable summary (totals and cascade episodes) instead of the JSON report')
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
   .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
   .option('--metrics-port <port>', 'serve /metrics on 127.0.0.1 during the replay (for Prometheus)')
@@ -110,6 +112,7 @@ program
       to?: string;
       metricsPort?: string;
       linger: string;
+      summary?: boolean;
     },) => {
     const config = loadConfig();
     const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn');
@@ -150,7 +153,8 @@ program
     }
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (flags.report) writeFileSync(flags.report, json);
-    else if (!flags.reportDir) process.stdout.write(json);
+    if (flags.summary) process.stdout.write(summarize(report));
+    else if (!flags.report && !flags.reportDir) process.stdout.write(json);
   });
 
 program

@@ -6,28 +6,26 @@ export const BYBIT_REST_URL = 'https://api.bybit.com';
 
 const PERPETUAL: Record<BybitCategory, string> = { linear: 'LinearPerpetual', inverse: 'InversePerpetual' };
 
-const InstrumentsPage = z.object({
-  retCode: z.number(),
-  retMsg: z.string(),
-  result: z
-    .object({
-      list: z.array(
-        z
-          .object({
-            symbol: z.string().min(1),
-            contractType: z.string(),
-            status: z.string(),
-            baseCoin: z.string(),
-            quoteCoin: z.string(),
-            settleCoin: z.string().optional(),
-          })
-          .loose(),
-      ),
-      nextPageCursor: z.string().optional(),
-    })
-    .loose()
-    .optional(),
-});
+// Errors come as HTTP 200 with a non-zero retCode and an empty `result`, so the envelope is checked first.
+const Envelope = z.object({ retCode: z.number(), retMsg: z.string(), result: z.unknown() });
+
+const InstrumentsResult = z
+  .object({
+    list: z.array(
+      z
+        .object({
+          symbol: z.string().min(1),
+          contractType: z.string(),
+          status: z.string(),
+          baseCoin: z.string(),
+          quoteCoin: z.string(),
+          settleCoin: z.string().optional(),
+        })
+        .loose(),
+    ),
+    nextPageCursor: z.string().optional(),
+  })
+  .loose();
 
 export interface BybitInstrument {
   symbol: string;
@@ -48,11 +46,19 @@ export interface InstrumentsOptions {
   maxPages?: number;
 }
 
+function unexpected(category: BybitCategory, error: z.ZodError, prefix?: string): Error {
+  const issue = error.issues[0];
+  const path = [...(prefix ? [prefix] : []), ...(issue?.path ?? [])].join('.') || '(root)';
+  return new Error(`instruments-info ${category}: unexpected response: ${issue ? `${path}: ${issue.message}` : 'invalid'}`);
+}
+
 export function httpInstrumentsPage(baseUrl: string = BYBIT_REST_URL, fetchImpl: typeof fetch = fetch): FetchInstrumentsPage {
   const base = baseUrl.replace(/\/+$/, '');
   return async (category, cursor, signal) => {
-    const query = new URLSearchParams({ category, limit: '1000' });
-    if (cursor) query.set('cursor', cursor);
+    let query = new URLSearchParams({ category, limit: '1000' }).toString();
+    // nextPageCursor arrives percent-encoded already ("621%3A1%2C621%3A1"); it goes back as it came, as ccxt
+    // sends it, rather than encoded a second time. Anything not URL-safe is encoded so it cannot break the query.
+    if (cursor) query += `&cursor=${/^[\w.~%-]+$/.test(cursor) ? cursor : encodeURIComponent(cursor)}`;
     const res = await fetchImpl(`${base}/v5/market/instruments-info?${query}`, { signal });
     if (!res.ok) throw new Error(`instruments-info ${category}: HTTP ${res.status}`);
     return res.json();
@@ -73,19 +79,18 @@ export async function fetchBybitPerpetuals(category: BybitCategory, o: Instrumen
   const cursors = new Set<string>();
   let cursor: string | undefined;
   for (let page = 1; ; page++) {
-    const parsed = InstrumentsPage.safeParse(await fetchPage(category, cursor, o.signal));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(`instruments-info ${category}: unexpected response: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
-    }
-    if (parsed.data.retCode !== 0) throw new Error(`instruments-info ${category}: retCode ${parsed.data.retCode} ${parsed.data.retMsg}`);
-    const result = parsed.data.result;
-    for (const i of result?.list ?? []) {
+    const envelope = Envelope.safeParse(await fetchPage(category, cursor, o.signal));
+    if (!envelope.success) throw unexpected(category, envelope.error);
+    if (envelope.data.retCode !== 0) throw new Error(`instruments-info ${category}: retCode ${envelope.data.retCode} ${envelope.data.retMsg}`);
+    const parsed = InstrumentsResult.safeParse(envelope.data.result);
+    if (!parsed.success) throw unexpected(category, parsed.error, 'result');
+    const result = parsed.data;
+    for (const i of result.list) {
       // status is filtered here too: the endpoint's default of Trading-only is documented, not guaranteed forever.
       if (i.contractType !== PERPETUAL[category] || i.status !== 'Trading') continue;
       found.set(i.symbol, { symbol: i.symbol, baseCoin: i.baseCoin, quoteCoin: i.quoteCoin, ...(i.settleCoin ? { settleCoin: i.settleCoin } : {}) });
     }
-    cursor = result?.nextPageCursor || undefined;
+    cursor = result.nextPageCursor || undefined;
     if (cursor === undefined) break;
     if (cursors.has(cursor)) throw new Error(`instruments-info ${category}: cursor ${cursor} repeated`);
     if (page >= maxPages) throw new Error(`instruments-info ${category}: more than ${maxPages} pages`);
