@@ -1,5 +1,6 @@
 import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
+import { bybitVenue } from './bybit/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
 import type { VenueModule } from './venue.js';
 
@@ -7,6 +8,8 @@ import type { VenueModule } from './venue.js';
 export const VENUE_MODULES: Partial<Record<VenueId, VenueModule>> = {
   'binance-usdm': binanceVenue('binance-usdm'),
   'binance-coinm': binanceVenue('binance-coinm'),
+  'bybit-linear': bybitVenue('bybit-linear'),
+  'bybit-inverse': bybitVenue('bybit-inverse'),
   hyperliquid: hyperliquidVenue(),
 };
 
