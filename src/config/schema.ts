@@ -54,7 +54,20 @@ export const Config = z
       'binance-coinm': z.object(VenueCommon),
       'bybit-linear': z.object(VenueCommon),
       'bybit-inverse': z.object(VenueCommon),
-      hyperliquid: z.object(VenueCommon),
+      hyperliquid: z.object({
+        ...VenueCommon,
+        /**
+         * Where liquidations come from: `public` (trades of known liquidator vaults: inferred, backstops only),
+         * `node` (a node's node_fills_by_block files: complete), `fills-ws` (a fills feed at `fillsUrl`).
+         * Open interest always comes from the public socket.
+         */
+        source: z.enum(['public', 'node', 'fills-ws']).default('public'),
+        /** node: the node's node_fills_by_block/hourly directory. */
+        nodeDir: z.string().min(1).optional(),
+        /** fills-ws: the feed's WebSocket URL (with any API key it needs). */
+        fillsUrl: z.url().optional(),
+      }).refine((v) => v.source !== 'node' || v.nodeDir !== undefined, { message: 'source "node" needs nodeDir', path: ['nodeDir'] })
+        .refine((v) => v.source !== 'fills-ws' || v.fillsUrl !== undefined, { message: 'source "fills-ws" needs fillsUrl', path: ['fillsUrl'] }),
     }),
   })
   .strict();

@@ -73,3 +73,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Starts every per-venue counter at 0. A labelled counter otherwise appears only at its first increment,
+ * and Prometheus's increase() cannot see that first step (a venue's first gap or bad frame would be missed).
+ */
+export function initVenueCounters(metrics: Metrics, venues: readonly string[]): void {
+  for (const venue of venues) {
+    for (const c of [metrics.framesTotal, metrics.badFramesTotal, metrics.deadLettersTotal, metrics.reconnectsTotal, metrics.gapsTotal, metrics.gapSecondsTotal, metrics.subscribeErrorsTotal])
+      c.inc({ venue }, 0);
+  }
+}

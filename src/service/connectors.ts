@@ -32,7 +32,7 @@ export async function startConnectors(
   for (const venue of enabledVenues(config)) {
     const log = deps.log.child({ venue });
     const module = venueModule(venue);
-    const ctx = { log, url: config.venues[venue].url, restUrl: config.venues[venue].restUrl };
+    const ctx = { log, url: config.venues[venue].url, restUrl: config.venues[venue].restUrl, options: config.venues[venue] };
     let meta: VenueMetadata = {};
     if (config.venues[venue].discover) {
       try {

@@ -3,13 +3,13 @@ import { createBus } from '../bus/create-bus.js';
 import { allTopics } from '../bus/topics.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { createMetrics } from '../metrics/metrics.js';
+import { createMetrics, initVenueCounters } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { startAggregation } from '../pipeline/aggregation.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser } from '../venues/venue.js';
-import { startConnectors, type RunningConnectors } from './connectors.js';
+import { enabledVenues, startConnectors, type RunningConnectors } from './connectors.js';
 
 /** run = connectors + aggregator in one process; connect and aggregate are the two halves over Kafka. */
 export type ServiceMode = 'run' | 'connect' | 'aggregate';
@@ -22,6 +22,7 @@ export interface RunningService {
 
 export async function startService(config: Config, mode: ServiceMode, log: Logger): Promise<RunningService> {
   const metrics = createMetrics({ defaultMetrics: true });
+  initVenueCounters(metrics, enabledVenues(config));
   const bus = await createBus(config.bus, log);
   await bus.start(allTopics(config.bus.topics));
 

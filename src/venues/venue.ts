@@ -51,6 +51,8 @@ export interface VenueContext {
   url?: string;
   /** REST base URL override (open-interest polling, discovery). */
   restUrl?: string;
+  /** The venue's own config block, for options only that venue has (e.g. Hyperliquid's source). */
+  options?: Record<string, unknown>;
 }
 
 /** What a venue's pollers need beyond the context: where frames go and shared rate budgets. */

@@ -1,7 +1,10 @@
 import type { VenueModule } from '../venue.js';
 import { fetchMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
+import { startNodeFillsTail } from './node-fills.js';
 import { planHyperliquidSockets } from './plan.js';
 import { createHyperliquidParser, type HyperliquidParserOptions } from './ws.js';
+
+const sourceOf = (options: Record<string, unknown> | undefined): string => String(options?.source ?? 'public');
 
 /** Used when discovery is off or failed: the largest markets, which also lead the venue's own listing. */
 export const DEFAULT_HYPERLIQUID_COINS: readonly string[] = ['BTC', 'ETH', 'SOL', 'HYPE', 'XRP', 'DOGE', 'SUI', 'BNB', 'AVAX', 'LINK', 'kPEPE', 'ENA'];
@@ -23,10 +26,26 @@ export function hyperliquidVenue(parserOptions: HyperliquidParserOptions = {}): 
     parser() {
       return createHyperliquidParser(parserOptions);
     },
-    plans(meta, { url, log }) {
-      const { plans, dropped } = planHyperliquidSockets(meta.symbols ?? DEFAULT_HYPERLIQUID_COINS, { url });
+    plans(meta, { url, log, options }) {
+      const source = sourceOf(options);
+      // With a complete source, the public trades would only repeat (inferred) what it already shows.
+      const channels = source === 'public' ? undefined : (['activeAssetCtx'] as const);
+      const { plans, dropped } = planHyperliquidSockets(meta.symbols ?? DEFAULT_HYPERLIQUID_COINS, { url, channels: channels && [...channels] });
       if (dropped.length > 0) log.warn({ venue: 'hyperliquid', dropped: dropped.length, first: dropped.slice(0, 10) }, 'subscription budget exhausted; coins not watched');
+      if (source === 'fills-ws')
+        plans.push({
+          venue: 'hyperliquid',
+          name: 'hyperliquid-fills',
+          url: String(options?.fillsUrl),
+          subscribe: [],
+          pingIntervalMs: 20_000,
+          silenceTimeoutMs: 60_000,
+        });
       return plans;
+    },
+    pollers(_meta, { options, sink, log }) {
+      if (sourceOf(options) !== 'node') return [];
+      return [startNodeFillsTail({ dir: String(options?.nodeDir), sink, log })];
     },
   };
 }
