@@ -12,6 +12,15 @@ export type FrameParser = (frame: string, receiveTime: number) => ParseResult;
 
 export const NO_EVENTS: ParseResult = Object.freeze({ ok: true, events: [] }) as ParseResult;
 export const reject = (reason: string): ParseResult => ({ ok: false, reason });
+/** JSON.parse that reports failure as a rejected frame instead of throwing. */
+export function parseJsonFrame(frame: string): { ok: true; json: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, json: JSON.parse(frame) as unknown };
+  } catch {
+    return { ok: false, reason: 'invalid JSON' };
+  }
+}
+
 export const rejectInvalid = (what: string, error: z.ZodError): ParseResult =>
   reject(`invalid ${what}: ${error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
-import { NO_EVENTS, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 
 export type BinanceVenue = Extract<VenueId, 'binance-usdm' | 'binance-coinm'>;
 
@@ -148,12 +148,9 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
   };
 
   return (frame, receiveTime) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(frame);
-    } catch {
-      return reject('invalid JSON');
-    }
+    const text = parseJsonFrame(frame);
+    if (!text.ok) return text;
+    let json = text.json;
     if (Array.isArray(json)) {
       const index = PremiumIndexRest.safeParse(json);
       if (!index.success) return rejectInvalid('premiumIndex', index.error);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LiquidationEvent, OpenInterestEvent, type VenueId } from '../../schema/events.js';
-import { NO_EVENTS, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { NO_EVENTS, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
 
 export type BybitVenue = Extract<VenueId, 'bybit-linear' | 'bybit-inverse'>;
 
@@ -199,12 +199,9 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   };
 
   return (frame, receiveTime) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(frame);
-    } catch {
-      return reject('invalid JSON');
-    }
+    const parsed = parseJsonFrame(frame);
+    if (!parsed.ok) return parsed;
+    const json = parsed.json;
     if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('unknown message shape');
     const msg = json as Record<string, unknown>;
     if (typeof msg.topic === 'string') {

@@ -27,6 +27,22 @@ export const OI_REST_SOURCE = 'metaAndAssetCtxs';
  * The response has no timestamp: the event time is when it was received.
  * `dex` names a builder-deployed dex whose universe names may come without their `dex:` prefix.
  */
+/** Hyperliquid open interest is in coins; its messages carry no time, so the receive time stands in. */
+export function hyperliquidOpenInterest(coin: string, oi: number, mark: number, receiveTime: number, source: string): OpenInterestEvent {
+  return {
+    type: 'open_interest',
+    venue: 'hyperliquid',
+    symbol: coin,
+    base: hyperliquidBase(coin),
+    oiBase: oi,
+    oiUsd: oi * mark,
+    markPrice: mark,
+    eventTime: receiveTime,
+    receiveTime,
+    source,
+  };
+}
+
 export function marketsFromMetaAndAssetCtxs(data: MetaAndAssetCtxs, receiveTime: number, dex?: string): HyperliquidMarkets {
   const [meta, ctxs] = data;
   if (meta.universe.length !== ctxs.length) throw new Error(`metaAndAssetCtxs: ${meta.universe.length} markets but ${ctxs.length} contexts`);
@@ -40,18 +56,7 @@ export function marketsFromMetaAndAssetCtxs(data: MetaAndAssetCtxs, receiveTime:
     const oi = Number(ctx.openInterest);
     const mark = Number(ctx.markPx);
     if (!(mark > 0 && oi >= 0)) return; // no price to value it at (pre-launch or halted market)
-    events.push({
-      type: 'open_interest',
-      venue: 'hyperliquid',
-      symbol: coin,
-      base: hyperliquidBase(coin),
-      oiBase: oi,
-      oiUsd: oi * mark,
-      markPrice: mark,
-      eventTime: receiveTime,
-      receiveTime,
-      source: OI_REST_SOURCE,
-    });
+    events.push(hyperliquidOpenInterest(coin, oi, mark, receiveTime, OI_REST_SOURCE));
   });
   return { coins, events };
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Fidelity, LiquidationEvent, NormalizedEvent, OpenInterestEvent } from '../../schema/events.js';
-import { NO_EVENTS, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import type { Fidelity, LiquidationEvent, NormalizedEvent } from '../../schema/events.js';
+import { NO_EVENTS, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
 import { fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
-import { MetaAndAssetCtxs, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
+import { MetaAndAssetCtxs, hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
 import { nodeFillsBlockToResult } from './node-fills.js';
 
 /**
@@ -130,21 +130,7 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     const last = lastOi.get(coin);
     if (last !== undefined && receiveTime >= last && receiveTime - last < oiInterval) return NO_EVENTS;
     lastOi.set(coin, receiveTime);
-    const oi = Number(ctx.openInterest);
-    const mark = Number(ctx.markPx);
-    const event: OpenInterestEvent = {
-      type: 'open_interest',
-      venue: 'hyperliquid',
-      symbol: coin,
-      base: hyperliquidBase(coin),
-      oiBase: oi,
-      oiUsd: oi * mark,
-      markPrice: mark,
-      // The message carries no time of its own.
-      eventTime: receiveTime,
-      receiveTime,
-      source: ACTIVE_ASSET_CTX_SOURCE,
-    };
+    const event = hyperliquidOpenInterest(coin, Number(ctx.openInterest), Number(ctx.markPx), receiveTime, ACTIVE_ASSET_CTX_SOURCE);
     return { ok: true, events: [event] };
   };
 
@@ -167,12 +153,9 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
   };
 
   return (frame, receiveTime) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(frame);
-    } catch {
-      return reject('invalid JSON');
-    }
+    const parsed = parseJsonFrame(frame);
+    if (!parsed.ok) return parsed;
+    const json = parsed.json;
     if (Array.isArray(json)) return restMarkets(json, receiveTime);
     if (typeof json !== 'object' || json === null) return reject('unknown message shape');
     const msg = json as { channel?: unknown; data?: unknown; events?: unknown };
