@@ -44,7 +44,11 @@ function logCreatorFor(logger: BusLogger | undefined) {
       if (!logger) return;
       const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
       const entry = { kafkajs: namespace, ...fields };
-      if (level === logLevel.ERROR) logger.error(entry, message);
+      // kafkajs logs a broker's error response at ERROR even when it retries it (e.g. "not the leader"
+      // right after a topic is created); what it finally gives up on reaches the caller as an exception.
+      const retried = namespace === 'Connection' && typeof message === 'string' && message.startsWith('Response ');
+      if (level === logLevel.ERROR && !retried) logger.error(entry, message);
+      else if (level === logLevel.ERROR) logger.warn(entry, message);
       else if (level === logLevel.WARN) logger.warn(entry, message);
       else if (level === logLevel.INFO) logger.info(entry, message);
       else logger.debug?.(entry, message);

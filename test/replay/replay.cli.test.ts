@@ -39,5 +39,8 @@ describe('liqstream replay (CLI)', () => {
     const env = await runCli(['run'], { LIQSTREAM_BUS__BATCH_SIZE: 'lots' });
     expect(env.code).toBe(2);
     expect(env.stderr).toMatch(/^config error: bus\.batchSize: /);
+    const hl = await runCli(['run'], { LIQSTREAM_VENUES__HYPERLIQUID__SOURCE: 'node' });
+    expect(hl.code).toBe(2);
+    expect(hl.stderr).toBe('config error: venues.hyperliquid.nodeDir: source "node" needs nodeDir\n');
   });
 });
