@@ -13,6 +13,7 @@ import { loadRecordingMetadata, readProgress } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
 import { INPUT_FORMATS, sourceFor, type InputFormat } from '../replay/sources.js';
 import { writeReportDir } from '../report/report-files.js';
+import { replayOpenMetrics } from '../report/openmetrics.js';
 import { summarize } from '../report/summary.js';
 import { startRecording } from '../service/record.js';
 import { OCT10 } from '../simulate/oct10-profile.js';
@@ -94,6 +95,7 @@ program
   .option('--report <file>', 'write the JSON report here (default: stdout)')
   .option('--report-dir <dir>', 'also write report.json, minutes.csv and a self-contained report.html')
   .option('--summary', 'print a readable summary (totals and cascade episodes) instead of the JSON report')
+  .option('--openmetrics <file>', 'write the replayed series with their original timestamps (for promtool tsdb create-blocks-from openmetrics)')
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
   .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
   .option('--metrics-port <port>', 'serve /metrics on 127.0.0.1 during the replay (for Prometheus)')
@@ -113,6 +115,7 @@ program
       metricsPort?: string;
       linger: string;
       summary?: boolean;
+      openmetrics?: string;
     },) => {
     const config = loadConfig();
     const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn');
@@ -147,10 +150,10 @@ program
       await new Promise((r) => setTimeout(r, Number(flags.linger) * 1000));
       await server.close();
     }
-    if (flags.reportDir) {
-      const minutes = aggregator.minutes.range();
-      writeReportDir(flags.reportDir, { report, minutes, openInterest: aggregator.openInterestByMinute(minutes), fidelity: aggregator.fidelity });
-    }
+    const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
+    const openInterest = aggregator.openInterestByMinute(minutes);
+    if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity });
+    if (flags.openmetrics) writeFileSync(flags.openmetrics, replayOpenMetrics(minutes, openInterest, aggregator.fidelity, report.cascades));
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (flags.report) writeFileSync(flags.report, json);
     if (flags.summary) process.stdout.write(summarize(report));
