@@ -11,7 +11,7 @@ import { createMetrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { loadRecordingMetadata, readProgress } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
-import { INPUT_FORMATS, sourceFor, type InputFormat } from '../replay/sources.js';
+import { INPUT_FORMATS, parsersFor, sourceFor, type InputFormat } from '../replay/sources.js';
 import { writeReportDir } from '../report/report-files.js';
 import { replayOpenMetrics } from '../report/openmetrics.js';
 import { summarize } from '../report/summary.js';
@@ -143,6 +143,7 @@ program
       cascade: config.cascade,
       metrics,
       source: sourceFor(flags.format as InputFormat),
+      parsers: parsersFor(flags.format as InputFormat),
       from: flags.from === undefined ? undefined : parseTime(flags.from),
       to: flags.to === undefined ? undefined : parseTime(flags.to),
     }).finally(() => progress?.stop());

@@ -1,7 +1,10 @@
 import { parseNodeTime, readNodeFillsFile } from '../venues/hyperliquid/node-fills.js';
+import type { VenueId } from '../schema/events.js';
+import type { FrameParser } from '../venues/venue.js';
 import { readRecording, type RecordingItem } from './recording.js';
+import { readTardisLiquidations, tardisRowParser } from './tardis.js';
 
-export const INPUT_FORMATS = ['recording', 'hyperliquid-node-fills'] as const;
+export const INPUT_FORMATS = ['recording', 'hyperliquid-node-fills', 'tardis-liquidations'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 const LOCAL_TIME = /"local_time"\s*:\s*"([^"]+)"/;
@@ -23,4 +26,10 @@ export async function* readNodeFills(path: string): AsyncGenerator<RecordingItem
 }
 
 export const sourceFor = (format: InputFormat): ((path: string) => AsyncIterable<RecordingItem>) =>
-  format === 'hyperliquid-node-fills' ? readNodeFills : readRecording;
+  format === 'hyperliquid-node-fills' ? readNodeFills : format === 'tardis-liquidations' ? readTardisLiquidations : readRecording;
+
+/** Formats whose lines are not venue frames bring their own parser. */
+export function parsersFor(format: InputFormat): Partial<Record<VenueId, FrameParser>> | undefined {
+  if (format !== 'tardis-liquidations') return undefined;
+  return Object.fromEntries((['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse'] as const).map((v) => [v, tardisRowParser(v)]));
+}

@@ -1,0 +1,75 @@
+import type { LiquidationEvent, VenueId } from '../schema/events.js';
+import { documentedCoinmContractUsd, usdmBase, coinmBase } from '../venues/binance/parse.js';
+import { reject, type FrameParser } from '../venues/venue.js';
+import { readLines, type RecordingItem } from './recording.js';
+
+/**
+ * tardis.dev normalized `liquidations` CSV (`exchange,symbol,timestamp,local_timestamp,id,side,price,amount`,
+ * times in µs). tardis's `side` is the liquidation order's side, so `buy` closes a short. `amount` is the
+ * exchange's own quantity: base units on linear markets, contracts on inverse ones (converted as liqstream's
+ * venue parsers do). Fidelity follows the source venue (Binance's stream is sampled).
+ */
+const EXCHANGES: Record<string, (symbol: string) => VenueId | undefined> = {
+  'binance-futures': () => 'binance-usdm',
+  'binance-delivery': () => 'binance-coinm',
+  bybit: (s) => (s.endsWith('USD') ? 'bybit-inverse' : 'bybit-linear'),
+};
+
+export async function* readTardisLiquidations(path: string): AsyncGenerator<RecordingItem> {
+  let line = 0;
+  for await (const text of readLines(path)) {
+    line += 1;
+    if (line === 1 && text.startsWith('exchange,')) continue;
+    if (text.trim() === '') continue;
+    const [exchange = '', symbol = '', , local] = text.split(',');
+    const venue = EXCHANGES[exchange]?.(symbol.toUpperCase());
+    const recv = Math.floor(Number(local) / 1000);
+    if (!venue) yield { ok: false, line, reason: `exchange ${exchange} is not a liqstream venue`, text };
+    else if (!Number.isFinite(recv)) yield { ok: false, line, reason: 'invalid local_timestamp', text };
+    else yield { ok: true, frame: { recv, venue, frame: text } };
+  }
+}
+
+/** One CSV row → one LiquidationEvent. */
+export function tardisRowParser(venue: VenueId): FrameParser {
+  return (row, receiveTime) => {
+    const cols = row.split(',');
+    if (cols.length !== 8) return reject(`expected 8 columns, got ${cols.length}`);
+    const [, rawSymbol = '', ts, , id, side, priceText, amountText] = cols;
+    const symbol = rawSymbol.toUpperCase();
+    const price = Number(priceText);
+    const amount = Number(amountText);
+    const time = Math.floor(Number(ts) / 1000);
+    if (!(price > 0 && amount > 0 && Number.isFinite(time))) return reject(`invalid price/amount/timestamp: ${priceText}/${amountText}/${ts}`);
+    if (side !== 'buy' && side !== 'sell') return reject(`invalid side ${side}`);
+    let qty = amount;
+    let notionalUsd = amount * price;
+    let base = usdmBase(symbol);
+    if (venue === 'binance-coinm') {
+      notionalUsd = amount * documentedCoinmContractUsd(symbol);
+      qty = notionalUsd / price;
+      base = coinmBase(symbol);
+    } else if (venue === 'bybit-inverse') {
+      notionalUsd = amount;
+      qty = amount / price;
+      base = coinmBase(symbol);
+    }
+    const event: LiquidationEvent = {
+      type: 'liquidation',
+      id: `${venue}:tardis:${id || `${symbol}:${ts}:${side}:${amountText}:${priceText}`}`,
+      venue,
+      symbol,
+      base,
+      side: side === 'sell' ? 'long' : 'short',
+      price,
+      qty,
+      notionalUsd,
+      eventTime: time,
+      receiveTime,
+      fidelity: venue.startsWith('binance') ? 'sampled' : 'complete',
+      kind: 'liquidation',
+      source: 'tardis-liquidations',
+    };
+    return { ok: true, events: [event] };
+  };
+}

@@ -1,0 +1,33 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/recording.js';
+
+describe('replay --format tardis-liquidations', () => {
+  it('imports a tardis.dev liquidations CSV with exact totals, order side converted to position side', async () => {
+    const csv = join(tempDir(), 'liquidations.csv');
+    writeFileSync(
+      csv,
+      [
+        'exchange,symbol,timestamp,local_timestamp,id,side,price,amount',
+        'binance-futures,BTCUSDT,1760130900000000,1760130900050000,,sell,110000,0.5', // long, 55,000 USD
+        'bybit,ETHUSDT,1760130901000000,1760130901020000,a1,buy,4000,2', // short, 8,000 USD
+        'bybit,BTCUSD,1760130902000000,1760130902020000,a2,sell,110000,25000', // inverse: 25,000 USD contracts, long
+        'binance-delivery,BTCUSD_PERP,1760130903000000,1760130903010000,,sell,110000,3', // 3 contracts × 100 USD, long
+        'okex-swap,BTC-USDT-SWAP,1760130904000000,1760130904010000,x,sell,110000,1', // not a liqstream venue: counted as a bad line
+      ].join('\n'),
+    );
+    const r = await runCli(['replay', csv, '--format', 'tardis-liquidations'], { LIQSTREAM_LOG_LEVEL: 'error' });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { totals: { usd: number; byVenue: unknown }; input: { badLines: number } };
+    expect(report.totals.byVenue).toEqual({
+      'binance-coinm': { longUsd: 300, shortUsd: 0, count: 1 },
+      'binance-usdm': { longUsd: 55_000, shortUsd: 0, count: 1 },
+      'bybit-inverse': { longUsd: 25_000, shortUsd: 0, count: 1 },
+      'bybit-linear': { longUsd: 0, shortUsd: 8_000, count: 1 },
+    });
+    expect(report.totals.usd).toBe(88_300);
+    expect(report.input.badLines).toBe(1);
+  });
+});
