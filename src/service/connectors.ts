@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { VenueId } from '../schema/events.js';
 import { venueModule } from '../venues/registry.js';
-import type { FrameParser, FrameSink, Poller, VenueMetadata } from '../venues/venue.js';
+import type { FrameParser, FrameSink, Poller, SocketPlan, VenueMetadata } from '../venues/venue.js';
 import { WeightBudget } from '../connection/weight-budget.js';
 
 export interface RunningConnectors {
@@ -46,7 +46,7 @@ export async function startConnectors(
     deps.metadata?.set(venue, meta);
     const list: ManagedSocket[] = [];
     const up = new Set<ManagedSocket>();
-    for (const plan of module.plans(meta, ctx)) {
+    const addSocket = (plan: SocketPlan): void => {
       const socket: ManagedSocket = new ManagedSocket(
         plan,
         {
@@ -64,10 +64,17 @@ export async function startConnectors(
         { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs },
       );
       list.push(socket);
-    }
+      socket.start();
+    };
     deps.metrics.connectorUp.set({ venue }, 0);
     sockets.set(venue, list);
-    for (const s of list) s.start();
+    for (const plan of module.plans(meta, ctx)) addSocket(plan);
+    // Venues that subscribe per market add sockets for markets listed after start-up.
+    const watcher = module.watch?.(meta, ctx, (plans) => {
+      log.info({ sockets: plans.length }, 'new markets listed; subscribing');
+      plans.forEach(addSocket);
+    });
+    if (watcher) pollers.push(watcher);
     pollers.push(...(module.pollers?.(meta, { ...ctx, sink: deps.sink, budget, intervalMs: config.venues[venue].oiPollMs }) ?? []));
   }
   return {

@@ -86,6 +86,8 @@ export interface VenueModule {
   plans(meta: VenueMetadata, ctx: VenueContext): SocketPlan[];
   /** REST pollers for what no stream carries (Binance open interest). */
   pollers?(meta: VenueMetadata, ctx: PollerContext): Poller[];
+  /** Venues that subscribe per market: watch for new listings and hand over sockets for them. */
+  watch?(meta: VenueMetadata, ctx: VenueContext, addPlans: (plans: SocketPlan[]) => void): Poller | undefined;
 }
 
 /** Where connectors deliver: the ingestor (parse and publish) or a recorder (write to files). */

@@ -1,5 +1,5 @@
 import type { VenueModule } from '../venue.js';
-import { fetchBybitPerpetuals, type BybitCategory } from './instruments.js';
+import { fetchBybitPerpetuals, watchInstruments, type BybitCategory } from './instruments.js';
 import { createBybitParser, type BybitVenue } from './parse.js';
 import { bybitSocketPlans } from './plan.js';
 
@@ -28,6 +28,23 @@ export function bybitVenue(venue: BybitVenue): VenueModule {
     plans(meta, { url }) {
       const symbols = meta.symbols?.length ? meta.symbols : DEFAULT_BYBIT_SYMBOLS[venue];
       return bybitSocketPlans({ venue, symbols, url });
+    },
+    watch(meta, { url, restUrl, log, options }, addPlans) {
+      const intervalMs = Number(options?.refreshMs ?? 0);
+      if (!meta.symbols?.length || intervalMs <= 0) return undefined;
+      let batch = 0;
+      const stop = watchInstruments(
+        BYBIT_CATEGORY[venue],
+        intervalMs,
+        ({ added }) => {
+          if (added.length === 0) return;
+          batch += 1;
+          const plans = bybitSocketPlans({ venue, symbols: added.map((i) => i.symbol), url });
+          addPlans(plans.map((p) => ({ ...p, name: `${p.name}-listed${batch}` })));
+        },
+        { known: meta.symbols, baseUrl: restUrl, onError: (err) => log.warn({ venue, err: err.message }, 'instrument refresh failed') },
+      );
+      return { stop: async () => stop() };
     },
   };
 }

@@ -1,0 +1,59 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { silentLogger } from '../../src/log.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import type { RawFrame } from '../../src/schema/events.js';
+import { startConnectors } from '../../src/service/connectors.js';
+import { until } from '../support/until.js';
+import { BybitServer } from '../support/venue-servers.js';
+
+let cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+describe('Bybit new listings', () => {
+  it('a perpetual listed after start-up is discovered on refresh, subscribed on a new socket and its liquidations flow', async () => {
+    let listed = ['BTCUSDT'];
+    const rest = createServer((_req, res) => {
+      const list = listed.map((symbol) => ({ symbol, contractType: 'LinearPerpetual', status: 'Trading', baseCoin: symbol.replace('USDT', ''), quoteCoin: 'USDT', settleCoin: 'USDT' }));
+      res.end(JSON.stringify({ retCode: 0, retMsg: 'OK', result: { category: 'linear', list, nextPageCursor: '' }, time: 1 }));
+    });
+    await new Promise<void>((r) => rest.listen(0, '127.0.0.1', () => r()));
+    const ws = await BybitServer.start();
+    cleanup.push(() => ws.close(), () => new Promise((r) => rest.close(r)));
+    const restUrl = `http://127.0.0.1:${(rest.address() as AddressInfo).port}`;
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        venues: {
+          'binance-usdm': { enabled: false },
+          'binance-coinm': { enabled: false },
+          'bybit-inverse': { enabled: false },
+          hyperliquid: { enabled: false },
+          'bybit-linear': { enabled: true, url: ws.url(BybitServer.PATH), restUrl, refreshMs: 200 },
+        },
+      },
+    });
+    const frames: RawFrame[] = [];
+    const connectors = await startConnectors(config, {
+      sink: { handleFrame: (f) => void frames.push(f), gap: () => {} },
+      metrics: createMetrics(),
+      log: silentLogger(),
+      parsers: new Map(),
+    });
+    cleanup.push(() => connectors.stop());
+    await until(() => ws.subscribed('allLiquidation.BTCUSDT'), 'the discovered symbol subscribed');
+    expect(ws.subscribed('allLiquidation.NEWUSDT')).toBe(false);
+
+    listed = ['BTCUSDT', 'NEWUSDT'];
+    await until(() => ws.subscribed('allLiquidation.NEWUSDT') && ws.subscribed('tickers.NEWUSDT'), 'the new listing subscribed');
+    expect(ws.subscriptions.size).toBe(2); // a socket of its own; the original one untouched
+    const frame = '{"topic":"allLiquidation.NEWUSDT","type":"snapshot","ts":1,"data":[{"T":1,"s":"NEWUSDT","S":"Buy","v":"1","p":"2"}]}';
+    expect(ws.publish('allLiquidation.NEWUSDT', frame)).toBe(1);
+    await until(() => frames.some((f) => f.frame === frame), 'the new listing’s liquidation');
+  });
+});
