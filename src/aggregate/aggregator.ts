@@ -50,6 +50,12 @@ const SIDES: readonly Side[] = ['long', 'short'];
 const MAX_CATCH_UP_MINUTES = 1_440;
 const FIDELITY_RANK = { complete: 0, sampled: 1, inferred: 2 } as const;
 
+function venueTotals(entries: Iterable<{ venue: VenueId; units: number }>): Partial<Record<VenueId, number>> {
+  const out: Partial<Record<VenueId, number>> = {};
+  for (const { venue, units } of entries) out[venue] = (out[venue] ?? 0) + units;
+  return out;
+}
+
 const totalOi = (byVenue: Partial<Record<VenueId, number>>): number | undefined => {
   const values = Object.values(byVenue);
   return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
@@ -69,11 +75,16 @@ export class Aggregator {
   private readonly adl = new Map<VenueId, VenueTotals>();
   private readonly oi = new Map<string, OiEntry>();
   /** Open interest per venue (units) as of the last update inside each minute. */
-  private readonly oiByMinute = new Map<number, Partial<Record<VenueId, number>>>();
-  private readonly oiVenueUnits: Partial<Record<VenueId, number>> = {};
+  /**
+   * Per minute, each symbol's last open interest in it (by event time). Venue totals are derived from
+   * these per-symbol values, never from the order events arrived in: Kafka interleaves symbols
+   * (partitions) differently on every run, but keeps each symbol's own events in order.
+   */
+  private readonly oiByMinute = new Map<number, Map<string, { venue: VenueId; units: number; t: number }>>();
+  /** Open interest per symbol as of the last closed minute (live cascade tracking). */
+  private readonly closedOi = new Map<string, { venue: VenueId; units: number }>();
   readonly minutes: MinuteSeries;
   private nextMinuteToClose: number | undefined;
-  private lastClosedOi: number | undefined;
   private readonly venuesSeen = new Set<VenueId>();
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
   readonly fidelity: Partial<Record<VenueId, LiquidationEvent['fidelity']>> = {};
@@ -148,21 +159,25 @@ export class Aggregator {
   private applyOpenInterest(e: OpenInterestEvent): void {
     const key = `${e.venue}|${e.symbol}`;
     const units = toUnits(e.oiUsd);
-    this.oiVenueUnits[e.venue] = (this.oiVenueUnits[e.venue] ?? 0) + units - (this.oi.get(key)?.units ?? 0);
     this.oi.set(key, { venue: e.venue, symbol: e.symbol, units, receiveTime: e.receiveTime });
     const minute = Math.floor(e.eventTime / MINUTE) * MINUTE;
-    this.oiByMinute.set(minute, { ...this.oiVenueUnits });
-    if (this.oiByMinute.size > this.opts.retainMinutes) this.oiByMinute.delete(this.oiByMinute.keys().next().value!);
+    let symbols = this.oiByMinute.get(minute);
+    if (!symbols) {
+      this.oiByMinute.set(minute, (symbols = new Map()));
+      if (this.oiByMinute.size > this.opts.retainMinutes) this.oiByMinute.delete(Math.min(...this.oiByMinute.keys()));
+    }
+    const prev = symbols.get(key);
+    if (!prev || e.eventTime >= prev.t) symbols.set(key, { venue: e.venue, units, t: e.eventTime });
   }
 
   /** Open interest per venue (units) in effect at the end of each minute of `buckets` (carried forward). */
   private oiUnitsByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {
     const known = [...this.oiByMinute.keys()].sort((a, b) => a - b);
+    const current = new Map<string, { venue: VenueId; units: number }>();
     let i = 0;
-    let current: Partial<Record<VenueId, number>> = {};
     return buckets.map((b) => {
-      while (i < known.length && known[i]! <= b.minute) current = this.oiByMinute.get(known[i++]!)!;
-      return current;
+      while (i < known.length && known[i]! <= b.minute) for (const [key, v] of this.oiByMinute.get(known[i++]!)!) current.set(key, v);
+      return venueTotals(current.values());
     });
   }
 
@@ -189,9 +204,9 @@ export class Aggregator {
     minute = Math.max(minute, closable - MAX_CATCH_UP_MINUTES * MINUTE);
     for (; minute <= closable; minute += MINUTE) {
       const bucket = this.minutes.get(minute) ?? { minute, units: 0, count: 0, byVenue: {} };
-      const oi = this.oiByMinute.get(minute);
-      if (oi !== undefined) this.lastClosedOi = totalOi(oi);
-      this.opts.onMinuteClosed(bucket, this.lastClosedOi === undefined ? undefined : toUsd(this.lastClosedOi));
+      for (const [key, v] of this.oiByMinute.get(minute) ?? []) this.closedOi.set(key, v);
+      const total = totalOi(venueTotals(this.closedOi.values()));
+      this.opts.onMinuteClosed(bucket, total === undefined ? undefined : toUsd(total));
     }
     this.nextMinuteToClose = minute;
   }
