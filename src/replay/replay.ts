@@ -99,7 +99,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     let p = parsers.get(venue);
     if (!p) {
       const module = VENUE_MODULES[venue];
-      p = options.parsers?.[venue] ?? module?.parser(options.metadata?.[venue] ?? {}, { log: log.child({ venue }) });
+      p = options.parsers?.[venue] ?? module?.parser(options.metadata?.[venue] ?? {}, { log });
       if (p && (options.from !== undefined || options.to !== undefined)) p = withinEventTime(p, options.from ?? -Infinity, options.to ?? Infinity);
       if (p) parsers.set(venue, p);
     }

@@ -30,16 +30,17 @@ export async function startConnectors(
     return b;
   };
   for (const venue of enabledVenues(config)) {
-    const log = deps.log.child({ venue });
+    // Module and socket logs name the venue themselves.
+    const log = deps.log;
     const module = venueModule(venue);
     const ctx = { log, url: config.venues[venue].url, restUrl: config.venues[venue].restUrl, options: config.venues[venue] };
     let meta: VenueMetadata = {};
     if (config.venues[venue].discover) {
       try {
         meta = await module.discover(ctx);
-        log.info({ symbols: meta.symbols?.length }, 'markets discovered');
+        log.info({ venue, symbols: meta.symbols?.length }, 'markets discovered');
       } catch (err) {
-        log.error({ err: (err as Error).message }, 'market discovery failed; continuing with built-in defaults');
+        log.error({ venue, err: (err as Error).message }, 'market discovery failed; continuing with built-in defaults');
       }
     }
     deps.parsers.set(venue, module.parser(meta, ctx));
@@ -71,7 +72,7 @@ export async function startConnectors(
     for (const plan of module.plans(meta, ctx)) addSocket(plan);
     // Venues that subscribe per market add sockets for markets listed after start-up.
     const watcher = module.watch?.(meta, ctx, (plans) => {
-      log.info({ sockets: plans.length }, 'new markets listed; subscribing');
+      log.info({ venue, sockets: plans.length }, 'new markets listed; subscribing');
       plans.forEach(addSocket);
     });
     if (watcher) pollers.push(watcher);
