@@ -34,8 +34,8 @@ export async function startConnectors(
     const log = deps.log;
     const module = venueModule(venue);
     const ctx = { log, url: config.venues[venue].url, restUrl: config.venues[venue].restUrl, options: config.venues[venue] };
-    let meta: VenueMetadata = {};
-    if (config.venues[venue].discover) {
+    let meta: VenueMetadata = config.venues[venue].symbols ? { symbols: config.venues[venue].symbols } : {};
+    if (config.venues[venue].discover && !config.venues[venue].symbols) {
       try {
         meta = await module.discover(ctx);
         log.info({ venue, symbols: meta.symbols?.length }, 'markets discovered');

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/ws.js';
 import { BinanceServer } from '../support/binance-server.js';
@@ -16,13 +18,25 @@ afterAll(async () => {
 describe('Binance, Bybit and Hyperliquid local servers at once → real Kafka → aggregator → /metrics', () => {
   it('shows the exact totals per venue and side and the exact open interest per venue', async () => {
     const binance = await BinanceServer.start();
+    // Binance open interest comes from REST polling: a local server answers premiumIndex and openInterest.
+    const rest = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://local');
+      res.setHeader('x-mbx-used-weight-1m', '11');
+      if (url.pathname === '/fapi/v1/premiumIndex') res.end('[{"symbol":"BTCUSDT","markPrice":"9500","time":1589437530000}]');
+      else if (url.pathname === '/fapi/v1/openInterest') res.end(fixture('binance-usdm-openinterest-rest-1.json'));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => rest.listen(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise((r) => rest.close(r)));
     const bybit = await BybitServer.start();
     const hl = await HyperliquidServer.start();
     cleanup.push(() => binance.close(), () => bybit.close(), () => hl.close());
     const run = Date.now();
     const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades'].map((t) => [t, `all-${run}.${t}.v1`]));
     const config = writeTestConfig(
-      { 'binance-usdm': { url: binance.url }, 'bybit-linear': { url: bybit.url(BybitServer.PATH) }, hyperliquid: { url: hl.url(HyperliquidServer.PATH) } },
+      {
+        'binance-usdm': { url: binance.url, restUrl: `http://127.0.0.1:${(rest.address() as AddressInfo).port}`, symbols: ['BTCUSDT'], oiPollMs: 60_000 },
+        'bybit-linear': { url: bybit.url(BybitServer.PATH) }, hyperliquid: { url: hl.url(HyperliquidServer.PATH) } },
       { bus: { kind: 'kafka', kafka: { brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5 }, aggregator: { groupId: `all-${run}` } },
     );
     const aggregate = await startServiceProcess(['aggregate', '--config', config]);
@@ -65,6 +79,8 @@ describe('Binance, Bybit and Hyperliquid local servers at once → real Kafka �
       throw new Error(`${(err as Error).message}\nconnect:\n${connect.logs().slice(-4000)}\nmetrics:\n${(await scrape(aggregate.metricsUrl)).filter((s) => s.name.startsWith('liqstream_liq') || s.name.startsWith('liqstream_open')).map((s) => JSON.stringify(s)).join('\n')}`);
     }
     expect(await value('liqstream_open_interest_usd', { venue: 'bybit-linear' })).toBe(60_000_000);
+    await until(async () => (await value('liqstream_open_interest_usd', { venue: 'binance-usdm' })) !== undefined, 'Binance open interest', 30_000);
+    expect(await value('liqstream_open_interest_usd', { venue: 'binance-usdm' })).toBe(101_265_335.5); // 10,659.509 BTC × 9,500
     expect(await value('liqstream_open_interest_usd', { venue: 'hyperliquid' })).toBe(1_439_653_014.855); // 446072.075 × 3227.4, to 1/10,000 USD
     expect(await value('liqstream_liquidations_total', { venue: 'bybit-linear', side: 'long', fidelity: 'complete' })).toBe(1);
     expect(await connect.stop()).toBe(0);
