@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeIssues } from '../schema/validator.js';
 import type { NormalizedEvent, VenueId } from '../schema/events.js';
 
 /**
@@ -21,8 +22,7 @@ export function parseJsonFrame(frame: string): { ok: true; json: unknown } | { o
   }
 }
 
-export const rejectInvalid = (what: string, error: z.ZodError): ParseResult =>
-  reject(`invalid ${what}: ${error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+export const rejectInvalid = (what: string, error: z.ZodError): ParseResult => reject(`invalid ${what}: ${describeIssues(error)}`);
 
 /** How a managed connection keeps one venue socket alive. Implemented once per venue. */
 export interface SocketPlan {

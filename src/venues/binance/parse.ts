@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { readForceOrderFrame } from './fast-frame.js';
+import { compileValidator } from '../../schema/validator.js';
 import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
 import { NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 
 export type BinanceVenue = Extract<VenueId, 'binance-usdm' | 'binance-coinm'>;
 
-const ForceOrder = z.object({
+export const ForceOrder = z.object({
   e: z.literal('forceOrder'),
   E: z.number().int(),
   o: z.object({
@@ -18,6 +20,7 @@ const ForceOrder = z.object({
   }),
 });
 export type ForceOrder = z.infer<typeof ForceOrder>;
+const forceOrder = compileValidator(ForceOrder);
 
 /** REST GET /fapi|dapi/v1/openInterest, recorded as a frame by the poller. */
 const OpenInterestRest = z.object({
@@ -82,8 +85,7 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     return usd;
   };
 
-  const toEvent = (msg: ForceOrder, receiveTime: number): ParseResult => {
-    const o = msg.o;
+  const toEvent = (o: ForceOrder['o'], receiveTime: number): ParseResult => {
     const filled = Number(o.z);
     const avgPrice = Number(o.ap);
     if (!Number.isFinite(filled) || !Number.isFinite(avgPrice)) return reject(`non-numeric z/ap: ${o.z}/${o.ap}`);
@@ -148,6 +150,8 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
   };
 
   return (frame, receiveTime) => {
+    const fast = readForceOrderFrame(frame);
+    if (fast !== undefined) return toEvent(fast, receiveTime);
     const text = parseJsonFrame(frame);
     if (!text.ok) return text;
     let json = text.json;
@@ -169,8 +173,6 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
       const oi = OpenInterestRest.safeParse(msg);
       return oi.success ? openInterest(oi.data, receiveTime) : rejectInvalid('openInterest', oi.error);
     }
-    const parsed = ForceOrder.safeParse(json);
-    if (!parsed.success) return rejectInvalid('forceOrder', parsed.error);
-    return toEvent(parsed.data, receiveTime);
+    return forceOrder.is(json) ? toEvent(json.o, receiveTime) : reject(`invalid forceOrder: ${forceOrder.explain(json)}`);
   };
 }

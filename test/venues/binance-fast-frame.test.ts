@@ -1,0 +1,76 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { readForceOrderFrame } from '../../src/venues/binance/fast-frame.js';
+import { ForceOrder } from '../../src/venues/binance/parse.js';
+import { binanceFrames } from '../support/fixtures.js';
+
+/** What the full path (JSON.parse, then the schema) makes of a frame's order, or undefined if it rejects it. */
+function fullPath(frame: string): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(frame);
+  } catch {
+    return undefined;
+  }
+  const data = typeof json === 'object' && json !== null && 'stream' in json ? (json as { data: unknown }).data : json;
+  const parsed = ForceOrder.safeParse(data);
+  return parsed.success ? parsed.data.o : undefined;
+}
+
+const order = fc.record(
+  {
+    s: fc.string({ minLength: 1 }),
+    ps: fc.string({ minLength: 1 }),
+    S: fc.constantFrom('BUY', 'SELL'),
+    o: fc.string(),
+    f: fc.string(),
+    q: fc.string(),
+    p: fc.string(),
+    ap: fc.string(),
+    X: fc.string(),
+    l: fc.string(),
+    z: fc.string(),
+    T: fc.oneof(fc.maxSafeNat(), fc.integer({ min: -10, max: 10 }), fc.double()),
+  },
+  { requiredKeys: ['s', 'S', 'o', 'f', 'q', 'p', 'ap', 'X', 'l', 'z', 'T'] },
+);
+const frameOf = (o: object, E: number) => JSON.stringify({ stream: '!forceOrder@arr', data: { e: 'forceOrder', E, o } });
+const plain = fc.stringMatching(/^[A-Z0-9._]{1,12}$/);
+
+describe('Binance forceOrder fast path', () => {
+  it('reads the documented frames as the full path does', () => {
+    const { usdm, coinm } = binanceFrames();
+    for (const frame of [...usdm, ...coinm]) {
+      expect(readForceOrderFrame(frame)).toBeDefined();
+      expect(readForceOrderFrame(frame)).toEqual(fullPath(frame));
+    }
+  });
+
+  it('property: whatever it accepts, JSON.parse and the schema accept with the same values', () => {
+    const mutated = fc
+      .tuple(order, fc.maxSafeNat(), fc.nat(), fc.string({ maxLength: 3 }), fc.nat())
+      .map(([o, E, at, insert, cut]) => {
+        const f = frameOf(o, E);
+        const i = at % (f.length + 1);
+        return f.slice(0, i) + insert + f.slice(i + (cut % 3));
+      });
+    fc.assert(
+      fc.property(fc.oneof(order.chain((o) => fc.maxSafeNat().map((E) => frameOf(o, E))), mutated), (frame) => {
+        const fast = readForceOrderFrame(frame);
+        if (fast !== undefined) expect(fast).toEqual(fullPath(frame));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('property: takes every frame laid out as Binance sends it, with or without ps', () => {
+    fc.assert(
+      fc.property(plain, fc.option(plain, { nil: undefined }), fc.constantFrom('BUY', 'SELL'), plain, plain, fc.maxSafeNat(), (s, ps, S, ap, z, T) => {
+        const o = { s, ...(ps === undefined ? {} : { ps }), S, o: 'LIMIT', f: 'IOC', q: z, p: ap, ap, X: 'FILLED', l: z, z, T };
+        const fast = readForceOrderFrame(frameOf(o, T));
+        expect(fast).toBeDefined();
+        expect(fast).toEqual(fullPath(frameOf(o, T)));
+      }),
+    );
+  });
+});
