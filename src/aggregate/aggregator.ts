@@ -1,8 +1,9 @@
-import { Gauge } from 'prom-client';
-import type { GapEvent, LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side, VenueId } from '../schema/events.js';
+import { Counter, Gauge } from 'prom-client';
+import type { Fidelity, GapEvent, LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side, VenueId } from '../schema/events.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toUnits, toUsd } from './fixed-point.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
+import { SymbolWindows } from './symbol-windows.js';
 import { WINDOW_NAMES, WindowSet } from './windows.js';
 
 export interface AggregatorOptions {
@@ -39,6 +40,14 @@ interface VenueTotals {
   count: number;
 }
 
+/** A venue's liquidation state, found with one lookup per event. */
+interface VenueLiquidations {
+  totals: VenueTotals;
+  windows: Record<Side, WindowSet>;
+  /** liqstream_liquidations_usd_total and _total, copied into prom-client when scraped (see VenueTally). */
+  counters: Record<Side, Partial<Record<Fidelity, { usd: number; count: number }>>>;
+}
+
 interface OiEntry {
   venue: VenueId;
   symbol: string;
@@ -68,10 +77,9 @@ const totalOi = (byVenue: Partial<Record<VenueId, number>>): number | undefined 
  */
 export class Aggregator {
   private readonly opts: AggregatorOptions;
-  private readonly byVenueSide = new Map<string, WindowSet>();
+  private readonly venues = new Map<VenueId, VenueLiquidations>();
   private readonly all = new WindowSet();
-  private readonly bySymbol = new Map<string, WindowSet>();
-  private readonly totals = new Map<VenueId, VenueTotals>();
+  private readonly bySymbol: SymbolWindows;
   private readonly adl = new Map<VenueId, VenueTotals>();
   private readonly oi = new Map<string, OiEntry>();
   /** Open interest per venue (units) as of the last update inside each minute. */
@@ -85,7 +93,6 @@ export class Aggregator {
   private readonly closedOi = new Map<string, { venue: VenueId; units: number }>();
   readonly minutes: MinuteSeries;
   private nextMinuteToClose: number | undefined;
-  private readonly venuesSeen = new Set<VenueId>();
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
   readonly fidelity: Partial<Record<VenueId, LiquidationEvent['fidelity']>> = {};
   private gapCount = 0;
@@ -97,6 +104,7 @@ export class Aggregator {
   ) {
     this.opts = { ...defaultAggregatorOptions(), ...options };
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
+    this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
     this.registerGauges();
   }
 
@@ -118,38 +126,34 @@ export class Aggregator {
       this.watermark = e.eventTime;
       this.closeMinutes();
     }
-    this.venuesSeen.add(e.venue);
     const known = this.fidelity[e.venue];
     if (known !== e.fidelity) this.fidelity[e.venue] = known === undefined || FIDELITY_RANK[e.fidelity] > FIDELITY_RANK[known] ? e.fidelity : known;
-    const t = this.totalsFor(this.totals, e.venue);
-    if (e.side === 'long') t.longUnits += units;
-    else t.shortUnits += units;
-    t.count += 1;
-    this.metrics.liquidationsUsdTotal.inc({ venue: e.venue, side: e.side, fidelity: e.fidelity }, e.notionalUsd);
-    this.metrics.liquidationsTotal.inc({ venue: e.venue, side: e.side, fidelity: e.fidelity });
+    const v = this.venueLiquidations(e.venue);
+    if (e.side === 'long') v.totals.longUnits += units;
+    else v.totals.shortUnits += units;
+    v.totals.count += 1;
+    const counters = (v.counters[e.side][e.fidelity] ??= { usd: 0, count: 0 });
+    counters.usd += e.notionalUsd;
+    counters.count += 1;
 
-    const key = `${e.venue}|${e.side}`;
-    let w = this.byVenueSide.get(key);
-    if (!w) this.byVenueSide.set(key, (w = new WindowSet()));
-    if (!w.add(e.eventTime, units)) this.metrics.lateEventsTotal.inc({ venue: e.venue });
+    if (!v.windows[e.side].add(e.eventTime, units)) this.metrics.lateEventsTotal.inc({ venue: e.venue });
     this.all.add(e.eventTime, units);
+    this.bySymbol.add(e.venue, e.symbol, e.eventTime, units);
+  }
 
-    const symKey = `${e.venue}|${e.symbol}`;
-    let s = this.bySymbol.get(symKey);
-    if (s) this.bySymbol.delete(symKey);
-    else {
-      s = new WindowSet();
-      if (this.bySymbol.size >= this.opts.maxSymbols) {
-        const oldest = this.bySymbol.keys().next().value;
-        if (oldest !== undefined) this.bySymbol.delete(oldest);
-      }
-    }
-    this.bySymbol.set(symKey, s);
-    s.add(e.eventTime, units);
+  private venueLiquidations(venue: VenueId): VenueLiquidations {
+    let v = this.venues.get(venue);
+    if (!v)
+      this.venues.set(
+        venue,
+        (v = { totals: { longUnits: 0, shortUnits: 0, count: 0 }, windows: { long: new WindowSet(), short: new WindowSet() }, counters: { long: {}, short: {} } }),
+      );
+    return v;
   }
 
   private applyAdl(e: LiquidationEvent): void {
-    const t = this.totalsFor(this.adl, e.venue);
+    let t = this.adl.get(e.venue);
+    if (!t) this.adl.set(e.venue, (t = { longUnits: 0, shortUnits: 0, count: 0 }));
     if (e.side === 'long') t.longUnits += toUnits(e.notionalUsd);
     else t.shortUnits += toUnits(e.notionalUsd);
     t.count += 1;
@@ -217,12 +221,6 @@ export class Aggregator {
     this.metrics.gapSecondsTotal.inc({ venue: e.venue }, Math.max(0, e.to - e.from) / 1000);
   }
 
-  private totalsFor(map: Map<VenueId, VenueTotals>, venue: VenueId): VenueTotals {
-    let t = map.get(venue);
-    if (!t) map.set(venue, (t = { longUnits: 0, shortUnits: 0, count: 0 }));
-    return t;
-  }
-
   /** Open interest per venue in USD (sum over its symbols' latest values). */
   openInterestByVenue(): Map<VenueId, { usd: number; oldestReceiveTime: number }> {
     const out = new Map<VenueId, { units: number; oldest: number }>();
@@ -236,7 +234,7 @@ export class Aggregator {
   }
 
   windowUsd(venue: VenueId, side: Side, window: (typeof WINDOW_NAMES)[number]): number {
-    return toUsd(this.byVenueSide.get(`${venue}|${side}`)?.sum(window, this.watermark).units ?? 0);
+    return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.watermark).units ?? 0);
   }
 
   /** Totals for reports: exact to 1/10,000 USD and independent of event order. */
@@ -245,8 +243,8 @@ export class Aggregator {
     const adl: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
     let units = 0;
     let count = 0;
-    for (const venue of [...this.totals.keys()].sort()) {
-      const t = this.totals.get(venue)!;
+    for (const venue of [...this.venues.keys()].sort()) {
+      const t = this.venues.get(venue)!.totals;
       byVenue[venue] = { longUsd: toUsd(t.longUnits), shortUsd: toUsd(t.shortUnits), count: t.count };
       units += t.longUnits + t.shortUnits;
       count += t.count;
@@ -261,6 +259,21 @@ export class Aggregator {
   private registerGauges(): void {
     const registers = [this.metrics.registry];
     const self = this;
+    const liquidationCounter = (name: string, help: string, pick: (c: { usd: number; count: number }) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['venue', 'side', 'fidelity'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [venue, v] of self.venues)
+            for (const side of SIDES)
+              for (const [fidelity, c] of Object.entries(v.counters[side])) this.inc({ venue, side, fidelity }, pick(c));
+        },
+      });
+    liquidationCounter('liqstream_liquidations_usd_total', 'USD notional of liquidated positions (side = side of the position)', (c) => c.usd);
+    liquidationCounter('liqstream_liquidations_total', 'Liquidation events', (c) => c.count);
     new Gauge({
       name: 'liqstream_liquidations_window_usd',
       help: 'Liquidated USD in the event-time window ending at the newest event seen',
@@ -268,7 +281,7 @@ export class Aggregator {
       registers,
       collect() {
         this.reset();
-        for (const venue of self.venuesSeen)
+        for (const venue of self.venues.keys())
           for (const side of SIDES)
             for (const window of WINDOW_NAMES) this.set({ venue, side, window }, self.windowUsd(venue, side, window));
       },
@@ -289,15 +302,13 @@ export class Aggregator {
       registers,
       collect() {
         this.reset();
-        const ranked = [...self.bySymbol]
-          .map(([key, w]) => ({ key, w, day: w.sum('24h', self.watermark).units }))
+        const ranked = [...self.bySymbol.entries()]
+          .map((r) => ({ ...r, key: `${r.venue}|${r.symbol}`, day: r.windows.sum('24h', self.watermark).units }))
           .filter((r) => r.day > 0)
           .sort((a, b) => b.day - a.day || (a.key < b.key ? -1 : 1))
           .slice(0, self.opts.symbolsTopN);
-        for (const { key, w } of ranked) {
-          const [venue, symbol] = key.split('|') as [string, string];
-          for (const window of WINDOW_NAMES) this.set({ venue, symbol, window }, toUsd(w.sum(window, self.watermark).units));
-        }
+        for (const { venue, symbol, windows } of ranked)
+          for (const window of WINDOW_NAMES) this.set({ venue, symbol, window }, toUsd(windows.sum(window, self.watermark).units));
       },
     });
     new Gauge({

@@ -1,7 +1,12 @@
 /** A message on the bus: Kafka-shaped so the embedded bus and Kafka are interchangeable. */
 export interface BusMessage {
   key: string;
-  value: string;
+  /**
+   * A JSON value. Kafka carries it as JSON text (a value that is not JSON arrives as its text);
+   * the embedded bus hands the object itself to subscribers, so nothing is serialised in process
+   * and consumers must treat it as read-only. Consumers validate it either way.
+   */
+  value: unknown;
   headers?: Record<string, string>;
 }
 

@@ -68,7 +68,15 @@ function toBusMessage(m: EachBatchPayload['batch']['messages'][number]): BusMess
     const s = headerValue(v);
     if (s !== undefined) headers[k] = s;
   }
-  return { key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', headers };
+  return { key: m.key?.toString() ?? '', value: jsonValue(m.value?.toString() ?? ''), headers };
+}
+
+function jsonValue(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 /**
@@ -164,7 +172,7 @@ export class KafkaBus implements Bus {
       compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
       messages: messages.map((m) => ({
         key: m.key,
-        value: m.value,
+        value: JSON.stringify(m.value),
         headers: m.headers?.[SCHEMA_HEADER] !== undefined ? m.headers : { ...m.headers, [SCHEMA_HEADER]: String(SCHEMA_VERSION) },
       })),
     });

@@ -2,20 +2,18 @@ import { Gauge } from 'prom-client';
 import { toUsd } from '../aggregate/fixed-point.js';
 import type { MinuteBucket } from '../aggregate/minute-series.js';
 import type { BusMessage } from '../bus/bus.js';
-import { SCHEMA_HEADER } from '../bus/bus.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { SCHEMA_VERSION } from '../schema/events.js';
+import { messageHeaders } from '../pipeline/messages.js';
 import { CascadeDetector, type CascadeParams, type CascadeSignal } from './detector.js';
 
-const headers = (type: string) => ({ [SCHEMA_HEADER]: String(SCHEMA_VERSION), type });
 
 /** One closed minute on the aggregates topic. */
 export function minuteAggregateMessage(bucket: MinuteBucket, oiUsd: number | undefined): BusMessage {
   const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
   for (const [venue, v] of Object.entries(bucket.byVenue)) byVenue[venue] = { longUsd: toUsd(v.long), shortUsd: toUsd(v.short), count: v.count };
   const value = { type: 'minute', minute: bucket.minute, usd: toUsd(bucket.units), count: bucket.count, byVenue, openInterestUsd: oiUsd ?? null };
-  return { key: 'all', value: JSON.stringify(value), headers: headers('minute') };
+  return { key: 'all', value, headers: messageHeaders('minute') };
 }
 
 /**
@@ -65,7 +63,7 @@ export class CascadeTracker {
     for (const signal of this.detector.step(bucket, oiUsd)) {
       this.signals.push(signal);
       if (signal.phase !== 'update') this.log.warn({ cascade: signal }, `cascade ${signal.phase}`);
-      this.pendingCascades.push({ key: signal.id, value: JSON.stringify(signal), headers: headers(`cascade-${signal.phase}`) });
+      this.pendingCascades.push({ key: signal.id, value: signal, headers: messageHeaders(`cascade-${signal.phase}`) });
     }
   };
 

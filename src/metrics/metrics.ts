@@ -1,6 +1,32 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
+ * Per-venue numbers updated on every frame, copied into their prom-client metric when scraped.
+ * prom-client hashes the label set on every update, which costs more than the rest of a frame's
+ * processing; a scrape is rare.
+ */
+export class VenueTally {
+  private readonly values = new Map<string, number>();
+  add(venue: string, n = 1): void {
+    this.values.set(venue, (this.values.get(venue) ?? 0) + n);
+  }
+  set(venue: string, n: number): void {
+    this.values.set(venue, n);
+  }
+  entries(): IterableIterator<[string, number]> {
+    return this.values.entries();
+  }
+}
+
+/** A scrape-time copy of a tally: counters and gauges alike are reset and given the tally's values. */
+function copyOnCollect(tally: VenueTally) {
+  return function (this: Counter<'venue'> | Gauge<'venue'>): void {
+    this.reset();
+    for (const [venue, v] of tally.entries()) (this instanceof Counter ? this.inc({ venue }, v) : this.set({ venue }, v));
+  };
+}
+
+/**
  * Every metric liqstream exposes, on a registry of its own so that several pipelines
  * (tests, replay beside a live run) never share state through prom-client's global registry.
  */
@@ -8,9 +34,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'liqstream_process_' });
   const registers = [registry];
+  const frames = new VenueTally();
+  const lastFrame = new VenueTally();
+  new Counter({ name: 'liqstream_frames_total', help: 'Raw frames received', labelNames: ['venue'], registers, collect: copyOnCollect(frames) });
+  new Gauge({
+    name: 'liqstream_last_frame_timestamp_seconds',
+    help: 'Unix time of the last frame received',
+    labelNames: ['venue'],
+    registers,
+    collect: copyOnCollect(lastFrame),
+  });
   return {
     registry,
-    framesTotal: new Counter({ name: 'liqstream_frames_total', help: 'Raw frames received', labelNames: ['venue'], registers }),
+    /** Frames received per venue (liqstream_frames_total). */
+    frames,
+    /** Receive time of the last frame per venue, seconds (liqstream_last_frame_timestamp_seconds). */
+    lastFrame,
     badFramesTotal: new Counter({
       name: 'liqstream_bad_frames_total',
       help: 'Frames that could not be parsed or validated (also sent to the dead-letter topic)',
@@ -21,24 +60,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       name: 'liqstream_dead_letters_total',
       help: 'Messages published to the dead-letter topic',
       labelNames: ['venue'],
-      registers,
-    }),
-    lastFrameSeconds: new Gauge({
-      name: 'liqstream_last_frame_timestamp_seconds',
-      help: 'Unix time of the last frame received',
-      labelNames: ['venue'],
-      registers,
-    }),
-    liquidationsUsdTotal: new Counter({
-      name: 'liqstream_liquidations_usd_total',
-      help: 'USD notional of liquidated positions (side = side of the position)',
-      labelNames: ['venue', 'side', 'fidelity'],
-      registers,
-    }),
-    liquidationsTotal: new Counter({
-      name: 'liqstream_liquidations_total',
-      help: 'Liquidation events',
-      labelNames: ['venue', 'side', 'fidelity'],
       registers,
     }),
     adlUsdTotal: new Counter({
@@ -80,7 +101,8 @@ export type Metrics = ReturnType<typeof createMetrics>;
  */
 export function initVenueCounters(metrics: Metrics, venues: readonly string[]): void {
   for (const venue of venues) {
-    for (const c of [metrics.framesTotal, metrics.badFramesTotal, metrics.deadLettersTotal, metrics.reconnectsTotal, metrics.gapsTotal, metrics.gapSecondsTotal, metrics.subscribeErrorsTotal])
+    metrics.frames.add(venue, 0);
+    for (const c of [metrics.badFramesTotal, metrics.deadLettersTotal, metrics.reconnectsTotal, metrics.gapsTotal, metrics.gapSecondsTotal, metrics.subscribeErrorsTotal])
       c.inc({ venue }, 0);
   }
 }

@@ -3,6 +3,9 @@ import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { NormalizedEvent } from '../schema/events.js';
+import { compileValidator } from '../schema/validator.js';
+
+const normalizedEvent = compileValidator(NormalizedEvent);
 
 /**
  * Reads normalized events from the bus and hands each valid one to `apply`. The batch's offsets
@@ -27,19 +30,12 @@ export function consumeEvents(
     { topics: [topics.liquidations, topics.openInterest, topics.gaps], groupId, fromBeginning: deps.fromBeginning ?? false },
     async ({ topic, messages }) => {
       for (const m of messages) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(m.value);
-        } catch {
-          parsed = undefined;
-        }
-        const checked = NormalizedEvent.safeParse(parsed);
-        if (!checked.success) {
-          deps.metrics.invalidBusMessagesTotal.inc({ topic });
-          deps.log.error({ topic, key: m.key, value: m.value.slice(0, 512) }, 'invalid message on bus');
+        if (normalizedEvent.is(m.value)) {
+          apply(m.value);
           continue;
         }
-        apply(checked.data);
+        deps.metrics.invalidBusMessagesTotal.inc({ topic });
+        deps.log.error({ topic, key: m.key, value: JSON.stringify(m.value)?.slice(0, 512), reason: normalizedEvent.explain(m.value) }, 'invalid message on bus');
       }
       await deps.afterBatch?.();
       deps.onConsumed?.(messages.length);

@@ -45,8 +45,8 @@ export class Ingestor {
   handleFrame(raw: RawFrame): void | Promise<void> {
     const { metrics, log } = this.o;
     this.stats.frames += 1;
-    metrics.framesTotal.inc({ venue: raw.venue });
-    metrics.lastFrameSeconds.set({ venue: raw.venue }, raw.recv / 1000);
+    metrics.frames.add(raw.venue);
+    metrics.lastFrame.set(raw.venue, raw.recv / 1000);
     if (this.o.publishRaw) this.push(this.o.topics.raw, rawMessage(raw));
     const parser = this.o.parserFor(raw.venue);
     const result = parser ? parser(raw.frame, raw.recv) : { ok: false as const, reason: `no parser for venue ${raw.venue}` };

@@ -18,13 +18,29 @@ export interface CompiledValidator<S extends z.ZodType> {
   explain(value: unknown): string;
 }
 
-// Ajv counts string lengths in code points, zod in UTF-16 units: they agree on the only length
-// rule the compiled schemas use, min(1) (non-empty).
 const ajv = new Ajv({ strict: true });
+
+/**
+ * Ajv counts string length in code points (walking the whole string), zod in UTF-16 units. The one
+ * length rule our schemas use, min(1), means "not empty" in both and is checked as such; any other
+ * length rule is refused rather than checked differently from zod.
+ */
+function withoutLengthCounting(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutLengthCounting);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = withoutLengthCounting(v);
+  if (out.type === 'string' && ('minLength' in out || 'maxLength' in out)) {
+    const { minLength, maxLength, ...rest } = out;
+    if (maxLength !== undefined || minLength !== 1) throw new Error('compileValidator: only min(1) is supported on strings');
+    return { ...rest, not: { const: '' } };
+  }
+  return out;
+}
 
 export function compileValidator<S extends z.ZodType>(schema: S): CompiledValidator<S> {
   const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'throw' });
-  const check = ajv.compile(jsonSchema);
+  const check = ajv.compile(withoutLengthCounting(jsonSchema) as object);
   return {
     is: (value: unknown): value is z.output<S> => check(value),
     explain: (value: unknown) => {

@@ -15,8 +15,8 @@ export async function startRecording(config: Config, dir: string, log: Logger): 
   const metadata = new Map<VenueId, VenueMetadata>();
   const sink = {
     handleFrame: (raw: Parameters<Recorder['handleFrame']>[0]) => {
-      metrics.framesTotal.inc({ venue: raw.venue });
-      metrics.lastFrameSeconds.set({ venue: raw.venue }, raw.recv / 1000);
+      metrics.frames.add(raw.venue);
+      metrics.lastFrame.set(raw.venue, raw.recv / 1000);
       return recorder.handleFrame(raw);
     },
     gap: (venue: VenueId, from: number, to: number, reason: string) => recorder.gap(venue, from, to, reason),

@@ -29,13 +29,13 @@ export function collector() {
   return { got, handler };
 }
 
-const sorted = (xs: string[]) => [...xs].sort();
+const sorted = (xs: unknown[]) => xs.map(String).sort();
 
 /** Every key's values arrive in the order they were published, with none missing or repeated. */
 export function expectPerKeyOrder(got: BusMessage[]): void {
   const byKey = new Map<string, number[]>();
   for (const m of got) {
-    const [key, n] = m.value.split('#');
+    const [key, n] = String(m.value).split('#');
     expect(m.key).toBe(key);
     byKey.set(m.key, [...(byKey.get(m.key) ?? []), Number(n)]);
   }
@@ -87,7 +87,7 @@ export function busContract(name: string, create: () => Promise<BusFixture>, opt
 
     it('labels each batch with its topic and keeps topics apart', async () => {
       const { bus, topics } = await open();
-      const seen: { topic: string; value: string }[] = [];
+      const seen: { topic: string; value: unknown }[] = [];
       await bus.subscribe({ topics, groupId: unique('contract-g') }, async (b) => {
         for (const m of b.messages) seen.push({ topic: b.topic, value: m.value });
       });

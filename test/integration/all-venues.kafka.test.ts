@@ -53,7 +53,7 @@ describe('Binance, Bybit and Hyperliquid local servers at once â†’ real Kafka â†
     for (const f of [raw.usdm1, raw.usdm2, raw.usdm3]) binance.send(f);
     // Bybit: the docs sample, as BTCUSDT, plus a second liquidation of a short in the same message.
     const sample = JSON.parse(fixture('bybit-linear-allliquidation-1.json')) as { data: Record<string, string | number>[] };
-    const entry = { ...sample.data[0]!, s: 'BTCUSDT', v: '0.5', p: '60000', S: 'Buy' };
+    const entry: Record<string, string | number> = { ...sample.data[0]!, s: 'BTCUSDT', v: '0.5', p: '60000', S: 'Buy' };
     const short = { ...entry, S: 'Sell', v: '0.25', p: '61000', T: Number(entry.T) + 1 };
     bybit.publish('allLiquidation.BTCUSDT', JSON.stringify({ topic: 'allLiquidation.BTCUSDT', type: 'snapshot', ts: 1739502303204, data: [entry, short] }));
     bybit.publish('tickers.BTCUSDT', JSON.stringify({ topic: 'tickers.BTCUSDT', type: 'snapshot', data: { symbol: 'BTCUSDT', markPrice: '60000', openInterest: '1000', openInterestValue: '60000000' }, cs: 1, ts: 1739502303300 }));

@@ -12,7 +12,7 @@ function fullPath(frame: string): unknown {
   } catch {
     return undefined;
   }
-  const data = typeof json === 'object' && json !== null && 'stream' in json ? (json as { data: unknown }).data : json;
+  const data = typeof json === 'object' && json !== null && 'stream' in json ? (json as { data?: unknown }).data : json;
   const parsed = ForceOrder.safeParse(data);
   return parsed.success ? parsed.data.o : undefined;
 }
