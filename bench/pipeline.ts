@@ -40,7 +40,7 @@ export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[]
       }
     }
   });
-  const ingestor = new Ingestor({ bus, topics, metrics, log, parserFor: () => parser, publishRaw: false, batchSize: 2_000, lingerMs: 5, maxBuffered: 10000 });
+  const ingestor = new Ingestor({ bus, topics, metrics, log, parserFor: () => parser, publishRaw: false, batchSize: Number(process.env.BENCH_BATCH ?? 2_000), lingerMs: 5, maxBuffered: Number(process.env.BENCH_MAXBUF ?? 20_000) });
   const quarter = Math.floor(frames.length / 4);
   const t0 = performance.now();
   for (let i = 0; i < frames.length; i++) {

@@ -12,6 +12,7 @@ export async function createBus(config: Config['bus'], log: Logger): Promise<Bus
     clientId: config.kafka.clientId,
     partitions: config.kafka.partitions,
     replicationFactor: config.kafka.replicationFactor,
+    packMessages: config.kafka.packMessages,
     logger: log,
   });
 }

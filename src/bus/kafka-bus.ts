@@ -1,6 +1,7 @@
 import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import { z } from 'zod';
 import { SCHEMA_VERSION } from '../schema/events.js';
+import { packRecords, unpackRecord } from './record-packing.js';
 import { SCHEMA_HEADER, type Bus, type BusMessage, type ConsumedBatch, type SubscribeOptions, type Subscription } from './bus.js';
 
 // Through the default export: kafkajs is CommonJS and Node's ESM loader detects only some of its
@@ -29,6 +30,8 @@ export const KafkaBusConfig = z.object({
    * bundles no other codec.
    */
   compression: z.enum(['none', 'gzip']).default('none'),
+  /** Messages packed into one record (same key, consecutive; see record-packing.ts); 1 = one record per message. */
+  packMessages: z.number().int().min(1).default(500),
   /** Threshold for kafkajs's own log lines; its INFO level reports every join and rebalance. */
   kafkaLogLevel: z.enum(['error', 'warn', 'info', 'debug']).default('warn'),
   /** A group join waits for the other members to rejoin, which can take up to their rebalance timeout. */
@@ -55,6 +58,16 @@ function logCreatorFor(logger: BusLogger | undefined) {
     };
 }
 
+const versioned = new WeakMap<object, Record<string, string>>();
+/** The message's headers with the schema version added when missing (memoised: header objects are shared per type). */
+function withSchemaVersion(m: BusMessage): Record<string, string> {
+  const h = m.headers ?? {};
+  if (h[SCHEMA_HEADER] !== undefined) return h;
+  let v = versioned.get(h);
+  if (!v) versioned.set(h, (v = { ...h, [SCHEMA_HEADER]: String(SCHEMA_VERSION) }));
+  return v;
+}
+
 function headerValue(v: IHeaders[string]): string | undefined {
   if (v === undefined) return undefined;
   // A repeated header arrives as an array; the last one wins, as with Java's Headers.lastHeader.
@@ -62,21 +75,13 @@ function headerValue(v: IHeaders[string]): string | undefined {
   return last === undefined ? undefined : last.toString();
 }
 
-function toBusMessage(m: EachBatchPayload['batch']['messages'][number]): BusMessage {
+function toBusMessages(m: EachBatchPayload['batch']['messages'][number]): BusMessage[] {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) {
     const s = headerValue(v);
     if (s !== undefined) headers[k] = s;
   }
-  return { key: m.key?.toString() ?? '', value: jsonValue(m.value?.toString() ?? ''), headers };
-}
-
-function jsonValue(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+  return unpackRecord(m.key?.toString() ?? '', m.value?.toString() ?? '', headers);
 }
 
 /**
@@ -170,11 +175,7 @@ export class KafkaBus implements Bus {
       topic,
       acks: -1,
       compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      messages: messages.map((m) => ({
-        key: m.key,
-        value: JSON.stringify(m.value),
-        headers: m.headers?.[SCHEMA_HEADER] !== undefined ? m.headers : { ...m.headers, [SCHEMA_HEADER]: String(SCHEMA_VERSION) },
-      })),
+      messages: packRecords(messages, { maxMessages: this.config.packMessages, maxChars: 250_000 }, withSchemaVersion),
     });
   }
 
@@ -226,7 +227,7 @@ export class KafkaBus implements Bus {
           // Unresolved, so the next fetch (after a seek or restart) delivers these messages again.
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
           try {
-            await handler({ topic: batch.topic, messages: batch.messages.map(toBusMessage) });
+            await handler({ topic: batch.topic, messages: batch.messages.flatMap(toBusMessages) });
           } catch (err) {
             log?.error(
               { err, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset(), groupId: options.groupId },

@@ -30,6 +30,7 @@ export const Config = z
         clientId: z.string().min(1),
         partitions: z.number().int().min(1),
         replicationFactor: z.number().int().min(1),
+        packMessages: z.number().int().min(1),
       }),
       topics: TopicNames,
       /** Publish raw frames too (needed by `record` from Kafka and for re-processing). */
