@@ -11,22 +11,23 @@ import type { ForceOrder } from './parse.js';
 const str = '"([^"\\\\\\u0000-\\u001f]*)"'; // a JSON string without escapes or control characters
 const skip = '"[^"\\\\\\u0000-\\u001f]*"';
 const nonEmpty = '"([^"\\\\\\u0000-\\u001f]+)"';
-const int = '(0|[1-9][0-9]{0,15})'; // range-checked below: the schema takes safe integers only
+// At most 15 digits, so always a safe integer as the schema requires (epoch ms have 13).
+const int = '(?:0|[1-9][0-9]{0,14})';
 
 const FRAME = new RegExp(
   '^\\{"stream":' + skip + ',"data":\\{"e":"forceOrder","E":' + int + ',"o":\\{' +
     '"s":' + nonEmpty + '(?:,"ps":' + nonEmpty + ')?,"S":"(BUY|SELL)","o":' + skip + ',"f":' + skip +
-    ',"q":' + skip + ',"p":' + skip + ',"ap":' + str + ',"X":' + str + ',"l":' + skip + ',"z":' + str +
-    ',"T":' + int + '\\}\\}\\}$',
+    ',"q":' + skip + ',"p":' + skip + ',"ap":' + str + ',"X":' + skip + ',"l":' + skip + ',"z":' + str +
+    ',"T":(' + int + ')\\}\\}\\}$',
 );
 
-export function readForceOrderFrame(frame: string): ForceOrder['o'] | undefined {
+/** The fields of a forceOrder's order that make the event. */
+export type ForceOrderFill = Pick<ForceOrder['o'], 's' | 'ps' | 'S' | 'ap' | 'z' | 'T'>;
+
+export function readForceOrderFrame(frame: string): ForceOrderFill | undefined {
   const m = FRAME.exec(frame);
   if (m === null) return undefined;
-  const E = Number(m[1]);
-  const T = Number(m[8]);
-  if (!Number.isSafeInteger(E) || !Number.isSafeInteger(T)) return undefined;
-  const o: ForceOrder['o'] = { s: m[2]!, S: m[4] as 'BUY' | 'SELL', ap: m[5]!, X: m[6]!, z: m[7]!, T };
-  if (m[3] !== undefined) o.ps = m[3];
+  const o: ForceOrderFill = { s: m[1]!, S: m[3] as 'BUY' | 'SELL', ap: m[4]!, z: m[5]!, T: Number(m[6]) };
+  if (m[2] !== undefined) o.ps = m[2];
   return o;
 }
