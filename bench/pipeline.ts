@@ -12,14 +12,33 @@ export interface PipelineFigures {
   events: number;
   eventsPerSecond: number;
   latencyMs: { p50: number; p99: number };
+  /** RSS and live heap at 25, 50, 75 and 100% of the frames; after a full GC when `settleMemory` was set. */
   rssMiB: number[];
+  heapMiB: number[];
+}
+
+export interface PipelineOptions {
+  batchSize: number;
+  maxBuffered: number;
+  /**
+   * Force a full GC before each RSS sample (needs --expose-gc), to see what is retained rather than
+   * what V8 has not collected yet. The collections do work the run would otherwise do later, so a
+   * run with this set is for memory figures, not for its rate.
+   */
+  settleMemory?: boolean;
+}
+
+function fullGc(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('settleMemory needs node --expose-gc');
+  gc();
 }
 
 /**
  * Frames → parse → bus → consume → aggregator, as in a live process. Latency is from handing a
  * frame to the ingestor to the aggregator applying its event, for every 64th event.
  */
-export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[]): Promise<PipelineFigures> {
+export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[], opts: PipelineOptions): Promise<PipelineFigures> {
   const log = silentLogger();
   const metrics = createMetrics();
   const aggregator = new Aggregator(metrics);
@@ -27,6 +46,7 @@ export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[]
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const rss: number[] = [];
+  const heap: number[] = [];
   let applied = 0;
   await bus.start(allTopics(topics));
   const sub = await consumeEvents(bus, topics, `bench-${Date.now()}`, { metrics, log, fromBeginning: true }, (e) => {
@@ -40,8 +60,13 @@ export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[]
       }
     }
   });
-  const ingestor = new Ingestor({ bus, topics, metrics, log, parserFor: () => parser, publishRaw: false, batchSize: Number(process.env.BENCH_BATCH ?? 2_000), lingerMs: 5, maxBuffered: Number(process.env.BENCH_MAXBUF ?? 20_000) });
+  const ingestor = new Ingestor({ bus, topics, metrics, log, parserFor: () => parser, publishRaw: false, batchSize: opts.batchSize, lingerMs: 5, maxBuffered: opts.maxBuffered });
   const quarter = Math.floor(frames.length / 4);
+  const sample = () => {
+    if (opts.settleMemory) fullGc();
+    rss.push(rssMiB());
+    heap.push(process.memoryUsage().heapUsed / 2 ** 20);
+  };
   const t0 = performance.now();
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i]!;
@@ -51,12 +76,12 @@ export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[]
     }
     const pending = ingestor.handleFrame({ venue: 'binance-usdm', recv: 1_760_130_000_000 + i, frame });
     if (pending) await pending;
-    if (i > 0 && i % quarter === 0) rss.push(rssMiB());
+    if (i > 0 && i % quarter === 0) sample();
   }
   await ingestor.flush();
   while (applied < ingestor.stats.events) await new Promise((r) => setTimeout(r, 1));
   const seconds = (performance.now() - t0) / 1000;
-  rss.push(rssMiB());
+  sample();
   await sub.close();
   await bus.close();
   latencies.sort((a, b) => a - b);
@@ -65,5 +90,6 @@ export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[]
     eventsPerSecond: applied / seconds,
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
     rssMiB: rss,
+    heapMiB: heap,
   };
 }
