@@ -21,5 +21,5 @@ COPY --from=build /app/dist ./dist
 COPY config ./config
 USER node
 EXPOSE 9464
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/src/cli/main.js"]
 CMD ["run"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 import { statSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { createBus } from '../bus/create-bus.js';

@@ -200,7 +200,7 @@ describe('Dockerfile', () => {
     expect(text).toMatch(/^FROM node:20-slim\b/m);
     expect(text).toMatch(/^RUN npm ci\b/m);
     expect(text).toMatch(/^RUN npm run build\b/m);
-    expect(text).toMatch(/^ENTRYPOINT \["node", "dist\/src\/cli\/main\.js"\]$/m);
+    expect(text).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=64", "dist\/src\/cli\/main\.js"\]$/m);
   });
 
   it('copies only paths that exist and are not excluded by .dockerignore', () => {
