@@ -4,7 +4,10 @@ import { readForceOrderFrame } from '../../src/venues/binance/fast-frame.js';
 import { ForceOrder } from '../../src/venues/binance/parse.js';
 import { binanceFrames } from '../support/fixtures.js';
 
-/** What the full path (JSON.parse, then the schema) makes of a frame's order (the fields events use), or undefined if it rejects it. */
+/**
+ * What the full path (JSON.parse, then the schema) makes of a frame's order (the fields events use,
+ * and T as text as the fast path gives it), or undefined if it rejects it.
+ */
 function fullPath(frame: string): unknown {
   let json: unknown;
   try {
@@ -16,7 +19,7 @@ function fullPath(frame: string): unknown {
   const parsed = ForceOrder.safeParse(data);
   if (!parsed.success) return undefined;
   const { s, ps, S, ap, z, T } = parsed.data.o;
-  return { s, ...(ps === undefined ? {} : { ps }), S, ap, z, T };
+  return { s, ...(ps === undefined ? {} : { ps }), S, ap, z, T, Ttext: String(T) };
 }
 
 const order = fc.record(
