@@ -5,13 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import ccxt from 'ccxt';
-import { KafkaBus } from '../src/bus/kafka-bus.js';
-import { MemoryBus } from '../src/bus/memory-bus.js';
-import { defaultTopics, TopicNames } from '../src/bus/topics.js';
 import { createBinanceParser } from '../src/venues/binance/parse.js';
 import { binanceBenchFrames } from './frames.js';
-import { runPipeline, type PipelineFigures } from './pipeline.js';
 import { fmt, rssMiB, throughput } from './stats.js';
 
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
@@ -36,28 +33,12 @@ async function main(): Promise<void> {
   out(`  ccxt parseWsLiquidation       ${fmt(ccxtRate).padStart(12)}        ${fmt(ccxtRate / jsonOnly, 2)}`);
   out(`  liqstream / ccxt: ${fmt(ours / ccxtRate, 2)}\n`);
 
-  // This machine's neighbours make single runs vary by ±15%: after one uncounted warm-up run (V8's
-  // and the broker JVM's JIT), each pipeline runs several times and the run with the median rate is
-  // reported, with the range. One more run forces a full GC before each RSS sample, for the memory line.
-  const report = async (name: string, runs: number, once: (settleMemory: boolean) => Promise<PipelineFigures>) => {
-    await once(false);
-    const all: PipelineFigures[] = [];
-    for (let r = 0; r < runs; r++) all.push(await once(false));
-    all.sort((a, b) => a.eventsPerSecond - b.eventsPerSecond);
-    const f = all[Math.floor((runs - 1) / 2)]!;
-    out(
-      `  ${name.padEnd(14)} ${fmt(f.eventsPerSecond).padStart(10)} events/s (${runs} runs: ${fmt(all[0]!.eventsPerSecond)}–${fmt(all[runs - 1]!.eventsPerSecond)})   p50 ${fmt(f.latencyMs.p50, 2)} ms   p99 ${fmt(f.latencyMs.p99, 2)} ms`,
-    );
-    const settled = await once(true);
-    const series = (v: number[]) => v.map((r) => fmt(r)).join(' / ');
-    out(`  ${''.padEnd(14)} after a full GC at 25/50/75/100% of the events: RSS ${series(settled.rssMiB)} MiB, live heap ${series(settled.heapMiB)} MiB`);
-  };
-  out('end to end: frames → parse → bus → aggregator');
-  // The embedded bus delivers synchronously, so buffering beyond one batch only ages events (and
-  // their promotion to the old generation costs GC time): maxBuffered = batchSize.
-  await report('embedded bus', 5, (settleMemory) =>
-    runPipeline(new MemoryBus(), defaultTopics(), frames, { batchSize: 1_000, maxBuffered: 1_000, settleMemory }),
-  );
+  out('end to end: frames → parse → bus → aggregator, each in a fresh process');
+  // A fresh process per pipeline: the parse section above leaves ccxt's heap and garbage behind,
+  // which cost the embedded pipeline 15-25% when it ran in the same process.
+  const endToEnd = (args: string[]) =>
+    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('./end-to-end.js', import.meta.url)), ...args], { stdio: 'inherit' });
+  endToEnd(['embedded']);
 
   if (process.env.BENCH_KAFKA !== '0') {
     let brokers = process.env.KAFKA_BROKERS;
@@ -68,19 +49,12 @@ async function main(): Promise<void> {
       started = true;
     }
     try {
-      const kafka = brokers.split(',');
-      await report('real Kafka', 3, (settleMemory) => {
-        const run = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-        const topics = TopicNames.parse(Object.fromEntries(Object.keys(defaultTopics()).map((k) => [k, `bench-${run}.${k}`])));
-        const bus = new KafkaBus({ brokers: kafka, clientId: 'liqstream-bench', partitions: 6, replicationFactor: 1 });
-        // The defaults of config/default.yaml.
-        return runPipeline(bus, topics, frames, { batchSize: 1_000, maxBuffered: 50_000, settleMemory });
-      });
+      endToEnd(['kafka', brokers]);
     } finally {
       if (started) execFileSync('bash', ['scripts/kafka/kafka.sh', 'stop'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: '19192' } });
     }
   }
-  out(`\npeak RSS ${fmt(process.resourceUsage().maxRSS / 1024)} MiB (now ${fmt(rssMiB())} MiB)`);
+  out(`\npeak RSS of the parse section ${fmt(process.resourceUsage().maxRSS / 1024)} MiB (now ${fmt(rssMiB())} MiB)`);
 }
 
 main().catch((err: unknown) => {
