@@ -33,6 +33,12 @@ describe('Binance forceOrder → LiquidationEvent', () => {
     });
   });
 
+  it('the id comes from the order fields, whatever extra keys a frame carries', () => {
+    const frame = JSON.stringify({ stream: '!forceOrder@arr', data: { e: 'forceOrder', E: 2, o: { s: 'BTCUSDT', S: 'SELL', o: 'LIMIT', f: 'IOC', q: '1', p: '99', ap: '100', X: 'FILLED', l: '1', z: '1', T: 1700000000000, Ttext: '999' } } });
+    const r = usdm(frame, RECV);
+    expect(r.ok && r.events[0]).toMatchObject({ id: 'binance-usdm:BTCUSDT:1700000000000:SELL:1:100', eventTime: 1700000000000 });
+  });
+
   it('USD-M: average price ap, not the order price p', () => {
     const r = usdm(raw.usdm2, RECV);
     expect(r.ok && r.events[0]).toMatchObject({ side: 'long', price: 18990, qty: 0.009, eventTime: 1665523974217 });

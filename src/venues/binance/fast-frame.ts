@@ -21,18 +21,20 @@ const FRAME = new RegExp(
     ',"T":(' + int + ')\\}\\}\\}$',
 );
 
-/**
- * The fields of a forceOrder's order that make the event. `Ttext` is `T` as written, when the reader
- * has it: the event id needs it as text, and converting a 13-digit number back costs about as much as
- * the rest of the id.
- */
-export type ForceOrderFill = Pick<ForceOrder['o'], 's' | 'ps' | 'S' | 'ap' | 'z' | 'T'> & { Ttext?: string };
+/** The fields of a forceOrder's order that make the event. */
+export type ForceOrderFill = Pick<ForceOrder['o'], 's' | 'ps' | 'S' | 'ap' | 'z' | 'T'>;
 
-export function readForceOrderFrame(frame: string): ForceOrderFill | undefined {
+/**
+ * `Ttext` is `T` as written: the event id needs it as text, and converting a 13-digit number back
+ * costs about as much as the rest of the id.
+ */
+export type FastForceOrderFill = ForceOrderFill & { Ttext: string };
+
+export function readForceOrderFrame(frame: string): FastForceOrderFill | undefined {
   const m = FRAME.exec(frame);
   if (m === null) return undefined;
   // The pattern admits only canonical integers, so Ttext is exactly String(T).
-  const o: ForceOrderFill = { s: m[1]!, S: m[3] as 'BUY' | 'SELL', ap: m[4]!, z: m[5]!, T: Number(m[6]), Ttext: m[6]! };
+  const o: FastForceOrderFill = { s: m[1]!, S: m[3] as 'BUY' | 'SELL', ap: m[4]!, z: m[5]!, T: Number(m[6]), Ttext: m[6]! };
   if (m[2] !== undefined) o.ps = m[2];
   return o;
 }
