@@ -34,8 +34,9 @@ export async function startConnectors(
     const log = deps.log;
     const module = venueModule(venue);
     const ctx = { log, url: config.venues[venue].url, restUrl: config.venues[venue].restUrl, options: config.venues[venue] };
-    let meta: VenueMetadata = config.venues[venue].symbols ? { symbols: config.venues[venue].symbols } : {};
-    if (config.venues[venue].discover && !config.venues[venue].symbols) {
+    const configured = config.venues[venue].symbols;
+    let meta: VenueMetadata = {};
+    if (config.venues[venue].discover) {
       try {
         meta = await module.discover(ctx);
         log.info({ venue, symbols: meta.symbols?.length }, 'markets discovered');
@@ -43,6 +44,9 @@ export async function startConnectors(
         log.error({ venue, err: (err as Error).message }, 'market discovery failed; continuing with built-in defaults');
       }
     }
+    // An explicit list decides what is watched; discovery still supplies what parsing needs
+    // (COIN-M contract sizes).
+    if (configured) meta = { ...meta, symbols: configured };
     deps.parsers.set(venue, module.parser(meta, ctx));
     deps.metadata?.set(venue, meta);
     const list: ManagedSocket[] = [];
@@ -70,8 +74,9 @@ export async function startConnectors(
     deps.metrics.connectorUp.set({ venue }, 0);
     sockets.set(venue, list);
     for (const plan of module.plans(meta, ctx)) addSocket(plan);
-    // Venues that subscribe per market add sockets for markets listed after start-up.
-    const watcher = module.watch?.(meta, ctx, (plans) => {
+    // Venues that subscribe per market add sockets for markets listed after start-up, unless the
+    // markets were listed explicitly.
+    const watcher = configured ? undefined : module.watch?.(meta, ctx, (plans) => {
       log.info({ venue, sockets: plans.length }, 'new markets listed; subscribing');
       plans.forEach(addSocket);
     });

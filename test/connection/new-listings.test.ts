@@ -15,37 +15,51 @@ afterEach(async () => {
   cleanup = [];
 });
 
+/** A local Bybit: WebSocket server, and an instruments endpoint listing `listed()`. Counts REST requests. */
+async function bybitVenue(listed: () => string[]) {
+  const requests = { count: 0 };
+  const rest = createServer((_req, res) => {
+    requests.count += 1;
+    const list = listed().map((symbol) => ({ symbol, contractType: 'LinearPerpetual', status: 'Trading', baseCoin: symbol.replace('USDT', ''), quoteCoin: 'USDT', settleCoin: 'USDT' }));
+    res.end(JSON.stringify({ retCode: 0, retMsg: 'OK', result: { category: 'linear', list, nextPageCursor: '' }, time: 1 }));
+  });
+  await new Promise<void>((r) => rest.listen(0, '127.0.0.1', () => r()));
+  const ws = await BybitServer.start();
+  cleanup.push(() => ws.close(), () => new Promise((r) => rest.close(r)));
+  return { ws, restUrl: `http://127.0.0.1:${(rest.address() as AddressInfo).port}`, requests };
+}
+
+const bybitOnly = (linear: Record<string, unknown>) =>
+  loadConfig({
+    env: {},
+    overrides: {
+      venues: {
+        'binance-usdm': { enabled: false },
+        'binance-coinm': { enabled: false },
+        'bybit-inverse': { enabled: false },
+        hyperliquid: { enabled: false },
+        'bybit-linear': { enabled: true, ...linear },
+      },
+    },
+  });
+
+const start = async (config: ReturnType<typeof loadConfig>, frames: RawFrame[] = []) => {
+  const connectors = await startConnectors(config, {
+    sink: { handleFrame: (f) => void frames.push(f), gap: () => {} },
+    metrics: createMetrics(),
+    log: silentLogger(),
+    parsers: new Map(),
+  });
+  cleanup.push(() => connectors.stop());
+};
+
 describe('Bybit new listings', () => {
   it('a perpetual listed after start-up is discovered on refresh, subscribed on a new socket and its liquidations flow', async () => {
     let listed = ['BTCUSDT'];
-    const rest = createServer((_req, res) => {
-      const list = listed.map((symbol) => ({ symbol, contractType: 'LinearPerpetual', status: 'Trading', baseCoin: symbol.replace('USDT', ''), quoteCoin: 'USDT', settleCoin: 'USDT' }));
-      res.end(JSON.stringify({ retCode: 0, retMsg: 'OK', result: { category: 'linear', list, nextPageCursor: '' }, time: 1 }));
-    });
-    await new Promise<void>((r) => rest.listen(0, '127.0.0.1', () => r()));
-    const ws = await BybitServer.start();
-    cleanup.push(() => ws.close(), () => new Promise((r) => rest.close(r)));
-    const restUrl = `http://127.0.0.1:${(rest.address() as AddressInfo).port}`;
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        venues: {
-          'binance-usdm': { enabled: false },
-          'binance-coinm': { enabled: false },
-          'bybit-inverse': { enabled: false },
-          hyperliquid: { enabled: false },
-          'bybit-linear': { enabled: true, url: ws.url(BybitServer.PATH), restUrl, refreshMs: 200 },
-        },
-      },
-    });
+    const { ws, restUrl } = await bybitVenue(() => listed);
+    const config = bybitOnly({ url: ws.url(BybitServer.PATH), restUrl, refreshMs: 200 });
     const frames: RawFrame[] = [];
-    const connectors = await startConnectors(config, {
-      sink: { handleFrame: (f) => void frames.push(f), gap: () => {} },
-      metrics: createMetrics(),
-      log: silentLogger(),
-      parsers: new Map(),
-    });
-    cleanup.push(() => connectors.stop());
+    await start(config, frames);
     await until(() => ws.subscribed('allLiquidation.BTCUSDT'), 'the discovered symbol subscribed');
     expect(ws.subscribed('allLiquidation.NEWUSDT')).toBe(false);
 
@@ -55,5 +69,17 @@ describe('Bybit new listings', () => {
     const frame = '{"topic":"allLiquidation.NEWUSDT","type":"snapshot","ts":1,"data":[{"T":1,"s":"NEWUSDT","S":"Buy","v":"1","p":"2"}]}';
     expect(ws.publish('allLiquidation.NEWUSDT', frame)).toBe(1);
     await until(() => frames.some((f) => f.frame === frame), 'the new listing’s liquidation');
+  });
+
+  it('an explicit symbols list is watched as given: no other market is subscribed, on start or on refresh', async () => {
+    const { ws, restUrl, requests } = await bybitVenue(() => ['BTCUSDT', 'ETHUSDT', 'NEWUSDT']);
+    await start(bybitOnly({ url: ws.url(BybitServer.PATH), restUrl, refreshMs: 100, symbols: ['BTCUSDT'] }));
+    await until(() => ws.subscribed('allLiquidation.BTCUSDT'), 'the configured symbol subscribed');
+    const afterStart = requests.count;
+    // Long enough for several refreshes had a new-listing watch been started.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(requests.count).toBe(afterStart);
+    expect(ws.subscribed('allLiquidation.ETHUSDT') || ws.subscribed('allLiquidation.NEWUSDT')).toBe(false);
+    expect(ws.subscriptions.size).toBe(1);
   });
 });
