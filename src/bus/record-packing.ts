@@ -12,7 +12,11 @@ export interface KafkaRecord {
 export interface PackLimits {
   /** Messages per record; 1 writes one record per message. */
   maxMessages: number;
-  /** Characters of JSON per record: at most 3 UTF-8 bytes each, so 250,000 stays under the broker's default message.max.bytes (1 MiB). */
+  /**
+   * Characters of JSON per record: at most 3 UTF-8 bytes each, so a 250,000-character record fits the
+   * broker's default message.max.bytes (1 MiB). That limit applies to a partition's whole batch in one
+   * request, which the publisher's batch size bounds.
+   */
   maxChars: number;
 }
 

@@ -2,13 +2,13 @@ import { z } from 'zod';
 
 /** Topic names. Versioned: a breaking change of a payload gets a new topic, not a reinterpretation. */
 export const TopicNames = z.object({
-  raw: z.string().min(1).default('liqstream.raw-frames.v1'),
-  liquidations: z.string().min(1).default('liqstream.liquidations.v1'),
-  openInterest: z.string().min(1).default('liqstream.open-interest.v1'),
-  gaps: z.string().min(1).default('liqstream.gaps.v1'),
-  deadLetter: z.string().min(1).default('liqstream.dead-letter.v1'),
-  aggregates: z.string().min(1).default('liqstream.aggregates.v1'),
-  cascades: z.string().min(1).default('liqstream.cascades.v1'),
+  raw: z.string().min(1).default('liqstream.raw-frames.v2'),
+  liquidations: z.string().min(1).default('liqstream.liquidations.v2'),
+  openInterest: z.string().min(1).default('liqstream.open-interest.v2'),
+  gaps: z.string().min(1).default('liqstream.gaps.v2'),
+  deadLetter: z.string().min(1).default('liqstream.dead-letter.v2'),
+  aggregates: z.string().min(1).default('liqstream.aggregates.v2'),
+  cascades: z.string().min(1).default('liqstream.cascades.v2'),
 });
 export type TopicNames = z.infer<typeof TopicNames>;
 
