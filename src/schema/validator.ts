@@ -7,9 +7,10 @@ import { z } from 'zod';
  * Schema, and zod is still what explains a rejection. Ajv's generated check costs about a fifth
  * of `safeParse` and allocates nothing, which is what lets parsing keep pace with `JSON.parse`.
  *
- * Only schemas JSON Schema can express exactly may be compiled: `toJSONSchema` throws on
- * transforms and other unrepresentable parts, so a schema that cannot be compiled faithfully
- * fails at module load rather than validating differently.
+ * Only schemas JSON Schema can express exactly may be compiled. `toJSONSchema` throws on some
+ * unrepresentable parts but silently drops others (refinements, trim), so `assertExpressible`
+ * refuses those first: a schema that cannot be compiled faithfully fails at module load rather
+ * than validating differently.
  */
 export interface CompiledValidator<S extends z.ZodType> {
   /** True when `safeParse` would succeed. The value is not copied: unknown keys stay. */
@@ -38,7 +39,38 @@ function withoutLengthCounting(node: unknown): unknown {
   return out;
 }
 
+// Refinements and overwrites (trim, toLowerCase) vanish from the JSON Schema; defaults, catches and
+// transforms make `is` promise an output type that the input does not have.
+const REFUSED_TYPES = new Set(['default', 'prefault', 'catch', 'transform', 'pipe', 'custom', 'lazy', 'promise']);
+const REFUSED_CHECKS = new Set(['custom', 'overwrite']);
+
+interface Def {
+  type: string;
+  checks?: { _zod: { def: { check: string } } }[];
+  [k: string]: unknown;
+}
+const isSchema = (v: unknown): v is { _zod: { def: Def } } =>
+  typeof v === 'object' && v !== null && '_zod' in v && typeof (v as { _zod: { def?: { type?: unknown } } })._zod.def?.type === 'string';
+
+function assertExpressible(schema: { _zod: { def: Def } }, path: string, seen = new Set<object>()): void {
+  if (seen.has(schema)) return;
+  seen.add(schema);
+  const def = schema._zod.def;
+  if (REFUSED_TYPES.has(def.type)) throw new Error(`compileValidator: ${path || '(root)'} is a zod ${def.type}, which JSON Schema cannot check as zod does`);
+  for (const c of def.checks ?? [])
+    if (REFUSED_CHECKS.has(c._zod.def.check)) throw new Error(`compileValidator: ${path || '(root)'} has a check that JSON Schema drops (${c._zod.def.check})`);
+  // Child schemas sit in different places per type (shape, element, options, innerType, ...).
+  for (const [key, value] of Object.entries(def)) {
+    if (key === 'checks') continue;
+    const children = isSchema(value) ? [value] : Array.isArray(value) ? value : typeof value === 'object' && value !== null ? Object.values(value) : [];
+    children.forEach((child, i) => {
+      if (isSchema(child)) assertExpressible(child, `${path}.${key === 'shape' ? Object.keys(value as object)[i] : key}`, seen);
+    });
+  }
+}
+
 export function compileValidator<S extends z.ZodType>(schema: S): CompiledValidator<S> {
+  assertExpressible(schema as unknown as { _zod: { def: Def } }, '');
   const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'throw' });
   const check = ajv.compile(withoutLengthCounting(jsonSchema) as object);
   return {

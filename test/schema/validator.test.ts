@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { NormalizedEvent } from '../../src/schema/events.js';
+import { compileValidator } from '../../src/schema/validator.js';
+import { ForceOrder } from '../../src/venues/binance/parse.js';
+
+const liquidation = {
+  type: 'liquidation', id: 'binance-usdm:BTCUSDT:1:SELL:1:100', venue: 'binance-usdm', symbol: 'BTCUSDT', base: 'BTC', side: 'long',
+  price: 100, qty: 1, notionalUsd: 100, eventTime: 1, receiveTime: 2, fidelity: 'sampled', kind: 'liquidation', source: 'forceOrder',
+};
+const openInterest = { type: 'open_interest', venue: 'bybit-linear', symbol: 'ETHUSDT', base: 'ETH', oiBase: 2, oiUsd: 6000, markPrice: 3000, eventTime: 1, receiveTime: 2, source: 'tickers' };
+const gap = { type: 'gap', venue: 'hyperliquid', from: 1, to: 2, reason: 'disconnected' };
+const forceOrder = { e: 'forceOrder', E: 3, o: { s: 'BTCUSDT', ps: 'BTCUSD', S: 'SELL', ap: '100', z: '1', X: 'FILLED', T: 1 } };
+
+// Values near the edges of the rules: empty strings, zero, negatives, fractions, non-finite, unsafe integers.
+const edgy = fc.oneof(
+  fc.constantFrom<unknown>('', ' ', 0, -0, -1, 0.5, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY, null, undefined, 'BUY', 'long', 'liquidation', 'binance-usdm'),
+  fc.jsonValue(),
+  fc.double(),
+  fc.string(),
+);
+
+/** Sets or deletes up to three fields at `path` ([] = top level, ['o'] = the order inside). */
+function mutations(sample: Record<string, unknown>, path: string[] = []) {
+  const target = path.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, sample);
+  const key = fc.constantFrom(...Object.keys(target), 'extra');
+  return fc.array(fc.tuple(key, edgy, fc.boolean()), { minLength: 1, maxLength: 3 }).map((changes) => {
+    const copy = structuredClone(sample);
+    const t = path.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, copy);
+    for (const [k, v, remove] of changes) {
+      if (remove) delete t[k];
+      else t[k] = v;
+    }
+    return copy;
+  });
+}
+
+describe('compiled validators', () => {
+  it('refuse zod parts that JSON Schema drops or changes, naming where they are', () => {
+    expect(() => compileValidator(z.object({ a: z.string().refine((s) => s !== 'x') }))).toThrow('.a has a check that JSON Schema drops (custom)');
+    expect(() => compileValidator(z.object({ a: z.array(z.string().trim()) }))).toThrow('.a.element has a check that JSON Schema drops (overwrite)');
+    expect(() => compileValidator(z.object({ b: z.number().default(1) }))).toThrow('.b is a zod default');
+    expect(() => compileValidator(z.object({ c: z.string().transform((s) => s.length) }))).toThrow('.c is a zod pipe');
+    expect(() => compileValidator(z.object({ d: z.string().max(3) }))).toThrow('only min(1)');
+  });
+
+  it('property: the NormalizedEvent predicate agrees with zod on mutated events of every type', () => {
+    const is = compileValidator(NormalizedEvent).is;
+    fc.assert(
+      fc.property(fc.oneof(mutations(liquidation), mutations(openInterest), mutations(gap)), (value) => {
+        expect(is(value)).toBe(NormalizedEvent.safeParse(value).success);
+      }),
+      { numRuns: 3_000 },
+    );
+    for (const valid of [liquidation, openInterest, gap]) expect(is(valid)).toBe(true);
+  });
+
+  it('property: the ForceOrder predicate agrees with zod on mutated frames and orders', () => {
+    const is = compileValidator(ForceOrder).is;
+    fc.assert(
+      fc.property(fc.oneof(mutations(forceOrder), mutations(forceOrder, ['o'])), (value) => {
+        expect(is(value)).toBe(ForceOrder.safeParse(value).success);
+      }),
+      { numRuns: 3_000 },
+    );
+    expect(is(forceOrder)).toBe(true);
+  });
+});
