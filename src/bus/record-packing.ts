@@ -1,7 +1,10 @@
 import type { BusMessage } from './bus.js';
+import { decodeColumns, encodeColumns } from './column-pack.js';
 
-/** Marks a Kafka record whose value is a JSON array of messages sharing its key and headers. */
+/** Marks a Kafka record that carries several messages sharing its key and headers; the value is their count. */
 export const PACK_HEADER = 'liqstream-pack';
+/** `columns` when the pack is in the column layout (column-pack.ts); absent for a JSON array of the messages. */
+export const PACK_LAYOUT_HEADER = 'liqstream-pack-layout';
 
 export interface KafkaRecord {
   key: string;
@@ -53,27 +56,31 @@ interface Pack {
   values: unknown[];
 }
 
-// One JSON.stringify per pack is about half the cost of one per message; the rare pack over the
+// One serialisation per pack is about half the cost of one per message; the rare pack over the
 // size limit is halved until it fits (a single message larger than the limit still travels, alone).
 function serialise(pack: Pack, values: unknown[], maxChars: number, out: KafkaRecord[]): void {
-  const value = JSON.stringify(values);
+  // One object gains nothing from columns.
+  const columns = values.length > 1 ? encodeColumns(values) : undefined;
+  const value = columns ?? JSON.stringify(values);
   if (value.length > maxChars && values.length > 1) {
     const half = values.length >> 1;
     serialise(pack, values.slice(0, half), maxChars, out);
     serialise(pack, values.slice(half), maxChars, out);
     return;
   }
-  out.push({ key: pack.key, value, headers: { ...pack.headers, [PACK_HEADER]: String(values.length) } });
+  const headers = { ...pack.headers, [PACK_HEADER]: String(values.length) };
+  out.push({ key: pack.key, value, headers: columns === undefined ? headers : { ...headers, [PACK_LAYOUT_HEADER]: 'columns' } });
 }
 
 /** The messages in a consumed record: a packed record's elements, otherwise the record itself. */
 export function unpackRecord(key: string, text: string, headers: Record<string, string>): BusMessage[] {
   if (headers[PACK_HEADER] === undefined) return [{ key, value: jsonValue(text), headers }];
-  const { [PACK_HEADER]: _count, ...own } = headers;
+  const { [PACK_HEADER]: _count, [PACK_LAYOUT_HEADER]: layout, ...own } = headers;
   const value = jsonValue(text);
-  // A pack that is not an array is passed on whole, so the consumer's validation reports it.
-  if (!Array.isArray(value)) return [{ key, value, headers: own }];
-  return value.map((v: unknown) => ({ key, value: v, headers: own }));
+  const messages = layout === 'columns' ? decodeColumns(value) : Array.isArray(value) ? (value as unknown[]) : undefined;
+  // A malformed pack is passed on whole, so the consumer's validation reports it.
+  if (messages === undefined) return [{ key, value, headers: own }];
+  return messages.map((v) => ({ key, value: v, headers: own }));
 }
 
 function jsonValue(text: string): unknown {

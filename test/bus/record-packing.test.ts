@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from '../../src/bus/bus.js';
-import { PACK_HEADER, packRecords, unpackRecord } from '../../src/bus/record-packing.js';
+import { PACK_HEADER, PACK_LAYOUT_HEADER, packRecords, unpackRecord } from '../../src/bus/record-packing.js';
 
 const headersOf = (m: BusMessage) => m.headers ?? {};
 const liquidation = { 'schema-version': '1', type: 'liquidation' };
@@ -23,20 +23,54 @@ const byKey = (ms: BusMessage[]) => {
 };
 
 describe('Kafka record packing', () => {
-  it('packs consecutive messages of one key into a JSON array record, marked with its size', () => {
+  it('packs the messages of one key into one record, marked with their count; objects with the same keys in columns', () => {
     const records = packRecords(
       [
-        { key: 'a', value: { n: 1 }, headers: liquidation },
-        { key: 'b', value: { n: 2 }, headers: liquidation },
-        { key: 'a', value: { n: 3 }, headers: liquidation },
+        { key: 'a', value: { venue: 'x', n: 1 }, headers: liquidation },
+        { key: 'b', value: 'two', headers: liquidation },
+        { key: 'a', value: { venue: 'x', n: 3 }, headers: liquidation },
+        { key: 'b', value: 'four', headers: liquidation },
+        { key: 'c', value: { n: 5 }, headers: liquidation },
       ],
       { maxMessages: 500, maxChars: 250_000 },
       headersOf,
     );
     expect(records).toEqual([
-      { key: 'a', value: '[{"n":1},{"n":3}]', headers: { ...liquidation, [PACK_HEADER]: '2' } },
-      { key: 'b', value: '[{"n":2}]', headers: { ...liquidation, [PACK_HEADER]: '1' } },
+      {
+        key: 'a',
+        value: '{"count":2,"keys":["venue","n"],"varying":[1],"head":["x",null],"rows":[1,3]}',
+        headers: { ...liquidation, [PACK_HEADER]: '2', [PACK_LAYOUT_HEADER]: 'columns' },
+      },
+      { key: 'b', value: '["two","four"]', headers: { ...liquidation, [PACK_HEADER]: '2' } },
+      { key: 'c', value: '[{"n":5}]', headers: { ...liquidation, [PACK_HEADER]: '1' } },
     ]);
+    expect(unpackAll(records)).toEqual([
+      { key: 'a', value: { venue: 'x', n: 1 }, headers: liquidation },
+      { key: 'a', value: { venue: 'x', n: 3 }, headers: liquidation },
+      { key: 'b', value: 'two', headers: liquidation },
+      { key: 'b', value: 'four', headers: liquidation },
+      { key: 'c', value: { n: 5 }, headers: liquidation },
+    ]);
+  });
+
+  it('objects the column layout cannot carry exactly travel as a JSON array', () => {
+    const pack = (values: unknown[]) => packRecords(values.map((value) => ({ key: 'k', value, headers: gap })), { maxMessages: 500, maxChars: 250_000 }, headersOf)[0]!;
+    expect(pack([{ a: 1 }, { a: 2, b: 3 }]).value).toBe('[{"a":1},{"a":2,"b":3}]'); // different keys
+    expect(pack([{ a: 1, b: 2 }, { a: 1, c: 2 }]).value).toBe('[{"a":1,"b":2},{"a":1,"c":2}]'); // same count, other key
+    expect(pack([{ a: 1, b: undefined }, { a: 2, b: 1 }]).value).toBe('[{"a":1},{"a":2,"b":1}]'); // undefined is omitted, not null
+    expect(pack([JSON.parse('{"__proto__":1}'), JSON.parse('{"__proto__":2}')]).headers[PACK_LAYOUT_HEADER]).toBeUndefined();
+    expect(pack([[1], [2]]).value).toBe('[[1],[2]]');
+  });
+
+  it('property: objects with the same keys round-trip through the column layout', () => {
+    const row = fc.record({ venue: fc.constantFrom('binance-usdm', 'bybit-linear'), price: fc.double({ noNaN: true, noDefaultInfinity: true }), id: fc.string(), nested: fc.jsonValue() });
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 2, maxLength: 40 }), (values) => {
+        const records = packRecords(values.map((value) => ({ key: 'k', value, headers: liquidation })), { maxMessages: 500, maxChars: 250_000 }, headersOf);
+        expect(records.every((r) => r.headers[PACK_LAYOUT_HEADER] === 'columns')).toBe(true);
+        expect(unpackAll(records).map((m) => m.value)).toEqual(JSON.parse(JSON.stringify(values)));
+      }),
+    );
   });
 
   it('property: unpacking gives back every message, in order per key, within the limits', () => {
@@ -62,8 +96,17 @@ describe('Kafka record packing', () => {
     expect(unpackAll(records)).toEqual([{ key: 'a', value: 'x#1', headers: gap }]);
   });
 
-  it('a record from another producer that is not JSON, or a pack that is not an array, reaches validation whole', () => {
+  it('a record from another producer that is not JSON, or a malformed pack, reaches validation whole', () => {
     expect(unpackRecord('k', 'not json', {})).toEqual([{ key: 'k', value: 'not json', headers: {} }]);
     expect(unpackRecord('k', '{"a":1}', { [PACK_HEADER]: '1' })).toEqual([{ key: 'k', value: { a: 1 }, headers: {} }]);
+    const columns = { [PACK_HEADER]: '2', [PACK_LAYOUT_HEADER]: 'columns' };
+    for (const bad of [
+      '[1,2]',
+      '{"count":2,"keys":["a"],"varying":[0],"head":[null],"rows":[1]}', // a row missing
+      '{"count":1,"keys":["a","a"],"varying":[],"head":[1,1],"rows":[]}', // duplicate key
+      '{"count":1,"keys":["__proto__"],"varying":[],"head":[{}],"rows":[]}',
+      '{"count":1,"keys":["a"],"varying":[1],"head":[null],"rows":[1]}', // column out of range
+    ])
+      expect(unpackRecord('k', bad, columns)).toEqual([{ key: 'k', value: JSON.parse(bad) as unknown, headers: {} }]);
   });
 });
