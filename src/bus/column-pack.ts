@@ -26,10 +26,13 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   return proto === Object.prototype || proto === null;
 };
 
+// JSON drops these from an object but writes null for them in an array.
+const carried = (v: unknown): boolean => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
+
 /**
  * The column layout of `values` as JSON, or undefined when it cannot carry them exactly: values
- * that are not plain objects with the same keys, an undefined value (JSON omits it from an object
- * but writes null in an array), or a `__proto__` key (assigning it would set a prototype).
+ * that are not plain objects with the same keys, a value JSON omits from objects (undefined, a
+ * function), or a `__proto__` key (assigning it would set a prototype).
  */
 export function encodeColumns(values: unknown[]): string | undefined {
   const first = values[0];
@@ -37,7 +40,7 @@ export function encodeColumns(values: unknown[]): string | undefined {
   const keys = Object.keys(first);
   const width = keys.length;
   const shared = new Array<boolean>(width).fill(true);
-  for (let j = 0; j < width; j++) if (first[keys[j]!] === undefined || keys[j] === '__proto__') return undefined;
+  for (let j = 0; j < width; j++) if (!carried(first[keys[j]!]) || keys[j] === '__proto__') return undefined;
   for (let i = 1; i < values.length; i++) {
     const o = values[i];
     if (!isPlainObject(o)) return undefined;
@@ -48,7 +51,8 @@ export function encodeColumns(values: unknown[]): string | undefined {
     for (let j = 0; j < width; j++) {
       const key = keys[j]!;
       const v = o[key];
-      if (v === undefined || !Object.hasOwn(o, key)) return undefined;
+      // A key `o` lacks reads undefined or, through Object.prototype, a function.
+      if (!carried(v)) return undefined;
       // Objects and arrays never compare equal here, so they are written per row.
       if (shared[j] && v !== first[key]) shared[j] = false;
     }

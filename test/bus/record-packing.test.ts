@@ -58,6 +58,8 @@ describe('Kafka record packing', () => {
     expect(pack([{ a: 1 }, { a: 2, b: 3 }]).value).toBe('[{"a":1},{"a":2,"b":3}]'); // different keys
     expect(pack([{ a: 1, b: 2 }, { a: 1, c: 2 }]).value).toBe('[{"a":1,"b":2},{"a":1,"c":2}]'); // same count, other key
     expect(pack([{ a: 1, b: undefined }, { a: 2, b: 1 }]).value).toBe('[{"a":1},{"a":2,"b":1}]'); // undefined is omitted, not null
+    expect(pack([{ a: 1, b: 1 }, { a: 2, b: () => 0 }]).value).toBe('[{"a":1,"b":1},{"a":2}]'); // so is a function
+    expect(pack([{ a: 1, toString: 1 }, { a: 2, b: 1 }]).value).toBe('[{"a":1,"toString":1},{"a":2,"b":1}]'); // inherited toString is no own key
     expect(pack([JSON.parse('{"__proto__":1}'), JSON.parse('{"__proto__":2}')]).headers[PACK_LAYOUT_HEADER]).toBeUndefined();
     expect(pack([[1], [2]]).value).toBe('[[1],[2]]');
   });
