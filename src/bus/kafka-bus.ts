@@ -59,12 +59,19 @@ function logCreatorFor(logger: BusLogger | undefined) {
 }
 
 const versioned = new WeakMap<object, Record<string, string>>();
-/** The message's headers with the schema version added when missing (memoised: header objects are shared per type). */
+const NO_HEADERS: Record<string, string> = Object.freeze({});
+/**
+ * The message's headers with the schema version added when missing. Memoised for frozen header
+ * objects (messageHeaders shares one per type); the result is frozen too, so packing can cache it.
+ */
 function withSchemaVersion(m: BusMessage): Record<string, string> {
-  const h = m.headers ?? {};
+  const h = m.headers ?? NO_HEADERS;
   if (h[SCHEMA_HEADER] !== undefined) return h;
-  let v = versioned.get(h);
-  if (!v) versioned.set(h, (v = { ...h, [SCHEMA_HEADER]: String(SCHEMA_VERSION) }));
+  let v = Object.isFrozen(h) ? versioned.get(h) : undefined;
+  if (!v) {
+    v = Object.freeze({ ...h, [SCHEMA_HEADER]: String(SCHEMA_VERSION) });
+    if (Object.isFrozen(h)) versioned.set(h, v);
+  }
   return v;
 }
 

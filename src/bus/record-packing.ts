@@ -30,11 +30,11 @@ export interface PackLimits {
  * leave their partition.
  */
 export function packRecords(messages: BusMessage[], limits: PackLimits, headersOf: (m: BusMessage) => Record<string, string>): KafkaRecord[] {
-  if (limits.maxMessages === 1) return messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) ?? 'null', headers: headersOf(m) }));
+  if (limits.maxMessages === 1) return messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) ?? 'null', headers: ownHeaders(m, headersOf) }));
   const open = new Map<string, Pack>();
   const packs: Pack[] = [];
   for (const m of messages) {
-    const headers = headersOf(m);
+    const headers = ownHeaders(m, headersOf);
     const signature = headerSignature(headers);
     let pack = open.get(m.key);
     if (!pack || pack.signature !== signature || pack.values.length >= limits.maxMessages) {
@@ -72,13 +72,18 @@ function serialise(pack: Pack, values: unknown[], maxChars: number, out: KafkaRe
   out.push({ key: pack.key, value, headers: columns === undefined ? headers : { ...headers, [PACK_LAYOUT_HEADER]: 'columns' } });
 }
 
-/** The messages in a consumed record: a packed record's elements, otherwise the record itself. */
+/**
+ * The messages in a consumed record: a packed record's elements, otherwise the record itself. A pack
+ * whose contents do not match its header (count, layout) is passed on whole, so the consumer's
+ * validation reports it.
+ */
 export function unpackRecord(key: string, text: string, headers: Record<string, string>): BusMessage[] {
   if (headers[PACK_HEADER] === undefined) return [{ key, value: jsonValue(text), headers }];
-  const { [PACK_HEADER]: _count, [PACK_LAYOUT_HEADER]: layout, ...own } = headers;
+  const { [PACK_HEADER]: countText, [PACK_LAYOUT_HEADER]: layout, ...own } = headers;
+  const count = Number(countText);
   const value = jsonValue(text);
-  const messages = layout === 'columns' ? decodeColumns(value) : Array.isArray(value) ? (value as unknown[]) : undefined;
-  // A malformed pack is passed on whole, so the consumer's validation reports it.
+  const messages =
+    layout === 'columns' ? decodeColumns(value, count) : layout === undefined && Array.isArray(value) && value.length === count ? (value as unknown[]) : undefined;
   if (messages === undefined) return [{ key, value, headers: own }];
   return messages.map((v) => ({ key, value: v, headers: own }));
 }
@@ -91,9 +96,18 @@ function jsonValue(text: string): unknown {
   }
 }
 
-// Header objects are usually shared per record type (messageHeaders), so their signature is cached.
+/** A message's headers, which must leave the packing headers to the packer: a reader would take them for a pack. */
+function ownHeaders(m: BusMessage, headersOf: (m: BusMessage) => Record<string, string>): Record<string, string> {
+  const h = headersOf(m);
+  if (PACK_HEADER in h || PACK_LAYOUT_HEADER in h) throw new Error(`bus message headers must not use the reserved names ${PACK_HEADER} and ${PACK_LAYOUT_HEADER}`);
+  return h;
+}
+
+// Header objects are usually shared and frozen per record type (messageHeaders), so their signature
+// is cached; an object that could still change is read each time.
 const signatures = new WeakMap<object, string>();
 function headerSignature(h: Record<string, string>): string {
+  if (!Object.isFrozen(h)) return JSON.stringify(Object.entries(h).sort());
   let s = signatures.get(h);
   if (s === undefined) signatures.set(h, (s = JSON.stringify(Object.entries(h).sort())));
   return s;

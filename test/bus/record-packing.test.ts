@@ -62,6 +62,31 @@ describe('Kafka record packing', () => {
     expect(pack([{ a: 1, toString: 1 }, { a: 2, b: 1 }]).value).toBe('[{"a":1,"toString":1},{"a":2,"b":1}]'); // inherited toString is no own key
     expect(pack([JSON.parse('{"__proto__":1}'), JSON.parse('{"__proto__":2}')]).headers[PACK_LAYOUT_HEADER]).toBeUndefined();
     expect(pack([[1], [2]]).value).toBe('[[1],[2]]');
+    // A toJSON may drop its property or read its key (an index in an array); only Date's is trusted.
+    const dropped = { toJSON: () => undefined };
+    expect(pack([{ a: 1, b: dropped }, { a: 2, b: dropped }]).value).toBe('[{"a":1},{"a":2}]');
+    const named = { toJSON: (k: string) => k };
+    expect(pack([{ a: named }, { a: named }]).value).toBe('[{"a":"a"},{"a":"a"}]');
+    const when = new Date(Date.UTC(2025, 9, 10, 21, 15));
+    expect(unpackAll([pack([{ t: when }, { t: when }])]).map((m) => m.value)).toEqual([{ t: '2025-10-10T21:15:00.000Z' }, { t: '2025-10-10T21:15:00.000Z' }]);
+  });
+
+  it('reads each property once, as JSON.stringify does', () => {
+    let reads = 0;
+    const counted = {
+      get a() {
+        return ++reads;
+      },
+    };
+    const records = packRecords([counted, { a: 1 }].map((value) => ({ key: 'k', value, headers: gap })), { maxMessages: 500, maxChars: 250_000 }, headersOf);
+    expect(unpackAll(records).map((m) => m.value)).toEqual([{ a: 1 }, { a: 1 }]);
+    expect(reads).toBe(1);
+  });
+
+  it('refuses message headers that would read as packing headers', () => {
+    for (const maxMessages of [1, 500])
+      for (const reserved of [PACK_HEADER, PACK_LAYOUT_HEADER])
+        expect(() => packRecords([{ key: 'k', value: [1, 2], headers: { [reserved]: '2' } }], { maxMessages, maxChars: 250_000 }, headersOf)).toThrow('reserved');
   });
 
   it('property: objects with the same keys round-trip through the column layout', () => {
@@ -108,7 +133,11 @@ describe('Kafka record packing', () => {
       '{"count":1,"keys":["a","a"],"varying":[],"head":[1,1],"rows":[]}', // duplicate key
       '{"count":1,"keys":["__proto__"],"varying":[],"head":[{}],"rows":[]}',
       '{"count":1,"keys":["a"],"varying":[1],"head":[null],"rows":[1]}', // column out of range
+      '{"count":5000000000,"keys":[],"varying":[],"head":[],"rows":[]}', // not the header's count
+      '{"count":2,"keys":["a"],"varying":[0],"head":[7],"rows":[1,2]}', // a value in a varying column's head
+      '{"count":2,"keys":["a"],"varying":[],"head":[1],"rows":[],"more":1}', // a field the layout has not
     ])
       expect(unpackRecord('k', bad, columns)).toEqual([{ key: 'k', value: JSON.parse(bad) as unknown, headers: {} }]);
+    expect(unpackRecord('k', '[1,2,3]', { [PACK_HEADER]: '2' })).toEqual([{ key: 'k', value: [1, 2, 3], headers: {} }]); // count differs
   });
 });
