@@ -7,7 +7,7 @@
  *
  * Events packed by key share venue, symbol, base, type, fidelity, kind and source, so this carries
  * about a third of the bytes of a JSON array of the objects, and writing and reading it costs about
- * two thirds. Anything the layout cannot carry exactly is left to the plain JSON array.
+ * 60% as much. Anything the layout cannot carry exactly is left to the plain JSON array.
  */
 export interface ColumnPack {
   count: number;
@@ -83,8 +83,8 @@ export function encodeColumns(values: unknown[]): string | undefined {
 
 /**
  * The objects of a column-layout pack of `count` messages (its record's header), or undefined when
- * `value` is not a well-formed one. The count is checked first, so a small record cannot ask for a
- * huge number of objects.
+ * `value` is not a well-formed one. The count is checked before any object is built, so a small
+ * record cannot ask for a huge number of them.
  */
 export function decodeColumns(value: unknown, count: number): Record<string, unknown>[] | undefined {
   if (!wellFormed(value) || value.count !== count) return undefined;
