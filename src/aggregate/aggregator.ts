@@ -39,6 +39,13 @@ interface VenueTotals {
   shortUnits: number;
   count: number;
 }
+const noTotals = (): VenueTotals => ({ longUnits: 0, shortUnits: 0, count: 0 });
+function addTo(t: VenueTotals, side: Side, units: number): void {
+  if (side === 'long') t.longUnits += units;
+  else t.shortUnits += units;
+  t.count += 1;
+}
+const totalsInUsd = (t: VenueTotals) => ({ longUsd: toUsd(t.longUnits), shortUsd: toUsd(t.shortUnits), count: t.count });
 
 /** A venue's liquidation state, found with one lookup per event. */
 interface VenueLiquidations {
@@ -129,9 +136,7 @@ export class Aggregator {
     const known = this.fidelity[e.venue];
     if (known !== e.fidelity) this.fidelity[e.venue] = known === undefined || FIDELITY_RANK[e.fidelity] > FIDELITY_RANK[known] ? e.fidelity : known;
     const v = this.venueLiquidations(e.venue);
-    if (e.side === 'long') v.totals.longUnits += units;
-    else v.totals.shortUnits += units;
-    v.totals.count += 1;
+    addTo(v.totals, e.side, units);
     const counters = (v.counters[e.side][e.fidelity] ??= { usd: 0, count: 0 });
     counters.usd += e.notionalUsd;
     counters.count += 1;
@@ -146,17 +151,15 @@ export class Aggregator {
     if (!v)
       this.venues.set(
         venue,
-        (v = { totals: { longUnits: 0, shortUnits: 0, count: 0 }, windows: { long: new WindowSet(), short: new WindowSet() }, counters: { long: {}, short: {} } }),
+        (v = { totals: noTotals(), windows: { long: new WindowSet(), short: new WindowSet() }, counters: { long: {}, short: {} } }),
       );
     return v;
   }
 
   private applyAdl(e: LiquidationEvent): void {
     let t = this.adl.get(e.venue);
-    if (!t) this.adl.set(e.venue, (t = { longUnits: 0, shortUnits: 0, count: 0 }));
-    if (e.side === 'long') t.longUnits += toUnits(e.notionalUsd);
-    else t.shortUnits += toUnits(e.notionalUsd);
-    t.count += 1;
+    if (!t) this.adl.set(e.venue, (t = noTotals()));
+    addTo(t, e.side, toUnits(e.notionalUsd));
     this.metrics.adlUsdTotal.inc({ venue: e.venue, side: e.side }, e.notionalUsd);
   }
 
@@ -245,13 +248,13 @@ export class Aggregator {
     let count = 0;
     for (const venue of [...this.venues.keys()].sort()) {
       const t = this.venues.get(venue)!.totals;
-      byVenue[venue] = { longUsd: toUsd(t.longUnits), shortUsd: toUsd(t.shortUnits), count: t.count };
+      byVenue[venue] = totalsInUsd(t);
       units += t.longUnits + t.shortUnits;
       count += t.count;
     }
     for (const venue of [...this.adl.keys()].sort()) {
       const t = this.adl.get(venue)!;
-      adl[venue] = { longUsd: toUsd(t.longUnits), shortUsd: toUsd(t.shortUnits), count: t.count };
+      adl[venue] = totalsInUsd(t);
     }
     return { usd: toUsd(units), count, byVenue, adl, gaps: this.gapCount };
   }

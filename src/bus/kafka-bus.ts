@@ -30,7 +30,7 @@ export const KafkaBusConfig = z.object({
    * bundles no other codec.
    */
   compression: z.enum(['none', 'gzip']).default('none'),
-  /** Messages packed into one record (same key, consecutive; see record-packing.ts); 1 = one record per message. */
+  /** Messages of one key (and headers) per record, per publish (see record-packing.ts); 1 = one record per message. */
   packMessages: z.number().int().min(1).default(500),
   /** Threshold for kafkajs's own log lines; its INFO level reports every join and rebalance. */
   kafkaLogLevel: z.enum(['error', 'warn', 'info', 'debug']).default('warn'),

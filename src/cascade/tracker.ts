@@ -7,7 +7,6 @@ import type { Metrics } from '../metrics/metrics.js';
 import { messageHeaders } from '../pipeline/messages.js';
 import { CascadeDetector, type CascadeParams, type CascadeSignal } from './detector.js';
 
-
 /** One closed minute on the aggregates topic. */
 export function minuteAggregateMessage(bucket: MinuteBucket, oiUsd: number | undefined): BusMessage {
   const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};

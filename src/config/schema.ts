@@ -14,7 +14,7 @@ const VenueCommon = {
   discover: z.boolean().default(true),
   /** Open-interest polling interval where the venue has no stream (Binance); 0 disables. */
   oiPollMs: z.number().int().min(0).default(60_000),
-  /** Markets to watch instead of discovering them (also what open-interest polling covers). */
+  /** Exactly the markets to watch, with no new-listing watch; discovery still supplies metadata (also what open-interest polling covers). */
   symbols: z.array(z.string().min(1)).optional(),
   /** Re-read the market list this often and subscribe to new listings (Bybit); 0 disables. */
   refreshMs: z.number().int().min(0).default(600_000),
