@@ -2,22 +2,28 @@
  * The column layout of a packed record: a pack of objects with the same keys, written as the keys
  * once, the values every object shares once, and the rest row by row:
  *
- *   {"count":2,"keys":["type","id","side"],"varying":[1,2],"head":["liquidation",null,null],
- *    "rows":["a","long","b","short"]}
+ *   {"count":2,"keys":["type","id","price"],"varying":[1],"numeric":[2],
+ *    "head":["liquidation",null,null],"rows":["a","b"],"numbers":"<base64 of 2 float64s>"}
  *
  * Events packed by key share venue, symbol, base, type, fidelity, kind and source, so this carries
- * about a third of the bytes of a JSON array of the objects, and writing and reading it costs about
- * 60% as much. Anything the layout cannot carry exactly is left to the plain JSON array.
+ * about a third of the bytes of a JSON array of the objects. Columns of finite numbers (prices,
+ * quantities, times) travel as little-endian float64s in base64: turning a double into its shortest
+ * decimal text and back was half the cost of the JSON, and the bits read back exactly what
+ * JSON would. Anything the layout cannot carry exactly is left to the plain JSON array.
  */
 export interface ColumnPack {
   count: number;
   keys: string[];
-  /** Indexes into `keys` of the columns that differ between objects, in row order. */
+  /** Indexes into `keys` of the columns that differ between objects and travel in `rows`, ascending. */
   varying: number[];
+  /** Indexes into `keys` of the columns that differ and travel in `numbers`, ascending; none is in `varying`. */
+  numeric: number[];
   /** Per key, the shared value; null where the column varies. */
   head: unknown[];
   /** `count` rows of `varying.length` values, flattened. */
   rows: unknown[];
+  /** Base64 of `count` rows of `numeric.length` little-endian float64s. */
+  numbers: string;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {
@@ -35,6 +41,9 @@ function carried(v: unknown): boolean {
   if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return false;
   return typeof v !== 'object' || v === null || v instanceof Date || typeof (v as { toJSON?: unknown }).toJSON !== 'function';
 }
+
+/** A number JSON carries as itself: JSON writes NaN and the infinities as null, and -0 as 0. */
+const plainNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0);
 
 /**
  * The column layout of `values` as JSON, or undefined when it cannot carry them exactly: values
@@ -64,22 +73,36 @@ export function encodeColumns(values: unknown[]): string | undefined {
     }
   }
   const varying: number[] = [];
+  const numeric: number[] = [];
   const head = new Array<unknown>(width);
   for (let j = 0; j < width; j++) {
     let shared = true;
+    let numbers = plainNumber(cells[j]);
     // Objects and arrays never compare equal here, so they are written per row.
-    for (let p = width + j; shared && p < cells.length; p += width) shared = cells[p] === cells[j];
-    if (shared) head[j] = cells[j];
-    else {
-      head[j] = null;
-      varying.push(j);
+    for (let p = width + j; p < cells.length && (shared || numbers); p += width) {
+      shared &&= cells[p] === cells[j];
+      numbers &&= plainNumber(cells[p]);
     }
+    head[j] = shared ? cells[j] : null;
+    if (!shared) (numbers ? numeric : varying).push(j);
   }
   const rows = new Array<unknown>(values.length * varying.length);
-  for (let i = 0, p = 0; i < values.length; i++) for (const j of varying) rows[p++] = cells[i * width + j];
-  const pack: ColumnPack = { count: values.length, keys, varying, head, rows };
+  const bits = Buffer.allocUnsafe(values.length * numeric.length * 8);
+  const view = new DataView(bits.buffer, bits.byteOffset, bits.length);
+  for (let i = 0, p = 0, q = 0; i < values.length; i++) {
+    const row = i * width;
+    for (const j of varying) rows[p++] = cells[row + j];
+    for (const j of numeric) {
+      view.setFloat64(q, cells[row + j] as number, true);
+      q += 8;
+    }
+  }
+  const pack: ColumnPack = { count: values.length, keys, varying, numeric, head, rows, numbers: bits.toString('base64') };
   return JSON.stringify(pack);
 }
+
+const ROW = 1;
+const NUMBER = 2;
 
 /**
  * The objects of a column-layout pack of `count` messages (its record's header), or undefined when
@@ -88,26 +111,45 @@ export function encodeColumns(values: unknown[]): string | undefined {
  */
 export function decodeColumns(value: unknown, count: number): Record<string, unknown>[] | undefined {
   if (!wellFormed(value) || value.count !== count) return undefined;
-  const { keys, varying, head, rows } = value;
-  const isVarying = new Array<boolean>(keys.length).fill(false);
-  for (const j of varying) isVarying[j] = true;
+  const { keys, varying, numeric, head, rows } = value;
+  // Buffer skips characters that are not base64: what counts is how many numbers it read.
+  const bits = Buffer.from(value.numbers, 'base64');
+  if (bits.length !== count * numeric.length * 8) return undefined;
+  const view = new DataView(bits.buffer, bits.byteOffset, bits.length);
+  const source = new Array<number>(keys.length).fill(0);
+  for (const j of varying) source[j] = ROW;
+  for (const j of numeric) source[j] = NUMBER;
   const out = new Array<Record<string, unknown>>(count);
-  for (let i = 0, p = 0; i < count; i++) {
+  for (let i = 0, p = 0, q = 0; i < count; i++) {
     const o: Record<string, unknown> = {};
-    for (let j = 0; j < keys.length; j++) o[keys[j]!] = isVarying[j] ? rows[p++] : head[j];
+    for (let j = 0; j < keys.length; j++) {
+      const from = source[j];
+      if (from === ROW) o[keys[j]!] = rows[p++];
+      else if (from === NUMBER) {
+        const v = view.getFloat64(q, true);
+        q += 8;
+        // A writer never puts these here; a pack that has them is not one of ours.
+        if (!plainNumber(v)) return undefined;
+        o[keys[j]!] = v;
+      } else o[keys[j]!] = head[j];
+    }
     out[i] = o;
   }
   return out;
 }
 
-const PACK_FIELDS = ['count', 'keys', 'varying', 'head', 'rows'];
+const PACK_FIELDS = ['count', 'keys', 'varying', 'numeric', 'head', 'rows', 'numbers'];
+
+/** Ascending indexes of columns, each below `width` and null in `head`. */
+const columnList = (v: unknown, width: number, head: unknown[]): v is number[] =>
+  Array.isArray(v) && v.every((j, n) => Number.isSafeInteger(j) && j >= 0 && j < width && (n === 0 || j > v[n - 1]) && head[j] === null);
 
 function wellFormed(v: unknown): v is ColumnPack {
   if (!isPlainObject(v) || Object.keys(v).length !== PACK_FIELDS.length || !PACK_FIELDS.every((f) => Object.hasOwn(v, f))) return false;
-  const { count, keys, varying, head, rows } = v;
+  const { count, keys, varying, numeric, head, rows, numbers } = v;
   if (!Number.isSafeInteger(count) || (count as number) < 1) return false;
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string' && k !== '__proto__') || new Set(keys).size !== keys.length) return false;
-  if (!Array.isArray(head) || head.length !== keys.length || !Array.isArray(rows) || !Array.isArray(varying)) return false;
-  if (!varying.every((j, n) => Number.isSafeInteger(j) && j >= 0 && j < keys.length && (n === 0 || j > varying[n - 1]) && head[j] === null)) return false;
+  if (!Array.isArray(head) || head.length !== keys.length || !Array.isArray(rows) || typeof numbers !== 'string') return false;
+  if (!columnList(varying, keys.length, head) || !columnList(numeric, keys.length, head) || numeric.some((j) => varying.includes(j))) return false;
   return rows.length === (count as number) * varying.length;
 }

@@ -38,7 +38,8 @@ describe('Kafka record packing', () => {
     expect(records).toEqual([
       {
         key: 'a',
-        value: '{"count":2,"keys":["venue","n"],"varying":[1],"head":["x",null],"rows":[1,3]}',
+        // n travels as the float64s 1 and 3.
+        value: '{"count":2,"keys":["venue","n"],"varying":[],"numeric":[1],"head":["x",null],"rows":[],"numbers":"AAAAAAAA8D8AAAAAAAAIQA=="}',
         headers: { ...liquidation, [PACK_HEADER]: '2', [PACK_LAYOUT_HEADER]: 'columns' },
       },
       { key: 'b', value: '["two","four"]', headers: { ...liquidation, [PACK_HEADER]: '2' } },
@@ -127,15 +128,23 @@ describe('Kafka record packing', () => {
     expect(unpackRecord('k', 'not json', {})).toEqual([{ key: 'k', value: 'not json', headers: {} }]);
     expect(unpackRecord('k', '{"a":1}', { [PACK_HEADER]: '1' })).toEqual([{ key: 'k', value: { a: 1 }, headers: {} }]);
     const columns = { [PACK_HEADER]: '2', [PACK_LAYOUT_HEADER]: 'columns' };
+    const two = 'AAAAAAAA8D8AAAAAAAAAQA=='; // the float64s 1 and 2
+    expect(unpackRecord('k', `{"count":2,"keys":["a"],"varying":[],"numeric":[0],"head":[null],"rows":[],"numbers":"${two}"}`, columns).map((m) => m.value)).toEqual([{ a: 1 }, { a: 2 }]);
     for (const bad of [
       '[1,2]',
-      '{"count":2,"keys":["a"],"varying":[0],"head":[null],"rows":[1]}', // a row missing
-      '{"count":1,"keys":["a","a"],"varying":[],"head":[1,1],"rows":[]}', // duplicate key
-      '{"count":1,"keys":["__proto__"],"varying":[],"head":[{}],"rows":[]}',
-      '{"count":1,"keys":["a"],"varying":[1],"head":[null],"rows":[1]}', // column out of range
-      '{"count":5000000000,"keys":[],"varying":[],"head":[],"rows":[]}', // not the header's count
-      '{"count":2,"keys":["a"],"varying":[0],"head":[7],"rows":[1,2]}', // a value in a varying column's head
-      '{"count":2,"keys":["a"],"varying":[],"head":[1],"rows":[],"more":1}', // a field the layout has not
+      '{"count":2,"keys":["a"],"varying":[0],"numeric":[],"head":[null],"rows":[1],"numbers":""}', // a row missing
+      '{"count":1,"keys":["a","a"],"varying":[],"numeric":[],"head":[1,1],"rows":[],"numbers":""}', // duplicate key
+      '{"count":1,"keys":["__proto__"],"varying":[],"numeric":[],"head":[{}],"rows":[],"numbers":""}',
+      '{"count":1,"keys":["a"],"varying":[1],"numeric":[],"head":[null],"rows":[1],"numbers":""}', // column out of range
+      '{"count":5000000000,"keys":[],"varying":[],"numeric":[],"head":[],"rows":[],"numbers":""}', // not the header's count
+      '{"count":2,"keys":["a"],"varying":[0],"numeric":[],"head":[7],"rows":[1,2],"numbers":""}', // a value in a varying column's head
+      '{"count":2,"keys":["a"],"varying":[],"numeric":[],"head":[1],"rows":[],"numbers":"","more":1}', // a field the layout has not
+      '{"count":2,"keys":["a"],"varying":[],"head":[1],"rows":[]}', // fields missing
+      `{"count":2,"keys":["a"],"varying":[0],"numeric":[0],"head":[null],"rows":[1,2],"numbers":"${two}"}`, // a column in both
+      `{"count":2,"keys":["a"],"varying":[],"numeric":[0],"head":[null],"rows":[],"numbers":"${two.slice(0, 12)}"}`, // a number missing
+      `{"count":2,"keys":["a"],"varying":[],"numeric":[0],"head":[null],"rows":[],"numbers":"${two.slice(0, 20)}!!!!"}`, // not base64
+      '{"count":2,"keys":["a"],"varying":[],"numeric":[0],"head":[null],"rows":[],"numbers":"AAAAAAAA8D8AAAAAAADwfw=="}', // 1 and Infinity, which JSON cannot carry
+      '{"count":2,"keys":["a"],"varying":[],"numeric":[0],"head":[null],"rows":[],"numbers":"AAAAAAAA8D8AAAAAAAAAgA=="}', // 1 and -0, which JSON reads as 0
     ])
       expect(unpackRecord('k', bad, columns)).toEqual([{ key: 'k', value: JSON.parse(bad) as unknown, headers: {} }]);
     expect(unpackRecord('k', '[1,2,3]', { [PACK_HEADER]: '2' })).toEqual([{ key: 'k', value: [1, 2, 3], headers: {} }]); // count differs
