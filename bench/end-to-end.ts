@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       const topics = TopicNames.parse(Object.fromEntries(Object.keys(defaultTopics()).map((k) => [k, `bench-${run}.${k}`])));
       const bus = new KafkaBus({ brokers: brokers.split(','), clientId: 'liqstream-bench', partitions: 6, replicationFactor: 1 });
       // The defaults of config/default.yaml.
-      return runPipeline(bus, topics, frames, { batchSize: 1_000, maxBuffered: 50_000, settleMemory });
+      return runPipeline(bus, topics, frames, { batchSize: 1_000, maxBuffered: 10_000, settleMemory });
     });
   } else {
     throw new Error('usage: end-to-end.js embedded | kafka <brokers>');

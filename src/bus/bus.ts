@@ -31,6 +31,10 @@ export interface Subscription {
  * (Kafka: acknowledged by all in-sync replicas; embedded: handed to every subscriber),
  * which is how back-pressure reaches producers. A handler's batch counts as consumed
  * (offsets committed) only after the handler's promise resolves.
+ *
+ * Publishes are carried out in call order, so a producer may publish again before the last call
+ * resolved. When one fails, the calls queued behind it fail with it and send nothing: nothing
+ * published after a lost batch is delivered. A call made once the queue has drained starts afresh.
  */
 export interface Bus {
   readonly kind: 'embedded' | 'kafka';

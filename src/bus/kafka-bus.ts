@@ -1,6 +1,7 @@
 import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import { z } from 'zod';
 import { SCHEMA_VERSION } from '../schema/events.js';
+import { PublishQueue } from './publish-queue.js';
 import { packRecords, unpackRecord } from './record-packing.js';
 import { SCHEMA_HEADER, type Bus, type BusMessage, type ConsumedBatch, type SubscribeOptions, type Subscription } from './bus.js';
 
@@ -113,6 +114,7 @@ export class KafkaBus implements Bus {
   private admin: Admin | undefined;
   private producer: Producer | undefined;
   private readonly consumers = new Set<Consumer>();
+  private readonly sends = new PublishQueue();
   private closed = false;
 
   constructor(options: KafkaBusOptions) {
@@ -174,15 +176,24 @@ export class KafkaBus implements Bus {
     }
   }
 
-  async publish(topic: string, messages: BusMessage[]): Promise<void> {
-    if (this.closed) throw new Error('Kafka bus is closed');
-    if (!this.producer) throw new Error('Kafka bus is not started');
-    if (messages.length === 0) return;
-    await this.producer.send({
-      topic,
-      acks: -1,
-      compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      messages: packRecords(messages, { maxMessages: this.config.packMessages, maxChars: 250_000 }, withSchemaVersion),
+  publish(topic: string, messages: BusMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('Kafka bus is closed'));
+    const producer = this.producer;
+    if (!producer) return Promise.reject(new Error('Kafka bus is not started'));
+    if (messages.length === 0) return Promise.resolve();
+    // Encoded now rather than when its turn comes: what waits for the broker is then a few strings
+    // instead of thousands of event objects for the garbage collector to copy and promote.
+    let records: ReturnType<typeof packRecords>;
+    try {
+      records = packRecords(messages, { maxMessages: this.config.packMessages, maxChars: 250_000 }, withSchemaVersion);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const compression = this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    // One send at a time: kafkajs's idempotent producer keeps one request in flight, and its
+    // sequence numbers assume sends to a partition do not overlap.
+    return this.sends.add(async () => {
+      await producer.send({ topic, acks: -1, compression, messages: records });
     });
   }
 
@@ -282,6 +293,8 @@ export class KafkaBus implements Bus {
     const failures: unknown[] = [];
     const attempt = async (step: () => Promise<unknown>) => step().catch((err: unknown) => void failures.push(err));
     await Promise.all(consumers.map((c) => attempt(() => c.disconnect())));
+    // What was published before close() is sent (or has failed to its caller) before the producer goes.
+    await this.sends.drained();
     if (this.producer) await attempt(() => this.producer!.disconnect());
     if (this.admin) await attempt(() => this.admin!.disconnect());
     if (failures.length > 0) throw new Error(`Kafka bus did not close cleanly: ${failures.map((e) => (e as Error).message).join('; ')}`);

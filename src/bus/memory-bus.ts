@@ -1,4 +1,5 @@
 import type { Bus, BusMessage, ConsumedBatch, SubscribeOptions, Subscription } from './bus.js';
+import { PublishQueue } from './publish-queue.js';
 
 type Handler = (batch: ConsumedBatch) => Promise<void>;
 
@@ -12,14 +13,18 @@ export class MemoryBus implements Bus {
   readonly kind = 'embedded' as const;
   private readonly handlers = new Map<string, Set<Handler>>();
   private closed = false;
+  private readonly queue = new PublishQueue();
 
   async start(): Promise<void> {}
 
-  async publish(topic: string, messages: BusMessage[]): Promise<void> {
-    if (this.closed) throw new Error('bus is closed');
+  publish(topic: string, messages: BusMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('bus is closed'));
     const set = this.handlers.get(topic);
-    if (!set || messages.length === 0) return;
-    for (const handler of set) await handler({ topic, messages });
+    if (!set || messages.length === 0) return Promise.resolve();
+    const deliver = async () => {
+      for (const handler of set) await handler({ topic, messages });
+    };
+    return this.queue.add(deliver);
   }
 
   async subscribe(options: SubscribeOptions, handler: Handler): Promise<Subscription> {

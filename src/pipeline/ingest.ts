@@ -106,7 +106,7 @@ export class Ingestor {
 
   private pendingInFlight = 0;
 
-  /** Publishes everything buffered so far; resolves when the bus has accepted it. */
+  /** Publishes everything buffered so far; resolves when the bus has accepted it and all before it. */
   flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -118,18 +118,24 @@ export class Ingestor {
     this.buffers = new Map();
     this.buffered = 0;
     this.pendingInFlight += count;
-    this.flushing = this.flushing.then(async () => {
-      try {
-        for (const [topic, messages] of batches) await this.o.bus.publish(topic, messages);
-      } catch (err) {
-        // Keep the first failure: the source must stop rather than lose data silently.
-        this.failure ??= err;
-        this.o.log.error({ err }, 'publishing to the bus failed');
-        throw err;
-      } finally {
+    // Published now, not after the previous flush resolved: the bus keeps call order, and the
+    // Kafka bus encodes the messages at the call, so what waits for the broker is compact.
+    const published = Promise.all([...batches].map(([topic, messages]) => this.o.bus.publish(topic, messages)));
+    const settled = published.then(
+      () => {
         this.pendingInFlight -= count;
-      }
-    });
+      },
+      (err: unknown) => {
+        this.pendingInFlight -= count;
+        // Keep the first failure: the source must stop rather than lose data silently.
+        if (this.failure === undefined) {
+          this.failure = err;
+          this.o.log.error({ err }, 'publishing to the bus failed');
+        }
+        throw err;
+      },
+    );
+    this.flushing = Promise.all([this.flushing, settled]).then(() => undefined);
     return this.flushing;
   }
 }

@@ -85,6 +85,17 @@ export function busContract(name: string, create: () => Promise<BusFixture>, opt
       for (const m of c.got) expect(m.headers?.['x-origin']).toBe('contract');
     });
 
+    it('keeps call order for publishes made without waiting for the last one', async () => {
+      const { bus, topics } = await open();
+      const c = collector();
+      await bus.subscribe({ topics: [topics[0]], groupId: unique('contract-g') }, c.handler);
+      const sent = keyedMessages(1000, 20);
+      const batches = Array.from({ length: 10 }, (_, i) => sent.slice(i * 100, (i + 1) * 100));
+      await Promise.all(batches.map((batch) => bus.publish(topics[0], batch)));
+      await expectExactly(c.got, sent, options.settleMs, 'subscriber');
+      expectPerKeyOrder(c.got);
+    });
+
     it('labels each batch with its topic and keeps topics apart', async () => {
       const { bus, topics } = await open();
       const seen: { topic: string; value: unknown }[] = [];

@@ -24,6 +24,21 @@ describe('MemoryBus specifics', () => {
     await bus.close();
   });
 
+  it('delivers nothing published behind a batch its subscriber failed', async () => {
+    const bus = new MemoryBus();
+    const seen: unknown[] = [];
+    await bus.subscribe({ topics: ['t'], groupId: 'g' }, async (b) => {
+      seen.push(...b.messages.map((m) => m.value));
+      if (seen.length === 1) throw new Error('boom');
+    });
+    const first = bus.publish('t', keyedMessages(1, 1, 'first'));
+    const second = bus.publish('t', keyedMessages(1, 1, 'second'));
+    await expect(first).rejects.toThrow('boom');
+    await expect(second).rejects.toThrow('boom');
+    expect(seen).toEqual(['first-k0#0']);
+    await bus.close();
+  });
+
   it('hands a handler error back to the publisher (back-pressure path), instead of redelivering', async () => {
     const bus = new MemoryBus();
     await bus.subscribe({ topics: ['t'], groupId: 'g' }, async () => {
