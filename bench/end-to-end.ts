@@ -7,7 +7,7 @@ import { MemoryBus } from '../src/bus/memory-bus.js';
 import { defaultTopics, TopicNames } from '../src/bus/topics.js';
 import { binanceBenchFrames } from './frames.js';
 import { runPipeline, type PipelineFigures } from './pipeline.js';
-import { fmt } from './stats.js';
+import { fmt, throughput } from './stats.js';
 
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -17,15 +17,24 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
  * the broker JVM's JIT), the pipeline runs several times and the run with the median rate is
  * reported, with the range. One more run forces a full GC before each memory sample.
  */
-async function report(name: string, runs: number, once: (settleMemory: boolean) => Promise<PipelineFigures>): Promise<void> {
+async function report(name: string, runs: number, frames: string[], once: (settleMemory: boolean) => Promise<PipelineFigures>): Promise<void> {
   await once(false);
+  // The host's speed while the runs ran, measured on work liqstream does not touch: when this is
+  // low, a low rate says more about the neighbours than about liqstream.
+  const control = () => {
+    globalThis.gc?.();
+    return throughput(frames.slice(0, 50_000), (f) => JSON.parse(f), 3);
+  };
+  const before = control();
   const all: PipelineFigures[] = [];
   for (let r = 0; r < runs; r++) all.push(await once(false));
+  const after = control();
   all.sort((a, b) => a.eventsPerSecond - b.eventsPerSecond);
   const f = all[Math.floor((runs - 1) / 2)]!;
   out(
     `  ${name.padEnd(14)} ${fmt(f.eventsPerSecond).padStart(10)} events/s (${runs} runs: ${fmt(all[0]!.eventsPerSecond)}–${fmt(all[runs - 1]!.eventsPerSecond)})   p50 ${fmt(f.latencyMs.p50, 2)} ms   p99 ${fmt(f.latencyMs.p99, 2)} ms`,
   );
+  out(`  ${''.padEnd(14)} host control: JSON.parse alone ${fmt(before)} frames/s before these runs, ${fmt(after)} after`);
   const settled = await once(true);
   const series = (v: number[]) => v.map((r) => fmt(r)).join(' / ');
   out(`  ${''.padEnd(14)} after a full GC at 25/50/75/100% of the events: RSS ${series(settled.rssMiB)} MiB, live heap ${series(settled.heapMiB)} MiB`);
@@ -38,11 +47,11 @@ async function main(): Promise<void> {
   if (kind === 'embedded') {
     // The embedded bus delivers synchronously, so buffering beyond one batch only ages events (and
     // their promotion to the old generation costs GC time): maxBuffered = batchSize.
-    await report('embedded bus', 5, (settleMemory) =>
+    await report('embedded bus', 5, frames, (settleMemory) =>
       runPipeline(new MemoryBus(), defaultTopics(), frames, { batchSize: 1_000, maxBuffered: 1_000, settleMemory }),
     );
   } else if (kind === 'kafka' && brokers) {
-    await report('real Kafka', 3, (settleMemory) => {
+    await report('real Kafka', 3, frames, (settleMemory) => {
       const run = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
       const topics = TopicNames.parse(Object.fromEntries(Object.keys(defaultTopics()).map((k) => [k, `bench-${run}.${k}`])));
       const bus = new KafkaBus({ brokers: brokers.split(','), clientId: 'liqstream-bench', partitions: 6, replicationFactor: 1 });
