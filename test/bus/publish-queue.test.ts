@@ -17,14 +17,18 @@ function gate(log: string[], name: string) {
   return { run, release, fail };
 }
 
+/** A queue given two gated calls, a then b, without waiting. */
+function twoQueued() {
+  const log: string[] = [];
+  const q = new PublishQueue();
+  const a = gate(log, 'a');
+  const b = gate(log, 'b');
+  return { log, q, a, b, pa: q.add(a.run), pb: q.add(b.run) };
+}
+
 describe('PublishQueue', () => {
   it('starts an idle call at once and runs queued calls one after another in call order', async () => {
-    const log: string[] = [];
-    const q = new PublishQueue();
-    const a = gate(log, 'a');
-    const b = gate(log, 'b');
-    const pa = q.add(a.run);
-    const pb = q.add(b.run);
+    const { log, a, b, pa, pb } = twoQueued();
     expect(log).toEqual(['start a']);
     b.release();
     await Promise.resolve();
@@ -35,12 +39,7 @@ describe('PublishQueue', () => {
   });
 
   it('fails the calls queued behind a failure without running them, then starts afresh once drained', async () => {
-    const log: string[] = [];
-    const q = new PublishQueue();
-    const a = gate(log, 'a');
-    const b = gate(log, 'b');
-    const pa = q.add(a.run);
-    const pb = q.add(b.run);
+    const { log, q, a, pa, pb } = twoQueued();
     a.fail(new Error('broker gone'));
     await expect(pa).rejects.toThrow('broker gone');
     await expect(pb).rejects.toThrow('broker gone');
