@@ -17,14 +17,13 @@ export class MemoryBus implements Bus {
 
   async start(): Promise<void> {}
 
-  publish(topic: string, messages: BusMessage[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('bus is closed'));
+  async publish(topic: string, messages: BusMessage[]): Promise<void> {
+    if (this.closed) throw new Error('bus is closed');
     const set = this.handlers.get(topic);
-    if (!set || messages.length === 0) return Promise.resolve();
-    const deliver = async () => {
+    if (!set || messages.length === 0) return;
+    await this.queue.add(async () => {
       for (const handler of set) await handler({ topic, messages });
-    };
-    return this.queue.add(deliver);
+    });
   }
 
   async subscribe(options: SubscribeOptions, handler: Handler): Promise<Subscription> {
