@@ -121,20 +121,18 @@ export class Ingestor {
     // Published now, not after the previous flush resolved: the bus keeps call order, and the
     // Kafka bus encodes the messages at the call, so what waits for the broker is compact.
     const published = Promise.all([...batches].map(([topic, messages]) => this.o.bus.publish(topic, messages)));
-    const settled = published.then(
-      () => {
-        this.pendingInFlight -= count;
-      },
-      (err: unknown) => {
-        this.pendingInFlight -= count;
+    const settled = published
+      .catch((err: unknown) => {
         // Keep the first failure: the source must stop rather than lose data silently.
         if (this.failure === undefined) {
           this.failure = err;
           this.o.log.error({ err }, 'publishing to the bus failed');
         }
         throw err;
-      },
-    );
+      })
+      .finally(() => {
+        this.pendingInFlight -= count;
+      });
     this.flushing = Promise.all([this.flushing, settled]).then(() => undefined);
     return this.flushing;
   }
