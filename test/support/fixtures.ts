@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
-/** Venue message samples live beside the repo in ../shared/fixtures (see ../shared/README.md). */
-export const fixturePath = (name: string): string => new URL(`../../../shared/fixtures/${name}`, import.meta.url).pathname;
+/** Venue message samples, copied into test/fixtures (SOURCES.md there says where each came from). */
+export const fixturePath = (name: string): string => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 export const fixture = (name: string): string => readFileSync(fixturePath(name), 'utf8').trim();
 
 /** The Binance samples as frames on the all-market combined stream. */

@@ -13,7 +13,7 @@ import { createBybitParser, type BybitVenue } from '../../src/venues/bybit/parse
  * ccxt computes no value here: its contract size is unused by this parser, so `baseValue`/`quoteValue` stay empty.
  */
 const RECV = 1_739_502_303_300;
-const fixture = readFileSync(new URL('../../../shared/fixtures/bybit-linear-allliquidation-1.json', import.meta.url), 'utf8').trim();
+const fixture = readFileSync(new URL('../fixtures/bybit-linear-allliquidation-1.json', import.meta.url), 'utf8').trim();
 
 const exchange = new ccxt.pro.bybit();
 const market = (id: string, base: string, venue: BybitVenue) => {

@@ -5,7 +5,7 @@ import { LiquidationEvent, type NormalizedEvent } from '../../src/schema/events.
 import { bybitBase, createBybitParser } from '../../src/venues/bybit/parse.js';
 
 const RECV = 1_739_502_303_300;
-const fixture = (name: string): string => readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url), 'utf8').trim();
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();
 const linearFixture = fixture('bybit-linear-allliquidation-1.json');
 
 const frame = (topic: string, data: unknown, extra: Record<string, unknown> = {}): string =>

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LiquidationEvent } from '../../src/schema/events.js';
 import { ADL_DIR, Fill, closedPositionSide, fillToEvent, hyperliquidBase } from '../../src/venues/hyperliquid/fill.js';
 
-const fx = (name: string): string => readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url), 'utf8').trim();
+const fx = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();
 const fillFixture = (name: string): Fill => Fill.parse(JSON.parse(fx(name)));
 
 const RECV = 1_800_000_000_000;

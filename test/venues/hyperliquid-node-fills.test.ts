@@ -20,7 +20,7 @@ import {
 import { createHyperliquidParser } from '../../src/venues/hyperliquid/ws.js';
 import { until } from '../support/until.js';
 
-const fx = (name: string): string => readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url), 'utf8').trim();
+const fx = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();
 
 const LINE = fx('hyperliquid-node-fills-by-block-1.json');
 const LIQUIDATED = '0x5ef843ccf26810073ee689a954f6d05f5b48fccb';

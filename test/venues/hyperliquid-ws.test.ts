@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { NormalizedEvent } from '../../src/schema/events.js';
 import { createHyperliquidParser, HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/ws.js';
 
-const fx = (name: string): string => readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url), 'utf8').trim();
+const fx = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();
 
 const RECV = 1_790_000_000_000;
 const LIQUIDATOR = HLP_LIQUIDATORS[0]!;
