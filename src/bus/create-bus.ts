@@ -7,12 +7,5 @@ import { MemoryBus } from './memory-bus.js';
 export async function createBus(config: Config['bus'], log: Logger): Promise<Bus> {
   if (config.kind === 'embedded') return new MemoryBus();
   const { KafkaBus } = await import('./kafka-bus.js');
-  return new KafkaBus({
-    brokers: config.kafka.brokers,
-    clientId: config.kafka.clientId,
-    partitions: config.kafka.partitions,
-    replicationFactor: config.kafka.replicationFactor,
-    packMessages: config.kafka.packMessages,
-    logger: log,
-  });
+  return new KafkaBus({ ...config.kafka, logger: log });
 }

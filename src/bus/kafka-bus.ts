@@ -1,6 +1,7 @@
 import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SCHEMA_VERSION } from '../schema/events.js';
+import { KafkaBusConfig } from './kafka-config.js';
 import { PublishQueue } from './publish-queue.js';
 import { packRecords, unpackRecord } from './record-packing.js';
 import { SCHEMA_HEADER, type Bus, type BusMessage, type ConsumedBatch, type SubscribeOptions, type Subscription } from './bus.js';
@@ -17,27 +18,7 @@ export interface BusLogger {
   debug?(obj: object, msg?: string): void;
 }
 
-export const KafkaBusConfig = z.object({
-  brokers: z.array(z.string().min(1)).min(1),
-  clientId: z.string().min(1).default('liqstream'),
-  /** Used only when a topic is created; existing topics keep their partition count. */
-  partitions: z.number().int().min(1).default(3),
-  replicationFactor: z.number().int().min(1).default(1),
-  /**
-   * Batch compression. 'none' by default: measured on loopback (kafkajs 2.2.4, ~300-byte event JSON,
-   * acks=all), gzip was ~18% slower at 100-message batches and ~19% faster at 1000, at the same
-   * client CPU; live batches are small (linger-bound), so it buys nothing there. It does shrink
-   * these payloads ~10x+, so 'gzip' is worth it on a bandwidth- or disk-bound cluster. kafkajs
-   * bundles no other codec.
-   */
-  compression: z.enum(['none', 'gzip']).default('none'),
-  /** Messages of one key (and headers) per record, per publish (see record-packing.ts); 1 = one record per message. */
-  packMessages: z.number().int().min(1).default(500),
-  /** Threshold for kafkajs's own log lines; its INFO level reports every join and rebalance. */
-  kafkaLogLevel: z.enum(['error', 'warn', 'info', 'debug']).default('warn'),
-  /** A group join waits for the other members to rejoin, which can take up to their rebalance timeout. */
-  joinTimeoutMs: z.number().int().min(1).default(60_000),
-});
+export { KafkaBusConfig };
 export type KafkaBusOptions = z.input<typeof KafkaBusConfig> & { logger?: BusLogger };
 
 const KAFKA_LEVELS = { error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG } as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Topic names. Versioned: a breaking change of a payload gets a new topic, not a reinterpretation. */
-export const TopicNames = z.object({
+export const TopicNames = z.strictObject({
   raw: z.string().min(1).default('liqstream.raw-frames.v2'),
   liquidations: z.string().min(1).default('liqstream.liquidations.v2'),
   openInterest: z.string().min(1).default('liqstream.open-interest.v2'),

@@ -3,7 +3,7 @@ import { toUsd } from '../aggregate/fixed-point.js';
 import type { MinuteBucket } from '../aggregate/minute-series.js';
 import { VenueId } from '../schema/events.js';
 
-export const CascadeParams = z.object({
+export const CascadeParams = z.strictObject({
   /** Minutes of history behind the robust baseline (median of non-episode minutes). */
   baselineMinutes: z.number().int().min(5).default(60),
   /** A minute starts an episode when its USD exceeds this multiple of the baseline... */

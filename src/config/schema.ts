@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { KafkaBusConfig } from '../bus/kafka-config.js';
 import { TopicNames } from '../bus/topics.js';
 import { CascadeParams } from '../cascade/detector.js';
-
-const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port');
 
 const VenueCommon = {
   enabled: z.boolean(),
@@ -20,18 +19,11 @@ const VenueCommon = {
   refreshMs: z.number().int().min(0).default(600_000),
 };
 
-export const Config = z
-  .object({
-    log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
-    bus: z.object({
+export const Config = z.strictObject({
+    log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
+    bus: z.strictObject({
       kind: z.enum(['embedded', 'kafka']),
-      kafka: z.object({
-        brokers: z.array(hostPort).min(1),
-        clientId: z.string().min(1),
-        partitions: z.number().int().min(1),
-        replicationFactor: z.number().int().min(1),
-        packMessages: z.number().int().min(1),
-      }),
+      kafka: KafkaBusConfig,
       topics: TopicNames,
       /** Publish raw frames too (needed by `record` from Kafka and for re-processing). */
       publishRaw: z.boolean(),
@@ -39,8 +31,8 @@ export const Config = z
       lingerMs: z.number().int().min(0),
       maxBuffered: z.number().int().min(1),
     }),
-    metrics: z.object({ host: z.string().min(1), port: z.number().int().min(0).max(65535) }),
-    aggregator: z.object({
+    metrics: z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65535) }),
+    aggregator: z.strictObject({
       groupId: z.string().min(1),
       maxSymbols: z.number().int().min(1),
       symbolsTopN: z.number().int().min(0),
@@ -48,18 +40,18 @@ export const Config = z
       oiTopN: z.number().int().min(0),
     }),
     cascade: CascadeParams,
-    connection: z.object({
-      backoff: z.object({ initialMs: z.number().int().min(1), maxMs: z.number().int().min(1) }),
+    connection: z.strictObject({
+      backoff: z.strictObject({ initialMs: z.number().int().min(1), maxMs: z.number().int().min(1) }),
       stableAfterMs: z.number().int().min(0),
       /** Binance REST weight per minute liqstream may spend, shared by USD-M and COIN-M (Binance allows 2,400). */
       binanceWeightPerMinute: z.number().int().min(10).default(1_000),
     }),
-    venues: z.object({
-      'binance-usdm': z.object(VenueCommon),
-      'binance-coinm': z.object(VenueCommon),
-      'bybit-linear': z.object(VenueCommon),
-      'bybit-inverse': z.object(VenueCommon),
-      hyperliquid: z.object({
+    venues: z.strictObject({
+      'binance-usdm': z.strictObject(VenueCommon),
+      'binance-coinm': z.strictObject(VenueCommon),
+      'bybit-linear': z.strictObject(VenueCommon),
+      'bybit-inverse': z.strictObject(VenueCommon),
+      hyperliquid: z.strictObject({
         ...VenueCommon,
         /**
          * Where liquidations come from: `public` (trades of known liquidator vaults: inferred, backstops only),
@@ -74,6 +66,5 @@ export const Config = z
       }).refine((v) => v.source !== 'node' || v.nodeDir !== undefined, { message: 'source "node" needs nodeDir', path: ['nodeDir'] })
         .refine((v) => v.source !== 'fills-ws' || v.fillsUrl !== undefined, { message: 'source "fills-ws" needs fillsUrl', path: ['fillsUrl'] }),
     }),
-  })
-  .strict();
+  });
 export type Config = z.infer<typeof Config>;
