@@ -2,7 +2,8 @@
 # Single-node KRaft Apache Kafka broker on loopback, for tests and local runs.
 #   scripts/kafka/kafka.sh fetch   resolve the broker jars from Maven Central (cached)
 #   scripts/kafka/kafka.sh start   fetch, format storage, start, wait until the broker answers
-#   scripts/kafka/kafka.sh stop    stop the broker started by 'start'
+#   scripts/kafka/kafka.sh stop    stop the broker started by 'start' (SIGTERM, then SIGKILL after 10 s)
+#   scripts/kafka/kafka.sh resume  start the stopped broker again on its existing data (outage tests)
 # Env: KAFKA_PORT (default 19092), KAFKA_HOME_DIR (default .cache/kafka in the repo).
 # Version: 3.9.1 (see pom.xml and docs/kafka.md for why not 4.x).
 set -euo pipefail
@@ -61,6 +62,17 @@ log4j.appender.file.layout=org.apache.log4j.PatternLayout
 log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 PROPS
   java_main kafka.tools.StorageTool format -t "liqstream-test-cluster-0001" -c "$run/server.properties" >"$run/format.log" 2>&1
+  launch
+}
+
+resume() {
+  [ -f "$run/server.properties" ] || { echo "kafka.sh: no broker on port $port to resume (run start first)" >&2; return 1; }
+  if [ -f "$run/pid" ] && kill -0 "$(cat "$run/pid")" 2>/dev/null; then return 0; fi
+  launch
+}
+
+launch() {
+  : > "$run/broker.log"
   nohup java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$run/log4j.properties" -cp "$libs/*" kafka.Kafka "$run/server.properties" \
     >"$run/stdout.log" 2>&1 &
@@ -92,5 +104,6 @@ case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 fetch|start|stop" >&2; exit 2 ;;
+  resume) resume ;;
+  *) echo "usage: $0 fetch|start|stop|resume" >&2; exit 2 ;;
 esac

@@ -77,9 +77,9 @@ function toBusMessages(m: EachBatchPayload['batch']['messages'][number]): BusMes
  * Bus over Apache Kafka (kafkajs).
  *
  * Producing: idempotent producer, acks from all in-sync replicas, one request in flight (kafkajs
- * needs that for idempotence), unlimited retries (kafkajs's default when idempotent): a retried
- * send neither duplicates nor reorders, and while the cluster is unavailable `publish` stays
- * pending, which is how back-pressure reaches the sources.
+ * needs that for idempotence): kafkajs's retries of a send neither duplicate nor reorder. They are
+ * few (`sendRetries`): a publish fails within seconds when the cluster is unavailable, and the
+ * producing process's SpillingBus keeps it on disk and retries without end.
  *
  * Consuming: at-least-once. Offsets are committed by hand, only after the handler resolved for
  * the batch, so a crash or a handler error replays the batch and never skips it; handlers must
@@ -121,6 +121,7 @@ export class KafkaBus implements Bus {
           idempotent: true,
           maxInFlightRequests: 1,
           allowAutoTopicCreation: false,
+          retry: { retries: this.config.sendRetries, initialRetryTime: 100, maxRetryTime: 2_000 },
           // Explicit, so kafkajs does not warn about its v2 default change; murmur2 as in the Java
           // client, so a key lands on the same partition whichever client produced it.
           createPartitioner: Partitioners.DefaultPartitioner,

@@ -19,6 +19,12 @@ export const KafkaBusConfig = z.strictObject({
   packMessages: z.number().int().min(1).default(500),
   /** Threshold for kafkajs's own log lines; its INFO level reports every join and rebalance. */
   kafkaLogLevel: z.enum(['error', 'warn', 'info', 'debug']).default('warn'),
+  /**
+   * Attempts kafkajs makes for one send before it fails (100 ms doubling to 2 s apart, ~3 s in all at
+   * 5). Deliberately short: a producing process then moves its publishes to the disk spill, which
+   * retries without end (bus.spill.retry); kafkajs's own retries would hold them in memory.
+   */
+  sendRetries: z.number().int().min(0).default(5),
   /** A group join waits for the other members to rejoin, which can take up to their rebalance timeout. */
   joinTimeoutMs: z.number().int().min(1).default(60_000),
 });

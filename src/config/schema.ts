@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KafkaBusConfig } from '../bus/kafka-config.js';
+import { SpillConfig } from '../bus/spill-log.js';
 import { TopicNames } from '../bus/topics.js';
 import { CascadeParams } from '../cascade/detector.js';
 
@@ -30,6 +31,10 @@ export const Config = z.strictObject({
       batchSize: z.number().int().min(1),
       lingerMs: z.number().int().min(0),
       maxBuffered: z.number().int().min(1),
+      /** Largest message value published (Kafka's default message.max.bytes is 1,048,588 per record batch). */
+      maxRecordBytes: z.number().int().min(1024).default(1_000_000),
+      /** Where connectors keep publishes while Kafka is unavailable (docs/reliability.md). */
+      spill: SpillConfig.default(SpillConfig.parse({})),
     }),
     metrics: z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65535) }),
     aggregator: z.strictObject({

@@ -84,6 +84,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['topic'],
       registers,
     }),
+    framesDroppedTotal: new Counter({
+      name: 'liqstream_frames_dropped_total',
+      help: 'Frames read but dropped because the bus spill was full (a gap event covers the time)',
+      labelNames: ['venue'],
+      registers,
+    }),
+    unpublishedEventsTotal: new Counter({
+      name: 'liqstream_unpublished_messages_total',
+      help: 'Messages the bus refused (lost), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
     lateEventsTotal: new Counter({
       name: 'liqstream_late_events_total',
       help: 'Events older than the longest window when they arrived (counted in totals, not in windows)',
@@ -95,6 +107,45 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** What a producer's bus reports about its buffering (see SpillingBus). */
+export interface BusStatus {
+  up: boolean;
+  memoryEvents: number;
+  spillBytes: number;
+  spillMaxBytes: number;
+  oldestUnsent: number | undefined;
+}
+
+/** The bus gauges of a producing process (connect, run): read from `status` at scrape time. */
+export function registerBusGauges(metrics: Metrics, status: () => BusStatus, pendingInIngestor: () => number): void {
+  const registers = [metrics.registry];
+  const gauge = (name: string, help: string, value: (s: BusStatus) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const v = value(status());
+        if (v === undefined) this.reset();
+        else this.set(v);
+      },
+    });
+  gauge('liqstream_bus_up', '1 while the broker acknowledges publishes; 0 while they go to the disk spill', (s) => (s.up ? 1 : 0));
+  new Gauge({
+    name: 'liqstream_bus_buffered_events',
+    help: 'Messages held in memory: read but not yet acknowledged by the broker nor written to the spill',
+    registers,
+    collect() {
+      this.set(status().memoryEvents + pendingInIngestor());
+    },
+  });
+  gauge('liqstream_spill_bytes', 'Bytes of unsent publishes in the on-disk spill', (s) => s.spillBytes);
+  gauge('liqstream_spill_max_bytes', 'Spill size limit (bus.spill.maxBytes): frames are dropped, with a gap recorded, beyond it', (s) => s.spillMaxBytes);
+  gauge('liqstream_bus_oldest_unsent_age_seconds', 'Age of the oldest message not yet acknowledged by the broker (0 when none)', (s) =>
+    s.oldestUnsent === undefined ? 0 : Math.max(0, Date.now() - s.oldestUnsent) / 1000,
+  );
+}
+
 /**
  * Starts every per-venue counter at 0. A labelled counter otherwise appears only at its first increment,
  * and Prometheus's increase() cannot see that first step (a venue's first gap or bad frame would be missed).
@@ -102,7 +153,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export function initVenueCounters(metrics: Metrics, venues: readonly string[]): void {
   for (const venue of venues) {
     metrics.frames.add(venue, 0);
-    for (const c of [metrics.badFramesTotal, metrics.deadLettersTotal, metrics.reconnectsTotal, metrics.gapsTotal, metrics.gapSecondsTotal, metrics.subscribeErrorsTotal])
+    for (const c of [metrics.badFramesTotal, metrics.deadLettersTotal, metrics.framesDroppedTotal, metrics.reconnectsTotal, metrics.gapsTotal, metrics.gapSecondsTotal, metrics.subscribeErrorsTotal])
       c.inc({ venue }, 0);
   }
 }

@@ -1,4 +1,5 @@
 import type { Bus, BusMessage } from '../bus/bus.js';
+import { SpillFullError } from '../bus/spilling-bus.js';
 import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -22,7 +23,17 @@ export interface IngestOptions {
   lingerMs: number;
   /** Above this many buffered messages, `handleFrame` returns a promise: the caller must wait (back-pressure). */
   maxBuffered: number;
+  /**
+   * Largest message value the bus takes (Kafka: the broker's message.max.bytes less overhead). A raw
+   * frame above it is not published on the raw topic; a truncated copy is dead-lettered instead.
+   */
+  maxRecordBytes?: number;
+  /** True while the bus can take nothing more (its spill is full): frames are then dropped and a gap recorded. */
+  isFull?: () => boolean;
 }
+
+/** Dead letters carry at most this much of the frame (the record must fit the bus). */
+export const DEAD_LETTER_FRAME_CHARS = 64 * 1024;
 
 /**
  * Frames in, normalized events out: parse, validate, route bad frames to the dead-letter topic,
@@ -35,33 +46,75 @@ export class Ingestor {
   private timer: NodeJS.Timeout | undefined;
   private readonly recent = new RecentIds(16_384);
   private readonly badFrameLogs = new LogLimiter();
-  private failure: unknown;
+  private readonly publishFailureLogs = new LogLimiter();
+  /** Per venue, the receive time of the first frame dropped since the bus became full. */
+  private readonly dropping = new Map<VenueId, number>();
   /** Running counts, for reports and for waiting until a consumer has caught up. */
-  readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0 };
+  readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0, dropped: 0 };
 
   constructor(private readonly o: IngestOptions) {}
 
-  /** Returns a promise only when the buffer is full; callers that can pause their source should await it. */
+  /** Returns a promise only when the buffer is full; callers that can pause their source should await it. Never throws. */
   handleFrame(raw: RawFrame): void | Promise<void> {
-    const { metrics, log } = this.o;
+    const { metrics } = this.o;
     this.stats.frames += 1;
     metrics.frames.add(raw.venue);
     metrics.lastFrame.set(raw.venue, raw.recv / 1000);
-    if (this.o.publishRaw) this.push(this.o.topics.raw, rawMessage(raw));
+    if (this.o.isFull?.()) {
+      // Reading on (and dropping) keeps the venue connection alive; the gap says what is missing.
+      this.stats.dropped += 1;
+      metrics.framesDroppedTotal.inc({ venue: raw.venue });
+      if (!this.dropping.has(raw.venue)) this.dropping.set(raw.venue, raw.recv);
+      return;
+    }
+    if (this.dropping.size > 0) this.closeDropGaps(raw.recv);
+    const maxRecord = this.o.maxRecordBytes ?? Infinity;
+    if (this.o.publishRaw) {
+      if (raw.frame.length * 6 + 64 <= maxRecord || Buffer.byteLength(JSON.stringify(raw)) <= maxRecord) this.push(this.o.topics.raw, rawMessage(raw));
+      else this.deadLetter(raw, `frame of ${Buffer.byteLength(raw.frame)} bytes exceeds the bus record limit (${maxRecord}); not on the raw topic, events still parsed`);
+    }
     const parser = this.o.parserFor(raw.venue);
-    const result = parser ? parser(raw.frame, raw.recv) : { ok: false as const, reason: `no parser for venue ${raw.venue}` };
+    let result: ReturnType<FrameParser>;
+    try {
+      result = parser ? parser(raw.frame, raw.recv) : { ok: false, reason: `no parser for venue ${raw.venue}` };
+    } catch (err) {
+      // Parsers are meant to be total (a fuzz test holds them to it); this is the second line of defence.
+      result = { ok: false, reason: `parser threw: ${err instanceof Error ? err.message : String(err)}` };
+    }
     if (!result.ok) {
       this.stats.badFrames += 1;
       metrics.badFramesTotal.inc({ venue: raw.venue });
-      metrics.deadLettersTotal.inc({ venue: raw.venue });
-      const { log: shouldLog, suppressedBefore } = this.badFrameLogs.allow(raw.venue);
-      if (suppressedBefore > 0) log.warn({ venue: raw.venue, suppressed: suppressedBefore }, 'bad-frame log lines suppressed (all were counted and dead-lettered)');
-      if (shouldLog) log.warn({ venue: raw.venue, recv: raw.recv, reason: result.reason, frame: raw.frame.slice(0, 512) }, 'bad frame');
-      this.push(this.o.topics.deadLetter, deadLetterMessage({ venue: raw.venue, recv: raw.recv, reason: result.reason, frame: raw.frame }));
+      this.deadLetter(raw, result.reason);
     } else {
       for (const event of result.events) this.pushEvent(event);
     }
     return this.afterPush();
+  }
+
+  private deadLetter(raw: RawFrame, reason: string): void {
+    const { metrics, log } = this.o;
+    metrics.deadLettersTotal.inc({ venue: raw.venue });
+    const { log: shouldLog, suppressedBefore } = this.badFrameLogs.allow(raw.venue);
+    if (suppressedBefore > 0) log.warn({ venue: raw.venue, suppressed: suppressedBefore }, 'bad-frame log lines suppressed (all were counted and dead-lettered)');
+    if (shouldLog) log.warn({ venue: raw.venue, recv: raw.recv, reason, bytes: raw.frame.length, frame: raw.frame.slice(0, 512) }, 'bad frame');
+    const truncated = raw.frame.length > DEAD_LETTER_FRAME_CHARS;
+    this.push(
+      this.o.topics.deadLetter,
+      deadLetterMessage({
+        venue: raw.venue,
+        recv: raw.recv,
+        reason,
+        frame: truncated ? raw.frame.slice(0, DEAD_LETTER_FRAME_CHARS) : raw.frame,
+        ...(truncated ? { frameChars: raw.frame.length } : {}),
+      }),
+    );
+  }
+
+  /** The bus takes data again: one gap per venue for the time its frames were dropped. */
+  private closeDropGaps(now: number): void {
+    const open = [...this.dropping];
+    this.dropping.clear();
+    for (const [venue, from] of open) this.pushEvent({ type: 'gap', venue, from, to: now, reason: 'bus spill full: frames dropped' });
   }
 
   /** Events produced outside frames (connection gaps, polled open interest). */
@@ -94,17 +147,20 @@ export class Ingestor {
   }
 
   private afterPush(): void | Promise<void> {
-    if (this.failure) throw this.failure;
     if (this.buffered >= this.o.batchSize) {
       const done = this.flush();
-      if (this.pendingInFlight >= this.o.maxBuffered) return done;
-      done.catch(() => {}); // the failure is kept and rethrown on the next frame
-      return;
-    }
-    if (!this.timer && this.buffered > 0) this.timer = setTimeout(() => void this.flush().catch(() => {}), this.o.lingerMs);
+      done.catch(() => {}); // counted and logged in flush; flush() callers see it
+    } else if (!this.timer && this.buffered > 0) this.timer = setTimeout(() => void this.flush().catch(() => {}), this.o.lingerMs);
+    // Linger flushes count too: memory is bounded whatever size the batches are.
+    if (this.pendingInFlight + this.buffered >= this.o.maxBuffered) return this.flushing.catch(() => {});
   }
 
   private pendingInFlight = 0;
+
+  /** Messages buffered or being published (not yet accepted by the bus). */
+  get pending(): number {
+    return this.buffered + this.pendingInFlight;
+  }
 
   /** Publishes everything buffered so far; resolves when the bus has accepted it and all before it. */
   flush(): Promise<void> {
@@ -112,6 +168,7 @@ export class Ingestor {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.dropping.size > 0 && !this.o.isFull?.()) this.closeDropGaps(Date.now());
     if (this.buffered === 0) return this.flushing;
     const batches = this.buffers;
     const count = this.buffered;
@@ -123,11 +180,11 @@ export class Ingestor {
     const published = Promise.all([...batches].map(([topic, messages]) => this.o.bus.publish(topic, messages)));
     const settled = published
       .catch((err: unknown) => {
-        // Keep the first failure: the source must stop rather than lose data silently.
-        if (this.failure === undefined) {
-          this.failure = err;
-          this.o.log.error({ err }, 'publishing to the bus failed');
-        }
+        // Never thrown at the source (a venue socket must not die of it): counted and logged, and
+        // kept, so flush() fails for callers that must know (replay, shutdown).
+        this.o.metrics.unpublishedEventsTotal.inc({ reason: err instanceof SpillFullError ? 'spill_full' : 'bus_error' }, count);
+        const { log: shouldLog, suppressedBefore } = this.publishFailureLogs.allow('publish');
+        if (shouldLog) this.o.log.error({ err, messages: count, suppressedBefore }, 'publishing to the bus failed; these messages are lost');
         throw err;
       })
       .finally(() => {

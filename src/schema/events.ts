@@ -84,6 +84,9 @@ export const DeadLetter = z.object({
   venue: VenueId,
   recv: epochMs,
   reason: z.string(),
+  /** The frame's text, cut to its first 64 Ki characters when longer (see frameChars). */
   frame: z.string(),
+  /** Set when `frame` was cut: the whole frame's length in characters. */
+  frameChars: z.number().int().min(0).optional(),
 });
 export type DeadLetter = z.infer<typeof DeadLetter>;

@@ -3,7 +3,8 @@ import { createBus } from '../bus/create-bus.js';
 import { allTopics } from '../bus/topics.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { createMetrics, initVenueCounters } from '../metrics/metrics.js';
+import { SpillingBus } from '../bus/spilling-bus.js';
+import { createMetrics, initVenueCounters, registerBusGauges } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { startAggregation } from '../pipeline/aggregation.js';
 import { Ingestor } from '../pipeline/ingest.js';
@@ -24,7 +25,11 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   const metrics = createMetrics({ defaultMetrics: true });
   initVenueCounters(metrics, enabledVenues(config));
   const bus = await createBus(config.bus, log);
-  await bus.start(allTopics(config.bus.topics));
+  // Connectors publish to Kafka through a disk spill, so a broker outage (at start too) neither
+  // stops them nor loses what they read (docs/reliability.md). The embedded bus has no broker to lose.
+  const spilling = mode !== 'aggregate' && bus.kind === 'kafka' ? new SpillingBus(bus, { ...config.bus.spill, maxInMemory: config.bus.maxBuffered }, log) : undefined;
+  if (spilling) await spilling.start(allTopics(config.bus.topics));
+  else await bus.start(allTopics(config.bus.topics));
 
   const aggregation =
     mode === 'connect'
@@ -43,7 +48,17 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   let connectors: RunningConnectors | undefined;
   if (mode !== 'aggregate') {
     const parsers = new Map<VenueId, FrameParser>();
-    ingestor = new Ingestor({ ...config.bus, bus, topics: config.bus.topics, metrics, log, parserFor: (venue) => parsers.get(venue) });
+    const ing = new Ingestor({
+      ...config.bus,
+      bus: spilling ?? bus,
+      topics: config.bus.topics,
+      metrics,
+      log,
+      parserFor: (venue) => parsers.get(venue),
+      isFull: spilling ? () => spilling.full : undefined,
+    });
+    ingestor = ing;
+    if (spilling) registerBusGauges(metrics, () => spilling.status(), () => ing.pending);
     connectors = await startConnectors(config, { sink: ingestor, metrics, log, parsers });
   }
 
@@ -52,7 +67,8 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     port: config.metrics.port,
     health: () => {
       const venues = connectors?.health() ?? {};
-      return { healthy: Object.values(venues).every(Boolean), detail: { mode, bus: bus.kind, venues } };
+      // A broker outage leaves the process healthy: it is doing its job, spilling (liqstream_bus_up says so).
+      return { healthy: Object.values(venues).every(Boolean), detail: { mode, bus: bus.kind, busUp: spilling?.status().up, venues } };
     },
   });
   log.info({ mode, bus: bus.kind, metrics: `${server.url}/metrics` }, 'liqstream started');
@@ -63,9 +79,12 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     // Order matters: stop the sources, flush what they produced, then stop consuming and close the bus.
     stop: async () => {
       await connectors?.stop();
-      await ingestor?.flush();
+      // A failed flush was counted and logged where it failed; the rest must still close.
+      await ingestor?.flush().catch(() => {});
       await aggregation?.subscription.close();
-      await bus.close();
+      // Closing the spill closes the Kafka bus under it.
+      if (spilling) await spilling.close();
+      else await bus.close();
       await server.close();
       log.info('liqstream stopped');
     },

@@ -1,11 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/ws.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { writeTestConfig } from '../support/config-file.js';
 import { binanceFrames, fixture } from '../support/fixtures.js';
 import { sampleValue, scrape } from '../support/prom-text.js';
+import { tempDir } from '../support/recording.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
 import { BybitServer, HyperliquidServer } from '../support/venue-servers.js';
@@ -37,7 +39,7 @@ describe('Binance, Bybit and Hyperliquid local servers at once â†’ real Kafka â†
       {
         'binance-usdm': { url: binance.url, restUrl: `http://127.0.0.1:${(rest.address() as AddressInfo).port}`, symbols: ['BTCUSDT'], oiPollMs: 60_000 },
         'bybit-linear': { url: bybit.url(BybitServer.PATH) }, hyperliquid: { url: hl.url(HyperliquidServer.PATH) } },
-      { bus: { kind: 'kafka', kafka: { brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5 }, aggregator: { groupId: `all-${run}` } },
+      { bus: { kind: 'kafka', kafka: { brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `all-${run}` } },
     );
     const aggregate = await startServiceProcess(['aggregate', '--config', config]);
     cleanup.push(() => aggregate.stop());

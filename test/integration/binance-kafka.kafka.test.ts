@@ -28,7 +28,7 @@ describe('local Binance servers → liqstream connect → real Kafka → liqstre
     writeFileSync(
       config,
       stringify({
-        bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5 },
+        bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } },
         metrics: { port: 0 },
         aggregator: { groupId: `it-aggregator-${run}` },
         venues: {

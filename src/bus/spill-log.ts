@@ -1,0 +1,330 @@
+import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { z } from 'zod';
+import type { BusMessage } from './bus.js';
+
+export const SpillConfig = z.strictObject({
+  /** Directory of the spill segments; one process per directory (a lock file enforces it). */
+  dir: z.string().min(1).default('data/spill'),
+  /** Unsent bytes on disk before frames stop being read (and a gap is recorded). */
+  maxBytes: z.number().int().min(1024).default(1024 ** 3),
+  segmentBytes: z.number().int().min(1024).default(16 * 1024 ** 2),
+  /**
+   * always: fdatasync after every append and cursor move (survives power loss, slowest);
+   * interval: at most every fsyncIntervalMs (a process crash loses nothing, the OS keeps the pages;
+   * power loss loses at most the interval); never: leave it to the OS.
+   */
+  fsync: z.enum(['always', 'interval', 'never']).default('interval'),
+  fsyncIntervalMs: z.number().int().min(1).default(1000),
+  /** Back-off between attempts to reach the broker; attempts never stop. */
+  retry: z.strictObject({ initialMs: z.number().int().min(1).default(200), maxMs: z.number().int().min(1).default(10_000) }).default({ initialMs: 200, maxMs: 10_000 }),
+});
+export type SpillConfig = z.output<typeof SpillConfig>;
+
+/** One publish call, as it waits on disk: when it was accepted, its topic, its messages. */
+export interface SpillRecord {
+  t: number;
+  topic: string;
+  messages: BusMessage[];
+}
+
+interface Entry {
+  segment: number;
+  offset: number;
+  bytes: number;
+  t: number;
+}
+
+// len (u32) | crc32 of the rest (u32) | accepted at (f64 ms) | JSON payload
+const HEADER = 16;
+const FIRST_SEGMENT = 1_000_000_000_000;
+const segmentName = (n: number): string => `${String(n).padStart(16, '0')}.spill`;
+const CURSOR = 'cursor.json';
+const LOCK = 'lock';
+
+class SpillLockedError extends Error {}
+
+function acquireLock(dir: string): void {
+  const path = join(dir, LOCK);
+  try {
+    writeFileSync(path, String(process.pid), { flag: 'wx' });
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const pid = Number(readFileSync(path, 'utf8'));
+  let alive = false;
+  try {
+    if (pid > 0 && pid !== process.pid) {
+      process.kill(pid, 0);
+      alive = true;
+    }
+  } catch {
+    alive = false;
+  }
+  // Two connectors appending to one spill would interleave records and both drain them.
+  if (alive) throw new SpillLockedError(`spill directory ${dir} is in use by process ${pid}; give each process its own bus.spill.dir`);
+  writeFileSync(path, String(process.pid));
+}
+
+/**
+ * An append-only, segmented log of publishes that could not go to the broker yet. Records are
+ * read back in order and acknowledged once the broker has them; a cursor file says how far.
+ * A torn record at a segment's end (a crash mid-write) is cut off when the log is opened.
+ *
+ * Synchronous I/O on purpose: appends land in the page cache in microseconds, and one writer with
+ * no interleaving is what keeps the order.
+ */
+export class SpillLog {
+  private readonly entries: Entry[] = [];
+  private head = 0;
+  private bytesOnDisk = 0;
+  private fd: number | undefined;
+  private tailSegment: number;
+  private tailSize = 0;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Bytes of torn records cut off when the log was opened. */
+  recoveredTornBytes = 0;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly config: SpillConfig,
+  ) {
+    this.tailSegment = FIRST_SEGMENT;
+  }
+
+  static open(config: SpillConfig): SpillLog {
+    mkdirSync(config.dir, { recursive: true });
+    acquireLock(config.dir);
+    const log = new SpillLog(config.dir, config);
+    log.recover();
+    if (config.fsync === 'interval') log.timer = setInterval(() => log.sync(), config.fsyncIntervalMs).unref();
+    return log;
+  }
+
+  /** Unsent records. */
+  get records(): number {
+    return this.entries.length - this.head;
+  }
+
+  /** Bytes of unsent records (headers included). */
+  get bytes(): number {
+    return this.bytesOnDisk;
+  }
+
+  /** When the oldest unsent record was accepted (ms), if any. */
+  oldest(): number | undefined {
+    return this.entries[this.head]?.t;
+  }
+
+  private segments(): number[] {
+    return readdirSync(this.dir)
+      .filter((f) => /^\d{16}\.spill$/.test(f))
+      .map((f) => Number(f.slice(0, 16)))
+      .sort((a, b) => a - b);
+  }
+
+  private recover(): void {
+    let cursor: { segment: number; offset: number } | undefined;
+    try {
+      cursor = JSON.parse(readFileSync(join(this.dir, CURSOR), 'utf8')) as { segment: number; offset: number };
+    } catch {
+      cursor = undefined;
+    }
+    let torn = 0;
+    for (const segment of this.segments()) {
+      const path = join(this.dir, segmentName(segment));
+      // Segments before the cursor were sent (the process stopped before deleting them).
+      if (cursor && segment < cursor.segment) {
+        rmSync(path, { force: true });
+        continue;
+      }
+      const data = readFileSync(path);
+      let offset = 0;
+      while (offset + HEADER <= data.length) {
+        const len = data.readUInt32LE(offset);
+        if (offset + HEADER + len > data.length || data.readUInt32LE(offset + 4) !== crc32(data.subarray(offset + 8, offset + HEADER + len))) break;
+        if (!cursor || segment > cursor.segment || offset >= cursor.offset) {
+          this.entries.push({ segment, offset, bytes: HEADER + len, t: data.readDoubleLE(offset + 8) });
+          this.bytesOnDisk += HEADER + len;
+        }
+        offset += HEADER + len;
+      }
+      if (offset < data.length) {
+        torn += data.length - offset;
+        const fd = openSync(path, 'r+');
+        ftruncateSync(fd, offset);
+        closeSync(fd);
+      }
+      this.tailSegment = segment;
+      this.tailSize = offset;
+    }
+    this.recoveredTornBytes = torn;
+    if (this.records === 0) this.reset();
+  }
+
+  /** Appends a record at the end; false (nothing written) when it would pass maxBytes. */
+  append(record: SpillRecord): boolean {
+    const buf = encode(record);
+    if (this.bytesOnDisk + buf.length > this.config.maxBytes) return false;
+    this.writeTail(buf, record.t);
+    return true;
+  }
+
+  private writeTail(buf: Buffer, t: number): void {
+    if (this.fd === undefined || this.tailSize >= this.config.segmentBytes) this.openTail(this.tailSize >= this.config.segmentBytes ? this.tailSegment + 1 : this.tailSegment);
+    writeSync(this.fd!, buf);
+    this.entries.push({ segment: this.tailSegment, offset: this.tailSize, bytes: buf.length, t });
+    this.tailSize += buf.length;
+    this.bytesOnDisk += buf.length;
+    this.written();
+  }
+
+  /**
+   * Writes records that are older than everything in the log (publishes that were in flight when
+   * the broker failed) into a new segment before the first one. Not bounded by maxBytes: they were
+   * already accepted, and there are at most the in-memory limit of them.
+   */
+  prepend(records: SpillRecord[]): void {
+    if (records.length === 0) return;
+    if (this.records === 0) {
+      for (const r of records) this.writeTail(encode(r), r.t);
+      return;
+    }
+    const segment = this.entries[this.head]!.segment - 1;
+    const bufs = records.map(encode);
+    const fd = openSync(join(this.dir, segmentName(segment)), 'w');
+    let offset = 0;
+    const added: Entry[] = [];
+    for (let i = 0; i < bufs.length; i++) {
+      writeSync(fd, bufs[i]!);
+      added.push({ segment, offset, bytes: bufs[i]!.length, t: records[i]!.t });
+      offset += bufs[i]!.length;
+      this.bytesOnDisk += bufs[i]!.length;
+    }
+    if (this.config.fsync === 'always') fdatasyncSync(fd);
+    closeSync(fd);
+    this.entries.splice(0, this.head, ...added);
+    this.head = 0;
+    this.writeCursor(segment, 0);
+  }
+
+  /** Reads the first unsent records, at most `max` of them and at most `maxMessages` messages (at least one record). */
+  peek(max: number, maxMessages = Infinity): SpillRecord[] {
+    const out: SpillRecord[] = [];
+    let messages = 0;
+    let fd: number | undefined;
+    let fdSegment = -1;
+    try {
+      for (let i = this.head; i < this.entries.length && out.length < max; i++) {
+        const e = this.entries[i]!;
+        if (e.segment !== fdSegment) {
+          if (fd !== undefined) closeSync(fd);
+          fd = openSync(join(this.dir, segmentName(e.segment)), 'r');
+          fdSegment = e.segment;
+        }
+        const buf = Buffer.allocUnsafe(e.bytes - HEADER);
+        readSync(fd!, buf, 0, buf.length, e.offset + HEADER);
+        const record = JSON.parse(buf.toString('utf8')) as SpillRecord;
+        if (out.length > 0 && messages + record.messages.length > maxMessages) break;
+        messages += record.messages.length;
+        out.push(record);
+      }
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    return out;
+  }
+
+  /** The first `count` unsent records reached the broker: move the cursor past them, drop spent segments. */
+  ack(count: number): void {
+    if (count <= 0) return;
+    const end = Math.min(this.entries.length, this.head + count);
+    for (let i = this.head; i < end; i++) this.bytesOnDisk -= this.entries[i]!.bytes;
+    const spent = new Set<number>();
+    for (let i = this.head; i < end; i++) spent.add(this.entries[i]!.segment);
+    this.head = end;
+    const next = this.entries[this.head];
+    if (!next) {
+      this.reset();
+      return;
+    }
+    this.writeCursor(next.segment, next.offset);
+    for (const s of spent) if (s !== next.segment) rmSync(join(this.dir, segmentName(s)), { force: true });
+    if (this.head > 4096 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Everything sent: start again from an empty first segment. */
+  private reset(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    for (const s of this.segments()) rmSync(join(this.dir, segmentName(s)), { force: true });
+    rmSync(join(this.dir, CURSOR), { force: true });
+    this.entries.length = 0;
+    this.head = 0;
+    this.bytesOnDisk = 0;
+    this.tailSegment = FIRST_SEGMENT;
+    this.tailSize = 0;
+  }
+
+  private openTail(segment: number): void {
+    if (this.fd !== undefined) {
+      if (this.config.fsync !== 'never') fdatasyncSync(this.fd);
+      closeSync(this.fd);
+    }
+    if (segment !== this.tailSegment) this.tailSize = 0;
+    this.tailSegment = segment;
+    this.fd = openSync(join(this.dir, segmentName(segment)), 'a');
+  }
+
+  private writeCursor(segment: number, offset: number): void {
+    const tmp = join(this.dir, `${CURSOR}.tmp`);
+    writeFileSync(tmp, JSON.stringify({ segment, offset }));
+    renameSync(tmp, join(this.dir, CURSOR));
+    this.written();
+  }
+
+  private written(): void {
+    if (this.config.fsync === 'always') this.sync();
+    else this.dirty = true;
+  }
+
+  /** fdatasync the open segment (interval policy calls this on a timer). */
+  sync(): void {
+    if (this.fd !== undefined && (this.dirty || this.config.fsync === 'always')) fdatasyncSync(this.fd);
+    this.dirty = false;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    if (this.fd !== undefined) {
+      if (this.config.fsync !== 'never') fdatasyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    rmSync(join(this.dir, LOCK), { force: true });
+  }
+
+  /** Size of the segment files on disk (for tests and diagnostics). */
+  diskBytes(): number {
+    return this.segments().reduce((s, n) => s + statSync(join(this.dir, segmentName(n))).size, 0);
+  }
+}
+
+function encode(record: SpillRecord): Buffer {
+  const payload = Buffer.from(JSON.stringify({ t: record.t, topic: record.topic, messages: record.messages }), 'utf8');
+  const buf = Buffer.allocUnsafe(HEADER + payload.length);
+  buf.writeUInt32LE(payload.length, 0);
+  buf.writeDoubleLE(record.t, 8);
+  payload.copy(buf, HEADER);
+  buf.writeUInt32LE(crc32(buf.subarray(8)), 4);
+  return buf;
+}

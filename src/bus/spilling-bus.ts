@@ -1,0 +1,196 @@
+import type { Logger } from '../log.js';
+import type { BusStatus } from '../metrics/metrics.js';
+import type { Bus, BusMessage, ConsumedBatch, SubscribeOptions, Subscription } from './bus.js';
+import { SpillLog, type SpillConfig, type SpillRecord } from './spill-log.js';
+
+export class SpillFullError extends Error {}
+
+
+interface InFlight {
+  record: SpillRecord;
+  settled: Promise<unknown>;
+  /** Set when the record was moved to the spill after a failure; its late settlement is ignored. */
+  moved: boolean;
+}
+
+
+/**
+ * Keeps a producer's publishes when the broker is away. A publish is accepted at once: sent
+ * straight to the inner bus while the broker answers and fewer than `maxInMemory` events await
+ * its acknowledgement; otherwise appended to an on-disk spill. When a send fails, everything
+ * still in flight moves to the front of the spill, and a drainer sends the spill back in order,
+ * retrying without end (with back-off), until it is empty and sending goes direct again.
+ *
+ * So call order is kept across an outage, nothing accepted is lost while the process lives, and a
+ * restart on the same spill directory sends what was left. A send that failed after the broker
+ * wrote it is sent again: delivery is at least once (the aggregator drops repeated event ids).
+ *
+ * `publish` rejects with SpillFullError only when the spill has reached its size limit; callers
+ * should check `full` first and stop reading (see Ingestor).
+ */
+export class SpillingBus implements Bus {
+  readonly kind: Bus['kind'];
+  private readonly inFlight: InFlight[] = [];
+  private memoryEvents = 0;
+  private up = false;
+  private started = false;
+  private topics: string[] = [];
+  private draining: Promise<void> | undefined;
+  private closed = false;
+  private failuresLogged = 0;
+  private readonly spill: SpillLog;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly inner: Bus,
+    private readonly config: SpillConfig & { maxInMemory: number },
+    private readonly log: Logger,
+  ) {
+    this.kind = inner.kind;
+    this.spill = SpillLog.open(config);
+    if (this.spill.recoveredTornBytes > 0) log.warn({ dir: config.dir, bytes: this.spill.recoveredTornBytes }, 'spill: cut off a torn record left by a crash');
+    if (this.spill.records > 0) log.warn({ dir: config.dir, records: this.spill.records, bytes: this.spill.bytes }, 'spill: unsent records from an earlier run; sending them first');
+  }
+
+  /** Tries the broker once; if it is away, the process runs on and the drainer keeps trying. */
+  async start(topics: string[]): Promise<void> {
+    this.topics = topics;
+    try {
+      await this.inner.start(topics);
+      this.started = true;
+      this.up = true;
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'bus unavailable at start; spilling to disk and retrying');
+    }
+    if (!this.up || this.spill.records > 0) this.kick();
+  }
+
+  subscribe(options: SubscribeOptions, handler: (batch: ConsumedBatch) => Promise<void>): Promise<Subscription> {
+    return this.inner.subscribe(options, handler);
+  }
+
+  get full(): boolean {
+    return this.spill.bytes >= this.config.maxBytes;
+  }
+
+  status(): BusStatus {
+    const mem = this.inFlight[0]?.record.t;
+    const disk = this.spill.oldest();
+    return {
+      up: this.up,
+      memoryEvents: this.memoryEvents,
+      spillBytes: this.spill.bytes,
+      spillMaxBytes: this.config.maxBytes,
+      oldestUnsent: disk !== undefined && (mem === undefined || disk < mem) ? disk : mem,
+    };
+  }
+
+  publish(topic: string, messages: BusMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('bus is closed'));
+    if (messages.length === 0) return Promise.resolve();
+    const record: SpillRecord = { t: Date.now(), topic, messages };
+    if (this.up && this.spill.records === 0 && this.memoryEvents + messages.length <= this.config.maxInMemory) {
+      this.send(record);
+      return Promise.resolve();
+    }
+    if (!this.spill.append(record)) return Promise.reject(new SpillFullError(`spill at its limit of ${this.config.maxBytes} bytes`));
+    this.kick();
+    return Promise.resolve();
+  }
+
+  private send(record: SpillRecord): void {
+    const entry: InFlight = { record, moved: false, settled: Promise.resolve() };
+    this.inFlight.push(entry);
+    this.memoryEvents += record.messages.length;
+    entry.settled = this.inner.publish(record.topic, record.messages).then(
+      () => {
+        if (entry.moved) return;
+        // Acknowledgements arrive in call order (Bus contract), so this is the oldest.
+        this.inFlight.shift();
+        this.memoryEvents -= record.messages.length;
+        if (this.inFlight.length === 0 && this.spill.records > 0) this.kick();
+      },
+      (err: unknown) => {
+        if (entry.moved) return;
+        this.markDown(err);
+        // Everything still in flight failed with it (Bus contract) or will: it goes to disk ahead of
+        // what was spilled meanwhile, so the order is kept.
+        for (const e of this.inFlight) e.moved = true;
+        this.spill.prepend(this.inFlight.map((e) => e.record));
+        this.inFlight.length = 0;
+        this.memoryEvents = 0;
+        this.kick();
+      },
+    );
+  }
+
+  private markDown(err: unknown): void {
+    if (this.up || this.failuresLogged === 0) this.log.error({ err: (err as Error).message }, 'bus unavailable; spilling to disk and retrying');
+    this.failuresLogged += 1;
+    this.up = false;
+  }
+
+  private kick(): void {
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  /** Sends the spill, oldest first, until it is empty; retries without end while the broker is away. */
+  private async drain(): Promise<void> {
+    let delay = this.config.retry.initialMs;
+    while (!this.closed) {
+      if (this.inFlight.length > 0) return; // the last in-flight acknowledgement or failure kicks again
+      if (this.started && this.spill.records === 0) {
+        if (!this.up) this.log.info('bus available again');
+        this.up = true;
+        return;
+      }
+      try {
+        if (!this.started) {
+          await this.inner.start(this.topics);
+          this.started = true;
+        }
+        const records = this.spill.peek(64, this.config.maxInMemory);
+        const results = await Promise.allSettled(records.map((r) => this.inner.publish(r.topic, r.messages)));
+        const sent = results.findIndex((r) => r.status === 'rejected');
+        this.spill.ack(sent === -1 ? records.length : sent);
+        if (sent !== -1) throw (results[sent] as PromiseRejectedResult).reason;
+        delay = this.config.retry.initialMs;
+      } catch (err) {
+        this.markDown(err);
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, this.config.retry.maxMs);
+      }
+    }
+  }
+
+  /** A back-off pause that close() cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * Gives in-flight sends and the spill until `deadlineMs` to reach the broker; what is left stays
+   * on disk for the next start. Then closes the inner bus.
+   */
+  async close(deadlineMs = 5_000): Promise<void> {
+    if (this.closed) return;
+    const until = Date.now() + deadlineMs;
+    while (Date.now() < until && (this.inFlight.length > 0 || (this.up && this.spill.records > 0))) await new Promise((r) => setTimeout(r, 20));
+    this.closed = true;
+    this.wake?.();
+    // A send still pending fails or succeeds within the producer's retry budget; a failure moves it to disk.
+    await Promise.allSettled(this.inFlight.map((e) => e.settled));
+    await this.draining;
+    if (this.spill.records > 0) this.log.warn({ records: this.spill.records, bytes: this.spill.bytes }, 'spill: unsent records kept on disk for the next start');
+    this.spill.close();
+    await this.inner.close();
+  }
+}

@@ -1,0 +1,92 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BinanceServer } from '../support/binance-server.js';
+import { writeTestConfig } from '../support/config-file.js';
+import { sampleValue, scrape } from '../support/prom-text.js';
+import { tempDir } from '../support/recording.js';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { until } from '../support/until.js';
+
+// A broker of this test's own, so stopping it disturbs no other test.
+const PORT = String(Number(process.env.KAFKA_PORT ?? 19092) + 300);
+const brokers = `127.0.0.1:${PORT}`;
+const kafka = (cmd: 'start' | 'stop' | 'resume') => execFileSync('bash', ['scripts/kafka/kafka.sh', cmd], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: PORT } });
+
+const cleanup: (() => Promise<unknown> | unknown)[] = [];
+beforeAll(() => kafka('start'), 120_000);
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+  kafka('stop');
+});
+
+/** A USD-M forceOrder of exactly $100 (1 × 100) with its own trade time, so every event id differs. */
+const order = (t: number) =>
+  `{"e":"forceOrder","E":${t},"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"1","p":"100","ap":"100","X":"FILLED","l":"1","z":"1","T":${t}}}`;
+
+async function stream(server: BinanceServer, from: number, count: number, perSecond: number): Promise<number> {
+  let sent = 0;
+  const start = Date.now();
+  for (let i = 0; i < count; i++) {
+    sent += server.send(order(from + i));
+    const due = start + ((i + 1) * 1000) / perSecond;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+  }
+  return sent;
+}
+
+const metric = async (p: ServiceProcess, name: string, labels: Record<string, string> = {}) => sampleValue(await scrape(p.metricsUrl), name, labels) ?? 0;
+
+describe('Kafka broker stopped mid-stream and started again (connect and aggregate on the same broker)', () => {
+  it('connect stays up, spills to disk, survives kill -9 during the outage, and every liquidation reaches the aggregator exactly once', async () => {
+    const server = await BinanceServer.start();
+    cleanup.push(() => server.close());
+    const run = `${Date.now()}`;
+    const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades'].map((t) => [t, `outage-${run}.${t}`]));
+    const spillDir = join(tempDir(), 'spill');
+    const config = writeTestConfig(
+      { 'binance-usdm': { url: server.url, oiPollMs: 0 } },
+      {
+        bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: spillDir, retry: { initialMs: 100, maxMs: 500 } } },
+        aggregator: { groupId: `outage-agg-${run}` },
+      },
+    );
+    const aggregate = await startServiceProcess(['aggregate', '--config', config]);
+    cleanup.push(() => aggregate.stop());
+    let connect = await startServiceProcess(['connect', '--config', config]);
+    cleanup.push(() => connect.stop());
+    await server.subscriptions(1);
+
+    const t0 = 1_760_000_000_000;
+    let sent = await stream(server, t0, 400, 400);
+    await until(async () => (await metric(aggregate, 'liqstream_liquidations_total', { venue: 'binance-usdm', side: 'long' })) === 400, 'first 400 aggregated', 30_000);
+
+    kafka('stop');
+    sent += await stream(server, t0 + 1_000, 1_000, 400);
+    // The producer gives up within seconds; from then on publishes go to disk.
+    await until(async () => (await metric(connect, 'liqstream_bus_up')) === 0 && (await metric(connect, 'liqstream_spill_bytes')) > 0, 'connect spilling', 30_000);
+    expect(await metric(connect, 'liqstream_connector_up', { venue: 'binance-usdm' })).toBe(1);
+    await until(async () => (await metric(connect, 'liqstream_frames_total', { venue: 'binance-usdm' })) === 1 + sent, 'frames read during the outage', 10_000);
+    // Wait for the linger flush to reach the spill before the crash (what is still in memory at kill -9 is lost by design).
+    await until(async () => (await metric(connect, 'liqstream_bus_buffered_events')) === 0, 'everything on disk', 10_000);
+    expect(await metric(connect, 'liqstream_bus_oldest_unsent_age_seconds')).toBeGreaterThan(0);
+
+    connect.child.kill('SIGKILL');
+    await new Promise((r) => connect.child.once('exit', r));
+    connect = await startServiceProcess(['connect', '--config', config]);
+    await server.subscriptions(2);
+    sent += await stream(server, t0 + 2_000, 600, 400);
+
+    kafka('resume');
+    sent += await stream(server, t0 + 3_000, 400, 400);
+    expect(sent).toBe(2_400);
+    await until(async () => (await metric(aggregate, 'liqstream_liquidations_total', { venue: 'binance-usdm', side: 'long' })) >= 2_400, 'all 2,400 aggregated', 90_000);
+    await until(async () => (await metric(connect, 'liqstream_spill_bytes')) === 0 && (await metric(connect, 'liqstream_bus_up')) === 1, 'spill drained', 30_000);
+
+    const m = await scrape(aggregate.metricsUrl);
+    expect(sampleValue(m, 'liqstream_liquidations_total', { venue: 'binance-usdm', side: 'long' })).toBe(2_400);
+    expect(sampleValue(m, 'liqstream_liquidations_usd_total', { venue: 'binance-usdm', side: 'long' })).toBe(240_000);
+    expect(aggregate.child.exitCode).toBeNull();
+    expect(await connect.stop()).toBe(0);
+  }, 240_000);
+});
