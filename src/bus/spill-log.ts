@@ -79,6 +79,11 @@ function acquireLock(dir: string): void {
 export class SpillLog {
   private readonly entries: Entry[] = [];
   private head = 0;
+  /**
+   * Where unsent records start in each segment that has sent ones before them (the cursor file).
+   * Usually one segment; after a prepend also the segment that was the head before it.
+   */
+  private readonly starts = new Map<number, number>();
   private bytesOnDisk = 0;
   private fd: number | undefined;
   private tailSegment: number;
@@ -128,26 +133,28 @@ export class SpillLog {
   }
 
   private recover(): void {
-    let cursor: { segment: number; offset: number } | undefined;
     try {
-      cursor = JSON.parse(readFileSync(join(this.dir, CURSOR), 'utf8')) as { segment: number; offset: number };
+      const cursor = JSON.parse(readFileSync(join(this.dir, CURSOR), 'utf8')) as Record<string, number>;
+      for (const [segment, offset] of Object.entries(cursor)) this.starts.set(Number(segment), offset);
     } catch {
-      cursor = undefined;
+      // No cursor: nothing was sent yet.
     }
+    const first = this.starts.size > 0 ? Math.min(...this.starts.keys()) : -Infinity;
     let torn = 0;
     for (const segment of this.segments()) {
       const path = join(this.dir, segmentName(segment));
       // Segments before the cursor were sent (the process stopped before deleting them).
-      if (cursor && segment < cursor.segment) {
+      if (segment < first) {
         rmSync(path, { force: true });
         continue;
       }
+      const start = this.starts.get(segment) ?? 0;
       const data = readFileSync(path);
       let offset = 0;
       while (offset + HEADER <= data.length) {
         const len = data.readUInt32LE(offset);
         if (offset + HEADER + len > data.length || data.readUInt32LE(offset + 4) !== crc32(data.subarray(offset + 8, offset + HEADER + len))) break;
-        if (!cursor || segment > cursor.segment || offset >= cursor.offset) {
+        if (offset >= start) {
           this.entries.push({ segment, offset, bytes: HEADER + len, t: data.readDoubleLE(offset + 8) });
           this.bytesOnDisk += HEADER + len;
         }
@@ -207,9 +214,12 @@ export class SpillLog {
     }
     if (this.config.fsync === 'always') fdatasyncSync(fd);
     closeSync(fd);
+    const before = this.entries[this.head]!;
+    this.starts.set(before.segment, before.offset);
+    this.starts.set(segment, 0);
     this.entries.splice(0, this.head, ...added);
     this.head = 0;
-    this.writeCursor(segment, 0);
+    this.writeCursor();
   }
 
   /** Reads the first unsent records, at most `max` of them and at most `maxMessages` messages (at least one record). */
@@ -252,8 +262,13 @@ export class SpillLog {
       this.reset();
       return;
     }
-    this.writeCursor(next.segment, next.offset);
-    for (const s of spent) if (s !== next.segment) rmSync(join(this.dir, segmentName(s)), { force: true });
+    for (const s of spent)
+      if (s !== next.segment) {
+        this.starts.delete(s);
+        rmSync(join(this.dir, segmentName(s)), { force: true });
+      }
+    this.starts.set(next.segment, next.offset);
+    this.writeCursor();
     if (this.head > 4096 && this.head * 2 > this.entries.length) {
       this.entries.splice(0, this.head);
       this.head = 0;
@@ -266,6 +281,7 @@ export class SpillLog {
     this.fd = undefined;
     for (const s of this.segments()) rmSync(join(this.dir, segmentName(s)), { force: true });
     rmSync(join(this.dir, CURSOR), { force: true });
+    this.starts.clear();
     this.entries.length = 0;
     this.head = 0;
     this.bytesOnDisk = 0;
@@ -283,9 +299,9 @@ export class SpillLog {
     this.fd = openSync(join(this.dir, segmentName(segment)), 'a');
   }
 
-  private writeCursor(segment: number, offset: number): void {
+  private writeCursor(): void {
     const tmp = join(this.dir, `${CURSOR}.tmp`);
-    writeFileSync(tmp, JSON.stringify({ segment, offset }));
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.starts)));
     renameSync(tmp, join(this.dir, CURSOR));
     this.written();
   }

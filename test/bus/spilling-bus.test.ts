@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import type { Bus, BusMessage, ConsumedBatch, SubscribeOptions, Subscription } from '../../src/bus/bus.js';
+import { PublishQueue } from '../../src/bus/publish-queue.js';
+import { SpillConfig } from '../../src/bus/spill-log.js';
+import { SpillFullError, SpillingBus } from '../../src/bus/spilling-bus.js';
+import { silentLogger } from '../../src/log.js';
+import { tempDir } from '../support/recording.js';
+import { until } from '../support/until.js';
+
+/**
+ * A broker stand-in with the Bus contract's ordering and failure rules (PublishQueue), which the
+ * test can take down, slow down and bring back. Unit tests only: Kafka tests use a real broker.
+ */
+class SwitchableBus implements Bus {
+  readonly kind = 'kafka' as const;
+  readonly delivered: number[] = [];
+  down = false;
+  startFails = false;
+  latencyMs = 1;
+  private readonly queue = new PublishQueue();
+  async start(): Promise<void> {
+    if (this.startFails) throw new Error('no broker');
+  }
+  publish(_topic: string, messages: BusMessage[]): Promise<void> {
+    return this.queue.add(async () => {
+      await new Promise((r) => setTimeout(r, this.latencyMs));
+      if (this.down) throw new Error('broker unavailable');
+      for (const m of messages) this.delivered.push(m.value as number);
+    });
+  }
+  subscribe(_o: SubscribeOptions, _h: (b: ConsumedBatch) => Promise<void>): Promise<Subscription> {
+    throw new Error('not used');
+  }
+  async close(): Promise<void> {}
+}
+
+const spillConfig = (over: Partial<SpillConfig> = {}) => ({ ...SpillConfig.parse({ dir: tempDir(), fsync: 'never', retry: { initialMs: 5, maxMs: 20 }, ...over }), maxInMemory: 50 });
+const batch = (from: number, n: number): BusMessage[] => Array.from({ length: n }, (_, i) => ({ key: 'k', value: from + i }));
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe('SpillingBus', () => {
+  it('keeps call order through an outage: in-flight publishes go to disk ahead of those spilled meanwhile, all delivered once the broker is back', async () => {
+    const inner = new SwitchableBus();
+    const bus = new SpillingBus(inner, spillConfig(), silentLogger());
+    await bus.start([]);
+    for (let i = 0; i < 10; i++) await bus.publish('t', batch(i * 10, 10));
+    await until(() => inner.delivered.length === 100, 'first 100');
+    inner.down = true;
+    inner.latencyMs = 20;
+    for (let i = 10; i < 100; i++) await bus.publish('t', batch(i * 10, 10)); // all accepted at once, broker or not
+    await until(() => !bus.status().up && bus.status().spillBytes > 0, 'spilling');
+    expect(bus.status().memoryEvents).toBe(0);
+    inner.latencyMs = 1;
+    inner.down = false;
+    await until(() => inner.delivered.length >= 1000 && bus.status().spillBytes === 0, 'drained', 10_000);
+    expect(inner.delivered).toEqual(range(1000));
+    expect(bus.status().up).toBe(true);
+    // Direct again: the next publish goes straight through.
+    await bus.publish('t', batch(1000, 1));
+    await until(() => inner.delivered.length === 1001, 'direct');
+    await bus.close();
+  });
+
+  it('holds at most maxInMemory unacknowledged events in memory when the broker is slow; the rest waits on disk, in order', async () => {
+    const inner = new SwitchableBus();
+    inner.latencyMs = 30;
+    const bus = new SpillingBus(inner, spillConfig(), silentLogger());
+    await bus.start([]);
+    let maxMemory = 0;
+    for (let i = 0; i < 40; i++) {
+      await bus.publish('t', batch(i * 10, 10));
+      maxMemory = Math.max(maxMemory, bus.status().memoryEvents);
+    }
+    expect(maxMemory).toBe(50);
+    expect(bus.status().spillBytes).toBeGreaterThan(0);
+    await until(() => inner.delivered.length === 400, 'all', 10_000);
+    expect(inner.delivered).toEqual(range(400));
+    await bus.close();
+  });
+
+  it('starts with the broker away, spills, and sends everything once it appears', async () => {
+    const inner = new SwitchableBus();
+    inner.startFails = true;
+    const bus = new SpillingBus(inner, spillConfig(), silentLogger());
+    await bus.start([]);
+    expect(bus.status().up).toBe(false);
+    await bus.publish('t', batch(0, 30));
+    inner.startFails = false;
+    await until(() => inner.delivered.length === 30, 'sent after start succeeded');
+    expect(inner.delivered).toEqual(range(30));
+    await bus.close();
+  });
+
+  it('rejects with SpillFullError at the spill limit, reports full, and accepts again after draining', async () => {
+    const inner = new SwitchableBus();
+    inner.down = true;
+    const bus = new SpillingBus(inner, spillConfig({ maxBytes: 4096 }), silentLogger());
+    await bus.start([]);
+    await bus.publish('t', batch(0, 10)); // in memory, fails, moves to disk
+    await until(() => !bus.status().up, 'down');
+    let accepted = 10;
+    let refused: unknown;
+    for (let i = 1; i < 1000 && !refused; i++) {
+      await bus.publish('t', batch(i * 10, 10)).then(() => (accepted += 10), (err: unknown) => (refused = err));
+    }
+    expect(refused).toBeInstanceOf(SpillFullError);
+    expect(bus.status().spillBytes).toBeLessThanOrEqual(4096);
+    inner.down = false;
+    await until(() => inner.delivered.length === accepted, 'drained', 10_000);
+    expect(inner.delivered).toEqual(range(accepted));
+    expect(bus.full).toBe(false);
+    await bus.close();
+  });
+
+  it('a restart on the same directory sends what an earlier process left unsent, before anything new', async () => {
+    const cfg = spillConfig();
+    const inner = new SwitchableBus();
+    inner.down = true;
+    const first = new SpillingBus(inner, cfg, silentLogger());
+    await first.start([]);
+    await first.publish('t', batch(0, 20));
+    await first.publish('t', batch(20, 20));
+    await first.close(50);
+    expect(inner.delivered).toEqual([]);
+
+    inner.down = false;
+    const second = new SpillingBus(inner, cfg, silentLogger());
+    await second.start([]);
+    await second.publish('t', batch(40, 5));
+    await until(() => inner.delivered.length === 45, 'sent');
+    expect(inner.delivered).toEqual(range(45));
+    await second.close();
+  });
+});
