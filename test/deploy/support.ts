@@ -30,6 +30,12 @@ export const LIQSTREAM_METRICS = [
   'liqstream_gap_seconds_total',
   'liqstream_last_frame_timestamp_seconds',
   'liqstream_dead_letters_total',
+  'liqstream_bus_up',
+  'liqstream_bus_buffered_events',
+  'liqstream_spill_bytes',
+  'liqstream_spill_max_bytes',
+  'liqstream_bus_oldest_unsent_age_seconds',
+  'liqstream_frames_dropped_total',
 ] as const;
 
 export interface Rule {
