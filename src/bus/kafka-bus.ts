@@ -74,6 +74,33 @@ function toBusMessages(m: EachBatchPayload['batch']['messages'][number]): BusMes
 }
 
 /**
+ * Bytes of keys and values per produce request. The broker's message.max.bytes (1,048,588 by
+ * default) bounds a partition's whole batch in one request, and a refused batch would be retried
+ * for ever from the spill; so one publish may take several requests.
+ */
+const MAX_REQUEST_BYTES = 1_000_000;
+
+function splitBySize<T extends { key: string; value: string }>(records: T[], maxBytes: number): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: count exactly only when the estimate is too large.
+    let size = (r.key.length + r.value.length) * 3;
+    if (bytes + size > maxBytes) size = Buffer.byteLength(r.key) + Buffer.byteLength(r.value);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
  * Bus over Apache Kafka (kafkajs).
  *
  * Producing: idempotent producer, acks from all in-sync replicas, one request in flight (kafkajs
@@ -168,10 +195,11 @@ export class KafkaBus implements Bus {
     // instead of thousands of event objects for the garbage collector to copy and promote.
     const records = packRecords(messages, { maxMessages: this.config.packMessages, maxChars: 250_000 }, withSchemaVersion);
     const compression = this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    const requests = splitBySize(records, MAX_REQUEST_BYTES);
     // One send at a time: kafkajs's idempotent producer keeps one request in flight, and its
     // sequence numbers assume sends to a partition do not overlap.
     await this.sends.add(async () => {
-      await producer.send({ topic, acks: -1, compression, messages: records });
+      for (const messages of requests) await producer.send({ topic, acks: -1, compression, messages });
     });
   }
 
