@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import ccxt from 'ccxt';
 import { createBinanceParser } from '../src/venues/binance/parse.js';
 import { binanceBenchFrames } from './frames.js';
+import { benchSpill } from './spill.js';
+import type { NormalizedEvent } from '../src/schema/events.js';
 import { fmt, rssMiB, throughput } from './stats.js';
 
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
@@ -32,6 +34,8 @@ async function main(): Promise<void> {
   out(`  liqstream normalize+validate  ${fmt(ours).padStart(12)}        ${fmt(ours / jsonOnly, 2)}`);
   out(`  ccxt parseWsLiquidation       ${fmt(ccxtRate).padStart(12)}        ${fmt(ccxtRate / jsonOnly, 2)}`);
   out(`  liqstream / ccxt: ${fmt(ours / ccxtRate, 2)}\n`);
+
+  benchSpill(frames.flatMap((f) => { const r = parser(f, 0); return r.ok ? (r.events as NormalizedEvent[]) : []; }), out);
 
   out('end to end: frames → parse → bus → aggregator, each in a fresh process');
   // A fresh process per pipeline: the parse section above leaves ccxt's heap and garbage behind,
