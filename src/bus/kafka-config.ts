@@ -25,6 +25,11 @@ export const KafkaBusConfig = z.strictObject({
    * retries without end (bus.spill.retry); kafkajs's own retries would hold them in memory.
    */
   sendRetries: z.number().int().min(0).default(5),
+  /**
+   * A connector's publish not acknowledged within this time goes to the disk spill (and the bus
+   * counts as down): kafkajs's reconnects to a vanished broker alone can take ~20 s.
+   */
+  sendTimeoutMs: z.number().int().min(100).default(5_000),
   /** A group join waits for the other members to rejoin, which can take up to their rebalance timeout. */
   joinTimeoutMs: z.number().int().min(1).default(60_000),
 });

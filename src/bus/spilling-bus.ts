@@ -40,10 +40,12 @@ export class SpillingBus implements Bus {
   private failuresLogged = 0;
   private readonly spill: SpillLog;
   private wake: (() => void) | undefined;
+  private starting: Promise<boolean> | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly inner: Bus,
-    private readonly config: SpillConfig & { maxInMemory: number },
+    private readonly config: SpillConfig & { maxInMemory: number; sendTimeoutMs: number },
     private readonly log: Logger,
   ) {
     this.kind = inner.kind;
@@ -52,17 +54,36 @@ export class SpillingBus implements Bus {
     if (this.spill.records > 0) log.warn({ dir: config.dir, records: this.spill.records, bytes: this.spill.bytes }, 'spill: unsent records from an earlier run; sending them first');
   }
 
-  /** Tries the broker once; if it is away, the process runs on and the drainer keeps trying. */
-  async start(topics: string[]): Promise<void> {
+  /**
+   * Tries the broker for at most `waitMs`; if it is away (kafkajs's own connection retries can take
+   * tens of seconds), the process runs on, spilling, and the drainer goes on trying.
+   */
+  async start(topics: string[], waitMs = 3_000): Promise<void> {
     this.topics = topics;
-    try {
-      await this.inner.start(topics);
-      this.started = true;
-      this.up = true;
-    } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'bus unavailable at start; spilling to disk and retrying');
-    }
-    if (!this.up || this.spill.records > 0) this.kick();
+    const started = this.startInner();
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([started, new Promise<false>((r) => (timer = setTimeout(() => r(false), waitMs)))]);
+    clearTimeout(timer);
+    if (!waited) this.log.error({ waitedMs: waitMs }, 'bus unavailable at start; spilling to disk and retrying');
+    this.kick();
+  }
+
+  /** One attempt at a time, shared by start() and the drainer. */
+  private startInner(): Promise<boolean> {
+    this.starting ??= this.inner.start(this.topics).then(
+      () => {
+        this.started = true;
+        this.up = true;
+        return true;
+      },
+      (err: unknown) => {
+        this.markDown(err);
+        return false;
+      },
+    ).finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
   }
 
   subscribe(options: SubscribeOptions, handler: (batch: ConsumedBatch) => Promise<void>): Promise<Subscription> {
@@ -111,17 +132,33 @@ export class SpillingBus implements Bus {
         if (this.inFlight.length === 0 && this.spill.records > 0) this.kick();
       },
       (err: unknown) => {
-        if (entry.moved) return;
-        this.markDown(err);
-        // Everything still in flight failed with it (Bus contract) or will: it goes to disk ahead of
-        // what was spilled meanwhile, so the order is kept.
-        for (const e of this.inFlight) e.moved = true;
-        this.spill.prepend(this.inFlight.map((e) => e.record));
-        this.inFlight.length = 0;
-        this.memoryEvents = 0;
-        this.kick();
+        if (!entry.moved) this.failInFlight(err);
       },
     );
+    this.watchdog ??= setInterval(() => {
+      const oldest = this.inFlight[0];
+      if (!oldest) {
+        clearInterval(this.watchdog);
+        this.watchdog = undefined;
+      } else if (Date.now() - oldest.record.t > this.config.sendTimeoutMs) {
+        // kafkajs can keep a send to a vanished broker pending for ~20 s while it reconnects; the
+        // send goes on, and if it still lands, the copy sent from the spill is a duplicate (at least once).
+        this.failInFlight(new Error(`no acknowledgement within ${this.config.sendTimeoutMs} ms`));
+      }
+    }, Math.min(500, this.config.sendTimeoutMs)).unref();
+  }
+
+  /**
+   * Everything still in flight failed with the oldest (Bus contract) or will: it goes to disk ahead
+   * of what was spilled meanwhile, so the order is kept.
+   */
+  private failInFlight(err: unknown): void {
+    this.markDown(err);
+    for (const e of this.inFlight) e.moved = true;
+    this.spill.prepend(this.inFlight.map((e) => e.record));
+    this.inFlight.length = 0;
+    this.memoryEvents = 0;
+    this.kick();
   }
 
   private markDown(err: unknown): void {
@@ -147,10 +184,7 @@ export class SpillingBus implements Bus {
         return;
       }
       try {
-        if (!this.started) {
-          await this.inner.start(this.topics);
-          this.started = true;
-        }
+        if (!this.started && !(await this.startInner())) throw new Error('broker unavailable');
         const records = this.spill.peek(64, this.config.maxInMemory);
         const results = await Promise.allSettled(records.map((r) => this.inner.publish(r.topic, r.messages)));
         const sent = results.findIndex((r) => r.status === 'rejected');
@@ -186,6 +220,7 @@ export class SpillingBus implements Bus {
     while (Date.now() < until && (this.inFlight.length > 0 || (this.up && this.spill.records > 0))) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     this.wake?.();
+    clearInterval(this.watchdog);
     // A send still pending fails or succeeds within the producer's retry budget; a failure moves it to disk.
     await Promise.allSettled(this.inFlight.map((e) => e.settled));
     await this.draining;

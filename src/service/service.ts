@@ -27,7 +27,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   const bus = await createBus(config.bus, log);
   // Connectors publish to Kafka through a disk spill, so a broker outage (at start too) neither
   // stops them nor loses what they read (docs/reliability.md). The embedded bus has no broker to lose.
-  const spilling = mode !== 'aggregate' && bus.kind === 'kafka' ? new SpillingBus(bus, { ...config.bus.spill, maxInMemory: config.bus.maxBuffered }, log) : undefined;
+  const spilling = mode !== 'aggregate' && bus.kind === 'kafka' ? new SpillingBus(bus, { ...config.bus.spill, maxInMemory: config.bus.maxBuffered, sendTimeoutMs: config.bus.kafka.sendTimeoutMs }, log) : undefined;
   if (spilling) await spilling.start(allTopics(config.bus.topics));
   else await bus.start(allTopics(config.bus.topics));
 

@@ -15,6 +15,8 @@ class SwitchableBus implements Bus {
   readonly kind = 'kafka' as const;
   readonly delivered: number[] = [];
   down = false;
+  /** Publishes wait this long before they fail (a broker that vanished without refusing connections). */
+  hangMs = 0;
   startFails = false;
   latencyMs = 1;
   private readonly queue = new PublishQueue();
@@ -24,6 +26,10 @@ class SwitchableBus implements Bus {
   publish(_topic: string, messages: BusMessage[]): Promise<void> {
     return this.queue.add(async () => {
       await new Promise((r) => setTimeout(r, this.latencyMs));
+      if (this.hangMs > 0) {
+        await new Promise((r) => setTimeout(r, this.hangMs));
+        throw new Error('request timed out');
+      }
       if (this.down) throw new Error('broker unavailable');
       for (const m of messages) this.delivered.push(m.value as number);
     });
@@ -34,7 +40,7 @@ class SwitchableBus implements Bus {
   async close(): Promise<void> {}
 }
 
-const spillConfig = (over: Partial<SpillConfig> = {}) => ({ ...SpillConfig.parse({ dir: tempDir(), fsync: 'never', retry: { initialMs: 5, maxMs: 20 }, ...over }), maxInMemory: 50 });
+const spillConfig = (over: Partial<SpillConfig> = {}) => ({ ...SpillConfig.parse({ dir: tempDir(), fsync: 'never', retry: { initialMs: 5, maxMs: 20 }, ...over }), maxInMemory: 50, sendTimeoutMs: 1_000 });
 const batch = (from: number, n: number): BusMessage[] => Array.from({ length: n }, (_, i) => ({ key: 'k', value: from + i }));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -75,6 +81,26 @@ describe('SpillingBus', () => {
     expect(bus.status().spillBytes).toBeGreaterThan(0);
     await until(() => inner.delivered.length === 400, 'all', 10_000);
     expect(inner.delivered).toEqual(range(400));
+    await bus.close();
+  });
+
+  it('a send that stays unacknowledged past sendTimeoutMs moves to disk at once, without waiting for the client to give up', async () => {
+    const inner = new SwitchableBus();
+    const bus = new SpillingBus(inner, spillConfig(), silentLogger());
+    await bus.start([]);
+    inner.hangMs = 3_000;
+    const t0 = Date.now();
+    await bus.publish('t', batch(0, 10));
+    await bus.publish('t', batch(10, 10));
+    await until(() => !bus.status().up, 'down');
+    const detectedMs = Date.now() - t0;
+    expect(detectedMs).toBeGreaterThanOrEqual(1_000);
+    expect(detectedMs).toBeLessThan(2_000);
+    expect(bus.status().memoryEvents).toBe(0);
+    expect(bus.status().spillBytes).toBeGreaterThan(0);
+    inner.hangMs = 0;
+    await until(() => inner.delivered.length === 20 && bus.status().up, 'sent from the spill', 10_000);
+    expect(inner.delivered).toEqual(range(20));
     await bus.close();
   });
 

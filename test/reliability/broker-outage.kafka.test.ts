@@ -70,7 +70,6 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
     // Wait for the linger flush to reach the spill before the crash (what is still in memory at kill -9 is lost by design).
     await until(async () => (await metric(connect, 'liqstream_bus_buffered_events')) === 0, 'everything on disk', 10_000);
     expect(await metric(connect, 'liqstream_bus_oldest_unsent_age_seconds')).toBeGreaterThan(0);
-
     connect.child.kill('SIGKILL');
     await new Promise((r) => connect.child.once('exit', r));
     connect = await startServiceProcess(['connect', '--config', config]);
