@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { createBus } from '../bus/create-bus.js';
 import { TopicNames } from '../bus/topics.js';
@@ -75,6 +75,7 @@ const serviceOptions = (cmd: Command): Command =>
 
 const program = new Command()
   .name('liqstream')
+  .version(packageVersion(), '-V, --version')
   .description('Liquidation event stream processor: live connectors, Kafka, event-time windows, Prometheus, record and replay');
 
 serviceOptions(program.command('run').description('connectors + aggregator + metrics in one process (embedded bus unless --kafka)')).action(
@@ -185,6 +186,11 @@ program
     });
     process.stdout.write(`${flags.out}: ${frames} frames, ${truth.count} liquidations, $${(truth.usd / 1e9).toFixed(2)}B (synthetic)\n`);
   });
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 function parseTime(text: string): number {
   const t = /^\d+$/.test(text) ? Number(text) : Date.parse(text);

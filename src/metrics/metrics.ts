@@ -32,7 +32,7 @@ function copyOnCollect(tally: VenueTally) {
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'liqstream_process_' });
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'liqstream_' });
   const registers = [registry];
   const frames = new VenueTally();
   const lastFrame = new VenueTally();
