@@ -173,10 +173,10 @@ export class SpillLog {
     if (this.records === 0) this.reset();
   }
 
-  /** Appends a record at the end; false (nothing written) when it would pass maxBytes. */
-  append(record: SpillRecord): boolean {
+  /** Appends a record at the end; false (nothing written) when it would pass `limit` bytes. */
+  append(record: SpillRecord, limit = this.config.maxBytes): boolean {
     const buf = encode(record);
-    if (this.bytesOnDisk + buf.length > this.config.maxBytes) return false;
+    if (this.bytesOnDisk + buf.length > limit) return false;
     this.writeTail(buf, record.t);
     return true;
   }

@@ -25,8 +25,9 @@ interface InFlight {
  * restart on the same spill directory sends what was left. A send that failed after the broker
  * wrote it is sent again: delivery is at least once (the aggregator drops repeated event ids).
  *
- * `publish` rejects with SpillFullError only when the spill has reached its size limit; callers
- * should check `full` first and stop reading (see Ingestor).
+ * `full` says the spill has reached bus.spill.maxBytes: callers stop reading then (see Ingestor).
+ * `publish` rejects with SpillFullError only past twice that, which a caller that checks `full`
+ * never reaches.
  */
 export class SpillingBus implements Bus {
   readonly kind: Bus['kind'];
@@ -114,7 +115,9 @@ export class SpillingBus implements Bus {
       this.send(record);
       return Promise.resolve();
     }
-    if (!this.spill.append(record)) return Promise.reject(new SpillFullError(`spill at its limit of ${this.config.maxBytes} bytes`));
+    // `full` stops the reading at maxBytes; what was read before then is still taken, up to twice the
+    // limit (the ingestor holds at most bus.maxBuffered messages, far less), so nothing read is lost.
+    if (!this.spill.append(record, 2 * this.config.maxBytes)) return Promise.reject(new SpillFullError(`spill at twice its limit of ${this.config.maxBytes} bytes`));
     this.kick();
     return Promise.resolve();
   }

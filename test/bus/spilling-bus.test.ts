@@ -117,7 +117,7 @@ describe('SpillingBus', () => {
     await bus.close();
   });
 
-  it('rejects with SpillFullError at the spill limit, reports full, and accepts again after draining', async () => {
+  it('reports full at maxBytes yet keeps what is published after (nothing read is lost), refuses only past twice the limit, and takes data again after draining', async () => {
     const inner = new SwitchableBus();
     inner.down = true;
     const bus = new SpillingBus(inner, spillConfig({ maxBytes: 4096 }), silentLogger());
@@ -126,11 +126,16 @@ describe('SpillingBus', () => {
     await until(() => !bus.status().up, 'down');
     let accepted = 10;
     let refused: unknown;
+    let fullAt: number | undefined;
     for (let i = 1; i < 1000 && !refused; i++) {
+      if (bus.full) fullAt ??= bus.status().spillBytes;
       await bus.publish('t', batch(i * 10, 10)).then(() => (accepted += 10), (err: unknown) => (refused = err));
     }
+    expect(fullAt).toBeGreaterThanOrEqual(4096);
+    expect(fullAt).toBeLessThan(4096 + 400); // one record past the limit at most
     expect(refused).toBeInstanceOf(SpillFullError);
-    expect(bus.status().spillBytes).toBeLessThanOrEqual(4096);
+    expect(bus.status().spillBytes).toBeGreaterThan(4096);
+    expect(bus.status().spillBytes).toBeLessThanOrEqual(8192);
     inner.down = false;
     await until(() => inner.delivered.length === accepted, 'drained', 10_000);
     expect(inner.delivered).toEqual(range(accepted));
