@@ -32,8 +32,8 @@ describe('local Binance servers → liqstream connect → real Kafka → liqstre
         metrics: { port: 0 },
         aggregator: { groupId: `it-aggregator-${run}` },
         venues: {
-          'binance-usdm': { enabled: true, url: usdm.url, discover: false },
-          'binance-coinm': { enabled: true, url: coinm.url, discover: false },
+          'binance-usdm': { enabled: true, url: usdm.url, discover: false, oiPollMs: 0 },
+          'binance-coinm': { enabled: true, url: coinm.url, discover: false, oiPollMs: 0 },
           'bybit-linear': { enabled: false },
           'bybit-inverse': { enabled: false },
           hyperliquid: { enabled: false },

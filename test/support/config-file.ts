@@ -12,7 +12,7 @@ export function writeTestConfig(venues: Record<string, { url: string } & Record<
     stringify({
       metrics: { port: 0 },
       connection: { backoff: { initialMs: 20, maxMs: 200 } },
-      venues: Object.fromEntries(all.map((v) => [v, venues[v] ? { enabled: true, discover: false, ...venues[v] } : { enabled: false }])),
+      venues: Object.fromEntries(all.map((v) => [v, venues[v] ? { enabled: true, discover: false, oiPollMs: 0, ...venues[v] } : { enabled: false }])),
       ...extra,
     }),
   );

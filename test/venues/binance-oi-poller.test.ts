@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 describe('Binance open-interest poller', () => {
-  it('backs off on 429 + Retry-After, never exceeds the weight budget, and emits only changes', async () => {
+  it('backs off on 429 + Retry-After, never exceeds the weight budget, and hands on every answer, changed or not', async () => {
     const symbols = Array.from({ length: 20 }, (_, i) => `C${i}USDT`);
     const hits: Hit[] = [];
     let limited = 0;
@@ -70,7 +70,7 @@ describe('Binance open-interest poller', () => {
       sink: { handleFrame: (f) => void frames.push(f), gap: () => {} },
     });
     cleanup.push(() => poller.stop());
-    // Two sweeps: the second sees the same open interest, so it hands on only the premiumIndex frame.
+    // Two whole sweeps: the second sees the same open interest and hands it on again (its age restarts).
     await until(() => hits.filter((h) => h.path.endsWith('premiumIndex')).length >= 3, 'three sweeps started', 30_000);
     await poller.stop();
 
@@ -84,7 +84,7 @@ describe('Binance open-interest poller', () => {
       expect(inWindow).toBeLessThanOrEqual(12);
     }
     const oiFrames = frames.filter((f) => f.frame.includes('"openInterest"'));
-    expect(oiFrames.map((f) => JSON.parse(f.frame).symbol as string)).toEqual(symbols);
+    expect(oiFrames.map((f) => JSON.parse(f.frame).symbol as string).slice(0, 40)).toEqual([...symbols, ...symbols]);
     expect(frames.filter((f) => f.frame.startsWith('[')).length).toBeGreaterThanOrEqual(2);
 
     const parse = createBinanceParser({ venue: 'binance-usdm' });
@@ -92,8 +92,40 @@ describe('Binance open-interest poller', () => {
       const r = parse(f.frame, f.recv);
       return r.ok ? r.events : [];
     });
-    expect(events.length).toBe(20);
+    expect(events.length).toBe(oiFrames.length);
     expect(events[0]).toMatchObject({ type: 'open_interest', symbol: 'C0USDT', base: 'C0', oiBase: 1000.5, oiUsd: 1000.5 * 2.5, markPrice: 2.5, eventTime: 1589437530011 });
+  });
+
+  it('by default polls every contract premiumIndex lists (perpetuals and quarterlies) and stops polling one once it is delisted', async () => {
+    let sweep = 0;
+    const polled: string[][] = [[], [], []];
+    const rest = await binanceRest((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname.endsWith('premiumIndex')) {
+        sweep += 1;
+        // ETHUSDT_251226 is delivered (delisted) after the first sweep.
+        const listed = sweep === 1 ? ['BTCUSDT', 'BTCUSDT_251226', 'ETHUSDT_251226'] : ['BTCUSDT', 'BTCUSDT_251226'];
+        res.end(JSON.stringify(listed.map((symbol) => ({ symbol, markPrice: '100' }))));
+        return;
+      }
+      const symbol = url.searchParams.get('symbol')!;
+      polled[sweep - 1]?.push(symbol);
+      res.end(JSON.stringify({ openInterest: '1', symbol, time: 1 }));
+    });
+    cleanup.push(rest.close);
+    const poller = startBinanceOiPoller({
+      venue: 'binance-usdm',
+      budget: new WeightBudget(1_000, 1_000),
+      baseUrl: rest.url,
+      intervalMs: 0,
+      log: silentLogger(),
+      sink: { handleFrame: () => {}, gap: () => {} },
+    });
+    cleanup.push(() => poller.stop());
+    await until(() => sweep >= 3, 'three sweeps', 10_000);
+    await poller.stop();
+    expect(polled[0]).toEqual(['BTCUSDT', 'BTCUSDT_251226', 'ETHUSDT_251226']);
+    expect(polled[1]).toEqual(['BTCUSDT', 'BTCUSDT_251226']);
   });
 
   it('parses the documented REST samples once a mark price is known', () => {

@@ -27,11 +27,12 @@ export function binanceVenue(venue: BinanceVenue): VenueModule {
       return [binanceSocketPlan(venue, url)];
     },
     pollers(meta, ctx) {
-      if (ctx.intervalMs <= 0 || !meta.symbols?.length) return [];
+      if (ctx.intervalMs <= 0) return [];
       return [
         startBinanceOiPoller({
           venue,
-          symbols: meta.symbols,
+          // An explicit list restricts it; otherwise every listed contract, as the liquidation stream covers.
+          symbols: configuredSymbols(ctx.options),
           budget: ctx.budget('binance'),
           sink: ctx.sink,
           log: ctx.log,
@@ -41,4 +42,9 @@ export function binanceVenue(venue: BinanceVenue): VenueModule {
       ];
     },
   };
+}
+
+function configuredSymbols(options: Record<string, unknown> | undefined): string[] | undefined {
+  const symbols = options?.symbols;
+  return Array.isArray(symbols) ? symbols.filter((s): s is string => typeof s === 'string') : undefined;
 }

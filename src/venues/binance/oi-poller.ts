@@ -14,7 +14,11 @@ const WEIGHT = { premiumIndex: 10, openInterest: 1 } as const;
 
 export interface OiPollerOptions {
   venue: BinanceVenue;
-  symbols: string[];
+  /**
+   * Exactly these symbols; by default every contract in the sweep's premiumIndex answer: perpetuals
+   * and quarterlies, listed or delisted as Binance says, which is the scope of `!forceOrder@arr`.
+   */
+  symbols?: string[];
   budget: WeightBudget;
   sink: FrameSink;
   log: Logger;
@@ -27,13 +31,14 @@ export interface OiPollerOptions {
 
 /**
  * Binance has no open-interest stream: poll the REST endpoint for every symbol within the shared
- * weight budget. Responses are handed on as frames (and so recorded and replayed like any frame);
- * an unchanged open interest is not handed on. Mark prices come from one premiumIndex call per sweep.
+ * weight budget. Responses are handed on as frames (and so recorded and replayed like any frame),
+ * every one, changed or not: each is valued at the sweep's mark price, and the aggregator measures
+ * the age of open interest from the last answer. Mark prices, and by default the symbols, come from
+ * one premiumIndex call per sweep.
  */
 export function startBinanceOiPoller(o: OiPollerOptions): { stop(): Promise<void> } {
   const { base, prefix } = { ...BINANCE_REST_URLS[o.venue], ...(o.baseUrl ? { base: o.baseUrl } : {}) };
   const doFetch = o.fetchImpl ?? fetch;
-  const last = new Map<string, string>();
   const abort = new AbortController();
   const signal = abort.signal;
 
@@ -70,16 +75,16 @@ export function startBinanceOiPoller(o: OiPollerOptions): { stop(): Promise<void
     }
   };
 
+  let listed: string[] = [];
   const sweep = async () => {
     const index = await get('/premiumIndex', WEIGHT.premiumIndex);
-    if (index !== undefined) await o.sink.handleFrame({ venue: o.venue, recv: Date.now(), frame: index });
-    for (const symbol of o.symbols) {
+    if (index !== undefined) {
+      await o.sink.handleFrame({ venue: o.venue, recv: Date.now(), frame: index });
+      listed = listedSymbols(index) ?? listed;
+    }
+    for (const symbol of o.symbols ?? listed) {
       const text = await get(`/openInterest?symbol=${encodeURIComponent(symbol)}`, WEIGHT.openInterest);
-      if (text === undefined) continue;
-      const value = /"openInterest"\s*:\s*"([^"]*)"/.exec(text)?.[1];
-      if (value !== undefined && last.get(symbol) === value) continue;
-      if (value !== undefined) last.set(symbol, value);
-      await o.sink.handleFrame({ venue: o.venue, recv: Date.now(), frame: text });
+      if (text !== undefined) await o.sink.handleFrame({ venue: o.venue, recv: Date.now(), frame: text });
     }
   };
 
@@ -102,4 +107,19 @@ export function startBinanceOiPoller(o: OiPollerOptions): { stop(): Promise<void
       await loop;
     },
   };
+}
+
+/** The symbols of a premiumIndex answer (undefined when it is not the expected array). */
+function listedSymbols(text: string): string[] | undefined {
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(rows)) return undefined;
+  return rows.flatMap((r: unknown) => {
+    const symbol = (r as { symbol?: unknown } | null)?.symbol;
+    return typeof symbol === 'string' && /^[A-Z0-9_]{1,40}$/.test(symbol) ? [symbol] : [];
+  });
 }
