@@ -43,6 +43,8 @@ async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { 
   if ((mode === 'connect' || mode === 'aggregate') && config.bus.kind !== 'kafka')
     throw new ConfigError(`config error: bus.kind: "${mode}" needs Kafka (--kafka host:port)`);
   const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? config.log.level);
+  // The effective settings after file, environment and flags; the logger censors passwords and URL credentials.
+  log.debug({ config }, 'configuration');
   const service = mode === 'record' ? await startRecording(config, flags.out ?? 'recordings', log) : await startService(config, mode, log);
   let stopping = false;
   const shutdown = (signal: string) => {
