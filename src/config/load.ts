@@ -79,7 +79,12 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
   if (options.overrides) tree = merge(tree, options.overrides);
   const result = Config.safeParse(tree);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    // An unknown key is named with its full path (bus.kafka.sasll), one line each, rather than as its parent's issue.
+    const lines = result.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => `${[...i.path, k].join('.')}: unknown key`)
+        : [`${i.path.join('.') || '(root)'}: ${i.message}`],
+    );
     throw new ConfigError(`config error: ${lines.join('; ')}`);
   }
   return result.data;
