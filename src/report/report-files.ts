@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { toUsd } from '../aggregate/fixed-point.js';
 import type { MinuteBucket } from '../aggregate/minute-series.js';
 import type { ReplayReport } from '../replay/replay.js';
@@ -132,10 +132,15 @@ export class OutputRefused extends Error {}
 
 const lstat = (path: string): Stats | undefined => lstatSync(path, { throwIfNoEntry: false });
 
-/** A FIFO or terminal (e.g. --report /dev/stdout): written as a stream, nothing there to overwrite. */
+/**
+ * A FIFO or terminal, written as a stream: nothing there to overwrite. Through a link only for a
+ * path under /dev that the user named (/dev/stdout is a link), never for a link planted elsewhere.
+ */
 function isStream(path: string): boolean {
-  const st = statSync(path, { throwIfNoEntry: false });
-  return st !== undefined && (st.isFIFO() || st.isCharacterDevice());
+  const st = lstat(path);
+  if (st?.isSymbolicLink() && !resolve(path).startsWith('/dev/')) return false;
+  const target = st?.isSymbolicLink() ? statSync(path, { throwIfNoEntry: false }) : st;
+  return target !== undefined && (target.isFIFO() || target.isCharacterDevice());
 }
 
 function refuseFile(path: string, st: Stats, force: boolean): void {

@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { CLI, runCli } from '../support/cli.js';
 import { binanceRecordingFrames, tempDir, writeRecording } from '../support/recording.js';
 
 it('replay refuses an existing --report file and a planted --report-dir link with one line and exit 1; --force replaces them, not their targets', async () => {
@@ -31,4 +32,9 @@ it('replay refuses an existing --report file and a planted --report-dir link wit
   expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<!doctype html>');
   expect(JSON.parse(readFileSync(existing, 'utf8'))).toEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
   expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+
+  // /dev/stdout is a link too, but one the user named under /dev, here to a shell pipe (a FIFO; Node's
+  // own child pipes are sockets, which cannot be opened by path at all): written as a stream.
+  const piped = execFileSync('sh', ['-c', `"${process.execPath}" "${CLI}" replay "${rec}" --report /dev/stdout | cat`], { env: { ...process.env, ...env } });
+  expect(JSON.parse(piped.toString())).toEqual(JSON.parse(readFileSync(existing, 'utf8')));
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,12 +54,17 @@ describe('writeOutputFile', () => {
     expect(readdirSync(dir).sort()).toEqual(['link.json', 'r.json', 'victim']);
   });
 
-  it('never replaces a directory, and writes to a character device such as /dev/null as a stream', () => {
+  it('never replaces a directory; a character device or FIFO is a stream, not a file to refuse', () => {
     const { dir } = setup();
     mkdirSync(join(dir, 'sub'));
     expect(() => writeOutputFile(join(dir, 'sub'), 'x', true)).toThrow(`refusing to write ${join(dir, 'sub')}: it is a directory`);
     expect(() => writeOutputFile('/dev/null', 'x', false)).not.toThrow();
-    expect(() => checkOutputs({ files: ['/dev/null'] }, false)).not.toThrow();
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => checkOutputs({ files: ['/dev/null', fifo] }, false)).not.toThrow();
+    // A link to a device planted outside /dev is still a link.
+    symlinkSync('/dev/null', join(dir, 'to-null'));
+    expect(() => writeOutputFile(join(dir, 'to-null'), 'x', false)).toThrow(`refusing to write through symbolic link ${join(dir, 'to-null')}`);
   });
 });
 
