@@ -86,12 +86,14 @@ describe('KafkaBus over mutual TLS (listener with ssl.client.auth=required)', ()
 
 // Concurrent: the TLS failures each wait out kafkajs's connection retries (about 10 s), so together they cost one wait.
 describe('start() fails, clearly and within a bound', () => {
-  it.concurrent('a wrong password fails start() with an authentication error, promptly', async () => {
-    const { username } = USERS['scram-sha-256'];
-    const { message, ms } = await startFailure(
-      { brokers: [broker.saslSsl], ssl: { caFile: broker.pki.caFile }, sasl: { mechanism: 'scram-sha-256', username, password: 'not-the-password' } },
-    );
-    expect(message).toMatch(/^Kafka bus could not start against brokers 127\.0\.0\.1:\d+: .*SASL SCRAM SHA256 authentication failed/);
+  it.concurrent.each([
+    ['plain', 'SASL PLAIN'],
+    ['scram-sha-256', 'SASL SCRAM SHA256'],
+    ['scram-sha-512', 'SASL SCRAM SHA512'],
+  ] as const)('%s: a wrong password fails start() with an authentication error, promptly', async (mechanism, label) => {
+    const { username } = USERS[mechanism];
+    const { message, ms } = await startFailure({ brokers: [broker.saslSsl], ssl: { caFile: broker.pki.caFile }, sasl: { mechanism, username, password: 'not-the-password' } });
+    expect(message).toMatch(new RegExp(`^Kafka bus could not start against brokers 127\\.0\\.0\\.1:\\d+: ${label} authentication failed`));
     // Authentication errors are not retried: this fails at the first attempt.
     expect(ms).toBeLessThan(10_000);
   });
