@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createSecureContext, type ConnectionOptions } from 'node:tls';
-import type { SASLOptions } from 'kafkajs';
+import { connect as netConnect, isIP } from 'node:net';
+import { connect as tlsConnect, createSecureContext, type ConnectionOptions } from 'node:tls';
+import type { ISocketFactory, SASLOptions } from 'kafkajs';
 import { z } from 'zod';
 
 /**
@@ -45,7 +46,42 @@ export const KafkaSaslConfig = z
 export interface KafkaSecurity {
   ssl?: ConnectionOptions;
   sasl?: SASLOptions;
+  socketFactory?: ISocketFactory;
 }
+
+/** Certificate verification failures: the broker's chain does not end at a CA this client trusts. */
+const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_UNTRUSTED']);
+/** TLS alerts by which a broker refuses the client's certificate, or its absence. */
+const CLIENT_CERT_REFUSED = new Set(['bad certificate', 'certificate required', 'unknown ca', 'certificate unknown', 'unsupported certificate']);
+
+/**
+ * What a TLS failure means in liqstream's terms. kafkajs reports a socket error as
+ * `Connection error: <message>`, and OpenSSL's message for an alert is a line of internals
+ * (`80DC…:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/…`).
+ */
+export function explainTlsError(err: NodeJS.ErrnoException): string | undefined {
+  if (err.code !== undefined && UNTRUSTED.has(err.code))
+    return `${err.message}: the broker's certificate does not chain to a trusted CA (bus.kafka.ssl.caFile)`;
+  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `${err.message}: the broker's certificate does not name the host it advertises`;
+  const alert = /alert ([a-z ]+?):/.exec(err.message)?.[1]?.replace(/^(sslv3|tlsv1[0-9]?) /, '');
+  if (alert === undefined || !err.code?.startsWith('ERR_SSL_')) return undefined;
+  const refused = CLIENT_CERT_REFUSED.has(alert) ? ': the broker refused the client certificate, or its absence (bus.kafka.ssl.certFile, keyFile)' : '';
+  return `TLS alert "${alert}" from the broker${refused}`;
+}
+
+/**
+ * kafkajs's own socket factory does the same connect (SNI with the host name, keep-alive); this one
+ * also rewrites a TLS error's message with explainTlsError. Its listener is added before kafkajs's,
+ * so the message is already rewritten when kafkajs wraps it into the error `start()` rejects with.
+ */
+const explainingSocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  if (!ssl) return netConnect({ host, port }, onConnect).setKeepAlive(true, 60_000);
+  const socket = tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect);
+  socket.on('error', (err: NodeJS.ErrnoException) => {
+    err.message = explainTlsError(err) ?? err.message;
+  });
+  return socket.setKeepAlive(true, 60_000);
+};
 
 function readSetting(field: string, path: string): string {
   try {
@@ -95,6 +131,7 @@ export function kafkaSecurity(
       throw new Error(`bus.kafka.ssl: cannot use ${files}: ${(err as Error).message}`, { cause: err });
     }
     out.ssl = options;
+    out.socketFactory = explainingSocketFactory;
   }
   const sasl = config.sasl;
   if (sasl) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { KafkaBusConfig } from '../../src/bus/kafka-config.js';
-import { kafkaSecurity } from '../../src/bus/kafka-security.js';
+import { explainTlsError, kafkaSecurity } from '../../src/bus/kafka-security.js';
 import { makePki, type Pki } from '../support/secure-kafka.js';
 
 // What fails before any connection: the files are read and the key decrypted when the bus is built.
@@ -93,5 +93,28 @@ describe('kafkaSecurity', () => {
     kafkaSecurity(KafkaBusConfig.parse({ brokers, sasl: { mechanism: 'plain', username: 'u', password: 'p' } }), (m) => warnings.push(m));
     kafkaSecurity(KafkaBusConfig.parse({ brokers, ssl: {}, sasl: { mechanism: 'plain', username: 'u', password: 'p' } }), (m) => warnings.push(m));
     expect(warnings).toEqual(['bus.kafka.sasl: PLAIN without bus.kafka.ssl sends the password in clear']);
+  });
+});
+
+describe('explainTlsError', () => {
+  const tlsError = (message: string, code: string) => Object.assign(new Error(message), { code });
+  it('says what an untrusted chain, a wrong host name and a refused client certificate mean', () => {
+    expect(explainTlsError(tlsError('unable to verify the first certificate', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'))).toBe(
+      "unable to verify the first certificate: the broker's certificate does not chain to a trusted CA (bus.kafka.ssl.caFile)",
+    );
+    expect(explainTlsError(tlsError("Hostname/IP does not match certificate's altnames: IP: 10.0.0.1 is not in the cert's list: 127.0.0.1", 'ERR_TLS_CERT_ALTNAME_INVALID'))).toMatch(
+      /: the broker's certificate does not name the host it advertises$/,
+    );
+    const openssl = (alert: string, code: string) => tlsError(`80DCE178D07F0000:error:0A000412:SSL routines:ssl3_read_bytes:${alert}:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 42`, code);
+    expect(explainTlsError(openssl('sslv3 alert bad certificate', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'))).toBe(
+      'TLS alert "bad certificate" from the broker: the broker refused the client certificate, or its absence (bus.kafka.ssl.certFile, keyFile)',
+    );
+    expect(explainTlsError(openssl('tlsv13 alert certificate required', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'))).toMatch(/^TLS alert "certificate required" from the broker: the broker refused/);
+    expect(explainTlsError(openssl('tlsv1 alert protocol version', 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION'))).toBe('TLS alert "protocol version" from the broker');
+  });
+
+  it('leaves other errors alone', () => {
+    expect(explainTlsError(tlsError('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'))).toBeUndefined();
+    expect(explainTlsError(new Error('alert bad certificate: not from OpenSSL'))).toBeUndefined();
   });
 });
