@@ -108,7 +108,8 @@ export class KafkaBus implements Bus {
       brokers: this.config.brokers,
       logLevel: KAFKA_LEVELS[this.config.kafkaLogLevel],
       logCreator: logCreatorFor(logger),
-      // TLS and SASL, with their files read here: a missing file fails the constructor, naming it.
+      // TLS (and a socket factory that explains TLS failures) and SASL; their files are read here, so a
+      // missing one fails the constructor, naming it.
       ...kafkaSecurity(this.config, (message) => logger?.warn({}, message)),
     });
   }
