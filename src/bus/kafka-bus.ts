@@ -2,6 +2,7 @@ import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type IHeader
 import type { z } from 'zod';
 import { SCHEMA_VERSION } from '../schema/events.js';
 import { KafkaBusConfig } from './kafka-config.js';
+import { kafkaSecurity } from './kafka-security.js';
 import { PublishQueue } from './publish-queue.js';
 import { packRecords, unpackRecord } from './record-packing.js';
 import { SCHEMA_HEADER, type Bus, type BusMessage, type ConsumedBatch, type SubscribeOptions, type Subscription } from './bus.js';
@@ -134,6 +135,9 @@ export class KafkaBus implements Bus {
       brokers: this.config.brokers,
       logLevel: KAFKA_LEVELS[this.config.kafkaLogLevel],
       logCreator: logCreatorFor(logger),
+      // TLS (and a socket factory that explains TLS failures) and SASL; their files are read here, so a
+      // missing one fails the constructor, naming it.
+      ...kafkaSecurity(this.config, (message) => logger?.warn({}, message)),
     });
   }
 

@@ -1,18 +1,18 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { createBus } from '../bus/create-bus.js';
 import { TopicNames } from '../bus/topics.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { createLogger } from '../log.js';
+import { createLogger, redactUrlsIn } from '../log.js';
 import { parseSpeed } from '../replay/pacer.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { loadRecordingMetadata, readProgress } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
 import { INPUT_FORMATS, parsersFor, sourceFor, type InputFormat } from '../replay/sources.js';
-import { writeReportDir } from '../report/report-files.js';
+import { checkOutputs, writeOutputFile, writeReportDir } from '../report/report-files.js';
 import { replayOpenMetrics } from '../report/openmetrics.js';
 import { summarize } from '../report/summary.js';
 import { startRecording } from '../service/record.js';
@@ -43,6 +43,8 @@ async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { 
   if ((mode === 'connect' || mode === 'aggregate') && config.bus.kind !== 'kafka')
     throw new ConfigError(`config error: bus.kind: "${mode}" needs Kafka (--kafka host:port)`);
   const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? config.log.level);
+  // The effective settings after file, environment and flags; the logger censors passwords and URL credentials.
+  log.debug({ config }, 'configuration');
   const service = mode === 'record' ? await startRecording(config, flags.out ?? 'recordings', log) : await startService(config, mode, log);
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -97,6 +99,7 @@ program
   .option('--report-dir <dir>', 'also write report.json, minutes.csv and a self-contained report.html')
   .option('--summary', 'print a readable summary (totals and cascade episodes) instead of the JSON report')
   .option('--openmetrics <file>', 'write the replayed series with their original timestamps (for promtool tsdb create-blocks-from openmetrics)')
+  .option('--force', 'replace existing --report, --report-dir and --openmetrics files (never writing through a symbolic link)')
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
   .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
   .option('--metrics-port <port>', 'serve /metrics on 127.0.0.1 during the replay (for Prometheus)')
@@ -117,9 +120,13 @@ program
       linger: string;
       summary?: boolean;
       openmetrics?: string;
+      force?: boolean;
     },) => {
     const config = loadConfig();
     const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn');
+    const force = flags.force ?? false;
+    // Before the replay, which can take minutes: an output it would refuse fails now.
+    checkOutputs({ files: [flags.report, flags.openmetrics].filter((f) => f !== undefined), reportDir: flags.reportDir }, force);
     const speed = parseSpeed(flags.speed);
     const runId = `${Date.now()}-${process.pid}`;
     // A replay through Kafka uses topics of its own so it never mixes with live data.
@@ -154,10 +161,10 @@ program
     }
     const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
     const openInterest = aggregator.openInterestByMinute(minutes);
-    if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity });
-    if (flags.openmetrics) writeFileSync(flags.openmetrics, replayOpenMetrics(minutes, openInterest, aggregator.fidelity, report.cascades));
+    if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity }, { force });
+    if (flags.openmetrics) writeOutputFile(flags.openmetrics, replayOpenMetrics(minutes, openInterest, aggregator.fidelity, report.cascades), force);
     const json = `${JSON.stringify(report, null, 2)}\n`;
-    if (flags.report) writeFileSync(flags.report, json);
+    if (flags.report) writeOutputFile(flags.report, json, force);
     if (flags.summary) process.stdout.write(summarize(report));
     else if (!flags.report && !flags.reportDir) process.stdout.write(json);
   });
@@ -224,6 +231,7 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`liqstream: ${err instanceof Error ? err.message : String(err)}\n`);
+  // Not through the logger, so URL credentials an error message may quote are removed here.
+  process.stderr.write(`liqstream: ${redactUrlsIn(err instanceof Error ? err.message : String(err))}\n`);
   process.exit(1);
 });

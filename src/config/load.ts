@@ -16,6 +16,8 @@ function merge(base: Tree, over: Tree): Tree {
   return out;
 }
 
+const SECRET_LEAF = /(password|passphrase)$/i;
+
 /** LIQSTREAM_BUS__KAFKA__BROKERS='[a:9092]' → { bus: { kafka: { brokers: ['a:9092'] } } }; values are YAML scalars. */
 export function envOverrides(env: NodeJS.ProcessEnv): Tree {
   const out: Tree = {};
@@ -27,7 +29,9 @@ export function envOverrides(env: NodeJS.ProcessEnv): Tree {
       .map((seg) => seg.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
     let node = out;
     for (const seg of path.slice(0, -1)) node = (node[seg] = isTree(node[seg]) ? node[seg] : {}) as Tree;
-    node[path[path.length - 1]!] = parseYaml(raw) as unknown;
+    const leaf = path[path.length - 1]!;
+    // A secret is taken verbatim: as YAML, a password such as 0123, true or "a: b" would change type or value.
+    node[leaf] = SECRET_LEAF.test(leaf) ? raw : (parseYaml(raw) as unknown);
   }
   return out;
 }
@@ -75,7 +79,12 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
   if (options.overrides) tree = merge(tree, options.overrides);
   const result = Config.safeParse(tree);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    // An unknown key is named with its full path (bus.kafka.sasll), one line each, rather than as its parent's issue.
+    const lines = result.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => `${[...i.path, k].join('.')}: unknown key`)
+        : [`${i.path.join('.') || '(root)'}: ${i.message}`],
+    );
     throw new ConfigError(`config error: ${lines.join('; ')}`);
   }
   return result.data;

@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { toUsd } from '../aggregate/fixed-point.js';
 import type { MinuteBucket } from '../aggregate/minute-series.js';
 import type { ReplayReport } from '../replay/replay.js';
@@ -124,10 +125,93 @@ addEventListener('load', () => {
 `;
 }
 
-/** Writes report.json, minutes.csv and report.html into `dir`. */
-export function writeReportDir(dir: string, input: ReportInput): void {
+export const REPORT_DIR_FILES = ['report.json', 'minutes.csv', 'report.html'] as const;
+
+/** An output the replay will not write: one line, with what to do about it. */
+export class OutputRefused extends Error {}
+
+const lstat = (path: string): Stats | undefined => lstatSync(path, { throwIfNoEntry: false });
+
+/**
+ * A FIFO or terminal, written as a stream: nothing there to overwrite. Through a link only for a
+ * path under /dev that the user named (/dev/stdout is a link), never for a link planted elsewhere.
+ */
+function isStream(path: string): boolean {
+  const st = lstat(path);
+  if (st?.isSymbolicLink() && !resolve(path).startsWith('/dev/')) return false;
+  const target = st?.isSymbolicLink() ? statSync(path, { throwIfNoEntry: false }) : st;
+  return target !== undefined && (target.isFIFO() || target.isCharacterDevice());
+}
+
+function refuseFile(path: string, st: Stats, force: boolean): void {
+  if (st.isDirectory()) throw new OutputRefused(`refusing to write ${path}: it is a directory`);
+  if (force) return;
+  if (st.isSymbolicLink()) throw new OutputRefused(`refusing to write through symbolic link ${path} (--force replaces the link itself)`);
+  throw new OutputRefused(`refusing to overwrite ${path} (--force replaces it)`);
+}
+
+function refuseDir(dir: string, st: Stats | undefined, force: boolean): void {
+  if (st === undefined || st.isDirectory()) return;
+  if (!st.isSymbolicLink()) throw new OutputRefused(`refusing to use ${dir} as the report directory: it is not a directory`);
+  if (!force) throw new OutputRefused(`refusing to use ${dir} as the report directory: it is a symbolic link (--force replaces the link with a directory)`);
+}
+
+/**
+ * Refuses, before any work, outputs that would overwrite a file or write through a symbolic link
+ * (unless `force`), so a long replay does not end in an error. The writes check again, atomically.
+ */
+export function checkOutputs(outputs: { files: string[]; reportDir?: string }, force: boolean): void {
+  const files = [...outputs.files];
+  if (outputs.reportDir !== undefined) {
+    const st = lstat(outputs.reportDir);
+    refuseDir(outputs.reportDir, st, force);
+    if (st?.isDirectory()) files.push(...REPORT_DIR_FILES.map((f) => join(outputs.reportDir!, f)));
+  }
+  for (const path of files) {
+    const st = lstat(path);
+    if (st !== undefined && !isStream(path)) refuseFile(path, st, force);
+  }
+}
+
+/**
+ * Writes `text` to `path` without ever following a symbolic link there. Without `force` the file
+ * must not exist (O_EXCL, which also fails on a link, dangling or not). With `force` the text goes
+ * to a new temporary file beside it that is then renamed over the path: rename replaces a link
+ * rather than writing to its target, and a reader never sees half a file.
+ */
+export function writeOutputFile(path: string, text: string, force: boolean): void {
+  if (isStream(path)) return writeFileSync(path, text);
+  if (!force) {
+    try {
+      writeFileSync(path, text, { flag: 'wx' });
+      return;
+    } catch (err) {
+      const st = (err as NodeJS.ErrnoException).code === 'EEXIST' ? lstat(path) : undefined;
+      if (st) refuseFile(path, st, false);
+      throw err;
+    }
+  }
+  const st = lstat(path);
+  if (st) refuseFile(path, st, true);
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  writeFileSync(temp, text, { flag: 'wx' });
+  try {
+    renameSync(temp, path);
+  } catch (err) {
+    unlinkSync(temp);
+    throw err;
+  }
+}
+
+/** Writes report.json, minutes.csv and report.html into `dir` (see writeOutputFile for `force`). */
+export function writeReportDir(dir: string, input: ReportInput, options: { force?: boolean } = {}): void {
+  const force = options.force ?? false;
+  const st = lstat(dir);
+  refuseDir(dir, st, force);
+  // Reached with a link only under --force: the link goes, a real directory takes its place.
+  if (st?.isSymbolicLink()) unlinkSync(dir);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'report.json'), `${JSON.stringify(input.report, null, 2)}\n`);
-  writeFileSync(join(dir, 'minutes.csv'), minutesCsv(input));
-  writeFileSync(join(dir, 'report.html'), reportHtml(input));
+  writeOutputFile(join(dir, 'report.json'), `${JSON.stringify(input.report, null, 2)}\n`, force);
+  writeOutputFile(join(dir, 'minutes.csv'), minutesCsv(input), force);
+  writeOutputFile(join(dir, 'report.html'), reportHtml(input), force);
 }

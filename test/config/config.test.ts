@@ -1,0 +1,97 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { tempDir } from '../support/recording.js';
+
+const NO_ENV = {};
+function fileWith(tree: object): string {
+  const path = join(tempDir(), 'config.yaml');
+  writeFileSync(path, stringify(tree));
+  return path;
+}
+const errorOf = (load: () => unknown): string => {
+  try {
+    load();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('the config loaded');
+};
+
+describe('an unknown key fails at every level, naming its full path', () => {
+  it.each([
+    ['root', { colour: 'blue' }, 'colour'],
+    ['section', { aggregator: { foo: 1 } }, 'aggregator.foo'],
+    ['log', { log: { lvl: 'info' } }, 'log.lvl'],
+    ['cascade', { cascade: { multipel: 8 } }, 'cascade.multipel'],
+    ['nested section', { connection: { backoff: { initalMs: 5 } } }, 'connection.backoff.initalMs'],
+    ['bus.kafka', { bus: { kafka: { sasll: {} } } }, 'bus.kafka.sasll'],
+    ['bus.kafka.sasl', { bus: { kafka: { sasl: { mechanism: 'plain', username: 'u', password: 'p', passwd: 'p' } } } }, 'bus.kafka.sasl.passwd'],
+    ['bus.kafka.ssl (no switch to skip verification)', { bus: { kafka: { ssl: { rejectUnauthorized: false } } } }, 'bus.kafka.ssl.rejectUnauthorized'],
+    ['bus.topics', { bus: { topics: { liquidation: 'x' } } }, 'bus.topics.liquidation'],
+    ['a venue id', { venues: { 'binance-spot': { enabled: true } } }, 'venues.binance-spot'],
+    ['a venue', { venues: { hyperliquid: { nodedir: '/data' } } }, 'venues.hyperliquid.nodedir'],
+  ])('%s', (_level, tree, path) => {
+    expect(errorOf(() => loadConfig({ file: fileWith(tree), env: NO_ENV }))).toBe(`config error: ${path}: unknown key`);
+  });
+
+  it('from the environment too: a misspelt variable is an error, not ignored', () => {
+    expect(errorOf(() => loadConfig({ env: { LIQSTREAM_BUS__KAFKA__SASLL__PASSWORD: 'x' } }))).toBe('config error: bus.kafka.sasll: unknown key');
+    expect(errorOf(() => loadConfig({ env: { LIQSTREAM_VENUES__HYPERLIQUID__NODEDIR: '/d' } }))).toBe('config error: venues.hyperliquid.nodedir: unknown key');
+  });
+
+  it('a wrong value inside the security settings names its path', () => {
+    const sasl = { mechanism: 'kerberos', username: 'u', password: 'p' };
+    expect(errorOf(() => loadConfig({ file: fileWith({ bus: { kafka: { sasl } } }), env: NO_ENV }))).toMatch(/^config error: bus\.kafka\.sasl\.mechanism: /);
+  });
+});
+
+describe('Kafka security from the environment', () => {
+  it('takes every field, and a secret verbatim even when it reads as another YAML type', () => {
+    const config = loadConfig({
+      env: {
+        LIQSTREAM_BUS__KAFKA__SASL__MECHANISM: 'scram-sha-256',
+        LIQSTREAM_BUS__KAFKA__SASL__USERNAME: 'liqstream',
+        LIQSTREAM_BUS__KAFKA__SASL__PASSWORD: '007',
+        LIQSTREAM_BUS__KAFKA__SSL__CA_FILE: '/etc/kafka/ca.pem',
+        LIQSTREAM_BUS__KAFKA__SSL__CERT_FILE: '/etc/kafka/client.pem',
+        LIQSTREAM_BUS__KAFKA__SSL__KEY_FILE: '/etc/kafka/client.key',
+        LIQSTREAM_BUS__KAFKA__SSL__KEY_PASSPHRASE: 'true',
+      },
+    });
+    expect(config.bus.kafka.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'liqstream', password: '007' });
+    expect(config.bus.kafka.ssl).toEqual({ enabled: true, caFile: '/etc/kafka/ca.pem', certFile: '/etc/kafka/client.pem', keyFile: '/etc/kafka/client.key', keyPassphrase: 'true' });
+  });
+
+  it('overrides a file: the password from the environment, the rest from YAML', () => {
+    const file = fileWith({ bus: { kafka: { sasl: { mechanism: 'plain', username: 'u' } } } });
+    expect(errorOf(() => loadConfig({ file, env: NO_ENV }))).toBe('config error: bus.kafka.sasl.password: set exactly one of password and passwordFile');
+    expect(loadConfig({ file, env: { LIQSTREAM_BUS__KAFKA__SASL__PASSWORD: 's3cret' } }).bus.kafka.sasl?.password).toBe('s3cret');
+  });
+});
+
+describe('the documentation and the loader agree', () => {
+  // Every `LIQSTREAM_…=value` example in the README and docs/ must load and change the configuration.
+  const docs = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+  const examples = docs.flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/`(LIQSTREAM_[A-Z0-9_]+)=('[^']*'|[^`\s]+)`/g)].map((m) => ({ file, name: m[1]!, value: m[2]!.replace(/^'(.*)'$/, '$1') })),
+  );
+  // A setting that is only valid with others (a SASL password needs a mechanism and a user) is loaded
+  // over those companions, and must change the configuration they make on their own.
+  const companions = (name: string): Record<string, string> =>
+    name.startsWith('LIQSTREAM_BUS__KAFKA__SASL__')
+      ? { LIQSTREAM_BUS__KAFKA__SASL__MECHANISM: 'plain', LIQSTREAM_BUS__KAFKA__SASL__USERNAME: 'u', LIQSTREAM_BUS__KAFKA__SASL__PASSWORD: 'p' }
+      : {};
+
+  it('finds the examples', () => {
+    expect(examples.map((e) => e.name)).toEqual(expect.arrayContaining(['LIQSTREAM_METRICS__PORT', 'LIQSTREAM_VENUES__BINANCE_COINM__ENABLED', 'LIQSTREAM_BUS__KAFKA__SASL__PASSWORD']));
+  });
+
+  it.each(examples.map((e) => [`${e.file}: ${e.name}=${e.value}`, e] as const))('%s', (_label, e) => {
+    const base = companions(e.name);
+    expect(JSON.stringify(loadConfig({ env: { ...base, [e.name]: e.value } }))).not.toBe(JSON.stringify(loadConfig({ env: base })));
+  });
+});
