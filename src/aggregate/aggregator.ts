@@ -64,7 +64,7 @@ interface OiEntry {
 
 const SIDES: readonly Side[] = ['long', 'short'];
 const MAX_CATCH_UP_MINUTES = 1_440;
-const FIDELITY_RANK = { complete: 0, sampled: 1, inferred: 2 } as const;
+const FIDELITY_RANK = { complete: 0, sampled: 1, partial: 2, inferred: 3 } as const;
 
 function venueTotals(entries: Iterable<{ venue: VenueId; units: number }>): Partial<Record<VenueId, number>> {
   const out: Partial<Record<VenueId, number>> = {};

@@ -44,8 +44,21 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     registers,
     collect: copyOnCollect(lastFrame),
   });
+  const partialCoverage = new Map<string, () => boolean>();
+  new Gauge({
+    name: 'liqstream_venue_partial',
+    help: '1 while a venue watches only a built-in subset of its markets (market list unavailable): its totals are a lower bound',
+    labelNames: ['venue'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [venue, partial] of partialCoverage) this.set({ venue }, partial() ? 1 : 0);
+    },
+  });
   return {
     registry,
+    /** Per venue, whether it watches a built-in subset now (liqstream_venue_partial). */
+    partialCoverage,
     /** Frames received per venue (liqstream_frames_total). */
     frames,
     /** Receive time of the last frame per venue, seconds (liqstream_last_frame_timestamp_seconds). */

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { toUsd } from '../aggregate/fixed-point.js';
 import type { MinuteBucket } from '../aggregate/minute-series.js';
 import type { ReplayReport } from '../replay/replay.js';
-import { VENUES, type Fidelity, type VenueId } from '../schema/events.js';
+import { LOWER_BOUND_REASON, VENUES, type Fidelity, type VenueId } from '../schema/events.js';
 import { chartSvg, usdShort } from './charts.js';
 
 export interface ReportInput {
@@ -92,8 +92,9 @@ export function reportHtml(input: ReportInput): string {
   const rows = Object.entries(report.totals.byVenue)
     .map(([venue, t]) => {
       const fidelity = input.fidelity[venue as VenueId] ?? 'complete';
-      const note = fidelity === 'sampled' ? 'lower bound (venue samples its stream)' : fidelity === 'inferred' ? 'inferred' : '';
-      return `<tr><td>${esc(venue)}</td><td>${fidelity}</td><td>${usdShort(t.longUsd)}</td><td>${usdShort(t.shortUsd)}</td><td>${usdShort(t.longUsd + t.shortUsd)}${fidelity === 'sampled' ? ' ≥' : ''}</td><td>${t.count}</td><td>${note}</td></tr>`;
+      const reason = fidelity && LOWER_BOUND_REASON[fidelity];
+      const note = reason ? `lower bound (${reason})` : '';
+      return `<tr><td>${esc(venue)}</td><td>${fidelity}</td><td>${usdShort(t.longUsd)}</td><td>${usdShort(t.shortUsd)}</td><td>${usdShort(t.longUsd + t.shortUsd)}${reason ? ' ≥' : ''}</td><td>${t.count}</td><td>${esc(note)}</td></tr>`;
     })
     .join('');
   const episodes = report.cascades

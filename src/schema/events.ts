@@ -15,8 +15,21 @@ export type Side = z.infer<typeof Side>;
  * complete: every liquidation is visible; sampled: the venue thins its stream (Binance: one per symbol per second),
  * so totals are a lower bound; inferred: reconstructed from indirect evidence (e.g. liquidator-address trades).
  */
-export const Fidelity = z.enum(['complete', 'sampled', 'inferred']);
+/**
+ * complete: every liquidation of the venue; sampled: the venue's stream leaves some out (a lower bound);
+ * partial: only some markets are watched because the market list could not be read (a lower bound);
+ * inferred: derived from indirect evidence (see docs/mapping.md).
+ */
+export const Fidelity = z.enum(['complete', 'sampled', 'partial', 'inferred']);
 export type Fidelity = z.infer<typeof Fidelity>;
+
+/** Why a total of this fidelity is only a lower bound (undefined when it is complete). */
+export const LOWER_BOUND_REASON: Record<Fidelity, string | undefined> = {
+  complete: undefined,
+  sampled: 'the venue samples its stream',
+  partial: 'only some markets are watched',
+  inferred: 'inferred from liquidator trades; misses what they do not show',
+};
 
 /** adl: a profitable position closed by auto-deleveraging; never part of liquidation totals. */
 export const LiquidationKind = z.enum(['liquidation', 'adl', 'backstop']);

@@ -48,6 +48,8 @@ export async function startConnectors(
     // (COIN-M contract sizes).
     if (configured) meta = { ...meta, symbols: configured };
     deps.parsers.set(venue, module.parser(meta, ctx));
+    const coverage = meta;
+    deps.metrics.partialCoverage.set(venue, () => coverage.partial?.active === true);
     deps.metadata?.set(venue, meta);
     const list: ManagedSocket[] = [];
     const up = new Set<ManagedSocket>();

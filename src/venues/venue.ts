@@ -52,6 +52,12 @@ export interface VenueMetadata {
   contractUsd?: Record<string, number>;
   /** Symbols (or coins) to subscribe to, for venues that need one subscription per market. */
   symbols?: string[];
+  /**
+   * Set when a venue that subscribes per market watches a built-in subset because its market list
+   * could not be read (discovery off or failed): its events say fidelity `partial`, and its totals
+   * are a lower bound, while `active`. Mutable: a later successful refresh clears it.
+   */
+  partial?: { active: boolean };
 }
 
 export interface VenueContext {

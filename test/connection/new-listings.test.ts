@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import type { RawFrame } from '../../src/schema/events.js';
+import type { RawFrame, VenueId } from '../../src/schema/events.js';
+import type { FrameParser } from '../../src/venues/venue.js';
 import { startConnectors } from '../../src/service/connectors.js';
 import { until } from '../support/until.js';
 import { BybitServer } from '../support/venue-servers.js';
@@ -81,5 +82,51 @@ describe('Bybit new listings', () => {
     expect(requests.count).toBe(afterStart);
     expect(ws.subscribed('allLiquidation.ETHUSDT') || ws.subscribed('allLiquidation.NEWUSDT')).toBe(false);
     expect(ws.subscriptions.size).toBe(1);
+  });
+});
+
+describe('Bybit without its market list', () => {
+  it('watches the built-in subset and labels it partial (events and liqstream_venue_partial) until a refresh reads the list, then complete', async () => {
+    let available = false;
+    const requests = { count: 0 };
+    const rest = createServer((_req, res) => {
+      requests.count += 1;
+      if (!available) {
+        res.writeHead(503).end('unavailable');
+        return;
+      }
+      const list = ['BTCUSDT', 'BTCUSDT-26DEC25'].map((symbol) => ({ symbol, contractType: symbol.includes('-') ? 'LinearFutures' : 'LinearPerpetual', status: 'Trading', baseCoin: 'BTC', quoteCoin: 'USDT' }));
+      res.end(JSON.stringify({ retCode: 0, retMsg: 'OK', result: { category: 'linear', list, nextPageCursor: '' }, time: 1 }));
+    });
+    await new Promise<void>((r) => rest.listen(0, '127.0.0.1', () => r()));
+    const ws = await BybitServer.start();
+    cleanup.push(() => ws.close(), () => new Promise((r) => rest.close(r)));
+    const restUrl = `http://127.0.0.1:${(rest.address() as AddressInfo).port}`;
+    const metrics = createMetrics();
+    const parsers = new Map<VenueId, FrameParser>();
+    const connectors = await startConnectors(bybitOnly({ url: ws.url(BybitServer.PATH), restUrl, refreshMs: 150, discover: true }), {
+      sink: { handleFrame: () => {}, gap: () => {} },
+      metrics,
+      log: silentLogger(),
+      parsers,
+    });
+    cleanup.push(() => connectors.stop());
+    await until(() => ws.subscribed('allLiquidation.BTCUSDT'), 'the built-in subset subscribed');
+    const partial = async () => (await metrics.registry.getSingleMetric('liqstream_venue_partial')!.get()).values.find((v) => v.labels.venue === 'bybit-linear')?.value;
+    const parse = parsers.get('bybit-linear')!;
+    const frame = '{"topic":"allLiquidation.BTCUSDT","type":"snapshot","ts":1,"data":[{"T":1,"s":"BTCUSDT","S":"Buy","v":"1","p":"2"}]}';
+    const fidelity = () => {
+      const r = parse(frame, 1);
+      return r.ok ? (r.events[0] as { fidelity: string }).fidelity : r.reason;
+    };
+    expect(fidelity()).toBe('partial');
+    expect(await partial()).toBe(1);
+    await until(() => requests.count >= 2, 'a refresh that fails too');
+    expect(fidelity()).toBe('partial');
+
+    available = true;
+    await until(() => ws.subscribed('allLiquidation.BTCUSDT-26DEC25'), 'the delivery future subscribed once the list is read');
+    await until(async () => (await partial()) === 0, 'complete again');
+    expect(fidelity()).toBe('complete');
   });
 });

@@ -38,7 +38,7 @@ describe('Binance, Bybit and Hyperliquid local servers at once â†’ real Kafka â†
     const config = writeTestConfig(
       {
         'binance-usdm': { url: binance.url, restUrl: `http://127.0.0.1:${(rest.address() as AddressInfo).port}`, symbols: ['BTCUSDT'], oiPollMs: 60_000 },
-        'bybit-linear': { url: bybit.url(BybitServer.PATH) }, hyperliquid: { url: hl.url(HyperliquidServer.PATH) } },
+        'bybit-linear': { url: bybit.url(BybitServer.PATH), symbols: ['BTCUSDT'] }, hyperliquid: { url: hl.url(HyperliquidServer.PATH) } },
       { bus: { kind: 'kafka', kafka: { brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `all-${run}` } },
     );
     const aggregate = await startServiceProcess(['aggregate', '--config', config]);

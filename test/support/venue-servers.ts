@@ -66,7 +66,7 @@ export class BybitServer extends TopicServer {
     } else if (msg.op === 'subscribe') {
       this.subscribeRequests += 1;
       const args = (msg.args as string[]) ?? [];
-      const bad = args.find((a) => !/^(allLiquidation|tickers)\.[A-Z0-9]+$/.test(a));
+      const bad = args.find((a) => !/^(allLiquidation|tickers)\.[A-Z0-9]+(-[0-9]{1,2}[A-Z]{3}[0-9]{2})?$/.test(a));
       if (bad) return reply({ success: false, ret_msg: `Invalid topic: ${bad}`, op: 'subscribe' });
       for (const a of args) this.subscriptions.get(ws)!.add(a);
       reply({ success: true, ret_msg: '', op: 'subscribe' });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { bybitVenue, DEFAULT_BYBIT_SYMBOLS } from '../../src/venues/bybit/index.js';
-import { fetchBybitPerpetuals, watchInstruments, type InstrumentsChange } from '../../src/venues/bybit/instruments.js';
+import { fetchBybitContracts, watchInstruments, type InstrumentsChange } from '../../src/venues/bybit/instruments.js';
 import { until } from '../support/until.js';
 
 async function bybitRest(handler: (url: URL, res: ServerResponse, req: IncomingMessage) => void) {
@@ -30,7 +30,7 @@ const instrument = (symbol: string, contractType: string, status = 'Trading') =>
   symbol,
   contractType,
   status,
-  baseCoin: symbol.replace(/USDT$|PERP$|USD$|-.*$/, ''),
+  baseCoin: symbol.replace(/-.*$/, '').replace(/USDT$|PERP$|USD$|USD[FGHJKMNQUVXZ]\d\d$/, ''),
   quoteCoin: symbol.endsWith('USD') ? 'USD' : symbol.endsWith('PERP') ? 'USDC' : 'USDT',
   launchTime: '1585526400000',
   deliveryTime: '0',
@@ -41,7 +41,7 @@ const page = (list: unknown[], nextPageCursor = '', category = 'linear') =>
   JSON.stringify({ retCode: 0, retMsg: 'OK', result: { category, list, nextPageCursor }, retExtInfo: {}, time: 1672712495660 });
 
 describe('Bybit instruments discovery', () => {
-  it('follows nextPageCursor over two pages and keeps only trading perpetuals', async () => {
+  it('follows nextPageCursor over two pages and keeps only trading perpetuals and delivery futures', async () => {
     const rest = await bybitRest((url, res) => {
       if (!url.searchParams.get('cursor')) {
         res.end(page([instrument('BTCUSDT', 'LinearPerpetual'), instrument('BTCUSDT-26DEC25', 'LinearFutures'), instrument('ETHPERP', 'LinearPerpetual')], 'first%3A1000'));
@@ -49,9 +49,10 @@ describe('Bybit instruments discovery', () => {
         res.end(page([instrument('SOLUSDT', 'LinearPerpetual'), instrument('OLDUSDT', 'LinearPerpetual', 'Closed'), instrument('NEWUSDT', 'LinearPerpetual', 'PreLaunch')]));
       }
     });
-    const found = await fetchBybitPerpetuals('linear', { baseUrl: rest.url });
+    const found = await fetchBybitContracts('linear', { baseUrl: rest.url });
     expect(found).toEqual([
       { symbol: 'BTCUSDT', baseCoin: 'BTC', quoteCoin: 'USDT' },
+      { symbol: 'BTCUSDT-26DEC25', baseCoin: 'BTC', quoteCoin: 'USDT' },
       { symbol: 'ETHPERP', baseCoin: 'ETH', quoteCoin: 'USDC' },
       { symbol: 'SOLUSDT', baseCoin: 'SOL', quoteCoin: 'USDT' },
     ]);
@@ -60,11 +61,11 @@ describe('Bybit instruments discovery', () => {
     expect(rest.seen.map((u) => u.search)).toEqual(['?category=linear&limit=1000', '?category=linear&limit=1000&cursor=first%3A1000']);
   });
 
-  it('inverse keeps InversePerpetual only', async () => {
+  it('inverse keeps InversePerpetual and InverseFutures (their liquidations are on allLiquidation too)', async () => {
     const rest = await bybitRest((_url, res) =>
       res.end(page([instrument('BTCUSD', 'InversePerpetual'), instrument('BTCUSDH26', 'InverseFutures'), instrument('ETHUSD', 'InversePerpetual')], '', 'inverse')),
     );
-    expect((await fetchBybitPerpetuals('inverse', { baseUrl: rest.url })).map((i) => i.symbol)).toEqual(['BTCUSD', 'ETHUSD']);
+    expect((await fetchBybitContracts('inverse', { baseUrl: rest.url })).map((i) => i.symbol)).toEqual(['BTCUSD', 'BTCUSDH26', 'ETHUSD']);
   });
 
   it('fails loudly on retCode, HTTP errors, bad shapes and endless cursors', async () => {
@@ -76,12 +77,12 @@ describe('Bybit instruments discovery', () => {
         res.end('{}');
       }
     });
-    await expect(fetchBybitPerpetuals('linear', { baseUrl: rest.url })).rejects.toThrow('retCode 10006 Too many visits!');
-    await expect(fetchBybitPerpetuals('inverse', { baseUrl: rest.url })).rejects.toThrow('HTTP 503');
-    await expect(fetchBybitPerpetuals('linear', { fetchPage: async () => ({ retCode: 0, retMsg: 'OK', result: { list: [{ symbol: 'X' }] } }) })).rejects.toThrow(
+    await expect(fetchBybitContracts('linear', { baseUrl: rest.url })).rejects.toThrow('retCode 10006 Too many visits!');
+    await expect(fetchBybitContracts('inverse', { baseUrl: rest.url })).rejects.toThrow('HTTP 503');
+    await expect(fetchBybitContracts('linear', { fetchPage: async () => ({ retCode: 0, retMsg: 'OK', result: { list: [{ symbol: 'X' }] } }) })).rejects.toThrow(
       'unexpected response: result.list.0.contractType',
     );
-    await expect(fetchBybitPerpetuals('linear', { fetchPage: async () => JSON.parse(page([], 'same')) })).rejects.toThrow('cursor same repeated');
+    await expect(fetchBybitContracts('linear', { fetchPage: async () => JSON.parse(page([], 'same')) })).rejects.toThrow('cursor same repeated');
   });
 
   it('watchInstruments reports new and removed listings, survives a failed refresh, and stops', async () => {

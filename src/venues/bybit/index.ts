@@ -1,5 +1,5 @@
 import type { VenueModule } from '../venue.js';
-import { fetchBybitPerpetuals, watchInstruments, type BybitCategory } from './instruments.js';
+import { fetchBybitContracts, watchInstruments, type BybitCategory } from './instruments.js';
 import { createBybitParser, type BybitVenue } from './parse.js';
 import { bybitSocketPlans } from './plan.js';
 
@@ -13,25 +13,28 @@ export const DEFAULT_BYBIT_SYMBOLS: Record<BybitVenue, readonly string[]> = {
 
 /**
  * Bybit v5 public streams, one module per category: `allLiquidation` (every liquidation, batched per 500 ms) and
- * `tickers` (open interest) for every trading perpetual. No pollers: the ticker stream carries open interest.
+ * `tickers` (open interest) for every trading perpetual and delivery future. No pollers: the ticker stream
+ * carries open interest. Without a market list (discovery off or failed) it watches DEFAULT_BYBIT_SYMBOLS, and
+ * its events are `partial` until a refresh lists the markets.
  */
 export function bybitVenue(venue: BybitVenue): VenueModule {
   return {
     venue,
     async discover({ restUrl }) {
-      const instruments = await fetchBybitPerpetuals(BYBIT_CATEGORY[venue], { baseUrl: restUrl });
+      const instruments = await fetchBybitContracts(BYBIT_CATEGORY[venue], { baseUrl: restUrl });
       return { symbols: instruments.map((i) => i.symbol) };
     },
-    parser() {
-      return createBybitParser({ venue });
+    parser(meta) {
+      return createBybitParser({ venue, fidelity: () => (meta.partial?.active ? 'partial' : 'complete') });
     },
     plans(meta, { url }) {
-      const symbols = meta.symbols?.length ? meta.symbols : DEFAULT_BYBIT_SYMBOLS[venue];
-      return bybitSocketPlans({ venue, symbols, url });
+      if (!meta.symbols?.length) meta.partial ??= { active: true };
+      return bybitSocketPlans({ venue, symbols: meta.symbols?.length ? meta.symbols : DEFAULT_BYBIT_SYMBOLS[venue], url });
     },
     watch(meta, { url, restUrl, log, options }, addPlans) {
       const intervalMs = Number(options?.refreshMs ?? 0);
-      if (!meta.symbols?.length || intervalMs <= 0) return undefined;
+      // Discovery off: the list is never read, and the built-in subset stays `partial`.
+      if (intervalMs <= 0 || options?.discover === false) return undefined;
       let batch = 0;
       const stop = watchInstruments(
         BYBIT_CATEGORY[venue],
@@ -42,7 +45,17 @@ export function bybitVenue(venue: BybitVenue): VenueModule {
           const plans = bybitSocketPlans({ venue, symbols: added.map((i) => i.symbol), url });
           addPlans(plans.map((p) => ({ ...p, name: `${p.name}-listed${batch}` })));
         },
-        { known: meta.symbols, baseUrl: restUrl, onError: (err) => log.warn({ venue, err: err.message }, 'instrument refresh failed') },
+        {
+          known: meta.symbols?.length ? meta.symbols : DEFAULT_BYBIT_SYMBOLS[venue],
+          baseUrl: restUrl,
+          onError: (err) =>
+            log.warn({ venue, err: err.message, partial: meta.partial?.active === true }, meta.partial?.active ? 'instrument list still unavailable; totals are partial' : 'instrument refresh failed'),
+          onListed: () => {
+            if (!meta.partial?.active) return;
+            meta.partial.active = false;
+            log.info({ venue }, 'instrument list read: every market watched, totals complete again');
+          },
+        },
       );
       return { stop: async () => stop() };
     },

@@ -4,7 +4,11 @@ export type BybitCategory = 'linear' | 'inverse';
 
 export const BYBIT_REST_URL = 'https://api.bybit.com';
 
-const PERPETUAL: Record<BybitCategory, string> = { linear: 'LinearPerpetual', inverse: 'InversePerpetual' };
+/** Perpetuals and delivery futures: `allLiquidation` covers both, and so must the subscriptions. */
+const CONTRACT_TYPES: Record<BybitCategory, readonly string[]> = {
+  linear: ['LinearPerpetual', 'LinearFutures'],
+  inverse: ['InversePerpetual', 'InverseFutures'],
+};
 
 // Errors come as HTTP 200 with a non-zero retCode and an empty `result`, so the envelope is checked first.
 const Envelope = z.object({ retCode: z.number(), retMsg: z.string(), result: z.unknown() });
@@ -66,13 +70,13 @@ export function httpInstrumentsPage(baseUrl: string = BYBIT_REST_URL, fetchImpl:
 }
 
 /**
- * Every perpetual of a category that is trading now, from GET /v5/market/instruments-info (docs "Get Instruments
+ * Every perpetual and delivery future of a category that is trading now, from GET /v5/market/instruments-info (docs "Get Instruments
  * Info": at most 1,000 per page, default 500, then `nextPageCursor`). Not ccxt's fetchMarkets: it also pulls
  * pre-market listings with a second request per category, and standing in for Bybit in tests would mean
  * emulating ccxt's URL scheme; what is needed here is one paginated GET with two filters.
  * Throws on network, HTTP, `retCode` or format errors.
  */
-export async function fetchBybitPerpetuals(category: BybitCategory, o: InstrumentsOptions = {}): Promise<BybitInstrument[]> {
+export async function fetchBybitContracts(category: BybitCategory, o: InstrumentsOptions = {}): Promise<BybitInstrument[]> {
   const fetchPage = o.fetchPage ?? httpInstrumentsPage(o.baseUrl);
   const maxPages = o.maxPages ?? 20;
   const found = new Map<string, BybitInstrument>();
@@ -87,7 +91,7 @@ export async function fetchBybitPerpetuals(category: BybitCategory, o: Instrumen
     const result = parsed.data;
     for (const i of result.list) {
       // status is filtered here too: the endpoint's default of Trading-only is documented, not guaranteed forever.
-      if (i.contractType !== PERPETUAL[category] || i.status !== 'Trading') continue;
+      if (!CONTRACT_TYPES[category].includes(i.contractType) || i.status !== 'Trading') continue;
       found.set(i.symbol, { symbol: i.symbol, baseCoin: i.baseCoin, quoteCoin: i.quoteCoin, ...(i.settleCoin ? { settleCoin: i.settleCoin } : {}) });
     }
     cursor = result.nextPageCursor || undefined;
@@ -102,7 +106,7 @@ export async function fetchBybitPerpetuals(category: BybitCategory, o: Instrumen
 export interface InstrumentsChange {
   added: BybitInstrument[];
   removed: string[];
-  /** Every perpetual trading now. */
+  /** Every contract trading now. */
   symbols: string[];
 }
 
@@ -110,10 +114,12 @@ export interface WatchInstrumentsOptions extends Omit<InstrumentsOptions, 'signa
   /** Symbols already subscribed (from discovery); the first refresh reports only what differs from them. */
   known?: readonly string[];
   onError?: (err: Error) => void;
+  /** After every refresh that got the list, changed or not. */
+  onListed?: () => void;
 }
 
 /**
- * Refreshes the perpetual list now and then every `intervalMs` (measured from the end of a refresh, so a slow
+ * Refreshes the contract list now and then every `intervalMs` (measured from the end of a refresh, so a slow
  * response never overlaps the next), calling `onChange` when listings appeared or went. A failed refresh keeps
  * the previous list and is reported to `onError`. Returns a function that stops it and aborts a refresh in flight.
  */
@@ -129,12 +135,13 @@ export function watchInstruments(
 
   const refresh = async (): Promise<void> => {
     try {
-      const list = await fetchBybitPerpetuals(category, { ...o, signal: abort.signal });
+      const list = await fetchBybitContracts(category, { ...o, signal: abort.signal });
       const now = new Set(list.map((i) => i.symbol));
       const added = list.filter((i) => !known?.has(i.symbol));
       const removed = known ? [...known].filter((s) => !now.has(s)).sort() : [];
       known = now;
       if (!abort.signal.aborted && (added.length > 0 || removed.length > 0)) onChange({ added, removed, symbols: [...now] });
+      if (!abort.signal.aborted) o.onListed?.();
     } catch (err) {
       if (!abort.signal.aborted) o.onError?.(err as Error);
     }

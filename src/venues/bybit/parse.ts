@@ -70,6 +70,8 @@ export function bybitBase(symbol: string, venue: BybitVenue): string {
 
 export interface BybitParserOptions {
   venue: BybitVenue;
+  /** Read per event: a venue watching a built-in subset of markets says `partial` (see VenueMetadata.partial). */
+  fidelity?: () => 'complete' | 'partial';
 }
 
 interface TickerState {
@@ -93,6 +95,7 @@ const num = (s: string | undefined): number | undefined => (s === undefined || s
  */
 export function createBybitParser(opts: BybitParserOptions): FrameParser {
   const { venue } = opts;
+  const fidelity = opts.fidelity ?? (() => 'complete' as const);
   const inverse = venue === 'bybit-inverse';
   const bases = new Map<string, string>();
   const baseOf = (symbol: string): string => {
@@ -129,7 +132,7 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
         notionalUsd: inverse ? size : size * price,
         eventTime: e.T,
         receiveTime,
-        fidelity: 'complete',
+        fidelity: fidelity(),
         kind: 'liquidation',
         source: LIQUIDATION_TOPIC,
       };
