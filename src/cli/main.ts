@@ -8,7 +8,11 @@ import type { Config } from '../config/schema.js';
 import { createLogger, redactUrlsIn } from '../log.js';
 import { parseSpeed } from '../replay/pacer.js';
 import { createMetrics } from '../metrics/metrics.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { startMetricsServer } from '../metrics/server.js';
+import { liveApi, type LiveApi } from '../web/live-api.js';
+import { MarketFeed } from '../web/market-feed.js';
 import { loadRecordingMetadata, readProgress } from '../replay/recording.js';
 import { replay } from '../replay/replay.js';
 import { INPUT_FORMATS, parsersFor, sourceFor, type InputFormat } from '../replay/sources.js';
@@ -102,7 +106,7 @@ program
   .option('--force', 'replace existing --report, --report-dir and --openmetrics files (never writing through a symbolic link)')
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
   .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
-  .option('--metrics-port <port>', 'serve /metrics on 127.0.0.1 during the replay (for Prometheus)')
+  .option('--metrics-port <port>', 'serve /metrics (for Prometheus), the live page (/) and the API (/api) on 127.0.0.1 during the replay')
   .option('--linger <seconds>', 'keep serving /metrics this long after the replay ends', '0')
   .option('--from <time>', 'only events at or after this event time (ISO 8601 or ms since epoch)')
   .option('--to <time>', 'only events before this event time (ISO 8601 or ms since epoch)')
@@ -139,9 +143,17 @@ program
     const metadata = loadRecordingMetadata(files, flags.metadata);
     const progress = process.stderr.isTTY ? showProgress(files) : undefined;
     const metrics = createMetrics();
-    const server = flags.metricsPort ? await startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort) }) : undefined;
-    if (server) log.warn({ metrics: `${server.url}/metrics` }, 'serving replay metrics');
+    // The live page follows the replay (event time is its clock), for a day watched at --speed N.
+    let live: LiveApi | undefined;
+    const routes = { handle: (req: IncomingMessage, res: ServerResponse) => live?.handle(req, res) ?? false, upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => live?.upgrade(req, socket, head) ?? false };
+    const server = flags.metricsPort ? await startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes }) : undefined;
+    if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
     const { report, aggregator } = await replay({
+      onAggregation: server
+        ? (a) =>
+            (live = liveApi({ aggregator: a.aggregator, feed: new MarketFeed(), cascades: () => a.tracker.signals, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
+        : undefined,
+      onEvent: server ? (event) => live?.onEvent(event) : undefined,
       files,
       speed,
       log,
@@ -157,6 +169,7 @@ program
     }).finally(() => progress?.stop());
     if (server) {
       await new Promise((r) => setTimeout(r, Number(flags.linger) * 1000));
+      live?.close();
       await server.close();
     }
     const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];

@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 
 export interface MetricsServer {
@@ -10,7 +11,13 @@ export interface MetricsServer {
 /** /metrics for Prometheus and /healthz for orchestrators (503 while `healthy()` says no). */
 export async function startMetricsServer(
   registry: Registry,
-  options: { host: string; port: number; health?: () => { healthy: boolean; detail: unknown } },
+  options: {
+    host: string;
+    port: number;
+    health?: () => { healthy: boolean; detail: unknown };
+    /** More routes on the same port (the live page and API); each returns whether it took the request. */
+    routes?: { handle(req: IncomingMessage, res: ServerResponse): boolean; upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean };
+  },
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -33,8 +40,12 @@ export async function startMetricsServer(
       res.end(JSON.stringify({ status: h.healthy ? 'ok' : 'degraded', detail: h.detail }));
       return;
     }
+    if (options.routes?.handle(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!options.routes?.upgrade?.(req, socket, head)) socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -8,9 +8,9 @@ import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { cascadeEpisodes } from '../cascade/episodes.js';
 import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
-import { startAggregation } from '../pipeline/aggregation.js';
+import { startAggregation, type Aggregation } from '../pipeline/aggregation.js';
 import { Ingestor } from '../pipeline/ingest.js';
-import type { VenueId } from '../schema/events.js';
+import type { NormalizedEvent, VenueId } from '../schema/events.js';
 import { VENUE_MODULES } from '../venues/registry.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
 import { mergeOrdered } from './merge.js';
@@ -34,6 +34,10 @@ export interface ReplayOptions {
   parsers?: Partial<Record<VenueId, FrameParser>>;
   metrics?: Metrics;
   cascade?: Partial<CascadeParams>;
+  /** Called once the aggregation is running (the live page reads it during the replay). */
+  onAggregation?: (aggregation: Aggregation) => void;
+  /** Every event the aggregator applies. */
+  onEvent?: (event: NormalizedEvent) => void;
   /** Keep only events whose event time is in [from, to) (ms); gaps that overlap it. */
   from?: number;
   to?: number;
@@ -79,7 +83,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   let firstEventTime: number | undefined;
   let consumed = 0;
   await bus.start(allTopics(topics));
-  const { aggregator, subscription } = await startAggregation({
+  const aggregation = await startAggregation({
     bus,
     topics,
     groupId: `liqstream-replay-${process.pid}-${Date.now()}`,
@@ -91,8 +95,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     onConsumed: (n) => (consumed += n),
     onEvent: (event) => {
       if (event.type === 'liquidation' && (firstEventTime === undefined || event.eventTime < firstEventTime)) firstEventTime = event.eventTime;
+      options.onEvent?.(event);
     },
   });
+  const { aggregator, subscription } = aggregation;
+  options.onAggregation?.(aggregation);
 
   const parsers = new Map<VenueId, FrameParser>();
   const parserFor = (venue: VenueId): FrameParser | undefined => {

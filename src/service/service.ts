@@ -10,6 +10,8 @@ import { startAggregation } from '../pipeline/aggregation.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser } from '../venues/venue.js';
+import { liveApi } from '../web/live-api.js';
+import { MarketFeed } from '../web/market-feed.js';
 import { enabledVenues, startConnectors, type RunningConnectors } from './connectors.js';
 
 /** run = connectors + aggregator in one process; connect and aggregate are the two halves over Kafka. */
@@ -42,7 +44,18 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
           log,
           aggregator: config.aggregator,
           cascade: config.cascade,
+          onEvent: (event) => live?.onEvent(event),
         });
+  // The trader's page and JSON API beside /metrics, where there is an aggregator to read.
+  const live = aggregation
+    ? liveApi({
+        aggregator: aggregation.aggregator,
+        feed: new MarketFeed(),
+        cascades: () => aggregation.tracker.signals,
+        status: () => ({ mode, venues: connectors?.health() ?? {}, busUp: spilling?.status().up }),
+        now: Date.now,
+      })
+    : undefined;
 
   let ingestor: Ingestor | undefined;
   let connectors: RunningConnectors | undefined;
@@ -70,6 +83,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       // A broker outage leaves the process healthy: it is doing its job, spilling (liqstream_bus_up says so).
       return { healthy: Object.values(venues).every(Boolean), detail: { mode, bus: bus.kind, busUp: spilling?.status().up, venues } };
     },
+    routes: live,
   });
   log.info({ mode, bus: bus.kind, metrics: `${server.url}/metrics` }, 'liqstream started');
 
@@ -85,6 +99,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       // Closing the spill closes the Kafka bus under it.
       if (spilling) await spilling.close();
       else await bus.close();
+      live?.close();
       await server.close();
       log.info('liqstream stopped');
     },
