@@ -1,21 +1,24 @@
 import type { LiquidationEvent, NormalizedEvent } from '../schema/events.js';
 
 const DAY_MS = 86_400_000;
+/** The largest are kept per 10 minutes of event time: a day is 144 buckets. */
+const BUCKET_MS = 600_000;
 
 /**
  * The recent liquidations a person looks at: a tape of the newest ones and the largest of the last
- * 24 hours (event time). Bounded: at most `capacity` in the tape, `largestKept` among the largest.
+ * 24 hours (event time). Bounded: at most `capacity` in the tape, and the `largestKept` largest of
+ * each 10 minutes. So the largest `largestKept` of the day are exact, whichever of them expire first.
  * Pure bookkeeping: no I/O, no clock (the newest event time is "now").
  */
 export class MarketFeed {
   private readonly tape: LiquidationEvent[] = [];
   private head = 0;
-  private biggest: LiquidationEvent[] = [];
+  private readonly buckets = new Map<number, LiquidationEvent[]>();
   private newest = 0;
 
   constructor(
     private readonly capacity = 5_000,
-    private readonly largestKept = 200,
+    readonly largestKept = 100,
   ) {}
 
   add(event: NormalizedEvent): void {
@@ -25,12 +28,18 @@ export class MarketFeed {
       this.tape[this.head] = event;
       this.head = (this.head + 1) % this.capacity;
     }
-    if (event.eventTime > this.newest) this.newest = event.eventTime;
-    const smallest = this.biggest[this.biggest.length - 1];
-    if (this.biggest.length < this.largestKept || (smallest && event.notionalUsd > smallest.notionalUsd)) {
-      this.biggest.push(event);
-      this.biggest.sort(byUsd);
-      if (this.biggest.length > this.largestKept) this.biggest.length = this.largestKept;
+    if (event.eventTime > this.newest) {
+      this.newest = event.eventTime;
+      for (const start of this.buckets.keys()) if (start + BUCKET_MS <= this.newest - DAY_MS) this.buckets.delete(start);
+    }
+    if (event.eventTime <= this.newest - DAY_MS) return;
+    const start = Math.floor(event.eventTime / BUCKET_MS) * BUCKET_MS;
+    let bucket = this.buckets.get(start);
+    if (!bucket) this.buckets.set(start, (bucket = []));
+    const smallest = bucket[bucket.length - 1];
+    if (bucket.length < this.largestKept || (smallest && byUsd(event, smallest) < 0)) {
+      bucket.splice(insertAt(bucket, event), 0, event);
+      if (bucket.length > this.largestKept) bucket.length = this.largestKept;
     }
   }
 
@@ -44,11 +53,15 @@ export class MarketFeed {
     return out;
   }
 
-  /** The largest of the last 24 hours of event time, largest first, filtered. */
+  /**
+   * The largest of the 24 hours before the newest event, largest first, filtered; exact for at most
+   * `largestKept` of them when unfiltered.
+   */
   largest(filter: LiquidationFilter): LiquidationEvent[] {
     const since = this.newest - DAY_MS;
-    this.biggest = this.biggest.filter((e) => e.eventTime > since);
-    return this.biggest.filter((e) => matches(e, filter)).slice(0, filter.limit);
+    const all: LiquidationEvent[] = [];
+    for (const bucket of this.buckets.values()) for (const e of bucket) if (e.eventTime > since && matches(e, filter)) all.push(e);
+    return all.sort(byUsd).slice(0, Math.min(filter.limit, this.largestKept));
   }
 }
 
@@ -59,6 +72,18 @@ export interface LiquidationFilter {
   limit: number;
 }
 
-const byUsd = (a: LiquidationEvent, b: LiquidationEvent) => b.notionalUsd - a.notionalUsd || (a.id < b.id ? -1 : 1);
+const byUsd = (a: LiquidationEvent, b: LiquidationEvent) => b.notionalUsd - a.notionalUsd || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Where `e` goes in a list sorted by byUsd (binary search). */
+function insertAt(list: LiquidationEvent[], e: LiquidationEvent): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (byUsd(list[mid]!, e) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 const matches = (e: LiquidationEvent, f: LiquidationFilter) =>
   e.notionalUsd >= f.minUsd && (f.venue === undefined || e.venue === f.venue) && (f.symbol === undefined || e.symbol === f.symbol);
