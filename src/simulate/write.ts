@@ -12,7 +12,8 @@ export async function writeOct10(path: string, options: SimulationOptions): Prom
     if (step.done) {
       await out.close();
       const truth = step.value;
-      writeFileSync(truthPath(path), `${JSON.stringify({ simulation: 'oct-10', synthetic: true, options, truth }, null, 2)}\n`);
+      const { byMinute: _perMinute, ...totals } = truth; // per-minute figures stay in memory: 1,440 rows would drown the file
+      writeFileSync(truthPath(path), `${JSON.stringify({ simulation: 'oct-10', synthetic: true, options, truth: totals }, null, 2)}\n`);
       return { truth, frames };
     }
     await out.write(...step.value);
