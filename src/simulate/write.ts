@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { recordingWriter } from '../replay/recording.js';
 import { simulateOct10, type GroundTruth, type SimulationOptions } from './oct10.js';
 
 /** Writes the synthetic day as a recording, and its ground truth beside it (FILE.truth.json). */
 export async function writeOct10(path: string, options: SimulationOptions): Promise<{ truth: GroundTruth; frames: number }> {
+  // `npm run demo` writes into out/, which a fresh checkout does not have.
+  mkdirSync(dirname(path), { recursive: true });
   const out = recordingWriter(path);
   const gen = simulateOct10(options);
   let frames = 0;
