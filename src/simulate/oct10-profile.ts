@@ -78,10 +78,10 @@ function tailLevel(venue: SimVenue): number {
 function cexHourWeight(i: number): number {
   if (i < 25) return 2 + 0.2 * i;
   if (i === 25) return 200;
-  return 45 * Math.exp(-(i - 26) / 4) / 4.5;
+  return 10 * Math.exp(-(i - 26) / 4);
 }
 
-/** Hyperliquid's hour outside its real burst: a first wave like the centralized venues' (20:50–21:14), nothing else. */
+/** Hyperliquid's hour outside its real burst: a first wave like the centralized venues' (20:50–21:14); after the burst only the tail. */
 const hlHourWeight = (i: number): number => (i < 25 ? 2 + 0.2 * i : 0);
 
 /**
@@ -108,9 +108,7 @@ export function venueMinuteUsd(venue: SimVenue): number[] {
   for (let i = 0; i < 60; i++) wsum += weight(i);
   for (let i = 0; i < 60; i++) out[onset + i]! += (hour * weight(i)) / wsum;
   for (let k = onset + 60; k < OCT10.endMinute; k++) out[k] = level * tail(k);
-  let after = 0;
-  for (let k = onset + 60; k < 1_440; k++) after += out[k]!;
-  const before = (day - OCT10.hourShare * day - after) / onset;
+  const before = ((1 - OCT10.hourShare - OCT10.tailShare) * day) / onset;
   for (let k = 0; k < onset; k++) out[k] = before;
   return out;
 }
