@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -76,4 +76,27 @@ export function loadRecordingMetadata(files: string[], explicit?: string): Parti
     Object.assign(merged, doc.venues ?? {});
   }
   return merged;
+}
+
+/**
+ * A recording that was generated, not received (`liqstream simulate`): metadata.json beside it lists it
+ * under `synthetic`, by file name, so every report made from it can say so.
+ */
+export interface SyntheticMark {
+  file: string;
+  /** What generated it, e.g. "liqstream simulate oct-10 --seed 20251010". */
+  generator: string;
+  note: string;
+}
+
+export function syntheticMarks(files: string[]): SyntheticMark[] {
+  const marks: SyntheticMark[] = [];
+  for (const f of files) {
+    const path = join(dirname(f), 'metadata.json');
+    if (!existsSync(path)) continue;
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as { synthetic?: Record<string, Omit<SyntheticMark, 'file'>> };
+    const mark = doc.synthetic?.[basename(f)];
+    if (mark) marks.push({ file: basename(f), generator: String(mark.generator), note: String(mark.note) });
+  }
+  return marks;
 }

@@ -15,7 +15,7 @@ import { VENUE_MODULES } from '../venues/registry.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
 import { mergeOrdered } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
-import { readRecording, type RecordingItem } from './recording.js';
+import { readRecording, syntheticMarks, type RecordingItem } from './recording.js';
 
 const SLICE_MARGIN_MS = 5 * 60_000;
 
@@ -68,7 +68,14 @@ function buildReport(files: string[], ingestor: Ingestor, badLines: number, aggr
     fidelity: Object.fromEntries(Object.entries(aggregator.fidelity).sort(([a], [b]) => (a < b ? -1 : 1))),
     openInterestUsd,
     cascades: episodes.map(({ type: _t, phase: _p, ...episode }) => episode),
+    // Only present when an input was generated (liqstream simulate): a report of real data stays as it was.
+    ...optionalSynthetic(files),
   };
+}
+
+function optionalSynthetic(files: string[]): { synthetic?: ReturnType<typeof syntheticMarks> } {
+  const marks = syntheticMarks(files);
+  return marks.length ? { synthetic: marks } : {};
 }
 
 /**

@@ -1,7 +1,7 @@
 import { toUnits, toUsd } from '../aggregate/fixed-point.js';
 import type { RawFrame, Side, VenueId } from '../schema/events.js';
 import { COINS, pickCoin, priceText, qtyText, type Coin } from './market.js';
-import { OCT10, longShare, priceFactor, stress, venueWeight, type SimVenue } from './oct10-profile.js';
+import { OCT10, longShare, openInterestLevel, priceFactor, venueMinuteUsd, type SimVenue } from './oct10-profile.js';
 import { prng, type Prng } from './prng.js';
 import { VENUE_ENCODERS, type SimLiquidation } from './venue-frames.js';
 
@@ -26,19 +26,21 @@ export interface GroundTruth {
   peakMinute: number;
   peakMinuteUsd: number;
   longShare: number;
+  /** USD carried per venue in each simulated minute (start of the minute, ms). */
+  byMinute: { minute: number; byVenue: Partial<Record<VenueId, number>> }[];
 }
 
 const VENUES = Object.keys(OCT10.venueUsd) as SimVenue[];
 
-/** USD each venue liquidates in minute k, scaled so each venue's day matches its calibration total. */
-function minuteTargets(): Record<SimVenue, number[]> {
-  const out = {} as Record<SimVenue, number[]>;
-  for (const v of VENUES) {
-    const w = Array.from({ length: MINUTES }, (_, k) => stress(k) * venueWeight(v, k));
-    const sum = w.reduce((a, b) => a + b, 0);
-    out[v] = w.map((x) => (OCT10.venueUsd[v] * x) / sum);
-  }
-  return out;
+/** USD each venue liquidates in minute k (see oct10-profile.ts), and the all-venue share of the cascade hour done by the end of minute k. */
+function minuteTargets(): { targets: Record<SimVenue, number[]>; hourDone: (k: number) => number } {
+  const targets = Object.fromEntries(VENUES.map((v) => [v, venueMinuteUsd(v)])) as Record<SimVenue, number[]>;
+  const onset = OCT10.onsetMinute;
+  const cumulative: number[] = [];
+  let sum = 0;
+  for (let k = onset; k < onset + 60; k++) cumulative.push((sum += VENUES.reduce((s, v) => s + targets[v][k]!, 0)));
+  const hourDone = (k: number) => (k < onset ? 0 : k >= onset + 60 ? 1 : cumulative[k - onset]! / sum);
+  return { targets, hourDone };
 }
 
 function draw(r: Prng, k: number, venue: SimVenue, meanUsd: number, coins: readonly Coin[]): SimLiquidation {
@@ -51,25 +53,31 @@ function draw(r: Prng, k: number, venue: SimVenue, meanUsd: number, coins: reado
 
 /**
  * Generates the synthetic day minute by minute: each minute's frames in receive-time order, in the
- * venues' own formats (see venue-frames.ts). Deterministic for a seed. Ground truth is summed from
- * the frames' own numbers exactly as the parsers compute them.
+ * venues' own formats (see venue-frames.ts). Deterministic for a seed: every random number comes from
+ * the seeded PRNG and nothing is kept between calls. Ground truth is summed from the frames' own
+ * numbers exactly as the parsers compute them.
  */
 export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): Generator<RawFrame[], GroundTruth> {
   const r = prng(opts.seed);
-  const targets = minuteTargets();
+  const { targets, hourDone } = minuteTargets();
   const totalUsd = Object.values(OCT10.venueUsd).reduce((a, b) => a + b, 0);
   const meanUsd = totalUsd / opts.accounts;
   const truth: Record<string, { long: number; short: number; count: number }> = {};
+  const byMinute: GroundTruth['byMinute'] = [];
+  // What each venue carried above (or below) its targets so far: the next minute aims that much lower,
+  // so a venue whose minutes are smaller than one position does not end the day far above its total.
+  const ahead = Object.fromEntries(VENUES.map((v) => [v, 0])) as Record<SimVenue, number>;
   let peak = { minute: 0, units: -1 };
   for (let k = opts.fromMinute; k < opts.toMinute; k++) {
     const minuteStart = OCT10.day + k * MIN;
     const frames: RawFrame[] = [];
+    const minuteByVenue: Partial<Record<VenueId, number>> = {};
     let minuteUnits = 0;
     for (const venue of VENUES) {
       const enc = VENUE_ENCODERS[venue];
       const coins = COINS.filter((c) => enc.coins.includes(c.coin));
       const liqs: SimLiquidation[] = [];
-      const target = targets[venue][k]!;
+      const target = (targets[venue][k] ?? 0) - ahead[venue];
       // A sampled venue carries one liquidation per key (symbol-second): size them so that what the
       // stream carries reaches the target without filling every slot.
       const slots = enc.sampleKey ? coins.length * 60 : Infinity;
@@ -90,19 +98,24 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
           }
         }
       }
+      ahead[venue] = usd - target;
       liqs.sort((a, b) => a.time - b.time);
       const out = enc.encode(liqs, r, minuteStart);
+      let venueUnits = 0;
       for (const c of out.carried) {
         const t = (truth[venue] ??= { long: 0, short: 0, count: 0 });
         const units = toUnits(c.notionalUsd);
         t[c.side] += units;
         t.count += 1;
-        minuteUnits += units;
+        venueUnits += units;
       }
+      if (venueUnits > 0) minuteByVenue[venue] = toUsd(venueUnits);
+      minuteUnits += venueUnits;
       frames.push(...out.frames);
     }
-    frames.push(...openInterestFrames(k, minuteStart, r));
+    frames.push(...openInterestFrames(k, minuteStart, r, hourDone));
     if (minuteUnits > peak.units) peak = { minute: minuteStart, units: minuteUnits };
+    byMinute.push({ minute: minuteStart, byVenue: minuteByVenue });
     frames.sort((a, b) => a.recv - b.recv);
     yield frames;
   }
@@ -117,17 +130,24 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
     longUnits += t.long;
     count += t.count;
   }
-  return { byVenue, usd: toUsd(units), count, peakMinute: peak.minute, peakMinuteUsd: toUsd(peak.units), longShare: units ? longUnits / units : 0 };
+  return {
+    byVenue,
+    usd: toUsd(units),
+    count,
+    peakMinute: peak.minute,
+    peakMinuteUsd: toUsd(peak.units),
+    longShare: units ? longUnits / units : 0,
+    byMinute,
+  };
 }
 
-/** Open interest once a minute per venue and coin, falling ~30% over the day with the crash. */
-function openInterestFrames(k: number, minuteStart: number, r: Prng): RawFrame[] {
+/**
+ * Open interest once a minute per venue and coin. It falls by OCT10.openInterestFall (−30%, Galaxy
+ * Research) over the cascade hour, in step with the hour's liquidations, and stays down.
+ */
+function openInterestFrames(k: number, minuteStart: number, r: Prng, hourDone: (k: number) => number): RawFrame[] {
   const frames: RawFrame[] = [];
-  const fall = OCT10.openInterestFall;
-  // OI falls mostly in the crash: 15% drift over the day, the rest between 20:50 and 21:30.
-  const drift = 0.15 * (k / MINUTES);
-  const crash = k < OCT10.onsetMinute ? 0 : Math.min(1, (k - OCT10.onsetMinute) / 40) * (fall - 0.15 - 0.02);
-  const level = 1 - drift - crash;
+  const level = openInterestLevel(k, hourDone);
   for (const venue of VENUES) {
     const enc = VENUE_ENCODERS[venue];
     if (!enc.openInterest) continue;

@@ -87,6 +87,19 @@ const binanceCoinm: VenueEncoder = {
     }
     return { frames, carried };
   },
+  // The poller's dapi responses: premiumIndex for the mark, openInterest in contracts of a fixed USD value.
+  openInterest(coin, usd, price, time) {
+    const symbol = `${coin.coin}USD_PERP`;
+    const contracts = Math.round(usd / (COINM_USD[coin.coin] ?? 10));
+    return [
+      { recv: time, venue: 'binance-coinm', frame: `[{"symbol":"${symbol}","pair":"${coin.coin}USD","markPrice":"${priceText(price)}","time":${time}}]` },
+      {
+        recv: time + 30,
+        venue: 'binance-coinm',
+        frame: `{"symbol":"${symbol}","pair":"${coin.coin}USD","openInterest":"${contracts}","contractType":"PERPETUAL","time":${time}}`,
+      },
+    ];
+  },
 };
 
 /** Bybit batches a symbol's liquidations into one allLiquidation message per 500 ms. */

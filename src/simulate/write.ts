@@ -1,9 +1,12 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { recordingWriter } from '../replay/recording.js';
 import { simulateOct10, type GroundTruth, type SimulationOptions } from './oct10.js';
 
 /** Writes the synthetic day as a recording, and its ground truth beside it (FILE.truth.json). */
 export async function writeOct10(path: string, options: SimulationOptions): Promise<{ truth: GroundTruth; frames: number }> {
+  // `npm run demo` writes into out/, which a fresh checkout does not have.
+  mkdirSync(dirname(path), { recursive: true });
   const out = recordingWriter(path);
   const gen = simulateOct10(options);
   let frames = 0;
@@ -12,7 +15,9 @@ export async function writeOct10(path: string, options: SimulationOptions): Prom
     if (step.done) {
       await out.close();
       const truth = step.value;
-      writeFileSync(truthPath(path), `${JSON.stringify({ simulation: 'oct-10', synthetic: true, options, truth }, null, 2)}\n`);
+      const { byMinute: _perMinute, ...totals } = truth; // per-minute figures stay in memory: 1,440 rows would drown the file
+      writeFileSync(truthPath(path), `${JSON.stringify({ simulation: 'oct-10', synthetic: true, options, truth: totals }, null, 2)}\n`);
+      markSynthetic(path, options);
       return { truth, frames };
     }
     await out.write(...step.value);
@@ -21,3 +26,18 @@ export async function writeOct10(path: string, options: SimulationOptions): Prom
 }
 
 export const truthPath = (recording: string): string => `${recording.replace(/\.ndjson(\.gz)?$/, '')}.truth.json`;
+
+/**
+ * Lists the recording under `synthetic` in metadata.json beside it (created if absent; a real recording's
+ * venue metadata there is kept), so a replay's report, summary and HTML say the data is generated.
+ */
+function markSynthetic(path: string, options: SimulationOptions): void {
+  const file = join(dirname(path), 'metadata.json');
+  const doc = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : { version: 1 };
+  const synthetic = { ...((doc.synthetic as Record<string, unknown> | undefined) ?? {}) };
+  synthetic[basename(path)] = {
+    generator: `liqstream simulate oct-10 --seed ${options.seed}`,
+    note: 'calibrated to published 10 October 2025 figures, not market data',
+  };
+  writeFileSync(file, `${JSON.stringify({ ...doc, synthetic }, null, 2)}\n`);
+}

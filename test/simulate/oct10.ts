@@ -6,6 +6,8 @@ import { tempDir } from '../support/recording.js';
 
 export interface Oct10Report {
   totals: { usd: number; byVenue: Record<string, { longUsd: number; shortUsd: number; count: number }> };
+  openInterestUsd: Record<string, number>;
+  synthetic?: { file: string; generator: string; note: string }[];
   cascades: { id: string; start: number; peakMinute: number; end: number; peakMinuteUsd: number; totalUsd: number; byVenue: unknown; longShare: number; oiDrawdownPct: number | null }[];
 }
 
