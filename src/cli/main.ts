@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 import { readFileSync, statSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createBus } from '../bus/create-bus.js';
 import { TopicNames } from '../bus/topics.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -75,20 +75,20 @@ async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { 
 const serviceOptions = (cmd: Command): Command =>
   cmd
     .option('-c, --config <file>', 'YAML config merged over config/default.yaml')
-    .option('--kafka <brokers>', 'use Kafka (comma-separated host:port) instead of the embedded bus')
-    .option('--metrics-host <host>', 'bind address of /metrics and /healthz')
-    .option('--metrics-port <port>', 'port of /metrics and /healthz');
+    .option('--kafka <brokers>', 'Kafka brokers, comma-separated host:port (run: instead of the embedded bus; connect and aggregate: required unless bus.kind is kafka in the config)')
+    .option('--metrics-host <host>', 'bind address of /metrics, /healthz, the live page and /api')
+    .option('--metrics-port <port>', 'port of /metrics, /healthz, the live page and /api', (v) => String(port(v)));
 
 const program = new Command()
   .name('liqstream')
   .version(packageVersion(), '-V, --version')
   .description('Liquidation event stream processor: live connectors, Kafka, event-time windows, Prometheus, record and replay');
 
-serviceOptions(program.command('run').description('connectors + aggregator + metrics in one process (embedded bus unless --kafka)')).action(
+serviceOptions(program.command('run').description('connectors + aggregator + metrics in one process (embedded bus unless --kafka)')).addHelpText('after', '\nExamples:\n  $ liqstream run                                  # all venues, live page at http://127.0.0.1:9464/\n  $ liqstream run --config my.yaml --metrics-port 9500\n  $ liqstream run --kafka 127.0.0.1:9092').action(
   (flags: ServiceFlags) => runService('run', flags),
 );
-serviceOptions(program.command('connect').description('connectors → Kafka only')).action((flags: ServiceFlags) => runService('connect', flags));
-serviceOptions(program.command('aggregate').description('Kafka → aggregator + metrics only')).action((flags: ServiceFlags) => runService('aggregate', flags));
+serviceOptions(program.command('connect').description('connectors → Kafka only')).addHelpText('after', '\nExamples:\n  $ liqstream connect --kafka kafka-1:9092,kafka-2:9092\n  $ LIQSTREAM_BUS__SPILL__DIR=/var/lib/liqstream/spill liqstream connect --config prod.yaml').action((flags: ServiceFlags) => runService('connect', flags));
+serviceOptions(program.command('aggregate').description('Kafka → aggregator + metrics only')).addHelpText('after', '\nExamples:\n  $ liqstream aggregate --kafka kafka-1:9092 --metrics-host 0.0.0.0').action((flags: ServiceFlags) => runService('aggregate', flags));
 
 serviceOptions(program.command('record').description('connectors → hourly recording files with manifests and metadata'))
   .requiredOption('--out <dir>', 'directory for the recording files')
@@ -106,11 +106,17 @@ program
   .option('--force', 'replace existing --report, --report-dir and --openmetrics files (never writing through a symbolic link)')
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
   .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
-  .option('--metrics-port <port>', 'serve /metrics (for Prometheus), the live page (/) and the API (/api) on 127.0.0.1 during the replay')
-  .option('--linger <seconds>', 'keep serving /metrics this long after the replay ends', '0')
-  .option('--from <time>', 'only events at or after this event time (ISO 8601 or ms since epoch)')
-  .option('--to <time>', 'only events before this event time (ISO 8601 or ms since epoch)')
+  .option('--metrics-port <port>', 'serve /metrics (for Prometheus), the live page (/) and the API (/api) on 127.0.0.1 during the replay', (v) => String(port(v)))
+  .option('--linger <seconds>', 'keep serving /metrics this long after the replay ends', (v) => String(numberIn('--linger', 0, 86_400)(v)), '0')
+  .option('--from <time>', 'only events at or after this event time: ISO 8601 (UTC unless a zone is given) or 13-digit ms since the epoch')
+  .option('--to <time>', 'only events before this event time (as --from)')
+  .option('--max-bad-share <share>', 'fail when more than this share of a file’s lines is not valid input', (v) => String(numberIn('--max-bad-share', 0, 1)(v)), '0.1')
+  .option('-c, --config <file>', 'YAML config merged over config/default.yaml (cascade, bus settings)')
   .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
+  .addHelpText(
+    'after',
+    '\nExamples:\n  $ liqstream replay recordings/2025-10-10T*.ndjson.gz --summary\n  $ liqstream replay day.ndjson.gz --from 2025-10-10T20:30Z --to 2025-10-10T22:00Z --report-dir out/report\n  $ liqstream replay day.ndjson.gz --speed 60 --metrics-port 9464   # watch it at http://127.0.0.1:9464/\n  $ liqstream replay 21.lz4 --format hyperliquid-node-fills --summary',
+  )
   .action(async (files: string[], flags: {
       speed: string;
       report?: string;
@@ -125,8 +131,14 @@ program
       summary?: boolean;
       openmetrics?: string;
       force?: boolean;
+      maxBadShare: string;
+      config?: string;
     },) => {
-    const config = loadConfig();
+    const config = loadConfig({ file: flags.config });
+    const from = flags.from === undefined ? undefined : parseTime(flags.from);
+    const to = flags.to === undefined ? undefined : parseTime(flags.to);
+    if (from !== undefined && to !== undefined && from >= to)
+      throw new UsageError(`--from (${new Date(from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
     const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn');
     const force = flags.force ?? false;
     // Before the replay, which can take minutes: an output it would refuse fails now.
@@ -164,8 +176,9 @@ program
       metrics,
       source: sourceFor(flags.format as InputFormat),
       parsers: parsersFor(flags.format as InputFormat),
-      from: flags.from === undefined ? undefined : parseTime(flags.from),
-      to: flags.to === undefined ? undefined : parseTime(flags.to),
+      from,
+      to,
+      maxBadShare: Number(flags.maxBadShare),
     }).finally(() => progress?.stop());
     if (server) {
       await new Promise((r) => setTimeout(r, Number(flags.linger) * 1000));
@@ -187,17 +200,19 @@ program
   .description('write a synthetic, calibrated recording of a historical day (seeded, deterministic)')
   .argument('<day>', 'the day to simulate: oct-10 (10 October 2025)')
   .requiredOption('--out <file>', 'recording to write (.ndjson.gz); ground truth goes to <file>.truth.json')
-  .option('--seed <n>', 'random seed', '20251010')
-  .option('--accounts <n>', 'liquidated accounts over the day, all venues', String(OCT10.accounts))
+  .option('--seed <n>', 'random seed', (v) => String(numberIn('--seed', 0, 2 ** 32 - 1, true)(v)), '20251010')
+  .option('--accounts <n>', 'liquidated accounts over the day, all venues', (v) => String(numberIn('--accounts', 1, 100_000_000, true)(v)), String(OCT10.accounts))
   .option('--from <HH:MM>', 'first minute (UTC) to simulate', '00:00')
-  .option('--to <HH:MM>', 'minute (UTC) to stop before', '24:00')
+  .option('--to <HH:MM>', 'minute (UTC) to stop before; up to 27:00 continues into 11 October', '24:00')
+  .addHelpText('after', '\nExamples:\n  $ liqstream simulate oct-10 --out out/oct10.ndjson.gz\n  $ liqstream simulate oct-10 --out out/cascade.ndjson.gz --from 20:30 --to 22:30 --seed 7')
   .action(async (day: string, flags: { out: string; seed: string; accounts: string; from: string; to: string }) => {
     if (day !== 'oct-10') throw new Error(`unknown day "${day}": only oct-10 is available`);
     const minute = (hhmm: string) => {
       const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
-      if (!m) throw new Error(`expected HH:MM, got "${hhmm}"`);
+      if (!m || Number(m[2]) > 59) throw new UsageError(`expected HH:MM, got "${hhmm}"`);
       return Number(m[1]) * 60 + Number(m[2]);
     };
+    if (minute(flags.from) >= minute(flags.to)) throw new UsageError(`--from ${flags.from} must be before --to ${flags.to}`);
     const { truth, frames } = await writeOct10(flags.out, {
       seed: Number(flags.seed),
       accounts: Number(flags.accounts),
@@ -212,11 +227,33 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-function parseTime(text: string): number {
-  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(t)) throw new Error(`not a time: "${text}" (use ISO 8601 or ms since epoch)`);
+/** A wrong argument found while running a command: one line and exit 2. */
+class UsageError extends Error {}
+
+/**
+ * ISO 8601 (a time without a zone is UTC, never the machine's zone) or milliseconds since the epoch.
+ * Plain numbers must have 13 digits: a 10-digit one is seconds, a common mistake that would
+ * otherwise select January 1970.
+ */
+export function parseTime(text: string): number {
+  if (/^\d+$/.test(text)) {
+    if (text.length === 10) throw new UsageError(`"${text}" looks like seconds since the epoch; give milliseconds (${text}000) or ISO 8601`);
+    if (text.length !== 13) throw new UsageError(`"${text}" is not milliseconds since the epoch (13 digits) nor ISO 8601`);
+    return Number(text);
+  }
+  const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(text) ? `${text}Z` : text;
+  const t = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(zoned) ? Date.parse(zoned) : NaN;
+  if (!Number.isFinite(t)) throw new UsageError(`not a time: "${text}" (ISO 8601 such as 2025-10-10T20:50Z, or 13-digit milliseconds since the epoch)`);
   return t;
 }
+
+const numberIn = (what: string, min: number, max: number, integer = false) => (text: string): number => {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n)))
+    throw new InvalidArgumentError(`${what} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got "${text}"`);
+  return n;
+};
+const port = numberIn('a port', 0, 65_535, true);
 
 /** A one-line progress display with ETA, by bytes of the input files read (terminal only). */
 function showProgress(files: string[]): { stop(): void } {
@@ -239,7 +276,15 @@ function showProgress(files: string[]): { stop(): void } {
   };
 }
 
+// Usage errors exit 2, like config errors; commander has printed its own message by then.
+program.exitOverride();
+program.commands.forEach((c) => c.exitOverride());
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`liqstream: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);

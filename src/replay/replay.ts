@@ -18,6 +18,14 @@ import { createPacer, type Speed } from './pacer.js';
 import { readRecording, syntheticMarks, type RecordingItem } from './recording.js';
 
 const SLICE_MARGIN_MS = 5 * 60_000;
+const BAD_LINES_LOGGED = 10;
+
+/** Input that cannot be what the user meant (wrong format, mostly junk): the CLI prints it and exits 1. */
+export class ReplayInputError extends Error {}
+
+async function* withFile<T>(file: number, items: AsyncIterable<T>): AsyncGenerator<T & { file: number }> {
+  for await (const item of items) yield { ...item, file };
+}
 
 export interface ReplayOptions {
   files: string[];
@@ -34,6 +42,8 @@ export interface ReplayOptions {
   parsers?: Partial<Record<VenueId, FrameParser>>;
   metrics?: Metrics;
   cascade?: Partial<CascadeParams>;
+  /** Largest share of a file's lines that may be invalid before the replay fails (default 0.1). */
+  maxBadShare?: number;
   /** Called once the aggregation is running (the live page reads it during the replay). */
   onAggregation?: (aggregation: Aggregation) => void;
   /** Every event the aggregator applies. */
@@ -134,12 +144,19 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const pace = createPacer(options.speed);
   const source = options.source ?? readRecording;
   let badLines = 0;
-  for await (const item of mergeOrdered(options.files.map(source), (i) => (i.ok ? i.frame.recv : -Infinity))) {
+  const perFile = options.files.map(() => ({ frames: 0, bad: 0 }));
+  const tagged = options.files.map((file, index) => withFile(index, source(file)));
+  for await (const item of mergeOrdered(tagged, (i) => (i.ok ? i.frame.recv : -Infinity))) {
+    const counts = perFile[item.file]!;
     if (!item.ok) {
       badLines += 1;
-      log.warn({ line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
+      counts.bad += 1;
+      // The first few of each file, with file and line; the rest are counted (see below).
+      if (counts.bad <= BAD_LINES_LOGGED)
+        log.warn({ file: options.files[item.file], line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
       continue;
     }
+    counts.frames += 1;
     // With an event-time slice, frames well before it go at full speed and reading stops well after it
     // (receive time trails event time by far less than the margin).
     if (options.to !== undefined && item.frame.recv > options.to + SLICE_MARGIN_MS) break;
@@ -154,6 +171,15 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   if (consumed < ingestor.stats.events) throw new Error(`replay consumer saw ${consumed} of ${ingestor.stats.events} events within 120 s`);
   await subscription.close();
   await bus.close();
+  options.files.forEach((file, i) => {
+    const { frames, bad } = perFile[i]!;
+    if (bad > BAD_LINES_LOGGED) log.warn({ file, badLines: bad, logged: BAD_LINES_LOGGED }, 'more bad recording lines than were logged');
+    // Wrong input must not pass for a quiet day.
+    if (frames === 0 && bad > 0) throw new ReplayInputError(`${file}: no frames recognised in ${bad} lines — is --format right?`);
+    const share = bad / Math.max(1, frames + bad);
+    if (share > (options.maxBadShare ?? 0.1))
+      throw new ReplayInputError(`${file}: ${bad} of ${frames + bad} lines (${(share * 100).toFixed(1)}%) are not valid input, over the limit of ${((options.maxBadShare ?? 0.1) * 100).toFixed(1)}% (--max-bad-share)`);
+  });
   const report = buildReport(options.files, ingestor, badLines, aggregator, firstEventTime, cascadeEpisodes(aggregator, options.cascade));
   return { report, aggregator, metrics };
 }
