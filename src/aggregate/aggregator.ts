@@ -3,6 +3,7 @@ import type { Fidelity, GapEvent, LiquidationEvent, NormalizedEvent, OpenInteres
 import type { Metrics } from '../metrics/metrics.js';
 import { toUnits, toUsd } from './fixed-point.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
+import { SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
 import { WINDOW_NAMES, WindowSet } from './windows.js';
 
@@ -20,6 +21,8 @@ export interface AggregatorOptions {
   retainMinutes: number;
   /** A minute is closed once the watermark is this far past its end (events may arrive out of order). */
   latenessMs: number;
+  /** Liquidation ids are remembered this far behind the newest event time, to drop copies (active-active connectors, re-reads). */
+  dedupHorizonMs: number;
   /** Called once per closed minute, in order, empty minutes included, with all-venue open interest (USD). */
   onMinuteClosed?: (bucket: MinuteBucket, oiUsd: number | undefined) => void;
 }
@@ -32,6 +35,7 @@ export const defaultAggregatorOptions = (): AggregatorOptions => ({
   clock: Date.now,
   retainMinutes: 1_440,
   latenessMs: 5_000,
+  dedupHorizonMs: 86_400_000 + 2 * 3_600_000,
 });
 
 interface VenueTotals {
@@ -103,6 +107,10 @@ export class Aggregator {
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
   readonly fidelity: Partial<Record<VenueId, LiquidationEvent['fidelity']>> = {};
   private gapCount = 0;
+  private readonly seenIds: SeenIds;
+  /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
+  private readonly duplicates = new Map<VenueId, number>();
+  private readonly lateAfterClose = new Map<VenueId, number>();
   watermark = 0;
 
   constructor(
@@ -112,36 +120,48 @@ export class Aggregator {
     this.opts = { ...defaultAggregatorOptions(), ...options };
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
+    this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
     this.registerGauges();
   }
 
-  apply(event: NormalizedEvent): void {
+  /**
+   * Applies one event. A `replayed` event (re-read after a restart or a rebalance; an earlier member
+   * already counted it) rebuilds windows, minutes and open interest but moves no lifetime counter:
+   * Prometheus saw those increments from the earlier process, and counting them again would make
+   * increase() report them twice across the restart.
+   */
+  apply(event: NormalizedEvent, replayed = false): void {
     switch (event.type) {
       case 'liquidation':
-        return event.kind === 'adl' ? this.applyAdl(event) : this.applyLiquidation(event);
+        if (this.seenIds.seen(event.id, event.eventTime)) {
+          if (!replayed) this.duplicates.set(event.venue, (this.duplicates.get(event.venue) ?? 0) + 1);
+          return;
+        }
+        return event.kind === 'adl' ? this.applyAdl(event, replayed) : this.applyLiquidation(event, replayed);
       case 'open_interest':
         return this.applyOpenInterest(event);
       case 'gap':
-        return this.applyGap(event);
+        return replayed ? undefined : this.applyGap(event);
     }
   }
 
-  private applyLiquidation(e: LiquidationEvent): void {
+  private applyLiquidation(e: LiquidationEvent, replayed: boolean): void {
     const units = toUnits(e.notionalUsd);
     this.minutes.add(e.eventTime, e.venue, e.side, units);
-    if (e.eventTime > this.watermark) {
-      this.watermark = e.eventTime;
-      this.closeMinutes();
-    }
+    if (e.eventTime > this.watermark) this.watermark = e.eventTime;
+    if (this.nextMinuteToClose !== undefined && e.eventTime < this.nextMinuteToClose)
+      this.lateAfterClose.set(e.venue, (this.lateAfterClose.get(e.venue) ?? 0) + 1);
     const known = this.fidelity[e.venue];
     if (known !== e.fidelity) this.fidelity[e.venue] = known === undefined || FIDELITY_RANK[e.fidelity] > FIDELITY_RANK[known] ? e.fidelity : known;
     const v = this.venueLiquidations(e.venue);
-    addTo(v.totals, e.side, units);
-    const counters = (v.counters[e.side][e.fidelity] ??= { usd: 0, count: 0 });
-    counters.usd += e.notionalUsd;
-    counters.count += 1;
+    if (!replayed) {
+      addTo(v.totals, e.side, units);
+      const counters = (v.counters[e.side][e.fidelity] ??= { usd: 0, count: 0 });
+      counters.usd += e.notionalUsd;
+      counters.count += 1;
+    }
 
-    if (!v.windows[e.side].add(e.eventTime, units)) this.metrics.lateEventsTotal.inc({ venue: e.venue });
+    if (!v.windows[e.side].add(e.eventTime, units) && !replayed) this.metrics.lateEventsTotal.inc({ venue: e.venue });
     this.all.add(e.eventTime, units);
     this.bySymbol.add(e.venue, e.symbol, e.eventTime, units);
   }
@@ -156,7 +176,8 @@ export class Aggregator {
     return v;
   }
 
-  private applyAdl(e: LiquidationEvent): void {
+  private applyAdl(e: LiquidationEvent, replayed: boolean): void {
+    if (replayed) return;
     let t = this.adl.get(e.venue);
     if (!t) this.adl.set(e.venue, (t = noTotals()));
     addTo(t, e.side, toUnits(e.notionalUsd));
@@ -201,10 +222,16 @@ export class Aggregator {
     });
   }
 
-  /** Hands every minute that can no longer change (watermark past its end plus lateness) to onMinuteClosed. */
-  private closeMinutes(): void {
-    if (!this.opts.onMinuteClosed) return;
-    const closable = Math.floor((this.watermark - this.opts.latenessMs) / MINUTE) * MINUTE - MINUTE;
+  /**
+   * Hands every minute that can no longer change to onMinuteClosed: those that end at least `latenessMs`
+   * before `watermark`, the event time every partition has reached (see PartitionWatermark). A
+   * liquidation that still arrives for a closed minute is counted as late and kept in the totals and
+   * windows, but the closed minute's record is not changed.
+   */
+  closeThrough(watermark: number): void {
+    if (!this.opts.onMinuteClosed || !Number.isFinite(watermark)) return;
+    const closable = Math.floor((watermark - this.opts.latenessMs) / MINUTE) * MINUTE - MINUTE;
+    if (this.nextMinuteToClose === undefined && !Number.isFinite(this.minutes.first())) return;
     let minute: number = this.nextMinuteToClose ?? this.minutes.first();
     // After a long silence (or a recording that jumps years), close at most a day of empty minutes:
     // enough for any window or baseline, and bounded work.
@@ -277,6 +304,23 @@ export class Aggregator {
       });
     liquidationCounter('liqstream_liquidations_usd_total', 'USD notional of liquidated positions (side = side of the position)', (c) => c.usd);
     liquidationCounter('liqstream_liquidations_total', 'Liquidation events', (c) => c.count);
+    const venueCounter = (name: string, help: string, values: Map<VenueId, number>) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['venue'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [venue, n] of values) this.inc({ venue }, n);
+        },
+      });
+    venueCounter('liqstream_duplicate_liquidations_total', 'Liquidations dropped as copies of an id already seen (active-active connectors, re-reads)', this.duplicates);
+    venueCounter(
+      'liqstream_late_liquidations_total',
+      'Liquidations that arrived after their minute was closed and published (in totals and windows, not in the minute record)',
+      this.lateAfterClose,
+    );
     new Gauge({
       name: 'liqstream_liquidations_window_usd',
       help: 'Liquidated USD in the event-time window ending at the newest event seen',

@@ -24,6 +24,11 @@ export class CascadeTracker {
   private pendingAggregates: BusMessage[] = [];
   private pendingCascades: BusMessage[] = [];
   readonly signals: CascadeSignal[] = [];
+  /**
+   * Minutes up to this one (start, ms) only step the detector: an earlier process already published
+   * them and their signals, and this one is rebuilding its history from a re-read (see aggregation.ts).
+   */
+  publishedThrough = -Infinity;
 
   constructor(
     metrics: Metrics,
@@ -58,8 +63,10 @@ export class CascadeTracker {
   }
 
   onMinuteClosed = (bucket: MinuteBucket, oiUsd: number | undefined): void => {
+    const signals = this.detector.step(bucket, oiUsd);
+    if (bucket.minute <= this.publishedThrough) return;
     this.pendingAggregates.push(minuteAggregateMessage(bucket, oiUsd));
-    for (const signal of this.detector.step(bucket, oiUsd)) {
+    for (const signal of signals) {
       this.signals.push(signal);
       if (signal.phase !== 'update') this.log.warn({ cascade: signal }, `cascade ${signal.phase}`);
       this.pendingCascades.push({ key: signal.id, value: signal, headers: messageHeaders(`cascade-${signal.phase}`) });

@@ -10,7 +10,7 @@ export interface MetricsServer {
 /** /metrics for Prometheus and /healthz for orchestrators (503 while `healthy()` says no). */
 export async function startMetricsServer(
   registry: Registry,
-  options: { host: string; port: number; health?: () => { healthy: boolean; detail: unknown } },
+  options: { host: string; port: number; health?: () => { healthy: boolean; status?: string; detail: unknown } },
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -30,7 +30,7 @@ export async function startMetricsServer(
     if (req.method === 'GET' && path === '/healthz') {
       const h = options.health?.() ?? { healthy: true, detail: {} };
       res.writeHead(h.healthy ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: h.healthy ? 'ok' : 'degraded', detail: h.detail }));
+      res.end(JSON.stringify({ status: h.status ?? (h.healthy ? 'ok' : 'degraded'), detail: h.detail }));
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });

@@ -1,4 +1,4 @@
-import type { Bus, Subscription } from '../bus/bus.js';
+import type { AssignedPartition, Bus, Subscription } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -6,6 +6,16 @@ import { NormalizedEvent } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
 
 const normalizedEvent = compileValidator(NormalizedEvent);
+
+/** What a handled batch was: its partition, how far it read, and the newest event time in it. */
+export interface AppliedBatch {
+  topic: string;
+  partition: number;
+  nextOffset: number | undefined;
+  replayed: boolean;
+  /** Newest event time among the batch's valid events (-Infinity without any). */
+  newestEventTime: number;
+}
 
 /**
  * Reads normalized events from the bus and hands each valid one to `apply`. The batch's offsets
@@ -22,23 +32,38 @@ export function consumeEvents(
     fromBeginning?: boolean;
     onConsumed?: (count: number) => void;
     /** Runs after a batch was applied and before its offsets are committed (e.g. publish derived records). */
-    afterBatch?: () => Promise<void>;
+    afterBatch?: (batch: AppliedBatch) => Promise<void>;
+    onAssigned?: (partitions: AssignedPartition[]) => void;
+    rewindMs?: number;
+    sessionTimeoutMs?: number;
+    heartbeatIntervalMs?: number;
   },
-  apply: (event: NormalizedEvent) => void,
+  apply: (event: NormalizedEvent, replayed: boolean) => void,
 ): Promise<Subscription> {
   return bus.subscribe(
-    { topics: [topics.liquidations, topics.openInterest, topics.gaps], groupId, fromBeginning: deps.fromBeginning ?? false },
-    async ({ topic, messages }) => {
+    {
+      topics: [topics.liquidations, topics.openInterest, topics.gaps],
+      groupId,
+      fromBeginning: deps.fromBeginning ?? false,
+      rewindMs: deps.rewindMs,
+      onAssigned: deps.onAssigned,
+      sessionTimeoutMs: deps.sessionTimeoutMs,
+      heartbeatIntervalMs: deps.heartbeatIntervalMs,
+    },
+    async ({ topic, partition, messages, replayed = false, nextOffset }) => {
+      let newestEventTime = -Infinity;
       for (const m of messages) {
         if (normalizedEvent.is(m.value)) {
-          apply(m.value);
+          apply(m.value, replayed);
+          if (m.value.type !== 'gap' && m.value.eventTime > newestEventTime) newestEventTime = m.value.eventTime;
           continue;
         }
         deps.metrics.invalidBusMessagesTotal.inc({ topic });
         deps.log.error({ topic, key: m.key, value: JSON.stringify(m.value)?.slice(0, 512), reason: normalizedEvent.explain(m.value) }, 'invalid message on bus');
       }
-      await deps.afterBatch?.();
-      deps.onConsumed?.(messages.length);
+      await deps.afterBatch?.({ topic, partition, nextOffset, replayed, newestEventTime });
+      // Re-read messages were consumed by an earlier member; counting them here would double the count.
+      if (!replayed) deps.onConsumed?.(messages.length);
     },
   );
 }

@@ -35,7 +35,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
           groupId: config.aggregator.groupId,
           metrics,
           log,
-          aggregator: config.aggregator,
+          aggregator: { ...config.aggregator, rewindMs: config.aggregator.rebuildMs > 0 ? config.aggregator.rebuildMs : undefined },
           cascade: config.cascade,
         });
 
@@ -52,6 +52,9 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     port: config.metrics.port,
     health: () => {
       const venues = connectors?.health() ?? {};
+      // Until the aggregator has rebuilt its windows and caught up, its numbers are not the market's.
+      const aggregatorStatus = aggregation?.status();
+      if (aggregatorStatus === 'warming') return { healthy: false, status: 'warming', detail: { mode, bus: bus.kind, venues, aggregator: aggregatorStatus } };
       return { healthy: Object.values(venues).every(Boolean), detail: { mode, bus: bus.kind, venues } };
     },
   });

@@ -1,0 +1,57 @@
+import type { AssignedPartition } from '../bus/bus.js';
+
+/**
+ * Where each assigned partition stands against the offsets fixed at assignment: below `live` it is
+ * rebuilding (re-reading what an earlier member applied), below `end` it is warming (catching up to
+ * what was in the log when it was assigned). Pure bookkeeping; the bus reports offsets.
+ */
+export class AssignmentProgress {
+  private readonly partitions = new Map<string, { live: number; end: number; next: number; replayedUntil: number }>();
+
+  static key(topic: string, partition: number): string {
+    return `${topic}:${partition}`;
+  }
+
+  /** A new assignment replaces the previous one. */
+  assign(partitions: AssignedPartition[]): void {
+    this.partitions.clear();
+    for (const p of partitions)
+      this.partitions.set(AssignmentProgress.key(p.topic, p.partition), { live: p.live, end: p.end, next: p.start, replayedUntil: -Infinity });
+  }
+
+  /** A batch was applied; `newestReplayed` is the newest event time among its replayed events. */
+  advanced(key: string, nextOffset: number | undefined, newestReplayed: number): void {
+    const p = this.partitions.get(key);
+    if (!p) return;
+    if (nextOffset !== undefined && nextOffset > p.next) p.next = nextOffset;
+    if (newestReplayed > p.replayedUntil) p.replayedUntil = newestReplayed;
+  }
+
+  backlog(key: string): boolean {
+    const p = this.partitions.get(key);
+    return p !== undefined && p.next < p.end;
+  }
+
+  /** Some partition has not yet re-read up to its committed offset. */
+  rebuilding(): boolean {
+    for (const p of this.partitions.values()) if (p.next < p.live) return true;
+    return false;
+  }
+
+  /** Some partition has not yet read up to the log end seen at assignment. */
+  warming(): boolean {
+    for (const p of this.partitions.values()) if (p.next < p.end) return true;
+    return false;
+  }
+
+  /**
+   * The event time the earlier member had reached on every partition of `topic` it had read (the
+   * minimum of their newest replayed event times): minutes it closed end before this. Undefined when
+   * nothing was replayed.
+   */
+  replayedWatermark(topic: string): number | undefined {
+    let min = Infinity;
+    for (const [key, p] of this.partitions) if (key.startsWith(`${topic}:`) && p.replayedUntil > -Infinity) min = Math.min(min, p.replayedUntil);
+    return Number.isFinite(min) ? min : undefined;
+  }
+}
