@@ -6,7 +6,8 @@
  *
  * A partition holds the watermark back while
  * - it had a backlog at assignment that it has not read up to yet (its clock may be far behind), or
- * - it delivered something within the last `idleMs` of **wall** time.
+ * - it delivered something, or was assigned, within the last `idleMs` of **wall** time (a partition
+ *   that has not delivered yet may be about to: kafkajs fetches partitions one after another).
  * Idleness is wall time on purpose: an idle partition has no event time of its own, and judging it by
  * the other partitions' event time would call a partition idle merely because another one is being
  * read faster through a backlog. Wall time measures what matters: is this partition still delivering?
@@ -46,7 +47,7 @@ export class PartitionWatermark {
     let holding = false;
     for (const p of this.partitions.values()) {
       if (p.clock > max) max = p.clock;
-      const holds = p.backlog || (p.clock > -Infinity && wallNow - p.lastDelivery < this.idleMs);
+      const holds = p.backlog || wallNow - p.lastDelivery < this.idleMs;
       if (holds) {
         holding = true;
         if (p.clock < min) min = p.clock;

@@ -7,6 +7,7 @@ import type { AssignedPartition } from '../bus/bus.js';
  */
 export class AssignmentProgress {
   private readonly partitions = new Map<string, { live: number; end: number; next: number; replayedUntil: number }>();
+  private assigned = false;
 
   static key(topic: string, partition: number): string {
     return `${topic}:${partition}`;
@@ -14,6 +15,7 @@ export class AssignmentProgress {
 
   /** A new assignment replaces the previous one. */
   assign(partitions: AssignedPartition[]): void {
+    this.assigned = true;
     this.partitions.clear();
     for (const p of partitions)
       this.partitions.set(AssignmentProgress.key(p.topic, p.partition), { live: p.live, end: p.end, next: p.start, replayedUntil: -Infinity });
@@ -38,8 +40,9 @@ export class AssignmentProgress {
     return false;
   }
 
-  /** Some partition has not yet read up to the log end seen at assignment. */
+  /** Not yet assigned, or some partition has not yet read up to the log end seen at assignment. */
   warming(): boolean {
+    if (!this.assigned) return true;
     for (const p of this.partitions.values()) if (p.next < p.end) return true;
     return false;
   }

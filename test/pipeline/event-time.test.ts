@@ -171,3 +171,18 @@ describe('restart: re-read history rebuilds state without counting or publishing
     expect(aggregation.aggregator.windowUsd('bybit-linear', 'long', '24h')).toBe(18 * 1_000_000 + 100_000_000);
   });
 });
+
+describe('a partition that has delivered nothing yet', () => {
+  it('holds the minutes for idleMs after assignment (its first batch may be next), then stops holding them', async () => {
+    const wall = { now: 0 };
+    const { bus, minutes } = await pipeline({ wall });
+    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0 })));
+    await bus.deliver(L, 0, [liq('a', 10_000, 1), liq('b', 5 * MIN, 1)]);
+    expect(minutes()).toEqual([]);
+    await bus.deliver(L, 1, [liq('c', 20_000, 2), liq('d', 5 * MIN, 2)]);
+    expect(minutes()[0]).toMatchObject({ minute: 0, usd: 3, count: 2 });
+    wall.now += 10_000;
+    await bus.deliver(L, 0, [liq('e', 8 * MIN, 1)]);
+    expect(minutes().map((m) => m.minute / MIN)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});
