@@ -1,9 +1,10 @@
-import type { AssignedPartition, Bus, Subscription } from '../bus/bus.js';
+import type { AssignedPartition, Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { NormalizedEvent } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
+import { busRefusalMessage } from './refusals.js';
 
 const normalizedEvent = compileValidator(NormalizedEvent);
 
@@ -20,7 +21,10 @@ export interface AppliedBatch {
 /**
  * Reads normalized events from the bus and hands each valid one to `apply`. The batch's offsets
  * are committed by the bus only after this handler returns, i.e. after the events were applied.
- * A message that fails validation is counted and logged, never applied.
+ * A message that fails validation is counted, logged and published to the dead-letter topic with
+ * where it was read (topic, partition, offset), never applied; the batch is committed only after
+ * that publish, so a refusal is never lost. Refusals in a re-read were dead-lettered by the member
+ * that first read them.
  */
 export function consumeEvents(
   bus: Bus,
@@ -52,15 +56,19 @@ export function consumeEvents(
     },
     async ({ topic, partition, messages, replayed = false, nextOffset }) => {
       let newestEventTime = -Infinity;
+      const refused: BusMessage[] = [];
       for (const m of messages) {
         if (normalizedEvent.is(m.value)) {
           apply(m.value, replayed);
           if (m.value.type !== 'gap' && m.value.eventTime > newestEventTime) newestEventTime = m.value.eventTime;
           continue;
         }
-        deps.metrics.invalidBusMessagesTotal.inc({ topic });
-        deps.log.error({ topic, key: m.key, value: JSON.stringify(m.value)?.slice(0, 512), reason: normalizedEvent.explain(m.value) }, 'invalid message on bus');
+        if (!replayed) deps.metrics.invalidBusMessagesTotal.inc({ topic });
+        const reason = normalizedEvent.explain(m.value);
+        deps.log.error({ topic, partition, offset: m.offset, key: m.key, value: JSON.stringify(m.value)?.slice(0, 512), reason }, 'invalid message on bus');
+        if (!replayed) refused.push(busRefusalMessage({ topic, partition }, m, reason));
       }
+      if (refused.length) await bus.publish(topics.deadLetter, refused);
       await deps.afterBatch?.({ topic, partition, nextOffset, replayed, newestEventTime });
       // Re-read messages were consumed by an earlier member; counting them here would double the count.
       if (!replayed) deps.onConsumed?.(messages.length);
