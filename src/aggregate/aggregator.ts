@@ -130,19 +130,29 @@ export class Aggregator {
    * Prometheus saw those increments from the earlier process, and counting them again would make
    * increase() report them twice across the restart.
    */
-  apply(event: NormalizedEvent, replayed = false): void {
+  /** False when the event was dropped as a copy of a liquidation already applied. */
+  apply(event: NormalizedEvent, replayed = false): boolean {
     switch (event.type) {
       case 'liquidation':
         if (this.seenIds.seen(event.id, event.eventTime)) {
           if (!replayed) this.duplicates.set(event.venue, (this.duplicates.get(event.venue) ?? 0) + 1);
-          return;
+          return false;
         }
-        return event.kind === 'adl' ? this.applyAdl(event, replayed) : this.applyLiquidation(event, replayed);
+        if (event.kind === 'adl') this.applyAdl(event, replayed);
+        else this.applyLiquidation(event, replayed);
+        return true;
       case 'open_interest':
-        return this.applyOpenInterest(event);
+        this.applyOpenInterest(event);
+        return true;
       case 'gap':
-        return replayed ? undefined : this.applyGap(event);
+        if (!replayed) this.applyGap(event);
+        return true;
     }
+  }
+
+  /** Open interest per `venue|symbol` (units) as of the last closed minute. */
+  closedOpenInterest(): ReadonlyMap<string, { venue: VenueId; units: number }> {
+    return this.closedOi;
   }
 
   private applyLiquidation(e: LiquidationEvent, replayed: boolean): void {

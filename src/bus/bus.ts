@@ -37,6 +37,8 @@ export interface AssignedPartition {
   live: number;
   /** The log end (next offset to be written) at assignment: reading up to it means caught up. */
   end: number;
+  /** How many partitions the topic has (1 on the embedded bus). */
+  partitions: number;
 }
 
 export interface SubscribeOptions {

@@ -317,7 +317,7 @@ export class KafkaBus implements Bus {
         const back = r === undefined || Number(r.offset) < 0 ? live : Math.max(low, Number(r.offset));
         const start = Math.min(live, back);
         if (options.rewindMs !== undefined) consumer.seek({ topic, partition, offset: String(start) });
-        out.set(`${topic}:${partition}`, { topic, partition, start, live, end });
+        out.set(`${topic}:${partition}`, { topic, partition, start, live, end, partitions: ends.length });
       }
     }
     options.onAssigned?.([...out.values()]);

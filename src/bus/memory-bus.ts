@@ -33,7 +33,7 @@ export class MemoryBus implements Bus {
       set.add(handler);
     }
     // Nothing is retained, so a subscriber starts at the (empty) end of one partition per topic.
-    options.onAssigned?.(options.topics.map((topic) => ({ topic, partition: 0, start: 0, live: 0, end: 0 })));
+    options.onAssigned?.(options.topics.map((topic) => ({ topic, partition: 0, start: 0, live: 0, end: 0, partitions: 1 })));
     return {
       close: async () => {
         for (const topic of options.topics) this.handlers.get(topic)?.delete(handler);

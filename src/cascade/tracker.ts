@@ -20,7 +20,7 @@ export function minuteAggregateMessage(bucket: MinuteBucket, oiUsd: number | und
  * gauges current, and queues minute aggregates and cascade records for publishing.
  */
 export class CascadeTracker {
-  private readonly detector: CascadeDetector;
+  private detector: CascadeDetector;
   private pendingAggregates: BusMessage[] = [];
   private pendingCascades: BusMessage[] = [];
   readonly signals: CascadeSignal[] = [];
@@ -33,17 +33,17 @@ export class CascadeTracker {
   constructor(
     metrics: Metrics,
     private readonly log: Logger,
-    params: Partial<CascadeParams> = {},
+    private readonly params: Partial<CascadeParams> = {},
   ) {
     this.detector = new CascadeDetector(params);
     const registers = [metrics.registry];
-    const detector = this.detector;
+    const self = this;
     new Gauge({
       name: 'liqstream_cascade_active',
       help: '1 while a liquidation cascade episode is in progress (event time)',
       registers,
       collect() {
-        this.set(detector.active ? 1 : 0);
+        this.set(self.detector.active ? 1 : 0);
       },
     });
     new Gauge({
@@ -53,7 +53,7 @@ export class CascadeTracker {
       registers,
       collect() {
         this.reset();
-        const current = detector.current();
+        const current = self.detector.current();
         for (const [venue, t] of Object.entries(current?.byVenue ?? {})) {
           this.set({ venue, side: 'long' }, t.longUsd);
           this.set({ venue, side: 'short' }, t.shortUsd);
@@ -72,6 +72,17 @@ export class CascadeTracker {
       this.pendingCascades.push({ key: signal.id, value: signal, headers: messageHeaders(`cascade-${signal.phase}`) });
     }
   };
+
+  /**
+   * Forgets everything (a new assignment: the history is rebuilt from the partials re-read, and a
+   * member that lost the detector's partition must not keep showing a cascade).
+   */
+  reset(): void {
+    this.detector = new CascadeDetector(this.params);
+    this.pendingAggregates = [];
+    this.pendingCascades = [];
+    this.publishedThrough = -Infinity;
+  }
 
   /** Takes what is waiting to be published: [aggregates, cascades]. */
   drain(): [BusMessage[], BusMessage[]] {

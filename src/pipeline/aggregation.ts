@@ -1,19 +1,19 @@
 import { Aggregator, type AggregatorOptions } from '../aggregate/aggregator.js';
-import { MINUTE } from '../aggregate/minute-series.js';
+import { toUnits } from '../aggregate/fixed-point.js';
+import type { MinutePartial } from '../aggregate/minute-partials.js';
+import { MINUTE, MinuteSeries } from '../aggregate/minute-series.js';
 import { PartitionWatermark } from '../aggregate/partition-watermark.js';
-import type { Bus, Subscription } from '../bus/bus.js';
+import type { AssignedPartition, Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
-import type { CascadeParams } from '../cascade/detector.js';
-import { CascadeTracker } from '../cascade/tracker.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { NormalizedEvent } from '../schema/events.js';
 import { AssignmentProgress } from './assignment-progress.js';
 import { consumeEvents, type AppliedBatch } from './consume.js';
+import { messageHeaders } from './messages.js';
 
 export interface Aggregation {
   aggregator: Aggregator;
-  tracker: CascadeTracker;
   subscription: Subscription;
   /** `warming` until every assigned partition has been read up to the log end seen at assignment. */
   status(): 'warming' | 'ok';
@@ -30,16 +30,18 @@ export interface AggregationTiming {
   heartbeatIntervalMs?: number;
 }
 
+/** All partials share one key, so they stay in order on one partition and one detector reads them all. */
+const PARTIAL_KEY = 'all';
+
 /**
- * The consuming half of the pipeline, shared by `run`, `aggregate` and `replay`: bus → aggregator →
- * cascade tracker, with closed-minute aggregates and cascade records published back to the bus
- * before the batch's offsets are committed.
+ * The consuming half of the pipeline, shared by `run`, `aggregate` and `replay`: bus → aggregator,
+ * and for every closed minute one partial per assigned partition (its share of the minute) handed to
+ * `partials` before the batch's offsets are committed; the detection stage merges them (detection.ts).
  *
  * Minutes close on the per-partition watermark of the liquidations topic (PartitionWatermark), and
  * not at all while a partition is still re-reading what an earlier member applied: once every
- * partition is past its committed offset, the minutes the earlier member must have published (those
- * closed by the event time it had reached on every partition) step the detector without being
- * published again, and the rest are published as usual.
+ * partition is past its committed offset, the minutes the earlier member must have reported (those
+ * closed by the event time it had reached on every partition) are not reported again.
  */
 export async function startAggregation(o: {
   bus: Bus;
@@ -49,7 +51,8 @@ export async function startAggregation(o: {
   log: Logger;
   fromBeginning?: boolean;
   aggregator?: Partial<AggregatorOptions> & Partial<AggregationTiming>;
-  cascade?: Partial<CascadeParams>;
+  /** Where the minute partials go (the partials topic, or the detection stage in process); none in a replay. */
+  partials?: (messages: BusMessage[]) => Promise<void>;
   onEvent?: (event: NormalizedEvent) => void;
   onConsumed?: (count: number) => void;
   /** Wall clock for partition idleness (tests pass their own). */
@@ -57,11 +60,42 @@ export async function startAggregation(o: {
 }): Promise<Aggregation> {
   const latenessMs = o.aggregator?.latenessMs ?? 5_000;
   const wallClock = o.wallClock ?? Date.now;
-  const tracker = new CascadeTracker(o.metrics, o.log, o.cascade);
-  const aggregator: Aggregator = new Aggregator(o.metrics, { ...o.aggregator, latenessMs, onMinuteClosed: tracker.onMinuteClosed });
   const watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
   const progress = new AssignmentProgress();
+  let assigned: AssignedPartition[] = [];
+  /** Each liquidation partition's own minutes, and the partition each symbol's open interest comes from. */
+  const partitionMinutes = new Map<string, MinuteSeries>();
+  const oiPartitionOf = new Map<string, string>();
+  let reportedThrough = -Infinity;
+  let pending: BusMessage[] = [];
   let rebuilt = true;
+
+  const onMinuteClosed = (bucket: { minute: number }): void => {
+    if (!o.partials || bucket.minute <= reportedThrough) return;
+    const oiByPartition = new Map<string, number>();
+    for (const [symbolKey, v] of aggregator.closedOpenInterest()) {
+      const key = oiPartitionOf.get(symbolKey);
+      if (key !== undefined) oiByPartition.set(key, (oiByPartition.get(key) ?? 0) + v.units);
+    }
+    for (const p of assigned) {
+      if (p.topic !== o.topics.liquidations && p.topic !== o.topics.openInterest) continue;
+      const key = AssignmentProgress.key(p.topic, p.partition);
+      const own = partitionMinutes.get(key)?.get(bucket.minute);
+      const value: MinutePartial = {
+        type: 'minute-partial',
+        minute: bucket.minute,
+        topic: p.topic,
+        partition: p.partition,
+        partitions: p.partitions,
+        units: own?.units ?? 0,
+        count: own?.count ?? 0,
+        byVenue: structuredClone(own?.byVenue ?? {}),
+        oiUnits: p.topic === o.topics.openInterest ? (oiByPartition.get(key) ?? null) : null,
+      };
+      pending.push({ key: PARTIAL_KEY, value, headers: messageHeaders('minute-partial') });
+    }
+  };
+  const aggregator: Aggregator = new Aggregator(o.metrics, { ...o.aggregator, latenessMs, onMinuteClosed });
 
   const afterBatch = async (batch: AppliedBatch): Promise<void> => {
     const key = AssignmentProgress.key(batch.topic, batch.partition);
@@ -71,15 +105,12 @@ export async function startAggregation(o: {
     if (!rebuilt) {
       rebuilt = true;
       const reached = progress.replayedWatermark(o.topics.liquidations);
-      if (reached !== undefined) {
-        const through = Math.floor((reached - latenessMs) / MINUTE) * MINUTE - MINUTE;
-        tracker.publishedThrough = Math.max(tracker.publishedThrough, through);
-      }
+      if (reached !== undefined) reportedThrough = Math.max(reportedThrough, Math.floor((reached - latenessMs) / MINUTE) * MINUTE - MINUTE);
     }
     aggregator.closeThrough(watermark.current(wallClock()));
-    const [aggregates, cascades] = tracker.drain();
-    if (aggregates.length) await o.bus.publish(o.topics.aggregates, aggregates);
-    if (cascades.length) await o.bus.publish(o.topics.cascades, cascades);
+    const out = pending;
+    pending = [];
+    if (out.length) await o.partials!(out);
   };
 
   const subscription = await consumeEvents(
@@ -95,6 +126,7 @@ export async function startAggregation(o: {
       sessionTimeoutMs: o.aggregator?.sessionTimeoutMs,
       heartbeatIntervalMs: o.aggregator?.heartbeatIntervalMs,
       onAssigned: (partitions) => {
+        assigned = partitions;
         progress.assign(partitions);
         rebuilt = !progress.rebuilding();
         const liquidations = partitions.filter((p) => p.topic === o.topics.liquidations);
@@ -106,10 +138,16 @@ export async function startAggregation(o: {
       },
       afterBatch,
     },
-    (event, replayed) => {
+    (event, replayed, topic, partition) => {
       o.onEvent?.(event);
-      aggregator.apply(event, replayed);
+      if (!aggregator.apply(event, replayed) || !o.partials) return;
+      const key = AssignmentProgress.key(topic, partition);
+      if (event.type === 'liquidation' && event.kind !== 'adl') {
+        let series = partitionMinutes.get(key);
+        if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? 1_440)));
+        series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd));
+      } else if (event.type === 'open_interest') oiPartitionOf.set(`${event.venue}|${event.symbol}`, key);
     },
   );
-  return { aggregator, tracker, subscription, status: () => (progress.warming() ? 'warming' : 'ok') };
+  return { aggregator, subscription, status: () => (progress.warming() ? 'warming' : 'ok') };
 }

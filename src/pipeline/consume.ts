@@ -42,7 +42,7 @@ export function consumeEvents(
     sessionTimeoutMs?: number;
     heartbeatIntervalMs?: number;
   },
-  apply: (event: NormalizedEvent, replayed: boolean) => void,
+  apply: (event: NormalizedEvent, replayed: boolean, topic: string, partition: number) => void,
 ): Promise<Subscription> {
   return bus.subscribe(
     {
@@ -59,7 +59,7 @@ export function consumeEvents(
       const refused: BusMessage[] = [];
       for (const m of messages) {
         if (normalizedEvent.is(m.value)) {
-          apply(m.value, replayed);
+          apply(m.value, replayed, topic, partition);
           if (m.value.type !== 'gap' && m.value.eventTime > newestEventTime) newestEventTime = m.value.eventTime;
           continue;
         }

@@ -87,7 +87,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     log,
     fromBeginning: true,
     aggregator: { clock: 'watermark', retainMinutes: Infinity },
-    cascade: options.cascade,
     onConsumed: (n) => (consumed += n),
     onEvent: (event) => {
       if (event.type === 'liquidation' && (firstEventTime === undefined || event.eventTime < firstEventTime)) firstEventTime = event.eventTime;

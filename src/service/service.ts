@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { createMetrics, initVenueCounters } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { startAggregation } from '../pipeline/aggregation.js';
+import { startDetection } from '../pipeline/detection.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser } from '../venues/venue.js';
@@ -26,8 +27,14 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   const bus = await createBus(config.bus, log);
   await bus.start(allTopics(config.bus.topics));
 
-  const aggregation =
+  const rewindMs = config.aggregator.rebuildMs > 0 ? config.aggregator.rebuildMs : undefined;
+  // Every aggregator runs the detection stage too; on Kafka one of them is active (docs/reliability.md, Scale-out).
+  const detection =
     mode === 'connect'
+      ? undefined
+      : await startDetection({ ...config.aggregator, bus, topics: config.bus.topics, metrics, log, cascade: config.cascade, rewindMs, direct: bus.kind === 'embedded' });
+  const aggregation =
+    mode === 'connect' || !detection
       ? undefined
       : await startAggregation({
           bus,
@@ -35,8 +42,8 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
           groupId: config.aggregator.groupId,
           metrics,
           log,
-          aggregator: { ...config.aggregator, rewindMs: config.aggregator.rebuildMs > 0 ? config.aggregator.rebuildMs : undefined },
-          cascade: config.cascade,
+          aggregator: { ...config.aggregator, rewindMs },
+          partials: bus.kind === 'embedded' ? detection.accept : (messages) => bus.publish(config.bus.topics.partials, messages),
         });
 
   let ingestor: Ingestor | undefined;
@@ -68,6 +75,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       await connectors?.stop();
       await ingestor?.flush();
       await aggregation?.subscription.close();
+      await detection?.subscription?.close();
       await bus.close();
       await server.close();
       log.info('liqstream stopped');

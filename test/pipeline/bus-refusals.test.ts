@@ -29,7 +29,7 @@ describe('a bus message the consumer refuses', () => {
     const bus = new ScriptedBus();
     const metrics = createMetrics();
     const { aggregator } = await startAggregation({ bus, topics, groupId: 'g', metrics, log: silentLogger() });
-    bus.assign([{ topic: topics.liquidations, partition: 2, start: 40, live: 40, end: 40 }]);
+    bus.assign([{ topic: topics.liquidations, partition: 2, start: 40, live: 40, end: 40, partitions: 3 }]);
     await bus.deliver(topics.liquidations, 2, [valid, { ...valid, id: 'x', notionalUsd: -5 }, 'not an event']);
 
     expect(aggregator.totalsSnapshot()).toMatchObject({ usd: 100, count: 1 });
@@ -49,7 +49,7 @@ describe('a bus message the consumer refuses', () => {
     const bus = new ScriptedBus();
     const metrics = createMetrics();
     await startAggregation({ bus, topics, groupId: 'g', metrics, log: silentLogger() });
-    bus.assign([{ topic: topics.liquidations, partition: 0, start: 0, live: 2, end: 2 }]);
+    bus.assign([{ topic: topics.liquidations, partition: 0, start: 0, live: 2, end: 2, partitions: 3 }]);
     await bus.deliver(topics.liquidations, 0, [valid, 'not an event'], true);
     expect(bus.published.get(topics.deadLetter)).toBeUndefined();
   });

@@ -4,6 +4,7 @@ import { defaultTopics } from '../../src/bus/topics.js';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startAggregation } from '../../src/pipeline/aggregation.js';
+import { startDetection } from '../../src/pipeline/detection.js';
 import type { LiquidationEvent } from '../../src/schema/events.js';
 import { ScriptedBus } from '../support/scripted-bus.js';
 
@@ -32,15 +33,13 @@ async function pipeline(opts: { idleMs?: number; latenessMs?: number; wall?: { n
   const bus = new ScriptedBus();
   const metrics = createMetrics();
   const wall = opts.wall ?? { now: 0 };
+  const common = { bus, topics, groupId: 'g', metrics, log: silentLogger(), wallClock: () => wall.now };
+  // The detector merges partials as soon as every partition has reported (idle partitions never, here).
+  const detection = await startDetection({ ...common, cascade: { floorUsd: 50_000_000 }, idleMs: Infinity, direct: true });
   const aggregation = await startAggregation({
-    bus,
-    topics,
-    groupId: 'g',
-    metrics,
-    log: silentLogger(),
+    ...common,
     aggregator: { latenessMs: opts.latenessMs ?? 5_000, idleMs: opts.idleMs ?? 10_000, retainMinutes: Infinity },
-    cascade: { floorUsd: 50_000_000 },
-    wallClock: () => wall.now,
+    partials: detection.accept,
   });
   const metric = async (name: string, labels: Record<string, string> = {}) =>
     (await metrics.registry.getMetricsAsJSON())
@@ -74,7 +73,7 @@ describe('minutes close on the per-partition event-time watermark', () => {
         }
 
         const { bus, minutes } = await pipeline();
-        bus.assign(perPartition.map((events, partition) => ({ topic: L, partition, start: 0, live: 0, end: events.length })));
+        bus.assign(perPartition.map((events, partition) => ({ topic: L, partition, start: 0, live: 0, end: events.length, partitions: 3 })));
         // Batches of 1–7 events per partition, handed over in the order the picks choose.
         const batches = perPartition.map((events, p) => {
           const out: LiquidationEvent[][] = [];
@@ -99,7 +98,7 @@ describe('minutes close on the per-partition event-time watermark', () => {
 
   it('a backlog on one partition holds the minutes back until that partition has caught up', async () => {
     const { bus, minutes } = await pipeline();
-    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 2 })));
+    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 2, partitions: 2 })));
     await bus.deliver(L, 0, [liq('a', 10_000, 1), liq('b', 10 * MIN, 1)]);
     expect(minutes()).toEqual([]);
     await bus.deliver(L, 1, [liq('c', 20_000, 2), liq('d', 10 * MIN, 2)]);
@@ -110,7 +109,7 @@ describe('minutes close on the per-partition event-time watermark', () => {
   it('an idle partition (nothing for idleMs of wall time) stops holding the watermark; what it sends later for a closed minute is late', async () => {
     const wall = { now: 1_000 };
     const { bus, minutes, metric, aggregation } = await pipeline({ wall });
-    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0 })));
+    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0, partitions: 2 })));
     await bus.deliver(L, 1, [liq('p1-a', 10_000, 5)]);
     await bus.deliver(L, 0, [liq('p0-a', 3 * MIN, 7)]);
     expect(minutes()).toEqual([]); // partition 1 (at 0:10) still holds minute 0 open
@@ -132,7 +131,7 @@ describe('minutes close on the per-partition event-time watermark', () => {
 
   it('drops a liquidation id already seen, on any partition, and counts the copy', async () => {
     const { bus, metric, aggregation } = await pipeline();
-    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0 })));
+    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0, partitions: 2 })));
     await bus.deliver(L, 0, [liq('same', 10_000, 100), liq('other', 11_000, 1)]);
     await bus.deliver(L, 1, [liq('same', 10_000, 100)]);
     expect(aggregation.aggregator.totalsSnapshot()).toMatchObject({ usd: 101, count: 2 });
@@ -146,9 +145,9 @@ describe('restart: re-read history rebuilds state without counting or publishing
   // 80 minutes, $1M each, except $100M in minute 65; the crashed member had applied minutes 0–60.
   const history = Array.from({ length: 80 }, (_, m) => liq(`m${m}`, m * MIN + 1_000, m === 65 ? 100_000_000 : 1_000_000));
 
-  it('rebuilds windows and detector history from the re-read, publishes only the minutes the earlier member could not have, and detects the cascade', async () => {
+  it('rebuilds windows and minutes from the re-read and reports only the minutes the earlier member could not have', async () => {
     const { bus, minutes, metric, aggregation } = await pipeline();
-    bus.assign([{ topic: L, partition: 0, start: 0, live: 61, end: 80 }]);
+    bus.assign([{ topic: L, partition: 0, start: 0, live: 61, end: 80, partitions: 1 }]);
     expect(aggregation.status()).toBe('warming');
     await bus.deliver(L, 0, history.slice(0, 61), true);
     expect(minutes()).toEqual([]);
@@ -156,18 +155,16 @@ describe('restart: re-read history rebuilds state without counting or publishing
     expect(aggregation.status()).toBe('ok');
     // The earlier member reached 60:01 and so had published minutes up to 58; 79:01 closes up to 77.
     expect(minutes().map((m) => m.minute / MIN)).toEqual(Array.from({ length: 19 }, (_, i) => 59 + i));
-    const cascades = bus.values(topics.cascades) as { phase: string; start: number }[];
-    expect(cascades.filter((c) => c.phase === 'start')).toEqual([expect.objectContaining({ start: 65 * MIN })]);
+    // The detector's history is rebuilt from the partials topic, not here (aggregator-restart.kafka.test.ts).
     // Lifetime counters count only what this member applied first; windows hold everything.
     expect(await metric('liqstream_liquidations_total', { venue: 'bybit-linear', side: 'long', fidelity: 'complete' })).toBe(19);
     expect(aggregation.aggregator.windowUsd('bybit-linear', 'long', '24h')).toBe(79 * 1_000_000 + 100_000_000);
   });
 
-  it('without the re-read the detector has no warm-up left and misses the cascade (what the rebuild fixes)', async () => {
+  it('without the re-read the 24 h window holds only what came after the restart (what the rebuild fixes)', async () => {
     const { bus, aggregation } = await pipeline();
-    bus.assign([{ topic: L, partition: 0, start: 61, live: 61, end: 80 }]);
+    bus.assign([{ topic: L, partition: 0, start: 61, live: 61, end: 80, partitions: 1 }]);
     await bus.deliver(L, 0, history.slice(61));
-    expect(bus.values(topics.cascades)).toEqual([]);
     expect(aggregation.aggregator.windowUsd('bybit-linear', 'long', '24h')).toBe(18 * 1_000_000 + 100_000_000);
   });
 });
@@ -176,7 +173,7 @@ describe('a partition that has delivered nothing yet', () => {
   it('holds the minutes for idleMs after assignment (its first batch may be next), then stops holding them', async () => {
     const wall = { now: 0 };
     const { bus, minutes } = await pipeline({ wall });
-    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0 })));
+    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0, partitions: 2 })));
     await bus.deliver(L, 0, [liq('a', 10_000, 1), liq('b', 5 * MIN, 1)]);
     expect(minutes()).toEqual([]);
     await bus.deliver(L, 1, [liq('c', 20_000, 2), liq('d', 5 * MIN, 2)]);

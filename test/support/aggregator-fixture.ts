@@ -45,8 +45,8 @@ export function marketMinutes(base: number, from: number, to: number, hot: Set<n
 
 /** Unique topic names for one test; `outputs` gives aggregates/cascades topics of their own (a reference aggregator). */
 export function testTopics(run = unique('agg')) {
-  const names = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades'].map((t) => [t, `${run}.${t}`]));
-  return names as Record<'raw' | 'liquidations' | 'openInterest' | 'gaps' | 'deadLetter' | 'aggregates' | 'cascades', string>;
+  const names = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `${run}.${t}`]));
+  return names as Record<'raw' | 'liquidations' | 'openInterest' | 'gaps' | 'deadLetter' | 'aggregates' | 'cascades' | 'partials', string>;
 }
 
 /** A config file for `liqstream aggregate`/`connect` on the given topics and group. */
