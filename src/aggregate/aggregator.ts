@@ -89,8 +89,8 @@ const totalOi = (byVenue: Partial<Record<VenueId, number>>): number | undefined 
 export class Aggregator {
   private readonly opts: AggregatorOptions;
   private readonly venues = new Map<VenueId, VenueLiquidations>();
-  private readonly all = new WindowSet();
-  private readonly bySymbol: SymbolWindows;
+  private all = new WindowSet();
+  private bySymbol: SymbolWindows;
   private readonly adl = new Map<VenueId, VenueTotals>();
   private readonly oi = new Map<string, OiEntry>();
   /** Open interest per venue (units) as of the last update inside each minute. */
@@ -102,12 +102,12 @@ export class Aggregator {
   private readonly oiByMinute = new Map<number, Map<string, { venue: VenueId; units: number; t: number }>>();
   /** Open interest per symbol as of the last closed minute (live cascade tracking). */
   private readonly closedOi = new Map<string, { venue: VenueId; units: number }>();
-  readonly minutes: MinuteSeries;
+  minutes: MinuteSeries;
   private nextMinuteToClose: number | undefined;
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
   readonly fidelity: Partial<Record<VenueId, LiquidationEvent['fidelity']>> = {};
   private gapCount = 0;
-  private readonly seenIds: SeenIds;
+  private seenIds: SeenIds;
   /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
   private readonly duplicates = new Map<VenueId, number>();
   private readonly lateAfterClose = new Map<VenueId, number>();
@@ -148,6 +148,25 @@ export class Aggregator {
         if (!replayed) this.applyGap(event);
         return true;
     }
+  }
+
+  /**
+   * Forgets the event-time state (windows, minutes, open interest, ids seen) but keeps the lifetime
+   * counters. On a new assignment every assigned partition is re-read, so the state is rebuilt for
+   * exactly the partitions this member now owns: one that moved to another member must not stay in
+   * this member's windows, or `sum` over the group would count it twice.
+   */
+  resetState(): void {
+    for (const v of this.venues.values()) v.windows = { long: new WindowSet(), short: new WindowSet() };
+    this.all = new WindowSet();
+    this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
+    this.oi.clear();
+    this.oiByMinute.clear();
+    this.closedOi.clear();
+    this.minutes = new MinuteSeries(this.opts.retainMinutes);
+    this.nextMinuteToClose = undefined;
+    this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
+    this.watermark = 0;
   }
 
   /** Open interest per `venue|symbol` (units) as of the last closed minute. */

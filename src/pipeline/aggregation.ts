@@ -60,7 +60,7 @@ export async function startAggregation(o: {
 }): Promise<Aggregation> {
   const latenessMs = o.aggregator?.latenessMs ?? 5_000;
   const wallClock = o.wallClock ?? Date.now;
-  const watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
+  let watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
   const progress = new AssignmentProgress();
   let assigned: AssignedPartition[] = [];
   /** Each liquidation partition's own minutes, and the partition each symbol's open interest comes from. */
@@ -126,6 +126,13 @@ export async function startAggregation(o: {
       sessionTimeoutMs: o.aggregator?.sessionTimeoutMs,
       heartbeatIntervalMs: o.aggregator?.heartbeatIntervalMs,
       onAssigned: (partitions) => {
+        if (assigned.length > 0 && o.aggregator?.rewindMs !== undefined) {
+          // Everything assigned is re-read from rewindMs back: rebuild from nothing (see resetState).
+          aggregator.resetState();
+          partitionMinutes.clear();
+          oiPartitionOf.clear();
+          watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
+        }
         assigned = partitions;
         progress.assign(partitions);
         rebuilt = !progress.rebuilding();

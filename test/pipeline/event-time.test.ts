@@ -29,7 +29,7 @@ const liq = (id: string, eventTime: number, usd: number, symbol = 'BTCUSDT'): Li
   source: 'test',
 });
 
-async function pipeline(opts: { idleMs?: number; latenessMs?: number; wall?: { now: number } } = {}) {
+async function pipeline(opts: { idleMs?: number; latenessMs?: number; wall?: { now: number }; rewindMs?: number } = {}) {
   const bus = new ScriptedBus();
   const metrics = createMetrics();
   const wall = opts.wall ?? { now: 0 };
@@ -38,7 +38,7 @@ async function pipeline(opts: { idleMs?: number; latenessMs?: number; wall?: { n
   const detection = await startDetection({ ...common, cascade: { floorUsd: 50_000_000 }, idleMs: Infinity, direct: true });
   const aggregation = await startAggregation({
     ...common,
-    aggregator: { latenessMs: opts.latenessMs ?? 5_000, idleMs: opts.idleMs ?? 10_000, retainMinutes: Infinity },
+    aggregator: { latenessMs: opts.latenessMs ?? 5_000, idleMs: opts.idleMs ?? 10_000, retainMinutes: Infinity, rewindMs: opts.rewindMs },
     partials: detection.accept,
   });
   const metric = async (name: string, labels: Record<string, string> = {}) =>
@@ -181,5 +181,20 @@ describe('a partition that has delivered nothing yet', () => {
     wall.now += 10_000;
     await bus.deliver(L, 0, [liq('e', 8 * MIN, 1)]);
     expect(minutes().map((m) => m.minute / MIN)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe('a rebalance', () => {
+  it('rebuilds the state for the partitions now assigned only (a moved partition leaves this member’s windows), counters kept', async () => {
+    const { bus, aggregation, metric } = await pipeline({ rewindMs: 93_600_000 });
+    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0, partitions: 2 })));
+    await bus.deliver(L, 0, [liq('a', 10_000, 3)]);
+    await bus.deliver(L, 1, [liq('b', 20_000, 4)]);
+    expect(aggregation.aggregator.windowUsd('bybit-linear', 'long', '24h')).toBe(7);
+    // Partition 1 moved away; partition 0 is re-read from the start (its one event is below the committed offset).
+    bus.assign([{ topic: L, partition: 0, start: 0, live: 1, end: 1, partitions: 2 }]);
+    await bus.deliver(L, 0, [liq('a', 10_000, 3)], true);
+    expect(aggregation.aggregator.windowUsd('bybit-linear', 'long', '24h')).toBe(3);
+    expect(await metric('liqstream_liquidations_total', { venue: 'bybit-linear', side: 'long', fidelity: 'complete' })).toBe(2);
   });
 });
