@@ -178,7 +178,7 @@ export class Aggregator {
     const units = toUnits(e.notionalUsd);
     this.minutes.add(e.eventTime, e.venue, e.side, units);
     if (e.eventTime > this.watermark) this.watermark = e.eventTime;
-    if (this.nextMinuteToClose !== undefined && e.eventTime < this.nextMinuteToClose)
+    if (!replayed && this.nextMinuteToClose !== undefined && e.eventTime < this.nextMinuteToClose)
       this.lateAfterClose.set(e.venue, (this.lateAfterClose.get(e.venue) ?? 0) + 1);
     const known = this.fidelity[e.venue];
     if (known !== e.fidelity) this.fidelity[e.venue] = known === undefined || FIDELITY_RANK[e.fidelity] > FIDELITY_RANK[known] ? e.fidelity : known;
