@@ -1,47 +1,19 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { stringify } from 'yaml';
+import { describe, expect, inject, it } from 'vitest';
 import { unique } from '../bus/bus-contract.js';
-import { testTopics } from '../support/aggregator-fixture.js';
+import { aggregatorConfig, serviceProcesses, testTopics } from '../support/aggregator-fixture.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { sampleValue, scrape } from '../support/prom-text.js';
-import { tempDir } from '../support/recording.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
 
 const brokers = inject('kafkaBrokers');
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+const { started, onCleanup } = serviceProcesses();
 
 describe('active-active connectors: two `connect` processes on one venue → one `aggregate`', () => {
   it('counts every liquidation once and the copies as duplicates', async () => {
     const usdm = await BinanceServer.start();
-    cleanup.push(() => usdm.close());
-    const topics = testTopics();
-    const config = join(tempDir(), 'config.yaml');
-    writeFileSync(
-      config,
-      stringify({
-        bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5 },
-        metrics: { port: 0 },
-        aggregator: { groupId: unique('aa-g'), sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 },
-        venues: {
-          'binance-usdm': { enabled: true, url: usdm.url, discover: false, oiPollMs: 0 },
-          'binance-coinm': { enabled: false },
-          'bybit-linear': { enabled: false },
-          'bybit-inverse': { enabled: false },
-          hyperliquid: { enabled: false },
-        },
-      }),
-    );
-    const start = async (mode: string): Promise<ServiceProcess> => {
-      const p = await startServiceProcess([mode, '--config', config]);
-      cleanup.push(() => p.stop());
-      return p;
-    };
+    onCleanup(() => usdm.close());
+    const config = aggregatorConfig(brokers, testTopics(), unique('aa-g'), {}, { 'binance-usdm': { enabled: true, url: usdm.url, discover: false, oiPollMs: 0 } });
+    const start = (mode: string) => started([mode, '--config', config]);
     const aggregate = await start('aggregate');
     const connectors = [await start('connect'), await start('connect')];
     await usdm.subscriptions(2);

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { allTopics } from '../../src/bus/topics.js';
 import { unique } from '../bus/bus-contract.js';
@@ -10,24 +10,16 @@ import {
   metricsOf,
   publishEvents,
   readTopics,
+  serviceProcesses,
   seriesOf,
   sumOf,
   testTopics,
 } from '../support/aggregator-fixture.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
 
 const brokers = inject('kafkaBrokers');
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
-
-const started = async (args: string[]): Promise<ServiceProcess> => {
-  const p = await startServiceProcess(args);
-  cleanup.push(() => p.stop());
-  return p;
-};
+const { started, onCleanup } = serviceProcesses();
 
 describe('an aggregator killed (-9) at minute 60 and restarted', () => {
   it('rebuilds its windows and detector from Kafka: same 24 h windows as an uninterrupted one, the cascade at minute 65 detected once, every minute published once', async () => {
@@ -38,7 +30,7 @@ describe('an aggregator killed (-9) at minute 60 and restarted', () => {
     const config = aggregatorConfig(brokers, topics, group);
     const refConfig = aggregatorConfig(brokers, refTopics, `${group}-ref`);
     const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
-    cleanup.push(() => bus.close());
+    onCleanup(() => bus.close());
     await bus.start([...allTopics(topics), refTopics.aggregates, refTopics.cascades]);
 
     const base = Math.floor(Date.now() / MIN) * MIN - 100 * MIN;
@@ -48,7 +40,7 @@ describe('an aggregator killed (-9) at minute 60 and restarted', () => {
 
     const ref = await started(['aggregate', '--config', refConfig]);
     const first = await startServiceProcess(['aggregate', '--config', config]);
-    cleanup.push(async () => first.child.kill('SIGKILL'));
+    onCleanup(async () => first.child.kill('SIGKILL'));
     await publishEvents(bus, topics.liquidations, before);
     await until(async () => sumOf(await metricsOf(first.metricsUrl), 'liqstream_liquidations_total') === before.length, 'minutes 0–60 consumed', 30_000);
     await new Promise((r) => setTimeout(r, 1_000)); // the last batch's commit

@@ -1,23 +1,13 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { allTopics } from '../../src/bus/topics.js';
 import { unique } from '../bus/bus-contract.js';
-import { MIN, aggregatorConfig, marketMinutes, metricsOf, publishEvents, readTopics, sumOf, testTopics } from '../support/aggregator-fixture.js';
+import { MIN, aggregatorConfig, marketMinutes, metricsOf, publishEvents, readTopics, serviceProcesses, sumOf, testTopics } from '../support/aggregator-fixture.js';
 import type { Sample } from '../support/prom-text.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
 
 const brokers = inject('kafkaBrokers');
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
-
-const started = async (args: string[]): Promise<ServiceProcess> => {
-  const p = await startServiceProcess(args);
-  cleanup.push(() => p.stop());
-  return p;
-};
+const { started, onCleanup } = serviceProcesses();
 
 /** Per label set, the sum over processes (what Prometheus's `sum by` gives). */
 function summed(processes: Sample[][], name: string, keep: (s: Sample) => boolean = () => true): Record<string, number> {
@@ -38,7 +28,7 @@ describe('two aggregators in one group', () => {
     const config = aggregatorConfig(brokers, topics, group);
     const refConfig = aggregatorConfig(brokers, refTopics, `${group}-ref`);
     const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
-    cleanup.push(() => bus.close());
+    onCleanup(() => bus.close());
     await bus.start([...allTopics(topics), refTopics.aggregates, refTopics.cascades, refTopics.partials]);
 
     const ref = await started(['aggregate', '--config', refConfig]);

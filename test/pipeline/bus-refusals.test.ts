@@ -4,25 +4,11 @@ import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startAggregation } from '../../src/pipeline/aggregation.js';
 import { BusRefusal } from '../../src/pipeline/refusals.js';
+import { liquidation } from '../support/events.js';
 import { ScriptedBus } from '../support/scripted-bus.js';
 
 const topics = defaultTopics();
-const valid = {
-  type: 'liquidation',
-  id: 'bybit-linear:BTCUSDT:1:Sell:1:100',
-  venue: 'bybit-linear',
-  symbol: 'BTCUSDT',
-  base: 'BTC',
-  side: 'long',
-  price: 100,
-  qty: 1,
-  notionalUsd: 100,
-  eventTime: 1_760_000_000_000,
-  receiveTime: 1_760_000_000_000,
-  fidelity: 'complete',
-  kind: 'liquidation',
-  source: 'test',
-};
+const valid = liquidation('bybit-linear:BTCUSDT:1:Sell:100:1', 1_760_000_000_000, 100);
 
 describe('a bus message the consumer refuses', () => {
   it('is counted and dead-lettered with the reason and where it was read, and the rest of the batch is applied', async () => {

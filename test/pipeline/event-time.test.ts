@@ -6,28 +6,14 @@ import { createMetrics } from '../../src/metrics/metrics.js';
 import { startAggregation } from '../../src/pipeline/aggregation.js';
 import { startDetection } from '../../src/pipeline/detection.js';
 import type { LiquidationEvent } from '../../src/schema/events.js';
+import { liquidation } from '../support/events.js';
 import { ScriptedBus } from '../support/scripted-bus.js';
 
 const MIN = 60_000;
 const topics = defaultTopics();
 const L = topics.liquidations;
 
-const liq = (id: string, eventTime: number, usd: number, symbol = 'BTCUSDT'): LiquidationEvent => ({
-  type: 'liquidation',
-  id,
-  venue: 'bybit-linear',
-  symbol,
-  base: 'BTC',
-  side: 'long',
-  price: 1,
-  qty: usd,
-  notionalUsd: usd,
-  eventTime,
-  receiveTime: eventTime,
-  fidelity: 'complete',
-  kind: 'liquidation',
-  source: 'test',
-});
+const liq = (id: string, eventTime: number, usd: number) => liquidation(id, eventTime, usd);
 
 async function pipeline(opts: { idleMs?: number; latenessMs?: number; wall?: { now: number }; rewindMs?: number } = {}) {
   const bus = new ScriptedBus();

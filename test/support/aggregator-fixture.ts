@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { stringify } from 'yaml';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import type { BusMessage } from '../../src/bus/bus.js';
@@ -7,6 +8,8 @@ import { eventMessage } from '../../src/pipeline/messages.js';
 import type { LiquidationEvent } from '../../src/schema/events.js';
 import { unique } from '../bus/bus-contract.js';
 import { parsePromText, type Sample } from './prom-text.js';
+import { startServiceProcess, type ServiceProcess } from './service-process.js';
+import { liquidation } from './events.js';
 import { tempDir } from './recording.js';
 
 export const MIN = 60_000;
@@ -23,22 +26,7 @@ export function marketMinutes(base: number, from: number, to: number, hot: Set<n
       SYMBOLS.forEach((symbol, s) => {
         const eventTime = base + m * MIN + (k + 1) * 20_000 + s * 100;
         const usd = hot.has(m) ? 5_000_000 : 50_000 + s * 1_000 + k;
-        out.push({
-          type: 'liquidation',
-          id: `bybit-linear:${symbol}:${eventTime}:Sell:${usd}`,
-          venue: 'bybit-linear',
-          symbol,
-          base: symbol.replace('USDT', ''),
-          side: k ? 'short' : 'long',
-          price: 1,
-          qty: usd,
-          notionalUsd: usd,
-          eventTime,
-          receiveTime: eventTime,
-          fidelity: 'complete',
-          kind: 'liquidation',
-          source: 'test',
-        });
+        out.push(liquidation(`bybit-linear:${symbol}:${eventTime}:Sell:${usd}`, eventTime, usd, { symbol, base: symbol.replace('USDT', ''), side: k ? 'short' : 'long' }));
       });
   return out;
 }
@@ -49,8 +37,8 @@ export function testTopics(run = unique('agg')) {
   return names as Record<'raw' | 'liquidations' | 'openInterest' | 'gaps' | 'deadLetter' | 'aggregates' | 'cascades' | 'partials', string>;
 }
 
-/** A config file for `liqstream aggregate`/`connect` on the given topics and group. */
-export function aggregatorConfig(brokers: string, topics: Record<string, string>, groupId: string, extra: Record<string, unknown> = {}): string {
+/** A config file for `liqstream aggregate`/`connect` on the given topics and group (venues off unless given). */
+export function aggregatorConfig(brokers: string, topics: Record<string, string>, groupId: string, extra: Record<string, unknown> = {}, venues: Record<string, unknown> = {}): string {
   const file = join(tempDir(), `${groupId}.yaml`);
   writeFileSync(
     file,
@@ -58,7 +46,7 @@ export function aggregatorConfig(brokers: string, topics: Record<string, string>
       bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5 },
       metrics: { port: 0 },
       aggregator: { groupId, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, ...extra },
-      venues: Object.fromEntries(['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse', 'hyperliquid'].map((v) => [v, { enabled: false }])),
+      venues: { ...Object.fromEntries(['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse', 'hyperliquid'].map((v) => [v, { enabled: false }])), ...venues },
     }),
   );
   return file;
@@ -95,4 +83,20 @@ export async function readTopics(bus: KafkaBus, topics: string[]): Promise<Map<s
     got.get(b.topic)!.push(...b.messages);
   });
   return got;
+}
+
+/** Starts `liqstream` processes that are stopped (SIGTERM) after the test file; `onCleanup` adds other teardown. */
+export function serviceProcesses() {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+  });
+  return {
+    onCleanup: (c: () => Promise<unknown>) => void cleanup.push(c),
+    started: async (args: string[]): Promise<ServiceProcess> => {
+      const p = await startServiceProcess(args);
+      cleanup.push(() => p.stop());
+      return p;
+    },
+  };
 }
