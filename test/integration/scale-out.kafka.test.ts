@@ -21,7 +21,7 @@ function summed(processes: Sample[][], name: string, keep: (s: Sample) => boolea
 }
 
 describe('two aggregators in one group', () => {
-  it('give the totals and the cascade one aggregator gives, with one aggregates record per minute', async () => {
+  it('give the totals and the cascade one aggregator gives, with one aggregates record per minute, also after the active detector is killed', async () => {
     const topics = testTopics();
     const refTopics = { ...topics, aggregates: `${topics.aggregates}-ref`, cascades: `${topics.cascades}-ref`, partials: `${topics.partials}-ref` };
     const group = unique('scale-g');
@@ -34,6 +34,7 @@ describe('two aggregators in one group', () => {
     const ref = await started(['aggregate', '--config', refConfig]);
     const a = await started(['aggregate', '--config', config]);
     const b = await started(['aggregate', '--config', config]);
+    onCleanup(async () => void [a, b].forEach((p) => p.child.kill('SIGKILL')));
     // The second member's join moves partitions away from the first: wait for that before any data.
     await until(() => (a.logs().match(/"msg":"partitions assigned/g) ?? []).length >= 2, 'rebalance after the second member joined', 30_000);
 
@@ -72,5 +73,27 @@ describe('two aggregators in one group', () => {
     expect(starts(refTopics.cascades).map((c) => (c.start - base) / MIN)).toEqual([65]);
     expect(sumOf(ma, 'liqstream_cascade_active') + sumOf(mb, 'liqstream_cascade_active')).toBe(1);
     expect(summed([ma, mb], 'liqstream_cascade_usd')).toEqual(summed([mr], 'liqstream_cascade_usd'));
+
+    // Failover: kill -9 the member that runs the active detector; the other takes over its partitions and the detector.
+    const [active, standby] = sumOf(ma, 'liqstream_cascade_active') === 1 ? [a, b] : [b, a];
+    const activeCounted = sumOf(active === a ? ma : mb, 'liqstream_liquidations_total');
+    active.child.kill('SIGKILL');
+    const more = marketMinutes(base, 80, 100, new Set());
+    await publishEvents(bus, topics.liquidations, more);
+    const total = events.length + more.length;
+    await until(async () => sumOf(await metricsOf(ref.metricsUrl), 'liqstream_liquidations_total') === total, 'reference consumed the rest', 30_000);
+    await until(async () => activeCounted + sumOf(await metricsOf(standby.metricsUrl), 'liqstream_liquidations_total') === total, 'the survivor consumed the rest', 45_000);
+    await until(
+      () => [topics.aggregates, refTopics.aggregates].every((t) => reader.get(t)!.some((m) => (m.value as { minute: number }).minute === base + 98 * MIN)),
+      'both aggregate streams up to minute 98',
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    expect(values(topics.aggregates)).toHaveLength(99);
+    expect(values(topics.aggregates)).toEqual(values(refTopics.aggregates));
+    const ends = (t: string) => reader.get(t)!.map((m) => m.value as { phase: string }).filter((c) => c.phase === 'end');
+    expect(ends(topics.cascades)).toHaveLength(1);
+    expect(ends(topics.cascades)).toEqual(ends(refTopics.cascades));
+    expect(sumOf(await metricsOf(standby.metricsUrl), 'liqstream_cascade_active')).toBe(0);
   });
 });
