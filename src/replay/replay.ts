@@ -9,6 +9,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { cascadeEpisodes } from '../cascade/episodes.js';
 import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
 import { startAggregation } from '../pipeline/aggregation.js';
+import { startDetection } from '../pipeline/detection.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { VenueId } from '../schema/events.js';
 import { VENUE_MODULES } from '../venues/registry.js';
@@ -79,14 +80,18 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   let firstEventTime: number | undefined;
   let consumed = 0;
   await bus.start(allTopics(topics));
+  const groupId = `liqstream-replay-${process.pid}-${Date.now()}`;
+  // Live cascade signals and gauges as in `run` (the report's cascades come from the full series below).
+  const detection = await startDetection({ bus, topics, groupId, metrics, log, cascade: options.cascade, direct: true });
   const { aggregator, subscription } = await startAggregation({
     bus,
     topics,
-    groupId: `liqstream-replay-${process.pid}-${Date.now()}`,
+    groupId,
     metrics,
     log,
     fromBeginning: true,
     aggregator: { clock: 'watermark', retainMinutes: Infinity },
+    partials: detection.accept,
     onConsumed: (n) => (consumed += n),
     onEvent: (event) => {
       if (event.type === 'liquidation' && (firstEventTime === undefined || event.eventTime < firstEventTime)) firstEventTime = event.eventTime;
