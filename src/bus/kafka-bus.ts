@@ -233,9 +233,15 @@ export class KafkaBus implements Bus {
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }) => {
           // Unresolved, so the next fetch (after a seek or restart) delivers these messages again.
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
-          const assigned = (await assignment).get(`${batch.topic}:${batch.partition}`);
-          if (!isRunning() || isStale()) return;
           const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
+          let assigned: AssignedPartition | undefined;
+          try {
+            assigned = (await assignment).get(`${batch.topic}:${batch.partition}`);
+            if (!isRunning() || isStale()) return;
+          } catch (err) {
+            // Retriable (see below): the consumer restarts, rejoins and prepares the assignment again.
+            throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
+          }
           const live = assigned?.live ?? -1;
           try {
             const messages = batch.messages.flatMap(toBusMessages);

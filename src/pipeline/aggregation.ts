@@ -1,7 +1,7 @@
 import { Aggregator, type AggregatorOptions } from '../aggregate/aggregator.js';
 import { toUnits } from '../aggregate/fixed-point.js';
 import type { MinutePartial } from '../aggregate/minute-partials.js';
-import { MINUTE, MinuteSeries } from '../aggregate/minute-series.js';
+import { MinuteSeries } from '../aggregate/minute-series.js';
 import { PartitionWatermark } from '../aggregate/partition-watermark.js';
 import type { AssignedPartition, Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
@@ -39,9 +39,12 @@ const PARTIAL_KEY = 'all';
  * `partials` before the batch's offsets are committed; the detection stage merges them (detection.ts).
  *
  * Minutes close on the per-partition watermark of the liquidations topic (PartitionWatermark), and
- * not at all while a partition is still re-reading what an earlier member applied: once every
- * partition is past its committed offset, the minutes the earlier member must have reported (those
- * closed by the event time it had reached on every partition) are not reported again.
+ * not at all while a partition is still re-reading what an earlier member applied, so no minute is
+ * closed from half of its history. After a restart or rebalance the rebuilt minutes are reported
+ * again: the detection stage keeps the first report of each (minute, partition) and ignores minutes
+ * it has merged. Not reporting them was tried; guessing which ones the earlier member had reported
+ * can skip one it had not (a crash while a partition was still catching up), and the merge would
+ * then complete that minute without the partition.
  */
 export async function startAggregation(o: {
   bus: Bus;
@@ -66,12 +69,10 @@ export async function startAggregation(o: {
   /** Each liquidation partition's own minutes, and the partition each symbol's open interest comes from. */
   const partitionMinutes = new Map<string, MinuteSeries>();
   const oiPartitionOf = new Map<string, string>();
-  let reportedThrough = -Infinity;
   let pending: BusMessage[] = [];
-  let rebuilt = true;
 
   const onMinuteClosed = (bucket: { minute: number }): void => {
-    if (!o.partials || bucket.minute <= reportedThrough) return;
+    if (!o.partials) return;
     const oiByPartition = new Map<string, number>();
     for (const [symbolKey, v] of aggregator.closedOpenInterest()) {
       const key = oiPartitionOf.get(symbolKey);
@@ -99,14 +100,9 @@ export async function startAggregation(o: {
 
   const afterBatch = async (batch: AppliedBatch): Promise<void> => {
     const key = AssignmentProgress.key(batch.topic, batch.partition);
-    progress.advanced(key, batch.nextOffset, batch.replayed ? batch.newestEventTime : -Infinity);
+    progress.advanced(key, batch.nextOffset);
     if (batch.topic === o.topics.liquidations) watermark.delivered(key, batch.newestEventTime, !progress.backlog(key), wallClock());
     if (progress.rebuilding()) return;
-    if (!rebuilt) {
-      rebuilt = true;
-      const reached = progress.replayedWatermark(o.topics.liquidations);
-      if (reached !== undefined) reportedThrough = Math.max(reportedThrough, Math.floor((reached - latenessMs) / MINUTE) * MINUTE - MINUTE);
-    }
     aggregator.closeThrough(watermark.current(wallClock()));
     const out = pending;
     pending = [];
@@ -135,7 +131,6 @@ export async function startAggregation(o: {
         }
         assigned = partitions;
         progress.assign(partitions);
-        rebuilt = !progress.rebuilding();
         const liquidations = partitions.filter((p) => p.topic === o.topics.liquidations);
         watermark.assign(
           liquidations.map((p) => ({ key: AssignmentProgress.key(p.topic, p.partition), backlog: p.start < p.end })),

@@ -6,7 +6,7 @@ import type { AssignedPartition } from '../bus/bus.js';
  * what was in the log when it was assigned). Pure bookkeeping; the bus reports offsets.
  */
 export class AssignmentProgress {
-  private readonly partitions = new Map<string, { live: number; end: number; next: number; replayedUntil: number }>();
+  private readonly partitions = new Map<string, { live: number; end: number; next: number }>();
   private assigned = false;
 
   static key(topic: string, partition: number): string {
@@ -18,15 +18,13 @@ export class AssignmentProgress {
     this.assigned = true;
     this.partitions.clear();
     for (const p of partitions)
-      this.partitions.set(AssignmentProgress.key(p.topic, p.partition), { live: p.live, end: p.end, next: p.start, replayedUntil: -Infinity });
+      this.partitions.set(AssignmentProgress.key(p.topic, p.partition), { live: p.live, end: p.end, next: p.start });
   }
 
-  /** A batch was applied; `newestReplayed` is the newest event time among its replayed events. */
-  advanced(key: string, nextOffset: number | undefined, newestReplayed: number): void {
+  /** A batch was applied, up to `nextOffset`. */
+  advanced(key: string, nextOffset: number | undefined): void {
     const p = this.partitions.get(key);
-    if (!p) return;
-    if (nextOffset !== undefined && nextOffset > p.next) p.next = nextOffset;
-    if (newestReplayed > p.replayedUntil) p.replayedUntil = newestReplayed;
+    if (p && nextOffset !== undefined && nextOffset > p.next) p.next = nextOffset;
   }
 
   backlog(key: string): boolean {
@@ -45,16 +43,5 @@ export class AssignmentProgress {
     if (!this.assigned) return true;
     for (const p of this.partitions.values()) if (p.next < p.end) return true;
     return false;
-  }
-
-  /**
-   * The event time the earlier member had reached on every partition of `topic` it had read (the
-   * minimum of their newest replayed event times): minutes it closed end before this. Undefined when
-   * nothing was replayed.
-   */
-  replayedWatermark(topic: string): number | undefined {
-    let min = Infinity;
-    for (const [key, p] of this.partitions) if (key.startsWith(`${topic}:`) && p.replayedUntil > -Infinity) min = Math.min(min, p.replayedUntil);
-    return Number.isFinite(min) ? min : undefined;
   }
 }

@@ -131,26 +131,31 @@ describe('restart: re-read history rebuilds state without counting or publishing
   // 80 minutes, $1M each, except $100M in minute 65; the crashed member had applied minutes 0–60.
   const history = Array.from({ length: 80 }, (_, m) => liq(`m${m}`, m * MIN + 1_000, m === 65 ? 100_000_000 : 1_000_000));
 
-  it('rebuilds windows and minutes from the re-read and reports only the minutes the earlier member could not have', async () => {
+  it('rebuilds windows and minutes from the re-read, closes nothing before it is done, and counts only first reads', async () => {
     const { bus, minutes, metric, aggregation } = await pipeline();
     bus.assign([{ topic: L, partition: 0, start: 0, live: 61, end: 80, partitions: 1 }]);
     expect(aggregation.status()).toBe('warming');
-    await bus.deliver(L, 0, history.slice(0, 61), true);
-    expect(minutes()).toEqual([]);
+    await bus.deliver(L, 0, history.slice(0, 30), true);
+    expect(minutes()).toEqual([]); // still below the committed offset: nothing closes from half a history
+    await bus.deliver(L, 0, history.slice(30, 61), true);
+    expect(minutes()).toHaveLength(59);
     await bus.deliver(L, 0, history.slice(61));
     expect(aggregation.status()).toBe('ok');
-    // The earlier member reached 60:01 and so had published minutes up to 58; 79:01 closes up to 77.
-    expect(minutes().map((m) => m.minute / MIN)).toEqual(Array.from({ length: 19 }, (_, i) => 59 + i));
-    // The detector's history is rebuilt from the partials topic, not here (aggregator-restart.kafka.test.ts).
+    // Rebuilt minutes are reported again (the detector keeps the first report of each; here it is fresh):
+    // 79:01 closes up to 77, and the fresh detector has the whole history, so it finds the cascade.
+    expect(minutes().map((m) => m.minute / MIN)).toEqual(Array.from({ length: 78 }, (_, i) => i));
+    const cascades = bus.values(topics.cascades) as { phase: string; start: number }[];
+    expect(cascades.filter((c) => c.phase === 'start')).toEqual([expect.objectContaining({ start: 65 * MIN })]);
     // Lifetime counters count only what this member applied first; windows hold everything.
     expect(await metric('liqstream_liquidations_total', { venue: 'bybit-linear', side: 'long', fidelity: 'complete' })).toBe(19);
     expect(aggregation.aggregator.windowUsd('bybit-linear', 'long', '24h')).toBe(79 * 1_000_000 + 100_000_000);
   });
 
-  it('without the re-read the 24 h window holds only what came after the restart (what the rebuild fixes)', async () => {
+  it('without the re-read the 24 h window holds only what came after the restart and the cascade is missed (what the rebuild fixes)', async () => {
     const { bus, aggregation } = await pipeline();
     bus.assign([{ topic: L, partition: 0, start: 61, live: 61, end: 80, partitions: 1 }]);
     await bus.deliver(L, 0, history.slice(61));
+    expect(bus.values(topics.cascades)).toEqual([]);
     expect(aggregation.aggregator.windowUsd('bybit-linear', 'long', '24h')).toBe(18 * 1_000_000 + 100_000_000);
   });
 });
