@@ -32,7 +32,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   const detection =
     mode === 'connect'
       ? undefined
-      : await startDetection({ ...config.aggregator, bus, topics: config.bus.topics, metrics, log, cascade: config.cascade, rewindMs, direct: bus.kind === 'embedded' });
+      : await startDetection({ ...config.aggregator, idleMs: config.aggregator.mergeIdleMs, bus, topics: config.bus.topics, metrics, log, cascade: config.cascade, rewindMs, direct: bus.kind === 'embedded' });
   const aggregation =
     mode === 'connect' || !detection
       ? undefined
