@@ -3,6 +3,7 @@ import type { Fidelity, GapEvent, LiquidationEvent, NormalizedEvent, OpenInteres
 import type { Metrics } from '../metrics/metrics.js';
 import { toUnits, toUsd } from './fixed-point.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
+import { SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
 import { WINDOW_NAMES, WindowSet } from './windows.js';
 
@@ -20,6 +21,8 @@ export interface AggregatorOptions {
   retainMinutes: number;
   /** A minute is closed once the watermark is this far past its end (events may arrive out of order). */
   latenessMs: number;
+  /** Liquidation ids are remembered this far behind the newest event time, to drop copies (active-active connectors, re-reads). */
+  dedupHorizonMs: number;
   /** Called once per closed minute, in order, empty minutes included, with all-venue open interest (USD). */
   onMinuteClosed?: (bucket: MinuteBucket, oiUsd: number | undefined) => void;
 }
@@ -32,6 +35,7 @@ export const defaultAggregatorOptions = (): AggregatorOptions => ({
   clock: Date.now,
   retainMinutes: 1_440,
   latenessMs: 5_000,
+  dedupHorizonMs: 86_400_000 + 2 * 3_600_000,
 });
 
 interface VenueTotals {
@@ -85,8 +89,8 @@ const totalOi = (byVenue: Partial<Record<VenueId, number>>): number | undefined 
 export class Aggregator {
   private readonly opts: AggregatorOptions;
   private readonly venues = new Map<VenueId, VenueLiquidations>();
-  private readonly all = new WindowSet();
-  private readonly bySymbol: SymbolWindows;
+  private all = new WindowSet();
+  private bySymbol: SymbolWindows;
   private readonly adl = new Map<VenueId, VenueTotals>();
   private readonly oi = new Map<string, OiEntry>();
   /** Open interest per venue (units) as of the last update inside each minute. */
@@ -98,11 +102,15 @@ export class Aggregator {
   private readonly oiByMinute = new Map<number, Map<string, { venue: VenueId; units: number; t: number }>>();
   /** Open interest per symbol as of the last closed minute (live cascade tracking). */
   private readonly closedOi = new Map<string, { venue: VenueId; units: number }>();
-  readonly minutes: MinuteSeries;
+  minutes: MinuteSeries;
   private nextMinuteToClose: number | undefined;
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
   readonly fidelity: Partial<Record<VenueId, LiquidationEvent['fidelity']>> = {};
   private gapCount = 0;
+  private seenIds: SeenIds;
+  /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
+  private readonly duplicates = new Map<VenueId, number>();
+  private readonly lateAfterClose = new Map<VenueId, number>();
   watermark = 0;
 
   constructor(
@@ -112,36 +120,77 @@ export class Aggregator {
     this.opts = { ...defaultAggregatorOptions(), ...options };
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
+    this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
     this.registerGauges();
   }
 
-  apply(event: NormalizedEvent): void {
+  /**
+   * Applies one event. A `replayed` event (re-read after a restart or a rebalance; an earlier member
+   * already counted it) rebuilds windows, minutes and open interest but moves no lifetime counter:
+   * Prometheus saw those increments from the earlier process, and counting them again would make
+   * increase() report them twice across the restart.
+   */
+  /** False when the event was dropped as a copy of a liquidation already applied. */
+  apply(event: NormalizedEvent, replayed = false): boolean {
     switch (event.type) {
       case 'liquidation':
-        return event.kind === 'adl' ? this.applyAdl(event) : this.applyLiquidation(event);
+        if (this.seenIds.seen(event.id, event.eventTime)) {
+          if (!replayed) this.duplicates.set(event.venue, (this.duplicates.get(event.venue) ?? 0) + 1);
+          return false;
+        }
+        if (event.kind === 'adl') this.applyAdl(event, replayed);
+        else this.applyLiquidation(event, replayed);
+        return true;
       case 'open_interest':
-        return this.applyOpenInterest(event);
+        this.applyOpenInterest(event);
+        return true;
       case 'gap':
-        return this.applyGap(event);
+        if (!replayed) this.applyGap(event);
+        return true;
     }
   }
 
-  private applyLiquidation(e: LiquidationEvent): void {
+  /**
+   * Forgets the event-time state (windows, minutes, open interest, ids seen) but keeps the lifetime
+   * counters. On a new assignment every assigned partition is re-read, so the state is rebuilt for
+   * exactly the partitions this member now owns: one that moved to another member must not stay in
+   * this member's windows, or `sum` over the group would count it twice.
+   */
+  resetState(): void {
+    for (const v of this.venues.values()) v.windows = { long: new WindowSet(), short: new WindowSet() };
+    this.all = new WindowSet();
+    this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
+    this.oi.clear();
+    this.oiByMinute.clear();
+    this.closedOi.clear();
+    this.minutes = new MinuteSeries(this.opts.retainMinutes);
+    this.nextMinuteToClose = undefined;
+    this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
+    this.watermark = 0;
+  }
+
+  /** Open interest per `venue|symbol` (units) as of the last closed minute. */
+  closedOpenInterest(): ReadonlyMap<string, { venue: VenueId; units: number }> {
+    return this.closedOi;
+  }
+
+  private applyLiquidation(e: LiquidationEvent, replayed: boolean): void {
     const units = toUnits(e.notionalUsd);
     this.minutes.add(e.eventTime, e.venue, e.side, units);
-    if (e.eventTime > this.watermark) {
-      this.watermark = e.eventTime;
-      this.closeMinutes();
-    }
+    if (e.eventTime > this.watermark) this.watermark = e.eventTime;
+    if (!replayed && this.nextMinuteToClose !== undefined && e.eventTime < this.nextMinuteToClose)
+      this.lateAfterClose.set(e.venue, (this.lateAfterClose.get(e.venue) ?? 0) + 1);
     const known = this.fidelity[e.venue];
     if (known !== e.fidelity) this.fidelity[e.venue] = known === undefined || FIDELITY_RANK[e.fidelity] > FIDELITY_RANK[known] ? e.fidelity : known;
     const v = this.venueLiquidations(e.venue);
-    addTo(v.totals, e.side, units);
-    const counters = (v.counters[e.side][e.fidelity] ??= { usd: 0, count: 0 });
-    counters.usd += e.notionalUsd;
-    counters.count += 1;
+    if (!replayed) {
+      addTo(v.totals, e.side, units);
+      const counters = (v.counters[e.side][e.fidelity] ??= { usd: 0, count: 0 });
+      counters.usd += e.notionalUsd;
+      counters.count += 1;
+    }
 
-    if (!v.windows[e.side].add(e.eventTime, units)) this.metrics.lateEventsTotal.inc({ venue: e.venue });
+    if (!v.windows[e.side].add(e.eventTime, units) && !replayed) this.metrics.lateEventsTotal.inc({ venue: e.venue });
     this.all.add(e.eventTime, units);
     this.bySymbol.add(e.venue, e.symbol, e.eventTime, units);
   }
@@ -156,7 +205,8 @@ export class Aggregator {
     return v;
   }
 
-  private applyAdl(e: LiquidationEvent): void {
+  private applyAdl(e: LiquidationEvent, replayed: boolean): void {
+    if (replayed) return;
     let t = this.adl.get(e.venue);
     if (!t) this.adl.set(e.venue, (t = noTotals()));
     addTo(t, e.side, toUnits(e.notionalUsd));
@@ -201,10 +251,16 @@ export class Aggregator {
     });
   }
 
-  /** Hands every minute that can no longer change (watermark past its end plus lateness) to onMinuteClosed. */
-  private closeMinutes(): void {
-    if (!this.opts.onMinuteClosed) return;
-    const closable = Math.floor((this.watermark - this.opts.latenessMs) / MINUTE) * MINUTE - MINUTE;
+  /**
+   * Hands every minute that can no longer change to onMinuteClosed: those that end at least `latenessMs`
+   * before `watermark`, the event time every partition has reached (see PartitionWatermark). A
+   * liquidation that still arrives for a closed minute is counted as late and kept in the totals and
+   * windows, but the closed minute's record is not changed.
+   */
+  closeThrough(watermark: number): void {
+    if (!this.opts.onMinuteClosed || !Number.isFinite(watermark)) return;
+    const closable = Math.floor((watermark - this.opts.latenessMs) / MINUTE) * MINUTE - MINUTE;
+    if (this.nextMinuteToClose === undefined && !Number.isFinite(this.minutes.first())) return;
     let minute: number = this.nextMinuteToClose ?? this.minutes.first();
     // After a long silence (or a recording that jumps years), close at most a day of empty minutes:
     // enough for any window or baseline, and bounded work.
@@ -277,6 +333,23 @@ export class Aggregator {
       });
     liquidationCounter('liqstream_liquidations_usd_total', 'USD notional of liquidated positions (side = side of the position)', (c) => c.usd);
     liquidationCounter('liqstream_liquidations_total', 'Liquidation events', (c) => c.count);
+    const venueCounter = (name: string, help: string, values: Map<VenueId, number>) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['venue'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [venue, n] of values) this.inc({ venue }, n);
+        },
+      });
+    venueCounter('liqstream_duplicate_liquidations_total', 'Liquidations dropped as copies of an id already seen (active-active connectors, re-reads)', this.duplicates);
+    venueCounter(
+      'liqstream_late_liquidations_total',
+      'Liquidations that arrived after their minute was closed and published (in totals and windows, not in the minute record)',
+      this.lateAfterClose,
+    );
     new Gauge({
       name: 'liqstream_liquidations_window_usd',
       help: 'Liquidated USD in the event-time window ending at the newest event seen',

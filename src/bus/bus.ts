@@ -8,11 +8,37 @@ export interface BusMessage {
    */
   value: unknown;
   headers?: Record<string, string>;
+  /** Kafka only, when consumed: the record's offset (the messages of one packed record share it). */
+  offset?: number;
 }
 
 export interface ConsumedBatch {
   topic: string;
+  /** The Kafka partition; the embedded bus has one partition per topic, 0. */
+  partition: number;
   messages: BusMessage[];
+  /**
+   * True when every message is below the offset the group had committed when this member was assigned
+   * the partition: a previous member already applied them, and they are re-read (`rewindMs`) only to
+   * rebuild state. Such batches are never committed, so the group's committed offset does not move back.
+   */
+  replayed?: boolean;
+  /** Kafka: the offset after the batch's last record. */
+  nextOffset?: number;
+}
+
+/** A partition as assigned to this member (Kafka) or the single partition of a topic (embedded bus). */
+export interface AssignedPartition {
+  topic: string;
+  partition: number;
+  /** Offset the member reads from (after any rewind). */
+  start: number;
+  /** Offsets below this were applied by an earlier member (committed offset, or the log end for a new group). */
+  live: number;
+  /** The log end (next offset to be written) at assignment: reading up to it means caught up. */
+  end: number;
+  /** How many partitions the topic has (1 on the embedded bus). */
+  partitions: number;
 }
 
 export interface SubscribeOptions {
@@ -20,6 +46,16 @@ export interface SubscribeOptions {
   groupId: string;
   /** Start from the oldest retained message when the group has no committed offset. */
   fromBeginning?: boolean;
+  /**
+   * On every assignment, re-read each partition from its first record at or after wall time − rewindMs
+   * (Kafka record timestamps), before the committed offset; those batches arrive with `replayed: true`.
+   */
+  rewindMs?: number;
+  /** Called with the partitions of each new assignment, before any of their batches is handled. */
+  onAssigned?: (partitions: AssignedPartition[]) => void;
+  /** Kafka group session timeout and heartbeat interval (a crashed member is noticed after the session timeout). */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
 }
 
 export interface Subscription {

@@ -5,7 +5,7 @@ import { KafkaBusConfig } from './kafka-config.js';
 import { kafkaSecurity } from './kafka-security.js';
 import { PublishQueue } from './publish-queue.js';
 import { packRecords, unpackRecord } from './record-packing.js';
-import { SCHEMA_HEADER, type Bus, type BusMessage, type ConsumedBatch, type SubscribeOptions, type Subscription } from './bus.js';
+import { SCHEMA_HEADER, type AssignedPartition, type Bus, type BusMessage, type ConsumedBatch, type SubscribeOptions, type Subscription } from './bus.js';
 
 // Through the default export: kafkajs is CommonJS and Node's ESM loader detects only some of its
 // named exports (not the error classes, which it spreads into module.exports).
@@ -71,7 +71,8 @@ function toBusMessages(m: EachBatchPayload['batch']['messages'][number]): BusMes
     const s = headerValue(v);
     if (s !== undefined) headers[k] = s;
   }
-  return unpackRecord(m.key?.toString() ?? '', m.value?.toString() ?? '', headers);
+  const offset = Number(m.offset);
+  return unpackRecord(m.key?.toString() ?? '', m.value?.toString() ?? '', headers).map((b) => ({ ...b, offset }));
 }
 
 /**
@@ -215,9 +216,20 @@ export class KafkaBus implements Bus {
       allowAutoTopicCreation: false,
       // Bounds how long subscribe() waits for the first fetch on idle topics (see `ready` below).
       maxWaitTimeInMs: 1000,
+      ...(options.sessionTimeoutMs !== undefined && { sessionTimeout: options.sessionTimeoutMs }),
+      ...(options.heartbeatIntervalMs !== undefined && { heartbeatInterval: options.heartbeatIntervalMs }),
     });
     this.consumers.add(consumer);
     const log = this.logger;
+
+    // Per assignment: where each partition is re-read from and where the already-applied part ends.
+    // Batches wait for it, so none is handled before its partition was rewound (a batch fetched
+    // before the seek is stale and skipped, see isStale below).
+    let assignment: Promise<Map<string, AssignedPartition>> = Promise.resolve(new Map());
+    const onJoin = consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      assignment = this.prepareAssignment(consumer, options, e.payload.memberAssignment);
+      assignment.catch((err: unknown) => log?.error({ err, groupId: options.groupId }, 'could not prepare the partition assignment'));
+    });
 
     // Resolves once this member has joined and, when starting at the log end, has fixed its start
     // offsets. kafkajs looks up "latest" lazily, in the first fetch after the join; a message
@@ -254,8 +266,23 @@ export class KafkaBus implements Bus {
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }) => {
           // Unresolved, so the next fetch (after a seek or restart) delivers these messages again.
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
+          let assigned: AssignedPartition | undefined;
           try {
-            await handler({ topic: batch.topic, messages: batch.messages.flatMap(toBusMessages) });
+            assigned = (await assignment).get(`${batch.topic}:${batch.partition}`);
+            if (!isRunning() || isStale()) return;
+          } catch (err) {
+            // Retriable (see below): the consumer restarts, rejoins and prepares the assignment again.
+            throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
+          }
+          const live = assigned?.live ?? -1;
+          try {
+            const messages = batch.messages.flatMap(toBusMessages);
+            const cut = messages.findIndex((m) => m.offset! >= live);
+            const base = { topic: batch.topic, partition: batch.partition, nextOffset: lastOffset + 1 };
+            // Split at the committed offset: the part below it only rebuilds state.
+            if (cut !== 0) await handler({ ...base, messages: cut < 0 ? messages : messages.slice(0, cut), replayed: true });
+            if (cut >= 0) await handler({ ...base, messages: cut === 0 ? messages : messages.slice(cut) });
           } catch (err) {
             log?.error(
               { err, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset(), groupId: options.groupId },
@@ -268,8 +295,15 @@ export class KafkaBus implements Bus {
           }
           resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
           // With an explicit offset map this commits now (autoCommit is off, so without one it would
-          // never commit); only resolved, i.e. processed, offsets are in the map.
-          await commitOffsetsIfNecessary(uncommittedOffsets());
+          // never commit); only resolved, i.e. processed, offsets are in the map. A re-read below the
+          // committed offset is not committed, and only this partition is: another partition may be
+          // mid-rewind, and committing its lower position would make applied events count as new.
+          if (lastOffset + 1 > live)
+            await commitOffsetsIfNecessary(
+              assigned
+                ? { topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(lastOffset + 1) }] }] }
+                : uncommittedOffsets(),
+            );
           await heartbeat();
         },
       });
@@ -287,10 +321,46 @@ export class KafkaBus implements Bus {
 
     return {
       close: async () => {
+        onJoin();
         if (!this.consumers.delete(consumer)) return;
         await consumer.disconnect();
       },
     };
+  }
+
+  /**
+   * For a new assignment: each partition's live boundary (the group's committed offset, or where a group
+   * without one starts), its log end, and, with `rewindMs`, a seek back to the first record at or after
+   * wall time − rewindMs. Reported to `onAssigned` before any batch of the assignment is handled.
+   */
+  private async prepareAssignment(consumer: Consumer, options: SubscribeOptions, memberAssignment: Record<string, number[]>): Promise<Map<string, AssignedPartition>> {
+    const out = new Map<string, AssignedPartition>();
+    const admin = this.admin;
+    if (!admin || (options.rewindMs === undefined && !options.onAssigned)) return out;
+    const topics = Object.keys(memberAssignment).filter((t) => memberAssignment[t]!.length > 0);
+    const committed = new Map<string, number>();
+    for (const t of topics.length ? await admin.fetchOffsets({ groupId: options.groupId, topics }) : [])
+      for (const p of t.partitions) committed.set(`${t.topic}:${p.partition}`, Number(p.offset));
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const rewound =
+        options.rewindMs === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - options.rewindMs);
+      for (const partition of memberAssignment[topic]!) {
+        const e = ends.find((x) => x.partition === partition);
+        const low = Number(e?.low ?? 0);
+        const end = Number(e?.high ?? 0);
+        const c = committed.get(`${topic}:${partition}`) ?? -1;
+        const live = c >= 0 ? c : options.fromBeginning ? low : end;
+        const r = rewound?.find((x) => x.partition === partition);
+        // No record at or after the timestamp: the broker answers with the log end (or -1 on old versions).
+        const back = r === undefined || Number(r.offset) < 0 ? live : Math.max(low, Number(r.offset));
+        const start = Math.min(live, back);
+        if (options.rewindMs !== undefined) consumer.seek({ topic, partition, offset: String(start) });
+        out.set(`${topic}:${partition}`, { topic, partition, start, live, end, partitions: ends.length });
+      }
+    }
+    options.onAssigned?.([...out.values()]);
+    return out;
   }
 
   async close(): Promise<void> {

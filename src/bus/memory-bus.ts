@@ -22,7 +22,7 @@ export class MemoryBus implements Bus {
     const set = this.handlers.get(topic);
     if (!set || messages.length === 0) return;
     await this.queue.add(async () => {
-      for (const handler of set) await handler({ topic, messages });
+      for (const handler of set) await handler({ topic, partition: 0, messages });
     });
   }
 
@@ -32,6 +32,8 @@ export class MemoryBus implements Bus {
       if (!set) this.handlers.set(topic, (set = new Set()));
       set.add(handler);
     }
+    // Nothing is retained, so a subscriber starts at the (empty) end of one partition per topic.
+    options.onAssigned?.(options.topics.map((topic) => ({ topic, partition: 0, start: 0, live: 0, end: 0, partitions: 1 })));
     return {
       close: async () => {
         for (const topic of options.topics) this.handlers.get(topic)?.delete(handler);

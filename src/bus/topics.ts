@@ -9,6 +9,8 @@ export const TopicNames = z.strictObject({
   deadLetter: z.string().min(1).default('liqstream.dead-letter.v2'),
   aggregates: z.string().min(1).default('liqstream.aggregates.v2'),
   cascades: z.string().min(1).default('liqstream.cascades.v2'),
+  /** Per-partition minute partials from the aggregators to the one active cascade detector (docs/kafka.md). */
+  partials: z.string().min(1).default('liqstream.minute-partials.v1'),
 });
 export type TopicNames = z.infer<typeof TopicNames>;
 

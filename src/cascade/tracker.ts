@@ -20,25 +20,30 @@ export function minuteAggregateMessage(bucket: MinuteBucket, oiUsd: number | und
  * gauges current, and queues minute aggregates and cascade records for publishing.
  */
 export class CascadeTracker {
-  private readonly detector: CascadeDetector;
+  private detector: CascadeDetector;
   private pendingAggregates: BusMessage[] = [];
   private pendingCascades: BusMessage[] = [];
   readonly signals: CascadeSignal[] = [];
+  /**
+   * Minutes up to this one (start, ms) only step the detector: an earlier process already published
+   * them and their signals, and this one is rebuilding its history from a re-read (see aggregation.ts).
+   */
+  publishedThrough = -Infinity;
 
   constructor(
     metrics: Metrics,
     private readonly log: Logger,
-    params: Partial<CascadeParams> = {},
+    private readonly params: Partial<CascadeParams> = {},
   ) {
     this.detector = new CascadeDetector(params);
     const registers = [metrics.registry];
-    const detector = this.detector;
+    const self = this;
     new Gauge({
       name: 'liqstream_cascade_active',
       help: '1 while a liquidation cascade episode is in progress (event time)',
       registers,
       collect() {
-        this.set(detector.active ? 1 : 0);
+        this.set(self.detector.active ? 1 : 0);
       },
     });
     new Gauge({
@@ -48,7 +53,7 @@ export class CascadeTracker {
       registers,
       collect() {
         this.reset();
-        const current = detector.current();
+        const current = self.detector.current();
         for (const [venue, t] of Object.entries(current?.byVenue ?? {})) {
           this.set({ venue, side: 'long' }, t.longUsd);
           this.set({ venue, side: 'short' }, t.shortUsd);
@@ -58,13 +63,26 @@ export class CascadeTracker {
   }
 
   onMinuteClosed = (bucket: MinuteBucket, oiUsd: number | undefined): void => {
+    const signals = this.detector.step(bucket, oiUsd);
+    if (bucket.minute <= this.publishedThrough) return;
     this.pendingAggregates.push(minuteAggregateMessage(bucket, oiUsd));
-    for (const signal of this.detector.step(bucket, oiUsd)) {
+    for (const signal of signals) {
       this.signals.push(signal);
       if (signal.phase !== 'update') this.log.warn({ cascade: signal }, `cascade ${signal.phase}`);
       this.pendingCascades.push({ key: signal.id, value: signal, headers: messageHeaders(`cascade-${signal.phase}`) });
     }
   };
+
+  /**
+   * Forgets everything (a new assignment: the history is rebuilt from the partials re-read, and a
+   * member that lost the detector's partition must not keep showing a cascade).
+   */
+  reset(): void {
+    this.detector = new CascadeDetector(this.params);
+    this.pendingAggregates = [];
+    this.pendingCascades = [];
+    this.publishedThrough = -Infinity;
+  }
 
   /** Takes what is waiting to be published: [aggregates, cascades]. */
   drain(): [BusMessage[], BusMessage[]] {

@@ -163,7 +163,7 @@ program
     const { report, aggregator } = await replay({
       onAggregation: server
         ? (a) =>
-            (live = liveApi({ aggregator: a.aggregator, feed: new MarketFeed(), cascades: () => a.tracker.signals, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
+            (live = liveApi({ aggregator: a.aggregator, feed: new MarketFeed(), cascades: a.cascades, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
         : undefined,
       onEvent: server ? (event) => live?.onEvent(event) : undefined,
       files,

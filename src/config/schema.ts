@@ -43,7 +43,22 @@ export const Config = z.strictObject({
       symbolsTopN: z.number().int().min(0),
       oiSymbols: z.array(z.string()),
       oiTopN: z.number().int().min(0),
-    }),
+      /** A minute closes once every partition's event time is this far past its end (docs/reliability.md). */
+      latenessMs: z.number().int().min(0).default(5_000),
+      /** A partition that delivered nothing for this long (wall time) stops holding the watermark back. */
+      idleMs: z.number().int().min(1).default(10_000),
+      /**
+       * The detector merges a minute without a partition that has not reported for this long (wall time).
+       * Longer than a crashed member's session timeout plus its successor's rebuild, so a failover does not
+       * publish minutes without the failed member's share.
+       */
+      mergeIdleMs: z.number().int().min(1).default(60_000),
+      /** On assignment, re-read this much of each partition (by record time) to rebuild windows and the detector; 0 = off. */
+      rebuildMs: z.number().int().min(0).default(93_600_000),
+      /** Kafka group session: a crashed member's partitions move after this long. */
+      sessionTimeoutMs: z.number().int().min(1_000).default(10_000),
+      heartbeatIntervalMs: z.number().int().min(100).default(3_000),
+    }).refine((a) => a.heartbeatIntervalMs < a.sessionTimeoutMs, { message: 'heartbeatIntervalMs must be below sessionTimeoutMs', path: ['heartbeatIntervalMs'] }),
     cascade: CascadeParams,
     connection: z.strictObject({
       backoff: z.strictObject({ initialMs: z.number().int().min(1), maxMs: z.number().int().min(1) }),

@@ -14,7 +14,7 @@ export async function startMetricsServer(
   options: {
     host: string;
     port: number;
-    health?: () => { healthy: boolean; detail: unknown };
+    health?: () => { healthy: boolean; status?: string; detail: unknown };
     /** More routes on the same port (the live page and API); each returns whether it took the request. */
     routes?: { handle(req: IncomingMessage, res: ServerResponse): boolean; upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean };
   },
@@ -37,7 +37,7 @@ export async function startMetricsServer(
     if (req.method === 'GET' && path === '/healthz') {
       const h = options.health?.() ?? { healthy: true, detail: {} };
       res.writeHead(h.healthy ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: h.healthy ? 'ok' : 'degraded', detail: h.detail }));
+      res.end(JSON.stringify({ status: h.status ?? (h.healthy ? 'ok' : 'degraded'), detail: h.detail }));
       return;
     }
     if (options.routes?.handle(req, res)) return;

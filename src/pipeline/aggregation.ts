@@ -1,23 +1,50 @@
 import { Aggregator, type AggregatorOptions } from '../aggregate/aggregator.js';
-import type { Bus, Subscription } from '../bus/bus.js';
+import { toUnits } from '../aggregate/fixed-point.js';
+import type { MinutePartial } from '../aggregate/minute-partials.js';
+import { MinuteSeries } from '../aggregate/minute-series.js';
+import { PartitionWatermark } from '../aggregate/partition-watermark.js';
+import type { AssignedPartition, Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
-import type { CascadeParams } from '../cascade/detector.js';
-import { CascadeTracker } from '../cascade/tracker.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { NormalizedEvent } from '../schema/events.js';
-import { consumeEvents } from './consume.js';
+import { AssignmentProgress } from './assignment-progress.js';
+import { consumeEvents, type AppliedBatch } from './consume.js';
+import { messageHeaders } from './messages.js';
 
 export interface Aggregation {
   aggregator: Aggregator;
-  tracker: CascadeTracker;
   subscription: Subscription;
+  /** `warming` until every assigned partition has been read up to the log end seen at assignment. */
+  status(): 'warming' | 'ok';
 }
 
+export interface AggregationTiming {
+  /** A minute closes once every partition's event time is this far past its end. */
+  latenessMs: number;
+  /** A partition that delivered nothing for this long (wall time) stops holding the watermark back. */
+  idleMs: number;
+  /** Kafka: on assignment, re-read this far back (record time) to rebuild windows and the detector. */
+  rewindMs?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+}
+
+/** All partials share one key, so they stay in order on one partition and one detector reads them all. */
+const PARTIAL_KEY = 'all';
+
 /**
- * The consuming half of the pipeline, shared by `run`, `aggregate` and `replay`: bus → aggregator →
- * cascade tracker, with closed-minute aggregates and cascade records published back to the bus
- * before the batch's offsets are committed.
+ * The consuming half of the pipeline, shared by `run`, `aggregate` and `replay`: bus → aggregator,
+ * and for every closed minute one partial per assigned partition (its share of the minute) handed to
+ * `partials` before the batch's offsets are committed; the detection stage merges them (detection.ts).
+ *
+ * Minutes close on the per-partition watermark of the liquidations topic (PartitionWatermark), and
+ * not at all while a partition is still re-reading what an earlier member applied, so no minute is
+ * closed from half of its history. After a restart or rebalance the rebuilt minutes are reported
+ * again: the detection stage keeps the first report of each (minute, partition) and ignores minutes
+ * it has merged. Not reporting them was tried; guessing which ones the earlier member had reported
+ * can skip one it had not (a crash while a partition was still catching up), and the merge would
+ * then complete that minute without the partition.
  */
 export async function startAggregation(o: {
   bus: Bus;
@@ -26,13 +53,62 @@ export async function startAggregation(o: {
   metrics: Metrics;
   log: Logger;
   fromBeginning?: boolean;
-  aggregator?: Partial<AggregatorOptions>;
-  cascade?: Partial<CascadeParams>;
+  aggregator?: Partial<AggregatorOptions> & Partial<AggregationTiming>;
+  /** Where the minute partials go (the partials topic, or the detection stage in process); none in a replay. */
+  partials?: (messages: BusMessage[]) => Promise<void>;
   onEvent?: (event: NormalizedEvent) => void;
   onConsumed?: (count: number) => void;
+  /** Wall clock for partition idleness (tests pass their own). */
+  wallClock?: () => number;
 }): Promise<Aggregation> {
-  const tracker = new CascadeTracker(o.metrics, o.log, o.cascade);
-  const aggregator: Aggregator = new Aggregator(o.metrics, { ...o.aggregator, onMinuteClosed: tracker.onMinuteClosed });
+  const latenessMs = o.aggregator?.latenessMs ?? 5_000;
+  const wallClock = o.wallClock ?? Date.now;
+  let watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
+  const progress = new AssignmentProgress();
+  let assigned: AssignedPartition[] = [];
+  /** Each liquidation partition's own minutes, and the partition each symbol's open interest comes from. */
+  const partitionMinutes = new Map<string, MinuteSeries>();
+  const oiPartitionOf = new Map<string, string>();
+  let pending: BusMessage[] = [];
+
+  const onMinuteClosed = (bucket: { minute: number }): void => {
+    if (!o.partials) return;
+    const oiByPartition = new Map<string, number>();
+    for (const [symbolKey, v] of aggregator.closedOpenInterest()) {
+      const key = oiPartitionOf.get(symbolKey);
+      if (key !== undefined) oiByPartition.set(key, (oiByPartition.get(key) ?? 0) + v.units);
+    }
+    for (const p of assigned) {
+      if (p.topic !== o.topics.liquidations && p.topic !== o.topics.openInterest) continue;
+      const key = AssignmentProgress.key(p.topic, p.partition);
+      const own = partitionMinutes.get(key)?.get(bucket.minute);
+      const value: MinutePartial = {
+        type: 'minute-partial',
+        minute: bucket.minute,
+        topic: p.topic,
+        partition: p.partition,
+        partitions: p.partitions,
+        units: own?.units ?? 0,
+        count: own?.count ?? 0,
+        byVenue: structuredClone(own?.byVenue ?? {}),
+        oiUnits: p.topic === o.topics.openInterest ? (oiByPartition.get(key) ?? null) : null,
+      };
+      pending.push({ key: PARTIAL_KEY, value, headers: messageHeaders('minute-partial') });
+    }
+  };
+  const aggregator: Aggregator = new Aggregator(o.metrics, { ...o.aggregator, latenessMs, onMinuteClosed });
+
+  const afterBatch = async (batch: AppliedBatch): Promise<void> => {
+    const key = AssignmentProgress.key(batch.topic, batch.partition);
+    progress.advanced(key, batch.nextOffset);
+    if (batch.topic === o.topics.liquidations) watermark.delivered(key, batch.newestEventTime, !progress.backlog(key), wallClock());
+    if (progress.rebuilding()) return;
+    aggregator.closeThrough(watermark.current(wallClock()));
+    const out = pending;
+    pending = [];
+    if (out.length) await o.partials!(out);
+  };
+
   const subscription = await consumeEvents(
     o.bus,
     o.topics,
@@ -42,16 +118,38 @@ export async function startAggregation(o: {
       log: o.log,
       fromBeginning: o.fromBeginning,
       onConsumed: o.onConsumed,
-      afterBatch: async () => {
-        const [aggregates, cascades] = tracker.drain();
-        if (aggregates.length) await o.bus.publish(o.topics.aggregates, aggregates);
-        if (cascades.length) await o.bus.publish(o.topics.cascades, cascades);
+      rewindMs: o.aggregator?.rewindMs,
+      sessionTimeoutMs: o.aggregator?.sessionTimeoutMs,
+      heartbeatIntervalMs: o.aggregator?.heartbeatIntervalMs,
+      onAssigned: (partitions) => {
+        if (assigned.length > 0 && o.aggregator?.rewindMs !== undefined) {
+          // Everything assigned is re-read from rewindMs back: rebuild from nothing (see resetState).
+          aggregator.resetState();
+          partitionMinutes.clear();
+          oiPartitionOf.clear();
+          watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
+        }
+        assigned = partitions;
+        progress.assign(partitions);
+        const liquidations = partitions.filter((p) => p.topic === o.topics.liquidations);
+        watermark.assign(
+          liquidations.map((p) => ({ key: AssignmentProgress.key(p.topic, p.partition), backlog: p.start < p.end })),
+          wallClock(),
+        );
+        o.log.info({ partitions: partitions.map((p) => `${p.topic}:${p.partition} ${p.start}/${p.live}/${p.end}`) }, 'partitions assigned (start/live/end)');
       },
+      afterBatch,
     },
-    (event) => {
+    (event, replayed, topic, partition) => {
       o.onEvent?.(event);
-      aggregator.apply(event);
+      if (!aggregator.apply(event, replayed) || !o.partials) return;
+      const key = AssignmentProgress.key(topic, partition);
+      if (event.type === 'liquidation' && event.kind !== 'adl') {
+        let series = partitionMinutes.get(key);
+        if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? 1_440)));
+        series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd));
+      } else if (event.type === 'open_interest') oiPartitionOf.set(`${event.venue}|${event.symbol}`, key);
     },
   );
-  return { aggregator, tracker, subscription };
+  return { aggregator, subscription, status: () => (progress.warming() ? 'warming' : 'ok') };
 }

@@ -1,16 +1,30 @@
-import type { Bus, Subscription } from '../bus/bus.js';
+import type { AssignedPartition, Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { NormalizedEvent } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
+import { busRefusalMessage } from './refusals.js';
 
 const normalizedEvent = compileValidator(NormalizedEvent);
+
+/** What a handled batch was: its partition, how far it read, and the newest event time in it. */
+export interface AppliedBatch {
+  topic: string;
+  partition: number;
+  nextOffset: number | undefined;
+  replayed: boolean;
+  /** Newest event time among the batch's valid events (-Infinity without any). */
+  newestEventTime: number;
+}
 
 /**
  * Reads normalized events from the bus and hands each valid one to `apply`. The batch's offsets
  * are committed by the bus only after this handler returns, i.e. after the events were applied.
- * A message that fails validation is counted and logged, never applied.
+ * A message that fails validation is counted, logged and published to the dead-letter topic with
+ * where it was read (topic, partition, offset), never applied; the batch is committed only after
+ * that publish, so a refusal is never lost. Refusals in a re-read were dead-lettered by the member
+ * that first read them.
  */
 export function consumeEvents(
   bus: Bus,
@@ -22,23 +36,42 @@ export function consumeEvents(
     fromBeginning?: boolean;
     onConsumed?: (count: number) => void;
     /** Runs after a batch was applied and before its offsets are committed (e.g. publish derived records). */
-    afterBatch?: () => Promise<void>;
+    afterBatch?: (batch: AppliedBatch) => Promise<void>;
+    onAssigned?: (partitions: AssignedPartition[]) => void;
+    rewindMs?: number;
+    sessionTimeoutMs?: number;
+    heartbeatIntervalMs?: number;
   },
-  apply: (event: NormalizedEvent) => void,
+  apply: (event: NormalizedEvent, replayed: boolean, topic: string, partition: number) => void,
 ): Promise<Subscription> {
   return bus.subscribe(
-    { topics: [topics.liquidations, topics.openInterest, topics.gaps], groupId, fromBeginning: deps.fromBeginning ?? false },
-    async ({ topic, messages }) => {
+    {
+      topics: [topics.liquidations, topics.openInterest, topics.gaps],
+      groupId,
+      fromBeginning: deps.fromBeginning ?? false,
+      rewindMs: deps.rewindMs,
+      onAssigned: deps.onAssigned,
+      sessionTimeoutMs: deps.sessionTimeoutMs,
+      heartbeatIntervalMs: deps.heartbeatIntervalMs,
+    },
+    async ({ topic, partition, messages, replayed = false, nextOffset }) => {
+      let newestEventTime = -Infinity;
+      const refused: BusMessage[] = [];
       for (const m of messages) {
         if (normalizedEvent.is(m.value)) {
-          apply(m.value);
+          apply(m.value, replayed, topic, partition);
+          if (m.value.type !== 'gap' && m.value.eventTime > newestEventTime) newestEventTime = m.value.eventTime;
           continue;
         }
-        deps.metrics.invalidBusMessagesTotal.inc({ topic });
-        deps.log.error({ topic, key: m.key, value: JSON.stringify(m.value)?.slice(0, 512), reason: normalizedEvent.explain(m.value) }, 'invalid message on bus');
+        if (!replayed) deps.metrics.invalidBusMessagesTotal.inc({ topic });
+        const reason = normalizedEvent.explain(m.value);
+        deps.log.error({ topic, partition, offset: m.offset, key: m.key, value: JSON.stringify(m.value)?.slice(0, 512), reason }, 'invalid message on bus');
+        if (!replayed) refused.push(busRefusalMessage({ topic, partition }, m, reason));
       }
-      await deps.afterBatch?.();
-      deps.onConsumed?.(messages.length);
+      if (refused.length) await bus.publish(topics.deadLetter, refused);
+      await deps.afterBatch?.({ topic, partition, nextOffset, replayed, newestEventTime });
+      // Re-read messages were consumed by an earlier member; counting them here would double the count.
+      if (!replayed) deps.onConsumed?.(messages.length);
     },
   );
 }

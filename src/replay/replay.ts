@@ -8,7 +8,8 @@ import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { cascadeEpisodes } from '../cascade/episodes.js';
 import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
-import { startAggregation, type Aggregation } from '../pipeline/aggregation.js';
+import { startAggregation } from '../pipeline/aggregation.js';
+import { startDetection } from '../pipeline/detection.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { NormalizedEvent, VenueId } from '../schema/events.js';
 import { VENUE_MODULES } from '../venues/registry.js';
@@ -45,7 +46,7 @@ export interface ReplayOptions {
   /** Largest share of a file's lines that may be invalid before the replay fails (default 0.1). */
   maxBadShare?: number;
   /** Called once the aggregation is running (the live page reads it during the replay). */
-  onAggregation?: (aggregation: Aggregation) => void;
+  onAggregation?: (live: { aggregator: Aggregator; cascades: () => CascadeSignal[] }) => void;
   /** Every event the aggregator applies. */
   onEvent?: (event: NormalizedEvent) => void;
   /** Keep only events whose event time is in [from, to) (ms); gaps that overlap it. */
@@ -100,23 +101,25 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   let firstEventTime: number | undefined;
   let consumed = 0;
   await bus.start(allTopics(topics));
-  const aggregation = await startAggregation({
+  const groupId = `liqstream-replay-${process.pid}-${Date.now()}`;
+  // Live cascade signals and gauges as in `run` (the report's cascades come from the full series below).
+  const detection = await startDetection({ bus, topics, groupId, metrics, log, cascade: options.cascade, direct: true });
+  const { aggregator, subscription } = await startAggregation({
     bus,
     topics,
-    groupId: `liqstream-replay-${process.pid}-${Date.now()}`,
+    groupId,
     metrics,
     log,
     fromBeginning: true,
     aggregator: { clock: 'watermark', retainMinutes: Infinity },
-    cascade: options.cascade,
+    partials: detection.accept,
     onConsumed: (n) => (consumed += n),
     onEvent: (event) => {
       if (event.type === 'liquidation' && (firstEventTime === undefined || event.eventTime < firstEventTime)) firstEventTime = event.eventTime;
       options.onEvent?.(event);
     },
   });
-  const { aggregator, subscription } = aggregation;
-  options.onAggregation?.(aggregation);
+  options.onAggregation?.({ aggregator, cascades: () => detection.tracker.signals });
 
   const parsers = new Map<VenueId, FrameParser>();
   const parserFor = (venue: VenueId): FrameParser | undefined => {

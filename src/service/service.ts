@@ -7,6 +7,7 @@ import { SpillingBus } from '../bus/spilling-bus.js';
 import { createMetrics, initVenueCounters, registerBusGauges } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { startAggregation } from '../pipeline/aggregation.js';
+import { startDetection } from '../pipeline/detection.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser } from '../venues/venue.js';
@@ -33,8 +34,14 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   if (spilling) await spilling.start(allTopics(config.bus.topics));
   else await bus.start(allTopics(config.bus.topics));
 
-  const aggregation =
+  const rewindMs = config.aggregator.rebuildMs > 0 ? config.aggregator.rebuildMs : undefined;
+  // Every aggregator runs the detection stage too; on Kafka one of them is active (docs/reliability.md, Scale-out).
+  const detection =
     mode === 'connect'
+      ? undefined
+      : await startDetection({ ...config.aggregator, idleMs: config.aggregator.mergeIdleMs, bus, topics: config.bus.topics, metrics, log, cascade: config.cascade, rewindMs, direct: bus.kind === 'embedded' });
+  const aggregation =
+    mode === 'connect' || !detection
       ? undefined
       : await startAggregation({
           bus,
@@ -42,8 +49,8 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
           groupId: config.aggregator.groupId,
           metrics,
           log,
-          aggregator: config.aggregator,
-          cascade: config.cascade,
+          aggregator: { ...config.aggregator, rewindMs },
+          partials: bus.kind === 'embedded' ? detection.accept : (messages) => bus.publish(config.bus.topics.partials, messages),
           onEvent: (event) => live?.onEvent(event),
         });
   // The trader's page and JSON API beside /metrics, where there is an aggregator to read.
@@ -51,7 +58,8 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     ? liveApi({
         aggregator: aggregation.aggregator,
         feed: new MarketFeed(),
-        cascades: () => aggregation.tracker.signals,
+        // This process's detector: on Kafka, only the active one of a group has signals (docs/reliability.md).
+        cascades: () => detection?.tracker.signals ?? [],
         status: () => ({ mode, venues: connectors?.health() ?? {}, busUp: spilling?.status().up }),
         now: Date.now,
       })
@@ -80,7 +88,10 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     port: config.metrics.port,
     health: () => {
       const venues = connectors?.health() ?? {};
-      // A broker outage leaves the process healthy: it is doing its job, spilling (liqstream_bus_up says so).
+      // Until the aggregator has rebuilt its windows and caught up, its numbers are not the market's.
+      const aggregatorStatus = aggregation?.status();
+      if (aggregatorStatus === 'warming') return { healthy: false, status: 'warming', detail: { mode, bus: bus.kind, venues, aggregator: aggregatorStatus } };
+      // A broker outage leaves a connector healthy: it is doing its job, spilling (liqstream_bus_up says so).
       return { healthy: Object.values(venues).every(Boolean), detail: { mode, bus: bus.kind, busUp: spilling?.status().up, venues } };
     },
     routes: live,
@@ -96,6 +107,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       // A failed flush was counted and logged where it failed; the rest must still close.
       await ingestor?.flush().catch(() => {});
       await aggregation?.subscription.close();
+      await detection?.subscription?.close();
       // Closing the spill closes the Kafka bus under it.
       if (spilling) await spilling.close();
       else await bus.close();

@@ -100,8 +100,8 @@ describe('KafkaBus on a real broker', () => {
     ]);
     await until(() => c.got.length === 2, 'both messages', 30_000);
     const byValue = Object.fromEntries(c.got.map((m) => [m.value, m]));
-    expect(byValue['{"a":"ü"}']).toEqual({ key: 'binance-usdm:BTCUSDT', value: '{"a":"ü"}', headers: { [SCHEMA_HEADER]: '7' } });
-    expect(byValue['']).toEqual({ key: '', value: '', headers: { [SCHEMA_HEADER]: String(SCHEMA_VERSION) } });
+    expect(byValue['{"a":"ü"}']).toEqual({ key: 'binance-usdm:BTCUSDT', value: '{"a":"ü"}', headers: { [SCHEMA_HEADER]: '7' }, offset: expect.any(Number) });
+    expect(byValue['']).toEqual({ key: '', value: '', headers: { [SCHEMA_HEADER]: String(SCHEMA_VERSION) }, offset: expect.any(Number) });
   });
 
   it('round-trips messages with gzip compression enabled', async () => {

@@ -1,0 +1,92 @@
+import { describe, expect, inject, it } from 'vitest';
+import { KafkaBus } from '../../src/bus/kafka-bus.js';
+import { allTopics } from '../../src/bus/topics.js';
+import { unique } from '../bus/bus-contract.js';
+import {
+  MIN,
+  aggregatorConfig,
+  health,
+  marketMinutes,
+  metricsOf,
+  publishEvents,
+  readTopics,
+  serviceProcesses,
+  seriesOf,
+  sumOf,
+  testTopics,
+} from '../support/aggregator-fixture.js';
+import { startServiceProcess } from '../support/service-process.js';
+import { until } from '../support/until.js';
+
+const brokers = inject('kafkaBrokers');
+const { started, onCleanup } = serviceProcesses();
+
+describe('an aggregator killed (-9) at minute 60 and restarted', () => {
+  it('rebuilds its windows and detector from Kafka: same 24 h windows as an uninterrupted one, the cascade at minute 65 detected once, every minute published once', async () => {
+    const topics = testTopics();
+    // The uninterrupted reference reads the same input in a group of its own and publishes elsewhere.
+    const refTopics = { ...topics, aggregates: `${topics.aggregates}-ref`, cascades: `${topics.cascades}-ref` };
+    const group = unique('restart-g');
+    const config = aggregatorConfig(brokers, topics, group);
+    const refConfig = aggregatorConfig(brokers, refTopics, `${group}-ref`);
+    const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
+    onCleanup(() => bus.close());
+    await bus.start([...allTopics(topics), refTopics.aggregates, refTopics.cascades]);
+
+    const base = Math.floor(Date.now() / MIN) * MIN - 100 * MIN;
+    const hot = new Set([65, 66, 67]);
+    const before = marketMinutes(base, 0, 61, hot);
+    const after = marketMinutes(base, 61, 80, hot);
+
+    const ref = await started(['aggregate', '--config', refConfig]);
+    const first = await startServiceProcess(['aggregate', '--config', config]);
+    onCleanup(async () => first.child.kill('SIGKILL'));
+    await publishEvents(bus, topics.liquidations, before);
+    await until(async () => sumOf(await metricsOf(first.metricsUrl), 'liqstream_liquidations_total') === before.length, 'minutes 0–60 consumed', 30_000);
+    await new Promise((r) => setTimeout(r, 1_000)); // the last batch's commit
+    const firstCounted = await metricsOf(first.metricsUrl);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    await publishEvents(bus, topics.liquidations, after);
+    const restartedAt = Date.now();
+    const second = await started(['aggregate', '--config', config]);
+    const warmingSeen = (await health(second.metricsUrl)).status;
+    await until(async () => (await health(second.metricsUrl)).code === 200, 'restarted aggregator healthy', 60_000);
+    const rejoinMs = Date.now() - restartedAt;
+    await until(async () => sumOf(await metricsOf(ref.metricsUrl), 'liqstream_liquidations_total') === before.length + after.length, 'reference consumed all', 30_000);
+    await until(async () => sumOf(await metricsOf(second.metricsUrl), 'liqstream_liquidations_total') === after.length, 'restarted consumed minutes 61–79', 30_000);
+
+    const [m2, mr] = [await metricsOf(second.metricsUrl), await metricsOf(ref.metricsUrl)];
+    expect(seriesOf(m2, 'liqstream_liquidations_window_usd')).toEqual(seriesOf(mr, 'liqstream_liquidations_window_usd'));
+    expect(seriesOf(m2, 'liqstream_liquidations_window_total_usd')).toEqual(seriesOf(mr, 'liqstream_liquidations_window_total_usd'));
+    expect(m2.find((s) => s.name === 'liqstream_liquidations_window_total_usd' && s.labels.window === '24h')!.value).toBeGreaterThan(0);
+    // Lifetime counters: before the kill + after the restart = the reference; nothing counted twice.
+    expect(sumOf(firstCounted, 'liqstream_liquidations_total') + sumOf(m2, 'liqstream_liquidations_total')).toBe(sumOf(mr, 'liqstream_liquidations_total'));
+
+    // Published records: every closed minute once, identical to the reference's; the cascade once, at minute 65.
+    const reader = await readTopics(bus, [topics.aggregates, topics.cascades, refTopics.aggregates, refTopics.cascades]);
+    const lastClosed = base + 78 * MIN; // the last event, at 79:40.5, less 5 s of lateness closes minute 78 (79 is still open)
+    await until(
+      () => [topics.aggregates, refTopics.aggregates].every((t) => reader.get(t)!.some((m) => (m.value as { minute: number }).minute === lastClosed)),
+      'both aggregate streams up to minute 78',
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const minutes = (t: string) => reader.get(t)!.map((m) => JSON.stringify(m.value));
+    expect(minutes(topics.aggregates)).toHaveLength(79);
+    expect([...minutes(topics.aggregates)].sort()).toEqual([...minutes(refTopics.aggregates)].sort());
+    const starts = (t: string) => reader.get(t)!.map((m) => m.value as { phase: string; start: number }).filter((c) => c.phase === 'start');
+    expect(starts(topics.cascades).map((c) => (c.start - base) / MIN)).toEqual([65]);
+    expect(starts(refTopics.cascades).map((c) => (c.start - base) / MIN)).toEqual([65]);
+
+    // SIGTERM leaves the group: a successor is assigned at once instead of after the session timeout.
+    expect(await second.stop()).toBe(0);
+    const t0 = Date.now();
+    const third = await started(['aggregate', '--config', config]);
+    await until(async () => (await health(third.metricsUrl)).code === 200, 'successor healthy', 30_000);
+    const handoverMs = Date.now() - t0;
+    console.log(`restart after kill -9: healthy after ${rejoinMs} ms (first /healthz: ${warmingSeen}); after SIGTERM: ${handoverMs} ms`);
+    expect(handoverMs).toBeLessThan(6_000);
+  });
+});
