@@ -94,7 +94,8 @@ export function serviceProcesses() {
   return {
     onCleanup: (c: () => Promise<unknown>) => void cleanup.push(c),
     started: async (args: string[]): Promise<ServiceProcess> => {
-      const p = await startServiceProcess(args);
+      // Each connector its own disk spill: two processes may not share one (the spill's lock refuses it).
+      const p = await startServiceProcess(args, args[0] === 'connect' ? { LIQSTREAM_BUS__SPILL__DIR: join(tempDir(), 'spill') } : {});
       cleanup.push(() => p.stop());
       return p;
     },
