@@ -1,6 +1,7 @@
 import type { LiquidationEvent, VenueId } from '../schema/events.js';
 import { documentedCoinmContractUsd, usdmBase, coinmBase } from '../venues/binance/parse.js';
-import { reject, type FrameParser } from '../venues/venue.js';
+import { decimalValue, isEpochMs, isMarketName } from '../venues/fields.js';
+import { checkedResult, reject, type FrameParser } from '../venues/venue.js';
 import { readLines, type RecordingItem } from './recording.js';
 
 /**
@@ -37,11 +38,15 @@ export function tardisRowParser(venue: VenueId): FrameParser {
     if (cols.length !== 8) return reject(`expected 8 columns, got ${cols.length}`);
     const [, rawSymbol = '', ts, , id, side, priceText, amountText] = cols;
     const symbol = rawSymbol.toUpperCase();
-    const price = Number(priceText);
-    const amount = Number(amountText);
-    const time = Math.floor(Number(ts) / 1000);
-    if (!(price > 0 && amount > 0 && Number.isFinite(time))) return reject(`invalid price/amount/timestamp: ${priceText}/${amountText}/${ts}`);
+    // The same number rules as the venue parsers (fields.ts); timestamps are whole microseconds.
+    const price = decimalValue(priceText ?? '') ?? 0;
+    const amount = decimalValue(amountText ?? '') ?? 0;
+    const time = /^[0-9]{1,19}$/.test(ts ?? '') ? Math.floor(Number(ts) / 1000) : -1;
+    if (!(price > 0 && amount > 0 && isEpochMs(time))) return reject(`invalid price/amount/timestamp: ${priceText}/${amountText}/${ts}`);
     if (side !== 'buy' && side !== 'sell') return reject(`invalid side ${side}`);
+    if (!isMarketName(symbol)) return reject(`invalid symbol ${JSON.stringify(symbol)}`);
+    // The id goes into the deduplication ring; tardis ids are venue trade ids, far shorter than this.
+    if ((id ?? '').length > 128) return reject('id longer than 128 characters');
     let qty = amount;
     let notionalUsd = amount * price;
     let base = usdmBase(symbol);
@@ -70,6 +75,6 @@ export function tardisRowParser(venue: VenueId): FrameParser {
       kind: 'liquidation',
       source: 'tardis-liquidations',
     };
-    return { ok: true, events: [event] };
+    return checkedResult([event], 'tardis liquidation');
   };
 }
