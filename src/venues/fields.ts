@@ -16,7 +16,8 @@ export const DECIMAL_SOURCE = '[0-9]+(?:\\.[0-9]+)?';
 const DECIMAL = new RegExp(`^${DECIMAL_SOURCE}$`);
 const SIGNED_DECIMAL = new RegExp(`^-?${DECIMAL_SOURCE}$`);
 
-export const DecimalString = z.string().regex(DECIMAL, 'expected a decimal string');
+// abort: a refinement chained after it (e.g. "> 0") does not add a second issue for the same text.
+export const DecimalString = z.string().regex(DECIMAL, { message: 'expected a decimal string', abort: true });
 export const SignedDecimalString = z.string().regex(SIGNED_DECIMAL, 'expected a decimal string');
 
 /**
