@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tardisRowParser } from '../../src/replay/tardis.js';
+import { readTardisLiquidations, tardisRowParser } from '../../src/replay/tardis.js';
 import { createBinanceParser } from '../../src/venues/binance/parse.js';
 import { createBybitParser } from '../../src/venues/bybit/parse.js';
 import { parseNodeFillsLine } from '../../src/venues/hyperliquid/node-fills.js';
@@ -148,8 +151,8 @@ describe('Hyperliquid: hostile frames', () => {
 });
 
 describe('tardis rows: hostile values', () => {
-  const row = (over: Partial<Record<'ts' | 'price' | 'amount', string>>) =>
-    ['binance-futures', 'btcusdt', over.ts ?? '1599986400013000', '1599986400015000', '', 'sell', over.price ?? '10300.5', over.amount ?? '0.5'].join(',');
+  const row = (over: Partial<Record<'ts' | 'local' | 'price' | 'amount', string>>) =>
+    ['binance-futures', 'btcusdt', over.ts ?? '1599986400013000', over.local ?? '1599986400015000', '', 'sell', over.price ?? '10300.5', over.amount ?? '0.5'].join(',');
   const parse = tardisRowParser('binance-usdm');
 
   it('reads a plain row', () => {
@@ -163,5 +166,19 @@ describe('tardis rows: hostile values', () => {
 
   it.each(['-5000', '1e21', '0x10', '15999864000130000000000'])('rejects timestamp %j', (ts) => {
     expect(parse(row({ ts }), RECV)).toEqual(rejected(`invalid price/amount/timestamp: 10300.5/0.5/${ts}`));
+  });
+
+  it('the file reader takes a receive time only from a microsecond local_timestamp', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'liqstream-tardis-'));
+    try {
+      const path = join(dir, 'liquidations.csv');
+      const locals = ['1599986400015000', '0x10', '-5000', ' 1e3 ', '99999999999999999'];
+      writeFileSync(path, locals.map((local) => row({ local })).join('\n'));
+      const items: unknown[] = [];
+      for await (const item of readTardisLiquidations(path)) items.push(item.ok ? item.frame.recv : item.reason);
+      expect(items).toEqual([1599986400015, ...Array(4).fill('invalid local_timestamp')]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 });
