@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTardisLiquidations, tardisRowParser } from '../../src/replay/tardis.js';
 import { createBinanceParser } from '../../src/venues/binance/parse.js';
+import { binanceSocketPlan } from '../../src/venues/binance/plan.js';
+import { planHyperliquidSockets } from '../../src/venues/hyperliquid/plan.js';
 import { createBybitParser } from '../../src/venues/bybit/parse.js';
 import { parseNodeFillsLine } from '../../src/venues/hyperliquid/node-fills.js';
 import { createHyperliquidParser } from '../../src/venues/hyperliquid/ws.js';
@@ -34,6 +36,8 @@ describe('Binance: hostile frames', () => {
   it('an error reply nested 100,000 deep is a rejected frame, not a RangeError', () => {
     const deep = `{"id":1,"error":${deepArray(DEEP)}}`;
     expect(usdm()(deep, RECV)).toEqual(rejected('subscribe error: [[[[[…]]]]]'));
+    // ManagedSocket asks the plan about every frame: the refusal is reported, not lost in a caught RangeError.
+    expect(binanceSocketPlan('binance-usdm').subscribeError!(deep)).toBe('[[[[[…]]]]]');
   });
 
   it.each(NUMERIC)('rejects %j as ap and as z (fast path and JSON path alike)', (text) => {
@@ -114,7 +118,9 @@ describe('Hyperliquid: hostile frames', () => {
   const ctx = (over: object) => JSON.stringify({ channel: 'activeAssetCtx', data: { coin: 'ETH', ctx: { markPx: '3227.4', openInterest: '446072.075', ...over } } });
 
   it('an error message nested 100,000 deep is a rejected frame, not a RangeError', () => {
-    expect(hl()(`{"channel":"error","data":${deepArray(DEEP)}}`, RECV)).toEqual(rejected('venue error: [[[[[…]]]]]'));
+    const deep = `{"channel":"error","data":${deepArray(DEEP)}}`;
+    expect(hl()(deep, RECV)).toEqual(rejected('venue error: [[[[[…]]]]]'));
+    expect(planHyperliquidSockets(['BTC']).plans[0]!.subscribeError!(deep)).toBe('[[[[[…]]]]]');
   });
 
   it.each(NUMERIC)('rejects trade px %j', (text) => {
