@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import WebSocket from 'ws';
 import type { Logger } from '../log.js';
-import type { SocketPlan } from '../venues/venue.js';
+import { INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 
 export interface ManagedSocketHooks {
@@ -20,6 +21,20 @@ export interface ManagedSocketOptions {
   /** How long a replaced socket keeps delivering after a rollover (default 2 s). */
   drainMs?: number;
   now?: () => number;
+}
+
+/**
+ * A message as the text the parsers take. A text frame that is not valid UTF-8 is one bad frame: by
+ * default `ws` closes the whole connection for it (1007), losing everything behind it for a reconnect,
+ * so the socket is opened with `skipUTF8Validation` and the check is made here instead. Such a frame is
+ * decoded with replacement characters behind INVALID_UTF8_MARK, which every parser rejects as
+ * "invalid UTF-8": counted and dead-lettered with the readable rest, while the connection carries on.
+ * A binary frame (no venue sends one) travels as base64, which is never a JSON object, so it is rejected too.
+ */
+export function frameText(data: WebSocket.RawData, isBinary: boolean): string {
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+  if (isBinary) return bytes.toString('base64');
+  return isUtf8(bytes) ? bytes.toString('utf8') : INVALID_UTF8_MARK + bytes.toString('utf8');
 }
 
 /**
@@ -65,7 +80,8 @@ export class ManagedSocket {
   }
 
   private connect(): WebSocket {
-    const ws = new WebSocket(this.plan.url, { perMessageDeflate: false, handshakeTimeout: this.plan.silenceTimeoutMs });
+    // skipUTF8Validation: see frameText; the check is still made, per frame, without dropping the connection.
+    const ws = new WebSocket(this.plan.url, { perMessageDeflate: false, handshakeTimeout: this.plan.silenceTimeoutMs, skipUTF8Validation: true });
     ws.on('open', () => this.onOpen(ws));
     ws.on('message', (data, isBinary) => this.onMessage(ws, data, isBinary));
     ws.on('pong', () => {
@@ -114,7 +130,7 @@ export class ManagedSocket {
     if (ws !== this.ws && !this.draining.has(ws)) return;
     const recv = this.now();
     if (ws === this.ws) this.lastActivity = recv;
-    const text = isBinary ? Buffer.from(data as Buffer).toString('base64') : data.toString();
+    const text = frameText(data, isBinary);
     const subscribeError = this.plan.subscribeError?.(text);
     if (subscribeError !== undefined) {
       this.log.error({ venue: this.plan.venue, socket: this.plan.name, error: subscribeError }, 'subscribe refused');

@@ -1,6 +1,7 @@
 import type { LiquidationEvent, VenueId } from '../schema/events.js';
 import { documentedCoinmContractUsd, usdmBase, coinmBase } from '../venues/binance/parse.js';
-import { reject, type FrameParser } from '../venues/venue.js';
+import { decimalValue, isEpochMs, isMarketName } from '../venues/fields.js';
+import { checkedResult, reject, type FrameParser } from '../venues/venue.js';
 import { readLines, type RecordingItem } from './recording.js';
 
 /**
@@ -15,6 +16,13 @@ const EXCHANGES: Record<string, (symbol: string) => VenueId | undefined> = {
   bybit: (s) => (s.endsWith('USD') ? 'bybit-inverse' : 'bybit-linear'),
 };
 
+/** tardis times are whole microseconds; as epoch ms, or undefined when the text is no such time. */
+function microsToMs(text: string | undefined): number | undefined {
+  if (text === undefined || !/^[0-9]{1,19}$/.test(text)) return undefined;
+  const ms = Math.floor(Number(text) / 1000);
+  return isEpochMs(ms) ? ms : undefined;
+}
+
 export async function* readTardisLiquidations(path: string): AsyncGenerator<RecordingItem> {
   let line = 0;
   for await (const text of readLines(path)) {
@@ -23,9 +31,10 @@ export async function* readTardisLiquidations(path: string): AsyncGenerator<Reco
     if (text.trim() === '') continue;
     const [exchange = '', symbol = '', , local] = text.split(',');
     const venue = EXCHANGES[exchange]?.(symbol.toUpperCase());
-    const recv = Math.floor(Number(local) / 1000);
+    const recv = microsToMs(local);
     if (!venue) yield { ok: false, line, reason: `exchange ${exchange} is not a liqstream venue`, text };
-    else if (!Number.isFinite(recv)) yield { ok: false, line, reason: 'invalid local_timestamp', text };
+    // The receive time goes into every event of the row: the same epoch-ms rule as a venue's own times.
+    else if (recv === undefined) yield { ok: false, line, reason: 'invalid local_timestamp', text };
     else yield { ok: true, frame: { recv, venue, frame: text } };
   }
 }
@@ -37,11 +46,15 @@ export function tardisRowParser(venue: VenueId): FrameParser {
     if (cols.length !== 8) return reject(`expected 8 columns, got ${cols.length}`);
     const [, rawSymbol = '', ts, , id, side, priceText, amountText] = cols;
     const symbol = rawSymbol.toUpperCase();
-    const price = Number(priceText);
-    const amount = Number(amountText);
-    const time = Math.floor(Number(ts) / 1000);
-    if (!(price > 0 && amount > 0 && Number.isFinite(time))) return reject(`invalid price/amount/timestamp: ${priceText}/${amountText}/${ts}`);
+    // The same number rules as the venue parsers (fields.ts); timestamps are whole microseconds.
+    const price = decimalValue(priceText ?? '') ?? 0;
+    const amount = decimalValue(amountText ?? '') ?? 0;
+    const time = microsToMs(ts);
+    if (!(price > 0 && amount > 0 && time !== undefined)) return reject(`invalid price/amount/timestamp: ${priceText}/${amountText}/${ts}`);
     if (side !== 'buy' && side !== 'sell') return reject(`invalid side ${side}`);
+    if (!isMarketName(symbol)) return reject(`invalid symbol ${JSON.stringify(symbol)}`);
+    // The id goes into the deduplication ring; tardis ids are venue trade ids, far shorter than this.
+    if ((id ?? '').length > 128) return reject('id longer than 128 characters');
     let qty = amount;
     let notionalUsd = amount * price;
     let base = usdmBase(symbol);
@@ -70,6 +83,6 @@ export function tardisRowParser(venue: VenueId): FrameParser {
       kind: 'liquidation',
       source: 'tardis-liquidations',
     };
-    return { ok: true, events: [event] };
+    return checkedResult([event], 'tardis liquidation');
   };
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import { describeIssues } from '../schema/validator.js';
-import type { NormalizedEvent, VenueId } from '../schema/events.js';
+import { compileValidator, describeIssues } from '../schema/validator.js';
+import { LiquidationEvent, OpenInterestEvent, type NormalizedEvent, type VenueId } from '../schema/events.js';
+import { clip } from './fields.js';
 
 /**
  * Outcome of parsing one raw frame. `events` may be empty for control frames (subscribe replies, pongs).
@@ -12,14 +13,45 @@ export type ParseResult = { ok: true; events: NormalizedEvent[] } | { ok: false;
 export type FrameParser = (frame: string, receiveTime: number) => ParseResult;
 
 export const NO_EVENTS: ParseResult = Object.freeze({ ok: true, events: [] }) as ParseResult;
-export const reject = (reason: string): ParseResult => ({ ok: false, reason });
+/** Reasons quote venue text (topics, error messages); clipped so that a huge frame makes a short reason. */
+export const reject = (reason: string): ParseResult => ({ ok: false, reason: clip(reason) });
+
+/**
+ * What ManagedSocket puts before a frame whose bytes were not valid UTF-8 (the rest is the frame decoded
+ * with replacement characters). No JSON text starts with U+FFFD, so every parser rejects such a frame,
+ * and a recording replays the same rejection.
+ */
+export const INVALID_UTF8_MARK = '\uFFFDinvalid UTF-8\uFFFD';
+
 /** JSON.parse that reports failure as a rejected frame instead of throwing. */
 export function parseJsonFrame(frame: string): { ok: true; json: unknown } | { ok: false; reason: string } {
   try {
     return { ok: true, json: JSON.parse(frame) as unknown };
   } catch {
-    return { ok: false, reason: 'invalid JSON' };
+    return { ok: false, reason: frame.startsWith(INVALID_UTF8_MARK) ? 'invalid UTF-8' : 'invalid JSON' };
   }
+}
+
+const liquidationEvent = compileValidator(LiquidationEvent);
+const openInterestEvent = compileValidator(OpenInterestEvent);
+
+/**
+ * The last check of an event a parser built from validated fields: arithmetic on valid inputs can still
+ * leave the schema (two finite decimals multiply to Infinity). Compiled, so it is cheap enough per event.
+ */
+export function checkEvent(event: NormalizedEvent, what: string): string | undefined {
+  const validator = event.type === 'liquidation' ? liquidationEvent : event.type === 'open_interest' ? openInterestEvent : undefined;
+  if (validator === undefined || validator.is(event)) return undefined;
+  return clip(`invalid ${what}: ${validator.explain(event)}`);
+}
+
+/** `events` as a result, or the rejection of the first that fails `checkEvent`. */
+export function checkedResult(events: NormalizedEvent[], what: string): ParseResult {
+  for (const event of events) {
+    const problem = checkEvent(event, what);
+    if (problem !== undefined) return reject(problem);
+  }
+  return events.length === 0 ? NO_EVENTS : { ok: true, events };
 }
 
 export const rejectInvalid = (what: string, error: z.ZodError): ParseResult => reject(`invalid ${what}: ${describeIssues(error)}`);

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readForceOrderFrame } from '../../src/venues/binance/fast-frame.js';
 import { ForceOrder } from '../../src/venues/binance/parse.js';
+import { MAX_EPOCH_MS } from '../../src/venues/fields.js';
 import { binanceFrames } from '../support/fixtures.js';
+import { HOSTILE_NUMERIC_STRINGS } from '../support/hostile.js';
 
 /**
  * What the full path (JSON.parse, then the schema) makes of a frame's order (the fields events use,
@@ -22,6 +24,9 @@ function fullPath(frame: string): unknown {
   return { s, ...(ps === undefined ? {} : { ps }), S, ap, z, T, Ttext: String(T) };
 }
 
+const decimalText = fc.tuple(fc.nat(), fc.option(fc.nat(), { nil: undefined })).map(([i, f]) => (f === undefined ? `${i}` : `${i}.${f}`));
+// Text that is sometimes a decimal, sometimes what Number() reads but no venue writes, sometimes anything.
+const numericText = fc.oneof(fc.string(), decimalText, fc.constantFrom(...HOSTILE_NUMERIC_STRINGS));
 const order = fc.record(
   {
     s: fc.string({ minLength: 1 }),
@@ -31,11 +36,11 @@ const order = fc.record(
     f: fc.string(),
     q: fc.string(),
     p: fc.string(),
-    ap: fc.string(),
+    ap: numericText,
     X: fc.string(),
     l: fc.string(),
-    z: fc.string(),
-    T: fc.oneof(fc.maxSafeNat(), fc.integer({ min: -10, max: 10 }), fc.double()),
+    z: numericText,
+    T: fc.oneof(fc.maxSafeNat(), fc.integer({ min: 0, max: MAX_EPOCH_MS + 10 }), fc.integer({ min: -10, max: 10 }), fc.double()),
   },
   { requiredKeys: ['s', 'S', 'o', 'f', 'q', 'p', 'ap', 'X', 'l', 'z', 'T'] },
 );
@@ -68,14 +73,26 @@ describe('Binance forceOrder fast path', () => {
     );
   });
 
-  it('property: takes every frame laid out as Binance sends it (times up to 15 digits), with or without ps', () => {
+  it('property: takes every frame laid out as Binance sends it (decimal ap/z, times up to 13 digits), with or without ps', () => {
     fc.assert(
-      fc.property(plain, fc.option(plain, { nil: undefined }), fc.constantFrom('BUY', 'SELL'), plain, plain, fc.integer({ min: 0, max: 10 ** 15 - 1 }), (s, ps, S, ap, z, T) => {
+      fc.property(plain, fc.option(plain, { nil: undefined }), fc.constantFrom('BUY', 'SELL'), decimalText, decimalText, fc.integer({ min: 0, max: MAX_EPOCH_MS }), (s, ps, S, ap, z, T) => {
         const o = { s, ...(ps === undefined ? {} : { ps }), S, o: 'LIMIT', f: 'IOC', q: z, p: ap, ap, X: 'FILLED', l: z, z, T };
         const fast = readForceOrderFrame(frameOf(o, T));
         expect(fast).toBeDefined();
         expect(fast).toEqual(fullPath(frameOf(o, T)));
       }),
     );
+  });
+
+  it.each(HOSTILE_NUMERIC_STRINGS.filter((t) => t !== `1${'0'.repeat(400)}`))('declines ap %j, which the full path rejects too', (ap) => {
+    const frame = binanceFrames().usdm[0]!.replace('"ap":"9910"', `"ap":${JSON.stringify(ap)}`);
+    expect(readForceOrderFrame(frame)).toBeUndefined();
+    expect(fullPath(frame)).toBeUndefined();
+  });
+
+  it('declines a trade time beyond 13 digits (microseconds), which the full path rejects too', () => {
+    const frame = binanceFrames().usdm[0]!.replace('"T":1568014460893', '"T":1568014460893000');
+    expect(readForceOrderFrame(frame)).toBeUndefined();
+    expect(fullPath(frame)).toBeUndefined();
   });
 });

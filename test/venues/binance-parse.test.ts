@@ -109,8 +109,10 @@ describe('Binance forceOrder → LiquidationEvent', () => {
     ['missing field', raw.usdm1.replace('"ap":"9910",', ''), 'invalid forceOrder: o.ap: '],
     ['wrong type', raw.usdm1.replace('"T":1568014460893', '"T":"soon"'), 'invalid forceOrder: o.T: '],
     ['bad side', raw.usdm1.replace('"S":"SELL"', '"S":"SIDEWAYS"'), 'invalid forceOrder: o.S: '],
-    ['non-numeric', raw.usdm1.replace('"ap":"9910"', '"ap":"abc"'), 'non-numeric z/ap: 0.014/abc'],
-    ['negative price', raw.usdm1.replace('"ap":"9910"', '"ap":"-1"'), 'invalid liquidation: price -1, quantity 0.014'],
+    ['non-numeric', raw.usdm1.replace('"ap":"9910"', '"ap":"abc"'), 'invalid forceOrder: o.ap: expected a decimal string'],
+    ['negative price', raw.usdm1.replace('"ap":"9910"', '"ap":"-1"'), 'invalid forceOrder: o.ap: expected a decimal string'],
+    ['zero price', raw.usdm1.replace('"ap":"9910"', '"ap":"0"'), 'invalid liquidation: price 0, quantity 0.014'],
+    ['price too long for a double', raw.usdm1.replace('"ap":"9910"', `"ap":"1${'0'.repeat(400)}"`), `non-numeric z/ap: 0.014/1${'0'.repeat(400)}`.slice(0, 300)],
     ['not an object', '42', 'unknown message shape'],
   ])('rejects %s', (_name, frame, reason) => {
     const r = usdm(frame, RECV);

@@ -1,3 +1,4 @@
+import { DECIMAL_SOURCE } from '../fields.js';
 import type { ForceOrder } from './parse.js';
 
 /**
@@ -8,17 +9,20 @@ import type { ForceOrder } from './parse.js';
  * plus the `ForceOrder` schema would accept with the same values (a property test holds it to
  * that). Anything else, including every malformed frame, returns undefined and takes the full path.
  */
-const str = '"([^"\\\\\\u0000-\\u001f]*)"'; // a JSON string without escapes or control characters
 const skip = '"[^"\\\\\\u0000-\\u001f]*"';
 const nonEmpty = '"([^"\\\\\\u0000-\\u001f]+)"';
-// At most 15 digits, so always a safe integer as the schema requires (epoch ms have 13).
+// At most 15 digits, so always a safe integer as the schema requires.
 const int = '(?:0|[1-9][0-9]{0,14})';
+// Trade times: at most 13 digits, the schema's epoch-millisecond range (fields.ts, MAX_EPOCH_MS).
+const epochMs = '(?:0|[1-9][0-9]{0,12})';
+// Quantities and prices: the same decimal form the schema requires (fields.ts), so "0x10" or "" takes the full path and is rejected there.
+const decimal = `"(${DECIMAL_SOURCE})"`;
 
 const FRAME = new RegExp(
   '^\\{"stream":' + skip + ',"data":\\{"e":"forceOrder","E":' + int + ',"o":\\{' +
     '"s":' + nonEmpty + '(?:,"ps":' + nonEmpty + ')?,"S":"(BUY|SELL)","o":' + skip + ',"f":' + skip +
-    ',"q":' + skip + ',"p":' + skip + ',"ap":' + str + ',"X":' + skip + ',"l":' + skip + ',"z":' + str +
-    ',"T":(' + int + ')\\}\\}\\}$',
+    ',"q":' + skip + ',"p":' + skip + ',"ap":' + decimal + ',"X":' + skip + ',"l":' + skip + ',"z":' + decimal +
+    ',"T":(' + epochMs + ')\\}\\}\\}$',
 );
 
 /** The fields of a forceOrder's order that make the event. */

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { readForceOrderFrame, type ForceOrderFill } from './fast-frame.js';
 import { compileValidator } from '../../schema/validator.js';
 import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
-import { NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { DecimalString, EpochMs, decimalValue, isMarketName, preview } from '../fields.js';
+import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 
 export type BinanceVenue = Extract<VenueId, 'binance-usdm' | 'binance-coinm'>;
 
@@ -13,10 +14,10 @@ export const ForceOrder = z.object({
     s: z.string().min(1),
     ps: z.string().min(1).optional(),
     S: z.enum(['BUY', 'SELL']),
-    ap: z.string(),
-    z: z.string(),
+    ap: DecimalString,
+    z: DecimalString,
     X: z.string(),
-    T: z.number().int(),
+    T: EpochMs,
   }),
 });
 export type ForceOrder = z.infer<typeof ForceOrder>;
@@ -26,8 +27,8 @@ const forceOrder = compileValidator(ForceOrder);
 const OpenInterestRest = z.object({
   symbol: z.string().min(1),
   pair: z.string().optional(),
-  openInterest: z.string(),
-  time: z.number().int(),
+  openInterest: DecimalString,
+  time: EpochMs,
 });
 
 /** REST GET /fapi|dapi/v1/premiumIndex (all symbols): the mark prices open interest is valued at. */
@@ -65,12 +66,17 @@ export function coinmBase(pairOrSymbol: string): string {
  * `q`/`p` are the order's size and limit price and overstate it.
  */
 export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
+  const isCoinm = opts.venue === 'binance-coinm';
   const warned = new Set<string>();
   // Deriving the base asset allocates; symbols are few, frames are many.
   const bases = new Map<string, string>();
-  const baseOf = (key: string): string => {
+  // Undefined for a name no market has (see isMarketName); checked once per name, as it is cached.
+  const baseOf = (key: string): string | undefined => {
     let b = bases.get(key);
-    if (b === undefined) bases.set(key, (b = opts.venue === 'binance-coinm' ? coinmBase(key) : usdmBase(key)));
+    if (b === undefined) {
+      if (!isMarketName(key)) return undefined;
+      bases.set(key, (b = opts.venue === 'binance-coinm' ? coinmBase(key) : usdmBase(key)));
+    }
     return b;
   };
   const contractUsd = (symbol: string, pairField: string | undefined): number => {
@@ -88,6 +94,8 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
   // tradeTime is T as text; a venue frame's own keys never supply it (a schema-valid order may carry
   // any extra key, Ttext included).
   const toEvent = (o: ForceOrderFill, receiveTime: number, tradeTime: string): ParseResult => {
+    // Both paths hand over z and ap in decimal form (the fast path's pattern, the schema), so Number reads
+    // them exactly; what is left is a decimal too long for a double.
     const filled = Number(o.z);
     const avgPrice = Number(o.ap);
     if (!Number.isFinite(filled) || !Number.isFinite(avgPrice)) return reject(`non-numeric z/ap: ${o.z}/${o.ap}`);
@@ -95,8 +103,8 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     if (filled === 0) return NO_EVENTS;
     let qty: number;
     let notionalUsd: number;
-    let base: string;
-    if (opts.venue === 'binance-coinm') {
+    let base: string | undefined;
+    if (isCoinm) {
       notionalUsd = filled * contractUsd(o.s, o.ps);
       qty = notionalUsd / avgPrice;
       base = baseOf(o.ps ?? o.s);
@@ -105,6 +113,8 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
       notionalUsd = filled * avgPrice;
       base = baseOf(o.s);
     }
+    // COIN-M's base comes from ps; the symbol needs its own check (a cached lookup after the first frame).
+    if (base === undefined || (o.ps !== undefined && baseOf(o.s) === undefined)) return reject(`invalid symbol ${JSON.stringify(o.s)}`);
     // Inputs were validated by the ForceOrder schema; what remains to check is arithmetic.
     if (!(avgPrice > 0 && qty > 0 && notionalUsd > 0 && Number.isFinite(notionalUsd) && Number.isFinite(qty)))
       return reject(`invalid liquidation: price ${o.ap}, quantity ${o.z}`);
@@ -131,26 +141,27 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
 
   const markPrices = new Map<string, number>();
   const openInterest = (oi: z.infer<typeof OpenInterestRest>, receiveTime: number): ParseResult => {
-    const contracts = Number(oi.openInterest);
-    if (!Number.isFinite(contracts) || contracts < 0) return reject(`invalid openInterest ${oi.openInterest}`);
+    const contracts = decimalValue(oi.openInterest);
+    if (contracts === undefined) return reject(`invalid openInterest ${oi.openInterest}`);
+    const base = baseOf(isCoinm ? (oi.pair ?? oi.symbol) : oi.symbol);
+    if (base === undefined || baseOf(oi.symbol) === undefined) return reject(`invalid symbol ${JSON.stringify(oi.symbol)}`);
     const mark = markPrices.get(oi.symbol);
     if (mark === undefined) return NO_EVENTS; // valued once the next premiumIndex poll brings its mark price
-    const coinm = opts.venue === 'binance-coinm';
     // COIN-M open interest is in contracts of a fixed USD value; USD-M in base units.
-    const oiUsd = coinm ? contracts * contractUsd(oi.symbol, oi.pair) : contracts * mark;
+    const oiUsd = isCoinm ? contracts * contractUsd(oi.symbol, oi.pair) : contracts * mark;
     const event: OpenInterestEvent = {
       type: 'open_interest',
       venue: opts.venue,
       symbol: oi.symbol,
-      base: baseOf(coinm ? (oi.pair ?? oi.symbol) : oi.symbol),
-      oiBase: coinm ? oiUsd / mark : contracts,
+      base,
+      oiBase: isCoinm ? oiUsd / mark : contracts,
       oiUsd,
       markPrice: mark,
       eventTime: oi.time,
       receiveTime,
       source: 'openInterest',
     };
-    return { ok: true, events: [event] };
+    return checkedResult([event], `open interest for ${oi.symbol}`);
   };
 
   return (frame, receiveTime) => {
@@ -163,8 +174,9 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
       const index = PremiumIndexRest.safeParse(json);
       if (!index.success) return rejectInvalid('premiumIndex', index.error);
       for (const { symbol, markPrice } of index.data) {
-        const mark = Number(markPrice);
-        if (mark > 0) markPrices.set(symbol, mark);
+        const mark = decimalValue(markPrice);
+        // A name no market has is not kept (see isMarketName).
+        if (mark !== undefined && mark > 0 && isMarketName(symbol)) markPrices.set(symbol, mark);
       }
       return NO_EVENTS;
     }
@@ -172,7 +184,7 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     const msg = json as Record<string, unknown>;
     // Combined-stream frames wrap the event; {"result":null,"id":n} answers a SUBSCRIBE.
     if ('stream' in msg) json = msg.data;
-    else if ('id' in msg && !('e' in msg)) return msg.error ? reject(`subscribe error: ${JSON.stringify(msg.error)}`) : NO_EVENTS;
+    else if ('id' in msg && !('e' in msg)) return msg.error ? reject(`subscribe error: ${preview(msg.error)}`) : NO_EVENTS;
     if ('openInterest' in msg) {
       const oi = OpenInterestRest.safeParse(msg);
       return oi.success ? openInterest(oi.data, receiveTime) : rejectInvalid('openInterest', oi.error);

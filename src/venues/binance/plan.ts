@@ -1,3 +1,4 @@
+import { preview } from '../fields.js';
 import type { SocketPlan } from '../venue.js';
 import type { BinanceVenue } from './parse.js';
 
@@ -14,7 +15,8 @@ function subscribeError(frame: string): string | undefined {
   if (!frame.includes('"error"')) return undefined;
   try {
     const reply = JSON.parse(frame) as { error?: unknown; id?: unknown };
-    return reply.error !== undefined && reply.id !== undefined ? JSON.stringify(reply.error) : undefined;
+    // preview, not JSON.stringify: a reply nested 100,000 deep is still a refusal to report.
+    return reply.error !== undefined && reply.id !== undefined ? preview(reply.error) : undefined;
   } catch {
     return undefined;
   }

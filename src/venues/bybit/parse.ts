@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { LiquidationEvent, OpenInterestEvent, type VenueId } from '../../schema/events.js';
-import { NO_EVENTS, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
+import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
+import { DecimalString, EpochMs, decimalValue, isMarketName } from '../fields.js';
+import { NO_EVENTS, checkEvent, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
 
 export type BybitVenue = Extract<VenueId, 'bybit-linear' | 'bybit-inverse'>;
 
@@ -8,12 +9,12 @@ export const LIQUIDATION_TOPIC = 'allLiquidation';
 export const TICKER_TOPIC = 'tickers';
 
 // Bybit sends every number as a plain decimal string; anything else (exponents, signs, "NaN") is a format change we want to hear about.
-const Decimal = z.string().regex(/^(?:\d+(?:\.\d*)?|\.\d+)$/, 'not a decimal string');
+const Decimal = DecimalString;
 // Ticker fields can be "" (e.g. values that do not apply); an empty string carries no value, so it is treated like an absent field.
 const MaybeDecimal = z.union([Decimal, z.literal('')]).optional();
 
 const LiquidationEntry = z.object({
-  T: z.number().int().nonnegative(),
+  T: EpochMs,
   s: z.string().min(1),
   S: z.enum(['Buy', 'Sell']),
   v: Decimal,
@@ -23,7 +24,7 @@ const LiquidationEntry = z.object({
 const AllLiquidation = z.object({
   topic: z.string().startsWith(`${LIQUIDATION_TOPIC}.`),
   type: z.literal('snapshot'),
-  ts: z.number().int().nonnegative(),
+  ts: EpochMs,
   data: z.array(LiquidationEntry),
 });
 export type BybitAllLiquidation = z.infer<typeof AllLiquidation>;
@@ -31,7 +32,7 @@ export type BybitAllLiquidation = z.infer<typeof AllLiquidation>;
 const Ticker = z.object({
   topic: z.string().startsWith(`${TICKER_TOPIC}.`),
   type: z.enum(['snapshot', 'delta']),
-  ts: z.number().int().nonnegative(),
+  ts: EpochMs,
   data: z
     .object({
       symbol: z.string().min(1).optional(),
@@ -82,7 +83,8 @@ interface TickerState {
   emittedOiUsd?: number;
 }
 
-const num = (s: string | undefined): number | undefined => (s === undefined || s === '' ? undefined : Number(s));
+/** A ticker field's value; undefined when absent or "" (not sent), NaN when it does not fit a double. */
+const num = (s: string | undefined): number | undefined => (s === undefined || s === '' ? undefined : (decimalValue(s) ?? Number.NaN));
 
 /**
  * Bybit v5 public frames → normalized events.
@@ -98,15 +100,21 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   const fidelity = opts.fidelity ?? (() => 'complete' as const);
   const inverse = venue === 'bybit-inverse';
   const bases = new Map<string, string>();
-  const baseOf = (symbol: string): string => {
+  // Undefined for a name no market has (see isMarketName); checked once per name, as it is cached.
+  const baseOf = (symbol: string): string | undefined => {
     let b = bases.get(symbol);
-    if (b === undefined) bases.set(symbol, (b = bybitBase(symbol, venue)));
+    if (b === undefined) {
+      if (!isMarketName(symbol)) return undefined;
+      bases.set(symbol, (b = bybitBase(symbol, venue)));
+    }
     return b;
   };
   const tickers = new Map<string, TickerState>();
 
   const liquidations = (msg: BybitAllLiquidation, receiveTime: number): ParseResult => {
     const topicSymbol = msg.topic.slice(LIQUIDATION_TOPIC.length + 1);
+    const base = baseOf(topicSymbol);
+    if (base === undefined) return reject(`invalid symbol in topic ${msg.topic}`);
     const events: LiquidationEvent[] = [];
     // Two positions can be liquidated in the same millisecond at the same size and bankruptcy price, and Bybit
     // batches them into one message as two identical entries. Both count, so the second gets `#1`, the third `#2`.
@@ -125,7 +133,7 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
         id: `${venue}:${key}${n > 0 ? `#${n}` : ''}`,
         venue,
         symbol: e.s,
-        base: baseOf(e.s),
+        base,
         side: e.S === 'Buy' ? 'long' : 'short',
         price,
         qty: inverse ? size / price : size,
@@ -136,10 +144,10 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
         kind: 'liquidation',
         source: LIQUIDATION_TOPIC,
       };
-      const checked = LiquidationEvent.safeParse(candidate);
+      const problem = checkEvent(candidate, `liquidation from ${e.s} v=${e.v} p=${e.p}`);
       // One bad entry rejects the whole message: a dead letter is visible, a silently dropped liquidation is not.
-      if (!checked.success) return rejectInvalid(`liquidation from ${e.s} v=${e.v} p=${e.p}`, checked.error);
-      events.push(checked.data);
+      if (problem !== undefined) return reject(problem);
+      events.push(candidate);
     }
     return events.length === 0 ? NO_EVENTS : { ok: true, events };
   };
@@ -147,16 +155,22 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   const ticker = (msg: BybitTicker, receiveTime: number): ParseResult => {
     const symbol = msg.topic.slice(TICKER_TOPIC.length + 1);
     if (msg.data.symbol !== undefined && msg.data.symbol !== symbol) return reject(`ticker for ${msg.data.symbol} on topic ${msg.topic}`);
+    const base = baseOf(symbol);
+    if (base === undefined) return reject(`invalid symbol in topic ${msg.topic}`);
+    const d = msg.data;
+    const values = { openInterest: num(d.openInterest), openInterestValue: num(d.openInterestValue), markPrice: num(d.markPrice) };
+    // Checked before the state is touched: a value too long for a double must not stay in it.
+    if (Number.isNaN(values.openInterest) || Number.isNaN(values.openInterestValue) || Number.isNaN(values.markPrice))
+      return reject(`invalid ticker for ${symbol}: a value does not fit a double`);
     const previous = tickers.get(symbol);
     // A snapshot states everything (it is also what comes after a reconnect), so nothing older survives it but
     // what was last emitted, which only decides whether the new state is news.
     const state: TickerState =
       msg.type === 'snapshot' || previous === undefined ? { emittedOiBase: previous?.emittedOiBase, emittedOiUsd: previous?.emittedOiUsd } : previous;
     tickers.set(symbol, state);
-    const d = msg.data;
-    state.openInterest = num(d.openInterest) ?? state.openInterest;
-    state.openInterestValue = num(d.openInterestValue) ?? state.openInterestValue;
-    state.markPrice = num(d.markPrice) ?? state.markPrice;
+    state.openInterest = values.openInterest ?? state.openInterest;
+    state.openInterestValue = values.openInterestValue ?? state.openInterestValue;
+    state.markPrice = values.markPrice ?? state.markPrice;
     const { openInterest, openInterestValue, markPrice } = state;
     // A delta for a symbol whose snapshot we missed (subscribed mid-stream, a lost frame) is incomplete, not wrong:
     // wait until open interest and mark price are both known.
@@ -167,22 +181,23 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     const oiBase = inverse ? (openInterestValue ?? openInterest / markPrice) : openInterest;
     const oiUsd = inverse ? openInterest : (openInterestValue ?? openInterest * markPrice);
     if (oiBase === state.emittedOiBase && oiUsd === state.emittedOiUsd) return NO_EVENTS;
-    const checked = OpenInterestEvent.safeParse({
+    const event: OpenInterestEvent = {
       type: 'open_interest',
       venue,
       symbol,
-      base: baseOf(symbol),
+      base,
       oiBase,
       oiUsd,
       markPrice,
       eventTime: msg.ts,
       receiveTime,
       source: TICKER_TOPIC,
-    } satisfies OpenInterestEvent);
-    if (!checked.success) return rejectInvalid(`open interest for ${symbol}`, checked.error);
+    };
+    const problem = checkEvent(event, `open interest for ${symbol}`);
+    if (problem !== undefined) return reject(problem);
     state.emittedOiBase = oiBase;
     state.emittedOiUsd = oiUsd;
-    return { ok: true, events: [checked.data] };
+    return { ok: true, events: [event] };
   };
 
   const control = (json: Record<string, unknown>): ParseResult => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Fidelity, LiquidationEvent, Side } from '../../schema/events.js';
-import { NO_EVENTS, rejectInvalid, type ParseResult } from '../venue.js';
+import { DecimalString, EpochMs, SignedDecimalString, decimalValue, isMarketName } from '../fields.js';
+import { checkedResult, reject, rejectInvalid, type ParseResult } from '../venue.js';
 
 /**
  * The one Hyperliquid fill mapper. Every Hyperliquid source that carries fill objects (node
@@ -8,10 +9,9 @@ import { NO_EVENTS, rejectInvalid, type ParseResult } from '../venue.js';
  * liquidation is classified the same way whichever source it came from. See docs/venues/hyperliquid.md.
  */
 
-const DECIMAL = /^-?\d+(\.\d+)?$/;
-/** Prices and sizes arrive as decimal strings; validated here so that the mapper can trust them. */
-const PositiveDecimal = z.string().regex(DECIMAL, 'expected a decimal string').refine((s) => Number(s) > 0, 'expected > 0');
-const SignedDecimal = z.string().regex(DECIMAL, 'expected a decimal string');
+/** Prices and sizes arrive as decimal strings; validated here (finite, > 0) so that the mapper can trust them. */
+export const PositiveDecimal = DecimalString.refine((s) => (decimalValue(s) ?? 0) > 0, 'expected a finite decimal > 0');
+const SignedDecimal = SignedDecimalString;
 
 export const FillLiquidation = z.object({
   liquidatedUser: z.string().min(1),
@@ -28,7 +28,7 @@ export const Fill = z
     px: PositiveDecimal,
     sz: PositiveDecimal,
     side: z.enum(['A', 'B']),
-    time: z.number().int().nonnegative(),
+    time: EpochMs,
     startPosition: SignedDecimal.optional(),
     dir: z.string(),
     tid: z.number().int().nonnegative(),
@@ -134,10 +134,12 @@ export function fillPairsToResult(pairs: readonly (readonly [string, unknown])[]
     if (!carriesMarker(raw)) continue;
     const fill = Fill.safeParse(raw);
     if (!fill.success) return rejectInvalid(`${what} fill ${i}`, fill.error);
+    if (!isMarketName(fill.data.coin)) return reject(`invalid ${what} fill ${i}: coin ${JSON.stringify(fill.data.coin)}`);
     const event = fillToEvent(user, fill.data, ctx);
     if (event) events.push(event);
   }
-  return events.length > 0 ? { ok: true, events } : NO_EVENTS;
+  // px × sz of two valid decimals can still overflow.
+  return checkedResult(events, `${what} liquidation`);
 }
 
 function carriesMarker(raw: unknown): boolean {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { OpenInterestEvent } from '../../schema/events.js';
+import { SignedDecimalString, isMarketName } from '../fields.js';
 import { hyperliquidBase } from './fill.js';
 
 export const HYPERLIQUID_REST_URL = 'https://api.hyperliquid.xyz';
 
-const Decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string');
+const Decimal = SignedDecimalString;
 
 /** `POST /info {"type":"metaAndAssetCtxs"}` → `[meta, ctxs]`; `ctxs[i]` belongs to `meta.universe[i]`. */
 export const MetaAndAssetCtxs = z.tuple([
@@ -49,13 +50,14 @@ export function marketsFromMetaAndAssetCtxs(data: MetaAndAssetCtxs, receiveTime:
   const coins: string[] = [];
   const events: OpenInterestEvent[] = [];
   meta.universe.forEach((asset, i) => {
-    if (asset.isDelisted) return;
+    if (asset.isDelisted || !isMarketName(asset.name)) return;
     const coin = dex && !asset.name.includes(':') ? `${dex}:${asset.name}` : asset.name;
     coins.push(coin);
     const ctx = ctxs[i]!;
     const oi = Number(ctx.openInterest);
     const mark = Number(ctx.markPx);
-    if (!(mark > 0 && oi >= 0)) return; // no price to value it at (pre-launch or halted market)
+    // No price to value it at (pre-launch or halted market), or values whose product does not fit a double.
+    if (!(mark > 0 && oi >= 0 && Number.isFinite(oi * mark))) return;
     events.push(hyperliquidOpenInterest(coin, oi, mark, receiveTime, OI_REST_SOURCE));
   });
   return { coins, events };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Logger } from '../../log.js';
+import { isEpochMs } from '../fields.js';
 import { reject, rejectInvalid, type FrameSink, type ParseResult, type Poller } from '../venue.js';
 import { fillPairsToResult } from './fill.js';
 import { decodeLz4Frames } from './lz4-frame.js';
@@ -41,7 +42,7 @@ export function parseNodeTime(text: string): number | undefined {
   const [, y, mo, d, h, mi, s, frac] = m;
   const ms = frac === undefined ? 0 : Number(frac.padEnd(3, '0').slice(0, 3));
   const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  return Number.isFinite(t) && t >= 0 ? t : undefined;
+  return isEpochMs(t) ? t : undefined;
 }
 
 /** A parsed block line → events. receiveTime is the node's `local_time` (when the node wrote the block). */

@@ -1,3 +1,4 @@
+import { clip, preview } from '../fields.js';
 import type { SocketPlan } from '../venue.js';
 
 export const HYPERLIQUID_WS_URL = 'wss://api.hyperliquid.xyz/ws';
@@ -46,7 +47,8 @@ export function hyperliquidSubscribeError(frame: string): string | undefined {
   try {
     const msg = JSON.parse(frame) as { channel?: unknown; data?: unknown };
     if (msg.channel !== 'error') return undefined;
-    return typeof msg.data === 'string' ? msg.data : JSON.stringify(msg.data ?? null);
+    // preview, not JSON.stringify: a reply nested 100,000 deep is still a refusal to report.
+    return typeof msg.data === 'string' ? clip(msg.data) : preview(msg.data ?? null);
   } catch {
     return undefined;
   }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Fidelity, LiquidationEvent, NormalizedEvent } from '../../schema/events.js';
-import { NO_EVENTS, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
-import { fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
+import { DecimalString, EpochMs, clip, isMarketName, preview } from '../fields.js';
+import { NO_EVENTS, checkedResult, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
+import { PositiveDecimal, fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
 import { MetaAndAssetCtxs, hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
 import { nodeFillsBlockToResult } from './node-fills.js';
 
@@ -41,8 +42,6 @@ export interface HyperliquidParserOptions {
   oiMinIntervalMs?: number;
 }
 
-const PositiveDecimal = z.string().regex(/^\d+(\.\d+)?$/).refine((s) => Number(s) > 0, 'expected > 0');
-const NonNegativeDecimal = z.string().regex(/^\d+(\.\d+)?$/);
 
 /** Public `trades` item; `users` is [buyer, seller] and `side` the taker's side (B buy, A sell). */
 const WsTrade = z
@@ -51,7 +50,7 @@ const WsTrade = z
     side: z.enum(['A', 'B']),
     px: PositiveDecimal,
     sz: PositiveDecimal,
-    time: z.number().int().nonnegative(),
+    time: EpochMs,
     tid: z.number().int().nonnegative(),
     users: z.tuple([z.string().min(1), z.string().min(1)]),
   })
@@ -59,7 +58,7 @@ const WsTrade = z
 
 const ActiveAssetCtx = z.object({
   coin: z.string().min(1),
-  ctx: z.object({ markPx: PositiveDecimal, openInterest: NonNegativeDecimal }).loose(),
+  ctx: z.object({ markPx: PositiveDecimal, openInterest: DecimalString }).loose(),
 });
 
 const FillItem = z.union([z.tuple([z.string().min(1), z.unknown()]), z.object({ user: z.string().min(1), fill: z.unknown() })]);
@@ -93,6 +92,7 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
       const parsed = WsTrade.safeParse(raw);
       if (!parsed.success) return rejectInvalid(`trade ${i}`, parsed.error);
       const t = parsed.data;
+      if (!isMarketName(t.coin)) return reject(`invalid trade ${i}: coin ${JSON.stringify(t.coin)}`);
       const [buyer, seller] = t.users;
       const liquidatorBought = isLiquidator(buyer);
       // Between two liquidator vaults no outside position changes hands.
@@ -120,18 +120,21 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
         source: TRADES_SOURCE,
       });
     }
-    return events.length > 0 ? { ok: true, events } : NO_EVENTS;
+    // px × sz of two valid decimals can still overflow.
+    return checkedResult(events, 'trade liquidation');
   };
 
   const activeAssetCtx = (data: unknown, receiveTime: number): ParseResult => {
     const parsed = ActiveAssetCtx.safeParse(data);
     if (!parsed.success) return rejectInvalid('activeAssetCtx', parsed.error);
     const { coin, ctx } = parsed.data;
+    if (!isMarketName(coin)) return reject(`invalid activeAssetCtx: coin ${JSON.stringify(coin)}`);
     const last = lastOi.get(coin);
     if (last !== undefined && receiveTime >= last && receiveTime - last < oiInterval) return NO_EVENTS;
-    lastOi.set(coin, receiveTime);
     const event = hyperliquidOpenInterest(coin, Number(ctx.openInterest), Number(ctx.markPx), receiveTime, ACTIVE_ASSET_CTX_SOURCE);
-    return { ok: true, events: [event] };
+    const result = checkedResult([event], `activeAssetCtx for ${coin}`);
+    if (result.ok) lastOi.set(coin, receiveTime);
+    return result;
   };
 
   const fills = (channel: string, data: unknown, receiveTime: number): ParseResult => {
@@ -169,14 +172,14 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
       case 'pong':
         return NO_EVENTS;
       case 'error':
-        return reject(`venue error: ${typeof msg.data === 'string' ? msg.data : JSON.stringify(msg.data)}`);
+        return reject(`venue error: ${typeof msg.data === 'string' ? msg.data : preview(msg.data)}`);
       case 'trades':
         return trades(msg.data, receiveTime);
       case 'activeAssetCtx':
         return activeAssetCtx(msg.data, receiveTime);
       default:
         if (fillChannels.has(msg.channel)) return fills(msg.channel, msg.data, receiveTime);
-        return reject(`unexpected channel ${JSON.stringify(msg.channel)}`);
+        return reject(`unexpected channel ${JSON.stringify(clip(msg.channel))}`);
     }
   };
 }

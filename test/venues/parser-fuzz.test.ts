@@ -1,0 +1,164 @@
+import { readdirSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { parsersFor } from '../../src/replay/sources.js';
+import { NormalizedEvent, type VenueId } from '../../src/schema/events.js';
+import { isEpochMs, MAX_REASON_CHARS } from '../../src/venues/fields.js';
+import { parseNodeFillsLine } from '../../src/venues/hyperliquid/node-fills.js';
+import { VENUE_MODULES } from '../../src/venues/registry.js';
+import type { FrameParser, ParseResult } from '../../src/venues/venue.js';
+import { fixture, fixturePath } from '../support/fixtures.js';
+import { mutate, mutationsArb } from '../support/mutate.js';
+
+/**
+ * "No frame can kill a process": every parser a socket or a replay feeds, over mutated real frames.
+ * Venues come from the registry and their seed frames from test/fixtures (files named `<venue>-…`, or
+ * `<family>-…` when the venue has none of its own), so a new venue is fuzzed once it is registered and
+ * has fixtures. FUZZ_FRAMES (default 100,000) frames in total, split evenly over the entry points;
+ * FUZZ_SEED makes another run reproducible (`npm run fuzz` runs 1,000,000).
+ */
+const TOTAL = Number(process.env.FUZZ_FRAMES ?? 100_000);
+const SEED = Number(process.env.FUZZ_SEED ?? 20_261_130);
+const RECV = 1_760_130_900_000;
+const log = silentLogger();
+
+const FIXTURES = readdirSync(fixturePath('.')).filter((n) => n.endsWith('.json'));
+
+/**
+ * Some fixtures are parts of frames (a Binance order object, a Hyperliquid fill): also offered in the
+ * frames that carry them, recognised by shape so that a new fixture needs no entry here.
+ */
+function framesOf(text: string): string[] {
+  const json = JSON.parse(text) as Record<string, unknown>;
+  const frames = [text];
+  const stream = (event: string) => `{"stream":"!forceOrder@arr","data":${event}}`;
+  if (json.e === 'forceOrder') frames.push(stream(text));
+  if ('ap' in json && 'z' in json) frames.push(stream(`{"e":"forceOrder","E":${String(json.T)},"o":${text}}`));
+  if ('coin' in json && 'tid' in json) {
+    const user = (json.liquidation as { liquidatedUser?: string } | undefined)?.liquidatedUser ?? '0x0';
+    frames.push(`{"channel":"fills","data":[[${JSON.stringify(user)},${text}]]}`);
+  }
+  return frames;
+}
+
+/** Protocol frames the fixtures lack (control replies, tickers), as the venue docs and the venue tests show them. */
+const PROTOCOL_FRAMES: Record<string, string[]> = {
+  binance: [
+    '{"result":null,"id":1}',
+    '{"error":{"code":2,"msg":"Invalid request: unknown method"},"id":1}',
+    '[{"symbol":"BTCUSDT","markPrice":"9500.5","time":1589437530011},{"symbol":"BTCUSD_PERP","markPrice":"9500.5"}]',
+  ],
+  bybit: [
+    '{"success":true,"ret_msg":"","conn_id":"c1","req_id":"bybit-linear-1-1","op":"subscribe"}',
+    '{"success":false,"ret_msg":"error:handler not found","conn_id":"c1","req_id":"r","op":"subscribe"}',
+    '{"success":true,"ret_msg":"pong","conn_id":"c1","req_id":"","op":"ping"}',
+    '{"topic":"tickers.ROSEUSDT","type":"snapshot","ts":1739502303204,"data":{"symbol":"ROSEUSDT","markPrice":"0.04499","openInterest":"1000.5","openInterestValue":"45.01"}}',
+    '{"topic":"tickers.ROSEUSDT","type":"delta","ts":1739502303304,"data":{"symbol":"ROSEUSDT","openInterest":"1001"}}',
+  ],
+  hyperliquid: [
+    '{"channel":"subscriptionResponse","data":{"method":"subscribe","subscription":{"type":"trades","coin":"SOL"}}}',
+    '{"channel":"pong"}',
+    '{"channel":"error","data":"Invalid subscription"}',
+    '{"channel":"trades","data":[{"coin":"SOL","side":"B","px":"67.5499","sz":"28.33","time":1770337193454,"tid":88001,"users":["0x2e3d94f0562703b25c83308a05046ddaf9a8dd14","0x7ba283114573bde6fd304ad7b188a763e5402a52"]}]}',
+    '[{"universe":[{"name":"BTC"},{"name":"kPEPE"}]},[{"markPx":"86010.0","openInterest":"100.5"},{"markPx":null,"openInterest":"0"}]]',
+  ],
+};
+
+function seedsFor(prefix: string): string[] {
+  const family = prefix.split('-')[0]!;
+  const own = FIXTURES.filter((n) => n.startsWith(`${prefix}-`));
+  const names = own.length > 0 ? own : FIXTURES.filter((n) => n.startsWith(`${family}-`));
+  return [...names.flatMap((n) => framesOf(fixture(n))), ...(PROTOCOL_FRAMES[family] ?? [])];
+}
+
+const TARDIS_ROWS = [
+  'binance-futures,BTCUSDT,1760130900000000,1760130900050000,,sell,110000,0.5',
+  'binance-delivery,BTCUSD_PERP,1760130900000000,1760130900050000,,buy,110000,3',
+  'bybit,ETHUSDT,1760130901000000,1760130901020000,a1,buy,4000,2',
+  'bybit,BTCUSD,1760130902000000,1760130902020000,a2,sell,110000,25000',
+];
+
+interface EntryPoint {
+  name: string;
+  venue: VenueId;
+  parse: FrameParser;
+  seeds: string[];
+  /** Called on every frame of the socket too (ManagedSocket asks it about each one). */
+  recognisers: ((frame: string) => string | undefined)[];
+}
+
+function entryPoints(): EntryPoint[] {
+  const points: EntryPoint[] = [];
+  for (const [venue, module] of Object.entries(VENUE_MODULES) as [VenueId, NonNullable<(typeof VENUE_MODULES)[VenueId]>][]) {
+    const recognisers = [...new Set(module.plans({}, { log }).flatMap((p) => (p.subscribeError ? [p.subscribeError] : [])))];
+    points.push({ name: `${venue} socket frames`, venue, parse: module.parser({}, { log }), seeds: seedsFor(venue), recognisers });
+  }
+  const lineSeeds = FIXTURES.filter((n) => n.includes('node-fills')).map(fixture);
+  // The liquidated account's own fill, so that mutations start from a line that makes an event.
+  const liquidatedLines = lineSeeds.map((l) => l.replace(/\[\["0x[0-9a-f]+"/, `[["${/"liquidatedUser":"(0x[0-9a-f]+)"/.exec(l)?.[1] ?? '0x0'}"`));
+  points.push({ name: 'hyperliquid node-fills lines', venue: 'hyperliquid', parse: parseNodeFillsLine, seeds: [...lineSeeds, ...liquidatedLines], recognisers: [] });
+  for (const [venue, parse] of Object.entries(parsersFor('tardis-liquidations') ?? {}) as [VenueId, FrameParser][])
+    points.push({ name: `${venue} tardis rows`, venue, parse, seeds: TARDIS_ROWS, recognisers: [] });
+  return points;
+}
+
+/** What every result must be: a short reason, or events of the schema with finite amounts and sane times. */
+function checkResult(result: ParseResult, venue: VenueId): void {
+  if (!result.ok) {
+    expect(typeof result.reason).toBe('string');
+    expect(result.reason.length).toBeGreaterThan(0);
+    expect(result.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 1);
+    return;
+  }
+  for (const event of result.events) {
+    const parsed = NormalizedEvent.safeParse(event);
+    if (!parsed.success) throw new Error(`schema-invalid event ${JSON.stringify(event)}: ${parsed.error.message}`);
+    expect(event.venue).toBe(venue);
+    if (event.type === 'gap') continue;
+    // Node-fills lines carry their own receive time (the node's local_time); every other parser takes RECV.
+    expect([isEpochMs(event.eventTime), isEpochMs(event.receiveTime)]).toEqual([true, true]);
+    if (event.type === 'liquidation') expect(Number.isFinite(event.notionalUsd) && event.notionalUsd > 0).toBe(true);
+    else expect(Number.isFinite(event.oiUsd) && event.oiUsd >= 0).toBe(true);
+  }
+}
+
+describe('parser fuzz: mutated real frames', () => {
+  const points = entryPoints();
+  const perPoint = Math.ceil(TOTAL / points.length);
+  let frames = 0;
+
+  it('covers every registered venue, from fixtures, and the replay formats', () => {
+    expect(points.map((p) => p.venue)).toEqual(expect.arrayContaining(Object.keys(VENUE_MODULES)));
+    for (const p of points) expect(p.seeds.length, p.name).toBeGreaterThan(0);
+  });
+
+  it.each(points.map((p) => [p.name, p] as const))(
+    '%s: never throws; every event is schema-valid with finite amounts and sane times',
+    (_name, point) => {
+      // Unmutated seeds first: without a seed that makes events, mutations would only test rejections.
+      const results = point.seeds.map((seed) => point.parse(seed, RECV));
+      results.forEach((r) => checkResult(r, point.venue));
+      expect(results.some((r) => r.ok && r.events.length > 0)).toBe(true);
+      fc.assert(
+        fc.property(fc.constantFrom(...point.seeds), mutationsArb, (seed, mutations) => {
+          const frame = mutate(seed, mutations);
+          frames += 1;
+          for (const recognise of point.recognisers) {
+            const said = recognise(frame);
+            if (said !== undefined) expect(typeof said).toBe('string');
+          }
+          checkResult(point.parse(frame, RECV), point.venue);
+        }),
+        // No shrinking: the seed, the path and the unshrunk mutations already reproduce a failure exactly,
+        // and shrinking through multi-megabyte frames takes minutes on a small machine.
+        { seed: SEED, numRuns: perPoint, endOnFailure: true },
+      );
+    },
+    Math.max(60_000, perPoint * 2),
+  );
+
+  it(`ran at least ${TOTAL} mutated frames`, () => {
+    expect(frames).toBeGreaterThanOrEqual(TOTAL);
+  });
+});
