@@ -19,6 +19,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # dist/src/config/load.js finds the defaults at <app>/config/default.yaml.
 COPY config ./config
+# The connectors' disk spill (bus.spill.dir in the compose stack); a named volume takes this owner.
+RUN mkdir -p /var/lib/liqstream && chown node:node /var/lib/liqstream
 USER node
 EXPOSE 9464
 ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/src/cli/main.js"]

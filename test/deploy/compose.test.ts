@@ -103,6 +103,14 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives connect a disk spill on a named volume, so a Kafka outage or a container restart loses nothing', () => {
+    const connect = services['liqstream-connect']!;
+    expect(envOf(connect).LIQSTREAM_BUS__SPILL__DIR).toBe('/var/lib/liqstream/spill');
+    expect(connect.volumes).toContain('connect-spill:/var/lib/liqstream');
+    expect(Object.keys(compose.volumes ?? {})).toContain('connect-spill');
+    expect(readText('Dockerfile')).toMatch(/mkdir -p \/var\/lib\/liqstream && chown node:node \/var\/lib\/liqstream/);
+  });
+
   it('has liqstream listen on 0.0.0.0 in its containers, connect on 9464 and aggregate on 9465 (published)', () => {
     expect(metricsListen(services['liqstream-connect']!)).toEqual({ host: '0.0.0.0', port: 9464 });
     expect(metricsListen(services['liqstream-aggregate']!)).toEqual({ host: '0.0.0.0', port: 9465 });
