@@ -32,7 +32,9 @@ function logCreatorFor(logger: BusLogger | undefined) {
       const entry = { kafkajs: namespace, ...fields };
       // kafkajs logs a broker's error response at ERROR even when it retries it (e.g. "not the leader"
       // right after a topic is created); what it finally gives up on reaches the caller as an exception.
-      const retried = namespace === 'Connection' && typeof message === 'string' && message.startsWith('Response ');
+      // Likewise a send it will retry ("Failed to send messages" with a retryCount), e.g. while a new
+      // topic's leader is being elected.
+      const retried = (namespace === 'Connection' && typeof message === 'string' && message.startsWith('Response ')) || typeof fields.retryCount === 'number';
       if (level === logLevel.ERROR && !retried) logger.error(entry, message);
       else if (level === logLevel.ERROR) logger.warn(entry, message);
       else if (level === logLevel.WARN) logger.warn(entry, message);
@@ -228,7 +230,10 @@ export class KafkaBus implements Bus {
     let assignment: Promise<Map<string, AssignedPartition>> = Promise.resolve(new Map());
     const onJoin = consumer.on(consumer.events.GROUP_JOIN, (e) => {
       assignment = this.prepareAssignment(consumer, options, e.payload.memberAssignment);
-      assignment.catch((err: unknown) => log?.error({ err, groupId: options.groupId }, 'could not prepare the partition assignment'));
+      // A retriable failure (a new topic's leader not elected yet) is retried with the batch: a warning.
+      assignment.catch((err: unknown) =>
+        (err as { retriable?: boolean }).retriable ? log?.warn({ err, groupId: options.groupId }, 'could not prepare the partition assignment yet; retrying') : log?.error({ err, groupId: options.groupId }, 'could not prepare the partition assignment'),
+      );
     });
 
     // Resolves once this member has joined and, when starting at the log end, has fixed its start
