@@ -1,3 +1,4 @@
+import pinoPretty from 'pino-pretty';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -88,8 +89,18 @@ export const redactingOptions: Pick<LoggerOptions, 'redact' | 'formatters' | 'ho
 };
 
 /** Logs go to stderr so that stdout stays for command output (reports, summaries). */
-export function createLogger(level: string = process.env.LIQSTREAM_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { app: 'liqstream' }, ...redactingOptions }, pino.destination(2));
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/**
+ * JSON lines for machines, readable lines for a person at a terminal (`auto`: pretty when stderr is a
+ * terminal). Both carry the same redacted fields; pretty printing is pino's own (pino-pretty), in this
+ * thread and synchronous, so the last lines before an exit are not lost.
+ */
+export function createLogger(level: string = process.env.LIQSTREAM_LOG_LEVEL ?? 'info', format: LogFormat = 'auto'): Logger {
+  const options = { level, base: { app: 'liqstream' }, ...redactingOptions };
+  const pretty = format === 'pretty' || (format === 'auto' && process.stderr.isTTY === true);
+  if (!pretty) return pino(options, pino.destination(2));
+  return pino(options, pinoPretty({ destination: 2, sync: true, colorize: process.stderr.isTTY === true, translateTime: 'UTC:yyyy-mm-dd HH:MM:ss.l"Z"', ignore: 'pid,hostname,app' }));
 }
 
 export const silentLogger = (): Logger => pino({ level: 'silent' });

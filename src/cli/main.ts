@@ -5,7 +5,7 @@ import { createBus } from '../bus/create-bus.js';
 import { TopicNames } from '../bus/topics.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { createLogger, redactUrlsIn } from '../log.js';
+import { createLogger, redactUrlsIn, type LogFormat } from '../log.js';
 import { parseSpeed } from '../replay/pacer.js';
 import { createMetrics } from '../metrics/metrics.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -26,6 +26,7 @@ import { startService, type ServiceMode } from '../service/service.js';
 
 interface ServiceFlags {
   config?: string;
+  logFormat?: LogFormat;
   kafka?: string;
   metricsHost?: string;
   metricsPort?: string;
@@ -46,7 +47,7 @@ async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { 
   const config = configFrom(flags);
   if ((mode === 'connect' || mode === 'aggregate') && config.bus.kind !== 'kafka')
     throw new ConfigError(`config error: bus.kind: "${mode}" needs Kafka (--kafka host:port)`);
-  const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? config.log.level);
+  const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? config.log.level, flags.logFormat ?? config.log.format);
   // The effective settings after file, environment and flags; the logger censors passwords and URL credentials.
   log.debug({ config }, 'configuration');
   const service = mode === 'record' ? await startRecording(config, flags.out ?? 'recordings', log) : await startService(config, mode, log);
@@ -77,7 +78,8 @@ const serviceOptions = (cmd: Command): Command =>
     .option('-c, --config <file>', 'YAML config merged over config/default.yaml')
     .option('--kafka <brokers>', 'Kafka brokers, comma-separated host:port (run: instead of the embedded bus; connect and aggregate: required unless bus.kind is kafka in the config)')
     .option('--metrics-host <host>', 'bind address of /metrics, /healthz, the live page and /api')
-    .option('--metrics-port <port>', 'port of /metrics, /healthz, the live page and /api', (v) => String(port(v)));
+    .option('--metrics-port <port>', 'port of /metrics, /healthz, the live page and /api', (v) => String(port(v)))
+    .addOption(logFormatOption());
 
 const program = new Command()
   .name('liqstream')
@@ -112,6 +114,7 @@ program
   .option('--to <time>', 'only events before this event time (as --from)')
   .option('--max-bad-share <share>', 'fail when more than this share of a file’s lines is not valid input', (v) => String(numberIn('--max-bad-share', 0, 1)(v)), '0.1')
   .option('-c, --config <file>', 'YAML config merged over config/default.yaml (cascade, bus settings)')
+  .addOption(logFormatOption())
   .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
   .addHelpText(
     'after',
@@ -133,13 +136,14 @@ program
       force?: boolean;
       maxBadShare: string;
       config?: string;
+      logFormat?: LogFormat;
     },) => {
     const config = loadConfig({ file: flags.config });
     const from = flags.from === undefined ? undefined : parseTime(flags.from);
     const to = flags.to === undefined ? undefined : parseTime(flags.to);
     if (from !== undefined && to !== undefined && from >= to)
       throw new UsageError(`--from (${new Date(from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
-    const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn');
+    const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn', flags.logFormat ?? config.log.format);
     const force = flags.force ?? false;
     // Before the replay, which can take minutes: an output it would refuse fails now.
     checkOutputs({ files: [flags.report, flags.openmetrics].filter((f) => f !== undefined), reportDir: flags.reportDir }, force);
@@ -221,6 +225,10 @@ program
     });
     process.stdout.write(`${flags.out}: ${frames} frames, ${truth.count} liquidations, $${(truth.usd / 1e9).toFixed(2)}B (synthetic)\n`);
   });
+
+function logFormatOption(): Option {
+  return new Option('--log-format <format>', 'logs as JSON lines or readable lines (default: readable on a terminal, JSON otherwise)').choices(['auto', 'json', 'pretty']);
+}
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

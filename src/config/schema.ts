@@ -21,7 +21,13 @@ const VenueCommon = {
 };
 
 export const Config = z.strictObject({
-    log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
+    log: z
+      .strictObject({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        /** auto: readable lines on a terminal, JSON lines otherwise (LIQSTREAM_LOG__FORMAT or --log-format override it). */
+        format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+      })
+      .default({ level: 'info', format: 'auto' }),
     bus: z.strictObject({
       kind: z.enum(['embedded', 'kafka']),
       kafka: KafkaBusConfig,
