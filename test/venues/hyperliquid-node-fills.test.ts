@@ -222,6 +222,27 @@ describe('node fills files', () => {
     expect(got).toEqual(lines);
   });
 
+  it.skipIf(!hasLz4Cli)('a corrupt .lz4 fails naming the checksum that caught it: header, block or content', async () => {
+    const dir = tempDir();
+    const lines = Array.from({ length: 2000 }, (_, i) => fileLines()[i % 3]!);
+    writeFileSync(join(dir, 'in'), lines.join('\n') + '\n');
+    execFileSync('lz4', ['-q', '-f', '-BD', '-B4', '-BX', join(dir, 'in'), join(dir, 'ok.lz4')]);
+    execFileSync('lz4', ['-q', '-f', '-BD', '-B4', join(dir, 'in'), join(dir, 'content-only.lz4')]);
+    const corrupt = (src: string, at: (b: Buffer) => number, name: string, mask = 0x01) => {
+      const b = readFileSync(join(dir, src));
+      const i = at(b);
+      b[i] = b[i]! ^ mask;
+      writeFileSync(join(dir, name), b);
+      return join(dir, name);
+    };
+    // Magic (4 bytes), then FLG: its content-checksum bit flipped, the descriptor no longer matches its checksum.
+    await expect(eventsOf(corrupt('ok.lz4', () => 4, 'h.lz4', 0x04))).rejects.toThrow('lz4: frame header checksum mismatch');
+    // A byte inside the first block's data (after magic, FLG, BD, header checksum and the block size).
+    await expect(eventsOf(corrupt('ok.lz4', () => 7 + 4 + 100, 'b.lz4'))).rejects.toThrow('lz4: block checksum mismatch');
+    // Without block checksums: the content checksum (the frame's last 4 bytes) no longer matches the data.
+    await expect(eventsOf(corrupt('content-only.lz4', (b) => b.length - 4, 'c.lz4'))).rejects.toThrow('lz4: content checksum mismatch');
+  });
+
   it('a truncated .lz4 fails loudly', async () => {
     const dir = tempDir();
     const whole = compressFrameSync(Buffer.from(fileLines().join('\n').repeat(50)));

@@ -1,4 +1,5 @@
 import { uncompressSync } from 'lz4-napi';
+import xxhash from 'xxhash-wasm';
 
 /**
  * Streaming reader of the LZ4 frame format (the `.lz4` of Hyperliquid's hourly archives).
@@ -8,9 +9,12 @@ import { uncompressSync } from 'lz4-napi';
  * frame container is walked here and each block handed to lz4-napi's block decoder: memory stays at one
  * block (≤ 4 MiB) plus the 64 KiB window that linked blocks refer back to.
  *
- * Checksums (header, block, content) are skipped, not verified: lz4-napi exposes no xxHash32. A corrupt
- * block still fails in the block decoder's bounds checks or later in JSON parsing and validation.
+ * Every checksum the frame carries (header, block, content: xxHash32, from xxhash-wasm, since lz4-napi
+ * exposes none) is verified, so a corrupt archive fails naming the part, instead of replaying as
+ * plausible but wrong data.
  */
+
+let hasher: ReturnType<typeof xxhash> | undefined;
 
 const FRAME_MAGIC = 0x184d2204;
 const SKIPPABLE_MAGIC = 0x184d2a50; // low nibble is free
@@ -70,6 +74,7 @@ export async function* decodeLz4Frames(source: AsyncIterable<Buffer | string>): 
 }
 
 async function* decodeFrameBody(input: ByteReader): AsyncGenerator<Buffer> {
+  const { h32Raw, create32 } = await (hasher ??= xxhash());
   const [flg, bd] = (await input.read(2))!;
   if (flg === undefined || bd === undefined || flg >> 6 !== 1) throw new Error('lz4: unsupported frame version');
   if (flg & 0x01) throw new Error('lz4: frames compressed with a dictionary are not supported');
@@ -78,7 +83,11 @@ async function* decodeFrameBody(input: ByteReader): AsyncGenerator<Buffer> {
   const contentChecksum = (flg & 0x04) !== 0;
   const maxBlock = BLOCK_MAX_SIZE[(bd >> 4) & 0x07];
   if (maxBlock === undefined) throw new Error(`lz4: invalid block size code in 0x${bd.toString(16)}`);
-  await input.skip(((flg & 0x08) !== 0 ? 8 : 0) + 1); // content size, header checksum
+  const contentSize = (flg & 0x08) !== 0 ? (await input.read(8))! : Buffer.alloc(0);
+  const headerChecksum = (await input.read(1))![0]!;
+  // The descriptor's checksum is the second byte of xxHash32 over FLG, BD and the content size.
+  if (((h32Raw(Buffer.concat([Buffer.from([flg, bd]), contentSize]), 0) >>> 8) & 0xff) !== headerChecksum) throw new Error('lz4: frame header checksum mismatch');
+  const content = contentChecksum ? create32(0) : undefined;
 
   let window: Buffer = Buffer.alloc(0);
   for (;;) {
@@ -88,13 +97,14 @@ async function* decodeFrameBody(input: ByteReader): AsyncGenerator<Buffer> {
     const size = word & 0x7fffffff;
     if (size > maxBlock) throw new Error(`lz4: block of ${size} bytes exceeds the frame's ${maxBlock}`);
     const data = (await input.read(size))!;
-    if (blockChecksum) await input.skip(4);
+    if (blockChecksum && (await input.read(4))!.readUInt32LE(0) !== h32Raw(data, 0) >>> 0) throw new Error('lz4: block checksum mismatch');
     const out = stored ? Buffer.from(data) : decodeBlock(data, maxBlock, independent ? undefined : window);
+    content?.update(out);
     // Linked blocks may copy from the previous 64 KiB of output.
     if (!independent) window = out.length >= WINDOW ? out.subarray(out.length - WINDOW) : Buffer.concat([window, out]).subarray(-WINDOW);
     if (out.length > 0) yield out;
   }
-  if (contentChecksum) await input.skip(4);
+  if (content && (await input.read(4))!.readUInt32LE(0) !== content.digest() >>> 0) throw new Error('lz4: content checksum mismatch');
 }
 
 /**
