@@ -83,6 +83,12 @@ export const Config = z.strictObject({
         nodeDir: z.string().min(1).optional(),
         /** fills-ws: the feed's WebSocket URL (with any API key it needs). */
         fillsUrl: z.url().optional(),
+        /**
+         * HLP's liquidator vault addresses (default: the built-in list in src/venues/hyperliquid/vaults.ts).
+         * With `discover` on they are re-read from HLP's `vaultDetails` (children named Liquidator) at start,
+         * and this list is only the fallback when that fails. Docs: docs/venues/hyperliquid.md.
+         */
+        liquidators: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x address of 40 hex digits')).min(1).optional(),
       }).refine((v) => v.source !== 'node' || v.nodeDir !== undefined, { message: 'source "node" needs nodeDir', path: ['nodeDir'] })
         .refine((v) => v.source !== 'fills-ws' || v.fillsUrl !== undefined, { message: 'source "fills-ws" needs fillsUrl', path: ['fillsUrl'] }),
     }),

@@ -90,6 +90,8 @@ export interface VenueMetadata {
    * are a lower bound, while `active`. Mutable: a later successful refresh clears it.
    */
   partial?: { active: boolean };
+  /** Hyperliquid: HLP's liquidator vaults as the venue listed them at discovery (vaultDetails). */
+  liquidators?: string[];
 }
 
 export interface VenueContext {
