@@ -83,3 +83,18 @@ export function notionalUsd(inst: Pick<Instrument, 'quote'>, quoteNotional: numb
 /** The dead-letter reason for a non-USD quote without a fresh reference price (one text, so it can be counted). */
 export const noReferenceReason = (symbol: string, quote: string, maxAgeMs: number): string =>
   `no reference price: ${symbol} is quoted in ${quote} and no ${quote} USD price was seen within ${maxAgeMs} ms; left out of USD totals`;
+
+/**
+ * Instruments by symbol from venue metadata (discovery, or a recording's metadata.json, which is read back
+ * without a schema): each entry is checked against `Instrument`, and one that fails is ignored, so the
+ * pattern table describes that market instead.
+ */
+export function instrumentLookup(recorded: Readonly<Record<string, unknown>> | undefined): ((symbol: string) => Instrument | undefined) | undefined {
+  if (recorded === undefined) return undefined;
+  const valid = new Map<string, Instrument>();
+  for (const [symbol, value] of Object.entries(recorded)) {
+    const parsed = Instrument.safeParse(value);
+    if (parsed.success && parsed.data.symbol === symbol) valid.set(symbol, parsed.data);
+  }
+  return (symbol) => valid.get(symbol);
+}

@@ -94,3 +94,21 @@ describe('Binance BTC-quoted contracts (ETHBTC)', () => {
     expect(e.oiUsd).toBeCloseTo(3_550_000, 3);
   });
 });
+
+describe('instruments from discovery or a recording’s metadata', () => {
+  it('a listed instrument overrides the pattern table; an entry that fails the schema is ignored', async () => {
+    const { instrumentLookup } = await import('../../src/venues/instruments.js');
+    const lookup = instrumentLookup({
+      // A symbol the table would read as USDT-quoted, listed as BTC-quoted.
+      ETHBTCX: { symbol: 'ETHBTCX', base: 'ETH', quote: 'BTC', settle: 'BTC', type: 'linear', contractValue: 1, from: 'discovery' },
+      BAD: { symbol: 'BAD', quote: 'BTC' },
+    });
+    expect(lookup?.('BAD')).toBeUndefined();
+    const parse = createBinanceParser({ venue: 'binance-usdm', instruments: lookup });
+    const frame = ethbtc.replace('"ETHBTC"', '"ETHBTCX"');
+    expect(parse(frame, RECV)).toMatchObject({ ok: false, reason: expect.stringMatching(/^no reference price: ETHBTCX/) });
+    parse(premiumIndex('100000'), RECV);
+    const r = parse(frame, RECV);
+    expect(r.ok && r.events[0]?.type === 'liquidation' && Math.round(r.events[0].notionalUsd)).toBe(35_500);
+  });
+});

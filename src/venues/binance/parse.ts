@@ -44,6 +44,8 @@ export interface BinanceParserOptions {
   contractUsd?: (symbolOrPair: string) => number | undefined;
   /** Told once per symbol when the documented fallback contract size is used. */
   onContractFallback?: (symbol: string, usd: number) => void;
+  /** Instruments as discovery or a recording listed them; the pattern table covers any other symbol. */
+  instruments?: (symbol: string) => Instrument | undefined;
   /** How old (receive time, ms) a reference price may be; default DEFAULT_REFERENCE_MAX_AGE_MS (5 min). */
   referenceMaxAgeMs?: number;
 }
@@ -67,7 +69,7 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     let inst = instruments.get(key);
     if (inst === undefined) {
       if (!isMarketName(symbol) || (pair !== undefined && !isMarketName(pair))) return undefined;
-      inst = binanceInstrument(opts.venue, symbol, { pair, contractUsd: opts.contractUsd });
+      inst = opts.instruments?.(symbol) ?? binanceInstrument(opts.venue, symbol, { pair, contractUsd: opts.contractUsd });
       if (inst.from === 'built-in' && isCoinm && !warned.has(symbol)) {
         warned.add(symbol);
         opts.onContractFallback?.(symbol, inst.contractValue);

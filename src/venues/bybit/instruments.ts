@@ -187,8 +187,11 @@ export function bybitInstrument(symbol: string, category?: BybitCategory): Instr
   return { symbol, base, quote, settle: quote, type: 'linear', contractValue: 1, from: 'built-in' };
 }
 
-/** The instrument as the market list describes it (quote and settle coins from instruments-info). */
+/**
+ * The instrument as the market list describes it: quote and settle coins from instruments-info. The base
+ * stays the table's, so a market's `base` does not depend on whether discovery ran.
+ */
 export function bybitListedInstrument(i: BybitInstrument, category: BybitCategory): Instrument {
   const built = bybitInstrument(i.symbol, category);
-  return { ...built, base: i.baseCoin || built.base, quote: i.quoteCoin || built.quote, settle: i.settleCoin || built.settle, from: 'discovery' };
+  return { ...built, quote: i.quoteCoin || built.quote, settle: i.settleCoin || built.settle, from: 'discovery' };
 }

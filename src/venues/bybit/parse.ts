@@ -65,6 +65,8 @@ export interface BybitParserOptions {
   venue: BybitVenue;
   /** Read per event: a venue watching a built-in subset of markets says `partial` (see VenueMetadata.partial). */
   fidelity?: () => 'complete' | 'partial';
+  /** Instruments as discovery or a recording listed them; the pattern table covers any other symbol. */
+  instruments?: (symbol: string) => Instrument | undefined;
 }
 
 interface TickerState {
@@ -97,7 +99,10 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     let inst = instruments.get(symbol);
     if (inst === undefined) {
       if (!isMarketName(symbol)) return undefined;
-      instruments.set(symbol, (inst = bybitInstrument(symbol, inverse ? 'inverse' : 'linear')));
+      // A listed instrument of the other category (a recording's metadata mixed up) is not trusted.
+      const listed = opts.instruments?.(symbol);
+      inst = listed !== undefined && (listed.type === 'inverse') === inverse ? listed : bybitInstrument(symbol, inverse ? 'inverse' : 'linear');
+      instruments.set(symbol, inst);
     }
     return inst;
   };
