@@ -1,7 +1,12 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../src/config/load.js';
 import { hyperliquidVenue } from '../../src/venues/hyperliquid/index.js';
+import { tempDir } from '../support/recording.js';
 import { HLP_VAULT, fetchHlpLiquidators } from '../../src/venues/hyperliquid/vaults.js';
 
 const LIQ_A = '0x' + 'a1'.repeat(20);
@@ -67,5 +72,18 @@ describe('HLP liquidator vaults from vaultDetails', () => {
     const parse = venue.parser(meta, { log: silent, options: { liquidators: [STRATEGY] } });
     const r = parse(tradesFrame(STRATEGY), 1);
     expect(r.ok && r.events.length).toBe(1);
+  });
+});
+
+describe('venues.hyperliquid.liquidators (config)', () => {
+  const load = (liquidators: unknown) => {
+    const file = join(tempDir(), 'config.yaml');
+    writeFileSync(file, stringify({ venues: { hyperliquid: { liquidators } } }));
+    return loadConfig({ file, env: {} });
+  };
+  it('takes a list of 0x addresses and refuses anything else, naming the field', () => {
+    expect(load([LIQ_A]).venues.hyperliquid.liquidators).toEqual([LIQ_A]);
+    expect(() => load(['0x12'])).toThrow(/^config error: venues\.hyperliquid\.liquidators\.0: expected a 0x address of 40 hex digits/);
+    expect(() => load([])).toThrow(/venues\.hyperliquid\.liquidators/);
   });
 });
