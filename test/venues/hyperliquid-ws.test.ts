@@ -223,6 +223,17 @@ describe('Hyperliquid liquidator vaults', () => {
     ]);
   });
 
+  it('a rejected trades frame leaves the vault inventory as it was', () => {
+    const parse = createHyperliquidParser();
+    parse(tradesFrame(trade({ side: 'B', users: [LIQUIDATOR, TRADER] })), RECV); // +28.33 SOL
+    // The sale would unwind, but the frame's second trade is invalid: the whole frame is refused.
+    expect(parse(tradesFrame(trade({ side: 'A', tid: 2, users: [MAKER, LIQUIDATOR] }), trade({ px: 'junk' })), RECV).ok).toBe(false);
+    // So the vault still holds 28.33: selling 28.33 now is an unwind, and selling 1 more is a short taken over.
+    expect(parse(tradesFrame(trade({ side: 'A', tid: 3, users: [MAKER, LIQUIDATOR] })), RECV)).toEqual({ ok: true, events: [] });
+    const r = parse(tradesFrame(trade({ side: 'A', sz: '1', tid: 4, users: [MAKER, LIQUIDATOR] })), RECV);
+    expect(r.ok && r.events.map((e) => e.type === 'liquidation' && [e.side, e.qty])).toEqual([['short', 1]]);
+  });
+
   it('a fill whose liquidatedUser is a liquidator vault is kind "vault", on fill feeds and node lines', () => {
     const parse = createHyperliquidParser();
     const vaultFill = {

@@ -82,6 +82,8 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
   const trades = (data: unknown, receiveTime: number): ParseResult => {
     if (!Array.isArray(data)) return reject('trades: data is not a list');
     const events: LiquidationEvent[] = [];
+    // Inventory changes of this frame, applied only if the frame is accepted: a rejected frame changes nothing.
+    const moved = new Map<string, number>();
     for (let i = 0; i < data.length; i++) {
       const raw = data[i] as { users?: unknown } | null;
       // Most trades never involve a liquidator: only those are validated.
@@ -102,9 +104,9 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
       // from flat (or across it) is a position taken over. Inventory from before the first trade seen is
       // unknown, so an unwind of it right after start still counts (docs/venues/hyperliquid.md, blind spots).
       const key = `${vault}|${t.coin}`;
-      const held = inventory.get(key) ?? 0;
+      const held = moved.get(key) ?? inventory.get(key) ?? 0;
       const signed = liquidatorBought ? traded : -traded;
-      inventory.set(key, held + signed);
+      moved.set(key, held + signed);
       const reduces = held !== 0 && Math.sign(held) !== Math.sign(signed) ? Math.min(Math.abs(held), traded) : 0;
       const qty = traded - reduces;
       if (qty <= 0) continue;
@@ -131,7 +133,9 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
       });
     }
     // px × sz of two valid decimals can still overflow.
-    return checkedResult(events, 'trade liquidation');
+    const result = checkedResult(events, 'trade liquidation');
+    if (result.ok) for (const [key, position] of moved) inventory.set(key, position);
+    return result;
   };
 
   const activeAssetCtx = (data: unknown, receiveTime: number): ParseResult => {
