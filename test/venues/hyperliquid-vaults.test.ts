@@ -75,6 +75,33 @@ describe('HLP liquidator vaults from vaultDetails', () => {
   });
 });
 
+describe('HLP liquidator vaults, refreshed', () => {
+  it('watch re-reads vaultDetails every refreshMs; the running parser sees a new liquidator without a restart', async () => {
+    const venue = hyperliquidVenue();
+    const ctx = { log: silent, restUrl: url, options: { discover: true, refreshMs: 30 } };
+    const meta = await venue.discover(ctx);
+    const parse = venue.parser(meta, ctx);
+    const LIQ_C = '0x' + 'd4'.repeat(20);
+    expect(parse(tradesFrame(LIQ_C), 1)).toEqual({ ok: true, events: [] });
+    details[LIQ_C] = { name: 'HLP Liquidator 3', vaultAddress: LIQ_C };
+    (details[HLP_VAULT] as { relationship: { data: { childAddresses: string[] } } }).relationship.data.childAddresses.push(LIQ_C);
+    const watcher = venue.watch!(meta, ctx, () => {});
+    try {
+      const deadline = Date.now() + 5_000;
+      while (meta.liquidators?.length !== 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(meta.liquidators).toEqual([LIQ_A, LIQ_B, LIQ_C]);
+      const r = parse(tradesFrame(LIQ_C), 1);
+      expect(r.ok && r.events.map((e) => e.type === 'liquidation' && e.kind)).toEqual(['backstop']);
+    } finally {
+      await watcher?.stop();
+      delete details[LIQ_C];
+      (details[HLP_VAULT] as { relationship: { data: { childAddresses: string[] } } }).relationship.data.childAddresses.pop();
+    }
+    // Discovery off: no refresh.
+    expect(venue.watch!(meta, { ...ctx, options: { discover: false, refreshMs: 30 } }, () => {})).toBeUndefined();
+  });
+});
+
 describe('venues.hyperliquid.liquidators (config)', () => {
   const load = (liquidators: unknown) => {
     const file = join(tempDir(), 'config.yaml');

@@ -38,8 +38,38 @@ export function hyperliquidVenue(parserOptions: HyperliquidParserOptions = {}): 
       }
     },
     parser(meta, { options }) {
-      const liquidators = meta.liquidators ?? configuredLiquidators(options) ?? parserOptions.liquidators;
-      return createHyperliquidParser({ ...parserOptions, ...(liquidators ? { liquidators } : {}) });
+      const given = parserOptions.liquidators;
+      const fallback = configuredLiquidators(options);
+      const builtIn = typeof given === 'function' ? given : () => given ?? HLP_LIQUIDATORS;
+      // Read per frame: the refresh in `watch` replaces meta.liquidators.
+      return createHyperliquidParser({ ...parserOptions, liquidators: () => meta.liquidators ?? fallback ?? builtIn() });
+    },
+    watch(meta, { restUrl, log, options }) {
+      // The liquidator list is re-read every refreshMs with discovery on; off, the configured list stands.
+      const intervalMs = Number(options?.refreshMs ?? 0);
+      if (intervalMs <= 0 || options?.discover === false) return undefined;
+      const abort = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const refresh = async (): Promise<void> => {
+        try {
+          const listed = await fetchHlpLiquidators({ baseUrl: restUrl, signal: abort.signal });
+          const known = meta.liquidators ?? [];
+          if (!abort.signal.aborted && (listed.length !== known.length || listed.some((a, i) => a !== known[i]))) {
+            log.info({ venue: 'hyperliquid', liquidators: listed, before: known }, 'liquidator vaults changed');
+            meta.liquidators = listed;
+          }
+        } catch (err) {
+          if (!abort.signal.aborted) log.warn({ venue: 'hyperliquid', err: (err as Error).message }, 'liquidator vault refresh failed; keeping the list');
+        }
+        if (!abort.signal.aborted) timer = setTimeout(() => void refresh(), intervalMs);
+      };
+      timer = setTimeout(() => void refresh(), intervalMs);
+      return {
+        stop: async () => {
+          abort.abort();
+          clearTimeout(timer);
+        },
+      };
     },
     plans(meta, { url, log, options }) {
       const source = sourceOf(options);

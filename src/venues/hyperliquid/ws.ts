@@ -15,9 +15,10 @@ export const DEFAULT_FILL_CHANNELS: readonly string[] = ['fills', 'allFills', 'l
 export interface HyperliquidParserOptions {
   /**
    * HLP's liquidator vaults (default HLP_LIQUIDATORS): their trades reveal backstop liquidations on the
-   * public `trades` channel, and a fill liquidating one of them is kind `vault` on every source.
+   * public `trades` channel, and a fill liquidating one of them is kind `vault` on every source. A function
+   * is read on every frame (a refresh replaces the list it returns; a new array is a new list).
    */
-  liquidators?: readonly string[];
+  liquidators?: readonly string[] | (() => readonly string[]);
   /**
    * Count a liquidator trade only when the liquidator was the taker. A backstop transfer fills the
    * liquidator as taker; ADL against it and passive unwinding fill it as maker, and those are not new
@@ -68,7 +69,16 @@ export const ACTIVE_ASSET_CTX_SOURCE = 'activeAssetCtx';
  * path) and a `metaAndAssetCtxs` REST response (`[meta, ctxs]`).
  */
 export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): FrameParser {
-  const vaults: ReadonlySet<string> = new Set((opts.liquidators ?? HLP_LIQUIDATORS).map((a) => a.toLowerCase()));
+  const configured = opts.liquidators;
+  const listOf = typeof configured === 'function' ? configured : () => configured ?? HLP_LIQUIDATORS;
+  let list: readonly string[] | undefined;
+  let vaults: ReadonlySet<string> = new Set();
+  // The set is rebuilt only when the list is a new array: one identity check per frame.
+  const currentVaults = (): ReadonlySet<string> => {
+    const now = listOf();
+    if (now !== list) vaults = new Set((list = now).map((a) => a.toLowerCase()));
+    return vaults;
+  };
   const isLiquidator = (a: unknown): boolean => typeof a === 'string' && vaults.has(a.toLowerCase());
   // Each vault's position per coin (coins, + long), as the transfers and unwinds seen since start built it.
   // Bounded: at most (vaults × coins with a liquidator trade) entries.
@@ -81,6 +91,7 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
 
   const trades = (data: unknown, receiveTime: number): ParseResult => {
     if (!Array.isArray(data)) return reject('trades: data is not a list');
+    currentVaults();
     const events: LiquidationEvent[] = [];
     // Inventory changes of this frame, applied only if the frame is accepted: a rejected frame changes nothing.
     const moved = new Map<string, number>();
@@ -155,7 +166,7 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     const items = FillItems.safeParse(data);
     if (!items.success) return rejectInvalid(`${channel} items`, items.error);
     const pairs = items.data.map((item): readonly [string, unknown] => (Array.isArray(item) ? item : [item.user, item.fill]));
-    return fillPairsToResult(pairs, { receiveTime, fidelity: fillsFidelity, source: channel, vaults }, channel);
+    return fillPairsToResult(pairs, { receiveTime, fidelity: fillsFidelity, source: channel, vaults: currentVaults() }, channel);
   };
 
   const restMarkets = (json: unknown, receiveTime: number): ParseResult => {
@@ -177,7 +188,7 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     if (typeof json !== 'object' || json === null) return reject('unknown message shape');
     const msg = json as { channel?: unknown; data?: unknown; events?: unknown };
     if (msg.channel === undefined) {
-      if ('block_number' in msg && 'events' in msg) return nodeFillsBlockToResult(json, vaults);
+      if ('block_number' in msg && 'events' in msg) return nodeFillsBlockToResult(json, currentVaults());
       return reject('unknown message shape');
     }
     if (typeof msg.channel !== 'string') return reject('channel is not a string');
