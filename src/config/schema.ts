@@ -16,7 +16,7 @@ const VenueCommon = {
   oiPollMs: z.number().int().min(0).default(60_000),
   /** Exactly the markets to watch, with no new-listing watch; discovery still supplies metadata (also what open-interest polling covers). */
   symbols: z.array(z.string().min(1)).optional(),
-  /** Re-read the market list this often and subscribe to new listings (Bybit); 0 disables. */
+  /** Re-read the market list this often and subscribe to new listings (Bybit), or the liquidator vault list (Hyperliquid); 0 disables. */
   refreshMs: z.number().int().min(0).default(600_000),
 };
 
@@ -89,6 +89,12 @@ export const Config = z.strictObject({
         nodeDir: z.string().min(1).optional(),
         /** fills-ws: the feed's WebSocket URL (with any API key it needs). */
         fillsUrl: z.url().optional(),
+        /**
+         * HLP's liquidator vault addresses (default: the built-in list in src/venues/hyperliquid/vaults.ts).
+         * With `discover` on they are re-read from HLP's `vaultDetails` (children named Liquidator) at start and
+         * every `refreshMs`, and this list is only the fallback when that fails. Docs: docs/venues/hyperliquid.md.
+         */
+        liquidators: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x address of 40 hex digits')).min(1).optional(),
       }).refine((v) => v.source !== 'node' || v.nodeDir !== undefined, { message: 'source "node" needs nodeDir', path: ['nodeDir'] })
         .refine((v) => v.source !== 'fills-ws' || v.fillsUrl !== undefined, { message: 'source "fills-ws" needs fillsUrl', path: ['fillsUrl'] }),
     }),

@@ -1,5 +1,7 @@
 import type { LiquidationEvent, VenueId } from '../schema/events.js';
-import { documentedCoinmContractUsd, usdmBase, coinmBase } from '../venues/binance/parse.js';
+import { REFERENCE_SYMBOLS, binanceInstrument } from '../venues/binance/instruments.js';
+import { bybitInstrument } from '../venues/bybit/instruments.js';
+import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../venues/instruments.js';
 import { decimalValue, isEpochMs, isMarketName } from '../venues/fields.js';
 import { checkedResult, reject, type FrameParser } from '../venues/venue.js';
 import { readLines, type RecordingItem } from './recording.js';
@@ -7,14 +9,35 @@ import { readLines, type RecordingItem } from './recording.js';
 /**
  * tardis.dev normalized `liquidations` CSV (`exchange,symbol,timestamp,local_timestamp,id,side,price,amount`,
  * times in µs). tardis's `side` is the liquidation order's side, so `buy` closes a short. `amount` is the
- * exchange's own quantity: base units on linear markets, contracts on inverse ones (converted as liqstream's
- * venue parsers do). Fidelity follows the source venue (Binance's stream is sampled).
+ * exchange's own quantity: base units on linear markets, contracts on inverse ones. Rows are valued through
+ * the venues' instrument tables (binanceInstrument, bybitInstrument), the same ones the live parsers use, so
+ * an inverse future (`BTCUSDZ25`) is contracts of 1 USD and a BTC-quoted contract (`ETHBTC`) is converted to
+ * USD. Fidelity follows the source venue (Binance's stream is sampled).
  */
 const EXCHANGES: Record<string, (symbol: string) => VenueId | undefined> = {
   'binance-futures': () => 'binance-usdm',
   'binance-delivery': () => 'binance-coinm',
-  bybit: (s) => (s.endsWith('USD') ? 'bybit-inverse' : 'bybit-linear'),
+  bybit: (s) => (bybitInstrument(s).type === 'inverse' ? 'bybit-inverse' : 'bybit-linear'),
 };
+
+function instrumentFor(venue: VenueId, symbol: string): Instrument | undefined {
+  switch (venue) {
+    case 'binance-usdm':
+    case 'binance-coinm':
+      return binanceInstrument(venue, symbol);
+    case 'bybit-linear':
+      return bybitInstrument(symbol, 'linear');
+    case 'bybit-inverse':
+      return bybitInstrument(symbol, 'inverse');
+    default:
+      return undefined;
+  }
+}
+
+export interface TardisRowParserOptions {
+  /** How far apart (event time, ms) a reference row and the row it values may be; default 5 min. */
+  referenceMaxAgeMs?: number;
+}
 
 /** tardis times are whole microseconds; as epoch ms, or undefined when the text is no such time. */
 function microsToMs(text: string | undefined): number | undefined {
@@ -39,8 +62,15 @@ export async function* readTardisLiquidations(path: string): AsyncGenerator<Reco
   }
 }
 
-/** One CSV row → one LiquidationEvent. */
-export function tardisRowParser(venue: VenueId): FrameParser {
+/**
+ * One CSV row → one LiquidationEvent. A liquidations CSV has no mark prices, so a non-USD quote (BTC) is
+ * converted at the price of the last row of its reference market (BTCUSDT for BTC) within
+ * `referenceMaxAgeMs` of event time; without one the row is rejected with a `no reference price` reason
+ * (counted as a bad line), never added at face value.
+ */
+export function tardisRowParser(venue: VenueId, o: TardisRowParserOptions = {}): FrameParser {
+  const references = new ReferencePrices(o.referenceMaxAgeMs);
+  const referenceOf = new Map(Object.entries(REFERENCE_SYMBOLS).map(([asset, symbol]) => [symbol, asset]));
   return (row, receiveTime) => {
     const cols = row.split(',');
     if (cols.length !== 8) return reject(`expected 8 columns, got ${cols.length}`);
@@ -55,28 +85,22 @@ export function tardisRowParser(venue: VenueId): FrameParser {
     if (!isMarketName(symbol)) return reject(`invalid symbol ${JSON.stringify(symbol)}`);
     // The id goes into the deduplication ring; tardis ids are venue trade ids, far shorter than this.
     if ((id ?? '').length > 128) return reject('id longer than 128 characters');
-    let qty = amount;
-    let notionalUsd = amount * price;
-    let base = usdmBase(symbol);
-    if (venue === 'binance-coinm') {
-      notionalUsd = amount * documentedCoinmContractUsd(symbol);
-      qty = notionalUsd / price;
-      base = coinmBase(symbol);
-    } else if (venue === 'bybit-inverse') {
-      notionalUsd = amount;
-      qty = amount / price;
-      base = coinmBase(symbol);
-    }
+    const inst = instrumentFor(venue, symbol);
+    if (inst === undefined) return reject(`no tardis instrument table for ${venue}`);
+    const { baseQty: qty, quoteNotional } = fillSize(inst, amount, price);
+    if (venue === 'binance-usdm' && referenceOf.has(symbol)) references.set(referenceOf.get(symbol)!, price, time);
+    const usd = notionalUsd(inst, quoteNotional, references, time);
+    if (usd === undefined) return reject(noReferenceReason(symbol, inst.quote, references.maxAgeMs));
     const event: LiquidationEvent = {
       type: 'liquidation',
       id: `${venue}:tardis:${id || `${symbol}:${ts}:${side}:${amountText}:${priceText}`}`,
       venue,
       symbol,
-      base,
+      base: inst.base,
       side: side === 'sell' ? 'long' : 'short',
       price,
       qty,
-      notionalUsd,
+      notionalUsd: usd,
       eventTime: time,
       receiveTime,
       fidelity: venue.startsWith('binance') ? 'sampled' : 'complete',

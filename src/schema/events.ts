@@ -31,8 +31,12 @@ export const LOWER_BOUND_REASON: Record<Fidelity, string | undefined> = {
   inferred: 'inferred from liquidator trades; misses what they do not show',
 };
 
-/** adl: a profitable position closed by auto-deleveraging; never part of liquidation totals. */
-export const LiquidationKind = z.enum(['liquidation', 'adl', 'backstop']);
+/**
+ * adl: a profitable position closed by auto-deleveraging; never part of liquidation totals.
+ * vault: a position held by a venue's liquidator vault (Hyperliquid HLP) closed by liquidation or ADL:
+ * inventory already counted when the vault took it over, so never part of liquidation totals either.
+ */
+export const LiquidationKind = z.enum(['liquidation', 'adl', 'backstop', 'vault']);
 export type LiquidationKind = z.infer<typeof LiquidationKind>;
 
 const positive = z.number().finite().positive();

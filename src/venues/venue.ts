@@ -90,6 +90,13 @@ export interface VenueMetadata {
    * are a lower bound, while `active`. Mutable: a later successful refresh clears it.
    */
   partial?: { active: boolean };
+  /**
+   * Instruments by symbol as the venue listed them (quote, settle, contract value; see instruments.ts). Written
+   * to a recording's metadata.json, so a replay values markets as the live run did.
+   */
+  instruments?: Record<string, import('./instruments.js').Instrument>;
+  /** Hyperliquid: HLP's liquidator vaults as the venue listed them at discovery (vaultDetails). */
+  liquidators?: string[];
 }
 
 export interface VenueContext {

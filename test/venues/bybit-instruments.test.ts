@@ -131,7 +131,9 @@ describe('Bybit instruments discovery', () => {
     const module = bybitVenue('bybit-inverse');
     const ctx = { log: silentLogger(), restUrl: rest.url };
     const meta = await module.discover(ctx);
-    expect(meta).toEqual({ symbols: ['BTCUSD', 'ETHUSD'] });
+    // The listed instruments go to the parser (and into a recording's metadata.json): quote from instruments-info.
+    const inverse = (base: string) => ({ symbol: `${base}USD`, base, quote: 'USD', settle: base, type: 'inverse', contractValue: 1, from: 'discovery' });
+    expect(meta).toEqual({ symbols: ['BTCUSD', 'ETHUSD'], instruments: { BTCUSD: inverse('BTC'), ETHUSD: inverse('ETH') } });
     expect(module.plans(meta, ctx).flatMap((p) => p.subscribe.flatMap((s) => (JSON.parse(s) as { args: string[] }).args))).toEqual([
       'allLiquidation.BTCUSD',
       'tickers.BTCUSD',

@@ -93,12 +93,21 @@ describe('Hyperliquid public socket', () => {
   });
 
   it('trades: liquidator selling as taker → short; liquidator as maker (inventory unwind, ADL) → nothing by default', () => {
+    // A fresh parser: the suite's shared one holds the vault's inventory from the tests above.
+    const parse = createHyperliquidParser();
     const sold = parse(tradesFrame(trade({ side: 'A', users: [TRADER, LIQUIDATOR.toUpperCase().replace('0X', '0x')] })), RECV);
     expect(sold.ok && sold.events.map((e) => e.type === 'liquidation' && [e.side, e.id])).toEqual([['short', `hyperliquid:88001:${TRADER}`]]);
     const passive = tradesFrame(trade({ side: 'A' }), trade({ side: 'B', users: [TRADER, LIQUIDATOR] }));
     expect(parse(passive, RECV)).toEqual({ ok: true, events: [] });
     const any = createHyperliquidParser({ liquidatorMustTake: false })(passive, RECV);
-    expect(any.ok && any.events.map((e) => e.type === 'liquidation' && e.side)).toEqual(['long', 'short']);
+    // The second trade sells back what the first bought: an unwind, not a second liquidation.
+    expect(any.ok && any.events.map((e) => e.type === 'liquidation' && e.side)).toEqual(['long']);
+    const apart = createHyperliquidParser({ liquidatorMustTake: false });
+    // Different coins are different inventories.
+    expect(apart(tradesFrame(trade({ side: 'A', coin: 'ETH' }), trade({ side: 'B', users: [TRADER, LIQUIDATOR] })), RECV)).toMatchObject({
+      ok: true,
+      events: [{ symbol: 'ETH', side: 'long' }, { symbol: 'SOL', side: 'short' }],
+    });
     // Between two liquidator vaults nothing outside changes hands.
     expect(parse(tradesFrame(trade({ users: [LIQUIDATOR, HLP_LIQUIDATORS[1]] })), RECV)).toEqual({ ok: true, events: [] });
   });
@@ -194,5 +203,60 @@ describe('Hyperliquid fill feeds and other frames', () => {
         if (r.ok) for (const e of r.events) NormalizedEvent.parse(e);
       }),
     );
+  });
+});
+
+describe('Hyperliquid liquidator vaults', () => {
+  it('public trades: a vault selling its inventory as taker against an ordinary maker is no liquidation', () => {
+    const parse = createHyperliquidParser();
+    // Backstop transfer: the vault takes over TRADER's 28.33 SOL long (vault buys as taker).
+    const transfer = parse(tradesFrame(trade({ side: 'B', users: [LIQUIDATOR, TRADER] })), RECV);
+    expect(transfer.ok && transfer.events.map((e) => e.type === 'liquidation' && [e.side, e.kind, e.id, e.qty])).toEqual([
+      ['long', 'backstop', `hyperliquid:88001:${TRADER}`, 28.33],
+    ]);
+    // The vault works it off: sells 20 as taker to MAKER, then 10 more (8.33 unwound, 1.67 a new short taken over).
+    const unwind = parse(tradesFrame(trade({ side: 'A', sz: '20', tid: 88002, users: [MAKER, LIQUIDATOR] })), RECV);
+    expect(unwind).toEqual({ ok: true, events: [] });
+    const across = parse(tradesFrame(trade({ side: 'A', sz: '10', tid: 88003, users: [MAKER, LIQUIDATOR] })), RECV);
+    expect(across.ok && across.events.map((e) => e.type === 'liquidation' && [e.side, e.id, Number(e.qty.toFixed(8))])).toEqual([
+      ['short', `hyperliquid:88003:${MAKER}`, 1.67],
+    ]);
+  });
+
+  it('a rejected trades frame leaves the vault inventory as it was', () => {
+    const parse = createHyperliquidParser();
+    parse(tradesFrame(trade({ side: 'B', users: [LIQUIDATOR, TRADER] })), RECV); // +28.33 SOL
+    // The sale would unwind, but the frame's second trade is invalid: the whole frame is refused.
+    expect(parse(tradesFrame(trade({ side: 'A', tid: 2, users: [MAKER, LIQUIDATOR] }), trade({ px: 'junk' })), RECV).ok).toBe(false);
+    // So the vault still holds 28.33: selling 28.33 now is an unwind, and selling 1 more is a short taken over.
+    expect(parse(tradesFrame(trade({ side: 'A', tid: 3, users: [MAKER, LIQUIDATOR] })), RECV)).toEqual({ ok: true, events: [] });
+    const r = parse(tradesFrame(trade({ side: 'A', sz: '1', tid: 4, users: [MAKER, LIQUIDATOR] })), RECV);
+    expect(r.ok && r.events.map((e) => e.type === 'liquidation' && [e.side, e.qty])).toEqual([['short', 1]]);
+  });
+
+  it('a fill whose liquidatedUser is a liquidator vault is kind "vault", on fill feeds and node lines', () => {
+    const parse = createHyperliquidParser();
+    const vaultFill = {
+      coin: 'AVAX',
+      px: '22.0',
+      sz: '100',
+      side: 'A',
+      time: 1760131000000,
+      startPosition: '500',
+      dir: 'Liquidated Cross Long',
+      tid: 99001,
+      liquidation: { liquidatedUser: HLP_LIQUIDATORS[1], markPx: '22.025', method: 'backstop' },
+    };
+    const feed = parse(JSON.stringify({ channel: 'fills', data: [[HLP_LIQUIDATORS[1], vaultFill]] }), RECV);
+    expect(feed.ok && feed.events.map((e) => e.type === 'liquidation' && [e.kind, e.side, e.notionalUsd])).toEqual([['vault', 'long', 2200]]);
+    const node = parse(
+      JSON.stringify({ local_time: '2025-10-10T21:16:40.000000000', block_time: '2025-10-10T21:16:40.000000000', block_number: 1, events: [[HLP_LIQUIDATORS[1], vaultFill]] }),
+      RECV,
+    );
+    expect(node.ok && node.events.map((e) => e.type === 'liquidation' && e.kind)).toEqual(['vault']);
+    // The same fill of an ordinary account stays a backstop liquidation.
+    const other = { ...vaultFill, liquidation: { ...vaultFill.liquidation, liquidatedUser: TRADER } };
+    const r = parse(JSON.stringify({ channel: 'fills', data: [[TRADER, other]] }), RECV);
+    expect(r.ok && r.events.map((e) => e.type === 'liquidation' && e.kind)).toEqual(['backstop']);
   });
 });

@@ -1,5 +1,6 @@
 import type { VenueModule } from '../venue.js';
-import { fetchBinanceMarkets } from './markets.js';
+import { fetchBinanceMarkets, listedInstruments } from './markets.js';
+import { instrumentLookup } from '../instruments.js';
 import { startBinanceOiPoller } from './oi-poller.js';
 import { createBinanceParser, type BinanceVenue } from './parse.js';
 import { binanceSocketPlan } from './plan.js';
@@ -12,12 +13,14 @@ export function binanceVenue(venue: BinanceVenue): VenueModule {
       return {
         symbols: markets.filter((m) => m.perpetual).map((m) => m.symbol),
         contractUsd: Object.fromEntries(markets.map((m) => [m.symbol, m.contractSize])),
+        instruments: listedInstruments(venue, markets),
       };
     },
     parser(meta, { log }) {
       const sizes = meta.contractUsd ?? {};
       return createBinanceParser({
         venue,
+        instruments: instrumentLookup(meta.instruments),
         contractUsd: (key) => sizes[key] ?? Object.entries(sizes).find(([s]) => s.split('_')[0] === key)?.[1],
         onContractFallback: (symbol, usd) =>
           log.warn({ venue, symbol, usdPerContract: usd }, 'no exchangeInfo contract size; using Binance documented value'),

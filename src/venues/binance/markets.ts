@@ -1,3 +1,5 @@
+import type { Instrument } from '../instruments.js';
+import { binanceInstrument } from './instruments.js';
 /**
  * Market metadata from Binance through ccxt (so no hand-written REST client): COIN-M contract
  * values for notional, and the perpetual symbols of each venue.
@@ -9,6 +11,9 @@ export interface BinanceMarket {
   /** USD per contract on COIN-M; 1 on USD-M (quantities are in base units). */
   contractSize: number;
   perpetual: boolean;
+  /** Quote and settle asset as ccxt reports them (`USDT`, `BTC` for ETHBTC; `USD` and the coin on COIN-M). */
+  quote: string;
+  settle: string;
 }
 
 export async function fetchBinanceMarkets(venue: 'binance-usdm' | 'binance-coinm'): Promise<BinanceMarket[]> {
@@ -25,6 +30,8 @@ export async function fetchBinanceMarkets(venue: 'binance-usdm' | 'binance-coinm
         base: String(m.base),
         contractSize: Number(m.contractSize ?? 1),
         perpetual: m.swap === true,
+        quote: String(m.quote),
+        settle: String(m.settle ?? m.quote),
       };
     });
 }
@@ -37,4 +44,14 @@ export function contractSizeLookup(markets: BinanceMarket[]): (symbolOrPair: str
     if (!sizes.has(m.pair)) sizes.set(m.pair, m.contractSize);
   }
   return (key) => sizes.get(key);
+}
+
+/** The instruments of a market list: the table's description with the listed quote, settle and contract size. */
+export function listedInstruments(venue: 'binance-usdm' | 'binance-coinm', markets: BinanceMarket[]): Record<string, Instrument> {
+  return Object.fromEntries(
+    markets.map((m) => {
+      const inst = binanceInstrument(venue, m.symbol, { pair: venue === 'binance-coinm' ? m.pair : undefined, contractUsd: () => (venue === 'binance-coinm' ? m.contractSize : undefined) });
+      return [m.symbol, { ...inst, quote: m.quote || inst.quote, settle: m.settle || inst.settle, from: 'discovery' as const }];
+    }),
+  );
 }

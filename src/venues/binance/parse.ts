@@ -4,6 +4,10 @@ import { compileValidator } from '../../schema/validator.js';
 import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
 import { DecimalString, EpochMs, decimalValue, isMarketName, preview } from '../fields.js';
 import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { REFERENCE_SYMBOLS, binanceInstrument, documentedCoinmContractUsd } from './instruments.js';
+
+export { documentedCoinmContractUsd } from './instruments.js';
 
 export type BinanceVenue = Extract<VenueId, 'binance-usdm' | 'binance-coinm'>;
 
@@ -34,31 +38,20 @@ const OpenInterestRest = z.object({
 /** REST GET /fapi|dapi/v1/premiumIndex (all symbols): the mark prices open interest is valued at. */
 const PremiumIndexRest = z.array(z.object({ symbol: z.string(), markPrice: z.string() }).loose());
 
-/** Binance's documented COIN-M contract value when exchangeInfo is unavailable: 100 USD for BTC, 10 USD otherwise. */
-export function documentedCoinmContractUsd(pair: string): number {
-  return pair.startsWith('BTC') ? 100 : 10;
-}
-
 export interface BinanceParserOptions {
   venue: BinanceVenue;
   /** COIN-M: USD value of one contract, by symbol (e.g. BTCUSD_PERP) or pair (BTCUSD). From exchangeInfo `contractSize`. */
   contractUsd?: (symbolOrPair: string) => number | undefined;
   /** Told once per symbol when the documented fallback contract size is used. */
   onContractFallback?: (symbol: string, usd: number) => void;
+  /** Instruments as discovery or a recording listed them; the pattern table covers any other symbol. */
+  instruments?: (symbol: string) => Instrument | undefined;
+  /** How old (receive time, ms) a reference price may be; default DEFAULT_REFERENCE_MAX_AGE_MS (5 min). */
+  referenceMaxAgeMs?: number;
 }
 
-const USDM_QUOTES = ['USDT', 'USDC', 'BUSD', 'FDUSD'];
-
-export function usdmBase(symbol: string): string {
-  const bare = symbol.split('_')[0] ?? symbol;
-  for (const q of USDM_QUOTES) if (bare.endsWith(q) && bare.length > q.length) return bare.slice(0, -q.length);
-  return bare;
-}
-
-export function coinmBase(pairOrSymbol: string): string {
-  const pair = pairOrSymbol.split('_')[0] ?? pairOrSymbol;
-  return pair.endsWith('USD') && pair.length > 3 ? pair.slice(0, -3) : pair;
-}
+/** Base asset of a USDⓈ-M symbol (the instrument table's rule). */
+export const usdmBase = (symbol: string): string => binanceInstrument('binance-usdm', symbol).base;
 
 /**
  * forceOrder → LiquidationEvent. `S` is the liquidation order's side, so SELL closes a long.
@@ -68,28 +61,27 @@ export function coinmBase(pairOrSymbol: string): string {
 export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
   const isCoinm = opts.venue === 'binance-coinm';
   const warned = new Set<string>();
-  // Deriving the base asset allocates; symbols are few, frames are many.
-  const bases = new Map<string, string>();
-  // Undefined for a name no market has (see isMarketName); checked once per name, as it is cached.
-  const baseOf = (key: string): string | undefined => {
-    let b = bases.get(key);
-    if (b === undefined) {
-      if (!isMarketName(key)) return undefined;
-      bases.set(key, (b = opts.venue === 'binance-coinm' ? coinmBase(key) : usdmBase(key)));
+  // Describing an instrument allocates; symbols are few, frames are many. Keyed by symbol and pair (COIN-M
+  // frames carry `ps`); undefined for a name no market has (see isMarketName), checked once as it is cached.
+  const instruments = new Map<string, Instrument>();
+  const instrumentOf = (symbol: string, pair?: string): Instrument | undefined => {
+    const key = pair === undefined ? symbol : `${symbol}|${pair}`;
+    let inst = instruments.get(key);
+    if (inst === undefined) {
+      if (!isMarketName(symbol) || (pair !== undefined && !isMarketName(pair))) return undefined;
+      inst = opts.instruments?.(symbol) ?? binanceInstrument(opts.venue, symbol, { pair, contractUsd: opts.contractUsd });
+      if (inst.from === 'built-in' && isCoinm && !warned.has(symbol)) {
+        warned.add(symbol);
+        opts.onContractFallback?.(symbol, inst.contractValue);
+      }
+      instruments.set(key, inst);
     }
-    return b;
+    return inst;
   };
-  const contractUsd = (symbol: string, pairField: string | undefined): number => {
-    const pair = pairField ?? symbol.split('_')[0] ?? symbol;
-    const known = opts.contractUsd?.(symbol) ?? opts.contractUsd?.(pair);
-    if (known !== undefined) return known;
-    const usd = documentedCoinmContractUsd(pair);
-    if (!warned.has(symbol)) {
-      warned.add(symbol);
-      opts.onContractFallback?.(symbol, usd);
-    }
-    return usd;
-  };
+  // USD prices of non-USD quotes (BTC for ETHBTC): the mark of REFERENCE_SYMBOLS in the venue's own
+  // premiumIndex answers, which the open-interest poller fetches every sweep.
+  const references = new ReferencePrices(opts.referenceMaxAgeMs);
+  const referenceOf = new Map(Object.entries(REFERENCE_SYMBOLS).map(([asset, symbol]) => [symbol, asset]));
 
   // tradeTime is T as text; a venue frame's own keys never supply it (a schema-valid order may carry
   // any extra key, Ttext included).
@@ -101,23 +93,16 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     if (!Number.isFinite(filled) || !Number.isFinite(avgPrice)) return reject(`non-numeric z/ap: ${o.z}/${o.ap}`);
     // An order that filled nothing liquidated nothing (Binance also pushes NEW/EXPIRED states).
     if (filled === 0) return NO_EVENTS;
-    let qty: number;
-    let notionalUsd: number;
-    let base: string | undefined;
-    if (isCoinm) {
-      notionalUsd = filled * contractUsd(o.s, o.ps);
-      qty = notionalUsd / avgPrice;
-      base = baseOf(o.ps ?? o.s);
-    } else {
-      qty = filled;
-      notionalUsd = filled * avgPrice;
-      base = baseOf(o.s);
-    }
-    // COIN-M's base comes from ps; the symbol needs its own check (a cached lookup after the first frame).
-    if (base === undefined || (o.ps !== undefined && baseOf(o.s) === undefined)) return reject(`invalid symbol ${JSON.stringify(o.s)}`);
+    // COIN-M's base comes from ps; USD-M ignores ps (its instrument is the symbol's).
+    const inst = instrumentOf(o.s, isCoinm ? o.ps : undefined);
+    if (inst === undefined) return reject(`invalid symbol ${JSON.stringify(o.s)}`);
+    const { baseQty: qty, quoteNotional } = fillSize(inst, filled, avgPrice);
     // Inputs were validated by the ForceOrder schema; what remains to check is arithmetic.
-    if (!(avgPrice > 0 && qty > 0 && notionalUsd > 0 && Number.isFinite(notionalUsd) && Number.isFinite(qty)))
+    if (!(avgPrice > 0 && qty > 0 && quoteNotional > 0 && Number.isFinite(quoteNotional) && Number.isFinite(qty)))
       return reject(`invalid liquidation: price ${o.ap}, quantity ${o.z}`);
+    const usd = notionalUsd(inst, quoteNotional, references, receiveTime);
+    if (usd === undefined) return reject(noReferenceReason(o.s, inst.quote, references.maxAgeMs));
+    const base = inst.base;
     const event: LiquidationEvent = {
       type: 'liquidation',
       // join builds one flat string; a template literal builds a rope of five nodes, and ids are
@@ -129,7 +114,7 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
       side: o.S === 'SELL' ? 'long' : 'short',
       price: avgPrice,
       qty,
-      notionalUsd,
+      notionalUsd: usd,
       eventTime: o.T,
       receiveTime,
       fidelity: 'sampled',
@@ -143,18 +128,20 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
   const openInterest = (oi: z.infer<typeof OpenInterestRest>, receiveTime: number): ParseResult => {
     const contracts = decimalValue(oi.openInterest);
     if (contracts === undefined) return reject(`invalid openInterest ${oi.openInterest}`);
-    const base = baseOf(isCoinm ? (oi.pair ?? oi.symbol) : oi.symbol);
-    if (base === undefined || baseOf(oi.symbol) === undefined) return reject(`invalid symbol ${JSON.stringify(oi.symbol)}`);
+    const inst = instrumentOf(oi.symbol, isCoinm ? oi.pair : undefined);
+    if (inst === undefined) return reject(`invalid symbol ${JSON.stringify(oi.symbol)}`);
     const mark = markPrices.get(oi.symbol);
     if (mark === undefined) return NO_EVENTS; // valued once the next premiumIndex poll brings its mark price
-    // COIN-M open interest is in contracts of a fixed USD value; USD-M in base units.
-    const oiUsd = isCoinm ? contracts * contractUsd(oi.symbol, oi.pair) : contracts * mark;
+    // COIN-M open interest is in contracts of a fixed USD value; USD-M in base units, priced in its quote.
+    const { baseQty, quoteNotional } = fillSize(inst, contracts, mark);
+    const oiUsd = notionalUsd(inst, quoteNotional, references, receiveTime);
+    if (oiUsd === undefined) return reject(noReferenceReason(oi.symbol, inst.quote, references.maxAgeMs));
     const event: OpenInterestEvent = {
       type: 'open_interest',
       venue: opts.venue,
       symbol: oi.symbol,
-      base,
-      oiBase: isCoinm ? oiUsd / mark : contracts,
+      base: inst.base,
+      oiBase: baseQty,
       oiUsd,
       markPrice: mark,
       eventTime: oi.time,
@@ -176,7 +163,11 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
       for (const { symbol, markPrice } of index.data) {
         const mark = decimalValue(markPrice);
         // A name no market has is not kept (see isMarketName).
-        if (mark !== undefined && mark > 0 && isMarketName(symbol)) markPrices.set(symbol, mark);
+        if (mark !== undefined && mark > 0 && isMarketName(symbol)) {
+          markPrices.set(symbol, mark);
+          const asset = referenceOf.get(symbol);
+          if (asset !== undefined && !isCoinm) references.set(asset, mark, receiveTime);
+        }
       }
       return NO_EVENTS;
     }

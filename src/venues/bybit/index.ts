@@ -1,5 +1,6 @@
 import type { VenueModule } from '../venue.js';
-import { fetchBybitContracts, watchInstruments, type BybitCategory } from './instruments.js';
+import { instrumentLookup } from '../instruments.js';
+import { bybitListedInstrument, fetchBybitContracts, watchInstruments, type BybitCategory } from './instruments.js';
 import { createBybitParser, type BybitVenue } from './parse.js';
 import { bybitSocketPlans } from './plan.js';
 
@@ -22,10 +23,13 @@ export function bybitVenue(venue: BybitVenue): VenueModule {
     venue,
     async discover({ restUrl }) {
       const instruments = await fetchBybitContracts(BYBIT_CATEGORY[venue], { baseUrl: restUrl });
-      return { symbols: instruments.map((i) => i.symbol) };
+      return {
+        symbols: instruments.map((i) => i.symbol),
+        instruments: Object.fromEntries(instruments.map((i) => [i.symbol, bybitListedInstrument(i, BYBIT_CATEGORY[venue])])),
+      };
     },
     parser(meta) {
-      return createBybitParser({ venue, fidelity: () => (meta.partial?.active ? 'partial' : 'complete') });
+      return createBybitParser({ venue, fidelity: () => (meta.partial?.active ? 'partial' : 'complete'), instruments: instrumentLookup(meta.instruments) });
     },
     plans(meta, { url }) {
       if (!meta.symbols?.length) meta.partial ??= { active: true };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Instrument } from '../instruments.js';
 
 export type BybitCategory = 'linear' | 'inverse';
 
@@ -152,4 +153,45 @@ export function watchInstruments(
     abort.abort();
     clearTimeout(timer);
   };
+}
+
+/**
+ * Bybit's instrument table by symbol pattern (docs "Enums Definitions" → symbol), used when the market list
+ * was not read and by importers that only have a symbol (tardis):
+ * - inverse perpetual `BTCUSD`, inverse future `BTCUSD` + month code (F G H J K M N Q U V X Z) + two-digit
+ *   year (`BTCUSDZ25`, `ETHUSDH26`): contracts of 1 USD, settled in the base coin;
+ * - USDT perpetual `BTCUSDT`, USDT future `BTCUSDT-21FEB25`: linear, base units, quote and settle USDT;
+ * - USDC perpetual `BTCPERP` (and `BTCUSDC`), USDC future `BTC-24MAR23`: linear, quote and settle USDC.
+ * `category`, when known (the live connectors: linear and inverse are separate hosts), decides the type;
+ * the pattern then only names the assets. Multiplier prefixes stay in the base (`1000PEPEUSDT` → `1000PEPE`).
+ */
+const INVERSE_SYMBOL = /^(.+?)USD(?:[FGHJKMNQUVXZ]\d{2})?$/;
+
+export function bybitInstrument(symbol: string, category?: BybitCategory): Instrument {
+  const bare = symbol.split('-')[0] || symbol;
+  const inverse = INVERSE_SYMBOL.exec(bare);
+  if (category === 'inverse' || (category === undefined && inverse !== null)) {
+    const base = inverse?.[1] ?? bare;
+    return { symbol, base, quote: 'USD', settle: base, type: 'inverse', contractValue: 1, from: 'built-in' };
+  }
+  // A dated USDC future is `BASE-DDMMMYY`: no quote in the name.
+  let quote = bare === symbol ? undefined : 'USDC';
+  let base = bare;
+  for (const [suffix, q] of [['USDT', 'USDT'], ['USDC', 'USDC'], ['PERP', 'USDC']] as const)
+    if (bare.endsWith(suffix) && bare.length > suffix.length) {
+      base = bare.slice(0, -suffix.length);
+      quote = q;
+      break;
+    }
+  quote ??= 'USDT';
+  return { symbol, base, quote, settle: quote, type: 'linear', contractValue: 1, from: 'built-in' };
+}
+
+/**
+ * The instrument as the market list describes it: quote and settle coins from instruments-info. The base
+ * stays the table's, so a market's `base` does not depend on whether discovery ran.
+ */
+export function bybitListedInstrument(i: BybitInstrument, category: BybitCategory): Instrument {
+  const built = bybitInstrument(i.symbol, category);
+  return { ...built, quote: i.quoteCoin || built.quote, settle: i.settleCoin || built.settle, from: 'discovery' };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
 import { DecimalString, EpochMs, decimalValue, isMarketName } from '../fields.js';
+import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { bybitInstrument } from './instruments.js';
 import { NO_EVENTS, checkEvent, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
 
 export type BybitVenue = Extract<VenueId, 'bybit-linear' | 'bybit-inverse'>;
@@ -54,25 +56,17 @@ const OpReply = z
   })
   .loose();
 
-/**
- * Base asset from a Bybit symbol (docs "Enums Definitions" → symbol): USDT perps `BTCUSDT`, USDC perps `BTCPERP`,
- * USDT futures `BTCUSDT-21FEB25`, USDC futures `BTC-24MAR23`, inverse perps `BTCUSD`, inverse futures `BTCUSDH23`.
- * Multiplier prefixes stay part of the base (`1000PEPEUSDT` → `1000PEPE`), as on Binance.
- */
+/** Base asset of a Bybit symbol: the instrument table's rule (bybitInstrument, instruments.ts). */
 export function bybitBase(symbol: string, venue: BybitVenue): string {
-  const bare = symbol.split('-')[0] || symbol;
-  if (venue === 'bybit-inverse') {
-    const m = /^(.+?)USD(?:[FGHJKMNQUVXZ]\d{2})?$/.exec(bare);
-    return m?.[1] ?? bare;
-  }
-  for (const suffix of ['USDT', 'USDC', 'PERP']) if (bare.endsWith(suffix) && bare.length > suffix.length) return bare.slice(0, -suffix.length);
-  return bare;
+  return bybitInstrument(symbol, venue === 'bybit-inverse' ? 'inverse' : 'linear').base;
 }
 
 export interface BybitParserOptions {
   venue: BybitVenue;
   /** Read per event: a venue watching a built-in subset of markets says `partial` (see VenueMetadata.partial). */
   fidelity?: () => 'complete' | 'partial';
+  /** Instruments as discovery or a recording listed them; the pattern table covers any other symbol. */
+  instruments?: (symbol: string) => Instrument | undefined;
 }
 
 interface TickerState {
@@ -99,22 +93,27 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   const { venue } = opts;
   const fidelity = opts.fidelity ?? (() => 'complete' as const);
   const inverse = venue === 'bybit-inverse';
-  const bases = new Map<string, string>();
+  const instruments = new Map<string, Instrument>();
   // Undefined for a name no market has (see isMarketName); checked once per name, as it is cached.
-  const baseOf = (symbol: string): string | undefined => {
-    let b = bases.get(symbol);
-    if (b === undefined) {
+  const instrumentOf = (symbol: string): Instrument | undefined => {
+    let inst = instruments.get(symbol);
+    if (inst === undefined) {
       if (!isMarketName(symbol)) return undefined;
-      bases.set(symbol, (b = bybitBase(symbol, venue)));
+      // A listed instrument of the other category (a recording's metadata mixed up) is not trusted.
+      const listed = opts.instruments?.(symbol);
+      inst = listed !== undefined && (listed.type === 'inverse') === inverse ? listed : bybitInstrument(symbol, inverse ? 'inverse' : 'linear');
+      instruments.set(symbol, inst);
     }
-    return b;
+    return inst;
   };
+  const baseOf = (symbol: string): string | undefined => instrumentOf(symbol)?.base;
   const tickers = new Map<string, TickerState>();
 
   const liquidations = (msg: BybitAllLiquidation, receiveTime: number): ParseResult => {
     const topicSymbol = msg.topic.slice(LIQUIDATION_TOPIC.length + 1);
-    const base = baseOf(topicSymbol);
-    if (base === undefined) return reject(`invalid symbol in topic ${msg.topic}`);
+    const inst = instrumentOf(topicSymbol);
+    if (inst === undefined) return reject(`invalid symbol in topic ${msg.topic}`);
+    const base = inst.base;
     const events: LiquidationEvent[] = [];
     // Two positions can be liquidated in the same millisecond at the same size and bankruptcy price, and Bybit
     // batches them into one message as two identical entries. Both count, so the second gets `#1`, the third `#2`.
@@ -123,8 +122,12 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     const occurrences = new Map<string, number>();
     for (const e of msg.data) {
       if (e.s !== topicSymbol) return reject(`allLiquidation entry for ${e.s} on topic ${msg.topic}`);
-      const size = Number(e.v);
       const price = Number(e.p);
+      // Linear `v` is base coin; inverse `v` counts 1-USD contracts (the instrument's contractValue).
+      const { baseQty, quoteNotional } = fillSize(inst, Number(e.v), price);
+      // Every Bybit quote is USD or a USD stablecoin; anything else would need a reference price.
+      const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
+      if (usd === undefined) return reject(noReferenceReason(e.s, inst.quote, 0));
       const key = `${e.s}:${e.T}:${e.S}:${e.v}:${e.p}`;
       const n = occurrences.get(key) ?? 0;
       occurrences.set(key, n + 1);
@@ -136,8 +139,8 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
         base,
         side: e.S === 'Buy' ? 'long' : 'short',
         price,
-        qty: inverse ? size / price : size,
-        notionalUsd: inverse ? size : size * price,
+        qty: baseQty,
+        notionalUsd: usd,
         eventTime: e.T,
         receiveTime,
         fidelity: fidelity(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Fidelity, LiquidationEvent, Side } from '../../schema/events.js';
 import { DecimalString, EpochMs, SignedDecimalString, decimalValue, isMarketName } from '../fields.js';
 import { checkedResult, reject, rejectInvalid, type ParseResult } from '../venue.js';
+import { HLP_LIQUIDATORS } from './vaults.js';
 
 /**
  * The one Hyperliquid fill mapper. Every Hyperliquid source that carries fill objects (node
@@ -49,7 +50,11 @@ export interface FillContext {
   fidelity: Fidelity;
   /** The channel or file family it came from (`node_fills_by_block`, `fills`, …). */
   source: string;
+  /** HLP's liquidator vaults, lower case; default HLP_LIQUIDATORS. */
+  vaults?: ReadonlySet<string>;
 }
+
+const DEFAULT_VAULTS: ReadonlySet<string> = new Set(HLP_LIQUIDATORS);
 
 /** Addresses are hex; compare without regard to case so a checksummed address still matches. */
 export const sameAddress = (a: string, b: string): boolean => a.length === b.length && a.toLowerCase() === b.toLowerCase();
@@ -96,12 +101,16 @@ function isCountedFill(user: string, fill: Pick<Fill, 'dir' | 'liquidation'>): b
  * - Otherwise only the liquidated account's own fill counts (kind `backstop` for `method: "backstop"`,
  *   else `liquidation`); the counterparty's fill carries the same object and yields nothing, so each
  *   liquidation is counted once however many sources show both sides.
+ * - When the liquidated account is one of HLP's liquidator vaults, kind `vault`: the position is inventory
+ *   the vault took over in an earlier backstop, which was counted then (as the original account's
+ *   liquidation); counting its ADL or liquidation again would count the same exposure twice.
  * price = `px`, qty = `sz` (coins; for `k` coins thousands of coins, priced per thousand), notional =
  * px × sz in USDC, counted 1:1 as USD.
  */
 export function fillToEvent(user: string, fill: Fill, ctx: FillContext): LiquidationEvent | undefined {
   if (!isCountedFill(user, fill)) return undefined;
-  const kind = fill.dir === ADL_DIR ? 'adl' : fill.liquidation?.method === 'backstop' ? 'backstop' : 'liquidation';
+  const vault = (ctx.vaults ?? DEFAULT_VAULTS).has(user.toLowerCase());
+  const kind = fill.dir === ADL_DIR ? 'adl' : vault ? 'vault' : fill.liquidation?.method === 'backstop' ? 'backstop' : 'liquidation';
   const price = Number(fill.px);
   const qty = Number(fill.sz);
   return {

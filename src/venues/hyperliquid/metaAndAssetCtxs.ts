@@ -3,7 +3,8 @@ import type { OpenInterestEvent } from '../../schema/events.js';
 import { SignedDecimalString, isMarketName } from '../fields.js';
 import { hyperliquidBase } from './fill.js';
 
-export const HYPERLIQUID_REST_URL = 'https://api.hyperliquid.xyz';
+export { HYPERLIQUID_REST_URL } from './vaults.js';
+import { HYPERLIQUID_REST_URL } from './vaults.js';
 
 const Decimal = SignedDecimalString;
 

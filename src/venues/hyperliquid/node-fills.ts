@@ -46,7 +46,7 @@ export function parseNodeTime(text: string): number | undefined {
 }
 
 /** A parsed block line → events. receiveTime is the node's `local_time` (when the node wrote the block). */
-export function nodeFillsBlockToResult(json: unknown): ParseResult {
+export function nodeFillsBlockToResult(json: unknown, vaults?: ReadonlySet<string>): ParseResult {
   const block = NodeFillsBlock.safeParse(json);
   if (!block.success) return rejectInvalid(NODE_FILLS_SOURCE, block.error);
   const receiveTime = parseNodeTime(block.data.local_time);
@@ -55,7 +55,7 @@ export function nodeFillsBlockToResult(json: unknown): ParseResult {
   for (let i = 0; i < events.length; i++) {
     if (!isUserFillPair(events[i])) return reject(`invalid ${NODE_FILLS_SOURCE}: events.${i}: expected [user, fill]`);
   }
-  return fillPairsToResult(events as (readonly [string, unknown])[], { receiveTime, fidelity: 'complete', source: NODE_FILLS_SOURCE }, NODE_FILLS_SOURCE);
+  return fillPairsToResult(events as (readonly [string, unknown])[], { receiveTime, fidelity: 'complete', source: NODE_FILLS_SOURCE, vaults }, NODE_FILLS_SOURCE);
 }
 
 /** One line of a `node_fills_by_block` file → events; never throws. */

@@ -5,30 +5,25 @@ import { NO_EVENTS, checkedResult, reject, rejectInvalid, type FrameParser, type
 import { PositiveDecimal, fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
 import { MetaAndAssetCtxs, hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
 import { nodeFillsBlockToResult } from './node-fills.js';
+import { HLP_LIQUIDATORS } from './vaults.js';
 
-/**
- * HLP's liquidator sub-vaults, which take over positions in backstop liquidations. "Liquidator" is the
- * one Hyperliquid's community docs name; the others appear as HLP child vaults named Liquidator 2–4
- * (the authoritative list: `vaultDetails` of HLP, 0xdfc24b077bc1425ad1dea75bcb6f8158e10df303,
- * `childAddresses`). Sources: docs/venues/hyperliquid.md.
- */
-export const HLP_LIQUIDATORS: readonly string[] = [
-  '0x2e3d94f0562703b25c83308a05046ddaf9a8dd14',
-  '0xb0a55f13d22f66e6d495ac98113841b2326e9540',
-  '0x5e177e5e39c0f4e421f5865a6d8beed8d921cb70',
-  '0x2ed5c4484ea3ff8b57d5f2fb152a40d9f2b68308',
-];
+export { HLP_LIQUIDATORS } from './vaults.js';
 
 /** Channels of third-party fill feeds whose items are `[user, fill]` or `{user, fill}`. */
 export const DEFAULT_FILL_CHANNELS: readonly string[] = ['fills', 'allFills', 'liquidationFills'];
 
 export interface HyperliquidParserOptions {
-  /** Addresses whose trades reveal backstop liquidations on the public `trades` channel. */
-  liquidators?: readonly string[];
+  /**
+   * HLP's liquidator vaults (default HLP_LIQUIDATORS): their trades reveal backstop liquidations on the
+   * public `trades` channel, and a fill liquidating one of them is kind `vault` on every source. A function
+   * is read on every frame (a refresh replaces the list it returns; a new array is a new list).
+   */
+  liquidators?: readonly string[] | (() => readonly string[]);
   /**
    * Count a liquidator trade only when the liquidator was the taker. A backstop transfer fills the
-   * liquidator as taker; its later unwinding of that inventory (and ADL against it) fills it as maker,
-   * and those are not new liquidations. Off: every liquidator trade counts.
+   * liquidator as taker; ADL against it and passive unwinding fill it as maker, and those are not new
+   * liquidations. Off: every liquidator trade counts. (Taker trades that reduce the vault's inventory are
+   * unwinds whatever this says: see `trades` below.)
    */
   liquidatorMustTake?: boolean;
   /** Channel names treated as fill feeds. */
@@ -74,8 +69,20 @@ export const ACTIVE_ASSET_CTX_SOURCE = 'activeAssetCtx';
  * path) and a `metaAndAssetCtxs` REST response (`[meta, ctxs]`).
  */
 export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): FrameParser {
-  const liquidators = (opts.liquidators ?? HLP_LIQUIDATORS).map((a) => a.toLowerCase());
-  const isLiquidator = (a: unknown): boolean => typeof a === 'string' && liquidators.includes(a.toLowerCase());
+  const configured = opts.liquidators;
+  const listOf = typeof configured === 'function' ? configured : () => configured ?? HLP_LIQUIDATORS;
+  let list: readonly string[] | undefined;
+  let vaults: ReadonlySet<string> = new Set();
+  // The set is rebuilt only when the list is a new array: one identity check per frame.
+  const currentVaults = (): ReadonlySet<string> => {
+    const now = listOf();
+    if (now !== list) vaults = new Set((list = now).map((a) => a.toLowerCase()));
+    return vaults;
+  };
+  const isLiquidator = (a: unknown): boolean => typeof a === 'string' && vaults.has(a.toLowerCase());
+  // Each vault's position per coin (coins, + long), as the transfers and unwinds seen since start built it.
+  // Bounded: at most (vaults × coins with a liquidator trade) entries.
+  const inventory = new Map<string, number>();
   const mustTake = opts.liquidatorMustTake ?? true;
   const fillChannels = new Set(opts.fillChannels ?? DEFAULT_FILL_CHANNELS);
   const fillsFidelity = opts.fillsFidelity ?? 'complete';
@@ -84,7 +91,10 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
 
   const trades = (data: unknown, receiveTime: number): ParseResult => {
     if (!Array.isArray(data)) return reject('trades: data is not a list');
+    currentVaults();
     const events: LiquidationEvent[] = [];
+    // Inventory changes of this frame, applied only if the frame is accepted: a rejected frame changes nothing.
+    const moved = new Map<string, number>();
     for (let i = 0; i < data.length; i++) {
       const raw = data[i] as { users?: unknown } | null;
       // Most trades never involve a liquidator: only those are validated.
@@ -97,10 +107,23 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
       const liquidatorBought = isLiquidator(buyer);
       // Between two liquidator vaults no outside position changes hands.
       if (liquidatorBought === isLiquidator(seller)) continue;
+      const vault = (liquidatorBought ? buyer : seller).toLowerCase();
+      const traded = Number(t.sz);
+      // A trade that moves the vault's position back towards flat is the vault working off inventory it
+      // took over earlier (counted then), not a new transfer: a vault selling its long as taker against an
+      // ordinary maker is not that maker's liquidated short. Only what takes the vault's position further
+      // from flat (or across it) is a position taken over. Inventory from before the first trade seen is
+      // unknown, so an unwind of it right after start still counts (docs/venues/hyperliquid.md, blind spots).
+      const key = `${vault}|${t.coin}`;
+      const held = moved.get(key) ?? inventory.get(key) ?? 0;
+      const signed = liquidatorBought ? traded : -traded;
+      moved.set(key, held + signed);
+      const reduces = held !== 0 && Math.sign(held) !== Math.sign(signed) ? Math.min(Math.abs(held), traded) : 0;
+      const qty = traded - reduces;
+      if (qty <= 0) continue;
       if (mustTake && (t.side === 'B') !== liquidatorBought) continue;
       const liquidated = liquidatorBought ? seller : buyer;
       const price = Number(t.px);
-      const qty = Number(t.sz);
       events.push({
         type: 'liquidation',
         // Same id as the liquidated account's node fill, so the two sources of one liquidation dedupe.
@@ -121,7 +144,9 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
       });
     }
     // px × sz of two valid decimals can still overflow.
-    return checkedResult(events, 'trade liquidation');
+    const result = checkedResult(events, 'trade liquidation');
+    if (result.ok) for (const [key, position] of moved) inventory.set(key, position);
+    return result;
   };
 
   const activeAssetCtx = (data: unknown, receiveTime: number): ParseResult => {
@@ -141,7 +166,7 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     const items = FillItems.safeParse(data);
     if (!items.success) return rejectInvalid(`${channel} items`, items.error);
     const pairs = items.data.map((item): readonly [string, unknown] => (Array.isArray(item) ? item : [item.user, item.fill]));
-    return fillPairsToResult(pairs, { receiveTime, fidelity: fillsFidelity, source: channel }, channel);
+    return fillPairsToResult(pairs, { receiveTime, fidelity: fillsFidelity, source: channel, vaults: currentVaults() }, channel);
   };
 
   const restMarkets = (json: unknown, receiveTime: number): ParseResult => {
@@ -163,7 +188,7 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     if (typeof json !== 'object' || json === null) return reject('unknown message shape');
     const msg = json as { channel?: unknown; data?: unknown; events?: unknown };
     if (msg.channel === undefined) {
-      if ('block_number' in msg && 'events' in msg) return nodeFillsBlockToResult(json);
+      if ('block_number' in msg && 'events' in msg) return nodeFillsBlockToResult(json, currentVaults());
       return reject('unknown message shape');
     }
     if (typeof msg.channel !== 'string') return reject('channel is not a string');

@@ -1,0 +1,68 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { LiquidationEvent } from '../../src/schema/events.js';
+import { readTardisLiquidations, tardisRowParser } from '../../src/replay/tardis.js';
+import type { RecordingItem } from '../../src/replay/recording.js';
+import { tempDir } from '../support/recording.js';
+
+const RECV = 1_760_130_900_000;
+const row = (exchange: string, symbol: string, sec: number, side: 'buy' | 'sell', price: string, amount: string, id = `r${sec}`) =>
+  `${exchange},${symbol},${sec}000000,${sec}000050,${id},${side},${price},${amount}`;
+
+async function venuesOf(lines: string[]): Promise<string[]> {
+  const csv = join(tempDir(), 'rows.csv');
+  writeFileSync(csv, ['exchange,symbol,timestamp,local_timestamp,id,side,price,amount', ...lines].join('\n'));
+  const out: string[] = [];
+  for await (const item of readTardisLiquidations(csv) as AsyncGenerator<RecordingItem>) out.push(item.ok ? item.frame.venue : `bad: ${item.reason}`);
+  return out;
+}
+
+const one = (r: ReturnType<ReturnType<typeof tardisRowParser>>): LiquidationEvent => {
+  if (!r.ok) throw new Error(r.reason);
+  expect(r.events).toHaveLength(1);
+  return r.events[0] as LiquidationEvent;
+};
+
+describe('tardis rows through the venues’ instrument tables', () => {
+  it('Bybit inverse futures (BTCUSDZ25, ETHUSDH26) are bybit-inverse, linear USDT/USDC markets bybit-linear', async () => {
+    expect(
+      await venuesOf([
+        row('bybit', 'BTCUSDZ25', 1760130901, 'sell', '61000', '20000'),
+        row('bybit', 'ETHUSDH26', 1760130902, 'buy', '3500', '5000'),
+        row('bybit', 'BTCUSD', 1760130903, 'sell', '61000', '1000'),
+        row('bybit', 'BTCPERP', 1760130904, 'sell', '61000', '0.5'),
+        row('bybit', 'BTCUSDT-26DEC25', 1760130905, 'sell', '61000', '0.5'),
+      ]),
+    ).toEqual(['bybit-inverse', 'bybit-inverse', 'bybit-inverse', 'bybit-linear', 'bybit-linear']);
+  });
+
+  it('a BTCUSDZ25 row of 20,000 contracts is $20,000, not 20,000 × price', () => {
+    const e = one(tardisRowParser('bybit-inverse')(row('bybit', 'BTCUSDZ25', 1760130901, 'sell', '61000', '20000'), RECV));
+    expect(e).toMatchObject({ venue: 'bybit-inverse', symbol: 'BTCUSDZ25', base: 'BTC', side: 'long', price: 61000, notionalUsd: 20_000, qty: 20_000 / 61000 });
+  });
+
+  it('an ETHUSDH26 row of 5,000 contracts is $5,000', () => {
+    const e = one(tardisRowParser('bybit-inverse')(row('bybit', 'ETHUSDH26', 1760130902, 'buy', '3500', '5000'), RECV));
+    expect(e).toMatchObject({ base: 'ETH', side: 'short', notionalUsd: 5_000, qty: 5_000 / 3500 });
+  });
+
+  it('linear USDC perpetuals (BTCPERP) are unchanged: amount × price', () => {
+    const e = one(tardisRowParser('bybit-linear')(row('bybit', 'BTCPERP', 1760130904, 'sell', '61000', '0.5'), RECV));
+    expect(e).toMatchObject({ base: 'BTC', qty: 0.5, notionalUsd: 30_500 });
+  });
+
+  it('a BTC-quoted Binance contract (ETHBTC) is converted at the last BTCUSDT row within 5 minutes', () => {
+    const parse = tardisRowParser('binance-usdm');
+    // Without a BTCUSDT row first: no reference, so the row is refused (a bad line), not counted at face value.
+    const lonely = parse(row('binance-futures', 'ETHBTC', 1760130900, 'sell', '0.0355', '10'), RECV);
+    expect(lonely).toEqual({ ok: false, reason: expect.stringMatching(/^no reference price: ETHBTC is quoted in BTC/) });
+    expect(one(parse(row('binance-futures', 'BTCUSDT', 1760130901, 'sell', '100000', '0.001'), RECV)).notionalUsd).toBe(100);
+    const e = one(parse(row('binance-futures', 'ETHBTC', 1760130902, 'sell', '0.0355', '10'), RECV));
+    expect(e).toMatchObject({ symbol: 'ETHBTC', base: 'ETH', qty: 10, price: 0.0355, side: 'long' });
+    expect(e.notionalUsd).toBeCloseTo(35_500, 6);
+    // 5 minutes and 1 second after the reference: stale, refused again.
+    const stale = parse(row('binance-futures', 'ETHBTC', 1760130901 + 301, 'sell', '0.0355', '10'), RECV);
+    expect(stale.ok).toBe(false);
+  });
+});
