@@ -67,6 +67,7 @@ interface OiEntry {
 }
 
 const SIDES: readonly Side[] = ['long', 'short'];
+type ApartKind = 'adl' | 'vault';
 const MAX_CATCH_UP_MINUTES = 1_440;
 const FIDELITY_RANK = { complete: 0, sampled: 1, partial: 2, inferred: 3 } as const;
 
@@ -91,7 +92,12 @@ export class Aggregator {
   private readonly venues = new Map<VenueId, VenueLiquidations>();
   private all = new WindowSet();
   private bySymbol: SymbolWindows;
-  private readonly adl = new Map<VenueId, VenueTotals>();
+  /**
+   * Kept apart from liquidation totals: ADL (the counterparties' positions closed against a
+   * liquidation) and vault fills (a liquidator vault's inventory, counted once already when the vault
+   * took it over from the liquidated account).
+   */
+  private readonly apart: Record<ApartKind, Map<VenueId, VenueTotals>> = { adl: new Map(), vault: new Map() };
   private readonly oi = new Map<string, OiEntry>();
   /** Open interest per venue (units) as of the last update inside each minute. */
   /**
@@ -138,7 +144,7 @@ export class Aggregator {
           if (!replayed) this.duplicates.set(event.venue, (this.duplicates.get(event.venue) ?? 0) + 1);
           return false;
         }
-        if (event.kind === 'adl') this.applyAdl(event, replayed);
+        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, replayed);
         else this.applyLiquidation(event, replayed);
         return true;
       case 'open_interest':
@@ -205,12 +211,12 @@ export class Aggregator {
     return v;
   }
 
-  private applyAdl(e: LiquidationEvent, replayed: boolean): void {
+  private applyApart(kind: ApartKind, e: LiquidationEvent, replayed: boolean): void {
     if (replayed) return;
-    let t = this.adl.get(e.venue);
-    if (!t) this.adl.set(e.venue, (t = noTotals()));
+    let t = this.apart[kind].get(e.venue);
+    if (!t) this.apart[kind].set(e.venue, (t = noTotals()));
     addTo(t, e.side, toUnits(e.notionalUsd));
-    this.metrics.adlUsdTotal.inc({ venue: e.venue, side: e.side }, e.notionalUsd);
+    (kind === 'adl' ? this.metrics.adlUsdTotal : this.metrics.vaultUsdTotal).inc({ venue: e.venue, side: e.side }, e.notionalUsd);
   }
 
   private applyOpenInterest(e: OpenInterestEvent): void {
@@ -308,11 +314,13 @@ export class Aggregator {
       units += t.longUnits + t.shortUnits;
       count += t.count;
     }
-    for (const venue of [...this.adl.keys()].sort()) {
-      const t = this.adl.get(venue)!;
+    const vault: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
+    for (const venue of [...this.apart.vault.keys()].sort()) vault[venue] = totalsInUsd(this.apart.vault.get(venue)!);
+    for (const venue of [...this.apart.adl.keys()].sort()) {
+      const t = this.apart.adl.get(venue)!;
       adl[venue] = totalsInUsd(t);
     }
-    return { usd: toUsd(units), count, byVenue, adl, gaps: this.gapCount };
+    return { usd: toUsd(units), count, byVenue, adl, ...(Object.keys(vault).length > 0 ? { vault } : {}), gaps: this.gapCount };
   }
 
   private registerGauges(): void {

@@ -144,7 +144,7 @@ export async function startAggregation(o: {
       o.onEvent?.(event);
       if (!aggregator.apply(event, replayed) || !o.partials) return;
       const key = AssignmentProgress.key(topic, partition);
-      if (event.type === 'liquidation' && event.kind !== 'adl') {
+      if (event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop')) {
         let series = partitionMinutes.get(key);
         if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? 1_440)));
         series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd));
