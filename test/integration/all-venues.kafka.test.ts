@@ -34,7 +34,7 @@ describe('Binance, Bybit and Hyperliquid local servers at once â†’ real Kafka â†
     const hl = await HyperliquidServer.start();
     cleanup.push(() => binance.close(), () => bybit.close(), () => hl.close());
     const run = Date.now();
-    const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades'].map((t) => [t, `all-${run}.${t}.v1`]));
+    const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `all-${run}.${t}.v1`]));
     const config = writeTestConfig(
       {
         'binance-usdm': { url: binance.url, restUrl: `http://127.0.0.1:${(rest.address() as AddressInfo).port}`, symbols: ['BTCUSDT'], oiPollMs: 60_000 },

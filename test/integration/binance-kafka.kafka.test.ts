@@ -22,7 +22,7 @@ describe('local Binance servers → liqstream connect → real Kafka → liqstre
     cleanup.push(() => usdm.close(), () => coinm.close());
     const run = `${Date.now()}`;
     const topics = Object.fromEntries(
-      ['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades'].map((t) => [t, `it-${run}.${t}.v1`]),
+      ['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `it-${run}.${t}.v1`]),
     );
     const config = join(tempDir(), 'config.yaml');
     writeFileSync(

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testTopics } from '../support/aggregator-fixture.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { writeTestConfig } from '../support/config-file.js';
 import { sampleValue, scrape } from '../support/prom-text.js';
@@ -42,7 +43,7 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
     const server = await BinanceServer.start();
     cleanup.push(() => server.close());
     const run = `${Date.now()}`;
-    const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades'].map((t) => [t, `outage-${run}.${t}`]));
+    const topics = testTopics(`outage-${run}`);
     const spillDir = join(tempDir(), 'spill');
     const config = writeTestConfig(
       { 'binance-usdm': { url: server.url, oiPollMs: 0 } },

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { DeadLetter } from '../../src/schema/events.js';
+import { testTopics } from '../support/aggregator-fixture.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { writeTestConfig } from '../support/config-file.js';
 import { binanceFrames } from '../support/fixtures.js';
@@ -21,7 +22,7 @@ describe('hostile frames → liqstream connect → real Kafka', () => {
     const server = await BinanceServer.start();
     cleanup.push(() => server.close());
     const run = `${Date.now()}`;
-    const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades'].map((t) => [t, `hostile-${run}.${t}`]));
+    const topics = testTopics(`hostile-${run}`);
     const config = writeTestConfig(
       { 'binance-usdm': { url: server.url, oiPollMs: 0 } },
       { bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `hostile-${run}` } },
