@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import type { Fidelity, GapEvent, LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side, VenueId } from '../schema/events.js';
+import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type Side, type VenueId } from '../schema/events.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toUnits, toUsd } from './fixed-point.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
@@ -68,7 +68,6 @@ interface OiEntry {
 
 const SIDES: readonly Side[] = ['long', 'short'];
 const MAX_CATCH_UP_MINUTES = 1_440;
-const FIDELITY_RANK = { complete: 0, sampled: 1, partial: 2, inferred: 3 } as const;
 
 function venueTotals(entries: Iterable<{ venue: VenueId; units: number }>): Partial<Record<VenueId, number>> {
   const out: Partial<Record<VenueId, number>> = {};
@@ -176,12 +175,11 @@ export class Aggregator {
 
   private applyLiquidation(e: LiquidationEvent, replayed: boolean): void {
     const units = toUnits(e.notionalUsd);
-    this.minutes.add(e.eventTime, e.venue, e.side, units);
+    this.minutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
     if (e.eventTime > this.watermark) this.watermark = e.eventTime;
     if (!replayed && this.nextMinuteToClose !== undefined && e.eventTime < this.nextMinuteToClose)
       this.lateAfterClose.set(e.venue, (this.lateAfterClose.get(e.venue) ?? 0) + 1);
-    const known = this.fidelity[e.venue];
-    if (known !== e.fidelity) this.fidelity[e.venue] = known === undefined || FIDELITY_RANK[e.fidelity] > FIDELITY_RANK[known] ? e.fidelity : known;
+    this.fidelity[e.venue] = lowestFidelity(this.fidelity[e.venue], e.fidelity);
     const v = this.venueLiquidations(e.venue);
     if (!replayed) {
       addTo(v.totals, e.side, units);
@@ -296,15 +294,19 @@ export class Aggregator {
     return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.watermark).units ?? 0);
   }
 
-  /** Totals for reports: exact to 1/10,000 USD and independent of event order. */
+  /**
+   * Totals for reports and the live API: exact to 1/10,000 USD and independent of event order. Each
+   * venue, and the sum, says whether it is a lower bound: whether it includes liquidations of a
+   * fidelity other than complete (the one place that decides it for every total read by people).
+   */
   totalsSnapshot() {
-    const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
+    const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number; lowerBound: boolean }> = {};
     const adl: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
     let units = 0;
     let count = 0;
     for (const venue of [...this.venues.keys()].sort()) {
       const t = this.venues.get(venue)!.totals;
-      byVenue[venue] = totalsInUsd(t);
+      byVenue[venue] = { ...totalsInUsd(t), lowerBound: isLowerBound(this.fidelity[venue]) };
       units += t.longUnits + t.shortUnits;
       count += t.count;
     }
@@ -312,7 +314,8 @@ export class Aggregator {
       const t = this.adl.get(venue)!;
       adl[venue] = totalsInUsd(t);
     }
-    return { usd: toUsd(units), count, byVenue, adl, gaps: this.gapCount };
+    const lowerBound = Object.values(byVenue).some((t) => t.lowerBound);
+    return { usd: toUsd(units), count, lowerBound, byVenue, adl, gaps: this.gapCount };
   }
 
   private registerGauges(): void {
@@ -385,6 +388,16 @@ export class Aggregator {
           .slice(0, self.opts.symbolsTopN);
         for (const { venue, symbol, windows } of ranked)
           for (const window of WINDOW_NAMES) this.set({ venue, symbol, window }, toUsd(windows.sum(window, self.watermark).units));
+      },
+    });
+    new Gauge({
+      name: 'liqstream_lower_bound',
+      help: '1 for a venue whose liquidation totals and windows are lower bounds (its source samples, sees part, or infers), else 0',
+      labelNames: ['venue'],
+      registers,
+      collect() {
+        this.reset();
+        for (const venue of self.venues.keys()) this.set({ venue }, isLowerBound(self.fidelity[venue]) ? 1 : 0);
       },
     });
     new Gauge({

@@ -147,7 +147,7 @@ export async function startAggregation(o: {
       if (event.type === 'liquidation' && event.kind !== 'adl') {
         let series = partitionMinutes.get(key);
         if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? 1_440)));
-        series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd));
+        series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
       } else if (event.type === 'open_interest') oiPartitionOf.set(`${event.venue}|${event.symbol}`, key);
     },
   );

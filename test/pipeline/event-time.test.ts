@@ -189,3 +189,35 @@ describe('a rebalance', () => {
     expect(await metric('liqstream_liquidations_total', { venue: 'bybit-linear', side: 'long', fidelity: 'complete' })).toBe(2);
   });
 });
+
+describe('lower bounds', () => {
+  it('travel from the events through the partials to the aggregates and cascade records, and the gauges', async () => {
+    const { bus, minutes, metric } = await pipeline();
+    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0, partitions: 2 })));
+    const sampled = (id: string, eventTime: number, usd: number) => liquidation(id, eventTime, usd, { venue: 'binance-usdm', fidelity: 'sampled' });
+    // Partition 0: a complete venue, $1 every minute; partition 1: a sampled one, only in minutes 0 and 16.
+    await bus.deliver(L, 0, Array.from({ length: 17 }, (_, m) => liq(`c${m}`, m * MIN + 10_000, 1)));
+    await bus.deliver(L, 1, [sampled('s0', 20_000, 2), sampled('s16', 16 * MIN + 20_000, 60_000_000)]);
+    await bus.deliver(L, 0, [liq('end0', 20 * MIN, 1)]);
+    await bus.deliver(L, 1, [sampled('end1', 20 * MIN, 1)]);
+    const records = minutes() as unknown as Record<string, unknown>[];
+    expect(records[0]).toEqual({
+      type: 'minute',
+      minute: 0,
+      usd: 3,
+      count: 2,
+      lowerBound: true,
+      byVenue: {
+        'bybit-linear': { longUsd: 1, shortUsd: 0, count: 1, lowerBound: false },
+        'binance-usdm': { longUsd: 2, shortUsd: 0, count: 1, lowerBound: true },
+      },
+      openInterestUsd: null,
+    });
+    expect(records[1]).toMatchObject({ minute: MIN, usd: 1, lowerBound: false, byVenue: { 'bybit-linear': { lowerBound: false } } });
+    const start = (bus.values(topics.cascades) as { phase: string; start: number; lowerBound: boolean }[]).find((c) => c.phase === 'start');
+    expect(start).toMatchObject({ start: 16 * MIN, lowerBound: true, byVenue: { 'binance-usdm': { lowerBound: true }, 'bybit-linear': { lowerBound: false } } });
+    expect(await metric('liqstream_cascade_lower_bound')).toBe(1);
+    expect(await metric('liqstream_lower_bound', { venue: 'binance-usdm' })).toBe(1);
+    expect(await metric('liqstream_lower_bound', { venue: 'bybit-linear' })).toBe(0);
+  });
+});
