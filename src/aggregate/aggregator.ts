@@ -15,7 +15,11 @@ export interface AggregatorOptions {
   /** Per-symbol open interest gauges: these symbols always, plus the N largest by USD. */
   oiSymbols: string[];
   oiTopN: number;
-  /** Clock for ages (open interest): the wall clock live, the event-time watermark in a replay. */
+  /**
+   * Clock for window ends and ages: the wall clock live (`run`, `aggregate`), the event-time watermark
+   * in a replay. Live windows end at max(wall clock, newest event), so a quiet minute reads 0 instead of
+   * the last busy one; a replay's end where its events are, at any speed.
+   */
   clock: (() => number) | 'watermark';
   /** Minutes of per-minute history kept (a replay keeps all). */
   retainMinutes: number;
@@ -81,9 +85,9 @@ const totalOi = (byVenue: Partial<Record<VenueId, number>>): number | undefined 
 };
 
 /**
- * Applies normalized events to event-time windows, totals and metrics. It never reads the wall
- * clock for windows: "now" is the watermark, the newest event time seen, so a replay at any speed
- * produces the same state.
+ * Applies normalized events to event-time windows, totals and metrics. Windows are kept by event
+ * time; where they end is `windowEnd()`: in a replay the watermark (the newest event time seen), so a
+ * replay at any speed produces the same state; live the wall clock, so a quiet feed reads 0.
  */
 export class Aggregator {
   private readonly opts: AggregatorOptions;
@@ -290,8 +294,16 @@ export class Aggregator {
     return new Map([...out].map(([venue, v]) => [venue, { usd: toUsd(v.units), oldestReceiveTime: v.oldest }]));
   }
 
+  /**
+   * Where the windows end now. Live it is the wall clock, or the newest event if that is ahead of it (a
+   * venue clock running fast must not drop its own events out of "last 1m"); a replay, the watermark.
+   */
+  windowEnd(): number {
+    return this.opts.clock === 'watermark' ? this.watermark : Math.max(this.opts.clock(), this.watermark);
+  }
+
   windowUsd(venue: VenueId, side: Side, window: (typeof WINDOW_NAMES)[number]): number {
-    return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.watermark).units ?? 0);
+    return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.windowEnd()).units ?? 0);
   }
 
   /**
@@ -355,7 +367,7 @@ export class Aggregator {
     );
     new Gauge({
       name: 'liqstream_liquidations_window_usd',
-      help: 'Liquidated USD in the event-time window ending at the newest event seen',
+      help: 'Liquidated USD in the event-time window ending now (live: the wall clock or the newest event, whichever is later)',
       labelNames: ['venue', 'side', 'window'],
       registers,
       collect() {
@@ -371,7 +383,8 @@ export class Aggregator {
       labelNames: ['window'],
       registers,
       collect() {
-        for (const window of WINDOW_NAMES) this.set({ window }, toUsd(self.all.sum(window, self.watermark).units));
+        const end = self.windowEnd();
+        for (const window of WINDOW_NAMES) this.set({ window }, toUsd(self.all.sum(window, end).units));
       },
     });
     new Gauge({
@@ -381,13 +394,14 @@ export class Aggregator {
       registers,
       collect() {
         this.reset();
+        const end = self.windowEnd();
         const ranked = [...self.bySymbol.entries()]
-          .map((r) => ({ ...r, key: `${r.venue}|${r.symbol}`, day: r.windows.sum('24h', self.watermark).units }))
+          .map((r) => ({ ...r, key: `${r.venue}|${r.symbol}`, day: r.windows.sum('24h', end).units }))
           .filter((r) => r.day > 0)
           .sort((a, b) => b.day - a.day || (a.key < b.key ? -1 : 1))
           .slice(0, self.opts.symbolsTopN);
         for (const { venue, symbol, windows } of ranked)
-          for (const window of WINDOW_NAMES) this.set({ venue, symbol, window }, toUsd(windows.sum(window, self.watermark).units));
+          for (const window of WINDOW_NAMES) this.set({ venue, symbol, window }, toUsd(windows.sum(window, end).units));
       },
     });
     new Gauge({

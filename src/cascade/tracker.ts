@@ -9,15 +9,20 @@ import { isLowerBound } from '../schema/events.js';
 import { CascadeDetector, type CascadeParams, type CascadeSignal } from './detector.js';
 
 /**
- * One closed minute on the aggregates topic. `lowerBound` (per venue and on the minute) says the sum
- * includes liquidations of a fidelity other than complete (the venue samples, or only part is seen).
+ * A minute as programs read it (aggregates topic, /api/minutes): USD by venue, and `lowerBound` (per
+ * venue and on the minute) when the sum includes liquidations of a fidelity other than complete.
  */
-export function minuteAggregateMessage(bucket: MinuteBucket, oiUsd: number | undefined): BusMessage {
+export function minuteView(bucket: MinuteBucket) {
   const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number; lowerBound: boolean }> = {};
   for (const [venue, v] of Object.entries(bucket.byVenue))
     byVenue[venue] = { longUsd: toUsd(v.long), shortUsd: toUsd(v.short), count: v.count, lowerBound: isLowerBound(v.fidelity) };
   const lowerBound = Object.values(byVenue).some((v) => v.lowerBound);
-  const value = { type: 'minute', minute: bucket.minute, usd: toUsd(bucket.units), count: bucket.count, lowerBound, byVenue, openInterestUsd: oiUsd ?? null };
+  return { minute: bucket.minute, usd: toUsd(bucket.units), count: bucket.count, lowerBound, byVenue };
+}
+
+/** One closed minute on the aggregates topic. */
+export function minuteAggregateMessage(bucket: MinuteBucket, oiUsd: number | undefined): BusMessage {
+  const value = { type: 'minute', ...minuteView(bucket), openInterestUsd: oiUsd ?? null };
   return { key: 'all', value, headers: messageHeaders('minute') };
 }
 

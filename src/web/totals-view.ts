@@ -24,7 +24,7 @@ export function totalsView(aggregator: Aggregator, now: number) {
   const openInterest = Object.fromEntries(
     [...aggregator.openInterestByVenue()].map(([venue, v]) => [venue, { usd: v.usd, ageSeconds: Math.max(0, now - v.oldestReceiveTime) / 1000 }]),
   );
-  return { asOf: aggregator.watermark || null, ...snapshot, byVenue, windows, openInterest };
+  return { asOf: aggregator.watermark || null, windowsEnd: aggregator.windowEnd() || null, ...snapshot, byVenue, windows, openInterest };
 }
 
 export type TotalsView = ReturnType<typeof totalsView>;
