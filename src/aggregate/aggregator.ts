@@ -27,6 +27,11 @@ export interface AggregatorOptions {
   latenessMs: number;
   /** Liquidation ids are remembered this far behind the newest event time, to drop copies (active-active connectors, re-reads). */
   dedupHorizonMs: number;
+  /**
+   * A symbol's open interest leaves the venue totals once its last value is this old (a delisted
+   * symbol is never updated again, and would otherwise stay in the venue's total forever).
+   */
+  oiTtlMs: number;
   /** Called once per closed minute, in order, empty minutes included, with all-venue open interest (USD). */
   onMinuteClosed?: (bucket: MinuteBucket, oiUsd: number | undefined) => void;
 }
@@ -40,6 +45,7 @@ export const defaultAggregatorOptions = (): AggregatorOptions => ({
   retainMinutes: 1_440,
   latenessMs: 5_000,
   dedupHorizonMs: 86_400_000 + 2 * 3_600_000,
+  oiTtlMs: 15 * 60_000,
 });
 
 interface VenueTotals {
@@ -104,7 +110,7 @@ export class Aggregator {
    */
   private readonly oiByMinute = new Map<number, Map<string, { venue: VenueId; units: number; t: number }>>();
   /** Open interest per symbol as of the last closed minute (live cascade tracking). */
-  private readonly closedOi = new Map<string, { venue: VenueId; units: number }>();
+  private readonly closedOi = new Map<string, { venue: VenueId; units: number; t: number }>();
   minutes: MinuteSeries;
   private nextMinuteToClose: number | undefined;
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
@@ -172,8 +178,8 @@ export class Aggregator {
     this.watermark = 0;
   }
 
-  /** Open interest per `venue|symbol` (units) as of the last closed minute. */
-  closedOpenInterest(): ReadonlyMap<string, { venue: VenueId; units: number }> {
+  /** Open interest per `venue|symbol` (units) as of the last closed minute, expired values left out. */
+  closedOpenInterest(): ReadonlyMap<string, { venue: VenueId; units: number; t: number }> {
     return this.closedOi;
   }
 
@@ -229,15 +235,37 @@ export class Aggregator {
     if (!prev || e.eventTime >= prev.t) symbols.set(key, { venue: e.venue, units, t: e.eventTime });
   }
 
-  /** Open interest per venue (units) in effect at the end of each minute of `buckets` (carried forward). */
+  /**
+   * Open interest per venue (units) in effect at the end of each minute of `buckets`: each symbol's
+   * last value carried forward until it is `oiTtlMs` old by event time (see expireBefore).
+   */
   private oiUnitsByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {
     const known = [...this.oiByMinute.keys()].sort((a, b) => a - b);
-    const current = new Map<string, { venue: VenueId; units: number }>();
+    const current = new Map<string, { venue: VenueId; units: number; t: number }>();
     let i = 0;
     return buckets.map((b) => {
       while (i < known.length && known[i]! <= b.minute) for (const [key, v] of this.oiByMinute.get(known[i++]!)!) current.set(key, v);
+      this.expireBefore(current, b.minute + MINUTE);
       return venueTotals(current.values());
     });
+  }
+
+  /**
+   * Drops the values of `entries` that are `oiTtlMs` old at `end` (event time of the value, so a replay,
+   * a live run and a restarted one that re-read the same events agree on every minute).
+   */
+  private expireBefore(entries: Map<string, { t: number }>, end: number): void {
+    for (const [key, v] of entries) if (end - v.t > this.opts.oiTtlMs) entries.delete(key);
+  }
+
+  /**
+   * Drops live per-symbol open interest whose last answer (receive time) is `oiTtlMs` old by the
+   * aggregator's clock. Applying the same events after a restart rebuilds the same map, so the venue
+   * totals match at the same clock.
+   */
+  private expireOpenInterest(): void {
+    const now = this.opts.clock === 'watermark' ? this.watermark : this.opts.clock();
+    for (const [key, entry] of this.oi) if (now - entry.receiveTime > this.opts.oiTtlMs) this.oi.delete(key);
   }
 
   /** Open interest per venue (USD) at the end of each minute of `buckets`. */
@@ -270,6 +298,7 @@ export class Aggregator {
     for (; minute <= closable; minute += MINUTE) {
       const bucket = this.minutes.get(minute) ?? { minute, units: 0, count: 0, byVenue: {} };
       for (const [key, v] of this.oiByMinute.get(minute) ?? []) this.closedOi.set(key, v);
+      this.expireBefore(this.closedOi, minute + MINUTE);
       const total = totalOi(venueTotals(this.closedOi.values()));
       this.opts.onMinuteClosed(bucket, total === undefined ? undefined : toUsd(total));
     }
@@ -284,6 +313,7 @@ export class Aggregator {
 
   /** Open interest per venue in USD (sum over its symbols' latest values). */
   openInterestByVenue(): Map<VenueId, { usd: number; oldestReceiveTime: number }> {
+    this.expireOpenInterest();
     const out = new Map<VenueId, { units: number; oldest: number }>();
     for (const entry of this.oi.values()) {
       const v = out.get(entry.venue) ?? { units: 0, oldest: Infinity };
@@ -416,7 +446,7 @@ export class Aggregator {
     });
     new Gauge({
       name: 'liqstream_open_interest_usd',
-      help: 'Open interest, venue total (sum of the latest value of each symbol), USD',
+      help: 'Open interest, venue total (sum of the latest value of each symbol updated within aggregator.oiTtlMs), USD',
       labelNames: ['venue'],
       registers,
       collect() {
@@ -443,6 +473,7 @@ export class Aggregator {
       collect() {
         this.reset();
         const allow = new Set(self.opts.oiSymbols);
+        self.expireOpenInterest();
         const ranked = [...self.oi.values()].sort((a, b) => b.units - a.units || (a.symbol < b.symbol ? -1 : 1));
         ranked.forEach((entry, i) => {
           if (i < self.opts.oiTopN || allow.has(entry.symbol)) this.set({ venue: entry.venue, symbol: entry.symbol }, toUsd(entry.units));
