@@ -34,7 +34,7 @@ export const CascadeSignal = z.object({
   end: z.number().nullable(),
   totalUsd: z.number(),
   byVenue: z.partialRecord(VenueId, VenueTotals),
-  /** True when any venue contributing to the episode is a lower bound: then so are totalUsd and peakMinuteUsd. */
+  /** True when any venue contributing to the episode is a lower bound: then totalUsd is one too (see byVenue for which). */
   lowerBound: z.boolean(),
   longShare: z.number(),
   oiDrawdownUsd: z.number().nullable(),
