@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import type { Fidelity, GapEvent, LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side, VenueId } from '../schema/events.js';
+import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type Side, type VenueId } from '../schema/events.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toUnits, toUsd } from './fixed-point.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
@@ -15,7 +15,11 @@ export interface AggregatorOptions {
   /** Per-symbol open interest gauges: these symbols always, plus the N largest by USD. */
   oiSymbols: string[];
   oiTopN: number;
-  /** Clock for ages (open interest): the wall clock live, the event-time watermark in a replay. */
+  /**
+   * Clock for window ends and ages: the wall clock live (`run`, `aggregate`), the event-time watermark
+   * in a replay. Live windows end at max(wall clock, newest event), so a quiet minute reads 0 instead of
+   * the last busy one; a replay's end where its events are, at any speed.
+   */
   clock: (() => number) | 'watermark';
   /** Minutes of per-minute history kept (a replay keeps all). */
   retainMinutes: number;
@@ -23,6 +27,11 @@ export interface AggregatorOptions {
   latenessMs: number;
   /** Liquidation ids are remembered this far behind the newest event time, to drop copies (active-active connectors, re-reads). */
   dedupHorizonMs: number;
+  /**
+   * A symbol's open interest leaves the venue totals once its last value is this old (a delisted
+   * symbol is never updated again, and would otherwise stay in the venue's total forever).
+   */
+  oiTtlMs: number;
   /** Called once per closed minute, in order, empty minutes included, with all-venue open interest (USD). */
   onMinuteClosed?: (bucket: MinuteBucket, oiUsd: number | undefined) => void;
 }
@@ -36,6 +45,7 @@ export const defaultAggregatorOptions = (): AggregatorOptions => ({
   retainMinutes: 1_440,
   latenessMs: 5_000,
   dedupHorizonMs: 86_400_000 + 2 * 3_600_000,
+  oiTtlMs: 15 * 60_000,
 });
 
 interface VenueTotals {
@@ -69,7 +79,6 @@ interface OiEntry {
 const SIDES: readonly Side[] = ['long', 'short'];
 type ApartKind = 'adl' | 'vault';
 const MAX_CATCH_UP_MINUTES = 1_440;
-const FIDELITY_RANK = { complete: 0, sampled: 1, partial: 2, inferred: 3 } as const;
 
 function venueTotals(entries: Iterable<{ venue: VenueId; units: number }>): Partial<Record<VenueId, number>> {
   const out: Partial<Record<VenueId, number>> = {};
@@ -83,9 +92,9 @@ const totalOi = (byVenue: Partial<Record<VenueId, number>>): number | undefined 
 };
 
 /**
- * Applies normalized events to event-time windows, totals and metrics. It never reads the wall
- * clock for windows: "now" is the watermark, the newest event time seen, so a replay at any speed
- * produces the same state.
+ * Applies normalized events to event-time windows, totals and metrics. Windows are kept by event
+ * time; where they end is `windowEnd()`: in a replay the watermark (the newest event time seen), so a
+ * replay at any speed produces the same state; live the wall clock, so a quiet feed reads 0.
  */
 export class Aggregator {
   private readonly opts: AggregatorOptions;
@@ -107,7 +116,7 @@ export class Aggregator {
    */
   private readonly oiByMinute = new Map<number, Map<string, { venue: VenueId; units: number; t: number }>>();
   /** Open interest per symbol as of the last closed minute (live cascade tracking). */
-  private readonly closedOi = new Map<string, { venue: VenueId; units: number }>();
+  private readonly closedOi = new Map<string, { venue: VenueId; units: number; t: number }>();
   minutes: MinuteSeries;
   private nextMinuteToClose: number | undefined;
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
@@ -175,19 +184,18 @@ export class Aggregator {
     this.watermark = 0;
   }
 
-  /** Open interest per `venue|symbol` (units) as of the last closed minute. */
-  closedOpenInterest(): ReadonlyMap<string, { venue: VenueId; units: number }> {
+  /** Open interest per `venue|symbol` (units) as of the last closed minute, expired values left out. */
+  closedOpenInterest(): ReadonlyMap<string, { venue: VenueId; units: number; t: number }> {
     return this.closedOi;
   }
 
   private applyLiquidation(e: LiquidationEvent, replayed: boolean): void {
     const units = toUnits(e.notionalUsd);
-    this.minutes.add(e.eventTime, e.venue, e.side, units);
+    this.minutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
     if (e.eventTime > this.watermark) this.watermark = e.eventTime;
     if (!replayed && this.nextMinuteToClose !== undefined && e.eventTime < this.nextMinuteToClose)
       this.lateAfterClose.set(e.venue, (this.lateAfterClose.get(e.venue) ?? 0) + 1);
-    const known = this.fidelity[e.venue];
-    if (known !== e.fidelity) this.fidelity[e.venue] = known === undefined || FIDELITY_RANK[e.fidelity] > FIDELITY_RANK[known] ? e.fidelity : known;
+    this.fidelity[e.venue] = lowestFidelity(this.fidelity[e.venue], e.fidelity);
     const v = this.venueLiquidations(e.venue);
     if (!replayed) {
       addTo(v.totals, e.side, units);
@@ -233,15 +241,37 @@ export class Aggregator {
     if (!prev || e.eventTime >= prev.t) symbols.set(key, { venue: e.venue, units, t: e.eventTime });
   }
 
-  /** Open interest per venue (units) in effect at the end of each minute of `buckets` (carried forward). */
+  /**
+   * Open interest per venue (units) in effect at the end of each minute of `buckets`: each symbol's
+   * last value carried forward until it is `oiTtlMs` old by event time (see expireBefore).
+   */
   private oiUnitsByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {
     const known = [...this.oiByMinute.keys()].sort((a, b) => a - b);
-    const current = new Map<string, { venue: VenueId; units: number }>();
+    const current = new Map<string, { venue: VenueId; units: number; t: number }>();
     let i = 0;
     return buckets.map((b) => {
       while (i < known.length && known[i]! <= b.minute) for (const [key, v] of this.oiByMinute.get(known[i++]!)!) current.set(key, v);
+      this.expireBefore(current, b.minute + MINUTE);
       return venueTotals(current.values());
     });
+  }
+
+  /**
+   * Drops the values of `entries` that are `oiTtlMs` old at `end` (event time of the value, so a replay,
+   * a live run and a restarted one that re-read the same events agree on every minute).
+   */
+  private expireBefore(entries: Map<string, { t: number }>, end: number): void {
+    for (const [key, v] of entries) if (end - v.t > this.opts.oiTtlMs) entries.delete(key);
+  }
+
+  /**
+   * Drops live per-symbol open interest whose last answer (receive time) is `oiTtlMs` old by the
+   * aggregator's clock. Applying the same events after a restart rebuilds the same map, so the venue
+   * totals match at the same clock.
+   */
+  private expireOpenInterest(): void {
+    const now = this.opts.clock === 'watermark' ? this.watermark : this.opts.clock();
+    for (const [key, entry] of this.oi) if (now - entry.receiveTime > this.opts.oiTtlMs) this.oi.delete(key);
   }
 
   /** Open interest per venue (USD) at the end of each minute of `buckets`. */
@@ -274,6 +304,7 @@ export class Aggregator {
     for (; minute <= closable; minute += MINUTE) {
       const bucket = this.minutes.get(minute) ?? { minute, units: 0, count: 0, byVenue: {} };
       for (const [key, v] of this.oiByMinute.get(minute) ?? []) this.closedOi.set(key, v);
+      this.expireBefore(this.closedOi, minute + MINUTE);
       const total = totalOi(venueTotals(this.closedOi.values()));
       this.opts.onMinuteClosed(bucket, total === undefined ? undefined : toUsd(total));
     }
@@ -288,6 +319,7 @@ export class Aggregator {
 
   /** Open interest per venue in USD (sum over its symbols' latest values). */
   openInterestByVenue(): Map<VenueId, { usd: number; oldestReceiveTime: number }> {
+    this.expireOpenInterest();
     const out = new Map<VenueId, { units: number; oldest: number }>();
     for (const entry of this.oi.values()) {
       const v = out.get(entry.venue) ?? { units: 0, oldest: Infinity };
@@ -298,19 +330,31 @@ export class Aggregator {
     return new Map([...out].map(([venue, v]) => [venue, { usd: toUsd(v.units), oldestReceiveTime: v.oldest }]));
   }
 
-  windowUsd(venue: VenueId, side: Side, window: (typeof WINDOW_NAMES)[number]): number {
-    return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.watermark).units ?? 0);
+  /**
+   * Where the windows end now. Live it is the wall clock, or the newest event if that is ahead of it (a
+   * venue clock running fast must not drop its own events out of "last 1m"); a replay, the watermark.
+   */
+  windowEnd(): number {
+    return this.opts.clock === 'watermark' ? this.watermark : Math.max(this.opts.clock(), this.watermark);
   }
 
-  /** Totals for reports: exact to 1/10,000 USD and independent of event order. */
+  windowUsd(venue: VenueId, side: Side, window: (typeof WINDOW_NAMES)[number]): number {
+    return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.windowEnd()).units ?? 0);
+  }
+
+  /**
+   * Totals for reports and the live API: exact to 1/10,000 USD and independent of event order. Each
+   * venue, and the sum, says whether it is a lower bound: whether it includes liquidations of a
+   * fidelity other than complete (the one place that decides it for every total read by people).
+   */
   totalsSnapshot() {
-    const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
+    const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number; lowerBound: boolean }> = {};
     const adl: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
     let units = 0;
     let count = 0;
     for (const venue of [...this.venues.keys()].sort()) {
       const t = this.venues.get(venue)!.totals;
-      byVenue[venue] = totalsInUsd(t);
+      byVenue[venue] = { ...totalsInUsd(t), lowerBound: isLowerBound(this.fidelity[venue]) };
       units += t.longUnits + t.shortUnits;
       count += t.count;
     }
@@ -320,7 +364,8 @@ export class Aggregator {
       const t = this.apart.adl.get(venue)!;
       adl[venue] = totalsInUsd(t);
     }
-    return { usd: toUsd(units), count, byVenue, adl, ...(Object.keys(vault).length > 0 ? { vault } : {}), gaps: this.gapCount };
+    const lowerBound = Object.values(byVenue).some((t) => t.lowerBound);
+    return { usd: toUsd(units), count, lowerBound, byVenue, adl, ...(Object.keys(vault).length > 0 ? { vault } : {}), gaps: this.gapCount };
   }
 
   private registerGauges(): void {
@@ -360,7 +405,7 @@ export class Aggregator {
     );
     new Gauge({
       name: 'liqstream_liquidations_window_usd',
-      help: 'Liquidated USD in the event-time window ending at the newest event seen',
+      help: 'Liquidated USD in the event-time window ending now (live: the wall clock or the newest event, whichever is later)',
       labelNames: ['venue', 'side', 'window'],
       registers,
       collect() {
@@ -376,7 +421,8 @@ export class Aggregator {
       labelNames: ['window'],
       registers,
       collect() {
-        for (const window of WINDOW_NAMES) this.set({ window }, toUsd(self.all.sum(window, self.watermark).units));
+        const end = self.windowEnd();
+        for (const window of WINDOW_NAMES) this.set({ window }, toUsd(self.all.sum(window, end).units));
       },
     });
     new Gauge({
@@ -386,18 +432,29 @@ export class Aggregator {
       registers,
       collect() {
         this.reset();
+        const end = self.windowEnd();
         const ranked = [...self.bySymbol.entries()]
-          .map((r) => ({ ...r, key: `${r.venue}|${r.symbol}`, day: r.windows.sum('24h', self.watermark).units }))
+          .map((r) => ({ ...r, key: `${r.venue}|${r.symbol}`, day: r.windows.sum('24h', end).units }))
           .filter((r) => r.day > 0)
           .sort((a, b) => b.day - a.day || (a.key < b.key ? -1 : 1))
           .slice(0, self.opts.symbolsTopN);
         for (const { venue, symbol, windows } of ranked)
-          for (const window of WINDOW_NAMES) this.set({ venue, symbol, window }, toUsd(windows.sum(window, self.watermark).units));
+          for (const window of WINDOW_NAMES) this.set({ venue, symbol, window }, toUsd(windows.sum(window, end).units));
+      },
+    });
+    new Gauge({
+      name: 'liqstream_lower_bound',
+      help: '1 for a venue whose liquidation totals and windows are lower bounds (its source samples, sees part, or infers), else 0',
+      labelNames: ['venue'],
+      registers,
+      collect() {
+        this.reset();
+        for (const venue of self.venues.keys()) this.set({ venue }, isLowerBound(self.fidelity[venue]) ? 1 : 0);
       },
     });
     new Gauge({
       name: 'liqstream_open_interest_usd',
-      help: 'Open interest, venue total (sum of the latest value of each symbol), USD',
+      help: 'Open interest, venue total (sum of the latest value of each symbol updated within aggregator.oiTtlMs), USD',
       labelNames: ['venue'],
       registers,
       collect() {
@@ -424,6 +481,7 @@ export class Aggregator {
       collect() {
         this.reset();
         const allow = new Set(self.opts.oiSymbols);
+        self.expireOpenInterest();
         const ranked = [...self.oi.values()].sort((a, b) => b.units - a.units || (a.symbol < b.symbol ? -1 : 1));
         ranked.forEach((entry, i) => {
           if (i < self.opts.oiTopN || allow.has(entry.symbol)) this.set({ venue: entry.venue, symbol: entry.symbol }, toUsd(entry.units));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VenueId } from '../schema/events.js';
-import { MINUTE, type MinuteBucket } from './minute-series.js';
+import { addVenueMinute, MINUTE, VenueMinute, type MinuteBucket } from './minute-series.js';
 
 /**
  * One partition's share of one closed minute, published by the aggregator that owns the partition
@@ -17,7 +17,7 @@ export const MinutePartial = z.object({
   partitions: z.number().int().min(1),
   units: z.number().int(),
   count: z.number().int().min(0),
-  byVenue: z.partialRecord(VenueId, z.object({ long: z.number().int(), short: z.number().int(), count: z.number().int() })),
+  byVenue: z.partialRecord(VenueId, VenueMinute),
   /** Open-interest partitions: the sum over the partition's symbols (units); null before any is known. */
   oiUnits: z.number().int().nullable(),
 });
@@ -89,12 +89,7 @@ function merge(minute: number, partials: MinutePartial[]): MergedMinute {
   for (const p of partials) {
     bucket.units += p.units;
     bucket.count += p.count;
-    for (const [venue, v] of Object.entries(p.byVenue) as [VenueId, { long: number; short: number; count: number }][]) {
-      const t = (bucket.byVenue[venue] ??= { long: 0, short: 0, count: 0 });
-      t.long += v.long;
-      t.short += v.short;
-      t.count += v.count;
-    }
+    for (const [venue, v] of Object.entries(p.byVenue) as [VenueId, VenueMinute][]) addVenueMinute((bucket.byVenue[venue] ??= { long: 0, short: 0, count: 0 }), v);
     if (p.oiUnits !== null) oi = (oi ?? 0) + p.oiUnits;
   }
   return { bucket, oiUnits: oi };

@@ -1,13 +1,31 @@
-import type { Side, VenueId } from '../schema/events.js';
+import { z } from 'zod';
+import { Fidelity, lowestFidelity, type Side, type VenueId } from '../schema/events.js';
 
 export const MINUTE = 60_000;
+
+/**
+ * One venue's share of a minute (1/10,000 USD units). `fidelity` is the least complete of the
+ * liquidations in it, so every sum built from minutes (aggregates records, cascade episodes) knows
+ * whether it is a lower bound; it is optional because partials published before it existed lack it.
+ */
+export const VenueMinute = z.object({ long: z.number().int(), short: z.number().int(), count: z.number().int(), fidelity: Fidelity.optional() });
+export type VenueMinute = z.infer<typeof VenueMinute>;
 
 /** Liquidated USD (as 1/10,000 USD units) and counts in one event-time minute, by venue and side. */
 export interface MinuteBucket {
   minute: number;
   units: number;
   count: number;
-  byVenue: Partial<Record<VenueId, { long: number; short: number; count: number }>>;
+  byVenue: Partial<Record<VenueId, VenueMinute>>;
+}
+
+/** Adds `part` into `into` (merging partials, summing an episode): counts add, fidelity is the least complete. */
+export function addVenueMinute(into: VenueMinute, part: VenueMinute): void {
+  into.long += part.long;
+  into.short += part.short;
+  into.count += part.count;
+  const fidelity = lowestFidelity(into.fidelity, part.fidelity);
+  if (fidelity !== undefined) into.fidelity = fidelity;
 }
 
 /**
@@ -21,7 +39,7 @@ export class MinuteSeries {
 
   constructor(private readonly retainMinutes = Infinity) {}
 
-  add(timeMs: number, venue: VenueId, side: Side, units: number): void {
+  add(timeMs: number, venue: VenueId, side: Side, units: number, fidelity: Fidelity): void {
     const minute = Math.floor(timeMs / MINUTE) * MINUTE;
     if (minute <= this.newest - this.retainMinutes * MINUTE) return;
     let b = this.buckets.get(minute);
@@ -35,6 +53,7 @@ export class MinuteSeries {
     const v = (b.byVenue[venue] ??= { long: 0, short: 0, count: 0 });
     v[side] += units;
     v.count += 1;
+    v.fidelity = lowestFidelity(v.fidelity, fidelity);
     b.units += units;
     b.count += 1;
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toUsd } from '../aggregate/fixed-point.js';
-import type { MinuteBucket } from '../aggregate/minute-series.js';
-import { VenueId } from '../schema/events.js';
+import { addVenueMinute, type MinuteBucket, type VenueMinute } from '../aggregate/minute-series.js';
+import { isLowerBound, VenueId } from '../schema/events.js';
 
 export const CascadeParams = z.strictObject({
   /** Minutes of history behind the robust baseline (median of non-episode minutes). */
@@ -17,7 +17,8 @@ export const CascadeParams = z.strictObject({
 });
 export type CascadeParams = z.infer<typeof CascadeParams>;
 
-const VenueTotals = z.object({ longUsd: z.number(), shortUsd: z.number() });
+/** lowerBound: the venue's share includes liquidations of a fidelity other than complete. */
+const VenueTotals = z.object({ longUsd: z.number(), shortUsd: z.number(), lowerBound: z.boolean() });
 
 /** One published cascade record (`start`, `update` every minute while active, `end`). */
 export const CascadeSignal = z.object({
@@ -33,6 +34,8 @@ export const CascadeSignal = z.object({
   end: z.number().nullable(),
   totalUsd: z.number(),
   byVenue: z.partialRecord(VenueId, VenueTotals),
+  /** True when any venue contributing to the episode is a lower bound: then totalUsd is one too (see byVenue for which). */
+  lowerBound: z.boolean(),
   longShare: z.number(),
   oiDrawdownUsd: z.number().nullable(),
   oiDrawdownPct: z.number().nullable(),
@@ -49,7 +52,7 @@ interface Episode {
   peakUnits: number;
   lastHot: number;
   units: number;
-  byVenue: Map<VenueId, { long: number; short: number }>;
+  byVenue: Map<VenueId, VenueMinute>;
   oiBefore: number | undefined;
   oiMin: number | undefined;
   ledBy: VenueId | null;
@@ -119,10 +122,9 @@ export class CascadeDetector {
     }
     if (ep) {
       ep.units += bucket.units;
-      for (const [venue, v] of Object.entries(bucket.byVenue) as [VenueId, { long: number; short: number }][]) {
-        const t = ep.byVenue.get(venue) ?? { long: 0, short: 0 };
-        t.long += v.long;
-        t.short += v.short;
+      for (const [venue, v] of Object.entries(bucket.byVenue) as [VenueId, VenueMinute][]) {
+        const t = ep.byVenue.get(venue) ?? { long: 0, short: 0, count: 0 };
+        addVenueMinute(t, v);
         ep.byVenue.set(venue, t);
       }
       if (bucket.units > ep.peakUnits) {
@@ -159,9 +161,11 @@ export class CascadeDetector {
   private signal(phase: CascadeSignal['phase'], ep: Episode, end: number | null): CascadeSignal {
     const byVenue: CascadeSignal['byVenue'] = {};
     let long = 0;
+    let lowerBound = false;
     for (const venue of [...ep.byVenue.keys()].sort()) {
       const t = ep.byVenue.get(venue)!;
-      byVenue[venue] = { longUsd: toUsd(t.long), shortUsd: toUsd(t.short) };
+      byVenue[venue] = { longUsd: toUsd(t.long), shortUsd: toUsd(t.short), lowerBound: isLowerBound(t.fidelity) };
+      lowerBound ||= isLowerBound(t.fidelity);
       long += t.long;
     }
     const drawdown = ep.oiBefore !== undefined && ep.oiMin !== undefined ? Math.round(Math.max(0, ep.oiBefore - ep.oiMin) * 100) / 100 : null;
@@ -175,6 +179,7 @@ export class CascadeDetector {
       end,
       totalUsd: toUsd(ep.units),
       byVenue,
+      lowerBound,
       longShare: ep.units > 0 ? Math.round((long / ep.units) * 1e6) / 1e6 : 0,
       oiDrawdownUsd: drawdown,
       oiDrawdownPct: drawdown !== null && ep.oiBefore ? Math.round((drawdown / ep.oiBefore) * 1e6) / 1e4 : null,

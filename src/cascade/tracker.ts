@@ -5,13 +5,24 @@ import type { BusMessage } from '../bus/bus.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { messageHeaders } from '../pipeline/messages.js';
+import { isLowerBound } from '../schema/events.js';
 import { CascadeDetector, type CascadeParams, type CascadeSignal } from './detector.js';
+
+/**
+ * A minute as programs read it (aggregates topic, /api/minutes): USD by venue, and `lowerBound` (per
+ * venue and on the minute) when the sum includes liquidations of a fidelity other than complete.
+ */
+export function minuteView(bucket: MinuteBucket) {
+  const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number; lowerBound: boolean }> = {};
+  for (const [venue, v] of Object.entries(bucket.byVenue))
+    byVenue[venue] = { longUsd: toUsd(v.long), shortUsd: toUsd(v.short), count: v.count, lowerBound: isLowerBound(v.fidelity) };
+  const lowerBound = Object.values(byVenue).some((v) => v.lowerBound);
+  return { minute: bucket.minute, usd: toUsd(bucket.units), count: bucket.count, lowerBound, byVenue };
+}
 
 /** One closed minute on the aggregates topic. */
 export function minuteAggregateMessage(bucket: MinuteBucket, oiUsd: number | undefined): BusMessage {
-  const byVenue: Record<string, { longUsd: number; shortUsd: number; count: number }> = {};
-  for (const [venue, v] of Object.entries(bucket.byVenue)) byVenue[venue] = { longUsd: toUsd(v.long), shortUsd: toUsd(v.short), count: v.count };
-  const value = { type: 'minute', minute: bucket.minute, usd: toUsd(bucket.units), count: bucket.count, byVenue, openInterestUsd: oiUsd ?? null };
+  const value = { type: 'minute', ...minuteView(bucket), openInterestUsd: oiUsd ?? null };
   return { key: 'all', value, headers: messageHeaders('minute') };
 }
 
@@ -58,6 +69,14 @@ export class CascadeTracker {
           this.set({ venue, side: 'long' }, t.longUsd);
           this.set({ venue, side: 'short' }, t.shortUsd);
         }
+      },
+    });
+    new Gauge({
+      name: 'liqstream_cascade_lower_bound',
+      help: '1 while the current cascade episode includes a venue whose liquidations are not complete (its USD is a lower bound)',
+      registers,
+      collect() {
+        this.set(self.detector.current()?.lowerBound ? 1 : 0);
       },
     });
   }

@@ -59,6 +59,8 @@ export const Config = z.strictObject({
        * publish minutes without the failed member's share.
        */
       mergeIdleMs: z.number().int().min(1).default(60_000),
+      /** A symbol's open interest leaves the venue totals once its last value is this old (delisted symbols). */
+      oiTtlMs: z.number().int().min(1_000).default(900_000),
       /** On assignment, re-read this much of each partition (by record time) to rebuild windows and the detector; 0 = off. */
       rebuildMs: z.number().int().min(0).default(93_600_000),
       /** Kafka group session: a crashed member's partitions move after this long. */

@@ -101,7 +101,14 @@ export async function startAggregation(o: {
   const afterBatch = async (batch: AppliedBatch): Promise<void> => {
     const key = AssignmentProgress.key(batch.topic, batch.partition);
     progress.advanced(key, batch.nextOffset);
-    if (batch.topic === o.topics.liquidations) watermark.delivered(key, batch.newestEventTime, !progress.backlog(key), wallClock());
+    if (batch.topic === o.topics.liquidations) {
+      const caughtUp = !progress.backlog(key);
+      watermark.delivered(key, batch.newestEventTime, caughtUp, wallClock());
+      // Each venue in the partition is a source of its own: one that lags the others (a slower feed,
+      // node fills seconds behind a WebSocket) holds the minutes until it has passed them, while it
+      // keeps delivering, instead of having its share arrive late for minutes the faster venue closed.
+      for (const [venue, t] of batch.newestByVenue) watermark.delivered(`${key}|${venue}`, t, caughtUp, wallClock());
+    }
     if (progress.rebuilding()) return;
     aggregator.closeThrough(watermark.current(wallClock()));
     const out = pending;
@@ -147,7 +154,7 @@ export async function startAggregation(o: {
       if (event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop')) {
         let series = partitionMinutes.get(key);
         if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? 1_440)));
-        series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd));
+        series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
       } else if (event.type === 'open_interest') oiPartitionOf.set(`${event.venue}|${event.symbol}`, key);
     },
   );

@@ -2,7 +2,7 @@ import type { AssignedPartition, Bus, BusMessage, Subscription } from '../bus/bu
 import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { NormalizedEvent } from '../schema/events.js';
+import { NormalizedEvent, type VenueId } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
 import { busRefusalMessage } from './refusals.js';
 
@@ -16,6 +16,8 @@ export interface AppliedBatch {
   replayed: boolean;
   /** Newest event time among the batch's valid events (-Infinity without any). */
   newestEventTime: number;
+  /** The same per venue (source) in the batch: each source's own clock within the partition. */
+  newestByVenue: Map<VenueId, number>;
 }
 
 /**
@@ -56,11 +58,16 @@ export function consumeEvents(
     },
     async ({ topic, partition, messages, replayed = false, nextOffset }) => {
       let newestEventTime = -Infinity;
+      const newestByVenue = new Map<VenueId, number>();
       const refused: BusMessage[] = [];
       for (const m of messages) {
         if (normalizedEvent.is(m.value)) {
           apply(m.value, replayed, topic, partition);
-          if (m.value.type !== 'gap' && m.value.eventTime > newestEventTime) newestEventTime = m.value.eventTime;
+          if (m.value.type !== 'gap') {
+            const t = m.value.eventTime;
+            if (t > newestEventTime) newestEventTime = t;
+            if (t > (newestByVenue.get(m.value.venue) ?? -Infinity)) newestByVenue.set(m.value.venue, t);
+          }
           continue;
         }
         if (!replayed) deps.metrics.invalidBusMessagesTotal.inc({ topic });
@@ -69,7 +76,7 @@ export function consumeEvents(
         if (!replayed) refused.push(busRefusalMessage({ topic, partition }, m, reason));
       }
       if (refused.length) await bus.publish(topics.deadLetter, refused);
-      await deps.afterBatch?.({ topic, partition, nextOffset, replayed, newestEventTime });
+      await deps.afterBatch?.({ topic, partition, nextOffset, replayed, newestEventTime, newestByVenue });
       // Re-read messages were consumed by an earlier member; counting them here would double the count.
       if (!replayed) deps.onConsumed?.(messages.length);
     },

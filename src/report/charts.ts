@@ -14,6 +14,8 @@ export interface ChartSpec {
   /** Shaded intervals (cascade episodes), ms. */
   bands: { from: number; to: number; label: string }[];
   yFormat?: (v: number) => string;
+  /** Set when some of what is drawn is a lower bound: said in the legend, so a chart is never read as complete. */
+  lowerBound?: string;
 }
 
 const W = 1100;
@@ -83,5 +85,7 @@ export function chartSvg(spec: ChartSpec): string {
   const legend = spec.series
     .map((se, i) => `<rect x="${PAD.l + i * 150}" y="8" width="10" height="10" fill="${se.color}"/><text x="${PAD.l + i * 150 + 14}" y="17" font-size="11">${esc(se.name)}</text>`)
     .join('');
-  return `<figure class="chart"><figcaption>${esc(spec.title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${legend}${parts.join('')}</svg></figure>`;
+  const mark = spec.lowerBound ? `<text class="lower-bound" x="${W - PAD.r}" y="17" text-anchor="end" font-size="11" fill="#a33">≥ lower bound: ${esc(spec.lowerBound)}</text>` : '';
+  const caption = `${esc(spec.title)}${spec.lowerBound ? ' (lower bound)' : ''}`;
+  return `<figure class="chart"><figcaption>${caption}</figcaption><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${legend}${mark}${parts.join('')}</svg></figure>`;
 }

@@ -1,7 +1,7 @@
 import { toUsd } from '../aggregate/fixed-point.js';
 import type { MinuteBucket } from '../aggregate/minute-series.js';
 import type { CascadeSignal } from '../cascade/detector.js';
-import type { Fidelity, VenueId } from '../schema/events.js';
+import { isLowerBound, type Fidelity, type VenueId } from '../schema/events.js';
 
 const SIDES = ['long', 'short'] as const;
 
@@ -14,7 +14,7 @@ export function replayOpenMetrics(
   minutes: MinuteBucket[],
   openInterest: Partial<Record<VenueId, number>>[],
   fidelity: Partial<Record<VenueId, Fidelity>>,
-  cascades: Pick<CascadeSignal, 'start' | 'end'>[],
+  cascades: Pick<CascadeSignal, 'start' | 'end' | 'lowerBound'>[],
 ): string {
   const venues = Object.keys(fidelity).sort() as VenueId[];
   const out: string[] = [];
@@ -36,11 +36,14 @@ export function replayOpenMetrics(
       const v = openInterest[i]?.[venue];
       if (v !== undefined) out.push(`liqstream_open_interest_usd{venue="${venue}"} ${v} ${ts(m)}`);
     });
+  // The lower-bound marks too, so the dashboard's panels and the alert texts read a backfilled day as a live one.
+  out.push('# TYPE liqstream_lower_bound gauge', '# HELP liqstream_lower_bound 1 for a venue whose liquidation totals are lower bounds');
+  for (const venue of venues) for (const m of minutes) out.push(`liqstream_lower_bound{venue="${venue}"} ${isLowerBound(fidelity[venue]) ? 1 : 0} ${ts(m)}`);
+  const activeAt = (m: MinuteBucket) => cascades.find((c) => m.minute >= c.start && m.minute < (c.end ?? Infinity));
   out.push('# TYPE liqstream_cascade_active gauge', '# HELP liqstream_cascade_active 1 while a liquidation cascade episode is in progress');
-  for (const m of minutes) {
-    const active = cascades.some((c) => m.minute >= c.start && m.minute < (c.end ?? Infinity));
-    out.push(`liqstream_cascade_active ${active ? 1 : 0} ${ts(m)}`);
-  }
+  for (const m of minutes) out.push(`liqstream_cascade_active ${activeAt(m) ? 1 : 0} ${ts(m)}`);
+  out.push('# TYPE liqstream_cascade_lower_bound gauge', '# HELP liqstream_cascade_lower_bound 1 while the cascade episode includes a lower-bound venue');
+  for (const m of minutes) out.push(`liqstream_cascade_lower_bound ${activeAt(m)?.lowerBound ? 1 : 0} ${ts(m)}`);
   out.push('# EOF');
   return `${out.join('\n')}\n`;
 }

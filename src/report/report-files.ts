@@ -54,19 +54,24 @@ export function reportHtml(input: ReportInput): string {
   const xs = minutes.map((m) => m.minute);
   const bands = report.cascades.map((c) => ({ from: c.start, to: c.end ?? c.start + 60_000, label: `${c.id}: ${usdShort(c.totalUsd)}` }));
   let cum = 0;
+  // Liquidation charts of any lower-bound venue say so; a venue's own series is marked with ≥.
+  const bounded = venues.filter((v) => report.totals.byVenue[v]?.lowerBound);
+  const lowerBound = bounded.length ? `includes ${bounded.join(', ')}` : undefined;
   const charts = [
     chartSvg({
       title: 'Liquidated USD per minute, by venue',
       xs,
       kind: 'stacked',
       bands,
-      series: venues.map((v) => ({ name: v, color: COLORS[v], values: minutes.map((m) => toUsd((m.byVenue[v]?.long ?? 0) + (m.byVenue[v]?.short ?? 0))) })),
+      lowerBound,
+      series: venues.map((v) => ({ name: bounded.includes(v) ? `${v} ≥` : v, color: COLORS[v], values: minutes.map((m) => toUsd((m.byVenue[v]?.long ?? 0) + (m.byVenue[v]?.short ?? 0))) })),
     }),
     chartSvg({
       title: 'Longs vs shorts liquidated per minute (all venues)',
       xs,
       kind: 'stacked',
       bands,
+      lowerBound,
       series: [
         { name: 'long', color: '#d62828', values: minutes.map((m) => toUsd(Object.values(m.byVenue).reduce((s, v) => s + v.long, 0))) },
         { name: 'short', color: '#2a6fdb', values: minutes.map((m) => toUsd(Object.values(m.byVenue).reduce((s, v) => s + v.short, 0))) },
@@ -77,6 +82,7 @@ export function reportHtml(input: ReportInput): string {
       xs,
       kind: 'lines',
       bands,
+      lowerBound,
       series: [{ name: 'cumulative', color: '#333', values: minutes.map((m) => (cum += toUsd(m.units))) }],
     }),
     chartSvg({
@@ -92,15 +98,15 @@ export function reportHtml(input: ReportInput): string {
   const rows = Object.entries(report.totals.byVenue)
     .map(([venue, t]) => {
       const fidelity = input.fidelity[venue as VenueId] ?? 'complete';
-      const reason = fidelity && LOWER_BOUND_REASON[fidelity];
-      const note = reason ? `lower bound (${reason})` : '';
-      return `<tr><td>${esc(venue)}</td><td>${fidelity}</td><td>${usdShort(t.longUsd)}</td><td>${usdShort(t.shortUsd)}</td><td>${usdShort(t.longUsd + t.shortUsd)}${reason ? ' ≥' : ''}</td><td>${t.count}</td><td>${esc(note)}</td></tr>`;
+      const reason = LOWER_BOUND_REASON[fidelity];
+      const note = t.lowerBound ? `lower bound${reason ? ` (${reason})` : ''}` : '';
+      return `<tr><td>${esc(venue)}</td><td>${fidelity}</td><td>${usdShort(t.longUsd)}</td><td>${usdShort(t.shortUsd)}</td><td>${usdShort(t.longUsd + t.shortUsd)}${t.lowerBound ? ' ≥' : ''}</td><td>${t.count}</td><td>${esc(note)}</td></tr>`;
     })
     .join('');
   const episodes = report.cascades
     .map(
       (c) =>
-        `<tr><td>${esc(c.id)}</td><td>${iso(c.start)}</td><td>${iso(c.peakMinute)}</td><td>${c.end === null ? '' : iso(c.end)}</td><td>${usdShort(c.peakMinuteUsd)}</td><td>${usdShort(c.totalUsd)}</td><td>${(c.longShare * 100).toFixed(1)}%</td><td>${c.oiDrawdownPct === null ? '–' : `${c.oiDrawdownPct.toFixed(1)}%`}</td><td>${c.ledBy ?? ''}</td></tr>`,
+        `<tr><td>${esc(c.id)}</td><td>${iso(c.start)}</td><td>${iso(c.peakMinute)}</td><td>${c.end === null ? '' : iso(c.end)}</td><td>${usdShort(c.peakMinuteUsd)}</td><td>${usdShort(c.totalUsd)}${c.lowerBound ? ' ≥' : ''}</td><td>${(c.longShare * 100).toFixed(1)}%</td><td>${c.oiDrawdownPct === null ? '–' : `${c.oiDrawdownPct.toFixed(1)}%`}</td><td>${c.ledBy ?? ''}</td><td>${c.lowerBound ? 'lower bound' : ''}</td></tr>`,
     )
     .join('');
   return `<!doctype html>
@@ -112,9 +118,10 @@ ${(report.synthetic ?? []).map((m) => `<p class="synthetic"><strong>Synthetic da
 <p>Input: ${esc(report.input.files.join(', '))} — ${report.input.frames} frames, ${report.input.badFrames} bad. Event time ${report.eventTime.first === null ? '–' : iso(report.eventTime.first)} to ${report.eventTime.last === null ? '–' : iso(report.eventTime.last)}.</p>
 <h2>Totals</h2>
 <table><tr><th>venue</th><th>fidelity</th><th>longs</th><th>shorts</th><th>total</th><th>events</th><th></th></tr>${rows}
-<tr><th>all</th><th></th><th></th><th></th><th>${usdShort(report.totals.usd)}</th><th>${report.totals.count}</th><th></th></tr></table>
+<tr><th>all</th><th></th><th></th><th></th><th>${usdShort(report.totals.usd)}${report.totals.lowerBound ? ' ≥' : ''}</th><th>${report.totals.count}</th><th>${report.totals.lowerBound ? 'lower bound' : ''}</th></tr></table>
+<p>≥ marks a lower bound: the venue's source samples its stream, sees only some markets, or infers liquidations (docs/mapping.md).</p>
 <h2>Cascade episodes</h2>
-<table><tr><th>id</th><th>start</th><th>peak minute</th><th>end</th><th>peak minute USD</th><th>total</th><th>long share</th><th>OI drawdown</th><th>led by</th></tr>${episodes || '<tr><td colspan="9">none</td></tr>'}</table>
+<table><tr><th>id</th><th>start</th><th>peak minute</th><th>end</th><th>peak minute USD</th><th>total</th><th>long share</th><th>OI drawdown</th><th>led by</th><th></th></tr>${episodes || '<tr><td colspan="10">none</td></tr>'}</table>
 ${charts.join('\n')}
 <script>
 // Marks how many charts actually laid out with a visible size (read by the headless-browser test).

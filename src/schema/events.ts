@@ -12,10 +12,6 @@ export const Side = z.enum(['long', 'short']);
 export type Side = z.infer<typeof Side>;
 
 /**
- * complete: every liquidation is visible; sampled: the venue thins its stream (Binance: one per symbol per second),
- * so totals are a lower bound; inferred: reconstructed from indirect evidence (e.g. liquidator-address trades).
- */
-/**
  * complete: every liquidation of the venue; sampled: the venue's stream leaves some out (a lower bound);
  * partial: only some markets are watched because the market list could not be read (a lower bound);
  * inferred: derived from indirect evidence (see docs/mapping.md).
@@ -30,6 +26,23 @@ export const LOWER_BOUND_REASON: Record<Fidelity, string | undefined> = {
   partial: 'only some markets are watched',
   inferred: 'inferred from liquidator trades; misses what they do not show',
 };
+
+/** A total that includes anything of this fidelity is only a lower bound (undefined: nothing known, nothing missing). */
+export const isLowerBound = (fidelity: Fidelity | undefined): boolean => fidelity !== undefined && LOWER_BOUND_REASON[fidelity] !== undefined;
+
+const FIDELITY_RANK: Record<Fidelity, number> = { complete: 0, sampled: 1, partial: 2, inferred: 3 };
+
+/**
+ * The fidelity of a sum of parts of fidelity `a` and `b`: the least complete one, so a sum with a
+ * sampled part is never reported as complete.
+ */
+export function lowestFidelity(a: Fidelity | undefined, b: Fidelity): Fidelity;
+export function lowestFidelity(a: Fidelity | undefined, b: Fidelity | undefined): Fidelity | undefined;
+export function lowestFidelity(a: Fidelity | undefined, b: Fidelity | undefined): Fidelity | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return FIDELITY_RANK[b] > FIDELITY_RANK[a] ? b : a;
+}
 
 /**
  * adl: a profitable position closed by auto-deleveraging; never part of liquidation totals.

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Aggregator } from '../aggregate/aggregator.js';
-import { toUsd } from '../aggregate/fixed-point.js';
+import { minuteView } from '../cascade/tracker.js';
 import { CascadeSignal } from '../cascade/detector.js';
 import { LiquidationEvent, VenueId, type NormalizedEvent } from '../schema/events.js';
 import type { MarketFeed } from './market-feed.js';
@@ -117,12 +117,7 @@ export function liveApi(source: LiveSource) {
           const { from = -Infinity, to = Infinity } = q.data;
           const minutes = source.aggregator.minutes.range().filter((m) => m.minute >= from && m.minute < to);
           json(res, 200, {
-            minutes: minutes.map((m) => ({
-              minute: m.minute,
-              usd: toUsd(m.units),
-              count: m.count,
-              byVenue: Object.fromEntries(Object.entries(m.byVenue).map(([venue, v]) => [venue, { longUsd: toUsd(v.long), shortUsd: toUsd(v.short), count: v.count }])),
-            })),
+            minutes: minutes.map(minuteView),
           });
           return true;
         }

@@ -31,7 +31,7 @@ describe('events kept apart from liquidation totals', () => {
     agg.apply(fill('d', 'vault', 400_000)); // the same id again: a copy
     const t = agg.totalsSnapshot();
     expect(t.usd).toBe(3_000);
-    expect(t.byVenue.hyperliquid).toEqual({ longUsd: 3_000, shortUsd: 0, count: 2 });
+    expect(t.byVenue.hyperliquid).toEqual({ longUsd: 3_000, shortUsd: 0, count: 2, lowerBound: false });
     expect(t.adl).toEqual({ hyperliquid: { longUsd: 30_000, shortUsd: 0, count: 1 } });
     expect(t.vault).toEqual({ hyperliquid: { longUsd: 400_000, shortUsd: 0, count: 1 } });
     expect(agg.windowUsd('hyperliquid', 'long', '24h')).toBe(3_000);

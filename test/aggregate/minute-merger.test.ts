@@ -61,4 +61,16 @@ describe('MinuteMerger', () => {
       }),
     );
   });
+
+  it('a merged venue minute has the least complete fidelity of its partials (one without fidelity, published before it existed, adds none)', () => {
+    const m = new MinuteMerger(10_000);
+    const withFidelity = (partition: number, fidelity?: 'complete' | 'sampled'): MinutePartial => ({
+      ...partial('liq', partition, 0, 5, 3),
+      byVenue: { 'binance-usdm': { long: 5, short: 0, count: 1, ...(fidelity ? { fidelity } : {}) } },
+    });
+    m.add(withFidelity(0, 'complete'), 0);
+    m.add(withFidelity(1), 0);
+    m.add(withFidelity(2, 'sampled'), 0);
+    expect(m.ready(0).map(({ bucket }) => bucket.byVenue)).toEqual([{ 'binance-usdm': { long: 15, short: 0, count: 3, fidelity: 'sampled' } }]);
+  });
 });

@@ -43,7 +43,28 @@ describe('CascadeDetector', () => {
     });
     const hot = day.slice(40, 55).reduce((a, b) => a + b, 0);
     expect(end.totalUsd).toBe(hot);
-    expect(end.byVenue.hyperliquid).toEqual({ longUsd: hot * 0.8, shortUsd: hot * 0.2 });
+    expect(end.byVenue.hyperliquid).toEqual({ longUsd: hot * 0.8, shortUsd: hot * 0.2, lowerBound: false });
+    expect(end.lowerBound).toBe(false);
+  });
+
+  it('an episode is a lower bound from the first minute a sampled venue contributes to it, and says which venue', () => {
+    const d = new CascadeDetector({ baselineMinutes: 30, multiple: 8, floorUsd: 10_000_000, quietMinutes: 5, warmupMinutes: 0 });
+    const complete = (minute: number, usd: number): MinuteBucket => ({
+      minute,
+      units: usd * U,
+      count: 1,
+      byVenue: { 'bybit-linear': { long: usd * U, short: 0, count: 1, fidelity: 'complete' } },
+    });
+    const [start] = d.step(complete(t0, 50e6), undefined);
+    expect(start).toMatchObject({ phase: 'start', lowerBound: false, byVenue: { 'bybit-linear': { lowerBound: false } } });
+    const mixed = complete(t0 + M, 50e6);
+    mixed.byVenue['binance-usdm'] = { long: 1e6 * U, short: 0, count: 1, fidelity: 'sampled' };
+    mixed.units += 1e6 * U;
+    const [update] = d.step(mixed, undefined);
+    expect(update).toMatchObject({ phase: 'update', lowerBound: true, byVenue: { 'bybit-linear': { lowerBound: false }, 'binance-usdm': { longUsd: 1e6, lowerBound: true } } });
+    // Once in, the episode stays a lower bound even when the sampled venue goes quiet.
+    expect(d.step(complete(t0 + 2 * M, 50e6), undefined)[0]!.lowerBound).toBe(true);
+    expect(d.finish()[0]).toMatchObject({ phase: 'end', lowerBound: true, totalUsd: 151e6 });
   });
 
   it('property: the same day at any clock gives the same episode, shifted', () => {

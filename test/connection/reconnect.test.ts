@@ -66,7 +66,7 @@ describe('managed connection against a local Binance server', () => {
     expect(t.up).toEqual([true, false, true, false, true]);
     expect(t.reconnects()).toBe(2);
     expect(await t.p.metricValue('liqstream_gaps_total', { venue: 'binance-usdm' })).toBe(2);
-    expect(t.p.aggregator.totalsSnapshot().byVenue['binance-usdm']).toEqual({ longUsd: 309.65, shortUsd: 50237.0889, count: 3 });
+    expect(t.p.aggregator.totalsSnapshot().byVenue['binance-usdm']).toEqual({ longUsd: 309.65, shortUsd: 50237.0889, count: 3, lowerBound: true });
   });
 
   it('rolls over before the maximum connection age without a gap or a double count', async () => {

@@ -301,6 +301,8 @@ describe('Grafana dashboard', () => {
       'liqstream_oi_age_seconds',
       'liqstream_cascade_active',
       'liqstream_cascade_usd',
+      'liqstream_lower_bound',
+      'liqstream_cascade_lower_bound',
       'liqstream_connector_up',
       'liqstream_last_frame_timestamp_seconds',
       'liqstream_reconnects_total',

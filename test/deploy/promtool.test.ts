@@ -155,6 +155,17 @@ describe('alert rules', () => {
     }
   });
 
+  it('annotation queries reference only liqstream metrics; liquidation USD alerts say when it is a lower bound', () => {
+    const allowed = new Set<string>([...LIQSTREAM_METRICS, ...recordedNames(), 'up']);
+    for (const rule of ALERTS)
+      for (const [, q] of Object.values(rule.annotations ?? {}).flatMap((text) => [...text.matchAll(/query "([^"]+)"/g)]))
+        expect(metricNames(q!).filter((n) => !allowed.has(n)), `${rule.alert}: ${q}`).toEqual([]);
+    const lowerBound = (name: string) => ALERTS.find((a) => a.alert === name)!.annotations!.description!;
+    for (const name of ['LiquidationVolumeHighFast', 'LiquidationVolumeHighSlow'])
+      expect(lowerBound(name)).toContain('{{ with query "max(liqstream_lower_bound) == 1" }} (lower bound){{ end }}');
+    expect(lowerBound('LiquidationCascadeActive')).toContain('{{ with query "max(liqstream_cascade_lower_bound) == 1" }}, a lower bound{{ end }}');
+  });
+
   it('every recording rule is checked by a promql_expr_test', () => {
     const tested = new Set(TESTS.flatMap(({ doc }) => doc.tests.flatMap((t) => (t.promql_expr_test ?? []).flatMap((c) => metricNames(c.expr)))));
     expect(recordedNames().filter((n) => !tested.has(n))).toEqual([]);

@@ -22,6 +22,8 @@ export const LIQSTREAM_METRICS = [
   'liqstream_oi_age_seconds',
   'liqstream_cascade_active',
   'liqstream_cascade_usd',
+  'liqstream_cascade_lower_bound',
+  'liqstream_lower_bound',
   'liqstream_connector_up',
   'liqstream_frames_total',
   'liqstream_bad_frames_total',

@@ -15,6 +15,8 @@ import {
   sumOf,
   testTopics,
 } from '../support/aggregator-fixture.js';
+import { eventMessage } from '../../src/pipeline/messages.js';
+import type { OpenInterestEvent } from '../../src/schema/events.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
 
@@ -22,7 +24,7 @@ const brokers = inject('kafkaBrokers');
 const { started, onCleanup } = serviceProcesses();
 
 describe('an aggregator killed (-9) at minute 60 and restarted', () => {
-  it('rebuilds its windows and detector from Kafka: same 24 h windows as an uninterrupted one, the cascade at minute 65 detected once, every minute published once', async () => {
+  it('rebuilds its windows and detector from Kafka: same 24 h windows as an uninterrupted one, the cascade at minute 65 detected once, every minute published once, the same open interest without the expired symbol', async () => {
     const topics = testTopics();
     // The uninterrupted reference reads the same input in a group of its own and publishes elsewhere.
     const refTopics = { ...topics, aggregates: `${topics.aggregates}-ref`, cascades: `${topics.cascades}-ref` };
@@ -42,6 +44,12 @@ describe('an aggregator killed (-9) at minute 60 and restarted', () => {
     const first = await startServiceProcess(['aggregate', '--config', config]);
     onCleanup(async () => first.child.kill('SIGKILL'));
     await publishEvents(bus, topics.liquidations, before);
+    // Open interest: a symbol last answered 40 minutes ago (delisted: past the 15 min aggregator.oiTtlMs)
+    // and one answered a minute ago. Only the second may be in the venue total, before and after the restart.
+    const oi = (symbol: string, t: number, usd: number): OpenInterestEvent => ({
+      type: 'open_interest', venue: 'bybit-linear', symbol, base: symbol.replace('USDT', ''), oiBase: usd, oiUsd: usd, markPrice: 1, eventTime: t, receiveTime: t, source: 'test',
+    });
+    await bus.publish(topics.openInterest, [oi('DELISTEDUSDT', Date.now() - 40 * MIN, 7e8), oi('BTCUSDT', Date.now() - MIN, 9e9)].map(eventMessage));
     await until(async () => sumOf(await metricsOf(first.metricsUrl), 'liqstream_liquidations_total') === before.length, 'minutes 0–60 consumed', 30_000);
     await new Promise((r) => setTimeout(r, 1_000)); // the last batch's commit
     const firstCounted = await metricsOf(first.metricsUrl);
@@ -61,6 +69,10 @@ describe('an aggregator killed (-9) at minute 60 and restarted', () => {
     expect(seriesOf(m2, 'liqstream_liquidations_window_usd')).toEqual(seriesOf(mr, 'liqstream_liquidations_window_usd'));
     expect(seriesOf(m2, 'liqstream_liquidations_window_total_usd')).toEqual(seriesOf(mr, 'liqstream_liquidations_window_total_usd'));
     expect(m2.find((s) => s.name === 'liqstream_liquidations_window_total_usd' && s.labels.window === '24h')!.value).toBeGreaterThan(0);
+    await until(async () => sumOf(await metricsOf(second.metricsUrl), 'liqstream_open_interest_usd') > 0, 'restarted rebuilt open interest', 30_000);
+    const [o2, or] = [await metricsOf(second.metricsUrl), await metricsOf(ref.metricsUrl)];
+    expect(seriesOf(o2, 'liqstream_open_interest_usd')).toEqual(['[["venue","bybit-linear"]] 9000000000']);
+    expect(seriesOf(or, 'liqstream_open_interest_usd')).toEqual(seriesOf(o2, 'liqstream_open_interest_usd'));
     // Lifetime counters: before the kill + after the restart = the reference; nothing counted twice.
     expect(sumOf(firstCounted, 'liqstream_liquidations_total') + sumOf(m2, 'liqstream_liquidations_total')).toBe(sumOf(mr, 'liqstream_liquidations_total'));
 

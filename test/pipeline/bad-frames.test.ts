@@ -33,7 +33,7 @@ describe('malformed frames', () => {
     expect(await p.metricValue('liqstream_bad_frames_total', { venue: 'binance-usdm' })).toBe(4);
     expect(await p.metricValue('liqstream_dead_letters_total', { venue: 'binance-usdm' })).toBe(4);
     expect(await p.metricValue('liqstream_frames_total', { venue: 'binance-usdm' })).toBe(6);
-    expect(p.aggregator.totalsSnapshot().byVenue['binance-usdm']).toEqual({ longUsd: 309.65, shortUsd: 0, count: 2 });
+    expect(p.aggregator.totalsSnapshot().byVenue['binance-usdm']).toEqual({ longUsd: 309.65, shortUsd: 0, count: 2, lowerBound: true });
     await p.close();
   });
 

@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Aggregator } from '../../src/aggregate/aggregator.js';
 import { defaultTopics } from '../../src/bus/topics.js';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startAggregation } from '../../src/pipeline/aggregation.js';
 import { startDetection } from '../../src/pipeline/detection.js';
 import type { LiquidationEvent } from '../../src/schema/events.js';
+import { totalsView } from '../../src/web/totals-view.js';
 import { liquidation } from '../support/events.js';
 import { ScriptedBus } from '../support/scripted-bus.js';
 
@@ -24,7 +26,8 @@ async function pipeline(opts: { idleMs?: number; latenessMs?: number; wall?: { n
   const detection = await startDetection({ ...common, cascade: { floorUsd: 50_000_000 }, idleMs: Infinity, direct: true });
   const aggregation = await startAggregation({
     ...common,
-    aggregator: { latenessMs: opts.latenessMs ?? 5_000, idleMs: opts.idleMs ?? 10_000, retainMinutes: Infinity, rewindMs: opts.rewindMs },
+    // Live: the aggregator's clock is the test's wall clock (windows end at max(wall, newest event)).
+    aggregator: { latenessMs: opts.latenessMs ?? 5_000, idleMs: opts.idleMs ?? 10_000, retainMinutes: Infinity, rewindMs: opts.rewindMs, clock: () => wall.now },
     partials: detection.accept,
   });
   const metric = async (name: string, labels: Record<string, string> = {}) =>
@@ -187,5 +190,78 @@ describe('a rebalance', () => {
     await bus.deliver(L, 0, [liq('a', 10_000, 3)], true);
     expect(aggregation.aggregator.windowUsd('bybit-linear', 'long', '24h')).toBe(3);
     expect(await metric('liqstream_liquidations_total', { venue: 'bybit-linear', side: 'long', fidelity: 'complete' })).toBe(2);
+  });
+});
+
+describe('lower bounds', () => {
+  it('travel from the events through the partials to the aggregates and cascade records, and the gauges', async () => {
+    const { bus, minutes, metric } = await pipeline();
+    bus.assign([0, 1].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0, partitions: 2 })));
+    const sampled = (id: string, eventTime: number, usd: number) => liquidation(id, eventTime, usd, { venue: 'binance-usdm', fidelity: 'sampled' });
+    // Partition 0: a complete venue, $1 every minute; partition 1: a sampled one, only in minutes 0 and 16.
+    await bus.deliver(L, 0, Array.from({ length: 17 }, (_, m) => liq(`c${m}`, m * MIN + 10_000, 1)));
+    await bus.deliver(L, 1, [sampled('s0', 20_000, 2), sampled('s16', 16 * MIN + 20_000, 60_000_000)]);
+    await bus.deliver(L, 0, [liq('end0', 20 * MIN, 1)]);
+    await bus.deliver(L, 1, [sampled('end1', 20 * MIN, 1)]);
+    const records = minutes() as unknown as Record<string, unknown>[];
+    expect(records[0]).toEqual({
+      type: 'minute',
+      minute: 0,
+      usd: 3,
+      count: 2,
+      lowerBound: true,
+      byVenue: {
+        'bybit-linear': { longUsd: 1, shortUsd: 0, count: 1, lowerBound: false },
+        'binance-usdm': { longUsd: 2, shortUsd: 0, count: 1, lowerBound: true },
+      },
+      openInterestUsd: null,
+    });
+    expect(records[1]).toMatchObject({ minute: MIN, usd: 1, lowerBound: false, byVenue: { 'bybit-linear': { lowerBound: false } } });
+    const start = (bus.values(topics.cascades) as { phase: string; start: number; lowerBound: boolean }[]).find((c) => c.phase === 'start');
+    expect(start).toMatchObject({ start: 16 * MIN, lowerBound: true, byVenue: { 'binance-usdm': { lowerBound: true }, 'bybit-linear': { lowerBound: false } } });
+    expect(await metric('liqstream_cascade_lower_bound')).toBe(1);
+    expect(await metric('liqstream_lower_bound', { venue: 'binance-usdm' })).toBe(1);
+    expect(await metric('liqstream_lower_bound', { venue: 'bybit-linear' })).toBe(0);
+  });
+});
+
+describe('live windows and per-source lateness', () => {
+  it('live windows end at the wall clock: a quiet minute reads 0 in the gauges and the API, not the last busy minute', async () => {
+    const wall = { now: 10 * MIN };
+    const { bus, aggregation, metric } = await pipeline({ wall });
+    bus.assign([{ topic: L, partition: 0, start: 0, live: 0, end: 0, partitions: 1 }]);
+    await bus.deliver(L, 0, [liq('a', 10 * MIN - 1_000, 40)]);
+    const a = aggregation.aggregator;
+    expect([a.windowUsd('bybit-linear', 'long', '1m'), await metric('liqstream_liquidations_window_total_usd', { window: '1m' })]).toEqual([40, 40]);
+    wall.now += 61_000; // a minute with nothing from any feed
+    expect(a.windowUsd('bybit-linear', 'long', '1m')).toBe(0);
+    expect(a.windowUsd('bybit-linear', 'long', '5m')).toBe(40);
+    expect(await metric('liqstream_liquidations_window_total_usd', { window: '1m' })).toBe(0);
+    expect(await metric('liqstream_liquidations_window_usd', { venue: 'bybit-linear', side: 'long', window: '1m' })).toBe(0);
+    const view = totalsView(a, wall.now);
+    expect([view.windows['1m']!.usd, view.windows['5m']!.usd, view.windowsEnd, view.asOf]).toEqual([0, 40, wall.now, 10 * MIN - 1_000]);
+    // An event ahead of the wall clock (a venue clock running fast) still counts in "last 1m".
+    await bus.deliver(L, 0, [liq('b', wall.now + 3_000, 2)]);
+    expect(a.windowUsd('bybit-linear', 'long', '1m')).toBe(2);
+  });
+
+  it('a replay (clock: watermark) keeps its windows where its events are, whatever the wall clock says', () => {
+    const a = new Aggregator(createMetrics(), { clock: 'watermark' });
+    a.apply(liq('old', Date.UTC(2025, 9, 10, 21, 15), 5));
+    expect([a.windowUsd('bybit-linear', 'long', '1m'), a.windowEnd()]).toEqual([5, Date.UTC(2025, 9, 10, 21, 15)]);
+  });
+
+  it('a venue lagging another in the same partition holds the minute until it has passed it: its share is in the record, not late', async () => {
+    const { bus, minutes, metric } = await pipeline();
+    bus.assign([{ topic: L, partition: 0, start: 0, live: 0, end: 0, partitions: 1 }]);
+    const lagging = (id: string, t: number, usd: number) => liquidation(id, t, usd, { venue: 'hyperliquid', symbol: 'BTC' });
+    // Bybit is live; Hyperliquid's events reach the bus 8 s behind it (more than the 5 s lateness).
+    await bus.deliver(L, 0, [liq('a1', 10_000, 1), lagging('h1', 2_000, 10)]);
+    await bus.deliver(L, 0, [liq('a2', 66_000, 1), lagging('h2', 58_000, 10)]);
+    expect(minutes()).toEqual([]); // the old per-partition clock (66 s) closed minute 0 here
+    await bus.deliver(L, 0, [liq('a3', 68_000, 1), lagging('h3', 59_500, 10)]);
+    await bus.deliver(L, 0, [liq('a4', 74_000, 1), lagging('h4', 66_000, 10)]);
+    expect(minutes().map((m) => [m.minute, m.usd, m.count])).toEqual([[0, 31, 4]]);
+    expect(await metric('liqstream_late_liquidations_total', { venue: 'hyperliquid' })).toBeUndefined();
   });
 });

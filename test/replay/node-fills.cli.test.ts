@@ -42,7 +42,9 @@ describe('replay --format hyperliquid-node-fills', () => {
     expect(a!.totals).toEqual({
       usd: 6840.623,
       count: 2,
-      byVenue: { hyperliquid: { longUsd: 0, shortUsd: 6840.623, count: 2 } },
+      // Node fills show every liquidation: complete, not a lower bound (the public source would be).
+      lowerBound: false,
+      byVenue: { hyperliquid: { longUsd: 0, shortUsd: 6840.623, count: 2, lowerBound: false } },
       adl: { hyperliquid: { longUsd: 6798.7743, shortUsd: 0, count: 1 } },
       gaps: 0,
     });

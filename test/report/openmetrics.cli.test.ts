@@ -21,6 +21,12 @@ describe('replay --openmetrics (backfill for Prometheus/Grafana)', () => {
       expect(Number(last.split(' ')[1])).toBe(t.longUsd);
     }
     expect(text).toMatch(/^liqstream_cascade_active 1 \d+$/m);
+    // Binance samples: a lower bound in every minute; the cascade (Binance in it) too while it is active.
+    expect(text).toMatch(/^liqstream_lower_bound\{venue="binance-usdm"\} 1 \d+$/m);
+    expect(text).not.toMatch(/^liqstream_lower_bound\{venue="bybit-linear"\} 1 /m);
+    const active = text.split('\n').filter((l) => l.startsWith('liqstream_cascade_active ')).map((l) => l.split(' ')[1]);
+    const bounded = text.split('\n').filter((l) => l.startsWith('liqstream_cascade_lower_bound ')).map((l) => l.split(' ')[1]);
+    expect(bounded).toEqual(active);
     const out = execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, join(dir, 'blocks')], { encoding: 'utf8' });
     expect(out).toMatch(/BLOCK ULID/);
   });

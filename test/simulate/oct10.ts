@@ -5,10 +5,11 @@ import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/recording.js';
 
 export interface Oct10Report {
-  totals: { usd: number; byVenue: Record<string, { longUsd: number; shortUsd: number; count: number }> };
+  totals: { usd: number; lowerBound: boolean; byVenue: Record<string, { longUsd: number; shortUsd: number; count: number; lowerBound: boolean }> };
+  fidelity: Record<string, string>;
   openInterestUsd: Record<string, number>;
   synthetic?: { file: string; generator: string; note: string }[];
-  cascades: { id: string; start: number; peakMinute: number; end: number; peakMinuteUsd: number; totalUsd: number; byVenue: unknown; longShare: number; oiDrawdownPct: number | null }[];
+  cascades: { id: string; start: number; peakMinute: number; end: number; peakMinuteUsd: number; totalUsd: number; byVenue: unknown; lowerBound: boolean; longShare: number; oiDrawdownPct: number | null }[];
 }
 
 /** Fewer accounts than the published 1.6M keep the test quick; the USD calibration is the same. */

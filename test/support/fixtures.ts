@@ -20,6 +20,6 @@ export function binanceFrames() {
  * COIN-M: long 1 BTC contract = 100 USD.
  */
 export const BINANCE_FIXTURE_TOTALS = {
-  'binance-usdm': { longUsd: 309.65, shortUsd: 50237.0889, count: 3 },
-  'binance-coinm': { longUsd: 100, shortUsd: 0, count: 1 },
+  'binance-usdm': { longUsd: 309.65, shortUsd: 50237.0889, count: 3, lowerBound: true },
+  'binance-coinm': { longUsd: 100, shortUsd: 0, count: 1, lowerBound: true },
 } as const;

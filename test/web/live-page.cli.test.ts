@@ -46,13 +46,15 @@ describe('live page and API (liqstream run, embedded bus, local Binance server)'
     for (const f of binanceFrames().usdm) server.sendRaw(f);
     await until(async () => sampleValue(await scrape(run.metricsUrl), 'liqstream_liquidations_total', { venue: 'binance-usdm', side: 'long' }) === 2, 'aggregated');
 
-    const totals = (await get(`${run.metricsUrl}/api/totals`)).body as { usd: number; lowerBound: boolean; byVenue: Record<string, unknown>; windows: Record<string, { usd: number }> };
+    const totals = (await get(`${run.metricsUrl}/api/totals`)).body as { usd: number; lowerBound: boolean; byVenue: Record<string, unknown>; windows: Record<string, { usd: number }>; windowsEnd: number };
     const fixture = BINANCE_FIXTURE_TOTALS['binance-usdm'];
     expect(totals.byVenue['binance-usdm']).toEqual({ ...fixture, fidelity: 'sampled', lowerBound: true });
     expect(totals.usd).toBe(50_546.7389); // exact to 1/10,000 USD: 309.65 + 50,237.0889
     expect(totals.lowerBound).toBe(true);
-    // The fixtures' trade times are years apart, so the 24 h window (at the newest event) holds the newest one only.
-    expect(totals.windows['24h']!.usd).toBe(fixture.shortUsd);
+    // Live windows end at the wall clock, and the fixtures' trade times are years old: every window is 0
+    // (they used to end at the newest event and showed it as "last 24h" for ever).
+    expect(Object.values(totals.windows).map((w) => w.usd)).toEqual([0, 0, 0, 0]);
+    expect(totals.windowsEnd).toBeGreaterThan(Date.now() - 60_000);
 
     const big = (await get(`${run.metricsUrl}/api/liquidations?minUsd=1000&venue=binance-usdm`)).body as { liquidations: { notionalUsd: number }[] };
     expect(big.liquidations.map((l) => l.notionalUsd)).toEqual([1.437 * 34959.7]); // events keep their own float notional

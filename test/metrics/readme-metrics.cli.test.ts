@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { writeTestConfig } from '../support/config-file.js';
+import { startServiceProcess } from '../support/service-process.js';
+
+const README = new URL('../../README.md', import.meta.url).pathname;
+
+/** The metric names in the README's metrics table, and those of its rows marked "Kafka bus only". */
+function readmeMetrics(): { all: string[]; kafkaOnly: string[] } {
+  const text = readFileSync(README, 'utf8');
+  const start = text.indexOf('## Metrics (`/metrics`, `/healthz`)');
+  const rows = text.slice(start).split('\n\n')[1]!.split('\n');
+  const names = (lines: string[]) => [...new Set(lines.flatMap((l) => [...l.matchAll(/`(liqstream_[a-z_]+)`/g)].map((m) => m[1]!)))].sort();
+  return { all: names(rows), kafkaOnly: names(rows.filter((r) => r.includes('Kafka bus only'))) };
+}
+
+describe('README metrics table', () => {
+  it('names exactly the metrics `run` exports on /metrics', async () => {
+    // Every venue disabled: nothing connects anywhere; the registry is complete at start.
+    const service = await startServiceProcess(['run', '--config', writeTestConfig({})]);
+    try {
+      const text = await (await fetch(`${service.metricsUrl}/metrics`)).text();
+      const exported = [...new Set([...text.matchAll(/^# TYPE (liqstream_[a-z_]+) /gm)].map((m) => m[1]!))]
+        .filter((name) => !/^liqstream_(process|nodejs)_/.test(name)) // prom-client's defaults, mentioned under the table
+        .sort();
+      expect(exported).toContain('liqstream_lower_bound');
+      const { all, kafkaOnly } = readmeMetrics();
+      // The producer's bus gauges exist only with the Kafka bus; this process runs the embedded one.
+      expect(all.filter((name) => !kafkaOnly.includes(name))).toEqual(exported);
+      expect(kafkaOnly.filter((name) => exported.includes(name))).toEqual([]);
+    } finally {
+      await service.stop();
+    }
+  });
+});
