@@ -137,6 +137,22 @@ describe('metaAndAssetCtxs', () => {
     await expect(fetchMetaAndAssetCtxs({ baseUrl: srv.url })).rejects.toThrow('1 markets but 0 contexts');
   });
 
+  it('discovery adds the builder-deployed (HIP-3) dexes listed by perpDexs, so their open interest is watched too', async () => {
+    const XYZ = [{ universe: [{ name: 'xyz:CRWV' }, { name: 'NVDA' }] }, [{ markPx: '116.84', openInterest: '10' }, { markPx: '180', openInterest: '2' }]];
+    const srv = await infoServer((body) => {
+      const b = body as { type: string; dex?: string };
+      if (b.type === 'perpDexs') return { status: 200, json: [null, { name: 'xyz', full_name: 'XYZ', deployer: '0x0000000000000000000000000000000000000001', oracleUpdater: null }] };
+      return { status: 200, json: b.dex === 'xyz' ? XYZ : RESPONSE };
+    });
+    cleanup.push(srv.close);
+    const venue = hyperliquidVenue();
+    const meta = await venue.discover({ log: silentLogger(), restUrl: srv.url });
+    expect(meta.symbols).toEqual(['BTC', 'ETH', 'kPEPE', 'xyz:CRWV', 'xyz:NVDA']);
+    expect(srv.seen.map((r) => (r as { body: unknown }).body)).toContainEqual({ type: 'metaAndAssetCtxs', dex: 'xyz' });
+    const plans = venue.plans(meta, { log: silentLogger(), url: 'ws://127.0.0.1:1/ws' });
+    expect(plans.flatMap((p) => p.subscribe).filter((m) => m.includes('xyz:CRWV'))).toHaveLength(2);
+  });
+
   it('the venue module discovers coins largest open interest first and plans sockets for them', async () => {
     const srv = await infoServer(() => ({ status: 200, json: RESPONSE }));
     cleanup.push(srv.close);

@@ -1,5 +1,5 @@
 import type { VenueModule } from '../venue.js';
-import { fetchMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
+import { fetchMetaAndAssetCtxs, fetchPerpDexs } from './metaAndAssetCtxs.js';
 import { startNodeFillsTail } from './node-fills.js';
 import { planHyperliquidSockets } from './plan.js';
 import { HLP_LIQUIDATORS, fetchHlpLiquidators } from './vaults.js';
@@ -20,6 +20,17 @@ export function hyperliquidVenue(parserOptions: HyperliquidParserOptions = {}): 
     venue: 'hyperliquid',
     async discover({ restUrl, log, options }) {
       const { coins, events } = await fetchMetaAndAssetCtxs({ baseUrl: restUrl });
+      // Builder-deployed (HIP-3) dexes: their liquidations are in the node's fills, so their open interest
+      // (activeAssetCtx per `dex:COIN`) belongs in the venue total too. Their failure is not the main dex's.
+      try {
+        for (const dex of await fetchPerpDexs({ baseUrl: restUrl })) {
+          const more = await fetchMetaAndAssetCtxs({ baseUrl: restUrl, dex });
+          coins.push(...more.coins);
+          events.push(...more.events);
+        }
+      } catch (err) {
+        log.warn({ venue: 'hyperliquid', err: (err as Error).message }, 'builder-deployed dexes could not be listed; their open interest is left out');
+      }
       // The venue lists coins in listing order; the subscription budget should go to the largest markets.
       const oiUsd = new Map(events.map((e) => [e.symbol, e.oiUsd]));
       const symbols = [...coins].sort((a, b) => (oiUsd.get(b) ?? 0) - (oiUsd.get(a) ?? 0));

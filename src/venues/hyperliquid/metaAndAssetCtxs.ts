@@ -96,3 +96,21 @@ export async function fetchMetaAndAssetCtxs(o: FetchMarketsOptions = {}): Promis
   }
   return marketsFromMetaAndAssetCtxs(parsed.data, receiveTime, o.dex);
 }
+
+/** `{"type":"perpDexs"}`: the main dex (null) first, then each builder-deployed (HIP-3) dex by name. */
+const PerpDexs = z.array(z.union([z.null(), z.object({ name: z.string().regex(/^[a-z0-9]{1,16}$/i) }).loose()]));
+
+/** Names of the builder-deployed (HIP-3) perp dexes. Throws on network, HTTP or format errors. */
+export async function fetchPerpDexs(o: Omit<FetchMarketsOptions, 'dex' | 'now'> = {}): Promise<string[]> {
+  const doFetch = o.fetchImpl ?? fetch;
+  const res = await doFetch(`${(o.baseUrl ?? HYPERLIQUID_REST_URL).replace(/\/+$/, '')}/info`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'perpDexs' }),
+    signal: o.signal,
+  });
+  if (!res.ok) throw new Error(`perpDexs: HTTP ${res.status}`);
+  const parsed = PerpDexs.safeParse(await res.json());
+  if (!parsed.success) throw new Error('perpDexs: unexpected response');
+  return parsed.data.flatMap((d) => (d ? [d.name] : []));
+}
