@@ -60,6 +60,7 @@ export function reportHtml(input: ReportInput): string {
   const charts = [
     chartSvg({
       title: 'Liquidated USD per minute, by venue',
+      yTitle: 'USD per minute',
       xs,
       kind: 'stacked',
       bands,
@@ -68,6 +69,7 @@ export function reportHtml(input: ReportInput): string {
     }),
     chartSvg({
       title: 'Longs vs shorts liquidated per minute (all venues)',
+      yTitle: 'USD per minute',
       xs,
       kind: 'stacked',
       bands,
@@ -79,14 +81,17 @@ export function reportHtml(input: ReportInput): string {
     }),
     chartSvg({
       title: 'Cumulative liquidated USD',
+      yTitle: 'USD since the first minute',
       xs,
       kind: 'lines',
+      fromZero: true,
       bands,
       lowerBound,
       series: [{ name: 'cumulative', color: '#333', values: minutes.map((m) => (cum += toUsd(m.units))) }],
     }),
     chartSvg({
       title: 'Open interest by venue (USD)',
+      yTitle: 'USD',
       xs,
       kind: 'lines',
       bands,
@@ -123,13 +128,6 @@ ${(report.synthetic ?? []).map((m) => `<p class="synthetic"><strong>Synthetic da
 <h2>Cascade episodes</h2>
 <table><tr><th>id</th><th>start</th><th>peak minute</th><th>end</th><th>peak minute USD</th><th>total</th><th>long share</th><th>OI drawdown</th><th>led by</th><th></th></tr>${episodes || '<tr><td colspan="10">none</td></tr>'}</table>
 ${charts.join('\n')}
-<script>
-// Marks how many charts actually laid out with a visible size (read by the headless-browser test).
-addEventListener('load', () => {
-  const ok = [...document.querySelectorAll('figure.chart svg')].filter((s) => { const b = s.getBoundingClientRect(); return b.width > 100 && b.height > 100 && s.querySelector('.series'); });
-  document.body.dataset.chartsRendered = String(ok.length);
-});
-</script>
 </body></html>
 `;
 }

@@ -1,9 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chromium } from '../support/chromium.js';
+import { chromium, openPage } from '../support/chromium.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/recording.js';
+import { until } from '../support/until.js';
 
 describe('replay --report-dir', () => {
   it('writes JSON, a per-minute CSV and an HTML page whose charts render in headless Chromium', async () => {
@@ -32,8 +33,24 @@ describe('replay --report-dir', () => {
     expect(page).toContain('<figcaption>Liquidated USD per minute, by venue (lower bound)</figcaption>');
     expect(page).toMatch(/<text class="lower-bound"[^>]*>≥ lower bound: includes binance-usdm, binance-coinm/);
     expect(page).toContain('<figcaption>Open interest by venue (USD)</figcaption>');
-    const dom = await chromium(['--virtual-time-budget=3000', '--dump-dom', `file://${html}`]);
-    expect(dom).toContain('data-charts-rendered="4"');
+    expect(page).not.toContain('<script'); // nothing but the report: no test hooks shipped
+    // Time ticks on whole UTC half hours for a two-hour slice, each chart titled and its axes named.
+    const xTicks = [...page.matchAll(/<text class="x-tick"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(xTicks.slice(0, 5)).toEqual(['20:00', '20:30', '21:00', '21:30', '22:00']);
+    expect(page.match(/>time \(UTC\)<\/text>/g)).toHaveLength(4);
+    // Dollar ticks are round (1, 2 or 5 times a power of ten apart); the cumulative chart starts at $0.
+    const cumulative = page.slice(page.indexOf('Cumulative liquidated USD'));
+    expect(/<text class="y-tick"[^>]*>([^<]+)<\/text>/.exec(cumulative)![1]).toBe('$0');
+    const page2 = await openPage(`file://${html}`);
+    try {
+      await until(async () => (await page2.evaluate<string>('document.readyState')) === 'complete', 'the report loaded');
+      const rendered = await page2.evaluate<number>(
+        `[...document.querySelectorAll('figure.chart svg')].filter((s) => { const b = s.getBoundingClientRect(); return b.width > 100 && b.height > 100 && s.querySelector('.series'); }).length`,
+      );
+      expect(rendered).toBe(4);
+    } finally {
+      await page2.close();
+    }
     const png = join(dir, 'report.png');
     await chromium(['--window-size=1200,1600', `--screenshot=${png}`, `file://${html}`]);
     expect(statSync(png).size).toBeGreaterThan(30_000);
