@@ -148,8 +148,10 @@ export async function startAggregation(o: {
       afterBatch,
     },
     (event, replayed, topic, partition) => {
+      if (!aggregator.apply(event, replayed)) return;
+      // After the duplicate filter: views fed from here (the live page, a report's lists) see each event once.
       o.onEvent?.(event);
-      if (!aggregator.apply(event, replayed) || !o.partials) return;
+      if (!o.partials) return;
       const key = AssignmentProgress.key(topic, partition);
       if (event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop')) {
         let series = partitionMinutes.get(key);

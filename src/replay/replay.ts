@@ -14,6 +14,7 @@ import { Ingestor } from '../pipeline/ingest.js';
 import type { NormalizedEvent, VenueId } from '../schema/events.js';
 import { VENUE_MODULES } from '../venues/registry.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
+import { NotableLiquidations } from '../report/notable.js';
 import { mergeOrdered } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
 import { readRecording, syntheticMarks, type RecordingItem } from './recording.js';
@@ -62,7 +63,7 @@ export interface ReplayResult {
 
 export type ReplayReport = ReturnType<typeof buildReport>;
 
-function buildReport(files: string[], ingestor: Ingestor, badLines: number, aggregator: Aggregator, first: number | undefined, episodes: CascadeSignal[]) {
+function buildReport(files: string[], ingestor: Ingestor, badLines: number, aggregator: Aggregator, first: number | undefined, episodes: CascadeSignal[], notable: NotableLiquidations) {
   const openInterestUsd: Record<string, number> = {};
   for (const [venue, v] of [...aggregator.openInterestByVenue()].sort(([a], [b]) => (a < b ? -1 : 1))) openInterestUsd[venue] = v.usd;
   return {
@@ -79,6 +80,9 @@ function buildReport(files: string[], ingestor: Ingestor, badLines: number, aggr
     fidelity: Object.fromEntries(Object.entries(aggregator.fidelity).sort(([a], [b]) => (a < b ? -1 : 1))),
     openInterestUsd,
     cascades: episodes.map(({ type: _t, phase: _p, ...episode }) => episode),
+    /** The 50 symbols with the most liquidated USD, and the 20 largest liquidations. */
+    bySymbol: notable.bySymbol(),
+    largest: notable.largest(),
     // Only present when an input was generated (liqstream simulate): a report of real data stays as it was.
     ...optionalSynthetic(files),
   };
@@ -101,6 +105,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   let firstEventTime: number | undefined;
   let consumed = 0;
   await bus.start(allTopics(topics));
+  const notable = new NotableLiquidations();
   const groupId = `liqstream-replay-${process.pid}-${Date.now()}`;
   // Live cascade signals and gauges as in `run` (the report's cascades come from the full series below).
   const detection = await startDetection({ bus, topics, groupId, metrics, log, cascade: options.cascade, direct: true });
@@ -116,6 +121,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     onConsumed: (n) => (consumed += n),
     onEvent: (event) => {
       if (event.type === 'liquidation' && (firstEventTime === undefined || event.eventTime < firstEventTime)) firstEventTime = event.eventTime;
+      notable.add(event);
       options.onEvent?.(event);
     },
   });
@@ -183,7 +189,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     if (share > (options.maxBadShare ?? 0.1))
       throw new ReplayInputError(`${file}: ${bad} of ${frames + bad} lines (${(share * 100).toFixed(1)}%) are not valid input, over the limit of ${((options.maxBadShare ?? 0.1) * 100).toFixed(1)}% (--max-bad-share)`);
   });
-  const report = buildReport(options.files, ingestor, badLines, aggregator, firstEventTime, cascadeEpisodes(aggregator, options.cascade));
+  const report = buildReport(options.files, ingestor, badLines, aggregator, firstEventTime, cascadeEpisodes(aggregator, options.cascade), notable);
   return { report, aggregator, metrics };
 }
 

@@ -127,6 +127,17 @@ ${(report.synthetic ?? []).map((m) => `<p class="synthetic"><strong>Synthetic da
 <p>≥ marks a lower bound: the venue's source samples its stream, sees only some markets, or infers liquidations (docs/mapping.md).</p>
 <h2>Cascade episodes</h2>
 <table><tr><th>id</th><th>start</th><th>peak minute</th><th>end</th><th>peak minute USD</th><th>total</th><th>long share</th><th>OI drawdown</th><th>led by</th><th></th></tr>${episodes || '<tr><td colspan="10">none</td></tr>'}</table>
+<h2>Largest liquidations</h2>
+<table><tr><th>time (UTC)</th><th>venue</th><th>symbol</th><th>side</th><th>price</th><th>USD</th></tr>${
+    (report.largest ?? []).map((l) => `<tr><td>${iso(l.eventTime)}</td><td>${esc(l.venue)}</td><td>${esc(l.symbol)}</td><td>${l.side}</td><td>${l.price.toPrecision(6)}</td><td>${usdShort(l.notionalUsd)}</td></tr>`).join('') || '<tr><td colspan="6">none</td></tr>'
+  }</table>
+<h2>By symbol (top 20)</h2>
+<table><tr><th>venue</th><th>symbol</th><th>longs</th><th>shorts</th><th>total</th><th>events</th></tr>${
+    (report.bySymbol ?? [])
+      .slice(0, 20)
+      .map((x) => `<tr><td>${esc(x.venue)}</td><td>${esc(x.symbol)}</td><td>${usdShort(x.longUsd)}</td><td>${usdShort(x.shortUsd)}</td><td>${usdShort(x.longUsd + x.shortUsd)}${report.totals.byVenue[x.venue]?.lowerBound ? ' ≥' : ''}</td><td>${x.count}</td></tr>`)
+      .join('') || '<tr><td colspan="6">none</td></tr>'
+  }</table>
 ${charts.join('\n')}
 </body></html>
 `;

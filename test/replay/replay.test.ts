@@ -19,6 +19,17 @@ describe('replay (library)', () => {
     // Binance samples its liquidation stream: every total with it in is a lower bound.
     expect(max.report.totals.lowerBound).toBe(true);
     expect(max.report.input).toEqual({ files: ['a.ndjson'], frames: 5, badFrames: 1, badLines: 0, duplicates: 0 });
+    // Per symbol, exact and adding up to the total; the largest liquidations, largest first.
+    expect(max.report.bySymbol).toEqual([
+      { venue: 'binance-usdm', symbol: 'BTCUSDT', longUsd: 309.65, shortUsd: 50_237.0889, count: 3 },
+      { venue: 'binance-coinm', symbol: 'BTCUSD_200925', longUsd: 100, shortUsd: 0, count: 1 },
+    ]);
+    expect(max.report.largest.map((l) => [l.venue, l.side, l.notionalUsd])).toEqual([
+      ['binance-usdm', 'short', 1.437 * 34_959.7],
+      ['binance-usdm', 'long', 0.009 * 18_990],
+      ['binance-usdm', 'long', 0.014 * 9_910],
+      ['binance-coinm', 'long', 100],
+    ]);
 
     const started = performance.now();
     const paced = await replay({ files: [gz], speed: 4, log });

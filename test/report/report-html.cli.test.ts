@@ -34,6 +34,12 @@ describe('replay --report-dir', () => {
     expect(page).toMatch(/<text class="lower-bound"[^>]*>≥ lower bound: includes binance-usdm, binance-coinm/);
     expect(page).toContain('<figcaption>Open interest by venue (USD)</figcaption>');
     expect(page).not.toContain('<script'); // nothing but the report: no test hooks shipped
+    // The 20 largest liquidations, largest first, and the symbols table, from the JSON report.
+    const full = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { largest: { notionalUsd: number }[]; bySymbol: { symbol: string }[] };
+    expect(full.largest).toHaveLength(20);
+    expect(full.largest.map((l) => l.notionalUsd)).toEqual([...full.largest.map((l) => l.notionalUsd)].sort((a, b) => b - a));
+    expect(page).toContain('<h2>Largest liquidations</h2>');
+    expect(page).toContain(`<td>${full.bySymbol[0]!.symbol}</td>`);
     // Time ticks on whole UTC half hours for a two-hour slice, each chart titled and its axes named.
     const xTicks = [...page.matchAll(/<text class="x-tick"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]);
     expect(xTicks.slice(0, 5)).toEqual(['20:00', '20:30', '21:00', '21:30', '22:00']);
