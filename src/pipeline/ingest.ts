@@ -177,7 +177,15 @@ export class Ingestor {
     this.pendingInFlight += count;
     // Published now, not after the previous flush resolved: the bus keeps call order, and the
     // Kafka bus encodes the messages at the call, so what waits for the broker is compact.
-    const published = Promise.all([...batches].map(([topic, messages]) => this.o.bus.publish(topic, messages)));
+    // A bus that throws instead of rejecting must not throw out of handleFrame (nor leak pendingInFlight).
+    const publish = (topic: string, messages: BusMessage[]): Promise<void> => {
+      try {
+        return this.o.bus.publish(topic, messages);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+    const published = Promise.all([...batches].map(([topic, messages]) => publish(topic, messages)));
     const settled = published
       .catch((err: unknown) => {
         // Never thrown at the source (a venue socket must not die of it): counted and logged, and
@@ -190,7 +198,13 @@ export class Ingestor {
       .finally(() => {
         this.pendingInFlight -= count;
       });
-    this.flushing = Promise.all([this.flushing, settled]).then(() => undefined);
+    // allSettled, not all: with Promise.all a failed flush left the chain rejected for good, so every
+    // later back-pressure wait resolved at once and maxBuffered no longer bounded memory. The chain
+    // still settles only when every publish so far has, and still fails once one has failed.
+    this.flushing = Promise.allSettled([this.flushing, settled]).then(([before, now]) => {
+      if (now.status === 'rejected') throw now.reason;
+      if (before.status === 'rejected') throw before.reason;
+    });
     return this.flushing;
   }
 }
