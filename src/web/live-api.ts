@@ -20,6 +20,12 @@ export interface LiveSource {
   status: () => Record<string, unknown>;
   /** The clock for ages: wall time live, event time in a replay. */
   now: () => number;
+  /**
+   * Most /api/stream clients at once (default 256); more are refused with 503. Each client that
+   * stops reading holds up to MAX_BUFFERED_BYTES (4 MiB) here, so without a cap a few thousand idle
+   * connections were gigabytes of heap.
+   */
+  maxClients?: number;
 }
 
 /** Messages on /api/stream (docs/api.md). */
@@ -148,6 +154,10 @@ export function liveApi(source: LiveSource) {
     /** Takes the WebSocket upgrade for /api/stream; false for any other path. */
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
       if (requestUrl(req)?.pathname !== '/api/stream') return false;
+      if (wss.clients.size >= (source.maxClients ?? 256)) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return true;
+      }
       wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('message', () => {}); // the stream is one-way; input is ignored (and capped at 1 KiB)
         ws.send(JSON.stringify({ type: 'totals', totals: currentTotals() } satisfies StreamMessage));

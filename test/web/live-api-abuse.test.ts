@@ -57,3 +57,31 @@ describe('live API against malformed requests', () => {
     expect((await fetch(`${url}/api/cascades`)).status).toBe(200);
   });
 });
+
+describe('live API stream clients', () => {
+  it('refuses stream clients past maxClients with 503, and takes one again when a client leaves', async () => {
+    const { WebSocket } = await import('ws');
+    const metrics = createMetrics();
+    api = liveApi({ aggregator: new Aggregator(metrics), feed: new MarketFeed(), cascades: () => [], status: () => ({}), now: Date.now, maxClients: 2 });
+    server = await startMetricsServer(metrics.registry, { host: '127.0.0.1', port: 0, routes: api });
+    const wsUrl = `${server.url.replace('http', 'ws')}/api/stream`;
+    const open = () =>
+      new Promise<{ ws: InstanceType<typeof WebSocket>; status: number }>((resolve) => {
+        const ws = new WebSocket(wsUrl);
+        ws.on('open', () => resolve({ ws, status: 101 }));
+        ws.on('unexpected-response', (_req, res) => resolve({ ws, status: res.statusCode ?? 0 }));
+        ws.on('error', () => {});
+      });
+    const a = await open();
+    const b = await open();
+    // Before the fix every upgrade was taken: no bound on clients, each holding up to 4 MiB unsent.
+    const c = await open();
+    expect([a.status, b.status, c.status]).toEqual([101, 101, 503]);
+    a.ws.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const d = await open();
+    expect(d.status).toBe(101);
+    b.ws.close();
+    d.ws.close();
+  });
+});
