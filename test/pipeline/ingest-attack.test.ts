@@ -48,3 +48,30 @@ describe('Ingestor back-pressure after a failed publish', () => {
     expect(outcome).toBe('waiting');
   });
 });
+
+describe('Ingestor gap for frames dropped while full, at shutdown', () => {
+  it('publishes the open drop gap when closed while the bus is still full', async () => {
+    const published: { topic: string; value: unknown }[] = [];
+    const bus: Bus = {
+      kind: 'kafka',
+      start: async () => {},
+      publish: async (topic, messages) => {
+        for (const m of messages) published.push({ topic, value: m.value });
+      },
+      subscribe: () => Promise.reject(new Error('not used')),
+      close: async () => {},
+    };
+    const topics = defaultTopics();
+    const ing = new Ingestor({ bus, topics, metrics: createMetrics(), log: silentLogger(), parserFor: () => undefined, publishRaw: false, batchSize: 10, lingerMs: 1_000, maxBuffered: 100, isFull: () => true });
+    for (let i = 0; i < 3; i++) void ing.handleFrame({ venue: 'binance-usdm', recv: 1_000 + i, frame: '{}' });
+    expect(ing.stats.dropped).toBe(3);
+    const before = Date.now();
+    // Before the fix shutdown called flush(), which keeps the gap open while full: it was never
+    // published, so three dropped frames left no trace on the gaps topic.
+    await ing.close();
+    const gaps = published.filter((p) => p.topic === topics.gaps).map((p) => p.value as { from: number; to: number; reason: string; venue: string });
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ venue: 'binance-usdm', from: 1_000, reason: 'bus spill full: frames dropped' });
+    expect(gaps[0]!.to).toBeGreaterThanOrEqual(before);
+  });
+});
