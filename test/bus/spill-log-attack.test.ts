@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { SpillConfig, SpillLog } from '../../src/bus/spill-log.js';
+import { tempDir } from '../support/recording.js';
+
+const rec = (v: number) => ({ t: v, topic: 't', messages: [{ key: 'k', value: v }] });
+const values = (log: SpillLog) => log.peek(1_000).map((r) => r.messages[0]!.value);
+
+describe('SpillLog: prepend after partial acks, then restart', () => {
+  it('keeps exactly the unsent records, in order, through prepends, partial acks and reopen', () => {
+    const config = SpillConfig.parse({ dir: tempDir(), fsync: 'never', segmentBytes: 1024 });
+    let log = SpillLog.open(config);
+    for (let i = 0; i < 30; i++) log.append(rec(100 + i)); // several 1 KiB segments
+    log.ack(3);
+    log.prepend([rec(10), rec(11)]);
+    log.ack(1);
+    log.prepend([rec(1), rec(2)]);
+    log.ack(1);
+    expect(values(log)).toEqual([2, 11, ...Array.from({ length: 27 }, (_, i) => 103 + i)]);
+    log.close();
+    log = SpillLog.open(config);
+    expect(values(log)).toEqual([2, 11, ...Array.from({ length: 27 }, (_, i) => 103 + i)]);
+    log.ack(2 + 10);
+    log.close();
+    log = SpillLog.open(config);
+    expect(values(log)).toEqual(Array.from({ length: 17 }, (_, i) => 113 + i));
+    log.append(rec(200));
+    log.prepend([rec(50)]);
+    log.close();
+    log = SpillLog.open(config);
+    expect(values(log)).toEqual([50, ...Array.from({ length: 17 }, (_, i) => 113 + i), 200]);
+    log.ack(100);
+    expect(log.records).toBe(0);
+    log.close();
+  });
+});
