@@ -60,8 +60,10 @@ function acquireLock(dir: string): void {
       process.kill(pid, 0);
       alive = true;
     }
-  } catch {
-    alive = false;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user (kill(pid, 0) may not signal it). Only
+    // ESRCH says it is gone; taking over on EPERM let a second connector append beside a live one.
+    alive = (err as NodeJS.ErrnoException).code === 'EPERM';
   }
   // Two connectors appending to one spill would interleave records and both drain them.
   if (alive) throw new SpillLockedError(`spill directory ${dir} is in use by process ${pid}; give each process its own bus.spill.dir`);

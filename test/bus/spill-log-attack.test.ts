@@ -33,3 +33,22 @@ describe('SpillLog: prepend after partial acks, then restart', () => {
     log.close();
   });
 });
+
+describe('SpillLog lock', () => {
+  it('refuses a lock held by a live process of another user (kill(pid, 0) fails with EPERM)', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { vi } = await import('vitest');
+    const config = SpillConfig.parse({ dir: tempDir(), fsync: 'never' });
+    writeFileSync(join(config.dir, 'lock'), '4242');
+    const kill = vi.spyOn(process, 'kill').mockImplementation(() => {
+      throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
+    });
+    try {
+      // Before the fix any error from kill(pid, 0) counted as "dead" and the lock was taken over.
+      expect(() => SpillLog.open(config)).toThrow(/in use by process 4242/);
+    } finally {
+      kill.mockRestore();
+    }
+  });
+});
