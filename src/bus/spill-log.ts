@@ -185,7 +185,13 @@ export class SpillLog {
 
   private writeTail(buf: Buffer, t: number): void {
     if (this.fd === undefined || this.tailSize >= this.config.segmentBytes) this.openTail(this.tailSize >= this.config.segmentBytes ? this.tailSegment + 1 : this.tailSegment);
-    writeSync(this.fd!, buf);
+    const written = writeSync(this.fd!, buf);
+    if (written !== buf.length) {
+      // write(2) returns short when the disk fills mid-record. Indexing the whole record anyway put every
+      // later offset in this segment on the wrong bytes. Cut the half record off and report the failure.
+      ftruncateSync(this.fd!, this.tailSize);
+      throw new Error(`spill: short write (${written} of ${buf.length} bytes; disk full?)`);
+    }
     this.entries.push({ segment: this.tailSegment, offset: this.tailSize, bytes: buf.length, t });
     this.tailSize += buf.length;
     this.bytesOnDisk += buf.length;
@@ -209,7 +215,13 @@ export class SpillLog {
     let offset = 0;
     const added: Entry[] = [];
     for (let i = 0; i < bufs.length; i++) {
-      writeSync(fd, bufs[i]!);
+      if (writeSync(fd, bufs[i]!) !== bufs[i]!.length) {
+        // Nothing indexed yet: drop the half-written segment rather than leave a torn one before the head.
+        closeSync(fd);
+        rmSync(join(this.dir, segmentName(segment)), { force: true });
+        this.bytesOnDisk -= offset;
+        throw new Error('spill: short write while moving the in-flight records to disk (disk full?)');
+      }
       added.push({ segment, offset, bytes: bufs[i]!.length, t: records[i]!.t });
       offset += bufs[i]!.length;
       this.bytesOnDisk += bufs[i]!.length;
