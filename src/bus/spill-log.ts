@@ -45,18 +45,34 @@ const LOCK = 'lock';
 
 class SpillLockedError extends Error {}
 
+/**
+ * This boot of the kernel (Linux; '' elsewhere). A pid in a lock written before the last reboot
+ * names no live holder, however alive that pid is now: with the spill kept on disk across a reboot,
+ * an unrelated process that got the same pid made every start refuse the directory.
+ */
+const BOOT_ID = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
+})();
+
 function acquireLock(dir: string): void {
   const path = join(dir, LOCK);
+  const mine = `${process.pid} ${BOOT_ID}`.trim();
   try {
-    writeFileSync(path, String(process.pid), { flag: 'wx' });
+    writeFileSync(path, mine, { flag: 'wx' });
     return;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  const pid = Number(readFileSync(path, 'utf8'));
+  // "pid boot-id"; older locks hold the pid alone.
+  const [pidText = '', boot] = readFileSync(path, 'utf8').trim().split(/\s+/);
+  const pid = Number(pidText);
   let alive = false;
   try {
-    if (pid > 0 && pid !== process.pid) {
+    if (pid > 0 && pid !== process.pid && !(boot && BOOT_ID && boot !== BOOT_ID)) {
       process.kill(pid, 0);
       alive = true;
     }
@@ -67,7 +83,7 @@ function acquireLock(dir: string): void {
   }
   // Two connectors appending to one spill would interleave records and both drain them.
   if (alive) throw new SpillLockedError(`spill directory ${dir} is in use by process ${pid}; give each process its own bus.spill.dir`);
-  writeFileSync(path, String(process.pid));
+  writeFileSync(path, mine);
 }
 
 /**

@@ -52,3 +52,25 @@ describe('SpillLog lock', () => {
     }
   });
 });
+
+describe('SpillLock across a reboot', () => {
+  it('takes over a lock written before the last boot even if its pid is alive now; refuses the same pid from this boot', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    let bootId = '';
+    try {
+      bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      return; // not Linux: no boot id to compare
+    }
+    const config = SpillConfig.parse({ dir: tempDir(), fsync: 'never' });
+    // The spill outlived a reboot; the dead holder's pid now belongs to a live, unrelated process.
+    writeFileSync(join(config.dir, 'lock'), `${process.ppid} 00000000-0000-0000-0000-000000000000`);
+    // Before the fix: 'in use by process <ppid>' on every start, until that unrelated process exits.
+    const log = SpillLog.open(config);
+    expect(readFileSync(join(config.dir, 'lock'), 'utf8')).toBe(`${process.pid} ${bootId}`);
+    log.close();
+    writeFileSync(join(config.dir, 'lock'), `${process.ppid} ${bootId}`);
+    expect(() => SpillLog.open(config)).toThrow(new RegExp(`in use by process ${process.ppid}`));
+  });
+});
