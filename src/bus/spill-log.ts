@@ -45,27 +45,45 @@ const LOCK = 'lock';
 
 class SpillLockedError extends Error {}
 
+/**
+ * This boot of the kernel (Linux; '' elsewhere). A pid in a lock written before the last reboot
+ * names no live holder, however alive that pid is now: with the spill kept on disk across a reboot,
+ * an unrelated process that got the same pid made every start refuse the directory.
+ */
+const BOOT_ID = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
+})();
+
 function acquireLock(dir: string): void {
   const path = join(dir, LOCK);
+  const mine = `${process.pid} ${BOOT_ID}`.trim();
   try {
-    writeFileSync(path, String(process.pid), { flag: 'wx' });
+    writeFileSync(path, mine, { flag: 'wx' });
     return;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  const pid = Number(readFileSync(path, 'utf8'));
+  // "pid boot-id"; older locks hold the pid alone.
+  const [pidText = '', boot] = readFileSync(path, 'utf8').trim().split(/\s+/);
+  const pid = Number(pidText);
   let alive = false;
   try {
-    if (pid > 0 && pid !== process.pid) {
+    if (pid > 0 && pid !== process.pid && !(boot && BOOT_ID && boot !== BOOT_ID)) {
       process.kill(pid, 0);
       alive = true;
     }
-  } catch {
-    alive = false;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user (kill(pid, 0) may not signal it). Only
+    // ESRCH says it is gone; taking over on EPERM let a second connector append beside a live one.
+    alive = (err as NodeJS.ErrnoException).code === 'EPERM';
   }
   // Two connectors appending to one spill would interleave records and both drain them.
   if (alive) throw new SpillLockedError(`spill directory ${dir} is in use by process ${pid}; give each process its own bus.spill.dir`);
-  writeFileSync(path, String(process.pid));
+  writeFileSync(path, mine);
 }
 
 /**
@@ -183,7 +201,13 @@ export class SpillLog {
 
   private writeTail(buf: Buffer, t: number): void {
     if (this.fd === undefined || this.tailSize >= this.config.segmentBytes) this.openTail(this.tailSize >= this.config.segmentBytes ? this.tailSegment + 1 : this.tailSegment);
-    writeSync(this.fd!, buf);
+    const written = writeSync(this.fd!, buf);
+    if (written !== buf.length) {
+      // write(2) returns short when the disk fills mid-record. Indexing the whole record anyway put every
+      // later offset in this segment on the wrong bytes. Cut the half record off and report the failure.
+      ftruncateSync(this.fd!, this.tailSize);
+      throw new Error(`spill: short write (${written} of ${buf.length} bytes; disk full?)`);
+    }
     this.entries.push({ segment: this.tailSegment, offset: this.tailSize, bytes: buf.length, t });
     this.tailSize += buf.length;
     this.bytesOnDisk += buf.length;
@@ -207,7 +231,13 @@ export class SpillLog {
     let offset = 0;
     const added: Entry[] = [];
     for (let i = 0; i < bufs.length; i++) {
-      writeSync(fd, bufs[i]!);
+      if (writeSync(fd, bufs[i]!) !== bufs[i]!.length) {
+        // Nothing indexed yet: drop the half-written segment rather than leave a torn one before the head.
+        closeSync(fd);
+        rmSync(join(this.dir, segmentName(segment)), { force: true });
+        this.bytesOnDisk -= offset;
+        throw new Error('spill: short write while moving the in-flight records to disk (disk full?)');
+      }
       added.push({ segment, offset, bytes: bufs[i]!.length, t: records[i]!.t });
       offset += bufs[i]!.length;
       this.bytesOnDisk += bufs[i]!.length;

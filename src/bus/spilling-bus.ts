@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import type { BusStatus } from '../metrics/metrics.js';
 import type { Bus, BusMessage, ConsumedBatch, SubscribeOptions, Subscription } from './bus.js';
@@ -11,6 +12,11 @@ interface InFlight {
   settled: Promise<unknown>;
   /** Set when the record was moved to the spill after a failure; its late settlement is ignored. */
   moved: boolean;
+  /**
+   * When it was handed to the broker, on the monotonic clock: the watchdog must not depend on the
+   * wall clock (an NTP step back of an hour kept a hung send in memory for that hour).
+   */
+  sentAt: number;
 }
 
 
@@ -43,6 +49,8 @@ export class SpillingBus implements Bus {
   private wake: (() => void) | undefined;
   private starting: Promise<boolean> | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  /** Set once the spill is closed (and its lock released): nothing may touch the directory after that. */
+  private spillClosed = false;
 
   constructor(
     private readonly inner: Bus,
@@ -117,13 +125,18 @@ export class SpillingBus implements Bus {
     }
     // `full` stops the reading at maxBytes; what was read before then is still taken, up to twice the
     // limit (the ingestor holds at most bus.maxBuffered messages, far less), so nothing read is lost.
-    if (!this.spill.append(record, 2 * this.config.maxBytes)) return Promise.reject(new SpillFullError(`spill at twice its limit of ${this.config.maxBytes} bytes`));
+    try {
+      if (!this.spill.append(record, 2 * this.config.maxBytes)) return Promise.reject(new SpillFullError(`spill at twice its limit of ${this.config.maxBytes} bytes`));
+    } catch (err) {
+      // Disk full, directory removed or read-only: the caller counts the loss (a publish never throws).
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     this.kick();
     return Promise.resolve();
   }
 
   private send(record: SpillRecord): void {
-    const entry: InFlight = { record, moved: false, settled: Promise.resolve() };
+    const entry: InFlight = { record, moved: false, settled: Promise.resolve(), sentAt: performance.now() };
     this.inFlight.push(entry);
     this.memoryEvents += record.messages.length;
     entry.settled = this.inner.publish(record.topic, record.messages).then(
@@ -143,7 +156,7 @@ export class SpillingBus implements Bus {
       if (!oldest) {
         clearInterval(this.watchdog);
         this.watchdog = undefined;
-      } else if (Date.now() - oldest.record.t > this.config.sendTimeoutMs) {
+      } else if (performance.now() - oldest.sentAt > this.config.sendTimeoutMs) {
         // kafkajs can keep a send to a vanished broker pending for ~20 s while it reconnects; the
         // send goes on, and if it still lands, the copy sent from the spill is a duplicate (at least once).
         this.failInFlight(new Error(`no acknowledgement within ${this.config.sendTimeoutMs} ms`));
@@ -157,11 +170,28 @@ export class SpillingBus implements Bus {
    */
   private failInFlight(err: unknown): void {
     this.markDown(err);
+    this.moveInFlightToSpill();
+    this.kick();
+  }
+
+  private moveInFlightToSpill(): void {
     for (const e of this.inFlight) e.moved = true;
-    this.spill.prepend(this.inFlight.map((e) => e.record));
+    const records = this.inFlight.map((e) => e.record);
     this.inFlight.length = 0;
     this.memoryEvents = 0;
-    this.kick();
+    if (records.length === 0) return;
+    // Called from a send's rejection handler and from the watchdog's timer: a throw here (disk full,
+    // directory gone) was an unhandled rejection or an uncaught exception, which ends the process.
+    const events = records.reduce((n, r) => n + r.messages.length, 0);
+    if (this.spillClosed) {
+      this.log.error({ events }, 'spill: already closed; events in flight at shutdown are lost');
+      return;
+    }
+    try {
+      this.spill.prepend(records);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, events }, 'spill: could not write the events in flight to disk; they are lost');
+    }
   }
 
   private markDown(err: unknown): void {
@@ -188,8 +218,11 @@ export class SpillingBus implements Bus {
       }
       try {
         if (!this.started && !(await this.startInner())) throw new Error('broker unavailable');
+        if (this.closed) return;
         const records = this.spill.peek(64, this.config.maxInMemory);
         const results = await Promise.allSettled(records.map((r) => this.inner.publish(r.topic, r.messages)));
+        // close() stopped waiting for this attempt and closed the spill: the next start sends these again.
+        if (this.spillClosed) return;
         const sent = results.findIndex((r) => r.status === 'rejected');
         this.spill.ack(sent === -1 ? records.length : sent);
         if (sent !== -1) throw (results[sent] as PromiseRejectedResult).reason;
@@ -219,16 +252,28 @@ export class SpillingBus implements Bus {
    */
   async close(deadlineMs = 5_000): Promise<void> {
     if (this.closed) return;
-    const until = Date.now() + deadlineMs;
-    while (Date.now() < until && (this.inFlight.length > 0 || (this.up && this.spill.records > 0))) await new Promise((r) => setTimeout(r, 20));
+    const until = performance.now() + deadlineMs;
+    while (performance.now() < until && (this.inFlight.length > 0 || (this.up && this.spill.records > 0))) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     this.wake?.();
     clearInterval(this.watchdog);
-    // A send still pending fails or succeeds within the producer's retry budget; a failure moves it to disk.
-    await Promise.allSettled(this.inFlight.map((e) => e.settled));
-    await this.draining;
+    // A send still pending fails or succeeds within the producer's retry budget, which against a
+    // broker that accepts connections and never answers is minutes: longer than the CLI's 30 s exit.
+    // So wait at most the deadline, then put what is still in flight on disk for the next start.
+    const rest = () => Math.max(0, until - performance.now());
+    await withDeadline(Promise.allSettled(this.inFlight.map((e) => e.settled)), rest());
+    this.moveInFlightToSpill();
+    // The drainer may be stuck in a send or a connection attempt; it leaves the spill alone once closed.
+    if (this.draining) await withDeadline(this.draining, rest());
     if (this.spill.records > 0) this.log.warn({ records: this.spill.records, bytes: this.spill.bytes }, 'spill: unsent records kept on disk for the next start');
+    this.spillClosed = true;
     this.spill.close();
-    await this.inner.close();
+    if (!(await withDeadline(this.inner.close().then(() => true), Math.max(rest(), 1_000)))) this.log.warn('bus: closing the Kafka client did not finish in time; leaving it');
   }
+}
+
+/** Resolves with the promise's value, or undefined after `ms`. */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]).finally(() => clearTimeout(timer));
 }

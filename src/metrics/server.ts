@@ -40,12 +40,28 @@ export async function startMetricsServer(
       res.end(JSON.stringify({ status: h.status ?? (h.healthy ? 'ok' : 'degraded'), detail: h.detail }));
       return;
     }
-    if (options.routes?.handle(req, res)) return;
+    // A route that throws runs inside this listener: uncaught, it would end the process (the
+    // aggregator) for one request. Answer 500 instead.
+    let taken = false;
+    try {
+      taken = options.routes?.handle(req, res) ?? false;
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`internal error: ${(err as Error).message}\n`);
+      return;
+    }
+    if (taken) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
   });
   server.on('upgrade', (req, socket, head) => {
-    if (!options.routes?.upgrade?.(req, socket, head)) socket.destroy();
+    let taken = false;
+    try {
+      taken = options.routes?.upgrade?.(req, socket, head) ?? false;
+    } catch {
+      taken = false; // as above: refuse rather than crash
+    }
+    if (!taken) socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -162,6 +162,16 @@ export class Ingestor {
     return this.buffered + this.pendingInFlight;
   }
 
+  /**
+   * The last flush, at shutdown: frames dropped while the bus was full get their gap even if it is
+   * still full (publish takes it past the limit, up to twice it). flush() leaves the gap open while
+   * full, so at shutdown it was never published and the dropped time showed up nowhere.
+   */
+  close(): Promise<void> {
+    if (this.dropping.size > 0) this.closeDropGaps(Date.now());
+    return this.flush();
+  }
+
   /** Publishes everything buffered so far; resolves when the bus has accepted it and all before it. */
   flush(): Promise<void> {
     if (this.timer) {
@@ -177,7 +187,15 @@ export class Ingestor {
     this.pendingInFlight += count;
     // Published now, not after the previous flush resolved: the bus keeps call order, and the
     // Kafka bus encodes the messages at the call, so what waits for the broker is compact.
-    const published = Promise.all([...batches].map(([topic, messages]) => this.o.bus.publish(topic, messages)));
+    // A bus that throws instead of rejecting must not throw out of handleFrame (nor leak pendingInFlight).
+    const publish = (topic: string, messages: BusMessage[]): Promise<void> => {
+      try {
+        return this.o.bus.publish(topic, messages);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+    const published = Promise.all([...batches].map(([topic, messages]) => publish(topic, messages)));
     const settled = published
       .catch((err: unknown) => {
         // Never thrown at the source (a venue socket must not die of it): counted and logged, and
@@ -190,7 +208,13 @@ export class Ingestor {
       .finally(() => {
         this.pendingInFlight -= count;
       });
-    this.flushing = Promise.all([this.flushing, settled]).then(() => undefined);
+    // allSettled, not all: with Promise.all a failed flush left the chain rejected for good, so every
+    // later back-pressure wait resolved at once and maxBuffered no longer bounded memory. The chain
+    // still settles only when every publish so far has, and still fails once one has failed.
+    this.flushing = Promise.allSettled([this.flushing, settled]).then(([before, now]) => {
+      if (now.status === 'rejected') throw now.reason;
+      if (before.status === 'rejected') throw before.reason;
+    });
     return this.flushing;
   }
 }

@@ -105,7 +105,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     stop: async () => {
       await connectors?.stop();
       // A failed flush was counted and logged where it failed; the rest must still close.
-      await ingestor?.flush().catch(() => {});
+      await ingestor?.close().catch(() => {});
       await aggregation?.subscription.close();
       await detection?.subscription?.close();
       // Closing the spill closes the Kafka bus under it.

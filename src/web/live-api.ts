@@ -20,6 +20,12 @@ export interface LiveSource {
   status: () => Record<string, unknown>;
   /** The clock for ages: wall time live, event time in a replay. */
   now: () => number;
+  /**
+   * Most /api/stream clients at once (default 256); more are refused with 503. Each client that
+   * stops reading holds up to MAX_BUFFERED_BYTES (4 MiB) here, so without a cap a few thousand idle
+   * connections were gigabytes of heap.
+   */
+  maxClients?: number;
 }
 
 /** Messages on /api/stream (docs/api.md). */
@@ -44,6 +50,19 @@ const FLUSH_MS = 250;
 const TOTALS_MS = 1_000;
 /** A client this far behind is skipped until it catches up (it gets the next totals anyway). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The request's URL, or undefined when WHATWG URL cannot parse it. The http parser accepts targets
+ * such as `http://[` that URL rejects; a throw here ran in the server's listener, an uncaught
+ * exception that ended the process from one request.
+ */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -91,8 +110,9 @@ export function liveApi(source: LiveSource) {
 
     /** Handles the request if it is one of ours; false otherwise. */
     handle(req: IncomingMessage, res: ServerResponse): boolean {
-      const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method !== 'GET') return false;
+      const url = requestUrl(req);
+      if (!url) return void json(res, 400, { error: 'malformed request target' }), true;
       switch (url.pathname) {
         case '/':
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -128,7 +148,11 @@ export function liveApi(source: LiveSource) {
 
     /** Takes the WebSocket upgrade for /api/stream; false for any other path. */
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-      if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/api/stream') return false;
+      if (requestUrl(req)?.pathname !== '/api/stream') return false;
+      if (wss.clients.size >= (source.maxClients ?? 256)) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return true;
+      }
       wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('message', () => {}); // the stream is one-way; input is ignored (and capped at 1 KiB)
         ws.send(JSON.stringify({ type: 'totals', totals: currentTotals() } satisfies StreamMessage));
