@@ -227,6 +227,12 @@ export class SpillLog {
     }
     const segment = this.entries[this.head]!.segment - 1;
     const bufs = records.map(encode);
+    const before = this.entries[this.head]!;
+    this.starts.set(before.segment, before.offset);
+    this.starts.set(segment, 0);
+    // The cursor first: a crash after it leaves an empty or torn front segment, which the next start
+    // reads or cuts; in the other order the next start would delete the new segment as already sent.
+    this.writeCursor();
     const fd = openSync(join(this.dir, segmentName(segment)), 'w');
     let offset = 0;
     const added: Entry[] = [];
@@ -236,6 +242,8 @@ export class SpillLog {
         closeSync(fd);
         rmSync(join(this.dir, segmentName(segment)), { force: true });
         this.bytesOnDisk -= offset;
+        this.starts.delete(segment);
+        this.writeCursor();
         throw new Error('spill: short write while moving the in-flight records to disk (disk full?)');
       }
       added.push({ segment, offset, bytes: bufs[i]!.length, t: records[i]!.t });
@@ -244,12 +252,8 @@ export class SpillLog {
     }
     if (this.config.fsync === 'always') fdatasyncSync(fd);
     closeSync(fd);
-    const before = this.entries[this.head]!;
-    this.starts.set(before.segment, before.offset);
-    this.starts.set(segment, 0);
     this.entries.splice(0, this.head, ...added);
     this.head = 0;
-    this.writeCursor();
   }
 
   /** Reads the first unsent records, at most `max` of them and at most `maxMessages` messages (at least one record). */
