@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
@@ -58,9 +58,11 @@ const BOOT_ID = (() => {
   }
 })();
 
+const lockText = (): string => `${process.pid} ${BOOT_ID}`.trim();
+
 function acquireLock(dir: string): void {
   const path = join(dir, LOCK);
-  const mine = `${process.pid} ${BOOT_ID}`.trim();
+  const mine = lockText();
   try {
     writeFileSync(path, mine, { flag: 'wx' });
     return;
@@ -111,6 +113,8 @@ export class SpillLog {
   private closed = false;
   /** Bytes of torn records cut off when the log was opened. */
   recoveredTornBytes = 0;
+  /** Records whose segment file disappeared while the process ran (counted, logged by the bus). */
+  lostRecords = 0;
 
   private constructor(
     private readonly dir: string,
@@ -200,6 +204,8 @@ export class SpillLog {
   }
 
   private writeTail(buf: Buffer, t: number): void {
+    // An unlinked tail (the directory deleted under us) takes writes that nobody can read back.
+    if (this.fd !== undefined && fstatSync(this.fd).nlink === 0) this.forgetMissing();
     if (this.fd === undefined || this.tailSize >= this.config.segmentBytes) this.openTail(this.tailSize >= this.config.segmentBytes ? this.tailSegment + 1 : this.tailSegment);
     const written = writeSync(this.fd!, buf);
     if (written !== buf.length) {
@@ -267,7 +273,16 @@ export class SpillLog {
         const e = this.entries[i]!;
         if (e.segment !== fdSegment) {
           if (fd !== undefined) closeSync(fd);
-          fd = openSync(join(this.dir, segmentName(e.segment)), 'r');
+          fd = undefined;
+          try {
+            fd = openSync(join(this.dir, segmentName(e.segment)), 'r');
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+            // Removed under us (the directory deleted, a disk swapped): those records are gone. Forget
+            // them and carry on with what is left, rather than retry a missing file for ever.
+            this.forgetMissing();
+            return this.peek(max, maxMessages);
+          }
           fdSegment = e.segment;
         }
         const buf = Buffer.allocUnsafe(e.bytes - HEADER);
@@ -281,6 +296,27 @@ export class SpillLog {
       if (fd !== undefined) closeSync(fd);
     }
     return out;
+  }
+
+  /** Drops the index entries whose segment file no longer exists, and makes the directory usable again. */
+  private forgetMissing(): void {
+    const present = new Set(existsSync(this.dir) ? this.segments() : []);
+    const kept = this.entries.slice(this.head).filter((e) => present.has(e.segment));
+    const lost = this.entries.length - this.head - kept.length;
+    for (const e of this.entries.slice(this.head)) if (!present.has(e.segment)) this.bytesOnDisk -= e.bytes;
+    this.lostRecords += lost;
+    this.entries.length = 0;
+    this.entries.push(...kept);
+    this.head = 0;
+    if (!present.has(this.tailSegment) && this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+      this.tailSize = 0;
+    }
+    mkdirSync(this.dir, { recursive: true });
+    if (!existsSync(join(this.dir, LOCK))) writeFileSync(join(this.dir, LOCK), lockText());
+    for (const segment of this.starts.keys()) if (!present.has(segment)) this.starts.delete(segment);
+    this.writeCursor();
   }
 
   /** The first `count` unsent records reached the broker: move the cursor past them, drop spent segments. */

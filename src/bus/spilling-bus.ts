@@ -219,7 +219,10 @@ export class SpillingBus implements Bus {
       try {
         if (!this.started && !(await this.startInner())) throw new Error('broker unavailable');
         if (this.closed) return;
+        const lostBefore = this.spill.lostRecords;
         const records = this.spill.peek(64, this.config.maxInMemory);
+        if (this.spill.lostRecords > lostBefore)
+          this.log.error({ dir: this.config.dir, records: this.spill.lostRecords - lostBefore }, 'spill: segment files disappeared; their records are lost');
         const results = await Promise.allSettled(records.map((r) => this.inner.publish(r.topic, r.messages)));
         // close() stopped waiting for this attempt and closed the spill: the next start sends these again.
         if (this.spillClosed) return;
