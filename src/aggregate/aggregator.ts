@@ -5,7 +5,7 @@ import { toUnits, toUsd } from './fixed-point.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
-import { WINDOW_NAMES, WindowSet } from './windows.js';
+import { WINDOW_NAMES, WindowSet, type WindowName } from './windows.js';
 
 export interface AggregatorOptions {
   /** Per-symbol windows are kept for at most this many venue:symbol keys (least recently updated evicted). */
@@ -275,6 +275,21 @@ export class Aggregator {
   }
 
   /** Open interest per venue (USD) at the end of each minute of `buckets`. */
+  /** The `n` symbols with the most liquidated USD in the last 24 h, with every window (USD), largest first. */
+  topSymbols(n: number): { venue: VenueId; symbol: string; windows: Record<WindowName, number> }[] {
+    const end = this.windowEnd();
+    return [...this.bySymbol.entries()]
+      .map((r) => ({ ...r, key: `${r.venue}|${r.symbol}`, day: r.windows.sum('24h', end).units }))
+      .filter((r) => r.day > 0)
+      .sort((a, b) => b.day - a.day || (a.key < b.key ? -1 : 1))
+      .slice(0, n)
+      .map(({ venue, symbol, windows }) => ({
+        venue,
+        symbol,
+        windows: Object.fromEntries(WINDOW_NAMES.map((w) => [w, toUsd(windows.sum(w, end).units)])) as Record<WindowName, number>,
+      }));
+  }
+
   openInterestByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {
     return this.oiUnitsByMinute(buckets).map((byVenue) => Object.fromEntries(Object.entries(byVenue).map(([venue, units]) => [venue, toUsd(units)])));
   }
@@ -432,14 +447,8 @@ export class Aggregator {
       registers,
       collect() {
         this.reset();
-        const end = self.windowEnd();
-        const ranked = [...self.bySymbol.entries()]
-          .map((r) => ({ ...r, key: `${r.venue}|${r.symbol}`, day: r.windows.sum('24h', end).units }))
-          .filter((r) => r.day > 0)
-          .sort((a, b) => b.day - a.day || (a.key < b.key ? -1 : 1))
-          .slice(0, self.opts.symbolsTopN);
-        for (const { venue, symbol, windows } of ranked)
-          for (const window of WINDOW_NAMES) this.set({ venue, symbol, window }, toUsd(windows.sum(window, end).units));
+        for (const { venue, symbol, windows } of self.topSymbols(self.opts.symbolsTopN))
+          for (const [window, usd] of Object.entries(windows)) this.set({ venue, symbol, window }, usd);
       },
     });
     new Gauge({

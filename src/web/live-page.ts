@@ -40,7 +40,9 @@ input { width: 110px; background: var(--bg); color: var(--text); border: 1px sol
     <div id="share" class="dim" style="margin-top:8px"></div><div class="bar"><div id="sharebar" style="width:50%"></div></div>
     <p class="dim" style="margin:8px 0 0"><span class="badge">≥</span> lower bound: the source is sampled, partial or inferred.</p>
   </section>
-  <section><h2>Open interest</h2><table id="oi"><thead><tr><th>venue</th><th>USD</th><th>age</th></tr></thead><tbody></tbody></table>
+  <section><h2>Open interest</h2><table id="oi"><thead><tr><th>venue</th><th>USD</th><th>1 h change</th><th>age</th></tr></thead><tbody></tbody></table>
+    <h2 style="margin-top:14px">Top symbols by liquidated USD</h2>
+    <table id="symbols"><thead><tr><th>venue</th><th>symbol</th><th>1h</th><th>24h</th></tr></thead><tbody></tbody></table>
     <h2 style="margin-top:14px">Largest liquidations, last 24 h</h2>
     <table id="largest"><thead><tr><th>time (UTC)</th><th>venue</th><th>symbol</th><th>side</th><th>USD</th></tr></thead><tbody></tbody></table></section>
   <section style="grid-column: 1 / -1"><h2>Tape <label class="dim" style="text-transform:none;letter-spacing:0">min USD <input id="minusd" type="number" min="0" step="1000" value="0"></label></h2>
@@ -87,7 +89,8 @@ function render() {
     const total = long + short;
     document.getElementById("share").textContent = total > 0 ? "since start: longs " + ((100 * long) / total).toFixed(1) + "% · shorts " + ((100 * short) / total).toFixed(1) + "% of " + usd(total) + (t.lowerBound ? " (lower bound)" : "") : "";
     document.getElementById("sharebar").style.width = total > 0 ? ((100 * long) / total).toFixed(1) + "%" : "50%";
-    document.querySelector("#oi tbody").innerHTML = Object.entries(t.openInterest).sort().map(([v, o]) => "<tr><td>" + esc(v) + "</td><td>" + usd(o.usd) + "</td><td>" + o.ageSeconds.toFixed(0) + " s</td></tr>").join("");
+    document.querySelector("#oi tbody").innerHTML = Object.entries(t.openInterest).sort().map(([v, o]) => "<tr><td>" + esc(v) + "</td><td>" + usd(o.usd) + '</td><td class="' + (o.change1h === null ? "" : o.change1h < 0 ? "long" : "short") + '">' + (o.change1h === null ? "–" : (o.change1h >= 0 ? "+" : "") + (100 * o.change1h).toFixed(1) + "%") + "</td><td>" + o.ageSeconds.toFixed(0) + " s</td></tr>").join("");
+    document.querySelector("#symbols tbody").innerHTML = t.topSymbols.map((x) => "<tr><td>" + esc(x.venue) + "</td><td>" + esc(x.symbol) + "</td><td>" + usd(x.windows["1h"]) + "</td><td>" + usd(x.windows["24h"]) + "</td></tr>").join("");
     const s = t.status || {};
     const venuesUp = s.venues ? Object.entries(s.venues).map(([v, up]) => '<span class="' + (up ? "ok" : "bad") + '">' + esc(v) + "</span>").join(" ") : "";
     document.getElementById("status").innerHTML = venuesUp + (s.busUp === false ? ' <span class="bad">bus down: spilling</span>' : "") + (t.gaps ? " · gaps " + t.gaps : "");

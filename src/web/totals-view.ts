@@ -3,6 +3,10 @@ import { WINDOW_NAMES } from '../aggregate/windows.js';
 import type { Side, VenueId } from '../schema/events.js';
 
 const SIDES: readonly Side[] = ['long', 'short'];
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+/** Symbols listed by liquidated USD over 24 h. */
+const TOP_SYMBOLS = 10;
 
 /**
  * Totals as people and programs read them: the replay report's `totals` (with its `lowerBound`
@@ -21,10 +25,17 @@ export function totalsView(aggregator: Aggregator, now: number) {
       return [window, { usd, byVenue: perVenue }];
     }),
   );
+  // Open interest an hour before the windows' end, from the per-minute series (null before it is known).
+  const hourAgo = Math.floor((aggregator.windowEnd() - HOUR) / MINUTE) * MINUTE;
+  const [before = {}] = aggregator.openInterestByMinute([{ minute: hourAgo, units: 0, count: 0, byVenue: {} }]);
   const openInterest = Object.fromEntries(
-    [...aggregator.openInterestByVenue()].map(([venue, v]) => [venue, { usd: v.usd, ageSeconds: Math.max(0, now - v.oldestReceiveTime) / 1000 }]),
+    [...aggregator.openInterestByVenue()].map(([venue, v]) => {
+      const then = before[venue];
+      return [venue, { usd: v.usd, ageSeconds: Math.max(0, now - v.oldestReceiveTime) / 1000, change1h: then ? v.usd / then - 1 : null }];
+    }),
   );
-  return { asOf: aggregator.watermark || null, windowsEnd: aggregator.windowEnd() || null, ...snapshot, byVenue, windows, openInterest };
+  const topSymbols = aggregator.topSymbols(TOP_SYMBOLS);
+  return { asOf: aggregator.watermark || null, windowsEnd: aggregator.windowEnd() || null, ...snapshot, byVenue, windows, openInterest, topSymbols };
 }
 
 export type TotalsView = ReturnType<typeof totalsView>;

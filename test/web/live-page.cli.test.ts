@@ -104,6 +104,10 @@ describe('live page and API (liqstream run, embedded bus, local Binance server)'
       expect(html).toContain(`data-window="${w}" data-usd="${v.longUsd + v.shortUsd}"`);
       expect(html).toContain(`data-window="${w}" data-usd="${totals.windows[w]!.usd}"`);
     }
+    // The top symbol by 24 h USD: the 10,000 streamed ETHUSDT orders of $100, on the page too.
+    const top = (await get(`${run.metricsUrl}/api/totals`)).body as { topSymbols: { symbol: string; windows: Record<string, number> }[] };
+    expect(top.topSymbols[0]).toMatchObject({ venue: 'binance-usdm', symbol: 'ETHUSDT', windows: { '24h': 100 * sent } });
+    expect(await page.evaluate<string>('document.querySelector("#symbols tbody").textContent')).toContain('ETHUSDT');
     const png = join(tempDir(), 'live.png');
     await page.screenshot(png);
     expect(statSync(png).size).toBeGreaterThan(20_000);
