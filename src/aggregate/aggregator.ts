@@ -118,6 +118,8 @@ export class Aggregator {
   /** Open interest per symbol as of the last closed minute (live cascade tracking). */
   private readonly closedOi = new Map<string, { venue: VenueId; units: number; t: number }>();
   minutes: MinuteSeries;
+  /** ADL per minute, kept apart from `minutes` (liquidations) as ADL is from every total. */
+  private adlMinutes: MinuteSeries;
   private nextMinuteToClose: number | undefined;
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
   readonly fidelity: Partial<Record<VenueId, LiquidationEvent['fidelity']>> = {};
@@ -134,6 +136,7 @@ export class Aggregator {
   ) {
     this.opts = { ...defaultAggregatorOptions(), ...options };
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
+    this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
     this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
     this.registerGauges();
@@ -179,6 +182,7 @@ export class Aggregator {
     this.oiByMinute.clear();
     this.closedOi.clear();
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
+    this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.nextMinuteToClose = undefined;
     this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
     this.watermark = 0;
@@ -220,6 +224,8 @@ export class Aggregator {
   }
 
   private applyApart(kind: ApartKind, e: LiquidationEvent, replayed: boolean): void {
+    // Per minute (state: rebuilt from re-read events too); totals and counters below are lifetime counts.
+    if (kind === 'adl') this.adlMinutes.add(e.eventTime, e.venue, e.side, toUnits(e.notionalUsd), e.fidelity);
     if (replayed) return;
     let t = this.apart[kind].get(e.venue);
     if (!t) this.apart[kind].set(e.venue, (t = noTotals()));
@@ -288,6 +294,14 @@ export class Aggregator {
         symbol,
         windows: Object.fromEntries(WINDOW_NAMES.map((w) => [w, toUsd(windows.sum(w, end).units)])) as Record<WindowName, number>,
       }));
+  }
+
+  /** ADL USD per venue in each minute of `buckets` (for reports; never part of liquidation totals). */
+  adlByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {
+    return buckets.map((b) => {
+      const m = this.adlMinutes.get(b.minute);
+      return Object.fromEntries(Object.entries(m?.byVenue ?? {}).map(([venue, v]) => [venue, toUsd(v.long + v.short)]));
+    });
   }
 
   openInterestByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {

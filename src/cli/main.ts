@@ -191,7 +191,7 @@ program
     }
     const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
     const openInterest = aggregator.openInterestByMinute(minutes);
-    if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity }, { force });
+    if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity, adl: aggregator.adlByMinute(minutes) }, { force });
     if (flags.openmetrics) writeOutputFile(flags.openmetrics, replayOpenMetrics(minutes, openInterest, aggregator.fidelity, report.cascades), force);
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (flags.report) writeOutputFile(flags.report, json, force);

@@ -13,6 +13,8 @@ export interface ReportInput {
   /** Open interest per venue (USD) at the end of each minute. */
   openInterest: Partial<Record<VenueId, number>>[];
   fidelity: Partial<Record<VenueId, Fidelity>>;
+  /** ADL USD per venue in each minute (optional: only venues that have ADL report it). */
+  adl?: Partial<Record<VenueId, number>>[];
 }
 
 const COLORS: Record<VenueId, string> = {
@@ -89,6 +91,18 @@ export function reportHtml(input: ReportInput): string {
       lowerBound,
       series: [{ name: 'cumulative', color: '#333', values: minutes.map((m) => (cum += toUsd(m.units))) }],
     }),
+    ...(input.adl?.some((m) => Object.keys(m).length > 0)
+      ? [
+          chartSvg({
+            title: 'Auto-deleveraged USD per minute (counterparties closed; not in liquidation totals)',
+            yTitle: 'USD per minute',
+            xs,
+            kind: 'stacked',
+            bands,
+            series: venues.filter((v) => input.adl!.some((m) => m[v] !== undefined)).map((v) => ({ name: v, color: COLORS[v], values: input.adl!.map((m) => m[v] ?? 0) })),
+          }),
+        ]
+      : []),
     chartSvg({
       title: 'Open interest by venue (USD)',
       yTitle: 'USD',
