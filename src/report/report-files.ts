@@ -141,6 +141,7 @@ ${(report.synthetic ?? []).map((m) => `<p class="synthetic"><strong>Synthetic da
 <p>≥ marks a lower bound: the venue's source samples its stream, sees only some markets, or infers liquidations (docs/mapping.md).</p>
 <h2>Cascade episodes</h2>
 <table><tr><th>id</th><th>start</th><th>peak minute</th><th>end</th><th>peak minute USD</th><th>total</th><th>long share</th><th>OI drawdown</th><th>led by</th><th></th></tr>${episodes || '<tr><td colspan="10">none</td></tr>'}</table>
+<p>Led by: the venue with the most liquidated USD in the episode's first minute. OI drawdown: open interest lost from just before the episode to its lowest point during it.</p>
 <h2>Largest liquidations</h2>
 <table><tr><th>time (UTC)</th><th>venue</th><th>symbol</th><th>side</th><th>price</th><th>USD</th></tr>${
     (report.largest ?? []).map((l) => `<tr><td>${iso(l.eventTime)}</td><td>${esc(l.venue)}</td><td>${esc(l.symbol)}</td><td>${l.side}</td><td>${l.price.toPrecision(6)}</td><td>${usdShort(l.notionalUsd)}</td></tr>`).join('') || '<tr><td colspan="6">none</td></tr>'
