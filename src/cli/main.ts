@@ -94,6 +94,7 @@ serviceOptions(program.command('aggregate').description('Kafka → aggregator + 
 
 serviceOptions(program.command('record').description('connectors → hourly recording files with manifests and metadata'))
   .requiredOption('--out <dir>', 'directory for the recording files')
+  .addHelpText('after', '\nExamples:\n  $ liqstream record --out recordings/\n  $ liqstream record --out /data/rec --config venues.yaml   # then: liqstream replay /data/rec/*.ndjson.gz')
   .action((flags: ServiceFlags & { out: string }) => runService('record', flags));
 
 program
