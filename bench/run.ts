@@ -10,6 +10,7 @@ import ccxt from 'ccxt';
 import { createBinanceParser } from '../src/venues/binance/parse.js';
 import { binanceBenchFrames } from './frames.js';
 import { benchSpill } from './spill.js';
+import { benchVenues } from './venues.js';
 import type { NormalizedEvent } from '../src/schema/events.js';
 import { fmt, rssMiB, throughput } from './stats.js';
 
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   out(`  ccxt parseWsLiquidation       ${fmt(ccxtRate).padStart(12)}        ${fmt(ccxtRate / jsonOnly, 2)}`);
   out(`  liqstream / ccxt: ${fmt(ours / ccxtRate, 2)}\n`);
 
+  await benchVenues(out);
   benchSpill(frames.flatMap((f) => { const r = parser(f, 0); return r.ok ? (r.events as NormalizedEvent[]) : []; }), out);
 
   out('end to end: frames → parse → bus → aggregator, each in a fresh process');
