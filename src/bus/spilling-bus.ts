@@ -6,7 +6,6 @@ import { SpillLog, type SpillConfig, type SpillRecord } from './spill-log.js';
 
 export class SpillFullError extends Error {}
 
-
 interface InFlight {
   record: SpillRecord;
   settled: Promise<unknown>;
@@ -18,7 +17,6 @@ interface InFlight {
    */
   sentAt: number;
 }
-
 
 /**
  * Keeps a producer's publishes when the broker is away. A publish is accepted at once: sent

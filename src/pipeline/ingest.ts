@@ -70,6 +70,7 @@ export class Ingestor {
     if (this.dropping.size > 0) this.closeDropGaps(raw.recv);
     const maxRecord = this.o.maxRecordBytes ?? Infinity;
     if (this.o.publishRaw) {
+      // A UTF-16 unit takes at most 6 bytes in JSON (\uXXXX): only a frame near the limit is measured exactly.
       if (raw.frame.length * 6 + 64 <= maxRecord || Buffer.byteLength(JSON.stringify(raw)) <= maxRecord) this.push(this.o.topics.raw, rawMessage(raw));
       else this.deadLetter(raw, `frame of ${Buffer.byteLength(raw.frame)} bytes exceeds the bus record limit (${maxRecord}); not on the raw topic, events still parsed`);
     }

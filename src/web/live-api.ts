@@ -64,6 +64,12 @@ function requestUrl(req: IncomingMessage): URL | undefined {
   }
 }
 
+/** 400 with every problem of the query named by parameter; true: the request was handled. */
+function badQuery(res: ServerResponse, error: z.ZodError): true {
+  json(res, 400, { error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+  return true;
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
@@ -123,7 +129,7 @@ export function liveApi(source: LiveSource) {
           return true;
         case '/api/liquidations': {
           const q = Query.safeParse(Object.fromEntries(url.searchParams));
-          if (!q.success) return void json(res, 400, { error: q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }), true;
+          if (!q.success) return badQuery(res, q.error);
           const filter = { minUsd: q.data.minUsd, venue: q.data.venue, symbol: q.data.symbol, limit: q.data.limit };
           json(res, 200, { liquidations: q.data.sort === 'usd' ? source.feed.largest(filter) : source.feed.recent(filter), streamDropped: dropped });
           return true;
@@ -133,7 +139,7 @@ export function liveApi(source: LiveSource) {
           return true;
         case '/api/minutes': {
           const q = MinutesQuery.safeParse(Object.fromEntries(url.searchParams));
-          if (!q.success) return void json(res, 400, { error: q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }), true;
+          if (!q.success) return badQuery(res, q.error);
           const { from = -Infinity, to = Infinity } = q.data;
           const minutes = source.aggregator.minutes.range().filter((m) => m.minute >= from && m.minute < to);
           json(res, 200, {

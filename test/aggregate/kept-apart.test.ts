@@ -2,23 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import type { LiquidationEvent } from '../../src/schema/events.js';
+import { liquidation } from '../support/events.js';
 
-const fill = (id: string, kind: LiquidationEvent['kind'], usd: number): LiquidationEvent => ({
-  type: 'liquidation',
-  id,
-  venue: 'hyperliquid',
-  symbol: 'BTC',
-  base: 'BTC',
-  side: 'long',
-  price: 100_000,
-  qty: usd / 100_000,
-  notionalUsd: usd,
-  eventTime: 1_760_130_900_000,
-  receiveTime: 1_760_130_900_050,
-  fidelity: 'complete',
-  kind,
-  source: 'test',
-});
+const fill = (id: string, kind: LiquidationEvent['kind'], usd: number): LiquidationEvent =>
+  liquidation(id, 1_760_130_900_000, usd, { venue: 'hyperliquid', symbol: 'BTC', kind });
 
 describe('events kept apart from liquidation totals', () => {
   it('ADL and vault fills have totals and counters of their own and never reach liquidation totals, windows or minutes', async () => {

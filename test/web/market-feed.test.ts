@@ -2,24 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LiquidationEvent } from '../../src/schema/events.js';
 import { MarketFeed } from '../../src/web/market-feed.js';
+import { liquidation } from '../support/events.js';
 
 const HOUR = 3_600_000;
-const liq = (i: number, t: number, usd: number, venue: 'binance-usdm' | 'bybit-linear' = 'binance-usdm'): LiquidationEvent => ({
-  type: 'liquidation',
-  id: `e${i}`,
-  venue,
-  symbol: 'BTCUSDT',
-  base: 'BTC',
-  side: i % 2 ? 'long' : 'short',
-  price: 100,
-  qty: usd / 100,
-  notionalUsd: usd,
-  eventTime: t,
-  receiveTime: t,
-  fidelity: 'complete',
-  kind: 'liquidation',
-  source: 'test',
-});
+const liq = (i: number, t: number, usd: number, venue: 'binance-usdm' | 'bybit-linear' = 'binance-usdm'): LiquidationEvent =>
+  liquidation(`e${i}`, t, usd, { venue, side: i % 2 ? 'long' : 'short' });
 
 describe('MarketFeed', () => {
   it('property: the largest of the last 24 h equal a brute-force pick over every event, whatever expired', () => {

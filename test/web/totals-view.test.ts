@@ -3,6 +3,7 @@ import { Aggregator } from '../../src/aggregate/aggregator.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import type { LiquidationEvent, OpenInterestEvent } from '../../src/schema/events.js';
 import { totalsView } from '../../src/web/totals-view.js';
+import { liquidation } from '../support/events.js';
 
 const T0 = Date.UTC(2025, 9, 10, 20, 0);
 const oi = (t: number, usd: number): OpenInterestEvent => ({
@@ -17,22 +18,7 @@ const oi = (t: number, usd: number): OpenInterestEvent => ({
   receiveTime: t,
   source: 'tickers',
 });
-const liq = (id: string, symbol: string, t: number, usd: number): LiquidationEvent => ({
-  type: 'liquidation',
-  id,
-  venue: 'bybit-linear',
-  symbol,
-  base: symbol.replace('USDT', ''),
-  side: 'long',
-  price: 1,
-  qty: usd,
-  notionalUsd: usd,
-  eventTime: t,
-  receiveTime: t,
-  fidelity: 'complete',
-  kind: 'liquidation',
-  source: 'allLiquidation',
-});
+const liq = (id: string, symbol: string, t: number, usd: number): LiquidationEvent => liquidation(id, t, usd, { symbol, base: symbol.replace('USDT', '') });
 
 describe('totalsView', () => {
   it('gives open interest with its change over the last hour, and the top symbols by 24 h USD with every window', () => {
