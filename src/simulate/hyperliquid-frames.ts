@@ -1,7 +1,7 @@
 import type { RawFrame } from '../schema/events.js';
 import { HL_BURST, OCT10 } from './oct10-profile.js';
 import { priceText, qtyText, type Coin } from './market.js';
-import type { Carried, SimLiquidation, VenueEncoder } from './venue-frames.js';
+import type { Carried, VenueEncoder } from './encoder.js';
 
 const BLOCK_MS = 200;
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0').slice(-width);

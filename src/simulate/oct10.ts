@@ -3,7 +3,8 @@ import type { RawFrame, Side, VenueId } from '../schema/events.js';
 import { COINS, pickCoin, priceText, qtyText, type Coin } from './market.js';
 import { OCT10, longShare, openInterestLevel, priceFactor, venueMinuteUsd, type SimVenue } from './oct10-profile.js';
 import { prng, type Prng } from './prng.js';
-import { VENUE_ENCODERS, type SimLiquidation } from './venue-frames.js';
+import type { SimLiquidation } from './encoder.js';
+import { VENUE_ENCODERS } from './venue-frames.js';
 
 const MIN = 60_000;
 const MINUTES = 1_440;
@@ -20,14 +21,14 @@ export interface SimulationOptions {
 export const defaultSimulation = (): SimulationOptions => ({ seed: 20251010, accounts: OCT10.accounts, fromMinute: 0, toMinute: MINUTES });
 
 export interface GroundTruth {
-  byVenue: Partial<Record<VenueId, { longUsd: number; shortUsd: number; count: number }>>;
+  byVenue: Record<VenueId, { longUsd: number; shortUsd: number; count: number }>;
   usd: number;
   count: number;
   peakMinute: number;
   peakMinuteUsd: number;
   longShare: number;
   /** USD carried per venue in each simulated minute (start of the minute, ms). */
-  byMinute: { minute: number; byVenue: Partial<Record<VenueId, number>> }[];
+  byMinute: { minute: number; byVenue: Record<VenueId, number> }[];
 }
 
 const VENUES = Object.keys(OCT10.venueUsd) as SimVenue[];
@@ -71,7 +72,7 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
   for (let k = opts.fromMinute; k < opts.toMinute; k++) {
     const minuteStart = OCT10.day + k * MIN;
     const frames: RawFrame[] = [];
-    const minuteByVenue: Partial<Record<VenueId, number>> = {};
+    const minuteByVenue: Record<VenueId, number> = {};
     let minuteUnits = 0;
     for (const venue of VENUES) {
       const enc = VENUE_ENCODERS[venue];

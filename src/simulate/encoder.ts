@@ -1,0 +1,47 @@
+import type { RawFrame, Side } from '../schema/events.js';
+import type { Coin } from './market.js';
+import type { Prng } from './prng.js';
+import type { SimVenue } from './oct10-profile.js';
+
+/** One liquidation of the synthetic day before it is written in a venue's format. */
+export interface SimLiquidation {
+  venue: SimVenue;
+  coin: Coin;
+  price: number;
+  usd: number;
+  side: Side;
+  time: number;
+  user: number;
+}
+
+/** What a venue's stream carried, with the notional exactly as liqstream's parser computes it. */
+export interface Carried {
+  side: Side;
+  notionalUsd: number;
+}
+
+export interface VenueEncoder {
+  coins: readonly string[];
+  /** Mean position size relative to the all-venue mean. */
+  sizeFactor: number;
+  /** Venues that thin their stream: liquidations sharing a key, only the latest is carried. */
+  sampleKey?: (l: SimLiquidation) => string;
+  encode(liqs: SimLiquidation[], r: Prng, minuteStart: number): { frames: RawFrame[]; carried: Carried[] };
+  openInterest?: (coin: Coin, usd: number, price: number, time: number) => RawFrame[];
+}
+
+/** Receive latency of a simulated frame, ms. */
+export const latency = (r: Prng) => 15 + r.int(60);
+
+
+/** Venues that keep only the latest liquidation per key (Binance: per symbol and second). */
+export function latestPerKey(liqs: SimLiquidation[], key: (l: SimLiquidation) => string): SimLiquidation[] {
+  const latest = new Map<string, SimLiquidation>();
+  for (const l of liqs) {
+    const k = key(l);
+    const prev = latest.get(k);
+    if (!prev || l.time >= prev.time) latest.set(k, l);
+  }
+  return [...latest.values()].sort((a, b) => a.time - b.time);
+}
+
