@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { silentLogger } from '../src/log.js';
 import { readRecording } from '../src/replay/recording.js';
 import { writeOct10 } from '../src/simulate/write.js';
-import { VENUES, type VenueId } from '../src/schema/events.js';
+import type { VenueId } from '../src/schema/events.js';
+import { VENUES } from '../src/venues/registry.js';
 import { venueModule } from '../src/venues/registry.js';
 import { fmt, throughput } from './stats.js';
 

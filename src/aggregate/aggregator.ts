@@ -80,13 +80,13 @@ const SIDES: readonly Side[] = ['long', 'short'];
 type ApartKind = 'adl' | 'vault';
 const MAX_CATCH_UP_MINUTES = 1_440;
 
-function venueTotals(entries: Iterable<{ venue: VenueId; units: number }>): Partial<Record<VenueId, number>> {
-  const out: Partial<Record<VenueId, number>> = {};
+function venueTotals(entries: Iterable<{ venue: VenueId; units: number }>): Record<VenueId, number> {
+  const out: Record<VenueId, number> = {};
   for (const { venue, units } of entries) out[venue] = (out[venue] ?? 0) + units;
   return out;
 }
 
-const totalOi = (byVenue: Partial<Record<VenueId, number>>): number | undefined => {
+const totalOi = (byVenue: Record<VenueId, number>): number | undefined => {
   const values = Object.values(byVenue);
   return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
 };
@@ -122,7 +122,7 @@ export class Aggregator {
   private adlMinutes: MinuteSeries;
   private nextMinuteToClose: number | undefined;
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
-  readonly fidelity: Partial<Record<VenueId, LiquidationEvent['fidelity']>> = {};
+  readonly fidelity: Record<VenueId, LiquidationEvent['fidelity']> = {};
   private gapCount = 0;
   private seenIds: SeenIds;
   /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
@@ -251,7 +251,7 @@ export class Aggregator {
    * Open interest per venue (units) in effect at the end of each minute of `buckets`: each symbol's
    * last value carried forward until it is `oiTtlMs` old by event time (see expireBefore).
    */
-  private oiUnitsByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {
+  private oiUnitsByMinute(buckets: MinuteBucket[]): Record<VenueId, number>[] {
     const known = [...this.oiByMinute.keys()].sort((a, b) => a - b);
     const current = new Map<string, { venue: VenueId; units: number; t: number }>();
     let i = 0;
@@ -297,14 +297,14 @@ export class Aggregator {
   }
 
   /** ADL USD per venue in each minute of `buckets` (for reports; never part of liquidation totals). */
-  adlByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {
+  adlByMinute(buckets: MinuteBucket[]): Record<VenueId, number>[] {
     return buckets.map((b) => {
       const m = this.adlMinutes.get(b.minute);
       return Object.fromEntries(Object.entries(m?.byVenue ?? {}).map(([venue, v]) => [venue, toUsd(v.long + v.short)]));
     });
   }
 
-  openInterestByMinute(buckets: MinuteBucket[]): Partial<Record<VenueId, number>>[] {
+  openInterestByMinute(buckets: MinuteBucket[]): Record<VenueId, number>[] {
     return this.oiUnitsByMinute(buckets).map((byVenue) => Object.fromEntries(Object.entries(byVenue).map(([venue, units]) => [venue, toUsd(units)])));
   }
 

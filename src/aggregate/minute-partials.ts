@@ -17,7 +17,7 @@ export const MinutePartial = z.object({
   partitions: z.number().int().min(1),
   units: z.number().int(),
   count: z.number().int().min(0),
-  byVenue: z.partialRecord(VenueId, VenueMinute),
+  byVenue: z.record(VenueId, VenueMinute),
   /** Open-interest partitions: the sum over the partition's symbols (units); null before any is known. */
   oiUnits: z.number().int().nullable(),
 });

@@ -16,7 +16,7 @@ export interface MinuteBucket {
   minute: number;
   units: number;
   count: number;
-  byVenue: Partial<Record<VenueId, VenueMinute>>;
+  byVenue: Record<VenueId, VenueMinute>;
 }
 
 /** Adds `part` into `into` (merging partials, summing an episode): counts add, fidelity is the least complete. */

@@ -33,7 +33,7 @@ export const CascadeSignal = z.object({
   /** Event time, ms: end of the last minute over the threshold (null while active). */
   end: z.number().nullable(),
   totalUsd: z.number(),
-  byVenue: z.partialRecord(VenueId, VenueTotals),
+  byVenue: z.record(VenueId, VenueTotals),
   /** True when any venue contributing to the episode is a lower bound: then totalUsd is one too (see byVenue for which). */
   lowerBound: z.boolean(),
   longShare: z.number(),

@@ -201,6 +201,19 @@ program
   });
 
 program
+  .command('venues')
+  .description('list the venues liqstream covers, their fidelity, and their share of 10 October 2025')
+  .option('--json', 'print the same as GET /api/venues')
+  .action(async (flags: { json?: boolean }) => {
+    const { venueCatalogue } = await import('../venues/catalogue.js');
+    const c = venueCatalogue();
+    if (flags.json) return void process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
+    const width = Math.max(...c.venues.map((v) => v.id.length));
+    for (const v of c.venues) process.stdout.write(`${v.id.padEnd(width)}  ${v.fidelity.padEnd(9)} ${v.lowerBound ? '≥ ' : '  '}${v.name}  (${v.doc})\n`);
+    process.stdout.write(`${c.summary}.\n`);
+  });
+
+program
   .command('simulate')
   .description('write a synthetic, calibrated recording of a historical day (seeded, deterministic)')
   .argument('<day>', 'the day to simulate: oct-10 (10 October 2025)')

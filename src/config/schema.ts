@@ -3,22 +3,16 @@ import { KafkaBusConfig } from '../bus/kafka-config.js';
 import { SpillConfig } from '../bus/spill-log.js';
 import { TopicNames } from '../bus/topics.js';
 import { CascadeParams } from '../cascade/detector.js';
+import { VENUES, venueModule } from '../venues/registry.js';
+import { venueConfig, type VenueConfig } from '../venues/venue-config.js';
 
-const VenueCommon = {
-  enabled: z.boolean(),
-  /** WebSocket endpoint; defaults to the venue's public production endpoint. */
-  url: z.url().optional(),
-  /** REST base URL override (open-interest polling). */
-  restUrl: z.url().optional(),
-  /** Fetch markets and contract sizes at start (REST). Off: built-in defaults (see docs/mapping.md). */
-  discover: z.boolean().default(true),
-  /** Open-interest polling interval where the venue has no stream (Binance); 0 disables. */
-  oiPollMs: z.number().int().min(0).default(60_000),
-  /** Exactly the markets to watch, with no new-listing watch; discovery still supplies metadata (also what open-interest polling covers). */
-  symbols: z.array(z.string().min(1)).optional(),
-  /** Re-read the market list this often and subscribe to new listings (Bybit), or the liquidator vault list (Hyperliquid); 0 disables. */
-  refreshMs: z.number().int().min(0).default(600_000),
-};
+/**
+ * `venues`: one block per registered venue, each the venue's own strict schema (src/venues/venue-config.ts);
+ * a venue without a block runs on its defaults (enabled).
+ */
+const Venues = z.strictObject(
+  Object.fromEntries(VENUES.map((id) => [id, (venueModule(id).config ?? venueConfig()).prefault({})])) as Record<string, z.ZodType<VenueConfig, unknown>>,
+);
 
 export const Config = z.strictObject({
     log: z
@@ -74,31 +68,6 @@ export const Config = z.strictObject({
       /** Binance REST weight per minute liqstream may spend, shared by USD-M and COIN-M (Binance allows 2,400). */
       binanceWeightPerMinute: z.number().int().min(10).default(1_000),
     }),
-    venues: z.strictObject({
-      'binance-usdm': z.strictObject(VenueCommon),
-      'binance-coinm': z.strictObject(VenueCommon),
-      'bybit-linear': z.strictObject(VenueCommon),
-      'bybit-inverse': z.strictObject(VenueCommon),
-      hyperliquid: z.strictObject({
-        ...VenueCommon,
-        /**
-         * Where liquidations come from: `public` (trades of known liquidator vaults: inferred, backstops only),
-         * `node` (a node's node_fills_by_block files: complete), `fills-ws` (a fills feed at `fillsUrl`).
-         * Open interest always comes from the public socket.
-         */
-        source: z.enum(['public', 'node', 'fills-ws']).default('public'),
-        /** node: the node's node_fills_by_block/hourly directory. */
-        nodeDir: z.string().min(1).optional(),
-        /** fills-ws: the feed's WebSocket URL (with any API key it needs). */
-        fillsUrl: z.url().optional(),
-        /**
-         * HLP's liquidator vault addresses (default: the built-in list in src/venues/hyperliquid/vaults.ts).
-         * With `discover` on they are re-read from HLP's `vaultDetails` (children named Liquidator) at start and
-         * every `refreshMs`, and this list is only the fallback when that fails. Docs: docs/venues/hyperliquid.md.
-         */
-        liquidators: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x address of 40 hex digits')).min(1).optional(),
-      }).refine((v) => v.source !== 'node' || v.nodeDir !== undefined, { message: 'source "node" needs nodeDir', path: ['nodeDir'] })
-        .refine((v) => v.source !== 'fills-ws' || v.fillsUrl !== undefined, { message: 'source "fills-ws" needs fillsUrl', path: ['fillsUrl'] }),
-    }),
+    venues: Venues.prefault({}),
   });
 export type Config = z.infer<typeof Config>;

@@ -9,7 +9,7 @@ const HOUR = 3_600_000;
 export interface FileManifest {
   version: 1;
   file: string;
-  venues: Partial<Record<VenueId, { frames: number; firstRecv: number; lastRecv: number }>>;
+  venues: Record<VenueId, { frames: number; firstRecv: number; lastRecv: number }>;
   frames: number;
   from: number;
   to: number;
@@ -33,7 +33,7 @@ export class Recorder {
     mkdirSync(dir, { recursive: true });
   }
 
-  writeMetadata(metadata: Partial<Record<VenueId, VenueMetadata>>): void {
+  writeMetadata(metadata: Record<VenueId, VenueMetadata>): void {
     writeFileSync(join(this.dir, 'metadata.json'), `${JSON.stringify({ version: 1, venues: metadata }, null, 2)}\n`);
   }
 

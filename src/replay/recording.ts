@@ -64,15 +64,15 @@ export function recordingWriter(path: string) {
  * Market metadata written by `liqstream record` (metadata.json beside the files). Returns {} when
  * there is none: parsers then use their documented defaults.
  */
-export function loadRecordingMetadata(files: string[], explicit?: string): Partial<Record<VenueId, VenueMetadata>> {
+export function loadRecordingMetadata(files: string[], explicit?: string): Record<VenueId, VenueMetadata> {
   const candidates = explicit ? [explicit] : [...new Set(files.map((f) => join(dirname(f), 'metadata.json')))];
-  const merged: Partial<Record<VenueId, VenueMetadata>> = {};
+  const merged: Record<VenueId, VenueMetadata> = {};
   for (const path of candidates) {
     if (!existsSync(path)) {
       if (explicit) throw new Error(`metadata file ${path} not found`);
       continue;
     }
-    const doc = JSON.parse(readFileSync(path, 'utf8')) as { venues?: Partial<Record<VenueId, VenueMetadata>> };
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as { venues?: Record<VenueId, VenueMetadata> };
     Object.assign(merged, doc.venues ?? {});
   }
   return merged;

@@ -37,11 +37,11 @@ export interface ReplayOptions {
   bus?: Bus;
   topics?: TopicNames;
   /** Market metadata per venue (e.g. COIN-M contract sizes) when the recording does not carry it. */
-  metadata?: Partial<Record<VenueId, VenueMetadata>>;
+  metadata?: Record<VenueId, VenueMetadata>;
   /** Reads one input file; defaults to recording format v1. */
   source?: (path: string) => AsyncIterable<RecordingItem>;
   /** Parser overrides per venue (e.g. Hyperliquid node fills instead of WebSocket frames). */
-  parsers?: Partial<Record<VenueId, FrameParser>>;
+  parsers?: Record<VenueId, FrameParser>;
   metrics?: Metrics;
   cascade?: Partial<CascadeParams>;
   /** Largest share of a file's lines that may be invalid before the replay fails (default 0.1). */

@@ -29,7 +29,7 @@ export const sourceFor = (format: InputFormat): ((path: string) => AsyncIterable
   format === 'hyperliquid-node-fills' ? readNodeFills : format === 'tardis-liquidations' ? readTardisLiquidations : readRecording;
 
 /** Formats whose lines are not venue frames bring their own parser. */
-export function parsersFor(format: InputFormat): Partial<Record<VenueId, FrameParser>> | undefined {
+export function parsersFor(format: InputFormat): Record<VenueId, FrameParser> | undefined {
   if (format !== 'tardis-liquidations') return undefined;
   return Object.fromEntries((['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse'] as const).map((v) => [v, tardisRowParser(v)]));
 }

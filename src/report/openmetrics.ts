@@ -12,8 +12,8 @@ const SIDES = ['long', 'short'] as const;
  */
 export function replayOpenMetrics(
   minutes: MinuteBucket[],
-  openInterest: Partial<Record<VenueId, number>>[],
-  fidelity: Partial<Record<VenueId, Fidelity>>,
+  openInterest: Record<VenueId, number>[],
+  fidelity: Record<VenueId, Fidelity>,
   cascades: Pick<CascadeSignal, 'start' | 'end' | 'lowerBound'>[],
 ): string {
   const venues = Object.keys(fidelity).sort() as VenueId[];

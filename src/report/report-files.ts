@@ -4,26 +4,19 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { toUsd } from '../aggregate/fixed-point.js';
 import type { MinuteBucket } from '../aggregate/minute-series.js';
 import type { ReplayReport } from '../replay/replay.js';
-import { LOWER_BOUND_REASON, VENUES, type Fidelity, type VenueId } from '../schema/events.js';
+import { LOWER_BOUND_REASON, type Fidelity, type VenueId } from '../schema/events.js';
+import { VENUES, venueAbout } from '../venues/registry.js';
 import { chartSvg, usdShort } from './charts.js';
 
 export interface ReportInput {
   report: ReplayReport;
   minutes: MinuteBucket[];
   /** Open interest per venue (USD) at the end of each minute. */
-  openInterest: Partial<Record<VenueId, number>>[];
-  fidelity: Partial<Record<VenueId, Fidelity>>;
+  openInterest: Record<VenueId, number>[];
+  fidelity: Record<VenueId, Fidelity>;
   /** ADL USD per venue in each minute (optional: only venues that have ADL report it). */
-  adl?: Partial<Record<VenueId, number>>[];
+  adl?: Record<VenueId, number>[];
 }
-
-const COLORS: Record<VenueId, string> = {
-  hyperliquid: '#2a9d8f',
-  'bybit-linear': '#f4a261',
-  'bybit-inverse': '#e76f51',
-  'binance-usdm': '#e9c46a',
-  'binance-coinm': '#b08a2e',
-};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -32,7 +25,8 @@ function venuesIn(input: ReportInput): VenueId[] {
   const seen = new Set<VenueId>();
   for (const m of input.minutes) for (const v of Object.keys(m.byVenue)) seen.add(v as VenueId);
   for (const o of input.openInterest) for (const v of Object.keys(o)) seen.add(v as VenueId);
-  return VENUES.filter((v) => seen.has(v));
+  // Registered venues in registry order, then any a newer connector published.
+  return [...VENUES.filter((v) => seen.has(v)), ...[...seen].filter((v) => !VENUES.includes(v)).sort()];
 }
 
 /** One row per minute: USD by venue and side, open interest by venue. */
@@ -67,7 +61,7 @@ export function reportHtml(input: ReportInput): string {
       kind: 'stacked',
       bands,
       lowerBound,
-      series: venues.map((v) => ({ name: bounded.includes(v) ? `${v} ≥` : v, color: COLORS[v], values: minutes.map((m) => toUsd((m.byVenue[v]?.long ?? 0) + (m.byVenue[v]?.short ?? 0))) })),
+      series: venues.map((v) => ({ name: bounded.includes(v) ? `${v} ≥` : v, color: venueAbout(v).colour, values: minutes.map((m) => toUsd((m.byVenue[v]?.long ?? 0) + (m.byVenue[v]?.short ?? 0))) })),
     }),
     chartSvg({
       title: 'Longs vs shorts liquidated per minute (all venues)',
@@ -99,7 +93,7 @@ export function reportHtml(input: ReportInput): string {
             xs,
             kind: 'stacked',
             bands,
-            series: venues.filter((v) => input.adl!.some((m) => m[v] !== undefined)).map((v) => ({ name: v, color: COLORS[v], values: input.adl!.map((m) => m[v] ?? 0) })),
+            series: venues.filter((v) => input.adl!.some((m) => m[v] !== undefined)).map((v) => ({ name: v, color: venueAbout(v).colour, values: input.adl!.map((m) => m[v] ?? 0) })),
           }),
         ]
       : []),
@@ -111,7 +105,7 @@ export function reportHtml(input: ReportInput): string {
       bands,
       series: venues
         .filter((v) => input.openInterest.some((o) => o[v] !== undefined))
-        .map((v) => ({ name: v, color: COLORS[v], values: input.openInterest.map((o) => o[v] ?? NaN) })),
+        .map((v) => ({ name: v, color: venueAbout(v).colour, values: input.openInterest.map((o) => o[v] ?? NaN) })),
     }),
   ];
   const rows = Object.entries(report.totals.byVenue)

@@ -3,9 +3,12 @@ import { z } from 'zod';
 /** Version of the normalized schema; travels as the `schema-version` header on every bus message. */
 export const SCHEMA_VERSION = 1;
 
-export const VenueId = z.enum(['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse', 'hyperliquid']);
+/**
+ * A venue id as the registry names it (src/venues/registry.ts). A pattern, not a list, so that a venue is added
+ * in its own folder and the registry only, and an aggregator keeps counting what a newer connector publishes.
+ */
+export const VenueId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a venue id such as binance-usdm');
 export type VenueId = z.infer<typeof VenueId>;
-export const VENUES: readonly VenueId[] = VenueId.options;
 
 /** Side of the position that was liquidated (not the side of the liquidation order). */
 export const Side = z.enum(['long', 'short']);

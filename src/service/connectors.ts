@@ -13,8 +13,7 @@ export interface RunningConnectors {
   stop(): Promise<void>;
 }
 
-export const enabledVenues = (config: Config): VenueId[] =>
-  (Object.entries(config.venues) as [VenueId, { enabled: boolean }][]).filter(([, v]) => v.enabled).map(([venue]) => venue);
+export const enabledVenues = (config: Config): VenueId[] => Object.entries(config.venues).filter(([, v]) => v.enabled).map(([venue]) => venue);
 
 /** Discover markets, then open and keep alive every socket of every enabled venue. */
 export async function startConnectors(
@@ -33,10 +32,11 @@ export async function startConnectors(
     // Module and socket logs name the venue themselves.
     const log = deps.log;
     const module = venueModule(venue);
-    const ctx = { log, url: config.venues[venue].url, restUrl: config.venues[venue].restUrl, options: config.venues[venue] };
-    const configured = config.venues[venue].symbols;
+    const block = config.venues[venue]!;
+    const ctx = { log, url: block.url, restUrl: block.restUrl, options: block };
+    const configured = block.symbols;
     let meta: VenueMetadata = {};
-    if (config.venues[venue].discover) {
+    if (block.discover) {
       try {
         meta = await module.discover(ctx);
         log.info({ venue, symbols: meta.symbols?.length }, 'markets discovered');
@@ -83,7 +83,7 @@ export async function startConnectors(
       plans.forEach(addSocket);
     });
     if (watcher) pollers.push(watcher);
-    pollers.push(...(module.pollers?.(meta, { ...ctx, sink: deps.sink, budget, intervalMs: config.venues[venue].oiPollMs }) ?? []));
+    pollers.push(...(module.pollers?.(meta, { ...ctx, sink: deps.sink, budget, intervalMs: block.oiPollMs }) ?? []));
   }
   return {
     health: () => Object.fromEntries([...sockets].map(([venue, list]) => [venue, list.every((s) => s.connected)])),

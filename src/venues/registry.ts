@@ -2,19 +2,30 @@ import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
 import { bybitVenue } from './bybit/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
-import type { VenueModule } from './venue.js';
+import type { VenueAbout, VenueModule } from './venue.js';
 
-/** Every venue liqstream can connect to. Adding a venue: see docs/adding-a-venue.md. */
-export const VENUE_MODULES: Partial<Record<VenueId, VenueModule>> = {
-  'binance-usdm': binanceVenue('binance-usdm'),
-  'binance-coinm': binanceVenue('binance-coinm'),
-  'bybit-linear': bybitVenue('bybit-linear'),
-  'bybit-inverse': bybitVenue('bybit-inverse'),
-  hyperliquid: hyperliquidVenue(),
-};
+/**
+ * Every venue liqstream can connect to, in the order reports and pages list them. Adding a venue is its
+ * folder plus one line here (docs/adding-a-venue.md); test/venues/one-folder.test.ts keeps that true.
+ */
+const MODULES: readonly VenueModule[] = [
+  binanceVenue('binance-usdm'),
+  binanceVenue('binance-coinm'),
+  bybitVenue('bybit-linear'),
+  bybitVenue('bybit-inverse'),
+  hyperliquidVenue(),
+];
+
+export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));
+export const VENUES: readonly VenueId[] = MODULES.map((m) => m.venue);
 
 export function venueModule(venue: VenueId): VenueModule {
   const m = VENUE_MODULES[venue];
   if (!m) throw new Error(`venue ${venue} is not implemented`);
   return m;
+}
+
+/** What a report or page says of a venue id; an id no module has (a newer connector's) gets a neutral entry. */
+export function venueAbout(venue: VenueId): VenueAbout {
+  return VENUE_MODULES[venue]?.about ?? { name: venue, exchange: venue, colour: '#888888', fidelity: 'complete', doc: '' };
 }

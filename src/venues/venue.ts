@@ -1,6 +1,7 @@
 import type { z } from 'zod';
+import type { VenueConfig } from './venue-config.js';
 import { compileValidator, describeIssues } from '../schema/validator.js';
-import { LiquidationEvent, OpenInterestEvent, type NormalizedEvent, type VenueId } from '../schema/events.js';
+import { LiquidationEvent, OpenInterestEvent, type Fidelity, type NormalizedEvent, type VenueId } from '../schema/events.js';
 import { clip } from './fields.js';
 
 /**
@@ -122,9 +123,29 @@ export interface Poller {
   stop(): Promise<void>;
 }
 
+/**
+ * What people and programs are told about a venue: everything outside its folder (report colours, the
+ * live page, coverage, the README table) reads it from here, so adding a venue edits no other file.
+ */
+export interface VenueAbout {
+  /** Shown in reports and on the live page, e.g. 'Bybit USDT/USDC perpetuals and futures'. */
+  name: string;
+  /** The exchange, as keyed in src/venues/coverage.ts (one exchange may have several venue ids). */
+  exchange: string;
+  /** '#rrggbb' for charts. */
+  colour: string;
+  /** What its liquidation source normally is (events say what each one is). */
+  fidelity: Fidelity;
+  /** Repository path of the venue's page: what it sees and what it misses. */
+  doc: string;
+}
+
 /** The connector interface every venue implements (one folder per venue). */
 export interface VenueModule {
   venue: VenueId;
+  about: VenueAbout;
+  /** Strict schema of the venue's config block; default `venueConfig()` (the common keys only). */
+  config?: z.ZodType<VenueConfig, unknown>;
   /** Network: markets and metadata. May fail; the caller decides whether to continue without. */
   discover(ctx: VenueContext): Promise<VenueMetadata>;
   parser(meta: VenueMetadata, ctx: VenueContext): FrameParser;

@@ -7,6 +7,7 @@ import { minuteView } from '../cascade/tracker.js';
 import { CascadeSignal } from '../cascade/detector.js';
 import { LiquidationEvent, VenueId, type NormalizedEvent } from '../schema/events.js';
 import type { MarketFeed } from './market-feed.js';
+import { venueCatalogue } from '../venues/catalogue.js';
 import { LIVE_PAGE_HTML } from './live-page.js';
 import { totalsView, type TotalsView } from './totals-view.js';
 
@@ -134,6 +135,9 @@ export function liveApi(source: LiveSource) {
           json(res, 200, { liquidations: q.data.sort === 'usd' ? source.feed.largest(filter) : source.feed.recent(filter), streamDropped: dropped });
           return true;
         }
+        case '/api/venues':
+          json(res, 200, venueCatalogue());
+          return true;
         case '/api/cascades':
           json(res, 200, { cascades: source.cascades() });
           return true;

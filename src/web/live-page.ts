@@ -39,6 +39,7 @@ input { width: 110px; background: var(--bg); color: var(--text); border: 1px sol
     <table id="totals"><thead><tr><th>venue</th><th>1m</th><th>5m</th><th>1h</th><th>24h</th><th>long / short (24h)</th></tr></thead><tbody></tbody></table>
     <div id="share" class="dim" style="margin-top:8px"></div><div class="bar"><div id="sharebar" style="width:50%"></div></div>
     <p class="dim" style="margin:8px 0 0"><span class="badge">≥</span> lower bound: the source is sampled, partial or inferred.</p>
+    <p id="coverage" class="dim" style="margin:8px 0 0"></p>
   </section>
   <section><h2>Open interest</h2><table id="oi"><thead><tr><th>venue</th><th>USD</th><th>1 h change</th><th>age</th></tr></thead><tbody></tbody></table>
     <h2 style="margin-top:14px">Top symbols by liquidated USD</h2>
@@ -121,6 +122,7 @@ function connect() {
   ws.onclose = () => { document.getElementById("asof").textContent = "disconnected; retrying…"; setTimeout(connect, 2000); };
 }
 document.getElementById("minusd").addEventListener("input", (e) => { state.minUsd = Number(e.target.value) || 0; schedule(); });
+fetch("/api/venues").then((r) => r.json()).then((v) => { document.getElementById("coverage").innerHTML = "Venues: " + v.venues.map((x) => '<span title="' + esc(x.name) + '">' + esc(x.id) + badge(x.lowerBound) + "</span>").join(", ") + ". " + esc(v.summary) + "."; }).catch(() => {});
 fetch("/api/cascades").then((r) => r.json()).then((c) => { const last = c.cascades[c.cascades.length - 1]; if (last) showCascade(last); }).catch(() => {});
 fetch("/api/liquidations?limit=200").then((r) => r.json()).then((l) => { state.tape = l.liquidations; schedule(); }).catch(() => {});
 loadLargest(); setInterval(loadLargest, 10000);

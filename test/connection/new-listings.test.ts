@@ -7,6 +7,7 @@ import { createMetrics } from '../../src/metrics/metrics.js';
 import type { RawFrame, VenueId } from '../../src/schema/events.js';
 import type { FrameParser } from '../../src/venues/venue.js';
 import { startConnectors } from '../../src/service/connectors.js';
+import { onlyVenues } from '../support/config-file.js';
 import { until } from '../support/until.js';
 import { BybitServer } from '../support/venue-servers.js';
 
@@ -34,13 +35,7 @@ const bybitOnly = (linear: Record<string, unknown>) =>
   loadConfig({
     env: {},
     overrides: {
-      venues: {
-        'binance-usdm': { enabled: false },
-        'binance-coinm': { enabled: false },
-        'bybit-inverse': { enabled: false },
-        hyperliquid: { enabled: false },
-        'bybit-linear': { enabled: true, ...linear },
-      },
+      venues: onlyVenues({ 'bybit-linear': { enabled: true, ...linear } }),
     },
   });
 

@@ -7,6 +7,7 @@ import { binanceFrames } from '../support/fixtures.js';
 import { sampleValue, scrape } from '../support/prom-text.js';
 import { tempDir } from '../support/recording.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { onlyVenues } from '../support/config-file.js';
 import { until } from '../support/until.js';
 
 const brokers = inject('kafkaBrokers');
@@ -31,13 +32,10 @@ describe('local Binance servers → liqstream connect → real Kafka → liqstre
         bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } },
         metrics: { port: 0 },
         aggregator: { groupId: `it-aggregator-${run}` },
-        venues: {
+        venues: onlyVenues({
           'binance-usdm': { enabled: true, url: usdm.url, discover: false, oiPollMs: 0 },
           'binance-coinm': { enabled: true, url: coinm.url, discover: false, oiPollMs: 0 },
-          'bybit-linear': { enabled: false },
-          'bybit-inverse': { enabled: false },
-          hyperliquid: { enabled: false },
-        },
+        }),
       }),
     );
     const services: ServiceProcess[] = [];

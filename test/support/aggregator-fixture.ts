@@ -10,6 +10,7 @@ import { unique } from '../bus/bus-contract.js';
 import { parsePromText, type Sample } from './prom-text.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 import { liquidation } from './events.js';
+import { onlyVenues } from './config-file.js';
 import { tempDir } from './recording.js';
 
 export const MIN = 60_000;
@@ -46,7 +47,7 @@ export function aggregatorConfig(brokers: string, topics: Record<string, string>
       bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5 },
       metrics: { port: 0 },
       aggregator: { groupId, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, ...extra },
-      venues: { ...Object.fromEntries(['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse', 'hyperliquid'].map((v) => [v, { enabled: false }])), ...venues },
+      venues: onlyVenues(venues as Record<string, Record<string, unknown>>),
     }),
   );
   return file;

@@ -109,7 +109,7 @@ describe('venues.hyperliquid.liquidators (config)', () => {
     return loadConfig({ file, env: {} });
   };
   it('takes a list of 0x addresses and refuses anything else, naming the field', () => {
-    expect(load([LIQ_A]).venues.hyperliquid.liquidators).toEqual([LIQ_A]);
+    expect(load([LIQ_A]).venues.hyperliquid?.liquidators).toEqual([LIQ_A]);
     expect(() => load(['0x12'])).toThrow(/^config error: venues\.hyperliquid\.liquidators\.0: expected a 0x address of 40 hex digits/);
     expect(() => load([])).toThrow(/venues\.hyperliquid\.liquidators/);
   });

@@ -1,13 +1,19 @@
-import type { VenueModule } from '../venue.js';
+import type { VenueAbout, VenueModule } from '../venue.js';
 import { fetchBinanceMarkets, listedInstruments } from './markets.js';
 import { instrumentLookup } from '../instruments.js';
 import { startBinanceOiPoller } from './oi-poller.js';
 import { createBinanceParser, type BinanceVenue } from './parse.js';
 import { binanceSocketPlan } from './plan.js';
 
+const ABOUT: Record<BinanceVenue, VenueAbout> = {
+  'binance-usdm': { name: 'Binance USDⓈ-M futures', exchange: 'binance', colour: '#e9c46a', fidelity: 'sampled', doc: 'docs/venues/binance.md' },
+  'binance-coinm': { name: 'Binance COIN-M futures', exchange: 'binance', colour: '#b08a2e', fidelity: 'sampled', doc: 'docs/venues/binance.md' },
+};
+
 export function binanceVenue(venue: BinanceVenue): VenueModule {
   return {
     venue,
+    about: ABOUT[venue],
     async discover() {
       const markets = await fetchBinanceMarkets(venue);
       return {

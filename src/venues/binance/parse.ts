@@ -9,7 +9,7 @@ import { REFERENCE_SYMBOLS, binanceInstrument, documentedCoinmContractUsd } from
 
 export { documentedCoinmContractUsd } from './instruments.js';
 
-export type BinanceVenue = Extract<VenueId, 'binance-usdm' | 'binance-coinm'>;
+export type BinanceVenue = 'binance-usdm' | 'binance-coinm';
 
 export const ForceOrder = z.object({
   e: z.literal('forceOrder'),

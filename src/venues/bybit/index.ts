@@ -1,4 +1,4 @@
-import type { VenueModule } from '../venue.js';
+import type { VenueAbout, VenueModule } from '../venue.js';
 import { instrumentLookup } from '../instruments.js';
 import { bybitListedInstrument, fetchBybitContracts, watchInstruments, type BybitCategory } from './instruments.js';
 import { createBybitParser, type BybitVenue } from './parse.js';
@@ -18,9 +18,15 @@ export const DEFAULT_BYBIT_SYMBOLS: Record<BybitVenue, readonly string[]> = {
  * carries open interest. Without a market list (discovery off or failed) it watches DEFAULT_BYBIT_SYMBOLS, and
  * its events are `partial` until a refresh lists the markets.
  */
+const ABOUT: Record<BybitVenue, VenueAbout> = {
+  'bybit-linear': { name: 'Bybit USDT/USDC perpetuals and futures', exchange: 'bybit', colour: '#f4a261', fidelity: 'complete', doc: 'docs/venues/bybit.md' },
+  'bybit-inverse': { name: 'Bybit inverse perpetuals and futures', exchange: 'bybit', colour: '#e76f51', fidelity: 'complete', doc: 'docs/venues/bybit.md' },
+};
+
 export function bybitVenue(venue: BybitVenue): VenueModule {
   return {
     venue,
+    about: ABOUT[venue],
     async discover({ restUrl }) {
       const instruments = await fetchBybitContracts(BYBIT_CATEGORY[venue], { baseUrl: restUrl });
       return {

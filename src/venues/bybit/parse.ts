@@ -5,7 +5,7 @@ import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../in
 import { bybitInstrument } from './instruments.js';
 import { NO_EVENTS, checkEvent, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
 
-export type BybitVenue = Extract<VenueId, 'bybit-linear' | 'bybit-inverse'>;
+export type BybitVenue = 'bybit-linear' | 'bybit-inverse';
 
 export const LIQUIDATION_TOPIC = 'allLiquidation';
 export const TICKER_TOPIC = 'tickers';

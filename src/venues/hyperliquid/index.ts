@@ -1,4 +1,5 @@
 import type { VenueModule } from '../venue.js';
+import { HyperliquidConfig } from './config.js';
 import { fetchMetaAndAssetCtxs, fetchPerpDexs } from './metaAndAssetCtxs.js';
 import { startNodeFillsTail } from './node-fills.js';
 import { planHyperliquidSockets } from './plan.js';
@@ -18,6 +19,8 @@ export const DEFAULT_HYPERLIQUID_COINS: readonly string[] = ['BTC', 'ETH', 'SOL'
 export function hyperliquidVenue(parserOptions: HyperliquidParserOptions = {}): VenueModule {
   return {
     venue: 'hyperliquid',
+    about: { name: 'Hyperliquid perpetuals (incl. HIP-3 dexes)', exchange: 'hyperliquid', colour: '#2a9d8f', fidelity: 'inferred', doc: 'docs/venues/hyperliquid.md' },
+    config: HyperliquidConfig,
     async discover({ restUrl, log, options }) {
       const { coins, events } = await fetchMetaAndAssetCtxs({ baseUrl: restUrl });
       // Builder-deployed (HIP-3) dexes: their liquidations are in the node's fills, so their open interest
