@@ -2,6 +2,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { venueCatalogue, type VenueCatalogue } from '../../src/venues/catalogue.js';
+import { VENUES } from '../../src/venues/registry.js';
 import { StreamMessage } from '../../src/web/live-api.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { openPage } from '../support/chromium.js';
@@ -64,7 +66,12 @@ describe('live page and API (liqstream run, embedded bus, local Binance server)'
     const largest = (await get(`${run.metricsUrl}/api/liquidations?sort=usd`)).body as { liquidations: { notionalUsd: number }[] };
     expect(largest.liquidations.map((l) => l.notionalUsd)).toEqual([1.437 * 34959.7]);
     expect((await get(`${run.metricsUrl}/api/liquidations?limit=0`)).status).toBe(400);
-    expect((await get(`${run.metricsUrl}/api/liquidations?venue=nowhere`)).status).toBe(400);
+    expect((await get(`${run.metricsUrl}/api/liquidations?venue=Not%20a%20venue`)).status).toBe(400);
+    // A well-formed id of a venue this build does not have (a newer connector's) filters to nothing.
+    expect((await get(`${run.metricsUrl}/api/liquidations?venue=nowhere`)).body).toEqual({ liquidations: [], streamDropped: 0 });
+    const venues = (await get(`${run.metricsUrl}/api/venues`)).body as VenueCatalogue;
+    expect(venues).toEqual(venueCatalogue());
+    expect(venues.venues.map((v) => v.id)).toEqual([...VENUES]);
     expect((await get(`${run.metricsUrl}/api/liquidations?minUsd=-1`)).status).toBe(400);
     expect((await get(`${run.metricsUrl}/api/cascades`)).body).toEqual({ cascades: [] });
     const minutes = (await get(`${run.metricsUrl}/api/minutes`)).body as { minutes: { usd: number }[] };
@@ -108,6 +115,10 @@ describe('live page and API (liqstream run, embedded bus, local Binance server)'
     const top = (await get(`${run.metricsUrl}/api/totals`)).body as { topSymbols: { symbol: string; windows: Record<string, number> }[] };
     expect(top.topSymbols[0]).toMatchObject({ venue: 'binance-usdm', symbol: 'ETHUSDT', windows: { '24h': 100 * sent } });
     expect(await page.evaluate<string>('document.querySelector("#symbols tbody").textContent')).toContain('ETHUSDT');
+    // Which venues are covered, lower bounds marked, and the share of 10 October they stand for.
+    const coverage = await page.evaluate<string>('document.querySelector("#coverage").textContent');
+    const catalogue = venueCatalogue();
+    expect(coverage).toBe(`Venues: ${catalogue.venues.map((v) => v.id + (v.lowerBound ? '≥' : '')).join(', ')}. ${catalogue.summary}.`);
     const png = join(tempDir(), 'live.png');
     await page.screenshot(png);
     expect(statSync(png).size).toBeGreaterThan(20_000);
