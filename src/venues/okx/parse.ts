@@ -1,0 +1,176 @@
+import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import { decimalValue, isMarketName, preview } from '../fields.js';
+import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { NO_EVENTS, checkedResult, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { okxBase, okxBuiltInInstrument } from './instruments.js';
+import {
+  CONTRACT_TYPES,
+  EventReply,
+  LIQUIDATION_CHANNEL,
+  LiquidationPush,
+  OpenInterestData,
+  RestEnvelope,
+  type OkxLiquidationDetail,
+  type OkxLiquidationPush,
+} from './schema.js';
+
+export const OKX_VENUE = 'okx';
+export const OPEN_INTEREST_SOURCE = 'open-interest';
+
+export interface OkxParserOptions {
+  /** Instruments as the market list described them (discovery, or a recording's metadata.json). */
+  instruments?: (instId: string) => Instrument | undefined;
+}
+
+/**
+ * The position a liquidation closed. Hedge mode names it (`posSide` long/short); one-way mode says `net`,
+ * and the liquidation order's side tells: a `sell` closes a long, a `buy` closes a short. A hedge-mode detail
+ * whose order side opens rather than closes its position is contradictory: undefined, so it is dead-lettered
+ * instead of being counted on a guessed side.
+ */
+export function liquidatedSide(d: Pick<OkxLiquidationDetail, 'side' | 'posSide'>): Side | undefined {
+  const closes: Side = d.side === 'sell' ? 'long' : 'short';
+  if (d.posSide === 'net') return closes;
+  return d.posSide === closes ? closes : undefined;
+}
+
+const objectField = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+
+/**
+ * OKX v5 frames → normalized events.
+ *
+ * - `liquidation-orders` pushes (SWAP and FUTURES): one event per entry of each item's `details`. Notional:
+ *   linear `sz` contracts × `ctVal` base coins × `bkPx`; inverse `sz` × `ctVal` USD. Contract values come
+ *   from the market list when it was read, else from the built-in table; an instrument neither knows is
+ *   dead-lettered, never valued by a guess. Always `sampled`: OKX documents the channel as not representing
+ *   every liquidation (docs/venues/okx.md).
+ * - The open-interest poller's REST answers (`GET /api/v5/public/open-interest`): one event per instrument,
+ *   `oiUsd` as OKX states it, in coin `oiCcy`. They also give the USD price of each coin with a USDT
+ *   perpetual, the reference for a contract quoted in something other than USD.
+ * - Event replies (subscribe, notice, connection count) and the text `pong` yield nothing; an `error` event
+ *   is rejected so that it is dead-lettered.
+ */
+export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
+  const known = new Map<string, Instrument>();
+  const refs = new ReferencePrices();
+  const instrumentOf = (instId: string): Instrument | undefined => {
+    let inst = known.get(instId);
+    if (inst === undefined) {
+      inst = opts.instruments?.(instId) ?? okxBuiltInInstrument(instId);
+      // Only names that describe a market are cached, so that a flood of invented names cannot grow the map.
+      if (inst !== undefined) known.set(instId, inst);
+    }
+    return inst;
+  };
+
+  const liquidations = (msg: OkxLiquidationPush, receiveTime: number): ParseResult => {
+    const events: NormalizedEvent[] = [];
+    // Two identical details in one push are two liquidations: the second copy's id gets `#1` (as Bybit's parser).
+    const occurrences = new Map<string, number>();
+    for (const item of msg.data) {
+      if (item.instType !== msg.arg.instType) return reject(`liquidation-orders item of ${item.instType} on the ${preview(msg.arg.instType)} channel`);
+      if (!isMarketName(item.instId)) return reject(`invalid instId ${preview(item.instId)}`);
+      const inst = instrumentOf(item.instId);
+      if (inst === undefined) return reject(`unknown instrument ${item.instId}: not in the market list nor the built-in table, so its contract value is unknown`);
+      for (const d of item.details) {
+        const side = liquidatedSide(d);
+        if (side === undefined) return reject(`contradictory liquidation on ${item.instId}: posSide ${d.posSide} with order side ${d.side}`);
+        const price = decimalValue(d.bkPx);
+        const contracts = decimalValue(d.sz);
+        if (price === undefined || contracts === undefined) return reject(`liquidation on ${item.instId}: bkPx or sz does not fit a double`);
+        const { baseQty, quoteNotional } = fillSize(inst, contracts, price);
+        const usd = notionalUsd(inst, quoteNotional, refs, receiveTime);
+        if (usd === undefined) return reject(noReferenceReason(item.instId, inst.quote, refs.maxAgeMs));
+        const key = `${item.instId}:${d.ts}:${d.posSide}:${d.side}:${d.sz}:${d.bkPx}`;
+        const n = occurrences.get(key) ?? 0;
+        occurrences.set(key, n + 1);
+        const event: LiquidationEvent = {
+          type: 'liquidation',
+          id: `${OKX_VENUE}:${key}${n > 0 ? `#${n}` : ''}`,
+          venue: OKX_VENUE,
+          symbol: item.instId,
+          base: inst.base,
+          side,
+          price,
+          qty: baseQty,
+          notionalUsd: usd,
+          eventTime: Number(d.ts),
+          receiveTime,
+          fidelity: 'sampled',
+          kind: 'liquidation',
+          source: LIQUIDATION_CHANNEL,
+        };
+        events.push(event);
+      }
+    }
+    // One bad detail rejects the whole push: a dead letter is visible, a silently dropped liquidation is not.
+    return checkedResult(events, 'liquidation-orders event');
+  };
+
+  const openInterest = (data: unknown, receiveTime: number): ParseResult => {
+    const rows = OpenInterestData.safeParse(data);
+    if (!rows.success) return rejectInvalid('open-interest answer', rows.error);
+    const events: NormalizedEvent[] = [];
+    for (const row of rows.data) {
+      if (!(CONTRACT_TYPES as readonly string[]).includes(row.instType)) return reject(`open interest of instType ${preview(row.instType)}: not polled`);
+      if (!isMarketName(row.instId)) return reject(`invalid instId ${preview(row.instId)}`);
+      const oiUsd = decimalValue(row.oiUsd);
+      const oiCoin = decimalValue(row.oiCcy);
+      if (oiUsd === undefined || oiCoin === undefined) return reject(`open interest of ${row.instId}: a value does not fit a double`);
+      // Without open interest there is no price to state (the event needs one); the symbol's last value
+      // leaves the totals after aggregator.oiTtlMs.
+      if (oiUsd === 0 || oiCoin === 0) continue;
+      const markPrice = oiUsd / oiCoin;
+      const event: OpenInterestEvent = {
+        type: 'open_interest',
+        venue: OKX_VENUE,
+        symbol: row.instId,
+        base: instrumentOf(row.instId)?.base ?? okxBase(row.instId),
+        oiBase: oiCoin,
+        oiUsd,
+        markPrice,
+        eventTime: Number(row.ts),
+        receiveTime,
+        source: OPEN_INTEREST_SOURCE,
+      };
+      events.push(event);
+      // A coin's USDT perpetual states its USD price: the reference for contracts quoted in that coin.
+      if (row.instId === `${event.base}-USDT-SWAP`) refs.set(event.base, markPrice, receiveTime);
+    }
+    return checkedResult(events, 'open interest');
+  };
+
+  const control = (json: unknown): ParseResult => {
+    const reply = EventReply.safeParse(json);
+    if (!reply.success) return rejectInvalid('event reply', reply.error);
+    const { event, code, msg } = reply.data;
+    if (event === 'error') return reject(`OKX error ${code ?? '(no code)'}: ${msg ?? '(no msg)'}`);
+    // notice: the connection will be closed for an upgrade; the socket reconnects when it is.
+    if (event === 'subscribe' || event === 'unsubscribe' || event === 'notice' || event === 'channel-conn-count') return NO_EVENTS;
+    return reject(`unexpected event ${preview(event)}`);
+  };
+
+  return (frame, receiveTime) => {
+    // The keepalive reply is the bare text `pong` (docs "WebSocket" → Connect), not JSON.
+    if (frame === 'pong') return NO_EVENTS;
+    const parsed = parseJsonFrame(frame);
+    if (!parsed.ok) return parsed;
+    const json = parsed.json;
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('unknown message shape');
+    if ('event' in json) return control(json);
+    if ('arg' in json) {
+      const channel = objectField(json.arg, 'channel');
+      if (channel !== LIQUIDATION_CHANNEL) return reject(`unexpected channel ${preview(channel)}`);
+      const push = LiquidationPush.safeParse(json);
+      return push.success ? liquidations(push.data, receiveTime) : rejectInvalid(LIQUIDATION_CHANNEL, push.error);
+    }
+    if ('code' in json && 'data' in json) {
+      const envelope = RestEnvelope.safeParse(json);
+      if (!envelope.success) return rejectInvalid('REST answer', envelope.error);
+      if (envelope.data.code !== '0') return reject(`open-interest request refused: code ${envelope.data.code} ${envelope.data.msg}`);
+      return openInterest(envelope.data.data, receiveTime);
+    }
+    return reject('unknown message shape');
+  };
+}
