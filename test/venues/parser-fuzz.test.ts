@@ -56,6 +56,14 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"topic":"tickers.ROSEUSDT","type":"snapshot","ts":1739502303204,"data":{"symbol":"ROSEUSDT","markPrice":"0.04499","openInterest":"1000.5","openInterestValue":"45.01"}}',
     '{"topic":"tickers.ROSEUSDT","type":"delta","ts":1739502303304,"data":{"symbol":"ROSEUSDT","openInterest":"1001"}}',
   ],
+  okx: [
+    '{"id":"liq1","event":"subscribe","arg":{"channel":"liquidation-orders","instType":"SWAP"},"connId":"a4d3ae55"}',
+    '{"id":"liq1","event":"error","code":"60012","msg":"Invalid request","connId":"a4d3ae55"}',
+    '{"event":"notice","code":"64008","msg":"The connection will soon be closed for a service upgrade. Please reconnect.","connId":"a4d3ae55"}',
+    'pong',
+    '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP","instType":"SWAP","details":[{"bkLoss":"0","bkPx":"110000.5","ccy":"","posSide":"net","side":"sell","sz":"3","ts":"1760130899123"},{"bkLoss":"0","bkPx":"110001","ccy":"","posSide":"short","side":"buy","sz":"1","ts":"1760130899124"}]},{"instId":"BTC-USD-SWAP","instType":"SWAP","details":[{"bkLoss":"0","bkPx":"110000","ccy":"","posSide":"long","side":"sell","sz":"7","ts":"1760130899125"}]}]}',
+    '{"arg":{"channel":"liquidation-orders","instType":"FUTURES"},"data":[{"instId":"ETH-USD-251226","instType":"FUTURES","details":[{"bkLoss":"0","bkPx":"4100","ccy":"","posSide":"net","side":"buy","sz":"30","ts":"1760130899126"}]}]}',
+  ],
   hyperliquid: [
     '{"channel":"subscriptionResponse","data":{"method":"subscribe","subscription":{"type":"trades","coin":"SOL"}}}',
     '{"channel":"pong"}',

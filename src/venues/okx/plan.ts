@@ -1,4 +1,4 @@
-import { preview } from '../fields.js';
+import { clip, preview } from '../fields.js';
 import type { SocketPlan } from '../venue.js';
 import { OKX_VENUE } from './parse.js';
 import { CONTRACT_TYPES, LIQUIDATION_CHANNEL } from './schema.js';
@@ -28,7 +28,7 @@ export function okxSubscribeError(frame: string): string | undefined {
   try {
     const reply = JSON.parse(frame) as { event?: unknown; code?: unknown; msg?: unknown } | null;
     if (reply?.event !== 'error') return undefined;
-    return `${typeof reply.code === 'string' ? reply.code : preview(reply.code)} ${typeof reply.msg === 'string' ? preview(reply.msg) : '(no msg)'}`;
+    return `${typeof reply.code === 'string' ? clip(reply.code, 40) : preview(reply.code)} ${typeof reply.msg === 'string' ? clip(reply.msg) : '(no msg)'}`;
   } catch {
     return undefined;
   }
