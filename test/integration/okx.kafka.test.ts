@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { writeTestConfig } from '../support/config-file.js';
+import { OkxServer } from '../support/okx-server.js';
+import { sampleValue, scrape } from '../support/prom-text.js';
+import { tempDir } from '../support/recording.js';
+import { startServiceProcess } from '../support/service-process.js';
+import { until } from '../support/until.js';
+
+const brokers = inject('kafkaBrokers');
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+const TS = '1760130899123';
+const instrument = (instId: string, instType: string, ctType: string, ctVal: string, ctValCcy: string, settleCcy: string) => ({
+  instId,
+  instType,
+  ctType,
+  ctVal,
+  ctValCcy,
+  settleCcy,
+  ctMult: '1',
+  state: 'live',
+});
+const detail = (posSide: string, side: string, sz: string, bkPx: string) => ({ bkLoss: '0', bkPx, ccy: '', posSide, side, sz, ts: TS });
+
+describe('local OKX server → liqstream connect → real Kafka → liqstream aggregate → /metrics', () => {
+  it('values every detail with the discovered contract values, labels OKX sampled, and sums open interest', async () => {
+    const server = await OkxServer.start({
+      instruments: {
+        SWAP: [
+          instrument('BTC-USDT-SWAP', 'SWAP', 'linear', '0.01', 'BTC', 'USDT'),
+          // Not in the built-in table: only discovery can value it.
+          instrument('DOGE-USDT-SWAP', 'SWAP', 'linear', '1000', 'DOGE', 'USDT'),
+          instrument('BTC-USD-SWAP', 'SWAP', 'inverse', '100', 'USD', 'BTC'),
+        ],
+        FUTURES: [instrument('BTC-USD-251226', 'FUTURES', 'inverse', '100', 'USD', 'BTC')],
+      },
+      openInterest: {
+        SWAP: [{ instType: 'SWAP', instId: 'BTC-USDT-SWAP', oi: '10000', oiCcy: '100', oiUsd: '11000000', ts: TS }],
+        FUTURES: [{ instType: 'FUTURES', instId: 'BTC-USD-251226', oi: '11000', oiCcy: '10', oiUsd: '1100000', ts: TS }],
+      },
+    });
+    cleanup.push(() => server.close());
+    const run = `${Date.now()}`;
+    const topics = Object.fromEntries(
+      ['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `it-okx-${run}.${t}.v1`]),
+    );
+    const config = writeTestConfig(
+      { okx: { url: server.url, restUrl: server.restUrl, discover: true, oiPollMs: 60_000 } },
+      {
+        bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } },
+        aggregator: { groupId: `it-okx-aggregator-${run}` },
+      },
+    );
+    const aggregate = await startServiceProcess(['aggregate', '--config', config]);
+    cleanup.push(() => aggregate.stop());
+    const connect = await startServiceProcess(['connect', '--config', config]);
+    cleanup.push(() => connect.stop());
+
+    await server.acks(2);
+    expect(
+      server.push('SWAP', [
+        { instId: 'BTC-USDT-SWAP', instType: 'SWAP', details: [detail('net', 'sell', '3', '110000'), detail('short', 'buy', '250', '110500.5')] },
+        { instId: 'DOGE-USDT-SWAP', instType: 'SWAP', details: [detail('long', 'sell', '5', '0.25')] },
+        { instId: 'BTC-USD-SWAP', instType: 'SWAP', details: [detail('short', 'buy', '7', '109000')] },
+      ]),
+    ).toBe(1);
+    expect(server.push('FUTURES', [{ instId: 'BTC-USD-251226', instType: 'FUTURES', details: [detail('net', 'sell', '12', '118000')] }])).toBe(1);
+    // Dead letters: a cut frame, an error event, a market neither the list nor the table knows.
+    server.sendRaw('{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId"');
+    server.sendRaw('{"event":"error","code":"60012","msg":"Invalid request","connId":"a4d3ae55"}');
+    server.push('SWAP', [{ instId: 'XRP-USDT-SWAP', instType: 'SWAP', details: [detail('net', 'sell', '1', '2.5')] }]);
+
+    const labels = (side: string) => ({ venue: 'okx', side, fidelity: 'sampled' });
+    try {
+      await until(
+        async () => {
+          const m = await scrape(aggregate.metricsUrl);
+          return (
+            sampleValue(m, 'liqstream_liquidations_total', labels('long')) === 3 &&
+            sampleValue(m, 'liqstream_liquidations_total', labels('short')) === 2 &&
+            sampleValue(m, 'liqstream_open_interest_usd', { venue: 'okx' }) === 12_100_000
+          );
+        },
+        'aggregated OKX events and open interest',
+        60_000,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nconnect:\n${connect.logs()}\naggregate:\n${aggregate.logs()}`);
+    }
+    const m = await scrape(aggregate.metricsUrl);
+    // long: 3 × 0.01 × 110000 + 5 × 1000 × 0.25 + 12 × 100; short: 250 × 0.01 × 110500.5 + 7 × 100
+    expect(sampleValue(m, 'liqstream_liquidations_usd_total', labels('long'))).toBe(3300 + 1250 + 1200);
+    expect(sampleValue(m, 'liqstream_liquidations_usd_total', labels('short'))).toBe(276_251.25 + 700);
+    expect(sampleValue(m, 'liqstream_lower_bound', { venue: 'okx' })).toBe(1);
+
+    const c = await scrape(connect.metricsUrl);
+    expect(sampleValue(c, 'liqstream_bad_frames_total', { venue: 'okx' })).toBe(3);
+    expect(sampleValue(c, 'liqstream_subscribe_errors_total', { venue: 'okx' })).toBe(1);
+    expect(sampleValue(c, 'liqstream_connector_up', { venue: 'okx' })).toBe(1);
+    expect(server.restRequests).toEqual([
+      '/api/v5/public/instruments?instType=SWAP',
+      '/api/v5/public/instruments?instType=FUTURES',
+      '/api/v5/public/open-interest?instType=SWAP',
+      '/api/v5/public/open-interest?instType=FUTURES',
+    ]);
+
+    expect(await connect.stop()).toBe(0);
+    expect(await aggregate.stop()).toBe(0);
+  });
+});
