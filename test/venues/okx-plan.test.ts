@@ -85,6 +85,11 @@ describe('OKX instruments (discovery)', () => {
 });
 
 describe('OKX open-interest poller', () => {
+  it('oiPollMs 0 starts no poller', () => {
+    const ctx = { log: silentLogger(), sink: { handleFrame: () => {}, gap: () => {} }, budget: () => { throw new Error('no budget needed'); }, intervalMs: 0 };
+    expect(okxVenue().pollers?.({}, ctx)).toEqual([]);
+  });
+
   it('hands on each answer of both instrument types as a frame, skips refusals, and stops', async () => {
     const base = 'http://okx.test';
     const frames: RawFrame[] = [];
