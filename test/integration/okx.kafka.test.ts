@@ -27,7 +27,7 @@ const instrument = (instId: string, instType: string, ctType: string, ctVal: str
 const detail = (posSide: string, side: string, sz: string, bkPx: string) => ({ bkLoss: '0', bkPx, ccy: '', posSide, side, sz, ts: TS });
 
 describe('local OKX server → liqstream connect → real Kafka → liqstream aggregate → /metrics', () => {
-  it('values every detail with the discovered contract values, labels OKX sampled, and sums open interest', async () => {
+  it('values every detail with the listed contract values (a market listed after start too), labels OKX sampled, and sums open interest', async () => {
     const server = await OkxServer.start({
       instruments: {
         SWAP: [
@@ -49,7 +49,7 @@ describe('local OKX server → liqstream connect → real Kafka → liqstream ag
       ['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `it-okx-${run}.${t}.v1`]),
     );
     const config = writeTestConfig(
-      { okx: { url: server.url, restUrl: server.restUrl, discover: true, oiPollMs: 60_000 } },
+      { okx: { url: server.url, restUrl: server.restUrl, discover: true, oiPollMs: 60_000, refreshMs: 300 } },
       {
         bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } },
         aggregator: { groupId: `it-okx-aggregator-${run}` },
@@ -72,7 +72,19 @@ describe('local OKX server → liqstream connect → real Kafka → liqstream ag
     // Dead letters: a cut frame, an error event, a market neither the list nor the table knows.
     server.sendRaw('{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId"');
     server.sendRaw('{"event":"error","code":"60012","msg":"Invalid request","connId":"a4d3ae55"}');
-    server.push('SWAP', [{ instId: 'XRP-USDT-SWAP', instType: 'SWAP', details: [detail('net', 'sell', '1', '2.5')] }]);
+    const xrp = [{ instId: 'XRP-USDT-SWAP', instType: 'SWAP', details: [detail('net', 'sell', '4', '2.5')] }];
+    server.push('SWAP', xrp);
+
+    // XRP is listed: once a refresh has read the new list (its FUTURES request follows the SWAP answer's
+    // hand-over), the same liquidation is valued.
+    const listedAt = server.restRequests.length;
+    server.options.instruments!.SWAP!.push(instrument('XRP-USDT-SWAP', 'SWAP', 'linear', '100', 'XRP', 'USDT'));
+    await until(() => {
+      const later = server.restRequests.slice(listedAt);
+      const swap = later.indexOf('/api/v5/public/instruments?instType=SWAP');
+      return swap >= 0 && later.slice(swap).includes('/api/v5/public/instruments?instType=FUTURES');
+    }, 'an instrument refresh after the listing');
+    server.push('SWAP', xrp);
 
     const labels = (side: string) => ({ venue: 'okx', side, fidelity: 'sampled' });
     try {
@@ -80,7 +92,7 @@ describe('local OKX server → liqstream connect → real Kafka → liqstream ag
         async () => {
           const m = await scrape(aggregate.metricsUrl);
           return (
-            sampleValue(m, 'liqstream_liquidations_total', labels('long')) === 3 &&
+            sampleValue(m, 'liqstream_liquidations_total', labels('long')) === 4 &&
             sampleValue(m, 'liqstream_liquidations_total', labels('short')) === 2 &&
             sampleValue(m, 'liqstream_open_interest_usd', { venue: 'okx' }) === 12_100_000
           );
@@ -92,8 +104,8 @@ describe('local OKX server → liqstream connect → real Kafka → liqstream ag
       throw new Error(`${(err as Error).message}\nconnect:\n${connect.logs()}\naggregate:\n${aggregate.logs()}`);
     }
     const m = await scrape(aggregate.metricsUrl);
-    // long: 3 × 0.01 × 110000 + 5 × 1000 × 0.25 + 12 × 100; short: 250 × 0.01 × 110500.5 + 7 × 100
-    expect(sampleValue(m, 'liqstream_liquidations_usd_total', labels('long'))).toBe(3300 + 1250 + 1200);
+    // long: 3 × 0.01 × 110000 + 5 × 1000 × 0.25 + 12 × 100 + 4 × 100 × 2.5; short: 250 × 0.01 × 110500.5 + 7 × 100
+    expect(sampleValue(m, 'liqstream_liquidations_usd_total', labels('long'))).toBe(3300 + 1250 + 1200 + 1000);
     expect(sampleValue(m, 'liqstream_liquidations_usd_total', labels('short'))).toBe(276_251.25 + 700);
     expect(sampleValue(m, 'liqstream_lower_bound', { venue: 'okx' })).toBe(1);
 
@@ -101,9 +113,9 @@ describe('local OKX server → liqstream connect → real Kafka → liqstream ag
     expect(sampleValue(c, 'liqstream_bad_frames_total', { venue: 'okx' })).toBe(3);
     expect(sampleValue(c, 'liqstream_subscribe_errors_total', { venue: 'okx' })).toBe(1);
     expect(sampleValue(c, 'liqstream_connector_up', { venue: 'okx' })).toBe(1);
-    expect(server.restRequests).toEqual([
-      '/api/v5/public/instruments?instType=SWAP',
-      '/api/v5/public/instruments?instType=FUTURES',
+    // Discovery first; then open interest once (oiPollMs 60 s) and the instrument list every 300 ms.
+    expect(server.restRequests.slice(0, 2)).toEqual(['/api/v5/public/instruments?instType=SWAP', '/api/v5/public/instruments?instType=FUTURES']);
+    expect(server.restRequests.filter((r) => r.includes('open-interest'))).toEqual([
       '/api/v5/public/open-interest?instType=SWAP',
       '/api/v5/public/open-interest?instType=FUTURES',
     ]);

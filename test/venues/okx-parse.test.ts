@@ -146,6 +146,23 @@ describe('OKX liquidation-orders → LiquidationEvent', () => {
     expect(parse(frame, RECV + 300_001).ok).toBe(false);
   });
 
+  it('an instrument-list answer (the refresh poller) values a market listed after start, and overrides older values', () => {
+    const parse = createOkxParser();
+    const frame = push([item('XRP-USDT-SWAP', [{ side: 'sell', posSide: 'net', sz: '4', bkPx: '2.5' }])]);
+    expect(parse(frame, RECV).ok).toBe(false);
+    const rows = [
+      { instId: 'XRP-USDT-SWAP', instType: 'SWAP', ctType: 'linear', ctVal: '100', ctValCcy: 'XRP', settleCcy: 'USDT', ctMult: '1', state: 'live' },
+      { instId: 'BTC-USDT-SWAP', instType: 'SWAP', ctType: 'linear', ctVal: '0.001', ctValCcy: 'BTC', settleCcy: 'USDT', ctMult: '1', state: 'live' },
+      { instId: 'NEW-USDT-SWAP', instType: 'SWAP', ctType: '', ctVal: '', ctValCcy: '', settleCcy: '', ctMult: '', state: 'preopen' },
+    ];
+    expect(parse(JSON.stringify({ code: '0', msg: '', data: rows }), RECV)).toEqual({ ok: true, events: [] });
+    const [xrp] = eventsOf(parse(frame, RECV));
+    expect(xrp?.type === 'liquidation' && [xrp.notionalUsd, xrp.qty]).toEqual([4 * 100 * 2.5, 400]);
+    const [btc] = eventsOf(parse(push([item('BTC-USDT-SWAP', [{ side: 'sell', posSide: 'net', sz: '5', bkPx: '100000' }])]), RECV));
+    expect(btc?.type === 'liquidation' && btc.notionalUsd).toBe(5 * 0.001 * 100000);
+    expect(reasonOf(parse('{"code":"0","msg":"","data":[{"ctVal":"1"}]}', RECV))).toBe('instrument list without a valid row');
+  });
+
   it('ids are deterministic; a second identical detail in one push is a second liquidation with #1', () => {
     const d: Detail = { side: 'sell', posSide: 'long', sz: '2', bkPx: '100000' };
     const frame = push([item('BTC-USDT-SWAP', [d, d])]);
@@ -188,7 +205,7 @@ describe('OKX open interest (REST answers of the poller)', () => {
     ];
     const events = eventsOf(createOkxParser()(JSON.stringify({ code: '0', msg: '', data: rows }), RECV));
     expect(events.map((e) => (e.type === 'open_interest' ? [e.symbol, e.oiUsd, e.oiBase, e.markPrice] : []))).toEqual([['BTC-USD-260327', 2000, 0.02, 100000]]);
-    expect(reasonOf(createOkxParser()('{"code":"50011","msg":"Too Many Requests","data":[]}', RECV))).toBe('open-interest request refused: code 50011 Too Many Requests');
+    expect(reasonOf(createOkxParser()('{"code":"50011","msg":"Too Many Requests","data":[]}', RECV))).toBe('REST request refused: code 50011 Too Many Requests');
     expect(reasonOf(createOkxParser()(JSON.stringify({ code: '0', msg: '', data: [{ ...rows[1], instType: 'OPTION' }] }), RECV))).toBe(
       'open interest of instType "OPTION": not polled',
     );

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import type { RawFrame } from '../../src/schema/events.js';
 import { fetchOkxInstruments, okxListedInstrument } from '../../src/venues/okx/instruments.js';
-import { startOkxOiPoller } from '../../src/venues/okx/oi-poller.js';
+import { startOkxRestPoller } from '../../src/venues/okx/rest-poller.js';
 import { okxSocketPlan, okxSubscribeError } from '../../src/venues/okx/plan.js';
 import { okxVenue } from '../../src/venues/okx/index.js';
 import { until } from '../support/until.js';
@@ -84,18 +84,23 @@ describe('OKX instruments (discovery)', () => {
   });
 });
 
-describe('OKX open-interest poller', () => {
-  it('oiPollMs 0 starts no poller', () => {
-    const ctx = { log: silentLogger(), sink: { handleFrame: () => {}, gap: () => {} }, budget: () => { throw new Error('no budget needed'); }, intervalMs: 0 };
-    expect(okxVenue().pollers?.({}, ctx)).toEqual([]);
+describe('OKX REST pollers', () => {
+  it('oiPollMs 0 starts no open-interest poller; the instrument list is re-read every refreshMs only with discovery on', async () => {
+    const base = { log: silentLogger(), restUrl: 'http://127.0.0.1:1', sink: { handleFrame: () => {}, gap: () => {} }, budget: () => { throw new Error('no budget needed'); } };
+    expect(okxVenue().pollers?.({}, { ...base, intervalMs: 0, options: { discover: false, refreshMs: 600_000 } })).toEqual([]);
+    expect(okxVenue().pollers?.({}, { ...base, intervalMs: 0, options: { discover: true, refreshMs: 0 } })).toEqual([]);
+    const pollers = okxVenue().pollers?.({}, { ...base, intervalMs: 60_000, options: { discover: true, refreshMs: 600_000 } }) ?? [];
+    expect(pollers).toHaveLength(2);
+    await Promise.all(pollers.map((p) => p.stop()));
   });
 
   it('hands on each answer of both instrument types as a frame, skips refusals, and stops', async () => {
     const base = 'http://okx.test';
     const frames: RawFrame[] = [];
     const body = { code: '0', msg: '', data: [] };
-    const poller = startOkxOiPoller({
-      sink: { handleFrame: (f) => void frames.push(f), gap: () => {} },
+    const poller = startOkxRestPoller({
+      what: 'open interest',
+      sink: { handleFrame: (f: RawFrame) => void frames.push(f), gap: () => {} },
       log: silentLogger(),
       baseUrl: base,
       intervalMs: 60_000,

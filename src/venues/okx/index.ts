@@ -1,15 +1,16 @@
 import { instrumentLookup } from '../instruments.js';
 import type { VenueModule } from '../venue.js';
 import { fetchOkxInstruments } from './instruments.js';
-import { startOkxOiPoller } from './oi-poller.js';
 import { createOkxParser, OKX_VENUE } from './parse.js';
 import { okxSocketPlan } from './plan.js';
+import { startOkxRestPoller } from './rest-poller.js';
 
 /**
  * OKX v5 public data: `liquidation-orders` for perpetuals and expiry futures (linear USDT/USDC and
  * coin-margined), one socket; open interest from the REST endpoint, polled every `oiPollMs`. Discovery
- * reads the instrument list for contract values; without it the built-in table values the largest
- * markets and the rest are dead-lettered. See docs/venues/okx.md.
+ * reads the instrument list for contract values, and with discovery on the list is read again every
+ * `refreshMs` as frames (new listings); without it the built-in table values the largest markets and the
+ * rest are dead-lettered. See docs/venues/okx.md.
  */
 export function okxVenue(): VenueModule {
   return {
@@ -25,8 +26,13 @@ export function okxVenue(): VenueModule {
       return [okxSocketPlan(url)];
     },
     pollers(_meta, ctx) {
-      if (ctx.intervalMs <= 0) return [];
-      return [startOkxOiPoller({ sink: ctx.sink, log: ctx.log, baseUrl: ctx.restUrl, intervalMs: ctx.intervalMs })];
+      const common = { sink: ctx.sink, log: ctx.log, baseUrl: ctx.restUrl };
+      const refreshMs = Number(ctx.options?.refreshMs ?? 0);
+      return [
+        ...(ctx.intervalMs > 0 ? [startOkxRestPoller({ ...common, what: 'open interest', intervalMs: ctx.intervalMs })] : []),
+        // Discovery off means the built-in table only, as documented: the list is not read later either.
+        ...(refreshMs > 0 && ctx.options?.discover !== false ? [startOkxRestPoller({ ...common, what: 'instruments', intervalMs: refreshMs })] : []),
+      ];
     },
   };
 }

@@ -2,10 +2,11 @@ import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from 
 import { decimalValue, isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
 import { NO_EVENTS, checkedResult, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
-import { okxBase, okxBuiltInInstrument } from './instruments.js';
+import { okxBase, okxBuiltInInstrument, okxListedInstrument } from './instruments.js';
 import {
   CONTRACT_TYPES,
   EventReply,
+  InstrumentRow,
   LIQUIDATION_CHANNEL,
   LiquidationPush,
   OpenInterestData,
@@ -48,6 +49,8 @@ const objectField = (value: unknown, key: string): unknown =>
  * - The open-interest poller's REST answers (`GET /api/v5/public/open-interest`): one event per instrument,
  *   `oiUsd` as OKX states it, in coin `oiCcy`. They also give the USD price of each coin with a USDT
  *   perpetual, the reference for a contract quoted in something other than USD.
+ * - The instrument poller's answers (`GET /api/v5/public/instruments`): no events; the contract values they
+ *   list replace what the parser knew, so a market listed after start is valued, live and in a replay.
  * - Event replies (subscribe, notice, connection count) and the text `pong` yield nothing; an `error` event
  *   is rejected so that it is dead-lettered.
  */
@@ -141,6 +144,19 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
     return checkedResult(events, 'open interest');
   };
 
+  const instrumentList = (rows: unknown[]): ParseResult => {
+    let valid = 0;
+    for (const r of rows) {
+      const row = InstrumentRow.safeParse(r);
+      if (!row.success) continue;
+      valid += 1;
+      const inst = okxListedInstrument(row.data);
+      // A listing without a contract value yet (preopen) is a row, not a market to value.
+      if (inst !== undefined && isMarketName(inst.symbol)) known.set(inst.symbol, inst);
+    }
+    return valid === 0 && rows.length > 0 ? reject('instrument list without a valid row') : NO_EVENTS;
+  };
+
   const control = (json: unknown): ParseResult => {
     const reply = EventReply.safeParse(json);
     if (!reply.success) return rejectInvalid('event reply', reply.error);
@@ -168,8 +184,11 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
     if ('code' in json && 'data' in json) {
       const envelope = RestEnvelope.safeParse(json);
       if (!envelope.success) return rejectInvalid('REST answer', envelope.error);
-      if (envelope.data.code !== '0') return reject(`open-interest request refused: code ${envelope.data.code} ${envelope.data.msg}`);
-      return openInterest(envelope.data.data, receiveTime);
+      const { code, msg, data } = envelope.data;
+      if (code !== '0') return reject(`REST request refused: code ${code} ${msg}`);
+      // Instrument rows carry a contract value; open-interest rows do not.
+      if (Array.isArray(data) && data.some((row) => objectField(row, 'ctVal') !== undefined)) return instrumentList(data);
+      return openInterest(data, receiveTime);
     }
     return reject('unknown message shape');
   };

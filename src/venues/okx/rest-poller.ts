@@ -5,25 +5,32 @@ import { OKX_REST_URL } from './instruments.js';
 import { OKX_VENUE } from './parse.js';
 import { CONTRACT_TYPES } from './schema.js';
 
-export interface OkxOiPollerOptions {
+/** The public REST lists the connector reads as frames, each for a whole instrument type per request. */
+export const OKX_REST_PATHS = {
+  'open interest': '/api/v5/public/open-interest',
+  instruments: '/api/v5/public/instruments',
+} as const;
+
+export interface OkxRestPollerOptions {
+  what: keyof typeof OKX_REST_PATHS;
   sink: FrameSink;
   log: Logger;
   baseUrl?: string;
   /** Pause between the end of one sweep (both instrument types) and the next. */
   intervalMs: number;
   fetchImpl?: typeof fetch;
-  /** Pause after a failed request or a rate-limit answer. */
+  /** Pause after a failed request or a refusal. */
   retryMs?: number;
 }
 
 /**
- * OKX publishes open interest per instrument on a WebSocket channel that needs one subscription per
- * instId, and for a whole instrument type in one REST answer (GET /api/v5/public/open-interest?instType=…,
- * 20 requests per 2 s): two requests per sweep cover every perpetual and future. Answers go on as frames,
- * so they are recorded and replayed like any frame, and the parser reads them (refusals included: a
- * non-zero `code` is a dead letter).
+ * Polls one public list for SWAP and for FUTURES (two requests a sweep; OKX allows 20 per 2 s) and hands each
+ * answer on as a frame, so that it is recorded and replayed like any frame and the parser reads it: open
+ * interest (the WebSocket channel would need one subscription per instrument) and the instrument list (contract
+ * values of markets listed after start, which a replay then values exactly as the live run did). A non-zero
+ * `code` goes on too: the parser dead-letters it.
  */
-export function startOkxOiPoller(o: OkxOiPollerOptions): Poller {
+export function startOkxRestPoller(o: OkxRestPollerOptions): Poller {
   const base = (o.baseUrl ?? OKX_REST_URL).replace(/\/+$/, '');
   const doFetch = o.fetchImpl ?? fetch;
   const retryMs = o.retryMs ?? 5_000;
@@ -33,16 +40,16 @@ export function startOkxOiPoller(o: OkxOiPollerOptions): Poller {
   const poll = async (instType: string): Promise<void> => {
     let res: Response;
     try {
-      res = await doFetch(`${base}/api/v5/public/open-interest?instType=${instType}`, { signal });
+      res = await doFetch(`${base}${OKX_REST_PATHS[o.what]}?instType=${instType}`, { signal });
     } catch (err) {
       if (signal.aborted) throw err;
-      o.log.warn({ venue: OKX_VENUE, instType, err: (err as Error).message }, 'open interest poll failed');
+      o.log.warn({ venue: OKX_VENUE, what: o.what, instType, err: (err as Error).message }, 'OKX REST poll failed');
       await sleep(retryMs, undefined, { signal });
       return;
     }
     const text = await res.text();
     if (!res.ok) {
-      o.log.warn({ venue: OKX_VENUE, instType, status: res.status, body: text.slice(0, 200) }, 'open interest poll refused');
+      o.log.warn({ venue: OKX_VENUE, what: o.what, instType, status: res.status, body: text.slice(0, 200) }, 'OKX REST poll refused');
       await sleep(retryMs, undefined, { signal });
       return;
     }
@@ -56,7 +63,7 @@ export function startOkxOiPoller(o: OkxOiPollerOptions): Poller {
         await sleep(o.intervalMs, undefined, { signal });
       } catch (err) {
         if (signal.aborted) return;
-        o.log.error({ venue: OKX_VENUE, err }, 'open interest poller error');
+        o.log.error({ venue: OKX_VENUE, what: o.what, err }, 'OKX REST poller error');
         await sleep(retryMs, undefined, { signal }).catch(() => {});
       }
     }
