@@ -2,6 +2,7 @@ import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
 import { bybitVenue } from './bybit/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
+import { okxVenue } from './okx/index.js';
 import type { VenueAbout, VenueModule } from './venue.js';
 
 /**
@@ -14,6 +15,7 @@ const MODULES: readonly VenueModule[] = [
   bybitVenue('bybit-linear'),
   bybitVenue('bybit-inverse'),
   hyperliquidVenue(),
+  okxVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));
