@@ -56,6 +56,13 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"topic":"tickers.ROSEUSDT","type":"snapshot","ts":1739502303204,"data":{"symbol":"ROSEUSDT","markPrice":"0.04499","openInterest":"1000.5","openInterestValue":"45.01"}}',
     '{"topic":"tickers.ROSEUSDT","type":"delta","ts":1739502303304,"data":{"symbol":"ROSEUSDT","openInterest":"1001"}}',
   ],
+  deribit: [
+    '{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}',
+    '{"jsonrpc":"2.0","id":2,"result":["trades.future.any.100ms"],"usIn":1,"usOut":2,"usDiff":1,"testnet":false}',
+    '{"jsonrpc":"2.0","id":2,"error":{"message":"Invalid params","code":-32602}}',
+    '{"jsonrpc":"2.0","result":[{"instrument_name":"BTC-PERPETUAL","open_interest":1000000000,"mark_price":100000,"creation_timestamp":1760130900000}]}',
+    '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"trades.future.any.100ms","data":[{"trade_id":"1","instrument_name":"SOL_USDC-PERPETUAL","timestamp":1760130915123,"price":180.2,"amount":40,"direction":"buy","liquidation":"MT"}]}}',
+  ],
   hyperliquid: [
     '{"channel":"subscriptionResponse","data":{"method":"subscribe","subscription":{"type":"trades","coin":"SOL"}}}',
     '{"channel":"pong"}',

@@ -28,7 +28,7 @@ export interface DeribitParserOptions {
 /**
  * Deribit JSON-RPC frames → normalized events.
  *
- * - `trades.future.<currency>.<interval>` notifications: a trade with a `liquidation` field is one event per
+ * - `trades.*` notifications (live: `trades.future.any.100ms`): a trade with a `liquidation` field is one event per
  *   liquidated party; "MT" (both maker and taker under liquidation) is two, of opposite sides, each the full
  *   amount, because two positions were closed by it. Other trades yield nothing.
  * - A get_book_summary_by_currency answer (the open-interest poller's frames): one open-interest event per future.
@@ -123,7 +123,8 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
       const n = Notification.safeParse(m);
       if (!n.success) return rejectInvalid('notification', n.error);
       const { channel, data } = n.data.params;
-      if (channel.startsWith('trades.future.')) return trades(channel, data, receiveTime);
+      // Any trades channel: the live socket subscribes `trades.future.any.100ms`, recordings may hold per-instrument ones.
+      if (channel.startsWith('trades.')) return trades(channel, data, receiveTime);
       return reject(`unexpected channel ${preview(channel)}`);
     }
     if (m.method === 'heartbeat') {
