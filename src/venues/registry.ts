@@ -2,6 +2,7 @@ import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
 import { bybitVenue } from './bybit/index.js';
 import { deribitVenue } from './deribit/index.js';
+import { dydxVenue } from './dydx/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
 import type { VenueAbout, VenueModule } from './venue.js';
 

@@ -1,7 +1,7 @@
 import { instrumentLookup } from '../instruments.js';
 import type { VenueModule } from '../venue.js';
-import { fetchDeribitFutures } from './instruments.js';
-import { startDeribitOiPoller } from './oi-poller.js';
+import { startRestPoller } from '../rest-poller.js';
+import { DERIBIT_CURRENCIES, DERIBIT_REST_URL, fetchDeribitFutures } from './instruments.js';
 import { createDeribitParser } from './parse.js';
 import { deribitSocketPlan } from './plan.js';
 
@@ -25,7 +25,11 @@ export function deribitVenue(): VenueModule {
     },
     pollers(_meta, ctx) {
       if (ctx.intervalMs <= 0) return [];
-      return [startDeribitOiPoller({ sink: ctx.sink, log: ctx.log, baseUrl: ctx.restUrl, intervalMs: ctx.intervalMs })];
+      // One book summary per currency and sweep (4 requests a minute by default, far inside the public credit
+      // limits); a ticker subscription per market would push the same figure ten times a second.
+      const base = (ctx.restUrl ?? DERIBIT_REST_URL).replace(/\/+$/, '');
+      const urls = DERIBIT_CURRENCIES.map((c) => `${base}/api/v2/public/get_book_summary_by_currency?currency=${c}&kind=future`);
+      return [startRestPoller({ venue: 'deribit', urls, sink: ctx.sink, log: ctx.log, intervalMs: ctx.intervalMs })];
     },
   };
 }
