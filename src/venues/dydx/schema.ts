@@ -26,7 +26,7 @@ export const Envelope = z.object({
   channel: z.string().optional(),
   id: z.string().optional(),
   message: z.string().optional(),
-  contents: z.unknown(),
+  contents: z.unknown().optional(),
 });
 
 /** One market of GET /v4/perpetualMarkets (and of the `v4_markets` snapshot, which has the same shape). */
