@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LiquidationEvent, type NormalizedEvent } from '../../src/schema/events.js';
-import { activeMarkets, dydxInstrument } from '../../src/venues/dydx/instruments.js';
+import { silentLogger } from '../../src/log.js';
+import { dydxVenue } from '../../src/venues/dydx/index.js';
+import { activeMarkets, DEFAULT_DYDX_MARKETS, dydxInstrument } from '../../src/venues/dydx/instruments.js';
 import { closedSide, createDydxParser } from '../../src/venues/dydx/parse.js';
 import { dydxSocketPlans, dydxSubscribeError } from '../../src/venues/dydx/plan.js';
-import type { ParseResult } from '../../src/venues/venue.js';
+import type { ParseResult, VenueMetadata } from '../../src/venues/venue.js';
 import { fixture } from '../support/fixtures.js';
 
 const RECV = 1_760_130_900_000;
@@ -102,6 +104,23 @@ describe('dYdX markets and open interest', () => {
   it('instrument: linear, quote USD, settled in USDC', () => {
     expect(dydxInstrument('PEPE-USD')).toEqual({ symbol: 'PEPE-USD', base: 'PEPE', quote: 'USD', settle: 'USDC', type: 'linear', contractValue: 1, from: 'built-in' });
     expect(dydxInstrument('BTC-PERP')).toBeUndefined();
+  });
+});
+
+describe('dYdX module', () => {
+  it('without a market list it watches the built-in markets and its events are partial until a list is read', () => {
+    const log = silentLogger();
+    const meta: VenueMetadata = {};
+    const plans = dydxVenue().plans(meta, { log });
+    expect(plans.flatMap((p) => p.subscribe).map((f) => (JSON.parse(f) as { id: string }).id)).toEqual([...DEFAULT_DYDX_MARKETS]);
+    expect(meta.partial).toEqual({ active: true });
+    const parse = dydxVenue().parser(meta, { log });
+    expect(eventsOf(parse(message([trade({})]), RECV))).toMatchObject([{ fidelity: 'partial' }]);
+    meta.partial!.active = false;
+    expect(eventsOf(parse(message([trade({})]), RECV))).toMatchObject([{ fidelity: 'complete' }]);
+    const listed: VenueMetadata = { symbols: ['BTC-USD'] };
+    expect(dydxVenue().plans(listed, { log }).flatMap((p) => p.subscribe)).toEqual(['{"type":"subscribe","channel":"v4_trades","id":"BTC-USD"}']);
+    expect(listed.partial).toBeUndefined();
   });
 });
 
