@@ -16,6 +16,8 @@ const MODULES: readonly VenueModule[] = [
   bybitVenue('bybit-linear'),
   bybitVenue('bybit-inverse'),
   hyperliquidVenue(),
+  deribitVenue(),
+  dydxVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));

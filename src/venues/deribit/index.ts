@@ -13,6 +13,7 @@ import { deribitSocketPlan } from './plan.js';
 export function deribitVenue(): VenueModule {
   return {
     venue: 'deribit',
+    about: { name: 'Deribit futures (inverse and USDC/USDT linear)', exchange: 'deribit', colour: '#0db39e', fidelity: 'complete', doc: 'docs/venues/deribit.md' },
     async discover({ restUrl }) {
       const instruments = await fetchDeribitFutures({ baseUrl: restUrl });
       return { instruments: Object.fromEntries(instruments.map((i) => [i.symbol, i])) };

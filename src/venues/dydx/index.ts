@@ -12,6 +12,7 @@ import { dydxSocketPlans } from './plan.js';
 export function dydxVenue(): VenueModule {
   return {
     venue: 'dydx',
+    about: { name: 'dYdX v4 perpetuals', exchange: 'dydx', colour: '#6966ff', fidelity: 'complete', doc: 'docs/venues/dydx.md' },
     async discover({ restUrl }) {
       return { symbols: await fetchDydxMarkets({ baseUrl: restUrl }) };
     },
