@@ -1,7 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import type { VenueId } from '../schema/events.js';
-import type { FrameSink } from './venue.js';
+import type { FrameSink, Poller } from './venue.js';
+
+/**
+ * Runs `task` now (or after one interval with `delayFirst`) and then `intervalMs` after each run ends, so a slow
+ * run never overlaps the next; `stop` aborts the signal the task is given and waits for the run in flight.
+ * The task handles its own errors.
+ */
+export function repeat(intervalMs: number, task: (signal: AbortSignal) => Promise<void>, o: { delayFirst?: boolean } = {}): Poller {
+  const abort = new AbortController();
+  const signal = abort.signal;
+  const loop = (async () => {
+    if (o.delayFirst) await sleep(intervalMs, undefined, { signal }).catch(() => {});
+    while (!signal.aborted) {
+      await task(signal);
+      await sleep(intervalMs, undefined, { signal }).catch(() => {});
+    }
+  })();
+  return {
+    stop: async () => {
+      abort.abort();
+      await loop;
+    },
+  };
+}
 
 export interface RestPollerOptions {
   venue: VenueId;
@@ -19,12 +42,9 @@ export interface RestPollerOptions {
  * successful answer on as a frame, so it is parsed, recorded and replayed like a socket's. A failed or refused
  * request is logged and retried at the next sweep.
  */
-export function startRestPoller(o: RestPollerOptions): { stop(): Promise<void> } {
+export function startRestPoller(o: RestPollerOptions): Poller {
   const doFetch = o.fetchImpl ?? fetch;
-  const abort = new AbortController();
-  const signal = abort.signal;
-
-  const poll = async (url: string): Promise<void> => {
+  const poll = async (url: string, signal: AbortSignal): Promise<void> => {
     try {
       const res = await doFetch(url, { signal });
       const text = await res.text();
@@ -37,18 +57,7 @@ export function startRestPoller(o: RestPollerOptions): { stop(): Promise<void> }
       if (!signal.aborted) o.log.warn({ venue: o.venue, url, err: (err as Error).message }, 'REST poll failed');
     }
   };
-
-  const loop = (async () => {
-    while (!signal.aborted) {
-      for (const url of o.urls) if (!signal.aborted) await poll(url);
-      await sleep(o.intervalMs, undefined, { signal }).catch(() => {});
-    }
-  })();
-
-  return {
-    stop: async () => {
-      abort.abort();
-      await loop;
-    },
-  };
+  return repeat(o.intervalMs, async (signal) => {
+    for (const url of o.urls) if (!signal.aborted) await poll(url, signal);
+  });
 }

@@ -1,4 +1,4 @@
-import { startRestPoller } from '../rest-poller.js';
+import { repeat, startRestPoller } from '../rest-poller.js';
 import type { Poller, VenueModule } from '../venue.js';
 import { DEFAULT_DYDX_MARKETS, DYDX_REST_URL, fetchDydxMarkets } from './instruments.js';
 import { createDydxParser } from './parse.js';
@@ -32,32 +32,27 @@ export function dydxVenue(): VenueModule {
       const intervalMs = Number(options?.refreshMs ?? 0);
       if (intervalMs <= 0 || options?.discover === false) return undefined;
       const known = new Set(meta.symbols?.length ? meta.symbols : DEFAULT_DYDX_MARKETS);
-      const abort = new AbortController();
       let batch = 0;
-      let timer: NodeJS.Timeout | undefined;
-      const refresh = async (): Promise<void> => {
-        try {
-          const listed = await fetchDydxMarkets({ baseUrl: restUrl, signal: abort.signal });
-          const added = listed.filter((m) => !known.has(m));
-          for (const m of added) known.add(m);
-          if (added.length > 0 && !abort.signal.aborted) addPlans(dydxSocketPlans(added, url, undefined, `dydx-listed${++batch}`));
-          if (meta.partial?.active && !abort.signal.aborted) {
-            meta.partial.active = false;
-            log.info({ venue: 'dydx' }, 'market list read: every market watched, totals complete again');
-          }
-        } catch (err) {
-          if (!abort.signal.aborted) log.warn({ venue: 'dydx', err: (err as Error).message, partial: meta.partial?.active === true }, 'market list refresh failed');
-        }
-        if (!abort.signal.aborted) timer = setTimeout(() => void refresh(), intervalMs);
-      };
       // The first refresh waits an interval: discovery has just read the list, or just failed to.
-      timer = setTimeout(() => void refresh(), intervalMs);
-      return {
-        stop: async () => {
-          abort.abort();
-          clearTimeout(timer);
+      return repeat(
+        intervalMs,
+        async (signal) => {
+          try {
+            const listed = await fetchDydxMarkets({ baseUrl: restUrl, signal });
+            if (signal.aborted) return;
+            const added = listed.filter((m) => !known.has(m));
+            for (const m of added) known.add(m);
+            if (added.length > 0) addPlans(dydxSocketPlans(added, url, undefined, `dydx-listed${++batch}`));
+            if (meta.partial?.active) {
+              meta.partial.active = false;
+              log.info({ venue: 'dydx' }, 'market list read: every market watched, totals complete again');
+            }
+          } catch (err) {
+            if (!signal.aborted) log.warn({ venue: 'dydx', err: (err as Error).message, partial: meta.partial?.active === true }, 'market list refresh failed');
+          }
         },
-      };
+        { delayFirst: true },
+      );
     },
   };
 }
