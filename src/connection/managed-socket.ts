@@ -136,6 +136,8 @@ export class ManagedSocket {
       this.log.error({ venue: this.plan.venue, socket: this.plan.name, error: subscribeError }, 'subscribe refused');
       this.hooks.onSubscribeError(subscribeError);
     }
+    const answer = ws === this.ws ? this.plan.reply?.(text) : undefined;
+    if (answer !== undefined) ws.send(answer);
     const pending = this.hooks.onFrame(text, recv);
     if (pending) {
       ws.pause();

@@ -1,6 +1,8 @@
 import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
 import { bybitVenue } from './bybit/index.js';
+import { deribitVenue } from './deribit/index.js';
+import { dydxVenue } from './dydx/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
 import { okxVenue } from './okx/index.js';
 import type { VenueAbout, VenueModule } from './venue.js';
@@ -16,6 +18,8 @@ const MODULES: readonly VenueModule[] = [
   bybitVenue('bybit-inverse'),
   hyperliquidVenue(),
   okxVenue(),
+  deribitVenue(),
+  dydxVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));

@@ -74,6 +74,11 @@ export interface SocketPlan {
   maxConnectionMs?: number;
   /** Recognise a subscribe reply that reports failure; returns the error text. */
   subscribeError?: (frame: string) => string | undefined;
+  /**
+   * A frame to send back at once when the venue asks for one (Deribit's heartbeat `test_request` must be answered
+   * or the venue closes the connection). Runs on every frame and must not throw.
+   */
+  reply?: (frame: string) => string | undefined;
 }
 
 /**

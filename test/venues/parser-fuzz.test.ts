@@ -64,6 +64,19 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP","instType":"SWAP","details":[{"bkLoss":"0","bkPx":"110000.5","ccy":"","posSide":"net","side":"sell","sz":"3","ts":"1760130899123"},{"bkLoss":"0","bkPx":"110001","ccy":"","posSide":"short","side":"buy","sz":"1","ts":"1760130899124"}]},{"instId":"BTC-USD-SWAP","instType":"SWAP","details":[{"bkLoss":"0","bkPx":"110000","ccy":"","posSide":"long","side":"sell","sz":"7","ts":"1760130899125"}]}]}',
     '{"arg":{"channel":"liquidation-orders","instType":"FUTURES"},"data":[{"instId":"ETH-USD-251226","instType":"FUTURES","details":[{"bkLoss":"0","bkPx":"4100","ccy":"","posSide":"net","side":"buy","sz":"30","ts":"1760130899126"}]}]}',
   ],
+  deribit: [
+    '{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}',
+    '{"jsonrpc":"2.0","id":2,"result":["trades.future.any.100ms"],"usIn":1,"usOut":2,"usDiff":1,"testnet":false}',
+    '{"jsonrpc":"2.0","id":2,"error":{"message":"Invalid params","code":-32602}}',
+    '{"jsonrpc":"2.0","result":[{"instrument_name":"BTC-PERPETUAL","open_interest":1000000000,"mark_price":100000,"creation_timestamp":1760130900000}]}',
+    '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"trades.future.any.100ms","data":[{"trade_id":"1","instrument_name":"SOL_USDC-PERPETUAL","timestamp":1760130915123,"price":180.2,"amount":40,"direction":"buy","liquidation":"MT"}]}}',
+  ],
+  dydx: [
+    '{"type":"connected","connection_id":"004a1efa-21bb-4b19-a2e9-a8ffadd6dc53","message_id":0}',
+    '{"type":"error","message":"Invalid subscribe message: channel is not a valid channel","connection_id":"c","message_id":1}',
+    '{"type":"subscribed","connection_id":"c","message_id":1,"channel":"v4_trades","id":"ETH-USD","contents":{"trades":[{"id":"0a","size":"1","price":"3990","side":"SELL","createdAt":"2025-10-10T21:16:04.000Z","type":"DELEVERAGED"}]}}',
+    '{"type":"channel_batch_data","connection_id":"c","message_id":2,"channel":"v4_trades","id":"ETH-USD","version":"2.1.0","contents":[{"trades":[{"id":"0b","size":"2.5","price":"4000.5","side":"BUY","createdAt":"2025-10-10T21:15:03.123Z","type":"LIQUIDATED"}]}]}',
+  ],
   hyperliquid: [
     '{"channel":"subscriptionResponse","data":{"method":"subscribe","subscription":{"type":"trades","coin":"SOL"}}}',
     '{"channel":"pong"}',

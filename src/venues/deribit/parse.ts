@@ -1,0 +1,149 @@
+import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import { isMarketName, preview } from '../fields.js';
+import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { deribitInstrument } from './instruments.js';
+import { BookSummary, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch, type DeribitTrade } from './schema.js';
+
+export const TRADES_SOURCE = 'trades';
+export const BOOK_SUMMARY_SOURCE = 'get_book_summary_by_currency';
+
+/** The party of a trade whose position was liquidated: the maker, the taker. */
+type Party = 'M' | 'T';
+
+/**
+ * The side of the liquidated position. `direction` is the taker's: a liquidated taker who sold was closing
+ * a long, a liquidated maker on the other side of a taker's sell bought, so was closing a short.
+ */
+export function liquidatedSide(direction: 'buy' | 'sell', party: Party): Side {
+  const partyBought = party === 'T' ? direction === 'buy' : direction === 'sell';
+  return partyBought ? 'short' : 'long';
+}
+
+export interface DeribitParserOptions {
+  /** Instruments as discovery or a recording listed them; the name table covers any other future. */
+  instruments?: (symbol: string) => Instrument | undefined;
+}
+
+/**
+ * Deribit JSON-RPC frames → normalized events.
+ *
+ * - `trades.*` notifications (live: `trades.future.any.100ms`): a trade with a `liquidation` field is one event per
+ *   liquidated party; "MT" (both maker and taker under liquidation) is two, of opposite sides, each the full
+ *   amount, because two positions were closed by it. Other trades yield nothing.
+ * - A get_book_summary_by_currency answer (the open-interest poller's frames): one open-interest event per future.
+ * - Heartbeats, test requests and replies to subscribe/set_heartbeat/test yield nothing; an error reply is rejected.
+ */
+export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParser {
+  const cache = new Map<string, Instrument | null>();
+  const instrumentOf = (symbol: string): Instrument | undefined => {
+    let inst = cache.get(symbol);
+    if (inst === undefined) {
+      inst = isMarketName(symbol) ? (opts.instruments?.(symbol) ?? deribitInstrument(symbol) ?? null) : null;
+      cache.set(symbol, inst);
+    }
+    return inst ?? undefined;
+  };
+
+  const trades = (channel: string, data: unknown, receiveTime: number): ParseResult => {
+    const parsed = TradeBatch.safeParse(data);
+    if (!parsed.success) return rejectInvalid(channel, parsed.error);
+    const events: LiquidationEvent[] = [];
+    for (const trade of parsed.data) {
+      if (trade.liquidation === undefined) continue;
+      const made = liquidations(trade, receiveTime);
+      if (typeof made === 'string') return reject(made);
+      events.push(...made);
+    }
+    return checkedResult(events, 'Deribit liquidation');
+  };
+
+  const liquidations = (trade: DeribitTrade, receiveTime: number): LiquidationEvent[] | string => {
+    const inst = instrumentOf(trade.instrument_name);
+    if (inst === undefined) return `liquidation on ${preview(trade.instrument_name)}, which is not a future`;
+    const { baseQty, quoteNotional } = fillSize(inst, trade.amount, trade.price);
+    const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
+    if (usd === undefined) return noReferenceReason(trade.instrument_name, inst.quote, 0);
+    const parties: Party[] = trade.liquidation === 'MT' ? ['T', 'M'] : [trade.liquidation as Party];
+    return parties.map((party) => ({
+      type: 'liquidation',
+      // trade_id is unique per currency only (docs "trade_id"): the instrument keeps two currencies apart.
+      id: `deribit:${trade.instrument_name}:${trade.trade_id}:${party}`,
+      venue: 'deribit',
+      symbol: trade.instrument_name,
+      base: inst.base,
+      side: liquidatedSide(trade.direction, party),
+      price: trade.price,
+      qty: baseQty,
+      notionalUsd: usd,
+      eventTime: trade.timestamp,
+      receiveTime,
+      fidelity: 'complete',
+      kind: 'liquidation',
+      source: TRADES_SOURCE,
+    }));
+  };
+
+  const bookSummary = (rows: unknown[], receiveTime: number): ParseResult => {
+    const events: NormalizedEvent[] = [];
+    for (const row of rows) {
+      const parsed = BookSummary.safeParse(row);
+      if (!parsed.success) return rejectInvalid(BOOK_SUMMARY_SOURCE, parsed.error);
+      const s = parsed.data;
+      const inst = instrumentOf(s.instrument_name);
+      // Options and combos share the method; a row without open interest or mark states nothing to value.
+      if (inst === undefined || s.open_interest === undefined || s.mark_price == null) continue;
+      const { baseQty, quoteNotional } = fillSize(inst, s.open_interest, s.mark_price);
+      const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
+      if (usd === undefined) return reject(noReferenceReason(s.instrument_name, inst.quote, 0));
+      const event: OpenInterestEvent = {
+        type: 'open_interest',
+        venue: 'deribit',
+        symbol: s.instrument_name,
+        base: inst.base,
+        oiBase: baseQty,
+        oiUsd: usd,
+        markPrice: s.mark_price,
+        eventTime: s.creation_timestamp,
+        receiveTime,
+        source: BOOK_SUMMARY_SOURCE,
+      };
+      events.push(event);
+    }
+    return checkedResult(events, 'Deribit open interest');
+  };
+
+  return (frame, receiveTime) => {
+    const json = parseJsonFrame(frame);
+    if (!json.ok) return json;
+    const msg = json.json;
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return reject('unknown message shape');
+    const m = msg as Record<string, unknown>;
+    if (m.method === 'subscription') {
+      const n = Notification.safeParse(m);
+      if (!n.success) return rejectInvalid('notification', n.error);
+      const { channel, data } = n.data.params;
+      // Any trades channel: the live socket subscribes `trades.future.any.100ms`, recordings may hold per-instrument ones.
+      if (channel.startsWith('trades.')) return trades(channel, data, receiveTime);
+      return reject(`unexpected channel ${preview(channel)}`);
+    }
+    if (m.method === 'heartbeat') {
+      const h = Heartbeat.safeParse(m);
+      return h.success ? NO_EVENTS : rejectInvalid('heartbeat', h.error);
+    }
+    if ('error' in m) {
+      const e = ErrorReply.safeParse(m);
+      if (!e.success) return rejectInvalid('error reply', e.error);
+      return reject(`error reply${e.data.id === undefined ? '' : ` to request ${e.data.id}`}: ${e.data.error.code ?? ''} ${preview(e.data.error.message ?? '')}`.trim());
+    }
+    if ('result' in m) {
+      const r = ResultReply.safeParse(m);
+      if (!r.success) return rejectInvalid('reply', r.error);
+      // A book summary answer is an array of rows; subscribe answers are arrays of channel names, others "ok" or objects.
+      const result = r.data.result;
+      if (Array.isArray(result) && result.every((x) => typeof x === 'object' && x !== null)) return bookSummary(result, receiveTime);
+      return NO_EVENTS;
+    }
+    return reject('unknown message shape');
+  };
+}

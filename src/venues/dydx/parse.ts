@@ -1,0 +1,139 @@
+import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
+import { fillSize, type Instrument } from '../instruments.js';
+import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { dydxInstrument } from './instruments.js';
+import { Envelope, PerpetualMarket, PerpetualMarkets, TradesContents, type DydxTrade } from './schema.js';
+
+export const TRADES_CHANNEL = 'v4_trades';
+export const MARKETS_SOURCE = 'perpetualMarkets';
+
+/**
+ * A `LIQUIDATED` trade's taker is the liquidated subaccount's order closing its position: selling closes a long.
+ * A `DELEVERAGED` trade's taker is the deleveraged (insolvent) subaccount, its maker the offsetting one whose
+ * profitable position is closed by auto-deleveraging: that position took the other side, so a taker sell closes
+ * an offsetting short. (Indexer `TradeType`/`FillType` comments: "LIQUIDATED is the trade type for a fill with a
+ * liquidated taker order"; "OFFSETTING is for the offsetting subaccount in a deleveraging event".)
+ */
+export function closedSide(side: 'BUY' | 'SELL', type: 'LIQUIDATED' | 'DELEVERAGED'): Side {
+  const takerClosedLong = side === 'SELL';
+  return type === 'LIQUIDATED' ? (takerClosedLong ? 'long' : 'short') : takerClosedLong ? 'short' : 'long';
+}
+
+export interface DydxParserOptions {
+  /** Read per event: while only the built-in market list is watched, `partial` (see VenueMetadata.partial). */
+  fidelity?: () => 'complete' | 'partial';
+}
+
+/**
+ * dYdX v4 indexer frames → normalized events.
+ *
+ * - `v4_trades` (`subscribed` with the market's recent trades, then `channel_data`, or `channel_batch_data`):
+ *   `LIQUIDATED` trades are liquidations, `DELEVERAGED` ones ADL (kind `adl`), one event per trade, valued
+ *   size × price in USD. The recent trades of a `subscribed` message count too: after a reconnect they cover part
+ *   of the gap, and the ingestor drops the ids it has already seen.
+ * - A perpetualMarkets answer (the open-interest poller's frames): open interest in base units × oracle price.
+ * - `connected`, `unsubscribed` give nothing; `error` is rejected with its message.
+ */
+export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
+  const fidelity = opts.fidelity ?? (() => 'complete' as const);
+  const cache = new Map<string, Instrument | null>();
+  const instrumentOf = (ticker: string): Instrument | undefined => {
+    let inst = cache.get(ticker);
+    if (inst === undefined) {
+      inst = (isMarketName(ticker) ? dydxInstrument(ticker) : undefined) ?? null;
+      cache.set(ticker, inst);
+    }
+    return inst ?? undefined;
+  };
+
+  const tradeEvent = (market: string, inst: Instrument, t: DydxTrade, receiveTime: number): LiquidationEvent | string | undefined => {
+    if (t.type !== 'LIQUIDATED' && t.type !== 'DELEVERAGED') return undefined;
+    const eventTime = Date.parse(t.createdAt);
+    if (!isEpochMs(eventTime)) return `invalid createdAt ${preview(t.createdAt)}`;
+    const price = decimalValue(t.price);
+    const size = decimalValue(t.size);
+    if (price === undefined || size === undefined) return `trade ${preview(t.id)}: a value does not fit a double`;
+    const { baseQty, quoteNotional } = fillSize(inst, size, price);
+    return {
+      type: 'liquidation',
+      id: `dydx:${market}:${t.id}`,
+      venue: 'dydx',
+      symbol: market,
+      base: inst.base,
+      side: closedSide(t.side, t.type),
+      price,
+      qty: baseQty,
+      // Quote USD, margined in USDC: counted 1:1.
+      notionalUsd: quoteNotional,
+      eventTime,
+      receiveTime,
+      fidelity: fidelity(),
+      kind: t.type === 'LIQUIDATED' ? 'liquidation' : 'adl',
+      source: TRADES_CHANNEL,
+    };
+  };
+
+  const trades = (market: string | undefined, batches: unknown[], receiveTime: number): ParseResult => {
+    if (market === undefined) return reject('v4_trades message without a market id');
+    const inst = instrumentOf(market);
+    if (inst === undefined) return reject(`v4_trades for ${preview(market)}, which is not a dYdX market name`);
+    const events: LiquidationEvent[] = [];
+    for (const batch of batches) {
+      const parsed = TradesContents.safeParse(batch);
+      if (!parsed.success) return rejectInvalid(TRADES_CHANNEL, parsed.error);
+      for (const t of parsed.data.trades) {
+        const event = tradeEvent(market, inst, t, receiveTime);
+        if (typeof event === 'string') return reject(event);
+        if (event) events.push(event);
+      }
+    }
+    return checkedResult(events, 'dYdX liquidation');
+  };
+
+  const markets = (json: unknown, receiveTime: number): ParseResult => {
+    const parsed = PerpetualMarkets.safeParse(json);
+    if (!parsed.success) return rejectInvalid(MARKETS_SOURCE, parsed.error);
+    const events: NormalizedEvent[] = [];
+    for (const raw of Object.values(parsed.data.markets)) {
+      const m = PerpetualMarket.safeParse(raw);
+      if (!m.success) return rejectInvalid(MARKETS_SOURCE, m.error);
+      const inst = instrumentOf(m.data.ticker);
+      const mark = m.data.oraclePrice ? decimalValue(m.data.oraclePrice) : undefined;
+      const oi = m.data.openInterest === undefined ? undefined : decimalValue(m.data.openInterest);
+      // A market without an oracle price yet, or a name that is not a market, states nothing to value.
+      if (inst === undefined || mark === undefined || mark <= 0 || oi === undefined) continue;
+      const event: OpenInterestEvent = {
+        type: 'open_interest',
+        venue: 'dydx',
+        symbol: m.data.ticker,
+        base: inst.base,
+        oiBase: oi,
+        oiUsd: oi * mark,
+        markPrice: mark,
+        // The answer carries no time of its own.
+        eventTime: receiveTime,
+        receiveTime,
+        source: MARKETS_SOURCE,
+      };
+      events.push(event);
+    }
+    return checkedResult(events, 'dYdX open interest');
+  };
+
+  return (frame, receiveTime) => {
+    const json = parseJsonFrame(frame);
+    if (!json.ok) return json;
+    const msg = json.json;
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return reject('unknown message shape');
+    if ('markets' in msg && !('type' in msg)) return markets(msg, receiveTime);
+    const env = Envelope.safeParse(msg);
+    if (!env.success) return rejectInvalid('message', env.error);
+    const { type, channel, id, contents } = env.data;
+    if (type === 'error') return reject(`error: ${preview(env.data.message ?? '')}`);
+    if (type === 'connected' || type === 'unsubscribed') return NO_EVENTS;
+    if (channel !== TRADES_CHANNEL) return reject(`unexpected channel ${preview(channel ?? '')}`);
+    if (type === 'channel_batch_data') return Array.isArray(contents) ? trades(id, contents, receiveTime) : reject('channel_batch_data without a list');
+    return trades(id, [contents], receiveTime);
+  };
+}
