@@ -1,6 +1,7 @@
 import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
 import { bybitVenue } from './bybit/index.js';
+import { gateVenue } from './gate/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
 import { okxVenue } from './okx/index.js';
 import type { VenueAbout, VenueModule } from './venue.js';
@@ -16,6 +17,8 @@ const MODULES: readonly VenueModule[] = [
   bybitVenue('bybit-inverse'),
   hyperliquidVenue(),
   okxVenue(),
+  gateVenue('gate-usdt'),
+  gateVenue('gate-btc'),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));
