@@ -2,6 +2,7 @@ import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
 import { bybitVenue } from './bybit/index.js';
 import { gateVenue } from './gate/index.js';
+import { htxVenue } from './htx/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
 import { okxVenue } from './okx/index.js';
 import type { VenueAbout, VenueModule } from './venue.js';
@@ -19,6 +20,7 @@ const MODULES: readonly VenueModule[] = [
   okxVenue(),
   gateVenue('gate-usdt'),
   gateVenue('gate-btc'),
+  htxVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));
