@@ -64,6 +64,16 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP","instType":"SWAP","details":[{"bkLoss":"0","bkPx":"110000.5","ccy":"","posSide":"net","side":"sell","sz":"3","ts":"1760130899123"},{"bkLoss":"0","bkPx":"110001","ccy":"","posSide":"short","side":"buy","sz":"1","ts":"1760130899124"}]},{"instId":"BTC-USD-SWAP","instType":"SWAP","details":[{"bkLoss":"0","bkPx":"110000","ccy":"","posSide":"long","side":"sell","sz":"7","ts":"1760130899125"}]}]}',
     '{"arg":{"channel":"liquidation-orders","instType":"FUTURES"},"data":[{"instId":"ETH-USD-251226","instType":"FUTURES","details":[{"bkLoss":"0","bkPx":"4100","ccy":"","posSide":"net","side":"buy","sz":"30","ts":"1760130899126"}]}]}',
   ],
+  gate: [
+    '{"time":1545404023,"time_ms":1545404023123,"channel":"futures.pong","event":"","result":null}',
+    '{"time":1,"time_ms":2,"channel":"futures.public_liquidates","event":"subscribe","error":{"code":2,"message":"unknown contract"},"result":{"status":"failed"}}',
+    '[{"name":"BTC_USDT","type":"direct","quanto_multiplier":"0.0001","mark_price":"37985.6","position_size":5223816},{"name":"BTC_USD","type":"inverse","quanto_multiplier":"0","mark_price":"100000","position_size":2500000}]',
+  ],
+  htx: [
+    '{"op":"sub","cid":"liqstream-liquidations","topic":"public.*.liquidation_orders","ts":1760130900000,"err-code":0}',
+    '{"op":"ping","ts":"1489474081631"}',
+    '{"status":"ok","data":[{"volume":7192610,"amount":7192.61,"symbol":"BTC","value":719261000,"contract_code":"BTC-USDT"}],"ts":1760130960000}',
+  ],
   hyperliquid: [
     '{"channel":"subscriptionResponse","data":{"method":"subscribe","subscription":{"type":"trades","coin":"SOL"}}}',
     '{"channel":"pong"}',
