@@ -5,7 +5,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 /**
  * A local Gate futures v4 server: the WebSocket hosts `/v4/ws/usdt` and `/v4/ws/btc` (subscribe replies with
  * `time_ms` and `result.status`, refusals with `error`, `futures.ping` → `futures.pong`), and the public REST
- * contract list `GET /api/v4/futures/{settle}/contracts` answering whatever the test set in `contracts`.
+ * contract list `GET /api/v4/futures/{settle}/contracts` (paged by `limit`/`offset`) answering whatever the
+ * test set in `contracts`.
  */
 export class GateServer {
   /** Subscribed channels per connection, with the host path it connected to. */
@@ -26,10 +27,15 @@ export class GateServer {
     });
     http.on('request', (req, res) => {
       this.restRequests += 1;
-      const m = /^\/api\/v4\/futures\/(usdt|btc)\/contracts$/.exec(req.url ?? '');
+      const url = new URL(req.url ?? '/', 'http://local');
+      const m = /^\/api\/v4\/futures\/(usdt|btc)\/contracts$/.exec(url.pathname);
       const body = m ? this.contracts[m[1]!] : undefined;
-      if (body === undefined) res.writeHead(404).end('{"label":"NOT_FOUND"}');
-      else res.setHeader('content-type', 'application/json').end(body);
+      if (body === undefined) return void res.writeHead(404).end('{"label":"NOT_FOUND"}');
+      // `limit` and `offset` page the list, as Gate's endpoint does.
+      const limit = url.searchParams.get('limit');
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      const rows = JSON.parse(body) as unknown[];
+      res.setHeader('content-type', 'application/json').end(limit === null ? body : JSON.stringify(rows.slice(offset, offset + Number(limit))));
     });
   }
 

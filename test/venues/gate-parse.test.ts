@@ -5,7 +5,13 @@ import { GATE_BUILT_IN_MULTIPLIERS, fetchGateContracts, gateInstrument } from '.
 import { createGateParser } from '../../src/venues/gate/parse.js';
 import { gateSocketPlan, gateSubscribeError } from '../../src/venues/gate/plan.js';
 import { INVALID_GZIP_MARK, type ParseResult } from '../../src/venues/venue.js';
+import { createLogger } from '../../src/log.js';
+import type { RawFrame } from '../../src/schema/events.js';
+import { gateVenue } from '../../src/venues/gate/index.js';
+import { WeightBudget } from '../../src/connection/weight-budget.js';
 import { fixture } from '../support/fixtures.js';
+import { GateServer } from '../support/gate-server.js';
+import { until } from '../support/until.js';
 
 const RECV = 1_760_130_000_000;
 const usdt = () => createGateParser({ venue: 'gate-usdt' });
@@ -166,4 +172,28 @@ describe('Gate plan, instruments and discovery', () => {
     const odd = (async () => new Response('{"label":"x"}')) as unknown as typeof fetch;
     await expect(fetchGateContracts('usdt', 'http://local', odd)).rejects.toThrow(/invalid contract list/);
   });
+
+  it('the poller reads the contract list in pages of 100, so no answer is near a bus record limit', async () => {
+    const server = await GateServer.start();
+    const rows = Array.from({ length: 150 }, (_, i) => ({ name: `C${i}_USDT`, type: 'direct', quanto_multiplier: '1', mark_price: '1', position_size: i }));
+    server.contracts.usdt = JSON.stringify(rows);
+    const frames: RawFrame[] = [];
+    const [poller] = gateVenue('gate-usdt').pollers!({}, {
+      log: createLogger('silent'), restUrl: server.restUrl, intervalMs: 60_000,
+      sink: { handleFrame: (f) => void frames.push(f), gap: () => {} },
+      budget: () => new WeightBudget(1_000),
+    });
+    try {
+      await until(() => frames.length === 2, 'two pages');
+      expect(frames.map((f) => (JSON.parse(f.frame) as unknown[]).length)).toEqual([100, 50]);
+      expect(server.restRequests).toBe(2);
+      // Each page is a contract list the parser takes on its own: 150 contracts' open interest in all.
+      const p = usdt();
+      expect(frames.flatMap((f) => events(p(f.frame, RECV))).length).toBe(150);
+    } finally {
+      await poller!.stop();
+      await server.close();
+    }
+  });
 });
+
