@@ -61,11 +61,13 @@ describe('Gate futures.public_liquidates', () => {
     expect(out.map((e) => (e as LiquidationEvent).notionalUsd)).toEqual([600, 600]);
   });
 
-  it('control frames give no events: the docs subscribe reply, a pong, an unsubscribe reply', () => {
+  it('control frames give no events: the docs subscribe reply, a pong, an unsubscribe reply, a system notice', () => {
     const p = usdt();
     expect(p(fixture('gate-usdt-subscribe-1.json'), RECV)).toEqual({ ok: true, events: [] });
     expect(p('{"time":1545404023,"time_ms":1545404023123,"channel":"futures.pong","event":"","result":null}', RECV)).toEqual({ ok: true, events: [] });
     expect(p('{"time":1,"channel":"futures.public_liquidates","event":"unsubscribe","result":{"status":"success"}}', RECV)).toEqual({ ok: true, events: [] });
+    // The docs' system notice shape (System API), on the system channel.
+    expect(p('{"time":1770600979,"time_ms":1770600979609,"channel":"futures.system","event":"update","result":{"type":"upgrade","msg":"The connection will soon be closed for a service upgrade. Please reconnect."}}', RECV)).toEqual({ ok: true, events: [] });
   });
 
   it('a refused subscription is rejected and recognised by the plan', () => {

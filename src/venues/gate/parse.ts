@@ -3,7 +3,7 @@ import { decimalValue, preview } from '../fields.js';
 import { fillSize, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
 import { NO_EVENTS, checkedResult, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
 import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
-import { ContractList, ControlReply, LIQUIDATES_CHANNEL, LiquidatesUpdate, PONG_CHANNEL, type GateLiquidatesUpdate } from './schema.js';
+import { ContractList, ControlReply, LIQUIDATES_CHANNEL, LiquidatesUpdate, PONG_CHANNEL, SYSTEM_CHANNEL, type GateLiquidatesUpdate } from './schema.js';
 
 export const CONTRACTS_SOURCE = 'contracts';
 
@@ -25,7 +25,8 @@ const valueOf = (v: string | number, signed = false): number => (typeof v === 'n
  * - The contract list (GET /api/v4/futures/{settle}/contracts, polled): its multipliers value later liquidations
  *   of contracts listed after start, and its `position_size` × multiplier × `mark_price` is each contract's
  *   open interest. It carries no time of its own, so its events are timed at receipt.
- * - Subscribe replies and pongs yield nothing; a refused subscription is rejected so that it is dead-lettered.
+ * - Subscribe replies, pongs and system notices yield nothing; a refused subscription is rejected so that it is
+ *   dead-lettered.
  */
 export function createGateParser(o: GateParserOptions): FrameParser {
   const { venue } = o;
@@ -109,7 +110,8 @@ export function createGateParser(o: GateParserOptions): FrameParser {
     if (!parsed.success) return rejectInvalid('control frame', parsed.error);
     const { channel, event, error } = parsed.data;
     if (error) return reject(`${event ?? 'request'} refused on ${channel}: ${error.code ?? 'no code'} ${error.message ?? ''}`.trimEnd());
-    if (channel === PONG_CHANNEL) return NO_EVENTS;
+    // A system notice (an upgrade is about to close the connection) is routine: the socket reconnects by itself.
+    if (channel === PONG_CHANNEL || channel === SYSTEM_CHANNEL) return NO_EVENTS;
     if (event === 'subscribe' || event === 'unsubscribe') return NO_EVENTS;
     return reject(`unexpected frame on ${preview(channel)}${event ? ` (event ${preview(event)})` : ''}`);
   };

@@ -8,6 +8,8 @@ import { DecimalString, EpochMs, SignedDecimalString } from '../fields.js';
 
 export const LIQUIDATES_CHANNEL = 'futures.public_liquidates';
 export const PONG_CHANNEL = 'futures.pong';
+/** Gate's notices (docs "System API": a service upgrade about to close the connection, SBE schema notices). */
+export const SYSTEM_CHANNEL = 'futures.system';
 
 // The docs type `price` as Float and `size` as "String/Integer": a JSON number, or a decimal string once the
 // handshake asks for decimal sizes (X-Gate-Size-Decimal: 1). Both are read; a number must be finite.
