@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
+import { gunzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import type { Logger } from '../log.js';
-import { INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
+import { INVALID_GZIP_MARK, INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 
 export interface ManagedSocketHooks {
@@ -29,13 +30,26 @@ export interface ManagedSocketOptions {
  * so the socket is opened with `skipUTF8Validation` and the check is made here instead. Such a frame is
  * decoded with replacement characters behind INVALID_UTF8_MARK, which every parser rejects as
  * "invalid UTF-8": counted and dead-lettered with the readable rest, while the connection carries on.
- * A binary frame (no venue sends one) travels as base64, which is never a JSON object, so it is rejected too.
+ * A binary frame of a plan with `decode: 'gzip'` is inflated first (at most MAX_INFLATED_BYTES, so a small
+ * frame cannot balloon into gigabytes); one that does not inflate is passed on behind INVALID_GZIP_MARK as
+ * base64, rejected by every parser like any text that is not JSON. Any other binary frame travels as base64,
+ * which is never a JSON object, so it is rejected too.
  */
-export function frameText(data: WebSocket.RawData, isBinary: boolean): string {
-  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-  if (isBinary) return bytes.toString('base64');
+export function frameText(data: WebSocket.RawData, isBinary: boolean, decode?: SocketPlan['decode']): string {
+  let bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+  if (isBinary) {
+    if (decode !== 'gzip') return bytes.toString('base64');
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
+    } catch {
+      return INVALID_GZIP_MARK + bytes.toString('base64');
+    }
+  }
   return isUtf8(bytes) ? bytes.toString('utf8') : INVALID_UTF8_MARK + bytes.toString('utf8');
 }
+
+/** Larger than any venue frame (an HTX batch is a few KiB) and than the ingestor's record limit. */
+export const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
 
 /**
  * One venue socket kept alive: subscribe after every connect, ping, treat silence as death,
@@ -81,7 +95,12 @@ export class ManagedSocket {
 
   private connect(): WebSocket {
     // skipUTF8Validation: see frameText; the check is still made, per frame, without dropping the connection.
-    const ws = new WebSocket(this.plan.url, { perMessageDeflate: false, handshakeTimeout: this.plan.silenceTimeoutMs, skipUTF8Validation: true });
+    const ws = new WebSocket(this.plan.url, {
+      perMessageDeflate: false,
+      handshakeTimeout: this.plan.silenceTimeoutMs,
+      skipUTF8Validation: true,
+      ...(this.plan.headers ? { headers: this.plan.headers } : {}),
+    });
     ws.on('open', () => this.onOpen(ws));
     ws.on('message', (data, isBinary) => this.onMessage(ws, data, isBinary));
     ws.on('pong', () => {
@@ -130,14 +149,14 @@ export class ManagedSocket {
     if (ws !== this.ws && !this.draining.has(ws)) return;
     const recv = this.now();
     if (ws === this.ws) this.lastActivity = recv;
-    const text = frameText(data, isBinary);
+    const text = frameText(data, isBinary, this.plan.decode);
+    const answer = this.plan.reply?.(text);
+    if (answer !== undefined && ws.readyState === WebSocket.OPEN) ws.send(answer);
     const subscribeError = this.plan.subscribeError?.(text);
     if (subscribeError !== undefined) {
       this.log.error({ venue: this.plan.venue, socket: this.plan.name, error: subscribeError }, 'subscribe refused');
       this.hooks.onSubscribeError(subscribeError);
     }
-    const answer = ws === this.ws ? this.plan.reply?.(text) : undefined;
-    if (answer !== undefined) ws.send(answer);
     const pending = this.hooks.onFrame(text, recv);
     if (pending) {
       ws.pause();

@@ -3,6 +3,8 @@ import { binanceVenue } from './binance/index.js';
 import { bybitVenue } from './bybit/index.js';
 import { deribitVenue } from './deribit/index.js';
 import { dydxVenue } from './dydx/index.js';
+import { gateVenue } from './gate/index.js';
+import { htxVenue } from './htx/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
 import { okxVenue } from './okx/index.js';
 import type { VenueAbout, VenueModule } from './venue.js';
@@ -18,6 +20,9 @@ const MODULES: readonly VenueModule[] = [
   bybitVenue('bybit-inverse'),
   hyperliquidVenue(),
   okxVenue(),
+  htxVenue(),
+  gateVenue('gate-usdt'),
+  gateVenue('gate-btc'),
   deribitVenue(),
   dydxVenue(),
 ];

@@ -23,13 +23,16 @@ export const reject = (reason: string): ParseResult => ({ ok: false, reason: cli
  * and a recording replays the same rejection.
  */
 export const INVALID_UTF8_MARK = '\uFFFDinvalid UTF-8\uFFFD';
+/** What ManagedSocket puts before the base64 of a frame that should have been gzip and did not inflate. */
+export const INVALID_GZIP_MARK = '\uFFFDinvalid gzip\uFFFD';
 
 /** JSON.parse that reports failure as a rejected frame instead of throwing. */
 export function parseJsonFrame(frame: string): { ok: true; json: unknown } | { ok: false; reason: string } {
   try {
     return { ok: true, json: JSON.parse(frame) as unknown };
   } catch {
-    return { ok: false, reason: frame.startsWith(INVALID_UTF8_MARK) ? 'invalid UTF-8' : 'invalid JSON' };
+    const reason = frame.startsWith(INVALID_UTF8_MARK) ? 'invalid UTF-8' : frame.startsWith(INVALID_GZIP_MARK) ? 'invalid gzip' : 'invalid JSON';
+    return { ok: false, reason };
   }
 }
 
@@ -75,10 +78,17 @@ export interface SocketPlan {
   /** Recognise a subscribe reply that reports failure; returns the error text. */
   subscribeError?: (frame: string) => string | undefined;
   /**
-   * A frame to send back at once when the venue asks for one (Deribit's heartbeat `test_request` must be answered
-   * or the venue closes the connection). Runs on every frame and must not throw.
+   * How the venue encodes binary frames: `gzip` (HTX compresses every frame) is inflated before the
+   * UTF-8 check, so parsers and recordings see JSON text. Absent: a binary frame is passed on as base64.
+   */
+  decode?: 'gzip';
+  /**
+   * A frame to send back at once when the venue asks for one (HTX's server ping wants its pong; Deribit's heartbeat
+   * `test_request` must be answered or the venue closes the connection). Runs on every frame and must not throw.
    */
   reply?: (frame: string) => string | undefined;
+  /** HTTP headers of the WebSocket handshake (Gate's `X-Gate-Size-Decimal` asks for exact decimal sizes). */
+  headers?: Record<string, string>;
 }
 
 /**

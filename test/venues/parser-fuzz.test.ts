@@ -77,6 +77,16 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"type":"subscribed","connection_id":"c","message_id":1,"channel":"v4_trades","id":"ETH-USD","contents":{"trades":[{"id":"0a","size":"1","price":"3990","side":"SELL","createdAt":"2025-10-10T21:16:04.000Z","type":"DELEVERAGED"}]}}',
     '{"type":"channel_batch_data","connection_id":"c","message_id":2,"channel":"v4_trades","id":"ETH-USD","version":"2.1.0","contents":[{"trades":[{"id":"0b","size":"2.5","price":"4000.5","side":"BUY","createdAt":"2025-10-10T21:15:03.123Z","type":"LIQUIDATED"}]}]}',
   ],
+  gate: [
+    '{"time":1545404023,"time_ms":1545404023123,"channel":"futures.pong","event":"","result":null}',
+    '{"time":1,"time_ms":2,"channel":"futures.public_liquidates","event":"subscribe","error":{"code":2,"message":"unknown contract"},"result":{"status":"failed"}}',
+    '[{"name":"BTC_USDT","type":"direct","quanto_multiplier":"0.0001","mark_price":"37985.6","position_size":5223816},{"name":"BTC_USD","type":"inverse","quanto_multiplier":"0","mark_price":"100000","position_size":2500000}]',
+  ],
+  htx: [
+    '{"op":"sub","cid":"liqstream-liquidations","topic":"public.*.liquidation_orders","ts":1760130900000,"err-code":0}',
+    '{"op":"ping","ts":"1489474081631"}',
+    '{"status":"ok","data":[{"volume":7192610,"amount":7192.61,"symbol":"BTC","value":719261000,"contract_code":"BTC-USDT"}],"ts":1760130960000}',
+  ],
   hyperliquid: [
     '{"channel":"subscriptionResponse","data":{"method":"subscribe","subscription":{"type":"trades","coin":"SOL"}}}',
     '{"channel":"pong"}',

@@ -1,0 +1,133 @@
+import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
+import { decimalValue, preview } from '../fields.js';
+import { fillSize, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
+import { NO_EVENTS, checkedResult, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
+import { ContractList, ControlReply, LIQUIDATES_CHANNEL, LiquidatesUpdate, PONG_CHANNEL, SYSTEM_CHANNEL, type GateLiquidatesUpdate } from './schema.js';
+
+export const CONTRACTS_SOURCE = 'contracts';
+
+export interface GateParserOptions {
+  venue: GateVenue;
+  /** Instruments as discovery or a recording listed them; contract-list frames seen later take precedence. */
+  instruments?: (symbol: string) => Instrument | undefined;
+}
+
+/** A JSON number as it is, a decimal string by the shared rule; NaN when the text does not fit a double. */
+const valueOf = (v: string | number, signed = false): number => (typeof v === 'number' ? v : (decimalValue(v, signed) ?? Number.NaN));
+
+/**
+ * Gate futures v4 frames → normalized events.
+ *
+ * - `futures.public_liquidates` updates: one event per `result` entry. `size` is the liquidation order's signed
+ *   size in contracts (Gate orders: positive buys, negative sells), so a negative size closed a long position.
+ *   Gate pushes at most one liquidation per contract per second: every event is `sampled`.
+ * - The contract list (GET /api/v4/futures/{settle}/contracts, polled): its multipliers value later liquidations
+ *   of contracts listed after start, and its `position_size` × multiplier × `mark_price` is each contract's
+ *   open interest. It carries no time of its own, so its events are timed at receipt.
+ * - Subscribe replies, pongs and system notices yield nothing; a refused subscription is rejected so that it is
+ *   dead-lettered.
+ */
+export function createGateParser(o: GateParserOptions): FrameParser {
+  const { venue } = o;
+  const settle = GATE_SETTLE[venue];
+  // From contract-list frames: the newest list a frame stated. Kept in the closure so replay sees what live saw.
+  const polled = new Map<string, Instrument>();
+  const cache = new Map<string, Instrument>();
+  const instrumentOf = (contract: string): Instrument | undefined => {
+    const seen = polled.get(contract);
+    if (seen !== undefined) return seen;
+    const cached = cache.get(contract);
+    if (cached !== undefined) return cached;
+    const listed = o.instruments?.(contract);
+    // A recorded instrument of the other settle (metadata mixed up) is not trusted.
+    const inst = listed !== undefined && (listed.type === 'inverse') === (settle === 'btc') ? listed : gateInstrument(contract, settle);
+    // Only what resolved is cached: garbage contract names must not grow the cache.
+    if (inst !== undefined) cache.set(contract, inst);
+    return inst;
+  };
+
+  const liquidations = (msg: GateLiquidatesUpdate, receiveTime: number): ParseResult => {
+    const events: LiquidationEvent[] = [];
+    // Two liquidations of one contract in the same millisecond at the same size and price both count: the
+    // second gets `#1` (an occurrence count, so the first keeps its id wherever it sits in the batch).
+    const occurrences = new Map<string, number>();
+    for (const e of msg.result) {
+      const inst = instrumentOf(e.contract);
+      if (inst === undefined) return reject(`no contract value for ${preview(e.contract)} (not in the contract list or the built-in table)`);
+      const size = valueOf(e.size, true);
+      const price = valueOf(e.price);
+      if (!Number.isFinite(size) || size === 0) return reject(`invalid liquidation size ${preview(e.size)} for ${e.contract}`);
+      const { baseQty, quoteNotional } = fillSize(inst, Math.abs(size), price);
+      const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
+      if (usd === undefined) return reject(noReferenceReason(e.contract, inst.quote, 0));
+      const key = `${e.contract}:${e.time_ms}:${String(e.size)}:${String(e.price)}`;
+      const n = occurrences.get(key) ?? 0;
+      occurrences.set(key, n + 1);
+      events.push({
+        type: 'liquidation',
+        id: `${venue}:${key}${n > 0 ? `#${n}` : ''}`,
+        venue,
+        symbol: e.contract,
+        base: inst.base,
+        side: size < 0 ? 'long' : 'short',
+        price,
+        qty: baseQty,
+        notionalUsd: usd,
+        eventTime: e.time_ms,
+        receiveTime,
+        fidelity: 'sampled',
+        kind: 'liquidation',
+        source: LIQUIDATES_CHANNEL,
+      });
+    }
+    // One bad entry rejects the whole message: a dead letter is visible, a silently dropped liquidation is not.
+    return checkedResult(events, LIQUIDATES_CHANNEL);
+  };
+
+  const contracts = (json: unknown, receiveTime: number): ParseResult => {
+    const parsed = ContractList.safeParse(json);
+    if (!parsed.success) return rejectInvalid('contract list', parsed.error);
+    const events: OpenInterestEvent[] = [];
+    for (const row of parsed.data) {
+      const inst = listedGateInstrument(row, settle);
+      if (inst === undefined) return reject(`contract ${preview(row.name)} does not fit ${venue} (type ${row.type}, quanto_multiplier ${row.quanto_multiplier})`);
+      polled.set(inst.symbol, inst);
+      const markPrice = valueOf(row.mark_price);
+      const contractsOpen = valueOf(row.position_size);
+      // A contract not trading yet has no mark price: nothing to value, and no open interest to report.
+      if (!(markPrice > 0)) continue;
+      const { baseQty, quoteNotional } = fillSize(inst, contractsOpen, markPrice);
+      const oiUsd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
+      if (oiUsd === undefined) return reject(noReferenceReason(inst.symbol, inst.quote, 0));
+      events.push({ type: 'open_interest', venue, symbol: inst.symbol, base: inst.base, oiBase: baseQty, oiUsd, markPrice, eventTime: receiveTime, receiveTime, source: CONTRACTS_SOURCE });
+    }
+    return checkedResult(events, 'open interest');
+  };
+
+  const control = (json: unknown): ParseResult => {
+    const parsed = ControlReply.safeParse(json);
+    if (!parsed.success) return rejectInvalid('control frame', parsed.error);
+    const { channel, event, error } = parsed.data;
+    if (error) return reject(`${event ?? 'request'} refused on ${channel}: ${error.code ?? 'no code'} ${error.message ?? ''}`.trimEnd());
+    // A system notice (an upgrade is about to close the connection) is routine: the socket reconnects by itself.
+    if (channel === PONG_CHANNEL || channel === SYSTEM_CHANNEL) return NO_EVENTS;
+    if (event === 'subscribe' || event === 'unsubscribe') return NO_EVENTS;
+    return reject(`unexpected frame on ${preview(channel)}${event ? ` (event ${preview(event)})` : ''}`);
+  };
+
+  return (frame, receiveTime) => {
+    const parsed = parseJsonFrame(frame);
+    if (!parsed.ok) return parsed;
+    const json = parsed.json;
+    if (Array.isArray(json)) return contracts(json, receiveTime);
+    if (typeof json !== 'object' || json === null) return reject('unknown message shape');
+    const msg = json as Record<string, unknown>;
+    if (msg.channel === LIQUIDATES_CHANNEL && msg.event === 'update') {
+      const update = LiquidatesUpdate.safeParse(msg);
+      return update.success ? liquidations(update.data, receiveTime) : rejectInvalid(LIQUIDATES_CHANNEL, update.error);
+    }
+    if (typeof msg.channel === 'string') return control(msg);
+    return reject('unknown message shape');
+  };
+}

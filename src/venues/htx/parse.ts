@@ -1,0 +1,107 @@
+import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
+import { decimalValue, isMarketName, preview } from '../fields.js';
+import { noReferenceReason, notionalUsd } from '../instruments.js';
+import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { LIQUIDATION_TOPIC_SUFFIX, LiquidationNotify, OpFrame, OpenInterestAnswer, RestError, type HtxLiquidationNotify, type HtxOpenInterestAnswer } from './schema.js';
+
+export const LIQUIDATION_SOURCE = 'liquidation_orders';
+export const OPEN_INTEREST_SOURCE = 'swap_open_interest';
+const VENUE = 'htx-linear';
+/** USDT-margined contracts: quoted and settled in USDT unless a frame names another partition. */
+const DEFAULT_QUOTE = 'USDT';
+
+const valueOf = (v: string | number): number => (typeof v === 'number' ? v : (decimalValue(v) ?? Number.NaN));
+
+/**
+ * HTX USDT-margined frames → normalized events.
+ *
+ * - `public.<contract>.liquidation_orders` notifications: one event per `data` entry. `direction` is the
+ *   liquidation order's side, so `sell` liquidated a long. The notional is `trade_turnover`, HTX's own USDT
+ *   figure for the order (no contract size to look up), the quantity `amount` in the base coin.
+ * - The swap_open_interest answer (polled): `value` USDT and `amount` coin per contract, timed by its `ts`;
+ *   the mark price is implied (value / amount).
+ * - Subscribe replies and pings yield nothing (the socket answers pings itself); refusals and error notices
+ *   are rejected so that they are dead-lettered.
+ */
+export function createHtxParser(): FrameParser {
+  const liquidations = (msg: HtxLiquidationNotify, receiveTime: number): ParseResult => {
+    const topicCode = msg.topic.slice('public.'.length, -LIQUIDATION_TOPIC_SUFFIX.length);
+    const events: LiquidationEvent[] = [];
+    // Identical orders in one batch both count: the second gets `#1` (see the Bybit parser for why a count).
+    const occurrences = new Map<string, number>();
+    for (const e of msg.data) {
+      if (e.contract_code !== topicCode || !isMarketName(e.contract_code)) return reject(`liquidation of ${preview(e.contract_code)} on topic ${preview(msg.topic)}`);
+      const quote = e.trade_partition ?? DEFAULT_QUOTE;
+      const usd = notionalUsd({ quote }, valueOf(e.trade_turnover), undefined, receiveTime);
+      if (usd === undefined) return reject(noReferenceReason(e.contract_code, quote, 0));
+      const key = `${e.contract_code}:${e.created_at}:${e.direction}:${String(e.volume)}:${String(e.price)}`;
+      const n = occurrences.get(key) ?? 0;
+      occurrences.set(key, n + 1);
+      events.push({
+        type: 'liquidation',
+        id: `${VENUE}:${key}${n > 0 ? `#${n}` : ''}`,
+        venue: VENUE,
+        symbol: e.contract_code,
+        base: e.symbol,
+        side: e.direction === 'sell' ? 'long' : 'short',
+        price: valueOf(e.price),
+        qty: valueOf(e.amount),
+        notionalUsd: usd,
+        eventTime: e.created_at,
+        receiveTime,
+        fidelity: 'complete',
+        kind: 'liquidation',
+        source: LIQUIDATION_SOURCE,
+      });
+    }
+    // One bad entry rejects the whole message: a dead letter is visible, a silently dropped liquidation is not.
+    return checkedResult(events, LIQUIDATION_SOURCE);
+  };
+
+  const openInterest = (msg: HtxOpenInterestAnswer, receiveTime: number): ParseResult => {
+    const events: OpenInterestEvent[] = [];
+    for (const c of msg.data) {
+      if (!isMarketName(c.contract_code)) return reject(`invalid contract_code ${preview(c.contract_code)}`);
+      const quote = c.trade_partition ?? DEFAULT_QUOTE;
+      const oiBase = valueOf(c.amount);
+      const oiUsd = notionalUsd({ quote }, valueOf(c.value), undefined, receiveTime);
+      if (oiUsd === undefined) return reject(noReferenceReason(c.contract_code, quote, 0));
+      // No open position means no implied price; nothing to report for that contract.
+      if (!(oiBase > 0)) continue;
+      events.push({ type: 'open_interest', venue: VENUE, symbol: c.contract_code, base: c.symbol, oiBase, oiUsd, markPrice: oiUsd / oiBase, eventTime: msg.ts, receiveTime, source: OPEN_INTEREST_SOURCE });
+    }
+    return checkedResult(events, 'open interest');
+  };
+
+  const control = (json: unknown): ParseResult => {
+    const parsed = OpFrame.safeParse(json);
+    if (!parsed.success) return rejectInvalid('control frame', parsed.error);
+    const { op, topic, 'err-code': code, 'err-msg': text } = parsed.data;
+    if (op === 'ping') return NO_EVENTS;
+    if ((op === 'sub' || op === 'unsub') && code === 0) return NO_EVENTS;
+    const what = op === 'sub' ? 'subscription refused' : `${preview(op)} notice`;
+    return reject(`${what}${topic ? ` for ${preview(topic)}` : ''}: err-code ${code ?? 'none'}${text ? ` ${preview(text)}` : ''}`);
+  };
+
+  return (frame, receiveTime) => {
+    const parsed = parseJsonFrame(frame);
+    if (!parsed.ok) return parsed;
+    const json = parsed.json;
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('unknown message shape');
+    const msg = json as Record<string, unknown>;
+    if (msg.op === 'notify') {
+      const notify = LiquidationNotify.safeParse(msg);
+      return notify.success ? liquidations(notify.data, receiveTime) : rejectInvalid(LIQUIDATION_SOURCE, notify.error);
+    }
+    if (typeof msg.op === 'string') return control(msg);
+    if (msg.status === 'ok') {
+      const answer = OpenInterestAnswer.safeParse(msg);
+      return answer.success ? openInterest(answer.data, receiveTime) : rejectInvalid(OPEN_INTEREST_SOURCE, answer.error);
+    }
+    if (msg.status === 'error') {
+      const error = RestError.safeParse(msg);
+      return reject(`${OPEN_INTEREST_SOURCE} refused: ${error.success ? `${String(error.data.err_code ?? '')} ${preview(error.data.err_msg ?? '')}`.trim() : 'malformed error'}`);
+    }
+    return reject('unknown message shape');
+  };
+}
