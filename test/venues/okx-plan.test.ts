@@ -110,8 +110,12 @@ describe('OKX REST pollers', () => {
         [`${base}/api/v5/public/open-interest?instType=FUTURES`]: { status: 429, body: 'slow down' },
       }),
     });
-    await until(async () => frames.length >= 1, 'first answer', 5_000);
+    // The refusal makes the next sweep come after retryMs: wait for two, so the retry is shown too.
+    await until(async () => frames.length >= 2, 'two sweeps', 5_000);
     await poller.stop();
-    expect(frames.map((f) => [f.venue, f.frame])).toEqual([['okx', JSON.stringify(body)]]);
+    const stopped = frames.length;
+    expect(new Set(frames.map((f) => `${f.venue} ${f.frame}`))).toEqual(new Set([`okx ${JSON.stringify(body)}`]));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(frames.length).toBe(stopped);
   });
 });

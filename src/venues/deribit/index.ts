@@ -1,6 +1,6 @@
 import { instrumentLookup } from '../instruments.js';
 import type { VenueModule } from '../venue.js';
-import { startRestPoller } from '../rest-poller.js';
+import { startRestPoll } from '../rest-poll.js';
 import { DERIBIT_CURRENCIES, DERIBIT_REST_URL, fetchDeribitFutures } from './instruments.js';
 import { createDeribitParser } from './parse.js';
 import { deribitSocketPlan } from './plan.js';
@@ -30,7 +30,7 @@ export function deribitVenue(): VenueModule {
       // limits); a ticker subscription per market would push the same figure ten times a second.
       const base = (ctx.restUrl ?? DERIBIT_REST_URL).replace(/\/+$/, '');
       const urls = DERIBIT_CURRENCIES.map((c) => `${base}/api/v2/public/get_book_summary_by_currency?currency=${c}&kind=future`);
-      return [startRestPoller({ venue: 'deribit', urls, sink: ctx.sink, log: ctx.log, intervalMs: ctx.intervalMs })];
+      return [startRestPoll({ venue: 'deribit', url: urls, sink: ctx.sink, log: ctx.log, intervalMs: ctx.intervalMs })];
     },
   };
 }

@@ -1,4 +1,4 @@
-import { repeat, startRestPoller } from '../rest-poller.js';
+import { repeat, startRestPoll } from '../rest-poll.js';
 import type { Poller, VenueModule } from '../venue.js';
 import { DEFAULT_DYDX_MARKETS, DYDX_REST_URL, fetchDydxMarkets } from './instruments.js';
 import { createDydxParser } from './parse.js';
@@ -26,7 +26,7 @@ export function dydxVenue(): VenueModule {
     pollers(_meta, ctx) {
       if (ctx.intervalMs <= 0) return [];
       const base = (ctx.restUrl ?? DYDX_REST_URL).replace(/\/+$/, '');
-      return [startRestPoller({ venue: 'dydx', urls: [`${base}/v4/perpetualMarkets`], sink: ctx.sink, log: ctx.log, intervalMs: ctx.intervalMs })];
+      return [startRestPoll({ venue: 'dydx', url: `${base}/v4/perpetualMarkets`, sink: ctx.sink, log: ctx.log, intervalMs: ctx.intervalMs })];
     },
     watch(meta, { url, restUrl, log, options }, addPlans): Poller | undefined {
       const intervalMs = Number(options?.refreshMs ?? 0);

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log.js';
+import { startRestPoll } from '../rest-poll.js';
 import type { FrameSink, Poller } from '../venue.js';
 import { OKX_REST_URL } from './instruments.js';
 import { OKX_VENUE } from './parse.js';
@@ -32,47 +32,13 @@ export interface OkxRestPollerOptions {
  */
 export function startOkxRestPoller(o: OkxRestPollerOptions): Poller {
   const base = (o.baseUrl ?? OKX_REST_URL).replace(/\/+$/, '');
-  const doFetch = o.fetchImpl ?? fetch;
-  const retryMs = o.retryMs ?? 5_000;
-  const abort = new AbortController();
-  const signal = abort.signal;
-
-  const poll = async (instType: string): Promise<void> => {
-    let res: Response;
-    try {
-      res = await doFetch(`${base}${OKX_REST_PATHS[o.what]}?instType=${instType}`, { signal });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      o.log.warn({ venue: OKX_VENUE, what: o.what, instType, err: (err as Error).message }, 'OKX REST poll failed');
-      await sleep(retryMs, undefined, { signal });
-      return;
-    }
-    const text = await res.text();
-    if (!res.ok) {
-      o.log.warn({ venue: OKX_VENUE, what: o.what, instType, status: res.status, body: text.slice(0, 200) }, 'OKX REST poll refused');
-      await sleep(retryMs, undefined, { signal });
-      return;
-    }
-    await o.sink.handleFrame({ venue: OKX_VENUE, recv: Date.now(), frame: text });
-  };
-
-  const loop = (async () => {
-    while (!signal.aborted) {
-      try {
-        for (const instType of CONTRACT_TYPES) await poll(instType);
-        await sleep(o.intervalMs, undefined, { signal });
-      } catch (err) {
-        if (signal.aborted) return;
-        o.log.error({ venue: OKX_VENUE, what: o.what, err }, 'OKX REST poller error');
-        await sleep(retryMs, undefined, { signal }).catch(() => {});
-      }
-    }
-  })();
-
-  return {
-    stop: async () => {
-      abort.abort();
-      await loop;
-    },
-  };
+  return startRestPoll({
+    venue: OKX_VENUE,
+    url: CONTRACT_TYPES.map((instType) => `${base}${OKX_REST_PATHS[o.what]}?instType=${instType}`),
+    sink: o.sink,
+    log: o.log,
+    intervalMs: o.intervalMs,
+    retryMs: o.retryMs,
+    fetchImpl: o.fetchImpl,
+  });
 }

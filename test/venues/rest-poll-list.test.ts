@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import type { RawFrame } from '../../src/schema/events.js';
-import { startRestPoller } from '../../src/venues/rest-poller.js';
+import { startRestPoll } from '../../src/venues/rest-poll.js';
 import { until } from '../support/until.js';
 
 let cleanup: (() => Promise<unknown>)[] = [];
@@ -12,7 +12,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-describe('REST poller', () => {
+describe('startRestPoll over a list of URLs', () => {
   it('hands on successful answers as frames, skips refused ones and unreachable URLs, and stops', async () => {
     let n = 0;
     const server = createServer((req, res) => {
@@ -26,7 +26,7 @@ describe('REST poller', () => {
     const frames: RawFrame[] = [];
     const warnings: string[] = [];
     const log = { ...silentLogger(), warn: (_o: unknown, msg: string) => void warnings.push(msg) } as unknown as ReturnType<typeof silentLogger>;
-    const poller = startRestPoller({ venue: 'dydx', urls: [`${base}/refused`, `${base}/ok`, 'http://127.0.0.1:9/down'], sink: { handleFrame: (f) => void frames.push(f), gap: () => {} }, log, intervalMs: 20 });
+    const poller = startRestPoll({ venue: 'dydx', url: [`${base}/refused`, `${base}/ok`, 'http://127.0.0.1:9/down'], sink: { handleFrame: (f) => void frames.push(f), gap: () => {} }, log, intervalMs: 20 });
     await until(() => frames.length >= 2, 'two sweeps');
     await poller.stop();
     const after = frames.length;
