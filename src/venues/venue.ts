@@ -36,6 +36,15 @@ export function parseJsonFrame(frame: string): { ok: true; json: unknown } | { o
   }
 }
 
+/** `parseJsonFrame` for venues whose every frame is a JSON object: anything else is rejected as an unknown shape. */
+export function parseJsonObject(frame: string): { ok: true; json: Record<string, unknown> } | { ok: false; reason: string } {
+  const parsed = parseJsonFrame(frame);
+  if (!parsed.ok) return parsed;
+  const json = parsed.json;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, reason: 'unknown message shape' };
+  return { ok: true, json: json as Record<string, unknown> };
+}
+
 const liquidationEvent = compileValidator(LiquidationEvent);
 const openInterestEvent = compileValidator(OpenInterestEvent);
 

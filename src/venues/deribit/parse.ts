@@ -1,7 +1,7 @@
 import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { isMarketName, preview } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { NO_EVENTS, checkedResult, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { deribitInstrument } from './instruments.js';
 import { BookSummary, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch, type DeribitTrade } from './schema.js';
 
@@ -114,11 +114,9 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
   };
 
   return (frame, receiveTime) => {
-    const json = parseJsonFrame(frame);
+    const json = parseJsonObject(frame);
     if (!json.ok) return json;
-    const msg = json.json;
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return reject('unknown message shape');
-    const m = msg as Record<string, unknown>;
+    const m = json.json;
     if (m.method === 'subscription') {
       const n = Notification.safeParse(m);
       if (!n.success) return rejectInvalid('notification', n.error);

@@ -1,7 +1,7 @@
 import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { NO_EVENTS, checkedResult, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { dydxInstrument } from './instruments.js';
 import { Envelope, PerpetualMarket, PerpetualMarkets, TradesContents, type DydxTrade } from './schema.js';
 
@@ -122,10 +122,9 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
   };
 
   return (frame, receiveTime) => {
-    const json = parseJsonFrame(frame);
+    const json = parseJsonObject(frame);
     if (!json.ok) return json;
     const msg = json.json;
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return reject('unknown message shape');
     if ('markets' in msg && !('type' in msg)) return markets(msg, receiveTime);
     const env = Envelope.safeParse(msg);
     if (!env.success) return rejectInvalid('message', env.error);

@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
 import { noReferenceReason, notionalUsd } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { NO_EVENTS, checkedResult, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { LIQUIDATION_TOPIC_SUFFIX, LiquidationNotify, OpFrame, OpenInterestAnswer, RestError, type HtxLiquidationNotify, type HtxOpenInterestAnswer } from './schema.js';
 
 export const LIQUIDATION_SOURCE = 'liquidation_orders';
@@ -84,11 +84,9 @@ export function createHtxParser(): FrameParser {
   };
 
   return (frame, receiveTime) => {
-    const parsed = parseJsonFrame(frame);
+    const parsed = parseJsonObject(frame);
     if (!parsed.ok) return parsed;
-    const json = parsed.json;
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('unknown message shape');
-    const msg = json as Record<string, unknown>;
+    const msg = parsed.json;
     if (msg.op === 'notify') {
       const notify = LiquidationNotify.safeParse(msg);
       return notify.success ? liquidations(notify.data, receiveTime) : rejectInvalid(LIQUIDATION_SOURCE, notify.error);

@@ -1,7 +1,7 @@
 import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { NO_EVENTS, checkedResult, reject, rejectInvalid, parseJsonObject, type FrameParser, type ParseResult } from '../venue.js';
 import { okxBase, okxBuiltInInstrument, okxListedInstrument } from './instruments.js';
 import {
   CONTRACT_TYPES,
@@ -170,10 +170,9 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
   return (frame, receiveTime) => {
     // The keepalive reply is the bare text `pong` (docs "WebSocket" → Connect), not JSON.
     if (frame === 'pong') return NO_EVENTS;
-    const parsed = parseJsonFrame(frame);
+    const parsed = parseJsonObject(frame);
     if (!parsed.ok) return parsed;
     const json = parsed.json;
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('unknown message shape');
     if ('event' in json) return control(json);
     if ('arg' in json) {
       const channel = objectField(json.arg, 'channel');
