@@ -36,6 +36,20 @@ export function parseJsonFrame(frame: string): { ok: true; json: unknown } | { o
   }
 }
 
+/**
+ * Ids for the entries of one frame: `venue:key`, and for the second identical entry `venue:key#1` and so on. Two
+ * liquidations of one market in the same millisecond at the same size and price both count; an occurrence count
+ * rather than the entry's index keeps the first copy's id wherever it sits, so a re-sent batch dedups.
+ */
+export function frameIds(venue: VenueId): (key: string) => string {
+  const seen = new Map<string, number>();
+  return (key) => {
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    return n > 0 ? `${venue}:${key}#${n}` : `${venue}:${key}`;
+  };
+}
+
 /** `parseJsonFrame` for venues whose every frame is a JSON object: anything else is rejected as an unknown shape. */
 export function parseJsonObject(frame: string): { ok: true; json: Record<string, unknown> } | { ok: false; reason: string } {
   const parsed = parseJsonFrame(frame);

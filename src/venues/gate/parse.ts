@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, preview } from '../fields.js';
 import { fillSize, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { NO_EVENTS, checkedResult, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
 import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
 import { ContractList, ControlReply, LIQUIDATES_CHANNEL, LiquidatesUpdate, PONG_CHANNEL, SYSTEM_CHANNEL, type GateLiquidatesUpdate } from './schema.js';
 
@@ -49,9 +49,7 @@ export function createGateParser(o: GateParserOptions): FrameParser {
 
   const liquidations = (msg: GateLiquidatesUpdate, receiveTime: number): ParseResult => {
     const events: LiquidationEvent[] = [];
-    // Two liquidations of one contract in the same millisecond at the same size and price both count: the
-    // second gets `#1` (an occurrence count, so the first keeps its id wherever it sits in the batch).
-    const occurrences = new Map<string, number>();
+    const idOf = frameIds(venue);
     for (const e of msg.result) {
       const inst = instrumentOf(e.contract);
       if (inst === undefined) return reject(`no contract value for ${preview(e.contract)} (not in the contract list or the built-in table)`);
@@ -61,12 +59,9 @@ export function createGateParser(o: GateParserOptions): FrameParser {
       const { baseQty, quoteNotional } = fillSize(inst, Math.abs(size), price);
       const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
       if (usd === undefined) return reject(noReferenceReason(e.contract, inst.quote, 0));
-      const key = `${e.contract}:${e.time_ms}:${String(e.size)}:${String(e.price)}`;
-      const n = occurrences.get(key) ?? 0;
-      occurrences.set(key, n + 1);
       events.push({
         type: 'liquidation',
-        id: `${venue}:${key}${n > 0 ? `#${n}` : ''}`,
+        id: idOf(`${e.contract}:${e.time_ms}:${String(e.size)}:${String(e.price)}`),
         venue,
         symbol: e.contract,
         base: inst.base,

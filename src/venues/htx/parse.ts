@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
 import { noReferenceReason, notionalUsd } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { NO_EVENTS, checkedResult, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { LIQUIDATION_TOPIC_SUFFIX, LiquidationNotify, OpFrame, OpenInterestAnswer, RestError, type HtxLiquidationNotify, type HtxOpenInterestAnswer } from './schema.js';
 
 export const LIQUIDATION_SOURCE = 'liquidation_orders';
@@ -27,19 +27,15 @@ export function createHtxParser(): FrameParser {
   const liquidations = (msg: HtxLiquidationNotify, receiveTime: number): ParseResult => {
     const topicCode = msg.topic.slice('public.'.length, -LIQUIDATION_TOPIC_SUFFIX.length);
     const events: LiquidationEvent[] = [];
-    // Identical orders in one batch both count: the second gets `#1` (see the Bybit parser for why a count).
-    const occurrences = new Map<string, number>();
+    const idOf = frameIds(VENUE);
     for (const e of msg.data) {
       if (e.contract_code !== topicCode || !isMarketName(e.contract_code)) return reject(`liquidation of ${preview(e.contract_code)} on topic ${preview(msg.topic)}`);
       const quote = e.trade_partition ?? DEFAULT_QUOTE;
       const usd = notionalUsd({ quote }, valueOf(e.trade_turnover), undefined, receiveTime);
       if (usd === undefined) return reject(noReferenceReason(e.contract_code, quote, 0));
-      const key = `${e.contract_code}:${e.created_at}:${e.direction}:${String(e.volume)}:${String(e.price)}`;
-      const n = occurrences.get(key) ?? 0;
-      occurrences.set(key, n + 1);
       events.push({
         type: 'liquidation',
-        id: `${VENUE}:${key}${n > 0 ? `#${n}` : ''}`,
+        id: idOf(`${e.contract_code}:${e.created_at}:${e.direction}:${String(e.volume)}:${String(e.price)}`),
         venue: VENUE,
         symbol: e.contract_code,
         base: e.symbol,
