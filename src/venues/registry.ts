@@ -1,5 +1,6 @@
 import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
+import { bitmexVenue } from './bitmex/index.js';
 import { bybitVenue } from './bybit/index.js';
 import { deribitVenue } from './deribit/index.js';
 import { dydxVenue } from './dydx/index.js';
@@ -25,6 +26,7 @@ const MODULES: readonly VenueModule[] = [
   gateVenue('gate-btc'),
   deribitVenue(),
   dydxVenue(),
+  bitmexVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));

@@ -87,6 +87,14 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"op":"ping","ts":"1489474081631"}',
     '{"status":"ok","data":[{"volume":7192610,"amount":7192.61,"symbol":"BTC","value":719261000,"contract_code":"BTC-USDT"}],"ts":1760130960000}',
   ],
+  bitmex: [
+    'pong',
+    '{"success":true,"subscribe":"liquidation","request":{"op":"subscribe","args":["liquidation"]}}',
+    '{"status":400,"error":"Unknown table: liquidations","meta":{},"request":{"op":"subscribe","args":["liquidations"]}}',
+    '{"table":"liquidation","action":"partial","keys":["orderID"],"types":{"orderID":"guid","symbol":"symbol","side":"symbol","price":"float","leavesQty":"long"},"filter":{},"data":[]}',
+    '{"table":"liquidation","action":"insert","data":[{"orderID":"0a5d3b2c-1111-2222-3333-444455556666","symbol":"ETHUSD","side":"Sell","price":4000,"leavesQty":1000}]}',
+    '[{"symbol":"XBTUSD","underlying":"XBT","quoteCurrency":"USD","settlCurrency":"XBt","isInverse":true,"isQuanto":false,"multiplier":-100000000,"underlyingToSettleMultiplier":-100000000,"openInterest":500000000,"markPrice":100000,"timestamp":"2025-10-10T21:15:00.000Z"},{"symbol":"ETHUSD","underlying":"ETH","quoteCurrency":"USD","settlCurrency":"XBt","isInverse":false,"isQuanto":true,"multiplier":100,"openInterest":20000,"markPrice":4000}]',
+  ],
   hyperliquid: [
     '{"channel":"subscriptionResponse","data":{"method":"subscribe","subscription":{"type":"trades","coin":"SOL"}}}',
     '{"channel":"pong"}',

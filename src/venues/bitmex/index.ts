@@ -1,0 +1,33 @@
+import { instrumentLookup } from '../instruments.js';
+import { startRestPoll } from '../rest-poll.js';
+import type { VenueModule } from '../venue.js';
+import { BITMEX_REST_URL, INSTRUMENT_PATH, fetchBitmexInstruments } from './instruments.js';
+import { BITMEX_VENUE, createBitmexParser } from './parse.js';
+import { bitmexSocketPlan } from './plan.js';
+
+/**
+ * BitMEX perpetuals and futures (inverse XBTUSD, USDT linear, XBT-settled quanto): the public `liquidation`
+ * table on one socket, counted when the engine enters a liquidation order (`inferred`); open interest, contract
+ * values and the BTC reference price from one REST poll of the active instruments every `oiPollMs`, as frames
+ * the parser reads (so a replay needs no network). See docs/venues/bitmex.md.
+ */
+export function bitmexVenue(): VenueModule {
+  return {
+    venue: BITMEX_VENUE,
+    about: { name: 'BitMEX perpetuals and futures', exchange: 'bitmex', colour: '#e4312b', fidelity: 'inferred', doc: 'docs/venues/bitmex.md' },
+    async discover({ restUrl }) {
+      return { instruments: await fetchBitmexInstruments({ baseUrl: restUrl }) };
+    },
+    parser(meta) {
+      return createBitmexParser({ instruments: instrumentLookup(meta.instruments) });
+    },
+    plans(_meta, { url }) {
+      return [bitmexSocketPlan(url)];
+    },
+    pollers(_meta, ctx) {
+      if (ctx.intervalMs <= 0) return [];
+      const url = `${(ctx.restUrl ?? BITMEX_REST_URL).replace(/\/+$/, '')}${INSTRUMENT_PATH}`;
+      return [startRestPoll({ venue: BITMEX_VENUE, url, sink: ctx.sink, log: ctx.log, intervalMs: ctx.intervalMs })];
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent } from '../../schema/events.js';
+import { isEpochMs, isMarketName, preview } from '../fields.js';
+import { ReferencePrices, noReferenceReason, type Instrument } from '../instruments.js';
+import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { BUILT_IN_CONTRACTS, bitmexInstrument, bitmexValue, type BitmexContract } from './instruments.js';
+import { ErrorReply, InstrumentRow, LIQUIDATION_TABLE, LiquidationKeyRow, LiquidationRow, SubscribeReply, TableMessage, type BitmexInstrumentRow } from './schema.js';
+
+export const BITMEX_VENUE = 'bitmex';
+export const OPEN_INTEREST_SOURCE = 'instrument';
+/** The contract whose mark price is BitMEX's own USD price of bitcoin, the reference quanto contracts need. */
+export const BTC_REFERENCE_SYMBOL = 'XBTUSD';
+
+export interface BitmexParserOptions {
+  /** Instruments as discovery listed them (or a recording's metadata.json); quanto contracts are not among them. */
+  instruments?: (symbol: string) => Instrument | undefined;
+}
+
+/**
+ * BitMEX frames → normalized events.
+ *
+ * - The `liquidation` table lists the orders the liquidation engine has in the book, not fills. An `insert` is
+ *   a position the engine took over: one event for its `leavesQty` at its price, id the order id. `update`
+ *   (the same order partly filled) and `delete` (filled or cancelled) are the same liquidation again and count
+ *   nothing; so does `partial`, the orders already resting when the subscription began (counted by the
+ *   connection that saw them inserted, or inserted before liqstream watched). Fidelity `inferred`: the size is
+ *   the position handed to the engine, not fills (docs/venues/bitmex.md).
+ * - `GET /api/v1/instrument/active` answers (a JSON list; the poller's frames): every contract row replaces what
+ *   the parser knew of it, XBTUSD's mark price is the BTC reference for quanto contracts, and each contract
+ *   with open interest gives an event valued at its mark price like a liquidation of that many contracts.
+ * - The welcome, subscribe replies and the text `pong` yield nothing; an error reply or a refused
+ *   subscription is rejected, so it is dead-lettered.
+ */
+export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser {
+  const known = new Map<string, BitmexContract>();
+  const refs = new ReferencePrices();
+  const contractOf = (symbol: string): BitmexContract | undefined => {
+    const listed = known.get(symbol);
+    if (listed !== undefined) return listed;
+    const recorded = opts.instruments?.(symbol);
+    return recorded !== undefined ? { instrument: recorded, quanto: false } : BUILT_IN_CONTRACTS.get(symbol);
+  };
+
+  const inserted = (rows: unknown[], receiveTime: number): ParseResult => {
+    const events: NormalizedEvent[] = [];
+    for (const r of rows) {
+      const parsed = LiquidationRow.safeParse(r);
+      if (!parsed.success) return rejectInvalid('liquidation insert', parsed.error);
+      const row = parsed.data;
+      if (!isMarketName(row.symbol)) return reject(`invalid symbol ${preview(row.symbol)}`);
+      const contract = contractOf(row.symbol);
+      if (contract === undefined) return reject(`unknown instrument ${row.symbol}: not in the instrument list nor the built-in table, so its contract value is unknown`);
+      const value = bitmexValue(contract, row.leavesQty, row.price, refs, receiveTime);
+      if (!value.ok) return reject(noReferenceReason(row.symbol, value.missing, refs.maxAgeMs));
+      const event: LiquidationEvent = {
+        type: 'liquidation',
+        id: `${BITMEX_VENUE}:${row.orderID}`,
+        venue: BITMEX_VENUE,
+        symbol: row.symbol,
+        base: contract.instrument.base,
+        side: row.side === 'Sell' ? 'long' : 'short',
+        price: row.price,
+        qty: value.baseQty,
+        notionalUsd: value.usd,
+        // The table states no time: the order is live when it is pushed.
+        eventTime: receiveTime,
+        receiveTime,
+        fidelity: 'inferred',
+        kind: 'liquidation',
+        source: LIQUIDATION_TABLE,
+      };
+      events.push(event);
+    }
+    // One bad row rejects the frame: a dead letter is visible, a silently dropped liquidation is not.
+    return checkedResult(events, 'liquidation event');
+  };
+
+  /** `partial`, `update` and `delete`: the same liquidations again (see above), checked but not counted. */
+  const keyed = (rows: unknown[], action: string): ParseResult => {
+    for (const r of rows) {
+      const row = LiquidationKeyRow.safeParse(r);
+      if (!row.success) return rejectInvalid(`liquidation ${action}`, row.error);
+    }
+    return NO_EVENTS;
+  };
+
+  const instrumentList = (rows: unknown[], receiveTime: number): ParseResult => {
+    const valid: BitmexInstrumentRow[] = [];
+    for (const r of rows) {
+      const row = InstrumentRow.safeParse(r);
+      if (row.success && isMarketName(row.data.symbol)) valid.push(row.data);
+    }
+    if (valid.length === 0 && rows.length > 0) return reject('instrument list without a valid row');
+    for (const row of valid) {
+      const contract = bitmexInstrument(row, 'discovery');
+      if (contract !== undefined) known.set(row.symbol, contract);
+      if (row.symbol === BTC_REFERENCE_SYMBOL && typeof row.markPrice === 'number') refs.set('BTC', row.markPrice, receiveTime);
+    }
+    const events: NormalizedEvent[] = [];
+    for (const row of valid) {
+      const contract = known.get(row.symbol);
+      const { openInterest: contracts, markPrice } = row;
+      // No open interest, no mark or no contract value: nothing to state (the symbol's last value leaves the
+      // totals after aggregator.oiTtlMs).
+      if (contract === undefined || !contracts || typeof markPrice !== 'number' || !(markPrice > 0)) continue;
+      const value = bitmexValue(contract, contracts, markPrice, refs, receiveTime);
+      if (!value.ok) return reject(noReferenceReason(row.symbol, value.missing, refs.maxAgeMs));
+      const stated = row.timestamp === undefined ? receiveTime : Date.parse(row.timestamp);
+      const event: OpenInterestEvent = {
+        type: 'open_interest',
+        venue: BITMEX_VENUE,
+        symbol: row.symbol,
+        base: contract.instrument.base,
+        oiBase: value.baseQty,
+        oiUsd: value.usd,
+        markPrice,
+        eventTime: isEpochMs(stated) ? stated : receiveTime,
+        receiveTime,
+        source: OPEN_INTEREST_SOURCE,
+      };
+      events.push(event);
+    }
+    return checkedResult(events, 'open interest');
+  };
+
+  const control = (json: object): ParseResult => {
+    if ('error' in json) {
+      const reply = ErrorReply.safeParse(json);
+      return reply.success ? reject(`BitMEX error ${reply.data.status ?? ''}: ${reply.data.error}`) : rejectInvalid('error reply', reply.error);
+    }
+    if ('success' in json) {
+      const reply = SubscribeReply.safeParse(json);
+      if (!reply.success) return rejectInvalid('subscribe reply', reply.error);
+      return reply.data.success ? NO_EVENTS : reject(`subscription refused: ${preview(reply.data.subscribe)}`);
+    }
+    // The welcome on connect: {"info":"Welcome to the BitMEX Realtime API.",…}
+    if ('info' in json && typeof json.info === 'string') return NO_EVENTS;
+    return reject('unknown message shape');
+  };
+
+  return (frame, receiveTime) => {
+    // The keepalive answer is the bare text `pong` (docs "Heartbeats"), not JSON.
+    if (frame === 'pong') return NO_EVENTS;
+    const parsed = parseJsonFrame(frame);
+    if (!parsed.ok) return parsed;
+    const json = parsed.json;
+    if (Array.isArray(json)) return instrumentList(json, receiveTime);
+    if (typeof json !== 'object' || json === null) return reject('unknown message shape');
+    if (!('table' in json)) return control(json);
+    const msg = TableMessage.safeParse(json);
+    if (!msg.success) return rejectInvalid('table message', msg.error);
+    if (msg.data.table !== LIQUIDATION_TABLE) return reject(`unexpected table ${preview(msg.data.table)}`);
+    return msg.data.action === 'insert' ? inserted(msg.data.data, receiveTime) : keyed(msg.data.data, msg.data.action);
+  };
+}
