@@ -27,7 +27,7 @@ export const LOWER_BOUND_REASON: Record<Fidelity, string | undefined> = {
   complete: undefined,
   sampled: 'the venue samples its stream',
   partial: 'only some markets are watched',
-  inferred: 'inferred from liquidator trades; misses what they do not show',
+  inferred: 'inferred from indirect evidence (the venue page says which); misses what it does not show',
 };
 
 /** A total that includes anything of this fidelity is only a lower bound (undefined: nothing known, nothing missing). */
