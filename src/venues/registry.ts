@@ -6,6 +6,7 @@ import { dydxVenue } from './dydx/index.js';
 import { gateVenue } from './gate/index.js';
 import { htxVenue } from './htx/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
+import { krakenFuturesVenue } from './kraken/index.js';
 import { okxVenue } from './okx/index.js';
 import type { VenueAbout, VenueModule } from './venue.js';
 
@@ -25,6 +26,7 @@ const MODULES: readonly VenueModule[] = [
   gateVenue('gate-btc'),
   deribitVenue(),
   dydxVenue(),
+  krakenFuturesVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));
