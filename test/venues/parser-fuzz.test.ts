@@ -82,6 +82,13 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"time":1,"time_ms":2,"channel":"futures.public_liquidates","event":"subscribe","error":{"code":2,"message":"unknown contract"},"result":{"status":"failed"}}',
     '[{"name":"BTC_USDT","type":"direct","quanto_multiplier":"0.0001","mark_price":"37985.6","position_size":5223816},{"name":"BTC_USD","type":"inverse","quanto_multiplier":"0","mark_price":"100000","position_size":2500000}]',
   ],
+  kraken: [
+    '{"event":"info","version":1}',
+    '{"event":"error","message":"Invalid product id"}',
+    '{"feed":"heartbeat","time":1534262350627}',
+    '{"result":"success","tickers":[{"symbol":"PF_XBTUSD","markPrice":110000,"openInterest":12.5},{"symbol":"in_xbtusd","last":110000}],"serverTime":"2025-10-10T21:15:00.000Z"}',
+    '{"feed":"trade_snapshot","product_id":"PF_ETHUSD","trades":[{"feed":"trade","product_id":"PF_ETHUSD","uid":"a1","side":"sell","type":"liquidation","seq":1,"time":1760130915123,"qty":2.5,"price":4000.5}]}',
+  ],
   htx: [
     '{"op":"sub","cid":"liqstream-liquidations","topic":"public.*.liquidation_orders","ts":1760130900000,"err-code":0}',
     '{"op":"ping","ts":"1489474081631"}',
