@@ -1,5 +1,6 @@
 import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
+import { bitfinexVenue } from './bitfinex/index.js';
 import { bybitVenue } from './bybit/index.js';
 import { deribitVenue } from './deribit/index.js';
 import { dydxVenue } from './dydx/index.js';
@@ -27,6 +28,7 @@ const MODULES: readonly VenueModule[] = [
   deribitVenue(),
   dydxVenue(),
   krakenFuturesVenue(),
+  bitfinexVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));
