@@ -58,6 +58,9 @@ describe('Kraken Futures trade feed → liquidations', () => {
     expect(eventsOf(createKrakenParser()(answer, RECV))).toEqual([
       { type: 'open_interest', venue: 'kraken-futures', symbol: 'PF_SOLUSD', base: 'SOL', oiBase: 1000, oiUsd: 200_000, markPrice: 200, eventTime: RECV, receiveTime: RECV, source: 'tickers' },
     ]);
+    // A server time past the 13-digit epoch range is not a time: the receive time stands in.
+    const farFuture = JSON.stringify({ tickers: [{ symbol: 'PF_SOLUSD', markPrice: 200, openInterest: 1 }], serverTime: '+275760-09-13T00:00:00.000Z' });
+    expect(eventsOf(createKrakenParser()(farFuture, RECV))).toMatchObject([{ eventTime: RECV }]);
   });
 
   it('control frames give nothing; errors and refused subscriptions are rejected and recognised', () => {

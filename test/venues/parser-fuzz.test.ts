@@ -49,6 +49,14 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"error":{"code":2,"msg":"Invalid request: unknown method"},"id":1}',
     '[{"symbol":"BTCUSDT","markPrice":"9500.5","time":1589437530011},{"symbol":"BTCUSD_PERP","markPrice":"9500.5"}]',
   ],
+  bitfinex: [
+    '{"event":"info","version":2,"serverId":"1","platform":{"status":1}}',
+    '{"event":"error","msg":"subscribe: dup","code":10301,"channel":"status","key":"liq:global"}',
+    '{"event":"pong","ts":1511545528111,"cid":1}',
+    '[91684,"hb"]',
+    '[["tBTCF0:USTF0",1760130915123,null,110001,110000,null,1396531.67,null,1760140800000,0.0001,6,null,-0.0138,null,null,110000.5,null,null,1234.5,null,null,null,0,0]]',
+    '[91684,[["pos",9,1760130915123,null,"tETHF0:USTF0",-2,3900,null,0,1,null,null],["pos",10,1760130915124,null,"tETHBTC",2,0.04,null,0,0,null,0.041]]]',
+  ],
   bybit: [
     '{"success":true,"ret_msg":"","conn_id":"c1","req_id":"bybit-linear-1-1","op":"subscribe"}',
     '{"success":false,"ret_msg":"error:handler not found","conn_id":"c1","req_id":"r","op":"subscribe"}',

@@ -1,5 +1,5 @@
 import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
-import { isMarketName, preview } from '../fields.js';
+import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
 import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { krakenInstrument } from './instruments.js';
@@ -82,7 +82,7 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
     const parsed = TickersAnswer.safeParse(json);
     if (!parsed.success) return rejectInvalid(TICKERS_SOURCE, parsed.error);
     const stated = parsed.data.serverTime === undefined ? NaN : Date.parse(parsed.data.serverTime);
-    const eventTime = Number.isSafeInteger(stated) && stated >= 0 ? stated : receiveTime;
+    const eventTime = isEpochMs(stated) ? stated : receiveTime;
     const events: NormalizedEvent[] = [];
     const rows = 'tickers' in parsed.data ? parsed.data.tickers : [parsed.data.ticker];
     for (const row of rows) {
