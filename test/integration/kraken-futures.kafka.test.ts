@@ -13,6 +13,15 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
+function configFor(kraken: KrakenFuturesServer): string {
+  const run = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `kraken-${run}.${t}.v1`]));
+  return writeTestConfig(
+    { 'kraken-futures': { url: kraken.url, restUrl: kraken.restUrl, discover: true, oiPollMs: 60_000 } },
+    { bus: { kind: 'kafka', kafka: { brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `kraken-${run}` } },
+  );
+}
+
 describe('Kraken Futures local server → liqstream connect → real Kafka → aggregate → /metrics', () => {
   it('counts liquidation trades per side (inverse in USD, linear qty × price), complete with the product list, and values open interest', async () => {
     const kraken = await KrakenFuturesServer.start();
@@ -26,12 +35,7 @@ describe('Kraken Futures local server → liqstream connect → real Kafka → a
       { symbol: 'PF_XBTUSD', markPrice: 110000, openInterest: 10 },
       { symbol: 'PI_XRPUSD', markPrice: 2.5, openInterest: 500000 },
     ];
-    const run = Date.now();
-    const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `kraken-${run}.${t}.v1`]));
-    const config = writeTestConfig(
-      { 'kraken-futures': { url: kraken.url, restUrl: kraken.restUrl, discover: true, oiPollMs: 60_000 } },
-      { bus: { kind: 'kafka', kafka: { brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `kraken-${run}` } },
-    );
+    const config = configFor(kraken);
     const aggregate = await startServiceProcess(['aggregate', '--config', config]);
     cleanup.push(() => aggregate.stop());
     const connect = await startServiceProcess(['connect', '--config', config]);
@@ -60,5 +64,19 @@ describe('Kraken Futures local server → liqstream connect → real Kafka → a
     expect(kraken.restRequests).toBeGreaterThanOrEqual(2); // discovery and the first open-interest poll
     expect(await connect.stop()).toBe(0);
     expect(await aggregate.stop()).toBe(0);
+  });
+
+  it('without a product list it watches the built-in products, says partial, and counts the refused subscription', async () => {
+    const kraken = await KrakenFuturesServer.start();
+    cleanup.push(() => kraken.close());
+    // Discovery reads an answer with no futures: the built-in products are subscribed, and this server knows none.
+    kraken.instruments = [{ symbol: 'in_xbtusd', type: 'spot index', tradeable: false }];
+    const connect = await startServiceProcess(['connect', '--config', configFor(kraken)]);
+    cleanup.push(() => connect.stop());
+    const metric = async (name: string) => sampleValue(await scrape(connect.metricsUrl), name, { venue: 'kraken-futures' });
+    await until(async () => ((await metric('liqstream_subscribe_errors_total')) ?? 0) >= 1, 'the refused subscription counted', 30_000);
+    expect(await metric('liqstream_venue_partial')).toBe(1);
+    expect(kraken.subscribed('PF_XBTUSD')).toBe(false);
+    expect(await connect.stop()).toBe(0);
   });
 });

@@ -11,7 +11,6 @@ export class BitfinexServer extends HttpWsServer {
   static readonly CHAN_ID = 91684;
   /** Rows of the derivatives status answer. */
   status: unknown[][] = [];
-  pings = 0;
   restRequests = 0;
 
   static async start(): Promise<BitfinexServer> {
@@ -31,10 +30,7 @@ export class BitfinexServer extends HttpWsServer {
 
   protected onMessage(ws: WebSocket, text: string): void {
     const msg = JSON.parse(text) as { event?: string; channel?: string; key?: string; cid?: number };
-    if (msg.event === 'ping') {
-      this.pings += 1;
-      return void ws.send(JSON.stringify({ event: 'pong', ts: Date.now(), cid: msg.cid }));
-    }
+    if (msg.event === 'ping') return void ws.send(JSON.stringify({ event: 'pong', ts: Date.now(), cid: msg.cid }));
     if (msg.event !== 'subscribe' || msg.channel !== 'status' || msg.key !== 'liq:global')
       return void ws.send(JSON.stringify({ event: 'error', msg: 'subscribe: invalid', code: 10300, channel: msg.channel, key: msg.key }));
     this.subscriptions.get(ws)!.add('liq:global');

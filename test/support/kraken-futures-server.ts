@@ -11,7 +11,6 @@ export class KrakenFuturesServer extends HttpWsServer {
   /** The instruments answer's rows; a trade subscription naming another symbol is refused. */
   instruments: Record<string, unknown>[] = [];
   tickers: Record<string, unknown>[] = [];
-  pings = 0;
   restRequests = 0;
 
   static async start(): Promise<KrakenFuturesServer> {
@@ -20,7 +19,6 @@ export class KrakenFuturesServer extends HttpWsServer {
   }
 
   protected override onConnection(ws: WebSocket): void {
-    ws.on('ping', () => (this.pings += 1));
     ws.send(JSON.stringify({ event: 'info', version: 1 }));
   }
 
