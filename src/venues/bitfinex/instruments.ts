@@ -4,7 +4,7 @@ import type { Instrument } from '../instruments.js';
  * Bitfinex pair names (docs "Symbols"): `t` + base + quote, three letters each (`tBTCUSD`, `tETHUST`) or joined by a
  * colon when one is longer (`tBTCF0:USTF0`, `tDOGE:USD`). Derivative assets end in `F0` (`BTCF0`, `USTF0`), and
  * Bitfinex writes USDT `UST`, USDC `UDC`. Perpetuals (`tBTCF0:USTF0`) are linear in USDT, one contract = one unit
- * of base (docs "Derivatives": "margined and settled in USDt"); margin positions on spot pairs (`tBTCUSD`, also in
+ * of base ("Derivative Product Description": type Linear, "Minimum Order Size 0.01 BTCF0", settled in Tether); margin positions on spot pairs (`tBTCUSD`, also in
  * the liquidation feed) are base units too. So every pair is linear with contract value 1.
  */
 const COLON = /^t([A-Z0-9]+):([A-Z0-9]+)$/;
