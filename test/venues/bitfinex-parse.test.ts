@@ -66,7 +66,7 @@ describe('Bitfinex liq:global → liquidations', () => {
 
   it('control frames give nothing; error events are rejected and recognised', () => {
     const parse = createBitfinexParser();
-    for (const f of [fixture('bitfinex-subscribed-1.json'), '[91684,"hb"]', '{"event":"info","version":2,"serverId":"1","platform":{"status":1}}', '{"event":"pong","ts":1511545528111,"cid":1}', '[91684,[]]', '[]'])
+    for (const f of [fixture('bitfinex-subscribed-1.json'), '[91684,"hb"]', '{"event":"info","version":2,"serverId":"1","platform":{"status":1}}', '{"event":"pong","ts":1511545528111,"cid":1}', '{"event":"info","code":20051,"msg":"Stopping. Please try to reconnect"}', '[91684,[]]', '[]'])
       expect(parse(f, RECV)).toEqual({ ok: true, events: [] });
     const error = '{"event":"error","msg":"subscribe: dup","code":10301,"channel":"status","key":"liq:global"}';
     expect(parse(error, RECV)).toEqual({ ok: false, reason: 'error: "subscribe: dup" (code 10301)' });
