@@ -13,7 +13,7 @@ export const BITFINEX_REST_URL = 'https://api-pub.bitfinex.com';
 export function bitfinexVenue(): VenueModule {
   return {
     venue: 'bitfinex',
-    about: { name: 'Bitfinex perpetuals and margin', exchange: 'bitfinex', colour: '#16b157', fidelity: 'complete', doc: 'docs/venues/bitfinex.md' },
+    about: { name: 'Bitfinex perpetuals and margin', exchange: 'bitfinex', colour: '#8cbf26', fidelity: 'complete', doc: 'docs/venues/bitfinex.md' },
     discover() {
       return Promise.resolve({});
     },

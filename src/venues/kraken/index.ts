@@ -13,7 +13,7 @@ import { krakenSocketPlans } from './plan.js';
 export function krakenFuturesVenue(): VenueModule {
   return {
     venue: VENUE,
-    about: { name: 'Kraken Futures (multi-collateral and inverse)', exchange: 'kraken', colour: '#7132f5', fidelity: 'complete', doc: 'docs/venues/kraken-futures.md' },
+    about: { name: 'Kraken Futures (multi-collateral and inverse)', exchange: 'kraken', colour: '#c2368f', fidelity: 'complete', doc: 'docs/venues/kraken-futures.md' },
     async discover({ restUrl }) {
       const instruments = await fetchKrakenInstruments({ baseUrl: restUrl });
       return { symbols: instruments.map((i) => i.symbol), instruments: Object.fromEntries(instruments.map((i) => [i.symbol, i])) };
