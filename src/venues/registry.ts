@@ -1,12 +1,14 @@
 import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
 import { bitmexVenue } from './bitmex/index.js';
+import { bitfinexVenue } from './bitfinex/index.js';
 import { bybitVenue } from './bybit/index.js';
 import { deribitVenue } from './deribit/index.js';
 import { dydxVenue } from './dydx/index.js';
 import { gateVenue } from './gate/index.js';
 import { htxVenue } from './htx/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
+import { krakenFuturesVenue } from './kraken/index.js';
 import { okxVenue } from './okx/index.js';
 import type { VenueAbout, VenueModule } from './venue.js';
 
@@ -27,6 +29,8 @@ const MODULES: readonly VenueModule[] = [
   deribitVenue(),
   dydxVenue(),
   bitmexVenue(),
+  krakenFuturesVenue(),
+  bitfinexVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));

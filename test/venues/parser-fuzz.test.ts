@@ -49,6 +49,14 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"error":{"code":2,"msg":"Invalid request: unknown method"},"id":1}',
     '[{"symbol":"BTCUSDT","markPrice":"9500.5","time":1589437530011},{"symbol":"BTCUSD_PERP","markPrice":"9500.5"}]',
   ],
+  bitfinex: [
+    '{"event":"info","version":2,"serverId":"1","platform":{"status":1}}',
+    '{"event":"error","msg":"subscribe: dup","code":10301,"channel":"status","key":"liq:global"}',
+    '{"event":"pong","ts":1511545528111,"cid":1}',
+    '[91684,"hb"]',
+    '[["tBTCF0:USTF0",1760130915123,null,110001,110000,null,1396531.67,null,1760140800000,0.0001,6,null,-0.0138,null,null,110000.5,null,null,1234.5,null,null,null,0,0]]',
+    '[91684,[["pos",9,1760130915123,null,"tETHF0:USTF0",-2,3900,null,0,1,null,null],["pos",10,1760130915124,null,"tETHBTC",2,0.04,null,0,0,null,0.041]]]',
+  ],
   bybit: [
     '{"success":true,"ret_msg":"","conn_id":"c1","req_id":"bybit-linear-1-1","op":"subscribe"}',
     '{"success":false,"ret_msg":"error:handler not found","conn_id":"c1","req_id":"r","op":"subscribe"}',
@@ -81,6 +89,13 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"time":1545404023,"time_ms":1545404023123,"channel":"futures.pong","event":"","result":null}',
     '{"time":1,"time_ms":2,"channel":"futures.public_liquidates","event":"subscribe","error":{"code":2,"message":"unknown contract"},"result":{"status":"failed"}}',
     '[{"name":"BTC_USDT","type":"direct","quanto_multiplier":"0.0001","mark_price":"37985.6","position_size":5223816},{"name":"BTC_USD","type":"inverse","quanto_multiplier":"0","mark_price":"100000","position_size":2500000}]',
+  ],
+  kraken: [
+    '{"event":"info","version":1}',
+    '{"event":"error","message":"Invalid product id"}',
+    '{"feed":"heartbeat","time":1534262350627}',
+    '{"result":"success","tickers":[{"symbol":"PF_XBTUSD","markPrice":110000,"openInterest":12.5},{"symbol":"in_xbtusd","last":110000}],"serverTime":"2025-10-10T21:15:00.000Z"}',
+    '{"feed":"trade_snapshot","product_id":"PF_ETHUSD","trades":[{"feed":"trade","product_id":"PF_ETHUSD","uid":"a1","side":"sell","type":"liquidation","seq":1,"time":1760130915123,"qty":2.5,"price":4000.5}]}',
   ],
   htx: [
     '{"op":"sub","cid":"liqstream-liquidations","topic":"public.*.liquidation_orders","ts":1760130900000,"err-code":0}',

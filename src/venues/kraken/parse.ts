@@ -1,0 +1,125 @@
+import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import { isEpochMs, isMarketName, preview } from '../fields.js';
+import { fillSize, type Instrument } from '../instruments.js';
+import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { krakenInstrument } from './instruments.js';
+import { EventMessage, KrakenTrade, Ticker, TickersAnswer, TradeSnapshot } from './schema.js';
+
+export const VENUE = 'kraken-futures';
+export const TRADE_FEED = 'trade';
+export const TICKERS_SOURCE = 'tickers';
+
+/**
+ * A `liquidation` trade's taker is the liquidated account: Kraken's Equity Protection Process starts by
+ * "submitting an Immediate-or-Cancel order to the market" on the account's behalf (support article 360022835671),
+ * and the feed's `side` is the taker's. So a sell closed a long.
+ */
+export const liquidatedSide = (takerSide: 'buy' | 'sell'): Side => (takerSide === 'sell' ? 'long' : 'short');
+
+/** Events that only acknowledge; `error`, `subscribed_failed` and `alert` are rejected with their text. */
+const QUIET_EVENTS = new Set(['info', 'subscribed', 'unsubscribed', 'pong']);
+
+export interface KrakenParserOptions {
+  /** Products as discovery listed them (contract sizes); the name table describes the rest. */
+  instruments?: (symbol: string) => Instrument | undefined;
+  /** Read per event: while only the built-in product list is watched, `partial` (see VenueMetadata.partial). */
+  fidelity?: () => 'complete' | 'partial';
+}
+
+/**
+ * Kraken Futures frames → normalized events.
+ *
+ * - `trade` (one trade) and `trade_snapshot` (the product's recent trades on subscribe, which cover part of a
+ *   reconnect's gap; the ingestor drops ids it has seen): `type: liquidation` trades only. `termination` trades
+ *   (the later steps of the Equity Protection Process) are not counted: the docs name no side of theirs.
+ * - A tickers answer (the open-interest poller's frames): open interest in contracts at the mark price.
+ * - `heartbeat`, `info`, `subscribed` give nothing.
+ */
+export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser {
+  const fidelity = opts.fidelity ?? (() => 'complete' as const);
+  const cache = new Map<string, Instrument | null>();
+  const instrumentOf = (symbol: string): Instrument | undefined => {
+    let inst = cache.get(symbol);
+    if (inst === undefined) {
+      inst = (isMarketName(symbol) ? (opts.instruments?.(symbol) ?? krakenInstrument(symbol)) : undefined) ?? null;
+      cache.set(symbol, inst);
+    }
+    return inst ?? undefined;
+  };
+
+  const trades = (rows: unknown[], receiveTime: number): ParseResult => {
+    const events: LiquidationEvent[] = [];
+    for (const row of rows) {
+      const parsed = KrakenTrade.safeParse(row);
+      if (!parsed.success) return rejectInvalid(TRADE_FEED, parsed.error);
+      const t = parsed.data;
+      if (t.type !== 'liquidation') continue;
+      const inst = instrumentOf(t.product_id);
+      if (inst === undefined) return reject(`liquidation on ${preview(t.product_id)}, which is not a Kraken futures product name`);
+      const { baseQty, quoteNotional } = fillSize(inst, t.qty, t.price);
+      events.push({
+        type: 'liquidation',
+        id: `${VENUE}:${t.product_id}:${t.uid}`,
+        venue: VENUE,
+        symbol: t.product_id,
+        base: inst.base,
+        side: liquidatedSide(t.side),
+        price: t.price,
+        qty: baseQty,
+        // Every product is quoted in USD.
+        notionalUsd: quoteNotional,
+        eventTime: t.time,
+        receiveTime,
+        fidelity: fidelity(),
+        kind: 'liquidation',
+        source: TRADE_FEED,
+      });
+    }
+    return checkedResult(events, 'Kraken liquidation');
+  };
+
+  const tickers = (json: unknown, receiveTime: number): ParseResult => {
+    const parsed = TickersAnswer.safeParse(json);
+    if (!parsed.success) return rejectInvalid(TICKERS_SOURCE, parsed.error);
+    const stated = parsed.data.serverTime === undefined ? NaN : Date.parse(parsed.data.serverTime);
+    const eventTime = isEpochMs(stated) ? stated : receiveTime;
+    const events: NormalizedEvent[] = [];
+    const rows = 'tickers' in parsed.data ? parsed.data.tickers : [parsed.data.ticker];
+    for (const row of rows) {
+      const t = Ticker.safeParse(row);
+      if (!t.success) return rejectInvalid(TICKERS_SOURCE, t.error);
+      // Older answers (and the docs' example) write symbols in lower case; the trade feed's are upper case.
+      const symbol = t.data.symbol.toUpperCase();
+      const inst = instrumentOf(symbol);
+      const mark = t.data.markPrice;
+      // Indices (`in_`, `rr_`) and products without a mark price state nothing to value.
+      if (inst === undefined || mark === undefined || mark <= 0 || t.data.openInterest === undefined) continue;
+      const { baseQty, quoteNotional } = fillSize(inst, t.data.openInterest, mark);
+      const event: OpenInterestEvent = { type: 'open_interest', venue: VENUE, symbol, base: inst.base, oiBase: baseQty, oiUsd: quoteNotional, markPrice: mark, eventTime, receiveTime, source: TICKERS_SOURCE };
+      events.push(event);
+    }
+    return checkedResult(events, 'Kraken open interest');
+  };
+
+  return (frame, receiveTime) => {
+    const json = parseJsonFrame(frame);
+    if (!json.ok) return json;
+    const msg = json.json;
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return reject('unknown message shape');
+    if ('tickers' in msg || 'ticker' in msg) return tickers(msg, receiveTime);
+    if ('event' in msg) {
+      const ev = EventMessage.safeParse(msg);
+      if (!ev.success) return rejectInvalid('event', ev.error);
+      if (QUIET_EVENTS.has(ev.data.event)) return NO_EVENTS;
+      return reject(`${ev.data.event}: ${preview(ev.data.message ?? '')}`);
+    }
+    const feed = (msg as { feed?: unknown }).feed;
+    if (feed === 'heartbeat') return NO_EVENTS;
+    if (feed === TRADE_FEED) return trades([msg], receiveTime);
+    if (feed === 'trade_snapshot') {
+      const snap = TradeSnapshot.safeParse(msg);
+      return snap.success ? trades(snap.data.trades, receiveTime) : rejectInvalid('trade_snapshot', snap.error);
+    }
+    return reject(`unexpected feed ${preview(feed ?? '')}`);
+  };
+}
