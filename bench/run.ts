@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import ccxt from 'ccxt';
 import { createBinanceParser } from '../src/venues/binance/parse.js';
 import { binanceBenchFrames } from './frames.js';
+import { benchNodeFills } from './node-fills.js';
 import { benchSpill } from './spill.js';
 import { benchStartup } from './startup.js';
 import { benchVenues } from './venues.js';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   out(`liqstream bench — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   const run = (section: string) => ONLY === undefined || ONLY.includes(section);
   if (run('startup')) benchStartup(out);
+  if (run('node-fills')) benchNodeFills(out);
   if (ONLY !== undefined) return;
   const frames = binanceBenchFrames(N);
   out(`frames: ${fmt(N)} Binance USD-M forceOrder frames (${fmt(frames.reduce((s, f) => s + f.length, 0) / N)} bytes each)\n`);

@@ -1,4 +1,5 @@
-import { parseNodeTime, readNodeFillsFile } from '../venues/hyperliquid/node-fills.js';
+import { parseNodeTime } from '../venues/hyperliquid/node-block.js';
+import { readNodeFillsFile } from '../venues/hyperliquid/node-fills.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser } from '../venues/venue.js';
 import type { InputFormat } from './formats.js';
