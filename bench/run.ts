@@ -11,6 +11,7 @@ import ccxt from 'ccxt';
 import { createBinanceParser } from '../src/venues/binance/parse.js';
 import { binanceBenchFrames } from './frames.js';
 import { benchNodeFills } from './node-fills.js';
+import { benchReplayDay } from './replay-day.js';
 import { benchSpill } from './spill.js';
 import { benchStartup } from './startup.js';
 import { benchVenues } from './venues.js';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   const run = (section: string) => ONLY === undefined || ONLY.includes(section);
   if (run('startup')) benchStartup(out);
   if (run('node-fills')) benchNodeFills(out);
+  if (run('replay-day')) await benchReplayDay(out);
   if (ONLY !== undefined) return;
   const frames = binanceBenchFrames(N);
   out(`frames: ${fmt(N)} Binance USD-M forceOrder frames (${fmt(frames.reduce((s, f) => s + f.length, 0) / N)} bytes each)\n`);

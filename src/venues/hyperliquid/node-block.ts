@@ -77,6 +77,8 @@ export function parseNodeFillsLineFully(line: string, vaults?: ReadonlySet<strin
 
 const EVENTS = '"events":[';
 const MARKERS = ['"liquidation"', `"${ADL_DIR}"`];
+/** Fewer bytes per marker than this and the full parse is the faster (~4 fills of 500 bytes). */
+const DENSE_BYTES_PER_MARKER = 2048;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const OPEN_ARRAY = 0x5b;
@@ -101,13 +103,15 @@ const open: number[] = [];
  * Exact where it answers; undefined hands the line to the full parse, which is the reference:
  * - a backslash anywhere: a quote may then be escaped, or a key spelt `"liquid\u0061tion"`, so the
  *   text no longer shows every marker (the node writes none; its strings are addresses, coins, decimals);
+ * - a block where most fills are marked (more than one marker per `denseBytesPerMarker`), which one
+ *   parse of the whole line reads faster;
  * - any shape but `{…,"events":[["user",{…}],…]}` with nothing after `events`; an envelope with a
  *   `channel` (the WebSocket parser routes that by channel); a marked fill JSON.parse refuses.
  * What it does not check is the tokens inside an ordinary fill (a corrupt number there, which the
  * full parse would reject the block for): such a fill cannot yield an event either way.
  * Memory: the line and the marked fills, never the block's objects (a cascade block is 10+ MB).
  */
-export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>): ParseResult | undefined {
+export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>, denseBytesPerMarker = DENSE_BYTES_PER_MARKER): ParseResult | undefined {
   const at = text.indexOf(EVENTS);
   if (at < 0 || text.indexOf('\\') >= 0) return undefined;
   let envelope: unknown;
@@ -118,7 +122,10 @@ export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>): Parse
   }
   if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope) || 'channel' in envelope) return undefined;
 
-  const markers = markerPlaces(text, at);
+  // Where most fills are marked (a simulated day's blocks hold nothing else), parsing them one by one
+  // costs more than one parse of the whole line.
+  const markers = markerPlaces(text, at, denseBytesPerMarker > 0 ? (text.length - at) / denseBytesPerMarker : Infinity);
+  if (markers === undefined) return undefined;
   let nextMarker = 0;
   const pairs: (readonly [string, unknown])[] = [];
   const places: number[] = [];
@@ -165,13 +172,19 @@ export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>): Parse
   return fillPairsToResult(pairs, context(receiveTime, vaults), NODE_FILLS_SOURCE, places);
 }
 
-/** Where the markers occur after `from`, in order. */
-function markerPlaces(text: string, from: number): number[] {
-  const [a, b] = MARKERS.map((marker) => {
+/** Where the markers occur after `from`, in order; undefined as soon as there are more than `most`. */
+function markerPlaces(text: string, from: number, most: number): number[] | undefined {
+  const places: number[][] = [];
+  let count = 0;
+  for (const marker of MARKERS) {
     const found: number[] = [];
-    for (let p = text.indexOf(marker, from); p >= 0; p = text.indexOf(marker, p + 1)) found.push(p);
-    return found;
-  }) as [number[], number[]];
+    for (let p = text.indexOf(marker, from); p >= 0; p = text.indexOf(marker, p + 1)) {
+      if (++count > most) return undefined;
+      found.push(p);
+    }
+    places.push(found);
+  }
+  const [a, b] = places as [number[], number[]];
   if (b.length === 0) return a;
   const merged: number[] = [];
   let i = 0;

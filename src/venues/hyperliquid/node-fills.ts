@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log.js';
 import type { FrameSink, Poller } from '../venue.js';
+import { decodeLine, splitLines } from '../../replay/lines.js';
 import { decodeLz4Frames } from './lz4-frame.js';
 
 /**
@@ -19,32 +20,6 @@ export function nodeFillsHourPath(hourlyDir: string, timeMs: number): string {
   return join(hourlyDir, date, String(d.getUTCHours()));
 }
 
-/** Splits byte chunks into lines without building one string of the whole input (files reach gigabytes). */
-async function* lines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  let pending: Buffer[] = [];
-  for await (const raw of chunks) {
-    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
-    let start = 0;
-    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      const piece = chunk.subarray(start, nl);
-      const line = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
-      pending = [];
-      start = nl + 1;
-      const text = decodeLine(line);
-      if (text !== undefined) yield text;
-    }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
-  }
-  const text = pending.length > 0 ? decodeLine(Buffer.concat(pending)) : undefined;
-  if (text !== undefined) yield text;
-}
-
-function decodeLine(bytes: Buffer): string | undefined {
-  const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
-  if (end === 0) return undefined;
-  return bytes.toString('utf8', 0, end);
-}
-
 /**
  * The lines of a node-fills file: plain, or LZ4 frame format when the name ends in `.lz4` (the archive's
  * naming). The `.lz4` is decompressed as it is read, a block at a time (see lz4-frame.ts).
@@ -52,7 +27,7 @@ function decodeLine(bytes: Buffer): string | undefined {
 export async function* readNodeFillsFile(path: string): AsyncGenerator<string> {
   const bytes = createReadStream(path, { highWaterMark: 1 << 20 });
   try {
-    yield* lines(path.endsWith('.lz4') ? decodeLz4Frames(bytes) : bytes);
+    for await (const line of splitLines(path.endsWith('.lz4') ? decodeLz4Frames(bytes) : bytes)) if (line !== '') yield line;
   } finally {
     bytes.destroy();
   }
@@ -119,7 +94,7 @@ export function tailNodeFills(dir: string, onLine: (line: string, file: string) 
 
     const emit = async (bytes: Buffer): Promise<void> => {
       const text = decodeLine(bytes);
-      if (text === undefined) return;
+      if (text === '') return;
       try {
         await onLine(text, current!.path);
       } catch (err) {
