@@ -15,7 +15,8 @@ import { fmt } from './stats.js';
  * and 34,983 ADL, so ~5% of fills carry the markers; the largest block held 11,279 liquidations and as
  * many ADL fills, > 10 MB), read and parsed by liqstream against JSON.parse of every line of the same
  * file (node) and orjson (Python), each in a fresh process with its peak RSS. BENCH_NODE_FILLS_MB sets
- * the size (default 200; the issue's figure was for 1 GB).
+ * the size (default 200; the issue's figure was for 1 GB); BENCH_NODE_FILLS_ROUNDS the rounds (default 3,
+ * interleaved, the fastest of each shown: the machine may be shared).
  */
 
 const FILLS_PER_BLOCK = 400;
@@ -128,13 +129,27 @@ export function benchNodeFills(out: (line: string) => void, mb = Number(process.
     );
     const self = fileURLToPath(import.meta.url);
     const run = (mode: string, path: string): Figure => JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=64', self, mode, path], { encoding: 'utf8' })) as Figure;
-    const json = run('json', file);
-    const rows: [string, Figure | undefined][] = [['node: lines + JSON.parse', json]];
-    const py = spawnSync('python3', ['-c', ORJSON, file], { encoding: 'utf8' });
-    rows.push(['python: lines + orjson.loads', py.status === 0 ? (JSON.parse(py.stdout) as Figure) : undefined]);
-    rows.push(['liqstream (plain)', run('liqstream', file)]);
-    rows.push(['liqstream (.lz4)', run('liqstream', `${file}.lz4`)]);
-    out('  (single core, fresh process each)          s      MB/s   × JSON.parse   peak RSS MiB   events');
+    const orjson = (): Figure | undefined => {
+      const py = spawnSync('python3', ['-c', ORJSON, file], { encoding: 'utf8' });
+      return py.status === 0 ? (JSON.parse(py.stdout) as Figure) : undefined;
+    };
+    const ways: [string, () => Figure | undefined][] = [
+      ['node: lines + JSON.parse', () => run('json', file)],
+      ['python: lines + orjson.loads', orjson],
+      ['liqstream (plain)', () => run('liqstream', file)],
+      ['liqstream (.lz4)', () => run('liqstream', `${file}.lz4`)],
+    ];
+    const best = new Map<string, Figure | undefined>();
+    for (let round = 0; round < Number(process.env.BENCH_NODE_FILLS_ROUNDS ?? 3); round++)
+      for (const [name, way] of ways) {
+        const f = way();
+        const was = best.get(name);
+        if (f && (was === undefined || f.seconds < was.seconds)) best.set(name, f);
+        else if (!best.has(name)) best.set(name, f);
+      }
+    const json = best.get(ways[0]![0])!;
+    const rows = ways.map(([name]) => [name, best.get(name)] as const);
+    out('  (one core, fresh process each, fastest round)  s   MB/s   × JSON.parse   peak RSS MiB   events');
     for (const [name, f] of rows) {
       if (!f) {
         out(`  ${name.padEnd(36)} skipped (python3 with orjson not found)`);

@@ -7,17 +7,14 @@ import { fmt } from './stats.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
-/** Median wall time of `node args…` in fresh processes (the median: the machine may be shared). */
-function wallMs(args: string[], runs: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    execFileSync(process.execPath, args, { stdio: 'ignore', env: { ...process.env, LIQSTREAM_LOG_LEVEL: 'error' } });
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+/** Wall time of `node args…` in a fresh process. */
+function wallMs(args: readonly string[]): number {
+  const t0 = performance.now();
+  execFileSync(process.execPath, args, { stdio: 'ignore', env: { ...process.env, LIQSTREAM_LOG_LEVEL: 'error' } });
+  return performance.now() - t0;
 }
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Start-up: each command loads only what it needs (src/cli/main.ts). `node -e 0` is the floor no
@@ -29,21 +26,24 @@ export function benchStartup(out: (line: string) => void, runs = Number(process.
   try {
     const empty = join(dir, 'empty.ndjson');
     writeFileSync(empty, '');
-    const floor = wallMs(['-e', '0'], runs);
-    out(`start-up (median of ${runs} fresh processes)        ms    over node -e 0`);
-    out(`  node -e 0                              ${fmt(floor).padStart(8)}`);
     const other = process.env.BENCH_STARTUP_COMPARE;
+    // Interleaved, one of each per round, so that a busy spell of a shared machine hits all alike.
+    const cases: [string, string[]][] = [['node -e 0', ['-e', '0']]];
     for (const [name, args] of [
       ['liqstream --version', ['--version']],
       ['liqstream replay <empty file>', ['replay', empty]],
     ] as const) {
-      const ms = wallMs([CLI, ...args], runs);
-      out(`  ${name.padEnd(38)} ${fmt(ms).padStart(8)} ${fmt(ms - floor).padStart(10)}`);
-      if (other) {
-        const then = wallMs([other, ...args], runs);
-        out(`    the same, ${other.slice(-40).padEnd(28)} ${fmt(then).padStart(8)} ${fmt(then - floor).padStart(10)}`);
-      }
+      cases.push([name, [CLI, ...args]]);
+      if (other) cases.push([`  the same, ${other.slice(-34)}`, [other, ...args]]);
     }
+    const times = cases.map((): number[] => []);
+    for (let r = 0; r < runs; r++) cases.forEach(([, args], i) => times[i]!.push(wallMs(args)));
+    const floor = median(times[0]!);
+    out(`start-up (median of ${runs} fresh processes each)     ms    over node -e 0`);
+    cases.forEach(([name], i) => {
+      const ms = median(times[i]!);
+      out(`  ${name.padEnd(44)} ${fmt(ms).padStart(6)} ${fmt(ms - floor).padStart(10)}`);
+    });
     out('');
   } finally {
     rmSync(dir, { recursive: true, force: true });
