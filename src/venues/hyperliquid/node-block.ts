@@ -98,7 +98,8 @@ const open: number[] = [];
  * whose text holds `"liquidation"` or `"Auto-Deleveraging"` can carry the liquidation object or the ADL
  * `dir` (fill.ts). Those fills alone are parsed (JSON.parse of the one `[user, fill]` pair) and go
  * through the same fillPairsToResult as the full parse, with their places in `events`; the envelope is
- * parsed with an empty `events`. The rest is walked bracket by bracket, skipping strings with indexOf.
+ * parsed with an empty `events`. The rest is stepped over: a flat fill in one regular-expression match,
+ * anything else bracket by bracket, skipping strings with indexOf.
  *
  * Exact where it answers; undefined hands the line to the full parse, which is the reference:
  * - a backslash anywhere: a quote may then be escaped, or a key spelt `"liquid\u0061tion"`, so the
