@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { createGunzip, createGzip } from 'node:zlib';
 import { RawFrame, type VenueId } from '../schema/events.js';
-import { compileValidator } from '../schema/validator.js';
+import { compileValidator, type CompiledValidator } from '../schema/validator.js';
 import type { VenueMetadata } from '../venues/venue.js';
 import { splitLines } from './lines.js';
 
@@ -25,7 +25,8 @@ export async function* readLines(path: string): AsyncGenerator<string> {
   yield* splitLines(input);
 }
 
-const rawFrame = compileValidator(RawFrame);
+/** Compiled on the first line read: compiling costs start-up time a command that reads nothing should not pay. */
+let rawFrame: CompiledValidator<typeof RawFrame> | undefined;
 /** The line as recordingWriter writes it: these keys in this order, the frame a JSON string to the end. */
 const WRITTEN = /^\{"recv":(\d{1,16}),"venue":"([a-z-]{1,32})","frame":/;
 
@@ -44,7 +45,7 @@ function writtenFrame(text: string): RawFrame | undefined {
     return undefined;
   }
   const raw = { recv: Number(m[1]), venue: m[2], frame };
-  return rawFrame.is(raw) ? raw : undefined;
+  return (rawFrame ??= compileValidator(RawFrame)).is(raw) ? raw : undefined;
 }
 
 export async function* readRecording(path: string): AsyncGenerator<RecordingItem> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Fidelity, LiquidationEvent, Side } from '../../schema/events.js';
 import { DecimalString, EpochMs, SignedDecimalString, decimalValue, isMarketName } from '../fields.js';
 import { checkedResult, reject, rejectInvalid, type ParseResult } from '../venue.js';
-import { compileValidator } from '../../schema/validator.js';
+import { compileValidator, type CompiledValidator } from '../../schema/validator.js';
 import { HLP_LIQUIDATORS } from './vaults.js';
 
 /**
@@ -40,15 +40,16 @@ export const Fill = z
   .loose();
 export type Fill = z.infer<typeof Fill>;
 
-/** Fill without its "> 0" refinements, which JSON Schema cannot state, compiled for asFill. */
-const fillShape = compileValidator(Fill.extend({ px: DecimalString, sz: DecimalString, liquidation: FillLiquidation.extend({ markPx: DecimalString }).optional() }));
+/** Fill without its "> 0" refinements, which JSON Schema cannot state; compiled for asFill on first use (not at start-up). */
+const FillShape = Fill.extend({ px: DecimalString, sz: DecimalString, liquidation: FillLiquidation.extend({ markPx: DecimalString }).optional() });
+let fillShape: CompiledValidator<typeof FillShape> | undefined;
 
 /**
  * Fill.safeParse's verdict at a fraction of its cost (a cascade block has 20,000 marked fills): the
  * compiled shape, then the refinements by hand. undefined means "ask zod", which also explains why.
  */
 export function asFill(raw: unknown): Fill | undefined {
-  if (!fillShape.is(raw)) return undefined;
+  if (!(fillShape ??= compileValidator(FillShape)).is(raw)) return undefined;
   const f = raw as Fill;
   return isPositiveDecimal(f.px) && isPositiveDecimal(f.sz) && (f.liquidation === undefined || isPositiveDecimal(f.liquidation.markPx)) ? f : undefined;
 }
