@@ -27,7 +27,7 @@ describe('start-up loads only what the command needs', () => {
     expect(packages(urls)).toEqual(['commander']);
   });
 
-  it('replay of an empty file loads neither ccxt, Kafka, WebSocket, the pretty-printer, LZ4 nor the simulator', () => {
+  it('replay of an empty file loads neither ccxt, Kafka, WebSocket, the pretty-printer, LZ4, the simulator nor the venue modules', () => {
     const empty = join(dir, 'empty.ndjson');
     writeFileSync(empty, '');
     const { status, urls } = loadedModules(['replay', empty]);
@@ -35,6 +35,6 @@ describe('start-up loads only what the command needs', () => {
     const loaded = packages(urls);
     for (const absent of ['ccxt', 'kafkajs', 'ws', 'pino-pretty', 'lz4-napi']) expect(loaded).not.toContain(absent);
     expect(loaded).toEqual(expect.arrayContaining(['commander', 'zod', 'pino', 'prom-client']));
-    expect(urls.filter((u) => /\/src\/(simulate\/write|service|web|bus\/kafka-bus)/.test(u))).toEqual([]);
+    expect(urls.filter((u) => /\/src\/(simulate\/write|service|web|bus\/kafka-bus|venues\/registry)/.test(u))).toEqual([]);
   });
 });
