@@ -2,6 +2,7 @@
  * `npm run bench`: throughput and latency figures on one set of recorded-shape frames.
  * Not a test: it prints what this machine does. Kafka figures need a broker: KAFKA_BROKERS,
  * or one is started with scripts/kafka/kafka.sh (set BENCH_KAFKA=0 to skip).
+ * BENCH_ONLY=startup,node-fills,replay-day runs only those sections (comma-separated).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -9,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 import ccxt from 'ccxt';
 import { createBinanceParser } from '../src/venues/binance/parse.js';
 import { binanceBenchFrames } from './frames.js';
+import { benchNodeFills } from './node-fills.js';
+import { benchReplayDay } from './replay-day.js';
 import { benchSpill } from './spill.js';
+import { benchStartup } from './startup.js';
 import { benchVenues } from './venues.js';
 import type { NormalizedEvent } from '../src/schema/events.js';
 import { fmt, rssMiB, throughput } from './stats.js';
@@ -17,8 +21,15 @@ import { fmt, rssMiB, throughput } from './stats.js';
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+
 async function main(): Promise<void> {
   out(`liqstream bench — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  const run = (section: string) => ONLY === undefined || ONLY.includes(section);
+  if (run('startup')) benchStartup(out);
+  if (run('node-fills')) benchNodeFills(out);
+  if (run('replay-day')) await benchReplayDay(out);
+  if (ONLY !== undefined) return;
   const frames = binanceBenchFrames(N);
   out(`frames: ${fmt(N)} Binance USD-M forceOrder frames (${fmt(frames.reduce((s, f) => s + f.length, 0) / N)} bytes each)\n`);
 

@@ -1,28 +1,19 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 import { readFileSync, statSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { createBus } from '../bus/create-bus.js';
-import { TopicNames } from '../bus/topics.js';
-import { ConfigError, loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { createLogger, redactUrlsIn, type LogFormat } from '../log.js';
-import { parseSpeed } from '../replay/pacer.js';
-import { createMetrics } from '../metrics/metrics.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { startMetricsServer } from '../metrics/server.js';
-import { liveApi, type LiveApi } from '../web/live-api.js';
-import { MarketFeed } from '../web/market-feed.js';
-import { loadRecordingMetadata, readProgress } from '../replay/recording.js';
-import { replay } from '../replay/replay.js';
-import { INPUT_FORMATS, parsersFor, sourceFor, type InputFormat } from '../replay/sources.js';
-import { checkOutputs, writeOutputFile, writeReportDir } from '../report/report-files.js';
-import { replayOpenMetrics } from '../report/openmetrics.js';
-import { summarize } from '../report/summary.js';
-import { startRecording } from '../service/record.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Config } from '../config/schema.js';
+import type { LogFormat } from '../log.js';
+import { INPUT_FORMATS, type InputFormat } from '../replay/formats.js';
+import type { ServiceMode } from '../service/service.js';
 import { OCT10 } from '../simulate/oct10-profile.js';
-import { writeOct10 } from '../simulate/write.js';
-import { startService, type ServiceMode } from '../service/service.js';
+import type { LiveApi } from '../web/live-api.js';
+
+/*
+ * Modules are imported inside the command that needs them: loading every command's dependencies
+ * (Kafka client, WebSocket server, simulator, …) cost each start about 0.3 s (bench/startup.ts).
+ */
 
 interface ServiceFlags {
   config?: string;
@@ -32,7 +23,8 @@ interface ServiceFlags {
   metricsPort?: string;
 }
 
-function configFrom(flags: ServiceFlags): Config {
+async function configFrom(flags: ServiceFlags): Promise<Config> {
+  const { loadConfig } = await import('../config/load.js');
   const overrides: Record<string, unknown> = {};
   if (flags.kafka) overrides.bus = { kind: 'kafka', kafka: { brokers: flags.kafka.split(',') } };
   if (flags.metricsHost || flags.metricsPort)
@@ -44,13 +36,17 @@ function configFrom(flags: ServiceFlags): Config {
 }
 
 async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { out?: string }): Promise<void> {
-  const config = configFrom(flags);
+  const config = await configFrom(flags);
+  const [{ ConfigError }, { createLogger }] = await Promise.all([import('../config/load.js'), import('../log.js')]);
   if ((mode === 'connect' || mode === 'aggregate') && config.bus.kind !== 'kafka')
     throw new ConfigError(`config error: bus.kind: "${mode}" needs Kafka (--kafka host:port)`);
   const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? config.log.level, flags.logFormat ?? config.log.format);
   // The effective settings after file, environment and flags; the logger censors passwords and URL credentials.
   log.debug({ config }, 'configuration');
-  const service = mode === 'record' ? await startRecording(config, flags.out ?? 'recordings', log) : await startService(config, mode, log);
+  const service =
+    mode === 'record'
+      ? await (await import('../service/record.js')).startRecording(config, flags.out ?? 'recordings', log)
+      : await (await import('../service/service.js')).startService(config, mode, log);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -139,6 +135,25 @@ program
       config?: string;
       logFormat?: LogFormat;
     },) => {
+    const [
+      { loadConfig },
+      { createLogger },
+      { checkOutputs, writeOutputFile, writeReportDir },
+      { parseSpeed },
+      { loadRecordingMetadata, readProgress },
+      { createMetrics },
+      { replay },
+      { parsersFor, sourceFor },
+    ] = await Promise.all([
+      import('../config/load.js'),
+      import('../log.js'),
+      import('../report/report-files.js'),
+      import('../replay/pacer.js'),
+      import('../replay/recording.js'),
+      import('../metrics/metrics.js'),
+      import('../replay/replay.js'),
+      import('../replay/sources.js'),
+    ]);
     const config = loadConfig({ file: flags.config });
     const from = flags.from === undefined ? undefined : parseTime(flags.from);
     const to = flags.to === undefined ? undefined : parseTime(flags.to);
@@ -151,24 +166,28 @@ program
     const speed = parseSpeed(flags.speed);
     const runId = `${Date.now()}-${process.pid}`;
     // A replay through Kafka uses topics of its own so it never mixes with live data.
+    const { TopicNames } = await import('../bus/topics.js');
     const topics = flags.kafka
       ? TopicNames.parse(Object.fromEntries(Object.entries(config.bus.topics).map(([k, v]) => [k, `${v}.replay-${runId}`])))
       : config.bus.topics;
     const bus = flags.kafka
-      ? await createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
+      ? await (await import('../bus/create-bus.js')).createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
       : undefined;
     const metadata = loadRecordingMetadata(files, flags.metadata);
-    const progress = process.stderr.isTTY ? showProgress(files) : undefined;
+    const progress = process.stderr.isTTY ? showProgress(files, readProgress) : undefined;
     const metrics = createMetrics();
     // The live page follows the replay (event time is its clock), for a day watched at --speed N.
     let live: LiveApi | undefined;
     const routes = { handle: (req: IncomingMessage, res: ServerResponse) => live?.handle(req, res) ?? false, upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => live?.upgrade(req, socket, head) ?? false };
-    const server = flags.metricsPort ? await startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes }) : undefined;
+    const web = flags.metricsPort
+      ? await Promise.all([import('../metrics/server.js'), import('../web/live-api.js'), import('../web/market-feed.js')])
+      : undefined;
+    const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes }) : undefined;
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
     const { report, aggregator } = await replay({
       onAggregation: server
         ? (a) =>
-            (live = liveApi({ aggregator: a.aggregator, feed: new MarketFeed(), cascades: a.cascades, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
+            (live = web![1].liveApi({ aggregator: a.aggregator, feed: new web![2].MarketFeed(), cascades: a.cascades, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
         : undefined,
       onEvent: server ? (event) => live?.onEvent(event) : undefined,
       files,
@@ -193,10 +212,10 @@ program
     const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
     const openInterest = aggregator.openInterestByMinute(minutes);
     if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity, adl: aggregator.adlByMinute(minutes) }, { force });
-    if (flags.openmetrics) writeOutputFile(flags.openmetrics, replayOpenMetrics(minutes, openInterest, aggregator.fidelity, report.cascades), force);
+    if (flags.openmetrics) writeOutputFile(flags.openmetrics, (await import('../report/openmetrics.js')).replayOpenMetrics(minutes, openInterest, aggregator.fidelity, report.cascades), force);
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (flags.report) writeOutputFile(flags.report, json, force);
-    if (flags.summary) process.stdout.write(summarize(report));
+    if (flags.summary) process.stdout.write((await import('../report/summary.js')).summarize(report));
     else if (!flags.report && !flags.reportDir) process.stdout.write(json);
   });
 
@@ -231,6 +250,7 @@ program
       return Number(m[1]) * 60 + Number(m[2]);
     };
     if (minute(flags.from) >= minute(flags.to)) throw new UsageError(`--from ${flags.from} must be before --to ${flags.to}`);
+    const { writeOct10 } = await import('../simulate/write.js');
     const { truth, frames } = await writeOct10(flags.out, {
       seed: Number(flags.seed),
       accounts: Number(flags.accounts),
@@ -278,7 +298,7 @@ const numberIn = (what: string, min: number, max: number, integer = false) => (t
 const port = numberIn('a port', 0, 65_535, true);
 
 /** A one-line progress display with ETA, by bytes of the input files read (terminal only). */
-function showProgress(files: string[]): { stop(): void } {
+function showProgress(files: string[], readProgress: { bytes: number }): { stop(): void } {
   const total = files.reduce((s, f) => s + statSync(f).size, 0);
   const started = Date.now();
   const draw = () => {
@@ -301,12 +321,13 @@ function showProgress(files: string[]): { stop(): void } {
 // Usage errors exit 2, like config errors; commander has printed its own message by then.
 program.exitOverride();
 program.commands.forEach((c) => c.exitOverride());
-program.parseAsync(process.argv).catch((err: unknown) => {
+program.parseAsync(process.argv).catch(async (err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`liqstream: ${err.message}\n`);
     process.exit(2);
   }
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  const [{ ConfigError }, { redactUrlsIn }] = await Promise.all([import('../config/load.js'), import('../log.js')]);
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);

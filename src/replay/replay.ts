@@ -12,7 +12,6 @@ import { startAggregation } from '../pipeline/aggregation.js';
 import { startDetection } from '../pipeline/detection.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { NormalizedEvent, VenueId } from '../schema/events.js';
-import { VENUE_MODULES } from '../venues/registry.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
 import { NotableLiquidations } from '../report/notable.js';
 import { mergeOrdered } from './merge.js';
@@ -128,10 +127,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   options.onAggregation?.({ aggregator, cascades: () => detection.tracker.signals });
 
   const parsers = new Map<VenueId, FrameParser>();
+  // The venue modules (every parser and its schemas) load with the first frame: a replay that reads
+  // none, or a CLI start, does not pay for them.
+  let modules: typeof import('../venues/registry.js').VENUE_MODULES | undefined;
   const parserFor = (venue: VenueId): FrameParser | undefined => {
     let p = parsers.get(venue);
     if (!p) {
-      const module = VENUE_MODULES[venue];
+      const module = modules?.[venue];
       p = options.parsers?.[venue] ?? module?.parser(options.metadata?.[venue] ?? {}, { log });
       if (p && (options.from !== undefined || options.to !== undefined)) p = withinEventTime(p, options.from ?? -Infinity, options.to ?? Infinity);
       if (p) parsers.set(venue, p);
@@ -170,6 +172,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     // (receive time trails event time by far less than the margin).
     if (options.to !== undefined && item.frame.recv > options.to + SLICE_MARGIN_MS) break;
     if (options.from === undefined || item.frame.recv >= options.from - SLICE_MARGIN_MS) await pace(item.frame.recv);
+    modules ??= (await import('../venues/registry.js')).VENUE_MODULES;
     const pending = ingestor.handleFrame(item.frame);
     if (pending) await pending;
   }

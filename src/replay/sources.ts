@@ -1,11 +1,11 @@
-import { parseNodeTime, readNodeFillsFile } from '../venues/hyperliquid/node-fills.js';
+import { parseNodeTime } from '../venues/hyperliquid/node-block.js';
+import { readNodeFillsFile } from '../venues/hyperliquid/node-fills.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser } from '../venues/venue.js';
+import type { InputFormat } from './formats.js';
 import { readRecording, type RecordingItem } from './recording.js';
 import { readTardisLiquidations, tardisRowParser } from './tardis.js';
 
-export const INPUT_FORMATS = ['recording', 'hyperliquid-node-fills', 'tardis-liquidations'] as const;
-export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 const LOCAL_TIME = /"local_time"\s*:\s*"([^"]+)"/;
 

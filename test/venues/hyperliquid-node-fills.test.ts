@@ -9,10 +9,9 @@ import { LiquidationEvent } from '../../src/schema/events.js';
 import { ADL_DIR } from '../../src/venues/hyperliquid/fill.js';
 import { silentLogger } from '../../src/log.js';
 import type { RawFrame } from '../../src/schema/events.js';
+import { parseNodeFillsLine, parseNodeTime } from '../../src/venues/hyperliquid/node-block.js';
 import {
   nodeFillsHourPath,
-  parseNodeFillsLine,
-  parseNodeTime,
   readNodeFillsFile,
   startNodeFillsTail,
   tailNodeFills,

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/log.js';
 import { parsersFor } from '../../src/replay/sources.js';
 import { NormalizedEvent, type VenueId } from '../../src/schema/events.js';
 import { isEpochMs, MAX_REASON_CHARS } from '../../src/venues/fields.js';
-import { parseNodeFillsLine } from '../../src/venues/hyperliquid/node-fills.js';
+import { parseNodeFillsLine } from '../../src/venues/hyperliquid/node-block.js';
 import { VENUE_MODULES } from '../../src/venues/registry.js';
 import type { FrameParser, ParseResult } from '../../src/venues/venue.js';
 import { fixture, fixturePath } from '../support/fixtures.js';

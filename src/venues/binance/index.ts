@@ -14,8 +14,8 @@ export function binanceVenue(venue: BinanceVenue): VenueModule {
   return {
     venue,
     about: ABOUT[venue],
-    async discover() {
-      const markets = await fetchBinanceMarkets(venue);
+    async discover({ restUrl }) {
+      const markets = await fetchBinanceMarkets(venue, { baseUrl: restUrl });
       return {
         symbols: markets.filter((m) => m.perpetual).map((m) => m.symbol),
         contractUsd: Object.fromEntries(markets.map((m) => [m.symbol, m.contractSize])),

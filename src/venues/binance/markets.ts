@@ -1,8 +1,14 @@
+import { z } from 'zod';
 import type { Instrument } from '../instruments.js';
 import { binanceInstrument } from './instruments.js';
+import { BINANCE_REST_URLS } from './oi-poller.js';
+import type { BinanceVenue } from './parse.js';
+
 /**
- * Market metadata from Binance through ccxt (so no hand-written REST client): COIN-M contract
- * values for notional, and the perpetual symbols of each venue.
+ * Market metadata from Binance's public exchangeInfo (`/fapi/v1/exchangeInfo`, `/dapi/v1/exchangeInfo`):
+ * COIN-M contract values for notional, and the perpetual symbols of each venue. One GET each, read
+ * directly: a general exchange library here cost every command its start-up time. The mapping is the
+ * reference library's market list, kept as the oracle of test/venues/binance-markets.test.ts.
  */
 export interface BinanceMarket {
   symbol: string;
@@ -11,29 +17,60 @@ export interface BinanceMarket {
   /** USD per contract on COIN-M; 1 on USD-M (quantities are in base units). */
   contractSize: number;
   perpetual: boolean;
-  /** Quote and settle asset as ccxt reports them (`USDT`, `BTC` for ETHBTC; `USD` and the coin on COIN-M). */
+  /** Quote and settle (margin) asset as listed (`USDT`, `BTC` for ETHBTC; `USD` and the coin on COIN-M). */
   quote: string;
   settle: string;
 }
 
-export async function fetchBinanceMarkets(venue: 'binance-usdm' | 'binance-coinm'): Promise<BinanceMarket[]> {
-  const { default: ccxt } = await import('ccxt');
-  const exchange = venue === 'binance-usdm' ? new ccxt.binanceusdm() : new ccxt.binancecoinm();
-  const markets = await exchange.fetchMarkets();
-  return markets
-    .filter((m): m is NonNullable<typeof m> => m !== undefined && m.contract === true && (venue === 'binance-usdm' ? m.linear : m.inverse) === true)
-    .map((m) => {
-      const info = m.info as Record<string, unknown>;
-      return {
-        symbol: String(m.id),
-        pair: String(info.pair ?? m.id),
-        base: String(m.base),
-        contractSize: Number(m.contractSize ?? 1),
-        perpetual: m.swap === true,
-        quote: String(m.quote),
-        settle: String(m.settle ?? m.quote),
-      };
-    });
+const ExchangeInfoSymbol = z
+  .object({
+    symbol: z.string().min(1),
+    pair: z.string().optional(),
+    contractType: z.string().optional(),
+    deliveryDate: z.number().optional(),
+    baseAsset: z.string(),
+    quoteAsset: z.string(),
+    marginAsset: z.string(),
+    contractSize: z.number().positive().optional(),
+  })
+  .loose();
+const ExchangeInfo = z.object({ symbols: z.array(ExchangeInfoSymbol) }).loose();
+
+/** Binance's delivery date of perpetuals that carry no `contractType` (year 2100). */
+const PERPETUAL_DELIVERY = 4133404800000;
+
+/** exchangeInfo answer → the contracts of `venue` (settled in the quote on USD-M, in the base on COIN-M). */
+export function binanceMarketsFrom(venue: BinanceVenue, answer: unknown): BinanceMarket[] {
+  const info = ExchangeInfo.safeParse(answer);
+  if (!info.success) {
+    const issue = info.error.issues[0];
+    throw new Error(`${venue} exchangeInfo: unexpected response: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+  }
+  return info.data.symbols
+    .filter((s) => s.contractType !== undefined && (venue === 'binance-usdm' ? s.marginAsset === s.quoteAsset : s.marginAsset === s.baseAsset))
+    .map((s) => ({
+      symbol: s.symbol,
+      pair: s.pair ?? s.symbol,
+      base: s.baseAsset,
+      contractSize: s.contractSize ?? 1,
+      perpetual: s.contractType === 'PERPETUAL' || s.deliveryDate === PERPETUAL_DELIVERY,
+      quote: s.quoteAsset,
+      settle: s.marginAsset,
+    }));
+}
+
+export interface MarketsOptions {
+  baseUrl?: string;
+  fetchImpl?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+/** Throws on network, HTTP or format errors (discovery then falls back to documented defaults). */
+export async function fetchBinanceMarkets(venue: BinanceVenue, o: MarketsOptions = {}): Promise<BinanceMarket[]> {
+  const { base, prefix } = BINANCE_REST_URLS[venue];
+  const res = await (o.fetchImpl ?? fetch)(`${(o.baseUrl ?? base).replace(/\/+$/, '')}${prefix}/exchangeInfo`, { signal: o.signal });
+  if (!res.ok) throw new Error(`${venue} exchangeInfo: HTTP ${res.status}`);
+  return binanceMarketsFrom(venue, await res.json());
 }
 
 /** Lookup used by the COIN-M parser: by symbol (BTCUSD_PERP) or pair (BTCUSD). */
@@ -47,7 +84,7 @@ export function contractSizeLookup(markets: BinanceMarket[]): (symbolOrPair: str
 }
 
 /** The instruments of a market list: the table's description with the listed quote, settle and contract size. */
-export function listedInstruments(venue: 'binance-usdm' | 'binance-coinm', markets: BinanceMarket[]): Record<string, Instrument> {
+export function listedInstruments(venue: BinanceVenue, markets: BinanceMarket[]): Record<string, Instrument> {
   return Object.fromEntries(
     markets.map((m) => {
       const inst = binanceInstrument(venue, m.symbol, { pair: venue === 'binance-coinm' ? m.pair : undefined, contractUsd: () => (venue === 'binance-coinm' ? m.contractSize : undefined) });

@@ -61,8 +61,8 @@ export function httpInstrumentsPage(baseUrl: string = BYBIT_REST_URL, fetchImpl:
   const base = baseUrl.replace(/\/+$/, '');
   return async (category, cursor, signal) => {
     let query = new URLSearchParams({ category, limit: '1000' }).toString();
-    // nextPageCursor arrives percent-encoded already ("621%3A1%2C621%3A1"); it goes back as it came, as ccxt
-    // sends it, rather than encoded a second time. Anything not URL-safe is encoded so it cannot break the query.
+    // nextPageCursor arrives percent-encoded already ("621%3A1%2C621%3A1"); it goes back as it came, as the
+    // reference clients send it, rather than encoded a second time. Anything not URL-safe is encoded so it cannot break the query.
     if (cursor) query += `&cursor=${/^[\w.~%-]+$/.test(cursor) ? cursor : encodeURIComponent(cursor)}`;
     const res = await fetchImpl(`${base}/v5/market/instruments-info?${query}`, { signal });
     if (!res.ok) throw new Error(`instruments-info ${category}: HTTP ${res.status}`);
@@ -72,9 +72,9 @@ export function httpInstrumentsPage(baseUrl: string = BYBIT_REST_URL, fetchImpl:
 
 /**
  * Every perpetual and delivery future of a category that is trading now, from GET /v5/market/instruments-info (docs "Get Instruments
- * Info": at most 1,000 per page, default 500, then `nextPageCursor`). Not ccxt's fetchMarkets: it also pulls
+ * Info": at most 1,000 per page, default 500, then `nextPageCursor`). Not a general exchange library's market list: that also pulls
  * pre-market listings with a second request per category, and standing in for Bybit in tests would mean
- * emulating ccxt's URL scheme; what is needed here is one paginated GET with two filters.
+ * emulating that library's URL scheme; what is needed here is one paginated GET with two filters.
  * Throws on network, HTTP, `retCode` or format errors.
  */
 export async function fetchBybitContracts(category: BybitCategory, o: InstrumentsOptions = {}): Promise<BybitInstrument[]> {

@@ -1,4 +1,3 @@
-import { uncompressSync } from 'lz4-napi';
 import xxhash from 'xxhash-wasm';
 
 /**
@@ -15,6 +14,8 @@ import xxhash from 'xxhash-wasm';
  */
 
 let hasher: ReturnType<typeof xxhash> | undefined;
+/** The native decoder, loaded on the first frame: every process that never reads an archive is spared its load. */
+let lz4: Promise<typeof import('lz4-napi')> | undefined;
 
 const FRAME_MAGIC = 0x184d2204;
 const SKIPPABLE_MAGIC = 0x184d2a50; // low nibble is free
@@ -75,6 +76,7 @@ export async function* decodeLz4Frames(source: AsyncIterable<Buffer | string>): 
 
 async function* decodeFrameBody(input: ByteReader): AsyncGenerator<Buffer> {
   const { h32Raw, create32 } = await (hasher ??= xxhash());
+  const { uncompressSync } = await (lz4 ??= import('lz4-napi'));
   const [flg, bd] = (await input.read(2))!;
   if (flg === undefined || bd === undefined || flg >> 6 !== 1) throw new Error('lz4: unsupported frame version');
   if (flg & 0x01) throw new Error('lz4: frames compressed with a dictionary are not supported');
@@ -98,7 +100,7 @@ async function* decodeFrameBody(input: ByteReader): AsyncGenerator<Buffer> {
     if (size > maxBlock) throw new Error(`lz4: block of ${size} bytes exceeds the frame's ${maxBlock}`);
     const data = (await input.read(size))!;
     if (blockChecksum && (await input.read(4))!.readUInt32LE(0) !== h32Raw(data, 0) >>> 0) throw new Error('lz4: block checksum mismatch');
-    const out = stored ? Buffer.from(data) : decodeBlock(data, maxBlock, independent ? undefined : window);
+    const out = stored ? Buffer.from(data) : decodeBlock(uncompressSync, data, maxBlock, independent ? undefined : window);
     content?.update(out);
     // Linked blocks may copy from the previous 64 KiB of output.
     if (!independent) window = out.length >= WINDOW ? out.subarray(out.length - WINDOW) : Buffer.concat([window, out]).subarray(-WINDOW);
@@ -111,7 +113,7 @@ async function* decodeFrameBody(input: ByteReader): AsyncGenerator<Buffer> {
  * lz4-napi's block decoder expects the decompressed size as a 4-byte prefix and treats it as a capacity;
  * the frame only bounds it by the block maximum, which is what is passed.
  */
-function decodeBlock(data: Buffer, maxBlock: number, dict: Buffer | undefined): Buffer {
+function decodeBlock(uncompressSync: typeof import('lz4-napi').uncompressSync, data: Buffer, maxBlock: number, dict: Buffer | undefined): Buffer {
   const prefixed = Buffer.allocUnsafe(4 + data.length);
   prefixed.writeUInt32LE(maxBlock, 0);
   data.copy(prefixed, 4);

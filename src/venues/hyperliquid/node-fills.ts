@@ -2,104 +2,22 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
 import type { Logger } from '../../log.js';
-import { isEpochMs } from '../fields.js';
-import { reject, rejectInvalid, type FrameSink, type ParseResult, type Poller } from '../venue.js';
-import { fillPairsToResult } from './fill.js';
+import type { FrameSink, Poller } from '../venue.js';
+import { decodeLine, splitLines } from '../../replay/lines.js';
 import { decodeLz4Frames } from './lz4-frame.js';
 
 /**
- * A non-validator node run with `--write-fills --batch-by-block` writes one JSON object per block to
+ * Reading and tailing `node_fills_by_block` files (node-block.ts parses one line). The node writes
  * `~/hl/data/node_fills_by_block/hourly/{YYYYMMDD}/{H}` (hour without a leading zero); Hyperliquid archives
- * the same files, LZ4-compressed, as `node_fills_by_block/hourly/{YYYYMMDD}/{H}.lz4`. Every fill of the
- * block is there, so this source is `complete`.
+ * the same files, LZ4-compressed, as `node_fills_by_block/hourly/{YYYYMMDD}/{H}.lz4`.
  */
-export const NODE_FILLS_SOURCE = 'node_fills_by_block';
-
-/** `events` items are `[user, fill]`; checked by hand in nodeFillsBlockToResult (a cascade block holds 10,000+). */
-export const NodeFillsBlock = z
-  .object({
-    block_number: z.number().int().nonnegative(),
-    block_time: z.string(),
-    local_time: z.string(),
-    events: z.array(z.unknown()),
-  })
-  .loose();
-export type NodeFillsBlock = z.infer<typeof NodeFillsBlock>;
-
-const isUserFillPair = (e: unknown): e is readonly [string, unknown] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && e[0].length > 0;
-
-const NODE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?$/;
-
-/**
- * The node's timestamps (`2026-06-28T08:43:53.687645997`) carry nanoseconds and no zone; they are UTC.
- * Truncated to the millisecond so the result never lies in the future of the instant written.
- */
-export function parseNodeTime(text: string): number | undefined {
-  const m = NODE_TIME.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac] = m;
-  const ms = frac === undefined ? 0 : Number(frac.padEnd(3, '0').slice(0, 3));
-  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  return isEpochMs(t) ? t : undefined;
-}
-
-/** A parsed block line → events. receiveTime is the node's `local_time` (when the node wrote the block). */
-export function nodeFillsBlockToResult(json: unknown, vaults?: ReadonlySet<string>): ParseResult {
-  const block = NodeFillsBlock.safeParse(json);
-  if (!block.success) return rejectInvalid(NODE_FILLS_SOURCE, block.error);
-  const receiveTime = parseNodeTime(block.data.local_time);
-  if (receiveTime === undefined) return reject(`invalid local_time ${JSON.stringify(block.data.local_time)}`);
-  const events = block.data.events;
-  for (let i = 0; i < events.length; i++) {
-    if (!isUserFillPair(events[i])) return reject(`invalid ${NODE_FILLS_SOURCE}: events.${i}: expected [user, fill]`);
-  }
-  return fillPairsToResult(events as (readonly [string, unknown])[], { receiveTime, fidelity: 'complete', source: NODE_FILLS_SOURCE, vaults }, NODE_FILLS_SOURCE);
-}
-
-/** One line of a `node_fills_by_block` file → events; never throws. */
-export function parseNodeFillsLine(line: string): ParseResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    return reject('invalid JSON');
-  }
-  return nodeFillsBlockToResult(json);
-}
 
 /** Where the node writes (or the archive keeps, plus `.lz4`) the fills of the hour containing `timeMs`. */
 export function nodeFillsHourPath(hourlyDir: string, timeMs: number): string {
   const d = new Date(timeMs);
   const date = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
   return join(hourlyDir, date, String(d.getUTCHours()));
-}
-
-/** Splits byte chunks into lines without building one string of the whole input (files reach gigabytes). */
-async function* lines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  let pending: Buffer[] = [];
-  for await (const raw of chunks) {
-    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
-    let start = 0;
-    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      const piece = chunk.subarray(start, nl);
-      const line = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
-      pending = [];
-      start = nl + 1;
-      const text = decodeLine(line);
-      if (text !== undefined) yield text;
-    }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
-  }
-  const text = pending.length > 0 ? decodeLine(Buffer.concat(pending)) : undefined;
-  if (text !== undefined) yield text;
-}
-
-function decodeLine(bytes: Buffer): string | undefined {
-  const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
-  if (end === 0) return undefined;
-  return bytes.toString('utf8', 0, end);
 }
 
 /**
@@ -109,7 +27,7 @@ function decodeLine(bytes: Buffer): string | undefined {
 export async function* readNodeFillsFile(path: string): AsyncGenerator<string> {
   const bytes = createReadStream(path, { highWaterMark: 1 << 20 });
   try {
-    yield* lines(path.endsWith('.lz4') ? decodeLz4Frames(bytes) : bytes);
+    for await (const line of splitLines(path.endsWith('.lz4') ? decodeLz4Frames(bytes) : bytes)) if (line !== '') yield line;
   } finally {
     bytes.destroy();
   }
@@ -176,7 +94,7 @@ export function tailNodeFills(dir: string, onLine: (line: string, file: string) 
 
     const emit = async (bytes: Buffer): Promise<void> => {
       const text = decodeLine(bytes);
-      if (text === undefined) return;
+      if (text === '') return;
       try {
         await onLine(text, current!.path);
       } catch (err) {

@@ -4,7 +4,7 @@ import { DecimalString, EpochMs, clip, isMarketName, preview } from '../fields.j
 import { NO_EVENTS, checkedResult, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
 import { PositiveDecimal, fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
 import { MetaAndAssetCtxs, hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
-import { nodeFillsBlockToResult } from './node-fills.js';
+import { nodeFillsBlockToResult, scanNodeBlock } from './node-block.js';
 import { HLP_LIQUIDATORS } from './vaults.js';
 
 export { HLP_LIQUIDATORS } from './vaults.js';
@@ -181,6 +181,9 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
   };
 
   return (frame, receiveTime) => {
+    // A node block is mostly ordinary trades: scanned, not parsed whole (node-block.ts), when it can be.
+    const block = scanNodeBlock(frame, currentVaults());
+    if (block) return block;
     const parsed = parseJsonFrame(frame);
     if (!parsed.ok) return parsed;
     const json = parsed.json;

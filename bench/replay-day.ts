@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+import { silentLogger } from '../src/log.js';
+import { splitLines } from '../src/replay/lines.js';
+import { replay } from '../src/replay/replay.js';
+import { OCT10 } from '../src/simulate/oct10-profile.js';
+import { writeOct10 } from '../src/simulate/write.js';
+import { fmt } from './stats.js';
+
+/**
+ * `replay --speed max` of the simulated 10 October against its JSON floor: gunzip + JSON.parse of
+ * every line and of every frame in it, which any replay of that file must at least do if it parses
+ * the way a reader of the recording would. Both in fresh processes, in the same run (the machine may
+ * be shared: CPU seconds are shown beside wall seconds, and BENCH_REPLAY_ROUNDS, default 2, interleaved
+ * rounds keep the fastest of each). BENCH_REPLAY_FROM / BENCH_REPLAY_TO (HH:MM, default the whole day)
+ * narrow the simulated span.
+ */
+
+interface Figure {
+  wall: number;
+  cpu: number;
+  frames: number;
+}
+
+async function floor(file: string): Promise<Figure> {
+  const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let frames = 0;
+  for await (const line of splitLines(createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 })))) {
+    if (line === '') continue;
+    const { frame } = JSON.parse(line) as { frame: string };
+    JSON.parse(frame);
+    frames += 1;
+  }
+  return done(wall0, cpu0, frames);
+}
+
+async function replayOnce(file: string): Promise<Figure> {
+  const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const { report } = await replay({ files: [file], speed: 'max', log: silentLogger() });
+  return done(wall0, cpu0, report.input.frames);
+}
+
+function done(wall0: number, cpu0: NodeJS.CpuUsage, frames: number): Figure {
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: (performance.now() - wall0) / 1000, cpu: (cpu.user + cpu.system) / 1e6, frames };
+}
+
+const minute = (hhmm: string): number => {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h! * 60 + m!;
+};
+
+export async function benchReplayDay(out: (line: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'liqstream-bench-replay-'));
+  try {
+    const file = join(dir, 'oct10.ndjson.gz');
+    const from = process.env.BENCH_REPLAY_FROM ?? '00:00';
+    const to = process.env.BENCH_REPLAY_TO ?? '24:00';
+    const sim = await writeOct10(file, { seed: 20251010, accounts: OCT10.accounts, fromMinute: minute(from), toMinute: minute(to) });
+    out(`replay of the simulated 10 October ${from}-${to}: ${fmt(sim.frames)} frames, ${fmt(sim.truth.count)} liquidations, ${fmt(statSync(file).size / 1e6)} MB gzip`);
+    const self = fileURLToPath(import.meta.url);
+    const run = (mode: string): Figure =>
+      JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=64', self, mode, file], { encoding: 'utf8' })) as Figure;
+    const fastest = (a: Figure | undefined, b: Figure): Figure => (a === undefined || b.wall < a.wall ? b : a);
+    let json: Figure | undefined;
+    let ours: Figure | undefined;
+    for (let round = 0; round < Number(process.env.BENCH_REPLAY_ROUNDS ?? 2); round++) {
+      json = fastest(json, run('floor'));
+      ours = fastest(ours, run('replay'));
+    }
+    if (!json || !ours) return;
+    out('  (one core, fresh process each)                         wall s    CPU s   × floor (wall)');
+    out(`  floor: gunzip + JSON.parse of every line and frame   ${fmt(json.wall, 2).padStart(8)} ${fmt(json.cpu, 2).padStart(8)}         1.00`);
+    out(`  liqstream replay --speed max                         ${fmt(ours.wall, 2).padStart(8)} ${fmt(ours.cpu, 2).padStart(8)} ${fmt(json.wall / ours.wall, 2).padStart(12)}`);
+    out('');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
+  const [mode, file] = process.argv.slice(2) as [string, string];
+  (mode === 'floor' ? floor(file) : replayOnce(file)).then(
+    (f) => process.stdout.write(JSON.stringify(f)),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
