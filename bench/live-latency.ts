@@ -8,7 +8,9 @@
  *   (Kafka partitions deliver in any order across symbols, so this times the count, not one event).
  * - the live page: a WebSocket client on /api/stream, the stream the page follows; each liquidation is
  *   matched to its frame by its id (every frame is unique), so this is per event.
- * Both clocks are this process's: no cross-process clock skew.
+ * Both clocks are this process's: no cross-process clock skew. Knobs: BENCH_LIVE_RATE (2,000 frames/s),
+ * BENCH_LIVE_SECONDS (30), BENCH_LIVE_WARMUP_SECONDS (5), BENCH_SCRAPE_MS (20); BENCH_LIVE_TRACE=1 prints
+ * the p50 of each second (a queue that grows shows as a rising p50).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,8 @@ import { fmt, percentile } from './stats.js';
 const RATE = Number(process.env.BENCH_LIVE_RATE ?? 2_000);
 const SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
 const SCRAPE_MS = Number(process.env.BENCH_SCRAPE_MS ?? 20);
+/** Untimed seconds at the full rate first: a live service has warm JITs (three processes and the broker's JVM). */
+const WARMUP_SECONDS = Number(process.env.BENCH_LIVE_WARMUP_SECONDS ?? 5);
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,6 +117,16 @@ function frame(i: number, time: number): { text: string; id: string } {
   return { text: `{"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":${time + 1},"o":${o}}}`, id: ['binance-usdm', SYMBOLS[k], time, S, z, PRICES[k]].join(':') };
 }
 
+/** Calls send(0..count-1) at RATE a second, paced by the clock, not by timers: each turn sends what the rate owes by now. */
+async function pace(count: number, send: (i: number) => void): Promise<void> {
+  const start = performance.now();
+  for (let i = 0; i < count; ) {
+    const due = Math.min(count, Math.floor(((performance.now() - start) / 1000) * RATE));
+    for (; i < due; i++) send(i);
+    await sleep(1);
+  }
+}
+
 function summary(name: string, ms: number[], seen: number, n: number): string {
   const s = [...ms].sort((a, b) => a - b);
   return `| ${name} | ${fmt(percentile(s, 50), 1)} | ${fmt(percentile(s, 99), 1)} | ${fmt(s[s.length - 1] ?? NaN, 1)} | ${fmt(n - seen)} |`;
@@ -161,11 +175,14 @@ async function main(): Promise<void> {
 
     const page = new WebSocket(`${aggregate.url.replace(/^http/, 'ws')}/api/stream`);
     await new Promise<void>((resolve, reject) => page.once('open', () => resolve()).once('error', reject));
+    const warmIds = new Set<string>();
+    let warmSeen = false;
     page.on('message', (data) => {
       const now = performance.now();
       const msg = JSON.parse(data.toString()) as { type: string; events?: { id: string }[] };
       if (msg.type !== 'liquidations') return;
       for (const e of msg.events ?? []) {
+        if (warmIds.has(e.id)) warmSeen = true;
         const i = index.get(e.id);
         if (i !== undefined && Number.isNaN(streamAt[i]!)) {
           streamAt[i] = now;
@@ -174,7 +191,25 @@ async function main(): Promise<void> {
       }
     });
 
-    // The aggregator's first scrape sets up its series; start from what is there (nothing, on fresh topics).
+    // Warm-up, not timed: topics are created, the aggregator joins its group and gets its partitions
+    // in the first seconds. One frame every 100 ms until one shows on both paths.
+    const warmDeadline = performance.now() + 120_000;
+    for (let k = 0; !(warmSeen && (await visibleCount(aggregate.url)) > 0); k++) {
+      if (performance.now() > warmDeadline) throw new Error(`nothing visible 120 s after the first warm-up frame\nconnect:\n${connect.logs()}\naggregate:\n${aggregate.logs()}`);
+      const f = frame(n + k, Date.now());
+      warmIds.add(f.id);
+      upstream.send(f.text);
+      await sleep(100);
+    }
+    let warmSent = warmIds.size;
+    await pace(Math.round(RATE * WARMUP_SECONDS), (j) => {
+      upstream.send(frame(n + warmSent + j, Date.now()).text);
+    });
+    warmSent += Math.round(RATE * WARMUP_SECONDS);
+    while ((await visibleCount(aggregate.url)) < warmSent) {
+      if (performance.now() > warmDeadline) throw new Error('the warm-up frames were not all counted within 120 s');
+      await sleep(100);
+    }
     const base = await visibleCount(aggregate.url);
     let scraping = true;
     const scraper = (async () => {
@@ -187,19 +222,14 @@ async function main(): Promise<void> {
       }
     })();
 
-    // Paced by the clock, not by timers: each turn sends what the rate owes by now.
-    const start = performance.now();
     const wallStart = Date.now();
-    while (sent < n) {
-      const due = Math.min(n, Math.floor(((performance.now() - start) / 1000) * RATE));
-      for (; sent < due; sent++) {
-        const f = frame(sent, wallStart + Math.floor((sent * 1000) / RATE));
-        index.set(f.id, sent);
-        sentAt[sent] = performance.now();
-        upstream.send(f.text);
-      }
-      await sleep(1);
-    }
+    await pace(n, (i) => {
+      const f = frame(i, wallStart + Math.floor((i * 1000) / RATE));
+      index.set(f.id, i);
+      sentAt[i] = performance.now();
+      upstream.send(f.text);
+      sent = i + 1;
+    });
     const sendSeconds = (sentAt[n - 1]! - sentAt[0]!) / 1000;
     const deadline = performance.now() + 60_000;
     while ((onMetrics < n || onStream < n) && performance.now() < deadline) await sleep(50);
@@ -207,9 +237,15 @@ async function main(): Promise<void> {
     await scraper;
     page.close();
 
+    if (process.env.BENCH_LIVE_TRACE === '1') {
+      for (let sec = 0; sec * RATE < n; sec++) {
+        const slice = (at: Float64Array) => Array.from(at.subarray(sec * RATE, (sec + 1) * RATE), (t, j) => t - sentAt[sec * RATE + j]!).sort((a, b) => a - b);
+        out(`  second ${sec}: /metrics p50 ${fmt(percentile(slice(metricsAt), 50))} ms, stream p50 ${fmt(percentile(slice(streamAt), 50))} ms`);
+      }
+    }
     const latencies = (at: Float64Array) => Array.from(at, (t, i) => t - sentAt[i]!).filter((x) => !Number.isNaN(x));
     out(
-      `live latency (${fmt(n)} Binance frames at ${fmt(RATE)} frames/s for ${SECONDS} s; achieved ${fmt((n - 1) / sendSeconds)} frames/s): local Binance-protocol server → liqstream connect → Kafka → liqstream aggregate\n`,
+      `live latency (${fmt(n)} Binance frames at ${fmt(RATE)} frames/s for ${SECONDS} s, after ${WARMUP_SECONDS} s untimed at that rate; achieved ${fmt((n - 1) / sendSeconds)} frames/s): local Binance-protocol server → liqstream connect → Kafka → liqstream aggregate\n`,
     );
     out('| frame sent → visible on | p50 ms | p99 ms | max ms | lost |');
     out('|---|--:|--:|--:|--:|');
