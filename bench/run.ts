@@ -24,11 +24,11 @@ if (QUICK) {
 }
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
 /** Minutes of the simulated day for the per-venue and mixed-day sections: the cascade, 20:30–22:30 UTC. */
-const WINDOW = (process.env.BENCH_WINDOW ?? (QUICK ? '21:15-21:20' : '20:30-22:30')).split('-').map((t) => {
+const WINDOW = (process.env.BENCH_WINDOW ?? (QUICK ? '21:00-21:02' : '20:30-22:30')).split('-').map((t) => {
   const [h, m] = t.split(':').map(Number);
   return h! * 60 + m!;
 });
-const PER_VENUE = Number(process.env.BENCH_VENUE_FRAMES ?? (QUICK ? 1_000 : 50_000));
+const PER_VENUE = Number(process.env.BENCH_VENUE_FRAMES ?? (QUICK ? 300 : 50_000));
 const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'parse,venues,mixed,spill,e2e,live').split(','));
 const out = (line: string) => process.stdout.write(`${line}\n`);
 

@@ -70,7 +70,10 @@ export function benchVenues(window: SimulatedWindow, out: (line: string) => void
   const notes: string[] = [];
   for (const [venue, all] of byVenue) {
     const frames = liquidationFrames(venue, all, perVenue);
-    if (frames.length === 0) continue;
+    if (frames.length === 0) {
+      out(`| ${venue} | 0 | — | — | — | no liquidation frames in the window: the simulator (src/simulate) does not write this venue | — | — |`);
+      continue;
+    }
     const peers = peersOf(venue, frames[0]);
     const json = throughput(frames, (f) => JSON.parse(f));
     const ours = throughputFresh(frames, () => {
