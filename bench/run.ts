@@ -15,7 +15,7 @@ import { benchSpill } from './spill.js';
 import { benchMixedDay, benchVenues } from './venues.js';
 import { simulatedWindow, type SimulatedWindow } from './window.js';
 import type { NormalizedEvent } from '../src/schema/events.js';
-import { fmt, rssMiB, throughput } from './stats.js';
+import { compareThroughput, fmt, rssMiB } from './stats.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 if (QUICK) {
@@ -40,15 +40,16 @@ async function main(): Promise<void> {
 
   if (SECTIONS.has('parse')) {
     const peers = peersOf('binance-usdm', frames[0]);
-    const jsonOnly = throughput(frames, (f) => JSON.parse(f));
-    const ours = throughput(frames, (f) => parser(f, 0).ok);
-    const ccxtRate = throughput(frames, (f) => peers.ccxt!.parse(f).length);
-    const tardisRate = throughput(frames, (f) => peers.tardis!.parse(f).length);
-    out(`the end-to-end benchmark's frames: ${fmt(N)} Binance USD-M forceOrder frames (${fmt(frames.reduce((s, f) => s + f.length, 0) / N)} bytes each), single core, best of 5:\n`);
+    const rates = compareThroughput(frames, {
+      'JSON.parse alone': () => (f) => JSON.parse(f),
+      'liqstream (normalize + validate)': () => (f) => parser(f, 0).ok,
+      'ccxt parseWsLiquidation': () => (f) => peers.ccxt!.parse(f).length,
+      'tardis-dev normalizeLiquidations': () => (f) => peers.tardis!.parse(f).length,
+    });
+    out(`the end-to-end benchmark's frames: ${fmt(N)} Binance USD-M forceOrder frames (${fmt(frames.reduce((s, f) => s + f.length, 0) / N)} bytes each), single core, best of 5 interleaved rounds:\n`);
     out('| parser | frames/s | ÷ JSON.parse |');
     out('|---|--:|--:|');
-    for (const [name, rate] of [['JSON.parse alone', jsonOnly], ['liqstream (normalize + validate)', ours], ['ccxt parseWsLiquidation', ccxtRate], ['tardis-dev normalizeLiquidations', tardisRate]] as const)
-      out(`| ${name} | ${fmt(rate)} | ${fmt(rate / jsonOnly, 2)} |`);
+    for (const [name, rate] of Object.entries(rates)) out(`| ${name} | ${fmt(rate)} | ${fmt(rate / rates['JSON.parse alone'], 2)} |`);
     if (peers.tardis?.note) out(`\ntardis-dev: ${peers.tardis.note}`);
     out('');
   }

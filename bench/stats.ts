@@ -33,5 +33,17 @@ export function throughputFresh<T>(items: T[], make: () => (item: T) => unknown,
   return best;
 }
 
+/**
+ * Items/s of each contender on the same items, best of `rounds`, the contenders taking turns within each
+ * round: this host's speed changes in phases of tens of seconds, and a ratio of two rates timed in
+ * different phases says more about the phases than about the parsers.
+ */
+export function compareThroughput<T, K extends string>(items: T[], contenders: Record<K, () => (item: T) => unknown>, rounds = 5): Record<K, number> {
+  const best = Object.fromEntries(Object.keys(contenders).map((k) => [k, 0])) as Record<K, number>;
+  for (let r = 0; r < rounds; r++)
+    for (const k of Object.keys(contenders) as K[]) best[k] = Math.max(best[k], throughputFresh(items, contenders[k], 1));
+  return best;
+}
+
 export const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
 export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

@@ -3,7 +3,7 @@ import { silentLogger } from '../src/log.js';
 import { VENUES, venueModule } from '../src/venues/registry.js';
 import type { FrameParser } from '../src/venues/venue.js';
 import { peersOf, type Peer } from './peers.js';
-import { fmt, throughput, throughputFresh } from './stats.js';
+import { compareThroughput, fmt } from './stats.js';
 import type { SimulatedWindow } from './window.js';
 
 const parserOf = (venue: VenueId): FrameParser => venueModule(venue).parser({}, { log: silentLogger() });
@@ -63,7 +63,7 @@ function liquidationFrames(venue: VenueId, all: string[], cap: number): string[]
 export function benchVenues(window: SimulatedWindow, out: (line: string) => void, perVenue: number): void {
   const byVenue = new Map<VenueId, string[]>(VENUES.map((v) => [v, []]));
   for (const f of window.frames) byVenue.get(f.venue)?.push(f.frame);
-  out(`every venue's liquidation frames (${window.label}; up to ${fmt(perVenue)} a venue), single core, best of 5 rounds:\n`);
+  out(`every venue's liquidation frames (${window.label}; up to ${fmt(perVenue)} a venue), single core, best of 5 interleaved rounds:\n`);
   out('| venue | frames | bytes/frame | JSON.parse frames/s | liqstream frames/s | liqstream ÷ JSON.parse | ccxt ÷ JSON.parse | tardis-dev ÷ JSON.parse |');
   out('|---|--:|--:|--:|--:|--:|--:|--:|');
   const checks: string[] = [];
@@ -75,19 +75,25 @@ export function benchVenues(window: SimulatedWindow, out: (line: string) => void
       continue;
     }
     const peers = peersOf(venue, frames[0]);
-    const json = throughput(frames, (f) => JSON.parse(f));
-    const ours = throughputFresh(frames, () => {
-      const parse = parserOf(venue);
-      return (f) => parse(f, 0).ok;
-    });
-    const ratio = (peer: Peer | undefined, absent: string | undefined) =>
-      peer ? fmt(throughput(frames, (f) => peer.parse(f).length) / json, 2) : (absent ?? 'n/a');
+    const contenders: Record<string, () => (f: string) => unknown> = {
+      json: () => (f) => JSON.parse(f),
+      liqstream: () => {
+        const parse = parserOf(venue);
+        return (f) => parse(f, 0).ok;
+      },
+    };
+    if (peers.ccxt) contenders.ccxt = () => (f) => peers.ccxt!.parse(f).length;
+    if (peers.tardis) contenders.tardis = () => (f) => peers.tardis!.parse(f).length;
+    const rates = compareThroughput(frames, contenders);
+    const json = rates.json!;
+    const ours = rates.liqstream!;
+    const ratio = (name: string, absent: string | undefined) => (rates[name] === undefined ? (absent ?? 'n/a') : fmt(rates[name] / json, 2));
     const bytes = frames.reduce((s, f) => s + f.length, 0) / frames.length;
     out(
-      `| ${venue} | ${fmt(frames.length)} | ${fmt(bytes)} | ${fmt(json)} | ${fmt(ours)} | ${fmt(ours / json, 2)} | ${ratio(peers.ccxt, peers.ccxtAbsent)} | ${ratio(peers.tardis, peers.tardisAbsent)} |`,
+      `| ${venue} | ${fmt(frames.length)} | ${fmt(bytes)} | ${fmt(json)} | ${fmt(ours)} | ${fmt(ours / json, 2)} | ${ratio('ccxt', peers.ccxtAbsent)} | ${ratio('tardis', peers.tardisAbsent)} |`,
     );
     const mine = liqstreamTotals(venue, frames);
-    const row = [`${venue}: liqstream ${fmt(mine.count)} liquidations, $${fmt(mine.usd, 2)}`];
+    const row = [`${venue}: liqstream ${fmt(mine.count)} liquidation events, $${fmt(mine.usd, 2)}`];
     for (const [name, peer] of [['ccxt', peers.ccxt], ['tardis-dev', peers.tardis]] as const) {
       if (!peer) continue;
       const theirs = peerTotals(peer, frames);
@@ -111,17 +117,20 @@ export function benchVenues(window: SimulatedWindow, out: (line: string) => void
 export function benchMixedDay(window: SimulatedWindow, out: (line: string) => void): void {
   const frames = window.frames;
   const texts = frames.map((f) => f.frame);
-  const json = throughput(texts, (f) => JSON.parse(f), 3);
-  const ours = throughputFresh(
+  const rates = compareThroughput(
     frames,
-    () => {
-      const parsers = new Map(VENUES.map((v) => [v, parserOf(v)]));
-      return (f) => parsers.get(f.venue)!(f.frame, f.recv).ok;
+    {
+      json: () => (f) => JSON.parse(f.frame),
+      liqstream: () => {
+        const parsers = new Map(VENUES.map((v) => [v, parserOf(v)]));
+        return (f) => parsers.get(f.venue)!(f.frame, f.recv).ok;
+      },
     },
     3,
   );
+  const { json, liqstream: ours } = rates;
   const bytes = texts.reduce((s, f) => s + f.length, 0);
-  out(`the mixed day (${window.label}): every venue's frames interleaved as recorded, single core, best of 3 rounds:\n`);
+  out(`the mixed day (${window.label}): every venue's frames interleaved as recorded, single core, best of 3 interleaved rounds:\n`);
   out('| frames | bytes/frame | venues | JSON.parse frames/s | liqstream frames/s | liqstream ÷ JSON.parse |');
   out('|--:|--:|--:|--:|--:|--:|');
   out(`| ${fmt(frames.length)} | ${fmt(bytes / frames.length)} | ${new Set(frames.map((f) => f.venue)).size} | ${fmt(json)} | ${fmt(ours)} | ${fmt(ours / json, 2)} |\n`);
