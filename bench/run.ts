@@ -19,8 +19,9 @@ import { compareThroughput, fmt, rssMiB } from './stats.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 if (QUICK) {
-  process.env.BENCH_FRAMES ??= '30000';
-  process.env.BENCH_LIVE_SECONDS ??= '10';
+  process.env.BENCH_FRAMES ??= '20000';
+  process.env.BENCH_LIVE_SECONDS ??= '5';
+  process.env.BENCH_LIVE_WARMUP_SECONDS ??= '2';
 }
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
 /** Minutes of the simulated day for the per-venue and mixed-day sections: the cascade, 20:30–22:30 UTC. */
