@@ -31,14 +31,12 @@ async function report(name: string, runs: number, frames: string[], once: (settl
   const after = control();
   all.sort((a, b) => a.eventsPerSecond - b.eventsPerSecond);
   const f = all[Math.floor((runs - 1) / 2)]!;
-  out(
-    `  ${name.padEnd(14)} ${fmt(f.eventsPerSecond).padStart(10)} events/s (${runs} runs: ${fmt(all[0]!.eventsPerSecond)}–${fmt(all[runs - 1]!.eventsPerSecond)})   p50 ${fmt(f.latencyMs.p50, 2)} ms   p99 ${fmt(f.latencyMs.p99, 2)} ms`,
-  );
-  out(`  ${''.padEnd(14)} host control: JSON.parse alone ${fmt(before)} frames/s before these runs, ${fmt(after)} after`);
   const settled = await once(true);
   const series = (v: number[]) => v.map((r) => fmt(r)).join(' / ');
-  out(`  ${''.padEnd(14)} after a full GC at 25/50/75/100% of the events: RSS ${series(settled.rssMiB)} MiB, live heap ${series(settled.heapMiB)} MiB`);
-  out(`  ${''.padEnd(14)} peak RSS of this process ${fmt(process.resourceUsage().maxRSS / 1024)} MiB`);
+  // One markdown row under the header run.ts prints (README, Benchmarks).
+  out(
+    `| ${name} | ${fmt(f.eventsPerSecond)} (${runs} runs: ${fmt(all[0]!.eventsPerSecond)}–${fmt(all[runs - 1]!.eventsPerSecond)}) | ${fmt(f.latencyMs.p50, 2)} ms | ${fmt(f.latencyMs.p99, 2)} ms | ${fmt(before)} / ${fmt(after)} frames/s | ${series(settled.rssMiB)} MiB | ${series(settled.heapMiB)} MiB | ${fmt(process.resourceUsage().maxRSS / 1024)} MiB |`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -1,77 +1,100 @@
 /**
- * `npm run bench`: throughput and latency figures on one set of recorded-shape frames.
+ * `npm run bench`: throughput and latency figures, printed as markdown rows for the README.
  * Not a test: it prints what this machine does. Kafka figures need a broker: KAFKA_BROKERS,
- * or one is started with scripts/kafka/kafka.sh (set BENCH_KAFKA=0 to skip).
- * BENCH_ONLY=startup,node-fills,replay-day runs only those sections (comma-separated).
+ * or one is started with scripts/kafka/kafka.sh on KAFKA_PORT (default 19192; BENCH_KAFKA=0 skips them).
+ * BENCH_ONLY=parse,venues,mixed,startup,node-fills,replay-day,spill,e2e,live runs only the sections named; BENCH_QUICK=1 shrinks every
+ * section (a smoke run in under two minutes, figures not for the README).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import ccxt from 'ccxt';
 import { createBinanceParser } from '../src/venues/binance/parse.js';
 import { binanceBenchFrames } from './frames.js';
 import { benchNodeFills } from './node-fills.js';
+import { peersOf } from './peers.js';
 import { benchReplayDay } from './replay-day.js';
 import { benchSpill } from './spill.js';
 import { benchStartup } from './startup.js';
-import { benchVenues } from './venues.js';
+import { benchMixedDay, benchVenues } from './venues.js';
+import { simulatedWindow, type SimulatedWindow } from './window.js';
 import type { NormalizedEvent } from '../src/schema/events.js';
-import { fmt, rssMiB, throughput } from './stats.js';
+import { compareThroughput, fmt, rssMiB } from './stats.js';
 
+const QUICK = process.env.BENCH_QUICK === '1';
+if (QUICK) {
+  process.env.BENCH_FRAMES ??= '20000';
+  process.env.BENCH_LIVE_SECONDS ??= '5';
+  process.env.BENCH_LIVE_WARMUP_SECONDS ??= '2';
+}
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
+/** Minutes of the simulated day for the per-venue and mixed-day sections: the cascade, 20:30–22:30 UTC. */
+const WINDOW = (process.env.BENCH_WINDOW ?? (QUICK ? '21:00-21:02' : '20:30-22:30')).split('-').map((t) => {
+  const [h, m] = t.split(':').map(Number);
+  return h! * 60 + m!;
+});
+const PER_VENUE = Number(process.env.BENCH_VENUE_FRAMES ?? (QUICK ? 300 : 50_000));
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'parse,venues,mixed,startup,node-fills,replay-day,spill,e2e,live').split(',').map((x) => x.trim()));
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
-
 async function main(): Promise<void> {
-  out(`liqstream bench — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  const run = (section: string) => ONLY === undefined || ONLY.includes(section);
-  if (run('startup')) benchStartup(out);
-  if (run('node-fills')) benchNodeFills(out);
-  if (run('replay-day')) await benchReplayDay(out);
-  if (ONLY !== undefined) return;
+  const cpu = cpus();
+  out(`liqstream bench — ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}${QUICK ? ' — BENCH_QUICK: small samples, not figures to keep' : ''}\n`);
   const frames = binanceBenchFrames(N);
-  out(`frames: ${fmt(N)} Binance USD-M forceOrder frames (${fmt(frames.reduce((s, f) => s + f.length, 0) / N)} bytes each)\n`);
-
   const parser = createBinanceParser({ venue: 'binance-usdm' });
-  const jsonOnly = throughput(frames, (f) => JSON.parse(f));
-  const ours = throughput(frames, (f) => parser(f, 0).ok);
-  const exchange = new ccxt.pro.binanceusdm();
-  const ccxtRate = throughput(frames, (f) => {
-    const msg = JSON.parse(f) as { data: { o: unknown } };
-    return exchange.parseWsLiquidation(msg.data.o);
-  });
-  out('parse (single core)                 frames/s   vs JSON.parse');
-  out(`  JSON.parse alone              ${fmt(jsonOnly).padStart(12)}        1.00`);
-  out(`  liqstream normalize+validate  ${fmt(ours).padStart(12)}        ${fmt(ours / jsonOnly, 2)}`);
-  out(`  ccxt parseWsLiquidation       ${fmt(ccxtRate).padStart(12)}        ${fmt(ccxtRate / jsonOnly, 2)}`);
-  out(`  liqstream / ccxt: ${fmt(ours / ccxtRate, 2)}\n`);
 
-  await benchVenues(out);
-  benchSpill(frames.flatMap((f) => { const r = parser(f, 0); return r.ok ? (r.events as NormalizedEvent[]) : []; }), out);
-
-  out('end to end: frames → parse → bus → aggregator, each in a fresh process');
-  // A fresh process per pipeline: the parse section above leaves ccxt's heap and garbage behind,
-  // which cost the embedded pipeline 15-25% when it ran in the same process.
-  const endToEnd = (args: string[]) =>
-    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('./end-to-end.js', import.meta.url)), ...args], { stdio: 'inherit' });
-  endToEnd(['embedded']);
-
-  if (process.env.BENCH_KAFKA !== '0') {
-    let brokers = process.env.KAFKA_BROKERS;
-    let started = false;
-    if (!brokers) {
-      execFileSync('bash', ['scripts/kafka/kafka.sh', 'start'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: '19192' } });
-      brokers = '127.0.0.1:19192';
-      started = true;
-    }
-    try {
-      endToEnd(['kafka', brokers]);
-    } finally {
-      if (started) execFileSync('bash', ['scripts/kafka/kafka.sh', 'stop'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: '19192' } });
-    }
+  if (SECTIONS.has('parse')) {
+    const peers = peersOf('binance-usdm', frames[0]);
+    const rates = compareThroughput(frames, {
+      'JSON.parse alone': () => (f) => JSON.parse(f),
+      'liqstream (normalize + validate)': () => (f) => parser(f, 0).ok,
+      'ccxt parseWsLiquidation': () => (f) => peers.ccxt!.parse(f).length,
+      'tardis-dev normalizeLiquidations': () => (f) => peers.tardis!.parse(f).length,
+    });
+    out(`the end-to-end benchmark's frames: ${fmt(N)} Binance USD-M forceOrder frames (${fmt(frames.reduce((s, f) => s + f.length, 0) / N)} bytes each), single core, best of 5 interleaved rounds:\n`);
+    out('| parser | frames/s | ÷ JSON.parse |');
+    out('|---|--:|--:|');
+    for (const [name, rate] of Object.entries(rates)) out(`| ${name} | ${fmt(rate)} | ${fmt(rate / rates['JSON.parse alone'], 2)} |`);
+    if (peers.tardis?.note) out(`\ntardis-dev: ${peers.tardis.note}`);
+    out('');
   }
-  out(`\npeak RSS of the parse section ${fmt(process.resourceUsage().maxRSS / 1024)} MiB (now ${fmt(rssMiB())} MiB)`);
+
+  if (SECTIONS.has('venues') || SECTIONS.has('mixed')) {
+    const window: SimulatedWindow = simulatedWindow(WINDOW[0]!, WINDOW[1]!);
+    if (SECTIONS.has('venues')) benchVenues(window, out, PER_VENUE);
+    if (SECTIONS.has('mixed')) benchMixedDay(window, out);
+  }
+
+  if (SECTIONS.has('startup')) benchStartup(out);
+  if (SECTIONS.has('node-fills')) benchNodeFills(out);
+  if (SECTIONS.has('replay-day')) await benchReplayDay(out);
+
+  if (SECTIONS.has('spill'))
+    benchSpill(frames.flatMap((f) => { const r = parser(f, 0); return r.ok ? (r.events as NormalizedEvent[]) : []; }), out);
+
+  // Fresh processes: the parse sections leave ccxt's heap and garbage behind, which cost the embedded
+  // pipeline 15-25% when it ran in the same process.
+  const child = (script: string, args: string[]) =>
+    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: 'inherit' });
+  const kafka = process.env.BENCH_KAFKA !== '0' && (SECTIONS.has('e2e') || SECTIONS.has('live'));
+  const port = process.env.KAFKA_PORT ?? '19192';
+  const brokers = process.env.KAFKA_BROKERS ?? (kafka ? `127.0.0.1:${port}` : undefined);
+  const startBroker = kafka && !process.env.KAFKA_BROKERS;
+  // Started before any table, so that its log line does not land between a table's rows.
+  if (startBroker) execFileSync('bash', ['scripts/kafka/kafka.sh', 'start'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: port } });
+  try {
+    if (SECTIONS.has('e2e')) {
+      out('end to end: frames → parse → bus → aggregator, each pipeline in a fresh process\n');
+      out('| pipeline | events/s (median; range) | p50 | p99 | host control (`JSON.parse` alone, before / after) | RSS after a full GC at 25/50/75/100% of the events | live heap, likewise | peak RSS |');
+      out('|---|--:|--:|--:|---|---|---|---|');
+      child('./end-to-end.js', ['embedded']);
+      if (kafka) child('./end-to-end.js', ['kafka', brokers!]);
+      out('');
+    }
+    if (kafka && SECTIONS.has('live')) child('./live-latency.js', [brokers!]);
+  } finally {
+    if (startBroker) execFileSync('bash', ['scripts/kafka/kafka.sh', 'stop'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: port } });
+  }
+  out(`\npeak RSS of the in-process sections ${fmt(process.resourceUsage().maxRSS / 1024)} MiB (now ${fmt(rssMiB())} MiB)`);
 }
 
 main().catch((err: unknown) => {

@@ -1,41 +1,137 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { LiquidationEvent, VenueId } from '../src/schema/events.js';
 import { silentLogger } from '../src/log.js';
-import { readRecording } from '../src/replay/recording.js';
-import { writeOct10 } from '../src/simulate/write.js';
-import type { VenueId } from '../src/schema/events.js';
-import { VENUES } from '../src/venues/registry.js';
-import { venueModule } from '../src/venues/registry.js';
-import { fmt, throughput } from './stats.js';
+import { VENUES, venueModule } from '../src/venues/registry.js';
+import type { FrameParser } from '../src/venues/venue.js';
+import { peersOf, type Peer } from './peers.js';
+import { compareThroughput, fmt } from './stats.js';
+import type { SimulatedWindow } from './window.js';
+
+const parserOf = (venue: VenueId): FrameParser => venueModule(venue).parser({}, { log: silentLogger() });
+
+/** Liquidations read and their USD, summed as each parser computed them. */
+interface Totals {
+  count: number;
+  usd: number;
+}
+
+function liqstreamTotals(venue: VenueId, frames: string[]): Totals {
+  const parse = parserOf(venue);
+  const t: Totals = { count: 0, usd: 0 };
+  for (const f of frames) {
+    const r = parse(f, 0);
+    if (!r.ok) continue;
+    for (const e of r.events) {
+      if (e.type !== 'liquidation') continue;
+      t.count += 1;
+      t.usd += (e as LiquidationEvent).notionalUsd;
+    }
+  }
+  return t;
+}
+
+function peerTotals(peer: Peer, frames: string[]): Totals {
+  const t: Totals = { count: 0, usd: 0 };
+  for (const f of frames)
+    for (const fill of peer.parse(f)) {
+      t.count += 1;
+      t.usd += peer.usd(fill);
+    }
+  return t;
+}
+
+/** Equal sums up to float rounding (the parsers add in the same order but may multiply in another). */
+const same = (a: Totals, b: Totals) => a.count === b.count && Math.abs(a.usd - b.usd) <= 1e-9 * Math.max(1, Math.abs(a.usd));
+
+/** The frames a peer would be handed: those that carry liquidations (open-interest frames are in the mixed day). */
+function liquidationFrames(venue: VenueId, all: string[], cap: number): string[] {
+  const parse = parserOf(venue);
+  const out: string[] = [];
+  for (const f of all) {
+    if (out.length >= cap) break;
+    const r = parse(f, 0);
+    if (r.ok && r.events.some((e) => e.type === 'liquidation')) out.push(f);
+  }
+  return out;
+}
 
 /**
- * Every venue's own frames, not only Binance USD-M: the frames of a simulated 10 October hour
- * (20:30-21:30, the cascade), per venue, each parser against JSON.parse of the same frames in the
- * same run. No peer is shown here: ccxt parses only Binance's liquidation messages (section above).
+ * Every venue's liquidation frames from the simulated window, each parser against JSON.parse of the same
+ * frames in the same run, and against ccxt's and tardis-dev's parsers where they read that venue. Printed
+ * as markdown rows for the README. Each peer's output is summed and compared with liqstream's, so a row
+ * never compares different work silently.
  */
-export async function benchVenues(out: (line: string) => void, perVenue = 50_000): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'liqstream-bench-venues-'));
-  try {
-    const file = join(dir, 'hour.ndjson.gz');
-    await writeOct10(file, { seed: 20251010, accounts: 1_600_000, fromMinute: 20 * 60 + 30, toMinute: 21 * 60 + 30 });
-    const frames = new Map<VenueId, string[]>(VENUES.map((v) => [v, []]));
-    for await (const item of readRecording(file)) {
-      if (!item.ok) continue;
-      const list = frames.get(item.frame.venue);
-      if (list && list.length < perVenue) list.push(item.frame.frame);
+export function benchVenues(window: SimulatedWindow, out: (line: string) => void, perVenue: number): void {
+  const byVenue = new Map<VenueId, string[]>(VENUES.map((v) => [v, []]));
+  for (const f of window.frames) byVenue.get(f.venue)?.push(f.frame);
+  out(`every venue's liquidation frames (${window.label}; up to ${fmt(perVenue)} a venue), single core, best of 5 interleaved rounds:\n`);
+  out('| venue | frames | bytes/frame | JSON.parse frames/s | liqstream frames/s | liqstream ÷ JSON.parse | ccxt ÷ JSON.parse | tardis-dev ÷ JSON.parse |');
+  out('|---|--:|--:|--:|--:|--:|--:|--:|');
+  const checks: string[] = [];
+  const notes: string[] = [];
+  for (const [venue, all] of byVenue) {
+    const frames = liquidationFrames(venue, all, perVenue);
+    if (frames.length === 0) {
+      out(`| ${venue} | 0 | — | — | — | no liquidation frames in the window: the simulator (src/simulate) does not write this venue | — | — |`);
+      continue;
     }
-    out('every venue (simulated 10 Oct 20:30-21:30)   frames   bytes/frame   JSON.parse/s   liqstream/s   ratio');
-    for (const [venue, list] of frames) {
-      if (list.length === 0) continue;
-      const parse = venueModule(venue).parser({}, { log: silentLogger() });
-      const json = throughput(list, (f) => JSON.parse(f));
-      const ours = throughput(list, (f) => parse(f, 0).ok);
-      const bytes = list.reduce((s, f) => s + f.length, 0) / list.length;
-      out(`  ${venue.padEnd(40)} ${fmt(list.length).padStart(7)} ${fmt(bytes).padStart(12)} ${fmt(json).padStart(14)} ${fmt(ours).padStart(13)} ${fmt(ours / json, 2).padStart(7)}`);
+    const peers = peersOf(venue, frames[0]);
+    const contenders: Record<string, () => (f: string) => unknown> = {
+      json: () => (f) => JSON.parse(f),
+      liqstream: () => {
+        const parse = parserOf(venue);
+        return (f) => parse(f, 0).ok;
+      },
+    };
+    if (peers.ccxt) contenders.ccxt = () => (f) => peers.ccxt!.parse(f).length;
+    if (peers.tardis) contenders.tardis = () => (f) => peers.tardis!.parse(f).length;
+    const rates = compareThroughput(frames, contenders);
+    const json = rates.json!;
+    const ours = rates.liqstream!;
+    const ratio = (name: string, absent: string | undefined) => (rates[name] === undefined ? (absent ?? 'n/a') : fmt(rates[name] / json, 2));
+    const bytes = frames.reduce((s, f) => s + f.length, 0) / frames.length;
+    out(
+      `| ${venue} | ${fmt(frames.length)} | ${fmt(bytes)} | ${fmt(json)} | ${fmt(ours)} | ${fmt(ours / json, 2)} | ${ratio('ccxt', peers.ccxtAbsent)} | ${ratio('tardis', peers.tardisAbsent)} |`,
+    );
+    const mine = liqstreamTotals(venue, frames);
+    const row = [`${venue}: liqstream ${fmt(mine.count)} liquidation events, $${fmt(mine.usd, 2)}`];
+    for (const [name, peer] of [['ccxt', peers.ccxt], ['tardis-dev', peers.tardis]] as const) {
+      if (!peer) continue;
+      const theirs = peerTotals(peer, frames);
+      const agree = same(mine, theirs);
+      row.push(`${name} ${fmt(theirs.count)}, $${fmt(theirs.usd, 2)} ${agree ? '(same)' : '(DIFFERS)'}`);
+      if (peer.note) notes.push(`${venue}, ${name}: ${peer.note}`);
+      if (!agree) notes.push(`${venue}, ${name} differs: ${peer.differs ?? 'no known cause: a parser is wrong'}`);
     }
-    out('');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    checks.push(row.join('; '));
   }
+  out('\nsame work? each parser\'s own sums over the frames above:');
+  for (const c of checks) out(`  ${c}`);
+  for (const n of notes) out(`  note — ${n}`);
+  out('');
+}
+
+/**
+ * The window's frames of every venue interleaved as recorded, liquidations and open interest alike: what
+ * one connector process parses in a busy day, against JSON.parse of the same frames.
+ */
+export function benchMixedDay(window: SimulatedWindow, out: (line: string) => void): void {
+  const frames = window.frames;
+  const texts = frames.map((f) => f.frame);
+  const rates = compareThroughput(
+    frames,
+    {
+      json: () => (f) => JSON.parse(f.frame),
+      liqstream: () => {
+        const parsers = new Map(VENUES.map((v) => [v, parserOf(v)]));
+        return (f) => parsers.get(f.venue)!(f.frame, f.recv).ok;
+      },
+    },
+    3,
+  );
+  const { json, liqstream: ours } = rates;
+  const bytes = texts.reduce((s, f) => s + f.length, 0);
+  out(`the mixed day (${window.label}): every venue's frames interleaved as recorded, single core, best of 3 interleaved rounds:\n`);
+  out('| frames | bytes/frame | venues | JSON.parse frames/s | liqstream frames/s | liqstream ÷ JSON.parse |');
+  out('|--:|--:|--:|--:|--:|--:|');
+  out(`| ${fmt(frames.length)} | ${fmt(bytes / frames.length)} | ${new Set(frames.map((f) => f.venue)).size} | ${fmt(json)} | ${fmt(ours)} | ${fmt(ours / json, 2)} |\n`);
 }
