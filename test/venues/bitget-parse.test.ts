@@ -214,7 +214,7 @@ describe('Bitget socket plan and module', () => {
     expect(VENUE_MODULES.bitget?.about).toEqual({
       name: 'Bitget USDT-M, coin-M and USDC-M futures',
       exchange: 'bitget',
-      colour: '#00c4c4',
+      colour: '#9c6644',
       fidelity: 'sampled',
       doc: 'docs/venues/bitget.md',
     });

@@ -10,7 +10,7 @@ import { bitgetSocketPlan } from './plan.js';
 export function bitgetVenue(): VenueModule {
   return {
     venue: BITGET_VENUE,
-    about: { name: 'Bitget USDT-M, coin-M and USDC-M futures', exchange: 'bitget', colour: '#00c4c4', fidelity: 'sampled', doc: 'docs/venues/bitget.md' },
+    about: { name: 'Bitget USDT-M, coin-M and USDC-M futures', exchange: 'bitget', colour: '#9c6644', fidelity: 'sampled', doc: 'docs/venues/bitget.md' },
     async discover() {
       return {};
     },
