@@ -86,6 +86,9 @@ describe('Bitget liquidation → LiquidationEvent', () => {
       liq({ symbol: 'BTCUSD', base: 'BTC', side: 'long', price: 100000, qty: 0.25, usd: 25000, key: `coin-futures:BTCUSD:${TS}:buy:25000:100000` }),
       liq({ symbol: 'BTCUSD_251226', base: 'BTC', side: 'short', price: 125000, qty: 0.04, usd: 5000, key: `coin-futures:BTCUSD_251226:${TS}:sell:5000:125000` }),
     ]);
+    expect(bitgetInstrument('coin-futures', 'ETHUSDM24')).toMatchObject({ base: 'ETH', quote: 'USD', type: 'inverse' });
+    expect(bitgetInstrument('coin-futures', 'ETHUSDT')).toBeUndefined();
+    expect(bitgetInstrument('coin-futures', 'BTCUSDX')).toBeUndefined();
     expect(bitgetInstrument('coin-futures', 'BTCUSD')).toEqual({ symbol: 'BTCUSD', base: 'BTC', quote: 'USD', settle: 'BTC', type: 'inverse', contractValue: 1, from: 'built-in' });
   });
 

@@ -13,8 +13,11 @@ const QUOTES: Readonly<Record<InstType, { quote: string; type: Instrument['type'
   'coin-futures': { quote: 'USD', type: 'inverse', suffixes: ['USD'] },
 };
 
-/** Base coin, then the quote suffix, then an optional delivery suffix (`BTCUSD_251226`). */
-const SYMBOL = /^([A-Z0-9]+?)(USDT|USDC|PERP|USD)(?:_[A-Z0-9]{1,12})?$/;
+/**
+ * Base coin, then the quote suffix, then an optional delivery suffix: `_` and a date (`ETHUSD_231229`) or a
+ * futures month code and year (`ETHUSDM24`); Bitget's docs write coin-M delivery contracts both ways.
+ */
+const SYMBOL = /^([A-Z0-9]+?)(USDT|USDC|PERP|USD)(?:_[A-Z0-9]{1,12}|[FGHJKMNQUVXZ][0-9]{2})?$/;
 
 /**
  * The instrument a liquidation row names, from its product type and symbol; undefined when the symbol does not
