@@ -64,8 +64,8 @@ export class BitgetServer extends HttpWsServer {
   }
 
   /** A `liquidation` push of `rows` to every subscriber of `instType`; returns how many got it. */
-  push(instType: string, rows: unknown[], ts = 1_760_130_899_500): number {
-    return this.sendTo(instType, () => JSON.stringify({ data: rows, arg: { instType, topic: 'liquidation' }, action: 'update', ts }));
+  push(instType: string, rows: unknown[], action: 'update' | 'snapshot' = 'update', ts = 1_760_130_899_500): number {
+    return this.sendTo(instType, () => JSON.stringify({ data: rows, arg: { instType, topic: 'liquidation' }, action, ts }));
   }
 
   /** Raw text to every connection (malformed frames). */
