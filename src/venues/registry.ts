@@ -1,5 +1,6 @@
 import type { VenueId } from '../schema/events.js';
 import { binanceVenue } from './binance/index.js';
+import { bitgetVenue } from './bitget/index.js';
 import { bitmexVenue } from './bitmex/index.js';
 import { bitfinexVenue } from './bitfinex/index.js';
 import { bybitVenue } from './bybit/index.js';
@@ -31,6 +32,7 @@ const MODULES: readonly VenueModule[] = [
   bitmexVenue(),
   krakenFuturesVenue(),
   bitfinexVenue(),
+  bitgetVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));

@@ -102,6 +102,12 @@ const PROTOCOL_FRAMES: Record<string, string[]> = {
     '{"op":"ping","ts":"1489474081631"}',
     '{"status":"ok","data":[{"volume":7192610,"amount":7192.61,"symbol":"BTC","value":719261000,"contract_code":"BTC-USDT"}],"ts":1760130960000}',
   ],
+  bitget: [
+    'pong',
+    '{"event":"error","code":"30001","msg":"instType:usdt-futures,topic:liquidations doesn\'t exist","connId":"c"}',
+    '{"data":[{"symbol":"BTCUSD","side":"sell","price":"100000","amount":"25000","ts":"1760130899123"},{"symbol":"ETHUSD_251226","side":"buy","price":"4100","amount":"8200","ts":"1760130899124"}],"arg":{"instType":"coin-futures","topic":"liquidation"},"action":"update","ts":1760130899500}',
+    '{"data":[{"symbol":"BTCPERP","side":"buy","price":"110000","amount":"55000","ts":"1760130899125"}],"arg":{"instType":"usdc-futures","topic":"liquidation"},"action":"snapshot","ts":1760130899500}',
+  ],
   bitmex: [
     'pong',
     '{"success":true,"subscribe":"liquidation","request":{"op":"subscribe","args":["liquidation"]}}',
