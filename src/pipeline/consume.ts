@@ -4,9 +4,17 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { NormalizedEvent, type VenueId } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
+import { VENUES } from '../venues/registry.js';
 import { busRefusalMessage } from './refusals.js';
 
 const normalizedEvent = compileValidator(NormalizedEvent);
+
+/**
+ * Venue ids no module registers that one consumer counts (a newer connector's venues). Every venue id becomes
+ * metric labels and per-venue state, so ids beyond these are refused like invalid messages: whoever can write
+ * to the topic cannot grow them without bound.
+ */
+export const MAX_UNREGISTERED_VENUES = 16;
 
 /** What a handled batch was: its partition, how far it read, and the newest event time in it. */
 export interface AppliedBatch {
@@ -26,7 +34,7 @@ export interface AppliedBatch {
  * A message that fails validation is counted, logged and published to the dead-letter topic with
  * where it was read (topic, partition, offset), never applied; the batch is committed only after
  * that publish, so a refusal is never lost. Refusals in a re-read were dead-lettered by the member
- * that first read them.
+ * that first read them. So is a valid event of one venue id too many beyond MAX_UNREGISTERED_VENUES.
  */
 export function consumeEvents(
   bus: Bus,
@@ -46,6 +54,14 @@ export function consumeEvents(
   },
   apply: (event: NormalizedEvent, replayed: boolean, topic: string, partition: number) => void,
 ): Promise<Subscription> {
+  const registered = new Set<VenueId>(VENUES);
+  const unregistered = new Set<VenueId>();
+  const counts = (venue: VenueId): boolean => {
+    if (registered.has(venue) || unregistered.has(venue)) return true;
+    if (unregistered.size >= MAX_UNREGISTERED_VENUES) return false;
+    unregistered.add(venue);
+    return true;
+  };
   return bus.subscribe(
     {
       topics: [topics.liquidations, topics.openInterest, topics.gaps],
@@ -61,17 +77,20 @@ export function consumeEvents(
       const newestByVenue = new Map<VenueId, number>();
       const refused: BusMessage[] = [];
       for (const m of messages) {
-        if (normalizedEvent.is(m.value)) {
-          apply(m.value, replayed, topic, partition);
-          if (m.value.type !== 'gap') {
-            const t = m.value.eventTime;
+        const event = normalizedEvent.is(m.value) ? m.value : undefined;
+        if (event !== undefined && counts(event.venue)) {
+          apply(event, replayed, topic, partition);
+          if (event.type !== 'gap') {
+            const t = event.eventTime;
             if (t > newestEventTime) newestEventTime = t;
-            if (t > (newestByVenue.get(m.value.venue) ?? -Infinity)) newestByVenue.set(m.value.venue, t);
+            if (t > (newestByVenue.get(event.venue) ?? -Infinity)) newestByVenue.set(event.venue, t);
           }
           continue;
         }
         if (!replayed) deps.metrics.invalidBusMessagesTotal.inc({ topic });
-        const reason = normalizedEvent.explain(m.value);
+        const reason = event
+          ? `venue ${event.venue} is not registered and ${MAX_UNREGISTERED_VENUES} unregistered venue ids are already counted`
+          : normalizedEvent.explain(m.value);
         deps.log.error({ topic, partition, offset: m.offset, key: m.key, value: JSON.stringify(m.value)?.slice(0, 512), reason }, 'invalid message on bus');
         if (!replayed) refused.push(busRefusalMessage({ topic, partition }, m, reason));
       }

@@ -20,8 +20,15 @@ describe('dYdX local indexer → liqstream connect → real Kafka → aggregate 
     const dydx = await DydxServer.start();
     cleanup.push(() => dydx.close());
     dydx.markets = (JSON.parse(fixture('dydx-perpetualmarkets-1.json')) as { markets: Record<string, Record<string, unknown>> }).markets;
-    // Recent trades of the subscribed message: a liquidated short (taker BUY).
-    dydx.recent = { 'ETH-USD': [{ id: 'e1', size: '2', price: '4000', side: 'BUY', createdAt: T, type: 'LIQUIDATED' }] };
+    // Recent trades of the subscribed message: a liquidated short (taker BUY) a minute ago, and one too old to count
+    // (a reconnect would re-send it beyond the aggregator's dedup horizon).
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    dydx.recent = {
+      'ETH-USD': [
+        { id: 'e1', size: '2', price: '4000', side: 'BUY', createdAt: ago(60_000), type: 'LIQUIDATED' },
+        { id: 'e0', size: '7', price: '4000', side: 'BUY', createdAt: ago(48 * 3_600_000), type: 'LIQUIDATED' },
+      ],
+    };
     const run = Date.now();
     const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `dydx-${run}.${t}.v1`]));
     const config = writeTestConfig(

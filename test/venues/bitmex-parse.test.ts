@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LiquidationEvent } from '../../src/schema/events.js';
-import { bitmexVenue } from '../../src/venues/bitmex/index.js';
+import { bitmexPollMs, bitmexVenue } from '../../src/venues/bitmex/index.js';
+import { DEFAULT_REFERENCE_MAX_AGE_MS } from '../../src/venues/instruments.js';
 import { BUILT_IN_CONTRACTS, bitmexInstrument, fetchBitmexInstruments } from '../../src/venues/bitmex/instruments.js';
 import { createBitmexParser } from '../../src/venues/bitmex/parse.js';
 import { BITMEX_WS_URL, bitmexSocketPlan, bitmexSubscribeError } from '../../src/venues/bitmex/plan.js';
@@ -246,6 +247,12 @@ describe('BitMEX socket plan and module', () => {
     expect(BITMEX_WS_URL).toBe('wss://ws.bitmex.com/realtime');
     expect(bitmexSocketPlan('ws://local/realtime').url).toBe('ws://local/realtime');
   });
+  it('the poll is also the BTC reference: it runs at least as often as the reference stays fresh, whatever oiPollMs says', () => {
+    // With oiPollMs 10 min the XBTUSD mark would be stale half the time, and ETHUSD (quanto) liquidations dead-lettered.
+    expect([bitmexPollMs(60_000), bitmexPollMs(299_000), bitmexPollMs(600_000), bitmexPollMs(3_600_000)]).toEqual([60_000, 150_000, 150_000, 150_000]);
+    expect(bitmexPollMs(600_000)).toBeLessThan(DEFAULT_REFERENCE_MAX_AGE_MS);
+  });
+
   it('about, and no poller with oiPollMs 0', () => {
     const m = bitmexVenue();
     expect([m.venue, m.about.exchange, m.about.fidelity, m.about.doc]).toEqual(['bitmex', 'bitmex', 'inferred', 'docs/venues/bitmex.md']);

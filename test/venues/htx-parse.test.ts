@@ -51,6 +51,15 @@ describe('HTX public.*.liquidation_orders', () => {
     expect(out.map((e) => (e as LiquidationEvent).id)).toEqual(['htx-linear:ETH-USDT:1760130900123:buy:500:2446.26', 'htx-linear:ETH-USDT:1760130900123:buy:500:2446.26#1']);
   });
 
+  it('a liquidation in one-way position mode (offset both) counts like one in hedge mode: the order side tells', () => {
+    // HTX's channel docs list offset as "Open, close, both"; one-way (single_side) mode orders always say both.
+    const out = events(createHtxParser()(notify('ETH-USDT', order({ offset: 'both' }), order({ offset: 'both', direction: 'sell', created_at: 1760130900124 })), RECV));
+    expect(out.map((e) => [(e as LiquidationEvent).side, (e as LiquidationEvent).notionalUsd])).toEqual([
+      ['short', 12231.3],
+      ['long', 12231.3],
+    ]);
+  });
+
   it('control frames give no events: subscribe reply, ping', () => {
     const p = createHtxParser();
     expect(p('{"op":"sub","cid":"liqstream-liquidations","topic":"public.*.liquidation_orders","ts":1760130900000,"err-code":0}', RECV)).toEqual({ ok: true, events: [] });

@@ -70,6 +70,21 @@ describe('a venue is its folder plus one registry line', () => {
     for (const e of exchanges) expect(stated).toContain(e);
   });
 
+  it('report colours tell exchanges apart: two venues of different exchanges are never near-identical shades', () => {
+    // Stacked per-venue charts and legends show twelve series; OKX #7b61ff beside dYdX #6966ff could not be told apart.
+    const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const close: string[] = [];
+    for (const a of real.VENUES)
+      for (const b of real.VENUES) {
+        const [x, y] = [real.venueAbout(a), real.venueAbout(b)];
+        if (a < b && x.exchange !== y.exchange) {
+          const [p, q] = [rgb(x.colour), rgb(y.colour)];
+          if (Math.hypot(p[0]! - q[0]!, p[1]! - q[1]!, p[2]! - q[2]!) < 30) close.push(`${a} ${x.colour} ~ ${b} ${y.colour}`);
+        }
+      }
+    expect(close).toEqual([]);
+  });
+
   it('a module registered with one line gets its config block, report colour and catalogue entry', () => {
     const config = loadConfig({ env: {}, overrides: { venues: { 'acme-perp': { url: 'wss://acme.example/ws' } } } });
     expect(config.venues['acme-perp']).toMatchObject({ enabled: true, discover: true, url: 'wss://acme.example/ws' });

@@ -151,7 +151,8 @@ interface EntryPoint {
 function entryPoints(): EntryPoint[] {
   const points: EntryPoint[] = [];
   for (const [venue, module] of Object.entries(VENUE_MODULES) as [VenueId, NonNullable<(typeof VENUE_MODULES)[VenueId]>][]) {
-    const recognisers = [...new Set(module.plans({}, { log }).flatMap((p) => (p.subscribeError ? [p.subscribeError] : [])))];
+    // ManagedSocket asks a plan's subscribeError and reply about every frame: a throw there would escape the socket's handler.
+    const recognisers = [...new Set(module.plans({}, { log }).flatMap((p) => [p.subscribeError, p.reply].filter((f) => f !== undefined)))];
     points.push({ name: `${venue} socket frames`, venue, parse: module.parser({}, { log }), seeds: seedsFor(venue), recognisers });
   }
   const lineSeeds = FIXTURES.filter((n) => n.includes('node-fills')).map(fixture);

@@ -38,6 +38,16 @@ describe('startRestPoll', () => {
     expect(frames.map((f) => [f.venue, (JSON.parse(f.frame) as number[]).length])).toEqual([['gate-usdt', 100], ['gate-usdt', 100], ['gate-usdt', 50]]);
   });
 
+  it('a next-page rule that never says no ends the sweep after 50 pages', async () => {
+    const { urls, impl } = fakeFetch(() => new Response('[1]'));
+    const frames: RawFrame[] = [];
+    poller = startRestPoll({ venue: 'gate-usdt', url: (p) => `http://local/list?page=${p}`, nextPage: () => true, sink: sink(frames), log, intervalMs: 60_000, fetchImpl: impl });
+    await until(() => frames.length === 50, 'fifty pages');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(urls).toHaveLength(50);
+    expect(urls.at(-1)).toBe('http://local/list?page=49');
+  });
+
   it('a refused answer is not a frame, and is tried again before the next sweep', async () => {
     let calls = 0;
     const { impl } = fakeFetch(() => (++calls === 1 ? new Response('busy', { status: 503 }) : new Response('{"status":"ok"}')));

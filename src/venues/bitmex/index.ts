@@ -1,9 +1,16 @@
-import { instrumentLookup } from '../instruments.js';
+import { DEFAULT_REFERENCE_MAX_AGE_MS, instrumentLookup } from '../instruments.js';
 import { startRestPoll } from '../rest-poll.js';
 import type { VenueModule } from '../venue.js';
 import { BITMEX_REST_URL, INSTRUMENT_PATH, fetchBitmexInstruments } from './instruments.js';
 import { BITMEX_VENUE, createBitmexParser } from './parse.js';
 import { bitmexSocketPlan } from './plan.js';
+
+/**
+ * The instrument poll's interval. The poll also states the BTC price quanto and XBT-quoted contracts are valued
+ * with, which the parser trusts for DEFAULT_REFERENCE_MAX_AGE_MS: a longer `oiPollMs` would leave their
+ * liquidations without a price between polls, so the poll runs at least twice within that age.
+ */
+export const bitmexPollMs = (oiPollMs: number): number => Math.min(oiPollMs, DEFAULT_REFERENCE_MAX_AGE_MS / 2);
 
 /**
  * BitMEX perpetuals and futures (inverse XBTUSD, USDT linear, XBT-settled quanto): the public `liquidation`
@@ -27,7 +34,7 @@ export function bitmexVenue(): VenueModule {
     pollers(_meta, ctx) {
       if (ctx.intervalMs <= 0) return [];
       const url = `${(ctx.restUrl ?? BITMEX_REST_URL).replace(/\/+$/, '')}${INSTRUMENT_PATH}`;
-      return [startRestPoll({ venue: BITMEX_VENUE, url, sink: ctx.sink, log: ctx.log, intervalMs: ctx.intervalMs })];
+      return [startRestPoll({ venue: BITMEX_VENUE, url, sink: ctx.sink, log: ctx.log, intervalMs: bitmexPollMs(ctx.intervalMs) })];
     },
   };
 }

@@ -9,6 +9,14 @@ export const TRADES_CHANNEL = 'v4_trades';
 export const MARKETS_SOURCE = 'perpetualMarkets';
 
 /**
+ * A `subscribed` message's recent trades older than this (at receipt) are not counted. Every reconnect re-sends
+ * them, and the aggregator tells copies apart only within 26 h of the newest event time (its id table's horizon),
+ * so an illiquid market's two-day-old liquidation would be counted again at each reconnect. A gap worth filling
+ * is never that long.
+ */
+export const RECENT_TRADES_MAX_AGE_MS = 24 * 3_600_000;
+
+/**
  * A `LIQUIDATED` trade's taker is the liquidated subaccount's order closing its position: selling closes a long.
  * A `DELEVERAGED` trade's taker is the deleveraged (insolvent) subaccount, its maker the offsetting one whose
  * profitable position is closed by auto-deleveraging: that position took the other side, so a taker sell closes
@@ -30,8 +38,8 @@ export interface DydxParserOptions {
  *
  * - `v4_trades` (`subscribed` with the market's recent trades, then `channel_data`, or `channel_batch_data`):
  *   `LIQUIDATED` trades are liquidations, `DELEVERAGED` ones ADL (kind `adl`), one event per trade, valued
- *   size × price in USD. The recent trades of a `subscribed` message count too: after a reconnect they cover part
- *   of the gap, and the ingestor drops the ids it has already seen.
+ *   size × price in USD. The recent trades of a `subscribed` message count too, up to RECENT_TRADES_MAX_AGE_MS old:
+ *   after a reconnect they cover part of the gap, and the ids already seen are dropped downstream.
  * - A perpetualMarkets answer (the open-interest poller's frames): open interest in base units × oracle price.
  * - `connected`, `unsubscribed` give nothing; `error` is rejected with its message.
  */
@@ -74,7 +82,7 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     };
   };
 
-  const trades = (market: string | undefined, batches: unknown[], receiveTime: number): ParseResult => {
+  const trades = (market: string | undefined, batches: unknown[], receiveTime: number, recent = false): ParseResult => {
     if (market === undefined) return reject('v4_trades message without a market id');
     const inst = instrumentOf(market);
     if (inst === undefined) return reject(`v4_trades for ${preview(market)}, which is not a dYdX market name`);
@@ -85,7 +93,7 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
       for (const t of parsed.data.trades) {
         const event = tradeEvent(market, inst, t, receiveTime);
         if (typeof event === 'string') return reject(event);
-        if (event) events.push(event);
+        if (event && !(recent && receiveTime - event.eventTime > RECENT_TRADES_MAX_AGE_MS)) events.push(event);
       }
     }
     return checkedResult(events, 'dYdX liquidation');
@@ -133,6 +141,6 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     if (type === 'connected' || type === 'unsubscribed') return NO_EVENTS;
     if (channel !== TRADES_CHANNEL) return reject(`unexpected channel ${preview(channel ?? '')}`);
     if (type === 'channel_batch_data') return Array.isArray(contents) ? trades(id, contents, receiveTime) : reject('channel_batch_data without a list');
-    return trades(id, [contents], receiveTime);
+    return trades(id, [contents], receiveTime, type === 'subscribed');
   };
 }

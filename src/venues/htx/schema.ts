@@ -19,8 +19,11 @@ export const LiquidationOrder = z.object({
   symbol: z.string().min(1),
   /** The liquidation order's side: `sell` closes a long position, `buy` a short one. */
   direction: z.enum(['buy', 'sell']),
-  /** A liquidation order only ever closes; anything else would mean the side rule above no longer holds. */
-  offset: z.literal('close'),
+  /**
+   * A liquidation order only ever reduces a position: `close` in hedge mode, `both` in one-way (single_side) mode,
+   * where every order says `both` (the docs list "Open, close, both"). `open` would break the side rule above.
+   */
+  offset: z.enum(['close', 'both']),
   /** Contracts. */
   volume: Amount,
   price: Amount,

@@ -15,7 +15,7 @@ import { startOkxRestPoller } from './rest-poller.js';
 export function okxVenue(): VenueModule {
   return {
     venue: OKX_VENUE,
-    about: { name: 'OKX perpetuals and expiry futures', exchange: 'okx', colour: '#7b61ff', fidelity: 'sampled', doc: 'docs/venues/okx.md' },
+    about: { name: 'OKX perpetuals and expiry futures', exchange: 'okx', colour: '#2b2b2b', fidelity: 'sampled', doc: 'docs/venues/okx.md' },
     async discover({ restUrl }) {
       const instruments = await fetchOkxInstruments({ baseUrl: restUrl });
       return { symbols: Object.keys(instruments).sort(), instruments };
