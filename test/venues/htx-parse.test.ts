@@ -82,6 +82,10 @@ describe('HTX public.*.liquidation_orders', () => {
     expect(reason(notify('ETH-USDT', order({ price: '0x10' })))).toMatch(/^invalid liquidation_orders: /);
     expect(reason(notify('ETH-USDT', order({ created_at: 17601309001230 })))).toMatch(/epoch milliseconds/);
     expect(reason(notify('BTC-USDT', order()))).toBe('liquidation of "ETH-USDT" on topic "public.BTC-USDT.liquidation_orders"');
+    // A push that repeats the wildcard topic it was subscribed under is read like one naming its contract.
+    const wildcard = createHtxParser()(notify('*', order()), RECV);
+    expect(events(wildcard)).toHaveLength(1);
+    expect(wildcard).toEqual(createHtxParser()(notify('ETH-USDT', order()), RECV));
     expect(reason(notify('ETH-USDT', order({ trade_turnover: 0 })))).toMatch(/^invalid liquidation_orders: /);
     expect(reason(notify('ETH-USDT', order({ trade_partition: 'BTC' })))).toMatch(/^no reference price: ETH-USDT is quoted in BTC/);
   });

@@ -29,7 +29,8 @@ export function createHtxParser(): FrameParser {
     const events: LiquidationEvent[] = [];
     const idOf = frameIds(VENUE);
     for (const e of msg.data) {
-      if (e.contract_code !== topicCode || !isMarketName(e.contract_code)) return reject(`liquidation of ${preview(e.contract_code)} on topic ${preview(msg.topic)}`);
+      // A push may name its contract in the topic or repeat the wildcard subscribed to; a named one must match.
+      if ((topicCode !== '*' && e.contract_code !== topicCode) || !isMarketName(e.contract_code)) return reject(`liquidation of ${preview(e.contract_code)} on topic ${preview(msg.topic)}`);
       const quote = e.trade_partition ?? DEFAULT_QUOTE;
       const usd = notionalUsd({ quote }, valueOf(e.trade_turnover), undefined, receiveTime);
       if (usd === undefined) return reject(noReferenceReason(e.contract_code, quote, 0));
