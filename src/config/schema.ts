@@ -67,6 +67,8 @@ export const Config = z.strictObject({
       stableAfterMs: z.number().int().min(0),
       /** Binance REST weight per minute liqstream may spend, shared by USD-M and COIN-M (Binance allows 2,400). */
       binanceWeightPerMinute: z.number().int().min(10).default(1_000),
+      /** A venue whose market discovery has not answered by then starts on its built-in defaults. */
+      discoverTimeoutMs: z.number().int().min(100).default(20_000),
     }),
     venues: Venues.prefault({}),
   });

@@ -28,22 +28,28 @@ export async function startConnectors(
     if (!b) budgets.set(key, (b = new WeightBudget(config.connection.binanceWeightPerMinute)));
     return b;
   };
-  for (const venue of enabledVenues(config)) {
+  const venues = enabledVenues(config);
+  const contextOf = (venue: VenueId) => {
+    const block = config.venues[venue]!;
     // Module and socket logs name the venue themselves.
+    return { log: deps.log, url: block.url, restUrl: block.restUrl, options: block };
+  };
+  // Every venue's discovery at once, each bounded: one venue's hung REST endpoint must not hold up the others.
+  const discoveries = new Map(
+    venues.map((venue) => [venue, config.venues[venue]!.discover ? settled(withinMs(venueModule(venue).discover(contextOf(venue)), config.connection.discoverTimeoutMs)) : undefined]),
+  );
+  for (const venue of venues) {
     const log = deps.log;
     const module = venueModule(venue);
     const block = config.venues[venue]!;
-    const ctx = { log, url: block.url, restUrl: block.restUrl, options: block };
+    const ctx = contextOf(venue);
     const configured = block.symbols;
     let meta: VenueMetadata = {};
-    if (block.discover) {
-      try {
-        meta = await module.discover(ctx);
-        log.info({ venue, symbols: meta.symbols?.length }, 'markets discovered');
-      } catch (err) {
-        log.error({ venue, err: (err as Error).message }, 'market discovery failed; continuing with built-in defaults');
-      }
-    }
+    const outcome = await discoveries.get(venue);
+    if (outcome?.ok) {
+      meta = outcome.value;
+      log.info({ venue, symbols: meta.symbols?.length }, 'markets discovered');
+    } else if (outcome) log.error({ venue, err: outcome.error.message }, 'market discovery failed; continuing with built-in defaults');
     // An explicit list decides what is watched; discovery still supplies what parsing needs
     // (COIN-M contract sizes).
     if (configured) meta = { ...meta, symbols: configured };
@@ -92,3 +98,19 @@ export async function startConnectors(
     },
   };
 }
+
+/** `promise`, or a rejection once `ms` have passed (the late result is dropped). */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The outcome as a value, with the rejection handled at once (these are awaited one after another). */
+const settled = <T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: Error }> =>
+  promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error : new Error(String(error)) }),
+  );

@@ -41,6 +41,8 @@ export interface RestPollOptions {
   intervalMs: number;
   /** Pause after a sweep with a failed or refused request (at most `intervalMs`); default 5 s. */
   retryMs?: number;
+  /** A request not answered by then counts as failed (a hung endpoint must not stop the poller); default 30 s. */
+  requestTimeoutMs?: number;
   fetchImpl?: typeof fetch;
 }
 
@@ -59,7 +61,7 @@ export function startRestPoll(o: RestPollOptions): Poller {
   /** The answer once handed on; undefined when the request failed or was refused. */
   const once = async (url: string, signal: AbortSignal): Promise<string | undefined> => {
     try {
-      const res = await doFetch(url, { signal });
+      const res = await doFetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(o.requestTimeoutMs ?? 30_000)]) });
       const text = await res.text();
       if (!res.ok) {
         o.log.warn({ venue: o.venue, url, status: res.status, body: text.slice(0, 200) }, 'REST poll refused');

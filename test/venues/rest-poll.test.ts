@@ -69,4 +69,19 @@ describe('startRestPoll', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(urls.length).toBe(seen);
   });
+
+  it('a request the venue never answers fails after requestTimeoutMs, and the sweep goes on to the next URL', async () => {
+    const urls: string[] = [];
+    // Like fetch: a hung request settles only when its signal aborts.
+    const impl = ((url: string, init: { signal: AbortSignal }) => {
+      urls.push(url);
+      if (url.endsWith('/hung')) return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+      return Promise.resolve(new Response('{"ok":true}'));
+    }) as unknown as typeof fetch;
+    const frames: RawFrame[] = [];
+    poller = startRestPoll({ venue: 'deribit', url: ['http://local/hung', 'http://local/ok'], sink: sink(frames), log, intervalMs: 60_000, requestTimeoutMs: 200, fetchImpl: impl });
+    await until(() => frames.length === 1, 'the second URL answered after the first timed out', 3_000);
+    expect(urls).toEqual(['http://local/hung', 'http://local/ok']);
+    expect(frames[0]).toMatchObject({ venue: 'deribit', frame: '{"ok":true}' });
+  });
 });
