@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NormalizedEvent } from '../../src/schema/events.js';
 import { compileValidator } from '../../src/schema/validator.js';
-import { ForceOrder } from '../../src/venues/binance/parse.js';
+import { ForceOrder } from '../../src/venues/binance/schema.js';
 
 const liquidation = {
   type: 'liquidation', id: 'binance-usdm:BTCUSDT:1:SELL:1:100', venue: 'binance-usdm', symbol: 'BTCUSDT', base: 'BTC', side: 'long',

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readForceOrderFrame } from '../../src/venues/binance/fast-frame.js';
-import { ForceOrder } from '../../src/venues/binance/parse.js';
+import { ForceOrder } from '../../src/venues/binance/schema.js';
 import { MAX_EPOCH_MS } from '../../src/venues/fields.js';
 import { binanceFrames } from '../support/fixtures.js';
 import { HOSTILE_NUMERIC_STRINGS } from '../support/hostile.js';

@@ -1,5 +1,5 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import type { ForceOrder } from './parse.js';
+import type { ForceOrder } from './schema.js';
 
 /**
  * Reads a combined-stream forceOrder frame without JSON.parse when it has exactly the layout

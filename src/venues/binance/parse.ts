@@ -1,42 +1,20 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { readForceOrderFrame, type ForceOrderFill } from './fast-frame.js';
 import { compileValidator } from '../../schema/validator.js';
-import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
-import { DecimalString, EpochMs, decimalValue, isMarketName, preview } from '../fields.js';
+import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
+import { decimalValue, isMarketName, preview } from '../fields.js';
 import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { REFERENCE_SYMBOLS, binanceInstrument, documentedCoinmContractUsd } from './instruments.js';
+import { ForceOrder, OpenInterestRest, PremiumIndexRest } from './schema.js';
+import { REFERENCE_SYMBOLS, binanceInstrument, documentedCoinmContractUsd, type BinanceVenue } from './instruments.js';
 
 export { documentedCoinmContractUsd } from './instruments.js';
 
-export type BinanceVenue = Extract<VenueId, 'binance-usdm' | 'binance-coinm'>;
+export type { BinanceVenue } from './instruments.js';
 
-export const ForceOrder = z.object({
-  e: z.literal('forceOrder'),
-  E: z.number().int(),
-  o: z.object({
-    s: z.string().min(1),
-    ps: z.string().min(1).optional(),
-    S: z.enum(['BUY', 'SELL']),
-    ap: DecimalString,
-    z: DecimalString,
-    X: z.string(),
-    T: EpochMs,
-  }),
-});
-export type ForceOrder = z.infer<typeof ForceOrder>;
 const forceOrder = compileValidator(ForceOrder);
 
-/** REST GET /fapi|dapi/v1/openInterest, recorded as a frame by the poller. */
-const OpenInterestRest = z.object({
-  symbol: z.string().min(1),
-  pair: z.string().optional(),
-  openInterest: DecimalString,
-  time: EpochMs,
-});
 
-/** REST GET /fapi|dapi/v1/premiumIndex (all symbols): the mark prices open interest is valued at. */
-const PremiumIndexRest = z.array(z.object({ symbol: z.string(), markPrice: z.string() }).loose());
 
 export interface BinanceParserOptions {
   venue: BinanceVenue;

@@ -1,60 +1,13 @@
-import { z } from 'zod';
 import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
-import { DecimalString, EpochMs, decimalValue, isMarketName } from '../fields.js';
+import { decimalValue, isMarketName } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
 import { bybitInstrument } from './instruments.js';
+import { AllLiquidation, LIQUIDATION_TOPIC, OpReply, TICKER_TOPIC, Ticker, type BybitAllLiquidation, type BybitTicker } from './schema.js';
 import { NO_EVENTS, checkEvent, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
 
+export { LIQUIDATION_TOPIC, TICKER_TOPIC } from './schema.js';
+
 export type BybitVenue = Extract<VenueId, 'bybit-linear' | 'bybit-inverse'>;
-
-export const LIQUIDATION_TOPIC = 'allLiquidation';
-export const TICKER_TOPIC = 'tickers';
-
-// Bybit sends every number as a plain decimal string; anything else (exponents, signs, "NaN") is a format change we want to hear about.
-const Decimal = DecimalString;
-// Ticker fields can be "" (e.g. values that do not apply); an empty string carries no value, so it is treated like an absent field.
-const MaybeDecimal = z.union([Decimal, z.literal('')]).optional();
-
-const LiquidationEntry = z.object({
-  T: EpochMs,
-  s: z.string().min(1),
-  S: z.enum(['Buy', 'Sell']),
-  v: Decimal,
-  p: Decimal,
-});
-
-const AllLiquidation = z.object({
-  topic: z.string().startsWith(`${LIQUIDATION_TOPIC}.`),
-  type: z.literal('snapshot'),
-  ts: EpochMs,
-  data: z.array(LiquidationEntry),
-});
-export type BybitAllLiquidation = z.infer<typeof AllLiquidation>;
-
-const Ticker = z.object({
-  topic: z.string().startsWith(`${TICKER_TOPIC}.`),
-  type: z.enum(['snapshot', 'delta']),
-  ts: EpochMs,
-  data: z
-    .object({
-      symbol: z.string().min(1).optional(),
-      openInterest: MaybeDecimal,
-      openInterestValue: MaybeDecimal,
-      markPrice: MaybeDecimal,
-    })
-    .loose(),
-});
-export type BybitTicker = z.infer<typeof Ticker>;
-
-/** Subscribe replies and pongs: `op` says what is being answered. */
-const OpReply = z
-  .object({
-    op: z.string(),
-    success: z.boolean().optional(),
-    ret_msg: z.string().optional(),
-    req_id: z.string().optional(),
-  })
-  .loose();
 
 /** Base asset of a Bybit symbol: the instrument table's rule (bybitInstrument, instruments.ts). */
 export function bybitBase(symbol: string, venue: BybitVenue): string {

@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import type { Fidelity, LiquidationEvent, NormalizedEvent } from '../../schema/events.js';
-import { DecimalString, EpochMs, clip, isMarketName, preview } from '../fields.js';
+import { clip, isMarketName, preview } from '../fields.js';
 import { NO_EVENTS, checkedResult, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
-import { PositiveDecimal, fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
-import { MetaAndAssetCtxs, hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
+import { fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
+import { ActiveAssetCtx, FillItems, MetaAndAssetCtxs, WsTrade } from './schema.js';
+import { hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
 import { nodeFillsBlockToResult } from './node-fills.js';
 import { HLP_LIQUIDATORS } from './vaults.js';
 
@@ -38,26 +38,6 @@ export interface HyperliquidParserOptions {
 }
 
 
-/** Public `trades` item; `users` is [buyer, seller] and `side` the taker's side (B buy, A sell). */
-const WsTrade = z
-  .object({
-    coin: z.string().min(1),
-    side: z.enum(['A', 'B']),
-    px: PositiveDecimal,
-    sz: PositiveDecimal,
-    time: EpochMs,
-    tid: z.number().int().nonnegative(),
-    users: z.tuple([z.string().min(1), z.string().min(1)]),
-  })
-  .loose();
-
-const ActiveAssetCtx = z.object({
-  coin: z.string().min(1),
-  ctx: z.object({ markPx: PositiveDecimal, openInterest: DecimalString }).loose(),
-});
-
-const FillItem = z.union([z.tuple([z.string().min(1), z.unknown()]), z.object({ user: z.string().min(1), fill: z.unknown() })]);
-const FillItems = z.array(FillItem);
 
 export const TRADES_SOURCE = 'trades';
 export const ACTIVE_ASSET_CTX_SOURCE = 'activeAssetCtx';
