@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { readForceOrderFrame, type ForceOrderFill } from './fast-frame.js';
+import { readForceOrderFrame, type FastForceOrderFill, type ForceOrderFill } from './fast-frame.js';
 import { compileValidator } from '../../schema/validator.js';
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
@@ -39,12 +39,13 @@ export const usdmBase = (symbol: string): string => binanceInstrument('binance-u
 export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
   const isCoinm = opts.venue === 'binance-coinm';
   const warned = new Set<string>();
-  // Describing an instrument allocates; symbols are few, frames are many. Keyed by symbol and pair (COIN-M
-  // frames carry `ps`); undefined for a name no market has (see isMarketName), checked once as it is cached.
-  const instruments = new Map<string, Instrument>();
+  // Describing an instrument allocates; symbols are few, frames are many. Keyed by symbol, then pair (COIN-M
+  // frames carry `ps`; two lookups cost less than building a joint key per frame); undefined for a name no
+  // market has (see isMarketName), checked once as it is cached.
+  const instruments = new Map<string, Map<string | undefined, Instrument>>();
   const instrumentOf = (symbol: string, pair?: string): Instrument | undefined => {
-    const key = pair === undefined ? symbol : `${symbol}|${pair}`;
-    let inst = instruments.get(key);
+    let byPair = instruments.get(symbol);
+    let inst = byPair?.get(pair);
     if (inst === undefined) {
       if (!isMarketName(symbol) || (pair !== undefined && !isMarketName(pair))) return undefined;
       inst = opts.instruments?.(symbol) ?? binanceInstrument(opts.venue, symbol, { pair, contractUsd: opts.contractUsd });
@@ -52,7 +53,8 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
         warned.add(symbol);
         opts.onContractFallback?.(symbol, inst.contractValue);
       }
-      instruments.set(key, inst);
+      if (byPair === undefined) instruments.set(symbol, (byPair = new Map()));
+      byPair.set(pair, inst);
     }
     return inst;
   };
@@ -129,9 +131,10 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     return checkedResult([event], `open interest for ${oi.symbol}`);
   };
 
+  // The fast path's fields, one object per parser: toEvent copies what it keeps.
+  const fast: FastForceOrderFill = { s: '', S: 'BUY', ap: '', z: '', T: 0, Ttext: '' };
   return (frame, receiveTime) => {
-    const fast = readForceOrderFrame(frame);
-    if (fast !== undefined) return toEvent(fast, receiveTime, fast.Ttext);
+    if (readForceOrderFrame(frame, fast)) return toEvent(fast, receiveTime, fast.Ttext);
     const text = parseJsonFrame(frame);
     if (!text.ok) return text;
     let json = text.json;
