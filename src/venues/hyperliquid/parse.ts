@@ -2,6 +2,7 @@ import type { Fidelity, LiquidationEvent, NormalizedEvent } from '../../schema/e
 import { clip, isMarketName, preview } from '../fields.js';
 import { NO_EVENTS, checkedResult, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
 import { fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
+import { readActiveAssetCtxFrame, readTradesFrame, type AssetCtxFields } from './fast-frame.js';
 import { ActiveAssetCtx, FillItems, MetaAndAssetCtxs, WsTrade } from './schema.js';
 import { hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
 import { nodeFillsBlockToResult } from './node-fills.js';
@@ -60,6 +61,8 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     return vaults;
   };
   const isLiquidator = (a: unknown): boolean => typeof a === 'string' && vaults.has(a.toLowerCase());
+  // The fast path's check of a trade's users: against the list as it is now, as the full path's trades() reads it.
+  const isCurrentLiquidator = (user: string): boolean => currentVaults().has(user.toLowerCase());
   // Each vault's position per coin (coins, + long), as the transfers and unwinds seen since start built it.
   // Bounded: at most (vaults × coins with a liquidator trade) entries.
   const inventory = new Map<string, number>();
@@ -129,14 +132,11 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     return result;
   };
 
-  const activeAssetCtx = (data: unknown, receiveTime: number): ParseResult => {
-    const parsed = ActiveAssetCtx.safeParse(data);
-    if (!parsed.success) return rejectInvalid('activeAssetCtx', parsed.error);
-    const { coin, ctx } = parsed.data;
+  const activeAssetCtx = ({ coin, openInterest, markPx }: AssetCtxFields, receiveTime: number): ParseResult => {
     if (!isMarketName(coin)) return reject(`invalid activeAssetCtx: coin ${JSON.stringify(coin)}`);
     const last = lastOi.get(coin);
     if (last !== undefined && receiveTime >= last && receiveTime - last < oiInterval) return NO_EVENTS;
-    const event = hyperliquidOpenInterest(coin, Number(ctx.openInterest), Number(ctx.markPx), receiveTime, ACTIVE_ASSET_CTX_SOURCE);
+    const event = hyperliquidOpenInterest(coin, openInterest, markPx, receiveTime, ACTIVE_ASSET_CTX_SOURCE);
     const result = checkedResult([event], `activeAssetCtx for ${coin}`);
     if (result.ok) lastOi.set(coin, receiveTime);
     return result;
@@ -160,7 +160,10 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     }
   };
 
+  const fastCtx: AssetCtxFields = { coin: '', markPx: 0, openInterest: 0 };
   return (frame, receiveTime) => {
+    if (readActiveAssetCtxFrame(frame, fastCtx)) return activeAssetCtx(fastCtx, receiveTime);
+    if (readTradesFrame(frame, isCurrentLiquidator)) return NO_EVENTS;
     const parsed = parseJsonFrame(frame);
     if (!parsed.ok) return parsed;
     const json = parsed.json;
@@ -180,8 +183,12 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
         return reject(`venue error: ${typeof msg.data === 'string' ? msg.data : preview(msg.data)}`);
       case 'trades':
         return trades(msg.data, receiveTime);
-      case 'activeAssetCtx':
-        return activeAssetCtx(msg.data, receiveTime);
+      case 'activeAssetCtx': {
+        const parsed = ActiveAssetCtx.safeParse(msg.data);
+        if (!parsed.success) return rejectInvalid('activeAssetCtx', parsed.error);
+        const { coin, ctx } = parsed.data;
+        return activeAssetCtx({ coin, openInterest: Number(ctx.openInterest), markPx: Number(ctx.markPx) }, receiveTime);
+      }
       default:
         if (fillChannels.has(msg.channel)) return fills(msg.channel, msg.data, receiveTime);
         return reject(`unexpected channel ${JSON.stringify(clip(msg.channel))}`);
