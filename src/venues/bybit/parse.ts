@@ -75,17 +75,18 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   // An occurrence count rather than the raw index keeps the first copy's id independent of where it sits in the
   // batch, so the same liquidation still gets the same id if it is ever pushed again (the ingestor's dedupe).
   const occurrences = new Map<string, number>();
+  const times = new Map<number, string>();
   const begin = (topicSymbol: string, receiveTime: number): string | undefined => {
     batchReceive = receiveTime;
     batchSymbol = topicSymbol;
     batchInst = instrumentOf(topicSymbol);
     batchEvents = [];
     occurrences.clear();
+    times.clear();
     return batchInst === undefined ? `invalid symbol in topic ${LIQUIDATION_TOPIC}.${topicSymbol}` : undefined;
   };
   // The fast path hands over T as written and the values of v and p as it read them (fast-frame.ts): the same
   // as String(T), Number(v) and Number(p), which together cost about as much as the rest of the event.
-  let firstId = '';
   const entry = (T: number, s: string, S: 'Buy' | 'Sell', v: string, p: string, Ttext = String(T), size = Number(v), price = Number(p)): string | undefined => {
     const inst = batchInst!;
     if (s !== batchSymbol) return `allLiquidation entry for ${s} on topic ${LIQUIDATION_TOPIC}.${batchSymbol}`;
@@ -96,11 +97,16 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     if (usd === undefined) return noReferenceReason(s, inst.quote, 0);
     // join builds one flat string (ids are kept for deduplication; see the Binance parser).
     const id = [venue, s, Ttext, S, v, p].join(':');
-    // Most batches hold one entry: the count is kept only from the second on (hashing each id costs).
+    // Copies share T, so ids are counted (hashed, which costs) only from the second entry of a millisecond on;
+    // `times` keeps the first entry's id of each millisecond until then ('' once its count is in `occurrences`).
     let n = 0;
-    if (batchEvents.length === 0) firstId = id;
+    const first = times.get(T);
+    if (first === undefined) times.set(T, id);
     else {
-      if (occurrences.size === 0) occurrences.set(firstId, 1);
+      if (first !== '') {
+        occurrences.set(first, 1);
+        times.set(T, '');
+      }
       n = occurrences.get(id) ?? 0;
       occurrences.set(id, n + 1);
     }
