@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readForceOrderFrame as readInto, type FastForceOrderFill } from '../../src/venues/binance/fast-frame.js';
+import { readForceOrderFrame } from '../../src/venues/binance/fast-frame.js';
 import { createBinanceParser } from '../../src/venues/binance/parse.js';
 import { ForceOrder } from '../../src/venues/binance/schema.js';
 import { MAX_EPOCH_MS } from '../../src/venues/fields.js';
@@ -24,12 +24,6 @@ function fullPath(frame: string): unknown {
   if (!parsed.success) return undefined;
   const { s, ps, S, ap, z, T } = parsed.data.o;
   return { s, ...(ps === undefined ? {} : { ps }), S, ap, z, T, Ttext: String(T) };
-}
-
-/** The fast path's fields as a fresh object, or undefined when it declines. */
-function readForceOrderFrame(frame: string): FastForceOrderFill | undefined {
-  const into = {} as FastForceOrderFill;
-  return readInto(frame, into) ? { ...into } : undefined;
 }
 
 const decimalText = fc.tuple(fc.nat(), fc.option(fc.nat(), { nil: undefined })).map(([i, f]) => (f === undefined ? `${i}` : `${i}.${f}`));

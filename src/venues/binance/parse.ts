@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { readForceOrderFrame, type FastForceOrderFill, type ForceOrderFill } from './fast-frame.js';
+import { readForceOrderFrame, type ForceOrderFill } from './fast-frame.js';
 import { compileValidator } from '../../schema/validator.js';
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
@@ -134,10 +134,9 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     return checkedResult([event], `open interest for ${oi.symbol}`);
   };
 
-  // The fast path's fields, one object per parser: toEvent copies what it keeps.
-  const fast: FastForceOrderFill = { s: '', S: 'BUY', ap: '', z: '', T: 0, Ttext: '' };
   return (frame, receiveTime) => {
-    if (readForceOrderFrame(frame, fast)) return toEvent(fast, receiveTime, fast.Ttext);
+    const fast = readForceOrderFrame(frame);
+    if (fast !== undefined) return toEvent(fast, receiveTime, fast.Ttext);
     const text = parseJsonFrame(frame);
     if (!text.ok) return text;
     let json = text.json;
