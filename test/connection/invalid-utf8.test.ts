@@ -4,7 +4,7 @@ import { DeadLetter } from '../../src/schema/events.js';
 import { binanceSocketPlan } from '../../src/venues/binance/plan.js';
 import { createBinanceParser } from '../../src/venues/binance/parse.js';
 import { createBybitParser } from '../../src/venues/bybit/parse.js';
-import { createHyperliquidParser } from '../../src/venues/hyperliquid/ws.js';
+import { createHyperliquidParser } from '../../src/venues/hyperliquid/parse.js';
 import { INVALID_UTF8_MARK } from '../../src/venues/venue.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { binanceFrames } from '../support/fixtures.js';

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/ws.js';
+import { HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/parse.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { writeTestConfig } from '../support/config-file.js';
 import { binanceFrames, fixture } from '../support/fixtures.js';

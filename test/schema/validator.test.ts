@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NormalizedEvent } from '../../src/schema/events.js';
 import { compileValidator } from '../../src/schema/validator.js';
-import { ForceOrder } from '../../src/venues/binance/parse.js';
+import { ForceOrder, OpenInterestRest, PremiumIndexRest } from '../../src/venues/binance/schema.js';
 
 const liquidation = {
   type: 'liquidation', id: 'binance-usdm:BTCUSDT:1:SELL:1:100', venue: 'binance-usdm', symbol: 'BTCUSDT', base: 'BTC', side: 'long',
@@ -65,5 +65,20 @@ describe('compiled validators', () => {
       { numRuns: 3_000 },
     );
     expect(is(forceOrder)).toBe(true);
+  });
+
+  it('property: the Binance REST predicates (openInterest, premiumIndex) agree with zod on mutated answers', () => {
+    const oi = { symbol: 'BTCUSD_PERP', pair: 'BTCUSD', openInterest: '12345', contractType: 'PERPETUAL', time: 1 };
+    const mark = { symbol: 'BTCUSDT', markPrice: '60000.5', indexPrice: '60001', time: 1 };
+    const oiIs = compileValidator(OpenInterestRest).is;
+    const indexIs = compileValidator(PremiumIndexRest).is;
+    fc.assert(
+      fc.property(mutations(oi), mutations(mark), (o, m) => {
+        expect(oiIs(o)).toBe(OpenInterestRest.safeParse(o).success);
+        expect(indexIs([mark, m])).toBe(PremiumIndexRest.safeParse([mark, m]).success);
+      }),
+      { numRuns: 3_000 },
+    );
+    expect(oiIs(oi) && indexIs([mark])).toBe(true);
   });
 });

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readForceOrderFrame } from '../../src/venues/binance/fast-frame.js';
-import { ForceOrder } from '../../src/venues/binance/parse.js';
+import { createBinanceParser } from '../../src/venues/binance/parse.js';
+import { ForceOrder } from '../../src/venues/binance/schema.js';
 import { MAX_EPOCH_MS } from '../../src/venues/fields.js';
 import { binanceFrames } from '../support/fixtures.js';
+import { assertFastPathExact, generatedAndMutated } from '../support/fast-path.js';
 import { HOSTILE_NUMERIC_STRINGS } from '../support/hostile.js';
 
 /**
@@ -94,5 +96,17 @@ describe('Binance forceOrder fast path', () => {
     const frame = binanceFrames().usdm[0]!.replace('"T":1568014460893', '"T":1568014460893000');
     expect(readForceOrderFrame(frame)).toBeUndefined();
     expect(fullPath(frame)).toBeUndefined();
+  });
+});
+
+describe('Binance parsers with and without the fast path', () => {
+  const frame = fc
+    .tuple(order, fc.integer({ min: 0, max: MAX_EPOCH_MS }), plain, plain)
+    .map(([o, E, s, ps]) => frameOf({ ...o, s, ps }, E));
+  const documented = fc.constantFrom(...binanceFrames().usdm, ...binanceFrames().coinm);
+  const frames = fc.array(generatedAndMutated(fc.oneof(frame, documented)), { minLength: 1, maxLength: 4 });
+
+  it.each(['binance-usdm', 'binance-coinm'] as const)('property: %s gives the full path result for every frame, accepted or declined', (venue) => {
+    assertFastPathExact(() => createBinanceParser({ venue }), frames, 1_000);
   });
 });

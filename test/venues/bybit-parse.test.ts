@@ -96,6 +96,15 @@ describe('Bybit allLiquidation → LiquidationEvent', () => {
       'bybit-linear:BTCUSDT:1:Sell:0.5:60000#2',
     ]);
     expect(parse(msg, RECV + 5)).toMatchObject({ ok: true, events: ids.map((id) => ({ id })) });
+    // A copy counts however far apart in the batch, with other milliseconds in between.
+    const apart = frame('allLiquidation.BTCUSDT', [e, { ...e, T: 2 }, { ...e, T: 2, v: '0.6' }, e, { ...e, T: 2 }]);
+    expect(eventsOf(parse(apart, RECV)).map((x) => (x.type === 'liquidation' ? x.id : ''))).toEqual([
+      'bybit-linear:BTCUSDT:1:Sell:0.5:60000',
+      'bybit-linear:BTCUSDT:2:Sell:0.5:60000',
+      'bybit-linear:BTCUSDT:2:Sell:0.6:60000',
+      'bybit-linear:BTCUSDT:1:Sell:0.5:60000#1',
+      'bybit-linear:BTCUSDT:2:Sell:0.5:60000#1',
+    ]);
   });
 
   it('an empty data list is no event', () => {

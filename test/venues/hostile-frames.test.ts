@@ -8,7 +8,7 @@ import { binanceSocketPlan } from '../../src/venues/binance/plan.js';
 import { planHyperliquidSockets } from '../../src/venues/hyperliquid/plan.js';
 import { createBybitParser } from '../../src/venues/bybit/parse.js';
 import { parseNodeFillsLine } from '../../src/venues/hyperliquid/node-block.js';
-import { createHyperliquidParser } from '../../src/venues/hyperliquid/ws.js';
+import { createHyperliquidParser } from '../../src/venues/hyperliquid/parse.js';
 import type { ParseResult } from '../../src/venues/venue.js';
 import { binanceFrames, fixture } from '../support/fixtures.js';
 import { DEEP, deepArray } from '../support/hostile.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LiquidationEvent } from '../../src/schema/events.js';
-import { ADL_DIR, Fill, closedPositionSide, fillToEvent, hyperliquidBase } from '../../src/venues/hyperliquid/fill.js';
+import { ADL_DIR, closedPositionSide, fillToEvent, hyperliquidBase } from '../../src/venues/hyperliquid/fill.js';
+import { Fill } from '../../src/venues/hyperliquid/schema.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();
 const fillFixture = (name: string): Fill => Fill.parse(JSON.parse(fx(name)));

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ADL_DIR, Fill, asFill } from '../../src/venues/hyperliquid/fill.js';
+import { ADL_DIR, asFill } from '../../src/venues/hyperliquid/fill.js';
+import { Fill } from '../../src/venues/hyperliquid/schema.js';
 import { parseNodeFillsLine, parseNodeFillsLineFully, scanNodeBlock } from '../../src/venues/hyperliquid/node-block.js';
 import { HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/vaults.js';
-import { createHyperliquidParser } from '../../src/venues/hyperliquid/ws.js';
+import { createHyperliquidParser } from '../../src/venues/hyperliquid/parse.js';
 
 /**
  * The scan (node-block.ts) against the full parse of the same line: exactly the same result wherever the

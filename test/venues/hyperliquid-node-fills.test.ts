@@ -16,7 +16,7 @@ import {
   startNodeFillsTail,
   tailNodeFills,
 } from '../../src/venues/hyperliquid/node-fills.js';
-import { createHyperliquidParser } from '../../src/venues/hyperliquid/ws.js';
+import { createHyperliquidParser } from '../../src/venues/hyperliquid/parse.js';
 import { until } from '../support/until.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();

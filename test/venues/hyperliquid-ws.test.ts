@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NormalizedEvent } from '../../src/schema/events.js';
-import { createHyperliquidParser, HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/ws.js';
+import { createHyperliquidParser, HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/parse.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();
 

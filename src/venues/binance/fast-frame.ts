@@ -1,5 +1,5 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import type { ForceOrder } from './parse.js';
+import type { ForceOrder } from './schema.js';
 
 /**
  * Reads a combined-stream forceOrder frame without JSON.parse when it has exactly the layout
@@ -8,6 +8,8 @@ import type { ForceOrder } from './parse.js';
  * object tree, and it is at least as strict as the schema: a frame it accepts is one `JSON.parse`
  * plus the `ForceOrder` schema would accept with the same values (a property test holds it to
  * that). Anything else, including every malformed frame, returns undefined and takes the full path.
+ * On this one fixed layout the compiled regex measured two to three times faster than a chain of
+ * scan.ts steps (2026-12-01), so it stays a regex.
  */
 const skip = '"[^"\\\\\\u0000-\\u001f]*"';
 const nonEmpty = '"([^"\\\\\\u0000-\\u001f]+)"';

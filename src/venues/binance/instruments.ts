@@ -1,5 +1,7 @@
-import type { BinanceVenue } from './parse.js';
+import type { VenueId } from '../../schema/events.js';
 import type { Instrument } from '../instruments.js';
+
+export type BinanceVenue = 'binance-usdm' | 'binance-coinm';
 
 /**
  * Binance's instrument table by symbol pattern (docs "Exchange Information"; discovery's exchangeInfo

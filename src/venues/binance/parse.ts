@@ -1,42 +1,23 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { readForceOrderFrame, type ForceOrderFill } from './fast-frame.js';
 import { compileValidator } from '../../schema/validator.js';
-import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
-import { DecimalString, EpochMs, decimalValue, isMarketName, preview } from '../fields.js';
-import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
+import { decimalValue, isMarketName, preview } from '../fields.js';
+import { NO_EVENTS, checkedResult, parseJsonFrame, reject, type FrameParser, type ParseResult } from '../venue.js';
 import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { REFERENCE_SYMBOLS, binanceInstrument, documentedCoinmContractUsd } from './instruments.js';
+import { ForceOrder, OpenInterestRest, PremiumIndexRest } from './schema.js';
+import { REFERENCE_SYMBOLS, binanceInstrument, documentedCoinmContractUsd, type BinanceVenue } from './instruments.js';
 
 export { documentedCoinmContractUsd } from './instruments.js';
 
-export type BinanceVenue = 'binance-usdm' | 'binance-coinm';
+export type { BinanceVenue } from './instruments.js';
 
-export const ForceOrder = z.object({
-  e: z.literal('forceOrder'),
-  E: z.number().int(),
-  o: z.object({
-    s: z.string().min(1),
-    ps: z.string().min(1).optional(),
-    S: z.enum(['BUY', 'SELL']),
-    ap: DecimalString,
-    z: DecimalString,
-    X: z.string(),
-    T: EpochMs,
-  }),
-});
-export type ForceOrder = z.infer<typeof ForceOrder>;
 const forceOrder = compileValidator(ForceOrder);
+// The poller's REST answers come through the parser too (about a fifth of a simulated hour's frames): compiled as well.
+const premiumIndex = compileValidator(PremiumIndexRest);
+const openInterestRest = compileValidator(OpenInterestRest);
 
-/** REST GET /fapi|dapi/v1/openInterest, recorded as a frame by the poller. */
-const OpenInterestRest = z.object({
-  symbol: z.string().min(1),
-  pair: z.string().optional(),
-  openInterest: DecimalString,
-  time: EpochMs,
-});
 
-/** REST GET /fapi|dapi/v1/premiumIndex (all symbols): the mark prices open interest is valued at. */
-const PremiumIndexRest = z.array(z.object({ symbol: z.string(), markPrice: z.string() }).loose());
 
 export interface BinanceParserOptions {
   venue: BinanceVenue;
@@ -61,12 +42,13 @@ export const usdmBase = (symbol: string): string => binanceInstrument('binance-u
 export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
   const isCoinm = opts.venue === 'binance-coinm';
   const warned = new Set<string>();
-  // Describing an instrument allocates; symbols are few, frames are many. Keyed by symbol and pair (COIN-M
-  // frames carry `ps`); undefined for a name no market has (see isMarketName), checked once as it is cached.
-  const instruments = new Map<string, Instrument>();
+  // Describing an instrument allocates; symbols are few, frames are many. Keyed by symbol, then pair (COIN-M
+  // frames carry `ps`; two lookups cost less than building a joint key per frame); undefined for a name no
+  // market has (see isMarketName), checked once as it is cached.
+  const instruments = new Map<string, Map<string | undefined, Instrument>>();
   const instrumentOf = (symbol: string, pair?: string): Instrument | undefined => {
-    const key = pair === undefined ? symbol : `${symbol}|${pair}`;
-    let inst = instruments.get(key);
+    let byPair = instruments.get(symbol);
+    let inst = byPair?.get(pair);
     if (inst === undefined) {
       if (!isMarketName(symbol) || (pair !== undefined && !isMarketName(pair))) return undefined;
       inst = opts.instruments?.(symbol) ?? binanceInstrument(opts.venue, symbol, { pair, contractUsd: opts.contractUsd });
@@ -74,7 +56,8 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
         warned.add(symbol);
         opts.onContractFallback?.(symbol, inst.contractValue);
       }
-      instruments.set(key, inst);
+      if (byPair === undefined) instruments.set(symbol, (byPair = new Map()));
+      byPair.set(pair, inst);
     }
     return inst;
   };
@@ -158,9 +141,8 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     if (!text.ok) return text;
     let json = text.json;
     if (Array.isArray(json)) {
-      const index = PremiumIndexRest.safeParse(json);
-      if (!index.success) return rejectInvalid('premiumIndex', index.error);
-      for (const { symbol, markPrice } of index.data) {
+      if (!premiumIndex.is(json)) return reject(`invalid premiumIndex: ${premiumIndex.explain(json)}`);
+      for (const { symbol, markPrice } of json) {
         const mark = decimalValue(markPrice);
         // A name no market has is not kept (see isMarketName).
         if (mark !== undefined && mark > 0 && isMarketName(symbol)) {
@@ -177,8 +159,7 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     if ('stream' in msg) json = msg.data;
     else if ('id' in msg && !('e' in msg)) return msg.error ? reject(`subscribe error: ${preview(msg.error)}`) : NO_EVENTS;
     if ('openInterest' in msg) {
-      const oi = OpenInterestRest.safeParse(msg);
-      return oi.success ? openInterest(oi.data, receiveTime) : rejectInvalid('openInterest', oi.error);
+      return openInterestRest.is(msg) ? openInterest(msg, receiveTime) : reject(`invalid openInterest: ${openInterestRest.explain(msg)}`);
     }
     return forceOrder.is(json) ? toEvent(json.o, receiveTime, String(json.o.T)) : reject(`invalid forceOrder: ${forceOrder.explain(json)}`);
   };

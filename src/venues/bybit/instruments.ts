@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Instrument } from '../instruments.js';
+import { Envelope, InstrumentsResult } from './schema.js';
 
 export type BybitCategory = 'linear' | 'inverse';
 
@@ -11,26 +12,6 @@ const CONTRACT_TYPES: Record<BybitCategory, readonly string[]> = {
   inverse: ['InversePerpetual', 'InverseFutures'],
 };
 
-// Errors come as HTTP 200 with a non-zero retCode and an empty `result`, so the envelope is checked first.
-const Envelope = z.object({ retCode: z.number(), retMsg: z.string(), result: z.unknown() });
-
-const InstrumentsResult = z
-  .object({
-    list: z.array(
-      z
-        .object({
-          symbol: z.string().min(1),
-          contractType: z.string(),
-          status: z.string(),
-          baseCoin: z.string(),
-          quoteCoin: z.string(),
-          settleCoin: z.string().optional(),
-        })
-        .loose(),
-    ),
-    nextPageCursor: z.string().optional(),
-  })
-  .loose();
 
 export interface BybitInstrument {
   symbol: string;

@@ -1,60 +1,14 @@
-import { z } from 'zod';
 import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
-import { DecimalString, EpochMs, decimalValue, isMarketName } from '../fields.js';
+import { decimalValue, isMarketName } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
 import { bybitInstrument } from './instruments.js';
+import { readAllLiquidationFrame, readTickerFrame, type LiquidationSink, type TickerFields } from './fast-frame.js';
+import { AllLiquidation, LIQUIDATION_TOPIC, OpReply, TICKER_TOPIC, Ticker, type BybitAllLiquidation } from './schema.js';
 import { NO_EVENTS, checkEvent, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
 
+export { LIQUIDATION_TOPIC, TICKER_TOPIC } from './schema.js';
+
 export type BybitVenue = 'bybit-linear' | 'bybit-inverse';
-
-export const LIQUIDATION_TOPIC = 'allLiquidation';
-export const TICKER_TOPIC = 'tickers';
-
-// Bybit sends every number as a plain decimal string; anything else (exponents, signs, "NaN") is a format change we want to hear about.
-const Decimal = DecimalString;
-// Ticker fields can be "" (e.g. values that do not apply); an empty string carries no value, so it is treated like an absent field.
-const MaybeDecimal = z.union([Decimal, z.literal('')]).optional();
-
-const LiquidationEntry = z.object({
-  T: EpochMs,
-  s: z.string().min(1),
-  S: z.enum(['Buy', 'Sell']),
-  v: Decimal,
-  p: Decimal,
-});
-
-const AllLiquidation = z.object({
-  topic: z.string().startsWith(`${LIQUIDATION_TOPIC}.`),
-  type: z.literal('snapshot'),
-  ts: EpochMs,
-  data: z.array(LiquidationEntry),
-});
-export type BybitAllLiquidation = z.infer<typeof AllLiquidation>;
-
-const Ticker = z.object({
-  topic: z.string().startsWith(`${TICKER_TOPIC}.`),
-  type: z.enum(['snapshot', 'delta']),
-  ts: EpochMs,
-  data: z
-    .object({
-      symbol: z.string().min(1).optional(),
-      openInterest: MaybeDecimal,
-      openInterestValue: MaybeDecimal,
-      markPrice: MaybeDecimal,
-    })
-    .loose(),
-});
-export type BybitTicker = z.infer<typeof Ticker>;
-
-/** Subscribe replies and pongs: `op` says what is being answered. */
-const OpReply = z
-  .object({
-    op: z.string(),
-    success: z.boolean().optional(),
-    ret_msg: z.string().optional(),
-    req_id: z.string().optional(),
-  })
-  .loose();
 
 /** Base asset of a Bybit symbol: the instrument table's rule (bybitInstrument, instruments.ts). */
 export function bybitBase(symbol: string, venue: BybitVenue): string {
@@ -109,58 +63,95 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   const baseOf = (symbol: string): string | undefined => instrumentOf(symbol)?.base;
   const tickers = new Map<string, TickerState>();
 
-  const liquidations = (msg: BybitAllLiquidation, receiveTime: number): ParseResult => {
-    const topicSymbol = msg.topic.slice(LIQUIDATION_TOPIC.length + 1);
-    const inst = instrumentOf(topicSymbol);
-    if (inst === undefined) return reject(`invalid symbol in topic ${msg.topic}`);
-    const base = inst.base;
-    const events: LiquidationEvent[] = [];
-    // Two positions can be liquidated in the same millisecond at the same size and bankruptcy price, and Bybit
-    // batches them into one message as two identical entries. Both count, so the second gets `#1`, the third `#2`.
-    // An occurrence count rather than the raw index keeps the first copy's id independent of where it sits in the
-    // batch, so the same liquidation still gets the same id if it is ever pushed again (the ingestor's dedupe).
-    const occurrences = new Map<string, number>();
-    for (const e of msg.data) {
-      if (e.s !== topicSymbol) return reject(`allLiquidation entry for ${e.s} on topic ${msg.topic}`);
-      const price = Number(e.p);
-      // Linear `v` is base coin; inverse `v` counts 1-USD contracts (the instrument's contractValue).
-      const { baseQty, quoteNotional } = fillSize(inst, Number(e.v), price);
-      // Every Bybit quote is USD or a USD stablecoin; anything else would need a reference price.
-      const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
-      if (usd === undefined) return reject(noReferenceReason(e.s, inst.quote, 0));
-      const key = `${e.s}:${e.T}:${e.S}:${e.v}:${e.p}`;
-      const n = occurrences.get(key) ?? 0;
-      occurrences.set(key, n + 1);
-      const candidate: LiquidationEvent = {
-        type: 'liquidation',
-        id: `${venue}:${key}${n > 0 ? `#${n}` : ''}`,
-        venue,
-        symbol: e.s,
-        base,
-        side: e.S === 'Buy' ? 'long' : 'short',
-        price,
-        qty: baseQty,
-        notionalUsd: usd,
-        eventTime: e.T,
-        receiveTime,
-        fidelity: fidelity(),
-        kind: 'liquidation',
-        source: LIQUIDATION_TOPIC,
-      };
-      const problem = checkEvent(candidate, `liquidation from ${e.s} v=${e.v} p=${e.p}`);
-      // One bad entry rejects the whole message: a dead letter is visible, a silently dropped liquidation is not.
-      if (problem !== undefined) return reject(problem);
-      events.push(candidate);
+  // The allLiquidation frame being read, one at a time: `begin` starts it, `entry` adds each entry in order, both
+  // saying why the frame is rejected if it is; the fast path feeds them as it scans, the full path from the schema's
+  // output. Parser-level, so that a frame allocates nothing but its events.
+  let batchReceive = 0;
+  let batchSymbol = '';
+  let batchInst: Instrument | undefined;
+  let batchEvents: LiquidationEvent[] = [];
+  // Two positions can be liquidated in the same millisecond at the same size and bankruptcy price, and Bybit
+  // batches them into one message as two identical entries. Both count, so the second gets `#1`, the third `#2`.
+  // An occurrence count rather than the raw index keeps the first copy's id independent of where it sits in the
+  // batch, so the same liquidation still gets the same id if it is ever pushed again (the ingestor's dedupe).
+  const occurrences = new Map<string, number>();
+  const times = new Map<number, string>();
+  const begin = (topicSymbol: string, receiveTime: number): string | undefined => {
+    batchReceive = receiveTime;
+    batchSymbol = topicSymbol;
+    batchInst = instrumentOf(topicSymbol);
+    batchEvents = [];
+    occurrences.clear();
+    times.clear();
+    return batchInst === undefined ? `invalid symbol in topic ${LIQUIDATION_TOPIC}.${topicSymbol}` : undefined;
+  };
+  // The fast path hands over T as written and the values of v and p as it read them (fast-frame.ts): the same
+  // as String(T), Number(v) and Number(p), which together cost about as much as the rest of the event.
+  const entry = (T: number, s: string, S: 'Buy' | 'Sell', v: string, p: string, Ttext = String(T), size = Number(v), price = Number(p)): string | undefined => {
+    const inst = batchInst!;
+    if (s !== batchSymbol) return `allLiquidation entry for ${s} on topic ${LIQUIDATION_TOPIC}.${batchSymbol}`;
+    // Linear `v` is base coin; inverse `v` counts 1-USD contracts (the instrument's contractValue).
+    const { baseQty, quoteNotional } = fillSize(inst, size, price);
+    // Every Bybit quote is USD or a USD stablecoin; anything else would need a reference price.
+    const usd = notionalUsd(inst, quoteNotional, undefined, batchReceive);
+    if (usd === undefined) return noReferenceReason(s, inst.quote, 0);
+    // join builds one flat string (ids are kept for deduplication; see the Binance parser).
+    const id = [venue, s, Ttext, S, v, p].join(':');
+    // Copies share T, so ids are counted (hashed, which costs) only from the second entry of a millisecond on;
+    // `times` keeps the first entry's id of each millisecond until then ('' once its count is in `occurrences`).
+    let n = 0;
+    const first = times.get(T);
+    if (first === undefined) times.set(T, id);
+    else {
+      if (first !== '') {
+        occurrences.set(first, 1);
+        times.set(T, '');
+      }
+      n = occurrences.get(id) ?? 0;
+      occurrences.set(id, n + 1);
     }
-    return events.length === 0 ? NO_EVENTS : { ok: true, events };
+    const candidate: LiquidationEvent = {
+      type: 'liquidation',
+      id: n > 0 ? `${id}#${n}` : id,
+      venue,
+      symbol: s,
+      base: inst.base,
+      side: S === 'Buy' ? 'long' : 'short',
+      price,
+      qty: baseQty,
+      notionalUsd: usd,
+      eventTime: T,
+      receiveTime: batchReceive,
+      fidelity: fidelity(),
+      kind: 'liquidation',
+      source: LIQUIDATION_TOPIC,
+    };
+    // One bad entry rejects the whole message: a dead letter is visible, a silently dropped liquidation is not.
+    const problem = checkEvent(candidate, `liquidation from ${s} v=${v} p=${p}`);
+    if (problem === undefined) batchEvents.push(candidate);
+    return problem;
+  };
+  const batchResult = (): ParseResult => (batchEvents.length === 0 ? NO_EVENTS : { ok: true, events: batchEvents });
+  // A rejection found while scanning declines the frame: the full path then rejects it in its own words.
+  const fastBatch: LiquidationSink = {
+    begin: (topicSymbol) => begin(topicSymbol, batchReceive) === undefined,
+    entry: (T, s, S, v, p, Ttext, size, price) => entry(T, s, S, v, p, Ttext, size, price) === undefined,
   };
 
-  const ticker = (msg: BybitTicker, receiveTime: number): ParseResult => {
-    const symbol = msg.topic.slice(TICKER_TOPIC.length + 1);
-    if (msg.data.symbol !== undefined && msg.data.symbol !== symbol) return reject(`ticker for ${msg.data.symbol} on topic ${msg.topic}`);
+  const liquidations = (msg: BybitAllLiquidation, receiveTime: number): ParseResult => {
+    let problem = begin(msg.topic.slice(LIQUIDATION_TOPIC.length + 1), receiveTime);
+    for (let i = 0; problem === undefined && i < msg.data.length; i++) {
+      const e = msg.data[i]!;
+      problem = entry(e.T, e.s, e.S, e.v, e.p);
+    }
+    return problem === undefined ? batchResult() : reject(problem);
+  };
+
+  const ticker = ({ topicSymbol: symbol, type, ts, data: d }: TickerFields, receiveTime: number): ParseResult => {
+    const topic = `${TICKER_TOPIC}.${symbol}`;
+    if (d.symbol !== undefined && d.symbol !== symbol) return reject(`ticker for ${d.symbol} on topic ${topic}`);
     const base = baseOf(symbol);
-    if (base === undefined) return reject(`invalid symbol in topic ${msg.topic}`);
-    const d = msg.data;
+    if (base === undefined) return reject(`invalid symbol in topic ${topic}`);
     const values = { openInterest: num(d.openInterest), openInterestValue: num(d.openInterestValue), markPrice: num(d.markPrice) };
     // Checked before the state is touched: a value too long for a double must not stay in it.
     if (Number.isNaN(values.openInterest) || Number.isNaN(values.openInterestValue) || Number.isNaN(values.markPrice))
@@ -169,7 +160,7 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     // A snapshot states everything (it is also what comes after a reconnect), so nothing older survives it but
     // what was last emitted, which only decides whether the new state is news.
     const state: TickerState =
-      msg.type === 'snapshot' || previous === undefined ? { emittedOiBase: previous?.emittedOiBase, emittedOiUsd: previous?.emittedOiUsd } : previous;
+      type === 'snapshot' || previous === undefined ? { emittedOiBase: previous?.emittedOiBase, emittedOiUsd: previous?.emittedOiUsd } : previous;
     tickers.set(symbol, state);
     state.openInterest = values.openInterest ?? state.openInterest;
     state.openInterestValue = values.openInterestValue ?? state.openInterestValue;
@@ -192,7 +183,7 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
       oiBase,
       oiUsd,
       markPrice,
-      eventTime: msg.ts,
+      eventTime: ts,
       receiveTime,
       source: TICKER_TOPIC,
     };
@@ -219,7 +210,11 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     return reject(`unexpected control frame: op ${op}${retMsg ? `, ret_msg ${retMsg}` : ''}${request}`);
   };
 
+  const fastTicker: TickerFields = { topicSymbol: '', type: 'snapshot', ts: 0, data: {} };
   return (frame, receiveTime) => {
+    batchReceive = receiveTime;
+    if (readAllLiquidationFrame(frame, fastBatch)) return batchResult();
+    if (readTickerFrame(frame, fastTicker)) return ticker(fastTicker, receiveTime);
     const parsed = parseJsonFrame(frame);
     if (!parsed.ok) return parsed;
     const json = parsed.json;
@@ -232,7 +227,9 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
       }
       if (msg.topic.startsWith(`${TICKER_TOPIC}.`)) {
         const parsed = Ticker.safeParse(msg);
-        return parsed.success ? ticker(parsed.data, receiveTime) : rejectInvalid(TICKER_TOPIC, parsed.error);
+        if (!parsed.success) return rejectInvalid(TICKER_TOPIC, parsed.error);
+        const { topic, type, ts, data } = parsed.data;
+        return ticker({ topicSymbol: topic.slice(TICKER_TOPIC.length + 1), type, ts, data }, receiveTime);
       }
       return reject(`unexpected topic ${msg.topic}`);
     }

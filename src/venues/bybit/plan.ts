@@ -1,5 +1,6 @@
 import type { SocketPlan } from '../venue.js';
-import { LIQUIDATION_TOPIC, TICKER_TOPIC, type BybitVenue } from './parse.js';
+import type { BybitVenue } from './parse.js';
+import { LIQUIDATION_TOPIC, TICKER_TOPIC } from './schema.js';
 
 /** Docs "Connect" → WebSocket public stream (linear covers USDT and USDC contracts). */
 export const BYBIT_PUBLIC_WS_URLS: Record<BybitVenue, string> = {

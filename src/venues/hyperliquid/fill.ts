@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Fidelity, LiquidationEvent, Side } from '../../schema/events.js';
-import { DecimalString, EpochMs, SignedDecimalString, decimalValue, isMarketName } from '../fields.js';
+import { DecimalString, decimalValue, isMarketName } from '../fields.js';
 import { checkedResult, reject, rejectInvalid, type ParseResult } from '../venue.js';
 import { compileValidator, type CompiledValidator } from '../../schema/validator.js';
+import { Fill, FillLiquidation, isPositiveDecimal } from './schema.js';
 import { HLP_LIQUIDATORS } from './vaults.js';
 
 /**
@@ -11,34 +12,6 @@ import { HLP_LIQUIDATORS } from './vaults.js';
  * liquidation is classified the same way whichever source it came from. See docs/venues/hyperliquid.md.
  */
 
-/** Prices and sizes arrive as decimal strings; validated here (finite, > 0) so that the mapper can trust them. */
-const isPositiveDecimal = (s: string): boolean => (decimalValue(s) ?? 0) > 0;
-export const PositiveDecimal = DecimalString.refine(isPositiveDecimal, 'expected a finite decimal > 0');
-const SignedDecimal = SignedDecimalString;
-
-export const FillLiquidation = z.object({
-  liquidatedUser: z.string().min(1),
-  markPx: PositiveDecimal,
-  // Strict on purpose: a new method would have unknown semantics and should reach the dead-letter topic.
-  method: z.enum(['market', 'backstop']),
-});
-export type FillLiquidation = z.infer<typeof FillLiquidation>;
-
-/** The fill object shared by `userFills`, fill feeds and node fills; only what the mapper reads is required. */
-export const Fill = z
-  .object({
-    coin: z.string().min(1),
-    px: PositiveDecimal,
-    sz: PositiveDecimal,
-    side: z.enum(['A', 'B']),
-    time: EpochMs,
-    startPosition: SignedDecimal.optional(),
-    dir: z.string(),
-    tid: z.number().int().nonnegative(),
-    liquidation: FillLiquidation.optional(),
-  })
-  .loose();
-export type Fill = z.infer<typeof Fill>;
 
 /** Fill without its "> 0" refinements, which JSON Schema cannot state; compiled for asFill on first use (not at start-up). */
 const FillShape = Fill.extend({ px: DecimalString, sz: DecimalString, liquidation: FillLiquidation.extend({ markPx: DecimalString }).optional() });

@@ -4,7 +4,7 @@ import { fetchMetaAndAssetCtxs, fetchPerpDexs } from './metaAndAssetCtxs.js';
 import { startNodeFillsTail } from './node-fills.js';
 import { planHyperliquidSockets } from './plan.js';
 import { HLP_LIQUIDATORS, fetchHlpLiquidators } from './vaults.js';
-import { createHyperliquidParser, type HyperliquidParserOptions } from './ws.js';
+import { createHyperliquidParser, type HyperliquidParserOptions } from './parse.js';
 
 const sourceOf = (options: Record<string, unknown> | undefined): string => String(options?.source ?? 'public');
 

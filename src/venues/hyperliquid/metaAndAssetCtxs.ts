@@ -1,19 +1,13 @@
 import { z } from 'zod';
 import type { OpenInterestEvent } from '../../schema/events.js';
-import { SignedDecimalString, isMarketName } from '../fields.js';
+import { isMarketName } from '../fields.js';
 import { hyperliquidBase } from './fill.js';
+import { MetaAndAssetCtxs, PerpDexs } from './schema.js';
 
 export { HYPERLIQUID_REST_URL } from './vaults.js';
 import { HYPERLIQUID_REST_URL } from './vaults.js';
 
-const Decimal = SignedDecimalString;
 
-/** `POST /info {"type":"metaAndAssetCtxs"}` → `[meta, ctxs]`; `ctxs[i]` belongs to `meta.universe[i]`. */
-export const MetaAndAssetCtxs = z.tuple([
-  z.object({ universe: z.array(z.object({ name: z.string().min(1), isDelisted: z.boolean().optional() }).loose()) }).loose(),
-  z.array(z.object({ markPx: Decimal.nullable(), openInterest: Decimal }).loose()),
-]);
-export type MetaAndAssetCtxs = z.infer<typeof MetaAndAssetCtxs>;
 
 export interface HyperliquidMarkets {
   /** Listed (not delisted) perp names, in the venue's order: what to subscribe to. */
@@ -97,8 +91,6 @@ export async function fetchMetaAndAssetCtxs(o: FetchMarketsOptions = {}): Promis
   return marketsFromMetaAndAssetCtxs(parsed.data, receiveTime, o.dex);
 }
 
-/** `{"type":"perpDexs"}`: the main dex (null) first, then each builder-deployed (HIP-3) dex by name. */
-const PerpDexs = z.array(z.union([z.null(), z.object({ name: z.string().regex(/^[a-z0-9]{1,16}$/i) }).loose()]));
 
 /** Names of the builder-deployed (HIP-3) perp dexes. Throws on network, HTTP or format errors. */
 export async function fetchPerpDexs(o: Omit<FetchMarketsOptions, 'dex' | 'now'> = {}): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { VaultDetails } from './schema.js';
 
 /** The venue's REST base (`/info`). Here rather than in metaAndAssetCtxs.ts, which re-exports it, so that fill.ts can use this module without an import cycle. */
 export const HYPERLIQUID_REST_URL = 'https://api.hyperliquid.xyz';
@@ -19,19 +19,6 @@ export const HLP_LIQUIDATORS: readonly string[] = [
 /** HLP, the parent vault whose `vaultDetails` lists its children (`relationship.data.childAddresses`). */
 export const HLP_VAULT = '0xdfc24b077bc1425ad1dea75bcb6f8158e10df303';
 
-const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x address of 40 hex digits');
-
-/** `POST /info {"type":"vaultDetails","vaultAddress":…}`: only what is read here. */
-const VaultDetails = z
-  .object({
-    name: z.string(),
-    vaultAddress: Address,
-    relationship: z
-      .object({ type: z.string(), data: z.object({ childAddresses: z.array(Address).optional() }).loose().optional() })
-      .loose()
-      .optional(),
-  })
-  .loose();
 
 export interface FetchLiquidatorsOptions {
   baseUrl?: string;

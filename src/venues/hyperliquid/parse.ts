@@ -1,9 +1,10 @@
-import { z } from 'zod';
 import type { Fidelity, LiquidationEvent, NormalizedEvent } from '../../schema/events.js';
-import { DecimalString, EpochMs, clip, isMarketName, preview } from '../fields.js';
+import { clip, isMarketName, preview } from '../fields.js';
 import { NO_EVENTS, checkedResult, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
-import { PositiveDecimal, fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
-import { MetaAndAssetCtxs, hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
+import { fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
+import { readActiveAssetCtxFrame, readTradesFrame, type AssetCtxFields } from './fast-frame.js';
+import { ActiveAssetCtx, FillItems, MetaAndAssetCtxs, PositiveDecimal, WsTrade } from './schema.js';
+import { hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
 import { nodeFillsBlockToResult, scanNodeBlock } from './node-block.js';
 import { HLP_LIQUIDATORS } from './vaults.js';
 
@@ -38,26 +39,6 @@ export interface HyperliquidParserOptions {
 }
 
 
-/** Public `trades` item; `users` is [buyer, seller] and `side` the taker's side (B buy, A sell). */
-const WsTrade = z
-  .object({
-    coin: z.string().min(1),
-    side: z.enum(['A', 'B']),
-    px: PositiveDecimal,
-    sz: PositiveDecimal,
-    time: EpochMs,
-    tid: z.number().int().nonnegative(),
-    users: z.tuple([z.string().min(1), z.string().min(1)]),
-  })
-  .loose();
-
-const ActiveAssetCtx = z.object({
-  coin: z.string().min(1),
-  ctx: z.object({ markPx: PositiveDecimal, openInterest: DecimalString }).loose(),
-});
-
-const FillItem = z.union([z.tuple([z.string().min(1), z.unknown()]), z.object({ user: z.string().min(1), fill: z.unknown() })]);
-const FillItems = z.array(FillItem);
 
 export const TRADES_SOURCE = 'trades';
 export const ACTIVE_ASSET_CTX_SOURCE = 'activeAssetCtx';
@@ -80,6 +61,8 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     return vaults;
   };
   const isLiquidator = (a: unknown): boolean => typeof a === 'string' && vaults.has(a.toLowerCase());
+  // The fast path's check of a trade's users: against the list as it is now, as the full path's trades() reads it.
+  const isCurrentLiquidator = (user: string): boolean => currentVaults().has(user.toLowerCase());
   // Each vault's position per coin (coins, + long), as the transfers and unwinds seen since start built it.
   // Bounded: at most (vaults × coins with a liquidator trade) entries.
   const inventory = new Map<string, number>();
@@ -149,14 +132,11 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     return result;
   };
 
-  const activeAssetCtx = (data: unknown, receiveTime: number): ParseResult => {
-    const parsed = ActiveAssetCtx.safeParse(data);
-    if (!parsed.success) return rejectInvalid('activeAssetCtx', parsed.error);
-    const { coin, ctx } = parsed.data;
+  const activeAssetCtx = ({ coin, openInterest, markPx }: AssetCtxFields, receiveTime: number): ParseResult => {
     if (!isMarketName(coin)) return reject(`invalid activeAssetCtx: coin ${JSON.stringify(coin)}`);
     const last = lastOi.get(coin);
     if (last !== undefined && receiveTime >= last && receiveTime - last < oiInterval) return NO_EVENTS;
-    const event = hyperliquidOpenInterest(coin, Number(ctx.openInterest), Number(ctx.markPx), receiveTime, ACTIVE_ASSET_CTX_SOURCE);
+    const event = hyperliquidOpenInterest(coin, openInterest, markPx, receiveTime, ACTIVE_ASSET_CTX_SOURCE);
     const result = checkedResult([event], `activeAssetCtx for ${coin}`);
     if (result.ok) lastOi.set(coin, receiveTime);
     return result;
@@ -180,7 +160,10 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     }
   };
 
+  const fastCtx: AssetCtxFields = { coin: '', markPx: 0, openInterest: 0 };
   return (frame, receiveTime) => {
+    if (readActiveAssetCtxFrame(frame, fastCtx)) return activeAssetCtx(fastCtx, receiveTime);
+    if (readTradesFrame(frame, isCurrentLiquidator)) return NO_EVENTS;
     // A node block is mostly ordinary trades: scanned, not parsed whole (node-block.ts), when it can be.
     const block = scanNodeBlock(frame, currentVaults());
     if (block) return block;
@@ -203,8 +186,12 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
         return reject(`venue error: ${typeof msg.data === 'string' ? msg.data : preview(msg.data)}`);
       case 'trades':
         return trades(msg.data, receiveTime);
-      case 'activeAssetCtx':
-        return activeAssetCtx(msg.data, receiveTime);
+      case 'activeAssetCtx': {
+        const parsed = ActiveAssetCtx.safeParse(msg.data);
+        if (!parsed.success) return rejectInvalid('activeAssetCtx', parsed.error);
+        const { coin, ctx } = parsed.data;
+        return activeAssetCtx({ coin, openInterest: Number(ctx.openInterest), markPx: Number(ctx.markPx) }, receiveTime);
+      }
       default:
         if (fillChannels.has(msg.channel)) return fills(msg.channel, msg.data, receiveTime);
         return reject(`unexpected channel ${JSON.stringify(clip(msg.channel))}`);

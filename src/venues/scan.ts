@@ -1,0 +1,157 @@
+/**
+ * Cursor steps for the venue fast paths: reading a frame laid out exactly as the venue's serialiser
+ * writes it (no whitespace, no escapes, documented key order) without building a JSON tree.
+ *
+ * Every step takes the text and a position and returns the position after what it read, or NO when the
+ * text there is not what it reads; every step passes NO on, so a reader is a chain of steps with one
+ * check at the end. A step accepts a subset of what JSON.parse would read the same way, so a frame a fast
+ * path accepts is one the full path reads with the same values; anything else takes the full path.
+ */
+export const NO = -1;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const ZERO = 0x30;
+const NINE = 0x39;
+const DOT = 0x2e;
+const COMMA = 0x2c;
+export const OBJECT_END = 0x7d;
+export const ARRAY_END = 0x5d;
+
+const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
+
+/** `literal` at `pos`. */
+export function lit(text: string, pos: number, literal: string): number {
+  return pos >= 0 && text.startsWith(literal, pos) ? pos + literal.length : NO;
+}
+
+/**
+ * A JSON string without escapes or control characters (which JSON.parse reads as exactly its characters):
+ * its content is `text.slice(pos + 1, end - 1)`.
+ */
+export function str(text: string, pos: number): number {
+  if (pos < 0 || text.charCodeAt(pos) !== QUOTE) return NO;
+  for (let i = pos + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) return i + 1;
+    if (c === BACKSLASH || c < 0x20) return NO;
+  }
+  return NO;
+}
+
+/** As `str`, with at least one character. */
+export function nonEmptyStr(text: string, pos: number): number {
+  const end = str(text, pos);
+  return end - pos > 2 ? end : NO;
+}
+
+/** The content of the string `str` read from `pos` to `end`. */
+export const content = (text: string, pos: number, end: number): string => text.slice(pos + 1, end - 1);
+
+/**
+ * A string holding a decimal as fields.ts defines it (DECIMAL_SOURCE: digits with an optional fraction),
+ * so `Number(content)` is the value the full path computes from the same text.
+ */
+export function decimalStr(text: string, pos: number): number {
+  if (pos < 0 || text.charCodeAt(pos) !== QUOTE) return NO;
+  let i = pos + 1;
+  const start = i;
+  while (isDigit(text.charCodeAt(i))) i++;
+  if (i === start) return NO;
+  if (text.charCodeAt(i) === DOT) {
+    const fraction = ++i;
+    while (isDigit(text.charCodeAt(i))) i++;
+    if (i === fraction) return NO;
+  }
+  return text.charCodeAt(i) === QUOTE ? i + 1 : NO;
+}
+
+/**
+ * A non-negative integer in JSON's canonical form (no leading zero) of at most `maxDigits` digits: up to
+ * 15 it is a safe integer that `Number` reads exactly as JSON.parse does. A fraction or exponent after it
+ * fails the step that follows.
+ */
+export function uint(text: string, pos: number, maxDigits: number): number {
+  if (pos < 0) return NO;
+  const c = text.charCodeAt(pos);
+  if (c === ZERO) return pos + 1;
+  if (!isDigit(c)) return NO;
+  let i = pos + 1;
+  while (isDigit(text.charCodeAt(i))) i++;
+  return i - pos <= maxDigits ? i : NO;
+}
+
+/** Epoch milliseconds as fields.ts bounds them (EpochMs: at most 13 digits). */
+export const epochMs = (text: string, pos: number): number => uint(text, pos, 13);
+
+/** A flat array of `str` strings. */
+export function strArray(text: string, pos: number): number {
+  let i = lit(text, pos, '[');
+  if (text.charCodeAt(i) === ARRAY_END) return i + 1;
+  for (;;) {
+    i = str(text, i);
+    if (i < 0) return NO;
+    const c = text.charCodeAt(i);
+    if (c === ARRAY_END) return i + 1;
+    if (c !== COMMA) return NO;
+    i++;
+  }
+}
+
+/**
+ * A value a fast path skips in a flat object: a `str` string, a `uint`, true, false, null, or a flat array
+ * of strings (Hyperliquid's `impactPxs`, `users`).
+ */
+export function flatValue(text: string, pos: number): number {
+  if (pos < 0) return NO;
+  switch (text.charCodeAt(pos)) {
+    case QUOTE:
+      return str(text, pos);
+    case 0x5b:
+      return strArray(text, pos);
+    case 0x74:
+      return lit(text, pos, 'true');
+    case 0x66:
+      return lit(text, pos, 'false');
+    case 0x6e:
+      return lit(text, pos, 'null');
+    default:
+      return uint(text, pos, 20);
+  }
+}
+
+/** Whether the key `str` read from `pos` to `end` is `quoted` (the key with its quotes, e.g. `'"markPx"'`). */
+export const isKey = (text: string, pos: number, end: number, quoted: string): boolean =>
+  end - pos === quoted.length && text.startsWith(quoted, pos);
+
+/**
+ * After a member of an object or array: the position after a `,` that starts the next one, or the
+ * negated position after `close` when it ended (`~end`, always < NO), or NO.
+ */
+export function next(text: string, pos: number, close: number): number {
+  if (pos < 0) return NO;
+  const c = text.charCodeAt(pos);
+  if (c === COMMA) return pos + 1;
+  return c === close ? ~(pos + 1) : NO;
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * `Number(text.slice(start, end))` for the content of a `decimalStr` or the digits of a `uint`, without
+ * the string conversion (a runtime call, the dearest step of reading a small frame). Up to 15 characters
+ * the digits form an integer m below 2^53 and the fraction has k ≤ 14 digits, so m and 10^k are exact
+ * doubles and m / 10^k, rounded once by the division, is the correctly rounded value of the decimal:
+ * what Number computes. Longer text is left to Number.
+ */
+export function decimalAt(text: string, start: number, end: number): number {
+  if (end - start > 15) return Number(text.slice(start, end));
+  let m = 0;
+  let k = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === DOT) k = end - i - 1;
+    else m = m * 10 + (c - ZERO);
+  }
+  return m / POW10[k]!;
+}

@@ -1,0 +1,34 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { INVALID_UTF8_MARK, type FrameParser } from '../../src/venues/venue.js';
+import { mutate, mutationsArb } from './mutate.js';
+
+/**
+ * JSON allows whitespace before a value and no fast path reads it, so ` ${frame}` always takes the full
+ * path (JSON.parse and the schema) while `frame` takes the fast path whenever it accepts it. A frame
+ * marked as invalid UTF-8 keeps its mark in front (its rejection says so): no fast path reads it either,
+ * as every one starts with `{`.
+ */
+export const viaFullPath = (frame: string): string => (frame.startsWith(INVALID_UTF8_MARK) ? frame : ` ${frame}`);
+
+/** Frames as generated, and the same frames mutated the way the parser fuzz test mutates real ones. */
+export const generatedAndMutated = (frame: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc.oneof(frame, fc.tuple(frame, mutationsArb).map(([f, m]) => mutate(f, m)));
+
+/**
+ * Property: two parsers made alike, fed the same frames in the same order, one of them only through the
+ * full path, give the same result for every frame: every frame the fast path accepts gives exactly the
+ * full path's events (and leaves the same state behind), and every frame it declines is read by the full path.
+ */
+export function assertFastPathExact(make: () => FrameParser, frames: fc.Arbitrary<string[]>, numRuns: number): void {
+  fc.assert(
+    fc.property(frames, fc.integer({ min: 1_700_000_000_000, max: 1_800_000_000_000 }), (list, start) => {
+      const fast = make();
+      const full = make();
+      list.forEach((frame, i) => {
+        expect(fast(frame, start + i * 1_000)).toEqual(full(viaFullPath(frame), start + i * 1_000));
+      });
+    }),
+    { numRuns },
+  );
+}
