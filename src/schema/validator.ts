@@ -71,10 +71,14 @@ function assertExpressible(schema: { _zod: { def: Def } }, path: string, seen = 
 
 export function compileValidator<S extends z.ZodType>(schema: S): CompiledValidator<S> {
   assertExpressible(schema as unknown as { _zod: { def: Def } }, '');
+  // Ajv's code generation, the costly part, on first use: a command that never meets a venue's frames should
+  // not pay for every venue's validators at start-up. What JSON Schema cannot state is still refused here, at load.
   const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'throw' });
-  const check = ajv.compile(withoutLengthCounting(jsonSchema) as object);
+  const portable = withoutLengthCounting(jsonSchema) as object;
+  let check: ((value: unknown) => boolean) | undefined;
+  const compile = () => ajv.compile(portable);
   return {
-    is: (value: unknown): value is z.output<S> => check(value),
+    is: (value: unknown): value is z.output<S> => (check ??= compile())(value),
     explain: (value: unknown) => {
       const result = schema.safeParse(value);
       return result.success ? 'valid' : describeIssues(result.error);
