@@ -22,7 +22,7 @@ try {
       from: input.from,
       to: input.to,
     },
-    { index: input.index, count: input.workers.count },
+    { index: input.index, count: input.workers.count, plan: input.plan },
   );
   message = { ok: true, result: shareResult(parts, performance.now() - started) };
 } catch (err) {

@@ -5,10 +5,11 @@ import { NotableLiquidations, type NotableState } from '../report/notable.js';
 import type { VenueId } from '../schema/events.js';
 import type { InputFormat } from './formats.js';
 
-/** One of `count` worker threads of a replay. */
+/** One of `count` worker threads of a replay; `plan` names the owner of the venues sampled before the start. */
 export interface Share {
   index: number;
   count: number;
+  plan?: Record<VenueId, number>;
 }
 
 export interface WorkerOptions {
@@ -53,14 +54,31 @@ export interface ShareResult {
 }
 
 /**
- * Which share owns each venue: venues in order of their first frame, dealt round-robin. Every share
- * reads the same lines in the same order, so all agree without talking.
+ * Owners of the venues sampled at the start of the input, by their frames' bytes: the largest venue
+ * goes to the least loaded share (a venue's frames cannot be split: its parser may keep state, and
+ * copies of a liquidation must meet in one aggregator to be dropped).
+ */
+export function planShares(bytesByVenue: Record<VenueId, number>, count: number): Record<VenueId, number> {
+  const load = new Array<number>(count).fill(0);
+  const plan: Record<VenueId, number> = {};
+  for (const [venue, bytes] of Object.entries(bytesByVenue).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))) {
+    const owner = load.indexOf(Math.min(...load));
+    plan[venue] = owner;
+    load[owner]! += bytes;
+  }
+  return plan;
+}
+
+/**
+ * Whether a share owns a venue: by the plan, else (a venue first seen after the sample) round-robin in
+ * order of first frame. Every share reads the same lines in the same order, so all agree without talking.
  */
 export function venueOwner(share: Share): (venue: VenueId) => boolean {
-  const owner = new Map<VenueId, number>();
+  const owner = new Map<VenueId, number>(Object.entries(share.plan ?? {}));
+  let unplanned = 0;
   return (venue) => {
     let o = owner.get(venue);
-    if (o === undefined) owner.set(venue, (o = owner.size % share.count));
+    if (o === undefined) owner.set(venue, (o = unplanned++ % share.count));
     return o === share.index;
   };
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { replayParts, replayReport, type ReplayOptions } from '../../src/replay/replay.js';
-import { mergeShares, shareResult, venueOwner, type ReplayParts } from '../../src/replay/shares.js';
+import { mergeShares, planShares, shareResult, venueOwner, type ReplayParts } from '../../src/replay/shares.js';
 import { writeOct10 } from '../../src/simulate/write.js';
 import { tempDir, writeRecording } from '../support/recording.js';
 
@@ -21,13 +21,17 @@ function outputs(options: ReplayOptions, parts: ReplayParts) {
 }
 
 describe('replay shares (what --workers N merges)', () => {
-  it('deals venues round-robin in order of first frame, the same in every share', () => {
-    const venues = ['okx', 'bybit-linear', 'okx', 'hyperliquid', 'binance-usdm', 'bybit-linear'] as const;
+  it('plans the largest venue to the least loaded share; venues seen later are dealt round-robin, the same in every share', () => {
+    const plan = planShares({ okx: 10, hyperliquid: 900, 'bybit-linear': 300, 'binance-usdm': 300, deribit: 10 }, 2);
+    // hyperliquid alone; then binance-usdm (300, before bybit-linear by name), bybit-linear, and the ties by name.
+    expect(plan).toEqual({ hyperliquid: 0, 'binance-usdm': 1, 'bybit-linear': 1, deribit: 1, okx: 1 });
+    expect(planShares({ a: 5, b: 5, c: 5 }, 3)).toEqual({ a: 0, b: 1, c: 2 });
+    const venues = ['okx', 'bitmex', 'hyperliquid', 'gate', 'bitmex', 'kraken'] as const;
     const owned = [0, 1].map((index) => {
-      const owns = venueOwner({ index, count: 2 });
+      const owns = venueOwner({ index, count: 2, plan: { okx: 1, hyperliquid: 1 } });
       return venues.filter((v) => owns(v));
     });
-    expect(owned).toEqual([['okx', 'okx', 'hyperliquid'], ['bybit-linear', 'binance-usdm', 'bybit-linear']]);
+    expect(owned).toEqual([['bitmex', 'bitmex', 'kraken'], ['okx', 'hyperliquid', 'gate']]);
   });
 
   it('merged shares give the one-thread report, series and counts of bad lines and frames exactly', async () => {
@@ -46,9 +50,9 @@ describe('replay shares (what --workers N merges)', () => {
     expect(whole.report.input).toMatchObject({ badLines: 2, badFrames: 5 });
     expect(Object.keys(whole.report.totals.byVenue)).toEqual(['binance-coinm', 'binance-usdm', 'bybit-inverse', 'bybit-linear', 'hyperliquid']);
     expect(whole.report.cascades).toHaveLength(1);
-    for (const count of [2, 3]) {
+    for (const { count, plan } of [{ count: 2 }, { count: 3 }, { count: 2, plan: { hyperliquid: 1 } }]) {
       const shares = [];
-      for (let index = 0; index < count; index++) shares.push(structuredClone(shareResult(await replayParts(options, { index, count }), 0)));
+      for (let index = 0; index < count; index++) shares.push(structuredClone(shareResult(await replayParts(options, { index, count, plan }), 0)));
       // Bad lines are counted by the first share only; rejected frames by their venue's owner, one not the first.
       expect(shares.map((s) => s.badLines)).toEqual([2, ...Array(count - 1).fill(0)]);
       expect(shares.every((s) => s.stats.badFrames > 0)).toBe(true);
