@@ -37,7 +37,7 @@ describe('replay shares (what --workers N merges)', () => {
   it('merged shares give the one-thread report, series and counts of bad lines and frames exactly', async () => {
     const dir = tempDir();
     const sim = join(dir, 'sim.ndjson');
-    await writeOct10(sim, { seed: 7, accounts: 20_000, fromMinute: 21 * 60 + 10, toMinute: 21 * 60 + 14 });
+    await writeOct10(sim, { seed: 7, accounts: 20_000, fromMinute: 21 * 60 + 10, toMinute: 21 * 60 + 17 });
     // A second file inside the simulated span: a frame every venue's parser rejects (so every share has
     // one), then a line that is not JSON and one whose bytes are not UTF-8.
     const at = Date.UTC(2025, 9, 10, 21, 11);
@@ -61,5 +61,12 @@ describe('replay shares (what --workers N merges)', () => {
       // The report as written, byte for byte (the series' key order differs; report-files orders venues itself).
       expect(JSON.stringify(merged.report)).toBe(JSON.stringify(whole.report));
     }
+    // An event-time slice: every share stops reading at the same line, so frames and bad lines still add up.
+    const slice: ReplayOptions = { ...options, from: Date.UTC(2025, 9, 10, 21, 10, 30), to: Date.UTC(2025, 9, 10, 21, 11) };
+    const sliced = outputs(slice, await replayParts(slice));
+    expect(sliced.report.input.frames).toBeLessThan(whole.report.input.frames);
+    const halves = [];
+    for (let index = 0; index < 2; index++) halves.push(structuredClone(shareResult(await replayParts(slice, { index, count: 2 }), 0)));
+    expect(JSON.stringify(outputs(slice, mergeShares(halves, createMetrics())).report)).toBe(JSON.stringify(sliced.report));
   }, 60_000);
 });
