@@ -76,6 +76,31 @@ interface OiEntry {
   receiveTime: number;
 }
 
+type OiValue = { venue: VenueId; units: number; t: number };
+
+/**
+ * What a replay report reads from an aggregator, as plain data (structured-cloneable): a replay worker
+ * thread's share, which the main thread adds into its own aggregator (see `mergeReplayState`). Windows
+ * and Prometheus counters are not in it: a replay with workers serves no live page.
+ */
+export interface AggregatorReplayState {
+  watermark: number;
+  totals: [VenueId, VenueTotals][];
+  apart: Record<ApartKind, [VenueId, VenueTotals][]>;
+  fidelity: Record<VenueId, Fidelity>;
+  gaps: number;
+  minutes: MinuteBucket[];
+  adlMinutes: MinuteBucket[];
+  oiByMinute: [number, [string, OiValue][]][];
+  oi: [string, OiEntry][];
+}
+
+const addTotals = (into: VenueTotals, part: VenueTotals): void => {
+  into.longUnits += part.longUnits;
+  into.shortUnits += part.shortUnits;
+  into.count += part.count;
+};
+
 const SIDES: readonly Side[] = ['long', 'short'];
 type ApartKind = 'adl' | 'vault';
 const MAX_CATCH_UP_MINUTES = 1_440;
@@ -186,6 +211,51 @@ export class Aggregator {
     this.nextMinuteToClose = undefined;
     this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
     this.watermark = 0;
+  }
+
+  replayState(): AggregatorReplayState {
+    return {
+      watermark: this.watermark,
+      totals: [...this.venues].map(([venue, v]) => [venue, v.totals]),
+      apart: { adl: [...this.apart.adl], vault: [...this.apart.vault] },
+      fidelity: this.fidelity,
+      gaps: this.gapCount,
+      minutes: this.minutes.withData(),
+      adlMinutes: this.adlMinutes.withData(),
+      oiByMinute: [...this.oiByMinute].map(([minute, symbols]) => [minute, [...symbols]]),
+      oi: [...this.oi],
+    };
+  }
+
+  /**
+   * Adds another aggregator's replay state. Exact when the two saw disjoint venues (a replay worker
+   * owns whole venues): sums are integers, and per-symbol open interest keeps the later value as apply does.
+   */
+  mergeReplayState(s: AggregatorReplayState): void {
+    this.watermark = Math.max(this.watermark, s.watermark);
+    for (const [venue, t] of s.totals) addTotals(this.venueLiquidations(venue).totals, t);
+    for (const kind of ['adl', 'vault'] as const)
+      for (const [venue, t] of s.apart[kind]) {
+        let mine = this.apart[kind].get(venue);
+        if (!mine) this.apart[kind].set(venue, (mine = noTotals()));
+        addTotals(mine, t);
+      }
+    for (const [venue, f] of Object.entries(s.fidelity)) this.fidelity[venue] = lowestFidelity(this.fidelity[venue], f);
+    this.gapCount += s.gaps;
+    for (const b of s.minutes) this.minutes.addBucket(b);
+    for (const b of s.adlMinutes) this.adlMinutes.addBucket(b);
+    for (const [minute, symbols] of s.oiByMinute) {
+      let mine = this.oiByMinute.get(minute);
+      if (!mine) this.oiByMinute.set(minute, (mine = new Map()));
+      for (const [key, v] of symbols) {
+        const prev = mine.get(key);
+        if (!prev || v.t >= prev.t) mine.set(key, v);
+      }
+    }
+    for (const [key, e] of s.oi) {
+      const prev = this.oi.get(key);
+      if (!prev || e.receiveTime >= prev.receiveTime) this.oi.set(key, e);
+    }
   }
 
   /** Open interest per `venue|symbol` (units) as of the last closed minute, expired values left out. */

@@ -58,6 +58,23 @@ export class MinuteSeries {
     b.count += 1;
   }
 
+  /** Adds a bucket counted elsewhere (a replay worker's share of the minute). */
+  addBucket(part: MinuteBucket): void {
+    let b = this.buckets.get(part.minute);
+    if (!b) {
+      this.buckets.set(part.minute, (b = { minute: part.minute, units: 0, count: 0, byVenue: {} }));
+      this.newest = Math.max(this.newest, part.minute);
+    }
+    b.units += part.units;
+    b.count += part.count;
+    for (const [venue, v] of Object.entries(part.byVenue)) addVenueMinute((b.byVenue[venue] ??= { long: 0, short: 0, count: 0 }), v);
+  }
+
+  /** The minutes with data, unordered (what addBucket takes back). */
+  withData(): MinuteBucket[] {
+    return [...this.buckets.values()];
+  }
+
   get(minute: number): MinuteBucket | undefined {
     return this.buckets.get(minute);
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -110,6 +111,7 @@ program
   .option('--from <time>', 'only events at or after this event time: ISO 8601 (UTC unless a zone is given) or 13-digit ms since the epoch')
   .option('--to <time>', 'only events before this event time (as --from)')
   .option('--max-bad-share <share>', 'fail when more than this share of a file’s lines is not valid input', (v) => String(numberIn('--max-bad-share', 0, 1)(v)), '0.1')
+  .option('--workers <n>', 'replay in N worker threads, each owning whole venues (--speed max, embedded bus; same report)', '1')
   .option('-c, --config <file>', 'YAML config merged over config/default.yaml (cascade, bus settings)')
   .addOption(logFormatOption())
   .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
@@ -132,6 +134,7 @@ program
       openmetrics?: string;
       force?: boolean;
       maxBadShare: string;
+      workers: string;
       config?: string;
       logFormat?: LogFormat;
     },) => {
@@ -164,6 +167,7 @@ program
     // Before the replay, which can take minutes: an output it would refuse fails now.
     checkOutputs({ files: [flags.report, flags.openmetrics].filter((f) => f !== undefined), reportDir: flags.reportDir }, force);
     const speed = parseSpeed(flags.speed);
+    const workers = replayWorkers(flags);
     const runId = `${Date.now()}-${process.pid}`;
     // A replay through Kafka uses topics of its own so it never mixes with live data.
     const { TopicNames } = await import('../bus/topics.js');
@@ -184,7 +188,8 @@ program
       : undefined;
     const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes }) : undefined;
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
-    const { report, aggregator } = await replay({
+    const started = performance.now();
+    const { report, aggregator, workers: timings } = await replay({
       onAggregation: server
         ? (a) =>
             (live = web![1].liveApi({ aggregator: a.aggregator, feed: new web![2].MarketFeed(), cascades: a.cascades, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
@@ -203,7 +208,9 @@ program
       from,
       to,
       maxBadShare: Number(flags.maxBadShare),
+      workers: workers > 1 ? { count: workers, format: flags.format as InputFormat, logFormat: flags.logFormat ?? config.log.format } : undefined,
     }).finally(() => progress?.stop());
+    if (timings) process.stderr.write(`${workersLine(timings, (performance.now() - started) / 1000, report.input.frames)}\n`);
     if (server) {
       await new Promise((r) => setTimeout(r, Number(flags.linger) * 1000));
       live?.close();
@@ -267,6 +274,28 @@ function logFormatOption(): Option {
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+/**
+ * --workers N: a whole number from 1 to twice the cores. Workers replay at full speed on the embedded bus
+ * only: pacing and a broker would each need the threads to coordinate, and the live page reads windows
+ * a worker keeps to itself.
+ */
+function replayWorkers(flags: { workers: string; speed: string; kafka?: string; metricsPort?: string }): number {
+  const limit = availableParallelism() * 2;
+  const n = Number(flags.workers);
+  if (!/^\d+$/.test(flags.workers) || n < 1 || n > limit) throw new UsageError(`--workers must be a whole number from 1 to ${limit} (twice the cores), got "${flags.workers}"`);
+  if (n === 1) return n;
+  if (flags.speed !== 'max') throw new UsageError('--workers above 1 needs --speed max (pacing cannot be split across threads)');
+  if (flags.kafka) throw new UsageError('--workers above 1 cannot be combined with --kafka (workers replay on the embedded bus)');
+  if (flags.metricsPort) throw new UsageError('--workers above 1 cannot be combined with --metrics-port (the live page reads one aggregator)');
+  return n;
+}
+
+/** Stderr line of a replay with workers: wall time, and each worker's time and events per second. */
+export function workersLine(timings: { elapsedMs: number; events: number }[], wallSeconds: number, frames: number): string {
+  const each = timings.map((t, i) => `#${i} ${(t.elapsedMs / 1000).toFixed(1)} s ${Math.round(t.events / Math.max(t.elapsedMs / 1000, 1e-3)).toLocaleString('en-US')} events/s`);
+  return `replay: ${timings.length} workers, ${wallSeconds.toFixed(1)} s, ${Math.round(frames / Math.max(wallSeconds, 1e-3)).toLocaleString('en-US')} frames/s (${each.join('; ')}; compare --workers 1, or npm run bench with BENCH_ONLY=replay-workers)`;
 }
 
 /** A wrong argument found while running a command: one line and exit 2. */

@@ -17,6 +17,7 @@ import { NotableLiquidations } from '../report/notable.js';
 import { mergeOrdered } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
 import { readRecording, syntheticMarks, type RecordingItem } from './recording.js';
+import { venueOwner, type ReplayParts, type Share, type WorkerOptions, type WorkerTiming } from './shares.js';
 
 const SLICE_MARGIN_MS = 5 * 60_000;
 const BAD_LINES_LOGGED = 10;
@@ -52,36 +53,41 @@ export interface ReplayOptions {
   /** Keep only events whose event time is in [from, to) (ms); gaps that overlap it. */
   from?: number;
   to?: number;
+  /** Replays in `count` worker threads (speed max, embedded bus; see docs/replay.md). */
+  workers?: WorkerOptions;
 }
 
 export interface ReplayResult {
   report: ReplayReport;
   aggregator: Aggregator;
   metrics: Metrics;
+  /** With `workers`: each worker's wall time and events applied. */
+  workers?: WorkerTiming[];
 }
 
 export type ReplayReport = ReturnType<typeof buildReport>;
 
-function buildReport(files: string[], ingestor: Ingestor, badLines: number, aggregator: Aggregator, first: number | undefined, episodes: CascadeSignal[], notable: NotableLiquidations) {
+function buildReport(files: string[], parts: ReplayParts, episodes: CascadeSignal[]) {
+  const { aggregator, stats } = parts;
   const openInterestUsd: Record<string, number> = {};
   for (const [venue, v] of [...aggregator.openInterestByVenue()].sort(([a], [b]) => (a < b ? -1 : 1))) openInterestUsd[venue] = v.usd;
   return {
     version: 1,
     input: {
       files: files.map((f) => basename(f)),
-      frames: ingestor.stats.frames,
-      badFrames: ingestor.stats.badFrames,
-      badLines,
-      duplicates: ingestor.stats.duplicates,
+      frames: stats.frames,
+      badFrames: stats.badFrames,
+      badLines: parts.badLines,
+      duplicates: stats.duplicates,
     },
-    eventTime: { first: first ?? null, last: aggregator.watermark || null },
+    eventTime: { first: parts.firstEventTime ?? null, last: aggregator.watermark || null },
     totals: aggregator.totalsSnapshot(),
     fidelity: Object.fromEntries(Object.entries(aggregator.fidelity).sort(([a], [b]) => (a < b ? -1 : 1))),
     openInterestUsd,
     cascades: episodes.map(({ type: _t, phase: _p, ...episode }) => episode),
     /** The 50 symbols with the most liquidated USD, and the 20 largest liquidations. */
-    bySymbol: notable.bySymbol(),
-    largest: notable.largest(),
+    bySymbol: parts.notable.bySymbol(),
+    largest: parts.notable.largest(),
     // Only present when an input was generated (liqstream simulate): a report of real data stays as it was.
     ...optionalSynthetic(files),
   };
@@ -94,9 +100,27 @@ function optionalSynthetic(files: string[]): { synthetic?: ReturnType<typeof syn
 
 /**
  * Replays recorded frames through the same parsers, bus and aggregator as a live run. Everything
- * downstream runs on event time, so the report is identical at any speed and on either bus.
+ * downstream runs on event time, so the report is identical at any speed and on either bus, and
+ * with any number of worker threads.
  */
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
+  const threads = options.workers && options.workers.count > 1 ? await (await import('./workers.js')).replayInWorkers(options, options.workers) : undefined;
+  const parts = threads?.parts ?? (await replayParts(options));
+  const report = replayReport(options, parts);
+  return { report, aggregator: parts.aggregator, metrics: parts.metrics, ...(threads ? { workers: threads.timings } : {}) };
+}
+
+/** Fails on input that cannot be what the user meant; else the report. */
+export function replayReport(options: ReplayOptions, parts: ReplayParts): ReplayReport {
+  checkFiles(options, parts.perFile);
+  return buildReport(options.files, parts, cascadeEpisodes(parts.aggregator, options.cascade));
+}
+
+/**
+ * The replay of `share` (all of the input without one): the aggregator and the counts a report is
+ * built from. A share owns whole venues, so each venue's frames stay in order in one aggregator.
+ */
+export async function replayParts(options: ReplayOptions, share?: Share): Promise<ReplayParts> {
   const { log } = options;
   const metrics = options.metrics ?? createMetrics();
   const bus = options.bus ?? new MemoryBus();
@@ -154,12 +178,15 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
 
   const pace = createPacer(options.speed);
   const source = options.source ?? readRecording;
+  const owns = share ? venueOwner(share) : () => true;
   let badLines = 0;
   const perFile = options.files.map(() => ({ frames: 0, bad: 0 }));
   const tagged = options.files.map((file, index) => withFile(index, source(file)));
   for await (const item of mergeOrdered(tagged, (i) => (i.ok ? i.frame.recv : -Infinity))) {
     const counts = perFile[item.file]!;
     if (!item.ok) {
+      // Every share reads every line: the first counts the bad ones.
+      if (share && share.index !== 0) continue;
       badLines += 1;
       counts.bad += 1;
       // The first few of each file, with file and line; the rest are counted (see below).
@@ -167,10 +194,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
         log.warn({ file: options.files[item.file], line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
       continue;
     }
-    counts.frames += 1;
+    const mine = owns(item.frame.venue);
+    if (mine) counts.frames += 1;
     // With an event-time slice, frames well before it go at full speed and reading stops well after it
     // (receive time trails event time by far less than the margin).
     if (options.to !== undefined && item.frame.recv > options.to + SLICE_MARGIN_MS) break;
+    if (!mine) continue;
     if (options.from === undefined || item.frame.recv >= options.from - SLICE_MARGIN_MS) await pace(item.frame.recv);
     modules ??= (await import('../venues/registry.js')).VENUE_MODULES;
     const pending = ingestor.handleFrame(item.frame);
@@ -183,17 +212,19 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   if (consumed < ingestor.stats.events) throw new Error(`replay consumer saw ${consumed} of ${ingestor.stats.events} events within 120 s`);
   await subscription.close();
   await bus.close();
+  return { aggregator, notable, metrics, stats: ingestor.stats, badLines, perFile, firstEventTime };
+}
+
+function checkFiles(options: ReplayOptions, perFile: ReplayParts['perFile']): void {
   options.files.forEach((file, i) => {
     const { frames, bad } = perFile[i]!;
-    if (bad > BAD_LINES_LOGGED) log.warn({ file, badLines: bad, logged: BAD_LINES_LOGGED }, 'more bad recording lines than were logged');
+    if (bad > BAD_LINES_LOGGED) options.log.warn({ file, badLines: bad, logged: BAD_LINES_LOGGED }, 'more bad recording lines than were logged');
     // Wrong input must not pass for a quiet day.
     if (frames === 0 && bad > 0) throw new ReplayInputError(`${file}: no frames recognised in ${bad} lines — is --format right?`);
     const share = bad / Math.max(1, frames + bad);
     if (share > (options.maxBadShare ?? 0.1))
       throw new ReplayInputError(`${file}: ${bad} of ${frames + bad} lines (${(share * 100).toFixed(1)}%) are not valid input, over the limit of ${((options.maxBadShare ?? 0.1) * 100).toFixed(1)}% (--max-bad-share)`);
   });
-  const report = buildReport(options.files, ingestor, badLines, aggregator, firstEventTime, cascadeEpisodes(aggregator, options.cascade), notable);
-  return { report, aggregator, metrics };
 }
 
 /** Drops events outside [from, to) by event time; the frame still counts as read. */

@@ -9,6 +9,11 @@ interface SymbolTotals {
   count: number;
 }
 
+export interface NotableState {
+  symbols: SymbolTotals[];
+  top: LiquidationEvent[];
+}
+
 const byUnits = (a: { units: number; key: string }, b: { units: number; key: string }) => b.units - a.units || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /**
@@ -36,6 +41,26 @@ export class NotableLiquidations {
       this.top.sort((a, b) => (larger(a, b) ? -1 : larger(b, a) ? 1 : 0));
       if (this.top.length > this.largestKept) this.top.length = this.largestKept;
     }
+  }
+
+  /** As plain data, for a replay worker to hand over (see merge). */
+  state(): NotableState {
+    return { symbols: [...this.symbols.values()], top: this.top };
+  }
+
+  /** Adds what another instance saw (a replay worker's share): the same sums and largest as one instance fed both. */
+  merge(other: NotableState): void {
+    for (const s of other.symbols) {
+      const key = `${s.venue}|${s.symbol}`;
+      const mine = this.symbols.get(key);
+      if (!mine) this.symbols.set(key, { ...s });
+      else {
+        mine.longUnits += s.longUnits;
+        mine.shortUnits += s.shortUnits;
+        mine.count += s.count;
+      }
+    }
+    this.top = [...this.top, ...other.top].sort((a, b) => (larger(a, b) ? -1 : larger(b, a) ? 1 : 0)).slice(0, this.largestKept);
   }
 
   /** The `limit` symbols with the most liquidated USD. */

@@ -1,0 +1,65 @@
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { tempDir, writeRecording } from '../support/recording.js';
+
+const QUIET = { LIQSTREAM_LOG_LEVEL: 'error' };
+
+/** Every file a replay writes, by name, and its stdout (the --summary). */
+async function replayOutputs(files: string[], dir: string, workers: number) {
+  const out = join(dir, `w${workers}`);
+  const r = await runCli(
+    ['replay', ...files, '--workers', String(workers), '--summary', '--report', `${out}.json`, '--report-dir', out, '--openmetrics', `${out}.om`, '--max-bad-share', '0.5'],
+    QUIET,
+  );
+  expect(r.code).toBe(0);
+  const written = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+  return { r, files: { report: readFileSync(`${out}.json`, 'utf8'), openmetrics: readFileSync(`${out}.om`, 'utf8'), ...written }, summary: r.stdout };
+}
+
+describe('liqstream replay --workers (CLI)', () => {
+  it('a simulated multi-venue window and a second file with bad frames and lines: the same bytes with 1 and 2 workers', async () => {
+    const dir = tempDir();
+    const sim = join(dir, 'sim.ndjson.gz');
+    const made = await runCli(['simulate', 'oct-10', '--from', '21:10', '--to', '21:13', '--accounts', '20000', '--out', sim]);
+    expect(made.code).toBe(0);
+    // Inside the window: a frame each venue's parser rejects, a line that is not JSON, one not UTF-8.
+    const at = Date.UTC(2025, 9, 10, 21, 11);
+    const venues = ['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse', 'hyperliquid'] as const;
+    const extra = await writeRecording(join(dir, 'extra.ndjson'), venues.map((venue, i) => ({ recv: at + i, venue, frame: '{"truncated":' })));
+    appendFileSync(extra, 'not json\n');
+    appendFileSync(extra, Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]));
+
+    const one = await replayOutputs([sim, extra], dir, 1);
+    const two = await replayOutputs([sim, extra], dir, 2);
+    expect(one.r.stderr).toBe('');
+    expect(two.r.stderr).toMatch(/^replay: 2 workers, \d+\.\d s, [\d,]+ frames\/s \(#0 \d+\.\d s [\d,]+ events\/s; #1 \d+\.\d s [\d,]+ events\/s; /);
+    expect(Object.keys(two.files).sort()).toEqual(['minutes.csv', 'openmetrics', 'report', 'report.html', 'report.json']);
+    for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
+    expect(two.summary).toBe(one.summary);
+    const report = JSON.parse(one.files.report) as { input: Record<string, unknown>; totals: { byVenue: object } };
+    expect(report.input).toMatchObject({ files: ['sim.ndjson.gz', 'extra.ndjson'], badFrames: 5, badLines: 2 });
+    expect(Object.keys(report.totals.byVenue)).toEqual(['binance-coinm', 'binance-usdm', 'bybit-inverse', 'bybit-linear', 'hyperliquid']);
+  }, 60_000);
+
+  it('refuses a worker count out of range, and workers with pacing, Kafka or the live page (one line, exit 2)', async () => {
+    const dir = tempDir();
+    const rec = await writeRecording(join(dir, 'r.ndjson'), [{ recv: 1, venue: 'okx', frame: '{}' }]);
+    const limit = availableParallelism() * 2;
+    const cases: [string[], string][] = [
+      [['--workers', '0'], `--workers must be a whole number from 1 to ${limit} (twice the cores), got "0"`],
+      [['--workers', String(limit + 1)], `--workers must be a whole number from 1 to ${limit} (twice the cores), got "${limit + 1}"`],
+      [['--workers', '1.5'], `--workers must be a whole number from 1 to ${limit} (twice the cores), got "1.5"`],
+      [['--workers', '2', '--speed', '4'], '--workers above 1 needs --speed max (pacing cannot be split across threads)'],
+      [['--workers', '2', '--kafka', '127.0.0.1:1'], '--workers above 1 cannot be combined with --kafka (workers replay on the embedded bus)'],
+      [['--workers', '2', '--metrics-port', '0'], '--workers above 1 cannot be combined with --metrics-port (the live page reads one aggregator)'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['replay', rec, ...args], QUIET);
+      expect(r.stderr).toBe(`liqstream: ${message}\n`);
+      expect(r.code).toBe(2);
+    }
+  }, 30_000);
+});
