@@ -146,6 +146,12 @@ describe('node block scan = full parse', () => {
     expect(r.ok && r.events.map((e) => e.type === 'liquidation' && e.kind)).toEqual(['liquidation', 'adl']);
   });
 
+  it('the WebSocket parser rejects an object with events but no block_number as an unknown shape, as its full path does', () => {
+    // Its full path routes to the node-block reader only what has both `block_number` and `events`.
+    for (const frame of ['{"events":[]}', '{"local_time":"2025-10-10T21:16:04.8","block_time":"x","events":[]}'])
+      expect(createHyperliquidParser()(frame, 0), frame).toEqual({ ok: false, reason: 'unknown message shape' });
+  });
+
   it('a 4 MB block of ordinary trades with a few marked fills: the same events as the full parse', () => {
     const user = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
     const evs: unknown[] = [];

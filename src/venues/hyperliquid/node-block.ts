@@ -107,7 +107,8 @@ const open: number[] = [];
  * - a block where most fills are marked (more than one marker per `denseBytesPerMarker`), which one
  *   parse of the whole line reads faster;
  * - any shape but `{…,"events":[["user",{…}],…]}` with nothing after `events`; an envelope with a
- *   `channel` (the WebSocket parser routes that by channel); a marked fill JSON.parse refuses.
+ *   `channel` (the WebSocket parser routes that by channel) or without `block_number` (which it rejects
+ *   as an unknown shape, not as a block); a marked fill JSON.parse refuses.
  * What it does not check is the tokens inside an ordinary fill (a corrupt number there, which the
  * full parse would reject the block for): such a fill cannot yield an event either way.
  * Memory: the line and the marked fills, never the block's objects (a cascade block is 10+ MB).
@@ -121,7 +122,7 @@ export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>, denseB
   } catch {
     return undefined;
   }
-  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope) || 'channel' in envelope) return undefined;
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope) || 'channel' in envelope || !('block_number' in envelope)) return undefined;
 
   // Where most fills are marked (a simulated day's blocks hold nothing else), parsing them one by one
   // costs more than one parse of the whole line.
