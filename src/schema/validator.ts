@@ -69,14 +69,36 @@ function assertExpressible(schema: { _zod: { def: Def } }, path: string, seen = 
   }
 }
 
+/**
+ * Every validator's compile step. Ajv refuses some schemas only when it generates code (a pattern the `u`
+ * flag rejects, a `format` it has no checker for, a tuple strict mode refuses); deferred, that refusal would
+ * surface at a first frame, inside a parser that must never throw, so the tests compile them all.
+ */
+const compiles: (() => unknown)[] = [];
+
+/** Compiles every validator made so far; throws Ajv's refusals, all of them. */
+export function compileEveryValidator(): void {
+  const refusals: string[] = [];
+  for (const compile of compiles) {
+    try {
+      compile();
+    } catch (err) {
+      refusals.push((err as Error).message);
+    }
+  }
+  if (refusals.length > 0) throw new Error(`compileValidator: Ajv refuses ${refusals.join('; ')}`);
+}
+
 export function compileValidator<S extends z.ZodType>(schema: S): CompiledValidator<S> {
   assertExpressible(schema as unknown as { _zod: { def: Def } }, '');
   // Ajv's code generation, the costly part, on first use: a command that never meets a venue's frames should
-  // not pay for every venue's validators at start-up. What JSON Schema cannot state is still refused here, at load.
+  // not pay for every venue's validators at start-up. What JSON Schema cannot state is still refused here, at load;
+  // what Ajv refuses while generating code, by compileEveryValidator in the tests.
   const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'throw' });
   const portable = withoutLengthCounting(jsonSchema) as object;
   let check: ((value: unknown) => boolean) | undefined;
   const compile = () => ajv.compile(portable);
+  compiles.push(() => (check ??= compile()));
   return {
     is: (value: unknown): value is z.output<S> => (check ??= compile())(value),
     explain: (value: unknown) => {
