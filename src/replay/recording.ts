@@ -27,8 +27,8 @@ export async function* readLines(path: string): AsyncGenerator<string> {
 
 /** Compiled on the first line read: compiling costs start-up time a command that reads nothing should not pay. */
 let rawFrame: CompiledValidator<typeof RawFrame> | undefined;
-/** The line as recordingWriter writes it: these keys in this order, the frame a JSON string to the end. */
-const WRITTEN = /^\{"recv":(\d{1,16}),"venue":"([a-z-]{1,32})","frame":/;
+/** The line as recordingWriter writes it: these keys in this order, the frame a JSON string to the end; recv as JSON writes an integer (no leading zero). */
+const WRITTEN = /^\{"recv":(0|[1-9]\d{0,15}),"venue":"([a-z-]{1,32})","frame":/;
 
 /**
  * A line as recordingWriter writes it → the frame, JSON-parsing only the frame's string (no object,

@@ -41,6 +41,8 @@ const line = fc.oneof(
   { weight: 4, arbitrary: written },
   written.map((l) => l.replace('{"recv":', '{ "recv": ')),
   written.map((l) => l.replace(/\}$/, ',"extra":1}')),
+  // A leading zero: not JSON, however the digits read.
+  written.map((l) => l.replace('{"recv":', '{"recv":0')),
   fc.record({ frame: frameText, venue, recv: fc.nat() }).map((f) => JSON.stringify(f)),
   written.chain((l) => fc.nat({ max: l.length }).map((n) => l.slice(0, n))),
   fc.constantFrom('', '   ', 'garbage', '{"recv":1,"venue":"hyperliquid","frame":"a"} '),
@@ -55,6 +57,11 @@ describe('reading a recording', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('a line whose recv has a leading zero is invalid JSON, as JSON.parse says, not a frame', async () => {
+    const text = '{"recv":01760130964831,"venue":"okx","frame":"{}"}';
+    expect(await read([text], false)).toEqual([{ ok: false, line: 1, reason: 'invalid JSON', text }]);
   });
 
   it('reads back what recordingWriter wrote, CRLF endings and a last line without a newline included', async () => {
