@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Fidelity, isLowerBound } from '../schema/events.js';
-import { coverageOf } from './coverage.js';
+import { Coverage, coverageOf } from './coverage.js';
 import { VENUES, venueAbout } from './registry.js';
 
 export const VenueEntry = z.object({
@@ -16,11 +16,7 @@ export const VenueEntry = z.object({
 /** `GET /api/venues` and `liqstream venues`: every registered venue and what share of 10 October they cover. */
 export const VenueCatalogue = z.object({
   venues: z.array(VenueEntry),
-  coverage: z.object({
-    exchanges: z.array(z.object({ exchange: z.string(), publishedUsd: z.number().optional() })),
-    share: z.object({ low: z.number(), high: z.number() }),
-    source: z.string(),
-  }),
+  coverage: Coverage,
   /** The coverage in one sentence, as the live page and `liqstream venues` show it. */
   summary: z.string(),
 });
@@ -42,7 +38,7 @@ export function venueCatalogue(): VenueCatalogue {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** One line for people: which exchanges are covered and what share of 10 October's published total that is. */
-function coverageLine(c: VenueCatalogue['coverage']): string {
+function coverageLine(c: Coverage): string {
   const known = c.exchanges.filter((e) => e.publishedUsd !== undefined).map((e) => e.exchange);
   const unknown = c.exchanges.filter((e) => e.publishedUsd === undefined).map((e) => e.exchange);
   return (

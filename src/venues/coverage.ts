@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { VenueAbout } from './venue.js';
 
 /**
@@ -17,13 +18,14 @@ export const OCT10_PUBLISHED = {
   } as Readonly<Record<string, number>>,
 };
 
-export interface Coverage {
+export const Coverage = z.object({
   /** Exchanges with at least one registered venue, and their published figure where one is known. */
-  exchanges: { exchange: string; publishedUsd?: number }[];
+  exchanges: z.array(z.object({ exchange: z.string(), publishedUsd: z.number().optional() })),
   /** Sum of the covered exchanges' published figures, over the all-venue total (low and high end). */
-  share: { low: number; high: number };
-  source: string;
-}
+  share: z.object({ low: z.number(), high: z.number() }),
+  source: z.string(),
+});
+export type Coverage = z.infer<typeof Coverage>;
 
 /** What share of 10 October's published total the given venues' exchanges account for (each exchange once). */
 export function coverageOf(venues: readonly VenueAbout[]): Coverage {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The config keys every venue block has (`venues.<id>` in config/default.yaml). */
-export const VENUE_COMMON = {
+const VENUE_COMMON = {
   /** Every registered venue is on unless its block says `enabled: false`. */
   enabled: z.boolean().default(true),
   /** WebSocket endpoint; defaults to the venue's public production endpoint. */
