@@ -58,6 +58,7 @@ describe('hostile /api/stream clients against the service `run` builds (issue 18
     for (let i = 10; i < 20; i++) venue.sendRaw(order(t0 + i, 2));
     const replies = await burst;
     expect(replies.filter((r) => r.closed).length).toBe(150);
+    expect(uncaught).toEqual([]);
 
     await until(async () => (await counted()).liquidations === 20, '20 liquidations');
     const after = await counted();
