@@ -155,11 +155,18 @@ const CLIENT_ERROR_STATUS: Record<string, string> = {
 };
 
 /**
- * `base` with the venues in its body: `venues` (id → connected, as before), `venuesDown` (ids), and
- * status `degraded` when ready with a venue down. Never changes `ready`.
+ * A process's readiness from what it runs: not ready while its aggregator rebuilds (`warming`) or,
+ * for a producer, while the broker refuses publishes (`bus down`: it spills to disk, alive but not
+ * doing all of its job). The venues are in the body (`venues`: id → connected, `venuesDown`) and make
+ * the status `degraded` at most, never 503: one exchange down is a venue alert (ConnectorDown), not a
+ * reason to drain or restart a process serving the others.
  */
-export function venueReadiness(base: Readiness, venues: Record<string, boolean>): Readiness {
-  const venuesDown = Object.keys(venues).filter((v) => !venues[v]);
-  const status = base.ready && venuesDown.length > 0 ? 'degraded' : base.status;
-  return { ready: base.ready, status, detail: { ...base.detail, venues, venuesDown } };
+export function processReadiness(p: { mode: string; bus?: string; busUp?: boolean; aggregator?: 'warming' | 'ok'; venues: Record<string, boolean> }): Readiness {
+  const venuesDown = Object.keys(p.venues).filter((v) => !p.venues[v]);
+  const blocked = p.aggregator === 'warming' ? 'warming' : p.busUp === false ? 'bus down' : undefined;
+  return {
+    ready: blocked === undefined,
+    status: blocked ?? (venuesDown.length > 0 ? 'degraded' : 'ok'),
+    detail: { mode: p.mode, bus: p.bus, busUp: p.busUp, aggregator: p.aggregator, venues: p.venues, venuesDown },
+  };
 }

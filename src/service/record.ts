@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics/metrics.js';
-import { startMetricsServer, venueReadiness } from '../metrics/server.js';
+import { processReadiness, startMetricsServer } from '../metrics/server.js';
 import { Recorder } from '../replay/recorder.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
@@ -27,7 +27,7 @@ export async function startRecording(config: Config, dir: string, log: Logger): 
     host: config.metrics.host,
     port: config.metrics.port,
     // Recording needs no bus and no aggregator: ready while it runs; venues are in the body only.
-    readiness: () => venueReadiness({ ready: true, status: 'ok', detail: { mode: 'record' } }, connectors.health()),
+    readiness: () => processReadiness({ mode: 'record', venues: connectors.health() }),
     log,
   });
   log.info({ mode: 'record', dir, metrics: `${server.url}/metrics` }, 'liqstream started');

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { SpillingBus } from '../bus/spilling-bus.js';
 import { createMetrics, initVenueCounters, registerBusGauges } from '../metrics/metrics.js';
-import { startMetricsServer, venueReadiness } from '../metrics/server.js';
+import { processReadiness, startMetricsServer } from '../metrics/server.js';
 import { startAggregation } from '../pipeline/aggregation.js';
 import { startDetection } from '../pipeline/detection.js';
 import { Ingestor } from '../pipeline/ingest.js';
@@ -87,14 +87,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     host: config.metrics.host,
     port: config.metrics.port,
     // Readiness is the bus and the aggregator; a venue down is in the body, never a 503 (docs/reliability.md).
-    readiness: () => {
-      // Until the aggregator has rebuilt its windows and caught up, its numbers are not the market's.
-      const aggregator = aggregation?.status();
-      // A broker outage leaves a connector doing its job, spilling: alive (/livez), not ready.
-      const busUp = spilling?.status().up;
-      const status = aggregator === 'warming' ? 'warming' : busUp === false ? 'bus down' : 'ok';
-      return venueReadiness({ ready: status === 'ok', status, detail: { mode, bus: bus.kind, busUp, aggregator } }, connectors?.health() ?? {});
-    },
+    readiness: () => processReadiness({ mode, bus: bus.kind, busUp: spilling?.status().up, aggregator: aggregation?.status(), venues: connectors?.health() ?? {} }),
     routes: live,
     log,
   });
