@@ -237,6 +237,7 @@ describe('Grafana dashboard', () => {
     datasource?: { type: string; uid: string };
     targets?: Target[];
     panels?: Panel[];
+    fieldConfig?: { defaults?: { unit?: string } };
   }
   const dash = JSON.parse(readText('deploy/grafana/dashboards/liqstream.json')) as {
     uid: string;
@@ -262,6 +263,19 @@ describe('Grafana dashboard', () => {
     expect(dash.schemaVersion).toBeLessThanOrEqual(41);
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
     expect(new Set(dataPanels.map((p) => p.type))).toEqual(new Set(['stat', 'timeseries']));
+  });
+
+  it('shows dollars in the "Cascade USD" panel, and no 0/1 flag in any panel titled USD (issue 18 §6)', () => {
+    // It showed liqstream_cascade_lower_bound (0 or 1) under the title "Cascade USD".
+    const usd = dataPanels.find((p) => p.title === 'Cascade USD');
+    expect(usd?.targets?.map((t) => metricNames(t.expr))).toEqual([['liqstream_cascade_usd']]);
+    expect(usd?.fieldConfig?.defaults?.unit).toBe('currencyUSD');
+    const FLAGS = ['liqstream_cascade_lower_bound', 'liqstream_lower_bound', 'liqstream_cascade_active', 'liqstream_connector_up', 'liqstream_venue_partial', 'liqstream_bus_up'];
+    for (const p of dataPanels.filter((x) => /\bUSD\b/.test(x.title)))
+      for (const t of p.targets ?? []) expect(metricNames(t.expr).filter((n) => FLAGS.includes(n)), p.title).toEqual([]);
+    // The flag keeps a panel of its own.
+    const flag = dataPanels.filter((p) => (p.targets ?? []).some((t) => metricNames(t.expr).includes('liqstream_cascade_lower_bound')));
+    expect(flag.map((p) => p.title)).toEqual(['Cascade lower bound']);
   });
 
   it('lays panels out on the 24-column grid without overlaps', () => {
