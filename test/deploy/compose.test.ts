@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { posix, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -209,6 +210,27 @@ describe('Dockerfile', () => {
     expect(text).toMatch(/^RUN npm ci\b/m);
     expect(text).toMatch(/^RUN npm run build\b/m);
     expect(text).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=64", "dist\/src\/cli\/main\.js"\]$/m);
+  });
+
+  it('checks liveness (/livez on LIQSTREAM_METRICS__PORT, else 9464), and the check passes against a live server', async () => {
+    const m = /^HEALTHCHECK (.*) \\\n\s+CMD (\[.*\])$/m.exec(text);
+    expect(m, 'HEALTHCHECK ... CMD [...]').not.toBeNull();
+    const argv = JSON.parse(m![2]!) as string[];
+    expect(argv.slice(0, 2)).toEqual(['node', '-e']);
+    expect(argv[2]).toContain('/livez');
+    const { Registry } = await import('prom-client');
+    const { startMetricsServer } = await import('../../src/metrics/server.js');
+    // Not ready (warming): the container is still healthy, since liveness is what Docker checks.
+    const server = await startMetricsServer(new Registry(), { host: '127.0.0.1', port: 0, readiness: () => ({ ready: false, status: 'warming', detail: {} }) });
+    // Not spawnSync: the server under test runs in this event loop.
+    const run = (port: string) =>
+      new Promise<number | null>((resolve) => spawn(process.execPath, argv.slice(1), { env: { ...process.env, LIQSTREAM_METRICS__PORT: port }, stdio: 'ignore' }).on('exit', resolve));
+    try {
+      expect(await run(new URL(server.url).port)).toBe(0);
+    } finally {
+      await server.close();
+    }
+    expect(await run(new URL(server.url).port)).toBe(1); // nothing listens there any more
   });
 
   it('copies only paths that exist and are not excluded by .dockerignore', () => {

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { processReadiness, startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
@@ -69,5 +71,15 @@ describe('/livez, /readyz and /healthz (issue 23 §4)', () => {
     expect((await probe(service.metricsUrl, '/livez')).code).toBe(200);
     await until(async () => (await probe(service.metricsUrl, '/readyz')).code === 503, 'not ready while the broker is away');
     expect((await probe(service.metricsUrl, '/readyz')).body).toMatchObject({ status: 'bus down', detail: { mode: 'connect', bus: 'kafka', busUp: false } });
+  });
+
+  it('docs/reliability.md gives Kubernetes /livez for liveness and /readyz for readiness, on the default port', () => {
+    const doc = readFileSync(new URL('../../docs/reliability.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Health endpoints'));
+    const probes = parse(/```yaml\n([\s\S]*?)```/.exec(section)![1]!) as Record<string, { httpGet: { path: string; port: number } }>;
+    const port = loadConfig({ env: {} }).metrics.port;
+    expect(probes.livenessProbe!.httpGet).toEqual({ path: '/livez', port });
+    expect(probes.readinessProbe!.httpGet).toEqual({ path: '/readyz', port });
+    expect(probes.startupProbe!.httpGet.path).toBe('/livez');
   });
 });

@@ -1,4 +1,6 @@
 import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
@@ -7,7 +9,7 @@ import { startMetricsServer, type MetricsServer } from '../../src/metrics/server
 import { liveApi, type LiveApi } from '../../src/web/live-api.js';
 import { MarketFeed } from '../../src/web/market-feed.js';
 import { liquidation } from '../support/events.js';
-import { upgradeRequest } from '../support/hostile-ws.js';
+import { HOSTILE_FRAMES, hostileClient, upgradeRequest } from '../support/hostile-ws.js';
 import { sampleValue, scrape } from '../support/prom-text.js';
 import { until } from '../support/until.js';
 
@@ -24,14 +26,16 @@ afterEach(async () => {
 });
 
 /** A live API server whose clocks are short enough for a test: 1 s for headers, 300 ms between pings. */
-async function start(): Promise<{ url: string; aggregator: Aggregator }> {
+async function start(): Promise<{ url: string; aggregator: Aggregator; logLines: () => Record<string, unknown>[] }> {
   process.on('uncaughtException', onUncaught);
   uncaught.length = 0;
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }));
   const metrics = createMetrics();
   const aggregator = new Aggregator(metrics, { clock: 'watermark', retainMinutes: Infinity });
   api = liveApi({ aggregator, feed: new MarketFeed(), cascades: () => [], status: () => ({}), now: () => aggregator.watermark, pingMs: 300 });
-  server = await startMetricsServer(metrics.registry, { host: '127.0.0.1', port: 0, routes: api, headersTimeoutMs: 1_000 });
-  return { url: server.url, aggregator };
+  server = await startMetricsServer(metrics.registry, { host: '127.0.0.1', port: 0, routes: api, headersTimeoutMs: 1_000, log });
+  return { url: server.url, aggregator, logLines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
 /** A raw TCP client that writes `text` and reports whether the server closed it within `ms`. */
@@ -116,5 +120,24 @@ describe('slow, oversized and vanishing clients of the metrics port', () => {
     expect([first.type, first.totals.usd, first.totals.count]).toEqual(['totals', 1234.5678, 1]);
     for (const ws of clients) ws.terminate();
     expect(uncaught).toEqual([]);
+  });
+
+  it('refuses a bad handshake and an upgrade with parameters, counting the handshake', async () => {
+    const { url } = await start();
+    const badVersion = await rawClient(url, upgradeRequest().replace('Sec-WebSocket-Version: 13', 'Sec-WebSocket-Version: 99'), 2_000);
+    expect(badVersion.received.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(sampleValue(await scrape(url), 'liqstream_api_client_errors_total', { reason: 'handshake' })).toBe(1);
+    const withQuery = await rawClient(url, upgradeRequest('/api/stream?x=1'), 2_000);
+    expect(withQuery.received.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(uncaught).toEqual([]);
+  });
+
+  it('logs at most 5 lines per reason every 10 s, with the client, and counts every one', async () => {
+    const { url, logLines } = await start();
+    await Promise.all(Array.from({ length: 30 }, () => hostileClient(url, HOSTILE_FRAMES.invalid_utf8)));
+    expect(sampleValue(await scrape(url), 'liqstream_api_client_errors_total', { reason: 'invalid_utf8' })).toBe(30);
+    const logged = logLines().filter((l) => l.msg === 'API client error');
+    expect(logged.length).toBe(5);
+    expect(logged[0]).toMatchObject({ level: 40, reason: 'invalid_utf8', remote: '127.0.0.1', path: '/api/stream', err: 'Invalid WebSocket frame: invalid UTF-8 sequence' });
   });
 });
