@@ -37,21 +37,51 @@ export function hostileClient(url: string, bytes: Buffer, options: { inHead?: bo
   return new Promise((resolve) => {
     let received = '';
     let sent = false;
-    const socket: Socket = connect(Number(port), hostname, () => socket.write(options.inHead ? Buffer.concat([Buffer.from(upgradeRequest()), bytes]) : upgradeRequest()));
+    let timer: NodeJS.Timeout | undefined;
+    // `timeoutMs` runs from the moment the bytes are sent: a loaded server may take a while to answer 101.
+    const send = (data: Buffer | string) => {
+      sent = true;
+      socket.write(data);
+      timer = setTimeout(() => done(false), options.timeoutMs ?? 5_000);
+    };
+    const socket: Socket = connect(Number(port), hostname, () => (options.inHead ? send(Buffer.concat([Buffer.from(upgradeRequest()), bytes])) : socket.write(upgradeRequest())));
+    const guard = setTimeout(() => done(false), 30_000);
     const done = (closed: boolean) => {
       clearTimeout(timer);
+      clearTimeout(guard);
       socket.destroy();
       resolve({ status: received.split('\r\n')[0] ?? '', closed });
     };
     socket.on('data', (d) => {
       received += d.toString('latin1');
-      if (!sent && !options.inHead && received.includes('\r\n\r\n')) {
-        sent = true;
-        socket.write(bytes);
-      }
+      if (!sent && received.includes('\r\n\r\n')) send(bytes);
     });
     socket.on('error', () => done(true)); // reset by the server: closed too
     socket.on('close', () => done(true));
-    const timer = setTimeout(() => done(false), options.timeoutMs ?? 5_000);
   });
+}
+
+/**
+ * Random frames for the fuzz case: any FIN/RSV/opcode byte, masked or not, a length of 7, 16 or 64
+ * bits that may disagree with the payload (up to 2^64 - 1 declared), and 0–2,000 random payload bytes.
+ */
+export function randomFrames(rng: { next(): number; int(n: number): number }): Buffer {
+  const parts: Buffer[] = [];
+  for (let f = 1 + rng.int(3); f > 0; f--) {
+    const payload = Buffer.from(Array.from({ length: rng.int(4) === 0 ? rng.int(2_000) : rng.int(130) }, () => rng.int(256)));
+    const masked = rng.int(4) !== 0;
+    const lengthKind = rng.int(3);
+    const declared = rng.int(5) === 0 ? rng.int(70_000) : payload.length;
+    let header: Buffer;
+    if (lengthKind === 0 && declared < 126) header = Buffer.from([rng.int(256), (masked ? 0x80 : 0) | declared]);
+    else if (lengthKind === 1 || declared < 65_536) header = Buffer.from([rng.int(256), (masked ? 0x80 : 0) | 126, (declared >> 8) & 0xff, declared & 0xff]);
+    else {
+      header = Buffer.alloc(10);
+      header[0] = rng.int(256);
+      header[1] = (masked ? 0x80 : 0) | 127;
+      for (let i = 2; i < 10; i++) header[i] = rng.int(4) === 0 ? 0xff : rng.int(256);
+    }
+    parts.push(header, masked ? Buffer.from([rng.int(256), rng.int(256), rng.int(256), rng.int(256)]) : Buffer.alloc(0), payload);
+  }
+  return Buffer.concat(parts);
 }

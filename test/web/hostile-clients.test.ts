@@ -6,7 +6,8 @@ import { startService, type RunningService } from '../../src/service/service.js'
 import { StreamMessage } from '../../src/web/live-api.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { writeTestConfig } from '../support/config-file.js';
-import { HOSTILE_FRAMES, hostileClient, type HostileKind } from '../support/hostile-ws.js';
+import { prng } from '../../src/simulate/prng.js';
+import { HOSTILE_FRAMES, hostileClient, randomFrames, type HostileKind } from '../support/hostile-ws.js';
 import { sampleValue, scrape } from '../support/prom-text.js';
 import { until } from '../support/until.js';
 
@@ -75,5 +76,20 @@ describe('hostile /api/stream clients against the service `run` builds (issue 18
     ws.close();
     expect(first.type === 'totals' && first.totals.count).toBe(20);
     expect(uncaught).toEqual([]);
+  });
+
+  it('fuzz: 200 clients sending random frames (bad opcodes, RSV bits, lengths up to 2^64) never stop the counting', async () => {
+    const seed = Number(process.env.FUZZ_SEED ?? 18);
+    const rng = prng(seed);
+    const before = (await counted()).liquidations;
+    const t0 = 1_761_000_000_000;
+    const clients = Array.from({ length: 200 }, () => hostileClient(service.metricsUrl, randomFrames(rng), { timeoutMs: 1_500 }));
+    for (let i = 0; i < 10; i++) venue.sendRaw(order(t0 + i, 3));
+    const replies = await Promise.all(clients);
+    expect([...new Set(replies.map((r) => r.status))], `seed ${seed}`).toEqual(['HTTP/1.1 101 Switching Protocols']);
+    expect(uncaught, `seed ${seed}`).toEqual([]);
+    await until(async () => (await counted()).liquidations === before + 10, `10 more liquidations (seed ${seed})`);
+    expect((await counted()).usd).toBe(10 * 100 + 10 * 200 + 10 * 300);
+    expect((await fetch(`${service.metricsUrl}/livez`)).status).toBe(200);
   });
 });
