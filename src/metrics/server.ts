@@ -53,6 +53,8 @@ export async function startMetricsServer(
     labelNames: ['reason'],
     registers: [registry],
   });
+  // From 0, so that Prometheus's increase() sees the first hostile client of each usual kind.
+  for (const reason of ['unsupported_message_length', 'invalid_utf8', 'expected_mask', 'handshake', 'hpe_header_overflow', 'err_http_request_timeout']) clientErrors.inc({ reason }, 0);
   const onError = countingSink((reason) => clientErrors.inc({ reason }), options.log, 'API client error');
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const server: Server = createServer(

@@ -64,7 +64,6 @@ describe('hostile /api/stream clients against the service `run` builds (issue 18
     await until(async () => (await counted()).liquidations === 20, '20 liquidations');
     const after = await counted();
     expect(after.usd).toBe(10 * 100 + 10 * 200); // exact: nothing lost, nothing doubled
-    await until(async () => KINDS.every((k) => after.errors[k] !== undefined), 'errors counted');
     expect((await counted()).errors).toEqual(Object.fromEntries(KINDS.map((k) => [k, 52])));
 
     // A well-behaved client still connects and is served.

@@ -134,6 +134,8 @@ describe('slow, oversized and vanishing clients of the metrics port', () => {
 
   it('logs at most 5 lines per reason every 10 s, with the client, and counts every one', async () => {
     const { url, logLines } = await start();
+    // Present from the start, at 0: Prometheus's increase() then sees the first one.
+    expect(sampleValue(await scrape(url), 'liqstream_api_client_errors_total', { reason: 'invalid_utf8' })).toBe(0);
     await Promise.all(Array.from({ length: 30 }, () => hostileClient(url, HOSTILE_FRAMES.invalid_utf8)));
     expect(sampleValue(await scrape(url), 'liqstream_api_client_errors_total', { reason: 'invalid_utf8' })).toBe(30);
     const logged = logLines().filter((l) => l.msg === 'API client error');
