@@ -23,5 +23,10 @@ COPY config ./config
 RUN mkdir -p /var/lib/liqstream && chown node:node /var/lib/liqstream
 USER node
 EXPOSE 9464
+# Liveness, not readiness: a venue or the broker being away must not mark the container unhealthy
+# (docs/reliability.md, "Health endpoints"). The port is LIQSTREAM_METRICS__PORT, else the default 9464;
+# the metrics server listens on loopback by default, which this check reaches.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.LIQSTREAM_METRICS__PORT||9464)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/src/cli/main.js"]
 CMD ["run"]

@@ -2,12 +2,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config/schema.js';
 import type { LogFormat } from '../log.js';
 import { INPUT_FORMATS, type InputFormat } from '../replay/formats.js';
 import type { ServiceMode } from '../service/service.js';
+import { readTimeText } from '../schema/time-text.js';
 import { OCT10 } from '../simulate/oct10-profile.js';
 import type { LiveApi } from '../web/live-api.js';
 
@@ -182,11 +182,11 @@ program
     const metrics = createMetrics();
     // The live page follows the replay (event time is its clock), for a day watched at --speed N.
     let live: LiveApi | undefined;
-    const routes = { handle: (req: IncomingMessage, res: ServerResponse) => live?.handle(req, res) ?? false, upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => live?.upgrade(req, socket, head) ?? false };
+    const routes = { handle: (req: IncomingMessage, res: ServerResponse) => live?.handle(req, res) ?? false, upgrade: (...args: Parameters<LiveApi['upgrade']>) => live?.upgrade(...args) ?? false };
     const web = flags.metricsPort
       ? await Promise.all([import('../metrics/server.js'), import('../web/live-api.js'), import('../web/market-feed.js')])
       : undefined;
-    const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes }) : undefined;
+    const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes, log }) : undefined;
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
     const started = performance.now();
     const { report, aggregator, workers: timings } = await replay({
@@ -301,21 +301,11 @@ export function workersLine(timings: { elapsedMs: number; events: number }[], wa
 /** A wrong argument found while running a command: one line and exit 2. */
 class UsageError extends Error {}
 
-/**
- * ISO 8601 (a time without a zone is UTC, never the machine's zone) or milliseconds since the epoch.
- * Plain numbers must have 13 digits: a 10-digit one is seconds, a common mistake that would
- * otherwise select January 1970.
- */
+/** `--from`/`--to`: ISO 8601 or 13-digit milliseconds (src/schema/time-text.ts, shared with the API). */
 export function parseTime(text: string): number {
-  if (/^\d+$/.test(text)) {
-    if (text.length === 10) throw new UsageError(`"${text}" looks like seconds since the epoch; give milliseconds (${text}000) or ISO 8601`);
-    if (text.length !== 13) throw new UsageError(`"${text}" is not milliseconds since the epoch (13 digits) nor ISO 8601`);
-    return Number(text);
-  }
-  const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(text) ? `${text}Z` : text;
-  const t = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(zoned) ? Date.parse(zoned) : NaN;
-  if (!Number.isFinite(t)) throw new UsageError(`not a time: "${text}" (ISO 8601 such as 2025-10-10T20:50Z, or 13-digit milliseconds since the epoch)`);
-  return t;
+  const t = readTimeText(text);
+  if ('error' in t) throw new UsageError(t.error);
+  return t.ms;
 }
 
 const numberIn = (what: string, min: number, max: number, integer = false) => (text: string): number => {

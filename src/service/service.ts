@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { SpillingBus } from '../bus/spilling-bus.js';
 import { createMetrics, initVenueCounters, registerBusGauges } from '../metrics/metrics.js';
-import { startMetricsServer } from '../metrics/server.js';
+import { processReadiness, startMetricsServer } from '../metrics/server.js';
 import { startAggregation } from '../pipeline/aggregation.js';
 import { startDetection } from '../pipeline/detection.js';
 import { Ingestor } from '../pipeline/ingest.js';
@@ -86,15 +86,10 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   const server = await startMetricsServer(metrics.registry, {
     host: config.metrics.host,
     port: config.metrics.port,
-    health: () => {
-      const venues = connectors?.health() ?? {};
-      // Until the aggregator has rebuilt its windows and caught up, its numbers are not the market's.
-      const aggregatorStatus = aggregation?.status();
-      if (aggregatorStatus === 'warming') return { healthy: false, status: 'warming', detail: { mode, bus: bus.kind, venues, aggregator: aggregatorStatus } };
-      // A broker outage leaves a connector healthy: it is doing its job, spilling (liqstream_bus_up says so).
-      return { healthy: Object.values(venues).every(Boolean), detail: { mode, bus: bus.kind, busUp: spilling?.status().up, venues } };
-    },
+    // Readiness is the bus and the aggregator; a venue down is in the body, never a 503 (docs/reliability.md).
+    readiness: () => processReadiness({ mode, bus: bus.kind, busUp: spilling?.status().up, aggregator: aggregation?.status(), venues: connectors?.health() ?? {} }),
     routes: live,
+    log,
   });
   log.info({ mode, bus: bus.kind, metrics: `${server.url}/metrics` }, 'liqstream started');
 
