@@ -175,7 +175,7 @@ program
       ? TopicNames.parse(Object.fromEntries(Object.entries(config.bus.topics).map(([k, v]) => [k, `${v}.replay-${runId}`])))
       : config.bus.topics;
     const bus = flags.kafka
-      ? await (await import('../bus/create-bus.js')).createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
+      ? await (await import('../service/create-bus.js')).createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
       : undefined;
     const metadata = loadRecordingMetadata(files, flags.metadata);
     const progress = process.stderr.isTTY ? showProgress(files, readProgress) : undefined;

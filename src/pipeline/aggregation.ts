@@ -11,6 +11,7 @@ import type { NormalizedEvent } from '../schema/events.js';
 import { AssignmentProgress } from './assignment-progress.js';
 import { consumeEvents, type AppliedBatch } from './consume.js';
 import { messageHeaders } from './messages.js';
+import { registerAggregatorMetrics } from '../sinks/prometheus/aggregator-metrics.js';
 
 export interface Aggregation {
   aggregator: Aggregator;
@@ -58,6 +59,8 @@ export async function startAggregation(o: {
   partials?: (messages: BusMessage[]) => Promise<void>;
   onEvent?: (event: NormalizedEvent) => void;
   onConsumed?: (count: number) => void;
+  /** Venues whose per-venue counters start at 0 (see registerAggregatorMetrics). */
+  venues?: readonly string[];
   /** Wall clock for partition idleness (tests pass their own). */
   wallClock?: () => number;
 }): Promise<Aggregation> {
@@ -96,7 +99,8 @@ export async function startAggregation(o: {
       pending.push({ key: PARTIAL_KEY, value, headers: messageHeaders('minute-partial') });
     }
   };
-  const aggregator: Aggregator = new Aggregator(o.metrics, { ...o.aggregator, latenessMs, onMinuteClosed });
+  const aggregator: Aggregator = new Aggregator({ ...o.aggregator, latenessMs, onMinuteClosed });
+  registerAggregatorMetrics(o.metrics.registry, aggregator, o.venues);
 
   const afterBatch = async (batch: AppliedBatch): Promise<void> => {
     const key = AssignmentProgress.key(batch.topic, batch.partition);

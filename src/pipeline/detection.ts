@@ -7,6 +7,9 @@ import { CascadeTracker } from '../cascade/tracker.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { compileValidator } from '../schema/validator.js';
+import { flushAll, type Sink } from '../sinks/sink.js';
+import { registerCascadeMetrics } from '../sinks/prometheus/cascade-metrics.js';
+import { topicsSink } from '../sinks/topics/topics-sink.js';
 import { busRefusalMessage } from './refusals.js';
 
 const minutePartial = compileValidator(MinutePartial);
@@ -39,9 +42,13 @@ export async function startDetection(o: {
   wallClock?: () => number;
   /** In process (embedded bus, tests): no subscription; partials come through `accept`. */
   direct?: boolean;
+  /** Where closed minutes and cascade signals go, in this order; by default the aggregates and cascades topics. */
+  sinks?: readonly Sink[];
 }): Promise<Detection> {
   const wallClock = o.wallClock ?? Date.now;
-  const tracker = new CascadeTracker(o.metrics, o.log, o.cascade);
+  const tracker = new CascadeTracker(o.cascade);
+  const sinks = o.sinks ?? [topicsSink(o.bus, o.topics)];
+  registerCascadeMetrics(o.metrics.registry, tracker);
   let merger = new MinuteMerger(o.idleMs ?? 10_000);
 
   const handle = async (where: { topic: string; partition: number }, messages: BusMessage[], replayed: boolean): Promise<void> => {
@@ -57,11 +64,16 @@ export async function startDetection(o: {
     for (const { bucket, oiUnits } of merger.ready(wallClock())) {
       // Minutes completed by re-read partials were merged and published by the detector before this one.
       if (replayed) tracker.publishedThrough = Math.max(tracker.publishedThrough, bucket.minute);
-      tracker.onMinuteClosed(bucket, oiUnits === undefined ? undefined : toUsd(oiUnits));
+      const oiUsd = oiUnits === undefined ? undefined : toUsd(oiUnits);
+      const signals = tracker.onMinuteClosed(bucket, oiUsd);
+      if (!tracker.publishes(bucket.minute)) continue;
+      for (const sink of sinks) sink.onMinuteClosed?.(bucket, oiUsd);
+      for (const signal of signals) {
+        if (signal.phase !== 'update') o.log.warn({ cascade: signal }, `cascade ${signal.phase}`);
+        for (const sink of sinks) sink.onCascade?.(signal);
+      }
     }
-    const [aggregates, cascades] = tracker.drain();
-    if (aggregates.length) await o.bus.publish(o.topics.aggregates, aggregates);
-    if (cascades.length) await o.bus.publish(o.topics.cascades, cascades);
+    await flushAll(sinks);
   };
 
   const subscription =

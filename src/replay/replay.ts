@@ -14,6 +14,7 @@ import { Ingestor } from '../pipeline/ingest.js';
 import type { NormalizedEvent, VenueId } from '../schema/events.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
 import { NotableLiquidations } from '../report/notable.js';
+import type { CascadeTracker } from '../cascade/tracker.js';
 import { mergeOrdered } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
 import { readRecording, syntheticMarks, type RecordingItem } from './recording.js';
@@ -47,7 +48,7 @@ export interface ReplayOptions {
   /** Largest share of a file's lines that may be invalid before the replay fails (default 0.1). */
   maxBadShare?: number;
   /** Called once the aggregation is running (the live page reads it during the replay). */
-  onAggregation?: (live: { aggregator: Aggregator; cascades: () => CascadeSignal[] }) => void;
+  onAggregation?: (live: { aggregator: Aggregator; cascades: CascadeTracker['signals'] }) => void;
   /** Every event the aggregator applies. */
   onEvent?: (event: NormalizedEvent) => void;
   /** Keep only events whose event time is in [from, to) (ms); gaps that overlap it. */
@@ -148,7 +149,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
       options.onEvent?.(event);
     },
   });
-  options.onAggregation?.({ aggregator, cascades: () => detection.tracker.signals });
+  options.onAggregation?.({ aggregator, cascades: () => detection.tracker.signals() });
 
   const parsers = new Map<VenueId, FrameParser>();
   // The venue modules (every parser and its schemas) load with the first frame: a replay that reads

@@ -1,11 +1,12 @@
 import type { Aggregator } from '../aggregate/aggregator.js';
-import { createBus } from '../bus/create-bus.js';
+import { createBus } from './create-bus.js';
 import { allTopics } from '../bus/topics.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { SpillingBus } from '../bus/spilling-bus.js';
 import { createMetrics, initVenueCounters, registerBusGauges } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
+import { registerAggregatorMetrics } from '../sinks/prometheus/aggregator-metrics.js';
 import { startAggregation } from '../pipeline/aggregation.js';
 import { startDetection } from '../pipeline/detection.js';
 import { Ingestor } from '../pipeline/ingest.js';
@@ -52,14 +53,17 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
           aggregator: { ...config.aggregator, rewindMs },
           partials: bus.kind === 'embedded' ? detection.accept : (messages) => bus.publish(config.bus.topics.partials, messages),
           onEvent: (event) => live?.onEvent(event),
+          venues: enabledVenues(config),
         });
+  // A connector-only process still shows each venue's gap counters, at 0.
+  if (!aggregation) registerAggregatorMetrics(metrics.registry, undefined, enabledVenues(config));
   // The trader's page and JSON API beside /metrics, where there is an aggregator to read.
   const live = aggregation
     ? liveApi({
         aggregator: aggregation.aggregator,
         feed: new MarketFeed(),
         // This process's detector: on Kafka, only the active one of a group has signals (docs/reliability.md).
-        cascades: () => detection?.tracker.signals ?? [],
+        cascades: () => detection?.tracker.signals() ?? { signals: [], produced: 0 },
         status: () => ({ mode, venues: connectors?.health() ?? {}, busUp: spilling?.status().up }),
         now: Date.now,
       })

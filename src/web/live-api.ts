@@ -15,8 +15,8 @@ import { totalsView, type TotalsView } from './totals-view.js';
 export interface LiveSource {
   aggregator: Aggregator;
   feed: MarketFeed;
-  /** Cascade episodes seen so far (start, updates, end), in order. */
-  cascades: () => CascadeSignal[];
+  /** The most recent cascade signals (start, updates, end), oldest first, and how many were produced in all. */
+  cascades: () => { signals: readonly CascadeSignal[]; produced: number };
   /** Process status for the page's header (connectors, bus). */
   status: () => Record<string, unknown>;
   /** The clock for ages: wall time live, event time in a replay. */
@@ -84,7 +84,7 @@ export function liveApi(source: LiveSource) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   let pending: LiquidationEvent[] = [];
   let dropped = 0;
-  let cascadesSent = source.cascades().length;
+  let cascadesSent = source.cascades().produced;
 
   const broadcast = (message: StreamMessage) => {
     if (wss.clients.size === 0) return;
@@ -96,8 +96,10 @@ export function liveApi(source: LiveSource) {
       broadcast({ type: 'liquidations', events: pending });
       pending = [];
     }
-    const signals = source.cascades();
-    for (; cascadesSent < signals.length; cascadesSent++) broadcast({ type: 'cascade', signal: signals[cascadesSent]! });
+    // Signals are numbered from the start; the kept ones are the last `signals.length` of `produced`.
+    const { signals, produced } = source.cascades();
+    for (cascadesSent = Math.max(cascadesSent, produced - signals.length); cascadesSent < produced; cascadesSent++)
+      broadcast({ type: 'cascade', signal: signals[cascadesSent - (produced - signals.length)]! });
   }, FLUSH_MS);
   const totals = setInterval(() => broadcast({ type: 'totals', totals: currentTotals() }), TOTALS_MS);
   flush.unref();
@@ -139,7 +141,7 @@ export function liveApi(source: LiveSource) {
           json(res, 200, venueCatalogue());
           return true;
         case '/api/cascades':
-          json(res, 200, { cascades: source.cascades() });
+          json(res, 200, { cascades: source.cascades().signals });
           return true;
         case '/api/minutes': {
           const q = MinutesQuery.safeParse(Object.fromEntries(url.searchParams));
