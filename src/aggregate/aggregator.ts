@@ -1,5 +1,6 @@
 import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type Side, type VenueId } from '../schema/events.js';
 import { toUnits, toUsd } from './fixed-point.js';
+import { AGGREGATOR_DEFAULTS } from './settings.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
@@ -35,15 +36,15 @@ export interface AggregatorOptions {
 }
 
 export const defaultAggregatorOptions = (): AggregatorOptions => ({
-  maxSymbols: 500,
-  symbolsTopN: 20,
-  oiSymbols: [],
-  oiTopN: 20,
+  maxSymbols: AGGREGATOR_DEFAULTS.maxSymbols,
+  symbolsTopN: AGGREGATOR_DEFAULTS.symbolsTopN,
+  oiSymbols: AGGREGATOR_DEFAULTS.oiSymbols,
+  oiTopN: AGGREGATOR_DEFAULTS.oiTopN,
   clock: Date.now,
   retainMinutes: 1_440,
-  latenessMs: 5_000,
+  latenessMs: AGGREGATOR_DEFAULTS.latenessMs,
   dedupHorizonMs: 86_400_000 + 2 * 3_600_000,
-  oiTtlMs: 15 * 60_000,
+  oiTtlMs: AGGREGATOR_DEFAULTS.oiTtlMs,
 });
 
 interface VenueTotals {

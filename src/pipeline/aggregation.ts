@@ -1,4 +1,5 @@
-import { Aggregator, type AggregatorOptions } from '../aggregate/aggregator.js';
+import { Aggregator, defaultAggregatorOptions, type AggregatorOptions } from '../aggregate/aggregator.js';
+import { AGGREGATOR_DEFAULTS } from '../aggregate/settings.js';
 import { toUnits } from '../aggregate/fixed-point.js';
 import type { MinutePartial } from '../aggregate/minute-partials.js';
 import { MinuteSeries } from '../aggregate/minute-series.js';
@@ -64,9 +65,9 @@ export async function startAggregation(o: {
   /** Wall clock for partition idleness (tests pass their own). */
   wallClock?: () => number;
 }): Promise<Aggregation> {
-  const latenessMs = o.aggregator?.latenessMs ?? 5_000;
+  const latenessMs = o.aggregator?.latenessMs ?? AGGREGATOR_DEFAULTS.latenessMs;
   const wallClock = o.wallClock ?? Date.now;
-  let watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
+  let watermark = new PartitionWatermark(o.aggregator?.idleMs ?? AGGREGATOR_DEFAULTS.idleMs);
   const progress = new AssignmentProgress();
   let assigned: AssignedPartition[] = [];
   /** Each liquidation partition's own minutes, and the partition each symbol's open interest comes from. */
@@ -138,7 +139,7 @@ export async function startAggregation(o: {
           aggregator.resetState();
           partitionMinutes.clear();
           oiPartitionOf.clear();
-          watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
+          watermark = new PartitionWatermark(o.aggregator?.idleMs ?? AGGREGATOR_DEFAULTS.idleMs);
         }
         assigned = partitions;
         progress.assign(partitions);
@@ -159,7 +160,7 @@ export async function startAggregation(o: {
       const key = AssignmentProgress.key(topic, partition);
       if (event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop')) {
         let series = partitionMinutes.get(key);
-        if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? 1_440)));
+        if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? defaultAggregatorOptions().retainMinutes)));
         series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
       } else if (event.type === 'open_interest') oiPartitionOf.set(`${event.venue}|${event.symbol}`, key);
     },

@@ -1,5 +1,6 @@
 import { toUsd } from '../aggregate/fixed-point.js';
 import { MinuteMerger, MinutePartial } from '../aggregate/minute-partials.js';
+import { AGGREGATOR_DEFAULTS } from '../aggregate/settings.js';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
 import type { CascadeParams } from '../cascade/detector.js';
@@ -49,7 +50,9 @@ export async function startDetection(o: {
   const tracker = new CascadeTracker(o.cascade);
   const sinks = o.sinks ?? [topicsSink(o.bus, o.topics)];
   registerCascadeMetrics(o.metrics.registry, tracker);
-  let merger = new MinuteMerger(o.idleMs ?? 10_000);
+  // In process, partitions report every minute; the composition passes aggregator.mergeIdleMs for a group.
+  const idleMs = o.idleMs ?? AGGREGATOR_DEFAULTS.idleMs;
+  let merger = new MinuteMerger(idleMs);
 
   const handle = async (where: { topic: string; partition: number }, messages: BusMessage[], replayed: boolean): Promise<void> => {
     const refused: BusMessage[] = [];
@@ -87,7 +90,7 @@ export async function startDetection(o: {
             sessionTimeoutMs: o.sessionTimeoutMs,
             heartbeatIntervalMs: o.heartbeatIntervalMs,
             onAssigned: (partitions) => {
-              merger = new MinuteMerger(o.idleMs ?? 10_000);
+              merger = new MinuteMerger(idleMs);
               tracker.reset();
               o.log.info({ partitions: partitions.map((p) => `${p.topic}:${p.partition}`) }, 'detector partitions assigned');
             },
