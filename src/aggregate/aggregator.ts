@@ -4,7 +4,7 @@ import { AGGREGATOR_DEFAULTS } from './settings.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
-import { WINDOW_NAMES, WindowSet, type WindowName } from './windows.js';
+import { WindowSet, windowList } from './windows.js';
 
 export interface AggregatorOptions {
   /** Per-symbol windows are kept for at most this many venue:symbol keys (least recently updated evicted). */
@@ -20,6 +20,8 @@ export interface AggregatorOptions {
    * the last busy one; a replay's end where its events are, at any speed.
    */
   clock: (() => number) | 'watermark';
+  /** Windows beside the standard ones (validated by WindowSpec). */
+  windows: readonly string[];
   /** Minutes of per-minute history kept (a replay keeps all). */
   retainMinutes: number;
   /** A minute is closed once the watermark is this far past its end (events may arrive out of order). */
@@ -40,6 +42,7 @@ export const defaultAggregatorOptions = (): AggregatorOptions => ({
   symbolsTopN: AGGREGATOR_DEFAULTS.symbolsTopN,
   oiSymbols: AGGREGATOR_DEFAULTS.oiSymbols,
   oiTopN: AGGREGATOR_DEFAULTS.oiTopN,
+  windows: AGGREGATOR_DEFAULTS.windows,
   clock: Date.now,
   retainMinutes: 1_440,
   latenessMs: AGGREGATOR_DEFAULTS.latenessMs,
@@ -170,7 +173,11 @@ export class Aggregator {
     this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
     this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
+    this.windowNames = windowList(this.opts.windows);
   }
+
+  /** The windows served (standard and configured), shortest first. */
+  readonly windowNames: readonly string[];
 
   /**
    * Applies one event. A `replayed` event (re-read after a restart or a rebalance; an earlier member
@@ -358,7 +365,7 @@ export class Aggregator {
 
   /** Open interest per venue (USD) at the end of each minute of `buckets`. */
   /** The `n` symbols with the most liquidated USD in the last 24 h, with every window (USD), largest first. */
-  topSymbols(n: number): { venue: VenueId; symbol: string; windows: Record<WindowName, number> }[] {
+  topSymbols(n: number): { venue: VenueId; symbol: string; windows: Record<string, number> }[] {
     const end = this.windowEnd();
     return [...this.bySymbol.entries()]
       .map((r) => ({ ...r, key: `${r.venue}|${r.symbol}`, day: r.windows.sum('24h', end).units }))
@@ -368,7 +375,7 @@ export class Aggregator {
       .map(({ venue, symbol, windows }) => ({
         venue,
         symbol,
-        windows: Object.fromEntries(WINDOW_NAMES.map((w) => [w, toUsd(windows.sum(w, end).units)])) as Record<WindowName, number>,
+        windows: Object.fromEntries(this.windowNames.map((w) => [w, toUsd(windows.sum(w, end).units)])),
       }));
   }
 
@@ -445,7 +452,7 @@ export class Aggregator {
     return this.opts.clock === 'watermark' ? this.watermark : Math.max(this.opts.clock(), this.watermark);
   }
 
-  windowUsd(venue: VenueId, side: Side, window: (typeof WINDOW_NAMES)[number]): number {
+  windowUsd(venue: VenueId, side: Side, window: string): number {
     return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.windowEnd()).units ?? 0);
   }
 
@@ -494,7 +501,7 @@ export class Aggregator {
     apartUsd: (kind: ApartKind): ReadonlyMap<string, number> => this.lifetime.apartUsd[kind],
     venues: (): Iterable<VenueId> => this.venues.keys(),
     isLowerBound: (venue: VenueId): boolean => isLowerBound(this.fidelity[venue]),
-    windowTotalUsd: (window: WindowName): number => toUsd(this.all.sum(window, this.windowEnd()).units),
+    windowTotalUsd: (window: string): number => toUsd(this.all.sum(window, this.windowEnd()).units),
     topSymbols: (): ReturnType<Aggregator['topSymbols']> => this.topSymbols(this.opts.symbolsTopN),
     /** Age of each venue's oldest open-interest value, seconds, by the aggregator's clock. */
     openInterestAges: (): Map<VenueId, { usd: number; ageSeconds: number }> => {

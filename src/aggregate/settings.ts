@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WindowSpec } from './windows.js';
 
 /**
  * The aggregator's settings: the one schema for `aggregator` in config (which adds the Kafka group)
@@ -12,6 +13,8 @@ export const AggregatorSettings = z.strictObject({
   /** Per-symbol open interest gauges: these symbols always, plus the N largest by USD. */
   oiSymbols: z.array(z.string()).default(['BTCUSDT', 'ETHUSDT', 'BTC', 'ETH']),
   oiTopN: z.number().int().min(0).default(20),
+  /** Windows beside the standard 1m, 5m, 1h and 24h (metrics, API), e.g. [15m, 4h]; at most 24 h each. */
+  windows: z.array(WindowSpec).max(16).default([]),
   /** A minute closes once every partition's event time is this far past its end (docs/reliability.md). */
   latenessMs: z.number().int().min(0).default(5_000),
   /** A partition that delivered nothing for this long (wall time) stops holding the watermark back. */

@@ -1,6 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Aggregator } from '../../aggregate/aggregator.js';
-import { WINDOW_NAMES } from '../../aggregate/windows.js';
 import type { Side } from '../../schema/events.js';
 
 const SIDES: readonly Side[] = ['long', 'short'];
@@ -80,7 +79,7 @@ export function registerAggregatorMetrics(registry: Registry, aggregator: Aggreg
     collect() {
       this.reset();
       for (const venue of view.venues())
-        for (const side of SIDES) for (const window of WINDOW_NAMES) this.set({ venue, side, window }, agg.windowUsd(venue, side, window));
+        for (const side of SIDES) for (const window of agg.windowNames) this.set({ venue, side, window }, agg.windowUsd(venue, side, window));
     },
   });
   new Gauge({
@@ -89,7 +88,7 @@ export function registerAggregatorMetrics(registry: Registry, aggregator: Aggreg
     labelNames: ['window'],
     registers,
     collect() {
-      for (const window of WINDOW_NAMES) this.set({ window }, view.windowTotalUsd(window));
+      for (const window of agg.windowNames) this.set({ window }, view.windowTotalUsd(window));
     },
   });
   new Gauge({
