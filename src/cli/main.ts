@@ -190,11 +190,11 @@ program
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
     const started = performance.now();
     const { report, aggregator, workers: timings } = await replay({
-      onAggregation: server
-        ? (a) =>
-            (live = web![1].liveApi({ aggregator: a.aggregator, feed: new web![2].MarketFeed(), cascades: a.cascades, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
+      sinks: server
+        ? ({ aggregator, tracker }) => [
+            (live = web![1].liveApi({ aggregator, feed: new web![2].MarketFeed(), cascades: () => tracker.signals(), status: () => ({ mode: 'replay' }), now: () => aggregator.watermark })),
+          ]
         : undefined,
-      onEvent: server ? (event) => live?.onEvent(event) : undefined,
       files,
       speed,
       log,

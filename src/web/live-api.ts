@@ -108,6 +108,8 @@ export function liveApi(source: LiveSource) {
   const currentTotals = (): TotalsView & { status: Record<string, unknown> } => ({ ...totalsView(source.aggregator, source.now()), status: source.status() });
 
   return {
+    // A sink of the stage graph (src/pipeline/stages.ts): told every applied event.
+    name: 'live-api',
     /** Every normalized event applied by the aggregator (liquidations reach the stream). */
     onEvent(event: NormalizedEvent): void {
       source.feed.add(event);
