@@ -17,8 +17,6 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# dist/src/config/load.js finds the defaults at <app>/config/default.yaml.
-COPY config ./config
 # The connectors' disk spill (bus.spill.dir in the compose stack); a named volume takes this owner.
 RUN mkdir -p /var/lib/liqstream && chown node:node /var/lib/liqstream
 USER node

@@ -72,7 +72,7 @@ async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { 
 
 const serviceOptions = (cmd: Command): Command =>
   cmd
-    .option('-c, --config <file>', 'YAML config merged over config/default.yaml')
+    .option('-c, --config <file>', 'YAML config merged over the built-in defaults (liqstream config prints them)')
     .option('--kafka <brokers>', 'Kafka brokers, comma-separated host:port (run: instead of the embedded bus; connect and aggregate: required unless bus.kind is kafka in the config)')
     .option('--metrics-host <host>', 'bind address of /metrics, /healthz, the live page and /api')
     .option('--metrics-port <port>', 'port of /metrics, /healthz, the live page and /api', (v) => String(port(v)))
@@ -112,7 +112,7 @@ program
   .option('--to <time>', 'only events before this event time (as --from)')
   .option('--max-bad-share <share>', 'fail when more than this share of a file’s lines is not valid input', (v) => String(numberIn('--max-bad-share', 0, 1)(v)), '0.1')
   .option('--workers <n>', 'replay in N worker threads, each owning whole venues (--speed max, embedded bus; same report)', '1')
-  .option('-c, --config <file>', 'YAML config merged over config/default.yaml (cascade, bus settings)')
+  .option('-c, --config <file>', 'YAML config merged over the built-in defaults (cascade, bus settings)')
   .addOption(logFormatOption())
   .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
   .addHelpText(
@@ -175,7 +175,7 @@ program
       ? TopicNames.parse(Object.fromEntries(Object.entries(config.bus.topics).map(([k, v]) => [k, `${v}.replay-${runId}`])))
       : config.bus.topics;
     const bus = flags.kafka
-      ? await (await import('../bus/create-bus.js')).createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
+      ? await (await import('../service/create-bus.js')).createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
       : undefined;
     const metadata = loadRecordingMetadata(files, flags.metadata);
     const progress = process.stderr.isTTY ? showProgress(files, readProgress) : undefined;
@@ -190,11 +190,11 @@ program
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
     const started = performance.now();
     const { report, aggregator, workers: timings } = await replay({
-      onAggregation: server
-        ? (a) =>
-            (live = web![1].liveApi({ aggregator: a.aggregator, feed: new web![2].MarketFeed(), cascades: a.cascades, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
+      sinks: server
+        ? ({ aggregator, tracker }) => [
+            (live = web![1].liveApi({ aggregator, feed: new web![2].MarketFeed(), cascades: () => tracker.signals(), status: () => ({ mode: 'replay' }), now: () => aggregator.watermark })),
+          ]
         : undefined,
-      onEvent: server ? (event) => live?.onEvent(event) : undefined,
       files,
       speed,
       log,
@@ -224,6 +224,16 @@ program
     if (flags.report) writeOutputFile(flags.report, json, force);
     if (flags.summary) process.stdout.write((await import('../report/summary.js')).summarize(report));
     else if (!flags.report && !flags.reportDir) process.stdout.write(json);
+  });
+
+program
+  .command('config')
+  .description('print the configuration in effect (built-in defaults ← --config file ← LIQSTREAM_ environment) as YAML; secrets masked')
+  .option('-c, --config <file>', 'YAML config merged over the built-in defaults')
+  .addHelpText('after', '\nExamples:\n  $ liqstream config                      # every setting and its default\n  $ liqstream config --config prod.yaml   # what prod.yaml changes, validated')
+  .action(async (flags: { config?: string }) => {
+    const [{ loadConfig, maskSecrets }, { stringify }] = await Promise.all([import('../config/load.js'), import('yaml')]);
+    process.stdout.write(stringify(maskSecrets(loadConfig({ file: flags.config }))));
   });
 
 program

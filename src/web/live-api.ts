@@ -18,8 +18,8 @@ import { totalsView, type TotalsView } from './totals-view.js';
 export interface LiveSource {
   aggregator: Aggregator;
   feed: MarketFeed;
-  /** Cascade episodes seen so far (start, updates, end), in order. */
-  cascades: () => CascadeSignal[];
+  /** The most recent cascade signals (start, updates, end), oldest first, and how many were produced in all. */
+  cascades: () => { signals: readonly CascadeSignal[]; produced: number };
   /** Process status for the page's header (connectors, bus). */
   status: () => Record<string, unknown>;
   /** The clock for ages: wall time live, event time in a replay. */
@@ -92,7 +92,7 @@ export function liveApi(source: LiveSource) {
   const wss = guardedWebSocketServer({ maxPayload: 1024 });
   let pending: LiquidationEvent[] = [];
   let dropped = 0;
-  let cascadesSent = source.cascades().length;
+  let cascadesSent = source.cascades().produced;
 
   const broadcast = (message: StreamMessage) => {
     if (wss.clients.size === 0) return;
@@ -104,8 +104,10 @@ export function liveApi(source: LiveSource) {
       broadcast({ type: 'liquidations', events: pending });
       pending = [];
     }
-    const signals = source.cascades();
-    for (; cascadesSent < signals.length; cascadesSent++) broadcast({ type: 'cascade', signal: signals[cascadesSent]! });
+    // Signals are numbered from the start; the kept ones are the last `signals.length` of `produced`.
+    const { signals, produced } = source.cascades();
+    for (cascadesSent = Math.max(cascadesSent, produced - signals.length); cascadesSent < produced; cascadesSent++)
+      broadcast({ type: 'cascade', signal: signals[cascadesSent - (produced - signals.length)]! });
   }, FLUSH_MS);
   const totals = setInterval(() => broadcast({ type: 'totals', totals: currentTotals() }), TOTALS_MS);
   // A client that stops reading (or vanished without a FIN) holds a slot of maxClients and its unsent
@@ -127,6 +129,8 @@ export function liveApi(source: LiveSource) {
   const currentTotals = (): TotalsView & { status: Record<string, unknown> } => ({ ...totalsView(source.aggregator, source.now()), status: source.status() });
 
   return {
+    // A sink of the stage graph (src/pipeline/stages.ts): told every applied event.
+    name: 'live-api',
     /** Every normalized event applied by the aggregator (liquidations reach the stream). */
     onEvent(event: NormalizedEvent): void {
       source.feed.add(event);
@@ -179,7 +183,7 @@ export function liveApi(source: LiveSource) {
           json(res, 200, venueCatalogue());
           return true;
         default: // '/api/cascades'
-          json(res, 200, { cascades: source.cascades() });
+          json(res, 200, { cascades: source.cascades().signals });
           return true;
       }
     },

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { posix, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Config } from '../../src/config/schema.js';
 import { LIQSTREAM_METRICS, metricNames, readText, readYaml, recordedNames, repoPath, ROOT } from './support.js';
 
 interface Service {
@@ -20,7 +21,7 @@ const prometheus = readYaml<{
   alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
   scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
 }>('deploy/prometheus/prometheus.yml');
-const defaults = readYaml<{ metrics: { host: string; port: number } }>('config/default.yaml');
+const defaults = Config.parse({});
 
 const argv = (svc: Service): string[] => (Array.isArray(svc.command) ? svc.command : (svc.command ?? '').split(/\s+/).filter(Boolean)).map(String);
 const envOf = (svc: Service): Record<string, string> =>
@@ -33,7 +34,7 @@ const flag = (args: string[], name: string): string | undefined => {
   return args[i]!.includes('=') ? args[i]!.slice(name.length + 1) : args[i + 1];
 };
 
-/** Where a liqstream service's /metrics listens: flags over LIQSTREAM_ env over config/default.yaml (as the CLI does). */
+/** Where a liqstream service's /metrics listens: flags over LIQSTREAM_ env over the schema's defaults (as the CLI does). */
 function metricsListen(svc: Service): { host: string; port: number } {
   const args = argv(svc);
   const env = envOf(svc);
@@ -240,9 +241,6 @@ describe('Dockerfile', () => {
       expect(existsSync(repoPath(s)), s).toBe(true);
       expect(ignored, `${s} is in .dockerignore`).not.toContain(s);
     }
-    // The runtime reads config/default.yaml next to dist/.
-    expect(sources).toContain('config');
-    expect(statSync(repoPath('config/default.yaml')).isFile()).toBe(true);
   });
 });
 

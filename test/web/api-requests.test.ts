@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerAggregatorMetrics } from '../../src/sinks/prometheus/aggregator-metrics.js';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
@@ -13,8 +14,9 @@ let url: string;
 
 beforeAll(async () => {
   const metrics = createMetrics();
-  const aggregator = new Aggregator(metrics, { clock: 'watermark', retainMinutes: Infinity });
-  api = liveApi({ aggregator, feed: new MarketFeed(), cascades: () => [], status: () => ({}), now: () => aggregator.watermark });
+  const aggregator = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
+  registerAggregatorMetrics(metrics.registry, aggregator);
+  api = liveApi({ aggregator, feed: new MarketFeed(), cascades: () => ({ signals: [], produced: 0 }), status: () => ({}), now: () => aggregator.watermark });
   // $100, $200, $300 in the minutes 20:00, 20:01, 20:02 of 10 October 2025.
   for (const [i, usd] of [100, 200, 300].entries()) {
     const e = liquidation(`l${i}`, T0 + i * 60_000 + 5_000, usd);

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { registerAggregatorMetrics } from '../../src/sinks/prometheus/aggregator-metrics.js';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,8 +33,9 @@ async function start(): Promise<{ url: string; aggregator: Aggregator; logLines:
   const lines: string[] = [];
   const log = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }));
   const metrics = createMetrics();
-  const aggregator = new Aggregator(metrics, { clock: 'watermark', retainMinutes: Infinity });
-  api = liveApi({ aggregator, feed: new MarketFeed(), cascades: () => [], status: () => ({}), now: () => aggregator.watermark, pingMs: 300 });
+  const aggregator = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
+  registerAggregatorMetrics(metrics.registry, aggregator);
+  api = liveApi({ aggregator, feed: new MarketFeed(), cascades: () => ({ signals: [], produced: 0 }), status: () => ({}), now: () => aggregator.watermark, pingMs: 300 });
   server = await startMetricsServer(metrics.registry, { host: '127.0.0.1', port: 0, routes: api, headersTimeoutMs: 1_000, log });
   return { url: server.url, aggregator, logLines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
