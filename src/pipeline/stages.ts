@@ -5,7 +5,7 @@ import type { CascadeParams } from '../cascade/detector.js';
 import type { CascadeTracker } from '../cascade/tracker.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Sink } from '../sinks/sink.js';
+import { flushAll, type Sink } from '../sinks/sink.js';
 import { topicsSink } from '../sinks/topics/topics-sink.js';
 import { startAggregation, type Aggregation, type AggregationTiming } from './aggregation.js';
 import { startDetection, type Detection } from './detection.js';
@@ -53,8 +53,13 @@ export interface Stages {
   aggregation?: Aggregation;
   detection?: Detection;
   sinks: Sink[];
-  /** Flushes what was ingested, then stops consuming and closes the sinks (the bus stays the caller's). */
+  /** Flushes what was ingested, then stops consuming and flushes the sinks (the bus stays the caller's). */
   close(): Promise<void>;
+  /**
+   * Closes the sinks. Separate from `close`: a replay's outputs outlive its stages (the live page keeps
+   * serving the final figures during --linger), so whoever holds them closes them.
+   */
+  closeSinks(): Promise<void>;
 }
 
 /**
@@ -118,6 +123,9 @@ export async function startStages(g: StageGraph): Promise<Stages> {
       await ingestor?.close().catch(() => {});
       await aggregation?.subscription.close();
       await detection?.subscription?.close();
+      await flushAll(sinks);
+    },
+    closeSinks: async () => {
       for (const sink of sinks) await sink.close?.();
     },
   };

@@ -93,6 +93,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     stop: async () => {
       await connectors?.stop();
       await stages.close();
+      await stages.closeSinks();
       // Closing the spill closes the Kafka bus under it.
       if (spilling) await spilling.close();
       else await bus.close();
