@@ -184,7 +184,7 @@ program
     let live: LiveApi | undefined;
     const routes = { handle: (req: IncomingMessage, res: ServerResponse) => live?.handle(req, res) ?? false, upgrade: (...args: Parameters<LiveApi['upgrade']>) => live?.upgrade(...args) ?? false };
     const web = flags.metricsPort
-      ? await Promise.all([import('../metrics/server.js'), import('../web/live-api.js'), import('../web/market-feed.js')])
+      ? await Promise.all([import('../service/http-server.js'), import('../web/live-api.js'), import('../web/market-feed.js')])
       : undefined;
     const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes, log }) : undefined;
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics/metrics.js';
-import { processReadiness, startMetricsServer } from '../metrics/server.js';
+import { processReadiness, startMetricsServer } from './http-server.js';
 import { Recorder } from '../replay/recorder.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { SpillingBus } from '../bus/spilling-bus.js';
 import { createMetrics, initVenueCounters, registerBusGauges } from '../metrics/metrics.js';
-import { processReadiness, startMetricsServer } from '../metrics/server.js';
+import { processReadiness, startMetricsServer } from './http-server.js';
 import { registerAggregatorMetrics } from '../sinks/prometheus/aggregator-metrics.js';
 import { startStages } from '../pipeline/stages.js';
 import type { VenueId } from '../schema/events.js';

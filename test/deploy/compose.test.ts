@@ -220,7 +220,7 @@ describe('Dockerfile', () => {
     expect(argv.slice(0, 2)).toEqual(['node', '-e']);
     expect(argv[2]).toContain('/livez');
     const { Registry } = await import('prom-client');
-    const { startMetricsServer } = await import('../../src/metrics/server.js');
+    const { startMetricsServer } = await import('../../src/service/http-server.js');
     // Not ready (warming): the container is still healthy, since liveness is what Docker checks.
     const server = await startMetricsServer(new Registry(), { host: '127.0.0.1', port: 0, readiness: () => ({ ready: false, status: 'warming', detail: {} }) });
     // Not spawnSync: the server under test runs in this event loop.

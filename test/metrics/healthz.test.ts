@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
-import { processReadiness, startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
+import { processReadiness, startMetricsServer, type MetricsServer } from '../../src/service/http-server.js';
 import { startService, type RunningService } from '../../src/service/service.js';
 import { writeTestConfig } from '../support/config-file.js';
 import { freePort } from '../support/free-port.js';

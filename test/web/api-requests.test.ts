@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAggregatorMetrics } from '../../src/sinks/prometheus/aggregator-metrics.js';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
+import { startMetricsServer, type MetricsServer } from '../../src/service/http-server.js';
 import { liveApi, type LiveApi } from '../../src/web/live-api.js';
 import { MarketFeed } from '../../src/web/market-feed.js';
 import { liquidation } from '../support/events.js';

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
+import { startMetricsServer, type MetricsServer } from '../../src/service/http-server.js';
 import { liveApi, type LiveApi } from '../../src/web/live-api.js';
 import { MarketFeed } from '../../src/web/market-feed.js';
 
