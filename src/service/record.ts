@@ -1,6 +1,8 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { Counter } from 'prom-client';
 import { createMetrics } from '../metrics/metrics.js';
+import { LogLimiter } from '../pipeline/log-limiter.js';
 import { processReadiness, startMetricsServer } from './http-server.js';
 import { Recorder } from '../replay/recorder.js';
 import type { VenueId } from '../schema/events.js';
@@ -11,7 +13,18 @@ import type { RunningService } from './service.js';
 /** `liqstream record`: connectors → hourly recording files (+ manifests, + metadata.json). */
 export async function startRecording(config: Config, dir: string, log: Logger): Promise<RunningService> {
   const metrics = createMetrics({ defaultMetrics: true });
-  const recorder = new Recorder(dir);
+  const unrecorded = new Counter({
+    name: 'liqstream_unrecorded_frames_total',
+    help: 'Frames read but not written to the recording (a failed write, e.g. a full disk); a gap in the next file records them',
+    labelNames: ['venue'],
+    registers: [metrics.registry],
+  });
+  const limiter = new LogLimiter(5, 10_000);
+  const recorder = new Recorder(dir, (venue, frames, err) => {
+    unrecorded.inc({ venue }, frames);
+    const { log: logNow, suppressedBefore } = limiter.allow('write');
+    if (logNow) log.error({ venue, dir, err: err.message, suppressedBefore }, 'recording write failed: frames are lost until it succeeds (a gap records them)');
+  });
   const metadata = new Map<VenueId, VenueMetadata>();
   const sink = {
     handleFrame: (raw: Parameters<Recorder['handleFrame']>[0]) => {
