@@ -1,7 +1,7 @@
 import { Counter, Gauge } from 'prom-client';
 import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type Side, type VenueId } from '../schema/events.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { toUnits, toUsd } from './fixed-point.js';
+import { MAX_EXACT_UNITS, toUnits, toUsd } from './fixed-point.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
@@ -65,8 +65,8 @@ const totalsInUsd = (t: VenueTotals) => ({ longUsd: toUsd(t.longUnits), shortUsd
 interface VenueLiquidations {
   totals: VenueTotals;
   windows: Record<Side, WindowSet>;
-  /** liqstream_liquidations_usd_total and _total, copied into prom-client when scraped (see VenueTally). */
-  counters: Record<Side, Partial<Record<Fidelity, { usd: number; count: number }>>>;
+  /** liqstream_liquidations_usd_total (in units, exact) and _total, copied into prom-client when scraped. */
+  counters: Record<Side, Partial<Record<Fidelity, { units: number; count: number }>>>;
 }
 
 interface OiEntry {
@@ -153,6 +153,14 @@ export class Aggregator {
   /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
   private readonly duplicates = new Map<VenueId, number>();
   private readonly lateAfterClose = new Map<VenueId, number>();
+  /**
+   * Units of every liquidation, ADL and vault fill applied, re-read ones included (and again after resetState).
+   * Every USD sum this aggregator holds (totals, counters, windows, minutes, symbols) is a sum over some of
+   * them, so none passes MAX_EXACT_UNITS while this does not; a liquidation that would take it past is refused.
+   */
+  private appliedUnits = 0;
+  /** Liquidations refused because a sum would have left the exact range, per venue. */
+  private readonly outOfRange = new Map<VenueId, number>();
   watermark = 0;
 
   constructor(
@@ -173,17 +181,28 @@ export class Aggregator {
    * Prometheus saw those increments from the earlier process, and counting them again would make
    * increase() report them twice across the restart.
    */
-  /** False when the event was dropped as a copy of a liquidation already applied. */
+  /**
+   * False when the event was dropped as a copy of a liquidation already applied, or refused because its sums
+   * would have left the exact range (counted in liqstream_out_of_range_liquidations_total; never rounded).
+   */
   apply(event: NormalizedEvent, replayed = false): boolean {
     switch (event.type) {
-      case 'liquidation':
+      case 'liquidation': {
         if (this.seenIds.seen(event.id, event.eventTime)) {
           if (!replayed) this.duplicates.set(event.venue, (this.duplicates.get(event.venue) ?? 0) + 1);
           return false;
         }
-        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, replayed);
-        else this.applyLiquidation(event, replayed);
+        const units = toUnits(event.notionalUsd);
+        // Written so that NaN (units of a value no schema lets in) is refused too.
+        if (!(units <= MAX_EXACT_UNITS - this.appliedUnits)) {
+          if (!replayed) this.outOfRange.set(event.venue, (this.outOfRange.get(event.venue) ?? 0) + 1);
+          return false;
+        }
+        this.appliedUnits += units;
+        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, units, replayed);
+        else this.applyLiquidation(event, units, replayed);
         return true;
+      }
       case 'open_interest':
         this.applyOpenInterest(event);
         return true;
@@ -263,8 +282,7 @@ export class Aggregator {
     return this.closedOi;
   }
 
-  private applyLiquidation(e: LiquidationEvent, replayed: boolean): void {
-    const units = toUnits(e.notionalUsd);
+  private applyLiquidation(e: LiquidationEvent, units: number, replayed: boolean): void {
     this.minutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
     if (e.eventTime > this.watermark) this.watermark = e.eventTime;
     if (!replayed && this.nextMinuteToClose !== undefined && e.eventTime < this.nextMinuteToClose)
@@ -273,8 +291,8 @@ export class Aggregator {
     const v = this.venueLiquidations(e.venue);
     if (!replayed) {
       addTo(v.totals, e.side, units);
-      const counters = (v.counters[e.side][e.fidelity] ??= { usd: 0, count: 0 });
-      counters.usd += e.notionalUsd;
+      const counters = (v.counters[e.side][e.fidelity] ??= { units: 0, count: 0 });
+      counters.units += units;
       counters.count += 1;
     }
 
@@ -293,14 +311,13 @@ export class Aggregator {
     return v;
   }
 
-  private applyApart(kind: ApartKind, e: LiquidationEvent, replayed: boolean): void {
-    // Per minute (state: rebuilt from re-read events too); totals and counters below are lifetime counts.
-    if (kind === 'adl') this.adlMinutes.add(e.eventTime, e.venue, e.side, toUnits(e.notionalUsd), e.fidelity);
+  private applyApart(kind: ApartKind, e: LiquidationEvent, units: number, replayed: boolean): void {
+    // Per minute (state: rebuilt from re-read events too); totals below are lifetime counts (and the counters).
+    if (kind === 'adl') this.adlMinutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
     if (replayed) return;
     let t = this.apart[kind].get(e.venue);
     if (!t) this.apart[kind].set(e.venue, (t = noTotals()));
-    addTo(t, e.side, toUnits(e.notionalUsd));
-    (kind === 'adl' ? this.metrics.adlUsdTotal : this.metrics.vaultUsdTotal).inc({ venue: e.venue, side: e.side }, e.notionalUsd);
+    addTo(t, e.side, units);
   }
 
   private applyOpenInterest(e: OpenInterestEvent): void {
@@ -441,6 +458,11 @@ export class Aggregator {
     return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.windowEnd()).units ?? 0);
   }
 
+  /** All venues and sides in the window, summed in units (adding the venues' USD figures would round). */
+  windowTotalUsd(window: (typeof WINDOW_NAMES)[number]): number {
+    return toUsd(this.all.sum(window, this.windowEnd()).units);
+  }
+
   /**
    * Totals for reports and the live API: exact to 1/10,000 USD and independent of event order. Each
    * venue, and the sum, says whether it is a lower bound: whether it includes liquidations of a
@@ -470,7 +492,7 @@ export class Aggregator {
   private registerGauges(): void {
     const registers = [this.metrics.registry];
     const self = this;
-    const liquidationCounter = (name: string, help: string, pick: (c: { usd: number; count: number }) => number) =>
+    const liquidationCounter = (name: string, help: string, pick: (c: { units: number; count: number }) => number) =>
       new Counter({
         name,
         help,
@@ -483,7 +505,7 @@ export class Aggregator {
               for (const [fidelity, c] of Object.entries(v.counters[side])) this.inc({ venue, side, fidelity }, pick(c));
         },
       });
-    liquidationCounter('liqstream_liquidations_usd_total', 'USD notional of liquidated positions (side = side of the position)', (c) => c.usd);
+    liquidationCounter('liqstream_liquidations_usd_total', 'USD notional of liquidated positions (side = side of the position)', (c) => toUsd(c.units));
     liquidationCounter('liqstream_liquidations_total', 'Liquidation events', (c) => c.count);
     const venueCounter = (name: string, help: string, values: Map<VenueId, number>) =>
       new Counter({
@@ -496,6 +518,29 @@ export class Aggregator {
           for (const [venue, n] of values) this.inc({ venue }, n);
         },
       });
+    // Kept apart from liquidations: sums of units like them, so exact and independent of order.
+    const apartCounter = (name: string, help: string, kind: ApartKind) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['venue', 'side'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [venue, t] of self.apart[kind]) {
+            // A side never seen stays absent, as it did when the counter was incremented per event.
+            if (t.longUnits > 0) this.inc({ venue, side: 'long' }, toUsd(t.longUnits));
+            if (t.shortUnits > 0) this.inc({ venue, side: 'short' }, toUsd(t.shortUnits));
+          }
+        },
+      });
+    apartCounter('liqstream_adl_usd_total', 'USD notional of auto-deleveraged positions (not liquidations)', 'adl');
+    apartCounter('liqstream_vault_usd_total', "USD notional of fills closing a liquidator vault's inventory (not new liquidations: the vault took them over already)", 'vault');
+    venueCounter(
+      'liqstream_out_of_range_liquidations_total',
+      'Liquidations refused because a USD sum would have passed its exact range ($900.7B of liquidations applied by this process; docs/reliability.md)',
+      this.outOfRange,
+    );
     venueCounter('liqstream_duplicate_liquidations_total', 'Liquidations dropped as copies of an id already seen (active-active connectors, re-reads)', this.duplicates);
     venueCounter(
       'liqstream_late_liquidations_total',
@@ -520,8 +565,7 @@ export class Aggregator {
       labelNames: ['window'],
       registers,
       collect() {
-        const end = self.windowEnd();
-        for (const window of WINDOW_NAMES) this.set({ window }, toUsd(self.all.sum(window, end).units));
+        for (const window of WINDOW_NAMES) this.set({ window }, self.windowTotalUsd(window));
       },
     });
     new Gauge({

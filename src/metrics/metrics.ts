@@ -75,18 +75,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['venue'],
       registers,
     }),
-    adlUsdTotal: new Counter({
-      name: 'liqstream_adl_usd_total',
-      help: 'USD notional of auto-deleveraged positions (not liquidations)',
-      labelNames: ['venue', 'side'],
-      registers,
-    }),
-    vaultUsdTotal: new Counter({
-      name: 'liqstream_vault_usd_total',
-      help: 'USD notional of fills closing a liquidator vault\'s inventory (not new liquidations: the vault took them over already)',
-      labelNames: ['venue', 'side'],
-      registers,
-    }),
     connectorUp: new Gauge({ name: 'liqstream_connector_up', help: '1 while every socket of the venue is connected', labelNames: ['venue'], registers }),
     reconnectsTotal: new Counter({ name: 'liqstream_reconnects_total', help: 'Reconnect attempts', labelNames: ['venue'], registers }),
     gapsTotal: new Counter({ name: 'liqstream_gaps_total', help: 'Intervals without a live connection', labelNames: ['venue'], registers }),

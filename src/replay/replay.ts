@@ -11,6 +11,7 @@ import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
 import { startAggregation } from '../pipeline/aggregation.js';
 import { startDetection } from '../pipeline/detection.js';
 import { Ingestor } from '../pipeline/ingest.js';
+import type { ValueLimits } from '../pipeline/value-limits.js';
 import type { NormalizedEvent, VenueId } from '../schema/events.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
 import { NotableLiquidations } from '../report/notable.js';
@@ -44,6 +45,8 @@ export interface ReplayOptions {
   parsers?: Record<VenueId, FrameParser>;
   metrics?: Metrics;
   cascade?: Partial<CascadeParams>;
+  /** The largest value one event may carry (config `limits`); defaults to the config's. */
+  limits?: ValueLimits;
   /** Largest share of a file's lines that may be invalid before the replay fails (default 0.1). */
   maxBadShare?: number;
   /** Called once the aggregation is running (the live page reads it during the replay). */
@@ -139,6 +142,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
     metrics,
     log,
     fromBeginning: true,
+    limits: options.limits,
     aggregator: { clock: 'watermark', retainMinutes: Infinity },
     partials: detection.accept,
     onConsumed: (n) => (consumed += n),
@@ -174,6 +178,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
     batchSize: 2_000,
     lingerMs: 50,
     maxBuffered: 20_000,
+    limits: options.limits,
   });
 
   const pace = createPacer(options.speed);

@@ -49,6 +49,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
           groupId: config.aggregator.groupId,
           metrics,
           log,
+          limits: config.limits,
           aggregator: { ...config.aggregator, rewindMs },
           partials: bus.kind === 'embedded' ? detection.accept : (messages) => bus.publish(config.bus.topics.partials, messages),
           onEvent: (event) => live?.onEvent(event),
@@ -76,6 +77,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       metrics,
       log,
       parserFor: (venue) => parsers.get(venue),
+      limits: config.limits,
       isFull: spilling ? () => spilling.full : undefined,
     });
     ingestor = ing;
