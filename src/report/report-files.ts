@@ -119,7 +119,7 @@ export function reportHtml(input: ReportInput): string {
   const episodes = report.cascades
     .map(
       (c) =>
-        `<tr><td>${esc(c.id)}</td><td>${iso(c.start)}</td><td>${iso(c.peakMinute)}</td><td>${c.end === null ? '' : iso(c.end)}</td><td>${usdShort(c.peakMinuteUsd)}</td><td>${usdShort(c.totalUsd)}${c.lowerBound ? ' ≥' : ''}</td><td>${(c.longShare * 100).toFixed(1)}%</td><td>${c.oiDrawdownPct === null ? '–' : `${c.oiDrawdownPct.toFixed(1)}%`}</td><td>${c.ledBy ?? ''}</td><td>${c.lowerBound ? 'lower bound' : ''}</td></tr>`,
+        `<tr><td>${esc(c.id)}</td><td>${iso(c.start)}</td><td>${iso(c.peakMinute)}</td><td>${c.end === null ? '' : iso(c.end)}</td><td>${usdShort(c.peakMinuteUsd)}</td><td>${usdShort(c.totalUsd)}${c.lowerBound ? ' ≥' : ''}</td><td>${(c.longShare * 100).toFixed(1)}%</td><td>${c.oiDrawdownPct === null ? '–' : `${c.oiDrawdownPct.toFixed(1)}%`}</td><td>${esc(c.ledBy ?? '')}</td><td>${c.lowerBound ? 'lower bound' : ''}</td></tr>`,
     )
     .join('');
   return `<!doctype html>
