@@ -11,24 +11,14 @@ import { Ingestor } from '../../src/pipeline/ingest.js';
 import { BusRefusal } from '../../src/pipeline/refusals.js';
 import { defaultValueLimits, ValueLimits } from '../../src/pipeline/value-limits.js';
 import type { DeadLetter, NormalizedEvent, OpenInterestEvent } from '../../src/schema/events.js';
-import { liquidation } from '../support/events.js';
+import { liquidation, openInterest as oiOf } from '../support/events.js';
+
+const openInterest = (usd: number) => oiOf('BTCUSDT', T, usd);
 import { ScriptedBus } from '../support/scripted-bus.js';
 
 const topics = defaultTopics();
 const T = 1_760_000_000_000;
 const log = silentLogger();
-const openInterest = (usd: number): OpenInterestEvent => ({
-  type: 'open_interest',
-  venue: 'bybit-linear',
-  symbol: 'BTCUSDT',
-  base: 'BTC',
-  oiBase: usd,
-  oiUsd: usd,
-  markPrice: 1,
-  eventTime: T,
-  receiveTime: T,
-  source: 'test',
-});
 
 /** An ingestor whose parser hands out `events` for every frame, on an embedded bus that collects what is published. */
 async function ingest(events: NormalizedEvent[], limits?: ValueLimits) {

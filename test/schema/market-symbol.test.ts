@@ -2,20 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NormalizedEvent } from '../../src/schema/events.js';
 import { compileValidator } from '../../src/schema/validator.js';
 import { isMarketName } from '../../src/venues/fields.js';
-import { liquidation } from '../support/events.js';
-
-const openInterest = (symbol: string, t: number, usd: number) => ({
-  type: 'open_interest' as const,
-  venue: 'bybit-linear',
-  symbol,
-  base: 'BTC',
-  oiBase: usd,
-  oiUsd: usd,
-  markPrice: 1,
-  eventTime: t,
-  receiveTime: t,
-  source: 'test',
-});
+import { liquidation, openInterest } from '../support/events.js';
 
 // A symbol becomes a Prometheus label value, a cell of the live page and a key of per-symbol state: the
 // normalized schema takes only what venues name markets with, in zod and in the compiled check the consumer
