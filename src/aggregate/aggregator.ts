@@ -93,6 +93,8 @@ export interface AggregatorReplayState {
   adlMinutes: MinuteBucket[];
   oiByMinute: [number, [string, OiValue][]][];
   oi: [string, OiEntry][];
+  /** Units applied (see Aggregator.appliedUnits): the merged sums stay exact only while these add up to at most MAX_EXACT_UNITS. */
+  appliedUnits: number;
 }
 
 const addTotals = (into: VenueTotals, part: VenueTotals): void => {
@@ -243,6 +245,7 @@ export class Aggregator {
       adlMinutes: this.adlMinutes.withData(),
       oiByMinute: [...this.oiByMinute].map(([minute, symbols]) => [minute, [...symbols]]),
       oi: [...this.oi],
+      appliedUnits: this.appliedUnits,
     };
   }
 
@@ -251,6 +254,10 @@ export class Aggregator {
    * owns whole venues): sums are integers, and per-symbol open interest keeps the later value as apply does.
    */
   mergeReplayState(s: AggregatorReplayState): void {
+    // Refused, not rounded: a merge cannot leave out part of a share, so the replay fails instead.
+    if (!(s.appliedUnits <= MAX_EXACT_UNITS - this.appliedUnits))
+      throw new RangeError(`the replay's shares together pass the exact range of a sum ($${toUsd(MAX_EXACT_UNITS)}): its totals could not be exact`);
+    this.appliedUnits += s.appliedUnits;
     this.watermark = Math.max(this.watermark, s.watermark);
     for (const [venue, t] of s.totals) addTotals(this.venueLiquidations(venue).totals, t);
     for (const kind of ['adl', 'vault'] as const)

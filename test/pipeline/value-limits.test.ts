@@ -102,6 +102,18 @@ describe('the exact range of sums', () => {
     expect(counter.values).toEqual([{ labels: { venue: 'bybit-linear' }, value: 2 }]);
   });
 
+  it('replay shares (--workers) that together pass the range fail the replay instead of being merged', () => {
+    const share = () => {
+      const a = new Aggregator(createMetrics(), { clock: 'watermark' });
+      for (let i = 0; i < 50; i++) a.apply(liquidation(`big${i}`, T + i, 10_000_000_000));
+      return a.replayState();
+    };
+    const merged = new Aggregator(createMetrics(), { clock: 'watermark' });
+    merged.mergeReplayState(share());
+    expect(() => merged.mergeReplayState(share())).toThrow("the replay's shares together pass the exact range of a sum ($900719925474.0991): its totals could not be exact");
+    expect(merged.totalsSnapshot().usd).toBe(500_000_000_000);
+  });
+
   it('USD counters are sums of units: 0.1 + 0.2 is 0.3, in liqstream_liquidations_usd_total, ADL and vault alike', async () => {
     const metrics = createMetrics();
     const aggregator = new Aggregator(metrics, { clock: 'watermark' });
