@@ -1,5 +1,5 @@
 import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type Side, type VenueId } from '../schema/events.js';
-import { toUnits, toUsd } from './fixed-point.js';
+import { MAX_EXACT_UNITS, toUnits, toUsd } from './fixed-point.js';
 import { AGGREGATOR_DEFAULTS } from './settings.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { SeenIds } from './seen-ids.js';
@@ -67,8 +67,8 @@ const totalsInUsd = (t: VenueTotals) => ({ longUsd: toUsd(t.longUnits), shortUsd
 interface VenueLiquidations {
   totals: VenueTotals;
   windows: Record<Side, WindowSet>;
-  /** liqstream_liquidations_usd_total and _total, copied into prom-client when scraped (see VenueTally). */
-  counters: Record<Side, Partial<Record<Fidelity, { usd: number; count: number }>>>;
+  /** liqstream_liquidations_usd_total (in units, exact) and _total, copied into prom-client when scraped. */
+  counters: Record<Side, Partial<Record<Fidelity, { units: number; count: number }>>>;
 }
 
 interface OiEntry {
@@ -95,6 +95,8 @@ export interface AggregatorReplayState {
   adlMinutes: MinuteBucket[];
   oiByMinute: [number, [string, OiValue][]][];
   oi: [string, OiEntry][];
+  /** Units applied (see Aggregator.appliedUnits): the merged sums stay exact only while these add up to at most MAX_EXACT_UNITS. */
+  appliedUnits: number;
 }
 
 const addTotals = (into: VenueTotals, part: VenueTotals): void => {
@@ -155,16 +157,22 @@ export class Aggregator {
   /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
   private readonly duplicates = new Map<VenueId, number>();
   private readonly lateAfterClose = new Map<VenueId, number>();
+  /**
+   * Units of every liquidation, ADL and vault fill applied, re-read ones included (and again after resetState).
+   * Every USD sum this aggregator holds (totals, counters, windows, minutes, symbols) is a sum over some of
+   * them, so none passes MAX_EXACT_UNITS while this does not; a liquidation that would take it past is refused.
+   */
+  private appliedUnits = 0;
+  /** Liquidations refused because a sum would have left the exact range, per venue. */
+  private readonly outOfRange = new Map<VenueId, number>();
   watermark = 0;
 
   /**
-   * Lifetime counts that are not totals (late events, gaps, ADL and vault USD as floats in arrival
-   * order, as Prometheus counters add them). Like the totals, they survive `resetState()`.
+   * Lifetime counts that are not totals (late events, gaps). Like the totals, they survive `resetState()`.
    */
   private readonly lifetime = {
     late: new Map<VenueId, number>(),
     gaps: new Map<VenueId, { count: number; seconds: number }>(),
-    apartUsd: { adl: new Map<string, number>(), vault: new Map<string, number>() } as Record<ApartKind, Map<string, number>>,
   };
 
   constructor(options: Partial<AggregatorOptions> = {}) {
@@ -185,17 +193,28 @@ export class Aggregator {
    * Prometheus saw those increments from the earlier process, and counting them again would make
    * increase() report them twice across the restart.
    */
-  /** False when the event was dropped as a copy of a liquidation already applied. */
+  /**
+   * False when the event was dropped as a copy of a liquidation already applied, or refused because its sums
+   * would have left the exact range (counted in liqstream_out_of_range_liquidations_total; never rounded).
+   */
   apply(event: NormalizedEvent, replayed = false): boolean {
     switch (event.type) {
-      case 'liquidation':
+      case 'liquidation': {
         if (this.seenIds.seen(event.id, event.eventTime)) {
           if (!replayed) this.duplicates.set(event.venue, (this.duplicates.get(event.venue) ?? 0) + 1);
           return false;
         }
-        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, replayed);
-        else this.applyLiquidation(event, replayed);
+        const units = toUnits(event.notionalUsd);
+        // Written so that NaN (units of a value no schema lets in) is refused too.
+        if (!(units <= MAX_EXACT_UNITS - this.appliedUnits)) {
+          if (!replayed) this.outOfRange.set(event.venue, (this.outOfRange.get(event.venue) ?? 0) + 1);
+          return false;
+        }
+        this.appliedUnits += units;
+        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, units, replayed);
+        else this.applyLiquidation(event, units, replayed);
         return true;
+      }
       case 'open_interest':
         this.applyOpenInterest(event);
         return true;
@@ -236,6 +255,7 @@ export class Aggregator {
       adlMinutes: this.adlMinutes.withData(),
       oiByMinute: [...this.oiByMinute].map(([minute, symbols]) => [minute, [...symbols]]),
       oi: [...this.oi],
+      appliedUnits: this.appliedUnits,
     };
   }
 
@@ -244,6 +264,10 @@ export class Aggregator {
    * owns whole venues): sums are integers, and per-symbol open interest keeps the later value as apply does.
    */
   mergeReplayState(s: AggregatorReplayState): void {
+    // Refused, not rounded: a merge cannot leave out part of a share, so the replay fails instead.
+    if (!(s.appliedUnits <= MAX_EXACT_UNITS - this.appliedUnits))
+      throw new RangeError(`the replay's shares together pass the exact range of a sum ($${toUsd(MAX_EXACT_UNITS)}): its totals could not be exact`);
+    this.appliedUnits += s.appliedUnits;
     this.watermark = Math.max(this.watermark, s.watermark);
     for (const [venue, t] of s.totals) addTotals(this.venueLiquidations(venue).totals, t);
     for (const kind of ['adl', 'vault'] as const)
@@ -275,8 +299,7 @@ export class Aggregator {
     return this.closedOi;
   }
 
-  private applyLiquidation(e: LiquidationEvent, replayed: boolean): void {
-    const units = toUnits(e.notionalUsd);
+  private applyLiquidation(e: LiquidationEvent, units: number, replayed: boolean): void {
     this.minutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
     if (e.eventTime > this.watermark) this.watermark = e.eventTime;
     if (!replayed && this.nextMinuteToClose !== undefined && e.eventTime < this.nextMinuteToClose)
@@ -285,8 +308,8 @@ export class Aggregator {
     const v = this.venueLiquidations(e.venue);
     if (!replayed) {
       addTo(v.totals, e.side, units);
-      const counters = (v.counters[e.side][e.fidelity] ??= { usd: 0, count: 0 });
-      counters.usd += e.notionalUsd;
+      const counters = (v.counters[e.side][e.fidelity] ??= { units: 0, count: 0 });
+      counters.units += units;
       counters.count += 1;
     }
 
@@ -305,15 +328,13 @@ export class Aggregator {
     return v;
   }
 
-  private applyApart(kind: ApartKind, e: LiquidationEvent, replayed: boolean): void {
-    // Per minute (state: rebuilt from re-read events too); totals and counters below are lifetime counts.
-    if (kind === 'adl') this.adlMinutes.add(e.eventTime, e.venue, e.side, toUnits(e.notionalUsd), e.fidelity);
+  private applyApart(kind: ApartKind, e: LiquidationEvent, units: number, replayed: boolean): void {
+    // Per minute (state: rebuilt from re-read events too); totals below are lifetime counts (and the counters).
+    if (kind === 'adl') this.adlMinutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
     if (replayed) return;
     let t = this.apart[kind].get(e.venue);
     if (!t) this.apart[kind].set(e.venue, (t = noTotals()));
-    addTo(t, e.side, toUnits(e.notionalUsd));
-    const key = `${e.venue}|${e.side}`;
-    this.lifetime.apartUsd[kind].set(key, (this.lifetime.apartUsd[kind].get(key) ?? 0) + e.notionalUsd);
+    addTo(t, e.side, units);
   }
 
   private applyOpenInterest(e: OpenInterestEvent): void {
@@ -456,6 +477,11 @@ export class Aggregator {
     return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.windowEnd()).units ?? 0);
   }
 
+  /** All venues and sides in the window, summed in units (adding the venues' USD figures would round). */
+  windowTotalUsd(window: string): number {
+    return toUsd(this.all.sum(window, this.windowEnd()).units);
+  }
+
   /**
    * Totals for reports and the live API: exact to 1/10,000 USD and independent of event order. Each
    * venue, and the sum, says whether it is a lower bound: whether it includes liquidations of a
@@ -490,18 +516,28 @@ export class Aggregator {
     liquidations: (): { venue: VenueId; side: Side; fidelity: Fidelity; usd: number; count: number }[] => {
       const out: { venue: VenueId; side: Side; fidelity: Fidelity; usd: number; count: number }[] = [];
       for (const [venue, v] of this.venues)
-        for (const side of SIDES) for (const [fidelity, c] of Object.entries(v.counters[side])) out.push({ venue, side, fidelity: fidelity as Fidelity, ...c });
+        for (const side of SIDES)
+          for (const [fidelity, c] of Object.entries(v.counters[side])) out.push({ venue, side, fidelity: fidelity as Fidelity, usd: toUsd(c.units), count: c.count });
       return out;
     },
+    /** Liquidations refused because a sum would have left the exact range. */
+    outOfRange: (): ReadonlyMap<VenueId, number> => this.outOfRange,
     duplicates: (): ReadonlyMap<VenueId, number> => this.duplicates,
     lateAfterClose: (): ReadonlyMap<VenueId, number> => this.lateAfterClose,
     lateEvents: (): ReadonlyMap<VenueId, number> => this.lifetime.late,
     gaps: (): ReadonlyMap<VenueId, { count: number; seconds: number }> => this.lifetime.gaps,
-    /** ADL or vault USD per `venue|side`. */
-    apartUsd: (kind: ApartKind): ReadonlyMap<string, number> => this.lifetime.apartUsd[kind],
+    /** ADL or vault USD per `venue|side` (exact sums of units; a side never seen is absent). */
+    apartUsd: (kind: ApartKind): ReadonlyMap<string, number> => {
+      const out = new Map<string, number>();
+      for (const [venue, t] of this.apart[kind]) {
+        if (t.longUnits > 0) out.set(`${venue}|long`, toUsd(t.longUnits));
+        if (t.shortUnits > 0) out.set(`${venue}|short`, toUsd(t.shortUnits));
+      }
+      return out;
+    },
     venues: (): Iterable<VenueId> => this.venues.keys(),
     isLowerBound: (venue: VenueId): boolean => isLowerBound(this.fidelity[venue]),
-    windowTotalUsd: (window: string): number => toUsd(this.all.sum(window, this.windowEnd()).units),
+    windowTotalUsd: (window: string): number => this.windowTotalUsd(window),
     topSymbols: (): ReturnType<Aggregator['topSymbols']> => this.topSymbols(this.opts.symbolsTopN),
     /** Age of each venue's oldest open-interest value, seconds, by the aggregator's clock. */
     openInterestAges: (): Map<VenueId, { usd: number; ageSeconds: number }> => {

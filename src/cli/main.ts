@@ -202,6 +202,7 @@ program
       topics,
       metadata,
       cascade: config.cascade,
+      limits: config.limits,
       metrics,
       source: sourceFor(flags.format as InputFormat),
       parsers: parsersFor(flags.format as InputFormat),

@@ -4,6 +4,7 @@ import { SpillConfig } from '../bus/spill-log.js';
 import { TopicNames } from '../bus/topics.js';
 import { AggregatorSettings } from '../aggregate/settings.js';
 import { CascadeParams } from '../cascade/detector.js';
+import { ValueLimits } from '../pipeline/value-limits.js';
 import { VENUES, venueModule } from '../venues/registry.js';
 import { venueConfig, type VenueConfig } from '../venues/venue-config.js';
 
@@ -60,5 +61,7 @@ export const Config = z.strictObject({
       discoverTimeoutMs: z.number().int().min(100).default(20_000),
     }).prefault({}),
     venues: Venues.prefault({}),
+    /** The largest value one event may carry; above it, it is dead-lettered (src/pipeline/value-limits.ts, docs/mapping.md). */
+    limits: ValueLimits.prefault({}),
   });
 export type Config = z.infer<typeof Config>;

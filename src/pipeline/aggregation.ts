@@ -13,6 +13,7 @@ import { AssignmentProgress } from './assignment-progress.js';
 import { consumeEvents, type AppliedBatch } from './consume.js';
 import { messageHeaders } from './messages.js';
 import { registerAggregatorMetrics } from '../sinks/prometheus/aggregator-metrics.js';
+import type { ValueLimits } from './value-limits.js';
 
 export interface Aggregation {
   aggregator: Aggregator;
@@ -55,6 +56,8 @@ export async function startAggregation(o: {
   metrics: Metrics;
   log: Logger;
   fromBeginning?: boolean;
+  /** Bounds on one event's values; a bus message over them is refused (consumeEvents). */
+  limits?: ValueLimits;
   aggregator?: Partial<AggregatorOptions> & Partial<AggregationTiming>;
   /** Where the minute partials go (the partials topic, or the detection stage in process); none in a replay. */
   partials?: (messages: BusMessage[]) => Promise<void>;
@@ -129,6 +132,7 @@ export async function startAggregation(o: {
       metrics: o.metrics,
       log: o.log,
       fromBeginning: o.fromBeginning,
+      limits: o.limits,
       onConsumed: o.onConsumed,
       rewindMs: o.aggregator?.rewindMs,
       sessionTimeoutMs: o.aggregator?.sessionTimeoutMs,

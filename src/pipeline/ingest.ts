@@ -8,6 +8,7 @@ import type { FrameParser } from '../venues/venue.js';
 import { deadLetterMessage, eventMessage, rawMessage } from './messages.js';
 import { LogLimiter } from './log-limiter.js';
 import { RecentIds } from './recent-ids.js';
+import { defaultValueLimits, valueLimitBreach, type ValueLimits } from './value-limits.js';
 
 export interface IngestOptions {
   bus: Bus;
@@ -30,6 +31,8 @@ export interface IngestOptions {
   maxRecordBytes?: number;
   /** True while the bus can take nothing more (its spill is full): frames are then dropped and a gap recorded. */
   isFull?: () => boolean;
+  /** The largest value one event may carry (config `limits`); an event over it is dead-lettered. Default: the config's. */
+  limits?: ValueLimits;
 }
 
 /** Dead letters carry at most this much of the frame (the record must fit the bus). */
@@ -51,8 +54,11 @@ export class Ingestor {
   private readonly dropping = new Map<VenueId, number>();
   /** Running counts, for reports and for waiting until a consumer has caught up. */
   readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0, dropped: 0 };
+  private readonly limits: ValueLimits;
 
-  constructor(private readonly o: IngestOptions) {}
+  constructor(private readonly o: IngestOptions) {
+    this.limits = o.limits ?? defaultValueLimits();
+  }
 
   /** Returns a promise only when the buffer is full; callers that can pause their source should await it. Never throws. */
   handleFrame(raw: RawFrame): void | Promise<void> {
@@ -87,7 +93,12 @@ export class Ingestor {
       metrics.badFramesTotal.inc({ venue: raw.venue });
       this.deadLetter(raw, result.reason);
     } else {
-      for (const event of result.events) this.pushEvent(event);
+      // Entry by entry: an event over a bound is dead-lettered with the frame; the frame's other events count.
+      for (const event of result.events) {
+        const breach = valueLimitBreach(event, this.limits);
+        if (breach === undefined) this.pushEvent(event);
+        else this.deadLetter(raw, breach);
+      }
     }
     return this.afterPush();
   }
@@ -120,7 +131,10 @@ export class Ingestor {
 
   /** Events produced outside frames (connection gaps, polled open interest). */
   handleEvent(event: NormalizedEvent): void | Promise<void> {
-    this.pushEvent(event);
+    const breach = valueLimitBreach(event, this.limits);
+    if (breach === undefined) this.pushEvent(event);
+    // Only liquidations and open interest have bounds: the event is one of those, and its text is the frame.
+    else this.deadLetter({ recv: event.type === 'gap' ? event.to : event.receiveTime, venue: event.venue, frame: JSON.stringify(event) }, breach);
     return this.afterPush();
   }
 

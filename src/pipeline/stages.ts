@@ -10,6 +10,7 @@ import { topicsSink } from '../sinks/topics/topics-sink.js';
 import { startAggregation, type Aggregation, type AggregationTiming } from './aggregation.js';
 import { startDetection, type Detection } from './detection.js';
 import { Ingestor, type IngestOptions } from './ingest.js';
+import type { ValueLimits } from './value-limits.js';
 
 /** The state a sink may read (read-only views), given to the sink factory once the stages exist. */
 export interface StageState {
@@ -43,9 +44,11 @@ export interface StageGraph {
   metrics: Metrics;
   log: Logger;
   /** Frames in: parse, validate, publish (to `ingest.bus`, e.g. a disk spill, else `bus`). */
-  ingest?: Omit<IngestOptions, 'bus' | 'topics' | 'metrics' | 'log'> & { bus?: Bus };
+  ingest?: Omit<IngestOptions, 'bus' | 'topics' | 'metrics' | 'log' | 'limits'> & { bus?: Bus };
   /** Events out: aggregation, detection and the sinks. */
   consume?: ConsumeSpec;
+  /** The largest value one event may carry (config `limits`), checked where events enter and leave the bus. */
+  limits?: ValueLimits;
 }
 
 export interface Stages {
@@ -100,6 +103,7 @@ export async function startStages(g: StageGraph): Promise<Stages> {
       metrics,
       log,
       fromBeginning: c.fromBeginning,
+      limits: g.limits,
       aggregator: c.aggregator,
       venues: c.venues,
       onConsumed: c.onConsumed,
@@ -112,7 +116,7 @@ export async function startStages(g: StageGraph): Promise<Stages> {
     eventSinks = sinks.filter((s) => s.onEvent);
     minuteSinks.push(...sinks.filter((s) => s.onMinuteClosed || s.onCascade || s.flush));
   }
-  const ingestor = g.ingest ? new Ingestor({ ...g.ingest, bus: g.ingest.bus ?? bus, topics, metrics, log }) : undefined;
+  const ingestor = g.ingest ? new Ingestor({ ...g.ingest, bus: g.ingest.bus ?? bus, topics, metrics, log, limits: g.limits }) : undefined;
   return {
     ingestor,
     aggregation,

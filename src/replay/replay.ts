@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { cascadeEpisodes } from '../cascade/episodes.js';
 import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
+import type { ValueLimits } from '../pipeline/value-limits.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
 import { NotableLiquidations } from '../report/notable.js';
@@ -43,6 +44,8 @@ export interface ReplayOptions {
   parsers?: Record<VenueId, FrameParser>;
   metrics?: Metrics;
   cascade?: Partial<CascadeParams>;
+  /** The largest value one event may carry (config `limits`); defaults to the config's. */
+  limits?: ValueLimits;
   /** Largest share of a file's lines that may be invalid before the replay fails (default 0.1). */
   maxBadShare?: number;
   /** Outputs beside the report, built from the replay's state once it exists (the live page, a store). */
@@ -146,6 +149,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
     topics,
     metrics,
     log,
+    limits: options.limits,
     ingest: { parserFor, publishRaw: false, batchSize: 2_000, lingerMs: 50, maxBuffered: 20_000 },
     consume: {
       groupId,

@@ -49,7 +49,7 @@ export function reportHtml(input: ReportInput): string {
   const venues = venuesIn(input);
   const xs = minutes.map((m) => m.minute);
   const bands = report.cascades.map((c) => ({ from: c.start, to: c.end ?? c.start + 60_000, label: `${c.id}: ${usdShort(c.totalUsd)}` }));
-  let cum = 0;
+  let cumUnits = 0;
   // Liquidation charts of any lower-bound venue say so; a venue's own series is marked with ≥.
   const bounded = venues.filter((v) => report.totals.byVenue[v]?.lowerBound);
   const lowerBound = bounded.length ? `includes ${bounded.join(', ')}` : undefined;
@@ -83,7 +83,7 @@ export function reportHtml(input: ReportInput): string {
       fromZero: true,
       bands,
       lowerBound,
-      series: [{ name: 'cumulative', color: '#333', values: minutes.map((m) => (cum += toUsd(m.units))) }],
+      series: [{ name: 'cumulative', color: '#333', values: minutes.map((m) => toUsd((cumUnits += m.units))) }],
     }),
     ...(input.adl?.some((m) => Object.keys(m).length > 0)
       ? [
@@ -119,7 +119,7 @@ export function reportHtml(input: ReportInput): string {
   const episodes = report.cascades
     .map(
       (c) =>
-        `<tr><td>${esc(c.id)}</td><td>${iso(c.start)}</td><td>${iso(c.peakMinute)}</td><td>${c.end === null ? '' : iso(c.end)}</td><td>${usdShort(c.peakMinuteUsd)}</td><td>${usdShort(c.totalUsd)}${c.lowerBound ? ' ≥' : ''}</td><td>${(c.longShare * 100).toFixed(1)}%</td><td>${c.oiDrawdownPct === null ? '–' : `${c.oiDrawdownPct.toFixed(1)}%`}</td><td>${c.ledBy ?? ''}</td><td>${c.lowerBound ? 'lower bound' : ''}</td></tr>`,
+        `<tr><td>${esc(c.id)}</td><td>${iso(c.start)}</td><td>${iso(c.peakMinute)}</td><td>${c.end === null ? '' : iso(c.end)}</td><td>${usdShort(c.peakMinuteUsd)}</td><td>${usdShort(c.totalUsd)}${c.lowerBound ? ' ≥' : ''}</td><td>${(c.longShare * 100).toFixed(1)}%</td><td>${c.oiDrawdownPct === null ? '–' : `${c.oiDrawdownPct.toFixed(1)}%`}</td><td>${esc(c.ledBy ?? '')}</td><td>${c.lowerBound ? 'lower bound' : ''}</td></tr>`,
     )
     .join('');
   return `<!doctype html>

@@ -56,6 +56,18 @@ export function lowestFidelity(a: Fidelity | undefined, b: Fidelity | undefined)
 export const LiquidationKind = z.enum(['liquidation', 'adl', 'backstop', 'vault']);
 export type LiquidationKind = z.infer<typeof LiquidationKind>;
 
+/**
+ * A market as the venues name it, which becomes a metric label, an HTML cell and a key of per-symbol state.
+ * What venues use: letters and digits (`BTCUSDT`, `1000PEPEUSDT`, `kPEPE`, `币安人生USDT`), joined or dated with
+ * `-`, `_`, `:`, `/`, `.` (`BTC-USDT-SWAP`, `BTCUSD_251226`, `BTC-27DEC25`, `FI_XBTUSD_251226`, `tBTCF0:USTF0`,
+ * HIP-3 `xyz:XYZ100`, BitMEX `.BXBT`, `PURR/USDC`) and Hyperliquid's spot ids `@107`; 1-64 characters. No space,
+ * quote, angle bracket, ampersand, control or symbol character: `<img src=x onerror=alert(1)>USDT` is no market.
+ * The `u` flag counts code points in zod and in Ajv alike (validator.ts).
+ */
+export const MARKET_SYMBOL_RULE = '1-64 letters, digits, combining marks or . _ : / @ -';
+export const MARKET_SYMBOL = /^[\p{L}\p{M}\p{N}._:/@-]{1,64}$/u;
+export const MarketSymbol = z.string().regex(MARKET_SYMBOL, `expected a market symbol: ${MARKET_SYMBOL_RULE}`);
+
 const positive = z.number().finite().positive();
 const nonNegative = z.number().finite().nonnegative();
 const epochMs = z.number().int().nonnegative();
@@ -64,8 +76,8 @@ export const LiquidationEvent = z.object({
   type: z.literal('liquidation'),
   id: z.string().min(1),
   venue: VenueId,
-  symbol: z.string().min(1),
-  base: z.string().min(1),
+  symbol: MarketSymbol,
+  base: MarketSymbol,
   side: Side,
   price: positive,
   qty: positive,
@@ -81,8 +93,8 @@ export type LiquidationEvent = z.infer<typeof LiquidationEvent>;
 export const OpenInterestEvent = z.object({
   type: z.literal('open_interest'),
   venue: VenueId,
-  symbol: z.string().min(1),
-  base: z.string().min(1),
+  symbol: MarketSymbol,
+  base: MarketSymbol,
   oiBase: nonNegative,
   oiUsd: nonNegative,
   markPrice: positive,

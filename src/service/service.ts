@@ -43,6 +43,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     topics: config.bus.topics,
     metrics,
     log,
+    limits: config.limits,
     ingest: mode === 'aggregate' ? undefined : { ...config.bus, bus: spilling ?? bus, parserFor: (venue) => parsers.get(venue), isFull: spilling ? () => spilling.full : undefined },
     consume:
       mode === 'connect'

@@ -20,8 +20,7 @@ export function totalsView(aggregator: Aggregator, now: number) {
       const perVenue = Object.fromEntries(
         venues.map((venue) => [venue, Object.fromEntries(SIDES.map((side) => [`${side}Usd`, aggregator.windowUsd(venue as VenueId, side, window)])) as { longUsd: number; shortUsd: number }]),
       );
-      const usd = Object.values(perVenue).reduce((s, v) => s + v.longUsd + v.shortUsd, 0);
-      return [window, { usd, byVenue: perVenue }];
+      return [window, { usd: aggregator.windowTotalUsd(window), byVenue: perVenue }];
     }),
   );
   // Open interest an hour before the windows' end, from the per-minute series (null before it is known).

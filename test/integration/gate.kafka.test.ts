@@ -51,7 +51,7 @@ describe('Gate local server (USDT and BTC hosts, REST contract list) → liqstre
     gate.publish('btc', update({ contract: 'BTC_USD', price: '100000', size: '-5000', time_ms: 1760130900003 }));
 
     const expected: [string, string, number, number][] = [
-      ['gate-usdt', 'long', 124 * 0.0001 * 215.1 + 300, 2],
+      ['gate-usdt', 'long', 302.6672, 2], // 124 × 0.0001 × 215.1 + 300, each in 1/10,000 USD
       ['gate-usdt', 'short', 400, 1],
       ['gate-btc', 'long', 5000, 1],
     ];

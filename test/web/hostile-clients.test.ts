@@ -38,7 +38,8 @@ async function counted(): Promise<{ liquidations: number; usd: number; errors: R
   const samples = await scrape(service.metricsUrl);
   const liquidations = samples.filter((s) => s.name === 'liqstream_liquidations_total').reduce((a, s) => a + s.value, 0);
   const totals = (await (await fetch(`${service.metricsUrl}/api/totals`)).json()) as { usd: number; count: number };
-  expect(totals.count).toBe(liquidations);
+  // /metrics and /api/totals are two reads: equal once the events in flight have been applied.
+  if (totals.count !== liquidations) return { liquidations: Number.NaN, usd: Number.NaN, errors: {} };
   return { liquidations, usd: totals.usd, errors: Object.fromEntries(KINDS.map((k) => [k, sampleValue(samples, 'liqstream_api_client_errors_total', { reason: k })])) };
 }
 

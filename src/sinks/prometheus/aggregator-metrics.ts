@@ -50,6 +50,7 @@ export function registerAggregatorMetrics(registry: Registry, aggregator: Aggreg
         for (const c of view?.liquidations() ?? []) this.inc({ venue: c.venue, side: c.side, fidelity: c.fidelity }, pick(c));
       },
     });
+  // Kept apart from liquidations: sums of units like them, so exact and independent of order.
   perVenueSide('liqstream_adl_usd_total', 'USD notional of auto-deleveraged positions (not liquidations)', () => view?.apartUsd('adl'));
   perVenueSide(
     'liqstream_vault_usd_total',
@@ -64,6 +65,11 @@ export function registerAggregatorMetrics(registry: Registry, aggregator: Aggreg
 
   liquidationCounter('liqstream_liquidations_usd_total', 'USD notional of liquidated positions (side = side of the position)', (c) => c.usd);
   liquidationCounter('liqstream_liquidations_total', 'Liquidation events', (c) => c.count);
+  perVenue(
+    'liqstream_out_of_range_liquidations_total',
+    'Liquidations refused because a USD sum would have passed its exact range ($900.7B of liquidations applied by this process; docs/reliability.md)',
+    view.outOfRange,
+  );
   perVenue('liqstream_duplicate_liquidations_total', 'Liquidations dropped as copies of an id already seen (active-active connectors, re-reads)', view.duplicates);
   perVenue(
     'liqstream_late_liquidations_total',
