@@ -13,6 +13,8 @@ export interface ManagedSocketHooks {
   onUp(up: boolean): void;
   onReconnect(): void;
   onSubscribeError(message: string): void;
+  /** The connection is open and its subscriptions are sent, at `recv` (connection start, for the subscribe-history policy). */
+  onConnected?(recv: number): void | Promise<void>;
 }
 
 export interface ManagedSocketOptions {
@@ -129,6 +131,9 @@ export class ManagedSocket {
     this.connectedAt = this.now();
     this.lastActivity = this.connectedAt;
     for (const msg of this.plan.subscribe) ws.send(msg);
+    // Before any frame of this connection: what the venue sends on subscribe is judged against this start.
+    const marked = this.hooks.onConnected?.(this.connectedAt);
+    if (marked) marked.catch((err: unknown) => this.log.error({ venue: this.plan.venue, socket: this.plan.name, err }, 'recording the connection start failed'));
     // Start-up is no gap unless connecting failed at least once: then the process was running but blind.
     if (this.downSince !== undefined && (this.everConnected || this.attempt > 0)) {
       this.hooks.onGap(this.downSince, this.connectedAt, this.downReason || 'disconnected');

@@ -4,10 +4,11 @@ import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { GapEvent, NormalizedEvent, RawFrame, VenueId } from '../schema/events.js';
-import type { FrameParser } from '../venues/venue.js';
+import type { FrameParser, SnapshotRule } from '../venues/venue.js';
 import { deadLetterMessage, eventMessage, rawMessage } from './messages.js';
 import { LogLimiter } from './log-limiter.js';
 import { RecentIds } from './recent-ids.js';
+import { SubscribeHistory, isConnectedFrame } from './subscribe-history.js';
 
 export interface IngestOptions {
   bus: Bus;
@@ -15,6 +16,8 @@ export interface IngestOptions {
   metrics: Metrics;
   log: Logger;
   parserFor: (venue: VenueId) => FrameParser | undefined;
+  /** The venue module's snapshot rule (VenueModule.snapshots), for the subscribe-history policy. */
+  snapshotsFor?: (venue: VenueId) => (() => SnapshotRule) | undefined;
   /** Also publish every raw frame (for recording and re-processing). */
   publishRaw: boolean;
   /** Publish when this many messages are buffered... */
@@ -50,13 +53,17 @@ export class Ingestor {
   /** Per venue, the receive time of the first frame dropped since the bus became full. */
   private readonly dropping = new Map<VenueId, number>();
   /** Running counts, for reports and for waiting until a consumer has caught up. */
-  readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0, dropped: 0 };
+  readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0, dropped: 0, history: 0 };
+  private readonly history: SubscribeHistory;
 
-  constructor(private readonly o: IngestOptions) {}
+  constructor(private readonly o: IngestOptions) {
+    this.history = new SubscribeHistory(o.snapshotsFor ?? (() => undefined));
+  }
 
   /** Returns a promise only when the buffer is full; callers that can pause their source should await it. Never throws. */
   handleFrame(raw: RawFrame): void | Promise<void> {
     const { metrics } = this.o;
+    if (isConnectedFrame(raw.frame)) return this.connected(raw);
     this.stats.frames += 1;
     metrics.frames.add(raw.venue);
     metrics.lastFrame.set(raw.venue, raw.recv / 1000);
@@ -87,8 +94,24 @@ export class Ingestor {
       metrics.badFramesTotal.inc({ venue: raw.venue });
       this.deadLetter(raw, result.reason);
     } else {
-      for (const event of result.events) this.pushEvent(event);
+      const { events, history } = this.history.filter(raw.venue, raw.frame, raw.recv, result.events);
+      if (history > 0) {
+        this.stats.history += history;
+        metrics.historyEntriesTotal.inc({ venue: raw.venue }, history);
+      }
+      for (const event of events) this.pushEvent(event);
     }
+    return this.afterPush();
+  }
+
+  /**
+   * A connection mark: no venue frame (not counted as one, never parsed), but where the connection began
+   * for the subscribe-history policy. Kept on the raw topic, so a recording made from it replays the same.
+   */
+  private connected(raw: RawFrame): void | Promise<void> {
+    this.history.connected(raw.venue, raw.recv);
+    if (!this.o.publishRaw) return;
+    this.push(this.o.topics.raw, rawMessage(raw));
     return this.afterPush();
   }
 

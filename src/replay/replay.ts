@@ -170,6 +170,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
     metrics,
     log,
     parserFor,
+    snapshotsFor: (venue) => modules?.[venue]?.snapshots,
     publishRaw: false,
     batchSize: 2_000,
     lingerMs: 50,

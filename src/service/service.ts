@@ -10,6 +10,7 @@ import { startAggregation } from '../pipeline/aggregation.js';
 import { startDetection } from '../pipeline/detection.js';
 import { Ingestor } from '../pipeline/ingest.js';
 import type { VenueId } from '../schema/events.js';
+import { VENUE_MODULES } from '../venues/registry.js';
 import type { FrameParser } from '../venues/venue.js';
 import { liveApi } from '../web/live-api.js';
 import { MarketFeed } from '../web/market-feed.js';
@@ -76,6 +77,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       metrics,
       log,
       parserFor: (venue) => parsers.get(venue),
+      snapshotsFor: (venue) => VENUE_MODULES[venue]?.snapshots,
       isFull: spilling ? () => spilling.full : undefined,
     });
     ingestor = ing;

@@ -48,23 +48,6 @@ describe('dYdX v4_trades → liquidations and ADL', () => {
     ]);
   });
 
-  it('recent trades older than the aggregator can deduplicate are not counted: each reconnect re-sends them', async () => {
-    const { Aggregator } = await import('../../src/aggregate/aggregator.js');
-    const { createMetrics } = await import('../../src/metrics/metrics.js');
-    const parse = createDydxParser();
-    const at = (ms: number) => new Date(ms).toISOString();
-    // An illiquid market: its last liquidation is two days old, the one before it an hour old.
-    const subscribed = JSON.stringify({ type: 'subscribed', connection_id: 'c', message_id: 1, channel: 'v4_trades', id: 'ETH-USD', contents: { trades: [trade({ id: 'old', createdAt: at(RECV - 48 * 3_600_000) }), trade({ id: 'hour', createdAt: at(RECV - 3_600_000) })] } });
-    expect(eventsOf(parse(subscribed, RECV)).map((e) => (e as LiquidationEvent).id)).toEqual(['dydx:ETH-USD:hour']);
-    // Live trades are counted whatever their age (a delayed push is still one liquidation).
-    expect(eventsOf(parse(message([trade({ id: 'late', createdAt: at(RECV - 48 * 3_600_000) })]), RECV))).toHaveLength(1);
-
-    // Three connections (start, two reconnects) each re-send the same recent trades: counted once.
-    const agg = new Aggregator(createMetrics(), { clock: 'watermark' });
-    for (const recv of [RECV, RECV + 60_000, RECV + 120_000]) for (const e of eventsOf(parse(subscribed, recv))) agg.apply(e);
-    expect(agg.totalsSnapshot().byVenue['dydx']).toMatchObject({ count: 1, longUsd: 2.5 * 4000.5 });
-  });
-
   it('control frames give nothing; an error is rejected with its message', () => {
     const parse = createDydxParser();
     expect(parse('{"type":"connected","connection_id":"004a1efa-21bb-4b19-a2e9-a8ffadd6dc53","message_id":0}', RECV)).toEqual({ ok: true, events: [] });

@@ -2,19 +2,12 @@ import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from 
 import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
 import { NO_EVENTS, checkedResult, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import type { DydxSubscriptionCoverage } from './coverage.js';
 import { dydxInstrument } from './instruments.js';
 import { Envelope, PerpetualMarket, PerpetualMarkets, TradesContents, type DydxTrade } from './schema.js';
 
 export const TRADES_CHANNEL = 'v4_trades';
 export const MARKETS_SOURCE = 'perpetualMarkets';
-
-/**
- * A `subscribed` message's recent trades older than this (at receipt) are not counted. Every reconnect re-sends
- * them, and the aggregator tells copies apart only within 26 h of the newest event time (its id table's horizon),
- * so an illiquid market's two-day-old liquidation would be counted again at each reconnect. A gap worth filling
- * is never that long.
- */
-export const RECENT_TRADES_MAX_AGE_MS = 24 * 3_600_000;
 
 /**
  * A `LIQUIDATED` trade's taker is the liquidated subaccount's order closing its position: selling closes a long.
@@ -29,8 +22,10 @@ export function closedSide(side: 'BUY' | 'SELL', type: 'LIQUIDATED' | 'DELEVERAG
 }
 
 export interface DydxParserOptions {
-  /** Read per event: while only the built-in market list is watched, `partial` (see VenueMetadata.partial). */
+  /** Read per event: while only the built-in market list is watched, or a market is refused, `partial`. */
   fidelity?: () => 'complete' | 'partial';
+  /** Told of every `subscribed` market and every `error`, with their connection (see coverage.ts). */
+  coverage?: Pick<DydxSubscriptionCoverage, 'subscribed' | 'refusal'>;
 }
 
 /**
@@ -38,10 +33,11 @@ export interface DydxParserOptions {
  *
  * - `v4_trades` (`subscribed` with the market's recent trades, then `channel_data`, or `channel_batch_data`):
  *   `LIQUIDATED` trades are liquidations, `DELEVERAGED` ones ADL (kind `adl`), one event per trade, valued
- *   size × price in USD. The recent trades of a `subscribed` message count too, up to RECENT_TRADES_MAX_AGE_MS old:
- *   after a reconnect they cover part of the gap, and the ids already seen are dropped downstream.
+ *   size × price in USD. The recent trades of a `subscribed` message are parsed too; which of them are history
+ *   (older than the connection) the subscribe-history policy decides (src/pipeline/subscribe-history.ts).
  * - A perpetualMarkets answer (the open-interest poller's frames): open interest in base units × oracle price.
- * - `connected`, `unsubscribed` give nothing; `error` is rejected with its message.
+ * - `connected`, `unsubscribed` give nothing; `error` is rejected with its message. `subscribed` and `error` are
+ *   also told to `coverage`, which keeps the venue `partial` while a subscription is refused.
  */
 export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
   const fidelity = opts.fidelity ?? (() => 'complete' as const);
@@ -82,7 +78,7 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     };
   };
 
-  const trades = (market: string | undefined, batches: unknown[], receiveTime: number, recent = false): ParseResult => {
+  const trades = (market: string | undefined, batches: unknown[], receiveTime: number): ParseResult => {
     if (market === undefined) return reject('v4_trades message without a market id');
     const inst = instrumentOf(market);
     if (inst === undefined) return reject(`v4_trades for ${preview(market)}, which is not a dYdX market name`);
@@ -93,7 +89,7 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
       for (const t of parsed.data.trades) {
         const event = tradeEvent(market, inst, t, receiveTime);
         if (typeof event === 'string') return reject(event);
-        if (event && !(recent && receiveTime - event.eventTime > RECENT_TRADES_MAX_AGE_MS)) events.push(event);
+        if (event) events.push(event);
       }
     }
     return checkedResult(events, 'dYdX liquidation');
@@ -136,11 +132,15 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     if ('markets' in msg && !('type' in msg)) return markets(msg, receiveTime);
     const env = Envelope.safeParse(msg);
     if (!env.success) return rejectInvalid('message', env.error);
-    const { type, channel, id, contents } = env.data;
-    if (type === 'error') return reject(`error: ${preview(env.data.message ?? '')}`);
+    const { type, channel, id, contents, connection_id: connection } = env.data;
+    if (type === 'error') {
+      opts.coverage?.refusal(connection, env.data.message ?? '');
+      return reject(`error: ${preview(env.data.message ?? '')}`);
+    }
     if (type === 'connected' || type === 'unsubscribed') return NO_EVENTS;
     if (channel !== TRADES_CHANNEL) return reject(`unexpected channel ${preview(channel ?? '')}`);
     if (type === 'channel_batch_data') return Array.isArray(contents) ? trades(id, contents, receiveTime) : reject('channel_batch_data without a list');
-    return trades(id, [contents], receiveTime, type === 'subscribed');
+    if (type === 'subscribed' && id !== undefined && instrumentOf(id)) opts.coverage?.subscribed(connection, id);
+    return trades(id, [contents], receiveTime);
   };
 }
