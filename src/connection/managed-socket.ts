@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import type { Logger } from '../log.js';
-import { INVALID_GZIP_MARK, INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
+import { CONNECTED_MARK, INVALID_GZIP_MARK, INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 
 export interface ManagedSocketHooks {
@@ -47,7 +47,11 @@ export function frameText(data: WebSocket.RawData, isBinary: boolean, decode?: S
       return INVALID_GZIP_MARK + bytes.toString('base64');
     }
   }
-  return isUtf8(bytes) ? bytes.toString('utf8') : INVALID_UTF8_MARK + bytes.toString('utf8');
+  if (!isUtf8(bytes)) return INVALID_UTF8_MARK + bytes.toString('utf8');
+  const text = bytes.toString('utf8');
+  // Venue text posing as a connection mark would be taken for one (and counted nowhere): a space in front makes
+  // it what it is, text that is not JSON, rejected and dead-lettered like any other.
+  return text.startsWith(CONNECTED_MARK) ? ` ${text}` : text;
 }
 
 /** Larger than any venue frame (an HTX batch is a few KiB) and than the ingestor's record limit. */

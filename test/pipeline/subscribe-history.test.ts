@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SUBSCRIBE_HISTORY_HORIZON_MS, SubscribeHistory } from '../../src/pipeline/subscribe-history.js';
+import { frameText } from '../../src/connection/managed-socket.js';
 import { replay } from '../../src/replay/replay.js';
 import type { LiquidationEvent, RawFrame, VenueId } from '../../src/schema/events.js';
 import { VENUE_MODULES } from '../../src/venues/registry.js';
@@ -122,6 +123,15 @@ describe('history sent on subscribe (one policy for every venue that sends it)',
       throw new Error('bad rule');
     });
     expect(throwing.filter('x', 'snap', T0, edge).history).toBe(0);
+  });
+
+  it('venue text posing as a connection mark is no mark: it reaches the parser and is dead-lettered', async () => {
+    const posing = frameText(Buffer.from(connectedFrame('evil')), false);
+    expect(posing).toBe(` ${connectedFrame('evil')}`);
+    const p = await testPipeline();
+    await p.ingestor.handleFrame({ venue: 'okx', recv: T0, frame: posing });
+    await p.close();
+    expect(p.ingestor.stats).toMatchObject({ frames: 1, badFrames: 1 });
   });
 
   it('OKX: only the first push of each instrument type after a connection mark is a snapshot', () => {
