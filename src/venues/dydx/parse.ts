@@ -32,7 +32,8 @@ export interface DydxParserOptions {
  * dYdX v4 indexer frames → normalized events.
  *
  * - `v4_trades` (`subscribed` with the market's recent trades, then `channel_data`, or `channel_batch_data`):
- *   `LIQUIDATED` trades are liquidations, `DELEVERAGED` ones ADL (kind `adl`), one event per trade, valued
+ *   `LIQUIDATED` trades are liquidations; a `DELEVERAGED` trade is the insolvent side's liquidation and the
+ *   offsetting side's ADL (kind `adl`), two events, valued
  *   size × price in USD. The recent trades of a `subscribed` message are parsed too; which of them are history
  *   (older than the connection) the subscribe-history policy decides (src/pipeline/subscribe-history.ts).
  * - A perpetualMarkets answer (the open-interest poller's frames): open interest in base units × oracle price.
@@ -51,21 +52,26 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     return inst ?? undefined;
   };
 
-  const tradeEvent = (market: string, inst: Instrument, t: DydxTrade, receiveTime: number): LiquidationEvent | string | undefined => {
-    if (t.type !== 'LIQUIDATED' && t.type !== 'DELEVERAGED') return undefined;
+  /**
+   * The events of one trade: none for ordinary trades; a `LIQUIDATED` trade is one liquidation; a `DELEVERAGED`
+   * trade is two closed positions: the insolvent (deleveraged) subaccount's, a liquidation (the indexer's
+   * DeleveragingEventV1 calls it "the subaccount that was liquidated"), and the offsetting subaccount's, ADL.
+   */
+  const tradeEvents = (market: string, inst: Instrument, t: DydxTrade, receiveTime: number): LiquidationEvent[] | string => {
+    if (t.type !== 'LIQUIDATED' && t.type !== 'DELEVERAGED') return [];
     const eventTime = Date.parse(t.createdAt);
     if (!isEpochMs(eventTime)) return `invalid createdAt ${preview(t.createdAt)}`;
     const price = decimalValue(t.price);
     const size = decimalValue(t.size);
     if (price === undefined || size === undefined) return `trade ${preview(t.id)}: a value does not fit a double`;
     const { baseQty, quoteNotional } = fillSize(inst, size, price);
-    return {
+    const event = (id: string, side: Side, kind: 'liquidation' | 'adl'): LiquidationEvent => ({
       type: 'liquidation',
-      id: `dydx:${market}:${t.id}`,
+      id,
       venue: 'dydx',
       symbol: market,
       base: inst.base,
-      side: closedSide(t.side, t.type),
+      side,
       price,
       qty: baseQty,
       // Quote USD, margined in USDC: counted 1:1.
@@ -73,9 +79,13 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
       eventTime,
       receiveTime,
       fidelity: fidelity(),
-      kind: t.type === 'LIQUIDATED' ? 'liquidation' : 'adl',
+      kind,
       source: TRADES_CHANNEL,
-    };
+    });
+    const id = `dydx:${market}:${t.id}`;
+    if (t.type === 'LIQUIDATED') return [event(id, closedSide(t.side, 'LIQUIDATED'), 'liquidation')];
+    // The ADL event keeps the trade's id (as before the insolvent side was counted); the liquidation's is marked.
+    return [event(`${id}:deleveraged`, closedSide(t.side, 'LIQUIDATED'), 'liquidation'), event(id, closedSide(t.side, 'DELEVERAGED'), 'adl')];
   };
 
   const trades = (market: string | undefined, batches: unknown[], receiveTime: number): ParseResult => {
@@ -87,9 +97,9 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
       const parsed = TradesContents.safeParse(batch);
       if (!parsed.success) return rejectInvalid(TRADES_CHANNEL, parsed.error);
       for (const t of parsed.data.trades) {
-        const event = tradeEvent(market, inst, t, receiveTime);
-        if (typeof event === 'string') return reject(event);
-        if (event) events.push(event);
+        const made = tradeEvents(market, inst, t, receiveTime);
+        if (typeof made === 'string') return reject(made);
+        events.push(...made);
       }
     }
     return checkedResult(events, 'dYdX liquidation');
