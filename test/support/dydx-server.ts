@@ -61,10 +61,6 @@ export class DydxServer extends HttpWsServer {
     ws.send(JSON.stringify({ type: 'subscribed', ...base, channel: 'v4_trades', id: msg.id, contents: { trades: this.recent[msg.id] ?? [] } }));
   }
 
-  /** Closes every connection (the client reconnects and subscribes again). */
-  dropAll(): void {
-    for (const ws of this.subscriptions.keys()) ws.terminate();
-  }
 
   /** New trades of `market` to every connection subscribed to it; returns how many got them. */
   publish(market: string, trades: unknown[]): number {
