@@ -15,11 +15,11 @@ export interface ReportMarks {
 type Flagged = { lowerBound: boolean };
 
 /** The mark of a venue's figure: none unless it is flagged; `≥` when its fidelity is unknown. */
-export const venueMark = (fidelity: Record<string, Fidelity | undefined>, venue: string, t: Flagged | undefined): FigureMark =>
+const venueMark = (fidelity: Record<string, Fidelity | undefined>, venue: string, t: Flagged | undefined): FigureMark =>
   t?.lowerBound ? figureMark(fidelity[venue]) || '≥' : '';
 
 /** The mark of a sum of marked parts, flagged as a whole or not. */
-export function sumMark(flagged: boolean, parts: FigureMark[]): FigureMark {
+function sumMark(flagged: boolean, parts: FigureMark[]): FigureMark {
   if (!flagged) return '';
   return parts.includes('≈') ? '≈' : '≥';
 }
