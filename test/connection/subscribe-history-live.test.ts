@@ -9,8 +9,9 @@ import { VENUE_MODULES } from '../../src/venues/registry.js';
 import type { FrameParser } from '../../src/venues/venue.js';
 import { onlyVenues } from '../support/config-file.js';
 import { DydxServer } from '../support/dydx-server.js';
-import type { HttpWsServer } from '../support/http-ws-server.js';
+import { BitgetServer } from '../support/bitget-server.js';
 import { KrakenFuturesServer } from '../support/kraken-futures-server.js';
+import { OkxServer } from '../support/okx-server.js';
 import { testPipeline } from '../support/pipeline.js';
 import { tempDir, writeRecording } from '../support/recording.js';
 import { until } from '../support/until.js';
@@ -24,14 +25,23 @@ afterEach(async () => {
 const OTHERS = 17_000;
 const DAY = 86_400_000;
 
+interface Server {
+  url: string;
+  restUrl: string;
+  dropAll(): void;
+  close(): Promise<void>;
+}
+
 /** A venue's local server with one market whose snapshot on subscribe holds `recent`, and how to push a live liquidation. */
 interface LocalVenue {
   venue: VenueId;
-  start(recent: { n: number; time: number }[]): Promise<HttpWsServer>;
-  live(server: HttpWsServer, n: number, time: number): void;
+  start(recent: { n: number; time: number }[]): Promise<Server>;
+  live(server: Server, n: number, time: number): void;
 }
 
 const krakenTrade = (n: number, time: number) => ({ uid: `u${n}`, side: 'sell', type: 'liquidation', seq: n, time, qty: 1, price: 100_000 });
+const okxItem = (es: { n: number; time: number }[]) => ({ instId: 'BTC-USDT-SWAP', instType: 'SWAP', details: es.map((e) => ({ bkLoss: '0', bkPx: '100000', ccy: '', posSide: 'net', side: 'sell', sz: String(e.n + 1), ts: String(e.time) })) });
+const bitgetRow = (n: number, time: number) => ({ symbol: 'BTCUSDT', side: 'buy', price: '100000', amount: String(n + 1), ts: String(time) });
 const dydxTrade = (n: number, time: number) => ({ id: `t${n}`, size: '1', price: '100000', side: 'SELL', createdAt: new Date(time).toISOString(), type: 'LIQUIDATED' });
 
 const LOCAL: LocalVenue[] = [
@@ -54,6 +64,21 @@ const LOCAL: LocalVenue[] = [
       return s;
     },
     live: (s, n, time) => void (s as DydxServer).publish('BTC-USD', [dydxTrade(n, time)]),
+  },
+  {
+    venue: 'okx',
+    // Its first push after subscribing is the snapshot; the connector reads the built-in BTC-USDT-SWAP contract.
+    start: (recent) => OkxServer.start({ recent: { SWAP: [okxItem(recent)] } }),
+    live: (s, n, time) => void (s as OkxServer).push('SWAP', [okxItem([{ n, time }])]),
+  },
+  {
+    venue: 'bitget',
+    async start(recent) {
+      const s = await BitgetServer.start();
+      s.recent = { 'usdt-futures': recent.map((e) => bitgetRow(e.n, e.time)) };
+      return s;
+    },
+    live: (s, n, time) => void (s as BitgetServer).push('usdt-futures', [bitgetRow(n, time)]),
   },
 ];
 
