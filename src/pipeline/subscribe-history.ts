@@ -27,7 +27,8 @@ interface VenueConnection {
  * connection, so the rule can only drop more history, never count it.
  */
 export class SubscribeHistory {
-  private readonly venues = new Map<VenueId, VenueConnection | null>();
+  /** Only venues with a rule: ids of others (any text a recording holds) are never kept. */
+  private readonly venues = new Map<VenueId, VenueConnection>();
 
   constructor(
     private readonly rulesFor: (venue: VenueId) => (() => SnapshotRule) | undefined,
@@ -38,10 +39,9 @@ export class SubscribeHistory {
     let c = this.venues.get(venue);
     if (c === undefined) {
       const make = this.rulesFor(venue);
-      c = make ? { start: undefined, rule: make() } : null;
-      this.venues.set(venue, c);
+      if (make) this.venues.set(venue, (c = { start: undefined, rule: make() }));
     }
-    return c ?? undefined;
+    return c;
   }
 
   /** A connection mark: a new connection of the venue started at `recv`. */
