@@ -243,10 +243,11 @@ program
   .option('--json', 'print the same as GET /api/venues')
   .action(async (flags: { json?: boolean }) => {
     const { venueCatalogue } = await import('../venues/catalogue.js');
+    const { figureMark } = await import('../schema/events.js');
     const c = venueCatalogue();
     if (flags.json) return void process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
     const width = Math.max(...c.venues.map((v) => v.id.length));
-    for (const v of c.venues) process.stdout.write(`${v.id.padEnd(width)}  ${v.fidelity.padEnd(9)} ${v.lowerBound ? '≥ ' : '  '}${v.name}  (${v.doc})\n`);
+    for (const v of c.venues) process.stdout.write(`${v.id.padEnd(width)}  ${v.fidelity.padEnd(9)} ${figureMark(v.fidelity) || ' '} ${v.name}  (${v.doc})\n`);
     process.stdout.write(`${c.summary}.\n`);
   });
 

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import type { Logger } from '../log.js';
-import { INVALID_GZIP_MARK, INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
+import { CONNECTED_MARK, INVALID_GZIP_MARK, INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { openClientSocket } from './guarded-socket.js';
 
@@ -14,6 +14,8 @@ export interface ManagedSocketHooks {
   onUp(up: boolean): void;
   onReconnect(): void;
   onSubscribeError(message: string): void;
+  /** The connection is open and its subscriptions are sent, at `recv` (connection start, for the subscribe-history policy). */
+  onConnected?(recv: number): void | Promise<void>;
 }
 
 export interface ManagedSocketOptions {
@@ -46,7 +48,11 @@ export function frameText(data: WebSocket.RawData, isBinary: boolean, decode?: S
       return INVALID_GZIP_MARK + bytes.toString('base64');
     }
   }
-  return isUtf8(bytes) ? bytes.toString('utf8') : INVALID_UTF8_MARK + bytes.toString('utf8');
+  if (!isUtf8(bytes)) return INVALID_UTF8_MARK + bytes.toString('utf8');
+  const text = bytes.toString('utf8');
+  // Venue text posing as a connection mark would be taken for one (and counted nowhere): a space in front makes
+  // it what it is, text that is not JSON, rejected and dead-lettered like any other.
+  return text.startsWith(CONNECTED_MARK) ? ` ${text}` : text;
 }
 
 /** Larger than any venue frame (an HTX batch is a few KiB) and than the ingestor's record limit. */
@@ -135,6 +141,9 @@ export class ManagedSocket {
     this.connectedAt = this.now();
     this.lastActivity = this.connectedAt;
     for (const msg of this.plan.subscribe) ws.send(msg);
+    // Before any frame of this connection: what the venue sends on subscribe is judged against this start.
+    const marked = this.hooks.onConnected?.(this.connectedAt);
+    if (marked) marked.catch((err: unknown) => this.log.error({ venue: this.plan.venue, socket: this.plan.name, err }, 'recording the connection start failed'));
     // Start-up is no gap unless connecting failed at least once: then the process was running but blind.
     if (this.downSince !== undefined && (this.everConnected || this.attempt > 0)) {
       this.hooks.onGap(this.downSince, this.connectedAt, this.downReason || 'disconnected');

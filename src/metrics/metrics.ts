@@ -47,7 +47,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const partialCoverage = new Map<string, () => boolean>();
   new Gauge({
     name: 'liqstream_venue_partial',
-    help: '1 while a venue watches only a built-in subset of its markets (market list unavailable): its totals are a lower bound',
+    help: '1 while a venue watches only some of its markets (market list unavailable, or subscriptions refused): its totals are a lower bound',
     labelNames: ['venue'],
     registers,
     collect() {
@@ -80,6 +80,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     subscribeErrorsTotal: new Counter({
       name: 'liqstream_subscribe_errors_total',
       help: 'Subscribe requests the venue refused',
+      labelNames: ['venue'],
+      registers,
+    }),
+    historyEntriesTotal: new Counter({
+      name: 'liqstream_history_entries_total',
+      help: 'Liquidations a venue sent on subscribe that are older than the connection less the history horizon (history, not counted)',
       labelNames: ['venue'],
       registers,
     }),
@@ -152,7 +158,7 @@ export function registerBusGauges(metrics: Metrics, status: () => BusStatus, pen
 export function initVenueCounters(metrics: Metrics, venues: readonly string[]): void {
   for (const venue of venues) {
     metrics.frames.add(venue, 0);
-    for (const c of [metrics.badFramesTotal, metrics.deadLettersTotal, metrics.framesDroppedTotal, metrics.reconnectsTotal, metrics.subscribeErrorsTotal])
+    for (const c of [metrics.badFramesTotal, metrics.deadLettersTotal, metrics.framesDroppedTotal, metrics.reconnectsTotal, metrics.subscribeErrorsTotal, metrics.historyEntriesTotal])
       c.inc({ venue }, 0);
   }
 }

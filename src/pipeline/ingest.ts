@@ -4,11 +4,12 @@ import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { GapEvent, NormalizedEvent, RawFrame, VenueId } from '../schema/events.js';
-import type { FrameParser } from '../venues/venue.js';
+import type { FrameParser, SnapshotRule } from '../venues/venue.js';
 import { deadLetterMessage, eventMessage, rawMessage } from './messages.js';
 import { LogLimiter } from './log-limiter.js';
 import { RecentIds } from './recent-ids.js';
 import { defaultValueLimits, valueLimitBreach, type ValueLimits } from './value-limits.js';
+import { SubscribeHistory, isConnectedFrame } from './subscribe-history.js';
 
 export interface IngestOptions {
   bus: Bus;
@@ -16,6 +17,8 @@ export interface IngestOptions {
   metrics: Metrics;
   log: Logger;
   parserFor: (venue: VenueId) => FrameParser | undefined;
+  /** The venue module's snapshot rule (VenueModule.snapshots), for the subscribe-history policy. */
+  snapshotsFor?: (venue: VenueId) => (() => SnapshotRule) | undefined;
   /** Also publish every raw frame (for recording and re-processing). */
   publishRaw: boolean;
   /** Publish when this many messages are buffered... */
@@ -53,16 +56,19 @@ export class Ingestor {
   /** Per venue, the receive time of the first frame dropped since the bus became full. */
   private readonly dropping = new Map<VenueId, number>();
   /** Running counts, for reports and for waiting until a consumer has caught up. */
-  readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0, dropped: 0 };
+  readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0, dropped: 0, history: 0 };
   private readonly limits: ValueLimits;
+  private readonly history: SubscribeHistory;
 
   constructor(private readonly o: IngestOptions) {
     this.limits = o.limits ?? defaultValueLimits();
+    this.history = new SubscribeHistory(o.snapshotsFor ?? (() => undefined));
   }
 
   /** Returns a promise only when the buffer is full; callers that can pause their source should await it. Never throws. */
   handleFrame(raw: RawFrame): void | Promise<void> {
     const { metrics } = this.o;
+    if (isConnectedFrame(raw.frame)) return this.connected(raw);
     this.stats.frames += 1;
     metrics.frames.add(raw.venue);
     metrics.lastFrame.set(raw.venue, raw.recv / 1000);
@@ -93,13 +99,29 @@ export class Ingestor {
       metrics.badFramesTotal.inc({ venue: raw.venue });
       this.deadLetter(raw, result.reason);
     } else {
+      const { events, history } = this.history.filter(raw.venue, raw.frame, raw.recv, result.events);
+      if (history > 0) {
+        this.stats.history += history;
+        metrics.historyEntriesTotal.inc({ venue: raw.venue }, history);
+      }
       // Entry by entry: an event over a bound is dead-lettered with the frame; the frame's other events count.
-      for (const event of result.events) {
+      for (const event of events) {
         const breach = valueLimitBreach(event, this.limits);
         if (breach === undefined) this.pushEvent(event);
         else this.deadLetter(raw, breach);
       }
     }
+    return this.afterPush();
+  }
+
+  /**
+   * A connection mark: no venue frame (not counted as one, never parsed), but where the connection began
+   * for the subscribe-history policy. Kept on the raw topic, so a recording made from it replays the same.
+   */
+  private connected(raw: RawFrame): void | Promise<void> {
+    this.history.connected(raw.venue, raw.recv);
+    if (!this.o.publishRaw) return;
+    this.push(this.o.topics.raw, rawMessage(raw));
     return this.afterPush();
   }
 

@@ -11,6 +11,7 @@ import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
 import type { ValueLimits } from '../pipeline/value-limits.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
+import { reportMarks } from '../report/marks.js';
 import { NotableLiquidations } from '../report/notable.js';
 import { startStages, type StageState } from '../pipeline/stages.js';
 import type { Sink } from '../sinks/sink.js';
@@ -71,6 +72,9 @@ function buildReport(files: string[], parts: ReplayParts, episodes: CascadeSigna
   const { aggregator, stats } = parts;
   const openInterestUsd: Record<string, number> = {};
   for (const [venue, v] of [...aggregator.openInterestByVenue()].sort(([a], [b]) => (a < b ? -1 : 1))) openInterestUsd[venue] = v.usd;
+  const totals = aggregator.totalsSnapshot();
+  const fidelity = Object.fromEntries(Object.entries(aggregator.fidelity).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const cascades = episodes.map(({ type: _t, phase: _p, ...episode }) => episode);
   return {
     version: 1,
     input: {
@@ -81,10 +85,12 @@ function buildReport(files: string[], parts: ReplayParts, episodes: CascadeSigna
       duplicates: stats.duplicates,
     },
     eventTime: { first: parts.firstEventTime ?? null, last: aggregator.watermark || null },
-    totals: aggregator.totalsSnapshot(),
-    fidelity: Object.fromEntries(Object.entries(aggregator.fidelity).sort(([a], [b]) => (a < b ? -1 : 1))),
+    totals,
+    fidelity,
+    /** `≥` lower bound, `≈` estimate, per venue, on the sum and per episode: what people are shown. */
+    marks: reportMarks(totals, fidelity, cascades),
     openInterestUsd,
-    cascades: episodes.map(({ type: _t, phase: _p, ...episode }) => episode),
+    cascades,
     /** The 50 symbols with the most liquidated USD, and the 20 largest liquidations. */
     bySymbol: parts.notable.bySymbol(),
     largest: parts.notable.largest(),
@@ -150,7 +156,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
     metrics,
     log,
     limits: options.limits,
-    ingest: { parserFor, publishRaw: false, batchSize: 2_000, lingerMs: 50, maxBuffered: 20_000 },
+    ingest: { parserFor, snapshotsFor: (venue) => modules?.[venue]?.snapshots, publishRaw: false, batchSize: 2_000, lingerMs: 50, maxBuffered: 20_000 },
     consume: {
       groupId,
       fromBeginning: true,

@@ -28,8 +28,19 @@ export const LOWER_BOUND_REASON: Record<Fidelity, string | undefined> = {
   complete: undefined,
   sampled: 'the venue samples its stream',
   partial: 'only some markets are watched',
-  inferred: 'inferred from indirect evidence (the venue page says which); misses what it does not show',
+  inferred: 'inferred from indirect evidence (the venue page says which); may over- or under-count',
 };
+
+/**
+ * How a figure is marked where people read it: `≥` a lower bound (the source samples, or only some markets are
+ * watched: the true amount is at least this), `≈` an estimate (inferred from indirect evidence: it may be over or
+ * under), nothing when exact. A sum with an inferred part is an estimate (src/report/marks.ts).
+ */
+export type FigureMark = '' | '≥' | '≈';
+const FIGURE_MARK: Record<Fidelity, FigureMark> = { complete: '', sampled: '≥', partial: '≥', inferred: '≈' };
+export const figureMark = (fidelity: Fidelity | undefined): FigureMark => (fidelity === undefined ? '' : FIGURE_MARK[fidelity]);
+/** What a mark says, in words: `lower bound` or `estimate`. */
+export const markWords = (mark: FigureMark): string => (mark === '≈' ? 'estimate' : mark === '≥' ? 'lower bound' : '');
 
 /** A total that includes anything of this fidelity is only a lower bound (undefined: nothing known, nothing missing). */
 export const isLowerBound = (fidelity: Fidelity | undefined): boolean => fidelity !== undefined && LOWER_BOUND_REASON[fidelity] !== undefined;

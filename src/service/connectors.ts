@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { VenueId } from '../schema/events.js';
 import { venueModule } from '../venues/registry.js';
-import type { FrameParser, FrameSink, Poller, SocketPlan, VenueMetadata } from '../venues/venue.js';
+import { connectedFrame, type FrameParser, type FrameSink, type Poller, type SocketPlan, type VenueMetadata } from '../venues/venue.js';
 import { WeightBudget } from '../connection/weight-budget.js';
 
 export interface RunningConnectors {
@@ -55,7 +55,7 @@ export async function startConnectors(
     if (configured) meta = { ...meta, symbols: configured };
     deps.parsers.set(venue, module.parser(meta, ctx));
     const coverage = meta;
-    deps.metrics.partialCoverage.set(venue, () => coverage.partial?.active === true);
+    deps.metrics.partialCoverage.set(venue, () => coverage.partial?.active === true || coverage.partial?.refused === true);
     deps.metadata?.set(venue, meta);
     const list: ManagedSocket[] = [];
     const up = new Set<ManagedSocket>();
@@ -72,6 +72,8 @@ export async function startConnectors(
           },
           onReconnect: () => deps.metrics.reconnectsTotal.inc({ venue }),
           onSubscribeError: () => deps.metrics.subscribeErrorsTotal.inc({ venue }),
+          // Only venues that send history on subscribe need to know where a connection began.
+          onConnected: module.snapshots ? (recv) => deps.sink.handleFrame({ venue, recv, frame: connectedFrame(plan.name) }) : undefined,
         },
         log,
         { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs },

@@ -9,6 +9,7 @@ import { processReadiness, startMetricsServer } from './http-server.js';
 import { registerAggregatorMetrics } from '../sinks/prometheus/aggregator-metrics.js';
 import { startStages } from '../pipeline/stages.js';
 import type { VenueId } from '../schema/events.js';
+import { VENUE_MODULES } from '../venues/registry.js';
 import type { FrameParser } from '../venues/venue.js';
 import { liveApi, type LiveApi } from '../web/live-api.js';
 import { MarketFeed } from '../web/market-feed.js';
@@ -44,7 +45,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     metrics,
     log,
     limits: config.limits,
-    ingest: mode === 'aggregate' ? undefined : { ...config.bus, bus: spilling ?? bus, parserFor: (venue) => parsers.get(venue), isFull: spilling ? () => spilling.full : undefined },
+    ingest: mode === 'aggregate' ? undefined : { ...config.bus, bus: spilling ?? bus, parserFor: (venue) => parsers.get(venue), snapshotsFor: (venue) => VENUE_MODULES[venue]?.snapshots, isFull: spilling ? () => spilling.full : undefined },
     consume:
       mode === 'connect'
         ? undefined

@@ -26,6 +26,22 @@ export const INVALID_UTF8_MARK = '\uFFFDinvalid UTF-8\uFFFD';
 /** What ManagedSocket puts before the base64 of a frame that should have been gzip and did not inflate. */
 export const INVALID_GZIP_MARK = '\uFFFDinvalid gzip\uFFFD';
 
+/**
+ * The frame a connector records when one of its sockets has connected and sent its subscriptions: the mark and
+ * the socket's name, received at the connection's start. It is no venue text (no JSON starts with U+FFFD), so
+ * it travels with the venue's frames (raw topic, recordings) and a replay knows where each connection began:
+ * the ingestor takes it, no parser sees it (see src/pipeline/subscribe-history.ts).
+ */
+export const CONNECTED_MARK = '\uFFFDconnected\uFFFD';
+export const connectedFrame = (socket: string): string => CONNECTED_MARK + socket;
+
+/**
+ * Tells which frames of one connection are history the venue sends on subscribe (Kraken `trade_snapshot`,
+ * dYdX `subscribed`, OKX's first push, Bitget `snapshot`, BitMEX `partial`). A new one is made for every
+ * connection, so it may keep state (OKX: the first push of each channel). Must not throw.
+ */
+export type SnapshotRule = (frame: string) => boolean;
+
 /** JSON.parse that reports failure as a rejected frame instead of throwing. */
 export function parseJsonFrame(frame: string): { ok: true; json: unknown } | { ok: false; reason: string } {
   try {
@@ -126,9 +142,10 @@ export interface VenueMetadata {
   /**
    * Set when a venue that subscribes per market watches a built-in subset because its market list
    * could not be read (discovery off or failed): its events say fidelity `partial`, and its totals
-   * are a lower bound, while `active`. Mutable: a later successful refresh clears it.
+   * are a lower bound, while `active`. Mutable: a later successful refresh clears it. `refused`: the venue
+   * refused some subscriptions (dYdX past its per-connection limit), set from its replies while that lasts.
    */
-  partial?: { active: boolean };
+  partial?: { active: boolean; refused?: boolean };
   /**
    * Instruments by symbol as the venue listed them (quote, settle, contract value; see instruments.ts). Written
    * to a recording's metadata.json, so a replay values markets as the live run did.
@@ -190,6 +207,11 @@ export interface VenueModule {
   plans(meta: VenueMetadata, ctx: VenueContext): SocketPlan[];
   /** REST pollers for what no stream carries (Binance open interest). */
   pollers?(meta: VenueMetadata, ctx: PollerContext): Poller[];
+  /**
+   * Venues that send history on subscribe: a rule per connection recognising those frames. Their liquidations
+   * older than the connection's start less SUBSCRIBE_HISTORY_HORIZON_MS are history, not counted (docs/mapping.md).
+   */
+  snapshots?(): SnapshotRule;
   /** Venues that subscribe per market: watch for new listings and hand over sockets for them. */
   watch?(meta: VenueMetadata, ctx: VenueContext, addPlans: (plans: SocketPlan[]) => void): Poller | undefined;
 }

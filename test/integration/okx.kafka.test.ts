@@ -14,6 +14,8 @@ afterAll(async () => {
 });
 
 const TS = '1760130899123';
+// Liquidations of this run: the first push of each type after subscribing is OKX's snapshot, where older ones are history.
+const LIVE_TS = String(Date.now());
 const instrument = (instId: string, instType: string, ctType: string, ctVal: string, ctValCcy: string, settleCcy: string) => ({
   instId,
   instType,
@@ -24,7 +26,7 @@ const instrument = (instId: string, instType: string, ctType: string, ctVal: str
   ctMult: '1',
   state: 'live',
 });
-const detail = (posSide: string, side: string, sz: string, bkPx: string) => ({ bkLoss: '0', bkPx, ccy: '', posSide, side, sz, ts: TS });
+const detail = (posSide: string, side: string, sz: string, bkPx: string) => ({ bkLoss: '0', bkPx, ccy: '', posSide, side, sz, ts: LIVE_TS });
 
 describe('local OKX server → liqstream connect → real Kafka → liqstream aggregate → /metrics', () => {
   it('values every detail with the listed contract values (a market listed after start too), labels OKX sampled, and sums open interest', async () => {

@@ -30,6 +30,7 @@ export async function testPipeline(options: { bus?: Bus; topics?: TopicNames; gr
     metrics,
     log,
     parserFor: (venue: VenueId) => venueModule(venue).parser({}, { log }),
+    snapshotsFor: (venue: VenueId) => venueModule(venue).snapshots,
     publishRaw: true,
     batchSize: 100,
     lingerMs: 5,

@@ -118,7 +118,10 @@ describe('live page and API (liqstream run, embedded bus, local Binance server)'
     // Which venues are covered, lower bounds marked, and the share of 10 October they stand for.
     const coverage = await page.evaluate<string>('document.querySelector("#coverage").textContent');
     const catalogue = venueCatalogue();
-    expect(coverage).toBe(`Venues: ${catalogue.venues.map((v) => v.id + (v.lowerBound ? '≥' : '')).join(', ')}. ${catalogue.summary}.`);
+    // ≥ for a lower bound (sampled, partial), ≈ for an estimate (inferred: BitMEX, Hyperliquid's public source).
+    expect(coverage).toBe(`Venues: ${catalogue.venues.map((v) => v.id + (v.lowerBound ? (v.fidelity === 'inferred' ? '≈' : '≥') : '')).join(', ')}. ${catalogue.summary}.`);
+    expect(coverage).toContain('bitmex≈');
+    expect(coverage).toContain('okx≥');
     const png = join(tempDir(), 'live.png');
     await page.screenshot(png);
     expect(statSync(png).size).toBeGreaterThan(20_000);

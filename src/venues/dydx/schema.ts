@@ -25,6 +25,8 @@ export const Envelope = z.object({
   type: z.enum(['connected', 'subscribed', 'unsubscribed', 'channel_data', 'channel_batch_data', 'error']),
   channel: z.string().optional(),
   id: z.string().optional(),
+  /** The indexer's id of the connection (a refusal names it, not the market). */
+  connection_id: z.string().max(256).optional(),
   message: z.string().optional(),
   contents: z.unknown().optional(),
 });
