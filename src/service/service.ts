@@ -77,7 +77,11 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       log,
       parserFor: (venue) => parsers.get(venue),
       isFull: spilling ? () => spilling.full : undefined,
+      fullReason: spilling ? () => spilling.fullReason : undefined,
+      progress: spilling ? () => spilling.progress() : undefined,
     });
+    // In-flight records the disk refused: counted, and a gap over exactly their time (docs/reliability.md).
+    spilling?.onLoss((records, err) => ing.lost(records.flatMap((r) => r.messages), err));
     ingestor = ing;
     if (spilling) registerBusGauges(metrics, () => spilling.status(), () => ing.pending);
     connectors = await startConnectors(config, { sink: ingestor, metrics, log, parsers });
