@@ -313,9 +313,10 @@ export class SpillingBus implements Bus {
 
   /**
    * Gives in-flight sends and the spill until `deadlineMs` to reach the broker; what is left stays
-   * on disk for the next start. Then closes the inner bus.
+   * on disk for the next start. Then closes the inner bus. `beforeRelease` runs once nothing is in
+   * flight any more (all on disk or reported lost), while this process still holds the spill's lock.
    */
-  async close(deadlineMs = 5_000): Promise<void> {
+  async close(deadlineMs = 5_000, beforeRelease?: () => void): Promise<void> {
     if (this.closed) return;
     const until = performance.now() + deadlineMs;
     while (performance.now() < until && (this.inFlight.length > 0 || (this.up && this.spill.records > 0))) await new Promise((r) => setTimeout(r, 20));
@@ -331,6 +332,7 @@ export class SpillingBus implements Bus {
     // The drainer may be stuck in a send or a connection attempt; it leaves the spill alone once closed.
     if (this.draining) await withDeadline(this.draining, rest());
     if (this.spill.records > 0) this.log.warn({ records: this.spill.records, bytes: this.spill.bytes }, 'spill: unsent records kept on disk for the next start');
+    beforeRelease?.();
     this.spillClosed = true;
     this.spill.close();
     if (!(await withDeadline(this.inner.close().then(() => true), Math.max(rest(), 1_000)))) this.log.warn('bus: closing the Kafka client did not finish in time; leaving it');

@@ -14,6 +14,7 @@ import type { FrameParser } from '../venues/venue.js';
 import { liveApi } from '../web/live-api.js';
 import { MarketFeed } from '../web/market-feed.js';
 import { enabledVenues, startConnectors, type RunningConnectors } from './connectors.js';
+import { readWatchMark, startWatchMark } from './watch-mark.js';
 
 /** run = connectors + aggregator in one process; connect and aggregate are the two halves over Kafka. */
 export type ServiceMode = 'run' | 'connect' | 'aggregate';
@@ -67,6 +68,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
 
   let ingestor: Ingestor | undefined;
   let connectors: RunningConnectors | undefined;
+  let mark: ReturnType<typeof startWatchMark> | undefined;
   if (mode !== 'aggregate') {
     const parsers = new Map<VenueId, FrameParser>();
     const ing = new Ingestor({
@@ -84,7 +86,19 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     spilling?.onLoss((records, err) => ing.lost(records.flatMap((r) => r.messages), err));
     ingestor = ing;
     if (spilling) registerBusGauges(metrics, () => spilling.status(), () => ing.pending);
-    connectors = await startConnectors(config, { sink: ingestor, metrics, log, parsers });
+    // The previous process's watch mark, read under the spill's lock (so that process is gone): the time
+    // since it stopped watching becomes a gap per venue (docs/reliability.md, "What kill -9 costs").
+    const predecessor = spilling ? readWatchMark(config.bus.spill.dir, log) : undefined;
+    const running = await startConnectors(config, { sink: ingestor, metrics, log, parsers, predecessor });
+    connectors = running;
+    if (spilling) {
+      const venues = enabledVenues(config);
+      mark = startWatchMark(
+        config.bus.spill.dir,
+        (at) => Object.fromEntries(venues.map((v) => [v, Math.min(at, running.unwatchedSince(v) ?? at, ing.openSince(v) ?? at)])),
+        log,
+      );
+    }
   }
 
   const server = await startMetricsServer(metrics.registry, {
@@ -107,13 +121,16 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     aggregator: aggregation?.aggregator,
     // Order matters: stop the sources, flush what they produced, then stop consuming and close the bus.
     stop: async () => {
+      mark?.stop();
+      // Watching ends as the sockets start closing: what arrives on them from then on is not read.
+      const stoppedWatching = Date.now();
       await connectors?.stop();
       // A failed flush was counted and logged where it failed; the rest must still close.
       await ingestor?.close().catch(() => {});
       await aggregation?.subscription.close();
       await detection?.subscription?.close();
       // Closing the spill closes the Kafka bus under it.
-      if (spilling) await spilling.close();
+      if (spilling) await spilling.close(undefined, () => mark?.final(stoppedWatching));
       else await bus.close();
       live?.close();
       await server.close();
