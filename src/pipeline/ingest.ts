@@ -243,7 +243,10 @@ export class Ingestor {
       this.timer = undefined;
     }
     if ((this.dropping.size > 0 || this.lostGaps.length > 0) && !this.o.isFull?.()) this.closeDropGaps(Date.now());
-    if (this.buffered === 0) return this.flushing;
+    if (this.buffered === 0) {
+      this.bufferFirst.clear(); // frames that produced no message (publishRaw off, no events): nothing pending
+      return this.flushing;
+    }
     const batches = this.buffers;
     const count = this.buffered;
     this.buffers = new Map();

@@ -30,7 +30,7 @@ describe('Ingestor.openSince: from when on a venue’s data would be lost by a k
       topics: defaultTopics(),
       metrics: createMetrics(),
       log: silentLogger(),
-      parserFor: () => undefined,
+      parserFor: () => () => ({ ok: true, events: [] }),
       publishRaw: false,
       batchSize: 1_000,
       lingerMs: 1_000,
@@ -53,6 +53,10 @@ describe('Ingestor.openSince: from when on a venue’s data would be lost by a k
     expect(ing.openSince('binance-usdm')).toBe(3_000); // the first flush is durable, the second not
     expect(ing.openSince('binance-coinm')).toBeUndefined();
     state.durable = 2;
+    expect(ing.openSince('binance-usdm')).toBeUndefined();
+    // A frame that yields no message at all (publishRaw off, no events) leaves nothing pending.
+    void ing.handleFrame({ venue: 'binance-usdm', recv: 3_500, frame: '{}' });
+    await ing.flush();
     expect(ing.openSince('binance-usdm')).toBeUndefined();
     // Frames dropped while the bus is full: the open drop gap is not safe either.
     state.full = true;
