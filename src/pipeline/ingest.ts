@@ -29,15 +29,21 @@ export interface IngestOptions {
    * frame above it is not published on the raw topic; a truncated copy is dead-lettered instead.
    */
   maxRecordBytes?: number;
-  /** True while the bus can take nothing more (its spill is full): frames are then dropped and a gap recorded. */
+  /** True while the bus can take nothing more (its spill is full): frames are then dropped and a gap recorded. Default: `spill.full`. */
   isFull?: () => boolean;
-  /** Why the bus is full, for the gap's reason (default: the spill reached its limit). */
-  fullReason?: () => string;
-  /**
-   * The bus's publishes accepted so far and how many of the first ones are durable (SpillingBus.progress):
-   * lets `openSince` say from when on a venue's data is not yet safe from a `kill -9`.
-   */
-  progress?: () => { accepted: number; durable: number };
+  /** The bus's spill (SpillingBus), when it has one: why it is full, what is durable, what it lost after accepting. */
+  spill?: SpillSignals;
+}
+
+/** What a spilling bus tells the ingestor (implemented by SpillingBus). */
+export interface SpillSignals {
+  readonly full: boolean;
+  /** Why it is full, for the gap's reason. */
+  readonly fullReason: string;
+  /** Publishes accepted so far, and how many of the first ones are durable: lets `openSince` say what a `kill -9` would lose. */
+  progress(): { accepted: number; durable: number };
+  /** Registers the listener for accepted publishes lost afterwards. */
+  onLoss(listener: (records: { messages: BusMessage[] }[], err: Error) => void): void;
 }
 
 const SPILL_FULL_REASON = 'bus spill full: frames dropped';
@@ -71,7 +77,14 @@ export class Ingestor {
   /** Running counts, for reports and for waiting until a consumer has caught up. */
   readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0, dropped: 0 };
 
-  constructor(private readonly o: IngestOptions) {}
+  private readonly isFull: () => boolean;
+
+  constructor(private readonly o: IngestOptions) {
+    const spill = o.spill;
+    this.isFull = o.isFull ?? (spill ? () => spill.full : () => false);
+    // In-flight records the disk refused: counted, and a gap over exactly their time (docs/reliability.md).
+    spill?.onLoss((records, err) => this.lost(records.flatMap((r) => r.messages), err));
+  }
 
   /** Returns a promise only when the buffer is full; callers that can pause their source should await it. Never throws. */
   handleFrame(raw: RawFrame): void | Promise<void> {
@@ -79,11 +92,11 @@ export class Ingestor {
     this.stats.frames += 1;
     metrics.frames.add(raw.venue);
     metrics.lastFrame.set(raw.venue, raw.recv / 1000);
-    if (this.o.isFull?.()) {
+    if (this.isFull()) {
       // Reading on (and dropping) keeps the venue connection alive; the gap says what is missing.
       this.stats.dropped += 1;
       metrics.framesDroppedTotal.inc({ venue: raw.venue });
-      if (!this.dropping.has(raw.venue)) this.dropping.set(raw.venue, { from: raw.recv, reason: this.o.fullReason?.() ?? SPILL_FULL_REASON });
+      if (!this.dropping.has(raw.venue)) this.dropping.set(raw.venue, { from: raw.recv, reason: this.o.spill?.fullReason ?? SPILL_FULL_REASON });
       return;
     }
     if (this.dropping.size > 0 || this.lostGaps.length > 0) this.closeDropGaps(raw.recv);
@@ -164,10 +177,10 @@ export class Ingestor {
   /**
    * From when on this venue's data is not safe from a `kill -9`: the first receive time among messages
    * buffered or not yet durable on the bus, an open drop gap, or a lost-message gap not yet published.
-   * Undefined when everything received is safe. Needs `progress`.
+   * Undefined when everything received is safe. Needs `spill`.
    */
   openSince(venue: VenueId): number | undefined {
-    const durable = this.o.progress?.().durable ?? Infinity;
+    const durable = this.o.spill?.progress().durable ?? Infinity;
     while (this.undurable.length > 0 && this.undurable[0]!.seq <= durable) this.undurable.shift();
     let since = this.bufferFirst.get(venue) ?? Infinity;
     for (const u of this.undurable) since = Math.min(since, u.first.get(venue) ?? Infinity);
@@ -177,7 +190,7 @@ export class Ingestor {
   }
 
   private note(venue: VenueId, t: number): void {
-    if (this.o.progress && !this.bufferFirst.has(venue)) this.bufferFirst.set(venue, t);
+    if (this.o.spill && !this.bufferFirst.has(venue)) this.bufferFirst.set(venue, t);
   }
 
   /** Events produced outside frames (connection gaps, polled open interest). */
@@ -242,7 +255,7 @@ export class Ingestor {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if ((this.dropping.size > 0 || this.lostGaps.length > 0) && !this.o.isFull?.()) this.closeDropGaps(Date.now());
+    if ((this.dropping.size > 0 || this.lostGaps.length > 0) && !this.isFull()) this.closeDropGaps(Date.now());
     if (this.buffered === 0) {
       this.bufferFirst.clear(); // frames that produced no message (publishRaw off, no events): nothing pending
       return this.flushing;
@@ -275,8 +288,8 @@ export class Ingestor {
       });
     };
     const published = Promise.all([...batches].map(([topic, messages]) => publish(topic, messages)));
-    if (this.o.progress) {
-      this.undurable.push({ seq: this.o.progress().accepted, first: this.bufferFirst });
+    if (this.o.spill) {
+      this.undurable.push({ seq: this.o.spill.progress().accepted, first: this.bufferFirst });
       this.bufferFirst = new Map();
     }
     const settled = published

@@ -78,12 +78,8 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       metrics,
       log,
       parserFor: (venue) => parsers.get(venue),
-      isFull: spilling ? () => spilling.full : undefined,
-      fullReason: spilling ? () => spilling.fullReason : undefined,
-      progress: spilling ? () => spilling.progress() : undefined,
+      spill: spilling,
     });
-    // In-flight records the disk refused: counted, and a gap over exactly their time (docs/reliability.md).
-    spilling?.onLoss((records, err) => ing.lost(records.flatMap((r) => r.messages), err));
     ingestor = ing;
     if (spilling) registerBusGauges(metrics, () => spilling.status(), () => ing.pending);
     // The previous process's watch mark, read under the spill's lock (so that process is gone): the time

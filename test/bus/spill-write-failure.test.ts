@@ -39,6 +39,7 @@ const { createMetrics } = await import('../../src/metrics/metrics.js');
 const { Ingestor } = await import('../../src/pipeline/ingest.js');
 const { tempDir } = await import('../support/recording.js');
 const { until } = await import('../support/until.js');
+const { countingBus, metricSum, testLiquidation } = await import('../support/spill-ingest.js');
 type Bus = import('../../src/bus/bus.js').Bus;
 type BusMessage = import('../../src/bus/bus.js').BusMessage;
 type GapEvent = import('../../src/schema/events.js').GapEvent;
@@ -71,22 +72,6 @@ class SwitchableBus implements Bus {
 const VENUE = 'binance-usdm';
 /** Frame `i` is received at 10_000 + i ms and yields one liquidation whose receive time is its own. */
 const recvOf = (i: number) => 10_000 + i;
-const liquidation = (frame: string, recv: number): LiquidationEvent => ({
-  type: 'liquidation',
-  id: `${VENUE}:${frame}`,
-  venue: VENUE,
-  symbol: 'BTCUSDT',
-  base: 'BTC',
-  side: 'long',
-  price: 100,
-  qty: 1,
-  notionalUsd: 100,
-  eventTime: recv,
-  receiveTime: recv,
-  fidelity: 'complete',
-  kind: 'liquidation',
-  source: 'test',
-});
 
 function setup() {
   const topics = defaultTopics();
@@ -94,35 +79,21 @@ function setup() {
   const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   const inner = new SwitchableBus();
   const spilling = new SpillingBus(inner, { ...SpillConfig.parse({ dir: tempDir(), fsync: 'never', retry: { initialMs: 5, maxMs: 60_000 } }), maxInMemory: 50, sendTimeoutMs: 60_000 }, log);
-  // Every message the ingestor hands to the bus, so the test knows the true number lost.
-  const attempted: BusMessage[] = [];
-  const counting: Bus = {
-    kind: 'kafka',
-    start: (t) => spilling.start(t, 100),
-    publish: (topic, messages) => {
-      attempted.push(...messages);
-      return spilling.publish(topic, messages);
-    },
-    subscribe: () => Promise.reject(new Error('not used')),
-    close: () => spilling.close(50),
-  };
+  const { bus: counting, attempted } = countingBus(spilling, { startWaitMs: 100, closeDeadlineMs: 50 });
   const metrics = createMetrics();
   const ing = new Ingestor({
     bus: counting,
     topics,
     metrics,
     log,
-    parserFor: () => (frame, recv) => ({ ok: true, events: [liquidation(frame, recv)] }),
+    parserFor: () => (frame, recv) => ({ ok: true, events: [testLiquidation(frame, recv, recv)] }),
     publishRaw: false,
     batchSize: 10,
     lingerMs: 1_000,
     maxBuffered: 100_000,
-    isFull: () => spilling.full,
-    fullReason: () => spilling.fullReason,
+    spill: spilling,
   });
-  spilling.onLoss((records, err) => ing.lost(records.flatMap((r) => r.messages), err));
-  const value = async (name: string, labels: Record<string, string> = {}) =>
-    (await metrics.registry.getSingleMetric(name)!.get()).values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((s, v) => s + v.value, 0);
+  const value = (name: string, labels: Record<string, string> = {}) => metricSum(metrics, name, labels);
   const frames = async (from: number, to: number) => {
     for (let i = from; i < to; i++) await ing.handleFrame({ venue: VENUE, recv: recvOf(i), frame: String(i) });
     await ing.flush().catch(() => {});

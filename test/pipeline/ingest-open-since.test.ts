@@ -35,8 +35,14 @@ describe('Ingestor.openSince: from when on a venue’s data would be lost by a k
       batchSize: 1_000,
       lingerMs: 1_000,
       maxBuffered: 10_000,
-      isFull: () => state.full,
-      progress: () => ({ accepted: state.accepted, durable: state.durable }),
+      spill: {
+        get full() {
+          return state.full;
+        },
+        fullReason: 'test',
+        progress: () => ({ accepted: state.accepted, durable: state.durable }),
+        onLoss: () => {},
+      },
     });
     expect(ing.openSince('binance-usdm')).toBeUndefined();
     void ing.handleEvent(gap('binance-usdm', 1_000));

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bus, BusMessage } from '../../src/bus/bus.js';
+import type { BusMessage } from '../../src/bus/bus.js';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { SpillConfig } from '../../src/bus/spill-log.js';
 import { SpillingBus } from '../../src/bus/spilling-bus.js';
@@ -12,6 +12,7 @@ import { createMetrics } from '../../src/metrics/metrics.js';
 import { Ingestor } from '../../src/pipeline/ingest.js';
 import type { GapEvent, LiquidationEvent, RawFrame } from '../../src/schema/events.js';
 import { testTopics } from '../support/aggregator-fixture.js';
+import { countingBus, metricSum, testLiquidation } from '../support/spill-ingest.js';
 import { tempDir } from '../support/recording.js';
 import { until } from '../support/until.js';
 
@@ -48,22 +49,6 @@ const VENUE = 'binance-usdm';
 const frameText = (i: number) =>
   `{"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":${i},"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"1","p":"100","ap":"100","X":"FILLED","l":"1","z":"1","T":${i}}}}`;
 const seqOf = (frame: string) => Number(/"T":(\d+)/.exec(frame)![1]);
-const liquidation = (frame: string, recv: number): LiquidationEvent => ({
-  type: 'liquidation',
-  id: `${VENUE}:${seqOf(frame)}`,
-  venue: VENUE,
-  symbol: 'BTCUSDT',
-  base: 'BTC',
-  side: 'long',
-  price: 100,
-  qty: 1,
-  notionalUsd: 100,
-  eventTime: seqOf(frame),
-  receiveTime: recv,
-  fidelity: 'sampled',
-  kind: 'liquidation',
-  source: 'test',
-});
 
 describe.skipIf(mountError !== undefined)('spill on a full 3 MiB filesystem during a real Kafka outage (default maxBytes 1 GiB)', () => {
   it('every frame reaches Kafka or lies inside a gap on the gaps topic, and the loss counters equal the true numbers', async () => {
@@ -79,33 +64,20 @@ describe.skipIf(mountError !== undefined)('spill on a full 3 MiB filesystem duri
       { ...SpillConfig.parse({ dir: spillDir, retry: { initialMs: 100, maxMs: 1_000 } }), maxInMemory: 10_000, sendTimeoutMs: 5_000 },
       log,
     );
-    const attempted: BusMessage[] = [];
-    const counting: Bus = {
-      kind: 'kafka',
-      start: (t) => spilling.start(t),
-      publish: (topic, messages) => {
-        attempted.push(...messages);
-        return spilling.publish(topic, messages);
-      },
-      subscribe: (o, h) => spilling.subscribe(o, h),
-      close: () => spilling.close(),
-    };
+    const { bus: counting, attempted } = countingBus(spilling);
     const metrics = createMetrics();
     const ing = new Ingestor({
       bus: counting,
       topics,
       metrics,
       log,
-      parserFor: () => (frame, recv) => ({ ok: true, events: [liquidation(frame, recv)] }),
+      parserFor: () => (frame, recv) => ({ ok: true, events: [testLiquidation(String(seqOf(frame)), seqOf(frame), recv)] }),
       publishRaw: true,
       batchSize: 1_000,
       lingerMs: 20,
       maxBuffered: 10_000,
-      isFull: () => spilling.full,
-      fullReason: () => spilling.fullReason,
-      progress: () => spilling.progress(),
+      spill: spilling,
     });
-    spilling.onLoss((records, err) => ing.lost(records.flatMap((r) => r.messages), err));
     await counting.start(allTopics(topics));
     cleanup.push(() => spilling.close(1_000));
 
@@ -179,8 +151,7 @@ describe.skipIf(mountError !== undefined)('spill on a full 3 MiB filesystem duri
     const attemptedKeys = new Set(attempted.map(key));
     expect(attemptedKeys.size).toBe(attempted.length);
     const lostMessages = [...attemptedKeys].filter((k) => !deliveredKeys.has(k)).length;
-    const sample = async (name: string, labels: Record<string, string> = {}) =>
-      (await metrics.registry.getSingleMetric(name)!.get()).values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((s, v) => s + v.value, 0);
+    const sample = (name: string, labels: Record<string, string> = {}) => metricSum(metrics, name, labels);
     expect(await sample('liqstream_unpublished_messages_total')).toBe(lostMessages);
     const neverTaken = frames.filter((f) => !attemptedKeys.has(`raw:${f.i}`)).length;
     expect(await sample('liqstream_frames_dropped_total', { venue: VENUE })).toBe(neverTaken);
