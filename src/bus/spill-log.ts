@@ -60,7 +60,8 @@ export class SpillWriteError extends Error {
   }
 }
 
-const errnoCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+/** The errno code of a failed system call (ENOSPC, EIO, …). */
+export const errnoCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
 
 /**
  * This boot of the kernel (Linux; '' elsewhere). A pid in a lock written before the last reboot
@@ -262,8 +263,8 @@ export class SpillLog {
         try {
           this.writeTail(encode(records[i]!), records[i]!.t);
         } catch (err) {
-          if (err instanceof SpillWriteError) throw new SpillWriteError(err.message, i, err.code);
-          throw err;
+          // Records 0..i-1 are on disk whatever failed (the directory vanishing included).
+          throw new SpillWriteError((err as Error).message, i, err instanceof SpillWriteError ? err.code : errnoCode(err));
         }
       }
       return;

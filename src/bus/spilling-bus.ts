@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import type { BusStatus } from '../metrics/metrics.js';
 import type { Bus, BusMessage, ConsumedBatch, SubscribeOptions, Subscription } from './bus.js';
-import { SpillLog, SpillWriteError, type SpillConfig, type SpillRecord } from './spill-log.js';
+import { errnoCode, SpillLog, SpillWriteError, type SpillConfig, type SpillRecord } from './spill-log.js';
 
 export class SpillFullError extends Error {}
 export { SpillWriteError };
@@ -338,8 +338,6 @@ export class SpillingBus implements Bus {
     if (!(await withDeadline(this.inner.close().then(() => true), Math.max(rest(), 1_000)))) this.log.warn('bus: closing the Kafka client did not finish in time; leaving it');
   }
 }
-
-const errnoCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
 
 /** Resolves with the promise's value, or undefined after `ms`. */
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
