@@ -95,6 +95,11 @@ export class ManagedSocket {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
+  /** Since when this socket has had no live subscribed connection (undefined while it has one). */
+  get downSinceMs(): number | undefined {
+    return this.downSince;
+  }
+
   private open(): void {
     if (this.stopped) return;
     this.ws = this.connect();

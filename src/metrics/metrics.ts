@@ -97,7 +97,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     framesDroppedTotal: new Counter({
       name: 'liqstream_frames_dropped_total',
-      help: 'Frames read but dropped because the bus spill was full (a gap event covers the time)',
+      help: 'Frames read but dropped because the bus spill was full or its disk refused writes (a gap event covers the time)',
       labelNames: ['venue'],
       registers,
     }),

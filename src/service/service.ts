@@ -14,6 +14,7 @@ import type { FrameParser } from '../venues/venue.js';
 import { liveApi, type LiveApi } from '../web/live-api.js';
 import { MarketFeed } from '../web/market-feed.js';
 import { enabledVenues, startConnectors, type RunningConnectors } from './connectors.js';
+import { readWatchMark, startWatchMark } from './watch-mark.js';
 
 /** run = connectors + aggregator in one process; connect and aggregate are the two halves over Kafka. */
 export type ServiceMode = 'run' | 'connect' | 'aggregate';
@@ -45,7 +46,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     metrics,
     log,
     limits: config.limits,
-    ingest: mode === 'aggregate' ? undefined : { ...config.bus, bus: spilling ?? bus, parserFor: (venue) => parsers.get(venue), snapshotsFor: (venue) => VENUE_MODULES[venue]?.snapshots, isFull: spilling ? () => spilling.full : undefined },
+    ingest: mode === 'aggregate' ? undefined : { ...config.bus, bus: spilling ?? bus, parserFor: (venue) => parsers.get(venue), snapshotsFor: (venue) => VENUE_MODULES[venue]?.snapshots, spill: spilling },
     consume:
       mode === 'connect'
         ? undefined
@@ -73,9 +74,23 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   if (!aggregation) registerAggregatorMetrics(metrics.registry, undefined, enabledVenues(config));
 
   let connectors: RunningConnectors | undefined;
+  let mark: ReturnType<typeof startWatchMark> | undefined;
   if (ingestor) {
-    if (spilling) registerBusGauges(metrics, () => spilling.status(), () => ingestor.pending);
-    connectors = await startConnectors(config, { sink: ingestor, metrics, log, parsers });
+    const ing = ingestor;
+    if (spilling) registerBusGauges(metrics, () => spilling.status(), () => ing.pending);
+    // The previous process's watch mark, read under the spill's lock (so that process is gone): the time
+    // since it stopped watching becomes a gap per venue (docs/reliability.md, "What kill -9 costs").
+    const predecessor = spilling ? readWatchMark(config.bus.spill.dir, log) : undefined;
+    const running = await startConnectors(config, { sink: ing, metrics, log, parsers, predecessor });
+    connectors = running;
+    if (spilling) {
+      const venues = enabledVenues(config);
+      mark = startWatchMark(
+        config.bus.spill.dir,
+        (at) => Object.fromEntries(venues.map((v) => [v, Math.min(at, running.unwatchedSince(v) ?? at, ing.openSince(v) ?? at)])),
+        log,
+      );
+    }
   }
 
   const server = await startMetricsServer(metrics.registry, {
@@ -93,11 +108,14 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     aggregator: aggregation?.aggregator,
     // Order matters: stop the sources, flush what they produced, then stop consuming and close the bus.
     stop: async () => {
+      mark?.stop();
+      // Watching ends as the sockets start closing: what arrives on them from then on is not read.
+      const stoppedWatching = Date.now();
       await connectors?.stop();
       await stages.close();
       await stages.closeSinks();
       // Closing the spill closes the Kafka bus under it.
-      if (spilling) await spilling.close();
+      if (spilling) await spilling.close(undefined, () => mark?.final(stoppedWatching));
       else await bus.close();
       await server.close();
       log.info('liqstream stopped');
