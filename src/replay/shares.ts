@@ -27,6 +27,7 @@ export interface WorkerTiming {
 interface IngestStats {
   frames: number;
   badFrames: number;
+  badEntries: number;
   events: number;
   duplicates: number;
 }
@@ -88,7 +89,7 @@ export function shareResult(parts: ReplayParts, elapsedMs: number): ShareResult 
   return {
     aggregator: aggregator.replayState(),
     notable: notable.state(),
-    stats: { frames: stats.frames, badFrames: stats.badFrames, events: stats.events, duplicates: stats.duplicates },
+    stats: { frames: stats.frames, badFrames: stats.badFrames, badEntries: stats.badEntries, events: stats.events, duplicates: stats.duplicates },
     badLines,
     perFile,
     firstEventTime,
@@ -100,7 +101,7 @@ export function shareResult(parts: ReplayParts, elapsedMs: number): ShareResult 
 export function mergeShares(shares: ShareResult[], metrics: Metrics): ReplayParts {
   const aggregator = new Aggregator(metrics, { clock: 'watermark', retainMinutes: Infinity });
   const notable = new NotableLiquidations();
-  const stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0 };
+  const stats = { frames: 0, badFrames: 0, badEntries: 0, events: 0, duplicates: 0 };
   let firstEventTime: number | undefined;
   for (const s of shares) {
     aggregator.mergeReplayState(s.aggregator);

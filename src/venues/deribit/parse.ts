@@ -1,9 +1,9 @@
-import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { isMarketName, preview } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, invalidReason, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { deribitInstrument } from './instruments.js';
-import { BookSummary, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch, type DeribitTrade } from './schema.js';
+import { BookSummary, DeribitTrade, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch } from './schema.js';
 
 export const TRADES_SOURCE = 'trades';
 export const BOOK_SUMMARY_SOURCE = 'get_book_summary_by_currency';
@@ -48,14 +48,21 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
   const trades = (channel: string, data: unknown, receiveTime: number): ParseResult => {
     const parsed = TradeBatch.safeParse(data);
     if (!parsed.success) return rejectInvalid(channel, parsed.error);
-    const events: LiquidationEvent[] = [];
-    for (const trade of parsed.data) {
-      if (trade.liquidation === undefined) continue;
-      const made = liquidations(trade, receiveTime);
-      if (typeof made === 'string') return reject(made);
-      events.push(...made);
+    const out = new EntryResults('Deribit liquidation');
+    // Trade by trade: a liquidation on an instrument that cannot be valued is dead-lettered on its own, and the
+    // other liquidations of the notification count.
+    for (const raw of parsed.data) {
+      const trade = DeribitTrade.safeParse(raw);
+      if (!trade.success) {
+        out.reject(raw, invalidReason(`${channel} trade`, trade.error));
+        continue;
+      }
+      if (trade.data.liquidation === undefined) continue;
+      const made = liquidations(trade.data, receiveTime);
+      if (typeof made === 'string') out.reject(raw, made);
+      else for (const event of made) out.add(event, raw);
     }
-    return checkedResult(events, 'Deribit liquidation');
+    return out.result();
   };
 
   const liquidations = (trade: DeribitTrade, receiveTime: number): LiquidationEvent[] | string => {
@@ -85,17 +92,23 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
   };
 
   const bookSummary = (rows: unknown[], receiveTime: number): ParseResult => {
-    const events: NormalizedEvent[] = [];
+    const out = new EntryResults('Deribit open interest');
     for (const row of rows) {
       const parsed = BookSummary.safeParse(row);
-      if (!parsed.success) return rejectInvalid(BOOK_SUMMARY_SOURCE, parsed.error);
+      if (!parsed.success) {
+        out.reject(row, invalidReason(BOOK_SUMMARY_SOURCE, parsed.error));
+        continue;
+      }
       const s = parsed.data;
       const inst = instrumentOf(s.instrument_name);
       // Options and combos share the method; a row without open interest or mark states nothing to value.
       if (inst === undefined || s.open_interest === undefined || s.mark_price == null) continue;
       const { baseQty, quoteNotional } = fillSize(inst, s.open_interest, s.mark_price);
       const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
-      if (usd === undefined) return reject(noReferenceReason(s.instrument_name, inst.quote, 0));
+      if (usd === undefined) {
+        out.reject(row, noReferenceReason(s.instrument_name, inst.quote, 0));
+        continue;
+      }
       const event: OpenInterestEvent = {
         type: 'open_interest',
         venue: 'deribit',
@@ -108,9 +121,9 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
         receiveTime,
         source: BOOK_SUMMARY_SOURCE,
       };
-      events.push(event);
+      out.add(event, row);
     }
-    return checkedResult(events, 'Deribit open interest');
+    return out.result();
   };
 
   return (frame, receiveTime) => {

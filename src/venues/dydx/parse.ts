@@ -1,9 +1,9 @@
-import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, invalidReason, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { dydxInstrument } from './instruments.js';
-import { Envelope, PerpetualMarket, PerpetualMarkets, TradesContents, type DydxTrade } from './schema.js';
+import { DydxTrade, Envelope, PerpetualMarket, PerpetualMarkets, TradesContents } from './schema.js';
 
 export const TRADES_CHANNEL = 'v4_trades';
 export const MARKETS_SOURCE = 'perpetualMarkets';
@@ -86,26 +86,38 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     if (market === undefined) return reject('v4_trades message without a market id');
     const inst = instrumentOf(market);
     if (inst === undefined) return reject(`v4_trades for ${preview(market)}, which is not a dYdX market name`);
-    const events: LiquidationEvent[] = [];
+    const out = new EntryResults('dYdX liquidation');
+    // Entry by entry: a batch item or a trade that cannot be read is dead-lettered on its own; the rest count.
     for (const batch of batches) {
       const parsed = TradesContents.safeParse(batch);
-      if (!parsed.success) return rejectInvalid(TRADES_CHANNEL, parsed.error);
-      for (const t of parsed.data.trades) {
-        const event = tradeEvent(market, inst, t, receiveTime);
-        if (typeof event === 'string') return reject(event);
-        if (event && !(recent && receiveTime - event.eventTime > RECENT_TRADES_MAX_AGE_MS)) events.push(event);
+      if (!parsed.success) {
+        out.reject(batch, invalidReason(TRADES_CHANNEL, parsed.error));
+        continue;
+      }
+      for (const raw of parsed.data.trades) {
+        const t = DydxTrade.safeParse(raw);
+        if (!t.success) {
+          out.reject(raw, invalidReason(`${TRADES_CHANNEL} trade`, t.error));
+          continue;
+        }
+        const event = tradeEvent(market, inst, t.data, receiveTime);
+        if (typeof event === 'string') out.reject(raw, event);
+        else if (event && !(recent && receiveTime - event.eventTime > RECENT_TRADES_MAX_AGE_MS)) out.add(event, raw);
       }
     }
-    return checkedResult(events, 'dYdX liquidation');
+    return out.result();
   };
 
   const markets = (json: unknown, receiveTime: number): ParseResult => {
     const parsed = PerpetualMarkets.safeParse(json);
     if (!parsed.success) return rejectInvalid(MARKETS_SOURCE, parsed.error);
-    const events: NormalizedEvent[] = [];
+    const out = new EntryResults('dYdX open interest');
     for (const raw of Object.values(parsed.data.markets)) {
       const m = PerpetualMarket.safeParse(raw);
-      if (!m.success) return rejectInvalid(MARKETS_SOURCE, m.error);
+      if (!m.success) {
+        out.reject(raw, invalidReason(MARKETS_SOURCE, m.error));
+        continue;
+      }
       const inst = instrumentOf(m.data.ticker);
       const mark = m.data.oraclePrice ? decimalValue(m.data.oraclePrice) : undefined;
       const oi = m.data.openInterest === undefined ? undefined : decimalValue(m.data.openInterest);
@@ -124,9 +136,9 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
         receiveTime,
         source: MARKETS_SOURCE,
       };
-      events.push(event);
+      out.add(event, raw);
     }
-    return checkedResult(events, 'dYdX open interest');
+    return out.result();
   };
 
   return (frame, receiveTime) => {
