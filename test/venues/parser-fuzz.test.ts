@@ -164,13 +164,26 @@ function entryPoints(): EntryPoint[] {
   return points;
 }
 
-/** What every result must be: a short reason, or events of the schema with finite amounts and sane times. */
+/** Entries refused on their own over the run: mutations of multi-entry seeds must exercise that path too. */
+let refusedEntries = 0;
+
+/**
+ * What every result must be: a short reason, or events of the schema with finite amounts and sane times, and
+ * for each entry refused on its own a short reason and the entry's text (what its dead letter carries).
+ */
 function checkResult(result: ParseResult, venue: VenueId): void {
   if (!result.ok) {
     expect(typeof result.reason).toBe('string');
     expect(result.reason.length).toBeGreaterThan(0);
     expect(result.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 1);
     return;
+  }
+  for (const refused of result.rejected ?? []) {
+    refusedEntries += 1;
+    expect(typeof refused.entry).toBe('string');
+    expect(refused.entry.length).toBeGreaterThan(0);
+    expect(refused.reason.length).toBeGreaterThan(0);
+    expect(refused.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 1);
   }
   for (const event of result.events) {
     const parsed = NormalizedEvent.safeParse(event);
@@ -221,5 +234,6 @@ describe('parser fuzz: mutated real frames', () => {
 
   it(`ran at least ${TOTAL} mutated frames`, () => {
     expect(frames).toBeGreaterThanOrEqual(TOTAL);
+    expect(refusedEntries).toBeGreaterThan(0);
   });
 });
