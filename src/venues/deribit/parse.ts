@@ -1,4 +1,5 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import { compileValidator } from '../../schema/validator.js';
 import { isMarketName, preview } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
 import { EntryResults, NO_EVENTS, invalidReason, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
@@ -6,6 +7,8 @@ import { deribitInstrument } from './instruments.js';
 import { BookSummary, DeribitTrade, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch } from './schema.js';
 
 export const TRADES_SOURCE = 'trades';
+
+const deribitTrade = compileValidator(DeribitTrade);
 export const BOOK_SUMMARY_SOURCE = 'get_book_summary_by_currency';
 
 /** The party of a trade whose position was liquidated: the maker, the taker. */
@@ -52,13 +55,19 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
     // Trade by trade: a liquidation on an instrument that cannot be valued is dead-lettered on its own, and the
     // other liquidations of the notification count.
     for (const raw of parsed.data) {
-      const trade = DeribitTrade.safeParse(raw);
-      if (!trade.success) {
-        out.reject(raw, invalidReason(`${channel} trade`, trade.error));
-        continue;
+      // The live channel carries every futures trade, most not liquidations: the compiled check first, zod for the reason.
+      let trade: DeribitTrade;
+      if (deribitTrade.is(raw)) trade = raw;
+      else {
+        const checked = DeribitTrade.safeParse(raw);
+        if (!checked.success) {
+          out.reject(raw, invalidReason(`${channel} trade`, checked.error));
+          continue;
+        }
+        trade = checked.data;
       }
-      if (trade.data.liquidation === undefined) continue;
-      const made = liquidations(trade.data, receiveTime);
+      if (trade.liquidation === undefined) continue;
+      const made = liquidations(trade, receiveTime);
       if (typeof made === 'string') out.reject(raw, made);
       else for (const event of made) out.add(event, raw);
     }
