@@ -136,6 +136,14 @@ export class EntryResults {
     (this.rejected ??= []).push(entryRejection(raw, reason));
   }
 
+  /** `raw` as its schema reads it, or undefined once it is refused with the schema's reason (`invalid <what>: …`). */
+  read<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> | undefined {
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    this.reject(raw, invalidReason(what, parsed.error));
+    return undefined;
+  }
+
   get rejections(): number {
     return this.rejected?.length ?? 0;
   }

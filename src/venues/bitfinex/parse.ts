@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, invalidReason, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { bitfinexInstrument, isPerpetual } from './instruments.js';
 import { DerivStatusRow, EventMessage, LiquidationEntry, StatusValue, bitfinexMs } from './schema.js';
 
@@ -78,12 +78,9 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
     // Entry by entry: a trigger on a pair that cannot be valued (a EUR-quoted margin position) is dead-lettered
     // on its own; the other triggers of the message count.
     for (const raw of entries) {
-      const entry = LiquidationEntry.safeParse(raw);
-      if (!entry.success) {
-        out.reject(raw, invalidReason(LIQ_KEY, entry.error));
-        continue;
-      }
-      const event = liquidation(entry.data, receiveTime);
+      const entry = out.read(LiquidationEntry, raw, LIQ_KEY);
+      if (entry === undefined) continue;
+      const event = liquidation(entry, receiveTime);
       if (typeof event === 'string') out.reject(raw, event);
       else if (event) out.add(event, raw);
     }
@@ -93,15 +90,12 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
   const derivStatus = (rows: unknown[], receiveTime: number): ParseResult => {
     const out = new EntryResults('Bitfinex open interest');
     for (const raw of rows) {
-      const row = DerivStatusRow.safeParse(raw);
-      if (!row.success) {
-        out.reject(raw, invalidReason(STATUS_SOURCE, row.error));
-        continue;
-      }
-      const [symbol, rawMts] = row.data;
+      const row = out.read(DerivStatusRow, raw, STATUS_SOURCE);
+      if (row === undefined) continue;
+      const [symbol, rawMts] = row;
       const mts = bitfinexMs(rawMts);
-      const mark = StatusValue.safeParse(row.data[15]);
-      const oi = StatusValue.safeParse(row.data[18]);
+      const mark = StatusValue.safeParse(row[15]);
+      const oi = StatusValue.safeParse(row[18]);
       if (!mark.success || !oi.success) {
         out.reject(raw, `${STATUS_SOURCE} ${preview(symbol)}: MARK_PRICE or OPEN_INTEREST is not a number`);
         continue;

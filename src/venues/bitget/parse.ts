@@ -1,7 +1,7 @@
 import type { LiquidationEvent, Side } from '../../schema/events.js';
 import { clip, decimalValue, isMarketName, preview } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, frameIds, invalidReason, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { bitgetInstrument } from './instruments.js';
 import { EventReply, LIQUIDATION_TOPIC, LiquidationPush, LiquidationRow, type BitgetLiquidationPush, type BitgetLiquidationRow, type InstType } from './schema.js';
 
@@ -48,12 +48,8 @@ export function createBitgetParser(): FrameParser {
     const { instType } = msg.arg;
     // Row by row: one row that cannot be read or valued is dead-lettered on its own; the push's other rows count.
     for (const raw of msg.data) {
-      const parsed = LiquidationRow.safeParse(raw);
-      if (!parsed.success) {
-        out.reject(raw, invalidReason(LIQUIDATION_TOPIC, parsed.error));
-        continue;
-      }
-      const row = parsed.data;
+      const row = out.read(LiquidationRow, raw, LIQUIDATION_TOPIC);
+      if (row === undefined) continue;
       const valued = rowValuation(row, instType);
       if (typeof valued === 'string') {
         out.reject(raw, valued);

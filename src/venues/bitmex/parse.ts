@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { ReferencePrices, noReferenceReason, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, invalidReason, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { BUILT_IN_CONTRACTS, bitmexInstrument, bitmexValue, type BitmexContract } from './instruments.js';
 import { ErrorReply, InstrumentRow, LIQUIDATION_TABLE, LiquidationKeyRow, LiquidationRow, SubscribeReply, TableMessage, type BitmexInstrumentRow } from './schema.js';
 
@@ -45,12 +45,8 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
     // Row by row: a quanto row before the first BTC price, or a contract nobody can value, is dead-lettered on
     // its own; the other rows of the insert count.
     for (const r of rows) {
-      const parsed = LiquidationRow.safeParse(r);
-      if (!parsed.success) {
-        out.reject(r, invalidReason('liquidation insert', parsed.error));
-        continue;
-      }
-      const row = parsed.data;
+      const row = out.read(LiquidationRow, r, 'liquidation insert');
+      if (row === undefined) continue;
       if (!isMarketName(row.symbol)) {
         out.reject(r, `invalid symbol ${preview(row.symbol)}`);
         continue;
@@ -89,12 +85,9 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
 
   /** `partial`, `update` and `delete`: the same liquidations again (see above), checked but not counted. */
   const keyed = (rows: unknown[], action: string): ParseResult => {
-    let out: EntryResults | undefined;
-    for (const r of rows) {
-      const row = LiquidationKeyRow.safeParse(r);
-      if (!row.success) (out ??= new EntryResults(`liquidation ${action}`)).reject(r, invalidReason(`liquidation ${action}`, row.error));
-    }
-    return out === undefined ? NO_EVENTS : out.result();
+    const out = new EntryResults(`liquidation ${action}`);
+    for (const r of rows) out.read(LiquidationKeyRow, r, `liquidation ${action}`);
+    return out.result();
   };
 
   const instrumentList = (rows: unknown[], receiveTime: number): ParseResult => {

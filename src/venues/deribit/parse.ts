@@ -2,7 +2,7 @@ import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/eve
 import { compileValidator } from '../../schema/validator.js';
 import { isMarketName, preview } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, invalidReason, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { deribitInstrument } from './instruments.js';
 import { BookSummary, DeribitTrade, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch } from './schema.js';
 
@@ -59,12 +59,9 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
       let trade: DeribitTrade;
       if (deribitTrade.is(raw)) trade = raw;
       else {
-        const checked = DeribitTrade.safeParse(raw);
-        if (!checked.success) {
-          out.reject(raw, invalidReason(`${channel} trade`, checked.error));
-          continue;
-        }
-        trade = checked.data;
+        const checked = out.read(DeribitTrade, raw, `${channel} trade`);
+        if (checked === undefined) continue;
+        trade = checked;
       }
       if (trade.liquidation === undefined) continue;
       const made = liquidations(trade, receiveTime);
@@ -103,12 +100,8 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
   const bookSummary = (rows: unknown[], receiveTime: number): ParseResult => {
     const out = new EntryResults('Deribit open interest');
     for (const row of rows) {
-      const parsed = BookSummary.safeParse(row);
-      if (!parsed.success) {
-        out.reject(row, invalidReason(BOOK_SUMMARY_SOURCE, parsed.error));
-        continue;
-      }
-      const s = parsed.data;
+      const s = out.read(BookSummary, row, BOOK_SUMMARY_SOURCE);
+      if (s === undefined) continue;
       const inst = instrumentOf(s.instrument_name);
       // Options and combos share the method; a row without open interest or mark states nothing to value.
       if (inst === undefined || s.open_interest === undefined || s.mark_price == null) continue;

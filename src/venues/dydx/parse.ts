@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, invalidReason, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { dydxInstrument } from './instruments.js';
 import { DydxTrade, Envelope, PerpetualMarket, PerpetualMarkets, TradesContents } from './schema.js';
 
@@ -89,18 +89,12 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     const out = new EntryResults('dYdX liquidation');
     // Entry by entry: a batch item or a trade that cannot be read is dead-lettered on its own; the rest count.
     for (const batch of batches) {
-      const parsed = TradesContents.safeParse(batch);
-      if (!parsed.success) {
-        out.reject(batch, invalidReason(TRADES_CHANNEL, parsed.error));
-        continue;
-      }
-      for (const raw of parsed.data.trades) {
-        const t = DydxTrade.safeParse(raw);
-        if (!t.success) {
-          out.reject(raw, invalidReason(`${TRADES_CHANNEL} trade`, t.error));
-          continue;
-        }
-        const event = tradeEvent(market, inst, t.data, receiveTime);
+      const parsed = out.read(TradesContents, batch, TRADES_CHANNEL);
+      if (parsed === undefined) continue;
+      for (const raw of parsed.trades) {
+        const t = out.read(DydxTrade, raw, `${TRADES_CHANNEL} trade`);
+        if (t === undefined) continue;
+        const event = tradeEvent(market, inst, t, receiveTime);
         if (typeof event === 'string') out.reject(raw, event);
         else if (event && !(recent && receiveTime - event.eventTime > RECENT_TRADES_MAX_AGE_MS)) out.add(event, raw);
       }
@@ -113,20 +107,17 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     if (!parsed.success) return rejectInvalid(MARKETS_SOURCE, parsed.error);
     const out = new EntryResults('dYdX open interest');
     for (const raw of Object.values(parsed.data.markets)) {
-      const m = PerpetualMarket.safeParse(raw);
-      if (!m.success) {
-        out.reject(raw, invalidReason(MARKETS_SOURCE, m.error));
-        continue;
-      }
-      const inst = instrumentOf(m.data.ticker);
-      const mark = m.data.oraclePrice ? decimalValue(m.data.oraclePrice) : undefined;
-      const oi = m.data.openInterest === undefined ? undefined : decimalValue(m.data.openInterest);
+      const m = out.read(PerpetualMarket, raw, MARKETS_SOURCE);
+      if (m === undefined) continue;
+      const inst = instrumentOf(m.ticker);
+      const mark = m.oraclePrice ? decimalValue(m.oraclePrice) : undefined;
+      const oi = m.openInterest === undefined ? undefined : decimalValue(m.openInterest);
       // A market without an oracle price yet, or a name that is not a market, states nothing to value.
       if (inst === undefined || mark === undefined || mark <= 0 || oi === undefined) continue;
       const event: OpenInterestEvent = {
         type: 'open_interest',
         venue: 'dydx',
-        symbol: m.data.ticker,
+        symbol: m.ticker,
         base: inst.base,
         oiBase: oi,
         oiUsd: oi * mark,

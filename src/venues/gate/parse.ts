@@ -1,7 +1,7 @@
 import type { LiquidationEvent } from '../../schema/events.js';
 import { decimalValue, isEpochMs, preview } from '../fields.js';
 import { fillSize, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, frameIds, invalidReason, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
 import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
 import {
   ContractRow,
@@ -79,12 +79,8 @@ export function createGateParser(o: GateParserOptions): FrameParser {
     // Entry by entry: a contract listed after the last contract-list poll costs its own entry (dead-lettered
     // with the reason), not the other liquidations of the update.
     for (const raw of msg.result) {
-      const parsed = LiquidateEntry.safeParse(raw);
-      if (!parsed.success) {
-        out.reject(raw, invalidReason(LIQUIDATES_CHANNEL, parsed.error));
-        continue;
-      }
-      const e = parsed.data;
+      const e = out.read(LiquidateEntry, raw, LIQUIDATES_CHANNEL);
+      if (e === undefined) continue;
       const time = entryTimeMs(e);
       if (typeof time === 'string') {
         out.reject(raw, `${time} for ${preview(e.contract)}`);
@@ -133,12 +129,8 @@ export function createGateParser(o: GateParserOptions): FrameParser {
     // Row by row: a contract of another type on the list (or a row of a shape not seen before) is dead-lettered
     // on its own; the page's other contracts still state their open interest and contract values.
     for (const raw of json) {
-      const parsed = ContractRow.safeParse(raw);
-      if (!parsed.success) {
-        out.reject(raw, invalidReason('contract list row', parsed.error));
-        continue;
-      }
-      const row = parsed.data;
+      const row = out.read(ContractRow, raw, 'contract list row');
+      if (row === undefined) continue;
       const inst = listedGateInstrument(row, settle);
       if (inst === undefined) {
         out.reject(raw, `contract ${preview(row.name)} does not fit ${venue} (type ${row.type}, quanto_multiplier ${row.quanto_multiplier})`);

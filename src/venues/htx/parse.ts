@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
 import { noReferenceReason, notionalUsd } from '../instruments.js';
-import { EntryResults, NO_EVENTS, frameIds, invalidReason, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import {
   LIQUIDATION_TOPIC_SUFFIX,
   LiquidationNotify,
@@ -40,12 +40,8 @@ export function createHtxParser(): FrameParser {
     const idOf = frameIds(VENUE);
     // Entry by entry: one bad order is dead-lettered on its own; the other orders of the push count.
     for (const raw of msg.data) {
-      const parsed = LiquidationOrder.safeParse(raw);
-      if (!parsed.success) {
-        out.reject(raw, invalidReason(LIQUIDATION_SOURCE, parsed.error));
-        continue;
-      }
-      const e = parsed.data;
+      const e = out.read(LiquidationOrder, raw, LIQUIDATION_SOURCE);
+      if (e === undefined) continue;
       // A push may name its contract in the topic or repeat the wildcard subscribed to; a named one must match.
       if ((topicCode !== '*' && e.contract_code !== topicCode) || !isMarketName(e.contract_code)) {
         out.reject(raw, `liquidation of ${preview(e.contract_code)} on topic ${preview(msg.topic)}`);
@@ -81,12 +77,8 @@ export function createHtxParser(): FrameParser {
   const openInterest = (msg: HtxOpenInterestAnswer, receiveTime: number): ParseResult => {
     const out = new EntryResults('open interest');
     for (const raw of msg.data) {
-      const parsed = OpenInterestRow.safeParse(raw);
-      if (!parsed.success) {
-        out.reject(raw, invalidReason(OPEN_INTEREST_SOURCE, parsed.error));
-        continue;
-      }
-      const c = parsed.data;
+      const c = out.read(OpenInterestRow, raw, OPEN_INTEREST_SOURCE);
+      if (c === undefined) continue;
       if (!isMarketName(c.contract_code)) {
         out.reject(raw, `invalid contract_code ${preview(c.contract_code)}`);
         continue;

@@ -93,12 +93,8 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
       // Most trades never involve a liquidator: only those are validated.
       if (!Array.isArray(raw?.users) || !raw.users.some(isLiquidator)) continue;
       // Trade by trade: a liquidator trade that cannot be read is dead-lettered on its own and moves no inventory.
-      const parsed = WsTrade.safeParse(raw);
-      if (!parsed.success) {
-        out.reject(raw, invalidReason(`trade ${i}`, parsed.error));
-        continue;
-      }
-      const t = parsed.data;
+      const t = out.read(WsTrade, raw, `trade ${i}`);
+      if (t === undefined) continue;
       if (!isMarketName(t.coin)) {
         out.reject(raw, `invalid trade ${i}: coin ${JSON.stringify(t.coin)}`);
         continue;

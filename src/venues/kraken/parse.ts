@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, invalidReason, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { krakenInstrument } from './instruments.js';
 import { EventMessage, KrakenTrade, Ticker, TickersAnswer, TradeSnapshot } from './schema.js';
 
@@ -52,12 +52,8 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
     // Trade by trade: one trade that cannot be read or valued is dead-lettered on its own; a snapshot's other
     // liquidations count.
     for (const row of rows) {
-      const parsed = KrakenTrade.safeParse(row);
-      if (!parsed.success) {
-        out.reject(row, invalidReason(TRADE_FEED, parsed.error));
-        continue;
-      }
-      const t = parsed.data;
+      const t = out.read(KrakenTrade, row, TRADE_FEED);
+      if (t === undefined) continue;
       if (t.type !== 'liquidation') continue;
       const inst = instrumentOf(t.product_id);
       if (inst === undefined) {
@@ -95,18 +91,15 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
     const out = new EntryResults('Kraken open interest');
     const rows = 'tickers' in parsed.data ? parsed.data.tickers : [parsed.data.ticker];
     for (const row of rows) {
-      const t = Ticker.safeParse(row);
-      if (!t.success) {
-        out.reject(row, invalidReason(TICKERS_SOURCE, t.error));
-        continue;
-      }
+      const t = out.read(Ticker, row, TICKERS_SOURCE);
+      if (t === undefined) continue;
       // Older answers (and the docs' example) write symbols in lower case; the trade feed's are upper case.
-      const symbol = t.data.symbol.toUpperCase();
+      const symbol = t.symbol.toUpperCase();
       const inst = instrumentOf(symbol);
-      const mark = t.data.markPrice;
+      const mark = t.markPrice;
       // Indices (`in_`, `rr_`) and products without a mark price state nothing to value.
-      if (inst === undefined || mark === undefined || mark <= 0 || t.data.openInterest === undefined) continue;
-      const { baseQty, quoteNotional } = fillSize(inst, t.data.openInterest, mark);
+      if (inst === undefined || mark === undefined || mark <= 0 || t.openInterest === undefined) continue;
+      const { baseQty, quoteNotional } = fillSize(inst, t.openInterest, mark);
       const event: OpenInterestEvent = { type: 'open_interest', venue: VENUE, symbol, base: inst.base, oiBase: baseQty, oiUsd: quoteNotional, markPrice: mark, eventTime, receiveTime, source: TICKERS_SOURCE };
       out.add(event, row);
     }

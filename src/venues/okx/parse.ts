@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, invalidReason, reject, rejectInvalid, parseJsonObject, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, reject, rejectInvalid, parseJsonObject, type FrameParser, type ParseResult } from '../venue.js';
 import { okxBase, okxBuiltInInstrument, okxListedInstrument } from './instruments.js';
 import {
   CONTRACT_TYPES,
@@ -77,12 +77,8 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
     // Entry by entry: an item OKX sends for an instrument nobody can value costs that item only, and a bad
     // detail that detail only; each is dead-lettered with its reason while the rest of the push counts.
     for (const rawItem of msg.data) {
-      const parsed = LiquidationItem.safeParse(rawItem);
-      if (!parsed.success) {
-        out.reject(rawItem, invalidReason('liquidation-orders item', parsed.error));
-        continue;
-      }
-      const item = parsed.data;
+      const item = out.read(LiquidationItem, rawItem, 'liquidation-orders item');
+      if (item === undefined) continue;
       if (item.instType !== msg.arg.instType) {
         out.reject(rawItem, `liquidation-orders item of ${item.instType} on the ${preview(msg.arg.instType)} channel`);
         continue;
@@ -97,12 +93,9 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
         continue;
       }
       for (const rawDetail of item.details) {
-        const detail = LiquidationDetail.safeParse(rawDetail);
-        if (!detail.success) {
-          out.reject(rawDetail, invalidReason(`liquidation-orders detail of ${item.instId}`, detail.error));
-          continue;
-        }
-        const d = detail.data;
+        const detail = out.read(LiquidationDetail, rawDetail, `liquidation-orders detail of ${item.instId}`);
+        if (detail === undefined) continue;
+        const d = detail;
         const side = liquidatedSide(d);
         if (side === undefined) {
           out.reject(rawDetail, `contradictory liquidation on ${item.instId}: posSide ${d.posSide} with order side ${d.side}`);
@@ -150,12 +143,8 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
     if (!rows.success) return rejectInvalid('open-interest answer', rows.error);
     const out = new EntryResults('open interest');
     for (const raw of rows.data) {
-      const parsed = OpenInterestRow.safeParse(raw);
-      if (!parsed.success) {
-        out.reject(raw, invalidReason('open-interest row', parsed.error));
-        continue;
-      }
-      const row = parsed.data;
+      const row = out.read(OpenInterestRow, raw, 'open-interest row');
+      if (row === undefined) continue;
       if (!(CONTRACT_TYPES as readonly string[]).includes(row.instType)) {
         out.reject(raw, `open interest of instType ${preview(row.instType)}: not polled`);
         continue;
