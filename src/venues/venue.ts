@@ -114,6 +114,12 @@ export function entryText(raw: unknown): string {
 
 export const entryRejection = (raw: unknown, reason: string): EntryRejection => ({ entry: entryText(raw), reason: clip(reason) });
 
+/** `result` with `earlier` refusals (entries refused before the rest were handed on) ahead of its own. */
+export function withRejected(result: ParseResult, earlier: EntryRejection[] | undefined): ParseResult {
+  if (earlier === undefined || !result.ok) return result;
+  return { ok: true, events: result.events, rejected: [...earlier, ...(result.rejected ?? [])] };
+}
+
 /**
  * One message's results, entry by entry: every event that passes `checkEvent` counts, every entry that cannot be
  * used is rejected on its own with its reason, and the message's other entries still count. Rejections of the

@@ -47,6 +47,20 @@ describe('node_fills_by_block line', () => {
     expect(parseNodeFillsLine(LINE)).toEqual({ ok: true, events: [] });
   });
 
+  it('an item that is not [user, fill], and a marked fill that fails its schema, cost only themselves: the liquidation beside them counts', () => {
+    const b = block();
+    b.events[0]![0] = LIQUIDATED;
+    const badFill = structuredClone(b.events[0]!);
+    (badFill[1].liquidation as Record<string, unknown>).method = 'magic';
+    const items = [[1, 2], b.events[0]!, badFill];
+    const r = parseNodeFillsLine(JSON.stringify({ ...b, events: items }));
+    expect(r.ok && r.events.map((e) => e.id)).toEqual([`hyperliquid:340554939716632:${LIQUIDATED}`]);
+    expect(r.ok && r.rejected).toEqual([
+      { entry: '[1,2]', reason: 'invalid node_fills_by_block: events.0: expected [user, fill]' },
+      { entry: JSON.stringify(badFill), reason: expect.stringMatching(/^invalid node_fills_by_block fill 2: liquidation\.method/) },
+    ]);
+  });
+
   it('the same line with the user changed to the liquidatedUser: exactly one event', () => {
     const b = block();
     b.events[0]![0] = LIQUIDATED;

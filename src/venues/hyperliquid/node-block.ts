@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isEpochMs } from '../fields.js';
-import { entryRejection, reject, rejectInvalid, type EntryRejection, type ParseResult } from '../venue.js';
+import { entryRejection, reject, rejectInvalid, withRejected, type EntryRejection, type ParseResult } from '../venue.js';
 import { ADL_DIR, fillPairsToResult } from './fill.js';
 
 /**
@@ -75,9 +75,7 @@ export function nodeFillsBlockToResult(json: unknown, vaults?: ReadonlySet<strin
     }
     (rejected ??= []).push(entryRejection(item, `invalid ${NODE_FILLS_SOURCE}: events.${i}: expected [user, fill]`));
   }
-  const result = fillPairsToResult(pairs ?? (items as (readonly [string, unknown])[]), context(receiveTime, vaults), NODE_FILLS_SOURCE, places);
-  if (rejected === undefined || !result.ok) return result;
-  return { ok: true, events: result.events, rejected: [...rejected, ...(result.rejected ?? [])] };
+  return withRejected(fillPairsToResult(pairs ?? (items as (readonly [string, unknown])[]), context(receiveTime, vaults), NODE_FILLS_SOURCE, places), rejected);
 }
 
 /** One line of a `node_fills_by_block` file → events; never throws. Scans when it can (scanNodeBlock). */

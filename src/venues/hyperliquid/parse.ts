@@ -8,6 +8,7 @@ import {
   invalidReason,
   reject,
   rejectInvalid,
+  withRejected,
   type EntryRejection,
   type FrameParser,
   type ParseResult,
@@ -171,9 +172,7 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
         places.push(i);
       }
     });
-    const result = fillPairsToResult(pairs, { receiveTime, fidelity: fillsFidelity, source: channel, vaults: currentVaults() }, channel, places);
-    if (rejected === undefined || !result.ok) return result;
-    return { ok: true, events: result.events, rejected: [...rejected, ...(result.rejected ?? [])] };
+    return withRejected(fillPairsToResult(pairs, { receiveTime, fidelity: fillsFidelity, source: channel, vaults: currentVaults() }, channel, places), rejected);
   };
 
   const restMarkets = (json: unknown, receiveTime: number): ParseResult => {
