@@ -54,7 +54,7 @@ describe('node_fills_by_block line', () => {
     (badFill[1].liquidation as Record<string, unknown>).method = 'magic';
     const items = [[1, 2], b.events[0]!, badFill];
     const r = parseNodeFillsLine(JSON.stringify({ ...b, events: items }));
-    expect(r.ok && r.events.map((e) => e.id)).toEqual([`hyperliquid:340554939716632:${LIQUIDATED}`]);
+    expect(r.ok && r.events.map((e) => e.type === 'liquidation' && e.id)).toEqual([`hyperliquid:340554939716632:${LIQUIDATED}`]);
     expect(r.ok && r.rejected).toEqual([
       { entry: '[1,2]', reason: 'invalid node_fills_by_block: events.0: expected [user, fill]' },
       { entry: JSON.stringify(badFill), reason: expect.stringMatching(/^invalid node_fills_by_block fill 2: liquidation\.method/) },
