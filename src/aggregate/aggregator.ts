@@ -1,11 +1,10 @@
-import { Counter, Gauge } from 'prom-client';
 import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type Side, type VenueId } from '../schema/events.js';
-import type { Metrics } from '../metrics/metrics.js';
 import { toUnits, toUsd } from './fixed-point.js';
+import { AGGREGATOR_DEFAULTS } from './settings.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
-import { WINDOW_NAMES, WindowSet, type WindowName } from './windows.js';
+import { WindowSet, windowList } from './windows.js';
 
 export interface AggregatorOptions {
   /** Per-symbol windows are kept for at most this many venue:symbol keys (least recently updated evicted). */
@@ -21,6 +20,8 @@ export interface AggregatorOptions {
    * the last busy one; a replay's end where its events are, at any speed.
    */
   clock: (() => number) | 'watermark';
+  /** Windows beside the standard ones (validated by WindowSpec). */
+  windows: readonly string[];
   /** Minutes of per-minute history kept (a replay keeps all). */
   retainMinutes: number;
   /** A minute is closed once the watermark is this far past its end (events may arrive out of order). */
@@ -37,15 +38,16 @@ export interface AggregatorOptions {
 }
 
 export const defaultAggregatorOptions = (): AggregatorOptions => ({
-  maxSymbols: 500,
-  symbolsTopN: 20,
-  oiSymbols: [],
-  oiTopN: 20,
+  maxSymbols: AGGREGATOR_DEFAULTS.maxSymbols,
+  symbolsTopN: AGGREGATOR_DEFAULTS.symbolsTopN,
+  oiSymbols: AGGREGATOR_DEFAULTS.oiSymbols,
+  oiTopN: AGGREGATOR_DEFAULTS.oiTopN,
+  windows: AGGREGATOR_DEFAULTS.windows,
   clock: Date.now,
   retainMinutes: 1_440,
-  latenessMs: 5_000,
+  latenessMs: AGGREGATOR_DEFAULTS.latenessMs,
   dedupHorizonMs: 86_400_000 + 2 * 3_600_000,
-  oiTtlMs: 15 * 60_000,
+  oiTtlMs: AGGREGATOR_DEFAULTS.oiTtlMs,
 });
 
 interface VenueTotals {
@@ -155,17 +157,27 @@ export class Aggregator {
   private readonly lateAfterClose = new Map<VenueId, number>();
   watermark = 0;
 
-  constructor(
-    private readonly metrics: Metrics,
-    options: Partial<AggregatorOptions> = {},
-  ) {
+  /**
+   * Lifetime counts that are not totals (late events, gaps, ADL and vault USD as floats in arrival
+   * order, as Prometheus counters add them). Like the totals, they survive `resetState()`.
+   */
+  private readonly lifetime = {
+    late: new Map<VenueId, number>(),
+    gaps: new Map<VenueId, { count: number; seconds: number }>(),
+    apartUsd: { adl: new Map<string, number>(), vault: new Map<string, number>() } as Record<ApartKind, Map<string, number>>,
+  };
+
+  constructor(options: Partial<AggregatorOptions> = {}) {
     this.opts = { ...defaultAggregatorOptions(), ...options };
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
     this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
     this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
-    this.registerGauges();
+    this.windowNames = windowList(this.opts.windows);
   }
+
+  /** The windows served (standard and configured), shortest first. */
+  readonly windowNames: readonly string[];
 
   /**
    * Applies one event. A `replayed` event (re-read after a restart or a rebalance; an earlier member
@@ -278,7 +290,7 @@ export class Aggregator {
       counters.count += 1;
     }
 
-    if (!v.windows[e.side].add(e.eventTime, units) && !replayed) this.metrics.lateEventsTotal.inc({ venue: e.venue });
+    if (!v.windows[e.side].add(e.eventTime, units) && !replayed) this.lifetime.late.set(e.venue, (this.lifetime.late.get(e.venue) ?? 0) + 1);
     this.all.add(e.eventTime, units);
     this.bySymbol.add(e.venue, e.symbol, e.eventTime, units);
   }
@@ -300,7 +312,8 @@ export class Aggregator {
     let t = this.apart[kind].get(e.venue);
     if (!t) this.apart[kind].set(e.venue, (t = noTotals()));
     addTo(t, e.side, toUnits(e.notionalUsd));
-    (kind === 'adl' ? this.metrics.adlUsdTotal : this.metrics.vaultUsdTotal).inc({ venue: e.venue, side: e.side }, e.notionalUsd);
+    const key = `${e.venue}|${e.side}`;
+    this.lifetime.apartUsd[kind].set(key, (this.lifetime.apartUsd[kind].get(key) ?? 0) + e.notionalUsd);
   }
 
   private applyOpenInterest(e: OpenInterestEvent): void {
@@ -352,7 +365,7 @@ export class Aggregator {
 
   /** Open interest per venue (USD) at the end of each minute of `buckets`. */
   /** The `n` symbols with the most liquidated USD in the last 24 h, with every window (USD), largest first. */
-  topSymbols(n: number): { venue: VenueId; symbol: string; windows: Record<WindowName, number> }[] {
+  topSymbols(n: number): { venue: VenueId; symbol: string; windows: Record<string, number> }[] {
     const end = this.windowEnd();
     return [...this.bySymbol.entries()]
       .map((r) => ({ ...r, key: `${r.venue}|${r.symbol}`, day: r.windows.sum('24h', end).units }))
@@ -362,7 +375,7 @@ export class Aggregator {
       .map(({ venue, symbol, windows }) => ({
         venue,
         symbol,
-        windows: Object.fromEntries(WINDOW_NAMES.map((w) => [w, toUsd(windows.sum(w, end).units)])) as Record<WindowName, number>,
+        windows: Object.fromEntries(this.windowNames.map((w) => [w, toUsd(windows.sum(w, end).units)])),
       }));
   }
 
@@ -412,8 +425,10 @@ export class Aggregator {
 
   private applyGap(e: GapEvent): void {
     this.gapCount += 1;
-    this.metrics.gapsTotal.inc({ venue: e.venue });
-    this.metrics.gapSecondsTotal.inc({ venue: e.venue }, Math.max(0, e.to - e.from) / 1000);
+    const g = this.lifetime.gaps.get(e.venue) ?? { count: 0, seconds: 0 };
+    g.count += 1;
+    g.seconds += Math.max(0, e.to - e.from) / 1000;
+    this.lifetime.gaps.set(e.venue, g);
   }
 
   /** Open interest per venue in USD (sum over its symbols' latest values). */
@@ -437,7 +452,7 @@ export class Aggregator {
     return this.opts.clock === 'watermark' ? this.watermark : Math.max(this.opts.clock(), this.watermark);
   }
 
-  windowUsd(venue: VenueId, side: Side, window: (typeof WINDOW_NAMES)[number]): number {
+  windowUsd(venue: VenueId, side: Side, window: string): number {
     return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.windowEnd()).units ?? 0);
   }
 
@@ -467,119 +482,38 @@ export class Aggregator {
     return { usd: toUsd(units), count, lowerBound, byVenue, adl, ...(Object.keys(vault).length > 0 ? { vault } : {}), gaps: this.gapCount };
   }
 
-  private registerGauges(): void {
-    const registers = [this.metrics.registry];
-    const self = this;
-    const liquidationCounter = (name: string, help: string, pick: (c: { usd: number; count: number }) => number) =>
-      new Counter({
-        name,
-        help,
-        labelNames: ['venue', 'side', 'fidelity'],
-        registers,
-        collect() {
-          this.reset();
-          for (const [venue, v] of self.venues)
-            for (const side of SIDES)
-              for (const [fidelity, c] of Object.entries(v.counters[side])) this.inc({ venue, side, fidelity }, pick(c));
-        },
-      });
-    liquidationCounter('liqstream_liquidations_usd_total', 'USD notional of liquidated positions (side = side of the position)', (c) => c.usd);
-    liquidationCounter('liqstream_liquidations_total', 'Liquidation events', (c) => c.count);
-    const venueCounter = (name: string, help: string, values: Map<VenueId, number>) =>
-      new Counter({
-        name,
-        help,
-        labelNames: ['venue'],
-        registers,
-        collect() {
-          this.reset();
-          for (const [venue, n] of values) this.inc({ venue }, n);
-        },
-      });
-    venueCounter('liqstream_duplicate_liquidations_total', 'Liquidations dropped as copies of an id already seen (active-active connectors, re-reads)', this.duplicates);
-    venueCounter(
-      'liqstream_late_liquidations_total',
-      'Liquidations that arrived after their minute was closed and published (in totals and windows, not in the minute record)',
-      this.lateAfterClose,
-    );
-    new Gauge({
-      name: 'liqstream_liquidations_window_usd',
-      help: 'Liquidated USD in the event-time window ending now (live: the wall clock or the newest event, whichever is later)',
-      labelNames: ['venue', 'side', 'window'],
-      registers,
-      collect() {
-        this.reset();
-        for (const venue of self.venues.keys())
-          for (const side of SIDES)
-            for (const window of WINDOW_NAMES) this.set({ venue, side, window }, self.windowUsd(venue, side, window));
-      },
-    });
-    new Gauge({
-      name: 'liqstream_liquidations_window_total_usd',
-      help: 'Liquidated USD in the event-time window, all venues and sides',
-      labelNames: ['window'],
-      registers,
-      collect() {
-        const end = self.windowEnd();
-        for (const window of WINDOW_NAMES) this.set({ window }, toUsd(self.all.sum(window, end).units));
-      },
-    });
-    new Gauge({
-      name: 'liqstream_symbol_liquidations_window_usd',
-      help: 'Liquidated USD per symbol in the event-time window, for the largest symbols by 24 h USD',
-      labelNames: ['venue', 'symbol', 'window'],
-      registers,
-      collect() {
-        this.reset();
-        for (const { venue, symbol, windows } of self.topSymbols(self.opts.symbolsTopN))
-          for (const [window, usd] of Object.entries(windows)) this.set({ venue, symbol, window }, usd);
-      },
-    });
-    new Gauge({
-      name: 'liqstream_lower_bound',
-      help: '1 for a venue whose liquidation totals and windows are lower bounds (its source samples, sees part, or infers), else 0',
-      labelNames: ['venue'],
-      registers,
-      collect() {
-        this.reset();
-        for (const venue of self.venues.keys()) this.set({ venue }, isLowerBound(self.fidelity[venue]) ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'liqstream_open_interest_usd',
-      help: 'Open interest, venue total (sum of the latest value of each symbol updated within aggregator.oiTtlMs), USD',
-      labelNames: ['venue'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [venue, v] of self.openInterestByVenue()) this.set({ venue }, v.usd);
-      },
-    });
-    new Gauge({
-      name: 'liqstream_oi_age_seconds',
-      help: 'Age of the oldest per-symbol open interest value in the venue total',
-      labelNames: ['venue'],
-      registers,
-      collect() {
-        this.reset();
-        const now = self.opts.clock === 'watermark' ? self.watermark : self.opts.clock();
-        for (const [venue, v] of self.openInterestByVenue()) this.set({ venue }, Math.max(0, now - v.oldestReceiveTime) / 1000);
-      },
-    });
-    new Gauge({
-      name: 'liqstream_symbol_open_interest_usd',
-      help: 'Open interest per symbol (allow-listed symbols and the N largest), USD',
-      labelNames: ['venue', 'symbol'],
-      registers,
-      collect() {
-        this.reset();
-        const allow = new Set(self.opts.oiSymbols);
-        self.expireOpenInterest();
-        const ranked = [...self.oi.values()].sort((a, b) => b.units - a.units || (a.symbol < b.symbol ? -1 : 1));
-        ranked.forEach((entry, i) => {
-          if (i < self.opts.oiTopN || allow.has(entry.symbol)) this.set({ venue: entry.venue, symbol: entry.symbol }, toUsd(entry.units));
-        });
-      },
-    });
-  }
+  /**
+   * Everything a metrics sink reads, as plain values (src/sinks/prometheus): lifetime counters per
+   * label set and the gauges' current values. Computed on demand, at scrape time.
+   */
+  readonly metricsView = {
+    liquidations: (): { venue: VenueId; side: Side; fidelity: Fidelity; usd: number; count: number }[] => {
+      const out: { venue: VenueId; side: Side; fidelity: Fidelity; usd: number; count: number }[] = [];
+      for (const [venue, v] of this.venues)
+        for (const side of SIDES) for (const [fidelity, c] of Object.entries(v.counters[side])) out.push({ venue, side, fidelity: fidelity as Fidelity, ...c });
+      return out;
+    },
+    duplicates: (): ReadonlyMap<VenueId, number> => this.duplicates,
+    lateAfterClose: (): ReadonlyMap<VenueId, number> => this.lateAfterClose,
+    lateEvents: (): ReadonlyMap<VenueId, number> => this.lifetime.late,
+    gaps: (): ReadonlyMap<VenueId, { count: number; seconds: number }> => this.lifetime.gaps,
+    /** ADL or vault USD per `venue|side`. */
+    apartUsd: (kind: ApartKind): ReadonlyMap<string, number> => this.lifetime.apartUsd[kind],
+    venues: (): Iterable<VenueId> => this.venues.keys(),
+    isLowerBound: (venue: VenueId): boolean => isLowerBound(this.fidelity[venue]),
+    windowTotalUsd: (window: string): number => toUsd(this.all.sum(window, this.windowEnd()).units),
+    topSymbols: (): ReturnType<Aggregator['topSymbols']> => this.topSymbols(this.opts.symbolsTopN),
+    /** Age of each venue's oldest open-interest value, seconds, by the aggregator's clock. */
+    openInterestAges: (): Map<VenueId, { usd: number; ageSeconds: number }> => {
+      const now = this.opts.clock === 'watermark' ? this.watermark : this.opts.clock();
+      return new Map([...this.openInterestByVenue()].map(([venue, v]) => [venue, { usd: v.usd, ageSeconds: Math.max(0, now - v.oldestReceiveTime) / 1000 }]));
+    },
+    /** Per-symbol open interest (USD): allow-listed symbols and the N largest. */
+    symbolOpenInterest: (): { venue: VenueId; symbol: string; usd: number }[] => {
+      const allow = new Set(this.opts.oiSymbols);
+      this.expireOpenInterest();
+      const ranked = [...this.oi.values()].sort((a, b) => b.units - a.units || (a.symbol < b.symbol ? -1 : 1));
+      return ranked.filter((entry, i) => i < this.opts.oiTopN || allow.has(entry.symbol)).map((e) => ({ venue: e.venue, symbol: e.symbol, usd: toUsd(e.units) }));
+    },
+  };
 }

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import type { Logger } from '../log.js';
 import { INVALID_GZIP_MARK, INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { openClientSocket } from './guarded-socket.js';
 
 export interface ManagedSocketHooks {
   /** Every text frame, with its receive time. A returned promise pauses reading until it settles. */
@@ -95,18 +96,23 @@ export class ManagedSocket {
 
   private connect(): WebSocket {
     // skipUTF8Validation: see frameText; the check is still made, per frame, without dropping the connection.
-    const ws = new WebSocket(this.plan.url, {
-      perMessageDeflate: false,
-      handshakeTimeout: this.plan.silenceTimeoutMs,
-      skipUTF8Validation: true,
-      ...(this.plan.headers ? { headers: this.plan.headers } : {}),
-    });
+    // The error listener (attached by openClientSocket) only logs: 'close' follows and reconnects.
+    const ws = openClientSocket(
+      this.plan.url,
+      {
+        perMessageDeflate: false,
+        handshakeTimeout: this.plan.silenceTimeoutMs,
+        skipUTF8Validation: true,
+        ...(this.plan.headers ? { headers: this.plan.headers } : {}),
+      },
+      (reason, err, context) => this.log.warn({ ...context, reason, err: err.message }, 'socket error'),
+      { venue: this.plan.venue, socket: this.plan.name },
+    );
     ws.on('open', () => this.onOpen(ws));
     ws.on('message', (data, isBinary) => this.onMessage(ws, data, isBinary));
     ws.on('pong', () => {
       if (ws === this.ws) this.lastActivity = this.now();
     });
-    ws.on('error', (err) => this.log.warn({ venue: this.plan.venue, socket: this.plan.name, err: err.message }, 'socket error'));
     ws.on('close', (code, reason) => this.onClose(ws, `closed ${code}${reason.length ? ` ${reason.toString()}` : ''}`));
     return ws;
   }

@@ -81,22 +81,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['venue'],
       registers,
     }),
-    adlUsdTotal: new Counter({
-      name: 'liqstream_adl_usd_total',
-      help: 'USD notional of auto-deleveraged positions (not liquidations)',
-      labelNames: ['venue', 'side'],
-      registers,
-    }),
-    vaultUsdTotal: new Counter({
-      name: 'liqstream_vault_usd_total',
-      help: 'USD notional of fills closing a liquidator vault\'s inventory (not new liquidations: the vault took them over already)',
-      labelNames: ['venue', 'side'],
-      registers,
-    }),
     connectorUp: new Gauge({ name: 'liqstream_connector_up', help: '1 while every socket of the venue is connected', labelNames: ['venue'], registers }),
     reconnectsTotal: new Counter({ name: 'liqstream_reconnects_total', help: 'Reconnect attempts', labelNames: ['venue'], registers }),
-    gapsTotal: new Counter({ name: 'liqstream_gaps_total', help: 'Intervals without a live connection', labelNames: ['venue'], registers }),
-    gapSecondsTotal: new Counter({ name: 'liqstream_gap_seconds_total', help: 'Seconds without a live connection', labelNames: ['venue'], registers }),
     subscribeErrorsTotal: new Counter({
       name: 'liqstream_subscribe_errors_total',
       help: 'Subscribe requests the venue refused',
@@ -119,12 +105,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       name: 'liqstream_unpublished_messages_total',
       help: 'Messages the bus refused (lost), by reason',
       labelNames: ['reason'],
-      registers,
-    }),
-    lateEventsTotal: new Counter({
-      name: 'liqstream_late_events_total',
-      help: 'Events older than the longest window when they arrived (counted in totals, not in windows)',
-      labelNames: ['venue'],
       registers,
     }),
   };
@@ -178,7 +158,7 @@ export function registerBusGauges(metrics: Metrics, status: () => BusStatus, pen
 export function initVenueCounters(metrics: Metrics, venues: readonly string[]): void {
   for (const venue of venues) {
     metrics.frames.add(venue, 0);
-    for (const c of [metrics.badFramesTotal, metrics.badEntriesTotal, metrics.deadLettersTotal, metrics.framesDroppedTotal, metrics.reconnectsTotal, metrics.gapsTotal, metrics.gapSecondsTotal, metrics.subscribeErrorsTotal])
+    for (const c of [metrics.badFramesTotal, metrics.badEntriesTotal, metrics.deadLettersTotal, metrics.framesDroppedTotal, metrics.reconnectsTotal, metrics.subscribeErrorsTotal])
       c.inc({ venue }, 0);
   }
 }

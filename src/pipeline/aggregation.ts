@@ -1,4 +1,5 @@
-import { Aggregator, type AggregatorOptions } from '../aggregate/aggregator.js';
+import { Aggregator, defaultAggregatorOptions, type AggregatorOptions } from '../aggregate/aggregator.js';
+import { AGGREGATOR_DEFAULTS } from '../aggregate/settings.js';
 import { toUnits } from '../aggregate/fixed-point.js';
 import type { MinutePartial } from '../aggregate/minute-partials.js';
 import { MinuteSeries } from '../aggregate/minute-series.js';
@@ -11,6 +12,7 @@ import type { NormalizedEvent } from '../schema/events.js';
 import { AssignmentProgress } from './assignment-progress.js';
 import { consumeEvents, type AppliedBatch } from './consume.js';
 import { messageHeaders } from './messages.js';
+import { registerAggregatorMetrics } from '../sinks/prometheus/aggregator-metrics.js';
 
 export interface Aggregation {
   aggregator: Aggregator;
@@ -58,12 +60,14 @@ export async function startAggregation(o: {
   partials?: (messages: BusMessage[]) => Promise<void>;
   onEvent?: (event: NormalizedEvent) => void;
   onConsumed?: (count: number) => void;
+  /** Venues whose per-venue counters start at 0 (see registerAggregatorMetrics). */
+  venues?: readonly string[];
   /** Wall clock for partition idleness (tests pass their own). */
   wallClock?: () => number;
 }): Promise<Aggregation> {
-  const latenessMs = o.aggregator?.latenessMs ?? 5_000;
+  const latenessMs = o.aggregator?.latenessMs ?? AGGREGATOR_DEFAULTS.latenessMs;
   const wallClock = o.wallClock ?? Date.now;
-  let watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
+  let watermark = new PartitionWatermark(o.aggregator?.idleMs ?? AGGREGATOR_DEFAULTS.idleMs);
   const progress = new AssignmentProgress();
   let assigned: AssignedPartition[] = [];
   /** Each liquidation partition's own minutes, and the partition each symbol's open interest comes from. */
@@ -96,7 +100,8 @@ export async function startAggregation(o: {
       pending.push({ key: PARTIAL_KEY, value, headers: messageHeaders('minute-partial') });
     }
   };
-  const aggregator: Aggregator = new Aggregator(o.metrics, { ...o.aggregator, latenessMs, onMinuteClosed });
+  const aggregator: Aggregator = new Aggregator({ ...o.aggregator, latenessMs, onMinuteClosed });
+  registerAggregatorMetrics(o.metrics.registry, aggregator, o.venues);
 
   const afterBatch = async (batch: AppliedBatch): Promise<void> => {
     const key = AssignmentProgress.key(batch.topic, batch.partition);
@@ -134,7 +139,7 @@ export async function startAggregation(o: {
           aggregator.resetState();
           partitionMinutes.clear();
           oiPartitionOf.clear();
-          watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
+          watermark = new PartitionWatermark(o.aggregator?.idleMs ?? AGGREGATOR_DEFAULTS.idleMs);
         }
         assigned = partitions;
         progress.assign(partitions);
@@ -155,7 +160,7 @@ export async function startAggregation(o: {
       const key = AssignmentProgress.key(topic, partition);
       if (event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop')) {
         let series = partitionMinutes.get(key);
-        if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? 1_440)));
+        if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? defaultAggregatorOptions().retainMinutes)));
         series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
       } else if (event.type === 'open_interest') oiPartitionOf.set(`${event.venue}|${event.symbol}`, key);
     },

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { createMetrics } from '../metrics/metrics.js';
-import { startMetricsServer } from '../metrics/server.js';
+import { processReadiness, startMetricsServer } from './http-server.js';
 import { Recorder } from '../replay/recorder.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
@@ -26,7 +26,9 @@ export async function startRecording(config: Config, dir: string, log: Logger): 
   const server = await startMetricsServer(metrics.registry, {
     host: config.metrics.host,
     port: config.metrics.port,
-    health: () => ({ healthy: Object.values(connectors.health()).every(Boolean), detail: connectors.health() }),
+    // Recording needs no bus and no aggregator: ready while it runs; venues are in the body only.
+    readiness: () => processReadiness({ mode: 'record', venues: connectors.health() }),
+    log,
   });
   log.info({ mode: 'record', dir, metrics: `${server.url}/metrics` }, 'liqstream started');
   return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { registerAggregatorMetrics } from '../../src/sinks/prometheus/aggregator-metrics.js';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
 import type { MinuteBucket } from '../../src/aggregate/minute-series.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
@@ -30,7 +31,8 @@ const events: NormalizedEvent[] = [
 
 function aggregator(wall: { now: number }, closed: (number | undefined)[] = []) {
   const metrics = createMetrics();
-  const a = new Aggregator(metrics, { clock: () => wall.now, oiTtlMs: 15 * MIN, onMinuteClosed: (_b, oiUsd) => closed.push(oiUsd) });
+  const a = new Aggregator({ clock: () => wall.now, oiTtlMs: 15 * MIN, onMinuteClosed: (_b, oiUsd) => closed.push(oiUsd) });
+  registerAggregatorMetrics(metrics.registry, a);
   const gauge = async (name: string) => (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name)!.values;
   return { a, gauge };
 }

@@ -51,7 +51,6 @@ describe('dYdX v4_trades → liquidations and ADL', () => {
 
   it('recent trades older than the aggregator can deduplicate are not counted: each reconnect re-sends them', async () => {
     const { Aggregator } = await import('../../src/aggregate/aggregator.js');
-    const { createMetrics } = await import('../../src/metrics/metrics.js');
     const parse = createDydxParser();
     const at = (ms: number) => new Date(ms).toISOString();
     // An illiquid market: its last liquidation is two days old, the one before it an hour old.
@@ -61,7 +60,7 @@ describe('dYdX v4_trades → liquidations and ADL', () => {
     expect(eventsOf(parse(message([trade({ id: 'late', createdAt: at(RECV - 48 * 3_600_000) })]), RECV))).toHaveLength(1);
 
     // Three connections (start, two reconnects) each re-send the same recent trades: counted once.
-    const agg = new Aggregator(createMetrics(), { clock: 'watermark' });
+    const agg = new Aggregator({ clock: 'watermark' });
     for (const recv of [RECV, RECV + 60_000, RECV + 120_000]) for (const e of eventsOf(parse(subscribed, recv))) agg.apply(e);
     expect(agg.totalsSnapshot().byVenue['dydx']).toMatchObject({ count: 1, longUsd: 2.5 * 4000.5 });
   });
