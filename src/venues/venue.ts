@@ -94,9 +94,9 @@ export function checkedResult(events: NormalizedEvent[], what: string): ParseRes
   return events.length === 0 ? NO_EVENTS : { ok: true, events };
 }
 
-export const rejectInvalid = (what: string, error: z.ZodError): ParseResult => reject(`invalid ${what}: ${describeIssues(error)}`);
-/** The reason `rejectInvalid` gives, for one entry. */
+/** Why a value failed its schema: `invalid <what>: <issues>` (of a whole frame, or of one entry). */
 export const invalidReason = (what: string, error: z.ZodError): string => `invalid ${what}: ${describeIssues(error)}`;
+export const rejectInvalid = (what: string, error: z.ZodError): ParseResult => reject(invalidReason(what, error));
 
 /**
  * An entry's JSON text for its dead letter (the ingestor cuts it as it cuts a frame). Never throws: an entry
@@ -148,10 +148,6 @@ export class EntryResults {
     if (parsed.success) return parsed.data;
     this.reject(raw, invalidReason(what, parsed.error));
     return undefined;
-  }
-
-  get rejections(): number {
-    return this.rejected?.length ?? 0;
   }
 
   result(): ParseResult {
