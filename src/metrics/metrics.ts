@@ -69,6 +69,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['venue'],
       registers,
     }),
+    badEntriesTotal: new Counter({
+      name: 'liqstream_bad_entries_total',
+      help: 'Entries of otherwise valid frames that could not be used (each sent to the dead-letter topic; the frame\'s other entries counted)',
+      labelNames: ['venue'],
+      registers,
+    }),
     deadLettersTotal: new Counter({
       name: 'liqstream_dead_letters_total',
       help: 'Messages published to the dead-letter topic',
@@ -158,7 +164,7 @@ export function registerBusGauges(metrics: Metrics, status: () => BusStatus, pen
 export function initVenueCounters(metrics: Metrics, venues: readonly string[]): void {
   for (const venue of venues) {
     metrics.frames.add(venue, 0);
-    for (const c of [metrics.badFramesTotal, metrics.deadLettersTotal, metrics.framesDroppedTotal, metrics.reconnectsTotal, metrics.subscribeErrorsTotal, metrics.historyEntriesTotal])
+    for (const c of [metrics.badFramesTotal, metrics.badEntriesTotal, metrics.deadLettersTotal, metrics.framesDroppedTotal, metrics.reconnectsTotal, metrics.subscribeErrorsTotal, metrics.historyEntriesTotal])
       c.inc({ venue }, 0);
   }
 }

@@ -81,7 +81,7 @@ export class Ingestor {
   /** Flushed buffers not yet durable: the bus's publish count after each, and its first receive time per venue. */
   private readonly undurable: { seq: number; first: Map<VenueId, number> }[] = [];
   /** Running counts, for reports and for waiting until a consumer has caught up. */
-  readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0, dropped: 0, history: 0 };
+  readonly stats = { frames: 0, badFrames: 0, badEntries: 0, events: 0, duplicates: 0, dropped: 0, history: 0 };
   private readonly limits: ValueLimits;
   private readonly history: SubscribeHistory;
 
@@ -116,7 +116,7 @@ export class Ingestor {
     if (this.o.publishRaw) {
       // A UTF-16 unit takes at most 6 bytes in JSON (\uXXXX): only a frame near the limit is measured exactly.
       if (raw.frame.length * 6 + 64 <= maxRecord || Buffer.byteLength(JSON.stringify(raw)) <= maxRecord) this.push(this.o.topics.raw, rawMessage(raw));
-      else this.deadLetter(raw, `frame of ${Buffer.byteLength(raw.frame)} bytes exceeds the bus record limit (${maxRecord}); not on the raw topic, events still parsed`);
+      else this.deadLetter(raw, raw.frame, `frame of ${Buffer.byteLength(raw.frame)} bytes exceeds the bus record limit (${maxRecord}); not on the raw topic, events still parsed`);
     }
     const parser = this.o.parserFor(raw.venue);
     let result: ReturnType<FrameParser>;
@@ -129,7 +129,7 @@ export class Ingestor {
     if (!result.ok) {
       this.stats.badFrames += 1;
       metrics.badFramesTotal.inc({ venue: raw.venue });
-      this.deadLetter(raw, result.reason);
+      this.deadLetter(raw, raw.frame, result.reason);
     } else {
       const { events, history } = this.history.filter(raw.venue, raw.frame, raw.recv, result.events);
       if (history > 0) {
@@ -140,8 +140,15 @@ export class Ingestor {
       for (const event of events) {
         const breach = valueLimitBreach(event, this.limits);
         if (breach === undefined) this.pushEvent(event);
-        else this.deadLetter(raw, breach);
+        else this.deadLetter(raw, raw.frame, breach);
       }
+      // The frame's other entries counted; each refused one is counted and dead-lettered on its own.
+      if (result.rejected !== undefined)
+        for (const { entry, reason } of result.rejected) {
+          this.stats.badEntries += 1;
+          metrics.badEntriesTotal.inc({ venue: raw.venue });
+          this.deadLetter(raw, entry, reason, true);
+        }
     }
     return this.afterPush();
   }
@@ -157,21 +164,23 @@ export class Ingestor {
     return this.afterPush();
   }
 
-  private deadLetter(raw: RawFrame, reason: string): void {
+  /** `text` is the frame, or for an entry rejection (`entry`) that entry's JSON text. */
+  private deadLetter(raw: RawFrame, text: string, reason: string, entry = false): void {
     const { metrics, log } = this.o;
     metrics.deadLettersTotal.inc({ venue: raw.venue });
     const { log: shouldLog, suppressedBefore } = this.badFrameLogs.allow(raw.venue);
     if (suppressedBefore > 0) log.warn({ venue: raw.venue, suppressed: suppressedBefore }, 'bad-frame log lines suppressed (all were counted and dead-lettered)');
-    if (shouldLog) log.warn({ venue: raw.venue, recv: raw.recv, reason, bytes: raw.frame.length, frame: raw.frame.slice(0, 512) }, 'bad frame');
-    const truncated = raw.frame.length > DEAD_LETTER_FRAME_CHARS;
+    if (shouldLog) log.warn({ venue: raw.venue, recv: raw.recv, reason, bytes: text.length, frame: text.slice(0, 512) }, entry ? 'bad entry' : 'bad frame');
+    const truncated = text.length > DEAD_LETTER_FRAME_CHARS;
     this.push(
       this.o.topics.deadLetter,
       deadLetterMessage({
         venue: raw.venue,
         recv: raw.recv,
         reason,
-        frame: truncated ? raw.frame.slice(0, DEAD_LETTER_FRAME_CHARS) : raw.frame,
-        ...(truncated ? { frameChars: raw.frame.length } : {}),
+        frame: truncated ? text.slice(0, DEAD_LETTER_FRAME_CHARS) : text,
+        ...(truncated ? { frameChars: text.length } : {}),
+        ...(entry ? { entry: true } : {}),
       }),
     );
   }
@@ -231,7 +240,10 @@ export class Ingestor {
     const breach = valueLimitBreach(event, this.limits);
     if (breach === undefined) this.pushEvent(event);
     // Only liquidations and open interest have bounds: the event is one of those, and its text is the frame.
-    else this.deadLetter({ recv: event.type === 'gap' ? event.to : event.receiveTime, venue: event.venue, frame: JSON.stringify(event) }, breach);
+    else {
+      const raw = { recv: event.type === 'gap' ? event.to : event.receiveTime, venue: event.venue, frame: JSON.stringify(event) };
+      this.deadLetter(raw, raw.frame, breach);
+    }
     return this.afterPush();
   }
 

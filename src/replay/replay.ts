@@ -81,6 +81,8 @@ function buildReport(files: string[], parts: ReplayParts, episodes: CascadeSigna
       files: files.map((f) => basename(f)),
       frames: stats.frames,
       badFrames: stats.badFrames,
+      /** Entries refused one by one in frames whose other entries counted (each dead-lettered). */
+      badEntries: stats.badEntries,
       badLines: parts.badLines,
       duplicates: stats.duplicates,
     },
@@ -236,6 +238,7 @@ function withinEventTime(parser: FrameParser, from: number, to: number): FramePa
   return (frame, recv) => {
     const r = parser(frame, recv);
     if (!r.ok) return r;
-    return { ok: true, events: r.events.filter((e) => (e.type === 'gap' ? e.to > from && e.from < to : e.eventTime >= from && e.eventTime < to)) };
+    const events = r.events.filter((e) => (e.type === 'gap' ? e.to > from && e.from < to : e.eventTime >= from && e.eventTime < to));
+    return r.rejected === undefined ? { ok: true, events } : { ok: true, events, rejected: r.rejected };
   };
 }

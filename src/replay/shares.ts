@@ -28,6 +28,7 @@ export interface WorkerTiming {
 interface IngestStats {
   frames: number;
   badFrames: number;
+  badEntries: number;
   events: number;
   duplicates: number;
 }
@@ -89,7 +90,7 @@ export function shareResult(parts: ReplayParts, elapsedMs: number): ShareResult 
   return {
     aggregator: aggregator.replayState(),
     notable: notable.state(),
-    stats: { frames: stats.frames, badFrames: stats.badFrames, events: stats.events, duplicates: stats.duplicates },
+    stats: { frames: stats.frames, badFrames: stats.badFrames, badEntries: stats.badEntries, events: stats.events, duplicates: stats.duplicates },
     badLines,
     perFile,
     firstEventTime,
@@ -102,7 +103,7 @@ export function mergeShares(shares: ShareResult[], metrics: Metrics): ReplayPart
   const aggregator = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
   registerAggregatorMetrics(metrics.registry, aggregator);
   const notable = new NotableLiquidations();
-  const stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0 };
+  const stats = { frames: 0, badFrames: 0, badEntries: 0, events: 0, duplicates: 0 };
   let firstEventTime: number | undefined;
   for (const s of shares) {
     aggregator.mergeReplayState(s.aggregator);

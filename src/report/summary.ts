@@ -3,6 +3,9 @@ import { LOWER_BOUND_REASON, markWords, type FigureMark } from '../schema/events
 import { usdShort } from './charts.js';
 import { reportMarks } from './marks.js';
 
+/** ", N bad entries" when entries were refused one by one (the frames holding them count as good). */
+export const badEntries = (input: { badEntries?: number }): string => (input.badEntries ? `, ${input.badEntries} bad ${input.badEntries === 1 ? 'entry' : 'entries'}` : '');
+
 const iso = (ms: number | null) => (ms === null ? '–' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
 /** A few readable lines for a terminal: totals by venue and every cascade episode. */
@@ -13,7 +16,7 @@ export function summarize(report: ReplayReport): string {
     mark ? `(${mark === '≈' ? '≈ ' : ''}${markWords(mark)}${reason ? `: ${reason}` : ''})` : '';
   const bound = (mark: FigureMark | undefined) => (mark ? ` ${label(mark)}` : '');
   const marks = report.marks ?? reportMarks(report.totals, report.fidelity, report.cascades);
-  lines.push(`liquidations: ${usdShort(report.totals.usd)}${bound(marks.total)} in ${report.totals.count} events (${report.input.frames} frames, ${report.input.badFrames} bad)`);
+  lines.push(`liquidations: ${usdShort(report.totals.usd)}${bound(marks.total)} in ${report.totals.count} events (${report.input.frames} frames, ${report.input.badFrames} bad${badEntries(report.input)})`);
   for (const [venue, t] of Object.entries(report.totals.byVenue)) {
     const fidelity = report.fidelity[venue as keyof typeof report.fidelity];
     const reason = fidelity && LOWER_BOUND_REASON[fidelity];

@@ -145,5 +145,10 @@ export const DeadLetter = z.object({
   frame: z.string(),
   /** Set when `frame` was cut: the whole frame's length in characters. */
   frameChars: z.number().int().min(0).optional(),
+  /**
+   * Set when `frame` holds one entry of a frame (its JSON text), not the frame: that entry was refused while
+   * the frame's other entries were counted.
+   */
+  entry: z.literal(true).optional(),
 });
 export type DeadLetter = z.infer<typeof DeadLetter>;

@@ -72,7 +72,9 @@ describe('Gate local server (USDT and BTC hosts, REST contract list) → liqstre
     // 5,223,816 contracts × 0.0001 BTC × 37,985.6 = 19,842,978.50496, exported to 1/10,000 USD.
     expect(await value(aggregate.metricsUrl, 'liqstream_open_interest_usd', { venue: 'gate-usdt' })).toBe(19_842_978.505);
     expect(await value(aggregate.metricsUrl, 'liqstream_open_interest_usd', { venue: 'gate-btc' })).toBe(2_500_000);
-    await until(async () => (await value(connect.metricsUrl, 'liqstream_bad_frames_total', { venue: 'gate-usdt' })) === 1, 'the bad frame counted');
+    // The update with an entry missing its fields is understood: that entry is refused on its own.
+    await until(async () => (await value(connect.metricsUrl, 'liqstream_bad_entries_total', { venue: 'gate-usdt' })) === 1, 'the bad entry counted');
+    expect(await value(connect.metricsUrl, 'liqstream_bad_frames_total', { venue: 'gate-usdt' })).toBe(0);
     expect(await value(connect.metricsUrl, 'liqstream_bad_frames_total', { venue: 'gate-btc' })).toBe(0);
     expect(await connect.stop()).toBe(0);
     expect(await aggregate.stop()).toBe(0);

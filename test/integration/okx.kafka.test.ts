@@ -112,7 +112,9 @@ describe('local OKX server → liqstream connect → real Kafka → liqstream ag
     expect(sampleValue(m, 'liqstream_lower_bound', { venue: 'okx' })).toBe(1);
 
     const c = await scrape(connect.metricsUrl);
-    expect(sampleValue(c, 'liqstream_bad_frames_total', { venue: 'okx' })).toBe(3);
+    // The cut frame and the error event; the unknown market's item is refused on its own.
+    expect(sampleValue(c, 'liqstream_bad_frames_total', { venue: 'okx' })).toBe(2);
+    expect(sampleValue(c, 'liqstream_bad_entries_total', { venue: 'okx' })).toBe(1);
     expect(sampleValue(c, 'liqstream_subscribe_errors_total', { venue: 'okx' })).toBe(1);
     expect(sampleValue(c, 'liqstream_connector_up', { venue: 'okx' })).toBe(1);
     // Discovery first; then open interest once (oiPollMs 60 s) and the instrument list every 300 ms.

@@ -8,6 +8,7 @@ import { closedSide, createDydxParser } from '../../src/venues/dydx/parse.js';
 import { dydxSocketPlans, dydxSubscribeError } from '../../src/venues/dydx/plan.js';
 import type { ParseResult, VenueMetadata } from '../../src/venues/venue.js';
 import { fixture } from '../support/fixtures.js';
+import { refusedEntry } from '../support/refusals.js';
 
 const RECV = 1_760_130_900_000;
 const eventsOf = (r: ParseResult): NormalizedEvent[] => {
@@ -76,12 +77,12 @@ describe('dYdX v4_trades → liquidations and ADL', () => {
     ['a time without zone', { createdAt: '2025-10-10T21:15:03' }],
   ])('a trade with %s is rejected', (_name, extra) => {
     const r = createDydxParser()(message([trade(extra)]), RECV);
-    expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid v4_trades: /) });
+    expect(r).toEqual(refusedEntry(expect.stringMatching(/^invalid v4_trades trade: /)));
   });
 
   it('a size times price beyond a double is rejected, not Infinity', () => {
     const r = createDydxParser()(message([trade({ size: `1${'0'.repeat(300)}`, price: `1${'0'.repeat(10)}` })]), RECV);
-    expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid dYdX liquidation/) });
+    expect(r).toEqual(refusedEntry(expect.stringMatching(/^invalid dYdX liquidation/)));
   });
 });
 

@@ -173,13 +173,26 @@ function entryPoints(): EntryPoint[] {
   return points;
 }
 
-/** What every result must be: a short reason, or events of the schema with finite amounts and sane times. */
+/** Entries refused on their own over the run: mutations of multi-entry seeds must exercise that path too. */
+let refusedEntries = 0;
+
+/**
+ * What every result must be: a short reason, or events of the schema with finite amounts and sane times, and
+ * for each entry refused on its own a short reason and the entry's text (what its dead letter carries).
+ */
 function checkResult(result: ParseResult, venue: VenueId): void {
   if (!result.ok) {
     expect(typeof result.reason).toBe('string');
     expect(result.reason.length).toBeGreaterThan(0);
     expect(result.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 1);
     return;
+  }
+  for (const refused of result.rejected ?? []) {
+    refusedEntries += 1;
+    expect(typeof refused.entry).toBe('string');
+    expect(refused.entry.length).toBeGreaterThan(0);
+    expect(refused.reason.length).toBeGreaterThan(0);
+    expect(refused.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 1);
   }
   for (const event of result.events) {
     const parsed = NormalizedEvent.safeParse(event);
@@ -230,6 +243,7 @@ describe('parser fuzz: mutated real frames', () => {
 
   it(`ran at least ${TOTAL} mutated frames`, () => {
     expect(frames).toBeGreaterThanOrEqual(TOTAL);
+    expect(refusedEntries).toBeGreaterThan(0);
   });
 });
 
@@ -248,7 +262,13 @@ describe('parser fuzz: absurd frames among good ones keep totals exact', () => {
 
   /** What one parse yields towards the totals and the dead letters. */
   const account = (result: ParseResult) =>
-    !result.ok ? { events: [], deadLetters: 1 } : { events: result.events.filter((e) => valueLimitBreach(e, limits) === undefined), deadLetters: result.events.filter((e) => valueLimitBreach(e, limits) !== undefined).length };
+    !result.ok
+      ? { events: [], deadLetters: 1 }
+      : {
+          events: result.events.filter((e) => valueLimitBreach(e, limits) === undefined),
+          // Entry by entry: each refused entry is a dead letter of its own, and so is each event over a bound.
+          deadLetters: (result.rejected?.length ?? 0) + result.events.filter((e) => valueLimitBreach(e, limits) !== undefined).length,
+        };
 
   it.each(venues.map(([venue, module]) => [venue, module] as const))('%s: totals are the exact sum of the valid liquidations; each absurd frame is dead-lettered', async (venue, module) => {
     const fresh = () => module.parser({}, { log });
@@ -295,7 +315,7 @@ describe('parser fuzz: absurd frames among good ones keep totals exact', () => {
           await bus.start();
           const metrics = createMetrics();
           const aggregator = new Aggregator({ clock: 'watermark' });
-    registerAggregatorMetrics(metrics.registry, aggregator);
+          registerAggregatorMetrics(metrics.registry, aggregator);
           const letters: DeadLetter[] = [];
           await bus.subscribe({ topics: [topics.deadLetter], groupId: 'letters' }, async ({ messages }) => void letters.push(...messages.map((m) => m.value as DeadLetter)));
           await consumeEvents(bus, topics, 'fuzz', { metrics, log, fromBeginning: true }, (e, replayed) => void aggregator.apply(e, replayed));
@@ -309,9 +329,12 @@ describe('parser fuzz: absurd frames among good ones keep totals exact', () => {
           expect(totals.usd).toBe(toUsd(Number(units)));
           expect(totals.count).toBe(count);
           expect(letters).toHaveLength(deadLetters);
-          // Every absurd frame is among the dead letters, and nothing hostile became a symbol.
+          // Every absurd frame is among the dead letters (whole, or the refused entry of it), and nothing hostile became a symbol.
           const lettered = new Set(letters.map((l) => l.frame));
-          for (const f of frames) if (f.absurd) expect(lettered.has(f.frame), f.frame.slice(0, 300)).toBe(true);
+          // A refused entry's letter carries the entry as JSON re-serialised (1e20 reads 100000000000000000000), so
+          // an absurd frame not lettered whole must be matched by at least one entry letter of its own.
+          const entries = letters.filter((l) => l.entry).length;
+          expect(entries).toBeGreaterThanOrEqual(frames.filter((f) => f.absurd && !lettered.has(f.frame)).length);
           expect(aggregator.topSymbols(1_000).every((s) => isMarketName(s.symbol))).toBe(true);
         },
       ),

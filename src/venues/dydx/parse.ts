@@ -1,10 +1,10 @@
-import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import type { DydxSubscriptionCoverage } from './coverage.js';
 import { dydxInstrument } from './instruments.js';
-import { Envelope, PerpetualMarket, PerpetualMarkets, TradesContents, type DydxTrade } from './schema.js';
+import { DydxTrade, Envelope, PerpetualMarket, PerpetualMarkets, TradesContents } from './schema.js';
 
 export const TRADES_CHANNEL = 'v4_trades';
 export const MARKETS_SOURCE = 'perpetualMarkets';
@@ -92,35 +92,38 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     if (market === undefined) return reject('v4_trades message without a market id');
     const inst = instrumentOf(market);
     if (inst === undefined) return reject(`v4_trades for ${preview(market)}, which is not a dYdX market name`);
-    const events: LiquidationEvent[] = [];
+    const out = new EntryResults('dYdX liquidation');
+    // Entry by entry: a batch item or a trade that cannot be read is dead-lettered on its own; the rest count.
     for (const batch of batches) {
-      const parsed = TradesContents.safeParse(batch);
-      if (!parsed.success) return rejectInvalid(TRADES_CHANNEL, parsed.error);
-      for (const t of parsed.data.trades) {
+      const parsed = out.read(TradesContents, batch, TRADES_CHANNEL);
+      if (parsed === undefined) continue;
+      for (const raw of parsed.trades) {
+        const t = out.read(DydxTrade, raw, `${TRADES_CHANNEL} trade`);
+        if (t === undefined) continue;
         const made = tradeEvents(market, inst, t, receiveTime);
-        if (typeof made === 'string') return reject(made);
-        events.push(...made);
+        if (typeof made === 'string') out.reject(raw, made);
+        else for (const event of made) out.add(event, raw);
       }
     }
-    return checkedResult(events, 'dYdX liquidation');
+    return out.result();
   };
 
   const markets = (json: unknown, receiveTime: number): ParseResult => {
     const parsed = PerpetualMarkets.safeParse(json);
     if (!parsed.success) return rejectInvalid(MARKETS_SOURCE, parsed.error);
-    const events: NormalizedEvent[] = [];
+    const out = new EntryResults('dYdX open interest');
     for (const raw of Object.values(parsed.data.markets)) {
-      const m = PerpetualMarket.safeParse(raw);
-      if (!m.success) return rejectInvalid(MARKETS_SOURCE, m.error);
-      const inst = instrumentOf(m.data.ticker);
-      const mark = m.data.oraclePrice ? decimalValue(m.data.oraclePrice) : undefined;
-      const oi = m.data.openInterest === undefined ? undefined : decimalValue(m.data.openInterest);
+      const m = out.read(PerpetualMarket, raw, MARKETS_SOURCE);
+      if (m === undefined) continue;
+      const inst = instrumentOf(m.ticker);
+      const mark = m.oraclePrice ? decimalValue(m.oraclePrice) : undefined;
+      const oi = m.openInterest === undefined ? undefined : decimalValue(m.openInterest);
       // A market without an oracle price yet, or a name that is not a market, states nothing to value.
       if (inst === undefined || mark === undefined || mark <= 0 || oi === undefined) continue;
       const event: OpenInterestEvent = {
         type: 'open_interest',
         venue: 'dydx',
-        symbol: m.data.ticker,
+        symbol: m.ticker,
         base: inst.base,
         oiBase: oi,
         oiUsd: oi * mark,
@@ -130,9 +133,9 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
         receiveTime,
         source: MARKETS_SOURCE,
       };
-      events.push(event);
+      out.add(event, raw);
     }
-    return checkedResult(events, 'dYdX open interest');
+    return out.result();
   };
 
   return (frame, receiveTime) => {

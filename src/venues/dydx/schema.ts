@@ -18,7 +18,8 @@ export const DydxTrade = z.object({
 });
 export type DydxTrade = z.infer<typeof DydxTrade>;
 
-export const TradesContents = z.object({ trades: z.array(DydxTrade) });
+/** One message's (or batch item's) trades; each judged on its own (DydxTrade), so one bad trade costs only itself. */
+export const TradesContents = z.object({ trades: z.array(z.unknown()) });
 
 /** Every indexer message names its `type`; channel messages also `channel` and `id` (the market). */
 export const Envelope = z.object({
