@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { onBrokenPipe, watchOutput } from '../broken-pipe.js';
 import type { Config } from '../config/schema.js';
 import type { LogFormat } from '../log.js';
 import { INPUT_FORMATS, type InputFormat } from '../replay/formats.js';
@@ -68,6 +69,8 @@ async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { 
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Our reader went away (`liqstream run 2>&1 | less`, then q): flush and stop, as on a signal.
+  onBrokenPipe(() => shutdown('EPIPE'));
 }
 
 const serviceOptions = (cmd: Command): Command =>
@@ -107,7 +110,7 @@ program
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
   .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
   .option('--metrics-port <port>', 'serve /metrics (for Prometheus), the live page (/) and the API (/api) on 127.0.0.1 during the replay', (v) => String(port(v)))
-  .option('--linger <seconds>', 'keep serving /metrics this long after the replay ends', (v) => String(numberIn('--linger', 0, 86_400)(v)), '0')
+  .option('--linger <seconds>', 'keep serving /metrics and the live page this long after the replay ends; the report and summary are written before (Ctrl-C ends the linger)', (v) => String(numberIn('--linger', 0, 86_400)(v)), '0')
   .option('--from <time>', 'only events at or after this event time: ISO 8601 (UTC unless a zone is given) or 13-digit ms since the epoch')
   .option('--to <time>', 'only events before this event time (as --from)')
   .option('--max-bad-share <share>', 'fail when more than this share of a file’s lines is not valid input', (v) => String(numberIn('--max-bad-share', 0, 1)(v)), '0.1')
@@ -211,11 +214,6 @@ program
       workers: workers > 1 ? { count: workers, format: flags.format as InputFormat, logFormat: flags.logFormat ?? config.log.format } : undefined,
     }).finally(() => progress?.stop());
     if (timings) process.stderr.write(`${workersLine(timings, (performance.now() - started) / 1000, report.input.frames)}\n`);
-    if (server) {
-      await new Promise((r) => setTimeout(r, Number(flags.linger) * 1000));
-      live?.close();
-      await server.close();
-    }
     const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
     const openInterest = aggregator.openInterestByMinute(minutes);
     if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity, adl: aggregator.adlByMinute(minutes) }, { force });
@@ -224,6 +222,12 @@ program
     if (flags.report) writeOutputFile(flags.report, json, force);
     if (flags.summary) process.stdout.write((await import('../report/summary.js')).summarize(report));
     else if (!flags.report && !flags.reportDir) process.stdout.write(json);
+    // Results are written before the linger, so Ctrl-C while it lasts loses nothing.
+    if (server) {
+      await lingerUnlessInterrupted(Number(flags.linger));
+      live?.close();
+      await server.close();
+    }
   });
 
 program
@@ -298,6 +302,21 @@ export function workersLine(timings: { elapsedMs: number; events: number }[], wa
   return `replay: ${timings.length} workers, ${wallSeconds.toFixed(1)} s, ${Math.round(frames / Math.max(wallSeconds, 1e-3)).toLocaleString('en-US')} frames/s (${each.join('; ')}; compare --workers 1, or npm run bench with BENCH_ONLY=replay-workers)`;
 }
 
+/** Waits `seconds`, or until SIGINT/SIGTERM, which end a linger early and normally (exit 0). */
+function lingerUnlessInterrupted(seconds: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    const timer = setTimeout(done, seconds * 1000);
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
 /** A wrong argument found while running a command: one line and exit 2. */
 class UsageError extends Error {}
 
@@ -347,6 +366,9 @@ function showProgress(files: string[], readProgress: { bytes: number }): { stop(
   };
 }
 
+// A closed output pipe (`| head -1`, `| less` then q) ends the process quietly (src/broken-pipe.ts).
+watchOutput(process.stdout);
+watchOutput(process.stderr);
 // Usage errors exit 2, like config errors; commander has printed its own message by then.
 program.exitOverride();
 program.commands.forEach((c) => c.exitOverride());
