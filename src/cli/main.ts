@@ -23,11 +23,13 @@ interface ServiceFlags {
   kafka?: string;
   metricsHost?: string;
   metricsPort?: string;
+  venues?: string;
 }
 
 async function configFrom(flags: ServiceFlags): Promise<Config> {
   const { loadConfig } = await import('../config/load.js');
   const overrides: Record<string, unknown> = {};
+  if (flags.venues !== undefined) overrides.onlyVenues = await venueList(flags.venues);
   if (flags.kafka) overrides.bus = { kind: 'kafka', kafka: { brokers: flags.kafka.split(',') } };
   if (flags.metricsHost || flags.metricsPort)
     overrides.metrics = {
@@ -73,26 +75,42 @@ async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { 
   onBrokenPipe(() => shutdown('EPIPE'));
 }
 
-const serviceOptions = (cmd: Command): Command =>
-  cmd
+/** --venues a,b: registered venue ids; an unknown one is a usage error naming it. */
+async function venueList(text: string): Promise<string[]> {
+  const { VENUES } = await import('../venues/registry.js');
+  const ids = text.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (ids.length === 0) throw new UsageError(`--venues needs at least one venue id (known: ${VENUES.join(', ')})`);
+  const unknown = ids.filter((v) => !VENUES.includes(v));
+  if (unknown.length > 0) throw new UsageError(`--venues: unknown venue ${unknown.map((v) => `"${v}"`).join(', ')} (known: ${VENUES.join(', ')}; see liqstream venues)`);
+  return ids;
+}
+
+/**
+ * `record` writes files and never uses a bus, so it has no --kafka (given, it is an unknown option: exit 2);
+ * `aggregate` runs no connectors, so it has no --venues.
+ */
+const serviceOptions = (cmd: Command, has: { bus: boolean; connectors: boolean }): Command => {
+  if (has.bus) cmd.option('--kafka <brokers>', 'Kafka brokers, comma-separated host:port (run: instead of the embedded bus; connect and aggregate: required unless bus.kind is kafka in the config)');
+  if (has.connectors) cmd.option('--venues <ids>', 'run only these venues, comma-separated ids (liqstream venues lists them; config: onlyVenues)');
+  return cmd
     .option('-c, --config <file>', 'YAML config merged over config/default.yaml')
-    .option('--kafka <brokers>', 'Kafka brokers, comma-separated host:port (run: instead of the embedded bus; connect and aggregate: required unless bus.kind is kafka in the config)')
     .option('--metrics-host <host>', 'bind address of /metrics, /healthz, the live page and /api')
     .option('--metrics-port <port>', 'port of /metrics, /healthz, the live page and /api', (v) => String(port(v)))
     .addOption(logFormatOption());
+};
 
 const program = new Command()
   .name('liqstream')
   .version(packageVersion(), '-V, --version')
   .description('Liquidation event stream processor: live connectors, Kafka, event-time windows, Prometheus, record and replay');
 
-serviceOptions(program.command('run').description('connectors + aggregator + metrics in one process (embedded bus unless --kafka)')).addHelpText('after', '\nExamples:\n  $ liqstream run                                  # all venues, live page at http://127.0.0.1:9464/\n  $ liqstream run --config my.yaml --metrics-port 9500\n  $ liqstream run --kafka 127.0.0.1:9092').action(
+serviceOptions(program.command('run').description('connectors + aggregator + metrics in one process (embedded bus unless --kafka)'), { bus: true, connectors: true }).addHelpText('after', '\nExamples:\n  $ liqstream run                                  # all venues, live page at http://127.0.0.1:9464/\n  $ liqstream run --config my.yaml --metrics-port 9500\n  $ liqstream run --kafka 127.0.0.1:9092\n  $ liqstream run --venues bybit-linear,hyperliquid').action(
   (flags: ServiceFlags) => runService('run', flags),
 );
-serviceOptions(program.command('connect').description('connectors → Kafka only')).addHelpText('after', '\nExamples:\n  $ liqstream connect --kafka kafka-1:9092,kafka-2:9092\n  $ LIQSTREAM_BUS__SPILL__DIR=/var/lib/liqstream/spill liqstream connect --config prod.yaml').action((flags: ServiceFlags) => runService('connect', flags));
-serviceOptions(program.command('aggregate').description('Kafka → aggregator + metrics only')).addHelpText('after', '\nExamples:\n  $ liqstream aggregate --kafka kafka-1:9092 --metrics-host 0.0.0.0').action((flags: ServiceFlags) => runService('aggregate', flags));
+serviceOptions(program.command('connect').description('connectors → Kafka only'), { bus: true, connectors: true }).addHelpText('after', '\nExamples:\n  $ liqstream connect --kafka kafka-1:9092,kafka-2:9092\n  $ LIQSTREAM_BUS__SPILL__DIR=/var/lib/liqstream/spill liqstream connect --config prod.yaml').action((flags: ServiceFlags) => runService('connect', flags));
+serviceOptions(program.command('aggregate').description('Kafka → aggregator + metrics only'), { bus: true, connectors: false }).addHelpText('after', '\nExamples:\n  $ liqstream aggregate --kafka kafka-1:9092 --metrics-host 0.0.0.0').action((flags: ServiceFlags) => runService('aggregate', flags));
 
-serviceOptions(program.command('record').description('connectors → hourly recording files with manifests and metadata'))
+serviceOptions(program.command('record').description('connectors → hourly recording files with manifests and metadata'), { bus: false, connectors: true })
   .requiredOption('--out <dir>', 'directory for the recording files')
   .addHelpText('after', '\nExamples:\n  $ liqstream record --out recordings/\n  $ liqstream record --out /data/rec --config venues.yaml   # then: liqstream replay /data/rec/*.ndjson.gz')
   .action((flags: ServiceFlags & { out: string }) => runService('record', flags));
@@ -169,7 +187,7 @@ program
     const force = flags.force ?? false;
     // Before the replay, which can take minutes: an output it would refuse fails now.
     checkOutputs({ files: [flags.report, flags.openmetrics].filter((f) => f !== undefined), reportDir: flags.reportDir }, force);
-    const speed = parseSpeed(flags.speed);
+    const speed = usage(() => parseSpeed(flags.speed));
     const workers = replayWorkers(flags);
     const runId = `${Date.now()}-${process.pid}`;
     // A replay through Kafka uses topics of its own so it never mixes with live data.
@@ -319,6 +337,15 @@ function lingerUnlessInterrupted(seconds: number): Promise<void> {
 
 /** A wrong argument found while running a command: one line and exit 2. */
 class UsageError extends Error {}
+
+/** The value `parse` returns; what it throws is a usage error (exit 2), as a wrong flag is. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
 
 /**
  * ISO 8601 (a time without a zone is UTC, never the machine's zone) or milliseconds since the epoch.

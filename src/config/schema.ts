@@ -71,5 +71,22 @@ export const Config = z.strictObject({
       discoverTimeoutMs: z.number().int().min(100).default(20_000),
     }),
     venues: Venues.prefault({}),
-  });
+    /**
+     * Run only these venues (`--venues a,b` on run/connect/record). Absent, the default: every registered
+     * venue whose block does not say `enabled: false`. A listed venue whose block disables it is refused
+     * rather than one of the two settings being silently ignored.
+     */
+    onlyVenues: z
+      .array(z.string().refine((id) => VENUES.includes(id), { error: (i) => `unknown venue "${String(i.input)}" (known: ${VENUES.join(', ')})` }))
+      .min(1)
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    for (const id of c.onlyVenues ?? [])
+      if (c.venues[id]?.enabled === false) ctx.addIssue({ code: 'custom', path: ['onlyVenues'], message: `"${id}" is listed but venues.${id}.enabled is false` });
+  })
+  // From here on the allow-list is the venues' `enabled`, so every consumer of the config obeys it.
+  .transform((c) =>
+    c.onlyVenues ? { ...c, venues: Object.fromEntries(Object.entries(c.venues).map(([id, v]) => [id, { ...v, enabled: c.onlyVenues!.includes(id) }])) as typeof c.venues } : c,
+  );
 export type Config = z.infer<typeof Config>;
