@@ -69,6 +69,8 @@ export const Config = z.strictObject({
       binanceWeightPerMinute: z.number().int().min(10).default(1_000),
       /** A venue whose market discovery has not answered by then starts on its built-in defaults. */
       discoverTimeoutMs: z.number().int().min(100).default(20_000),
+      /** This long after start, one warning names every venue not connected and why (retries log at debug). */
+      unreachableReportMs: z.number().int().min(100).default(10_000),
     }),
     venues: Venues.prefault({}),
     /**
