@@ -4,9 +4,9 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { CLI, runCli } from '../support/cli.js';
+import { CLI } from '../support/cli.js';
+import { simulated } from '../support/simulated.js';
 import { freePort } from '../support/free-port.js';
-import { tempDir } from '../support/recording.js';
 import { requireTools } from '../support/tools.js';
 import { until } from '../support/until.js';
 
@@ -31,10 +31,8 @@ function start(cmd: string, args: string[]): ChildProcess {
 describe('real Prometheus scrapes a replay; real Alertmanager delivers the cascade alert', () => {
   it('the LiquidationCascadeActive alert reaches a webhook receiver', async () => {
     const [prometheus, alertmanager] = requireTools('prometheus', 'prometheus-alertmanager');
-    const dir = tempDir('liqstream-e2e-');
-    const rec = join(dir, 'slice.ndjson.gz');
+    const { dir, recording: rec } = await simulated(['--from', '20:30', '--to', '21:30', '--accounts', '30000'], 'slice.ndjson.gz');
     // 20:30–21:30 around the worst minute; at 40× real time the replay takes about 90 s.
-    expect((await runCli(['simulate', 'oct-10', '--out', rec, '--from', '20:30', '--to', '21:30', '--accounts', '30000'])).code).toBe(0);
 
     const received: { alerts: { labels: Record<string, string>; status: string }[] }[] = [];
     const hook = createServer((req, res) => {

@@ -2,17 +2,14 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chromium, openPage } from '../support/chromium.js';
+import { simulated } from '../support/simulated.js';
 import { runCli } from '../support/cli.js';
-import { tempDir } from '../support/recording.js';
 import { requireTool } from '../support/tools.js';
 
 describe('replay --report-dir', () => {
   it('writes JSON, a per-minute CSV and an HTML page whose charts render in headless Chromium', async () => {
     requireTool('chromium');
-    const dir = tempDir();
-    const rec = join(dir, 'slice.ndjson.gz');
-    const sim = await runCli(['simulate', 'oct-10', '--out', rec, '--from', '20:00', '--to', '22:00', '--accounts', '40000']);
-    expect(sim.code).toBe(0);
+    const { dir, recording: rec } = await simulated(['--from', '20:00', '--to', '22:00', '--accounts', '40000'], 'slice.ndjson.gz');
     const out = join(dir, 'report');
     const r = await runCli(['replay', rec, '--speed', 'max', '--report-dir', out], { LIQSTREAM_LOG_LEVEL: 'error' });
     expect(r.stderr).toBe('');

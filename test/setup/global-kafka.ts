@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { kafkaJarsFetched } from '../support/test-tools.mjs';
 import { requireTools } from '../support/tools.js';
 
 /**
@@ -15,9 +14,7 @@ export default function setup(project: TestProject): () => void {
     return () => {};
   }
   // Java runs the broker; Maven fetches its jars once (scripts/kafka/kafka.sh fetch). Missing: fail now, saying how to install.
-  const home = process.env.KAFKA_HOME_DIR ?? '.cache/kafka';
-  const fetched = existsSync(home) && readdirSync(home).some((v) => existsSync(join(home, v, 'libs', '.complete')));
-  requireTools(...(fetched ? (['java'] as const) : (['java', 'mvn'] as const)));
+  requireTools(...(kafkaJarsFetched() ? (['java'] as const) : (['java', 'mvn'] as const)));
   const port = process.env.KAFKA_PORT ?? '19092';
   const env = { ...process.env, KAFKA_PORT: port };
   execFileSync('bash', ['scripts/kafka/kafka.sh', 'start'], { stdio: 'inherit', env });

@@ -1,4 +1,5 @@
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './recording.js';
@@ -38,7 +39,7 @@ describe('tests that need an installed tool', () => {
       for (const name of readdirSync(dir)) {
         const p = join(dir, name);
         if (statSync(p).isDirectory()) walk(p);
-        else if (p.endsWith('.ts') && !p.endsWith('tools.ts') && !p.endsWith('tools.test.ts')) files.push(p);
+        else if (p.endsWith('.ts') && !/tools\.(test\.)?ts$/.test(p)) files.push(p);
       }
     };
     walk(join(ROOT, 'test'));
@@ -47,5 +48,23 @@ describe('tests that need an installed tool', () => {
     const bare = new RegExp(`\\b(spawn|spawnSync|execFile|execFileSync|run|start)\\(\\s*['"\`](${names})['"\`]`);
     const offenders = files.filter((f) => bare.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f));
     expect(offenders).toEqual([]);
+  });
+
+  it('`npm test` checks first: with none of them on PATH it names every one and how to install them, and exits 1', () => {
+    const bin = tempDir('node-only-');
+    symlinkSync(process.execPath, join(bin, 'node'));
+    let out = '';
+    let status = 0;
+    try {
+      execFileSync(join(bin, 'node'), [join(ROOT, 'test/support/test-tools.mjs')], { env: { PATH: bin, KAFKA_HOME_DIR: bin }, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (err) {
+      status = (err as { status: number }).status;
+      out = String((err as { stderr: Buffer }).stderr);
+    }
+    expect(status).toBe(1);
+    expect(out).toBe(
+      'npm test: not installed (not on PATH): promtool, prometheus, prometheus-alertmanager, amtool, chromium, lz4, java, mvn, openssl. The tests need them: run `bash .ci/run` (installs every tool the tests need, then runs them) or `apt-get install prometheus prometheus-alertmanager chromium lz4 openjdk-17-jre-headless maven openssl`.\n',
+    );
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.test).toMatch(/^node test\/support\/test-tools\.mjs && /);
   });
 });
