@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 
 /**
  * CLI and Kafka tests run the compiled `liqstream` binary, so compile before any test file runs: once per
@@ -9,6 +10,8 @@ import { execFileSync } from 'node:child_process';
 // The mark's name must not start with LIQSTREAM_: the CLI reads those as configuration.
 export default function setup(): void {
   if (process.env.TEST_DIST_BUILT_BY === String(process.pid)) return;
+  // An incremental build trusts its build info: with the output deleted but the info left, it would emit nothing.
+  if (!existsSync('dist/src/cli/main.js')) rmSync('dist/.tsbuildinfo', { force: true });
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   process.env.TEST_DIST_BUILT_BY = String(process.pid);
 }
