@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import { brokenPipe } from './broken-pipe.js';
 
 export type { Logger };
 
@@ -100,7 +101,15 @@ export type LogFormat = 'auto' | 'json' | 'pretty';
 export function createLogger(level: string = process.env.LIQSTREAM_LOG_LEVEL ?? 'info', format: LogFormat = 'auto'): Logger {
   const options = { level, base: { app: 'liqstream' }, ...redactingOptions };
   const pretty = format === 'pretty' || (format === 'auto' && process.stderr.isTTY === true);
-  if (!pretty) return pino(options, pino.destination(2));
+  if (!pretty) {
+    // Synchronous, as pretty printing is: an asynchronous destination flushes its buffer at exit in a
+    // loop that retries EPIPE forever, so `liqstream … 2>&1 | head -1` never ended. EPIPE ends the process.
+    const dest = pino.destination({ dest: 2, sync: true });
+    dest.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') brokenPipe();
+    });
+    return pino(options, dest);
+  }
   // Loaded only for a terminal: a synchronous require, since the logger is made synchronously, saves every
   // other start the formatter's load time.
   const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;

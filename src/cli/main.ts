@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { onBrokenPipe, watchOutput } from '../broken-pipe.js';
 import type { Config } from '../config/schema.js';
 import type { LogFormat } from '../log.js';
 import { INPUT_FORMATS, type InputFormat } from '../replay/formats.js';
@@ -22,11 +23,13 @@ interface ServiceFlags {
   kafka?: string;
   metricsHost?: string;
   metricsPort?: string;
+  venues?: string;
 }
 
 async function configFrom(flags: ServiceFlags): Promise<Config> {
   const { loadConfig } = await import('../config/load.js');
   const overrides: Record<string, unknown> = {};
+  if (flags.venues !== undefined) overrides.onlyVenues = await venueList(flags.venues);
   if (flags.kafka) overrides.bus = { kind: 'kafka', kafka: { brokers: flags.kafka.split(',') } };
   if (flags.metricsHost || flags.metricsPort)
     overrides.metrics = {
@@ -68,28 +71,46 @@ async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { 
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Our reader went away (`liqstream run 2>&1 | less`, then q): flush and stop, as on a signal.
+  onBrokenPipe(() => shutdown('EPIPE'));
 }
 
-const serviceOptions = (cmd: Command): Command =>
-  cmd
+/** --venues a,b: registered venue ids; an unknown one is a usage error naming it. */
+async function venueList(text: string): Promise<string[]> {
+  const { VENUES } = await import('../venues/registry.js');
+  const ids = text.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (ids.length === 0) throw new UsageError(`--venues needs at least one venue id (known: ${VENUES.join(', ')})`);
+  const unknown = ids.filter((v) => !VENUES.includes(v));
+  if (unknown.length > 0) throw new UsageError(`--venues: unknown venue ${unknown.map((v) => `"${v}"`).join(', ')} (known: ${VENUES.join(', ')}; see liqstream venues)`);
+  return ids;
+}
+
+/**
+ * `record` writes files and never uses a bus, so it has no --kafka (given, it is an unknown option: exit 2);
+ * `aggregate` runs no connectors, so it has no --venues.
+ */
+const serviceOptions = (cmd: Command, has: { bus: boolean; connectors: boolean }): Command => {
+  if (has.bus) cmd.option('--kafka <brokers>', 'Kafka brokers, comma-separated host:port (run: instead of the embedded bus; connect and aggregate: required unless bus.kind is kafka in the config)');
+  if (has.connectors) cmd.option('--venues <ids>', 'run only these venues, comma-separated ids (liqstream venues lists them; config: onlyVenues)');
+  return cmd
     .option('-c, --config <file>', 'YAML config merged over the built-in defaults (liqstream config prints them)')
-    .option('--kafka <brokers>', 'Kafka brokers, comma-separated host:port (run: instead of the embedded bus; connect and aggregate: required unless bus.kind is kafka in the config)')
     .option('--metrics-host <host>', 'bind address of /metrics, /healthz, the live page and /api')
     .option('--metrics-port <port>', 'port of /metrics, /healthz, the live page and /api', (v) => String(port(v)))
     .addOption(logFormatOption());
+};
 
 const program = new Command()
   .name('liqstream')
   .version(packageVersion(), '-V, --version')
   .description('Liquidation event stream processor: live connectors, Kafka, event-time windows, Prometheus, record and replay');
 
-serviceOptions(program.command('run').description('connectors + aggregator + metrics in one process (embedded bus unless --kafka)')).addHelpText('after', '\nExamples:\n  $ liqstream run                                  # all venues, live page at http://127.0.0.1:9464/\n  $ liqstream run --config my.yaml --metrics-port 9500\n  $ liqstream run --kafka 127.0.0.1:9092').action(
+serviceOptions(program.command('run').description('connectors + aggregator + metrics in one process (embedded bus unless --kafka)'), { bus: true, connectors: true }).addHelpText('after', '\nExamples:\n  $ liqstream run                                  # all venues, live page at http://127.0.0.1:9464/\n  $ liqstream run --config my.yaml --metrics-port 9500\n  $ liqstream run --kafka 127.0.0.1:9092\n  $ liqstream run --venues bybit-linear,hyperliquid').action(
   (flags: ServiceFlags) => runService('run', flags),
 );
-serviceOptions(program.command('connect').description('connectors → Kafka only')).addHelpText('after', '\nExamples:\n  $ liqstream connect --kafka kafka-1:9092,kafka-2:9092\n  $ LIQSTREAM_BUS__SPILL__DIR=/var/lib/liqstream/spill liqstream connect --config prod.yaml').action((flags: ServiceFlags) => runService('connect', flags));
-serviceOptions(program.command('aggregate').description('Kafka → aggregator + metrics only')).addHelpText('after', '\nExamples:\n  $ liqstream aggregate --kafka kafka-1:9092 --metrics-host 0.0.0.0').action((flags: ServiceFlags) => runService('aggregate', flags));
+serviceOptions(program.command('connect').description('connectors → Kafka only'), { bus: true, connectors: true }).addHelpText('after', '\nExamples:\n  $ liqstream connect --kafka kafka-1:9092,kafka-2:9092\n  $ LIQSTREAM_BUS__SPILL__DIR=/var/lib/liqstream/spill liqstream connect --config prod.yaml').action((flags: ServiceFlags) => runService('connect', flags));
+serviceOptions(program.command('aggregate').description('Kafka → aggregator + metrics only'), { bus: true, connectors: false }).addHelpText('after', '\nExamples:\n  $ liqstream aggregate --kafka kafka-1:9092 --metrics-host 0.0.0.0').action((flags: ServiceFlags) => runService('aggregate', flags));
 
-serviceOptions(program.command('record').description('connectors → hourly recording files with manifests and metadata'))
+serviceOptions(program.command('record').description('connectors → hourly recording files with manifests and metadata'), { bus: false, connectors: true })
   .requiredOption('--out <dir>', 'directory for the recording files')
   .addHelpText('after', '\nExamples:\n  $ liqstream record --out recordings/\n  $ liqstream record --out /data/rec --config venues.yaml   # then: liqstream replay /data/rec/*.ndjson.gz')
   .action((flags: ServiceFlags & { out: string }) => runService('record', flags));
@@ -107,7 +128,7 @@ program
   .option('--kafka <brokers>', 'replay through Kafka (topics of the replay’s own) instead of the embedded bus')
   .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
   .option('--metrics-port <port>', 'serve /metrics (for Prometheus), the live page (/) and the API (/api) on 127.0.0.1 during the replay', (v) => String(port(v)))
-  .option('--linger <seconds>', 'keep serving /metrics this long after the replay ends', (v) => String(numberIn('--linger', 0, 86_400)(v)), '0')
+  .option('--linger <seconds>', 'keep serving /metrics and the live page this long after the replay ends; the report and summary are written before (Ctrl-C ends the linger)', (v) => String(numberIn('--linger', 0, 86_400)(v)), '0')
   .option('--from <time>', 'only events at or after this event time: ISO 8601 (UTC unless a zone is given) or 13-digit ms since the epoch')
   .option('--to <time>', 'only events before this event time (as --from)')
   .option('--max-bad-share <share>', 'fail when more than this share of a file’s lines is not valid input', (v) => String(numberIn('--max-bad-share', 0, 1)(v)), '0.1')
@@ -166,7 +187,7 @@ program
     const force = flags.force ?? false;
     // Before the replay, which can take minutes: an output it would refuse fails now.
     checkOutputs({ files: [flags.report, flags.openmetrics].filter((f) => f !== undefined), reportDir: flags.reportDir }, force);
-    const speed = parseSpeed(flags.speed);
+    const speed = usage(() => parseSpeed(flags.speed));
     const workers = replayWorkers(flags);
     const runId = `${Date.now()}-${process.pid}`;
     // A replay through Kafka uses topics of its own so it never mixes with live data.
@@ -212,11 +233,6 @@ program
       workers: workers > 1 ? { count: workers, format: flags.format as InputFormat, logFormat: flags.logFormat ?? config.log.format } : undefined,
     }).finally(() => progress?.stop());
     if (timings) process.stderr.write(`${workersLine(timings, (performance.now() - started) / 1000, report.input.frames)}\n`);
-    if (server) {
-      await new Promise((r) => setTimeout(r, Number(flags.linger) * 1000));
-      live?.close();
-      await server.close();
-    }
     const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
     const openInterest = aggregator.openInterestByMinute(minutes);
     if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity, adl: aggregator.adlByMinute(minutes) }, { force });
@@ -225,6 +241,12 @@ program
     if (flags.report) writeOutputFile(flags.report, json, force);
     if (flags.summary) process.stdout.write((await import('../report/summary.js')).summarize(report));
     else if (!flags.report && !flags.reportDir) process.stdout.write(json);
+    // Results are written before the linger, so Ctrl-C while it lasts loses nothing.
+    if (server) {
+      await lingerUnlessInterrupted(Number(flags.linger));
+      live?.close();
+      await server.close();
+    }
   });
 
 program
@@ -310,8 +332,32 @@ export function workersLine(timings: { elapsedMs: number; events: number }[], wa
   return `replay: ${timings.length} workers, ${wallSeconds.toFixed(1)} s, ${Math.round(frames / Math.max(wallSeconds, 1e-3)).toLocaleString('en-US')} frames/s (${each.join('; ')}; compare --workers 1, or npm run bench with BENCH_ONLY=replay-workers)`;
 }
 
+/** Waits `seconds`, or until SIGINT/SIGTERM, which end a linger early and normally (exit 0). */
+function lingerUnlessInterrupted(seconds: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    const timer = setTimeout(done, seconds * 1000);
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
 /** A wrong argument found while running a command: one line and exit 2. */
 class UsageError extends Error {}
+
+/** The value `parse` returns; what it throws is a usage error (exit 2), as a wrong flag is. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
 
 /** `--from`/`--to`: ISO 8601 or 13-digit milliseconds (src/schema/time-text.ts, shared with the API). */
 export function parseTime(text: string): number {
@@ -349,6 +395,9 @@ function showProgress(files: string[], readProgress: { bytes: number }): { stop(
   };
 }
 
+// A closed output pipe (`| head -1`, `| less` then q) ends the process quietly (src/broken-pipe.ts).
+watchOutput(process.stdout);
+watchOutput(process.stderr);
 // Usage errors exit 2, like config errors; commander has printed its own message by then.
 program.exitOverride();
 program.commands.forEach((c) => c.exitOverride());

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLError } from 'yaml';
 import { Config } from './schema.js';
 
 export class ConfigError extends Error {}
@@ -57,7 +57,16 @@ function readYaml(path: string): Tree {
   } catch (err) {
     throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
   }
-  const doc = parseYaml(text) as unknown;
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    if (!(err instanceof YAMLError)) throw err;
+    // The parser's message quotes the line after a colon; the file, line and column lead instead.
+    const at = err.linePos?.[0];
+    const what = err.message.split(' at line ')[0]!.trim();
+    throw new ConfigError(`config file ${path}${at ? `:${at.line}:${at.col}` : ''}: invalid YAML: ${what}`);
+  }
   if (doc == null) return {};
   if (!isTree(doc)) throw new ConfigError(`config file ${path} must be a YAML mapping`);
   return doc;

@@ -59,9 +59,28 @@ export const Config = z.strictObject({
       binanceWeightPerMinute: z.number().int().min(10).default(1_000),
       /** A venue whose market discovery has not answered by then starts on its built-in defaults. */
       discoverTimeoutMs: z.number().int().min(100).default(20_000),
+      /** This long after start, one warning names every venue not connected and why (retries log at debug). */
+      unreachableReportMs: z.number().int().min(100).default(10_000),
     }).prefault({}),
     venues: Venues.prefault({}),
     /** The largest value one event may carry; above it, it is dead-lettered (src/pipeline/value-limits.ts, docs/mapping.md). */
     limits: ValueLimits.prefault({}),
-  });
+    /**
+     * Run only these venues (`--venues a,b` on run/connect/record). Absent, the default: every registered
+     * venue whose block does not say `enabled: false`. A listed venue whose block disables it is refused
+     * rather than one of the two settings being silently ignored.
+     */
+    onlyVenues: z
+      .array(z.string().refine((id) => VENUES.includes(id), { error: (i) => `unknown venue "${String(i.input)}" (known: ${VENUES.join(', ')})` }))
+      .min(1)
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    for (const id of c.onlyVenues ?? [])
+      if (c.venues[id]?.enabled === false) ctx.addIssue({ code: 'custom', path: ['onlyVenues'], message: `"${id}" is listed but venues.${id}.enabled is false` });
+  })
+  // From here on the allow-list is the venues' `enabled`, so every consumer of the config obeys it.
+  .transform((c) =>
+    c.onlyVenues ? { ...c, venues: Object.fromEntries(Object.entries(c.venues).map(([id, v]) => [id, { ...v, enabled: c.onlyVenues!.includes(id) }])) as typeof c.venues } : c,
+  );
 export type Config = z.infer<typeof Config>;

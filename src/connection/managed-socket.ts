@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import type { Logger } from '../log.js';
+import { RepeatedFailure } from '../log-repeats.js';
 import { CONNECTED_MARK, INVALID_GZIP_MARK, INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { openClientSocket } from './guarded-socket.js';
@@ -75,7 +76,10 @@ export class ManagedSocket {
   private lastActivity = 0;
   private connectedAt = 0;
   private everConnected = false;
+  private lastError: string | undefined;
   private readonly now: () => number;
+  /** An outage's first disconnect is a warning; its retries are debug lines (src/log-repeats.ts). */
+  private readonly failures: RepeatedFailure;
 
   constructor(
     private readonly plan: SocketPlan,
@@ -84,6 +88,13 @@ export class ManagedSocket {
     private readonly options: ManagedSocketOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.failures = new RepeatedFailure(log, undefined, this.now);
+  }
+
+  /** Why the socket is not connected (the last socket error, or how it closed); undefined while connected. */
+  get downBecause(): string | undefined {
+    if (this.connected) return undefined;
+    return this.lastError ?? (this.downReason || 'not yet connected');
   }
 
   start(): void {
@@ -124,6 +135,11 @@ export class ManagedSocket {
     ws.on('pong', () => {
       if (ws === this.ws) this.lastActivity = this.now();
     });
+    // The reason goes with the 'disconnected' line that follows (and the unreachable-venues report), not a line of its own.
+    ws.on('error', (err) => {
+      this.lastError = err.message;
+      this.log.debug({ venue: this.plan.venue, socket: this.plan.name, err: err.message }, 'socket error');
+    });
     ws.on('close', (code, reason) => this.onClose(ws, `closed ${code}${reason.length ? ` ${reason.toString()}` : ''}`));
     return ws;
   }
@@ -155,6 +171,8 @@ export class ManagedSocket {
     }
     this.downSince = undefined;
     this.downReason = '';
+    this.lastError = undefined;
+    this.failures.clear();
     this.everConnected = true;
     this.hooks.onUp(true);
     this.log.info({ venue: this.plan.venue, socket: this.plan.name, url: this.plan.url, topics: this.plan.subscribe.length }, 'connected');
@@ -237,7 +255,7 @@ export class ManagedSocket {
     if (this.stopped) return;
     if (this.connectedAt && this.now() - this.connectedAt >= this.options.stableAfterMs) this.attempt = 0;
     const delay = backoffDelay(this.attempt++, this.options.backoff);
-    this.log.warn({ venue: this.plan.venue, socket: this.plan.name, reason: this.downReason, retryInMs: delay }, 'disconnected');
+    this.failures.fail({ venue: this.plan.venue, socket: this.plan.name, reason: this.downReason, ...(this.lastError ? { err: this.lastError } : {}), retryInMs: delay }, 'disconnected');
     this.hooks.onReconnect();
     this.reconnectTimer = setTimeout(() => this.open(), delay);
   }

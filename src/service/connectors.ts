@@ -122,6 +122,17 @@ export async function startConnectors(
     if (watcher) pollers.push(watcher);
     pollers.push(...(module.pollers?.(meta, { ...ctx, sink: deps.sink, budget, intervalMs: block.oiPollMs }) ?? []));
   }
+  const unreachable = (): Record<string, string> =>
+    Object.fromEntries([...sockets].flatMap(([venue, list]) => {
+      const why = list.map((s) => s.downBecause).find((r) => r !== undefined);
+      return why === undefined ? [] : [[venue, why]];
+    }));
+  // One line that says what is wrong, once the sockets have had time to connect; retries stay quiet.
+  const report = setTimeout(() => {
+    const down = unreachable();
+    if (Object.keys(down).length > 0) deps.log.warn({ unreachable: down }, unreachableLine(down, venues.length));
+  }, config.connection.unreachableReportMs);
+  report.unref();
   return {
     health: () => Object.fromEntries([...sockets].map(([venue, list]) => [venue, list.every((s) => s.connected)])),
     unwatchedSince: (venue) => {
@@ -130,9 +141,24 @@ export async function startConnectors(
       return since === Infinity ? undefined : since;
     },
     stop: async () => {
+      clearTimeout(report);
       await Promise.all([...pollers.map((p) => p.stop()), ...[...sockets.values()].flat().map((s) => s.stop())]);
     },
   };
+}
+
+/**
+ * "no venue reachable (15 of 15): connect ECONNREFUSED 127.0.0.1:9 (binance-usdm, okx); … — is the network
+ * up? …": venues grouped by the reason their sockets give.
+ */
+export function unreachableLine(down: Record<string, string>, total: number): string {
+  const byReason = new Map<string, string[]>();
+  for (const [venue, why] of Object.entries(down)) byReason.set(why, [...(byReason.get(why) ?? []), venue]);
+  const reasons = [...byReason].map(([why, venues]) => `${why} (${venues.join(', ')})`).join('; ');
+  const n = Object.keys(down).length;
+  const head = n === total ? `no venue reachable (${n} of ${total})` : `${n} of ${total} venues unreachable`;
+  const hint = n === total ? ' — is the network up?' : '; the others are connected.';
+  return `${head}: ${reasons}${hint} Retrying in the background; each retry is logged at debug level (LIQSTREAM_LOG_LEVEL=debug).`;
 }
 
 /** `promise`, or a rejection once `ms` have passed (the late result is dropped). */

@@ -101,7 +101,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     routes: live,
     log,
   });
-  log.info({ mode, bus: bus.kind, metrics: `${server.url}/metrics` }, 'liqstream started');
+  log.info({ mode, bus: bus.kind, ...(live ? { page: `${server.url}/` } : {}), metrics: `${server.url}/metrics` }, 'liqstream started');
 
   return {
     metricsUrl: server.url,

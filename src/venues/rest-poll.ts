@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { VenueId } from '../schema/events.js';
 import type { Logger } from '../log.js';
+import { RepeatedFailure } from '../log-repeats.js';
 import type { FrameSink, Poller } from './venue.js';
 
 /**
@@ -58,6 +59,13 @@ const MAX_PAGES = 50;
 export function startRestPoll(o: RestPollOptions): Poller {
   const doFetch = o.fetchImpl ?? fetch;
   const retryMs = Math.min(o.retryMs ?? 5_000, o.intervalMs);
+  // A URL that keeps failing (no network) warns once, then quietly until it answers (src/log-repeats.ts).
+  const failures = new Map<string, RepeatedFailure>();
+  const failing = (url: string): RepeatedFailure => {
+    let f = failures.get(url);
+    if (!f) failures.set(url, (f = new RepeatedFailure(o.log)));
+    return f;
+  };
   /** The answer once handed on; undefined when the request failed or was refused. */
   const once = async (url: string, signal: AbortSignal): Promise<string | undefined> => {
     try {
@@ -67,10 +75,11 @@ export function startRestPoll(o: RestPollOptions): Poller {
         o.log.warn({ venue: o.venue, url, status: res.status, body: text.slice(0, 200) }, 'REST poll refused');
         return undefined;
       }
+      failures.get(url)?.clear();
       await o.sink.handleFrame({ venue: o.venue, recv: Date.now(), frame: text });
       return text;
     } catch (err) {
-      if (!signal.aborted) o.log.warn({ venue: o.venue, url, err: (err as Error).message }, 'REST poll failed');
+      if (!signal.aborted) failing(url).fail({ venue: o.venue, url, err: (err as Error).message }, 'REST poll failed');
       return undefined;
     }
   };

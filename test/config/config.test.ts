@@ -117,3 +117,45 @@ describe('defaults are stated once, in the schema', () => {
     expect(config.bus.kafka.sasl).toMatchObject({ password: 's3cret' });
   });
 });
+
+describe('a YAML syntax error names the file, line and column', () => {
+  it('config file PATH:LINE:COL: invalid YAML: …', () => {
+    const path = join(tempDir(), 'broken.yaml');
+    writeFileSync(path, 'metrics:\n  port: 9464\n  host: [127.0.0.1\nlog: {}\n');
+    const msg = errorOf(() => loadConfig({ file: path, env: NO_ENV }));
+    expect(msg).toMatch(new RegExp(`^config file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:1: invalid YAML: Flow sequence`));
+    expect(msg).not.toContain('\n');
+  });
+  it('a duplicate key is named the same way', () => {
+    const path = join(tempDir(), 'dup.yaml');
+    writeFileSync(path, 'log: {}\nlog: {}\n');
+    expect(errorOf(() => loadConfig({ file: path, env: NO_ENV }))).toBe(`config file ${path}:2:1: invalid YAML: Map keys must be unique`);
+  });
+});
+
+describe('onlyVenues: the venue allow-list', () => {
+  const enabled = (c: ReturnType<typeof loadConfig>) => Object.entries(c.venues).filter(([, v]) => v.enabled).map(([id]) => id);
+  it('absent (the default): every venue not disabled runs', () => {
+    const c = loadConfig({ env: NO_ENV });
+    expect(c.onlyVenues).toBeUndefined();
+    expect(enabled(c)).toHaveLength(Object.keys(c.venues).length);
+  });
+  it('given: exactly the listed venues run, whatever the order', () => {
+    const c = loadConfig({ file: fileWith({ onlyVenues: ['hyperliquid', 'bybit-linear'] }), env: NO_ENV });
+    expect(enabled(c)).toEqual(['bybit-linear', 'hyperliquid']);
+  });
+  it('from the environment, as a YAML list', () => {
+    expect(enabled(loadConfig({ env: { LIQSTREAM_ONLY_VENUES: '[okx]' } }))).toEqual(['okx']);
+  });
+  it('an unknown id is refused, naming it', () => {
+    expect(errorOf(() => loadConfig({ file: fileWith({ onlyVenues: ['okx', 'binance-spot'] }), env: NO_ENV }))).toMatch(/^config error: onlyVenues\.1: unknown venue "binance-spot" \(known: binance-usdm, /);
+  });
+  it('an empty list is refused (it would run nothing)', () => {
+    expect(errorOf(() => loadConfig({ file: fileWith({ onlyVenues: [] }), env: NO_ENV }))).toMatch(/^config error: onlyVenues: /);
+  });
+  it('a listed venue that its block disables is refused, not silently one or the other', () => {
+    expect(errorOf(() => loadConfig({ file: fileWith({ onlyVenues: ['okx'], venues: { okx: { enabled: false } } }), env: NO_ENV }))).toBe(
+      'config error: onlyVenues: "okx" is listed but venues.okx.enabled is false',
+    );
+  });
+});

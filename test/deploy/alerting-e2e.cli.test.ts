@@ -4,9 +4,10 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { CLI, runCli } from '../support/cli.js';
+import { CLI } from '../support/cli.js';
+import { simulated } from '../support/simulated.js';
 import { freePort } from '../support/free-port.js';
-import { tempDir } from '../support/recording.js';
+import { requireTools } from '../support/tools.js';
 import { until } from '../support/until.js';
 
 const repo = resolve(new URL('../..', import.meta.url).pathname);
@@ -18,6 +19,8 @@ afterAll(() => {
 function start(cmd: string, args: string[]): ChildProcess {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  // A failed spawn is in the output the test prints when it fails, not an uncaught exception.
+  child.on('error', (err) => (out += `spawn ${cmd}: ${err.message}\n`));
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   Object.defineProperty(child, 'output', { get: () => out });
@@ -27,10 +30,9 @@ function start(cmd: string, args: string[]): ChildProcess {
 
 describe('real Prometheus scrapes a replay; real Alertmanager delivers the cascade alert', () => {
   it('the LiquidationCascadeActive alert reaches a webhook receiver', async () => {
-    const dir = tempDir('liqstream-e2e-');
-    const rec = join(dir, 'slice.ndjson.gz');
+    const [prometheus, alertmanager] = requireTools('prometheus', 'prometheus-alertmanager');
+    const { dir, recording: rec } = await simulated(['--from', '20:30', '--to', '21:30', '--accounts', '30000'], 'slice.ndjson.gz');
     // 20:30–21:30 around the worst minute; at 40× real time the replay takes about 90 s.
-    expect((await runCli(['simulate', 'oct-10', '--out', rec, '--from', '20:30', '--to', '21:30', '--accounts', '30000'])).code).toBe(0);
 
     const received: { alerts: { labels: Record<string, string>; status: string }[] }[] = [];
     const hook = createServer((req, res) => {
@@ -48,7 +50,7 @@ describe('real Prometheus scrapes a replay; real Alertmanager delivers the casca
     // The shipped Alertmanager config, with its placeholder receiver pointed at the test's webhook.
     const amConfig = join(dir, 'alertmanager.yml');
     writeFileSync(amConfig, readFileSync(join(repo, 'deploy/alertmanager/alertmanager.yml'), 'utf8').replaceAll('http://liqstream-alert-webhook:5001/', hookUrl));
-    start('prometheus-alertmanager', [
+    start(alertmanager!, [
       `--config.file=${amConfig}`,
       `--storage.path=${join(dir, 'am')}`,
       `--web.listen-address=127.0.0.1:${amPort}`,
@@ -65,7 +67,7 @@ describe('real Prometheus scrapes a replay; real Alertmanager delivers the casca
         scrape_configs: [{ job_name: 'liqstream', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] }],
       }),
     );
-    start('prometheus', [`--config.file=${promConfig}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`]);
+    start(prometheus!, [`--config.file=${promConfig}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`]);
     await until(async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`).catch(() => undefined))?.ok === true, 'Prometheus ready', 30_000);
     await until(async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`).catch(() => undefined))?.ok === true, 'Alertmanager ready', 30_000);
 

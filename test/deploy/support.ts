@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { requireTool, type TestTool } from '../support/tools.js';
 
 /** Repository root (this file is test/deploy/support.ts). */
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
@@ -54,19 +55,12 @@ export const rulesOf = (rel: string): Rule[] =>
 
 export const recordedNames = (): string[] => rulesOf('deploy/prometheus/rules/recording.yml').map((r) => r.record!);
 
-const INSTALL_HINT: Record<string, string> = {
-  promtool: 'the Debian package "prometheus"',
-  amtool: 'the Debian package "prometheus-alertmanager"',
-};
-
 /**
  * Runs a tool from PATH. A missing tool is a test failure with instructions, never a skip:
  * CI (.ci/run) installs them.
  */
-export function runTool(tool: string, args: string[], cwd = ROOT): { code: number | null; output: string } {
-  const r = spawnSync(tool, args, { cwd, encoding: 'utf8', timeout: 60_000 });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT')
-    throw new Error(`${tool} is not installed (not on PATH): install ${INSTALL_HINT[tool] ?? tool}, e.g. with \`bash .ci/run\``);
+export function runTool(tool: TestTool, args: string[], cwd = ROOT): { code: number | null; output: string } {
+  const r = spawnSync(requireTool(tool), args, { cwd, encoding: 'utf8', timeout: 60_000 });
   if (r.error) throw r.error;
   return { code: r.status, output: `${r.stdout}${r.stderr}` };
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { simulated } from '../support/simulated.js';
 import { tempDir, writeRecording } from '../support/recording.js';
 
 const QUIET = { LIQSTREAM_LOG_LEVEL: 'error' };
@@ -21,10 +22,8 @@ async function replayOutputs(files: string[], dir: string, workers: number) {
 
 describe('liqstream replay --workers (CLI)', () => {
   it('a simulated multi-venue window and a second file with bad frames and lines: the same bytes with 1 and 2 workers', async () => {
-    const dir = tempDir();
-    const sim = join(dir, 'sim.ndjson.gz');
-    const made = await runCli(['simulate', 'oct-10', '--from', '21:10', '--to', '21:13', '--accounts', '20000', '--out', sim]);
-    expect(made.code).toBe(0);
+    // Made once and cached (test/support/simulated.ts); the copy's folder is this test's own.
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
     // Inside the window: a frame each venue's parser rejects, a line that is not JSON, one not UTF-8.
     const at = Date.UTC(2025, 9, 10, 21, 11);
     const venues = ['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse', 'hyperliquid'] as const;

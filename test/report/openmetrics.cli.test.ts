@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { tempDir } from '../support/recording.js';
+import { simulated } from '../support/simulated.js';
+import { requireTool } from '../support/tools.js';
 
 describe('replay --openmetrics (backfill for Prometheus/Grafana)', () => {
   it('writes timestamped series that promtool turns into TSDB blocks, ending at the report totals', async () => {
-    const dir = tempDir();
-    const rec = join(dir, 'slice.ndjson.gz');
-    expect((await runCli(['simulate', 'oct-10', '--out', rec, '--from', '21:00', '--to', '21:30', '--accounts', '20000'])).code).toBe(0);
+    const promtool = requireTool('promtool');
+    const { dir, recording: rec } = await simulated(['--from', '21:00', '--to', '21:30', '--accounts', '20000'], 'slice.ndjson.gz');
     const om = join(dir, 'day.om');
     const r = await runCli(['replay', rec, '--openmetrics', om, '--report', join(dir, 'r.json')], { LIQSTREAM_LOG_LEVEL: 'error' });
     expect(r.code).toBe(0);
@@ -27,7 +27,7 @@ describe('replay --openmetrics (backfill for Prometheus/Grafana)', () => {
     const active = text.split('\n').filter((l) => l.startsWith('liqstream_cascade_active ')).map((l) => l.split(' ')[1]);
     const bounded = text.split('\n').filter((l) => l.startsWith('liqstream_cascade_lower_bound ')).map((l) => l.split(' ')[1]);
     expect(bounded).toEqual(active);
-    const out = execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, join(dir, 'blocks')], { encoding: 'utf8' });
+    const out = execFileSync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', om, join(dir, 'blocks')], { encoding: 'utf8' });
     expect(out).toMatch(/BLOCK ULID/);
   });
 });

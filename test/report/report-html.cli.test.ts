@@ -2,16 +2,14 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chromium, openPage } from '../support/chromium.js';
+import { simulated } from '../support/simulated.js';
 import { runCli } from '../support/cli.js';
-import { tempDir } from '../support/recording.js';
-import { until } from '../support/until.js';
+import { requireTool } from '../support/tools.js';
 
 describe('replay --report-dir', () => {
   it('writes JSON, a per-minute CSV and an HTML page whose charts render in headless Chromium', async () => {
-    const dir = tempDir();
-    const rec = join(dir, 'slice.ndjson.gz');
-    const sim = await runCli(['simulate', 'oct-10', '--out', rec, '--from', '20:00', '--to', '22:00', '--accounts', '40000']);
-    expect(sim.code).toBe(0);
+    requireTool('chromium');
+    const { dir, recording: rec } = await simulated(['--from', '20:00', '--to', '22:00', '--accounts', '40000'], 'slice.ndjson.gz');
     const out = join(dir, 'report');
     const r = await runCli(['replay', rec, '--speed', 'max', '--report-dir', out], { LIQSTREAM_LOG_LEVEL: 'error' });
     expect(r.stderr).toBe('');
@@ -49,9 +47,9 @@ describe('replay --report-dir', () => {
     // Dollar ticks are round (1, 2 or 5 times a power of ten apart); the cumulative chart starts at $0.
     const cumulative = page.slice(page.indexOf('Cumulative liquidated USD'));
     expect(/<text class="y-tick"[^>]*>([^<]+)<\/text>/.exec(cumulative)![1]).toBe('$0');
+    // openPage returns once this file's document has loaded (not Chromium's initial about:blank).
     const page2 = await openPage(`file://${html}`);
     try {
-      await until(async () => (await page2.evaluate<string>('document.readyState')) === 'complete', 'the report loaded');
       const rendered = await page2.evaluate<number>(
         `[...document.querySelectorAll('figure.chart svg')].filter((s) => { const b = s.getBoundingClientRect(); return b.width > 100 && b.height > 100 && s.querySelector('.series'); }).length`,
       );

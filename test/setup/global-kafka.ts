@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
+import { kafkaJarsFetched } from '../support/test-tools.mjs';
+import { requireTools } from '../support/tools.js';
 
 /**
  * Starts one real single-node KRaft broker (scripts/kafka/kafka.sh) for the Kafka test project,
@@ -11,6 +13,8 @@ export default function setup(project: TestProject): () => void {
     project.provide('kafkaBrokers', given);
     return () => {};
   }
+  // Java runs the broker; Maven fetches its jars once (scripts/kafka/kafka.sh fetch). Missing: fail now, saying how to install.
+  requireTools(...(kafkaJarsFetched() ? (['java'] as const) : (['java', 'mvn'] as const)));
   const port = process.env.KAFKA_PORT ?? '19092';
   const env = { ...process.env, KAFKA_PORT: port };
   execFileSync('bash', ['scripts/kafka/kafka.sh', 'start'], { stdio: 'inherit', env });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { tempDir } from '../support/recording.js';
+import { simulated } from '../support/simulated.js';
 
 export interface Oct10Report {
   totals: { usd: number; lowerBound: boolean; byVenue: Record<string, { longUsd: number; shortUsd: number; count: number; lowerBound: boolean }> };
@@ -15,11 +15,9 @@ export interface Oct10Report {
 /** Fewer accounts than the published 1.6M keep the test quick; the USD calibration is the same. */
 export const TEST_ACCOUNTS = '300000';
 
+/** The simulated day, made once for every test file that needs it (test/support/simulated.ts). */
 export async function simulateDay(): Promise<{ dir: string; recording: string; truth: { byVenue: Record<string, unknown>; usd: number } }> {
-  const dir = tempDir('liqstream-oct10-');
-  const recording = join(dir, 'oct10.ndjson.gz');
-  const sim = await runCli(['simulate', 'oct-10', '--out', recording, '--accounts', TEST_ACCOUNTS]);
-  expect(sim.code).toBe(0);
+  const { dir, recording } = await simulated(['--accounts', TEST_ACCOUNTS]);
   const { truth } = JSON.parse(readFileSync(join(dir, 'oct10.truth.json'), 'utf8')) as { truth: { byVenue: Record<string, unknown>; usd: number } };
   return { dir, recording, truth };
 }

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { tempDir } from './recording.js';
+import { requireTool } from './tools.js';
+import { until } from './until.js';
 
 const run = promisify(execFile);
 
-export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 /** Flags for a sandboxed machine with no network: no first-run, no background requests. */
 const FLAGS = [
@@ -21,8 +21,7 @@ const FLAGS = [
 ];
 
 export async function chromium(args: string[]): Promise<string> {
-  if (!CHROMIUM) throw new Error('chromium is not installed (Debian package "chromium"; .ci/run installs it)');
-  const { stdout } = await run(CHROMIUM, [...FLAGS, `--user-data-dir=${tempDir('chromium-')}`, ...args], { maxBuffer: 64 * 2 ** 20, timeout: 60_000 });
+  const { stdout } = await run(requireTool('chromium'), [...FLAGS, `--user-data-dir=${tempDir('chromium-')}`, ...args], { maxBuffer: 64 * 2 ** 20, timeout: 60_000 });
   return stdout;
 }
 
@@ -31,11 +30,11 @@ export async function chromium(args: string[]): Promise<string> {
  * in real time (a --dump-dom snapshot is taken on virtual time, whenever Chromium decides).
  */
 export async function openPage(url: string): Promise<{ evaluate<T>(expression: string): Promise<T>; screenshot(path: string): Promise<void>; close(): Promise<void> }> {
-  if (!CHROMIUM) throw new Error('chromium is not installed (Debian package "chromium"; .ci/run installs it)');
+  const binary = requireTool('chromium');
   const { spawn } = await import('node:child_process');
   const { writeFileSync } = await import('node:fs');
   const { default: WebSocket } = await import('ws');
-  const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${tempDir('chromium-')}`, '--remote-debugging-port=0', '--window-size=1280,900', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, [...FLAGS, `--user-data-dir=${tempDir('chromium-')}`, '--remote-debugging-port=0', '--window-size=1280,900', url], { stdio: ['ignore', 'ignore', 'pipe'] });
   const browserWs = await new Promise<string>((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error(`chromium did not start:\n${text}`)), 30_000);
@@ -64,8 +63,14 @@ export async function openPage(url: string): Promise<{ evaluate<T>(expression: s
       pending.set(n, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)));
       ws.send(JSON.stringify({ id: n, method, params }));
     });
+  const evaluate = async <T>(expression: string) => ((await send('Runtime.evaluate', { expression, returnByValue: true })) as { result: { value: T } }).result.value;
+  // The page target exists before the URL is committed: on a loaded host its first document was still
+  // about:blank, whose readyState is already 'complete', and a report test counted 0 of 5 charts there.
+  // Callers get the page once the document *at url* has loaded.
+  const want = new URL(url).href;
+  await until(async () => (await evaluate<string>('location.href + " " + document.readyState')) === `${want} complete`, `${want} to load in chromium`, 30_000);
   return {
-    evaluate: async <T>(expression: string) => ((await send('Runtime.evaluate', { expression, returnByValue: true })) as { result: { value: T } }).result.value,
+    evaluate,
     screenshot: async (path: string) => writeFileSync(path, Buffer.from(((await send('Page.captureScreenshot', { format: 'png' })) as { data: string }).data, 'base64')),
     close: async () => {
       ws.close();

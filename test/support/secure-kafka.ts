@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { requireTool, requireTools } from './tools.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ export interface Pki {
   clientKeyPassphrase: string;
 }
 
-const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+const openssl = (args: string[], cwd: string) => execFileSync(requireTool('openssl'), args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 
 /** P-256 keys: generated in milliseconds, where RSA keys would cost a noticeable share of the test. */
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -108,6 +109,7 @@ function kafkaLibs(): string {
  * controller listeners stay plaintext on loopback: they are not what the tests are about.
  */
 export async function startSecureBroker(): Promise<SecureBroker> {
+  requireTools('openssl', 'java');
   const dir = mkdtempSync(join(tmpdir(), 'liqstream-secure-kafka-'));
   const pki = makePki(join(dir, 'pki'));
   const base = await fourPorts();
@@ -147,9 +149,9 @@ auto.create.topics.enable=false
     `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, '-cp', `${libs}/*`];
   // SCRAM credentials live in the cluster metadata; format time is the one moment they can be added without a running broker.
   const scram = (mech: string, user: { username: string; password: string }) => ['--add-scram', `${mech}=[name=${user.username},password=${user.password}]`];
-  execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', 'liqstream-secure-test-0001', '-c', join(dir, 'server.properties'),
+  execFileSync(requireTool('java'), [...java, 'kafka.tools.StorageTool', 'format', '-t', 'liqstream-secure-test-0001', '-c', join(dir, 'server.properties'),
     ...scram('SCRAM-SHA-256', USERS['scram-sha-256']), ...scram('SCRAM-SHA-512', USERS['scram-sha-512'])], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const broker: ChildProcess = spawn('java', [...java, 'kafka.Kafka', join(dir, 'server.properties')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const broker: ChildProcess = spawn(requireTool('java'), [...java, 'kafka.Kafka', join(dir, 'server.properties')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   broker.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => broker.once('exit', () => resolve()));

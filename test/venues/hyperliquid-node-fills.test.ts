@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LiquidationEvent } from '../../src/schema/events.js';
 import { ADL_DIR } from '../../src/venues/hyperliquid/fill.js';
 import { silentLogger } from '../../src/log.js';
+import { requireTool } from '../support/tools.js';
 import type { RawFrame } from '../../src/schema/events.js';
 import { parseNodeFillsLine, parseNodeTime } from '../../src/venues/hyperliquid/node-block.js';
 import {
@@ -218,31 +219,25 @@ describe('node fills files', () => {
     expect(got).toEqual([a, b]);
   });
 
-  const hasLz4Cli = (() => {
-    try {
-      execFileSync('lz4', ['--version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-  it.skipIf(!hasLz4Cli)('reads linked-block frames with checksums as written by the lz4 tool', async () => {
+  // Not skipped without the tool: a missing lz4 fails at once, saying how to install it.
+  it('reads linked-block frames with checksums as written by the lz4 tool', async () => {
+    const lz4 = requireTool('lz4');
     const dir = tempDir();
     const lines = Array.from({ length: 2000 }, (_, i) => fileLines()[i % 3]!);
     writeFileSync(join(dir, 'in'), lines.join('\n') + '\n');
-    execFileSync('lz4', ['-q', '-f', '-BD', '-B4', '-BX', join(dir, 'in'), join(dir, '7.lz4')]);
+    execFileSync(lz4, ['-q', '-f', '-BD', '-B4', '-BX', join(dir, 'in'), join(dir, '7.lz4')]);
     const got: string[] = [];
     for await (const l of readNodeFillsFile(join(dir, '7.lz4'))) got.push(l);
     expect(got).toEqual(lines);
   });
 
-  it.skipIf(!hasLz4Cli)('a corrupt .lz4 fails naming the checksum that caught it: header, block or content', async () => {
+  it('a corrupt .lz4 fails naming the checksum that caught it: header, block or content', async () => {
+    const lz4 = requireTool('lz4');
     const dir = tempDir();
     const lines = Array.from({ length: 2000 }, (_, i) => fileLines()[i % 3]!);
     writeFileSync(join(dir, 'in'), lines.join('\n') + '\n');
-    execFileSync('lz4', ['-q', '-f', '-BD', '-B4', '-BX', join(dir, 'in'), join(dir, 'ok.lz4')]);
-    execFileSync('lz4', ['-q', '-f', '-BD', '-B4', join(dir, 'in'), join(dir, 'content-only.lz4')]);
+    execFileSync(lz4, ['-q', '-f', '-BD', '-B4', '-BX', join(dir, 'in'), join(dir, 'ok.lz4')]);
+    execFileSync(lz4, ['-q', '-f', '-BD', '-B4', join(dir, 'in'), join(dir, 'content-only.lz4')]);
     const corrupt = (src: string, at: (b: Buffer) => number, name: string, mask = 0x01) => {
       const b = readFileSync(join(dir, src));
       const i = at(b);

@@ -11,6 +11,7 @@ import { writeTestConfig } from '../support/config-file.js';
 import { BINANCE_FIXTURE_TOTALS, binanceFrames } from '../support/fixtures.js';
 import { sampleValue, scrape } from '../support/prom-text.js';
 import { tempDir } from '../support/recording.js';
+import { requireTool } from '../support/tools.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
 
@@ -85,6 +86,7 @@ describe('live page and API (liqstream run, embedded bus, local Binance server)'
   });
 
   it('in headless Chromium shows the aggregator’s figures and keeps up with 2,000 events/s', async () => {
+    requireTool('chromium');
     const page = await openPage(`${run.metricsUrl}/`);
     cleanup.push(() => page.close());
     await until(async () => (await page.evaluate<string | undefined>('document.body.dataset.received')) !== undefined, 'the page rendering', 20_000);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log.js';
+import { RepeatedFailure } from '../../log-repeats.js';
 import type { FrameSink } from '../venue.js';
 import type { BinanceVenue } from './parse.js';
 import type { WeightBudget } from '../../connection/weight-budget.js';
@@ -42,6 +43,8 @@ export function startBinanceOiPoller(o: OiPollerOptions): { stop(): Promise<void
   const abort = new AbortController();
   const signal = abort.signal;
 
+  // Failing requests (no network) warn once, then quietly until one is answered (src/log-repeats.ts).
+  const unreachable = new RepeatedFailure(o.log);
   const get = async (path: string, weight: number): Promise<string | undefined> => {
     for (;;) {
       await o.budget.take(weight, signal);
@@ -50,10 +53,11 @@ export function startBinanceOiPoller(o: OiPollerOptions): { stop(): Promise<void
         res = await doFetch(`${base}${prefix}${path}`, { signal });
       } catch (err) {
         if (signal.aborted) throw err;
-        o.log.warn({ venue: o.venue, path, err: (err as Error).message }, 'open interest poll failed');
+        unreachable.fail({ venue: o.venue, path, err: (err as Error).message }, 'open interest poll failed');
         await sleep(5_000, undefined, { signal });
         continue;
       }
+      unreachable.clear();
       o.onPoll?.(res.status);
       const used = Number(res.headers.get('x-mbx-used-weight-1m') ?? res.headers.get('x-mbx-used-weight'));
       if (Number.isFinite(used) && used > 0) o.budget.observeUsed(used);

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { runCli } from './cli.js';
+import { tempDir } from './recording.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const CACHE = join(ROOT, '.cache', 'simulated');
+
+/** What the simulator's output depends on: its own sources and the few modules it imports. */
+const SOURCES = ['src/simulate', 'src/replay/recording.ts', 'src/aggregate/fixed-point.ts', 'src/schema/events.ts', 'src/cli/main.ts'];
+
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  const add = (path: string): void => {
+    if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort()) add(join(path, name));
+    else hash.update(relative(ROOT, path)).update('\0').update(readFileSync(path)).update('\0');
+  };
+  for (const s of SOURCES) add(join(ROOT, s));
+  return hash.digest('hex');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `liqstream simulate oct-10 --out <dir>/<name> <args>`, made once and kept in .cache/simulated under a
+ * key of the simulator's sources and the arguments, so the test files that replay the same simulated day
+ * (in any project, in this run or a later one) share one simulation instead of each making its own. Each
+ * caller gets its own directory with copies of the files (recording, ground truth, metadata.json), so it may
+ * write beside them. The simulation is deterministic (test/simulate/oct10-determinism.test.ts), so a
+ * cached file is the file the command would write now.
+ */
+export async function simulated(args: string[], name = 'oct10.ndjson.gz'): Promise<{ dir: string; recording: string }> {
+  const key = createHash('sha256').update(sourceHash()).update(JSON.stringify([name, ...args])).digest('hex').slice(0, 24);
+  const done = join(CACHE, key);
+  const lock = `${done}.lock`;
+  mkdirSync(CACHE, { recursive: true });
+  // One maker per key across parallel test files: the others wait for its result (a stale lock is broken).
+  for (let waited = 0; !existsSync(done); waited += 200) {
+    let mine = false;
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      mine = true;
+    } catch {
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 600_000) rmSync(lock, { force: true });
+    }
+    if (mine) {
+      try {
+        if (!existsSync(done)) {
+          const work = join(CACHE, `${key}.tmp-${process.pid}`);
+          rmSync(work, { recursive: true, force: true });
+          mkdirSync(work);
+          const r = await runCli(['simulate', 'oct-10', '--out', join(work, name), ...args]);
+          if (r.code !== 0) throw new Error(`liqstream simulate failed (${r.code}):\n${r.stderr}`);
+          renameSync(work, done);
+        }
+      } finally {
+        rmSync(lock, { force: true });
+      }
+      break;
+    }
+    if (waited > 600_000) throw new Error(`timed out waiting for another test to simulate ${key}`);
+    await sleep(200);
+  }
+  const dir = tempDir('liqstream-sim-');
+  for (const file of readdirSync(done)) copyFileSync(join(done, file), join(dir, file));
+  return { dir, recording: join(dir, name) };
+}
