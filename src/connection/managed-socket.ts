@@ -118,7 +118,8 @@ export class ManagedSocket {
 
   private connect(): WebSocket {
     // skipUTF8Validation: see frameText; the check is still made, per frame, without dropping the connection.
-    // The error listener (attached by openClientSocket) only logs: 'close' follows and reconnects.
+    // The error listener (attached by openClientSocket) keeps the reason: 'close' follows and reconnects, and the
+    // reason goes with the 'disconnected' line and the unreachable-venues report, not a warning of its own.
     const ws = openClientSocket(
       this.plan.url,
       {
@@ -127,18 +128,16 @@ export class ManagedSocket {
         skipUTF8Validation: true,
         ...(this.plan.headers ? { headers: this.plan.headers } : {}),
       },
-      (reason, err, context) => this.log.warn({ ...context, reason, err: err.message }, 'socket error'),
+      (reason, err, context) => {
+        this.lastError = err.message;
+        this.log.debug({ ...context, reason, err: err.message }, 'socket error');
+      },
       { venue: this.plan.venue, socket: this.plan.name },
     );
     ws.on('open', () => this.onOpen(ws));
     ws.on('message', (data, isBinary) => this.onMessage(ws, data, isBinary));
     ws.on('pong', () => {
       if (ws === this.ws) this.lastActivity = this.now();
-    });
-    // The reason goes with the 'disconnected' line that follows (and the unreachable-venues report), not a line of its own.
-    ws.on('error', (err) => {
-      this.lastError = err.message;
-      this.log.debug({ venue: this.plan.venue, socket: this.plan.name, err: err.message }, 'socket error');
     });
     ws.on('close', (code, reason) => this.onClose(ws, `closed ${code}${reason.length ? ` ${reason.toString()}` : ''}`));
     return ws;
