@@ -10,6 +10,7 @@ import { INPUT_FORMATS, type InputFormat } from '../replay/formats.js';
 import type { ServiceMode } from '../service/service.js';
 import { OCT10 } from '../simulate/oct10-profile.js';
 import type { LiveApi } from '../web/live-api.js';
+import { registerStoreCommands } from './store-commands.js';
 
 /*
  * Modules are imported inside the command that needs them: loading every command's dependencies
@@ -113,6 +114,7 @@ program
   .option('--max-bad-share <share>', 'fail when more than this share of a file’s lines is not valid input', (v) => String(numberIn('--max-bad-share', 0, 1)(v)), '0.1')
   .option('--workers <n>', 'replay in N worker threads, each owning whole venues (--speed max, embedded bus; same report)', '1')
   .option('-c, --config <file>', 'YAML config merged over config/default.yaml (cascade, bus settings)')
+  .option('--store <dir>', 'also write the events, minutes and cascades to the history store in DIR (docs/history.md)')
   .addOption(logFormatOption())
   .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
   .addHelpText(
@@ -137,6 +139,7 @@ program
       workers: string;
       config?: string;
       logFormat?: LogFormat;
+      store?: string;
     },) => {
     const [
       { loadConfig },
@@ -168,6 +171,8 @@ program
     checkOutputs({ files: [flags.report, flags.openmetrics].filter((f) => f !== undefined), reportDir: flags.reportDir }, force);
     const speed = parseSpeed(flags.speed);
     const workers = replayWorkers(flags);
+    if (flags.store && workers > 1) throw new UsageError('--store cannot be combined with --workers above 1 (the store reads one aggregator)');
+    const store = flags.store ? await (await import('./store-commands.js')).replayStore(flags.store, config.store, log) : undefined;
     const runId = `${Date.now()}-${process.pid}`;
     // A replay through Kafka uses topics of its own so it never mixes with live data.
     const { TopicNames } = await import('../bus/topics.js');
@@ -194,7 +199,13 @@ program
         ? (a) =>
             (live = web![1].liveApi({ aggregator: a.aggregator, feed: new web![2].MarketFeed(), cascades: a.cascades, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
         : undefined,
-      onEvent: server ? (event) => live?.onEvent(event) : undefined,
+      onEvent:
+        server || store
+          ? (event) => {
+              live?.onEvent(event);
+              store?.onEvent(event);
+            }
+          : undefined,
       files,
       speed,
       log,
@@ -209,7 +220,13 @@ program
       to,
       maxBadShare: Number(flags.maxBadShare),
       workers: workers > 1 ? { count: workers, format: flags.format as InputFormat, logFormat: flags.logFormat ?? config.log.format } : undefined,
-    }).finally(() => progress?.stop());
+    })
+      .catch(async (err: unknown) => {
+        await store?.abort();
+        throw err;
+      })
+      .finally(() => progress?.stop());
+    if (store) process.stderr.write(`${(await import('./store-commands.js')).storedLine(await store.finish(aggregator, report.cascades))}\n`);
     if (timings) process.stderr.write(`${workersLine(timings, (performance.now() - started) / 1000, report.input.frames)}\n`);
     if (server) {
       await new Promise((r) => setTimeout(r, Number(flags.linger) * 1000));
@@ -346,6 +363,8 @@ function showProgress(files: string[], readProgress: { bytes: number }): { stop(
     },
   };
 }
+
+registerStoreCommands(program);
 
 // Usage errors exit 2, like config errors; commander has printed its own message by then.
 program.exitOverride();

@@ -3,6 +3,7 @@ import { KafkaBusConfig } from '../bus/kafka-config.js';
 import { SpillConfig } from '../bus/spill-log.js';
 import { TopicNames } from '../bus/topics.js';
 import { CascadeParams } from '../cascade/detector.js';
+import { StoreConfig } from '../sinks/store/config.js';
 import { VENUES, venueModule } from '../venues/registry.js';
 import { venueConfig, type VenueConfig } from '../venues/venue-config.js';
 
@@ -71,5 +72,7 @@ export const Config = z.strictObject({
       discoverTimeoutMs: z.number().int().min(100).default(20_000),
     }),
     venues: Venues.prefault({}),
+    /** The history store (docs/history.md). */
+    store: StoreConfig.prefault({}),
   });
 export type Config = z.infer<typeof Config>;

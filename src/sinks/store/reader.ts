@@ -1,0 +1,131 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import type { Logger } from '../../log.js';
+import { Dataset, HIVE, sqlList } from './dataset.js';
+import { emptySelect, TABLE_NAMES, type TableName } from './tables.js';
+
+export interface QueryResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+export class QueryTimeoutError extends Error {}
+export class QueryBusyError extends Error {}
+
+/** A Parquet file begins and ends with PAR1: a truncated or foreign file is left out of the views. */
+function looksLikeParquet(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    const size = statSync(path).size;
+    if (size < 12) return false;
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(4);
+    const tail = Buffer.alloc(4);
+    readSync(fd, head, 0, 4, 0);
+    readSync(fd, tail, 0, 4, size - 4);
+    return head.toString('latin1') === 'PAR1' && tail.toString('latin1') === 'PAR1';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Reads the dataset with DuckDB: each table is a view over its committed Parquet files (a table with
+ * none is an empty view of the same columns). Views are rebuilt before every query, so files
+ * committed, compacted or expired meanwhile are seen; a file that is not Parquet is skipped and
+ * logged once. Queries are bounded in time (`timeoutMs`) and in number at once (`maxConcurrent`).
+ */
+export class StoreReader {
+  private readonly badFiles = new Set<string>();
+  private running = 0;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly dataset: Dataset,
+    private readonly log: Logger | undefined,
+    private readonly limits: { timeoutMs: number; maxConcurrent: number },
+  ) {}
+
+  static async open(dir: string, o: { log?: Logger; threads?: number; memoryLimit?: string; timeoutMs?: number; maxConcurrent?: number } = {}): Promise<StoreReader> {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(':memory:', { threads: String(o.threads ?? 2), memory_limit: o.memoryLimit ?? '1GB' });
+    return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4 });
+  }
+
+  /** Files of `table` that can be read (others are logged once and left out). */
+  readableFiles(table: TableName): string[] {
+    return this.dataset.files(table).filter((f) => {
+      if (this.badFiles.has(f)) return false;
+      if (looksLikeParquet(f)) return true;
+      this.badFiles.add(f);
+      this.log?.error({ file: f, table }, 'store: file is not Parquet; left out of queries');
+      return false;
+    });
+  }
+
+  private async defineViews(conn: DuckDBConnection): Promise<void> {
+    for (const t of TABLE_NAMES) {
+      const files = this.readableFiles(t);
+      await conn.run(`CREATE OR REPLACE TEMP VIEW ${t} AS ${files.length ? `SELECT * EXCLUDE ("table") FROM read_parquet(${sqlList(files)}, ${HIVE})` : emptySelect(t)}`);
+    }
+  }
+
+  /**
+   * Runs one statement over the views with bound parameters ($1, $2, …). A file removed by a
+   * concurrent compaction or expiry between listing and reading fails the first try; it is retried once.
+   */
+  async query(sql: string, params: DuckDBValue[] = [], o: { json?: boolean } = {}): Promise<QueryResult> {
+    if (this.running >= this.limits.maxConcurrent) throw new QueryBusyError(`${this.running} history queries are running; try again`);
+    this.running += 1;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.once(sql, params, o.json ?? true);
+        } catch (err) {
+          if (attempt === 0 && /No such file|not found|No files found/i.test(String(err))) continue;
+          throw err;
+        }
+      }
+    } finally {
+      this.running -= 1;
+    }
+  }
+
+  private async once(sql: string, params: DuckDBValue[], json: boolean): Promise<QueryResult> {
+    const conn = await this.instance.connect();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.interrupt();
+    }, this.limits.timeoutMs);
+    try {
+      await this.defineViews(conn);
+      const reader = await conn.runAndReadAll(sql, params);
+      return { columns: reader.columnNames(), rows: json ? reader.getRowObjectsJson() : reader.getRowObjects() };
+    } catch (err) {
+      if (timedOut) throw new QueryTimeoutError(`query stopped after ${this.limits.timeoutMs} ms`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      conn.closeSync();
+    }
+  }
+
+  /** Writes the result of `sql` as a Parquet file (liqstream query --format parquet). */
+  async toParquet(sql: string, out: string): Promise<void> {
+    const conn = await this.instance.connect();
+    try {
+      await this.defineViews(conn);
+      const { sqlString } = await import('./dataset.js');
+      await conn.run(`COPY (${sql.replace(/;\s*$/, '')}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+    } finally {
+      conn.closeSync();
+    }
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+}
