@@ -191,13 +191,14 @@ program
     const web = flags.metricsPort
       ? await Promise.all([import('../metrics/server.js'), import('../web/live-api.js'), import('../web/market-feed.js')])
       : undefined;
+    const history = web && store ? await (await import('./store-commands.js')).historyOf(flags.store!, config.store, log) : undefined;
     const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes }) : undefined;
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
     const started = performance.now();
     const { report, aggregator, workers: timings } = await replay({
       onAggregation: server
         ? (a) =>
-            (live = web![1].liveApi({ aggregator: a.aggregator, feed: new web![2].MarketFeed(), cascades: a.cascades, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
+            (live = web![1].liveApi({ aggregator: a.aggregator, feed: new web![2].MarketFeed(), cascades: a.cascades, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark, history }))
         : undefined,
       onEvent:
         server || store
@@ -232,6 +233,7 @@ program
       await new Promise((r) => setTimeout(r, Number(flags.linger) * 1000));
       live?.close();
       await server.close();
+      history?.close();
     }
     const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
     const openInterest = aggregator.openInterestByMinute(minutes);

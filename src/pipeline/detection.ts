@@ -2,11 +2,12 @@ import { toUsd } from '../aggregate/fixed-point.js';
 import { MinuteMerger, MinutePartial } from '../aggregate/minute-partials.js';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
-import type { CascadeParams } from '../cascade/detector.js';
+import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
 import { CascadeTracker } from '../cascade/tracker.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { compileValidator } from '../schema/validator.js';
+import type { Sink } from '../sinks/sink.js';
 import { busRefusalMessage } from './refusals.js';
 
 const minutePartial = compileValidator(MinutePartial);
@@ -39,6 +40,8 @@ export async function startDetection(o: {
   wallClock?: () => number;
   /** In process (embedded bus, tests): no subscription; partials come through `accept`. */
   direct?: boolean;
+  /** Told every merged minute and every finished episode (the history store). */
+  sink?: Pick<Sink, 'onMinuteClosed' | 'onCascade'>;
 }): Promise<Detection> {
   const wallClock = o.wallClock ?? Date.now;
   const tracker = new CascadeTracker(o.metrics, o.log, o.cascade);
@@ -57,9 +60,12 @@ export async function startDetection(o: {
     for (const { bucket, oiUnits } of merger.ready(wallClock())) {
       // Minutes completed by re-read partials were merged and published by the detector before this one.
       if (replayed) tracker.publishedThrough = Math.max(tracker.publishedThrough, bucket.minute);
-      tracker.onMinuteClosed(bucket, oiUnits === undefined ? undefined : toUsd(oiUnits));
+      const oiUsd = oiUnits === undefined ? undefined : toUsd(oiUnits);
+      tracker.onMinuteClosed(bucket, oiUsd);
+      o.sink?.onMinuteClosed(bucket, oiUsd);
     }
     const [aggregates, cascades] = tracker.drain();
+    for (const c of cascades) if ((c.value as CascadeSignal).phase === 'end') o.sink?.onCascade(c.value as CascadeSignal);
     if (aggregates.length) await o.bus.publish(o.topics.aggregates, aggregates);
     if (cascades.length) await o.bus.publish(o.topics.cascades, cascades);
   };

@@ -34,12 +34,15 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   if (spilling) await spilling.start(allTopics(config.bus.topics));
   else await bus.start(allTopics(config.bus.topics));
 
+  // Opened before consuming starts, so it sees every event; a restart re-reads rebuildMs of the topics
+  // and the store keeps each row once (docs/history.md, Exactly once).
+  const store = mode !== 'connect' && config.store.enabled ? await (await import('../sinks/store/store-sink.js')).StoreSink.open(config.store, log) : undefined;
   const rewindMs = config.aggregator.rebuildMs > 0 ? config.aggregator.rebuildMs : undefined;
   // Every aggregator runs the detection stage too; on Kafka one of them is active (docs/reliability.md, Scale-out).
   const detection =
     mode === 'connect'
       ? undefined
-      : await startDetection({ ...config.aggregator, idleMs: config.aggregator.mergeIdleMs, bus, topics: config.bus.topics, metrics, log, cascade: config.cascade, rewindMs, direct: bus.kind === 'embedded' });
+      : await startDetection({ ...config.aggregator, idleMs: config.aggregator.mergeIdleMs, bus, topics: config.bus.topics, metrics, log, cascade: config.cascade, rewindMs, direct: bus.kind === 'embedded', sink: store });
   const aggregation =
     mode === 'connect' || !detection
       ? undefined
@@ -51,8 +54,12 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
           log,
           aggregator: { ...config.aggregator, rewindMs },
           partials: bus.kind === 'embedded' ? detection.accept : (messages) => bus.publish(config.bus.topics.partials, messages),
-          onEvent: (event) => live?.onEvent(event),
+          onEvent: (event) => {
+            live?.onEvent(event);
+            store?.onEvents([event]);
+          },
         });
+  const history = store && aggregation ? await historyFor(config, log) : undefined;
   // The trader's page and JSON API beside /metrics, where there is an aggregator to read.
   const live = aggregation
     ? liveApi({
@@ -62,6 +69,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
         cascades: () => detection?.tracker.signals ?? [],
         status: () => ({ mode, venues: connectors?.health() ?? {}, busUp: spilling?.status().up }),
         now: Date.now,
+        history,
       })
     : undefined;
 
@@ -108,12 +116,19 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       await ingestor?.close().catch(() => {});
       await aggregation?.subscription.close();
       await detection?.subscription?.close();
+      await store?.close().catch((err: unknown) => log.error({ err }, 'store: last commit failed'));
       // Closing the spill closes the Kafka bus under it.
       if (spilling) await spilling.close();
       else await bus.close();
       live?.close();
       await server.close();
+      history?.close();
       log.info('liqstream stopped');
     },
   };
+}
+
+async function historyFor(config: Config, log: Logger) {
+  const [{ StoreReader }, { historyApi }] = await Promise.all([import('../sinks/store/reader.js'), import('../web/history-api.js')]);
+  return historyApi(await StoreReader.open(config.store.dir, { log, threads: config.store.threads, memoryLimit: config.store.memoryLimit }), log);
 }

@@ -27,6 +27,8 @@ export interface LiveSource {
    * connections were gigabytes of heap.
    */
   maxClients?: number;
+  /** /api/history/* (history-api.ts), when a history store is configured. */
+  history?: { handle(url: URL, res: ServerResponse): boolean };
 }
 
 /** Messages on /api/stream (docs/api.md). */
@@ -152,7 +154,7 @@ export function liveApi(source: LiveSource) {
           return true;
         }
         default:
-          return false;
+          return source.history?.handle(url, res) ?? false;
       }
     },
 

@@ -9,6 +9,15 @@ export interface QueryResult {
   rows: Record<string, unknown>[];
 }
 
+/** Which partitions a query needs: views leave out the others. */
+export interface Scope {
+  venue?: string;
+  from?: number;
+  to?: number;
+}
+
+const dayOf = (ms: number): string => new Date(Math.min(ms, 253_402_300_799_999)).toISOString().slice(0, 10);
+
 export class QueryTimeoutError extends Error {}
 export class QueryBusyError extends Error {}
 
@@ -54,9 +63,16 @@ export class StoreReader {
     return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4 });
   }
 
-  /** Files of `table` that can be read (others are logged once and left out). */
-  readableFiles(table: TableName): string[] {
-    return this.dataset.files(table).filter((f) => {
+  /**
+   * Files of `table` that can be read (others are logged once and left out), in the partitions of
+   * `scope`: one venue, days that overlap [from, to). Pruning by path keeps a query over one day of a
+   * long history from opening every file.
+   */
+  readableFiles(table: TableName, scope: Scope = {}): string[] {
+    const fromDay = scope.from === undefined ? '' : dayOf(scope.from);
+    const toDay = scope.to === undefined ? '9999-12-31' : dayOf(Math.max(0, scope.to - 1));
+    const partitions = this.dataset.partitions(table).filter((p) => (scope.venue === undefined || p.venue === scope.venue) && p.day >= fromDay && p.day <= toDay);
+    return partitions.flatMap((p) => this.dataset.files(table, p)).filter((f) => {
       if (this.badFiles.has(f)) return false;
       if (looksLikeParquet(f)) return true;
       this.badFiles.add(f);
@@ -65,9 +81,9 @@ export class StoreReader {
     });
   }
 
-  private async defineViews(conn: DuckDBConnection): Promise<void> {
+  private async defineViews(conn: DuckDBConnection, scope: Scope): Promise<void> {
     for (const t of TABLE_NAMES) {
-      const files = this.readableFiles(t);
+      const files = this.readableFiles(t, scope);
       await conn.run(`CREATE OR REPLACE TEMP VIEW ${t} AS ${files.length ? `SELECT * EXCLUDE ("table") FROM read_parquet(${sqlList(files)}, ${HIVE})` : emptySelect(t)}`);
     }
   }
@@ -76,13 +92,13 @@ export class StoreReader {
    * Runs one statement over the views with bound parameters ($1, $2, …). A file removed by a
    * concurrent compaction or expiry between listing and reading fails the first try; it is retried once.
    */
-  async query(sql: string, params: DuckDBValue[] = [], o: { json?: boolean } = {}): Promise<QueryResult> {
+  async query(sql: string, params: DuckDBValue[] = [], o: { json?: boolean; scope?: Scope } = {}): Promise<QueryResult> {
     if (this.running >= this.limits.maxConcurrent) throw new QueryBusyError(`${this.running} history queries are running; try again`);
     this.running += 1;
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.once(sql, params, o.json ?? true);
+          return await this.once(sql, params, o.json ?? true, o.scope ?? {});
         } catch (err) {
           if (attempt === 0 && /No such file|not found|No files found/i.test(String(err))) continue;
           throw err;
@@ -93,7 +109,7 @@ export class StoreReader {
     }
   }
 
-  private async once(sql: string, params: DuckDBValue[], json: boolean): Promise<QueryResult> {
+  private async once(sql: string, params: DuckDBValue[], json: boolean, scope: Scope): Promise<QueryResult> {
     const conn = await this.instance.connect();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -101,7 +117,7 @@ export class StoreReader {
       conn.interrupt();
     }, this.limits.timeoutMs);
     try {
-      await this.defineViews(conn);
+      await this.defineViews(conn, scope);
       const reader = await conn.runAndReadAll(sql, params);
       return { columns: reader.columnNames(), rows: json ? reader.getRowObjectsJson() : reader.getRowObjects() };
     } catch (err) {
@@ -117,7 +133,7 @@ export class StoreReader {
   async toParquet(sql: string, out: string): Promise<void> {
     const conn = await this.instance.connect();
     try {
-      await this.defineViews(conn);
+      await this.defineViews(conn, {});
       const { sqlString } = await import('./dataset.js');
       await conn.run(`COPY (${sql.replace(/;\s*$/, '')}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
     } finally {
