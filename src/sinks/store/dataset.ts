@@ -197,7 +197,7 @@ export class Dataset {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const pid = Number(readFileSync(path, 'utf8'));
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new Error(`store ${this.dir} is being written by process ${pid} (${path})`);
+        if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new Error(`store ${this.dir} is being written by process ${pid} (${path})`);
         rmSync(path, { force: true });
       }
     }
