@@ -123,6 +123,21 @@ export class Dataset {
     return { rolledForward, rolledBack };
   }
 
+  /** Commit records not yet applied completely (a commit in progress, or one a crash left). */
+  pendingCommits(): CommitRecord[] {
+    const logDir = join(this.dir, '_log');
+    const out: CommitRecord[] = [];
+    for (const name of existsSync(logDir) ? readdirSync(logDir) : []) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        out.push(CommitRecord.parse(JSON.parse(readFileSync(join(logDir, name), 'utf8'))));
+      } catch {
+        // Deleted meanwhile (applied): nothing pending.
+      }
+    }
+    return out;
+  }
+
   stagingDir(batch: string): string {
     return join(this.dir, '_staging', batch);
   }

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../log.js';
 import { Dataset, HIVE, sqlList } from './dataset.js';
@@ -81,9 +82,29 @@ export class StoreReader {
     });
   }
 
+  /**
+   * A compaction renames its file in before it deletes the files it replaces: a listing in between
+   * would read those rows twice. Files named as replaced by a commit in progress are left out, and a
+   * listing during which a commit started or ended is taken again. (A replaced file deleted after the
+   * listing fails the query, which is retried once: see query.)
+   */
+  private consistentFiles(scope: Scope): Record<TableName, string[]> {
+    for (let attempt = 0; ; attempt++) {
+      const before = this.dataset.pendingCommits();
+      const files = Object.fromEntries(TABLE_NAMES.map((t) => [t, this.readableFiles(t, scope)])) as Record<TableName, string[]>;
+      const after = this.dataset.pendingCommits();
+      // A writer committing without pause could keep this going: after a few tries the last listing is used.
+      if (before.map((c) => c.batch).join() !== after.map((c) => c.batch).join() && attempt < 20) continue;
+      const replaced = new Set(after.flatMap((c) => c.replaces.map((f) => join(this.dataset.dir, f))));
+      for (const t of TABLE_NAMES) files[t] = files[t].filter((f) => !replaced.has(f));
+      return files;
+    }
+  }
+
   private async defineViews(conn: DuckDBConnection, scope: Scope): Promise<void> {
+    const all = this.consistentFiles(scope);
     for (const t of TABLE_NAMES) {
-      const files = this.readableFiles(t, scope);
+      const files = all[t];
       await conn.run(`CREATE OR REPLACE TEMP VIEW ${t} AS ${files.length ? `SELECT * EXCLUDE ("table") FROM read_parquet(${sqlList(files)}, ${HIVE})` : emptySelect(t)}`);
     }
   }
@@ -100,7 +121,7 @@ export class StoreReader {
         try {
           return await this.once(sql, params, o.json ?? true, o.scope ?? {});
         } catch (err) {
-          if (attempt === 0 && /No such file|not found|No files found/i.test(String(err))) continue;
+          if (attempt < 3 && /No such file|not found|No files found/i.test(String(err))) continue;
           throw err;
         }
       }
