@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
-import { StoreReader } from '../../src/sinks/store/reader.js';
+import { QueryTimeoutError, StoreReader } from '../../src/sinks/store/reader.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
 import { historyApi, type HistoryApi } from '../../src/web/history-api.js';
 import { liquidation } from '../support/events.js';
@@ -42,6 +42,10 @@ afterAll(async () => {
   api.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+const until = async (ok: () => boolean) => {
+  for (const deadline = Date.now() + 10_000; !ok() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+};
 
 const get = async (path: string) => {
   const r = await fetch(`${base}${path}`);
@@ -105,6 +109,22 @@ describe('/api/history', () => {
     }
     // The table is intact.
     expect((await get('/api/history/liquidations?limit=10')).body.liquidations).toHaveLength(6);
+  });
+
+  it('a query past its time is stopped: 504 from the API, QueryTimeoutError from the reader', async () => {
+    const slow = await StoreReader.open(dir, { timeoutMs: 200 });
+    const started = Date.now();
+    await expect(slow.query('SELECT count(*) FROM range(10000000000000) a, range(1000) b')).rejects.toBeInstanceOf(QueryTimeoutError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    slow.close();
+    // The API's answer to a stopped query, and to one over the concurrency bound.
+    const stopped = { query: () => Promise.reject(new QueryTimeoutError('query stopped after 10000 ms')), close() {} };
+    const hurried = historyApi(stopped as unknown as StoreReader, log);
+    const res = { status: 0, body: '', headersSent: false, writeHead(s: number) { this.status = s; return this; }, end(b: string) { this.body = b; } };
+    expect(hurried.handle(new URL('http://x/api/history/minutes?step=1d&by=venue,symbol,base,side'), res as never)).toBe(true);
+    await until(() => res.status !== 0);
+    expect([res.status, JSON.parse(res.body)]).toEqual([504, { error: 'query stopped after 10000 ms' }]);
+    hurried.close();
   });
 
   it('many clients at once while a writer commits and compacts: each answers 200 or 503, never a wrong result', async () => {
