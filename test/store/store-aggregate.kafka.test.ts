@@ -65,6 +65,9 @@ describe('aggregate with the history store, killed (-9) with rows buffered and r
     // 3. A restart re-reads both halves (aggregator.rebuildMs): the first is already stored, the second is not.
     const third = await started(['aggregate', '--config', file]);
     await until(async () => (await fetch(`${third.metricsUrl}/healthz`)).status === 200, 'restarted healthy', 60_000);
+    // The process serves the store it writes: what is committed (the first half) is on /api/history.
+    const api = (await (await fetch(`${third.metricsUrl}/api/history/minutes?step=1d`)).json()) as { rows: { count: number }[] };
+    expect(api.rows.reduce((a, r) => a + r.count, 0)).toBeGreaterThanOrEqual(half.length);
     expect(await third.stop()).toBe(0);
     const usd = events.reduce((s, e) => s + toUnits(e.notionalUsd), 0);
     expect(await stored(dir)).toEqual({ n: String(events.length), ids: String(events.length), usd: `${Math.floor(usd / 10_000)}.${String(usd % 10_000).padStart(4, '0')}` });
