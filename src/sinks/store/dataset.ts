@@ -241,9 +241,11 @@ export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: Tab
   const existing = parts.flatMap((p) => ds.files(table, p));
   if (existing.length) {
     const match = spec.key.map((k) => `e.${k} = w.${k}`).join(' AND ');
-    await withUnreadable(ds, conn, existing, () =>
-      conn.run(`DELETE FROM w WHERE EXISTS (SELECT 1 FROM read_parquet(${sqlList(parts.flatMap((p) => ds.files(table, p)))}, ${HIVE}) e WHERE e.venue = w.venue AND e.day = w.day AND ${match})`),
-    );
+    await withUnreadable(ds, conn, existing, async () => {
+      // Listed again on a retry: a quarantined file is gone, and with it maybe every file.
+      const files = parts.flatMap((p) => ds.files(table, p));
+      if (files.length) await conn.run(`DELETE FROM w WHERE EXISTS (SELECT 1 FROM read_parquet(${sqlList(files)}, ${HIVE}) e WHERE e.venue = w.venue AND e.day = w.day AND ${match})`);
+    });
   }
   const n = Number((await conn.runAndReadAll('SELECT count(*) AS n FROM w')).getRowObjectsJson()[0]!.n);
   if (n > 0) {
@@ -291,7 +293,8 @@ export async function compactTable(conn: DuckDBConnection, ds: Dataset, table: T
     await withUnreadable(ds, conn, files, () =>
       conn.run(`COPY (SELECT * FROM read_parquet(${sqlList(ds.files(table, p))}, hive_partitioning = false) ORDER BY ${TABLES[table].time}) TO ${sqlString(to)} (FORMAT parquet, COMPRESSION zstd)`),
     );
-    ds.commit(batch, ds.files(table, p).filter((f) => files.includes(f)));
+    // The files read (a quarantined one is not among them) are the files replaced.
+    ds.commit(batch, ds.files(table, p).filter((f) => files.includes(f) && f !== to));
     compacted += 1;
   }
   return compacted;

@@ -192,7 +192,8 @@ export class StoreSink implements Sink {
         const removed = this.dataset.expire(t, days, Date.now());
         if (removed) this.log.info({ table: t, partitions: removed, days }, 'store: expired day partitions');
       }
-      await compactTable(this.conn, this.dataset, t, this.config.compactMinFiles);
+      // A compaction that fails leaves its partition as it was (its own commit): logged, and the rows already committed stay committed.
+      await compactTable(this.conn, this.dataset, t, this.config.compactMinFiles).catch((err: unknown) => this.log.error({ err, table: t, store: this.dataset.dir }, 'store: compaction failed'));
     }
   }
 }
