@@ -5,7 +5,7 @@
  * 1/10,000 USD, the time of two history queries, and what a second import adds.
  * Not a test: it prints what this machine does.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +17,13 @@ mkdirSync(dir, { recursive: true });
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const env = { ...process.env, LIQSTREAM_LOG_LEVEL: 'error' };
 
-function timed(args: string[]): { seconds: number; stdout: string; stderr: string } {
+/** Wall time and CPU time (user + system, from /usr/bin/time: on a shared machine CPU time is the steadier figure). */
+function timed(args: string[]): { seconds: number; cpu: number; stdout: string } {
   const t = performance.now();
-  const r = execFileSync(process.execPath, ['--max-semi-space-size=64', CLI, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { seconds: (performance.now() - t) / 1000, stdout: r, stderr: '' };
+  const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, '--max-semi-space-size=64', CLI, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`liqstream ${args.join(' ')} failed: ${r.stderr}`);
+  const cpu = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { seconds: (performance.now() - t) / 1000, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN, stdout: r.stdout };
 }
 
 function bytesUnder(path: string): number {
@@ -43,7 +46,8 @@ rmSync(store, { recursive: true, force: true });
 out(timed(['simulate', 'oct-10', '--out', recording]).stdout.trim());
 const plain = timed(['replay', recording, '--report-dir', join(dir, 'report-plain'), '--force']);
 const withStore = timed(['replay', recording, '--report-dir', join(dir, 'report'), '--force', '--store', store]);
-out(`replay --speed max: ${plain.seconds.toFixed(1)} s without the store, ${withStore.seconds.toFixed(1)} s with --store (+${(((withStore.seconds - plain.seconds) / plain.seconds) * 100).toFixed(0)}%)`);
+const pct = (a: number, b: number) => `+${(((b - a) / a) * 100).toFixed(0)}%`;
+out(`replay --speed max: ${plain.seconds.toFixed(1)} s without the store, ${withStore.seconds.toFixed(1)} s with --store (${pct(plain.seconds, withStore.seconds)}); CPU ${plain.cpu.toFixed(1)} s and ${withStore.cpu.toFixed(1)} s (${pct(plain.cpu, withStore.cpu)})`);
 
 const q = (sql: string) => JSON.parse(timed(['query', '--store', store, '--format', 'json', sql]).stdout) as Record<string, string>[];
 const [{ n }] = q(`SELECT count(*) AS n FROM liquidations`) as [{ n: string }];

@@ -29,12 +29,6 @@ export async function replayStore(dir: string, config: Config['store'], log: Log
   return openBackfill({ ...config, dir }, log);
 }
 
-/** /api/history over the store a replay writes (replay --store --metrics-port). */
-export async function historyOf(dir: string, config: Config['store'], log: Logger) {
-  const [{ StoreReader }, { historyApi }] = await Promise.all([import('../sinks/store/reader.js'), import('../web/history-api.js')]);
-  return historyApi(await StoreReader.open(dir, { log, threads: config.threads, memoryLimit: config.memoryLimit }), log);
-}
-
 /** One line per table: rows received and rows new to the store (the rest were stored already). */
 export function storedLine(stats: { received: Record<string, number>; written: Record<string, number> }): string {
   const parts = Object.keys(stats.received)

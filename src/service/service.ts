@@ -59,7 +59,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
             store?.onEvents([event]);
           },
         });
-  const history = store && aggregation ? await historyFor(config, log) : undefined;
+  const history = store && aggregation ? await (await import('../web/history-api.js')).openHistoryApi(config.store.dir, config.store, log) : undefined;
   // The trader's page and JSON API beside /metrics, where there is an aggregator to read.
   const live = aggregation
     ? liveApi({
@@ -128,7 +128,3 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   };
 }
 
-async function historyFor(config: Config, log: Logger) {
-  const [{ StoreReader }, { historyApi }] = await Promise.all([import('../sinks/store/reader.js'), import('../web/history-api.js')]);
-  return historyApi(await StoreReader.open(config.store.dir, { log, threads: config.store.threads, memoryLimit: config.store.memoryLimit }), log);
-}

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { LiquidationKind, Side, VenueId } from '../schema/events.js';
-import { QueryBusyError, QueryTimeoutError, type StoreReader } from '../sinks/store/reader.js';
+import { QueryBusyError, QueryTimeoutError, StoreReader } from '../sinks/store/reader.js';
 
 /*
  * /api/history/*: the history store, read with DuckDB. Every statement is a constant text with bound
@@ -139,3 +139,8 @@ export function historyApi(reader: StoreReader, log: Logger) {
 }
 
 export type HistoryApi = ReturnType<typeof historyApi>;
+
+/** The history endpoints over the store in `dir` (DuckDB is loaded here). */
+export async function openHistoryApi(dir: string, limits: { threads: number; memoryLimit: string }, log: Logger): Promise<HistoryApi> {
+  return historyApi(await StoreReader.open(dir, { log, ...limits }), log);
+}
