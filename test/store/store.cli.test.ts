@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../support/cli.js';
+import { freePort } from '../support/free-port.js';
+import { until } from '../support/until.js';
 
 /*
  * The acceptance of the history store on a simulated slice of 10 October (about 43,000 liquidations;
@@ -105,6 +107,27 @@ describe('liqstream replay --store / store import / query', () => {
     for (const t of totals) expect(t.n).toBe(t.ids);
     expect(readdirSync(join(killed, '_staging'))).toEqual([]);
   }, 180_000);
+
+  it('replay --store --metrics-port serves /api/history over what it stored; --store with --workers is refused', async () => {
+    // The same recording as the store above: the same rows.
+    const [all] = await query(`SELECT CAST(sum(usd) AS DOUBLE) AS usd, count(*) AS n FROM liquidations WHERE kind IN ('liquidation', 'backstop')`);
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'replay', recording, '--store', join(dir, 'served'), '--metrics-port', String(port), '--linger', '60', '--report', join(dir, 'served.json')], { stdio: 'ignore', env: { ...process.env, LIQSTREAM_LOG_LEVEL: 'silent' } });
+    try {
+      let rows: { usd: number; count: number }[] = [];
+      // Commits land while the replay runs; all of it is there before the linger starts.
+      await until(async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/api/history/minutes?step=1d`).catch(() => undefined);
+        rows = r?.status === 200 ? ((await r.json()) as { rows: typeof rows }).rows : [];
+        return rows.reduce((a, r) => a + r.count, 0) === Number(all!.n);
+      }, 'the whole replay on /api/history', 90_000);
+      expect(rows.reduce((a, r) => a + r.usd, 0)).toBeCloseTo(Number(all!.usd), 2);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const refused = await runCli(['replay', recording, '--store', join(dir, 'never'), '--workers', '2']);
+    expect([refused.code, refused.stderr]).toEqual([2, 'liqstream: --store cannot be combined with --workers above 1 (the store reads one aggregator)\n']);
+  }, 120_000);
 
   it('query writes CSV and Parquet; a wrong statement exits 1 with DuckDB’s message', async () => {
     const csv = await runCli(['query', '--store', store, '--format', 'csv', "SELECT venue, count(*) AS n FROM liquidations WHERE venue = 'bybit-linear' GROUP BY venue"]);
