@@ -11,6 +11,8 @@ import type { ServiceMode } from '../service/service.js';
 import { readTimeText } from '../schema/time-text.js';
 import { OCT10 } from '../simulate/oct10-profile.js';
 import type { LiveApi } from '../web/live-api.js';
+import type { NormalizedEvent } from '../schema/events.js';
+import { registerStoreCommands } from './store-commands.js';
 
 /*
  * Modules are imported inside the command that needs them: loading every command's dependencies
@@ -134,6 +136,7 @@ program
   .option('--max-bad-share <share>', 'fail when more than this share of a file’s lines is not valid input', (v) => String(numberIn('--max-bad-share', 0, 1)(v)), '0.1')
   .option('--workers <n>', 'replay in N worker threads, each owning whole venues (--speed max, embedded bus; same report)', '1')
   .option('-c, --config <file>', 'YAML config merged over the built-in defaults (cascade, bus settings)')
+  .option('--store <dir>', 'also write the events, minutes and cascades to the history store in DIR (docs/history.md)')
   .addOption(logFormatOption())
   .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
   .addHelpText(
@@ -158,6 +161,7 @@ program
       workers: string;
       config?: string;
       logFormat?: LogFormat;
+      store?: string;
     },) => {
     const [
       { loadConfig },
@@ -189,6 +193,8 @@ program
     checkOutputs({ files: [flags.report, flags.openmetrics].filter((f) => f !== undefined), reportDir: flags.reportDir }, force);
     const speed = usage(() => parseSpeed(flags.speed));
     const workers = replayWorkers(flags);
+    if (flags.store && workers > 1) throw new UsageError('--store cannot be combined with --workers above 1 (the store reads one aggregator)');
+    const store = flags.store ? await (await import('./store-commands.js')).replayStore(flags.store, config.store, log) : undefined;
     const runId = `${Date.now()}-${process.pid}`;
     // A replay through Kafka uses topics of its own so it never mixes with live data.
     const { TopicNames } = await import('../bus/topics.js');
@@ -207,15 +213,20 @@ program
     const web = flags.metricsPort
       ? await Promise.all([import('../service/http-server.js'), import('../web/live-api.js'), import('../web/market-feed.js')])
       : undefined;
+    const history = web && store ? await (await import('../web/history-api.js')).openHistoryApi(flags.store!, config.store, log) : undefined;
     const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes, log }) : undefined;
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
     const started = performance.now();
     const { report, aggregator, workers: timings } = await replay({
-      sinks: server
-        ? ({ aggregator, tracker }) => [
-            (live = web![1].liveApi({ aggregator, feed: new web![2].MarketFeed(), cascades: () => tracker.signals(), status: () => ({ mode: 'replay' }), now: () => aggregator.watermark })),
-          ]
-        : undefined,
+      sinks:
+        server || store
+          ? ({ aggregator, tracker }) => [
+              ...(store ? [{ name: 'store', onEvent: (event: NormalizedEvent) => store.onEvent(event) }] : []),
+              ...(server
+                ? [(live = web![1].liveApi({ aggregator, feed: new web![2].MarketFeed(), cascades: () => tracker.signals(), status: () => ({ mode: 'replay' }), now: () => aggregator.watermark, history }))]
+                : []),
+            ]
+          : undefined,
       files,
       speed,
       log,
@@ -231,7 +242,13 @@ program
       to,
       maxBadShare: Number(flags.maxBadShare),
       workers: workers > 1 ? { count: workers, format: flags.format as InputFormat, logFormat: flags.logFormat ?? config.log.format } : undefined,
-    }).finally(() => progress?.stop());
+    })
+      .catch(async (err: unknown) => {
+        await store?.abort();
+        throw err;
+      })
+      .finally(() => progress?.stop());
+    if (store) process.stderr.write(`${(await import('./store-commands.js')).storedLine(await store.finish(aggregator, report.cascades))}\n`);
     if (timings) process.stderr.write(`${workersLine(timings, (performance.now() - started) / 1000, report.input.frames)}\n`);
     const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
     const openInterest = aggregator.openInterestByMinute(minutes);
@@ -246,6 +263,7 @@ program
       await lingerUnlessInterrupted(Number(flags.linger));
       live?.close();
       await server.close();
+      history?.close();
     }
   });
 
@@ -398,6 +416,9 @@ function showProgress(files: string[], readProgress: { bytes: number }): { stop(
 // A closed output pipe (`| head -1`, `| less` then q) ends the process quietly (src/broken-pipe.ts).
 watchOutput(process.stdout);
 watchOutput(process.stderr);
+
+registerStoreCommands(program);
+
 // Usage errors exit 2, like config errors; commander has printed its own message by then.
 program.exitOverride();
 program.commands.forEach((c) => c.exitOverride());

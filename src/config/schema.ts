@@ -5,6 +5,7 @@ import { TopicNames } from '../bus/topics.js';
 import { AggregatorSettings } from '../aggregate/settings.js';
 import { CascadeParams } from '../cascade/detector.js';
 import { ValueLimits } from '../pipeline/value-limits.js';
+import { StoreConfig } from '../sinks/store/config.js';
 import { VENUES, venueModule } from '../venues/registry.js';
 import { venueConfig, type VenueConfig } from '../venues/venue-config.js';
 
@@ -74,6 +75,8 @@ export const Config = z.strictObject({
       .array(z.string().refine((id) => VENUES.includes(id), { error: (i) => `unknown venue "${String(i.input)}" (known: ${VENUES.join(', ')})` }))
       .min(1)
       .optional(),
+    /** The history store (docs/history.md). */
+    store: StoreConfig.prefault({}),
   })
   .superRefine((c, ctx) => {
     for (const id of c.onlyVenues ?? [])

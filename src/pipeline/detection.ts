@@ -8,7 +8,7 @@ import { CascadeTracker } from '../cascade/tracker.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { compileValidator } from '../schema/validator.js';
-import { flushAll, type Sink } from '../sinks/sink.js';
+import { afterBatch, type Sink } from '../sinks/sink.js';
 import { registerCascadeMetrics } from '../sinks/prometheus/cascade-metrics.js';
 import { topicsSink } from '../sinks/topics/topics-sink.js';
 import { busRefusalMessage } from './refusals.js';
@@ -76,7 +76,7 @@ export async function startDetection(o: {
         for (const sink of sinks) sink.onCascade?.(signal);
       }
     }
-    await flushAll(sinks);
+    await afterBatch(sinks);
   };
 
   const subscription =

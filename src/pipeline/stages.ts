@@ -5,7 +5,7 @@ import type { CascadeParams } from '../cascade/detector.js';
 import type { CascadeTracker } from '../cascade/tracker.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { flushAll, type Sink } from '../sinks/sink.js';
+import { afterBatch, type Sink } from '../sinks/sink.js';
 import { topicsSink } from '../sinks/topics/topics-sink.js';
 import { startAggregation, type Aggregation, type AggregationTiming } from './aggregation.js';
 import { startDetection, type Detection } from './detection.js';
@@ -56,7 +56,7 @@ export interface Stages {
   aggregation?: Aggregation;
   detection?: Detection;
   sinks: Sink[];
-  /** Flushes what was ingested, then stops consuming and flushes the sinks (the bus stays the caller's). */
+  /** Flushes what was ingested, then stops consuming and ends the sinks' batch (the bus stays the caller's). */
   close(): Promise<void>;
   /**
    * Closes the sinks. Separate from `close`: a replay's outputs outlive its stages (the live page keeps
@@ -114,7 +114,7 @@ export async function startStages(g: StageGraph): Promise<Stages> {
     });
     sinks = c.sinks?.({ aggregator: aggregation.aggregator, tracker: detection.tracker }) ?? [];
     eventSinks = sinks.filter((s) => s.onEvent);
-    minuteSinks.push(...sinks.filter((s) => s.onMinuteClosed || s.onCascade || s.flush));
+    minuteSinks.push(...sinks.filter((s) => s.onMinuteClosed || s.onCascade || s.afterBatch));
   }
   const ingestor = g.ingest ? new Ingestor({ ...g.ingest, bus: g.ingest.bus ?? bus, topics, metrics, log, limits: g.limits }) : undefined;
   return {
@@ -127,10 +127,14 @@ export async function startStages(g: StageGraph): Promise<Stages> {
       await ingestor?.close().catch(() => {});
       await aggregation?.subscription.close();
       await detection?.subscription?.close();
-      await flushAll(sinks);
+      await afterBatch(sinks);
     },
     closeSinks: async () => {
-      for (const sink of sinks) await sink.close?.();
+      // Each sink closes whatever another's close does (a store's last commit can fail on a full disk).
+      for (const sink of sinks)
+        await Promise.resolve()
+          .then(() => sink.close?.())
+          .catch((err: unknown) => log.error({ sink: sink.name, err }, 'a sink failed to close'));
     },
   };
 }

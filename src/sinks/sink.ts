@@ -15,12 +15,16 @@ export interface Sink {
   onMinuteClosed?(bucket: MinuteBucket, openInterestUsd: number | undefined): void;
   /** A cascade signal (start, update, end) from the detector, after the minute that produced it. */
   onCascade?(signal: CascadeSignal): void;
-  /** Called after each batch of minutes: a sink that buffers writes them out here (the caller awaits it before committing). */
-  flush?(): Promise<void>;
+  /**
+   * After each batch of minutes: a sink that must be written before the batch's offsets are committed
+   * (a topic) writes here, and the caller awaits it. A sink with its own cadence (the history store,
+   * idempotent by key) leaves it out.
+   */
+  afterBatch?(): Promise<void>;
   close?(): Promise<void> | void;
 }
 
-/** Flushes every sink in turn, so outputs keep their order. */
-export async function flushAll(sinks: readonly Sink[]): Promise<void> {
-  for (const sink of sinks) await sink.flush?.();
+/** Ends a batch on every sink in turn, so outputs keep their order. */
+export async function afterBatch(sinks: readonly Sink[]): Promise<void> {
+  for (const sink of sinks) await sink.afterBatch?.();
 }

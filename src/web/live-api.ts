@@ -32,6 +32,8 @@ export interface LiveSource {
   maxClients?: number;
   /** How often stream clients are pinged (default 30 s); one silent for a whole interval is dropped. */
   pingMs?: number;
+  /** /api/history/* (history-api.ts), when a history store is configured. */
+  history?: { handle(url: URL, res: ServerResponse): boolean };
 }
 
 /** Messages on /api/stream (docs/api.md). */
@@ -149,6 +151,8 @@ export function liveApi(source: LiveSource) {
         else json(res, 426, { error: '/api/stream is a WebSocket: send Upgrade: websocket' }, { upgrade: 'websocket', connection: 'Upgrade' });
         return true;
       }
+      // The history endpoints (history-api.ts) when a store is configured: the same method rule, their own parameters.
+      if (source.history && url.pathname.startsWith('/api/history/')) return refusedMethod(req, res) || source.history.handle(url, res);
       if (!PATHS.has(url.pathname)) return false;
       if (refusedMethod(req, res)) return true;
       switch (url.pathname) {

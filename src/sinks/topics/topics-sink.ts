@@ -19,7 +19,7 @@ export function topicsSink(bus: Bus, topics: Pick<TopicNames, 'aggregates' | 'ca
     onCascade(signal) {
       cascades.push({ key: signal.id, value: signal, headers: messageHeaders(`cascade-${signal.phase}`) });
     },
-    async flush() {
+    async afterBatch() {
       const [a, c] = [aggregates, cascades];
       aggregates = [];
       cascades = [];

@@ -1,0 +1,129 @@
+import { Command, Option } from 'commander';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { INPUT_FORMATS, type InputFormat } from '../replay/formats.js';
+import type { Backfill } from '../sinks/store/backfill.js';
+
+/*
+ * The history store's commands (`query`, `store import`) and the `replay --store` hook. DuckDB and
+ * the store modules load inside the actions: a CLI start, or a replay without --store, does not pay
+ * for them.
+ */
+
+const OUTPUT_FORMATS = ['table', 'csv', 'json', 'parquet'] as const;
+
+async function storeConfig(file: string | undefined, dir: string | undefined): Promise<Config['store']> {
+  const { loadConfig } = await import('../config/load.js');
+  const config = loadConfig({ file });
+  return dir === undefined ? config.store : { ...config.store, dir };
+}
+
+async function quietLogger(): Promise<Logger> {
+  const { createLogger } = await import('../log.js');
+  return createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn', 'auto');
+}
+
+/** `replay --store DIR`: the writer, opened before the replay so a locked or unwritable store fails first. */
+export async function replayStore(dir: string, config: Config['store'], log: Logger): Promise<Backfill> {
+  const { openBackfill } = await import('../sinks/store/backfill.js');
+  return openBackfill({ ...config, dir }, log);
+}
+
+/** One line per table: rows received and rows new to the store (the rest were stored already). */
+export function storedLine(stats: { received: Record<string, number>; written: Record<string, number> }): string {
+  const parts = Object.keys(stats.received)
+    .filter((t) => stats.received[t]! > 0)
+    .map((t) => `${t} ${stats.written[t]!.toLocaleString('en-US')} new of ${stats.received[t]!.toLocaleString('en-US')}`);
+  return `stored: ${parts.join(', ') || 'nothing'}`;
+}
+
+const csvCell = (v: unknown): string => {
+  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/** Rows as aligned text columns (numbers right-aligned). */
+export function formatTable(columns: string[], rows: Record<string, unknown>[]): string {
+  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? 'NULL' : typeof r[c] === 'object' ? JSON.stringify(r[c]) : String(r[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const numeric = columns.map((_, i) => cells.length > 0 && cells.every((r) => r[i] === 'NULL' || /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(r[i]!)));
+  const line = (r: string[]) => r.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), `(${rows.length} row${rows.length === 1 ? '' : 's'})`].join('\n') + '\n';
+}
+
+export function registerStoreCommands(program: Command): void {
+  program
+    .command('query')
+    .description('run SQL over the history store (tables: liquidations, open_interest, gaps, minutes, cascades)')
+    .argument('<sql>', 'one SQL statement (DuckDB dialect)')
+    .option('--store <dir>', 'the store (default: store.dir of the config)')
+    .addOption(new Option('--format <format>', 'output').choices([...OUTPUT_FORMATS]).default('table'))
+    .option('--out <file>', 'write here instead of stdout (required for parquet)')
+    .option('-c, --config <file>', 'YAML config merged over config/default.yaml')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ liqstream query --store data/store "SELECT venue, side, sum(usd) FROM liquidations WHERE base = 'ETH' AND usd > 1e6 GROUP BY ALL ORDER BY 3 DESC"\n  $ liqstream query --store data/store --format csv "SELECT * FROM minutes WHERE venue = 'all'" > minutes.csv`,
+    )
+    .action(async (sql: string, flags: { store?: string; format: (typeof OUTPUT_FORMATS)[number]; out?: string; config?: string }) => {
+      const config = await storeConfig(flags.config, flags.store);
+      if (flags.format === 'parquet' && !flags.out) throw new Error('--format parquet needs --out FILE');
+      const { StoreReader } = await import('../sinks/store/reader.js');
+      const reader = await StoreReader.open(config.dir, { log: await quietLogger(), threads: config.threads, memoryLimit: config.memoryLimit, timeoutMs: 24 * 3_600_000 });
+      try {
+        if (flags.format === 'parquet') return void (await reader.toParquet(sql, flags.out!));
+        const { columns, rows } = await reader.query(sql);
+        const text =
+          flags.format === 'json'
+            ? `${JSON.stringify(rows, null, 2)}\n`
+            : flags.format === 'csv'
+              ? [columns.map(csvCell).join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n'
+              : formatTable(columns, rows);
+        if (flags.out) (await import('node:fs')).writeFileSync(flags.out, text);
+        else process.stdout.write(text);
+      } finally {
+        reader.close();
+      }
+    });
+
+  program
+    .command('store')
+    .description('the history store (docs/history.md)')
+    .command('import')
+    .description('store recordings (or tardis CSV, Hyperliquid node fills) in the history store; importing the same files again adds nothing')
+    .argument('<files...>', 'input files')
+    .option('--store <dir>', 'the store (default: store.dir of the config)')
+    .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
+    .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
+    .option('-c, --config <file>', 'YAML config merged over config/default.yaml (store, cascade settings)')
+    .addHelpText('after', '\nExamples:\n  $ liqstream store import --store data/store recordings/*.ndjson.gz\n  $ liqstream store import --store data/store --format tardis-liquidations binance-futures_liquidations_2025-10-10.csv.gz')
+    .action(async (files: string[], flags: { store?: string; format: InputFormat; metadata?: string; config?: string }) => {
+      const [{ loadConfig }, { replay }, { parsersFor, sourceFor }, { loadRecordingMetadata }] = await Promise.all([
+        import('../config/load.js'),
+        import('../replay/replay.js'),
+        import('../replay/sources.js'),
+        import('../replay/recording.js'),
+      ]);
+      const config = loadConfig({ file: flags.config });
+      const log = await quietLogger();
+      const store = await replayStore(flags.store ?? config.store.dir, config.store, log);
+      let result;
+      try {
+        result = await replay({
+          files,
+          speed: 'max',
+          log,
+          metadata: loadRecordingMetadata(files, flags.metadata),
+          cascade: config.cascade,
+          source: sourceFor(flags.format),
+          parsers: parsersFor(flags.format),
+          limits: config.limits,
+          sinks: () => [{ name: 'store', onEvent: store.onEvent }],
+        });
+      } catch (err) {
+        await store.abort();
+        throw err;
+      }
+      const stats = await store.finish(result.aggregator, result.report.cascades);
+      process.stdout.write(`${storedLine(stats)}\n`);
+    });
+}

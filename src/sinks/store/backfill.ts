@@ -1,0 +1,36 @@
+import type { Aggregator } from '../../aggregate/aggregator.js';
+import type { CascadeSignal } from '../../cascade/detector.js';
+import type { Logger } from '../../log.js';
+import type { NormalizedEvent } from '../../schema/events.js';
+import type { StoreConfig } from './config.js';
+import { StoreSink, type StoreStats } from './store-sink.js';
+
+export interface Backfill {
+  /** Every event the replay's aggregator applied (after its duplicate filter). */
+  onEvent(event: NormalizedEvent): void;
+  /** After the replay: its minutes and cascade episodes, then the last commit. */
+  finish(aggregator: Aggregator, cascades: Omit<CascadeSignal, 'type' | 'phase'>[]): Promise<StoreStats>;
+  /** Ends the writer without the replay's minutes (a failed replay): what was received is committed. */
+  abort(): Promise<void>;
+}
+
+/**
+ * A replay writing the store (`replay --store`, `store import`). Events are stored as the replay
+ * applies them; minutes and episodes once it has read everything, from the same series the report
+ * is built from, so the store's `minutes` and `cascades` are the report's.
+ */
+export async function openBackfill(config: StoreConfig, log: Logger): Promise<Backfill> {
+  const sink = await StoreSink.open(config, log);
+  return {
+    onEvent: (event) => sink.onEvents([event]),
+    async finish(aggregator, cascades) {
+      const minutes = aggregator.minutes.withData().sort((a, b) => a.minute - b.minute);
+      const oi = aggregator.openInterestAt(minutes);
+      minutes.forEach((m, i) => sink.onMinuteClosed(m, oi[i]));
+      for (const c of cascades) sink.onCascade({ ...c, type: 'cascade', phase: 'end' });
+      await sink.close();
+      return sink.stats;
+    },
+    abort: () => sink.close(),
+  };
+}

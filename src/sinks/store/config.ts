@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+const keepDays = z.number().int().min(0).default(0);
+
+/** `store:` in the config; every default is stated here once (docs/history.md). */
+export const StoreConfig = z.strictObject({
+  /** run/aggregate write the store when true (replay and import take --store DIR instead). */
+  enabled: z.boolean().default(false),
+  dir: z.string().min(1).default('data/store'),
+  /** Buffered rows are committed at least this often (ms)... */
+  flushMs: z.number().int().min(100).default(5_000),
+  /** ...and as soon as this many are buffered. */
+  flushRows: z.number().int().min(1).default(250_000),
+  /** A day partition with this many files or more is rewritten as one file. */
+  compactMinFiles: z.number().int().min(2).default(16),
+  /** Compaction and retention run after a commit at most this often (ms), and at close. */
+  maintenanceMs: z.number().int().min(1_000).default(600_000),
+  /** Days of each table kept, by day partition against the wall clock; 0 keeps everything. */
+  retentionDays: z
+    .strictObject({ liquidations: keepDays, open_interest: keepDays, gaps: keepDays, minutes: keepDays, cascades: keepDays })
+    .prefault({}),
+  /** DuckDB's own limits for the writer and for queries (each). */
+  threads: z.number().int().min(1).max(64).default(2),
+  memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/).default('1GB'),
+});
+export type StoreConfig = z.infer<typeof StoreConfig>;

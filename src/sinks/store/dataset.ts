@@ -1,0 +1,301 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { z } from 'zod';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { TABLES, type TableName } from './tables.js';
+
+/**
+ * The Parquet dataset on disk and how a batch becomes part of it, all or nothing:
+ *
+ *   1. each table's rows are written with COPY … PARTITION_BY into `_staging/<batch>/` (invisible:
+ *      readers glob `table=*` only) and fsynced;
+ *   2. the commit record `_log/<batch>.json`, listing those files (and, for a compaction, the files
+ *      they replace), is written to a temporary name, fsynced and renamed: the commit point;
+ *   3. the files are renamed into `table=<t>/venue=<v>/day=<d>/`, replaced files removed, and the
+ *      record deleted.
+ *
+ * After a crash (kill -9) at any step, `recover` finishes every batch that has a record (roll
+ * forward) and deletes every staging folder that has none (roll back). A batch is therefore in the
+ * dataset completely or not at all; rows already there are never rewritten, and a re-sent row is
+ * recognised by its key (see tables.ts) and not written again.
+ */
+export const CommitRecord = z.strictObject({
+  batch: z.string().regex(/^[a-z0-9-]+$/),
+  /** Paths relative to the dataset root, where the file ends up. */
+  files: z.array(z.string()),
+  replaces: z.array(z.string()).default([]),
+  rows: z.record(z.string(), z.number().int()).default({}),
+});
+export type CommitRecord = z.infer<typeof CommitRecord>;
+
+let counter = 0;
+/** Unique across processes and restarts: file names never collide, so a rename never replaces data. */
+export const newBatchId = (): string => `${Date.now().toString(36)}-${process.pid.toString(36)}-${(counter++).toString(36)}`;
+
+/** A SQL string literal (our own paths only; user input never reaches SQL text, see history-api.ts). */
+export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+export const sqlList = (xs: string[]): string => `[${xs.map(sqlString).join(', ')}]`;
+export const HIVE = `hive_partitioning = true, hive_types = {'venue': VARCHAR, 'day': DATE}`;
+
+function fsyncPath(path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Directories cannot be opened for fsync on every platform; the data files were synced already.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  fsyncPath(dirname(path));
+}
+
+function walk(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else if (e.name.endsWith('.parquet')) out.push(p);
+  }
+  return out;
+}
+
+const subdirs = (dir: string, prefix: string): string[] =>
+  existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name.startsWith(prefix)).map((e) => e.name.slice(prefix.length)) : [];
+
+export class Dataset {
+  constructor(readonly dir: string) {}
+
+  tableDir(table: TableName): string {
+    return join(this.dir, `table=${table}`);
+  }
+
+  partitionDir(table: TableName, venue: string, day: string): string {
+    return join(this.tableDir(table), `venue=${venue}`, `day=${day}`);
+  }
+
+  /** The (venue, day) partitions of a table. */
+  partitions(table: TableName): { venue: string; day: string }[] {
+    const t = this.tableDir(table);
+    return subdirs(t, 'venue=').flatMap((venue) => subdirs(join(t, `venue=${venue}`), 'day=').map((day) => ({ venue, day })));
+  }
+
+  /** Committed files of a table, or of one partition. */
+  files(table: TableName, partition?: { venue: string; day: string }): string[] {
+    return walk(partition ? this.partitionDir(table, partition.venue, partition.day) : this.tableDir(table)).sort();
+  }
+
+  /** Finishes or undoes what a crashed writer left (see the class comment). */
+  recover(): { rolledForward: number; rolledBack: number } {
+    const logDir = join(this.dir, '_log');
+    let rolledForward = 0;
+    let rolledBack = 0;
+    const committed = new Set<string>();
+    for (const name of existsSync(logDir) ? readdirSync(logDir) : []) {
+      const path = join(logDir, name);
+      if (!name.endsWith('.json')) {
+        unlinkSync(path); // a record whose write never reached its rename: not committed
+        continue;
+      }
+      const record = CommitRecord.parse(JSON.parse(readFileSync(path, 'utf8')));
+      committed.add(record.batch);
+      this.apply(record);
+      rolledForward += 1;
+    }
+    const stagingRoot = join(this.dir, '_staging');
+    for (const batch of existsSync(stagingRoot) ? readdirSync(stagingRoot) : []) {
+      if (committed.has(batch)) continue;
+      rmSync(join(stagingRoot, batch), { recursive: true, force: true });
+      rolledBack += 1;
+    }
+    return { rolledForward, rolledBack };
+  }
+
+  /** Commit records not yet applied completely (a commit in progress, or one a crash left). */
+  pendingCommits(): CommitRecord[] {
+    const logDir = join(this.dir, '_log');
+    const out: CommitRecord[] = [];
+    for (const name of existsSync(logDir) ? readdirSync(logDir) : []) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        out.push(CommitRecord.parse(JSON.parse(readFileSync(join(logDir, name), 'utf8'))));
+      } catch {
+        // Deleted meanwhile (applied): nothing pending.
+      }
+    }
+    return out;
+  }
+
+  stagingDir(batch: string): string {
+    return join(this.dir, '_staging', batch);
+  }
+
+  /** Step 2 and 3: commit the staged files of `batch` (final paths relative to the root). */
+  commit(batch: string, replaces: string[] = [], rows: Record<string, number> = {}): CommitRecord {
+    const stage = this.stagingDir(batch);
+    const staged = walk(stage);
+    for (const f of staged) fsyncPath(f);
+    const record: CommitRecord = { batch, files: staged.map((f) => relative(stage, f)), replaces: replaces.map((f) => relative(this.dir, f)), rows };
+    if (record.files.length === 0 && record.replaces.length === 0) {
+      rmSync(stage, { recursive: true, force: true });
+      return record;
+    }
+    mkdirSync(join(this.dir, '_log'), { recursive: true });
+    writeAtomically(join(this.dir, '_log', `${batch}.json`), JSON.stringify(record));
+    this.apply(record);
+    return record;
+  }
+
+  /** Step 3, idempotent: run again after a crash it completes what is left. */
+  private apply(record: CommitRecord): void {
+    const stage = this.stagingDir(record.batch);
+    const dirs = new Set<string>();
+    for (const f of record.files) {
+      const from = join(stage, f);
+      const to = join(this.dir, f);
+      if (!existsSync(from)) continue; // moved before the crash
+      mkdirSync(dirname(to), { recursive: true });
+      renameSync(from, to);
+      dirs.add(dirname(to));
+    }
+    for (const d of dirs) fsyncPath(d);
+    for (const f of record.replaces) rmSync(join(this.dir, f), { force: true });
+    rmSync(stage, { recursive: true, force: true });
+    rmSync(join(this.dir, '_log', `${record.batch}.json`), { force: true });
+  }
+
+  /** Moves a file DuckDB cannot read out of the dataset (kept for inspection, never deleted). */
+  quarantine(file: string): string {
+    const to = join(this.dir, '_quarantine', `${Date.now()}-${relative(this.dir, file).replaceAll('/', '_')}`);
+    mkdirSync(dirname(to), { recursive: true });
+    renameSync(file, to);
+    return to;
+  }
+
+  /** Deletes day partitions of `table` that ended more than `days` days before `now`. */
+  expire(table: TableName, days: number, now: number): number {
+    const cutoff = new Date(now - days * 86_400_000).toISOString().slice(0, 10);
+    let removed = 0;
+    for (const p of this.partitions(table))
+      if (p.day < cutoff) {
+        rmSync(this.partitionDir(table, p.venue, p.day), { recursive: true, force: true });
+        removed += 1;
+      }
+    return removed;
+  }
+
+  /**
+   * One writer at a time: a second process writing the same dataset could interleave commits with
+   * this one's duplicate check. A lock left by a killed process (its pid is gone) is taken over.
+   */
+  lock(): () => void {
+    mkdirSync(this.dir, { recursive: true });
+    const path = join(this.dir, '_writer.lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(path, 'wx');
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        return () => rmSync(path, { force: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const pid = Number(readFileSync(path, 'utf8'));
+        if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new Error(`store ${this.dir} is being written by process ${pid} (${path})`);
+        rmSync(path, { force: true });
+      }
+    }
+    throw new Error(`could not lock ${path}`);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Step 1 for one table: rows of `buffer` (a table of TABLES[table].buffer columns) not yet in the
+ * dataset, written to the batch's staging folder. Returns the number of rows written.
+ */
+export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: TableName, buffer: string, batch: string): Promise<number> {
+  const spec = TABLES[table];
+  const key = spec.key.join(', ');
+  await conn.run(`CREATE OR REPLACE TEMP TABLE w AS SELECT * FROM (SELECT ${spec.select} FROM ${buffer}) QUALIFY row_number() OVER (PARTITION BY venue, day, ${key}) = 1`);
+  const parts = (await conn.runAndReadAll(`SELECT DISTINCT venue, CAST(day AS VARCHAR) AS day FROM w`)).getRowObjectsJson() as { venue: string; day: string }[];
+  const existing = parts.flatMap((p) => ds.files(table, p));
+  if (existing.length) {
+    const match = spec.key.map((k) => `e.${k} = w.${k}`).join(' AND ');
+    await withUnreadable(ds, conn, existing, async () => {
+      // Listed again on a retry: a quarantined file is gone, and with it maybe every file.
+      const files = parts.flatMap((p) => ds.files(table, p));
+      if (files.length) await conn.run(`DELETE FROM w WHERE EXISTS (SELECT 1 FROM read_parquet(${sqlList(files)}, ${HIVE}) e WHERE e.venue = w.venue AND e.day = w.day AND ${match})`);
+    });
+  }
+  const n = Number((await conn.runAndReadAll('SELECT count(*) AS n FROM w')).getRowObjectsJson()[0]!.n);
+  if (n > 0) {
+    mkdirSync(ds.stagingDir(batch), { recursive: true });
+    await conn.run(
+      `COPY (SELECT * FROM w ORDER BY ${spec.time}) TO ${sqlString(join(ds.stagingDir(batch), `table=${table}`))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (venue, day), FILENAME_PATTERN ${sqlString(`part-${batch}-{i}`)})`,
+    );
+  }
+  await conn.run('DROP TABLE w');
+  return n;
+}
+
+/**
+ * Runs `read` over existing files; when it fails because a file is not valid Parquet (a truncated
+ * copy, a stray file), that file is quarantined and `read` retried, so one bad file cannot stop
+ * every later write to its partition.
+ */
+export async function withUnreadable<T>(ds: Dataset, conn: DuckDBConnection, files: string[], read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    const bad: string[] = [];
+    for (const f of files) {
+      try {
+        await conn.run(`SELECT count(*) FROM parquet_metadata(${sqlString(f)})`);
+      } catch {
+        bad.push(f);
+      }
+    }
+    if (bad.length === 0) throw err;
+    for (const f of bad) ds.quarantine(f);
+    return read();
+  }
+}
+
+/** Rewrites every partition of `table` with at least `minFiles` files as one file (a commit of its own). */
+export async function compactTable(conn: DuckDBConnection, ds: Dataset, table: TableName, minFiles: number): Promise<number> {
+  let compacted = 0;
+  for (const p of ds.partitions(table)) {
+    const files = ds.files(table, p);
+    if (files.length < minFiles) continue;
+    const batch = newBatchId();
+    const to = join(ds.stagingDir(batch), relative(ds.dir, ds.partitionDir(table, p.venue, p.day)), `part-${batch}-0.parquet`);
+    mkdirSync(dirname(to), { recursive: true });
+    await withUnreadable(ds, conn, files, () =>
+      conn.run(`COPY (SELECT * FROM read_parquet(${sqlList(ds.files(table, p))}, hive_partitioning = false) ORDER BY ${TABLES[table].time}) TO ${sqlString(to)} (FORMAT parquet, COMPRESSION zstd)`),
+    );
+    // The files read (a quarantined one is not among them) are the files replaced.
+    ds.commit(batch, ds.files(table, p).filter((f) => files.includes(f) && f !== to));
+    compacted += 1;
+  }
+  return compacted;
+}

@@ -1,0 +1,168 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import type { Logger } from '../../log.js';
+import { Dataset, HIVE, sqlList } from './dataset.js';
+import { emptySelect, TABLE_NAMES, type TableName } from './tables.js';
+
+export interface QueryResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+/** Which partitions a query needs: views leave out the others. */
+export interface Scope {
+  venue?: string;
+  from?: number;
+  to?: number;
+}
+
+const dayOf = (ms: number): string => new Date(Math.min(ms, 253_402_300_799_999)).toISOString().slice(0, 10);
+
+export class QueryTimeoutError extends Error {}
+export class QueryBusyError extends Error {}
+
+/** A Parquet file begins and ends with PAR1: a truncated or foreign file is left out of the views. */
+function looksLikeParquet(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    const size = statSync(path).size;
+    if (size < 12) return false;
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(4);
+    const tail = Buffer.alloc(4);
+    readSync(fd, head, 0, 4, 0);
+    readSync(fd, tail, 0, 4, size - 4);
+    return head.toString('latin1') === 'PAR1' && tail.toString('latin1') === 'PAR1';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Reads the dataset with DuckDB: each table is a view over its committed Parquet files (a table with
+ * none is an empty view of the same columns). Views are rebuilt before every query, so files
+ * committed, compacted or expired meanwhile are seen; a file that is not Parquet is skipped and
+ * logged once. Queries are bounded in time (`timeoutMs`) and in number at once (`maxConcurrent`).
+ */
+export class StoreReader {
+  private readonly badFiles = new Set<string>();
+  private running = 0;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly dataset: Dataset,
+    private readonly log: Logger | undefined,
+    private readonly limits: { timeoutMs: number; maxConcurrent: number },
+  ) {}
+
+  static async open(dir: string, o: { log?: Logger; threads?: number; memoryLimit?: string; timeoutMs?: number; maxConcurrent?: number } = {}): Promise<StoreReader> {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(':memory:', { threads: String(o.threads ?? 2), memory_limit: o.memoryLimit ?? '1GB' });
+    return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4 });
+  }
+
+  /**
+   * Files of `table` that can be read (others are logged once and left out), in the partitions of
+   * `scope`: one venue, days that overlap [from, to). Pruning by path keeps a query over one day of a
+   * long history from opening every file.
+   */
+  readableFiles(table: TableName, scope: Scope = {}): string[] {
+    const fromDay = scope.from === undefined ? '' : dayOf(scope.from);
+    const toDay = scope.to === undefined ? '9999-12-31' : dayOf(Math.max(0, scope.to - 1));
+    const partitions = this.dataset.partitions(table).filter((p) => (scope.venue === undefined || p.venue === scope.venue) && p.day >= fromDay && p.day <= toDay);
+    return partitions.flatMap((p) => this.dataset.files(table, p)).filter((f) => {
+      if (this.badFiles.has(f)) return false;
+      if (looksLikeParquet(f)) return true;
+      this.badFiles.add(f);
+      this.log?.error({ file: f, table }, 'store: file is not Parquet; left out of queries');
+      return false;
+    });
+  }
+
+  /**
+   * A compaction renames its file in before it deletes the files it replaces: a listing in between
+   * would read those rows twice. Files named as replaced by a commit in progress are left out, and a
+   * listing during which a commit started or ended is taken again. (A replaced file deleted after the
+   * listing fails the query, which is retried once: see query.)
+   */
+  private consistentFiles(scope: Scope): Record<TableName, string[]> {
+    for (let attempt = 0; ; attempt++) {
+      const before = this.dataset.pendingCommits();
+      const files = Object.fromEntries(TABLE_NAMES.map((t) => [t, this.readableFiles(t, scope)])) as Record<TableName, string[]>;
+      const after = this.dataset.pendingCommits();
+      // A writer committing without pause could keep this going: after a few tries the last listing is used.
+      if (before.map((c) => c.batch).join() !== after.map((c) => c.batch).join() && attempt < 20) continue;
+      const replaced = new Set(after.flatMap((c) => c.replaces.map((f) => join(this.dataset.dir, f))));
+      for (const t of TABLE_NAMES) files[t] = files[t].filter((f) => !replaced.has(f));
+      return files;
+    }
+  }
+
+  private async defineViews(conn: DuckDBConnection, scope: Scope): Promise<void> {
+    const all = this.consistentFiles(scope);
+    for (const t of TABLE_NAMES) {
+      const files = all[t];
+      await conn.run(`CREATE OR REPLACE TEMP VIEW ${t} AS ${files.length ? `SELECT * EXCLUDE ("table") FROM read_parquet(${sqlList(files)}, ${HIVE})` : emptySelect(t)}`);
+    }
+  }
+
+  /**
+   * Runs one statement over the views with bound parameters ($1, $2, …). A file removed by a
+   * concurrent compaction or expiry between listing and reading fails the first try; it is retried once.
+   */
+  async query(sql: string, params: DuckDBValue[] = [], o: { json?: boolean; scope?: Scope } = {}): Promise<QueryResult> {
+    if (this.running >= this.limits.maxConcurrent) throw new QueryBusyError(`${this.running} history queries are running; try again`);
+    this.running += 1;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.once(sql, params, o.json ?? true, o.scope ?? {});
+        } catch (err) {
+          if (attempt < 3 && /No such file|not found|No files found/i.test(String(err))) continue;
+          throw err;
+        }
+      }
+    } finally {
+      this.running -= 1;
+    }
+  }
+
+  private async once(sql: string, params: DuckDBValue[], json: boolean, scope: Scope): Promise<QueryResult> {
+    const conn = await this.instance.connect();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.interrupt();
+    }, this.limits.timeoutMs);
+    try {
+      await this.defineViews(conn, scope);
+      const reader = await conn.runAndReadAll(sql, params);
+      return { columns: reader.columnNames(), rows: json ? reader.getRowObjectsJson() : reader.getRowObjects() };
+    } catch (err) {
+      if (timedOut) throw new QueryTimeoutError(`query stopped after ${this.limits.timeoutMs} ms`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      conn.closeSync();
+    }
+  }
+
+  /** Writes the result of `sql` as a Parquet file (liqstream query --format parquet). */
+  async toParquet(sql: string, out: string): Promise<void> {
+    const conn = await this.instance.connect();
+    try {
+      await this.defineViews(conn, {});
+      const { sqlString } = await import('./dataset.js');
+      await conn.run(`COPY (${sql.replace(/;\s*$/, '')}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+    } finally {
+      conn.closeSync();
+    }
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+}

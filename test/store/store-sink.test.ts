@@ -1,0 +1,131 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreConfig } from '../../src/sinks/store/config.js';
+import { Dataset } from '../../src/sinks/store/dataset.js';
+import { StoreReader } from '../../src/sinks/store/reader.js';
+import { StoreSink } from '../../src/sinks/store/store-sink.js';
+import { unitsText } from '../../src/sinks/store/tables.js';
+import { liquidation } from '../support/events.js';
+
+const root = mkdtempSync(join(tmpdir(), 'liqstream-store-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const log = pino({ level: 'silent' });
+let n = 0;
+const config = (over: Partial<StoreConfig> = {}) => StoreConfig.parse({ dir: join(root, `s${n++}`), flushMs: 60_000, ...over });
+const T0 = Date.UTC(2025, 9, 10, 21, 0);
+
+async function count(dir: string, sql = 'SELECT count(*) AS n, count(DISTINCT venue || id) AS d, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations') {
+  const r = await StoreReader.open(dir);
+  try {
+    return (await r.query(sql)).rows[0]!;
+  } finally {
+    r.close();
+  }
+}
+
+describe('history store sink', () => {
+  it('unitsText writes 1/10,000 USD units exactly', () => {
+    expect([0, 1, 12_345, 10_000, 123_456_789_012, -5].map(unitsText)).toEqual(['0.0000', '0.0001', '1.2345', '1.0000', '12345678.9012', '-0.0005']);
+  });
+
+  it('stores each liquidation once per venue and id: within a batch, across batches and across writers', async () => {
+    const c = config();
+    const events = [
+      liquidation('a', T0, 1.23456),
+      liquidation('a', T0, 1.23456), // the same, twice in a batch
+      liquidation('b', T0 + 1, 2.5, { side: 'short' }),
+      liquidation('a', T0 + 2, 7, { venue: 'binance-usdm' }), // same id, another venue: another row
+      liquidation('c', T0 + 86_400_000, 3), // next day: another partition
+    ];
+    let sink = await StoreSink.open(c, log);
+    sink.onEvents(events);
+    await sink.flush();
+    sink.onEvents(events); // a second batch of the same
+    await sink.close();
+    expect(sink.stats.written.liquidations).toBe(4);
+    sink = await StoreSink.open(c, log); // a second writer (a re-import)
+    sink.onEvents(events);
+    await sink.close();
+    expect(sink.stats.written.liquidations).toBe(0);
+    // 1.23456 is stored as the aggregator rounds it (toUnits): 1.2346.
+    expect(await count(c.dir)).toEqual({ n: '4', d: '4', usd: '13.7346' });
+    const ds = new Dataset(c.dir);
+    expect(ds.partitions('liquidations').map((p) => `${p.venue}/${p.day}`).sort()).toEqual(['binance-usdm/2025-10-10', 'bybit-linear/2025-10-10', 'bybit-linear/2025-10-11']);
+    expect(existsSync(join(c.dir, '_staging')) ? readdirSync(join(c.dir, '_staging')) : []).toEqual([]);
+  });
+
+  it('a second writer of the same store is refused while the first runs', async () => {
+    const c = config();
+    const first = await StoreSink.open(c, log);
+    await expect(StoreSink.open(c, log)).rejects.toThrow(/being written by process/);
+    await first.close();
+    await (await StoreSink.open(c, log)).close();
+  });
+
+  it('recovery rolls a committed batch forward and an uncommitted one back', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1)]);
+    await sink.close();
+    const ds = new Dataset(c.dir);
+    const [file] = ds.files('liquidations');
+    // A committed batch whose files were not moved yet (a crash after the commit record).
+    const staged = join(ds.stagingDir('b1'), 'table=liquidations/venue=okx/day=2025-10-10/part-b1-0.parquet');
+    mkdirSync(join(staged, '..'), { recursive: true });
+    writeFileSync(staged, readFileSync(file!));
+    mkdirSync(join(c.dir, '_log'), { recursive: true });
+    writeFileSync(join(c.dir, '_log', 'b1.json'), JSON.stringify({ batch: 'b1', files: ['table=liquidations/venue=okx/day=2025-10-10/part-b1-0.parquet'] }));
+    // An uncommitted one (a crash before it), and a commit record that never reached its rename.
+    mkdirSync(join(ds.stagingDir('b2'), 'table=liquidations'), { recursive: true });
+    writeFileSync(join(ds.stagingDir('b2'), 'table=liquidations', 'x.parquet'), 'half');
+    writeFileSync(join(c.dir, '_log', 'b2.json.tmp'), '{"batch":');
+    expect(ds.recover()).toEqual({ rolledForward: 1, rolledBack: 1 });
+    expect(ds.files('liquidations').map((f) => f.slice(c.dir.length + 1)).sort()).toEqual([file!.slice(c.dir.length + 1), 'table=liquidations/venue=okx/day=2025-10-10/part-b1-0.parquet'].sort());
+    expect(readdirSync(join(c.dir, '_log'))).toEqual([]);
+    expect(readdirSync(join(c.dir, '_staging'))).toEqual([]);
+  });
+
+  it('a file that is not Parquet is left out of queries and quarantined by the next write to its partition', async () => {
+    const c = config();
+    let sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1)]);
+    await sink.close();
+    const ds = new Dataset(c.dir);
+    const bad = join(ds.partitionDir('liquidations', 'bybit-linear', '2025-10-10'), 'part-corrupt.parquet');
+    writeFileSync(bad, 'PAR1 this is not parquet');
+    expect(await count(c.dir)).toEqual({ n: '1', d: '1', usd: '1.0000' });
+    sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1), liquidation('b', T0, 2)]);
+    await sink.close();
+    expect(sink.stats.written.liquidations).toBe(1);
+    expect(existsSync(bad)).toBe(false);
+    expect(readdirSync(join(c.dir, '_quarantine'))).toHaveLength(1);
+    expect(await count(c.dir)).toEqual({ n: '2', d: '2', usd: '3.0000' });
+  });
+
+  it('compaction rewrites a partition of many files as one, with the same rows', async () => {
+    const c = config({ compactMinFiles: 3 });
+    const sink = await StoreSink.open(c, log);
+    for (let i = 0; i < 5; i++) {
+      sink.onEvents([liquidation(`x${i}`, T0 + i, 1 + i)]);
+      await sink.flush();
+    }
+    expect(new Dataset(c.dir).files('liquidations')).toHaveLength(5);
+    await sink.close(); // maintenance runs at close
+    expect(new Dataset(c.dir).files('liquidations')).toHaveLength(1);
+    expect(await count(c.dir)).toEqual({ n: '5', d: '5', usd: '15.0000' });
+  });
+
+  it('retention removes day partitions older than the table keeps', async () => {
+    const c = config({ retentionDays: { liquidations: 2 } as StoreConfig['retentionDays'] });
+    const sink = await StoreSink.open(c, log);
+    const now = Date.now();
+    sink.onEvents([liquidation('old', now - 5 * 86_400_000, 1), liquidation('new', now, 2)]);
+    await sink.close();
+    expect(await count(c.dir, 'SELECT list(id) AS ids FROM liquidations')).toEqual({ ids: ['new'] });
+  });
+});
+
