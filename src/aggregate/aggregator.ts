@@ -3,7 +3,7 @@ import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type Liquid
 import type { Metrics } from '../metrics/metrics.js';
 import { toUnits, toUsd } from './fixed-point.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
-import { SeenIds } from './seen-ids.js';
+import { SEEN_BEFORE_RESET, SEEN_ID, SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
 import { WINDOW_NAMES, WindowSet, type WindowName } from './windows.js';
 
@@ -149,7 +149,7 @@ export class Aggregator {
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
   readonly fidelity: Record<VenueId, LiquidationEvent['fidelity']> = {};
   private gapCount = 0;
-  private seenIds: SeenIds;
+  private readonly seenIds: SeenIds;
   /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
   private readonly duplicates = new Map<VenueId, number>();
   private readonly lateAfterClose = new Map<VenueId, number>();
@@ -176,14 +176,20 @@ export class Aggregator {
   /** False when the event was dropped as a copy of a liquidation already applied. */
   apply(event: NormalizedEvent, replayed = false): boolean {
     switch (event.type) {
-      case 'liquidation':
-        if (this.seenIds.seen(event.id, event.eventTime)) {
+      case 'liquidation': {
+        const found = this.seenIds.check(event.id, event.eventTime);
+        if (found === SEEN_ID) {
           if (!replayed) this.duplicates.set(event.venue, (this.duplicates.get(event.venue) ?? 0) + 1);
           return false;
         }
-        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, replayed);
-        else this.applyLiquidation(event, replayed);
+        // Seen before the last resetState: this process counted it, or re-read it as counted by an earlier
+        // member, before the rebalance. It rebuilds the state and is never counted again, whatever the
+        // bus's boundary says (a commit refused after the session expired leaves that boundary stale).
+        const counted = replayed || found === SEEN_BEFORE_RESET;
+        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, counted);
+        else this.applyLiquidation(event, counted);
         return true;
+      }
       case 'open_interest':
         this.applyOpenInterest(event);
         return true;
@@ -194,10 +200,12 @@ export class Aggregator {
   }
 
   /**
-   * Forgets the event-time state (windows, minutes, open interest, ids seen) but keeps the lifetime
-   * counters. On a new assignment every assigned partition is re-read, so the state is rebuilt for
+   * Forgets the event-time state (windows, minutes, open interest) but keeps the lifetime counters and
+   * the ids seen. On a new assignment every assigned partition is re-read, so the state is rebuilt for
    * exactly the partitions this member now owns: one that moved to another member must not stay in
-   * this member's windows, or `sum` over the group would count it twice.
+   * this member's windows, or `sum` over the group would count it twice. The duplicate filter starts a
+   * new generation instead of starting empty: the re-read rebuilds the windows from ids it saw before,
+   * and none of those is counted again.
    */
   resetState(): void {
     for (const v of this.venues.values()) v.windows = { long: new WindowSet(), short: new WindowSet() };
@@ -209,7 +217,7 @@ export class Aggregator {
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
     this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.nextMinuteToClose = undefined;
-    this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
+    this.seenIds.nextGeneration();
     this.watermark = 0;
   }
 

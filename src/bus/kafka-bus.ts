@@ -228,8 +228,13 @@ export class KafkaBus implements Bus {
     // Batches wait for it, so none is handled before its partition was rewound (a batch fetched
     // before the seek is stale and skipped, see isStale below).
     let assignment: Promise<Map<string, AssignedPartition>> = Promise.resolve(new Map());
+    // Per partition, the offset this subscription has applied (handed over as live and seen resolve)
+    // through, or the boundary it first took. It outlives rejoins: when this member's session expired
+    // (a frozen broker, a stalled handler), the commits of what it applied were refused, and the
+    // group's committed offset alone would make those records count again (see prepareAssignment).
+    const appliedThrough = new Map<string, number>();
     const onJoin = consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      assignment = this.prepareAssignment(consumer, options, e.payload.memberAssignment);
+      assignment = this.prepareAssignment(consumer, options, e.payload.memberAssignment, appliedThrough);
       // A retriable failure (a new topic's leader not elected yet) is retried with the batch: a warning.
       assignment.catch((err: unknown) =>
         (err as { retriable?: boolean }).retriable ? log?.warn({ err, groupId: options.groupId }, 'could not prepare the partition assignment yet; retrying') : log?.error({ err, groupId: options.groupId }, 'could not prepare the partition assignment'),
@@ -298,6 +303,8 @@ export class KafkaBus implements Bus {
             // retries the consumer restarts, so a transient fault heals without a process restart.
             throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
           }
+          const key = `${batch.topic}:${batch.partition}`;
+          if (lastOffset + 1 > (appliedThrough.get(key) ?? -1)) appliedThrough.set(key, lastOffset + 1);
           resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
           // With an explicit offset map this commits now (autoCommit is off, so without one it would
           // never commit); only resolved, i.e. processed, offsets are in the map. A re-read below the
@@ -334,11 +341,25 @@ export class KafkaBus implements Bus {
   }
 
   /**
-   * For a new assignment: each partition's live boundary (the group's committed offset, or where a group
-   * without one starts), its log end, and, with `rewindMs`, a seek back to the first record at or after
-   * wall time − rewindMs. Reported to `onAssigned` before any batch of the assignment is handled.
+   * For a new assignment: each partition's live boundary, its log end, and, with `rewindMs`, a seek back
+   * to the first record at or after wall time − rewindMs. Reported to `onAssigned` before any batch of
+   * the assignment is handled.
+   *
+   * The live boundary separates what was already applied (and counted) from what is new. It is the
+   * highest of: the group's committed offset; what this subscription applied or took as its boundary
+   * before (`appliedThrough`, kept across rejoins, because commits made after this member's session
+   * expired were refused); and, for a partition with neither, where a group without offsets starts
+   * (the log end, or the log start with `fromBeginning`). The boundary is then committed at once for
+   * every partition whose committed offset is below it, so it survives this process: a partition that
+   * receives nothing (the sparse gaps topic) would otherwise have no committed offset, and the next
+   * start would take the log end as its boundary and treat everything written meanwhile as applied.
    */
-  private async prepareAssignment(consumer: Consumer, options: SubscribeOptions, memberAssignment: Record<string, number[]>): Promise<Map<string, AssignedPartition>> {
+  private async prepareAssignment(
+    consumer: Consumer,
+    options: SubscribeOptions,
+    memberAssignment: Record<string, number[]>,
+    appliedThrough: Map<string, number>,
+  ): Promise<Map<string, AssignedPartition>> {
     const out = new Map<string, AssignedPartition>();
     const admin = this.admin;
     if (!admin || (options.rewindMs === undefined && !options.onAssigned)) return out;
@@ -346,26 +367,51 @@ export class KafkaBus implements Bus {
     const committed = new Map<string, number>();
     for (const t of topics.length ? await admin.fetchOffsets({ groupId: options.groupId, topics }) : [])
       for (const p of t.partitions) committed.set(`${t.topic}:${p.partition}`, Number(p.offset));
+    const commits: { topic: string; partition: number; offset: string }[] = [];
     for (const topic of topics) {
       const ends = await admin.fetchTopicOffsets(topic);
       const rewound =
         options.rewindMs === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - options.rewindMs);
       for (const partition of memberAssignment[topic]!) {
+        const key = `${topic}:${partition}`;
         const e = ends.find((x) => x.partition === partition);
         const low = Number(e?.low ?? 0);
         const end = Number(e?.high ?? 0);
-        const c = committed.get(`${topic}:${partition}`) ?? -1;
-        const live = c >= 0 ? c : options.fromBeginning ? low : end;
+        const c = committed.get(key) ?? -1;
+        const known = Math.max(c, appliedThrough.get(key) ?? -1);
+        const live = known >= 0 ? known : options.fromBeginning ? low : end;
+        appliedThrough.set(key, live);
+        if (live > c) commits.push({ topic, partition, offset: String(live) });
         const r = rewound?.find((x) => x.partition === partition);
         // No record at or after the timestamp: the broker answers with the log end (or -1 on old versions).
         const back = r === undefined || Number(r.offset) < 0 ? live : Math.max(low, Number(r.offset));
         const start = Math.min(live, back);
         if (options.rewindMs !== undefined) consumer.seek({ topic, partition, offset: String(start) });
-        out.set(`${topic}:${partition}`, { topic, partition, start, live, end, partitions: ends.length });
+        out.set(key, { topic, partition, start, live, end, partitions: ends.length });
       }
     }
+    if (commits.length > 0) await this.commitBoundaries(consumer, options.groupId, commits);
     options.onAssigned?.([...out.values()]);
     return out;
+  }
+
+  /**
+   * Commits the boundaries fixed at assignment. kafkajs emits GROUP_JOIN before its runner counts as
+   * running, and until then `commitOffsets` returns without committing; so the commit is checked and
+   * repeated briefly. A failure is thrown: the batch waiting for the assignment fails as retriable, and
+   * the consumer rejoins and prepares the assignment again.
+   */
+  private async commitBoundaries(consumer: Consumer, groupId: string, commits: { topic: string; partition: number; offset: string }[]): Promise<void> {
+    const admin = this.admin!;
+    const topics = [...new Set(commits.map((c) => c.topic))];
+    for (let attempt = 0; ; attempt++) {
+      await consumer.commitOffsets(commits);
+      const now = new Map<string, number>();
+      for (const t of await admin.fetchOffsets({ groupId, topics })) for (const p of t.partitions) now.set(`${t.topic}:${p.partition}`, Number(p.offset));
+      if (commits.every((c) => (now.get(`${c.topic}:${c.partition}`) ?? -1) >= Number(c.offset))) return;
+      if (attempt >= 20) throw new KafkaJSError(`could not commit the assignment's boundaries for group ${groupId}`, { retriable: true });
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async close(): Promise<void> {
