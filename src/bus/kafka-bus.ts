@@ -77,6 +77,18 @@ function toBusMessages(m: EachBatchPayload['batch']['messages'][number]): BusMes
   return unpackRecord(m.key?.toString() ?? '', m.value?.toString() ?? '', headers).map((b) => ({ ...b, offset }));
 }
 
+/** Broker answers that mean a topic is being created (by this process or a concurrent one), not that it is wrong. */
+const STARTUP_RACES = new Set(['TOPIC_ALREADY_EXISTS', 'UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_CONTROLLER']);
+
+/** Whether `err` (or what it wraps: kafkajs's retry wrapper, an aggregate of per-topic errors) is such a race. */
+function isStartupRace(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4) return false;
+  const e = err as { type?: unknown; errors?: unknown; cause?: unknown; originalError?: unknown };
+  if (typeof e.type === 'string' && STARTUP_RACES.has(e.type)) return true;
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every((x) => isStartupRace(x, depth + 1));
+  return isStartupRace(e.cause ?? e.originalError, depth + 1);
+}
+
 /**
  * Bytes of keys and values per produce request. The broker's message.max.bytes (1,048,588 by
  * default) bounds a partition's whole batch in one request, and a refused batch would be retried
@@ -170,25 +182,56 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /**
+   * Creates the missing topics and waits until every topic has a leader for each partition. Another
+   * process may be creating the same topics at the same moment (two pods of a fresh deployment): its
+   * topics can show in the topic list before their metadata reaches this broker ("This server does not
+   * host this topic-partition"), and the creation requests race ("Topic creation errors",
+   * TOPIC_ALREADY_EXISTS). Those are start-up races, retried with back-off; a topic that already exists
+   * is success.
+   */
   private async ensureTopics(admin: Admin, topics: string[]): Promise<void> {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      // A concurrent creator is fine: kafkajs resolves instead of failing when every topic already exists.
+    await this.retryingRaces('creating topics', async () => {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      // kafkajs resolves (false) when every missing topic was created meanwhile by someone else.
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((topic) => ({ topic, numPartitions: this.config.partitions, replicationFactor: this.config.replicationFactor })),
       });
-    }
-    const present = topics.filter((t) => existing.has(t));
-    if (present.length === 0) return;
-    const { topics: meta } = await admin.fetchTopicMetadata({ topics: present });
-    for (const t of meta) {
+    });
+    for (const t of await this.topicsReady(admin, topics)) {
       if (t.partitions.length < this.config.partitions)
         this.logger?.warn(
           { topic: t.name, partitions: t.partitions.length, configured: this.config.partitions },
           'existing topic has fewer partitions than configured; it is used as is',
         );
+    }
+  }
+
+  /** Each topic's metadata once every partition has a leader (retried while it has not, see ensureTopics). */
+  private topicsReady(admin: Admin, topics: string[]) {
+    return this.retryingRaces('waiting for topic metadata', async () => {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      const waiting = meta.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+      if (waiting.length > 0 || meta.length < topics.length)
+        throw Object.assign(new Error(`topics without a leader yet: ${waiting.join(', ')}`), { type: 'LEADER_NOT_AVAILABLE' });
+      return meta;
+    });
+  }
+
+  /** Runs `step` until it succeeds, retrying start-up races (isStartupRace) with back-off for up to joinTimeoutMs. */
+  private async retryingRaces<T>(what: string, step: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.config.joinTimeoutMs;
+    for (let delay = 100; ; delay = Math.min(2_000, delay * 2)) {
+      try {
+        return await step();
+      } catch (err) {
+        if (!isStartupRace(err) || Date.now() + delay > deadline) throw err;
+        this.logger?.warn({ error: (err as Error).message, retryInMs: delay }, `${what}: the cluster is not there yet (another process creating the topics?); retrying`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 
@@ -233,8 +276,10 @@ export class KafkaBus implements Bus {
     // (a frozen broker, a stalled handler), the commits of what it applied were refused, and the
     // group's committed offset alone would make those records count again (see prepareAssignment).
     const appliedThrough = new Map<string, number>();
+    let joins = 0;
     const onJoin = consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      assignment = this.prepareAssignment(consumer, options, e.payload.memberAssignment, appliedThrough);
+      const join = ++joins;
+      assignment = this.prepareAssignment(consumer, options, e.payload.memberAssignment, appliedThrough, () => join === joins);
       // A retriable failure (a new topic's leader not elected yet) is retried with the batch: a warning.
       assignment.catch((err: unknown) =>
         (err as { retriable?: boolean }).retriable ? log?.warn({ err, groupId: options.groupId }, 'could not prepare the partition assignment yet; retrying') : log?.error({ err, groupId: options.groupId }, 'could not prepare the partition assignment'),
@@ -268,8 +313,10 @@ export class KafkaBus implements Bus {
     ready.catch(() => {}); // observed below; avoids an unhandled rejection if connect() fails first
 
     try {
+      // The topics may have just been created by another process (see ensureTopics).
+      if (this.admin) await this.topicsReady(this.admin, options.topics);
       await consumer.connect();
-      await consumer.subscribe({ topics: options.topics, fromBeginning });
+      await this.retryingRaces('subscribing', () => consumer.subscribe({ topics: options.topics, fromBeginning }));
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -359,6 +406,7 @@ export class KafkaBus implements Bus {
     options: SubscribeOptions,
     memberAssignment: Record<string, number[]>,
     appliedThrough: Map<string, number>,
+    current: () => boolean,
   ): Promise<Map<string, AssignedPartition>> {
     const out = new Map<string, AssignedPartition>();
     const admin = this.admin;
@@ -390,27 +438,41 @@ export class KafkaBus implements Bus {
         out.set(key, { topic, partition, start, live, end, partitions: ends.length });
       }
     }
-    if (commits.length > 0) await this.commitBoundaries(consumer, options.groupId, commits);
+    if (commits.length > 0) await this.commitBoundaries(consumer, options.groupId, commits, current);
     options.onAssigned?.([...out.values()]);
     return out;
   }
 
   /**
-   * Commits the boundaries fixed at assignment. kafkajs emits GROUP_JOIN before its runner counts as
-   * running, and until then `commitOffsets` returns without committing; so the commit is checked and
-   * repeated briefly. A failure is thrown: the batch waiting for the assignment fails as retriable, and
-   * the consumer rejoins and prepares the assignment again.
+   * Commits the boundaries fixed at assignment, before the assignment's batches are handled (and before
+   * `onAssigned`, so `/healthz` says ok only once they are durable). kafkajs emits GROUP_JOIN before its
+   * runner counts as running, and until then `commitOffsets` returns without committing (no
+   * COMMIT_OFFSETS event follows); a consumer restarting after an error refuses it. So it is repeated
+   * until it commits, for at most 10 s, then fails as retriable: the batch waiting for the assignment
+   * fails, and the consumer rejoins and prepares the assignment again. It stops when another
+   * assignment has begun meanwhile (that one prepares and commits its own).
    */
-  private async commitBoundaries(consumer: Consumer, groupId: string, commits: { topic: string; partition: number; offset: string }[]): Promise<void> {
-    const admin = this.admin!;
-    const topics = [...new Set(commits.map((c) => c.topic))];
-    for (let attempt = 0; ; attempt++) {
-      await consumer.commitOffsets(commits);
-      const now = new Map<string, number>();
-      for (const t of await admin.fetchOffsets({ groupId, topics })) for (const p of t.partitions) now.set(`${t.topic}:${p.partition}`, Number(p.offset));
-      if (commits.every((c) => (now.get(`${c.topic}:${c.partition}`) ?? -1) >= Number(c.offset))) return;
-      if (attempt >= 20) throw new KafkaJSError(`could not commit the assignment's boundaries for group ${groupId}`, { retriable: true });
-      await new Promise((r) => setTimeout(r, 50));
+  private async commitBoundaries(consumer: Consumer, groupId: string, commits: { topic: string; partition: number; offset: string }[], current: () => boolean): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (!current()) return;
+      let committed = false;
+      let failure: unknown;
+      let timer: NodeJS.Timeout | undefined;
+      const off = consumer.on(consumer.events.COMMIT_OFFSETS, () => void (committed = true));
+      try {
+        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), Math.max(0, deadline - Date.now()))));
+        await Promise.race([consumer.commitOffsets(commits), timeout]);
+      } catch (err) {
+        failure = err;
+      } finally {
+        clearTimeout(timer);
+        off();
+      }
+      if (committed) return;
+      if (Date.now() >= deadline)
+        throw new KafkaJSError(`could not commit the assignment's boundaries for group ${groupId}: ${failure instanceof Error ? failure.message : 'the consumer was not running'}`, { retriable: true });
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 
