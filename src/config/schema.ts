@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KafkaBusConfig } from '../bus/kafka-config.js';
 import { SpillConfig } from '../bus/spill-log.js';
-import { TopicNames } from '../bus/topics.js';
+import { partialsTopicFor, TopicNames } from '../bus/topics.js';
 import { CascadeParams } from '../cascade/detector.js';
 import { VENUES, venueModule } from '../venues/registry.js';
 import { venueConfig, type VenueConfig } from '../venues/venue-config.js';
@@ -25,7 +25,8 @@ export const Config = z.strictObject({
     bus: z.strictObject({
       kind: z.enum(['embedded', 'kafka']),
       kafka: KafkaBusConfig,
-      topics: TopicNames,
+      /** `partials` defaults to the aggregator group's own topic (partialsTopicFor), resolved below. */
+      topics: TopicNames.extend({ partials: z.string().min(1).optional() }),
       /** Publish raw frames too (needed by `record` from Kafka and for re-processing). */
       publishRaw: z.boolean(),
       batchSize: z.number().int().min(1),
@@ -71,5 +72,7 @@ export const Config = z.strictObject({
       discoverTimeoutMs: z.number().int().min(100).default(20_000),
     }),
     venues: Venues.prefault({}),
-  });
+  })
+  // One partials topic per aggregator group unless set explicitly (docs/kafka.md).
+  .transform((c) => ({ ...c, bus: { ...c.bus, topics: { ...c.bus.topics, partials: c.bus.topics.partials ?? partialsTopicFor(c.aggregator.groupId) } } }));
 export type Config = z.infer<typeof Config>;
