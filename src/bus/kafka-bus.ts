@@ -271,8 +271,8 @@ export class KafkaBus implements Bus {
     // Batches wait for it, so none is handled before its partition was rewound (a batch fetched
     // before the seek is stale and skipped, see isStale below).
     let assignment: Promise<Map<string, AssignedPartition>> = Promise.resolve(new Map());
-    // Per partition, the offset this subscription has applied (handed over as live and seen resolve)
-    // through, or the boundary it first took. It outlives rejoins: when this member's session expired
+    // Per partition, the offset after the last batch this subscription's handler applied, or the
+    // boundary it took at assignment if higher. It outlives rejoins: when this member's session expired
     // (a frozen broker, a stalled handler), the commits of what it applied were refused, and the
     // group's committed offset alone would make those records count again (see prepareAssignment).
     const appliedThrough = new Map<string, number>();
