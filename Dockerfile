@@ -17,11 +17,14 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# dist/src/config/load.js finds the defaults at <app>/config/default.yaml.
-COPY config ./config
 # The connectors' disk spill (bus.spill.dir in the compose stack); a named volume takes this owner.
 RUN mkdir -p /var/lib/liqstream && chown node:node /var/lib/liqstream
 USER node
 EXPOSE 9464
+# Liveness, not readiness: a venue or the broker being away must not mark the container unhealthy
+# (docs/reliability.md, "Health endpoints"). The port is LIQSTREAM_METRICS__PORT, else the default 9464;
+# the metrics server listens on loopback by default, which this check reaches.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.LIQSTREAM_METRICS__PORT||9464)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/src/cli/main.js"]
 CMD ["run"]

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       const run = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
       const topics = TopicNames.parse(Object.fromEntries(Object.keys(defaultTopics()).map((k) => [k, `bench-${run}.${k}`])));
       const bus = new KafkaBus({ brokers: brokers.split(','), clientId: 'liqstream-bench', partitions: 6, replicationFactor: 1 });
-      // The defaults of config/default.yaml.
+      // The built-in defaults (the config schema's).
       return runPipeline(bus, topics, frames, { batchSize: 1_000, maxBuffered: 10_000, settleMemory });
     });
   } else {

@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     cleanup.push(server.close);
     const run = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     const config = join(dir, 'config.yaml');
-    // The defaults of config/default.yaml but for what a bench must set: its own topics, group, ports and spill.
+    // The built-in defaults (the config schema's) but for what a bench must set: its own topics, group, ports and spill.
     writeFileSync(
       config,
       stringify({

@@ -41,7 +41,7 @@ function fullGc(): void {
 export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[], opts: PipelineOptions): Promise<PipelineFigures> {
   const log = silentLogger();
   const metrics = createMetrics();
-  const aggregator = new Aggregator(metrics);
+  const aggregator = new Aggregator();
   const parser = createBinanceParser({ venue: 'binance-usdm' });
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];

@@ -1,11 +1,10 @@
-import { Counter, Gauge } from 'prom-client';
 import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type Side, type VenueId } from '../schema/events.js';
-import type { Metrics } from '../metrics/metrics.js';
-import { toUnits, toUsd } from './fixed-point.js';
+import { MAX_EXACT_UNITS, toUnits, toUsd } from './fixed-point.js';
+import { AGGREGATOR_DEFAULTS } from './settings.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { SEEN_BEFORE_RESET, SEEN_ID, SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
-import { WINDOW_NAMES, WindowSet, type WindowName } from './windows.js';
+import { WindowSet, windowList } from './windows.js';
 
 export interface AggregatorOptions {
   /** Per-symbol windows are kept for at most this many venue:symbol keys (least recently updated evicted). */
@@ -21,6 +20,8 @@ export interface AggregatorOptions {
    * the last busy one; a replay's end where its events are, at any speed.
    */
   clock: (() => number) | 'watermark';
+  /** Windows beside the standard ones (validated by WindowSpec). */
+  windows: readonly string[];
   /** Minutes of per-minute history kept (a replay keeps all). */
   retainMinutes: number;
   /** A minute is closed once the watermark is this far past its end (events may arrive out of order). */
@@ -37,15 +38,16 @@ export interface AggregatorOptions {
 }
 
 export const defaultAggregatorOptions = (): AggregatorOptions => ({
-  maxSymbols: 500,
-  symbolsTopN: 20,
-  oiSymbols: [],
-  oiTopN: 20,
+  maxSymbols: AGGREGATOR_DEFAULTS.maxSymbols,
+  symbolsTopN: AGGREGATOR_DEFAULTS.symbolsTopN,
+  oiSymbols: AGGREGATOR_DEFAULTS.oiSymbols,
+  oiTopN: AGGREGATOR_DEFAULTS.oiTopN,
+  windows: AGGREGATOR_DEFAULTS.windows,
   clock: Date.now,
   retainMinutes: 1_440,
-  latenessMs: 5_000,
+  latenessMs: AGGREGATOR_DEFAULTS.latenessMs,
   dedupHorizonMs: 86_400_000 + 2 * 3_600_000,
-  oiTtlMs: 15 * 60_000,
+  oiTtlMs: AGGREGATOR_DEFAULTS.oiTtlMs,
 });
 
 interface VenueTotals {
@@ -65,8 +67,8 @@ const totalsInUsd = (t: VenueTotals) => ({ longUsd: toUsd(t.longUnits), shortUsd
 interface VenueLiquidations {
   totals: VenueTotals;
   windows: Record<Side, WindowSet>;
-  /** liqstream_liquidations_usd_total and _total, copied into prom-client when scraped (see VenueTally). */
-  counters: Record<Side, Partial<Record<Fidelity, { usd: number; count: number }>>>;
+  /** liqstream_liquidations_usd_total (in units, exact) and _total, copied into prom-client when scraped. */
+  counters: Record<Side, Partial<Record<Fidelity, { units: number; count: number }>>>;
 }
 
 interface OiEntry {
@@ -93,6 +95,8 @@ export interface AggregatorReplayState {
   adlMinutes: MinuteBucket[];
   oiByMinute: [number, [string, OiValue][]][];
   oi: [string, OiEntry][];
+  /** Units applied (see Aggregator.appliedUnits): the merged sums stay exact only while these add up to at most MAX_EXACT_UNITS. */
+  appliedUnits: number;
 }
 
 const addTotals = (into: VenueTotals, part: VenueTotals): void => {
@@ -153,19 +157,35 @@ export class Aggregator {
   /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
   private readonly duplicates = new Map<VenueId, number>();
   private readonly lateAfterClose = new Map<VenueId, number>();
+  /**
+   * Units of every liquidation, ADL and vault fill applied, re-read ones included (and again after resetState).
+   * Every USD sum this aggregator holds (totals, counters, windows, minutes, symbols) is a sum over some of
+   * them, so none passes MAX_EXACT_UNITS while this does not; a liquidation that would take it past is refused.
+   */
+  private appliedUnits = 0;
+  /** Liquidations refused because a sum would have left the exact range, per venue. */
+  private readonly outOfRange = new Map<VenueId, number>();
   watermark = 0;
 
-  constructor(
-    private readonly metrics: Metrics,
-    options: Partial<AggregatorOptions> = {},
-  ) {
+  /**
+   * Lifetime counts that are not totals (late events, gaps). Like the totals, they survive `resetState()`.
+   */
+  private readonly lifetime = {
+    late: new Map<VenueId, number>(),
+    gaps: new Map<VenueId, { count: number; seconds: number }>(),
+  };
+
+  constructor(options: Partial<AggregatorOptions> = {}) {
     this.opts = { ...defaultAggregatorOptions(), ...options };
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
     this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
     this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
-    this.registerGauges();
+    this.windowNames = windowList(this.opts.windows);
   }
+
+  /** The windows served (standard and configured), shortest first. */
+  readonly windowNames: readonly string[];
 
   /**
    * Applies one event. A `replayed` event (re-read after a restart or a rebalance; an earlier member
@@ -173,7 +193,10 @@ export class Aggregator {
    * Prometheus saw those increments from the earlier process, and counting them again would make
    * increase() report them twice across the restart.
    */
-  /** False when the event was dropped as a copy of a liquidation already applied. */
+  /**
+   * False when the event was dropped as a copy of a liquidation already applied, or refused because its sums
+   * would have left the exact range (counted in liqstream_out_of_range_liquidations_total; never rounded).
+   */
   apply(event: NormalizedEvent, replayed = false): boolean {
     switch (event.type) {
       case 'liquidation': {
@@ -186,8 +209,15 @@ export class Aggregator {
         // member, before the rebalance. It rebuilds the state and is never counted again, whatever the
         // bus's boundary says (a commit refused after the session expired leaves that boundary stale).
         const counted = replayed || found === SEEN_BEFORE_RESET;
-        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, counted);
-        else this.applyLiquidation(event, counted);
+        const units = toUnits(event.notionalUsd);
+        // Written so that NaN (units of a value no schema lets in) is refused too.
+        if (!(units <= MAX_EXACT_UNITS - this.appliedUnits)) {
+          if (!counted) this.outOfRange.set(event.venue, (this.outOfRange.get(event.venue) ?? 0) + 1);
+          return false;
+        }
+        this.appliedUnits += units;
+        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, units, counted);
+        else this.applyLiquidation(event, units, counted);
         return true;
       }
       case 'open_interest':
@@ -232,6 +262,7 @@ export class Aggregator {
       adlMinutes: this.adlMinutes.withData(),
       oiByMinute: [...this.oiByMinute].map(([minute, symbols]) => [minute, [...symbols]]),
       oi: [...this.oi],
+      appliedUnits: this.appliedUnits,
     };
   }
 
@@ -240,6 +271,10 @@ export class Aggregator {
    * owns whole venues): sums are integers, and per-symbol open interest keeps the later value as apply does.
    */
   mergeReplayState(s: AggregatorReplayState): void {
+    // Refused, not rounded: a merge cannot leave out part of a share, so the replay fails instead.
+    if (!(s.appliedUnits <= MAX_EXACT_UNITS - this.appliedUnits))
+      throw new RangeError(`the replay's shares together pass the exact range of a sum ($${toUsd(MAX_EXACT_UNITS)}): its totals could not be exact`);
+    this.appliedUnits += s.appliedUnits;
     this.watermark = Math.max(this.watermark, s.watermark);
     for (const [venue, t] of s.totals) addTotals(this.venueLiquidations(venue).totals, t);
     for (const kind of ['adl', 'vault'] as const)
@@ -271,8 +306,7 @@ export class Aggregator {
     return this.closedOi;
   }
 
-  private applyLiquidation(e: LiquidationEvent, replayed: boolean): void {
-    const units = toUnits(e.notionalUsd);
+  private applyLiquidation(e: LiquidationEvent, units: number, replayed: boolean): void {
     this.minutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
     if (e.eventTime > this.watermark) this.watermark = e.eventTime;
     if (!replayed && this.nextMinuteToClose !== undefined && e.eventTime < this.nextMinuteToClose)
@@ -281,12 +315,12 @@ export class Aggregator {
     const v = this.venueLiquidations(e.venue);
     if (!replayed) {
       addTo(v.totals, e.side, units);
-      const counters = (v.counters[e.side][e.fidelity] ??= { usd: 0, count: 0 });
-      counters.usd += e.notionalUsd;
+      const counters = (v.counters[e.side][e.fidelity] ??= { units: 0, count: 0 });
+      counters.units += units;
       counters.count += 1;
     }
 
-    if (!v.windows[e.side].add(e.eventTime, units) && !replayed) this.metrics.lateEventsTotal.inc({ venue: e.venue });
+    if (!v.windows[e.side].add(e.eventTime, units) && !replayed) this.lifetime.late.set(e.venue, (this.lifetime.late.get(e.venue) ?? 0) + 1);
     this.all.add(e.eventTime, units);
     this.bySymbol.add(e.venue, e.symbol, e.eventTime, units);
   }
@@ -301,14 +335,13 @@ export class Aggregator {
     return v;
   }
 
-  private applyApart(kind: ApartKind, e: LiquidationEvent, replayed: boolean): void {
-    // Per minute (state: rebuilt from re-read events too); totals and counters below are lifetime counts.
-    if (kind === 'adl') this.adlMinutes.add(e.eventTime, e.venue, e.side, toUnits(e.notionalUsd), e.fidelity);
+  private applyApart(kind: ApartKind, e: LiquidationEvent, units: number, replayed: boolean): void {
+    // Per minute (state: rebuilt from re-read events too); totals below are lifetime counts (and the counters).
+    if (kind === 'adl') this.adlMinutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
     if (replayed) return;
     let t = this.apart[kind].get(e.venue);
     if (!t) this.apart[kind].set(e.venue, (t = noTotals()));
-    addTo(t, e.side, toUnits(e.notionalUsd));
-    (kind === 'adl' ? this.metrics.adlUsdTotal : this.metrics.vaultUsdTotal).inc({ venue: e.venue, side: e.side }, e.notionalUsd);
+    addTo(t, e.side, units);
   }
 
   private applyOpenInterest(e: OpenInterestEvent): void {
@@ -360,7 +393,7 @@ export class Aggregator {
 
   /** Open interest per venue (USD) at the end of each minute of `buckets`. */
   /** The `n` symbols with the most liquidated USD in the last 24 h, with every window (USD), largest first. */
-  topSymbols(n: number): { venue: VenueId; symbol: string; windows: Record<WindowName, number> }[] {
+  topSymbols(n: number): { venue: VenueId; symbol: string; windows: Record<string, number> }[] {
     const end = this.windowEnd();
     return [...this.bySymbol.entries()]
       .map((r) => ({ ...r, key: `${r.venue}|${r.symbol}`, day: r.windows.sum('24h', end).units }))
@@ -370,7 +403,7 @@ export class Aggregator {
       .map(({ venue, symbol, windows }) => ({
         venue,
         symbol,
-        windows: Object.fromEntries(WINDOW_NAMES.map((w) => [w, toUsd(windows.sum(w, end).units)])) as Record<WindowName, number>,
+        windows: Object.fromEntries(this.windowNames.map((w) => [w, toUsd(windows.sum(w, end).units)])),
       }));
   }
 
@@ -420,8 +453,10 @@ export class Aggregator {
 
   private applyGap(e: GapEvent): void {
     this.gapCount += 1;
-    this.metrics.gapsTotal.inc({ venue: e.venue });
-    this.metrics.gapSecondsTotal.inc({ venue: e.venue }, Math.max(0, e.to - e.from) / 1000);
+    const g = this.lifetime.gaps.get(e.venue) ?? { count: 0, seconds: 0 };
+    g.count += 1;
+    g.seconds += Math.max(0, e.to - e.from) / 1000;
+    this.lifetime.gaps.set(e.venue, g);
   }
 
   /** Open interest per venue in USD (sum over its symbols' latest values). */
@@ -445,8 +480,13 @@ export class Aggregator {
     return this.opts.clock === 'watermark' ? this.watermark : Math.max(this.opts.clock(), this.watermark);
   }
 
-  windowUsd(venue: VenueId, side: Side, window: (typeof WINDOW_NAMES)[number]): number {
+  windowUsd(venue: VenueId, side: Side, window: string): number {
     return toUsd(this.venues.get(venue)?.windows[side].sum(window, this.windowEnd()).units ?? 0);
+  }
+
+  /** All venues and sides in the window, summed in units (adding the venues' USD figures would round). */
+  windowTotalUsd(window: string): number {
+    return toUsd(this.all.sum(window, this.windowEnd()).units);
   }
 
   /**
@@ -475,119 +515,48 @@ export class Aggregator {
     return { usd: toUsd(units), count, lowerBound, byVenue, adl, ...(Object.keys(vault).length > 0 ? { vault } : {}), gaps: this.gapCount };
   }
 
-  private registerGauges(): void {
-    const registers = [this.metrics.registry];
-    const self = this;
-    const liquidationCounter = (name: string, help: string, pick: (c: { usd: number; count: number }) => number) =>
-      new Counter({
-        name,
-        help,
-        labelNames: ['venue', 'side', 'fidelity'],
-        registers,
-        collect() {
-          this.reset();
-          for (const [venue, v] of self.venues)
-            for (const side of SIDES)
-              for (const [fidelity, c] of Object.entries(v.counters[side])) this.inc({ venue, side, fidelity }, pick(c));
-        },
-      });
-    liquidationCounter('liqstream_liquidations_usd_total', 'USD notional of liquidated positions (side = side of the position)', (c) => c.usd);
-    liquidationCounter('liqstream_liquidations_total', 'Liquidation events', (c) => c.count);
-    const venueCounter = (name: string, help: string, values: Map<VenueId, number>) =>
-      new Counter({
-        name,
-        help,
-        labelNames: ['venue'],
-        registers,
-        collect() {
-          this.reset();
-          for (const [venue, n] of values) this.inc({ venue }, n);
-        },
-      });
-    venueCounter('liqstream_duplicate_liquidations_total', 'Liquidations dropped as copies of an id already seen (active-active connectors, re-reads)', this.duplicates);
-    venueCounter(
-      'liqstream_late_liquidations_total',
-      'Liquidations that arrived after their minute was closed and published (in totals and windows, not in the minute record)',
-      this.lateAfterClose,
-    );
-    new Gauge({
-      name: 'liqstream_liquidations_window_usd',
-      help: 'Liquidated USD in the event-time window ending now (live: the wall clock or the newest event, whichever is later)',
-      labelNames: ['venue', 'side', 'window'],
-      registers,
-      collect() {
-        this.reset();
-        for (const venue of self.venues.keys())
-          for (const side of SIDES)
-            for (const window of WINDOW_NAMES) this.set({ venue, side, window }, self.windowUsd(venue, side, window));
-      },
-    });
-    new Gauge({
-      name: 'liqstream_liquidations_window_total_usd',
-      help: 'Liquidated USD in the event-time window, all venues and sides',
-      labelNames: ['window'],
-      registers,
-      collect() {
-        const end = self.windowEnd();
-        for (const window of WINDOW_NAMES) this.set({ window }, toUsd(self.all.sum(window, end).units));
-      },
-    });
-    new Gauge({
-      name: 'liqstream_symbol_liquidations_window_usd',
-      help: 'Liquidated USD per symbol in the event-time window, for the largest symbols by 24 h USD',
-      labelNames: ['venue', 'symbol', 'window'],
-      registers,
-      collect() {
-        this.reset();
-        for (const { venue, symbol, windows } of self.topSymbols(self.opts.symbolsTopN))
-          for (const [window, usd] of Object.entries(windows)) this.set({ venue, symbol, window }, usd);
-      },
-    });
-    new Gauge({
-      name: 'liqstream_lower_bound',
-      help: '1 for a venue whose liquidation totals and windows are lower bounds (its source samples, sees part, or infers), else 0',
-      labelNames: ['venue'],
-      registers,
-      collect() {
-        this.reset();
-        for (const venue of self.venues.keys()) this.set({ venue }, isLowerBound(self.fidelity[venue]) ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'liqstream_open_interest_usd',
-      help: 'Open interest, venue total (sum of the latest value of each symbol updated within aggregator.oiTtlMs), USD',
-      labelNames: ['venue'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [venue, v] of self.openInterestByVenue()) this.set({ venue }, v.usd);
-      },
-    });
-    new Gauge({
-      name: 'liqstream_oi_age_seconds',
-      help: 'Age of the oldest per-symbol open interest value in the venue total',
-      labelNames: ['venue'],
-      registers,
-      collect() {
-        this.reset();
-        const now = self.opts.clock === 'watermark' ? self.watermark : self.opts.clock();
-        for (const [venue, v] of self.openInterestByVenue()) this.set({ venue }, Math.max(0, now - v.oldestReceiveTime) / 1000);
-      },
-    });
-    new Gauge({
-      name: 'liqstream_symbol_open_interest_usd',
-      help: 'Open interest per symbol (allow-listed symbols and the N largest), USD',
-      labelNames: ['venue', 'symbol'],
-      registers,
-      collect() {
-        this.reset();
-        const allow = new Set(self.opts.oiSymbols);
-        self.expireOpenInterest();
-        const ranked = [...self.oi.values()].sort((a, b) => b.units - a.units || (a.symbol < b.symbol ? -1 : 1));
-        ranked.forEach((entry, i) => {
-          if (i < self.opts.oiTopN || allow.has(entry.symbol)) this.set({ venue: entry.venue, symbol: entry.symbol }, toUsd(entry.units));
-        });
-      },
-    });
-  }
+  /**
+   * Everything a metrics sink reads, as plain values (src/sinks/prometheus): lifetime counters per
+   * label set and the gauges' current values. Computed on demand, at scrape time.
+   */
+  readonly metricsView = {
+    liquidations: (): { venue: VenueId; side: Side; fidelity: Fidelity; usd: number; count: number }[] => {
+      const out: { venue: VenueId; side: Side; fidelity: Fidelity; usd: number; count: number }[] = [];
+      for (const [venue, v] of this.venues)
+        for (const side of SIDES)
+          for (const [fidelity, c] of Object.entries(v.counters[side])) out.push({ venue, side, fidelity: fidelity as Fidelity, usd: toUsd(c.units), count: c.count });
+      return out;
+    },
+    /** Liquidations refused because a sum would have left the exact range. */
+    outOfRange: (): ReadonlyMap<VenueId, number> => this.outOfRange,
+    duplicates: (): ReadonlyMap<VenueId, number> => this.duplicates,
+    lateAfterClose: (): ReadonlyMap<VenueId, number> => this.lateAfterClose,
+    lateEvents: (): ReadonlyMap<VenueId, number> => this.lifetime.late,
+    gaps: (): ReadonlyMap<VenueId, { count: number; seconds: number }> => this.lifetime.gaps,
+    /** ADL or vault USD per `venue|side` (exact sums of units; a side never seen is absent). */
+    apartUsd: (kind: ApartKind): ReadonlyMap<string, number> => {
+      const out = new Map<string, number>();
+      for (const [venue, t] of this.apart[kind]) {
+        if (t.longUnits > 0) out.set(`${venue}|long`, toUsd(t.longUnits));
+        if (t.shortUnits > 0) out.set(`${venue}|short`, toUsd(t.shortUnits));
+      }
+      return out;
+    },
+    venues: (): Iterable<VenueId> => this.venues.keys(),
+    isLowerBound: (venue: VenueId): boolean => isLowerBound(this.fidelity[venue]),
+    windowTotalUsd: (window: string): number => this.windowTotalUsd(window),
+    topSymbols: (): ReturnType<Aggregator['topSymbols']> => this.topSymbols(this.opts.symbolsTopN),
+    /** Age of each venue's oldest open-interest value, seconds, by the aggregator's clock. */
+    openInterestAges: (): Map<VenueId, { usd: number; ageSeconds: number }> => {
+      const now = this.opts.clock === 'watermark' ? this.watermark : this.opts.clock();
+      return new Map([...this.openInterestByVenue()].map(([venue, v]) => [venue, { usd: v.usd, ageSeconds: Math.max(0, now - v.oldestReceiveTime) / 1000 }]));
+    },
+    /** Per-symbol open interest (USD): allow-listed symbols and the N largest. */
+    symbolOpenInterest: (): { venue: VenueId; symbol: string; usd: number }[] => {
+      const allow = new Set(this.opts.oiSymbols);
+      this.expireOpenInterest();
+      const ranked = [...this.oi.values()].sort((a, b) => b.units - a.units || (a.symbol < b.symbol ? -1 : 1));
+      return ranked.filter((entry, i) => i < this.opts.oiTopN || allow.has(entry.symbol)).map((e) => ({ venue: e.venue, symbol: e.symbol, usd: toUsd(e.units) }));
+    },
+  };
 }

@@ -40,8 +40,10 @@ export class RollingSum {
 
   /** Sum and count of events with time in (nowMs - windowMs, nowMs], at bucket resolution. */
   sum(windowMs: number, nowMs: number): { units: number; count: number } {
+    // Never the sum of what is kept in place of a longer window (WindowSpec refuses those at start).
+    if (windowMs > this.spanMs) throw new RangeError(`a ${windowMs} ms window is longer than the ${this.spanMs} ms kept`);
     const last = Math.floor(nowMs / this.resolutionMs);
-    const n = Math.min(this.slots, Math.ceil(windowMs / this.resolutionMs));
+    const n = Math.ceil(windowMs / this.resolutionMs);
     let units = 0;
     let count = 0;
     for (let abs = last - n + 1; abs <= last; abs++) {

@@ -3,14 +3,14 @@ import { KafkaSaslConfig, KafkaSslConfig } from './kafka-security.js';
 
 /** The Kafka bus's settings: the one schema for `bus.kafka` in config and for KafkaBus's options. */
 export const KafkaBusConfig = z.strictObject({
-  brokers: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')).min(1),
+  brokers: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')).min(1).default(['127.0.0.1:9092']),
   /** TLS to the brokers (kafka-security.ts); absent: plaintext. */
   ssl: KafkaSslConfig.optional(),
   /** SASL authentication (kafka-security.ts); absent: none. */
   sasl: KafkaSaslConfig.optional(),
   clientId: z.string().min(1).default('liqstream'),
   /** Used only when a topic is created; existing topics keep their partition count. */
-  partitions: z.number().int().min(1).default(3),
+  partitions: z.number().int().min(1).default(6),
   replicationFactor: z.number().int().min(1).default(1),
   /**
    * Batch compression. 'none' by default: measured on loopback (kafkajs 2.2.4, ~300-byte event JSON,

@@ -46,6 +46,24 @@ const LOCK = 'lock';
 class SpillLockedError extends Error {}
 
 /**
+ * Writing to the spill failed (disk full, quota, I/O error). `written` records of the call are on
+ * disk, whole; the rest are not (nothing half-written is left indexed).
+ */
+export class SpillWriteError extends Error {
+  constructor(
+    message: string,
+    readonly written: number,
+    /** The errno code (ENOSPC, EIO, EDQUOT, …), or 'short' for a short write. */
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The errno code of a failed system call (ENOSPC, EIO, …). */
+export const errnoCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+
+/**
  * This boot of the kernel (Linux; '' elsewhere). A pid in a lock written before the last reboot
  * names no live holder, however alive that pid is now: with the spill kept on disk across a reboot,
  * an unrelated process that got the same pid made every start refuse the directory.
@@ -115,6 +133,10 @@ export class SpillLog {
   recoveredTornBytes = 0;
   /** Records whose segment file disappeared while the process ran (counted, logged by the bus). */
   lostRecords = 0;
+  /** Cursor writes the disk refused after an ack (the next ack tries again). */
+  cursorWriteFailures = 0;
+  /** Bytes of segment files deleted since the log was opened: space given back to the disk. */
+  freedBytes = 0;
 
   private constructor(
     private readonly dir: string,
@@ -206,13 +228,19 @@ export class SpillLog {
   private writeTail(buf: Buffer, t: number): void {
     // An unlinked tail (the directory deleted under us) takes writes that nobody can read back.
     if (this.fd !== undefined && fstatSync(this.fd).nlink === 0) this.forgetMissing();
-    if (this.fd === undefined || this.tailSize >= this.config.segmentBytes) this.openTail(this.tailSize >= this.config.segmentBytes ? this.tailSegment + 1 : this.tailSegment);
-    const written = writeSync(this.fd!, buf);
+    let written: number;
+    try {
+      if (this.fd === undefined || this.tailSize >= this.config.segmentBytes) this.openTail(this.tailSize >= this.config.segmentBytes ? this.tailSegment + 1 : this.tailSegment);
+      written = writeSync(this.fd!, buf);
+    } catch (err) {
+      // ENOSPC, EDQUOT, EIO…: nothing of this record was written (write(2) fails only before the first byte).
+      throw new SpillWriteError(`spill: write failed: ${(err as Error).message}`, 0, errnoCode(err));
+    }
     if (written !== buf.length) {
       // write(2) returns short when the disk fills mid-record. Indexing the whole record anyway put every
       // later offset in this segment on the wrong bytes. Cut the half record off and report the failure.
       ftruncateSync(this.fd!, this.tailSize);
-      throw new Error(`spill: short write (${written} of ${buf.length} bytes; disk full?)`);
+      throw new SpillWriteError(`spill: short write (${written} of ${buf.length} bytes; disk full?)`, 0, 'short');
     }
     this.entries.push({ segment: this.tailSegment, offset: this.tailSize, bytes: buf.length, t });
     this.tailSize += buf.length;
@@ -224,42 +252,80 @@ export class SpillLog {
    * Writes records that are older than everything in the log (publishes that were in flight when
    * the broker failed) into a new segment before the first one. Not bounded by maxBytes: they were
    * already accepted, and there are at most the in-memory limit of them.
+   *
+   * When the disk refuses a write, the records before it stay (whole, in order) and SpillWriteError
+   * says how many: the caller knows exactly which ones are lost.
    */
   prepend(records: SpillRecord[]): void {
     if (records.length === 0) return;
     if (this.records === 0) {
-      for (const r of records) this.writeTail(encode(r), r.t);
+      for (let i = 0; i < records.length; i++) {
+        try {
+          this.writeTail(encode(records[i]!), records[i]!.t);
+        } catch (err) {
+          // Records 0..i-1 are on disk whatever failed (the directory vanishing included).
+          throw new SpillWriteError((err as Error).message, i, err instanceof SpillWriteError ? err.code : errnoCode(err));
+        }
+      }
       return;
     }
     const segment = this.entries[this.head]!.segment - 1;
-    const bufs = records.map(encode);
     const before = this.entries[this.head]!;
     this.starts.set(before.segment, before.offset);
     this.starts.set(segment, 0);
     // The cursor first: a crash after it leaves an empty or torn front segment, which the next start
     // reads or cuts; in the other order the next start would delete the new segment as already sent.
-    this.writeCursor();
-    const fd = openSync(join(this.dir, segmentName(segment)), 'w');
+    try {
+      this.writeCursor();
+    } catch (err) {
+      this.starts.delete(segment);
+      throw new SpillWriteError(`spill: could not write the cursor: ${(err as Error).message}`, 0, errnoCode(err));
+    }
+    const path = join(this.dir, segmentName(segment));
     let offset = 0;
     const added: Entry[] = [];
-    for (let i = 0; i < bufs.length; i++) {
-      if (writeSync(fd, bufs[i]!) !== bufs[i]!.length) {
-        // Nothing indexed yet: drop the half-written segment rather than leave a torn one before the head.
-        closeSync(fd);
-        rmSync(join(this.dir, segmentName(segment)), { force: true });
-        this.bytesOnDisk -= offset;
-        this.starts.delete(segment);
-        this.writeCursor();
-        throw new Error('spill: short write while moving the in-flight records to disk (disk full?)');
+    let failure: SpillWriteError | undefined;
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'w');
+      for (const record of records) {
+        const buf = encode(record);
+        const written = writeSync(fd, buf);
+        if (written !== buf.length) {
+          failure = new SpillWriteError(`spill: short write (${written} of ${buf.length} bytes; disk full?) while moving the in-flight records to disk`, added.length, 'short');
+          break;
+        }
+        added.push({ segment, offset, bytes: buf.length, t: record.t });
+        offset += buf.length;
       }
-      added.push({ segment, offset, bytes: bufs[i]!.length, t: records[i]!.t });
-      offset += bufs[i]!.length;
-      this.bytesOnDisk += bufs[i]!.length;
+      if (!failure && this.config.fsync === 'always') fdatasyncSync(fd);
+    } catch (err) {
+      failure = new SpillWriteError(`spill: write failed while moving the in-flight records to disk: ${(err as Error).message}`, added.length, errnoCode(err));
     }
-    if (this.config.fsync === 'always') fdatasyncSync(fd);
-    closeSync(fd);
-    this.entries.splice(0, this.head, ...added);
-    this.head = 0;
+    if (failure && fd !== undefined) {
+      // Keep the whole records before the failure; cut the half one (a torn record before the head would
+      // otherwise be cut at the next start together with nothing after it, but the index must match now).
+      try {
+        ftruncateSync(fd, offset);
+      } catch {
+        // Truncating to a smaller size needs no space; should it fail, the next start cuts the torn end.
+      }
+    }
+    if (fd !== undefined) closeSync(fd);
+    if (added.length === 0) {
+      rmSync(path, { force: true });
+      this.starts.delete(segment);
+      try {
+        this.writeCursor();
+      } catch {
+        // The cursor names a segment that is gone: a restart reads the others from their starts (nothing lost).
+      }
+    } else {
+      for (const e of added) this.bytesOnDisk += e.bytes;
+      this.entries.splice(0, this.head, ...added);
+      this.head = 0;
+    }
+    if (failure) throw failure;
   }
 
   /** Reads the first unsent records, at most `max` of them and at most `maxMessages` messages (at least one record). */
@@ -335,10 +401,16 @@ export class SpillLog {
     for (const s of spent)
       if (s !== next.segment) {
         this.starts.delete(s);
-        rmSync(join(this.dir, segmentName(s)), { force: true });
+        this.removeSegment(s);
       }
     this.starts.set(next.segment, next.offset);
-    this.writeCursor();
+    try {
+      this.writeCursor();
+    } catch {
+      // A full disk refuses even the small cursor file. The records were sent; a stale cursor only makes
+      // a restart send them again (at least once), so carry on: the next ack writes it again.
+      this.cursorWriteFailures += 1;
+    }
     if (this.head > 4096 && this.head * 2 > this.entries.length) {
       this.entries.splice(0, this.head);
       this.head = 0;
@@ -349,7 +421,7 @@ export class SpillLog {
   private reset(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    for (const s of this.segments()) rmSync(join(this.dir, segmentName(s)), { force: true });
+    for (const s of this.segments()) this.removeSegment(s);
     rmSync(join(this.dir, CURSOR), { force: true });
     this.starts.clear();
     this.entries.length = 0;
@@ -357,6 +429,16 @@ export class SpillLog {
     this.bytesOnDisk = 0;
     this.tailSegment = FIRST_SEGMENT;
     this.tailSize = 0;
+  }
+
+  private removeSegment(segment: number): void {
+    const path = join(this.dir, segmentName(segment));
+    try {
+      this.freedBytes += statSync(path).size;
+    } catch {
+      // Already gone.
+    }
+    rmSync(path, { force: true });
   }
 
   private openTail(segment: number): void {

@@ -2,12 +2,18 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import type { BusStatus } from '../metrics/metrics.js';
 import type { Bus, BusMessage, ConsumedBatch, SubscribeOptions, Subscription } from './bus.js';
-import { SpillLog, type SpillConfig, type SpillRecord } from './spill-log.js';
+import { errnoCode, SpillLog, SpillWriteError, type SpillConfig, type SpillRecord } from './spill-log.js';
 
 export class SpillFullError extends Error {}
+export { SpillWriteError };
+
+/** Publishes the bus had accepted and then lost (the disk refused them); `err` says why. */
+export type LossListener = (records: SpillRecord[], err: SpillWriteError) => void;
 
 interface InFlight {
   record: SpillRecord;
+  /** The publish's number in acceptance order (see `progress`). */
+  seq: number;
   settled: Promise<unknown>;
   /** Set when the record was moved to the spill after a failure; its late settlement is ignored. */
   moved: boolean;
@@ -32,6 +38,11 @@ interface InFlight {
  * `full` says the spill has reached bus.spill.maxBytes: callers stop reading then (see Ingestor).
  * `publish` rejects with SpillFullError only past twice that, which a caller that checks `full`
  * never reaches.
+ *
+ * A write the disk refuses (ENOSPC, EDQUOT, EIO, a short write) is treated the same way: that publish
+ * is rejected with SpillWriteError, and `full` holds (so are later publishes) until the disk can be
+ * expected to take data again: the spill emptied, gave a segment back, or `retry.maxMs` passed. In-flight
+ * records the disk refuses when they must move to it are reported, exactly, to the loss listener.
  */
 export class SpillingBus implements Bus {
   readonly kind: Bus['kind'];
@@ -49,6 +60,11 @@ export class SpillingBus implements Bus {
   private watchdog: NodeJS.Timeout | undefined;
   /** Set once the spill is closed (and its lock released): nothing may touch the directory after that. */
   private spillClosed = false;
+  /** Since the disk refused a write: when (monotonic), the spill's freed bytes then, and why. */
+  private writeFailure: { at: number; freed: number; code: string } | undefined;
+  private lossListener: LossListener | undefined;
+  /** Publishes accepted so far; each gets the next number. */
+  private accepted = 0;
 
   constructor(
     private readonly inner: Bus,
@@ -98,7 +114,43 @@ export class SpillingBus implements Bus {
   }
 
   get full(): boolean {
-    return this.spill.bytes >= this.config.maxBytes;
+    return this.spill.bytes >= this.config.maxBytes || !this.writable();
+  }
+
+  /** Why `full` is true: the reason a gap for frames dropped now carries. */
+  get fullReason(): string {
+    return this.writeFailure ? `spill write failed (${this.writeFailure.code}): frames dropped` : 'bus spill full: frames dropped';
+  }
+
+  /** Called with every accepted publish that is lost afterwards (in flight when the disk refused it). */
+  onLoss(listener: LossListener): void {
+    this.lossListener = listener;
+  }
+
+  /**
+   * Publishes accepted (numbered 1, 2, …) and how many of the first ones are durable: acknowledged by
+   * the broker, on disk, or reported lost. A `kill -9` loses none of the first `durable`.
+   */
+  progress(): { accepted: number; durable: number } {
+    const oldest = this.inFlight[0];
+    return { accepted: this.accepted, durable: oldest ? oldest.seq - 1 : this.accepted };
+  }
+
+  /** False while a recent write failure says the disk will refuse the next one. */
+  private writable(): boolean {
+    const f = this.writeFailure;
+    if (!f) return true;
+    // Space comes back when the drainer deletes spent segments (all of them once the spill is empty);
+    // otherwise (space freed by someone else, a quota raised) a write is tried again after retry.maxMs.
+    if (this.spill.records > 0 && this.spill.freedBytes === f.freed && performance.now() - f.at < this.config.retry.maxMs) return false;
+    this.writeFailure = undefined;
+    this.log.info({ dir: this.config.dir }, 'spill: trying the disk again after a write failure');
+    return true;
+  }
+
+  private writeFailed(err: SpillWriteError): void {
+    if (!this.writeFailure) this.log.error({ dir: this.config.dir, err: err.message, code: err.code }, 'spill: the disk refused a write; frames are dropped (and a gap recorded) until it takes data again');
+    this.writeFailure = { at: performance.now(), freed: this.spill.freedBytes, code: err.code };
   }
 
   status(): BusStatus {
@@ -121,20 +173,24 @@ export class SpillingBus implements Bus {
       this.send(record);
       return Promise.resolve();
     }
+    // The disk refused a write a moment ago: this one is refused without trying (the caller records the loss).
+    if (!this.writable()) return Promise.reject(new SpillWriteError(`spill: the disk refused a write (${this.writeFailure!.code}); not writable yet`, 0, this.writeFailure!.code));
     // `full` stops the reading at maxBytes; what was read before then is still taken, up to twice the
     // limit (the ingestor holds at most bus.maxBuffered messages, far less), so nothing read is lost.
     try {
       if (!this.spill.append(record, 2 * this.config.maxBytes)) return Promise.reject(new SpillFullError(`spill at twice its limit of ${this.config.maxBytes} bytes`));
     } catch (err) {
       // Disk full, directory removed or read-only: the caller counts the loss (a publish never throws).
+      if (err instanceof SpillWriteError) this.writeFailed(err);
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+    this.accepted += 1;
     this.kick();
     return Promise.resolve();
   }
 
   private send(record: SpillRecord): void {
-    const entry: InFlight = { record, moved: false, settled: Promise.resolve(), sentAt: performance.now() };
+    const entry: InFlight = { record, seq: ++this.accepted, moved: false, settled: Promise.resolve(), sentAt: performance.now() };
     this.inFlight.push(entry);
     this.memoryEvents += record.messages.length;
     entry.settled = this.inner.publish(record.topic, record.messages).then(
@@ -180,16 +236,24 @@ export class SpillingBus implements Bus {
     if (records.length === 0) return;
     // Called from a send's rejection handler and from the watchdog's timer: a throw here (disk full,
     // directory gone) was an unhandled rejection or an uncaught exception, which ends the process.
-    const events = records.reduce((n, r) => n + r.messages.length, 0);
     if (this.spillClosed) {
-      this.log.error({ events }, 'spill: already closed; events in flight at shutdown are lost');
+      this.lost(records, new SpillWriteError('spill already closed', 0, 'ECLOSED'), 'spill: already closed; the records in flight at shutdown are lost');
       return;
     }
     try {
       this.spill.prepend(records);
     } catch (err) {
-      this.log.error({ err: (err as Error).message, events }, 'spill: could not write the events in flight to disk; they are lost');
+      const failure = err instanceof SpillWriteError ? err : new SpillWriteError((err as Error).message, 0, errnoCode(err));
+      this.writeFailed(failure);
+      // Those before the refused write are on disk and will be sent: only the rest is lost, and said so.
+      this.lost(records.slice(failure.written), failure, 'spill: could not write the records in flight to disk; they are lost', records.slice(0, failure.written));
     }
+  }
+
+  private lost(records: SpillRecord[], err: SpillWriteError, message: string, kept: SpillRecord[] = []): void {
+    const count = (list: SpillRecord[]) => list.reduce((n, r) => n + r.messages.length, 0);
+    this.log.error({ err: err.message, lostRecords: records.length, lostMessages: count(records), keptRecords: kept.length, keptMessages: count(kept) }, message);
+    this.lossListener?.(records, err);
   }
 
   private markDown(err: unknown): void {
@@ -249,9 +313,10 @@ export class SpillingBus implements Bus {
 
   /**
    * Gives in-flight sends and the spill until `deadlineMs` to reach the broker; what is left stays
-   * on disk for the next start. Then closes the inner bus.
+   * on disk for the next start. Then closes the inner bus. `beforeRelease` runs once nothing is in
+   * flight any more (all on disk or reported lost), while this process still holds the spill's lock.
    */
-  async close(deadlineMs = 5_000): Promise<void> {
+  async close(deadlineMs = 5_000, beforeRelease?: () => void): Promise<void> {
     if (this.closed) return;
     const until = performance.now() + deadlineMs;
     while (performance.now() < until && (this.inFlight.length > 0 || (this.up && this.spill.records > 0))) await new Promise((r) => setTimeout(r, 20));
@@ -267,6 +332,7 @@ export class SpillingBus implements Bus {
     // The drainer may be stuck in a send or a connection attempt; it leaves the spill alone once closed.
     if (this.draining) await withDeadline(this.draining, rest());
     if (this.spill.records > 0) this.log.warn({ records: this.spill.records, bytes: this.spill.bytes }, 'spill: unsent records kept on disk for the next start');
+    beforeRelease?.();
     this.spillClosed = true;
     this.spill.close();
     if (!(await withDeadline(this.inner.close().then(() => true), Math.max(rest(), 1_000)))) this.log.warn('bus: closing the Kafka client did not finish in time; leaving it');

@@ -1,10 +1,5 @@
-import { Gauge } from 'prom-client';
 import { toUsd } from '../aggregate/fixed-point.js';
 import type { MinuteBucket } from '../aggregate/minute-series.js';
-import type { BusMessage } from '../bus/bus.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics/metrics.js';
-import { messageHeaders } from '../pipeline/messages.js';
 import { isLowerBound } from '../schema/events.js';
 import { CascadeDetector, type CascadeParams, type CascadeSignal } from './detector.js';
 
@@ -20,21 +15,18 @@ export function minuteView(bucket: MinuteBucket) {
   return { minute: bucket.minute, usd: toUsd(bucket.units), count: bucket.count, lowerBound, byVenue };
 }
 
-/** One closed minute on the aggregates topic. */
-export function minuteAggregateMessage(bucket: MinuteBucket, oiUsd: number | undefined): BusMessage {
-  const value = { type: 'minute', ...minuteView(bucket), openInterestUsd: oiUsd ?? null };
-  return { key: 'all', value, headers: messageHeaders('minute') };
-}
+/** Signals kept for the live API (`/api/cascades`, the stream): the most recent ones, so a long run stays bounded. */
+export const MAX_KEPT_SIGNALS = 1_000;
 
 /**
- * Live side of cascade detection: steps the detector at every closed minute, keeps the cascade
- * gauges current, and queues minute aggregates and cascade records for publishing.
+ * The state of cascade detection: steps the detector at every closed minute and keeps the most
+ * recent signals. It publishes nothing: the detection stage hands minutes and signals to the sinks.
  */
 export class CascadeTracker {
   private detector: CascadeDetector;
-  private pendingAggregates: BusMessage[] = [];
-  private pendingCascades: BusMessage[] = [];
-  readonly signals: CascadeSignal[] = [];
+  private kept: CascadeSignal[] = [];
+  /** Signals produced since start (the kept ones are the last of them). */
+  private produced = 0;
   /**
    * Minutes up to this one (start, ms) only step the detector: an earlier process already published
    * them and their signals, and this one is rebuilding its history from a re-read (see aggregation.ts).
@@ -42,72 +34,49 @@ export class CascadeTracker {
   publishedThrough = -Infinity;
 
   constructor(
-    metrics: Metrics,
-    private readonly log: Logger,
     private readonly params: Partial<CascadeParams> = {},
+    private readonly maxKept = MAX_KEPT_SIGNALS,
   ) {
     this.detector = new CascadeDetector(params);
-    const registers = [metrics.registry];
-    const self = this;
-    new Gauge({
-      name: 'liqstream_cascade_active',
-      help: '1 while a liquidation cascade episode is in progress (event time)',
-      registers,
-      collect() {
-        this.set(self.detector.active ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'liqstream_cascade_usd',
-      help: 'Liquidated USD in the current cascade episode',
-      labelNames: ['venue', 'side'],
-      registers,
-      collect() {
-        this.reset();
-        const current = self.detector.current();
-        for (const [venue, t] of Object.entries(current?.byVenue ?? {})) {
-          this.set({ venue, side: 'long' }, t.longUsd);
-          this.set({ venue, side: 'short' }, t.shortUsd);
-        }
-      },
-    });
-    new Gauge({
-      name: 'liqstream_cascade_lower_bound',
-      help: '1 while the current cascade episode includes a venue whose liquidations are not complete (its USD is a lower bound)',
-      registers,
-      collect() {
-        this.set(self.detector.current()?.lowerBound ? 1 : 0);
-      },
-    });
   }
 
-  onMinuteClosed = (bucket: MinuteBucket, oiUsd: number | undefined): void => {
+  /** Steps the detector; the signals the minute produced, or none when the minute was published before. */
+  onMinuteClosed(bucket: MinuteBucket, oiUsd: number | undefined): CascadeSignal[] {
     const signals = this.detector.step(bucket, oiUsd);
-    if (bucket.minute <= this.publishedThrough) return;
-    this.pendingAggregates.push(minuteAggregateMessage(bucket, oiUsd));
+    if (bucket.minute <= this.publishedThrough) return [];
     for (const signal of signals) {
-      this.signals.push(signal);
-      if (signal.phase !== 'update') this.log.warn({ cascade: signal }, `cascade ${signal.phase}`);
-      this.pendingCascades.push({ key: signal.id, value: signal, headers: messageHeaders(`cascade-${signal.phase}`) });
+      this.kept.push(signal);
+      this.produced += 1;
     }
-  };
+    if (this.kept.length > this.maxKept) this.kept = this.kept.slice(-this.maxKept);
+    return signals;
+  }
+
+  /** Whether this minute is published (false while re-reading minutes an earlier member published). */
+  publishes(minute: number): boolean {
+    return minute > this.publishedThrough;
+  }
+
+  active(): boolean {
+    return this.detector.active;
+  }
+
+  current(): ReturnType<CascadeDetector['current']> {
+    return this.detector.current();
+  }
+
+  /** The most recent signals, oldest first, and how many were produced in all (the index after the last kept one). */
+  signals(): { signals: readonly CascadeSignal[]; produced: number } {
+    return { signals: this.kept, produced: this.produced };
+  }
 
   /**
-   * Forgets everything (a new assignment: the history is rebuilt from the partials re-read, and a
-   * member that lost the detector's partition must not keep showing a cascade).
+   * Forgets the detector's history (a new assignment: the history is rebuilt from the partials re-read,
+   * and a member that lost the detector's partition must not keep showing a cascade). Signals already
+   * produced stay readable: they were published.
    */
   reset(): void {
     this.detector = new CascadeDetector(this.params);
-    this.pendingAggregates = [];
-    this.pendingCascades = [];
     this.publishedThrough = -Infinity;
-  }
-
-  /** Takes what is waiting to be published: [aggregates, cascades]. */
-  drain(): [BusMessage[], BusMessage[]] {
-    const out: [BusMessage[], BusMessage[]] = [this.pendingAggregates, this.pendingCascades];
-    this.pendingAggregates = [];
-    this.pendingCascades = [];
-    return out;
   }
 }

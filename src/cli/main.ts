@@ -2,12 +2,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config/schema.js';
 import type { LogFormat } from '../log.js';
 import { INPUT_FORMATS, type InputFormat } from '../replay/formats.js';
 import type { ServiceMode } from '../service/service.js';
+import { readTimeText } from '../schema/time-text.js';
 import { OCT10 } from '../simulate/oct10-profile.js';
 import type { LiveApi } from '../web/live-api.js';
 
@@ -72,7 +72,7 @@ async function runService(mode: ServiceMode | 'record', flags: ServiceFlags & { 
 
 const serviceOptions = (cmd: Command): Command =>
   cmd
-    .option('-c, --config <file>', 'YAML config merged over config/default.yaml')
+    .option('-c, --config <file>', 'YAML config merged over the built-in defaults (liqstream config prints them)')
     .option('--kafka <brokers>', 'Kafka brokers, comma-separated host:port (run: instead of the embedded bus; connect and aggregate: required unless bus.kind is kafka in the config)')
     .option('--metrics-host <host>', 'bind address of /metrics, /healthz, the live page and /api')
     .option('--metrics-port <port>', 'port of /metrics, /healthz, the live page and /api', (v) => String(port(v)))
@@ -112,7 +112,7 @@ program
   .option('--to <time>', 'only events before this event time (as --from)')
   .option('--max-bad-share <share>', 'fail when more than this share of a file’s lines is not valid input', (v) => String(numberIn('--max-bad-share', 0, 1)(v)), '0.1')
   .option('--workers <n>', 'replay in N worker threads, each owning whole venues (--speed max, embedded bus; same report)', '1')
-  .option('-c, --config <file>', 'YAML config merged over config/default.yaml (cascade, bus settings)')
+  .option('-c, --config <file>', 'YAML config merged over the built-in defaults (cascade, bus settings)')
   .addOption(logFormatOption())
   .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
   .addHelpText(
@@ -175,26 +175,26 @@ program
       ? TopicNames.parse(Object.fromEntries(Object.entries(config.bus.topics).map(([k, v]) => [k, `${v}.replay-${runId}`])))
       : config.bus.topics;
     const bus = flags.kafka
-      ? await (await import('../bus/create-bus.js')).createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
+      ? await (await import('../service/create-bus.js')).createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
       : undefined;
     const metadata = loadRecordingMetadata(files, flags.metadata);
     const progress = process.stderr.isTTY ? showProgress(files, readProgress) : undefined;
     const metrics = createMetrics();
     // The live page follows the replay (event time is its clock), for a day watched at --speed N.
     let live: LiveApi | undefined;
-    const routes = { handle: (req: IncomingMessage, res: ServerResponse) => live?.handle(req, res) ?? false, upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => live?.upgrade(req, socket, head) ?? false };
+    const routes = { handle: (req: IncomingMessage, res: ServerResponse) => live?.handle(req, res) ?? false, upgrade: (...args: Parameters<LiveApi['upgrade']>) => live?.upgrade(...args) ?? false };
     const web = flags.metricsPort
-      ? await Promise.all([import('../metrics/server.js'), import('../web/live-api.js'), import('../web/market-feed.js')])
+      ? await Promise.all([import('../service/http-server.js'), import('../web/live-api.js'), import('../web/market-feed.js')])
       : undefined;
-    const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes }) : undefined;
+    const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes, log }) : undefined;
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
     const started = performance.now();
     const { report, aggregator, workers: timings } = await replay({
-      onAggregation: server
-        ? (a) =>
-            (live = web![1].liveApi({ aggregator: a.aggregator, feed: new web![2].MarketFeed(), cascades: a.cascades, status: () => ({ mode: 'replay' }), now: () => a.aggregator.watermark }))
+      sinks: server
+        ? ({ aggregator, tracker }) => [
+            (live = web![1].liveApi({ aggregator, feed: new web![2].MarketFeed(), cascades: () => tracker.signals(), status: () => ({ mode: 'replay' }), now: () => aggregator.watermark })),
+          ]
         : undefined,
-      onEvent: server ? (event) => live?.onEvent(event) : undefined,
       files,
       speed,
       log,
@@ -202,6 +202,7 @@ program
       topics,
       metadata,
       cascade: config.cascade,
+      limits: config.limits,
       metrics,
       source: sourceFor(flags.format as InputFormat),
       parsers: parsersFor(flags.format as InputFormat),
@@ -227,15 +228,26 @@ program
   });
 
 program
+  .command('config')
+  .description('print the configuration in effect (built-in defaults ← --config file ← LIQSTREAM_ environment) as YAML; secrets masked')
+  .option('-c, --config <file>', 'YAML config merged over the built-in defaults')
+  .addHelpText('after', '\nExamples:\n  $ liqstream config                      # every setting and its default\n  $ liqstream config --config prod.yaml   # what prod.yaml changes, validated')
+  .action(async (flags: { config?: string }) => {
+    const [{ loadConfig, maskSecrets }, { stringify }] = await Promise.all([import('../config/load.js'), import('yaml')]);
+    process.stdout.write(stringify(maskSecrets(loadConfig({ file: flags.config }))));
+  });
+
+program
   .command('venues')
   .description('list the venues liqstream covers, their fidelity, and their share of 10 October 2025')
   .option('--json', 'print the same as GET /api/venues')
   .action(async (flags: { json?: boolean }) => {
     const { venueCatalogue } = await import('../venues/catalogue.js');
+    const { figureMark } = await import('../schema/events.js');
     const c = venueCatalogue();
     if (flags.json) return void process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
     const width = Math.max(...c.venues.map((v) => v.id.length));
-    for (const v of c.venues) process.stdout.write(`${v.id.padEnd(width)}  ${v.fidelity.padEnd(9)} ${v.lowerBound ? '≥ ' : '  '}${v.name}  (${v.doc})\n`);
+    for (const v of c.venues) process.stdout.write(`${v.id.padEnd(width)}  ${v.fidelity.padEnd(9)} ${figureMark(v.fidelity) || ' '} ${v.name}  (${v.doc})\n`);
     process.stdout.write(`${c.summary}.\n`);
   });
 
@@ -301,21 +313,11 @@ export function workersLine(timings: { elapsedMs: number; events: number }[], wa
 /** A wrong argument found while running a command: one line and exit 2. */
 class UsageError extends Error {}
 
-/**
- * ISO 8601 (a time without a zone is UTC, never the machine's zone) or milliseconds since the epoch.
- * Plain numbers must have 13 digits: a 10-digit one is seconds, a common mistake that would
- * otherwise select January 1970.
- */
+/** `--from`/`--to`: ISO 8601 or 13-digit milliseconds (src/schema/time-text.ts, shared with the API). */
 export function parseTime(text: string): number {
-  if (/^\d+$/.test(text)) {
-    if (text.length === 10) throw new UsageError(`"${text}" looks like seconds since the epoch; give milliseconds (${text}000) or ISO 8601`);
-    if (text.length !== 13) throw new UsageError(`"${text}" is not milliseconds since the epoch (13 digits) nor ISO 8601`);
-    return Number(text);
-  }
-  const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(text) ? `${text}Z` : text;
-  const t = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(zoned) ? Date.parse(zoned) : NaN;
-  if (!Number.isFinite(t)) throw new UsageError(`not a time: "${text}" (ISO 8601 such as 2025-10-10T20:50Z, or 13-digit milliseconds since the epoch)`);
-  return t;
+  const t = readTimeText(text);
+  if ('error' in t) throw new UsageError(t.error);
+  return t.ms;
 }
 
 const numberIn = (what: string, min: number, max: number, integer = false) => (text: string): number => {

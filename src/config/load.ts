@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { Config } from './schema.js';
 
@@ -17,6 +15,13 @@ function merge(base: Tree, over: Tree): Tree {
 }
 
 const SECRET_LEAF = /(password|passphrase)$/i;
+
+/** A copy of `config` with every password and passphrase replaced, for printing. */
+export function maskSecrets<T>(config: T): T {
+  const mask = (v: unknown, key = ''): unknown =>
+    SECRET_LEAF.test(key) && v !== undefined ? '***' : Array.isArray(v) ? v.map((x) => mask(x)) : isTree(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x, k)])) : v;
+  return mask(config) as T;
+}
 
 /** LIQSTREAM_BUS__KAFKA__BROKERS='[a:9092]' → { bus: { kafka: { brokers: ['a:9092'] } } }; values are YAML scalars. */
 export function envOverrides(env: NodeJS.ProcessEnv): Tree {
@@ -45,16 +50,6 @@ function fixVenueKeys(tree: Tree): Tree {
   return { ...tree, venues: fixed };
 }
 
-export const defaultConfigPath = (): string => {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // src/config → repo root, or dist/src/config → repo root
-  for (const up of ['../..', '../../..']) {
-    const p = resolve(here, up, 'config/default.yaml');
-    if (existsSync(p)) return p;
-  }
-  throw new ConfigError('config/default.yaml not found next to the installation');
-};
-
 function readYaml(path: string): Tree {
   let text: string;
   try {
@@ -69,12 +64,12 @@ function readYaml(path: string): Tree {
 }
 
 /**
- * defaults ← file ← env ← flags, then validated. An invalid value fails here, naming the field,
- * e.g. `config error: metrics.port: Too big: expected number to be <=65535`.
+ * defaults (the schema's, stated nowhere else) ← file ← env ← flags, then validated. An invalid value
+ * fails here, naming the field, e.g. `config error: metrics.port: Too big: expected number to be <=65535`.
+ * `liqstream config` prints the result, defaults included.
  */
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Tree } = {}): Config {
-  let tree = readYaml(defaultConfigPath());
-  if (options.file) tree = merge(tree, readYaml(options.file));
+  let tree: Tree = options.file ? readYaml(options.file) : {};
   tree = merge(tree, fixVenueKeys(envOverrides(options.env ?? process.env)));
   if (options.overrides) tree = merge(tree, options.overrides);
   const result = Config.safeParse(tree);

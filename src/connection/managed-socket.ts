@@ -2,8 +2,9 @@ import { isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import type { Logger } from '../log.js';
-import { INVALID_GZIP_MARK, INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
+import { CONNECTED_MARK, INVALID_GZIP_MARK, INVALID_UTF8_MARK, type SocketPlan } from '../venues/venue.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { openClientSocket } from './guarded-socket.js';
 
 export interface ManagedSocketHooks {
   /** Every text frame, with its receive time. A returned promise pauses reading until it settles. */
@@ -13,6 +14,8 @@ export interface ManagedSocketHooks {
   onUp(up: boolean): void;
   onReconnect(): void;
   onSubscribeError(message: string): void;
+  /** The connection is open and its subscriptions are sent, at `recv` (connection start, for the subscribe-history policy). */
+  onConnected?(recv: number): void | Promise<void>;
 }
 
 export interface ManagedSocketOptions {
@@ -45,7 +48,11 @@ export function frameText(data: WebSocket.RawData, isBinary: boolean, decode?: S
       return INVALID_GZIP_MARK + bytes.toString('base64');
     }
   }
-  return isUtf8(bytes) ? bytes.toString('utf8') : INVALID_UTF8_MARK + bytes.toString('utf8');
+  if (!isUtf8(bytes)) return INVALID_UTF8_MARK + bytes.toString('utf8');
+  const text = bytes.toString('utf8');
+  // Venue text posing as a connection mark would be taken for one (and counted nowhere): a space in front makes
+  // it what it is, text that is not JSON, rejected and dead-lettered like any other.
+  return text.startsWith(CONNECTED_MARK) ? ` ${text}` : text;
 }
 
 /** Larger than any venue frame (an HTX batch is a few KiB) and than the ingestor's record limit. */
@@ -88,6 +95,11 @@ export class ManagedSocket {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
+  /** Since when this socket has had no live subscribed connection (undefined while it has one). */
+  get downSinceMs(): number | undefined {
+    return this.downSince;
+  }
+
   private open(): void {
     if (this.stopped) return;
     this.ws = this.connect();
@@ -95,18 +107,23 @@ export class ManagedSocket {
 
   private connect(): WebSocket {
     // skipUTF8Validation: see frameText; the check is still made, per frame, without dropping the connection.
-    const ws = new WebSocket(this.plan.url, {
-      perMessageDeflate: false,
-      handshakeTimeout: this.plan.silenceTimeoutMs,
-      skipUTF8Validation: true,
-      ...(this.plan.headers ? { headers: this.plan.headers } : {}),
-    });
+    // The error listener (attached by openClientSocket) only logs: 'close' follows and reconnects.
+    const ws = openClientSocket(
+      this.plan.url,
+      {
+        perMessageDeflate: false,
+        handshakeTimeout: this.plan.silenceTimeoutMs,
+        skipUTF8Validation: true,
+        ...(this.plan.headers ? { headers: this.plan.headers } : {}),
+      },
+      (reason, err, context) => this.log.warn({ ...context, reason, err: err.message }, 'socket error'),
+      { venue: this.plan.venue, socket: this.plan.name },
+    );
     ws.on('open', () => this.onOpen(ws));
     ws.on('message', (data, isBinary) => this.onMessage(ws, data, isBinary));
     ws.on('pong', () => {
       if (ws === this.ws) this.lastActivity = this.now();
     });
-    ws.on('error', (err) => this.log.warn({ venue: this.plan.venue, socket: this.plan.name, err: err.message }, 'socket error'));
     ws.on('close', (code, reason) => this.onClose(ws, `closed ${code}${reason.length ? ` ${reason.toString()}` : ''}`));
     return ws;
   }
@@ -129,6 +146,9 @@ export class ManagedSocket {
     this.connectedAt = this.now();
     this.lastActivity = this.connectedAt;
     for (const msg of this.plan.subscribe) ws.send(msg);
+    // Before any frame of this connection: what the venue sends on subscribe is judged against this start.
+    const marked = this.hooks.onConnected?.(this.connectedAt);
+    if (marked) marked.catch((err: unknown) => this.log.error({ venue: this.plan.venue, socket: this.plan.name, err }, 'recording the connection start failed'));
     // Start-up is no gap unless connecting failed at least once: then the process was running but blind.
     if (this.downSince !== undefined && (this.everConnected || this.attempt > 0)) {
       this.hooks.onGap(this.downSince, this.connectedAt, this.downReason || 'disconnected');

@@ -47,7 +47,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const partialCoverage = new Map<string, () => boolean>();
   new Gauge({
     name: 'liqstream_venue_partial',
-    help: '1 while a venue watches only a built-in subset of its markets (market list unavailable): its totals are a lower bound',
+    help: '1 while a venue watches only some of its markets (market list unavailable, or subscriptions refused): its totals are a lower bound',
     labelNames: ['venue'],
     registers,
     collect() {
@@ -69,31 +69,29 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['venue'],
       registers,
     }),
+    badEntriesTotal: new Counter({
+      name: 'liqstream_bad_entries_total',
+      help: 'Entries of otherwise valid frames that could not be used (each sent to the dead-letter topic; the frame\'s other entries counted)',
+      labelNames: ['venue'],
+      registers,
+    }),
     deadLettersTotal: new Counter({
       name: 'liqstream_dead_letters_total',
       help: 'Messages published to the dead-letter topic',
       labelNames: ['venue'],
       registers,
     }),
-    adlUsdTotal: new Counter({
-      name: 'liqstream_adl_usd_total',
-      help: 'USD notional of auto-deleveraged positions (not liquidations)',
-      labelNames: ['venue', 'side'],
-      registers,
-    }),
-    vaultUsdTotal: new Counter({
-      name: 'liqstream_vault_usd_total',
-      help: 'USD notional of fills closing a liquidator vault\'s inventory (not new liquidations: the vault took them over already)',
-      labelNames: ['venue', 'side'],
-      registers,
-    }),
     connectorUp: new Gauge({ name: 'liqstream_connector_up', help: '1 while every socket of the venue is connected', labelNames: ['venue'], registers }),
     reconnectsTotal: new Counter({ name: 'liqstream_reconnects_total', help: 'Reconnect attempts', labelNames: ['venue'], registers }),
-    gapsTotal: new Counter({ name: 'liqstream_gaps_total', help: 'Intervals without a live connection', labelNames: ['venue'], registers }),
-    gapSecondsTotal: new Counter({ name: 'liqstream_gap_seconds_total', help: 'Seconds without a live connection', labelNames: ['venue'], registers }),
     subscribeErrorsTotal: new Counter({
       name: 'liqstream_subscribe_errors_total',
       help: 'Subscribe requests the venue refused',
+      labelNames: ['venue'],
+      registers,
+    }),
+    historyEntriesTotal: new Counter({
+      name: 'liqstream_history_entries_total',
+      help: 'Liquidations a venue sent on subscribe that are older than the connection less the history horizon (history, not counted)',
       labelNames: ['venue'],
       registers,
     }),
@@ -105,7 +103,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     framesDroppedTotal: new Counter({
       name: 'liqstream_frames_dropped_total',
-      help: 'Frames read but dropped because the bus spill was full (a gap event covers the time)',
+      help: 'Frames read but dropped because the bus spill was full or its disk refused writes (a gap event covers the time)',
       labelNames: ['venue'],
       registers,
     }),
@@ -113,12 +111,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       name: 'liqstream_unpublished_messages_total',
       help: 'Messages the bus refused (lost), by reason',
       labelNames: ['reason'],
-      registers,
-    }),
-    lateEventsTotal: new Counter({
-      name: 'liqstream_late_events_total',
-      help: 'Events older than the longest window when they arrived (counted in totals, not in windows)',
-      labelNames: ['venue'],
       registers,
     }),
   };
@@ -172,7 +164,7 @@ export function registerBusGauges(metrics: Metrics, status: () => BusStatus, pen
 export function initVenueCounters(metrics: Metrics, venues: readonly string[]): void {
   for (const venue of venues) {
     metrics.frames.add(venue, 0);
-    for (const c of [metrics.badFramesTotal, metrics.deadLettersTotal, metrics.framesDroppedTotal, metrics.reconnectsTotal, metrics.gapsTotal, metrics.gapSecondsTotal, metrics.subscribeErrorsTotal])
+    for (const c of [metrics.badFramesTotal, metrics.badEntriesTotal, metrics.deadLettersTotal, metrics.framesDroppedTotal, metrics.reconnectsTotal, metrics.subscribeErrorsTotal, metrics.historyEntriesTotal])
       c.inc({ venue }, 0);
   }
 }

@@ -1,4 +1,5 @@
-import { Aggregator, type AggregatorOptions } from '../aggregate/aggregator.js';
+import { Aggregator, defaultAggregatorOptions, type AggregatorOptions } from '../aggregate/aggregator.js';
+import { AGGREGATOR_DEFAULTS } from '../aggregate/settings.js';
 import { toUnits } from '../aggregate/fixed-point.js';
 import type { MinutePartial } from '../aggregate/minute-partials.js';
 import { MinuteSeries } from '../aggregate/minute-series.js';
@@ -11,6 +12,8 @@ import type { NormalizedEvent } from '../schema/events.js';
 import { AssignmentProgress } from './assignment-progress.js';
 import { consumeEvents, type AppliedBatch } from './consume.js';
 import { messageHeaders } from './messages.js';
+import { registerAggregatorMetrics } from '../sinks/prometheus/aggregator-metrics.js';
+import type { ValueLimits } from './value-limits.js';
 
 export interface Aggregation {
   aggregator: Aggregator;
@@ -53,17 +56,21 @@ export async function startAggregation(o: {
   metrics: Metrics;
   log: Logger;
   fromBeginning?: boolean;
+  /** Bounds on one event's values; a bus message over them is refused (consumeEvents). */
+  limits?: ValueLimits;
   aggregator?: Partial<AggregatorOptions> & Partial<AggregationTiming>;
   /** Where the minute partials go (the partials topic, or the detection stage in process); none in a replay. */
   partials?: (messages: BusMessage[]) => Promise<void>;
   onEvent?: (event: NormalizedEvent) => void;
   onConsumed?: (count: number) => void;
+  /** Venues whose per-venue counters start at 0 (see registerAggregatorMetrics). */
+  venues?: readonly string[];
   /** Wall clock for partition idleness (tests pass their own). */
   wallClock?: () => number;
 }): Promise<Aggregation> {
-  const latenessMs = o.aggregator?.latenessMs ?? 5_000;
+  const latenessMs = o.aggregator?.latenessMs ?? AGGREGATOR_DEFAULTS.latenessMs;
   const wallClock = o.wallClock ?? Date.now;
-  let watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
+  let watermark = new PartitionWatermark(o.aggregator?.idleMs ?? AGGREGATOR_DEFAULTS.idleMs);
   const progress = new AssignmentProgress();
   let assigned: AssignedPartition[] = [];
   /** Each liquidation partition's own minutes, and the partition each symbol's open interest comes from. */
@@ -96,7 +103,8 @@ export async function startAggregation(o: {
       pending.push({ key: PARTIAL_KEY, value, headers: messageHeaders('minute-partial') });
     }
   };
-  const aggregator: Aggregator = new Aggregator(o.metrics, { ...o.aggregator, latenessMs, onMinuteClosed });
+  const aggregator: Aggregator = new Aggregator({ ...o.aggregator, latenessMs, onMinuteClosed });
+  registerAggregatorMetrics(o.metrics.registry, aggregator, o.venues);
 
   const afterBatch = async (batch: AppliedBatch): Promise<void> => {
     const key = AssignmentProgress.key(batch.topic, batch.partition);
@@ -124,6 +132,7 @@ export async function startAggregation(o: {
       metrics: o.metrics,
       log: o.log,
       fromBeginning: o.fromBeginning,
+      limits: o.limits,
       onConsumed: o.onConsumed,
       rewindMs: o.aggregator?.rewindMs,
       sessionTimeoutMs: o.aggregator?.sessionTimeoutMs,
@@ -134,7 +143,7 @@ export async function startAggregation(o: {
           aggregator.resetState();
           partitionMinutes.clear();
           oiPartitionOf.clear();
-          watermark = new PartitionWatermark(o.aggregator?.idleMs ?? 10_000);
+          watermark = new PartitionWatermark(o.aggregator?.idleMs ?? AGGREGATOR_DEFAULTS.idleMs);
         }
         assigned = partitions;
         progress.assign(partitions);
@@ -155,7 +164,7 @@ export async function startAggregation(o: {
       const key = AssignmentProgress.key(topic, partition);
       if (event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop')) {
         let series = partitionMinutes.get(key);
-        if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? 1_440)));
+        if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? defaultAggregatorOptions().retainMinutes)));
         series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
       } else if (event.type === 'open_interest') oiPartitionOf.set(`${event.venue}|${event.symbol}`, key);
     },

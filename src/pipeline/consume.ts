@@ -6,6 +6,7 @@ import { NormalizedEvent, type VenueId } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
 import { VENUES } from '../venues/registry.js';
 import { busRefusalMessage } from './refusals.js';
+import { defaultValueLimits, valueLimitBreach, type ValueLimits } from './value-limits.js';
 
 const normalizedEvent = compileValidator(NormalizedEvent);
 
@@ -34,7 +35,8 @@ export interface AppliedBatch {
  * A message that fails validation is counted, logged and published to the dead-letter topic with
  * where it was read (topic, partition, offset), never applied; the batch is committed only after
  * that publish, so a refusal is never lost. Refusals in a re-read were dead-lettered by the member
- * that first read them. So is a valid event of one venue id too many beyond MAX_UNREGISTERED_VENUES.
+ * that first read them. So is a valid event of one venue id too many beyond MAX_UNREGISTERED_VENUES, and one
+ * over a value bound (`limits`: the connector dead-letters those, another producer may not have).
  */
 export function consumeEvents(
   bus: Bus,
@@ -44,6 +46,7 @@ export function consumeEvents(
     metrics: Metrics;
     log: Logger;
     fromBeginning?: boolean;
+    limits?: ValueLimits;
     onConsumed?: (count: number) => void;
     /** Runs after a batch was applied and before its offsets are committed (e.g. publish derived records). */
     afterBatch?: (batch: AppliedBatch) => Promise<void>;
@@ -54,6 +57,7 @@ export function consumeEvents(
   },
   apply: (event: NormalizedEvent, replayed: boolean, topic: string, partition: number) => void,
 ): Promise<Subscription> {
+  const limits = deps.limits ?? defaultValueLimits();
   const registered = new Set<VenueId>(VENUES);
   const unregistered = new Set<VenueId>();
   const counts = (venue: VenueId): boolean => {
@@ -78,7 +82,8 @@ export function consumeEvents(
       const refused: BusMessage[] = [];
       for (const m of messages) {
         const event = normalizedEvent.is(m.value) ? m.value : undefined;
-        if (event !== undefined && counts(event.venue)) {
+        const breach = event === undefined ? undefined : valueLimitBreach(event, limits);
+        if (event !== undefined && breach === undefined && counts(event.venue)) {
           apply(event, replayed, topic, partition);
           if (event.type !== 'gap') {
             const t = event.eventTime;
@@ -88,9 +93,9 @@ export function consumeEvents(
           continue;
         }
         if (!replayed) deps.metrics.invalidBusMessagesTotal.inc({ topic });
-        const reason = event
+        const reason = breach ?? (event
           ? `venue ${event.venue} is not registered and ${MAX_UNREGISTERED_VENUES} unregistered venue ids are already counted`
-          : normalizedEvent.explain(m.value);
+          : normalizedEvent.explain(m.value));
         deps.log.error({ topic, partition, offset: m.offset, key: m.key, value: JSON.stringify(m.value)?.slice(0, 512), reason }, 'invalid message on bus');
         if (!replayed) refused.push(busRefusalMessage({ topic, partition }, m, reason));
       }

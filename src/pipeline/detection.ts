@@ -1,5 +1,6 @@
 import { toUsd } from '../aggregate/fixed-point.js';
 import { MinuteMerger, MinutePartial } from '../aggregate/minute-partials.js';
+import { AGGREGATOR_DEFAULTS } from '../aggregate/settings.js';
 import type { Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
 import type { CascadeParams } from '../cascade/detector.js';
@@ -7,6 +8,9 @@ import { CascadeTracker } from '../cascade/tracker.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { compileValidator } from '../schema/validator.js';
+import { flushAll, type Sink } from '../sinks/sink.js';
+import { registerCascadeMetrics } from '../sinks/prometheus/cascade-metrics.js';
+import { topicsSink } from '../sinks/topics/topics-sink.js';
 import { busRefusalMessage } from './refusals.js';
 
 const minutePartial = compileValidator(MinutePartial);
@@ -39,10 +43,16 @@ export async function startDetection(o: {
   wallClock?: () => number;
   /** In process (embedded bus, tests): no subscription; partials come through `accept`. */
   direct?: boolean;
+  /** Where closed minutes and cascade signals go, in this order; by default the aggregates and cascades topics. */
+  sinks?: readonly Sink[];
 }): Promise<Detection> {
   const wallClock = o.wallClock ?? Date.now;
-  const tracker = new CascadeTracker(o.metrics, o.log, o.cascade);
-  let merger = new MinuteMerger(o.idleMs ?? 10_000);
+  const tracker = new CascadeTracker(o.cascade);
+  const sinks = o.sinks ?? [topicsSink(o.bus, o.topics)];
+  registerCascadeMetrics(o.metrics.registry, tracker);
+  // In process, partitions report every minute; the composition passes aggregator.mergeIdleMs for a group.
+  const idleMs = o.idleMs ?? AGGREGATOR_DEFAULTS.idleMs;
+  let merger = new MinuteMerger(idleMs);
 
   const handle = async (where: { topic: string; partition: number }, messages: BusMessage[], replayed: boolean): Promise<void> => {
     const refused: BusMessage[] = [];
@@ -57,11 +67,16 @@ export async function startDetection(o: {
     for (const { bucket, oiUnits } of merger.ready(wallClock())) {
       // Minutes completed by re-read partials were merged and published by the detector before this one.
       if (replayed) tracker.publishedThrough = Math.max(tracker.publishedThrough, bucket.minute);
-      tracker.onMinuteClosed(bucket, oiUnits === undefined ? undefined : toUsd(oiUnits));
+      const oiUsd = oiUnits === undefined ? undefined : toUsd(oiUnits);
+      const signals = tracker.onMinuteClosed(bucket, oiUsd);
+      if (!tracker.publishes(bucket.minute)) continue;
+      for (const sink of sinks) sink.onMinuteClosed?.(bucket, oiUsd);
+      for (const signal of signals) {
+        if (signal.phase !== 'update') o.log.warn({ cascade: signal }, `cascade ${signal.phase}`);
+        for (const sink of sinks) sink.onCascade?.(signal);
+      }
     }
-    const [aggregates, cascades] = tracker.drain();
-    if (aggregates.length) await o.bus.publish(o.topics.aggregates, aggregates);
-    if (cascades.length) await o.bus.publish(o.topics.cascades, cascades);
+    await flushAll(sinks);
   };
 
   const subscription =
@@ -75,7 +90,7 @@ export async function startDetection(o: {
             sessionTimeoutMs: o.sessionTimeoutMs,
             heartbeatIntervalMs: o.heartbeatIntervalMs,
             onAssigned: (partitions) => {
-              merger = new MinuteMerger(o.idleMs ?? 10_000);
+              merger = new MinuteMerger(idleMs);
               tracker.reset();
               o.log.info({ partitions: partitions.map((p) => `${p.topic}:${p.partition}`) }, 'detector partitions assigned');
             },

@@ -1,13 +1,16 @@
 import type { Bus, BusMessage } from '../bus/bus.js';
-import { SpillFullError } from '../bus/spilling-bus.js';
+import { SpillFullError, SpillWriteError } from '../bus/spilling-bus.js';
 import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { GapEvent, NormalizedEvent, RawFrame, VenueId } from '../schema/events.js';
-import type { FrameParser } from '../venues/venue.js';
+import type { FrameParser, SnapshotRule } from '../venues/venue.js';
 import { deadLetterMessage, eventMessage, rawMessage } from './messages.js';
 import { LogLimiter } from './log-limiter.js';
+import { lossCoverage } from './loss-coverage.js';
 import { RecentIds } from './recent-ids.js';
+import { defaultValueLimits, valueLimitBreach, type ValueLimits } from './value-limits.js';
+import { SubscribeHistory, isConnectedFrame } from './subscribe-history.js';
 
 export interface IngestOptions {
   bus: Bus;
@@ -15,6 +18,8 @@ export interface IngestOptions {
   metrics: Metrics;
   log: Logger;
   parserFor: (venue: VenueId) => FrameParser | undefined;
+  /** The venue module's snapshot rule (VenueModule.snapshots), for the subscribe-history policy. */
+  snapshotsFor?: (venue: VenueId) => (() => SnapshotRule) | undefined;
   /** Also publish every raw frame (for recording and re-processing). */
   publishRaw: boolean;
   /** Publish when this many messages are buffered... */
@@ -28,9 +33,26 @@ export interface IngestOptions {
    * frame above it is not published on the raw topic; a truncated copy is dead-lettered instead.
    */
   maxRecordBytes?: number;
-  /** True while the bus can take nothing more (its spill is full): frames are then dropped and a gap recorded. */
+  /** True while the bus can take nothing more (its spill is full): frames are then dropped and a gap recorded. Default: `spill.full`. */
   isFull?: () => boolean;
+  /** The largest value one event may carry (config `limits`); an event over it is dead-lettered. Default: the config's. */
+  limits?: ValueLimits;
+  /** The bus's spill (SpillingBus), when it has one: why it is full, what is durable, what it lost after accepting. */
+  spill?: SpillSignals;
 }
+
+/** What a spilling bus tells the ingestor (implemented by SpillingBus). */
+export interface SpillSignals {
+  readonly full: boolean;
+  /** Why it is full, for the gap's reason. */
+  readonly fullReason: string;
+  /** Publishes accepted so far, and how many of the first ones are durable: lets `openSince` say what a `kill -9` would lose. */
+  progress(): { accepted: number; durable: number };
+  /** Registers the listener for accepted publishes lost afterwards. */
+  onLoss(listener: (records: { messages: BusMessage[] }[], err: Error) => void): void;
+}
+
+const SPILL_FULL_REASON = 'bus spill full: frames dropped';
 
 /** Dead letters carry at most this much of the frame (the record must fit the bus). */
 export const DEAD_LETTER_FRAME_CHARS = 64 * 1024;
@@ -47,32 +69,54 @@ export class Ingestor {
   private readonly recent = new RecentIds(16_384);
   private readonly badFrameLogs = new LogLimiter();
   private readonly publishFailureLogs = new LogLimiter();
-  /** Per venue, the receive time of the first frame dropped since the bus became full. */
-  private readonly dropping = new Map<VenueId, number>();
+  /**
+   * Per venue, an open gap: from the first frame dropped since the bus became full, or the first lost
+   * in a refused publish; closed at the first frame taken again.
+   */
+  private readonly dropping = new Map<VenueId, { from: number; reason: string }>();
+  /** Closed gaps for messages the bus lost after accepting them, waiting until it takes data again. */
+  private readonly lostGaps: GapEvent[] = [];
+  /** Per venue, the receive time of the first message in the buffer (for `openSince`). */
+  private bufferFirst = new Map<VenueId, number>();
+  /** Flushed buffers not yet durable: the bus's publish count after each, and its first receive time per venue. */
+  private readonly undurable: { seq: number; first: Map<VenueId, number> }[] = [];
   /** Running counts, for reports and for waiting until a consumer has caught up. */
-  readonly stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0, dropped: 0 };
+  readonly stats = { frames: 0, badFrames: 0, badEntries: 0, events: 0, duplicates: 0, dropped: 0, history: 0 };
+  private readonly limits: ValueLimits;
+  private readonly history: SubscribeHistory;
 
-  constructor(private readonly o: IngestOptions) {}
+  private readonly isFull: () => boolean;
+
+  constructor(private readonly o: IngestOptions) {
+    this.limits = o.limits ?? defaultValueLimits();
+    this.history = new SubscribeHistory(o.snapshotsFor ?? (() => undefined));
+    const spill = o.spill;
+    this.isFull = o.isFull ?? (spill ? () => spill.full : () => false);
+    // In-flight records the disk refused: counted, and a gap over exactly their time (docs/reliability.md).
+    spill?.onLoss((records, err) => this.lost(records.flatMap((r) => r.messages), err));
+  }
 
   /** Returns a promise only when the buffer is full; callers that can pause their source should await it. Never throws. */
   handleFrame(raw: RawFrame): void | Promise<void> {
     const { metrics } = this.o;
+    if (isConnectedFrame(raw.frame)) return this.connected(raw);
     this.stats.frames += 1;
     metrics.frames.add(raw.venue);
     metrics.lastFrame.set(raw.venue, raw.recv / 1000);
-    if (this.o.isFull?.()) {
+    if (this.isFull()) {
       // Reading on (and dropping) keeps the venue connection alive; the gap says what is missing.
       this.stats.dropped += 1;
       metrics.framesDroppedTotal.inc({ venue: raw.venue });
-      if (!this.dropping.has(raw.venue)) this.dropping.set(raw.venue, raw.recv);
+      if (!this.dropping.has(raw.venue)) this.dropping.set(raw.venue, { from: raw.recv, reason: this.o.spill?.fullReason ?? SPILL_FULL_REASON });
       return;
     }
-    if (this.dropping.size > 0) this.closeDropGaps(raw.recv);
+    if (this.dropping.size > 0 || this.lostGaps.length > 0) this.closeDropGaps(raw.recv);
+    this.note(raw.venue, raw.recv);
     const maxRecord = this.o.maxRecordBytes ?? Infinity;
     if (this.o.publishRaw) {
       // A UTF-16 unit takes at most 6 bytes in JSON (\uXXXX): only a frame near the limit is measured exactly.
       if (raw.frame.length * 6 + 64 <= maxRecord || Buffer.byteLength(JSON.stringify(raw)) <= maxRecord) this.push(this.o.topics.raw, rawMessage(raw));
-      else this.deadLetter(raw, `frame of ${Buffer.byteLength(raw.frame)} bytes exceeds the bus record limit (${maxRecord}); not on the raw topic, events still parsed`);
+      else this.deadLetter(raw, raw.frame, `frame of ${Buffer.byteLength(raw.frame)} bytes exceeds the bus record limit (${maxRecord}); not on the raw topic, events still parsed`);
     }
     const parser = this.o.parserFor(raw.venue);
     let result: ReturnType<FrameParser>;
@@ -85,42 +129,121 @@ export class Ingestor {
     if (!result.ok) {
       this.stats.badFrames += 1;
       metrics.badFramesTotal.inc({ venue: raw.venue });
-      this.deadLetter(raw, result.reason);
+      this.deadLetter(raw, raw.frame, result.reason);
     } else {
-      for (const event of result.events) this.pushEvent(event);
+      const { events, history } = this.history.filter(raw.venue, raw.frame, raw.recv, result.events);
+      if (history > 0) {
+        this.stats.history += history;
+        metrics.historyEntriesTotal.inc({ venue: raw.venue }, history);
+      }
+      // Entry by entry: an event over a bound is dead-lettered with the frame; the frame's other events count.
+      for (const event of events) {
+        const breach = valueLimitBreach(event, this.limits);
+        if (breach === undefined) this.pushEvent(event);
+        else this.deadLetter(raw, raw.frame, breach);
+      }
+      // The frame's other entries counted; each refused one is counted and dead-lettered on its own.
+      if (result.rejected !== undefined)
+        for (const { entry, reason } of result.rejected) {
+          this.stats.badEntries += 1;
+          metrics.badEntriesTotal.inc({ venue: raw.venue });
+          this.deadLetter(raw, entry, reason, true);
+        }
     }
     return this.afterPush();
   }
 
-  private deadLetter(raw: RawFrame, reason: string): void {
+  /**
+   * A connection mark: no venue frame (not counted as one, never parsed), but where the connection began
+   * for the subscribe-history policy. Kept on the raw topic, so a recording made from it replays the same.
+   */
+  private connected(raw: RawFrame): void | Promise<void> {
+    this.history.connected(raw.venue, raw.recv);
+    if (!this.o.publishRaw) return;
+    this.push(this.o.topics.raw, rawMessage(raw));
+    return this.afterPush();
+  }
+
+  /** `text` is the frame, or for an entry rejection (`entry`) that entry's JSON text. */
+  private deadLetter(raw: RawFrame, text: string, reason: string, entry = false): void {
     const { metrics, log } = this.o;
     metrics.deadLettersTotal.inc({ venue: raw.venue });
     const { log: shouldLog, suppressedBefore } = this.badFrameLogs.allow(raw.venue);
     if (suppressedBefore > 0) log.warn({ venue: raw.venue, suppressed: suppressedBefore }, 'bad-frame log lines suppressed (all were counted and dead-lettered)');
-    if (shouldLog) log.warn({ venue: raw.venue, recv: raw.recv, reason, bytes: raw.frame.length, frame: raw.frame.slice(0, 512) }, 'bad frame');
-    const truncated = raw.frame.length > DEAD_LETTER_FRAME_CHARS;
+    if (shouldLog) log.warn({ venue: raw.venue, recv: raw.recv, reason, bytes: text.length, frame: text.slice(0, 512) }, entry ? 'bad entry' : 'bad frame');
+    const truncated = text.length > DEAD_LETTER_FRAME_CHARS;
     this.push(
       this.o.topics.deadLetter,
       deadLetterMessage({
         venue: raw.venue,
         recv: raw.recv,
         reason,
-        frame: truncated ? raw.frame.slice(0, DEAD_LETTER_FRAME_CHARS) : raw.frame,
-        ...(truncated ? { frameChars: raw.frame.length } : {}),
+        frame: truncated ? text.slice(0, DEAD_LETTER_FRAME_CHARS) : text,
+        ...(truncated ? { frameChars: text.length } : {}),
+        ...(entry ? { entry: true } : {}),
       }),
     );
   }
 
-  /** The bus takes data again: one gap per venue for the time its frames were dropped. */
+  /** The bus takes data again: one gap per venue for the time its frames were dropped, and those of lost messages. */
   private closeDropGaps(now: number): void {
     const open = [...this.dropping];
     this.dropping.clear();
-    for (const [venue, from] of open) this.pushEvent({ type: 'gap', venue, from, to: now, reason: 'bus spill full: frames dropped' });
+    const lost = this.lostGaps.splice(0);
+    for (const gap of lost) this.pushEvent(gap);
+    for (const [venue, { from, reason }] of open) this.pushEvent({ type: 'gap', venue, from, to: Math.max(now, from), reason });
+  }
+
+  /**
+   * Messages the bus accepted and lost afterwards (SpillingBus: in flight when the disk refused them):
+   * counted, and a gap per venue over exactly their receive times, published once the bus takes data.
+   */
+  lost(messages: readonly BusMessage[], err: Error): void {
+    this.o.metrics.unpublishedEventsTotal.inc({ reason: lossReason(err) }, messages.length);
+    const reason = err instanceof SpillWriteError ? `spill write failed (${err.code}): messages lost` : 'bus lost accepted messages';
+    for (const [venue, { from, to }] of lossCoverage(messages)) this.lostGaps.push({ type: 'gap', venue, from, to, reason });
+  }
+
+  /** A publish was refused: its messages are lost from their first receive time per venue until data is taken again. */
+  private refused(messages: readonly BusMessage[], err: unknown): void {
+    const reason =
+      err instanceof SpillWriteError ? `spill write failed (${err.code}): frames lost` : err instanceof SpillFullError ? SPILL_FULL_REASON : 'publish failed: messages lost';
+    for (const [venue, { from }] of lossCoverage(messages)) {
+      const open = this.dropping.get(venue);
+      // The earliest loss names the gap.
+      if (!open || from < open.from) this.dropping.set(venue, { from, reason });
+    }
+  }
+
+  /**
+   * From when on this venue's data is not safe from a `kill -9`: the first receive time among messages
+   * buffered or not yet durable on the bus, an open drop gap, or a lost-message gap not yet published.
+   * Undefined when everything received is safe. Needs `spill`.
+   */
+  openSince(venue: VenueId): number | undefined {
+    const durable = this.o.spill?.progress().durable ?? Infinity;
+    while (this.undurable.length > 0 && this.undurable[0]!.seq <= durable) this.undurable.shift();
+    let since = this.bufferFirst.get(venue) ?? Infinity;
+    for (const u of this.undurable) since = Math.min(since, u.first.get(venue) ?? Infinity);
+    since = Math.min(since, this.dropping.get(venue)?.from ?? Infinity);
+    for (const g of this.lostGaps) if (g.venue === venue) since = Math.min(since, g.from);
+    return since === Infinity ? undefined : since;
+  }
+
+  private note(venue: VenueId, t: number): void {
+    if (this.o.spill && !this.bufferFirst.has(venue)) this.bufferFirst.set(venue, t);
   }
 
   /** Events produced outside frames (connection gaps, polled open interest). */
   handleEvent(event: NormalizedEvent): void | Promise<void> {
-    this.pushEvent(event);
+    this.note(event.venue, event.type === 'gap' ? event.from : event.receiveTime);
+    const breach = valueLimitBreach(event, this.limits);
+    if (breach === undefined) this.pushEvent(event);
+    // Only liquidations and open interest have bounds: the event is one of those, and its text is the frame.
+    else {
+      const raw = { recv: event.type === 'gap' ? event.to : event.receiveTime, venue: event.venue, frame: JSON.stringify(event) };
+      this.deadLetter(raw, raw.frame, breach);
+    }
     return this.afterPush();
   }
 
@@ -169,7 +292,7 @@ export class Ingestor {
    * full, so at shutdown it was never published and the dropped time showed up nowhere.
    */
   close(): Promise<void> {
-    if (this.dropping.size > 0) this.closeDropGaps(Date.now());
+    if (this.dropping.size > 0 || this.lostGaps.length > 0) this.closeDropGaps(Date.now());
     return this.flush();
   }
 
@@ -179,8 +302,11 @@ export class Ingestor {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.dropping.size > 0 && !this.o.isFull?.()) this.closeDropGaps(Date.now());
-    if (this.buffered === 0) return this.flushing;
+    if ((this.dropping.size > 0 || this.lostGaps.length > 0) && !this.isFull()) this.closeDropGaps(Date.now());
+    if (this.buffered === 0) {
+      this.bufferFirst.clear(); // frames that produced no message (publishRaw off, no events): nothing pending
+      return this.flushing;
+    }
     const batches = this.buffers;
     const count = this.buffered;
     this.buffers = new Map();
@@ -189,23 +315,31 @@ export class Ingestor {
     // Published now, not after the previous flush resolved: the bus keeps call order, and the
     // Kafka bus encodes the messages at the call, so what waits for the broker is compact.
     // A bus that throws instead of rejecting must not throw out of handleFrame (nor leak pendingInFlight).
+    // Each call's failure counts that call's messages: one topic's batch refused by a full disk while
+    // another's was taken must not count the taken one as lost.
     const publish = (topic: string, messages: BusMessage[]): Promise<void> => {
+      let p: Promise<void>;
       try {
-        return this.o.bus.publish(topic, messages);
+        p = this.o.bus.publish(topic, messages);
       } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        p = Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
+      return p.catch((err: unknown) => {
+        // Never thrown at the source (a venue socket must not die of it): counted, logged and covered
+        // by a gap, and kept, so flush() fails for callers that must know (replay, shutdown).
+        this.o.metrics.unpublishedEventsTotal.inc({ reason: lossReason(err) }, messages.length);
+        this.refused(messages, err);
+        const { log: shouldLog, suppressedBefore } = this.publishFailureLogs.allow('publish');
+        if (shouldLog) this.o.log.error({ err, topic, messages: messages.length, suppressedBefore }, 'publishing to the bus failed; these messages are lost');
+        throw err;
+      });
     };
     const published = Promise.all([...batches].map(([topic, messages]) => publish(topic, messages)));
+    if (this.o.spill) {
+      this.undurable.push({ seq: this.o.spill.progress().accepted, first: this.bufferFirst });
+      this.bufferFirst = new Map();
+    }
     const settled = published
-      .catch((err: unknown) => {
-        // Never thrown at the source (a venue socket must not die of it): counted and logged, and
-        // kept, so flush() fails for callers that must know (replay, shutdown).
-        this.o.metrics.unpublishedEventsTotal.inc({ reason: err instanceof SpillFullError ? 'spill_full' : 'bus_error' }, count);
-        const { log: shouldLog, suppressedBefore } = this.publishFailureLogs.allow('publish');
-        if (shouldLog) this.o.log.error({ err, messages: count, suppressedBefore }, 'publishing to the bus failed; these messages are lost');
-        throw err;
-      })
       .finally(() => {
         this.pendingInFlight -= count;
       });
@@ -219,3 +353,5 @@ export class Ingestor {
     return this.flushing;
   }
 }
+
+const lossReason = (err: unknown): string => (err instanceof SpillWriteError ? 'spill_write' : err instanceof SpillFullError ? 'spill_full' : 'bus_error');

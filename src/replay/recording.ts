@@ -48,9 +48,26 @@ function writtenFrame(text: string): RawFrame | undefined {
   return (rawFrame ??= compileValidator(RawFrame)).is(raw) ? raw : undefined;
 }
 
+/**
+ * Lines of `path`; a gzip file that ends mid-stream (the recorder was killed, or its disk filled) yields
+ * what it holds, then one bad item saying so, instead of failing the whole replay.
+ */
+async function* salvagedLines(path: string): AsyncGenerator<string | { truncated: string }> {
+  try {
+    yield* readLines(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'Z_BUF_ERROR') throw err;
+    yield { truncated: `the file ends mid-stream (${(err as Error).message}): a recorder killed or out of disk while writing; what it held was read` };
+  }
+}
+
 export async function* readRecording(path: string): AsyncGenerator<RecordingItem> {
   let line = 0;
-  for await (const text of readLines(path)) {
+  for await (const text of salvagedLines(path)) {
+    if (typeof text !== 'string') {
+      yield { ok: false, line: line + 1, reason: text.truncated, text: '' };
+      return;
+    }
     line += 1;
     const fast = writtenFrame(text);
     if (fast) {
@@ -71,21 +88,39 @@ export async function* readRecording(path: string): AsyncGenerator<RecordingItem
   }
 }
 
-/** Writes frames as recording lines; gzip when the path ends in .gz. Call `close` to flush. */
-export function recordingWriter(path: string) {
-  const file = createWriteStream(path);
+/**
+ * Writes frames as recording lines; gzip when the path ends in .gz. Call `close` to flush. Never
+ * replaces a file (`exclusive`: an existing path fails with EEXIST). A stream error (a full disk, an
+ * I/O error) never escapes as an 'error' event: it rejects the write that meets it, and every later one.
+ */
+export function recordingWriter(path: string, options: { exclusive?: boolean } = {}) {
+  const file = createWriteStream(path, { flags: options.exclusive ? 'wx' : 'w' });
   const gzip = path.endsWith('.gz') ? createGzip() : undefined;
   if (gzip) gzip.pipe(file);
   const out = gzip ?? file;
+  let failure: Error | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    const fail = (err: Error) => {
+      failure ??= err;
+      reject(failure);
+    };
+    file.on('error', fail);
+    gzip?.on('error', fail);
+  });
+  failed.catch(() => {}); // observed by the writes and the close that meet it
   return {
     async write(...frames: RawFrame[]): Promise<void> {
+      if (failure) throw failure;
       let text = '';
       for (const f of frames) text += `${JSON.stringify({ recv: f.recv, venue: f.venue, frame: f.frame })}\n`;
-      if (!out.write(text)) await once(out, 'drain');
+      if (!out.write(text)) await Promise.race([once(out, 'drain'), failed]);
+      if (failure) throw failure;
     },
     async close(): Promise<void> {
-      out.end();
-      await once(file, 'close');
+      if (!failure) out.end();
+      else out.destroy();
+      if (!file.closed) await Promise.race([once(file, 'close'), failed.catch(() => once(file, 'close'))]);
+      if (failure) throw failure;
     },
   };
 }

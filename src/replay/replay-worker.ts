@@ -17,6 +17,7 @@ try {
       log: createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn', input.workers.logFormat),
       metadata: input.metadata,
       cascade: input.cascade,
+      limits: input.limits,
       source: sourceFor(input.workers.format),
       parsers: parsersFor(input.workers.format),
       from: input.from,

@@ -8,12 +8,13 @@ import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { cascadeEpisodes } from '../cascade/episodes.js';
 import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
-import { startAggregation } from '../pipeline/aggregation.js';
-import { startDetection } from '../pipeline/detection.js';
-import { Ingestor } from '../pipeline/ingest.js';
-import type { NormalizedEvent, VenueId } from '../schema/events.js';
+import type { ValueLimits } from '../pipeline/value-limits.js';
+import type { VenueId } from '../schema/events.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
+import { reportMarks } from '../report/marks.js';
 import { NotableLiquidations } from '../report/notable.js';
+import { startStages, type StageState } from '../pipeline/stages.js';
+import type { Sink } from '../sinks/sink.js';
 import { mergeOrdered } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
 import { readRecording, syntheticMarks, type RecordingItem } from './recording.js';
@@ -44,12 +45,12 @@ export interface ReplayOptions {
   parsers?: Record<VenueId, FrameParser>;
   metrics?: Metrics;
   cascade?: Partial<CascadeParams>;
+  /** The largest value one event may carry (config `limits`); defaults to the config's. */
+  limits?: ValueLimits;
   /** Largest share of a file's lines that may be invalid before the replay fails (default 0.1). */
   maxBadShare?: number;
-  /** Called once the aggregation is running (the live page reads it during the replay). */
-  onAggregation?: (live: { aggregator: Aggregator; cascades: () => CascadeSignal[] }) => void;
-  /** Every event the aggregator applies. */
-  onEvent?: (event: NormalizedEvent) => void;
+  /** Outputs beside the report, built from the replay's state once it exists (the live page, a store). */
+  sinks?: (state: StageState) => Sink[];
   /** Keep only events whose event time is in [from, to) (ms); gaps that overlap it. */
   from?: number;
   to?: number;
@@ -71,20 +72,27 @@ function buildReport(files: string[], parts: ReplayParts, episodes: CascadeSigna
   const { aggregator, stats } = parts;
   const openInterestUsd: Record<string, number> = {};
   for (const [venue, v] of [...aggregator.openInterestByVenue()].sort(([a], [b]) => (a < b ? -1 : 1))) openInterestUsd[venue] = v.usd;
+  const totals = aggregator.totalsSnapshot();
+  const fidelity = Object.fromEntries(Object.entries(aggregator.fidelity).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const cascades = episodes.map(({ type: _t, phase: _p, ...episode }) => episode);
   return {
     version: 1,
     input: {
       files: files.map((f) => basename(f)),
       frames: stats.frames,
       badFrames: stats.badFrames,
+      /** Entries refused one by one in frames whose other entries counted (each dead-lettered). */
+      badEntries: stats.badEntries,
       badLines: parts.badLines,
       duplicates: stats.duplicates,
     },
     eventTime: { first: parts.firstEventTime ?? null, last: aggregator.watermark || null },
-    totals: aggregator.totalsSnapshot(),
-    fidelity: Object.fromEntries(Object.entries(aggregator.fidelity).sort(([a], [b]) => (a < b ? -1 : 1))),
+    totals,
+    fidelity,
+    /** `≥` lower bound, `≈` estimate, per venue, on the sum and per episode: what people are shown. */
+    marks: reportMarks(totals, fidelity, cascades),
     openInterestUsd,
-    cascades: episodes.map(({ type: _t, phase: _p, ...episode }) => episode),
+    cascades,
     /** The 50 symbols with the most liquidated USD, and the 20 largest liquidations. */
     bySymbol: parts.notable.bySymbol(),
     largest: parts.notable.largest(),
@@ -130,26 +138,6 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
   await bus.start(allTopics(topics));
   const notable = new NotableLiquidations();
   const groupId = `liqstream-replay-${process.pid}-${Date.now()}`;
-  // Live cascade signals and gauges as in `run` (the report's cascades come from the full series below).
-  const detection = await startDetection({ bus, topics, groupId, metrics, log, cascade: options.cascade, direct: true });
-  const { aggregator, subscription } = await startAggregation({
-    bus,
-    topics,
-    groupId,
-    metrics,
-    log,
-    fromBeginning: true,
-    aggregator: { clock: 'watermark', retainMinutes: Infinity },
-    partials: detection.accept,
-    onConsumed: (n) => (consumed += n),
-    onEvent: (event) => {
-      if (event.type === 'liquidation' && (firstEventTime === undefined || event.eventTime < firstEventTime)) firstEventTime = event.eventTime;
-      notable.add(event);
-      options.onEvent?.(event);
-    },
-  });
-  options.onAggregation?.({ aggregator, cascades: () => detection.tracker.signals });
-
   const parsers = new Map<VenueId, FrameParser>();
   // The venue modules (every parser and its schemas) load with the first frame: a replay that reads
   // none, or a CLI start, does not pay for them.
@@ -164,17 +152,35 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
     }
     return p;
   };
-  const ingestor = new Ingestor({
+  const stages = await startStages({
     bus,
     topics,
     metrics,
     log,
-    parserFor,
-    publishRaw: false,
-    batchSize: 2_000,
-    lingerMs: 50,
-    maxBuffered: 20_000,
+    limits: options.limits,
+    ingest: { parserFor, snapshotsFor: (venue) => modules?.[venue]?.snapshots, publishRaw: false, batchSize: 2_000, lingerMs: 50, maxBuffered: 20_000 },
+    consume: {
+      groupId,
+      fromBeginning: true,
+      aggregator: { clock: 'watermark', retainMinutes: Infinity },
+      cascade: options.cascade,
+      // Live cascade signals and gauges as in `run` (the report's cascades come from the full series).
+      direct: true,
+      onConsumed: (n) => (consumed += n),
+      sinks: (state) => [
+        {
+          name: 'report',
+          onEvent: (event) => {
+            if (event.type === 'liquidation' && (firstEventTime === undefined || event.eventTime < firstEventTime)) firstEventTime = event.eventTime;
+            notable.add(event);
+          },
+        },
+        ...(options.sinks?.(state) ?? []),
+      ],
+    },
   });
+  const ingestor = stages.ingestor!;
+  const { aggregator } = stages.aggregation!;
 
   const pace = createPacer(options.speed);
   const source = options.source ?? readRecording;
@@ -210,7 +216,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
   const deadline = Date.now() + 120_000;
   while (consumed < ingestor.stats.events && Date.now() < deadline) await sleep(20);
   if (consumed < ingestor.stats.events) throw new Error(`replay consumer saw ${consumed} of ${ingestor.stats.events} events within 120 s`);
-  await subscription.close();
+  await stages.close();
   await bus.close();
   return { aggregator, notable, metrics, stats: ingestor.stats, badLines, perFile, firstEventTime };
 }
@@ -232,6 +238,7 @@ function withinEventTime(parser: FrameParser, from: number, to: number): FramePa
   return (frame, recv) => {
     const r = parser(frame, recv);
     if (!r.ok) return r;
-    return { ok: true, events: r.events.filter((e) => (e.type === 'gap' ? e.to > from && e.from < to : e.eventTime >= from && e.eventTime < to)) };
+    const events = r.events.filter((e) => (e.type === 'gap' ? e.to > from && e.from < to : e.eventTime >= from && e.eventTime < to));
+    return r.rejected === undefined ? { ok: true, events } : { ok: true, events, rejected: r.rejected };
   };
 }

@@ -1,6 +1,7 @@
 import { Aggregator, type AggregatorReplayState } from '../aggregate/aggregator.js';
 import type { LogFormat } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { registerAggregatorMetrics } from '../sinks/prometheus/aggregator-metrics.js';
 import { NotableLiquidations, type NotableState } from '../report/notable.js';
 import type { VenueId } from '../schema/events.js';
 import type { InputFormat } from './formats.js';
@@ -27,6 +28,7 @@ export interface WorkerTiming {
 interface IngestStats {
   frames: number;
   badFrames: number;
+  badEntries: number;
   events: number;
   duplicates: number;
 }
@@ -88,7 +90,7 @@ export function shareResult(parts: ReplayParts, elapsedMs: number): ShareResult 
   return {
     aggregator: aggregator.replayState(),
     notable: notable.state(),
-    stats: { frames: stats.frames, badFrames: stats.badFrames, events: stats.events, duplicates: stats.duplicates },
+    stats: { frames: stats.frames, badFrames: stats.badFrames, badEntries: stats.badEntries, events: stats.events, duplicates: stats.duplicates },
     badLines,
     perFile,
     firstEventTime,
@@ -98,9 +100,10 @@ export function shareResult(parts: ReplayParts, elapsedMs: number): ShareResult 
 
 /** The workers' shares as one replay's parts: sums, the earliest first event, the largest of the largest. */
 export function mergeShares(shares: ShareResult[], metrics: Metrics): ReplayParts {
-  const aggregator = new Aggregator(metrics, { clock: 'watermark', retainMinutes: Infinity });
+  const aggregator = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
+  registerAggregatorMetrics(metrics.registry, aggregator);
   const notable = new NotableLiquidations();
-  const stats = { frames: 0, badFrames: 0, events: 0, duplicates: 0 };
+  const stats = { frames: 0, badFrames: 0, badEntries: 0, events: 0, duplicates: 0 };
   let firstEventTime: number | undefined;
   for (const s of shares) {
     aggregator.mergeReplayState(s.aggregator);

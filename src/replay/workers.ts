@@ -11,6 +11,7 @@ export interface WorkerInput {
   files: string[];
   metadata: ReplayOptions['metadata'];
   cascade: ReplayOptions['cascade'];
+  limits: ReplayOptions['limits'];
   from: number | undefined;
   to: number | undefined;
   index: number;
@@ -41,7 +42,7 @@ export async function replayInWorkers(options: ReplayOptions, workers: WorkerOpt
   const plan = planShares(await sample(options.files, sourceFor(workers.format)), workers.count);
   const shares = await Promise.all(
     Array.from({ length: workers.count }, (_, index) => {
-      const workerData: WorkerInput = { files: options.files, metadata: options.metadata, cascade: options.cascade, from: options.from, to: options.to, index, plan, workers };
+      const workerData: WorkerInput = { files: options.files, metadata: options.metadata, cascade: options.cascade, limits: options.limits, from: options.from, to: options.to, index, plan, workers };
       return runWorker(workerData);
     }),
   );

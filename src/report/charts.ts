@@ -20,6 +20,8 @@ export interface ChartSpec {
   fromZero?: boolean;
   /** Set when some of what is drawn is a lower bound: said in the legend, so a chart is never read as complete. */
   lowerBound?: string;
+  /** Set when some of what is drawn is an estimate (inferred liquidations): said in the legend as well. */
+  estimate?: string;
 }
 
 const W = 1100;
@@ -116,7 +118,9 @@ export function chartSvg(spec: ChartSpec): string {
   const legend = spec.series
     .map((se, i) => `<rect x="${PAD.l + i * 150}" y="8" width="10" height="10" fill="${se.color}"/><text x="${PAD.l + i * 150 + 14}" y="17" font-size="11">${esc(se.name)}</text>`)
     .join('');
-  const mark = spec.lowerBound ? `<text class="lower-bound" x="${W - PAD.r}" y="17" text-anchor="end" font-size="11" fill="#a33">≥ lower bound: ${esc(spec.lowerBound)}</text>` : '';
-  const caption = `${esc(spec.title)}${spec.lowerBound ? ' (lower bound)' : ''}`;
+  const marks = [spec.lowerBound && `≥ lower bound: ${spec.lowerBound}`, spec.estimate && `≈ estimate: ${spec.estimate}`].filter(Boolean).join('; ');
+  const mark = marks ? `<text class="lower-bound" x="${W - PAD.r}" y="17" text-anchor="end" font-size="11" fill="#a33">${esc(marks)}</text>` : '';
+  const said = [spec.lowerBound && 'lower bound', spec.estimate && 'estimate'].filter(Boolean).join(', ');
+  const caption = `${esc(spec.title)}${said ? ` (${said})` : ''}`;
   return `<figure class="chart"><figcaption>${caption}</figcaption><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${legend}${mark}${parts.join('')}</svg></figure>`;
 }

@@ -4,9 +4,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { toUsd } from '../aggregate/fixed-point.js';
 import type { MinuteBucket } from '../aggregate/minute-series.js';
 import type { ReplayReport } from '../replay/replay.js';
-import { LOWER_BOUND_REASON, type Fidelity, type VenueId } from '../schema/events.js';
+import { LOWER_BOUND_REASON, markWords, type Fidelity, type VenueId } from '../schema/events.js';
 import { VENUES, venueAbout } from '../venues/registry.js';
 import { chartSvg, usdShort } from './charts.js';
+import { reportMarks } from './marks.js';
+import { badEntries } from './summary.js';
 
 export interface ReportInput {
   report: ReplayReport;
@@ -49,10 +51,18 @@ export function reportHtml(input: ReportInput): string {
   const venues = venuesIn(input);
   const xs = minutes.map((m) => m.minute);
   const bands = report.cascades.map((c) => ({ from: c.start, to: c.end ?? c.start + 60_000, label: `${c.id}: ${usdShort(c.totalUsd)}` }));
-  let cum = 0;
-  // Liquidation charts of any lower-bound venue say so; a venue's own series is marked with ≥.
-  const bounded = venues.filter((v) => report.totals.byVenue[v]?.lowerBound);
-  const lowerBound = bounded.length ? `includes ${bounded.join(', ')}` : undefined;
+  let cumUnits = 0;
+  // Liquidation charts of any lower-bound venue say so, and of any inferred one that they are estimates; a venue's
+  // own series is marked with ≥ or ≈.
+  // A report made before marks existed (or by hand) gets them from its flags and the fidelity given.
+  const marks = report.marks ?? reportMarks(report.totals, input.fidelity, report.cascades);
+  const markOf = (v: string) => marks.byVenue[v] ?? '';
+  const includes = (mark: string) => {
+    const list = venues.filter((v) => markOf(v) === mark);
+    return list.length ? `includes ${list.join(', ')}` : undefined;
+  };
+  const lowerBound = includes('≥');
+  const estimate = includes('≈');
   const charts = [
     chartSvg({
       title: 'Liquidated USD per minute, by venue',
@@ -61,7 +71,8 @@ export function reportHtml(input: ReportInput): string {
       kind: 'stacked',
       bands,
       lowerBound,
-      series: venues.map((v) => ({ name: bounded.includes(v) ? `${v} ≥` : v, color: venueAbout(v).colour, values: minutes.map((m) => toUsd((m.byVenue[v]?.long ?? 0) + (m.byVenue[v]?.short ?? 0))) })),
+      estimate,
+      series: venues.map((v) => ({ name: markOf(v) ? `${v} ${markOf(v)}` : v, color: venueAbout(v).colour, values: minutes.map((m) => toUsd((m.byVenue[v]?.long ?? 0) + (m.byVenue[v]?.short ?? 0))) })),
     }),
     chartSvg({
       title: 'Longs vs shorts liquidated per minute (all venues)',
@@ -70,6 +81,7 @@ export function reportHtml(input: ReportInput): string {
       kind: 'stacked',
       bands,
       lowerBound,
+      estimate,
       series: [
         { name: 'long', color: '#d62828', values: minutes.map((m) => toUsd(Object.values(m.byVenue).reduce((s, v) => s + v.long, 0))) },
         { name: 'short', color: '#2a6fdb', values: minutes.map((m) => toUsd(Object.values(m.byVenue).reduce((s, v) => s + v.short, 0))) },
@@ -83,7 +95,8 @@ export function reportHtml(input: ReportInput): string {
       fromZero: true,
       bands,
       lowerBound,
-      series: [{ name: 'cumulative', color: '#333', values: minutes.map((m) => (cum += toUsd(m.units))) }],
+      estimate,
+      series: [{ name: 'cumulative', color: '#333', values: minutes.map((m) => toUsd((cumUnits += m.units))) }],
     }),
     ...(input.adl?.some((m) => Object.keys(m).length > 0)
       ? [
@@ -112,14 +125,16 @@ export function reportHtml(input: ReportInput): string {
     .map(([venue, t]) => {
       const fidelity = input.fidelity[venue as VenueId] ?? 'complete';
       const reason = LOWER_BOUND_REASON[fidelity];
-      const note = t.lowerBound ? `lower bound${reason ? ` (${reason})` : ''}` : '';
-      return `<tr><td>${esc(venue)}</td><td>${fidelity}</td><td>${usdShort(t.longUsd)}</td><td>${usdShort(t.shortUsd)}</td><td>${usdShort(t.longUsd + t.shortUsd)}${t.lowerBound ? ' ≥' : ''}</td><td>${t.count}</td><td>${esc(note)}</td></tr>`;
+      const mark = markOf(venue);
+      const note = mark ? `${markWords(mark)}${reason ? ` (${reason})` : ''}` : '';
+      return `<tr><td>${esc(venue)}</td><td>${fidelity}</td><td>${usdShort(t.longUsd)}</td><td>${usdShort(t.shortUsd)}</td><td>${usdShort(t.longUsd + t.shortUsd)}${mark ? ` ${mark}` : ''}</td><td>${t.count}</td><td>${esc(note)}</td></tr>`;
     })
     .join('');
+  const episodeMark = (id: string) => marks.cascades[id] ?? '';
   const episodes = report.cascades
     .map(
       (c) =>
-        `<tr><td>${esc(c.id)}</td><td>${iso(c.start)}</td><td>${iso(c.peakMinute)}</td><td>${c.end === null ? '' : iso(c.end)}</td><td>${usdShort(c.peakMinuteUsd)}</td><td>${usdShort(c.totalUsd)}${c.lowerBound ? ' ≥' : ''}</td><td>${(c.longShare * 100).toFixed(1)}%</td><td>${c.oiDrawdownPct === null ? '–' : `${c.oiDrawdownPct.toFixed(1)}%`}</td><td>${c.ledBy ?? ''}</td><td>${c.lowerBound ? 'lower bound' : ''}</td></tr>`,
+        `<tr><td>${esc(c.id)}</td><td>${iso(c.start)}</td><td>${iso(c.peakMinute)}</td><td>${c.end === null ? '' : iso(c.end)}</td><td>${usdShort(c.peakMinuteUsd)}</td><td>${usdShort(c.totalUsd)}${episodeMark(c.id) ? ` ${episodeMark(c.id)}` : ''}</td><td>${(c.longShare * 100).toFixed(1)}%</td><td>${c.oiDrawdownPct === null ? '–' : `${c.oiDrawdownPct.toFixed(1)}%`}</td><td>${esc(c.ledBy ?? '')}</td><td>${markWords(episodeMark(c.id))}</td></tr>`,
     )
     .join('');
   return `<!doctype html>
@@ -128,11 +143,11 @@ export function reportHtml(input: ReportInput): string {
 </head><body>
 <h1>liqstream report</h1>
 ${(report.synthetic ?? []).map((m) => `<p class="synthetic"><strong>Synthetic data:</strong> ${esc(m.file)} was generated by ${esc(m.generator)}; ${esc(m.note)}</p>`).join('\n')}
-<p>Input: ${esc(report.input.files.join(', '))} — ${report.input.frames} frames, ${report.input.badFrames} bad. Event time ${report.eventTime.first === null ? '–' : iso(report.eventTime.first)} to ${report.eventTime.last === null ? '–' : iso(report.eventTime.last)}.</p>
+<p>Input: ${esc(report.input.files.join(', '))} — ${report.input.frames} frames, ${report.input.badFrames} bad${badEntries(report.input)}. Event time ${report.eventTime.first === null ? '–' : iso(report.eventTime.first)} to ${report.eventTime.last === null ? '–' : iso(report.eventTime.last)}.</p>
 <h2>Totals</h2>
 <table><tr><th>venue</th><th>fidelity</th><th>longs</th><th>shorts</th><th>total</th><th>events</th><th></th></tr>${rows}
-<tr><th>all</th><th></th><th></th><th></th><th>${usdShort(report.totals.usd)}${report.totals.lowerBound ? ' ≥' : ''}</th><th>${report.totals.count}</th><th>${report.totals.lowerBound ? 'lower bound' : ''}</th></tr></table>
-<p>≥ marks a lower bound: the venue's source samples its stream, sees only some markets, or infers liquidations (docs/mapping.md).</p>
+<tr><th>all</th><th></th><th></th><th></th><th>${usdShort(report.totals.usd)}${marks.total ? ` ${marks.total}` : ''}</th><th>${report.totals.count}</th><th>${markWords(marks.total)}</th></tr></table>
+<p>≥ marks a lower bound: the venue's source samples its stream or only some of its markets are watched. ≈ marks an estimate: liquidations inferred from indirect evidence, which may over- or under-count; a sum with one in it is an estimate too (docs/mapping.md).</p>
 <h2>Cascade episodes</h2>
 <table><tr><th>id</th><th>start</th><th>peak minute</th><th>end</th><th>peak minute USD</th><th>total</th><th>long share</th><th>OI drawdown</th><th>led by</th><th></th></tr>${episodes || '<tr><td colspan="10">none</td></tr>'}</table>
 <p>Led by: the venue with the most liquidated USD in the episode's first minute. OI drawdown: open interest lost from just before the episode to its lowest point during it.</p>
@@ -144,7 +159,7 @@ ${(report.synthetic ?? []).map((m) => `<p class="synthetic"><strong>Synthetic da
 <table><tr><th>venue</th><th>symbol</th><th>longs</th><th>shorts</th><th>total</th><th>events</th></tr>${
     (report.bySymbol ?? [])
       .slice(0, 20)
-      .map((x) => `<tr><td>${esc(x.venue)}</td><td>${esc(x.symbol)}</td><td>${usdShort(x.longUsd)}</td><td>${usdShort(x.shortUsd)}</td><td>${usdShort(x.longUsd + x.shortUsd)}${report.totals.byVenue[x.venue]?.lowerBound ? ' ≥' : ''}</td><td>${x.count}</td></tr>`)
+      .map((x) => `<tr><td>${esc(x.venue)}</td><td>${esc(x.symbol)}</td><td>${usdShort(x.longUsd)}</td><td>${usdShort(x.shortUsd)}</td><td>${usdShort(x.longUsd + x.shortUsd)}${markOf(x.venue) ? ` ${markOf(x.venue)}` : ''}</td><td>${x.count}</td></tr>`)
       .join('') || '<tr><td colspan="6">none</td></tr>'
   }</table>
 ${charts.join('\n')}

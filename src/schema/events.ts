@@ -28,8 +28,19 @@ export const LOWER_BOUND_REASON: Record<Fidelity, string | undefined> = {
   complete: undefined,
   sampled: 'the venue samples its stream',
   partial: 'only some markets are watched',
-  inferred: 'inferred from indirect evidence (the venue page says which); misses what it does not show',
+  inferred: 'inferred from indirect evidence (the venue page says which); may over- or under-count',
 };
+
+/**
+ * How a figure is marked where people read it: `≥` a lower bound (the source samples, or only some markets are
+ * watched: the true amount is at least this), `≈` an estimate (inferred from indirect evidence: it may be over or
+ * under), nothing when exact. A sum with an inferred part is an estimate (src/report/marks.ts).
+ */
+export type FigureMark = '' | '≥' | '≈';
+const FIGURE_MARK: Record<Fidelity, FigureMark> = { complete: '', sampled: '≥', partial: '≥', inferred: '≈' };
+export const figureMark = (fidelity: Fidelity | undefined): FigureMark => (fidelity === undefined ? '' : FIGURE_MARK[fidelity]);
+/** What a mark says, in words: `lower bound` or `estimate`. */
+export const markWords = (mark: FigureMark): string => (mark === '≈' ? 'estimate' : mark === '≥' ? 'lower bound' : '');
 
 /** A total that includes anything of this fidelity is only a lower bound (undefined: nothing known, nothing missing). */
 export const isLowerBound = (fidelity: Fidelity | undefined): boolean => fidelity !== undefined && LOWER_BOUND_REASON[fidelity] !== undefined;
@@ -56,6 +67,18 @@ export function lowestFidelity(a: Fidelity | undefined, b: Fidelity | undefined)
 export const LiquidationKind = z.enum(['liquidation', 'adl', 'backstop', 'vault']);
 export type LiquidationKind = z.infer<typeof LiquidationKind>;
 
+/**
+ * A market as the venues name it, which becomes a metric label, an HTML cell and a key of per-symbol state.
+ * What venues use: letters and digits (`BTCUSDT`, `1000PEPEUSDT`, `kPEPE`, `币安人生USDT`), joined or dated with
+ * `-`, `_`, `:`, `/`, `.` (`BTC-USDT-SWAP`, `BTCUSD_251226`, `BTC-27DEC25`, `FI_XBTUSD_251226`, `tBTCF0:USTF0`,
+ * HIP-3 `xyz:XYZ100`, BitMEX `.BXBT`, `PURR/USDC`) and Hyperliquid's spot ids `@107`; 1-64 characters. No space,
+ * quote, angle bracket, ampersand, control or symbol character: `<img src=x onerror=alert(1)>USDT` is no market.
+ * The `u` flag counts code points in zod and in Ajv alike (validator.ts).
+ */
+export const MARKET_SYMBOL_RULE = '1-64 letters, digits, combining marks or . _ : / @ -';
+export const MARKET_SYMBOL = /^[\p{L}\p{M}\p{N}._:/@-]{1,64}$/u;
+export const MarketSymbol = z.string().regex(MARKET_SYMBOL, `expected a market symbol: ${MARKET_SYMBOL_RULE}`);
+
 const positive = z.number().finite().positive();
 const nonNegative = z.number().finite().nonnegative();
 const epochMs = z.number().int().nonnegative();
@@ -64,8 +87,8 @@ export const LiquidationEvent = z.object({
   type: z.literal('liquidation'),
   id: z.string().min(1),
   venue: VenueId,
-  symbol: z.string().min(1),
-  base: z.string().min(1),
+  symbol: MarketSymbol,
+  base: MarketSymbol,
   side: Side,
   price: positive,
   qty: positive,
@@ -81,8 +104,8 @@ export type LiquidationEvent = z.infer<typeof LiquidationEvent>;
 export const OpenInterestEvent = z.object({
   type: z.literal('open_interest'),
   venue: VenueId,
-  symbol: z.string().min(1),
-  base: z.string().min(1),
+  symbol: MarketSymbol,
+  base: MarketSymbol,
   oiBase: nonNegative,
   oiUsd: nonNegative,
   markPrice: positive,
@@ -122,5 +145,10 @@ export const DeadLetter = z.object({
   frame: z.string(),
   /** Set when `frame` was cut: the whole frame's length in characters. */
   frameChars: z.number().int().min(0).optional(),
+  /**
+   * Set when `frame` holds one entry of a frame (its JSON text), not the frame: that entry was refused while
+   * the frame's other entries were counted.
+   */
+  entry: z.literal(true).optional(),
 });
 export type DeadLetter = z.infer<typeof DeadLetter>;

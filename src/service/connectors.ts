@@ -4,13 +4,24 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { VenueId } from '../schema/events.js';
 import { venueModule } from '../venues/registry.js';
-import type { FrameParser, FrameSink, Poller, SocketPlan, VenueMetadata } from '../venues/venue.js';
+import { connectedFrame, type FrameParser, type FrameSink, type Poller, type SocketPlan, type VenueMetadata } from '../venues/venue.js';
 import { WeightBudget } from '../connection/weight-budget.js';
 
 export interface RunningConnectors {
   /** Venue → every socket connected. */
   health(): Record<string, boolean>;
+  /**
+   * Since when this venue has not been watched whole: the start of an open outage of any of its
+   * sockets, or of a restart gap not yet recorded. Undefined while every socket is subscribed.
+   */
+  unwatchedSince(venue: VenueId): number | undefined;
   stop(): Promise<void>;
+}
+
+/** Where the previous process stopped watching each venue (its watch mark), and how it stopped. */
+export interface Predecessor {
+  since: Record<VenueId, number>;
+  clean: boolean;
 }
 
 export const enabledVenues = (config: Config): VenueId[] => Object.entries(config.venues).filter(([, v]) => v.enabled).map(([venue]) => venue);
@@ -18,9 +29,11 @@ export const enabledVenues = (config: Config): VenueId[] => Object.entries(confi
 /** Discover markets, then open and keep alive every socket of every enabled venue. */
 export async function startConnectors(
   config: Config,
-  deps: { sink: FrameSink; metrics: Metrics; log: Logger; parsers: Map<VenueId, FrameParser>; metadata?: Map<VenueId, VenueMetadata> },
+  deps: { sink: FrameSink; metrics: Metrics; log: Logger; parsers: Map<VenueId, FrameParser>; metadata?: Map<VenueId, VenueMetadata>; predecessor?: Predecessor },
 ): Promise<RunningConnectors> {
   const sockets = new Map<VenueId, ManagedSocket[]>();
+  /** Per venue, a restart gap still open: from where the previous process stopped, until every first socket has subscribed. */
+  const restarts = new Map<VenueId, { from: number; waiting: Set<ManagedSocket> }>();
   const pollers: Poller[] = [];
   const budgets = new Map<string, WeightBudget>();
   const budget = (key: string): WeightBudget => {
@@ -55,33 +68,51 @@ export async function startConnectors(
     if (configured) meta = { ...meta, symbols: configured };
     deps.parsers.set(venue, module.parser(meta, ctx));
     const coverage = meta;
-    deps.metrics.partialCoverage.set(venue, () => coverage.partial?.active === true);
+    deps.metrics.partialCoverage.set(venue, () => coverage.partial?.active === true || coverage.partial?.refused === true);
     deps.metadata?.set(venue, meta);
     const list: ManagedSocket[] = [];
     const up = new Set<ManagedSocket>();
+    const previous = deps.predecessor?.since[venue];
+    // The previous process watched this venue until `previous`: everything from then until this one has
+    // subscribed every socket was watched by nobody (a kill -9 also loses what was in its socket buffers).
+    const restart = previous !== undefined ? { from: previous, waiting: new Set<ManagedSocket>() } : undefined;
+    if (restart) restarts.set(venue, restart);
+    const restartReason = deps.predecessor?.clean ? 'connector stopped (clean shutdown) until restarted' : 'connector process died (no clean shutdown) until restarted';
     const addSocket = (plan: SocketPlan): void => {
       const socket: ManagedSocket = new ManagedSocket(
         plan,
         {
           onFrame: (frame, recv) => deps.sink.handleFrame({ venue, recv, frame }),
-          onGap: (from, to, reason) => void deps.sink.gap(venue, from, to, reason),
+          onGap: (from, to, reason) => {
+            // Inside the restart gap still open (a first connection that failed): that gap covers it.
+            if (restarts.get(venue) !== restart || !restart) void deps.sink.gap(venue, from, to, reason);
+          },
           onUp: (isUp) => {
             if (isUp) up.add(socket);
             else up.delete(socket);
             deps.metrics.connectorUp.set({ venue }, up.size === list.length ? 1 : 0);
+            if (isUp && restart && restarts.get(venue) === restart && restart.waiting.delete(socket) && restart.waiting.size === 0) {
+              restarts.delete(venue);
+              const to = Date.now();
+              if (to > restart.from) void deps.sink.gap(venue, restart.from, to, restartReason);
+            }
           },
           onReconnect: () => deps.metrics.reconnectsTotal.inc({ venue }),
           onSubscribeError: () => deps.metrics.subscribeErrorsTotal.inc({ venue }),
+          // Only venues that send history on subscribe need to know where a connection began.
+          onConnected: module.snapshots ? (recv) => deps.sink.handleFrame({ venue, recv, frame: connectedFrame(plan.name) }) : undefined,
         },
         log,
         { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs },
       );
       list.push(socket);
+      if (restart && restarts.get(venue) === restart) restart.waiting.add(socket);
       socket.start();
     };
     deps.metrics.connectorUp.set({ venue }, 0);
     sockets.set(venue, list);
     for (const plan of module.plans(meta, ctx)) addSocket(plan);
+    if (restart?.waiting.size === 0) restarts.delete(venue); // nothing to subscribe: no socket can end it
     // Venues that subscribe per market add sockets for markets listed after start-up, unless the
     // markets were listed explicitly.
     const watcher = configured ? undefined : module.watch?.(meta, ctx, (plans) => {
@@ -93,6 +124,11 @@ export async function startConnectors(
   }
   return {
     health: () => Object.fromEntries([...sockets].map(([venue, list]) => [venue, list.every((s) => s.connected)])),
+    unwatchedSince: (venue) => {
+      let since = restarts.get(venue)?.from ?? Infinity;
+      for (const s of sockets.get(venue) ?? []) since = Math.min(since, s.downSinceMs ?? Infinity);
+      return since === Infinity ? undefined : since;
+    },
     stop: async () => {
       await Promise.all([...pollers.map((p) => p.stop()), ...[...sockets.values()].flat().map((s) => s.stop())]);
     },

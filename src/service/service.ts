@@ -1,19 +1,20 @@
 import type { Aggregator } from '../aggregate/aggregator.js';
-import { createBus } from '../bus/create-bus.js';
+import { createBus } from './create-bus.js';
 import { allTopics } from '../bus/topics.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { SpillingBus } from '../bus/spilling-bus.js';
 import { createMetrics, initVenueCounters, registerBusGauges } from '../metrics/metrics.js';
-import { startMetricsServer } from '../metrics/server.js';
-import { startAggregation } from '../pipeline/aggregation.js';
-import { startDetection } from '../pipeline/detection.js';
-import { Ingestor } from '../pipeline/ingest.js';
+import { processReadiness, startMetricsServer } from './http-server.js';
+import { registerAggregatorMetrics } from '../sinks/prometheus/aggregator-metrics.js';
+import { startStages } from '../pipeline/stages.js';
 import type { VenueId } from '../schema/events.js';
+import { VENUE_MODULES } from '../venues/registry.js';
 import type { FrameParser } from '../venues/venue.js';
-import { liveApi } from '../web/live-api.js';
+import { liveApi, type LiveApi } from '../web/live-api.js';
 import { MarketFeed } from '../web/market-feed.js';
 import { enabledVenues, startConnectors, type RunningConnectors } from './connectors.js';
+import { readWatchMark, startWatchMark } from './watch-mark.js';
 
 /** run = connectors + aggregator in one process; connect and aggregate are the two halves over Kafka. */
 export type ServiceMode = 'run' | 'connect' | 'aggregate';
@@ -35,66 +36,70 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   else await bus.start(allTopics(config.bus.topics));
 
   const rewindMs = config.aggregator.rebuildMs > 0 ? config.aggregator.rebuildMs : undefined;
+  const parsers = new Map<VenueId, FrameParser>();
+  // The trader's page and JSON API beside /metrics, where there is an aggregator to read: a sink.
+  let live: LiveApi | undefined;
   // Every aggregator runs the detection stage too; on Kafka one of them is active (docs/reliability.md, Scale-out).
-  const detection =
-    mode === 'connect'
-      ? undefined
-      : await startDetection({ ...config.aggregator, idleMs: config.aggregator.mergeIdleMs, bus, topics: config.bus.topics, metrics, log, cascade: config.cascade, rewindMs, direct: bus.kind === 'embedded' });
-  const aggregation =
-    mode === 'connect' || !detection
-      ? undefined
-      : await startAggregation({
-          bus,
-          topics: config.bus.topics,
-          groupId: config.aggregator.groupId,
-          metrics,
-          log,
-          aggregator: { ...config.aggregator, rewindMs },
-          partials: bus.kind === 'embedded' ? detection.accept : (messages) => bus.publish(config.bus.topics.partials, messages),
-          onEvent: (event) => live?.onEvent(event),
-        });
-  // The trader's page and JSON API beside /metrics, where there is an aggregator to read.
-  const live = aggregation
-    ? liveApi({
-        aggregator: aggregation.aggregator,
-        feed: new MarketFeed(),
-        // This process's detector: on Kafka, only the active one of a group has signals (docs/reliability.md).
-        cascades: () => detection?.tracker.signals ?? [],
-        status: () => ({ mode, venues: connectors?.health() ?? {}, busUp: spilling?.status().up }),
-        now: Date.now,
-      })
-    : undefined;
+  const stages = await startStages({
+    bus,
+    topics: config.bus.topics,
+    metrics,
+    log,
+    limits: config.limits,
+    ingest: mode === 'aggregate' ? undefined : { ...config.bus, bus: spilling ?? bus, parserFor: (venue) => parsers.get(venue), snapshotsFor: (venue) => VENUE_MODULES[venue]?.snapshots, spill: spilling },
+    consume:
+      mode === 'connect'
+        ? undefined
+        : {
+            groupId: config.aggregator.groupId,
+            aggregator: { ...config.aggregator, rewindMs },
+            cascade: config.cascade,
+            mergeIdleMs: config.aggregator.mergeIdleMs,
+            direct: bus.kind === 'embedded',
+            venues: enabledVenues(config),
+            sinks: ({ aggregator, tracker }) => [
+              (live = liveApi({
+                aggregator,
+                feed: new MarketFeed(),
+                // This process's detector: on Kafka, only the active one of a group has signals (docs/reliability.md).
+                cascades: () => tracker.signals(),
+                status: () => ({ mode, venues: connectors?.health() ?? {}, busUp: spilling?.status().up }),
+                now: Date.now,
+              })),
+            ],
+          },
+  });
+  const { ingestor, aggregation } = stages;
+  // A connector-only process still shows each venue's gap counters, at 0.
+  if (!aggregation) registerAggregatorMetrics(metrics.registry, undefined, enabledVenues(config));
 
-  let ingestor: Ingestor | undefined;
   let connectors: RunningConnectors | undefined;
-  if (mode !== 'aggregate') {
-    const parsers = new Map<VenueId, FrameParser>();
-    const ing = new Ingestor({
-      ...config.bus,
-      bus: spilling ?? bus,
-      topics: config.bus.topics,
-      metrics,
-      log,
-      parserFor: (venue) => parsers.get(venue),
-      isFull: spilling ? () => spilling.full : undefined,
-    });
-    ingestor = ing;
+  let mark: ReturnType<typeof startWatchMark> | undefined;
+  if (ingestor) {
+    const ing = ingestor;
     if (spilling) registerBusGauges(metrics, () => spilling.status(), () => ing.pending);
-    connectors = await startConnectors(config, { sink: ingestor, metrics, log, parsers });
+    // The previous process's watch mark, read under the spill's lock (so that process is gone): the time
+    // since it stopped watching becomes a gap per venue (docs/reliability.md, "What kill -9 costs").
+    const predecessor = spilling ? readWatchMark(config.bus.spill.dir, log) : undefined;
+    const running = await startConnectors(config, { sink: ing, metrics, log, parsers, predecessor });
+    connectors = running;
+    if (spilling) {
+      const venues = enabledVenues(config);
+      mark = startWatchMark(
+        config.bus.spill.dir,
+        (at) => Object.fromEntries(venues.map((v) => [v, Math.min(at, running.unwatchedSince(v) ?? at, ing.openSince(v) ?? at)])),
+        log,
+      );
+    }
   }
 
   const server = await startMetricsServer(metrics.registry, {
     host: config.metrics.host,
     port: config.metrics.port,
-    health: () => {
-      const venues = connectors?.health() ?? {};
-      // Until the aggregator has rebuilt its windows and caught up, its numbers are not the market's.
-      const aggregatorStatus = aggregation?.status();
-      if (aggregatorStatus === 'warming') return { healthy: false, status: 'warming', detail: { mode, bus: bus.kind, venues, aggregator: aggregatorStatus } };
-      // A broker outage leaves a connector healthy: it is doing its job, spilling (liqstream_bus_up says so).
-      return { healthy: Object.values(venues).every(Boolean), detail: { mode, bus: bus.kind, busUp: spilling?.status().up, venues } };
-    },
+    // Readiness is the bus and the aggregator; a venue down is in the body, never a 503 (docs/reliability.md).
+    readiness: () => processReadiness({ mode, bus: bus.kind, busUp: spilling?.status().up, aggregator: aggregation?.status(), venues: connectors?.health() ?? {} }),
     routes: live,
+    log,
   });
   log.info({ mode, bus: bus.kind, metrics: `${server.url}/metrics` }, 'liqstream started');
 
@@ -103,15 +108,15 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     aggregator: aggregation?.aggregator,
     // Order matters: stop the sources, flush what they produced, then stop consuming and close the bus.
     stop: async () => {
+      mark?.stop();
+      // Watching ends as the sockets start closing: what arrives on them from then on is not read.
+      const stoppedWatching = Date.now();
       await connectors?.stop();
-      // A failed flush was counted and logged where it failed; the rest must still close.
-      await ingestor?.close().catch(() => {});
-      await aggregation?.subscription.close();
-      await detection?.subscription?.close();
+      await stages.close();
+      await stages.closeSinks();
       // Closing the spill closes the Kafka bus under it.
-      if (spilling) await spilling.close();
+      if (spilling) await spilling.close(undefined, () => mark?.final(stoppedWatching));
       else await bus.close();
-      live?.close();
       await server.close();
       log.info('liqstream stopped');
     },

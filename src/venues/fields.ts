@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MARKET_SYMBOL } from '../schema/events.js';
 
 /**
  * Rules for the values of untrusted venue fields, shared by every parser so that one frame cannot be read
@@ -39,13 +40,12 @@ export const EpochMs = z.number().int().nonnegative().max(MAX_EPOCH_MS, 'expecte
 export const isEpochMs = (t: number): boolean => Number.isSafeInteger(t) && t >= 0 && t <= MAX_EPOCH_MS;
 
 /**
- * A market name that may become an event's symbol, a metric label and a key of the parsers' per-symbol
- * caches: 1–64 code points, no control characters, no lone surrogates (a `\ud800` escape decodes to one,
- * and it would not survive UTF-8 encoding on the way to Kafka or /metrics). The bound keeps a frame with
- * a multi-megabyte "symbol" from being cached forever. Real names are far shorter (`1000PEPEUSDT-21FEB25`).
+ * A market name that may become an event's symbol, a metric label, an HTML cell and a key of the parsers'
+ * per-symbol caches: the normalized schema's rule (MARKET_SYMBOL, src/schema/events.ts), checked before a name
+ * is cached or valued, so a hostile name is dead-lettered where the venue sent it. The length test first keeps a
+ * multi-megabyte "symbol" from being scanned.
  */
-const MARKET_NAME = /^[^\p{Cc}\p{Cs}]{1,64}$/u;
-export const isMarketName = (s: string): boolean => s.length <= 128 && MARKET_NAME.test(s);
+export const isMarketName = (s: string): boolean => s.length <= 128 && MARKET_SYMBOL.test(s);
 
 /** At most this many characters of venue text go into a rejection reason (the dead letter keeps the frame). */
 export const MAX_REASON_CHARS = 300;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The config keys every venue block has (`venues.<id>` in config/default.yaml). */
+/** The config keys every venue block has (`venues.<id>` in the config). */
 const VENUE_COMMON = {
   /** Every registered venue is on unless its block says `enabled: false`. */
   enabled: z.boolean().default(true),

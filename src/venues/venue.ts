@@ -2,13 +2,26 @@ import type { z } from 'zod';
 import type { VenueConfig } from './venue-config.js';
 import { compileValidator, describeIssues } from '../schema/validator.js';
 import { LiquidationEvent, OpenInterestEvent, type Fidelity, type NormalizedEvent, type VenueId } from '../schema/events.js';
-import { clip } from './fields.js';
+import { clip, preview } from './fields.js';
+
+/**
+ * One entry of a message (a liquidation of a batch, a row of a list) that was refused while the rest of the
+ * message was used: its JSON text and why. The ingestor counts it (liqstream_bad_entries_total) and
+ * dead-letters it on its own.
+ */
+export interface EntryRejection {
+  entry: string;
+  reason: string;
+}
 
 /**
  * Outcome of parsing one raw frame. `events` may be empty for control frames (subscribe replies, pongs).
  * A frame that cannot be understood is `{ ok: false }`: the caller counts it and routes it to the dead-letter topic.
+ * A frame that was understood but holds entries that cannot be used (an instrument without a contract value, a
+ * row that fails its schema) yields the events of every other entry and lists the refused ones in `rejected`,
+ * which is absent when there are none (the common case allocates nothing for it).
  */
-export type ParseResult = { ok: true; events: NormalizedEvent[] } | { ok: false; reason: string };
+export type ParseResult = { ok: true; events: NormalizedEvent[]; rejected?: EntryRejection[] } | { ok: false; reason: string };
 
 /** Pure: the same frame text and receive time always give the same result. */
 export type FrameParser = (frame: string, receiveTime: number) => ParseResult;
@@ -25,6 +38,22 @@ export const reject = (reason: string): ParseResult => ({ ok: false, reason: cli
 export const INVALID_UTF8_MARK = '\uFFFDinvalid UTF-8\uFFFD';
 /** What ManagedSocket puts before the base64 of a frame that should have been gzip and did not inflate. */
 export const INVALID_GZIP_MARK = '\uFFFDinvalid gzip\uFFFD';
+
+/**
+ * The frame a connector records when one of its sockets has connected and sent its subscriptions: the mark and
+ * the socket's name, received at the connection's start. It is no venue text (no JSON starts with U+FFFD), so
+ * it travels with the venue's frames (raw topic, recordings) and a replay knows where each connection began:
+ * the ingestor takes it, no parser sees it (see src/pipeline/subscribe-history.ts).
+ */
+export const CONNECTED_MARK = '\uFFFDconnected\uFFFD';
+export const connectedFrame = (socket: string): string => CONNECTED_MARK + socket;
+
+/**
+ * Tells which frames of one connection are history the venue sends on subscribe (Kraken `trade_snapshot`,
+ * dYdX `subscribed`, OKX's first push, Bitget `snapshot`, BitMEX `partial`). A new one is made for every
+ * connection, so it may keep state (OKX: the first push of each channel). Must not throw.
+ */
+export type SnapshotRule = (frame: string) => boolean;
 
 /** JSON.parse that reports failure as a rejected frame instead of throwing. */
 export function parseJsonFrame(frame: string): { ok: true; json: unknown } | { ok: false; reason: string } {
@@ -81,7 +110,67 @@ export function checkedResult(events: NormalizedEvent[], what: string): ParseRes
   return events.length === 0 ? NO_EVENTS : { ok: true, events };
 }
 
-export const rejectInvalid = (what: string, error: z.ZodError): ParseResult => reject(`invalid ${what}: ${describeIssues(error)}`);
+/** Why a value failed its schema: `invalid <what>: <issues>` (of a whole frame, or of one entry). */
+export const invalidReason = (what: string, error: z.ZodError): string => `invalid ${what}: ${describeIssues(error)}`;
+export const rejectInvalid = (what: string, error: z.ZodError): ParseResult => reject(invalidReason(what, error));
+
+/**
+ * An entry's JSON text for its dead letter (the ingestor cuts it as it cuts a frame). Never throws: an entry
+ * JSON.parse built can still be too deep for JSON.stringify's recursion.
+ */
+export function entryText(raw: unknown): string {
+  try {
+    const text = JSON.stringify(raw) as string | undefined;
+    if (text !== undefined) return text;
+  } catch {
+    // fall through
+  }
+  return clip(`(entry not serialisable: ${preview(raw)})`);
+}
+
+export const entryRejection = (raw: unknown, reason: string): EntryRejection => ({ entry: entryText(raw), reason: clip(reason) });
+
+/** `result` with `earlier` refusals (entries refused before the rest were handed on) ahead of its own. */
+export function withRejected(result: ParseResult, earlier: EntryRejection[] | undefined): ParseResult {
+  if (earlier === undefined || !result.ok) return result;
+  return { ok: true, events: result.events, rejected: [...earlier, ...(result.rejected ?? [])] };
+}
+
+/**
+ * One message's results, entry by entry: every event that passes `checkEvent` counts, every entry that cannot be
+ * used is rejected on its own with its reason, and the message's other entries still count. Rejections of the
+ * whole message (an envelope that fails its schema, an unknown channel) stay `reject(…)`.
+ */
+export class EntryResults {
+  readonly events: NormalizedEvent[] = [];
+  private rejected: EntryRejection[] | undefined;
+
+  constructor(private readonly what: string) {}
+
+  /** The event made from `raw`, or `raw` rejected when the event leaves the schema (arithmetic overflow). */
+  add(event: NormalizedEvent, raw: unknown): void {
+    const problem = checkEvent(event, this.what);
+    if (problem === undefined) this.events.push(event);
+    else this.reject(raw, problem);
+  }
+
+  reject(raw: unknown, reason: string): void {
+    (this.rejected ??= []).push(entryRejection(raw, reason));
+  }
+
+  /** `raw` as its schema reads it, or undefined once it is refused with the schema's reason (`invalid <what>: …`). */
+  read<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> | undefined {
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    this.reject(raw, invalidReason(what, parsed.error));
+    return undefined;
+  }
+
+  result(): ParseResult {
+    if (this.rejected !== undefined) return { ok: true, events: this.events, rejected: this.rejected };
+    return this.events.length === 0 ? NO_EVENTS : { ok: true, events: this.events };
+  }
+}
 
 /** How a managed connection keeps one venue socket alive. Implemented once per venue. */
 export interface SocketPlan {
@@ -126,9 +215,10 @@ export interface VenueMetadata {
   /**
    * Set when a venue that subscribes per market watches a built-in subset because its market list
    * could not be read (discovery off or failed): its events say fidelity `partial`, and its totals
-   * are a lower bound, while `active`. Mutable: a later successful refresh clears it.
+   * are a lower bound, while `active`. Mutable: a later successful refresh clears it. `refused`: the venue
+   * refused some subscriptions (dYdX past its per-connection limit), set from its replies while that lasts.
    */
-  partial?: { active: boolean };
+  partial?: { active: boolean; refused?: boolean };
   /**
    * Instruments by symbol as the venue listed them (quote, settle, contract value; see instruments.ts). Written
    * to a recording's metadata.json, so a replay values markets as the live run did.
@@ -190,6 +280,11 @@ export interface VenueModule {
   plans(meta: VenueMetadata, ctx: VenueContext): SocketPlan[];
   /** REST pollers for what no stream carries (Binance open interest). */
   pollers?(meta: VenueMetadata, ctx: PollerContext): Poller[];
+  /**
+   * Venues that send history on subscribe: a rule per connection recognising those frames. Their liquidations
+   * older than the connection's start less SUBSCRIBE_HISTORY_HORIZON_MS are history, not counted (docs/mapping.md).
+   */
+  snapshots?(): SnapshotRule;
   /** Venues that subscribe per market: watch for new listings and hand over sockets for them. */
   watch?(meta: VenueMetadata, ctx: VenueContext, addPlans: (plans: SocketPlan[]) => void): Poller | undefined;
 }

@@ -1,22 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
+import { guardedWebSocketServer, type ErrorSink } from '../connection/guarded-socket.js';
 import type { Aggregator } from '../aggregate/aggregator.js';
 import { minuteView } from '../cascade/tracker.js';
 import { CascadeSignal } from '../cascade/detector.js';
-import { LiquidationEvent, VenueId, type NormalizedEvent } from '../schema/events.js';
+import { LiquidationEvent, type NormalizedEvent } from '../schema/events.js';
+import { readTimeText } from '../schema/time-text.js';
+import { VENUES } from '../venues/registry.js';
 import type { MarketFeed } from './market-feed.js';
 import { venueCatalogue } from '../venues/catalogue.js';
 import { LIVE_PAGE_HTML } from './live-page.js';
+import { json, NoQuery, readQuery, refusedMethod, requestUrl } from './http-answers.js';
 import { totalsView, type TotalsView } from './totals-view.js';
 
 /** What the live page and API read. */
 export interface LiveSource {
   aggregator: Aggregator;
   feed: MarketFeed;
-  /** Cascade episodes seen so far (start, updates, end), in order. */
-  cascades: () => CascadeSignal[];
+  /** The most recent cascade signals (start, updates, end), oldest first, and how many were produced in all. */
+  cascades: () => { signals: readonly CascadeSignal[]; produced: number };
   /** Process status for the page's header (connectors, bus). */
   status: () => Record<string, unknown>;
   /** The clock for ages: wall time live, event time in a replay. */
@@ -27,6 +30,8 @@ export interface LiveSource {
    * connections were gigabytes of heap.
    */
   maxClients?: number;
+  /** How often stream clients are pinged (default 30 s); one silent for a whole interval is dropped. */
+  pingMs?: number;
 }
 
 /** Messages on /api/stream (docs/api.md). */
@@ -38,13 +43,26 @@ export const StreamMessage = z.discriminatedUnion('type', [
 export type StreamMessage = z.infer<typeof StreamMessage>;
 
 const Query = z.strictObject({
-  minUsd: z.coerce.number().finite().min(0).default(0),
-  venue: VenueId.optional(),
+  // Plain decimals only: `Number()` would also read 0x10, 1e3, ' 1 ' and '' (as 0).
+  minUsd: z.string().regex(/^\d{1,15}(\.\d{1,8})?$/, 'expected a decimal number of USD such as 1000 or 2500.5').transform(Number).default(0),
+  // A venue this build does not have is refused, not answered with an empty list that reads as "none".
+  venue: z.enum(VENUES as [string, ...string[]], { error: (i) => `unknown venue ${JSON.stringify(String(i.input).slice(0, 40))} (GET /api/venues lists them)` }).optional(),
   symbol: z.string().regex(/^[A-Za-z0-9:_.\-/]{1,40}$/).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.string().regex(/^\d{1,4}$/, 'expected a whole number from 1 to 1000').transform(Number).pipe(z.number().min(1).max(1000)).default(100),
   sort: z.enum(['time', 'usd']).default('time'),
 });
-const MinutesQuery = z.strictObject({ from: z.coerce.number().int().min(0).optional(), to: z.coerce.number().int().min(0).optional() });
+/** ISO 8601 or 13-digit milliseconds, as the CLI's --from/--to (src/schema/time-text.ts). */
+const TimeParam = z.string().transform((text, ctx) => {
+  const t = readTimeText(text);
+  if ('error' in t) {
+    ctx.addIssue({ code: 'custom', message: t.error });
+    return z.NEVER;
+  }
+  return t.ms;
+});
+const MinutesQuery = z
+  .strictObject({ from: TimeParam.optional(), to: TimeParam.optional() })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: 'from must be before to', path: ['from'] });
 
 /** Sends are batched: at most this often per client, so a burst of 2,000 events/s costs a few messages. */
 const FLUSH_MS = 250;
@@ -52,60 +70,67 @@ const TOTALS_MS = 1_000;
 /** A client this far behind is skipped until it catches up (it gets the next totals anyway). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
-/**
- * The request's URL, or undefined when WHATWG URL cannot parse it. The http parser accepts targets
- * such as `http://[` that URL rejects; a throw here ran in the server's listener, an uncaught
- * exception that ended the process from one request.
- */
-function requestUrl(req: IncomingMessage): URL | undefined {
-  try {
-    return new URL(req.url ?? '/', 'http://localhost');
-  } catch {
-    return undefined;
-  }
-}
+/** Stream clients are pinged this often; one that has not answered the previous ping is dropped. */
+const PING_MS = 30_000;
 
 /** 400 with every problem of the query named by parameter; true: the request was handled. */
-function badQuery(res: ServerResponse, error: z.ZodError): true {
-  json(res, 400, { error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+function badQuery(res: ServerResponse, error: string): true {
+  json(res, 400, { error });
   return true;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
+/** Paths of this module other than /api/stream. */
+const PATHS = new Set(['/', '/api/totals', '/api/liquidations', '/api/venues', '/api/cascades', '/api/minutes']);
 
 /**
  * The trader's page (`GET /`), the JSON API (`/api/...`) and the event stream (`/api/stream`, a
  * WebSocket), served beside /metrics. Read-only: nothing here changes the pipeline.
  */
 export function liveApi(source: LiveSource) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  // Client input is ignored and capped at 1 KiB; a message over it, invalid UTF-8 or an unmasked frame
+  // closes that client (counted by the server's error sink), never the process.
+  const wss = guardedWebSocketServer({ maxPayload: 1024 });
   let pending: LiquidationEvent[] = [];
   let dropped = 0;
-  let cascadesSent = source.cascades().length;
+  let cascadesSent = source.cascades().produced;
 
   const broadcast = (message: StreamMessage) => {
     if (wss.clients.size === 0) return;
     const text = JSON.stringify(message);
-    for (const ws of wss.clients as Set<WebSocket>) if (ws.readyState === ws.OPEN && ws.bufferedAmount < MAX_BUFFERED_BYTES) ws.send(text);
+    for (const ws of wss.clients) if (ws.readyState === ws.OPEN && ws.bufferedAmount < MAX_BUFFERED_BYTES) ws.send(text);
   };
   const flush = setInterval(() => {
     if (pending.length > 0) {
       broadcast({ type: 'liquidations', events: pending });
       pending = [];
     }
-    const signals = source.cascades();
-    for (; cascadesSent < signals.length; cascadesSent++) broadcast({ type: 'cascade', signal: signals[cascadesSent]! });
+    // Signals are numbered from the start; the kept ones are the last `signals.length` of `produced`.
+    const { signals, produced } = source.cascades();
+    for (cascadesSent = Math.max(cascadesSent, produced - signals.length); cascadesSent < produced; cascadesSent++)
+      broadcast({ type: 'cascade', signal: signals[cascadesSent - (produced - signals.length)]! });
   }, FLUSH_MS);
   const totals = setInterval(() => broadcast({ type: 'totals', totals: currentTotals() }), TOTALS_MS);
+  // A client that stops reading (or vanished without a FIN) holds a slot of maxClients and its unsent
+  // messages: one that has not answered the previous ping is dropped.
+  const alive = new WeakSet<object>();
+  const ping = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) ws.terminate();
+      else {
+        alive.delete(ws);
+        ws.ping();
+      }
+    }
+  }, source.pingMs ?? PING_MS);
   flush.unref();
   totals.unref();
+  ping.unref();
 
   const currentTotals = (): TotalsView & { status: Record<string, unknown> } => ({ ...totalsView(source.aggregator, source.now()), status: source.status() });
 
   return {
+    // A sink of the stage graph (src/pipeline/stages.ts): told every applied event.
+    name: 'live-api',
     /** Every normalized event applied by the aggregator (liquidations reach the stream). */
     onEvent(event: NormalizedEvent): void {
       source.feed.add(event);
@@ -117,9 +142,35 @@ export function liveApi(source: LiveSource) {
 
     /** Handles the request if it is one of ours; false otherwise. */
     handle(req: IncomingMessage, res: ServerResponse): boolean {
-      if (req.method !== 'GET') return false;
       const url = requestUrl(req);
       if (!url) return void json(res, 400, { error: 'malformed request target' }), true;
+      if (url.pathname === '/api/stream') {
+        if (req.method !== 'GET') json(res, 405, { error: 'use GET with Upgrade: websocket' }, { allow: 'GET' });
+        else json(res, 426, { error: '/api/stream is a WebSocket: send Upgrade: websocket' }, { upgrade: 'websocket', connection: 'Upgrade' });
+        return true;
+      }
+      if (!PATHS.has(url.pathname)) return false;
+      if (refusedMethod(req, res)) return true;
+      switch (url.pathname) {
+        case '/api/liquidations': {
+          const q = readQuery(url, Query);
+          if ('error' in q) return badQuery(res, q.error);
+          const filter = { minUsd: q.data.minUsd, venue: q.data.venue, symbol: q.data.symbol, limit: q.data.limit };
+          json(res, 200, { liquidations: q.data.sort === 'usd' ? source.feed.largest(filter) : source.feed.recent(filter), streamDropped: dropped });
+          return true;
+        }
+        case '/api/minutes': {
+          const q = readQuery(url, MinutesQuery);
+          if ('error' in q) return badQuery(res, q.error);
+          const { from = -Infinity, to = Infinity } = q.data;
+          const minutes = source.aggregator.minutes.range().filter((m) => m.minute >= from && m.minute < to);
+          json(res, 200, { minutes: minutes.map(minuteView) });
+          return true;
+        }
+      }
+      // The rest take no parameters.
+      const q = readQuery(url, NoQuery);
+      if ('error' in q) return badQuery(res, q.error);
       switch (url.pathname) {
         case '/':
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -128,42 +179,28 @@ export function liveApi(source: LiveSource) {
         case '/api/totals':
           json(res, 200, currentTotals());
           return true;
-        case '/api/liquidations': {
-          const q = Query.safeParse(Object.fromEntries(url.searchParams));
-          if (!q.success) return badQuery(res, q.error);
-          const filter = { minUsd: q.data.minUsd, venue: q.data.venue, symbol: q.data.symbol, limit: q.data.limit };
-          json(res, 200, { liquidations: q.data.sort === 'usd' ? source.feed.largest(filter) : source.feed.recent(filter), streamDropped: dropped });
-          return true;
-        }
         case '/api/venues':
           json(res, 200, venueCatalogue());
           return true;
-        case '/api/cascades':
-          json(res, 200, { cascades: source.cascades() });
+        default: // '/api/cascades'
+          json(res, 200, { cascades: source.cascades().signals });
           return true;
-        case '/api/minutes': {
-          const q = MinutesQuery.safeParse(Object.fromEntries(url.searchParams));
-          if (!q.success) return badQuery(res, q.error);
-          const { from = -Infinity, to = Infinity } = q.data;
-          const minutes = source.aggregator.minutes.range().filter((m) => m.minute >= from && m.minute < to);
-          json(res, 200, {
-            minutes: minutes.map(minuteView),
-          });
-          return true;
-        }
-        default:
-          return false;
       }
     },
 
     /** Takes the WebSocket upgrade for /api/stream; false for any other path. */
-    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-      if (requestUrl(req)?.pathname !== '/api/stream') return false;
-      if (wss.clients.size >= (source.maxClients ?? 256)) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onError: ErrorSink): boolean {
+      const url = requestUrl(req);
+      if (url?.pathname !== '/api/stream') return false;
+      const q = readQuery(url, NoQuery);
+      const refusal = 'error' in q ? `400 Bad Request` : wss.clients.size >= (source.maxClients ?? 256) ? '503 Service Unavailable' : undefined;
+      if (refusal) {
+        socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return true;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => {
+      wss.accept(req, socket, head, onError, (ws) => {
+        alive.add(ws);
+        ws.on('pong', () => alive.add(ws));
         ws.on('message', () => {}); // the stream is one-way; input is ignored (and capped at 1 KiB)
         ws.send(JSON.stringify({ type: 'totals', totals: currentTotals() } satisfies StreamMessage));
       });
@@ -173,7 +210,7 @@ export function liveApi(source: LiveSource) {
     close(): void {
       clearInterval(flush);
       clearInterval(totals);
-      for (const ws of wss.clients) ws.terminate();
+      clearInterval(ping);
       wss.close();
     },
   };

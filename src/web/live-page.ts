@@ -38,7 +38,7 @@ input { width: 110px; background: var(--bg); color: var(--text); border: 1px sol
   <section><h2>Liquidated USD by venue (event-time windows, UTC)</h2>
     <table id="totals"><thead><tr><th>venue</th><th>1m</th><th>5m</th><th>1h</th><th>24h</th><th>long / short (24h)</th></tr></thead><tbody></tbody></table>
     <div id="share" class="dim" style="margin-top:8px"></div><div class="bar"><div id="sharebar" style="width:50%"></div></div>
-    <p class="dim" style="margin:8px 0 0"><span class="badge">≥</span> lower bound: the source is sampled, partial or inferred.</p>
+    <p class="dim" style="margin:8px 0 0"><span class="badge">≥</span> lower bound: the source is sampled or partial. <span class="badge">≈</span> estimate: inferred from indirect evidence, may over- or under-count.</p>
     <p id="coverage" class="dim" style="margin:8px 0 0"></p>
   </section>
   <section><h2>Open interest</h2><table id="oi"><thead><tr><th>venue</th><th>USD</th><th>1 h change</th><th>age</th></tr></thead><tbody></tbody></table>
@@ -57,7 +57,8 @@ const state = { totals: null, tape: [], largest: [], minUsd: 0, dirty: false, fr
 const usd = (n) => { const a = Math.abs(n); return a >= 1e9 ? "$" + (n / 1e9).toFixed(2) + "B" : a >= 1e6 ? "$" + (n / 1e6).toFixed(2) + "M" : a >= 1e3 ? "$" + (n / 1e3).toFixed(1) + "k" : "$" + n.toFixed(0); };
 const time = (ms) => new Date(ms).toISOString().slice(11, 19);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
-const badge = (lb) => (lb ? '<span class="badge" title="lower bound">≥</span>' : "");
+// ≥ a lower bound; ≈ an estimate (inferred liquidations, or a sum with some in it): not the same claim.
+const badge = (lb, fidelity) => (!lb ? "" : fidelity === "inferred" ? '<span class="badge" title="estimate">≈</span>' : '<span class="badge" title="lower bound">≥</span>');
 function row(e) { return "<tr><td>" + time(e.eventTime) + "</td><td>" + esc(e.venue) + "</td><td>" + esc(e.symbol) + '</td><td class="' + e.side + '">' + e.side + "</td><td>" + (e.price === undefined ? "" : e.price.toPrecision(6)) + "</td><td>" + usd(e.notionalUsd) + "</td></tr>"; }
 function render() {
   state.dirty = false;
@@ -83,12 +84,13 @@ function render() {
     for (const v of venues) {
       const b = t.byVenue[v];
       long += b.longUsd; short += b.shortUsd;
-      body += '<tr data-venue="' + esc(v) + '"><td>' + esc(v) + badge(b.lowerBound) + "</td>" + WINDOWS.map((w) => { const x = t.windows[w].byVenue[v]; return '<td data-window="' + w + '" data-usd="' + (x ? x.longUsd + x.shortUsd : 0) + '">' + usd(x ? x.longUsd + x.shortUsd : 0) + "</td>"; }).join("") + '<td><span class="long">' + usd(t.windows["24h"].byVenue[v].longUsd) + '</span> / <span class="short">' + usd(t.windows["24h"].byVenue[v].shortUsd) + "</span></td></tr>";
+      body += '<tr data-venue="' + esc(v) + '"><td>' + esc(v) + badge(b.lowerBound, b.fidelity) + "</td>" + WINDOWS.map((w) => { const x = t.windows[w].byVenue[v]; return '<td data-window="' + w + '" data-usd="' + (x ? x.longUsd + x.shortUsd : 0) + '">' + usd(x ? x.longUsd + x.shortUsd : 0) + "</td>"; }).join("") + '<td><span class="long">' + usd(t.windows["24h"].byVenue[v].longUsd) + '</span> / <span class="short">' + usd(t.windows["24h"].byVenue[v].shortUsd) + "</span></td></tr>";
     }
-    body += '<tr data-venue="all"><td><b>all venues</b>' + badge(t.lowerBound) + "</td>" + WINDOWS.map((w) => '<td data-window="' + w + '" data-usd="' + t.windows[w].usd + '"><b>' + usd(t.windows[w].usd) + "</b></td>").join("") + "<td></td></tr>";
+    const estimate = venues.some((v) => t.byVenue[v].lowerBound && t.byVenue[v].fidelity === "inferred");
+    body += '<tr data-venue="all"><td><b>all venues</b>' + badge(t.lowerBound, estimate ? "inferred" : undefined) + "</td>" + WINDOWS.map((w) => '<td data-window="' + w + '" data-usd="' + t.windows[w].usd + '"><b>' + usd(t.windows[w].usd) + "</b></td>").join("") + "<td></td></tr>";
     document.querySelector("#totals tbody").innerHTML = body;
     const total = long + short;
-    document.getElementById("share").textContent = total > 0 ? "since start: longs " + ((100 * long) / total).toFixed(1) + "% · shorts " + ((100 * short) / total).toFixed(1) + "% of " + usd(total) + (t.lowerBound ? " (lower bound)" : "") : "";
+    document.getElementById("share").textContent = total > 0 ? "since start: longs " + ((100 * long) / total).toFixed(1) + "% · shorts " + ((100 * short) / total).toFixed(1) + "% of " + usd(total) + (t.lowerBound ? (estimate ? " (≈ estimate)" : " (lower bound)") : "") : "";
     document.getElementById("sharebar").style.width = total > 0 ? ((100 * long) / total).toFixed(1) + "%" : "50%";
     document.querySelector("#oi tbody").innerHTML = Object.entries(t.openInterest).sort().map(([v, o]) => "<tr><td>" + esc(v) + "</td><td>" + usd(o.usd) + '</td><td class="' + (o.change1h === null ? "" : o.change1h < 0 ? "long" : "short") + '">' + (o.change1h === null ? "–" : (o.change1h >= 0 ? "+" : "") + (100 * o.change1h).toFixed(1) + "%") + "</td><td>" + o.ageSeconds.toFixed(0) + " s</td></tr>").join("");
     document.querySelector("#symbols tbody").innerHTML = t.topSymbols.map((x) => "<tr><td>" + esc(x.venue) + "</td><td>" + esc(x.symbol) + "</td><td>" + usd(x.windows["1h"]) + "</td><td>" + usd(x.windows["24h"]) + "</td></tr>").join("");
@@ -122,7 +124,7 @@ function connect() {
   ws.onclose = () => { document.getElementById("asof").textContent = "disconnected; retrying…"; setTimeout(connect, 2000); };
 }
 document.getElementById("minusd").addEventListener("input", (e) => { state.minUsd = Number(e.target.value) || 0; schedule(); });
-fetch("/api/venues").then((r) => r.json()).then((v) => { document.getElementById("coverage").innerHTML = "Venues: " + v.venues.map((x) => '<span title="' + esc(x.name) + '">' + esc(x.id) + badge(x.lowerBound) + "</span>").join(", ") + ". " + esc(v.summary) + "."; }).catch(() => {});
+fetch("/api/venues").then((r) => r.json()).then((v) => { document.getElementById("coverage").innerHTML = "Venues: " + v.venues.map((x) => '<span title="' + esc(x.name) + '">' + esc(x.id) + badge(x.lowerBound, x.fidelity) + "</span>").join(", ") + ". " + esc(v.summary) + "."; }).catch(() => {});
 fetch("/api/cascades").then((r) => r.json()).then((c) => { const last = c.cascades[c.cascades.length - 1]; if (last) showCascade(last); }).catch(() => {});
 fetch("/api/liquidations?limit=200").then((r) => r.json()).then((l) => { state.tape = l.liquidations; schedule(); }).catch(() => {});
 loadLargest(); setInterval(loadLargest, 10000);

@@ -1,5 +1,4 @@
 import type { Aggregator } from '../aggregate/aggregator.js';
-import { WINDOW_NAMES } from '../aggregate/windows.js';
 import type { Side, VenueId } from '../schema/events.js';
 
 const SIDES: readonly Side[] = ['long', 'short'];
@@ -17,12 +16,11 @@ export function totalsView(aggregator: Aggregator, now: number) {
   const byVenue = Object.fromEntries(Object.entries(snapshot.byVenue).map(([venue, t]) => [venue, { ...t, fidelity: aggregator.fidelity[venue as VenueId] ?? 'complete' }]));
   const venues = Object.keys(byVenue);
   const windows = Object.fromEntries(
-    WINDOW_NAMES.map((window) => {
+    aggregator.windowNames.map((window) => {
       const perVenue = Object.fromEntries(
         venues.map((venue) => [venue, Object.fromEntries(SIDES.map((side) => [`${side}Usd`, aggregator.windowUsd(venue as VenueId, side, window)])) as { longUsd: number; shortUsd: number }]),
       );
-      const usd = Object.values(perVenue).reduce((s, v) => s + v.longUsd + v.shortUsd, 0);
-      return [window, { usd, byVenue: perVenue }];
+      return [window, { usd: aggregator.windowTotalUsd(window), byVenue: perVenue }];
     }),
   );
   // Open interest an hour before the windows' end, from the per-minute series (null before it is known).

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
-import { createMetrics } from '../../src/metrics/metrics.js';
 import type { NormalizedEvent } from '../../src/schema/events.js';
 
 /** Kafka keeps each key's (venue:symbol's) events in order but interleaves keys differently on every run. */
@@ -31,7 +30,7 @@ describe('Aggregator results do not depend on how symbols are interleaved', () =
             ]),
         );
         const run = (events: NormalizedEvent[]) => {
-          const a = new Aggregator(createMetrics(), { clock: 'watermark', retainMinutes: Infinity });
+          const a = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
           events.forEach((e) => a.apply(e));
           const minutes = a.minutes.range();
           return { totals: a.totalsSnapshot(), minutes, oi: a.openInterestAt(minutes) };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { registerAggregatorMetrics } from '../../src/sinks/prometheus/aggregator-metrics.js';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import type { LiquidationEvent } from '../../src/schema/events.js';
@@ -10,7 +11,8 @@ const fill = (id: string, kind: LiquidationEvent['kind'], usd: number): Liquidat
 describe('events kept apart from liquidation totals', () => {
   it('ADL and vault fills have totals and counters of their own and never reach liquidation totals, windows or minutes', async () => {
     const metrics = createMetrics();
-    const agg = new Aggregator(metrics, { clock: 'watermark' });
+    const agg = new Aggregator({ clock: 'watermark' });
+    registerAggregatorMetrics(metrics.registry, agg);
     agg.apply(fill('a', 'backstop', 1_000));
     agg.apply(fill('b', 'liquidation', 2_000));
     agg.apply(fill('c', 'adl', 30_000));

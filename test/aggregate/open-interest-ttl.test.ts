@@ -1,25 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { registerAggregatorMetrics } from '../../src/sinks/prometheus/aggregator-metrics.js';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
 import type { MinuteBucket } from '../../src/aggregate/minute-series.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import type { NormalizedEvent, OpenInterestEvent } from '../../src/schema/events.js';
-import { liquidation } from '../support/events.js';
+import type { NormalizedEvent } from '../../src/schema/events.js';
+import { liquidation, openInterest } from '../support/events.js';
 
 const MIN = 60_000;
 const t0 = 100 * MIN;
 
-const oi = (symbol: string, t: number, usd: number): OpenInterestEvent => ({
-  type: 'open_interest',
-  venue: 'bybit-linear',
-  symbol,
-  base: symbol.replace('USDT', ''),
-  oiBase: usd,
-  oiUsd: usd,
-  markPrice: 1,
-  eventTime: t,
-  receiveTime: t,
-  source: 'test',
-});
+const oi = openInterest;
 
 // OLDUSDT answers once and is then delisted; BTCUSDT's unchanged value is re-sent every 5 minutes.
 const events: NormalizedEvent[] = [
@@ -30,7 +20,8 @@ const events: NormalizedEvent[] = [
 
 function aggregator(wall: { now: number }, closed: (number | undefined)[] = []) {
   const metrics = createMetrics();
-  const a = new Aggregator(metrics, { clock: () => wall.now, oiTtlMs: 15 * MIN, onMinuteClosed: (_b, oiUsd) => closed.push(oiUsd) });
+  const a = new Aggregator({ clock: () => wall.now, oiTtlMs: 15 * MIN, onMinuteClosed: (_b, oiUsd) => closed.push(oiUsd) });
+  registerAggregatorMetrics(metrics.registry, a);
   const gauge = async (name: string) => (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name)!.values;
   return { a, gauge };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
+import { registerAggregatorMetrics } from '../../src/sinks/prometheus/aggregator-metrics.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { liquidation } from '../support/events.js';
 
@@ -8,7 +9,8 @@ const t = 1_760_130_900_000;
 describe('the duplicate filter survives a rebalance (resetState)', () => {
   it('an event counted before the reset, delivered again as live after it, rebuilds the windows and is not counted again', async () => {
     const metrics = createMetrics();
-    const agg = new Aggregator(metrics, { clock: 'watermark' });
+    const agg = new Aggregator({ clock: 'watermark' });
+    registerAggregatorMetrics(metrics.registry, agg);
     agg.apply(liquidation('a', t, 1_000));
     agg.apply(liquidation('b', t + 1, 2_000));
     // The member's session expired, its commit was refused, and the rejoin takes the stale committed offset:

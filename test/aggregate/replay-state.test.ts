@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
-import { createMetrics } from '../../src/metrics/metrics.js';
 import type { LiquidationEvent, NormalizedEvent, VenueId } from '../../src/schema/events.js';
 
 const T = Date.UTC(2025, 9, 10, 21, 0);
@@ -56,14 +55,14 @@ describe('Aggregator replay state (replay --workers)', () => {
       // Older than the TTL at the end: must leave the venue total as in one aggregator.
       oi('binance-usdm', 'XRP', T - 3_600_000, 50),
     ];
-    const one = new Aggregator(createMetrics(), { clock: 'watermark', retainMinutes: Infinity });
+    const one = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
     for (const e of [...a, ...b].sort((x, y) => ('eventTime' in x ? x.eventTime : x.from) - ('eventTime' in y ? y.eventTime : y.from))) one.apply(e);
     const parts = [a, b].map((events) => {
-      const p = new Aggregator(createMetrics(), { clock: 'watermark', retainMinutes: Infinity });
+      const p = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
       for (const e of events) p.apply(e);
       return structuredClone(p.replayState());
     });
-    const merged = new Aggregator(createMetrics(), { clock: 'watermark', retainMinutes: Infinity });
+    const merged = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
     for (const s of parts.reverse()) merged.mergeReplayState(s);
     expect(read(merged)).toEqual(read(one));
     // The figures themselves, so that a merge that drops a kind cannot pass by both sides being empty.

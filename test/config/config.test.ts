@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig, maskSecrets } from '../../src/config/load.js';
+import { Config } from '../../src/config/schema.js';
 import { tempDir } from '../support/recording.js';
 
 const NO_ENV = {};
@@ -93,5 +94,26 @@ describe('the documentation and the loader agree', () => {
   it.each(examples.map((e) => [`${e.file}: ${e.name}=${e.value}`, e] as const))('%s', (_label, e) => {
     const base = companions(e.name);
     expect(JSON.stringify(loadConfig({ env: { ...base, [e.name]: e.value } }))).not.toBe(JSON.stringify(loadConfig({ env: base })));
+  });
+});
+
+describe('defaults are stated once, in the schema', () => {
+  it('a config with nothing set is the schema with nothing set: no defaults file, no second source', () => {
+    expect(loadConfig({ env: {} })).toEqual(Config.parse({}));
+    expect(readdirSync('.')).not.toContain('config');
+  });
+
+  it('settings the old defaults file and the schema disagreed on have one value (bus.kafka.partitions 6)', () => {
+    expect(loadConfig({ env: {} }).bus.kafka.partitions).toBe(6);
+  });
+
+  it('the printed configuration masks every password and passphrase', () => {
+    const config = loadConfig({
+      env: { LIQSTREAM_BUS__KAFKA__SASL__MECHANISM: 'plain', LIQSTREAM_BUS__KAFKA__SASL__USERNAME: 'u', LIQSTREAM_BUS__KAFKA__SASL__PASSWORD: 's3cret' },
+    });
+    const printed = JSON.stringify(maskSecrets(config));
+    expect(printed).not.toContain('s3cret');
+    expect(printed).toContain('"password":"***"');
+    expect(config.bus.kafka.sasl).toMatchObject({ password: 's3cret' });
   });
 });

@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { posix, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Config } from '../../src/config/schema.js';
 import { LIQSTREAM_METRICS, metricNames, readText, readYaml, recordedNames, repoPath, ROOT } from './support.js';
 
 interface Service {
@@ -19,7 +21,7 @@ const prometheus = readYaml<{
   alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
   scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
 }>('deploy/prometheus/prometheus.yml');
-const defaults = readYaml<{ metrics: { host: string; port: number } }>('config/default.yaml');
+const defaults = Config.parse({});
 
 const argv = (svc: Service): string[] => (Array.isArray(svc.command) ? svc.command : (svc.command ?? '').split(/\s+/).filter(Boolean)).map(String);
 const envOf = (svc: Service): Record<string, string> =>
@@ -32,7 +34,7 @@ const flag = (args: string[], name: string): string | undefined => {
   return args[i]!.includes('=') ? args[i]!.slice(name.length + 1) : args[i + 1];
 };
 
-/** Where a liqstream service's /metrics listens: flags over LIQSTREAM_ env over config/default.yaml (as the CLI does). */
+/** Where a liqstream service's /metrics listens: flags over LIQSTREAM_ env over the schema's defaults (as the CLI does). */
 function metricsListen(svc: Service): { host: string; port: number } {
   const args = argv(svc);
   const env = envOf(svc);
@@ -211,6 +213,27 @@ describe('Dockerfile', () => {
     expect(text).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=64", "dist\/src\/cli\/main\.js"\]$/m);
   });
 
+  it('checks liveness (/livez on LIQSTREAM_METRICS__PORT, else 9464), and the check passes against a live server', async () => {
+    const m = /^HEALTHCHECK (.*) \\\n\s+CMD (\[.*\])$/m.exec(text);
+    expect(m, 'HEALTHCHECK ... CMD [...]').not.toBeNull();
+    const argv = JSON.parse(m![2]!) as string[];
+    expect(argv.slice(0, 2)).toEqual(['node', '-e']);
+    expect(argv[2]).toContain('/livez');
+    const { Registry } = await import('prom-client');
+    const { startMetricsServer } = await import('../../src/service/http-server.js');
+    // Not ready (warming): the container is still healthy, since liveness is what Docker checks.
+    const server = await startMetricsServer(new Registry(), { host: '127.0.0.1', port: 0, readiness: () => ({ ready: false, status: 'warming', detail: {} }) });
+    // Not spawnSync: the server under test runs in this event loop.
+    const run = (port: string) =>
+      new Promise<number | null>((resolve) => spawn(process.execPath, argv.slice(1), { env: { ...process.env, LIQSTREAM_METRICS__PORT: port }, stdio: 'ignore' }).on('exit', resolve));
+    try {
+      expect(await run(new URL(server.url).port)).toBe(0);
+    } finally {
+      await server.close();
+    }
+    expect(await run(new URL(server.url).port)).toBe(1); // nothing listens there any more
+  });
+
   it('copies only paths that exist and are not excluded by .dockerignore', () => {
     const sources = [...text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     expect(sources.length).toBeGreaterThan(0);
@@ -218,9 +241,6 @@ describe('Dockerfile', () => {
       expect(existsSync(repoPath(s)), s).toBe(true);
       expect(ignored, `${s} is in .dockerignore`).not.toContain(s);
     }
-    // The runtime reads config/default.yaml next to dist/.
-    expect(sources).toContain('config');
-    expect(statSync(repoPath('config/default.yaml')).isFile()).toBe(true);
   });
 });
 
@@ -237,6 +257,7 @@ describe('Grafana dashboard', () => {
     datasource?: { type: string; uid: string };
     targets?: Target[];
     panels?: Panel[];
+    fieldConfig?: { defaults?: { unit?: string } };
   }
   const dash = JSON.parse(readText('deploy/grafana/dashboards/liqstream.json')) as {
     uid: string;
@@ -262,6 +283,19 @@ describe('Grafana dashboard', () => {
     expect(dash.schemaVersion).toBeLessThanOrEqual(41);
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
     expect(new Set(dataPanels.map((p) => p.type))).toEqual(new Set(['stat', 'timeseries']));
+  });
+
+  it('shows dollars in the "Cascade USD" panel, and no 0/1 flag in any panel titled USD (issue 18 §6)', () => {
+    // It showed liqstream_cascade_lower_bound (0 or 1) under the title "Cascade USD".
+    const usd = dataPanels.find((p) => p.title === 'Cascade USD');
+    expect(usd?.targets?.map((t) => metricNames(t.expr))).toEqual([['liqstream_cascade_usd']]);
+    expect(usd?.fieldConfig?.defaults?.unit).toBe('currencyUSD');
+    const FLAGS = ['liqstream_cascade_lower_bound', 'liqstream_lower_bound', 'liqstream_cascade_active', 'liqstream_connector_up', 'liqstream_venue_partial', 'liqstream_bus_up'];
+    for (const p of dataPanels.filter((x) => /\bUSD\b/.test(x.title)))
+      for (const t of p.targets ?? []) expect(metricNames(t.expr).filter((n) => FLAGS.includes(n)), p.title).toEqual([]);
+    // The flag keeps a panel of its own.
+    const flag = dataPanels.filter((p) => (p.targets ?? []).some((t) => metricNames(t.expr).includes('liqstream_cascade_lower_bound')));
+    expect(flag.map((p) => p.title)).toEqual(['Cascade lower bound']);
   });
 
   it('lays panels out on the 24-column grid without overlaps', () => {

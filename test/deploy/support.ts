@@ -27,6 +27,7 @@ export const LIQSTREAM_METRICS = [
   'liqstream_connector_up',
   'liqstream_frames_total',
   'liqstream_bad_frames_total',
+  'liqstream_bad_entries_total',
   'liqstream_reconnects_total',
   'liqstream_gaps_total',
   'liqstream_gap_seconds_total',

@@ -37,7 +37,7 @@ describe('active-active connectors: two `connect` processes on one venue → one
     expect(sampleValue(m, 'liqstream_liquidations_total', labels('long'))).toBe(2);
     expect(sampleValue(m, 'liqstream_liquidations_total', labels('short'))).toBe(1);
     expect(sampleValue(m, 'liqstream_liquidations_usd_total', labels('long'))).toBe(0.014 * 9910 + 0.009 * 18990);
-    expect(sampleValue(m, 'liqstream_liquidations_usd_total', labels('short'))).toBe(1.437 * 34959.7);
+    expect(sampleValue(m, 'liqstream_liquidations_usd_total', labels('short'))).toBe(50_237.0889); // 1.437 × 34,959.7, summed in 1/10,000 USD like every total
     for (const c of connectors) expect(sampleValue(await scrape(c.metricsUrl), 'liqstream_frames_total', { venue: 'binance-usdm' })).toBe(4); // reply + 3 events
     for (const c of connectors) expect(await c.stop()).toBe(0);
     expect(await aggregate.stop()).toBe(0);

@@ -66,7 +66,7 @@ describe('Binance, Bybit and Hyperliquid local servers at once → real Kafka �
 
     const expected: [string, string, string, number][] = [
       ['binance-usdm', 'long', 'sampled', 0.014 * 9910 + 0.009 * 18990],
-      ['binance-usdm', 'short', 'sampled', 1.437 * 34959.7],
+      ['binance-usdm', 'short', 'sampled', 50_237.0889], // 1.437 × 34,959.7 in 1/10,000 USD
       ['bybit-linear', 'long', 'complete', 30000],
       ['bybit-linear', 'short', 'complete', 15250],
       ['hyperliquid', 'long', 'inferred', 200000],

@@ -63,7 +63,7 @@ describe('local Binance servers → liqstream connect → real Kafka → liqstre
     }
     const m = await scrape(aggregate.metricsUrl);
     expect(sampleValue(m, 'liqstream_liquidations_usd_total', usd('binance-usdm', 'long'))).toBe(0.014 * 9910 + 0.009 * 18990);
-    expect(sampleValue(m, 'liqstream_liquidations_usd_total', usd('binance-usdm', 'short'))).toBe(1.437 * 34959.7);
+    expect(sampleValue(m, 'liqstream_liquidations_usd_total', usd('binance-usdm', 'short'))).toBe(50_237.0889); // 1.437 × 34,959.7 in 1/10,000 USD, as every sum
     expect(sampleValue(m, 'liqstream_liquidations_usd_total', usd('binance-coinm', 'long'))).toBe(100);
     expect(sampleValue(m, 'liqstream_liquidations_usd_total', usd('binance-coinm', 'short'))).toBeUndefined();
     expect(sampleValue(m, 'liqstream_liquidations_total', usd('binance-usdm', 'long'))).toBe(2);

@@ -46,7 +46,7 @@ describe('Bitfinex local server → liqstream connect → real Kafka → aggrega
     const value = async (name: string, labels: Record<string, string>) => sampleValue(await scrape(aggregate.metricsUrl), name, labels);
     try {
       await until(async () => {
-        if ((await value('liqstream_liquidations_usd_total', { venue: 'bitfinex', side: 'long', fidelity: 'complete' })) !== 0.00268657 * 9080) return false;
+        if ((await value('liqstream_liquidations_usd_total', { venue: 'bitfinex', side: 'long', fidelity: 'complete' })) !== 24.3941) return false; // 0.00268657 × 9,080 in 1/10,000 USD
         if ((await value('liqstream_liquidations_usd_total', { venue: 'bitfinex', side: 'short', fidelity: 'complete' })) !== 8000) return false;
         return (await value('liqstream_open_interest_usd', { venue: 'bitfinex' })) === 10 * 110000 + 100 * 4000;
       }, 'Bitfinex totals and open interest in /metrics', 60_000);

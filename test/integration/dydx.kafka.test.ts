@@ -41,7 +41,8 @@ describe('dYdX local indexer → liqstream connect → real Kafka → aggregate 
     cleanup.push(() => connect.stop());
 
     await until(() => dydx.subscribed('BTC-USD') && dydx.subscribed('ETH-USD') && dydx.pongs >= 1, 'dYdX subscriptions and a pong');
-    // The recorded message (a LIMIT trade and a liquidated long), then a deleveraging (ADL of an offsetting short).
+    // The recorded message (a LIMIT trade and a liquidated long), then a deleveraging: the insolvent long's
+    // liquidation and the offsetting short's ADL.
     dydx.publish('BTC-USD', (JSON.parse(fixture('dydx-trades-1.json')) as { contents: { trades: unknown[] } }).contents.trades);
     dydx.publish('ETH-USD', [{ id: 'e2', size: '1.5', price: '3990', side: 'SELL', createdAt: T, type: 'DELEVERAGED' }]);
 
@@ -49,7 +50,7 @@ describe('dYdX local indexer → liqstream connect → real Kafka → aggregate 
     const oiUsd = 648.2389 * 60387.51779 + 15395.279 * 2623.2521;
     try {
       await until(async () => {
-        if ((await value('liqstream_liquidations_usd_total', { venue: 'dydx', side: 'long', fidelity: 'complete' })) !== 3.9 * 22.87) return false;
+        if ((await value('liqstream_liquidations_usd_total', { venue: 'dydx', side: 'long', fidelity: 'complete' })) !== 6074.193) return false; // 3.9 × 22.87 + 1.5 × 3990
         if ((await value('liqstream_liquidations_usd_total', { venue: 'dydx', side: 'short', fidelity: 'complete' })) !== 8000) return false;
         if ((await value('liqstream_adl_usd_total', { venue: 'dydx', side: 'short' })) !== 5985) return false;
         const oi = await value('liqstream_open_interest_usd', { venue: 'dydx' });
@@ -58,7 +59,7 @@ describe('dYdX local indexer → liqstream connect → real Kafka → aggregate 
     } catch (err) {
       throw new Error(`${(err as Error).message}\nconnect:\n${connect.logs().slice(-4000)}\nmetrics:\n${(await scrape(aggregate.metricsUrl)).filter((s) => s.name.startsWith('liqstream_liq') || s.name.startsWith('liqstream_open') || s.name.startsWith('liqstream_adl')).map((s) => JSON.stringify(s)).join('\n')}`);
     }
-    expect(await value('liqstream_liquidations_total', { venue: 'dydx', side: 'long', fidelity: 'complete' })).toBe(1);
+    expect(await value('liqstream_liquidations_total', { venue: 'dydx', side: 'long', fidelity: 'complete' })).toBe(2);
     expect(await value('liqstream_liquidations_total', { venue: 'dydx', side: 'short', fidelity: 'complete' })).toBe(1);
     expect(await value('liqstream_lower_bound', { venue: 'dydx' })).toBe(0);
     // The connector exports whether it watches the built-in subset: here the market list was read.

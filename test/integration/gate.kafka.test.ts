@@ -51,7 +51,7 @@ describe('Gate local server (USDT and BTC hosts, REST contract list) → liqstre
     gate.publish('btc', update({ contract: 'BTC_USD', price: '100000', size: '-5000', time_ms: 1760130900003 }));
 
     const expected: [string, string, number, number][] = [
-      ['gate-usdt', 'long', 124 * 0.0001 * 215.1 + 300, 2],
+      ['gate-usdt', 'long', 302.6672, 2], // 124 × 0.0001 × 215.1 + 300, each in 1/10,000 USD
       ['gate-usdt', 'short', 400, 1],
       ['gate-btc', 'long', 5000, 1],
     ];
@@ -72,7 +72,9 @@ describe('Gate local server (USDT and BTC hosts, REST contract list) → liqstre
     // 5,223,816 contracts × 0.0001 BTC × 37,985.6 = 19,842,978.50496, exported to 1/10,000 USD.
     expect(await value(aggregate.metricsUrl, 'liqstream_open_interest_usd', { venue: 'gate-usdt' })).toBe(19_842_978.505);
     expect(await value(aggregate.metricsUrl, 'liqstream_open_interest_usd', { venue: 'gate-btc' })).toBe(2_500_000);
-    await until(async () => (await value(connect.metricsUrl, 'liqstream_bad_frames_total', { venue: 'gate-usdt' })) === 1, 'the bad frame counted');
+    // The update with an entry missing its fields is understood: that entry is refused on its own.
+    await until(async () => (await value(connect.metricsUrl, 'liqstream_bad_entries_total', { venue: 'gate-usdt' })) === 1, 'the bad entry counted');
+    expect(await value(connect.metricsUrl, 'liqstream_bad_frames_total', { venue: 'gate-usdt' })).toBe(0);
     expect(await value(connect.metricsUrl, 'liqstream_bad_frames_total', { venue: 'gate-btc' })).toBe(0);
     expect(await connect.stop()).toBe(0);
     expect(await aggregate.stop()).toBe(0);

@@ -14,6 +14,8 @@ afterAll(async () => {
 });
 
 const TS = '1760130899123';
+// Liquidations of this run: the first push of each type after subscribing is OKX's snapshot, where older ones are history.
+const LIVE_TS = String(Date.now());
 const instrument = (instId: string, instType: string, ctType: string, ctVal: string, ctValCcy: string, settleCcy: string) => ({
   instId,
   instType,
@@ -24,7 +26,7 @@ const instrument = (instId: string, instType: string, ctType: string, ctVal: str
   ctMult: '1',
   state: 'live',
 });
-const detail = (posSide: string, side: string, sz: string, bkPx: string) => ({ bkLoss: '0', bkPx, ccy: '', posSide, side, sz, ts: TS });
+const detail = (posSide: string, side: string, sz: string, bkPx: string) => ({ bkLoss: '0', bkPx, ccy: '', posSide, side, sz, ts: LIVE_TS });
 
 describe('local OKX server → liqstream connect → real Kafka → liqstream aggregate → /metrics', () => {
   it('values every detail with the listed contract values (a market listed after start too), labels OKX sampled, and sums open interest', async () => {
@@ -110,7 +112,9 @@ describe('local OKX server → liqstream connect → real Kafka → liqstream ag
     expect(sampleValue(m, 'liqstream_lower_bound', { venue: 'okx' })).toBe(1);
 
     const c = await scrape(connect.metricsUrl);
-    expect(sampleValue(c, 'liqstream_bad_frames_total', { venue: 'okx' })).toBe(3);
+    // The cut frame and the error event; the unknown market's item is refused on its own.
+    expect(sampleValue(c, 'liqstream_bad_frames_total', { venue: 'okx' })).toBe(2);
+    expect(sampleValue(c, 'liqstream_bad_entries_total', { venue: 'okx' })).toBe(1);
     expect(sampleValue(c, 'liqstream_subscribe_errors_total', { venue: 'okx' })).toBe(1);
     expect(sampleValue(c, 'liqstream_connector_up', { venue: 'okx' })).toBe(1);
     // Discovery first; then open interest once (oiPollMs 60 s) and the instrument list every 300 ms.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { startMetricsServer } from '../../src/metrics/server.js';
+import { startMetricsServer } from '../../src/service/http-server.js';
 
 describe('metrics server with extra routes', () => {
   it('answers 500 when a route throws, and keeps serving /metrics', async () => {

@@ -246,7 +246,7 @@ describe('live windows and per-source lateness', () => {
   });
 
   it('a replay (clock: watermark) keeps its windows where its events are, whatever the wall clock says', () => {
-    const a = new Aggregator(createMetrics(), { clock: 'watermark' });
+    const a = new Aggregator({ clock: 'watermark' });
     a.apply(liq('old', Date.UTC(2025, 9, 10, 21, 15), 5));
     expect([a.windowUsd('bybit-linear', 'long', '1m'), a.windowEnd()]).toEqual([5, Date.UTC(2025, 9, 10, 21, 15)]);
   });

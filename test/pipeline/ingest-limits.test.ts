@@ -85,6 +85,25 @@ describe('Ingestor limits', () => {
     expect(await value('liqstream_dead_letters_total', { venue: 'binance-usdm' })).toBe(1);
   });
 
+  it('entries refused on their own: each dead-lettered with its text (cut to 64 Ki characters) and reason, counted as bad entries; the events count', async () => {
+    const bus = new RecordingBus();
+    const event = { type: 'liquidation', id: 'x:1', venue: 'okx', symbol: 'BTC-USDT-SWAP', base: 'BTC', side: 'long', price: 1, qty: 1, notionalUsd: 1, eventTime: 1, receiveTime: 7, fidelity: 'sampled', kind: 'liquidation', source: 's' } as const;
+    const big = `"${'y'.repeat(100_000)}"`;
+    const parser: FrameParser = () => ({ ok: true, events: [event], rejected: [{ entry: '{"a":1}', reason: 'first' }, { entry: big, reason: 'second' }] });
+    const { ing, value } = ingestor(bus, { parserFor: () => parser, publishRaw: false });
+    ing.handleFrame({ venue: 'okx', recv: 7, frame: 'frame text' });
+    await ing.flush();
+    expect(on(bus, topics.liquidations)).toEqual([event]);
+    expect(on(bus, topics.deadLetter)).toEqual([
+      { venue: 'okx', recv: 7, reason: 'first', frame: '{"a":1}', entry: true },
+      { venue: 'okx', recv: 7, reason: 'second', frame: big.slice(0, DEAD_LETTER_FRAME_CHARS), frameChars: big.length, entry: true },
+    ]);
+    expect(ing.stats).toMatchObject({ frames: 1, badFrames: 0, badEntries: 2, events: 1 });
+    expect(await value('liqstream_bad_entries_total', { venue: 'okx' })).toBe(2);
+    expect(await value('liqstream_bad_frames_total', { venue: 'okx' })).toBeUndefined();
+    expect(await value('liqstream_dead_letters_total', { venue: 'okx' })).toBe(2);
+  });
+
   it('while the bus is full, frames are counted as dropped and one gap per venue covers exactly the time from the first dropped frame to the first taken again', async () => {
     const bus = new RecordingBus();
     let full = false;

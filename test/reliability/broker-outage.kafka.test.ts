@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaBus } from '../../src/bus/kafka-bus.js';
+import type { GapEvent } from '../../src/schema/events.js';
 import { testTopics } from '../support/aggregator-fixture.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { writeTestConfig } from '../support/config-file.js';
@@ -71,10 +73,15 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
     // Wait for the linger flush to reach the spill before the crash (what is still in memory at kill -9 is lost by design).
     await until(async () => (await metric(connect, 'liqstream_bus_buffered_events')) === 0, 'everything on disk', 10_000);
     expect(await metric(connect, 'liqstream_bus_oldest_unsent_age_seconds')).toBeGreaterThan(0);
+    // One watch-mark interval (200 ms) after the last in-flight send moved to disk, so that the mark knows it.
+    await new Promise((r) => setTimeout(r, 400));
     connect.child.kill('SIGKILL');
+    const killAt = Date.now();
     await new Promise((r) => connect.child.once('exit', r));
+    const restartAt = Date.now();
     connect = await startServiceProcess(['connect', '--config', config]);
     await server.subscriptions(2);
+    const resubscribedAt = Date.now();
     sent += await stream(server, t0 + 2_000, 600, 400);
 
     kafka('resume');
@@ -88,5 +95,23 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
     expect(sampleValue(m, 'liqstream_liquidations_usd_total', { venue: 'binance-usdm', side: 'long' })).toBe(240_000);
     expect(aggregate.child.exitCode).toBeNull();
     expect(await connect.stop()).toBe(0);
+
+    // The time between the kill and the new subscription is one gap on the gaps topic (issue 23 §1; before: none).
+    // Nothing was in flight (all on disk), so it starts at the dead process's last watch mark, at most 200 ms
+    // (plus timer slack) before the kill.
+    const gaps: GapEvent[] = [];
+    const reader = new KafkaBus({ brokers: [brokers], clientId: `outage-reader-${run}` });
+    await reader.start([topics.gaps]);
+    cleanup.push(() => reader.close());
+    await reader.subscribe({ topics: [topics.gaps], groupId: `outage-gaps-${run}`, fromBeginning: true }, async ({ messages }) => {
+      for (const m of messages) gaps.push(m.value as GapEvent);
+    });
+    await until(() => gaps.length >= 1, 'the restart gap read back', 30_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(gaps).toEqual([{ type: 'gap', venue: 'binance-usdm', from: expect.any(Number), to: expect.any(Number), reason: 'connector process died (no clean shutdown) until restarted' }]);
+    expect(gaps[0]!.from).toBeLessThanOrEqual(killAt);
+    expect(gaps[0]!.from).toBeGreaterThanOrEqual(killAt - 700);
+    expect(gaps[0]!.to).toBeGreaterThanOrEqual(restartAt);
+    expect(gaps[0]!.to).toBeLessThanOrEqual(resubscribedAt + 50);
   }, 240_000);
 });

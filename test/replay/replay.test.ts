@@ -18,7 +18,7 @@ describe('replay (library)', () => {
     expect(max.report.totals.count).toBe(4);
     // Binance samples its liquidation stream: every total with it in is a lower bound.
     expect(max.report.totals.lowerBound).toBe(true);
-    expect(max.report.input).toEqual({ files: ['a.ndjson'], frames: 5, badFrames: 1, badLines: 0, duplicates: 0 });
+    expect(max.report.input).toEqual({ files: ['a.ndjson'], frames: 5, badFrames: 1, badEntries: 0, badLines: 0, duplicates: 0 });
     // Per symbol, exact and adding up to the total; the largest liquidations, largest first.
     expect(max.report.bySymbol).toEqual([
       { venue: 'binance-usdm', symbol: 'BTCUSDT', longUsd: 309.65, shortUsd: 50_237.0889, count: 3 },

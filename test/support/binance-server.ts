@@ -44,9 +44,9 @@ export class BinanceServer {
     });
   }
 
-  static async start(): Promise<BinanceServer> {
+  static async start(port = 0): Promise<BinanceServer> {
     // autoPong off: this server decides whether to answer pings (see `mute`).
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/stream', autoPong: false });
+    const wss = new WebSocketServer({ host: '127.0.0.1', port, path: '/stream', autoPong: false });
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     return new BinanceServer(wss);
   }

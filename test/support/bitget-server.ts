@@ -11,6 +11,8 @@ const INST_TYPES = ['usdt-futures', 'coin-futures', 'usdc-futures'];
  */
 export class BitgetServer extends HttpWsServer {
   subscribeAcks = 0;
+  /** Rows sent as an `action: snapshot` push right after a subscription is acknowledged, by instType. */
+  recent: Record<string, unknown[]> = {};
   pings = 0;
   private refuse: string[] = [];
 
@@ -47,6 +49,8 @@ export class BitgetServer extends HttpWsServer {
       this.subscriptions.get(ws)?.add(instType);
       ws.send(JSON.stringify({ event: 'subscribe', arg, connId: CONN_ID }));
       this.subscribeAcks += 1;
+      const recent = this.recent[instType];
+      if (recent) ws.send(JSON.stringify({ data: recent, arg: { instType, topic: 'liquidation' }, action: 'snapshot', ts: Date.now() }));
     }
   }
 

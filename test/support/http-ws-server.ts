@@ -64,6 +64,11 @@ export abstract class HttpWsServer {
     return n;
   }
 
+  /** Closes every connection (the client reconnects and subscribes again). */
+  dropAll(): void {
+    for (const ws of this.subscriptions.keys()) ws.terminate();
+  }
+
   subscribed(key: string): boolean {
     return [...this.subscriptions.values()].some((k) => k.has(key));
   }

@@ -104,3 +104,30 @@ export function mutate(frame: string, mutations: readonly Mutation[]): string {
 }
 
 export const mutationsArb: fc.Arbitrary<Mutation[]> = fc.array(fc.record({ kind: fc.nat(), a: fc.nat(), b: fc.nat(), c: fc.nat() }), { minLength: 1, maxLength: 3 });
+
+/**
+ * Amounts no venue sends: huge (1e20, a $1e40 liquidation once multiplied), past a double (1e308 × a price,
+ * 400 digits), negative, NaN and the infinities, each as the frame wrote the value it replaces (quoted or bare).
+ */
+export const ABSURD_AMOUNTS: readonly string[] = ['100000000000000000000', '1e20', '-100000000000000000000', '1e308', `1${'0'.repeat(400)}`, 'NaN', 'Infinity', '-Infinity', '-1'];
+
+/** Market names no venue uses: markup, a space, a quote, a control character, an emoji, 65 characters. */
+export const HOSTILE_SYMBOLS: readonly string[] = ['<img src=x onerror=alert(1)>USDT', '"><script>alert(1)</script>', 'BTC USDT', "BTC'USDT", 'BTC\u0000USDT', '😀USDT', 'X'.repeat(65)];
+
+/** A string value that could be a market name (not a key: no colon follows it). */
+const NAME_VALUE = /"[A-Za-z0-9._:/@-]{1,40}"(?!\s*:)/g;
+
+/**
+ * Every frame that is `frame` with one value replaced by an absurd one: each number (bare or quoted) by each
+ * of ABSURD_AMOUNTS, each name-like string by each of HOSTILE_SYMBOLS. Deterministic, in frame order; which of
+ * them a parser must refuse is for the caller to tell (a replaced order id or limit price changes nothing).
+ */
+export function absurdVariants(frame: string): string[] {
+  const out: string[] = [];
+  for (const m of frame.slice(0, SCOPE).matchAll(NUMBERISH)) {
+    const quoted = m[0].startsWith('"');
+    for (const v of ABSURD_AMOUNTS) out.push(replaceMatch(frame, m, () => (quoted ? `"${v}"` : v)));
+  }
+  for (const m of frame.slice(0, SCOPE).matchAll(NAME_VALUE)) for (const s of HOSTILE_SYMBOLS) out.push(replaceMatch(frame, m, () => JSON.stringify(s)));
+  return out;
+}

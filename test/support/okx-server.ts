@@ -17,6 +17,8 @@ export interface OkxServerOptions {
   openInterest?: Record<string, unknown[]>;
   /** instTypes whose subscription is refused with an error event. */
   refuse?: string[];
+  /** liquidation-orders items sent as the first push after a subscription is acknowledged, by instType. */
+  recent?: Record<string, unknown[]>;
 }
 
 const CONN_ID = 'a4d3ae55';
@@ -104,6 +106,9 @@ export class OkxServer {
       client.instTypes.add(arg.instType);
       client.ws.send(JSON.stringify({ ...id, event: 'subscribe', arg, connId: CONN_ID }));
       this.subscribeAcks += 1;
+      // The first push after subscribing carries recent liquidations.
+      const recent = this.options.recent?.[arg.instType];
+      if (recent) client.ws.send(JSON.stringify({ arg: { channel: 'liquidation-orders', instType: arg.instType }, data: recent }));
     }
   }
 
@@ -130,6 +135,11 @@ export class OkxServer {
   /** Raw text to every connection (malformed frames, notices). */
   sendRaw(text: string): void {
     for (const c of this.clients) if (!c.muted) c.ws.send(text);
+  }
+
+  /** Closes every connection (the client reconnects and subscribes again). */
+  dropAll(): void {
+    for (const c of this.clients) c.ws.terminate();
   }
 
   /** Current connections go silent: no pongs, no frames. New connections behave normally. */

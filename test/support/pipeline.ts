@@ -1,4 +1,5 @@
 import { Aggregator } from '../../src/aggregate/aggregator.js';
+import { registerAggregatorMetrics } from '../../src/sinks/prometheus/aggregator-metrics.js';
 import type { Bus } from '../../src/bus/bus.js';
 import { MemoryBus } from '../../src/bus/memory-bus.js';
 import { allTopics, defaultTopics, type TopicNames } from '../../src/bus/topics.js';
@@ -15,7 +16,8 @@ export async function testPipeline(options: { bus?: Bus; topics?: TopicNames; gr
   const topics = options.topics ?? defaultTopics();
   const log = process.env.TEST_LOG ? createLogger('debug') : silentLogger();
   const metrics = createMetrics();
-  const aggregator = new Aggregator(metrics);
+  const aggregator = new Aggregator();
+  registerAggregatorMetrics(metrics.registry, aggregator);
   const applied: NormalizedEvent[] = [];
   await bus.start(allTopics(topics));
   const subscription = await consumeEvents(bus, topics, options.groupId ?? 'test-aggregator', { metrics, log, fromBeginning: true }, (e) => {
@@ -28,6 +30,7 @@ export async function testPipeline(options: { bus?: Bus; topics?: TopicNames; gr
     metrics,
     log,
     parserFor: (venue: VenueId) => venueModule(venue).parser({}, { log }),
+    snapshotsFor: (venue: VenueId) => venueModule(venue).snapshots,
     publishRaw: true,
     batchSize: 100,
     lingerMs: 5,

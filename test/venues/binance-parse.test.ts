@@ -142,3 +142,15 @@ describe('Binance forceOrder → LiquidationEvent', () => {
     expect(['BTCUSDT', '1000PEPEUSDT', 'ETHUSDC', 'BTCUSDT_251226'].map(usdmBase)).toEqual(['BTC', '1000PEPE', 'ETH', 'BTC']);
   });
 });
+
+describe('Binance premiumIndex answer, row by row', () => {
+  it('a row outside the schema is dead-lettered on its own; the other marks are kept and value open interest', () => {
+    const parse = createBinanceParser({ venue: 'binance-usdm' });
+    const bad = { symbol: 'ETHUSDT', markPrice: 4000 };
+    const r = parse(JSON.stringify([{ symbol: 'BTCUSDT', markPrice: '100000', time: 1 }, bad]), 1_760_130_900_000);
+    expect(r.ok && r.events).toEqual([]);
+    expect(r.ok && r.rejected?.map((x) => [x.entry, x.reason.startsWith('invalid premiumIndex row: ')])).toEqual([[JSON.stringify(bad), true]]);
+    const oi = parse('{"symbol":"BTCUSDT","openInterest":"10","time":1760130900000}', 1_760_130_900_000);
+    expect(oi.ok && oi.events.map((e) => e.type === 'open_interest' && [e.markPrice, e.oiUsd])).toEqual([[100_000, 1_000_000]]);
+  });
+});

@@ -9,6 +9,7 @@ import { createBitfinexParser } from '../../src/venues/bitfinex/parse.js';
 import { LIQ_SUBSCRIBE, PING, bitfinexSocketPlan, bitfinexSubscribeError } from '../../src/venues/bitfinex/plan.js';
 import type { ParseResult } from '../../src/venues/venue.js';
 import { fixture } from '../support/fixtures.js';
+import { refused, refusedEntry } from '../support/refusals.js';
 
 const RECV = 1_760_130_900_000;
 const T = 1_760_130_915_123;
@@ -38,7 +39,7 @@ describe('Bitfinex liq:global → liquidations', () => {
     const parse = createBitfinexParser();
     expect(parse(fixture('bitfinex-liquidations-2.json'), RECV)).toEqual({ ok: true, events: [] });
     // No ETH mark seen yet: the trigger cannot be valued.
-    expect(parse(fixture('bitfinex-liquidations-3.json'), RECV)).toEqual({ ok: false, reason: 'liquidation of position 143679087 on "tETHF0:USTF0": no acquired price and no recent ETH mark' });
+    expect(parse(fixture('bitfinex-liquidations-3.json'), RECV)).toEqual(refusedEntry('liquidation of position 143679087 on "tETHF0:USTF0": no acquired price and no recent ETH mark'));
     expect(eventsOf(parse(JSON.stringify([statusRow('tETHF0:USTF0', 230, 1000, 1594036700000)]), RECV))).toHaveLength(1);
     expect(parse(fixture('bitfinex-liquidations-3.json'), RECV)).toEqual({
       ok: true,
@@ -50,10 +51,10 @@ describe('Bitfinex liq:global → liquidations', () => {
     const parse = createBitfinexParser({ refs: new ReferencePrices() });
     expect(eventsOf(parse(frame(pos({ id: 2, symbol: 'tBTCUSD', amount: -0.25, acquired: 100000 })), RECV))).toMatchObject([{ symbol: 'tBTCUSD', base: 'BTC', side: 'short', notionalUsd: 25000 }]);
     const eth = frame(pos({ id: 3, symbol: 'tETHBTC', amount: 2, acquired: 0.04 }));
-    expect(parse(eth, RECV)).toEqual({ ok: false, reason: 'no reference price: tETHBTC is quoted in BTC and no BTC USD price was seen within 300000 ms; left out of USD totals' });
+    expect(parse(eth, RECV)).toEqual(refusedEntry('no reference price: tETHBTC is quoted in BTC and no BTC USD price was seen within 300000 ms; left out of USD totals'));
     parse(JSON.stringify([statusRow('tBTCF0:USTF0', 100000, 10)]), RECV);
     expect(eventsOf(parse(eth, RECV))).toMatchObject([{ side: 'long', price: 0.04, qty: 2, notionalUsd: 2 * 0.04 * 100000 }]);
-    expect(parse(frame(pos({ id: 4, symbol: 'tBTCEUR' })), RECV).ok).toBe(false);
+    expect(refused(parse(frame(pos({ id: 4, symbol: 'tBTCEUR' })), RECV))).toBe(true);
   });
 
   it('open interest: perpetuals only, base units × mark; spot keys and null values give nothing', () => {
@@ -80,12 +81,12 @@ describe('Bitfinex liq:global → liquidations', () => {
     expect(parse('nope', RECV)).toEqual({ ok: false, reason: 'invalid JSON' });
     expect(parse('["x","hb"]', RECV)).toEqual({ ok: false, reason: 'unknown message shape' });
     expect(parse('[1,"te"]', RECV)).toEqual({ ok: false, reason: 'unexpected channel data "te"' });
-    expect(parse(frame(['pos', 1, T]), RECV).ok).toBe(false);
-    expect(parse(frame(pos({ amount: 0 })), RECV)).toEqual({ ok: false, reason: 'liquidation of position 1 with amount 0' });
-    expect(parse(frame(pos({ symbol: 'fUSD' })), RECV)).toEqual({ ok: false, reason: 'liquidation on "fUSD", which is not a Bitfinex pair name' });
-    expect(parse(frame(pos({ mts: 1e15 })), RECV).ok).toBe(false);
-    expect(parse(frame(pos({ amount: 1e300, acquired: 1e300 })), RECV).ok).toBe(false);
-    expect(parse(JSON.stringify([['tBTCF0:USTF0', T]]), RECV).ok).toBe(false);
+    expect(refused(parse(frame(['pos', 1, T]), RECV))).toBe(true);
+    expect(parse(frame(pos({ amount: 0 })), RECV)).toEqual(refusedEntry('liquidation of position 1 with amount 0'));
+    expect(parse(frame(pos({ symbol: 'fUSD' })), RECV)).toEqual(refusedEntry('liquidation on "fUSD", which is not a Bitfinex pair name'));
+    expect(refused(parse(frame(pos({ mts: 1e15 })), RECV))).toBe(true);
+    expect(refused(parse(frame(pos({ amount: 1e300, acquired: 1e300 })), RECV))).toBe(true);
+    expect(refused(parse(JSON.stringify([['tBTCF0:USTF0', T]]), RECV))).toBe(true);
     expect(parse('"text"', RECV)).toEqual({ ok: false, reason: 'unknown message shape' });
   });
 

@@ -15,9 +15,11 @@ const eventsOf = (r: ParseResult): NormalizedEvent[] => {
   if (!r.ok) throw new Error(`rejected: ${r.reason}`);
   return r.events;
 };
+/** The frame's rejection, or the reason of its one refused entry when nothing else came of it. */
 const reasonOf = (r: ParseResult): string => {
-  if (r.ok) throw new Error(`accepted: ${JSON.stringify(r.events)}`);
-  return r.reason;
+  if (!r.ok) return r.reason;
+  if (r.events.length > 0 || r.rejected?.length !== 1) throw new Error(`accepted: ${JSON.stringify(r)}`);
+  return r.rejected[0]!.reason;
 };
 
 interface Row {
@@ -171,8 +173,11 @@ describe('Bitget malformed frames are rejected, never thrown', () => {
     else expect(r).toMatch(reason);
   });
 
-  it('one bad row rejects the whole push', () => {
-    expect(reasonOf(parse(push('usdt-futures', [row, { ...row, price: '0' }]), RECV))).toBe('liquidation on BTCUSDT at price 0');
+  it('one bad row is dead-lettered on its own: the other row of the push counts', () => {
+    const bad = { ...row, price: '0' };
+    const r = parse(push('usdt-futures', [row, bad]), RECV);
+    expect(r.ok && r.events.map((e) => e.type === 'liquidation' && e.notionalUsd)).toEqual([1000]);
+    expect(r.ok && r.rejected).toEqual([{ entry: JSON.stringify({ ts: TS, ...bad }), reason: 'liquidation on BTCUSDT at price 0' }]);
   });
 
   it('property: any string gives events or a rejection, and the recogniser never throws', () => {

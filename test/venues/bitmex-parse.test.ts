@@ -15,7 +15,8 @@ const events = (r: ParseResult) => {
   if (!r.ok) throw new Error(`rejected: ${r.reason}`);
   return r.events;
 };
-const reason = (r: ParseResult) => (r.ok ? `accepted ${JSON.stringify(r.events)}` : r.reason);
+/** The frame's rejection, or the reason of its one refused entry when nothing else came of it. */
+const reason = (r: ParseResult) => (!r.ok ? r.reason : r.events.length === 0 && r.rejected?.length === 1 ? r.rejected[0]!.reason : `accepted ${JSON.stringify(r)}`);
 const table = (action: string, ...data: Record<string, unknown>[]) => JSON.stringify({ table: 'liquidation', action, data });
 const order = (over: Record<string, unknown> = {}) => ({ orderID: '0a5d3b2c-1111-2222-3333-444455556666', symbol: 'XBTUSD', side: 'Sell', price: 100_000, leavesQty: 50_000, ...over });
 

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LiquidationEvent, type NormalizedEvent } from '../../src/schema/events.js';
 import { bybitBase, createBybitParser } from '../../src/venues/bybit/parse.js';
+import { refusal } from '../support/refusals.js';
 
 const RECV = 1_739_502_303_300;
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();
@@ -116,10 +117,10 @@ describe('Bybit allLiquidation → LiquidationEvent', () => {
     ['bad JSON', '{"topic":"allLiquidation.X",', 'invalid JSON'],
     ['not an object', '[1,2]', 'unknown message shape'],
     ['no topic, no op', '{"data":[]}', 'unknown message shape'],
-    ['missing price', bad({ p: undefined }), 'invalid allLiquidation: data.0.p: '],
-    ['numeric size', bad({ v: 20000 }), 'invalid allLiquidation: data.0.v: '],
-    ['unknown side', bad({ S: 'Long' }), 'invalid allLiquidation: data.0.S: '],
-    ['time as text', bad({ T: '1739502302929' }), 'invalid allLiquidation: data.0.T: '],
+    ['missing price', bad({ p: undefined }), 'invalid allLiquidation: p: '],
+    ['numeric size', bad({ v: 20000 }), 'invalid allLiquidation: v: '],
+    ['unknown side', bad({ S: 'Long' }), 'invalid allLiquidation: S: '],
+    ['time as text', bad({ T: '1739502302929' }), 'invalid allLiquidation: T: '],
     ['zero price', bad({ p: '0' }), 'invalid liquidation from ROSEUSDT v=20000 p=0: price: '],
     ['zero size', bad({ v: '0.000' }), 'invalid liquidation from ROSEUSDT v=0.000 p=0.04499: qty: '],
     ['entry of another symbol', bad({ s: 'BTCUSDT' }), 'allLiquidation entry for BTCUSDT on topic allLiquidation.ROSEUSDT'],
@@ -127,8 +128,9 @@ describe('Bybit allLiquidation → LiquidationEvent', () => {
     ['deprecated liquidation topic', frame('liquidation.BTCUSDT', { symbol: 'BTCUSDT', side: 'Buy', size: '1', price: '1', updatedTime: 1 }), 'unexpected topic liquidation.BTCUSDT'],
   ])('rejects %s', (_name, text, reason) => {
     const r = createBybitParser({ venue: 'bybit-linear' })(text, RECV);
-    expect(r.ok).toBe(false);
-    expect(!r.ok && r.reason).toSatisfy((s: string) => s.startsWith(reason));
+    // A bad entry is refused on its own (the frame is understood); a bad frame is rejected whole. Either way no event.
+    expect(r.ok && r.events).toSatisfy((e: unknown) => e === false || (Array.isArray(e) && e.length === 0));
+    expect(refusal(r)).toSatisfy((s: string) => s.startsWith(reason));
   });
 
   it('property: a well-formed linear message yields exactly data.length valid events, notional = v × p, Buy ⇒ long', () => {

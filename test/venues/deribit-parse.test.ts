@@ -7,6 +7,7 @@ import { DERIBIT_TRADES_CHANNEL, TEST_REPLY, deribitReply, deribitSocketPlan, de
 import { instrumentLookup } from '../../src/venues/instruments.js';
 import type { ParseResult } from '../../src/venues/venue.js';
 import { fixture } from '../support/fixtures.js';
+import { refusal, refused, refusedEntry } from '../support/refusals.js';
 
 const RECV = 1_760_130_900_000;
 const eventsOf = (r: ParseResult): NormalizedEvent[] => {
@@ -76,14 +77,14 @@ describe('Deribit trades → liquidations', () => {
   it('a non-USD quote is dead-lettered, never counted at face value', () => {
     const parse = createDeribitParser({ instruments: () => ({ symbol: 'ETH_BTC-PERPETUAL', base: 'ETH', quote: 'BTC', settle: 'BTC', type: 'linear', contractValue: 1, from: 'discovery' }) });
     const r = parse(notification([trade({ instrument_name: 'ETH_BTC-PERPETUAL', price: 0.036, amount: 2, liquidation: 'T' })]), RECV);
-    expect(r).toEqual({ ok: false, reason: expect.stringMatching(/^no reference price: ETH_BTC-PERPETUAL is quoted in BTC/) });
+    expect(r).toEqual(refusedEntry(expect.stringMatching(/^no reference price: ETH_BTC-PERPETUAL is quoted in BTC/)));
   });
 
   it('name table: inverse, linear, and options/spot are not futures', () => {
     expect(deribitInstrument('BTC-PERPETUAL')).toEqual({ symbol: 'BTC-PERPETUAL', base: 'BTC', quote: 'USD', settle: 'BTC', type: 'inverse', contractValue: 1, from: 'built-in' });
     expect(deribitInstrument('BTC_USDT-PERPETUAL')).toMatchObject({ base: 'BTC', quote: 'USDT', type: 'linear' });
     expect([deribitInstrument('BTC-27DEC24-100000-C'), deribitInstrument('BTC_USDC'), deribitInstrument('BTC-FS-2SEP22_PERP')]).toEqual([undefined, undefined, undefined]);
-    expect(createDeribitParser()(notification([trade({ instrument_name: 'BTC-27DEC24-100000-C', liquidation: 'T' })]), RECV)).toEqual({ ok: false, reason: 'liquidation on "BTC-27DEC24-100000-C", which is not a future' });
+    expect(createDeribitParser()(notification([trade({ instrument_name: 'BTC-27DEC24-100000-C', liquidation: 'T' })]), RECV)).toEqual(refusedEntry('liquidation on "BTC-27DEC24-100000-C", which is not a future'));
   });
 });
 
@@ -134,13 +135,13 @@ describe('Deribit control frames and open interest', () => {
     ['an unknown direction', { direction: 'long', liquidation: 'T' }],
   ])('a trade with %s is rejected', (_name, extra) => {
     const r = parse(notification([trade(extra)]), RECV);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(/^invalid trades\.future\.any\.100ms: /);
+    expect(refused(r)).toBe(true);
+    expect(refusal(r)).toMatch(/^invalid trades\.future\.any\.100ms trade: /);
   });
 
   it('an amount too large for a double times the price is rejected, not Infinity', () => {
     const r = parse(notification([trade({ instrument_name: 'BTC_USDC-PERPETUAL', amount: 1e308, price: 1e10, liquidation: 'T' })]), RECV);
-    expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid Deribit liquidation/) });
+    expect(r).toEqual(refusedEntry(expect.stringMatching(/^invalid Deribit liquidation/)));
   });
 });
 

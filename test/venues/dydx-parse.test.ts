@@ -8,6 +8,7 @@ import { closedSide, createDydxParser } from '../../src/venues/dydx/parse.js';
 import { dydxSocketPlans, dydxSubscribeError } from '../../src/venues/dydx/plan.js';
 import type { ParseResult, VenueMetadata } from '../../src/venues/venue.js';
 import { fixture } from '../support/fixtures.js';
+import { refusedEntry } from '../support/refusals.js';
 
 const RECV = 1_760_130_900_000;
 const eventsOf = (r: ParseResult): NormalizedEvent[] => {
@@ -27,12 +28,13 @@ describe('dYdX v4_trades → liquidations and ADL', () => {
     });
   });
 
-  it('sides: a liquidated taker buying closed a short; a deleveraged taker selling closed a long against an offsetting short (the ADL side)', () => {
+  it('sides: a liquidated taker buying closed a short; a deleveraged taker selling is a liquidated long (the insolvent side) and an offsetting short closed by ADL', () => {
     expect([closedSide('SELL', 'LIQUIDATED'), closedSide('BUY', 'LIQUIDATED'), closedSide('SELL', 'DELEVERAGED'), closedSide('BUY', 'DELEVERAGED')]).toEqual(['long', 'short', 'short', 'long']);
     const events = eventsOf(createDydxParser()(message([trade({ id: '1', side: 'BUY' }), trade({ id: '2', type: 'DELEVERAGED', size: '1', price: '3990' }), trade({ id: '3', type: 'TWAP_SUBORDER' })]), RECV));
     const base = { ...common, symbol: 'ETH-USD', base: 'ETH', eventTime: Date.UTC(2025, 9, 10, 21, 15, 3, 123) };
     expect(events).toEqual([
       { ...base, kind: 'liquidation', id: 'dydx:ETH-USD:1', side: 'short', price: 4000.5, qty: 2.5, notionalUsd: 2.5 * 4000.5 },
+      { ...base, kind: 'liquidation', id: 'dydx:ETH-USD:2:deleveraged', side: 'long', price: 3990, qty: 1, notionalUsd: 3990 },
       { ...base, kind: 'adl', id: 'dydx:ETH-USD:2', side: 'short', price: 3990, qty: 1, notionalUsd: 3990 },
     ]);
   });
@@ -46,23 +48,6 @@ describe('dYdX v4_trades → liquidations and ADL', () => {
       ['dydx:ETH-USD:b', 'long'],
       ['dydx:ETH-USD:d', 'short'],
     ]);
-  });
-
-  it('recent trades older than the aggregator can deduplicate are not counted: each reconnect re-sends them', async () => {
-    const { Aggregator } = await import('../../src/aggregate/aggregator.js');
-    const { createMetrics } = await import('../../src/metrics/metrics.js');
-    const parse = createDydxParser();
-    const at = (ms: number) => new Date(ms).toISOString();
-    // An illiquid market: its last liquidation is two days old, the one before it an hour old.
-    const subscribed = JSON.stringify({ type: 'subscribed', connection_id: 'c', message_id: 1, channel: 'v4_trades', id: 'ETH-USD', contents: { trades: [trade({ id: 'old', createdAt: at(RECV - 48 * 3_600_000) }), trade({ id: 'hour', createdAt: at(RECV - 3_600_000) })] } });
-    expect(eventsOf(parse(subscribed, RECV)).map((e) => (e as LiquidationEvent).id)).toEqual(['dydx:ETH-USD:hour']);
-    // Live trades are counted whatever their age (a delayed push is still one liquidation).
-    expect(eventsOf(parse(message([trade({ id: 'late', createdAt: at(RECV - 48 * 3_600_000) })]), RECV))).toHaveLength(1);
-
-    // Three connections (start, two reconnects) each re-send the same recent trades: counted once.
-    const agg = new Aggregator(createMetrics(), { clock: 'watermark' });
-    for (const recv of [RECV, RECV + 60_000, RECV + 120_000]) for (const e of eventsOf(parse(subscribed, recv))) agg.apply(e);
-    expect(agg.totalsSnapshot().byVenue['dydx']).toMatchObject({ count: 1, longUsd: 2.5 * 4000.5 });
   });
 
   it('control frames give nothing; an error is rejected with its message', () => {
@@ -92,12 +77,12 @@ describe('dYdX v4_trades → liquidations and ADL', () => {
     ['a time without zone', { createdAt: '2025-10-10T21:15:03' }],
   ])('a trade with %s is rejected', (_name, extra) => {
     const r = createDydxParser()(message([trade(extra)]), RECV);
-    expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid v4_trades: /) });
+    expect(r).toEqual(refusedEntry(expect.stringMatching(/^invalid v4_trades trade: /)));
   });
 
   it('a size times price beyond a double is rejected, not Infinity', () => {
     const r = createDydxParser()(message([trade({ size: `1${'0'.repeat(300)}`, price: `1${'0'.repeat(10)}` })]), RECV);
-    expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid dYdX liquidation/) });
+    expect(r).toEqual(refusedEntry(expect.stringMatching(/^invalid dYdX liquidation/)));
   });
 });
 
@@ -157,17 +142,20 @@ describe('dYdX plans', () => {
 });
 
 describe('dYdX parser properties', () => {
-  it('any valid LIQUIDATED or DELEVERAGED trade gives one valid event of notional size × price', () => {
+  it('any valid LIQUIDATED trade gives one valid event of notional size × price; a DELEVERAGED one a liquidation and an ADL of opposite sides', () => {
     const parse = createDydxParser();
     const decimal = (min: number, max: number) => fc.double({ min, max, noNaN: true }).map((x) => x.toFixed(6));
     fc.assert(
       fc.property(decimal(0.000001, 1e6), decimal(0.000001, 1e6), fc.constantFrom('BUY', 'SELL'), fc.constantFrom('LIQUIDATED', 'DELEVERAGED'), (size, price, side, type) => {
         const events = eventsOf(parse(message([trade({ size, price, side, type })]), RECV));
         if (Number(size) * Number(price) === 0) return; // toFixed(6) can round a tiny value to zero, which is rejected elsewhere
-        expect(events).toHaveLength(1);
-        expect(LiquidationEvent.safeParse(events[0]).success).toBe(true);
-        expect((events[0] as LiquidationEvent).notionalUsd).toBe(Number(size) * Number(price));
-        expect((events[0] as LiquidationEvent).kind).toBe(type === 'LIQUIDATED' ? 'liquidation' : 'adl');
+        expect(events).toHaveLength(type === 'LIQUIDATED' ? 1 : 2);
+        for (const e of events) {
+          expect(LiquidationEvent.safeParse(e).success).toBe(true);
+          expect((e as LiquidationEvent).notionalUsd).toBe(Number(size) * Number(price));
+        }
+        expect(events.map((e) => (e as LiquidationEvent).kind)).toEqual(type === 'LIQUIDATED' ? ['liquidation'] : ['liquidation', 'adl']);
+        if (type === 'DELEVERAGED') expect((events[0] as LiquidationEvent).side).not.toBe((events[1] as LiquidationEvent).side);
       }),
       { numRuns: 300 },
     );

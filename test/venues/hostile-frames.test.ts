@@ -12,6 +12,7 @@ import { createHyperliquidParser } from '../../src/venues/hyperliquid/parse.js';
 import type { ParseResult } from '../../src/venues/venue.js';
 import { binanceFrames, fixture } from '../support/fixtures.js';
 import { DEEP, deepArray } from '../support/hostile.js';
+import { refusedEntry } from '../support/refusals.js';
 
 /**
  * The issue's hostile frames, one table per venue, each with the exact outcome. Before the fix, the deep
@@ -77,20 +78,20 @@ describe('Bybit: hostile frames', () => {
   const withP = (p: string) => liq.replace('"p":"0.04499"', `"p":${JSON.stringify(p)}`);
 
   it.each([...NUMERIC, '.5', '1.'])('rejects price %j', (text) => {
-    expect(linear()(withP(text), RECV)).toEqual(rejected('invalid allLiquidation: data.0.p: expected a decimal string'));
+    expect(linear()(withP(text), RECV)).toEqual(refusedEntry('invalid allLiquidation: p: expected a decimal string'));
   });
 
   it('rejects a decimal too long for a double', () => {
     expect(linear()(withP(LONG_DECIMAL), RECV)).toEqual(
-      rejected(`invalid liquidation from ROSEUSDT v=20000 p=${LONG_DECIMAL}`.slice(0, 300) + '…'),
+      refusedEntry(`invalid liquidation from ROSEUSDT v=20000 p=${LONG_DECIMAL}`.slice(0, 300) + '…'),
     );
   });
 
   it.each([
-    ['negative', '-1', 'invalid allLiquidation: data.0.T: Too small: expected number to be >=0'],
-    ['in microseconds', '1739502302929000', `invalid allLiquidation: data.0.T: ${EPOCH_MESSAGE}`],
+    ['negative', '-1', 'invalid allLiquidation: T: Too small: expected number to be >=0'],
+    ['in microseconds', '1739502302929000', `invalid allLiquidation: T: ${EPOCH_MESSAGE}`],
   ])('rejects a trade time that is %s', (_what, T, reason) => {
-    expect(linear()(liq.replace('"T":1739502302929', `"T":${T}`), RECV)).toEqual(rejected(reason));
+    expect(linear()(liq.replace('"T":1739502302929', `"T":${T}`), RECV)).toEqual(refusedEntry(reason));
   });
 
   it('a ticker value too long for a double is rejected without touching the merged state', () => {
@@ -124,11 +125,11 @@ describe('Hyperliquid: hostile frames', () => {
   });
 
   it.each(NUMERIC)('rejects trade px %j', (text) => {
-    expect(hl()(trade({ px: text }), RECV)).toEqual(rejected('invalid trade 0: px: expected a decimal string'));
+    expect(hl()(trade({ px: text }), RECV)).toEqual(refusedEntry('invalid trade 0: px: expected a decimal string'));
   });
 
   it('rejects decimals too long for a double (trade price, mark price)', () => {
-    expect(hl()(trade({ px: LONG_DECIMAL }), RECV)).toEqual(rejected('invalid trade 0: px: expected a finite decimal > 0'));
+    expect(hl()(trade({ px: LONG_DECIMAL }), RECV)).toEqual(refusedEntry('invalid trade 0: px: expected a finite decimal > 0'));
     expect(hl()(ctx({ markPx: LONG_DECIMAL }), RECV)).toEqual(rejected('invalid activeAssetCtx: ctx.markPx: expected a finite decimal > 0'));
   });
 
@@ -142,17 +143,17 @@ describe('Hyperliquid: hostile frames', () => {
     ['negative', -1, 'invalid trade 0: time: Too small: expected number to be >=0'],
     ['in microseconds', 1770337193454000, `invalid trade 0: time: ${EPOCH_MESSAGE}`],
   ])('rejects a trade time that is %s', (_what, time, reason) => {
-    expect(hl()(trade({ time }), RECV)).toEqual(rejected(reason));
+    expect(hl()(trade({ time }), RECV)).toEqual(refusedEntry(reason));
   });
 
   it('node fills: rejects a fill time in microseconds, a local_time beyond 13 digits of ms, a lone surrogate coin', () => {
     const line = fixture('hyperliquid-node-fills-by-block-1.json').replace('"0xa775d1bd91ee2cc4cae6113e5fd9c0c17b355277"', '"0x5ef843ccf26810073ee689a954f6d05f5b48fccb"');
     expect(parseNodeFillsLine(line).ok).toBe(true);
     expect(parseNodeFillsLine(line.replace('"time":1782636233257', '"time":1782636233257000'))).toEqual(
-      rejected(`invalid node_fills_by_block fill 0: time: ${EPOCH_MESSAGE}`),
+      refusedEntry(`invalid node_fills_by_block fill 0: time: ${EPOCH_MESSAGE}`),
     );
     expect(parseNodeFillsLine(line.replace('"local_time":"2026', '"local_time":"9999'))).toEqual(rejected('invalid local_time "9999-06-28T08:43:53.687645997"'));
-    expect(parseNodeFillsLine(line.replace('"coin":"SOL"', '"coin":"\\ud800"'))).toEqual(rejected('invalid node_fills_by_block fill 0: coin "\\ud800"'));
+    expect(parseNodeFillsLine(line.replace('"coin":"SOL"', '"coin":"\\ud800"'))).toEqual(refusedEntry('invalid node_fills_by_block fill 0: coin "\\ud800"'));
   });
 });
 

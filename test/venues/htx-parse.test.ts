@@ -7,6 +7,7 @@ import { createHtxParser } from '../../src/venues/htx/parse.js';
 import { htxReply, htxSocketPlan, htxSubscribeError } from '../../src/venues/htx/plan.js';
 import type { ParseResult } from '../../src/venues/venue.js';
 import { fixture } from '../support/fixtures.js';
+import { refusal } from '../support/refusals.js';
 
 const RECV = 1_760_130_000_000;
 const events = (r: ParseResult) => {
@@ -19,7 +20,7 @@ const order = (o: Record<string, unknown> = {}) => ({
 });
 const reason = (frame: string) => {
   const r = createHtxParser()(frame, RECV);
-  return r.ok ? 'accepted' : r.reason;
+  return r.ok && r.events.length > 0 ? 'accepted' : (refusal(r) ?? 'accepted');
 };
 
 describe('HTX public.*.liquidation_orders', () => {

@@ -18,6 +18,7 @@ import {
 } from '../../src/venues/hyperliquid/node-fills.js';
 import { createHyperliquidParser } from '../../src/venues/hyperliquid/parse.js';
 import { until } from '../support/until.js';
+import { refused } from '../support/refusals.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();
 
@@ -44,6 +45,20 @@ const tempDir = (): string => {
 describe('node_fills_by_block line', () => {
   it('the fixture line is a counterparty fill: no events', () => {
     expect(parseNodeFillsLine(LINE)).toEqual({ ok: true, events: [] });
+  });
+
+  it('an item that is not [user, fill], and a marked fill that fails its schema, cost only themselves: the liquidation beside them counts', () => {
+    const b = block();
+    b.events[0]![0] = LIQUIDATED;
+    const badFill = structuredClone(b.events[0]!);
+    (badFill[1].liquidation as Record<string, unknown>).method = 'magic';
+    const items = [[1, 2], b.events[0]!, badFill];
+    const r = parseNodeFillsLine(JSON.stringify({ ...b, events: items }));
+    expect(r.ok && r.events.map((e) => e.type === 'liquidation' && e.id)).toEqual([`hyperliquid:340554939716632:${LIQUIDATED}`]);
+    expect(r.ok && r.rejected).toEqual([
+      { entry: '[1,2]', reason: 'invalid node_fills_by_block: events.0: expected [user, fill]' },
+      { entry: JSON.stringify(badFill), reason: expect.stringMatching(/^invalid node_fills_by_block fill 2: liquidation\.method/) },
+    ]);
   });
 
   it('the same line with the user changed to the liquidatedUser: exactly one event', () => {
@@ -103,7 +118,8 @@ describe('node_fills_by_block line', () => {
     for (const line of cases) {
       let r: ReturnType<typeof parseNodeFillsLine> | undefined;
       expect(() => (r = parseNodeFillsLine(line))).not.toThrow();
-      expect(r?.ok, line).toBe(false);
+      // The line's own faults reject it; a bad marked fill or item is dead-lettered on its own (here: the only one).
+      expect(refused(r!), line).toBe(true);
     }
     // Unmarked fills are not validated: a block of ordinary trades is no reason to reject.
     const plain = structuredClone(b);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NormalizedEvent } from '../../src/schema/events.js';
 import { createHyperliquidParser, HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/parse.js';
+import { refused, refusedEntry } from '../support/refusals.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();
 
@@ -114,8 +115,8 @@ describe('Hyperliquid public socket', () => {
 
   it('trades: only trades that involve a liquidator are validated', () => {
     expect(parse(tradesFrame({ coin: 'BTC', px: 'junk', users: [TRADER, MAKER] }), RECV)).toEqual({ ok: true, events: [] });
-    expect(parse(tradesFrame(trade({ px: 'junk' })), RECV).ok).toBe(false);
-    expect(parse('{"channel":"trades","data":{}}', RECV).ok).toBe(false);
+    expect(refused(parse(tradesFrame(trade({ px: 'junk' })), RECV))).toBe(true);
+    expect(refused(parse('{"channel":"trades","data":{}}', RECV))).toBe(true);
   });
 
   it('a configured liquidator list replaces the default', () => {
@@ -157,7 +158,7 @@ describe('Hyperliquid fill feeds and other frames', () => {
     expect(parse(JSON.stringify({ channel: 'fills', data: [{ user: LIQUIDATOR, fill: backstop }, { user: victim, fill: backstop }] }), RECV)).toEqual(expected);
     const sampled = createHyperliquidParser({ fillsFidelity: 'sampled' })(JSON.stringify({ channel: 'liquidationFills', data: [[victim, backstop]] }), RECV);
     expect(sampled.ok && sampled.events[0]).toMatchObject({ fidelity: 'sampled', source: 'liquidationFills' });
-    expect(parse(JSON.stringify({ channel: 'fills', data: [{ fill: backstop }] }), RECV).ok).toBe(false);
+    expect(refused(parse(JSON.stringify({ channel: 'fills', data: [{ fill: backstop }] }), RECV))).toBe(true);
   });
 
   it('a node_fills_by_block line as a frame: receive time is the node’s local_time', () => {
@@ -223,13 +224,16 @@ describe('Hyperliquid liquidator vaults', () => {
     ]);
   });
 
-  it('a rejected trades frame leaves the vault inventory as it was', () => {
+  it('a refused trade moves no vault inventory; the valid trades of its frame do', () => {
     const parse = createHyperliquidParser();
     parse(tradesFrame(trade({ side: 'B', users: [LIQUIDATOR, TRADER] })), RECV); // +28.33 SOL
-    // The sale would unwind, but the frame's second trade is invalid: the whole frame is refused.
-    expect(parse(tradesFrame(trade({ side: 'A', tid: 2, users: [MAKER, LIQUIDATOR] }), trade({ px: 'junk' })), RECV).ok).toBe(false);
-    // So the vault still holds 28.33: selling 28.33 now is an unwind, and selling 1 more is a short taken over.
-    expect(parse(tradesFrame(trade({ side: 'A', tid: 3, users: [MAKER, LIQUIDATOR] })), RECV)).toEqual({ ok: true, events: [] });
+    // The frame's first trade unwinds all 28.33 (no event); its second, a buy of 28.33 more with a junk price, is
+    // dead-lettered on its own and moves nothing.
+    const junk = trade({ px: 'junk', tid: 2 });
+    const mixed = parse(tradesFrame(trade({ side: 'A', tid: 3, users: [MAKER, LIQUIDATOR] }), junk), RECV);
+    expect(mixed).toEqual(refusedEntry('invalid trade 1: px: expected a decimal string', JSON.stringify(junk)));
+    // So the vault is flat: selling 1 more is a short taken over (with the junk buy counted, it would be an unwind;
+    // without the unwind, too).
     const r = parse(tradesFrame(trade({ side: 'A', sz: '1', tid: 4, users: [MAKER, LIQUIDATOR] })), RECV);
     expect(r.ok && r.events.map((e) => e.type === 'liquidation' && [e.side, e.qty])).toEqual([['short', 1]]);
   });

@@ -8,6 +8,7 @@ import { createKrakenParser, liquidatedSide } from '../../src/venues/kraken/pars
 import { HEARTBEAT_SUBSCRIBE, krakenSocketPlans, krakenSubscribeError } from '../../src/venues/kraken/plan.js';
 import type { ParseResult, VenueMetadata } from '../../src/venues/venue.js';
 import { fixture } from '../support/fixtures.js';
+import { refused, refusedEntry } from '../support/refusals.js';
 
 const RECV = 1_760_130_900_000;
 const eventsOf = (r: ParseResult): NormalizedEvent[] => {
@@ -79,12 +80,12 @@ describe('Kraken Futures trade feed → liquidations', () => {
     expect(parse('not json', RECV)).toEqual({ ok: false, reason: 'invalid JSON' });
     expect(parse('[1,2]', RECV)).toEqual({ ok: false, reason: 'unknown message shape' });
     expect(parse('{"feed":"book"}', RECV)).toEqual({ ok: false, reason: 'unexpected feed "book"' });
-    expect(parse(trade({ qty: -1 }), RECV).ok).toBe(false);
-    expect(parse(trade({ time: 1e15 }), RECV).ok).toBe(false);
-    expect(parse(trade({ side: 'up' }), RECV).ok).toBe(false);
-    expect(parse(trade({ product_id: 'in_xbtusd' }), RECV)).toEqual({ ok: false, reason: 'liquidation on "in_xbtusd", which is not a Kraken futures product name' });
+    expect(refused(parse(trade({ qty: -1 }), RECV))).toBe(true);
+    expect(refused(parse(trade({ time: 1e15 }), RECV))).toBe(true);
+    expect(refused(parse(trade({ side: 'up' }), RECV))).toBe(true);
+    expect(parse(trade({ product_id: 'in_xbtusd' }), RECV)).toEqual(refusedEntry('liquidation on "in_xbtusd", which is not a Kraken futures product name'));
     // Two finite numbers whose product is not: caught by the final check.
-    expect(parse(trade({ qty: 1e300, price: 1e300 }), RECV).ok).toBe(false);
+    expect(refused(parse(trade({ qty: 1e300, price: 1e300 }), RECV))).toBe(true);
   });
 
   it('property: any liquidation trade gives one event whose notional is qty × price (linear) or qty (inverse) and whose side mirrors the taker', () => {

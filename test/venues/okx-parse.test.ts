@@ -6,6 +6,7 @@ import { okxBuiltInInstrument } from '../../src/venues/okx/instruments.js';
 import { createOkxParser, liquidatedSide } from '../../src/venues/okx/parse.js';
 import type { ParseResult } from '../../src/venues/venue.js';
 import { fixture } from '../support/fixtures.js';
+import { refused } from '../support/refusals.js';
 
 const RECV = 1_760_130_900_000;
 const TS = '1760130899123';
@@ -14,9 +15,11 @@ const eventsOf = (r: ParseResult): NormalizedEvent[] => {
   if (!r.ok) throw new Error(`rejected: ${r.reason}`);
   return r.events;
 };
+/** The frame's rejection, or the reason of its one refused entry when nothing else came of it. */
 const reasonOf = (r: ParseResult): string => {
-  if (r.ok) throw new Error(`accepted: ${JSON.stringify(r.events)}`);
-  return r.reason;
+  if (!r.ok) return r.reason;
+  if (r.events.length > 0 || r.rejected?.length !== 1) throw new Error(`accepted: ${JSON.stringify(r)}`);
+  return r.rejected[0]!.reason;
 };
 
 interface Detail {
@@ -143,13 +146,13 @@ describe('OKX liquidation-orders → LiquidationEvent', () => {
     const [e] = eventsOf(parse(frame, RECV + 1000));
     expect(e?.type === 'liquidation' && e.notionalUsd).toBe(10 * 0.1 * 0.035 * 110000);
     // Stale: five minutes and a millisecond later the reference no longer counts.
-    expect(parse(frame, RECV + 300_001).ok).toBe(false);
+    expect(refused(parse(frame, RECV + 300_001))).toBe(true);
   });
 
   it('an instrument-list answer (the refresh poller) values a market listed after start, and overrides older values', () => {
     const parse = createOkxParser();
     const frame = push([item('XRP-USDT-SWAP', [{ side: 'sell', posSide: 'net', sz: '4', bkPx: '2.5' }])]);
-    expect(parse(frame, RECV).ok).toBe(false);
+    expect(refused(parse(frame, RECV))).toBe(true);
     const rows = [
       { instId: 'XRP-USDT-SWAP', instType: 'SWAP', ctType: 'linear', ctVal: '100', ctValCcy: 'XRP', settleCcy: 'USDT', ctMult: '1', state: 'live' },
       { instId: 'BTC-USDT-SWAP', instType: 'SWAP', ctType: 'linear', ctVal: '0.001', ctValCcy: 'BTC', settleCcy: 'USDT', ctMult: '1', state: 'live' },
@@ -249,13 +252,15 @@ describe('OKX control and malformed frames', () => {
     ['a zero size', { side: 'sell', posSide: 'net', sz: '0', bkPx: '100' }],
     ['microseconds', { side: 'sell', posSide: 'net', sz: '1', bkPx: '100', ts: '1760130899123000' }],
     ['an unknown posSide', { side: 'sell', posSide: 'both', sz: '1', bkPx: '100' }],
-  ])('a detail with %s rejects the whole push', (_name, d) => {
+  ])('a detail with %s is dead-lettered on its own; the good detail beside it counts', (_name, d) => {
     const frame = push([item('BTC-USDT-SWAP', [{ side: 'sell', posSide: 'net', sz: '1', bkPx: '100000' }, d as Detail])]);
-    expect(parse(frame, RECV).ok).toBe(false);
+    const r = parse(frame, RECV);
+    expect(r.ok && r.events.map((e) => e.type === 'liquidation' && e.notionalUsd)).toEqual([1000]);
+    expect(r.ok && r.rejected?.map((x) => x.entry)).toEqual([JSON.stringify({ bkLoss: '0', ccy: '', ts: TS, ...d })]);
   });
 
-  it('a MARGIN push, or an item of another type than its channel, is rejected', () => {
-    expect(parse(push([item('BTC-USDT', [{ side: 'sell', posSide: 'net', sz: '1', bkPx: '1' }], 'MARGIN')], 'MARGIN'), RECV).ok).toBe(false);
+  it('a MARGIN push, or an item of another type than its channel, is refused', () => {
+    expect(reasonOf(parse(push([item('BTC-USDT', [{ side: 'sell', posSide: 'net', sz: '1', bkPx: '1' }], 'MARGIN')], 'MARGIN'), RECV))).toMatch(/^invalid liquidation-orders item: instType/);
     expect(reasonOf(parse(push([item('BTC-USD-251226', [{ side: 'sell', posSide: 'net', sz: '1', bkPx: '1' }], 'FUTURES')], 'SWAP'), RECV))).toBe(
       'liquidation-orders item of FUTURES on the "SWAP" channel',
     );

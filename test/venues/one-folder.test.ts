@@ -110,13 +110,12 @@ describe('a venue is its folder plus one registry line', () => {
 describe('a venue id no module has (a newer connector publishing to an older aggregator)', () => {
   it('is a valid event, counted under its own id, and named neutrally', async () => {
     const { Aggregator } = await import('../../src/aggregate/aggregator.js');
-    const { createMetrics } = await import('../../src/metrics/metrics.js');
     const { LiquidationEvent } = await import('../../src/schema/events.js');
     const { liquidation } = await import('../support/events.js');
     const event = liquidation('z1', 1_760_130_900_000, 12_345, { venue: 'zeta-perp', symbol: 'BTCUSDT' });
     expect(LiquidationEvent.safeParse(event).success).toBe(true);
     expect(LiquidationEvent.safeParse({ ...event, venue: 'Zeta Perp' }).success).toBe(false);
-    const agg = new Aggregator(createMetrics(), { clock: 'watermark' });
+    const agg = new Aggregator({ clock: 'watermark' });
     agg.apply(event);
     expect(agg.totalsSnapshot().byVenue['zeta-perp']).toMatchObject({ longUsd: 12_345, count: 1 });
     expect(real.venueAbout('zeta-perp')).toEqual({ name: 'zeta-perp', exchange: 'zeta-perp', colour: '#888888', fidelity: 'complete', doc: '' });

@@ -1,15 +1,24 @@
 import { readdirSync } from 'node:fs';
+import { registerAggregatorMetrics } from '../../src/sinks/prometheus/aggregator-metrics.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Aggregator } from '../../src/aggregate/aggregator.js';
+import { toUnits, toUsd } from '../../src/aggregate/fixed-point.js';
+import { MemoryBus } from '../../src/bus/memory-bus.js';
+import { defaultTopics } from '../../src/bus/topics.js';
 import { silentLogger } from '../../src/log.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { consumeEvents } from '../../src/pipeline/consume.js';
+import { Ingestor } from '../../src/pipeline/ingest.js';
+import { defaultValueLimits, valueLimitBreach } from '../../src/pipeline/value-limits.js';
 import { parsersFor } from '../../src/replay/sources.js';
-import { NormalizedEvent, type VenueId } from '../../src/schema/events.js';
-import { isEpochMs, MAX_REASON_CHARS } from '../../src/venues/fields.js';
+import { NormalizedEvent, type DeadLetter, type VenueId } from '../../src/schema/events.js';
+import { isEpochMs, isMarketName, MAX_REASON_CHARS } from '../../src/venues/fields.js';
 import { parseNodeFillsLine } from '../../src/venues/hyperliquid/node-block.js';
 import { VENUE_MODULES } from '../../src/venues/registry.js';
 import type { FrameParser, ParseResult } from '../../src/venues/venue.js';
 import { fixture, fixturePath } from '../support/fixtures.js';
-import { mutate, mutationsArb } from '../support/mutate.js';
+import { absurdVariants, mutate, mutationsArb } from '../support/mutate.js';
 
 /**
  * "No frame can kill a process": every parser a socket or a replay feeds, over mutated real frames.
@@ -164,13 +173,26 @@ function entryPoints(): EntryPoint[] {
   return points;
 }
 
-/** What every result must be: a short reason, or events of the schema with finite amounts and sane times. */
+/** Entries refused on their own over the run: mutations of multi-entry seeds must exercise that path too. */
+let refusedEntries = 0;
+
+/**
+ * What every result must be: a short reason, or events of the schema with finite amounts and sane times, and
+ * for each entry refused on its own a short reason and the entry's text (what its dead letter carries).
+ */
 function checkResult(result: ParseResult, venue: VenueId): void {
   if (!result.ok) {
     expect(typeof result.reason).toBe('string');
     expect(result.reason.length).toBeGreaterThan(0);
     expect(result.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 1);
     return;
+  }
+  for (const refused of result.rejected ?? []) {
+    refusedEntries += 1;
+    expect(typeof refused.entry).toBe('string');
+    expect(refused.entry.length).toBeGreaterThan(0);
+    expect(refused.reason.length).toBeGreaterThan(0);
+    expect(refused.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 1);
   }
   for (const event of result.events) {
     const parsed = NormalizedEvent.safeParse(event);
@@ -221,5 +243,102 @@ describe('parser fuzz: mutated real frames', () => {
 
   it(`ran at least ${TOTAL} mutated frames`, () => {
     expect(frames).toBeGreaterThanOrEqual(TOTAL);
+    expect(refusedEntries).toBeGreaterThan(0);
   });
+});
+
+/**
+ * Absurd values mixed with good frames, through the whole path a frame takes (parser, bounds, bus, consumer,
+ * aggregator): the totals are exactly the sum of the valid liquidations, and every absurd frame is
+ * dead-lettered. Absurd frames are the venue's own liquidation frames with one amount made huge, negative,
+ * NaN, infinite or 1e308, or one name made hostile, kept where it reaches the events (a replaced order id or
+ * limit price changes nothing): the parser refuses the frame, or an event comes out over a bound.
+ */
+describe('parser fuzz: absurd frames among good ones keep totals exact', () => {
+  const limits = defaultValueLimits();
+  const topics = defaultTopics();
+  const venues = Object.entries(VENUE_MODULES) as [VenueId, NonNullable<(typeof VENUE_MODULES)[VenueId]>][];
+  const RUNS = Math.max(10, Math.ceil(TOTAL / 5_000));
+
+  /** What one parse yields towards the totals and the dead letters. */
+  const account = (result: ParseResult) =>
+    !result.ok
+      ? { events: [], deadLetters: 1 }
+      : {
+          events: result.events.filter((e) => valueLimitBreach(e, limits) === undefined),
+          // Entry by entry: each refused entry is a dead letter of its own, and so is each event over a bound.
+          deadLetters: (result.rejected?.length ?? 0) + result.events.filter((e) => valueLimitBreach(e, limits) !== undefined).length,
+        };
+
+  it.each(venues.map(([venue, module]) => [venue, module] as const))('%s: totals are the exact sum of the valid liquidations; each absurd frame is dead-lettered', async (venue, module) => {
+    const fresh = () => module.parser({}, { log });
+    const liquidates = (frame: string) => {
+      const r = fresh()(frame, RECV);
+      return r.ok && r.events.some((e) => e.type === 'liquidation') && r.events.every((e) => valueLimitBreach(e, limits) === undefined);
+    };
+    const good = seedsFor(venue).filter(liquidates);
+    expect(good.length, 'seed frames that liquidate').toBeGreaterThan(0);
+    const absurd = [...new Set(good.flatMap(absurdVariants))].filter((frame) => account(fresh()(frame, RECV)).deadLetters > 0);
+    // Both kinds reach every venue: an amount made absurd and a name made hostile.
+    expect(absurd.some((f) => f.includes('onerror')), 'a hostile symbol is refused').toBe(true);
+    expect(absurd.some((f) => f.includes('00000000000000000000')), 'a huge amount is refused').toBe(true);
+
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.nat(good.length - 1), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(absurd.length - 1), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.boolean(), { minLength: 18, maxLength: 18 }),
+        async (goodPicks, absurdPicks, order) => {
+          // Interleaved as `order` says, each queue in its own order.
+          const queues = [goodPicks.map((i) => ({ frame: good[i]!, absurd: false })), absurdPicks.map((i) => ({ frame: absurd[i]!, absurd: true }))];
+          const frames = order.flatMap((first) => (queues[first ? 0 : 1]!.length > 0 ? [queues[first ? 0 : 1]!.shift()!] : [])).concat(...queues);
+
+          // Expected, from the parser's own results in the same order: valid events once per id, exact in units.
+          const parse = fresh();
+          const seen = new Set<string>();
+          let units = 0n;
+          let count = 0;
+          let deadLetters = 0;
+          for (const { frame } of frames) {
+            const { events, deadLetters: refused } = account(parse(frame, RECV));
+            deadLetters += refused;
+            for (const e of events) {
+              if (e.type !== 'liquidation' || seen.has(e.id)) continue;
+              seen.add(e.id);
+              if (e.kind === 'adl' || e.kind === 'vault') continue;
+              units += BigInt(toUnits(e.notionalUsd));
+              count += 1;
+            }
+          }
+
+          const bus = new MemoryBus();
+          await bus.start();
+          const metrics = createMetrics();
+          const aggregator = new Aggregator({ clock: 'watermark' });
+          registerAggregatorMetrics(metrics.registry, aggregator);
+          const letters: DeadLetter[] = [];
+          await bus.subscribe({ topics: [topics.deadLetter], groupId: 'letters' }, async ({ messages }) => void letters.push(...messages.map((m) => m.value as DeadLetter)));
+          await consumeEvents(bus, topics, 'fuzz', { metrics, log, fromBeginning: true }, (e, replayed) => void aggregator.apply(e, replayed));
+          const parser = fresh();
+          const ingestor = new Ingestor({ bus, topics, metrics, log, parserFor: () => parser, publishRaw: false, batchSize: 100, lingerMs: 5, maxBuffered: 10_000 });
+          for (const { frame } of frames) await ingestor.handleFrame({ recv: RECV, venue, frame });
+          await ingestor.flush();
+          await bus.close();
+
+          const totals = aggregator.totalsSnapshot();
+          expect(totals.usd).toBe(toUsd(Number(units)));
+          expect(totals.count).toBe(count);
+          expect(letters).toHaveLength(deadLetters);
+          // Every absurd frame is among the dead letters (whole, or the refused entry of it), and nothing hostile became a symbol.
+          const lettered = new Set(letters.map((l) => l.frame));
+          // A refused entry's letter carries the entry as JSON re-serialised (1e20 reads 100000000000000000000), so
+          // an absurd frame not lettered whole must be matched by at least one entry letter of its own.
+          const entries = letters.filter((l) => l.entry).length;
+          expect(entries).toBeGreaterThanOrEqual(frames.filter((f) => f.absurd && !lettered.has(f.frame)).length);
+          expect(aggregator.topSymbols(1_000).every((s) => isMarketName(s.symbol))).toBe(true);
+        },
+      ),
+      { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    );
+  }, 120_000);
 });

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
+import { startMetricsServer, type MetricsServer } from '../../src/service/http-server.js';
 import { liveApi, type LiveApi } from '../../src/web/live-api.js';
 import { MarketFeed } from '../../src/web/market-feed.js';
 
@@ -17,7 +17,7 @@ afterEach(async () => {
 
 async function start(): Promise<string> {
   const metrics = createMetrics();
-  api = liveApi({ aggregator: new Aggregator(metrics), feed: new MarketFeed(), cascades: () => [], status: () => ({}), now: Date.now });
+  api = liveApi({ aggregator: new Aggregator(), feed: new MarketFeed(), cascades: () => ({ signals: [], produced: 0 }), status: () => ({}), now: Date.now });
   server = await startMetricsServer(metrics.registry, { host: '127.0.0.1', port: 0, routes: api });
   return server.url;
 }
@@ -62,7 +62,7 @@ describe('live API stream clients', () => {
   it('refuses stream clients past maxClients with 503, and takes one again when a client leaves', async () => {
     const { WebSocket } = await import('ws');
     const metrics = createMetrics();
-    api = liveApi({ aggregator: new Aggregator(metrics), feed: new MarketFeed(), cascades: () => [], status: () => ({}), now: Date.now, maxClients: 2 });
+    api = liveApi({ aggregator: new Aggregator(), feed: new MarketFeed(), cascades: () => ({ signals: [], produced: 0 }), status: () => ({}), now: Date.now, maxClients: 2 });
     server = await startMetricsServer(metrics.registry, { host: '127.0.0.1', port: 0, routes: api });
     const wsUrl = `${server.url.replace('http', 'ws')}/api/stream`;
     const open = () =>

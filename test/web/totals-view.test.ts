@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
-import { createMetrics } from '../../src/metrics/metrics.js';
 import type { LiquidationEvent, OpenInterestEvent } from '../../src/schema/events.js';
 import { totalsView } from '../../src/web/totals-view.js';
 import { liquidation } from '../support/events.js';
@@ -22,7 +21,7 @@ const liq = (id: string, symbol: string, t: number, usd: number): LiquidationEve
 
 describe('totalsView', () => {
   it('gives open interest with its change over the last hour, and the top symbols by 24 h USD with every window', () => {
-    const agg = new Aggregator(createMetrics(), { clock: 'watermark', retainMinutes: Infinity });
+    const agg = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
     agg.apply(oi(T0, 10e9));
     agg.apply(liq('a', 'ETHUSDT', T0 + 5 * 60_000, 300));
     agg.apply(oi(T0 + 30 * 60_000, 9e9));
@@ -39,7 +38,7 @@ describe('totalsView', () => {
   });
 
   it('no open interest an hour back: the change is null, not a made-up number', () => {
-    const agg = new Aggregator(createMetrics(), { clock: 'watermark', retainMinutes: Infinity });
+    const agg = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
     agg.apply(oi(T0, 10e9));
     expect(totalsView(agg, T0).openInterest['bybit-linear']!.change1h).toBeNull();
   });

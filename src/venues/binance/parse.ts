@@ -3,9 +3,9 @@ import { readForceOrderFrame, type ForceOrderFill } from './fast-frame.js';
 import { compileValidator } from '../../schema/validator.js';
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
-import { NO_EVENTS, checkedResult, parseJsonFrame, reject, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, checkedResult, parseJsonFrame, reject, type FrameParser, type ParseResult } from '../venue.js';
 import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { ForceOrder, OpenInterestRest, PremiumIndexRest } from './schema.js';
+import { ForceOrder, OpenInterestRest, PremiumIndexRest, PremiumIndexRow } from './schema.js';
 import { REFERENCE_SYMBOLS, binanceInstrument, documentedCoinmContractUsd, type BinanceVenue } from './instruments.js';
 
 export { documentedCoinmContractUsd } from './instruments.js';
@@ -15,6 +15,7 @@ export type { BinanceVenue } from './instruments.js';
 const forceOrder = compileValidator(ForceOrder);
 // The poller's REST answers come through the parser too (about a fifth of a simulated hour's frames): compiled as well.
 const premiumIndex = compileValidator(PremiumIndexRest);
+const premiumIndexRow = compileValidator(PremiumIndexRow);
 const openInterestRest = compileValidator(OpenInterestRest);
 
 
@@ -141,8 +142,16 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     if (!text.ok) return text;
     let json = text.json;
     if (Array.isArray(json)) {
-      if (!premiumIndex.is(json)) return reject(`invalid premiumIndex: ${premiumIndex.explain(json)}`);
-      for (const { symbol, markPrice } of json) {
+      // One compiled check of the whole answer; only an answer with a bad row is checked row by row, and each bad
+      // row is dead-lettered on its own while the other symbols' marks are kept.
+      const whole = premiumIndex.is(json);
+      let out: EntryResults | undefined;
+      for (const row of json as unknown[]) {
+        if (!whole && !premiumIndexRow.is(row)) {
+          (out ??= new EntryResults('premiumIndex')).reject(row, `invalid premiumIndex row: ${premiumIndexRow.explain(row)}`);
+          continue;
+        }
+        const { symbol, markPrice } = row as z.infer<typeof PremiumIndexRow>;
         const mark = decimalValue(markPrice);
         // A name no market has is not kept (see isMarketName).
         if (mark !== undefined && mark > 0 && isMarketName(symbol)) {
@@ -151,7 +160,7 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
           if (asset !== undefined && !isCoinm) references.set(asset, mark, receiveTime);
         }
       }
-      return NO_EVENTS;
+      return out?.result() ?? NO_EVENTS;
     }
     if (typeof json !== 'object' || json === null) return reject('unknown message shape');
     const msg = json as Record<string, unknown>;

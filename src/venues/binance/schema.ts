@@ -27,4 +27,5 @@ export const OpenInterestRest = z.object({
 });
 
 /** REST GET /fapi|dapi/v1/premiumIndex (all symbols): the mark prices open interest is valued at. */
-export const PremiumIndexRest = z.array(z.object({ symbol: z.string(), markPrice: z.string() }).loose());
+export const PremiumIndexRow = z.object({ symbol: z.string(), markPrice: z.string() }).loose();
+export const PremiumIndexRest = z.array(PremiumIndexRow);

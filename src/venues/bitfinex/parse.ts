@@ -1,9 +1,9 @@
-import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent } from '../../schema/events.js';
+import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { bitfinexInstrument, isPerpetual } from './instruments.js';
-import { DerivStatusRow, EventMessage, LiquidationEntry, StatusValue } from './schema.js';
+import { DerivStatusRow, EventMessage, LiquidationEntry, StatusValue, bitfinexMs } from './schema.js';
 
 export const VENUE = 'bitfinex';
 export const LIQ_KEY = 'liq:global';
@@ -43,8 +43,9 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
 
   /** The event of a trigger, a rejection reason, or undefined for a market execution. */
   const liquidation = (e: LiquidationEntry, receiveTime: number): LiquidationEvent | string | undefined => {
-    const [, posId, mts, , symbol, amount, , , isMatch, , , acquired] = e;
+    const [, posId, rawMts, , symbol, amount, , , isMatch, , , acquired] = e;
     if (isMatch === 1) return undefined;
+    const mts = bitfinexMs(rawMts);
     const inst = instrumentOf(symbol);
     if (inst === undefined) return `liquidation on ${preview(symbol)}, which is not a Bitfinex pair name`;
     if (amount === 0) return `liquidation of position ${posId} with amount 0`;
@@ -73,37 +74,49 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
   };
 
   const liquidations = (entries: unknown[], receiveTime: number): ParseResult => {
-    const events: LiquidationEvent[] = [];
+    const out = new EntryResults('Bitfinex liquidation');
+    // Entry by entry: a trigger on a pair that cannot be valued (a EUR-quoted margin position) is dead-lettered
+    // on its own; the other triggers of the message count.
     for (const raw of entries) {
-      const entry = LiquidationEntry.safeParse(raw);
-      if (!entry.success) return rejectInvalid(LIQ_KEY, entry.error);
-      const event = liquidation(entry.data, receiveTime);
-      if (typeof event === 'string') return reject(event);
-      if (event) events.push(event);
+      const entry = out.read(LiquidationEntry, raw, LIQ_KEY);
+      if (entry === undefined) continue;
+      const event = liquidation(entry, receiveTime);
+      if (typeof event === 'string') out.reject(raw, event);
+      else if (event) out.add(event, raw);
     }
-    return checkedResult(events, 'Bitfinex liquidation');
+    return out.result();
   };
 
   const derivStatus = (rows: unknown[], receiveTime: number): ParseResult => {
-    const events: NormalizedEvent[] = [];
+    const out = new EntryResults('Bitfinex open interest');
     for (const raw of rows) {
-      const row = DerivStatusRow.safeParse(raw);
-      if (!row.success) return rejectInvalid(STATUS_SOURCE, row.error);
-      const [symbol, mts] = row.data;
-      const mark = StatusValue.safeParse(row.data[15]);
-      const oi = StatusValue.safeParse(row.data[18]);
-      if (!mark.success || !oi.success) return reject(`${STATUS_SOURCE} ${preview(symbol)}: MARK_PRICE or OPEN_INTEREST is not a number`);
+      const row = out.read(DerivStatusRow, raw, STATUS_SOURCE);
+      if (row === undefined) continue;
+      const [symbol, rawMts] = row;
+      const mts = bitfinexMs(rawMts);
+      const mark = StatusValue.safeParse(row[15]);
+      const oi = StatusValue.safeParse(row[18]);
+      if (!mark.success || !oi.success) {
+        out.reject(raw, `${STATUS_SOURCE} ${preview(symbol)}: MARK_PRICE or OPEN_INTEREST is not a number`);
+        continue;
+      }
       const inst = instrumentOf(symbol);
+      // Not a perpetual, or no mark yet (a pair without trading): nothing to state.
       if (inst === undefined || !isPerpetual(symbol) || mark.data === null || mark.data <= 0) continue;
       if (isUsdQuote(inst.quote)) refs.set(inst.base, mark.data, mts);
       if (oi.data === null || oi.data < 0) continue;
       const { baseQty, quoteNotional } = fillSize(inst, oi.data, mark.data);
       const usd = notionalUsd(inst, quoteNotional, refs, mts);
-      if (usd === undefined) continue;
+      // A perpetual settled in a currency without a USD reference (EURT): its open interest is unknown in USD,
+      // which a dead letter says rather than a silent hole in the venue's total.
+      if (usd === undefined) {
+        out.reject(raw, noReferenceReason(symbol, inst.quote, refs.maxAgeMs));
+        continue;
+      }
       const event: OpenInterestEvent = { type: 'open_interest', venue: VENUE, symbol, base: inst.base, oiBase: baseQty, oiUsd: usd, markPrice: mark.data, eventTime: mts, receiveTime, source: STATUS_SOURCE };
-      events.push(event);
+      out.add(event, raw);
     }
-    return checkedResult(events, 'Bitfinex open interest');
+    return out.result();
   };
 
   return (frame, receiveTime) => {

@@ -1,11 +1,18 @@
 import { z } from 'zod';
-import { EpochMs } from '../fields.js';
+import { MAX_EPOCH_MS } from '../fields.js';
 
 /**
  * Raw shapes of Bitfinex API v2 (docs.bitfinex.com): channel data are positional arrays with JSON numbers,
  * events are objects. Positions below are the docs' field indices.
  */
 const Finite = z.number().finite();
+/**
+ * Millisecond timestamps. Bitfinex's own docs example writes one with a fraction (`1574697680828.2002`), so a
+ * fraction is accepted; the parser truncates it to the millisecond (bitfinexMs).
+ */
+export const BitfinexMs = z.number().finite().nonnegative().max(MAX_EPOCH_MS, 'expected epoch milliseconds (at most 13 digits)');
+/** A timestamp as liqstream keeps them: whole milliseconds, never after the instant written. */
+export const bitfinexMs = (mts: number): number => Math.floor(mts);
 
 /**
  * One entry of the `liq:global` status feed (docs "WS Public: Status", "REST Public: Liquidations"):
@@ -15,7 +22,7 @@ export const LiquidationEntry = z
   .tuple([
     z.literal('pos'),
     z.number().int().nonnegative(),
-    EpochMs,
+    BitfinexMs,
     z.unknown(),
     z.string().min(1),
     /** ±AMOUNT: "Positive values means a long position, negative values means a short position". */
@@ -42,7 +49,7 @@ export const EventMessage = z.object({ event: z.string().min(1), msg: z.string()
  * [18] OPEN_INTEREST ("Total number of outstanding derivative contracts", one contract = one unit of base).
  */
 export const DerivStatusRow = z
-  .tuple([z.string().min(1), EpochMs])
+  .tuple([z.string().min(1), BitfinexMs])
   .rest(z.unknown())
   .refine((row) => row.length >= 19, 'a derivatives status row has at least 19 fields');
 /** MARK_PRICE and OPEN_INTEREST may be null on a pair without trading yet. */

@@ -1,4 +1,5 @@
 import type { VenueModule } from '../venue.js';
+import { memberRule } from '../snapshot-rules.js';
 import { BITGET_VENUE, createBitgetParser } from './parse.js';
 import { bitgetSocketPlan } from './plan.js';
 
@@ -14,6 +15,8 @@ export function bitgetVenue(): VenueModule {
     async discover() {
       return {};
     },
+    // `snapshot`: what the channel holds at subscribe time (docs: "snapshot: full data").
+    snapshots: memberRule('action', 'snapshot'),
     parser() {
       return createBitgetParser();
     },

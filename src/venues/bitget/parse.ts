@@ -1,9 +1,9 @@
-import type { LiquidationEvent, NormalizedEvent, Side } from '../../schema/events.js';
+import type { LiquidationEvent, Side } from '../../schema/events.js';
 import { clip, decimalValue, isMarketName, preview } from '../fields.js';
-import { fillSize, noReferenceReason, notionalUsd } from '../instruments.js';
-import { NO_EVENTS, checkedResult, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { EntryResults, NO_EVENTS, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { bitgetInstrument } from './instruments.js';
-import { EventReply, LIQUIDATION_TOPIC, LiquidationPush, type BitgetLiquidationPush, type BitgetLiquidationRow } from './schema.js';
+import { EventReply, LIQUIDATION_TOPIC, LiquidationPush, LiquidationRow, type BitgetLiquidationPush, type BitgetLiquidationRow, type InstType } from './schema.js';
 
 export const BITGET_VENUE = 'bitget';
 
@@ -29,22 +29,39 @@ const objectField = (value: unknown, key: string): unknown =>
  * - Subscribe and unsubscribe replies and the text `pong` yield nothing; an `error` event is rejected so
  *   that it is dead-lettered.
  */
+/** What a row's valuation needs, or why the row cannot be valued. */
+function rowValuation(row: BitgetLiquidationRow, instType: InstType): { inst: Instrument; price: number; amount: number } | string {
+  if (!isMarketName(row.symbol)) return `invalid symbol ${preview(row.symbol)}`;
+  const inst = bitgetInstrument(instType, row.symbol);
+  if (inst === undefined) return `symbol ${row.symbol} is not a ${instType} market name: its base coin is unknown`;
+  const price = decimalValue(row.price);
+  const amount = decimalValue(row.amount);
+  if (price === undefined || amount === undefined) return `liquidation on ${row.symbol}: price or amount does not fit a double`;
+  if (price === 0) return `liquidation on ${row.symbol} at price 0`;
+  return { inst, price, amount };
+}
+
 export function createBitgetParser(): FrameParser {
   const liquidations = (msg: BitgetLiquidationPush, receiveTime: number): ParseResult => {
-    const events: NormalizedEvent[] = [];
+    const out = new EntryResults('liquidation event');
     const idOf = frameIds(BITGET_VENUE);
     const { instType } = msg.arg;
-    for (const row of msg.data) {
-      if (!isMarketName(row.symbol)) return reject(`invalid symbol ${preview(row.symbol)}`);
-      const inst = bitgetInstrument(instType, row.symbol);
-      if (inst === undefined) return reject(`symbol ${row.symbol} is not a ${instType} market name: its base coin is unknown`);
-      const price = decimalValue(row.price);
-      const amount = decimalValue(row.amount);
-      if (price === undefined || amount === undefined) return reject(`liquidation on ${row.symbol}: price or amount does not fit a double`);
-      if (price === 0) return reject(`liquidation on ${row.symbol} at price 0`);
+    // Row by row: one row that cannot be read or valued is dead-lettered on its own; the push's other rows count.
+    for (const raw of msg.data) {
+      const row = out.read(LiquidationRow, raw, LIQUIDATION_TOPIC);
+      if (row === undefined) continue;
+      const valued = rowValuation(row, instType);
+      if (typeof valued === 'string') {
+        out.reject(raw, valued);
+        continue;
+      }
+      const { inst, price, amount } = valued;
       const { baseQty, quoteNotional } = fillSize(QUOTE_AMOUNT, amount, price);
       const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
-      if (usd === undefined) return reject(noReferenceReason(row.symbol, inst.quote, 0));
+      if (usd === undefined) {
+        out.reject(raw, noReferenceReason(row.symbol, inst.quote, 0));
+        continue;
+      }
       const event: LiquidationEvent = {
         type: 'liquidation',
         id: idOf(`${instType}:${row.symbol}:${row.ts}:${row.side}:${row.amount}:${row.price}`),
@@ -61,10 +78,9 @@ export function createBitgetParser(): FrameParser {
         kind: 'liquidation',
         source: LIQUIDATION_TOPIC,
       };
-      events.push(event);
+      out.add(event, raw);
     }
-    // One bad row rejects the whole push: a dead letter is visible, a silently dropped liquidation is not.
-    return checkedResult(events, 'liquidation event');
+    return out.result();
   };
 
   const control = (json: unknown): ParseResult => {

@@ -15,7 +15,7 @@ export type InstType = z.infer<typeof InstType>;
 /** Epoch milliseconds as Bitget writes them in rows: a string of at most 13 digits ("1736371332162"). */
 export const EpochMsString = z.string().regex(/^[0-9]{1,13}$/, 'expected epoch milliseconds as a string of at most 13 digits');
 
-const LiquidationRow = z.object({
+export const LiquidationRow = z.object({
   symbol: z.string().min(1),
   /** Docs: "Position side: `buy` Long position liquidation, `sell` Short position liquidation". */
   side: z.enum(['buy', 'sell']),
@@ -32,7 +32,8 @@ export const LiquidationPush = z.object({
   arg: z.object({ instType: InstType, topic: z.literal(LIQUIDATION_TOPIC) }),
   /** Docs: `snapshot` full data, `update` incremental data; both carry liquidations. */
   action: z.enum(['snapshot', 'update']),
-  data: z.array(LiquidationRow),
+  /** Each row judged on its own (LiquidationRow), so one bad row costs only itself. */
+  data: z.array(z.unknown()),
   ts: EpochMs.optional(),
 });
 export type BitgetLiquidationPush = z.infer<typeof LiquidationPush>;

@@ -1,6 +1,7 @@
 import { DEFAULT_REFERENCE_MAX_AGE_MS, instrumentLookup } from '../instruments.js';
 import { startRestPoll } from '../rest-poll.js';
 import type { VenueModule } from '../venue.js';
+import { memberRule } from '../snapshot-rules.js';
 import { BITMEX_REST_URL, INSTRUMENT_PATH, fetchBitmexInstruments } from './instruments.js';
 import { BITMEX_VENUE, createBitmexParser } from './parse.js';
 import { bitmexSocketPlan } from './plan.js';
@@ -25,6 +26,8 @@ export function bitmexVenue(): VenueModule {
     async discover({ restUrl }) {
       return { instruments: await fetchBitmexInstruments({ baseUrl: restUrl }) };
     },
+    // `partial`: the orders resting in the book when the subscription began (not counted by the parser either).
+    snapshots: memberRule('action', 'partial'),
     parser(meta) {
       return createBitmexParser({ instruments: instrumentLookup(meta.instruments) });
     },

@@ -1,7 +1,7 @@
-import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent } from '../../schema/events.js';
+import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { ReferencePrices, noReferenceReason, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { BUILT_IN_CONTRACTS, bitmexInstrument, bitmexValue, type BitmexContract } from './instruments.js';
 import { ErrorReply, InstrumentRow, LIQUIDATION_TABLE, LiquidationKeyRow, LiquidationRow, SubscribeReply, TableMessage, type BitmexInstrumentRow } from './schema.js';
 
@@ -41,16 +41,26 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
   };
 
   const inserted = (rows: unknown[], receiveTime: number): ParseResult => {
-    const events: NormalizedEvent[] = [];
+    const out = new EntryResults('liquidation event');
+    // Row by row: a quanto row before the first BTC price, or a contract nobody can value, is dead-lettered on
+    // its own; the other rows of the insert count.
     for (const r of rows) {
-      const parsed = LiquidationRow.safeParse(r);
-      if (!parsed.success) return rejectInvalid('liquidation insert', parsed.error);
-      const row = parsed.data;
-      if (!isMarketName(row.symbol)) return reject(`invalid symbol ${preview(row.symbol)}`);
+      const row = out.read(LiquidationRow, r, 'liquidation insert');
+      if (row === undefined) continue;
+      if (!isMarketName(row.symbol)) {
+        out.reject(r, `invalid symbol ${preview(row.symbol)}`);
+        continue;
+      }
       const contract = contractOf(row.symbol);
-      if (contract === undefined) return reject(`unknown instrument ${row.symbol}: not in the instrument list nor the built-in table, so its contract value is unknown`);
+      if (contract === undefined) {
+        out.reject(r, `unknown instrument ${row.symbol}: not in the instrument list nor the built-in table, so its contract value is unknown`);
+        continue;
+      }
       const value = bitmexValue(contract, row.leavesQty, row.price, refs, receiveTime);
-      if (!value.ok) return reject(noReferenceReason(row.symbol, value.missing, refs.maxAgeMs));
+      if (!value.ok) {
+        out.reject(r, noReferenceReason(row.symbol, value.missing, refs.maxAgeMs));
+        continue;
+      }
       const event: LiquidationEvent = {
         type: 'liquidation',
         id: `${BITMEX_VENUE}:${row.orderID}`,
@@ -68,42 +78,42 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
         kind: 'liquidation',
         source: LIQUIDATION_TABLE,
       };
-      events.push(event);
+      out.add(event, r);
     }
-    // One bad row rejects the frame: a dead letter is visible, a silently dropped liquidation is not.
-    return checkedResult(events, 'liquidation event');
+    return out.result();
   };
 
   /** `partial`, `update` and `delete`: the same liquidations again (see above), checked but not counted. */
   const keyed = (rows: unknown[], action: string): ParseResult => {
-    for (const r of rows) {
-      const row = LiquidationKeyRow.safeParse(r);
-      if (!row.success) return rejectInvalid(`liquidation ${action}`, row.error);
-    }
-    return NO_EVENTS;
+    const out = new EntryResults(`liquidation ${action}`);
+    for (const r of rows) out.read(LiquidationKeyRow, r, `liquidation ${action}`);
+    return out.result();
   };
 
   const instrumentList = (rows: unknown[], receiveTime: number): ParseResult => {
-    const valid: BitmexInstrumentRow[] = [];
+    const valid: { row: BitmexInstrumentRow; raw: unknown }[] = [];
+    const out = new EntryResults('open interest');
     for (const r of rows) {
       const row = InstrumentRow.safeParse(r);
-      if (row.success && isMarketName(row.data.symbol)) valid.push(row.data);
+      if (row.success && isMarketName(row.data.symbol)) valid.push({ row: row.data, raw: r });
     }
     if (valid.length === 0 && rows.length > 0) return reject('instrument list without a valid row');
-    for (const row of valid) {
+    for (const { row } of valid) {
       const contract = bitmexInstrument(row, 'discovery');
       if (contract !== undefined) known.set(row.symbol, contract);
       if (row.symbol === BTC_REFERENCE_SYMBOL && typeof row.markPrice === 'number') refs.set('BTC', row.markPrice, receiveTime);
     }
-    const events: NormalizedEvent[] = [];
-    for (const row of valid) {
+    for (const { row, raw } of valid) {
       const contract = known.get(row.symbol);
       const { openInterest: contracts, markPrice } = row;
       // No open interest, no mark or no contract value: nothing to state (the symbol's last value leaves the
       // totals after aggregator.oiTtlMs).
       if (contract === undefined || !contracts || typeof markPrice !== 'number' || !(markPrice > 0)) continue;
       const value = bitmexValue(contract, contracts, markPrice, refs, receiveTime);
-      if (!value.ok) return reject(noReferenceReason(row.symbol, value.missing, refs.maxAgeMs));
+      if (!value.ok) {
+        out.reject(raw, noReferenceReason(row.symbol, value.missing, refs.maxAgeMs));
+        continue;
+      }
       const stated = row.timestamp === undefined ? receiveTime : Date.parse(row.timestamp);
       const event: OpenInterestEvent = {
         type: 'open_interest',
@@ -117,9 +127,9 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
         receiveTime,
         source: OPEN_INTEREST_SOURCE,
       };
-      events.push(event);
+      out.add(event, raw);
     }
-    return checkedResult(events, 'open interest');
+    return out.result();
   };
 
   const control = (json: object): ParseResult => {

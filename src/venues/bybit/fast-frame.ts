@@ -1,5 +1,5 @@
 import { ARRAY_END, NO, OBJECT_END, content, decimalAt, decimalStr, epochMs, flatValue, isKey, lit, next, nonEmptyStr, str, uint } from '../scan.js';
-import { LIQUIDATION_TOPIC, TICKER_TOPIC, type BybitAllLiquidation, type BybitTicker } from './schema.js';
+import { LIQUIDATION_TOPIC, TICKER_TOPIC, type BybitLiquidationEntry, type BybitTicker } from './schema.js';
 
 /**
  * Bybit's public frames read without JSON.parse when they have exactly the layout Bybit's serialiser
@@ -8,7 +8,7 @@ import { LIQUIDATION_TOPIC, TICKER_TOPIC, type BybitAllLiquidation, type BybitTi
  * the full path (test/venues/bybit-fast-frame.test.ts holds both to the same results).
  */
 
-type Entry = BybitAllLiquidation['data'][number];
+type Entry = BybitLiquidationEntry;
 
 /** What the parser does with an allLiquidation frame as it is read; false from either declines the frame. */
 export interface LiquidationSink {

@@ -3,8 +3,19 @@ import { decimalValue, isMarketName } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
 import { bybitInstrument } from './instruments.js';
 import { readAllLiquidationFrame, readTickerFrame, type LiquidationSink, type TickerFields } from './fast-frame.js';
-import { AllLiquidation, LIQUIDATION_TOPIC, OpReply, TICKER_TOPIC, Ticker, type BybitAllLiquidation } from './schema.js';
-import { NO_EVENTS, checkEvent, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
+import { AllLiquidation, LIQUIDATION_TOPIC, LiquidationEntry, OpReply, TICKER_TOPIC, Ticker, type BybitAllLiquidation } from './schema.js';
+import {
+  NO_EVENTS,
+  checkEvent,
+  entryRejection,
+  invalidReason,
+  reject,
+  rejectInvalid,
+  type EntryRejection,
+  type FrameParser,
+  type ParseResult,
+  parseJsonFrame,
+} from '../venue.js';
 
 export { LIQUIDATION_TOPIC, TICKER_TOPIC } from './schema.js';
 
@@ -126,7 +137,7 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
       kind: 'liquidation',
       source: LIQUIDATION_TOPIC,
     };
-    // One bad entry rejects the whole message: a dead letter is visible, a silently dropped liquidation is not.
+    // A bad entry is refused on its own (the full path dead-letters it; the fast path declines the frame to it).
     const problem = checkEvent(candidate, `liquidation from ${s} v=${v} p=${p}`);
     if (problem === undefined) batchEvents.push(candidate);
     return problem;
@@ -139,12 +150,17 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   };
 
   const liquidations = (msg: BybitAllLiquidation, receiveTime: number): ParseResult => {
-    let problem = begin(msg.topic.slice(LIQUIDATION_TOPIC.length + 1), receiveTime);
-    for (let i = 0; problem === undefined && i < msg.data.length; i++) {
-      const e = msg.data[i]!;
-      problem = entry(e.T, e.s, e.S, e.v, e.p);
+    const problem = begin(msg.topic.slice(LIQUIDATION_TOPIC.length + 1), receiveTime);
+    if (problem !== undefined) return reject(problem);
+    // Entry by entry: an entry that fails its schema, names another symbol than the topic or overflows is
+    // dead-lettered on its own, and the message's other liquidations count.
+    let rejected: EntryRejection[] | undefined;
+    for (const raw of msg.data) {
+      const parsed = LiquidationEntry.safeParse(raw);
+      const refused = parsed.success ? entry(parsed.data.T, parsed.data.s, parsed.data.S, parsed.data.v, parsed.data.p) : invalidReason(LIQUIDATION_TOPIC, parsed.error);
+      if (refused !== undefined) (rejected ??= []).push(entryRejection(raw, refused));
     }
-    return problem === undefined ? batchResult() : reject(problem);
+    return rejected === undefined ? batchResult() : { ok: true, events: batchEvents, rejected };
   };
 
   const ticker = ({ topicSymbol: symbol, type, ts, data: d }: TickerFields, receiveTime: number): ParseResult => {

@@ -11,7 +11,7 @@ const Decimal = DecimalString;
 // Ticker fields can be "" (e.g. values that do not apply); an empty string carries no value, so it is treated like an absent field.
 const MaybeDecimal = z.union([Decimal, z.literal('')]).optional();
 
-const LiquidationEntry = z.object({
+export const LiquidationEntry = z.object({
   T: EpochMs,
   s: z.string().min(1),
   S: z.enum(['Buy', 'Sell']),
@@ -19,11 +19,14 @@ const LiquidationEntry = z.object({
   p: Decimal,
 });
 
+export type BybitLiquidationEntry = z.infer<typeof LiquidationEntry>;
+
 export const AllLiquidation = z.object({
   topic: z.string().startsWith(`${LIQUIDATION_TOPIC}.`),
   type: z.literal('snapshot'),
   ts: EpochMs,
-  data: z.array(LiquidationEntry),
+  /** Each entry judged on its own (LiquidationEntry), so one bad entry costs only itself. */
+  data: z.array(z.unknown()),
 });
 export type BybitAllLiquidation = z.infer<typeof AllLiquidation>;
 

@@ -1,11 +1,14 @@
-import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import { compileValidator } from '../../schema/validator.js';
 import { isMarketName, preview } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { deribitInstrument } from './instruments.js';
-import { BookSummary, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch, type DeribitTrade } from './schema.js';
+import { BookSummary, DeribitTrade, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch } from './schema.js';
 
 export const TRADES_SOURCE = 'trades';
+
+const deribitTrade = compileValidator(DeribitTrade);
 export const BOOK_SUMMARY_SOURCE = 'get_book_summary_by_currency';
 
 /** The party of a trade whose position was liquidated: the maker, the taker. */
@@ -48,14 +51,24 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
   const trades = (channel: string, data: unknown, receiveTime: number): ParseResult => {
     const parsed = TradeBatch.safeParse(data);
     if (!parsed.success) return rejectInvalid(channel, parsed.error);
-    const events: LiquidationEvent[] = [];
-    for (const trade of parsed.data) {
+    const out = new EntryResults('Deribit liquidation');
+    // Trade by trade: a liquidation on an instrument that cannot be valued is dead-lettered on its own, and the
+    // other liquidations of the notification count.
+    for (const raw of parsed.data) {
+      // The live channel carries every futures trade, most not liquidations: the compiled check first, zod for the reason.
+      let trade: DeribitTrade;
+      if (deribitTrade.is(raw)) trade = raw;
+      else {
+        const checked = out.read(DeribitTrade, raw, `${channel} trade`);
+        if (checked === undefined) continue;
+        trade = checked;
+      }
       if (trade.liquidation === undefined) continue;
       const made = liquidations(trade, receiveTime);
-      if (typeof made === 'string') return reject(made);
-      events.push(...made);
+      if (typeof made === 'string') out.reject(raw, made);
+      else for (const event of made) out.add(event, raw);
     }
-    return checkedResult(events, 'Deribit liquidation');
+    return out.result();
   };
 
   const liquidations = (trade: DeribitTrade, receiveTime: number): LiquidationEvent[] | string => {
@@ -85,17 +98,19 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
   };
 
   const bookSummary = (rows: unknown[], receiveTime: number): ParseResult => {
-    const events: NormalizedEvent[] = [];
+    const out = new EntryResults('Deribit open interest');
     for (const row of rows) {
-      const parsed = BookSummary.safeParse(row);
-      if (!parsed.success) return rejectInvalid(BOOK_SUMMARY_SOURCE, parsed.error);
-      const s = parsed.data;
+      const s = out.read(BookSummary, row, BOOK_SUMMARY_SOURCE);
+      if (s === undefined) continue;
       const inst = instrumentOf(s.instrument_name);
       // Options and combos share the method; a row without open interest or mark states nothing to value.
       if (inst === undefined || s.open_interest === undefined || s.mark_price == null) continue;
       const { baseQty, quoteNotional } = fillSize(inst, s.open_interest, s.mark_price);
       const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
-      if (usd === undefined) return reject(noReferenceReason(s.instrument_name, inst.quote, 0));
+      if (usd === undefined) {
+        out.reject(row, noReferenceReason(s.instrument_name, inst.quote, 0));
+        continue;
+      }
       const event: OpenInterestEvent = {
         type: 'open_interest',
         venue: 'deribit',
@@ -108,9 +123,9 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
         receiveTime,
         source: BOOK_SUMMARY_SOURCE,
       };
-      events.push(event);
+      out.add(event, row);
     }
-    return checkedResult(events, 'Deribit open interest');
+    return out.result();
   };
 
   return (frame, receiveTime) => {

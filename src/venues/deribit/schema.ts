@@ -28,7 +28,8 @@ export const Notification = z.object({
   params: z.object({ channel: z.string().min(1), data: z.unknown() }),
 });
 
-export const TradeBatch = z.array(DeribitTrade);
+/** A notification's trades; each is judged on its own (DeribitTrade), so one bad trade costs only itself. */
+export const TradeBatch = z.array(z.unknown());
 
 /** `{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"heartbeat"|"test_request"}}` (docs "public/set_heartbeat"). */
 export const Heartbeat = z.object({

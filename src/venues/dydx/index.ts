@@ -1,8 +1,13 @@
 import { repeat, startRestPoll } from '../rest-poll.js';
 import type { Poller, VenueModule } from '../venue.js';
+import { memberRule } from '../snapshot-rules.js';
+import { DydxConfig } from './config.js';
+import { DydxSubscriptionCoverage } from './coverage.js';
 import { DEFAULT_DYDX_MARKETS, DYDX_REST_URL, fetchDydxMarkets } from './instruments.js';
 import { createDydxParser } from './parse.js';
-import { dydxSocketPlans } from './plan.js';
+import { DEFAULT_MARKETS_PER_CONNECTION, dydxSocketPlans } from './plan.js';
+
+const perConnection = (options: Record<string, unknown> | undefined): number => Number(options?.marketsPerConnection ?? DEFAULT_MARKETS_PER_CONNECTION);
 
 /**
  * dYdX v4 (indexer): `v4_trades` per market, `LIQUIDATED` and `DELEVERAGED` trades; open interest from polling
@@ -16,12 +21,21 @@ export function dydxVenue(): VenueModule {
     async discover({ restUrl }) {
       return { symbols: await fetchDydxMarkets({ baseUrl: restUrl }) };
     },
+    // `subscribed`: the market's recent trades, sent on subscribe.
+    snapshots: memberRule('type', 'subscribed'),
+    config: DydxConfig,
     parser(meta) {
-      return createDydxParser({ fidelity: () => (meta.partial?.active ? 'partial' : 'complete') });
+      // A refusal makes the venue partial as a missing market list does: both are in meta.partial, which
+      // the liqstream_venue_partial gauge reads.
+      const coverage = new DydxSubscriptionCoverage((refused) => {
+        meta.partial ??= { active: false };
+        meta.partial.refused = refused;
+      });
+      return createDydxParser({ fidelity: () => (meta.partial?.active || coverage.refused ? 'partial' : 'complete'), coverage });
     },
-    plans(meta, { url }) {
+    plans(meta, { url, options }) {
       if (!meta.symbols?.length) meta.partial ??= { active: true };
-      return dydxSocketPlans(meta.symbols?.length ? meta.symbols : DEFAULT_DYDX_MARKETS, url);
+      return dydxSocketPlans(meta.symbols?.length ? meta.symbols : DEFAULT_DYDX_MARKETS, url, perConnection(options));
     },
     pollers(_meta, ctx) {
       if (ctx.intervalMs <= 0) return [];
@@ -42,7 +56,7 @@ export function dydxVenue(): VenueModule {
             if (signal.aborted) return;
             const added = listed.filter((m) => !known.has(m));
             for (const m of added) known.add(m);
-            if (added.length > 0) addPlans(dydxSocketPlans(added, url, undefined, `dydx-listed${++batch}`));
+            if (added.length > 0) addPlans(dydxSocketPlans(added, url, perConnection(options), `dydx-listed${++batch}`));
             if (meta.partial?.active) {
               meta.partial.active = false;
               log.info({ venue: 'dydx' }, 'market list read: every market watched, totals complete again');

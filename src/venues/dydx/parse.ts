@@ -1,20 +1,13 @@
-import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import type { DydxSubscriptionCoverage } from './coverage.js';
 import { dydxInstrument } from './instruments.js';
-import { Envelope, PerpetualMarket, PerpetualMarkets, TradesContents, type DydxTrade } from './schema.js';
+import { DydxTrade, Envelope, PerpetualMarket, PerpetualMarkets, TradesContents } from './schema.js';
 
 export const TRADES_CHANNEL = 'v4_trades';
 export const MARKETS_SOURCE = 'perpetualMarkets';
-
-/**
- * A `subscribed` message's recent trades older than this (at receipt) are not counted. Every reconnect re-sends
- * them, and the aggregator tells copies apart only within 26 h of the newest event time (its id table's horizon),
- * so an illiquid market's two-day-old liquidation would be counted again at each reconnect. A gap worth filling
- * is never that long.
- */
-export const RECENT_TRADES_MAX_AGE_MS = 24 * 3_600_000;
 
 /**
  * A `LIQUIDATED` trade's taker is the liquidated subaccount's order closing its position: selling closes a long.
@@ -29,19 +22,23 @@ export function closedSide(side: 'BUY' | 'SELL', type: 'LIQUIDATED' | 'DELEVERAG
 }
 
 export interface DydxParserOptions {
-  /** Read per event: while only the built-in market list is watched, `partial` (see VenueMetadata.partial). */
+  /** Read per event: while only the built-in market list is watched, or a market is refused, `partial`. */
   fidelity?: () => 'complete' | 'partial';
+  /** Told of every `subscribed` market and every `error`, with their connection (see coverage.ts). */
+  coverage?: Pick<DydxSubscriptionCoverage, 'subscribed' | 'refusal'>;
 }
 
 /**
  * dYdX v4 indexer frames → normalized events.
  *
  * - `v4_trades` (`subscribed` with the market's recent trades, then `channel_data`, or `channel_batch_data`):
- *   `LIQUIDATED` trades are liquidations, `DELEVERAGED` ones ADL (kind `adl`), one event per trade, valued
- *   size × price in USD. The recent trades of a `subscribed` message count too, up to RECENT_TRADES_MAX_AGE_MS old:
- *   after a reconnect they cover part of the gap, and the ids already seen are dropped downstream.
+ *   `LIQUIDATED` trades are liquidations; a `DELEVERAGED` trade is the insolvent side's liquidation and the
+ *   offsetting side's ADL (kind `adl`), two events, valued
+ *   size × price in USD. The recent trades of a `subscribed` message are parsed too; which of them are history
+ *   (older than the connection) the subscribe-history policy decides (src/pipeline/subscribe-history.ts).
  * - A perpetualMarkets answer (the open-interest poller's frames): open interest in base units × oracle price.
- * - `connected`, `unsubscribed` give nothing; `error` is rejected with its message.
+ * - `connected`, `unsubscribed` give nothing; `error` is rejected with its message. `subscribed` and `error` are
+ *   also told to `coverage`, which keeps the venue `partial` while a subscription is refused.
  */
 export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
   const fidelity = opts.fidelity ?? (() => 'complete' as const);
@@ -55,21 +52,26 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     return inst ?? undefined;
   };
 
-  const tradeEvent = (market: string, inst: Instrument, t: DydxTrade, receiveTime: number): LiquidationEvent | string | undefined => {
-    if (t.type !== 'LIQUIDATED' && t.type !== 'DELEVERAGED') return undefined;
+  /**
+   * The events of one trade: none for ordinary trades; a `LIQUIDATED` trade is one liquidation; a `DELEVERAGED`
+   * trade is two closed positions: the insolvent (deleveraged) subaccount's, a liquidation (the indexer's
+   * DeleveragingEventV1 calls it "the subaccount that was liquidated"), and the offsetting subaccount's, ADL.
+   */
+  const tradeEvents = (market: string, inst: Instrument, t: DydxTrade, receiveTime: number): LiquidationEvent[] | string => {
+    if (t.type !== 'LIQUIDATED' && t.type !== 'DELEVERAGED') return [];
     const eventTime = Date.parse(t.createdAt);
     if (!isEpochMs(eventTime)) return `invalid createdAt ${preview(t.createdAt)}`;
     const price = decimalValue(t.price);
     const size = decimalValue(t.size);
     if (price === undefined || size === undefined) return `trade ${preview(t.id)}: a value does not fit a double`;
     const { baseQty, quoteNotional } = fillSize(inst, size, price);
-    return {
+    const event = (id: string, side: Side, kind: 'liquidation' | 'adl'): LiquidationEvent => ({
       type: 'liquidation',
-      id: `dydx:${market}:${t.id}`,
+      id,
       venue: 'dydx',
       symbol: market,
       base: inst.base,
-      side: closedSide(t.side, t.type),
+      side,
       price,
       qty: baseQty,
       // Quote USD, margined in USDC: counted 1:1.
@@ -77,44 +79,51 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
       eventTime,
       receiveTime,
       fidelity: fidelity(),
-      kind: t.type === 'LIQUIDATED' ? 'liquidation' : 'adl',
+      kind,
       source: TRADES_CHANNEL,
-    };
+    });
+    const id = `dydx:${market}:${t.id}`;
+    if (t.type === 'LIQUIDATED') return [event(id, closedSide(t.side, 'LIQUIDATED'), 'liquidation')];
+    // The ADL event keeps the trade's id (as before the insolvent side was counted); the liquidation's is marked.
+    return [event(`${id}:deleveraged`, closedSide(t.side, 'LIQUIDATED'), 'liquidation'), event(id, closedSide(t.side, 'DELEVERAGED'), 'adl')];
   };
 
-  const trades = (market: string | undefined, batches: unknown[], receiveTime: number, recent = false): ParseResult => {
+  const trades = (market: string | undefined, batches: unknown[], receiveTime: number): ParseResult => {
     if (market === undefined) return reject('v4_trades message without a market id');
     const inst = instrumentOf(market);
     if (inst === undefined) return reject(`v4_trades for ${preview(market)}, which is not a dYdX market name`);
-    const events: LiquidationEvent[] = [];
+    const out = new EntryResults('dYdX liquidation');
+    // Entry by entry: a batch item or a trade that cannot be read is dead-lettered on its own; the rest count.
     for (const batch of batches) {
-      const parsed = TradesContents.safeParse(batch);
-      if (!parsed.success) return rejectInvalid(TRADES_CHANNEL, parsed.error);
-      for (const t of parsed.data.trades) {
-        const event = tradeEvent(market, inst, t, receiveTime);
-        if (typeof event === 'string') return reject(event);
-        if (event && !(recent && receiveTime - event.eventTime > RECENT_TRADES_MAX_AGE_MS)) events.push(event);
+      const parsed = out.read(TradesContents, batch, TRADES_CHANNEL);
+      if (parsed === undefined) continue;
+      for (const raw of parsed.trades) {
+        const t = out.read(DydxTrade, raw, `${TRADES_CHANNEL} trade`);
+        if (t === undefined) continue;
+        const made = tradeEvents(market, inst, t, receiveTime);
+        if (typeof made === 'string') out.reject(raw, made);
+        else for (const event of made) out.add(event, raw);
       }
     }
-    return checkedResult(events, 'dYdX liquidation');
+    return out.result();
   };
 
   const markets = (json: unknown, receiveTime: number): ParseResult => {
     const parsed = PerpetualMarkets.safeParse(json);
     if (!parsed.success) return rejectInvalid(MARKETS_SOURCE, parsed.error);
-    const events: NormalizedEvent[] = [];
+    const out = new EntryResults('dYdX open interest');
     for (const raw of Object.values(parsed.data.markets)) {
-      const m = PerpetualMarket.safeParse(raw);
-      if (!m.success) return rejectInvalid(MARKETS_SOURCE, m.error);
-      const inst = instrumentOf(m.data.ticker);
-      const mark = m.data.oraclePrice ? decimalValue(m.data.oraclePrice) : undefined;
-      const oi = m.data.openInterest === undefined ? undefined : decimalValue(m.data.openInterest);
+      const m = out.read(PerpetualMarket, raw, MARKETS_SOURCE);
+      if (m === undefined) continue;
+      const inst = instrumentOf(m.ticker);
+      const mark = m.oraclePrice ? decimalValue(m.oraclePrice) : undefined;
+      const oi = m.openInterest === undefined ? undefined : decimalValue(m.openInterest);
       // A market without an oracle price yet, or a name that is not a market, states nothing to value.
       if (inst === undefined || mark === undefined || mark <= 0 || oi === undefined) continue;
       const event: OpenInterestEvent = {
         type: 'open_interest',
         venue: 'dydx',
-        symbol: m.data.ticker,
+        symbol: m.ticker,
         base: inst.base,
         oiBase: oi,
         oiUsd: oi * mark,
@@ -124,9 +133,9 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
         receiveTime,
         source: MARKETS_SOURCE,
       };
-      events.push(event);
+      out.add(event, raw);
     }
-    return checkedResult(events, 'dYdX open interest');
+    return out.result();
   };
 
   return (frame, receiveTime) => {
@@ -136,11 +145,15 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     if ('markets' in msg && !('type' in msg)) return markets(msg, receiveTime);
     const env = Envelope.safeParse(msg);
     if (!env.success) return rejectInvalid('message', env.error);
-    const { type, channel, id, contents } = env.data;
-    if (type === 'error') return reject(`error: ${preview(env.data.message ?? '')}`);
+    const { type, channel, id, contents, connection_id: connection } = env.data;
+    if (type === 'error') {
+      opts.coverage?.refusal(connection, env.data.message ?? '');
+      return reject(`error: ${preview(env.data.message ?? '')}`);
+    }
     if (type === 'connected' || type === 'unsubscribed') return NO_EVENTS;
     if (channel !== TRADES_CHANNEL) return reject(`unexpected channel ${preview(channel ?? '')}`);
     if (type === 'channel_batch_data') return Array.isArray(contents) ? trades(id, contents, receiveTime) : reject('channel_batch_data without a list');
-    return trades(id, [contents], receiveTime, type === 'subscribed');
+    if (type === 'subscribed' && id !== undefined && instrumentOf(id)) opts.coverage?.subscribed(connection, id);
+    return trades(id, [contents], receiveTime);
   };
 }

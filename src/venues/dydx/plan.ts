@@ -4,15 +4,16 @@ import { TRADES_CHANNEL } from './parse.js';
 export const DYDX_WS_URL = 'wss://indexer.dydx.trade/v4/ws';
 
 /**
- * Markets per connection. The indexer documents no cap on subscriptions per connection, only a rate limit of
- * 2 subscriptions per (connection + channel + id) per second, which one subscribe per market never reaches;
- * 100 keeps a dropped socket's blind share small (about 250 markets make 3 sockets).
+ * Markets per connection: the indexer's per-connection limit for `v4_trades`. Its socks service refuses every
+ * subscription past `V4_TRADES_CHANNEL_LIMIT` (default 32, v4-chain PR #3131, October 2025; the hosted indexer
+ * enforces it, as nautilus_trader PR #4290 found) with "Per-connection subscription limit reached for v4_trades
+ * (limit=32).". About 250 markets make 8 sockets.
  */
-export const DEFAULT_MARKETS_PER_CONNECTION = 100;
+export const DEFAULT_MARKETS_PER_CONNECTION = 32;
 
 export const dydxSubscribe = (market: string): string => JSON.stringify({ type: 'subscribe', channel: TRADES_CHANNEL, id: market });
 
-/** A refused subscription is `{"type":"error","message":"…",…}`; returns its message. */
+/** A refused subscription is `{"type":"error","message":"…","connection_id":…,"message_id":…}`; returns its message. */
 export function dydxSubscribeError(frame: string): string | undefined {
   if (!frame.includes('"error"')) return undefined;
   try {

@@ -18,13 +18,16 @@ export const DydxTrade = z.object({
 });
 export type DydxTrade = z.infer<typeof DydxTrade>;
 
-export const TradesContents = z.object({ trades: z.array(DydxTrade) });
+/** One message's (or batch item's) trades; each judged on its own (DydxTrade), so one bad trade costs only itself. */
+export const TradesContents = z.object({ trades: z.array(z.unknown()) });
 
 /** Every indexer message names its `type`; channel messages also `channel` and `id` (the market). */
 export const Envelope = z.object({
   type: z.enum(['connected', 'subscribed', 'unsubscribed', 'channel_data', 'channel_batch_data', 'error']),
   channel: z.string().optional(),
   id: z.string().optional(),
+  /** The indexer's id of the connection (a refusal names it, not the market). */
+  connection_id: z.string().max(256).optional(),
   message: z.string().optional(),
   contents: z.unknown().optional(),
 });

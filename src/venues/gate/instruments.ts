@@ -1,7 +1,7 @@
 import { decimalValue, isMarketName } from '../fields.js';
 import type { Instrument } from '../instruments.js';
 import { rejectInvalid } from '../venue.js';
-import { ContractList, type GateContractRow } from './schema.js';
+import { ContractRow, ContractRows, type GateContractRow } from './schema.js';
 
 export type GateVenue = 'gate-usdt' | 'gate-btc';
 export type GateSettle = 'usdt' | 'btc';
@@ -58,15 +58,21 @@ export function listedGateInstrument(row: GateContractRow, settle: GateSettle): 
 export async function fetchGateContracts(settle: GateSettle, baseUrl: string = GATE_REST_URL, fetchImpl: typeof fetch = fetch): Promise<Record<string, Instrument>> {
   const res = await fetchImpl(`${baseUrl.replace(/\/+$/, '')}/api/v4/futures/${settle}/contracts`);
   if (!res.ok) throw new Error(`futures/${settle}/contracts: HTTP ${res.status}`);
-  const parsed = ContractList.safeParse(await res.json());
+  const parsed = ContractRows.safeParse(await res.json());
   if (!parsed.success) {
     const failed = rejectInvalid('contract list', parsed.error);
     throw new Error(`futures/${settle}/contracts: ${failed.ok ? 'invalid' : failed.reason}`);
   }
   const out: Record<string, Instrument> = {};
-  for (const row of parsed.data) {
-    const inst = listedGateInstrument(row, settle);
+  // Row by row, as the parser reads the polled list: one row of another shape or type costs only that contract.
+  let valid = 0;
+  for (const raw of parsed.data) {
+    const row = ContractRow.safeParse(raw);
+    if (!row.success) continue;
+    valid += 1;
+    const inst = listedGateInstrument(row.data, settle);
     if (inst !== undefined) out[inst.symbol] = inst;
   }
+  if (valid === 0 && parsed.data.length > 0) throw new Error(`futures/${settle}/contracts: no valid row`);
   return out;
 }

@@ -1,9 +1,19 @@
-import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
-import { decimalValue, preview } from '../fields.js';
+import type { LiquidationEvent } from '../../schema/events.js';
+import { decimalValue, isEpochMs, preview } from '../fields.js';
 import { fillSize, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
 import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
-import { ContractList, ControlReply, LIQUIDATES_CHANNEL, LiquidatesUpdate, PONG_CHANNEL, SYSTEM_CHANNEL, type GateLiquidatesUpdate } from './schema.js';
+import {
+  ContractRow,
+  ControlReply,
+  LIQUIDATES_CHANNEL,
+  LiquidateEntry,
+  LiquidatesUpdate,
+  PONG_CHANNEL,
+  SYSTEM_CHANNEL,
+  type GateLiquidateEntry,
+  type GateLiquidatesUpdate,
+} from './schema.js';
 
 export const CONTRACTS_SOURCE = 'contracts';
 
@@ -11,6 +21,22 @@ export interface GateParserOptions {
   venue: GateVenue;
   /** Instruments as discovery or a recording listed them; contract-list frames seen later take precedence. */
   instruments?: (symbol: string) => Instrument | undefined;
+}
+
+/** Largest epoch-seconds value read as seconds (year 5138); epoch milliseconds since 1973 are all above it. */
+const MAX_EPOCH_SECONDS = 99_999_999_999;
+
+/**
+ * An entry's time in ms, or why there is none. `time_ms` when present. Otherwise `time`, which the docs' newer
+ * field list gives in milliseconds, while the envelope's own `time` (and Gate's REST liquidation history) are
+ * seconds: a value of at most 11 digits is read as seconds, a longer one as milliseconds, so neither unit is
+ * taken for the other (a seconds value read as ms would date the liquidation in January 1970).
+ */
+export function entryTimeMs(e: Pick<GateLiquidateEntry, 'time_ms' | 'time'>): number | string {
+  if (e.time_ms !== undefined) return e.time_ms;
+  if (e.time === undefined) return 'entry without time_ms or time';
+  const ms = e.time <= MAX_EPOCH_SECONDS ? e.time * 1000 : e.time;
+  return isEpochMs(ms) ? ms : `entry time ${e.time} is not epoch seconds or milliseconds`;
 }
 
 /** A JSON number as it is, a decimal string by the shared rule; NaN when the text does not fit a double. */
@@ -48,20 +74,38 @@ export function createGateParser(o: GateParserOptions): FrameParser {
   };
 
   const liquidations = (msg: GateLiquidatesUpdate, receiveTime: number): ParseResult => {
-    const events: LiquidationEvent[] = [];
+    const out = new EntryResults(LIQUIDATES_CHANNEL);
     const idOf = frameIds(venue);
-    for (const e of msg.result) {
+    // Entry by entry: a contract listed after the last contract-list poll costs its own entry (dead-lettered
+    // with the reason), not the other liquidations of the update.
+    for (const raw of msg.result) {
+      const e = out.read(LiquidateEntry, raw, LIQUIDATES_CHANNEL);
+      if (e === undefined) continue;
+      const time = entryTimeMs(e);
+      if (typeof time === 'string') {
+        out.reject(raw, `${time} for ${preview(e.contract)}`);
+        continue;
+      }
       const inst = instrumentOf(e.contract);
-      if (inst === undefined) return reject(`no contract value for ${preview(e.contract)} (not in the contract list or the built-in table)`);
+      if (inst === undefined) {
+        out.reject(raw, `no contract value for ${preview(e.contract)} (not in the contract list or the built-in table)`);
+        continue;
+      }
       const size = valueOf(e.size, true);
       const price = valueOf(e.price);
-      if (!Number.isFinite(size) || size === 0) return reject(`invalid liquidation size ${preview(e.size)} for ${e.contract}`);
+      if (!Number.isFinite(size) || size === 0) {
+        out.reject(raw, `invalid liquidation size ${preview(e.size)} for ${e.contract}`);
+        continue;
+      }
       const { baseQty, quoteNotional } = fillSize(inst, Math.abs(size), price);
       const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
-      if (usd === undefined) return reject(noReferenceReason(e.contract, inst.quote, 0));
-      events.push({
+      if (usd === undefined) {
+        out.reject(raw, noReferenceReason(e.contract, inst.quote, 0));
+        continue;
+      }
+      const event: LiquidationEvent = {
         type: 'liquidation',
-        id: idOf(`${e.contract}:${e.time_ms}:${String(e.size)}:${String(e.price)}`),
+        id: idOf(`${e.contract}:${time}:${String(e.size)}:${String(e.price)}`),
         venue,
         symbol: e.contract,
         base: inst.base,
@@ -69,24 +113,29 @@ export function createGateParser(o: GateParserOptions): FrameParser {
         price,
         qty: baseQty,
         notionalUsd: usd,
-        eventTime: e.time_ms,
+        eventTime: time,
         receiveTime,
         fidelity: 'sampled',
         kind: 'liquidation',
         source: LIQUIDATES_CHANNEL,
-      });
+      };
+      out.add(event, raw);
     }
-    // One bad entry rejects the whole message: a dead letter is visible, a silently dropped liquidation is not.
-    return checkedResult(events, LIQUIDATES_CHANNEL);
+    return out.result();
   };
 
-  const contracts = (json: unknown, receiveTime: number): ParseResult => {
-    const parsed = ContractList.safeParse(json);
-    if (!parsed.success) return rejectInvalid('contract list', parsed.error);
-    const events: OpenInterestEvent[] = [];
-    for (const row of parsed.data) {
+  const contracts = (json: unknown[], receiveTime: number): ParseResult => {
+    const out = new EntryResults('open interest');
+    // Row by row: a contract of another type on the list (or a row of a shape not seen before) is dead-lettered
+    // on its own; the page's other contracts still state their open interest and contract values.
+    for (const raw of json) {
+      const row = out.read(ContractRow, raw, 'contract list row');
+      if (row === undefined) continue;
       const inst = listedGateInstrument(row, settle);
-      if (inst === undefined) return reject(`contract ${preview(row.name)} does not fit ${venue} (type ${row.type}, quanto_multiplier ${row.quanto_multiplier})`);
+      if (inst === undefined) {
+        out.reject(raw, `contract ${preview(row.name)} does not fit ${venue} (type ${row.type}, quanto_multiplier ${row.quanto_multiplier})`);
+        continue;
+      }
       polled.set(inst.symbol, inst);
       const markPrice = valueOf(row.mark_price);
       const contractsOpen = valueOf(row.position_size);
@@ -94,10 +143,13 @@ export function createGateParser(o: GateParserOptions): FrameParser {
       if (!(markPrice > 0)) continue;
       const { baseQty, quoteNotional } = fillSize(inst, contractsOpen, markPrice);
       const oiUsd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
-      if (oiUsd === undefined) return reject(noReferenceReason(inst.symbol, inst.quote, 0));
-      events.push({ type: 'open_interest', venue, symbol: inst.symbol, base: inst.base, oiBase: baseQty, oiUsd, markPrice, eventTime: receiveTime, receiveTime, source: CONTRACTS_SOURCE });
+      if (oiUsd === undefined) {
+        out.reject(raw, noReferenceReason(inst.symbol, inst.quote, 0));
+        continue;
+      }
+      out.add({ type: 'open_interest', venue, symbol: inst.symbol, base: inst.base, oiBase: baseQty, oiUsd, markPrice, eventTime: receiveTime, receiveTime, source: CONTRACTS_SOURCE }, raw);
     }
-    return checkedResult(events, 'open interest');
+    return out.result();
   };
 
   const control = (json: unknown): ParseResult => {

@@ -21,13 +21,21 @@ export const LiquidateEntry = z.object({
   price: Price,
   /** Contracts of the liquidation order: positive buys (a short was liquidated), negative sells (a long). */
   size: SignedSize,
-  time_ms: EpochMs,
+  /** The liquidation's time in ms, as the docs' first example and every recorded frame write it. */
+  time_ms: EpochMs.optional(),
+  /**
+   * The docs' newer field list names the entry's time `time`, in milliseconds; the envelope's `time` is seconds.
+   * Read when `time_ms` is absent, by its digits (entryTimeMs in parse.ts), so a seconds value is not taken for ms.
+   */
+  time: z.number().int().nonnegative().optional(),
 });
+export type GateLiquidateEntry = z.infer<typeof LiquidateEntry>;
 
+/** The update's envelope; each `result` entry is judged on its own (LiquidateEntry). */
 export const LiquidatesUpdate = z.object({
   channel: z.literal(LIQUIDATES_CHANNEL),
   event: z.literal('update'),
-  result: z.array(LiquidateEntry),
+  result: z.array(z.unknown()),
 });
 export type GateLiquidatesUpdate = z.infer<typeof LiquidatesUpdate>;
 
@@ -54,4 +62,5 @@ export const ContractRow = z
   .loose();
 export type GateContractRow = z.infer<typeof ContractRow>;
 
-export const ContractList = z.array(ContractRow);
+/** The polled list: each row judged on its own (ContractRow), so one odd row costs only itself. */
+export const ContractRows = z.array(z.unknown());

@@ -1,8 +1,18 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
 import { noReferenceReason, notionalUsd } from '../instruments.js';
-import { NO_EVENTS, checkedResult, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
-import { LIQUIDATION_TOPIC_SUFFIX, LiquidationNotify, OpFrame, OpenInterestAnswer, RestError, type HtxLiquidationNotify, type HtxOpenInterestAnswer } from './schema.js';
+import { EntryResults, NO_EVENTS, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import {
+  LIQUIDATION_TOPIC_SUFFIX,
+  LiquidationNotify,
+  LiquidationOrder,
+  OpFrame,
+  OpenInterestAnswer,
+  OpenInterestRow,
+  RestError,
+  type HtxLiquidationNotify,
+  type HtxOpenInterestAnswer,
+} from './schema.js';
 
 export const LIQUIDATION_SOURCE = 'liquidation_orders';
 export const OPEN_INTEREST_SOURCE = 'swap_open_interest';
@@ -26,15 +36,24 @@ const valueOf = (v: string | number): number => (typeof v === 'number' ? v : (de
 export function createHtxParser(): FrameParser {
   const liquidations = (msg: HtxLiquidationNotify, receiveTime: number): ParseResult => {
     const topicCode = msg.topic.slice('public.'.length, -LIQUIDATION_TOPIC_SUFFIX.length);
-    const events: LiquidationEvent[] = [];
+    const out = new EntryResults(LIQUIDATION_SOURCE);
     const idOf = frameIds(VENUE);
-    for (const e of msg.data) {
+    // Entry by entry: one bad order is dead-lettered on its own; the other orders of the push count.
+    for (const raw of msg.data) {
+      const e = out.read(LiquidationOrder, raw, LIQUIDATION_SOURCE);
+      if (e === undefined) continue;
       // A push may name its contract in the topic or repeat the wildcard subscribed to; a named one must match.
-      if ((topicCode !== '*' && e.contract_code !== topicCode) || !isMarketName(e.contract_code)) return reject(`liquidation of ${preview(e.contract_code)} on topic ${preview(msg.topic)}`);
+      if ((topicCode !== '*' && e.contract_code !== topicCode) || !isMarketName(e.contract_code)) {
+        out.reject(raw, `liquidation of ${preview(e.contract_code)} on topic ${preview(msg.topic)}`);
+        continue;
+      }
       const quote = e.trade_partition ?? DEFAULT_QUOTE;
       const usd = notionalUsd({ quote }, valueOf(e.trade_turnover), undefined, receiveTime);
-      if (usd === undefined) return reject(noReferenceReason(e.contract_code, quote, 0));
-      events.push({
+      if (usd === undefined) {
+        out.reject(raw, noReferenceReason(e.contract_code, quote, 0));
+        continue;
+      }
+      const event: LiquidationEvent = {
         type: 'liquidation',
         id: idOf(`${e.contract_code}:${e.created_at}:${e.direction}:${String(e.volume)}:${String(e.price)}`),
         venue: VENUE,
@@ -49,25 +68,34 @@ export function createHtxParser(): FrameParser {
         fidelity: 'complete',
         kind: 'liquidation',
         source: LIQUIDATION_SOURCE,
-      });
+      };
+      out.add(event, raw);
     }
-    // One bad entry rejects the whole message: a dead letter is visible, a silently dropped liquidation is not.
-    return checkedResult(events, LIQUIDATION_SOURCE);
+    return out.result();
   };
 
   const openInterest = (msg: HtxOpenInterestAnswer, receiveTime: number): ParseResult => {
-    const events: OpenInterestEvent[] = [];
-    for (const c of msg.data) {
-      if (!isMarketName(c.contract_code)) return reject(`invalid contract_code ${preview(c.contract_code)}`);
+    const out = new EntryResults('open interest');
+    for (const raw of msg.data) {
+      const c = out.read(OpenInterestRow, raw, OPEN_INTEREST_SOURCE);
+      if (c === undefined) continue;
+      if (!isMarketName(c.contract_code)) {
+        out.reject(raw, `invalid contract_code ${preview(c.contract_code)}`);
+        continue;
+      }
       const quote = c.trade_partition ?? DEFAULT_QUOTE;
       const oiBase = valueOf(c.amount);
       const oiUsd = notionalUsd({ quote }, valueOf(c.value), undefined, receiveTime);
-      if (oiUsd === undefined) return reject(noReferenceReason(c.contract_code, quote, 0));
+      if (oiUsd === undefined) {
+        out.reject(raw, noReferenceReason(c.contract_code, quote, 0));
+        continue;
+      }
       // No open position means no implied price; nothing to report for that contract.
       if (!(oiBase > 0)) continue;
-      events.push({ type: 'open_interest', venue: VENUE, symbol: c.contract_code, base: c.symbol, oiBase, oiUsd, markPrice: oiUsd / oiBase, eventTime: msg.ts, receiveTime, source: OPEN_INTEREST_SOURCE });
+      const event: OpenInterestEvent = { type: 'open_interest', venue: VENUE, symbol: c.contract_code, base: c.symbol, oiBase, oiUsd, markPrice: oiUsd / oiBase, eventTime: msg.ts, receiveTime, source: OPEN_INTEREST_SOURCE };
+      out.add(event, raw);
     }
-    return checkedResult(events, 'open interest');
+    return out.result();
   };
 
   const control = (json: unknown): ParseResult => {

@@ -39,7 +39,8 @@ export const LiquidationNotify = z.object({
   op: z.literal('notify'),
   topic: z.string().startsWith('public.').endsWith(LIQUIDATION_TOPIC_SUFFIX),
   ts: EpochMs,
-  data: z.array(LiquidationOrder),
+  /** Each order judged on its own (LiquidationOrder), so one bad entry costs only itself. */
+  data: z.array(z.unknown()),
 });
 export type HtxLiquidationNotify = z.infer<typeof LiquidationNotify>;
 
@@ -55,20 +56,22 @@ export const OpFrame = z
   .loose();
 
 /** GET /linear-swap-api/v1/swap_open_interest: `value` is the open interest in USDT, `amount` in the base coin. */
+/** One contract's row of the swap_open_interest answer. */
+export const OpenInterestRow = z
+  .object({
+    contract_code: z.string().min(1),
+    symbol: z.string().min(1),
+    amount: Amount,
+    value: Amount,
+    trade_partition: z.string().min(1).optional(),
+  })
+  .loose();
+
+/** The answer's envelope; each row judged on its own (OpenInterestRow). */
 export const OpenInterestAnswer = z.object({
   status: z.literal('ok'),
   ts: EpochMs,
-  data: z.array(
-    z
-      .object({
-        contract_code: z.string().min(1),
-        symbol: z.string().min(1),
-        amount: Amount,
-        value: Amount,
-        trade_partition: z.string().min(1).optional(),
-      })
-      .loose(),
-  ),
+  data: z.array(z.unknown()),
 });
 export type HtxOpenInterestAnswer = z.infer<typeof OpenInterestAnswer>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Fidelity, LiquidationEvent, Side } from '../../schema/events.js';
 import { DecimalString, decimalValue, isMarketName } from '../fields.js';
-import { checkedResult, reject, rejectInvalid, type ParseResult } from '../venue.js';
+import { EntryResults, invalidReason, type ParseResult } from '../venue.js';
 import { compileValidator, type CompiledValidator } from '../../schema/validator.js';
 import { Fill, FillLiquidation, isPositiveDecimal } from './schema.js';
 import { HLP_LIQUIDATORS } from './vaults.js';
@@ -123,27 +123,35 @@ export function fillToEvent(user: string, fill: Fill, ctx: FillContext): Liquida
 /**
  * `[user, fill]` pairs → events. Only fills carrying a liquidation object or the ADL marker are validated:
  * they are a small share of all fills, and an ordinary trade never becomes an event. A marked fill that
- * does not validate rejects the whole batch, so a format change is loud instead of an undercount.
+ * does not validate is dead-lettered on its own (its pair's JSON text, with its place in the message), so a
+ * format change is loud instead of an undercount, and the batch's other liquidations still count.
  */
 export function fillPairsToResult(pairs: readonly (readonly [string, unknown])[], ctx: FillContext, what: string, places?: readonly number[]): ParseResult {
-  const events: LiquidationEvent[] = [];
+  const out = new EntryResults(`${what} liquidation`);
   for (let i = 0; i < pairs.length; i++) {
-    const [user, raw] = pairs[i]!;
+    const pair = pairs[i]!;
+    const [user, raw] = pair;
     if (!carriesMarker(raw)) continue;
     // A caller that passes only some pairs (node-block.ts's scan) names each by its place in the message.
     const place = places?.[i] ?? i;
     let fill = asFill(raw);
     if (fill === undefined) {
       const parsed = Fill.safeParse(raw);
-      if (!parsed.success) return rejectInvalid(`${what} fill ${place}`, parsed.error);
+      if (!parsed.success) {
+        out.reject(pair, invalidReason(`${what} fill ${place}`, parsed.error));
+        continue;
+      }
       fill = parsed.data;
     }
-    if (!isMarketName(fill.coin)) return reject(`invalid ${what} fill ${place}: coin ${JSON.stringify(fill.coin)}`);
+    if (!isMarketName(fill.coin)) {
+      out.reject(pair, `invalid ${what} fill ${place}: coin ${JSON.stringify(fill.coin)}`);
+      continue;
+    }
     const event = fillToEvent(user, fill, ctx);
-    if (event) events.push(event);
+    // px × sz of two valid decimals can still overflow: add() refuses such an event.
+    if (event) out.add(event, pair);
   }
-  // px × sz of two valid decimals can still overflow.
-  return checkedResult(events, `${what} liquidation`);
+  return out.result();
 }
 
 function carriesMarker(raw: unknown): boolean {

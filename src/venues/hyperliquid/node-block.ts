@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isEpochMs } from '../fields.js';
-import { reject, rejectInvalid, type ParseResult } from '../venue.js';
+import { entryRejection, reject, rejectInvalid, withRejected, type EntryRejection, type ParseResult } from '../venue.js';
 import { ADL_DIR, fillPairsToResult } from './fill.js';
 
 /**
@@ -48,15 +48,34 @@ function receiveTimeOf(json: unknown): number | ParseResult {
 
 const context = (receiveTime: number, vaults: ReadonlySet<string> | undefined) => ({ receiveTime, fidelity: 'complete' as const, source: NODE_FILLS_SOURCE, vaults });
 
-/** A parsed block line → events. receiveTime is the node's `local_time` (when the node wrote the block). */
+/**
+ * A parsed block line → events. receiveTime is the node's `local_time` (when the node wrote the block). An item
+ * of `events` that is not a `[user, fill]` pair is dead-lettered on its own; the block's other fills count.
+ */
 export function nodeFillsBlockToResult(json: unknown, vaults?: ReadonlySet<string>): ParseResult {
   const receiveTime = receiveTimeOf(json);
   if (typeof receiveTime !== 'number') return receiveTime;
-  const events = (json as NodeFillsBlock).events;
-  for (let i = 0; i < events.length; i++) {
-    if (!isUserFillPair(events[i])) return reject(`invalid ${NODE_FILLS_SOURCE}: events.${i}: expected [user, fill]`);
+  const items = (json as NodeFillsBlock).events;
+  let rejected: EntryRejection[] | undefined;
+  // Only a block with a bad item pays for a copy: the pairs without it, each named by its place in `events`.
+  let pairs: (readonly [string, unknown])[] | undefined;
+  let places: number[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (isUserFillPair(item)) {
+      if (pairs !== undefined) {
+        pairs.push(item);
+        places!.push(i);
+      }
+      continue;
+    }
+    if (pairs === undefined) {
+      pairs = items.slice(0, i) as (readonly [string, unknown])[];
+      places = pairs.map((_, j) => j);
+    }
+    (rejected ??= []).push(entryRejection(item, `invalid ${NODE_FILLS_SOURCE}: events.${i}: expected [user, fill]`));
   }
-  return fillPairsToResult(events as (readonly [string, unknown])[], context(receiveTime, vaults), NODE_FILLS_SOURCE);
+  return withRejected(fillPairsToResult(pairs ?? (items as (readonly [string, unknown])[]), context(receiveTime, vaults), NODE_FILLS_SOURCE, places), rejected);
 }
 
 /** One line of a `node_fills_by_block` file → events; never throws. Scans when it can (scanNodeBlock). */

@@ -1,9 +1,22 @@
 import type { Fidelity, LiquidationEvent, NormalizedEvent } from '../../schema/events.js';
 import { clip, isMarketName, preview } from '../fields.js';
-import { NO_EVENTS, checkedResult, reject, rejectInvalid, type FrameParser, type ParseResult, parseJsonFrame } from '../venue.js';
+import {
+  EntryResults,
+  NO_EVENTS,
+  checkedResult,
+  entryRejection,
+  invalidReason,
+  reject,
+  rejectInvalid,
+  withRejected,
+  type EntryRejection,
+  type FrameParser,
+  type ParseResult,
+  parseJsonFrame,
+} from '../venue.js';
 import { fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
 import { readActiveAssetCtxFrame, readTradesFrame, type AssetCtxFields } from './fast-frame.js';
-import { ActiveAssetCtx, FillItems, MetaAndAssetCtxs, PositiveDecimal, WsTrade } from './schema.js';
+import { ActiveAssetCtx, FillItem, FillItems, MetaAndAssetCtxs, PositiveDecimal, WsTrade } from './schema.js';
 import { hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
 import { nodeFillsBlockToResult, scanNodeBlock } from './node-block.js';
 import { HLP_LIQUIDATORS } from './vaults.js';
@@ -75,17 +88,18 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
   const trades = (data: unknown, receiveTime: number): ParseResult => {
     if (!Array.isArray(data)) return reject('trades: data is not a list');
     currentVaults();
-    const events: LiquidationEvent[] = [];
-    // Inventory changes of this frame, applied only if the frame is accepted: a rejected frame changes nothing.
-    const moved = new Map<string, number>();
+    const out = new EntryResults('trade liquidation');
     for (let i = 0; i < data.length; i++) {
       const raw = data[i] as { users?: unknown } | null;
       // Most trades never involve a liquidator: only those are validated.
       if (!Array.isArray(raw?.users) || !raw.users.some(isLiquidator)) continue;
-      const parsed = WsTrade.safeParse(raw);
-      if (!parsed.success) return rejectInvalid(`trade ${i}`, parsed.error);
-      const t = parsed.data;
-      if (!isMarketName(t.coin)) return reject(`invalid trade ${i}: coin ${JSON.stringify(t.coin)}`);
+      // Trade by trade: a liquidator trade that cannot be read is dead-lettered on its own and moves no inventory.
+      const t = out.read(WsTrade, raw, `trade ${i}`);
+      if (t === undefined) continue;
+      if (!isMarketName(t.coin)) {
+        out.reject(raw, `invalid trade ${i}: coin ${JSON.stringify(t.coin)}`);
+        continue;
+      }
       const [buyer, seller] = t.users;
       const liquidatorBought = isLiquidator(buyer);
       // Between two liquidator vaults no outside position changes hands.
@@ -98,38 +112,39 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
       // from flat (or across it) is a position taken over. Inventory from before the first trade seen is
       // unknown, so an unwind of it right after start still counts (docs/venues/hyperliquid.md, blind spots).
       const key = `${vault}|${t.coin}`;
-      const held = moved.get(key) ?? inventory.get(key) ?? 0;
+      const held = inventory.get(key) ?? 0;
       const signed = liquidatorBought ? traded : -traded;
-      moved.set(key, held + signed);
       const reduces = held !== 0 && Math.sign(held) !== Math.sign(signed) ? Math.min(Math.abs(held), traded) : 0;
       const qty = traded - reduces;
-      if (qty <= 0) continue;
-      if (mustTake && (t.side === 'B') !== liquidatorBought) continue;
-      const liquidated = liquidatorBought ? seller : buyer;
-      const price = Number(t.px);
-      events.push({
-        type: 'liquidation',
-        // Same id as the liquidated account's node fill, so the two sources of one liquidation dedupe.
-        id: fillEventId(t.tid, liquidated),
-        venue: 'hyperliquid',
-        symbol: t.coin,
-        base: hyperliquidBase(t.coin),
-        // The liquidator takes the position over: buying from the account means a long was liquidated.
-        side: liquidatorBought ? 'long' : 'short',
-        price,
-        qty,
-        notionalUsd: price * qty,
-        eventTime: t.time,
-        receiveTime,
-        fidelity: 'inferred',
-        kind: 'backstop',
-        source: TRADES_SOURCE,
-      });
+      if (qty > 0 && !(mustTake && (t.side === 'B') !== liquidatorBought)) {
+        const liquidated = liquidatorBought ? seller : buyer;
+        const price = Number(t.px);
+        const event: LiquidationEvent = {
+          type: 'liquidation',
+          // Same id as the liquidated account's node fill, so the two sources of one liquidation dedupe.
+          id: fillEventId(t.tid, liquidated),
+          venue: 'hyperliquid',
+          symbol: t.coin,
+          base: hyperliquidBase(t.coin),
+          // The liquidator takes the position over: buying from the account means a long was liquidated.
+          side: liquidatorBought ? 'long' : 'short',
+          price,
+          qty,
+          notionalUsd: price * qty,
+          eventTime: t.time,
+          receiveTime,
+          fidelity: 'inferred',
+          kind: 'backstop',
+          source: TRADES_SOURCE,
+        };
+        // px × sz of two valid decimals can still overflow: such a trade is refused and moves no inventory.
+        const counted = out.events.length;
+        out.add(event, raw);
+        if (out.events.length === counted) continue;
+      }
+      inventory.set(key, held + signed);
     }
-    // px × sz of two valid decimals can still overflow.
-    const result = checkedResult(events, 'trade liquidation');
-    if (result.ok) for (const [key, position] of moved) inventory.set(key, position);
-    return result;
+    return out.result();
   };
 
   const activeAssetCtx = ({ coin, openInterest, markPx }: AssetCtxFields, receiveTime: number): ParseResult => {
@@ -145,8 +160,19 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
   const fills = (channel: string, data: unknown, receiveTime: number): ParseResult => {
     const items = FillItems.safeParse(data);
     if (!items.success) return rejectInvalid(`${channel} items`, items.error);
-    const pairs = items.data.map((item): readonly [string, unknown] => (Array.isArray(item) ? item : [item.user, item.fill]));
-    return fillPairsToResult(pairs, { receiveTime, fidelity: fillsFidelity, source: channel, vaults: currentVaults() }, channel);
+    // Item by item: one that is neither `[user, fill]` nor `{user, fill}` is dead-lettered on its own.
+    const pairs: (readonly [string, unknown])[] = [];
+    const places: number[] = [];
+    let rejected: EntryRejection[] | undefined;
+    items.data.forEach((raw, i) => {
+      const item = FillItem.safeParse(raw);
+      if (!item.success) (rejected ??= []).push(entryRejection(raw, invalidReason(`${channel} item ${i}`, item.error)));
+      else {
+        pairs.push(Array.isArray(item.data) ? item.data : [item.data.user, item.data.fill]);
+        places.push(i);
+      }
+    });
+    return withRejected(fillPairsToResult(pairs, { receiveTime, fidelity: fillsFidelity, source: channel, vaults: currentVaults() }, channel, places), rejected);
   };
 
   const restMarkets = (json: unknown, receiveTime: number): ParseResult => {

@@ -49,8 +49,9 @@ export const ActiveAssetCtx = z.object({
   ctx: z.object({ markPx: PositiveDecimal, openInterest: DecimalString }).loose(),
 });
 
-const FillItem = z.union([z.tuple([z.string().min(1), z.unknown()]), z.object({ user: z.string().min(1), fill: z.unknown() })]);
-export const FillItems = z.array(FillItem);
+export const FillItem = z.union([z.tuple([z.string().min(1), z.unknown()]), z.object({ user: z.string().min(1), fill: z.unknown() })]);
+/** A fill feed's items, each judged on its own (FillItem), so one bad item costs only itself. */
+export const FillItems = z.array(z.unknown());
 
 /** `POST /info {"type":"metaAndAssetCtxs"}` → `[meta, ctxs]`; `ctxs[i]` belongs to `meta.universe[i]`. */
 export const MetaAndAssetCtxs = z.tuple([

@@ -1,6 +1,7 @@
 import { instrumentLookup } from '../instruments.js';
 import { startRestPoll } from '../rest-poll.js';
 import type { VenueModule } from '../venue.js';
+import { memberRule } from '../snapshot-rules.js';
 import { DEFAULT_KRAKEN_PRODUCTS, KRAKEN_FUTURES_REST_URL, fetchKrakenInstruments } from './instruments.js';
 import { VENUE, createKrakenParser } from './parse.js';
 import { krakenSocketPlans } from './plan.js';
@@ -18,6 +19,8 @@ export function krakenFuturesVenue(): VenueModule {
       const instruments = await fetchKrakenInstruments({ baseUrl: restUrl });
       return { symbols: instruments.map((i) => i.symbol), instruments: Object.fromEntries(instruments.map((i) => [i.symbol, i])) };
     },
+    // `trade_snapshot`: the product's recent trades on subscribe, with no age bound.
+    snapshots: memberRule('feed', 'trade_snapshot'),
     parser(meta) {
       return createKrakenParser({ instruments: instrumentLookup(meta.instruments), fidelity: () => (meta.partial?.active ? 'partial' : 'complete') });
     },

@@ -1,7 +1,7 @@
-import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { krakenInstrument } from './instruments.js';
 import { EventMessage, KrakenTrade, Ticker, TickersAnswer, TradeSnapshot } from './schema.js';
 
@@ -48,16 +48,20 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
   };
 
   const trades = (rows: unknown[], receiveTime: number): ParseResult => {
-    const events: LiquidationEvent[] = [];
+    const out = new EntryResults('Kraken liquidation');
+    // Trade by trade: one trade that cannot be read or valued is dead-lettered on its own; a snapshot's other
+    // liquidations count.
     for (const row of rows) {
-      const parsed = KrakenTrade.safeParse(row);
-      if (!parsed.success) return rejectInvalid(TRADE_FEED, parsed.error);
-      const t = parsed.data;
+      const t = out.read(KrakenTrade, row, TRADE_FEED);
+      if (t === undefined) continue;
       if (t.type !== 'liquidation') continue;
       const inst = instrumentOf(t.product_id);
-      if (inst === undefined) return reject(`liquidation on ${preview(t.product_id)}, which is not a Kraken futures product name`);
+      if (inst === undefined) {
+        out.reject(row, `liquidation on ${preview(t.product_id)}, which is not a Kraken futures product name`);
+        continue;
+      }
       const { baseQty, quoteNotional } = fillSize(inst, t.qty, t.price);
-      events.push({
+      const event: LiquidationEvent = {
         type: 'liquidation',
         id: `${VENUE}:${t.product_id}:${t.uid}`,
         venue: VENUE,
@@ -73,9 +77,10 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
         fidelity: fidelity(),
         kind: 'liquidation',
         source: TRADE_FEED,
-      });
+      };
+      out.add(event, row);
     }
-    return checkedResult(events, 'Kraken liquidation');
+    return out.result();
   };
 
   const tickers = (json: unknown, receiveTime: number): ParseResult => {
@@ -83,22 +88,22 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
     if (!parsed.success) return rejectInvalid(TICKERS_SOURCE, parsed.error);
     const stated = parsed.data.serverTime === undefined ? NaN : Date.parse(parsed.data.serverTime);
     const eventTime = isEpochMs(stated) ? stated : receiveTime;
-    const events: NormalizedEvent[] = [];
+    const out = new EntryResults('Kraken open interest');
     const rows = 'tickers' in parsed.data ? parsed.data.tickers : [parsed.data.ticker];
     for (const row of rows) {
-      const t = Ticker.safeParse(row);
-      if (!t.success) return rejectInvalid(TICKERS_SOURCE, t.error);
+      const t = out.read(Ticker, row, TICKERS_SOURCE);
+      if (t === undefined) continue;
       // Older answers (and the docs' example) write symbols in lower case; the trade feed's are upper case.
-      const symbol = t.data.symbol.toUpperCase();
+      const symbol = t.symbol.toUpperCase();
       const inst = instrumentOf(symbol);
-      const mark = t.data.markPrice;
+      const mark = t.markPrice;
       // Indices (`in_`, `rr_`) and products without a mark price state nothing to value.
-      if (inst === undefined || mark === undefined || mark <= 0 || t.data.openInterest === undefined) continue;
-      const { baseQty, quoteNotional } = fillSize(inst, t.data.openInterest, mark);
+      if (inst === undefined || mark === undefined || mark <= 0 || t.openInterest === undefined) continue;
+      const { baseQty, quoteNotional } = fillSize(inst, t.openInterest, mark);
       const event: OpenInterestEvent = { type: 'open_interest', venue: VENUE, symbol, base: inst.base, oiBase: baseQty, oiUsd: quoteNotional, markPrice: mark, eventTime, receiveTime, source: TICKERS_SOURCE };
-      events.push(event);
+      out.add(event, row);
     }
-    return checkedResult(events, 'Kraken open interest');
+    return out.result();
   };
 
   return (frame, receiveTime) => {

@@ -1,9 +1,13 @@
 import { instrumentLookup } from '../instruments.js';
 import type { VenueModule } from '../venue.js';
+import { firstFramePerChannel } from '../snapshot-rules.js';
 import { fetchOkxInstruments } from './instruments.js';
 import { createOkxParser, OKX_VENUE } from './parse.js';
 import { okxSocketPlan } from './plan.js';
 import { startOkxRestPoller } from './rest-poller.js';
+
+/** The instrument type of a `liquidation-orders` push (its channel is one subscription per type). */
+const OKX_PUSH_TYPE = /"channel"\s*:\s*"liquidation-orders"\s*,\s*"instType"\s*:\s*"([A-Z]+)"/;
 
 /**
  * OKX v5 public data: `liquidation-orders` for perpetuals and expiry futures (linear USDT/USDC and
@@ -20,6 +24,8 @@ export function okxVenue(): VenueModule {
       const instruments = await fetchOkxInstruments({ baseUrl: restUrl });
       return { symbols: Object.keys(instruments).sort(), instruments };
     },
+    // The first `liquidation-orders` push of each instrument type after subscribing carries recent liquidations.
+    snapshots: firstFramePerChannel((frame) => OKX_PUSH_TYPE.exec(frame)?.[1]),
     parser(meta) {
       return createOkxParser({ instruments: instrumentLookup(meta.instruments) });
     },

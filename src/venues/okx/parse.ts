@@ -1,15 +1,18 @@
-import type { LiquidationEvent, NormalizedEvent, OpenInterestEvent, Side } from '../../schema/events.js';
+import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { NO_EVENTS, checkedResult, reject, rejectInvalid, parseJsonObject, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, reject, rejectInvalid, parseJsonObject, type FrameParser, type ParseResult } from '../venue.js';
 import { okxBase, okxBuiltInInstrument, okxListedInstrument } from './instruments.js';
 import {
   CONTRACT_TYPES,
   EventReply,
   InstrumentRow,
   LIQUIDATION_CHANNEL,
+  LiquidationDetail,
+  LiquidationItem,
   LiquidationPush,
   OpenInterestData,
+  OpenInterestRow,
   RestEnvelope,
   type OkxLiquidationDetail,
   type OkxLiquidationPush,
@@ -68,23 +71,48 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
   };
 
   const liquidations = (msg: OkxLiquidationPush, receiveTime: number): ParseResult => {
-    const events: NormalizedEvent[] = [];
+    const out = new EntryResults('liquidation-orders event');
     // Two identical details in one push are two liquidations: the second copy's id gets `#1` (as Bybit's parser).
     const occurrences = new Map<string, number>();
-    for (const item of msg.data) {
-      if (item.instType !== msg.arg.instType) return reject(`liquidation-orders item of ${item.instType} on the ${preview(msg.arg.instType)} channel`);
-      if (!isMarketName(item.instId)) return reject(`invalid instId ${preview(item.instId)}`);
+    // Entry by entry: an item OKX sends for an instrument nobody can value costs that item only, and a bad
+    // detail that detail only; each is dead-lettered with its reason while the rest of the push counts.
+    for (const rawItem of msg.data) {
+      const item = out.read(LiquidationItem, rawItem, 'liquidation-orders item');
+      if (item === undefined) continue;
+      if (item.instType !== msg.arg.instType) {
+        out.reject(rawItem, `liquidation-orders item of ${item.instType} on the ${preview(msg.arg.instType)} channel`);
+        continue;
+      }
+      if (!isMarketName(item.instId)) {
+        out.reject(rawItem, `invalid instId ${preview(item.instId)}`);
+        continue;
+      }
       const inst = instrumentOf(item.instId);
-      if (inst === undefined) return reject(`unknown instrument ${item.instId}: not in the market list nor the built-in table, so its contract value is unknown`);
-      for (const d of item.details) {
+      if (inst === undefined) {
+        out.reject(rawItem, `unknown instrument ${item.instId}: not in the market list nor the built-in table, so its contract value is unknown`);
+        continue;
+      }
+      for (const rawDetail of item.details) {
+        const detail = out.read(LiquidationDetail, rawDetail, `liquidation-orders detail of ${item.instId}`);
+        if (detail === undefined) continue;
+        const d = detail;
         const side = liquidatedSide(d);
-        if (side === undefined) return reject(`contradictory liquidation on ${item.instId}: posSide ${d.posSide} with order side ${d.side}`);
+        if (side === undefined) {
+          out.reject(rawDetail, `contradictory liquidation on ${item.instId}: posSide ${d.posSide} with order side ${d.side}`);
+          continue;
+        }
         const price = decimalValue(d.bkPx);
         const contracts = decimalValue(d.sz);
-        if (price === undefined || contracts === undefined) return reject(`liquidation on ${item.instId}: bkPx or sz does not fit a double`);
+        if (price === undefined || contracts === undefined) {
+          out.reject(rawDetail, `liquidation on ${item.instId}: bkPx or sz does not fit a double`);
+          continue;
+        }
         const { baseQty, quoteNotional } = fillSize(inst, contracts, price);
         const usd = notionalUsd(inst, quoteNotional, refs, receiveTime);
-        if (usd === undefined) return reject(noReferenceReason(item.instId, inst.quote, refs.maxAgeMs));
+        if (usd === undefined) {
+          out.reject(rawDetail, noReferenceReason(item.instId, inst.quote, refs.maxAgeMs));
+          continue;
+        }
         const key = `${item.instId}:${d.ts}:${d.posSide}:${d.side}:${d.sz}:${d.bkPx}`;
         const n = occurrences.get(key) ?? 0;
         occurrences.set(key, n + 1);
@@ -104,23 +132,33 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
           kind: 'liquidation',
           source: LIQUIDATION_CHANNEL,
         };
-        events.push(event);
+        out.add(event, rawDetail);
       }
     }
-    // One bad detail rejects the whole push: a dead letter is visible, a silently dropped liquidation is not.
-    return checkedResult(events, 'liquidation-orders event');
+    return out.result();
   };
 
   const openInterest = (data: unknown, receiveTime: number): ParseResult => {
     const rows = OpenInterestData.safeParse(data);
     if (!rows.success) return rejectInvalid('open-interest answer', rows.error);
-    const events: NormalizedEvent[] = [];
-    for (const row of rows.data) {
-      if (!(CONTRACT_TYPES as readonly string[]).includes(row.instType)) return reject(`open interest of instType ${preview(row.instType)}: not polled`);
-      if (!isMarketName(row.instId)) return reject(`invalid instId ${preview(row.instId)}`);
+    const out = new EntryResults('open interest');
+    for (const raw of rows.data) {
+      const row = out.read(OpenInterestRow, raw, 'open-interest row');
+      if (row === undefined) continue;
+      if (!(CONTRACT_TYPES as readonly string[]).includes(row.instType)) {
+        out.reject(raw, `open interest of instType ${preview(row.instType)}: not polled`);
+        continue;
+      }
+      if (!isMarketName(row.instId)) {
+        out.reject(raw, `invalid instId ${preview(row.instId)}`);
+        continue;
+      }
       const oiUsd = decimalValue(row.oiUsd);
       const oiCoin = decimalValue(row.oiCcy);
-      if (oiUsd === undefined || oiCoin === undefined) return reject(`open interest of ${row.instId}: a value does not fit a double`);
+      if (oiUsd === undefined || oiCoin === undefined) {
+        out.reject(raw, `open interest of ${row.instId}: a value does not fit a double`);
+        continue;
+      }
       // Without open interest there is no price to state (the event needs one); the symbol's last value
       // leaves the totals after aggregator.oiTtlMs.
       if (oiUsd === 0 || oiCoin === 0) continue;
@@ -137,11 +175,12 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
         receiveTime,
         source: OPEN_INTEREST_SOURCE,
       };
-      events.push(event);
+      const before = out.events.length;
+      out.add(event, raw);
       // A coin's USDT perpetual states its USD price: the reference for contracts quoted in that coin.
-      if (row.instId === `${event.base}-USDT-SWAP`) refs.set(event.base, markPrice, receiveTime);
+      if (out.events.length > before && row.instId === `${event.base}-USDT-SWAP`) refs.set(event.base, markPrice, receiveTime);
     }
-    return checkedResult(events, 'open interest');
+    return out.result();
   };
 
   const instrumentList = (rows: unknown[]): ParseResult => {

@@ -16,7 +16,7 @@ export type ContractInstType = z.infer<typeof ContractInstType>;
 /** Epoch milliseconds as OKX writes them: a string of at most 13 digits ("1692266434010"). */
 export const EpochMsString = z.string().regex(/^[0-9]{1,13}$/, 'expected epoch milliseconds as a string of at most 13 digits');
 
-const LiquidationDetail = z.object({
+export const LiquidationDetail = z.object({
   /** The liquidation order's side: `sell` closes a long, `buy` closes a short. */
   side: z.enum(['buy', 'sell']),
   /** `long`/`short` in hedge mode; `net` in one-way mode, where only `side` tells. */
@@ -28,15 +28,17 @@ const LiquidationDetail = z.object({
 });
 export type OkxLiquidationDetail = z.infer<typeof LiquidationDetail>;
 
+/** One instrument's item of a push; its `details` are checked one by one (LiquidationDetail). */
+export const LiquidationItem = z.object({
+  instId: z.string().min(1),
+  instType: ContractInstType,
+  details: z.array(z.unknown()),
+});
+
+/** The push's envelope; each item (and each detail of an item) is judged on its own, so one bad entry costs only itself. */
 export const LiquidationPush = z.object({
   arg: z.object({ channel: z.literal(LIQUIDATION_CHANNEL), instType: z.string() }),
-  data: z.array(
-    z.object({
-      instId: z.string().min(1),
-      instType: ContractInstType,
-      details: z.array(LiquidationDetail),
-    }),
-  ),
+  data: z.array(z.unknown()),
 });
 export type OkxLiquidationPush = z.infer<typeof LiquidationPush>;
 
@@ -60,7 +62,8 @@ export const OpenInterestRow = z.object({
   oiUsd: DecimalString,
   ts: EpochMsString,
 });
-export const OpenInterestData = z.array(OpenInterestRow);
+/** The answer's rows, each judged on its own (OpenInterestRow). */
+export const OpenInterestData = z.array(z.unknown());
 
 /** One row of GET /api/v5/public/instruments for SWAP or FUTURES; other fields are not read. */
 export const InstrumentRow = z.object({

@@ -1,0 +1,136 @@
+import type { Aggregator, AggregatorOptions } from '../aggregate/aggregator.js';
+import type { Bus } from '../bus/bus.js';
+import type { TopicNames } from '../bus/topics.js';
+import type { CascadeParams } from '../cascade/detector.js';
+import type { CascadeTracker } from '../cascade/tracker.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { flushAll, type Sink } from '../sinks/sink.js';
+import { topicsSink } from '../sinks/topics/topics-sink.js';
+import { startAggregation, type Aggregation, type AggregationTiming } from './aggregation.js';
+import { startDetection, type Detection } from './detection.js';
+import { Ingestor, type IngestOptions } from './ingest.js';
+import type { ValueLimits } from './value-limits.js';
+
+/** The state a sink may read (read-only views), given to the sink factory once the stages exist. */
+export interface StageState {
+  aggregator: Aggregator;
+  tracker: CascadeTracker;
+}
+
+export interface ConsumeSpec {
+  groupId: string;
+  aggregator: Partial<AggregatorOptions> & Partial<AggregationTiming>;
+  cascade?: Partial<CascadeParams>;
+  /** How long the detector waits for a silent partition's share (aggregator.mergeIdleMs on Kafka). */
+  mergeIdleMs?: number;
+  /**
+   * Detection in this process, fed the partials directly: the embedded bus (a publish from inside a
+   * delivery would wait on itself) and every replay. Otherwise partials go through the partials topic
+   * and one member of `<groupId>-detect` detects for the group.
+   */
+  direct: boolean;
+  fromBeginning?: boolean;
+  /** Venues whose per-venue counters start at 0. */
+  venues?: readonly string[];
+  onConsumed?: (count: number) => void;
+  /** The outputs beside the aggregates and cascades topics (always written), built from the state they read. */
+  sinks?: (state: StageState) => Sink[];
+}
+
+export interface StageGraph {
+  bus: Bus;
+  topics: TopicNames;
+  metrics: Metrics;
+  log: Logger;
+  /** Frames in: parse, validate, publish (to `ingest.bus`, e.g. a disk spill, else `bus`). */
+  ingest?: Omit<IngestOptions, 'bus' | 'topics' | 'metrics' | 'log' | 'limits'> & { bus?: Bus };
+  /** Events out: aggregation, detection and the sinks. */
+  consume?: ConsumeSpec;
+  /** The largest value one event may carry (config `limits`), checked where events enter and leave the bus. */
+  limits?: ValueLimits;
+}
+
+export interface Stages {
+  ingestor?: Ingestor;
+  aggregation?: Aggregation;
+  detection?: Detection;
+  sinks: Sink[];
+  /** Flushes what was ingested, then stops consuming and flushes the sinks (the bus stays the caller's). */
+  close(): Promise<void>;
+  /**
+   * Closes the sinks. Separate from `close`: a replay's outputs outlive its stages (the live page keeps
+   * serving the final figures during --linger), so whoever holds them closes them.
+   */
+  closeSinks(): Promise<void>;
+}
+
+/**
+ * The stage graph, wired in one place for every mode: ingest → bus → aggregation → detection → sinks.
+ * `run` has both halves, `connect` only `ingest`, `aggregate` only `consume`, a replay both on a bus of
+ * its own. Which halves and sinks a mode has is the composition's choice (src/service); how they
+ * connect is decided here.
+ */
+export async function startStages(g: StageGraph): Promise<Stages> {
+  const { bus, topics, metrics, log } = g;
+  let detection: Detection | undefined;
+  let aggregation: Aggregation | undefined;
+  let sinks: Sink[] = [];
+  if (g.consume) {
+    const c = g.consume;
+    // Sinks are built once the state exists; until then events have nowhere else to go.
+    const minuteSinks: Sink[] = [topicsSink(bus, topics)];
+    detection = await startDetection({
+      bus,
+      topics,
+      groupId: c.groupId,
+      metrics,
+      log,
+      cascade: c.cascade,
+      idleMs: c.mergeIdleMs,
+      rewindMs: c.aggregator.rewindMs,
+      sessionTimeoutMs: c.aggregator.sessionTimeoutMs,
+      heartbeatIntervalMs: c.aggregator.heartbeatIntervalMs,
+      direct: c.direct,
+      sinks: minuteSinks,
+    });
+    const accept = detection.accept;
+    let eventSinks: Sink[] = [];
+    aggregation = await startAggregation({
+      bus,
+      topics,
+      groupId: c.groupId,
+      metrics,
+      log,
+      fromBeginning: c.fromBeginning,
+      limits: g.limits,
+      aggregator: c.aggregator,
+      venues: c.venues,
+      onConsumed: c.onConsumed,
+      partials: c.direct ? accept : (messages) => bus.publish(topics.partials, messages),
+      onEvent: (event) => {
+        for (const sink of eventSinks) sink.onEvent!(event);
+      },
+    });
+    sinks = c.sinks?.({ aggregator: aggregation.aggregator, tracker: detection.tracker }) ?? [];
+    eventSinks = sinks.filter((s) => s.onEvent);
+    minuteSinks.push(...sinks.filter((s) => s.onMinuteClosed || s.onCascade || s.flush));
+  }
+  const ingestor = g.ingest ? new Ingestor({ ...g.ingest, bus: g.ingest.bus ?? bus, topics, metrics, log, limits: g.limits }) : undefined;
+  return {
+    ingestor,
+    aggregation,
+    detection,
+    sinks,
+    close: async () => {
+      // A failed flush was counted and logged where it failed; the rest must still close.
+      await ingestor?.close().catch(() => {});
+      await aggregation?.subscription.close();
+      await detection?.subscription?.close();
+      await flushAll(sinks);
+    },
+    closeSinks: async () => {
+      for (const sink of sinks) await sink.close?.();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { MAX_EVENT_USD } from '../aggregate/fixed-point.js';
+import type { NormalizedEvent } from '../schema/events.js';
+
+/**
+ * The largest values one event may carry (config `limits`, defaults stated here only). A venue's bug, a
+ * mutated frame or a hostile producer can send `z` = `ap` = 1e20, a liquidation of $1e40: counted, it
+ * would swamp every total it joined (a sum of 1/10,000 USD integers is exact to $900.7B only, see
+ * fixed-point.ts) and the real liquidations beside it would vanish in the rounding. An event over a bound
+ * is dead-lettered with the bound named, by the ingestor (with its frame) and again by the consumer (a bus
+ * message from another producer).
+ *
+ * maxNotionalUsd, $10B: the largest single liquidation on record is about $203M (an ETH position on
+ * Hyperliquid, 10 October 2025, the largest liquidation day on record at ~$19B in all); $10B is ~50 times
+ * that, so no real liquidation comes near it, while 90 events at the bound still fit the exact range.
+ * maxOpenInterestUsd, $100B: one market's open interest; the whole market's, every venue and symbol, was
+ * $207.62B just before 10 October 2025 (Galaxy Research), and any single market holds a small share of it.
+ * Both are at most MAX_EVENT_USD, so one event's units are far below 2^53.
+ */
+export const ValueLimits = z.strictObject({
+  maxNotionalUsd: z.number().positive().max(MAX_EVENT_USD).default(10_000_000_000),
+  maxOpenInterestUsd: z.number().positive().max(MAX_EVENT_USD).default(100_000_000_000),
+});
+export type ValueLimits = z.output<typeof ValueLimits>;
+
+export const defaultValueLimits = (): ValueLimits => ValueLimits.parse({});
+
+/**
+ * Why `event` is over a bound (naming it, for the dead letter), or undefined. Written as `!(x <= bound)` so
+ * that NaN, which the schema already refuses, is refused here too.
+ */
+export function valueLimitBreach(event: NormalizedEvent, limits: ValueLimits): string | undefined {
+  if (event.type === 'liquidation' && !(event.notionalUsd <= limits.maxNotionalUsd))
+    return `liquidation of $${event.notionalUsd} (${event.venue} ${event.symbol}) exceeds limits.maxNotionalUsd ($${limits.maxNotionalUsd})`;
+  if (event.type === 'open_interest' && !(event.oiUsd <= limits.maxOpenInterestUsd))
+    return `open interest of $${event.oiUsd} (${event.venue} ${event.symbol}) exceeds limits.maxOpenInterestUsd ($${limits.maxOpenInterestUsd})`;
+  return undefined;
+}
