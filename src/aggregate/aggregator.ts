@@ -2,7 +2,7 @@ import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type Liquid
 import { MAX_EXACT_UNITS, toUnits, toUsd } from './fixed-point.js';
 import { AGGREGATOR_DEFAULTS } from './settings.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
-import { SeenIds } from './seen-ids.js';
+import { SEEN_BEFORE_RESET, SEEN_ID, SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
 import { WindowSet, windowList } from './windows.js';
 
@@ -153,7 +153,7 @@ export class Aggregator {
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
   readonly fidelity: Record<VenueId, LiquidationEvent['fidelity']> = {};
   private gapCount = 0;
-  private seenIds: SeenIds;
+  private readonly seenIds: SeenIds;
   /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
   private readonly duplicates = new Map<VenueId, number>();
   private readonly lateAfterClose = new Map<VenueId, number>();
@@ -200,19 +200,24 @@ export class Aggregator {
   apply(event: NormalizedEvent, replayed = false): boolean {
     switch (event.type) {
       case 'liquidation': {
-        if (this.seenIds.seen(event.id, event.eventTime)) {
+        const found = this.seenIds.check(event.id, event.eventTime);
+        if (found === SEEN_ID) {
           if (!replayed) this.duplicates.set(event.venue, (this.duplicates.get(event.venue) ?? 0) + 1);
           return false;
         }
+        // Seen before the last resetState: this process counted it, or re-read it as counted by an earlier
+        // member, before the rebalance. It rebuilds the state and is never counted again, whatever the
+        // bus's boundary says (a commit refused after the session expired leaves that boundary stale).
+        const counted = replayed || found === SEEN_BEFORE_RESET;
         const units = toUnits(event.notionalUsd);
         // Written so that NaN (units of a value no schema lets in) is refused too.
         if (!(units <= MAX_EXACT_UNITS - this.appliedUnits)) {
-          if (!replayed) this.outOfRange.set(event.venue, (this.outOfRange.get(event.venue) ?? 0) + 1);
+          if (!counted) this.outOfRange.set(event.venue, (this.outOfRange.get(event.venue) ?? 0) + 1);
           return false;
         }
         this.appliedUnits += units;
-        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, units, replayed);
-        else this.applyLiquidation(event, units, replayed);
+        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, units, counted);
+        else this.applyLiquidation(event, units, counted);
         return true;
       }
       case 'open_interest':
@@ -225,10 +230,12 @@ export class Aggregator {
   }
 
   /**
-   * Forgets the event-time state (windows, minutes, open interest, ids seen) but keeps the lifetime
-   * counters. On a new assignment every assigned partition is re-read, so the state is rebuilt for
+   * Forgets the event-time state (windows, minutes, open interest) but keeps the lifetime counters and
+   * the ids seen. On a new assignment every assigned partition is re-read, so the state is rebuilt for
    * exactly the partitions this member now owns: one that moved to another member must not stay in
-   * this member's windows, or `sum` over the group would count it twice.
+   * this member's windows, or `sum` over the group would count it twice. The duplicate filter starts a
+   * new generation instead of starting empty: the re-read rebuilds the windows from ids it saw before,
+   * and none of those is counted again.
    */
   resetState(): void {
     for (const v of this.venues.values()) v.windows = { long: new WindowSet(), short: new WindowSet() };
@@ -240,7 +247,7 @@ export class Aggregator {
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
     this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.nextMinuteToClose = undefined;
-    this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
+    this.seenIds.nextGeneration();
     this.watermark = 0;
   }
 

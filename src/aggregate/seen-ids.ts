@@ -1,37 +1,65 @@
 const HOUR = 3_600_000;
 
+/** What `SeenIds.check` found: a new id, one seen in the current generation, or one seen only before it. */
+export const NEW_ID = 0;
+export const SEEN_ID = 1;
+export const SEEN_BEFORE_RESET = 2;
+export type IdCheck = typeof NEW_ID | typeof SEEN_ID | typeof SEEN_BEFORE_RESET;
+
 /**
  * Liquidation ids seen within a horizon of event time, for dropping the copies that active-active
  * connectors (two processes on one venue) and re-reads after a restart deliver. Ids are deterministic
  * per venue event and so is their event time, so an id is looked up only in its own event-time hour.
  *
  * Each hour is an open-addressing table of 64-bit hashes (two independent 32-bit FNV-1a variants) in
- * an Int32Array: 8 bytes a slot, grown at half full, so 16–32 bytes per id instead of the ~100 a string
- * in a Set costs. Two different ids collide with probability about n²/2⁶⁵ (3·10⁻⁶ for 10 million ids
- * in one hour); a collision drops one real event. Hours older than the horizon behind the newest event
- * time are dropped whole: memory is bounded by the ids of the horizon.
+ * an Int32Array, with a 16-bit generation per slot: 10 bytes a slot, grown at half full, so 20–40 bytes
+ * per id instead of the ~100 a string in a Set costs. Two different ids collide with probability about
+ * n²/2⁶⁵ (3·10⁻⁶ for 10 million ids in one hour); a collision drops one real event. Hours older than the
+ * horizon behind the newest event time are dropped whole: memory is bounded by the ids of the horizon.
+ *
+ * Generations: the aggregator rebuilds its windows from a re-read on every assignment and needs a
+ * filter that starts empty for that (`nextGeneration`), but it must also remember, across the
+ * rebalance, which ids it has already counted: an id seen only in an earlier generation is
+ * SEEN_BEFORE_RESET (apply it to the rebuilt state, never count it again).
  */
 export class SeenIds {
   private readonly hours = new Map<number, HashTable>();
   private oldestHour = -Infinity;
+  private generation = 1;
 
   constructor(private readonly horizonMs: number) {}
 
-  /**
-   * True when `id` was already seen; otherwise remembers it. An event older than the horizon (behind the
-   * newest event time seen) cannot be checked and counts as new (returns false).
-   */
+  /** True when `id` was already seen (in any generation); otherwise remembers it. */
   seen(id: string, eventTime: number): boolean {
+    return this.check(id, eventTime) !== NEW_ID;
+  }
+
+  /**
+   * Whether `id` is new, was seen in this generation, or only in an earlier one; marks it as seen in
+   * this generation. An event older than the horizon (behind the newest event time seen) cannot be
+   * checked and counts as new.
+   */
+  check(id: string, eventTime: number): IdCheck {
     const oldest = Math.floor((eventTime - this.horizonMs) / HOUR);
     if (oldest > this.oldestHour) {
       this.oldestHour = oldest;
       for (const h of this.hours.keys()) if (h < oldest) this.hours.delete(h);
     }
     const hour = Math.floor(eventTime / HOUR);
-    if (hour < this.oldestHour) return false;
+    if (hour < this.oldestHour) return NEW_ID;
     let table = this.hours.get(hour);
     if (!table) this.hours.set(hour, (table = new HashTable()));
-    return !table.add(id);
+    return table.add(id, this.generation);
+  }
+
+  /** Starts a new generation: every id seen so far becomes SEEN_BEFORE_RESET until it is seen again. */
+  nextGeneration(): void {
+    if (this.generation < 0xffff) this.generation += 1;
+    else {
+      // Wrapped: mark every id as earlier (generation 0) and start again at 1, so no old slot aliases.
+      for (const t of this.hours.values()) t.clearGenerations();
+      this.generation = 1;
+    }
   }
 
   /** Bytes held by the tables (for the memory figure in docs/reliability.md). */
@@ -44,14 +72,19 @@ export class SeenIds {
 
 class HashTable {
   private slots = new Int32Array(2 * 1024);
+  private generations = new Uint16Array(1024);
   private size = 0;
 
   bytes(): number {
-    return this.slots.byteLength;
+    return this.slots.byteLength + this.generations.byteLength;
   }
 
-  /** Adds the id's hash; false when it was already there. */
-  add(id: string): boolean {
+  clearGenerations(): void {
+    this.generations.fill(0);
+  }
+
+  /** Adds the id's hash in `generation`; says whether it was new, or there in this or an earlier generation. */
+  add(id: string, generation: number): IdCheck {
     let a = 0x811c9dc5 | 0;
     let b = 0x2f3e9d6b | 0;
     for (let i = 0; i < id.length; i++) {
@@ -61,12 +94,13 @@ class HashTable {
       b ^= b >>> 15;
     }
     if (a === 0 && b === 0) b = 1; // (0, 0) marks an empty slot
-    if (!this.insert(a, b)) return false;
+    const found = this.insert(a, b, generation);
+    if (found !== NEW_ID) return found;
     if (++this.size * 2 > this.slots.length / 2) this.grow();
-    return true;
+    return NEW_ID;
   }
 
-  private insert(a: number, b: number): boolean {
+  private insert(a: number, b: number, generation: number): IdCheck {
     const slots = this.slots;
     const mask = slots.length / 2 - 1;
     for (let i = (a ^ (b >>> 7)) & mask; ; i = (i + 1) & mask) {
@@ -75,15 +109,22 @@ class HashTable {
       if (x === 0 && y === 0) {
         slots[2 * i] = a;
         slots[2 * i + 1] = b;
-        return true;
+        this.generations[i] = generation;
+        return NEW_ID;
       }
-      if (x === a && y === b) return false;
+      if (x === a && y === b) {
+        if (this.generations[i] === generation) return SEEN_ID;
+        this.generations[i] = generation;
+        return SEEN_BEFORE_RESET;
+      }
     }
   }
 
   private grow(): void {
     const old = this.slots;
+    const oldGenerations = this.generations;
     this.slots = new Int32Array(old.length * 2);
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0 || old[i + 1] !== 0) this.insert(old[i]!, old[i + 1]!);
+    this.generations = new Uint16Array(oldGenerations.length * 2);
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0 || old[i + 1] !== 0) this.insert(old[i]!, old[i + 1]!, oldGenerations[i / 2]!);
   }
 }

@@ -77,6 +77,18 @@ function toBusMessages(m: EachBatchPayload['batch']['messages'][number]): BusMes
   return unpackRecord(m.key?.toString() ?? '', m.value?.toString() ?? '', headers).map((b) => ({ ...b, offset }));
 }
 
+/** Broker answers that mean a topic is being created (by this process or a concurrent one), not that it is wrong. */
+const STARTUP_RACES = new Set(['TOPIC_ALREADY_EXISTS', 'UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_CONTROLLER']);
+
+/** Whether `err` (or what it wraps: kafkajs's retry wrapper, an aggregate of per-topic errors) is such a race. */
+function isStartupRace(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4) return false;
+  const e = err as { type?: unknown; errors?: unknown; cause?: unknown; originalError?: unknown };
+  if (typeof e.type === 'string' && STARTUP_RACES.has(e.type)) return true;
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every((x) => isStartupRace(x, depth + 1));
+  return isStartupRace(e.cause ?? e.originalError, depth + 1);
+}
+
 /**
  * Bytes of keys and values per produce request. The broker's message.max.bytes (1,048,588 by
  * default) bounds a partition's whole batch in one request, and a refused batch would be retried
@@ -170,25 +182,56 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /**
+   * Creates the missing topics and waits until every topic has a leader for each partition. Another
+   * process may be creating the same topics at the same moment (two pods of a fresh deployment): its
+   * topics can show in the topic list before their metadata reaches this broker ("This server does not
+   * host this topic-partition"), and the creation requests race ("Topic creation errors",
+   * TOPIC_ALREADY_EXISTS). Those are start-up races, retried with back-off; a topic that already exists
+   * is success.
+   */
   private async ensureTopics(admin: Admin, topics: string[]): Promise<void> {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      // A concurrent creator is fine: kafkajs resolves instead of failing when every topic already exists.
+    await this.retryingRaces('creating topics', async () => {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      // kafkajs resolves (false) when every missing topic was created meanwhile by someone else.
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((topic) => ({ topic, numPartitions: this.config.partitions, replicationFactor: this.config.replicationFactor })),
       });
-    }
-    const present = topics.filter((t) => existing.has(t));
-    if (present.length === 0) return;
-    const { topics: meta } = await admin.fetchTopicMetadata({ topics: present });
-    for (const t of meta) {
+    });
+    for (const t of await this.topicsReady(admin, topics)) {
       if (t.partitions.length < this.config.partitions)
         this.logger?.warn(
           { topic: t.name, partitions: t.partitions.length, configured: this.config.partitions },
           'existing topic has fewer partitions than configured; it is used as is',
         );
+    }
+  }
+
+  /** Each topic's metadata once every partition has a leader (retried while it has not, see ensureTopics). */
+  private topicsReady(admin: Admin, topics: string[]) {
+    return this.retryingRaces('waiting for topic metadata', async () => {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      const waiting = meta.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+      if (waiting.length > 0 || meta.length < topics.length)
+        throw Object.assign(new Error(`topics without a leader yet: ${waiting.join(', ')}`), { type: 'LEADER_NOT_AVAILABLE' });
+      return meta;
+    });
+  }
+
+  /** Runs `step` until it succeeds, retrying start-up races (isStartupRace) with back-off for up to joinTimeoutMs. */
+  private async retryingRaces<T>(what: string, step: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.config.joinTimeoutMs;
+    for (let delay = 100; ; delay = Math.min(2_000, delay * 2)) {
+      try {
+        return await step();
+      } catch (err) {
+        if (!isStartupRace(err) || Date.now() + delay > deadline) throw err;
+        this.logger?.warn({ error: (err as Error).message, retryInMs: delay }, `${what}: the cluster is not there yet (another process creating the topics?); retrying`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 
@@ -228,8 +271,15 @@ export class KafkaBus implements Bus {
     // Batches wait for it, so none is handled before its partition was rewound (a batch fetched
     // before the seek is stale and skipped, see isStale below).
     let assignment: Promise<Map<string, AssignedPartition>> = Promise.resolve(new Map());
+    // Per partition, the offset after the last batch this subscription's handler applied, or the
+    // boundary it took at assignment if higher. It outlives rejoins: when this member's session expired
+    // (a frozen broker, a stalled handler), the commits of what it applied were refused, and the
+    // group's committed offset alone would make those records count again (see prepareAssignment).
+    const appliedThrough = new Map<string, number>();
+    let joins = 0;
     const onJoin = consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      assignment = this.prepareAssignment(consumer, options, e.payload.memberAssignment);
+      const join = ++joins;
+      assignment = this.prepareAssignment(consumer, options, e.payload.memberAssignment, appliedThrough, () => join === joins);
       // A retriable failure (a new topic's leader not elected yet) is retried with the batch: a warning.
       assignment.catch((err: unknown) =>
         (err as { retriable?: boolean }).retriable ? log?.warn({ err, groupId: options.groupId }, 'could not prepare the partition assignment yet; retrying') : log?.error({ err, groupId: options.groupId }, 'could not prepare the partition assignment'),
@@ -263,8 +313,10 @@ export class KafkaBus implements Bus {
     ready.catch(() => {}); // observed below; avoids an unhandled rejection if connect() fails first
 
     try {
+      // The topics may have just been created by another process (see ensureTopics).
+      if (this.admin) await this.topicsReady(this.admin, options.topics);
       await consumer.connect();
-      await consumer.subscribe({ topics: options.topics, fromBeginning });
+      await this.retryingRaces('subscribing', () => consumer.subscribe({ topics: options.topics, fromBeginning }));
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -298,6 +350,8 @@ export class KafkaBus implements Bus {
             // retries the consumer restarts, so a transient fault heals without a process restart.
             throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
           }
+          const key = `${batch.topic}:${batch.partition}`;
+          if (lastOffset + 1 > (appliedThrough.get(key) ?? -1)) appliedThrough.set(key, lastOffset + 1);
           resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
           // With an explicit offset map this commits now (autoCommit is off, so without one it would
           // never commit); only resolved, i.e. processed, offsets are in the map. A re-read below the
@@ -334,11 +388,26 @@ export class KafkaBus implements Bus {
   }
 
   /**
-   * For a new assignment: each partition's live boundary (the group's committed offset, or where a group
-   * without one starts), its log end, and, with `rewindMs`, a seek back to the first record at or after
-   * wall time − rewindMs. Reported to `onAssigned` before any batch of the assignment is handled.
+   * For a new assignment: each partition's live boundary, its log end, and, with `rewindMs`, a seek back
+   * to the first record at or after wall time − rewindMs. Reported to `onAssigned` before any batch of
+   * the assignment is handled.
+   *
+   * The live boundary separates what was already applied (and counted) from what is new. It is the
+   * highest of: the group's committed offset; what this subscription applied or took as its boundary
+   * before (`appliedThrough`, kept across rejoins, because commits made after this member's session
+   * expired were refused); and, for a partition with neither, where a group without offsets starts
+   * (the log end, or the log start with `fromBeginning`). The boundary is then committed at once for
+   * every partition whose committed offset is below it, so it survives this process: a partition that
+   * receives nothing (the sparse gaps topic) would otherwise have no committed offset, and the next
+   * start would take the log end as its boundary and treat everything written meanwhile as applied.
    */
-  private async prepareAssignment(consumer: Consumer, options: SubscribeOptions, memberAssignment: Record<string, number[]>): Promise<Map<string, AssignedPartition>> {
+  private async prepareAssignment(
+    consumer: Consumer,
+    options: SubscribeOptions,
+    memberAssignment: Record<string, number[]>,
+    appliedThrough: Map<string, number>,
+    current: () => boolean,
+  ): Promise<Map<string, AssignedPartition>> {
     const out = new Map<string, AssignedPartition>();
     const admin = this.admin;
     if (!admin || (options.rewindMs === undefined && !options.onAssigned)) return out;
@@ -346,26 +415,65 @@ export class KafkaBus implements Bus {
     const committed = new Map<string, number>();
     for (const t of topics.length ? await admin.fetchOffsets({ groupId: options.groupId, topics }) : [])
       for (const p of t.partitions) committed.set(`${t.topic}:${p.partition}`, Number(p.offset));
+    const commits: { topic: string; partition: number; offset: string }[] = [];
     for (const topic of topics) {
       const ends = await admin.fetchTopicOffsets(topic);
       const rewound =
         options.rewindMs === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - options.rewindMs);
       for (const partition of memberAssignment[topic]!) {
+        const key = `${topic}:${partition}`;
         const e = ends.find((x) => x.partition === partition);
         const low = Number(e?.low ?? 0);
         const end = Number(e?.high ?? 0);
-        const c = committed.get(`${topic}:${partition}`) ?? -1;
-        const live = c >= 0 ? c : options.fromBeginning ? low : end;
+        const c = committed.get(key) ?? -1;
+        const known = Math.max(c, appliedThrough.get(key) ?? -1);
+        const live = known >= 0 ? known : options.fromBeginning ? low : end;
+        appliedThrough.set(key, live);
+        if (live > c) commits.push({ topic, partition, offset: String(live) });
         const r = rewound?.find((x) => x.partition === partition);
         // No record at or after the timestamp: the broker answers with the log end (or -1 on old versions).
         const back = r === undefined || Number(r.offset) < 0 ? live : Math.max(low, Number(r.offset));
         const start = Math.min(live, back);
         if (options.rewindMs !== undefined) consumer.seek({ topic, partition, offset: String(start) });
-        out.set(`${topic}:${partition}`, { topic, partition, start, live, end, partitions: ends.length });
+        out.set(key, { topic, partition, start, live, end, partitions: ends.length });
       }
     }
+    if (commits.length > 0) await this.commitBoundaries(consumer, options.groupId, commits, current);
     options.onAssigned?.([...out.values()]);
     return out;
+  }
+
+  /**
+   * Commits the boundaries fixed at assignment, before the assignment's batches are handled (and before
+   * `onAssigned`, so `/healthz` says ok only once they are durable). kafkajs emits GROUP_JOIN before its
+   * runner counts as running, and until then `commitOffsets` returns without committing (no
+   * COMMIT_OFFSETS event follows); a consumer restarting after an error refuses it. So it is repeated
+   * until it commits, for at most 10 s, then fails as retriable: the batch waiting for the assignment
+   * fails, and the consumer rejoins and prepares the assignment again. It stops when another
+   * assignment has begun meanwhile (that one prepares and commits its own).
+   */
+  private async commitBoundaries(consumer: Consumer, groupId: string, commits: { topic: string; partition: number; offset: string }[], current: () => boolean): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (!current()) return;
+      let committed = false;
+      let failure: unknown;
+      let timer: NodeJS.Timeout | undefined;
+      const off = consumer.on(consumer.events.COMMIT_OFFSETS, () => void (committed = true));
+      try {
+        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), Math.max(0, deadline - Date.now()))));
+        await Promise.race([consumer.commitOffsets(commits), timeout]);
+      } catch (err) {
+        failure = err;
+      } finally {
+        clearTimeout(timer);
+        off();
+      }
+      if (committed) return;
+      if (Date.now() >= deadline)
+        throw new KafkaJSError(`could not commit the assignment's boundaries for group ${groupId}: ${failure instanceof Error ? failure.message : 'the consumer was not running'}`, { retriable: true });
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async close(): Promise<void> {

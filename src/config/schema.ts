@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KafkaBusConfig } from '../bus/kafka-config.js';
 import { SpillConfig } from '../bus/spill-log.js';
-import { TopicNames } from '../bus/topics.js';
+import { partialsTopicFor, TopicNames } from '../bus/topics.js';
 import { AggregatorSettings } from '../aggregate/settings.js';
 import { CascadeParams } from '../cascade/detector.js';
 import { ValueLimits } from '../pipeline/value-limits.js';
@@ -29,7 +29,11 @@ export const Config = z.strictObject({
       /** embedded (in-process, one machine) or kafka. */
       kind: z.enum(['embedded', 'kafka']).default('embedded'),
       kafka: KafkaBusConfig.prefault({}),
-      topics: TopicNames.prefault({}),
+      /**
+       * `partials` not set: the aggregator group's own topic (partialsTopicFor: liqstream.minute-partials.v1
+       * for the default group, liqstream.minute-partials.v1.<groupId> for any other), resolved below.
+       */
+      topics: TopicNames.extend({ partials: z.string().min(1).optional() }).prefault({}),
       /** Publish raw frames too (needed by `record` from Kafka and for re-processing). */
       publishRaw: z.boolean().default(true),
       /** Events per publish from the ingestor, and how long a batch waits to fill. */
@@ -83,7 +87,10 @@ export const Config = z.strictObject({
       if (c.venues[id]?.enabled === false) ctx.addIssue({ code: 'custom', path: ['onlyVenues'], message: `"${id}" is listed but venues.${id}.enabled is false` });
   })
   // From here on the allow-list is the venues' `enabled`, so every consumer of the config obeys it.
-  .transform((c) =>
-    c.onlyVenues ? { ...c, venues: Object.fromEntries(Object.entries(c.venues).map(([id, v]) => [id, { ...v, enabled: c.onlyVenues!.includes(id) }])) as typeof c.venues } : c,
-  );
+  .transform((c) => ({
+    ...c,
+    venues: c.onlyVenues ? (Object.fromEntries(Object.entries(c.venues).map(([id, v]) => [id, { ...v, enabled: c.onlyVenues!.includes(id) }])) as typeof c.venues) : c.venues,
+    // One partials topic per aggregator group unless set explicitly (docs/kafka.md).
+    bus: { ...c.bus, topics: { ...c.bus.topics, partials: c.bus.topics.partials ?? partialsTopicFor(c.aggregator.groupId) } },
+  }));
 export type Config = z.infer<typeof Config>;

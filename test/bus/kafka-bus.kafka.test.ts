@@ -22,7 +22,7 @@ function recordingLogger(): BusLogger & { lines: LogLine[] } {
 const buses: KafkaBus[] = [];
 /** One record per message unless a test asks for packing: offsets and commits are checked per record. */
 async function startedBus(topics: string[], extra: Partial<KafkaBusOptions> = {}): Promise<KafkaBus> {
-  const bus = new KafkaBus({ brokers, clientId: 'liqstream-test', logger: recordingLogger(), packMessages: 1, ...extra });
+  const bus = new KafkaBus({ brokers, clientId: 'liqstream-test', logger: recordingLogger(), packMessages: 1, partitions: 3, ...extra });
   buses.push(bus);
   await bus.start(topics);
   return bus;

@@ -1,0 +1,40 @@
+import { describe, expect, inject, it } from 'vitest';
+import { KafkaBus } from '../../src/bus/kafka-bus.js';
+import { allTopics, TopicNames } from '../../src/bus/topics.js';
+import { testTopics } from '../support/aggregator-fixture.js';
+import { until } from '../support/until.js';
+
+const brokers = [inject('kafkaBrokers')];
+
+describe('KafkaBus started by two processes at once on a cluster without the topics', () => {
+  it('both start and subscribe in every round (a concurrent creator and metadata not yet there are retried), and the group gets a message once', async () => {
+    const failures: string[] = [];
+    for (let round = 0; round < 12; round++) {
+      const topics = TopicNames.parse(testTopics());
+      const buses = [0, 1].map(() => new KafkaBus({ brokers, partitions: 3 }));
+      const got: unknown[] = [];
+      try {
+        // In one tick, as two pods of a fresh deployment start: their topic creation and first subscription race
+        // (on the code before the fix: "Topic creation errors", then "This server does not host this topic-partition").
+        const started = await Promise.allSettled(
+          buses.map(async (bus) => {
+            await bus.start(allTopics(topics));
+            await bus.subscribe({ topics: [topics.partials], groupId: `${topics.partials}-g`, rewindMs: 60_000, onAssigned: () => {} }, async (b) => {
+              got.push(...b.messages.map((m) => m.value));
+            });
+          }),
+        );
+        for (const s of started) if (s.status === 'rejected') failures.push(`round ${round}: ${(s.reason as Error).message}`);
+        if (round === 11 && started.every((s) => s.status === 'fulfilled')) {
+          await buses[0]!.publish(topics.partials, [{ key: 'all', value: { round } }]);
+          await until(() => got.length === 1, 'the group got the message', 20_000);
+          await new Promise((r) => setTimeout(r, 300));
+          expect(got).toEqual([{ round }]);
+        }
+      } finally {
+        await Promise.all(buses.map((b) => b.close().catch(() => {})));
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
