@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
@@ -104,6 +104,31 @@ describe('history store sink', () => {
     expect(existsSync(bad)).toBe(false);
     expect(readdirSync(join(c.dir, '_quarantine'))).toHaveLength(1);
     expect(await count(c.dir)).toEqual({ n: '2', d: '2', usd: '3.0000' });
+  });
+
+  it('copies left beside partitions (day=….bak, a venue folder copy, a nested folder) are not read; a partition symlinked to another disk is', async () => {
+    const c = config();
+    let sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1)]);
+    await sink.close();
+    const ds = new Dataset(c.dir);
+    const day = ds.partitionDir('liquidations', 'bybit-linear', '2025-10-10');
+    const [file] = readdirSync(day);
+    cpSync(day, `${day}.bak`, { recursive: true });
+    mkdirSync(join(day, 'old'));
+    cpSync(join(day, file!), join(day, 'old', file!));
+    cpSync(dirname(day), `${dirname(day)} copy`, { recursive: true });
+    expect(await count(c.dir)).toEqual({ n: '1', d: '1', usd: '1.0000' });
+    expect(ds.files('liquidations')).toEqual([join(day, file!)]);
+    // Old days moved to a cheaper disk and linked back stay in the history and in the duplicate check.
+    const elsewhere = join(root, `tier-${n++}`);
+    renameSync(day, elsewhere);
+    symlinkSync(elsewhere, day);
+    expect(await count(c.dir)).toEqual({ n: '1', d: '1', usd: '1.0000' });
+    sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1)]);
+    await sink.close();
+    expect(sink.stats.written.liquidations).toBe(0);
   });
 
   it('compaction rewrites a partition of many files as one, with the same rows', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -72,8 +72,22 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const subdirs = (dir: string, prefix: string): string[] =>
-  existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name.startsWith(prefix)).map((e) => e.name.slice(prefix.length)) : [];
+const isDir = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+
+/**
+ * Partition folders named `<prefix><value>` whose value passes `valid`: a copy left beside one
+ * (`day=2025-10-10.bak`, `venue=okx copy`) is not a partition, or its rows would be read twice.
+ * A symlinked folder counts (old days moved to another disk and linked back).
+ */
+const subdirs = (dir: string, prefix: string, valid: RegExp): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((name) => name.startsWith(prefix) && valid.test(name.slice(prefix.length)) && isDir(join(dir, name)))
+        .map((name) => name.slice(prefix.length))
+    : [];
+
+const VENUE_NAME = /^[a-z0-9-]+$/;
+const DAY_NAME = /^\d{4}-\d{2}-\d{2}$/;
 
 export class Dataset {
   constructor(readonly dir: string) {}
@@ -89,12 +103,19 @@ export class Dataset {
   /** The (venue, day) partitions of a table. */
   partitions(table: TableName): { venue: string; day: string }[] {
     const t = this.tableDir(table);
-    return subdirs(t, 'venue=').flatMap((venue) => subdirs(join(t, `venue=${venue}`), 'day=').map((day) => ({ venue, day })));
+    return subdirs(t, 'venue=', VENUE_NAME).flatMap((venue) => subdirs(join(t, `venue=${venue}`), 'day=', DAY_NAME).map((day) => ({ venue, day })));
   }
 
-  /** Committed files of a table, or of one partition. */
+  /** Committed files of a table, or of one partition: the Parquet files directly in its folder (a nested folder is not part of it). */
   files(table: TableName, partition?: { venue: string; day: string }): string[] {
-    return walk(partition ? this.partitionDir(table, partition.venue, partition.day) : this.tableDir(table)).sort();
+    if (!partition) return this.partitions(table).flatMap((p) => this.files(table, p));
+    const dir = this.partitionDir(table, partition.venue, partition.day);
+    return existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true })
+          .filter((e) => e.name.endsWith('.parquet') && !e.isDirectory())
+          .map((e) => join(dir, e.name))
+          .sort()
+      : [];
   }
 
   /** Finishes or undoes what a crashed writer left (see the class comment). */
