@@ -131,6 +131,20 @@ describe('history store sink', () => {
     expect(sink.stats.written.liquidations).toBe(0);
   });
 
+  it('a reader of an existing store (liqstream query) refuses a missing folder or one that is not a store, instead of answering no rows', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1)]);
+    await sink.close();
+    const open = (dir: string) => StoreReader.open(dir, { existing: true }).then((r) => r.close());
+    await expect(open(`${c.dir}-typo`)).rejects.toThrow(`no history store at ${c.dir}-typo: no such directory`);
+    await expect(open(join(c.dir, 'table=liquidations'))).rejects.toThrow('is not a history store: it holds no table=… folders');
+    await expect(open(c.dir)).resolves.toBeUndefined();
+    const empty = join(root, `empty-${n++}`);
+    mkdirSync(empty);
+    await expect(open(empty)).resolves.toBeUndefined();
+  });
+
   it('compaction rewrites a partition of many files as one, with the same rows', async () => {
     const c = config({ compactMinFiles: 3 });
     const sink = await StoreSink.open(c, log);

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../log.js';
@@ -41,6 +41,14 @@ function looksLikeParquet(path: string): boolean {
   }
 }
 
+/** `dir` is a history store: a folder that is empty or holds the store's own folders. */
+function assertStore(dir: string): void {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`no history store at ${dir}: no such directory`);
+  const names = readdirSync(dir);
+  if (names.length > 0 && !names.some((n) => n.startsWith('table=') || n.startsWith('_')))
+    throw new Error(`${dir} is not a history store: it holds no table=… folders`);
+}
+
 /**
  * Reads the dataset with DuckDB: each table is a view over its committed Parquet files (a table with
  * none is an empty view of the same columns). Views are rebuilt before every query, so files
@@ -58,7 +66,12 @@ export class StoreReader {
     private readonly limits: { timeoutMs: number; maxConcurrent: number },
   ) {}
 
-  static async open(dir: string, o: { log?: Logger; threads?: number; memoryLimit?: string; timeoutMs?: number; maxConcurrent?: number } = {}): Promise<StoreReader> {
+  /**
+   * `existing`: the store must be there already (liqstream query): a mistyped --store would
+   * otherwise answer every query with no rows, as if nothing had been stored.
+   */
+  static async open(dir: string, o: { log?: Logger; threads?: number; memoryLimit?: string; timeoutMs?: number; maxConcurrent?: number; existing?: boolean } = {}): Promise<StoreReader> {
+    if (o.existing) assertStore(dir);
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', { threads: String(o.threads ?? 2), memory_limit: o.memoryLimit ?? '1GB' });
     return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4 });
