@@ -6,12 +6,11 @@ import type { Aggregator } from '../aggregate/aggregator.js';
 import { minuteView } from '../cascade/tracker.js';
 import { CascadeSignal } from '../cascade/detector.js';
 import { LiquidationEvent, type NormalizedEvent } from '../schema/events.js';
-import { readTimeText } from '../schema/time-text.js';
 import { VENUES } from '../venues/registry.js';
 import type { MarketFeed } from './market-feed.js';
 import { venueCatalogue } from '../venues/catalogue.js';
 import { LIVE_PAGE_HTML } from './live-page.js';
-import { json, NoQuery, readQuery, refusedMethod, requestUrl } from './http-answers.js';
+import { json, NoQuery, readQuery, refusedMethod, requestUrl, TimeParam } from './http-answers.js';
 import { totalsView, type TotalsView } from './totals-view.js';
 
 /** What the live page and API read. */
@@ -52,15 +51,6 @@ const Query = z.strictObject({
   symbol: z.string().regex(/^[A-Za-z0-9:_.\-/]{1,40}$/).optional(),
   limit: z.string().regex(/^\d{1,4}$/, 'expected a whole number from 1 to 1000').transform(Number).pipe(z.number().min(1).max(1000)).default(100),
   sort: z.enum(['time', 'usd']).default('time'),
-});
-/** ISO 8601 or 13-digit milliseconds, as the CLI's --from/--to (src/schema/time-text.ts). */
-const TimeParam = z.string().transform((text, ctx) => {
-  const t = readTimeText(text);
-  if ('error' in t) {
-    ctx.addIssue({ code: 'custom', message: t.error });
-    return z.NEVER;
-  }
-  return t.ms;
 });
 const MinutesQuery = z
   .strictObject({ from: TimeParam.optional(), to: TimeParam.optional() })

@@ -111,6 +111,18 @@ describe('/api/history', () => {
     expect((await get('/api/history/liquidations?limit=10')).body.liquidations).toHaveLength(6);
   });
 
+  it('from/to are read as /api/minutes and the CLI read them (ISO 8601 or 13-digit ms; seconds refused); a parameter given twice is refused', async () => {
+    const iso = await get('/api/history/liquidations?from=2025-10-10T21:00Z&to=2025-10-10T21:01Z');
+    expect([iso.status, iso.body.liquidations!.map((l) => l.id).sort()]).toEqual([200, ['1', '2', "6'--"]]);
+    expect((await get('/api/history/cascades?from=2025-10-10&to=2025-10-11')).body.cascades).toHaveLength(1);
+    const seconds = await get(`/api/history/liquidations?from=${T0 / 1000}`);
+    expect([seconds.status, seconds.body.error]).toEqual([400, expect.stringContaining('looks like seconds since the epoch')]);
+    expect((await get(`/api/history/minutes?from=${T0 + 1}&to=${T0}`)).body.error).toBe('from: from must be before to');
+    const twice = await get('/api/history/liquidations?venue=okx&venue=bybit-linear');
+    expect([twice.status, twice.body.error]).toEqual([400, '"venue": given more than once']);
+    expect((await get('/api/history/cascades?limit=1&limit=10000')).status).toBe(400);
+  });
+
   it('a query past its time is stopped: 504 from the API, QueryTimeoutError from the reader', async () => {
     const slow = await StoreReader.open(dir, { timeoutMs: 200 });
     const started = Date.now();
