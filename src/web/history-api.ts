@@ -14,13 +14,16 @@ import { readQuery, TimeParam } from './http-answers.js';
 // Times as /api/minutes and the CLI read them: a 10-digit number (seconds) is refused, not read as January 1970.
 const FROM = TimeParam.default(0);
 const TO = TimeParam.default(8.64e15);
+/** Numbers as people write them: Number() would also take '' (as 0), '+5' and hex. */
+const numberText = (form: RegExp, what: string) => z.string().regex(form, `expected ${what}`).transform(Number);
+const limit = (max: number) => numberText(/^\d{1,6}$/, `a whole number from 1 to ${max}`).pipe(z.number().min(1).max(max));
 const text = z.string().regex(/^[A-Za-z0-9:_.\-/]{1,40}$/);
 const Filters = {
   venue: VenueId.optional(),
   symbol: text.optional(),
   base: text.optional(),
   side: Side.optional(),
-  minUsd: z.coerce.number().finite().min(0).max(1e15).default(0),
+  minUsd: numberText(/^\d{1,16}(\.\d{1,4})?(e\d{1,2})?$/i, 'a number ≥ 0 such as 1000000, 1e6 or 2.5').pipe(z.number().max(1e15)).default(0),
   from: FROM,
   to: TO,
 };
@@ -37,7 +40,7 @@ const LiquidationsQuery = z.strictObject({
   ...Filters,
   kind: kindsParam.default(['liquidation', 'backstop', 'adl', 'vault']),
   sort: z.enum(['time', 'usd']).default('time'),
-  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  limit: limit(10_000).default(100),
 }).refine(ordered, FROM_BEFORE_TO);
 
 const GROUP_COLUMNS = { venue: 'venue', symbol: 'symbol', base: 'base', side: 'side' } as const;
@@ -50,12 +53,12 @@ const MinutesQuery = z.strictObject({
   by: z
     .string()
     .transform((s) => (s === '' ? [] : s.split(',')))
-    .pipe(z.array(z.enum(Object.keys(GROUP_COLUMNS) as [keyof typeof GROUP_COLUMNS])).max(4))
+    .pipe(z.array(z.enum(Object.keys(GROUP_COLUMNS) as [keyof typeof GROUP_COLUMNS])).max(4).refine((by) => new Set(by).size === by.length, 'a column is named twice'))
     .default([]),
-  limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  limit: limit(100_000).default(10_000),
 }).refine(ordered, FROM_BEFORE_TO);
 
-const CascadesQuery = z.strictObject({ from: FROM, to: TO, limit: z.coerce.number().int().min(1).max(10_000).default(100) }).refine(ordered, FROM_BEFORE_TO);
+const CascadesQuery = z.strictObject({ from: FROM, to: TO, limit: limit(10_000).default(100) }).refine(ordered, FROM_BEFORE_TO);
 
 /** $1…$7 of every liquidation query: the filters, in this order. */
 const FILTER_SQL = `($1::VARCHAR IS NULL OR venue = $1) AND ($2::VARCHAR IS NULL OR symbol = $2) AND ($3::VARCHAR IS NULL OR base = $3)

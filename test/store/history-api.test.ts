@@ -59,6 +59,7 @@ describe('/api/history', () => {
     expect(r.body.liquidations!.map((l) => [l.id, l.usd])).toEqual([['2', 2_000_000.5], ['1', 1_000_000]]);
     expect((await get('/api/history/liquidations?venue=okx&side=long')).body.liquidations!.map((l) => l.id)).toEqual(['4']);
     expect((await get('/api/history/liquidations?kind=adl')).body.liquidations!.map((l) => l.id)).toEqual(['5']);
+    expect((await get('/api/history/liquidations?minUsd=2.5e6')).body.liquidations!.map((l) => l.id)).toEqual(['4']);
     expect((await get('/api/history/liquidations?limit=2')).body.liquidations!.map((l) => l.id)).toEqual(['5', '4']);
     const one = (await get('/api/history/liquidations?venue=okx&base=BTC')).body.liquidations![0]!;
     expect(one).toEqual({ venue: 'okx', id: '4', kind: 'liquidation', fidelity: 'complete', symbol: 'BTCUSDT', base: 'BTC', side: 'long', price: 1, qty: 3_000_000, usd: 3_000_000, eventTime: T0 + 61_000, receiveTime: T0 + 61_000 });
@@ -103,6 +104,15 @@ describe('/api/history', () => {
       'minutes?step=7d',
       'minutes?limit=100001',
       'cascades?limit=10001',
+      // Number text as people write it, not whatever Number() takes: hex, '', '+5', exponents.
+      'liquidations?limit=0x10',
+      'liquidations?limit=',
+      'liquidations?limit=%2B5',
+      'minutes?limit=1e3',
+      'liquidations?minUsd=',
+      'liquidations?minUsd=0x10',
+      // A column grouped twice answered a second column named "venue:1".
+      'minutes?by=venue,venue',
     ]) {
       const r = await get(`/api/history/${q}`);
       expect([q, r.status]).toEqual([q, 400]);
