@@ -145,6 +145,30 @@ describe('history store sink', () => {
     await expect(open(empty)).resolves.toBeUndefined();
   });
 
+  it('a Parquet file of other columns, or one that is Parquet only at its ends, is left out of queries and quarantined by the next write', async () => {
+    for (const [name, make] of [
+      ['foreign', (r: StoreReader, f: string) => r.query(`COPY (SELECT 1 AS x, 'a' AS y) TO '${f}' (FORMAT parquet)`).then(() => undefined)],
+      ['garbage', (_: StoreReader, f: string) => writeFileSync(f, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(100, 7), Buffer.from([50, 0, 0, 0]), Buffer.from('PAR1')]))],
+    ] as const) {
+      const c = config();
+      let sink = await StoreSink.open(c, log);
+      sink.onEvents([liquidation('a', T0, 1)]);
+      await sink.close();
+      const stray = join(new Dataset(c.dir).partitionDir('liquidations', 'bybit-linear', '2025-10-10'), `zz-${name}.parquet`);
+      const r = await StoreReader.open(c.dir);
+      await make(r, stray);
+      // Before: the foreign file's row was counted as a liquidation; the garbage file failed every query.
+      expect([name, (await r.query('SELECT count(*) AS n FROM liquidations')).rows[0]]).toEqual([name, { n: '1' }]);
+      r.close();
+      sink = await StoreSink.open(c, log);
+      sink.onEvents([liquidation('b', T0, 2)]);
+      // Before: the foreign file failed every write to its partition (schema mismatch).
+      await sink.close();
+      expect([name, sink.stats.written.liquidations, existsSync(stray), readdirSync(join(c.dir, '_quarantine'))]).toEqual([name, 1, false, [expect.stringContaining(`zz-${name}.parquet`)]]);
+      expect(await count(c.dir)).toEqual({ n: '2', d: '2', usd: '3.0000' });
+    }
+  });
+
   it('compaction rewrites a partition of many files as one, with the same rows', async () => {
     const c = config({ compactMinFiles: 3 });
     const sink = await StoreSink.open(c, log);

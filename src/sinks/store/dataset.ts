@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { TABLES, type TableName } from './tables.js';
+import { emptySelect, TABLES, type TableName } from './tables.js';
 
 /**
  * The Parquet dataset on disk and how a batch becomes part of it, all or nothing:
@@ -262,7 +262,7 @@ export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: Tab
   const existing = parts.flatMap((p) => ds.files(table, p));
   if (existing.length) {
     const match = spec.key.map((k) => `e.${k} = w.${k}`).join(' AND ');
-    await withUnreadable(ds, conn, existing, async () => {
+    await withUnreadable(ds, conn, table, existing, async () => {
       // Listed again on a retry: a quarantined file is gone, and with it maybe every file.
       const files = parts.flatMap((p) => ds.files(table, p));
       if (files.length) await conn.run(`DELETE FROM w WHERE EXISTS (SELECT 1 FROM read_parquet(${sqlList(files)}, ${HIVE}) e WHERE e.venue = w.venue AND e.day = w.day AND ${match})`);
@@ -279,23 +279,41 @@ export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: Tab
   return n;
 }
 
+const describe = async (conn: DuckDBConnection, sql: string): Promise<string> =>
+  (await conn.runAndReadAll(`DESCRIBE ${sql}`))
+    .getRowObjectsJson()
+    .map((r) => `${String(r.column_name)} ${String(r.column_type)}`)
+    .join(', ');
+
 /**
- * Runs `read` over existing files; when it fails because a file is not valid Parquet (a truncated
- * copy, a stray file), that file is quarantined and `read` retried, so one bad file cannot stop
- * every later write to its partition.
+ * Why `file` is not a file of `table`, or undefined when it is: DuckDB cannot read its metadata (a
+ * truncated copy that still ends in PAR1), or its columns are not the table's (another table's file or
+ * a foreign Parquet file: read beside the others it would count its rows as the table's, or fail every
+ * read of the partition with a schema mismatch). Reads the file's metadata only.
  */
-export async function withUnreadable<T>(ds: Dataset, conn: DuckDBConnection, files: string[], read: () => Promise<T>): Promise<T> {
+export async function fileProblem(conn: DuckDBConnection, table: TableName, file: string): Promise<string | undefined> {
+  // A file holds the table's columns but the partition's (venue, day), which live in its path.
+  const expected = await describe(conn, `SELECT * EXCLUDE (venue, day) FROM (${emptySelect(table)})`);
+  let actual: string;
+  try {
+    actual = await describe(conn, `SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`);
+  } catch (err) {
+    return `not readable Parquet: ${(err as Error).message.slice(0, 200)}`;
+  }
+  return actual === expected ? undefined : `columns are not those of ${table}: ${actual.slice(0, 200)}`;
+}
+
+/**
+ * Runs `read` over existing files of `table`; when it fails because a file is not one of the table's
+ * (fileProblem: a truncated copy, a stray or foreign file), that file is quarantined and `read` retried,
+ * so one bad file cannot stop every later write to its partition.
+ */
+export async function withUnreadable<T>(ds: Dataset, conn: DuckDBConnection, table: TableName, files: string[], read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
     const bad: string[] = [];
-    for (const f of files) {
-      try {
-        await conn.run(`SELECT count(*) FROM parquet_metadata(${sqlString(f)})`);
-      } catch {
-        bad.push(f);
-      }
-    }
+    for (const f of files) if ((await fileProblem(conn, table, f)) !== undefined) bad.push(f);
     if (bad.length === 0) throw err;
     for (const f of bad) ds.quarantine(f);
     return read();
@@ -311,7 +329,7 @@ export async function compactTable(conn: DuckDBConnection, ds: Dataset, table: T
     const batch = newBatchId();
     const to = join(ds.stagingDir(batch), relative(ds.dir, ds.partitionDir(table, p.venue, p.day)), `part-${batch}-0.parquet`);
     mkdirSync(dirname(to), { recursive: true });
-    await withUnreadable(ds, conn, files, () =>
+    await withUnreadable(ds, conn, table, files, () =>
       conn.run(`COPY (SELECT * FROM read_parquet(${sqlList(ds.files(table, p))}, hive_partitioning = false) ORDER BY ${TABLES[table].time}) TO ${sqlString(to)} (FORMAT parquet, COMPRESSION zstd)`),
     );
     // The files read (a quarantined one is not among them) are the files replaced.

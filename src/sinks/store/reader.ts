@@ -2,7 +2,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../log.js';
-import { Dataset, HIVE, sqlList } from './dataset.js';
+import { Dataset, fileProblem, HIVE, sqlList } from './dataset.js';
 import { emptySelect, TABLE_NAMES, type TableName } from './tables.js';
 
 export interface QueryResult {
@@ -57,6 +57,7 @@ function assertStore(dir: string): void {
  */
 export class StoreReader {
   private readonly badFiles = new Set<string>();
+  private readonly goodFiles = new Set<string>();
   private running = 0;
 
   private constructor(
@@ -114,10 +115,32 @@ export class StoreReader {
     }
   }
 
+  /**
+   * `files` less those that are not the table's (fileProblem), each checked once: files are never
+   * rewritten (a compaction writes a new name), so a verdict holds for the file's life.
+   */
+  private async verified(conn: DuckDBConnection, table: TableName, files: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const f of files) {
+      if (!this.goodFiles.has(f)) {
+        if (this.badFiles.has(f)) continue;
+        const problem = await fileProblem(conn, table, f);
+        if (problem !== undefined) {
+          this.badFiles.add(f);
+          this.log?.error({ file: f, table, problem }, 'store: file is not one of the table; left out of queries');
+          continue;
+        }
+        this.goodFiles.add(f);
+      }
+      out.push(f);
+    }
+    return out;
+  }
+
   private async defineViews(conn: DuckDBConnection, scope: Scope): Promise<void> {
     const all = this.consistentFiles(scope);
     for (const t of TABLE_NAMES) {
-      const files = all[t];
+      const files = await this.verified(conn, t, all[t]);
       await conn.run(`CREATE OR REPLACE TEMP VIEW ${t} AS ${files.length ? `SELECT * EXCLUDE ("table") FROM read_parquet(${sqlList(files)}, ${HIVE})` : emptySelect(t)}`);
     }
   }
