@@ -129,6 +129,9 @@ describe('history store sink', () => {
     sink.onEvents([liquidation('a', T0, 1)]);
     await sink.close();
     expect(sink.stats.written.liquidations).toBe(0);
+    // The other disk not mounted: queries fail naming the partition rather than answer without its rows.
+    rmSync(elsewhere, { recursive: true });
+    await expect(count(c.dir)).rejects.toThrow(`store: ${day} is a symlink to nothing; its rows cannot be read`);
   });
 
   it('a reader of an existing store (liqstream query) refuses a missing folder or one that is not a store, instead of answering no rows', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -72,7 +72,13 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const isDir = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+function isDir(path: string): boolean {
+  const target = statSync(path, { throwIfNoEntry: false });
+  if (target) return target.isDirectory();
+  // A partition linked to a disk that is not mounted: answering without its rows would be a silently wrong total.
+  if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw new Error(`store: ${path} is a symlink to nothing; its rows cannot be read`);
+  return false;
+}
 
 /**
  * Partition folders named `<prefix><value>` whose value passes `valid`: a copy left beside one
