@@ -172,6 +172,23 @@ describe('history store sink', () => {
     }
   });
 
+  it('query --format parquet takes a statement as query takes it: ending in a comment or a semicolon', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1), liquidation('b', T0, 2)]);
+    await sink.close();
+    const r = await StoreReader.open(c.dir);
+    try {
+      for (const [i, sql] of ['SELECT id FROM liquidations -- every one', 'SELECT id FROM liquidations; -- every one', 'SELECT id FROM liquidations ;\n'].entries()) {
+        const out = join(c.dir, `out-${i}.parquet`);
+        await r.toParquet(sql, out);
+        expect([sql, (await r.query(`SELECT count(*) AS n FROM '${out}'`)).rows[0]]).toEqual([sql, { n: '2' }]);
+      }
+    } finally {
+      r.close();
+    }
+  });
+
   it('compaction rewrites a partition of many files as one, with the same rows', async () => {
     const c = config({ compactMinFiles: 3 });
     const sink = await StoreSink.open(c, log);

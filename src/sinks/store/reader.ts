@@ -192,7 +192,9 @@ export class StoreReader {
     try {
       await this.defineViews(conn, {});
       const { sqlString } = await import('./dataset.js');
-      await conn.run(`COPY (${sql.replace(/;\s*$/, '')}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+      // A view, not COPY (<sql>): the statement's own end (a semicolon, a trailing -- comment) then ends the view's.
+      await conn.run(`CREATE TEMP VIEW liqstream_out AS ${sql}`);
+      await conn.run(`COPY (SELECT * FROM liqstream_out) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
     } finally {
       conn.closeSync();
     }
