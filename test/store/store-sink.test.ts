@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
-import { Dataset } from '../../src/sinks/store/dataset.js';
+import { Dataset, fileProblem } from '../../src/sinks/store/dataset.js';
 import { StoreReader } from '../../src/sinks/store/reader.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
 import { unitsText } from '../../src/sinks/store/tables.js';
@@ -169,6 +169,25 @@ describe('history store sink', () => {
       await sink.close();
       expect([name, sink.stats.written.liquidations, existsSync(stray), readdirSync(join(c.dir, '_quarantine'))]).toEqual([name, 1, false, [expect.stringContaining(`zz-${name}.parquet`)]]);
       expect(await count(c.dir)).toEqual({ n: '2', d: '2', usd: '3.0000' });
+    }
+  });
+
+  it('a check of a file that is deleted meanwhile (a compaction) or stopped fails the check, not the file: it is not left out for good', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1)]);
+    await sink.close();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      const [file] = new Dataset(c.dir).files('liquidations');
+      expect(await fileProblem(conn, 'liquidations', file!)).toBeUndefined();
+      expect(await fileProblem(conn, 'gaps', file!)).toMatch(/^columns are not those of gaps/);
+      await expect(fileProblem(conn, 'liquidations', `${file}.gone.parquet`)).rejects.toThrow(/No files found/);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
     }
   });
 

@@ -304,6 +304,9 @@ export async function fileProblem(conn: DuckDBConnection, table: TableName, file
   try {
     actual = await describe(conn, `SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`);
   } catch (err) {
+    // Not the file's fault, and a verdict is kept for the file's life: a file deleted meanwhile (a
+    // compaction; the caller lists again) or a check interrupted (a query's timeout) or out of memory.
+    if (!existsSync(file) || /interrupt|out of memory/i.test((err as Error).message)) throw err;
     return `not readable Parquet: ${(err as Error).message.slice(0, 200)}`;
   }
   return actual === expected ? undefined : `columns are not those of ${table}: ${actual.slice(0, 200)}`;
