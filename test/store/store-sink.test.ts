@@ -191,6 +191,23 @@ describe('history store sink', () => {
     }
   });
 
+  it('the files a reader remembers as checked are bounded; past the bound they are checked again, and answers stay exact', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    for (const id of ['a', 'b', 'c']) {
+      sink.onEvents([liquidation(id, T0, 1)]);
+      await sink.flush();
+    }
+    await sink.close();
+    const r = await StoreReader.open(c.dir, { checkedFiles: 2 });
+    try {
+      for (let i = 0; i < 3; i++) expect((await r.query('SELECT count(*) AS n FROM liquidations')).rows[0]).toEqual({ n: '3' });
+      expect(r.checkedFiles).toBe(2);
+    } finally {
+      r.close();
+    }
+  });
+
   it('query --format parquet takes a statement as query takes it: ending in a comment or a semicolon', async () => {
     const c = config();
     const sink = await StoreSink.open(c, log);

@@ -64,18 +64,21 @@ export class StoreReader {
     private readonly instance: DuckDBInstance,
     readonly dataset: Dataset,
     private readonly log: Logger | undefined,
-    private readonly limits: { timeoutMs: number; maxConcurrent: number },
+    private readonly limits: { timeoutMs: number; maxConcurrent: number; checkedFiles: number },
   ) {}
 
   /**
    * `existing`: the store must be there already (liqstream query): a mistyped --store would
    * otherwise answer every query with no rows, as if nothing had been stored.
    */
-  static async open(dir: string, o: { log?: Logger; threads?: number; memoryLimit?: string; timeoutMs?: number; maxConcurrent?: number; existing?: boolean } = {}): Promise<StoreReader> {
+  static async open(
+    dir: string,
+    o: { log?: Logger; threads?: number; memoryLimit?: string; timeoutMs?: number; maxConcurrent?: number; existing?: boolean; checkedFiles?: number } = {},
+  ): Promise<StoreReader> {
     if (o.existing) assertStore(dir);
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', { threads: String(o.threads ?? 2), memory_limit: o.memoryLimit ?? '1GB' });
-    return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4 });
+    return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4, checkedFiles: o.checkedFiles ?? 100_000 });
   }
 
   /**
@@ -130,6 +133,9 @@ export class StoreReader {
           this.log?.error({ file: f, table, problem }, 'store: file is not one of the table; left out of queries');
           continue;
         }
+        // A live store makes a file every few seconds per partition and compaction retires them: the
+        // names of checked files are kept up to a bound, past which the oldest is checked again when met.
+        if (this.goodFiles.size >= this.limits.checkedFiles) this.goodFiles.delete(this.goodFiles.values().next().value!);
         this.goodFiles.add(f);
       }
       out.push(f);
@@ -198,6 +204,11 @@ export class StoreReader {
     } finally {
       conn.closeSync();
     }
+  }
+
+  /** How many files are remembered as checked (bounded by `checkedFiles`). */
+  get checkedFiles(): number {
+    return this.goodFiles.size;
   }
 
   close(): void {
