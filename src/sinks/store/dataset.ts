@@ -291,6 +291,8 @@ const describe = async (conn: DuckDBConnection, sql: string): Promise<string> =>
     .map((r) => `${String(r.column_name)} ${String(r.column_type)}`)
     .join(', ');
 
+const FILE_COLUMNS: Partial<Record<TableName, string>> = {};
+
 /**
  * Why `file` is not a file of `table`, or undefined when it is: DuckDB cannot read its metadata (a
  * truncated copy that still ends in PAR1), or its columns are not the table's (another table's file or
@@ -299,7 +301,7 @@ const describe = async (conn: DuckDBConnection, sql: string): Promise<string> =>
  */
 export async function fileProblem(conn: DuckDBConnection, table: TableName, file: string): Promise<string | undefined> {
   // A file holds the table's columns but the partition's (venue, day), which live in its path.
-  const expected = await describe(conn, `SELECT * EXCLUDE (venue, day) FROM (${emptySelect(table)})`);
+  const expected = (FILE_COLUMNS[table] ??= await describe(conn, `SELECT * EXCLUDE (venue, day) FROM (${emptySelect(table)})`));
   let actual: string;
   try {
     actual = await describe(conn, `SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`);
