@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { LiquidationKind, Side, VenueId } from '../schema/events.js';
 import { QueryBusyError, QueryTimeoutError, StoreReader } from '../sinks/store/reader.js';
-import { readQuery, TimeParam } from './http-answers.js';
+import { MinUsdParam, readQuery, TimeParam } from './http-answers.js';
 
 /*
  * /api/history/*: the history store, read with DuckDB. Every statement is a constant text with bound
@@ -14,16 +14,16 @@ import { readQuery, TimeParam } from './http-answers.js';
 // Times as /api/minutes and the CLI read them: a 10-digit number (seconds) is refused, not read as January 1970.
 const FROM = TimeParam.default(0);
 const TO = TimeParam.default(8.64e15);
-/** Numbers as people write them: Number() would also take '' (as 0), '+5' and hex. */
-const numberText = (form: RegExp, what: string) => z.string().regex(form, `expected ${what}`).transform(Number);
-const limit = (max: number) => numberText(/^\d{1,6}$/, `a whole number from 1 to ${max}`).pipe(z.number().min(1).max(max));
+/** A whole number as people write it: Number() would also take '' (as 0), '+5', hex and exponents. */
+const limit = (max: number) =>
+  z.string().regex(/^\d{1,6}$/, `expected a whole number from 1 to ${max}`).transform(Number).pipe(z.number().min(1).max(max));
 const text = z.string().regex(/^[A-Za-z0-9:_.\-/]{1,40}$/);
 const Filters = {
   venue: VenueId.optional(),
   symbol: text.optional(),
   base: text.optional(),
   side: Side.optional(),
-  minUsd: numberText(/^\d{1,16}(\.\d{1,4})?(e\d{1,2})?$/i, 'a number ≥ 0 such as 1000000, 1e6 or 2.5').pipe(z.number().max(1e15)).default(0),
+  minUsd: MinUsdParam,
   from: FROM,
   to: TO,
 };

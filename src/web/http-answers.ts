@@ -68,3 +68,10 @@ export const TimeParam = z.string().transform((text, ctx) => {
   }
   return t.ms;
 });
+
+/** USD as a plain decimal: `Number()` would also read 0x10, 1e3, ' 1 ' and '' (as 0). */
+export const MinUsdParam = z
+  .string()
+  .regex(/^\d{1,15}(\.\d{1,8})?$/, 'expected a decimal number of USD such as 1000 or 2500.5')
+  .transform(Number)
+  .default(0);

@@ -59,7 +59,7 @@ describe('/api/history', () => {
     expect(r.body.liquidations!.map((l) => [l.id, l.usd])).toEqual([['2', 2_000_000.5], ['1', 1_000_000]]);
     expect((await get('/api/history/liquidations?venue=okx&side=long')).body.liquidations!.map((l) => l.id)).toEqual(['4']);
     expect((await get('/api/history/liquidations?kind=adl')).body.liquidations!.map((l) => l.id)).toEqual(['5']);
-    expect((await get('/api/history/liquidations?minUsd=2.5e6')).body.liquidations!.map((l) => l.id)).toEqual(['4']);
+    expect((await get('/api/history/liquidations?minUsd=2500000.5')).body.liquidations!.map((l) => l.id)).toEqual(['4']);
     expect((await get('/api/history/liquidations?limit=2')).body.liquidations!.map((l) => l.id)).toEqual(['5', '4']);
     const one = (await get('/api/history/liquidations?venue=okx&base=BTC')).body.liquidations![0]!;
     expect(one).toEqual({ venue: 'okx', id: '4', kind: 'liquidation', fidelity: 'complete', symbol: 'BTCUSDT', base: 'BTC', side: 'long', price: 1, qty: 3_000_000, usd: 3_000_000, eventTime: T0 + 61_000, receiveTime: T0 + 61_000 });
@@ -111,6 +111,7 @@ describe('/api/history', () => {
       'minutes?limit=1e3',
       'liquidations?minUsd=',
       'liquidations?minUsd=0x10',
+      'liquidations?minUsd=1e6',
       // A column grouped twice answered a second column named "venue:1".
       'minutes?by=venue,venue',
     ]) {
