@@ -134,7 +134,7 @@ describe('history store sink', () => {
     await expect(count(c.dir)).rejects.toThrow(`store: ${day} is a symlink to nothing; its rows cannot be read`);
   });
 
-  it('a reader of an existing store (liqstream query) refuses a missing folder or one that is not a store, instead of answering no rows', async () => {
+  it('a reader of an existing store (liqstream query) refuses a missing folder or one that is not a store, instead of answering no rows; a writer does not write into one', async () => {
     const c = config();
     const sink = await StoreSink.open(c, log);
     sink.onEvents([liquidation('a', T0, 1)]);
@@ -146,6 +146,13 @@ describe('history store sink', () => {
     const empty = join(root, `empty-${n++}`);
     mkdirSync(empty);
     await expect(open(empty)).resolves.toBeUndefined();
+    // Nor is a folder that is not a store written into (`store import --store .`).
+    const other = join(root, `other-${n++}`);
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.txt'), 'mine');
+    await expect(StoreSink.open(config({ dir: other }), log)).rejects.toThrow(`${other} is not a history store: it holds no table=… folders`);
+    expect(readdirSync(other)).toEqual(['notes.txt']);
+    await (await StoreSink.open(config({ dir: empty }), log)).close();
   });
 
   it('a Parquet file of other columns, or one that is Parquet only at its ends, is left out of queries and quarantined by the next write', async () => {

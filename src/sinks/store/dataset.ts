@@ -95,6 +95,16 @@ const subdirs = (dir: string, prefix: string, valid: RegExp): string[] =>
 const VENUE_NAME = /^[a-z0-9-]+$/;
 const DAY_NAME = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * `dir` is missing, empty or a history store (it holds the store's own folders): `--store .` or a
+ * mistyped path to some other folder is refused, rather than read as an empty store or written into.
+ */
+export function assertStore(dir: string): void {
+  const names = isDir(dir) ? readdirSync(dir) : [];
+  if (names.length > 0 && !names.some((n) => n.startsWith('table=') || n.startsWith('_')))
+    throw new Error(`${dir} is not a history store: it holds no table=… folders`);
+}
+
 export class Dataset {
   constructor(readonly dir: string) {}
 
@@ -228,6 +238,7 @@ export class Dataset {
    * this one's duplicate check. A lock left by a killed process (its pid is gone) is taken over.
    */
   lock(): () => void {
+    assertStore(this.dir);
     mkdirSync(this.dir, { recursive: true });
     const path = join(this.dir, '_writer.lock');
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -1,8 +1,8 @@
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../log.js';
-import { Dataset, fileProblem, HIVE, sqlList } from './dataset.js';
+import { assertStore, Dataset, fileProblem, HIVE, sqlList } from './dataset.js';
 import { emptySelect, TABLE_NAMES, type TableName } from './tables.js';
 
 export interface QueryResult {
@@ -41,14 +41,6 @@ function looksLikeParquet(path: string): boolean {
   }
 }
 
-/** `dir` is a history store: a folder that is empty or holds the store's own folders. */
-function assertStore(dir: string): void {
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`no history store at ${dir}: no such directory`);
-  const names = readdirSync(dir);
-  if (names.length > 0 && !names.some((n) => n.startsWith('table=') || n.startsWith('_')))
-    throw new Error(`${dir} is not a history store: it holds no table=… folders`);
-}
-
 /**
  * Reads the dataset with DuckDB: each table is a view over its committed Parquet files (a table with
  * none is an empty view of the same columns). Views are rebuilt before every query, so files
@@ -69,13 +61,15 @@ export class StoreReader {
 
   /**
    * `existing`: the store must be there already (liqstream query): a mistyped --store would
-   * otherwise answer every query with no rows, as if nothing had been stored.
+   * otherwise answer every query with no rows, as if nothing had been stored. A folder that is not a
+   * store (assertStore) is refused either way.
    */
   static async open(
     dir: string,
     o: { log?: Logger; threads?: number; memoryLimit?: string; timeoutMs?: number; maxConcurrent?: number; existing?: boolean; checkedFiles?: number } = {},
   ): Promise<StoreReader> {
-    if (o.existing) assertStore(dir);
+    if (o.existing && !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`no history store at ${dir}: no such directory`);
+    assertStore(dir);
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', { threads: String(o.threads ?? 2), memory_limit: o.memoryLimit ?? '1GB' });
     return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4, checkedFiles: o.checkedFiles ?? 100_000 });
