@@ -68,7 +68,7 @@ export function registerStoreCommands(program: Command): void {
       const config = await storeConfig(flags.config, flags.store);
       if (flags.format === 'parquet' && !flags.out) throw new Error('--format parquet needs --out FILE');
       const { StoreReader } = await import('../sinks/store/reader.js');
-      const reader = await StoreReader.open(config.dir, { log: await quietLogger(), threads: config.threads, memoryLimit: config.memoryLimit, timeoutMs: 24 * 3_600_000 });
+      const reader = await StoreReader.open(config.dir, { log: await quietLogger(), threads: config.threads, memoryLimit: config.memoryLimit, timeoutMs: 24 * 3_600_000, existing: true });
       try {
         if (flags.format === 'parquet') return void (await reader.toParquet(sql, flags.out!));
         const { columns, rows } = await reader.query(sql);

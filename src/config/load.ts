@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLError } from 'yaml';
+import { redactUrlsIn } from '../log.js';
 import { Config } from './schema.js';
 
 export class ConfigError extends Error {}
@@ -16,10 +17,21 @@ function merge(base: Tree, over: Tree): Tree {
 
 const SECRET_LEAF = /(password|passphrase)$/i;
 
-/** A copy of `config` with every password and passphrase replaced, for printing. */
+/**
+ * A copy of `config` with every password and passphrase replaced, and every URL stripped of its
+ * credentials by the log's own rule (a venue's `url: wss://user:pass@host/?apikey=…`), for printing.
+ */
 export function maskSecrets<T>(config: T): T {
   const mask = (v: unknown, key = ''): unknown =>
-    SECRET_LEAF.test(key) && v !== undefined ? '***' : Array.isArray(v) ? v.map((x) => mask(x)) : isTree(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x, k)])) : v;
+    SECRET_LEAF.test(key) && v !== undefined
+      ? '***'
+      : typeof v === 'string'
+        ? redactUrlsIn(v)
+        : Array.isArray(v)
+          ? v.map((x) => mask(x))
+          : isTree(v)
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x, k)]))
+            : v;
   return mask(config) as T;
 }
 

@@ -26,8 +26,18 @@ const BAD_LINES_LOGGED = 10;
 /** Input that cannot be what the user meant (wrong format, mostly junk): the CLI prints it and exits 1. */
 export class ReplayInputError extends Error {}
 
-async function* withFile<T>(file: number, items: AsyncIterable<T>): AsyncGenerator<T & { file: number }> {
-  for await (const item of items) yield { ...item, file };
+/**
+ * The items of file number `file`, tagged with it. A corrupt gzip (`incorrect header check`: not
+ * merely cut short, which readRecording salvages) fails the replay naming the file: zlib's message
+ * alone does not say which of 24 hourly files it was.
+ */
+async function* withFile<T>(file: number, path: string, items: AsyncIterable<T>): AsyncGenerator<T & { file: number }> {
+  try {
+    for await (const item of items) yield { ...item, file };
+  } catch (err) {
+    if (/^Z_/.test(String((err as NodeJS.ErrnoException).code))) throw new ReplayInputError(`${path}: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
 }
 
 export interface ReplayOptions {
@@ -187,7 +197,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
   const owns = share ? venueOwner(share) : () => true;
   let badLines = 0;
   const perFile = options.files.map(() => ({ frames: 0, bad: 0 }));
-  const tagged = options.files.map((file, index) => withFile(index, source(file)));
+  const tagged = options.files.map((file, index) => withFile(index, file, source(file)));
   for await (const item of mergeOrdered(tagged, (i) => (i.ok ? i.frame.recv : -Infinity))) {
     const counts = perFile[item.file]!;
     if (!item.ok) {

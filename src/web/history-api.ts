@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { LiquidationKind, Side, VenueId } from '../schema/events.js';
 import { QueryBusyError, QueryTimeoutError, StoreReader } from '../sinks/store/reader.js';
+import { MinUsdParam, readQuery, TimeParam } from './http-answers.js';
 
 /*
  * /api/history/*: the history store, read with DuckDB. Every statement is a constant text with bound
@@ -10,17 +11,25 @@ import { QueryBusyError, QueryTimeoutError, StoreReader } from '../sinks/store/r
  * (group-by columns, the step), never the request's own text.
  */
 
-const ms = z.coerce.number().int().min(0).max(8.64e15);
+// Times as /api/minutes and the CLI read them: a 10-digit number (seconds) is refused, not read as January 1970.
+const FROM = TimeParam.default(0);
+const TO = TimeParam.default(8.64e15);
+/** A whole number as people write it: Number() would also take '' (as 0), '+5', hex and exponents. */
+const limit = (max: number) =>
+  z.string().regex(/^\d{1,6}$/, `expected a whole number from 1 to ${max}`).transform(Number).pipe(z.number().min(1).max(max));
 const text = z.string().regex(/^[A-Za-z0-9:_.\-/]{1,40}$/);
 const Filters = {
   venue: VenueId.optional(),
   symbol: text.optional(),
   base: text.optional(),
   side: Side.optional(),
-  minUsd: z.coerce.number().finite().min(0).max(1e15).default(0),
-  from: ms.default(0),
-  to: ms.default(8.64e15),
+  minUsd: MinUsdParam,
+  from: FROM,
+  to: TO,
 };
+
+const ordered = (q: { from: number; to: number }) => q.from < q.to;
+const FROM_BEFORE_TO = { message: 'from must be before to', path: ['from'] };
 
 const kindsParam = z
   .string()
@@ -31,8 +40,8 @@ const LiquidationsQuery = z.strictObject({
   ...Filters,
   kind: kindsParam.default(['liquidation', 'backstop', 'adl', 'vault']),
   sort: z.enum(['time', 'usd']).default('time'),
-  limit: z.coerce.number().int().min(1).max(10_000).default(100),
-});
+  limit: limit(10_000).default(100),
+}).refine(ordered, FROM_BEFORE_TO);
 
 const GROUP_COLUMNS = { venue: 'venue', symbol: 'symbol', base: 'base', side: 'side' } as const;
 const STEPS = { '1m': 'minute', '1h': 'hour', '1d': 'day' } as const;
@@ -44,12 +53,12 @@ const MinutesQuery = z.strictObject({
   by: z
     .string()
     .transform((s) => (s === '' ? [] : s.split(',')))
-    .pipe(z.array(z.enum(Object.keys(GROUP_COLUMNS) as [keyof typeof GROUP_COLUMNS])).max(4))
+    .pipe(z.array(z.enum(Object.keys(GROUP_COLUMNS) as [keyof typeof GROUP_COLUMNS])).max(4).refine((by) => new Set(by).size === by.length, 'a column is named twice'))
     .default([]),
-  limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
-});
+  limit: limit(100_000).default(10_000),
+}).refine(ordered, FROM_BEFORE_TO);
 
-const CascadesQuery = z.strictObject({ from: ms.default(0), to: ms.default(8.64e15), limit: z.coerce.number().int().min(1).max(10_000).default(100) });
+const CascadesQuery = z.strictObject({ from: FROM, to: TO, limit: limit(10_000).default(100) }).refine(ordered, FROM_BEFORE_TO);
 
 /** $1…$7 of every liquidation query: the filters, in this order. */
 const FILTER_SQL = `($1::VARCHAR IS NULL OR venue = $1) AND ($2::VARCHAR IS NULL OR symbol = $2) AND ($3::VARCHAR IS NULL OR base = $3)
@@ -82,8 +91,6 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-const problems = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-
 type Filters = { venue?: string; symbol?: string; base?: string; side?: string; minUsd: number; from: number; to: number; kind: string[] };
 const filterParams = (q: Filters) => [q.venue ?? null, q.symbol ?? null, q.base ?? null, q.side ?? null, q.minUsd, q.from, q.to, q.kind];
 
@@ -105,23 +112,22 @@ export function historyApi(reader: StoreReader, log: Logger) {
 
   return {
     handle(url: URL, res: ServerResponse): boolean {
-      const params = Object.fromEntries(url.searchParams);
       switch (url.pathname) {
         case '/api/history/liquidations': {
-          const q = LiquidationsQuery.safeParse(params);
-          if (!q.success) return json(res, 400, { error: problems(q.error) }), true;
+          const q = readQuery(url, LiquidationsQuery);
+          if ('error' in q) return json(res, 400, { error: q.error }), true;
           void run(res, LIQUIDATIONS_SQL(q.data.sort), [...filterParams(q.data), q.data.limit], q.data, (rows) => ({ liquidations: rows, limit: q.data.limit }));
           return true;
         }
         case '/api/history/minutes': {
-          const q = MinutesQuery.safeParse(params);
-          if (!q.success) return json(res, 400, { error: problems(q.error) }), true;
+          const q = readQuery(url, MinutesQuery);
+          if ('error' in q) return json(res, 400, { error: q.error }), true;
           void run(res, minutesSql(q.data.step, q.data.by), [...filterParams(q.data), q.data.limit], q.data, (rows) => ({ step: q.data.step, by: q.data.by, rows, limit: q.data.limit }));
           return true;
         }
         case '/api/history/cascades': {
-          const q = CascadesQuery.safeParse(params);
-          if (!q.success) return json(res, 400, { error: problems(q.error) }), true;
+          const q = readQuery(url, CascadesQuery);
+          if ('error' in q) return json(res, 400, { error: q.error }), true;
           void run(res, CASCADES_SQL, [q.data.from, q.data.to, q.data.limit], q.data, (rows) => ({
             cascades: rows.map((r) => ({ ...r, byVenue: JSON.parse(String(r.byVenue)) as unknown })),
           }));

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { readTimeText } from '../schema/time-text.js';
 
 /**
  * What every endpoint of the metrics port (/metrics, health, the page, /api) does alike: JSON
@@ -57,3 +58,20 @@ export function readQuery<S extends z.ZodObject>(url: URL, schema: S): { data: z
 
 /** A query of no parameters, for the endpoints that take none. */
 export const NoQuery = z.strictObject({});
+
+/** A `from`/`to` parameter read as the CLI reads --from/--to (readTimeText): ISO 8601 or 13-digit ms; seconds are refused. */
+export const TimeParam = z.string().transform((text, ctx) => {
+  const t = readTimeText(text);
+  if ('error' in t) {
+    ctx.addIssue({ code: 'custom', message: t.error });
+    return z.NEVER;
+  }
+  return t.ms;
+});
+
+/** USD as a plain decimal: `Number()` would also read 0x10, 1e3, ' 1 ' and '' (as 0). */
+export const MinUsdParam = z
+  .string()
+  .regex(/^\d{1,15}(\.\d{1,8})?$/, 'expected a decimal number of USD such as 1000 or 2500.5')
+  .transform(Number)
+  .default(0);

@@ -6,12 +6,11 @@ import type { Aggregator } from '../aggregate/aggregator.js';
 import { minuteView } from '../cascade/tracker.js';
 import { CascadeSignal } from '../cascade/detector.js';
 import { LiquidationEvent, type NormalizedEvent } from '../schema/events.js';
-import { readTimeText } from '../schema/time-text.js';
 import { VENUES } from '../venues/registry.js';
 import type { MarketFeed } from './market-feed.js';
 import { venueCatalogue } from '../venues/catalogue.js';
 import { LIVE_PAGE_HTML } from './live-page.js';
-import { json, NoQuery, readQuery, refusedMethod, requestUrl } from './http-answers.js';
+import { json, MinUsdParam, NoQuery, readQuery, refusedMethod, requestUrl, TimeParam } from './http-answers.js';
 import { totalsView, type TotalsView } from './totals-view.js';
 
 /** What the live page and API read. */
@@ -45,22 +44,12 @@ export const StreamMessage = z.discriminatedUnion('type', [
 export type StreamMessage = z.infer<typeof StreamMessage>;
 
 const Query = z.strictObject({
-  // Plain decimals only: `Number()` would also read 0x10, 1e3, ' 1 ' and '' (as 0).
-  minUsd: z.string().regex(/^\d{1,15}(\.\d{1,8})?$/, 'expected a decimal number of USD such as 1000 or 2500.5').transform(Number).default(0),
+  minUsd: MinUsdParam,
   // A venue this build does not have is refused, not answered with an empty list that reads as "none".
   venue: z.enum(VENUES as [string, ...string[]], { error: (i) => `unknown venue ${JSON.stringify(String(i.input).slice(0, 40))} (GET /api/venues lists them)` }).optional(),
   symbol: z.string().regex(/^[A-Za-z0-9:_.\-/]{1,40}$/).optional(),
   limit: z.string().regex(/^\d{1,4}$/, 'expected a whole number from 1 to 1000').transform(Number).pipe(z.number().min(1).max(1000)).default(100),
   sort: z.enum(['time', 'usd']).default('time'),
-});
-/** ISO 8601 or 13-digit milliseconds, as the CLI's --from/--to (src/schema/time-text.ts). */
-const TimeParam = z.string().transform((text, ctx) => {
-  const t = readTimeText(text);
-  if ('error' in t) {
-    ctx.addIssue({ code: 'custom', message: t.error });
-    return z.NEVER;
-  }
-  return t.ms;
 });
 const MinutesQuery = z
   .strictObject({ from: TimeParam.optional(), to: TimeParam.optional() })

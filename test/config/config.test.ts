@@ -116,6 +116,22 @@ describe('defaults are stated once, in the schema', () => {
     expect(printed).toContain('"password":"***"');
     expect(config.bus.kafka.sasl).toMatchObject({ password: 's3cret' });
   });
+
+  it('the printed configuration drops credentials in URLs (user info, key-like query values), as the log does', () => {
+    const config = loadConfig({
+      env: {
+        LIQSTREAM_VENUES__OKX__URL: 'wss://user:hunter2@ws.okx.example/ws/v5/public?apikey=k3y&x=1',
+        LIQSTREAM_VENUES__OKX__REST_URL: 'https://www.okx.example/api?token=t0ken',
+        LIQSTREAM_VENUES__HYPERLIQUID__FILLS_URL: 'wss://fills.example/ws?access_key=a5e',
+      },
+    });
+    const printed = maskSecrets(config);
+    const text = JSON.stringify(printed);
+    for (const secret of ['hunter2', 'k3y', 't0ken', 'a5e', 'user:']) expect(text).not.toContain(secret);
+    expect(printed.venues.okx!.url).toBe('wss://REDACTED@ws.okx.example/ws/v5/public?apikey=REDACTED&x=1');
+    expect(printed.venues.okx!.restUrl).toBe('https://www.okx.example/api?token=REDACTED');
+    expect(config.venues.okx!.url).toContain('hunter2');
+  });
 });
 
 describe('a YAML syntax error names the file, line and column', () => {

@@ -1,7 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { replay } from '../../src/replay/replay.js';
+import { replay, ReplayInputError } from '../../src/replay/replay.js';
 import { BINANCE_FIXTURE_TOTALS } from '../support/fixtures.js';
 import { binanceRecordingFrames, tempDir, writeRecording } from '../support/recording.js';
 
@@ -36,6 +37,17 @@ describe('replay (library)', () => {
     // 2 s of recorded receive time at 4x takes about 0.5 s.
     expect(performance.now() - started).toBeGreaterThanOrEqual(450);
     expect({ ...paced.report, input: { ...paced.report.input, files: ['a.ndjson'] } }).toEqual(max.report);
+  });
+
+  it('a gzip file that is corrupt (not merely cut short) fails the replay naming that file', async () => {
+    const dir = tempDir();
+    const frames = binanceRecordingFrames();
+    const good = await writeRecording(join(dir, 'good.ndjson.gz'), frames);
+    const bad = await writeRecording(join(dir, 'bad.ndjson.gz'), frames);
+    writeFileSync(bad, Buffer.concat([readFileSync(bad), Buffer.from('trailing garbage')]));
+    const failure = await replay({ files: [good, bad], speed: 'max', log: silentLogger() }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ReplayInputError);
+    expect((failure as Error).message).toBe(`${bad}: incorrect header check`);
   });
 
   it('merges several files in receive-time order', async () => {

@@ -59,6 +59,7 @@ describe('/api/history', () => {
     expect(r.body.liquidations!.map((l) => [l.id, l.usd])).toEqual([['2', 2_000_000.5], ['1', 1_000_000]]);
     expect((await get('/api/history/liquidations?venue=okx&side=long')).body.liquidations!.map((l) => l.id)).toEqual(['4']);
     expect((await get('/api/history/liquidations?kind=adl')).body.liquidations!.map((l) => l.id)).toEqual(['5']);
+    expect((await get('/api/history/liquidations?minUsd=2500000.5')).body.liquidations!.map((l) => l.id)).toEqual(['4']);
     expect((await get('/api/history/liquidations?limit=2')).body.liquidations!.map((l) => l.id)).toEqual(['5', '4']);
     const one = (await get('/api/history/liquidations?venue=okx&base=BTC')).body.liquidations![0]!;
     expect(one).toEqual({ venue: 'okx', id: '4', kind: 'liquidation', fidelity: 'complete', symbol: 'BTCUSDT', base: 'BTC', side: 'long', price: 1, qty: 3_000_000, usd: 3_000_000, eventTime: T0 + 61_000, receiveTime: T0 + 61_000 });
@@ -103,12 +104,34 @@ describe('/api/history', () => {
       'minutes?step=7d',
       'minutes?limit=100001',
       'cascades?limit=10001',
+      // Number text as people write it, not whatever Number() takes: hex, '', '+5', exponents.
+      'liquidations?limit=0x10',
+      'liquidations?limit=',
+      'liquidations?limit=%2B5',
+      'minutes?limit=1e3',
+      'liquidations?minUsd=',
+      'liquidations?minUsd=0x10',
+      'liquidations?minUsd=1e6',
+      // A column grouped twice answered a second column named "venue:1".
+      'minutes?by=venue,venue',
     ]) {
       const r = await get(`/api/history/${q}`);
       expect([q, r.status]).toEqual([q, 400]);
     }
     // The table is intact.
     expect((await get('/api/history/liquidations?limit=10')).body.liquidations).toHaveLength(6);
+  });
+
+  it('from/to are read as /api/minutes and the CLI read them (ISO 8601 or 13-digit ms; seconds refused); a parameter given twice is refused', async () => {
+    const iso = await get('/api/history/liquidations?from=2025-10-10T21:00Z&to=2025-10-10T21:01Z');
+    expect([iso.status, iso.body.liquidations!.map((l) => l.id).sort()]).toEqual([200, ['1', '2', "6'--"]]);
+    expect((await get('/api/history/cascades?from=2025-10-10&to=2025-10-11')).body.cascades).toHaveLength(1);
+    const seconds = await get(`/api/history/liquidations?from=${T0 / 1000}`);
+    expect([seconds.status, seconds.body.error]).toEqual([400, expect.stringContaining('looks like seconds since the epoch')]);
+    expect((await get(`/api/history/minutes?from=${T0 + 1}&to=${T0}`)).body.error).toBe('from: from must be before to');
+    const twice = await get('/api/history/liquidations?venue=okx&venue=bybit-linear');
+    expect([twice.status, twice.body.error]).toEqual([400, '"venue": given more than once']);
+    expect((await get('/api/history/cascades?limit=1&limit=10000')).status).toBe(400);
   });
 
   it('a query past its time is stopped: 504 from the API, QueryTimeoutError from the reader', async () => {

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
-import { Dataset } from '../../src/sinks/store/dataset.js';
+import { Dataset, fileProblem } from '../../src/sinks/store/dataset.js';
 import { StoreReader } from '../../src/sinks/store/reader.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
 import { unitsText } from '../../src/sinks/store/tables.js';
@@ -104,6 +104,132 @@ describe('history store sink', () => {
     expect(existsSync(bad)).toBe(false);
     expect(readdirSync(join(c.dir, '_quarantine'))).toHaveLength(1);
     expect(await count(c.dir)).toEqual({ n: '2', d: '2', usd: '3.0000' });
+  });
+
+  it('copies left beside partitions (day=….bak, a venue folder copy, a nested folder) are not read; a partition symlinked to another disk is', async () => {
+    const c = config();
+    let sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1)]);
+    await sink.close();
+    const ds = new Dataset(c.dir);
+    const day = ds.partitionDir('liquidations', 'bybit-linear', '2025-10-10');
+    const [file] = readdirSync(day);
+    cpSync(day, `${day}.bak`, { recursive: true });
+    mkdirSync(join(day, 'old'));
+    cpSync(join(day, file!), join(day, 'old', file!));
+    cpSync(dirname(day), `${dirname(day)} copy`, { recursive: true });
+    expect(await count(c.dir)).toEqual({ n: '1', d: '1', usd: '1.0000' });
+    expect(ds.files('liquidations')).toEqual([join(day, file!)]);
+    // Old days moved to a cheaper disk and linked back stay in the history and in the duplicate check.
+    const elsewhere = join(root, `tier-${n++}`);
+    renameSync(day, elsewhere);
+    symlinkSync(elsewhere, day);
+    expect(await count(c.dir)).toEqual({ n: '1', d: '1', usd: '1.0000' });
+    sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1)]);
+    await sink.close();
+    expect(sink.stats.written.liquidations).toBe(0);
+    // The other disk not mounted: queries fail naming the partition rather than answer without its rows.
+    rmSync(elsewhere, { recursive: true });
+    await expect(count(c.dir)).rejects.toThrow(`store: ${day} is a symlink to nothing; its rows cannot be read`);
+  });
+
+  it('a reader of an existing store (liqstream query) refuses a missing folder or one that is not a store, instead of answering no rows; a writer does not write into one', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1)]);
+    await sink.close();
+    const open = (dir: string) => StoreReader.open(dir, { existing: true }).then((r) => r.close());
+    await expect(open(`${c.dir}-typo`)).rejects.toThrow(`no history store at ${c.dir}-typo: no such directory`);
+    await expect(open(join(c.dir, 'table=liquidations'))).rejects.toThrow('is not a history store: it holds no table=… folders');
+    await expect(open(c.dir)).resolves.toBeUndefined();
+    const empty = join(root, `empty-${n++}`);
+    mkdirSync(empty);
+    await expect(open(empty)).resolves.toBeUndefined();
+    // Nor is a folder that is not a store written into (`store import --store .`).
+    const other = join(root, `other-${n++}`);
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.txt'), 'mine');
+    await expect(StoreSink.open(config({ dir: other }), log)).rejects.toThrow(`${other} is not a history store: it holds no table=… folders`);
+    expect(readdirSync(other)).toEqual(['notes.txt']);
+    await (await StoreSink.open(config({ dir: empty }), log)).close();
+  });
+
+  it('a Parquet file of other columns, or one that is Parquet only at its ends, is left out of queries and quarantined by the next write', async () => {
+    for (const [name, make] of [
+      ['foreign', (r: StoreReader, f: string) => r.query(`COPY (SELECT 1 AS x, 'a' AS y) TO '${f}' (FORMAT parquet)`).then(() => undefined)],
+      ['garbage', (_: StoreReader, f: string) => writeFileSync(f, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(100, 7), Buffer.from([50, 0, 0, 0]), Buffer.from('PAR1')]))],
+    ] as const) {
+      const c = config();
+      let sink = await StoreSink.open(c, log);
+      sink.onEvents([liquidation('a', T0, 1)]);
+      await sink.close();
+      const stray = join(new Dataset(c.dir).partitionDir('liquidations', 'bybit-linear', '2025-10-10'), `zz-${name}.parquet`);
+      const r = await StoreReader.open(c.dir);
+      await make(r, stray);
+      // Before: the foreign file's row was counted as a liquidation; the garbage file failed every query.
+      expect([name, (await r.query('SELECT count(*) AS n FROM liquidations')).rows[0]]).toEqual([name, { n: '1' }]);
+      r.close();
+      sink = await StoreSink.open(c, log);
+      sink.onEvents([liquidation('b', T0, 2)]);
+      // Before: the foreign file failed every write to its partition (schema mismatch).
+      await sink.close();
+      expect([name, sink.stats.written.liquidations, existsSync(stray), readdirSync(join(c.dir, '_quarantine'))]).toEqual([name, 1, false, [expect.stringContaining(`zz-${name}.parquet`)]]);
+      expect(await count(c.dir)).toEqual({ n: '2', d: '2', usd: '3.0000' });
+    }
+  });
+
+  it('a check of a file that is deleted meanwhile (a compaction) or stopped fails the check, not the file: it is not left out for good', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1)]);
+    await sink.close();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      const [file] = new Dataset(c.dir).files('liquidations');
+      expect(await fileProblem(conn, 'liquidations', file!)).toBeUndefined();
+      expect(await fileProblem(conn, 'gaps', file!)).toMatch(/^columns are not those of gaps/);
+      await expect(fileProblem(conn, 'liquidations', `${file}.gone.parquet`)).rejects.toThrow(/No files found/);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  });
+
+  it('the files a reader remembers as checked are bounded; past the bound they are checked again, and answers stay exact', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    for (const id of ['a', 'b', 'c']) {
+      sink.onEvents([liquidation(id, T0, 1)]);
+      await sink.flush();
+    }
+    await sink.close();
+    const r = await StoreReader.open(c.dir, { checkedFiles: 2 });
+    try {
+      for (let i = 0; i < 3; i++) expect((await r.query('SELECT count(*) AS n FROM liquidations')).rows[0]).toEqual({ n: '3' });
+      expect(r.checkedFiles).toBe(2);
+    } finally {
+      r.close();
+    }
+  });
+
+  it('query --format parquet takes a statement as query takes it: ending in a comment or a semicolon', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1), liquidation('b', T0, 2)]);
+    await sink.close();
+    const r = await StoreReader.open(c.dir);
+    try {
+      for (const [i, sql] of ['SELECT id FROM liquidations -- every one', 'SELECT id FROM liquidations; -- every one', 'SELECT id FROM liquidations ;\n'].entries()) {
+        const out = join(c.dir, `out-${i}.parquet`);
+        await r.toParquet(sql, out);
+        expect([sql, (await r.query(`SELECT count(*) AS n FROM '${out}'`)).rows[0]]).toEqual([sql, { n: '2' }]);
+      }
+    } finally {
+      r.close();
+    }
   });
 
   it('compaction rewrites a partition of many files as one, with the same rows', async () => {

@@ -35,6 +35,17 @@ async function query(sql: string, storeDir = store): Promise<Record<string, stri
 const parquetFiles = (root: string): string[] =>
   (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet') && f.startsWith('table=')).sort();
 
+/** parquetFiles of a store being written: a staging folder the writer removes mid-listing is a listing taken again. */
+function committedWhileWriting(root: string): number {
+  for (;;) {
+    try {
+      return parquetFiles(root).length;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
 const TOTALS = `SELECT venue, kind, count(*) AS n, count(DISTINCT id) AS ids, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations GROUP BY ALL ORDER BY ALL`;
 
 beforeAll(async () => {
@@ -90,7 +101,7 @@ describe('liqstream replay --store / store import / query', () => {
       const child = spawn(process.execPath, [CLI, 'store', 'import', '--store', killed, '--config', config, recording], { stdio: 'ignore', env: { ...process.env, LIQSTREAM_LOG_LEVEL: 'silent' } });
       const exited = new Promise((r) => child.on('exit', r));
       const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline && (!existsSync(killed) || parquetFiles(killed).length < commitsBeforeKill)) await new Promise((r) => setTimeout(r, 5));
+      while (Date.now() < deadline && (!existsSync(killed) || committedWhileWriting(killed) < commitsBeforeKill)) await new Promise((r) => setTimeout(r, 5));
       child.kill('SIGKILL');
       await exited;
     }

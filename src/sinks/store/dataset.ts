@@ -1,8 +1,8 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { TABLES, type TableName } from './tables.js';
+import { emptySelect, TABLES, type TableName } from './tables.js';
 
 /**
  * The Parquet dataset on disk and how a batch becomes part of it, all or nothing:
@@ -72,8 +72,38 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const subdirs = (dir: string, prefix: string): string[] =>
-  existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name.startsWith(prefix)).map((e) => e.name.slice(prefix.length)) : [];
+function isDir(path: string): boolean {
+  const target = statSync(path, { throwIfNoEntry: false });
+  if (target) return target.isDirectory();
+  // A partition linked to a disk that is not mounted: answering without its rows would be a silently wrong total.
+  if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw new Error(`store: ${path} is a symlink to nothing; its rows cannot be read`);
+  return false;
+}
+
+/**
+ * Partition folders named `<prefix><value>` whose value passes `valid`: a copy left beside one
+ * (`day=2025-10-10.bak`, `venue=okx copy`) is not a partition, or its rows would be read twice.
+ * A symlinked folder counts (old days moved to another disk and linked back).
+ */
+const subdirs = (dir: string, prefix: string, valid: RegExp): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((name) => name.startsWith(prefix) && valid.test(name.slice(prefix.length)) && isDir(join(dir, name)))
+        .map((name) => name.slice(prefix.length))
+    : [];
+
+const VENUE_NAME = /^[a-z0-9-]+$/;
+const DAY_NAME = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * `dir` is missing, empty or a history store (it holds the store's own folders): `--store .` or a
+ * mistyped path to some other folder is refused, rather than read as an empty store or written into.
+ */
+export function assertStore(dir: string): void {
+  const names = isDir(dir) ? readdirSync(dir) : [];
+  if (names.length > 0 && !names.some((n) => n.startsWith('table=') || n.startsWith('_')))
+    throw new Error(`${dir} is not a history store: it holds no table=… folders`);
+}
 
 export class Dataset {
   constructor(readonly dir: string) {}
@@ -89,12 +119,19 @@ export class Dataset {
   /** The (venue, day) partitions of a table. */
   partitions(table: TableName): { venue: string; day: string }[] {
     const t = this.tableDir(table);
-    return subdirs(t, 'venue=').flatMap((venue) => subdirs(join(t, `venue=${venue}`), 'day=').map((day) => ({ venue, day })));
+    return subdirs(t, 'venue=', VENUE_NAME).flatMap((venue) => subdirs(join(t, `venue=${venue}`), 'day=', DAY_NAME).map((day) => ({ venue, day })));
   }
 
-  /** Committed files of a table, or of one partition. */
+  /** Committed files of a table, or of one partition: the Parquet files directly in its folder (a nested folder is not part of it). */
   files(table: TableName, partition?: { venue: string; day: string }): string[] {
-    return walk(partition ? this.partitionDir(table, partition.venue, partition.day) : this.tableDir(table)).sort();
+    if (!partition) return this.partitions(table).flatMap((p) => this.files(table, p));
+    const dir = this.partitionDir(table, partition.venue, partition.day);
+    return existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true })
+          .filter((e) => e.name.endsWith('.parquet') && !e.isDirectory())
+          .map((e) => join(dir, e.name))
+          .sort()
+      : [];
   }
 
   /** Finishes or undoes what a crashed writer left (see the class comment). */
@@ -201,6 +238,7 @@ export class Dataset {
    * this one's duplicate check. A lock left by a killed process (its pid is gone) is taken over.
    */
   lock(): () => void {
+    assertStore(this.dir);
     mkdirSync(this.dir, { recursive: true });
     const path = join(this.dir, '_writer.lock');
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -241,7 +279,7 @@ export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: Tab
   const existing = parts.flatMap((p) => ds.files(table, p));
   if (existing.length) {
     const match = spec.key.map((k) => `e.${k} = w.${k}`).join(' AND ');
-    await withUnreadable(ds, conn, existing, async () => {
+    await withUnreadable(ds, conn, table, existing, async () => {
       // Listed again on a retry: a quarantined file is gone, and with it maybe every file.
       const files = parts.flatMap((p) => ds.files(table, p));
       if (files.length) await conn.run(`DELETE FROM w WHERE EXISTS (SELECT 1 FROM read_parquet(${sqlList(files)}, ${HIVE}) e WHERE e.venue = w.venue AND e.day = w.day AND ${match})`);
@@ -258,23 +296,46 @@ export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: Tab
   return n;
 }
 
+const describe = async (conn: DuckDBConnection, sql: string): Promise<string> =>
+  (await conn.runAndReadAll(`DESCRIBE ${sql}`))
+    .getRowObjectsJson()
+    .map((r) => `${String(r.column_name)} ${String(r.column_type)}`)
+    .join(', ');
+
+const FILE_COLUMNS: Partial<Record<TableName, string>> = {};
+
 /**
- * Runs `read` over existing files; when it fails because a file is not valid Parquet (a truncated
- * copy, a stray file), that file is quarantined and `read` retried, so one bad file cannot stop
- * every later write to its partition.
+ * Why `file` is not a file of `table`, or undefined when it is: DuckDB cannot read its metadata (a
+ * truncated copy that still ends in PAR1), or its columns are not the table's (another table's file or
+ * a foreign Parquet file: read beside the others it would count its rows as the table's, or fail every
+ * read of the partition with a schema mismatch). Reads the file's metadata only.
  */
-export async function withUnreadable<T>(ds: Dataset, conn: DuckDBConnection, files: string[], read: () => Promise<T>): Promise<T> {
+export async function fileProblem(conn: DuckDBConnection, table: TableName, file: string): Promise<string | undefined> {
+  // A file holds the table's columns but the partition's (venue, day), which live in its path.
+  const expected = (FILE_COLUMNS[table] ??= await describe(conn, `SELECT * EXCLUDE (venue, day) FROM (${emptySelect(table)})`));
+  let actual: string;
+  try {
+    actual = await describe(conn, `SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`);
+  } catch (err) {
+    // Not the file's fault, and a verdict is kept for the file's life: a file deleted meanwhile (a
+    // compaction; the caller lists again) or a check interrupted (a query's timeout) or out of memory.
+    if (!existsSync(file) || /interrupt|out of memory/i.test((err as Error).message)) throw err;
+    return `not readable Parquet: ${(err as Error).message.slice(0, 200)}`;
+  }
+  return actual === expected ? undefined : `columns are not those of ${table}: ${actual.slice(0, 200)}`;
+}
+
+/**
+ * Runs `read` over existing files of `table`; when it fails because a file is not one of the table's
+ * (fileProblem: a truncated copy, a stray or foreign file), that file is quarantined and `read` retried,
+ * so one bad file cannot stop every later write to its partition.
+ */
+export async function withUnreadable<T>(ds: Dataset, conn: DuckDBConnection, table: TableName, files: string[], read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
     const bad: string[] = [];
-    for (const f of files) {
-      try {
-        await conn.run(`SELECT count(*) FROM parquet_metadata(${sqlString(f)})`);
-      } catch {
-        bad.push(f);
-      }
-    }
+    for (const f of files) if ((await fileProblem(conn, table, f)) !== undefined) bad.push(f);
     if (bad.length === 0) throw err;
     for (const f of bad) ds.quarantine(f);
     return read();
@@ -290,7 +351,7 @@ export async function compactTable(conn: DuckDBConnection, ds: Dataset, table: T
     const batch = newBatchId();
     const to = join(ds.stagingDir(batch), relative(ds.dir, ds.partitionDir(table, p.venue, p.day)), `part-${batch}-0.parquet`);
     mkdirSync(dirname(to), { recursive: true });
-    await withUnreadable(ds, conn, files, () =>
+    await withUnreadable(ds, conn, table, files, () =>
       conn.run(`COPY (SELECT * FROM read_parquet(${sqlList(ds.files(table, p))}, hive_partitioning = false) ORDER BY ${TABLES[table].time}) TO ${sqlString(to)} (FORMAT parquet, COMPRESSION zstd)`),
     );
     // The files read (a quarantined one is not among them) are the files replaced.

@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../log.js';
-import { Dataset, HIVE, sqlList } from './dataset.js';
+import { assertStore, Dataset, fileProblem, HIVE, sqlList } from './dataset.js';
 import { emptySelect, TABLE_NAMES, type TableName } from './tables.js';
 
 export interface QueryResult {
@@ -49,19 +49,30 @@ function looksLikeParquet(path: string): boolean {
  */
 export class StoreReader {
   private readonly badFiles = new Set<string>();
+  private readonly goodFiles = new Set<string>();
   private running = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly dataset: Dataset,
     private readonly log: Logger | undefined,
-    private readonly limits: { timeoutMs: number; maxConcurrent: number },
+    private readonly limits: { timeoutMs: number; maxConcurrent: number; checkedFiles: number },
   ) {}
 
-  static async open(dir: string, o: { log?: Logger; threads?: number; memoryLimit?: string; timeoutMs?: number; maxConcurrent?: number } = {}): Promise<StoreReader> {
+  /**
+   * `existing`: the store must be there already (liqstream query): a mistyped --store would
+   * otherwise answer every query with no rows, as if nothing had been stored. A folder that is not a
+   * store (assertStore) is refused either way.
+   */
+  static async open(
+    dir: string,
+    o: { log?: Logger; threads?: number; memoryLimit?: string; timeoutMs?: number; maxConcurrent?: number; existing?: boolean; checkedFiles?: number } = {},
+  ): Promise<StoreReader> {
+    if (o.existing && !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`no history store at ${dir}: no such directory`);
+    assertStore(dir);
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', { threads: String(o.threads ?? 2), memory_limit: o.memoryLimit ?? '1GB' });
-    return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4 });
+    return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4, checkedFiles: o.checkedFiles ?? 100_000 });
   }
 
   /**
@@ -101,10 +112,35 @@ export class StoreReader {
     }
   }
 
+  /**
+   * `files` less those that are not the table's (fileProblem), each checked once: files are never
+   * rewritten (a compaction writes a new name), so a verdict holds for the file's life.
+   */
+  private async verified(conn: DuckDBConnection, table: TableName, files: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const f of files) {
+      if (!this.goodFiles.has(f)) {
+        if (this.badFiles.has(f)) continue;
+        const problem = await fileProblem(conn, table, f);
+        if (problem !== undefined) {
+          this.badFiles.add(f);
+          this.log?.error({ file: f, table, problem }, 'store: file is not one of the table; left out of queries');
+          continue;
+        }
+        // A live store makes a file every few seconds per partition and compaction retires them: the
+        // names of checked files are kept up to a bound, past which the oldest is checked again when met.
+        if (this.goodFiles.size >= this.limits.checkedFiles) this.goodFiles.delete(this.goodFiles.values().next().value!);
+        this.goodFiles.add(f);
+      }
+      out.push(f);
+    }
+    return out;
+  }
+
   private async defineViews(conn: DuckDBConnection, scope: Scope): Promise<void> {
     const all = this.consistentFiles(scope);
     for (const t of TABLE_NAMES) {
-      const files = all[t];
+      const files = await this.verified(conn, t, all[t]);
       await conn.run(`CREATE OR REPLACE TEMP VIEW ${t} AS ${files.length ? `SELECT * EXCLUDE ("table") FROM read_parquet(${sqlList(files)}, ${HIVE})` : emptySelect(t)}`);
     }
   }
@@ -156,10 +192,17 @@ export class StoreReader {
     try {
       await this.defineViews(conn, {});
       const { sqlString } = await import('./dataset.js');
-      await conn.run(`COPY (${sql.replace(/;\s*$/, '')}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+      // A view, not COPY (<sql>): the statement's own end (a semicolon, a trailing -- comment) then ends the view's.
+      await conn.run(`CREATE TEMP VIEW liqstream_out AS ${sql}`);
+      await conn.run(`COPY (SELECT * FROM liqstream_out) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
     } finally {
       conn.closeSync();
     }
+  }
+
+  /** How many files are remembered as checked (bounded by `checkedFiles`). */
+  get checkedFiles(): number {
+    return this.goodFiles.size;
   }
 
   close(): void {
