@@ -1,10 +1,10 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { manifestPath } from '../../src/replay/manifests.js';
+import { manifestPath, type FileManifest } from '../../src/replay/manifests.js';
 import { replay, replayParts, replayReport, type ReplayOptions } from '../../src/replay/replay.js';
 import { mergeShares, shareResult } from '../../src/replay/shares.js';
 import { BINANCE_FIXTURE_TOTALS } from '../support/fixtures.js';
@@ -39,6 +39,13 @@ describe('replay applies the gaps of record’s manifests', () => {
       'liqstream_gap_seconds_total{venue="binance-usdm"} 32.5',
       'liqstream_gap_seconds_total{venue="binance-coinm"} 60',
     ]);
+  });
+
+  it('the same gap in two manifests counts once', async () => {
+    const { files } = await recordedDir();
+    const [first, second] = files.map((f) => JSON.parse(readFileSync(manifestPath(f), 'utf8')) as FileManifest);
+    writeFileSync(manifestPath(files[1]!), JSON.stringify({ ...second, gaps: [...first!.gaps, ...second!.gaps] }));
+    expect((await replay({ files, speed: 'max', log: capturingLogger().log })).report.totals.gaps).toBe(3);
   });
 
   it('--from/--to keep the gaps that overlap the slice', async () => {
