@@ -72,6 +72,11 @@ describe('replay applies the gaps of record’s manifests', () => {
     expect((await replay({ files, speed: 'max', log })).report.totals.gaps).toBe(2);
     expect(lines.map((l) => [l.msg, l.manifest])).toEqual([['manifest unreadable: gaps recorded while its file was open are unknown', manifestPath(files[1]!)]]);
 
+    writeFileSync(manifestPath(files[1]!), 'null');
+    lines.length = 0;
+    expect((await replay({ files, speed: 'max', log })).report.totals.gaps).toBe(2);
+    expect(lines.map((l) => [l.msg, l.manifest])).toEqual([['manifest has no gaps list: gaps recorded while its file was open are unknown', manifestPath(files[1]!)]]);
+
     // Entry by entry: the bad gap is named and skipped, the good one counts.
     writeFileSync(manifestPath(files[1]!), JSON.stringify({ gaps: [{ venue: 'binance-usdm', from: 'soon', to: 1, reason: 'x' }, { venue: 'binance-usdm', from: H22, to: H22 + 1_000, reason: 'socket closed' }] }));
     lines.length = 0;
