@@ -91,6 +91,8 @@ export interface AggregatorReplayState {
   apart: Record<ApartKind, [VenueId, VenueTotals][]>;
   fidelity: Record<VenueId, Fidelity>;
   gaps: number;
+  /** Per venue, what liqstream_gaps_total and liqstream_gap_seconds_total read. */
+  gapsByVenue: [VenueId, { count: number; seconds: number }][];
   minutes: MinuteBucket[];
   adlMinutes: MinuteBucket[];
   oiByMinute: [number, [string, OiValue][]][];
@@ -258,6 +260,7 @@ export class Aggregator {
       apart: { adl: [...this.apart.adl], vault: [...this.apart.vault] },
       fidelity: this.fidelity,
       gaps: this.gapCount,
+      gapsByVenue: [...this.lifetime.gaps],
       minutes: this.minutes.withData(),
       adlMinutes: this.adlMinutes.withData(),
       oiByMinute: [...this.oiByMinute].map(([minute, symbols]) => [minute, [...symbols]]),
@@ -285,6 +288,10 @@ export class Aggregator {
       }
     for (const [venue, f] of Object.entries(s.fidelity)) this.fidelity[venue] = lowestFidelity(this.fidelity[venue], f);
     this.gapCount += s.gaps;
+    for (const [venue, g] of s.gapsByVenue) {
+      const mine = this.lifetime.gaps.get(venue) ?? { count: 0, seconds: 0 };
+      this.lifetime.gaps.set(venue, { count: mine.count + g.count, seconds: mine.seconds + g.seconds });
+    }
     for (const b of s.minutes) this.minutes.addBucket(b);
     for (const b of s.adlMinutes) this.adlMinutes.addBucket(b);
     for (const [minute, symbols] of s.oiByMinute) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -143,7 +144,7 @@ program
     'after',
     '\nExamples:\n  $ liqstream replay recordings/2025-10-10T*.ndjson.gz --summary\n  $ liqstream replay day.ndjson.gz --from 2025-10-10T20:30Z --to 2025-10-10T22:00Z --report-dir out/report\n  $ liqstream replay day.ndjson.gz --speed 60 --metrics-port 9464   # watch it at http://127.0.0.1:9464/\n  $ liqstream replay 21.lz4 --format hyperliquid-node-fills --summary',
   )
-  .action(async (files: string[], flags: {
+  .action(async (inputs: string[], flags: {
       speed: string;
       report?: string;
       reportDir?: string;
@@ -182,6 +183,11 @@ program
       import('../replay/replay.js'),
       import('../replay/sources.js'),
     ]);
+    // `replay recordings/*` names record's manifests and metadata.json too: read beside the recordings, not as input.
+    const { recordings: files, skipped } = (await import('../replay/manifests.js')).withoutSidecars(inputs);
+    if (skipped.length > 0)
+      process.stderr.write(`replay: skipping ${skipped.length} manifest/metadata file${skipped.length === 1 ? '' : 's'} among the inputs (${skipped.slice(0, 3).map((f) => basename(f)).join(', ')}${skipped.length > 3 ? ', …' : ''}): they are read beside their recordings\n`);
+    if (files.length === 0) throw new UsageError('no recording among the inputs (only manifest/metadata files)');
     const config = loadConfig({ file: flags.config });
     const from = flags.from === undefined ? undefined : parseTime(flags.from);
     const to = flags.to === undefined ? undefined : parseTime(flags.to);

@@ -2,19 +2,12 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import type { RawFrame, VenueId } from '../schema/events.js';
 import type { VenueMetadata } from '../venues/venue.js';
+import type { FileManifest } from './manifests.js';
 import { readRecording, recordingWriter } from './recording.js';
 
 const HOUR = 3_600_000;
 
-export interface FileManifest {
-  version: 1;
-  file: string;
-  venues: Record<VenueId, { frames: number; firstRecv: number; lastRecv: number }>;
-  frames: number;
-  from: number;
-  to: number;
-  gaps: { venue: VenueId; from: number; to: number; reason: string }[];
-}
+export type { FileManifest } from './manifests.js';
 
 /** Hourly file name by receive time: liqstream-20251010T21.ndjson.gz (UTC). */
 export const hourFileName = (recv: number): string => `liqstream-${new Date(Math.floor(recv / HOUR) * HOUR).toISOString().slice(0, 13).replace(/-/g, '')}.ndjson.gz`;

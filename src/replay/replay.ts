@@ -15,6 +15,7 @@ import { reportMarks } from '../report/marks.js';
 import { NotableLiquidations } from '../report/notable.js';
 import { startStages, type StageState } from '../pipeline/stages.js';
 import type { Sink } from '../sinks/sink.js';
+import { manifestGaps } from './manifests.js';
 import { mergeOrdered } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
 import { readRecording, syntheticMarks, type RecordingItem } from './recording.js';
@@ -197,6 +198,16 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
   const owns = share ? venueOwner(share) : () => true;
   let badLines = 0;
   const perFile = options.files.map(() => ({ frames: 0, bad: 0 }));
+  // The gaps `record` wrote in the manifests, applied as a live run applies its gaps: when the replay
+  // reaches the gap's end (when the connection came back), by one share only, so they count once.
+  const gaps = !share || share.index === 0 ? manifestGaps(options.files, log, options.from, options.to) : [];
+  const gapsUntil = async (recv: number): Promise<void> => {
+    while (gaps.length > 0 && gaps[0]!.to <= recv) {
+      const { venue, from, to, reason } = gaps.shift()!;
+      const pending = ingestor.gap(venue, from, to, reason);
+      if (pending) await pending;
+    }
+  };
   const tagged = options.files.map((file, index) => withFile(index, file, source(file)));
   for await (const item of mergeOrdered(tagged, (i) => (i.ok ? i.frame.recv : -Infinity))) {
     const counts = perFile[item.file]!;
@@ -215,12 +226,14 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
     // With an event-time slice, frames well before it go at full speed and reading stops well after it
     // (receive time trails event time by far less than the margin).
     if (options.to !== undefined && item.frame.recv > options.to + SLICE_MARGIN_MS) break;
+    if (gaps.length > 0) await gapsUntil(item.frame.recv);
     if (!mine) continue;
     if (options.from === undefined || item.frame.recv >= options.from - SLICE_MARGIN_MS) await pace(item.frame.recv);
     modules ??= (await import('../venues/registry.js')).VENUE_MODULES;
     const pending = ingestor.handleFrame(item.frame);
     if (pending) await pending;
   }
+  await gapsUntil(Infinity);
   await ingestor.flush();
   // With Kafka the consumer runs on its own schedule: wait until it has applied everything published.
   const deadline = Date.now() + 120_000;
