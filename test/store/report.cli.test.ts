@@ -89,4 +89,24 @@ describe('liqstream report --store', () => {
     const again = await runCli(['report', '--store', store, '--from', FROM, '--to', TO, '--report-dir', join(dir, 'store-report')]);
     expect(again.code).not.toBe(0);
   }, 120_000);
+
+  it('a stored row that is no valid event (a file copied in by hand) is a bad frame in input; every figure stays the replay’s', async () => {
+    const store = join(dir, 'store');
+    const partition = join(store, 'table=liquidations', 'venue=hyperliquid', 'day=2025-10-10');
+    // The table's own columns (so the reader takes the file), one row of the range with a negative notional.
+    const planted = await runCli([
+      'query', '--store', store, '--format', 'parquet', '--out', join(partition, 'part-planted.parquet'),
+      `SELECT * EXCLUDE (venue, day) REPLACE (id || '-planted' AS id, -1::DOUBLE AS notional_usd) FROM liquidations WHERE venue = 'hyperliquid' AND event_time >= TIMESTAMP '2025-10-10 20:50:00' LIMIT 1`,
+    ]);
+    expect(planted.code).toBe(0);
+    const r = await runCli(['report', '--store', store, '--from', FROM, '--to', TO, '--report', join(dir, 'planted.json')], { LIQSTREAM_LOG_LEVEL: 'error' });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(read('planted.json')) as Record<string, unknown> & { input: { badFrames: number; store: { rows: { liquidations: number } } } };
+    const clean = JSON.parse(read('store-report', 'report.json')) as typeof report;
+    expect(report.input.badFrames).toBe(1);
+    expect(report.input.store.rows.liquidations).toBe(clean.input.store.rows.liquidations + 1);
+    const { input: _a, ...rest } = report;
+    const { input: _b, ...cleanRest } = clean;
+    expect(rest).toEqual(cleanRest);
+  }, 120_000);
 });
