@@ -85,6 +85,12 @@ describe('liqstream report --store', () => {
     const missing = await runCli(['report', '--store', join(dir, 'nope'), '--from', FROM, '--to', TO]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`no history store at ${join(dir, 'nope')}`);
+    // A range the store has nothing of: an empty report, not an error.
+    const empty = await runCli(['report', '--store', store, '--from', '2025-10-09', '--to', '2025-10-09T01:00Z']);
+    expect(empty.code).toBe(0);
+    const report = JSON.parse(empty.stdout) as { totals: { count: number; usd: number }; cascades: unknown[]; input: { store: { rows: object } } };
+    expect([report.totals.count, report.totals.usd, report.cascades.length]).toEqual([0, 0, 0]);
+    expect(report.input.store.rows).toEqual({ liquidations: 0, openInterest: 0, gaps: 0 });
     // An existing output is refused before the store is read.
     const again = await runCli(['report', '--store', store, '--from', FROM, '--to', TO, '--report-dir', join(dir, 'store-report')]);
     expect(again.code).not.toBe(0);
