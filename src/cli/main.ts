@@ -13,6 +13,8 @@ import { readTimeText } from '../schema/time-text.js';
 import { OCT10 } from '../simulate/oct10-profile.js';
 import type { LiveApi } from '../web/live-api.js';
 import type { NormalizedEvent } from '../schema/events.js';
+import type { Aggregator } from '../aggregate/aggregator.js';
+import type { ReplayReport } from '../replay/replay.js';
 import { registerStoreCommands } from './store-commands.js';
 
 /*
@@ -167,7 +169,7 @@ program
     const [
       { loadConfig },
       { createLogger },
-      { checkOutputs, writeOutputFile, writeReportDir },
+      { checkOutputs },
       { parseSpeed },
       { loadRecordingMetadata, readProgress },
       { createMetrics },
@@ -256,14 +258,7 @@ program
       .finally(() => progress?.stop());
     if (store) process.stderr.write(`${(await import('./store-commands.js')).storedLine(await store.finish(aggregator, report.cascades))}\n`);
     if (timings) process.stderr.write(`${workersLine(timings, (performance.now() - started) / 1000, report.input.frames)}\n`);
-    const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
-    const openInterest = aggregator.openInterestByMinute(minutes);
-    if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity, adl: aggregator.adlByMinute(minutes) }, { force });
-    if (flags.openmetrics) writeOutputFile(flags.openmetrics, (await import('../report/openmetrics.js')).replayOpenMetrics(minutes, openInterest, aggregator.fidelity, report.cascades), force);
-    const json = `${JSON.stringify(report, null, 2)}\n`;
-    if (flags.report) writeOutputFile(flags.report, json, force);
-    if (flags.summary) process.stdout.write((await import('../report/summary.js')).summarize(report));
-    else if (!flags.report && !flags.reportDir) process.stdout.write(json);
+    await writeReport(report, aggregator, flags, force);
     // Results are written before the linger, so Ctrl-C while it lasts loses nothing.
     if (server) {
       await lingerUnlessInterrupted(Number(flags.linger));
@@ -272,6 +267,58 @@ program
       history?.close();
     }
   });
+
+program
+  .command('report')
+  .description('the report a replay of the same data gives (JSON, minutes.csv, HTML, summary), built from the history store for an event-time range')
+  .requiredOption('--from <time>', 'first event time: ISO 8601 (UTC unless a zone is given) or 13-digit ms since the epoch')
+  .requiredOption('--to <time>', 'event time to stop before (as --from)')
+  .option('--store <dir>', 'the store (default: store.dir of the config)')
+  .option('--report <file>', 'write the JSON report here (default: stdout)')
+  .option('--report-dir <dir>', 'also write report.json, minutes.csv and a self-contained report.html')
+  .option('--summary', 'print a readable summary (totals and cascade episodes) instead of the JSON report')
+  .option('--force', 'replace existing --report and --report-dir files (never writing through a symbolic link)')
+  .option('-c, --config <file>', 'YAML config merged over the built-in defaults (cascade settings, store)')
+  .addOption(logFormatOption())
+  .addHelpText('after', '\nExamples:\n  $ liqstream report --store data/store --from 2025-10-10T20:30Z --to 2025-10-10T22:00Z --summary\n  $ liqstream report --store data/store --from 2025-10-10 --to 2025-10-11 --report-dir out/report')
+  .action(async (flags: ReportFlags & { from: string; to: string; store?: string; config?: string; logFormat?: LogFormat }) => {
+    const from = parseTime(flags.from);
+    const to = parseTime(flags.to);
+    if (from >= to) throw new UsageError(`--from (${new Date(from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
+    const [{ loadConfig }, { createLogger }, { checkOutputs }, { replayFromStore }] = await Promise.all([
+      import('../config/load.js'),
+      import('../log.js'),
+      import('../report/report-files.js'),
+      import('./store-commands.js'),
+    ]);
+    const config = loadConfig({ file: flags.config });
+    const log = createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn', flags.logFormat ?? config.log.format);
+    const force = flags.force ?? false;
+    checkOutputs({ files: [flags.report].filter((f) => f !== undefined), reportDir: flags.reportDir }, force);
+    const { report, aggregator } = await replayFromStore(flags.store ?? config.store.dir, { from, to }, config, log);
+    await writeReport(report, aggregator, flags, force);
+  });
+
+interface ReportFlags {
+  report?: string;
+  reportDir?: string;
+  openmetrics?: string;
+  summary?: boolean;
+  force?: boolean;
+}
+
+/** The report's outputs, written the same way by `replay` and `report`: the same data gives the same bytes. */
+async function writeReport(report: ReplayReport, aggregator: Aggregator, flags: ReportFlags, force: boolean): Promise<void> {
+  const { writeOutputFile, writeReportDir } = await import('../report/report-files.js');
+  const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
+  const openInterest = aggregator.openInterestByMinute(minutes);
+  if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity, adl: aggregator.adlByMinute(minutes) }, { force });
+  if (flags.openmetrics) writeOutputFile(flags.openmetrics, (await import('../report/openmetrics.js')).replayOpenMetrics(minutes, openInterest, aggregator.fidelity, report.cascades), force);
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (flags.report) writeOutputFile(flags.report, json, force);
+  if (flags.summary) process.stdout.write((await import('../report/summary.js')).summarize(report));
+  else if (!flags.report && !flags.reportDir) process.stdout.write(json);
+}
 
 program
   .command('config')

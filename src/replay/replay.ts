@@ -21,7 +21,8 @@ import { createPacer, type Speed } from './pacer.js';
 import { readRecording, syntheticMarks, type RecordingItem } from './recording.js';
 import { venueOwner, type ReplayParts, type Share, type WorkerOptions, type WorkerTiming } from './shares.js';
 
-const SLICE_MARGIN_MS = 5 * 60_000;
+/** Receive time trails event time by far less than this: how far past a slice a replay reads. */
+export const SLICE_MARGIN_MS = 5 * 60_000;
 const BAD_LINES_LOGGED = 10;
 
 /** Input that cannot be what the user meant (wrong format, mostly junk): the CLI prints it and exits 1. */
@@ -67,6 +68,18 @@ export interface ReplayOptions {
   to?: number;
   /** Replays in `count` worker threads (speed max, embedded bus; see docs/replay.md). */
   workers?: WorkerOptions;
+  /**
+   * The input is the history store's rows of this event-time range (liqstream report), not recordings:
+   * the report's `input` says so and has no `synthetic` marks (docs/history.md).
+   */
+  store?: StoreInput;
+}
+
+/** What `input.store` of a report built from the history store says: the range read and the rows of each table. */
+export interface StoreInput {
+  from: string;
+  to: string;
+  rows: { liquidations: number; openInterest: number; gaps: number };
 }
 
 export interface ReplayResult {
@@ -79,7 +92,7 @@ export interface ReplayResult {
 
 export type ReplayReport = ReturnType<typeof buildReport>;
 
-function buildReport(files: string[], parts: ReplayParts, episodes: CascadeSignal[]) {
+function buildReport(files: string[], parts: ReplayParts, episodes: CascadeSignal[], store?: StoreInput) {
   const { aggregator, stats } = parts;
   const openInterestUsd: Record<string, number> = {};
   for (const [venue, v] of [...aggregator.openInterestByVenue()].sort(([a], [b]) => (a < b ? -1 : 1))) openInterestUsd[venue] = v.usd;
@@ -96,6 +109,7 @@ function buildReport(files: string[], parts: ReplayParts, episodes: CascadeSigna
       badEntries: stats.badEntries,
       badLines: parts.badLines,
       duplicates: stats.duplicates,
+      ...(store ? { store } : {}),
     },
     eventTime: { first: parts.firstEventTime ?? null, last: aggregator.watermark || null },
     totals,
@@ -108,7 +122,7 @@ function buildReport(files: string[], parts: ReplayParts, episodes: CascadeSigna
     bySymbol: parts.notable.bySymbol(),
     largest: parts.notable.largest(),
     // Only present when an input was generated (liqstream simulate): a report of real data stays as it was.
-    ...optionalSynthetic(files),
+    ...(store ? {} : optionalSynthetic(files)),
   };
 }
 
@@ -132,7 +146,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
 /** Fails on input that cannot be what the user meant; else the report. */
 export function replayReport(options: ReplayOptions, parts: ReplayParts): ReplayReport {
   checkFiles(options, parts.perFile);
-  return buildReport(options.files, parts, cascadeEpisodes(parts.aggregator, options.cascade));
+  return buildReport(options.files, parts, cascadeEpisodes(parts.aggregator, options.cascade), options.store);
 }
 
 /**
@@ -169,7 +183,8 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
     metrics,
     log,
     limits: options.limits,
-    ingest: { parserFor, snapshotsFor: (venue) => modules?.[venue]?.snapshots, publishRaw: false, batchSize: 2_000, lingerMs: 50, maxBuffered: 20_000 },
+    // Events read back from the store were kept or dropped as history when they were first parsed.
+    ingest: { parserFor, snapshotsFor: (venue) => (options.store ? undefined : modules?.[venue]?.snapshots), publishRaw: false, batchSize: 2_000, lingerMs: 50, maxBuffered: 20_000 },
     consume: {
       groupId,
       fromBeginning: true,

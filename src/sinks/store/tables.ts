@@ -32,8 +32,10 @@ export const TABLES: Record<TableName, TableSpec> = {
     buffer: [
       ['venue', 'VARCHAR'], ['id', 'VARCHAR'], ['kind', 'VARCHAR'], ['fidelity', 'VARCHAR'], ['symbol', 'VARCHAR'], ['base', 'VARCHAR'],
       ['side', 'VARCHAR'], ['price', 'DOUBLE'], ['qty', 'DOUBLE'], ['usd', 'DECIMAL(18,4)'], ['event_ms', 'BIGINT'], ['receive_ms', 'BIGINT'], ['source', 'VARCHAR'],
+      // The event's notional exactly as it was counted (usd is it in 1/10,000 USD): `liqstream report` shows it as a replay does.
+      ['notional_usd', 'DOUBLE'],
     ],
-    select: `id, kind, fidelity, symbol, base, side, price, qty, usd, ${ts('event_ms')} AS event_time, ${ts('receive_ms')} AS receive_time, source, venue, CAST(${ts('event_ms')} AS DATE) AS day`,
+    select: `id, kind, fidelity, symbol, base, side, price, qty, usd, ${ts('event_ms')} AS event_time, ${ts('receive_ms')} AS receive_time, source, notional_usd, venue, CAST(${ts('event_ms')} AS DATE) AS day`,
     key: ['id'],
     time: 'event_time',
   },
@@ -98,6 +100,7 @@ export function appendLiquidation(a: DuckDBAppender, e: LiquidationEvent): void 
   a.appendBigInt(BigInt(e.eventTime));
   a.appendBigInt(BigInt(e.receiveTime));
   a.appendVarchar(e.source);
+  a.appendDouble(e.notionalUsd);
   a.endRow();
 }
 

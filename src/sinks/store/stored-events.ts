@@ -1,0 +1,96 @@
+import type { GapEvent, LiquidationEvent, NormalizedEvent, OpenInterestEvent } from '../../schema/events.js';
+import type { StoreReader } from './reader.js';
+
+/** One event as the store keeps it, with the receive time a replay would have read it at. */
+export interface StoredEvent {
+  recv: number;
+  event: NormalizedEvent;
+}
+
+const HOUR = 3_600_000;
+
+const LIQUIDATIONS_SQL = `SELECT venue, id, kind, fidelity, symbol, base, side, price, qty, notional_usd,
+  CAST(epoch_ms(event_time) AS DOUBLE) AS event_ms, CAST(epoch_ms(receive_time) AS DOUBLE) AS receive_ms, source
+  FROM liquidations WHERE event_time >= epoch_ms($1::BIGINT) AND event_time < epoch_ms($2::BIGINT)
+  AND receive_time >= epoch_ms($3::BIGINT) AND receive_time < epoch_ms($4::BIGINT)`;
+
+const OPEN_INTEREST_SQL = `SELECT venue, symbol, base, oi_base, oi_usd, mark_price,
+  CAST(epoch_ms(event_time) AS DOUBLE) AS event_ms, CAST(epoch_ms(receive_time) AS DOUBLE) AS receive_ms, source
+  FROM open_interest WHERE event_time >= epoch_ms($1::BIGINT) AND event_time < epoch_ms($2::BIGINT)
+  AND receive_time >= epoch_ms($3::BIGINT) AND receive_time < epoch_ms($4::BIGINT)`;
+
+const GAPS_SQL = `SELECT venue, CAST(epoch_ms(from_time) AS DOUBLE) AS from_ms, CAST(epoch_ms(to_time) AS DOUBLE) AS to_ms, reason
+  FROM gaps WHERE to_time > epoch_ms($1::BIGINT) AND from_time < epoch_ms($2::BIGINT) AND to_time <= epoch_ms($3::BIGINT)`;
+
+const FIRST_RECEIVE_SQL = `SELECT CAST(min(r) AS DOUBLE) AS first FROM (
+  SELECT min(epoch_ms(receive_time)) AS r FROM liquidations WHERE event_time >= epoch_ms($1::BIGINT) AND event_time < epoch_ms($2::BIGINT)
+  UNION ALL SELECT min(epoch_ms(receive_time)) FROM open_interest WHERE event_time >= epoch_ms($1::BIGINT) AND event_time < epoch_ms($2::BIGINT))`;
+
+type Row = Record<string, unknown>;
+
+const liquidation = (r: Row): LiquidationEvent => ({
+  type: 'liquidation',
+  id: String(r.id),
+  venue: String(r.venue),
+  symbol: String(r.symbol),
+  base: String(r.base),
+  side: r.side as LiquidationEvent['side'],
+  price: Number(r.price),
+  qty: Number(r.qty),
+  notionalUsd: Number(r.notional_usd),
+  eventTime: Number(r.event_ms),
+  receiveTime: Number(r.receive_ms),
+  fidelity: r.fidelity as LiquidationEvent['fidelity'],
+  kind: r.kind as LiquidationEvent['kind'],
+  source: String(r.source),
+});
+
+const openInterest = (r: Row): OpenInterestEvent => ({
+  type: 'open_interest',
+  venue: String(r.venue),
+  symbol: String(r.symbol),
+  base: String(r.base),
+  oiBase: Number(r.oi_base),
+  oiUsd: Number(r.oi_usd),
+  markPrice: Number(r.mark_price),
+  eventTime: Number(r.event_ms),
+  receiveTime: Number(r.receive_ms),
+  source: String(r.source),
+});
+
+const gap = (r: Row): GapEvent => ({ type: 'gap', venue: String(r.venue), from: Number(r.from_ms), to: Number(r.to_ms), reason: String(r.reason) });
+
+/** A total order: receive time as a replay reads frames, then event time, then what identifies a row. */
+const key = (s: StoredEvent): string => {
+  const e = s.event;
+  return e.type === 'liquidation' ? `1|${e.venue}|${e.id}` : e.type === 'open_interest' ? `0|${e.venue}|${e.symbol}` : `2|${e.venue}|${e.from}|${e.to}|${e.reason}`;
+};
+const time = (e: NormalizedEvent): number => (e.type === 'gap' ? e.to : e.eventTime);
+const byReceive = (a: StoredEvent, b: StoredEvent): number => a.recv - b.recv || time(a.event) - time(b.event) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
+/**
+ * The stored liquidations and open-interest samples with event time in [from, to), and the gaps that
+ * overlap it, in receive-time order (a gap at its end, when its connection was back), read an hour
+ * of receive time at a time so a long range is never held in memory at once. Only what a replay of
+ * the range reads: receive time up to `lastReceive` (a replay stops reading there).
+ */
+export async function* storedEvents(reader: StoreReader, from: number, to: number, lastReceive: number, counts: { liquidations: number; openInterest: number; gaps: number }): AsyncGenerator<StoredEvent> {
+  const scope = { from, to };
+  const gaps = (await reader.query(GAPS_SQL, [from, to, lastReceive], { scope: { to } })).rows.map((r) => ({ recv: Number(r.to_ms), event: gap(r) })).sort(byReceive);
+  counts.gaps = gaps.length;
+  const first = (await reader.query(FIRST_RECEIVE_SQL, [from, to], { scope })).rows[0]?.first;
+  let g = 0;
+  if (first !== null && first !== undefined) {
+    for (let start = Number(first); start <= lastReceive; start += HOUR) {
+      const end = Math.min(start + HOUR, lastReceive + 1);
+      const [liqs, ois] = await Promise.all([reader.query(LIQUIDATIONS_SQL, [from, to, start, end], { scope }), reader.query(OPEN_INTEREST_SQL, [from, to, start, end], { scope })]);
+      counts.liquidations += liqs.rows.length;
+      counts.openInterest += ois.rows.length;
+      const chunk: StoredEvent[] = [...liqs.rows.map((r) => ({ recv: Number(r.receive_ms), event: liquidation(r) })), ...ois.rows.map((r) => ({ recv: Number(r.receive_ms), event: openInterest(r) }))];
+      for (; g < gaps.length && gaps[g]!.recv < end; g++) chunk.push(gaps[g]!);
+      chunk.sort(byReceive);
+      yield* chunk;
+    }
+  }
+  for (; g < gaps.length; g++) yield gaps[g]!;
+}

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { NormalizedEvent } from '../../src/schema/events.js';
+import { StoreConfig } from '../../src/sinks/store/config.js';
+import { StoreReader } from '../../src/sinks/store/reader.js';
+import { StoreSink } from '../../src/sinks/store/store-sink.js';
+import { storedEvents } from '../../src/sinks/store/stored-events.js';
+import { liquidation, openInterest } from '../support/events.js';
+
+const root = mkdtempSync(join(tmpdir(), 'liqstream-stored-events-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const log = pino({ level: 'silent' });
+const H = 3_600_000;
+const T0 = Date.UTC(2025, 9, 10, 22, 0);
+
+describe('storedEvents (liqstream report’s input)', () => {
+  it('reads the range over several hours and a day boundary in receive-time order, each row once, exact values, up to the last receive time', async () => {
+    const dir = join(root, 'store');
+    const sink = await StoreSink.open(StoreConfig.parse({ dir, flushMs: 60_000 }), log);
+    const events: NormalizedEvent[] = [
+      liquidation('before', T0 - 1, 5), // before the range
+      // Received late (3 h after its event time): read in receive order, after later events received earlier.
+      liquidation('late', T0 + 10, 7, { receiveTime: T0 + 3 * H }),
+      liquidation('a', T0 + 1, 1.23456789, { receiveTime: T0 + 5, side: 'short' }),
+      openInterest('BTCUSDT', T0 + 1, 1e9, { receiveTime: T0 + 5 }),
+      liquidation('next-day', T0 + 2.5 * H, 903_500.1923999999, { receiveTime: T0 + 2.5 * H + 3 }),
+      liquidation('too-late', T0 + 20, 9, { receiveTime: T0 + 4 * H + 1 }), // past the last receive time
+      liquidation('after', T0 + 4 * H, 3), // at the range's end: outside
+      { type: 'gap', venue: 'okx', from: T0 - H, to: T0 + H, reason: 'reconnect' }, // overlaps: counted at its end
+      { type: 'gap', venue: 'okx', from: T0 - 3 * H, to: T0 - 2 * H, reason: 'reconnect' }, // before: left out
+    ];
+    sink.onEvents(events);
+    await sink.close();
+    const reader = await StoreReader.open(dir);
+    const rows = { liquidations: 0, openInterest: 0, gaps: 0 };
+    const read = [];
+    try {
+      for await (const s of storedEvents(reader, T0, T0 + 4 * H, T0 + 4 * H, rows)) read.push(s);
+    } finally {
+      reader.close();
+    }
+    expect(read.map((s) => [s.recv, s.event.type === 'liquidation' ? s.event.id : s.event.type])).toEqual([
+      [T0 + 5, 'open_interest'],
+      [T0 + 5, 'a'],
+      [T0 + H, 'gap'],
+      [T0 + 2.5 * H + 3, 'next-day'],
+      [T0 + 3 * H, 'late'],
+    ]);
+    expect(rows).toEqual({ liquidations: 3, openInterest: 1, gaps: 1 });
+    // The events as they were written, the notional exactly (not the 1/10,000 USD of `usd`).
+    const byId = new Map(events.map((e) => [e.type === 'liquidation' ? e.id : e.type === 'gap' ? `gap${e.from}` : 'open_interest', e]));
+    for (const { event } of read) expect(event).toEqual(byId.get(event.type === 'liquidation' ? event.id : event.type === 'gap' ? `gap${event.from}` : 'open_interest'));
+  });
+});
