@@ -61,7 +61,7 @@ export function registerStoreCommands(program: Command): void {
     .option('--store <dir>', 'the store (default: store.dir of the config)')
     .addOption(new Option('--format <format>', 'output').choices([...OUTPUT_FORMATS]).default('table'))
     .option('--out <file>', 'write here instead of stdout (required for parquet)')
-    .option('-c, --config <file>', 'YAML config merged over config/default.yaml')
+    .option('-c, --config <file>', 'YAML config merged over the built-in defaults (liqstream config prints them)')
     .addHelpText(
       'after',
       `\nExamples:\n  $ liqstream query --store data/store "SELECT venue, side, sum(usd) FROM liquidations WHERE base = 'ETH' AND usd > 1e6 GROUP BY ALL ORDER BY 3 DESC"\n  $ liqstream query --store data/store --format csv "SELECT * FROM minutes WHERE venue = 'all'" > minutes.csv`,
@@ -96,7 +96,7 @@ export function registerStoreCommands(program: Command): void {
     .option('--store <dir>', 'the store (default: store.dir of the config)')
     .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
     .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
-    .option('-c, --config <file>', 'YAML config merged over config/default.yaml (store, cascade settings)')
+    .option('-c, --config <file>', 'YAML config merged over the built-in defaults (store, cascade settings)')
     .addHelpText('after', '\nExamples:\n  $ liqstream store import --store data/store recordings/*.ndjson.gz\n  $ liqstream store import --store data/store --format tardis-liquidations binance-futures_liquidations_2025-10-10.csv.gz')
     .action(async (files: string[], flags: { store?: string; format: InputFormat; metadata?: string; config?: string }) => {
       const [{ loadConfig }, { replay }, { parsersFor, sourceFor }, { loadRecordingMetadata }] = await Promise.all([
