@@ -80,6 +80,20 @@ function toBusMessages(m: EachBatchPayload['batch']['messages'][number]): BusMes
 /** Broker answers that mean a topic is being created (by this process or a concurrent one), not that it is wrong. */
 const STARTUP_RACES = new Set(['TOPIC_ALREADY_EXISTS', 'UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_CONTROLLER']);
 
+/**
+ * `offsets`, with the failure kafkajs's admin gives while a new topic's leaders are being elected (its
+ * ListOffsets answer 'not the leader' ends in a TypeError inside fetchTopicOffsets, seen when two
+ * aggregators start together on a fresh cluster) marked as the start-up race it is.
+ */
+async function leaderRace<T>(topic: string, offsets: Promise<T>): Promise<T> {
+  try {
+    return await offsets;
+  } catch (err) {
+    if (err instanceof TypeError) throw Object.assign(new Error(`offsets of ${topic} not readable yet (${err.message})`), { type: 'NOT_LEADER_FOR_PARTITION' });
+    throw err;
+  }
+}
+
 /** Whether `err` (or what it wraps: kafkajs's retry wrapper, an aggregate of per-topic errors) is such a race. */
 function isStartupRace(err: unknown, depth = 0): boolean {
   if (typeof err !== 'object' || err === null || depth > 4) return false;
@@ -417,9 +431,11 @@ export class KafkaBus implements Bus {
       for (const p of t.partitions) committed.set(`${t.topic}:${p.partition}`, Number(p.offset));
     const commits: { topic: string; partition: number; offset: string }[] = [];
     for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
+      const ends = await this.retryingRaces(`reading the offsets of ${topic}`, () => leaderRace(topic, admin.fetchTopicOffsets(topic)));
       const rewound =
-        options.rewindMs === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - options.rewindMs);
+        options.rewindMs === undefined
+          ? undefined
+          : await this.retryingRaces(`reading the offsets of ${topic}`, () => leaderRace(topic, admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - options.rewindMs!)));
       for (const partition of memberAssignment[topic]!) {
         const key = `${topic}:${partition}`;
         const e = ends.find((x) => x.partition === partition);
