@@ -228,6 +228,10 @@ export class Aggregator {
       case 'gap':
         if (!replayed) this.applyGap(event);
         return true;
+      // Funding and retractions are not applied yet (issues 20 and 21 give them their state).
+      case 'funding':
+      case 'retraction':
+        return true;
     }
   }
 

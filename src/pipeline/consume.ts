@@ -2,7 +2,7 @@ import type { AssignedPartition, Bus, BusMessage, Subscription } from '../bus/bu
 import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { NormalizedEvent, type VenueId } from '../schema/events.js';
+import { NormalizedEvent, eventTimeOf, type VenueId } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
 import { VENUES } from '../venues/registry.js';
 import { busRefusalMessage } from './refusals.js';
@@ -86,7 +86,7 @@ export function consumeEvents(
         if (event !== undefined && breach === undefined && counts(event.venue)) {
           apply(event, replayed, topic, partition);
           if (event.type !== 'gap') {
-            const t = event.eventTime;
+            const t = eventTimeOf(event);
             if (t > newestEventTime) newestEventTime = t;
             if (t > (newestByVenue.get(event.venue) ?? -Infinity)) newestByVenue.set(event.venue, t);
           }

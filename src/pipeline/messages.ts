@@ -1,5 +1,5 @@
 import { SCHEMA_HEADER, type BusMessage } from '../bus/bus.js';
-import { SCHEMA_VERSION, type DeadLetter, type NormalizedEvent, type RawFrame } from '../schema/events.js';
+import { SCHEMA_VERSION, symbolOf, type DeadLetter, type NormalizedEvent, type RawFrame } from '../schema/events.js';
 
 const byType = new Map<string, Readonly<Record<string, string>>>();
 /** Headers every record carries: the schema version and the record type. Shared, never mutated. */
@@ -11,7 +11,8 @@ export function messageHeaders(type: string): Readonly<Record<string, string>> {
 
 /** Normalized events are keyed venue:symbol so that one symbol's events stay in order on one partition. */
 export function eventMessage(event: NormalizedEvent): BusMessage {
-  const key = event.type === 'gap' ? event.venue : `${event.venue}:${event.symbol}`;
+  const symbol = symbolOf(event);
+  const key = symbol === undefined ? event.venue : `${event.venue}:${symbol}`;
   return { key, value: event, headers: messageHeaders(event.type) };
 }
 

@@ -9,7 +9,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { cascadeEpisodes } from '../cascade/episodes.js';
 import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
 import type { ValueLimits } from '../pipeline/value-limits.js';
-import type { VenueId } from '../schema/events.js';
+import { eventTimeOf, type VenueId } from '../schema/events.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
 import { reportMarks } from '../report/marks.js';
 import { NotableLiquidations } from '../report/notable.js';
@@ -276,7 +276,7 @@ function withinEventTime(parser: FrameParser, from: number, to: number): FramePa
   return (frame, recv) => {
     const r = parser(frame, recv);
     if (!r.ok) return r;
-    const events = r.events.filter((e) => (e.type === 'gap' ? e.to > from && e.from < to : e.eventTime >= from && e.eventTime < to));
+    const events = r.events.filter((e) => (e.type === 'gap' ? e.to > from && e.from < to : eventTimeOf(e) >= from && eventTimeOf(e) < to));
     return r.rejected === undefined ? { ok: true, events } : { ok: true, events, rejected: r.rejected };
   };
 }

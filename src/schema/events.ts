@@ -83,6 +83,38 @@ const positive = z.number().finite().positive();
 const nonNegative = z.number().finite().nonnegative();
 const epochMs = z.number().int().nonnegative();
 
+/** An EVM chain as config names it (`ethereum`, `arbitrum`, `base`…). */
+export const ChainId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a chain name such as ethereum');
+export type ChainId = z.infer<typeof ChainId>;
+const hash32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'expected a 32-byte hash in lower-case hex');
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte address');
+
+/**
+ * What an on-chain liquidation (a lending protocol's log; the venue id is the protocol, e.g. `aave-v3`) carries
+ * beyond a perp's: where it happened, what was repaid and what was seized. The event's `qty`/`price`/`notionalUsd`
+ * are the collateral seized (what published figures such as "$82.17M of wrapped BTC" measure); `debtUsd` is what the
+ * liquidator repaid (they differ by the liquidation bonus). Amounts are in token units (decimals applied); USD at
+ * the oracle price of the last update before the liquidation. `provisional` until the block has the configured
+ * confirmations: a provisional event may later be retracted (RetractionEvent).
+ */
+export const OnchainLiquidation = z.object({
+  chain: ChainId,
+  txHash: hash32,
+  logIndex: z.number().int().nonnegative(),
+  blockNumber: z.number().int().nonnegative(),
+  blockHash: hash32,
+  collateralAsset: MarketSymbol,
+  collateralToken: address,
+  collateralAmount: nonNegative,
+  collateralUsd: nonNegative,
+  debtAsset: MarketSymbol,
+  debtToken: address,
+  debtAmount: nonNegative,
+  debtUsd: nonNegative,
+  provisional: z.boolean(),
+});
+export type OnchainLiquidation = z.infer<typeof OnchainLiquidation>;
+
 export const LiquidationEvent = z.object({
   type: z.literal('liquidation'),
   id: z.string().min(1),
@@ -98,6 +130,8 @@ export const LiquidationEvent = z.object({
   fidelity: Fidelity,
   kind: LiquidationKind,
   source: z.string().min(1),
+  /** Set on on-chain (lending protocol) liquidations only. */
+  onchain: OnchainLiquidation.optional(),
 });
 export type LiquidationEvent = z.infer<typeof LiquidationEvent>;
 
@@ -125,7 +159,45 @@ export const GapEvent = z.object({
 });
 export type GapEvent = z.infer<typeof GapEvent>;
 
-export const NormalizedEvent = z.discriminatedUnion('type', [LiquidationEvent, OpenInterestEvent, GapEvent]);
+/**
+ * A venue's funding rate and mark price for one market, as its ticker stream says them (issue 21). `rate` is per
+ * the venue's own interval (`intervalHours`: 8 on Binance and Bybit for most markets, 1 on Hyperliquid);
+ * `ratePerHour` is the same rate per hour, so venues compare. Never part of liquidation totals.
+ */
+export const FundingEvent = z.object({
+  type: z.literal('funding'),
+  venue: VenueId,
+  symbol: MarketSymbol,
+  base: MarketSymbol,
+  rate: z.number().finite(),
+  intervalHours: positive,
+  ratePerHour: z.number().finite(),
+  markPrice: positive.optional(),
+  indexPrice: positive.optional(),
+  nextFundingTime: epochMs.optional(),
+  eventTime: epochMs,
+  receiveTime: epochMs,
+  source: z.string().min(1),
+});
+export type FundingEvent = z.infer<typeof FundingEvent>;
+
+/**
+ * A liquidation that was counted and must be taken back: its block was orphaned by a reorg (or the node said
+ * `removed: true`). It carries the event exactly as it was published, so every consumer (windows, totals, stores)
+ * subtracts exactly what it added, and only if it had added it (same id).
+ */
+export const RetractionEvent = z.object({
+  type: z.literal('retraction'),
+  venue: VenueId,
+  /** The id of the retracted liquidation (equal to `event.id`). */
+  id: z.string().min(1),
+  event: LiquidationEvent,
+  reason: z.enum(['reorg', 'removed']),
+  receiveTime: epochMs,
+});
+export type RetractionEvent = z.infer<typeof RetractionEvent>;
+
+export const NormalizedEvent = z.discriminatedUnion('type', [LiquidationEvent, OpenInterestEvent, GapEvent, FundingEvent, RetractionEvent]);
 export type NormalizedEvent = z.infer<typeof NormalizedEvent>;
 
 /** One raw frame as received; also the line format of recordings (format v1). */
@@ -152,3 +224,9 @@ export const DeadLetter = z.object({
   entry: z.literal(true).optional(),
 });
 export type DeadLetter = z.infer<typeof DeadLetter>;
+
+/** When an event happened: a gap's end, a retraction's retracted liquidation, every other event's own time. */
+export const eventTimeOf = (e: NormalizedEvent): number => (e.type === 'gap' ? e.to : e.type === 'retraction' ? e.event.eventTime : e.eventTime);
+
+/** The market an event is about (a gap is about a whole venue: undefined). */
+export const symbolOf = (e: NormalizedEvent): string | undefined => (e.type === 'gap' ? undefined : e.type === 'retraction' ? e.event.symbol : e.symbol);

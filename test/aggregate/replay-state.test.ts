@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
-import type { LiquidationEvent, NormalizedEvent, VenueId } from '../../src/schema/events.js';
+import { eventTimeOf, type LiquidationEvent, type NormalizedEvent, type VenueId } from '../../src/schema/events.js';
 
 const T = Date.UTC(2025, 9, 10, 21, 0);
 let n = 0;
@@ -56,7 +56,7 @@ describe('Aggregator replay state (replay --workers)', () => {
       oi('binance-usdm', 'XRP', T - 3_600_000, 50),
     ];
     const one = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
-    for (const e of [...a, ...b].sort((x, y) => ('eventTime' in x ? x.eventTime : x.from) - ('eventTime' in y ? y.eventTime : y.from))) one.apply(e);
+    for (const e of [...a, ...b].sort((x, y) => (x.type === 'gap' ? x.from : eventTimeOf(x)) - (y.type === 'gap' ? y.from : eventTimeOf(y)))) one.apply(e);
     const parts = [a, b].map((events) => {
       const p = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
       for (const e of events) p.apply(e);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NormalizedEvent } from '../../src/schema/events.js';
+import { symbolOf, type NormalizedEvent } from '../../src/schema/events.js';
 import { createBitfinexParser } from '../../src/venues/bitfinex/parse.js';
 import { createBitmexParser } from '../../src/venues/bitmex/parse.js';
 import { createDeribitParser } from '../../src/venues/deribit/parse.js';
@@ -15,7 +15,7 @@ import type { ParseResult } from '../../src/venues/venue.js';
 const RECV = 1_760_130_900_000;
 const T = RECV - 1_000;
 
-const usd = (r: ParseResult) => (r.ok ? r.events.map((e: NormalizedEvent) => [e.type === 'gap' ? '' : e.symbol, e.type === 'liquidation' ? e.notionalUsd : e.type === 'open_interest' ? e.oiUsd : 0]) : r.reason);
+const usd = (r: ParseResult) => (r.ok ? r.events.map((e: NormalizedEvent) => [symbolOf(e) ?? '', e.type === 'liquidation' ? e.notionalUsd : e.type === 'open_interest' ? e.oiUsd : 0]) : r.reason);
 const refusedOf = (r: ParseResult) => (r.ok ? (r.rejected ?? []).map((x) => [JSON.parse(x.entry) as unknown, x.reason]) : r.reason);
 
 describe('one unvaluable entry costs only itself', () => {

@@ -1,4 +1,4 @@
-import type { GapEvent, LiquidationEvent, NormalizedEvent, OpenInterestEvent } from '../../schema/events.js';
+import { eventTimeOf, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent } from '../../schema/events.js';
 import type { StoreReader } from './reader.js';
 
 /** One event as the store keeps it, with the receive time a replay would have read it at. */
@@ -63,9 +63,20 @@ const gap = (r: Row): GapEvent => ({ type: 'gap', venue: String(r.venue), from: 
 /** A total order: receive time as a replay reads frames, then event time, then what identifies a row. */
 const key = (s: StoredEvent): string => {
   const e = s.event;
-  return e.type === 'liquidation' ? `1|${e.venue}|${e.id}` : e.type === 'open_interest' ? `0|${e.venue}|${e.symbol}` : `2|${e.venue}|${e.from}|${e.to}|${e.reason}`;
+  switch (e.type) {
+    case 'liquidation':
+      return `1|${e.venue}|${e.id}`;
+    case 'open_interest':
+      return `0|${e.venue}|${e.symbol}`;
+    case 'gap':
+      return `2|${e.venue}|${e.from}|${e.to}|${e.reason}`;
+    case 'funding':
+      return `3|${e.venue}|${e.symbol}`;
+    case 'retraction':
+      return `4|${e.venue}|${e.id}`;
+  }
 };
-const time = (e: NormalizedEvent): number => (e.type === 'gap' ? e.to : e.eventTime);
+const time = eventTimeOf;
 const byReceive = (a: StoredEvent, b: StoredEvent): number => a.recv - b.recv || time(a.event) - time(b.event) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 /**
