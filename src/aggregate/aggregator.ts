@@ -555,6 +555,8 @@ export class Aggregator {
     },
     venues: (): Iterable<VenueId> => this.venues.keys(),
     isLowerBound: (venue: VenueId): boolean => isLowerBound(this.fidelity[venue]),
+    /** An inferred part makes a venue's totals an estimate (≈), not only a lower bound (src/report/marks.ts). */
+    isEstimate: (venue: VenueId): boolean => this.fidelity[venue] === 'inferred',
     windowTotalUsd: (window: string): number => this.windowTotalUsd(window),
     topSymbols: (): ReturnType<Aggregator['topSymbols']> => this.topSymbols(this.opts.symbolsTopN),
     /** Age of each venue's oldest open-interest value, seconds, by the aggregator's clock. */

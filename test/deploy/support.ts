@@ -25,6 +25,7 @@ export const LIQSTREAM_METRICS = [
   'liqstream_cascade_usd',
   'liqstream_cascade_lower_bound',
   'liqstream_lower_bound',
+  'liqstream_estimate',
   'liqstream_connector_up',
   'liqstream_frames_total',
   'liqstream_bad_frames_total',
