@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EarlyWarning, type WarningChange } from '../src/cascade/early-warning.js';
+import { EarlyWarning, feedInOrder, type WarningChange } from '../src/cascade/early-warning.js';
 import { leadQuantiles, REQUIRED_LEAD_MINUTES, scoreEarlyWarning } from '../src/cascade/early-warning-score.js';
 import { silentLogger } from '../src/log.js';
 import { replay } from '../src/replay/replay.js';
@@ -41,12 +41,8 @@ export async function benchEarlyWarning(out: (line: string) => void): Promise<vo
     await writeOct10(file, { seed: 20251010, accounts: OCT10.accounts, fromMinute: 0, toMinute: 24 * 60 });
     const events: NormalizedEvent[] = [];
     const { report } = await replay({ files: [file], speed: 'max', log: silentLogger(), sinks: () => [{ name: 'bench', onEvent: (e) => events.push(e) }] });
-    const ew = new EarlyWarning();
-    const starts: WarningChange[] = [];
     // In event time, as a live run sees the venues' interleaved streams once each minute closes.
-    for (const e of events.sort((a, b) => eventTimeOf(a) - eventTimeOf(b)))
-      starts.push(...ew.onEvent(e).filter((c) => c.phase === 'start'));
-    starts.push(...ew.finish().filter((c) => c.phase === 'start'));
+    const starts = feedInOrder(new EarlyWarning(), events.sort((a, b) => eventTimeOf(a) - eventTimeOf(b))).filter((c) => c.phase === 'start');
     const onset = report.cascades[0]?.start;
     const first = onset === undefined ? undefined : starts.find((w) => w.minute >= onset - 60 * MINUTE);
     const when = (w: WarningChange) => {

@@ -2,7 +2,7 @@ import { toUnits } from '../aggregate/fixed-point.js';
 import type { MinuteBucket } from '../aggregate/minute-series.js';
 import { plantedDay, type PlantedDay } from '../simulate/planted-cascades.js';
 import { CascadeDetector } from './detector.js';
-import { EarlyWarning, type EarlyWarningParams, type WarningChange } from './early-warning.js';
+import { EarlyWarning, feedInOrder, type EarlyWarningParams, type WarningChange } from './early-warning.js';
 
 const MINUTE = 60_000;
 /** A warning counts for a cascade when it starts within this long before the detector's onset. */
@@ -37,10 +37,7 @@ export function runDay(day: PlantedDay, params: Partial<EarlyWarningParams> = {}
     const bucket: MinuteBucket = { minute: day.start + k * MINUTE, units, count: 1, byVenue: { sim: { long: units, short: 0, count: 1 } } };
     for (const s of detector.step(bucket, undefined)) if (s.phase === 'start') onsets.push(s.start);
   });
-  const ew = new EarlyWarning(params);
-  const warnings: WarningChange[] = [];
-  for (const e of day.events) warnings.push(...ew.onEvent(e));
-  warnings.push(...ew.finish());
+  const warnings = feedInOrder(new EarlyWarning(params), day.events);
   return { onsets, warnings: warnings.filter((w) => w.phase === 'start') };
 }
 

@@ -30,8 +30,6 @@ export const EarlyWarningParams = z.strictObject({
   fireLevel: z.number().min(0).max(1).default(0.4),
   clearLevel: z.number().min(0).max(1).default(0.25),
   clearMinutes: z.number().int().min(1).default(10),
-  /** A minute closes once events are this far past its end (as the aggregator's lateness). */
-  latenessMs: z.number().int().nonnegative().default(5_000),
   /** Coins tracked at once; the least recently active is dropped beyond (bases are unbounded). */
   maxCoins: z.number().int().min(1).default(200),
 })
@@ -144,9 +142,8 @@ export function warningParts(p: EarlyWarningParams, c: Pick<Coin, 'liq' | 'price
 }
 
 /**
- * The early-warning state: fed every applied event, it closes event-time minutes by its own watermark
- * (events `latenessMs` past a minute's end) and steps every coin once per minute. Pure: no clock, so a
- * live run and a replay agree. Liquidations of kind `liquidation` and `backstop` count (ADL and vault
+ * The early-warning state: fed every applied event, it steps every coin once per closed event-time minute.
+ * Pure: no clock, so a live run and a replay agree. Liquidations of kind `liquidation` and `backstop` count (ADL and vault
  * positions are no forced selling into the book); open interest and mark prices from OI and funding events.
  */
 export class EarlyWarning {
@@ -154,7 +151,6 @@ export class EarlyWarning {
   private readonly coins = new Map<string, Coin>();
   private readonly pending = new Map<number, Map<string, Pending>>();
   private closedThrough = -Infinity;
-  private newest = -Infinity;
   /** Events for minutes already closed: counted, not applied (a minute's level is not recomputed). */
   late = 0;
   /** Events whose event time is more than MAX_AHEAD_MS past their receive time: counted, not applied. */
@@ -164,18 +160,29 @@ export class EarlyWarning {
     this.params = EarlyWarningParams.parse(params);
   }
 
-  /** Takes one event; returns the warning changes of the minutes it closed. */
-  onEvent(e: NormalizedEvent): WarningChange[] {
-    if (e.type === 'gap' || e.type === 'retraction') return [];
+  /** Takes one event into its minute; the minute counts once it is closed (`closeThrough`). */
+  onEvent(e: NormalizedEvent): void {
+    if (e.type === 'gap' || e.type === 'retraction') return;
     // An event time far past its receipt (a venue's clock, a hostile frame) would close every minute up to it.
     if (e.eventTime > e.receiveTime + MAX_AHEAD_MS) {
       this.ahead += 1;
-      return [];
+      return;
     }
     const minute = minuteOf(e.eventTime);
     if (minute <= this.closedThrough) {
-      this.late += 1;
-      return [];
+      // Open interest and funding travel on their own topic and may come after the liquidations closed their
+      // minute: they are still the newest values, so they count from the next minute. A late liquidation is counted.
+      if (e.type === 'liquidation') this.late += 1;
+      else {
+        const c = this.coins.get(e.base);
+        if (c) {
+          const key = `${e.venue}:${e.symbol}`;
+          if (e.type === 'open_interest') c.oi.set(key, e.oiUsd);
+          else c.funding.set(key, e.ratePerHour);
+          c.lastPrice = e.markPrice ?? c.lastPrice;
+        }
+      }
+      return;
     }
     let coins = this.pending.get(minute);
     if (!coins) this.pending.set(minute, (coins = new Map()));
@@ -191,11 +198,12 @@ export class EarlyWarning {
       p.funding.set(key, e.ratePerHour);
       if (e.markPrice !== undefined) p.price = e.markPrice;
     }
-    if (e.eventTime > this.newest) this.newest = e.eventTime;
-    return this.closeThrough(minuteOf(this.newest - this.params.latenessMs) - MINUTE);
   }
 
-  /** Closes every minute up to and including `minute` (the end of input closes the rest: `finish`). */
+  /**
+   * Closes every minute up to and including `minute`. The stage graph calls it as the detection stage closes each
+   * whole minute (every partition past it), so the events of a minute are all in before it counts.
+   */
   closeThrough(minute: number): WarningChange[] {
     if (minute <= this.closedThrough) return [];
     const out: WarningChange[] = [];
@@ -271,4 +279,22 @@ export class EarlyWarning {
     }
     this.coins.set(base, { liq: [], prices: [], oiTotals: [], oi: new Map(), funding: new Map(), lastPrice: undefined, lastActive: minute, quiet: 0, since: null, last: undefined });
   }
+}
+
+/** Feeds events in event-time order, closing each minute when the first event of a later one arrives (tests, scores, benches). */
+export function feedInOrder(ew: EarlyWarning, events: Iterable<NormalizedEvent>): WarningChange[] {
+  const out: WarningChange[] = [];
+  let open = -Infinity;
+  for (const e of events) {
+    if (e.type !== 'gap' && e.type !== 'retraction') {
+      const minute = minuteOf(e.eventTime);
+      if (minute > open) {
+        if (open !== -Infinity) out.push(...ew.closeThrough(minute - MINUTE));
+        open = minute;
+      }
+    }
+    ew.onEvent(e);
+  }
+  out.push(...ew.finish());
+  return out;
 }

@@ -102,6 +102,14 @@ export async function startStages(g: StageGraph): Promise<Stages> {
     const accept = detection.accept;
     const warnings = new EarlyWarning(c.earlyWarning);
     registerEarlyWarningMetrics(metrics.registry, warnings);
+    // Steps the early warning as detection closes each whole minute (all partitions in), after the topics.
+    minuteSinks.push({
+      name: 'early-warning',
+      onMinuteClosed: (bucket) => {
+        for (const change of warnings.closeThrough(bucket.minute))
+          log.warn({ base: change.base, minute: new Date(change.minute).toISOString(), ...change.parts }, change.phase === 'start' ? 'early warning: a cascade may be starting' : 'early warning over');
+      },
+    });
     let eventSinks: Sink[] = [];
     aggregation = await startAggregation({
       bus,
@@ -116,8 +124,7 @@ export async function startStages(g: StageGraph): Promise<Stages> {
       onConsumed: c.onConsumed,
       partials: c.direct ? accept : (messages) => bus.publish(topics.partials, messages),
       onEvent: (event) => {
-        for (const change of warnings.onEvent(event))
-          log.warn({ base: change.base, minute: new Date(change.minute).toISOString(), ...change.parts }, change.phase === 'start' ? 'early warning: a cascade may be starting' : 'early warning over');
+        warnings.onEvent(event);
         for (const sink of eventSinks) sink.onEvent!(event);
       },
     });

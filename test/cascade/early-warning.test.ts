@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EarlyWarning, EarlyWarningParams, warningParts, type WarningChange } from '../../src/cascade/early-warning.js';
+import { EarlyWarning, EarlyWarningParams, feedInOrder, warningParts, type WarningChange } from '../../src/cascade/early-warning.js';
 import { runDay, scoreEarlyWarning } from '../../src/cascade/early-warning-score.js';
 import type { NormalizedEvent } from '../../src/schema/events.js';
 import { plantedDay } from '../../src/simulate/planted-cascades.js';
@@ -34,9 +34,7 @@ const oi = (minute: number, price: number, usd = 1e9): NormalizedEvent => ({
 /** Feeds the events, then closes the rest; every warning change. */
 function feed(events: NormalizedEvent[], params: Partial<EarlyWarningParams> = {}): { ew: EarlyWarning; changes: WarningChange[] } {
   const ew = new EarlyWarning(params);
-  const changes = events.flatMap((e) => ew.onEvent(e));
-  changes.push(...ew.finish());
-  return { ew, changes };
+  return { ew, changes: feedInOrder(ew, events) };
 }
 
 /** An hour of a quiet ETH market: $300k of liquidations a minute and a price wobbling by 0.05%. */
@@ -76,26 +74,24 @@ describe('early warning', () => {
 
   it('an event timed far past its receipt is counted, not applied: it cannot close every minute up to it', () => {
     const ew = new EarlyWarning();
-    const future = { ...liq(0, 1e6), eventTime: T0 + 365 * 24 * 60 * M };
-    expect(ew.onEvent(future)).toEqual([]);
+    ew.onEvent({ ...liq(0, 1e6), eventTime: T0 + 365 * 24 * 60 * M } as NormalizedEvent);
     expect(ew.ahead).toBe(1);
-    for (const e of quietHour()) ew.onEvent(e);
+    feedInOrder(ew, quietHour());
     expect(ew.late).toBe(0);
-    expect(ew.current()[0]!.minute).toBe(T0 + 58 * M);
+    expect(ew.current()[0]!.minute).toBe(T0 + 59 * M);
   });
 
   it('events of minutes already closed are counted as late', () => {
     const ew = new EarlyWarning();
-    for (const e of quietHour()) ew.onEvent(e);
+    feedInOrder(ew, quietHour());
     ew.onEvent(liq(10, 5e6));
     expect(ew.late).toBe(1);
   });
 
   it('a silence of years between events costs no more than the longest history (no minute-by-minute walk)', () => {
     const ew = new EarlyWarning();
-    ew.onEvent({ ...liq(0, 1e6), eventTime: 0, receiveTime: 0 });
     const t = performance.now();
-    for (const e of quietHour()) ew.onEvent(e);
+    feedInOrder(ew, [{ ...liq(0, 1e6), eventTime: 0, receiveTime: 0 } as NormalizedEvent, ...quietHour()]);
     expect(performance.now() - t).toBeLessThan(2_000);
     expect(ew.current().map((c) => c.base)).toEqual(['ETH']);
   });
@@ -160,5 +156,46 @@ describe('early warning score (planted days, reproducible from a seed)', () => {
       falseAlarms: 0,
       leads: [15, 11, 0, 0, 19, 0, 0, 16, 8, 7, 4, 12],
     });
+  });
+});
+
+describe('early warning in the stage graph', () => {
+  it('a replay of a planted day sets liqstream_early_warning{base} and the level gauge from the events the aggregator applied', async () => {
+    const { replay } = await import('../../src/replay/replay.js');
+    const { createMetrics } = await import('../../src/metrics/metrics.js');
+    const { silentLogger } = await import('../../src/log.js');
+    const day = plantedDay(100_001, true);
+    expect(day.cascade?.gradual).toBe(true);
+    // Up to the detector's onset: the warning is on then, before any cascade.
+    const until = day.start + day.cascade!.onset * M;
+    const events = day.events.filter((e) => (e as { eventTime: number }).eventTime < until);
+    const metrics = createMetrics();
+    let captured: EarlyWarning | undefined;
+    await replay({
+      files: ['planted'],
+      speed: 'max',
+      log: silentLogger(),
+      metrics,
+      source: async function* () {
+        for (const e of events) yield { ok: true as const, frame: { recv: (e as { receiveTime: number }).receiveTime, venue: 'sim', frame: JSON.stringify(e) } };
+      },
+      parsers: { sim: (frame) => ({ ok: true, events: [JSON.parse(frame) as NormalizedEvent] }) },
+      sinks: (state) => {
+        captured = state.warnings;
+        return [];
+      },
+    });
+    const values = async (name: string) => (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name)?.values ?? [];
+    // Liquidations are never late: minutes close once every liquidations partition is past them.
+    expect(captured!.late).toBe(0);
+    // The planted coin is warned before the detector's onset, as the state fed in event order says.
+    const reference = new EarlyWarning();
+    const order = feedInOrder(reference, events).filter((c) => c.phase === 'start');
+    expect(order.map((c) => c.base)).toEqual(['BTC']);
+    const on = (await values('liqstream_early_warning')).filter((v) => v.value === 1).map((v) => v.labels.base);
+    expect(on).toEqual(['BTC']);
+    const level = (await values('liqstream_early_warning_level')).find((v) => v.labels.base === 'BTC' && v.labels.part === 'level')!.value;
+    expect(level).toBeGreaterThanOrEqual(0.4);
+    expect(captured!.current()[0]).toMatchObject({ base: 'BTC', warning: true, level });
   });
 });
