@@ -242,6 +242,7 @@ program
       topics,
       metadata,
       cascade: config.cascade,
+      earlyWarning: config.earlyWarning,
       limits: config.limits,
       metrics,
       source: sourceFor(flags.format as InputFormat),

@@ -24,6 +24,8 @@ export const LIQSTREAM_METRICS = [
   'liqstream_cascade_active',
   'liqstream_cascade_usd',
   'liqstream_cascade_lower_bound',
+  'liqstream_early_warning',
+  'liqstream_early_warning_level',
   'liqstream_lower_bound',
   'liqstream_estimate',
   'liqstream_connector_up',
