@@ -27,7 +27,8 @@ export async function chromium(args: string[]): Promise<string> {
 
 export interface Page {
   evaluate<T>(expression: string): Promise<T>;
-  screenshot(path: string): Promise<void>;
+  /** A PNG of the viewport, or of the whole page (`fullPage`: as tall as its content). */
+  screenshot(path: string, options?: { fullPage?: boolean }): Promise<void>;
   /** Uncaught exceptions and console errors of the page so far. */
   errors(): string[];
   close(): Promise<void>;
@@ -103,7 +104,15 @@ export async function openBrowser(): Promise<Browser> {
       return {
         evaluate,
         errors: () => [...errors],
-        screenshot: async (path: string) => writeFileSync(path, Buffer.from(((await page.send('Page.captureScreenshot', { format: 'png' })) as { data: string }).data, 'base64')),
+        screenshot: async (path: string, options: { fullPage?: boolean } = {}) => {
+          let clip: Record<string, number> | undefined;
+          if (options.fullPage) {
+            const { cssContentSize: size } = (await page.send('Page.getLayoutMetrics')) as { cssContentSize: { width: number; height: number } };
+            clip = { x: 0, y: 0, width: viewport.width, height: Math.ceil(size.height), scale: 1 };
+          }
+          const shot = (await page.send('Page.captureScreenshot', { format: 'png', ...(clip ? { clip, captureBeyondViewport: true } : {}) })) as { data: string };
+          writeFileSync(path, Buffer.from(shot.data, 'base64'));
+        },
         close: async () => {
           page.close();
           await browser.send('Target.closeTarget', { targetId }).catch(() => {});

@@ -31,6 +31,8 @@ const state = {
   range: '1h' as Range,
   tape: [] as Liquidation[],
   tapeKeys: new Set<string>(),
+  /** Stream events matching the filter while the tape is being asked of the server. */
+  arriving: undefined as Liquidation[] | undefined,
   /** Bumped on every filter change: an answer to an older filter is dropped. */
   generation: 0,
   largest: [] as Liquidation[],
@@ -98,18 +100,22 @@ const filterQuery = (extra: Record<string, string | number | undefined>) => quer
 /** The tape is the server's answer for the filter (`/api/liquidations?minUsd=&venue=&base=`), not a filter of what the browser happened to keep. */
 async function loadTape(): Promise<void> {
   const generation = state.generation;
+  // What the stream delivers while the server is asked goes before its answer (the newer of the two).
+  const during: Liquidation[] = [];
+  state.arriving = during;
   try {
     const answer = await getJson<{ liquidations: Liquidation[] }>(`/api/liquidations${filterQuery({ limit: TAPE_ROWS })}`);
     if (generation !== state.generation) return;
-    // Events the stream delivered while this was asked stay; the server's answer fills in the rest.
-    const merged = [...state.tape.filter(tapeMatches), ...(answer?.liquidations ?? [])];
     state.tape = [];
     state.tapeKeys.clear();
-    for (const e of merged.sort((a, b) => b.eventTime - a.eventTime)) addToTape(e, false);
+    // The server's order (newest first by arrival), after the newer ones from the stream (oldest first).
+    for (const e of [...during.reverse(), ...(answer?.liquidations ?? [])]) addToTape(e, false);
     document.body.dataset.tapeLoaded = String(generation);
     schedule();
   } catch {
     /* unreachable: the stale state says so */
+  } finally {
+    if (state.arriving === during) state.arriving = undefined;
   }
 }
 function addToTape(e: Liquidation, front: boolean): void {
@@ -141,6 +147,8 @@ async function loadBases(): Promise<void> {
   }
   byId('coinpick').hidden = state.bases === null;
   byId('coinbox').hidden = state.bases === null;
+  // A coin from a link, on a server without coins: the filter would match nothing; all coins instead.
+  if (state.bases === null && state.coin) ((state.coin = ''), filtersChanged());
   schedule();
 }
 
@@ -503,7 +511,7 @@ function connect(): void {
     } else if (msg.type === 'liquidations') {
       state.received += msg.events.length;
       state.fresh.push(...msg.events);
-      for (const e of msg.events) if (tapeMatches(e)) addToTape(e, true);
+      for (const e of msg.events) if (tapeMatches(e)) (state.arriving?.push(e), addToTape(e, true));
     } else if (msg.type === 'cascade') state.cascade = msg.signal;
     schedule();
   };

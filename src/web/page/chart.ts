@@ -1,5 +1,5 @@
 import type UPlot from 'uplot';
-import { h, price, usd } from './dom.js';
+import { h, price, time, usd } from './dom.js';
 
 /** uPlot, loaded by its own script tag from the package (node_modules/uplot, served at /page/uPlot.iife.min.js). */
 declare const uPlot: typeof UPlot | undefined;
@@ -76,7 +76,8 @@ export class LiquidationChart {
         tzDate: (ts) => uPlot!.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         scales: { x: { time: true }, usd: { auto: true }, price: { auto: true } },
         axes: [
-          { ...axis },
+          // Minutes as HH:MM in UTC, like every time on the page.
+          { ...axis, values: (_u, ticks) => ticks.map((t) => time(t * 1000).slice(0, 5)) },
           { ...axis, scale: 'usd', size: 56, values: (_u, ticks) => ticks.map((t) => usd(Math.abs(t))) },
           ...(withPrice ? [{ ...axis, scale: 'price', side: 1, size: 60, grid: { show: false }, values: (_u: UPlot, ticks: number[]) => ticks.map(price) }] : []),
         ],
