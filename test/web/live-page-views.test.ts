@@ -88,7 +88,8 @@ async function open(url: string): Promise<Page> {
   await until(async () => (await p.evaluate<string | undefined>('document.body.dataset.received')) !== undefined, 'the page rendering', 20_000);
   return p;
 }
-const num = (p: Page, selector: string, attr = 'usd') => p.evaluate<number>(`Number(document.querySelector(${JSON.stringify(selector)})?.dataset.${attr} ?? NaN)`);
+/** A data-* number of the first element matching `selector`; NaN when there is none yet (NaN itself does not cross the DevTools protocol as a value). */
+const num = async (p: Page, selector: string, attr = 'usd') => Number((await p.evaluate<string | null>(`document.querySelector(${JSON.stringify(selector)})?.dataset.${attr} ?? null`)) ?? NaN);
 
 describe('the live page per coin, with funding, ADL, vaults and DeFi (issue 21 §3)', () => {
   it('shows BTC across venues with the figures of /api/totals?by=base, its funding and mark price, and asks the tape per coin', async () => {

@@ -31,6 +31,9 @@ const state = {
   range: '1h' as Range,
   tape: [] as Liquidation[],
   tapeKeys: new Set<string>(),
+  /** Stream events put on the tape since the last repaint (oldest first), and whether it is redrawn whole. */
+  tapeAdded: [] as Liquidation[],
+  tapeRebuild: true,
   /** Stream events matching the filter while the tape is being asked of the server. */
   arriving: undefined as Liquidation[] | undefined,
   /** Bumped on every filter change: an answer to an older filter is dropped. */
@@ -46,7 +49,11 @@ const state = {
   /** The server did not answer /api/totals (not even once). */
   unreachable: false,
   dirty: false,
+  /** Views to repaint at the next frame: a batch of liquidations repaints the tape, not every table. */
+  pending: new Set<View>(),
 };
+type View = 'totals' | 'coins' | 'funding' | 'tape' | 'largest';
+const VIEWS: View[] = ['totals', 'coins', 'funding', 'tape', 'largest'];
 
 const chart = new LiquidationChart(byId('chart'), byId('chartlegend'));
 const keyOf = (e: Liquidation) => `${e.venue}\u0000${e.id}`;
@@ -108,10 +115,11 @@ async function loadTape(): Promise<void> {
     if (generation !== state.generation) return;
     state.tape = [];
     state.tapeKeys.clear();
+    state.tapeRebuild = true;
     // The server's order (newest first by arrival), after the newer ones from the stream (oldest first).
     for (const e of [...during.reverse(), ...(answer?.liquidations ?? [])]) addToTape(e, false);
     document.body.dataset.tapeLoaded = String(generation);
-    schedule();
+    schedule('tape');
   } catch {
     /* unreachable: the stale state says so */
   } finally {
@@ -122,7 +130,7 @@ function addToTape(e: Liquidation, front: boolean): void {
   const key = keyOf(e);
   if (state.tapeKeys.has(key)) return;
   state.tapeKeys.add(key);
-  if (front) state.tape.unshift(e);
+  if (front) (state.tape.unshift(e), state.tapeAdded.push(e));
   else state.tape.push(e);
   while (state.tape.length > TAPE_ROWS) state.tapeKeys.delete(keyOf(state.tape.pop()!));
 }
@@ -131,7 +139,7 @@ async function loadLargest(): Promise<void> {
   const generation = state.generation;
   try {
     const answer = await getJson<{ liquidations: Liquidation[] }>(`/api/liquidations${filterQuery({ sort: 'usd', limit: 50 })}`);
-    if (generation === state.generation) ((state.largest = answer?.liquidations ?? []), schedule());
+    if (generation === state.generation) ((state.largest = answer?.liquidations ?? []), schedule('largest'));
   } catch {
     /* the stale state says so */
   }
@@ -149,7 +157,7 @@ async function loadBases(): Promise<void> {
   byId('coinbox').hidden = state.bases === null;
   // A coin from a link, on a server without coins: the filter would match nothing; all coins instead.
   if (state.bases === null && state.coin) ((state.coin = ''), filtersChanged());
-  schedule();
+  schedule('coins', 'totals');
 }
 
 async function loadFunding(): Promise<void> {
@@ -159,7 +167,7 @@ async function loadFunding(): Promise<void> {
   } catch {
     return;
   }
-  schedule();
+  schedule('funding', 'coins');
 }
 
 async function loadChart(): Promise<void> {
@@ -222,7 +230,9 @@ function chartData(minutes: Minute[], from: number, last: number, perCoin: boole
 
 // ---- rendering ----
 
-function schedule(): void {
+/** Repaints `views` (all when none is named) at the next animation frame. */
+function schedule(...views: View[]): void {
+  for (const v of views.length > 0 ? views : VIEWS) state.pending.add(v);
   if (!state.dirty) {
     state.dirty = true;
     requestAnimationFrame(render);
@@ -233,18 +243,26 @@ function render(): void {
   state.dirty = false;
   renderLag();
   document.body.dataset.received = String(state.received);
+  const pending = state.pending;
+  state.pending = new Set();
   // Each view on its own: one that throws on an answer it did not expect leaves the others drawn.
   const t = state.totals;
-  safely(() => renderNotice(t));
-  if (t) {
-    safely(() => renderHeader(t));
-    safely(() => setOptions(byId<HTMLSelectElement>('venue'), 'all venues', [...new Set([...Object.keys(t.byVenue), ...Object.keys(t.status?.venues ?? {})])].sort(), state.venue));
-    safely(() => renderWindows(t));
-    safely(() => renderApart(t));
-    safely(() => renderMarket(t));
-    safely(() => renderDefi(t.defi));
+  if (pending.has('totals')) {
+    safely(() => renderNotice(t));
+    if (t) {
+      safely(() => renderHeader(t));
+      safely(() => setOptions(byId<HTMLSelectElement>('venue'), 'all venues', [...new Set([...Object.keys(t.byVenue), ...Object.keys(t.status?.venues ?? {})])].sort(), state.venue));
+      safely(() => renderWindows(t));
+      safely(() => renderApart(t));
+      safely(() => renderMarket(t));
+      safely(() => renderDefi(t.defi));
+    }
   }
-  for (const view of [renderCoins, renderFunding, renderTape, renderLargest, renderStale]) safely(view);
+  if (pending.has('coins')) safely(renderCoins);
+  if (pending.has('funding')) safely(renderFunding);
+  if (pending.has('tape')) safely(renderTape);
+  if (pending.has('largest')) safely(renderLargest);
+  safely(renderStale);
 }
 function safely(view: () => void): void {
   try {
@@ -269,7 +287,7 @@ function renderLag(): void {
   const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   document.body.dataset.lagP50 = String(p(0.5));
   document.body.dataset.lagP99 = String(p(0.99));
-  byId('lag').textContent = `screen lag p50 ${p(0.5)} ms${replaying() ? ' (replay clock)' : ''}`;
+  setText(byId('lag'), `screen lag p50 ${p(0.5)} ms${replaying() ? ' (replay clock)' : ''}`);
 }
 
 function renderHeader(t: Totals): void {
@@ -465,7 +483,17 @@ function renderTape(): void {
   const filter = [state.coin, state.venue, state.minUsd > 0 ? `≥ ${usd(state.minUsd)}` : ''].filter(Boolean).join(' · ');
   const oldest = state.tape[state.tape.length - 1];
   byId('tapescope').textContent = `${filter || 'all'} · ${state.tape.length}${state.tape.length >= TAPE_ROWS ? ' newest' : ''}${oldest ? ` since ${time(oldest.eventTime)}` : ''}`;
-  fill(byId<HTMLTableSectionElement>('tapebody'), state.tape.map((e) => liquidationRow(e, true)), state.totals?.count === 0 ? 'No liquidations yet.' : 'No liquidation matches the filter.');
+  const body = byId<HTMLTableSectionElement>('tapebody');
+  const added = state.tapeAdded;
+  state.tapeAdded = [];
+  if (state.tapeRebuild || state.tape.length === 0 || body.querySelector('td.empty')) {
+    state.tapeRebuild = false;
+    fill(body, state.tape.map((e) => liquidationRow(e, true)), state.totals?.count === 0 ? 'No liquidations yet.' : 'No liquidation matches the filter.');
+    return;
+  }
+  // At crash rates, thousands a second: the new rows go on top and the oldest fall off, the rest stay.
+  body.prepend(...added.filter((e) => state.tapeKeys.has(keyOf(e))).reverse().map((e) => liquidationRow(e, true)));
+  while (body.rows.length > state.tape.length) body.lastElementChild!.remove();
 }
 
 function renderLargest(): void {
@@ -478,9 +506,10 @@ function renderLargest(): void {
 function renderStale(): void {
   const silent = state.lastMessage ? Date.now() - state.lastMessage : Infinity;
   const stale = !state.socketOpen || silent > STALE_MS;
-  document.body.dataset.stale = String(stale);
+  // Written only when it changes: an attribute the style sheet reads restyles the whole page.
+  if (document.body.dataset.stale !== String(stale)) document.body.dataset.stale = String(stale);
   const seconds = Math.round(silent / 1000);
-  byId('conn').textContent = !stale ? (replaying() ? 'replay: live' : 'live') : state.lastMessage ? `not current: last update ${seconds} s ago${state.socketOpen ? '' : '; reconnecting…'}` : state.unreachable ? 'cannot reach the server' : 'connecting…';
+  setText(byId('conn'), !stale ? (replaying() ? 'replay: live' : 'live') : state.lastMessage ? `not current: last update ${seconds} s ago${state.socketOpen ? '' : '; reconnecting…'}` : state.unreachable ? 'cannot reach the server' : 'connecting…');
   renderBanner(stale ? seconds : undefined);
 }
 
@@ -490,11 +519,18 @@ function renderBanner(staleSeconds: number | undefined): void {
   el.hidden = !s || s.phase === 'end';
   if (!s || s.phase === 'end') return;
   el.classList.toggle('old', staleSeconds !== undefined);
-  el.textContent =
+  setText(
+    el,
     (staleSeconds !== undefined ? `Not current (last update ${staleSeconds} s ago). ` : '') +
     `Liquidation cascade since ${time(s.start)} UTC: ${usd(s.totalUsd)} liquidated so far, worst minute ${time(s.peakMinute)} (${usd(s.peakMinuteUsd)}), longs ${(100 * s.longShare).toFixed(0)}%` +
     (s.oiDrawdownPct !== null ? `, open interest −${s.oiDrawdownPct.toFixed(1)}%` : '') +
-    (s.ledBy ? `, led by ${s.ledBy}` : '');
+      (s.ledBy ? `, led by ${s.ledBy}` : ''),
+  );
+}
+
+/** Text written only when it differs: renderStale runs every frame, and a write is a relayout. */
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
 }
 
 function connect(): void {
@@ -508,16 +544,17 @@ function connect(): void {
       const first = !state.totals;
       state.totals = msg.totals;
       if (first) void loadChart();
+      schedule('totals');
     } else if (msg.type === 'liquidations') {
       state.received += msg.events.length;
       state.fresh.push(...msg.events);
       for (const e of msg.events) if (tapeMatches(e)) (state.arriving?.push(e), addToTape(e, true));
-    } else if (msg.type === 'cascade') state.cascade = msg.signal;
-    schedule();
+      schedule('tape');
+    } else if (msg.type === 'cascade') ((state.cascade = msg.signal), schedule());
   };
   ws.onclose = () => {
     state.socketOpen = false;
-    schedule();
+    schedule('totals');
     setTimeout(connect, 2000);
   };
 }
