@@ -126,7 +126,7 @@ describe('the live page per coin, with funding, ADL, vaults and DeFi (issue 21 Â
     expect(await p.evaluate<string[]>('[...document.querySelectorAll("#funding tbody tr")].map((r) => r.dataset.venue)')).toEqual(['hyperliquid', 'binance-usdm', 'bybit-linear']);
     expect(await p.evaluate<boolean>('document.getElementById("fundingbox").hidden')).toBe(false);
     // The tape: asked of the server for BTC; of the stream, only BTC joins it.
-    expect(asked).toContain('/api/liquidations?base=BTC&limit=500');
+    expect(asked).toContain('/api/liquidations?base=BTC&limit=300');
     await until(async () => (await p.evaluate<string[]>('[...document.querySelectorAll("#tapebody tr")].map((r) => r.dataset.id)')).join() === 'b3,b2,b1', 'the BTC tape');
     // The chart: BTC's minutes with the mark price line.
     await until(async () => (await p.evaluate<string>('document.getElementById("chartlegend").textContent')).includes('mark price'), 'the price line');
@@ -150,13 +150,13 @@ describe('the live page per coin, with funding, ADL, vaults and DeFi (issue 21 Â
   it('on a server without per-coin totals or funding (400/404): those views hidden, a coin from a link ignored', async () => {
     const full = totals(52);
     const { url, asked } = await stub(
-      { '/api/totals': full, '/api/totals?by=base': 400, '/api/minutes': { minutes }, '/api/liquidations': { liquidations: [liquidation('b1', 'BTC', 10_000, T)] }, '/api/liquidations?base=BTC&limit=500': 400 },
+      { '/api/totals': full, '/api/totals?by=base': 400, '/api/minutes': { minutes }, '/api/liquidations': { liquidations: [liquidation('b1', 'BTC', 10_000, T)] }, '/api/liquidations?base=BTC&limit=300': 400 },
       [{ type: 'totals', totals: full }],
     );
     const p = await open(`${url}/#coin=BTC`);
     await until(async () => (await p.evaluate<number>('document.querySelectorAll("#tapebody tr[data-id]").length')) === 1, 'the unfiltered tape');
     expect(await p.evaluate<boolean[]>('["coinbox", "coinpick", "fundingbox"].map((id) => document.getElementById(id).hidden)')).toEqual([true, true, true]);
-    expect(asked).toContain('/api/liquidations?limit=500');
+    expect(asked).toContain('/api/liquidations?limit=300');
     await until(async () => (await p.evaluate<string>('document.getElementById("charttitle").textContent')).startsWith('all coins Â· last hour'), 'the all-coins chart');
     expect(await p.evaluate<string>('document.getElementById("chartlegend").textContent')).not.toContain('mark price');
     expect(p.errors()).toEqual([]);

@@ -14,7 +14,7 @@ const MINUTE = 60_000;
 const RANGES = { '1h': 3_600_000, '24h': 86_400_000 } as const;
 type Range = keyof typeof RANGES;
 /** Rows the tape keeps: the server's answer for the filter, then what the stream adds. */
-const TAPE_ROWS = 500;
+const TAPE_ROWS = 300;
 /** Totals arrive every second: this long without any message, the page says it is not current. */
 const STALE_MS = 3_000;
 /** Venues drawn as their own layer of the chart; the rest are "other". */
