@@ -50,7 +50,7 @@ const funding = [
 
 type Routes = Record<string, unknown>;
 /** A server of the page's files and fixed API answers (keyed by path and query, else by path; else 404). */
-async function stub(routes: Routes, stream: unknown[]) {
+async function stub(routes: Routes, stream: unknown[] | null, options: { repeat?: boolean } = {}) {
   const asked: string[] = [];
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
@@ -58,18 +58,22 @@ async function stub(routes: Routes, stream: unknown[]) {
     if (isPageAsset(u.pathname) && servePageAsset(u.pathname, res)) return;
     const body = routes[u.pathname + u.search] ?? routes[u.pathname];
     if (body === undefined) return void res.writeHead(404).end();
-    if (body === 400) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"unknown parameter"}');
+    if (body === 400 || body === 500) return void res.writeHead(body, { 'content-type': 'application/json' }).end('{"error":"refused"}');
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
-  const wss = new WebSocketServer({ server, path: '/api/stream' });
-  wss.on('connection', (ws) => {
-    for (const m of stream) ws.send(JSON.stringify(m));
-    const again = setInterval(() => ws.send(JSON.stringify(stream[0])), 1000);
+  // No stream: upgrades are refused (the connection is closed), as by a server that is going away.
+  const wss = stream ? new WebSocketServer({ server, path: '/api/stream' }) : undefined;
+  if (!stream) server.on('upgrade', (_req, socket) => socket.destroy());
+  wss?.on('connection', (ws) => {
+    for (const m of stream!) ws.send(JSON.stringify(m));
+    // Totals every second, as liqstream sends them (unless the test wants a server that falls silent).
+    if (options.repeat === false) return;
+    const again = setInterval(() => ws.send(JSON.stringify(stream![0])), 1000);
     ws.on('close', () => clearInterval(again));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanup.push(() => new Promise((r) => (wss.close(), server.closeAllConnections(), server.close(r))));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, asked };
+  cleanup.push(() => new Promise((r) => (wss?.close(), server.closeAllConnections(), server.close(r))));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, asked, wss };
 }
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -138,6 +142,12 @@ describe('the live page per coin, with funding, ADL, vaults and DeFi (issue 21 �
     expect(await p.evaluate<boolean>('document.getElementById("defibox").hidden')).toBe(false);
     expect(await num(p, '#defi tr')).toBe(1234.5);
 
+    // The 24 h chart, in the link too.
+    await p.evaluate('document.getElementById("range24h").click()');
+    await until(async () => (await p.evaluate<string>('document.getElementById("charttitle").textContent')).startsWith('BTC · last 24 h'), 'the 24 h chart');
+    expect(await p.evaluate<string>('location.hash')).toBe('#coin=BTC&range=24h');
+    await p.evaluate('document.getElementById("range1h").click()');
+
     // All coins again (a click on the selected row): the per-venue windows, summed long/short per window.
     await p.evaluate('document.querySelector(\'#coins tr[data-base="BTC"]\').click()');
     await until(async () => (await p.evaluate<string>('location.hash')) === '', 'the coin filter cleared');
@@ -192,4 +202,30 @@ describe('the page files (page-assets.ts)', () => {
     expect(uplot.equals(readFileSync(join(dirname(createRequire(import.meta.url).resolve('uplot')), 'uPlot.iife.min.js')))).toBe(true);
     for (const bad of ['/page/', '/page/nothing.js', '/page/%2e%2e/%2e%2e/package.json', '/page/app.ts', '/page/tsconfig.json']) expect((await fetch(`${url}${bad}`)).status, bad).toBe(404);
   });
+});
+
+describe('the live page when its server falls silent or cannot be reached (issue 21 §3)', () => {
+  it('a stream that stops without closing: not current within 5 s, then live again after a reconnection', async () => {
+    const full = totals(52);
+    const { url, wss } = await stub({ '/api/totals': full, '/api/minutes': { minutes }, '/api/liquidations': { liquidations: [] } }, [{ type: 'totals', totals: full }], { repeat: false });
+    const p = await open(`${url}/`);
+    await until(async () => (await p.evaluate<string>('document.body.dataset.stale')) === 'false', 'live');
+    const t0 = Date.now();
+    await until(async () => (await p.evaluate<string>('document.body.dataset.stale')) === 'true', 'stale without a close', 5_000);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(await p.evaluate<string>('document.getElementById("conn").textContent')).toMatch(/^not current: last update \d+ s ago$/);
+    // The server drops the connection: the page reconnects (every 2 s) and is current again on the first totals.
+    for (const ws of wss!.clients) ws.terminate();
+    await until(async () => (await p.evaluate<string>('document.body.dataset.stale')) === 'false', 'live again after reconnecting', 8_000);
+    expect(p.errors()).toEqual([]);
+  }, 60_000);
+
+  it('a server that answers the page but not the API: says it cannot reach it', async () => {
+    const { url } = await stub({ '/api/totals': 500 as unknown }, null);
+    const p = await browser.newPage(`${url}/`, { width: 1440, height: 900 });
+    cleanup.push(() => p.close());
+    await until(async () => (await p.evaluate<string>('document.getElementById("notice").textContent')).startsWith('Cannot reach the liqstream server at 127.0.0.1:'), 'the notice');
+    expect(await p.evaluate<string>('document.body.dataset.stale')).toBe('true');
+    expect(await p.evaluate<string>('document.getElementById("conn").textContent')).toBe('cannot reach the server');
+  }, 60_000);
 });
