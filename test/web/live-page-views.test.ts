@@ -105,7 +105,7 @@ describe('the live page per coin, with funding, ADL, vaults and DeFi (issue 21 Â
         '/api/minutes?by=base&base=BTC': { minutes: coinMinutes },
         '/api/minutes': { minutes },
         '/api/funding': { asOf: T, funding },
-        '/api/liquidations': { liquidations: [liquidation('b2', 'BTC', 20_000, T - 1000), liquidation('b1', 'BTC', 10_000, T - 2000)] },
+        '/api/liquidations': { liquidations: [liquidation('b2', 'BTC', 20_000, T - 1000), liquidation('b1', 'BTC', 10_000, T - 2000)], completeSince: T - 5000 },
         '/api/venues': { venues: [], summary: 'test' },
         '/api/cascades': { cascades: [] },
       },
@@ -132,6 +132,8 @@ describe('the live page per coin, with funding, ADL, vaults and DeFi (issue 21 Â
     // The tape: asked of the server for BTC; of the stream, only BTC joins it.
     expect(asked).toContain('/api/liquidations?base=BTC&limit=300');
     await until(async () => (await p.evaluate<string[]>('[...document.querySelectorAll("#tapebody tr")].map((r) => r.dataset.id)')).join() === 'b3,b2,b1', 'the BTC tape');
+    // How far back the server's answer is complete, as it says (completeSince).
+    expect(await p.evaluate<string>('document.getElementById("tapescope").textContent')).toBe('BTC Â· 3 since 20:59:58 Â· the server holds every one since 20:59:55');
     // The chart: BTC's minutes with the mark price line.
     await until(async () => (await p.evaluate<string>('document.getElementById("chartlegend").textContent')).includes('mark price'), 'the price line');
     expect(await p.evaluate<string>('document.getElementById("charttitle").textContent')).toMatch(/^BTC Â· last hour/);

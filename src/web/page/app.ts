@@ -34,6 +34,11 @@ const state = {
   /** Stream events put on the tape since the last repaint (oldest first), and whether it is redrawn whole. */
   tapeAdded: [] as Liquidation[],
   tapeRebuild: true,
+  /**
+   * From the server's answer: the event time after which the tape holds every matching liquidation it saw
+   * (null: every one since it started; undefined: a server that does not say).
+   */
+  tapeCompleteSince: undefined as number | null | undefined,
   /** Stream events matching the filter while the tape is being asked of the server. */
   arriving: undefined as Liquidation[] | undefined,
   /** Bumped on every filter change: an answer to an older filter is dropped. */
@@ -111,8 +116,9 @@ async function loadTape(): Promise<void> {
   const during: Liquidation[] = [];
   state.arriving = during;
   try {
-    const answer = await getJson<{ liquidations: Liquidation[] }>(`/api/liquidations${filterQuery({ limit: TAPE_ROWS })}`);
+    const answer = await getJson<{ liquidations: Liquidation[]; completeSince?: number | null }>(`/api/liquidations${filterQuery({ limit: TAPE_ROWS })}`);
     if (generation !== state.generation) return;
+    state.tapeCompleteSince = answer?.completeSince;
     state.tape = [];
     state.tapeKeys.clear();
     state.tapeRebuild = true;
@@ -482,7 +488,9 @@ function liquidationRow(e: Liquidation, withPrice: boolean): HTMLTableRowElement
 function renderTape(): void {
   const filter = [state.coin, state.venue, state.minUsd > 0 ? `≥ ${usd(state.minUsd)}` : ''].filter(Boolean).join(' · ');
   const oldest = state.tape[state.tape.length - 1];
-  byId('tapescope').textContent = `${filter || 'all'} · ${state.tape.length}${state.tape.length >= TAPE_ROWS ? ' newest' : ''}${oldest ? ` since ${time(oldest.eventTime)}` : ''}`;
+  const complete = state.tapeCompleteSince;
+  const held = complete === null ? ' · the server holds every one since it started' : complete !== undefined ? ` · the server holds every one since ${time(complete)}` : '';
+  byId('tapescope').textContent = `${filter || 'all'} · ${state.tape.length}${state.tape.length >= TAPE_ROWS ? ' newest' : ''}${oldest ? ` since ${time(oldest.eventTime)}` : ''}${held}`;
   const body = byId<HTMLTableSectionElement>('tapebody');
   const added = state.tapeAdded;
   state.tapeAdded = [];
