@@ -114,7 +114,9 @@ describe('the live page during and after a replay (issue 21 §3)', () => {
   it('fits: the tape above the fold at 1440×900, nothing cut or scrolling sideways on a 390-px phone', async () => {
     const shots = process.env.LIVE_PAGE_SCREENSHOTS ?? tempDir('screens-');
     mkdirSync(shots, { recursive: true });
-    const desktop = await page('/');
+    // With coins on the server, the screenshots show one (its chart has the mark price line).
+    const view = (await fetch(`${url}/api/totals?by=base`)).ok ? '/#coin=BTC' : '/';
+    const desktop = await page(view);
     await until(async () => Number(await desktop.evaluate<string>('document.body.dataset.chartMinutes ?? 0')) > 0, 'the chart', 20_000);
     const tape = await desktop.evaluate<{ top: number; rows: number }>('(() => { const r = document.getElementById("tapebox").getBoundingClientRect(); return { top: r.top, rows: [...document.querySelectorAll("#tapebody tr")].filter((tr) => tr.getBoundingClientRect().bottom <= innerHeight).length }; })()');
     // The tape's heading and at least 15 rows on the first screen.
@@ -122,7 +124,7 @@ describe('the live page during and after a replay (issue 21 §3)', () => {
     expect(tape.rows).toBeGreaterThanOrEqual(15);
     await desktop.screenshot(join(shots, 'live-desktop.png'));
 
-    const phone = await page('/', PHONE);
+    const phone = await page(view, PHONE);
     await until(async () => Number(await phone.evaluate<string>('document.body.dataset.chartMinutes ?? 0')) > 0, 'the chart on the phone', 20_000);
     const overflow = await phone.evaluate<string[]>(
       '[document.documentElement, ...document.querySelectorAll("section, .scroll, table")].filter((e) => e.offsetParent !== null || e === document.documentElement).filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => (e.id || e.parentElement.id || e.tagName) + " " + e.scrollWidth + ">" + e.clientWidth)',
