@@ -109,6 +109,9 @@ describe('the live page during and after a replay (issue 21 §3)', () => {
     await until(async () => (await p.evaluate<string | null>('document.querySelector("#coinview [data-base]")?.dataset.usd ?? null')) !== null, 'the coin view');
     expect(Number(await p.evaluate<string>('document.querySelector("#coinview [data-base]").dataset.usd'))).toBe(bases.BTC!.usd);
     for (const w of ['1m', '5m', '1h', '24h']) expect(Number(await p.evaluate<string>(`document.querySelector('#coinview [data-window="${w}"]').dataset.usd`)), w).toBe(bases.BTC!.windows[w]!.usd);
+    // Its chart: BTC's minutes (/api/minutes?by=base) with the mark price line.
+    await until(async () => (await p.evaluate<string>('document.getElementById("chartlegend").textContent')).includes('mark price'), 'the price line', 20_000);
+    expect(await p.evaluate<string>('document.getElementById("charttitle").textContent')).toMatch(/^BTC · last hour/);
   }, 60_000);
 
   it('fits: the tape above the fold at 1440×900, nothing cut or scrolling sideways on a 390-px phone', async () => {

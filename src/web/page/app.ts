@@ -152,6 +152,7 @@ async function loadLargest(): Promise<void> {
 }
 
 async function loadBases(): Promise<void> {
+  const first = state.bases === undefined;
   try {
     const answer = await getJson<BaseTotals>('/api/totals?by=base');
     // A server that ignored `by` answers the plain totals: no per-coin view then.
@@ -163,6 +164,8 @@ async function loadBases(): Promise<void> {
   byId('coinbox').hidden = state.bases === null;
   // A coin from a link, on a server without coins: the filter would match nothing; all coins instead.
   if (state.bases === null && state.coin) ((state.coin = ''), filtersChanged());
+  // A coin from a link: its chart waited for the server to say whether it has coins.
+  else if (first && state.coin) void loadChart();
   schedule('coins', 'totals');
 }
 
@@ -178,7 +181,8 @@ async function loadFunding(): Promise<void> {
 
 async function loadChart(): Promise<void> {
   const t = state.totals;
-  if (!t) return;
+  // Without totals there is no end to the range; with a coin, wait until it is known whether the server has coins.
+  if (!t || (state.coin && state.bases === undefined)) return;
   const generation = state.generation;
   const end = Math.max(t.windowsEnd ?? 0, t.asOf ?? 0) || Date.now();
   const from = Math.floor((end - RANGES[state.range]) / MINUTE) * MINUTE + MINUTE;
