@@ -1,5 +1,5 @@
 import type UPlot from 'uplot';
-import { h, price, time, usd } from './dom.js';
+import { h, price, time } from './dom.js';
 
 /** uPlot, loaded by its own script tag from the package (node_modules/uplot, served at /page/uPlot.iife.min.js). */
 declare const uPlot: typeof UPlot | undefined;
@@ -16,6 +16,12 @@ export interface ChartData {
   layers: Layer[];
   /** Mark price per minute, when known (a coin is selected and the server has per-coin minutes). */
   price?: (number | null)[];
+}
+
+/** Axis labels: short enough for the axis's width ($800M, $1.5B, $20k). */
+function axisUsd(n: number): string {
+  const [d, unit] = n >= 1e9 ? [1e9, 'B'] : n >= 1e6 ? [1e6, 'M'] : n >= 1e3 ? [1e3, 'k'] : [1, ''];
+  return `$${Number((n / d).toPrecision(3))}${unit}`;
 }
 
 const PALETTE = ['#f0b90b', '#4f8cff', '#b57cff', '#ff8a3d', '#2ec4b6', '#e84393', '#a3d977', '#7f8c8d'];
@@ -78,7 +84,7 @@ export class LiquidationChart {
         axes: [
           // Minutes as HH:MM in UTC, like every time on the page.
           { ...axis, values: (_u, ticks) => ticks.map((t) => time(t * 1000).slice(0, 5)) },
-          { ...axis, scale: 'usd', size: 56, values: (_u, ticks) => ticks.map((t) => usd(Math.abs(t))) },
+          { ...axis, scale: 'usd', size: 60, values: (_u, ticks) => ticks.map((t) => axisUsd(Math.abs(t))) },
           ...(withPrice ? [{ ...axis, scale: 'price', side: 1, size: 60, grid: { show: false }, values: (_u: UPlot, ticks: number[]) => ticks.map(price) }] : []),
         ],
         series,
