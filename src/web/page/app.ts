@@ -210,7 +210,7 @@ async function loadChart(): Promise<void> {
   document.body.dataset.chartMinutes = String(data.minutes.length);
 }
 
-/** Minutes [from, last] as stacked layers: per venue (the largest few, then "other"), or one layer per coin. */
+/** Minutes [from, last] as stacked layers: per venue (the largest few, then "other"), or one layer when the minutes have no venues. */
 function chartData(minutes: Minute[], from: number, last: number, perCoin: boolean): ChartData {
   const byMinute = new Map(minutes.filter((m) => m.minute >= from && m.minute <= last).map((m) => [m.minute, m]));
   const xs: number[] = [];
@@ -551,7 +551,13 @@ function connect(): void {
   ws.onmessage = (m: MessageEvent<string>) => {
     state.lastMessage = Date.now();
     state.unreachable = false;
-    const msg = JSON.parse(m.data) as StreamMessage;
+    let msg: StreamMessage;
+    try {
+      msg = JSON.parse(m.data) as StreamMessage;
+    } catch {
+      // Not JSON: one message lost, said on the console; the stream goes on.
+      return void console.warn('live page: a stream message that is not JSON was ignored', m.data.slice(0, 200));
+    }
     if (msg.type === 'totals') {
       const first = !state.totals;
       state.totals = msg.totals;
