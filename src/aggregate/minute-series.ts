@@ -58,6 +58,20 @@ export class MinuteSeries {
     b.count += 1;
   }
 
+  /**
+   * Takes back one liquidation added with `add` (a retraction), exactly. A minute no longer kept is left alone
+   * (it was pruned with the event in it). The minute's fidelity stays the least complete seen.
+   */
+  remove(timeMs: number, venue: VenueId, side: Side, units: number): void {
+    const b = this.buckets.get(Math.floor(timeMs / MINUTE) * MINUTE);
+    const v = b?.byVenue[venue];
+    if (!b || !v) return;
+    v[side] -= units;
+    v.count -= 1;
+    b.units -= units;
+    b.count -= 1;
+  }
+
   /** Adds a bucket counted elsewhere (a replay worker's share of the minute). */
   addBucket(part: MinuteBucket): void {
     let b = this.buckets.get(part.minute);

@@ -9,6 +9,7 @@ import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { NormalizedEvent } from '../schema/events.js';
+import { marketOf } from '../venues/market.js';
 import { AssignmentProgress } from './assignment-progress.js';
 import { consumeEvents, type AppliedBatch } from './consume.js';
 import { messageHeaders } from './messages.js';
@@ -162,7 +163,8 @@ export async function startAggregation(o: {
       o.onEvent?.(event);
       if (!o.partials) return;
       const key = AssignmentProgress.key(topic, partition);
-      if (event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop')) {
+      // Lending (DeFi) liquidations are kept apart from the perps' minutes and so from the cascade detector.
+      if (event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop') && marketOf(event.venue) === 'perp') {
         let series = partitionMinutes.get(key);
         if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? defaultAggregatorOptions().retainMinutes)));
         series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);

@@ -32,6 +32,10 @@ export const defaultValueLimits = (): ValueLimits => ValueLimits.parse({});
 export function valueLimitBreach(event: NormalizedEvent, limits: ValueLimits): string | undefined {
   if (event.type === 'liquidation' && !(event.notionalUsd <= limits.maxNotionalUsd))
     return `liquidation of $${event.notionalUsd} (${event.venue} ${event.symbol}) exceeds limits.maxNotionalUsd ($${limits.maxNotionalUsd})`;
+  // An on-chain liquidation's debt repaid and collateral seized are summed too (DeFi totals): the same bound.
+  const onchain = event.type === 'liquidation' ? event.onchain : undefined;
+  if (onchain && !(Math.max(onchain.debtUsd, onchain.collateralUsd) <= limits.maxNotionalUsd))
+    return `on-chain liquidation with debt $${onchain.debtUsd}, collateral $${onchain.collateralUsd} (${event.venue} ${onchain.chain}) exceeds limits.maxNotionalUsd ($${limits.maxNotionalUsd})`;
   if (event.type === 'open_interest' && !(event.oiUsd <= limits.maxOpenInterestUsd))
     return `open interest of $${event.oiUsd} (${event.venue} ${event.symbol}) exceeds limits.maxOpenInterestUsd ($${limits.maxOpenInterestUsd})`;
   return undefined;
