@@ -468,6 +468,24 @@ export class Aggregator {
       }));
   }
 
+  /**
+   * The minutes a report shows: the perps' `minutes.range()`, widened with empty minutes to where DeFi
+   * liquidations are (a DeFi-only minute has no perps bucket). Without DeFi, exactly `minutes.range()`.
+   */
+  reportMinutes(): MinuteBucket[] {
+    const defi = this.defi.minutes.withData();
+    if (defi.length === 0) return this.minutes.range();
+    const both = new MinuteSeries();
+    for (const b of this.minutes.withData()) both.addBucket(b);
+    for (const b of defi) both.addBucket({ minute: b.minute, units: 0, count: 0, byVenue: {} });
+    return both.range();
+  }
+
+  /** DeFi (lending) USD per protocol in each minute of `buckets`, net of retractions (for reports; apart from perps). */
+  defiByMinute(buckets: MinuteBucket[]): Record<VenueId, number>[] {
+    return buckets.map((b) => Object.fromEntries(Object.entries(this.defi.minutes.get(b.minute)?.byVenue ?? {}).map(([venue, v]) => [venue, toUsd(v.long + v.short)])));
+  }
+
   /** ADL USD per venue in each minute of `buckets` (for reports; never part of liquidation totals). */
   adlByMinute(buckets: MinuteBucket[]): Record<VenueId, number>[] {
     return buckets.map((b) => {
