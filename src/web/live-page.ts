@@ -46,6 +46,9 @@ input { width: 110px; background: var(--bg); color: var(--text); border: 1px sol
     <table id="symbols"><thead><tr><th>venue</th><th>symbol</th><th>1h</th><th>24h</th></tr></thead><tbody></tbody></table>
     <h2 style="margin-top:14px">Largest liquidations, last 24 h</h2>
     <table id="largest"><thead><tr><th>time (UTC)</th><th>venue</th><th>symbol</th><th>side</th><th>USD</th></tr></thead><tbody></tbody></table></section>
+  <section id="defi" style="grid-column: 1 / -1; display: none"><h2>DeFi: on-chain lending liquidations, collateral seized (apart from the perps above)</h2>
+    <table id="defitotals"><thead><tr><th>protocol</th><th>chain</th><th>1m</th><th>5m</th><th>1h</th><th>24h</th><th>since start</th><th>debt repaid</th></tr></thead><tbody></tbody></table>
+    <p id="defiretracted" class="dim" style="margin:8px 0 0"></p></section>
   <section style="grid-column: 1 / -1"><h2>Tape <label class="dim" style="text-transform:none;letter-spacing:0">min USD <input id="minusd" type="number" min="0" step="1000" value="0"></label></h2>
     <div id="tape"><table><thead><tr><th>time (UTC)</th><th>venue</th><th>symbol</th><th>side</th><th>price</th><th>USD</th></tr></thead><tbody id="tapebody"></tbody></table></div></section>
 </main>
@@ -96,11 +99,25 @@ function render() {
     document.querySelector("#symbols tbody").innerHTML = t.topSymbols.map((x) => "<tr><td>" + esc(x.venue) + "</td><td>" + esc(x.symbol) + "</td><td>" + usd(x.windows["1h"]) + "</td><td>" + usd(x.windows["24h"]) + "</td></tr>").join("");
     const s = t.status || {};
     const venuesUp = s.venues ? Object.entries(s.venues).map(([v, up]) => '<span class="' + (up ? "ok" : "bad") + '">' + esc(v) + "</span>").join(" ") : "";
+    renderDefi(t.defi);
     document.getElementById("status").innerHTML = venuesUp + (s.busUp === false ? ' <span class="bad">bus down: spilling</span>' : "") + (t.gaps ? " · gaps " + t.gaps : "");
   }
   const rows = state.tape.filter((e) => e.notionalUsd >= state.minUsd).slice(0, TAPE_ROWS);
   document.getElementById("tapebody").innerHTML = rows.map(row).join("");
   document.querySelector("#largest tbody").innerHTML = state.largest.slice(0, 15).map((e) => "<tr><td>" + time(e.eventTime) + "</td><td>" + esc(e.venue) + "</td><td>" + esc(e.symbol) + '</td><td class="' + e.side + '">' + e.side + "</td><td>" + usd(e.notionalUsd) + "</td></tr>").join("");
+}
+// The DeFi panel (issue 20): lending protocols by chain, net of retractions; shown only when /api/totals has a defi block.
+function renderDefi(d) {
+  document.getElementById("defi").style.display = d ? "" : "none";
+  if (!d) return;
+  const cell = (usdValue, w, bold) => "<td" + (w ? ' data-window="' + w + '"' : "") + ' data-usd="' + usdValue + '">' + (bold ? "<b>" + usd(usdValue) + "</b>" : usd(usdValue)) + "</td>";
+  let body = "";
+  for (const [p, x] of Object.entries(d.byProtocol))
+    for (const [c, y] of Object.entries(x.byChain))
+      body += '<tr data-protocol="' + esc(p) + '" data-chain="' + esc(c) + '"><td>' + esc(p) + "</td><td>" + esc(c) + "</td>" + WINDOWS.map((w) => cell(((d.windows[w].byProtocol[p] || {})[c]) || 0, w)).join("") + cell(y.usd) + cell(y.debtUsd) + "</tr>";
+  body += '<tr data-protocol="all"><td><b>all protocols</b></td><td></td>' + WINDOWS.map((w) => cell(d.windows[w].usd, w, true)).join("") + cell(d.usd, "", true) + cell(d.debtUsd, "", true) + "</tr>";
+  document.querySelector("#defitotals tbody").innerHTML = body;
+  document.getElementById("defiretracted").textContent = d.retracted.count ? d.retracted.count + " liquidations (" + usd(d.retracted.usd) + ") taken back after chain reorganisations; figures are net of them" : "";
 }
 function schedule() { if (!state.dirty) { state.dirty = true; requestAnimationFrame(render); } }
 function showCascade(signal) {
