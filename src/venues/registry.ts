@@ -47,5 +47,5 @@ export function venueModule(venue: VenueId): VenueModule {
 
 /** What a report or page says of a venue id; an id no module has (a newer connector's) gets a neutral entry. */
 export function venueAbout(venue: VenueId): VenueAbout {
-  return VENUE_MODULES[venue]?.about ?? { name: venue, exchange: venue, colour: '#888888', fidelity: 'complete', doc: '', market: marketOf(venue) };
+  return VENUE_MODULES[venue]?.about ?? { name: venue, exchange: venue, colour: '#888888', fidelity: 'complete', doc: '', ...(marketOf(venue) === 'lending' ? { market: 'lending' as const } : {}) };
 }
