@@ -36,6 +36,8 @@ export interface AggregatorOptions {
    * symbol is never updated again, and would otherwise stay in the venue's total forever).
    */
   oiTtlMs: number;
+  /** Called when a retraction took back a liquidation: the event and the units as they were applied. */
+  onRetracted?: (event: LiquidationEvent, units: number) => void;
   /** Called once per closed minute, in order, empty minutes included, with all-venue open interest (USD). */
   onMinuteClosed?: (bucket: MinuteBucket, oiUsd: number | undefined) => void;
 }
@@ -383,6 +385,7 @@ export class Aggregator {
     }
     // appliedUnits is not lowered: it only bounds the sums (which a retraction lowers), so it stays a safe bound.
     this.defi.remove(match.event, match.units, { inState: match.inState, countedHere: match.countedHere, replayed });
+    if (match.inState) this.opts.onRetracted?.(match.event, match.units);
     return true;
   }
 
@@ -515,8 +518,10 @@ export class Aggregator {
   closeThrough(watermark: number): void {
     if (!this.opts.onMinuteClosed || !Number.isFinite(watermark)) return;
     const closable = Math.floor((watermark - this.opts.latenessMs) / MINUTE) * MINUTE - MINUTE;
-    if (this.nextMinuteToClose === undefined && !Number.isFinite(this.minutes.first())) return;
-    let minute: number = this.nextMinuteToClose ?? this.minutes.first();
+    // The first minute with liquidations, perps or DeFi (a DeFi-only stream closes minutes too: their partials carry it).
+    const first = Math.min(this.minutes.first(), this.defi.minutes.first());
+    if (this.nextMinuteToClose === undefined && !Number.isFinite(first)) return;
+    let minute: number = this.nextMinuteToClose ?? first;
     // After a long silence (or a recording that jumps years), close at most a day of empty minutes:
     // enough for any window or baseline, and bounded work.
     minute = Math.max(minute, closable - MAX_CATCH_UP_MINUTES * MINUTE);

@@ -17,6 +17,13 @@ export interface MinuteBucket {
   units: number;
   count: number;
   byVenue: Record<VenueId, VenueMinute>;
+  /**
+   * Lending (DeFi) liquidations of the minute by protocol, apart from every figure above: set on the merged minutes
+   * the detection stage hands to its sinks (the aggregates topic) when there were any. Never in `units`/`byVenue`.
+   */
+  defi?: Record<VenueId, VenueMinute>;
+  /** Lending liquidations of earlier (published) minutes taken back by retractions read since: subtract them. */
+  defiRetracted?: Record<VenueId, VenueMinute>;
 }
 
 /** Adds `part` into `into` (merging partials, summing an episode): counts add, fidelity is the least complete. */

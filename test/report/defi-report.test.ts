@@ -96,3 +96,41 @@ describe('DeFi beside the perps in the replay report (JSON, CSV, HTML, summary)'
     expect(merged!.defi.minutes.range()).toEqual(one.defi.minutes.range());
   });
 });
+
+describe('DeFi on the aggregates topic (minute records), apart from the perps', () => {
+  it('each minute record carries its DeFi by protocol, net of the retractions read before it closed; the perps figures are their own', async () => {
+    const { MemoryBus } = await import('../../src/bus/memory-bus.js');
+    const { defaultTopics } = await import('../../src/bus/topics.js');
+    const bus = new MemoryBus();
+    const topics = defaultTopics();
+    const records: Record<string, any>[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    await bus.subscribe({ topics: [topics.aggregates], groupId: 'reader', fromBeginning: true }, async (b) => void records.push(...b.messages.map((m) => m.value as Record<string, unknown>)));
+    const M = 60_000;
+    const gone = defiLiquidation(11, T + 10_000, 1_234.5678);
+    const kept = [defiLiquidation(13, T + 20_000, 500), defiLiquidation(14, T + 4 * M + 2_000, 7_000, { venue: 'morpho-blue', chain: 'base' })];
+    // Every venue (each a source of the watermark) delivers every minute, so minutes close as the replay goes.
+    const ticks = (venue: string, n: number) => Array.from({ length: 8 }, (_, i) => defiLiquidation(100 + n * 10 + i, T + i * M + 30_000, 1, { venue }));
+    const tickEvents = [...ticks('aave-v3', 0), ...ticks('morpho-blue', 1)];
+    const frames: RawFrame[] = [
+      { recv: T + 10_100, venue: 'aave-v3', frame: JSON.stringify([gone]) },
+      { recv: T + 20_100, venue: 'aave-v3', frame: JSON.stringify([kept[0], retraction(gone)]) },
+      { recv: T + 4 * M + 2_100, venue: 'morpho-blue', frame: JSON.stringify([kept[1]]) },
+      ...tickEvents.map((e) => ({ recv: e.eventTime + 100, venue: e.venue, frame: JSON.stringify([e]) })),
+      ...Array.from({ length: 8 }, (_, i) => ({ recv: T + i * M + 30_000, venue: 'bybit-linear', frame: JSON.stringify([liquidationOf(i)]) })),
+    ];
+    const file = await writeRecording(join(tempDir(), 'topic.ndjson'), frames.sort((x, y) => x.recv - y.recv));
+    const result = await replay({ files: [file], speed: 'max', log: silentLogger(), parsers: { ...parsers, 'bybit-linear': eventsParser }, bus, topics });
+    const minutes = records.filter((r) => r.type === 'minute');
+    expect(minutes.map((r) => (r.minute - T) / M)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(minutes[0]!.defi).toEqual({ 'aave-v3': { longUsd: 501, shortUsd: 0, count: 2 }, 'morpho-blue': { longUsd: 1, shortUsd: 0, count: 1 } });
+    expect(minutes[4]!.defi).toEqual({ 'aave-v3': { longUsd: 1, shortUsd: 0, count: 1 }, 'morpho-blue': { longUsd: 7_001, shortUsd: 0, count: 2 } });
+    // The perps' records: exactly their own figures (minute 7 is still open at the end).
+    expect(minutes.map((r) => r.usd)).toEqual([10, 11, 12, 13, 14, 15, 16]);
+    expect(minutes.every((r) => Object.keys(r.byVenue).join() === 'bybit-linear')).toBe(true);
+    expect(result.report.totals.usd).toBe(10 + 11 + 12 + 13 + 14 + 15 + 16 + 17);
+  });
+});
+
+function liquidationOf(i: number): NormalizedEvent {
+  return { type: 'liquidation', id: `perp${i}`, venue: 'bybit-linear', symbol: 'BTCUSDT', base: 'BTC', side: 'long', price: 1, qty: 10 + i, notionalUsd: 10 + i, eventTime: T + i * 60_000 + 29_000, receiveTime: T + i * 60_000 + 30_000, fidelity: 'complete', kind: 'liquidation', source: 'test' };
+}
