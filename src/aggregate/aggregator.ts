@@ -338,6 +338,11 @@ export class Aggregator {
     }
   }
 
+  /** Minutes before this one are closed (handed to onMinuteClosed); undefined before the first close. */
+  get closedBefore(): number | undefined {
+    return this.nextMinuteToClose;
+  }
+
   /** Open interest per `venue|symbol` (units) as of the last closed minute, expired values left out. */
   closedOpenInterest(): ReadonlyMap<string, { venue: VenueId; units: number; t: number }> {
     return this.closedOi;

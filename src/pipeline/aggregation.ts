@@ -80,6 +80,11 @@ export async function startAggregation(o: {
   /** Each liquidation partition's lending (DeFi) minutes, apart from the perps', and the partition each lending event came from. */
   const partitionDefi = new Map<string, MinuteSeries>();
   const defiPartitionOf = new Map<string, { key: string; eventTime: number }>();
+  /**
+   * Lending liquidations that arrived after their minute was closed: in no published minute (the rule for late
+   * events), so their retractions take nothing from the topic's figures either. Bounded: the newest 10,000.
+   */
+  const lateDefi = new Set<string>();
   /** Per partition: liquidations of closed minutes its retractions took back since its last partial. */
   const defiRetracted = new Map<string, MinuteBucket['byVenue']>();
   /** The partition of the message being applied (a retraction's, for defiRetracted). */
@@ -125,6 +130,7 @@ export async function startAggregation(o: {
   };
   // A retraction takes its liquidation out of the partition's DeFi minute it went into (until that minute is closed).
   const onRetracted = (e: LiquidationEvent, units: number): void => {
+    if (lateDefi.delete(e.id)) return;
     const where = defiPartitionOf.get(e.id);
     defiPartitionOf.delete(e.id);
     if (where) return void partitionDefi.get(where.key)?.remove(e.eventTime, e.venue, e.side, units);
@@ -180,6 +186,7 @@ export async function startAggregation(o: {
           partitionDefi.clear();
           defiPartitionOf.clear();
           defiRetracted.clear();
+          lateDefi.clear();
           watermark = new PartitionWatermark(o.aggregator?.idleMs ?? AGGREGATOR_DEFAULTS.idleMs);
         }
         assigned = partitions;
@@ -204,7 +211,10 @@ export async function startAggregation(o: {
       // Lending (DeFi) liquidations are kept apart from the perps' minutes and so from the cascade detector.
       const liquidation = event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop');
       if (liquidation && marketOf(event.venue) === 'perp') seriesOf(partitionMinutes, key).add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
-      else if (liquidation) {
+      else if (liquidation && event.eventTime < (aggregator.closedBefore ?? -Infinity)) {
+        lateDefi.add(event.id);
+        if (lateDefi.size > 10_000) lateDefi.delete(lateDefi.values().next().value!);
+      } else if (liquidation) {
         seriesOf(partitionDefi, key).add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
         defiPartitionOf.set(event.id, { key, eventTime: event.eventTime });
       } else if (event.type === 'open_interest') oiPartitionOf.set(`${event.venue}|${event.symbol}`, key);

@@ -14,7 +14,7 @@ const T = Date.UTC(2025, 9, 10, 21, 0);
 const M = 60_000;
 
 describe('DeFi in the minute partials (aggregates topic)', () => {
-  it('a retraction read after its minute was published is carried by the next partial as defiRetracted: Σ defi − Σ defiRetracted = the events not retracted', async () => {
+  it('a retraction read after its minute was published is carried by the next partial as defiRetracted: Σ defi − Σ defiRetracted = the events not retracted (a late one and its retraction in neither)', async () => {
     const bus = new MemoryBus();
     const topics = defaultTopics();
     await bus.start();
@@ -32,7 +32,10 @@ describe('DeFi in the minute partials (aggregates topic)', () => {
     await send([defiLiquidation(10, T + 2 * M, 1), defiLiquidation(11, T + 2 * M, 1, { venue: 'morpho-blue' })]); // minutes 0 and 1 close
     await send([retraction(a), c]); // a's minute was published with it
     await send([retraction(c)]); // c's minute is still open
-    await send([defiLiquidation(12, T + 6 * M, 1), defiLiquidation(13, T + 6 * M, 1, { venue: 'morpho-blue' })]);
+    const late = defiLiquidation(5, T + 5_000, 77); // minute 0 is closed: in no record, and neither is its retraction
+    await send([late, defiLiquidation(12, T + 6 * M, 1), defiLiquidation(13, T + 6 * M, 1, { venue: 'morpho-blue' })]); // minutes to 4 close
+    await send([retraction(late)]);
+    await send([defiLiquidation(15, T + 8 * M, 1), defiLiquidation(16, T + 8 * M, 1, { venue: 'morpho-blue' })]); // minutes to 6 close
     await aggregation.subscription.close();
 
     const merger = new MinuteMerger(0);
@@ -43,7 +46,7 @@ describe('DeFi in the minute partials (aggregates topic)', () => {
     expect(records[0]!.defi).toEqual({ 'aave-v3': { longUsd: 1_000.0001, shortUsd: 0, count: 1 }, 'morpho-blue': { longUsd: 250, shortUsd: 0, count: 1 } });
     expect(records.flatMap((r) => (r.defiRetracted ? [[(r.minute - T) / M, r.defiRetracted]] : []))).toEqual([[1, { 'aave-v3': { longUsd: 1_000.0001, shortUsd: 0, count: 1 } }]]); // the next partial after it
     expect(records.find((r) => r.minute === T + 3 * M)!.defi).toBeUndefined(); // c taken back before its minute closed
-    expect([net('aave-v3'), net('morpho-blue')]).toEqual([1, 251]); // the two 1-dollar ticks of minute 2 and b
+    expect([net('aave-v3'), net('morpho-blue')]).toEqual([2, 252]); // the 1-dollar ticks of minutes 2 and 6, and b
     expect(records.every((r) => r.usd === 0 && Object.keys(r.byVenue).length === 0)).toBe(true); // no perps figure has DeFi in it
   });
 });
