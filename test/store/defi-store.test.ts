@@ -65,4 +65,22 @@ describe('the history store keeps on-chain detail and retractions (issue 20)', (
       api.close();
     }
   });
+
+  it('on-chain detail and retractions expire with the liquidations they belong to (retentionDays.liquidations)', async () => {
+    const dir = join(root, 'retention');
+    const now = Date.now();
+    const old = defiLiquidation(7, now - 5 * 86_400_000, 10);
+    const gone = defiLiquidation(8, now - 5 * 86_400_000, 20);
+    const fresh = defiLiquidation(9, now, 30);
+    const sink = await StoreSink.open(StoreConfig.parse({ dir, flushMs: 60_000, retentionDays: { liquidations: 2 } }), log);
+    sink.onEvents([old, gone, fresh, retraction(gone)]);
+    await sink.close(); // maintenance runs at close
+    const reader = await StoreReader.open(dir);
+    try {
+      const ids = async (table: string) => (await reader.query(`SELECT list(id ORDER BY id) AS ids FROM ${table}`)).rows[0]!.ids;
+      expect([await ids('liquidations'), await ids('onchain'), await ids('retractions')]).toEqual([[fresh.id], [fresh.id], null]);
+    } finally {
+      reader.close();
+    }
+  });
 });
