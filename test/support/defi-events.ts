@@ -1,4 +1,5 @@
 import type { LiquidationEvent, RetractionEvent } from '../../src/schema/events.js';
+import { liquidation } from './events.js';
 
 const hex = (n: number, bytes: number) => `0x${n.toString(16).padStart(bytes * 2, '0')}`;
 
@@ -12,20 +13,7 @@ export function defiLiquidation(n: number, eventTime: number, usd: number, over:
   const blockHash = hex(1_000 + n, 32);
   const debtUsd = over.debtUsd ?? usd * 0.96;
   return {
-    type: 'liquidation',
-    id: `${venue}:${chain}:${blockHash}:${n % 7}`,
-    venue,
-    symbol: over.symbol ?? 'WBTC/USDC',
-    base: 'BTC',
-    side: 'long',
-    price: 1,
-    qty: usd,
-    notionalUsd: usd,
-    eventTime,
-    receiveTime: eventTime + 500,
-    fidelity: 'complete',
-    kind: 'liquidation',
-    source: `${venue}:LiquidationCall`,
+    ...liquidation(`${venue}:${chain}:${blockHash}:${n % 7}`, eventTime, usd, { venue, symbol: over.symbol ?? 'WBTC/USDC', receiveTime: eventTime + 500, source: `${venue}:LiquidationCall` }),
     onchain: {
       chain,
       txHash: hex(50_000 + n, 32),
