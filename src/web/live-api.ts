@@ -163,7 +163,9 @@ export function liveApi(source: LiveSource) {
           if ('error' in q) return badQuery(res, q.error);
           const { from = -Infinity, to = Infinity } = q.data;
           const minutes = source.aggregator.minutes.range().filter((m) => m.minute >= from && m.minute < to);
-          json(res, 200, { minutes: minutes.map(minuteView) });
+          // DeFi (lending protocols, by protocol) apart from the perps' minutes, net of retractions; absent without any.
+          const defi = source.aggregator.defi.minutes.range().filter((m) => m.minute >= from && m.minute < to);
+          json(res, 200, { minutes: minutes.map(minuteView), ...(defi.length ? { defiMinutes: defi.map(minuteView) } : {}) });
           return true;
         }
       }

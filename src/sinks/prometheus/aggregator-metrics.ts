@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Aggregator } from '../../aggregate/aggregator.js';
 import type { Side } from '../../schema/events.js';
+import { registerDefiMetrics } from './defi-metrics.js';
 
 const SIDES: readonly Side[] = ['long', 'short'];
 
@@ -157,4 +158,5 @@ export function registerAggregatorMetrics(registry: Registry, aggregator: Aggreg
       for (const { venue, symbol, usd } of view.symbolOpenInterest()) this.set({ venue, symbol }, usd);
     },
   });
+  registerDefiMetrics(registry, agg);
 }
