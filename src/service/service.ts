@@ -43,7 +43,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   // The trader's page and JSON API beside /metrics, where there is an aggregator to read: a sink.
   let live: LiveApi | undefined;
   // Every aggregator runs the detection stage too; on Kafka one of them is active (docs/reliability.md, Scale-out).
-  const history = store ? await (await import('../web/history-api.js')).openHistoryApi(config.store.dir, config.store, log) : undefined;
+  const history = store ? await (await import('../web/history-api.js')).openHistoryApi(config.store, log) : undefined;
   const stages = await startStages({
     bus,
     topics: config.bus.topics,
@@ -124,7 +124,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       if (spilling) await spilling.close(undefined, () => mark?.final(stoppedWatching));
       else await bus.close();
       await server.close();
-      history?.close();
+      await history?.close();
       log.info('liqstream stopped');
     },
   };

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
 import { QueryTimeoutError, StoreReader } from '../../src/sinks/store/reader.js';
+import { DuckDbHistory } from '../../src/sinks/store/history.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
 import { historyApi, type HistoryApi } from '../../src/web/history-api.js';
 import { liquidation } from '../support/events.js';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   ]);
   sink.onCascade({ type: 'cascade', phase: 'end', id: 'cascade-1', start: T0, peakMinute: T0, peakMinuteUsd: 3, end: T0 + 60_000, totalUsd: 3, byVenue: { okx: { longUsd: 3, shortUsd: 0, lowerBound: false } }, lowerBound: false, longShare: 1, oiDrawdownUsd: null, oiDrawdownPct: null, ledBy: 'okx', baselineUsd: 1 });
   await sink.close();
-  api = historyApi(await StoreReader.open(dir, { maxConcurrent: 4 }), log);
+  api = historyApi(new DuckDbHistory(await StoreReader.open(dir, { maxConcurrent: 4 })), log);
   server = createServer((req, res) => {
     if (!api.handle(new URL(req.url!, 'http://x'), res)) res.writeHead(404).end();
   });
@@ -142,7 +143,7 @@ describe('/api/history', () => {
     slow.close();
     // The API's answer to a stopped query, and to one over the concurrency bound.
     const stopped = { query: () => Promise.reject(new QueryTimeoutError('query stopped after 10000 ms')), close() {} };
-    const hurried = historyApi(stopped as unknown as StoreReader, log);
+    const hurried = historyApi(new DuckDbHistory(stopped as unknown as StoreReader), log);
     const res = { status: 0, body: '', headersSent: false, writeHead(s: number) { this.status = s; return this; }, end(b: string) { this.body = b; } };
     expect(hurried.handle(new URL('http://x/api/history/minutes?step=1d&by=venue,symbol,base,side'), res as never)).toBe(true);
     await until(() => res.status !== 0);
