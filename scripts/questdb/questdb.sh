@@ -62,12 +62,17 @@ resume() {
   launch
 }
 
+# QuestDB answers SQL over HTTP (plain bash: no curl needed).
+answers() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$http_port" && printf 'GET /exec?query=SELECT%%201 HTTP/1.0\r\n\r\n' >&3 && head -1 <&3 | grep -q ' 200') 2>/dev/null
+}
+
 launch() {
-  nohup java -Xms128m -Xmx1g -XX:+UseParallelGC -Dout="$run/db/conf/log.conf" -p "$libs/questdb-$version.jar" -m io.questdb/io.questdb.ServerMain -d "$run/db" \
+  nohup java -Xms128m -Xmx1g -XX:+UseParallelGC -p "$libs/questdb-$version.jar" -m io.questdb/io.questdb.ServerMain -d "$run/db" \
     >"$run/stdout.log" 2>&1 &
   echo $! > "$run/pid"
   for _ in $(seq 1 120); do
-    if curl -sf -o /dev/null "http://127.0.0.1:$http_port/exec?query=SELECT%201" 2>/dev/null; then
+    if answers; then
       echo "questdb.sh: server up on 127.0.0.1 (http $http_port, pg $pg_port, ilp $ilp_port; pid $(cat "$run/pid"))" >&2; return 0
     fi
     if ! running; then

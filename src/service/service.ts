@@ -37,7 +37,12 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
 
   // Opened before consuming starts, so it sees every event; a restart re-reads rebuildMs of the topics
   // and the store keeps each row once (docs/history.md, Exactly once).
-  const store = mode !== 'connect' && config.store.enabled ? await (await import('../sinks/store/store-sink.js')).StoreSink.open(config.store, log) : undefined;
+  const store =
+    mode !== 'connect' && config.store.enabled
+      ? config.store.kind === 'questdb'
+        ? (await import('../sinks/questdb/questdb-sink.js')).QuestDbSink.open(config.store.questdb, log, metrics.registry)
+        : await (await import('../sinks/store/store-sink.js')).StoreSink.open(config.store, log)
+      : undefined;
   const rewindMs = config.aggregator.rebuildMs > 0 ? config.aggregator.rebuildMs : undefined;
   const parsers = new Map<VenueId, FrameParser>();
   // The trader's page and JSON API beside /metrics, where there is an aggregator to read: a sink.
