@@ -26,8 +26,15 @@ export default defineConfig({
       },
       {
         extends: true,
-        // One real QuestDB server for the project (scripts/questdb/questdb.sh); the CLI is built for the import tests.
-        test: { name: 'questdb', include: ['test/**/*.questdb.test.ts'], globalSetup: ['test/setup/build.ts', 'test/setup/global-questdb.ts'], testTimeout: 120_000 },
+        // One real QuestDB server for the project (scripts/questdb/questdb.sh), its files one at a time (they
+        // share its tables); the CLI is built for the import tests.
+        test: {
+          name: 'questdb',
+          include: ['test/**/*.questdb.test.ts'],
+          globalSetup: ['test/setup/build.ts', 'test/setup/global-questdb.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+        },
       },
     ],
   },

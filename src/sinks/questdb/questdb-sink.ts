@@ -158,9 +158,10 @@ export class QuestDbSink implements Sink {
       const { Sender } = await import('@questdb/nodejs-client');
       const c = this.config;
       // Retries inside one request are short: the queue is the retry (next flush), so a frozen server costs one timeout per flush.
+      // The timeout grows by a request's size at 10 MiB/s (about 0.2 s for flushRows 10,000).
       const auth = c.password === '' ? '' : `username=${c.username};password=${c.password};`;
       this.sender = await Sender.fromConfig(
-        `http::addr=${c.http};${auth}auto_flush=off;request_timeout=${c.requestTimeoutMs};retry_timeout=${Math.min(1_000, c.requestTimeoutMs)};request_min_throughput=0;protocol_version=1`,
+        `http::addr=${c.http};${auth}auto_flush=off;request_timeout=${c.requestTimeoutMs};retry_timeout=${Math.min(1_000, c.requestTimeoutMs)};request_min_throughput=10485760;protocol_version=1`,
       );
     }
     return this.sender;
