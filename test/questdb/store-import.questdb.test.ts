@@ -10,6 +10,7 @@ import { StoreReader } from '../../src/sinks/store/reader.js';
 import { TABLE_NAMES } from '../../src/sinks/store/tables.js';
 import { historyApi, type HistoryApi } from '../../src/web/history-api.js';
 import { CLI, runCli } from '../support/cli.js';
+import { freePort } from '../support/free-port.js';
 import { applied, questdbConfig, questdbEnv, sql, truncateAll } from '../support/questdb.js';
 import { until } from '../support/until.js';
 
@@ -123,6 +124,12 @@ describe('store.kind questdb: store import, minutes.csv, /api/history, re-import
     await importSlice();
     expect(await counts()).toEqual(before);
     expect(await sql(TOTALS)).toEqual(reference);
+  });
+
+  it('an import while QuestDB cannot be reached exits 1 naming the error, not with success', async () => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    const r = await runCli(['store', 'import', recording], { LIQSTREAM_LOG_LEVEL: 'silent', ...questdbEnv(), LIQSTREAM_STORE__QUESTDB__HTTP: dead, LIQSTREAM_STORE__QUESTDB__PG: dead });
+    expect([r.code, r.stdout, r.stderr]).toEqual([1, '', expect.stringMatching(/^liqstream: .*ECONNREFUSED/)]);
   });
 
   it('kill -9 of the writer mid-import, then the import again: the reference rows, each once', async () => {
