@@ -27,11 +27,12 @@ export default defineConfig({
       {
         extends: true,
         // One real QuestDB server for the project (scripts/questdb/questdb.sh), its files one at a time (they
-        // share its tables); the CLI is built for the import tests.
+        // share its tables); the CLI is built for the import tests, the Kafka broker (shared with the kafka
+        // project) for an aggregator writing QuestDB.
         test: {
           name: 'questdb',
           include: ['test/**/*.questdb.test.ts'],
-          globalSetup: ['test/setup/build.ts', 'test/setup/global-questdb.ts'],
+          globalSetup: ['test/setup/build.ts', 'test/setup/global-kafka.ts', 'test/setup/global-questdb.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
         },

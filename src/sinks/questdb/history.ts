@@ -120,16 +120,6 @@ export class QuestDbHistory implements HistoryReader {
     return this.run(CASCADES_SQL, [micros(q.from), micros(q.to), q.limit]);
   }
 
-  /** Every WAL table has applied what was acknowledged (reads see every written row); false after `timeoutMs`. */
-  async applied(timeoutMs = 30_000): Promise<boolean> {
-    const pool = await this.getPool();
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-      const r = await pool.query(`SELECT count() AS n FROM wal_tables() WHERE writerTxn < sequencerTxn OR suspended`);
-      if (Number(r.rows[0].n) === 0) return true;
-    }
-    return false;
-  }
-
   async close(): Promise<void> {
     await this.pool?.end().catch(() => {});
     this.pool = undefined;

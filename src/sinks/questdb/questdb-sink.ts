@@ -59,6 +59,7 @@ export class QuestDbSink implements Sink {
   private lastErrorLog = 0;
   private droppedInOutage = 0;
   private closed = false;
+  private kicked = false;
   private readonly metrics: ReturnType<typeof sinkMetrics>;
 
   private constructor(
@@ -75,7 +76,7 @@ export class QuestDbSink implements Sink {
    */
   static open(config: QuestDbConfig, log: Logger, registry?: Registry): QuestDbSink {
     const sink = new QuestDbSink(config, log, registry);
-    sink.timer = setInterval(() => void sink.flush().catch(() => {}), config.flushMs);
+    sink.timer = setInterval(() => sink.kick(), config.flushMs);
     sink.timer.unref();
     return sink;
   }
@@ -134,7 +135,19 @@ export class QuestDbSink implements Sink {
     if (this.buffered >= this.config.maxBufferedRows && this.queue.length > 0) this.drop(this.queue.shift()!);
     this.queue.push(row);
     this.metrics.buffered.set(this.buffered);
-    if (this.queue.length >= this.config.flushRows && this.inFlight === 0) void this.flush().catch(() => {});
+    if (this.queue.length >= this.config.flushRows) this.kick();
+  }
+
+  /**
+   * A flush of its own cadence (the timer, a full request's worth queued) unless one is running: while
+   * QuestDB does not answer, each waits out its timeout, and they must not pile up behind each other.
+   */
+  private kick(): void {
+    if (this.kicked) return;
+    this.kicked = true;
+    void this.flush()
+      .catch(() => {})
+      .finally(() => (this.kicked = false));
   }
 
   private drop(row: QueuedRow): void {
@@ -159,7 +172,9 @@ export class QuestDbSink implements Sink {
       const c = this.config;
       // Retries inside one request are short: the queue is the retry (next flush), so a frozen server costs one timeout per flush.
       // The timeout grows by a request's size at 10 MiB/s (about 0.2 s for flushRows 10,000).
-      const auth = c.password === '' ? '' : `username=${c.username};password=${c.password};`;
+      // In the client's configuration string a ';' inside a value is written ';;'.
+      const esc = (v: string) => v.replaceAll(';', ';;');
+      const auth = c.password === '' ? '' : `username=${esc(c.username)};password=${esc(c.password)};`;
       this.sender = await Sender.fromConfig(
         `http::addr=${c.http};${auth}auto_flush=off;request_timeout=${c.requestTimeoutMs};retry_timeout=${Math.min(1_000, c.requestTimeoutMs)};request_min_throughput=10485760;protocol_version=1`,
       );
