@@ -11,6 +11,7 @@ import { TABLE_NAMES } from '../../src/sinks/store/tables.js';
 import { historyApi, type HistoryApi } from '../../src/web/history-api.js';
 import { CLI, runCli } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
+import { minutesCsvCells } from '../support/minutes-csv.js';
 import { applied, questdbConfig, questdbEnv, sql, truncateAll } from '../support/questdb.js';
 import { until } from '../support/until.js';
 
@@ -38,12 +39,6 @@ async function importSlice(extra: NodeJS.ProcessEnv = {}) {
   return r.stdout;
 }
 
-/** "123.4567" → integer 1/10,000 units, without a float step. */
-function units(text: string): number {
-  const [int, frac = ''] = text.split('.');
-  return Number(int) * 10_000 + Number(frac.padEnd(4, '0'));
-}
-
 let reference: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
@@ -60,16 +55,7 @@ beforeAll(async () => {
 
 describe('store.kind questdb: store import, minutes.csv, /api/history, re-import, kill -9', () => {
   it('per minute, venue and side, QuestDB equals the report’s minutes.csv to 1/10,000 USD (raw liquidations and the minutes table)', async () => {
-    const [header, ...lines] = readFileSync(join(dir, 'report', 'minutes.csv'), 'utf8').trim().split('\n');
-    const cols = header!.split(',');
-    const expected = new Map<string, number>();
-    for (const line of lines) {
-      const cells = line.split(',');
-      cols.forEach((c, i) => {
-        const m = /^(.+)_(long|short)_usd$/.exec(c);
-        if (m && units(cells[i]!) !== 0) expected.set(`${cells[1]}|${m[1]}|${m[2]}`, units(cells[i]!));
-      });
-    }
+    const expected = minutesCsvCells(join(dir, 'report', 'minutes.csv'));
     expect(expected.size).toBeGreaterThan(100);
     const raw = await sql(
       `SELECT timestamp_floor('m', event_time)::long / 1000 AS m, venue, side, sum(usd_e4) AS usd FROM liquidations WHERE kind IN ('liquidation', 'backstop')`,
