@@ -107,7 +107,10 @@ describe('QuestDB sink', () => {
     expect(sink.stats.dropped.liquidations).toBe(3);
     expect([sink.stats.droppedFrom, sink.stats.droppedTo]).toEqual([T0, T0 + 2000]);
     expect(await metric(registry, 'liqstream_questdb_rows_dropped_total')).toBe(3);
-    await sink.close();
+    // The rest is written; close says what was not (an import exits 1 on it).
+    await expect(sink.close()).rejects.toThrow(
+      '3 rows with event time from 2025-10-10T21:00:00.000Z to 2025-10-10T21:00:02.000Z were dropped while QuestDB did not answer (store.questdb.maxBufferedRows); write them again (store import)',
+    );
     await applied();
     expect((await sql('SELECT id FROM liquidations ORDER BY id')).map((r) => r.id)).toEqual(['d3', 'd4', 'd5', 'd6', 'd7']);
   });

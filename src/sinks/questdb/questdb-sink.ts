@@ -115,7 +115,10 @@ export class QuestDbSink implements Sink {
     return next;
   }
 
-  /** A last flush; rejects (naming what is left) if QuestDB does not take everything, so an import never reports success with rows missing. */
+  /**
+   * A last flush; rejects if QuestDB does not take everything, or if rows were dropped from a full buffer
+   * meanwhile (naming how many and their time range), so an import never reports success with rows missing.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -127,6 +130,11 @@ export class QuestDbSink implements Sink {
       await this.sender?.close().catch(() => {});
       this.sender = undefined;
       if (left > 0) this.log.error({ rows: left, questdb: this.config.http }, 'questdb: closed with rows not written');
+    }
+    const dropped = TABLE_NAMES.reduce((n, t) => n + this.stats.dropped[t], 0);
+    if (dropped > 0) {
+      const range = `${new Date(this.stats.droppedFrom!).toISOString()} to ${new Date(this.stats.droppedTo!).toISOString()}`;
+      throw new Error(`${dropped} rows with event time from ${range} were dropped while QuestDB did not answer (store.questdb.maxBufferedRows); write them again (store import)`);
     }
   }
 
