@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { CLI, runCli } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
 import { minutesCsvCells } from '../support/minutes-csv.js';
 import { applied, questdbConfig, questdbEnv, sql, truncateAll } from '../support/questdb.js';
+import { simulated } from '../support/simulated.js';
 import { until } from '../support/until.js';
 
 /*
@@ -22,9 +22,8 @@ import { until } from '../support/until.js';
  * answers exactly as from the Parquet store of the same replay; a second import changes nothing; a
  * writer killed with SIGKILL mid-import and run again leaves the reference rows, each once.
  */
-const dir = mkdtempSync(join(tmpdir(), 'liqstream-questdb-'));
-const recording = join(dir, 'slice.ndjson.gz');
-const parquet = join(dir, 'store');
+let dir = '';
+let recording = '';
 const log = pino({ level: 'silent' });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -43,10 +42,10 @@ let reference: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   await truncateAll();
-  const sim = await runCli(['simulate', 'oct-10', '--out', recording, '--from', '20:40', '--to', '21:00', '--accounts', '1500000']);
-  expect(sim.code).toBe(0);
+  // The 20:40-21:00 slice, simulated once per simulator version and shared between runs (test/support/simulated.ts).
+  ({ dir, recording } = await simulated(['--from', '20:40', '--to', '21:00', '--accounts', '1500000'], 'slice.ndjson.gz'));
   // The reference: the replay's report, and the Parquet store of the same replay.
-  const r = await runCli(['replay', recording, '--report-dir', join(dir, 'report'), '--store', parquet], { LIQSTREAM_LOG_LEVEL: 'error' });
+  const r = await runCli(['replay', recording, '--report-dir', join(dir, 'report'), '--store', join(dir, 'store')], { LIQSTREAM_LOG_LEVEL: 'error' });
   expect(r.code).toBe(0);
   const out = await importSlice();
   expect(out).toMatch(/^stored in QuestDB \(each key kept once\): liquidations [\d,]+ written of [\d,]+, open_interest [\d,]+ written of [\d,]+, minutes [\d,]+ written of [\d,]+, cascades 1 written of 1$/m);
@@ -73,7 +72,7 @@ describe('store.kind questdb: store import, minutes.csv, /api/history, re-import
   });
 
   it('/api/history answers exactly as from the Parquet store of the same replay', async () => {
-    const apis: HistoryApi[] = [historyApi(new QuestDbHistory(questdbConfig(), log), log), historyApi(new DuckDbHistory(await StoreReader.open(parquet)), log)];
+    const apis: HistoryApi[] = [historyApi(new QuestDbHistory(questdbConfig(), log), log), historyApi(new DuckDbHistory(await StoreReader.open(join(dir, 'store'))), log)];
     const ask = async (api: HistoryApi, path: string) => {
       const res = { status: 0, body: '', headersSent: false, writeHead(s: number) { this.status = s; return this; }, end(b: string) { this.body = b; } };
       expect(api.handle(new URL(`http://x/api/history/${path}`), res as never)).toBe(true);
