@@ -68,7 +68,9 @@ describe('QuestDB sink', () => {
   it('QuestDB frozen (SIGSTOP) mid-run: flushes fail, are counted and retried; once it is back nothing is lost or doubled', async () => {
     await truncateAll();
     const registry = new Registry();
-    const sink = QuestDbSink.open(questdbConfig({ flushMs: 100, requestTimeoutMs: 500 }), log, registry);
+    const lines: { level: number; msg: string; downMs?: number }[] = [];
+    const logged = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) });
+    const sink = QuestDbSink.open(questdbConfig({ flushMs: 100, requestTimeoutMs: 500 }), logged, registry);
     const batch = (from: number) => Array.from({ length: 500 }, (_, i) => liquidation(`f${from + i}`, T0 + from + i, 1 + i / 10_000));
     sink.onEvents(batch(0));
     await sink.flush();
@@ -87,6 +89,12 @@ describe('QuestDB sink', () => {
     expect(await metric(registry, 'liqstream_questdb_failed_flushes_total')).toBe(sink.stats.failedFlushes);
     expect(await metric(registry, 'liqstream_questdb_rows_dropped_total')).toBe(0);
     expect(await metric(registry, 'liqstream_questdb_buffered_rows')).toBe(0);
+    // One error line for the outage however many flushes failed (at most one per 30 s), one when it is back.
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [50, 'questdb: write failed; rows kept and sent again at the next flush'],
+      [40, 'questdb: writing again'],
+    ]);
+    expect(lines[1]!.downMs).toBeGreaterThan(500);
     await applied();
     // A request sent to the frozen server may have been applied after the thaw and sent again: stored once.
     const sum = Array.from({ length: 3 }, () => Array.from({ length: 500 }, (_, i) => 10_000 + i).reduce((a, b) => a + b, 0)).reduce((a, b) => a + b, 0);
@@ -148,6 +156,24 @@ describe('/api/history over QuestDB', () => {
     for (const q of HOSTILE_HISTORY_PARAMS) expect([q, (await ask(q)).status]).toEqual([q, 400]);
     const all = await ask('liquidations');
     expect([all.status, all.body.liquidations!.map((l) => l.id)]).toEqual([200, ["6'--", '1']]);
+  });
+
+  it('at most maxConcurrent queries at once (503 beyond); a query QuestDB does not answer in queryTimeoutMs is 504', async () => {
+    const one = historyApi(new QuestDbHistory(questdbConfig({ maxConcurrent: 1, queryTimeoutMs: 500 }), log), log);
+    try {
+      const [a, b] = await Promise.all([ask('minutes?step=1h', one), ask('minutes?step=1h', one)]);
+      expect([a.status, b]).toEqual([200, { status: 503, body: { error: '1 history queries are running; try again' } }]);
+      freeze('SIGSTOP');
+      try {
+        const started = Date.now();
+        expect(await ask('liquidations', one)).toEqual({ status: 504, body: { error: 'query stopped after 500 ms' } });
+        expect(Date.now() - started).toBeLessThan(3_000);
+      } finally {
+        freeze('SIGCONT');
+      }
+    } finally {
+      await one.close();
+    }
   });
 
   it('QuestDB unreachable: 500 with the error logged, the process goes on', async () => {
