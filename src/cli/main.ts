@@ -221,7 +221,7 @@ program
     const web = flags.metricsPort
       ? await Promise.all([import('../service/http-server.js'), import('../web/live-api.js'), import('../web/market-feed.js')])
       : undefined;
-    const history = web && store ? await (await import('../web/history-api.js')).openHistoryApi(flags.store!, config.store, log) : undefined;
+    const history = web && store ? await (await import('../web/history-api.js')).openHistoryApi({ ...config.store, kind: 'parquet', dir: flags.store! }, log) : undefined;
     const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes, log }) : undefined;
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
     const started = performance.now();
@@ -265,7 +265,7 @@ program
       await lingerUnlessInterrupted(Number(flags.linger));
       live?.close();
       await server.close();
-      history?.close();
+      await history?.close();
     }
   });
 

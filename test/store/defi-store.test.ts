@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
 import type { NormalizedEvent } from '../../src/schema/events.js';
 import { StoreConfig } from '../../src/sinks/store/config.js';
+import { DuckDbHistory } from '../../src/sinks/store/history.js';
 import { StoreReader } from '../../src/sinks/store/reader.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
 import { storedEvents } from '../../src/sinks/store/stored-events.js';
@@ -40,7 +41,7 @@ describe('the history store keeps on-chain detail and retractions (issue 20)', (
     await write(dir, [retraction(b, 'removed')]);
 
     const reader = await StoreReader.open(dir);
-    const api = historyApi(reader, log);
+    const api = historyApi(new DuckDbHistory(reader), log);
     const server: Server = createServer((req, res) => void (api.handle(new URL(req.url!, 'http://x'), res) || res.writeHead(404).end()));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const get = async (path: string) => (await (await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}${path}`)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
+import { minutesCsvCells, units } from '../support/minutes-csv.js';
 import { until } from '../support/until.js';
 
 /*
@@ -17,13 +18,6 @@ const dir = mkdtempSync(join(tmpdir(), 'liqstream-store-cli-'));
 const recording = join(dir, 'slice.ndjson.gz');
 const store = join(dir, 'store');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** "123.4567" or "123" or "1.5e-3"-free decimal text → integer 1/10,000 units, without a float step. */
-function units(text: string): number {
-  const [int, frac = ''] = text.split('.');
-  if (frac.length > 4) throw new Error(`more than 4 decimals: ${text}`);
-  return Number(int) * 10_000 + Number(frac.padEnd(4, '0'));
-}
 
 async function query(sql: string, storeDir = store): Promise<Record<string, string>[]> {
   const r = await runCli(['query', '--store', storeDir, '--format', 'json', sql]);
@@ -58,16 +52,7 @@ beforeAll(async () => {
 
 describe('liqstream replay --store / store import / query', () => {
   it('per minute, venue and side, the store equals the report’s minutes.csv to 1/10,000 USD (raw liquidations and the minutes table)', async () => {
-    const [header, ...lines] = readFileSync(join(dir, 'report', 'minutes.csv'), 'utf8').trim().split('\n');
-    const cols = header!.split(',');
-    const expected = new Map<string, number>();
-    for (const line of lines) {
-      const cells = line.split(',');
-      cols.forEach((c, i) => {
-        const m = /^(.+)_(long|short)_usd$/.exec(c);
-        if (m && units(cells[i]!) !== 0) expected.set(`${cells[1]}|${m[1]}|${m[2]}`, units(cells[i]!));
-      });
-    }
+    const expected = minutesCsvCells(join(dir, 'report', 'minutes.csv'));
     expect(expected.size).toBeGreaterThan(100);
     const raw = await query(
       `SELECT epoch_ms(date_trunc('minute', event_time)) AS m, venue, side, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations WHERE kind IN ('liquidation', 'backstop') GROUP BY ALL`,
