@@ -93,6 +93,28 @@ describe('funding and mark price as events (issue 21 §2)', () => {
     expect(r.ok && r.events.map((e) => e.type)).toEqual(['open_interest', 'funding']);
   });
 
+  it('Gate’s contract list (the open-interest poller’s answer): funding_rate per funding_interval seconds, next apply in seconds', () => {
+    const recv = 1_610_030_000_000;
+    const r = parserOf('gate-usdt')(fixture('gate-usdt-contracts-1.json'), recv);
+    expect(fundingOf(r)).toEqual([
+      {
+        type: 'funding',
+        venue: 'gate-usdt',
+        symbol: 'BTC_USDT',
+        base: 'BTC',
+        rate: 0.002053,
+        intervalHours: 8,
+        ratePerHour: 0.002053 / 8,
+        markPrice: 37985.6,
+        indexPrice: 37954.92,
+        nextFundingTime: 1_610_035_200_000,
+        eventTime: recv,
+        receiveTime: recv,
+        source: 'contracts',
+      },
+    ]);
+  });
+
   it('one event per market and minute, and at once when the rate or the schedule changes', () => {
     const parse = parserOf('bybit-linear');
     const delta = (ts: number, data: Record<string, string>) => JSON.stringify({ topic: 'tickers.BTCUSDT', type: 'delta', data: { symbol: 'BTCUSDT', ...data }, cs: 2, ts });
