@@ -1,4 +1,4 @@
-import type { NormalizedEvent, VenueId } from '../schema/events.js';
+import type { NormalizedEvent } from '../schema/events.js';
 
 /**
  * The coin an event is about, the same on every venue (issue 21): `BTC` for Binance's `BTCUSDT`, BitMEX's `XBTUSD`,
@@ -24,13 +24,11 @@ const ALIASES: Readonly<Record<string, string>> = {
 
 /**
  * A power-of-ten multiplier written before the coin: `1000PEPE`, `10000LADYS`, `1000000MOG` (Bybit, Binance, Gate,
- * Bitget, and Hyperliquid's `k` coins after hyperliquidBase), `1MBABYDOGE` (Binance). The coin must start with a
+ * Bitget, and Hyperliquid's `k` coins, which its parser names `1000PEPE` already), `1MBABYDOGE` (Binance). The coin must start with a
  * letter, so `1INCH` and a bare `1000` are no multiplied names.
  */
 const POWER_OF_TEN = /^(10{3,9})([A-Z][A-Z0-9]*)$/;
 const MILLION = /^1M([A-Z][A-Z0-9]*)$/;
-/** Hyperliquid's own spelling (`kPEPE`: 1,000 PEPE), for a base handed over unconverted. */
-const HYPERLIQUID_K = /^k([A-Z][A-Z0-9]*)$/;
 
 export interface BaseAsset {
   /** The coin, as aliased: `BTC`, `PEPE`. */
@@ -41,30 +39,25 @@ export interface BaseAsset {
 
 const ONE = (base: string): BaseAsset => ({ base, multiplier: 1 });
 
-/** The coin a venue's base names, and how many of it one unit of that base is. */
-export function normalBase(venue: VenueId, venueBase: string): BaseAsset {
+/** The coin a venue's base names, and how many of it one unit of that base is (the same rule for every venue). */
+export function normalBase(venueBase: string): BaseAsset {
   const aliased = ALIASES[venueBase];
   if (aliased !== undefined) return ONE(aliased);
   const power = POWER_OF_TEN.exec(venueBase);
   if (power) return { base: ALIASES[power[2]!] ?? power[2]!, multiplier: Number(power[1]) };
   const million = MILLION.exec(venueBase);
   if (million) return { base: million[1]!, multiplier: 1_000_000 };
-  if (venue === 'hyperliquid') {
-    const k = HYPERLIQUID_K.exec(venueBase);
-    if (k) return { base: k[1]!, multiplier: 1_000 };
-  }
   return ONE(venueBase);
 }
 
-/** Bases are few and events many: one answer per venue and base, kept (bounded, as names are unbounded). */
+/** Bases are few and events many: one answer per base, kept (bounded, as names are unbounded). */
 const cache = new Map<string, BaseAsset>();
 const CACHE_MAX = 65_536;
-function cachedBase(venue: VenueId, venueBase: string): BaseAsset {
-  const key = `${venue}|${venueBase}`;
-  let found = cache.get(key);
+function cachedBase(venueBase: string): BaseAsset {
+  let found = cache.get(venueBase);
   if (found === undefined) {
     if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(key, (found = normalBase(venue, venueBase)));
+    cache.set(venueBase, (found = normalBase(venueBase)));
   }
   return found;
 }
@@ -86,7 +79,7 @@ function normalizeEvent(event: NormalizedEvent): NormalizedEvent {
       return inner === event.event || inner.type !== 'liquidation' ? event : { ...event, event: inner };
     }
     default: {
-      const { base, multiplier } = cachedBase(event.venue, event.base);
+      const { base, multiplier } = cachedBase(event.base);
       if (base === event.base && multiplier === 1) return event;
       if (multiplier === 1) return { ...event, base };
       if (event.type === 'liquidation') return { ...event, base, qty: event.qty * multiplier, price: event.price / multiplier };
