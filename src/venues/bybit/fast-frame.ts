@@ -1,4 +1,4 @@
-import { ARRAY_END, NO, OBJECT_END, content, decimalAt, decimalStr, epochMs, flatValue, isKey, lit, next, nonEmptyStr, str, uint } from '../scan.js';
+import { ARRAY_END, NO, OBJECT_END, content, decimalAt, decimalStr, epochMs, flatValue, isKey, lit, next, nonEmptyStr, str, stringOrFlat, uint } from '../scan.js';
 import { LIQUIDATION_TOPIC, TICKER_TOPIC, type BybitLiquidationEntry, type BybitTicker } from './schema.js';
 
 /**
@@ -76,11 +76,6 @@ export interface TickerFundingText {
   fundingIntervalHour?: string;
 }
 
-/** A string value's content, or (any other flat value) undefined, as the full path's `typeof … === 'string'` reads it. */
-function stringOrFlat(f: string, value: number): [number, string | undefined] {
-  const end = str(f, value);
-  return end >= 0 ? [end, content(f, value, end)] : [flatValue(f, value), undefined];
-}
 
 const TICKER_HEAD = `{"topic":"${TICKER_TOPIC}.`;
 

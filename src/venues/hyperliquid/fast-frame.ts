@@ -1,4 +1,4 @@
-import { ARRAY_END, NO, OBJECT_END, content, decimalAt, decimalStr, flatValue, isKey, lit, next, nonEmptyStr, str, strArray } from '../scan.js';
+import { ARRAY_END, NO, OBJECT_END, content, decimalAt, decimalStr, flatValue, isKey, lit, next, nonEmptyStr, str, stringOrFlat, strArray } from '../scan.js';
 
 /**
  * Hyperliquid's public socket frames read without JSON.parse when they have exactly the layout the venue
@@ -61,11 +61,6 @@ export function readActiveAssetCtxFrame(f: string, into: AssetCtxFields): boolea
   return true;
 }
 
-/** A string value's content, or (any other flat value) undefined, as the full path's `typeof … === 'string'` reads it. */
-function stringOrFlat(f: string, value: number): [number, string | undefined] {
-  const end = str(f, value);
-  return end >= 0 ? [end, content(f, value, end)] : [flatValue(f, value), undefined];
-}
 
 const TRADES_HEAD = '{"channel":"trades","data":[';
 
