@@ -1,9 +1,11 @@
-import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type RetractionEvent, type Side, type VenueId } from '../schema/events.js';
+import { isLowerBound, lowestFidelity, type Fidelity, type FundingEvent, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type RetractionEvent, type Side, type VenueId } from '../schema/events.js';
 import { marketOf } from '../venues/market.js';
 import { DefiTotals, type DefiReplayState } from './defi-totals.js';
 import { RetractionLedger } from './retraction-ledger.js';
 import { MAX_EXACT_UNITS, toUnits, toUsd } from './fixed-point.js';
 import { AGGREGATOR_DEFAULTS } from './settings.js';
+import { BaseBook } from './base-book.js';
+import { FundingState } from './funding-state.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { SEEN_BEFORE_RESET, SEEN_ID, SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
@@ -17,6 +19,9 @@ export interface AggregatorOptions {
   /** Per-symbol open interest gauges: these symbols always, plus the N largest by USD. */
   oiSymbols: string[];
   oiTopN: number;
+  /** Per-coin state for at most this many coins (the rest under `other`), gauges for the N largest (base-book.ts). */
+  maxBases: number;
+  basesTopN: number;
   /**
    * Clock for window ends and ages: the wall clock live (`run`, `aggregate`), the event-time watermark
    * in a replay. Live windows end at max(wall clock, newest event), so a quiet minute reads 0 instead of
@@ -47,6 +52,8 @@ export const defaultAggregatorOptions = (): AggregatorOptions => ({
   symbolsTopN: AGGREGATOR_DEFAULTS.symbolsTopN,
   oiSymbols: AGGREGATOR_DEFAULTS.oiSymbols,
   oiTopN: AGGREGATOR_DEFAULTS.oiTopN,
+  maxBases: AGGREGATOR_DEFAULTS.maxBases,
+  basesTopN: AGGREGATOR_DEFAULTS.basesTopN,
   windows: AGGREGATOR_DEFAULTS.windows,
   clock: Date.now,
   retainMinutes: 1_440,
@@ -139,6 +146,10 @@ export class Aggregator {
   private readonly venues = new Map<VenueId, VenueLiquidations>();
   private all = new WindowSet();
   private bySymbol: SymbolWindows;
+  /** Per coin across venues (issue 21): totals, windows, minutes with the mark price. */
+  readonly byBase: BaseBook;
+  /** The last funding rate and mark price per market (issue 21): state, never part of a total. */
+  readonly funding = new FundingState();
   /**
    * Kept apart from liquidation totals: ADL (the counterparties' positions closed against a
    * liquidation) and vault fills (a liquidator vault's inventory, counted once already when the vault
@@ -195,10 +206,16 @@ export class Aggregator {
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
     this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
+    this.byBase = new BaseBook(this.opts.maxBases);
     this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
     this.defi = new DefiTotals(this.opts.retainMinutes);
     this.retractions = new RetractionLedger(this.opts.dedupHorizonMs);
     this.windowNames = windowList(this.opts.windows);
+  }
+
+  /** How many coins get per-coin gauges (besides `other`). */
+  get basesTopN(): number {
+    return this.opts.basesTopN;
   }
 
   /** The windows served (standard and configured), shortest first. */
@@ -245,15 +262,16 @@ export class Aggregator {
       }
       case 'open_interest':
         this.applyOpenInterest(event);
+        this.byBase.addPrice(event.base, event.markPrice, event.eventTime);
+        return true;
+      case 'funding':
+        this.applyFunding(event);
         return true;
       case 'gap':
         if (!replayed) this.applyGap(event);
         return true;
       case 'retraction':
         return this.applyRetraction(event, replayed);
-      // Funding is not applied yet (issue 21 gives it its state).
-      case 'funding':
-        return true;
     }
   }
 
@@ -269,6 +287,8 @@ export class Aggregator {
     for (const v of this.venues.values()) v.windows = { long: new WindowSet(), short: new WindowSet() };
     this.all = new WindowSet();
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
+    this.byBase.resetState();
+    this.funding.clear();
     this.oi.clear();
     this.oiByMinute.clear();
     this.closedOi.clear();
@@ -365,6 +385,13 @@ export class Aggregator {
     if (!v.windows[e.side].add(e.eventTime, units) && !replayed) this.lifetime.late.set(e.venue, (this.lifetime.late.get(e.venue) ?? 0) + 1);
     this.all.add(e.eventTime, units);
     this.bySymbol.add(e.venue, e.symbol, e.eventTime, units);
+    this.byBase.addLiquidation(e, units, replayed);
+  }
+
+  /** Funding is market state: the last per market, and its mark price on the coin's minute (never a total). */
+  private applyFunding(e: FundingEvent): void {
+    this.funding.apply(e);
+    if (e.markPrice !== undefined) this.byBase.addPrice(e.base, e.markPrice, e.eventTime);
   }
 
   /**
@@ -406,7 +433,10 @@ export class Aggregator {
 
   private applyApart(kind: ApartKind, e: LiquidationEvent, units: number, replayed: boolean): void {
     // Per minute (state: rebuilt from re-read events too); totals below are lifetime counts (and the counters).
-    if (kind === 'adl') this.adlMinutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
+    if (kind === 'adl') {
+      this.adlMinutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
+      this.byBase.addLiquidation(e, units, replayed, true);
+    }
     if (replayed) return;
     let t = this.apart[kind].get(e.venue);
     if (!t) this.apart[kind].set(e.venue, (t = noTotals()));

@@ -2,7 +2,7 @@ import type { Market } from './market.js';
 import type { z } from 'zod';
 import type { VenueConfig } from './venue-config.js';
 import { compileValidator, describeIssues } from '../schema/validator.js';
-import { LiquidationEvent, OpenInterestEvent, type Fidelity, type NormalizedEvent, type VenueId } from '../schema/events.js';
+import { FundingEvent, LiquidationEvent, OpenInterestEvent, type Fidelity, type NormalizedEvent, type VenueId } from '../schema/events.js';
 import { clip, preview } from './fields.js';
 
 /**
@@ -91,13 +91,15 @@ export function parseJsonObject(frame: string): { ok: true; json: Record<string,
 
 const liquidationEvent = compileValidator(LiquidationEvent);
 const openInterestEvent = compileValidator(OpenInterestEvent);
+const fundingEvent = compileValidator(FundingEvent);
 
 /**
  * The last check of an event a parser built from validated fields: arithmetic on valid inputs can still
  * leave the schema (two finite decimals multiply to Infinity). Compiled, so it is cheap enough per event.
  */
 export function checkEvent(event: NormalizedEvent, what: string): string | undefined {
-  const validator = event.type === 'liquidation' ? liquidationEvent : event.type === 'open_interest' ? openInterestEvent : undefined;
+  const validator =
+    event.type === 'liquidation' ? liquidationEvent : event.type === 'open_interest' ? openInterestEvent : event.type === 'funding' ? fundingEvent : undefined;
   if (validator === undefined || validator.is(event)) return undefined;
   return clip(`invalid ${what}: ${validator.explain(event)}`);
 }
