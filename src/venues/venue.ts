@@ -236,6 +236,8 @@ export interface VenueContext {
   restUrl?: string;
   /** The venue's own config block, for options only that venue has (e.g. Hyperliquid's source). */
   options?: Record<string, unknown>;
+  /** On-chain venues: the RPC endpoint per chain and how ranges are read (config `evm`). */
+  evm?: import('./evm/rpc/settings.js').EvmSettings;
 }
 
 /** What a venue's pollers need beyond the context: where frames go and shared rate budgets. */
@@ -268,6 +270,28 @@ export interface VenueAbout {
   doc: string;
 }
 
+/**
+ * A connection a venue runs itself (`VenueModule.connect`), seen by the connectors as they see a ManagedSocket:
+ * health, since when it has not watched the venue whole, why, and stop.
+ */
+export interface VenueConnection {
+  readonly connected: boolean;
+  readonly downSinceMs: number | undefined;
+  readonly downBecause: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** What `VenueModule.connect` gets: the venue's context, and the hooks of each connection it opens. */
+export interface ConnectorContext extends VenueContext {
+  /**
+   * Registers a connection (health, gaps, restart gap) and returns the hooks its frames, gaps and up/down go to,
+   * the same a ManagedSocket of a plan gets. The connection is started by the venue after attaching.
+   */
+  attach(connection: VenueConnection): import('../connection/managed-socket.js').ManagedSocketHooks;
+  /** Reconnect back-off and stability, as for every socket. */
+  socketOptions: import('../connection/managed-socket.js').ManagedSocketOptions;
+}
+
 /** The connector interface every venue implements (one folder per venue). */
 export interface VenueModule {
   venue: VenueId;
@@ -285,6 +309,12 @@ export interface VenueModule {
    * older than the connection's start less SUBSCRIBE_HISTORY_HORIZON_MS are history, not counted (docs/mapping.md).
    */
   snapshots?(): SnapshotRule;
+  /**
+   * Venues whose connection needs request/response, not only subscribe frames (the EVM chains: eth_getLogs after
+   * a reconnect, header reads after a reorg): they open their own connections, each built on ManagedSocket and
+   * attached through `ctx.attach`, instead of `plans` (which then return []). docs/adding-a-venue.md.
+   */
+  connect?(meta: VenueMetadata, ctx: ConnectorContext): VenueConnection[];
   /** Venues that subscribe per market: watch for new listings and hand over sockets for them. */
   watch?(meta: VenueMetadata, ctx: VenueContext, addPlans: (plans: SocketPlan[]) => void): Poller | undefined;
 }
