@@ -101,16 +101,28 @@ export class Anvil {
     await this.rpc('anvil_mine', [`0x${n.toString(16)}`]);
   }
 
-  /** Sends a transaction from the dev account (mined at once unless --no-mining); returns its hash. */
-  async send(tx: { to?: string; data: string; gas?: number }): Promise<string> {
-    return this.rpc<string>('eth_sendTransaction', [{ from: DEV_ACCOUNT, ...tx, gas: `0x${(tx.gas ?? 15_000_000).toString(16)}` }]);
+  /**
+   * Sends a transaction from the dev account and waits for its receipt (anvil answers eth_sendTransaction before
+   * its automine has sealed the block). A reverted transaction throws.
+   */
+  async send(tx: { to?: string; data: string; gas?: number }): Promise<Receipt> {
+    const hash = await this.rpc<string>('eth_sendTransaction', [{ from: DEV_ACCOUNT, ...tx, gas: `0x${(tx.gas ?? 15_000_000).toString(16)}` }]);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const receipt = await this.rpc<Receipt | null>('eth_getTransactionReceipt', [hash]);
+      if (receipt) {
+        if (receipt.status !== '0x1') throw new Error(`transaction ${hash} reverted`);
+        return receipt;
+      }
+      if (Date.now() > deadline) throw new Error(`transaction ${hash} not mined (is mining on?)`);
+      await sleep(2);
+    }
   }
 
   /** Deploys creation code (bytecode + encoded constructor arguments); returns the contract's address. */
   async deploy(code: string): Promise<string> {
-    const hash = await this.send({ data: code });
-    const receipt = await this.rpc<{ contractAddress: string } | null>('eth_getTransactionReceipt', [hash]);
-    if (!receipt?.contractAddress) throw new Error(`deployment ${hash} has no receipt (is mining on?)`);
+    const receipt = await this.send({ data: code });
+    if (!receipt.contractAddress) throw new Error(`deployment ${receipt.transactionHash} made no contract`);
     return receipt.contractAddress;
   }
 
@@ -118,6 +130,14 @@ export class Anvil {
   async logs(filter: { fromBlock: number; toBlock: number; address?: string | string[]; topics?: unknown[] }): Promise<RpcLog[]> {
     return this.rpc<RpcLog[]>('eth_getLogs', [{ ...filter, fromBlock: hex(filter.fromBlock), toBlock: hex(filter.toBlock) }]);
   }
+}
+
+export interface Receipt {
+  transactionHash: string;
+  status: string;
+  blockNumber: string;
+  contractAddress: string | null;
+  logs: RpcLog[];
 }
 
 export interface RpcLog {
