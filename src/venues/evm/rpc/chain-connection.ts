@@ -28,8 +28,9 @@ export interface ChainConnectionStats {
   /** Blocks re-read after reconnects (inclusive ranges, summed). */
   backfilledBlocks: number;
   backfills: number;
-  /** Reorgs seen (a head off the stored chain) and the deepest fork followed back. */
+  /** Reorgs seen (a head off the stored chain), the ones whose new blocks were re-read, and the deepest fork followed back. */
   reorgs: number;
+  rereads: number;
   deepestReorg: number;
   /** Ranges that could not be read: each one a gap event with its block bounds. */
   gaps: number;
@@ -73,7 +74,7 @@ const HEADER_CONCURRENCY = 16;
  * Requests go over the same socket as the subscriptions, so their answers are recorded in order with the rest.
  */
 export class EvmChainConnection implements VenueConnection {
-  readonly stats: ChainConnectionStats = { requests: 0, rpcErrors: 0, halvings: 0, backfilledBlocks: 0, backfills: 0, reorgs: 0, deepestReorg: 0, gaps: 0, unreadable: 0 };
+  readonly stats: ChainConnectionStats = { requests: 0, rpcErrors: 0, halvings: 0, backfilledBlocks: 0, backfills: 0, reorgs: 0, rereads: 0, deepestReorg: 0, gaps: 0, unreadable: 0 };
   private readonly socket: ManagedSocket;
   private readonly pending = new Map<number, Pending>();
   private nextId = FIRST_REQUEST_ID;
@@ -324,6 +325,7 @@ export class EvmChainConnection implements VenueConnection {
     try {
       const orphaned = (await this.sync(session, tip, tip)).walked + (replacedTip ? 1 : 0);
       this.stats.deepestReorg = Math.max(this.stats.deepestReorg, orphaned);
+      this.stats.rereads += 1;
       this.log.info({ ...this.context, block: tip, orphaned }, 'reorg: new chain re-read');
     } catch (err) {
       if (err instanceof SessionEnded || session !== this.session) {
