@@ -50,7 +50,7 @@ export class FakeEvmNode {
     return this;
   }
 
-  logs(n: number): Record<string, string>[] {
+  logs(n: number): Record<string, unknown>[] {
     const k = this.o.logsPerBlock?.(n) ?? 1;
     return Array.from({ length: k }, (_, i) => ({
       address: CONTRACT,
@@ -61,7 +61,7 @@ export class FakeEvmNode {
       transactionHash: `0x${'ab'.repeat(32)}`,
       transactionIndex: '0x0',
       logIndex: `0x${i.toString(16)}`,
-      removed: false as unknown as string,
+      removed: false,
     }));
   }
 
