@@ -226,6 +226,8 @@ export interface VenueMetadata {
   instruments?: Record<string, import('./instruments.js').Instrument>;
   /** Hyperliquid: HLP's liquidator vaults as the venue listed them at discovery (vaultDetails). */
   liquidators?: string[];
+  /** On-chain venues: per chain, contracts, tokens, price feeds and protocol facts (src/venues/evm/metadata.ts). */
+  evm?: import('./evm/metadata.js').EvmMetadata;
 }
 
 export interface VenueContext {

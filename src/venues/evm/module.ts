@@ -1,0 +1,38 @@
+import type { VenueId } from '../../schema/events.js';
+import type { VenueAbout, VenueModule } from '../venue.js';
+import { evmVenueConfig, type EvmChainConfig } from './config.js';
+import { discoverEvm } from './discover.js';
+import { TOPIC0 } from './abi.js';
+import type { EvmMetadata } from './metadata.js';
+import { evmParser, type AnyProtocolEvent } from './parser.js';
+
+export interface EvmVenueSpec {
+  venue: VenueId;
+  about: Omit<VenueAbout, 'fidelity'>;
+  events: readonly AnyProtocolEvent[];
+  /** The venue's data-only plan as metadata (every chain it runs on), before discovery. */
+  metadata(): EvmMetadata;
+}
+
+/**
+ * A lending protocol as a venue: every liquidation is a log, so fidelity is `complete`. The connection (logs and
+ * newHeads subscriptions, backfill) is the EVM connector's (src/venues/evm/rpc/); it subscribes to `evmFilter`.
+ */
+export function evmVenue(spec: EvmVenueSpec): VenueModule & { evm: EvmVenueSpec } {
+  return {
+    venue: spec.venue,
+    about: { ...spec.about, fidelity: 'complete' },
+    config: evmVenueConfig(),
+    evm: spec,
+    discover: async (ctx) => ({ evm: await discoverEvm(spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined) }),
+    parser: (meta) => evmParser(spec.venue, spec.events, meta.evm ?? spec.metadata()),
+    plans: () => [],
+  };
+}
+
+/** What a connector subscribes to on a chain: the protocol's contracts and the price feeds, and every topic0. */
+export function evmFilter(spec: EvmVenueSpec, meta: EvmMetadata, chain: string): { address: string[]; topics: string[][] } | undefined {
+  const m = meta.chains[chain];
+  if (!m) return undefined;
+  return { address: [...Object.keys(m.contracts), ...Object.keys(m.feeds)], topics: [[...new Set([...spec.events.map((e) => e.topic0), TOPIC0.AnswerUpdated])]] };
+}
