@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ManagedSocketHooks, ManagedSocketOptions } from '../connection/managed-socket.js';
 import type { VenueConfig } from './venue-config.js';
 import { compileValidator, describeIssues } from '../schema/validator.js';
 import { LiquidationEvent, OpenInterestEvent, type Fidelity, type NormalizedEvent, type VenueId } from '../schema/events.js';
@@ -289,9 +290,9 @@ export interface ConnectorContext extends VenueContext {
    * Registers a connection (health, gaps, restart gap) and returns the hooks its frames, gaps and up/down go to,
    * the same a ManagedSocket of a plan gets. The connection is started by the venue after attaching.
    */
-  attach(connection: VenueConnection): import('../connection/managed-socket.js').ManagedSocketHooks;
+  attach(connection: VenueConnection): ManagedSocketHooks;
   /** Reconnect back-off and stability, as for every socket. */
-  socketOptions: import('../connection/managed-socket.js').ManagedSocketOptions;
+  socketOptions: ManagedSocketOptions;
 }
 
 /** The connector interface every venue implements (one folder per venue). */

@@ -5,7 +5,7 @@ import type { ManagedSocketHooks } from '../../src/connection/managed-socket.js'
 import { EvmChainConnection, type ChainWatch } from '../../src/venues/evm/rpc/chain-connection.js';
 import { EvmSettings } from '../../src/venues/evm/rpc/settings.js';
 import { loadArtifacts } from '../fixtures/evm/compile.js';
-import { sleep, type Anvil, type RpcLog } from './anvil.js';
+import type { Anvil, RpcLog } from './anvil.js';
 
 /** The test contracts deployed on a node: the liquidation emitter, one mock aggregator, two tokens. */
 export interface Deployed {
@@ -96,13 +96,4 @@ export function openConnection(url: string, watch: ChainWatch, capture: Capture,
   });
   connection.start();
   return connection;
-}
-
-/** Waits until `check` holds (polling), or throws with `what` after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }

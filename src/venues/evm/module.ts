@@ -5,6 +5,7 @@ import { discoverEvm } from './discover.js';
 import { TOPIC0 } from './abi.js';
 import type { EvmMetadata } from './metadata.js';
 import { evmParser, type AnyProtocolEvent } from './parser.js';
+import { evmConnections, evmWatches } from './rpc/connector.js';
 
 export interface EvmVenueSpec {
   venue: VenueId;
@@ -27,6 +28,8 @@ export function evmVenue(spec: EvmVenueSpec): VenueModule & { evm: EvmVenueSpec 
     discover: async (ctx) => ({ evm: await discoverEvm(spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined) }),
     parser: (meta) => evmParser(spec.venue, spec.events, meta.evm ?? spec.metadata()),
     plans: () => [],
+    // Request/response (backfill, reorg re-read, oracle look-back): the EVM connector's own connections.
+    connect: (meta, ctx) => evmConnections(spec.venue, evmWatches((meta.evm ?? spec.metadata()).chains, spec.events.map((e) => e.topic0)), ctx),
   };
 }
 

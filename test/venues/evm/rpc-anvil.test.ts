@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Anvil, CuttableProxy, DEV_ACCOUNT, hex, sleep, type RpcLog } from '../../support/anvil.js';
-import { burstData, Capture, deployEmitters, logKey, openConnection, priceUpdateData, until, type Deployed } from '../../support/evm-chain.js';
+import { burstData, Capture, deployEmitters, logKey, openConnection, priceUpdateData, type Deployed } from '../../support/evm-chain.js';
+import { until } from '../../support/until.js';
 import type { EvmChainConnection } from '../../../src/venues/evm/rpc/chain-connection.js';
 
 // One real node for the file (anvil with --prune-history 8: at most 8 states in memory, no archive; nothing here may need old state, and anvil_reorg needs the last 3), behind a proxy that
@@ -63,7 +64,7 @@ describe('EVM RPC connection on a real node (anvil)', () => {
     for (let b = 0; b < 500; b++) await anvil.send({ to: d.emitter, data: burstData(d, 20, b) });
     const to = await anvil.blockNumber();
     expect(to - from + 1).toBe(500);
-    await until(async () => capture.logs().length - before >= 10_000 && (await caughtUp()), '10,000 logs');
+    await until(async () => capture.logs().length - before >= 10_000 && (await caughtUp()), '10,000 logs', 30_000);
     const logs = capture.logs().slice(before);
     const fresh = await anvil.logs({ fromBlock: from, toBlock: to, address: d.emitter });
     expect(fresh.length).toBe(10_000);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvmChainConnection } from '../../../src/venues/evm/rpc/chain-connection.js';
 import { FakeEvmNode } from '../../support/fake-evm-node.js';
-import { Capture, openConnection, until } from '../../support/evm-chain.js';
+import { Capture, openConnection } from '../../support/evm-chain.js';
+import { until } from '../../support/until.js';
 
 // A scripted node (test/support/fake-evm-node.ts) for what a real one will not do on demand: a provider that caps
 // eth_getLogs, a block it cannot serve, huge answers, garbage.

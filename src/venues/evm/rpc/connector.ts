@@ -2,27 +2,46 @@ import type { ConnectorContext, VenueConnection } from '../../venue.js';
 import { EvmChainConnection, type ChainWatch } from './chain-connection.js';
 import { EvmSettings } from './settings.js';
 
+/** What the watches are built from: per chain, the venue's contracts and the aggregators that price it (EvmMetadata's shape). */
+export interface WatchedChains {
+  [chain: string]: { contracts: Record<string, unknown>; feeds: Record<string, unknown> };
+}
+
+/** Per chain: the protocol's contracts filtered on its topic0s, and its feeds (AnswerUpdated, read back at start). */
+export const evmWatches = (chains: WatchedChains, topic0s: readonly string[]): ChainWatch[] =>
+  Object.entries(chains).map(([chain, m]) => ({
+    chain,
+    filters: [{ address: Object.keys(m.contracts), topics: [[...new Set(topic0s)]] }],
+    feeds: Object.keys(m.feeds),
+  }));
+
+/** `chains.<chain>.url` of the venue's own block, else `evm.chains.<chain>.url` (one URL for every on-chain venue). */
+function urlOf(chain: string, ctx: ConnectorContext, settings: EvmSettings): string | undefined {
+  const own = (ctx.options?.chains as Record<string, { url?: unknown }> | undefined)?.[chain]?.url;
+  return typeof own === 'string' ? own : settings.chains[chain]?.url;
+}
+
 /**
  * What an on-chain venue's `connect` returns: one connection per chain it watches that has an RPC URL in the
- * config (`evm.chains.<chain>.url`); a chain without one is named once in the log and not watched. The protocol
- * folders build the watches from their plan.ts (contract addresses and topic0s per chain, Chainlink aggregators).
+ * config; a chain without one is named once in the log and not watched.
  */
 export function evmConnections(venue: string, watches: ChainWatch[], ctx: ConnectorContext): VenueConnection[] {
   const settings = ctx.evm ?? EvmSettings.parse({});
   const out: EvmChainConnection[] = [];
   const missing: string[] = [];
   for (const watch of watches) {
-    const chain = settings.chains[watch.chain];
-    if (!chain) {
+    const url = urlOf(watch.chain, ctx, settings);
+    if (url === undefined) {
       missing.push(watch.chain);
       continue;
     }
+    // The hooks are filled in once the connection exists (attach registers it), before it starts.
     const hooks = {} as ReturnType<ConnectorContext['attach']>;
-    const connection = new EvmChainConnection(venue, watch, chain.url, settings, hooks, ctx.log, ctx.socketOptions);
+    const connection = new EvmChainConnection(venue, watch, url, settings, hooks, ctx.log, ctx.socketOptions);
     Object.assign(hooks, ctx.attach(connection));
     connection.start();
     out.push(connection);
   }
-  if (missing.length > 0) ctx.log.warn({ venue, chains: missing }, 'no RPC URL configured for these chains (evm.chains.<chain>.url): not watched');
+  if (missing.length > 0) ctx.log.warn({ venue, chains: missing }, 'no RPC URL configured for these chains (evm.chains.<chain>.url or venues.<venue>.chains.<chain>.url): not watched');
   return out;
 }
