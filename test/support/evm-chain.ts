@@ -87,7 +87,7 @@ export const logKey = (l: RpcLog): string => `${l.blockHash.toLowerCase()}:${Num
 
 /** Settings for tests: short timeouts, so an outage and a frozen node are noticed in about a second. */
 export const testSettings = (url: string, overrides: Partial<EvmSettings> = {}): EvmSettings =>
-  EvmSettings.parse({ chains: { anvil: { url } }, pingIntervalMs: 200, silenceTimeoutMs: 1_000, requestTimeoutMs: 5_000, lookbackBlocks: 1_000, ...overrides });
+  EvmSettings.parse({ chains: { anvil: { url } }, pingIntervalMs: 250, silenceTimeoutMs: 2_000, requestTimeoutMs: 5_000, lookbackBlocks: 1_000, ...overrides });
 
 export function openConnection(url: string, watch: ChainWatch, capture: Capture, overrides: Partial<EvmSettings> = {}): EvmChainConnection {
   const connection = new EvmChainConnection('test-evm', watch, url, testSettings(url, overrides), capture.hooks, capture.log, {

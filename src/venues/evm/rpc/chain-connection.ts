@@ -43,10 +43,15 @@ export class RequestFailed extends Error {
   constructor(
     message: string,
     readonly rpc: RpcError | undefined,
+    /** No answer in time: the connection (or this process) stalled, not the range; worth asking again. */
+    readonly timedOut = false,
   ) {
     super(message);
   }
 }
+
+/** Times a backfill or re-read is started again after a request timed out, before its blocks are a gap. */
+const TIMEOUT_RETRIES = 3;
 
 /** The session the work began in ended (the socket closed): the next session takes it over. */
 class SessionEnded extends Error {}
@@ -262,7 +267,7 @@ export class EvmChainConnection implements VenueConnection {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new RequestFailed(`${method}: no answer within ${this.settings.requestTimeoutMs} ms`, undefined));
+        reject(new RequestFailed(`${method}: no answer within ${this.settings.requestTimeoutMs} ms`, undefined, true));
       }, this.settings.requestTimeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, method });
       if (!this.socket.send(request(id, method, params))) {
@@ -274,7 +279,7 @@ export class EvmChainConnection implements VenueConnection {
   }
 
   /** A connection is up: look back (first time) or backfill what was missed. */
-  private async startSession(session: number): Promise<void> {
+  private async startSession(session: number, attempt = 0): Promise<void> {
     if (session !== this.session) return;
     try {
       const head = quantityOf(await this.call(session, 'eth_blockNumber', []), 'eth_blockNumber');
@@ -300,6 +305,12 @@ export class EvmChainConnection implements VenueConnection {
       this.outage = undefined;
     } catch (err) {
       if (err instanceof SessionEnded || session !== this.session) return; // the next connection takes it over
+      if (err instanceof RequestFailed && err.timedOut && attempt < TIMEOUT_RETRIES) {
+        // A stall (a busy node, or this process starved of CPU so the timer fired before the answer was read) is
+        // no reason to give blocks up: the same range is asked again.
+        this.log.warn({ ...this.context, fromBlock: this.covered, err: err.message, attempt: attempt + 1 }, 'backfill request timed out; asking again');
+        return this.startSession(session, attempt + 1);
+      }
       const from = this.covered;
       const to = await this.headNumber(session);
       const blocks = from === undefined ? 'the oracle look-back' : `blocks ${from}-${to ?? '?'}`;
@@ -321,7 +332,7 @@ export class EvmChainConnection implements VenueConnection {
   }
 
   /** A reorg seen at `tip`: find the fork, re-read the new chain's blocks up to `tip`. */
-  private async repair(session: number, tip: number, replacedTip: boolean): Promise<void> {
+  private async repair(session: number, tip: number, replacedTip: boolean, attempt = 0): Promise<void> {
     try {
       const orphaned = (await this.sync(session, tip, tip)).walked + (replacedTip ? 1 : 0);
       this.stats.deepestReorg = Math.max(this.stats.deepestReorg, orphaned);
@@ -332,6 +343,10 @@ export class EvmChainConnection implements VenueConnection {
         // The reconnect's backfill starts at or below the fork: it re-reads these blocks.
         if (this.covered !== undefined) this.covered = Math.min(this.covered, tip - 1);
         return;
+      }
+      if (err instanceof RequestFailed && err.timedOut && attempt < TIMEOUT_RETRIES) {
+        this.log.warn({ ...this.context, block: tip, err: err.message, attempt: attempt + 1 }, 'reorg re-read timed out; asking again');
+        return this.repair(session, tip, replacedTip, attempt + 1);
       }
       this.log.error({ ...this.context, block: tip, err: (err as Error).message }, 'reorg re-read failed: gap');
       this.reportGap(Date.now(), Date.now(), `reorg at block ${tip}: the new chain's logs could not be read: ${(err as Error).message}`);
