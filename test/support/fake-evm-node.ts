@@ -26,6 +26,8 @@ export class FakeEvmNode {
   /** eth_getLogs ranges asked: [from, to]. */
   readonly getLogs: [number, number][] = [];
   refuse = false;
+  /** This many eth_getLogs requests are taken and never answered (a stalled provider). */
+  swallow = 0;
   private subscriptions = 0;
 
   constructor(readonly o: FakeNodeOptions) {}
@@ -86,6 +88,10 @@ export class FakeEvmNode {
         const from = Number(f.fromBlock);
         const to = Number(f.toBlock);
         this.getLogs.push([from, to]);
+        if (this.swallow > 0) {
+          this.swallow -= 1;
+          return;
+        }
         if (this.o.maxRange !== undefined && to - from + 1 > this.o.maxRange) return reply({ error: { code: -32005, message: 'query returned more than 10000 results' } });
         for (let n = from; n <= to; n++) if (this.o.broken?.has(n)) return reply({ error: { code: -32000, message: `missing trie node for block ${n}` } });
         const logs = [];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvmChainConnection } from '../../../src/venues/evm/rpc/chain-connection.js';
-import { FakeEvmNode } from '../../support/fake-evm-node.js';
+import { CONTRACT, FakeEvmNode } from '../../support/fake-evm-node.js';
 import { Capture, openConnection } from '../../support/evm-chain.js';
 import { until } from '../../support/until.js';
 
@@ -100,5 +100,30 @@ describe('EVM RPC connection against a hostile or capped provider', () => {
   it('logs the node URL without its API key', () => {
     expect(capture.lines.some((l) => l.msg === 'connected' && typeof l.url === 'string' && l.url.includes('127.0.0.1:19334'))).toBe(true);
     expect(JSON.stringify(capture.lines)).not.toContain(API_KEY);
+  });
+
+  it('an eth_getLogs the provider never answers is asked again after the request timeout: no gap', async () => {
+    const node = await new FakeEvmNode({ port: 19337, head: 100, logsPerBlock: () => 3 }).start();
+    const capture = new Capture();
+    const connection = openConnection(node.url, { chain: 'fake', filters: [{ address: [CONTRACT] }], feeds: [] }, capture, { requestTimeoutMs: 400 });
+    try {
+      await until(() => connection.synced, 'the first sync');
+      node.swallow = 2;
+      node.refuse = true;
+      node.drop();
+      await until(() => !connection.connected, 'the disconnect');
+      node.advance(5, false);
+      node.refuse = false;
+      await until(() => connection.stats.backfills === 1 && connection.synced, 'the backfill', 10_000);
+      expect(node.swallow).toBe(0);
+      expect(capture.gaps).toEqual([]);
+      expect(capture.lines.filter((l) => l.msg === 'backfill request timed out; asking again').length).toBe(2);
+      const head = node.o.head;
+      expect(new Set(capture.logs().map((x) => `${x.log.blockHash}:${x.log.logIndex}`)).size).toBe(18); // blocks 100-105
+      expect(head).toBe(105);
+    } finally {
+      await connection.stop();
+      await node.stop();
+    }
   });
 });
