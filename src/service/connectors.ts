@@ -115,7 +115,13 @@ export async function startConnectors(
     deps.metrics.connectorUp.set({ venue }, 0);
     sockets.set(venue, list);
     for (const plan of module.plans(meta, ctx)) addSocket(plan);
-    module.connect?.(meta, { ...ctx, attach: (c) => attach(c), socketOptions });
+    module.connect?.(meta, {
+      ...ctx,
+      attach: (c) => attach(c),
+      socketOptions,
+      count: (chain, what, n = 1) => deps.metrics.evmRpcTotal.inc({ venue, chain, what }, n),
+      position: (chain, n) => deps.metrics.evmHeadBlock.set({ venue, chain }, n),
+    });
     if (restart?.waiting.size === 0) restarts.delete(venue); // nothing to subscribe: no socket can end it
     // Venues that subscribe per market add sockets for markets listed after start-up, unless the
     // markets were listed explicitly.

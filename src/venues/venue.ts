@@ -293,6 +293,10 @@ export interface ConnectorContext extends VenueContext {
   attach(connection: VenueConnection): ManagedSocketHooks;
   /** Reconnect back-off and stability, as for every socket. */
   socketOptions: ManagedSocketOptions;
+  /** Counts what a connection does beyond subscribing (`what`: a bounded label), per chain or other sub-label. */
+  count(part: string, what: string, n?: number): void;
+  /** The last block (or sequence number) a connection has seen, per chain. */
+  position(part: string, n: number): void;
 }
 
 /** The connector interface every venue implements (one folder per venue). */

@@ -39,6 +39,9 @@ describe('VenueModule.connect: an on-chain venue through startConnectors', () =>
   const gaps: string[] = [];
   const lines: Record<string, unknown>[] = [];
   let connectors: Awaited<ReturnType<typeof startConnectors>>;
+  const metrics = createMetrics();
+  const metric = async (name: string, labels: Record<string, string>) =>
+    (await metrics.registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value;
 
   beforeAll(async () => {
     await node.start();
@@ -52,7 +55,7 @@ describe('VenueModule.connect: an on-chain venue through startConnectors', () =>
     });
     connectors = await startConnectors(config, {
       sink: { handleFrame: (f) => void frames.push(f), gap: (_v, _f, _t, reason) => void gaps.push(reason) },
-      metrics: createMetrics(),
+      metrics,
       log: pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) }),
       parsers: new Map(),
     });
@@ -82,5 +85,10 @@ describe('VenueModule.connect: an on-chain venue through startConnectors', () =>
     const blocks = new Set(frames.flatMap((f) => [...f.frame.matchAll(/"blockNumber":"(0x[0-9a-f]+)"/g)].map((m) => Number(m[1]))));
     for (let n = 502; n <= 511; n++) expect(blocks.has(n)).toBe(true);
     expect(gaps).toEqual([]);
+    // Counted for Prometheus: the blocks re-read (the last one seen, 501, through the head, 511) and the head.
+    expect(await metric('liqstream_evm_rpc_total', { venue: 'chainy', chain: 'fake', what: 'backfilled_blocks' })).toBe(11);
+    expect(await metric('liqstream_evm_head_block', { venue: 'chainy', chain: 'fake' })).toBe(511);
+    node.advance(1);
+    await until(async () => (await metric('liqstream_evm_head_block', { venue: 'chainy', chain: 'fake' })) === 512, 'the head gauge');
   });
 });

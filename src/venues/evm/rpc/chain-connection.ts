@@ -38,6 +38,12 @@ export interface ChainConnectionStats {
   unreadable: number;
 }
 
+/** Where a connection's counts go (Prometheus in a service: liqstream_evm_rpc_total, liqstream_evm_head_block). */
+export interface ChainObserver {
+  count(what: 'backfilled_blocks' | 'reorgs' | 'range_halvings' | 'rpc_errors' | 'request_timeouts', n?: number): void;
+  head(n: number): void;
+}
+
 /** A request failed: the node answered with a JSON-RPC error, or the connection went away, or it timed out. */
 export class RequestFailed extends Error {
   constructor(
@@ -91,6 +97,8 @@ export class EvmChainConnection implements VenueConnection {
   /** The highest block whose logs are known received (heads while in sync); undefined before the first sync. */
   private covered: number | undefined;
   private inSync = false;
+  /** The highest head received live on the current connection (its logs come on the same subscription). */
+  private liveHead: number | undefined;
   /** An outage not yet backfilled: reported as a gap only if the backfill fails. */
   private outage: { from: number; reason: string } | undefined;
   /** Sync work (backfill, reorg repair) runs one at a time. */
@@ -106,6 +114,7 @@ export class EvmChainConnection implements VenueConnection {
     private readonly hooks: ManagedSocketHooks,
     private readonly log: Logger,
     options: ManagedSocketOptions,
+    private readonly observer?: ChainObserver,
   ) {
     this.context = { venue, chain: watch.chain };
     this.socket = new ManagedSocket(this.plan(), this.socketHooks(), log, options);
@@ -169,6 +178,7 @@ export class EvmChainConnection implements VenueConnection {
         this.up = isUp;
         this.session += 1;
         if (isUp) {
+          this.liveHead = undefined;
           const session = this.session;
           this.enqueue(() => this.startSession(session));
         } else if (!this.stopping) {
@@ -228,6 +238,7 @@ export class EvmChainConnection implements VenueConnection {
       if (m.kind === 'response') p.resolve(m.result);
       else {
         this.stats.rpcErrors += 1;
+        this.observer?.count('rpc_errors');
         p.reject(new RequestFailed(`${p.method}: ${m.error.message}`, m.error));
       }
     } else if (m.kind === 'head') this.onHead(m.header, true);
@@ -240,8 +251,11 @@ export class EvmChainConnection implements VenueConnection {
     const same = this.hashes.get(header.number);
     this.remember(header);
     if (!live) return;
+    this.observer?.head(header.number);
+    this.liveHead = Math.max(this.liveHead ?? header.number, header.number);
     if ((parent !== undefined && parent !== header.parentHash) || (same !== undefined && same !== header.hash)) {
       this.stats.reorgs += 1;
+      this.observer?.count('reorgs');
       this.log.warn({ ...this.context, block: header.number, hash: header.hash, parentHash: header.parentHash, storedParent: parent, storedHash: same }, 'reorg: head off the stored chain; re-reading from the fork');
       const session = this.session;
       const replaced = same !== undefined && same !== header.hash;
@@ -267,6 +281,7 @@ export class EvmChainConnection implements VenueConnection {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
+        this.observer?.count('request_timeouts');
         reject(new RequestFailed(`${method}: no answer within ${this.settings.requestTimeoutMs} ms`, undefined, true));
       }, this.settings.requestTimeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, method });
@@ -298,9 +313,12 @@ export class EvmChainConnection implements VenueConnection {
         const { blocks } = await this.sync(session, from, head);
         this.stats.backfills += 1;
         this.stats.backfilledBlocks += blocks;
+        this.observer?.count('backfilled_blocks', blocks);
         this.log.info({ ...this.context, fromBlock: from, toBlock: head, blocks }, 'missed blocks backfilled after reconnect: no gap');
       }
-      this.covered = Math.max(head, this.covered ?? head);
+      // Heads that arrived live meanwhile came with their logs on the subscription: covered too.
+      this.covered = Math.max(head, this.covered ?? head, this.liveHead ?? head);
+      this.observer?.head(this.covered);
       this.inSync = true;
       this.outage = undefined;
     } catch (err) {
@@ -404,6 +422,7 @@ export class EvmChainConnection implements VenueConnection {
           if (err instanceof RequestFailed && err.rpc !== undefined && b > a) {
             size = Math.max(1, Math.floor((b - a + 1) / 2));
             this.stats.halvings += 1;
+            this.observer?.count('range_halvings');
             this.log.info({ ...this.context, fromBlock: a, toBlock: b, nextRange: size, error: err.rpc.message }, 'provider refused the eth_getLogs range; halving it');
             continue;
           }

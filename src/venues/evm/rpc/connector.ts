@@ -37,7 +37,8 @@ export function evmConnections(venue: string, watches: ChainWatch[], ctx: Connec
     }
     // The hooks are filled in once the connection exists (attach registers it), before it starts.
     const hooks = {} as ReturnType<ConnectorContext['attach']>;
-    const connection = new EvmChainConnection(venue, watch, url, settings, hooks, ctx.log, ctx.socketOptions);
+    const observer = { count: (what: string, n?: number) => ctx.count(watch.chain, what, n), head: (n: number) => ctx.position(watch.chain, n) };
+    const connection = new EvmChainConnection(venue, watch, url, settings, hooks, ctx.log, ctx.socketOptions, observer);
     Object.assign(hooks, ctx.attach(connection));
     connection.start();
     out.push(connection);
