@@ -39,9 +39,16 @@ export type AnyProtocolEvent = ProtocolEvent<any>;
 const COIN: Record<string, string> = { WETH: 'ETH', WBTC: 'BTC', cbBTC: 'BTC', tBTC: 'BTC', WSOL: 'SOL' };
 export const baseCoin = (symbol: string): string => COIN[symbol] ?? symbol;
 
-/** amount / 10^decimals × answer / 10^feedDecimals, in floating point (relative error ~1e-16). */
-export const usdOf = (amount: bigint, decimals: number, answer: bigint, feedDecimals: number): number =>
-  (Number(amount) / 10 ** decimals) * (Number(answer) / 10 ** feedDecimals);
+/** amount / 10^decimals as a number; beyond 2^53, whole part and fraction apart, so round amounts stay exact (a rad of 120,000 DAI is 120000). */
+export function units(amount: bigint, decimals: number): number {
+  // One correctly rounded division when both are exact doubles (10^22 is the largest exact power of ten).
+  if (amount <= 9_007_199_254_740_992n && decimals <= 22) return Number(amount) / 10 ** decimals;
+  const scale = 10n ** BigInt(decimals);
+  return Number(amount / scale) + Number(amount % scale) / Number(scale);
+}
+
+/** amount / 10^decimals × answer / 10^feedDecimals (relative error ~1e-16). */
+export const usdOf = (amount: bigint, decimals: number, answer: bigint, feedDecimals: number): number => units(amount, decimals) * units(answer, feedDecimals);
 
 interface ChainRuntime {
   meta: ChainMetadata;
@@ -205,12 +212,12 @@ function value(rt: ChainRuntime, f: LiquidationFact, block: number, logIndex: nu
     const t = rt.meta.tokens[lower(token)];
     if (!t) return `${what} token ${token} is not in the metadata`;
     const d = decimals ?? t.decimals;
-    const qty = Number(amount) / 10 ** d;
+    const qty = units(amount, d);
     if (amount === 0n) return { symbol: t.symbol, amount: 0, price: 0, usd: 0 };
     const feed = t.feed !== undefined ? rt.meta.feeds[t.feed] : undefined;
     const u = feed ? rt.book.before(t.feed!, block, logIndex) : undefined;
     if (!feed || !u) return `no ${t.symbol} price before block ${block} log ${logIndex} (no AnswerUpdated seen from its feed)`;
-    const price = Number(u.answer) / 10 ** feed.decimals;
+    const price = units(u.answer, feed.decimals);
     return { symbol: t.symbol, amount: qty, price, usd: usdOf(amount, d, u.answer, feed.decimals) };
   };
   if (f.collateralAmount <= 0n) return 'liquidation with no collateral seized';
