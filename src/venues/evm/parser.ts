@@ -190,11 +190,29 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
   };
 }
 
+/**
+ * The log's arguments by the pinned ABI: topic0 was matched already; every argument of these events is a static
+ * type, so each indexed one is one topic word and the data is exactly one word per other argument (anything else
+ * is refused). viem's decodeAbiParameters reads each word, except addresses: viem checksums every address it
+ * decodes (a keccak256 each, the bulk of the time), and the parser compares addresses in lower case anyway, so an
+ * address is its word's last 20 bytes once the first 12 are checked to be zero.
+ */
 function decode(abi: EventAbi, log: RpcLog): Record<string, unknown> | string {
+  const indexed = abi.inputs.filter((i) => i.indexed);
+  const other = abi.inputs.filter((i) => !i.indexed);
+  if (log.topics.length !== 1 + indexed.length) return `${abi.name} with ${log.topics.length} topics, expected ${1 + indexed.length}`;
+  if (log.data.length !== 2 + 64 * other.length) return `${abi.name} with ${(log.data.length - 2) / 2} bytes of data, expected ${32 * other.length}`;
+  const words = [...indexed.map((input, i) => ({ input, word: log.topics[i + 1]!.slice(2) })), ...other.map((input, i) => ({ input, word: log.data.slice(2 + 64 * i, 66 + 64 * i) }))];
   try {
-    const { decodeEventLog } = loadViem();
-    const d = decodeEventLog({ abi: [abi], data: log.data as `0x${string}`, topics: log.topics as [`0x${string}`], strict: true });
-    return d.args as Record<string, unknown>;
+    const { decodeAbiParameters } = loadViem();
+    const out: Record<string, unknown> = {};
+    for (const { input, word } of words) {
+      if (input.type === 'address') {
+        if (!/^0{24}/.test(word)) return `${abi.name}: ${input.name} is not an address word`;
+        out[input.name] = `0x${word.slice(24).toLowerCase()}`;
+      } else out[input.name] = decodeAbiParameters([{ type: input.type }], `0x${word}`)[0];
+    }
+    return out;
   } catch (e) {
     return `${abi.name} does not decode: ${preview(e instanceof Error ? e.message.split('\n')[0] : String(e))}`;
   }
