@@ -21,7 +21,8 @@ export interface EvmVenueSpec {
 export function evmVenue(spec: EvmVenueSpec): VenueModule & { evm: EvmVenueSpec } {
   return {
     venue: spec.venue,
-    about: { ...spec.about, fidelity: 'complete' },
+    // `market: 'lending'` keeps their totals apart from the perps' (src/venues/market.ts where it exists).
+    about: { ...spec.about, fidelity: 'complete', market: 'lending' } as VenueAbout,
     config: evmVenueConfig(),
     evm: spec,
     discover: async (ctx) => ({ evm: await discoverEvm(spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined) }),
