@@ -6,7 +6,7 @@ import { COMET_CHAINS, cometMarkets } from './plan.js';
 export const compoundV3Venue = () =>
   evmVenue({
     venue: 'compound-v3',
-    about: { name: 'Compound v3 Comet (Ethereum, Arbitrum, Base)', exchange: 'Compound', colour: '#00d395', doc: 'docs/venues/compound-v3.md' },
+    about: { name: 'Compound v3 Comet (Ethereum, Arbitrum, Base)', exchange: 'compound', colour: '#00d395', doc: 'docs/venues/compound-v3.md' },
     events: [ABSORB_COLLATERAL, ABSORB_DEBT],
     metadata: () => ({ chains: Object.fromEntries(COMET_CHAINS.map((c) => [c, chainMetadata(c, cometMarkets(c))])) }),
   });

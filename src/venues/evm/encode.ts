@@ -16,11 +16,16 @@ export interface LogPlace {
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
+const selectors = new WeakMap<EventAbi, string>();
+
 export function encodeLog(abi: EventAbi, args: Record<string, unknown>, at: LogPlace): RpcLog {
   const { encodeEventTopics, encodeAbiParameters } = loadViem();
-  const indexed = Object.fromEntries(abi.inputs.filter((i) => i.indexed).map((i) => [i.name, args[i.name]]));
   const nonIndexed = abi.inputs.filter((i) => !i.indexed);
-  const topics = encodeEventTopics({ abi: [abi], eventName: abi.name, args: indexed } as never) as string[];
+  // topic0 once per event (encodeEventTopics, which hashes the signature on every call); every indexed argument is a
+  // static type here, so its topic is its ABI word.
+  let topic0 = selectors.get(abi);
+  if (!topic0) selectors.set(abi, (topic0 = (encodeEventTopics({ abi: [abi], eventName: abi.name } as never) as string[])[0]!));
+  const topics = [topic0, ...abi.inputs.filter((i) => i.indexed).map((i) => encodeAbiParameters([{ type: i.type }], [args[i.name] as never]))];
   const data = encodeAbiParameters(
     nonIndexed.map((i) => ({ name: i.name, type: i.type })),
     nonIndexed.map((i) => args[i.name]),

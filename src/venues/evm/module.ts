@@ -2,7 +2,6 @@ import type { VenueId } from '../../schema/events.js';
 import type { VenueAbout, VenueModule } from '../venue.js';
 import { evmVenueConfig, type EvmChainConfig } from './config.js';
 import { discoverEvm } from './discover.js';
-import { TOPIC0 } from './abi.js';
 import type { EvmMetadata } from './metadata.js';
 import { evmParser, type AnyProtocolEvent } from './parser.js';
 import { evmConnections, evmWatches } from './rpc/connector.js';
@@ -17,12 +16,13 @@ export interface EvmVenueSpec {
 
 /**
  * A lending protocol as a venue: every liquidation is a log, so fidelity is `complete`. The connection (logs and
- * newHeads subscriptions, backfill) is the EVM connector's (src/venues/evm/rpc/); it subscribes to `evmFilter`.
+ * newHeads subscriptions, backfill) is the EVM connector's (src/venues/evm/rpc/).
  */
 export function evmVenue(spec: EvmVenueSpec): VenueModule & { evm: EvmVenueSpec } {
   return {
     venue: spec.venue,
-    about: { ...spec.about, fidelity: 'complete' },
+    // `market: 'lending'` keeps their totals apart from the perps' (src/venues/market.ts where it exists).
+    about: { ...spec.about, fidelity: 'complete', market: 'lending' } as VenueAbout,
     config: evmVenueConfig(),
     evm: spec,
     discover: async (ctx) => ({ evm: await discoverEvm(spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined) }),
@@ -31,11 +31,4 @@ export function evmVenue(spec: EvmVenueSpec): VenueModule & { evm: EvmVenueSpec 
     // Request/response (backfill, reorg re-read, oracle look-back): the EVM connector's own connections.
     connect: (meta, ctx) => evmConnections(spec.venue, evmWatches((meta.evm ?? spec.metadata()).chains, spec.events.map((e) => e.topic0)), ctx),
   };
-}
-
-/** What a connector subscribes to on a chain: the protocol's contracts and the price feeds, and every topic0. */
-export function evmFilter(spec: EvmVenueSpec, meta: EvmMetadata, chain: string): { address: string[]; topics: string[][] } | undefined {
-  const m = meta.chains[chain];
-  if (!m) return undefined;
-  return { address: [...Object.keys(m.contracts), ...Object.keys(m.feeds)], topics: [[...new Set([...spec.events.map((e) => e.topic0), TOPIC0.AnswerUpdated])]] };
 }

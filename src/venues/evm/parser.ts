@@ -39,9 +39,16 @@ export type AnyProtocolEvent = ProtocolEvent<any>;
 const COIN: Record<string, string> = { WETH: 'ETH', WBTC: 'BTC', cbBTC: 'BTC', tBTC: 'BTC', WSOL: 'SOL' };
 export const baseCoin = (symbol: string): string => COIN[symbol] ?? symbol;
 
-/** amount / 10^decimals × answer / 10^feedDecimals, in floating point (relative error ~1e-16). */
-export const usdOf = (amount: bigint, decimals: number, answer: bigint, feedDecimals: number): number =>
-  (Number(amount) / 10 ** decimals) * (Number(answer) / 10 ** feedDecimals);
+/** amount / 10^decimals as a number; beyond 2^53, whole part and fraction apart, so round amounts stay exact (a rad of 120,000 DAI is 120000). */
+export function units(amount: bigint, decimals: number): number {
+  // One correctly rounded division when both are exact doubles (10^22 is the largest exact power of ten).
+  if (amount <= 9_007_199_254_740_992n && decimals <= 22) return Number(amount) / 10 ** decimals;
+  const scale = 10n ** BigInt(decimals);
+  return Number(amount / scale) + Number(amount % scale) / Number(scale);
+}
+
+/** amount / 10^decimals × answer / 10^feedDecimals (relative error ~1e-16). */
+export const usdOf = (amount: bigint, decimals: number, answer: bigint, feedDecimals: number): number => units(amount, decimals) * units(answer, feedDecimals);
 
 interface ChainRuntime {
   meta: ChainMetadata;
@@ -183,11 +190,29 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
   };
 }
 
+/**
+ * The log's arguments by the pinned ABI: topic0 was matched already; every argument of these events is a static
+ * type, so each indexed one is one topic word and the data is exactly one word per other argument (anything else
+ * is refused). viem's decodeAbiParameters reads each word, except addresses: viem checksums every address it
+ * decodes (a keccak256 each, the bulk of the time), and the parser compares addresses in lower case anyway, so an
+ * address is its word's last 20 bytes once the first 12 are checked to be zero.
+ */
 function decode(abi: EventAbi, log: RpcLog): Record<string, unknown> | string {
+  const indexed = abi.inputs.filter((i) => i.indexed);
+  const other = abi.inputs.filter((i) => !i.indexed);
+  if (log.topics.length !== 1 + indexed.length) return `${abi.name} with ${log.topics.length} topics, expected ${1 + indexed.length}`;
+  if (log.data.length !== 2 + 64 * other.length) return `${abi.name} with ${(log.data.length - 2) / 2} bytes of data, expected ${32 * other.length}`;
+  const words = [...indexed.map((input, i) => ({ input, word: log.topics[i + 1]!.slice(2) })), ...other.map((input, i) => ({ input, word: log.data.slice(2 + 64 * i, 66 + 64 * i) }))];
   try {
-    const { decodeEventLog } = loadViem();
-    const d = decodeEventLog({ abi: [abi], data: log.data as `0x${string}`, topics: log.topics as [`0x${string}`], strict: true });
-    return d.args as Record<string, unknown>;
+    const { decodeAbiParameters } = loadViem();
+    const out: Record<string, unknown> = {};
+    for (const { input, word } of words) {
+      if (input.type === 'address') {
+        if (!/^0{24}/.test(word)) return `${abi.name}: ${input.name} is not an address word`;
+        out[input.name] = `0x${word.slice(24).toLowerCase()}`;
+      } else out[input.name] = decodeAbiParameters([{ type: input.type }], `0x${word}`)[0];
+    }
+    return out;
   } catch (e) {
     return `${abi.name} does not decode: ${preview(e instanceof Error ? e.message.split('\n')[0] : String(e))}`;
   }
@@ -205,12 +230,12 @@ function value(rt: ChainRuntime, f: LiquidationFact, block: number, logIndex: nu
     const t = rt.meta.tokens[lower(token)];
     if (!t) return `${what} token ${token} is not in the metadata`;
     const d = decimals ?? t.decimals;
-    const qty = Number(amount) / 10 ** d;
+    const qty = units(amount, d);
     if (amount === 0n) return { symbol: t.symbol, amount: 0, price: 0, usd: 0 };
     const feed = t.feed !== undefined ? rt.meta.feeds[t.feed] : undefined;
     const u = feed ? rt.book.before(t.feed!, block, logIndex) : undefined;
     if (!feed || !u) return `no ${t.symbol} price before block ${block} log ${logIndex} (no AnswerUpdated seen from its feed)`;
-    const price = Number(u.answer) / 10 ** feed.decimals;
+    const price = units(u.answer, feed.decimals);
     return { symbol: t.symbol, amount: qty, price, usd: usdOf(amount, d, u.answer, feed.decimals) };
   };
   if (f.collateralAmount <= 0n) return 'liquidation with no collateral seized';

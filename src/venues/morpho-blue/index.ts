@@ -6,7 +6,7 @@ import { MORPHO_BLUE, morphoMarkets } from './plan.js';
 export const morphoBlueVenue = () =>
   evmVenue({
     venue: 'morpho-blue',
-    about: { name: 'Morpho Blue (Ethereum, Base, Arbitrum)', exchange: 'Morpho', colour: '#2470ff', doc: 'docs/venues/morpho-blue.md' },
+    about: { name: 'Morpho Blue (Ethereum, Base, Arbitrum)', exchange: 'morpho', colour: '#2470ff', doc: 'docs/venues/morpho-blue.md' },
     events: [MORPHO_LIQUIDATE_EVENT],
     metadata: () => ({
       chains: Object.fromEntries(Object.entries(MORPHO_BLUE).map(([c, a]) => [c, chainMetadata(c, { [a]: {} }, { markets: morphoMarkets(c) })])),

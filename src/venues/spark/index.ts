@@ -7,7 +7,7 @@ import { SPARK_POOLS } from './plan.js';
 export const sparkVenue = () =>
   evmVenue({
     venue: 'spark',
-    about: { name: 'SparkLend (Ethereum)', exchange: 'Spark', colour: '#f5a623', doc: 'docs/venues/spark.md' },
+    about: { name: 'SparkLend (Ethereum)', exchange: 'spark', colour: '#f5a623', doc: 'docs/venues/spark.md' },
     events: AAVE_EVENTS,
     metadata: () => ({ chains: Object.fromEntries(Object.entries(SPARK_POOLS).map(([c, pool]) => [c, chainMetadata(c, { [pool]: {} })])) }),
   });
