@@ -43,6 +43,8 @@ export function evmConnections(venue: string, watches: ChainWatch[], ctx: Connec
     connection.start();
     out.push(connection);
   }
-  if (missing.length > 0) ctx.log.warn({ venue, chains: missing }, 'no RPC URL configured for these chains (evm.chains.<chain>.url or venues.<venue>.chains.<chain>.url): not watched');
+  // None configured is the usual perps-only set-up (one info line); some but not all is likely a mistake.
+  if (out.length === 0) ctx.log.info({ venue, chains: missing }, 'on-chain venue not watched: no RPC URL configured for its chains (evm.chains.<chain>.url)');
+  else if (missing.length > 0) ctx.log.warn({ venue, chains: missing }, 'no RPC URL configured for these chains (evm.chains.<chain>.url or venues.<venue>.chains.<chain>.url): not watched');
   return out;
 }
