@@ -1,7 +1,7 @@
 import { ManagedSocket, type ManagedSocketHooks, type ManagedSocketOptions } from '../../../connection/managed-socket.js';
 import type { Logger } from '../../../log.js';
 import type { SocketPlan, VenueConnection } from '../../venue.js';
-import { ANSWER_UPDATED_TOPIC, blockHeader, classify, request, rpcFrame, toHex, type BlockHeader, type RpcError } from './json-rpc.js';
+import { ANSWER_UPDATED_TOPIC, blockHeader, classify, request, rpcFrame, toHex, type BlockHeader, type RpcError, type RpcMessage } from './json-rpc.js';
 import type { EvmSettings } from './settings.js';
 
 /** An eth_getLogs / eth_subscribe("logs") filter: contracts and topics (topic0 alternatives first). */
@@ -97,6 +97,12 @@ export class EvmChainConnection implements VenueConnection {
   /** The highest block whose logs are known received (heads while in sync); undefined before the first sync. */
   private covered: number | undefined;
   private inSync = false;
+  /**
+   * Log notifications received while a look-back or backfill runs, handed on after its answers: a liquidation must
+   * reach the parser after the oracle answers before it, and those come in the backfill's eth_getLogs answers.
+   */
+  private held: { frame: string; recv: number }[] = [];
+  private releasing = false;
   /** The highest head received live on the current connection (its logs come on the same subscription). */
   private liveHead: number | undefined;
   /** An outage not yet backfilled: reported as a gap only if the backfill fails. */
@@ -162,13 +168,17 @@ export class EvmChainConnection implements VenueConnection {
         } catch {
           isJson = false;
         }
-        const pending = this.hooks.onFrame(rpcFrame(this.watch.chain, text, isJson), recv);
-        if (isJson) this.observe(json);
-        else {
+        const frame = rpcFrame(this.watch.chain, text, isJson);
+        if (!isJson) {
           this.stats.unreadable += 1;
           this.log.warn({ ...this.context, bytes: text.length, preview: text.slice(0, 80) }, 'node sent a message that is not JSON (recorded, rejected by the parser)');
+          return this.hooks.onFrame(frame, recv);
         }
-        return pending;
+        if (this.observe(json) === 'log' && (!this.inSync || this.releasing || this.held.length > 0)) {
+          this.held.push({ frame, recv });
+          return undefined;
+        }
+        return this.hooks.onFrame(frame, recv);
       },
       onGap: (from, _to, reason) => {
         // Not yet a gap: the backfill decides (see onUp).
@@ -224,15 +234,32 @@ export class EvmChainConnection implements VenueConnection {
     const open = this.outage;
     this.stopping = true;
     await this.socket.stop();
+    await this.release();
     if (open) this.reportGap(open.from, Date.now(), `${open.reason}; stopped before the missed blocks were read`);
   }
 
-  /** A received message: answers go to their request, heads to the chain tracking. */
-  private observe(json: unknown): void {
+  /** Hands on the held log notifications, in order; logs that arrive meanwhile queue behind them. */
+  private async release(): Promise<void> {
+    if (this.releasing) return;
+    this.releasing = true;
+    try {
+      for (let i = 0; i < this.held.length; i++) {
+        const { frame, recv } = this.held[i]!;
+        const pending = this.hooks.onFrame(frame, recv);
+        if (pending) await pending;
+      }
+    } finally {
+      this.held = [];
+      this.releasing = false;
+    }
+  }
+
+  /** A received message: answers go to their request, heads to the chain tracking. Returns its kind. */
+  private observe(json: unknown): RpcMessage['kind'] {
     const m = classify(json);
     if (m.kind === 'response' || (m.kind === 'error' && m.id !== undefined)) {
       const p = this.pending.get(m.id!);
-      if (!p) return;
+      if (!p) return m.kind;
       this.pending.delete(m.id!);
       clearTimeout(p.timer);
       if (m.kind === 'response') p.resolve(m.result);
@@ -243,6 +270,7 @@ export class EvmChainConnection implements VenueConnection {
       }
     } else if (m.kind === 'head') this.onHead(m.header, true);
     else if (m.kind === 'error') this.log.warn({ ...this.context, error: m.error }, 'node sent a JSON-RPC error');
+    return m.kind;
   }
 
   /** A header seen (subscription or response): stored; a head off the stored chain starts a repair. */
@@ -321,6 +349,7 @@ export class EvmChainConnection implements VenueConnection {
       this.observer?.head(this.covered);
       this.inSync = true;
       this.outage = undefined;
+      await this.release();
     } catch (err) {
       if (err instanceof SessionEnded || session !== this.session) return; // the next connection takes it over
       if (err instanceof RequestFailed && err.timedOut && attempt < TIMEOUT_RETRIES) {
@@ -338,6 +367,7 @@ export class EvmChainConnection implements VenueConnection {
       if (to !== undefined) this.covered = to;
       this.inSync = true;
       this.outage = undefined;
+      await this.release();
     }
   }
 
