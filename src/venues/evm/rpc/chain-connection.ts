@@ -1,5 +1,6 @@
 import { ManagedSocket, type ManagedSocketHooks, type ManagedSocketOptions } from '../../../connection/managed-socket.js';
 import type { Logger } from '../../../log.js';
+import { LogLimiter } from '../../../pipeline/log-limiter.js';
 import type { SocketPlan, VenueConnection } from '../../venue.js';
 import { ANSWER_UPDATED_TOPIC, blockHeader, classify, request, rpcFrame, toHex, type BlockHeader, type RpcError, type RpcMessage } from './json-rpc.js';
 import type { EvmSettings } from './settings.js';
@@ -111,6 +112,7 @@ export class EvmChainConnection implements VenueConnection {
   private queue: Promise<void> = Promise.resolve();
   private readonly context: Record<string, unknown>;
   private stopping = false;
+  private readonly garbageLines = new LogLimiter(5, 10_000);
 
   constructor(
     private readonly venue: string,
@@ -171,7 +173,9 @@ export class EvmChainConnection implements VenueConnection {
         const frame = rpcFrame(this.watch.chain, text, isJson);
         if (!isJson) {
           this.stats.unreadable += 1;
-          this.log.warn({ ...this.context, bytes: text.length, preview: text.slice(0, 80) }, 'node sent a message that is not JSON (recorded, rejected by the parser)');
+          // At most 5 lines per 10 s: a node sending garbage in a loop is counted in full, logged in part.
+          const { log, suppressedBefore } = this.garbageLines.allow('not json');
+          if (log) this.log.warn({ ...this.context, bytes: text.length, preview: text.slice(0, 80), ...(suppressedBefore ? { suppressedBefore } : {}) }, 'node sent a message that is not JSON (recorded, rejected by the parser)');
           return this.hooks.onFrame(frame, recv);
         }
         if (this.observe(json) === 'log' && (!this.inSync || this.releasing || this.held.length > 0)) {
