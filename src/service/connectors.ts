@@ -140,7 +140,9 @@ export async function startConnectors(
   // One line that says what is wrong, once the sockets have had time to connect; retries stay quiet.
   const report = setTimeout(() => {
     const down = unreachable();
-    if (Object.keys(down).length > 0) deps.log.warn({ unreachable: down }, unreachableLine(down, venues.length));
+    // Out of the venues that have a connection: an on-chain venue with no RPC URL configured watches nothing.
+    const watching = [...sockets.values()].filter((list) => list.length > 0).length;
+    if (Object.keys(down).length > 0) deps.log.warn({ unreachable: down }, unreachableLine(down, watching));
   }, config.connection.unreachableReportMs);
   report.unref();
   return {

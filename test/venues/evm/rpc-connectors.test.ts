@@ -22,10 +22,12 @@ const chainy: VenueModule = {
       ctx,
     ),
 };
+// An on-chain venue whose chains have no RPC URL: it opens nothing.
+const idle: VenueModule = { ...chainy, venue: 'idle', connect: (_meta, ctx) => evmConnections('idle', [{ chain: 'nourl', filters: [], feeds: [] }], ctx) };
 vi.mock('../../../src/venues/registry.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../src/venues/registry.js')>();
-  const modules: Record<string, VenueModule> = { ...real.VENUE_MODULES, chainy };
-  return { ...real, VENUE_MODULES: modules, VENUES: [...real.VENUES, 'chainy'], venueModule: (v: string) => modules[v] ?? real.venueModule(v) };
+  const modules: Record<string, VenueModule> = { ...real.VENUE_MODULES, chainy, idle };
+  return { ...real, VENUE_MODULES: modules, VENUES: [...real.VENUES, 'chainy', 'idle'], venueModule: (v: string) => modules[v] ?? real.venueModule(v) };
 });
 
 const { loadConfig } = await import('../../../src/config/load.js');
@@ -90,5 +92,25 @@ describe('VenueModule.connect: an on-chain venue through startConnectors', () =>
     expect(await metric('liqstream_evm_head_block', { venue: 'chainy', chain: 'fake' })).toBe(511);
     node.advance(1);
     await until(async () => (await metric('liqstream_evm_head_block', { venue: 'chainy', chain: 'fake' })) === 512, 'the head gauge');
+  });
+
+  it('the unreachable report counts only venues that have a connection (an on-chain venue without RPC URLs is not one)', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const config = loadConfig({
+      env: {},
+      overrides: { onlyVenues: ['chainy', 'idle'], connection: { unreachableReportMs: 300 }, evm: { chains: { fake: { url: 'ws://127.0.0.1:9/' } } } },
+    });
+    const down = await startConnectors(config, {
+      sink: { handleFrame: () => {}, gap: () => {} },
+      metrics: createMetrics(),
+      log: pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) }),
+      parsers: new Map(),
+    });
+    try {
+      await until(() => lines.some((l) => typeof l.unreachable === 'object'), 'the unreachable report');
+      expect(String(lines.find((l) => typeof l.unreachable === 'object')!.msg)).toMatch(/^no venue reachable \(1 of 1\): .*\(chainy\)/);
+    } finally {
+      await down.stop();
+    }
   });
 });
