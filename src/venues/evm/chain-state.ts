@@ -12,6 +12,7 @@ export class ChainState {
   private readonly emitted = new Map<number, Map<string, LiquidationEvent>>();
   /** Highest block number of the chain the parser follows; -1 before the first head. */
   tip = -1;
+  private highestLog = -1;
 
   hashOf(block: number): string | undefined {
     return this.heads.get(block)?.hash;
@@ -87,6 +88,11 @@ export class ChainState {
 
   record(e: LiquidationEvent): void {
     const n = e.onchain!.blockNumber;
+    // Logs without heads (an eth_getLogs import of a block range) advance the horizon too, so memory stays bounded.
+    if (n > this.highestLog) {
+      this.highestLog = n;
+      this.prune();
+    }
     let m = this.emitted.get(n);
     if (!m) this.emitted.set(n, (m = new Map()));
     m.set(e.id, e);
@@ -100,8 +106,13 @@ export class ChainState {
     return e;
   }
 
+  /** Blocks whose emitted events are still held (bounded by REORG_DEPTH below the highest block seen). */
+  get heldBlocks(): number {
+    return this.emitted.size;
+  }
+
   private prune(): void {
-    const floor = this.tip - REORG_DEPTH;
+    const floor = Math.max(this.tip, this.highestLog) - REORG_DEPTH;
     for (const n of this.heads.keys()) if (n < floor) this.heads.delete(n);
     for (const n of this.emitted.keys()) if (n < floor) this.emitted.delete(n);
   }

@@ -33,6 +33,16 @@ describe('price book (property)', () => {
   });
 });
 
+describe('bounded memory', () => {
+  it('an eth_getLogs import with no heads keeps the events of at most REORG_DEPTH + 1 blocks for retraction', async () => {
+    const { ChainState, REORG_DEPTH } = await import('../../../src/venues/evm/chain-state.js');
+    const state = new ChainState();
+    for (let n = 0; n < 1_000; n++)
+      state.record({ type: 'liquidation', id: `x:${n}`, onchain: { blockNumber: n, blockHash: `h${n}`, logIndex: 0 } } as unknown as import('../../../src/schema/events.js').LiquidationEvent);
+    expect(state.heldBlocks).toBe(REORG_DEPTH + 1);
+  });
+});
+
 describe('reorg retraction (property)', () => {
   const log = silentLogger();
   const POOL = '0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2';
