@@ -66,7 +66,8 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
   const chains = new Map<string, ChainRuntime>();
   const runtime = (chain: string): ChainRuntime | undefined => {
     let r = chains.get(chain);
-    const m = meta?.chains[chain];
+    // Own keys only: a frame naming chain `constructor` must not reach Object's prototype.
+    const m = meta && Object.hasOwn(meta.chains, chain) ? meta.chains[chain] : undefined;
     if (!r && m) chains.set(chain, (r = { meta: m, state: new ChainState(), book: new PriceBook() }));
     return r;
   };

@@ -162,6 +162,8 @@ describe('on-chain venues: parse', () => {
     expect(parse('{"chain":"ethereum","rpc":{"jsonrpc":"2.0","id":1,"result":"0xabc"}}', RECV)).toEqual({ ok: true, events: [] });
     expect(parse('{"chain":"solana","rpc":{"jsonrpc":"2.0","id":1,"result":[]}}', RECV).ok).toBe(false);
     expect(parse('nope', RECV).ok).toBe(false);
+    for (const chain of ['constructor', 'tostring', 'hasownproperty'])
+      expect(parse(getLogsFrame(chain, [aaveLog(5, 1, 1n, 1n)]), RECV)).toMatchObject({ ok: false, reason: expect.stringMatching(/not configured/) });
     const bad = parse(getLogsFrame('ethereum', [{ ...aaveLog(5, 1, 1n, 1n), data: '0x00' }, 42]), RECV);
     expect(bad.ok && bad.rejected).toHaveLength(2);
   });
