@@ -11,6 +11,8 @@ import { htxVenue } from './htx/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
 import { krakenFuturesVenue } from './kraken/index.js';
 import { okxVenue } from './okx/index.js';
+import type { VenueAbout, VenueModule } from './venue.js';
+// On-chain lending protocols (src/venues/evm/).
 import { aaveV3Venue } from './aave-v3/index.js';
 import { compoundV3Venue } from './compound-v3/index.js';
 import { eulerV2Venue } from './euler-v2/index.js';
@@ -18,7 +20,6 @@ import { fluidVenue } from './fluid/index.js';
 import { makerVenue } from './maker/index.js';
 import { morphoBlueVenue } from './morpho-blue/index.js';
 import { sparkVenue } from './spark/index.js';
-import type { VenueAbout, VenueModule } from './venue.js';
 
 /**
  * Every venue liqstream can connect to, in the order reports and pages list them. Adding a venue is its

@@ -49,14 +49,23 @@ export async function discoverFeeds(meta: ChainMetadata, call: EthCall): Promise
   return { ...meta, feeds, tokens };
 }
 
-/** The venue's metadata with each configured chain's confirmations and, where an HTTP endpoint is configured, its feeds resolved. */
-export async function discoverEvm(base: EvmMetadata, chains: Record<string, EvmChainConfig> | undefined, call: (url: string) => EthCall = httpEthCall): Promise<EvmMetadata> {
+/** The metadata with each chain's configured confirmations (also applied without discovery: `discover: false`). */
+export function withConfirmations(base: EvmMetadata, chains: Record<string, EvmChainConfig> | undefined): EvmMetadata {
+  if (!chains) return base;
   const out: EvmMetadata = { chains: {} };
   for (const [name, meta] of Object.entries(base.chains)) {
-    const cfg = chains?.[name];
-    let m = cfg?.confirmations !== undefined ? { ...meta, confirmations: cfg.confirmations } : meta;
-    if (cfg?.httpUrl) m = await discoverFeeds(m, call(cfg.httpUrl));
-    out.chains[name] = m;
+    const c = chains[name]?.confirmations;
+    out.chains[name] = c !== undefined ? { ...meta, confirmations: c } : meta;
+  }
+  return out;
+}
+
+/** The venue's metadata with each configured chain's confirmations and, where an HTTP endpoint is configured, its feeds resolved. */
+export async function discoverEvm(base: EvmMetadata, chains: Record<string, EvmChainConfig> | undefined, call: (url: string) => EthCall = httpEthCall): Promise<EvmMetadata> {
+  const out = withConfirmations(base, chains);
+  for (const [name, meta] of Object.entries(out.chains)) {
+    const url = chains?.[name]?.httpUrl;
+    if (url) out.chains[name] = await discoverFeeds(meta, call(url));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type { VenueId } from '../../schema/events.js';
 import type { VenueAbout, VenueModule } from '../venue.js';
 import { evmVenueConfig, type EvmChainConfig } from './config.js';
-import { discoverEvm } from './discover.js';
+import { discoverEvm, withConfirmations } from './discover.js';
 import type { EvmMetadata } from './metadata.js';
 import { evmParser, type AnyProtocolEvent } from './parser.js';
 import { evmConnections, evmWatches } from './rpc/connector.js';
@@ -26,7 +26,7 @@ export function evmVenue(spec: EvmVenueSpec): VenueModule & { evm: EvmVenueSpec 
     config: evmVenueConfig(),
     evm: spec,
     discover: async (ctx) => ({ evm: await discoverEvm(spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined) }),
-    parser: (meta) => evmParser(spec.venue, spec.events, meta.evm ?? spec.metadata()),
+    parser: (meta, ctx) => evmParser(spec.venue, spec.events, withConfirmations(meta.evm ?? spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined)),
     plans: () => [],
     // Request/response (backfill, reorg re-read, oracle look-back): the EVM connector's own connections.
     connect: (meta, ctx) => evmConnections(spec.venue, evmWatches((meta.evm ?? spec.metadata()).chains, spec.events.map((e) => e.topic0)), ctx),

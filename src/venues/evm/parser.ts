@@ -66,7 +66,8 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
   const chains = new Map<string, ChainRuntime>();
   const runtime = (chain: string): ChainRuntime | undefined => {
     let r = chains.get(chain);
-    const m = meta?.chains[chain];
+    // Own keys only: a frame naming chain `constructor` must not reach Object's prototype.
+    const m = meta && Object.hasOwn(meta.chains, chain) ? meta.chains[chain] : undefined;
     if (!r && m) chains.set(chain, (r = { meta: m, state: new ChainState(), book: new PriceBook() }));
     return r;
   };
@@ -75,9 +76,14 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     const h = out.read(RpcHead, raw, 'block header');
     if (!h) return;
     const number = hexNumber(h.number);
-    const { retracted, changedFrom } = rt.state.head(number, lower(h.hash), lower(h.parentHash), hexNumber(h.timestamp));
-    if (changedFrom !== undefined) rt.book.retain((u) => u.block < changedFrom || u.blockHash === rt.state.hashOf(u.block));
-    for (const e of retracted) out.add(retraction(e, 'reorg', receiveTime), raw);
+    orphaned(rt, rt.state.head(number, lower(h.hash), lower(h.parentHash), hexNumber(h.timestamp)), raw, out, receiveTime);
+  }
+
+  /** What a head or a log showed orphaned: its events retracted, its price answers forgotten. */
+  function orphaned(rt: ChainRuntime, o: { retracted: LiquidationEvent[]; changedFrom?: number }, raw: unknown, out: EntryResults, receiveTime: number): void {
+    const from = o.changedFrom;
+    if (from !== undefined) rt.book.retain((u) => u.block < from || rt.state.hashOf(u.block) === undefined || u.blockHash === rt.state.hashOf(u.block));
+    for (const e of o.retracted) out.add(retraction(e, 'reorg', receiveTime), raw);
   }
 
   function onLog(rt: ChainRuntime, chain: string, raw: unknown, out: EntryResults, receiveTime: number): void {
@@ -95,8 +101,7 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
       if (e) out.add(retraction(e, 'removed', receiveTime), raw);
       return;
     }
-    const known = rt.state.hashOf(block);
-    if (known !== undefined && known !== blockHash) return out.reject(raw, `log of block ${block} ${blockHash}, but the chain's block ${block} is ${known} (orphaned)`);
+    if (rt.state.hashOf(block) !== blockHash) orphaned(rt, rt.state.block(block, blockHash), raw, out, receiveTime);
     if (topic0 === TOPIC0.AnswerUpdated) {
       if (!rt.meta.feeds[address]) return out.reject(raw, `AnswerUpdated from ${address}, which is no known aggregator on ${chain}`);
       const args = decode(CHAINLINK_ANSWER_UPDATED, log);

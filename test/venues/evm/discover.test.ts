@@ -43,6 +43,17 @@ describe('discover: Chainlink proxies resolved to the aggregators that emit Answ
     expect(r.ok && r.rejected?.map((x) => x.reason)).toEqual([expect.stringMatching(/no known aggregator/)]);
   });
 
+  it('configured confirmations apply without discovery too (discover: false)', () => {
+    const parse = aaveV3Venue().parser({}, { log: silentLogger(), options: { chains: { ethereum: { confirmations: 0 } } } });
+    const sample = evmSample('aave-v3');
+    const r = parse(getLogsFrame('ethereum', [...sample.prices, sample.liquidation(2, 0, 10n ** 8n, 10n ** 6n)]), 1);
+    // No head seen: provisional whatever the depth; with a head at the block and 0 confirmations, final.
+    expect(r.ok && r.events[0]?.type === 'liquidation' && r.events[0].onchain!.provisional).toBe(true);
+    parse(JSON.stringify({ chain: 'ethereum', rpc: { jsonrpc: '2.0', id: 1, result: { number: '0x3', hash: fakeHash('block 3'), parentHash: fakeHash('block 2'), timestamp: '0x1' } } }), 1);
+    const later = parse(getLogsFrame('ethereum', [sample.liquidation(3, 0, 10n ** 8n, 10n ** 6n)]), 1);
+    expect(later.ok && later.events[0]?.type === 'liquidation' && later.events[0].onchain!.provisional).toBe(false);
+  });
+
   it('fails softly: a node that answers nothing leaves the plan as it was', async () => {
     const base = aaveV3Venue().evm.metadata();
     const meta = await discoverEvm(base, { ethereum: { httpUrl: 'http://node.invalid' } }, () => async () => undefined);

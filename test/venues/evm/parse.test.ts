@@ -126,15 +126,25 @@ describe('on-chain venues: parse', () => {
     expect(deeper.map((x) => x.type === 'retraction' && x.id).sort()).toEqual([emitted[0]!.id, emitted[1]!.id].sort());
     // Nothing is retracted twice: the same heads again retract nothing.
     expect(events(parse(headFrame('ethereum', head(101, bh(101, 'b'), bh(100, 'b'), T0)), RECV))).toEqual([]);
-    // A late log of the orphaned chain is refused, the new chain's log counts under a new id.
-    const stale = parse(logFrame('ethereum', aaveLog(100, 1, 10n ** 6n, 10n ** 6n)), RECV);
-    expect(stale.ok && stale.rejected?.[0]?.reason).toMatch(/orphaned/);
+    // The new chain's log counts under a new id.
     const fresh = liqs(parse(logFrame('ethereum', aaveLog(100, 1, 10n ** 6n, 10n ** 6n, 'b')), RECV))[0]!;
     expect(fresh.id).toBe(`aave-v3:ethereum:${bh(100, 'b')}:1`);
     // removed: true retracts that event, once.
     const removed = { ...aaveLog(100, 1, 10n ** 6n, 10n ** 6n, 'b'), removed: true };
     expect(events(parse(logFrame('ethereum', removed), RECV)).map((x) => x.type === 'retraction' && [x.id, x.reason])).toEqual([[fresh.id, 'removed']]);
     expect(events(parse(logFrame('ethereum', removed), RECV))).toEqual([]);
+  });
+
+  it("a log showing a block's new hash before its header (the node's chain moved) retracts that block's old events and counts", () => {
+    const parse = aaveV3Venue().parser({}, { log });
+    heads(parse, 1, 10);
+    parse(getLogsFrame('ethereum', [answer(BTC_FEED, 1, 0, 10n ** 13n), answer(USDC_FEED, 1, 1, 10n ** 8n)]), RECV);
+    const old = liqs(parse(logFrame('ethereum', aaveLog(9, 1, 10n ** 8n, 10n ** 6n)), RECV))[0]!;
+    const r = events(parse(getLogsFrame('ethereum', [aaveLog(9, 2, 10n ** 8n, 10n ** 6n, 'b')]), RECV));
+    expect(r.map((e) => [e.type, e.type === 'retraction' ? e.id : e.type === 'liquidation' && e.onchain!.blockHash])).toEqual([
+      ['retraction', old.id],
+      ['liquidation', bh(9, 'b')],
+    ]);
   });
 
   it('prices of orphaned blocks are forgotten: a liquidation on the new chain is valued at the new chain\'s update', () => {
@@ -152,6 +162,8 @@ describe('on-chain venues: parse', () => {
     expect(parse('{"chain":"ethereum","rpc":{"jsonrpc":"2.0","id":1,"result":"0xabc"}}', RECV)).toEqual({ ok: true, events: [] });
     expect(parse('{"chain":"solana","rpc":{"jsonrpc":"2.0","id":1,"result":[]}}', RECV).ok).toBe(false);
     expect(parse('nope', RECV).ok).toBe(false);
+    for (const chain of ['constructor', 'tostring', 'hasownproperty'])
+      expect(parse(getLogsFrame(chain, [aaveLog(5, 1, 1n, 1n)]), RECV)).toMatchObject({ ok: false, reason: expect.stringMatching(/not configured/) });
     const bad = parse(getLogsFrame('ethereum', [{ ...aaveLog(5, 1, 1n, 1n), data: '0x00' }, 42]), RECV);
     expect(bad.ok && bad.rejected).toHaveLength(2);
   });

@@ -33,6 +33,16 @@ describe('price book (property)', () => {
   });
 });
 
+describe('bounded memory', () => {
+  it('an eth_getLogs import with no heads keeps the events of at most REORG_DEPTH + 1 blocks for retraction', async () => {
+    const { ChainState, REORG_DEPTH } = await import('../../../src/venues/evm/chain-state.js');
+    const state = new ChainState();
+    for (let n = 0; n < 1_000; n++)
+      state.record({ type: 'liquidation', id: `x:${n}`, onchain: { blockNumber: n, blockHash: `h${n}`, logIndex: 0 } } as unknown as import('../../../src/schema/events.js').LiquidationEvent);
+    expect(state.heldBlocks).toBe(REORG_DEPTH + 1);
+  });
+});
+
 describe('reorg retraction (property)', () => {
   const log = silentLogger();
   const POOL = '0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2';
@@ -47,7 +57,14 @@ describe('reorg retraction (property)', () => {
   // A step either adds blocks on the chain the node follows, or replaces its last `depth` blocks with `length` new ones.
   const step = fc.oneof(
     fc.record({ kind: fc.constant('extend' as const), logs: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }) }),
-    fc.record({ kind: fc.constant('reorg' as const), depth: fc.integer({ min: 1, max: 6 }), logs: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }) }),
+    // The new chain's headers arrive in any order (the node announces its tip, the connector reads the headers
+    // back to the fork), each block's logs after its header.
+    fc.record({
+      kind: fc.constant('reorg' as const),
+      depth: fc.integer({ min: 1, max: 6 }),
+      logs: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }),
+      order: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 8, maxLength: 8 }),
+    }),
   );
 
   it('retracts exactly what was emitted from orphaned blocks, never twice; what stands is what the final chain holds', () => {
@@ -66,25 +83,43 @@ describe('reorg retraction (property)', () => {
         );
         const emitted = new Map<string, number>();
         const retracted = new Map<string, number>();
-        const addBlock = (count: number) => {
-          const n = chain.length;
-          const hash = fakeHash(`block ${n} fork ${forks}`);
-          const r = parse(headFrame('ethereum', head(n, hash, chain[n - 1]!.hash, n)), RECV);
+        const count = (r: ReturnType<typeof parse>) => {
           const ids: string[] = [];
-          for (const e of r.ok ? r.events : []) if (e.type === 'retraction') retracted.set(e.id, (retracted.get(e.id) ?? 0) + 1);
-          const logs = Array.from({ length: count }, (_, i) => liq(n, hash, i));
-          const out = parse(logs.length === 1 ? logFrame('ethereum', logs[0]!) : getLogsFrame('ethereum', logs), RECV);
-          for (const e of out.ok ? out.events : []) if (e.type === 'liquidation') (emitted.set(e.id, (emitted.get(e.id) ?? 0) + 1), ids.push(e.id));
-          expect(out.ok && out.rejected).toBeUndefined();
-          chain.push({ hash, ids });
+          for (const e of r.ok ? r.events : []) {
+            if (e.type === 'retraction') retracted.set(e.id, (retracted.get(e.id) ?? 0) + 1);
+            if (e.type === 'liquidation') (emitted.set(e.id, (emitted.get(e.id) ?? 0) + 1), ids.push(e.id));
+          }
+          expect(r.ok && r.rejected).toBeUndefined();
+          return ids;
+        };
+        let highest = 0;
+        const sendHead = (n: number) => {
+          highest = Math.max(highest, n);
+          count(parse(headFrame('ethereum', head(n, chain[n]!.hash, chain[n - 1]!.hash, n)), RECV));
+        };
+        const sendLogs = (n: number, k: number) => {
+          const logs = Array.from({ length: k }, (_, i) => liq(n, chain[n]!.hash, i));
+          chain[n]!.ids.push(...count(parse(logs.length === 1 ? logFrame('ethereum', logs[0]!) : getLogsFrame('ethereum', logs), RECV)));
+        };
+        const addBlock = (k: number) => {
+          chain.push({ hash: fakeHash(`block ${chain.length} fork ${forks}`), ids: [] });
+          sendHead(chain.length - 1);
+          sendLogs(chain.length - 1, k);
         };
         for (const s of steps) {
-          if (s.kind === 'reorg') {
+          if (s.kind === 'extend') for (const k of s.logs) addBlock(k);
+          else {
             forks += 1;
             chain.splice(Math.max(1, chain.length - s.depth));
+            const first = chain.length;
+            for (let i = 0; i < s.logs.length; i++) chain.push({ hash: fakeHash(`block ${first + i} fork ${forks}`), ids: [] });
+            const numbers = s.logs.map((_, i) => first + i);
+            for (const n of [...numbers].sort((a, b) => s.order[a - first]! - s.order[b - first]!)) sendHead(n);
+            numbers.forEach((n, i) => sendLogs(n, s.logs[i]!));
           }
-          for (const count of s.logs) addBlock(count);
         }
+        // A block of an abandoned longer chain is orphaned once the new chain reaches its number: grow past them.
+        while (chain.length <= highest) addBlock(0);
         for (const [id, n] of retracted) {
           expect(n, id).toBe(1);
           expect(emitted.has(id), id).toBe(true);
