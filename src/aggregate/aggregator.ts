@@ -251,7 +251,7 @@ export class Aggregator {
           if (!counted) this.outOfRange.set(event.venue, (this.outOfRange.get(event.venue) ?? 0) + 1);
           return false;
         }
-        const lending = marketOf(event.venue) === 'lending' && (event.kind === 'liquidation' || event.kind === 'backstop');
+        const lending = marketOf(event) === 'lending' && (event.kind === 'liquidation' || event.kind === 'backstop');
         // A retracted id is never applied, whichever came first (see RetractionLedger).
         if (lending && !this.retractions.applying(event, units, !counted)) return false;
         this.appliedUnits += summed;
@@ -409,7 +409,7 @@ export class Aggregator {
    * first keeps its event from ever being counted. False (and counted as unmatched) when it took nothing back.
    */
   private applyRetraction(r: RetractionEvent, replayed: boolean): boolean {
-    const ours = r.id === r.event.id && r.venue === r.event.venue && marketOf(r.venue) === 'lending';
+    const ours = r.id === r.event.id && r.venue === r.event.venue && marketOf(r.event) === 'lending';
     const match = ours ? this.retractions.retract(r.id, r.event.eventTime) : { applied: false as const };
     if (!match.applied) {
       if (!replayed) this.unmatchedRetractions.set(r.venue, (this.unmatchedRetractions.get(r.venue) ?? 0) + 1);

@@ -210,7 +210,7 @@ export async function startAggregation(o: {
       const key = AssignmentProgress.key(topic, partition);
       // Lending (DeFi) liquidations are kept apart from the perps' minutes and so from the cascade detector.
       const liquidation = event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop');
-      if (liquidation && marketOf(event.venue) === 'perp') seriesOf(partitionMinutes, key).add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
+      if (liquidation && marketOf(event) === 'perp') seriesOf(partitionMinutes, key).add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
       else if (liquidation && event.eventTime < (aggregator.closedBefore ?? -Infinity)) {
         lateDefi.add(event.id);
         if (lateDefi.size > 10_000) lateDefi.delete(lateDefi.values().next().value!);

@@ -31,7 +31,7 @@ export class NotableLiquidations {
   add(event: NormalizedEvent): void {
     if (event.type !== 'liquidation' || (event.kind !== 'liquidation' && event.kind !== 'backstop')) return;
     // Perps only: DeFi (lending) liquidations have their own section, by protocol and chain, net of retractions.
-    if (marketOf(event.venue) === 'lending') return;
+    if (marketOf(event) === 'lending') return;
     const key = `${event.venue}|${event.symbol}`;
     let s = this.symbols.get(key);
     if (!s) this.symbols.set(key, (s = { venue: event.venue, symbol: event.symbol, longUnits: 0, shortUnits: 0, count: 0 }));

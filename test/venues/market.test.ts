@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { LENDING_VENUES, marketOf } from '../../src/venues/market.js';
-import { VENUE_MODULES, venueAbout } from '../../src/venues/registry.js';
+import { marketOf } from '../../src/venues/market.js';
+import { VENUE_MODULES } from '../../src/venues/registry.js';
+import { defiLiquidation } from '../support/defi-events.js';
+import { liquidation } from '../support/events.js';
 
 describe('venue markets (perp or lending)', () => {
-  it("every registered module's about.market agrees with market.ts (the aggregator reads market.ts, not the registry)", () => {
-    for (const [venue, m] of Object.entries(VENUE_MODULES)) expect([venue, m.about.market ?? 'perp']).toEqual([venue, marketOf(venue)]);
+  it('an on-chain liquidation (onchain set) is lending, any other a perp, whatever its venue id', () => {
+    expect(marketOf(defiLiquidation(1, 0, 100))).toBe('lending');
+    expect(marketOf(liquidation('x', 0, 100))).toBe('perp');
+    expect(marketOf(liquidation('y', 0, 100, { venue: 'some-new-venue' }))).toBe('perp');
   });
 
-  it('the lending protocols of issue 20 are lending; any other id, registered or not, is a perp', () => {
-    expect(LENDING_VENUES.map(marketOf)).toEqual(LENDING_VENUES.map(() => 'lending'));
-    expect(marketOf('binance-usdm')).toBe('perp');
-    expect(marketOf('some-new-venue')).toBe('perp');
-    expect(venueAbout('morpho-blue').market).toBe('lending');
+  it('the registered lending protocols say so in their about (pages and reports list them apart)', () => {
+    const lending = Object.entries(VENUE_MODULES).filter(([, m]) => m.about.market === 'lending').map(([v]) => v).sort();
+    expect(lending).toEqual(['aave-v3', 'compound-v3', 'euler-v2', 'fluid', 'maker', 'morpho-blue', 'spark']);
   });
 });
