@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // Projects, so that each group pays only for what it needs: `kafka` tests get a real broker, and every
 // project but `unit` runs the compiled binary, built once per run by test/setup/build.ts (a no-op when
@@ -15,6 +16,34 @@ const BUILD = 'test/setup/build.ts';
 const withBuild = (p: TestProjectInlineConfiguration): TestProjectInlineConfiguration =>
   p.test?.name === 'unit' ? p : { ...p, test: { ...p.test, globalSetup: [BUILD, ...[p.test?.globalSetup ?? []].flat().filter((s) => s !== BUILD)] } };
 
+/**
+ * The longest files (docs/benchmarks.md, "Test suite"), started first: without durations from an earlier
+ * run (a fresh CI machine) vitest orders by project name and file size, so one of these could start last
+ * and run alone while the other core idles. A file not listed keeps vitest's order.
+ */
+const LONGEST_FIRST = [
+  'test/simulate/oct10.cli.test.ts',
+  'test/cli/demo.cli.test.ts',
+  'test/store/store.cli.test.ts',
+  'test/clone/fresh-clone.cli.test.ts',
+  'test/reliability/broker-outage.kafka.test.ts',
+  'test/reliability/spill-disk-full.kafka.test.ts',
+  'test/bus/kafka-topic-race.kafka.test.ts',
+  'test/bus/kafka-bus.kafka.test.ts',
+  'test/store/report.cli.test.ts',
+  'test/integration/lifetime-counters.kafka.test.ts',
+  'test/replay/replay.cli.test.ts',
+];
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const i = LONGEST_FIRST.findIndex((path) => f.moduleId.endsWith(`/${path}`));
+      return i < 0 ? LONGEST_FIRST.length : i;
+    };
+    return (await super.sort(files)).map((f, i) => ({ f, i, r: rank(f) })).sort((a, b) => a.r - b.r || a.i - b.i).map(({ f }) => f);
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -22,6 +51,7 @@ export default defineConfig({
     // Most test files wait (on child processes, sockets, timers, the broker) far more than they compute,
     // so one worker per core, and not vitest's default of one fewer (a single worker on 2 cores).
     maxWorkers: Math.max(2, availableParallelism()),
+    sequence: { sequencer: LongestFirst },
     projects: PROJECTS.map((p) => ({ extends: true, ...withBuild(p) })),
   },
 });
