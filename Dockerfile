@@ -17,6 +17,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The live page's static HTML and CSS (its script is in dist/page).
+COPY --from=build /app/src/web/page/index.html /app/src/web/page/page.css ./src/web/page/
 # The connectors' disk spill (bus.spill.dir in the compose stack); a named volume takes this owner.
 RUN mkdir -p /var/lib/liqstream && chown node:node /var/lib/liqstream
 USER node

@@ -2,7 +2,7 @@
  * `npm run bench`: throughput and latency figures, printed as markdown rows for the README.
  * Not a test: it prints what this machine does. Kafka figures need a broker: KAFKA_BROKERS,
  * or one is started with scripts/kafka/kafka.sh on KAFKA_PORT (default 19192; BENCH_KAFKA=0 skips them).
- * BENCH_ONLY=parse,venues,mixed,startup,node-fills,replay-day,replay-workers,spill,e2e,live runs only the sections named; BENCH_QUICK=1 shrinks every
+ * BENCH_ONLY=parse,venues,mixed,startup,node-fills,replay-day,replay-workers,warning,spill,e2e,live runs only the sections named; BENCH_QUICK=1 shrinks every
  * section (a smoke run in under two minutes, figures not for the README).
  */
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createBinanceParser } from '../src/venues/binance/parse.js';
 import { binanceBenchFrames } from './frames.js';
+import { benchEarlyWarning } from './early-warning.js';
 import { benchNodeFills } from './node-fills.js';
 import { peersOf } from './peers.js';
 import { benchReplayDay } from './replay-day.js';
@@ -34,7 +35,7 @@ const WINDOW = (process.env.BENCH_WINDOW ?? (QUICK ? '21:00-21:02' : '20:30-22:3
   return h! * 60 + m!;
 });
 const PER_VENUE = Number(process.env.BENCH_VENUE_FRAMES ?? (QUICK ? 300 : 50_000));
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'parse,venues,mixed,startup,node-fills,replay-day,replay-workers,spill,e2e,live').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'parse,venues,mixed,startup,node-fills,replay-day,replay-workers,warning,spill,e2e,live').split(',').map((x) => x.trim()));
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   if (SECTIONS.has('node-fills')) benchNodeFills(out);
   if (SECTIONS.has('replay-day')) await benchReplayDay(out);
   if (SECTIONS.has('replay-workers')) await benchReplayWorkers(out);
+  if (SECTIONS.has('warning')) await benchEarlyWarning(out);
 
   if (SECTIONS.has('spill'))
     benchSpill(frames.flatMap((f) => { const r = parser(f, 0); return r.ok ? (r.events as NormalizedEvent[]) : []; }), out);

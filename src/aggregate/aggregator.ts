@@ -1,4 +1,7 @@
-import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type Side, type VenueId } from '../schema/events.js';
+import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type RetractionEvent, type Side, type VenueId } from '../schema/events.js';
+import { marketOf } from '../venues/market.js';
+import { DefiTotals, type DefiReplayState } from './defi-totals.js';
+import { RetractionLedger } from './retraction-ledger.js';
 import { MAX_EXACT_UNITS, toUnits, toUsd } from './fixed-point.js';
 import { AGGREGATOR_DEFAULTS } from './settings.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
@@ -33,6 +36,8 @@ export interface AggregatorOptions {
    * symbol is never updated again, and would otherwise stay in the venue's total forever).
    */
   oiTtlMs: number;
+  /** Called when a retraction took back a liquidation: the event and the units as they were applied. */
+  onRetracted?: (event: LiquidationEvent, units: number) => void;
   /** Called once per closed minute, in order, empty minutes included, with all-venue open interest (USD). */
   onMinuteClosed?: (bucket: MinuteBucket, oiUsd: number | undefined) => void;
 }
@@ -99,6 +104,8 @@ export interface AggregatorReplayState {
   oi: [string, OiEntry][];
   /** Units applied (see Aggregator.appliedUnits): the merged sums stay exact only while these add up to at most MAX_EXACT_UNITS. */
   appliedUnits: number;
+  /** On-chain lending liquidations (issue 20), kept apart from the perps above. */
+  defi: DefiReplayState;
 }
 
 const addTotals = (into: VenueTotals, part: VenueTotals): void => {
@@ -156,6 +163,12 @@ export class Aggregator {
   readonly fidelity: Record<VenueId, LiquidationEvent['fidelity']> = {};
   private gapCount = 0;
   private readonly seenIds: SeenIds;
+  /** Lending (DeFi) liquidations, kept apart from every perps total (src/venues/market.ts). */
+  readonly defi: DefiTotals;
+  /** Which on-chain liquidations were applied and which retracted (RetractionEvent): each taken back once, exactly. */
+  private readonly retractions: RetractionLedger;
+  /** Retractions that took nothing back (event not applied, retracted already, or a perp's), per venue. */
+  private readonly unmatchedRetractions = new Map<VenueId, number>();
   /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
   private readonly duplicates = new Map<VenueId, number>();
   private readonly lateAfterClose = new Map<VenueId, number>();
@@ -183,6 +196,8 @@ export class Aggregator {
     this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
     this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
+    this.defi = new DefiTotals(this.opts.retainMinutes);
+    this.retractions = new RetractionLedger(this.opts.dedupHorizonMs);
     this.windowNames = windowList(this.opts.windows);
   }
 
@@ -212,13 +227,19 @@ export class Aggregator {
         // bus's boundary says (a commit refused after the session expired leaves that boundary stale).
         const counted = replayed || found === SEEN_BEFORE_RESET;
         const units = toUnits(event.notionalUsd);
+        // Debt repaid is summed too (DeFi): its units count against the exact range like the notional's.
+        const summed = units + (event.onchain ? toUnits(event.onchain.debtUsd) : 0);
         // Written so that NaN (units of a value no schema lets in) is refused too.
-        if (!(units <= MAX_EXACT_UNITS - this.appliedUnits)) {
+        if (!(summed <= MAX_EXACT_UNITS - this.appliedUnits)) {
           if (!counted) this.outOfRange.set(event.venue, (this.outOfRange.get(event.venue) ?? 0) + 1);
           return false;
         }
-        this.appliedUnits += units;
-        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, units, counted);
+        const lending = marketOf(event.venue) === 'lending' && (event.kind === 'liquidation' || event.kind === 'backstop');
+        // A retracted id is never applied, whichever came first (see RetractionLedger).
+        if (lending && !this.retractions.applying(event, units, !counted)) return false;
+        this.appliedUnits += summed;
+        if (lending) this.applyDefi(event, units, counted);
+        else if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, units, counted);
         else this.applyLiquidation(event, units, counted);
         return true;
       }
@@ -228,9 +249,10 @@ export class Aggregator {
       case 'gap':
         if (!replayed) this.applyGap(event);
         return true;
-      // Funding and retractions are not applied yet (issues 20 and 21 give them their state).
-      case 'funding':
       case 'retraction':
+        return this.applyRetraction(event, replayed);
+      // Funding is not applied yet (issue 21 gives it its state).
+      case 'funding':
         return true;
     }
   }
@@ -254,6 +276,8 @@ export class Aggregator {
     this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.nextMinuteToClose = undefined;
     this.seenIds.nextGeneration();
+    this.defi.resetState();
+    this.retractions.nextGeneration();
     this.watermark = 0;
   }
 
@@ -270,6 +294,7 @@ export class Aggregator {
       oiByMinute: [...this.oiByMinute].map(([minute, symbols]) => [minute, [...symbols]]),
       oi: [...this.oi],
       appliedUnits: this.appliedUnits,
+      defi: this.defi.replayState(),
     };
   }
 
@@ -298,6 +323,7 @@ export class Aggregator {
     }
     for (const b of s.minutes) this.minutes.addBucket(b);
     for (const b of s.adlMinutes) this.adlMinutes.addBucket(b);
+    this.defi.mergeReplayState(s.defi);
     for (const [minute, symbols] of s.oiByMinute) {
       let mine = this.oiByMinute.get(minute);
       if (!mine) this.oiByMinute.set(minute, (mine = new Map()));
@@ -310,6 +336,11 @@ export class Aggregator {
       const prev = this.oi.get(key);
       if (!prev || e.receiveTime >= prev.receiveTime) this.oi.set(key, e);
     }
+  }
+
+  /** Minutes before this one are closed (handed to onMinuteClosed); undefined before the first close. */
+  get closedBefore(): number | undefined {
+    return this.nextMinuteToClose;
   }
 
   /** Open interest per `venue|symbol` (units) as of the last closed minute, expired values left out. */
@@ -334,6 +365,33 @@ export class Aggregator {
     if (!v.windows[e.side].add(e.eventTime, units) && !replayed) this.lifetime.late.set(e.venue, (this.lifetime.late.get(e.venue) ?? 0) + 1);
     this.all.add(e.eventTime, units);
     this.bySymbol.add(e.venue, e.symbol, e.eventTime, units);
+  }
+
+  /**
+   * A lending liquidation: into the DeFi totals only (never a perps total, window, minute or cascade). The watermark
+   * moves with it, so a replay's windows end where its events are, DeFi-only ones too.
+   */
+  private applyDefi(e: LiquidationEvent, units: number, counted: boolean): void {
+    if (e.eventTime > this.watermark) this.watermark = e.eventTime;
+    this.defi.add(e, units, counted);
+  }
+
+  /**
+   * Takes back exactly what the retracted liquidation added (the units recorded when it was applied, not the
+   * copy the retraction carries), only if it was applied and not retracted already; a retraction that comes
+   * first keeps its event from ever being counted. False (and counted as unmatched) when it took nothing back.
+   */
+  private applyRetraction(r: RetractionEvent, replayed: boolean): boolean {
+    const ours = r.id === r.event.id && r.venue === r.event.venue && marketOf(r.venue) === 'lending';
+    const match = ours ? this.retractions.retract(r.id, r.event.eventTime) : { applied: false as const };
+    if (!match.applied) {
+      if (!replayed) this.unmatchedRetractions.set(r.venue, (this.unmatchedRetractions.get(r.venue) ?? 0) + 1);
+      return false;
+    }
+    // appliedUnits is not lowered: it only bounds the sums (which a retraction lowers), so it stays a safe bound.
+    this.defi.remove(match.event, match.units, { inState: match.inState, countedHere: match.countedHere, replayed });
+    if (match.inState) this.opts.onRetracted?.(match.event, match.units);
+    return true;
   }
 
   private venueLiquidations(venue: VenueId): VenueLiquidations {
@@ -418,6 +476,24 @@ export class Aggregator {
       }));
   }
 
+  /**
+   * The minutes a report shows: the perps' `minutes.range()`, widened with empty minutes to where DeFi
+   * liquidations are (a DeFi-only minute has no perps bucket). Without DeFi, exactly `minutes.range()`.
+   */
+  reportMinutes(): MinuteBucket[] {
+    const defi = this.defi.minutes.withData();
+    if (defi.length === 0) return this.minutes.range();
+    const both = new MinuteSeries();
+    for (const b of this.minutes.withData()) both.addBucket(b);
+    for (const b of defi) both.addBucket({ minute: b.minute, units: 0, count: 0, byVenue: {} });
+    return both.range();
+  }
+
+  /** DeFi (lending) USD per protocol in each minute of `buckets`, net of retractions (for reports; apart from perps). */
+  defiByMinute(buckets: MinuteBucket[]): Record<VenueId, number>[] {
+    return buckets.map((b) => Object.fromEntries(Object.entries(this.defi.minutes.get(b.minute)?.byVenue ?? {}).map(([venue, v]) => [venue, toUsd(v.long + v.short)])));
+  }
+
   /** ADL USD per venue in each minute of `buckets` (for reports; never part of liquidation totals). */
   adlByMinute(buckets: MinuteBucket[]): Record<VenueId, number>[] {
     return buckets.map((b) => {
@@ -447,8 +523,10 @@ export class Aggregator {
   closeThrough(watermark: number): void {
     if (!this.opts.onMinuteClosed || !Number.isFinite(watermark)) return;
     const closable = Math.floor((watermark - this.opts.latenessMs) / MINUTE) * MINUTE - MINUTE;
-    if (this.nextMinuteToClose === undefined && !Number.isFinite(this.minutes.first())) return;
-    let minute: number = this.nextMinuteToClose ?? this.minutes.first();
+    // The first minute with liquidations, perps or DeFi (a DeFi-only stream closes minutes too: their partials carry it).
+    const first = Math.min(this.minutes.first(), this.defi.minutes.first());
+    if (this.nextMinuteToClose === undefined && !Number.isFinite(first)) return;
+    let minute: number = this.nextMinuteToClose ?? first;
     // After a long silence (or a recording that jumps years), close at most a day of empty minutes:
     // enough for any window or baseline, and bounded work.
     minute = Math.max(minute, closable - MAX_CATCH_UP_MINUTES * MINUTE);
@@ -523,7 +601,9 @@ export class Aggregator {
       adl[venue] = totalsInUsd(t);
     }
     const lowerBound = Object.values(byVenue).some((t) => t.lowerBound);
-    return { usd: toUsd(units), count, lowerBound, byVenue, adl, ...(Object.keys(vault).length > 0 ? { vault } : {}), gaps: this.gapCount };
+    // DeFi next to the perps, only when there is any: a perps-only report or answer is unchanged.
+    const defi = this.defi.empty ? {} : { defi: this.defi.snapshot() };
+    return { usd: toUsd(units), count, lowerBound, byVenue, adl, ...(Object.keys(vault).length > 0 ? { vault } : {}), ...defi, gaps: this.gapCount };
   }
 
   /**
@@ -541,6 +621,7 @@ export class Aggregator {
     /** Liquidations refused because a sum would have left the exact range. */
     outOfRange: (): ReadonlyMap<VenueId, number> => this.outOfRange,
     duplicates: (): ReadonlyMap<VenueId, number> => this.duplicates,
+    unmatchedRetractions: (): ReadonlyMap<VenueId, number> => this.unmatchedRetractions,
     lateAfterClose: (): ReadonlyMap<VenueId, number> => this.lateAfterClose,
     lateEvents: (): ReadonlyMap<VenueId, number> => this.lifetime.late,
     gaps: (): ReadonlyMap<VenueId, { count: number; seconds: number }> => this.lifetime.gaps,
@@ -555,6 +636,8 @@ export class Aggregator {
     },
     venues: (): Iterable<VenueId> => this.venues.keys(),
     isLowerBound: (venue: VenueId): boolean => isLowerBound(this.fidelity[venue]),
+    /** An inferred part makes a venue's totals an estimate (≈), not only a lower bound (src/report/marks.ts). */
+    isEstimate: (venue: VenueId): boolean => this.fidelity[venue] === 'inferred',
     windowTotalUsd: (window: string): number => this.windowTotalUsd(window),
     topSymbols: (): ReturnType<Aggregator['topSymbols']> => this.topSymbols(this.opts.symbolsTopN),
     /** Age of each venue's oldest open-interest value, seconds, by the aggregator's clock. */

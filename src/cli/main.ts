@@ -242,6 +242,7 @@ program
       topics,
       metadata,
       cascade: config.cascade,
+      earlyWarning: config.earlyWarning,
       limits: config.limits,
       metrics,
       source: sourceFor(flags.format as InputFormat),
@@ -310,9 +311,9 @@ interface ReportFlags {
 /** The report's outputs, written the same way by `replay` and `report`: the same data gives the same bytes. */
 async function writeReport(report: ReplayReport, aggregator: Aggregator, flags: ReportFlags, force: boolean): Promise<void> {
   const { writeOutputFile, writeReportDir } = await import('../report/report-files.js');
-  const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
+  const minutes = flags.reportDir || flags.openmetrics ? aggregator.reportMinutes() : [];
   const openInterest = aggregator.openInterestByMinute(minutes);
-  if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity, adl: aggregator.adlByMinute(minutes) }, { force });
+  if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity, adl: aggregator.adlByMinute(minutes), defi: aggregator.defiByMinute(minutes) }, { force });
   if (flags.openmetrics) writeOutputFile(flags.openmetrics, (await import('../report/openmetrics.js')).replayOpenMetrics(minutes, openInterest, aggregator.fidelity, report.cascades), force);
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (flags.report) writeOutputFile(flags.report, json, force);

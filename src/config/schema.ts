@@ -4,6 +4,7 @@ import { SpillConfig } from '../bus/spill-log.js';
 import { partialsTopicFor, TopicNames } from '../bus/topics.js';
 import { AggregatorSettings } from '../aggregate/settings.js';
 import { CascadeParams } from '../cascade/detector.js';
+import { EarlyWarningParams } from '../cascade/early-warning.js';
 import { ValueLimits } from '../pipeline/value-limits.js';
 import { StoreConfig } from '../sinks/store/config.js';
 import { VENUES, venueModule } from '../venues/registry.js';
@@ -55,6 +56,7 @@ export const Config = z.strictObject({
       .refine((a) => a.heartbeatIntervalMs < a.sessionTimeoutMs, { message: 'heartbeatIntervalMs must be below sessionTimeoutMs', path: ['heartbeatIntervalMs'] })
       .prefault({}),
     cascade: CascadeParams.prefault({}),
+    earlyWarning: EarlyWarningParams.prefault({}),
     connection: z.strictObject({
       /** Reconnect back-off: doubling from initialMs up to maxMs, with jitter. */
       backoff: z.strictObject({ initialMs: z.number().int().min(1).default(1_000), maxMs: z.number().int().min(1).default(60_000) }).prefault({}),

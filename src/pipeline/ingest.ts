@@ -258,8 +258,13 @@ export class Ingestor {
       return;
     }
     this.stats.events += 1;
+    // A retraction goes where its liquidation went, under the same key (venue:symbol): one partition, after it.
     const topic =
-      event.type === 'liquidation' ? this.o.topics.liquidations : event.type === 'open_interest' ? this.o.topics.openInterest : this.o.topics.gaps;
+      event.type === 'liquidation' || event.type === 'retraction'
+        ? this.o.topics.liquidations
+        : event.type === 'open_interest'
+          ? this.o.topics.openInterest
+          : this.o.topics.gaps;
     this.push(topic, eventMessage(event));
   }
 

@@ -3,8 +3,10 @@ import type { Bus } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
 import type { CascadeParams } from '../cascade/detector.js';
 import type { CascadeTracker } from '../cascade/tracker.js';
+import { EarlyWarning, type EarlyWarningParams } from '../cascade/early-warning.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { registerEarlyWarningMetrics } from '../sinks/prometheus/early-warning-metrics.js';
 import { afterBatch, type Sink } from '../sinks/sink.js';
 import { topicsSink } from '../sinks/topics/topics-sink.js';
 import { startAggregation, type Aggregation, type AggregationTiming } from './aggregation.js';
@@ -16,12 +18,15 @@ import type { ValueLimits } from './value-limits.js';
 export interface StageState {
   aggregator: Aggregator;
   tracker: CascadeTracker;
+  /** Per-coin early warning, fed every applied event (docs/cascades.md, "Early warning"). */
+  warnings: EarlyWarning;
 }
 
 export interface ConsumeSpec {
   groupId: string;
   aggregator: Partial<AggregatorOptions> & Partial<AggregationTiming>;
   cascade?: Partial<CascadeParams>;
+  earlyWarning?: Partial<EarlyWarningParams>;
   /** How long the detector waits for a silent partition's share (aggregator.mergeIdleMs on Kafka). */
   mergeIdleMs?: number;
   /**
@@ -95,6 +100,16 @@ export async function startStages(g: StageGraph): Promise<Stages> {
       sinks: minuteSinks,
     });
     const accept = detection.accept;
+    const warnings = new EarlyWarning(c.earlyWarning);
+    registerEarlyWarningMetrics(metrics.registry, warnings);
+    // Steps the early warning as detection closes each whole minute (all partitions in), after the topics.
+    minuteSinks.push({
+      name: 'early-warning',
+      onMinuteClosed: (bucket) => {
+        for (const change of warnings.closeThrough(bucket.minute))
+          log.warn({ base: change.base, minute: new Date(change.minute).toISOString(), ...change.parts }, change.phase === 'start' ? 'early warning: a cascade may be starting' : 'early warning over');
+      },
+    });
     let eventSinks: Sink[] = [];
     aggregation = await startAggregation({
       bus,
@@ -109,10 +124,11 @@ export async function startStages(g: StageGraph): Promise<Stages> {
       onConsumed: c.onConsumed,
       partials: c.direct ? accept : (messages) => bus.publish(topics.partials, messages),
       onEvent: (event) => {
+        warnings.onEvent(event);
         for (const sink of eventSinks) sink.onEvent!(event);
       },
     });
-    sinks = c.sinks?.({ aggregator: aggregation.aggregator, tracker: detection.tracker }) ?? [];
+    sinks = c.sinks?.({ aggregator: aggregation.aggregator, tracker: detection.tracker, warnings }) ?? [];
     eventSinks = sinks.filter((s) => s.onEvent);
     minuteSinks.push(...sinks.filter((s) => s.onMinuteClosed || s.onCascade || s.afterBatch));
   }

@@ -30,8 +30,14 @@ export const defaultValueLimits = (): ValueLimits => ValueLimits.parse({});
  * that NaN, which the schema already refuses, is refused here too.
  */
 export function valueLimitBreach(event: NormalizedEvent, limits: ValueLimits): string | undefined {
-  if (event.type === 'liquidation' && !(event.notionalUsd <= limits.maxNotionalUsd))
-    return `liquidation of $${event.notionalUsd} (${event.venue} ${event.symbol}) exceeds limits.maxNotionalUsd ($${limits.maxNotionalUsd})`;
+  // A retraction carries its liquidation: bounded the same way (the store writes its USD).
+  const liquidation = event.type === 'liquidation' ? event : event.type === 'retraction' ? event.event : undefined;
+  if (liquidation && !(liquidation.notionalUsd <= limits.maxNotionalUsd))
+    return `liquidation of $${liquidation.notionalUsd} (${liquidation.venue} ${liquidation.symbol}) exceeds limits.maxNotionalUsd ($${limits.maxNotionalUsd})`;
+  // An on-chain liquidation's debt repaid and collateral seized are summed too (DeFi totals): the same bound.
+  const onchain = liquidation?.onchain;
+  if (onchain && !(Math.max(onchain.debtUsd, onchain.collateralUsd) <= limits.maxNotionalUsd))
+    return `on-chain liquidation with debt $${onchain.debtUsd}, collateral $${onchain.collateralUsd} (${event.venue} ${onchain.chain}) exceeds limits.maxNotionalUsd ($${limits.maxNotionalUsd})`;
   if (event.type === 'open_interest' && !(event.oiUsd <= limits.maxOpenInterestUsd))
     return `open interest of $${event.oiUsd} (${event.venue} ${event.symbol}) exceeds limits.maxOpenInterestUsd ($${limits.maxOpenInterestUsd})`;
   return undefined;

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { cascadeEpisodes } from '../cascade/episodes.js';
 import type { CascadeParams, CascadeSignal } from '../cascade/detector.js';
+import type { EarlyWarningParams } from '../cascade/early-warning.js';
 import type { ValueLimits } from '../pipeline/value-limits.js';
 import { eventTimeOf, type VenueId } from '../schema/events.js';
 import type { FrameParser, VenueMetadata } from '../venues/venue.js';
@@ -57,6 +58,7 @@ export interface ReplayOptions {
   parsers?: Record<VenueId, FrameParser>;
   metrics?: Metrics;
   cascade?: Partial<CascadeParams>;
+  earlyWarning?: Partial<EarlyWarningParams>;
   /** The largest value one event may carry (config `limits`); defaults to the config's. */
   limits?: ValueLimits;
   /** Largest share of a file's lines that may be invalid before the replay fails (default 0.1). */
@@ -190,6 +192,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
       fromBeginning: true,
       aggregator: { clock: 'watermark', retainMinutes: Infinity },
       cascade: options.cascade,
+      earlyWarning: options.earlyWarning,
       // Live cascade signals and gauges as in `run` (the report's cascades come from the full series).
       direct: true,
       onConsumed: (n) => (consumed += n),

@@ -39,6 +39,8 @@ export function replayOpenMetrics(
   // The lower-bound marks too, so the dashboard's panels and the alert texts read a backfilled day as a live one.
   out.push('# TYPE liqstream_lower_bound gauge', '# HELP liqstream_lower_bound 1 for a venue whose liquidation totals are lower bounds');
   for (const venue of venues) for (const m of minutes) out.push(`liqstream_lower_bound{venue="${venue}"} ${isLowerBound(fidelity[venue]) ? 1 : 0} ${ts(m)}`);
+  out.push('# TYPE liqstream_estimate gauge', '# HELP liqstream_estimate 1 for a venue whose liquidation totals are estimates (inferred)');
+  for (const venue of venues) for (const m of minutes) out.push(`liqstream_estimate{venue="${venue}"} ${fidelity[venue] === 'inferred' ? 1 : 0} ${ts(m)}`);
   const activeAt = (m: MinuteBucket) => cascades.find((c) => m.minute >= c.start && m.minute < (c.end ?? Infinity));
   out.push('# TYPE liqstream_cascade_active gauge', '# HELP liqstream_cascade_active 1 while a liquidation cascade episode is in progress');
   for (const m of minutes) out.push(`liqstream_cascade_active ${activeAt(m) ? 1 : 0} ${ts(m)}`);

@@ -58,6 +58,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
             groupId: config.aggregator.groupId,
             aggregator: { ...config.aggregator, rewindMs },
             cascade: config.cascade,
+            earlyWarning: config.earlyWarning,
             mergeIdleMs: config.aggregator.mergeIdleMs,
             direct: bus.kind === 'embedded',
             venues: enabledVenues(config),

@@ -11,6 +11,7 @@ import { htxVenue } from './htx/index.js';
 import { hyperliquidVenue } from './hyperliquid/index.js';
 import { krakenFuturesVenue } from './kraken/index.js';
 import { okxVenue } from './okx/index.js';
+import { marketOf } from './market.js';
 import type { VenueAbout, VenueModule } from './venue.js';
 
 /**
@@ -46,5 +47,5 @@ export function venueModule(venue: VenueId): VenueModule {
 
 /** What a report or page says of a venue id; an id no module has (a newer connector's) gets a neutral entry. */
 export function venueAbout(venue: VenueId): VenueAbout {
-  return VENUE_MODULES[venue]?.about ?? { name: venue, exchange: venue, colour: '#888888', fidelity: 'complete', doc: '' };
+  return VENUE_MODULES[venue]?.about ?? { name: venue, exchange: venue, colour: '#888888', fidelity: 'complete', doc: '', ...(marketOf(venue) === 'lending' ? { market: 'lending' as const } : {}) };
 }

@@ -1,3 +1,4 @@
+import type { Market } from './market.js';
 import type { z } from 'zod';
 import type { VenueConfig } from './venue-config.js';
 import { compileValidator, describeIssues } from '../schema/validator.js';
@@ -266,6 +267,8 @@ export interface VenueAbout {
   fidelity: Fidelity;
   /** Repository path of the venue's page: what it sees and what it misses. */
   doc: string;
+  /** `lending` for an on-chain lending protocol (kept apart from perps in every total); absent means `perp`. See market.ts. */
+  market?: Market;
 }
 
 /** The connector interface every venue implements (one folder per venue). */

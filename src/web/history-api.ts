@@ -60,10 +60,10 @@ const MinutesQuery = z.strictObject({
 
 const CascadesQuery = z.strictObject({ from: FROM, to: TO, limit: limit(10_000).default(100) }).refine(ordered, FROM_BEFORE_TO);
 
-/** $1…$7 of every liquidation query: the filters, in this order. */
+/** $1…$8 of every liquidation query: the filters, in this order; a retracted liquidation (reorg) is never in an answer. */
 const FILTER_SQL = `($1::VARCHAR IS NULL OR venue = $1) AND ($2::VARCHAR IS NULL OR symbol = $2) AND ($3::VARCHAR IS NULL OR base = $3)
   AND ($4::VARCHAR IS NULL OR side = $4) AND usd >= $5::DOUBLE AND event_time >= epoch_ms($6::BIGINT) AND event_time < epoch_ms($7::BIGINT)
-  AND list_contains($8::VARCHAR[], kind)`;
+  AND list_contains($8::VARCHAR[], kind) AND id NOT IN (SELECT id FROM retractions)`;
 
 const LIQUIDATIONS_SQL = (order: 'time' | 'usd') => `SELECT venue, id, kind, fidelity, symbol, base, side, price, qty, CAST(usd AS DOUBLE) AS usd,
   CAST(epoch_ms(event_time) AS DOUBLE) AS eventTime, CAST(epoch_ms(receive_time) AS DOUBLE) AS receiveTime

@@ -9,7 +9,7 @@ import { LiquidationEvent, type NormalizedEvent } from '../schema/events.js';
 import { VENUES } from '../venues/registry.js';
 import type { MarketFeed } from './market-feed.js';
 import { venueCatalogue } from '../venues/catalogue.js';
-import { LIVE_PAGE_HTML } from './live-page.js';
+import { isPageAsset, servePageAsset } from './page-assets.js';
 import { json, MinUsdParam, NoQuery, readQuery, refusedMethod, requestUrl, TimeParam } from './http-answers.js';
 import { totalsView, type TotalsView } from './totals-view.js';
 
@@ -71,7 +71,7 @@ function badQuery(res: ServerResponse, error: string): true {
 }
 
 /** Paths of this module other than /api/stream. */
-const PATHS = new Set(['/', '/api/totals', '/api/liquidations', '/api/venues', '/api/cascades', '/api/minutes']);
+const PATHS = new Set(['/api/totals', '/api/liquidations', '/api/venues', '/api/cascades', '/api/minutes']);
 
 /**
  * The trader's page (`GET /`), the JSON API (`/api/...`) and the event stream (`/api/stream`, a
@@ -142,6 +142,12 @@ export function liveApi(source: LiveSource) {
       }
       // The history endpoints (history-api.ts) when a store is configured: the same method rule, their own parameters.
       if (source.history && url.pathname.startsWith('/api/history/')) return refusedMethod(req, res) || source.history.handle(url, res);
+      // The page's own files (page-assets.ts): `/` and `/page/*`, no parameters.
+      if (isPageAsset(url.pathname)) {
+        if (refusedMethod(req, res)) return true;
+        const q = readQuery(url, NoQuery);
+        return 'error' in q ? badQuery(res, q.error) : servePageAsset(url.pathname, res);
+      }
       if (!PATHS.has(url.pathname)) return false;
       if (refusedMethod(req, res)) return true;
       switch (url.pathname) {
@@ -157,7 +163,9 @@ export function liveApi(source: LiveSource) {
           if ('error' in q) return badQuery(res, q.error);
           const { from = -Infinity, to = Infinity } = q.data;
           const minutes = source.aggregator.minutes.range().filter((m) => m.minute >= from && m.minute < to);
-          json(res, 200, { minutes: minutes.map(minuteView) });
+          // DeFi (lending protocols, by protocol) apart from the perps' minutes, net of retractions; absent without any.
+          const defi = source.aggregator.defi.minutes.range().filter((m) => m.minute >= from && m.minute < to);
+          json(res, 200, { minutes: minutes.map(minuteView), ...(defi.length ? { defiMinutes: defi.map(minuteView) } : {}) });
           return true;
         }
       }
@@ -165,10 +173,6 @@ export function liveApi(source: LiveSource) {
       const q = readQuery(url, NoQuery);
       if ('error' in q) return badQuery(res, q.error);
       switch (url.pathname) {
-        case '/':
-          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-          res.end(LIVE_PAGE_HTML);
-          return true;
         case '/api/totals':
           json(res, 200, currentTotals());
           return true;

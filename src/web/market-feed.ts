@@ -3,6 +3,8 @@ import type { LiquidationEvent, NormalizedEvent } from '../schema/events.js';
 const DAY_MS = 86_400_000;
 /** The largest are kept per 10 minutes of event time: a day is 144 buckets. */
 const BUCKET_MS = 600_000;
+/** Retracted ids remembered to keep their liquidations off the tape and the largest (rare: reorgs on chain). */
+const RETRACTED_KEPT = 10_000;
 
 /**
  * The recent liquidations a person looks at: a tape of the newest ones and the largest of the last
@@ -15,6 +17,8 @@ export class MarketFeed {
   private head = 0;
   private readonly buckets = new Map<number, LiquidationEvent[]>();
   private newest = 0;
+  /** Ids of retracted (on-chain) liquidations, oldest first: never listed, whether retracted before or after arrival. */
+  private readonly retracted = new Set<string>();
 
   constructor(
     private readonly capacity = 5_000,
@@ -22,6 +26,11 @@ export class MarketFeed {
   ) {}
 
   add(event: NormalizedEvent): void {
+    if (event.type === 'retraction') {
+      this.retracted.add(event.id);
+      if (this.retracted.size > RETRACTED_KEPT) this.retracted.delete(this.retracted.values().next().value!);
+      return;
+    }
     if (event.type !== 'liquidation' || event.kind !== 'liquidation') return;
     if (this.tape.length < this.capacity) this.tape.push(event);
     else {
@@ -48,7 +57,7 @@ export class MarketFeed {
     const out: LiquidationEvent[] = [];
     for (let i = this.tape.length - 1; i >= 0 && out.length < filter.limit; i--) {
       const e = this.tape[(this.head + i) % this.tape.length]!;
-      if (matches(e, filter)) out.push(e);
+      if (this.matches(e, filter)) out.push(e);
     }
     return out;
   }
@@ -60,8 +69,12 @@ export class MarketFeed {
   largest(filter: LiquidationFilter): LiquidationEvent[] {
     const since = this.newest - DAY_MS;
     const all: LiquidationEvent[] = [];
-    for (const bucket of this.buckets.values()) for (const e of bucket) if (e.eventTime > since && matches(e, filter)) all.push(e);
+    for (const bucket of this.buckets.values()) for (const e of bucket) if (e.eventTime > since && this.matches(e, filter)) all.push(e);
     return all.sort(byUsd).slice(0, Math.min(filter.limit, this.largestKept));
+  }
+
+  private matches(e: LiquidationEvent, f: LiquidationFilter): boolean {
+    return !this.retracted.has(e.id) && matches(e, f);
   }
 }
 

@@ -6,7 +6,7 @@ const SRC = new URL('../../src', import.meta.url).pathname;
 /** The one module allowed to construct WebSockets (it attaches their 'error' listeners first). */
 const GUARD = 'connection/guarded-socket.ts';
 /** The live page's browser script: its `new WebSocket` runs in the reader's browser, not in Node. */
-const BROWSER = 'web/live-page.ts';
+const BROWSER = 'web/page/app.ts';
 
 const sources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));

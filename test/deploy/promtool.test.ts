@@ -162,7 +162,9 @@ describe('alert rules', () => {
         expect(metricNames(q!).filter((n) => !allowed.has(n)), `${rule.alert}: ${q}`).toEqual([]);
     const lowerBound = (name: string) => ALERTS.find((a) => a.alert === name)!.annotations!.description!;
     for (const name of ['LiquidationVolumeHighFast', 'LiquidationVolumeHighSlow'])
-      expect(lowerBound(name)).toContain('{{ with query "max(liqstream_lower_bound) == 1" }} (lower bound){{ end }}');
+      expect(lowerBound(name)).toContain(
+        '{{ with query "max(liqstream_estimate) == 1" }} (estimate){{ else }}{{ with query "max(liqstream_lower_bound) == 1" }} (lower bound){{ end }}{{ end }}',
+      );
     expect(lowerBound('LiquidationCascadeActive')).toContain('{{ with query "max(liqstream_cascade_lower_bound) == 1" }}, a lower bound{{ end }}');
   });
 

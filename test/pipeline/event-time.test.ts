@@ -203,6 +203,8 @@ describe('lower bounds', () => {
     await bus.deliver(L, 1, [sampled('s0', 20_000, 2), sampled('s16', 16 * MIN + 20_000, 60_000_000)]);
     await bus.deliver(L, 0, [liq('end0', 20 * MIN, 1)]);
     await bus.deliver(L, 1, [sampled('end1', 20 * MIN, 1)]);
+    // An inferred venue in the last minute: its total is an estimate, which the lower-bound flag alone cannot say.
+    await bus.deliver(L, 2, [liquidation('inf20', 20 * MIN, 1, { venue: 'hyperliquid', fidelity: 'inferred' })]);
     const records = minutes() as unknown as Record<string, unknown>[];
     expect(records[0]).toEqual({
       type: 'minute',
@@ -222,6 +224,8 @@ describe('lower bounds', () => {
     expect(await metric('liqstream_cascade_lower_bound')).toBe(1);
     expect(await metric('liqstream_lower_bound', { venue: 'binance-usdm' })).toBe(1);
     expect(await metric('liqstream_lower_bound', { venue: 'bybit-linear' })).toBe(0);
+    expect(await metric('liqstream_estimate', { venue: 'hyperliquid' })).toBe(1);
+    expect(await metric('liqstream_estimate', { venue: 'binance-usdm' })).toBe(0);
   });
 });
 

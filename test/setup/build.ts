@@ -15,5 +15,7 @@ export default function setup(): void {
   // An incremental build trusts its build info: with the output deleted but the info left, it would emit nothing.
   if (!existsSync('dist/src/cli/main.js')) rmSync('dist/.tsbuildinfo', { force: true });
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.json'], { stdio: 'inherit' });
+  // The live page's browser code (DOM types): its own program, compiled to dist/page.
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'src/web/page'], { stdio: 'inherit' });
   process.env.TEST_DIST_BUILT_BY = String(process.pid);
 }

@@ -25,16 +25,52 @@ export async function chromium(args: string[]): Promise<string> {
   return stdout;
 }
 
+export interface Page {
+  evaluate<T>(expression: string): Promise<T>;
+  /** A PNG of the viewport, or of the whole page (`fullPage`: as tall as its content). */
+  screenshot(path: string, options?: { fullPage?: boolean }): Promise<void>;
+  /** Uncaught exceptions and console errors of the page so far. */
+  errors(): string[];
+  close(): Promise<void>;
+}
+export interface Browser {
+  /** A new tab at `url` with a viewport of width × height CSS pixels (`mobile`: a phone's viewport rules). */
+  newPage(url: string, viewport?: { width: number; height: number; mobile?: boolean }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** A DevTools protocol connection: commands answered by id, events handed to `on`. */
+async function devtools(url: string) {
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 256 * 2 ** 20 });
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  let id = 0;
+  const pending = new Map<number, (result: { result?: unknown; error?: { message: string } }) => void>();
+  const listeners: ((method: string, params: Record<string, unknown>) => void)[] = [];
+  ws.on('message', (d) => {
+    const msg = JSON.parse(d.toString()) as { id?: number; method?: string; params?: Record<string, unknown>; result?: unknown; error?: { message: string } };
+    if (msg.id !== undefined) pending.get(msg.id)?.(msg);
+    else if (msg.method) for (const l of listeners) l(msg.method, msg.params ?? {});
+  });
+  const send = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<unknown>((resolve, reject) => {
+      const n = ++id;
+      pending.set(n, (m) => (pending.delete(n), m.error ? reject(new Error(m.error.message)) : resolve(m.result)));
+      ws.send(JSON.stringify({ id: n, method, params }));
+    });
+  return { send, on: (l: (method: string, params: Record<string, unknown>) => void) => listeners.push(l), close: () => ws.close() };
+}
+
 /**
- * A page kept open in headless Chromium and driven over the DevTools protocol, for pages that change
- * in real time (a --dump-dom snapshot is taken on virtual time, whenever Chromium decides).
+ * One headless Chromium driven over the DevTools protocol, for pages that change in real time (a
+ * --dump-dom snapshot is taken on virtual time, whenever Chromium decides). Start one per test file and
+ * open several pages in it: a launch costs seconds on a loaded machine.
  */
-export async function openPage(url: string): Promise<{ evaluate<T>(expression: string): Promise<T>; screenshot(path: string): Promise<void>; close(): Promise<void> }> {
+export async function openBrowser(): Promise<Browser> {
   const binary = requireTool('chromium');
   const { spawn } = await import('node:child_process');
   const { writeFileSync } = await import('node:fs');
-  const { default: WebSocket } = await import('ws');
-  const child = spawn(binary, [...FLAGS, `--user-data-dir=${tempDir('chromium-')}`, '--remote-debugging-port=0', '--window-size=1280,900', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, [...FLAGS, `--user-data-dir=${tempDir('chromium-')}`, '--remote-debugging-port=0', '--window-size=1280,900', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const browserWs = await new Promise<string>((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error(`chromium did not start:\n${text}`)), 30_000);
@@ -47,35 +83,60 @@ export async function openPage(url: string): Promise<{ evaluate<T>(expression: s
       }
     });
   });
-  const { port } = new URL(browserWs);
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { type: string; webSocketDebuggerUrl: string }[];
-  const ws = new WebSocket(targets.find((t) => t.type === 'page')!.webSocketDebuggerUrl);
-  await new Promise((r) => ws.once('open', r));
-  let id = 0;
-  const pending = new Map<number, (result: { result?: unknown; error?: { message: string } }) => void>();
-  ws.on('message', (d) => {
-    const msg = JSON.parse(d.toString()) as { id?: number; result?: unknown; error?: { message: string } };
-    if (msg.id !== undefined) pending.get(msg.id)?.(msg);
-  });
-  const send = (method: string, params: Record<string, unknown>) =>
-    new Promise<unknown>((resolve, reject) => {
-      const n = ++id;
-      pending.set(n, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)));
-      ws.send(JSON.stringify({ id: n, method, params }));
-    });
-  const evaluate = async <T>(expression: string) => ((await send('Runtime.evaluate', { expression, returnByValue: true })) as { result: { value: T } }).result.value;
-  // The page target exists before the URL is committed: on a loaded host its first document was still
-  // about:blank, whose readyState is already 'complete', and a report test counted 0 of 5 charts there.
-  // Callers get the page once the document *at url* has loaded.
-  const want = new URL(url).href;
-  await until(async () => (await evaluate<string>('location.href + " " + document.readyState')) === `${want} complete`, `${want} to load in chromium`, 30_000);
+  const { host } = new URL(browserWs);
+  const browser = await devtools(browserWs);
   return {
-    evaluate,
-    screenshot: async (path: string) => writeFileSync(path, Buffer.from(((await send('Page.captureScreenshot', { format: 'png' })) as { data: string }).data, 'base64')),
+    async newPage(url, viewport = { width: 1280, height: 900 }) {
+      const { targetId } = (await browser.send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
+      const page = await devtools(`ws://${host}/devtools/page/${targetId}`);
+      const errors: string[] = [];
+      page.on((method, params) => {
+        if (method === 'Runtime.exceptionThrown') errors.push(JSON.stringify((params.exceptionDetails as { exception?: { description?: string } }).exception?.description ?? params.exceptionDetails));
+        if (method === 'Runtime.consoleAPICalled' && params.type === 'error') errors.push(JSON.stringify(params.args));
+      });
+      await page.send('Runtime.enable');
+      await page.send('Emulation.setDeviceMetricsOverride', { width: viewport.width, height: viewport.height, deviceScaleFactor: 1, mobile: viewport.mobile ?? false });
+      await page.send('Page.navigate', { url });
+      const evaluate = async <T>(expression: string) => ((await page.send('Runtime.evaluate', { expression, returnByValue: true })) as { result: { value: T } }).result.value;
+      // Callers get the page once the document *at url* has loaded (not the about:blank before it).
+      const want = new URL(url).href;
+      await until(async () => (await evaluate<string>('location.href + " " + document.readyState')) === `${want} complete`, `${want} to load in chromium`, 30_000);
+      return {
+        evaluate,
+        errors: () => [...errors],
+        screenshot: async (path: string, options: { fullPage?: boolean } = {}) => {
+          let clip: Record<string, number> | undefined;
+          if (options.fullPage) {
+            const { cssContentSize: size } = (await page.send('Page.getLayoutMetrics')) as { cssContentSize: { width: number; height: number } };
+            clip = { x: 0, y: 0, width: viewport.width, height: Math.ceil(size.height), scale: 1 };
+          }
+          const shot = (await page.send('Page.captureScreenshot', { format: 'png', ...(clip ? { clip, captureBeyondViewport: true } : {}) })) as { data: string };
+          writeFileSync(path, Buffer.from(shot.data, 'base64'));
+        },
+        close: async () => {
+          page.close();
+          await browser.send('Target.closeTarget', { targetId }).catch(() => {});
+        },
+      };
+    },
     close: async () => {
-      ws.close();
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      browser.close();
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+      }
     },
   };
+}
+
+/** A browser of one page (`close` ends both). */
+export async function openPage(url: string): Promise<Page> {
+  const browser = await openBrowser();
+  try {
+    const page = await browser.newPage(url);
+    return { ...page, close: async () => (await page.close(), await browser.close()) };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
 }

@@ -39,7 +39,7 @@ const get = async (path: string, init?: RequestInit) => {
 const minuteUsd = async (query: string) => ((await get(`/api/minutes?${query}`)).body as { minutes: { minute: number; usd: number }[] }).minutes.map((m) => [m.minute, m.usd]);
 
 /** Every endpoint of the metrics port and the live API (docs/api.md, "Requests"). */
-const ENDPOINTS = ['/', '/api/totals', '/api/liquidations', '/api/venues', '/api/cascades', '/api/minutes', '/metrics', '/livez', '/readyz', '/healthz'];
+const ENDPOINTS = ['/', '/page/page.css', '/page/uPlot.iife.min.js', '/api/totals', '/api/liquidations', '/api/venues', '/api/cascades', '/api/minutes', '/metrics', '/livez', '/readyz', '/healthz'];
 
 describe('API requests (issue 18 §6)', () => {
   it('refuses an unknown venue with 400 naming it (before: 200 and an empty list), filters by a known one', async () => {

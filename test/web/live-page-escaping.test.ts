@@ -2,8 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { LIVE_PAGE_HTML } from '../../src/web/live-page.js';
+import { isPageAsset, servePageAsset } from '../../src/web/page-assets.js';
 import { openPage } from '../support/chromium.js';
+import { buildPage } from '../support/page-build.js';
 import { until } from '../support/until.js';
 
 // The schema refuses hostile names (test/schema/market-symbol.test.ts), but the page must not depend on it:
@@ -58,9 +59,10 @@ afterAll(async () => {
 
 describe('the live page renders API strings as text', () => {
   it('hostile venue ids, symbols, names and cascade leaders appear literally and run nothing', async () => {
+    buildPage();
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
-      if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(LIVE_PAGE_HTML);
+      if (isPageAsset(path) && servePageAsset(path, res)) return;
       const body = api[path];
       if (body === undefined) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -80,6 +82,7 @@ describe('the live page renders API strings as text', () => {
     await until(async () => (await page.evaluate<string>('document.getElementById("banner").textContent')).includes('leader'), 'banner shown');
     expect(await page.evaluate<number>('document.querySelectorAll("img").length')).toBe(0);
     expect(await page.evaluate<unknown>('window.__pwned')).toBeUndefined();
+    expect(page.errors()).toEqual([]);
     const text = await page.evaluate<string>('document.body.innerText');
     for (const what of ['venue', 'symbol', 'name', 'summary', 'leader', 'id']) expect(text.includes(hostile(what)) || what === 'name', what).toBe(true);
     // The name is a title attribute: an attribute value, not markup.

@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Aggregator } from '../../aggregate/aggregator.js';
 import type { Side } from '../../schema/events.js';
+import { registerDefiMetrics } from './defi-metrics.js';
 
 const SIDES: readonly Side[] = ['long', 'short'];
 
@@ -118,6 +119,16 @@ export function registerAggregatorMetrics(registry: Registry, aggregator: Aggreg
     },
   });
   new Gauge({
+    name: 'liqstream_estimate',
+    help: '1 for a venue whose liquidation totals are estimates (inferred from indirect evidence: may be over or under; also 1 in liqstream_lower_bound), else 0',
+    labelNames: ['venue'],
+    registers,
+    collect() {
+      this.reset();
+      for (const venue of view.venues()) this.set({ venue }, view.isEstimate(venue) ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'liqstream_open_interest_usd',
     help: 'Open interest, venue total (sum of the latest value of each symbol updated within aggregator.oiTtlMs), USD',
     labelNames: ['venue'],
@@ -147,4 +158,5 @@ export function registerAggregatorMetrics(registry: Registry, aggregator: Aggreg
       for (const { venue, symbol, usd } of view.symbolOpenInterest()) this.set({ venue, symbol }, usd);
     },
   });
+  registerDefiMetrics(registry, agg);
 }
