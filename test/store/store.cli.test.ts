@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
 import { minutesCsvCells, units } from '../support/minutes-csv.js';
+import { simulated } from '../support/simulated.js';
 import { until } from '../support/until.js';
 
 /*
@@ -15,9 +16,14 @@ import { until } from '../support/until.js';
  * writer killed with SIGKILL mid-import and run again leaves exactly the reference rows.
  */
 const dir = mkdtempSync(join(tmpdir(), 'liqstream-store-cli-'));
-const recording = join(dir, 'slice.ndjson.gz');
 const store = join(dir, 'store');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** The same simulated slice as report.cli.test.ts: made once for both (test/support/simulated.ts). */
+let recording: string;
+let simDir: string;
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  if (simDir) rmSync(simDir, { recursive: true, force: true });
+});
 
 async function query(sql: string, storeDir = store): Promise<Record<string, string>[]> {
   const r = await runCli(['query', '--store', storeDir, '--format', 'json', sql]);
@@ -43,8 +49,7 @@ function committedWhileWriting(root: string): number {
 const TOTALS = `SELECT venue, kind, count(*) AS n, count(DISTINCT id) AS ids, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations GROUP BY ALL ORDER BY ALL`;
 
 beforeAll(async () => {
-  const sim = await runCli(['simulate', 'oct-10', '--out', recording, '--from', '20:40', '--to', '21:00', '--accounts', '1500000']);
-  expect(sim.code).toBe(0);
+  ({ dir: simDir, recording } = await simulated(['--from', '20:40', '--to', '21:00', '--accounts', '1500000']));
   const r = await runCli(['replay', recording, '--report-dir', join(dir, 'report'), '--store', store], { LIQSTREAM_LOG_LEVEL: 'error' });
   expect(r.code).toBe(0);
   expect(r.stderr).toMatch(/^stored: liquidations [\d,]+ new of [\d,]+/m);
