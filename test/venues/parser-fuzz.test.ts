@@ -15,7 +15,7 @@ import { parsersFor } from '../../src/replay/sources.js';
 import { NormalizedEvent, type DeadLetter, type VenueId } from '../../src/schema/events.js';
 import { isEpochMs, isMarketName, MAX_REASON_CHARS } from '../../src/venues/fields.js';
 import { parseNodeFillsLine } from '../../src/venues/hyperliquid/node-block.js';
-import { VENUE_MODULES } from '../../src/venues/registry.js';
+import { VENUE_MODULES, venueAbout } from '../../src/venues/registry.js';
 import type { FrameParser, ParseResult } from '../../src/venues/venue.js';
 import { fixture, fixturePath } from '../support/fixtures.js';
 import { absurdVariants, mutate, mutationsArb } from '../support/mutate.js';
@@ -272,7 +272,7 @@ describe('parser fuzz: absurd frames among good ones keep totals exact', () => {
         };
 
   it.each(venues.map(([venue, module]) => [venue, module] as const))('%s: totals are the exact sum of the valid liquidations; each absurd frame is dead-lettered', async (venue, module) => {
-    const fresh = () => module.parser({}, { log });
+    const fresh = () => module.parser(ENTRY_GENERATORS[venue]?.metadata ?? {}, { log });
     const liquidates = (frame: string) => {
       const r = fresh()(frame, RECV);
       return r.ok && r.events.some((e) => e.type === 'liquidation') && r.events.every((e) => valueLimitBreach(e, limits) === undefined);
@@ -300,9 +300,13 @@ describe('parser fuzz: absurd frames among good ones keep totals exact', () => {
           let units = 0n;
           let count = 0;
           let deadLetters = 0;
+          // Refused in this sequence: a stateful parser (an on-chain venue's) may take an absurd copy of a log it
+          // already counted for the duplicate it is, and refuse nothing.
+          const refusedHere = new Set<string>();
           for (const { frame } of frames) {
             const { events, deadLetters: refused } = account(parse(frame, RECV));
             deadLetters += refused;
+            if (refused > 0) refusedHere.add(frame);
             for (const e of events) {
               if (e.type !== 'liquidation' || seen.has(e.id)) continue;
               seen.add(e.id);
@@ -326,7 +330,8 @@ describe('parser fuzz: absurd frames among good ones keep totals exact', () => {
           await ingestor.flush();
           await bus.close();
 
-          const totals = aggregator.totalsSnapshot();
+          // A lending protocol's liquidations are kept apart from the perps' (issue 20): its totals are the defi block's.
+          const totals = venueAbout(venue).market === 'lending' ? aggregator.defi.snapshot() : aggregator.totalsSnapshot();
           expect(totals.usd).toBe(toUsd(Number(units)));
           expect(totals.count).toBe(count);
           expect(letters).toHaveLength(deadLetters);
@@ -335,7 +340,7 @@ describe('parser fuzz: absurd frames among good ones keep totals exact', () => {
           // A refused entry's letter carries the entry as JSON re-serialised (1e20 reads 100000000000000000000), so
           // an absurd frame not lettered whole must be matched by at least one entry letter of its own.
           const entries = letters.filter((l) => l.entry).length;
-          expect(entries).toBeGreaterThanOrEqual(frames.filter((f) => f.absurd && !lettered.has(f.frame)).length);
+          expect(entries).toBeGreaterThanOrEqual(frames.filter((f) => f.absurd && refusedHere.has(f.frame) && !lettered.has(f.frame)).length);
           expect(aggregator.topSymbols(1_000).every((s) => isMarketName(s.symbol))).toBe(true);
         },
       ),

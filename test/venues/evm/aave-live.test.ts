@@ -93,9 +93,11 @@ describe('aave-v3 live on a real node: config to totals', () => {
         expect(e!.onchain!.debtUsd).toBeCloseTo((2 * a) / 1e6, 6); // USDC at 1.00000000
         expect(e!).toMatchObject({ symbol: 'WBTC/USDC', base: 'BTC', side: 'long', venue: 'aave-v3', source: 'aave-v3:LiquidationCall' });
       }
-    const totals = p.aggregator.totalsSnapshot().byVenue['aave-v3']!;
+    // Kept apart from the perps (issue 20): the defi block, by protocol and chain; no perps total has it.
+    expect(p.aggregator.totalsSnapshot().byVenue['aave-v3']).toBeUndefined();
+    const totals = p.aggregator.defi.snapshot().byProtocol['aave-v3']!;
     expect(totals.count).toBe(180);
     // The aggregator sums each event in 1/10,000 USD: within half a unit per event of the exact sum.
-    expect(Math.abs(totals.longUsd - expectedUsd)).toBeLessThanOrEqual(180 * 0.00005 + 1e-6);
+    expect(Math.abs(totals.usd - expectedUsd)).toBeLessThanOrEqual(180 * 0.00005 + 1e-6);
   });
 });
