@@ -1,29 +1,68 @@
-import { defineConfig } from 'vitest/config';
+import { availableParallelism } from 'node:os';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-// Projects, so that each group pays only for what it needs: `cli` tests run the compiled binary
-// (built once by global setup) and `kafka` tests get a real broker.
+// Projects, so that each group pays only for what it needs: `kafka` tests get a real broker, and every
+// project but `unit` runs the compiled binary, built once per run by test/setup/build.ts (a no-op when
+// dist/ is current). A new project is added to PROJECTS below: it gets the build, the shared timeouts
+// and the workers; list only its own global setups (e.g. a server it needs) after the build.
+const PROJECTS: TestProjectInlineConfiguration[] = [
+  { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.*.test.ts'] } },
+  { test: { name: 'cli', include: ['test/**/*.cli.test.ts'] } },
+  { test: { name: 'kafka', include: ['test/**/*.kafka.test.ts'], globalSetup: ['test/setup/global-kafka.ts'], testTimeout: 120_000 } },
+  // One real QuestDB server for the project (scripts/questdb/questdb.sh), its files one at a time (they share its
+  // tables); the Kafka broker (shared with the kafka project) for an aggregator writing QuestDB.
+  {
+    test: {
+      name: 'questdb',
+      include: ['test/**/*.questdb.test.ts'],
+      globalSetup: ['test/setup/global-kafka.ts', 'test/setup/global-questdb.ts'],
+      fileParallelism: false,
+      testTimeout: 120_000,
+    },
+  },
+];
+
+const BUILD = 'test/setup/build.ts';
+const withBuild = (p: TestProjectInlineConfiguration): TestProjectInlineConfiguration =>
+  p.test?.name === 'unit' ? p : { ...p, test: { ...p.test, globalSetup: [BUILD, ...[p.test?.globalSetup ?? []].flat().filter((s) => s !== BUILD)] } };
+
+/**
+ * The longest files (docs/benchmarks.md, "Test suite"), started first: without durations from an earlier
+ * run (a fresh CI machine) vitest orders by project name and file size, so one of these could start last
+ * and run alone while the other core idles. A file not listed keeps vitest's order.
+ */
+const LONGEST_FIRST = [
+  'test/simulate/oct10.cli.test.ts',
+  'test/cli/demo.cli.test.ts',
+  'test/store/store.cli.test.ts',
+  'test/clone/fresh-clone.cli.test.ts',
+  'test/reliability/broker-outage.kafka.test.ts',
+  'test/reliability/spill-disk-full.kafka.test.ts',
+  'test/bus/kafka-topic-race.kafka.test.ts',
+  'test/bus/kafka-bus.kafka.test.ts',
+  'test/store/report.cli.test.ts',
+  'test/integration/lifetime-counters.kafka.test.ts',
+  'test/replay/replay.cli.test.ts',
+];
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const i = LONGEST_FIRST.findIndex((path) => f.moduleId.endsWith(`/${path}`));
+      return i < 0 ? LONGEST_FIRST.length : i;
+    };
+    return (await super.sort(files)).map((f, i) => ({ f, i, r: rank(f) })).sort((a, b) => a.r - b.r || a.i - b.i).map(({ f }) => f);
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    projects: [
-      {
-        extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.kafka.test.ts', 'test/**/*.cli.test.ts'] },
-      },
-      {
-        extends: true,
-        test: { name: 'cli', include: ['test/**/*.cli.test.ts'], globalSetup: ['test/setup/build.ts'] },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'kafka',
-          include: ['test/**/*.kafka.test.ts'],
-          globalSetup: ['test/setup/build.ts', 'test/setup/global-kafka.ts'],
-          testTimeout: 120_000,
-        },
-      },
-    ],
+    // Most test files wait (on child processes, sockets, timers, the broker) far more than they compute,
+    // so one worker per core, and not vitest's default of one fewer (a single worker on 2 cores).
+    maxWorkers: Math.max(2, availableParallelism()),
+    sequence: { sequencer: LongestFirst },
+    projects: PROJECTS.map((p) => ({ extends: true, ...withBuild(p) })),
   },
 });

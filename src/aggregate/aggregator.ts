@@ -1,6 +1,11 @@
-import { isLowerBound, lowestFidelity, type Fidelity, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type Side, type VenueId } from '../schema/events.js';
+import { isLowerBound, lowestFidelity, type Fidelity, type FundingEvent, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type RetractionEvent, type Side, type VenueId } from '../schema/events.js';
+import { marketOf } from '../venues/market.js';
+import { DefiTotals, type DefiReplayState } from './defi-totals.js';
+import { RetractionLedger } from './retraction-ledger.js';
 import { MAX_EXACT_UNITS, toUnits, toUsd } from './fixed-point.js';
 import { AGGREGATOR_DEFAULTS } from './settings.js';
+import { BaseBook } from './base-book.js';
+import { FundingState } from './funding-state.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { SEEN_BEFORE_RESET, SEEN_ID, SeenIds } from './seen-ids.js';
 import { SymbolWindows } from './symbol-windows.js';
@@ -14,6 +19,9 @@ export interface AggregatorOptions {
   /** Per-symbol open interest gauges: these symbols always, plus the N largest by USD. */
   oiSymbols: string[];
   oiTopN: number;
+  /** Per-coin state for at most this many coins (the rest under `other`), gauges for the N largest (base-book.ts). */
+  maxBases: number;
+  basesTopN: number;
   /**
    * Clock for window ends and ages: the wall clock live (`run`, `aggregate`), the event-time watermark
    * in a replay. Live windows end at max(wall clock, newest event), so a quiet minute reads 0 instead of
@@ -33,6 +41,8 @@ export interface AggregatorOptions {
    * symbol is never updated again, and would otherwise stay in the venue's total forever).
    */
   oiTtlMs: number;
+  /** Called when a retraction took back a liquidation: the event and the units as they were applied. */
+  onRetracted?: (event: LiquidationEvent, units: number) => void;
   /** Called once per closed minute, in order, empty minutes included, with all-venue open interest (USD). */
   onMinuteClosed?: (bucket: MinuteBucket, oiUsd: number | undefined) => void;
 }
@@ -42,6 +52,8 @@ export const defaultAggregatorOptions = (): AggregatorOptions => ({
   symbolsTopN: AGGREGATOR_DEFAULTS.symbolsTopN,
   oiSymbols: AGGREGATOR_DEFAULTS.oiSymbols,
   oiTopN: AGGREGATOR_DEFAULTS.oiTopN,
+  maxBases: AGGREGATOR_DEFAULTS.maxBases,
+  basesTopN: AGGREGATOR_DEFAULTS.basesTopN,
   windows: AGGREGATOR_DEFAULTS.windows,
   clock: Date.now,
   retainMinutes: 1_440,
@@ -99,6 +111,8 @@ export interface AggregatorReplayState {
   oi: [string, OiEntry][];
   /** Units applied (see Aggregator.appliedUnits): the merged sums stay exact only while these add up to at most MAX_EXACT_UNITS. */
   appliedUnits: number;
+  /** On-chain lending liquidations (issue 20), kept apart from the perps above. */
+  defi: DefiReplayState;
 }
 
 const addTotals = (into: VenueTotals, part: VenueTotals): void => {
@@ -132,6 +146,10 @@ export class Aggregator {
   private readonly venues = new Map<VenueId, VenueLiquidations>();
   private all = new WindowSet();
   private bySymbol: SymbolWindows;
+  /** Per coin across venues (issue 21): totals, windows, minutes with the mark price. */
+  readonly byBase: BaseBook;
+  /** The last funding rate and mark price per market (issue 21): state, never part of a total. */
+  readonly funding = new FundingState();
   /**
    * Kept apart from liquidation totals: ADL (the counterparties' positions closed against a
    * liquidation) and vault fills (a liquidator vault's inventory, counted once already when the vault
@@ -156,6 +174,12 @@ export class Aggregator {
   readonly fidelity: Record<VenueId, LiquidationEvent['fidelity']> = {};
   private gapCount = 0;
   private readonly seenIds: SeenIds;
+  /** Lending (DeFi) liquidations, kept apart from every perps total (src/venues/market.ts). */
+  readonly defi: DefiTotals;
+  /** Which on-chain liquidations were applied and which retracted (RetractionEvent): each taken back once, exactly. */
+  private readonly retractions: RetractionLedger;
+  /** Retractions that took nothing back (event not applied, retracted already, or a perp's), per venue. */
+  private readonly unmatchedRetractions = new Map<VenueId, number>();
   /** Liquidations dropped as copies of an id already seen, and liquidations that arrived after their minute was closed, per venue. */
   private readonly duplicates = new Map<VenueId, number>();
   private readonly lateAfterClose = new Map<VenueId, number>();
@@ -182,8 +206,16 @@ export class Aggregator {
     this.minutes = new MinuteSeries(this.opts.retainMinutes);
     this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
+    this.byBase = new BaseBook(this.opts.maxBases);
     this.seenIds = new SeenIds(this.opts.dedupHorizonMs);
+    this.defi = new DefiTotals(this.opts.retainMinutes);
+    this.retractions = new RetractionLedger(this.opts.dedupHorizonMs);
     this.windowNames = windowList(this.opts.windows);
+  }
+
+  /** How many coins get per-coin gauges (besides `other`). */
+  get basesTopN(): number {
+    return this.opts.basesTopN;
   }
 
   /** The windows served (standard and configured), shortest first. */
@@ -212,26 +244,34 @@ export class Aggregator {
         // bus's boundary says (a commit refused after the session expired leaves that boundary stale).
         const counted = replayed || found === SEEN_BEFORE_RESET;
         const units = toUnits(event.notionalUsd);
+        // Debt repaid is summed too (DeFi): its units count against the exact range like the notional's.
+        const summed = units + (event.onchain ? toUnits(event.onchain.debtUsd) : 0);
         // Written so that NaN (units of a value no schema lets in) is refused too.
-        if (!(units <= MAX_EXACT_UNITS - this.appliedUnits)) {
+        if (!(summed <= MAX_EXACT_UNITS - this.appliedUnits)) {
           if (!counted) this.outOfRange.set(event.venue, (this.outOfRange.get(event.venue) ?? 0) + 1);
           return false;
         }
-        this.appliedUnits += units;
-        if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, units, counted);
+        const lending = marketOf(event) === 'lending' && (event.kind === 'liquidation' || event.kind === 'backstop');
+        // A retracted id is never applied, whichever came first (see RetractionLedger).
+        if (lending && !this.retractions.applying(event, units, !counted)) return false;
+        this.appliedUnits += summed;
+        if (lending) this.applyDefi(event, units, counted);
+        else if (event.kind === 'adl' || event.kind === 'vault') this.applyApart(event.kind, event, units, counted);
         else this.applyLiquidation(event, units, counted);
         return true;
       }
       case 'open_interest':
         this.applyOpenInterest(event);
+        this.byBase.addPrice(event.base, event.markPrice, event.eventTime);
+        return true;
+      case 'funding':
+        this.applyFunding(event);
         return true;
       case 'gap':
         if (!replayed) this.applyGap(event);
         return true;
-      // Funding and retractions are not applied yet (issues 20 and 21 give them their state).
-      case 'funding':
       case 'retraction':
-        return true;
+        return this.applyRetraction(event, replayed);
     }
   }
 
@@ -247,6 +287,8 @@ export class Aggregator {
     for (const v of this.venues.values()) v.windows = { long: new WindowSet(), short: new WindowSet() };
     this.all = new WindowSet();
     this.bySymbol = new SymbolWindows(this.opts.maxSymbols);
+    this.byBase.resetState();
+    this.funding.clear();
     this.oi.clear();
     this.oiByMinute.clear();
     this.closedOi.clear();
@@ -254,6 +296,8 @@ export class Aggregator {
     this.adlMinutes = new MinuteSeries(this.opts.retainMinutes);
     this.nextMinuteToClose = undefined;
     this.seenIds.nextGeneration();
+    this.defi.resetState();
+    this.retractions.nextGeneration();
     this.watermark = 0;
   }
 
@@ -270,6 +314,7 @@ export class Aggregator {
       oiByMinute: [...this.oiByMinute].map(([minute, symbols]) => [minute, [...symbols]]),
       oi: [...this.oi],
       appliedUnits: this.appliedUnits,
+      defi: this.defi.replayState(),
     };
   }
 
@@ -298,6 +343,7 @@ export class Aggregator {
     }
     for (const b of s.minutes) this.minutes.addBucket(b);
     for (const b of s.adlMinutes) this.adlMinutes.addBucket(b);
+    this.defi.mergeReplayState(s.defi);
     for (const [minute, symbols] of s.oiByMinute) {
       let mine = this.oiByMinute.get(minute);
       if (!mine) this.oiByMinute.set(minute, (mine = new Map()));
@@ -310,6 +356,11 @@ export class Aggregator {
       const prev = this.oi.get(key);
       if (!prev || e.receiveTime >= prev.receiveTime) this.oi.set(key, e);
     }
+  }
+
+  /** Minutes before this one are closed (handed to onMinuteClosed); undefined before the first close. */
+  get closedBefore(): number | undefined {
+    return this.nextMinuteToClose;
   }
 
   /** Open interest per `venue|symbol` (units) as of the last closed minute, expired values left out. */
@@ -334,6 +385,40 @@ export class Aggregator {
     if (!v.windows[e.side].add(e.eventTime, units) && !replayed) this.lifetime.late.set(e.venue, (this.lifetime.late.get(e.venue) ?? 0) + 1);
     this.all.add(e.eventTime, units);
     this.bySymbol.add(e.venue, e.symbol, e.eventTime, units);
+    this.byBase.addLiquidation(e, units, replayed);
+  }
+
+  /** Funding is market state: the last per market, and its mark price on the coin's minute (never a total). */
+  private applyFunding(e: FundingEvent): void {
+    this.funding.apply(e);
+    if (e.markPrice !== undefined) this.byBase.addPrice(e.base, e.markPrice, e.eventTime);
+  }
+
+  /**
+   * A lending liquidation: into the DeFi totals only (never a perps total, window, minute or cascade). The watermark
+   * moves with it, so a replay's windows end where its events are, DeFi-only ones too.
+   */
+  private applyDefi(e: LiquidationEvent, units: number, counted: boolean): void {
+    if (e.eventTime > this.watermark) this.watermark = e.eventTime;
+    this.defi.add(e, units, counted);
+  }
+
+  /**
+   * Takes back exactly what the retracted liquidation added (the units recorded when it was applied, not the
+   * copy the retraction carries), only if it was applied and not retracted already; a retraction that comes
+   * first keeps its event from ever being counted. False (and counted as unmatched) when it took nothing back.
+   */
+  private applyRetraction(r: RetractionEvent, replayed: boolean): boolean {
+    const ours = r.id === r.event.id && r.venue === r.event.venue && marketOf(r.event) === 'lending';
+    const match = ours ? this.retractions.retract(r.id, r.event.eventTime) : { applied: false as const };
+    if (!match.applied) {
+      if (!replayed) this.unmatchedRetractions.set(r.venue, (this.unmatchedRetractions.get(r.venue) ?? 0) + 1);
+      return false;
+    }
+    // appliedUnits is not lowered: it only bounds the sums (which a retraction lowers), so it stays a safe bound.
+    this.defi.remove(match.event, match.units, { inState: match.inState, countedHere: match.countedHere, replayed });
+    if (match.inState) this.opts.onRetracted?.(match.event, match.units);
+    return true;
   }
 
   private venueLiquidations(venue: VenueId): VenueLiquidations {
@@ -348,7 +433,10 @@ export class Aggregator {
 
   private applyApart(kind: ApartKind, e: LiquidationEvent, units: number, replayed: boolean): void {
     // Per minute (state: rebuilt from re-read events too); totals below are lifetime counts (and the counters).
-    if (kind === 'adl') this.adlMinutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
+    if (kind === 'adl') {
+      this.adlMinutes.add(e.eventTime, e.venue, e.side, units, e.fidelity);
+      this.byBase.addLiquidation(e, units, replayed, true);
+    }
     if (replayed) return;
     let t = this.apart[kind].get(e.venue);
     if (!t) this.apart[kind].set(e.venue, (t = noTotals()));
@@ -418,6 +506,24 @@ export class Aggregator {
       }));
   }
 
+  /**
+   * The minutes a report shows: the perps' `minutes.range()`, widened with empty minutes to where DeFi
+   * liquidations are (a DeFi-only minute has no perps bucket). Without DeFi, exactly `minutes.range()`.
+   */
+  reportMinutes(): MinuteBucket[] {
+    const defi = this.defi.minutes.withData();
+    if (defi.length === 0) return this.minutes.range();
+    const both = new MinuteSeries();
+    for (const b of this.minutes.withData()) both.addBucket(b);
+    for (const b of defi) both.addBucket({ minute: b.minute, units: 0, count: 0, byVenue: {} });
+    return both.range();
+  }
+
+  /** DeFi (lending) USD per protocol in each minute of `buckets`, net of retractions (for reports; apart from perps). */
+  defiByMinute(buckets: MinuteBucket[]): Record<VenueId, number>[] {
+    return buckets.map((b) => Object.fromEntries(Object.entries(this.defi.minutes.get(b.minute)?.byVenue ?? {}).map(([venue, v]) => [venue, toUsd(v.long + v.short)])));
+  }
+
   /** ADL USD per venue in each minute of `buckets` (for reports; never part of liquidation totals). */
   adlByMinute(buckets: MinuteBucket[]): Record<VenueId, number>[] {
     return buckets.map((b) => {
@@ -447,8 +553,10 @@ export class Aggregator {
   closeThrough(watermark: number): void {
     if (!this.opts.onMinuteClosed || !Number.isFinite(watermark)) return;
     const closable = Math.floor((watermark - this.opts.latenessMs) / MINUTE) * MINUTE - MINUTE;
-    if (this.nextMinuteToClose === undefined && !Number.isFinite(this.minutes.first())) return;
-    let minute: number = this.nextMinuteToClose ?? this.minutes.first();
+    // The first minute with liquidations, perps or DeFi (a DeFi-only stream closes minutes too: their partials carry it).
+    const first = Math.min(this.minutes.first(), this.defi.minutes.first());
+    if (this.nextMinuteToClose === undefined && !Number.isFinite(first)) return;
+    let minute: number = this.nextMinuteToClose ?? first;
     // After a long silence (or a recording that jumps years), close at most a day of empty minutes:
     // enough for any window or baseline, and bounded work.
     minute = Math.max(minute, closable - MAX_CATCH_UP_MINUTES * MINUTE);
@@ -523,7 +631,9 @@ export class Aggregator {
       adl[venue] = totalsInUsd(t);
     }
     const lowerBound = Object.values(byVenue).some((t) => t.lowerBound);
-    return { usd: toUsd(units), count, lowerBound, byVenue, adl, ...(Object.keys(vault).length > 0 ? { vault } : {}), gaps: this.gapCount };
+    // DeFi next to the perps, only when there is any: a perps-only report or answer is unchanged.
+    const defi = this.defi.empty ? {} : { defi: this.defi.snapshot() };
+    return { usd: toUsd(units), count, lowerBound, byVenue, adl, ...(Object.keys(vault).length > 0 ? { vault } : {}), ...defi, gaps: this.gapCount };
   }
 
   /**
@@ -541,6 +651,7 @@ export class Aggregator {
     /** Liquidations refused because a sum would have left the exact range. */
     outOfRange: (): ReadonlyMap<VenueId, number> => this.outOfRange,
     duplicates: (): ReadonlyMap<VenueId, number> => this.duplicates,
+    unmatchedRetractions: (): ReadonlyMap<VenueId, number> => this.unmatchedRetractions,
     lateAfterClose: (): ReadonlyMap<VenueId, number> => this.lateAfterClose,
     lateEvents: (): ReadonlyMap<VenueId, number> => this.lifetime.late,
     gaps: (): ReadonlyMap<VenueId, { count: number; seconds: number }> => this.lifetime.gaps,

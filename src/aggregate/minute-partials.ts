@@ -20,6 +20,13 @@ export const MinutePartial = z.object({
   byVenue: z.record(VenueId, VenueMinute),
   /** Open-interest partitions: the sum over the partition's symbols (units); null before any is known. */
   oiUnits: z.number().int().nullable(),
+  /** Lending (DeFi) liquidations of the partition in the minute, by protocol, net of retractions read before it closed. */
+  defi: z.record(VenueId, VenueMinute).optional(),
+  /**
+   * Lending liquidations of minutes closed before this one (published with them) that the partition's retractions
+   * took back since its previous partial, by protocol: a reader of the aggregates topic subtracts them.
+   */
+  defiRetracted: z.record(VenueId, VenueMinute).optional(),
 });
 export type MinutePartial = z.infer<typeof MinutePartial>;
 
@@ -91,6 +98,9 @@ function merge(minute: number, partials: MinutePartial[]): MergedMinute {
     bucket.count += p.count;
     for (const [venue, v] of Object.entries(p.byVenue) as [VenueId, VenueMinute][]) addVenueMinute((bucket.byVenue[venue] ??= { long: 0, short: 0, count: 0 }), v);
     if (p.oiUnits !== null) oi = (oi ?? 0) + p.oiUnits;
+    for (const [venue, v] of Object.entries(p.defi ?? {}) as [VenueId, VenueMinute][]) addVenueMinute(((bucket.defi ??= {})[venue] ??= { long: 0, short: 0, count: 0 }), v);
+    for (const [venue, v] of Object.entries(p.defiRetracted ?? {}) as [VenueId, VenueMinute][])
+      addVenueMinute(((bucket.defiRetracted ??= {})[venue] ??= { long: 0, short: 0, count: 0 }), v);
   }
   return { bucket, oiUnits: oi };
 }

@@ -17,6 +17,13 @@ export interface MinuteBucket {
   units: number;
   count: number;
   byVenue: Record<VenueId, VenueMinute>;
+  /**
+   * Lending (DeFi) liquidations of the minute by protocol, apart from every figure above: set on the merged minutes
+   * the detection stage hands to its sinks (the aggregates topic) when there were any. Never in `units`/`byVenue`.
+   */
+  defi?: Record<VenueId, VenueMinute>;
+  /** Lending liquidations of earlier (published) minutes taken back by retractions read since: subtract them. */
+  defiRetracted?: Record<VenueId, VenueMinute>;
 }
 
 /** Adds `part` into `into` (merging partials, summing an episode): counts add, fidelity is the least complete. */
@@ -56,6 +63,20 @@ export class MinuteSeries {
     v.fidelity = lowestFidelity(v.fidelity, fidelity);
     b.units += units;
     b.count += 1;
+  }
+
+  /**
+   * Takes back one liquidation added with `add` (a retraction), exactly. A minute no longer kept is left alone
+   * (it was pruned with the event in it). The minute's fidelity stays the least complete seen.
+   */
+  remove(timeMs: number, venue: VenueId, side: Side, units: number): void {
+    const b = this.buckets.get(Math.floor(timeMs / MINUTE) * MINUTE);
+    const v = b?.byVenue[venue];
+    if (!b || !v) return;
+    v[side] -= units;
+    v.count -= 1;
+    b.units -= units;
+    b.count -= 1;
   }
 
   /** Adds a bucket counted elsewhere (a replay worker's share of the minute). */

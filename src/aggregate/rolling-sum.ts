@@ -38,6 +38,19 @@ export class RollingSum {
     return true;
   }
 
+  /**
+   * Takes back one event added with `add` (a retraction): exact, as units are integers. False when its bucket is
+   * no longer kept (older than the span: it left every window already, nothing to take back).
+   */
+  remove(timeMs: number, units: number): boolean {
+    const abs = Math.floor(timeMs / this.resolutionMs);
+    const slot = ((abs % this.slots) + this.slots) % this.slots;
+    if (this.index[slot] !== abs) return false;
+    this.units[slot]! -= units;
+    this.counts[slot]! -= 1;
+    return true;
+  }
+
   /** Sum and count of events with time in (nowMs - windowMs, nowMs], at bucket resolution. */
   sum(windowMs: number, nowMs: number): { units: number; count: number } {
     // Never the sum of what is kept in place of a longer window (WindowSpec refuses those at start).

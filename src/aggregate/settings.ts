@@ -13,6 +13,10 @@ export const AggregatorSettings = z.strictObject({
   /** Per-symbol open interest gauges: these symbols always, plus the N largest by USD. */
   oiSymbols: z.array(z.string()).default(['BTCUSDT', 'ETHUSDT', 'BTC', 'ETH']),
   oiTopN: z.number().int().min(0).default(20),
+  /** Per-coin windows and totals (issue 21) for at most this many coins; further ones are counted under `other`. */
+  maxBases: z.number().int().min(1).default(1_000),
+  /** Per-coin gauges (liqstream_base_*) for the N coins with the most liquidated USD in 24 h, plus `other`. */
+  basesTopN: z.number().int().min(0).default(20),
   /** Windows beside the standard 1m, 5m, 1h and 24h (metrics, API), e.g. [15m, 4h]; at most 24 h each. */
   windows: z.array(WindowSpec).max(16).default([]),
   /** A minute closes once every partition's event time is this far past its end (docs/reliability.md). */

@@ -49,6 +49,12 @@ export class WindowSet {
     return inMinutes;
   }
 
+  /** Takes back an event added with `add` (a retraction), from every bucket that still holds it. */
+  remove(timeMs: number, units: number): void {
+    this.minutes.remove(timeMs, units);
+    this.seconds.remove(timeMs, units);
+  }
+
   sum(window: string, nowMs: number): { units: number; count: number } {
     const ms = windowMs(window);
     return ms <= this.seconds.spanMs ? this.seconds.sum(ms, nowMs) : this.minutes.sum(ms, nowMs);

@@ -12,7 +12,12 @@ export function minuteView(bucket: MinuteBucket) {
   for (const [venue, v] of Object.entries(bucket.byVenue))
     byVenue[venue] = { longUsd: toUsd(v.long), shortUsd: toUsd(v.short), count: v.count, lowerBound: isLowerBound(v.fidelity) };
   const lowerBound = Object.values(byVenue).some((v) => v.lowerBound);
-  return { minute: bucket.minute, usd: toUsd(bucket.units), count: bucket.count, lowerBound, byVenue };
+  // DeFi (lending protocols) only when the minute has any: a perps minute's record is unchanged.
+  const usdOf = (byProtocol: Record<string, { long: number; short: number; count: number }>) =>
+    Object.fromEntries(Object.entries(byProtocol).map(([p, v]) => [p, { longUsd: toUsd(v.long), shortUsd: toUsd(v.short), count: v.count }]));
+  const defi = bucket.defi && { defi: usdOf(bucket.defi) };
+  const defiRetracted = bucket.defiRetracted && { defiRetracted: usdOf(bucket.defiRetracted) };
+  return { minute: bucket.minute, usd: toUsd(bucket.units), count: bucket.count, lowerBound, byVenue, ...defi, ...defiRetracted };
 }
 
 /** Signals kept for the live API (`/api/cascades`, the stream): the most recent ones, so a long run stays bounded. */

@@ -221,7 +221,7 @@ program
     const web = flags.metricsPort
       ? await Promise.all([import('../service/http-server.js'), import('../web/live-api.js'), import('../web/market-feed.js')])
       : undefined;
-    const history = web && store ? await (await import('../web/history-api.js')).openHistoryApi(flags.store!, config.store, log) : undefined;
+    const history = web && store ? await (await import('../web/history-api.js')).openHistoryApi({ ...config.store, kind: 'parquet', dir: flags.store! }, log) : undefined;
     const server = web ? await web[0].startMetricsServer(metrics.registry, { host: '127.0.0.1', port: Number(flags.metricsPort), routes, log }) : undefined;
     if (server) log.warn({ metrics: `${server.url}/metrics`, page: `${server.url}/` }, 'serving replay metrics and the live page');
     const started = performance.now();
@@ -265,7 +265,7 @@ program
       await lingerUnlessInterrupted(Number(flags.linger));
       live?.close();
       await server.close();
-      history?.close();
+      await history?.close();
     }
   });
 
@@ -311,9 +311,9 @@ interface ReportFlags {
 /** The report's outputs, written the same way by `replay` and `report`: the same data gives the same bytes. */
 async function writeReport(report: ReplayReport, aggregator: Aggregator, flags: ReportFlags, force: boolean): Promise<void> {
   const { writeOutputFile, writeReportDir } = await import('../report/report-files.js');
-  const minutes = flags.reportDir || flags.openmetrics ? aggregator.minutes.range() : [];
+  const minutes = flags.reportDir || flags.openmetrics ? aggregator.reportMinutes() : [];
   const openInterest = aggregator.openInterestByMinute(minutes);
-  if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity, adl: aggregator.adlByMinute(minutes) }, { force });
+  if (flags.reportDir) writeReportDir(flags.reportDir, { report, minutes, openInterest, fidelity: aggregator.fidelity, adl: aggregator.adlByMinute(minutes), defi: aggregator.defiByMinute(minutes) }, { force });
   if (flags.openmetrics) writeOutputFile(flags.openmetrics, (await import('../report/openmetrics.js')).replayOpenMetrics(minutes, openInterest, aggregator.fidelity, report.cascades), force);
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (flags.report) writeOutputFile(flags.report, json, force);

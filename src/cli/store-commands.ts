@@ -25,18 +25,24 @@ async function quietLogger(): Promise<Logger> {
   return createLogger(process.env.LIQSTREAM_LOG_LEVEL ?? 'warn', 'auto');
 }
 
-/** `replay --store DIR`: the writer, opened before the replay so a locked or unwritable store fails first. */
-export async function replayStore(dir: string, config: Config['store'], log: Logger): Promise<Backfill> {
+/**
+ * `replay --store DIR`, `store import`: the writer, opened before the replay so a locked or unwritable
+ * store fails first. A DIR given is a Parquet store; without one, the configured store (QuestDB with `store.kind: questdb`).
+ */
+export async function replayStore(dir: string | undefined, config: Config['store'], log: Logger): Promise<Backfill> {
   const { openBackfill } = await import('../sinks/store/backfill.js');
-  return openBackfill({ ...config, dir }, log);
+  return openBackfill(dir === undefined ? config : { ...config, kind: 'parquet', dir }, log);
 }
 
-/** One line per table: rows received and rows new to the store (the rest were stored already). */
-export function storedLine(stats: { received: Record<string, number>; written: Record<string, number> }): string {
+/**
+ * One line per table: rows received and rows new to the store (the rest were stored already); QuestDB
+ * does not say which rows were new (it keeps each key once), so there it is rows it acknowledged.
+ */
+export function storedLine(stats: { received: Record<string, number>; written: Record<string, number>; kind?: string }): string {
   const parts = Object.keys(stats.received)
     .filter((t) => stats.received[t]! > 0)
-    .map((t) => `${t} ${stats.written[t]!.toLocaleString('en-US')} new of ${stats.received[t]!.toLocaleString('en-US')}`);
-  return `stored: ${parts.join(', ') || 'nothing'}`;
+    .map((t) => `${t} ${stats.written[t]!.toLocaleString('en-US')} ${stats.kind === 'questdb' ? 'written' : 'new'} of ${stats.received[t]!.toLocaleString('en-US')}`);
+  return `stored${stats.kind === 'questdb' ? ' in QuestDB (each key kept once)' : ''}: ${parts.join(', ') || 'nothing'}`;
 }
 
 const csvCell = (v: unknown): string => {
@@ -93,7 +99,7 @@ export function registerStoreCommands(program: Command): void {
     .command('import')
     .description('store recordings (or tardis CSV, Hyperliquid node fills) in the history store; importing the same files again adds nothing')
     .argument('<files...>', 'input files')
-    .option('--store <dir>', 'the store (default: store.dir of the config)')
+    .option('--store <dir>', 'a Parquet store (default: the configured store: store.dir, or QuestDB with store.kind questdb)')
     .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
     .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
     .option('-c, --config <file>', 'YAML config merged over the built-in defaults (store, cascade settings)')
@@ -107,7 +113,7 @@ export function registerStoreCommands(program: Command): void {
       ]);
       const config = loadConfig({ file: flags.config });
       const log = await quietLogger();
-      const store = await replayStore(flags.store ?? config.store.dir, config.store, log);
+      const store = await replayStore(flags.store, config.store, log);
       let result;
       try {
         result = await replay({

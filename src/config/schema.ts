@@ -9,6 +9,7 @@ import { ValueLimits } from '../pipeline/value-limits.js';
 import { StoreConfig } from '../sinks/store/config.js';
 import { VENUES, venueModule } from '../venues/registry.js';
 import { venueConfig, type VenueConfig } from '../venues/venue-config.js';
+import { EvmSettings } from '../venues/evm/rpc/settings.js';
 
 /**
  * `venues`: one block per registered venue, each the venue's own strict schema (src/venues/venue-config.ts);
@@ -79,6 +80,8 @@ export const Config = z.strictObject({
       unreachableReportMs: z.number().int().min(100).max(MAX_TIMER_MS).default(10_000),
     }).prefault({}),
     venues: Venues.prefault({}),
+    /** On-chain venues: the RPC WebSocket URL per chain (secrets: never logged, masked by `liqstream config`) and range reading (src/venues/evm/rpc/settings.ts). */
+    evm: EvmSettings.prefault({}),
     /** The largest value one event may carry; above it, it is dead-lettered (src/pipeline/value-limits.ts, docs/mapping.md). */
     limits: ValueLimits.prefault({}),
     /**

@@ -106,6 +106,17 @@ export class ManagedSocket {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
+  /**
+   * Sends `text` on the live connection; false when there is none. For venues that ask as well as subscribe (the
+   * EVM connector's eth_getLogs after a reconnect): the answers arrive as frames like any other.
+   */
+  send(text: string): boolean {
+    const ws = this.ws;
+    if (ws?.readyState !== WebSocket.OPEN) return false;
+    ws.send(text);
+    return true;
+  }
+
   /** Since when this socket has had no live subscribed connection (undefined while it has one). */
   get downSinceMs(): number | undefined {
     return this.downSince;

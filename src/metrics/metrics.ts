@@ -89,6 +89,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['venue'],
       registers,
     }),
+    /** On-chain venues' connections (src/venues/evm/rpc/): what they had to do beyond subscribing. */
+    evmRpcTotal: new Counter({
+      name: 'liqstream_evm_rpc_total',
+      help: 'EVM connection work by kind: backfilled_blocks (re-read after reconnects), reorgs, range_halvings (eth_getLogs refused as too large), rpc_errors, request_timeouts',
+      labelNames: ['venue', 'chain', 'what'],
+      registers,
+    }),
+    evmHeadBlock: new Gauge({ name: 'liqstream_evm_head_block', help: 'Number of the last block head seen per on-chain venue and chain', labelNames: ['venue', 'chain'], registers }),
     historyEntriesTotal: new Counter({
       name: 'liqstream_history_entries_total',
       help: 'Liquidations a venue sent on subscribe that are older than the connection less the history horizon (history, not counted)',

@@ -2,13 +2,14 @@ import { Aggregator, defaultAggregatorOptions, type AggregatorOptions } from '..
 import { AGGREGATOR_DEFAULTS } from '../aggregate/settings.js';
 import { toUnits } from '../aggregate/fixed-point.js';
 import type { MinutePartial } from '../aggregate/minute-partials.js';
-import { MinuteSeries } from '../aggregate/minute-series.js';
+import { MINUTE, MinuteSeries, type MinuteBucket } from '../aggregate/minute-series.js';
 import { PartitionWatermark } from '../aggregate/partition-watermark.js';
 import type { AssignedPartition, Bus, BusMessage, Subscription } from '../bus/bus.js';
 import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { NormalizedEvent } from '../schema/events.js';
+import type { LiquidationEvent, NormalizedEvent } from '../schema/events.js';
+import { marketOf } from '../venues/market.js';
 import { AssignmentProgress } from './assignment-progress.js';
 import { consumeEvents, type AppliedBatch } from './consume.js';
 import { messageHeaders } from './messages.js';
@@ -76,9 +77,29 @@ export async function startAggregation(o: {
   /** Each liquidation partition's own minutes, and the partition each symbol's open interest comes from. */
   const partitionMinutes = new Map<string, MinuteSeries>();
   const oiPartitionOf = new Map<string, string>();
+  /** Each liquidation partition's lending (DeFi) minutes, apart from the perps', and the partition each lending event came from. */
+  const partitionDefi = new Map<string, MinuteSeries>();
+  const defiPartitionOf = new Map<string, { key: string; eventTime: number }>();
+  /**
+   * Lending liquidations that arrived after their minute was closed: in no published minute (the rule for late
+   * events), so their retractions take nothing from the topic's figures either. Bounded: the newest 10,000.
+   */
+  const lateDefi = new Set<string>();
+  /** Per partition: liquidations of closed minutes its retractions took back since its last partial. */
+  const defiRetracted = new Map<string, MinuteBucket['byVenue']>();
+  /** The partition of the message being applied (a retraction's, for defiRetracted). */
+  let reading = '';
+  let readingReplayed = false;
+  const seriesOf = (map: Map<string, MinuteSeries>, key: string): MinuteSeries => {
+    let series = map.get(key);
+    if (!series) map.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? defaultAggregatorOptions().retainMinutes)));
+    return series;
+  };
   let pending: BusMessage[] = [];
 
   const onMinuteClosed = (bucket: { minute: number }): void => {
+    // A closed minute's partial is published: a later retraction cannot change it, so its events are forgotten here.
+    for (const [id, where] of defiPartitionOf) if (where.eventTime < bucket.minute + MINUTE) defiPartitionOf.delete(id);
     if (!o.partials) return;
     const oiByPartition = new Map<string, number>();
     for (const [symbolKey, v] of aggregator.closedOpenInterest()) {
@@ -89,6 +110,7 @@ export async function startAggregation(o: {
       if (p.topic !== o.topics.liquidations && p.topic !== o.topics.openInterest) continue;
       const key = AssignmentProgress.key(p.topic, p.partition);
       const own = partitionMinutes.get(key)?.get(bucket.minute);
+      const defi = partitionDefi.get(key)?.get(bucket.minute);
       const value: MinutePartial = {
         type: 'minute-partial',
         minute: bucket.minute,
@@ -99,11 +121,29 @@ export async function startAggregation(o: {
         count: own?.count ?? 0,
         byVenue: structuredClone(own?.byVenue ?? {}),
         oiUnits: p.topic === o.topics.openInterest ? (oiByPartition.get(key) ?? null) : null,
+        ...(defi && defi.count > 0 ? { defi: structuredClone(defi.byVenue) } : {}),
+        ...(defiRetracted.has(key) ? { defiRetracted: defiRetracted.get(key)! } : {}),
       };
+      defiRetracted.delete(key);
       pending.push({ key: PARTIAL_KEY, value, headers: messageHeaders('minute-partial') });
     }
   };
-  const aggregator: Aggregator = new Aggregator({ ...o.aggregator, latenessMs, onMinuteClosed });
+  // A retraction takes its liquidation out of the partition's DeFi minute it went into (until that minute is closed).
+  const onRetracted = (e: LiquidationEvent, units: number): void => {
+    if (lateDefi.delete(e.id)) return;
+    const where = defiPartitionOf.get(e.id);
+    defiPartitionOf.delete(e.id);
+    if (where) return void partitionDefi.get(where.key)?.remove(e.eventTime, e.venue, e.side, units);
+    // A re-read retraction was reported by the member that first read it.
+    if (readingReplayed) return;
+    // Its minute was closed and published with it: the partition's next partial says what to subtract.
+    let taken = defiRetracted.get(reading);
+    if (!taken) defiRetracted.set(reading, (taken = {}));
+    const v = (taken[e.venue] ??= { long: 0, short: 0, count: 0 });
+    v[e.side] += units;
+    v.count += 1;
+  };
+  const aggregator: Aggregator = new Aggregator({ ...o.aggregator, latenessMs, onMinuteClosed, onRetracted });
   registerAggregatorMetrics(o.metrics.registry, aggregator, o.venues);
 
   const afterBatch = async (batch: AppliedBatch): Promise<void> => {
@@ -143,6 +183,10 @@ export async function startAggregation(o: {
           aggregator.resetState();
           partitionMinutes.clear();
           oiPartitionOf.clear();
+          partitionDefi.clear();
+          defiPartitionOf.clear();
+          defiRetracted.clear();
+          lateDefi.clear();
           watermark = new PartitionWatermark(o.aggregator?.idleMs ?? AGGREGATOR_DEFAULTS.idleMs);
         }
         assigned = partitions;
@@ -157,15 +201,22 @@ export async function startAggregation(o: {
       afterBatch,
     },
     (event, replayed, topic, partition) => {
+      reading = AssignmentProgress.key(topic, partition);
+      readingReplayed = replayed;
       if (!aggregator.apply(event, replayed)) return;
       // After the duplicate filter: views fed from here (the live page, a report's lists) see each event once.
       o.onEvent?.(event);
       if (!o.partials) return;
       const key = AssignmentProgress.key(topic, partition);
-      if (event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop')) {
-        let series = partitionMinutes.get(key);
-        if (!series) partitionMinutes.set(key, (series = new MinuteSeries(o.aggregator?.retainMinutes ?? defaultAggregatorOptions().retainMinutes)));
-        series.add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
+      // Lending (DeFi) liquidations are kept apart from the perps' minutes and so from the cascade detector.
+      const liquidation = event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop');
+      if (liquidation && marketOf(event) === 'perp') seriesOf(partitionMinutes, key).add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
+      else if (liquidation && event.eventTime < (aggregator.closedBefore ?? -Infinity)) {
+        lateDefi.add(event.id);
+        if (lateDefi.size > 10_000) lateDefi.delete(lateDefi.values().next().value!);
+      } else if (liquidation) {
+        seriesOf(partitionDefi, key).add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
+        defiPartitionOf.set(event.id, { key, eventTime: event.eventTime });
       } else if (event.type === 'open_interest') oiPartitionOf.set(`${event.venue}|${event.symbol}`, key);
     },
   );

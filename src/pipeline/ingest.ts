@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { GapEvent, NormalizedEvent, RawFrame, VenueId } from '../schema/events.js';
 import type { FrameParser, SnapshotRule } from '../venues/venue.js';
+import { withNormalBase } from '../venues/base-asset.js';
 import { deadLetterMessage, eventMessage, rawMessage } from './messages.js';
 import { LogLimiter } from './log-limiter.js';
 import { lossCoverage } from './loss-coverage.js';
@@ -252,14 +253,22 @@ export class Ingestor {
     return this.handleEvent(gap);
   }
 
-  private pushEvent(event: NormalizedEvent): void {
+  private pushEvent(venueEvent: NormalizedEvent): void {
+    // The one place a venue's base becomes the coin every consumer sees (base-asset.ts).
+    const event = withNormalBase(venueEvent);
     if (event.type === 'liquidation' && this.recent.seen(event.id)) {
       this.stats.duplicates += 1;
       return;
     }
     this.stats.events += 1;
+    // A retraction goes where its liquidation went, under the same key (venue:symbol): one partition, after it.
     const topic =
-      event.type === 'liquidation' ? this.o.topics.liquidations : event.type === 'open_interest' ? this.o.topics.openInterest : this.o.topics.gaps;
+      event.type === 'liquidation' || event.type === 'retraction'
+        ? this.o.topics.liquidations
+        : // The market-state topic: funding beside open interest, keyed venue:symbol like it (issue 21).
+          event.type === 'open_interest' || event.type === 'funding'
+          ? this.o.topics.openInterest
+          : this.o.topics.gaps;
     this.push(topic, eventMessage(event));
   }
 

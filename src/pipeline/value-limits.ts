@@ -26,13 +26,29 @@ export type ValueLimits = z.output<typeof ValueLimits>;
 export const defaultValueLimits = (): ValueLimits => ValueLimits.parse({});
 
 /**
+ * The largest funding rate one interval may state, either sign: 100%. Venues cap funding at a few percent per
+ * interval (Binance and Bybit at most ±2–4% on their most volatile markets, Hyperliquid at 4% an hour), so a
+ * larger one is a mutated frame or a hostile producer, and would make every per-hour gauge and chart beside it
+ * unreadable. Not a setting: no venue's rule comes near it.
+ */
+export const MAX_FUNDING_RATE = 1;
+
+/**
  * Why `event` is over a bound (naming it, for the dead letter), or undefined. Written as `!(x <= bound)` so
  * that NaN, which the schema already refuses, is refused here too.
  */
 export function valueLimitBreach(event: NormalizedEvent, limits: ValueLimits): string | undefined {
-  if (event.type === 'liquidation' && !(event.notionalUsd <= limits.maxNotionalUsd))
-    return `liquidation of $${event.notionalUsd} (${event.venue} ${event.symbol}) exceeds limits.maxNotionalUsd ($${limits.maxNotionalUsd})`;
+  // A retraction carries its liquidation: bounded the same way (the store writes its USD).
+  const liquidation = event.type === 'liquidation' ? event : event.type === 'retraction' ? event.event : undefined;
+  if (liquidation && !(liquidation.notionalUsd <= limits.maxNotionalUsd))
+    return `liquidation of $${liquidation.notionalUsd} (${liquidation.venue} ${liquidation.symbol}) exceeds limits.maxNotionalUsd ($${limits.maxNotionalUsd})`;
+  // An on-chain liquidation's debt repaid and collateral seized are summed too (DeFi totals): the same bound.
+  const onchain = liquidation?.onchain;
+  if (onchain && !(Math.max(onchain.debtUsd, onchain.collateralUsd) <= limits.maxNotionalUsd))
+    return `on-chain liquidation with debt $${onchain.debtUsd}, collateral $${onchain.collateralUsd} (${event.venue} ${onchain.chain}) exceeds limits.maxNotionalUsd ($${limits.maxNotionalUsd})`;
   if (event.type === 'open_interest' && !(event.oiUsd <= limits.maxOpenInterestUsd))
     return `open interest of $${event.oiUsd} (${event.venue} ${event.symbol}) exceeds limits.maxOpenInterestUsd ($${limits.maxOpenInterestUsd})`;
+  if (event.type === 'funding' && !(Math.abs(event.rate) <= MAX_FUNDING_RATE))
+    return `funding rate ${event.rate} (${event.venue} ${event.symbol}) exceeds ${MAX_FUNDING_RATE} (100%) per interval`;
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { toUnits, toUsd } from '../aggregate/fixed-point.js';
 import type { LiquidationEvent, NormalizedEvent } from '../schema/events.js';
+import { marketOf } from '../venues/market.js';
 
 interface SymbolTotals {
   venue: string;
@@ -29,6 +30,8 @@ export class NotableLiquidations {
 
   add(event: NormalizedEvent): void {
     if (event.type !== 'liquidation' || (event.kind !== 'liquidation' && event.kind !== 'backstop')) return;
+    // Perps only: DeFi (lending) liquidations have their own section, by protocol and chain, net of retractions.
+    if (marketOf(event) === 'lending') return;
     const key = `${event.venue}|${event.symbol}`;
     let s = this.symbols.get(key);
     if (!s) this.symbols.set(key, (s = { venue: event.venue, symbol: event.symbol, longUnits: 0, shortUnits: 0, count: 0 }));

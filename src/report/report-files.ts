@@ -18,6 +18,29 @@ export interface ReportInput {
   fidelity: Record<VenueId, Fidelity>;
   /** ADL USD per venue in each minute (optional: only venues that have ADL report it). */
   adl?: Record<VenueId, number>[];
+  /** DeFi (lending protocols) USD per protocol in each minute, net of retractions; apart from the perps above. */
+  defi?: Record<VenueId, number>[];
+}
+
+/** The lending protocols with DeFi liquidations in the report's minutes, sorted (none: no DeFi columns or chart). */
+const defiProtocols = (input: ReportInput): VenueId[] => [...new Set((input.defi ?? []).flatMap((m) => Object.keys(m)))].sort();
+
+type DefiTotals = NonNullable<ReplayReport['totals']['defi']>;
+
+/** The DeFi section of the page: totals by protocol and chain beside the perps' table (docs/mapping.md). */
+function defiSection(defi: DefiTotals | undefined): string {
+  // Nothing at all without DeFi: a perps-only page keeps its bytes.
+  if (!defi) return '';
+  const rows = Object.entries(defi.byProtocol)
+    .flatMap(([protocol, p]) =>
+      Object.entries(p.byChain).map(([chain, c]) => `<tr><td>${esc(protocol)}</td><td>${esc(chain)}</td><td>${usdShort(c.usd)}</td><td>${usdShort(c.debtUsd)}</td><td>${c.count}</td></tr>`),
+    )
+    .join('');
+  return `
+<h2>DeFi: on-chain lending liquidations</h2>
+<table><tr><th>protocol</th><th>chain</th><th>collateral seized</th><th>debt repaid</th><th>events</th></tr>${rows}
+<tr><th>all</th><th></th><th>${usdShort(defi.usd)}${defi.lowerBound ? ' ≥' : ''}</th><th>${usdShort(defi.debtUsd)}</th><th>${defi.count}</th></tr></table>
+<p>Kept apart from the perps above (never in their totals or cascades). Collateral seized at the oracle price of the last update before each liquidation; debt repaid differs by the liquidation bonus. Net of retractions: ${defi.retracted.count} liquidations (${usdShort(defi.retracted.usd)}) were taken back after a reorg.</p>`;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -34,13 +57,16 @@ function venuesIn(input: ReportInput): VenueId[] {
 /** One row per minute: USD by venue and side, open interest by venue. */
 export function minutesCsv(input: ReportInput): string {
   const venues = venuesIn(input);
-  const header = ['minute_utc', 'minute_ms', 'total_usd', ...venues.flatMap((v) => [`${v}_long_usd`, `${v}_short_usd`]), ...venues.map((v) => `${v}_oi_usd`)];
+  // DeFi columns after the perps' (a perps-only report's columns are unchanged): `defi_<protocol>_usd`.
+  const protocols = defiProtocols(input);
+  const header = ['minute_utc', 'minute_ms', 'total_usd', ...venues.flatMap((v) => [`${v}_long_usd`, `${v}_short_usd`]), ...venues.map((v) => `${v}_oi_usd`), ...protocols.map((p) => `defi_${p}_usd`)];
   const rows = input.minutes.map((m, i) => [
     iso(m.minute),
     m.minute,
     toUsd(m.units),
     ...venues.flatMap((v) => [toUsd(m.byVenue[v]?.long ?? 0), toUsd(m.byVenue[v]?.short ?? 0)]),
     ...venues.map((v) => input.openInterest[i]?.[v] ?? ''),
+    ...protocols.map((p) => input.defi?.[i]?.[p] ?? 0),
   ]);
   return [header, ...rows].map((r) => r.join(',')).join('\n') + '\n';
 }
@@ -110,6 +136,18 @@ export function reportHtml(input: ReportInput): string {
           }),
         ]
       : []),
+    ...(defiProtocols(input).length > 0
+      ? [
+          chartSvg({
+            title: 'DeFi: collateral seized per minute, by lending protocol (apart from the perps)',
+            yTitle: 'USD per minute',
+            xs,
+            kind: 'stacked',
+            bands,
+            series: defiProtocols(input).map((p) => ({ name: p, color: venueAbout(p).colour, values: input.defi!.map((m) => m[p] ?? 0) })),
+          }),
+        ]
+      : []),
     chartSvg({
       title: 'Open interest by venue (USD)',
       yTitle: 'USD',
@@ -147,7 +185,7 @@ ${(report.synthetic ?? []).map((m) => `<p class="synthetic"><strong>Synthetic da
 <h2>Totals</h2>
 <table><tr><th>venue</th><th>fidelity</th><th>longs</th><th>shorts</th><th>total</th><th>events</th><th></th></tr>${rows}
 <tr><th>all</th><th></th><th></th><th></th><th>${usdShort(report.totals.usd)}${marks.total ? ` ${marks.total}` : ''}</th><th>${report.totals.count}</th><th>${markWords(marks.total)}</th></tr></table>
-<p>≥ marks a lower bound: the venue's source samples its stream or only some of its markets are watched. ≈ marks an estimate: liquidations inferred from indirect evidence, which may over- or under-count; a sum with one in it is an estimate too (docs/mapping.md).</p>
+<p>≥ marks a lower bound: the venue's source samples its stream or only some of its markets are watched. ≈ marks an estimate: liquidations inferred from indirect evidence, which may over- or under-count; a sum with one in it is an estimate too (docs/mapping.md).</p>${defiSection(report.totals.defi)}
 <h2>Cascade episodes</h2>
 <table><tr><th>id</th><th>start</th><th>peak minute</th><th>end</th><th>peak minute USD</th><th>total</th><th>long share</th><th>OI drawdown</th><th>led by</th><th></th></tr>${episodes || '<tr><td colspan="10">none</td></tr>'}</table>
 <p>Led by: the venue with the most liquidated USD in the episode's first minute. OI drawdown: open interest lost from just before the episode to its lowest point during it.</p>

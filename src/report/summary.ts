@@ -29,6 +29,13 @@ export function summarize(report: ReplayReport): string {
     const reason = fidelity && LOWER_BOUND_REASON[fidelity];
     lines.push(`  ${venue.padEnd(14)} longs ${usdShort(t.longUsd).padStart(9)}  shorts ${usdShort(t.shortUsd).padStart(9)}  ${t.lowerBound ? label(marks.byVenue[venue], reason) : (fidelity ?? '')}`);
   }
+  // DeFi after the perps (a perps-only summary is unchanged): collateral seized, by protocol, net of retractions.
+  const defi = report.totals.defi;
+  if (defi) {
+    lines.push(`defi (on-chain lending, apart from the above): ${usdShort(defi.usd)} collateral seized in ${defi.count} events, ${defi.retracted.count} retracted`);
+    for (const [protocol, p] of Object.entries(defi.byProtocol))
+      lines.push(`  ${protocol.padEnd(14)} ${usdShort(p.usd).padStart(9)}  ${Object.entries(p.byChain).map(([chain, c]) => `${chain} ${usdShort(c.usd)}`).join(', ')}`);
+  }
   lines.push(`cascade episodes: ${report.cascades.length}`);
   for (const c of report.cascades) {
     lines.push(

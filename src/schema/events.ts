@@ -90,7 +90,7 @@ const hash32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'expected a 32-byte hash in 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte address');
 
 /**
- * What an on-chain liquidation (a lending protocol's log; the venue id is the protocol, e.g. `aave-v3`) carries
+ * What an on-chain liquidation (a lending protocol's log; the venue id is the protocol) carries
  * beyond a perp's: where it happened, what was repaid and what was seized. The event's `qty`/`price`/`notionalUsd`
  * are the collateral seized (what published figures such as "$82.17M of wrapped BTC" measure); `debtUsd` is what the
  * liquidator repaid (they differ by the liquidation bonus). Amounts are in token units (decimals applied); USD at

@@ -1,10 +1,10 @@
 import type { Config } from '../config/schema.js';
-import { ManagedSocket } from '../connection/managed-socket.js';
+import { ManagedSocket, type ManagedSocketHooks } from '../connection/managed-socket.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { VenueId } from '../schema/events.js';
 import { venueModule } from '../venues/registry.js';
-import { connectedFrame, type FrameParser, type FrameSink, type Poller, type SocketPlan, type VenueMetadata } from '../venues/venue.js';
+import { connectedFrame, type FrameParser, type FrameSink, type Poller, type SocketPlan, type VenueConnection, type VenueMetadata } from '../venues/venue.js';
 import { WeightBudget } from '../connection/weight-budget.js';
 
 export interface RunningConnectors {
@@ -31,9 +31,9 @@ export async function startConnectors(
   config: Config,
   deps: { sink: FrameSink; metrics: Metrics; log: Logger; parsers: Map<VenueId, FrameParser>; metadata?: Map<VenueId, VenueMetadata>; predecessor?: Predecessor },
 ): Promise<RunningConnectors> {
-  const sockets = new Map<VenueId, ManagedSocket[]>();
+  const sockets = new Map<VenueId, VenueConnection[]>();
   /** Per venue, a restart gap still open: from where the previous process stopped, until every first socket has subscribed. */
-  const restarts = new Map<VenueId, { from: number; waiting: Set<ManagedSocket> }>();
+  const restarts = new Map<VenueId, { from: number; waiting: Set<VenueConnection> }>();
   const pollers: Poller[] = [];
   const budgets = new Map<string, WeightBudget>();
   const budget = (key: string): WeightBudget => {
@@ -45,7 +45,7 @@ export async function startConnectors(
   const contextOf = (venue: VenueId) => {
     const block = config.venues[venue]!;
     // Module and socket logs name the venue themselves.
-    return { log: deps.log, url: block.url, restUrl: block.restUrl, options: block };
+    return { log: deps.log, url: block.url, restUrl: block.restUrl, options: block, evm: config.evm };
   };
   // Every venue's discovery at once, each bounded: one venue's hung REST endpoint must not hold up the others.
   const discoveries = new Map(
@@ -70,48 +70,58 @@ export async function startConnectors(
     const coverage = meta;
     deps.metrics.partialCoverage.set(venue, () => coverage.partial?.active === true || coverage.partial?.refused === true);
     deps.metadata?.set(venue, meta);
-    const list: ManagedSocket[] = [];
-    const up = new Set<ManagedSocket>();
+    const list: VenueConnection[] = [];
+    const up = new Set<VenueConnection>();
     const previous = deps.predecessor?.since[venue];
     // The previous process watched this venue until `previous`: everything from then until this one has
     // subscribed every socket was watched by nobody (a kill -9 also loses what was in its socket buffers).
-    const restart = previous !== undefined ? { from: previous, waiting: new Set<ManagedSocket>() } : undefined;
+    const restart = previous !== undefined ? { from: previous, waiting: new Set<VenueConnection>() } : undefined;
     if (restart) restarts.set(venue, restart);
     const restartReason = deps.predecessor?.clean ? 'connector stopped (clean shutdown) until restarted' : 'connector process died (no clean shutdown) until restarted';
-    const addSocket = (plan: SocketPlan): void => {
-      const socket: ManagedSocket = new ManagedSocket(
-        plan,
-        {
-          onFrame: (frame, recv) => deps.sink.handleFrame({ venue, recv, frame }),
-          onGap: (from, to, reason) => {
-            // Inside the restart gap still open (a first connection that failed): that gap covers it.
-            if (restarts.get(venue) !== restart || !restart) void deps.sink.gap(venue, from, to, reason);
-          },
-          onUp: (isUp) => {
-            if (isUp) up.add(socket);
-            else up.delete(socket);
-            deps.metrics.connectorUp.set({ venue }, up.size === list.length ? 1 : 0);
-            if (isUp && restart && restarts.get(venue) === restart && restart.waiting.delete(socket) && restart.waiting.size === 0) {
-              restarts.delete(venue);
-              const to = Date.now();
-              if (to > restart.from) void deps.sink.gap(venue, restart.from, to, restartReason);
-            }
-          },
-          onReconnect: () => deps.metrics.reconnectsTotal.inc({ venue }),
-          onSubscribeError: () => deps.metrics.subscribeErrorsTotal.inc({ venue }),
-          // Only venues that send history on subscribe need to know where a connection began.
-          onConnected: module.snapshots ? (recv) => deps.sink.handleFrame({ venue, recv, frame: connectedFrame(plan.name) }) : undefined,
-        },
-        log,
-        { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs },
-      );
+    /** Registers a connection (a plan's ManagedSocket, or one a venue's `connect` opened) and gives its hooks. */
+    const attach = (socket: VenueConnection, plan?: SocketPlan): ManagedSocketHooks => {
       list.push(socket);
       if (restart && restarts.get(venue) === restart) restart.waiting.add(socket);
+      return {
+        onFrame: (frame, recv) => deps.sink.handleFrame({ venue, recv, frame }),
+        onGap: (from, to, reason) => {
+          // Inside the restart gap still open (a first connection that failed): that gap covers it.
+          if (restarts.get(venue) !== restart || !restart) void deps.sink.gap(venue, from, to, reason);
+        },
+        onUp: (isUp) => {
+          if (isUp) up.add(socket);
+          else up.delete(socket);
+          deps.metrics.connectorUp.set({ venue }, up.size === list.length ? 1 : 0);
+          if (isUp && restart && restarts.get(venue) === restart && restart.waiting.delete(socket) && restart.waiting.size === 0) {
+            restarts.delete(venue);
+            const to = Date.now();
+            if (to > restart.from) void deps.sink.gap(venue, restart.from, to, restartReason);
+          }
+        },
+        onReconnect: () => deps.metrics.reconnectsTotal.inc({ venue }),
+        onSubscribeError: () => deps.metrics.subscribeErrorsTotal.inc({ venue }),
+        // Only venues that send history on subscribe need to know where a connection began.
+        onConnected: module.snapshots && plan ? (recv) => deps.sink.handleFrame({ venue, recv, frame: connectedFrame(plan.name) }) : undefined,
+      };
+    };
+    const socketOptions = { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs };
+    const addSocket = (plan: SocketPlan): void => {
+      // The hooks name the socket, so they are filled in once it exists (before it starts).
+      const hooks = {} as ManagedSocketHooks;
+      const socket = new ManagedSocket(plan, hooks, log, socketOptions);
+      Object.assign(hooks, attach(socket, plan));
       socket.start();
     };
     deps.metrics.connectorUp.set({ venue }, 0);
     sockets.set(venue, list);
     for (const plan of module.plans(meta, ctx)) addSocket(plan);
+    module.connect?.(meta, {
+      ...ctx,
+      attach: (c) => attach(c),
+      socketOptions,
+      count: (chain, what, n = 1) => deps.metrics.evmRpcTotal.inc({ venue, chain, what }, n),
+      position: (chain, n) => deps.metrics.evmHeadBlock.set({ venue, chain }, n),
+    });
     if (restart?.waiting.size === 0) restarts.delete(venue); // nothing to subscribe: no socket can end it
     // Venues that subscribe per market add sockets for markets listed after start-up, unless the
     // markets were listed explicitly.
@@ -130,7 +140,9 @@ export async function startConnectors(
   // One line that says what is wrong, once the sockets have had time to connect; retries stay quiet.
   const report = setTimeout(() => {
     const down = unreachable();
-    if (Object.keys(down).length > 0) deps.log.warn({ unreachable: down }, unreachableLine(down, venues.length));
+    // Out of the venues that have a connection: an on-chain venue with no RPC URL configured watches nothing.
+    const watching = [...sockets.values()].filter((list) => list.length > 0).length;
+    if (Object.keys(down).length > 0) deps.log.warn({ unreachable: down }, unreachableLine(down, watching));
   }, config.connection.unreachableReportMs);
   report.unref();
   return {

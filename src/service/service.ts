@@ -37,13 +37,18 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
 
   // Opened before consuming starts, so it sees every event; a restart re-reads rebuildMs of the topics
   // and the store keeps each row once (docs/history.md, Exactly once).
-  const store = mode !== 'connect' && config.store.enabled ? await (await import('../sinks/store/store-sink.js')).StoreSink.open(config.store, log) : undefined;
+  const store =
+    mode !== 'connect' && config.store.enabled
+      ? config.store.kind === 'questdb'
+        ? (await import('../sinks/questdb/questdb-sink.js')).QuestDbSink.open(config.store.questdb, log, metrics.registry)
+        : await (await import('../sinks/store/store-sink.js')).StoreSink.open(config.store, log)
+      : undefined;
   const rewindMs = config.aggregator.rebuildMs > 0 ? config.aggregator.rebuildMs : undefined;
   const parsers = new Map<VenueId, FrameParser>();
   // The trader's page and JSON API beside /metrics, where there is an aggregator to read: a sink.
   let live: LiveApi | undefined;
   // Every aggregator runs the detection stage too; on Kafka one of them is active (docs/reliability.md, Scale-out).
-  const history = store ? await (await import('../web/history-api.js')).openHistoryApi(config.store.dir, config.store, log) : undefined;
+  const history = store ? await (await import('../web/history-api.js')).openHistoryApi(config.store, log) : undefined;
   const stages = await startStages({
     bus,
     topics: config.bus.topics,
@@ -125,7 +130,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
       if (spilling) await spilling.close(undefined, () => mark?.final(stoppedWatching));
       else await bus.close();
       await server.close();
-      history?.close();
+      await history?.close();
       log.info('liqstream stopped');
     },
   };

@@ -1,6 +1,6 @@
 import type { RawFrame } from '../schema/events.js';
 import { latency, latestPerKey, type Carried, type VenueEncoder } from './encoder.js';
-import { priceText, qtyText, type Coin } from './market.js';
+import { nextEightHour, priceText, qtyText, rateText, simulatedFundingRate8h, type Coin } from './market.js';
 
 /** Binance quotes some small coins per 1,000 (1000PEPEUSDT). */
 export const binanceUnit = (c: Coin) => (c.coin === 'PEPE' ? 1000 : 1);
@@ -31,11 +31,15 @@ export const binanceUsdm: VenueEncoder = {
     const mark = priceText(price * binanceUnit(coin));
     const oi = (usd / Number(mark)).toFixed(3);
     return [
-      { recv: time, venue: 'binance-usdm', frame: `[{"symbol":"${symbol}","markPrice":"${mark}","time":${time}}]` },
+      { recv: time, venue: 'binance-usdm', frame: `[{"symbol":"${symbol}","markPrice":"${mark}",${fundingFields(coin, price, mark, time)},"time":${time}}]` },
       { recv: time + 30, venue: 'binance-usdm', frame: `{"openInterest":"${oi}","symbol":"${symbol}","time":${time}}` },
     ];
   },
 };
+
+/** premiumIndex's funding members as the docs lay them out ("Mark Price"), the index at the mark. */
+const fundingFields = (coin: Coin, price: number, mark: string, time: number): string =>
+  `"indexPrice":"${mark}","lastFundingRate":"${rateText(simulatedFundingRate8h(coin, price))}","interestRate":"0.00010000","nextFundingTime":${nextEightHour(time)}`;
 
 const COINM_USD: Record<string, number> = { BTC: 100 };
 export const binanceCoinm: VenueEncoder = {
@@ -61,7 +65,11 @@ export const binanceCoinm: VenueEncoder = {
     const symbol = `${coin.coin}USD_PERP`;
     const contracts = Math.round(usd / (COINM_USD[coin.coin] ?? 10));
     return [
-      { recv: time, venue: 'binance-coinm', frame: `[{"symbol":"${symbol}","pair":"${coin.coin}USD","markPrice":"${priceText(price)}","time":${time}}]` },
+      {
+        recv: time,
+        venue: 'binance-coinm',
+        frame: `[{"symbol":"${symbol}","pair":"${coin.coin}USD","markPrice":"${priceText(price)}",${fundingFields(coin, price, priceText(price), time)},"time":${time}}]`,
+      },
       {
         recv: time + 30,
         venue: 'binance-coinm',

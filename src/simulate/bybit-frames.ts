@@ -1,7 +1,7 @@
 import type { RawFrame } from '../schema/events.js';
 import { binanceUnit, usdtSymbol } from './binance-frames.js';
 import { latency, type Carried, type SimLiquidation, type VenueEncoder } from './encoder.js';
-import { priceText, qtyText, type Coin } from './market.js';
+import { nextEightHour, priceText, qtyText, rateText, simulatedFundingRate8h, type Coin } from './market.js';
 
 /** Bybit batches a symbol's liquidations into one allLiquidation message per 500 ms. */
 export function bybitEncoder(venue: 'bybit-linear' | 'bybit-inverse'): VenueEncoder {
@@ -46,7 +46,7 @@ export function bybitEncoder(venue: 'bybit-linear' | 'bybit-inverse'): VenueEnco
         {
           recv: time + 20,
           venue,
-          frame: `{"topic":"tickers.${s}","type":"snapshot","data":{"symbol":"${s}","markPrice":"${mark}","openInterest":"${oi}","openInterestValue":"${value}"},"cs":1,"ts":${time}}`,
+          frame: `{"topic":"tickers.${s}","type":"snapshot","data":{"symbol":"${s}","markPrice":"${mark}","indexPrice":"${mark}","openInterest":"${oi}","openInterestValue":"${value}","nextFundingTime":"${nextEightHour(time)}","fundingRate":"${rateText(simulatedFundingRate8h(coin, price))}"},"cs":1,"ts":${time}}`,
         },
       ];
     },

@@ -1,6 +1,6 @@
 import type { RawFrame } from '../schema/events.js';
 import { HL_BURST, OCT10 } from './oct10-profile.js';
-import { priceText, qtyText, type Coin } from './market.js';
+import { priceText, qtyText, rateText, simulatedFundingRate8h, type Coin } from './market.js';
 import type { Carried, VenueEncoder } from './encoder.js';
 
 const BLOCK_MS = 200;
@@ -87,6 +87,14 @@ export const hyperliquidEncoder: VenueEncoder = {
     const u = unit(coin);
     const mark = priceText(price * u);
     const oi = (usd / Number(mark)).toFixed(3);
-    return [{ recv: time + 25, venue: 'hyperliquid', frame: `{"channel":"activeAssetCtx","data":{"coin":"${coinName(coin)}","ctx":{"markPx":"${mark}","openInterest":"${oi}"}}}` }];
+    // Hyperliquid's funding is hourly: the 8-hour rate over 8.
+    const funding = rateText(simulatedFundingRate8h(coin, price) / 8);
+    return [
+      {
+        recv: time + 25,
+        venue: 'hyperliquid',
+        frame: `{"channel":"activeAssetCtx","data":{"coin":"${coinName(coin)}","ctx":{"funding":"${funding}","markPx":"${mark}","openInterest":"${oi}","oraclePx":"${mark}"}}}`,
+      },
+    ];
   },
 };

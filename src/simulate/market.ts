@@ -22,6 +22,23 @@ export function pickCoin(r: Prng): Coin {
   return COINS[cumulative.findIndex((c) => x < c)] ?? COINS[0];
 }
 
+/**
+ * The synthetic 8-hour funding rate of `coin` at `price` (issue 21: the demo shows funding): 0.01% (the usual
+ * baseline) while the coin holds its price, falling 0.5% per 100% of drawdown (−0.05% at 10% down: shorts paid as
+ * longs are flushed), bounded at ±0.75%. A function of the price only, so it draws nothing from the generator and
+ * the rest of the day's bytes stay what they were. 8 decimals, as Binance and Bybit print rates.
+ */
+export function simulatedFundingRate8h(coin: Coin, price: number): number {
+  const drawdown = 1 - price / coin.price;
+  return Number(Math.max(-0.0075, Math.min(0.0075, 0.0001 - 0.005 * drawdown)).toFixed(8));
+}
+
+/** The next of 00:00, 08:00 and 16:00 UTC after `t` (the 8-hour funding schedule of Binance and Bybit). */
+export const nextEightHour = (t: number): number => (Math.floor(t / 28_800_000) + 1) * 28_800_000;
+
+/** A rate as a plain decimal (no exponent: 1e-7 would be refused by every venue parser). */
+export const rateText = (rate: number): string => rate.toFixed(10).replace(/0+$/, '').replace(/\.$/, '');
+
 /** Price as a decimal string with 5 significant digits, as venues print them. */
 export const priceText = (p: number): string => Number(p.toPrecision(5)).toString();
 

@@ -5,6 +5,7 @@ import { OCT10, longShare, openInterestLevel, priceFactor, venueMinuteUsd, type 
 import { prng, type Prng } from './prng.js';
 import type { SimLiquidation } from './encoder.js';
 import { VENUE_ENCODERS } from './venue-frames.js';
+import { DefiDay, type DefiTruth } from './defi-frames.js';
 
 const MIN = 60_000;
 const MINUTES = 1_440;
@@ -16,6 +17,8 @@ export interface SimulationOptions {
   /** Simulate only these minutes of the day, [from, to) (default: the whole day). */
   fromMinute: number;
   toMinute: number;
+  /** The DeFi slice (lending-protocol liquidations, defi-profile.ts); on unless false. */
+  defi?: boolean;
 }
 
 export const defaultSimulation = (): SimulationOptions => ({ seed: 20251010, accounts: OCT10.accounts, fromMinute: 0, toMinute: MINUTES });
@@ -29,6 +32,8 @@ export interface GroundTruth {
   longShare: number;
   /** USD carried per venue in each simulated minute (start of the minute, ms). */
   byMinute: { minute: number; byVenue: Record<VenueId, number> }[];
+  /** The DeFi slice's own totals (kept apart from the perps above), when it was simulated. */
+  defi?: DefiTruth;
 }
 
 const VENUES = Object.keys(OCT10.venueUsd) as SimVenue[];
@@ -69,6 +74,8 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
   // so a venue whose minutes are smaller than one position does not end the day far above its total.
   const ahead = Object.fromEntries(VENUES.map((v) => [v, 0])) as Record<SimVenue, number>;
   let peak = { minute: 0, units: -1 };
+  // Its own random stream: the perps frames are the same with or without it.
+  const defi = opts.defi === false ? undefined : new DefiDay(prng(opts.seed ^ 0xdef1));
   for (let k = opts.fromMinute; k < opts.toMinute; k++) {
     const minuteStart = OCT10.day + k * MIN;
     const frames: RawFrame[] = [];
@@ -115,6 +122,7 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
       frames.push(...out.frames);
     }
     frames.push(...openInterestFrames(k, minuteStart, r, hourDone));
+    if (defi) frames.push(...defi.minute(k));
     if (minuteUnits > peak.units) peak = { minute: minuteStart, units: minuteUnits };
     byMinute.push({ minute: minuteStart, byVenue: minuteByVenue });
     frames.sort((a, b) => a.recv - b.recv);
@@ -139,6 +147,7 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
     peakMinuteUsd: toUsd(peak.units),
     longShare: units ? longUnits / units : 0,
     byMinute,
+    ...(defi ? { defi: defi.truth() } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { recordingWriter } from '../replay/recording.js';
+import { defiMetadata } from './defi-frames.js';
 import { simulateOct10, type GroundTruth, type SimulationOptions } from './oct10.js';
 
 /** Writes the synthetic day as a recording, and its ground truth beside it (FILE.truth.json). */
@@ -39,5 +40,7 @@ function markSynthetic(path: string, options: SimulationOptions): void {
     generator: `liqstream simulate oct-10 --seed ${options.seed}`,
     note: 'calibrated to published 10 October 2025 figures, not market data',
   };
-  writeFileSync(file, `${JSON.stringify({ ...doc, synthetic }, null, 2)}\n`);
+  // The DeFi slice's Fluid vaults are synthetic: a replay learns them from here, as from a recording's discovery.
+  const venues = options.defi === false ? doc.venues : { ...((doc.venues as Record<string, unknown> | undefined) ?? {}), ...defiMetadata() };
+  writeFileSync(file, `${JSON.stringify({ ...doc, ...(venues ? { venues } : {}), synthetic }, null, 2)}\n`);
 }

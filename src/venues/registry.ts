@@ -12,6 +12,14 @@ import { hyperliquidVenue } from './hyperliquid/index.js';
 import { krakenFuturesVenue } from './kraken/index.js';
 import { okxVenue } from './okx/index.js';
 import type { VenueAbout, VenueModule } from './venue.js';
+// On-chain lending protocols (src/venues/evm/).
+import { aaveV3Venue } from './aave-v3/index.js';
+import { compoundV3Venue } from './compound-v3/index.js';
+import { eulerV2Venue } from './euler-v2/index.js';
+import { fluidVenue } from './fluid/index.js';
+import { makerVenue } from './maker/index.js';
+import { morphoBlueVenue } from './morpho-blue/index.js';
+import { sparkVenue } from './spark/index.js';
 
 /**
  * Every venue liqstream can connect to, in the order reports and pages list them. Adding a venue is its
@@ -33,6 +41,14 @@ const MODULES: readonly VenueModule[] = [
   krakenFuturesVenue(),
   bitfinexVenue(),
   bitgetVenue(),
+  // On-chain lending protocols (src/venues/evm/): every liquidation is a log.
+  aaveV3Venue(),
+  sparkVenue(),
+  morphoBlueVenue(),
+  compoundV3Venue(),
+  makerVenue(),
+  eulerV2Venue(),
+  fluidVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));

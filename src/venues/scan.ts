@@ -155,3 +155,9 @@ export function decimalAt(text: string, start: number, end: number): number {
   }
   return m / POW10[k]!;
 }
+
+/** A string value's content, or (any other flat value) undefined, as a full path's `typeof v === 'string'` reads it; the position after the value. */
+export function stringOrFlat(f: string, value: number): [number, string | undefined] {
+  const end = str(f, value);
+  return end >= 0 ? [end, content(f, value, end)] : [flatValue(f, value), undefined];
+}

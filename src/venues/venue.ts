@@ -1,7 +1,9 @@
+import type { Market } from './market.js';
 import type { z } from 'zod';
+import type { ManagedSocketHooks, ManagedSocketOptions } from '../connection/managed-socket.js';
 import type { VenueConfig } from './venue-config.js';
 import { compileValidator, describeIssues } from '../schema/validator.js';
-import { LiquidationEvent, OpenInterestEvent, type Fidelity, type NormalizedEvent, type VenueId } from '../schema/events.js';
+import { FundingEvent, LiquidationEvent, OpenInterestEvent, type Fidelity, type NormalizedEvent, type VenueId } from '../schema/events.js';
 import { clip, preview } from './fields.js';
 
 /**
@@ -90,13 +92,15 @@ export function parseJsonObject(frame: string): { ok: true; json: Record<string,
 
 const liquidationEvent = compileValidator(LiquidationEvent);
 const openInterestEvent = compileValidator(OpenInterestEvent);
+const fundingEvent = compileValidator(FundingEvent);
 
 /**
  * The last check of an event a parser built from validated fields: arithmetic on valid inputs can still
  * leave the schema (two finite decimals multiply to Infinity). Compiled, so it is cheap enough per event.
  */
 export function checkEvent(event: NormalizedEvent, what: string): string | undefined {
-  const validator = event.type === 'liquidation' ? liquidationEvent : event.type === 'open_interest' ? openInterestEvent : undefined;
+  const validator =
+    event.type === 'liquidation' ? liquidationEvent : event.type === 'open_interest' ? openInterestEvent : event.type === 'funding' ? fundingEvent : undefined;
   if (validator === undefined || validator.is(event)) return undefined;
   return clip(`invalid ${what}: ${validator.explain(event)}`);
 }
@@ -226,6 +230,8 @@ export interface VenueMetadata {
   instruments?: Record<string, import('./instruments.js').Instrument>;
   /** Hyperliquid: HLP's liquidator vaults as the venue listed them at discovery (vaultDetails). */
   liquidators?: string[];
+  /** On-chain venues: per chain, contracts, tokens, price feeds and protocol facts (src/venues/evm/metadata.ts). */
+  evm?: import('./evm/metadata.js').EvmMetadata;
 }
 
 export interface VenueContext {
@@ -236,6 +242,8 @@ export interface VenueContext {
   restUrl?: string;
   /** The venue's own config block, for options only that venue has (e.g. Hyperliquid's source). */
   options?: Record<string, unknown>;
+  /** On-chain venues: the RPC endpoint per chain and how ranges are read (config `evm`). */
+  evm?: import('./evm/rpc/settings.js').EvmSettings;
 }
 
 /** What a venue's pollers need beyond the context: where frames go and shared rate budgets. */
@@ -266,6 +274,34 @@ export interface VenueAbout {
   fidelity: Fidelity;
   /** Repository path of the venue's page: what it sees and what it misses. */
   doc: string;
+  /** `lending` for an on-chain lending protocol (kept apart from perps in every total); absent means `perp`. See market.ts. */
+  market?: Market;
+}
+
+/**
+ * A connection a venue runs itself (`VenueModule.connect`), seen by the connectors as they see a ManagedSocket:
+ * health, since when it has not watched the venue whole, why, and stop.
+ */
+export interface VenueConnection {
+  readonly connected: boolean;
+  readonly downSinceMs: number | undefined;
+  readonly downBecause: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** What `VenueModule.connect` gets: the venue's context, and the hooks of each connection it opens. */
+export interface ConnectorContext extends VenueContext {
+  /**
+   * Registers a connection (health, gaps, restart gap) and returns the hooks its frames, gaps and up/down go to,
+   * the same a ManagedSocket of a plan gets. The connection is started by the venue after attaching.
+   */
+  attach(connection: VenueConnection): ManagedSocketHooks;
+  /** Reconnect back-off and stability, as for every socket. */
+  socketOptions: ManagedSocketOptions;
+  /** Counts what a connection does beyond subscribing (`what`: a bounded label), per chain or other sub-label. */
+  count(part: string, what: string, n?: number): void;
+  /** The last block (or sequence number) a connection has seen, per chain. */
+  position(part: string, n: number): void;
 }
 
 /** The connector interface every venue implements (one folder per venue). */
@@ -285,6 +321,12 @@ export interface VenueModule {
    * older than the connection's start less SUBSCRIBE_HISTORY_HORIZON_MS are history, not counted (docs/mapping.md).
    */
   snapshots?(): SnapshotRule;
+  /**
+   * Venues whose connection needs request/response, not only subscribe frames (the EVM chains: eth_getLogs after
+   * a reconnect, header reads after a reorg): they open their own connections, each built on ManagedSocket and
+   * attached through `ctx.attach`, instead of `plans` (which then return []). docs/adding-a-venue.md.
+   */
+  connect?(meta: VenueMetadata, ctx: ConnectorContext): VenueConnection[];
   /** Venues that subscribe per market: watch for new listings and hand over sockets for them. */
   watch?(meta: VenueMetadata, ctx: VenueContext, addPlans: (plans: SocketPlan[]) => void): Poller | undefined;
 }

@@ -2,13 +2,15 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { LiquidationKind, Side, VenueId } from '../schema/events.js';
-import { QueryBusyError, QueryTimeoutError, StoreReader } from '../sinks/store/reader.js';
+import { GROUP_COLUMNS, QueryBusyError, QueryTimeoutError, STEPS, type HistoryReader, type Row } from '../sinks/history-reader.js';
+import type { StoreConfig } from '../sinks/store/config.js';
 import { MinUsdParam, readQuery, TimeParam } from './http-answers.js';
 
 /*
- * /api/history/*: the history store, read with DuckDB. Every statement is a constant text with bound
- * parameters; the only parts chosen by the request are identifiers and units from the fixed maps below
- * (group-by columns, the step), never the request's own text.
+ * /api/history/*: parameters validated here, answered by the configured store (a HistoryReader: the
+ * Parquet store through DuckDB, or QuestDB). Stores run constant statements with bound parameters; the
+ * only parts chosen by the request are identifiers and units from fixed maps (group-by columns, the
+ * step), never the request's own text.
  */
 
 // Times as /api/minutes and the CLI read them: a 10-digit number (seconds) is refused, not read as January 1970.
@@ -43,13 +45,11 @@ const LiquidationsQuery = z.strictObject({
   limit: limit(10_000).default(100),
 }).refine(ordered, FROM_BEFORE_TO);
 
-const GROUP_COLUMNS = { venue: 'venue', symbol: 'symbol', base: 'base', side: 'side' } as const;
-const STEPS = { '1m': 'minute', '1h': 'hour', '1d': 'day' } as const;
 const MinutesQuery = z.strictObject({
   ...Filters,
   // Liquidation totals count these two kinds (ADL and vault fills are not liquidations: docs/mapping.md).
   kind: kindsParam.default(['liquidation', 'backstop']),
-  step: z.enum(Object.keys(STEPS) as [keyof typeof STEPS]).default('1m'),
+  step: z.enum(STEPS).default('1m'),
   by: z
     .string()
     .transform((s) => (s === '' ? [] : s.split(',')))
@@ -60,48 +60,17 @@ const MinutesQuery = z.strictObject({
 
 const CascadesQuery = z.strictObject({ from: FROM, to: TO, limit: limit(10_000).default(100) }).refine(ordered, FROM_BEFORE_TO);
 
-/** $1…$7 of every liquidation query: the filters, in this order. */
-const FILTER_SQL = `($1::VARCHAR IS NULL OR venue = $1) AND ($2::VARCHAR IS NULL OR symbol = $2) AND ($3::VARCHAR IS NULL OR base = $3)
-  AND ($4::VARCHAR IS NULL OR side = $4) AND usd >= $5::DOUBLE AND event_time >= epoch_ms($6::BIGINT) AND event_time < epoch_ms($7::BIGINT)
-  AND list_contains($8::VARCHAR[], kind)`;
-
-const LIQUIDATIONS_SQL = (order: 'time' | 'usd') => `SELECT venue, id, kind, fidelity, symbol, base, side, price, qty, CAST(usd AS DOUBLE) AS usd,
-  CAST(epoch_ms(event_time) AS DOUBLE) AS eventTime, CAST(epoch_ms(receive_time) AS DOUBLE) AS receiveTime
-  FROM liquidations WHERE ${FILTER_SQL}
-  ORDER BY ${order === 'usd' ? 'usd DESC, event_time DESC' : 'event_time DESC, usd DESC'}, venue, id LIMIT $9`;
-
-function minutesSql(step: keyof typeof STEPS, by: (keyof typeof GROUP_COLUMNS)[]): string {
-  const dims = by.map((d) => GROUP_COLUMNS[d]);
-  const time = `date_trunc('${STEPS[step]}', event_time)`;
-  return `SELECT CAST(epoch_ms(${time}) AS DOUBLE) AS time, ${dims.map((d) => `${d}, `).join('')}CAST(sum(usd) AS DOUBLE) AS usd,
-    CAST(sum(CASE WHEN side = 'long' THEN usd ELSE 0 END) AS DOUBLE) AS longUsd, CAST(sum(CASE WHEN side = 'short' THEN usd ELSE 0 END) AS DOUBLE) AS shortUsd,
-    CAST(count(*) AS DOUBLE) AS count
-    FROM liquidations WHERE ${FILTER_SQL}
-    GROUP BY ${[time, ...dims].join(', ')} ORDER BY ${[time, ...dims].join(', ')} LIMIT $9`;
-}
-
-const CASCADES_SQL = `SELECT id, CAST(epoch_ms(start_time) AS DOUBLE) AS start, CAST(epoch_ms(end_time) AS DOUBLE) AS "end",
-  CAST(epoch_ms(peak_minute) AS DOUBLE) AS peakMinute, peak_minute_usd AS peakMinuteUsd, total_usd AS totalUsd, lower_bound AS lowerBound,
-  long_share AS longShare, oi_drawdown_usd AS oiDrawdownUsd, oi_drawdown_pct AS oiDrawdownPct, led_by AS ledBy, baseline_usd AS baselineUsd, by_venue AS byVenue
-  FROM cascades WHERE start_time >= epoch_ms($1::BIGINT) AND start_time < epoch_ms($2::BIGINT) ORDER BY start_time LIMIT $3`;
-
 function json(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return void res.end();
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
 }
 
-type Filters = { venue?: string; symbol?: string; base?: string; side?: string; minUsd: number; from: number; to: number; kind: string[] };
-const filterParams = (q: Filters) => [q.venue ?? null, q.symbol ?? null, q.base ?? null, q.side ?? null, q.minUsd, q.from, q.to, q.kind];
-
 /** The history endpoints over `reader`; `handle` answers (asynchronously) and returns true for its paths. */
-export function historyApi(reader: StoreReader, log: Logger) {
-  const run = async (res: ServerResponse, sql: string, params: unknown[], scope: { venue?: string; from: number; to: number }, shape: (rows: Record<string, unknown>[]) => unknown) => {
+export function historyApi(reader: HistoryReader, log: Logger) {
+  const run = async (res: ServerResponse, rows: () => Promise<Row[]>, shape: (rows: Row[]) => unknown) => {
     try {
-      const { DuckDBListValue } = await import('@duckdb/node-api');
-      const bound = params.map((p) => (Array.isArray(p) ? new DuckDBListValue(p) : p)) as never[];
-      const { rows } = await reader.query(sql, bound, { scope });
-      json(res, 200, shape(rows));
+      json(res, 200, shape(await rows()));
     } catch (err) {
       if (err instanceof QueryBusyError) return json(res, 503, { error: err.message });
       if (err instanceof QueryTimeoutError) return json(res, 504, { error: err.message });
@@ -116,19 +85,19 @@ export function historyApi(reader: StoreReader, log: Logger) {
         case '/api/history/liquidations': {
           const q = readQuery(url, LiquidationsQuery);
           if ('error' in q) return json(res, 400, { error: q.error }), true;
-          void run(res, LIQUIDATIONS_SQL(q.data.sort), [...filterParams(q.data), q.data.limit], q.data, (rows) => ({ liquidations: rows, limit: q.data.limit }));
+          void run(res, () => reader.liquidations(q.data), (rows) => ({ liquidations: rows, limit: q.data.limit }));
           return true;
         }
         case '/api/history/minutes': {
           const q = readQuery(url, MinutesQuery);
           if ('error' in q) return json(res, 400, { error: q.error }), true;
-          void run(res, minutesSql(q.data.step, q.data.by), [...filterParams(q.data), q.data.limit], q.data, (rows) => ({ step: q.data.step, by: q.data.by, rows, limit: q.data.limit }));
+          void run(res, () => reader.minutes(q.data), (rows) => ({ step: q.data.step, by: q.data.by, rows, limit: q.data.limit }));
           return true;
         }
         case '/api/history/cascades': {
           const q = readQuery(url, CascadesQuery);
           if ('error' in q) return json(res, 400, { error: q.error }), true;
-          void run(res, CASCADES_SQL, [q.data.from, q.data.to, q.data.limit], q.data, (rows) => ({
+          void run(res, () => reader.cascades(q.data), (rows) => ({
             cascades: rows.map((r) => ({ ...r, byVenue: JSON.parse(String(r.byVenue)) as unknown })),
           }));
           return true;
@@ -138,15 +107,17 @@ export function historyApi(reader: StoreReader, log: Logger) {
       }
     },
 
-    close(): void {
-      reader.close();
+    close(): Promise<void> | void {
+      return reader.close();
     },
   };
 }
 
 export type HistoryApi = ReturnType<typeof historyApi>;
 
-/** The history endpoints over the store in `dir` (DuckDB is loaded here). */
-export async function openHistoryApi(dir: string, limits: { threads: number; memoryLimit: string }, log: Logger): Promise<HistoryApi> {
-  return historyApi(await StoreReader.open(dir, { log, ...limits }), log);
+/** The history endpoints over the configured store (DuckDB or the PostgreSQL client is loaded here). */
+export async function openHistoryApi(store: StoreConfig, log: Logger): Promise<HistoryApi> {
+  if (store.kind === 'questdb') return historyApi(new (await import('../sinks/questdb/history.js')).QuestDbHistory(store.questdb, log), log);
+  const [{ StoreReader }, { DuckDbHistory }] = await Promise.all([import('../sinks/store/reader.js'), import('../sinks/store/history.js')]);
+  return historyApi(new DuckDbHistory(await StoreReader.open(store.dir, { log, threads: store.threads, memoryLimit: store.memoryLimit })), log);
 }

@@ -5,13 +5,14 @@ import { guardedWebSocketServer, type ErrorSink } from '../connection/guarded-so
 import type { Aggregator } from '../aggregate/aggregator.js';
 import { minuteView } from '../cascade/tracker.js';
 import { CascadeSignal } from '../cascade/detector.js';
-import { LiquidationEvent, type NormalizedEvent } from '../schema/events.js';
+import { LiquidationEvent, MARKET_SYMBOL, MARKET_SYMBOL_RULE, type NormalizedEvent } from '../schema/events.js';
 import { VENUES } from '../venues/registry.js';
 import type { MarketFeed } from './market-feed.js';
 import { venueCatalogue } from '../venues/catalogue.js';
 import { isPageAsset, servePageAsset } from './page-assets.js';
 import { json, MinUsdParam, NoQuery, readQuery, refusedMethod, requestUrl, TimeParam } from './http-answers.js';
 import { totalsView, type TotalsView } from './totals-view.js';
+import { baseMinutesView, baseTotalsView } from './base-view.js';
 
 /** What the live page and API read. */
 export interface LiveSource {
@@ -43,6 +44,11 @@ export const StreamMessage = z.discriminatedUnion('type', [
 ]);
 export type StreamMessage = z.infer<typeof StreamMessage>;
 
+/** A coin as base-asset.ts names it (`BTC`, `PEPE`, `other`). */
+const BaseParam = z.string().regex(MARKET_SYMBOL, `expected a coin such as BTC: ${MARKET_SYMBOL_RULE}`);
+const TotalsQuery = z.strictObject({ by: z.literal('base').optional() });
+const FundingQuery = z.strictObject({ base: BaseParam.optional() });
+
 const Query = z.strictObject({
   minUsd: MinUsdParam,
   // A venue this build does not have is refused, not answered with an empty list that reads as "none".
@@ -50,9 +56,12 @@ const Query = z.strictObject({
   symbol: z.string().regex(/^[A-Za-z0-9:_.\-/]{1,40}$/).optional(),
   limit: z.string().regex(/^\d{1,4}$/, 'expected a whole number from 1 to 1000').transform(Number).pipe(z.number().min(1).max(1000)).default(100),
   sort: z.enum(['time', 'usd']).default('time'),
+  base: BaseParam.optional(),
+  since: TimeParam.optional(),
 });
 const MinutesQuery = z
-  .strictObject({ from: TimeParam.optional(), to: TimeParam.optional() })
+  .strictObject({ from: TimeParam.optional(), to: TimeParam.optional(), by: z.literal('base').optional(), base: BaseParam.optional() })
+  .refine((q) => (q.by === 'base') === (q.base !== undefined), { message: 'by=base and base=<coin> go together', path: ['by'] })
   .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: 'from must be before to', path: ['from'] });
 
 /** Sends are batched: at most this often per client, so a burst of 2,000 events/s costs a few messages. */
@@ -71,7 +80,7 @@ function badQuery(res: ServerResponse, error: string): true {
 }
 
 /** Paths of this module other than /api/stream. */
-const PATHS = new Set(['/api/totals', '/api/liquidations', '/api/venues', '/api/cascades', '/api/minutes']);
+const PATHS = new Set(['/api/totals', '/api/liquidations', '/api/venues', '/api/cascades', '/api/minutes', '/api/funding']);
 
 /**
  * The trader's page (`GET /`), the JSON API (`/api/...`) and the event stream (`/api/stream`, a
@@ -154,26 +163,43 @@ export function liveApi(source: LiveSource) {
         case '/api/liquidations': {
           const q = readQuery(url, Query);
           if ('error' in q) return badQuery(res, q.error);
-          const filter = { minUsd: q.data.minUsd, venue: q.data.venue, symbol: q.data.symbol, limit: q.data.limit };
-          json(res, 200, { liquidations: q.data.sort === 'usd' ? source.feed.largest(filter) : source.feed.recent(filter), streamDropped: dropped });
+          const { minUsd, venue, symbol, base, since, limit } = q.data;
+          const filter = { minUsd, venue, symbol, base, since, limit };
+          if (q.data.sort === 'usd') json(res, 200, { liquidations: source.feed.largest(filter), streamDropped: dropped });
+          else json(res, 200, { ...source.feed.recentWithCover(filter), streamDropped: dropped });
           return true;
         }
         case '/api/minutes': {
           const q = readQuery(url, MinutesQuery);
           if ('error' in q) return badQuery(res, q.error);
           const { from = -Infinity, to = Infinity } = q.data;
+          if (q.data.base !== undefined) {
+            json(res, 200, baseMinutesView(source.aggregator, q.data.base, from, to));
+            return true;
+          }
           const minutes = source.aggregator.minutes.range().filter((m) => m.minute >= from && m.minute < to);
-          json(res, 200, { minutes: minutes.map(minuteView) });
+          // DeFi (lending protocols, by protocol) apart from the perps' minutes, net of retractions; absent without any.
+          const defi = source.aggregator.defi.minutes.range().filter((m) => m.minute >= from && m.minute < to);
+          json(res, 200, { minutes: minutes.map(minuteView), ...(defi.length ? { defiMinutes: defi.map(minuteView) } : {}) });
           return true;
         }
+      }
+      if (url.pathname === '/api/totals') {
+        const q = readQuery(url, TotalsQuery);
+        if ('error' in q) return badQuery(res, q.error);
+        json(res, 200, q.data.by === 'base' ? baseTotalsView(source.aggregator) : currentTotals());
+        return true;
+      }
+      if (url.pathname === '/api/funding') {
+        const q = readQuery(url, FundingQuery);
+        if ('error' in q) return badQuery(res, q.error);
+        json(res, 200, { asOf: source.aggregator.watermark || null, funding: source.aggregator.funding.list(q.data.base) });
+        return true;
       }
       // The rest take no parameters.
       const q = readQuery(url, NoQuery);
       if ('error' in q) return badQuery(res, q.error);
       switch (url.pathname) {
-        case '/api/totals':
-          json(res, 200, currentTotals());
-          return true;
         case '/api/venues':
           json(res, 200, venueCatalogue());
           return true;

@@ -33,7 +33,11 @@ export function totalsView(aggregator: Aggregator, now: number) {
     }),
   );
   const topSymbols = aggregator.topSymbols(TOP_SYMBOLS);
-  return { asOf: aggregator.watermark || null, windowsEnd: aggregator.windowEnd() || null, ...snapshot, byVenue, windows, openInterest, topSymbols };
+  // DeFi (lending protocols) beside the perps, with its own windows by protocol and chain; absent without any.
+  const defi = snapshot.defi && {
+    defi: { ...snapshot.defi, windows: Object.fromEntries(aggregator.windowNames.map((w) => [w, aggregator.defi.windowUsd(w, aggregator.windowEnd())])) },
+  };
+  return { asOf: aggregator.watermark || null, windowsEnd: aggregator.windowEnd() || null, ...snapshot, byVenue, windows, openInterest, topSymbols, ...defi };
 }
 
 export type TotalsView = ReturnType<typeof totalsView>;

@@ -7,7 +7,7 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 
 /** Examples whose check is elsewhere, because they are slow: where, so none goes unchecked. */
 const CHECKED_ELSEWHERE: Record<string, string> = {
-  'npm run --silent demo': 'test/clone/fresh-clone.cli.test.ts (runs it in a fresh clone)',
+  'npm run --silent demo': 'test/cli/demo.cli.test.ts (its steps, on the shared simulated day)',
 };
 
 describe("the README's quoted examples print what the README says", () => {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { posix, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
 import { Config } from '../../src/config/schema.js';
 import { LIQSTREAM_METRICS, metricNames, readText, readYaml, recordedNames, repoPath, ROOT } from './support.js';
 
@@ -103,6 +104,16 @@ describe('docker-compose.yml', () => {
       const deps = Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {});
       expect(deps).toContain('kafka');
     }
+  });
+
+  it('gives the aggregator its history in the questdb service, on the ports QuestDB listens on, by a config the schema takes', () => {
+    expect(services.questdb!.image).toBe('questdb/questdb:9.0.3');
+    const env = envOf(services['liqstream-aggregate']!);
+    const store = loadConfig({ env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('LIQSTREAM_STORE__'))) }).store;
+    expect([store.enabled, store.kind, store.questdb.http, store.questdb.pg]).toEqual([true, 'questdb', 'questdb:9000', 'questdb:8812']);
+    // QuestDB's own ports (HTTP 9000, PostgreSQL wire 8812), published on loopback only.
+    expect((services.questdb!.ports ?? []).map(String)).toEqual(['127.0.0.1:9000:9000', '127.0.0.1:8812:8812']);
+    expect(Object.keys(services['liqstream-aggregate']!.depends_on ?? {}).sort()).toEqual(['kafka', 'questdb']);
   });
 
   it('gives connect a disk spill on a named volume, so a Kafka outage or a container restart loses nothing', () => {

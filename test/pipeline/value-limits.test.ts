@@ -57,6 +57,18 @@ describe('value bounds (config limits)', () => {
     expect((await metrics.badFramesTotal.get()).values).toEqual([]);
   });
 
+  it('a funding rate past 100% per interval (no venue’s cap comes near) is dead-lettered; the frame’s sane one goes on', async () => {
+    const funding = (rate: number): NormalizedEvent => ({ type: 'funding', venue: 'bybit-linear', symbol: 'BTCUSDT', base: 'BTC', rate, intervalHours: 8, ratePerHour: rate / 8, eventTime: T, receiveTime: T, source: 'test' });
+    const { ingestor, published } = await ingest([funding(1e300), funding(-0.04), funding(-1.5)]);
+    ingestor.handleFrame({ recv: T, venue: 'bybit-linear', frame: '{"the":"frame"}' });
+    await ingestor.flush();
+    expect((published.get(topics.openInterest) as { rate: number }[]).map((e) => e.rate)).toEqual([-0.04]);
+    expect((published.get(topics.deadLetter) as DeadLetter[]).map((d) => d.reason)).toEqual([
+      'funding rate 1e+300 (bybit-linear BTCUSDT) exceeds 1 (100%) per interval',
+      'funding rate -1.5 (bybit-linear BTCUSDT) exceeds 1 (100%) per interval',
+    ]);
+  });
+
   it('applies configured bounds, and to events made outside frames (polled open interest)', async () => {
     const { ingestor, published } = await ingest([liquidation('a', T, 600)], { maxNotionalUsd: 500, maxOpenInterestUsd: 1_000 });
     ingestor.handleFrame({ recv: T, venue: 'bybit-linear', frame: '{}' });

@@ -13,12 +13,20 @@ export default function setup(project: TestProject): () => void {
     project.provide('kafkaBrokers', given);
     return () => {};
   }
+  // One broker per vitest run although two projects (kafka, questdb) list this setup: the second sees the
+  // first's mark (global setups run one after another in the main process) and the first stops it at the end.
+  if (process.env.TEST_KAFKA_STARTED_BY === String(process.pid)) {
+    project.provide('kafkaBrokers', process.env.TEST_KAFKA_BROKERS!);
+    return () => {};
+  }
   // Java runs the broker; Maven fetches its jars once (scripts/kafka/kafka.sh fetch). Missing: fail now, saying how to install.
   requireTools(...(kafkaJarsFetched() ? (['java'] as const) : (['java', 'mvn'] as const)));
   const port = process.env.KAFKA_PORT ?? '19092';
   const env = { ...process.env, KAFKA_PORT: port };
   execFileSync('bash', ['scripts/kafka/kafka.sh', 'start'], { stdio: 'inherit', env });
   project.provide('kafkaBrokers', `127.0.0.1:${port}`);
+  process.env.TEST_KAFKA_STARTED_BY = String(process.pid);
+  process.env.TEST_KAFKA_BROKERS = `127.0.0.1:${port}`;
   return () => {
     execFileSync('bash', ['scripts/kafka/kafka.sh', 'stop'], { stdio: 'inherit', env });
   };

@@ -6,9 +6,11 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
 import { QueryTimeoutError, StoreReader } from '../../src/sinks/store/reader.js';
+import { DuckDbHistory } from '../../src/sinks/store/history.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
 import { historyApi, type HistoryApi } from '../../src/web/history-api.js';
 import { liquidation } from '../support/events.js';
+import { HOSTILE_HISTORY_PARAMS } from '../support/hostile-history.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'liqstream-history-'));
 const log = pino({ level: 'silent' });
@@ -30,7 +32,7 @@ beforeAll(async () => {
   ]);
   sink.onCascade({ type: 'cascade', phase: 'end', id: 'cascade-1', start: T0, peakMinute: T0, peakMinuteUsd: 3, end: T0 + 60_000, totalUsd: 3, byVenue: { okx: { longUsd: 3, shortUsd: 0, lowerBound: false } }, lowerBound: false, longShare: 1, oiDrawdownUsd: null, oiDrawdownPct: null, ledBy: 'okx', baselineUsd: 1 });
   await sink.close();
-  api = historyApi(await StoreReader.open(dir, { maxConcurrent: 4 }), log);
+  api = historyApi(new DuckDbHistory(await StoreReader.open(dir, { maxConcurrent: 4 })), log);
   server = createServer((req, res) => {
     if (!api.handle(new URL(req.url!, 'http://x'), res)) res.writeHead(404).end();
   });
@@ -87,34 +89,7 @@ describe('/api/history', () => {
   });
 
   it('refuses hostile and oversized parameters with 400 before any SQL', async () => {
-    for (const q of [
-      "liquidations?venue=okx' OR '1'='1",
-      "liquidations?symbol=X'; DROP TABLE liquidations; --",
-      'liquidations?base=ETH%00',
-      'liquidations?side=long;',
-      'liquidations?limit=1000000000',
-      'liquidations?limit=-1',
-      'liquidations?minUsd=NaN',
-      'liquidations?from=1e30',
-      'liquidations?kind=liquidation,foo',
-      'liquidations?sort=usd;drop',
-      'liquidations?unknown=1',
-      'minutes?by=venue,1;drop',
-      'minutes?by=venue,side,symbol,base,venue',
-      'minutes?step=7d',
-      'minutes?limit=100001',
-      'cascades?limit=10001',
-      // Number text as people write it, not whatever Number() takes: hex, '', '+5', exponents.
-      'liquidations?limit=0x10',
-      'liquidations?limit=',
-      'liquidations?limit=%2B5',
-      'minutes?limit=1e3',
-      'liquidations?minUsd=',
-      'liquidations?minUsd=0x10',
-      'liquidations?minUsd=1e6',
-      // A column grouped twice answered a second column named "venue:1".
-      'minutes?by=venue,venue',
-    ]) {
+    for (const q of HOSTILE_HISTORY_PARAMS) {
       const r = await get(`/api/history/${q}`);
       expect([q, r.status]).toEqual([q, 400]);
     }
@@ -142,7 +117,7 @@ describe('/api/history', () => {
     slow.close();
     // The API's answer to a stopped query, and to one over the concurrency bound.
     const stopped = { query: () => Promise.reject(new QueryTimeoutError('query stopped after 10000 ms')), close() {} };
-    const hurried = historyApi(stopped as unknown as StoreReader, log);
+    const hurried = historyApi(new DuckDbHistory(stopped as unknown as StoreReader), log);
     const res = { status: 0, body: '', headersSent: false, writeHead(s: number) { this.status = s; return this; }, end(b: string) { this.body = b; } };
     expect(hurried.handle(new URL('http://x/api/history/minutes?step=1d&by=venue,symbol,base,side'), res as never)).toBe(true);
     await until(() => res.status !== 0);

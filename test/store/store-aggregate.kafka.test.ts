@@ -1,25 +1,20 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { toUnits } from '../../src/aggregate/fixed-point.js';
-import { KafkaBus } from '../../src/bus/kafka-bus.js';
-import { allTopics } from '../../src/bus/topics.js';
+import { describe, inject, it } from 'vitest';
 import { StoreReader } from '../../src/sinks/store/reader.js';
-import { unique } from '../bus/bus-contract.js';
-import { MIN, aggregatorConfig, marketMinutes, metricsOf, publishEvents, serviceProcesses, sumOf, testTopics } from '../support/aggregator-fixture.js';
+import { serviceProcesses } from '../support/aggregator-fixture.js';
 import { tempDir } from '../support/recording.js';
-import { startServiceProcess } from '../support/service-process.js';
-import { until } from '../support/until.js';
+import { killedAggregatorScenario } from '../support/store-kill.js';
+import { units } from '../support/minutes-csv.js';
 
 const brokers = inject('kafkaBrokers');
-const { started, onCleanup } = serviceProcesses();
+const processes = serviceProcesses();
 
 async function stored(dir: string) {
   const reader = await StoreReader.open(dir);
   try {
-    const [row] = (await reader.query('SELECT count(*) AS n, count(DISTINCT id) AS ids, CAST(coalesce(sum(usd), 0) AS VARCHAR) AS usd FROM liquidations')).rows;
-    return row as { n: string; ids: string; usd: string };
+    const [row] = (await reader.query('SELECT count(*) AS n, count(DISTINCT id) AS ids, CAST(coalesce(sum(usd), 0) AS VARCHAR) AS usd FROM liquidations')).rows as { n: string; ids: string; usd: string }[];
+    return { n: Number(row!.n), ids: Number(row!.ids), usdUnits: units(row!.usd) };
   } finally {
     reader.close();
   }
@@ -27,49 +22,9 @@ async function stored(dir: string) {
 
 describe('aggregate with the history store, killed (-9) with rows buffered and restarted', () => {
   it('stores every liquidation exactly once: the restart re-reads what the killed process had not committed, and its key drops what it had', async () => {
-    const topics = testTopics();
-    const group = unique('store-g');
-    const file = aggregatorConfig(brokers, topics, group);
     const dir = join(tempDir(), 'store');
-    onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
+    processes.onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
     // No commit while running (only at a graceful stop), so a kill finds rows applied, offsets committed, and not stored.
-    writeFileSync(file, stringify({ ...parse(readFileSync(file, 'utf8')), store: { enabled: true, dir, flushRows: 1_000_000, flushMs: 3_600_000 } }));
-    const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
-    onCleanup(() => bus.close());
-    await bus.start(allTopics(topics));
-
-    const base = Math.floor(Date.now() / MIN) * MIN - 100 * MIN;
-    const events = marketMinutes(base, 0, 60, new Set());
-    const half = events.filter((e) => e.eventTime < base + 30 * MIN);
-    const consumed = async (p: { metricsUrl: string }, n: number) =>
-      until(async () => sumOf(await metricsOf(p.metricsUrl), 'liqstream_liquidations_total') === n, `${n} consumed`, 30_000);
-
-    // 1. The first half, stored by a graceful stop.
-    const first = await started(['aggregate', '--config', file]);
-    await publishEvents(bus, topics.liquidations, half);
-    await consumed(first, half.length);
-    expect(await first.stop()).toBe(0);
-    expect(await stored(dir)).toMatchObject({ n: String(half.length), ids: String(half.length) });
-
-    // 2. The second half, applied and its offsets committed, then kill -9 before the store commits it.
-    const second = await startServiceProcess(['aggregate', '--config', file]);
-    onCleanup(async () => second.child.kill('SIGKILL'));
-    await until(async () => (await fetch(`${second.metricsUrl}/healthz`)).status === 200, 'second healthy', 60_000);
-    await publishEvents(bus, topics.liquidations, events.filter((e) => !half.includes(e)));
-    await consumed(second, events.length - half.length);
-    await new Promise((r) => setTimeout(r, 1_500)); // the consumer's offset commits
-    second.child.kill('SIGKILL');
-    await new Promise((r) => second.child.once('exit', r));
-    expect(await stored(dir)).toMatchObject({ n: String(half.length) });
-
-    // 3. A restart re-reads both halves (aggregator.rebuildMs): the first is already stored, the second is not.
-    const third = await started(['aggregate', '--config', file]);
-    await until(async () => (await fetch(`${third.metricsUrl}/healthz`)).status === 200, 'restarted healthy', 60_000);
-    // The process serves the store it writes: what is committed (the first half) is on /api/history.
-    const api = (await (await fetch(`${third.metricsUrl}/api/history/minutes?step=1d`)).json()) as { rows: { count: number }[] };
-    expect(api.rows.reduce((a, r) => a + r.count, 0)).toBeGreaterThanOrEqual(half.length);
-    expect(await third.stop()).toBe(0);
-    const usd = events.reduce((s, e) => s + toUnits(e.notionalUsd), 0);
-    expect(await stored(dir)).toEqual({ n: String(events.length), ids: String(events.length), usd: `${Math.floor(usd / 10_000)}.${String(usd % 10_000).padStart(4, '0')}` });
+    await killedAggregatorScenario(brokers, processes, { dir, flushRows: 1_000_000, flushMs: 3_600_000 }, () => stored(dir));
   });
 });

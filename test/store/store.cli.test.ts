@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
+import { minutesCsvCells, units } from '../support/minutes-csv.js';
+import { simulated } from '../support/simulated.js';
 import { until } from '../support/until.js';
 
 /*
@@ -14,16 +16,14 @@ import { until } from '../support/until.js';
  * writer killed with SIGKILL mid-import and run again leaves exactly the reference rows.
  */
 const dir = mkdtempSync(join(tmpdir(), 'liqstream-store-cli-'));
-const recording = join(dir, 'slice.ndjson.gz');
 const store = join(dir, 'store');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** "123.4567" or "123" or "1.5e-3"-free decimal text → integer 1/10,000 units, without a float step. */
-function units(text: string): number {
-  const [int, frac = ''] = text.split('.');
-  if (frac.length > 4) throw new Error(`more than 4 decimals: ${text}`);
-  return Number(int) * 10_000 + Number(frac.padEnd(4, '0'));
-}
+/** The same simulated slice as report.cli.test.ts: made once for both (test/support/simulated.ts). */
+let recording: string;
+let simDir: string;
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  if (simDir) rmSync(simDir, { recursive: true, force: true });
+});
 
 async function query(sql: string, storeDir = store): Promise<Record<string, string>[]> {
   const r = await runCli(['query', '--store', storeDir, '--format', 'json', sql]);
@@ -49,8 +49,7 @@ function committedWhileWriting(root: string): number {
 const TOTALS = `SELECT venue, kind, count(*) AS n, count(DISTINCT id) AS ids, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations GROUP BY ALL ORDER BY ALL`;
 
 beforeAll(async () => {
-  const sim = await runCli(['simulate', 'oct-10', '--out', recording, '--from', '20:40', '--to', '21:00', '--accounts', '1500000']);
-  expect(sim.code).toBe(0);
+  ({ dir: simDir, recording } = await simulated(['--from', '20:40', '--to', '21:00', '--accounts', '1500000']));
   const r = await runCli(['replay', recording, '--report-dir', join(dir, 'report'), '--store', store], { LIQSTREAM_LOG_LEVEL: 'error' });
   expect(r.code).toBe(0);
   expect(r.stderr).toMatch(/^stored: liquidations [\d,]+ new of [\d,]+/m);
@@ -58,16 +57,7 @@ beforeAll(async () => {
 
 describe('liqstream replay --store / store import / query', () => {
   it('per minute, venue and side, the store equals the report’s minutes.csv to 1/10,000 USD (raw liquidations and the minutes table)', async () => {
-    const [header, ...lines] = readFileSync(join(dir, 'report', 'minutes.csv'), 'utf8').trim().split('\n');
-    const cols = header!.split(',');
-    const expected = new Map<string, number>();
-    for (const line of lines) {
-      const cells = line.split(',');
-      cols.forEach((c, i) => {
-        const m = /^(.+)_(long|short)_usd$/.exec(c);
-        if (m && units(cells[i]!) !== 0) expected.set(`${cells[1]}|${m[1]}|${m[2]}`, units(cells[i]!));
-      });
-    }
+    const expected = minutesCsvCells(join(dir, 'report', 'minutes.csv'));
     expect(expected.size).toBeGreaterThan(100);
     const raw = await query(
       `SELECT epoch_ms(date_trunc('minute', event_time)) AS m, venue, side, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations WHERE kind IN ('liquidation', 'backstop') GROUP BY ALL`,

@@ -1,4 +1,7 @@
 import fc from 'fast-check';
+import { getLogsFrame } from '../../src/venues/evm/encode.js';
+import type { VenueMetadata } from '../../src/venues/venue.js';
+import { EVM_VENUES, evmSample } from './evm-logs.js';
 
 /**
  * Per venue id: how one message of that venue is built from entries, a valid entry (one event each) and an entry
@@ -9,8 +12,10 @@ import fc from 'fast-check';
 export interface EntryGenerator {
   /** Most entries one message carries: 1 for a venue whose every message is one liquidation (Binance). */
   maxEntries: number;
-  /** Frames the parser sees first (none needed so far: every refusal below is one with the parser's start state). */
+  /** Frames the parser sees first (on-chain venues: the oracle answers that price their liquidations). */
   setup?: readonly string[];
+  /** The venue's metadata when its defaults cannot parse the entries (on-chain venues whose contracts need discovery). */
+  metadata?: VenueMetadata;
   /** A valid entry; `i` (its place among the message's valid entries) makes its event id unique. */
   valid(i: number): fc.Arbitrary<unknown>;
   /** An entry the parser cannot use. */
@@ -88,7 +93,22 @@ const fill = (i: number, over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+/** An on-chain venue: an eth_getLogs response of liquidation logs; the bad entry is the same log from a contract that is not the protocol's. */
+function evm(venue: string): EntryGenerator {
+  const sample = evmSample(venue);
+  const amount = fc.bigInt({ min: 1n, max: 10n ** 12n });
+  return {
+    maxEntries: 50,
+    setup: [getLogsFrame('ethereum', sample.prices)],
+    ...(sample.metadata ? { metadata: sample.metadata } : {}),
+    valid: (i) => fc.tuple(amount, amount).map(([c, d]) => sample.liquidation(2, 10 + i, c, d)),
+    invalid: fc.constant({ ...sample.liquidation(2, 9, 1n, 1n), address: '0x9999999999999999999999999999999999999999' }),
+    message: (logs) => getLogsFrame('ethereum', logs),
+  };
+}
+
 export const ENTRY_GENERATORS: Record<string, EntryGenerator> = {
+  ...Object.fromEntries(EVM_VENUES.map((v) => [v, evm(v)])),
   'binance-usdm': binance('binance-usdm'),
   'binance-coinm': binance('binance-coinm'),
   'bybit-linear': bybit('BTCUSDT', 'ETHUSDT'),

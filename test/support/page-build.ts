@@ -8,6 +8,8 @@ let built = false;
  */
 export function buildPage(): void {
   if (built) return;
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'src/web/page'], { stdio: 'inherit' });
+  // -b: nothing is written when dist/page is current, so test files running at once do not rewrite
+  // the files another one is serving.
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'src/web/page'], { stdio: 'inherit' });
   built = true;
 }

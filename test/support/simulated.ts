@@ -27,11 +27,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * key of the simulator's sources and the arguments, so the test files that replay the same simulated day
  * (in any project, in this run or a later one) share one simulation instead of each making its own. Each
  * caller gets its own directory with copies of the files (recording, ground truth, metadata.json), so it may
- * write beside them. The simulation is deterministic (test/simulate/oct10-determinism.test.ts), so a
- * cached file is the file the command would write now.
+ * write beside them, and what the command printed (naming the file `<name>`). The simulation is
+ * deterministic (test/simulate/oct10-determinism.test.ts), so a cached file is the file the command would
+ * write now.
  */
-export async function simulated(args: string[], name = 'oct10.ndjson.gz'): Promise<{ dir: string; recording: string }> {
-  const key = createHash('sha256').update(sourceHash()).update(JSON.stringify([name, ...args])).digest('hex').slice(0, 24);
+export async function simulated(args: string[], name = 'oct10.ndjson.gz'): Promise<{ dir: string; recording: string; stdout: string }> {
+  // v2: entries keep the command's output beside them (`<key>.stdout`); older entries lack it.
+  const key = createHash('sha256').update('v2').update(sourceHash()).update(JSON.stringify([name, ...args])).digest('hex').slice(0, 24);
   const done = join(CACHE, key);
   const lock = `${done}.lock`;
   mkdirSync(CACHE, { recursive: true });
@@ -51,8 +53,11 @@ export async function simulated(args: string[], name = 'oct10.ndjson.gz'): Promi
           const work = join(CACHE, `${key}.tmp-${process.pid}`);
           rmSync(work, { recursive: true, force: true });
           mkdirSync(work);
-          const r = await runCli(['simulate', 'oct-10', '--out', join(work, name), ...args]);
+          // Run from the work folder, so that what it prints names the file as given (`<name>: … frames`).
+          const r = await runCli(['simulate', 'oct-10', '--out', name, ...args], {}, work);
           if (r.code !== 0) throw new Error(`liqstream simulate failed (${r.code}):\n${r.stderr}`);
+          if (!existsSync(join(work, name))) throw new Error(`liqstream simulate wrote no ${name} in ${work}:\n${r.stdout}`);
+          writeFileSync(`${done}.stdout`, r.stdout);
           renameSync(work, done);
         }
       } finally {
@@ -65,5 +70,5 @@ export async function simulated(args: string[], name = 'oct10.ndjson.gz'): Promi
   }
   const dir = tempDir('liqstream-sim-');
   for (const file of readdirSync(done)) copyFileSync(join(done, file), join(dir, file));
-  return { dir, recording: join(dir, name) };
+  return { dir, recording: join(dir, name), stdout: readFileSync(`${done}.stdout`, 'utf8') };
 }

@@ -14,3 +14,4 @@ export declare function findTool(tool: TestTool, path?: string): string | undefi
 export declare function installAdvice(tools: readonly TestTool[]): string;
 export declare function kafkaJarsFetched(home?: string): boolean;
 export declare function missingForSuite(): TestTool[];
+export declare function questdbJarFetched(home?: string): boolean;

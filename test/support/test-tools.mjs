@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** Tool → Debian package. `bash .ci/run` installs every one of them (Kafka's jars too, with Maven). */
+/** Tool → Debian package. `bash .ci/run` installs every one of them (Kafka's and QuestDB's jars too, with Maven; Java runs both). */
 export const TEST_TOOLS = {
   promtool: 'prometheus',
   prometheus: 'prometheus',
@@ -46,9 +46,14 @@ export function kafkaJarsFetched(home = process.env.KAFKA_HOME_DIR ?? '.cache/ka
   return existsSync(home) && readdirSync(home).some((v) => existsSync(join(home, v, 'libs', '.complete')));
 }
 
-/** Every tool the whole suite needs that is not on PATH. */
+/** Whether scripts/questdb/questdb.sh has fetched the QuestDB server jar (then Maven is not needed for it). */
+export function questdbJarFetched(home = process.env.QUESTDB_HOME_DIR ?? '.cache/questdb') {
+  return existsSync(home) && readdirSync(home).some((v) => existsSync(join(home, v, 'libs', '.complete')));
+}
+
+/** Every tool the whole suite needs that is not on PATH (Maven only while the Kafka or QuestDB jars are not fetched). */
 export function missingForSuite() {
-  const needed = Object.keys(TEST_TOOLS).filter((t) => t !== 'mvn' || !kafkaJarsFetched());
+  const needed = Object.keys(TEST_TOOLS).filter((t) => t !== 'mvn' || !kafkaJarsFetched() || !questdbJarFetched());
   return needed.filter((t) => findTool(t) === undefined);
 }
 

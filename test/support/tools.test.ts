@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './recording.js';
@@ -66,5 +66,26 @@ describe('tests that need an installed tool', () => {
       'npm test: not installed (not on PATH): promtool, prometheus, prometheus-alertmanager, amtool, chromium, lz4, java, mvn, openssl. The tests need them: run `bash .ci/run` (installs every tool the tests need, then runs them) or `apt-get install prometheus prometheus-alertmanager chromium lz4 openjdk-17-jre-headless maven openssl`.\n',
     );
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.test).toMatch(/^node test\/support\/test-tools\.mjs && /);
+  });
+
+  it('Maven is needed while either the Kafka or the QuestDB jars are not fetched', () => {
+    const bin = tempDir('node-only-');
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const kafka = tempDir('kafka-home-');
+    mkdirSync(join(kafka, '3.9.1', 'libs'), { recursive: true });
+    writeFileSync(join(kafka, '3.9.1', 'libs', '.complete'), '');
+    const questdb = tempDir('questdb-home-');
+    const missing = (env: Record<string, string>) => {
+      try {
+        execFileSync(join(bin, 'node'), [join(ROOT, 'test/support/test-tools.mjs')], { env: { PATH: bin, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+        return '';
+      } catch (err) {
+        return String((err as { stderr: Buffer }).stderr).split(':')[2]!.split('.')[0]!;
+      }
+    };
+    expect(missing({ KAFKA_HOME_DIR: kafka, QUESTDB_HOME_DIR: questdb })).toContain('mvn');
+    mkdirSync(join(questdb, '9.0.3', 'libs'), { recursive: true });
+    writeFileSync(join(questdb, '9.0.3', 'libs', '.complete'), '');
+    expect(missing({ KAFKA_HOME_DIR: kafka, QUESTDB_HOME_DIR: questdb })).not.toContain('mvn');
   });
 });

@@ -68,7 +68,15 @@ describe('Bybit fast path', () => {
       topicSymbol: 'BTCUSDT',
       type: 'snapshot',
       ts: 1673272861686,
-      data: { symbol: 'BTCUSDT', markPrice: '17217.33', openInterest: '68744.761', openInterestValue: '1183601235.91' },
+      data: {
+        symbol: 'BTCUSDT',
+        markPrice: '17217.33',
+        openInterest: '68744.761',
+        openInterestValue: '1183601235.91',
+        indexPrice: '17227.36',
+        fundingRate: '-0.000212',
+        nextFundingTime: '1673280000000',
+      },
     });
   });
 
@@ -84,7 +92,7 @@ describe('Bybit fast path', () => {
     fc.assert(
       fc.property(plain, fc.constantFrom('snapshot', 'delta'), decimalText, decimalText, fc.integer({ min: 0, max: MAX_EPOCH_MS }), (s, type, mark, oi, ts) => {
         const read = readTicker(JSON.stringify({ topic: `tickers.${s}`, type, data: { symbol: s, markPrice: mark, openInterest: oi, fundingRate: '' }, cs: 1, ts }));
-        expect(read).toEqual({ topicSymbol: s, type, ts, data: { symbol: s, markPrice: mark, openInterest: oi } });
+        expect(read).toEqual({ topicSymbol: s, type, ts, data: { symbol: s, markPrice: mark, openInterest: oi, fundingRate: '' } });
       }),
     );
   });

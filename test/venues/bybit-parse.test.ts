@@ -222,7 +222,7 @@ describe('Bybit tickers → OpenInterestEvent', () => {
       delta('BTCUSDT', 1673272861886, { markPrice: '17221.50', bid1Price: '17221.00' }),
       delta('BTCUSDT', 1673272861986, { openInterestValue: '1183900000.00' }),
     ];
-    expect(frames.map((f, i) => eventsOf(parse(f, RECV + i)))).toEqual([
+    expect(frames.map((f, i) => eventsOf(parse(f, RECV + i)).filter((e) => e.type === 'open_interest'))).toEqual([
       [{ ...oi, oiBase: 68744.761, oiUsd: 1183601235.91, markPrice: 17217.33, eventTime: 1673272861686, receiveTime: RECV }],
       [{ ...oi, oiBase: 68750, oiUsd: 1183601235.91, markPrice: 17220, eventTime: 1673272861786, receiveTime: RECV + 1 }],
       [],
@@ -256,8 +256,9 @@ describe('Bybit tickers → OpenInterestEvent', () => {
   it('a delta before any snapshot waits until open interest and mark price are known, without an error', () => {
     const parse = createBybitParser({ venue: 'bybit-linear' });
     expect(parse(delta('SOLUSDT', 10, { openInterest: '100' }), RECV)).toEqual({ ok: true, events: [] });
-    expect(parse(delta('SOLUSDT', 11, { fundingRate: '0.0001' }), RECV)).toEqual({ ok: true, events: [] });
-    expect(eventsOf(parse(delta('SOLUSDT', 12, { markPrice: '150' }), RECV))).toEqual([
+    // The funding rate alone is news of its own (a funding event without a mark price yet).
+    expect(eventsOf(parse(delta('SOLUSDT', 11, { fundingRate: '0.0001' }), RECV))).toMatchObject([{ type: 'funding', symbol: 'SOLUSDT', rate: 0.0001, intervalHours: 8 }]);
+    expect(eventsOf(parse(delta('SOLUSDT', 12, { markPrice: '150' }), RECV)).filter((e) => e.type === 'open_interest')).toEqual([
       { type: 'open_interest', venue: 'bybit-linear', symbol: 'SOLUSDT', base: 'SOL', oiBase: 100, oiUsd: 15000, markPrice: 150, eventTime: 12, receiveTime: RECV, source: 'tickers' },
     ]);
   });

@@ -7,14 +7,14 @@ import { createMetrics } from '../../src/metrics/metrics.js';
 import { Ingestor } from '../../src/pipeline/ingest.js';
 import type { DeadLetter, NormalizedEvent, VenueId } from '../../src/schema/events.js';
 import { VENUES, venueModule } from '../../src/venues/registry.js';
-import { entryText, type FrameParser } from '../../src/venues/venue.js';
+import { entryText, type FrameParser, type VenueMetadata } from '../../src/venues/venue.js';
 import { ENTRY_GENERATORS, ENTRY_RECV } from '../support/entry-generators.js';
 
 const log = silentLogger();
 const topics = defaultTopics();
 
-function freshParser(venue: VenueId, setup: readonly string[] = []): FrameParser {
-  const parse = venueModule(venue).parser({}, { log });
+function freshParser(venue: VenueId, setup: readonly string[] = [], metadata: VenueMetadata = {}): FrameParser {
+  const parse = venueModule(venue).parser(metadata, { log });
   for (const frame of setup) parse(frame, ENTRY_RECV);
   return parse;
 }
@@ -58,12 +58,12 @@ describe('entry by entry, every registered venue', () => {
       await fc.assert(
         fc.asyncProperty(messages, async ([valid, bad, at]) => {
           // The k valid entries alone, from a parser that saw nothing else: exactly k events, nothing refused.
-          const alone = valid.length === 0 ? { ok: true as const, events: [] } : freshParser(venue, gen.setup)(gen.message(valid), ENTRY_RECV);
+          const alone = valid.length === 0 ? { ok: true as const, events: [] } : freshParser(venue, gen.setup, gen.metadata)(gen.message(valid), ENTRY_RECV);
           expect(alone.ok && alone.events.length, JSON.stringify(alone)).toBe(valid.length);
           expect(alone.ok && alone.rejected).toBeUndefined();
           const withBad = [...valid.slice(0, at), bad, ...valid.slice(at)];
           const frame = gen.message(withBad);
-          const out = await ingest(venue, freshParser(venue, gen.setup), frame);
+          const out = await ingest(venue, freshParser(venue, gen.setup, gen.metadata), frame);
           expect(out.liquidations).toEqual(alone.ok ? alone.events : []);
           expect(out.deadLetters).toHaveLength(1);
           const [letter] = out.deadLetters;

@@ -16,7 +16,7 @@ const TRADE = { coin: 'SOL', side: 'B', px: '67.5499', sz: '28.33', time: 177033
 const tradesFrame = (...items: unknown[]) => JSON.stringify({ channel: 'trades', data: items });
 
 const readCtx = (frame: string): AssetCtxFields | undefined => {
-  const into: AssetCtxFields = { coin: '', markPx: 0, openInterest: 0 };
+  const into: AssetCtxFields = { coin: '', markPx: 0, openInterest: 0, funding: undefined, oraclePx: undefined };
   return readActiveAssetCtxFrame(frame, into) ? into : undefined;
 };
 const isLiquidator = (u: string) => HLP_LIQUIDATORS.includes(u.toLowerCase());
@@ -54,7 +54,7 @@ const frames = fc.array(generatedAndMutated(fc.oneof(ctxFrame, tradeFrame, fc.co
 
 describe('Hyperliquid fast path', () => {
   it('reads the documented activeAssetCtx frame and a trades frame without liquidators', () => {
-    expect(readCtx(DOCS_CTX)).toEqual({ coin: 'ETH', markPx: 3227.4, openInterest: 446072.075 });
+    expect(readCtx(DOCS_CTX)).toEqual({ coin: 'ETH', markPx: 3227.4, openInterest: 446072.075, oraclePx: '3230.1' });
     expect(readTradesFrame(tradesFrame(TRADE, { ...TRADE, users: [TRADER, MAKER] }), isLiquidator)).toBe(true);
   });
 
@@ -75,7 +75,7 @@ describe('Hyperliquid fast path', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9:]{1,12}$/), positive, decimalText, (c, mark, oi) => {
         const frame = JSON.stringify({ channel: 'activeAssetCtx', data: { coin: c, ctx: { funding: '0.0000125', openInterest: oi, markPx: mark, midPx: null, impactPxs: [mark, mark] } } });
-        expect(readCtx(frame)).toEqual({ coin: c, markPx: Number(mark), openInterest: Number(oi) });
+        expect(readCtx(frame)).toEqual({ coin: c, markPx: Number(mark), openInterest: Number(oi), funding: '0.0000125' });
       }),
     );
   });

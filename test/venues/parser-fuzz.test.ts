@@ -19,6 +19,7 @@ import { VENUE_MODULES } from '../../src/venues/registry.js';
 import type { FrameParser, ParseResult } from '../../src/venues/venue.js';
 import { fixture, fixturePath } from '../support/fixtures.js';
 import { absurdVariants, mutate, mutationsArb } from '../support/mutate.js';
+import { ENTRY_GENERATORS } from '../support/entry-generators.js';
 
 /**
  * "No frame can kill a process": every parser a socket or a replay feeds, over mutated real frames.
@@ -162,7 +163,7 @@ function entryPoints(): EntryPoint[] {
   for (const [venue, module] of Object.entries(VENUE_MODULES) as [VenueId, NonNullable<(typeof VENUE_MODULES)[VenueId]>][]) {
     // ManagedSocket asks a plan's subscribeError and reply about every frame: a throw there would escape the socket's handler.
     const recognisers = [...new Set(module.plans({}, { log }).flatMap((p) => [p.subscribeError, p.reply].filter((f) => f !== undefined)))];
-    points.push({ name: `${venue} socket frames`, venue, parse: module.parser({}, { log }), seeds: seedsFor(venue), recognisers });
+    points.push({ name: `${venue} socket frames`, venue, parse: module.parser(ENTRY_GENERATORS[venue]?.metadata ?? {}, { log }), seeds: seedsFor(venue), recognisers });
   }
   const lineSeeds = FIXTURES.filter((n) => n.includes('node-fills')).map(fixture);
   // The liquidated account's own fill, so that mutations start from a line that makes an event.

@@ -39,13 +39,13 @@ const get = async (path: string, init?: RequestInit) => {
 const minuteUsd = async (query: string) => ((await get(`/api/minutes?${query}`)).body as { minutes: { minute: number; usd: number }[] }).minutes.map((m) => [m.minute, m.usd]);
 
 /** Every endpoint of the metrics port and the live API (docs/api.md, "Requests"). */
-const ENDPOINTS = ['/', '/page/page.css', '/page/uPlot.iife.min.js', '/api/totals', '/api/liquidations', '/api/venues', '/api/cascades', '/api/minutes', '/metrics', '/livez', '/readyz', '/healthz'];
+const ENDPOINTS = ['/', '/page/page.css', '/page/uPlot.iife.min.js', '/api/totals', '/api/liquidations', '/api/venues', '/api/cascades', '/api/minutes', '/api/funding', '/metrics', '/livez', '/readyz', '/healthz'];
 
 describe('API requests (issue 18 §6)', () => {
   it('refuses an unknown venue with 400 naming it (before: 200 and an empty list), filters by a known one', async () => {
     expect(await get('/api/liquidations?venue=nowhere')).toEqual({ status: 400, allow: null, body: { error: 'venue: unknown venue "nowhere" (GET /api/venues lists them)' } });
     expect((await get('/api/liquidations?venue=bybit-linear')).body).toMatchObject({ liquidations: [{ notionalUsd: 300 }, { notionalUsd: 200 }, { notionalUsd: 100 }] });
-    expect((await get('/api/liquidations?venue=okx')).body).toEqual({ liquidations: [], streamDropped: 0 });
+    expect((await get('/api/liquidations?venue=okx')).body).toEqual({ liquidations: [], completeSince: null, streamDropped: 0 });
   });
 
   it('/api/minutes takes ISO 8601 and 13-digit milliseconds alike, [from, to)', async () => {
@@ -74,9 +74,9 @@ describe('API requests (issue 18 §6)', () => {
       expect(r.status, path).toBe(400);
       expect((r.body as { error: string }).error, path).toMatch(/^unknown parameter "limt" \(takes /);
     }
-    expect((await get('/api/totals?limt=5')).body).toEqual({ error: 'unknown parameter "limt" (takes none)' });
-    expect((await get('/api/liquidations?limt=5')).body).toEqual({ error: 'unknown parameter "limt" (takes minUsd, venue, symbol, limit, sort)' });
-    expect((await get(`/api/totals?${'k'.repeat(5_000)}=1`)).body).toEqual({ error: `unknown parameter "${'k'.repeat(40)}…" (takes none)` });
+    expect((await get('/api/totals?limt=5')).body).toEqual({ error: 'unknown parameter "limt" (takes by)' });
+    expect((await get('/api/liquidations?limt=5')).body).toEqual({ error: 'unknown parameter "limt" (takes minUsd, venue, symbol, limit, sort, base, since)' });
+    expect((await get(`/api/venues?${'k'.repeat(5_000)}=1`)).body).toEqual({ error: `unknown parameter "${'k'.repeat(40)}…" (takes none)` });
   });
 
   it('refuses a parameter given twice (`?limit=1&limit=2`) instead of picking one', async () => {

@@ -31,7 +31,16 @@ const totals = (count: number) => ({
   lowerBound: count > 0,
   byVenue: count ? { 'binance-usdm': { ...ls(5e6, 1e6), count: 30, lowerBound: true, fidelity: 'sampled' }, hyperliquid: { ...ls(2e6, 2.5e6), count: 22, lowerBound: false, fidelity: 'complete' } } : {},
   adl: count ? { hyperliquid: { ...ls(100_000, 25_000), count: 3 } } : {},
-  ...(count ? { vault: { hyperliquid: { ...ls(40_000, 0), count: 1 } }, defi: { 'aave-v3': { usd: 1234.5, count: 2 } } } : {}),
+  ...(count ? { vault: { hyperliquid: { ...ls(40_000, 0), count: 1 } }, defi: {
+          usd: 1234.5,
+          count: 2,
+          debtUsd: 1180,
+          retracted: { usd: 0, count: 0 },
+          byProtocol: { 'aave-v3': { byChain: { ethereum: { usd: 1234.5, debtUsd: 1180, count: 2 } } } },
+          windows: Object.fromEntries(['1m', '5m', '1h', '24h'].map((w) => [w, { usd: 1234.5, byProtocol: { 'aave-v3': { ethereum: 1234.5 } } }])),
+        },
+      }
+    : {}),
   gaps: 0,
   windows: Object.fromEntries(WINDOWS.map((w) => [w, { usd: count ? 1e6 : 0, byVenue: count ? { 'binance-usdm': ls(4e5, 1e5), hyperliquid: ls(3e5, 2e5) } : {} }])),
   openInterest: {},
@@ -141,8 +150,9 @@ describe('the live page per coin, with funding, ADL, vaults and DeFi (issue 21 Â
     // ADL, vaults and on-chain lending.
     expect(await num(p, '#adl tr[data-venue="hyperliquid"]')).toBe(125_000);
     expect(await num(p, '#vault tr[data-venue="hyperliquid"]')).toBe(40_000);
-    expect(await p.evaluate<boolean>('document.getElementById("defibox").hidden')).toBe(false);
-    expect(await num(p, '#defi tr')).toBe(1234.5);
+    expect(await p.evaluate<boolean>('document.getElementById("defi").hidden')).toBe(false);
+    expect(await num(p, '#defitotals tr[data-protocol="aave-v3"][data-chain="ethereum"] td[data-window="24h"]')).toBe(1234.5);
+    expect(await num(p, '#defitotals tr[data-protocol="all"] td[data-window="1h"]')).toBe(1234.5);
 
     // The 24 h chart, in the link too.
     await p.evaluate('document.getElementById("range24h").click()');

@@ -49,3 +49,29 @@ describe('MarketFeed', () => {
     expect(feed.recent({ minUsd: 0, limit: 1 }).map((e) => e.id)).toEqual(['e4']);
   });
 });
+
+describe('MarketFeed: server-side tape filter (issue 21)', () => {
+  const T = Date.UTC(2025, 9, 10, 21);
+  it('a $5M filter returns every liquidation of $5M or more the server holds, not those among the last few thousand', () => {
+    const feed = new MarketFeed(5_000);
+    const big: string[] = [];
+    // 20,000 small liquidations with 10 of $5M+ spread among them: the tape of everything keeps the last 5,000.
+    for (let i = 0; i < 20_000; i++) {
+      const large = i % 2_000 === 7;
+      const e = liquidation(`l${i}`, T + i * 10, large ? 5_000_000 + i : 100, { base: i % 3 === 1 ? 'BTC' : 'ETH' });
+      if (large) big.push(e.id);
+      feed.add(e);
+    }
+    const answer = feed.recentWithCover({ minUsd: 5_000_000, limit: 1_000 });
+    expect(answer.liquidations.map((e) => e.id)).toEqual([...big].reverse());
+    expect(answer.completeSince).toBeNull();
+    // By coin across venues, and since a time.
+    expect(feed.recentWithCover({ minUsd: 5_000_000, base: 'BTC', limit: 1_000 }).liquidations.map((e) => e.id)).toEqual(big.filter((id) => Number(id.slice(1)) % 3 === 1).reverse());
+    expect(feed.recentWithCover({ minUsd: 5_000_000, since: T + 10_007 * 10, limit: 1_000 })).toEqual({
+      liquidations: feed.recentWithCover({ minUsd: 5_000_000, limit: 4 }).liquidations,
+      completeSince: T + 10_007 * 10,
+    });
+    // The unfiltered tape says from when on it is complete: the newest event time it let go of.
+    expect(feed.recentWithCover({ minUsd: 0, limit: 1 }).completeSince).toBe(T + 14_999 * 10);
+  });
+});

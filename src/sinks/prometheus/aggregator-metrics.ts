@@ -1,6 +1,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Aggregator } from '../../aggregate/aggregator.js';
+import { OTHER_BASE } from '../../aggregate/base-book.js';
 import type { Side } from '../../schema/events.js';
+import { registerDefiMetrics } from './defi-metrics.js';
 
 const SIDES: readonly Side[] = ['long', 'short'];
 
@@ -155,6 +157,51 @@ export function registerAggregatorMetrics(registry: Registry, aggregator: Aggreg
     collect() {
       this.reset();
       for (const { venue, symbol, usd } of view.symbolOpenInterest()) this.set({ venue, symbol }, usd);
+    },
+  });
+  registerDefiMetrics(registry, agg);
+  registerBaseMetrics(registers, agg);
+}
+
+/**
+ * Per-coin metrics (issue 21), bounded whatever the venues list: liquidation windows for the `basesTopN`
+ * coins with the most liquidated USD in 24 h plus `other` (every other coin, so the labels add up to the
+ * all-venue total), and the funding rate per hour of those coins' markets.
+ */
+function registerBaseMetrics(registers: Registry[], agg: Aggregator): void {
+  const shown = () => {
+    const end = agg.windowEnd();
+    return { end, top: agg.byBase.top(agg.basesTopN, end) };
+  };
+  new Gauge({
+    name: 'liqstream_base_liquidations_window_usd',
+    help: 'Liquidated USD per coin across venues in the event-time window, for the N coins with the most in 24 h; base="other" is every other coin',
+    labelNames: ['base', 'side', 'window'],
+    registers,
+    collect() {
+      this.reset();
+      const { end, top } = shown();
+      for (const window of agg.windowNames) {
+        for (const base of top) {
+          const w = agg.byBase.windowUsd(base, window, end);
+          this.set({ base, side: 'long', window }, w.longUsd);
+          this.set({ base, side: 'short', window }, w.shortUsd);
+        }
+        const rest = agg.byBase.windowUsdExcept(top, window, end);
+        this.set({ base: OTHER_BASE, side: 'long', window }, rest.longUsd);
+        this.set({ base: OTHER_BASE, side: 'short', window }, rest.shortUsd);
+      }
+    },
+  });
+  new Gauge({
+    name: 'liqstream_funding_rate_per_hour',
+    help: "A market's last funding rate per hour (the venue's rate over its interval), for the markets of the coins shown per coin",
+    labelNames: ['venue', 'symbol', 'base'],
+    registers,
+    collect() {
+      this.reset();
+      const bases = new Set(shown().top);
+      for (const f of agg.funding.list()) if (bases.has(f.base)) this.set({ venue: f.venue, symbol: f.symbol, base: f.base }, f.ratePerHour);
     },
   });
 }

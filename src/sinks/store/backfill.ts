@@ -3,13 +3,20 @@ import type { CascadeSignal } from '../../cascade/detector.js';
 import type { Logger } from '../../log.js';
 import type { NormalizedEvent } from '../../schema/events.js';
 import type { StoreConfig } from './config.js';
-import { StoreSink, type StoreStats } from './store-sink.js';
+import { StoreSink } from './store-sink.js';
+
+/** Rows per table handed to the store, and written: new to a Parquet store, acknowledged by QuestDB (which keeps each key once). */
+export interface BackfillStats {
+  received: Record<string, number>;
+  written: Record<string, number>;
+  kind: StoreConfig['kind'];
+}
 
 export interface Backfill {
   /** Every event the replay's aggregator applied (after its duplicate filter). */
   onEvent(event: NormalizedEvent): void;
   /** After the replay: its minutes and cascade episodes, then the last commit. */
-  finish(aggregator: Aggregator, cascades: Omit<CascadeSignal, 'type' | 'phase'>[]): Promise<StoreStats>;
+  finish(aggregator: Aggregator, cascades: Omit<CascadeSignal, 'type' | 'phase'>[]): Promise<BackfillStats>;
   /** Ends the writer without the replay's minutes (a failed replay): what was received is committed. */
   abort(): Promise<void>;
 }
@@ -20,7 +27,7 @@ export interface Backfill {
  * is built from, so the store's `minutes` and `cascades` are the report's.
  */
 export async function openBackfill(config: StoreConfig, log: Logger): Promise<Backfill> {
-  const sink = await StoreSink.open(config, log);
+  const sink = config.kind === 'questdb' ? (await import('../questdb/questdb-sink.js')).QuestDbSink.open(config.questdb, log) : await StoreSink.open(config, log);
   return {
     onEvent: (event) => sink.onEvents([event]),
     async finish(aggregator, cascades) {
@@ -29,7 +36,7 @@ export async function openBackfill(config: StoreConfig, log: Logger): Promise<Ba
       minutes.forEach((m, i) => sink.onMinuteClosed(m, oi[i]));
       for (const c of cascades) sink.onCascade({ ...c, type: 'cascade', phase: 'end' });
       await sink.close();
-      return sink.stats;
+      return { received: sink.stats.received, written: sink.stats.written, kind: config.kind };
     },
     abort: () => sink.close(),
   };

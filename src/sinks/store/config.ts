@@ -1,9 +1,13 @@
 import { z } from 'zod';
+import { QuestDbConfig } from '../questdb/config.js';
 
 const keepDays = z.number().int().min(0).default(0);
 
 /** `store:` in the config; every default is stated here once (docs/history.md). */
 export const StoreConfig = z.strictObject({
+  /** parquet: the embedded DuckDB/Parquet dataset in `dir`; questdb: a QuestDB server (`questdb:`), shared by many aggregators. */
+  kind: z.enum(['parquet', 'questdb']).default('parquet'),
+  questdb: QuestDbConfig.prefault({}),
   /** run/aggregate write the store when true (replay and import take --store DIR instead). */
   enabled: z.boolean().default(false),
   dir: z.string().min(1).default('data/store'),

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../log.js';
+import { QueryBusyError, QueryTimeoutError } from '../history-reader.js';
 import { assertStore, Dataset, fileProblem, HIVE, sqlList } from './dataset.js';
 import { emptySelect, TABLE_NAMES, type TableName } from './tables.js';
 
@@ -19,8 +20,7 @@ export interface Scope {
 
 const dayOf = (ms: number): string => new Date(Math.min(ms, 253_402_300_799_999)).toISOString().slice(0, 10);
 
-export class QueryTimeoutError extends Error {}
-export class QueryBusyError extends Error {}
+export { QueryBusyError, QueryTimeoutError } from '../history-reader.js';
 
 /** A Parquet file begins and ends with PAR1: a truncated or foreign file is left out of the views. */
 function looksLikeParquet(path: string): boolean {

@@ -6,7 +6,7 @@ import type { NormalizedEvent } from '../../schema/events.js';
 import type { Sink } from '../sink.js';
 import type { StoreConfig } from './config.js';
 import { compactTable, Dataset, newBatchId, stageTable } from './dataset.js';
-import { appendCascade, appendGap, appendLiquidation, appendMinute, appendOpenInterest, TABLE_NAMES, TABLES, type TableName } from './tables.js';
+import { appendCascade, appendGap, appendLiquidation, appendMinute, appendOnchain, appendOpenInterest, appendRetraction, TABLE_NAMES, TABLES, type TableName } from './tables.js';
 
 interface Buffer {
   table: string;
@@ -82,10 +82,13 @@ export class StoreSink implements Sink {
 
   onEvents(events: readonly NormalizedEvent[]): void {
     for (const e of events) {
-      if (e.type === 'liquidation') this.append('liquidations', 1, (a) => appendLiquidation(a, e));
-      else if (e.type === 'open_interest') this.append('open_interest', 1, (a) => appendOpenInterest(a, e));
+      if (e.type === 'liquidation') {
+        this.append('liquidations', 1, (a) => appendLiquidation(a, e));
+        if (e.onchain) this.append('onchain', 1, (a) => appendOnchain(a, { ...e, onchain: e.onchain! }));
+      } else if (e.type === 'open_interest') this.append('open_interest', 1, (a) => appendOpenInterest(a, e));
       else if (e.type === 'gap') this.append('gaps', 1, (a) => appendGap(a, e));
-      // Funding and retractions are not stored yet (issues 20 and 21 add their tables).
+      else if (e.type === 'retraction') this.append('retractions', 1, (a) => appendRetraction(a, e));
+      // Funding is not stored yet (issue 21 adds its table).
     }
   }
 
@@ -195,7 +198,9 @@ export class StoreSink implements Sink {
     if (!force && Date.now() - this.lastMaintenance < this.config.maintenanceMs) return;
     this.lastMaintenance = Date.now();
     for (const t of TABLE_NAMES) {
-      const days = this.config.retentionDays[t];
+      // On-chain detail and retractions live exactly as long as the liquidations they belong to (an expired
+      // retraction beside a kept liquidation would count it again).
+      const days = this.config.retentionDays[t === 'onchain' || t === 'retractions' ? 'liquidations' : t];
       if (days > 0) {
         const removed = this.dataset.expire(t, days, Date.now());
         if (removed) this.log.info({ table: t, partitions: removed, days }, 'store: expired day partitions');

@@ -9,10 +9,14 @@ export interface StoredEvent {
 
 const HOUR = 3_600_000;
 
-const LIQUIDATIONS_SQL = `SELECT venue, id, kind, fidelity, symbol, base, side, price, qty, notional_usd,
-  CAST(epoch_ms(event_time) AS DOUBLE) AS event_ms, CAST(epoch_ms(receive_time) AS DOUBLE) AS receive_ms, source
-  FROM liquidations WHERE event_time >= epoch_ms($1::BIGINT) AND event_time < epoch_ms($2::BIGINT)
-  AND receive_time >= epoch_ms($3::BIGINT) AND receive_time < epoch_ms($4::BIGINT)`;
+// With its on-chain detail when it has one (issue 20); a retracted liquidation is left out, as the aggregator would.
+const LIQUIDATIONS_SQL = `SELECT l.venue, l.id, kind, fidelity, symbol, base, side, price, qty, notional_usd,
+  CAST(epoch_ms(l.event_time) AS DOUBLE) AS event_ms, CAST(epoch_ms(receive_time) AS DOUBLE) AS receive_ms, source,
+  o.chain, o.tx_hash, o.log_index, CAST(o.block_number AS DOUBLE) AS block_number, o.block_hash, o.collateral_asset, o.collateral_token,
+  o.collateral_amount, o.collateral_usd, o.debt_asset, o.debt_token, o.debt_amount, o.debt_usd, o.provisional
+  FROM liquidations l LEFT JOIN onchain o ON o.venue = l.venue AND o.id = l.id
+  WHERE l.event_time >= epoch_ms($1::BIGINT) AND l.event_time < epoch_ms($2::BIGINT)
+  AND receive_time >= epoch_ms($3::BIGINT) AND receive_time < epoch_ms($4::BIGINT) AND l.id NOT IN (SELECT id FROM retractions)`;
 
 const OPEN_INTEREST_SQL = `SELECT venue, symbol, base, oi_base, oi_usd, mark_price,
   CAST(epoch_ms(event_time) AS DOUBLE) AS event_ms, CAST(epoch_ms(receive_time) AS DOUBLE) AS receive_ms, source
@@ -43,6 +47,26 @@ const liquidation = (r: Row): LiquidationEvent => ({
   fidelity: r.fidelity as LiquidationEvent['fidelity'],
   kind: r.kind as LiquidationEvent['kind'],
   source: String(r.source),
+  ...(r.chain === null || r.chain === undefined
+    ? {}
+    : {
+        onchain: {
+          chain: String(r.chain),
+          txHash: String(r.tx_hash),
+          logIndex: Number(r.log_index),
+          blockNumber: Number(r.block_number),
+          blockHash: String(r.block_hash),
+          collateralAsset: String(r.collateral_asset),
+          collateralToken: String(r.collateral_token),
+          collateralAmount: Number(r.collateral_amount),
+          collateralUsd: Number(r.collateral_usd),
+          debtAsset: String(r.debt_asset),
+          debtToken: String(r.debt_token),
+          debtAmount: Number(r.debt_amount),
+          debtUsd: Number(r.debt_usd),
+          provisional: Boolean(r.provisional),
+        },
+      }),
 });
 
 const openInterest = (r: Row): OpenInterestEvent => ({

@@ -3,14 +3,14 @@ import { z } from 'zod';
 import type { MinuteBucket } from '../../aggregate/minute-series.js';
 import type { CascadeSignal } from '../../cascade/detector.js';
 import { toUnits, USD_SCALE } from '../../aggregate/fixed-point.js';
-import type { GapEvent, LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
+import type { GapEvent, LiquidationEvent, OpenInterestEvent, OnchainLiquidation, RetractionEvent } from '../../schema/events.js';
 
 /**
  * The store's tables. Each is a Parquet dataset under `table=<name>/venue=<venue>/day=<YYYY-MM-DD>/`
  * (hive layout: the venue and day columns live in the path, not in the files). A row is kept once
  * per key within its venue and day: writing it again (a re-import, a Kafka redelivery) adds nothing.
  */
-export const TABLE_NAMES = ['liquidations', 'open_interest', 'gaps', 'minutes', 'cascades'] as const;
+export const TABLE_NAMES = ['liquidations', 'open_interest', 'gaps', 'minutes', 'cascades', 'onchain', 'retractions'] as const;
 export const TableName = z.enum(TABLE_NAMES);
 export type TableName = z.infer<typeof TableName>;
 
@@ -70,6 +70,27 @@ export const TABLES: Record<TableName, TableSpec> = {
     select: `id, ${ts('start_ms')} AS start_time, ${ts('end_ms')} AS end_time, ${ts('peak_minute_ms')} AS peak_minute, peak_minute_usd, total_usd, lower_bound, long_share, oi_drawdown_usd, oi_drawdown_pct, led_by, baseline_usd, by_venue, venue, CAST(${ts('start_ms')} AS DATE) AS day`,
     key: ['id'],
     time: 'start_time',
+  },
+  // On-chain detail of a lending liquidation (issue 20), one row per liquidations row with `onchain`, same id, venue
+  // and day: a table of its own so that the liquidations table's files keep their columns (a file whose columns
+  // differ is quarantined, dataset.ts fileProblem) and perps rows carry no empty columns.
+  onchain: {
+    buffer: [
+      ['venue', 'VARCHAR'], ['id', 'VARCHAR'], ['chain', 'VARCHAR'], ['tx_hash', 'VARCHAR'], ['log_index', 'INTEGER'], ['block_number', 'BIGINT'], ['block_hash', 'VARCHAR'],
+      ['collateral_asset', 'VARCHAR'], ['collateral_token', 'VARCHAR'], ['collateral_amount', 'DOUBLE'], ['collateral_usd', 'DOUBLE'],
+      ['debt_asset', 'VARCHAR'], ['debt_token', 'VARCHAR'], ['debt_amount', 'DOUBLE'], ['debt_usd', 'DOUBLE'], ['provisional', 'BOOLEAN'], ['event_ms', 'BIGINT'],
+    ],
+    select: `id, chain, tx_hash, log_index, block_number, block_hash, collateral_asset, collateral_token, collateral_amount, collateral_usd, debt_asset, debt_token, debt_amount, debt_usd, provisional, ${ts('event_ms')} AS event_time, venue, CAST(${ts('event_ms')} AS DATE) AS day`,
+    key: ['id'],
+    time: 'event_time',
+  },
+  // Retracted liquidations (a reorg orphaned their block): history queries leave out every liquidations row whose
+  // id is here. Partitioned by the retracted event's venue and day, so a query's partitions hold both.
+  retractions: {
+    buffer: [['venue', 'VARCHAR'], ['id', 'VARCHAR'], ['reason', 'VARCHAR'], ['usd', 'DECIMAL(18,4)'], ['event_ms', 'BIGINT'], ['receive_ms', 'BIGINT']],
+    select: `id, reason, usd, ${ts('event_ms')} AS event_time, ${ts('receive_ms')} AS receive_time, venue, CAST(${ts('event_ms')} AS DATE) AS day`,
+    key: ['id'],
+    time: 'event_time',
   },
 };
 
@@ -163,6 +184,38 @@ export function appendCascade(a: DuckDBAppender, c: Omit<CascadeSignal, 'type' |
   nullable(a, c.ledBy, (v: string) => a.appendVarchar(v));
   a.appendDouble(c.baselineUsd);
   a.appendVarchar(JSON.stringify(c.byVenue));
+  a.endRow();
+}
+
+export function appendOnchain(a: DuckDBAppender, e: LiquidationEvent & { onchain: OnchainLiquidation }): void {
+  const o = e.onchain;
+  a.appendVarchar(e.venue);
+  a.appendVarchar(e.id);
+  a.appendVarchar(o.chain);
+  a.appendVarchar(o.txHash);
+  a.appendInteger(o.logIndex);
+  a.appendBigInt(BigInt(o.blockNumber));
+  a.appendVarchar(o.blockHash);
+  a.appendVarchar(o.collateralAsset);
+  a.appendVarchar(o.collateralToken);
+  a.appendDouble(o.collateralAmount);
+  a.appendDouble(o.collateralUsd);
+  a.appendVarchar(o.debtAsset);
+  a.appendVarchar(o.debtToken);
+  a.appendDouble(o.debtAmount);
+  a.appendDouble(o.debtUsd);
+  a.appendBoolean(o.provisional);
+  a.appendBigInt(BigInt(e.eventTime));
+  a.endRow();
+}
+
+export function appendRetraction(a: DuckDBAppender, r: RetractionEvent): void {
+  a.appendVarchar(r.event.venue);
+  a.appendVarchar(r.id);
+  a.appendVarchar(r.reason);
+  a.appendVarchar(unitsText(toUnits(r.event.notionalUsd)));
+  a.appendBigInt(BigInt(r.event.eventTime));
+  a.appendBigInt(BigInt(r.receiveTime));
   a.endRow();
 }
 

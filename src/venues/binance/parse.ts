@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import { readForceOrderFrame, type ForceOrderFill } from './fast-frame.js';
 import { compileValidator } from '../../schema/validator.js';
-import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
-import { decimalValue, isMarketName, preview } from '../fields.js';
+import type { FundingEvent, LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
+import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
+import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
 import { EntryResults, NO_EVENTS, checkedResult, parseJsonFrame, reject, type FrameParser, type ParseResult } from '../venue.js';
 import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
 import { ForceOrder, OpenInterestRest, PremiumIndexRest, PremiumIndexRow } from './schema.js';
@@ -31,6 +32,9 @@ export interface BinanceParserOptions {
   /** How old (receive time, ms) a reference price may be; default DEFAULT_REFERENCE_MAX_AGE_MS (5 min). */
   referenceMaxAgeMs?: number;
 }
+
+/** Binance's standard funding interval (docs "Mark Price": funding every 8 hours unless a market's was changed). */
+export const BINANCE_DEFAULT_FUNDING_HOURS = 8;
 
 /** Base asset of a USDⓈ-M symbol (the instrument table's rule). */
 export const usdmBase = (symbol: string): string => binanceInstrument('binance-usdm', symbol).base;
@@ -108,6 +112,37 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
     return { ok: true, events: [event] };
   };
 
+  // Funding from the premiumIndex rows the open-interest poller fetches every sweep (docs "Mark Price"):
+  // `lastFundingRate` is the rate of the interval under way, `nextFundingTime` when it is paid, `indexPrice` the
+  // index. The answer does not state the interval: 8 h, Binance's standard (a market Binance moved to 4 h or 1 h
+  // is listed by GET /fapi/v1/fundingInfo, not read here; docs/mapping.md says so). Delivery contracts have no
+  // funding (`lastFundingRate` "", `nextFundingTime` 0): no event.
+  const fundingGate = new FundingGate();
+  const rowFunding = (row: Record<string, unknown>, symbol: string, mark: number, receiveTime: number): FundingEvent | string | undefined => {
+    const { lastFundingRate, nextFundingTime, indexPrice, time, pair } = row;
+    if (typeof lastFundingRate !== 'string' || lastFundingRate === '') return undefined;
+    const rate = signedDecimal(lastFundingRate);
+    if (rate === undefined) return `premiumIndex ${symbol}: lastFundingRate ${JSON.stringify(lastFundingRate.slice(0, 40))} is not a decimal`;
+    if (typeof time !== 'number' || !isEpochMs(time)) return `premiumIndex ${symbol}: time is not epoch milliseconds`;
+    const next = typeof nextFundingTime === 'number' && isEpochMs(nextFundingTime) && nextFundingTime > 0 ? nextFundingTime : undefined;
+    const inst = instrumentOf(symbol, isCoinm && typeof pair === 'string' ? pair : undefined);
+    if (inst === undefined) return `premiumIndex: invalid symbol ${JSON.stringify(symbol)}`;
+    const index = typeof indexPrice === 'string' ? decimalValue(indexPrice) : undefined;
+    return fundingEvent({
+      venue: opts.venue,
+      symbol,
+      base: inst.base,
+      rate,
+      intervalHours: BINANCE_DEFAULT_FUNDING_HOURS,
+      markPrice: mark,
+      indexPrice: index,
+      nextFundingTime: next,
+      eventTime: time,
+      receiveTime,
+      source: 'premiumIndex',
+    });
+  };
+
   const markPrices = new Map<string, number>();
   const openInterest = (oi: z.infer<typeof OpenInterestRest>, receiveTime: number): ParseResult => {
     const contracts = decimalValue(oi.openInterest);
@@ -158,6 +193,9 @@ export function createBinanceParser(opts: BinanceParserOptions): FrameParser {
           markPrices.set(symbol, mark);
           const asset = referenceOf.get(symbol);
           if (asset !== undefined && !isCoinm) references.set(asset, mark, receiveTime);
+          const funding = rowFunding(row as Record<string, unknown>, symbol, mark, receiveTime);
+          if (typeof funding === 'string') (out ??= new EntryResults('premiumIndex')).reject(row, funding);
+          else if (funding !== undefined && fundingGate.admit(funding)) (out ??= new EntryResults('premiumIndex funding')).add(funding, row);
         }
       }
       return out?.result() ?? NO_EVENTS;

@@ -1,4 +1,4 @@
-import { ARRAY_END, NO, OBJECT_END, content, decimalAt, decimalStr, epochMs, flatValue, isKey, lit, next, nonEmptyStr, str, uint } from '../scan.js';
+import { ARRAY_END, NO, OBJECT_END, content, decimalAt, decimalStr, epochMs, flatValue, isKey, lit, next, nonEmptyStr, str, stringOrFlat, uint } from '../scan.js';
 import { LIQUIDATION_TOPIC, TICKER_TOPIC, type BybitLiquidationEntry, type BybitTicker } from './schema.js';
 
 /**
@@ -65,8 +65,17 @@ export interface TickerFields {
   topicSymbol: string;
   type: BybitTicker['type'];
   ts: number;
-  data: Pick<BybitTicker['data'], 'symbol' | 'openInterest' | 'openInterestValue' | 'markPrice'>;
+  data: Pick<BybitTicker['data'], 'symbol' | 'openInterest' | 'openInterestValue' | 'markPrice'> & TickerFundingText;
 }
+
+/** The funding fields of a ticker as written (strings; undefined when absent or not a string): the parser reads them. */
+export interface TickerFundingText {
+  fundingRate?: string;
+  nextFundingTime?: string;
+  indexPrice?: string;
+  fundingIntervalHour?: string;
+}
+
 
 const TICKER_HEAD = `{"topic":"${TICKER_TOPIC}.`;
 
@@ -111,6 +120,7 @@ export function readTickerFrame(f: string, into: TickerFields): boolean {
 /** The members of a ticker's `data` from `i` (after its `{`); the position after its `}`. */
 function readTickerData(f: string, i: number, d: TickerFields['data']): number {
   d.symbol = d.openInterest = d.openInterestValue = d.markPrice = undefined;
+  d.fundingRate = d.nextFundingTime = d.indexPrice = d.fundingIntervalHour = undefined;
   if (f.charCodeAt(i) === OBJECT_END) return i + 1;
   for (;;) {
     const key = i;
@@ -130,7 +140,11 @@ function readTickerData(f: string, i: number, d: TickerFields['data']): number {
     } else if (isKey(f, key, keyEnd, '"markPrice"')) {
       end = maybeDecimal(f, value);
       if (end >= 0) d.markPrice = content(f, value, end);
-    } else end = flatValue(f, value);
+    } else if (isKey(f, key, keyEnd, '"fundingRate"')) [end, d.fundingRate] = stringOrFlat(f, value);
+    else if (isKey(f, key, keyEnd, '"nextFundingTime"')) [end, d.nextFundingTime] = stringOrFlat(f, value);
+    else if (isKey(f, key, keyEnd, '"indexPrice"')) [end, d.indexPrice] = stringOrFlat(f, value);
+    else if (isKey(f, key, keyEnd, '"fundingIntervalHour"')) [end, d.fundingIntervalHour] = stringOrFlat(f, value);
+    else end = flatValue(f, value);
     i = next(f, end, OBJECT_END);
     if (i === NO) return NO;
     if (i < NO) return ~i;

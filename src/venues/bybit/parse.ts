@@ -1,8 +1,9 @@
-import type { LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
-import { decimalValue, isMarketName } from '../fields.js';
+import type { FundingEvent, LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
+import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
+import { decimalValue, isEpochMs, isMarketName } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
 import { bybitInstrument } from './instruments.js';
-import { readAllLiquidationFrame, readTickerFrame, type LiquidationSink, type TickerFields } from './fast-frame.js';
+import { readAllLiquidationFrame, readTickerFrame, type LiquidationSink, type TickerFields, type TickerFundingText } from './fast-frame.js';
 import { AllLiquidation, LIQUIDATION_TOPIC, LiquidationEntry, OpReply, TICKER_TOPIC, Ticker, type BybitAllLiquidation } from './schema.js';
 import {
   NO_EVENTS,
@@ -40,10 +41,33 @@ interface TickerState {
   markPrice?: number;
   emittedOiBase?: number;
   emittedOiUsd?: number;
+  fundingRate?: number;
+  nextFundingTime?: number;
+  indexPrice?: number;
+  fundingIntervalHour?: number;
 }
+
+/**
+ * Bybit's funding interval when the ticker does not state `fundingIntervalHour`: 8 h, the interval of most
+ * markets (docs "Get Tickers"; markets on 1 h or 4 h state it in that field).
+ */
+export const BYBIT_DEFAULT_FUNDING_HOURS = 8;
 
 /** A ticker field's value; undefined when absent or "" (not sent), NaN when it does not fit a double. */
 const num = (s: string | undefined): number | undefined => (s === undefined || s === '' ? undefined : (decimalValue(s) ?? Number.NaN));
+
+/** A ticker's funding fields read (docs "Ticker": strings), or why one is not a value. */
+function fundingValues(d: TickerFundingText): Pick<TickerState, 'fundingRate' | 'nextFundingTime' | 'indexPrice' | 'fundingIntervalHour'> | string {
+  const fundingRate = signedDecimal(d.fundingRate);
+  if (d.fundingRate !== undefined && d.fundingRate !== '' && fundingRate === undefined) return `fundingRate ${JSON.stringify(d.fundingRate.slice(0, 40))} is not a decimal`;
+  const next = num(d.nextFundingTime);
+  if (next !== undefined && !isEpochMs(next)) return `nextFundingTime ${JSON.stringify(d.nextFundingTime!.slice(0, 40))} is not epoch milliseconds`;
+  const indexPrice = num(d.indexPrice);
+  if (Number.isNaN(indexPrice)) return `indexPrice ${JSON.stringify(d.indexPrice!.slice(0, 40))} is not a decimal`;
+  const hours = num(d.fundingIntervalHour);
+  if (hours !== undefined && !(hours > 0 && hours <= 24)) return `fundingIntervalHour ${JSON.stringify(d.fundingIntervalHour!.slice(0, 40))} is not 1 to 24 hours`;
+  return { fundingRate, nextFundingTime: next, indexPrice, fundingIntervalHour: hours };
+}
 
 /**
  * Bybit v5 public frames → normalized events.
@@ -51,7 +75,9 @@ const num = (s: string | undefined): number | undefined => (s === undefined || s
  * - `allLiquidation.{symbol}`: one event per `data` entry. `S` is the side of the liquidated position (`Buy` = a long).
  *   Linear `v` is in base coin; inverse `v` counts 1-USD contracts, so there it *is* the notional.
  * - `tickers.{symbol}`: a snapshot, then deltas that leave out what did not change; merged per symbol, and an
- *   open-interest event is emitted whenever the open interest or its USD value moved.
+ *   open-interest event is emitted whenever the open interest or its USD value moved; a funding event (fundingRate
+ *   per `fundingIntervalHour`, 8 h when not stated; nextFundingTime; mark and index price) when the rate or the
+ *   schedule changed, or once a minute (src/venues/funding.ts).
  * - Subscribe replies and pongs yield nothing; a refused subscription is rejected so that it is dead-lettered.
  */
 export function createBybitParser(opts: BybitParserOptions): FrameParser {
@@ -73,6 +99,7 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   };
   const baseOf = (symbol: string): string | undefined => instrumentOf(symbol)?.base;
   const tickers = new Map<string, TickerState>();
+  const fundingGate = new FundingGate();
 
   // The allLiquidation frame being read, one at a time: `begin` starts it, `entry` adds each entry in order, both
   // saying why the frame is rejected if it is; the fast path feeds them as it scans, the full path from the schema's
@@ -172,6 +199,11 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     // Checked before the state is touched: a value too long for a double must not stay in it.
     if (Number.isNaN(values.openInterest) || Number.isNaN(values.openInterestValue) || Number.isNaN(values.markPrice))
       return reject(`invalid ticker for ${symbol}: a value does not fit a double`);
+    // A funding field that is not a value is dead-lettered on its own (with the ticker's data); open interest still counts.
+    const read = fundingValues(d);
+    const fundingText = { symbol, fundingRate: d.fundingRate, nextFundingTime: d.nextFundingTime, indexPrice: d.indexPrice, fundingIntervalHour: d.fundingIntervalHour };
+    const fundingProblem = typeof read === 'string' ? entryRejection(fundingText, `invalid funding in ticker for ${symbol}: ${read}`) : undefined;
+    const funding = typeof read === 'string' ? {} : read;
     const previous = tickers.get(symbol);
     // A snapshot states everything (it is also what comes after a reconnect), so nothing older survives it but
     // what was last emitted, which only decides whether the new state is news.
@@ -181,6 +213,38 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     state.openInterest = values.openInterest ?? state.openInterest;
     state.openInterestValue = values.openInterestValue ?? state.openInterestValue;
     state.markPrice = values.markPrice ?? state.markPrice;
+    state.fundingRate = funding.fundingRate ?? state.fundingRate;
+    state.nextFundingTime = funding.nextFundingTime ?? state.nextFundingTime;
+    state.indexPrice = funding.indexPrice ?? state.indexPrice;
+    state.fundingIntervalHour = funding.fundingIntervalHour ?? state.fundingIntervalHour;
+    const fundingEvents = tickerFunding(symbol, base, state, ts, receiveTime);
+    const oi = tickerOpenInterest(symbol, base, state, ts, receiveTime);
+    if (!oi.ok) return oi;
+    if (fundingEvents.length === 0 && fundingProblem === undefined) return oi;
+    return { ok: true, events: [...oi.events, ...fundingEvents], ...(fundingProblem ? { rejected: [fundingProblem] } : {}) };
+  };
+
+  // Funding from the merged ticker state: the rate of the interval under way, the venue's next funding time, the
+  // mark and index prices; at most one event per market and minute unless the rate or the schedule changed.
+  const tickerFunding = (symbol: string, base: string, state: TickerState, ts: number, receiveTime: number): FundingEvent[] => {
+    if (state.fundingRate === undefined) return [];
+    const event = fundingEvent({
+      venue,
+      symbol,
+      base,
+      rate: state.fundingRate,
+      intervalHours: state.fundingIntervalHour ?? BYBIT_DEFAULT_FUNDING_HOURS,
+      markPrice: state.markPrice,
+      indexPrice: state.indexPrice,
+      nextFundingTime: state.nextFundingTime,
+      eventTime: ts,
+      receiveTime,
+      source: TICKER_TOPIC,
+    });
+    return checkEvent(event, `funding for ${symbol}`) === undefined && fundingGate.admit(event) ? [event] : [];
+  };
+
+  const tickerOpenInterest = (symbol: string, base: string, state: TickerState, ts: number, receiveTime: number): ParseResult => {
     const { openInterest, openInterestValue, markPrice } = state;
     // A delta for a symbol whose snapshot we missed (subscribed mid-stream, a lost frame) is incomplete, not wrong:
     // wait until open interest and mark price are both known.
@@ -245,7 +309,9 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
         const parsed = Ticker.safeParse(msg);
         if (!parsed.success) return rejectInvalid(TICKER_TOPIC, parsed.error);
         const { topic, type, ts, data } = parsed.data;
-        return ticker({ topicSymbol: topic.slice(TICKER_TOPIC.length + 1), type, ts, data }, receiveTime);
+        const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+        const funding = { fundingRate: text(data.fundingRate), nextFundingTime: text(data.nextFundingTime), indexPrice: text(data.indexPrice), fundingIntervalHour: text(data.fundingIntervalHour) };
+        return ticker({ topicSymbol: topic.slice(TICKER_TOPIC.length + 1), type, ts, data: { ...data, ...funding } }, receiveTime);
       }
       return reject(`unexpected topic ${msg.topic}`);
     }

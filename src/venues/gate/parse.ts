@@ -1,4 +1,5 @@
-import type { LiquidationEvent } from '../../schema/events.js';
+import type { FundingEvent, LiquidationEvent } from '../../schema/events.js';
+import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
 import { decimalValue, isEpochMs, preview } from '../fields.js';
 import { fillSize, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
 import { EntryResults, NO_EVENTS, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
@@ -148,8 +149,36 @@ export function createGateParser(o: GateParserOptions): FrameParser {
         continue;
       }
       out.add({ type: 'open_interest', venue, symbol: inst.symbol, base: inst.base, oiBase: baseQty, oiUsd, markPrice, eventTime: receiveTime, receiveTime, source: CONTRACTS_SOURCE }, raw);
+      const funding = contractFunding(raw as Record<string, unknown>, inst.symbol, inst.base, markPrice, receiveTime);
+      if (typeof funding === 'string') out.reject(raw, funding);
+      else if (funding !== undefined && fundingGate.admit(funding)) out.add(funding, raw);
     }
     return out.result();
+  };
+
+  // Funding in the same contract list (docs "List all futures contracts"): `funding_rate` per `funding_interval`
+  // seconds, `funding_next_apply` in seconds, `index_price`. The answer has no time: the receive time stands in.
+  const fundingGate = new FundingGate();
+  const contractFunding = (row: Record<string, unknown>, symbol: string, base: string, markPrice: number, receiveTime: number): FundingEvent | string | undefined => {
+    const { funding_rate: rateText, funding_interval: interval, funding_next_apply: next, index_price: index } = row;
+    if (typeof rateText !== 'string' || rateText === '') return undefined;
+    const rate = signedDecimal(rateText);
+    if (rate === undefined) return `contract ${preview(symbol)}: funding_rate ${preview(rateText)} is not a decimal`;
+    if (typeof interval !== 'number' || !(interval > 0 && interval <= 86_400)) return `contract ${preview(symbol)}: funding_interval ${preview(interval)} is not 1 s to 24 h`;
+    const nextMs = typeof next === 'number' && Number.isSafeInteger(next) && next > 0 ? next * 1000 : undefined;
+    return fundingEvent({
+      venue,
+      symbol,
+      base,
+      rate,
+      intervalHours: interval / 3_600,
+      markPrice,
+      indexPrice: typeof index === 'string' ? decimalValue(index) : undefined,
+      nextFundingTime: nextMs !== undefined && isEpochMs(nextMs) ? nextMs : undefined,
+      eventTime: receiveTime,
+      receiveTime,
+      source: CONTRACTS_SOURCE,
+    });
   };
 
   const control = (json: unknown): ParseResult => {

@@ -1,4 +1,4 @@
-import { ARRAY_END, NO, OBJECT_END, content, decimalAt, decimalStr, flatValue, isKey, lit, next, nonEmptyStr, str, strArray } from '../scan.js';
+import { ARRAY_END, NO, OBJECT_END, content, decimalAt, decimalStr, flatValue, isKey, lit, next, nonEmptyStr, str, stringOrFlat, strArray } from '../scan.js';
 
 /**
  * Hyperliquid's public socket frames read without JSON.parse when they have exactly the layout the venue
@@ -14,6 +14,9 @@ export interface AssetCtxFields {
   markPx: number;
   /** Number(ctx.openInterest), a decimal (possibly too long for a double: the parser rejects that). */
   openInterest: number;
+  /** ctx.funding and ctx.oraclePx as written (strings; undefined when absent or not a string): the parser reads them. */
+  funding: string | undefined;
+  oraclePx: string | undefined;
 }
 
 const CTX_HEAD = '{"channel":"activeAssetCtx","data":{"coin":';
@@ -29,6 +32,8 @@ export function readActiveAssetCtxFrame(f: string, into: AssetCtxFields): boolea
   let markEnd = NO;
   let oi = NO;
   let oiEnd = NO;
+  let funding: string | undefined;
+  let oraclePx: string | undefined;
   if (f.charCodeAt(i) === OBJECT_END) return false;
   for (;;) {
     const key = i;
@@ -37,6 +42,8 @@ export function readActiveAssetCtxFrame(f: string, into: AssetCtxFields): boolea
     // A key repeated is read as JSON.parse reads it: the last one counts.
     if (isKey(f, key, keyEnd, '"markPx"')) i = markEnd = decimalStr(f, (mark = value));
     else if (isKey(f, key, keyEnd, '"openInterest"')) i = oiEnd = decimalStr(f, (oi = value));
+    else if (isKey(f, key, keyEnd, '"funding"')) [i, funding] = stringOrFlat(f, value);
+    else if (isKey(f, key, keyEnd, '"oraclePx"')) [i, oraclePx] = stringOrFlat(f, value);
     else i = flatValue(f, value);
     i = next(f, i, OBJECT_END);
     if (i === NO) return false;
@@ -49,8 +56,11 @@ export function readActiveAssetCtxFrame(f: string, into: AssetCtxFields): boolea
   into.coin = content(f, coin, coinEnd);
   into.markPx = markPx;
   into.openInterest = decimalAt(f, oi + 1, oiEnd - 1);
+  into.funding = funding;
+  into.oraclePx = oraclePx;
   return true;
 }
+
 
 const TRADES_HEAD = '{"channel":"trades","data":[';
 

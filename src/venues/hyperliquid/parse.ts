@@ -18,6 +18,7 @@ import { fillEventId, fillPairsToResult, hyperliquidBase } from './fill.js';
 import { readActiveAssetCtxFrame, readTradesFrame, type AssetCtxFields } from './fast-frame.js';
 import { ActiveAssetCtx, FillItem, FillItems, MetaAndAssetCtxs, PositiveDecimal, WsTrade } from './schema.js';
 import { hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
+import { FundingGate, fundingEvent, nextHour, signedDecimal } from '../funding.js';
 import { nodeFillsBlockToResult, scanNodeBlock } from './node-block.js';
 import { HLP_LIQUIDATORS } from './vaults.js';
 
@@ -147,14 +148,43 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     return out.result();
   };
 
-  const activeAssetCtx = ({ coin, openInterest, markPx }: AssetCtxFields, receiveTime: number): ParseResult => {
+  const activeAssetCtx = ({ coin, openInterest, markPx, funding, oraclePx }: AssetCtxFields, receiveTime: number): ParseResult => {
     if (!isMarketName(coin)) return reject(`invalid activeAssetCtx: coin ${JSON.stringify(coin)}`);
+    // Entry by entry: a funding value that cannot be read is dead-lettered on its own, open interest still counts.
+    const found = assetFunding(coin, funding, oraclePx, markPx, receiveTime);
+    const fundingResult = found.ok ? found : { ok: true as const, events: [], rejected: [entryRejection({ coin, funding, oraclePx }, found.reason)] };
     const last = lastOi.get(coin);
-    if (last !== undefined && receiveTime >= last && receiveTime - last < oiInterval) return NO_EVENTS;
+    if (last !== undefined && receiveTime >= last && receiveTime - last < oiInterval) return fundingResult.events.length || fundingResult.rejected ? fundingResult : NO_EVENTS;
     const event = hyperliquidOpenInterest(coin, openInterest, markPx, receiveTime, ACTIVE_ASSET_CTX_SOURCE);
     const result = checkedResult([event], `activeAssetCtx for ${coin}`);
-    if (result.ok) lastOi.set(coin, receiveTime);
-    return result;
+    if (!result.ok) return result;
+    lastOi.set(coin, receiveTime);
+    return { ok: true, events: [...result.events, ...fundingResult.events], ...(fundingResult.rejected ? { rejected: fundingResult.rejected } : {}) };
+  };
+
+  // `funding` is the rate of the hour under way (Hyperliquid funds hourly, on the hour: docs "Funding"); the
+  // oracle price is the index it is computed against. Frames carry no time: the receive time stands in.
+  const fundingGate = new FundingGate();
+  const assetFunding = (coin: string, funding: string | undefined, oraclePx: string | undefined, markPx: number, receiveTime: number): ParseResult => {
+    if (funding === undefined) return NO_EVENTS;
+    const rate = signedDecimal(funding);
+    if (rate === undefined) return reject(`invalid activeAssetCtx for ${coin}: funding ${JSON.stringify(clip(funding))} is not a decimal`);
+    const index = signedDecimal(oraclePx);
+    const event = fundingEvent({
+      venue: 'hyperliquid',
+      symbol: coin,
+      base: hyperliquidBase(coin),
+      rate,
+      intervalHours: 1,
+      markPrice: markPx,
+      indexPrice: index,
+      nextFundingTime: nextHour(receiveTime),
+      eventTime: receiveTime,
+      receiveTime,
+      source: ACTIVE_ASSET_CTX_SOURCE,
+    });
+    if (!fundingGate.admit(event)) return NO_EVENTS;
+    return checkedResult([event], `activeAssetCtx funding for ${coin}`);
   };
 
   const fills = (channel: string, data: unknown, receiveTime: number): ParseResult => {
@@ -186,7 +216,7 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     }
   };
 
-  const fastCtx: AssetCtxFields = { coin: '', markPx: 0, openInterest: 0 };
+  const fastCtx: AssetCtxFields = { coin: '', markPx: 0, openInterest: 0, funding: undefined, oraclePx: undefined };
   return (frame, receiveTime) => {
     if (readActiveAssetCtxFrame(frame, fastCtx)) return activeAssetCtx(fastCtx, receiveTime);
     if (readTradesFrame(frame, isCurrentLiquidator)) return NO_EVENTS;
@@ -216,7 +246,8 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
         const parsed = ActiveAssetCtx.safeParse(msg.data);
         if (!parsed.success) return rejectInvalid('activeAssetCtx', parsed.error);
         const { coin, ctx } = parsed.data;
-        return activeAssetCtx({ coin, openInterest: Number(ctx.openInterest), markPx: Number(ctx.markPx) }, receiveTime);
+        const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+        return activeAssetCtx({ coin, openInterest: Number(ctx.openInterest), markPx: Number(ctx.markPx), funding: text(ctx.funding), oraclePx: text(ctx.oraclePx) }, receiveTime);
       }
       default:
         if (fillChannels.has(msg.channel)) return fills(msg.channel, msg.data, receiveTime);

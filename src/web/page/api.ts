@@ -43,8 +43,17 @@ export interface Totals {
   openInterest?: Record<string, { usd: number; ageSeconds: number; change1h: number | null }>;
   topSymbols?: { venue: string; symbol: string; windows: Record<string, number> }[];
   status?: Status;
-  /** On-chain lending totals, when the server has them (issue 20). */
-  defi?: unknown;
+  /** On-chain lending totals, when the server has them (issue 20; docs/api.md). */
+  defi?: Defi;
+}
+/** `/api/totals` `defi`: lending protocols by chain, collateral seized in USD, net of retractions. */
+export interface Defi {
+  usd: number;
+  count: number;
+  debtUsd: number;
+  retracted: { usd: number; count: number };
+  byProtocol: Record<string, { byChain: Record<string, { usd: number; debtUsd: number; count: number }> }>;
+  windows: Record<string, { usd: number; byProtocol: Record<string, Record<string, number>> }>;
 }
 /** `GET /api/totals?by=base`. */
 export interface BaseTotals {

@@ -5,7 +5,7 @@
  * animation frame, so a crash-day burst costs a few repaints a second. Views whose endpoint this server
  * does not have (per-coin totals, funding) stay hidden.
  */
-import { getJson, query, type BaseTotals, type CascadeSignal, type Funding, type Liquidation, type LongShort, type Minute, type StreamMessage, type Totals, type VenueCatalogue } from './api.js';
+import { getJson, query, type BaseTotals, type CascadeSignal, type Defi, type Funding, type Liquidation, type LongShort, type Minute, type StreamMessage, type Totals, type VenueCatalogue } from './api.js';
 import { LiquidationChart, type ChartData, type Layer } from './chart.js';
 import { badge, byId, dateTime, fill, h, markOf, pct, price, shareBar, time, usd } from './dom.js';
 
@@ -403,14 +403,19 @@ function renderMarket(t: Totals): void {
  * On-chain lending liquidations (`defi` in /api/totals, issue 20), when the server reports them: a row per
  * entry that carries USD. The panel stays hidden on servers without them.
  */
-function renderDefi(defi: unknown): void {
-  const entries = defi && typeof defi === 'object' ? Object.entries(defi as Record<string, unknown>) : [];
-  const rows = entries.flatMap(([name, v]) => {
-    const x = v as { usd?: unknown; count?: unknown } | null;
-    return x && typeof x.usd === 'number' ? [h('tr', { 'data-usd': x.usd }, h('td', {}, name), h('td', {}, usd(x.usd)), h('td', {}, typeof x.count === 'number' ? x.count : ''))] : [];
-  });
-  byId('defibox').hidden = rows.length === 0;
-  byId('defi').querySelector('tbody')!.replaceChildren(...rows);
+/** The DeFi panel (issue 20): lending protocols by chain beside, never inside, the perps; net of retractions. */
+function renderDefi(d: Defi | undefined): void {
+  byId('defi').hidden = !d;
+  if (!d) return;
+  const rows: HTMLTableRowElement[] = [];
+  for (const [protocol, x] of Object.entries(d.byProtocol))
+    for (const [chain, y] of Object.entries(x.byChain))
+      rows.push(
+        h('tr', { 'data-protocol': protocol, 'data-chain': chain }, h('td', {}, protocol), h('td', {}, chain), ...WINDOWS.map((w) => cell(w, d.windows[w]?.byProtocol[protocol]?.[chain] ?? 0)), cell('', y.usd), cell('', y.debtUsd)),
+      );
+  rows.push(h('tr', { 'data-protocol': 'all' }, h('td', {}, h('b', {}, 'all protocols')), h('td', {}), ...WINDOWS.map((w) => cell(w, d.windows[w]?.usd ?? 0, true)), cell('', d.usd, true), cell('', d.debtUsd, true)));
+  byId('defitotals').querySelector('tbody')!.replaceChildren(...rows);
+  byId('defiretracted').textContent = d.retracted.count ? `${d.retracted.count} liquidations (${usd(d.retracted.usd)}) taken back after chain reorganisations; figures are net of them` : '';
 }
 
 function renderCoins(): void {

@@ -1,0 +1,49 @@
+/**
+ * What an on-chain venue's parser needs to know per chain, in VenueMetadata.evm: from the venue's data-only plan
+ * (plan.ts) plus the shared token and feed table (chains.ts), completed by discover() where it ran, and written to
+ * a recording's metadata.json, so a replay values every liquidation exactly as the live run did. Addresses are
+ * lower-case hex (logs may spell them in any case).
+ */
+export interface TokenInfo {
+  symbol: string;
+  decimals: number;
+  /** The Chainlink aggregator whose AnswerUpdated logs price it in USD (lower-case), when one is known. */
+  feed?: string;
+}
+
+export interface FeedInfo {
+  /** What the feed prices, e.g. `ETH / USD` (for people). */
+  description: string;
+  decimals: number;
+}
+
+/** A contract the protocol's events come from, with what its events do not say themselves. */
+export interface ContractInfo {
+  /** Comet: the base token (debt). Euler: the vault's asset. */
+  base?: string;
+  /** Fluid vault: the collateral (supply) and debt (borrow) tokens. */
+  supplyToken?: string;
+  borrowToken?: string;
+  /** Euler collateral vault: assets per share as an exact fraction [assets, shares], when discovered. */
+  assetsPerShare?: [string, string];
+}
+
+export interface ChainMetadata {
+  /** Contracts whose protocol events count; a log from any other address is refused (anyone can emit any event). */
+  contracts: Record<string, ContractInfo>;
+  tokens: Record<string, TokenInfo>;
+  /** Aggregators (the emitters of AnswerUpdated, not the proxies) by address. */
+  feeds: Record<string, FeedInfo>;
+  /** Morpho Blue markets by id: loan (debt) and collateral token. */
+  markets?: Record<string, { loanToken: string; collateralToken: string }>;
+  /** Maker ilks by bytes32 id: the collateral token. */
+  ilks?: Record<string, { token: string; name: string }>;
+  /** Blocks on top of a block before its events are final (not provisional). */
+  confirmations: number;
+}
+
+export interface EvmMetadata {
+  chains: Record<string, ChainMetadata>;
+}
+
+export const lower = (a: string): string => a.toLowerCase();
