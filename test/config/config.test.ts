@@ -187,6 +187,11 @@ describe('durations that become timers are refused above 2^31-1 ms, naming the k
     [{ connection: { unreachableReportMs: 1e12 } }, 'connection.unreachableReportMs'],
     [{ bus: { lingerMs: 1e15 } }, 'bus.lingerMs'],
     [{ store: { flushMs: 1e15 } }, 'store.flushMs'],
+    [{ store: { questdb: { flushMs: 3e9 } } }, 'store.questdb.flushMs'],
+    [{ store: { questdb: { queryTimeoutMs: 3e9 } } }, 'store.questdb.queryTimeoutMs'],
+    [{ evm: { pingIntervalMs: 3e9 } }, 'evm.pingIntervalMs'],
+    [{ evm: { silenceTimeoutMs: 3e9 } }, 'evm.silenceTimeoutMs'],
+    [{ evm: { requestTimeoutMs: 3e9 } }, 'evm.requestTimeoutMs'],
   ])('%j', (tree, key) => {
     expect(errorOf(() => loadConfig({ file: fileWith(tree), env: NO_ENV }))).toMatch(new RegExp(`^config error: ${key.replaceAll('.', '\\.')}: `));
   });
