@@ -1,5 +1,13 @@
 import { z } from 'zod';
+import { MAX_EVENT_USD } from '../aggregate/fixed-point.js';
 import type { NormalizedEvent } from '../schema/events.js';
+
+/**
+ * Histories are kept per coin for as many minutes as configured and stepped every minute: a week at most, so a
+ * mistyped `buildupMinutes: 1e12` is refused at start rather than growing every coin's arrays for months.
+ */
+const WEEK_MINUTES = 7 * 24 * 60;
+const DAY_MINUTES = 24 * 60;
 
 /**
  * Early warning of a liquidation cascade, per coin (docs/cascades.md, "Early warning"). The detector says a
@@ -9,29 +17,29 @@ import type { NormalizedEvent } from '../schema/events.js';
  */
 export const EarlyWarningParams = z.strictObject({
   /** Minutes behind the liquidation baseline (a median: the odd large liquidation does not move it). */
-  baselineMinutes: z.number().int().min(10).default(60),
+  baselineMinutes: z.number().int().min(10).max(WEEK_MINUTES).default(60),
   /** The recent rate is the mean of this many minutes, the one just closed included. */
-  recentMinutes: z.number().int().min(1).default(3),
+  recentMinutes: z.number().int().min(1).max(60).default(3),
   /** Per coin, USD per minute: a baseline below this counts as this, so a dead coin's first liquidations are no acceleration. */
-  floorUsd: z.number().positive().default(250_000),
+  floorUsd: z.number().positive().max(MAX_EVENT_USD).default(250_000),
   /** Acceleration (recent ÷ baseline) that starts to count, and the one that counts fully. */
   accelFrom: z.number().min(1).default(1.2),
-  accelFull: z.number().min(1).default(8),
+  accelFull: z.number().min(1).max(1_000).default(8),
   /** Price velocity: the move over this many minutes, in units of the coin's own volatility over `volatilityMinutes`. */
-  velocityMinutes: z.number().int().min(1).default(5),
-  volatilityMinutes: z.number().int().min(30).default(240),
+  velocityMinutes: z.number().int().min(1).max(DAY_MINUTES).default(5),
+  volatilityMinutes: z.number().int().min(30).max(WEEK_MINUTES).default(240),
   /** Open-interest build-up: growth over the lowest of the last `buildupMinutes`; this growth counts fully. */
-  buildupMinutes: z.number().int().min(10).default(360),
-  buildupFull: z.number().positive().default(0.05),
+  buildupMinutes: z.number().int().min(10).max(WEEK_MINUTES).default(360),
+  buildupFull: z.number().positive().max(100).default(0.05),
   /** Funding per hour: the usual magnitude (0.01% per 8 h) counts nothing, `fundingExtremePerHour` fully. */
-  fundingNeutralPerHour: z.number().nonnegative().default(0.0000125),
-  fundingExtremePerHour: z.number().positive().default(0.0000625),
+  fundingNeutralPerHour: z.number().nonnegative().max(1).default(0.0000125),
+  fundingExtremePerHour: z.number().positive().max(1).default(0.0000625),
   /** A warning starts at this level (0–1) while liquidations accelerate, and ends after `clearMinutes` below `clearLevel`. */
   fireLevel: z.number().min(0).max(1).default(0.4),
   clearLevel: z.number().min(0).max(1).default(0.25),
-  clearMinutes: z.number().int().min(1).default(10),
+  clearMinutes: z.number().int().min(1).max(DAY_MINUTES).default(10),
   /** Coins tracked at once; the least recently active is dropped beyond (bases are unbounded). */
-  maxCoins: z.number().int().min(1).default(200),
+  maxCoins: z.number().int().min(1).max(10_000).default(200),
 })
   .refine((p) => p.clearLevel < p.fireLevel, { message: 'clearLevel must be below fireLevel', path: ['clearLevel'] })
   .refine((p) => p.accelFull > p.accelFrom, { message: 'accelFull must be above accelFrom', path: ['accelFull'] })
@@ -150,11 +158,19 @@ export class EarlyWarning {
   readonly params: EarlyWarningParams;
   private readonly coins = new Map<string, Coin>();
   private readonly pending = new Map<number, Map<string, Pending>>();
+  /** Per pending minute, how many of its coins were not tracked when they came (capped at maxCoins). */
+  private readonly pendingNew = new Map<number, number>();
   private closedThrough = -Infinity;
   /** Events for minutes already closed: counted, not applied (a minute's level is not recomputed). */
   late = 0;
   /** Events whose event time is more than MAX_AHEAD_MS past their receive time: counted, not applied. */
   ahead = 0;
+  /**
+   * Events of a coin not tracked yet, in a minute that already has `maxCoins` new coins pending: counted, not
+   * applied. Bases are unbounded (a venue listing thousands of markets, a hostile producer): without this a flood
+   * of 300,000 bases in one minute held them all pending and stepped them in 14 s of blocked event loop.
+   */
+  overflow = 0;
 
   constructor(params: Partial<EarlyWarningParams> = {}) {
     this.params = EarlyWarningParams.parse(params);
@@ -187,7 +203,17 @@ export class EarlyWarning {
     let coins = this.pending.get(minute);
     if (!coins) this.pending.set(minute, (coins = new Map()));
     let p = coins.get(e.base);
-    if (!p) coins.set(e.base, (p = { liqUsd: 0, oi: new Map(), funding: new Map() }));
+    if (!p) {
+      if (!this.coins.has(e.base)) {
+        const fresh = this.pendingNew.get(minute) ?? 0;
+        if (fresh >= this.params.maxCoins) {
+          this.overflow += 1;
+          return;
+        }
+        this.pendingNew.set(minute, fresh + 1);
+      }
+      coins.set(e.base, (p = { liqUsd: 0, oi: new Map(), funding: new Map() }));
+    }
     const key = `${e.venue}:${e.symbol}`;
     if (e.type === 'liquidation') {
       if (e.kind === 'liquidation' || e.kind === 'backstop') p.liqUsd += e.notionalUsd;
@@ -207,15 +233,19 @@ export class EarlyWarning {
   closeThrough(minute: number): WarningChange[] {
     if (minute <= this.closedThrough) return [];
     const out: WarningChange[] = [];
-    let m = this.closedThrough === -Infinity ? Math.min(...this.pending.keys(), minute) : this.closedThrough + MINUTE;
+    // The pending minutes up to `minute`, sorted once: before the first close every past minute an event names is
+    // pending, and spreading them into Math.min (RangeError at ~120,000) or scanning them all per step (quadratic) failed.
+    const keys = [...this.pending.keys()].filter((k) => k <= minute).sort((x, y) => x - y);
+    let m = this.closedThrough === -Infinity ? Math.min(keys[0] ?? minute, minute) : this.closedThrough + MINUTE;
     // Empty minutes only age the histories; more of them in a row than the longest history are skipped, so a
     // silence of days (or a first event long before the rest) costs nothing.
     const longest = (Math.max(this.params.baselineMinutes + this.params.recentMinutes, this.params.volatilityMinutes + this.params.velocityMinutes + 1, this.params.buildupMinutes) + 1) * MINUTE;
+    let i = 0;
     while (m <= minute) {
       out.push(...this.step(m));
       m += MINUTE;
-      let next = minute;
-      for (const k of this.pending.keys()) if (k >= m && k < next) next = k;
+      while (i < keys.length && keys[i]! < m) i += 1;
+      const next = keys[i] ?? minute;
       if (next - m > longest) m = next - longest;
     }
     this.closedThrough = minute;
@@ -224,7 +254,9 @@ export class EarlyWarning {
 
   /** Closes every minute that has events (end of a replay). */
   finish(): WarningChange[] {
-    return this.pending.size === 0 ? [] : this.closeThrough(Math.max(...this.pending.keys()));
+    let last = -Infinity;
+    for (const k of this.pending.keys()) last = Math.max(last, k);
+    return this.pending.size === 0 ? [] : this.closeThrough(last);
   }
 
   /** Every coin's state at its last closed minute, highest level first. */
@@ -236,6 +268,7 @@ export class EarlyWarning {
     const p = this.params;
     const inputs = this.pending.get(minute);
     this.pending.delete(minute);
+    this.pendingNew.delete(minute);
     for (const base of inputs?.keys() ?? []) if (!this.coins.has(base)) this.addCoin(base, minute);
     const out: WarningChange[] = [];
     for (const [base, c] of this.coins) {

@@ -19,6 +19,12 @@ const Venues = z.strictObject(
   Object.fromEntries(VENUES.map((id) => [id, (venueModule(id).config ?? venueConfig()).prefault({})])) as Record<string, z.ZodType<VenueConfig, unknown>>,
 );
 
+/**
+ * A duration that becomes a setTimeout/setInterval delay: node takes at most 2^31-1 ms (24.8 days) and turns a
+ * larger one into 1 ms (TimeoutOverflowWarning), so `maxMs: 3e9` reconnected every millisecond.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const Config = z.strictObject({
     log: z
       .strictObject({
@@ -40,7 +46,7 @@ export const Config = z.strictObject({
       publishRaw: z.boolean().default(true),
       /** Events per publish from the ingestor, and how long a batch waits to fill. */
       batchSize: z.number().int().min(1).default(1_000),
-      lingerMs: z.number().int().min(0).default(20),
+      lingerMs: z.number().int().min(0).max(MAX_TIMER_MS).default(20),
       /**
        * Events published but not yet acknowledged before the connectors wait. 10k is ~80 ms at the
        * benchmark's ~120k events/s: larger bounds measured no faster, only later (p50 250 ms at 50k).
@@ -60,15 +66,18 @@ export const Config = z.strictObject({
     earlyWarning: EarlyWarningParams.prefault({}),
     connection: z.strictObject({
       /** Reconnect back-off: doubling from initialMs up to maxMs, with jitter. */
-      backoff: z.strictObject({ initialMs: z.number().int().min(1).default(1_000), maxMs: z.number().int().min(1).default(60_000) }).prefault({}),
+      backoff: z
+        .strictObject({ initialMs: z.number().int().min(1).max(MAX_TIMER_MS).default(1_000), maxMs: z.number().int().min(1).max(MAX_TIMER_MS).default(60_000) })
+        .refine((b) => b.initialMs <= b.maxMs, { message: 'initialMs must be at most maxMs', path: ['initialMs'] })
+        .prefault({}),
       /** A connection up this long resets the back-off. */
       stableAfterMs: z.number().int().min(0).default(30_000),
       /** Binance REST weight per minute liqstream may spend, shared by USD-M and COIN-M (Binance allows 2,400). */
       binanceWeightPerMinute: z.number().int().min(10).default(1_000),
       /** A venue whose market discovery has not answered by then starts on its built-in defaults. */
-      discoverTimeoutMs: z.number().int().min(100).default(20_000),
+      discoverTimeoutMs: z.number().int().min(100).max(MAX_TIMER_MS).default(20_000),
       /** This long after start, one warning names every venue not connected and why (retries log at debug). */
-      unreachableReportMs: z.number().int().min(100).default(10_000),
+      unreachableReportMs: z.number().int().min(100).max(MAX_TIMER_MS).default(10_000),
     }).prefault({}),
     venues: Venues.prefault({}),
     /** On-chain venues: the RPC WebSocket URL per chain (secrets: never logged, masked by `liqstream config`) and range reading (src/venues/evm/rpc/settings.ts). */

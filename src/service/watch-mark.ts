@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
@@ -27,12 +27,28 @@ const FILE = 'watch-mark.json';
  */
 export const WATCH_MARK_INTERVAL_MS = 200;
 
-/** The previous process's mark; undefined if there is none (first start) or it cannot be read (logged). */
-export function readWatchMark(dir: string, log: Logger): WatchMark | undefined {
+/** A mark is a few hundred bytes; a file far larger is not one (and is not read into memory). */
+const MAX_MARK_BYTES = 1 << 20;
+/** Past this, a mark's time ahead of this process's clock is logged (two processes on one host agree closely). */
+const MAX_FUTURE_MS = 60_000;
+
+/**
+ * The previous process's mark; undefined if there is none (first start) or it cannot be read (logged: the time
+ * since the previous process stopped is then not recorded as a gap, and the operator must know). Times past
+ * `now` (a clock that was ahead, a hand edit) are brought back to `now` (logged past a minute): a `since` in the future made the
+ * successor's gap end before it began, and no gap was recorded at all.
+ */
+export function readWatchMark(dir: string, log: Logger, now = Date.now()): WatchMark | undefined {
+  const path = join(dir, FILE);
   let text: string;
   try {
-    text = readFileSync(join(dir, FILE), 'utf8');
-  } catch {
+    const size = statSync(path).size;
+    if (size > MAX_MARK_BYTES) throw Object.assign(new Error(`${size} bytes, not a watch mark`), { code: 'ETOOBIG' });
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    // Only a missing mark is the normal first start; a directory, a permission or an oversized file is a problem.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      log.warn({ dir, file: FILE, err: (err as Error).message }, 'watch mark unreadable; the time since the previous process stopped is not recorded as a gap');
     return undefined;
   }
   const parsed = WatchMark.safeParse((() => {
@@ -46,7 +62,11 @@ export function readWatchMark(dir: string, log: Logger): WatchMark | undefined {
     log.warn({ dir, file: FILE }, 'watch mark unreadable; the time since the previous process stopped is not recorded as a gap');
     return undefined;
   }
-  return parsed.data;
+  const ahead = Object.entries(parsed.data.since).filter(([, t]) => t > now);
+  if (ahead.length === 0) return parsed.data;
+  if (ahead.some(([, t]) => t > now + MAX_FUTURE_MS))
+    log.warn({ dir, file: FILE, at: parsed.data.at, now, venues: ahead.map(([v]) => v) }, 'watch mark times are in the future; the gap is recorded from now');
+  return { ...parsed.data, since: Object.fromEntries(Object.entries(parsed.data.since).map(([v, t]) => [v, Math.min(t, now)])) as WatchMark['since'] };
 }
 
 /**

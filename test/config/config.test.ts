@@ -175,3 +175,27 @@ describe('onlyVenues: the venue allow-list', () => {
     );
   });
 });
+
+// Review: node turns a timer delay over 2^31-1 ms into 1 ms (TimeoutOverflowWarning): `connection.backoff.maxMs: 3e9`
+// reconnected to the venue every millisecond and `store.flushMs: 1e15` committed every millisecond.
+describe('durations that become timers are refused above 2^31-1 ms, naming the key', () => {
+  it.each([
+    [{ connection: { backoff: { maxMs: 3e9 } } }, 'connection.backoff.maxMs'],
+    [{ connection: { backoff: { initialMs: 3e9, maxMs: 3e9 } } }, 'connection.backoff.initialMs'],
+    [{ connection: { backoff: { initialMs: 120_000, maxMs: 60_000 } } }, 'connection.backoff.initialMs'],
+    [{ connection: { discoverTimeoutMs: 1e12 } }, 'connection.discoverTimeoutMs'],
+    [{ connection: { unreachableReportMs: 1e12 } }, 'connection.unreachableReportMs'],
+    [{ bus: { lingerMs: 1e15 } }, 'bus.lingerMs'],
+    [{ store: { flushMs: 1e15 } }, 'store.flushMs'],
+    [{ store: { questdb: { flushMs: 3e9 } } }, 'store.questdb.flushMs'],
+    [{ store: { questdb: { queryTimeoutMs: 3e9 } } }, 'store.questdb.queryTimeoutMs'],
+    [{ evm: { pingIntervalMs: 3e9 } }, 'evm.pingIntervalMs'],
+    [{ evm: { silenceTimeoutMs: 3e9 } }, 'evm.silenceTimeoutMs'],
+    [{ evm: { requestTimeoutMs: 3e9 } }, 'evm.requestTimeoutMs'],
+  ])('%j', (tree, key) => {
+    expect(errorOf(() => loadConfig({ file: fileWith(tree), env: NO_ENV }))).toMatch(new RegExp(`^config error: ${key.replaceAll('.', '\\.')}: `));
+  });
+  it('accepts the largest timer', () => {
+    expect(loadConfig({ file: fileWith({ connection: { backoff: { initialMs: 2 ** 31 - 1, maxMs: 2 ** 31 - 1 } }, store: { flushMs: 2 ** 31 - 1 } }), env: NO_ENV }).store.flushMs).toBe(2 ** 31 - 1);
+  });
+});

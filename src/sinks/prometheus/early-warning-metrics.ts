@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EarlyWarning } from '../../cascade/early-warning.js';
 
 /** Coins shown by the level gauge: the highest levels (a warning's coin always has a high one); bases are unbounded. */
@@ -26,6 +26,19 @@ export function registerEarlyWarningMetrics(registry: Registry, warnings: EarlyW
       this.reset();
       for (const c of warnings.current().slice(0, WARNING_GAUGE_COINS))
         for (const part of ['level', 'acceleration', 'velocity', 'buildup', 'funding'] as const) this.set({ base: c.base, part }, c[part]);
+    },
+  });
+  // Events the early warning counted but did not apply; before, only its own fields knew them.
+  new Counter({
+    name: 'liqstream_early_warning_skipped_events_total',
+    help: 'Events the early warning did not apply, by reason: late (its minute was closed), ahead (event time over 5 min past receipt), overflow (a new coin beyond earlyWarning.maxCoins new coins in one minute)',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ reason: 'late' }, warnings.late);
+      this.inc({ reason: 'ahead' }, warnings.ahead);
+      this.inc({ reason: 'overflow' }, warnings.overflow);
     },
   });
 }

@@ -13,7 +13,7 @@ export const QuestDbConfig = z.strictObject({
   password: z.string().default('quest'),
   database: z.string().min(1).default('qdb'),
   /** Buffered rows are sent at least this often (ms)... */
-  flushMs: z.number().int().min(50).default(1_000),
+  flushMs: z.number().int().min(50).max(2 ** 31 - 1).default(1_000),
   /** ...and as soon as this many are buffered; one HTTP request carries at most this many rows. */
   flushRows: z.number().int().min(1).default(10_000),
   /**
@@ -22,9 +22,9 @@ export const QuestDbConfig = z.strictObject({
    */
   maxBufferedRows: z.number().int().min(1).default(1_000_000),
   /** One ILP request may take this long before it counts as failed (a frozen server). */
-  requestTimeoutMs: z.number().int().min(100).default(10_000),
+  requestTimeoutMs: z.number().int().min(100).max(2 ** 31 - 1).default(10_000),
   /** A history query is stopped after this long (504). */
-  queryTimeoutMs: z.number().int().min(100).default(10_000),
+  queryTimeoutMs: z.number().int().min(100).max(2 ** 31 - 1).default(10_000),
   /** History queries at once (503 beyond). */
   maxConcurrent: z.number().int().min(1).max(64).default(4),
 });

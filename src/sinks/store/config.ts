@@ -12,7 +12,7 @@ export const StoreConfig = z.strictObject({
   enabled: z.boolean().default(false),
   dir: z.string().min(1).default('data/store'),
   /** Buffered rows are committed at least this often (ms)... */
-  flushMs: z.number().int().min(100).default(5_000),
+  flushMs: z.number().int().min(100).max(2 ** 31 - 1).default(5_000), // a timer: node makes a larger one 1 ms
   /** ...and as soon as this many are buffered. */
   flushRows: z.number().int().min(1).default(250_000),
   /** A day partition with this many files or more is rewritten as one file. */

@@ -27,9 +27,9 @@ export const EvmSettings = z.strictObject({
   /** How deep a reorg the connector follows back (stored hashes per chain). */
   reorgDepth: z.number().int().min(1).max(10_000).default(64),
   /** A request (eth_getLogs, eth_getBlockByNumber) unanswered this long fails. */
-  requestTimeoutMs: z.number().int().min(100).default(60_000),
+  requestTimeoutMs: z.number().int().min(100).max(2 ** 31 - 1).default(60_000),
   /** WebSocket ping interval; a connection with no frame and no pong for `silenceTimeoutMs` is replaced. */
-  pingIntervalMs: z.number().int().min(10).default(10_000),
-  silenceTimeoutMs: z.number().int().min(50).default(30_000),
+  pingIntervalMs: z.number().int().min(10).max(2 ** 31 - 1).default(10_000),
+  silenceTimeoutMs: z.number().int().min(50).max(2 ** 31 - 1).default(30_000),
 });
 export type EvmSettings = z.infer<typeof EvmSettings>;
