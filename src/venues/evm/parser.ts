@@ -61,6 +61,12 @@ interface ChainRuntime {
  * it keeps recent heads and the events it emitted (reorg retraction), and the Chainlink answers it saw (valuation).
  * viem is loaded on the first log it decodes.
  */
+/**
+ * How far past the tip a head may be: more blocks than ~2.9 days of Arbitrum (4 a second) or 139 days of
+ * Ethereum, so a connector back from an outage is never refused, while an absurd number is.
+ */
+export const MAX_HEAD_JUMP = 1_000_000;
+
 export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], meta: EvmMetadata | undefined): FrameParser {
   const byTopic = new Map<string, AnyProtocolEvent>(events.map((e) => [e.topic0, e]));
   const chains = new Map<string, ChainRuntime>();
@@ -76,6 +82,9 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     const h = out.read(RpcHead, raw, 'block header');
     if (!h) return;
     const number = hexNumber(h.number);
+    // A head far past the chain's tip (a node's bug, a hostile message: 0xfffffffffffff passes the schema) would
+    // become the tip and prune every real block the reorg check needs; refused on its own.
+    if (rt.state.tip >= 0 && number > rt.state.tip + MAX_HEAD_JUMP) return out.reject(raw, `block ${number} is more than ${MAX_HEAD_JUMP} blocks past the chain's tip ${rt.state.tip}`);
     orphaned(rt, rt.state.head(number, lower(h.hash), lower(h.parentHash), hexNumber(h.timestamp)), raw, out, receiveTime);
   }
 

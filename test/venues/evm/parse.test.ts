@@ -6,6 +6,7 @@ import { eulerV2Venue } from '../../../src/venues/euler-v2/index.js';
 import * as ABI from '../../../src/venues/evm/abi.js';
 import { tokenAddress } from '../../../src/venues/evm/chains.js';
 import { encodeLog, fakeHash, getLogsFrame, head, headFrame, logFrame } from '../../../src/venues/evm/encode.js';
+import { MAX_HEAD_JUMP } from '../../../src/venues/evm/parser.js';
 import type { EvmMetadata } from '../../../src/venues/evm/metadata.js';
 import { fluidVenue } from '../../../src/venues/fluid/index.js';
 import { makerVenue } from '../../../src/venues/maker/index.js';
@@ -145,6 +146,18 @@ describe('on-chain venues: parse', () => {
       ['retraction', old.id],
       ['liquidation', bh(9, 'b')],
     ]);
+  });
+
+  it('a head absurdly far past the tip is refused on its own: the reorg check keeps its blocks and still retracts', () => {
+    const parse = aaveV3Venue().parser({}, { log });
+    heads(parse, 1, 100);
+    parse(getLogsFrame('ethereum', [answer(BTC_FEED, 1, 0, 10n ** 13n), answer(USDC_FEED, 1, 1, 10n ** 8n)]), RECV);
+    const emitted = liqs(parse(logFrame('ethereum', aaveLog(100, 1, 10n ** 8n, 10n ** 6n)), RECV))[0]!;
+    const absurd = parse(headFrame('ethereum', head(0xfffffffffffff, bh(0xfffffffffffff), bh(0xffffffffffffe), T0)), RECV);
+    expect(absurd.ok && absurd.rejected?.map((r) => r.reason)).toEqual([`block ${0xfffffffffffff} is more than ${MAX_HEAD_JUMP} blocks past the chain's tip 100`]);
+    // One head later a reorg of block 100 still retracts its event (before the fix, the absurd tip had pruned it).
+    const r = events(parse(headFrame('ethereum', head(101, bh(101, 'b'), bh(100, 'b'), T0)), RECV));
+    expect(r.map((x) => x.type === 'retraction' && x.id)).toEqual([emitted.id]);
   });
 
   it('prices of orphaned blocks are forgotten: a liquidation on the new chain is valued at the new chain\'s update', () => {
