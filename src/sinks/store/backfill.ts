@@ -20,7 +20,7 @@ export interface Backfill {
  * is built from, so the store's `minutes` and `cascades` are the report's.
  */
 export async function openBackfill(config: StoreConfig, log: Logger): Promise<Backfill> {
-  const sink = await StoreSink.open(config, log);
+  const sink = await StoreSink.open(config, log, { bySizeOnly: true });
   return {
     onEvent: (event) => sink.onEvents([event]),
     async finish(aggregator, cascades) {
