@@ -26,7 +26,11 @@ export async function benchStoreLive(out: (line: string) => void): Promise<void>
   const rate = Number(process.env.BENCH_STORE_LIVE_RATE ?? 2_000);
   const seconds = Number(process.env.BENCH_STORE_LIVE_SECONDS ?? (quick ? 10 : 60));
   const dir = mkdtempSync(join(tmpdir(), 'liqstream-bench-live-store-'));
-  const config = StoreConfig.parse({ dir, ...(process.env.BENCH_STORE_FLUSH_MS ? { flushMs: Number(process.env.BENCH_STORE_FLUSH_MS) } : {}) });
+  const config = StoreConfig.parse({
+    dir,
+    ...(process.env.BENCH_STORE_FLUSH_MS ? { flushMs: Number(process.env.BENCH_STORE_FLUSH_MS) } : {}),
+    ...(process.env.BENCH_STORE_THREADS ? { threads: Number(process.env.BENCH_STORE_THREADS) } : {}),
+  });
   const total = rate * seconds;
   const accepted = new Float64Array(total);
   const lags: number[] = [];

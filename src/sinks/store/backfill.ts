@@ -22,7 +22,7 @@ export interface Backfill {
 export async function openBackfill(config: StoreConfig, log: Logger): Promise<Backfill> {
   const sink = await StoreSink.open(config, log, { bySizeOnly: true });
   return {
-    onEvent: (event) => sink.onEvents([event]),
+    onEvent: (event) => sink.onEvent(event),
     async finish(aggregator, cascades) {
       const minutes = aggregator.minutes.withData().sort((a, b) => a.minute - b.minute);
       const oi = aggregator.openInterestAt(minutes);

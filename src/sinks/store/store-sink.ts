@@ -96,24 +96,23 @@ export class StoreSink implements Sink {
     }
   }
 
-  onEvent(event: NormalizedEvent): void {
-    this.onEvents([event]);
+  /** One event (the Sink hook); `onEvents` is the same for a list. */
+  onEvent(e: NormalizedEvent): void {
+    if (e.type === 'liquidation') {
+      writeLiquidation(this.rows.liquidations, e);
+      this.received('liquidations', 1);
+    } else if (e.type === 'open_interest') {
+      writeOpenInterest(this.rows.open_interest, e);
+      this.received('open_interest', 1);
+    } else if (e.type === 'gap') {
+      writeGap(this.rows.gaps, e);
+      this.received('gaps', 1);
+    }
+    // Funding and retractions are not stored yet (issues 20 and 21 add their tables).
   }
 
   onEvents(events: readonly NormalizedEvent[]): void {
-    for (const e of events) {
-      if (e.type === 'liquidation') {
-        writeLiquidation(this.rows.liquidations, e);
-        this.received('liquidations', 1);
-      } else if (e.type === 'open_interest') {
-        writeOpenInterest(this.rows.open_interest, e);
-        this.received('open_interest', 1);
-      } else if (e.type === 'gap') {
-        writeGap(this.rows.gaps, e);
-        this.received('gaps', 1);
-      }
-      // Funding and retractions are not stored yet (issues 20 and 21 add their tables).
-    }
+    for (const e of events) this.onEvent(e);
   }
 
   onMinuteClosed(minute: MinuteBucket, oiUsd: number | undefined): void {
