@@ -63,8 +63,8 @@ export class StoreSink implements Sink {
     private readonly onCommitted?: (durable: Record<TableName, number>) => void,
   ) {}
 
-  /** Opens (and recovers) the dataset at config.dir; DuckDB is loaded here, not at CLI start. */
   /**
+   * Opens (and recovers) the dataset at config.dir; DuckDB is loaded here, not at CLI start.
    * `bySizeOnly`: commit when flushRows are buffered and at close, not every flushMs (a backfill).
    * `onCommitted`: told after each commit how many rows of each table received so far are durable.
    */
@@ -74,11 +74,10 @@ export class StoreSink implements Sink {
     try {
       const recovered = dataset.recover();
       if (recovered.rolledForward || recovered.rolledBack) log.warn({ store: config.dir, ...recovered }, 'store: finished the commits of an interrupted writer');
-      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const { DuckDBInstance, DuckDBDataChunk } = await import('@duckdb/node-api');
       const instance = await DuckDBInstance.create(':memory:', { threads: String(config.threads), memory_limit: config.memoryLimit });
       const conn = await instance.connect();
       const sink = new StoreSink(instance, conn, dataset, config, log, unlock, options.onCommitted);
-      const { DuckDBDataChunk } = await import('@duckdb/node-api');
       const rows = {} as Record<TableName, ColumnRows>;
       for (const t of TABLE_NAMES)
         rows[t] = new ColumnRows(TABLES[t].buffer, await chunkTypes(TABLES[t].buffer), (types, n) => DuckDBDataChunk.create(types, n), (chunk, n) => sink.appendChunk(t, chunk, n));

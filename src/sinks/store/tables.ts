@@ -73,7 +73,7 @@ export const TABLES: Record<TableName, TableSpec> = {
   },
 };
 
-/** 1/10,000 USD units as an exact decimal text (the appender casts it to DECIMAL(18,4) without a float step). */
+/** 1/10,000 USD units as exact decimal text, the way DuckDB prints a DECIMAL(18,4) (rows carry units as numbers: columns.ts). */
 export function unitsText(units: number): string {
   const sign = units < 0 ? '-' : '';
   const a = Math.abs(units);
