@@ -11,7 +11,7 @@
  * and coin, the coins the simulator writes for each venue.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import { prng, type Prng } from '../src/simulate/prng.js';
 import { VENUE_ENCODERS } from '../src/simulate/venue-frames.js';
 import { writeOct10 } from '../src/simulate/write.js';
 import { fmt } from './stats.js';
+import { bytesUnder } from './store.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const DAY = 86_400_000;
@@ -87,15 +88,6 @@ export function* quietDay(day: number, liquidations: number, r: Prng): Generator
     }
     yield batch;
   }
-}
-
-function bytesUnder(path: string): number {
-  let total = 0;
-  for (const f of readdirSync(path, { recursive: true }) as string[]) {
-    const s = statSync(join(path, f));
-    if (s.isFile()) total += s.size;
-  }
-  return total;
 }
 
 /** Bytes of each day's partitions (all tables, all venues). */

@@ -24,7 +24,7 @@ function timed(args: string[]): { seconds: number; cpu: number; stdout: string }
   return { seconds: (performance.now() - t) / 1000, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN, stdout: r.stdout };
 }
 
-function bytesUnder(path: string): number {
+export function bytesUnder(path: string): number {
   let total = 0;
   for (const f of readdirSync(path, { recursive: true }) as string[]) {
     const s = statSync(join(path, f));
