@@ -2,7 +2,7 @@
  * `npm run bench`: throughput and latency figures, printed as markdown rows for the README.
  * Not a test: it prints what this machine does. Kafka figures need a broker: KAFKA_BROKERS,
  * or one is started with scripts/kafka/kafka.sh on KAFKA_PORT (default 19192; BENCH_KAFKA=0 skips them).
- * BENCH_ONLY=parse,venues,mixed,startup,node-fills,replay-day,replay-workers,warning,spill,e2e,live runs only the sections named; BENCH_QUICK=1 shrinks every
+ * BENCH_ONLY=parse,venues,mixed,startup,node-fills,replay-day,replay-workers,warning,spill,store,store-days,store-live,e2e,live runs only the sections named; BENCH_QUICK=1 shrinks every
  * section (a smoke run in under two minutes, figures not for the README).
  */
 import { execFileSync } from 'node:child_process';
@@ -16,6 +16,9 @@ import { peersOf } from './peers.js';
 import { benchReplayDay } from './replay-day.js';
 import { benchReplayWorkers } from './replay-workers.js';
 import { benchSpill } from './spill.js';
+import { benchStore } from './store.js';
+import { benchStoreDays } from './store-days.js';
+import { benchStoreLive } from './store-live.js';
 import { benchStartup } from './startup.js';
 import { benchMixedDay, benchVenues } from './venues.js';
 import { simulatedWindow, type SimulatedWindow } from './window.js';
@@ -35,7 +38,7 @@ const WINDOW = (process.env.BENCH_WINDOW ?? (QUICK ? '21:00-21:02' : '20:30-22:3
   return h! * 60 + m!;
 });
 const PER_VENUE = Number(process.env.BENCH_VENUE_FRAMES ?? (QUICK ? 300 : 50_000));
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'parse,venues,mixed,startup,node-fills,replay-day,replay-workers,warning,spill,e2e,live').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'parse,venues,mixed,startup,node-fills,replay-day,replay-workers,warning,spill,store,store-days,store-live,e2e,live').split(',').map((x) => x.trim()));
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -74,6 +77,11 @@ async function main(): Promise<void> {
 
   if (SECTIONS.has('spill'))
     benchSpill(frames.flatMap((f) => { const r = parser(f, 0); return r.ok ? (r.events as NormalizedEvent[]) : []; }), out);
+
+  // The history store (issue 19): storing during a replay, 90 days and their queries, the live store's lag.
+  if (SECTIONS.has('store')) benchStore(out);
+  if (SECTIONS.has('store-days')) await benchStoreDays(out);
+  if (SECTIONS.has('store-live')) await benchStoreLive(out);
 
   // Fresh processes: the parse sections leave ccxt's heap and garbage behind, which cost the embedded
   // pipeline 15-25% when it ran in the same process.

@@ -27,9 +27,9 @@ export interface Backfill {
  * is built from, so the store's `minutes` and `cascades` are the report's.
  */
 export async function openBackfill(config: StoreConfig, log: Logger): Promise<Backfill> {
-  const sink = config.kind === 'questdb' ? (await import('../questdb/questdb-sink.js')).QuestDbSink.open(config.questdb, log) : await StoreSink.open(config, log);
+  const sink = config.kind === 'questdb' ? (await import('../questdb/questdb-sink.js')).QuestDbSink.open(config.questdb, log) : await StoreSink.open(config, log, { bySizeOnly: true });
   return {
-    onEvent: (event) => sink.onEvents([event]),
+    onEvent: (event) => sink.onEvent(event),
     async finish(aggregator, cascades) {
       const minutes = aggregator.minutes.withData().sort((a, b) => a.minute - b.minute);
       const oi = aggregator.openInterestAt(minutes);

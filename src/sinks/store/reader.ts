@@ -118,10 +118,11 @@ export class StoreReader {
    */
   private async verified(conn: DuckDBConnection, table: TableName, files: string[]): Promise<string[]> {
     const out: string[] = [];
+    const problems = await this.problems(conn, table, files.filter((f) => !this.goodFiles.has(f) && !this.badFiles.has(f)));
     for (const f of files) {
       if (!this.goodFiles.has(f)) {
         if (this.badFiles.has(f)) continue;
-        const problem = await fileProblem(conn, table, f);
+        const problem = problems.get(f);
         if (problem !== undefined) {
           this.badFiles.add(f);
           this.log?.error({ file: f, table, problem }, 'store: file is not one of the table; left out of queries');
@@ -133,6 +134,36 @@ export class StoreReader {
         this.goodFiles.add(f);
       }
       out.push(f);
+    }
+    return out;
+  }
+
+  /**
+   * fileProblem of each file, found in one statement for many: the files' Parquet schemas are read
+   * together and grouped, and one file of each distinct schema is checked (the verdict is a function
+   * of the schema). A fresh process over 90 days meets about a thousand files; one DESCRIBE each took
+   * seconds. If the schemas cannot be read together (a file that is not readable Parquet), each file
+   * is checked alone.
+   */
+  private async problems(conn: DuckDBConnection, table: TableName, files: string[]): Promise<Map<string, string | undefined>> {
+    const out = new Map<string, string | undefined>();
+    if (files.length === 0) return out;
+    let schemas: { file_name: string; schema: string }[] | undefined;
+    if (files.length > 1)
+      try {
+        schemas = (await conn.runAndReadAll(`SELECT file_name, string_agg(name || ' ' || coalesce(duckdb_type, type, '') || ' ' || coalesce(repetition_type, ''), ', ' ORDER BY column_id) AS schema FROM parquet_schema(${sqlList(files)}) GROUP BY file_name`)).getRowObjectsJson() as typeof schemas;
+      } catch {
+        schemas = undefined;
+      }
+    const named = new Set(schemas?.map((r) => r.file_name));
+    if (!schemas || schemas.length !== files.length || !files.every((f) => named.has(f))) {
+      for (const f of files) out.set(f, await fileProblem(conn, table, f));
+      return out;
+    }
+    const verdict = new Map<string, string | undefined>();
+    for (const { file_name: f, schema } of schemas) {
+      if (!verdict.has(schema)) verdict.set(schema, await fileProblem(conn, table, f));
+      out.set(f, verdict.get(schema));
     }
     return out;
   }

@@ -1,12 +1,13 @@
-import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
 import type { MinuteBucket } from '../../aggregate/minute-series.js';
 import type { CascadeSignal } from '../../cascade/detector.js';
 import type { Logger } from '../../log.js';
 import type { NormalizedEvent } from '../../schema/events.js';
 import type { Sink } from '../sink.js';
 import type { StoreConfig } from './config.js';
+import { bufferTableSql, chunkTypes, ColumnRows, decodeSql } from './columns.js';
 import { compactTable, Dataset, newBatchId, stageTable } from './dataset.js';
-import { appendCascade, appendGap, appendLiquidation, appendMinute, appendOnchain, appendOpenInterest, appendRetraction, TABLE_NAMES, TABLES, type TableName } from './tables.js';
+import { TABLE_NAMES, TABLES, writeCascade, writeGap, writeLiquidation, writeMinute, writeOnchain, writeOpenInterest, writeRetraction, type TableName } from './tables.js';
 
 interface Buffer {
   table: string;
@@ -19,6 +20,8 @@ export interface StoreStats {
   received: Record<TableName, number>;
   /** Rows committed to the dataset (the rest were already there: same key). */
   written: Record<TableName, number>;
+  /** Of the rows received, how many are durable and queryable (committed, or found already stored): received − durable is the commit lag in rows. */
+  durable: Record<TableName, number>;
   commits: number;
   failedCommits: number;
   lastError?: string;
@@ -35,15 +38,19 @@ const zeroes = () => Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Recor
  */
 export class StoreSink implements Sink {
   readonly name = 'store';
-  readonly stats: StoreStats = { received: zeroes(), written: zeroes(), commits: 0, failedCommits: 0 };
+  readonly stats: StoreStats = { received: zeroes(), written: zeroes(), durable: zeroes(), commits: 0, failedCommits: 0 };
   private readonly buffers = new Map<TableName, Buffer>();
+  /** Rows given since the last commit started, per table (flushRows). */
+  private readonly buffered = zeroes();
   /** Buffer tables taken for a commit that has not succeeded yet, per table. */
   private readonly pending = new Map<TableName, string[]>();
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private lastMaintenance = 0;
   private tables = 0;
-  private waiting: { table: TableName; rows: number; write: (a: DuckDBAppender) => void }[] = [];
+  /** Chunks gathered while a commit swaps buffers (creating an appender is asynchronous), per table. */
+  private waiting: { table: TableName; chunk: DuckDBDataChunk; rows: number }[] = [];
+  private rows!: Record<TableName, ColumnRows>;
   private closed = false;
 
   private constructor(
@@ -53,22 +60,34 @@ export class StoreSink implements Sink {
     private readonly config: StoreConfig,
     private readonly log: Logger,
     private readonly unlock: () => void,
+    private readonly onCommitted?: (durable: Record<TableName, number>) => void,
   ) {}
 
-  /** Opens (and recovers) the dataset at config.dir; DuckDB is loaded here, not at CLI start. */
-  static async open(config: StoreConfig, log: Logger): Promise<StoreSink> {
+  /**
+   * Opens (and recovers) the dataset at config.dir; DuckDB is loaded here, not at CLI start.
+   * `bySizeOnly`: commit when flushRows are buffered and at close, not every flushMs (a backfill).
+   * `onCommitted`: told after each commit how many rows of each table received so far are durable.
+   */
+  static async open(config: StoreConfig, log: Logger, options: { bySizeOnly?: boolean; onCommitted?: (durable: Record<TableName, number>) => void } = {}): Promise<StoreSink> {
     const dataset = new Dataset(config.dir);
     const unlock = dataset.lock();
     try {
       const recovered = dataset.recover();
       if (recovered.rolledForward || recovered.rolledBack) log.warn({ store: config.dir, ...recovered }, 'store: finished the commits of an interrupted writer');
-      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const { DuckDBInstance, DuckDBDataChunk } = await import('@duckdb/node-api');
       const instance = await DuckDBInstance.create(':memory:', { threads: String(config.threads), memory_limit: config.memoryLimit });
       const conn = await instance.connect();
-      const sink = new StoreSink(instance, conn, dataset, config, log, unlock);
+      const sink = new StoreSink(instance, conn, dataset, config, log, unlock, options.onCommitted);
+      const rows = {} as Record<TableName, ColumnRows>;
+      for (const t of TABLE_NAMES)
+        rows[t] = new ColumnRows(TABLES[t].buffer, await chunkTypes(TABLES[t].buffer), (types, n) => DuckDBDataChunk.create(types, n), (chunk, n) => sink.appendChunk(t, chunk, n));
+      sink.rows = rows;
       await sink.openBuffers(TABLE_NAMES);
-      sink.timer = setInterval(() => void sink.flush().catch(() => {}), config.flushMs);
-      sink.timer.unref();
+      // A backfill commits by size only: a commit every flushMs adds files (and work) without making anything visible sooner that matters.
+      if (!options.bySizeOnly) {
+        sink.timer = setInterval(() => void sink.flush().catch(() => {}), config.flushMs);
+        sink.timer.unref();
+      }
       return sink;
     } catch (err) {
       unlock();
@@ -76,30 +95,41 @@ export class StoreSink implements Sink {
     }
   }
 
-  onEvent(event: NormalizedEvent): void {
-    this.onEvents([event]);
+  /** One event (the Sink hook); `onEvents` is the same for a list. */
+  onEvent(e: NormalizedEvent): void {
+    if (e.type === 'liquidation') {
+      writeLiquidation(this.rows.liquidations, e);
+      this.received('liquidations', 1);
+      if (e.onchain) {
+        writeOnchain(this.rows.onchain, { ...e, onchain: e.onchain });
+        this.received('onchain', 1);
+      }
+    } else if (e.type === 'open_interest') {
+      writeOpenInterest(this.rows.open_interest, e);
+      this.received('open_interest', 1);
+    } else if (e.type === 'gap') {
+      writeGap(this.rows.gaps, e);
+      this.received('gaps', 1);
+    } else if (e.type === 'retraction') {
+      writeRetraction(this.rows.retractions, e);
+      this.received('retractions', 1);
+    }
+    // Funding is not stored yet (market state; issue 21 keeps the last per market in the aggregator).
   }
 
   onEvents(events: readonly NormalizedEvent[]): void {
-    for (const e of events) {
-      if (e.type === 'liquidation') {
-        this.append('liquidations', 1, (a) => appendLiquidation(a, e));
-        if (e.onchain) this.append('onchain', 1, (a) => appendOnchain(a, { ...e, onchain: e.onchain! }));
-      } else if (e.type === 'open_interest') this.append('open_interest', 1, (a) => appendOpenInterest(a, e));
-      else if (e.type === 'gap') this.append('gaps', 1, (a) => appendGap(a, e));
-      else if (e.type === 'retraction') this.append('retractions', 1, (a) => appendRetraction(a, e));
-      // Funding is not stored yet (issue 21 adds its table).
-    }
+    for (const e of events) this.onEvent(e);
   }
 
   onMinuteClosed(minute: MinuteBucket, oiUsd: number | undefined): void {
-    this.append('minutes', Object.keys(minute.byVenue).length + 1, (a) => appendMinute(a, minute, oiUsd));
+    this.received('minutes', writeMinute(this.rows.minutes, minute, oiUsd));
   }
 
   /** Episodes are stored once, when they end (start and update signals are the live view of one). */
   onCascade(episode: CascadeSignal): void {
     if (episode.phase !== 'end') return;
-    this.append('cascades', 1, (a) => appendCascade(a, episode));
+    writeCascade(this.rows.cascades, episode);
+    this.received('cascades', 1);
   }
 
   /** Commits everything received so far (resolves once it is in the dataset, rejects if it is not). */
@@ -123,40 +153,48 @@ export class StoreSink implements Sink {
     }
   }
 
-  /**
-   * Appends to the table's buffer; while a commit is swapping buffers (creating an appender is
-   * asynchronous) the row waits in `waiting` and is appended to the new buffer.
-   */
-  private append(table: TableName, rows: number, write: (a: DuckDBAppender) => void): void {
+  /** Counts rows given to a table's buffer; enough of them start a commit. */
+  private received(table: TableName, rows: number): void {
     this.stats.received[table] += rows;
-    const b = this.buffers.get(table);
-    if (!b) {
-      this.waiting.push({ table, rows, write });
-      return;
+    this.buffered[table] += rows;
+    if (this.buffered[table] >= this.config.flushRows) {
+      this.buffered[table] = 0;
+      void this.flush().catch(() => {});
     }
-    write(b.appender);
-    b.rows += rows;
-    if (b.rows >= this.config.flushRows) void this.flush().catch(() => {});
   }
 
-  /** Fresh buffer tables (at open, and after each take), then the rows that waited for them. */
+  /**
+   * A chunk of gathered rows into the table's buffer; while a commit is swapping buffers it waits
+   * in `waiting` and is appended to the new buffer.
+   */
+  private appendChunk(table: TableName, chunk: DuckDBDataChunk, rows: number): void {
+    const b = this.buffers.get(table);
+    if (!b) {
+      this.waiting.push({ table, chunk, rows });
+      return;
+    }
+    b.appender.appendDataChunk(chunk);
+    b.rows += rows;
+  }
+
+  /** Fresh buffer tables (at open, and after each take), then the chunks that waited for them. */
   private async openBuffers(tables: readonly TableName[]): Promise<void> {
     for (const t of tables) {
       const name = `buf_${t}_${this.tables++}`;
-      await this.conn.run(`CREATE TABLE ${name} (${TABLES[t].buffer.map(([c, type]) => `${c} ${type}`).join(', ')})`);
+      await this.conn.run(`CREATE TABLE ${name} (${bufferTableSql(TABLES[t].buffer)})`);
       this.buffers.set(t, { table: name, appender: await this.conn.createAppender(name), rows: 0 });
     }
     const waiting = this.waiting;
     this.waiting = [];
-    for (const w of waiting) {
-      const b = this.buffers.get(w.table)!;
-      w.write(b.appender);
-      b.rows += w.rows;
-    }
+    for (const w of waiting) this.appendChunk(w.table, w.chunk, w.rows);
   }
 
   private async commit(): Promise<void> {
-    // Take the buffers with rows (synchronously, so nothing appended meanwhile is lost), then open new ones.
+    // The rows still gathering in JS go to their buffers; then take the buffers with rows
+    // (synchronously, so nothing appended meanwhile is lost) and open new ones.
+    for (const t of TABLE_NAMES) this.rows[t].drain();
+    for (const t of TABLE_NAMES) this.buffered[t] = 0;
+    const through = { ...this.stats.received };
     const taken: TableName[] = [];
     for (const [t, b] of this.buffers) {
       if (b.rows === 0) continue;
@@ -169,19 +207,25 @@ export class StoreSink implements Sink {
       taken.push(t);
     }
     await this.openBuffers(taken);
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0) {
+      this.stats.durable = through;
+      return;
+    }
     const batch = newBatchId();
     try {
       const rows: Record<string, number> = {};
       for (const [t, names] of this.pending) {
-        const source = names.length === 1 ? names[0]! : `(${names.map((n) => `SELECT * FROM ${n}`).join(' UNION ALL ')})`;
+        const decoded = decodeSql(TABLES[t].buffer, this.rows[t].dictionaries);
+        const source = `(${names.map((n) => `SELECT ${decoded} FROM ${n}`).join(' UNION ALL ')})`;
         rows[t] = await stageTable(this.conn, this.dataset, t, source, batch);
       }
-      this.dataset.commit(batch, [], rows);
+      await this.dataset.commit(batch, [], rows);
       for (const [t, n] of Object.entries(rows)) this.stats.written[t as TableName] += n;
       for (const names of this.pending.values()) for (const n of names) await this.conn.run(`DROP TABLE ${n}`);
       this.pending.clear();
       this.stats.commits += 1;
+      this.stats.durable = through;
+      this.onCommitted?.(through);
     } catch (err) {
       this.stats.failedCommits += 1;
       this.stats.lastError = err instanceof Error ? err.message : String(err);

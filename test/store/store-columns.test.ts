@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreConfig } from '../../src/sinks/store/config.js';
+import { StoreReader } from '../../src/sinks/store/reader.js';
+import { StoreSink } from '../../src/sinks/store/store-sink.js';
+import { liquidation, openInterest } from '../support/events.js';
+
+// The store's columnar write path (src/sinks/store/columns.ts): strings as dictionary codes, times and
+// USD units as numbers, 2,048 rows a chunk; and what the sink says is durable.
+const root = mkdtempSync(join(tmpdir(), 'liqstream-store-columns-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const log = pino({ level: 'silent' });
+let n = 0;
+const config = (over: Partial<StoreConfig> = {}) => StoreConfig.parse({ dir: join(root, `s${n++}`), flushMs: 60_000, ...over });
+const T0 = Date.UTC(2025, 9, 10, 21, 0);
+
+async function rows(dir: string, sql: string) {
+  const r = await StoreReader.open(dir);
+  try {
+    return (await r.query(sql)).rows;
+  } finally {
+    r.close();
+  }
+}
+
+describe('store columns', () => {
+  it('values come back exactly: quoted and odd strings, a large USD figure to 1/10,000 (units near 2^50), ms times at the ends of the range; across chunk boundaries', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    const odd = [
+      liquidation('q1', T0, 123_456_789_012.3456, { symbol: "O'BRIEN-PERP", base: "O'B", source: "src';DROP TABLE x;--" }),
+      liquidation('q2', T0 + 1, 0.0001, { symbol: 'Ünïcødé/€', side: 'short' }),
+      liquidation('q3', 8_640_000_000_000 - 1, 1.23455, { symbol: '' }),
+    ];
+    // 5,000 ordinary rows between them: three chunks, the odd rows in the first and the last.
+    const many = Array.from({ length: 5_000 }, (_, i) => liquidation(`m${i}`, T0 + 10 + i, 1 + i / 10_000, { symbol: `S${i % 7}USDT` }));
+    sink.onEvents([odd[0]!, ...many, odd[1]!, odd[2]!]);
+    sink.onEvents([openInterest('BTCUSDT', T0, 123.456, { source: 'test' })]);
+    await sink.close();
+    expect(sink.stats.written.liquidations).toBe(5_003);
+    const got = await rows(c.dir, `SELECT id, symbol, base, side, source, CAST(usd AS VARCHAR) AS usd, epoch_ms(event_time) AS t FROM liquidations WHERE id LIKE 'q%' ORDER BY id`);
+    expect(got).toEqual([
+      { id: 'q1', symbol: "O'BRIEN-PERP", base: "O'B", side: 'long', source: "src';DROP TABLE x;--", usd: '123456789012.3456', t: String(T0) },
+      { id: 'q2', symbol: 'Ünïcødé/€', base: 'BTC', side: 'short', source: 'test', usd: '0.0001', t: String(T0 + 1) },
+      { id: 'q3', symbol: '', base: 'BTC', side: 'long', source: 'test', usd: '1.2346', t: String(8_640_000_000_000 - 1) },
+    ]);
+    const [sum] = await rows(c.dir, `SELECT count(*) AS n, CAST(sum(usd) AS VARCHAR) AS usd, count(DISTINCT symbol) AS symbols FROM liquidations WHERE id LIKE 'm%'`);
+    // 5,000 + (0 + 1 + … + 4,999) / 10,000 = 5,000 + 1,249.75
+    expect(sum).toEqual({ n: '5000', usd: '6249.7500', symbols: '7' });
+    expect(await rows(c.dir, `SELECT symbol, oi_usd, source FROM open_interest`)).toEqual([{ symbol: 'BTCUSDT', oi_usd: 123.456, source: 'test' }]);
+  });
+
+  it('a minute with no open interest and a fidelity-less venue row store nulls, not codes', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    sink.onMinuteClosed({ minute: T0, count: 1, byVenue: { 'bybit-linear': { long: 10_000, short: 0, count: 1, fidelity: 'complete' } } } as never, undefined);
+    await sink.close();
+    expect(await rows(c.dir, `SELECT venue, fidelity, oi_usd, CAST(long_usd AS VARCHAR) AS long FROM minutes ORDER BY venue`)).toEqual([
+      { venue: 'all', fidelity: null, oi_usd: null, long: '1.0000' },
+      { venue: 'bybit-linear', fidelity: 'complete', oi_usd: null, long: '1.0000' },
+    ]);
+  });
+
+  it('durable counts the rows received that a commit made queryable; a backfill commits by size, not by time', async () => {
+    const c = config({ flushMs: 100, flushRows: 3 });
+    const told: number[] = [];
+    const sink = await StoreSink.open(c, log, { bySizeOnly: true, onCommitted: (d) => told.push(d.liquidations) });
+    sink.onEvents([liquidation('a', T0, 1), liquidation('b', T0, 1)]);
+    await new Promise((r) => setTimeout(r, 400)); // four flushMs: no commit by time
+    expect(sink.stats.durable.liquidations).toBe(0);
+    sink.onEvents([liquidation('c', T0, 1)]); // the third row: flushRows
+    await sink.flush();
+    expect(sink.stats.durable.liquidations).toBe(3);
+    sink.onEvents([liquidation('a', T0, 1)]); // already stored: durable too, nothing written
+    await sink.close();
+    expect(sink.stats.durable.liquidations).toBe(4);
+    expect(sink.stats.written.liquidations).toBe(3);
+    expect(told.at(-1)).toBe(4);
+    expect(await rows(c.dir, 'SELECT count(*) AS n FROM liquidations')).toEqual([{ n: '3' }]);
+  });
+});
