@@ -115,6 +115,7 @@ export async function startConnectors(
     deps.metrics.connectorUp.set({ venue }, 0);
     sockets.set(venue, list);
     for (const plan of module.plans(meta, ctx)) addSocket(plan);
+    await module.load?.();
     module.connect?.(meta, {
       ...ctx,
       attach: (c) => attach(c),

@@ -327,6 +327,11 @@ export interface VenueModule {
    * attached through `ctx.attach`, instead of `plans` (which then return []). docs/adding-a-venue.md.
    */
   connect?(meta: VenueMetadata, ctx: ConnectorContext): VenueConnection[];
+  /**
+   * Loads what `connect` needs before it is called (an on-chain venue's RPC connection code and the WebSocket
+   * library under it), so that the module itself stays cheap to import: a replay or a parse never loads it.
+   */
+  load?(): Promise<void>;
   /** Venues that subscribe per market: watch for new listings and hand over sockets for them. */
   watch?(meta: VenueMetadata, ctx: VenueContext, addPlans: (plans: SocketPlan[]) => void): Poller | undefined;
 }

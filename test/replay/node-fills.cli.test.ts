@@ -11,7 +11,9 @@ function nodeFillsLines(): string[] {
   const counterparty = JSON.parse(fixture('hyperliquid-node-fills-by-block-1.json')) as { events: [string, { liquidation: { liquidatedUser: string } }][] };
   const liquidated = structuredClone(counterparty);
   liquidated.events[0]![0] = liquidated.events[0]![1].liquidation.liquidatedUser;
-  const backstop = JSON.parse(fixture('hyperliquid-fill-backstop-1.json')) as { liquidation: { liquidatedUser: string }; time: number };
+  // The backstop fill (from another day's docs sample) timed in the block that carries it here: an event time
+  // months past its block's local time would be refused (limits.maxAheadMs).
+  const backstop = { ...(JSON.parse(fixture('hyperliquid-fill-backstop-1.json')) as { liquidation: { liquidatedUser: string }; time: number }), time: Date.parse('2026-06-28T08:44:02Z') };
   const block = (n: number, events: unknown[]) => JSON.stringify({ local_time: `2026-06-28T08:44:0${n}.100000000`, block_time: `2026-06-28T08:44:0${n}.000000000`, block_number: 1052527680 + n, events });
   const adl = { ...backstop, dir: 'Auto-Deleveraging', tid: 1, startPosition: '0.5' };
   return [

@@ -4,7 +4,10 @@ import { evmVenueConfig, type EvmChainConfig } from './config.js';
 import { discoverEvm, withConfirmations } from './discover.js';
 import type { EvmMetadata } from './metadata.js';
 import { evmParser, type AnyProtocolEvent } from './parser.js';
-import { evmConnections, evmWatches } from './rpc/connector.js';
+import { evmWatches } from './rpc/watches.js';
+
+/** The RPC connection code (and `ws` under it), loaded by `load` only where a venue connects: not by a parse or a replay. */
+let connector: typeof import('./rpc/connector.js') | undefined;
 
 export interface EvmVenueSpec {
   venue: VenueId;
@@ -29,6 +32,12 @@ export function evmVenue(spec: EvmVenueSpec): VenueModule & { evm: EvmVenueSpec 
     parser: (meta, ctx) => evmParser(spec.venue, spec.events, withConfirmations(meta.evm ?? spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined)),
     plans: () => [],
     // Request/response (backfill, reorg re-read, oracle look-back): the EVM connector's own connections.
-    connect: (meta, ctx) => evmConnections(spec.venue, evmWatches((meta.evm ?? spec.metadata()).chains, spec.events.map((e) => e.topic0)), ctx),
+    load: async () => {
+      connector ??= await import('./rpc/connector.js');
+    },
+    connect: (meta, ctx) => {
+      if (!connector) throw new Error(`${spec.venue}: load() must complete before connect()`);
+      return connector.evmConnections(spec.venue, evmWatches((meta.evm ?? spec.metadata()).chains, spec.events.map((e) => e.topic0)), ctx);
+    },
   };
 }
