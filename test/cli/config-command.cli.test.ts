@@ -10,7 +10,10 @@ describe('liqstream config', () => {
   it('prints every default, the schema being their one source', async () => {
     const { code, stdout } = await runCli(['config']);
     expect(code).toBe(0);
-    expect(parse(stdout)).toEqual(JSON.parse(JSON.stringify(Config.parse({}))));
+    const defaults = JSON.parse(JSON.stringify(Config.parse({}))) as Config;
+    // Secrets are masked even when they are a default (QuestDB's stock password).
+    defaults.store.questdb.password = '***';
+    expect(parse(stdout)).toEqual(defaults);
   });
 
   it('prints a file and the environment merged over them, secrets masked', async () => {
