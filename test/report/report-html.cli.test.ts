@@ -41,7 +41,9 @@ describe('replay --report-dir', () => {
     // Time ticks on whole UTC half hours for a two-hour slice, each chart titled and its axes named.
     const xTicks = [...page.matchAll(/<text class="x-tick"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]);
     expect(xTicks.slice(0, 5)).toEqual(['20:00', '20:30', '21:00', '21:30', '22:00']);
-    expect(page.match(/>time \(UTC\)<\/text>/g)).toHaveLength(5);
+    // Five perps charts, and the DeFi one (the simulated day has lending liquidations in this slice; issue 20).
+    expect(page.match(/>time \(UTC\)<\/text>/g)).toHaveLength(6);
+    expect(page).toContain('<figcaption>DeFi: collateral seized per minute, by lending protocol (apart from the perps)</figcaption>');
     // The simulated Hyperliquid ADL from 21:16 has a chart of its own, apart from liquidations.
     expect(page).toContain('<figcaption>Auto-deleveraged USD per minute (counterparties closed; not in liquidation totals)</figcaption>');
     // Dollar ticks are round (1, 2 or 5 times a power of ten apart); the cumulative chart starts at $0.
@@ -53,7 +55,7 @@ describe('replay --report-dir', () => {
       const rendered = await page2.evaluate<number>(
         `[...document.querySelectorAll('figure.chart svg')].filter((s) => { const b = s.getBoundingClientRect(); return b.width > 100 && b.height > 100 && s.querySelector('.series'); }).length`,
       );
-      expect(rendered).toBe(5);
+      expect(rendered).toBe(6);
     } finally {
       await page2.close();
     }
