@@ -20,12 +20,6 @@ import type { NormalizedEvent } from '../schema/events.js';
 export const ValueLimits = z.strictObject({
   maxNotionalUsd: z.number().positive().max(MAX_EVENT_USD).default(10_000_000_000),
   maxOpenInterestUsd: z.number().positive().max(MAX_EVENT_USD).default(100_000_000_000),
-  /**
-   * How far an event's time may be past its receive time, ms. A venue's clock drifts by seconds; an event three
-   * days ahead (a venue bug, a forged on-chain `blockTimestamp`) would move every event-time window and minute
-   * series to its time and push the real minutes out. 5 minutes, as the early warning's own guard.
-   */
-  maxAheadMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
 });
 export type ValueLimits = z.output<typeof ValueLimits>;
 
@@ -54,9 +48,6 @@ export function valueLimitBreach(event: NormalizedEvent, limits: ValueLimits): s
     return `on-chain liquidation with debt $${onchain.debtUsd}, collateral $${onchain.collateralUsd} (${event.venue} ${onchain.chain}) exceeds limits.maxNotionalUsd ($${limits.maxNotionalUsd})`;
   if (event.type === 'open_interest' && !(event.oiUsd <= limits.maxOpenInterestUsd))
     return `open interest of $${event.oiUsd} (${event.venue} ${event.symbol}) exceeds limits.maxOpenInterestUsd ($${limits.maxOpenInterestUsd})`;
-  const timed = event.type === 'gap' ? undefined : event.type === 'retraction' ? event.event : event;
-  if (timed && !(timed.eventTime - timed.receiveTime <= limits.maxAheadMs))
-    return `event time ${new Date(timed.eventTime).toISOString()} is more than limits.maxAheadMs (${limits.maxAheadMs} ms) past its receive time ${new Date(timed.receiveTime).toISOString()} (${timed.venue} ${timed.symbol})`;
   if (event.type === 'funding' && !(Math.abs(event.rate) <= MAX_FUNDING_RATE))
     return `funding rate ${event.rate} (${event.venue} ${event.symbol}) exceeds ${MAX_FUNDING_RATE} (100%) per interval`;
   return undefined;

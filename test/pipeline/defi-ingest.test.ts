@@ -18,7 +18,7 @@ async function ingested(events: NormalizedEvent[]) {
   await bus.subscribe({ topics: allTopics(topics), groupId: 'reader' }, async ({ topic, messages }) => {
     published.set(topic, [...(published.get(topic) ?? []), ...messages.map((m) => ({ key: m.key!, value: m.value }))]);
   });
-  const ingestor = new Ingestor({ bus, topics, metrics: createMetrics(), log: silentLogger(), parserFor: () => (frame) => ({ ok: true, events: JSON.parse(frame) as NormalizedEvent[] }), publishRaw: false, batchSize: 100, lingerMs: 5, maxBuffered: 1_000, limits: { maxNotionalUsd: 1_000_000, maxOpenInterestUsd: 1e9, maxAheadMs: 300_000 } });
+  const ingestor = new Ingestor({ bus, topics, metrics: createMetrics(), log: silentLogger(), parserFor: () => (frame) => ({ ok: true, events: JSON.parse(frame) as NormalizedEvent[] }), publishRaw: false, batchSize: 100, lingerMs: 5, maxBuffered: 1_000, limits: { maxNotionalUsd: 1_000_000, maxOpenInterestUsd: 1e9 } });
   for (const e of events) ingestor.handleFrame({ recv: T, venue: e.venue, frame: JSON.stringify([e]) });
   await ingestor.flush();
   return published;

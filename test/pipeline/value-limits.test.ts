@@ -10,7 +10,7 @@ import { createMetrics } from '../../src/metrics/metrics.js';
 import { startAggregation } from '../../src/pipeline/aggregation.js';
 import { Ingestor } from '../../src/pipeline/ingest.js';
 import { BusRefusal } from '../../src/pipeline/refusals.js';
-import { defaultValueLimits, ValueLimits, valueLimitBreach } from '../../src/pipeline/value-limits.js';
+import { defaultValueLimits, ValueLimits } from '../../src/pipeline/value-limits.js';
 import type { DeadLetter, NormalizedEvent, OpenInterestEvent } from '../../src/schema/events.js';
 import { liquidation, openInterest as oiOf } from '../support/events.js';
 
@@ -36,7 +36,7 @@ async function ingest(events: NormalizedEvent[], limits?: ValueLimits) {
 
 describe('value bounds (config limits)', () => {
   it('defaults are stated once, in the schema: $10B per liquidation, $100B of open interest per market; the config can lower them, not lift them past $100B', () => {
-    expect(defaultValueLimits()).toEqual({ maxNotionalUsd: 10_000_000_000, maxOpenInterestUsd: 100_000_000_000, maxAheadMs: 300_000 });
+    expect(defaultValueLimits()).toEqual({ maxNotionalUsd: 10_000_000_000, maxOpenInterestUsd: 100_000_000_000 });
     expect(loadConfig({ env: {} }).limits).toEqual(defaultValueLimits());
     expect(loadConfig({ env: { LIQSTREAM_LIMITS__MAX_NOTIONAL_USD: '5000000' } }).limits.maxNotionalUsd).toBe(5_000_000);
     expect(() => loadConfig({ env: { LIQSTREAM_LIMITS__MAX_NOTIONAL_USD: '1e12' } })).toThrow('config error: limits.maxNotionalUsd: Too big: expected number to be <=100000000000');
@@ -57,22 +57,6 @@ describe('value bounds (config limits)', () => {
     expect((await metrics.badFramesTotal.get()).values).toEqual([]);
   });
 
-  it('an event timed more than limits.maxAheadMs past its receipt is dead-lettered: one event 3 days ahead cannot move every window to its time', async () => {
-    const ahead = liquidation('future', T + 3 * 86_400_000, 5, { receiveTime: T });
-    const events = [liquidation('a', T - 60_000, 1_000, { receiveTime: T }), ahead, liquidation('b', T + 299_000, 2_000, { receiveTime: T })];
-    const { ingestor, published } = await ingest(events);
-    ingestor.handleFrame({ recv: T, venue: 'bybit-linear', frame: '{"the":"frame"}' });
-    await ingestor.flush();
-    expect((published.get(topics.liquidations) as NormalizedEvent[]).map((e) => (e as { id: string }).id)).toEqual(['a', 'b']);
-    expect((published.get(topics.deadLetter) as DeadLetter[]).map((d) => d.reason)).toEqual([
-      'event time 2025-10-12T08:53:20.000Z is more than limits.maxAheadMs (300000 ms) past its receive time 2025-10-09T08:53:20.000Z (bybit-linear BTCUSDT)',
-    ]);
-    // And the consumer refuses it from another producer: the windows keep the real minutes.
-    const aggregator = new Aggregator({ clock: 'watermark' });
-    for (const e of events) if (!valueLimitBreach(e, defaultValueLimits())) aggregator.apply(e);
-    expect(aggregator.windowTotalUsd('24h')).toBe(3_000);
-  });
-
   it('a funding rate past 100% per interval (no venue’s cap comes near) is dead-lettered; the frame’s sane one goes on', async () => {
     const funding = (rate: number): NormalizedEvent => ({ type: 'funding', venue: 'bybit-linear', symbol: 'BTCUSDT', base: 'BTC', rate, intervalHours: 8, ratePerHour: rate / 8, eventTime: T, receiveTime: T, source: 'test' });
     const { ingestor, published } = await ingest([funding(1e300), funding(-0.04), funding(-1.5)]);
@@ -86,7 +70,7 @@ describe('value bounds (config limits)', () => {
   });
 
   it('applies configured bounds, and to events made outside frames (polled open interest)', async () => {
-    const { ingestor, published } = await ingest([liquidation('a', T, 600)], { maxNotionalUsd: 500, maxOpenInterestUsd: 1_000, maxAheadMs: 300_000 });
+    const { ingestor, published } = await ingest([liquidation('a', T, 600)], { maxNotionalUsd: 500, maxOpenInterestUsd: 1_000 });
     ingestor.handleFrame({ recv: T, venue: 'bybit-linear', frame: '{}' });
     ingestor.handleEvent(openInterest(1_001));
     ingestor.handleEvent(openInterest(1_000));
@@ -103,7 +87,7 @@ describe('value bounds (config limits)', () => {
 
   it('the consumer refuses a bus message over a bound (another producer), dead-lettered with the bound named', async () => {
     const bus = new ScriptedBus();
-    const { aggregator } = await startAggregation({ bus, topics, groupId: 'g', metrics: createMetrics(), log, limits: { maxNotionalUsd: 1_000_000, maxOpenInterestUsd: 1e9, maxAheadMs: 300_000 } });
+    const { aggregator } = await startAggregation({ bus, topics, groupId: 'g', metrics: createMetrics(), log, limits: { maxNotionalUsd: 1_000_000, maxOpenInterestUsd: 1e9 } });
     bus.assign([{ topic: topics.liquidations, partition: 0, start: 0, live: 0, end: 0, partitions: 1 }]);
     await bus.deliver(topics.liquidations, 0, [liquidation('a', T, 1_000.0001), liquidation('b', T, 1_000_000.0001), liquidation('c', T, 1_000_000)]);
     expect(aggregator.totalsSnapshot()).toMatchObject({ usd: 1_001_000.0001, count: 2 });
