@@ -20,7 +20,7 @@ const MS = (col: string) => `${col}::long / 1000`;
  */
 const FILTER_SQL = `($1::varchar IS NULL OR venue = $1::varchar) AND ($2::varchar IS NULL OR symbol = $2::varchar) AND ($3::varchar IS NULL OR base = $3::varchar)
   AND ($4::varchar IS NULL OR side = $4::varchar) AND usd_e4 / 10000.0 >= $5::double AND event_time >= $6::long AND event_time < $7::long
-  AND kind IN ($8::varchar, $9::varchar, $10::varchar, $11::varchar) AND id NOT IN (SELECT id FROM retractions)`;
+  AND kind IN ($8::varchar, $9::varchar, $10::varchar, $11::varchar)`;
 
 const LIQUIDATIONS_SQL = (order: 'time' | 'usd') => `SELECT venue, id, kind, fidelity, symbol, base, side, price, qty, usd_e4 / 10000.0 AS usd,
   ${MS('event_time')} AS eventTime, ${MS('receive_time')} AS receiveTime
