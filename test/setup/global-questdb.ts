@@ -5,12 +5,12 @@ import { requireTools } from '../support/tools.js';
 
 /**
  * Starts one real QuestDB server (scripts/questdb/questdb.sh) for the QuestDB test project, on the ports
- * of QUESTDB_HTTP_PORT / QUESTDB_PG_PORT / QUESTDB_ILP_PORT (defaults 19400-19402, away from a QuestDB
+ * of QUESTDB_HTTP_PORT / QUESTDB_PG_PORT / QUESTDB_ILP_PORT (defaults 19460-19462, away from a QuestDB
  * a developer runs on 9000/8812/9009). Tests read them with inject('questdb').
  */
 export default function setup(project: TestProject): () => void {
   requireTools(...(questdbJarFetched() ? (['java'] as const) : (['java', 'mvn'] as const)));
-  const ports = { http: process.env.QUESTDB_HTTP_PORT ?? '19400', pg: process.env.QUESTDB_PG_PORT ?? '19401', ilp: process.env.QUESTDB_ILP_PORT ?? '19402' };
+  const ports = { http: process.env.QUESTDB_HTTP_PORT ?? '19460', pg: process.env.QUESTDB_PG_PORT ?? '19461', ilp: process.env.QUESTDB_ILP_PORT ?? '19462' };
   const env = { ...process.env, QUESTDB_HTTP_PORT: ports.http, QUESTDB_PG_PORT: ports.pg, QUESTDB_ILP_PORT: ports.ilp };
   execFileSync('bash', ['scripts/questdb/questdb.sh', 'start'], { stdio: 'inherit', env });
   project.provide('questdb', { http: `127.0.0.1:${ports.http}`, pg: `127.0.0.1:${ports.pg}`, env: { QUESTDB_HTTP_PORT: ports.http, QUESTDB_PG_PORT: ports.pg, QUESTDB_ILP_PORT: ports.ilp } });
