@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WindowSpec } from './windows.js';
+import { STANDARD_WINDOWS, WindowSpec, windowMs } from './windows.js';
 
 /**
  * The aggregator's settings: the one schema for `aggregator` in config (which adds the Kafka group)
@@ -18,7 +18,19 @@ export const AggregatorSettings = z.strictObject({
   /** Per-coin gauges (liqstream_base_*) for the N coins with the most liquidated USD in 24 h, plus `other`. */
   basesTopN: z.number().int().min(0).default(20),
   /** Windows beside the standard 1m, 5m, 1h and 24h (metrics, API), e.g. [15m, 4h]; at most 24 h each. */
-  windows: z.array(WindowSpec).max(16).default([]),
+  windows: z
+    .array(WindowSpec)
+    .max(16)
+    .default([])
+    // Two names for one duration (60s beside 1m, 1d beside 24h) would be two labels of one series in every gauge.
+    .superRefine((windows, ctx) => {
+      const byMs = new Map<number, string>(STANDARD_WINDOWS.map((w) => [windowMs(w), w]));
+      windows.forEach((w, i) => {
+        const same = byMs.get(windowMs(w));
+        if (same !== undefined && same !== w) ctx.addIssue({ code: 'custom', path: [i], message: `${w} is the same window as ${same}` });
+        else byMs.set(windowMs(w), w);
+      });
+    }),
   /** A minute closes once every partition's event time is this far past its end (docs/reliability.md). */
   latenessMs: z.number().int().min(0).default(5_000),
   /** A partition that delivered nothing for this long (wall time) stops holding the watermark back. */

@@ -11,7 +11,12 @@ describe('windows are validated specs', () => {
     expect(() => loadConfig({ env: {}, overrides: { aggregator: { windows: ['25h'] } } })).toThrow(/25h is longer/);
     expect(() => loadConfig({ env: {}, overrides: { aggregator: { windows: ['301s'] } } })).toThrow(/kept in whole minutes/);
     expect(() => loadConfig({ env: {}, overrides: { aggregator: { windows: ['1w'] } } })).toThrow(/expected a duration/);
-    expect(loadConfig({ env: {}, overrides: { aggregator: { windows: ['15m', '4h', '1d'] } } }).aggregator.windows).toEqual(['15m', '4h', '1d']);
+    expect(loadConfig({ env: {}, overrides: { aggregator: { windows: ['15m', '4h', '12h'] } } }).aggregator.windows).toEqual(['15m', '4h', '12h']);
+    // One duration, one name: 1d is the standard 24h, 60s the standard 1m, 240m the 4h listed before it.
+    expect(() => loadConfig({ env: {}, overrides: { aggregator: { windows: ['1d'] } } })).toThrow(/aggregator\.windows\.0: 1d is the same window as 24h/);
+    expect(() => loadConfig({ env: {}, overrides: { aggregator: { windows: ['60s'] } } })).toThrow(/60s is the same window as 1m/);
+    expect(() => loadConfig({ env: {}, overrides: { aggregator: { windows: ['4h', '240m'] } } })).toThrow(/aggregator\.windows\.1: 240m is the same window as 4h/);
+    expect(loadConfig({ env: {}, overrides: { aggregator: { windows: ['24h', '15m'] } } }).aggregator.windows).toEqual(['24h', '15m']);
   });
 
   it('the buckets refuse a window longer than they keep, whoever asks', () => {
