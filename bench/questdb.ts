@@ -7,10 +7,11 @@
  * tables' size on disk, and what a second import changes. Not a test: it prints what this machine does.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { minutesCsvCells, PERPS_ONLY_SQL } from '../src/report/minutes-csv.js';
 import { QuestDbConfig } from '../src/sinks/questdb/config.js';
 import { pgClient } from '../src/sinks/questdb/questdb-sink.js';
 import { TABLE_NAMES } from '../src/sinks/store/tables.js';
@@ -45,11 +46,6 @@ const q = async (sql: string) => {
 const applied = async () => {
   while (Number((await q('SELECT count() AS n FROM wal_tables() WHERE writerTxn < sequencerTxn'))[0]!.n) > 0) await new Promise((r) => setTimeout(r, 100));
 };
-const units = (text: string): number => {
-  const [int, frac = ''] = text.split('.');
-  return Number(int) * 10_000 + Number(frac.padEnd(4, '0'));
-};
-
 const recording = process.env.BENCH_RECORDING ?? join(dir, 'oct10.ndjson.gz');
 if (!existsSync(recording)) out(timed(['simulate', 'oct-10', '--out', recording]).stdout.trim());
 if (!existsSync(join(dir, 'report', 'minutes.csv'))) {
@@ -64,17 +60,8 @@ const t0 = performance.now();
 await applied();
 out(`store import into QuestDB: ${first.seconds.toFixed(1)} s (CPU ${first.cpu.toFixed(1)} s), then ${((performance.now() - t0) / 1000).toFixed(1)} s until QuestDB applied its WAL; ${first.stdout.trim()}`);
 
-const [header, ...lines] = readFileSync(join(dir, 'report', 'minutes.csv'), 'utf8').trim().split('\n');
-const cols = header!.split(',');
-const expected = new Map<string, number>();
-for (const line of lines) {
-  const cells = line.split(',');
-  cols.forEach((c, i) => {
-    const m = /^(.+)_(long|short)_usd$/.exec(c);
-    if (m && units(cells[i]!) !== 0) expected.set(`${cells[1]}|${m[1]}|${m[2]}`, units(cells[i]!));
-  });
-}
-const stored = await q(`SELECT timestamp_floor('m', event_time)::long / 1000 AS m, venue, side, sum(usd_e4) AS usd FROM liquidations WHERE kind IN ('liquidation', 'backstop')`);
+const expected = minutesCsvCells(join(dir, 'report', 'minutes.csv'));
+const stored = await q(`SELECT timestamp_floor('m', event_time)::long / 1000 AS m, venue, side, sum(usd_e4) AS usd FROM liquidations WHERE kind IN ('liquidation', 'backstop') AND ${PERPS_ONLY_SQL}`);
 const mismatches = stored.filter((r) => expected.get(`${r.m}|${r.venue}|${r.side}`) !== Number(r.usd)).length + Math.max(0, expected.size - stored.length);
 out(`per minute × venue × side: ${expected.size.toLocaleString('en-US')} cells in minutes.csv, ${stored.length.toLocaleString('en-US')} in QuestDB, ${mismatches} different (to 1/10,000 USD)`);
 const [{ n, ids }] = (await q('SELECT count() AS n, count_distinct(id) AS ids FROM liquidations')) as [{ n: string; ids: string }];

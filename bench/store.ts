@@ -7,10 +7,11 @@
  * queries, and what a second import adds. Not a test: it prints what this machine does.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { minutesCsvCells, PERPS_ONLY_SQL, units } from '../src/report/minutes-csv.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const env = { ...process.env, LIQSTREAM_LOG_LEVEL: 'error' };
@@ -32,11 +33,6 @@ export function bytesUnder(path: string): number {
   }
   return total;
 }
-
-const units = (text: string): number => {
-  const [int, frac = ''] = text.split('.');
-  return Number(int) * 10_000 + Number(frac.padEnd(4, '0'));
-};
 
 export function benchStore(out: (line: string) => void): void {
   const dir = process.env.BENCH_STORE_DIR ?? mkdtempSync(join(tmpdir(), 'liqstream-bench-store-'));
@@ -70,17 +66,8 @@ export function benchStore(out: (line: string) => void): void {
     out(`liquidations: ${Number(n).toLocaleString('en-US')} rows (all kinds), ${(liqBytes / 2 ** 20).toFixed(1)} MiB: ${((liqBytes / Number(n)) * 1e6 / 2 ** 20).toFixed(1)} MiB per million liquidations (${(liqBytes / Number(n)).toFixed(1)} bytes each)`);
 
     // Exactness: per minute, venue and side against the report's minutes.csv.
-    const [header, ...lines] = readFileSync(join(dir, 'report', 'minutes.csv'), 'utf8').trim().split('\n');
-    const cols = header!.split(',');
-    const expected = new Map<string, number>();
-    for (const line of lines) {
-      const cells = line.split(',');
-      cols.forEach((c, i) => {
-        const m = /^(.+)_(long|short)_usd$/.exec(c);
-        if (m && units(cells[i]!) !== 0) expected.set(`${cells[1]}|${m[1]}|${m[2]}`, units(cells[i]!));
-      });
-    }
-    const stored = q(`SELECT epoch_ms(date_trunc('minute', event_time)) AS m, venue, side, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations WHERE kind IN ('liquidation', 'backstop') GROUP BY ALL`);
+    const expected = minutesCsvCells(join(dir, 'report', 'minutes.csv'));
+    const stored = q(`SELECT epoch_ms(date_trunc('minute', event_time)) AS m, venue, side, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations WHERE kind IN ('liquidation', 'backstop') AND ${PERPS_ONLY_SQL} GROUP BY ALL`);
     const mismatches = stored.filter((r) => expected.get(`${r.m}|${r.venue}|${r.side}`) !== units(r.usd!)).length + Math.max(0, expected.size - stored.length);
     out(`per minute × venue × side: ${expected.size.toLocaleString('en-US')} cells in minutes.csv, ${stored.length.toLocaleString('en-US')} in the store, ${mismatches} different (to 1/10,000 USD): ${mismatches === 0 ? 'met' : 'MISSED'}`);
 

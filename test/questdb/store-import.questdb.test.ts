@@ -10,13 +10,11 @@ import { TABLE_NAMES } from '../../src/sinks/store/tables.js';
 import { historyApi, type HistoryApi } from '../../src/web/history-api.js';
 import { CLI, runCli } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
-import { minutesCsvCells } from '../support/minutes-csv.js';
+import { minutesCsvCells, PERPS_ONLY_SQL as PERPS } from '../../src/report/minutes-csv.js';
 import { applied, questdbConfig, questdbEnv, sql, truncateAll } from '../support/questdb.js';
 import { simulated } from '../support/simulated.js';
 import { until } from '../support/until.js';
 
-/** The report's totals and minutes.csv are the perps'; the simulated day's lending protocols are kept apart (issue 20). */
-const PERPS = "venue NOT IN ('aave-v3', 'spark', 'morpho-blue', 'compound-v3', 'maker', 'euler-v2', 'fluid')";
 
 /*
  * The QuestDB store's acceptance on a simulated slice of 10 October (20:40-21:00, about 43,000

@@ -5,7 +5,7 @@ import { StoreReader } from '../../src/sinks/store/reader.js';
 import { serviceProcesses } from '../support/aggregator-fixture.js';
 import { tempDir } from '../support/recording.js';
 import { killedAggregatorScenario } from '../support/store-kill.js';
-import { units } from '../support/minutes-csv.js';
+import { units } from '../../src/report/minutes-csv.js';
 
 const brokers = inject('kafkaBrokers');
 const processes = serviceProcesses();

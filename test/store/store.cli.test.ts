@@ -5,12 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
-import { minutesCsvCells, units } from '../support/minutes-csv.js';
+import { minutesCsvCells, PERPS_ONLY_SQL as PERPS, units } from '../../src/report/minutes-csv.js';
 import { simulated } from '../support/simulated.js';
 import { until } from '../support/until.js';
 
-/** The report's totals and minutes.csv are the perps'; the simulated day's lending protocols are kept apart (issue 20). */
-const PERPS = "venue NOT IN ('aave-v3', 'spark', 'morpho-blue', 'compound-v3', 'maker', 'euler-v2', 'fluid')";
 
 /*
  * The acceptance of the history store on a simulated slice of 10 October (about 43,000 liquidations;

@@ -1,4 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { VENUES, venueAbout } from '../venues/registry.js';
+
+/**
+ * The replay report's minutes.csv read back, for checking a store against it (the store tests and benches):
+ * the file is the perps' minutes, so a store's rows are compared where `PERPS_ONLY_SQL` holds.
+ */
 
 /** "123.4567" → integer 1/10,000 units, without a float step. */
 export function units(text: string): number {
@@ -21,3 +27,11 @@ export function minutesCsvCells(file: string): Map<string, number> {
   }
   return cells;
 }
+
+/**
+ * A SQL condition (DuckDB and QuestDB alike) keeping the perps' liquidations: the lending protocols' are kept
+ * apart from minutes.csv and every perps total (issue 20). From the registry, so no list of ids is kept here.
+ */
+export const PERPS_ONLY_SQL = `venue NOT IN (${VENUES.filter((v) => venueAbout(v).market === 'lending')
+  .map((v) => `'${v}'`)
+  .join(', ')})`;
