@@ -54,7 +54,7 @@ export async function startMetricsServer(
     registers: [registry],
   });
   // From 0, so that Prometheus's increase() sees the first hostile client of each usual kind.
-  for (const reason of ['unsupported_message_length', 'invalid_utf8', 'expected_mask', 'handshake', 'hpe_header_overflow', 'err_http_request_timeout']) clientErrors.inc({ reason }, 0);
+  for (const reason of ['unsupported_message_length', 'invalid_utf8', 'expected_mask', 'handshake', 'hpe_header_overflow', 'err_http_request_timeout', 'connect_method']) clientErrors.inc({ reason }, 0);
   const onError = countingSink((reason) => clientErrors.inc({ reason }), options.log, 'API client error');
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const server: Server = createServer(
@@ -120,6 +120,14 @@ export async function startMetricsServer(
       taken = false; // as above: refuse rather than crash
     }
     if (!taken) socket.destroy();
+  });
+  // CONNECT (a client taking the port for a proxy): node closes it silently when nobody listens, so
+  // it went uncounted. This is no proxy: counted, answered 405, closed.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    guardEmitter(socket, onError, { remote: req.socket.remoteAddress });
+    onError('connect_method', new Error(`CONNECT ${req.url?.slice(0, 200) ?? ''} refused`), { remote: req.socket.remoteAddress });
+    if (socket.writable) socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nConnection: close\r\n\r\n', () => socket.destroy());
+    else socket.destroy();
   });
   // Malformed requests, oversized headers, timeouts: counted, then answered as node would by default.
   server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {

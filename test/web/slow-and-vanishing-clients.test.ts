@@ -80,6 +80,18 @@ describe('slow, oversized and vanishing clients of the metrics port', () => {
     expect(uncaught).toEqual([]);
   });
 
+  it('answers 405 to 50 CONNECT requests at once, counts each, and keeps serving', async () => {
+    const { url } = await start();
+    const { host } = new URL(url);
+    const results = await Promise.all(Array.from({ length: 50 }, () => rawClient(url, `CONNECT ${host} HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 5_000)));
+    expect(results.every((r) => r.closed)).toBe(true);
+    expect(results[0]!.received.split('\r\n')[0]).toBe('HTTP/1.1 405 Method Not Allowed');
+    // Before: node closed them silently, and nothing counted them.
+    expect(sampleValue(await scrape(url), 'liqstream_api_client_errors_total', { reason: 'connect_method' })).toBe(50);
+    expect((await fetch(`${url}/api/totals`)).status).toBe(200);
+    expect(uncaught).toEqual([]);
+  });
+
   it('answers 431 to 200 concurrent requests with 20 KB headers, upgrade or not, and counts them', async () => {
     const { url } = await start();
     const big = `X-Junk: ${'a'.repeat(20_000)}\r\n`;
