@@ -126,7 +126,12 @@ export function warningParts(p: EarlyWarningParams, c: Pick<Coin, 'liq' | 'price
   const n = c.prices.length;
   if (n > p.velocityMinutes + 10) {
     const returns: number[] = [];
-    for (let i = 1; i < n - p.velocityMinutes; i++) returns.push(Math.log(c.prices[i]! / c.prices[i - 1]!));
+    for (let i = 1; i < n - p.velocityMinutes; i++) {
+      const r = Math.log(c.prices[i]! / c.prices[i - 1]!);
+      // A doubling or halving within a minute is a bad print, not volatility: one absurd mark price (1e308)
+      // would otherwise make the scale so large that no real move registers until it leaves the history (4 h).
+      if (Math.abs(r) <= Math.LN2) returns.push(r);
+    }
     const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
     const sd = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
     const move = Math.abs(Math.log(c.prices[n - 1]! / c.prices[n - 1 - p.velocityMinutes]!));

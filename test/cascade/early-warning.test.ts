@@ -72,6 +72,15 @@ describe('early warning', () => {
     expect(ew.current()[0]!.velocity).toBe(1);
   });
 
+  it('one absurd mark price does not silence the velocity for the hours it stays in the history', () => {
+    // Minute 30 of a quiet hour carries a mark price of 1e308; then the price falls 1% a minute for 10 minutes.
+    const quiet = quietHour().map((e) => (e.type === 'open_interest' && e.eventTime === T0 + 30 * M + 1_000 ? { ...e, markPrice: 1e308 } : e));
+    const crash = Array.from({ length: 10 }, (_, i) => [oi(60 + i, 4000 * (1 - 0.01 * (i + 1))), liq(60 + i, 300_000)]).flat();
+    const { ew } = feed([...quiet, ...crash]);
+    // Before: the two returns around the bad print made the scale ~400 times the move, and velocity stayed 0.
+    expect(ew.current()[0]!.velocity).toBe(1);
+  });
+
   it('an event timed far past its receipt is counted, not applied: it cannot close every minute up to it', () => {
     const ew = new EarlyWarning();
     ew.onEvent({ ...liq(0, 1e6), eventTime: T0 + 365 * 24 * 60 * M } as NormalizedEvent);
