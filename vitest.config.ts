@@ -61,7 +61,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Most test files wait (on child processes, sockets, timers, the broker) far more than they compute,
     // so one worker per core, and not vitest's default of one fewer (a single worker on 2 cores).
-    maxWorkers: Math.max(2, availableParallelism()),
+    // TEST_WORKERS overrides it (not LIQSTREAM_*: those are config keys, and the CLI refuses unknown ones).
+    maxWorkers: Number(process.env.TEST_WORKERS) || Math.max(2, availableParallelism()),
     sequence: { sequencer: LongestFirst },
     projects: PROJECTS.map((p) => ({ extends: true, ...withBuild(p) })),
   },
