@@ -43,8 +43,9 @@ let reference: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   await truncateAll();
-  // The 20:40-21:00 slice, simulated once per simulator version and shared between runs (test/support/simulated.ts).
-  ({ dir, recording } = await simulated(['--from', '20:40', '--to', '21:00', '--accounts', '1500000'], 'slice.ndjson.gz'));
+  // The 20:40-21:00 slice, simulated once per simulator version and shared between runs (test/support/simulated.ts),
+  // with the store's CLI tests too (same arguments and file name: one cache entry).
+  ({ dir, recording } = await simulated(['--from', '20:40', '--to', '21:00', '--accounts', '1500000']));
   // The reference: the replay's report, and the Parquet store of the same replay.
   const r = await runCli(['replay', recording, '--report-dir', join(dir, 'report'), '--store', join(dir, 'store')], { LIQSTREAM_LOG_LEVEL: 'error' });
   expect(r.code).toBe(0);
