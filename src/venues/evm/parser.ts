@@ -176,6 +176,10 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     if (!pe) return out.reject(raw, `unknown topic0 ${preview(topic0)} for ${venue}`);
     if (!rt.meta.contracts[address]) return out.reject(raw, `${venue} event from ${address}, which is no known ${venue} contract on ${chain}`);
     if (rt.state.has(block, id)) return; // the same log again (subscription and backfill): emitted once
+    // A contract's logs come in chain order on its filter: a log of another transaction of the same contract means a
+    // held group's closing log is not coming (it is in the group's own transaction): emitted without it.
+    const tx = lower(log.transactionHash);
+    for (const [key, group] of rt.held) if (lower(group[0]!.log.address) === address && lower(group[0]!.log.transactionHash) !== tx && group[0]!.block <= block) flush(rt, key, undefined, out);
     const decoded = decode(pe.abi, log);
     if (typeof decoded === 'string') return out.reject(raw, decoded);
     const args = pe.args.safeParse(decoded);
