@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EULER_PROXY_CREATED, SELECTOR, TOPIC0 } from '../evm/abi.js';
 import { address } from '../evm/args.js';
-import { hasRoom, lower, MAX_DISCOVERED } from '../evm/metadata.js';
+import { addCreated, lower } from '../evm/metadata.js';
 import type { CallAnswer, ProtocolEvent } from '../evm/parser.js';
 import { CONVERT_TO_ASSETS_CALL, RATE_SHARES } from './plan.js';
 
@@ -22,11 +22,7 @@ export const PROXY_CREATED: ProtocolEvent<ProxyCreatedArgs> = {
   read: (a, log, chain) => {
     if (chain.contracts[lower(log.address)]?.factory !== 'euler') return `ProxyCreated from ${log.address}, which is no Euler factory`;
     if ((a.trailingData.length - 2) / 2 !== PROXY_METADATA_BYTES) return `ProxyCreated of ${a.proxy} with ${(a.trailingData.length - 2) / 2} bytes of metadata, not an EVault's ${PROXY_METADATA_BYTES}`;
-    const vault = lower(a.proxy);
-    if (chain.contracts[vault]) return null;
-    if (!hasRoom(chain)) return `Euler vault ${vault} not learned: ${MAX_DISCOVERED} contracts known on this chain already`;
-    chain.contracts[vault] = { base: lower(`0x${a.trailingData.slice(2, 42)}`) };
-    return null;
+    return addCreated(chain, lower(a.proxy), { base: lower(`0x${a.trailingData.slice(2, 42)}`) }, 'Euler vault');
   },
 };
 

@@ -61,6 +61,14 @@ export interface EvmMetadata {
 
 export const lower = (a: string): string => a.toLowerCase();
 
+/** A created contract added to `chain` (a parser's or discovery's copy): null once added or known, else why not (the cap). */
+export function addCreated(chain: ChainMetadata, address: string, info: ContractInfo, what: string): string | null {
+  if (chain.contracts[address]) return null;
+  if (!hasRoom(chain)) return `${what} ${address} not learned: ${MAX_DISCOVERED} contracts and markets known on this chain already`;
+  chain.contracts[address] = info;
+  return null;
+}
+
 /** Whether the chain may take one more contract or market (MAX_DISCOVERED); the caller counts a refusal. */
 export const hasRoom = (m: ChainMetadata): boolean => Object.keys(m.contracts).length + Object.keys(m.markets ?? {}).length < MAX_DISCOVERED;
 

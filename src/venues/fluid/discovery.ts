@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FLUID_VAULT_DEPLOYED, SELECTOR, TOPIC0 } from '../evm/abi.js';
 import { address, uint } from '../evm/args.js';
-import { hasRoom, lower, MAX_DISCOVERED, wordAddress } from '../evm/metadata.js';
+import { addCreated, lower, wordAddress } from '../evm/metadata.js';
 import type { CallAnswer, ProtocolEvent } from '../evm/parser.js';
 
 const VaultDeployedArgs = z.object({ vault: address, vaultId: uint });
@@ -14,11 +14,7 @@ export const VAULT_DEPLOYED: ProtocolEvent<VaultDeployedArgs> = {
   args: VaultDeployedArgs,
   read: (a, log, chain) => {
     if (chain.contracts[lower(log.address)]?.factory !== 'fluid') return `VaultDeployed from ${log.address}, which is no Fluid factory`;
-    const vault = lower(a.vault);
-    if (chain.contracts[vault]) return null;
-    if (!hasRoom(chain)) return `Fluid vault ${vault} not learned: ${MAX_DISCOVERED} contracts known on this chain already`;
-    chain.contracts[vault] = { pending: true };
-    return null;
+    return addCreated(chain, lower(a.vault), { pending: true }, 'Fluid vault');
   },
 };
 
