@@ -112,6 +112,8 @@ export const OnchainLiquidation = z.object({
   debtAmount: nonNegative,
   debtUsd: nonNegative,
   provisional: z.boolean(),
+  /** Amounts the log does not state, derived by the parser (≈): Comet's debt split over collaterals, an Euler share rate (docs/mapping.md). */
+  inferred: z.array(z.enum(['collateral', 'debt'])).max(2).optional(),
 });
 export type OnchainLiquidation = z.infer<typeof OnchainLiquidation>;
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { getLogsFrame } from '../../src/venues/evm/encode.js';
 import type { VenueMetadata } from '../../src/venues/venue.js';
+import type { RpcLog } from '../../src/venues/evm/schema.js';
 import { EVM_VENUES, evmSample } from './evm-logs.js';
 
 /**
@@ -103,7 +104,8 @@ function evm(venue: string): EntryGenerator {
     ...(sample.metadata ? { metadata: sample.metadata } : {}),
     valid: (i) => fc.tuple(amount, amount).map(([c, d]) => sample.liquidation(2, 10 + i, c, d)),
     invalid: fc.constant({ ...sample.liquidation(2, 9, 1n, 1n), address: '0x9999999999999999999999999999999999999999' }),
-    message: (logs) => getLogsFrame('ethereum', logs),
+    // A liquidation that needs a closing log (Comet's AbsorbDebt) has it right after it, as on chain.
+    message: (logs) => getLogsFrame('ethereum', sample.closing ? logs.flatMap((l) => [l, ...[sample.closing!(l as RpcLog)].filter((c) => c !== undefined)]) : logs),
   };
 }
 

@@ -15,6 +15,8 @@ export interface EvmSample {
   metadata?: VenueMetadata;
   prices: RpcLog[];
   liquidation(block: number, logIndex: number, collateral: bigint, debt: bigint): RpcLog;
+  /** The log that completes a liquidation log, where the protocol needs one (Comet's AbsorbDebt after its AbsorbCollateral). */
+  closing?(liquidation: RpcLog): RpcLog | undefined;
 }
 
 const USER = '0x1111111111111111111111111111111111111111';
@@ -58,11 +60,18 @@ export function evmSample(venue: string): EvmSample {
             place('0xbbbbbbbbbb9cc5e90e3b3af64bdaf62c37eeffcb', b, i),
           ),
       };
-    case 'compound-v3':
+    case 'compound-v3': {
+      const comet = '0xc3d688b66703497daa19211eedff47f25384cdc3';
       return {
         prices: PRICES(),
-        liquidation: (b, i, c) => encodeLog(ABI.COMET_ABSORB_COLLATERAL, { absorber: LIQ, borrower: USER, asset: WBTC, collateralAbsorbed: c, usdValue: 0n }, place('0xc3d688b66703497daa19211eedff47f25384cdc3', b, i)),
+        liquidation: (b, i, c) => encodeLog(ABI.COMET_ABSORB_COLLATERAL, { absorber: LIQ, borrower: USER, asset: WBTC, collateralAbsorbed: c, usdValue: c }, place(comet, b, i)),
+        // The absorb's AbsorbDebt, in the same transaction (logIndex + 500: after every sample entry of the block).
+        closing: (l) =>
+          l.address === comet
+            ? encodeLog(ABI.COMET_ABSORB_DEBT, { absorber: LIQ, borrower: USER, basePaidOut: 170_000_000_000n, usdValue: 1n }, { address: comet, block: Number(l.blockNumber), blockHash: l.blockHash, logIndex: Number(l.logIndex) + 500, txHash: l.transactionHash })
+            : undefined,
       };
+    }
     case 'maker':
       return {
         prices: PRICES(),

@@ -15,7 +15,8 @@ import type { Deployed } from './evm-chain.js';
 /**
  * The protocols' parsers (evm-protocols) over frames the connector recorded from the test emitter: each protocol is
  * told the emitter is its contract, the mock tokens its assets and the mock aggregator their price feed, so every
- * kind `burst` emits becomes a liquidation of its protocol (AbsorbDebt makes none: Comet's rule).
+ * kind `burst` emits becomes a liquidation of its protocol (AbsorbDebt makes none: it closes the AbsorbCollateral
+ * before it, whose debt it is).
  */
 export function protocolParsers(d: Deployed, chain: string) {
   const emitter = d.emitter.toLowerCase();

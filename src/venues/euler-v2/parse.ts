@@ -19,6 +19,7 @@ export const EULER_LIQUIDATE_EVENT: ProtocolEvent<EulerLiquidateArgs> = {
     if (!collateral?.base || !collateral.assetsPerShare) return `Euler collateral vault ${a.collateral}: no asset or share rate in the metadata (shares cannot be valued)`;
     const [assets, shares] = collateral.assetsPerShare.map((x) => BigInt(x)) as [bigint, bigint];
     if (shares === 0n) return `Euler collateral vault ${a.collateral}: share rate with zero shares`;
-    return { collateralToken: collateral.base, collateralAmount: (a.yieldBalance * assets) / shares, debtToken: liability.base, debtAmount: a.repayAssets };
+    // The rate was read at discovery, not at this block: the collateral amount is inferred (≈).
+    return { collateralToken: collateral.base, collateralAmount: (a.yieldBalance * assets) / shares, debtToken: liability.base, debtAmount: a.repayAssets, inferred: ['collateral'] };
   },
 };

@@ -72,6 +72,38 @@ export const EULER_LIQUIDATE = ev('Liquidate', [
 /** Fluid vault (VaultT1…T4 core module): amounts in token units of the vault's supply and borrow tokens; nothing indexed. */
 export const FLUID_LOG_LIQUIDATE = ev('LogLiquidate', [dt('liquidator_', 'address'), dt('colAmt_', 'uint256'), dt('debtAmt_', 'uint256'), dt('to_', 'address')]);
 
+/**
+ * Euler's GenericFactory (the EVault factory): one per proxy it creates. `trailingData` is the proxy's metadata,
+ * for an EVault 60 bytes: asset, oracle, unit of account (euler-vault-kit src/GenericFactory/GenericFactory.sol,
+ * src/EVault/shared/lib/ProxyUtils.sol).
+ */
+export const EULER_PROXY_CREATED = ev('ProxyCreated', [ix('proxy', 'address'), dt('upgradeable', 'bool'), dt('implementation', 'address'), dt('trailingData', 'bytes')]);
+
+/** Fluid's VaultFactory: one per vault deployed (fluid-contracts-public deployments/<chain>/VaultFactory.json ABI). */
+export const FLUID_VAULT_DEPLOYED = ev('VaultDeployed', [ix('vault', 'address'), ix('vaultId', 'uint256')]);
+
+/** Morpho Blue: one per market created, with its parameters (loanToken, collateralToken, oracle, irm, lltv). */
+export const MORPHO_CREATE_MARKET = {
+  type: 'event',
+  name: 'CreateMarket',
+  anonymous: false,
+  inputs: [
+    { name: 'id', type: 'bytes32', indexed: true },
+    {
+      name: 'marketParams',
+      type: 'tuple',
+      indexed: false,
+      components: [
+        { name: 'loanToken', type: 'address' },
+        { name: 'collateralToken', type: 'address' },
+        { name: 'oracle', type: 'address' },
+        { name: 'irm', type: 'address' },
+        { name: 'lltv', type: 'uint256' },
+      ],
+    },
+  ],
+} as const;
+
 /** Chainlink OCR/flux aggregator (the contract behind a feed proxy): every new answer, in the feed's decimals. */
 export const CHAINLINK_ANSWER_UPDATED = ev('AnswerUpdated', [ix('current', 'int256'), ix('roundId', 'uint256'), dt('updatedAt', 'uint256')]);
 
@@ -83,7 +115,10 @@ export type EventAbi =
   | typeof MAKER_BARK
   | typeof EULER_LIQUIDATE
   | typeof FLUID_LOG_LIQUIDATE
-  | typeof CHAINLINK_ANSWER_UPDATED;
+  | typeof CHAINLINK_ANSWER_UPDATED
+  | typeof EULER_PROXY_CREATED
+  | typeof FLUID_VAULT_DEPLOYED
+  | typeof MORPHO_CREATE_MARKET;
 
 /**
  * topic0 of each event as pinned (keccak256 of the canonical signature). Pinned as text so that a subscription
@@ -98,4 +133,15 @@ export const TOPIC0 = {
   EulerLiquidate: '0x8246cc71ab01533b5bebc672a636df812f10637ad720797319d5741d5ebb3962',
   LogLiquidate: '0x80fd9cc6b1821f4a510e45ffce6852ea3404807b5d3d833ffa85664408afcb66',
   AnswerUpdated: '0x0559884fd3a460db3073b7fc896cc77986f16e378210ded43186175bf646fc5f',
+  ProxyCreated: '0x04e664079117e113faa9684bc14aecb41651cbf098b14eda271248c6d0cda57c',
+  VaultDeployed: '0x00fa89a51ae01c150bfde909191818194382d30b43b645428ed6a71f19551073',
+  CreateMarket: '0xac4b2400f169220b0c0afdde7a0b32e775ba727ea1cb30b35f935cdaab8683ac',
+} as const;
+
+/** Selectors of the view functions discovery calls (keccak256 of the signature, first 4 bytes). */
+export const SELECTOR = {
+  /** ERC-4626 convertToAssets(uint256): an EVault's assets for a number of its shares. */
+  convertToAssets: '0x07a2d13a',
+  /** Fluid vault constantsView(): its tokens among its constants. */
+  constantsView: '0xb7791bf2',
 } as const;

@@ -27,7 +27,7 @@ export function encodeLog(abi: EventAbi, args: Record<string, unknown>, at: LogP
   if (!topic0) selectors.set(abi, (topic0 = (encodeEventTopics({ abi: [abi], eventName: abi.name } as never) as string[])[0]!));
   const topics = [topic0, ...abi.inputs.filter((i) => i.indexed).map((i) => encodeAbiParameters([{ type: i.type }], [args[i.name] as never]))];
   const data = encodeAbiParameters(
-    nonIndexed.map((i) => ({ name: i.name, type: i.type })),
+    nonIndexed.map(({ indexed: _, ...param }) => param), // a tuple keeps its components
     nonIndexed.map((i) => args[i.name]),
   );
   return { address: at.address, topics, data, blockNumber: hex(at.block), blockHash: at.blockHash, transactionHash: at.txHash, logIndex: hex(at.logIndex), removed: false };

@@ -1,9 +1,9 @@
 import type { VenueId } from '../../schema/events.js';
 import type { VenueAbout, VenueModule } from '../venue.js';
 import { evmVenueConfig, type EvmChainConfig } from './config.js';
-import { discoverEvm, withConfirmations } from './discover.js';
+import { discoverEvm, httpEthCall, withConfirmations, type CreationSource } from './discover.js';
 import type { EvmMetadata } from './metadata.js';
-import { evmParser, type AnyProtocolEvent } from './parser.js';
+import { evmParser, type AnyProtocolEvent, type CallAnswer } from './parser.js';
 import { evmWatches } from './rpc/watches.js';
 
 /** The RPC connection code (and `ws` under it), loaded by `load` only where a venue connects: not by a parse or a replay. */
@@ -15,6 +15,10 @@ export interface EvmVenueSpec {
   events: readonly AnyProtocolEvent[];
   /** The venue's data-only plan as metadata (every chain it runs on), before discovery. */
   metadata(): EvmMetadata;
+  /** Per chain, where its contracts or markets are created (factories, Morpho's CreateMarket): discovered at start and watched live. */
+  creations?: Record<string, readonly CreationSource[]>;
+  /** What the venue learns from eth_call answers (a Fluid vault's tokens, an EVault's share rate). */
+  answers?: readonly CallAnswer[];
 }
 
 /**
@@ -28,8 +32,15 @@ export function evmVenue(spec: EvmVenueSpec): VenueModule & { evm: EvmVenueSpec 
     about: { ...spec.about, fidelity: 'complete', market: 'lending' } as VenueAbout,
     config: evmVenueConfig(),
     evm: spec,
-    discover: async (ctx) => ({ evm: await discoverEvm(spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined) }),
-    parser: (meta, ctx) => evmParser(spec.venue, spec.events, withConfirmations(meta.evm ?? spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined)),
+    discover: async (ctx) => ({
+      evm: await discoverEvm(spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined, httpEthCall, {
+        creations: spec.creations ?? {},
+        events: spec.events,
+        answers: spec.answers ?? [],
+        log: ctx.log,
+      }),
+    }),
+    parser: (meta, ctx) => evmParser(spec.venue, spec.events, withConfirmations(meta.evm ?? spec.metadata(), ctx.options?.chains as Record<string, EvmChainConfig> | undefined), spec.answers),
     plans: () => [],
     // Request/response (backfill, reorg re-read, oracle look-back): the EVM connector's own connections.
     load: async () => {
@@ -37,7 +48,7 @@ export function evmVenue(spec: EvmVenueSpec): VenueModule & { evm: EvmVenueSpec 
     },
     connect: (meta, ctx) => {
       if (!connector) throw new Error(`${spec.venue}: load() must complete before connect()`);
-      return connector.evmConnections(spec.venue, evmWatches((meta.evm ?? spec.metadata()).chains, spec.events.map((e) => e.topic0)), ctx);
+      return connector.evmConnections(spec.venue, evmWatches((meta.evm ?? spec.metadata()).chains, spec.events.map((e) => e.topic0), spec.creations), ctx);
     },
   };
 }

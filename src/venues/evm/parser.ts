@@ -19,6 +19,28 @@ export interface LiquidationFact {
   debtAmount: bigint;
   /** Maker's due is a rad (45 decimals). */
   debtDecimals?: number;
+  /**
+   * Held, not emitted, until the protocol's closing log of the same `key` (Comet: the AbsorbDebt of the account in
+   * the same transaction), whose debt is then split over the held facts in proportion to `weight` (docs/mapping.md).
+   */
+  split?: { key: string; weight: bigint };
+  /** Amounts the log does not state but the parser derives (≈): `onchain.inferred`. */
+  inferred?: ('collateral' | 'debt')[];
+}
+
+/** A closing log: the debt of the facts held under `closes`, to split over them (Comet's AbsorbDebt). */
+export interface DebtSplit {
+  closes: string;
+  debtAmount: bigint;
+}
+
+/**
+ * An eth_call answer the connector recorded with its request (a frame's `call`): what a protocol learns from it
+ * (a Fluid vault's tokens, an EVault's share rate). `null` once learned, or why the answer is refused.
+ */
+export interface CallAnswer {
+  selector: string;
+  read(to: string, data: string, result: string, chain: ChainMetadata): string | null;
 }
 
 /** One event a protocol emits: its pinned ABI and how its decoded arguments become a fact. */
@@ -27,8 +49,11 @@ export interface ProtocolEvent<A = unknown> {
   abi: EventAbi;
   /** The decoded arguments' schema (raw schema.ts of the protocol). */
   args: z.ZodType<A>;
-  /** The fact, `null` for a log that is understood and carries no liquidation of its own, or why it cannot be used. */
-  read(args: A, log: RpcLog, chain: ChainMetadata): LiquidationFact | null | string;
+  /**
+   * The fact, `null` for a log that is understood and carries no liquidation of its own (a creation log, which adds
+   * to `chain`: the parser's own copy of the metadata), a debt to split over held facts, or why it cannot be used.
+   */
+  read(args: A, log: RpcLog, chain: ChainMetadata): LiquidationFact | DebtSplit | null | string;
 }
 
 /** A protocol's events of any argument type (each reads its own decoded arguments). */
@@ -50,10 +75,28 @@ export function units(amount: bigint, decimals: number): number {
 /** amount / 10^decimals × answer / 10^feedDecimals (relative error ~1e-16). */
 export const usdOf = (amount: bigint, decimals: number, answer: bigint, feedDecimals: number): number => units(amount, decimals) * units(answer, feedDecimals);
 
+/** A fact held for its closing log (LiquidationFact.split), with where it came from. */
+interface Held {
+  fact: LiquidationFact;
+  pe: AnyProtocolEvent;
+  log: RpcLog;
+  raw: unknown;
+  id: string;
+  block: number;
+  logIndex: number;
+  receiveTime: number;
+}
+
+/** Groups held at once per chain; past it the oldest is emitted without its debt (its split never came). */
+export const MAX_HELD_GROUPS = 1_000;
+
 interface ChainRuntime {
+  chain: string;
   meta: ChainMetadata;
   state: ChainState;
   book: PriceBook;
+  /** Facts waiting for their closing log, by split key, in arrival order. */
+  held: Map<string, Held[]>;
 }
 
 /**
@@ -67,14 +110,15 @@ interface ChainRuntime {
  */
 export const MAX_HEAD_JUMP = 1_000_000;
 
-export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], meta: EvmMetadata | undefined): FrameParser {
+export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], meta: EvmMetadata | undefined, answers: readonly CallAnswer[] = []): FrameParser {
   const byTopic = new Map<string, AnyProtocolEvent>(events.map((e) => [e.topic0, e]));
   const chains = new Map<string, ChainRuntime>();
   const runtime = (chain: string): ChainRuntime | undefined => {
     let r = chains.get(chain);
     // Own keys only: a frame naming chain `constructor` must not reach Object's prototype.
     const m = meta && Object.hasOwn(meta.chains, chain) ? meta.chains[chain] : undefined;
-    if (!r && m) chains.set(chain, (r = { meta: m, state: new ChainState(), book: new PriceBook() }));
+    // A copy: what this parser learns from creation logs and call answers stays its own (a replay starts afresh).
+    if (!r && m) chains.set(chain, (r = { chain, meta: structuredClone(m), state: new ChainState(), book: new PriceBook(), held: new Map() }));
     return r;
   };
 
@@ -86,12 +130,19 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     // become the tip and prune every real block the reorg check needs; refused on its own.
     if (rt.state.tip >= 0 && number > rt.state.tip + MAX_HEAD_JUMP) return out.reject(raw, `block ${number} is more than ${MAX_HEAD_JUMP} blocks past the chain's tip ${rt.state.tip}`);
     orphaned(rt, rt.state.head(number, lower(h.hash), lower(h.parentHash), hexNumber(h.timestamp)), raw, out, receiveTime);
+    // A group whose closing log never came (it is in the same transaction, so it would have by now): emitted as it
+    // is, its debt unattributed (0), rather than held for ever.
+    for (const [key, group] of rt.held) if (group[0]!.block + Math.max(1, rt.meta.confirmations) <= rt.state.tip) flush(rt, key, undefined, out);
   }
 
   /** What a head or a log showed orphaned: its events retracted, its price answers forgotten. */
   function orphaned(rt: ChainRuntime, o: { retracted: LiquidationEvent[]; changedFrom?: number }, raw: unknown, out: EntryResults, receiveTime: number): void {
     const from = o.changedFrom;
-    if (from !== undefined) rt.book.retain((u) => u.block < from || rt.state.hashOf(u.block) === undefined || u.blockHash === rt.state.hashOf(u.block));
+    if (from !== undefined) {
+      const current = (block: number, hash: string) => block < from || rt.state.hashOf(block) === undefined || hash === rt.state.hashOf(block);
+      rt.book.retain((u) => current(u.block, u.blockHash));
+      for (const [key, group] of rt.held) if (!group.every((h) => current(h.block, lower(h.log.blockHash)))) rt.held.delete(key);
+    }
     for (const e of o.retracted) out.add(retraction(e, 'reorg', receiveTime), raw);
   }
 
@@ -108,6 +159,7 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
       if (topic0 === TOPIC0.AnswerUpdated) rt.book.remove(address, blockHash, logIndex);
       const e = rt.state.take(block, id);
       if (e) out.add(retraction(e, 'removed', receiveTime), raw);
+      for (const [key, group] of rt.held) if (group.some((h) => h.id === id)) rt.held.delete(key);
       return;
     }
     if (rt.state.hashOf(block) !== blockHash) orphaned(rt, rt.state.block(block, blockHash), raw, out, receiveTime);
@@ -124,6 +176,10 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     if (!pe) return out.reject(raw, `unknown topic0 ${preview(topic0)} for ${venue}`);
     if (!rt.meta.contracts[address]) return out.reject(raw, `${venue} event from ${address}, which is no known ${venue} contract on ${chain}`);
     if (rt.state.has(block, id)) return; // the same log again (subscription and backfill): emitted once
+    // A contract's logs come in chain order on its filter: a log of another transaction of the same contract means a
+    // held group's closing log is not coming (it is in the group's own transaction): emitted without it.
+    const tx = lower(log.transactionHash);
+    for (const [key, group] of rt.held) if (lower(group[0]!.log.address) === address && lower(group[0]!.log.transactionHash) !== tx && group[0]!.block <= block) flush(rt, key, undefined, out);
     const decoded = decode(pe.abi, log);
     if (typeof decoded === 'string') return out.reject(raw, decoded);
     const args = pe.args.safeParse(decoded);
@@ -131,6 +187,39 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     const fact = pe.read(args.data, log, rt.meta);
     if (fact === null) return;
     if (typeof fact === 'string') return out.reject(raw, fact);
+    if ('closes' in fact) return void (rt.held.has(fact.closes) && flush(rt, fact.closes, fact.debtAmount, out));
+    if (fact.split) {
+      const group = rt.held.get(fact.split.key) ?? [];
+      if (group.some((h) => h.id === id)) return; // held already (the same log from a backfill)
+      group.push({ fact, pe, log, raw, id, block, logIndex, receiveTime });
+      rt.held.set(fact.split.key, group);
+      if (rt.held.size > MAX_HELD_GROUPS) flush(rt, rt.held.keys().next().value!, undefined, out);
+      return;
+    }
+    emit(rt, chain, pe, fact, log, raw, out, receiveTime);
+  }
+
+  /**
+   * Emits the facts held under `key`: with `debt`, split over them in proportion to their weights in base units
+   * (floor each; the remainder to the heaviest, so the parts sum exactly to `debt`), labelled inferred when there
+   * is more than one part; without, as they are (debt 0: their closing log never came).
+   */
+  function flush(rt: ChainRuntime, key: string, debt: bigint | undefined, out: EntryResults): void {
+    const group = rt.held.get(key)!;
+    rt.held.delete(key);
+    const parts = debt === undefined ? group.map((h) => h.fact.debtAmount) : splitDebt(debt, group.map((h) => h.fact.split!.weight));
+    group.forEach((h, i) => {
+      const inferred = debt !== undefined && group.length > 1 ? [...(h.fact.inferred ?? []), 'debt' as const] : h.fact.inferred;
+      emit(rt, rt.chain, h.pe, { ...h.fact, debtAmount: parts[i]!, ...(inferred ? { inferred } : {}) }, h.log, h.raw, out, h.receiveTime);
+    });
+  }
+
+  function emit(rt: ChainRuntime, chain: string, pe: AnyProtocolEvent, fact: LiquidationFact, log: RpcLog, raw: unknown, out: EntryResults, receiveTime: number): void {
+    const blockHash = lower(log.blockHash);
+    const block = hexNumber(log.blockNumber);
+    const logIndex = hexNumber(log.logIndex);
+    const id = `${venue}:${chain}:${blockHash}:${logIndex}`;
+    if (rt.state.has(block, id)) return;
     const valued = value(rt, fact, block, logIndex);
     if (typeof valued === 'string') return out.reject(raw, valued);
     const seconds = rt.state.timestampOf(block, blockHash) ?? (log.blockTimestamp ? hexNumber(log.blockTimestamp) : undefined);
@@ -165,6 +254,7 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
         debtAmount: valued.debt.amount,
         debtUsd: valued.debt.usd,
         provisional: t < 0 || t - block < rt.meta.confirmations,
+        ...(fact.inferred && fact.inferred.length > 0 ? { inferred: fact.inferred } : {}),
       },
     };
     const before = out.events.length;
@@ -172,12 +262,18 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     if (out.events.length > before) rt.state.record(event);
   }
 
+  /** An eth_call answer recorded with its request: what the protocol learns from it. */
+  function onAnswer(rt: ChainRuntime, call: { to: string; data: string }, result: unknown, out: EntryResults): void {
+    const problem = typeof result === 'string' ? learnFromAnswer(answers, rt.meta, call, result) : 'eth_call answer is not hex data';
+    if (problem !== null) out.reject(result, `${preview(call.data.slice(0, 10))} of ${call.to}: ${problem}`);
+  }
+
   return (frame: string, receiveTime: number): ParseResult => {
     const parsed = parseJsonObject(frame);
     if (!parsed.ok) return reject(parsed.reason);
     const env = EvmFrame.safeParse(parsed.json);
     if (!env.success) return reject('not an EVM frame {"chain","rpc"}');
-    const { chain, rpc } = env.data;
+    const { chain, rpc, call } = env.data;
     const rt = runtime(chain);
     if (!rt) return reject(`chain ${preview(chain)} is not configured for ${venue}`);
     const error = RpcError.safeParse(rpc);
@@ -197,6 +293,10 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     const response = Response.safeParse(rpc);
     if (!response.success) return reject('unknown JSON-RPC message');
     const result = response.data.result;
+    if (call) {
+      onAnswer(rt, call, result, out);
+      return out.result();
+    }
     if (Array.isArray(result)) for (const raw of result) entry(raw); // eth_getLogs: entry by entry
     else if (typeof result === 'object' && result !== null) entry(result); // eth_getBlockByNumber
     // a string or null result is a subscribe ack (or an empty answer): no events
@@ -215,6 +315,7 @@ function decode(abi: EventAbi, log: RpcLog): Record<string, unknown> | string {
   const indexed = abi.inputs.filter((i) => i.indexed);
   const other = abi.inputs.filter((i) => !i.indexed);
   if (log.topics.length !== 1 + indexed.length) return `${abi.name} with ${log.topics.length} topics, expected ${1 + indexed.length}`;
+  if (other.some((i) => i.type === 'bytes' || i.type === 'tuple')) return decodeWhole(abi, log);
   if (log.data.length !== 2 + 64 * other.length) return `${abi.name} with ${(log.data.length - 2) / 2} bytes of data, expected ${32 * other.length}`;
   const words = [...indexed.map((input, i) => ({ input, word: log.topics[i + 1]!.slice(2) })), ...other.map((input, i) => ({ input, word: log.data.slice(2 + 64 * i, 66 + 64 * i) }))];
   try {
@@ -230,6 +331,35 @@ function decode(abi: EventAbi, log: RpcLog): Record<string, unknown> | string {
   } catch (e) {
     return `${abi.name} does not decode: ${preview(e instanceof Error ? e.message.split('\n')[0] : String(e))}`;
   }
+}
+
+/**
+ * A creation log whose data is not one word per argument (ProxyCreated's `bytes`, CreateMarket's tuple): decoded
+ * whole by viem (strict: data that does not decode, or runs past its end, is refused). Rare (one per contract
+ * created), so the address checksumming does not matter.
+ */
+function decodeWhole(abi: EventAbi, log: RpcLog): Record<string, unknown> | string {
+  try {
+    const { decodeEventLog } = loadViem();
+    const { args } = decodeEventLog({ abi: [abi], topics: log.topics as [`0x${string}`], data: log.data as `0x${string}`, strict: true } as never) as { args: Record<string, unknown> };
+    return args;
+  } catch (e) {
+    return `${abi.name} does not decode: ${preview(e instanceof Error ? e.message.split('\n')[0] : String(e))}`;
+  }
+}
+
+/**
+ * `debt` split over `weights`: each part the floor of debt × weight ÷ Σweights, the remainder to the heaviest (the
+ * first of equals), so the parts sum exactly to `debt`. All weights zero: equal parts, the remainder to the first.
+ */
+export function splitDebt(debt: bigint, weights: readonly bigint[]): bigint[] {
+  const total = weights.reduce((a, b) => a + b, 0n);
+  const w = total > 0n ? weights : weights.map(() => 1n);
+  const sum = total > 0n ? total : BigInt(weights.length);
+  const parts = w.map((x) => (debt * x) / sum);
+  const heaviest = w.reduce((best, x, i) => (x > w[best]! ? i : best), 0);
+  parts[heaviest]! += debt - parts.reduce((a, b) => a + b, 0n);
+  return parts;
 }
 
 interface Side {
@@ -268,3 +398,39 @@ const retraction = (event: LiquidationEvent, reason: RetractionEvent['reason'], 
   reason,
   receiveTime,
 });
+
+/**
+ * Creation logs (a factory's, Morpho's CreateMarket) applied to `chain` as the parser applies them: startup
+ * discovery reads them back with eth_getLogs and learns from them with the same code. Logs of other events are
+ * ignored; returns why each refused one was refused.
+ */
+export function learnFromLogs(events: readonly AnyProtocolEvent[], chain: ChainMetadata, logs: readonly unknown[]): string[] {
+  const refused: string[] = [];
+  const byTopic = new Map<string, AnyProtocolEvent>(events.map((e) => [e.topic0, e]));
+  for (const raw of logs) {
+    const log = RpcLog.safeParse(raw);
+    if (!log.success) {
+      refused.push('not a log');
+      continue;
+    }
+    const pe = byTopic.get(lower(log.data.topics[0] ?? ''));
+    if (!pe || !chain.contracts[lower(log.data.address)]) continue;
+    const decoded = decode(pe.abi, log.data);
+    const args = typeof decoded === 'string' ? undefined : pe.args.safeParse(decoded);
+    if (!args?.success) {
+      refused.push(typeof decoded === 'string' ? decoded : `decoded ${pe.abi.name} outside its schema`);
+      continue;
+    }
+    const r = pe.read(args.data, log.data, chain);
+    if (typeof r === 'string') refused.push(r);
+  }
+  return refused;
+}
+
+/** An eth_call answer applied to `chain` as the parser applies a recorded one (startup discovery); null or why refused. */
+export function learnFromAnswer(answers: readonly CallAnswer[], chain: ChainMetadata, call: { to: string; data: string }, result: string): string | null {
+  const handler = answers.find((a) => a.selector === call.data.slice(0, 10).toLowerCase());
+  if (!handler) return `no reader for ${call.data.slice(0, 10)}`;
+  if (!/^0x([0-9a-f]{2})*$/i.test(result)) return 'eth_call answer is not hex data';
+  return handler.read(lower(call.to), call.data.toLowerCase(), result.toLowerCase(), chain);
+}

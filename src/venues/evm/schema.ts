@@ -25,7 +25,12 @@ export type RpcLog = z.infer<typeof RpcLog>;
 export const RpcHead = z.object({ number: hexQuantity, hash, parentHash: hash, timestamp: hexQuantity });
 export type RpcHead = z.infer<typeof RpcHead>;
 
-export const EvmFrame = z.object({ chain: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a chain name'), rpc: z.record(z.string(), z.unknown()) });
+/**
+ * `call`: on an eth_call answer, the request it answers (the connector adds it, since the answer alone does not say
+ * what was asked): the contract and calldata, so a parser learns from it (a vault's tokens) in a replay as live.
+ */
+export const EthCallRequest = z.object({ to: addr, data: z.string().regex(/^0x([0-9a-fA-F]{2}){4,1024}$/, 'expected calldata') });
+export const EvmFrame = z.object({ chain: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a chain name'), rpc: z.record(z.string(), z.unknown()), call: EthCallRequest.optional() });
 
 /** The JSON-RPC envelopes: a subscription notification, or a response (result or error). */
 export const Notification = z.object({ method: z.literal('eth_subscription'), params: z.object({ subscription: z.string(), result: z.unknown() }) });

@@ -1,4 +1,6 @@
+import { TOPIC0 } from '../evm/abi.js';
 import { tokenAddress } from '../evm/chains.js';
+import type { CreationSource } from '../evm/discover.js';
 
 /**
  * Morpho Blue singleton per chain (Morpho's docs, "Addresses"; docs/venues/morpho-blue.md) and the markets it
@@ -25,3 +27,12 @@ export const morphoMarkets = (chain: string): Record<string, { collateralToken: 
       },
     }) as Record<string, Record<string, { collateralToken: string; loanToken: string }>>
   )[chain] ?? {};
+
+/**
+ * Where Morpho Blue's markets are created: the singleton's own CreateMarket logs, from its deployment block
+ * (Ethereum 18,883,124 and Base 13,977,148, the blocks Morpho's indexers start at; Arbitrum not pinned: from 0,
+ * read adaptively). A CreateMarket log carries the market's tokens: no call is needed.
+ */
+const MORPHO_FROM: Record<string, number> = { ethereum: 18_883_124, base: 13_977_148, arbitrum: 0 };
+export const morphoCreations = (chain: string): CreationSource[] =>
+  MORPHO_BLUE[chain] ? [{ address: MORPHO_BLUE[chain], topic0: TOPIC0.CreateMarket, fromBlock: MORPHO_FROM[chain] ?? 0, calls: [] }] : [];

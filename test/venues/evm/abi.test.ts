@@ -42,6 +42,23 @@ describe('pinned event ABIs', () => {
   });
 });
 
+describe('pinned creation events (discovery)', () => {
+  // Signatures from the deployed sources: euler-vault-kit GenericFactory.sol, fluid-contracts-public
+  // deployments/mainnet/VaultFactory.json (its ABI), morpho-blue EventsLib.sol + IMorpho.sol's MarketParams.
+  it.each([
+    ['ProxyCreated', ABI.EULER_PROXY_CREATED, 'ProxyCreated(address,bool,address,bytes)'],
+    ['VaultDeployed', ABI.FLUID_VAULT_DEPLOYED, 'VaultDeployed(address,uint256)'],
+    ['CreateMarket', ABI.MORPHO_CREATE_MARKET, 'CreateMarket(bytes32,(address,address,address,address,uint256))'],
+  ] as const)('%s: topic0 is keccak256 of the deployed signature', (key, abi, signature) => {
+    expect(toEventSelector(signature)).toBe(ABI.TOPIC0[key]);
+    expect(toEventSelector(abi as never)).toBe(ABI.TOPIC0[key]);
+  });
+
+  it("Morpho's CreateMarket topic0 is the value indexers query the deployed contract with", () => {
+    expect(ABI.TOPIC0.CreateMarket).toBe('0xac4b2400f169220b0c0afdde7a0b32e775ba727ea1cb30b35f935cdaab8683ac');
+  });
+});
+
 /** One log per event as a node returns it (topics and data written word by word here, not by the code under test). */
 describe('decoding one real-shaped log per event gives exact amounts', () => {
   const decode = (abi: ABI.EventAbi, topics: `0x${string}`[], d: `0x${string}`) =>

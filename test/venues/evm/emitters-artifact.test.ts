@@ -9,6 +9,6 @@ describe('test/fixtures/evm/emitters.json', () => {
     const compiled = compileEmitters();
     if (process.env.UPDATE_EMITTERS === '1') writeFileSync(ARTIFACT_PATH, `${JSON.stringify(compiled, null, 1)}\n`);
     expect(loadArtifacts()).toEqual(compiled);
-    expect(Object.keys(compiled).sort()).toEqual(['LiquidationEmitter', 'MockAggregator', 'MockToken']);
+    expect(Object.keys(compiled).sort()).toEqual(['LiquidationEmitter', 'MockAggregator', 'MockComet', 'MockEVault', 'MockEulerFactory', 'MockFluidFactory', 'MockFluidVault', 'MockMorpho', 'MockToken']);
   });
 });

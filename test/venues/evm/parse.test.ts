@@ -196,14 +196,90 @@ describe('each protocol\'s event mapping, exact amounts', () => {
     expect(e).toMatchObject({ symbol: 'WBTC/USDC', qty: 0.52, notionalUsd: 52_000, onchain: { debtAmount: 50_000, debtUsd: 50_000 } });
   });
 
-  it('Compound v3: AbsorbCollateral is the liquidation (debt 0), AbsorbDebt makes no event', () => {
+  it('Compound v3: the absorb\'s AbsorbDebt is split over its AbsorbCollateral entries by their USD, summing exactly to basePaidOut; inferred only when split', () => {
     const parse = compoundV3Venue().parser({}, { log });
     const comet = '0xc3d688b66703497daa19211eedff47f25384cdc3';
-    const coll = encodeLog(ABI.COMET_ABSORB_COLLATERAL, { absorber: LIQ, borrower: USER, asset: WETH, collateralAbsorbed: 25n * 10n ** 17n, usdValue: 1n }, at(comet, 2, 0));
-    const debt = encodeLog(ABI.COMET_ABSORB_DEBT, { absorber: LIQ, borrower: USER, basePaidOut: 9_000_000_000n, usdValue: 1n }, at(comet, 2, 1));
-    const r = parse(getLogsFrame('ethereum', [...prices, coll, debt]), RECV);
+    const tx = (logIndex: number, block = 2) => ({ ...at(comet, block, logIndex), txHash: fakeHash(`absorb ${block}`) });
+    const weth = encodeLog(ABI.COMET_ABSORB_COLLATERAL, { absorber: LIQ, borrower: USER, asset: WETH, collateralAbsorbed: 25n * 10n ** 17n, usdValue: 10_000n * 10n ** 8n }, tx(0));
+    const wbtc = encodeLog(ABI.COMET_ABSORB_COLLATERAL, { absorber: LIQ, borrower: USER, asset: WBTC, collateralAbsorbed: 10_000_000n, usdValue: 6_000n * 10n ** 8n }, tx(1));
+    const debt = encodeLog(ABI.COMET_ABSORB_DEBT, { absorber: LIQ, borrower: USER, basePaidOut: 9_000_000_001n, usdValue: 1n }, tx(2));
+    // Held until the AbsorbDebt: nothing from the collateral logs alone.
+    expect(liqs(parse(getLogsFrame('ethereum', [...prices, weth, wbtc]), RECV))).toEqual([]);
+    const r = parse(getLogsFrame('ethereum', [debt]), RECV);
     expect(r.ok && r.rejected).toBeUndefined();
-    expect(liqs(r).map((e) => [e.symbol, e.qty, e.notionalUsd, e.onchain!.debtUsd, e.source])).toEqual([['WETH/USDC', 2.5, 10_000, 0, 'compound-v3:AbsorbCollateral']]);
+    const events = liqs(r);
+    expect(events.map((e) => [e.symbol, e.qty, e.notionalUsd, e.onchain!.debtAmount, e.onchain!.inferred, e.source])).toEqual([
+      ['WETH/USDC', 2.5, 10_000, 5_625.000001, ['debt'], 'compound-v3:AbsorbCollateral'],
+      ['WBTC/USDC', 0.1, events[1]!.notionalUsd, 3_375, ['debt'], 'compound-v3:AbsorbCollateral'],
+    ]);
+    expect(events.reduce((a, e) => a + BigInt(Math.round(e.onchain!.debtAmount * 1e6)), 0n)).toBe(9_000_000_001n);
+    // The same logs again (a backfill): nothing new.
+    expect(liqs(parse(getLogsFrame('ethereum', [weth, wbtc, debt]), RECV))).toEqual([]);
+    // One collateral: all the debt is its own, exact (not labelled).
+    const one = encodeLog(ABI.COMET_ABSORB_COLLATERAL, { absorber: LIQ, borrower: USER, asset: WETH, collateralAbsorbed: 10n ** 18n, usdValue: 4_000n * 10n ** 8n }, tx(0, 3));
+    const oneDebt = encodeLog(ABI.COMET_ABSORB_DEBT, { absorber: LIQ, borrower: USER, basePaidOut: 3_500_000_000n, usdValue: 1n }, tx(1, 3));
+    const [single] = liqs(parse(getLogsFrame('ethereum', [one, oneDebt]), RECV));
+    expect(single!.onchain).toMatchObject({ debtAmount: 3_500, debtUsd: 3_500 });
+    expect(single!.onchain!.inferred).toBeUndefined();
+    // A collateral whose AbsorbDebt never comes is emitted once the chain is past it, debt 0 (not attributed).
+    const orphan = encodeLog(ABI.COMET_ABSORB_COLLATERAL, { absorber: LIQ, borrower: USER, asset: WETH, collateralAbsorbed: 10n ** 18n, usdValue: 4_000n * 10n ** 8n }, tx(0, 4));
+    expect(liqs(parse(getLogsFrame('ethereum', [orphan]), RECV))).toEqual([]);
+    const late = liqs(parse(headFrame('ethereum', head(4 + 12, bh(4 + 12), bh(4 + 11), T0)), RECV));
+    expect(late.map((e) => [e.qty, e.onchain!.debtAmount, e.onchain!.inferred])).toEqual([[1, 0, undefined]]);
+  });
+
+  it('Morpho Blue: a market the plan does not list is learned from its CreateMarket log and valued; before it, refused', () => {
+    const parse = morphoBlueVenue().parser({}, { log });
+    const MORPHO = '0xbbbbbbbbbb9cc5e90e3b3af64bdaf62c37eeffcb';
+    const id = fakeHash('an unlisted WETH/DAI market');
+    const liq = (logIndex: number) =>
+      encodeLog(ABI.MORPHO_LIQUIDATE, { id, caller: LIQ, borrower: USER, repaidAssets: 3_000n * 10n ** 18n, repaidShares: 1n, seizedAssets: 10n ** 18n, badDebtAssets: 0n, badDebtShares: 0n }, at(MORPHO, 2, logIndex));
+    const before = parse(getLogsFrame('ethereum', [...prices, liq(0)]), RECV);
+    expect(before.ok && before.rejected?.map((x) => x.reason)).toEqual([expect.stringContaining('is not in the metadata')]);
+    const create = encodeLog(ABI.MORPHO_CREATE_MARKET as never, { id, marketParams: { loanToken: DAI, collateralToken: WETH, oracle: LIQ, irm: LIQ, lltv: 86n * 10n ** 16n } }, at(MORPHO, 2, 1));
+    const [e] = liqs(parse(getLogsFrame('ethereum', [create, liq(2)]), RECV));
+    expect(e).toMatchObject({ symbol: 'WETH/DAI', qty: 1, notionalUsd: 4_000, onchain: { debtAmount: 3_000, debtUsd: 3_000 } });
+    // A hostile CreateMarket (data that does not decode) is refused on its own.
+    const bad = { ...create, data: `${create.data.slice(0, -2)}` };
+    const r = parse(getLogsFrame('ethereum', [bad]), RECV);
+    expect(r.ok && r.rejected?.length).toBe(1);
+  });
+
+  it('Euler v2 and Fluid: a factory creation log adds the vault; the recorded eth_call answer (frame `call`) completes it; its liquidation is valued', () => {
+    const EULER_FACTORY = '0x29a56a1b8214d9cf7c5561811750d5cbdb45cc8e';
+    const FLUID_FACTORY = '0x324c5dc1fc42c7a4d43d92df1eba58a54d13bf2d';
+    const vaultA = '0x000000000000000000000000000000000000a001'; // WETH collateral vault
+    const vaultB = '0x000000000000000000000000000000000000b002'; // USDC liability vault
+    const euler = eulerV2Venue().parser({}, { log });
+    const created = (vault: string, asset: string, i: number) =>
+      encodeLog(ABI.EULER_PROXY_CREATED as never, { proxy: vault, upgradeable: true, implementation: LIQ, trailingData: `0x${asset.slice(2)}${LIQ.slice(2)}${USER.slice(2)}` }, at(EULER_FACTORY, 2, i));
+    const rate = (vault: string, assets: bigint) =>
+      JSON.stringify({ chain: 'ethereum', rpc: { jsonrpc: '2.0', id: 7, result: `0x${assets.toString(16).padStart(64, '0')}` }, call: { to: vault, data: `0x07a2d13a${(10n ** 18n).toString(16).padStart(64, '0')}` } });
+    expect(euler(getLogsFrame('ethereum', [...prices, created(vaultA, WETH, 0), created(vaultB, USDC, 1)]), RECV)).toMatchObject({ ok: true });
+    expect(euler(rate(vaultA, 2n * 10n ** 18n), RECV)).toMatchObject({ ok: true });
+    const liq = encodeLog(ABI.EULER_LIQUIDATE, { liquidator: LIQ, violator: USER, collateral: vaultA, repayAssets: 7_000_000_000n, yieldBalance: 10n ** 18n }, at(vaultB, 3, 0));
+    const [e] = liqs(euler(getLogsFrame('ethereum', [liq]), RECV));
+    expect(e).toMatchObject({ symbol: 'WETH/USDC', qty: 2, notionalUsd: 8_000, onchain: { debtAmount: 7_000, inferred: ['collateral'] } });
+    // A rate for a contract that is no known vault, or an answer of the wrong size: refused, counted.
+    const stray = euler(rate('0x000000000000000000000000000000000000dead', 1n), RECV);
+    expect(stray.ok && stray.rejected?.length).toBe(1);
+
+    const fluid = fluidVenue().parser({}, { log });
+    const vault = '0x000000000000000000000000000000000000f003';
+    const deployed = encodeLog(ABI.FLUID_VAULT_DEPLOYED, { vault, vaultId: 7n }, at(FLUID_FACTORY, 2, 0));
+    const w = (a: string) => a.slice(2).padStart(64, '0');
+    const constants = (factory: string) => `0x${[w(LIQ), w(factory), w(LIQ), w(LIQ), w(WETH), w(USDC), w('0x12'), w('0x6'), w('0x7'), w('0x0'), w('0x0'), w('0x0'), w('0x0')].join('')}`;
+    const answer = (factory: string) => JSON.stringify({ chain: 'ethereum', rpc: { jsonrpc: '2.0', id: 9, result: constants(factory) }, call: { to: vault, data: '0xb7791bf2' } });
+    const fluidLiq = encodeLog(ABI.FLUID_LOG_LIQUIDATE, { liquidator_: LIQ, colAmt_: 5n * 10n ** 17n, debtAmt_: 1_900_000_000n, to_: LIQ }, at(vault, 3, 0));
+    fluid(getLogsFrame('ethereum', [...prices, deployed]), RECV);
+    // Before its constantsView answer the vault has no tokens: refused.
+    expect(liqs(fluid(getLogsFrame('ethereum', [fluidLiq]), RECV))).toEqual([]);
+    // An answer naming another factory is refused (a hostile node cannot make up a vault's tokens from anywhere).
+    const forged = fluid(answer(LIQ), RECV);
+    expect(forged.ok && forged.rejected?.[0]?.reason).toContain('no known Fluid factory');
+    fluid(answer(FLUID_FACTORY), RECV);
+    const [f] = liqs(fluid(getLogsFrame('ethereum', [{ ...fluidLiq, logIndex: '0x1' }]), RECV));
+    expect(f).toMatchObject({ symbol: 'WETH/USDC', qty: 0.5, notionalUsd: 2_000, onchain: { debtAmount: 1_900 } });
   });
 
   it('Maker Bark: ink is a wad, due a rad of DAI', () => {

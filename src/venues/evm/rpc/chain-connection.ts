@@ -4,6 +4,8 @@ import { LogLimiter } from '../../../pipeline/log-limiter.js';
 import type { SocketPlan, VenueConnection } from '../../venue.js';
 import { ANSWER_UPDATED_TOPIC, blockHeader, classify, request, rpcFrame, toHex, type BlockHeader, type RpcError, type RpcMessage } from './json-rpc.js';
 import type { EvmSettings } from './settings.js';
+import type { CreationSource } from '../discover.js';
+import { MAX_DISCOVERED, wordAddress } from '../metadata.js';
 
 /** An eth_getLogs / eth_subscribe("logs") filter: contracts and topics (topic0 alternatives first). */
 export interface LogFilter {
@@ -17,6 +19,11 @@ export interface ChainWatch {
   filters: LogFilter[];
   /** Aggregator addresses whose AnswerUpdated logs price the venue's assets (subscribed, and read back at start). */
   feeds: string[];
+  /**
+   * Where the venue's contracts are created (their creators are in `filters`): a contract created while running is
+   * asked its `calls`, added to the watched addresses and read back from its creation block (docs/venues/evm.md).
+   */
+  creations?: readonly CreationSource[];
 }
 
 /** What a connection has done, for tests and logs. */
@@ -37,11 +44,14 @@ export interface ChainConnectionStats {
   gaps: number;
   /** Messages that were not JSON (recorded as frames, rejected by the parser). */
   unreadable: number;
+  /** Contracts created while running and added to the watch; creations refused past MAX_DISCOVERED. */
+  adopted: number;
+  overCap: number;
 }
 
 /** Where a connection's counts go (Prometheus in a service: liqstream_evm_rpc_total, liqstream_evm_head_block). */
 export interface ChainObserver {
-  count(what: 'backfilled_blocks' | 'reorgs' | 'range_halvings' | 'rpc_errors' | 'request_timeouts', n?: number): void;
+  count(what: 'backfilled_blocks' | 'reorgs' | 'range_halvings' | 'rpc_errors' | 'request_timeouts' | 'contracts_adopted' | 'creations_over_cap', n?: number): void;
   head(n: number): void;
 }
 
@@ -63,7 +73,10 @@ const TIMEOUT_RETRIES = 3;
 /** The session the work began in ended (the socket closed): the next session takes it over. */
 class SessionEnded extends Error {}
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; method: string };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; method: string; params: unknown[] };
+
+/** Id of the subscriptions to contracts created while running (below FIRST_REQUEST_ID: a refusal is a subscribe error). */
+const ADOPTED_SUBSCRIPTION_ID = 99;
 
 /** Subscribe requests use ids below this; the connector's own requests count up from it. */
 const FIRST_REQUEST_ID = 100;
@@ -86,7 +99,7 @@ const HEADER_CONCURRENCY = 16;
  * Requests go over the same socket as the subscriptions, so their answers are recorded in order with the rest.
  */
 export class EvmChainConnection implements VenueConnection {
-  readonly stats: ChainConnectionStats = { requests: 0, rpcErrors: 0, halvings: 0, backfilledBlocks: 0, backfills: 0, reorgs: 0, rereads: 0, deepestReorg: 0, gaps: 0, unreadable: 0 };
+  readonly stats: ChainConnectionStats = { requests: 0, rpcErrors: 0, halvings: 0, backfilledBlocks: 0, backfills: 0, reorgs: 0, rereads: 0, deepestReorg: 0, gaps: 0, unreadable: 0, adopted: 0, overCap: 0 };
   private readonly socket: ManagedSocket;
   private readonly pending = new Map<number, Pending>();
   private nextId = FIRST_REQUEST_ID;
@@ -113,6 +126,11 @@ export class EvmChainConnection implements VenueConnection {
   private readonly context: Record<string, unknown>;
   private stopping = false;
   private readonly garbageLines = new LogLimiter(5, 10_000);
+  /** The subscribe requests sent at every connect (the plan's own list: a contract adopted later is appended). */
+  private readonly subscriptions: string[];
+  /** Addresses watched (the venue's filter) and contracts created but not yet adopted (asked again next session). */
+  private readonly watched: Set<string>;
+  private unadopted: { address: string; source: CreationSource; block: number }[] = [];
 
   constructor(
     private readonly venue: string,
@@ -125,7 +143,10 @@ export class EvmChainConnection implements VenueConnection {
     private readonly observer?: ChainObserver,
   ) {
     this.context = { venue, chain: watch.chain };
-    this.socket = new ManagedSocket(this.plan(), this.socketHooks(), log, options);
+    this.watched = new Set((watch.filters[0]?.address ?? []).map((a) => a.toLowerCase()));
+    const plan = this.plan();
+    this.subscriptions = plan.subscribe;
+    this.socket = new ManagedSocket(plan, this.socketHooks(), log, options);
   }
 
   /** The feeds' AnswerUpdated logs (none without feeds). */
@@ -170,7 +191,7 @@ export class EvmChainConnection implements VenueConnection {
         } catch {
           isJson = false;
         }
-        const frame = rpcFrame(this.watch.chain, text, isJson);
+        const frame = rpcFrame(this.watch.chain, text, isJson, isJson ? this.callAnswered(json) : undefined);
         if (!isJson) {
           this.stats.unreadable += 1;
           // At most 5 lines per 10 s: a node sending garbage in a loop is counted in full, logged in part.
@@ -178,7 +199,9 @@ export class EvmChainConnection implements VenueConnection {
           if (log) this.log.warn({ ...this.context, bytes: text.length, preview: text.slice(0, 80), ...(suppressedBefore ? { suppressedBefore } : {}) }, 'node sent a message that is not JSON (recorded, rejected by the parser)');
           return this.hooks.onFrame(frame, recv);
         }
-        if (this.observe(json) === 'log' && (!this.inSync || this.releasing || this.held.length > 0)) {
+        const kind = this.observe(json);
+        if (kind === 'log') this.noticeCreations([(json as { params: { result: unknown } }).params.result]);
+        if (kind === 'log' && (!this.inSync || this.releasing || this.held.length > 0)) {
           this.held.push({ frame, recv });
           return undefined;
         }
@@ -258,6 +281,72 @@ export class EvmChainConnection implements VenueConnection {
     }
   }
 
+  /** The eth_call a response answers (recorded beside it: the parser learns from the pair), if it answers one. */
+  private callAnswered(json: unknown): { to: string; data: string } | undefined {
+    const id = (json as { id?: unknown } | null)?.id;
+    const p = typeof id === 'number' ? this.pending.get(id) : undefined;
+    return p?.method === 'eth_call' ? (p.params[0] as { to: string; data: string }) : undefined;
+  }
+
+  /**
+   * Logs just received (a notification, an eth_getLogs answer): a creation log of one of the venue's creators that
+   * names a contract not watched yet is adopted (asked its calls, watched, read back from its creation block).
+   * Bounded by MAX_DISCOVERED; past it each refused creation is counted and the first logged.
+   */
+  private noticeCreations(logs: readonly unknown[]): void {
+    const sources = this.watch.creations;
+    if (!sources) return;
+    for (const raw of logs) {
+      const log = raw as { address?: unknown; topics?: unknown; blockNumber?: unknown; removed?: unknown } | null;
+      if (!log || typeof log.address !== 'string' || !Array.isArray(log.topics) || log.removed === true) continue;
+      const from = log.address.toLowerCase();
+      const topics = log.topics as unknown[];
+      const source = sources.find((s) => s.calls.length > 0 && s.address === from && s.topic0 === String(topics[0]).toLowerCase());
+      const address = source ? wordAddress(String(topics[1] ?? '').slice(2)) : undefined;
+      const block = typeof log.blockNumber === 'string' ? Number.parseInt(log.blockNumber, 16) : Number.NaN;
+      if (!source || !address || this.watched.has(address) || !Number.isSafeInteger(block)) continue;
+      if (this.watched.size >= MAX_DISCOVERED) {
+        this.stats.overCap += 1;
+        this.observer?.count('creations_over_cap');
+        if (this.stats.overCap === 1) this.log.warn({ ...this.context, address, max: MAX_DISCOVERED }, 'contract created past the watch cap: not watched (counted)');
+        continue;
+      }
+      this.watched.add(address);
+      const item = { address, source, block };
+      this.enqueue(() => this.adopt(this.session, item));
+    }
+  }
+
+  /**
+   * A created contract joins the watch: its calls answered first (the parser needs its tokens before its logs), then
+   * subscribed (and in every later subscribe and backfill), then its logs read back from its creation block, so
+   * one liquidated right after creation is not missed. Unfinished (the connection dropped) it is retried next session.
+   */
+  private async adopt(session: number, item: { address: string; source: CreationSource; block: number }): Promise<void> {
+    const { address, source, block } = item;
+    const filter = this.watch.filters[0]!;
+    try {
+      for (const data of source.calls) await this.call(session, 'eth_call', [{ to: address, data }, 'latest']).catch((err: unknown) => {
+        if (!(err instanceof RequestFailed) || err.timedOut) throw err;
+        this.log.warn({ ...this.context, address, err: err.message }, 'created contract refused a discovery call (its logs will be refused for want of metadata)');
+      });
+      if (!filter.address.includes(address)) {
+        filter.address.push(address);
+        const subscribe = request(ADOPTED_SUBSCRIPTION_ID, 'eth_subscribe', ['logs', { address: [address], topics: filter.topics }]);
+        this.subscriptions.push(subscribe);
+        this.socket.send(subscribe);
+      }
+      const head = quantityOf(await this.call(session, 'eth_blockNumber', []), 'eth_blockNumber');
+      await this.readLogs(session, block, head, [{ address: [address], topics: filter.topics ?? [] }]);
+      this.stats.adopted += 1;
+      this.observer?.count('contracts_adopted');
+      this.log.info({ ...this.context, address, createdAt: block }, 'created contract watched');
+    } catch (err) {
+      if (!(err instanceof SessionEnded) && session === this.session) this.log.warn({ ...this.context, address, err: (err as Error).message }, 'adopting a created contract failed; asking again next session');
+      this.unadopted.push(item);
+    }
+  }
+
   /** A received message: answers go to their request, heads to the chain tracking. Returns its kind. */
   private observe(json: unknown): RpcMessage['kind'] {
     const m = classify(json);
@@ -316,7 +405,7 @@ export class EvmChainConnection implements VenueConnection {
         this.observer?.count('request_timeouts');
         reject(new RequestFailed(`${method}: no answer within ${this.settings.requestTimeoutMs} ms`, undefined, true));
       }, this.settings.requestTimeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, method });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, method, params });
       if (!this.socket.send(request(id, method, params))) {
         this.pending.delete(id);
         clearTimeout(timer);
@@ -340,6 +429,10 @@ export class EvmChainConnection implements VenueConnection {
           const logs = await this.readLogs(session, from, head, this.feedFilters);
           this.log.info({ ...this.context, fromBlock: from, toBlock: head, updates: logs }, 'oracle look-back read');
         }
+        // Contracts created since discovery ran (or within the look-back when it did not): adopted like live ones.
+        const creators = this.watch.creations ?? [];
+        if (creators.length > 0 && this.settings.lookbackBlocks > 0)
+          await this.readLogs(session, from, head, [{ address: [...new Set(creators.map((c) => c.address))], topics: [[...new Set(creators.map((c) => c.topic0))]] }]);
       } else {
         const from = this.covered;
         const { blocks } = await this.sync(session, from, head);
@@ -348,6 +441,7 @@ export class EvmChainConnection implements VenueConnection {
         this.observer?.count('backfilled_blocks', blocks);
         this.log.info({ ...this.context, fromBlock: from, toBlock: head, blocks }, 'missed blocks backfilled after reconnect: no gap');
       }
+      for (const item of this.unadopted.splice(0)) this.enqueue(() => this.adopt(session, item));
       // Heads that arrived live meanwhile came with their logs on the subscription: covered too.
       this.covered = Math.max(head, this.covered ?? head, this.liveHead ?? head);
       this.observer?.head(this.covered);
@@ -463,6 +557,7 @@ export class EvmChainConnection implements VenueConnection {
           throw err;
         }
         if (!Array.isArray(logs)) throw new RequestFailed(`eth_getLogs(${a}-${b}): the answer is not a list`, undefined);
+        this.noticeCreations(logs);
         count += logs.length;
         a = b + 1;
       }

@@ -69,8 +69,10 @@ export function classify(json: unknown): RpcMessage {
  * so no message text can name another chain. Text that is not JSON travels as a JSON string (the frame stays one
  * object naming its chain; every parser rejects a string `rpc`, so it is counted and dead-lettered).
  */
-export function rpcFrame(chain: string, text: string, isJson: boolean): string {
-  return `{"rpc":${isJson ? text : JSON.stringify(text)},"chain":${JSON.stringify(chain)}}`;
+export function rpcFrame(chain: string, text: string, isJson: boolean, call?: { to: string; data: string }): string {
+  // `call`: the eth_call this message answers (docs/venues/evm.md), written by the connector, before `chain`.
+  const asked = call ? `,"call":${JSON.stringify({ to: call.to, data: call.data })}` : '';
+  return `{"rpc":${isJson ? text : JSON.stringify(text)}${asked},"chain":${JSON.stringify(chain)}}`;
 }
 
 /** The request text: ids are numbers the connector matches responses by. */
