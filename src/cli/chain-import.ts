@@ -1,0 +1,117 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { RawFrame, VenueId } from '../schema/events.js';
+import type { BackfillStats } from '../sinks/store/backfill.js';
+import type { ImportProgress } from '../venues/evm/rpc/range-import.js';
+import type { VenueMetadata } from '../venues/venue.js';
+
+/*
+ * `liqstream store import --chain C --from-block N [--to-block M] [--record FILE]`: a history import of a block
+ * range of one chain into the store (docs/history.md). The frames come from the node (src/venues/evm/rpc/
+ * range-import.ts) and go through the same replay (parsers, duplicate filter, aggregator) and store writer as
+ * `store import` of a recording: so what it stores is what a replay of those frames, or a live run, gives.
+ */
+
+export interface ChainImportOptions {
+  config: Config;
+  chain: string;
+  from: number;
+  /** Default: the chain's finalized block. */
+  to?: number;
+  /** A Parquet store; default the configured store. */
+  store?: string;
+  /** Also write the frames as a recording (metadata.json beside it), so `liqstream replay` gives the same events. */
+  record?: string;
+  log: Logger;
+  /** Progress lines (stderr in the CLI). */
+  progress?: (line: string) => void;
+  /** Progress at most this often (ms), and once at the end. */
+  progressEveryMs?: number;
+}
+
+export interface ChainImportResult {
+  from: number;
+  to: number;
+  venues: VenueId[];
+  stored: BackfillStats;
+  /** Frames read, frames refused whole, entries refused one by one (each logged and dead-lettered), log entries received. */
+  frames: number;
+  badFrames: number;
+  badEntries: number;
+  logs: number;
+  requests: number;
+  halvings: number;
+  ms: number;
+}
+
+/** metadata.json beside the recording: ours added; another recording's entry for the same venue must agree, else refused (its replay would change). */
+function writeMetadata(recording: string, venues: Record<VenueId, VenueMetadata>): void {
+  const file = join(dirname(recording), 'metadata.json');
+  const doc: { version?: number; venues?: Record<VenueId, unknown> } = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { venues?: Record<VenueId, unknown> }) : { version: 1 };
+  for (const [venue, meta] of Object.entries(venues)) {
+    const there = doc.venues?.[venue];
+    if (there !== undefined && JSON.stringify(there) !== JSON.stringify(meta)) throw new Error(`${file} already holds other metadata for ${venue}: record into another folder`);
+  }
+  writeFileSync(file, `${JSON.stringify({ ...doc, venues: { ...(doc.venues ?? {}), ...venues } }, null, 2)}\n`);
+}
+
+export async function importChainRange(o: ChainImportOptions): Promise<ChainImportResult> {
+  const started = Date.now();
+  const [{ planChainImport }, { RangeImport }, { replay }, { openBackfill }, { recordingWriter }] = await Promise.all([
+    import('../venues/evm/import-plan.js'),
+    import('../venues/evm/rpc/range-import.js'),
+    import('../replay/replay.js'),
+    import('../sinks/store/backfill.js'),
+    import('../replay/recording.js'),
+  ]);
+  const { config, chain, log } = o;
+  const plan = await planChainImport(config, chain, log);
+  const rangeImport = new RangeImport({ chain, venues: plan.venues, settings: config.evm, log, socketOptions: { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs } });
+  try {
+    await rangeImport.open();
+    const { from, to } = await rangeImport.range(o.from, o.to);
+    const recorder = o.record ? recordingWriter(o.record, { exclusive: true }) : undefined;
+    if (o.record) writeMetadata(o.record, plan.metadata);
+    const store = await openBackfill(o.store === undefined ? config.store : { ...config.store, kind: 'parquet', dir: o.store }, log);
+    let last = 0;
+    const show = (p: ImportProgress, final = false) => {
+      const now = Date.now();
+      if (!o.progress || (!final && now - last < (o.progressEveryMs ?? 1_000))) return;
+      last = now;
+      const s = (now - started) / 1_000;
+      o.progress(`${chain}: blocks ${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} (${((100 * p.done) / Math.max(1, p.total)).toFixed(1)}%), ${p.logs.toLocaleString('en-US')} logs, ${(p.done / Math.max(s, 0.001)).toFixed(0)} blocks/s`);
+    };
+    async function* source() {
+      for await (const frame of rangeImport.frames(from, to, show)) {
+        if (recorder) await recorder.write(frame as RawFrame);
+        yield { ok: true as const, frame };
+      }
+    }
+    let result;
+    try {
+      result = await replay({
+        files: [`${chain} blocks ${from}-${to}`],
+        speed: 'max',
+        log,
+        metadata: plan.metadata,
+        cascade: config.cascade,
+        source,
+        limits: config.limits,
+        sinks: () => [{ name: 'store', onEvent: store.onEvent }],
+      });
+      await recorder?.close();
+    } catch (err) {
+      await store.abort();
+      await recorder?.close().catch(() => {});
+      throw err;
+    }
+    show(rangeImport.progress, true);
+    const stored = await store.finish(result.aggregator, result.report.cascades);
+    const { frames, badFrames, badEntries } = result.report.input;
+    return { from, to, venues: plan.venues.map((v) => v.venue), stored, frames, badFrames, badEntries, logs: rangeImport.progress.logs, ...rangeImport.stats, ms: Date.now() - started };
+  } finally {
+    await rangeImport.close();
+  }
+}
