@@ -98,15 +98,30 @@ export class RangeImport {
    * The chain's finalized block, and its head: the highest block the import may read is the finalized one
    * (no reorg can take back what is stored). A node that names no finalized block is refused.
    */
-  async bounds(): Promise<{ finalized: number; head: number }> {
+  async bounds(): Promise<{ finalized: number; head: number; hash: string }> {
     const { connection, venue } = this.connections[0]!;
+    // The finalized block's header is no frame for the parser (it would become its tip, far above the range);
+    // whatever else came meanwhile is (the head number is harmless; junk is the parser's to count).
+    const before = this.sink;
+    const frames: RawFrame[] = [];
+    this.sink = frames;
+    try {
+      const bounds = await this.finalized(connection, venue);
+      this.stray.push(...frames.filter((f) => !f.frame.includes(bounds.hash)));
+      return bounds;
+    } finally {
+      this.sink = before;
+    }
+  }
+
+  private finalized(connection: EvmChainConnection, venue: VenueId): Promise<{ finalized: number; head: number; hash: string }> {
     return this.retry(venue, 'the finalized block', async () => {
       const session = await this.up(connection, venue, this.o.venues[0]!.url);
       const head = quantity(await connection.call(session, 'eth_blockNumber', []));
       const finalized = blockHeader(await connection.call(session, 'eth_getBlockByNumber', ['finalized', false]));
       if (head === undefined) throw new RequestFailed('eth_blockNumber: not a block number', undefined);
       if (!finalized) throw new ImportRangeError(`${this.o.chain}: the node names no finalized block (eth_getBlockByNumber("finalized")): cannot tell which blocks are final`);
-      return { finalized: finalized.number, head };
+      return { finalized: finalized.number, head, hash: finalized.hash };
     });
   }
 
