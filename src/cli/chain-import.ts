@@ -59,7 +59,7 @@ function writeMetadata(recording: string, venues: Record<VenueId, VenueMetadata>
 
 export async function importChainRange(o: ChainImportOptions): Promise<ChainImportResult> {
   const started = Date.now();
-  const [{ planChainImport }, { RangeImport }, { replay }, { openBackfill }, { recordingWriter }] = await Promise.all([
+  const [{ planChainImport }, { RangeImport, ImportRangeError }, { replay }, { openBackfill }, { recordingWriter }] = await Promise.all([
     import('../venues/evm/import-plan.js'),
     import('../venues/evm/rpc/range-import.js'),
     import('../replay/replay.js'),
@@ -67,6 +67,10 @@ export async function importChainRange(o: ChainImportOptions): Promise<ChainImpo
     import('../replay/recording.js'),
   ]);
   const { config, chain, log } = o;
+  if (o.record !== undefined) {
+    if (existsSync(o.record)) throw new ImportRangeError(`--record ${o.record} exists: a recording is never replaced`);
+    if (!existsSync(dirname(o.record))) throw new ImportRangeError(`--record: the folder ${dirname(o.record)} does not exist`);
+  }
   const plan = await planChainImport(config, chain, log);
   const rangeImport = new RangeImport({ chain, venues: plan.venues, settings: config.evm, log, socketOptions: { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs } });
   try {
