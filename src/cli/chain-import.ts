@@ -46,15 +46,18 @@ export interface ChainImportResult {
   ms: number;
 }
 
-/** metadata.json beside the recording: ours added; another recording's entry for the same venue must agree, else refused (its replay would change). */
-function writeMetadata(recording: string, venues: Record<VenueId, VenueMetadata>): void {
+/**
+ * metadata.json beside the recording, with ours added (`write`), or only checked: another recording's entry for one
+ * of the venues must be the same, else refused (that recording's replay would change).
+ */
+function recordingMetadata(recording: string, venues: Record<VenueId, VenueMetadata>, write: boolean, refuse: (message: string) => Error): void {
   const file = join(dirname(recording), 'metadata.json');
   const doc: { version?: number; venues?: Record<VenueId, unknown> } = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { venues?: Record<VenueId, unknown> }) : { version: 1 };
   for (const [venue, meta] of Object.entries(venues)) {
     const there = doc.venues?.[venue];
-    if (there !== undefined && JSON.stringify(there) !== JSON.stringify(meta)) throw new Error(`${file} already holds other metadata for ${venue}: record into another folder`);
+    if (there !== undefined && JSON.stringify(there) !== JSON.stringify(meta)) throw refuse(`--record: ${file} already holds other metadata for ${venue}: record into another folder`);
   }
-  writeFileSync(file, `${JSON.stringify({ ...doc, venues: { ...(doc.venues ?? {}), ...venues } }, null, 2)}\n`);
+  if (write) writeFileSync(file, `${JSON.stringify({ ...doc, venues: { ...(doc.venues ?? {}), ...venues } }, null, 2)}\n`);
 }
 
 export async function importChainRange(o: ChainImportOptions): Promise<ChainImportResult> {
@@ -72,12 +75,14 @@ export async function importChainRange(o: ChainImportOptions): Promise<ChainImpo
     if (!existsSync(dirname(o.record))) throw new ImportRangeError(`--record: the folder ${dirname(o.record)} does not exist`);
   }
   const plan = await planChainImport(config, chain, log);
+  const refuse = (message: string) => new ImportRangeError(message);
+  if (o.record !== undefined) recordingMetadata(o.record, plan.metadata, false, refuse);
   const rangeImport = new RangeImport({ chain, venues: plan.venues, settings: config.evm, log, socketOptions: { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs } });
   try {
     await rangeImport.open();
     const { from, to } = await rangeImport.range(o.from, o.to);
     const recorder = o.record ? recordingWriter(o.record, { exclusive: true }) : undefined;
-    if (o.record) writeMetadata(o.record, plan.metadata);
+    if (o.record) recordingMetadata(o.record, plan.metadata, true, refuse);
     const store = await openBackfill(o.store === undefined ? config.store : { ...config.store, kind: 'parquet', dir: o.store }, log);
     let last = 0;
     const show = (p: ImportProgress, final = false) => {

@@ -113,7 +113,14 @@ describe('liqstream store import --chain (history import of a block range)', () 
     const nowhere = await runCli(importArgs(join(dir, 'never'), ['--record', join(dir, 'missing', 'x.ndjson')]));
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toContain(`--record: the folder ${join(dir, 'missing')} does not exist`);
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'metadata.json'), JSON.stringify({ venues: { 'aave-v3': { evm: { chains: {} } } } }));
+    const clash = await runCli(importArgs(join(dir, 'never'), ['--record', join(other, 'x.ndjson')]));
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain(`--record: ${join(other, 'metadata.json')} already holds other metadata for aave-v3: record into another folder`);
     expect(existsSync(join(dir, 'never'))).toBe(false);
+    expect(existsSync(join(other, 'x.ndjson'))).toBe(false);
   });
 
   it('refuses what it cannot do, exit 2 with a message naming the problem, and writes nothing', async () => {

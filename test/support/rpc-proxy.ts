@@ -13,6 +13,8 @@ export interface RpcProxyOptions {
   spoil?: (method: string, message: Record<string, unknown>) => Record<string, unknown> | string;
   /** Sent unasked before each answer of this method (garbage, stray ids). */
   before?: (method: string) => string[];
+  /** Drops the client's connection, unanswered, at these eth_getLogs requests (counted over all clients, from 1). */
+  dropAt?: number[];
 }
 
 export class RpcProxy {
@@ -22,6 +24,8 @@ export class RpcProxy {
   refused = 0;
   /** Messages sent unasked. */
   unasked = 0;
+  /** Connections dropped (dropAt). */
+  dropped = 0;
 
   constructor(private readonly o: RpcProxyOptions) {}
 
@@ -60,6 +64,10 @@ export class RpcProxy {
         const text = data.toString();
         const req = JSON.parse(text) as { id: unknown; method: string; params: unknown[] };
         this.asked.set(req.method, (this.asked.get(req.method) ?? 0) + 1);
+        if (req.method === 'eth_getLogs' && this.o.dropAt?.includes(this.asked.get(req.method)!)) {
+          this.dropped += 1;
+          return close();
+        }
         if (req.method === 'eth_getLogs' && this.o.maxRange !== undefined) {
           const f = req.params[0] as { fromBlock: string; toBlock: string };
           if (Number(f.toBlock) - Number(f.fromBlock) + 1 > this.o.maxRange) {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importChainRange, type ChainImportOptions } from '../../../src/cli/chain-import.js';
 import { loadConfig } from '../../../src/config/load.js';
@@ -15,6 +16,7 @@ import { CHAINS, tokenAddress } from '../../../src/venues/evm/chains.js';
 import { SPARK_POOLS } from '../../../src/venues/spark/plan.js';
 import type { FrameParser } from '../../../src/venues/venue.js';
 import { Anvil } from '../../support/anvil.js';
+import { freePort } from '../../support/free-port.js';
 import { onlyVenues } from '../../support/config-file.js';
 import { burstData, deployEmitters, priceUpdateData } from '../../support/evm-chain.js';
 import { testPipeline } from '../../support/pipeline.js';
@@ -188,6 +190,22 @@ describe('history import of a block range (eth_getLogs) into the store, on a rea
     const stored = await rows(dir);
     expect(stored.length).toBe(6_000);
     expect(new Set(stored.map((s) => s.id))).toEqual(new Set(liveLiquidations().map((e) => e.id)));
+  });
+
+  it('a connection dropped mid-import (twice) is reopened and the step asked again: every liquidation, once', async () => {
+    const flaky = await new RpcProxy({ port: await freePort(), target: 'ws://127.0.0.1:19350', dropAt: [3, 9] }).start();
+    const lines: Record<string, unknown>[] = [];
+    const capture = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    try {
+      const dir = tempDir();
+      const r = await importInto(dir, flaky.url, { log: capture });
+      expect(flaky.dropped).toBe(2);
+      expect(r.stored.written.liquidations).toBe(6_000);
+      expect(new Set((await rows(dir)).map((s) => s.id))).toEqual(new Set(liveLiquidations().map((e) => e.id)));
+      expect(lines.filter((l) => l.msg === 'history import: request failed; asking again' && l.chain === 'ethereum').length).toBe(2);
+    } finally {
+      await flaky.stop();
+    }
   });
 
   it('hostile answers (junk entries, a 50,000-entry array, garbage, answers and errors for no request) are counted one by one; every liquidation still stored', async () => {
