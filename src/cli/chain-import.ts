@@ -29,6 +29,8 @@ export interface ChainImportOptions {
   progress?: (line: string) => void;
   /** Progress at most this often (ms), and once at the end. */
   progressEveryMs?: number;
+  /** How long to wait for each node connection (default 30 s). */
+  connectTimeoutMs?: number;
 }
 
 export interface ChainImportResult {
@@ -77,7 +79,7 @@ export async function importChainRange(o: ChainImportOptions): Promise<ChainImpo
   const plan = await planChainImport(config, chain, log);
   const refuse = (message: string) => new ImportRangeError(message);
   if (o.record !== undefined) recordingMetadata(o.record, plan.metadata, false, refuse);
-  const rangeImport = new RangeImport({ chain, venues: plan.venues, settings: config.evm, log, socketOptions: { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs } });
+  const rangeImport = new RangeImport({ chain, venues: plan.venues, settings: config.evm, log, socketOptions: { backoff: config.connection.backoff, stableAfterMs: config.connection.stableAfterMs }, connectTimeoutMs: o.connectTimeoutMs });
   try {
     await rangeImport.open();
     const { from, to } = await rangeImport.range(o.from, o.to);

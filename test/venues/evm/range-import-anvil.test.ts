@@ -244,6 +244,13 @@ describe('history import of a block range (eth_getLogs) into the store, on a rea
     await expect(importChainRange({ config: configFor(anvil.wsUrl), chain: 'Ethereum; rm -rf', from, to, store: dir, log })).rejects.toThrow(/--chain must be a chain name/);
     const noUrl = loadConfig({ env: {}, overrides: { venues: onlyVenues({ 'aave-v3': { enabled: true, discover: false } }) } });
     await expect(importChainRange({ config: noUrl, chain: 'ethereum', from, to, store: dir, log })).rejects.toThrow('no RPC URL configured for ethereum (evm.chains.ethereum.url, or venues.<id>.chains.ethereum.url) for aave-v3');
+    // A node that cannot be reached: named without the API key its URL carries.
+    const key = 'k3yAbCdEf0123456789xYz0123456789';
+    const nowhere = `ws://127.0.0.1:${await freePort()}/v2/${key}`;
+    const failed = await importChainRange({ config: configFor(nowhere), chain: 'ethereum', from, to, store: dir, log, connectTimeoutMs: 500 }).catch((e: unknown) => e as Error);
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as Error).message).toMatch(/^ethereum: cannot reach the RPC node of aave-v3 at ws:\/\/127\.0\.0\.1:\d+\/v2\/REDACTED/);
+    expect((failed as Error).message).not.toContain(key);
     // Nothing was written by a refused import.
     expect(existsSync(join(dir, 'table=liquidations'))).toBe(false);
   });
