@@ -113,7 +113,7 @@ export function registerStoreCommands(program: Command): void {
       'after',
       '\nExamples:\n  $ liqstream store import --store data/store recordings/*.ndjson.gz\n  $ liqstream store import --store data/store --format tardis-liquidations binance-futures_liquidations_2025-10-10.csv.gz\n  $ liqstream store import --store data/store -c evm.yaml --chain ethereum --from-block 23540000 --to-block 23547200',
     )
-    .action(async (files: string[], flags: { store?: string; format: InputFormat; metadata?: string; config?: string; chain?: string; fromBlock?: string; toBlock?: string; record?: string }) => {
+    .action(async (files: string[], flags: ImportFlags) => {
       const chainOnly = (['fromBlock', 'toBlock', 'record'] as const).filter((k) => flags[k] !== undefined);
       if (flags.chain !== undefined) return importChainCommand(files, flags);
       if (chainOnly.length > 0) throw new StoreUsageError(`--from-block, --to-block and --record go with --chain`);
@@ -149,11 +149,14 @@ export function registerStoreCommands(program: Command): void {
     });
 }
 
+/** `store import`'s options (commander's names). */
+type ImportFlags = { store?: string; format: InputFormat; metadata?: string; config?: string; chain?: string; fromBlock?: string; toBlock?: string; record?: string };
+
 /** A wrong combination or value of the command's options: printed, exit 2 (as commander's own usage errors). */
 export class StoreUsageError extends Error {}
 
 /** `store import --chain`: checks the options, imports, prints what was stored and what was refused. */
-async function importChainCommand(files: string[], flags: { store?: string; format: InputFormat; metadata?: string; config?: string; chain?: string; fromBlock?: string; toBlock?: string; record?: string }) {
+async function importChainCommand(files: string[], flags: ImportFlags) {
   if (files.length > 0) throw new StoreUsageError('give either recordings or --chain, not both');
   if (flags.format !== 'recording' || flags.metadata !== undefined) throw new StoreUsageError('--format and --metadata are for recordings, not --chain');
   if (flags.fromBlock === undefined) throw new StoreUsageError('--chain needs --from-block');
