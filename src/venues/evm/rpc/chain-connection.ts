@@ -143,9 +143,12 @@ export class EvmChainConnection implements VenueConnection {
     return this.watch.filters.filter((f) => f.address.length > 0);
   }
 
-  /** Every filter the connection reads: the venue's, then the feeds'. */
+  /**
+   * Every filter the connection reads: the feeds' first, so a backfill's (or re-read's) oracle answers reach the
+   * parser before the liquidations of the same blocks, which are valued at the answer before them.
+   */
   get filters(): LogFilter[] {
-    return [...this.venueFilters, ...this.feedFilters];
+    return [...this.feedFilters, ...this.venueFilters];
   }
 
   private plan(): SocketPlan {
