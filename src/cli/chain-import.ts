@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { RawFrame, VenueId } from '../schema/events.js';
+import type { VenueId } from '../schema/events.js';
 import type { BackfillStats } from '../sinks/store/backfill.js';
 import type { ImportProgress } from '../venues/evm/rpc/range-import.js';
 import type { VenueMetadata } from '../venues/venue.js';
@@ -85,7 +85,11 @@ export async function importChainRange(o: ChainImportOptions): Promise<ChainImpo
     const { from, to } = await rangeImport.range(o.from, o.to);
     const recorder = o.record ? recordingWriter(o.record, { exclusive: true }) : undefined;
     if (o.record) recordingMetadata(o.record, plan.metadata, true, refuse);
-    const store = await openBackfill(o.store === undefined ? config.store : { ...config.store, kind: 'parquet', dir: o.store }, log);
+    // A store that cannot be opened (locked, unwritable) leaves no recording open behind it.
+    const store = await openBackfill(o.store === undefined ? config.store : { ...config.store, kind: 'parquet', dir: o.store }, log).catch(async (err: unknown) => {
+      await recorder?.close().catch(() => {});
+      throw err;
+    });
     let last = 0;
     const show = (p: ImportProgress, final = false) => {
       const now = Date.now();
@@ -96,7 +100,7 @@ export async function importChainRange(o: ChainImportOptions): Promise<ChainImpo
     };
     async function* source() {
       for await (const frame of rangeImport.frames(from, to, show)) {
-        if (recorder) await recorder.write(frame as RawFrame);
+        if (recorder) await recorder.write(frame);
         yield { ok: true as const, frame };
       }
     }
