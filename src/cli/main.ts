@@ -15,7 +15,7 @@ import type { LiveApi } from '../web/live-api.js';
 import type { NormalizedEvent } from '../schema/events.js';
 import type { Aggregator } from '../aggregate/aggregator.js';
 import type { ReplayReport } from '../replay/replay.js';
-import { registerStoreCommands } from './store-commands.js';
+import { registerStoreCommands, StoreUsageError } from './store-commands.js';
 
 /*
  * Modules are imported inside the command that needs them: loading every command's dependencies
@@ -477,7 +477,7 @@ registerStoreCommands(program);
 program.exitOverride();
 program.commands.forEach((c) => c.exitOverride());
 program.parseAsync(process.argv).catch(async (err: unknown) => {
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof StoreUsageError) {
     process.stderr.write(`liqstream: ${err.message}\n`);
     process.exit(2);
   }

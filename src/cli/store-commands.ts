@@ -97,14 +97,27 @@ export function registerStoreCommands(program: Command): void {
     .command('store')
     .description('the history store (docs/history.md)')
     .command('import')
-    .description('store recordings (or tardis CSV, Hyperliquid node fills) in the history store; importing the same files again adds nothing')
-    .argument('<files...>', 'input files')
+    .description(
+      'store recordings (or tardis CSV, Hyperliquid node fills), or a block range of a chain read from its RPC node (--chain), in the history store; importing the same input again adds nothing',
+    )
+    .argument('[files...]', 'input files (none with --chain)')
     .option('--store <dir>', 'a Parquet store (default: the configured store: store.dir, or QuestDB with store.kind questdb)')
     .addOption(new Option('--format <format>', 'input format').choices([...INPUT_FORMATS]).default('recording'))
     .option('--metadata <file>', 'market metadata (default: metadata.json beside the recordings, if any)')
-    .option('-c, --config <file>', 'YAML config merged over the built-in defaults (store, cascade settings)')
-    .addHelpText('after', '\nExamples:\n  $ liqstream store import --store data/store recordings/*.ndjson.gz\n  $ liqstream store import --store data/store --format tardis-liquidations binance-futures_liquidations_2025-10-10.csv.gz')
-    .action(async (files: string[], flags: { store?: string; format: InputFormat; metadata?: string; config?: string }) => {
+    .option('--chain <chain>', "on-chain venues: import this chain's liquidations (every enabled on-chain venue on it, over the configured RPC URL)")
+    .option('--from-block <n>', 'with --chain: the first block (its oracle answers are read back evm.lookbackBlocks before it)')
+    .option('--to-block <n>', "with --chain: the last block (default and at most: the chain's finalized block, so no reorg can take back what is stored)")
+    .option('--record <file>', 'with --chain: also write the frames read as a recording (metadata.json beside it): `liqstream replay` of it gives the same events')
+    .option('-c, --config <file>', 'YAML config merged over the built-in defaults (store, cascade settings; evm and venues for --chain)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ liqstream store import --store data/store recordings/*.ndjson.gz\n  $ liqstream store import --store data/store --format tardis-liquidations binance-futures_liquidations_2025-10-10.csv.gz\n  $ liqstream store import --store data/store -c evm.yaml --chain ethereum --from-block 23540000 --to-block 23547200',
+    )
+    .action(async (files: string[], flags: ImportFlags) => {
+      const chainOnly = (['fromBlock', 'toBlock', 'record'] as const).filter((k) => flags[k] !== undefined);
+      if (flags.chain !== undefined) return importChainCommand(files, flags);
+      if (chainOnly.length > 0) throw new StoreUsageError(`--from-block, --to-block and --record go with --chain`);
+      if (files.length === 0) throw new StoreUsageError('nothing to import: give recordings (or --chain with --from-block)');
       const [{ loadConfig }, { replay }, { parsersFor, sourceFor }, { loadRecordingMetadata }] = await Promise.all([
         import('../config/load.js'),
         import('../replay/replay.js'),
@@ -134,6 +147,45 @@ export function registerStoreCommands(program: Command): void {
       const stats = await store.finish(result.aggregator, result.report.cascades);
       process.stdout.write(`${storedLine(stats)}\n`);
     });
+}
+
+/** `store import`'s options (commander's names). */
+type ImportFlags = { store?: string; format: InputFormat; metadata?: string; config?: string; chain?: string; fromBlock?: string; toBlock?: string; record?: string };
+
+/** A wrong combination or value of the command's options: printed, exit 2 (as commander's own usage errors). */
+export class StoreUsageError extends Error {}
+
+/** `store import --chain`: checks the options, imports, prints what was stored and what was refused. */
+async function importChainCommand(files: string[], flags: ImportFlags) {
+  if (files.length > 0) throw new StoreUsageError('give either recordings or --chain, not both');
+  if (flags.format !== 'recording' || flags.metadata !== undefined) throw new StoreUsageError('--format and --metadata are for recordings, not --chain');
+  if (flags.fromBlock === undefined) throw new StoreUsageError('--chain needs --from-block');
+  const [{ loadConfig }, { parseBlock, ImportRangeError }, { importChainRange }] = await Promise.all([
+    import('../config/load.js'),
+    import('../venues/evm/rpc/range-import.js'),
+    import('./chain-import.js'),
+  ]);
+  try {
+    const from = parseBlock(flags.fromBlock, '--from-block');
+    const to = flags.toBlock === undefined ? undefined : parseBlock(flags.toBlock, '--to-block');
+    if (to !== undefined && from > to) throw new ImportRangeError(`--from-block ${from} is after --to-block ${to}`);
+    const r = await importChainRange({
+      config: loadConfig({ file: flags.config }),
+      chain: flags.chain!,
+      from,
+      to,
+      store: flags.store,
+      record: flags.record,
+      log: await quietLogger(),
+      progress: (line) => void process.stderr.write(`${line}\n`),
+    });
+    process.stdout.write(
+      `read ${r.venues.join(', ')} on ${flags.chain} blocks ${r.from}-${r.to}: ${r.logs.toLocaleString('en-US')} logs in ${r.frames.toLocaleString('en-US')} frames (${r.requests.toLocaleString('en-US')} requests, ${r.halvings} ranges halved); refused: ${r.badFrames} frames, ${r.badEntries} entries (each logged and dead-lettered)\n${storedLine(r.stored)}\n`,
+    );
+  } catch (err) {
+    if (err instanceof ImportRangeError) throw new StoreUsageError(err.message);
+    throw err;
+  }
 }
 
 /**

@@ -24,6 +24,7 @@ describe('aave-v3 live on a real node: config to totals', () => {
   const usdc = tokenAddress('ethereum', 'USDC');
   const feedOf = (token: string) => CHAINS.ethereum!.tokens[token]!.feedProxy!;
   const BTC = 6_234_567_890_123n; // 62,345.67890123 USD, 8 decimals
+  const BTC2 = 5_987_654_321_098n; // from the outage on
   let p: Awaited<ReturnType<typeof testPipeline>>;
   let connectors: Awaited<ReturnType<typeof startConnectors>>;
   const gaps: string[] = [];
@@ -68,11 +69,14 @@ describe('aave-v3 live on a real node: config to totals', () => {
     await anvil.stop();
   });
 
-  it('every LiquidationCall is one event valued at the WBTC answer; a 20-block outage in the middle is backfilled; totals exact, no gap', async () => {
+  it('every LiquidationCall is one event valued at the WBTC answer before it; a 20-block outage in the middle (the price moving in it) is backfilled; totals exact, no gap', async () => {
     for (let i = 0; i < 30; i++) await burst();
     await until(() => liquidations().length === 90, 'the first 90 liquidations');
     proxy.cut();
     await until(() => connectors.health()['aave-v3'] === false, 'the outage');
+    // The price moves during the outage: the backfilled liquidations must take the new answer, which reaches the
+    // parser in the backfill's own eth_getLogs answers (the feeds' are read first).
+    await anvil.send({ to: feedOf(wbtc), data: priceUpdateData(BTC2) });
     for (let i = 0; i < 20; i++) await burst();
     proxy.restore();
     for (let i = 0; i < 10; i++) await burst();
@@ -85,7 +89,7 @@ describe('aave-v3 live on a real node: config to totals', () => {
     for (let b = 0; b < 60; b++)
       for (const i of [0, 7, 14]) {
         const a = b * 1_000_000 + i + 1;
-        const usd = (a / 1e8) * (Number(BTC) / 1e8);
+        const usd = (a / 1e8) * (Number(b < 30 ? BTC : BTC2) / 1e8);
         expectedUsd += usd;
         const e = events.find((x) => x.onchain!.collateralAmount === a / 1e8);
         expect(e, `burst ${b} entry ${i}`).toBeDefined();

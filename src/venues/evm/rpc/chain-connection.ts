@@ -68,10 +68,10 @@ export class RequestFailed extends Error {
 }
 
 /** Times a backfill or re-read is started again after a request timed out, before its blocks are a gap. */
-const TIMEOUT_RETRIES = 3;
+export const TIMEOUT_RETRIES = 3;
 
 /** The session the work began in ended (the socket closed): the next session takes it over. */
-class SessionEnded extends Error {}
+export class SessionEnded extends Error {}
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; method: string; params: unknown[] };
 
@@ -141,6 +141,11 @@ export class EvmChainConnection implements VenueConnection {
     private readonly log: Logger,
     options: ManagedSocketOptions,
     private readonly observer?: ChainObserver,
+    /**
+     * Requests only (the history import, src/venues/evm/rpc/range-import.ts): no subscriptions, no look-back or
+     * backfill of its own; the caller asks (readLogs, headers) and every answer is handed on as a frame as usual.
+     */
+    private readonly requestsOnly = false,
   ) {
     this.context = { venue, chain: watch.chain };
     this.watched = new Set((watch.filters[0]?.address ?? []).map((a) => a.toLowerCase()));
@@ -150,17 +155,25 @@ export class EvmChainConnection implements VenueConnection {
   }
 
   /** The feeds' AnswerUpdated logs (none without feeds). */
-  private get feedFilters(): LogFilter[] {
+  get feedFilters(): LogFilter[] {
     return this.watch.feeds.length > 0 ? [{ address: this.watch.feeds, topics: [ANSWER_UPDATED_TOPIC] }] : [];
   }
 
-  /** Every filter the connection reads: the venue's, then the feeds'. */
+  /** The venue's own contracts' events. */
+  get venueFilters(): LogFilter[] {
+    return this.watch.filters.filter((f) => f.address.length > 0);
+  }
+
+  /**
+   * Every filter the connection reads: the feeds' first, so a backfill's (or re-read's) oracle answers reach the
+   * parser before the liquidations of the same blocks, which are valued at the answer before them.
+   */
   get filters(): LogFilter[] {
-    return [...this.watch.filters.filter((f) => f.address.length > 0), ...this.feedFilters];
+    return [...this.feedFilters, ...this.venueFilters];
   }
 
   private plan(): SocketPlan {
-    const subscribe = [request(1, 'eth_subscribe', ['newHeads']), ...this.filters.map((f, i) => request(2 + i, 'eth_subscribe', ['logs', f]))];
+    const subscribe = this.requestsOnly ? [] : [request(1, 'eth_subscribe', ['newHeads']), ...this.filters.map((f, i) => request(2 + i, 'eth_subscribe', ['logs', f]))];
     return {
       venue: this.venue,
       name: this.watch.chain,
@@ -214,7 +227,8 @@ export class EvmChainConnection implements VenueConnection {
       onUp: (isUp) => {
         this.up = isUp;
         this.session += 1;
-        if (isUp) {
+        if (isUp && this.requestsOnly) this.inSync = true; // nothing held: the caller orders its own requests
+        else if (isUp) {
           this.liveHead = undefined;
           const session = this.session;
           this.enqueue(() => this.startSession(session));
@@ -250,6 +264,11 @@ export class EvmChainConnection implements VenueConnection {
 
   get downBecause(): string | undefined {
     return this.socket.downBecause;
+  }
+
+  /** The current connection's number, for `call` (requests of an ended connection fail); undefined while down. */
+  get sessionId(): number | undefined {
+    return this.up ? this.session : undefined;
   }
 
   /** Whether the connection has caught up (backfill done) and follows the chain head. */
@@ -516,13 +535,15 @@ export class EvmChainConnection implements VenueConnection {
     }
     if (start < from) this.log.warn({ ...this.context, forkBlock: start - 1, fromBlock: start, toBlock: to }, 'chain reorganised below the blocks to read; reading from the fork');
     const headerFrom = Math.max(start, to - this.settings.maxHeaderBlocks + 1);
-    for (let n = headerFrom; n <= to; n += HEADER_CONCURRENCY) {
-      const batch = [];
-      for (let b = n; b <= Math.min(to, n + HEADER_CONCURRENCY - 1); b++) batch.push(this.header(session, b));
-      for (const h of await Promise.all(batch)) this.remember(h);
-    }
+    await this.readHeaders(session, Array.from({ length: Math.max(0, to - headerFrom + 1) }, (_, i) => headerFrom + i));
     await this.readLogs(session, start, to, this.filters);
     return { blocks: to - start + 1, walked: from - start };
+  }
+
+  /** The headers of `blocks` (eth_getBlockByNumber, HEADER_CONCURRENCY at once), remembered; each answer is a frame. */
+  async readHeaders(session: number, blocks: readonly number[]): Promise<void> {
+    for (let i = 0; i < blocks.length; i += HEADER_CONCURRENCY)
+      for (const h of await Promise.all(blocks.slice(i, i + HEADER_CONCURRENCY).map((b) => this.header(session, b)))) this.remember(h);
   }
 
   private async header(session: number, n: number): Promise<BlockHeader> {
@@ -535,9 +556,10 @@ export class EvmChainConnection implements VenueConnection {
   /**
    * The logs of [from, to] for each filter, in ranges of at most `maxRangeBlocks`; a range the node refuses (a
    * JSON-RPC error: result cap, range cap, timeout) is halved and asked again, down to one block, which must be
-   * answered. Returns the number of logs (the answers themselves are recorded frames).
+   * answered. Returns the number of logs (the answers themselves are recorded frames); `onAnswer` sees each
+   * answer's list as well.
    */
-  async readLogs(session: number, from: number, to: number, filters: LogFilter[]): Promise<number> {
+  async readLogs(session: number, from: number, to: number, filters: LogFilter[], onAnswer?: (logs: unknown[]) => void): Promise<number> {
     let count = 0;
     for (const filter of filters) {
       let size = this.settings.maxRangeBlocks;
@@ -557,7 +579,10 @@ export class EvmChainConnection implements VenueConnection {
           throw err;
         }
         if (!Array.isArray(logs)) throw new RequestFailed(`eth_getLogs(${a}-${b}): the answer is not a list`, undefined);
-        this.noticeCreations(logs);
+        // An import (requests only) reads a finished range whose contracts start-up discovery already found: no
+        // adoption, which would subscribe and read past the range.
+        if (!this.requestsOnly) this.noticeCreations(logs);
+        onAnswer?.(logs);
         count += logs.length;
         a = b + 1;
       }

@@ -3,8 +3,8 @@ import { EvmChainConnection, type ChainWatch } from './chain-connection.js';
 import { EvmSettings } from './settings.js';
 
 /** `chains.<chain>.url` of the venue's own block, else `evm.chains.<chain>.url` (one URL for every on-chain venue). */
-function urlOf(chain: string, ctx: ConnectorContext, settings: EvmSettings): string | undefined {
-  const own = (ctx.options?.chains as Record<string, { url?: unknown }> | undefined)?.[chain]?.url;
+export function urlOf(chain: string, options: ConnectorContext['options'], settings: EvmSettings): string | undefined {
+  const own = (options?.chains as Record<string, { url?: unknown }> | undefined)?.[chain]?.url;
   return typeof own === 'string' ? own : settings.chains[chain]?.url;
 }
 
@@ -17,7 +17,7 @@ export function evmConnections(venue: string, watches: ChainWatch[], ctx: Connec
   const out: EvmChainConnection[] = [];
   const missing: string[] = [];
   for (const watch of watches) {
-    const url = urlOf(watch.chain, ctx, settings);
+    const url = urlOf(watch.chain, ctx.options, settings);
     if (url === undefined) {
       missing.push(watch.chain);
       continue;
