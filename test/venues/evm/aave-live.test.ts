@@ -59,7 +59,7 @@ describe('aave-v3 live on a real node: config to totals', () => {
       },
     });
     connectors = await startConnectors(config, { sink: { handleFrame: (f) => ingestor.handleFrame(f), gap: (_v, _f, _t, reason) => void gaps.push(reason) }, metrics: p.metrics, log: p.log, parsers });
-    await until(() => connectors.health()['aave-v3'] === true && connectors.unwatchedSince('aave-v3') === undefined, 'aave-v3 connected and in sync');
+    await until(() => connectors.health()['aave-v3'] === true && connectors.unwatchedSince('aave-v3') === undefined, 'aave-v3 connected and in sync', 60_000);
   });
 
   afterAll(async () => {
@@ -71,9 +71,9 @@ describe('aave-v3 live on a real node: config to totals', () => {
 
   it('every LiquidationCall is one event valued at the WBTC answer before it; a 20-block outage in the middle (the price moving in it) is backfilled; totals exact, no gap', async () => {
     for (let i = 0; i < 30; i++) await burst();
-    await until(() => liquidations().length === 90, 'the first 90 liquidations');
+    await until(() => liquidations().length === 90, 'the first 90 liquidations', 60_000);
     proxy.cut();
-    await until(() => connectors.health()['aave-v3'] === false, 'the outage');
+    await until(() => connectors.health()['aave-v3'] === false, 'the outage', 60_000);
     // The price moves during the outage: the backfilled liquidations must take the new answer, which reaches the
     // parser in the backfill's own eth_getLogs answers (the feeds' are read first).
     await anvil.send({ to: feedOf(wbtc), data: priceUpdateData(BTC2) });
@@ -81,7 +81,7 @@ describe('aave-v3 live on a real node: config to totals', () => {
     proxy.restore();
     for (let i = 0; i < 10; i++) await burst();
     // burst() emits the seven protocols' events; the venue subscribes to (and backfills) LiquidationCall only: i = 0, 7, 14.
-    await until(() => liquidations().length === 180, 'all 180 liquidations', 30_000);
+    await until(() => liquidations().length === 180, 'all 180 liquidations', 60_000);
     expect(gaps).toEqual([]);
     const events = liquidations();
     expect(new Set(events.map((e) => e.id)).size).toBe(180);
@@ -103,5 +103,5 @@ describe('aave-v3 live on a real node: config to totals', () => {
     expect(totals.count).toBe(180);
     // The aggregator sums each event in 1/10,000 USD: within half a unit per event of the exact sum.
     expect(Math.abs(totals.usd - expectedUsd)).toBeLessThanOrEqual(180 * 0.00005 + 1e-6);
-  });
+  }, 240_000);
 });
