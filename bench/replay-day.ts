@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { silentLogger } from '../src/log.js';
-import { splitLines } from '../src/replay/lines.js';
+import { splitLineBatches } from '../src/replay/lines.js';
 import { replay } from '../src/replay/replay.js';
 import { OCT10 } from '../src/simulate/oct10-profile.js';
 import { writeOct10 } from '../src/simulate/write.js';
@@ -30,12 +30,14 @@ async function floor(file: string): Promise<Figure> {
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   let frames = 0;
-  for await (const line of splitLines(createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 })))) {
-    if (line === '') continue;
-    const { frame } = JSON.parse(line) as { frame: string };
-    JSON.parse(frame);
-    frames += 1;
-  }
+  // The lines a chunk at a time, as the replay reads them: the floor pays no per-line async hand-over either.
+  for await (const lines of splitLineBatches(createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 }))))
+    for (const line of lines) {
+      if (line === '') continue;
+      const { frame } = JSON.parse(line) as { frame: string };
+      JSON.parse(frame);
+      frames += 1;
+    }
   return done(wall0, cpu0, frames);
 }
 
