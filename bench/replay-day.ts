@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import { silentLogger } from '../src/log.js';
 import { splitLineBatches } from '../src/replay/lines.js';
 import { replay } from '../src/replay/replay.js';
@@ -53,6 +54,28 @@ function done(wall0: number, cpu0: NodeJS.CpuUsage, frames: number): Figure {
   return { wall: (performance.now() - wall0) / 1000, cpu: (cpu.user + cpu.system) / 1e6, frames };
 }
 
+/** Each venue's lines of `file` in a file of its own (gzip), beside it: [venue, path] for those with any line. */
+async function venueSlices(file: string, venues: string[], dir: string): Promise<[string, string][]> {
+  const outs = new Map(venues.map((v) => [v, { path: join(dir, `${v}.ndjson.gz`), gzip: createGzip({ level: 1 }), file: createWriteStream(join(dir, `${v}.ndjson.gz`)), lines: 0 }]));
+  for (const o of outs.values()) o.gzip.pipe(o.file);
+  for await (const lines of splitLineBatches(createReadStream(file).pipe(createGunzip()))) {
+    for (const line of lines) {
+      const o = outs.get(/^\{"recv":\d+,"venue":"([a-z0-9-]+)"/.exec(line)?.[1] ?? '');
+      if (!o) continue;
+      o.lines += 1;
+      if (!o.gzip.write(`${line}\n`)) await once(o.gzip, 'drain');
+    }
+  }
+  await Promise.all(
+    [...outs.values()].map(async (o) => {
+      const written = once(o.file, 'close');
+      o.gzip.end();
+      await written;
+    }),
+  );
+  return [...outs].filter(([, o]) => o.lines > 0).map(([v, o]) => [v, o.path]);
+}
+
 const minute = (hhmm: string): number => {
   const [h, m] = hhmm.split(':').map(Number);
   return h! * 60 + m!;
@@ -67,19 +90,27 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
     const sim = await writeOct10(file, { seed: 20251010, accounts: OCT10.accounts, fromMinute: minute(from), toMinute: minute(to) });
     out(`replay of the simulated 10 October ${from}-${to}: ${fmt(sim.frames)} frames, ${fmt(sim.truth.count)} liquidations, ${fmt(statSync(file).size / 1e6)} MB gzip`);
     const self = fileURLToPath(import.meta.url);
-    const run = (mode: string): Figure =>
-      JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=64', self, mode, file], { encoding: 'utf8' })) as Figure;
-    const fastest = (a: Figure | undefined, b: Figure): Figure => (a === undefined || b.wall < a.wall ? b : a);
-    let json: Figure | undefined;
-    let ours: Figure | undefined;
-    for (let round = 0; round < Number(process.env.BENCH_REPLAY_ROUNDS ?? 2); round++) {
-      json = fastest(json, run('floor'));
-      ours = fastest(ours, run('replay'));
+    const run = (mode: string, input: string): Figure =>
+      JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=64', self, mode, input], { encoding: 'utf8' })) as Figure;
+    // The day, then each big venue's own lines (its slice: the same frames, alone in a file of their own).
+    const venues = (process.env.BENCH_REPLAY_VENUES ?? 'hyperliquid,bybit-linear,binance-usdm,bybit-inverse,binance-coinm').split(',').filter(Boolean);
+    const slices = await venueSlices(file, venues, dir);
+    out('  (one core, fresh process each; fastest of interleaved rounds)        wall s    CPU s   replay ÷ floor (wall, CPU)');
+    for (const [name, input] of [['day', file] as const, ...slices]) {
+      const fastest = (a: Figure | undefined, b: Figure): Figure => (a === undefined || b.wall < a.wall ? b : a);
+      let json: Figure | undefined;
+      let ours: Figure | undefined;
+      for (let round = 0; round < Number(process.env.BENCH_REPLAY_ROUNDS ?? 2); round++) {
+        json = fastest(json, run('floor', input));
+        ours = fastest(ours, run('replay', input));
+      }
+      if (!json || !ours) return;
+      const label = name === 'day' ? 'the day' : `${name} (${fmt(json.frames)} frames)`;
+      out(`  ${`floor, ${label}: gunzip + JSON.parse of every line and frame`.padEnd(66)} ${fmt(json.wall, 2).padStart(8)} ${fmt(json.cpu, 2).padStart(8)}`);
+      out(
+        `  ${`liqstream replay --speed max, ${label}`.padEnd(66)} ${fmt(ours.wall, 2).padStart(8)} ${fmt(ours.cpu, 2).padStart(8)} ${fmt(ours.wall / json.wall, 2).padStart(8)}× ${fmt(ours.cpu / json.cpu, 2).padStart(6)}×`,
+      );
     }
-    if (!json || !ours) return;
-    out('  (one core, fresh process each)                         wall s    CPU s   × floor (wall)');
-    out(`  floor: gunzip + JSON.parse of every line and frame   ${fmt(json.wall, 2).padStart(8)} ${fmt(json.cpu, 2).padStart(8)}         1.00`);
-    out(`  liqstream replay --speed max                         ${fmt(ours.wall, 2).padStart(8)} ${fmt(ours.cpu, 2).padStart(8)} ${fmt(json.wall / ours.wall, 2).padStart(12)}`);
     out('');
   } finally {
     rmSync(dir, { recursive: true, force: true });
