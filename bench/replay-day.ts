@@ -18,7 +18,9 @@ import { fmt } from './stats.js';
  * the way a reader of the recording would. Both in fresh processes, in the same run (the machine may
  * be shared: CPU seconds are shown beside wall seconds, and BENCH_REPLAY_ROUNDS, default 2, interleaved
  * rounds keep the fastest of each). BENCH_REPLAY_FROM / BENCH_REPLAY_TO (HH:MM, default the whole day)
- * narrow the simulated span.
+ * narrow the simulated span. BENCH_REPLAY_VENUES (default the five big venues) names the venues whose own
+ * lines are replayed apart too, each against its own floor; BENCH_REPLAY_BASELINE (the path of another build's
+ * dist/src/replay/replay.js) adds that build's replay to every pair: before and after in one run.
  */
 
 interface Figure {
@@ -42,10 +44,12 @@ async function floor(file: string): Promise<Figure> {
   return done(wall0, cpu0, frames);
 }
 
-async function replayOnce(file: string): Promise<Figure> {
+/** `baseline`: the replay of another build (BENCH_REPLAY_BASELINE, its dist/src/replay/replay.js), for a before/after in one run. */
+async function replayOnce(file: string, baseline = false): Promise<Figure> {
+  const replayOf = baseline ? ((await import(process.env.BENCH_REPLAY_BASELINE!)) as { replay: typeof replay }).replay : replay;
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const { report } = await replay({ files: [file], speed: 'max', log: silentLogger() });
+  const { report } = await replayOf({ files: [file], speed: 'max', log: silentLogger() });
   return done(wall0, cpu0, report.input.frames);
 }
 
@@ -100,9 +104,11 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
       const fastest = (a: Figure | undefined, b: Figure): Figure => (a === undefined || b.wall < a.wall ? b : a);
       let json: Figure | undefined;
       let ours: Figure | undefined;
+      let before: Figure | undefined;
       for (let round = 0; round < Number(process.env.BENCH_REPLAY_ROUNDS ?? 2); round++) {
         json = fastest(json, run('floor', input));
         ours = fastest(ours, run('replay', input));
+        if (process.env.BENCH_REPLAY_BASELINE) before = fastest(before, run('baseline', input));
       }
       if (!json || !ours) return;
       const label = name === 'day' ? 'the day' : `${name} (${fmt(json.frames)} frames)`;
@@ -110,6 +116,10 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
       out(
         `  ${`liqstream replay --speed max, ${label}`.padEnd(66)} ${fmt(ours.wall, 2).padStart(8)} ${fmt(ours.cpu, 2).padStart(8)} ${fmt(ours.wall / json.wall, 2).padStart(8)}× ${fmt(ours.cpu / json.cpu, 2).padStart(6)}×`,
       );
+      if (before)
+        out(
+          `  ${`baseline (BENCH_REPLAY_BASELINE), ${label}`.padEnd(66)} ${fmt(before.wall, 2).padStart(8)} ${fmt(before.cpu, 2).padStart(8)} ${fmt(before.wall / json.wall, 2).padStart(8)}× ${fmt(before.cpu / json.cpu, 2).padStart(6)}×`,
+        );
     }
     out('');
   } finally {
@@ -119,7 +129,7 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
   const [mode, file] = process.argv.slice(2) as [string, string];
-  (mode === 'floor' ? floor(file) : replayOnce(file)).then(
+  (mode === 'floor' ? floor(file) : replayOnce(file, mode === 'baseline')).then(
     (f) => process.stdout.write(JSON.stringify(f)),
     (err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
