@@ -99,7 +99,8 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
     // The day, then each big venue's own lines (its slice: the same frames, alone in a file of their own).
     const venues = (process.env.BENCH_REPLAY_VENUES ?? 'hyperliquid,bybit-linear,binance-usdm,bybit-inverse,binance-coinm').split(',').filter(Boolean);
     const slices = await venueSlices(file, venues, dir);
-    out('  (one core, fresh process each; fastest of interleaved rounds)        wall s    CPU s   replay ÷ floor (wall, CPU)');
+    const W = 84;
+    out(`  ${'(one core, fresh process each; fastest of interleaved rounds)'.padEnd(W)}   wall s    CPU s   replay ÷ floor (wall, CPU)`);
     for (const [name, input] of [['day', file] as const, ...slices]) {
       const fastest = (a: Figure | undefined, b: Figure): Figure => (a === undefined || b.wall < a.wall ? b : a);
       let json: Figure | undefined;
@@ -111,14 +112,14 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
         if (process.env.BENCH_REPLAY_BASELINE) before = fastest(before, run('baseline', input));
       }
       if (!json || !ours) return;
-      const label = name === 'day' ? 'the day' : `${name} (${fmt(json.frames)} frames)`;
-      out(`  ${`floor, ${label}: gunzip + JSON.parse of every line and frame`.padEnd(66)} ${fmt(json.wall, 2).padStart(8)} ${fmt(json.cpu, 2).padStart(8)}`);
+      const label = name === 'day' ? 'the day' : `${name} alone (${fmt(json.frames)} frames)`;
+      out(`  ${`floor (gunzip + JSON.parse of lines and frames), ${label}`.padEnd(W)} ${fmt(json.wall, 2).padStart(8)} ${fmt(json.cpu, 2).padStart(8)}`);
       out(
-        `  ${`liqstream replay --speed max, ${label}`.padEnd(66)} ${fmt(ours.wall, 2).padStart(8)} ${fmt(ours.cpu, 2).padStart(8)} ${fmt(ours.wall / json.wall, 2).padStart(8)}× ${fmt(ours.cpu / json.cpu, 2).padStart(6)}×`,
+        `  ${`liqstream replay --speed max, ${label}`.padEnd(W)} ${fmt(ours.wall, 2).padStart(8)} ${fmt(ours.cpu, 2).padStart(8)} ${fmt(ours.wall / json.wall, 2).padStart(8)}× ${fmt(ours.cpu / json.cpu, 2).padStart(6)}×`,
       );
       if (before)
         out(
-          `  ${`baseline (BENCH_REPLAY_BASELINE), ${label}`.padEnd(66)} ${fmt(before.wall, 2).padStart(8)} ${fmt(before.cpu, 2).padStart(8)} ${fmt(before.wall / json.wall, 2).padStart(8)}× ${fmt(before.cpu / json.cpu, 2).padStart(6)}×`,
+          `  ${`baseline (BENCH_REPLAY_BASELINE), ${label}`.padEnd(W)} ${fmt(before.wall, 2).padStart(8)} ${fmt(before.cpu, 2).padStart(8)} ${fmt(before.wall / json.wall, 2).padStart(8)}× ${fmt(before.cpu / json.cpu, 2).padStart(6)}×`,
         );
     }
     out('');
