@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import { silentLogger } from '../src/log.js';
-import { splitLines } from '../src/replay/lines.js';
+import { splitLineBatches } from '../src/replay/lines.js';
 import { replay } from '../src/replay/replay.js';
 import { OCT10 } from '../src/simulate/oct10-profile.js';
 import { writeOct10 } from '../src/simulate/write.js';
@@ -17,7 +18,9 @@ import { fmt } from './stats.js';
  * the way a reader of the recording would. Both in fresh processes, in the same run (the machine may
  * be shared: CPU seconds are shown beside wall seconds, and BENCH_REPLAY_ROUNDS, default 2, interleaved
  * rounds keep the fastest of each). BENCH_REPLAY_FROM / BENCH_REPLAY_TO (HH:MM, default the whole day)
- * narrow the simulated span.
+ * narrow the simulated span. BENCH_REPLAY_VENUES (default the five big venues) names the venues whose own
+ * lines are replayed apart too, each against its own floor; BENCH_REPLAY_BASELINE (the path of another build's
+ * dist/src/replay/replay.js) adds that build's replay to every pair: before and after in one run.
  */
 
 interface Figure {
@@ -30,25 +33,51 @@ async function floor(file: string): Promise<Figure> {
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   let frames = 0;
-  for await (const line of splitLines(createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 })))) {
-    if (line === '') continue;
-    const { frame } = JSON.parse(line) as { frame: string };
-    JSON.parse(frame);
-    frames += 1;
-  }
+  // The lines a chunk at a time, as the replay reads them: the floor pays no per-line async hand-over either.
+  for await (const lines of splitLineBatches(createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 }))))
+    for (const line of lines) {
+      if (line === '') continue;
+      const { frame } = JSON.parse(line) as { frame: string };
+      JSON.parse(frame);
+      frames += 1;
+    }
   return done(wall0, cpu0, frames);
 }
 
-async function replayOnce(file: string): Promise<Figure> {
+/** `baseline`: the replay of another build (BENCH_REPLAY_BASELINE, its dist/src/replay/replay.js), for a before/after in one run. */
+async function replayOnce(file: string, baseline = false): Promise<Figure> {
+  const replayOf = baseline ? ((await import(process.env.BENCH_REPLAY_BASELINE!)) as { replay: typeof replay }).replay : replay;
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const { report } = await replay({ files: [file], speed: 'max', log: silentLogger() });
+  const { report } = await replayOf({ files: [file], speed: 'max', log: silentLogger() });
   return done(wall0, cpu0, report.input.frames);
 }
 
 function done(wall0: number, cpu0: NodeJS.CpuUsage, frames: number): Figure {
   const cpu = process.cpuUsage(cpu0);
   return { wall: (performance.now() - wall0) / 1000, cpu: (cpu.user + cpu.system) / 1e6, frames };
+}
+
+/** Each venue's lines of `file` in a file of its own (gzip), beside it: [venue, path] for those with any line. */
+async function venueSlices(file: string, venues: string[], dir: string): Promise<[string, string][]> {
+  const outs = new Map(venues.map((v) => [v, { path: join(dir, `${v}.ndjson.gz`), gzip: createGzip({ level: 1 }), file: createWriteStream(join(dir, `${v}.ndjson.gz`)), lines: 0 }]));
+  for (const o of outs.values()) o.gzip.pipe(o.file);
+  for await (const lines of splitLineBatches(createReadStream(file).pipe(createGunzip()))) {
+    for (const line of lines) {
+      const o = outs.get(/^\{"recv":\d+,"venue":"([a-z0-9-]+)"/.exec(line)?.[1] ?? '');
+      if (!o) continue;
+      o.lines += 1;
+      if (!o.gzip.write(`${line}\n`)) await once(o.gzip, 'drain');
+    }
+  }
+  await Promise.all(
+    [...outs.values()].map(async (o) => {
+      const written = once(o.file, 'close');
+      o.gzip.end();
+      await written;
+    }),
+  );
+  return [...outs].filter(([, o]) => o.lines > 0).map(([v, o]) => [v, o.path]);
 }
 
 const minute = (hhmm: string): number => {
@@ -65,19 +94,34 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
     const sim = await writeOct10(file, { seed: 20251010, accounts: OCT10.accounts, fromMinute: minute(from), toMinute: minute(to) });
     out(`replay of the simulated 10 October ${from}-${to}: ${fmt(sim.frames)} frames, ${fmt(sim.truth.count)} liquidations, ${fmt(statSync(file).size / 1e6)} MB gzip`);
     const self = fileURLToPath(import.meta.url);
-    const run = (mode: string): Figure =>
-      JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=64', self, mode, file], { encoding: 'utf8' })) as Figure;
-    const fastest = (a: Figure | undefined, b: Figure): Figure => (a === undefined || b.wall < a.wall ? b : a);
-    let json: Figure | undefined;
-    let ours: Figure | undefined;
-    for (let round = 0; round < Number(process.env.BENCH_REPLAY_ROUNDS ?? 2); round++) {
-      json = fastest(json, run('floor'));
-      ours = fastest(ours, run('replay'));
+    const run = (mode: string, input: string): Figure =>
+      JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=64', self, mode, input], { encoding: 'utf8' })) as Figure;
+    // The day, then each big venue's own lines (its slice: the same frames, alone in a file of their own).
+    const venues = (process.env.BENCH_REPLAY_VENUES ?? 'hyperliquid,bybit-linear,binance-usdm,bybit-inverse,binance-coinm').split(',').filter(Boolean);
+    const slices = await venueSlices(file, venues, dir);
+    const W = 84;
+    out(`  ${'(one core, fresh process each; fastest of interleaved rounds)'.padEnd(W)}   wall s    CPU s   replay ÷ floor (wall, CPU)`);
+    for (const [name, input] of [['day', file] as const, ...slices]) {
+      const fastest = (a: Figure | undefined, b: Figure): Figure => (a === undefined || b.wall < a.wall ? b : a);
+      let json: Figure | undefined;
+      let ours: Figure | undefined;
+      let before: Figure | undefined;
+      for (let round = 0; round < Number(process.env.BENCH_REPLAY_ROUNDS ?? 2); round++) {
+        json = fastest(json, run('floor', input));
+        ours = fastest(ours, run('replay', input));
+        if (process.env.BENCH_REPLAY_BASELINE) before = fastest(before, run('baseline', input));
+      }
+      if (!json || !ours) return;
+      const label = name === 'day' ? 'the day' : `${name} alone (${fmt(json.frames)} frames)`;
+      out(`  ${`floor (gunzip + JSON.parse of lines and frames), ${label}`.padEnd(W)} ${fmt(json.wall, 2).padStart(8)} ${fmt(json.cpu, 2).padStart(8)}`);
+      out(
+        `  ${`liqstream replay --speed max, ${label}`.padEnd(W)} ${fmt(ours.wall, 2).padStart(8)} ${fmt(ours.cpu, 2).padStart(8)} ${fmt(ours.wall / json.wall, 2).padStart(8)}× ${fmt(ours.cpu / json.cpu, 2).padStart(6)}×`,
+      );
+      if (before)
+        out(
+          `  ${`baseline (BENCH_REPLAY_BASELINE), ${label}`.padEnd(W)} ${fmt(before.wall, 2).padStart(8)} ${fmt(before.cpu, 2).padStart(8)} ${fmt(before.wall / json.wall, 2).padStart(8)}× ${fmt(before.cpu / json.cpu, 2).padStart(6)}×`,
+        );
     }
-    if (!json || !ours) return;
-    out('  (one core, fresh process each)                         wall s    CPU s   × floor (wall)');
-    out(`  floor: gunzip + JSON.parse of every line and frame   ${fmt(json.wall, 2).padStart(8)} ${fmt(json.cpu, 2).padStart(8)}         1.00`);
-    out(`  liqstream replay --speed max                         ${fmt(ours.wall, 2).padStart(8)} ${fmt(ours.cpu, 2).padStart(8)} ${fmt(json.wall / ours.wall, 2).padStart(12)}`);
     out('');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -86,7 +130,7 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
   const [mode, file] = process.argv.slice(2) as [string, string];
-  (mode === 'floor' ? floor(file) : replayOnce(file)).then(
+  (mode === 'floor' ? floor(file) : replayOnce(file, mode === 'baseline')).then(
     (f) => process.stdout.write(JSON.stringify(f)),
     (err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);

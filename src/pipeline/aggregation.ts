@@ -89,6 +89,8 @@ export async function startAggregation(o: {
   const defiRetracted = new Map<string, MinuteBucket['byVenue']>();
   /** The partition of the message being applied (a retraction's, for defiRetracted). */
   let reading = '';
+  let readingTopic: string | undefined;
+  let readingPartition: number | undefined;
   let readingReplayed = false;
   const seriesOf = (map: Map<string, MinuteSeries>, key: string): MinuteSeries => {
     let series = map.get(key);
@@ -201,13 +203,18 @@ export async function startAggregation(o: {
       afterBatch,
     },
     (event, replayed, topic, partition) => {
-      reading = AssignmentProgress.key(topic, partition);
+      // The partition's key once per run of its events (a batch), not a new string to hash per event.
+      if (topic !== readingTopic || partition !== readingPartition) {
+        reading = AssignmentProgress.key(topic, partition);
+        readingTopic = topic;
+        readingPartition = partition;
+      }
       readingReplayed = replayed;
       if (!aggregator.apply(event, replayed)) return;
       // After the duplicate filter: views fed from here (the live page, a report's lists) see each event once.
       o.onEvent?.(event);
       if (!o.partials) return;
-      const key = AssignmentProgress.key(topic, partition);
+      const key = reading;
       // Lending (DeFi) liquidations are kept apart from the perps' minutes and so from the cascade detector.
       const liquidation = event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop');
       if (liquidation && marketOf(event) === 'perp') seriesOf(partitionMinutes, key).add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);

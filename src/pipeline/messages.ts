@@ -9,11 +9,20 @@ export function messageHeaders(type: string): Readonly<Record<string, string>> {
   return h;
 }
 
+/** The headers of each event type, looked up once: every published event carries its type's. */
+const EVENT_HEADERS: Readonly<Record<NormalizedEvent['type'], Readonly<Record<string, string>>>> = {
+  liquidation: messageHeaders('liquidation'),
+  open_interest: messageHeaders('open_interest'),
+  gap: messageHeaders('gap'),
+  funding: messageHeaders('funding'),
+  retraction: messageHeaders('retraction'),
+};
+
 /** Normalized events are keyed venue:symbol so that one symbol's events stay in order on one partition. */
 export function eventMessage(event: NormalizedEvent): BusMessage {
   const symbol = symbolOf(event);
   const key = symbol === undefined ? event.venue : `${event.venue}:${symbol}`;
-  return { key, value: event, headers: messageHeaders(event.type) };
+  return { key, value: event, headers: EVENT_HEADERS[event.type] };
 }
 
 /** Raw frames keep the recording line format, so the raw topic can be dumped straight to a recording. */

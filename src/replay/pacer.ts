@@ -16,14 +16,15 @@ export function parseSpeed(text: string): Speed {
  */
 export function createPacer(speed: Speed, now: () => number = () => performance.now()) {
   let origin: { recv: number; wall: number } | undefined;
-  return async (recv: number): Promise<void> => {
-    if (speed === 'max') return;
+  // A promise only when there is a wait: at speed max a replay does not await once per frame.
+  return (recv: number): Promise<void> | undefined => {
+    if (speed === 'max') return undefined;
     if (!origin) {
       origin = { recv, wall: now() };
-      return;
+      return undefined;
     }
     const due = origin.wall + (recv - origin.recv) / speed;
     const wait = due - now();
-    if (wait > 1) await sleep(wait);
+    return wait > 1 ? sleep(wait) : undefined;
   };
 }

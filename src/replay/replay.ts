@@ -17,9 +17,9 @@ import { NotableLiquidations } from '../report/notable.js';
 import { startStages, type StageState } from '../pipeline/stages.js';
 import type { Sink } from '../sinks/sink.js';
 import { manifestGaps } from './manifests.js';
-import { mergeOrdered } from './merge.js';
+import { mergeOrderedRuns } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
-import { readRecording, syntheticMarks, type RecordingItem } from './recording.js';
+import { readRecording, readRecordingBatches, syntheticMarks, type RecordingItem } from './recording.js';
 import { venueOwner, type ReplayParts, type Share, type WorkerOptions, type WorkerTiming } from './shares.js';
 
 /** Receive time trails event time by far less than this: how far past a slice a replay reads. */
@@ -30,17 +30,23 @@ const BAD_LINES_LOGGED = 10;
 export class ReplayInputError extends Error {}
 
 /**
- * The items of file number `file`, tagged with it. A corrupt gzip (`incorrect header check`: not
- * merely cut short, which readRecording salvages) fails the replay naming the file: zlib's message
- * alone does not say which of 24 hourly files it was.
+ * The batches of one input file. A corrupt gzip (`incorrect header check`: not merely cut short, which
+ * readRecording salvages) fails the replay naming the file: zlib's message alone does not say which of
+ * 24 hourly files it was.
  */
-async function* withFile<T>(file: number, path: string, items: AsyncIterable<T>): AsyncGenerator<T & { file: number }> {
+async function* namingFile<T>(path: string, batches: AsyncIterable<T[]>): AsyncGenerator<T[]> {
   try {
-    for await (const item of items) yield { ...item, file };
+    yield* batches;
   } catch (err) {
     if (/^Z_/.test(String((err as NodeJS.ErrnoException).code))) throw new ReplayInputError(`${path}: ${(err as Error).message}`, { cause: err });
     throw err;
   }
+}
+
+/** A source's items in batches: the recording reader's own chunks, or one item a batch for any other source. */
+async function* batchesOf(source: (path: string) => AsyncIterable<RecordingItem>, path: string): AsyncGenerator<RecordingItem[]> {
+  if (source === readRecording) yield* readRecordingBatches(path);
+  else for await (const item of source(path)) yield [item];
 }
 
 export interface ReplayOptions {
@@ -226,30 +232,35 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
       if (pending) await pending;
     }
   };
-  const tagged = options.files.map((file, index) => withFile(index, file, source(file)));
-  for await (const item of mergeOrdered(tagged, (i) => (i.ok ? i.frame.recv : -Infinity))) {
-    const counts = perFile[item.file]!;
-    if (!item.ok) {
-      // Every share reads every line: the first counts the bad ones.
-      if (share && share.index !== 0) continue;
-      badLines += 1;
-      counts.bad += 1;
-      // The first few of each file, with file and line; the rest are counted (see below).
-      if (counts.bad <= BAD_LINES_LOGGED)
-        log.warn({ file: options.files[item.file], line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
-      continue;
+  const sources = options.files.map((file) => namingFile(file, batchesOf(source, file)));
+  reading: for await (const { source: file, items } of mergeOrderedRuns(sources, (i) => (i.ok ? i.frame.recv : -Infinity))) {
+    const counts = perFile[file]!;
+    for (const item of items) {
+      if (!item.ok) {
+        // Every share reads every line: the first counts the bad ones.
+        if (share && share.index !== 0) continue;
+        badLines += 1;
+        counts.bad += 1;
+        // The first few of each file, with file and line; the rest are counted (see below).
+        if (counts.bad <= BAD_LINES_LOGGED)
+          log.warn({ file: options.files[file], line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
+        continue;
+      }
+      const mine = owns(item.frame.venue);
+      if (mine) counts.frames += 1;
+      // With an event-time slice, frames well before it go at full speed and reading stops well after it
+      // (receive time trails event time by far less than the margin).
+      if (options.to !== undefined && item.frame.recv > options.to + SLICE_MARGIN_MS) break reading;
+      if (gaps.length > 0 && gaps[0]!.to <= item.frame.recv) await gapsUntil(item.frame.recv);
+      if (!mine) continue;
+      if (options.from === undefined || item.frame.recv >= options.from - SLICE_MARGIN_MS) {
+        const paced = pace(item.frame.recv);
+        if (paced) await paced;
+      }
+      modules ??= (await import('../venues/registry.js')).VENUE_MODULES;
+      const pending = ingestor.handleFrame(item.frame);
+      if (pending) await pending;
     }
-    const mine = owns(item.frame.venue);
-    if (mine) counts.frames += 1;
-    // With an event-time slice, frames well before it go at full speed and reading stops well after it
-    // (receive time trails event time by far less than the margin).
-    if (options.to !== undefined && item.frame.recv > options.to + SLICE_MARGIN_MS) break;
-    if (gaps.length > 0) await gapsUntil(item.frame.recv);
-    if (!mine) continue;
-    if (options.from === undefined || item.frame.recv >= options.from - SLICE_MARGIN_MS) await pace(item.frame.recv);
-    modules ??= (await import('../venues/registry.js')).VENUE_MODULES;
-    const pending = ingestor.handleFrame(item.frame);
-    if (pending) await pending;
   }
   await gapsUntil(Infinity);
   await ingestor.flush();

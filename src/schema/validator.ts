@@ -91,6 +91,24 @@ export function compileEveryValidator(): void {
 
 export function compileValidator<S extends z.ZodType>(schema: S): CompiledValidator<S> {
   assertExpressible(schema as unknown as { _zod: { def: Def } }, '');
+  const byTag = discriminatedOptions(schema);
+  if (byTag) {
+    // A discriminated union compiles to JSON Schema's oneOf, which Ajv checks by trying every option (and must,
+    // to see that no second one matches). The tags are disjoint, so at most the option its tag names can match:
+    // checking that one alone is the same answer (the bus's NormalizedEvent: one option of five, ~2× faster).
+    const [key, options] = byTag;
+    return {
+      is: (value: unknown): value is z.output<S> => {
+        if (typeof value !== 'object' || value === null) return false;
+        const option = options.get((value as Record<string, unknown>)[key]);
+        return option !== undefined && option.is(value);
+      },
+      explain: (value: unknown) => {
+        const result = schema.safeParse(value);
+        return result.success ? 'valid' : describeIssues(result.error);
+      },
+    };
+  }
   // Ajv's code generation, the costly part, on first use: a command that never meets a venue's frames should
   // not pay for every venue's validators at start-up. What JSON Schema cannot state is still refused here, at load;
   // what Ajv refuses while generating code, by compileEveryValidator in the tests.
@@ -106,6 +124,27 @@ export function compileValidator<S extends z.ZodType>(schema: S): CompiledValida
       return result.success ? 'valid' : describeIssues(result.error);
     },
   };
+}
+
+/**
+ * A zod discriminated union's options by tag value (each compiled on its own), or undefined when the schema is
+ * none, or when a tag value names two options (then only the whole oneOf says what zod says).
+ */
+function discriminatedOptions(schema: z.ZodType): [string, Map<unknown, CompiledValidator<z.ZodType>>] | undefined {
+  const def = (schema as unknown as { _zod: { def: { type: string; discriminator?: unknown; options?: z.ZodType[] } } })._zod.def;
+  if (def.type !== 'union' || typeof def.discriminator !== 'string' || !def.options) return undefined;
+  const key = def.discriminator;
+  const options = new Map<unknown, CompiledValidator<z.ZodType>>();
+  for (const option of def.options) {
+    const tags = (option as unknown as { _zod: { propValues?: Record<string, Set<unknown>> } })._zod.propValues?.[key];
+    if (!tags || tags.size === 0) return undefined;
+    const compiled = compileValidator(option);
+    for (const tag of tags) {
+      if (options.has(tag)) return undefined;
+      options.set(tag, compiled);
+    }
+  }
+  return [key, options];
 }
 
 export const describeIssues = (error: z.ZodError): string =>

@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -54,6 +55,25 @@ describe('compiled validators', () => {
       { numRuns: 3_000 },
     );
     for (const valid of [liquidation, openInterest, gap]) expect(is(valid)).toBe(true);
+  });
+
+  it('property: a discriminated union, checked by the option its tag names, agrees with zod and with the whole oneOf (tags swapped too)', () => {
+    const funding = { type: 'funding', venue: 'hyperliquid', symbol: 'BTC', base: 'BTC', rate: 0.0001, intervalHours: 1, ratePerHour: 0.0001, eventTime: 1, receiveTime: 2, source: 'ctx' };
+    const retraction = { type: 'retraction', venue: 'aave-v3', id: liquidation.id, event: liquidation, reason: 'reorg', receiveTime: 3 };
+    const is = compileValidator(NormalizedEvent).is;
+    // The same schema as one oneOf, as compiled before the dispatch by tag: every option tried.
+    const { $schema: _d, ...oneOf } = z.toJSONSchema(NormalizedEvent, { io: 'input', target: 'draft-7', unrepresentable: 'throw' });
+    const whole = new Ajv({ strict: true }).compile(JSON.parse(JSON.stringify(oneOf).replaceAll('"minLength":1', '"not":{"const":""}')) as object);
+    const tag = fc.constantFrom<unknown>('liquidation', 'open_interest', 'gap', 'funding', 'retraction', 'other', '', undefined, null, 1);
+    const samples = [liquidation, openInterest, gap, funding, retraction].map((s) => fc.oneof(mutations(s), fc.tuple(fc.constant(s), tag).map(([v, t]) => ({ ...v, type: t }))));
+    fc.assert(
+      fc.property(fc.oneof(...samples, edgy), (value) => {
+        expect(is(value)).toBe(NormalizedEvent.safeParse(value).success);
+        expect(is(value)).toBe(whole(value));
+      }),
+      { numRuns: 3_000 },
+    );
+    for (const valid of [liquidation, openInterest, gap, funding, retraction]) expect(is(valid)).toBe(true);
   });
 
   it('property: the ForceOrder predicate agrees with zod on mutated frames and orders', () => {
