@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +99,22 @@ interface Figure {
 
 const ADL = 'Auto-Deleveraging';
 
+/**
+ * This process's own peak RSS: VmHWM, which belongs to the address space and starts afresh at exec. Not
+ * getrusage's maxrss: Linux copies that from the parent at fork and keeps it across exec, so every child
+ * of a bench that has just written a 1 GB file reported the writer's peak (earlier runs' 259–280 MiB
+ * "growing with the file" was the parent's, the same for every contender).
+ */
+function peakRssMiB(): number {
+  try {
+    const kb = /VmHWM:\s*(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb !== undefined) return Number(kb) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 /** Child process: one way of reading `file`; prints seconds, the count and sum, and peak RSS as JSON. */
 async function measure(mode: string, file: string): Promise<void> {
   const t0 = performance.now();
@@ -125,12 +141,12 @@ async function measure(mode: string, file: string): Promise<void> {
         }
     }
   }
-  const figure: Figure = { seconds: (performance.now() - t0) / 1000, events, usd, rssMiB: process.resourceUsage().maxRSS / 1024 };
+  const figure: Figure = { seconds: (performance.now() - t0) / 1000, events, usd, rssMiB: peakRssMiB() };
   process.stdout.write(JSON.stringify(figure));
 }
 
 const ORJSON = `
-import orjson, resource, sys, time
+import orjson, re, resource, sys, time
 t0 = time.perf_counter()
 events = 0
 usd = 0.0
@@ -141,7 +157,11 @@ with open(sys.argv[1], 'rb') as f:
             if fill['dir'] == 'Auto-Deleveraging' or (liq is not None and liq['liquidatedUser'].lower() == user.lower()):
                 events += 1
                 usd += float(fill['px']) * float(fill['sz'])
-print('{"seconds": %f, "events": %d, "usd": %r, "rssMiB": %f}' % (time.perf_counter() - t0, events, usd, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+try:
+    rss = int(re.search(r'VmHWM:\\s*(\\d+) kB', open('/proc/self/status').read()).group(1)) / 1024
+except Exception:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print('{"seconds": %f, "events": %d, "usd": %r, "rssMiB": %f}' % (time.perf_counter() - t0, events, usd, rss))
 `;
 
 /** BENCH_NODE_FILLS_MB: one size or several, comma-separated (default 200 and 1,000 MB: memory must not grow with the file). */

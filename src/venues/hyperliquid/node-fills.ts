@@ -111,15 +111,15 @@ async function* plainFileLines(path: string, maxLineBytes: number): AsyncGenerat
   }
 }
 
-/** What a refused line is replaced by: text no parser takes for a block, so it is counted and dead-lettered as a bad line. */
+/** What a refused line is replaced by: text with no `local_time` and no block, so a replay counts it as a bad line (and a parser refuses it). */
 export const refusedLineText = (line: number, bytes: number, bound: number): string =>
   `node fills line ${line} refused: a block of ${bytes} bytes, over the reader's bound of ${bound} bytes`;
 
 /**
  * Non-empty lines of the byte chunks (LF, a CR before it dropped). Memory is bounded by `maxLineBytes`
  * whatever the file: a line longer than that is not gathered; its bytes are counted up to its newline and
- * it is yielded as refusedLineText (no `local_time`, no `events`), so a replay counts and dead-letters it
- * as a bad line and goes on with the next block, instead of holding a block of any size.
+ * it is yielded as refusedLineText (no `local_time`, no `events`), so a replay counts it as a bad line
+ * and goes on with the next block, instead of holding a block of any size.
  */
 export async function* nodeFillsLines(chunks: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<string> {
   let pending: Buffer[] = [];
