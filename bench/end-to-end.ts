@@ -15,7 +15,7 @@ import { createBinanceParser } from '../src/venues/binance/parse.js';
 import { venueAbout, venueModule } from '../src/venues/registry.js';
 import { binanceBenchFrames } from './frames.js';
 import { runPipeline, type PipelineFigures, type PipelineOptions } from './pipeline.js';
-import { fmt, throughput } from './stats.js';
+import { fmt, peakRssMiB, throughput } from './stats.js';
 import { simulatedWindow } from './window.js';
 
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
@@ -44,7 +44,7 @@ async function report(name: string, runs: number, frames: readonly RawFrame[], o
   const series = (v: number[]) => v.map((r) => fmt(r)).join(' / ');
   // One markdown row under the header run.ts prints (README, Benchmarks).
   out(
-    `| ${name} | ${fmt(f.frames)} frames, ${fmt(f.liquidations)} liquidations | ${fmt(f.liquidationsPerSecond)} (${runs} runs: ${fmt(all[0]!.liquidationsPerSecond)}–${fmt(all[runs - 1]!.liquidationsPerSecond)}) | ${fmt(f.framesPerSecond)} | ${fmt(f.latencyMs.p50, 2)} ms | ${fmt(f.latencyMs.p99, 2)} ms | ${fmt(before)} / ${fmt(after)} frames/s | ${series(settled.rssMiB)} MiB | ${series(settled.heapMiB)} MiB | ${fmt(process.resourceUsage().maxRSS / 1024)} MiB |`,
+    `| ${name} | ${fmt(f.frames)} frames, ${fmt(f.liquidations)} liquidations | ${fmt(f.liquidationsPerSecond)} (${runs} runs: ${fmt(all[0]!.liquidationsPerSecond)}–${fmt(all[runs - 1]!.liquidationsPerSecond)}) | ${fmt(f.framesPerSecond)} | ${fmt(f.latencyMs.p50, 2)} ms | ${fmt(f.latencyMs.p99, 2)} ms | ${fmt(before)} / ${fmt(after)} frames/s | ${series(settled.rssMiB)} MiB | ${series(settled.heapMiB)} MiB | ${fmt(peakRssMiB())} MiB |`,
   );
 }
 

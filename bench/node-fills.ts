@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { compressFrameSync } from 'lz4-napi';
 import { silentLogger } from '../src/log.js';
 import { readNodeFillsFile } from '../src/venues/hyperliquid/node-fills.js';
 import { venueModule } from '../src/venues/registry.js';
-import { fmt } from './stats.js';
+import { fmt, peakRssMiB } from './stats.js';
 
 /**
  * Hyperliquid node fills at scan speed: a `node_fills_by_block` file shaped like 10 Oct 2025 21:15-21:27
@@ -98,22 +98,6 @@ interface Figure {
 }
 
 const ADL = 'Auto-Deleveraging';
-
-/**
- * This process's own peak RSS: VmHWM, which belongs to the address space and starts afresh at exec. Not
- * getrusage's maxrss: Linux copies that from the parent at fork and keeps it across exec, so every child
- * of a bench that has just written a 1 GB file reported the writer's peak (earlier runs' 259–280 MiB
- * "growing with the file" was the parent's, the same for every contender).
- */
-function peakRssMiB(): number {
-  try {
-    const kb = /VmHWM:\s*(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    if (kb !== undefined) return Number(kb) / 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS / 1024;
-}
 
 /** Child process: one way of reading `file`; prints seconds, the count and sum, and peak RSS as JSON. */
 async function measure(mode: string, file: string): Promise<void> {
