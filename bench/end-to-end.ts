@@ -1,13 +1,22 @@
 /**
- * One end-to-end pipeline, several times, in this process: `end-to-end.js embedded` or
- * `end-to-end.js kafka <brokers>`. Started by run.ts in a fresh process per pipeline.
+ * One end-to-end pipeline, several times, in this process: `end-to-end.js embedded|kafka [brokers]`
+ * on the Binance-only frames, `end-to-end.js embedded-mix|kafka-mix [brokers]` on the venue mix of the
+ * simulated 10 October (every perps venue's frames of BENCH_E2E_WINDOW, default 21:10-21:12 UTC, in
+ * receive order, open interest included; the lending protocols' on-chain logs are left out: they are
+ * kept apart from the perps' figures and parse only with their discovered metadata). Started by run.ts
+ * in a fresh process per pipeline.
  */
 import { KafkaBus } from '../src/bus/kafka-bus.js';
 import { MemoryBus } from '../src/bus/memory-bus.js';
 import { defaultTopics, TopicNames } from '../src/bus/topics.js';
+import { silentLogger } from '../src/log.js';
+import type { RawFrame } from '../src/schema/events.js';
+import { createBinanceParser } from '../src/venues/binance/parse.js';
+import { venueAbout, venueModule } from '../src/venues/registry.js';
 import { binanceBenchFrames } from './frames.js';
-import { runPipeline, type PipelineFigures } from './pipeline.js';
-import { fmt, throughput } from './stats.js';
+import { runPipeline, type PipelineFigures, type PipelineOptions } from './pipeline.js';
+import { fmt, peakRssMiB, throughput } from './stats.js';
+import { simulatedWindow } from './window.js';
 
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -17,47 +26,65 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
  * the broker JVM's JIT), the pipeline runs several times and the run with the median rate is
  * reported, with the range. One more run forces a full GC before each memory sample.
  */
-async function report(name: string, runs: number, frames: string[], once: (settleMemory: boolean) => Promise<PipelineFigures>): Promise<void> {
+async function report(name: string, runs: number, frames: readonly RawFrame[], once: (settleMemory: boolean) => Promise<PipelineFigures>): Promise<void> {
   await once(false);
   // The host's speed while the runs ran, measured on work liqstream does not touch: when this is
   // low, a low rate says more about the neighbours than about liqstream.
   const control = () => {
     globalThis.gc?.();
-    return throughput(frames.slice(0, 50_000), (f) => JSON.parse(f), 3);
+    return throughput(frames.slice(0, 50_000), (f) => JSON.parse(f.frame), 3);
   };
   const before = control();
   const all: PipelineFigures[] = [];
   for (let r = 0; r < runs; r++) all.push(await once(false));
   const after = control();
-  all.sort((a, b) => a.eventsPerSecond - b.eventsPerSecond);
+  all.sort((a, b) => a.liquidationsPerSecond - b.liquidationsPerSecond);
   const f = all[Math.floor((runs - 1) / 2)]!;
   const settled = await once(true);
   const series = (v: number[]) => v.map((r) => fmt(r)).join(' / ');
   // One markdown row under the header run.ts prints (README, Benchmarks).
   out(
-    `| ${name} | ${fmt(f.eventsPerSecond)} (${runs} runs: ${fmt(all[0]!.eventsPerSecond)}–${fmt(all[runs - 1]!.eventsPerSecond)}) | ${fmt(f.latencyMs.p50, 2)} ms | ${fmt(f.latencyMs.p99, 2)} ms | ${fmt(before)} / ${fmt(after)} frames/s | ${series(settled.rssMiB)} MiB | ${series(settled.heapMiB)} MiB | ${fmt(process.resourceUsage().maxRSS / 1024)} MiB |`,
+    `| ${name} | ${fmt(f.frames)} frames, ${fmt(f.liquidations)} liquidations | ${fmt(f.liquidationsPerSecond)} (${runs} runs: ${fmt(all[0]!.liquidationsPerSecond)}–${fmt(all[runs - 1]!.liquidationsPerSecond)}) | ${fmt(f.framesPerSecond)} | ${fmt(f.latencyMs.p50, 2)} ms | ${fmt(f.latencyMs.p99, 2)} ms | ${fmt(before)} / ${fmt(after)} frames/s | ${series(settled.rssMiB)} MiB | ${series(settled.heapMiB)} MiB | ${fmt(peakRssMiB())} MiB |`,
   );
 }
 
+const minute = (hhmm: string): number => {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h! * 60 + m!;
+};
+
+function benchFrames(mix: boolean): { frames: RawFrame[]; label: string; parserOf: PipelineOptions['parserOf'] } {
+  if (!mix) {
+    const frames = binanceBenchFrames(N).map((frame, i): RawFrame => ({ venue: 'binance-usdm', recv: 1_760_130_000_000 + i, frame }));
+    return { frames, label: 'Binance USD-M only', parserOf: () => createBinanceParser({ venue: 'binance-usdm' }) };
+  }
+  const [from, to] = (process.env.BENCH_E2E_WINDOW ?? '21:10-21:12').split('-').map(minute);
+  const window = simulatedWindow(from!, to!);
+  const frames = window.frames.filter((f) => venueAbout(f.venue).market !== 'lending');
+  return { frames, label: `${window.label} venue mix`, parserOf: (venue) => venueModule(venue).parser({}, { log: silentLogger() }) };
+}
+
 async function main(): Promise<void> {
-  const [kind, brokers] = process.argv.slice(2);
-  const frames = binanceBenchFrames(N);
+  const [mode, brokers] = process.argv.slice(2);
+  const mix = mode?.endsWith('-mix') ?? false;
+  const kind = mix ? mode!.slice(0, -'-mix'.length) : mode;
+  const { frames, label, parserOf } = benchFrames(mix);
   if (kind === 'embedded') {
     // The embedded bus delivers synchronously, so buffering beyond one batch only ages events (and
     // their promotion to the old generation costs GC time): maxBuffered = batchSize.
-    await report('embedded bus', 5, frames, (settleMemory) =>
-      runPipeline(new MemoryBus(), defaultTopics(), frames, { batchSize: 1_000, maxBuffered: 1_000, settleMemory }),
+    await report(`embedded bus, ${label}`, 5, frames, (settleMemory) =>
+      runPipeline(new MemoryBus(), defaultTopics(), frames, { parserOf, batchSize: 1_000, maxBuffered: 1_000, settleMemory }),
     );
   } else if (kind === 'kafka' && brokers) {
-    await report('real Kafka', 3, frames, (settleMemory) => {
+    await report(`real Kafka, ${label}`, 3, frames, (settleMemory) => {
       const run = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
       const topics = TopicNames.parse(Object.fromEntries(Object.keys(defaultTopics()).map((k) => [k, `bench-${run}.${k}`])));
       const bus = new KafkaBus({ brokers: brokers.split(','), clientId: 'liqstream-bench', partitions: 6, replicationFactor: 1 });
       // The built-in defaults (the config schema's).
-      return runPipeline(bus, topics, frames, { batchSize: 1_000, maxBuffered: 10_000, settleMemory });
+      return runPipeline(bus, topics, frames, { parserOf, batchSize: 1_000, maxBuffered: 10_000, settleMemory });
     });
   } else {
-    throw new Error('usage: end-to-end.js embedded | kafka <brokers>');
+    throw new Error('usage: end-to-end.js embedded[-mix] | kafka[-mix] <brokers>');
   }
 }
 

@@ -1,13 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compressFrameSync } from 'lz4-napi';
 import { silentLogger } from '../src/log.js';
 import { readNodeFillsFile } from '../src/venues/hyperliquid/node-fills.js';
 import { venueModule } from '../src/venues/registry.js';
-import { fmt } from './stats.js';
+import { fmt, peakRssMiB } from './stats.js';
 
 /**
  * Hyperliquid node fills at scan speed: a `node_fills_by_block` file shaped like 10 Oct 2025 21:15-21:27
@@ -86,46 +86,81 @@ export function writeNodeFillsFile(path: string, bytes: number): { blocks: numbe
   return { blocks, fills, largestBlock: largest };
 }
 
-/** Child process: one way of reading `file`; prints seconds, events and peak RSS as JSON. */
+/**
+ * What every contender computes, so that none is timed doing less: the fills liqstream counts (an ADL fill,
+ * or the liquidated account's own fill: fill.ts's isCountedFill) and the sum of their px × sz, in file order.
+ */
+interface Figure {
+  seconds: number;
+  events: number;
+  usd: number;
+  rssMiB: number;
+}
+
+const ADL = 'Auto-Deleveraging';
+
+/** Child process: one way of reading `file`; prints seconds, the count and sum, and peak RSS as JSON. */
 async function measure(mode: string, file: string): Promise<void> {
   const t0 = performance.now();
   let events = 0;
+  let usd = 0;
   if (mode === 'json') {
-    for await (const line of readNodeFillsFile(file)) if (JSON.parse(line)) events += 0;
+    for await (const line of readNodeFillsFile(file)) {
+      const block = JSON.parse(line) as { events: [string, { dir: string; px: string; sz: string; liquidation?: { liquidatedUser: string } }][] };
+      for (const [user, f] of block.events)
+        if (f.dir === ADL || (f.liquidation !== undefined && f.liquidation.liquidatedUser.toLowerCase() === user.toLowerCase())) {
+          events += 1;
+          usd += Number(f.px) * Number(f.sz);
+        }
+    }
   } else {
     const parse = venueModule('hyperliquid').parser({}, { log: silentLogger() });
     for await (const line of readNodeFillsFile(file)) {
       const r = parse(line, 0);
-      if (r.ok) events += r.events.length;
-      else throw new Error(r.reason);
+      if (!r.ok) throw new Error(r.reason);
+      for (const e of r.events)
+        if (e.type === 'liquidation') {
+          events += 1;
+          usd += e.notionalUsd;
+        }
     }
   }
-  process.stdout.write(JSON.stringify({ seconds: (performance.now() - t0) / 1000, events, rssMiB: process.resourceUsage().maxRSS / 1024 }));
-}
-
-interface Figure {
-  seconds: number;
-  events: number;
-  rssMiB: number;
+  const figure: Figure = { seconds: (performance.now() - t0) / 1000, events, usd, rssMiB: peakRssMiB() };
+  process.stdout.write(JSON.stringify(figure));
 }
 
 const ORJSON = `
-import orjson, resource, sys, time
+import orjson, re, resource, sys, time
 t0 = time.perf_counter()
+events = 0
+usd = 0.0
 with open(sys.argv[1], 'rb') as f:
     for line in f:
-        orjson.loads(line)
-print('{"seconds": %f, "events": 0, "rssMiB": %f}' % (time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+        for user, fill in orjson.loads(line)['events']:
+            liq = fill.get('liquidation')
+            if fill['dir'] == 'Auto-Deleveraging' or (liq is not None and liq['liquidatedUser'].lower() == user.lower()):
+                events += 1
+                usd += float(fill['px']) * float(fill['sz'])
+try:
+    rss = int(re.search(r'VmHWM:\\s*(\\d+) kB', open('/proc/self/status').read()).group(1)) / 1024
+except Exception:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print('{"seconds": %f, "events": %d, "usd": %r, "rssMiB": %f}' % (time.perf_counter() - t0, events, usd, rss))
 `;
 
-export function benchNodeFills(out: (line: string) => void, mb = Number(process.env.BENCH_NODE_FILLS_MB ?? 200)): void {
+/** BENCH_NODE_FILLS_MB: one size or several, comma-separated (default 200 and 1,000 MB: memory must not grow with the file). */
+export function benchNodeFills(out: (line: string) => void, sizes = (process.env.BENCH_NODE_FILLS_MB ?? '200,1000').split(',').map(Number)): void {
+  for (const mb of sizes) benchNodeFillsOf(out, mb);
+}
+
+function benchNodeFillsOf(out: (line: string) => void, mb: number): void {
   const dir = mkdtempSync(join(tmpdir(), 'liqstream-bench-node-fills-'));
   try {
     const file = join(dir, '21');
     const shape = writeNodeFillsFile(file, mb * 1e6);
     const size = statSync(file).size;
     out(
-      `hyperliquid node fills: ${fmt(size / 1e6)} MB (${fmt(statSync(`${file}.lz4`).size / 1e6)} MB .lz4), ${fmt(shape.blocks)} blocks, ${fmt(shape.fills)} fills, ~${MARKED_SHARE * 100}% marked, largest block ${fmt(shape.largestBlock / 1e6, 1)} MB`,
+      `hyperliquid node fills: ${fmt(size / 1e6)} MB (${fmt(statSync(`${file}.lz4`).size / 1e6)} MB .lz4), ${fmt(shape.blocks)} blocks, ${fmt(shape.fills)} fills, ~${MARKED_SHARE * 100}% marked, largest block ${fmt(shape.largestBlock / 1e6, 1)} MB; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     );
     const self = fileURLToPath(import.meta.url);
     const run = (mode: string, path: string): Figure => JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=64', self, mode, path], { encoding: 'utf8' })) as Figure;
@@ -134,28 +169,34 @@ export function benchNodeFills(out: (line: string) => void, mb = Number(process.
       return py.status === 0 ? (JSON.parse(py.stdout) as Figure) : undefined;
     };
     const ways: [string, () => Figure | undefined][] = [
-      ['node: lines + JSON.parse', () => run('json', file)],
-      ['python: lines + orjson.loads', orjson],
+      ['node: lines + JSON.parse + sum', () => run('json', file)],
+      ['python: lines + orjson.loads + sum', orjson],
       ['liqstream (plain)', () => run('liqstream', file)],
       ['liqstream (.lz4)', () => run('liqstream', `${file}.lz4`)],
     ];
-    const best = new Map<string, Figure | undefined>();
+    // Every round's time per contender: the median is reported (the host is shared; rounds interleave).
+    const all = new Map<string, Figure[]>();
     for (let round = 0; round < Number(process.env.BENCH_NODE_FILLS_ROUNDS ?? 3); round++)
       for (const [name, way] of ways) {
         const f = way();
-        const was = best.get(name);
-        if (f && (was === undefined || f.seconds < was.seconds)) best.set(name, f);
-        else if (!best.has(name)) best.set(name, f);
+        if (f) all.set(name, [...(all.get(name) ?? []), f]);
       }
-    const json = best.get(ways[0]![0])!;
-    const rows = ways.map(([name]) => [name, best.get(name)] as const);
-    out('  (one core, fresh process each, fastest round)  s   MB/s   × JSON.parse   peak RSS MiB   events');
-    for (const [name, f] of rows) {
+    const median = (fs: Figure[] | undefined): Figure | undefined => fs && [...fs].sort((a, b) => a.seconds - b.seconds)[Math.floor((fs.length - 1) / 2)];
+    const json = median(all.get(ways[0]![0]))!;
+    const sum = (f: Figure) => `${fmt(f.events)} / $${f.usd.toFixed(2)}`;
+    out('  (one core, fresh process each, median of interleaved rounds)   s   MB/s   × JSON.parse   × orjson   peak RSS MiB (max)   liquidations / USD');
+    const py = median(all.get(ways[1]![0]));
+    for (const [name] of ways) {
+      const f = median(all.get(name));
       if (!f) {
         out(`  ${name.padEnd(36)} skipped (python3 with orjson not found)`);
         continue;
       }
-      out(`  ${name.padEnd(36)} ${fmt(f.seconds, 2).padStart(6)} ${fmt(size / 1e6 / f.seconds).padStart(9)} ${fmt(json.seconds / f.seconds, 2).padStart(14)} ${fmt(f.rssMiB).padStart(14)} ${fmt(f.events).padStart(8)}`);
+      const maxRss = Math.max(...all.get(name)!.map((x) => x.rssMiB));
+      const same = f.events === json.events && f.usd.toFixed(2) === json.usd.toFixed(2) ? 'same' : 'DIFFERS';
+      out(
+        `  ${name.padEnd(36)} ${fmt(f.seconds, 2).padStart(6)} ${fmt(size / 1e6 / f.seconds).padStart(6)} ${fmt(json.seconds / f.seconds, 2).padStart(14)} ${(py ? fmt(py.seconds / f.seconds, 2) : '—').padStart(10)} ${fmt(maxRss).padStart(20)}   ${sum(f)} (${same})`,
+      );
     }
     out('');
   } finally {

@@ -5,12 +5,17 @@ import { silentLogger } from '../src/log.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { consumeEvents } from '../src/pipeline/consume.js';
 import { Ingestor } from '../src/pipeline/ingest.js';
-import { createBinanceParser } from '../src/venues/binance/parse.js';
+import type { RawFrame, VenueId } from '../src/schema/events.js';
+import type { FrameParser } from '../src/venues/venue.js';
 import { percentile, rssMiB } from './stats.js';
 
 export interface PipelineFigures {
   events: number;
   eventsPerSecond: number;
+  liquidations: number;
+  liquidationsPerSecond: number;
+  frames: number;
+  framesPerSecond: number;
   latencyMs: { p50: number; p99: number };
   /** RSS and live heap at 25, 50, 75 and 100% of the frames; after a full GC when `settleMemory` was set. */
   rssMiB: number[];
@@ -18,6 +23,8 @@ export interface PipelineFigures {
 }
 
 export interface PipelineOptions {
+  /** A new parser of `venue` (called once per venue per run, and once more for the latency samples). */
+  parserOf: (venue: VenueId) => FrameParser;
   batchSize: number;
   maxBuffered: number;
   /**
@@ -38,21 +45,30 @@ function fullGc(): void {
  * Frames → parse → bus → consume → aggregator, as in a live process. Latency is from handing a
  * frame to the ingestor to the aggregator applying its event, for every 64th event.
  */
-export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[], opts: PipelineOptions): Promise<PipelineFigures> {
+export async function runPipeline(bus: Bus, topics: TopicNames, frames: readonly RawFrame[], opts: PipelineOptions): Promise<PipelineFigures> {
   const log = silentLogger();
   const metrics = createMetrics();
   const aggregator = new Aggregator();
-  const parser = createBinanceParser({ venue: 'binance-usdm' });
+  // One parser per venue for the pipeline, another for the latency samples (a parser may keep state per frame it reads).
+  const parsers = new Map<VenueId, FrameParser>();
+  const samplers = new Map<VenueId, FrameParser>();
+  const parserOf = (venue: VenueId, of: Map<VenueId, FrameParser>): FrameParser => {
+    let p = of.get(venue);
+    if (!p) of.set(venue, (p = opts.parserOf(venue)));
+    return p;
+  };
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const rss: number[] = [];
   const heap: number[] = [];
   let applied = 0;
+  let liquidations = 0;
   await bus.start(allTopics(topics));
   const sub = await consumeEvents(bus, topics, `bench-${Date.now()}`, { metrics, log, fromBeginning: true }, (e) => {
     aggregator.apply(e);
     applied += 1;
     if (e.type === 'liquidation') {
+      liquidations += 1;
       const t0 = sentAt.get(e.id);
       if (t0 !== undefined) {
         latencies.push(performance.now() - t0);
@@ -60,7 +76,7 @@ export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[]
       }
     }
   });
-  const ingestor = new Ingestor({ bus, topics, metrics, log, parserFor: () => parser, publishRaw: false, batchSize: opts.batchSize, lingerMs: 5, maxBuffered: opts.maxBuffered });
+  const ingestor = new Ingestor({ bus, topics, metrics, log, parserFor: (venue) => parserOf(venue, parsers), publishRaw: false, batchSize: opts.batchSize, lingerMs: 5, maxBuffered: opts.maxBuffered });
   const quarter = Math.floor(frames.length / 4);
   const sample = () => {
     if (opts.settleMemory) fullGc();
@@ -71,10 +87,11 @@ export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[]
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i]!;
     if (i % 64 === 0) {
-      const r = parser(frame, 0);
-      if (r.ok && r.events[0]?.type === 'liquidation') sentAt.set(r.events[0].id, performance.now());
+      const r = parserOf(frame.venue, samplers)(frame.frame, frame.recv);
+      const first = r.ok ? r.events.find((e) => e.type === 'liquidation') : undefined;
+      if (first) sentAt.set(first.id, performance.now());
     }
-    const pending = ingestor.handleFrame({ venue: 'binance-usdm', recv: 1_760_130_000_000 + i, frame });
+    const pending = ingestor.handleFrame(frame);
     if (pending) await pending;
     if (i > 0 && i % quarter === 0) sample();
   }
@@ -88,6 +105,10 @@ export async function runPipeline(bus: Bus, topics: TopicNames, frames: string[]
   return {
     events: applied,
     eventsPerSecond: applied / seconds,
+    liquidations,
+    liquidationsPerSecond: liquidations / seconds,
+    frames: frames.length,
+    framesPerSecond: frames.length / seconds,
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
     rssMiB: rss,
     heapMiB: heap,

@@ -117,12 +117,21 @@ describe('node block scan = full parse', () => {
     expect(r).toEqual(refusedEntry(expect.stringContaining('node_fills_by_block fill 2'), JSON.stringify(bad)));
   });
 
-  it('defers what it cannot answer exactly: escapes, other shapes, a channel', () => {
+  it('answers escapes, items that are not pairs and whitespace as the full parse does; defers other shapes and a channel', () => {
     const b = { local_time: '2025-10-10T21:16:04.8', block_time: 'x', block_number: 1, events: [] as unknown[] };
-    expect(scanNodeBlock(JSON.stringify({ ...b, events: [['0x1', { coin: 'a\\"b' }]] }))).toBeUndefined();
-    expect(scanNodeBlock(JSON.stringify({ ...b, events: [['0x1', 5]] }))).toBeUndefined();
+    for (const line of [
+      JSON.stringify({ ...b, events: [['0x1', { coin: 'a\\"b' }]] }),
+      JSON.stringify({ ...b, events: [['0x1', 5]] }),
+      '{"local_time":"2025-10-10T21:16:04.8","block_time":"x","block_number":1,"events":[[]]}',
+      `{"local_time":"2025-10-10T21:16:04.8","block_time":"x","block_number":1,"events":${JSON.stringify([['0x1', { coin: 'BTC', px: '1', sz: '1', side: 'A', time: 1760130964831, dir: ADL_DIR, tid: 1 }]], null, 2)}}`,
+    ]) {
+      const scanned = scanNodeBlock(line, undefined, 0);
+      expect(scanned, line).toBeDefined();
+      expect(scanned).toEqual(parseNodeFillsLineFully(line));
+    }
     expect(scanNodeBlock('{"local_time":"2025-10-10T21:16:04.8","block_time":"x","block_number":1,"events":[],"tail":1}')).toBeUndefined();
-    expect(scanNodeBlock('{"local_time":"2025-10-10T21:16:04.8","block_time":"x","block_number":1,"events":[[]]}')).toBeUndefined();
+    // The envelope as the node writes it (compact): `"events": [` with a space is left to the full parse.
+    expect(scanNodeBlock(JSON.stringify({ ...b, events: [] }, null, 1))).toBeUndefined();
     expect(scanNodeBlock(JSON.stringify({ ...b, channel: 'trades' }))).toBeUndefined();
     expect(scanNodeBlock('{"channel":"trades","data":[]}')).toBeUndefined();
     // Marked fills every few hundred bytes: one parse of the line is the faster, so it is left to that.
@@ -165,6 +174,66 @@ describe('node block scan = full parse', () => {
     const r = scanNodeBlock(line);
     expect(r).toEqual(parseNodeFillsLineFully(line));
     expect(r?.ok && r.events.map((e) => e.type === 'liquidation' && e.kind)).toEqual(Array.from({ length: 12 }, (_, k) => (k % 2 ? 'liquidation' : 'adl')));
+  });
+
+  /** Strings with quotes, backslashes, controls and non-ASCII text, which JSON.stringify escapes. */
+  const escaped = fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', 'é', '€', ']', '}],["', 'liquidation', 'a'), maxLength: 12 });
+  const withEscapes = (user: string) =>
+    fill(user).chain((f) => fc.record({ cloid: escaped, coin: fc.oneof(fc.constant(f.coin), escaped) }).map((extra) => ({ ...f, ...extra })));
+  const anyItem = fc.oneof(
+    { weight: 6, arbitrary: event.map(([u, f]) => [u, { ...f, liquidation: undefined, dir: 'Open Long' }] as unknown) },
+    { weight: 2, arbitrary: event as fc.Arbitrary<unknown> },
+    { weight: 2, arbitrary: address.chain((u) => withEscapes(u).map((f) => [u, f] as unknown)) },
+    { weight: 1, arbitrary: fc.oneof(fc.constant(5), fc.constant([]), fc.constant(['', {}]), fc.constant({ user: 'x' }), fc.constant([['0x1', { liquidation: {} }]]), fc.constant('["0x1",{}]')) },
+  );
+  /** Serialises, sometimes with JSON whitespace between the items' tokens, sometimes a marker spelt with an escape (`"liquid\u0061tion"`, which indexOf cannot see). */
+  const respell = fc.constantFrom('none', 'key', 'adl', 'space');
+  const serialise = (env: object, items: unknown[], how: string): string => {
+    const head = JSON.stringify({ ...env, events: [] }).slice(0, -3);
+    const line = `${head}${JSON.stringify(items, null, how === 'space' ? 1 : undefined)}}`;
+    return how === 'key' ? line.replaceAll('"liquidation":', '"liquid\\u0061tion":') : how === 'adl' ? line.replaceAll(`"${ADL_DIR}"`, '"Auto-Delever\\u0061ging"') : line;
+  };
+
+  it('escapes, respelt markers, whitespace, items that are not pairs: the scan answers every valid line, exactly as the full parse', () => {
+    fc.assert(
+      fc.property(envelope, fc.array(anyItem, { maxLength: 12 }), respell, (env, items, how) => {
+        const line = serialise(env, items, how);
+        const scanned = scanNodeBlock(line, VAULTS, 0);
+        expect(scanned, line).toBeDefined();
+        expect(scanned).toEqual(parseNodeFillsLineFully(line, VAULTS));
+      }),
+      { numRuns: 800 },
+    );
+  });
+
+  it('malformed items are dead-lettered one by one; every other item gives what the full parse gives it', () => {
+    /** Corruptions that keep the brackets balanced, so the item's extent is still known. */
+    const corrupt = (text: string, how: number): string =>
+      how === 0 ? `${text.slice(0, -2)},}]` : how === 1 ? text.replace(/"oid":(\d)/, '"oid":0$1').replace(/^\[/, '[0') : text.replace('",{', '" {');
+    fc.assert(
+      fc.property(envelope, fc.array(fc.tuple(anyItem, fc.option(fc.nat(2), { freq: 3 })), { minLength: 1, maxLength: 10 }), (env, picked) => {
+        const texts = picked.map(([item, how]) => {
+          const text = JSON.stringify(item);
+          return how === null || !text.startsWith('["') || !text.endsWith('}]') ? { text, bad: false } : { text: corrupt(text, how), bad: true };
+        });
+        const head = JSON.stringify({ ...env, events: [] }).slice(0, -2);
+        const line = `${head}${texts.map((t) => t.text).join(',')}]}`;
+        // The reference: the full parse of the line with each malformed item replaced by 0 (refused as not a pair), that refusal then read as the malformed item's own.
+        const reference = parseNodeFillsLineFully(`${head}${texts.map((t) => (t.bad ? '0' : t.text)).join(',')}]}`, VAULTS);
+        let expected = reference;
+        if (reference.ok)
+          expected = {
+            ...reference,
+            rejected: reference.rejected?.map((r) => {
+              const place = /events\.(\d+): expected/.exec(r.reason)?.[1];
+              const t = place === undefined ? undefined : texts[Number(place)];
+              return t?.bad ? { entry: t.text, reason: `invalid node_fills_by_block: events.${place}: invalid JSON` } : r;
+            }),
+          };
+        expect(scanNodeBlock(line, VAULTS, 0)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('asFill (compiled shape + the "> 0" rules) accepts exactly what Fill.safeParse accepts', () => {

@@ -13,7 +13,9 @@ import type { RawFrame } from '../../src/schema/events.js';
 import { parseNodeFillsLine, parseNodeTime } from '../../src/venues/hyperliquid/node-block.js';
 import {
   nodeFillsHourPath,
+  nodeFillsLines,
   readNodeFillsFile,
+  refusedLineText,
   startNodeFillsTail,
   tailNodeFills,
 } from '../../src/venues/hyperliquid/node-fills.js';
@@ -217,6 +219,29 @@ describe('node fills files', () => {
     const got: string[] = [];
     for await (const l of readNodeFillsFile(join(dir, 'x'))) got.push(l);
     expect(got).toEqual([a, b]);
+  });
+
+  it('a line over the bound is refused in its place (counted by its bytes, plain and .lz4), and the blocks around it are read whole', async () => {
+    const dir = tempDir();
+    const [a, b] = fileLines();
+    const giant = `{"local_time":"2025-10-10T21:16:04.8","events":[${'["0x1",{"coin":"BTC"}],'.repeat(4000)}[]]}`;
+    writeFileSync(join(dir, 'g'), `${a}\n${giant}\n${b}\n${giant}`);
+    writeFileSync(join(dir, 'g.lz4'), compressFrameSync(readFileSync(join(dir, 'g'))));
+    for (const name of ['g', 'g.lz4']) {
+      const got: string[] = [];
+      for await (const l of readNodeFillsFile(join(dir, name), { maxLineBytes: 64 * 1024 })) got.push(l);
+      expect(got).toEqual([a, refusedLineText(2, giant.length, 64 * 1024), b, refusedLineText(4, giant.length, 64 * 1024)]);
+      // What replays it refuses the stand-in as a frame it cannot read: counted, never a block.
+      expect(refused(createHyperliquidParser()(got[1]!, 0))).toBe(true);
+    }
+    // Exactly at the bound it is read whole; a line split across many small chunks is joined.
+    const chunks = async function* () {
+      for (let i = 0; i < giant.length; i += 1000) yield Buffer.from(giant.slice(i, i + 1000));
+      yield Buffer.from('\n');
+    };
+    const whole: string[] = [];
+    for await (const l of nodeFillsLines(chunks(), giant.length)) whole.push(l);
+    expect(whole).toEqual([giant]);
   });
 
   // Not skipped without the tool: a missing lz4 fails at once, saying how to install it.

@@ -95,21 +95,34 @@ export function parseNodeFillsLineFully(line: string, vaults?: ReadonlySet<strin
 }
 
 const EVENTS = '"events":[';
-const MARKERS = ['"liquidation"', `"${ADL_DIR}"`];
 /** Fewer bytes per marker than this and the full parse is the faster (~4 fills of 500 bytes). */
 const DENSE_BYTES_PER_MARKER = 2048;
 const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
 /**
- * `["user",{"key":value,…}]` whose values are strings or scalars (no nested object or array): most
- * fills. Valid only without backslashes, where `[^"]*` is exactly a string's content.
+ * A run of flat fills, `["user",{"key":value,…}],…`, checked token by token against JSON's own grammar:
+ * strings without escapes, control characters or `]` (so a fill's only `]` is its closing one, and the
+ * `]`s of a run count its fills), numbers as JSON writes them, `true`/`false`/`null`, no whitespace.
+ * Whatever the expression accepts is valid JSON, so what it steps over needs no JSON.parse; what it does
+ * not accept (a nested object such as a liquidation, an escape, whitespace, anything malformed) ends the
+ * run and is read item by item. At most 256 fills a match: the engine keeps a backtrack entry per fill.
  */
-const FLAT_ITEM = /\["[^"]+",\{(?:"[^"]*":(?:"[^"]*"|[^"{}[\],]+),)*"[^"]*":(?:"[^"]*"|[^"{}[\],]+)\}\]/y;
-/** Open brackets of the object being scanned (reused: scanning allocates nothing per fill). */
+const STR = String.raw`"[^"\\\x00-\x1f\]]*"`;
+const VALUE = String.raw`(?:${STR}|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)`;
+const FLAT_RUN = new RegExp(String.raw`(?:\["[^"\\\x00-\x1f\]]+",\{(?:${STR}:${VALUE}(?:,${STR}:${VALUE})*)?\}\](?:,(?=\[)|(?=\])))` + '{0,256}', 'y');
+/** The markers' rarest parts (indexOf runs several times faster on a needle starting with a rare character). */
+const LIQUIDATION_TAIL = 'quidation"';
+const LIQUIDATION_HEAD = '"li';
+const ADL_TAIL = 'Deleveraging"';
+const ADL_HEAD = `"${ADL_DIR.slice(0, ADL_DIR.length - 'Deleveraging'.length)}`;
+/** Open brackets of the value being stepped over (reused: nothing allocated per item). */
 const open: number[] = [];
 
 /**
@@ -117,24 +130,29 @@ const open: number[] = [];
  * whose text holds `"liquidation"` or `"Auto-Deleveraging"` can carry the liquidation object or the ADL
  * `dir` (fill.ts). Those fills alone are parsed (JSON.parse of the one `[user, fill]` pair) and go
  * through the same fillPairsToResult as the full parse, with their places in `events`; the envelope is
- * parsed with an empty `events`. The rest is stepped over: a flat fill in one regular-expression match,
- * anything else bracket by bracket, skipping strings with indexOf.
+ * parsed with an empty `events`.
  *
- * Exact where it answers; undefined hands the line to the full parse, which is the reference:
- * - a backslash anywhere: a quote may then be escaped, or a key spelt `"liquid\u0061tion"`, so the
- *   text no longer shows every marker (the node writes none; its strings are addresses, coins, decimals);
+ * Exactness: every byte of `events` is read. Runs of flat fills are matched by FLAT_RUN, which accepts
+ * only valid JSON and keeps quote parity (strings are matched whole), so a marker found by indexOf inside
+ * a run is a real string token of a real fill. Every other item (a nested liquidation object, escapes,
+ * whitespace, an item that is not a pair) is stepped over bracket by bracket, strings and their escapes
+ * included, and parsed on its own, so a key spelt `"liquid\u0061tion"` is seen as JSON.parse sees it.
+ * Where it answers, on a valid line, it gives exactly what parseNodeFillsLineFully gives.
+ *
+ * Entry by entry: an item whose brackets balance but whose JSON does not parse is dead-lettered on its own
+ * (`invalid JSON`, its text), and the block's other fills count; the full parse would refuse the whole line.
+ *
+ * Undefined hands the line to the full parse, which is the reference:
  * - a block where most fills are marked (more than one marker per `denseBytesPerMarker`), which one
  *   parse of the whole line reads faster;
- * - any shape but `{…,"events":[["user",{…}],…]}` with nothing after `events`; an envelope with a
- *   `channel` (the WebSocket parser routes that by channel) or without `block_number` (which it rejects
- *   as an unknown shape, not as a block); a marked fill JSON.parse refuses.
- * What it does not check is the tokens inside an ordinary fill (a corrupt number there, which the
- * full parse would reject the block for): such a fill cannot yield an event either way.
+ * - any shape but `{…,"events":[…]}` with nothing after `events`; an envelope with a `channel` (the
+ *   WebSocket parser routes that by channel) or without `block_number` (which it rejects as an unknown
+ *   shape, not as a block); brackets that do not balance (a cut line).
  * Memory: the line and the marked fills, never the block's objects (a cascade block is 10+ MB).
  */
 export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>, denseBytesPerMarker = DENSE_BYTES_PER_MARKER): ParseResult | undefined {
   const at = text.indexOf(EVENTS);
-  if (at < 0 || text.indexOf('\\') >= 0) return undefined;
+  if (at < 0) return undefined;
   let envelope: unknown;
   try {
     envelope = JSON.parse(`${text.slice(0, at)}${EVENTS}]}`);
@@ -150,62 +168,90 @@ export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>, denseB
   let nextMarker = 0;
   const pairs: (readonly [string, unknown])[] = [];
   const places: number[] = [];
-  let i = at + EVENTS.length;
+  let rejected: EntryRejection[] | undefined;
+  // `place` is the index in `events` of the item at `counted`; the `]`s between there and a later fill of a flat run count the fills in between.
+  let place = 0;
+  let counted = at + EVENTS.length;
+  const placeOf = (start: number): number => {
+    for (let p = text.indexOf(']', counted); p >= 0 && p < start; p = text.indexOf(']', p + 1)) place += 1;
+    counted = start;
+    return place;
+  };
+  let i = skipSpace(text, at + EVENTS.length);
   if (text.charCodeAt(i) === CLOSE_ARRAY) i += 1;
   else
-    for (let place = 0; ; place++) {
-      // ["user",{…}]: one regular-expression step for a flat fill (an ordinary trade), else bracket by bracket.
-      // A marker before the next `}]` means a nested liquidation object, which the expression would fail on.
-      const marked = nextMarker < markers.length && markers[nextMarker]! < text.indexOf('}]', i);
-      FLAT_ITEM.lastIndex = i;
-      let fillEnd = !marked && FLAT_ITEM.test(text) ? FLAT_ITEM.lastIndex - 2 : -1;
-      if (fillEnd < 0) {
-        if (text.charCodeAt(i) !== OPEN_ARRAY || text.charCodeAt(i + 1) !== QUOTE) return undefined;
-        const userEnd = text.indexOf('"', i + 2);
-        if (userEnd <= i + 2 || text.charCodeAt(userEnd + 1) !== COMMA || text.charCodeAt(userEnd + 2) !== OPEN_OBJECT) return undefined;
-        fillEnd = objectEnd(text, userEnd + 2);
-        if (fillEnd < 0 || text.charCodeAt(fillEnd + 1) !== CLOSE_ARRAY) return undefined;
-      }
-      if (nextMarker < markers.length && markers[nextMarker]! < fillEnd) {
+    for (;;) {
+      FLAT_RUN.lastIndex = i;
+      FLAT_RUN.test(text);
+      const runEnd = FLAT_RUN.lastIndex;
+      // Marked fills inside the run: its strings hold no `]`, so the fill is between the `],` before the marker and the `]` after it.
+      while (nextMarker < markers.length && markers[nextMarker]! < runEnd) {
+        const m = markers[nextMarker]!;
+        const before = text.lastIndexOf('],', m);
+        const start = before >= i ? before + 2 : i;
+        const end = text.indexOf(']', m) + 1;
         let pair: unknown;
         try {
-          pair = JSON.parse(text.slice(i, fillEnd + 2));
+          pair = JSON.parse(text.slice(start, end));
         } catch {
-          return undefined;
+          return undefined; // cannot happen: FLAT_RUN accepts only valid JSON
         }
         pairs.push(pair as readonly [string, unknown]);
-        places.push(place);
-        while (nextMarker < markers.length && markers[nextMarker]! < fillEnd) nextMarker++;
+        places.push(placeOf(start));
+        while (nextMarker < markers.length && markers[nextMarker]! < end) nextMarker++;
       }
-      i = fillEnd + 2;
+      if (runEnd > i) {
+        i = runEnd;
+        if (text.charCodeAt(i) === CLOSE_ARRAY) {
+          i += 1;
+          break;
+        }
+        continue;
+      }
+      // One item the run did not take, read on its own.
+      const end = valueEnd(text, i);
+      if (end < 0) return undefined;
+      const itemPlace = placeOf(i);
+      let item: unknown;
+      let parsed = true;
+      try {
+        item = JSON.parse(text.slice(i, end));
+      } catch {
+        parsed = false;
+      }
+      if (!parsed) (rejected ??= []).push({ entry: text.slice(i, end), reason: `invalid ${NODE_FILLS_SOURCE}: events.${itemPlace}: invalid JSON` });
+      else if (isUserFillPair(item)) {
+        pairs.push(item);
+        places.push(itemPlace);
+      } else (rejected ??= []).push(entryRejection(item, `invalid ${NODE_FILLS_SOURCE}: events.${itemPlace}: expected [user, fill]`));
+      while (nextMarker < markers.length && markers[nextMarker]! < end) nextMarker++;
+      place += 1;
+      counted = end;
+      i = skipSpace(text, end);
       const c = text.charCodeAt(i);
-      i += 1;
+      i = skipSpace(text, i + 1);
       if (c === CLOSE_ARRAY) break;
       if (c !== COMMA) return undefined;
     }
+  i = skipSpace(text, i);
   if (text.charCodeAt(i) !== CLOSE_OBJECT) return undefined;
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return undefined;
-  }
+  if (skipSpace(text, i + 1) !== text.length) return undefined;
   const receiveTime = receiveTimeOf(envelope);
   if (typeof receiveTime !== 'number') return receiveTime;
-  return fillPairsToResult(pairs, context(receiveTime, vaults), NODE_FILLS_SOURCE, places);
+  return withRejected(fillPairsToResult(pairs, context(receiveTime, vaults), NODE_FILLS_SOURCE, places), rejected);
+}
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+  return i;
 }
 
 /** Where the markers occur after `from`, in order; undefined as soon as there are more than `most`. */
 function markerPlaces(text: string, from: number, most: number): number[] | undefined {
-  const places: number[][] = [];
-  let count = 0;
-  for (const marker of MARKERS) {
-    const found: number[] = [];
-    for (let p = text.indexOf(marker, from); p >= 0; p = text.indexOf(marker, p + 1)) {
-      if (++count > most) return undefined;
-      found.push(p);
-    }
-    places.push(found);
-  }
-  const [a, b] = places as [number[], number[]];
+  const a = needlePlaces(text, from, LIQUIDATION_TAIL, LIQUIDATION_HEAD);
+  if (a.length > most) return undefined;
+  const b = needlePlaces(text, from, ADL_TAIL, ADL_HEAD);
+  if (a.length + b.length > most) return undefined;
   if (b.length === 0) return a;
   const merged: number[] = [];
   let i = 0;
@@ -214,22 +260,53 @@ function markerPlaces(text: string, from: number, most: number): number[] | unde
   return merged;
 }
 
+/** Starts of `head + tail` after `from`, found by the tail (see LIQUIDATION_TAIL). */
+function needlePlaces(text: string, from: number, tail: string, head: string): number[] {
+  const found: number[] = [];
+  for (let p = text.indexOf(tail, from + head.length); p >= 0; p = text.indexOf(tail, p + 1)) if (text.startsWith(head, p - head.length)) found.push(p - head.length);
+  return found;
+}
+
 /**
- * Index of the `}` closing the object that opens at `start`, or -1 when the brackets do not balance.
- * Without backslashes every quote opens or closes a string, so a string is skipped to its next quote.
+ * Index just past the JSON value that starts at `start` (an array, object, string or scalar), strings and
+ * their escapes stepped over as JSON.parse reads them; -1 when the brackets do not balance or the text ends.
+ * It does not check the value (JSON.parse of the slice does): it only finds where the value ends.
  */
-function objectEnd(text: string, start: number): number {
+function valueEnd(text: string, start: number): number {
+  const first = text.charCodeAt(start);
+  if (first === QUOTE) {
+    const end = stringEnd(text, start);
+    return end < 0 ? -1 : end + 1;
+  }
+  if (first !== OPEN_ARRAY && first !== OPEN_OBJECT) {
+    let i = start;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === COMMA || c === CLOSE_ARRAY || c === CLOSE_OBJECT || isJsonSpace(c)) break;
+    }
+    return i > start && i < text.length ? i : -1;
+  }
   open.length = 0;
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      i = text.indexOf('"', i + 1);
+      i = stringEnd(text, i);
       if (i < 0) return -1;
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) open.push(c);
     else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       if (open.pop() !== c - 2) return -1; // `]` and `}` are two above their openers
-      if (open.length === 0) return i;
+      if (open.length === 0) return i + 1;
     }
+  }
+  return -1;
+}
+
+/** Index of the quote closing the string that opens at `start`: a quote after an odd run of backslashes is escaped. */
+function stringEnd(text: string, start: number): number {
+  for (let q = text.indexOf('"', start + 1); q >= 0; q = text.indexOf('"', q + 1)) {
+    let slashes = 0;
+    while (text.charCodeAt(q - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return q;
   }
   return -1;
 }
