@@ -23,6 +23,11 @@ export const StoreConfig = z.strictObject({
   retentionDays: z
     .strictObject({ liquidations: keepDays, open_interest: keepDays, gaps: keepDays, minutes: keepDays, cascades: keepDays })
     .prefault({}),
+  /**
+   * Keys the writer keeps in memory to check a batch against what is stored without reading the files
+   * (key-index.ts): 12 bytes each in DuckDB's memory; past it the partitions touched longest ago are dropped.
+   */
+  keyIndexMaxKeys: z.number().int().min(0).default(10_000_000),
   /** DuckDB's own limits for the writer and for queries (each). */
   threads: z.number().int().min(1).max(64).default(2),
   memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/).default('1GB'),
