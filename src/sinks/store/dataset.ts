@@ -402,23 +402,41 @@ export async function withUnreadable<T>(ds: Dataset, conn: DuckDBConnection, tab
   }
 }
 
-/** Rewrites every partition of `table` with at least `minFiles` files as one file (a commit of its own). */
+/**
+ * The size tier of a file: 0 below 1 MiB, then one tier per 16× (1–16 MiB, 16–256 MiB, …). Compaction
+ * merges files of one tier, so a row is rewritten about once per tier it climbs, and a compaction of a
+ * live partition rewrites its recent small files, not the whole day (which would stall the next commit).
+ */
+export const sizeTier = (bytes: number): number => (bytes < 2 ** 20 ? 0 : 1 + Math.floor(Math.log(bytes / 2 ** 20) / Math.log(16)));
+
+/**
+ * In every partition of `table`, merges the files of a size tier that holds at least `minFiles` of them
+ * into one file (a commit of its own), the lowest tier first, until no tier holds that many.
+ */
 export async function compactTable(conn: DuckDBConnection, ds: Dataset, table: TableName, minFiles: number, onCompacted?: (file: string, replaced: string[]) => void): Promise<number> {
   let compacted = 0;
   for (const p of ds.partitions(table)) {
-    const files = ds.files(table, p);
-    if (files.length < minFiles) continue;
-    const batch = newBatchId();
-    const to = join(ds.stagingDir(batch), relative(ds.dir, ds.partitionDir(table, p.venue, p.day)), `part-${batch}-0.parquet`);
-    mkdirSync(dirname(to), { recursive: true });
-    await withUnreadable(ds, conn, table, files, () =>
-      conn.run(`COPY (SELECT * FROM read_parquet(${sqlList(ds.files(table, p))}, hive_partitioning = false) ORDER BY ${TABLES[table].time}) TO ${sqlString(to)} (FORMAT parquet, COMPRESSION zstd)`),
-    );
-    // The files read (a quarantined one is not among them) are the files replaced.
-    const replaced = ds.files(table, p).filter((f) => files.includes(f) && f !== to);
-    await ds.commit(batch, replaced);
-    onCompacted?.(join(ds.partitionDir(table, p.venue, p.day), `part-${batch}-0.parquet`), replaced);
-    compacted += 1;
+    for (;;) {
+      const tiers = new Map<number, string[]>();
+      for (const f of ds.files(table, p)) {
+        const size = statSync(f, { throwIfNoEntry: false })?.size;
+        if (size !== undefined) tiers.set(sizeTier(size), [...(tiers.get(sizeTier(size)) ?? []), f]);
+      }
+      const tier = [...tiers.keys()].sort((a, b) => a - b).find((t) => tiers.get(t)!.length >= minFiles);
+      if (tier === undefined) break;
+      const files = tiers.get(tier)!;
+      const batch = newBatchId();
+      const to = join(ds.stagingDir(batch), relative(ds.dir, ds.partitionDir(table, p.venue, p.day)), `part-${batch}-0.parquet`);
+      mkdirSync(dirname(to), { recursive: true });
+      await withUnreadable(ds, conn, table, files, () =>
+        conn.run(`COPY (SELECT * FROM read_parquet(${sqlList(ds.files(table, p).filter((f) => files.includes(f)))}, hive_partitioning = false) ORDER BY ${TABLES[table].time}) TO ${sqlString(to)} (FORMAT parquet, COMPRESSION zstd)`),
+      );
+      // The files read (a quarantined one is not among them) are the files replaced.
+      const replaced = ds.files(table, p).filter((f) => files.includes(f));
+      await ds.commit(batch, replaced);
+      onCompacted?.(join(ds.partitionDir(table, p.venue, p.day), `part-${batch}-0.parquet`), replaced);
+      compacted += 1;
+    }
   }
   return compacted;
 }
