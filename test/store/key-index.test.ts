@@ -10,6 +10,7 @@ import type { KeyIndex } from '../../src/sinks/store/key-index.js';
 import { StoreReader } from '../../src/sinks/store/reader.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
 import { liquidation } from '../support/events.js';
+import { until } from '../support/until.js';
 
 /*
  * The writer's index of stored keys (src/sinks/store/key-index.ts): a commit of new rows reads no
@@ -114,8 +115,8 @@ describe('the store writer’s index of stored keys', () => {
     }
     await new Promise((r) => setTimeout(r, 1_100));
     sink.onEvents([liquidation('c3', T0 + 3, 1)]);
-    await sink.flush(); // its maintenance compacts the partition's 4 files into 1
-    expect(new Dataset(c.dir).files('liquidations')).toHaveLength(1);
+    await sink.flush(); // its maintenance compacts the partition's 4 files into 1, beside the commits
+    await until(() => new Dataset(c.dir).files('liquidations').length === 1, 'the compaction');
     const reads = parquetReads();
     sink.onEvents([liquidation('c4', T0 + 4, 1)]);
     await sink.flush();

@@ -413,7 +413,19 @@ export const sizeTier = (bytes: number): number => (bytes < 2 ** 20 ? 0 : 1 + Ma
  * In every partition of `table`, merges the files of a size tier that holds at least `minFiles` of them
  * into one file (a commit of its own), the lowest tier first, until no tier holds that many.
  */
-export async function compactTable(conn: DuckDBConnection, ds: Dataset, table: TableName, minFiles: number, onCompacted?: (file: string, replaced: string[]) => void): Promise<number> {
+export async function compactTable(
+  conn: DuckDBConnection,
+  ds: Dataset,
+  table: TableName,
+  minFiles: number,
+  options: {
+    /** Told which file replaced which, within the commit's turn. */
+    onCompacted?: (file: string, replaced: string[]) => void;
+    /** Runs the commit step in turn with the writer's own commits (the merge itself runs beside them). */
+    serialize?: <T>(step: () => Promise<T>) => Promise<T>;
+  } = {},
+): Promise<number> {
+  const serialize = options.serialize ?? ((step) => step());
   let compacted = 0;
   for (const p of ds.partitions(table)) {
     for (;;) {
@@ -431,10 +443,12 @@ export async function compactTable(conn: DuckDBConnection, ds: Dataset, table: T
       await withUnreadable(ds, conn, table, files, () =>
         conn.run(`COPY (SELECT * FROM read_parquet(${sqlList(ds.files(table, p).filter((f) => files.includes(f)))}, hive_partitioning = false) ORDER BY ${TABLES[table].time}) TO ${sqlString(to)} (FORMAT parquet, COMPRESSION zstd)`),
       );
-      // The files read (a quarantined one is not among them) are the files replaced.
-      const replaced = ds.files(table, p).filter((f) => files.includes(f));
-      await ds.commit(batch, replaced);
-      onCompacted?.(join(ds.partitionDir(table, p.venue, p.day), `part-${batch}-0.parquet`), replaced);
+      await serialize(async () => {
+        // The files read (a quarantined one is not among them) are the files replaced.
+        const replaced = ds.files(table, p).filter((f) => files.includes(f));
+        await ds.commit(batch, replaced);
+        options.onCompacted?.(join(ds.partitionDir(table, p.venue, p.day), `part-${batch}-0.parquet`), replaced);
+      });
       compacted += 1;
     }
   }

@@ -49,6 +49,9 @@ export class StoreSink implements Sink {
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private lastMaintenance = 0;
+  /** Compaction running beside the commits (its own connection), if any. */
+  private compaction: Promise<void> | undefined;
+  private compactConn!: DuckDBConnection;
   private tables = 0;
   /** Chunks gathered while a commit swaps buffers (creating an appender is asynchronous), per table. */
   private waiting: { table: TableName; chunk: DuckDBDataChunk; rows: number }[] = [];
@@ -86,6 +89,7 @@ export class StoreSink implements Sink {
         rows[t] = new ColumnRows(TABLES[t].buffer, await chunkTypes(TABLES[t].buffer), (types, n) => DuckDBDataChunk.create(types, n), (chunk, n) => sink.appendChunk(t, chunk, n));
       sink.rows = rows;
       sink.index = new KeyIndex(conn, dataset, config.keyIndexMaxKeys);
+      sink.compactConn = await instance.connect();
       await sink.openBuffers(TABLE_NAMES);
       // A backfill commits by size only: a commit every flushMs adds files (and work) without making anything visible sooner that matters.
       if (!options.bySizeOnly) {
@@ -149,8 +153,10 @@ export class StoreSink implements Sink {
     clearInterval(this.timer);
     try {
       await this.flush();
+      await this.compaction;
       await this.maintain(true);
     } finally {
+      this.compactConn.closeSync();
       this.conn.closeSync();
       this.instance.closeSync();
       this.unlock();
@@ -243,8 +249,24 @@ export class StoreSink implements Sink {
     await this.maintain(false);
   }
 
-  /** Retention and compaction, at most every maintenanceMs (and at close). */
+  /** Runs `step` in turn with the commits (a compaction's own commit). */
+  private readonly serialize = <T>(step: () => Promise<T>): Promise<T> => {
+    const next = this.chain.then(step);
+    this.chain = next.then(
+      () => {},
+      () => {},
+    );
+    return next;
+  };
+
+  /**
+   * Retention and compaction, at most every maintenanceMs (and at close). Live, compaction merges on a
+   * connection of its own beside the commits, only its commit step taking a turn among them: a merge of
+   * many files would otherwise hold up the next commits, and the live lag with them.
+   */
   private async maintain(force: boolean): Promise<void> {
+    if (this.compaction && !force) return;
+    await this.compaction;
     if (!force && Date.now() - this.lastMaintenance < this.config.maintenanceMs) return;
     this.lastMaintenance = Date.now();
     for (const t of TABLE_NAMES) {
@@ -255,8 +277,16 @@ export class StoreSink implements Sink {
         const removed = this.dataset.expire(t, days, Date.now());
         if (removed) this.log.info({ table: t, partitions: removed, days }, 'store: expired day partitions');
       }
-      // A compaction that fails leaves its partition as it was (its own commit): logged, and the rows already committed stay committed.
-      await compactTable(this.conn, this.dataset, t, this.config.compactMinFiles, (file, replaced) => this.index.compacted(file, replaced)).catch((err: unknown) => this.log.error({ err, table: t, store: this.dataset.dir }, 'store: compaction failed'));
     }
+    const compact = async () => {
+      for (const t of TABLE_NAMES)
+        // A compaction that fails leaves its partition as it was (its own commit): logged, and the rows already committed stay committed.
+        await compactTable(this.compactConn, this.dataset, t, this.config.compactMinFiles, {
+          onCompacted: (file, replaced) => this.index.compacted(file, replaced),
+          serialize: force ? undefined : this.serialize,
+        }).catch((err: unknown) => this.log.error({ err, table: t, store: this.dataset.dir }, 'store: compaction failed'));
+    };
+    if (force) return compact();
+    this.compaction = compact().finally(() => (this.compaction = undefined));
   }
 }
