@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../src/log.js';
 import type { NormalizedEvent } from '../src/schema/events.js';
 import { StoreConfig } from '../src/sinks/store/config.js';
+import { Dataset } from '../src/sinks/store/dataset.js';
 import { StoreReader } from '../src/sinks/store/reader.js';
 import { StoreSink } from '../src/sinks/store/store-sink.js';
 import { prng } from '../src/simulate/prng.js';
@@ -31,6 +32,7 @@ export async function benchStoreLive(out: (line: string) => void): Promise<void>
     ...(process.env.BENCH_STORE_FLUSH_MS ? { flushMs: Number(process.env.BENCH_STORE_FLUSH_MS) } : {}),
     ...(process.env.BENCH_STORE_THREADS ? { threads: Number(process.env.BENCH_STORE_THREADS) } : {}),
   });
+  const ds = new Dataset(dir);
   const total = rate * seconds;
   const accepted = new Float64Array(total);
   const lags: number[] = [];
@@ -80,6 +82,11 @@ export async function benchStoreLive(out: (line: string) => void): Promise<void>
     out(`| events/s | lag p50 | p99 | max | process CPU (of the wall time) | rows stored | target: p99 < ${fmt(LAG_TARGET_MS)} ms |`);
     out('|--:|--:|--:|--:|--:|--:|---|');
     out(`| ${fmt(rate)} | ${fmt(q(0.5))} ms | ${fmt(q(0.99))} ms | ${fmt(lags.at(-1)!)} ms | ${fmt(((cpu.user + cpu.system) / 1e6 / sendSeconds) * 100)}% | ${fmt(stored)} of ${fmt(total)} | ${q(0.99) < LAG_TARGET_MS && stored === total ? 'met' : 'MISSED'} |`);
+    // What the live store leaves on disk: a file per partition a commit touched, until compaction (at close here, every maintenanceMs live).
+    const files = () => ds.files('liquidations').length;
+    const before = files();
+    await sink.close();
+    out(`\nliquidations files: ${fmt(before)} in ${fmt(ds.partitions('liquidations').length)} partitions after ${fmt(sendSeconds, 0)} s (${fmt(sink.stats.commits)} commits), ${fmt(files())} after compaction; compactMinFiles ${fmt(config.compactMinFiles)}, maintenanceMs ${fmt(config.maintenanceMs)}`);
     out('');
   } finally {
     await sink.close();

@@ -8,7 +8,7 @@
 # Env: QUESTDB_HTTP_PORT (default 9000: REST, /exec and ILP over HTTP), QUESTDB_PG_PORT (8812, PostgreSQL
 # wire), QUESTDB_ILP_PORT (9009, ILP over TCP), QUESTDB_HOME_DIR (default .cache/questdb in the repo).
 # The data dir is $QUESTDB_HOME_DIR/run-<http port>: 'start' empties it, 'resume' keeps it.
-# Version: see pom.xml (9.0.3 runs on Java 17).
+# Version: see pom.xml (9.0.3 runs on Java 17). Start/stop scaffolding: scripts/lib/java-server.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -19,24 +19,23 @@ http_port=${QUESTDB_HTTP_PORT:-9000}
 pg_port=${QUESTDB_PG_PORT:-8812}
 ilp_port=${QUESTDB_ILP_PORT:-9009}
 run=$home/run-$http_port
+name=questdb.sh
 mkdir -p "$home"
+# shellcheck source=../lib/java-server.sh
+source "$here/../lib/java-server.sh"
 
-fetch() {
-  if [ -f "$libs/.complete" ]; then return 0; fi
-  echo "questdb.sh: resolving QuestDB $version from Maven Central into $libs" >&2
-  rm -rf "$libs"
-  mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" >&2
-  touch "$libs/.complete"
+server_args=(-Xms128m -Xmx1g -XX:+UseParallelGC -p "$libs/questdb-$version.jar" -m io.questdb/io.questdb.ServerMain -d "$run/db")
+
+what() { echo "server on 127.0.0.1 (http $http_port, pg $pg_port, ilp $ilp_port)"; }
+configured() { [ -f "$run/db/conf/server.conf" ]; }
+logs() { echo "$run/stdout.log"; }
+# QuestDB answers SQL over HTTP (plain bash: no curl needed).
+answers() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$http_port" && printf 'GET /exec?query=SELECT%%201 HTTP/1.0\r\n\r\n' >&3 && head -1 <&3 | grep -q ' 200') 2>/dev/null
 }
 
-running() { [ -f "$run/pid" ] && kill -0 "$(cat "$run/pid")" 2>/dev/null; }
-
-start() {
-  fetch
-  if running; then
-    echo "questdb.sh: server already running on 127.0.0.1:$http_port (pid $(cat "$run/pid"))" >&2; return 0
-  fi
-  rm -rf "$run"; mkdir -p "$run/db/conf"
+configure() {
+  mkdir -p "$run/db/conf"
   # Loopback only; no telemetry, no UDP, no second (health) HTTP server; small worker pools for a shared 2-core CI box.
   cat > "$run/db/conf/server.conf" <<PROPS
 http.bind.to=127.0.0.1:$http_port
@@ -53,52 +52,6 @@ line.tcp.io.worker.count=1
 wal.apply.worker.count=1
 cairo.wal.apply.look.ahead.txn.count=20
 PROPS
-  launch
 }
 
-resume() {
-  [ -f "$run/db/conf/server.conf" ] || { echo "questdb.sh: no server on port $http_port to resume (run start first)" >&2; return 1; }
-  if running; then return 0; fi
-  launch
-}
-
-# QuestDB answers SQL over HTTP (plain bash: no curl needed).
-answers() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$http_port" && printf 'GET /exec?query=SELECT%%201 HTTP/1.0\r\n\r\n' >&3 && head -1 <&3 | grep -q ' 200') 2>/dev/null
-}
-
-launch() {
-  nohup java -Xms128m -Xmx1g -XX:+UseParallelGC -p "$libs/questdb-$version.jar" -m io.questdb/io.questdb.ServerMain -d "$run/db" \
-    >"$run/stdout.log" 2>&1 &
-  echo $! > "$run/pid"
-  for _ in $(seq 1 120); do
-    if answers; then
-      echo "questdb.sh: server up on 127.0.0.1 (http $http_port, pg $pg_port, ilp $ilp_port; pid $(cat "$run/pid"))" >&2; return 0
-    fi
-    if ! running; then
-      echo "questdb.sh: server exited during start; last log lines:" >&2
-      tail -40 "$run/stdout.log" >&2 || true; return 1
-    fi
-    sleep 0.5
-  done
-  echo "questdb.sh: server did not start within 60 s" >&2; return 1
-}
-
-stop() {
-  [ -f "$run/pid" ] || return 0
-  pid=$(cat "$run/pid")
-  kill -CONT "$pid" 2>/dev/null || true # a test may have frozen it
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$run/pid"
-}
-
-case "${1:-}" in
-  fetch) fetch ;;
-  start) start ;;
-  stop) stop ;;
-  resume) resume ;;
-  pid) cat "$run/pid" ;;
-  *) echo "usage: $0 fetch|start|stop|resume|pid" >&2; exit 2 ;;
-esac
+dispatch "${1:-}"

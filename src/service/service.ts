@@ -48,7 +48,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   // The trader's page and JSON API beside /metrics, where there is an aggregator to read: a sink.
   let live: LiveApi | undefined;
   // Every aggregator runs the detection stage too; on Kafka one of them is active (docs/reliability.md, Scale-out).
-  const history = store ? await (await import('../web/history-api.js')).openHistoryApi(config.store, log) : undefined;
+  const history = store ? await (await import('../web/history-api.js')).openHistoryApi(config.store, log, metrics.registry) : undefined;
   const stages = await startStages({
     bus,
     topics: config.bus.topics,

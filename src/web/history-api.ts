@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { LiquidationKind, Side, VenueId } from '../schema/events.js';
@@ -67,15 +68,25 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** The history endpoints over `reader`; `handle` answers (asynchronously) and returns true for its paths. */
-export function historyApi(reader: HistoryReader, log: Logger) {
+export function historyApi(reader: HistoryReader, log: Logger, registry?: Registry) {
+  const failed = new Counter({
+    name: 'liqstream_history_requests_failed_total',
+    help: 'History requests answered without rows, by status: 503 (too many at once), 504 (the store did not answer in time), 500 (the store failed or could not be reached)',
+    labelNames: ['status'],
+    registers: registry ? [registry] : [],
+  });
+  const fail = (res: ServerResponse, status: 500 | 503 | 504, error: string) => {
+    failed.inc({ status });
+    json(res, status, { error });
+  };
   const run = async (res: ServerResponse, rows: () => Promise<Row[]>, shape: (rows: Row[]) => unknown) => {
     try {
       json(res, 200, shape(await rows()));
     } catch (err) {
-      if (err instanceof QueryBusyError) return json(res, 503, { error: err.message });
-      if (err instanceof QueryTimeoutError) return json(res, 504, { error: err.message });
+      if (err instanceof QueryBusyError) return fail(res, 503, err.message);
+      if (err instanceof QueryTimeoutError) return fail(res, 504, err.message);
       log.error({ err }, 'history query failed');
-      json(res, 500, { error: 'history query failed (logged)' });
+      fail(res, 500, 'history query failed (logged)');
     }
   };
 
@@ -116,8 +127,8 @@ export function historyApi(reader: HistoryReader, log: Logger) {
 export type HistoryApi = ReturnType<typeof historyApi>;
 
 /** The history endpoints over the configured store (DuckDB or the PostgreSQL client is loaded here). */
-export async function openHistoryApi(store: StoreConfig, log: Logger): Promise<HistoryApi> {
-  if (store.kind === 'questdb') return historyApi(new (await import('../sinks/questdb/history.js')).QuestDbHistory(store.questdb, log), log);
+export async function openHistoryApi(store: StoreConfig, log: Logger, registry?: Registry): Promise<HistoryApi> {
+  if (store.kind === 'questdb') return historyApi(new (await import('../sinks/questdb/history.js')).QuestDbHistory(store.questdb, log), log, registry);
   const [{ StoreReader }, { DuckDbHistory }] = await Promise.all([import('../sinks/store/reader.js'), import('../sinks/store/history.js')]);
-  return historyApi(new DuckDbHistory(await StoreReader.open(store.dir, { log, threads: store.threads, memoryLimit: store.memoryLimit })), log);
+  return historyApi(new DuckDbHistory(await StoreReader.open(store.dir, { log, threads: store.threads, memoryLimit: store.memoryLimit })), log, registry);
 }

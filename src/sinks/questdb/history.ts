@@ -18,13 +18,22 @@ const MS = (col: string) => `${col}::long / 1000`;
  * $1…$10: venue, symbol, base, side, minUsd, from and to in micros, and the kinds (four places; fewer
  * kinds repeat the first). A bound NULL must be typed for QuestDB to compare it.
  */
-const FILTER_SQL = `($1::varchar IS NULL OR venue = $1::varchar) AND ($2::varchar IS NULL OR symbol = $2::varchar) AND ($3::varchar IS NULL OR base = $3::varchar)
-  AND ($4::varchar IS NULL OR side = $4::varchar) AND usd_e4 / 10000.0 >= $5::double AND event_time >= $6::long AND event_time < $7::long
-  AND kind IN ($8::varchar, $9::varchar, $10::varchar, $11::varchar)`;
+const FILTER_SQL = `($1::varchar IS NULL OR l.venue = $1::varchar) AND ($2::varchar IS NULL OR l.symbol = $2::varchar) AND ($3::varchar IS NULL OR l.base = $3::varchar)
+  AND ($4::varchar IS NULL OR l.side = $4::varchar) AND l.usd_e4 / 10000.0 >= $5::double AND l.event_time >= $6::long AND l.event_time < $7::long
+  AND l.kind IN ($8::varchar, $9::varchar, $10::varchar, $11::varchar)`;
+
+/**
+ * The filtered liquidations that were not retracted (a reorg orphaned their block), as DuckDB's
+ * `id NOT IN (SELECT id FROM retractions)` leaves them out. QuestDB 9.0 refuses a subquery in NOT IN
+ * ("constant expected"); an anti-join it runs: LEFT JOIN, keep the rows without a match. Its columns
+ * come out under their own names (a GROUP BY over the join itself finds `event_time` ambiguous).
+ */
+const LIVE = (columns: string[]) =>
+  `(SELECT ${columns.map((c) => `l.${c} AS ${c}`).join(', ')} FROM liquidations l LEFT JOIN retractions r ON (id) WHERE ${FILTER_SQL} AND r.id = null)`;
 
 const LIQUIDATIONS_SQL = (order: 'time' | 'usd') => `SELECT venue, id, kind, fidelity, symbol, base, side, price, qty, usd_e4 / 10000.0 AS usd,
   ${MS('event_time')} AS eventTime, ${MS('receive_time')} AS receiveTime
-  FROM liquidations WHERE ${FILTER_SQL}
+  FROM ${LIVE(['venue', 'id', 'kind', 'fidelity', 'symbol', 'base', 'side', 'price', 'qty', 'usd_e4', 'event_time', 'receive_time'])}
   ORDER BY ${order === 'usd' ? 'usd_e4 DESC, event_time DESC' : 'event_time DESC, usd_e4 DESC'}, venue, id LIMIT $12::long`;
 
 function minutesSql(step: Step, by: GroupColumn[]): string {
@@ -33,7 +42,7 @@ function minutesSql(step: Step, by: GroupColumn[]): string {
   return `SELECT ${MS('t')} AS time, ${dims.map((d) => `${d}, `).join('')}usd / 10000.0 AS usd, longUsd / 10000.0 AS longUsd, shortUsd / 10000.0 AS shortUsd, count FROM (
     SELECT ${time} AS t, ${dims.map((d) => `${d}, `).join('')}sum(usd_e4) AS usd, sum(CASE WHEN side = 'long' THEN usd_e4 ELSE 0 END) AS longUsd,
       sum(CASE WHEN side = 'short' THEN usd_e4 ELSE 0 END) AS shortUsd, count() AS count
-    FROM liquidations WHERE ${FILTER_SQL}
+    FROM ${LIVE([...new Set([...dims, 'side', 'usd_e4', 'event_time'])])}
     GROUP BY ${['t', ...dims].join(', ')}) ORDER BY ${['t', ...dims].join(', ')} LIMIT $12::long`;
 }
 

@@ -12,17 +12,23 @@ export const StoreConfig = z.strictObject({
   enabled: z.boolean().default(false),
   dir: z.string().min(1).default('data/store'),
   /** Buffered rows are committed at least this often (ms)... */
-  flushMs: z.number().int().min(100).max(2 ** 31 - 1).default(5_000), // a timer: node makes a larger one 1 ms
+  // 250 ms: the live lag is flushMs plus one commit, and the issue asks p99 < 1 s at 2,000 events/s (docs/benchmarks.md, store-live).
+  flushMs: z.number().int().min(100).max(2 ** 31 - 1).default(250), // a timer: node makes a larger one 1 ms
   /** ...and as soon as this many are buffered. */
   flushRows: z.number().int().min(1).default(250_000),
-  /** A day partition with this many files or more is rewritten as one file. */
+  /** Files of one size tier (below 1 MiB, 1–16 MiB, 16–256 MiB, …) in a day partition: this many or more are merged into one. */
   compactMinFiles: z.number().int().min(2).default(16),
   /** Compaction and retention run after a commit at most this often (ms), and at close. */
-  maintenanceMs: z.number().int().min(1_000).default(600_000),
+  maintenanceMs: z.number().int().min(1_000).default(60_000),
   /** Days of each table kept, by day partition against the wall clock; 0 keeps everything. */
   retentionDays: z
     .strictObject({ liquidations: keepDays, open_interest: keepDays, gaps: keepDays, minutes: keepDays, cascades: keepDays })
     .prefault({}),
+  /**
+   * Keys the writer keeps in memory to check a batch against what is stored without reading the files
+   * (key-index.ts): 12 bytes each in DuckDB's memory; past it the partitions touched longest ago are dropped.
+   */
+  keyIndexMaxKeys: z.number().int().min(0).default(10_000_000),
   /** DuckDB's own limits for the writer and for queries (each). */
   threads: z.number().int().min(1).max(64).default(2),
   memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/).default('1GB'),

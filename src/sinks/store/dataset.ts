@@ -291,13 +291,26 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * The writer's index of stored keys (key-index.ts), as stageTable uses it: `sync` makes it hold the
+ * partitions' keys and returns SQL true for a batch row (hash `_h`) that may be stored already;
+ * `staged` hands it the hashes of the rows the batch will commit.
+ */
+export interface StoredKeys {
+  sync(table: TableName, partitions: { venue: string; day: string }[]): Promise<string>;
+  staged(table: TableName, w: string, partitions: { venue: string; day: string; n: number }[]): Promise<void>;
+}
+
+/**
  * Step 1 for one table: rows of `buffer` (a table of TABLES[table].buffer columns) not yet in the
  * dataset, written to the batch's staging folder. Returns the number of rows written.
+ *
+ * Without `index`, every batch is checked against all files of the partitions it touches. With it, only
+ * the rows whose hash the index holds are (usually none: then no file is read).
  */
-export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: TableName, buffer: string, batch: string): Promise<number> {
+export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: TableName, buffer: string, batch: string, index?: StoredKeys): Promise<number> {
   const spec = TABLES[table];
   const key = spec.key.join(', ');
-  await conn.run(`CREATE OR REPLACE TEMP TABLE w AS SELECT ${spec.select} FROM ${buffer}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE w AS SELECT *, ${hashSql(table)} AS _h FROM (SELECT ${spec.select} FROM ${buffer})`);
   // One pass for the partitions the batch touches and its copies within itself: counting distinct keys
   // is a fifth of the cost of the window that drops copies, and usually finds none. (Few statements:
   // on a busy machine each one waits for DuckDB's threads, and the live store's lag is their sum.)
@@ -309,26 +322,39 @@ export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: Tab
   }[];
   let n = parts.reduce((sum, p) => sum + Number(p.d), 0);
   if (parts.some((p) => p.n !== p.d)) await conn.run(`CREATE OR REPLACE TEMP TABLE w AS SELECT * FROM w QUALIFY row_number() OVER (PARTITION BY venue, day, ${key}) = 1`);
-  const existing = parts.flatMap((p) => ds.files(table, p));
+  let candidates = 'true';
+  if (index) {
+    candidates = await index.sync(table, parts);
+    const hits = Number((await conn.runAndReadAll(`SELECT count(*) FROM w WHERE ${candidates}`)).getRows()[0]![0]);
+    if (hits === 0) candidates = '';
+  }
+  const existing = candidates ? parts.flatMap((p) => ds.files(table, p)) : [];
   if (existing.length) {
     const match = spec.key.map((k) => `e.${k} = w.${k}`).join(' AND ');
     await withUnreadable(ds, conn, table, existing, async () => {
       // Listed again on a retry: a quarantined file is gone, and with it maybe every file.
       const files = parts.flatMap((p) => ds.files(table, p));
       if (!files.length) return;
-      const deleted = await conn.runAndReadAll(`DELETE FROM w WHERE EXISTS (SELECT 1 FROM read_parquet(${sqlList(files)}, ${HIVE}) e WHERE e.venue = w.venue AND e.day = w.day AND ${match})`);
+      const deleted = await conn.runAndReadAll(
+        `DELETE FROM w WHERE ${candidates} AND EXISTS (SELECT 1 FROM read_parquet(${sqlList(files)}, ${HIVE}) e WHERE e.venue = w.venue AND e.day = w.day AND ${match})`,
+      );
       n -= Number(deleted.getRows()[0]![0]);
     });
   }
   if (n > 0) {
     mkdirSync(ds.stagingDir(batch), { recursive: true });
     await conn.run(
-      `COPY (SELECT * FROM w ORDER BY ${spec.time}) TO ${sqlString(join(ds.stagingDir(batch), `table=${table}`))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (venue, day), FILENAME_PATTERN ${sqlString(`part-${batch}-{i}`)})`,
+      `COPY (SELECT * EXCLUDE (_h) FROM w ORDER BY ${spec.time}) TO ${sqlString(join(ds.stagingDir(batch), `table=${table}`))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (venue, day), FILENAME_PATTERN ${sqlString(`part-${batch}-{i}`)})`,
     );
+    // Per partition the batch's distinct keys: an upper bound of the rows it adds (the index's size bound needs no more).
+    await index?.staged(table, 'w', parts.map((p) => ({ venue: p.venue, day: p.day, n: Number(p.d) })));
   }
   await conn.run('DROP TABLE w');
   return n;
 }
+
+/** The SQL hash of a row's (venue, day, key): the same value from a batch table and from the files. */
+export const hashSql = (table: TableName): string => `hash(${['venue', 'day', ...TABLES[table].key].join(', ')})`;
 
 const describe = async (conn: DuckDBConnection, sql: string): Promise<string> =>
   (await conn.runAndReadAll(`DESCRIBE ${sql}`))
@@ -376,21 +402,55 @@ export async function withUnreadable<T>(ds: Dataset, conn: DuckDBConnection, tab
   }
 }
 
-/** Rewrites every partition of `table` with at least `minFiles` files as one file (a commit of its own). */
-export async function compactTable(conn: DuckDBConnection, ds: Dataset, table: TableName, minFiles: number): Promise<number> {
+/**
+ * The size tier of a file: 0 below 1 MiB, then one tier per 16× (1–16 MiB, 16–256 MiB, …). Compaction
+ * merges files of one tier, so a row is rewritten about once per tier it climbs, and a compaction of a
+ * live partition rewrites its recent small files, not the whole day (which would stall the next commit).
+ */
+export const sizeTier = (bytes: number): number => (bytes < 2 ** 20 ? 0 : 1 + Math.floor(Math.log(bytes / 2 ** 20) / Math.log(16)));
+
+/**
+ * In every partition of `table`, merges the files of a size tier that holds at least `minFiles` of them
+ * into one file (a commit of its own), the lowest tier first, until no tier holds that many.
+ */
+export async function compactTable(
+  conn: DuckDBConnection,
+  ds: Dataset,
+  table: TableName,
+  minFiles: number,
+  options: {
+    /** Told which file replaced which, within the commit's turn. */
+    onCompacted?: (file: string, replaced: string[]) => void;
+    /** Runs the commit step in turn with the writer's own commits (the merge itself runs beside them). */
+    serialize?: <T>(step: () => Promise<T>) => Promise<T>;
+  } = {},
+): Promise<number> {
+  const serialize = options.serialize ?? ((step) => step());
   let compacted = 0;
   for (const p of ds.partitions(table)) {
-    const files = ds.files(table, p);
-    if (files.length < minFiles) continue;
-    const batch = newBatchId();
-    const to = join(ds.stagingDir(batch), relative(ds.dir, ds.partitionDir(table, p.venue, p.day)), `part-${batch}-0.parquet`);
-    mkdirSync(dirname(to), { recursive: true });
-    await withUnreadable(ds, conn, table, files, () =>
-      conn.run(`COPY (SELECT * FROM read_parquet(${sqlList(ds.files(table, p))}, hive_partitioning = false) ORDER BY ${TABLES[table].time}) TO ${sqlString(to)} (FORMAT parquet, COMPRESSION zstd)`),
-    );
-    // The files read (a quarantined one is not among them) are the files replaced.
-    await ds.commit(batch, ds.files(table, p).filter((f) => files.includes(f) && f !== to));
-    compacted += 1;
+    for (;;) {
+      const tiers = new Map<number, string[]>();
+      for (const f of ds.files(table, p)) {
+        const size = statSync(f, { throwIfNoEntry: false })?.size;
+        if (size !== undefined) tiers.set(sizeTier(size), [...(tiers.get(sizeTier(size)) ?? []), f]);
+      }
+      const tier = [...tiers.keys()].sort((a, b) => a - b).find((t) => tiers.get(t)!.length >= minFiles);
+      if (tier === undefined) break;
+      const files = tiers.get(tier)!;
+      const batch = newBatchId();
+      const to = join(ds.stagingDir(batch), relative(ds.dir, ds.partitionDir(table, p.venue, p.day)), `part-${batch}-0.parquet`);
+      mkdirSync(dirname(to), { recursive: true });
+      await withUnreadable(ds, conn, table, files, () =>
+        conn.run(`COPY (SELECT * FROM read_parquet(${sqlList(ds.files(table, p).filter((f) => files.includes(f)))}, hive_partitioning = false) ORDER BY ${TABLES[table].time}) TO ${sqlString(to)} (FORMAT parquet, COMPRESSION zstd)`),
+      );
+      await serialize(async () => {
+        // The files read (a quarantined one is not among them) are the files replaced.
+        const replaced = ds.files(table, p).filter((f) => files.includes(f));
+        await ds.commit(batch, replaced);
+        options.onCompacted?.(join(ds.partitionDir(table, p.venue, p.day), `part-${batch}-0.parquet`), replaced);
+      });
+      compacted += 1;
+    }
   }
   return compacted;
 }

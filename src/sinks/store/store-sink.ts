@@ -6,7 +6,9 @@ import type { NormalizedEvent } from '../../schema/events.js';
 import type { Sink } from '../sink.js';
 import type { StoreConfig } from './config.js';
 import { bufferTableSql, chunkTypes, ColumnRows, decodeSql } from './columns.js';
+import { join } from 'node:path';
 import { compactTable, Dataset, newBatchId, stageTable } from './dataset.js';
+import { KeyIndex } from './key-index.js';
 import { TABLE_NAMES, TABLES, writeCascade, writeGap, writeLiquidation, writeMinute, writeOnchain, writeOpenInterest, writeRetraction, type TableName } from './tables.js';
 
 interface Buffer {
@@ -47,11 +49,15 @@ export class StoreSink implements Sink {
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private lastMaintenance = 0;
+  /** Compaction running beside the commits (its own connection), if any. */
+  private compaction: Promise<void> | undefined;
+  private compactConn!: DuckDBConnection;
   private tables = 0;
   /** Chunks gathered while a commit swaps buffers (creating an appender is asynchronous), per table. */
   private waiting: { table: TableName; chunk: DuckDBDataChunk; rows: number }[] = [];
   private rows!: Record<TableName, ColumnRows>;
   private closed = false;
+  private index!: KeyIndex;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -82,6 +88,8 @@ export class StoreSink implements Sink {
       for (const t of TABLE_NAMES)
         rows[t] = new ColumnRows(TABLES[t].buffer, await chunkTypes(TABLES[t].buffer), (types, n) => DuckDBDataChunk.create(types, n), (chunk, n) => sink.appendChunk(t, chunk, n));
       sink.rows = rows;
+      sink.index = new KeyIndex(conn, dataset, config.keyIndexMaxKeys);
+      sink.compactConn = await instance.connect();
       await sink.openBuffers(TABLE_NAMES);
       // A backfill commits by size only: a commit every flushMs adds files (and work) without making anything visible sooner that matters.
       if (!options.bySizeOnly) {
@@ -145,8 +153,10 @@ export class StoreSink implements Sink {
     clearInterval(this.timer);
     try {
       await this.flush();
+      await this.compaction;
       await this.maintain(true);
     } finally {
+      this.compactConn.closeSync();
       this.conn.closeSync();
       this.instance.closeSync();
       this.unlock();
@@ -217,9 +227,10 @@ export class StoreSink implements Sink {
       for (const [t, names] of this.pending) {
         const decoded = decodeSql(TABLES[t].buffer, this.rows[t].dictionaries);
         const source = `(${names.map((n) => `SELECT ${decoded} FROM ${n}`).join(' UNION ALL ')})`;
-        rows[t] = await stageTable(this.conn, this.dataset, t, source, batch);
+        rows[t] = await stageTable(this.conn, this.dataset, t, source, batch, this.index);
       }
-      await this.dataset.commit(batch, [], rows);
+      const record = await this.dataset.commit(batch, [], rows);
+      await this.index.committed(record.files.map((f) => join(this.dataset.dir, f)));
       for (const [t, n] of Object.entries(rows)) this.stats.written[t as TableName] += n;
       for (const names of this.pending.values()) for (const n of names) await this.conn.run(`DROP TABLE ${n}`);
       this.pending.clear();
@@ -230,6 +241,7 @@ export class StoreSink implements Sink {
       this.stats.failedCommits += 1;
       this.stats.lastError = err instanceof Error ? err.message : String(err);
       // Nothing of this batch is in the dataset (no commit record): drop what was staged, keep the rows.
+      await this.index.aborted().catch(() => {});
       (await import('node:fs')).rmSync(this.dataset.stagingDir(batch), { recursive: true, force: true });
       this.log.error({ err, store: this.dataset.dir, rows: [...this.pending].map(([t, n]) => `${t}: ${n.length} buffers`) }, 'store: commit failed; its rows are kept and retried with the next commit');
       throw err;
@@ -237,8 +249,24 @@ export class StoreSink implements Sink {
     await this.maintain(false);
   }
 
-  /** Retention and compaction, at most every maintenanceMs (and at close). */
+  /** Runs `step` in turn with the commits (a compaction's own commit). */
+  private readonly serialize = <T>(step: () => Promise<T>): Promise<T> => {
+    const next = this.chain.then(step);
+    this.chain = next.then(
+      () => {},
+      () => {},
+    );
+    return next;
+  };
+
+  /**
+   * Retention and compaction, at most every maintenanceMs (and at close). Live, compaction merges on a
+   * connection of its own beside the commits, only its commit step taking a turn among them: a merge of
+   * many files would otherwise hold up the next commits, and the live lag with them.
+   */
   private async maintain(force: boolean): Promise<void> {
+    if (this.compaction && !force) return;
+    await this.compaction;
     if (!force && Date.now() - this.lastMaintenance < this.config.maintenanceMs) return;
     this.lastMaintenance = Date.now();
     for (const t of TABLE_NAMES) {
@@ -249,8 +277,16 @@ export class StoreSink implements Sink {
         const removed = this.dataset.expire(t, days, Date.now());
         if (removed) this.log.info({ table: t, partitions: removed, days }, 'store: expired day partitions');
       }
-      // A compaction that fails leaves its partition as it was (its own commit): logged, and the rows already committed stay committed.
-      await compactTable(this.conn, this.dataset, t, this.config.compactMinFiles).catch((err: unknown) => this.log.error({ err, table: t, store: this.dataset.dir }, 'store: compaction failed'));
     }
+    const compact = async () => {
+      for (const t of TABLE_NAMES)
+        // A compaction that fails leaves its partition as it was (its own commit): logged, and the rows already committed stay committed.
+        await compactTable(this.compactConn, this.dataset, t, this.config.compactMinFiles, {
+          onCompacted: (file, replaced) => this.index.compacted(file, replaced),
+          serialize: force ? undefined : this.serialize,
+        }).catch((err: unknown) => this.log.error({ err, table: t, store: this.dataset.dir }, 'store: compaction failed'));
+    };
+    if (force) return compact();
+    this.compaction = compact().finally(() => (this.compaction = undefined));
   }
 }
