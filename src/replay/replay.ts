@@ -24,7 +24,7 @@ import { venueOwner, type ReplayParts, type Share, type WorkerOptions, type Work
 
 /** Receive time trails event time by far less than this: how far past a slice a replay reads. */
 export const SLICE_MARGIN_MS = 5 * 60_000;
-const BAD_LINES_LOGGED = 10;
+export const BAD_LINES_LOGGED = 10;
 
 /** Input that cannot be what the user meant (wrong format, mostly junk): the CLI prints it and exits 1. */
 export class ReplayInputError extends Error {}
@@ -34,7 +34,7 @@ export class ReplayInputError extends Error {}
  * merely cut short, which readRecording salvages) fails the replay naming the file: zlib's message
  * alone does not say which of 24 hourly files it was.
  */
-async function* withFile<T>(file: number, path: string, items: AsyncIterable<T>): AsyncGenerator<T & { file: number }> {
+export async function* withFile<T>(file: number, path: string, items: AsyncIterable<T>): AsyncGenerator<T & { file: number }> {
   try {
     for await (const item of items) yield { ...item, file };
   } catch (err) {

@@ -1,10 +1,12 @@
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { simulated } from '../support/simulated.js';
 import { tempDir, writeRecording } from '../support/recording.js';
+import type { RawFrame } from '../../src/schema/events.js';
 
 const QUIET = { LIQSTREAM_LOG_LEVEL: 'error' };
 
@@ -31,17 +33,35 @@ describe('liqstream replay --workers (CLI)', () => {
     appendFileSync(extra, 'not json\n');
     appendFileSync(extra, Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]));
 
-    const one = await replayOutputs([sim, extra], dir, 1);
-    const two = await replayOutputs([sim, extra], dir, 2);
+    // A second recorder's copies of a third of the frames, 3 ms later: Hyperliquid blocks split across
+    // threads must still meet their copies in one duplicate filter.
+    const lines = gunzipSync(readFileSync(sim)).toString('utf8').trim().split('\n');
+    const copies = lines.filter((_, i) => i % 3 === 0).map((l) => JSON.parse(l) as RawFrame).map((f) => ({ ...f, recv: f.recv + 3 }));
+    const second = await writeRecording(join(dir, 'second.ndjson'), copies);
+
+    const one = await replayOutputs([sim, second, extra], dir, 1);
+    const two = await replayOutputs([sim, second, extra], dir, 2);
+    const three = await replayOutputs([sim, second, extra], dir, 3);
+    for (const [name, text] of Object.entries(one.files)) expect(three.files[name as keyof typeof three.files], name).toBe(text);
+    expect(three.summary).toBe(one.summary);
     expect(one.r.stderr).toBe('');
     expect(two.r.stderr).toMatch(/^replay: 2 workers, \d+\.\d s, [\d,]+ frames\/s \(#0 \d+\.\d s [\d,]+ events\/s; #1 \d+\.\d s [\d,]+ events\/s; /);
     expect(Object.keys(two.files).sort()).toEqual(['minutes.csv', 'openmetrics', 'report', 'report.html', 'report.json']);
     for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
     expect(two.summary).toBe(one.summary);
-    const report = JSON.parse(one.files.report) as { input: Record<string, unknown>; totals: { byVenue: object } };
-    expect(report.input).toMatchObject({ files: ['sim.ndjson.gz', 'extra.ndjson'], badFrames: 5, badLines: 2 });
+    const report = JSON.parse(one.files.report) as { input: Record<string, number>; totals: { byVenue: object } };
+    expect(report.input).toMatchObject({ files: ['sim.ndjson.gz', 'second.ndjson', 'extra.ndjson'], badFrames: 5, badLines: 2 });
+    expect(report.input.duplicates).toBeGreaterThan(100);
     expect(Object.keys(report.totals.byVenue)).toEqual(['binance-coinm', 'binance-usdm', 'bybit-inverse', 'bybit-linear', 'hyperliquid']);
-  }, 60_000);
+  }, 120_000);
+
+  it('a Hyperliquid trades frame beside node blocks: no block split (whole venues), the same bytes', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    const trades = await writeRecording(join(dir, 'trades.ndjson'), [{ recv: Date.UTC(2025, 9, 10, 21, 12), venue: 'hyperliquid', frame: '{"channel":"trades","data":[]}' }]);
+    const one = await replayOutputs([sim, trades], dir, 1);
+    const two = await replayOutputs([sim, trades], dir, 2);
+    for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
+  }, 120_000);
 
   it('refuses a worker count out of range, and workers with pacing, Kafka or the live page (one line, exit 2)', async () => {
     const dir = tempDir();
