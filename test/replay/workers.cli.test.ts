@@ -11,11 +11,11 @@ import type { RawFrame } from '../../src/schema/events.js';
 const QUIET = { LIQSTREAM_LOG_LEVEL: 'error' };
 
 /** Every file a replay writes, by name, and its stdout (the --summary). */
-async function replayOutputs(files: string[], dir: string, workers: number) {
+async function replayOutputs(files: string[], dir: string, workers: number, env: Record<string, string> = QUIET) {
   const out = join(dir, `w${workers}`);
   const r = await runCli(
     ['replay', ...files, '--workers', String(workers), '--summary', '--report', `${out}.json`, '--report-dir', out, '--openmetrics', `${out}.om`, '--max-bad-share', '0.5'],
-    QUIET,
+    env,
   );
   expect(r.code).toBe(0);
   const written = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
@@ -60,6 +60,23 @@ describe('liqstream replay --workers (CLI)', () => {
     const trades = await writeRecording(join(dir, 'trades.ndjson'), [{ recv: Date.UTC(2025, 9, 10, 21, 12), venue: 'hyperliquid', frame: '{"channel":"trades","data":[]}' }]);
     const one = await replayOutputs([sim, trades], dir, 1);
     const two = await replayOutputs([sim, trades], dir, 2);
+    for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
+  }, 120_000);
+
+  it('a Hyperliquid trades frame met after the blocks were split: the threads stop and start again with whole venues, the same bytes', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    // Over the 8 MB sampled: blocks (no fills, 100 kB each), so the plan splits them; then a trades frame.
+    const at = Date.UTC(2025, 9, 10, 21, 10);
+    const pad = 'x'.repeat(100_000);
+    const blocks = Array.from({ length: 90 }, (_, i) => ({
+      recv: at + i,
+      venue: 'hyperliquid',
+      frame: `{"local_time":"2025-10-10T21:10:00.000000000","block_time":"2025-10-10T21:10:00.000000000","block_number":${9_000_000_000 + i},"events":[],"pad":"${pad}"}`,
+    }));
+    const late = await writeRecording(join(dir, 'late.ndjson'), [...blocks, { recv: at + 120_000, venue: 'hyperliquid', frame: '{"channel":"trades","data":[]}' }]);
+    const one = await replayOutputs([late, sim], dir, 1);
+    const two = await replayOutputs([late, sim], dir, 2, { LIQSTREAM_LOG_LEVEL: 'info' });
+    expect(two.r.stderr).toContain('starting again with whole venues');
     for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
   }, 120_000);
 
