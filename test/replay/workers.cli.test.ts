@@ -23,7 +23,7 @@ async function replayOutputs(files: string[], dir: string, workers: number, env:
 }
 
 describe('liqstream replay --workers (CLI)', () => {
-  it('a simulated multi-venue window, a second recorder's copies and a file with bad frames and lines: the same bytes with 1, 2 and 3 workers', async () => {
+  it('a simulated multi-venue window, a second recorder’s copies and a file with bad frames and lines: the same bytes with 1, 2 and 3 workers', async () => {
     // Made once and cached (test/support/simulated.ts); the copy's folder is this test's own.
     const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
     // Inside the window: a frame each venue's parser rejects, a line that is not JSON, one not UTF-8.
