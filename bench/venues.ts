@@ -5,6 +5,7 @@ import type { LiquidationEvent, VenueId } from '../src/schema/events.js';
 import { silentLogger } from '../src/log.js';
 import { VENUES, venueModule } from '../src/venues/registry.js';
 import type { FrameParser } from '../src/venues/venue.js';
+import { benchColdVenues, type ColdRow } from './cold.js';
 import { peersOf, type Peer } from './peers.js';
 import { compareThroughput, fmt } from './stats.js';
 import type { SimulatedWindow } from './window.js';
@@ -80,6 +81,7 @@ export function benchVenues(window: SimulatedWindow, out: (line: string) => void
   out('|---|--:|--:|--:|--:|--:|--:|--:|');
   const checks: string[] = [];
   const notes: string[] = [];
+  const cold: ColdRow[] = [];
   for (const [venue, all] of byVenue) {
     let frames = liquidationFrames(venue, all, perVenue);
     let label = venue;
@@ -112,6 +114,7 @@ export function benchVenues(window: SimulatedWindow, out: (line: string) => void
     out(
       `| ${label} | ${fmt(frames.length)} | ${fmt(bytes)} | ${fmt(json)} | ${fmt(ours)} | ${fmt(ours / json, 2)} | ${ratio('ccxt', peers.ccxtAbsent)} | ${ratio('tardis', peers.tardisAbsent)} |`,
     );
+    cold.push({ label, venue, frames, warm: ours / json });
     const mine = liqstreamTotals(venue, frames);
     const row = [`${venue}: liqstream ${fmt(mine.count)} liquidation events, $${fmt(mine.usd, 2)}`];
     for (const [name, peer] of [['ccxt', peers.ccxt], ['tardis-dev', peers.tardis]] as const) {
@@ -128,6 +131,7 @@ export function benchVenues(window: SimulatedWindow, out: (line: string) => void
   for (const c of checks) out(`  ${c}`);
   for (const n of notes) out(`  note — ${n}`);
   out('');
+  benchColdVenues(cold, out);
 }
 
 /**

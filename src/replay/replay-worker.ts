@@ -1,12 +1,40 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log.js';
+import type { RecordingItem } from './recording.js';
 import { replayParts } from './replay.js';
+import { fedSource } from './feed.js';
 import { shareResult } from './shares.js';
-import { parsersFor, sourceFor } from './sources.js';
-import type { WorkerInput, WorkerMessage } from './workers.js';
+import { parsersFor } from './sources.js';
+import type { FrameBatch, ToWorker, WorkerInput, WorkerMessage } from './workers.js';
 
-// One share of `liqstream replay --workers N`: the whole replay pipeline over the venues this thread owns.
+// One share of `liqstream replay --workers N`: the whole replay pipeline over the frames the reader thread
+// posts it (feed.ts), on an embedded bus of its own.
 const input = workerData as WorkerInput;
+const port = parentPort!;
+const queue: FrameBatch[] = [];
+let ended = false;
+let wake: (() => void) | undefined;
+const receive = (m: ToWorker): void => {
+  if (m.type === 'frames') queue.push(m);
+  else ended = true;
+  wake?.();
+};
+port.on('message', receive);
+
+async function* frames(): AsyncGenerator<RecordingItem> {
+  for (;;) {
+    const batch = queue.shift();
+    if (batch) {
+      port.postMessage({ type: 'taken' } satisfies WorkerMessage);
+      for (let i = 0; i < batch.frames.length; i++) yield { ok: true, frame: { recv: batch.recv[i]!, venue: batch.venues[i]!, frame: batch.frames[i]! } };
+      continue;
+    }
+    if (ended) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+}
+
 const started = performance.now();
 let message: WorkerMessage;
 try {
@@ -18,15 +46,17 @@ try {
       metadata: input.metadata,
       cascade: input.cascade,
       limits: input.limits,
-      source: sourceFor(input.workers.format),
+      source: fedSource(frames()),
       parsers: parsersFor(input.workers.format),
       from: input.from,
       to: input.to,
     },
-    { index: input.index, count: input.workers.count, plan: input.plan },
+    { index: input.index, count: input.workers.count, fed: true },
   );
-  message = { ok: true, result: shareResult(parts, performance.now() - started) };
+  message = { type: 'done', ok: true, result: shareResult(parts, performance.now() - started) };
 } catch (err) {
-  message = { ok: false, error: err instanceof Error ? err.message : String(err) };
+  message = { type: 'done', ok: false, error: err instanceof Error ? err.message : String(err) };
 }
-parentPort!.postMessage(message);
+port.postMessage(message);
+// A listening port keeps the thread alive: the thread is done.
+port.off('message', receive);

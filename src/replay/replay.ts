@@ -24,7 +24,7 @@ import { venueOwner, type ReplayParts, type Share, type WorkerOptions, type Work
 
 /** Receive time trails event time by far less than this: how far past a slice a replay reads. */
 export const SLICE_MARGIN_MS = 5 * 60_000;
-const BAD_LINES_LOGGED = 10;
+export const BAD_LINES_LOGGED = 10;
 
 /** Input that cannot be what the user meant (wrong format, mostly junk): the CLI prints it and exits 1. */
 export class ReplayInputError extends Error {}
@@ -41,6 +41,15 @@ async function* namingFile<T>(path: string, batches: AsyncIterable<T[]>): AsyncG
     if (/^Z_/.test(String((err as NodeJS.ErrnoException).code))) throw new ReplayInputError(`${path}: ${(err as Error).message}`, { cause: err });
     throw err;
   }
+}
+
+/** The items of file number `file`, tagged with it (the workers' reader), a corrupt gzip named as above. */
+export async function* withFile<T>(file: number, path: string, items: AsyncIterable<T>): AsyncGenerator<T & { file: number }> {
+  for await (const batch of namingFile(path, batchesOfItems(items))) for (const item of batch) yield { ...item, file };
+}
+
+async function* batchesOfItems<T>(items: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const item of items) yield [item];
 }
 
 /** A source's items in batches: the recording reader's own chunks, or one item a batch for any other source. */

@@ -1,10 +1,12 @@
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { createMetrics } from '../metrics/metrics.js';
 import type { ReplayOptions } from './replay.js';
-import type { VenueId } from '../schema/events.js';
+import type { RawFrame, VenueId } from '../schema/events.js';
 import type { RecordingItem } from './recording.js';
 import { sourceFor } from './sources.js';
-import { mergeShares, planShares, type ReplayParts, type ShareResult, type WorkerOptions, type WorkerTiming } from './shares.js';
+import { addToSample, feedShares, frameRouter, mergeFed, planRoutes, UnsafeSplit, type Routes, type Sample } from './feed.js';
+import { threadCpuMs, type ReplayParts, type ShareResult, type WorkerOptions, type WorkerTiming } from './shares.js';
 
 /** What a replay worker thread is started with (see replay-worker.ts). */
 export interface WorkerInput {
@@ -15,45 +17,105 @@ export interface WorkerInput {
   from: number | undefined;
   to: number | undefined;
   index: number;
-  plan: Record<VenueId, number>;
   workers: WorkerOptions;
 }
 
-export type WorkerMessage = { ok: true; result: ShareResult } | { ok: false; error: string };
+/** Frames from the reader, as parallel columns (one structured clone of two string arrays, one transferred buffer). */
+export interface FrameBatch {
+  type: 'frames';
+  recv: Float64Array;
+  venues: VenueId[];
+  frames: string[];
+}
+
+/** Reader → worker: frames, or the end of them. Worker → reader: a batch taken off its queue, or its result. */
+export type ToWorker = FrameBatch | { type: 'end' };
+export type WorkerMessage = { type: 'taken' } | { type: 'done'; ok: true; result: ShareResult } | { type: 'done'; ok: false; error: string };
 
 const SAMPLE_BYTES = 8 << 20;
+/** A batch is posted at this many frames or characters of frame text, whichever comes first. */
+const BATCH_FRAMES = 1_024;
+const BATCH_CHARS = 1 << 20;
+/**
+ * V8 semi-space of the worker threads, in MB. The CLI runs with 64 (`--max-semi-space-size`, a V8 flag that
+ * wins over a Worker's resourceLimits), which each thread's young generation would take up to twice over:
+ * with two workers and the reader that was 685 MB RSS against 512 MB at 16 on the simulated day.
+ */
+const WORKER_SEMI_SPACE_MB = 16;
+/** Batches posted to a worker and not yet taken: the reader waits beyond this (memory stays bounded). */
+const MAX_QUEUED = 4;
 
-/** Bytes of frame text per venue in the first SAMPLE_BYTES of each file: what planShares balances. */
-async function sample(files: string[], source: (path: string) => AsyncIterable<RecordingItem>): Promise<Record<VenueId, number>> {
-  const bytes: Record<VenueId, number> = {};
+/** The first SAMPLE_BYTES of each file: what the routes balance. */
+async function sample(files: string[], source: (path: string) => AsyncIterable<RecordingItem>): Promise<Sample> {
+  const s: Sample = { venues: {}, blocks: 0, fills: false };
   for (const file of files) {
     let seen = 0;
     for await (const item of source(file)) {
       if (!item.ok) continue;
-      bytes[item.frame.venue] = (bytes[item.frame.venue] ?? 0) + item.frame.frame.length;
+      addToSample(s, item.frame);
       if ((seen += item.frame.frame.length) >= SAMPLE_BYTES) break;
     }
   }
-  return bytes;
+  return s;
 }
 
-/** Runs one replay share per worker thread and merges what they post back. */
+/**
+ * One reader (this thread) and `count` workers: the reader decodes every line once and posts each frame to
+ * its worker (feed.ts); the workers post back their shares, merged here. When the reader meets a Hyperliquid
+ * frame that rules out splitting its blocks (UnsafeSplit), the workers are stopped and the replay starts
+ * again with whole venues only.
+ */
 export async function replayInWorkers(options: ReplayOptions, workers: WorkerOptions): Promise<{ parts: ReplayParts; timings: WorkerTiming[] }> {
-  const plan = planShares(await sample(options.files, sourceFor(workers.format)), workers.count);
-  const shares = await Promise.all(
-    Array.from({ length: workers.count }, (_, index) => {
-      const workerData: WorkerInput = { files: options.files, metadata: options.metadata, cascade: options.cascade, limits: options.limits, from: options.from, to: options.to, index, plan, workers };
-      return runWorker(workerData);
-    }),
-  );
-  return { parts: mergeShares(shares, options.metrics ?? createMetrics()), timings: shares.map((s) => s.timing) };
+  const source = sourceFor(workers.format);
+  const sampled = await sample(options.files, source);
+  let shares: ShareResult[];
+  let fed: Awaited<ReturnType<typeof feedShares>>;
+  try {
+    ({ shares, fed } = await attempt(options, workers, planRoutes(sampled, workers.count)));
+  } catch (err) {
+    if (!(err instanceof UnsafeSplit)) throw err;
+    options.log.info({ reason: err.message }, 'replay workers: Hyperliquid blocks not split; starting again with whole venues');
+    ({ shares, fed } = await attempt(options, workers, planRoutes(sampled, workers.count, false)));
+  }
+  options.log.info({ workers: shares.map((s) => s.timing), readerCpuMs: threadCpuMs() }, 'replay workers: wall and CPU time per thread');
+  return { parts: mergeFed(shares, fed, options.metrics ?? createMetrics()), timings: shares.map((s) => s.timing) };
 }
 
-function runWorker(workerData: WorkerInput): Promise<ShareResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./replay-worker.js', import.meta.url), { workerData });
+async function attempt(options: ReplayOptions, workers: WorkerOptions, routes: Routes) {
+  const threads = Array.from({ length: workers.count }, (_, index) =>
+    startWorker({ files: options.files, metadata: options.metadata, cascade: options.cascade, limits: options.limits, from: options.from, to: options.to, index, workers }),
+  );
+  try {
+    const outboxes = threads.map((t) => outbox(t));
+    const fed = await Promise.race([
+      feedShares({ files: options.files, log: options.log, to: options.to }, sourceFor(workers.format), frameRouter(routes, workers.count), (w, frame) => outboxes[w]!.add(frame)),
+      // A worker that fails stops the reader too.
+      ...threads.map((t) => t.result.then(() => new Promise<never>(() => {}))),
+    ]);
+    for (const o of outboxes) o.end();
+    return { shares: await Promise.all(threads.map((t) => t.result)), fed };
+  } catch (err) {
+    await Promise.all(threads.map((t) => t.worker.terminate()));
+    throw err;
+  }
+}
+
+interface Thread {
+  worker: Worker;
+  result: Promise<ShareResult>;
+  /** Called whenever the worker takes a batch off its queue. */
+  taken: () => void;
+}
+
+function startWorker(workerData: WorkerInput): Thread {
+  // Read when an isolate's heap is made: the workers made after this get it, this thread keeps its own.
+  setFlagsFromString(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
+  const worker = new Worker(new URL('./replay-worker.js', import.meta.url), { workerData });
+  const thread: Thread = { worker, result: undefined as unknown as Promise<ShareResult>, taken: () => {} };
+  thread.result = new Promise<ShareResult>((resolve, reject) => {
     let settled = false;
-    worker.once('message', (m: WorkerMessage) => {
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'taken') return thread.taken();
       settled = true;
       if (m.ok) resolve(m.result);
       else reject(new Error(`replay worker ${workerData.index}: ${m.error}`));
@@ -66,4 +128,47 @@ function runWorker(workerData: WorkerInput): Promise<ShareResult> {
       if (!settled) reject(new Error(`replay worker ${workerData.index} exited with code ${code} before its result`));
     });
   });
+  thread.result.catch(() => {}); // observed by attempt
+  return thread;
+}
+
+/** Frames gathered into batches for one worker, with at most MAX_QUEUED batches posted and not yet taken. */
+function outbox(thread: Thread) {
+  let recv: number[] = [];
+  let venues: VenueId[] = [];
+  let frames: string[] = [];
+  let chars = 0;
+  let queued = 0;
+  let room: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  thread.taken = () => {
+    queued -= 1;
+    if (wake && queued < MAX_QUEUED) {
+      wake();
+      wake = room = undefined;
+    }
+  };
+  const post = (): void => {
+    const message: FrameBatch = { type: 'frames', recv: Float64Array.from(recv), venues, frames };
+    thread.worker.postMessage(message, [message.recv.buffer as ArrayBuffer]);
+    recv = [];
+    venues = [];
+    frames = [];
+    chars = 0;
+    if (++queued >= MAX_QUEUED) room ??= new Promise<void>((resolve) => (wake = resolve));
+  };
+  return {
+    add(frame: RawFrame): Promise<void> | undefined {
+      recv.push(frame.recv);
+      venues.push(frame.venue);
+      frames.push(frame.frame);
+      chars += frame.frame.length;
+      if (frames.length >= BATCH_FRAMES || chars >= BATCH_CHARS) post();
+      return room;
+    },
+    end(): void {
+      if (frames.length > 0) post();
+      thread.worker.postMessage({ type: 'end' } satisfies ToWorker);
+    },
+  };
 }

@@ -1,19 +1,21 @@
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { simulated } from '../support/simulated.js';
 import { tempDir, writeRecording } from '../support/recording.js';
+import type { RawFrame } from '../../src/schema/events.js';
 
 const QUIET = { LIQSTREAM_LOG_LEVEL: 'error' };
 
 /** Every file a replay writes, by name, and its stdout (the --summary). */
-async function replayOutputs(files: string[], dir: string, workers: number) {
+async function replayOutputs(files: string[], dir: string, workers: number, env: Record<string, string> = QUIET) {
   const out = join(dir, `w${workers}`);
   const r = await runCli(
     ['replay', ...files, '--workers', String(workers), '--summary', '--report', `${out}.json`, '--report-dir', out, '--openmetrics', `${out}.om`, '--max-bad-share', '0.5'],
-    QUIET,
+    env,
   );
   expect(r.code).toBe(0);
   const written = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
@@ -21,7 +23,7 @@ async function replayOutputs(files: string[], dir: string, workers: number) {
 }
 
 describe('liqstream replay --workers (CLI)', () => {
-  it('a simulated multi-venue window and a second file with bad frames and lines: the same bytes with 1 and 2 workers', async () => {
+  it('a simulated multi-venue window, a second recorder’s copies and a file with bad frames and lines: the same bytes with 1, 2 and 3 workers', async () => {
     // Made once and cached (test/support/simulated.ts); the copy's folder is this test's own.
     const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
     // Inside the window: a frame each venue's parser rejects, a line that is not JSON, one not UTF-8.
@@ -31,17 +33,52 @@ describe('liqstream replay --workers (CLI)', () => {
     appendFileSync(extra, 'not json\n');
     appendFileSync(extra, Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]));
 
-    const one = await replayOutputs([sim, extra], dir, 1);
-    const two = await replayOutputs([sim, extra], dir, 2);
+    // A second recorder's copies of a third of the frames, 3 ms later: Hyperliquid blocks split across
+    // threads must still meet their copies in one duplicate filter.
+    const lines = gunzipSync(readFileSync(sim)).toString('utf8').trim().split('\n');
+    const copies = lines.filter((_, i) => i % 3 === 0).map((l) => JSON.parse(l) as RawFrame).map((f) => ({ ...f, recv: f.recv + 3 }));
+    const second = await writeRecording(join(dir, 'second.ndjson'), copies);
+
+    const one = await replayOutputs([sim, second, extra], dir, 1);
+    const two = await replayOutputs([sim, second, extra], dir, 2);
+    const three = await replayOutputs([sim, second, extra], dir, 3);
+    for (const [name, text] of Object.entries(one.files)) expect(three.files[name as keyof typeof three.files], name).toBe(text);
+    expect(three.summary).toBe(one.summary);
     expect(one.r.stderr).toBe('');
     expect(two.r.stderr).toMatch(/^replay: 2 workers, \d+\.\d s, [\d,]+ frames\/s \(#0 \d+\.\d s [\d,]+ events\/s; #1 \d+\.\d s [\d,]+ events\/s; /);
     expect(Object.keys(two.files).sort()).toEqual(['minutes.csv', 'openmetrics', 'report', 'report.html', 'report.json']);
     for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
     expect(two.summary).toBe(one.summary);
-    const report = JSON.parse(one.files.report) as { input: Record<string, unknown>; totals: { byVenue: object } };
-    expect(report.input).toMatchObject({ files: ['sim.ndjson.gz', 'extra.ndjson'], badFrames: 5, badLines: 2 });
+    const report = JSON.parse(one.files.report) as { input: Record<string, number>; totals: { byVenue: object } };
+    expect(report.input).toMatchObject({ files: ['sim.ndjson.gz', 'second.ndjson', 'extra.ndjson'], badFrames: 5, badLines: 2 });
+    expect(report.input.duplicates).toBeGreaterThan(100);
     expect(Object.keys(report.totals.byVenue)).toEqual(['binance-coinm', 'binance-usdm', 'bybit-inverse', 'bybit-linear', 'hyperliquid']);
-  }, 60_000);
+  }, 120_000);
+
+  it('a Hyperliquid trades frame beside node blocks: no block split (whole venues), the same bytes', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    const trades = await writeRecording(join(dir, 'trades.ndjson'), [{ recv: Date.UTC(2025, 9, 10, 21, 12), venue: 'hyperliquid', frame: '{"channel":"trades","data":[]}' }]);
+    const one = await replayOutputs([sim, trades], dir, 1);
+    const two = await replayOutputs([sim, trades], dir, 2);
+    for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
+  }, 120_000);
+
+  it('a Hyperliquid trades frame met after the blocks were split: the threads stop and start again with whole venues, the same bytes', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    // Over the 8 MB sampled: blocks (no fills, 100 kB each), so the plan splits them; then a trades frame.
+    const at = Date.UTC(2025, 9, 10, 21, 10);
+    const pad = 'x'.repeat(100_000);
+    const blocks = Array.from({ length: 90 }, (_, i) => ({
+      recv: at + i,
+      venue: 'hyperliquid',
+      frame: `{"local_time":"2025-10-10T21:10:00.000000000","block_time":"2025-10-10T21:10:00.000000000","block_number":${9_000_000_000 + i},"events":[],"pad":"${pad}"}`,
+    }));
+    const late = await writeRecording(join(dir, 'late.ndjson'), [...blocks, { recv: at + 120_000, venue: 'hyperliquid', frame: '{"channel":"trades","data":[]}' }]);
+    const one = await replayOutputs([late, sim], dir, 1);
+    const two = await replayOutputs([late, sim], dir, 2, { LIQSTREAM_LOG_LEVEL: 'info' });
+    expect(two.r.stderr).toContain('starting again with whole venues');
+    for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
+  }, 120_000);
 
   it('refuses a worker count out of range, and workers with pacing, Kafka or the live page (one line, exit 2)', async () => {
     const dir = tempDir();

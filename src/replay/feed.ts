@@ -1,0 +1,192 @@
+import type { Logger } from '../log.js';
+import type { RawFrame, VenueId } from '../schema/events.js';
+import { mergeOrdered } from './merge.js';
+import type { RecordingItem } from './recording.js';
+import { BAD_LINES_LOGGED, SLICE_MARGIN_MS, withFile } from './replay.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { mergeShares, planShares, type ReplayParts, type ShareResult } from './shares.js';
+
+/**
+ * The reader of `replay --workers N`: one thread gunzips, splits and decodes every line once and hands
+ * each frame to the worker that replays it (docs/replay.md, "--workers").
+ *
+ * Who gets a frame: a venue's frames go to one owner in order (its parser may keep state: Hyperliquid's
+ * `trades` inventory and open-interest throttle, order books elsewhere), except Hyperliquid node blocks,
+ * which are dealt by a hash of their block number. That split is exact because
+ * - the block parser keeps nothing between frames (node-block.ts reads a block and the liquidator list only);
+ * - a fill is written in the block that executed it and in no other, so two blocks never hold one
+ *   liquidation; the copies a recording can hold (a block recorded twice, by two recorders or across a
+ *   reconnect) are the same block number, so they meet in one worker's duplicate filter, in order;
+ * - what a block adds to a report is sums per minute, venue and symbol (exact fixed-point integers, so in
+ *   any grouping), the lowest fidelity, and the largest liquidations, ordered by value then id: all the same
+ *   whatever worker adds them, and the windows and cascades are computed after the merge, from its minutes.
+ * The one source of the same liquidations outside blocks is Hyperliquid's socket (`trades` backstops and
+ * fill feeds carry the node fill's id): such a frame while blocks are being split would need to meet
+ * copies in several workers, so the reader stops (UnsafeSplit) and the replay starts again with every
+ * Hyperliquid frame in one worker.
+ */
+
+/** A Hyperliquid node block as the node writes it (key order of node_fills_by_block); the number hashed. */
+const NODE_BLOCK = /^\{"local_time":"[^"\\]{0,64}","block_time":"[^"\\]{0,64}","block_number":(\d{1,20}),"events":\[/;
+/** Hyperliquid socket frames that carry no liquidation: safe beside split blocks. */
+const NO_LIQUIDATIONS = /^\{"channel":"(?:activeAssetCtx|subscriptionResponse|pong)"/;
+export const BLOCK_BUCKETS = 256;
+
+export class UnsafeSplit extends Error {}
+
+/** Where frames go: each venue's owner, and (when split) the owner of each bucket of Hyperliquid block numbers. */
+export interface Routes {
+  venues: Record<VenueId, number>;
+  blocks?: number[];
+}
+
+export type FrameClass = { block: number } | 'quiet' | 'fills';
+
+/**
+ * A Hyperliquid frame: a node block (its bucket), one that carries no liquidation, or one that may carry
+ * fills outside a block. Only what the parser could read as fills counts as the last: a frame naming a
+ * channel (trades, a fill feed: its channel names are configurable) or a block number in another layout,
+ * or spelling a key with a \u escape; a block that also names a channel, or a socket frame naming a
+ * second one (the last key wins in JSON.parse), is one of those too. Anything else (a REST listing, a
+ * frame that is not JSON) yields no liquidation.
+ */
+export function hyperliquidClass(frame: string): FrameClass {
+  const m = NODE_BLOCK.exec(frame);
+  if (m && !frame.includes('"channel"')) {
+    // FNV-1a over the digits: consecutive and strided block numbers spread evenly.
+    let h = 0x811c9dc5;
+    const digits = m[1]!;
+    for (let i = 0; i < digits.length; i++) h = Math.imul(h ^ digits.charCodeAt(i), 0x01000193);
+    return { block: (h >>> 0) % BLOCK_BUCKETS };
+  }
+  if (NO_LIQUIDATIONS.test(frame)) return frame.indexOf('"channel"', 2) === -1 ? 'quiet' : 'fills';
+  return frame.includes('"channel"') || frame.includes('block_number') || frame.includes('\\u') ? 'fills' : 'quiet';
+}
+
+/** Bytes of frame text per venue in the sample, Hyperliquid's blocks apart; whether it holds Hyperliquid fills outside blocks. */
+export interface Sample {
+  venues: Record<VenueId, number>;
+  blocks: number;
+  fills: boolean;
+}
+
+export function addToSample(sample: Sample, frame: RawFrame): void {
+  const kind = frame.venue === 'hyperliquid' ? hyperliquidClass(frame.frame) : 'quiet';
+  if (typeof kind === 'object') sample.blocks += frame.frame.length;
+  else {
+    sample.venues[frame.venue] = (sample.venues[frame.venue] ?? 0) + frame.frame.length;
+    if (kind === 'fills') sample.fills = true;
+  }
+}
+
+/**
+ * Venues to owners as planShares does; then Hyperliquid's block buckets dealt so that each worker's
+ * sampled bytes come out as even as they can (a worker already above the mean gets none). No split when
+ * the sample shows Hyperliquid fills outside blocks (see UnsafeSplit) or `split` is false.
+ */
+export function planRoutes(sample: Sample, count: number, split = true): Routes {
+  if (!split || sample.fills || sample.blocks === 0) {
+    const venues = { ...sample.venues };
+    if (sample.blocks > 0) venues.hyperliquid = (venues.hyperliquid ?? 0) + sample.blocks;
+    return { venues: planShares(venues, count) };
+  }
+  const venues = planShares(sample.venues, count);
+  const load = new Array<number>(count).fill(0);
+  for (const [venue, owner] of Object.entries(venues)) load[owner]! += sample.venues[venue]!;
+  const mean = (load.reduce((a, b) => a + b, 0) + sample.blocks) / count;
+  const room = load.map((l) => Math.max(0, mean - l));
+  const total = room.reduce((a, b) => a + b, 0);
+  const blocks: number[] = [];
+  let cumulative = 0;
+  room.forEach((r, owner) => {
+    cumulative += r;
+    const end = owner === count - 1 ? BLOCK_BUCKETS : Math.round((BLOCK_BUCKETS * cumulative) / total);
+    while (blocks.length < end) blocks.push(owner);
+  });
+  return { venues, blocks };
+}
+
+/**
+ * The worker of each frame. A venue first seen after the sample is dealt round-robin in order of first
+ * frame. Throws UnsafeSplit for a Hyperliquid frame that may carry fills while blocks are split.
+ */
+export function frameRouter(routes: Routes, count: number): (frame: RawFrame) => number {
+  const owner = new Map<VenueId, number>(Object.entries(routes.venues));
+  let unplanned = 0;
+  const ownerOf = (venue: VenueId): number => {
+    let o = owner.get(venue);
+    if (o === undefined) owner.set(venue, (o = unplanned++ % count));
+    return o;
+  };
+  const blocks = routes.blocks;
+  if (!blocks) return (frame) => ownerOf(frame.venue);
+  return (frame) => {
+    if (frame.venue !== 'hyperliquid') return ownerOf(frame.venue);
+    const kind = hyperliquidClass(frame.frame);
+    if (typeof kind === 'object') return blocks[kind.block]!;
+    if (kind === 'fills') throw new UnsafeSplit('a Hyperliquid frame with fills outside node blocks while blocks are split across workers');
+    return ownerOf('hyperliquid');
+  };
+}
+
+export interface FeedOptions {
+  files: string[];
+  log: Logger;
+  to?: number;
+}
+
+export interface Fed {
+  perFile: { frames: number; bad: number }[];
+  badLines: number;
+}
+
+/**
+ * Reads every file once, in receive-time order across files (as a one-thread replay does), and hands each
+ * frame to `send` with its worker; counts frames and bad lines per file and logs the first bad lines of each.
+ * `send` may return a promise (the worker's queue is full): reading waits for it.
+ */
+export async function feedShares(
+  options: FeedOptions,
+  source: (path: string) => AsyncIterable<RecordingItem>,
+  route: (frame: RawFrame) => number,
+  send: (worker: number, frame: RawFrame) => void | Promise<void>,
+): Promise<Fed> {
+  const perFile = options.files.map(() => ({ frames: 0, bad: 0 }));
+  let badLines = 0;
+  const tagged = options.files.map((path, file) => withFile(file, path, source(path)));
+  for await (const item of mergeOrdered(tagged, (i) => (i.ok ? i.frame.recv : -Infinity))) {
+    const counts = perFile[item.file]!;
+    if (!item.ok) {
+      badLines += 1;
+      counts.bad += 1;
+      if (counts.bad <= BAD_LINES_LOGGED)
+        options.log.warn({ file: options.files[item.file], line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
+      continue;
+    }
+    counts.frames += 1;
+    if (options.to !== undefined && item.frame.recv > options.to + SLICE_MARGIN_MS) break;
+    const pending = send(route(item.frame), item.frame);
+    if (pending) await pending;
+  }
+  return { perFile, badLines };
+}
+
+/**
+ * A worker's `source` for replayParts: its fed frames as the first file's items, nothing for the others
+ * (replayParts opens the files in order; the reader has merged them already).
+ */
+export function fedSource(items: AsyncIterable<RecordingItem> | Iterable<RecordingItem>): (path: string) => AsyncIterable<RecordingItem> {
+  let first = true;
+  return () => {
+    if (!first) return (async function* () {})();
+    first = false;
+    return (async function* () {
+      yield* items;
+    })();
+  };
+}
+
+/** The workers' shares as one replay's parts, with the reader's counts of frames and bad lines (it saw every line). */
+export function mergeFed(shares: ShareResult[], fed: Fed, metrics: Metrics): ReplayParts {
+  return { ...mergeShares(shares, metrics), perFile: fed.perFile, badLines: fed.badLines };
+}

@@ -1,0 +1,150 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, hyperliquidClass, mergeFed, planRoutes, UnsafeSplit, type Routes, type Sample } from '../../src/replay/feed.js';
+import { readRecording, type RecordingItem } from '../../src/replay/recording.js';
+import { replayParts, replayReport, type ReplayOptions } from '../../src/replay/replay.js';
+import { shareResult, type ReplayParts } from '../../src/replay/shares.js';
+import type { RawFrame } from '../../src/schema/events.js';
+import { writeOct10 } from '../../src/simulate/write.js';
+import { tempDir, writeRecording } from '../support/recording.js';
+
+/** Everything the CLI writes from a replay: the report (as its bytes) and the per-minute series of the CSV, HTML and OpenMetrics. */
+function outputs(options: ReplayOptions, parts: ReplayParts) {
+  const minutes = parts.aggregator.minutes.range();
+  return {
+    report: JSON.stringify(replayReport(options, parts)),
+    minutes,
+    openInterest: parts.aggregator.openInterestByMinute(minutes),
+    adl: parts.aggregator.adlByMinute(minutes),
+    fidelity: Object.entries(parts.aggregator.fidelity).sort(),
+  };
+}
+
+/** What replayInWorkers does, in one thread: the reader deals the frames, each share replays its own, the shares merge. */
+async function fedReplay(options: ReplayOptions, routes: Routes, count: number) {
+  const dealt: RecordingItem[][] = Array.from({ length: count }, () => []);
+  const fed = await feedShares(options, readRecording, frameRouter(routes, count), (w, frame) => void dealt[w]!.push({ ok: true, frame }));
+  const shares = [];
+  for (let index = 0; index < count; index++)
+    shares.push(structuredClone(shareResult(await replayParts({ ...options, source: fedSource(dealt[index]!) }, { index, count, fed: true }), 0)));
+  return { outputs: outputs(options, mergeFed(shares, fed, createMetrics())), dealt: dealt.map((d) => d.length) };
+}
+
+async function sampleOf(files: string[]): Promise<Sample> {
+  const s: Sample = { venues: {}, blocks: 0, fills: false };
+  for (const f of files) for await (const item of readRecording(f)) if (item.ok) addToSample(s, item.frame);
+  return s;
+}
+
+const block = (n: number, events = '[]') => `{"local_time":"2025-10-10T21:11:00.000000000","block_time":"2025-10-10T21:11:00.000000000","block_number":${n},"events":${events}}`;
+
+describe('replay feed (the reader of --workers N)', () => {
+  it('tells node blocks (bucket by block number), frames without liquidations and frames that may carry fills apart', () => {
+    const a = hyperliquidClass(block(8800272060));
+    expect(a).toEqual({ block: expect.any(Number) });
+    expect(hyperliquidClass(block(8800272060, '[["0xabc",{"coin":"BTC"}]]'))).toEqual(a);
+    const buckets = new Set(Array.from({ length: 2_000 }, (_, i) => (hyperliquidClass(block(8800272060 + i)) as { block: number }).block));
+    expect(buckets.size).toBe(BLOCK_BUCKETS);
+    expect(hyperliquidClass('{"channel":"activeAssetCtx","data":{}}')).toBe('quiet');
+    expect(hyperliquidClass('{"channel":"pong"}')).toBe('quiet');
+    expect(hyperliquidClass('{"channel":"trades","data":[]}')).toBe('fills');
+    expect(hyperliquidClass('{"channel":"userFills","data":[]}')).toBe('fills');
+    expect(hyperliquidClass('{"channel":"activeAssetCtx","data":{},"channel":"trades"}')).toBe('fills');
+    expect(hyperliquidClass('{"\\u0063hannel":"trades","data":[]}')).toBe('fills');
+    // Not JSON, or a REST listing: no liquidation whatever worker reads it.
+    expect(hyperliquidClass('{"truncated":')).toBe('quiet');
+    expect(hyperliquidClass('[{"universe":[]},[]]')).toBe('quiet');
+    // Another key order, whitespace, or a channel inside: not dealt as a block (its owner reads it, as a possible fill carrier).
+    expect(hyperliquidClass('{"block_number":1,"local_time":"x","block_time":"y","events":[]}')).toBe('fills');
+    expect(hyperliquidClass(`${block(5).slice(0, -1)},"channel":"trades","data":[]}`)).toBe('fills');
+  });
+
+  it('plans the blocks into the room the venues leave, and no split when Hyperliquid fills arrive outside blocks', () => {
+    const routes = planRoutes({ venues: { 'binance-usdm': 300, 'bybit-linear': 100, hyperliquid: 10 }, blocks: 1_000, fills: false }, 2);
+    expect(routes.venues).toEqual({ 'binance-usdm': 0, 'bybit-linear': 1, hyperliquid: 1 });
+    // Mean 705: share 0 has room for 405, share 1 for 595.
+    expect(routes.blocks!.filter((o) => o === 0)).toHaveLength(Math.round((BLOCK_BUCKETS * 405) / 1_000));
+    expect(routes.blocks).toHaveLength(BLOCK_BUCKETS);
+    expect(planRoutes({ venues: { hyperliquid: 10 }, blocks: 1_000, fills: true }, 2)).toEqual({ venues: { hyperliquid: 0 } });
+    expect(planRoutes({ venues: { okx: 5 }, blocks: 1_000, fills: false }, 2, false)).toEqual({ venues: { hyperliquid: 0, okx: 1 } });
+    const route = frameRouter(routes, 2);
+    const frame = (venue: string, text: string): RawFrame => ({ recv: 1, venue, frame: text });
+    expect(route(frame('hyperliquid', '{"channel":"activeAssetCtx"}'))).toBe(1);
+    expect(() => route(frame('hyperliquid', '{"channel":"trades","data":[]}'))).toThrow(UnsafeSplit);
+    expect([route(frame('okx', '{}')), route(frame('gate', '{}')), route(frame('okx', '{}'))]).toEqual([0, 1, 0]);
+  });
+
+  describe('a simulated window with a second recorder’s copies, bad frames and lines', () => {
+    let options: ReplayOptions;
+    let whole: ReturnType<typeof outputs>;
+    let files: string[];
+    beforeAll(async () => {
+      const dir = tempDir();
+      const sim = join(dir, 'sim.ndjson.gz');
+      await writeOct10(sim, { seed: 7, accounts: 20_000, fromMinute: 21 * 60 + 10, toMinute: 21 * 60 + 13 });
+      // A second recorder: a copy of every third Hyperliquid block and every fifth other frame, 3 ms later.
+      const lines = gunzipSync(readFileSync(sim)).toString('utf8').trim().split('\n');
+      const copies = lines
+        .map((l) => JSON.parse(l) as RawFrame)
+        .filter((f, i) => (f.venue === 'hyperliquid' && typeof hyperliquidClass(f.frame) === 'object' ? i % 3 === 0 : i % 5 === 0))
+        .map((f) => ({ ...f, recv: f.recv + 3 }));
+      const second = await writeRecording(join(dir, 'second.ndjson'), copies);
+      // Inside the window: a frame each venue's parser rejects, a line that is not JSON, one not UTF-8.
+      const at = Date.UTC(2025, 9, 10, 21, 11);
+      const venues = ['binance-usdm', 'binance-coinm', 'bybit-linear', 'bybit-inverse', 'hyperliquid'] as const;
+      const extra = await writeRecording(join(dir, 'extra.ndjson'), venues.map((venue, i) => ({ recv: at + i, venue, frame: '{"truncated":' })));
+      appendFileSync(extra, 'not json\n');
+      appendFileSync(extra, Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]));
+      files = [sim, second, extra];
+      options = { files, speed: 'max', log: silentLogger(), maxBadShare: 0.5, cascade: { warmupMinutes: 0 } };
+      whole = outputs(options, await replayParts(options));
+    }, 60_000);
+
+    it('the one-thread report, series and counts, with 2 and 3 workers and the blocks split', async () => {
+      const report = JSON.parse(whole.report) as { input: { duplicates: number; badLines: number; badFrames: number }; totals: { byVenue: Record<string, { count: number }> } };
+      expect(report.input).toMatchObject({ badLines: 2, badFrames: 5 });
+      // The copies were dropped.
+      expect(report.input.duplicates).toBeGreaterThan(100);
+      expect(Object.keys(report.totals.byVenue)).toEqual(['binance-coinm', 'binance-usdm', 'bybit-inverse', 'bybit-linear', 'hyperliquid']);
+      const sample = await sampleOf(files);
+      for (const count of [2, 3]) {
+        const routes = planRoutes(sample, count);
+        expect(new Set(routes.blocks)).toEqual(new Set(Array.from({ length: count }, (_, i) => i)));
+        const { outputs: merged, dealt } = await fedReplay(options, routes, count);
+        // Every share replayed a part of the day (Hyperliquid's blocks went to more than one).
+        expect(dealt.every((n) => n > 0)).toBe(true);
+        expect(merged).toEqual(whole);
+      }
+    }, 120_000);
+
+    it('property: any dealing of the block buckets to 2 or 3 workers merges to the one-thread output', async () => {
+      const sample = await sampleOf(files);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 2, max: 3 }).chain((count) => fc.tuple(fc.constant(count), fc.array(fc.nat(count - 1), { minLength: BLOCK_BUCKETS, maxLength: BLOCK_BUCKETS }))),
+          async ([count, blocks]) => {
+            const routes = { venues: planRoutes(sample, count).venues, blocks };
+            expect((await fedReplay(options, routes, count)).outputs).toEqual(whole);
+          },
+        ),
+        { numRuns: 4 },
+      );
+    }, 240_000);
+
+    it('a Hyperliquid trades frame while blocks are split stops the reader; whole venues then give the one-thread output', async () => {
+      const dir = tempDir();
+      const trades = join(dir, 'trades.ndjson');
+      writeFileSync(trades, `${JSON.stringify({ recv: Date.UTC(2025, 9, 10, 21, 12), venue: 'hyperliquid', frame: '{"channel":"trades","data":[]}' })}\n`);
+      const withTrades: ReplayOptions = { ...options, files: [...files, trades] };
+      const one = outputs(withTrades, await replayParts(withTrades));
+      const sample = await sampleOf(files);
+      await expect(fedReplay(withTrades, planRoutes(sample, 2), 2)).rejects.toThrow(UnsafeSplit);
+      expect((await fedReplay(withTrades, planRoutes(sample, 2, false), 2)).outputs).toEqual(one);
+    }, 120_000);
+  });
+});
