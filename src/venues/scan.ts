@@ -179,3 +179,20 @@ export const RE_EPOCH_MS = '(0|[1-9][0-9]{0,12})';
 export const RE_SKIP_INT = '(?:0|[1-9][0-9]{0,14})';
 /** A flat value a fast path skips: a string as above, a JSON number, true, false or null. */
 export const RE_SKIP_VALUE = `(?:${RE_SKIP_STRING}|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)`;
+
+/**
+ * The entries of an array from `pos` (after its `[`) to the end of the frame: each matched by `entry` (a sticky
+ * pattern) and handed to `read` (false declines), separated by commas, then `tail` (the `]` and what closes the
+ * frame) ends the text. False when anything else is there.
+ */
+export function matchEntries(frame: string, pos: number, entry: RegExp, tail: string, read: (m: RegExpExecArray) => boolean): boolean {
+  if (frame.startsWith(tail, pos)) return pos + tail.length === frame.length;
+  for (;;) {
+    entry.lastIndex = pos;
+    const m = entry.exec(frame);
+    if (m === null || !read(m)) return false;
+    pos = entry.lastIndex;
+    if (frame.charCodeAt(pos) === COMMA) pos++;
+    else return frame.startsWith(tail, pos) && pos + tail.length === frame.length;
+  }
+}

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createDeribitParser } from '../../src/venues/deribit/parse.js';
+import { readTradesFrame } from '../../src/venues/deribit/fast-frame.js';
+import { createGateParser } from '../../src/venues/gate/parse.js';
+import { readLiquidatesFrame } from '../../src/venues/gate/fast-frame.js';
+import { createHtxParser } from '../../src/venues/htx/parse.js';
+import { readNotifyFrame } from '../../src/venues/htx/fast-frame.js';
 import { createKrakenParser } from '../../src/venues/kraken/parse.js';
 import { readTradeFrame } from '../../src/venues/kraken/fast-frame.js';
 import { MAX_EPOCH_MS } from '../../src/venues/fields.js';
@@ -58,4 +64,106 @@ describe('Kraken Futures fast path', () => {
     expect(readTradeFrame(` ${docs[0]!}`)).toBeUndefined();
   });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createKrakenParser(), framesOf(trade, ...docs), RUNS));
+});
+
+const list = <T>(a: fc.Arbitrary<T>) => fc.array(a, { maxLength: 4 });
+// A number, or (sometimes) its decimal text: the venues that accept both.
+const amount = fc.oneof({ weight: 3, arbitrary: positive as fc.Arbitrary<unknown> }, numericText);
+
+describe('Deribit fast path', () => {
+  const trade = fc
+    .record({
+      trade_seq: fc.nat(),
+      trade_id: fc.oneof(fc.nat().map(String), fc.constant('')),
+      timestamp: withStrings(time),
+      tick_direction: fc.nat({ max: 3 }),
+      price: withStrings(positive),
+      mark_price: positive,
+      liquidation: fc.constantFrom('T', 'M', 'MT', 'X', undefined, undefined),
+      instrument_name: fc.constantFrom('BTC-PERPETUAL', 'ETH-PERPETUAL', 'BTC-27DEC25', 'BTC-27DEC25-100000-C', 'x y', ''),
+      index_price: positive,
+      direction: fc.constantFrom('buy', 'sell', 'Buy'),
+      contracts: positive,
+      amount: withStrings(positive),
+    })
+    .chain((t) => fc.tuple(fc.constant(t), fc.boolean(), fc.boolean()))
+    .map(([t, mark, contracts]) => {
+      const { mark_price, contracts: c, liquidation, ...rest } = t;
+      const o: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(rest)) {
+        if (k === 'instrument_name') {
+          if (mark) o.mark_price = mark_price;
+          if (liquidation !== undefined) o.liquidation = liquidation;
+        }
+        if (k === 'amount' && contracts) o.contracts = c;
+        o[k] = v;
+      }
+      return o;
+    });
+  const frame = fc
+    .tuple(fc.constantFrom('trades.future.any.100ms', 'trades.BTC-PERPETUAL.raw', 'book.x'), list(trade))
+    .map(([channel, data]) => JSON.stringify({ jsonrpc: '2.0', method: 'subscription', params: { channel, data } }));
+  const docs = [compact('deribit-trades-1.json'), compact('deribit-trades-2.json')];
+
+  it('reads the documented trade frames', () => {
+    expect(readTradesFrame(docs[0]!)).toEqual([{ trade_id: '66460463', instrument_name: 'BTC-PERPETUAL', timestamp: 1584058044032, price: 4469.5, amount: 1120, direction: 'sell', liquidation: 'T' }]);
+  });
+  it('property: the full path result for every frame', () => assertFastPathExact(() => createDeribitParser(), framesOf(frame, ...docs), RUNS));
+});
+
+describe('Gate fast path', () => {
+  const entry = objectOf({
+    price: fc.oneof(amount, fc.constant(null)),
+    size: fc.oneof(fc.integer({ min: -100_000, max: 100_000 }), fc.integer({ min: -100_000, max: 100_000 }).map(String), numericText),
+    time_ms: withStrings(time),
+    contract: fc.constantFrom('BTC_USDT', 'ETH_USDT', 'BTC_USD', 'SOL_USDT', 'no market', ''),
+  });
+  const frame = fc
+    .tuple(fc.constantFrom('update', 'update', 'all'), fc.integer({ min: 1_500_000_000, max: 1_800_000_000 }), list(entry))
+    .map(([event, time, result]) => JSON.stringify({ channel: 'futures.public_liquidates', event, time, time_ms: time * 1000 + 123, result }));
+  const docs = [compact('gate-usdt-public-liquidates-1.json'), compact('gate-btc-public-liquidates-1.json')];
+
+  it('reads the documented frame', () => {
+    expect(readLiquidatesFrame(docs[0]!)).toEqual([{ contract: 'BTC_USDT', price: 215.1, size: '-124', time_ms: 1541486601123 }]);
+  });
+  it.each(['gate-usdt', 'gate-btc'] as const)('property: %s gives the full path result for every frame', (venue) =>
+    assertFastPathExact(() => createGateParser({ venue }), framesOf(frame, ...docs), RUNS),
+  );
+});
+
+describe('HTX fast path', () => {
+  const order = fc
+    .tuple(
+      fc.constantFrom('BTC', 'ETH', 'SOL'),
+      objectOf({
+        contract_code: fc.constant(''),
+        symbol: fc.constant(''),
+        direction: fc.constantFrom('buy', 'sell', 'Sell'),
+        offset: fc.constantFrom('close', 'both', 'open'),
+        volume: amount,
+        price: amount,
+        created_at: withStrings(time),
+        amount,
+        trade_turnover: amount,
+      }),
+      fc.constantFrom(undefined, undefined, 'USDT', 'USDC', 'BTC'),
+      fc.boolean(),
+    )
+    .map(([coin, o, partition, other]) => {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(o)) out[k] = k === 'contract_code' ? `${other ? 'ETH' : coin}-USDT` : k === 'symbol' ? coin : o[k];
+      if (partition !== undefined) out.trade_partition = partition;
+      return out;
+    });
+  const frame = fc
+    .tuple(fc.constantFrom('BTC-USDT', 'ETH-USDT', '*'), time, list(order))
+    .map(([code, ts, data]) => JSON.stringify({ op: 'notify', topic: `public.${code}.liquidation_orders`, ts, data }));
+  const docs = [compact('htx-linear-liquidation-orders-1.json')];
+
+  it('reads the documented frame', () => {
+    expect(readNotifyFrame(docs[0]!)?.data).toEqual([
+      { contract_code: 'BTC-USDT', symbol: 'BTC', direction: 'sell', offset: 'close', volume: 624, price: 16701.4, created_at: 1606380004694, amount: 0.624, trade_turnover: 10421.6736 },
+    ]);
+  });
+  it('property: the full path result for every frame', () => assertFastPathExact(() => createHtxParser(), framesOf(frame, ...docs), RUNS));
 });
