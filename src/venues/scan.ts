@@ -181,18 +181,22 @@ export const RE_SKIP_INT = '(?:0|[1-9][0-9]{0,14})';
 export const RE_SKIP_VALUE = `(?:${RE_SKIP_STRING}|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)`;
 
 /**
- * The entries of an array from `pos` (after its `[`) to the end of the frame: each matched by `entry` (a sticky
- * pattern) and handed to `read` (false declines), separated by commas, then `tail` (the `]` and what closes the
- * frame) ends the text. False when anything else is there.
+ * The entries of an array from `pos` (after its `[`): each matched by `entry` (a sticky pattern) and handed to `read`
+ * (false declines), separated by commas. The position after the `]`, or NO when anything else is there.
  */
-export function matchEntries(frame: string, pos: number, entry: RegExp, tail: string, read: (m: RegExpExecArray) => boolean): boolean {
-  if (frame.startsWith(tail, pos)) return pos + tail.length === frame.length;
+export function matchEntries(frame: string, pos: number, entry: RegExp, read: (m: RegExpExecArray) => boolean): number {
+  if (frame.charCodeAt(pos) === ARRAY_END) return pos + 1;
   for (;;) {
     entry.lastIndex = pos;
     const m = entry.exec(frame);
-    if (m === null || !read(m)) return false;
+    if (m === null || !read(m)) return NO;
     pos = entry.lastIndex;
-    if (frame.charCodeAt(pos) === COMMA) pos++;
-    else return frame.startsWith(tail, pos) && pos + tail.length === frame.length;
+    const c = frame.charCodeAt(pos);
+    if (c === ARRAY_END) return pos + 1;
+    if (c !== COMMA) return NO;
+    pos++;
   }
 }
+
+/** Whether `frame` ends with `tail` exactly at `pos`. */
+export const endsAt = (frame: string, pos: number, tail: string): boolean => pos >= 0 && lit(frame, pos, tail) === frame.length;

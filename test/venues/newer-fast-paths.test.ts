@@ -1,5 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createBitfinexParser } from '../../src/venues/bitfinex/parse.js';
+import { readLiquidationFrame as readBitfinex } from '../../src/venues/bitfinex/fast-frame.js';
+import { createBitgetParser } from '../../src/venues/bitget/parse.js';
+import { readLiquidationFrame as readBitget } from '../../src/venues/bitget/fast-frame.js';
+import { createBitmexParser } from '../../src/venues/bitmex/parse.js';
+import { readInsertFrame } from '../../src/venues/bitmex/fast-frame.js';
+import { createDydxParser } from '../../src/venues/dydx/parse.js';
+import { readTradesFrame as readDydx } from '../../src/venues/dydx/fast-frame.js';
 import { createDeribitParser } from '../../src/venues/deribit/parse.js';
 import { readTradesFrame } from '../../src/venues/deribit/fast-frame.js';
 import { createGateParser } from '../../src/venues/gate/parse.js';
@@ -166,4 +174,100 @@ describe('HTX fast path', () => {
     ]);
   });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createHtxParser(), framesOf(frame, ...docs), RUNS));
+});
+
+describe('BitMEX fast path', () => {
+  const row = objectOf({
+    orderID: fc.oneof(fc.uuid(), fc.constantFrom('', 'not-a-guid!')),
+    symbol: fc.constantFrom('XBTUSD', 'ETHUSD', 'XBTUSDT', 'SOLUSDT', 'XBTZ25', 'no market', ''),
+    side: fc.constantFrom('Buy', 'Sell', 'buy'),
+    price: withStrings(positive),
+    leavesQty: withStrings(positive),
+  });
+  const frame = fc.tuple(fc.constantFrom('insert', 'insert', 'update', 'partial'), list(row)).map(([action, data]) => JSON.stringify({ table: 'liquidation', action, data }));
+  // The instrument list first (XBTUSD's mark values quanto contracts), then the liquidations.
+  const instruments = compact('bitmex-instruments-1.json');
+  const frames = framesOf(frame, compact('bitmex-liquidation-1.json'), compact('bitmex-liquidation-3.json')).map((list) => [instruments, ...list]);
+
+  it('reads the documented insert', () => {
+    expect(readInsertFrame(compact('bitmex-liquidation-1.json'))).toEqual([{ orderID: 'dd9cea25-207c-0dab-15b5-b88da776f500', symbol: 'XBTUSD', side: 'Buy', price: 10106, leavesQty: 9214 }]);
+  });
+  it('property: the full path result for every frame', () => assertFastPathExact(() => createBitmexParser(), frames, RUNS));
+});
+
+describe('dYdX fast path', () => {
+  const iso = fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }).map((t) => new Date(t).toISOString());
+  const trade = fc
+    .tuple(
+      fc.record({
+        id: fc.oneof(fc.stringMatching(/^[0-9a-f]{24}$/), fc.constant('')),
+        size: numericText,
+        price: numericText,
+        side: fc.constantFrom('BUY', 'SELL', 'buy'),
+        createdAt: fc.oneof({ weight: 6, arbitrary: iso }, fc.constantFrom('2024-13-45T99:99:99Z', 'yesterday')),
+        type: fc.constantFrom('LIQUIDATED', 'DELEVERAGED', 'LIMIT', 'MARKET', ''),
+      }),
+      fc.boolean(),
+      fc.option(fc.nat(), { nil: undefined }),
+    )
+    .map(([t, second, height]) => {
+      const o: Record<string, unknown> = second ? { id: t.id, side: t.side, size: t.size, price: t.price, type: t.type, createdAt: t.createdAt } : t;
+      return height === undefined ? o : { ...o, createdAtHeight: String(height) };
+    });
+  const frame = fc
+    .tuple(fc.uuid(), fc.nat(), fc.constantFrom('BTC-USD', 'ETH-USD', 'SOL-USD', 'no market'), fc.constantFrom('channel_data', 'channel_data', 'subscribed'), list(trade))
+    .map(([connection_id, message_id, id, type, trades]) => JSON.stringify({ type, connection_id, message_id, id, channel: 'v4_trades', version: '2.1.0', contents: { trades } }));
+  const docs = [compact('dydx-trades-1.json')];
+
+  it('reads the documented frame', () => {
+    expect(readDydx(docs[0]!)?.trades).toHaveLength(2);
+  });
+  it('property: the full path result for every frame', () => assertFastPathExact(() => createDydxParser(), framesOf(frame, ...docs), RUNS));
+});
+
+describe('Bitget fast path', () => {
+  const row = objectOf({
+    symbol: fc.constantFrom('BTCUSDT', 'ETHUSDT', 'BTCUSD', 'ETHPERP', 'no market', ''),
+    side: fc.constantFrom('buy', 'sell', 'Buy'),
+    price: numericText,
+    amount: numericText,
+    ts: fc.oneof({ weight: 6, arbitrary: time.map(String) }, fc.constantFrom('', '12345678901234', '-1')),
+  });
+  const frame = fc
+    .tuple(list(row), fc.constantFrom('usdt-futures', 'coin-futures', 'usdc-futures', 'spot'), fc.constantFrom('update', 'snapshot', 'delta'), fc.option(time, { nil: undefined }))
+    .map(([data, instType, action, ts]) => JSON.stringify({ data, arg: { instType, topic: 'liquidation' }, action, ...(ts === undefined ? {} : { ts }) }));
+  const docs = [compact('bitget-liquidation-1.json')];
+
+  it('reads the documented frame', () => {
+    expect(readBitget(docs[0]!)).toEqual({ instType: 'usdt-futures', rows: [{ symbol: 'BTCUSDT', side: 'buy', price: '89000', amount: '37.722858', ts: '1736371332162' }] });
+  });
+  it('property: the full path result for every frame', () => assertFastPathExact(() => createBitgetParser(), framesOf(frame, ...docs), RUNS));
+});
+
+describe('Bitfinex fast path', () => {
+  const entry = fc
+    .record({
+      posId: fc.oneof({ weight: 6, arbitrary: fc.nat() }, fc.constantFrom(-1, 1.5)),
+      mts: withStrings(fc.oneof(time, fc.double({ min: 1.5e12, max: 1.8e12, noNaN: true }))),
+      symbol: fc.constantFrom('tBTCF0:USTF0', 'tETHF0:USTF0', 'tBTCUSD', 'tETHEUR', 'fUSD', ''),
+      amount: withStrings(fc.oneof(fc.double({ min: -100, max: 100, noNaN: true }), fc.constant(0))),
+      basePrice: fc.oneof(positive, fc.constant(null)),
+      isMatch: fc.constantFrom(0, 0, 1, 2),
+      isMarketSold: fc.constantFrom(0, 1, null),
+      acquired: fc.oneof(positive, fc.constant(null)),
+      more: fc.boolean(),
+    })
+    .map((e) => {
+      const row: unknown[] = ['pos', e.posId, e.mts, null, e.symbol, e.amount, e.basePrice, null, e.isMatch, e.isMarketSold, null, e.acquired];
+      return e.more ? [...row, 'x'] : row;
+    });
+  const frame = fc
+    .tuple(fc.nat(), list(entry), fc.nat(), time, fc.boolean())
+    .map(([chan, entries, seq, mts, named]) => JSON.stringify(named ? [chan, entries, seq, mts, 'liquidations', 'global'] : [chan, entries, seq, mts]));
+  const docs = ['bitfinex-liquidations-1.json', 'bitfinex-liquidations-2.json', 'bitfinex-liquidations-3.json'].map(compact);
+
+  it('reads the documented frames', () => {
+    expect(readBitfinex(docs[0]!)).toEqual([['pos', 143683674, 1593522802742, null, 'tBTCF0:USTF0', 0.00268657, 9135.972557016, null, 0, null, null, 9080]]);
+  });
+  it('property: the full path result for every frame', () => assertFastPathExact(() => createBitfinexParser(), framesOf(frame, ...docs), RUNS));
 });

@@ -1,4 +1,4 @@
-import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, RE_SKIP_VALUE, RE_TEXT, matchEntries } from '../scan.js';
+import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, RE_SKIP_VALUE, RE_TEXT, endsAt, matchEntries } from '../scan.js';
 import type { DeribitTrade } from './schema.js';
 
 const HEAD = /^\{"jsonrpc":"2\.0","method":"subscription","params":\{"channel":"trades\.[^"\\\u0000-\u001f]*","data":\[/;
@@ -28,5 +28,5 @@ export function readTradesFrame(frame: string): DeribitTrade[] | undefined {
     trades.push(trade);
     return true;
   };
-  return matchEntries(frame, head[0].length, TRADE, ']}}', read) ? trades : undefined;
+  return endsAt(frame, matchEntries(frame, head[0].length, TRADE, read), '}}') ? trades : undefined;
 }

@@ -1,5 +1,5 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, matchEntries } from '../scan.js';
+import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, endsAt, matchEntries } from '../scan.js';
 import { LIQUIDATES_CHANNEL, type GateLiquidateEntry } from './schema.js';
 
 const HEAD = `{"channel":"${LIQUIDATES_CHANNEL}","event":"update","time":`;
@@ -34,5 +34,5 @@ export function readLiquidatesFrame(frame: string): GateLiquidateEntry[] | undef
     entries.push({ contract: m[6]!, price, size, time_ms: Number(m[5]) });
     return true;
   };
-  return matchEntries(frame, AFTER_TIME.lastIndex, ENTRY, ']}', read) ? entries : undefined;
+  return endsAt(frame, matchEntries(frame, AFTER_TIME.lastIndex, ENTRY, read), '}') ? entries : undefined;
 }

@@ -1,5 +1,5 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import { RE_EPOCH_MS, RE_NUMBER, RE_TEXT, matchEntries } from '../scan.js';
+import { RE_EPOCH_MS, RE_NUMBER, RE_TEXT, endsAt, matchEntries } from '../scan.js';
 import { LIQUIDATION_TOPIC_SUFFIX, type HtxLiquidationOrder } from './schema.js';
 
 const HEAD = new RegExp(`^\\{"op":"notify","topic":"(public\\.[^"\\\\\\u0000-\\u001f]*${LIQUIDATION_TOPIC_SUFFIX.replace('.', '\\.')})","ts":${RE_EPOCH_MS},"data":\\[`);
@@ -48,5 +48,5 @@ export function readNotifyFrame(frame: string): { topic: string; data: HtxLiquid
     data.push(order);
     return true;
   };
-  return matchEntries(frame, head[0].length, ORDER, ']}', read) ? { topic: head[1]!, data } : undefined;
+  return endsAt(frame, matchEntries(frame, head[0].length, ORDER, read), '}') ? { topic: head[1]!, data } : undefined;
 }
