@@ -200,3 +200,33 @@ export function matchEntries(frame: string, pos: number, entry: RegExp, read: (m
 
 /** Whether `frame` ends with `tail` exactly at `pos`. */
 export const endsAt = (frame: string, pos: number, tail: string): boolean => pos >= 0 && lit(frame, pos, tail) === frame.length;
+
+const SHORTEST = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?$/;
+
+/**
+ * Whether `String(Number(text))` is `text` itself, for the text of a JSON number: so an id built from a number's
+ * text is the id the full path builds with `String(value)`, without formatting a double (about as dear as reading
+ * the frame). True for a plain decimal without superfluous zeros of at most 15 significant digits (decimals that
+ * survive a trip through a double unchanged, so none shorter reads as the same double) from 0.000001 on, where
+ * `String` writes no exponent; false for "-0" (written "0") and anything else.
+ */
+export function isShortestText(text: string): boolean {
+  if (text.length > 24 || !SHORTEST.test(text) || text === '-0') return false;
+  let digits = 0;
+  let leading = true;
+  let zerosAfterPoint = 0;
+  let point = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === DOT) point = true;
+    else if (c >= ZERO && c <= NINE) {
+      if (leading && c === ZERO) {
+        if (point) zerosAfterPoint++;
+        continue;
+      }
+      leading = false;
+      digits++;
+    }
+  }
+  return digits <= 15 && zerosAfterPoint < 6;
+}

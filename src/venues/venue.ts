@@ -73,8 +73,15 @@ export function parseJsonFrame(frame: string): { ok: true; json: unknown } | { o
  * rather than the entry's index keeps the first copy's id wherever it sits, so a re-sent batch dedups.
  */
 export function frameIds(venue: VenueId): (key: string) => string {
-  const seen = new Map<string, number>();
+  // Most frames hold one entry: the first key is kept on its own, and the map made only for a second.
+  let first: string | undefined;
+  let seen: Map<string, number> | undefined;
   return (key) => {
+    if (first === undefined) {
+      first = key;
+      return `${venue}:${key}`;
+    }
+    if (seen === undefined) seen = new Map([[first, 1]]);
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
     return n > 0 ? `${venue}:${key}#${n}` : `${venue}:${key}`;

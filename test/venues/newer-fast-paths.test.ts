@@ -17,6 +17,7 @@ import { readNotifyFrame } from '../../src/venues/htx/fast-frame.js';
 import { createKrakenParser } from '../../src/venues/kraken/parse.js';
 import { readTradeFrame } from '../../src/venues/kraken/fast-frame.js';
 import { MAX_EPOCH_MS } from '../../src/venues/fields.js';
+import { isShortestText } from '../../src/venues/scan.js';
 import { assertFastPathExact, generatedAndMutated } from '../support/fast-path.js';
 import { fixture } from '../support/fixtures.js';
 import { HOSTILE_NUMERIC_STRINGS } from '../support/hostile.js';
@@ -132,7 +133,7 @@ describe('Gate fast path', () => {
   const docs = [compact('gate-usdt-public-liquidates-1.json'), compact('gate-btc-public-liquidates-1.json')];
 
   it('reads the documented frame', () => {
-    expect(readLiquidatesFrame(docs[0]!)).toEqual([{ contract: 'BTC_USDT', price: 215.1, size: '-124', time_ms: 1541486601123 }]);
+    expect(readLiquidatesFrame(docs[0]!)).toEqual([{ contract: 'BTC_USDT', price: 215.1, priceText: '215.1', size: '-124', time_ms: 1541486601123 }]);
   });
   it.each(['gate-usdt', 'gate-btc'] as const)('property: %s gives the full path result for every frame', (venue) =>
     assertFastPathExact(() => createGateParser({ venue }), framesOf(frame, ...docs), RUNS),
@@ -170,7 +171,7 @@ describe('HTX fast path', () => {
 
   it('reads the documented frame', () => {
     expect(readNotifyFrame(docs[0]!)?.data).toEqual([
-      { contract_code: 'BTC-USDT', symbol: 'BTC', direction: 'sell', offset: 'close', volume: 624, price: 16701.4, created_at: 1606380004694, amount: 0.624, trade_turnover: 10421.6736 },
+      { contract_code: 'BTC-USDT', symbol: 'BTC', direction: 'sell', offset: 'close', volume: 624, volumeText: '624', price: 16701.4, priceText: '16701.4', created_at: 1606380004694, amount: 0.624, trade_turnover: 10421.6736 },
     ]);
   });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createHtxParser(), framesOf(frame, ...docs), RUNS));
@@ -270,4 +271,23 @@ describe('Bitfinex fast path', () => {
     expect(readBitfinex(docs[0]!)).toEqual([['pos', 143683674, 1593522802742, null, 'tBTCF0:USTF0', 0.00268657, 9135.972557016, null, 0, null, null, 9080]]);
   });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createBitfinexParser(), framesOf(frame, ...docs), RUNS));
+});
+
+describe('isShortestText (ids from a number\'s text)', () => {
+  it('property: true only when String(Number(text)) is the text, and for most numbers String writes', () => {
+    const digits = fc.stringMatching(/^-?[0-9]{1,18}(\.[0-9]{1,18})?$/);
+    fc.assert(
+      fc.property(fc.oneof(digits, fc.double({ noNaN: true }).map(String), fc.integer().map(String)), (text) => {
+        if (isShortestText(text)) expect(String(Number(text))).toBe(text);
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const text of ['0', '1', '215.1', '-124', '0.000001', '123456789012345', '0.1736']) expect(isShortestText(text)).toBe(true);
+    for (const text of ['-0', '1.0', '0.0000001', '1e3', '1234567890123456', '01', '1.']) expect(isShortestText(text)).toBe(false);
+  });
+  it('a key the schema does not name never reaches an id on the full path', () => {
+    const frame = '{"channel":"futures.public_liquidates","event":"update","time":1,"time_ms":1,"result":[{"price":215.1,"size":"-124","time_ms":1541486601123,"contract":"BTC_USDT","priceText":"9"}]}';
+    const result = createGateParser({ venue: 'gate-usdt' })(frame, 1_700_000_000_000);
+    expect(result.ok && result.events[0]!.id).toBe('gate-usdt:BTC_USDT:1541486601123:-124:215.1');
+  });
 });

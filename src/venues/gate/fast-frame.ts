@@ -1,5 +1,5 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, endsAt, matchEntries } from '../scan.js';
+import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, endsAt, isShortestText, matchEntries } from '../scan.js';
 import { LIQUIDATES_CHANNEL, type GateLiquidateEntry } from './schema.js';
 
 const HEAD = `{"channel":"${LIQUIDATES_CHANNEL}","event":"update","time":`;
@@ -11,14 +11,20 @@ const ENTRY = new RegExp(
 );
 
 /**
+ * An entry as the fast path hands it over: with a number's text when it is `String(value)` (isShortestText), which
+ * the event id needs. The full path's entries never carry these keys (the schema strips what it does not name).
+ */
+export type FastGateEntry = GateLiquidateEntry & { priceText?: string; sizeText?: string };
+
+/**
  * A `futures.public_liquidates` update in Gate's own layout read without JSON.parse: its entries as `JSON.parse`
  * plus the LiquidatesUpdate and LiquidateEntry schemas give them, or undefined (declined: the full path reads it).
  */
-export function readLiquidatesFrame(frame: string): GateLiquidateEntry[] | undefined {
+export function readLiquidatesFrame(frame: string): FastGateEntry[] | undefined {
   if (!frame.startsWith(HEAD)) return undefined;
   AFTER_TIME.lastIndex = HEAD.length;
   if (AFTER_TIME.exec(frame) === null) return undefined;
-  const entries: GateLiquidateEntry[] = [];
+  const entries: FastGateEntry[] = [];
   const read = (m: RegExpExecArray): boolean => {
     let price: number | string;
     if (m[1] !== undefined) {
@@ -31,7 +37,10 @@ export function readLiquidatesFrame(frame: string): GateLiquidateEntry[] | undef
       size = Number(m[3]);
       if (!Number.isFinite(size)) return false;
     } else size = m[4]!;
-    entries.push({ contract: m[6]!, price, size, time_ms: Number(m[5]) });
+    const entry: FastGateEntry = { contract: m[6]!, price, size, time_ms: Number(m[5]) };
+    if (m[1] !== undefined && isShortestText(m[1])) entry.priceText = m[1];
+    if (m[3] !== undefined && isShortestText(m[3])) entry.sizeText = m[3];
+    entries.push(entry);
     return true;
   };
   return endsAt(frame, matchEntries(frame, AFTER_TIME.lastIndex, ENTRY, read), '}') ? entries : undefined;

@@ -3,7 +3,7 @@ import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
 import { decimalValue, isEpochMs, preview } from '../fields.js';
 import { fillSize, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
 import { EntryResults, NO_EVENTS, checkEvent, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
-import { readLiquidatesFrame } from './fast-frame.js';
+import { readLiquidatesFrame, type FastGateEntry } from './fast-frame.js';
 import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
 import {
   ContractRow,
@@ -76,7 +76,7 @@ export function createGateParser(o: GateParserOptions): FrameParser {
   };
 
   /** One entry's event, or why it cannot be used; `idOf` numbers the frame's identical entries. */
-  const entryEvent = (e: GateLiquidateEntry, receiveTime: number, idOf: (key: string) => string): LiquidationEvent | string => {
+  const entryEvent = (e: FastGateEntry, receiveTime: number, idOf: (key: string) => string): LiquidationEvent | string => {
     const time = entryTimeMs(e);
     if (typeof time === 'string') return `${time} for ${preview(e.contract)}`;
     const inst = instrumentOf(e.contract);
@@ -89,7 +89,7 @@ export function createGateParser(o: GateParserOptions): FrameParser {
     if (usd === undefined) return noReferenceReason(e.contract, inst.quote, 0);
     return {
       type: 'liquidation',
-      id: idOf(`${e.contract}:${time}:${String(e.size)}:${String(e.price)}`),
+      id: idOf(`${e.contract}:${time}:${e.sizeText ?? String(e.size)}:${e.priceText ?? String(e.price)}`),
       venue,
       symbol: e.contract,
       base: inst.base,
@@ -121,7 +121,7 @@ export function createGateParser(o: GateParserOptions): FrameParser {
   };
 
   // The entries the fast path read: their events, or undefined (declined) when one would be refused.
-  const fastLiquidations = (entries: GateLiquidateEntry[], receiveTime: number): ParseResult | undefined => {
+  const fastLiquidations = (entries: FastGateEntry[], receiveTime: number): ParseResult | undefined => {
     const idOf = frameIds(venue);
     const events: LiquidationEvent[] = [];
     for (const e of entries) {

@@ -1,5 +1,5 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import { RE_EPOCH_MS, RE_NUMBER, RE_TEXT, endsAt, matchEntries } from '../scan.js';
+import { RE_EPOCH_MS, RE_NUMBER, RE_TEXT, endsAt, isShortestText, matchEntries } from '../scan.js';
 import { LIQUIDATION_TOPIC_SUFFIX, type HtxLiquidationOrder } from './schema.js';
 
 const HEAD = new RegExp(`^\\{"op":"notify","topic":"(public\\.[^"\\\\\\u0000-\\u001f]*${LIQUIDATION_TOPIC_SUFFIX.replace('.', '\\.')})","ts":${RE_EPOCH_MS},"data":\\[`);
@@ -20,20 +20,26 @@ function amount(number: string | undefined, text: string | undefined): number | 
 }
 
 /**
+ * An order as the fast path hands it over: with the text of volume and price when it is `String(value)`
+ * (isShortestText), which the event id needs. The full path's orders never carry these keys (the schema strips them).
+ */
+export type FastHtxOrder = HtxLiquidationOrder & { volumeText?: string; priceText?: string };
+
+/**
  * A liquidation_orders push in HTX's own layout read without JSON.parse: its topic and orders as `JSON.parse` plus
  * the LiquidationNotify and LiquidationOrder schemas give them, or undefined (declined: the full path reads it).
  */
-export function readNotifyFrame(frame: string): { topic: string; data: HtxLiquidationOrder[] } | undefined {
+export function readNotifyFrame(frame: string): { topic: string; data: FastHtxOrder[] } | undefined {
   const head = HEAD.exec(frame);
   if (head === null) return undefined;
-  const data: HtxLiquidationOrder[] = [];
+  const data: FastHtxOrder[] = [];
   const read = (m: RegExpExecArray): boolean => {
     const volume = amount(m[5], m[6]);
     const price = amount(m[7], m[8]);
     const qty = amount(m[10], m[11]);
     const turnover = amount(m[12], m[13]);
     if (volume === undefined || price === undefined || qty === undefined || turnover === undefined) return false;
-    const order: HtxLiquidationOrder = {
+    const order: FastHtxOrder = {
       contract_code: m[1]!,
       symbol: m[2]!,
       direction: m[3] as 'buy' | 'sell',
@@ -45,6 +51,8 @@ export function readNotifyFrame(frame: string): { topic: string; data: HtxLiquid
       trade_turnover: turnover,
     };
     if (m[14] !== undefined) order.trade_partition = m[14];
+    if (m[5] !== undefined && isShortestText(m[5])) order.volumeText = m[5];
+    if (m[7] !== undefined && isShortestText(m[7])) order.priceText = m[7];
     data.push(order);
     return true;
   };

@@ -11,10 +11,9 @@ import {
   OpenInterestRow,
   RestError,
   type HtxLiquidationNotify,
-  type HtxLiquidationOrder,
   type HtxOpenInterestAnswer,
 } from './schema.js';
-import { readNotifyFrame } from './fast-frame.js';
+import { readNotifyFrame, type FastHtxOrder } from './fast-frame.js';
 
 export const LIQUIDATION_SOURCE = 'liquidation_orders';
 export const OPEN_INTEREST_SOURCE = 'swap_open_interest';
@@ -37,7 +36,7 @@ const valueOf = (v: string | number): number => (typeof v === 'number' ? v : (de
  */
 export function createHtxParser(): FrameParser {
   /** One order's event, or why it cannot be used; `idOf` numbers the push's identical orders. */
-  const orderEvent = (e: HtxLiquidationOrder, topic: string, topicCode: string, receiveTime: number, idOf: (key: string) => string): LiquidationEvent | string => {
+  const orderEvent = (e: FastHtxOrder, topic: string, topicCode: string, receiveTime: number, idOf: (key: string) => string): LiquidationEvent | string => {
     // A push may name its contract in the topic or repeat the wildcard subscribed to; a named one must match.
     if ((topicCode !== '*' && e.contract_code !== topicCode) || !isMarketName(e.contract_code)) return `liquidation of ${preview(e.contract_code)} on topic ${preview(topic)}`;
     const quote = e.trade_partition ?? DEFAULT_QUOTE;
@@ -45,7 +44,7 @@ export function createHtxParser(): FrameParser {
     if (usd === undefined) return noReferenceReason(e.contract_code, quote, 0);
     return {
       type: 'liquidation',
-      id: idOf(`${e.contract_code}:${e.created_at}:${e.direction}:${String(e.volume)}:${String(e.price)}`),
+      id: idOf(`${e.contract_code}:${e.created_at}:${e.direction}:${e.volumeText ?? String(e.volume)}:${e.priceText ?? String(e.price)}`),
       venue: VENUE,
       symbol: e.contract_code,
       base: e.symbol,
@@ -78,7 +77,7 @@ export function createHtxParser(): FrameParser {
   };
 
   // A push the fast path read: its events, or undefined (declined) when one order would be refused.
-  const fastLiquidations = ({ topic, data }: { topic: string; data: HtxLiquidationOrder[] }, receiveTime: number): ParseResult | undefined => {
+  const fastLiquidations = ({ topic, data }: { topic: string; data: FastHtxOrder[] }, receiveTime: number): ParseResult | undefined => {
     const topicCode = topicCodeOf(topic);
     const idOf = frameIds(VENUE);
     const events: LiquidationEvent[] = [];
