@@ -172,6 +172,25 @@ export function checkEvent(event: NormalizedEvent, what: string): string | undef
   return clip(`invalid ${what}: ${validator.explain(event)}`);
 }
 
+/**
+ * What a fast path's entries make: every event, or undefined (the frame declined) as soon as one entry is refused,
+ * by the entry-to-event step the full path shares (a reason) or by `checkEvent`; the full path then reads the frame
+ * and dead-letters that entry on its own. `make` gives undefined for an entry that makes no event.
+ */
+export function fastEvents<T>(entries: readonly T[], make: (entry: T) => NormalizedEvent | NormalizedEvent[] | string | undefined): ParseResult | undefined {
+  const events: NormalizedEvent[] = [];
+  for (const entry of entries) {
+    const made = make(entry);
+    if (made === undefined) continue;
+    if (typeof made === 'string') return undefined;
+    for (const event of Array.isArray(made) ? made : [made]) {
+      if (checkEvent(event, '') !== undefined) return undefined;
+      events.push(event);
+    }
+  }
+  return events.length === 0 ? NO_EVENTS : { ok: true, events };
+}
+
 /** `events` as a result, or the rejection of the first that fails `checkEvent`. */
 export function checkedResult(events: NormalizedEvent[], what: string): ParseResult {
   for (const event of events) {

@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { readLiquidationFrame } from './fast-frame.js';
 import { bitfinexInstrument, isPerpetual } from './instruments.js';
 import { DerivStatusRow, EventMessage, LiquidationEntry, StatusValue, bitfinexMs } from './schema.js';
@@ -89,16 +89,7 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
   };
 
   // An update the fast path read: its events, or undefined (declined) when an entry would be refused.
-  const fastLiquidations = (entries: LiquidationEntry[], receiveTime: number): ParseResult | undefined => {
-    const events: LiquidationEvent[] = [];
-    for (const entry of entries) {
-      const event = liquidation(entry, receiveTime);
-      if (event === undefined) continue;
-      if (typeof event === 'string' || checkEvent(event, '') !== undefined) return undefined;
-      events.push(event);
-    }
-    return events.length === 0 ? NO_EVENTS : { ok: true, events };
-  };
+  const fastLiquidations = (entries: LiquidationEntry[], receiveTime: number): ParseResult | undefined => fastEvents(entries, (entry) => liquidation(entry, receiveTime));
 
   const derivStatus = (rows: unknown[], receiveTime: number): ParseResult => {
     const out = new EntryResults('Bitfinex open interest');

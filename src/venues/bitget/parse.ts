@@ -1,7 +1,7 @@
 import type { LiquidationEvent, Side } from '../../schema/events.js';
 import { clip, decimalValue, isMarketName, preview } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { readLiquidationFrame } from './fast-frame.js';
 import { bitgetInstrument } from './instruments.js';
 import { EventReply, LIQUIDATION_TOPIC, LiquidationPush, LiquidationRow, type BitgetLiquidationPush, type BitgetLiquidationRow, type InstType } from './schema.js';
@@ -87,13 +87,7 @@ export function createBitgetParser(): FrameParser {
   // A push the fast path read: its events, or undefined (declined) when a row would be refused.
   const fastLiquidations = ({ instType, rows }: { instType: InstType; rows: BitgetLiquidationRow[] }, receiveTime: number): ParseResult | undefined => {
     const idOf = frameIds(BITGET_VENUE);
-    const events: LiquidationEvent[] = [];
-    for (const row of rows) {
-      const made = rowEvent(row, instType, receiveTime, idOf);
-      if (typeof made === 'string' || checkEvent(made, '') !== undefined) return undefined;
-      events.push(made);
-    }
-    return events.length === 0 ? NO_EVENTS : { ok: true, events };
+    return fastEvents(rows, (row) => rowEvent(row, instType, receiveTime, idOf));
   };
 
   const control = (json: unknown): ParseResult => {

@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { ReferencePrices, noReferenceReason, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { BUILT_IN_CONTRACTS, bitmexInstrument, bitmexValue, type BitmexContract } from './instruments.js';
 import { ErrorReply, InstrumentRow, LIQUIDATION_TABLE, LiquidationKeyRow, LiquidationRow, SubscribeReply, TableMessage, type BitmexInstrumentRow, type BitmexLiquidationRow } from './schema.js';
 import { readInsertFrame } from './fast-frame.js';
@@ -82,15 +82,7 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
   };
 
   // An insert the fast path read: its events, or undefined (declined) when a row would be refused.
-  const fastInserted = (rows: BitmexLiquidationRow[], receiveTime: number): ParseResult | undefined => {
-    const events: LiquidationEvent[] = [];
-    for (const row of rows) {
-      const made = rowEvent(row, receiveTime);
-      if (typeof made === 'string' || checkEvent(made, '') !== undefined) return undefined;
-      events.push(made);
-    }
-    return events.length === 0 ? NO_EVENTS : { ok: true, events };
-  };
+  const fastInserted = (rows: BitmexLiquidationRow[], receiveTime: number): ParseResult | undefined => fastEvents(rows, (row) => rowEvent(row, receiveTime));
 
   /** `partial`, `update` and `delete`: the same liquidations again (see above), checked but not counted. */
   const keyed = (rows: unknown[], action: string): ParseResult => {

@@ -2,7 +2,7 @@ import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/eve
 import { compileValidator } from '../../schema/validator.js';
 import { isMarketName, preview } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { readTradesFrame } from './fast-frame.js';
 import { deribitInstrument } from './instruments.js';
 import { BookSummary, DeribitTrade, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch } from './schema.js';
@@ -130,19 +130,8 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
   };
 
   // A notification the fast path read: every trade's events, or undefined (declined) when one would be refused.
-  const fastTrades = (list: DeribitTrade[], receiveTime: number): ParseResult | undefined => {
-    const events: LiquidationEvent[] = [];
-    for (const trade of list) {
-      if (trade.liquidation === undefined) continue;
-      const made = liquidations(trade, receiveTime);
-      if (typeof made === 'string') return undefined;
-      for (const event of made) {
-        if (checkEvent(event, '') !== undefined) return undefined;
-        events.push(event);
-      }
-    }
-    return events.length === 0 ? NO_EVENTS : { ok: true, events };
-  };
+  const fastTrades = (list: DeribitTrade[], receiveTime: number): ParseResult | undefined =>
+    fastEvents(list, (trade) => (trade.liquidation === undefined ? undefined : liquidations(trade, receiveTime)));
 
   return (frame, receiveTime) => {
     const fast = readTradesFrame(frame);

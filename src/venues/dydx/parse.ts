@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import type { DydxSubscriptionCoverage } from './coverage.js';
 import { readTradesFrame } from './fast-frame.js';
 import { dydxInstrument } from './instruments.js';
@@ -112,17 +112,7 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
   // A frame the fast path read: its events, or undefined (declined) when the market or a trade would be refused.
   const fastTrades = ({ market, trades: list }: { market: string; trades: DydxTrade[] }, receiveTime: number): ParseResult | undefined => {
     const inst = instrumentOf(market);
-    if (inst === undefined) return undefined;
-    const events: LiquidationEvent[] = [];
-    for (const t of list) {
-      const made = tradeEvents(market, inst, t, receiveTime);
-      if (typeof made === 'string') return undefined;
-      for (const event of made) {
-        if (checkEvent(event, '') !== undefined) return undefined;
-        events.push(event);
-      }
-    }
-    return events.length === 0 ? NO_EVENTS : { ok: true, events };
+    return inst === undefined ? undefined : fastEvents(list, (t) => tradeEvents(market, inst, t, receiveTime));
   };
 
   const markets = (json: unknown, receiveTime: number): ParseResult => {

@@ -2,7 +2,7 @@ import type { FundingEvent, LiquidationEvent } from '../../schema/events.js';
 import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
 import { decimalValue, isEpochMs, preview } from '../fields.js';
 import { fillSize, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
 import { readLiquidatesFrame, type FastGateEntry } from './fast-frame.js';
 import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
 import {
@@ -123,13 +123,7 @@ export function createGateParser(o: GateParserOptions): FrameParser {
   // The entries the fast path read: their events, or undefined (declined) when one would be refused.
   const fastLiquidations = (entries: FastGateEntry[], receiveTime: number): ParseResult | undefined => {
     const idOf = frameIds(venue);
-    const events: LiquidationEvent[] = [];
-    for (const e of entries) {
-      const made = entryEvent(e, receiveTime, idOf);
-      if (typeof made === 'string' || checkEvent(made, '') !== undefined) return undefined;
-      events.push(made);
-    }
-    return events.length === 0 ? NO_EVENTS : { ok: true, events };
+    return fastEvents(entries, (e) => entryEvent(e, receiveTime, idOf));
   };
 
   const contracts = (json: unknown[], receiveTime: number): ParseResult => {

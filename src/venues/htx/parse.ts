@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
 import { noReferenceReason, notionalUsd } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import {
   LIQUIDATION_TOPIC_SUFFIX,
   LiquidationNotify,
@@ -80,13 +80,7 @@ export function createHtxParser(): FrameParser {
   const fastLiquidations = ({ topic, data }: { topic: string; data: FastHtxOrder[] }, receiveTime: number): ParseResult | undefined => {
     const topicCode = topicCodeOf(topic);
     const idOf = frameIds(VENUE);
-    const events: LiquidationEvent[] = [];
-    for (const e of data) {
-      const made = orderEvent(e, topic, topicCode, receiveTime, idOf);
-      if (typeof made === 'string' || checkEvent(made, '') !== undefined) return undefined;
-      events.push(made);
-    }
-    return events.length === 0 ? NO_EVENTS : { ok: true, events };
+    return fastEvents(data, (e) => orderEvent(e, topic, topicCode, receiveTime, idOf));
   };
 
   const openInterest = (msg: HtxOpenInterestAnswer, receiveTime: number): ParseResult => {

@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { readTradeFrame } from './fast-frame.js';
 import { krakenInstrument } from './instruments.js';
 import { EventMessage, KrakenTrade, Ticker, TickersAnswer, TradeSnapshot } from './schema.js';
@@ -88,11 +88,7 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
   };
 
   // One trade read by the fast path: its event, or (a trade the full path would refuse) undefined, declined.
-  const fastTrade = (t: KrakenTrade, receiveTime: number): ParseResult | undefined => {
-    const made = tradeEvent(t, receiveTime);
-    if (made === undefined) return NO_EVENTS;
-    return typeof made === 'string' || checkEvent(made, '') !== undefined ? undefined : { ok: true, events: [made] };
-  };
+  const fastTrade = (t: KrakenTrade, receiveTime: number): ParseResult | undefined => fastEvents([t], (trade) => tradeEvent(trade, receiveTime));
 
   const tickers = (json: unknown, receiveTime: number): ParseResult => {
     const parsed = TickersAnswer.safeParse(json);
