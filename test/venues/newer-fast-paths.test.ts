@@ -288,6 +288,6 @@ describe('isShortestText (ids from a number\'s text)', () => {
   it('a key the schema does not name never reaches an id on the full path', () => {
     const frame = '{"channel":"futures.public_liquidates","event":"update","time":1,"time_ms":1,"result":[{"price":215.1,"size":"-124","time_ms":1541486601123,"contract":"BTC_USDT","priceText":"9"}]}';
     const result = createGateParser({ venue: 'gate-usdt' })(frame, 1_700_000_000_000);
-    expect(result.ok && result.events[0]!.id).toBe('gate-usdt:BTC_USDT:1541486601123:-124:215.1');
+    expect(result.ok && (result.events[0] as { id?: string }).id).toBe('gate-usdt:BTC_USDT:1541486601123:-124:215.1');
   });
 });
