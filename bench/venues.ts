@@ -12,11 +12,21 @@ import type { SimulatedWindow } from './window.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
-/** A venue's documented sample frames (test/fixtures/<venue>-*.json), whole files only. */
+/**
+ * A venue's documented sample frames (test/fixtures/<venue>-*.json), whole files only, written compact as the venues
+ * send them (some docs print their examples indented, which no socket does).
+ */
 function sampleFrames(venue: VenueId): string[] {
   return readdirSync(FIXTURES)
     .filter((n) => n.startsWith(`${venue}-`) && n.endsWith('.json'))
-    .map((n) => readFileSync(join(FIXTURES, n), 'utf8').trim());
+    .map((n) => readFileSync(join(FIXTURES, n), 'utf8').trim())
+    .map((text) => {
+      try {
+        return JSON.stringify(JSON.parse(text));
+      } catch {
+        return text;
+      }
+    });
 }
 
 const parserOf = (venue: VenueId): FrameParser => venueModule(venue).parser({}, { log: silentLogger() });

@@ -8,7 +8,8 @@ export const SCHEMA_VERSION = 1;
  * in its own folder and the registry only, and an aggregator keeps counting what a newer connector publishes.
  * Ids key plain objects, so `constructor` (the one Object.prototype name the pattern allows) is not an id.
  */
-export const VenueId = z.string().regex(/^(?!constructor$)[a-z][a-z0-9-]{0,31}$/, 'expected a venue id such as binance-usdm');
+export const VENUE_ID = /^(?!constructor$)[a-z][a-z0-9-]{0,31}$/;
+export const VenueId = z.string().regex(VENUE_ID, 'expected a venue id such as binance-usdm');
 export type VenueId = z.infer<typeof VenueId>;
 
 /** Side of the position that was liquidated (not the side of the liquidation order). */

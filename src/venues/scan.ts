@@ -161,3 +161,72 @@ export function stringOrFlat(f: string, value: number): [number, string | undefi
   const end = str(f, value);
   return end >= 0 ? [end, content(f, value, end)] : [flatValue(f, value), undefined];
 }
+
+/**
+ * Pieces of the regular expressions some fast paths read a whole frame with (Binance's way: on one fixed layout a
+ * compiled pattern is cheaper than a chain of steps). Each matches a subset of what JSON.parse reads the same way.
+ */
+const STRING_CHAR = '[^"\\\\\\u0000-\\u001f]';
+/** A string without escapes or control characters, not captured. */
+export const RE_SKIP_STRING = `"${STRING_CHAR}*"`;
+/** The content of a non-empty such string, captured. */
+export const RE_TEXT = `"(${STRING_CHAR}+)"`;
+/** A JSON number, captured: `Number(capture)` is the value JSON.parse gives it (both read JSON's grammar, correctly rounded). */
+export const RE_NUMBER = '(-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)';
+/** Epoch milliseconds as fields.ts bounds them (at most 13 digits, canonical), captured. */
+export const RE_EPOCH_MS = '(0|[1-9][0-9]{0,12})';
+/** A non-negative integer of at most 15 digits (a safe integer), not captured. */
+export const RE_SKIP_INT = '(?:0|[1-9][0-9]{0,14})';
+/** A flat value a fast path skips: a string as above, a JSON number, true, false or null. */
+export const RE_SKIP_VALUE = `(?:${RE_SKIP_STRING}|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)`;
+
+/**
+ * The entries of an array from `pos` (after its `[`): each matched by `entry` (a sticky pattern) and handed to `read`
+ * (false declines), separated by commas. The position after the `]`, or NO when anything else is there.
+ */
+export function matchEntries(frame: string, pos: number, entry: RegExp, read: (m: RegExpExecArray) => boolean): number {
+  if (frame.charCodeAt(pos) === ARRAY_END) return pos + 1;
+  for (;;) {
+    entry.lastIndex = pos;
+    const m = entry.exec(frame);
+    if (m === null || !read(m)) return NO;
+    pos = entry.lastIndex;
+    const c = frame.charCodeAt(pos);
+    if (c === ARRAY_END) return pos + 1;
+    if (c !== COMMA) return NO;
+    pos++;
+  }
+}
+
+/** Whether `frame` ends with `tail` exactly at `pos`. */
+export const endsAt = (frame: string, pos: number, tail: string): boolean => pos >= 0 && lit(frame, pos, tail) === frame.length;
+
+const SHORTEST = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?$/;
+
+/**
+ * Whether `String(Number(text))` is `text` itself, for the text of a JSON number: so an id built from a number's
+ * text is the id the full path builds with `String(value)`, without formatting a double (about as dear as reading
+ * the frame). True for a plain decimal without superfluous zeros of at most 15 significant digits (decimals that
+ * survive a trip through a double unchanged, so none shorter reads as the same double) from 0.000001 on, where
+ * `String` writes no exponent; false for "-0" (written "0") and anything else.
+ */
+export function isShortestText(text: string): boolean {
+  if (text.length > 24 || !SHORTEST.test(text) || text === '-0') return false;
+  let digits = 0;
+  let leading = true;
+  let zerosAfterPoint = 0;
+  let point = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === DOT) point = true;
+    else if (c >= ZERO && c <= NINE) {
+      if (leading && c === ZERO) {
+        if (point) zerosAfterPoint++;
+        continue;
+      }
+      leading = false;
+      digits++;
+    }
+  }
+  return digits <= 15 && zerosAfterPoint < 6;
+}

@@ -1,7 +1,8 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { readLiquidationFrame } from './fast-frame.js';
 import { bitfinexInstrument, isPerpetual } from './instruments.js';
 import { DerivStatusRow, EventMessage, LiquidationEntry, StatusValue, bitfinexMs } from './schema.js';
 
@@ -87,6 +88,9 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
     return out.result();
   };
 
+  // An update the fast path read: its events, or undefined (declined) when an entry would be refused.
+  const fastLiquidations = (entries: LiquidationEntry[], receiveTime: number): ParseResult | undefined => fastEvents(entries, (entry) => liquidation(entry, receiveTime));
+
   const derivStatus = (rows: unknown[], receiveTime: number): ParseResult => {
     const out = new EntryResults('Bitfinex open interest');
     for (const raw of rows) {
@@ -120,6 +124,9 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
   };
 
   return (frame, receiveTime) => {
+    const fast = readLiquidationFrame(frame);
+    const made = fast === undefined ? undefined : fastLiquidations(fast, receiveTime);
+    if (made !== undefined) return made;
     const json = parseJsonFrame(frame);
     if (!json.ok) return json;
     const msg = json.json;

@@ -1,7 +1,8 @@
 import type { LiquidationEvent, Side } from '../../schema/events.js';
 import { clip, decimalValue, isMarketName, preview } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { readLiquidationFrame } from './fast-frame.js';
 import { bitgetInstrument } from './instruments.js';
 import { EventReply, LIQUIDATION_TOPIC, LiquidationPush, LiquidationRow, type BitgetLiquidationPush, type BitgetLiquidationRow, type InstType } from './schema.js';
 
@@ -42,6 +43,32 @@ function rowValuation(row: BitgetLiquidationRow, instType: InstType): { inst: In
 }
 
 export function createBitgetParser(): FrameParser {
+  /** A row's event, or why it cannot be used; `idOf` numbers the push's identical rows. */
+  const rowEvent = (row: BitgetLiquidationRow, instType: InstType, receiveTime: number, idOf: (key: string) => string): LiquidationEvent | string => {
+    const valued = rowValuation(row, instType);
+    if (typeof valued === 'string') return valued;
+    const { inst, price, amount } = valued;
+    const { baseQty, quoteNotional } = fillSize(QUOTE_AMOUNT, amount, price);
+    const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
+    if (usd === undefined) return noReferenceReason(row.symbol, inst.quote, 0);
+    return {
+      type: 'liquidation',
+      id: idOf(`${instType}:${row.symbol}:${row.ts}:${row.side}:${row.amount}:${row.price}`),
+      venue: BITGET_VENUE,
+      symbol: row.symbol,
+      base: inst.base,
+      side: liquidatedSide(row.side),
+      price,
+      qty: baseQty,
+      notionalUsd: usd,
+      eventTime: Number(row.ts),
+      receiveTime,
+      fidelity: 'sampled',
+      kind: 'liquidation',
+      source: LIQUIDATION_TOPIC,
+    };
+  };
+
   const liquidations = (msg: BitgetLiquidationPush, receiveTime: number): ParseResult => {
     const out = new EntryResults('liquidation event');
     const idOf = frameIds(BITGET_VENUE);
@@ -50,37 +77,17 @@ export function createBitgetParser(): FrameParser {
     for (const raw of msg.data) {
       const row = out.read(LiquidationRow, raw, LIQUIDATION_TOPIC);
       if (row === undefined) continue;
-      const valued = rowValuation(row, instType);
-      if (typeof valued === 'string') {
-        out.reject(raw, valued);
-        continue;
-      }
-      const { inst, price, amount } = valued;
-      const { baseQty, quoteNotional } = fillSize(QUOTE_AMOUNT, amount, price);
-      const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
-      if (usd === undefined) {
-        out.reject(raw, noReferenceReason(row.symbol, inst.quote, 0));
-        continue;
-      }
-      const event: LiquidationEvent = {
-        type: 'liquidation',
-        id: idOf(`${instType}:${row.symbol}:${row.ts}:${row.side}:${row.amount}:${row.price}`),
-        venue: BITGET_VENUE,
-        symbol: row.symbol,
-        base: inst.base,
-        side: liquidatedSide(row.side),
-        price,
-        qty: baseQty,
-        notionalUsd: usd,
-        eventTime: Number(row.ts),
-        receiveTime,
-        fidelity: 'sampled',
-        kind: 'liquidation',
-        source: LIQUIDATION_TOPIC,
-      };
-      out.add(event, raw);
+      const made = rowEvent(row, instType, receiveTime, idOf);
+      if (typeof made === 'string') out.reject(raw, made);
+      else out.add(made, raw);
     }
     return out.result();
+  };
+
+  // A push the fast path read: its events, or undefined (declined) when a row would be refused.
+  const fastLiquidations = ({ instType, rows }: { instType: InstType; rows: BitgetLiquidationRow[] }, receiveTime: number): ParseResult | undefined => {
+    const idOf = frameIds(BITGET_VENUE);
+    return fastEvents(rows, (row) => rowEvent(row, instType, receiveTime, idOf));
   };
 
   const control = (json: unknown): ParseResult => {
@@ -95,6 +102,9 @@ export function createBitgetParser(): FrameParser {
   return (frame, receiveTime) => {
     // The keepalive reply is the bare text `pong` (docs "Websocket API" → Connect), not JSON.
     if (frame === 'pong') return NO_EVENTS;
+    const fast = readLiquidationFrame(frame);
+    const made = fast === undefined ? undefined : fastLiquidations(fast, receiveTime);
+    if (made !== undefined) return made;
     const parsed = parseJsonObject(frame);
     if (!parsed.ok) return parsed;
     const json = parsed.json;

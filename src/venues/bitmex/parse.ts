@@ -1,9 +1,10 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { ReferencePrices, noReferenceReason, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { BUILT_IN_CONTRACTS, bitmexInstrument, bitmexValue, type BitmexContract } from './instruments.js';
-import { ErrorReply, InstrumentRow, LIQUIDATION_TABLE, LiquidationKeyRow, LiquidationRow, SubscribeReply, TableMessage, type BitmexInstrumentRow } from './schema.js';
+import { ErrorReply, InstrumentRow, LIQUIDATION_TABLE, LiquidationKeyRow, LiquidationRow, SubscribeReply, TableMessage, type BitmexInstrumentRow, type BitmexLiquidationRow } from './schema.js';
+import { readInsertFrame } from './fast-frame.js';
 
 export const BITMEX_VENUE = 'bitmex';
 export const OPEN_INTEREST_SOURCE = 'instrument';
@@ -40,6 +41,32 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
     return recorded !== undefined ? { instrument: recorded, quanto: false } : BUILT_IN_CONTRACTS.get(symbol);
   };
 
+  /** An inserted row's event, or why it cannot be used. */
+  const rowEvent = (row: BitmexLiquidationRow, receiveTime: number): LiquidationEvent | string => {
+    if (!isMarketName(row.symbol)) return `invalid symbol ${preview(row.symbol)}`;
+    const contract = contractOf(row.symbol);
+    if (contract === undefined) return `unknown instrument ${row.symbol}: not in the instrument list nor the built-in table, so its contract value is unknown`;
+    const value = bitmexValue(contract, row.leavesQty, row.price, refs, receiveTime);
+    if (!value.ok) return noReferenceReason(row.symbol, value.missing, refs.maxAgeMs);
+    return {
+      type: 'liquidation',
+      id: `${BITMEX_VENUE}:${row.orderID}`,
+      venue: BITMEX_VENUE,
+      symbol: row.symbol,
+      base: contract.instrument.base,
+      side: row.side === 'Sell' ? 'long' : 'short',
+      price: row.price,
+      qty: value.baseQty,
+      notionalUsd: value.usd,
+      // The table states no time: the order is live when it is pushed.
+      eventTime: receiveTime,
+      receiveTime,
+      fidelity: 'inferred',
+      kind: 'liquidation',
+      source: LIQUIDATION_TABLE,
+    };
+  };
+
   const inserted = (rows: unknown[], receiveTime: number): ParseResult => {
     const out = new EntryResults('liquidation event');
     // Row by row: a quanto row before the first BTC price, or a contract nobody can value, is dead-lettered on
@@ -47,41 +74,15 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
     for (const r of rows) {
       const row = out.read(LiquidationRow, r, 'liquidation insert');
       if (row === undefined) continue;
-      if (!isMarketName(row.symbol)) {
-        out.reject(r, `invalid symbol ${preview(row.symbol)}`);
-        continue;
-      }
-      const contract = contractOf(row.symbol);
-      if (contract === undefined) {
-        out.reject(r, `unknown instrument ${row.symbol}: not in the instrument list nor the built-in table, so its contract value is unknown`);
-        continue;
-      }
-      const value = bitmexValue(contract, row.leavesQty, row.price, refs, receiveTime);
-      if (!value.ok) {
-        out.reject(r, noReferenceReason(row.symbol, value.missing, refs.maxAgeMs));
-        continue;
-      }
-      const event: LiquidationEvent = {
-        type: 'liquidation',
-        id: `${BITMEX_VENUE}:${row.orderID}`,
-        venue: BITMEX_VENUE,
-        symbol: row.symbol,
-        base: contract.instrument.base,
-        side: row.side === 'Sell' ? 'long' : 'short',
-        price: row.price,
-        qty: value.baseQty,
-        notionalUsd: value.usd,
-        // The table states no time: the order is live when it is pushed.
-        eventTime: receiveTime,
-        receiveTime,
-        fidelity: 'inferred',
-        kind: 'liquidation',
-        source: LIQUIDATION_TABLE,
-      };
-      out.add(event, r);
+      const made = rowEvent(row, receiveTime);
+      if (typeof made === 'string') out.reject(r, made);
+      else out.add(made, r);
     }
     return out.result();
   };
+
+  // An insert the fast path read: its events, or undefined (declined) when a row would be refused.
+  const fastInserted = (rows: BitmexLiquidationRow[], receiveTime: number): ParseResult | undefined => fastEvents(rows, (row) => rowEvent(row, receiveTime));
 
   /** `partial`, `update` and `delete`: the same liquidations again (see above), checked but not counted. */
   const keyed = (rows: unknown[], action: string): ParseResult => {
@@ -150,6 +151,9 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
   return (frame, receiveTime) => {
     // The keepalive answer is the bare text `pong` (docs "Heartbeats"), not JSON.
     if (frame === 'pong') return NO_EVENTS;
+    const fast = readInsertFrame(frame);
+    const made = fast === undefined ? undefined : fastInserted(fast, receiveTime);
+    if (made !== undefined) return made;
     const parsed = parseJsonFrame(frame);
     if (!parsed.ok) return parsed;
     const json = parsed.json;

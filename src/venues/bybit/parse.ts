@@ -152,7 +152,8 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
       type: 'liquidation',
       id: n > 0 ? `${id}#${n}` : id,
       venue,
-      symbol: s,
+      // The topic's symbol (equal to s, checked above): one string for the whole frame, whose hash the event check keeps.
+      symbol: batchSymbol,
       base: inst.base,
       side: S === 'Buy' ? 'long' : 'short',
       price,

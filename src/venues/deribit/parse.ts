@@ -2,7 +2,8 @@ import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/eve
 import { compileValidator } from '../../schema/validator.js';
 import { isMarketName, preview } from '../fields.js';
 import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { readTradesFrame } from './fast-frame.js';
 import { deribitInstrument } from './instruments.js';
 import { BookSummary, DeribitTrade, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch } from './schema.js';
 
@@ -128,7 +129,14 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
     return out.result();
   };
 
+  // A notification the fast path read: every trade's events, or undefined (declined) when one would be refused.
+  const fastTrades = (list: DeribitTrade[], receiveTime: number): ParseResult | undefined =>
+    fastEvents(list, (trade) => (trade.liquidation === undefined ? undefined : liquidations(trade, receiveTime)));
+
   return (frame, receiveTime) => {
+    const fast = readTradesFrame(frame);
+    const made = fast === undefined ? undefined : fastTrades(fast, receiveTime);
+    if (made !== undefined) return made;
     const json = parseJsonObject(frame);
     if (!json.ok) return json;
     const m = json.json;

@@ -1,8 +1,9 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import type { DydxSubscriptionCoverage } from './coverage.js';
+import { readTradesFrame } from './fast-frame.js';
 import { dydxInstrument } from './instruments.js';
 import { DydxTrade, Envelope, PerpetualMarket, PerpetualMarkets, TradesContents } from './schema.js';
 
@@ -108,6 +109,12 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     return out.result();
   };
 
+  // A frame the fast path read: its events, or undefined (declined) when the market or a trade would be refused.
+  const fastTrades = ({ market, trades: list }: { market: string; trades: DydxTrade[] }, receiveTime: number): ParseResult | undefined => {
+    const inst = instrumentOf(market);
+    return inst === undefined ? undefined : fastEvents(list, (t) => tradeEvents(market, inst, t, receiveTime));
+  };
+
   const markets = (json: unknown, receiveTime: number): ParseResult => {
     const parsed = PerpetualMarkets.safeParse(json);
     if (!parsed.success) return rejectInvalid(MARKETS_SOURCE, parsed.error);
@@ -139,6 +146,9 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
   };
 
   return (frame, receiveTime) => {
+    const fast = readTradesFrame(frame);
+    const made = fast === undefined ? undefined : fastTrades(fast, receiveTime);
+    if (made !== undefined) return made;
     const json = parseJsonObject(frame);
     if (!json.ok) return json;
     const msg = json.json;

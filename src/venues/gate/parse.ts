@@ -2,7 +2,8 @@ import type { FundingEvent, LiquidationEvent } from '../../schema/events.js';
 import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
 import { decimalValue, isEpochMs, preview } from '../fields.js';
 import { fillSize, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { readLiquidatesFrame, type FastGateEntry } from './fast-frame.js';
 import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
 import {
   ContractRow,
@@ -74,6 +75,36 @@ export function createGateParser(o: GateParserOptions): FrameParser {
     return inst;
   };
 
+  /** One entry's event, or why it cannot be used; `idOf` numbers the frame's identical entries. */
+  const entryEvent = (e: FastGateEntry, receiveTime: number, idOf: (key: string) => string): LiquidationEvent | string => {
+    const time = entryTimeMs(e);
+    if (typeof time === 'string') return `${time} for ${preview(e.contract)}`;
+    const inst = instrumentOf(e.contract);
+    if (inst === undefined) return `no contract value for ${preview(e.contract)} (not in the contract list or the built-in table)`;
+    const size = valueOf(e.size, true);
+    const price = valueOf(e.price);
+    if (!Number.isFinite(size) || size === 0) return `invalid liquidation size ${preview(e.size)} for ${e.contract}`;
+    const { baseQty, quoteNotional } = fillSize(inst, Math.abs(size), price);
+    const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
+    if (usd === undefined) return noReferenceReason(e.contract, inst.quote, 0);
+    return {
+      type: 'liquidation',
+      id: idOf(`${e.contract}:${time}:${e.sizeText ?? String(e.size)}:${e.priceText ?? String(e.price)}`),
+      venue,
+      symbol: e.contract,
+      base: inst.base,
+      side: size < 0 ? 'long' : 'short',
+      price,
+      qty: baseQty,
+      notionalUsd: usd,
+      eventTime: time,
+      receiveTime,
+      fidelity: 'sampled',
+      kind: 'liquidation',
+      source: LIQUIDATES_CHANNEL,
+    };
+  };
+
   const liquidations = (msg: GateLiquidatesUpdate, receiveTime: number): ParseResult => {
     const out = new EntryResults(LIQUIDATES_CHANNEL);
     const idOf = frameIds(venue);
@@ -82,47 +113,17 @@ export function createGateParser(o: GateParserOptions): FrameParser {
     for (const raw of msg.result) {
       const e = out.read(LiquidateEntry, raw, LIQUIDATES_CHANNEL);
       if (e === undefined) continue;
-      const time = entryTimeMs(e);
-      if (typeof time === 'string') {
-        out.reject(raw, `${time} for ${preview(e.contract)}`);
-        continue;
-      }
-      const inst = instrumentOf(e.contract);
-      if (inst === undefined) {
-        out.reject(raw, `no contract value for ${preview(e.contract)} (not in the contract list or the built-in table)`);
-        continue;
-      }
-      const size = valueOf(e.size, true);
-      const price = valueOf(e.price);
-      if (!Number.isFinite(size) || size === 0) {
-        out.reject(raw, `invalid liquidation size ${preview(e.size)} for ${e.contract}`);
-        continue;
-      }
-      const { baseQty, quoteNotional } = fillSize(inst, Math.abs(size), price);
-      const usd = notionalUsd(inst, quoteNotional, undefined, receiveTime);
-      if (usd === undefined) {
-        out.reject(raw, noReferenceReason(e.contract, inst.quote, 0));
-        continue;
-      }
-      const event: LiquidationEvent = {
-        type: 'liquidation',
-        id: idOf(`${e.contract}:${time}:${String(e.size)}:${String(e.price)}`),
-        venue,
-        symbol: e.contract,
-        base: inst.base,
-        side: size < 0 ? 'long' : 'short',
-        price,
-        qty: baseQty,
-        notionalUsd: usd,
-        eventTime: time,
-        receiveTime,
-        fidelity: 'sampled',
-        kind: 'liquidation',
-        source: LIQUIDATES_CHANNEL,
-      };
-      out.add(event, raw);
+      const made = entryEvent(e, receiveTime, idOf);
+      if (typeof made === 'string') out.reject(raw, made);
+      else out.add(made, raw);
     }
     return out.result();
+  };
+
+  // The entries the fast path read: their events, or undefined (declined) when one would be refused.
+  const fastLiquidations = (entries: FastGateEntry[], receiveTime: number): ParseResult | undefined => {
+    const idOf = frameIds(venue);
+    return fastEvents(entries, (e) => entryEvent(e, receiveTime, idOf));
   };
 
   const contracts = (json: unknown[], receiveTime: number): ParseResult => {
@@ -193,6 +194,9 @@ export function createGateParser(o: GateParserOptions): FrameParser {
   };
 
   return (frame, receiveTime) => {
+    const fast = readLiquidatesFrame(frame);
+    const made = fast === undefined ? undefined : fastLiquidations(fast, receiveTime);
+    if (made !== undefined) return made;
     const parsed = parseJsonFrame(frame);
     if (!parsed.ok) return parsed;
     const json = parsed.json;

@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
 import { noReferenceReason, notionalUsd } from '../instruments.js';
-import { EntryResults, NO_EVENTS, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import {
   LIQUIDATION_TOPIC_SUFFIX,
   LiquidationNotify,
@@ -13,6 +13,7 @@ import {
   type HtxLiquidationNotify,
   type HtxOpenInterestAnswer,
 } from './schema.js';
+import { readNotifyFrame, type FastHtxOrder } from './fast-frame.js';
 
 export const LIQUIDATION_SOURCE = 'liquidation_orders';
 export const OPEN_INTEREST_SOURCE = 'swap_open_interest';
@@ -34,44 +35,52 @@ const valueOf = (v: string | number): number => (typeof v === 'number' ? v : (de
  *   are rejected so that they are dead-lettered.
  */
 export function createHtxParser(): FrameParser {
+  /** One order's event, or why it cannot be used; `idOf` numbers the push's identical orders. */
+  const orderEvent = (e: FastHtxOrder, topic: string, topicCode: string, receiveTime: number, idOf: (key: string) => string): LiquidationEvent | string => {
+    // A push may name its contract in the topic or repeat the wildcard subscribed to; a named one must match.
+    if ((topicCode !== '*' && e.contract_code !== topicCode) || !isMarketName(e.contract_code)) return `liquidation of ${preview(e.contract_code)} on topic ${preview(topic)}`;
+    const quote = e.trade_partition ?? DEFAULT_QUOTE;
+    const usd = notionalUsd({ quote }, valueOf(e.trade_turnover), undefined, receiveTime);
+    if (usd === undefined) return noReferenceReason(e.contract_code, quote, 0);
+    return {
+      type: 'liquidation',
+      id: idOf(`${e.contract_code}:${e.created_at}:${e.direction}:${e.volumeText ?? String(e.volume)}:${e.priceText ?? String(e.price)}`),
+      venue: VENUE,
+      symbol: e.contract_code,
+      base: e.symbol,
+      side: e.direction === 'sell' ? 'long' : 'short',
+      price: valueOf(e.price),
+      qty: valueOf(e.amount),
+      notionalUsd: usd,
+      eventTime: e.created_at,
+      receiveTime,
+      fidelity: 'complete',
+      kind: 'liquidation',
+      source: LIQUIDATION_SOURCE,
+    };
+  };
+  const topicCodeOf = (topic: string): string => topic.slice('public.'.length, -LIQUIDATION_TOPIC_SUFFIX.length);
+
   const liquidations = (msg: HtxLiquidationNotify, receiveTime: number): ParseResult => {
-    const topicCode = msg.topic.slice('public.'.length, -LIQUIDATION_TOPIC_SUFFIX.length);
+    const topicCode = topicCodeOf(msg.topic);
     const out = new EntryResults(LIQUIDATION_SOURCE);
     const idOf = frameIds(VENUE);
     // Entry by entry: one bad order is dead-lettered on its own; the other orders of the push count.
     for (const raw of msg.data) {
       const e = out.read(LiquidationOrder, raw, LIQUIDATION_SOURCE);
       if (e === undefined) continue;
-      // A push may name its contract in the topic or repeat the wildcard subscribed to; a named one must match.
-      if ((topicCode !== '*' && e.contract_code !== topicCode) || !isMarketName(e.contract_code)) {
-        out.reject(raw, `liquidation of ${preview(e.contract_code)} on topic ${preview(msg.topic)}`);
-        continue;
-      }
-      const quote = e.trade_partition ?? DEFAULT_QUOTE;
-      const usd = notionalUsd({ quote }, valueOf(e.trade_turnover), undefined, receiveTime);
-      if (usd === undefined) {
-        out.reject(raw, noReferenceReason(e.contract_code, quote, 0));
-        continue;
-      }
-      const event: LiquidationEvent = {
-        type: 'liquidation',
-        id: idOf(`${e.contract_code}:${e.created_at}:${e.direction}:${String(e.volume)}:${String(e.price)}`),
-        venue: VENUE,
-        symbol: e.contract_code,
-        base: e.symbol,
-        side: e.direction === 'sell' ? 'long' : 'short',
-        price: valueOf(e.price),
-        qty: valueOf(e.amount),
-        notionalUsd: usd,
-        eventTime: e.created_at,
-        receiveTime,
-        fidelity: 'complete',
-        kind: 'liquidation',
-        source: LIQUIDATION_SOURCE,
-      };
-      out.add(event, raw);
+      const made = orderEvent(e, msg.topic, topicCode, receiveTime, idOf);
+      if (typeof made === 'string') out.reject(raw, made);
+      else out.add(made, raw);
     }
     return out.result();
+  };
+
+  // A push the fast path read: its events, or undefined (declined) when one order would be refused.
+  const fastLiquidations = ({ topic, data }: { topic: string; data: FastHtxOrder[] }, receiveTime: number): ParseResult | undefined => {
+    const topicCode = topicCodeOf(topic);
+    const idOf = frameIds(VENUE);
+    return fastEvents(data, (e) => orderEvent(e, topic, topicCode, receiveTime, idOf));
   };
 
   const openInterest = (msg: HtxOpenInterestAnswer, receiveTime: number): ParseResult => {
@@ -109,6 +118,9 @@ export function createHtxParser(): FrameParser {
   };
 
   return (frame, receiveTime) => {
+    const fast = readNotifyFrame(frame);
+    const made = fast === undefined ? undefined : fastLiquidations(fast, receiveTime);
+    if (made !== undefined) return made;
     const parsed = parseJsonObject(frame);
     if (!parsed.ok) return parsed;
     const msg = parsed.json;

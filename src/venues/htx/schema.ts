@@ -34,6 +34,7 @@ export const LiquidationOrder = z.object({
   trade_turnover: Amount,
   trade_partition: z.string().min(1).optional(),
 });
+export type HtxLiquidationOrder = z.infer<typeof LiquidationOrder>;
 
 export const LiquidationNotify = z.object({
   op: z.literal('notify'),

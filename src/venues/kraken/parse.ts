@@ -1,7 +1,8 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { fillSize, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { readTradeFrame } from './fast-frame.js';
 import { krakenInstrument } from './instruments.js';
 import { EventMessage, KrakenTrade, Ticker, TickersAnswer, TradeSnapshot } from './schema.js';
 
@@ -47,21 +48,13 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
     return inst ?? undefined;
   };
 
-  const trades = (rows: unknown[], receiveTime: number): ParseResult => {
-    const out = new EntryResults('Kraken liquidation');
-    // Trade by trade: one trade that cannot be read or valued is dead-lettered on its own; a snapshot's other
-    // liquidations count.
-    for (const row of rows) {
-      const t = out.read(KrakenTrade, row, TRADE_FEED);
-      if (t === undefined) continue;
-      if (t.type !== 'liquidation') continue;
-      const inst = instrumentOf(t.product_id);
-      if (inst === undefined) {
-        out.reject(row, `liquidation on ${preview(t.product_id)}, which is not a Kraken futures product name`);
-        continue;
-      }
-      const { baseQty, quoteNotional } = fillSize(inst, t.qty, t.price);
-      const event: LiquidationEvent = {
+  /** A trade's event: undefined for a trade that is no liquidation, a string saying why it cannot be used. */
+  const tradeEvent = (t: KrakenTrade, receiveTime: number): LiquidationEvent | string | undefined => {
+    if (t.type !== 'liquidation') return undefined;
+    const inst = instrumentOf(t.product_id);
+    if (inst === undefined) return `liquidation on ${preview(t.product_id)}, which is not a Kraken futures product name`;
+    const { baseQty, quoteNotional } = fillSize(inst, t.qty, t.price);
+    return {
         type: 'liquidation',
         id: `${VENUE}:${t.product_id}:${t.uid}`,
         venue: VENUE,
@@ -76,12 +69,26 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
         receiveTime,
         fidelity: fidelity(),
         kind: 'liquidation',
-        source: TRADE_FEED,
-      };
-      out.add(event, row);
+      source: TRADE_FEED,
+    };
+  };
+
+  const trades = (rows: unknown[], receiveTime: number): ParseResult => {
+    const out = new EntryResults('Kraken liquidation');
+    // Trade by trade: one trade that cannot be read or valued is dead-lettered on its own; a snapshot's other
+    // liquidations count.
+    for (const row of rows) {
+      const t = out.read(KrakenTrade, row, TRADE_FEED);
+      if (t === undefined) continue;
+      const made = tradeEvent(t, receiveTime);
+      if (typeof made === 'string') out.reject(row, made);
+      else if (made !== undefined) out.add(made, row);
     }
     return out.result();
   };
+
+  // One trade read by the fast path: its event, or (a trade the full path would refuse) undefined, declined.
+  const fastTrade = (t: KrakenTrade, receiveTime: number): ParseResult | undefined => fastEvents([t], (trade) => tradeEvent(trade, receiveTime));
 
   const tickers = (json: unknown, receiveTime: number): ParseResult => {
     const parsed = TickersAnswer.safeParse(json);
@@ -107,6 +114,9 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
   };
 
   return (frame, receiveTime) => {
+    const fast = readTradeFrame(frame);
+    const made = fast === undefined ? undefined : fastTrade(fast, receiveTime);
+    if (made !== undefined) return made;
     const json = parseJsonFrame(frame);
     if (!json.ok) return json;
     const msg = json.json;
