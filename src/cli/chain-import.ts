@@ -65,7 +65,7 @@ function recordingMetadata(recording: string, venues: Record<VenueId, VenueMetad
 export async function importChainRange(o: ChainImportOptions): Promise<ChainImportResult> {
   const started = Date.now();
   const [{ planChainImport }, { RangeImport, ImportRangeError }, { replay }, { openBackfill }, { recordingWriter }] = await Promise.all([
-    import('../venues/evm/import-plan.js'),
+    import('./chain-import-plan.js'),
     import('../venues/evm/rpc/range-import.js'),
     import('../replay/replay.js'),
     import('../sinks/store/backfill.js'),

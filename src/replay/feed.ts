@@ -1,8 +1,10 @@
 import type { Logger } from '../log.js';
 import type { RawFrame, VenueId } from '../schema/events.js';
+import { VENUES, venueModule } from '../venues/registry.js';
+import { BLOCK_BUCKETS, type FrameClass } from '../venues/venue.js';
 import { mergeOrdered } from './merge.js';
 import type { RecordingItem } from './recording.js';
-import { BAD_LINES_LOGGED, SLICE_MARGIN_MS, withFile } from './replay.js';
+import { BAD_LINES_LOGGED, SLICE_MARGIN_MS, withFile } from './input-files.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { mergeShares, planShares, type ReplayParts, type ShareResult } from './shares.js';
 
@@ -26,11 +28,11 @@ import { mergeShares, planShares, type ReplayParts, type ShareResult } from './s
  * Hyperliquid frame in one worker.
  */
 
-/** A Hyperliquid node block as the node writes it (key order of node_fills_by_block); the number hashed. */
-const NODE_BLOCK = /^\{"local_time":"[^"\\]{0,64}","block_time":"[^"\\]{0,64}","block_number":(\d{1,20}),"events":\[/;
-/** Hyperliquid socket frames that carry no liquidation: safe beside split blocks. */
-const NO_LIQUIDATIONS = /^\{"channel":"(?:activeAssetCtx|subscriptionResponse|pong)"/;
-export const BLOCK_BUCKETS = 256;
+export { BLOCK_BUCKETS };
+
+/** The venue whose blocks may be split across workers: the one module with `frameClass` (Hyperliquid). */
+const splitting = VENUES.map(venueModule).find((m) => m.frameClass !== undefined);
+const classOf = (frame: RawFrame): FrameClass => (splitting && frame.venue === splitting.venue ? splitting.frameClass!(frame.frame) : 'quiet');
 
 export class UnsafeSplit extends Error {}
 
@@ -40,28 +42,6 @@ export interface Routes {
   blocks?: number[];
 }
 
-export type FrameClass = { block: number } | 'quiet' | 'fills';
-
-/**
- * A Hyperliquid frame: a node block (its bucket), one that carries no liquidation, or one that may carry
- * fills outside a block. Only what the parser could read as fills counts as the last: a frame naming a
- * channel (trades, a fill feed: its channel names are configurable) or a block number in another layout,
- * or spelling a key with a \u escape; a block that also names a channel, or a socket frame naming a
- * second one (the last key wins in JSON.parse), is one of those too. Anything else (a REST listing, a
- * frame that is not JSON) yields no liquidation.
- */
-export function hyperliquidClass(frame: string): FrameClass {
-  const m = NODE_BLOCK.exec(frame);
-  if (m && !frame.includes('"channel"')) {
-    // FNV-1a over the digits: consecutive and strided block numbers spread evenly.
-    let h = 0x811c9dc5;
-    const digits = m[1]!;
-    for (let i = 0; i < digits.length; i++) h = Math.imul(h ^ digits.charCodeAt(i), 0x01000193);
-    return { block: (h >>> 0) % BLOCK_BUCKETS };
-  }
-  if (NO_LIQUIDATIONS.test(frame)) return frame.indexOf('"channel"', 2) === -1 ? 'quiet' : 'fills';
-  return frame.includes('"channel"') || frame.includes('block_number') || frame.includes('\\u') ? 'fills' : 'quiet';
-}
 
 /** Bytes of frame text per venue in the sample, Hyperliquid's blocks apart; whether it holds Hyperliquid fills outside blocks. */
 export interface Sample {
@@ -71,7 +51,7 @@ export interface Sample {
 }
 
 export function addToSample(sample: Sample, frame: RawFrame): void {
-  const kind = frame.venue === 'hyperliquid' ? hyperliquidClass(frame.frame) : 'quiet';
+  const kind = classOf(frame);
   if (typeof kind === 'object') sample.blocks += frame.frame.length;
   else {
     sample.venues[frame.venue] = (sample.venues[frame.venue] ?? 0) + frame.frame.length;
@@ -87,7 +67,7 @@ export function addToSample(sample: Sample, frame: RawFrame): void {
 export function planRoutes(sample: Sample, count: number, split = true): Routes {
   if (!split || sample.fills || sample.blocks === 0) {
     const venues = { ...sample.venues };
-    if (sample.blocks > 0) venues.hyperliquid = (venues.hyperliquid ?? 0) + sample.blocks;
+    if (sample.blocks > 0 && splitting) venues[splitting.venue] = (venues[splitting.venue] ?? 0) + sample.blocks;
     return { venues: planShares(venues, count) };
   }
   const venues = planShares(sample.venues, count);
@@ -121,11 +101,10 @@ export function frameRouter(routes: Routes, count: number): (frame: RawFrame) =>
   const blocks = routes.blocks;
   if (!blocks) return (frame) => ownerOf(frame.venue);
   return (frame) => {
-    if (frame.venue !== 'hyperliquid') return ownerOf(frame.venue);
-    const kind = hyperliquidClass(frame.frame);
+    const kind = classOf(frame);
     if (typeof kind === 'object') return blocks[kind.block]!;
-    if (kind === 'fills') throw new UnsafeSplit('a Hyperliquid frame with fills outside node blocks while blocks are split across workers');
-    return ownerOf('hyperliquid');
+    if (kind === 'fills') throw new UnsafeSplit(`a ${frame.venue} frame with fills outside blocks while blocks are split across workers`);
+    return ownerOf(frame.venue);
   };
 }
 

@@ -391,6 +391,11 @@ export interface ConnectorContext extends VenueContext {
 }
 
 /** The connector interface every venue implements (one folder per venue). */
+/** Buckets of a splittable venue's independent frames (`VenueModule.frameClass`), dealt to `replay --workers` threads. */
+export const BLOCK_BUCKETS = 256;
+/** A frame of a splittable venue: an independent block (its bucket), one with no liquidation, or one that may repeat a block's. */
+export type FrameClass = { block: number } | 'quiet' | 'fills';
+
 export interface VenueModule {
   venue: VenueId;
   about: VenueAbout;
@@ -418,6 +423,12 @@ export interface VenueModule {
    * library under it), so that the module itself stays cheap to import: a replay or a parse never loads it.
    */
   load?(): Promise<void>;
+  /**
+   * Venues whose recorded frames include blocks that the parser reads independently of every other frame, each
+   * liquidation in exactly one block (Hyperliquid's node blocks): `replay --workers` deals those across threads by
+   * bucket; a frame that may carry the same liquidations outside a block ('fills') stops the split. Pure.
+   */
+  frameClass?(frame: string): FrameClass;
   /** Venues that subscribe per market: watch for new listings and hand over sockets for them. */
   watch?(meta: VenueMetadata, ctx: VenueContext, addPlans: (plans: SocketPlan[]) => void): Poller | undefined;
 }

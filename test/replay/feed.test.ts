@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, hyperliquidClass, mergeFed, planRoutes, UnsafeSplit, type Routes, type Sample } from '../../src/replay/feed.js';
+import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, mergeFed, planRoutes, UnsafeSplit, type Routes, type Sample } from '../../src/replay/feed.js';
+import { hyperliquidFrameClass } from '../../src/venues/hyperliquid/frame-class.js';
 import { readRecording, type RecordingItem } from '../../src/replay/recording.js';
 import { replayParts, replayReport, type ReplayOptions } from '../../src/replay/replay.js';
 import { shareResult, type ReplayParts } from '../../src/replay/shares.js';
@@ -45,23 +46,23 @@ const block = (n: number, events = '[]') => `{"local_time":"2025-10-10T21:11:00.
 
 describe('replay feed (the reader of --workers N)', () => {
   it('tells node blocks (bucket by block number), frames without liquidations and frames that may carry fills apart', () => {
-    const a = hyperliquidClass(block(8800272060));
+    const a = hyperliquidFrameClass(block(8800272060));
     expect(a).toEqual({ block: expect.any(Number) });
-    expect(hyperliquidClass(block(8800272060, '[["0xabc",{"coin":"BTC"}]]'))).toEqual(a);
-    const buckets = new Set(Array.from({ length: 2_000 }, (_, i) => (hyperliquidClass(block(8800272060 + i)) as { block: number }).block));
+    expect(hyperliquidFrameClass(block(8800272060, '[["0xabc",{"coin":"BTC"}]]'))).toEqual(a);
+    const buckets = new Set(Array.from({ length: 2_000 }, (_, i) => (hyperliquidFrameClass(block(8800272060 + i)) as { block: number }).block));
     expect(buckets.size).toBe(BLOCK_BUCKETS);
-    expect(hyperliquidClass('{"channel":"activeAssetCtx","data":{}}')).toBe('quiet');
-    expect(hyperliquidClass('{"channel":"pong"}')).toBe('quiet');
-    expect(hyperliquidClass('{"channel":"trades","data":[]}')).toBe('fills');
-    expect(hyperliquidClass('{"channel":"userFills","data":[]}')).toBe('fills');
-    expect(hyperliquidClass('{"channel":"activeAssetCtx","data":{},"channel":"trades"}')).toBe('fills');
-    expect(hyperliquidClass('{"\\u0063hannel":"trades","data":[]}')).toBe('fills');
+    expect(hyperliquidFrameClass('{"channel":"activeAssetCtx","data":{}}')).toBe('quiet');
+    expect(hyperliquidFrameClass('{"channel":"pong"}')).toBe('quiet');
+    expect(hyperliquidFrameClass('{"channel":"trades","data":[]}')).toBe('fills');
+    expect(hyperliquidFrameClass('{"channel":"userFills","data":[]}')).toBe('fills');
+    expect(hyperliquidFrameClass('{"channel":"activeAssetCtx","data":{},"channel":"trades"}')).toBe('fills');
+    expect(hyperliquidFrameClass('{"\\u0063hannel":"trades","data":[]}')).toBe('fills');
     // Not JSON, or a REST listing: no liquidation whatever worker reads it.
-    expect(hyperliquidClass('{"truncated":')).toBe('quiet');
-    expect(hyperliquidClass('[{"universe":[]},[]]')).toBe('quiet');
+    expect(hyperliquidFrameClass('{"truncated":')).toBe('quiet');
+    expect(hyperliquidFrameClass('[{"universe":[]},[]]')).toBe('quiet');
     // Another key order, whitespace, or a channel inside: not dealt as a block (its owner reads it, as a possible fill carrier).
-    expect(hyperliquidClass('{"block_number":1,"local_time":"x","block_time":"y","events":[]}')).toBe('fills');
-    expect(hyperliquidClass(`${block(5).slice(0, -1)},"channel":"trades","data":[]}`)).toBe('fills');
+    expect(hyperliquidFrameClass('{"block_number":1,"local_time":"x","block_time":"y","events":[]}')).toBe('fills');
+    expect(hyperliquidFrameClass(`${block(5).slice(0, -1)},"channel":"trades","data":[]}`)).toBe('fills');
   });
 
   it('plans the blocks into the room the venues leave, and no split when Hyperliquid fills arrive outside blocks', () => {
@@ -91,7 +92,7 @@ describe('replay feed (the reader of --workers N)', () => {
       const lines = gunzipSync(readFileSync(sim)).toString('utf8').trim().split('\n');
       const copies = lines
         .map((l) => JSON.parse(l) as RawFrame)
-        .filter((f, i) => (f.venue === 'hyperliquid' && typeof hyperliquidClass(f.frame) === 'object' ? i % 3 === 0 : i % 5 === 0))
+        .filter((f, i) => (f.venue === 'hyperliquid' && typeof hyperliquidFrameClass(f.frame) === 'object' ? i % 3 === 0 : i % 5 === 0))
         .map((f) => ({ ...f, recv: f.recv + 3 }));
       const second = await writeRecording(join(dir, 'second.ndjson'), copies);
       // Inside the window: a frame each venue's parser rejects, a line that is not JSON, one not UTF-8.

@@ -1,15 +1,15 @@
-import type { Config } from '../../config/schema.js';
-import type { Logger } from '../../log.js';
-import type { VenueId } from '../../schema/events.js';
-import { venueModule } from '../registry.js';
-import type { VenueMetadata } from '../venue.js';
-import type { EvmChainConfig } from './config.js';
-import { withConfirmations } from './discover.js';
-import type { EvmVenueSpec } from './module.js';
-import { urlOf } from './rpc/connector.js';
-import { ImportRangeError, type ImportVenue } from './rpc/range-import.js';
-import { CHAIN_NAME } from './rpc/settings.js';
-import { evmWatches } from './rpc/watches.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { VenueId } from '../schema/events.js';
+import { venueModule } from '../venues/registry.js';
+import type { VenueMetadata } from '../venues/venue.js';
+import type { EvmChainConfig } from '../venues/evm/config.js';
+import { withConfirmations } from '../venues/evm/discover.js';
+import type { EvmVenueSpec } from '../venues/evm/module.js';
+import { urlOf } from '../venues/evm/rpc/connector.js';
+import { ImportRangeError, type ImportVenue } from '../venues/evm/rpc/range-import.js';
+import { CHAIN_NAME } from '../venues/evm/rpc/settings.js';
+import { evmWatches } from '../venues/evm/rpc/watches.js';
 
 /** What a history import of one chain reads: each enabled on-chain venue on it (watch, URL) and the metadata its parser values with. */
 export interface ChainImportPlan {
