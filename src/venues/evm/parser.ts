@@ -176,14 +176,19 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     if (!pe) return out.reject(raw, `unknown topic0 ${preview(topic0)} for ${venue}`);
     if (!rt.meta.contracts[address]) return out.reject(raw, `${venue} event from ${address}, which is no known ${venue} contract on ${chain}`);
     if (rt.state.has(block, id)) return; // the same log again (subscription and backfill): emitted once
-    // A contract's logs come in chain order on its filter: a log of another transaction of the same contract means a
-    // held group's closing log is not coming (it is in the group's own transaction): emitted without it.
-    const tx = lower(log.transactionHash);
-    for (const [key, group] of rt.held) if (lower(group[0]!.log.address) === address && lower(group[0]!.log.transactionHash) !== tx && group[0]!.block <= block) flush(rt, key, undefined, out);
     const decoded = decode(pe.abi, log);
     if (typeof decoded === 'string') return out.reject(raw, decoded);
     const args = pe.args.safeParse(decoded);
     if (!args.success) return out.reject(raw, `decoded ${pe.abi.name} outside its schema: ${args.error.issues[0]?.message ?? ''}`);
+    // A contract's logs come in chain order on its filter: a log of another transaction of the same contract placed
+    // after a held group's last log means its closing log is not coming (it is in the group's own transaction):
+    // emitted without it. Placed after, not merely in the same block: a backfill re-reads the block from its start,
+    // so an earlier absorb's logs come again before the held group's closing log.
+    const tx = lower(log.transactionHash);
+    for (const [key, group] of rt.held) {
+      const last = group[group.length - 1]!;
+      if (lower(last.log.address) === address && lower(last.log.transactionHash) !== tx && (last.block < block || (last.block === block && last.logIndex < logIndex))) flush(rt, key, undefined, out);
+    }
     const fact = pe.read(args.data, log, rt.meta);
     if (fact === null) return;
     if (typeof fact === 'string') return out.reject(raw, fact);
