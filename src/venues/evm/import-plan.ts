@@ -58,7 +58,7 @@ export async function planChainImport(config: Config, chain: string, log: Logger
     const evm = { chains: { ...withConfirmations(meta.evm ?? spec.metadata(), chains).chains } };
     evm.chains[chain] = { ...evm.chains[chain]!, confirmations: 0 };
     metadata[venue] = { ...meta, evm };
-    const watch = evmWatches({ [chain]: evm.chains[chain]! }, spec.events.map((e) => e.topic0))[0]!;
+    const watch = evmWatches({ [chain]: evm.chains[chain]! }, spec.events.map((e) => e.topic0), spec.creations)[0]!;
     venues.push({ venue, url: urlOf(chain, block, config.evm)!, watch });
   }
   return { venues, metadata };
