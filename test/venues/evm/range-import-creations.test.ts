@@ -1,8 +1,8 @@
+import { pino } from 'pino';
 import { encodeDeployData, encodeFunctionData } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importChainRange } from '../../../src/cli/chain-import.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { silentLogger } from '../../../src/log.js';
 import { StoreReader } from '../../../src/sinks/store/reader.js';
 import { EULER_FACTORY } from '../../../src/venues/euler-v2/plan.js';
 import { CHAINS, tokenAddress } from '../../../src/venues/evm/chains.js';
@@ -68,7 +68,11 @@ describe('history import: vaults created over the look-back and inside the range
       },
     });
     const store = tempDir();
-    const r = await importChainRange({ config, chain: 'ethereum', from, to, store, log: silentLogger() });
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const r = await importChainRange({ config, chain: 'ethereum', from, to, store, log });
+    // Older vaults would need start-up discovery: said at start.
+    expect(lines.map((l) => [l.venue, l.msg])).toEqual([['euler-v2', 'no start-up discovery (discover with venues.euler-v2.chains.ethereum.httpUrl): contracts created before the look-back are not imported']]);
     expect(r.badEntries).toBe(0);
     expect([r.adopted, r.overCap]).toEqual([2, 0]);
     const reader = await StoreReader.open(store, { existing: true });
