@@ -97,6 +97,8 @@ interface ChainRuntime {
   book: PriceBook;
   /** Facts waiting for their closing log, by split key, in arrival order. */
   held: Map<string, Held[]>;
+  /** Keys of groups emitted without their closing log (the last MAX_HELD_GROUPS): one coming late is refused, not dropped. */
+  unclosed: Set<string>;
 }
 
 /**
@@ -118,7 +120,7 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     // Own keys only: a frame naming chain `constructor` must not reach Object's prototype.
     const m = meta && Object.hasOwn(meta.chains, chain) ? meta.chains[chain] : undefined;
     // A copy: what this parser learns from creation logs and call answers stays its own (a replay starts afresh).
-    if (!r && m) chains.set(chain, (r = { chain, meta: structuredClone(m), state: new ChainState(), book: new PriceBook(), held: new Map() }));
+    if (!r && m) chains.set(chain, (r = { chain, meta: structuredClone(m), state: new ChainState(), book: new PriceBook(), held: new Map(), unclosed: new Set() }));
     return r;
   };
 
@@ -192,7 +194,12 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     const fact = pe.read(args.data, log, rt.meta);
     if (fact === null) return;
     if (typeof fact === 'string') return out.reject(raw, fact);
-    if ('closes' in fact) return void (rt.held.has(fact.closes) && flush(rt, fact.closes, fact.debtAmount, out));
+    if ('closes' in fact) {
+      // Late (its group was emitted with debt 0 after a later head or transaction, e.g. a backfill's headers came
+      // first): the debt cannot be attributed any more; refused (counted, dead-lettered), not silently dropped.
+      if (rt.unclosed.delete(fact.closes)) return out.reject(raw, `${pe.abi.name} came after its absorb's collateral was emitted without it (debt 0): ${fact.debtAmount} base units not attributed`);
+      return void (rt.held.has(fact.closes) && flush(rt, fact.closes, fact.debtAmount, out));
+    }
     if (fact.split) {
       const group = rt.held.get(fact.split.key) ?? [];
       if (group.some((h) => h.id === id)) return; // held already (the same log from a backfill)
@@ -212,6 +219,10 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
   function flush(rt: ChainRuntime, key: string, debt: bigint | undefined, out: EntryResults): void {
     const group = rt.held.get(key)!;
     rt.held.delete(key);
+    if (debt === undefined) {
+      rt.unclosed.add(key);
+      if (rt.unclosed.size > MAX_HELD_GROUPS) rt.unclosed.delete(rt.unclosed.values().next().value!);
+    }
     const parts = debt === undefined ? group.map((h) => h.fact.debtAmount) : splitDebt(debt, group.map((h) => h.fact.split!.weight));
     group.forEach((h, i) => {
       const inferred = debt !== undefined && group.length > 1 ? [...(h.fact.inferred ?? []), 'debt' as const] : h.fact.inferred;

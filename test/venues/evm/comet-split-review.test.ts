@@ -4,7 +4,7 @@ import type { LiquidationEvent, NormalizedEvent } from '../../../src/schema/even
 import { compoundV3Venue } from '../../../src/venues/compound-v3/index.js';
 import * as ABI from '../../../src/venues/evm/abi.js';
 import { tokenAddress } from '../../../src/venues/evm/chains.js';
-import { encodeLog, fakeHash, getLogsFrame, logFrame } from '../../../src/venues/evm/encode.js';
+import { encodeLog, fakeHash, getLogsFrame, head, headFrame, logFrame } from '../../../src/venues/evm/encode.js';
 import { splitDebt } from '../../../src/venues/evm/parser.js';
 import type { ParseResult } from '../../../src/venues/venue.js';
 import { silentLogger } from '../../../src/log.js';
@@ -56,6 +56,19 @@ describe('Comet debt attribution under replays and backfills (review of issue 20
     const first = liqs(parse(getLogsFrame('ethereum', [c, d, d]), RECV));
     expect(first.map((e) => [e.qty, e.onchain!.debtAmount])).toEqual([[2, 7_000]]);
     expect(liqs(parse(getLogsFrame('ethereum', [d]), RECV))).toEqual([]);
+  });
+
+  it('an AbsorbDebt that comes after its absorb was emitted without it (the chain moved past first) is refused with the amount, not dropped', () => {
+    const parse = compoundV3Venue().parser({}, { log });
+    parse(getLogsFrame('ethereum', prices), RECV);
+    const c = collateral(ALICE, WETH, 10n ** 18n, 4_000n * 10n ** 8n, 5, 0, 'tx A');
+    expect(liqs(parse(logFrame('ethereum', c), RECV))).toEqual([]);
+    // A backfill's headers come before its logs: the held collateral is emitted with debt 0.
+    const flushed = liqs(parse(headFrame('ethereum', head(5 + 64, bh(5 + 64), bh(5 + 63), T0)), RECV));
+    expect(flushed.map((e) => [e.qty, e.onchain!.debtAmount])).toEqual([[1, 0]]);
+    const late = parse(getLogsFrame('ethereum', [c, debt(ALICE, 3_500_000_000n, 5, 1, 'tx A')]), RECV);
+    expect(liqs(late)).toEqual([]);
+    expect(late.ok && late.rejected?.map((x) => x.reason)).toEqual(["AbsorbDebt came after its absorb's collateral was emitted without it (debt 0): 3500000000 base units not attributed"]);
   });
 
   it('splitDebt: the parts are never negative and always sum exactly to the debt (property)', () => {
