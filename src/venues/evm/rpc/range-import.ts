@@ -32,6 +32,9 @@ export interface ImportProgress {
   logs: number;
 }
 
+/** eth_calls to created contracts in flight at once. */
+const CALL_CONCURRENCY = 16;
+
 /** A range the import refuses (before any request for its logs): the CLI prints it and exits 2. */
 export class ImportRangeError extends Error {}
 
@@ -232,14 +235,20 @@ export class RangeImport {
 
   /** The created contracts' calls (answers recorded with their request), then their logs of [creation block, to] (none without `to`). */
   private async readCreated(connection: EvmChainConnection, session: number, watch: ChainWatch, found: Creation[], to: number | undefined, onLogs: (list: unknown[]) => void): Promise<void> {
-    for (const c of found)
-      for (const data of c.source.calls)
-        await connection.call(session, 'eth_call', [{ to: c.address, data }, 'latest']).catch((err: unknown) => {
-          if (!(err instanceof RequestFailed) || err.timedOut) throw err;
-          this.o.log.warn({ chain: this.o.chain, address: c.address, err: err.message }, 'history import: created contract refused a discovery call (its logs will be refused for want of metadata)');
-        });
-    const topics = watch.filters[0]!.topics ?? [];
-    if (to !== undefined) for (const c of found) await connection.readLogs(session, c.block, to, [{ address: [c.address], topics }], onLogs);
+    const asks = found.flatMap((c) => c.source.calls.map((data) => ({ to: c.address, data })));
+    // A few at a time, as start-up discovery: a factory's burst of creations is not thousands of serial round trips.
+    for (let i = 0; i < asks.length; i += CALL_CONCURRENCY)
+      await Promise.all(
+        asks.slice(i, i + CALL_CONCURRENCY).map((call) =>
+          connection.call(session, 'eth_call', [call, 'latest']).catch((err: unknown) => {
+            if (!(err instanceof RequestFailed) || err.timedOut) throw err;
+            this.o.log.warn({ chain: this.o.chain, address: call.to, err: err.message }, 'history import: created contract refused a discovery call (its logs will be refused for want of metadata)');
+          }),
+        ),
+      );
+    // One read for all of them, from the first creation (a contract has no logs before its own).
+    if (to !== undefined && found.length > 0)
+      await connection.readLogs(session, Math.min(...found.map((c) => c.block)), to, [{ address: found.map((c) => c.address), topics: watch.filters[0]!.topics ?? [] }], onLogs);
   }
 
   /** The frames one step's requests brought (see collect). */
