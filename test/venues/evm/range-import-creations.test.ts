@@ -87,4 +87,39 @@ describe('history import: vaults created over the look-back and inside the range
       reader.close();
     }
   }, 120_000);
+
+  it('a node that freezes mid-range (SIGSTOP): the import fails in bounded time naming the step, keeps what it stored; thawed, a rerun stores every row once', async () => {
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        connection: { backoff: { initialMs: 20, maxMs: 200 } },
+        venues: onlyVenues({ 'euler-v2': { enabled: true, discover: false } }),
+        evm: { chains: { ethereum: { url: anvil.wsUrl } }, requestTimeoutMs: 500, pingIntervalMs: 200, silenceTimeoutMs: 1_000, lookbackBlocks: 1_000, maxRangeBlocks: 50 },
+      },
+    });
+    const store = tempDir();
+    const log = pino({ level: 'silent' });
+    let windows = 0;
+    const started = Date.now();
+    try {
+      await expect(
+        importChainRange({ config, chain: 'ethereum', from, to, store, log, connectTimeoutMs: 2_000, progressEveryMs: 0, progress: () => void (++windows === 1 && anvil.freeze()) }),
+      ).rejects.toThrow(/could not be read|cannot reach/);
+    } finally {
+      anvil.thaw();
+    }
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const count = async () => {
+      const reader = await StoreReader.open(store, { existing: true });
+      try {
+        return Number((await reader.query("SELECT count(*) AS n FROM liquidations WHERE venue = 'euler-v2'")).rows[0]!.n);
+      } finally {
+        reader.close();
+      }
+    };
+    expect(await count()).toBe(1); // the first window's liquidation, committed
+    const r = await importChainRange({ config, chain: 'ethereum', from, to, store, log });
+    expect(r.stored.written.liquidations ?? 0).toBe(1);
+    expect(await count()).toBe(2);
+  }, 120_000);
 });
