@@ -29,6 +29,16 @@ describe('history import: vaults created over the look-back and inside the range
   let from = 0;
   let to = 0;
   const created = (r: Receipt) => `0x${r.logs[0]!.topics[1]!.slice(26)}`;
+  // Euler only, no start-up discovery (no httpUrl): what the import finds, it finds itself.
+  const configFor = (evm: Record<string, number>) =>
+    loadConfig({
+      env: {},
+      overrides: {
+        connection: { backoff: { initialMs: 20, maxMs: 200 } },
+        venues: onlyVenues({ 'euler-v2': { enabled: true, discover: false } }),
+        evm: { chains: { ethereum: { url: anvil.wsUrl } }, lookbackBlocks: 1_000, ...evm },
+      },
+    });
 
   beforeAll(async () => {
     anvil = await new Anvil({ port: await freePort() }).start();
@@ -59,14 +69,7 @@ describe('history import: vaults created over the look-back and inside the range
   });
 
   it('stores the liquidations of vaults created before (look-back) and in the range, valued at the share rate, as live adopts them', async () => {
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        connection: { backoff: { initialMs: 20, maxMs: 200 } },
-        venues: onlyVenues({ 'euler-v2': { enabled: true, discover: false } }),
-        evm: { chains: { ethereum: { url: anvil.wsUrl } }, requestTimeoutMs: 10_000, lookbackBlocks: 1_000 },
-      },
-    });
+    const config = configFor({ requestTimeoutMs: 10_000 });
     const store = tempDir();
     const lines: Record<string, unknown>[] = [];
     const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
@@ -89,14 +92,7 @@ describe('history import: vaults created over the look-back and inside the range
   }, 120_000);
 
   it('a node that freezes mid-range (SIGSTOP): the import fails in bounded time naming the step, keeps what it stored; thawed, a rerun stores every row once', async () => {
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        connection: { backoff: { initialMs: 20, maxMs: 200 } },
-        venues: onlyVenues({ 'euler-v2': { enabled: true, discover: false } }),
-        evm: { chains: { ethereum: { url: anvil.wsUrl } }, requestTimeoutMs: 500, pingIntervalMs: 200, silenceTimeoutMs: 1_000, lookbackBlocks: 1_000, maxRangeBlocks: 50 },
-      },
-    });
+    const config = configFor({ requestTimeoutMs: 500, pingIntervalMs: 200, silenceTimeoutMs: 1_000, maxRangeBlocks: 50 });
     const store = tempDir();
     const log = pino({ level: 'silent' });
     let windows = 0;
