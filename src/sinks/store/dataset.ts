@@ -276,9 +276,31 @@ export class Dataset {
           return () => rmSync(path, { force: true });
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-          const pid = Number(readFileSync(path, 'utf8'));
-          if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new Error(`store ${this.dir} is being written by process ${pid} (${path})`);
-          rmSync(path, { force: true });
+          const held = (file: string) => {
+            const pid = Number(readFileSync(file, 'utf8'));
+            return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+          };
+          const pid = held(path);
+          if (pid !== undefined) throw new Error(`store ${this.dir} is being written by process ${pid} (${path})`);
+          // A dead writer's lock, moved aside (atomic), then checked: another writer may have taken it over since
+          // it was read; its fresh lock is put back, not removed.
+          const aside = `${mine}.stale`;
+          try {
+            renameSync(path, aside);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+            throw e;
+          }
+          const taker = held(aside);
+          if (taker !== undefined) {
+            try {
+              linkSync(aside, path);
+            } finally {
+              rmSync(aside, { force: true });
+            }
+            throw new Error(`store ${this.dir} is being written by process ${taker} (${path})`);
+          }
+          rmSync(aside, { force: true });
         }
       }
     } finally {
