@@ -55,10 +55,13 @@ export async function planChainImport(config: Config, chain: string, log: Logger
         log.error({ venue, err: (err as Error).message }, 'discovery failed; importing with the built-in plan');
       }
     }
+    // Contracts created before the look-back are found by start-up discovery only: said, not silently left out.
+    if ((spec.creations?.[chain]?.length ?? 0) > 0 && (!block.discover || !chains?.[chain]?.httpUrl))
+      log.warn({ venue, chain }, `no start-up discovery (discover with venues.${venue}.chains.${chain}.httpUrl): contracts created before the look-back are not imported`);
     const evm = { chains: { ...withConfirmations(meta.evm ?? spec.metadata(), chains).chains } };
     evm.chains[chain] = { ...evm.chains[chain]!, confirmations: 0 };
     metadata[venue] = { ...meta, evm };
-    const watch = evmWatches({ [chain]: evm.chains[chain]! }, spec.events.map((e) => e.topic0))[0]!;
+    const watch = evmWatches({ [chain]: evm.chains[chain]! }, spec.events.map((e) => e.topic0), spec.creations)[0]!;
     venues.push({ venue, url: urlOf(chain, block, config.evm)!, watch });
   }
   return { venues, metadata };

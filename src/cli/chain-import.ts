@@ -45,6 +45,9 @@ export interface ChainImportResult {
   logs: number;
   requests: number;
   halvings: number;
+  /** Contracts created in the range and read as live adopts them (factory vaults); refused past the cap (counted). */
+  adopted: number;
+  overCap: number;
   ms: number;
 }
 
@@ -125,7 +128,7 @@ export async function importChainRange(o: ChainImportOptions): Promise<ChainImpo
     show(rangeImport.progress, true);
     const stored = await store.finish(result.aggregator, result.report.cascades);
     const { frames, badFrames, badEntries } = result.report.input;
-    return { from, to, venues: plan.venues.map((v) => v.venue), stored, frames, badFrames, badEntries, logs: rangeImport.progress.logs, ...rangeImport.stats, ms: Date.now() - started };
+    return { from, to, venues: plan.venues.map((v) => v.venue), stored, frames, badFrames, badEntries, logs: rangeImport.progress.logs, ...rangeImport.stats, adopted: rangeImport.adopted, overCap: rangeImport.overCap, ms: Date.now() - started };
   } finally {
     await rangeImport.close();
   }

@@ -180,7 +180,7 @@ async function importChainCommand(files: string[], flags: ImportFlags) {
       progress: (line) => void process.stderr.write(`${line}\n`),
     });
     process.stdout.write(
-      `read ${r.venues.join(', ')} on ${flags.chain} blocks ${r.from}-${r.to}: ${r.logs.toLocaleString('en-US')} logs in ${r.frames.toLocaleString('en-US')} frames (${r.requests.toLocaleString('en-US')} requests, ${r.halvings} ranges halved); refused: ${r.badFrames} frames, ${r.badEntries} entries (each logged and dead-lettered)\n${storedLine(r.stored)}\n`,
+      `read ${r.venues.join(', ')} on ${flags.chain} blocks ${r.from}-${r.to}: ${r.logs.toLocaleString('en-US')} logs in ${r.frames.toLocaleString('en-US')} frames (${r.requests.toLocaleString('en-US')} requests, ${r.halvings} ranges halved${r.adopted + r.overCap > 0 ? `, ${r.adopted} contracts created in the range read${r.overCap > 0 ? `, ${r.overCap} past the cap not read` : ''}` : ''}); refused: ${r.badFrames} frames, ${r.badEntries} entries (each logged and dead-lettered)\n${storedLine(r.stored)}\n`,
     );
   } catch (err) {
     if (err instanceof ImportRangeError) throw new StoreUsageError(err.message);

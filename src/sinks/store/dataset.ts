@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
@@ -264,20 +264,62 @@ export class Dataset {
     assertStore(this.dir);
     mkdirSync(this.dir, { recursive: true });
     const path = join(this.dir, '_writer.lock');
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(path, 'wx');
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        return () => rmSync(path, { force: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const pid = Number(readFileSync(path, 'utf8'));
-        if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new Error(`store ${this.dir} is being written by process ${pid} (${path})`);
-        rmSync(path, { force: true });
+    // The pid is written first and the lock linked to it (link fails if the lock exists): a lock file always holds
+    // its writer's pid. Created empty then written, another writer could read it empty in between, take it for a
+    // dead one's and remove it: two writers.
+    const mine = join(this.dir, `_writer.lock.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`);
+    writeFileSync(mine, String(process.pid));
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          linkOrCreate(mine, path);
+          return () => rmSync(path, { force: true });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          const held = (file: string) => {
+            const pid = Number(readFileSync(file, 'utf8'));
+            return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+          };
+          const pid = held(path);
+          if (pid !== undefined) throw new Error(`store ${this.dir} is being written by process ${pid} (${path})`);
+          // A dead writer's lock, moved aside (atomic), then checked: another writer may have taken it over since
+          // it was read; its fresh lock is put back, not removed.
+          const aside = `${mine}.stale`;
+          try {
+            renameSync(path, aside);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+            throw e;
+          }
+          const taker = held(aside);
+          if (taker !== undefined) {
+            try {
+              linkSync(aside, path);
+            } finally {
+              rmSync(aside, { force: true });
+            }
+            throw new Error(`store ${this.dir} is being written by process ${taker} (${path})`);
+          }
+          rmSync(aside, { force: true });
+        }
       }
+    } finally {
+      rmSync(mine, { force: true });
     }
     throw new Error(`could not lock ${path}`);
+  }
+}
+
+/** `lock` linked to `mine`; on a file system without hard links, created exclusively and written (the old way). */
+function linkOrCreate(mine: string, lock: string): void {
+  try {
+    linkSync(mine, lock);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTSUP' && code !== 'EPERM' && code !== 'ENOSYS') throw err;
+    const fd = openSync(lock, 'wx');
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
   }
 }
 

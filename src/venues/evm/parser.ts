@@ -97,6 +97,8 @@ interface ChainRuntime {
   book: PriceBook;
   /** Facts waiting for their closing log, by split key, in arrival order. */
   held: Map<string, Held[]>;
+  /** Keys of groups emitted without their closing log (the last MAX_HELD_GROUPS): one coming late is refused, not dropped. */
+  unclosed: Set<string>;
 }
 
 /**
@@ -118,7 +120,7 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     // Own keys only: a frame naming chain `constructor` must not reach Object's prototype.
     const m = meta && Object.hasOwn(meta.chains, chain) ? meta.chains[chain] : undefined;
     // A copy: what this parser learns from creation logs and call answers stays its own (a replay starts afresh).
-    if (!r && m) chains.set(chain, (r = { chain, meta: structuredClone(m), state: new ChainState(), book: new PriceBook(), held: new Map() }));
+    if (!r && m) chains.set(chain, (r = { chain, meta: structuredClone(m), state: new ChainState(), book: new PriceBook(), held: new Map(), unclosed: new Set() }));
     return r;
   };
 
@@ -176,18 +178,28 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
     if (!pe) return out.reject(raw, `unknown topic0 ${preview(topic0)} for ${venue}`);
     if (!rt.meta.contracts[address]) return out.reject(raw, `${venue} event from ${address}, which is no known ${venue} contract on ${chain}`);
     if (rt.state.has(block, id)) return; // the same log again (subscription and backfill): emitted once
-    // A contract's logs come in chain order on its filter: a log of another transaction of the same contract means a
-    // held group's closing log is not coming (it is in the group's own transaction): emitted without it.
-    const tx = lower(log.transactionHash);
-    for (const [key, group] of rt.held) if (lower(group[0]!.log.address) === address && lower(group[0]!.log.transactionHash) !== tx && group[0]!.block <= block) flush(rt, key, undefined, out);
     const decoded = decode(pe.abi, log);
     if (typeof decoded === 'string') return out.reject(raw, decoded);
     const args = pe.args.safeParse(decoded);
     if (!args.success) return out.reject(raw, `decoded ${pe.abi.name} outside its schema: ${args.error.issues[0]?.message ?? ''}`);
+    // A contract's logs come in chain order on its filter: a log of another transaction of the same contract placed
+    // after a held group's last log means its closing log is not coming (it is in the group's own transaction):
+    // emitted without it. Placed after, not merely in the same block: a backfill re-reads the block from its start,
+    // so an earlier absorb's logs come again before the held group's closing log.
+    const tx = lower(log.transactionHash);
+    for (const [key, group] of rt.held) {
+      const last = group[group.length - 1]!;
+      if (lower(last.log.address) === address && lower(last.log.transactionHash) !== tx && (last.block < block || (last.block === block && last.logIndex < logIndex))) flush(rt, key, undefined, out);
+    }
     const fact = pe.read(args.data, log, rt.meta);
     if (fact === null) return;
     if (typeof fact === 'string') return out.reject(raw, fact);
-    if ('closes' in fact) return void (rt.held.has(fact.closes) && flush(rt, fact.closes, fact.debtAmount, out));
+    if ('closes' in fact) {
+      // Late (its group was emitted with debt 0 after a later head or transaction, e.g. a backfill's headers came
+      // first): the debt cannot be attributed any more; refused (counted, dead-lettered), not silently dropped.
+      if (rt.unclosed.delete(fact.closes)) return out.reject(raw, `${pe.abi.name} came after its absorb's collateral was emitted without it (debt 0): ${fact.debtAmount} base units not attributed`);
+      return void (rt.held.has(fact.closes) && flush(rt, fact.closes, fact.debtAmount, out));
+    }
     if (fact.split) {
       const group = rt.held.get(fact.split.key) ?? [];
       if (group.some((h) => h.id === id)) return; // held already (the same log from a backfill)
@@ -207,6 +219,10 @@ export function evmParser(venue: VenueId, events: readonly AnyProtocolEvent[], m
   function flush(rt: ChainRuntime, key: string, debt: bigint | undefined, out: EntryResults): void {
     const group = rt.held.get(key)!;
     rt.held.delete(key);
+    if (debt === undefined) {
+      rt.unclosed.add(key);
+      if (rt.unclosed.size > MAX_HELD_GROUPS) rt.unclosed.delete(rt.unclosed.values().next().value!);
+    }
     const parts = debt === undefined ? group.map((h) => h.fact.debtAmount) : splitDebt(debt, group.map((h) => h.fact.split!.weight));
     group.forEach((h, i) => {
       const inferred = debt !== undefined && group.length > 1 ? [...(h.fact.inferred ?? []), 'debt' as const] : h.fact.inferred;

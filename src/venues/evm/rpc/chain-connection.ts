@@ -67,6 +67,28 @@ export class RequestFailed extends Error {
   }
 }
 
+/** A contract a creation log announces (a creator's log among `sources` that makes calls), or undefined. */
+export interface Creation {
+  address: string;
+  source: CreationSource;
+  block: number;
+}
+
+/**
+ * The contract `raw` announces, when it is a creation log of one of `sources` whose contracts are asked calls
+ * (Euler's and Fluid's factories; Morpho's CreateMarket says all in its log), not removed, with a block number.
+ */
+export function createdBy(sources: readonly CreationSource[], raw: unknown): Creation | undefined {
+  const log = raw as { address?: unknown; topics?: unknown; blockNumber?: unknown; removed?: unknown } | null;
+  if (!log || typeof log.address !== 'string' || !Array.isArray(log.topics) || log.removed === true) return undefined;
+  const from = log.address.toLowerCase();
+  const topics = log.topics as unknown[];
+  const source = sources.find((s) => s.calls.length > 0 && s.address === from && s.topic0 === String(topics[0]).toLowerCase());
+  const address = source ? wordAddress(String(topics[1] ?? '').slice(2)) : undefined;
+  const block = typeof log.blockNumber === 'string' ? Number.parseInt(log.blockNumber, 16) : Number.NaN;
+  return source && address && Number.isSafeInteger(block) ? { address, source, block } : undefined;
+}
+
 /** Times a backfill or re-read is started again after a request timed out, before its blocks are a gap. */
 export const TIMEOUT_RETRIES = 3;
 
@@ -130,7 +152,7 @@ export class EvmChainConnection implements VenueConnection {
   private readonly subscriptions: string[];
   /** Addresses watched (the venue's filter) and contracts created but not yet adopted (asked again next session). */
   private readonly watched: Set<string>;
-  private unadopted: { address: string; source: CreationSource; block: number }[] = [];
+  private unadopted: Creation[] = [];
 
   constructor(
     private readonly venue: string,
@@ -316,14 +338,9 @@ export class EvmChainConnection implements VenueConnection {
     const sources = this.watch.creations;
     if (!sources) return;
     for (const raw of logs) {
-      const log = raw as { address?: unknown; topics?: unknown; blockNumber?: unknown; removed?: unknown } | null;
-      if (!log || typeof log.address !== 'string' || !Array.isArray(log.topics) || log.removed === true) continue;
-      const from = log.address.toLowerCase();
-      const topics = log.topics as unknown[];
-      const source = sources.find((s) => s.calls.length > 0 && s.address === from && s.topic0 === String(topics[0]).toLowerCase());
-      const address = source ? wordAddress(String(topics[1] ?? '').slice(2)) : undefined;
-      const block = typeof log.blockNumber === 'string' ? Number.parseInt(log.blockNumber, 16) : Number.NaN;
-      if (!source || !address || this.watched.has(address) || !Number.isSafeInteger(block)) continue;
+      const creation = createdBy(sources, raw);
+      if (!creation || this.watched.has(creation.address)) continue;
+      const { address } = creation;
       if (this.watched.size >= MAX_DISCOVERED) {
         this.stats.overCap += 1;
         this.observer?.count('creations_over_cap');
@@ -331,8 +348,7 @@ export class EvmChainConnection implements VenueConnection {
         continue;
       }
       this.watched.add(address);
-      const item = { address, source, block };
-      this.enqueue(() => this.adopt(this.session, item));
+      this.enqueue(() => this.adopt(this.session, creation));
     }
   }
 
@@ -341,7 +357,7 @@ export class EvmChainConnection implements VenueConnection {
    * subscribed (and in every later subscribe and backfill), then its logs read back from its creation block, so
    * one liquidated right after creation is not missed. Unfinished (the connection dropped) it is retried next session.
    */
-  private async adopt(session: number, item: { address: string; source: CreationSource; block: number }): Promise<void> {
+  private async adopt(session: number, item: Creation): Promise<void> {
     const { address, source, block } = item;
     const filter = this.watch.filters[0]!;
     try {
@@ -579,8 +595,8 @@ export class EvmChainConnection implements VenueConnection {
           throw err;
         }
         if (!Array.isArray(logs)) throw new RequestFailed(`eth_getLogs(${a}-${b}): the answer is not a list`, undefined);
-        // An import (requests only) reads a finished range whose contracts start-up discovery already found: no
-        // adoption, which would subscribe and read past the range.
+        // An import (requests only) adopts what is created in its range itself (range-import.ts): adopting here
+        // would subscribe and read past the range.
         if (!this.requestsOnly) this.noticeCreations(logs);
         onAnswer?.(logs);
         count += logs.length;

@@ -2,7 +2,8 @@ import type { ManagedSocketHooks, ManagedSocketOptions } from '../../../connecti
 import { redactUrl, type Logger } from '../../../log.js';
 import type { RawFrame, VenueId } from '../../../schema/events.js';
 import { REORG_DEPTH } from '../chain-state.js';
-import { EvmChainConnection, RequestFailed, SessionEnded, TIMEOUT_RETRIES, type ChainWatch } from './chain-connection.js';
+import { MAX_DISCOVERED } from '../metadata.js';
+import { createdBy, EvmChainConnection, RequestFailed, SessionEnded, TIMEOUT_RETRIES, type ChainWatch, type Creation } from './chain-connection.js';
 import { blockHeader, quantity } from './json-rpc.js';
 import type { EvmSettings } from './settings.js';
 
@@ -30,6 +31,9 @@ export interface ImportProgress {
   /** Log entries received (liquidations and oracle answers, every venue), the look-back's included. */
   logs: number;
 }
+
+/** eth_calls to created contracts in flight at once. */
+const CALL_CONCURRENCY = 16;
 
 /** A range the import refuses (before any request for its logs): the CLI prints it and exits 2. */
 export class ImportRangeError extends Error {}
@@ -63,6 +67,12 @@ export class RangeImport {
   /** Where the frames received now go (the step being read). */
   private sink: RawFrame[] = this.stray;
   readonly progress: ImportProgress = { done: 0, total: 0, logs: 0 };
+  /** Contracts created in the range and read (as live adopts them), and those refused past MAX_DISCOVERED. */
+  private readonly taken = new Set<string>();
+  overCap = 0;
+  get adopted(): number {
+    return this.taken.size;
+  }
 
   constructor(private readonly o: RangeImportOptions) {}
 
@@ -148,6 +158,10 @@ export class RangeImport {
       const start = Math.max(0, from - settings.lookbackBlocks);
       for (const { venue, connection } of this.connections)
         yield* this.phase(venue, `the oracle look-back (blocks ${start}-${from - 1})`, (s) => connection.readLogs(s, start, from - 1, connection.feedFilters, onAnswer));
+      // Contracts created over the look-back (as live reads its creators' logs there): learned and asked their
+      // calls, so their logs from `from` on are read; before the look-back, start-up discovery (`httpUrl`) finds them.
+      for (const { venue } of this.o.venues.filter((v) => v.watch.creations?.some((c) => c.calls.length > 0)))
+        yield* this.phase(venue, `the creations of the look-back (blocks ${start}-${from - 1})`, (s) => this.lookBackCreations(venue, s, start, from - 1, onAnswer));
     }
     // Within the parser's memory of heads (chain-state.ts), and no wider than a provider is asked at once.
     const width = Math.min(settings.maxRangeBlocks, REORG_DEPTH);
@@ -155,23 +169,86 @@ export class RangeImport {
       const b = Math.min(to, a + width - 1);
       for (const { venue, connection } of this.connections) {
         yield* this.phase(venue, `the oracle answers of blocks ${a}-${b}`, (s) => connection.readLogs(s, a, b, connection.feedFilters, onAnswer));
+        const { watch } = this.o.venues.find((v) => v.venue === venue)!;
         const blocks = new Set<number>();
-        const logs = await this.collect(venue, `blocks ${a}-${b}`, (s) =>
-          connection.readLogs(s, a, b, connection.venueFilters, (list) => {
-            onAnswer(list);
-            // Headers only of blocks in the window asked: a log claiming another block is the parser's to judge.
-            for (const l of list) {
-              const n = typeof l === 'object' && l !== null ? quantity((l as { blockNumber?: unknown }).blockNumber) : undefined;
-              if (n !== undefined && n >= a && n <= b) blocks.add(n);
-            }
-          }),
-        );
+        const creations: Creation[] = [];
+        const onLogs = (list: unknown[]) => {
+          onAnswer(list);
+          // Headers only of blocks in the window asked: a log claiming another block is the parser's to judge.
+          for (const l of list) {
+            const n = typeof l === 'object' && l !== null ? quantity((l as { blockNumber?: unknown }).blockNumber) : undefined;
+            if (n !== undefined && n >= a && n <= b) blocks.add(n);
+            const c = watch.creations && createdBy(watch.creations, l);
+            if (c && c.block >= a && c.block <= b) creations.push(c);
+          }
+        };
+        const logs = await this.collect(venue, `blocks ${a}-${b}`, (s) => connection.readLogs(s, a, b, connection.venueFilters, onLogs));
+        // Contracts created in the window (live adopts them): asked their calls, watched from here on, and their
+        // logs of the window read from their creation block; the answers and logs follow the creation log.
+        while (creations.length > 0) {
+          const found = creations.splice(0).filter((c, i, all) => all.findIndex((x) => x.address === c.address) === i && this.adopt(venue, watch, c));
+          if (found.length > 0) logs.push(...(await this.collect(venue, `contracts created in blocks ${a}-${b}`, (s) => this.readCreated(connection, s, watch, found, b, onLogs))));
+        }
         yield* this.phase(venue, `the headers of blocks ${a}-${b}`, (s) => connection.readHeaders(s, [...blocks].sort((x, y) => x - y)));
         yield* logs;
       }
       this.progress.done = b - from + 1;
       onWindow?.(this.progress);
     }
+  }
+
+  /**
+   * Whether the import takes `c` into `watch`'s filter (once; at most MAX_DISCOVERED contracts: past it counted and
+   * logged, as live).
+   */
+  private adopt(venue: VenueId, watch: ChainWatch, c: Creation): boolean {
+    const filter = watch.filters[0];
+    if (!filter || filter.address.includes(c.address)) return false;
+    if (filter.address.length >= MAX_DISCOVERED) {
+      this.overCap += 1;
+      if (this.overCap === 1) this.o.log.warn({ venue, chain: this.o.chain, address: c.address, max: MAX_DISCOVERED }, 'history import: contract created past the watch cap: not read (counted)');
+      return false;
+    }
+    filter.address.push(c.address);
+    this.taken.add(c.address);
+    return true;
+  }
+
+  /** The creators' logs of [from, to] (frames: the parser learns from them), each new contract adopted and asked its calls. */
+  private async lookBackCreations(venue: VenueId, session: number, from: number, to: number, onAnswer: (list: unknown[]) => void): Promise<void> {
+    const { connection } = this.connections.find((c) => c.venue === venue)!;
+    const { watch } = this.o.venues.find((v) => v.venue === venue)!;
+    const sources = (watch.creations ?? []).filter((c) => c.calls.length > 0);
+    const found: Creation[] = [];
+    const filter = { address: [...new Set(sources.map((c) => c.address))], topics: [[...new Set(sources.map((c) => c.topic0))]] };
+    await connection.readLogs(session, from, to, [filter], (list) => {
+      onAnswer(list);
+      for (const l of list) {
+        const c = createdBy(sources, l);
+        if (c && !found.some((x) => x.address === c.address)) found.push(c);
+      }
+    });
+    // Asked again after a dropped connection: the calls of every one this import adopted (the answers may be lost).
+    for (const c of found) this.adopt(venue, watch, c);
+    await this.readCreated(connection, session, watch, found.filter((c) => this.taken.has(c.address)), undefined, onAnswer);
+  }
+
+  /** The created contracts' calls (answers recorded with their request), then their logs of [creation block, to] (none without `to`). */
+  private async readCreated(connection: EvmChainConnection, session: number, watch: ChainWatch, found: Creation[], to: number | undefined, onLogs: (list: unknown[]) => void): Promise<void> {
+    const asks = found.flatMap((c) => c.source.calls.map((data) => ({ to: c.address, data })));
+    // A few at a time, as start-up discovery: a factory's burst of creations is not thousands of serial round trips.
+    for (let i = 0; i < asks.length; i += CALL_CONCURRENCY)
+      await Promise.all(
+        asks.slice(i, i + CALL_CONCURRENCY).map((call) =>
+          connection.call(session, 'eth_call', [call, 'latest']).catch((err: unknown) => {
+            if (!(err instanceof RequestFailed) || err.timedOut) throw err;
+            this.o.log.warn({ chain: this.o.chain, address: call.to, err: err.message }, 'history import: created contract refused a discovery call (its logs will be refused for want of metadata)');
+          }),
+        ),
+      );
+    // One read for all of them, from the first creation (a contract has no logs before its own).
+    if (to !== undefined && found.length > 0)
+      await connection.readLogs(session, Math.min(...found.map((c) => c.block)), to, [{ address: found.map((c) => c.address), topics: watch.filters[0]!.topics ?? [] }], onLogs);
   }
 
   /** The frames one step's requests brought (see collect). */
