@@ -73,7 +73,7 @@ export type SimVenue = keyof typeof OCT10.venueUsd;
 /**
  * The venues of the first simulated day, drawn from the main random stream: their frames stay the bytes they were
  * before the newer venues joined (which draw from a stream of their own), and their mean position size (the day's
- * USD over the published ~1.6M accounts) is theirs alone, so the newer venues add accounts beyond it (≈ +9%).
+ * USD over the published ~1.6M accounts) is theirs alone, so the newer venues add accounts beyond it (+5.5% liquidations on the default day).
  */
 export const FIRST_VENUES = ['hyperliquid', 'bybit-linear', 'bybit-inverse', 'binance-usdm', 'binance-coinm'] as const satisfies readonly SimVenue[];
 
