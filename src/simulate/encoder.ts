@@ -26,21 +26,35 @@ export interface VenueEncoder {
   sizeFactor: number;
   /** Venues that thin their stream: liquidations sharing a key, only the latest is carried. */
   sampleKey?: (l: SimLiquidation) => string;
+  /** Which of two liquidations sharing a key the stream carries (default: the later, latestWins). */
+  sampleWins?: (l: SimLiquidation, prev: SimLiquidation) => boolean;
   encode(liqs: SimLiquidation[], r: Prng, minuteStart: number): { frames: RawFrame[]; carried: Carried[] };
   openInterest?: (coin: Coin, usd: number, price: number, time: number) => RawFrame[];
+  /** Open interest as one REST answer listing every market of the venue (its poller's frame). */
+  openInterestAnswer?: (rows: OpenInterestRow[], time: number) => RawFrame[];
 }
+
+export interface OpenInterestRow {
+  coin: Coin;
+  usd: number;
+  price: number;
+}
+
+export const latestWins = (l: SimLiquidation, prev: SimLiquidation): boolean => l.time >= prev.time;
+/** Bitget pushes the largest liquidation of each pair and side per second. */
+export const largestWins = (l: SimLiquidation, prev: SimLiquidation): boolean => l.usd > prev.usd || (l.usd === prev.usd && l.time >= prev.time);
 
 /** Receive latency of a simulated frame, ms. */
 export const latency = (r: Prng) => 15 + r.int(60);
 
 
 /** Venues that keep only the latest liquidation per key (Binance: per symbol and second). */
-export function latestPerKey(liqs: SimLiquidation[], key: (l: SimLiquidation) => string): SimLiquidation[] {
+export function latestPerKey(liqs: SimLiquidation[], key: (l: SimLiquidation) => string, wins = latestWins): SimLiquidation[] {
   const latest = new Map<string, SimLiquidation>();
   for (const l of liqs) {
     const k = key(l);
     const prev = latest.get(k);
-    if (!prev || l.time >= prev.time) latest.set(k, l);
+    if (!prev || wins(l, prev)) latest.set(k, l);
   }
   return [...latest.values()].sort((a, b) => a.time - b.time);
 }

@@ -23,6 +23,19 @@ export const OCT10 = {
     'bybit-inverse': 0.25e9,
     'binance-usdm': 2.2e9,
     'binance-coinm': 0.2e9,
+    // OKX ~$1.2B (CoinGlass 24 h; like Binance's, read from OKX's own sampled channel, so it is what our stream carries).
+    okx: 1.2e9,
+    // ≈ The rest of CoinGlass's ~$19.1–19.3B after the four venues it names (~$18.55B) is ~$0.6–0.75B; no per-venue
+    // figure is published for these, so ~$0.6B is split by our estimate of each venue's size (open interest rank).
+    bitget: 0.17e9,
+    'gate-usdt': 0.14e9,
+    'gate-btc': 0.01e9,
+    'htx-linear': 0.12e9,
+    bitmex: 0.06e9,
+    deribit: 0.05e9,
+    dydx: 0.02e9,
+    'kraken-futures': 0.02e9,
+    bitfinex: 0.01e9,
   },
   longShare: 0.87,
   accounts: 1_600_000,
@@ -34,11 +47,35 @@ export const OCT10 = {
   /** Last minute the tail is defined for: 03:00 UTC on 11 October. */
   endMinute: 27 * 60,
   /** Venue share of open interest at the start of the day and its fall over the cascade (Galaxy Research). */
-  openInterestUsd: { hyperliquid: 14e9, 'bybit-linear': 28e9, 'bybit-inverse': 4e9, 'binance-usdm': 40e9, 'binance-coinm': 6e9 },
+  openInterestUsd: {
+    hyperliquid: 14e9,
+    'bybit-linear': 28e9,
+    'bybit-inverse': 4e9,
+    'binance-usdm': 40e9,
+    'binance-coinm': 6e9,
+    // ≈ our estimates (no per-venue figure for the day is published); Bitget's connector reads no open interest.
+    okx: 12e9,
+    bitget: 0,
+    'gate-usdt': 5.8e9,
+    'gate-btc': 0.2e9,
+    'htx-linear': 4e9,
+    bitmex: 0.5e9,
+    deribit: 3e9,
+    dydx: 0.2e9,
+    'kraken-futures': 0.3e9,
+    bitfinex: 0.3e9,
+  },
   openInterestFall: 1 - 146.06 / 207.62,
 } as const;
 
 export type SimVenue = keyof typeof OCT10.venueUsd;
+
+/**
+ * The venues of the first simulated day, drawn from the main random stream: their frames stay the bytes they were
+ * before the newer venues joined (which draw from a stream of their own), and their mean position size (the day's
+ * USD over the published ~1.6M accounts) is theirs alone, so the newer venues add accounts beyond it (+5.5% liquidations on the default day).
+ */
+export const FIRST_VENUES = ['hyperliquid', 'bybit-linear', 'bybit-inverse', 'binance-usdm', 'binance-coinm'] as const satisfies readonly SimVenue[];
 
 /**
  * Hyperliquid, 21:15–21:26 UTC, from real node-fill aggregates (ConejoCapital/HyperMultiAssetedADL,

@@ -1,9 +1,9 @@
 import { toUnits, toUsd } from '../aggregate/fixed-point.js';
 import type { RawFrame, Side, VenueId } from '../schema/events.js';
 import { COINS, pickCoin, priceText, qtyText, type Coin } from './market.js';
-import { OCT10, longShare, openInterestLevel, priceFactor, venueMinuteUsd, type SimVenue } from './oct10-profile.js';
+import { FIRST_VENUES, OCT10, longShare, openInterestLevel, priceFactor, venueMinuteUsd, type SimVenue } from './oct10-profile.js';
 import { prng, type Prng } from './prng.js';
-import type { SimLiquidation } from './encoder.js';
+import { latestWins, type SimLiquidation } from './encoder.js';
 import { VENUE_ENCODERS } from './venue-frames.js';
 import { DefiDay, type DefiTruth } from './defi-frames.js';
 
@@ -37,6 +37,7 @@ export interface GroundTruth {
 }
 
 const VENUES = Object.keys(OCT10.venueUsd) as SimVenue[];
+const NEWER_VENUES = VENUES.filter((v) => !(FIRST_VENUES as readonly SimVenue[]).includes(v));
 
 /** USD each venue liquidates in minute k (see oct10-profile.ts), and the all-venue share of the cascade hour done by the end of minute k. */
 function minuteTargets(): { targets: Record<SimVenue, number[]>; hourDone: (k: number) => number } {
@@ -44,7 +45,8 @@ function minuteTargets(): { targets: Record<SimVenue, number[]>; hourDone: (k: n
   const onset = OCT10.onsetMinute;
   const cumulative: number[] = [];
   let sum = 0;
-  for (let k = onset; k < onset + 60; k++) cumulative.push((sum += VENUES.reduce((s, v) => s + targets[v][k]!, 0)));
+  // The first venues' hour (the newer venues' share the centralized venues' shape; leaving them out keeps those bytes).
+  for (let k = onset; k < onset + 60; k++) cumulative.push((sum += FIRST_VENUES.reduce((s, v) => s + targets[v][k]!, 0)));
   const hourDone = (k: number) => (k < onset ? 0 : k >= onset + 60 ? 1 : cumulative[k - onset]! / sum);
   return { targets, hourDone };
 }
@@ -65,8 +67,10 @@ function draw(r: Prng, k: number, venue: SimVenue, meanUsd: number, coins: reado
  */
 export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): Generator<RawFrame[], GroundTruth> {
   const r = prng(opts.seed);
+  // The newer venues' own random stream: the first venues' frames are the same with or without them.
+  const rNewer = prng(opts.seed ^ 0x0e7a5);
   const { targets, hourDone } = minuteTargets();
-  const totalUsd = Object.values(OCT10.venueUsd).reduce((a, b) => a + b, 0);
+  const totalUsd = FIRST_VENUES.reduce((s, v) => s + OCT10.venueUsd[v], 0);
   const meanUsd = totalUsd / opts.accounts;
   const truth: Record<string, { long: number; short: number; count: number }> = {};
   const byMinute: GroundTruth['byMinute'] = [];
@@ -81,7 +85,7 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
     const frames: RawFrame[] = [];
     const minuteByVenue: Record<VenueId, number> = {};
     let minuteUnits = 0;
-    for (const venue of VENUES) {
+    const venueMinute = (venue: SimVenue, rv: Prng): void => {
       const enc = VENUE_ENCODERS[venue];
       const coins = COINS.filter((c) => enc.coins.includes(c.coin));
       const liqs: SimLiquidation[] = [];
@@ -90,25 +94,26 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
       // stream carries reaches the target without filling every slot.
       const slots = enc.sampleKey ? coins.length * 60 : Infinity;
       const mean = Math.max(meanUsd * enc.sizeFactor, target / (0.25 * slots));
-      const latest = new Map<string, SimLiquidation>();
+      const kept = new Map<string, SimLiquidation>();
+      const wins = enc.sampleWins ?? latestWins;
       let usd = 0;
       while (usd < target) {
-        const l = draw(r, k, venue, mean, coins);
-        l.time = minuteStart + r.int(MIN);
+        const l = draw(rv, k, venue, mean, coins);
+        l.time = minuteStart + rv.int(MIN);
         liqs.push(l);
         if (!enc.sampleKey) usd += l.usd;
         else {
           const key = enc.sampleKey(l);
-          const prev = latest.get(key);
-          if (!prev || l.time >= prev.time) {
+          const prev = kept.get(key);
+          if (!prev || wins(l, prev)) {
             usd += l.usd - (prev?.usd ?? 0);
-            latest.set(key, l);
+            kept.set(key, l);
           }
         }
       }
       ahead[venue] = usd - target;
       liqs.sort((a, b) => a.time - b.time);
-      const out = enc.encode(liqs, r, minuteStart);
+      const out = enc.encode(liqs, rv, minuteStart);
       let venueUnits = 0;
       for (const c of out.carried) {
         const t = (truth[venue] ??= { long: 0, short: 0, count: 0 });
@@ -120,8 +125,11 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
       if (venueUnits > 0) minuteByVenue[venue] = toUsd(venueUnits);
       minuteUnits += venueUnits;
       frames.push(...out.frames);
-    }
-    frames.push(...openInterestFrames(k, minuteStart, r, hourDone));
+    };
+    for (const venue of FIRST_VENUES) venueMinute(venue, r);
+    frames.push(...openInterestFrames(k, minuteStart, r, hourDone, FIRST_VENUES));
+    for (const venue of NEWER_VENUES) venueMinute(venue, rNewer);
+    frames.push(...openInterestFrames(k, minuteStart, rNewer, hourDone, NEWER_VENUES));
     if (defi) frames.push(...defi.minute(k));
     if (minuteUnits > peak.units) peak = { minute: minuteStart, units: minuteUnits };
     byMinute.push({ minute: minuteStart, byVenue: minuteByVenue });
@@ -155,19 +163,19 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
  * Open interest once a minute per venue and coin. It falls by OCT10.openInterestFall (−30%, Galaxy
  * Research) over the cascade hour, in step with the hour's liquidations, and stays down.
  */
-function openInterestFrames(k: number, minuteStart: number, r: Prng, hourDone: (k: number) => number): RawFrame[] {
+function openInterestFrames(k: number, minuteStart: number, r: Prng, hourDone: (k: number) => number, venues: readonly SimVenue[]): RawFrame[] {
   const frames: RawFrame[] = [];
   const level = openInterestLevel(k, hourDone);
-  for (const venue of VENUES) {
+  for (const venue of venues) {
     const enc = VENUE_ENCODERS[venue];
-    if (!enc.openInterest) continue;
+    if (!enc.openInterest && !enc.openInterestAnswer) continue;
     const total = OCT10.openInterestUsd[venue] * level;
     const coins = COINS.filter((c) => enc.coins.includes(c.coin));
     const weight = coins.reduce((s, c) => s + c.weight, 0);
-    for (const coin of coins) {
-      const price = coin.price * priceFactor(k + 1, coin.depth);
-      frames.push(...enc.openInterest(coin, (total * coin.weight) / weight, price, minuteStart + 59_000 + r.int(900)));
-    }
+    const rows = coins.map((coin) => ({ coin, usd: (total * coin.weight) / weight, price: coin.price * priceFactor(k + 1, coin.depth) }));
+    // A REST answer that lists every market at once (the newer venues' pollers): one frame per venue and minute.
+    if (enc.openInterestAnswer) frames.push(...enc.openInterestAnswer(rows, minuteStart + 59_000 + r.int(900)));
+    else for (const row of rows) frames.push(...enc.openInterest!(row.coin, row.usd, row.price, minuteStart + 59_000 + r.int(900)));
   }
   return frames;
 }

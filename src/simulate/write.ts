@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { recordingWriter } from '../replay/recording.js';
 import { defiMetadata } from './defi-frames.js';
 import { simulateOct10, type GroundTruth, type SimulationOptions } from './oct10.js';
+import { perpsMetadata } from './venue-frames.js';
 
 /** Writes the synthetic day as a recording, and its ground truth beside it (FILE.truth.json). */
 export async function writeOct10(path: string, options: SimulationOptions): Promise<{ truth: GroundTruth; frames: number }> {
@@ -41,6 +42,7 @@ function markSynthetic(path: string, options: SimulationOptions): void {
     note: 'calibrated to published 10 October 2025 figures, not market data',
   };
   // The DeFi slice's Fluid vaults are synthetic: a replay learns them from here, as from a recording's discovery.
-  const venues = options.defi === false ? doc.venues : { ...((doc.venues as Record<string, unknown> | undefined) ?? {}), ...defiMetadata() };
-  writeFileSync(file, `${JSON.stringify({ ...doc, ...(venues ? { venues } : {}), synthetic }, null, 2)}\n`);
+  // So do the contract values of OKX's and Gate's smaller markets, as discovery would have listed them.
+  const venues = { ...((doc.venues as Record<string, unknown> | undefined) ?? {}), ...perpsMetadata(), ...(options.defi === false ? {} : defiMetadata()) };
+  writeFileSync(file, `${JSON.stringify({ ...doc, venues, synthetic }, null, 2)}\n`);
 }

@@ -28,8 +28,9 @@ describe('replay --report-dir', () => {
     // Binance samples its stream: its rows, the sum and the liquidation charts say they are lower bounds.
     const page = readFileSync(html, 'utf8');
     expect(page).toMatch(/<tr><td>binance-usdm<\/td><td>sampled<\/td>.*? ≥<\/td>.*?lower bound \(the venue samples its stream\)/);
-    expect(page).toContain('<figcaption>Liquidated USD per minute, by venue (lower bound)</figcaption>');
-    expect(page).toMatch(/<text class="lower-bound"[^>]*>≥ lower bound: includes binance-usdm, binance-coinm/);
+    // BitMEX's liquidations are inferred: the chart is an estimate too, and says which venue makes it one.
+    expect(page).toContain('<figcaption>Liquidated USD per minute, by venue (lower bound, estimate)</figcaption>');
+    expect(page).toMatch(/<text class="lower-bound"[^>]*>≥ lower bound: includes binance-usdm, binance-coinm, okx, gate-usdt, gate-btc, bitget; ≈ estimate: includes bitmex</);
     expect(page).toContain('<figcaption>Open interest by venue (USD)</figcaption>');
     expect(page).not.toContain('<script'); // nothing but the report: no test hooks shipped
     // The 20 largest liquidations, largest first, and the symbols table, from the JSON report.

@@ -96,4 +96,13 @@ describe('the simulated 10 October 2025, shape', () => {
     expect(Math.abs(venueTotal('binance-usdm', 'binance-coinm') / (2.4 * B) - 1)).toBeLessThan(0.02);
     expect(Math.abs(truth.longShare - 0.87)).toBeLessThan(0.02);
   });
+
+  it('the newer venues: OKX ~$1.2B (CoinGlass, read from its sampled channel), the others their estimated shares; all venues ~$19.1B (CoinGlass ~$19.1–19.3B)', () => {
+    expect(Math.abs(venueTotal('okx') / (1.2 * B) - 1)).toBeLessThan(0.02);
+    // ≈ estimates (src/simulate/oct10-profile.ts); Deribit carries ~5% more than its draw: an `MT` trade closes two positions.
+    const estimated: [VenueId, number][] = [['bitget', 0.17], ['gate-usdt', 0.14], ['gate-btc', 0.01], ['htx-linear', 0.12], ['bitmex', 0.06], ['deribit', 0.05], ['dydx', 0.02], ['kraken-futures', 0.02], ['bitfinex', 0.01]];
+    for (const [v, usd] of estimated) expect([v, Math.abs(venueTotal(v) / (usd * B) - 1) < 0.1]).toEqual([v, true]);
+    expect(truth.usd / B).toBeGreaterThan(19);
+    expect(truth.usd / B).toBeLessThan(19.3);
+  });
 });
