@@ -131,6 +131,8 @@ export class EvmChainConnection implements VenueConnection {
   /** Block number → hash of the chain as last seen, the last `reorgDepth` blocks. */
   private readonly hashes = new Map<number, string>();
   /** The highest block whose logs are known received (heads while in sync); undefined before the first sync. */
+  /** The first block this connection read (its start-up look-back): no creation it sees is older. */
+  private firstBlock: number | undefined;
   private covered: number | undefined;
   private inSync = false;
   /**
@@ -372,7 +374,9 @@ export class EvmChainConnection implements VenueConnection {
         this.socket.send(subscribe);
       }
       const head = quantityOf(await this.call(session, 'eth_blockNumber', []), 'eth_blockNumber');
-      await this.readLogs(session, block, head, [{ address: [address], topics: filter.topics ?? [] }]);
+      // A creation reaches this connection only from its own reads (the look-back, backfills, subscriptions), so never
+      // before the first block it asked about: a log claiming an older block (block 0) would be a read of the whole chain.
+      await this.readLogs(session, Math.max(block, this.firstBlock ?? block), head, [{ address: [address], topics: filter.topics ?? [] }]);
       this.stats.adopted += 1;
       this.observer?.count('contracts_adopted');
       this.log.info({ ...this.context, address, createdAt: block }, 'created contract watched');
@@ -460,6 +464,7 @@ export class EvmChainConnection implements VenueConnection {
         if (this.outage) this.reportGap(this.outage.from, Date.now(), this.outage.reason);
         this.outage = undefined;
         const from = Math.max(0, head - this.settings.lookbackBlocks);
+        this.firstBlock ??= from;
         if (this.feedFilters.length > 0 && this.settings.lookbackBlocks > 0) {
           const logs = await this.readLogs(session, from, head, this.feedFilters);
           this.log.info({ ...this.context, fromBlock: from, toBlock: head, updates: logs }, 'oracle look-back read');
