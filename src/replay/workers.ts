@@ -5,6 +5,7 @@ import type { ReplayOptions } from './replay.js';
 import type { RawFrame, VenueId } from '../schema/events.js';
 import type { RecordingItem } from './recording.js';
 import { sourceFor } from './sources.js';
+import { withFile } from './input-files.js';
 import { addToSample, feedShares, frameRouter, mergeFed, planRoutes, splitCollides, UnsafeSplit, type Routes, type Sample } from './feed.js';
 import { threadCpuMs, type ReplayParts, type ShareResult, type WorkerOptions, type WorkerTiming } from './shares.js';
 
@@ -47,12 +48,12 @@ const WORKER_SEMI_SPACE_MB = 16;
 /** Batches posted to a worker and not yet taken: the reader waits beyond this (memory stays bounded). */
 const MAX_QUEUED = 4;
 
-/** The first SAMPLE_BYTES of each file: what the routes balance. */
+/** The first SAMPLE_BYTES of each file: what the routes balance (a corrupt gzip named by its file, as when reading). */
 async function sample(files: string[], source: (path: string) => AsyncIterable<RecordingItem>): Promise<Sample> {
   const s: Sample = { venues: {}, blocks: 0, fills: false };
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
     let seen = 0;
-    for await (const item of source(file)) {
+    for await (const item of withFile(index, file, source(file))) {
       if (!item.ok) continue;
       addToSample(s, item.frame);
       if ((seen += item.frame.frame.length) >= SAMPLE_BYTES) break;
