@@ -89,6 +89,22 @@ describe('replay --workers reader: hostile Hyperliquid mixes', () => {
     expect(one.totals.count).toBe(1);
   });
 
+  it('a block copied after more liquidations than the ingestor remembers (in other workers\' blocks): the report counts it as one thread does', async () => {
+    // 17,000 liquidations in blocks of the other worker between a block and its copy: past the one-thread
+    // ingestor's window of recent ids (16,384), not past the window of the worker that holds both.
+    const others: string[] = [];
+    let n = B2;
+    for (let made = 0; made < 17; made++) {
+      while (bucket(n) % 2 === bucket(B1) % 2) n++;
+      others.push(block(n++, Array.from({ length: 1_000 }, (_, i) => fill(100_000 + made * 1_000 + i))));
+    }
+    const options = await recording([block(B1, [fill(7)]), ...others, block(B1, [fill(7)])]);
+    const one = await oneThread(options);
+    // The copy counted as dropped, whichever filter dropped it.
+    expect(JSON.parse(one)).toMatchObject({ input: { duplicates: 1 }, totals: { count: 17_001 } });
+    expect(await fedReport(options, routes)).toBe(one);
+  }, 60_000);
+
   it('one fill in two blocks of different numbers (a hostile or re-numbered copy): counted once, as with one thread', async () => {
     const one = await splitRefused([block(B1, [fill(7)]), block(B2, [fill(7)])]);
     expect(one.input.duplicates).toBe(1);
