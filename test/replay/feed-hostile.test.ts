@@ -1,14 +1,18 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { BLOCK_BUCKETS, feedShares, fedSource, frameRouter, mergeFed, splitCollides, splitIdSink, UnsafeSplit, type Routes } from '../../src/replay/feed.js';
+import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, mergeFed, planRoutes, splitCollides, splitIdSink, UnsafeSplit, type Routes, type Sample } from '../../src/replay/feed.js';
 import { readRecording, type RecordingItem } from '../../src/replay/recording.js';
 import { replayParts, replayReport, type ReplayOptions } from '../../src/replay/replay.js';
 import { shareResult } from '../../src/replay/shares.js';
 import type { RawFrame } from '../../src/schema/events.js';
 import { hyperliquidFrameClass } from '../../src/venues/hyperliquid/frame-class.js';
 import { HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/vaults.js';
+import { writeOct10 } from '../../src/simulate/write.js';
 import { tempDir, writeRecording } from '../support/recording.js';
 
 // Hostile mixes of Hyperliquid blocks and socket frames for the reader of `replay --workers N` (feed.ts):
@@ -110,4 +114,39 @@ describe('replay --workers reader: hostile Hyperliquid mixes', () => {
     expect(one.input.duplicates).toBe(1);
     expect(one.totals.count).toBe(1);
   });
+
+  it('property: a simulated window mixed with hostile files (copies at equal receive times, blocks out of order, CRLF, no last newline, bad lines, pongs and contexts) gives the one-thread report with 1 to 8 workers, any dealing of the buckets', async () => {
+    const dir = tempDir();
+    const sim = join(dir, 'sim.ndjson.gz');
+    await writeOct10(sim, { seed: 11, accounts: 20_000, fromMinute: 21 * 60 + 10, toMinute: 21 * 60 + 13 });
+    const lines = gunzipSync(readFileSync(sim)).toString('utf8').trim().split('\n');
+    const frames = lines.map((l) => JSON.parse(l) as RawFrame);
+    const blocks = frames.filter((f) => f.venue === 'hyperliquid' && typeof hyperliquidFrameClass(f.frame) === 'object');
+    // A second recorder: every other block at the same receive time (ties across files), CRLF endings, no last newline.
+    const copies = join(dir, 'copies.ndjson');
+    writeFileSync(copies, blocks.filter((_, i) => i % 2 === 0).map((f) => JSON.stringify(f)).join('\r\n'));
+    // A third: blocks out of their order (each a minute late), bad lines, frames with no liquidation beside them.
+    const late = await writeRecording(
+      join(dir, 'late.ndjson'),
+      [...blocks.filter((_, i) => i % 5 === 0).reverse().map((f, i) => ({ ...f, recv: blocks[0]!.recv + 1_000 * i })), ...['{"channel":"pong"}', '{"channel":"subscriptionResponse","data":{}}', '{"truncated":'].map((frame, i) => ({ recv: blocks[0]!.recv + i, venue: 'hyperliquid', frame }))].sort((a, b) => a.recv - b.recv),
+    );
+    writeFileSync(late, `${readFileSync(late, 'utf8')}not json\n\n{"recv":1}\n`);
+    const files = [sim, copies, late];
+    const options: ReplayOptions = { files, speed: 'max', log: silentLogger(), maxBadShare: 0.5, cascade: { warmupMinutes: 0 } };
+    const one = await oneThread(options);
+    expect(JSON.parse(one).input.duplicates).toBeGreaterThan(10);
+    expect(blocks.length).toBeGreaterThan(20);
+    expect(JSON.parse(one).totals.byVenue.hyperliquid.count).toBeGreaterThan(100);
+    const sample: Sample = { venues: {}, blocks: 0, fills: false };
+    for (const f of files) for await (const item of readRecording(f)) if (item.ok) addToSample(sample, item.frame);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }).chain((count) => fc.tuple(fc.constant(count), fc.array(fc.nat(count - 1), { minLength: BLOCK_BUCKETS, maxLength: BLOCK_BUCKETS }))),
+        async ([count, dealt]) => {
+          expect(await fedReport(options, { venues: planRoutes(sample, count).venues, blocks: dealt }, count)).toBe(one);
+        },
+      ),
+      { numRuns: 6 },
+    );
+  }, 240_000);
 });
