@@ -105,6 +105,8 @@ export interface AggregatorReplayState {
   gaps: number;
   /** Per venue, what liqstream_gaps_total and liqstream_gap_seconds_total read. */
   gapsByVenue: [VenueId, { count: number; seconds: number }][];
+  /** Per venue, copies of a liquidation this aggregator dropped (liqstream_duplicate_liquidations_total). */
+  duplicates: [VenueId, number][];
   minutes: MinuteBucket[];
   adlMinutes: MinuteBucket[];
   oiByMinute: [number, [string, OiValue][]][];
@@ -309,6 +311,7 @@ export class Aggregator {
       fidelity: this.fidelity,
       gaps: this.gapCount,
       gapsByVenue: [...this.lifetime.gaps],
+      duplicates: [...this.duplicates],
       minutes: this.minutes.withData(),
       adlMinutes: this.adlMinutes.withData(),
       oiByMinute: [...this.oiByMinute].map(([minute, symbols]) => [minute, [...symbols]]),
@@ -341,6 +344,7 @@ export class Aggregator {
       const mine = this.lifetime.gaps.get(venue) ?? { count: 0, seconds: 0 };
       this.lifetime.gaps.set(venue, { count: mine.count + g.count, seconds: mine.seconds + g.seconds });
     }
+    for (const [venue, n] of s.duplicates) this.duplicates.set(venue, (this.duplicates.get(venue) ?? 0) + n);
     for (const b of s.minutes) this.minutes.addBucket(b);
     for (const b of s.adlMinutes) this.adlMinutes.addBucket(b);
     this.defi.mergeReplayState(s.defi);

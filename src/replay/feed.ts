@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import type { RawFrame, VenueId } from '../schema/events.js';
+import type { Sink } from '../sinks/sink.js';
 import { VENUES, venueModule } from '../venues/registry.js';
 import { BLOCK_BUCKETS, type FrameClass } from '../venues/venue.js';
 import { mergeOrdered } from './merge.js';
@@ -26,6 +27,10 @@ import { mergeShares, planShares, type ReplayParts, type ShareResult } from './s
  * fill feeds carry the node fill's id): such a frame while blocks are being split would need to meet
  * copies in several workers, so the reader stops (UnsafeSplit) and the replay starts again with every
  * Hyperliquid frame in one worker.
+ * A recording can still break the second point (one fill in blocks of two numbers: a hostile or
+ * re-numbered copy), which the reader cannot see without parsing the blocks; so each worker hands back a
+ * hash of every Hyperliquid liquidation id it applied (splitIdSink), and an id applied by two workers
+ * (splitCollides) starts the replay again with whole venues too.
  */
 
 export { BLOCK_BUCKETS };
@@ -35,6 +40,42 @@ const splitting = VENUES.map(venueModule).find((m) => m.frameClass !== undefined
 const classOf = (frame: RawFrame): FrameClass => (splitting && frame.venue === splitting.venue ? splitting.frameClass!(frame.frame) : 'quiet');
 
 export class UnsafeSplit extends Error {}
+
+/** 53 bits of an id (two 32-bit FNV-1a variants): an unequal pair that collides only costs a replay on whole venues. */
+export function idHash(id: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) >>> 11);
+}
+
+/** A worker's sink that keeps idHash of every liquidation of the splitting venue it applies. */
+export function splitIdSink(): { sink: Sink; ids: () => Float64Array } {
+  const ids: number[] = [];
+  const venue = splitting?.venue;
+  return {
+    sink: { name: 'split-ids', onEvent: (e) => void (e.type === 'liquidation' && e.venue === venue && ids.push(idHash(e.id))) },
+    ids: () => Float64Array.from(ids),
+  };
+}
+
+/** Whether an id hash occurs in two workers' lists (a worker may hold one twice: its own filter decided). */
+export function splitCollides(lists: (Float64Array | undefined)[]): boolean {
+  const all = new Float64Array(lists.reduce((n, l) => n + (l?.length ?? 0), 0));
+  let n = 0;
+  for (const list of lists) {
+    if (!list) continue;
+    const sorted = Float64Array.from(list).sort();
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) all[n++] = sorted[i]!;
+  }
+  const unique = all.subarray(0, n).sort();
+  for (let i = 1; i < unique.length; i++) if (unique[i] === unique[i - 1]) return true;
+  return false;
+}
 
 /** Where frames go: each venue's owner, and (when split) the owner of each bucket of Hyperliquid block numbers. */
 export interface Routes {

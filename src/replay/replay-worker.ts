@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log.js';
 import type { RecordingItem } from './recording.js';
 import { replayParts } from './replay.js';
-import { fedSource } from './feed.js';
+import { fedSource, splitIdSink } from './feed.js';
 import { shareResult } from './shares.js';
 import { parsersFor } from './sources.js';
 import type { FrameBatch, ToWorker, WorkerInput, WorkerMessage } from './workers.js';
@@ -36,6 +36,7 @@ async function* frames(): AsyncGenerator<RecordingItem> {
 }
 
 const started = performance.now();
+const splitIds = input.split ? splitIdSink() : undefined;
 let message: WorkerMessage;
 try {
   const parts = await replayParts(
@@ -50,10 +51,12 @@ try {
       parsers: parsersFor(input.workers.format),
       from: input.from,
       to: input.to,
+      ...(splitIds ? { sinks: () => [splitIds.sink] } : {}),
     },
     { index: input.index, count: input.workers.count, fed: true },
   );
-  message = { type: 'done', ok: true, result: shareResult(parts, performance.now() - started) };
+  const result = shareResult(parts, performance.now() - started);
+  message = { type: 'done', ok: true, result: splitIds ? { ...result, splitIds: splitIds.ids() } : result };
 } catch (err) {
   message = { type: 'done', ok: false, error: err instanceof Error ? err.message : String(err) };
 }

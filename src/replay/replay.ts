@@ -98,7 +98,9 @@ function buildReport(files: string[], parts: ReplayParts, episodes: CascadeSigna
       /** Entries refused one by one in frames whose other entries counted (each dead-lettered). */
       badEntries: stats.badEntries,
       badLines: parts.badLines,
-      duplicates: stats.duplicates,
+      // Copies dropped by either filter: the ingestor's ring of recent ids, or (further behind) the aggregator's.
+      // Which one drops a copy depends on what else passed in between, so with workers only the sum is the same.
+      duplicates: stats.duplicates + [...aggregator.metricsView.duplicates().values()].reduce((a, b) => a + b, 0),
       ...(store ? { store } : {}),
     },
     eventTime: { first: parts.firstEventTime ?? null, last: aggregator.watermark || null },

@@ -70,6 +70,8 @@ export interface ShareResult {
   perFile: { frames: number; bad: number }[];
   firstEventTime: number | undefined;
   timing: WorkerTiming;
+  /** With Hyperliquid blocks split: idHash of each Hyperliquid liquidation applied (feed.ts, splitCollides). */
+  splitIds?: Float64Array;
 }
 
 /**

@@ -5,7 +5,8 @@ import type { ReplayOptions } from './replay.js';
 import type { RawFrame, VenueId } from '../schema/events.js';
 import type { RecordingItem } from './recording.js';
 import { sourceFor } from './sources.js';
-import { addToSample, feedShares, frameRouter, mergeFed, planRoutes, UnsafeSplit, type Routes, type Sample } from './feed.js';
+import { withFile } from './input-files.js';
+import { addToSample, feedShares, frameRouter, mergeFed, planRoutes, splitCollides, UnsafeSplit, type Routes, type Sample } from './feed.js';
 import { threadCpuMs, type ReplayParts, type ShareResult, type WorkerOptions, type WorkerTiming } from './shares.js';
 
 /** What a replay worker thread is started with (see replay-worker.ts). */
@@ -18,6 +19,8 @@ export interface WorkerInput {
   to: number | undefined;
   index: number;
   workers: WorkerOptions;
+  /** Hyperliquid blocks are split: hand back the ids' hashes (ShareResult.splitIds). */
+  split: boolean;
 }
 
 /** Frames from the reader, as parallel columns (one structured clone of two string arrays, one transferred buffer). */
@@ -45,12 +48,12 @@ const WORKER_SEMI_SPACE_MB = 16;
 /** Batches posted to a worker and not yet taken: the reader waits beyond this (memory stays bounded). */
 const MAX_QUEUED = 4;
 
-/** The first SAMPLE_BYTES of each file: what the routes balance. */
+/** The first SAMPLE_BYTES of each file: what the routes balance (a corrupt gzip named by its file, as when reading). */
 async function sample(files: string[], source: (path: string) => AsyncIterable<RecordingItem>): Promise<Sample> {
   const s: Sample = { venues: {}, blocks: 0, fills: false };
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
     let seen = 0;
-    for await (const item of source(file)) {
+    for await (const item of withFile(index, file, source(file))) {
       if (!item.ok) continue;
       addToSample(s, item.frame);
       if ((seen += item.frame.frame.length) >= SAMPLE_BYTES) break;
@@ -83,7 +86,7 @@ export async function replayInWorkers(options: ReplayOptions, workers: WorkerOpt
 
 async function attempt(options: ReplayOptions, workers: WorkerOptions, routes: Routes) {
   const threads = Array.from({ length: workers.count }, (_, index) =>
-    startWorker({ files: options.files, metadata: options.metadata, cascade: options.cascade, limits: options.limits, from: options.from, to: options.to, index, workers }),
+    startWorker({ files: options.files, metadata: options.metadata, cascade: options.cascade, limits: options.limits, from: options.from, to: options.to, index, workers, split: routes.blocks !== undefined }),
   );
   try {
     const outboxes = threads.map((t) => outbox(t));
@@ -93,7 +96,9 @@ async function attempt(options: ReplayOptions, workers: WorkerOptions, routes: R
       ...threads.map((t) => t.result.then(() => new Promise<never>(() => {}))),
     ]);
     for (const o of outboxes) o.end();
-    return { shares: await Promise.all(threads.map((t) => t.result)), fed };
+    const shares = await Promise.all(threads.map((t) => t.result));
+    if (routes.blocks && splitCollides(shares.map((s) => s.splitIds))) throw new UnsafeSplit('a Hyperliquid liquidation applied by two workers (one fill in blocks of two numbers)');
+    return { shares, fed };
   } catch (err) {
     await Promise.all(threads.map((t) => t.worker.terminate()));
     throw err;

@@ -1,5 +1,5 @@
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { runCli } from '../support/cli.js';
 import { simulated } from '../support/simulated.js';
 import { tempDir, writeRecording } from '../support/recording.js';
 import type { RawFrame } from '../../src/schema/events.js';
+import { BLOCK_BUCKETS } from '../../src/venues/venue.js';
+import { hyperliquidFrameClass } from '../../src/venues/hyperliquid/frame-class.js';
 
 const QUIET = { LIQSTREAM_LOG_LEVEL: 'error' };
 
@@ -82,6 +84,40 @@ describe('liqstream replay --workers (CLI)', () => {
     expect(two.r.stderr).toContain('starting again with whole venues');
     for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
   }, 120_000);
+
+  it('one fill in two blocks of different numbers, dealt to two workers: they start again with whole venues, counted once as with one thread', async () => {
+    const dir = tempDir();
+    const time = Date.UTC(2026, 5, 28, 8, 43, 53);
+    const user = '0x5ef843ccf26810073ee689a954f6d05f5b48fccb';
+    const fill = `["${user}",{"coin":"SOL","px":"72.153","sz":"0.58","side":"A","time":${time},"startPosition":"-162.6","dir":"Open Short","closedPnl":"0.0","hash":"0xdc25","oid":1,"crossed":false,"fee":"-0.001255","tid":7,"liquidation":{"liquidatedUser":"${user}","markPx":"72.149","method":"market"},"feeToken":"USDC"}]`;
+    const block = (n: number) => `{"local_time":"2026-06-28T08:43:53.687645997","block_time":"2026-06-28T08:43:53.257028820","block_number":${n},"events":[${fill}]}`;
+    // Only blocks sampled: two workers take half the buckets each (feed.ts, planRoutes).
+    const owner = (n: number) => ((hyperliquidFrameClass(block(n)) as { block: number }).block < BLOCK_BUCKETS / 2 ? 0 : 1);
+    let other = 1_052_527_673;
+    while (owner(other) === owner(1_052_527_672)) other++;
+    const rec = await writeRecording(join(dir, 'blocks.ndjson'), [1_052_527_672, other].map((n, i) => ({ recv: time + 1_000 + i, venue: 'hyperliquid', frame: block(n) })));
+    const one = await replayOutputs([rec], dir, 1);
+    const two = await replayOutputs([rec], dir, 2, { LIQSTREAM_LOG_LEVEL: 'info' });
+    expect(two.r.stderr).toContain('a Hyperliquid liquidation applied by two workers');
+    for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
+    expect(JSON.parse(one.files.report)).toMatchObject({ input: { duplicates: 1 }, totals: { count: 1, usd: 41.8487 } });
+  }, 120_000);
+
+  it('a corrupt gzip among the inputs fails naming its file, with workers as with one thread (it was read unnamed while sampling)', async () => {
+    const dir = tempDir();
+    const good = await writeRecording(join(dir, 'good.ndjson'), [{ recv: 1, venue: 'okx', frame: '{}' }]);
+    const lines = Array.from({ length: 2_000 }, (_, i) => `${JSON.stringify({ recv: 2 + i, venue: 'okx', frame: `{"n":${i}}` })}\n`).join('');
+    const gz = gzipSync(lines);
+    // Flipped bytes in the compressed data: zlib's "incorrect data check" or a code error, not a cut file.
+    for (let i = 100; i < 140; i++) gz[i] = gz[i]! ^ 0x5a;
+    const bad = join(dir, 'bad.ndjson.gz');
+    writeFileSync(bad, gz);
+    for (const workers of ['1', '2']) {
+      const r = await runCli(['replay', good, bad, '--workers', workers], QUIET);
+      expect(r.code, workers).toBe(1);
+      expect(r.stderr, workers).toMatch(/^liqstream: \S*bad\.ndjson\.gz: /m);
+    }
+  }, 60_000);
 
   it('refuses a worker count out of range, and workers with pacing, Kafka or the live page (one line, exit 2)', async () => {
     const dir = tempDir();

@@ -80,7 +80,16 @@ export function nodeFillsBlockToResult(json: unknown, vaults?: ReadonlySet<strin
 
 /** One line of a `node_fills_by_block` file → events; never throws. Scans when it can (scanNodeBlock). */
 export function parseNodeFillsLine(line: string): ParseResult {
-  return scanNodeBlock(line) ?? parseNodeFillsLineFully(line);
+  return scanNodeBlock(line) ?? orScanned(line, parseNodeFillsLineFully(line));
+}
+
+/**
+ * The full parse's refusal of a line as invalid JSON, or the scan of it read item by item whatever its markers: a
+ * block too dense for the scan (it went to JSON.parse) with one malformed fill keeps its other fills, as a sparser
+ * one does (entry by entry), instead of losing every liquidation in it.
+ */
+export function orScanned(line: string, full: ParseResult, vaults?: ReadonlySet<string>): ParseResult {
+  return !full.ok && full.reason === 'invalid JSON' ? (scanNodeBlock(line, vaults, 0) ?? full) : full;
 }
 
 /** The reference: the whole line through JSON.parse. scanNodeBlock must give exactly what this gives. */

@@ -19,7 +19,7 @@ import { readActiveAssetCtxFrame, readTradesFrame, type AssetCtxFields } from '.
 import { ActiveAssetCtx, FillItem, FillItems, MetaAndAssetCtxs, PositiveDecimal, WsTrade } from './schema.js';
 import { hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
 import { FundingGate, fundingEvent, nextHour, signedDecimal } from '../funding.js';
-import { nodeFillsBlockToResult, scanNodeBlock } from './node-block.js';
+import { nodeFillsBlockToResult, orScanned, scanNodeBlock } from './node-block.js';
 import { HLP_LIQUIDATORS } from './vaults.js';
 
 export { HLP_LIQUIDATORS } from './vaults.js';
@@ -224,7 +224,7 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     const block = scanNodeBlock(frame, currentVaults());
     if (block) return block;
     const parsed = parseJsonFrame(frame);
-    if (!parsed.ok) return parsed;
+    if (!parsed.ok) return orScanned(frame, parsed, currentVaults());
     const json = parsed.json;
     if (Array.isArray(json)) return restMarkets(json, receiveTime);
     if (typeof json !== 'object' || json === null) return reject('unknown message shape');
