@@ -21,7 +21,7 @@ export interface TableSpec {
   select: string;
   /** What identifies a row within its venue and day. */
   key: string[];
-  /** The file column rows are sorted by. */
+  /** The file column a compacted file's rows are sorted by (a commit writes them in arrival order). */
   time: string;
 }
 
