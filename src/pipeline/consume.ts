@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { NormalizedEvent, eventTimeOf, type VenueId } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
 import { VENUES } from '../venues/registry.js';
+import { wasChecked } from './checked-batches.js';
 import { busRefusalMessage } from './refusals.js';
 import { defaultValueLimits, valueLimitBreach, type ValueLimits } from './value-limits.js';
 
@@ -80,8 +81,10 @@ export function consumeEvents(
       let newestEventTime = -Infinity;
       const newestByVenue = new Map<VenueId, number>();
       const refused: BusMessage[] = [];
+      // Events the ingestor of this process checked after their last change are not checked twice.
+      const checked = wasChecked(messages);
       for (const m of messages) {
-        const event = normalizedEvent.is(m.value) ? m.value : undefined;
+        const event = checked || normalizedEvent.is(m.value) ? (m.value as NormalizedEvent) : undefined;
         const breach = event === undefined ? undefined : valueLimitBreach(event, limits);
         if (event !== undefined && breach === undefined && counts(event.venue)) {
           apply(event, replayed, topic, partition);
