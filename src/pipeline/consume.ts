@@ -38,6 +38,7 @@ export interface AppliedBatch {
  * that publish, so a refusal is never lost. Refusals in a re-read were dead-lettered by the member
  * that first read them. So is a valid event of one venue id too many beyond MAX_UNREGISTERED_VENUES, and one
  * over a value bound (`limits`: the connector dead-letters those, another producer may not have).
+ * A batch the ingestor of this process marked as checked (checked-batches.ts) is not validated a second time.
  */
 export function consumeEvents(
   bus: Bus,
