@@ -33,7 +33,7 @@ describe('validation once, on Kafka', () => {
     const valid = liquidation('bybit-linear:BTCUSDT:1:Sell:100:1', 1_760_000_000_000, 100);
     const invalid = { ...valid, id: 'bybit-linear:BTCUSDT:2:Sell:100:1', price: 0 };
     const batch = [eventMessage(valid), eventMessage(invalid)];
-    markChecked(batch); // as a wrong producer in another process might; the mark must not travel
+    markChecked(batch); // marked by this process: the mark must not travel through the broker
     await bus.publish(topics.liquidations, batch);
 
     await until(() => letters.length === 1 && p.applied.length === 1, 'the valid event applied and the invalid one refused', 60_000);
