@@ -4,7 +4,8 @@ export interface BusMessage {
   /**
    * A JSON value. Kafka carries it as JSON text (a value that is not JSON arrives as its text);
    * the embedded bus hands the object itself to subscribers, so nothing is serialised in process
-   * and consumers must treat it as read-only. Consumers validate it either way.
+   * and consumers must treat it as read-only. Consumers validate it either way, except a batch the ingestor of the
+   * same process checked and marked (src/pipeline/checked-batches.ts).
    */
   value: unknown;
   headers?: Record<string, string>;

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { NormalizedEvent, eventTimeOf, type VenueId } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
 import { VENUES } from '../venues/registry.js';
+import { wasChecked } from './checked-batches.js';
 import { busRefusalMessage } from './refusals.js';
 import { defaultValueLimits, valueLimitBreach, type ValueLimits } from './value-limits.js';
 
@@ -37,6 +38,7 @@ export interface AppliedBatch {
  * that publish, so a refusal is never lost. Refusals in a re-read were dead-lettered by the member
  * that first read them. So is a valid event of one venue id too many beyond MAX_UNREGISTERED_VENUES, and one
  * over a value bound (`limits`: the connector dead-letters those, another producer may not have).
+ * A batch the ingestor of this process marked as checked (checked-batches.ts) is not validated a second time.
  */
 export function consumeEvents(
   bus: Bus,
@@ -80,8 +82,10 @@ export function consumeEvents(
       let newestEventTime = -Infinity;
       const newestByVenue = new Map<VenueId, number>();
       const refused: BusMessage[] = [];
+      // Events the ingestor of this process checked after their last change are not checked twice.
+      const checked = wasChecked(messages);
       for (const m of messages) {
-        const event = normalizedEvent.is(m.value) ? m.value : undefined;
+        const event = checked || normalizedEvent.is(m.value) ? (m.value as NormalizedEvent) : undefined;
         const breach = event === undefined ? undefined : valueLimitBreach(event, limits);
         if (event !== undefined && breach === undefined && counts(event.venue)) {
           apply(event, replayed, topic, partition);

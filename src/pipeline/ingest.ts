@@ -7,6 +7,7 @@ import type { GapEvent, NormalizedEvent, RawFrame, VenueId } from '../schema/eve
 import type { FrameParser, SnapshotRule } from '../venues/venue.js';
 import { withNormalBase } from '../venues/base-asset.js';
 import { deadLetterMessage, eventMessage, rawMessage } from './messages.js';
+import { markChecked, validEvent } from './checked-batches.js';
 import { LogLimiter } from './log-limiter.js';
 import { lossCoverage } from './loss-coverage.js';
 import { RecentIds } from './recent-ids.js';
@@ -87,8 +88,16 @@ export class Ingestor {
   private readonly history: SubscribeHistory;
 
   private readonly isFull: () => boolean;
+  /**
+   * On the embedded bus, events are checked here, after their last change (base mapping), and each batch of only
+   * checked events is marked so that the consumer does not check them again (checked-batches.ts). Topics of the
+   * buffer that hold a message not so checked: their batch goes unmarked and is validated by the consumer.
+   */
+  private readonly marks: boolean;
+  private unchecked = new Set<string>();
 
   constructor(private readonly o: IngestOptions) {
+    this.marks = o.bus.kind === 'embedded';
     this.limits = o.limits ?? defaultValueLimits();
     this.history = new SubscribeHistory(o.snapshotsFor ?? (() => undefined));
     const spill = o.spill;
@@ -269,10 +278,11 @@ export class Ingestor {
           event.type === 'open_interest' || event.type === 'funding'
           ? this.o.topics.openInterest
           : this.o.topics.gaps;
-    this.push(topic, eventMessage(event));
+    this.push(topic, eventMessage(event), this.marks && validEvent(event));
   }
 
-  private push(topic: string, message: BusMessage): void {
+  private push(topic: string, message: BusMessage, checked = false): void {
+    if (!checked && this.marks) this.unchecked.add(topic);
     let list = this.buffers.get(topic);
     if (!list) this.buffers.set(topic, (list = []));
     list.push(message);
@@ -320,6 +330,10 @@ export class Ingestor {
     const count = this.buffered;
     this.buffers = new Map();
     this.buffered = 0;
+    if (this.marks) {
+      for (const [topic, messages] of batches) if (!this.unchecked.has(topic)) markChecked(messages);
+      this.unchecked = new Set();
+    }
     this.pendingInFlight += count;
     // Published now, not after the previous flush resolved: the bus keeps call order, and the
     // Kafka bus encodes the messages at the call, so what waits for the broker is compact.
