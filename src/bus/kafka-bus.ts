@@ -151,7 +151,8 @@ export class KafkaBus implements Bus {
   private readonly kafka: kafkajs.Kafka;
   private admin: Admin | undefined;
   private producer: Producer | undefined;
-  private readonly consumers = new Set<Consumer>();
+  /** Each running consumer, with how to stop it for good (see `leave` in subscribe). */
+  private readonly consumers = new Map<Consumer, () => Promise<void>>();
   private readonly sends = new PublishQueue();
   private closed = false;
 
@@ -270,15 +271,27 @@ export class KafkaBus implements Bus {
   async subscribe(options: SubscribeOptions, handler: (batch: ConsumedBatch) => Promise<void>): Promise<Subscription> {
     if (this.closed) throw new Error('Kafka bus is closed');
     const fromBeginning = options.fromBeginning ?? false;
+    let closing = false;
     const consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
+      // kafkajs restarts a crashed consumer after a back-off, and decides to after its own disconnect:
+      // a close() that ran during that disconnect would otherwise leave a member that rejoins the group
+      // on its own, holding partitions for a subscription that no longer exists (see `leave`).
+      retry: { retries: 5, restartOnFailure: async () => !closing },
       // Bounds how long subscribe() waits for the first fetch on idle topics (see `ready` below).
       maxWaitTimeInMs: 1000,
       ...(options.sessionTimeoutMs !== undefined && { sessionTimeout: options.sessionTimeoutMs }),
       ...(options.heartbeatIntervalMs !== undefined && { heartbeatInterval: options.heartbeatIntervalMs }),
     });
-    this.consumers.add(consumer);
+    // Stops the consumer for good: a restart kafkajs had already scheduled when this began joins once
+    // more, and leaves again.
+    const leave = async () => {
+      closing = true;
+      consumer.on(consumer.events.GROUP_JOIN, () => void consumer.disconnect().catch(() => {}));
+      await consumer.disconnect();
+    };
+    this.consumers.set(consumer, leave);
     const log = this.logger;
 
     // Per assignment: where each partition is re-read from and where the already-applied part ends.
@@ -383,7 +396,7 @@ export class KafkaBus implements Bus {
       await ready;
     } catch (err) {
       this.consumers.delete(consumer);
-      await consumer.disconnect().catch(() => {});
+      await leave().catch(() => {});
       throw new Error(`Kafka bus could not subscribe group ${options.groupId} to ${options.topics.join(',')} on brokers ${this.config.brokers.join(',')}: ${(err as Error).message}`, {
         cause: err,
       });
@@ -396,7 +409,7 @@ export class KafkaBus implements Bus {
       close: async () => {
         onJoin();
         if (!this.consumers.delete(consumer)) return;
-        await consumer.disconnect();
+        await leave();
       },
     };
   }
@@ -496,12 +509,12 @@ export class KafkaBus implements Bus {
     if (this.closed) return;
     this.closed = true;
     // Consumers first, so no handler publishes into a producer that is going away.
-    const consumers = [...this.consumers];
+    const consumers = [...this.consumers.values()];
     this.consumers.clear();
     // Every client is disconnected even if one fails, so no socket or timer keeps the process alive.
     const failures: unknown[] = [];
     const attempt = async (step: () => Promise<unknown>) => step().catch((err: unknown) => void failures.push(err));
-    await Promise.all(consumers.map((c) => attempt(() => c.disconnect())));
+    await Promise.all(consumers.map((leave) => attempt(leave)));
     // What was published before close() is sent (or has failed to its caller) before the producer goes.
     await this.sends.drained();
     if (this.producer) await attempt(() => this.producer!.disconnect());

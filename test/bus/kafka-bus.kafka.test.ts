@@ -176,6 +176,39 @@ describe('KafkaBus on a real broker', () => {
     expectPerKeyOrder(again.got);
   });
 
+  it('a subscription closed while kafkajs handles a crash stays closed: no member rejoins after the restart back-off', async () => {
+    const topic = unique('kb-crash-close');
+    const groupId = unique('kb-crash-close-g');
+    // The handler always fails: kafkajs retries the batch, then crashes the consumer and would restart it.
+    // close() runs when kafkajs logs the crash, i.e. while its own disconnect before the restart is under way.
+    let sub: { close(): Promise<void> } | undefined;
+    let closed: Promise<void> | undefined;
+    const logger = recordingLogger();
+    for (const level of ['error', 'warn'] as const) {
+      const log = logger[level];
+      logger[level] = (obj, msg) => {
+        log(obj, msg);
+        if (msg?.startsWith('Crash:')) closed ??= sub!.close();
+      };
+    }
+    const bus = await startedBus([topic], { logger });
+    await bus.publish(topic, keyedMessages(3, 3));
+    let calls = 0;
+    let callsAtClose = -1;
+    sub = await bus.subscribe({ topics: [topic], groupId, fromBeginning: true }, async () => {
+      calls += 1;
+      throw new Error('always fails');
+    });
+    await until(() => closed !== undefined, 'the consumer crashed', 60_000);
+    await closed;
+    callsAtClose = calls;
+    // kafkajs's restart back-off is a few hundred ms to a few s: a member that rejoined would fetch and call the handler again.
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(calls).toBe(callsAtClose);
+    const [group] = (await admin.describeGroups([groupId])).groups;
+    expect(group?.members).toEqual([]);
+  });
+
   it('a different group reads everything from the beginning, independently of another group’s commits', async () => {
     const topic = unique('kb-groups');
     const bus = await startedBus([topic]);

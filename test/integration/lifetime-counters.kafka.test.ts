@@ -78,8 +78,8 @@ describe('lifetime counters across rejoins', () => {
     // Summed over both processes: under load, a consumer that was restarting when it was closed can still
     // read a little after close() resolved; what matters is that each record is counted exactly once.
     const both = async (name: string) => (await total(first.metrics, name)) + (await total(second.metrics, name));
-    await until(async () => (await both('liqstream_liquidations_total')) === 5 && (await both('liqstream_gaps_total')) === 1, 'the gap and 5 liquidations counted', 30_000);
-    await until(() => second.aggregation.status() === 'ok', 'second aggregator ready', 30_000);
+    await until(async () => (await both('liqstream_liquidations_total')) === 5 && (await both('liqstream_gaps_total')) === 1, 'the gap and 5 liquidations counted', 60_000);
+    await until(() => second.aggregation.status() === 'ok', 'second aggregator ready', 60_000);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await both('liqstream_liquidations_total')).toBe(5);
     expect(await both('liqstream_gaps_total')).toBe(1);
@@ -93,7 +93,7 @@ describe('lifetime counters across rejoins', () => {
     await until(() => third.aggregation.status() === 'ok', 'third aggregator ready', 30_000);
     expect(third.aggregation.aggregator.windowUsd('bybit-linear', 'long', '24h') + third.aggregation.aggregator.windowUsd('bybit-linear', 'short', '24h')).toBe(usd);
     for (const name of ['liqstream_liquidations_total', 'liqstream_gaps_total', 'liqstream_gap_seconds_total']) expect(await total(third.metrics, name)).toBe(0);
-  });
+  }, 240_000);
 
   it('counts a batch once when the member expired while applying it and its commit was refused (as under a frozen broker)', async () => {
     const topics = TopicNames.parse(testTopics());
