@@ -270,6 +270,7 @@ export class KafkaBus implements Bus {
 
   async subscribe(options: SubscribeOptions, handler: (batch: ConsumedBatch) => Promise<void>): Promise<Subscription> {
     if (this.closed) throw new Error('Kafka bus is closed');
+    if (!this.admin) throw new Error('Kafka bus is not started');
     const fromBeginning = options.fromBeginning ?? false;
     let closing = false;
     const consumer = this.kafka.consumer({
@@ -313,20 +314,17 @@ export class KafkaBus implements Bus {
       );
     });
 
-    // Resolves once this member has joined and, when starting at the log end, has fixed its start
-    // offsets. kafkajs looks up "latest" lazily, in the first fetch after the join; a message
-    // published between the join and that lookup would be skipped. The FETCH event comes after it.
+    // Resolves once this member has joined and its assignment is prepared: each partition's start is fixed
+    // and committed (prepareAssignment). kafkajs would otherwise look up "latest" lazily in its first fetch,
+    // and again after a restart while nothing is committed, skipping what was published meanwhile.
     const listeners: (() => void)[] = [];
     let timer: NodeJS.Timeout | undefined;
     const ready = new Promise<void>((resolve, reject) => {
-      let joined = false;
       listeners.push(
+        // After onJoin above (listeners run in order), so `assignment` is this join's.
         consumer.on(consumer.events.GROUP_JOIN, () => {
-          joined = true;
-          if (fromBeginning) resolve();
-        }),
-        consumer.on(consumer.events.FETCH, () => {
-          if (joined) resolve();
+          const prepared = assignment;
+          prepared.then(() => prepared === assignment && resolve(), () => {});
         }),
         consumer.on(consumer.events.CRASH, (e) => {
           if (!e.payload.restart) reject(new Error(`Kafka consumer for group ${options.groupId} crashed: ${e.payload.error.message}`));
@@ -341,7 +339,7 @@ export class KafkaBus implements Bus {
 
     try {
       // The topics may have just been created by another process (see ensureTopics).
-      if (this.admin) await this.topicsReady(this.admin, options.topics);
+      await this.topicsReady(this.admin, options.topics);
       await consumer.connect();
       await this.retryingRaces('subscribing', () => consumer.subscribe({ topics: options.topics, fromBeginning }));
       await consumer.run({
@@ -415,9 +413,9 @@ export class KafkaBus implements Bus {
   }
 
   /**
-   * For a new assignment: each partition's live boundary, its log end, and, with `rewindMs`, a seek back
-   * to the first record at or after wall time − rewindMs. Reported to `onAssigned` before any batch of
-   * the assignment is handled.
+   * For a new assignment: each partition's live boundary, its log end, and a seek to where it is read
+   * from: the live boundary, or with `rewindMs` the first record at or after wall time − rewindMs if
+   * that is earlier. Reported to `onAssigned` before any batch of the assignment is handled.
    *
    * The live boundary separates what was already applied (and counted) from what is new. It is the
    * highest of: the group's committed offset; what this subscription applied or took as its boundary
@@ -437,7 +435,7 @@ export class KafkaBus implements Bus {
   ): Promise<Map<string, AssignedPartition>> {
     const out = new Map<string, AssignedPartition>();
     const admin = this.admin;
-    if (!admin || (options.rewindMs === undefined && !options.onAssigned)) return out;
+    if (!admin) throw new Error('Kafka bus is not started');
     const topics = Object.keys(memberAssignment).filter((t) => memberAssignment[t]!.length > 0);
     const committed = new Map<string, number>();
     for (const t of topics.length ? await admin.fetchOffsets({ groupId: options.groupId, topics }) : [])
@@ -463,7 +461,7 @@ export class KafkaBus implements Bus {
         // No record at or after the timestamp: the broker answers with the log end (or -1 on old versions).
         const back = r === undefined || Number(r.offset) < 0 ? live : Math.max(low, Number(r.offset));
         const start = Math.min(live, back);
-        if (options.rewindMs !== undefined) consumer.seek({ topic, partition, offset: String(start) });
+        consumer.seek({ topic, partition, offset: String(start) });
         out.set(key, { topic, partition, start, live, end, partitions: ends.length });
       }
     }

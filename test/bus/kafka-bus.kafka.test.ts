@@ -176,6 +176,35 @@ describe('KafkaBus on a real broker', () => {
     expectPerKeyOrder(again.got);
   });
 
+  it('a subscriber starting at the log end loses nothing to a crash before its first commit: what was published after subscribe() resolved is delivered after the restart', async () => {
+    const topic = unique('kb-crash-latest');
+    const groupId = unique('kb-crash-latest-g');
+    let crashed = false;
+    const logger = recordingLogger();
+    for (const level of ['error', 'warn'] as const) {
+      const log = logger[level];
+      logger[level] = (obj, msg) => {
+        log(obj, msg);
+        if (msg?.startsWith('Crash:')) crashed = true;
+      };
+    }
+    const bus = await startedBus([topic], { logger });
+    const got = collector();
+    // Fails until kafkajs has crashed the consumer (it retries the batch first), then works: nothing was committed
+    // before the crash, so the restarted member's start must not be the log end at its restart.
+    const sub = await bus.subscribe({ topics: [topic], groupId }, async (batch) => {
+      if (!crashed) throw new Error('fails until the crash');
+      await got.handler(batch);
+    });
+    const first = keyedMessages(5, 5, 'before-crash');
+    await bus.publish(topic, first);
+    await until(() => crashed, 'the consumer crashed', 60_000);
+    const second = keyedMessages(5, 5, 'during-restart');
+    await bus.publish(topic, second);
+    await expectExactly(got.got, [...first, ...second], 1_000, 'both rounds after the restart');
+    await sub.close();
+  });
+
   it('a subscription closed while kafkajs handles a crash stays closed: no member rejoins after the restart back-off', async () => {
     const topic = unique('kb-crash-close');
     const groupId = unique('kb-crash-close-g');

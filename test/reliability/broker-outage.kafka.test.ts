@@ -112,6 +112,9 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
     expect(gaps[0]!.from).toBeLessThanOrEqual(killAt);
     expect(gaps[0]!.from).toBeGreaterThanOrEqual(killAt - 700);
     expect(gaps[0]!.to).toBeGreaterThanOrEqual(restartAt);
-    expect(gaps[0]!.to).toBeLessThanOrEqual(resubscribedAt + 50);
+    // It ends when the new process marks its socket up, just after the venue saw the subscription: on a loaded
+    // host that process can run its part a few hundred ms after this one saw it (223 ms seen at a load of 24).
+    // Still well before the 1.5 s of frames streamed next and the broker's resume.
+    expect(gaps[0]!.to).toBeLessThanOrEqual(resubscribedAt + 1_000);
   }, 240_000);
 });
