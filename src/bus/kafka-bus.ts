@@ -280,7 +280,7 @@ export class KafkaBus implements Bus {
       // a close() that ran during that disconnect would otherwise leave a member that rejoins the group
       // on its own, holding partitions for a subscription that no longer exists (see `leave`).
       retry: { retries: 5, restartOnFailure: async () => !closing },
-      // Bounds how long subscribe() waits for the first fetch on idle topics (see `ready` below).
+      // How long a fetch waits on idle topics before it answers empty (and the consumer loop comes round).
       maxWaitTimeInMs: 1000,
       ...(options.sessionTimeoutMs !== undefined && { sessionTimeout: options.sessionTimeoutMs }),
       ...(options.heartbeatIntervalMs !== undefined && { heartbeatInterval: options.heartbeatIntervalMs }),
