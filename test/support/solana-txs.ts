@@ -177,10 +177,28 @@ export function reserveData(mint: string, usd: number, slot: number): Buffer {
   return b;
 }
 /** Frames as the connection records them. */
-export const frame = (rpc: unknown, call?: unknown, chain = 'solana'): string => JSON.stringify({ rpc, ...(call ? { call } : {}), chain });
-export const txFrame = (t: TxSpec): string => frame({ jsonrpc: '2.0', id: 100, result: transactionResult(t) }, { method: 'getTransaction', signature: t.signature });
-export const accountsFrame = (accounts: { address: string; mint: string; usd: number; slot: number }[], contextSlot: number): string =>
-  frame(
-    { jsonrpc: '2.0', id: 101, result: { context: { apiVersion: '2.2.0', slot: contextSlot }, value: accounts.map((a) => ({ data: [reserveData(a.mint, a.usd, a.slot).toString('base64'), 'base64'], executable: false, lamports: 9_000_000, owner: KLEND_PROGRAM_ID, rentEpoch: 18446744073709551615, space: 8624 })) } },
-    { method: 'getMultipleAccounts', accounts: accounts.map((a) => a.address) },
-  );
+export const frame = (rpc: unknown, call?: unknown, chain = 'solana', accounts?: unknown): string => JSON.stringify({ rpc, ...(call ? { call } : {}), ...(accounts ? { accounts } : {}), chain });
+
+export interface PricedAccount {
+  address: string;
+  mint: string;
+  usd: number;
+  slot: number;
+}
+
+/** A getMultipleAccounts (base64) answer of Reserve accounts, with what it asked: the `accounts` of a transaction frame. */
+export const accountsAnswer = (accounts: PricedAccount[], contextSlot: number) => ({
+  rpc: {
+    jsonrpc: '2.0',
+    id: 101,
+    result: {
+      context: { apiVersion: '2.2.0', slot: contextSlot },
+      value: accounts.map((a) => ({ data: [reserveData(a.mint, a.usd, a.slot).toString('base64'), 'base64'], executable: false, lamports: 9_000_000, owner: KLEND_PROGRAM_ID, rentEpoch: 0, space: 8624 })),
+    },
+  },
+  call: { method: 'getMultipleAccounts', accounts: accounts.map((a) => a.address) },
+});
+
+/** A getTransaction answer as recorded: with its price accounts' answer when `prices` are given. */
+export const txFrame = (t: TxSpec, prices?: PricedAccount[], contextSlot = t.slot): string =>
+  frame({ jsonrpc: '2.0', id: 100, result: transactionResult(t) }, { method: 'getTransaction', signature: t.signature }, 'solana', prices ? accountsAnswer(prices, contextSlot) : undefined);

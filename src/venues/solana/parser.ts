@@ -2,7 +2,7 @@ import type { LiquidationEvent, RetractionEvent, VenueId } from '../../schema/ev
 import { baseCoin, units } from '../evm/parser.js';
 import { preview } from '../fields.js';
 import { EntryResults, parseJsonObject, reject, type FrameParser, type ParseResult } from '../venue.js';
-import { AccountsResult, Response, RpcError, SlotResult, SolanaFrame, StatusesResult, Transaction } from './schema.js';
+import { AccountsResult, Response, RpcError, SlotResult, SolanaFrame, StatusesResult, Transaction, type PriceAccounts } from './schema.js';
 import { balanceChanges, directChildren, flatten, programInstruction, tokenAccounts, tokenTransfer, type BalanceChange, type FlatInstruction, type TokenTransfer } from './transaction.js';
 
 /** One side of a liquidation as the protocol reads it: exact base units, the mint's decimals, and the account that prices it. */
@@ -63,6 +63,8 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export interface FoundLiquidation {
   position: number;
   name: string;
+  /** The instruction as the transaction gives it (a refused one is dead-lettered as this). */
+  raw: unknown;
   read: SolanaLiquidationRead | string;
 }
 
@@ -82,6 +84,7 @@ export function liquidationsIn(protocol: SolanaProtocol, tx: Transaction): Found
   return found.map(({ at, name, ix }) => ({
     position: flat[at]!.position,
     name,
+    raw: flat[at]!.raw,
     read: protocol.read({
       accounts: ix.accounts,
       data: ix.data,
@@ -93,14 +96,12 @@ export function liquidationsIn(protocol: SolanaProtocol, tx: Transaction): Found
   }));
 }
 
-/** At most this many provisional transactions are kept for a retraction, and prices for this many accounts. */
+/** At most this many provisional transactions are kept for a retraction. */
 export const MAX_PROVISIONAL = 50_000;
-const MAX_PRICES = 10_000;
 /** Ids already emitted and final, kept so a backfill's copy of a transaction is not counted twice. */
 const MAX_FINAL_IDS = 100_000;
 
 interface ChainRuntime {
-  prices: Map<string, AccountPrice>;
   finalized: number;
   /** Provisional transactions: signature → its slot and the events emitted from it (for a retraction). */
   provisional: Map<string, { slot: number; events: LiquidationEvent[] }>;
@@ -108,35 +109,38 @@ interface ChainRuntime {
 }
 
 /**
- * The parser of a Solana lending protocol's frames (docs/venues/solana.md): transactions (getTransaction answers)
- * give liquidations, account answers give prices, the finalized slot and signature statuses make events final or
- * retract them. Pure but for its own state, which the frames alone build: a replay gives the same events.
+ * The parser of a Solana lending protocol's frames (docs/venues/solana.md): transactions (getTransaction answers,
+ * each with the answer of its price accounts) give liquidations; the finalized slot and signature statuses make
+ * events final or retract them. Pure but for its own state, which the frames alone build: a replay gives the same events.
  */
 export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: readonly string[]): FrameParser {
   const runtimes = new Map<string, ChainRuntime>();
   const runtime = (chain: string): ChainRuntime | undefined => {
     if (!chains.includes(chain)) return undefined;
     let rt = runtimes.get(chain);
-    if (!rt) runtimes.set(chain, (rt = { prices: new Map(), finalized: -1, provisional: new Map(), final: new Set() }));
+    if (!rt) runtimes.set(chain, (rt = { finalized: -1, provisional: new Map(), final: new Set() }));
     return rt;
   };
 
-  function onTransaction(rt: ChainRuntime, chain: string, result: unknown, out: EntryResults, receiveTime: number): void {
+  function onTransaction(rt: ChainRuntime, chain: string, result: unknown, accounts: PriceAccounts | undefined, out: EntryResults, receiveTime: number): void {
     if (result === null) return; // not found (yet): nothing to count
     const tx = out.read(Transaction, result, 'transaction');
     if (!tx || tx.meta.err !== null) return; // a failed transaction moved nothing
     const signature = tx.transaction.signatures[0]!;
-    for (const found of liquidationsIn(protocol, tx)) {
+    const liquidations = liquidationsIn(protocol, tx);
+    const prices = liquidations.length > 0 && accounts ? pricesOf(accounts, out) : new Map<string, AccountPrice>();
+    for (const found of liquidations) {
       const id = `${venue}:${chain}:${signature}:${found.position}`;
       if (rt.final.has(id) || rt.provisional.get(signature)?.events.some((e) => e.id === id)) continue;
-      const raw = { signature, instruction: found.position, name: found.name };
+      const raw = found.raw;
+      const where = `${found.name} (instruction ${found.position} of ${signature})`;
       if (typeof found.read === 'string') {
-        out.reject(raw, `${found.name}: ${found.read}`);
+        out.reject(raw, `${where}: ${found.read}`);
         continue;
       }
-      const valued = value(rt, found.read, tx.slot);
+      const valued = value(prices, found.read, tx.slot);
       if (typeof valued === 'string') {
-        out.reject(raw, `${found.name}: ${valued}`);
+        out.reject(raw, `${where}: ${valued}`);
         continue;
       }
       const { collateral, debt } = valued;
@@ -200,11 +204,11 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
   }
 
   type Valued = { symbol: string; amount: number; price: number; usd: number };
-  function value(rt: ChainRuntime, read: SolanaLiquidationRead, slot: number): { collateral: Valued; debt: Valued; inferred: ('collateral' | 'debt')[] } | string {
+  function value(prices: ReadonlyMap<string, AccountPrice>, read: SolanaLiquidationRead, slot: number): { collateral: Valued; debt: Valued; inferred: ('collateral' | 'debt')[] } | string {
     const inferred: ('collateral' | 'debt')[] = [];
     const side = (which: 'collateral' | 'debt') => {
       const s = read[which];
-      const p = rt.prices.get(s.priceAccount);
+      const p = prices.get(s.priceAccount);
       if (!p) return `no price for ${which} account ${s.priceAccount}`;
       if (p.mint !== s.mint) return `${which} account ${s.priceAccount} prices ${p.mint}, not ${s.mint}`;
       // Exact only when the account's price was set in the liquidation's own slot (the refresh it required);
@@ -220,18 +224,23 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
     return { collateral, debt, inferred };
   }
 
-  function onAccounts(rt: ChainRuntime, asked: string[], result: unknown, out: EntryResults): void {
-    const r = out.read(AccountsResult, result, 'getMultipleAccounts result');
-    if (!r) return;
-    if (r.value.length !== asked.length) return out.reject(result, `${r.value.length} accounts answered for ${asked.length} asked`);
-    r.value.forEach((account, i) => {
-      if (account === null) return out.reject({ account: asked[i] }, 'account does not exist');
-      const data = Buffer.from(account.data[0], 'base64');
-      const price = protocol.price(account.owner, data);
-      if (typeof price === 'string') return out.reject({ account: asked[i], owner: account.owner }, price);
-      if (!rt.prices.has(asked[i]!) && rt.prices.size >= MAX_PRICES) return out.reject({ account: asked[i] }, `more than ${MAX_PRICES} priced accounts`);
-      rt.prices.set(asked[i]!, price);
+  /** The prices the accounts' answer states, by account; what it cannot say is left out (the liquidation needing it is refused with the reason). */
+  function pricesOf(accounts: PriceAccounts, out: EntryResults): Map<string, AccountPrice> {
+    const prices = new Map<string, AccountPrice>();
+    const error = RpcError.safeParse(accounts.rpc);
+    const r = AccountsResult.safeParse(accounts.rpc.result);
+    if (error.success || !r.success || r.data.value.length !== accounts.call.accounts.length) {
+      out.reject(accounts.rpc, error.success ? `price accounts: JSON-RPC error ${error.data.error.code}` : 'price accounts: not an answer for the accounts asked');
+      return prices;
+    }
+    r.data.value.forEach((account, i) => {
+      const asked = accounts.call.accounts[i]!;
+      if (account === null) return;
+      const price = protocol.price(account.owner, Buffer.from(account.data[0], 'base64'));
+      if (typeof price === 'string') return out.reject({ account: asked, owner: account.owner }, `price account ${asked}: ${price}`);
+      prices.set(asked, price);
     });
+    return prices;
   }
 
   function onStatuses(rt: ChainRuntime, asked: string[], result: unknown, out: EntryResults, receiveTime: number): void {
@@ -258,7 +267,7 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
     if (!parsed.ok) return reject(parsed.reason);
     const env = SolanaFrame.safeParse(parsed.json);
     if (!env.success) return reject('not a Solana frame {"chain","rpc","call"?}');
-    const { chain, rpc, call } = env.data;
+    const { chain, rpc, call, accounts } = env.data;
     const rt = runtime(chain);
     if (!rt) return reject(`chain ${preview(chain)} is not configured for ${venue}`);
     const error = RpcError.safeParse(rpc);
@@ -274,10 +283,7 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
     const out = new EntryResults(venue);
     switch (call.method) {
       case 'getTransaction':
-        onTransaction(rt, chain, result, out, receiveTime);
-        break;
-      case 'getMultipleAccounts':
-        onAccounts(rt, call.accounts, result, out);
+        onTransaction(rt, chain, result, accounts, out, receiveTime);
         break;
       case 'getSlot': {
         const slot = SlotResult.safeParse(result);

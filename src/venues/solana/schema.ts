@@ -12,22 +12,30 @@ export const address = z.string().refine(isAddress, 'expected a base58 32-byte a
 export const signature = z.string().refine(isSignature, 'expected a base58 64-byte signature');
 const slot = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 /** An unsigned 64-bit integer as a decimal string (token amounts: `"1500000"`). */
-export const u64String = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, 'expected a u64 as a decimal string').refine((s) => BigInt(s) < 2n ** 64n, 'u64 out of range');
+export const u64String = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, { message: 'expected a u64 as a decimal string', abort: true }).refine((s) => BigInt(s) < 2n ** 64n, 'u64 out of range');
 
 /** What the connection asked, recorded beside the answer. Bounded so a frame cannot carry an unbounded list. */
 export const SolanaCall = z.discriminatedUnion('method', [
   z.object({ method: z.literal('getTransaction'), signature }),
-  z.object({ method: z.literal('getMultipleAccounts'), accounts: z.array(address).min(1).max(100) }),
   z.object({ method: z.literal('getSlot'), commitment: z.literal('finalized') }),
   z.object({ method: z.literal('getSignatureStatuses'), signatures: z.array(signature).min(1).max(256) }),
   z.object({ method: z.literal('getSignaturesForAddress') }),
 ]);
 export type SolanaCall = z.infer<typeof SolanaCall>;
 
+/**
+ * A getTransaction answer of a liquidation travels with the answer of its price accounts (`accounts`: the
+ * getMultipleAccounts answer and what it asked, read at the liquidation's slot or later): a frame says all its
+ * liquidations need, alone.
+ */
+export const PriceAccounts = z.object({ rpc: z.record(z.string(), z.unknown()), call: z.object({ method: z.literal('getMultipleAccounts'), accounts: z.array(address).min(1).max(100) }) });
+export type PriceAccounts = z.infer<typeof PriceAccounts>;
+
 export const SolanaFrame = z.object({
   chain: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a chain name'),
   rpc: z.record(z.string(), z.unknown()),
   call: SolanaCall.optional(),
+  accounts: PriceAccounts.optional(),
 });
 
 export const RpcError = z.object({ error: z.object({ code: z.number(), message: z.string() }).loose() });

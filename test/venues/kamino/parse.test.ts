@@ -4,18 +4,14 @@ import { KLEND_PROGRAM_ID } from '../../../src/venues/kamino/plan.js';
 import { base58Decode, base58Encode, isAddress, isSignature } from '../../../src/venues/solana/base58.js';
 import { solanaParser } from '../../../src/venues/solana/parser.js';
 import type { LiquidationEvent, NormalizedEvent } from '../../../src/schema/events.js';
-import { accountsFrame, FARTCOIN, frame, reserveOf, sig, transactionResult, txFrame, USDC, WSOL, type TxSpec } from '../../support/solana-txs.js';
+import { accountsAnswer, FARTCOIN, frame, reserveOf, sig, transactionResult, txFrame, USDC, WSOL, type PricedAccount, type TxSpec } from '../../support/solana-txs.js';
 
 const parser = () => solanaParser('kamino', KAMINO_PROTOCOL, ['solana']);
-const prices = (slot: number, at = slot) =>
-  accountsFrame(
-    [
-      { address: reserveOf(WSOL).reserve, mint: WSOL, usd: 182.25, slot },
-      { address: reserveOf(USDC).reserve, mint: USDC, usd: 1, slot },
-      { address: reserveOf(FARTCOIN).reserve, mint: FARTCOIN, usd: 0.75, slot },
-    ],
-    at,
-  );
+const prices = (slot: number): PricedAccount[] => [
+  { address: reserveOf(WSOL).reserve, mint: WSOL, usd: 182.25, slot },
+  { address: reserveOf(USDC).reserve, mint: USDC, usd: 1, slot },
+  { address: reserveOf(FARTCOIN).reserve, mint: FARTCOIN, usd: 0.75, slot },
+];
 const liquidations = (events: NormalizedEvent[] | undefined) => (events ?? []).filter((e): e is LiquidationEvent => e.type === 'liquidation');
 
 describe('KLend facts', () => {
@@ -58,8 +54,7 @@ describe('the Kamino parser', () => {
 
   it('a liquidation: exact amounts from its own transfers, USD at the reserves’ prices of its slot, every onchain field', () => {
     const p = parser();
-    expect(p(prices(tx.slot), 1)).toEqual({ ok: true, events: [] });
-    const r = p(txFrame(tx), 2);
+    const r = p(txFrame(tx, prices(tx.slot)), 2);
     expect(r.ok && r.rejected).toBeFalsy();
     const [e] = liquidations(r.ok ? r.events : undefined);
     expect(e).toEqual({
@@ -97,16 +92,14 @@ describe('the Kamino parser', () => {
 
   it('a price refreshed after the liquidation’s slot values it ≈ (onchain.inferred), a later getSlot makes new events final', () => {
     const p = parser();
-    p(prices(tx.slot + 5), 1);
     p(frame({ jsonrpc: '2.0', id: 7, result: tx.slot + 100 }, { method: 'getSlot', commitment: 'finalized' }), 1);
-    const [e] = liquidations((p(txFrame(tx), 2) as { events: NormalizedEvent[] }).events);
+    const [e] = liquidations((p(txFrame(tx, prices(tx.slot + 5)), 2) as { events: NormalizedEvent[] }).events);
     expect(e!.onchain!.inferred).toEqual(['collateral', 'debt']);
     expect(e!.onchain!.provisional).toBe(false);
   });
 
   it('several liquidations in one transaction (v1 and v2, called by a bot program) each count once; a replayed answer adds none', () => {
     const p = parser();
-    p(prices(tx.slot), 1);
     const two: TxSpec = {
       ...tx,
       signature: sig('two'),
@@ -116,25 +109,23 @@ describe('the Kamino parser', () => {
         { debtMint: USDC, collateralMint: WSOL, repaid: 5_000_000n, seized: 29_000_000n, v2: true },
       ],
     };
-    const events = liquidations((p(txFrame(two), 2) as { events: NormalizedEvent[] }).events);
+    const events = liquidations((p(txFrame(two, prices(tx.slot)), 2) as { events: NormalizedEvent[] }).events);
     expect(events.map((e) => [e.symbol, e.qty, e.onchain!.debtAmount, e.source.endsWith('_v2')])).toEqual([
       ['FARTCOIN/USDC', 2.8, 2, false],
       ['WSOL/USDC', 0.029, 5, true],
     ]);
     expect(new Set(events.map((e) => e.id)).size).toBe(2);
-    expect(p(txFrame(two), 3)).toEqual({ ok: true, events: [] });
+    expect(p(txFrame(two, prices(tx.slot)), 3)).toEqual({ ok: true, events: [] });
   });
 
   it('a transaction with KLend instructions but no liquidation gives nothing; a failed one gives nothing', () => {
     const p = parser();
-    p(prices(tx.slot), 1);
-    expect(p(txFrame({ ...tx, liquidations: [] }), 2)).toEqual({ ok: true, events: [] });
-    expect(p(txFrame({ ...tx, err: { InstructionError: [3, { Custom: 6016 }] } }), 2)).toEqual({ ok: true, events: [] });
+    expect(p(txFrame({ ...tx, liquidations: [] }, prices(tx.slot)), 2)).toEqual({ ok: true, events: [] });
+    expect(p(txFrame({ ...tx, err: { InstructionError: [3, { Custom: 6016 }] } }, prices(tx.slot)), 2)).toEqual({ ok: true, events: [] });
   });
 
   it('without a price for its reserve, or with a reserve of another mint, the liquidation is refused, entry by entry', () => {
     const p = parser();
-    p(accountsFrame([{ address: reserveOf(USDC).reserve, mint: USDC, usd: 1, slot: tx.slot }, { address: reserveOf(FARTCOIN).reserve, mint: WSOL, usd: 1, slot: tx.slot }], tx.slot), 1);
     const mixed: TxSpec = {
       ...tx,
       liquidations: [
@@ -142,7 +133,7 @@ describe('the Kamino parser', () => {
         { debtMint: USDC, collateralMint: FARTCOIN, repaid: 1n, seized: 1n },
       ],
     };
-    const r = p(txFrame(mixed), 2);
+    const r = p(txFrame(mixed, [{ address: reserveOf(USDC).reserve, mint: USDC, usd: 1, slot: tx.slot }, { address: reserveOf(FARTCOIN).reserve, mint: WSOL, usd: 1, slot: tx.slot }]), 2);
     expect(r.ok && r.events).toEqual([]);
     expect(r.ok && r.rejected!.map((x) => x.reason)).toEqual([
       expect.stringContaining(`no price for collateral account ${reserveOf(WSOL).reserve}`),
@@ -152,20 +143,18 @@ describe('the Kamino parser', () => {
 
   it('a node without inner instructions: the liquidator’s balance changes, labelled ≈ on both sides', () => {
     const p = parser();
-    p(prices(tx.slot), 1);
     const result = transactionResult(tx) as { meta: Record<string, unknown> };
     result.meta.innerInstructions = null;
-    const [e] = liquidations((p(frame({ jsonrpc: '2.0', id: 1, result }, { method: 'getTransaction', signature: tx.signature }), 2) as { events: NormalizedEvent[] }).events);
+    const [e] = liquidations((p(frame({ jsonrpc: '2.0', id: 1, result }, { method: 'getTransaction', signature: tx.signature }, 'solana', accountsAnswer(prices(tx.slot), tx.slot)), 2) as { events: NormalizedEvent[] }).events);
     // Net of the protocol fee the liquidator paid back: what its account gained.
     expect([e!.onchain!.collateralAmount, e!.onchain!.debtAmount, e!.onchain!.inferred]).toEqual([71.233567891, 12_345.678901, ['collateral', 'debt']]);
   });
 
   it('retracts a provisional liquidation its finalized slot does not know, once; a finalized one is kept', () => {
     const p = parser();
-    p(prices(tx.slot), 1);
     const other = { ...tx, signature: sig('kept') };
-    p(txFrame(tx), 2);
-    p(txFrame(other), 2);
+    p(txFrame(tx, prices(tx.slot)), 2);
+    p(txFrame(other, prices(tx.slot)), 2);
     p(frame({ jsonrpc: '2.0', id: 8, result: tx.slot + 40 }, { method: 'getSlot', commitment: 'finalized' }), 3);
     const statuses = frame(
       { jsonrpc: '2.0', id: 9, result: { context: { slot: tx.slot + 41 }, value: [null, { slot: tx.slot, confirmations: null, err: null, confirmationStatus: 'finalized', status: { Ok: null } }] } },
@@ -184,7 +173,9 @@ describe('the Kamino parser', () => {
       '{"rpc":{},"chain":"ethereum"}',
       frame({ jsonrpc: '2.0', id: 1, error: { code: -32005, message: 'rate limited' } }),
       frame({ jsonrpc: '2.0', id: 1, result: { slot: 'x' } }, { method: 'getTransaction', signature: tx.signature }),
-      frame({ jsonrpc: '2.0', id: 1, result: { context: { slot: 1 }, value: [{ owner: KLEND_PROGRAM_ID, data: ['AAAA', 'base64'] }] } }, { method: 'getMultipleAccounts', accounts: [reserveOf(WSOL).reserve] }),
+      frame({ jsonrpc: '2.0', id: 1, result: transactionResult(tx) }, { method: 'getTransaction', signature: tx.signature }, 'solana', { rpc: { jsonrpc: '2.0', id: 1, result: { context: { slot: 1 }, value: [{ owner: KLEND_PROGRAM_ID, data: ['AAAA', 'base64'] }] } }, call: { method: 'getMultipleAccounts', accounts: [reserveOf(WSOL).reserve] } }),
+      frame({ jsonrpc: '2.0', id: 1, result: transactionResult(tx) }, { method: 'getTransaction', signature: tx.signature }, 'solana', { rpc: { jsonrpc: '2.0', id: 1, error: { code: -32016, message: 'Minimum context slot has not been reached' } }, call: { method: 'getMultipleAccounts', accounts: [reserveOf(WSOL).reserve] } }),
+      txFrame(tx, prices(tx.slot).map((p) => ({ ...p, mint: USDC }))),
       frame({ jsonrpc: '2.0', id: 1, result: 'x' }, { method: 'getSlot', commitment: 'finalized' }),
       frame({ method: 'somethingElse', params: {} }),
       frame({ jsonrpc: '2.0', id: 1, result: { ...transactionResult(tx), transaction: { signatures: [], message: {} } } }, { method: 'getTransaction', signature: tx.signature }),

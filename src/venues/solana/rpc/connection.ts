@@ -201,8 +201,8 @@ export class SolanaConnection implements VenueConnection {
     this.hooks.onGap(from, Math.max(to, from), reason);
   }
 
-  /** One JSON-RPC request over HTTP; its answer handed on as a frame unless `record` is false (the caller orders it). */
-  private async ask(method: string, params: unknown[], call: SolanaCall, record = true): Promise<{ json: unknown; frame: string; recv: number }> {
+  /** One JSON-RPC request over HTTP; its answer handed on as a frame with `recordAs` when given (else the caller records it). */
+  private async ask(method: string, params: unknown[], recordAs?: SolanaCall): Promise<{ json: unknown; text: string; recv: number }> {
     let last = 'no answer';
     for (let attempt = 0; attempt < TRIES && !this.stopping; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
@@ -233,15 +233,14 @@ export class SolanaConnection implements VenueConnection {
         } catch {
           isJson = false;
         }
-        const frame = solanaFrame(this.chain, text, isJson, call);
         const recv = Date.now();
-        if (record) await this.hooks.onFrame(frame, recv);
+        if (recordAs) await this.hooks.onFrame(solanaFrame(this.chain, text, isJson, recordAs), recv);
         if (!isJson) throw new RequestFailed(`${method}: answer is not JSON`);
         if (typeof json === 'object' && json !== null && 'error' in json) {
           this.observer?.count('rpc_errors');
           throw new RequestFailed(`${method}: ${String((json as { error: { message?: unknown } }).error?.message ?? 'error').slice(0, 300)}`);
         }
-        return { json, frame, recv };
+        return { json, text, recv };
       } catch (err) {
         if (err instanceof RequestFailed) throw err;
         last = err instanceof Error ? err.message : String(err);
@@ -275,8 +274,9 @@ export class SolanaConnection implements VenueConnection {
 
   private async fetchTransaction(signature: string): Promise<void> {
     const call: SolanaCall = { method: 'getTransaction', signature };
-    const answer = await this.ask('getTransaction', [signature, { encoding: 'jsonParsed', maxSupportedTransactionVersion: 0, commitment: 'confirmed' }], call, false);
+    const answer = await this.ask('getTransaction', [signature, { encoding: 'jsonParsed', maxSupportedTransactionVersion: 0, commitment: 'confirmed' }]);
     const tx = Transaction.safeParse((answer.json as { result?: unknown }).result);
+    let priced: Parameters<typeof solanaFrame>[4];
     if (tx.success) {
       this.stats.transactions += 1;
       this.observer?.count('transactions');
@@ -290,18 +290,20 @@ export class SolanaConnection implements VenueConnection {
       if (accounts.size > 0) {
         this.stats.liquidationTransactions += 1;
         const list = [...accounts];
-        // At least at the liquidation's slot: the price the reserve held then, or a later refresh (then ≈).
-        await this.ask('getMultipleAccounts', [list, { encoding: 'base64', commitment: 'confirmed', minContextSlot: tx.data.slot, dataSlice: { offset: 0, length: this.priceBytes } }], {
-          method: 'getMultipleAccounts',
-          accounts: list,
-        }).catch((err: unknown) => {
+        const asked = { method: 'getMultipleAccounts' as const, accounts: list };
+        // At least at the liquidation's slot: the price the reserve held then, or after a later refresh (then ≈).
+        const params = [list, { encoding: 'base64', commitment: 'confirmed', minContextSlot: tx.data.slot, dataSlice: { offset: 0, length: this.priceBytes } }];
+        try {
+          const prices = await this.ask('getMultipleAccounts', params);
+          priced = { text: prices.text, isJson: true, call: asked };
+        } catch (err) {
           // Recorded without prices, the parser refuses its liquidations (dead-lettered with the reason): said here too.
           this.log.warn({ ...this.context, signature, reason: redactUrlsIn(String(err)) }, 'price accounts could not be read');
-        });
+        }
         this.provisional.set(signature, tx.data.slot);
       }
     }
-    await this.hooks.onFrame(answer.frame, answer.recv);
+    await this.hooks.onFrame(solanaFrame(this.chain, answer.text, true, call, priced), answer.recv);
   }
 
   /** At the first connection: the program's newest signature, where a later backfill reads back to. */

@@ -6,9 +6,11 @@ import type { SolanaCall } from '../schema.js';
  * (what an HTTP answer answers) is written by the connection; `chain` last, so no message text can name another
  * chain (JSON.parse keeps the last of duplicate keys).
  */
-export function solanaFrame(chain: string, text: string, isJson: boolean, call?: SolanaCall): string {
+export function solanaFrame(chain: string, text: string, isJson: boolean, call?: SolanaCall, accounts?: { text: string; isJson: boolean; call: { method: 'getMultipleAccounts'; accounts: string[] } }): string {
   const asked = call ? `,"call":${JSON.stringify(call)}` : '';
-  return `{"rpc":${isJson ? text : JSON.stringify(text)}${asked},"chain":${JSON.stringify(chain)}}`;
+  // A liquidation's transaction carries the answer of its price accounts (docs/venues/solana.md).
+  const priced = accounts ? `,"accounts":{"rpc":${accounts.isJson ? accounts.text : JSON.stringify(accounts.text)},"call":${JSON.stringify(accounts.call)}}` : '';
+  return `{"rpc":${isJson ? text : JSON.stringify(text)}${asked}${priced},"chain":${JSON.stringify(chain)}}`;
 }
 
 export const request = (id: number, method: string, params: unknown[]): string => JSON.stringify({ jsonrpc: '2.0', id, method, params });
