@@ -2,7 +2,7 @@ import type { LiquidationEvent, RetractionEvent, VenueId } from '../../schema/ev
 import { baseCoin, units } from '../evm/parser.js';
 import { preview } from '../fields.js';
 import { EntryResults, parseJsonObject, reject, type FrameParser, type ParseResult } from '../venue.js';
-import { AccountsResult, Response, RpcError, SlotResult, SolanaFrame, StatusesResult, Transaction, type PriceAccounts } from './schema.js';
+import { AccountsResult, LogsNotification, Response, RpcError, SlotResult, SolanaFrame, StatusesResult, Transaction, type PriceAccounts } from './schema.js';
 import { balanceChanges, directChildren, flatten, programInstruction, tokenAccounts, tokenTransfer, type BalanceChange, type FlatInstruction, type TokenTransfer } from './transaction.js';
 
 /** One side of a liquidation as the protocol reads it: exact base units, the mint's decimals, and the account that prices it. */
@@ -133,14 +133,15 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
       const id = `${venue}:${chain}:${signature}:${found.position}`;
       if (rt.final.has(id) || rt.provisional.get(signature)?.events.some((e) => e.id === id)) continue;
       const raw = found.raw;
-      const where = `${found.name} (instruction ${found.position} of ${signature})`;
+      // The reason first: a reason is clipped, and the signature is long.
+      const where = `(${found.name}, instruction ${found.position} of ${signature})`;
       if (typeof found.read === 'string') {
-        out.reject(raw, `${where}: ${found.read}`);
+        out.reject(raw, `${found.read} ${where}`);
         continue;
       }
       const valued = value(prices, found.read, tx.slot);
       if (typeof valued === 'string') {
-        out.reject(raw, `${where}: ${valued}`);
+        out.reject(raw, `${valued} ${where}`);
         continue;
       }
       const { collateral, debt } = valued;
@@ -274,7 +275,8 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
     if (error.success) return reject(`JSON-RPC error ${error.data.error.code}: ${preview(error.data.error.message)}`);
     if (call === undefined) {
       // A notification (logs: the connection fetches its transaction) or a subscribe acknowledgement: no event.
-      if (rpc.method === 'logsNotification' || (rpc.id !== undefined && typeof rpc.result === 'number')) return { ok: true, events: [] };
+      if (rpc.method === 'logsNotification') return LogsNotification.safeParse(rpc).success ? { ok: true, events: [] } : reject('invalid logsNotification');
+      if (rpc.id !== undefined && typeof rpc.result === 'number') return { ok: true, events: [] };
       return reject(`unknown Solana message ${preview(rpc.method ?? Object.keys(rpc).slice(0, 5))}`);
     }
     const response = Response.safeParse(rpc);

@@ -201,8 +201,11 @@ export class SolanaConnection implements VenueConnection {
     this.hooks.onGap(from, Math.max(to, from), reason);
   }
 
-  /** One JSON-RPC request over HTTP; its answer handed on as a frame with `recordAs` when given (else the caller records it). */
-  private async ask(method: string, params: unknown[], recordAs?: SolanaCall): Promise<{ json: unknown; text: string; recv: number }> {
+  /**
+   * One JSON-RPC request over HTTP; its answer handed on as a frame with `call`, unless `deferred` (the caller records
+   * it, with what it asks next). An answer that is not JSON is handed on at once either way: refused and counted.
+   */
+  private async ask(method: string, params: unknown[], call: SolanaCall, deferred = false): Promise<{ json: unknown; text: string; recv: number }> {
     let last = 'no answer';
     for (let attempt = 0; attempt < TRIES && !this.stopping; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
@@ -234,7 +237,7 @@ export class SolanaConnection implements VenueConnection {
           isJson = false;
         }
         const recv = Date.now();
-        if (recordAs) await this.hooks.onFrame(solanaFrame(this.chain, text, isJson, recordAs), recv);
+        if (!deferred || !isJson) await this.hooks.onFrame(solanaFrame(this.chain, text, isJson, call), recv);
         if (!isJson) throw new RequestFailed(`${method}: answer is not JSON`);
         if (typeof json === 'object' && json !== null && 'error' in json) {
           this.observer?.count('rpc_errors');
@@ -274,7 +277,7 @@ export class SolanaConnection implements VenueConnection {
 
   private async fetchTransaction(signature: string): Promise<void> {
     const call: SolanaCall = { method: 'getTransaction', signature };
-    const answer = await this.ask('getTransaction', [signature, { encoding: 'jsonParsed', maxSupportedTransactionVersion: 0, commitment: 'confirmed' }]);
+    const answer = await this.ask('getTransaction', [signature, { encoding: 'jsonParsed', maxSupportedTransactionVersion: 0, commitment: 'confirmed' }], call, true);
     const tx = Transaction.safeParse((answer.json as { result?: unknown }).result);
     let priced: Parameters<typeof solanaFrame>[4];
     if (tx.success) {
@@ -294,7 +297,7 @@ export class SolanaConnection implements VenueConnection {
         // At least at the liquidation's slot: the price the reserve held then, or after a later refresh (then ≈).
         const params = [list, { encoding: 'base64', commitment: 'confirmed', minContextSlot: tx.data.slot, dataSlice: { offset: 0, length: this.priceBytes } }];
         try {
-          const prices = await this.ask('getMultipleAccounts', params);
+          const prices = await this.ask('getMultipleAccounts', params, call, true);
           priced = { text: prices.text, isJson: true, call: asked };
         } catch (err) {
           // Recorded without prices, the parser refuses its liquidations (dead-lettered with the reason): said here too.
