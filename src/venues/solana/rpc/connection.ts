@@ -6,7 +6,7 @@ import { isSignature } from '../base58.js';
 import { liquidationsIn, type SolanaProtocol } from '../parser.js';
 import { Transaction, type SolanaCall } from '../schema.js';
 import type { SolanaSettings } from '../settings.js';
-import { logsNotice, request, solanaFrame, subscribeRefusal } from './json-rpc.js';
+import { logsNotice, readJson, request, solanaFrame, subscribeRefusal } from './json-rpc.js';
 
 /** What a connection has done, for tests and logs. */
 export interface SolanaConnectionStats {
@@ -115,13 +115,7 @@ export class SolanaConnection implements VenueConnection {
   private socketHooks(): ManagedSocketHooks {
     return {
       onFrame: (text, recv) => {
-        let json: unknown;
-        let isJson = true;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          isJson = false;
-        }
+        const { json, isJson } = readJson(text);
         const notice = isJson ? logsNotice(json) : undefined;
         if (notice && !notice.failed && isSignature(notice.signature) && this.showsLiquidation(notice.logs)) {
           this.enqueue(() => this.fetch(notice.signature));
@@ -229,13 +223,7 @@ export class SolanaConnection implements VenueConnection {
         }
         const text = await res.text();
         if (text.length > MAX_ANSWER_BYTES) throw new RequestFailed(`${method}: answer of ${text.length} characters refused`);
-        let json: unknown;
-        let isJson = true;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          isJson = false;
-        }
+        const { json, isJson } = readJson(text);
         const recv = Date.now();
         if (!deferred || !isJson) await this.hooks.onFrame(solanaFrame(this.chain, text, isJson, call), recv);
         if (!isJson) throw new RequestFailed(`${method}: answer is not JSON`);

@@ -13,6 +13,15 @@ export function solanaFrame(chain: string, text: string, isJson: boolean, call?:
   return `{"rpc":${isJson ? text : JSON.stringify(text)}${asked}${priced},"chain":${JSON.stringify(chain)}}`;
 }
 
+/** `text` parsed, or `isJson: false` (a message that is not JSON is still recorded: the parser refuses and counts it). */
+export function readJson(text: string): { json: unknown; isJson: boolean } {
+  try {
+    return { json: JSON.parse(text) as unknown, isJson: true };
+  } catch {
+    return { json: undefined, isJson: false };
+  }
+}
+
 export const request = (id: number, method: string, params: unknown[]): string => JSON.stringify({ jsonrpc: '2.0', id, method, params });
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
