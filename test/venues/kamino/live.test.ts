@@ -45,6 +45,8 @@ describe('Kamino live: logsSubscribe → getTransaction over a local Solana node
   const rejected: string[] = [];
   const parse = VENUE_MODULES.kamino!.parser({}, { log: pino({ level: 'silent' }) });
   let connectors: Awaited<ReturnType<typeof startConnectors>>;
+  const metrics = createMetrics();
+  const counted = async (what: string) => (await metrics.registry.getSingleMetric('liqstream_evm_rpc_total')!.get()).values.find((v) => v.labels.venue === 'kamino' && v.labels.chain === 'solana' && v.labels.what === what)?.value;
   const landed: TxSpec[] = [];
   const liquidations = () => events.filter((e): e is LiquidationEvent => e.type === 'liquidation');
 
@@ -73,7 +75,7 @@ describe('Kamino live: logsSubscribe → getTransaction over a local Solana node
         },
         gap: (_v, _f, _t, reason) => void gaps.push(reason),
       },
-      metrics: createMetrics(),
+      metrics,
       log: pino({ level: 'silent' }),
       parsers: new Map(),
     });
@@ -154,6 +156,9 @@ describe('Kamino live: logsSubscribe → getTransaction over a local Solana node
     const want = expected(landed);
     expect(liquidations().map((e) => [e.onchain!.txHash, e.qty, e.notionalUsd])).toEqual(want.map((w) => [w.tx, w.qty, w.usd]));
     expect(gaps.slice(gapsBefore)).toEqual([]);
+    // The 12 transactions landed while down were listed by the backfill (counted), each fetched once.
+    expect(await counted('backfilled_signatures')).toBeGreaterThanOrEqual(12);
+    for (const t of missed) expect(node.asked.filter((a) => a.method === 'getTransaction' && a.params[0] === t.signature)).toHaveLength(1);
   }, 40_000);
 
   it('finality: a liquidation its finalized slot does not know is retracted once; the others become final', async () => {
