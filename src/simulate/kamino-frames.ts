@@ -34,7 +34,8 @@ export interface SimKaminoLiquidation {
 /** A USD price as the reserve stores it (market_price_sf, 60 fractional bits), rounded to 2^-20: exact in a double. */
 export const reservePriceOf = (usd: number): number => Math.round(usd * 2 ** 20) / 2 ** 20;
 
-function reserveData(mint: string, usd: number, slot: number, decimals: number): string {
+/** A Reserve account's first RESERVE_BYTES stating `usd` (rounded to 2^-20) per token of `mint`, refreshed at `slot`, as base64. */
+export function reserveData(mint: string, usd: number, slot: number, decimals: number): string {
   const b = Buffer.alloc(RESERVE_BYTES);
   Buffer.from(RESERVE_DISCRIMINATOR, 'hex').copy(b, 0);
   b.writeBigUInt64LE(1n, 8);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { base58Decode, base58Encode } from '../../src/venues/solana/base58.js';
+import { base58Encode } from '../../src/venues/solana/base58.js';
 import { instructionDiscriminator } from '../../src/venues/solana/anchor.js';
-import { KLEND_PROGRAM_ID, RESERVE, RESERVE_BYTES } from '../../src/venues/kamino/plan.js';
-import { RESERVE_DISCRIMINATOR } from '../../src/venues/kamino/parse.js';
+import { KLEND_PROGRAM_ID } from '../../src/venues/kamino/plan.js';
+import { reserveData as simReserveData } from '../../src/simulate/kamino-frames.js';
 
 /**
  * Real-shaped Solana JSON-RPC answers for tests: getTransaction (jsonParsed) results of KLend liquidations with their
@@ -164,18 +164,8 @@ export function transactionResult(t: TxSpec): Record<string, unknown> {
 }
 
 /** A Reserve account's data (first RESERVE_BYTES) stating `usd` per token of `mint`, last refreshed at `slot`. */
-export function reserveData(mint: string, usd: number, slot: number): Buffer {
-  const b = Buffer.alloc(RESERVE_BYTES);
-  Buffer.from(RESERVE_DISCRIMINATOR, 'hex').copy(b, 0);
-  b.writeBigUInt64LE(1n, 8);
-  b.writeBigUInt64LE(BigInt(slot), RESERVE.lastUpdateSlot);
-  Buffer.from(base58Decode(mint)!).copy(b, RESERVE.mint);
-  const sf = BigInt(Math.round(usd * 2 ** 20)) << 40n; // usd × 2^60, exact for prices with ≤ 20 fractional bits
-  b.writeBigUInt64LE(sf & (2n ** 64n - 1n), RESERVE.marketPriceSf);
-  b.writeBigUInt64LE(sf >> 64n, RESERVE.marketPriceSf + 8);
-  b.writeBigUInt64LE(BigInt(DECIMALS[mint] ?? 6), RESERVE.mintDecimals);
-  return b;
-}
+export const reserveData = (mint: string, usd: number, slot: number): Buffer => Buffer.from(simReserveData(mint, usd, slot, DECIMALS[mint] ?? 6), 'base64');
+
 /** Frames as the connection records them. */
 export const frame = (rpc: unknown, call?: unknown, chain = 'solana', accounts?: unknown): string => JSON.stringify({ rpc, ...(call ? { call } : {}), ...(accounts ? { accounts } : {}), chain });
 
