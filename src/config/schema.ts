@@ -10,6 +10,7 @@ import { StoreConfig } from '../sinks/store/config.js';
 import { VENUES, venueModule } from '../venues/registry.js';
 import { venueConfig, type VenueConfig } from '../venues/venue-config.js';
 import { EvmSettings } from '../venues/evm/rpc/settings.js';
+import { SolanaSettings } from '../venues/solana/settings.js';
 
 /**
  * `venues`: one block per registered venue, each the venue's own strict schema (src/venues/venue-config.ts);
@@ -82,6 +83,8 @@ export const Config = z.strictObject({
     venues: Venues.prefault({}),
     /** On-chain venues: the RPC WebSocket URL per chain (secrets: never logged, masked by `liqstream config`) and range reading (src/venues/evm/rpc/settings.ts). */
     evm: EvmSettings.prefault({}),
+    /** Solana venues: the RPC WebSocket and HTTP URLs per cluster (secrets: never logged) and timing (src/venues/solana/settings.ts). */
+    solana: SolanaSettings.prefault({}),
     /** The largest value one event may carry; above it, it is dead-lettered (src/pipeline/value-limits.ts, docs/mapping.md). */
     limits: ValueLimits.prefault({}),
     /**

@@ -89,6 +89,8 @@ export const ChainId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a ch
 export type ChainId = z.infer<typeof ChainId>;
 const hash32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'expected a 32-byte hash in lower-case hex');
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte address');
+/** Solana spells addresses (32 bytes) and transaction signatures (64 bytes) in base58 (src/venues/solana/). */
+const base58 = (min: number, max: number) => z.string().regex(new RegExp(`^[1-9A-HJ-NP-Za-km-z]{${min},${max}}$`), 'expected base58');
 
 /**
  * What an on-chain liquidation (a lending protocol's log; the venue id is the protocol) carries
@@ -100,16 +102,20 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte addr
  */
 export const OnchainLiquidation = z.object({
   chain: ChainId,
-  txHash: hash32,
+  /** EVM: the transaction hash; Solana: the transaction's signature (base58). */
+  txHash: z.union([hash32, base58(64, 88)]),
+  /** EVM: the log's index in its block; Solana: the instruction's place in its transaction (outer and inner, in order). */
   logIndex: z.number().int().nonnegative(),
+  /** EVM: the block number; Solana: the slot. */
   blockNumber: z.number().int().nonnegative(),
-  blockHash: hash32,
+  /** EVM only: a Solana transaction's answer does not name its block's hash (the slot names the block). */
+  blockHash: hash32.optional(),
   collateralAsset: MarketSymbol,
-  collateralToken: address,
+  collateralToken: z.union([address, base58(32, 44)]),
   collateralAmount: nonNegative,
   collateralUsd: nonNegative,
   debtAsset: MarketSymbol,
-  debtToken: address,
+  debtToken: z.union([address, base58(32, 44)]),
   debtAmount: nonNegative,
   debtUsd: nonNegative,
   provisional: z.boolean(),

@@ -45,7 +45,7 @@ export async function startConnectors(
   const contextOf = (venue: VenueId) => {
     const block = config.venues[venue]!;
     // Module and socket logs name the venue themselves.
-    return { log: deps.log, url: block.url, restUrl: block.restUrl, options: block, evm: config.evm };
+    return { log: deps.log, url: block.url, restUrl: block.restUrl, options: block, evm: config.evm, solana: config.solana };
   };
   // Every venue's discovery at once, each bounded: one venue's hung REST endpoint must not hold up the others.
   const discoveries = new Map(

@@ -3,7 +3,9 @@ import type { RawFrame, VenueId } from '../schema/events.js';
 import * as ABI from '../venues/evm/abi.js';
 import { CHAINS, tokenAddress } from '../venues/evm/chains.js';
 import { encodeLog, head, headFrame, logFrame } from '../venues/evm/encode.js';
-import { usdOf } from '../venues/evm/parser.js';
+import { units, usdOf } from '../venues/evm/parser.js';
+import { base58Encode } from '../venues/solana/base58.js';
+import { kaminoLiquidationFrame, reservePriceOf, type KaminoMint } from './kamino-frames.js';
 import { AAVE_V3_POOLS } from '../venues/aave-v3/plan.js';
 import { fluidVenue } from '../venues/fluid/index.js';
 import { MORPHO_BLUE } from '../venues/morpho-blue/plan.js';
@@ -25,7 +27,16 @@ const CLOCK: Record<DefiStream['chain'], { genesis: number; blockMs: number }> =
   ethereum: { genesis: 23_540_000, blockMs: 12_000 },
   arbitrum: { genesis: 388_000_000, blockMs: 250 },
   base: { genesis: 36_500_000, blockMs: 2_000 },
+  solana: { genesis: 370_000_000, blockMs: 400 },
 };
+
+/** Kamino's mints (src/venues/kamino/plan.ts) and the simulation's prices of those without a perps price path (ours). */
+const SOLANA_MINTS: Record<string, KaminoMint> = {
+  WSOL: { mint: 'So11111111111111111111111111111111111111112', decimals: 9 },
+  USDC: { mint: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v', decimals: 6 },
+  FARTCOIN: { mint: '9BB6NFEcjBCtnNLFko2FqVQBq8HHM13kCyYcdQbgpump', decimals: 6 },
+};
+const FIXED_USD: Record<string, number> = { USDC: 1, FARTCOIN: 0.7 };
 
 /** The Fluid vaults of the simulation (WETH collateral, USDC debt): synthetic addresses, listed in metadata.json. */
 const FLUID_VAULT: Record<string, string> = {
@@ -49,7 +60,7 @@ export interface DefiTruth {
   source: string;
 }
 
-const COIN_OF: Record<string, string> = { WBTC: 'BTC', cbBTC: 'BTC', WETH: 'ETH' };
+const COIN_OF: Record<string, string> = { WBTC: 'BTC', cbBTC: 'BTC', WETH: 'ETH', WSOL: 'SOL' };
 
 /** USD price of a token in minute k (the perps' price path), and its Chainlink answer (8 decimals). */
 function answerOf(symbol: string, k: number): bigint {
@@ -84,7 +95,11 @@ export class DefiDay {
   private readonly ahead = new Map<DefiStream, number>();
   private readonly units = new Map<VenueId, { usd: number; debt: number; count: number; byChain: Record<string, number>; byCollateral: Record<string, number> }>();
 
-  constructor(private readonly r: Prng) {}
+  constructor(
+    private readonly r: Prng,
+    /** Kamino's own random stream: the EVM protocols' frames are the same with or without it. */
+    private readonly rs: Prng = r,
+  ) {}
 
   private hash(chain: string, n: number): string {
     return synthHash(`${chain} block ${n}`);
@@ -105,14 +120,15 @@ export class DefiDay {
     const frames: RawFrame[] = [];
     const groups = new Map<string, { venue: VenueId; chain: DefiStream['chain']; liqs: { s: DefiStream; t: number; usd: number }[] }>();
     for (const s of DEFI_STREAMS) {
+      const r = s.chain === 'solana' ? this.rs : this.r;
       const target = s.usd * share - (this.ahead.get(s) ?? 0);
       let usd = 0;
       const key = `${s.venue}:${s.chain}`;
       while (usd < target) {
-        const size = Math.min(this.r.lognormal(DEFI_OCT10.meanUsd, 1.0), DEFI_OCT10.meanUsd * 100);
+        const size = Math.min(r.lognormal(DEFI_OCT10.meanUsd, 1.0), DEFI_OCT10.meanUsd * 100);
         let g = groups.get(key);
         if (!g) groups.set(key, (g = { venue: s.venue, chain: s.chain, liqs: [] }));
-        g.liqs.push({ s, t: minuteStart + this.r.int(MIN), usd: size });
+        g.liqs.push({ s, t: minuteStart + r.int(MIN), usd: size });
         usd += size;
       }
       this.ahead.set(s, usd - target);
@@ -122,6 +138,7 @@ export class DefiDay {
   }
 
   private group(k: number, venue: VenueId, chain: DefiStream['chain'], liqs: { s: DefiStream; t: number; usd: number }[]): RawFrame[] {
+    if (chain === 'solana') return this.solana(k, venue, liqs);
     const frames: RawFrame[] = [];
     const minuteStart = OCT10.day + k * MIN;
     const b0 = this.blockAt(chain, minuteStart + (CLOCK[chain].blockMs - 1)); // the first block inside the minute
@@ -169,6 +186,34 @@ export class DefiDay {
       this.units.set(venue, u);
     }
     headAt(this.blockAt(chain, minuteStart + MIN - 1)); // the minute's last block: confirmations advance
+    return frames;
+  }
+
+  /** Kamino: one transaction per liquidation, valued at its reserves' prices written in its own slot (exact). */
+  private solana(k: number, venue: VenueId, liqs: { s: DefiStream; t: number; usd: number }[]): RawFrame[] {
+    const frames: RawFrame[] = [];
+    const price = (symbol: string) => reservePriceOf(FIXED_USD[symbol] ?? Number(answerOf(symbol, k)) / 1e8);
+    for (const l of liqs.sort((a, b) => a.t - b.t)) {
+      const slot = this.blockAt('solana', l.t);
+      const collateral = SOLANA_MINTS[l.s.collateral]!;
+      const debt = SOLANA_MINTS[l.s.debt]!;
+      const [cUsd, dUsd] = [price(l.s.collateral), price(l.s.debt)];
+      const seized = BigInt(Math.max(1, Math.round((l.usd / cUsd) * 10 ** collateral.decimals)));
+      const repaid = BigInt(Math.max(1, Math.round((l.usd / (1 + DEFI_OCT10.bonus) / dUsd) * 10 ** debt.decimals)));
+      const n = this.rs.int(1e9);
+      const signature = base58Encode(Buffer.from(synthHash(`solana tx ${slot} ${n}`).slice(2) + synthHash(`solana sig ${slot} ${n}`).slice(2), 'hex'));
+      const sim = { slot, blockTime: Math.floor(this.blockTime('solana', slot) / 1000), collateral, debt, seized, repaid, collateralUsd: cUsd, debtUsd: dUsd, recv: Math.max(l.t, this.blockTime('solana', slot)) + 400 + this.rs.int(600) };
+      frames.push(kaminoLiquidationFrame(sim, signature, (label) => base58Encode(Buffer.from(synthHash(label).slice(2), 'hex'))));
+      // As the parser values it: amount ÷ 10^decimals × the reserve's price.
+      const cUnits = toUnits(units(seized, collateral.decimals) * cUsd);
+      const u = this.units.get(venue) ?? { usd: 0, debt: 0, count: 0, byChain: {}, byCollateral: {} };
+      u.usd += cUnits;
+      u.debt += toUnits(units(repaid, debt.decimals) * dUsd);
+      u.count += 1;
+      u.byChain.solana = (u.byChain.solana ?? 0) + cUnits;
+      u.byCollateral[l.s.collateral] = (u.byCollateral[l.s.collateral] ?? 0) + cUnits;
+      this.units.set(venue, u);
+    }
     return frames;
   }
 

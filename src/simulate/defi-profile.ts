@@ -7,14 +7,17 @@ import { OCT10, venueMinuteUsd } from './oct10-profile.js';
  * - Aave V3 Core on Ethereum: $192.86M, of which wrapped BTC (WBTC) collateral $82.17M (the rest: WETH).
  * - Morpho: $27.70M across chains (published: 12 chains; simulated on Ethereum and Base, split 55/45: our choice).
  * - Fluid: $17.38M across chains (published: 5 chains; simulated on Ethereum, Arbitrum and Base, 60/20/20: ours).
- * Not simulated (no published figure for the day): Spark, Compound v3, Maker, Euler v2; Kamino (Solana).
+ * - Kamino (Solana): $12.7M of WSOL and $2.6M of FARTCOIN collateral, published for 8–10 October together; the
+ *   simulated day takes a third of each (≈ $4.23M and $0.87M: an even split is our choice, the day's own share is
+ *   not published).
+ * Not simulated (no published figure for the day): Spark, Compound v3, Maker, Euler v2.
  * Which collateral each Morpho/Fluid liquidation seizes (the market mix) is ours too. Every stream follows the
  * centralized venues' shape of the day (oct10-profile.ts): on-chain liquidations follow the same price path.
  */
 export interface DefiStream {
-  venue: 'aave-v3' | 'morpho-blue' | 'fluid';
-  chain: 'ethereum' | 'arbitrum' | 'base';
-  /** Collateral and debt token symbols (src/venues/evm/chains.ts). */
+  venue: 'aave-v3' | 'morpho-blue' | 'fluid' | 'kamino';
+  chain: 'ethereum' | 'arbitrum' | 'base' | 'solana';
+  /** Collateral and debt token symbols (src/venues/evm/chains.ts; Kamino: src/venues/kamino/plan.ts). */
   collateral: string;
   debt: string;
   /** Day total, collateral seized in USD. */
@@ -24,11 +27,15 @@ export interface DefiStream {
 }
 
 export const DEFI_OCT10 = {
-  source: 'Galaxy Research, 10 October 2025: Aave V3 Core Ethereum $192.86M (WBTC $82.17M), Morpho $27.70M, Fluid $17.38M',
+  source: 'Galaxy Research, 10 October 2025: Aave V3 Core Ethereum $192.86M (WBTC $82.17M), Morpho $27.70M, Fluid $17.38M; Kamino ≈ a third of its 8–10 October $12.7M WSOL and $2.6M FARTCOIN',
   aaveEthereumUsd: 192.86e6,
   aaveWrappedBtcUsd: 82.17e6,
   morphoUsd: 27.7e6,
   fluidUsd: 17.38e6,
+  /** Kamino's published figures cover 8–10 October: the day takes this share of each (≈, ours). */
+  kaminoWsolUsd3d: 12.7e6,
+  kaminoFartcoinUsd3d: 2.6e6,
+  kaminoDayShare: 1 / 3,
   /** Mean liquidation size (collateral USD), ours. */
   meanUsd: 60_000,
   /** Liquidation bonus: debt repaid = collateral / (1 + bonus). */
@@ -46,6 +53,8 @@ export const DEFI_STREAMS: readonly DefiStream[] = [
   { venue: 'fluid', chain: 'ethereum', collateral: 'WETH', debt: 'USDC', usd: 0.6 * D.fluidUsd },
   { venue: 'fluid', chain: 'arbitrum', collateral: 'WETH', debt: 'USDC', usd: 0.2 * D.fluidUsd },
   { venue: 'fluid', chain: 'base', collateral: 'WETH', debt: 'USDC', usd: 0.2 * D.fluidUsd },
+  { venue: 'kamino', chain: 'solana', collateral: 'WSOL', debt: 'USDC', usd: D.kaminoDayShare * D.kaminoWsolUsd3d },
+  { venue: 'kamino', chain: 'solana', collateral: 'FARTCOIN', debt: 'USDC', usd: D.kaminoDayShare * D.kaminoFartcoinUsd3d },
 ];
 
 /** Share of the day (00:00–24:00) in minute k, up to OCT10.endMinute: Binance USD-M's shape (a centralized venue's). */

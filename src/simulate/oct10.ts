@@ -79,7 +79,7 @@ export function* simulateOct10(opts: SimulationOptions = defaultSimulation()): G
   const ahead = Object.fromEntries(VENUES.map((v) => [v, 0])) as Record<SimVenue, number>;
   let peak = { minute: 0, units: -1 };
   // Its own random stream: the perps frames are the same with or without it.
-  const defi = opts.defi === false ? undefined : new DefiDay(prng(opts.seed ^ 0xdef1));
+  const defi = opts.defi === false ? undefined : new DefiDay(prng(opts.seed ^ 0xdef1), prng(opts.seed ^ 0x501a));
   for (let k = opts.fromMinute; k < opts.toMinute; k++) {
     const minuteStart = OCT10.day + k * MIN;
     const frames: RawFrame[] = [];

@@ -17,6 +17,7 @@ import { aaveV3Venue } from './aave-v3/index.js';
 import { compoundV3Venue } from './compound-v3/index.js';
 import { eulerV2Venue } from './euler-v2/index.js';
 import { fluidVenue } from './fluid/index.js';
+import { kaminoVenue } from './kamino/index.js';
 import { makerVenue } from './maker/index.js';
 import { morphoBlueVenue } from './morpho-blue/index.js';
 import { sparkVenue } from './spark/index.js';
@@ -49,6 +50,8 @@ const MODULES: readonly VenueModule[] = [
   makerVenue(),
   eulerV2Venue(),
   fluidVenue(),
+  // Solana (src/venues/solana/): a liquidation is an instruction, read from its transaction.
+  kaminoVenue(),
 ];
 
 export const VENUE_MODULES: Readonly<Record<VenueId, VenueModule>> = Object.fromEntries(MODULES.map((m) => [m.venue, m]));

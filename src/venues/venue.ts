@@ -330,6 +330,8 @@ export interface VenueContext {
   options?: Record<string, unknown>;
   /** On-chain venues: the RPC endpoint per chain and how ranges are read (config `evm`). */
   evm?: import('./evm/rpc/settings.js').EvmSettings;
+  /** Solana venues: the RPC endpoints per cluster and the connection's timing (config `solana`). */
+  solana?: import('./solana/settings.js').SolanaSettings;
 }
 
 /** What a venue's pollers need beyond the context: where frames go and shared rate budgets. */

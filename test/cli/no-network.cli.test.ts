@@ -21,8 +21,9 @@ async function noNetworkConfig(): Promise<{ file: string; port: number }> {
   const port = await freePort();
   const venues = Object.fromEntries(VENUES.map((id) => [id, { url: `ws://127.0.0.1:${port}`, restUrl: `http://127.0.0.1:${port}` }]));
   const file = join(tempDir('liqstream-nonet-'), 'config.yaml');
-  // The on-chain venues read their RPC URL per chain (evm.chains): Ethereum's is the closed port too.
-  writeFileSync(file, JSON.stringify({ metrics: { port: 0 }, venues, evm: { chains: { ethereum: { url: `ws://127.0.0.1:${port}` } } }, connection: { unreachableReportMs: 3000 } }));
+  // The on-chain venues read their RPC URL per chain (evm.chains, solana.chains): Ethereum's and Solana's are the closed port too.
+  const solana = { chains: { solana: { url: `ws://127.0.0.1:${port}`, httpUrl: `http://127.0.0.1:${port}` } } };
+  writeFileSync(file, JSON.stringify({ metrics: { port: 0 }, venues, evm: { chains: { ethereum: { url: `ws://127.0.0.1:${port}` } } }, solana, connection: { unreachableReportMs: 3000 } }));
   return { file, port };
 }
 

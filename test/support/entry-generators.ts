@@ -3,6 +3,7 @@ import { getLogsFrame } from '../../src/venues/evm/encode.js';
 import type { VenueMetadata } from '../../src/venues/venue.js';
 import type { RpcLog } from '../../src/venues/evm/schema.js';
 import { EVM_VENUES, evmSample } from './evm-logs.js';
+import { key, reserveOf, sig, transactionResult, txFrame, USDC, WSOL, type LiquidationSpec } from './solana-txs.js';
 
 /**
  * Per venue id: how one message of that venue is built from entries, a valid entry (one event each) and an entry
@@ -109,8 +110,35 @@ function evm(venue: string): EntryGenerator {
   };
 }
 
+/**
+ * Kamino: a transaction (getTransaction answer with its price accounts) of liquidation instructions; the bad entry is
+ * a liquidation of a reserve the accounts' answer does not price, dead-lettered as its instruction. It is placed last
+ * in the transaction, so the valid ones keep their places (an event's id is its instruction's place).
+ */
+function kamino(): EntryGenerator {
+  const slot = 370_000_000;
+  const amount = fc.bigInt({ min: 1n, max: 10n ** 15n });
+  const unpriced: LiquidationSpec = { debtMint: USDC, collateralMint: key('unpriced mint'), repaid: 1n, seized: 1n };
+  const badInstruction = (transactionResult({ signature: sig('entries'), slot, blockTime: 0, liquidations: [unpriced] }) as { transaction: { message: { instructions: unknown[] } } }).transaction.message.instructions[0];
+  const priced = [
+    { address: reserveOf(WSOL).reserve, mint: WSOL, usd: 182.25, slot },
+    { address: reserveOf(USDC).reserve, mint: USDC, usd: 1, slot },
+  ];
+  return {
+    maxEntries: 20,
+    valid: () => fc.tuple(amount, amount).map(([repaid, seized]): LiquidationSpec => ({ debtMint: USDC, collateralMint: WSOL, repaid, seized })),
+    invalid: fc.constant(badInstruction),
+    message: (entries) => {
+      const specs = entries.filter((e) => e !== badInstruction) as LiquidationSpec[];
+      const liquidations = entries.length > specs.length ? [...specs, unpriced] : specs;
+      return txFrame({ signature: sig('entries'), slot, blockTime: 1_760_130_800, liquidations }, priced);
+    },
+  };
+}
+
 export const ENTRY_GENERATORS: Record<string, EntryGenerator> = {
   ...Object.fromEntries(EVM_VENUES.map((v) => [v, evm(v)])),
+  kamino: kamino(),
   'binance-usdm': binance('binance-usdm'),
   'binance-coinm': binance('binance-coinm'),
   'bybit-linear': bybit('BTCUSDT', 'ETHUSDT'),

@@ -13,6 +13,6 @@ describe('venue markets (perp or lending)', () => {
 
   it('the registered lending protocols say so in their about (pages and reports list them apart)', () => {
     const lending = Object.entries(VENUE_MODULES).filter(([, m]) => m.about.market === 'lending').map(([v]) => v).sort();
-    expect(lending).toEqual(['aave-v3', 'compound-v3', 'euler-v2', 'fluid', 'maker', 'morpho-blue', 'spark']);
+    expect(lending).toEqual(['aave-v3', 'compound-v3', 'euler-v2', 'fluid', 'kamino', 'maker', 'morpho-blue', 'spark']);
   });
 });

@@ -101,7 +101,7 @@ export const onchainRow = (e: LiquidationEvent & { onchain: OnchainLiquidation }
   time: e.eventTime,
   write: (s) => {
     const o = e.onchain;
-    return s
+    const row = s
       .table('onchain')
       .symbol('venue', e.venue)
       .symbol('chain', o.chain)
@@ -111,15 +111,15 @@ export const onchainRow = (e: LiquidationEvent & { onchain: OnchainLiquidation }
       .stringColumn('tx_hash', o.txHash)
       .intColumn('log_index', o.logIndex)
       .intColumn('block_number', o.blockNumber)
-      .stringColumn('block_hash', o.blockHash)
       .stringColumn('collateral_token', o.collateralToken)
       .floatColumn('collateral_amount', o.collateralAmount)
       .floatColumn('collateral_usd', o.collateralUsd)
       .stringColumn('debt_token', o.debtToken)
       .floatColumn('debt_amount', o.debtAmount)
       .floatColumn('debt_usd', o.debtUsd)
-      .booleanColumn('provisional', o.provisional)
-      .at(e.eventTime, 'ms');
+      .booleanColumn('provisional', o.provisional);
+    // A Solana event names no block hash (its slot names the block): the column stays null.
+    return (o.blockHash === undefined ? row : row.stringColumn('block_hash', o.blockHash)).at(e.eventTime, 'ms');
   },
 });
 

@@ -55,7 +55,7 @@ const liquidation = (r: Row): LiquidationEvent => ({
           txHash: String(r.tx_hash),
           logIndex: Number(r.log_index),
           blockNumber: Number(r.block_number),
-          blockHash: String(r.block_hash),
+          ...(r.block_hash === null || r.block_hash === undefined ? {} : { blockHash: String(r.block_hash) }),
           collateralAsset: String(r.collateral_asset),
           collateralToken: String(r.collateral_token),
           collateralAmount: Number(r.collateral_amount),
