@@ -45,8 +45,12 @@ export class Dictionary {
   private readonly codes = new Map<string, number>();
   private readonly values: string[] = [];
   private sql: string | undefined;
+  // Consecutive rows mostly carry the same venue, kind, side, source: the last string answers without a lookup.
+  private last: string | undefined;
+  private lastCode = -1;
 
   code(value: string): number {
+    if (value === this.last) return this.lastCode;
     let c = this.codes.get(value);
     if (c === undefined) {
       c = this.values.length;
@@ -54,6 +58,8 @@ export class Dictionary {
       this.values.push(value);
       this.sql = undefined;
     }
+    this.last = value;
+    this.lastCode = c;
     return c;
   }
 
@@ -67,12 +73,23 @@ type Value = string | number | boolean | null;
 const CHUNK_ROWS = 2048;
 
 /**
+ * A column's values for one chunk: numbers and codes in a typed array allocated once and reused (a JS
+ * array of them held every double as a heap object: garbage for each row, on the replay's thread);
+ * strings in a plain array.
+ */
+type ColumnData = Float64Array | Int32Array | Uint8Array | (string | null)[];
+const newData = (kind: ColumnKind): ColumnData =>
+  kind === 'text' ? [] : kind === 'code' || kind === 'int' ? new Int32Array(CHUNK_ROWS) : kind === 'bool' ? new Uint8Array(CHUNK_ROWS) : new Float64Array(CHUNK_ROWS);
+
+/**
  * One table's rows being gathered: `put` each column of a row in order (or `putCode` for a `code`
  * column), then `end`. Every 2,048 rows (and on `drain`) the rows become a data chunk for `emit`.
  */
 export class ColumnRows {
   readonly dictionaries: Dictionary[];
-  private cols: Value[][];
+  private readonly data: ColumnData[];
+  /** Per column, the rows of this chunk that are null (rare: a minute without open interest). */
+  private nulls: (number[] | undefined)[];
   private col = 0;
   rows = 0;
 
@@ -83,16 +100,20 @@ export class ColumnRows {
     private readonly emit: (chunk: DuckDBDataChunk, rows: number) => void,
   ) {
     this.dictionaries = columns.map(() => new Dictionary());
-    this.cols = columns.map(() => []);
+    this.data = columns.map(([, kind]) => newData(kind));
+    this.nulls = columns.map(() => undefined);
   }
 
   put(v: Value | undefined): void {
-    this.cols[this.col++]!.push(v ?? null);
+    const i = this.col++;
+    if (v === null || v === undefined) (this.nulls[i] ??= []).push(this.rows);
+    else (this.data[i] as Value[])[this.rows] = v; // a typed array takes the number (a boolean as 1 or 0)
   }
 
   putCode(v: string | null | undefined): void {
     const i = this.col++;
-    this.cols[i]!.push(v === null || v === undefined ? null : this.dictionaries[i]!.code(v));
+    if (v === null || v === undefined) (this.nulls[i] ??= []).push(this.rows);
+    else (this.data[i] as Int32Array)[this.rows] = this.dictionaries[i]!.code(v);
   }
 
   end(): void {
@@ -103,11 +124,21 @@ export class ColumnRows {
 
   /** The rows gathered so far, as one chunk (none when there are none). */
   drain(): void {
-    if (this.rows === 0) return;
-    const chunk = this.createChunk(this.types, this.rows);
-    for (let i = 0; i < this.cols.length; i++) chunk.setColumnValues(i, this.cols[i]!);
     const rows = this.rows;
-    this.cols = this.columns.map(() => []);
+    if (rows === 0) return;
+    const chunk = this.createChunk(this.types, rows);
+    for (let i = 0; i < this.columns.length; i++) {
+      const vector = chunk.getColumnVector(i);
+      const data = this.data[i]!;
+      // Every value first, then the nulls: a vector's validity mask is made (and each later value costs
+      // more) only once a value in it is null.
+      if (data instanceof Uint8Array) for (let r = 0; r < rows; r++) vector.setItem(r, data[r] === 1);
+      else for (let r = 0; r < rows; r++) vector.setItem(r, data[r]!);
+      const nulls = this.nulls[i];
+      if (nulls) for (const r of nulls) vector.setItem(r, null);
+      vector.flush();
+    }
+    this.nulls = this.columns.map(() => undefined);
     this.rows = 0;
     this.emit(chunk, rows);
   }

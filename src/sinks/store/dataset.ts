@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -207,7 +207,8 @@ export class Dataset {
     mkdirSync(join(this.dir, '_log'), { recursive: true });
     await writeAtomically(join(this.dir, '_log', `${batch}.json`), JSON.stringify(record));
     await Promise.all(this.moveIn(record).map(fsyncPathAsync));
-    this.finish(record);
+    // Off the event loop: removing the emptied staging folders took ≈ 0.5 s of the replay's thread on the slice.
+    for (const path of this.leftovers(record)) await rm(path, { recursive: true, force: true });
     return record;
   }
 
@@ -231,9 +232,12 @@ export class Dataset {
 
   /** The rest of step 3, once the moves are durable: replaced files, the staging folder and the record removed. */
   private finish(record: CommitRecord): void {
-    for (const f of record.replaces) rmSync(join(this.dir, f), { force: true });
-    rmSync(this.stagingDir(record.batch), { recursive: true, force: true });
-    rmSync(join(this.dir, '_log', `${record.batch}.json`), { force: true });
+    for (const path of this.leftovers(record)) rmSync(path, { recursive: true, force: true });
+  }
+
+  /** What `finish` removes, in this order (the record last: until it is gone, a crash rolls the batch forward again). */
+  private leftovers(record: CommitRecord): string[] {
+    return [...record.replaces.map((f) => join(this.dir, f)), this.stagingDir(record.batch), join(this.dir, '_log', `${record.batch}.json`)];
   }
 
   /** Moves a file DuckDB cannot read out of the dataset (kept for inspection, never deleted). */
