@@ -73,21 +73,19 @@ type Value = string | number | boolean | null;
 const CHUNK_ROWS = 2048;
 
 /**
- * A column's values for one chunk: numbers and codes in a typed array allocated once and reused (a JS
- * array of them held every double as a heap object: garbage for each row, on the replay's thread);
- * strings in a plain array.
- */
-type ColumnData = Float64Array | Int32Array | Uint8Array | (string | null)[];
-const newData = (kind: ColumnKind): ColumnData =>
-  kind === 'text' ? [] : kind === 'code' || kind === 'int' ? new Int32Array(CHUNK_ROWS) : kind === 'bool' ? new Uint8Array(CHUNK_ROWS) : new Float64Array(CHUNK_ROWS);
-
-/**
  * One table's rows being gathered: `put` each column of a row in order (or `putCode` for a `code`
  * column), then `end`. Every 2,048 rows (and on `drain`) the rows become a data chunk for `emit`.
+ *
+ * A column's values for the chunk are kept in a typed array allocated once and reused (a JS array of
+ * them held every double as a heap object: garbage for each row, on the replay's thread), strings in a
+ * plain array. Each kind has its own list of columns, so that every store into one is of one array type.
  */
 export class ColumnRows {
   readonly dictionaries: Dictionary[];
-  private readonly data: ColumnData[];
+  private readonly doubles: (Float64Array | undefined)[];
+  private readonly ints: (Int32Array | undefined)[];
+  private readonly bools: (Uint8Array | undefined)[];
+  private readonly texts: ((string | null)[] | undefined)[];
   /** Per column, the rows of this chunk that are null (rare: a minute without open interest). */
   private nulls: (number[] | undefined)[];
   private col = 0;
@@ -100,20 +98,28 @@ export class ColumnRows {
     private readonly emit: (chunk: DuckDBDataChunk, rows: number) => void,
   ) {
     this.dictionaries = columns.map(() => new Dictionary());
-    this.data = columns.map(([, kind]) => newData(kind));
+    const of = <T>(kinds: ColumnKind[], make: () => T) => columns.map(([, kind]) => (kinds.includes(kind) ? make() : undefined));
+    this.doubles = of(['double', 'ms', 'units'], () => new Float64Array(CHUNK_ROWS));
+    this.ints = of(['code', 'int'], () => new Int32Array(CHUNK_ROWS));
+    this.bools = of(['bool'], () => new Uint8Array(CHUNK_ROWS));
+    this.texts = of(['text'], () => []);
     this.nulls = columns.map(() => undefined);
   }
 
   put(v: Value | undefined): void {
     const i = this.col++;
-    if (v === null || v === undefined) (this.nulls[i] ??= []).push(this.rows);
-    else (this.data[i] as Value[])[this.rows] = v; // a typed array takes the number (a boolean as 1 or 0)
+    const row = this.rows;
+    if (v === null || v === undefined) (this.nulls[i] ??= []).push(row);
+    else if (this.doubles[i]) this.doubles[i][row] = v as number;
+    else if (this.texts[i]) this.texts[i][row] = v as string;
+    else if (this.ints[i]) this.ints[i][row] = v as number;
+    else this.bools[i]![row] = v ? 1 : 0;
   }
 
   putCode(v: string | null | undefined): void {
     const i = this.col++;
     if (v === null || v === undefined) (this.nulls[i] ??= []).push(this.rows);
-    else (this.data[i] as Int32Array)[this.rows] = this.dictionaries[i]!.code(v);
+    else this.ints[i]![this.rows] = this.dictionaries[i]!.code(v);
   }
 
   end(): void {
@@ -129,11 +135,14 @@ export class ColumnRows {
     const chunk = this.createChunk(this.types, rows);
     for (let i = 0; i < this.columns.length; i++) {
       const vector = chunk.getColumnVector(i);
-      const data = this.data[i]!;
       // Every value first, then the nulls: a vector's validity mask is made (and each later value costs
-      // more) only once a value in it is null.
-      if (data instanceof Uint8Array) for (let r = 0; r < rows; r++) vector.setItem(r, data[r] === 1);
-      else for (let r = 0; r < rows; r++) vector.setItem(r, data[r]!);
+      // more) only once a value in it is null. A null row's slot holds an older value until then.
+      const bools = this.bools[i];
+      if (bools) for (let r = 0; r < rows; r++) vector.setItem(r, bools[r] === 1);
+      else {
+        const data = this.doubles[i] ?? this.ints[i] ?? this.texts[i]!;
+        for (let r = 0; r < rows; r++) vector.setItem(r, data[r] ?? null);
+      }
       const nulls = this.nulls[i];
       if (nulls) for (const r of nulls) vector.setItem(r, null);
       vector.flush();
