@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,4 +82,54 @@ describe('store columns', () => {
     expect(told.at(-1)).toBe(4);
     expect(await rows(c.dir, 'SELECT count(*) AS n FROM liquidations')).toEqual([{ n: '3' }]);
   });
+
+  // stageTable writes the usual batch (no copy within it, no key the writer's index holds) straight from the
+  // buffers, any other through a table of its own: both paths, and rows gathered in reused typed arrays
+  // across chunk boundaries with nulls among them, against a model of what each key's first row stores.
+  it("property: batches with copies within and across them store each key's first row exactly, with nulls where values were missing", async () => {
+    const row = fc.record({
+      id: fc.integer({ min: 0, max: 40 }),
+      venue: fc.constantFrom('bybit-linear', 'okx'),
+      day: fc.integer({ min: 0, max: 1 }),
+      usd: fc.integer({ min: 1, max: 2 ** 40 }),
+      ms: fc.integer({ min: 0, max: 86_399_999 }),
+      oi: fc.option(fc.double({ min: 1, max: 1e12, noNaN: true }), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(row, { maxLength: 3_000 }), { minLength: 1, maxLength: 3 }), async (batches) => {
+        const c = config();
+        const sink = await StoreSink.open(c, log);
+        const first = new Map<string, { usd: number; t: number }>();
+        const minutes: { t: number; oi: number | undefined }[] = [];
+        const minuteSeen = new Set<number>();
+        for (const batch of batches) {
+          for (const r of batch) {
+            const t = Date.UTC(2025, 9, 10) + r.day * 86_400_000 + r.ms;
+            const key = `${r.venue}|${r.day}|${r.id}`;
+            if (!first.has(key)) first.set(key, { usd: r.usd, t });
+            sink.onEvent(liquidation(`i${r.id}`, t, r.usd / 10_000, { venue: r.venue }));
+            // Up to 2,880 minutes (two days): more than a chunk, nulls in more than one.
+            if (!minuteSeen.has(t - (t % 60_000))) {
+              minuteSeen.add(t - (t % 60_000));
+              minutes.push({ t: t - (t % 60_000), oi: r.oi });
+              sink.onMinuteClosed({ minute: t - (t % 60_000), count: 0, byVenue: {} } as never, r.oi);
+            }
+          }
+          await sink.flush();
+        }
+        await sink.close();
+        expect(sink.stats.written.liquidations).toBe(first.size);
+        const got = await rows(c.dir, `SELECT venue, CAST(day AS VARCHAR) AS day, id, CAST(usd * 10000 AS BIGINT) AS u, epoch_ms(event_time) AS t FROM liquidations`);
+        const want = [...first].map(([k, v]) => {
+          const [venue, day, id] = k.split('|');
+          return { venue, day: day === '0' ? '2025-10-10' : '2025-10-11', id: `i${id}`, u: String(v.usd), t: String(v.t) };
+        });
+        const order = (xs: { venue?: string; day?: string; id?: string }[]) => [...xs].sort((a, b) => `${a.venue}|${a.day}|${a.id}`.localeCompare(`${b.venue}|${b.day}|${b.id}`));
+        expect(order(got as never)).toEqual(order(want));
+        const oi = await rows(c.dir, `SELECT epoch_ms(minute) AS t, oi_usd FROM minutes ORDER BY minute`);
+        expect(oi).toEqual([...minutes].sort((a, b) => a.t - b.t).map((m) => ({ t: String(m.t), oi_usd: m.oi ?? null })));
+      }),
+      { numRuns: 12 },
+    );
+  }, 120_000);
 });

@@ -45,8 +45,12 @@ export class Dictionary {
   private readonly codes = new Map<string, number>();
   private readonly values: string[] = [];
   private sql: string | undefined;
+  // Consecutive rows mostly carry the same venue, kind, side, source: the last string answers without a lookup.
+  private last: string | undefined;
+  private lastCode = -1;
 
   code(value: string): number {
+    if (value === this.last) return this.lastCode;
     let c = this.codes.get(value);
     if (c === undefined) {
       c = this.values.length;
@@ -54,6 +58,8 @@ export class Dictionary {
       this.values.push(value);
       this.sql = undefined;
     }
+    this.last = value;
+    this.lastCode = c;
     return c;
   }
 
@@ -69,10 +75,19 @@ const CHUNK_ROWS = 2048;
 /**
  * One table's rows being gathered: `put` each column of a row in order (or `putCode` for a `code`
  * column), then `end`. Every 2,048 rows (and on `drain`) the rows become a data chunk for `emit`.
+ *
+ * A column's values for the chunk are kept in a typed array allocated once and reused (a JS array of
+ * them held every double as a heap object: garbage for each row, on the replay's thread), strings in a
+ * plain array. Each kind has its own list of columns, so that every store into one is of one array type.
  */
 export class ColumnRows {
   readonly dictionaries: Dictionary[];
-  private cols: Value[][];
+  private readonly doubles: (Float64Array | undefined)[];
+  private readonly ints: (Int32Array | undefined)[];
+  private readonly bools: (Uint8Array | undefined)[];
+  private readonly texts: ((string | null)[] | undefined)[];
+  /** Per column, the rows of this chunk that are null (rare: a minute without open interest). */
+  private nulls: (number[] | undefined)[];
   private col = 0;
   rows = 0;
 
@@ -83,16 +98,28 @@ export class ColumnRows {
     private readonly emit: (chunk: DuckDBDataChunk, rows: number) => void,
   ) {
     this.dictionaries = columns.map(() => new Dictionary());
-    this.cols = columns.map(() => []);
+    const of = <T>(kinds: ColumnKind[], make: () => T) => columns.map(([, kind]) => (kinds.includes(kind) ? make() : undefined));
+    this.doubles = of(['double', 'ms', 'units'], () => new Float64Array(CHUNK_ROWS));
+    this.ints = of(['code', 'int'], () => new Int32Array(CHUNK_ROWS));
+    this.bools = of(['bool'], () => new Uint8Array(CHUNK_ROWS));
+    this.texts = of(['text'], () => []);
+    this.nulls = columns.map(() => undefined);
   }
 
   put(v: Value | undefined): void {
-    this.cols[this.col++]!.push(v ?? null);
+    const i = this.col++;
+    const row = this.rows;
+    if (v === null || v === undefined) (this.nulls[i] ??= []).push(row);
+    else if (this.doubles[i]) this.doubles[i][row] = v as number;
+    else if (this.texts[i]) this.texts[i][row] = v as string;
+    else if (this.ints[i]) this.ints[i][row] = v as number;
+    else this.bools[i]![row] = v ? 1 : 0;
   }
 
   putCode(v: string | null | undefined): void {
     const i = this.col++;
-    this.cols[i]!.push(v === null || v === undefined ? null : this.dictionaries[i]!.code(v));
+    if (v === null || v === undefined) (this.nulls[i] ??= []).push(this.rows);
+    else this.ints[i]![this.rows] = this.dictionaries[i]!.code(v);
   }
 
   end(): void {
@@ -103,11 +130,24 @@ export class ColumnRows {
 
   /** The rows gathered so far, as one chunk (none when there are none). */
   drain(): void {
-    if (this.rows === 0) return;
-    const chunk = this.createChunk(this.types, this.rows);
-    for (let i = 0; i < this.cols.length; i++) chunk.setColumnValues(i, this.cols[i]!);
     const rows = this.rows;
-    this.cols = this.columns.map(() => []);
+    if (rows === 0) return;
+    const chunk = this.createChunk(this.types, rows);
+    for (let i = 0; i < this.columns.length; i++) {
+      const vector = chunk.getColumnVector(i);
+      // Every value first, then the nulls: a vector's validity mask is made (and each later value costs
+      // more) only once a value in it is null. A null row's slot holds an older value until then.
+      const bools = this.bools[i];
+      if (bools) for (let r = 0; r < rows; r++) vector.setItem(r, bools[r] === 1);
+      else {
+        const data = this.doubles[i] ?? this.ints[i] ?? this.texts[i]!;
+        for (let r = 0; r < rows; r++) vector.setItem(r, data[r] ?? null);
+      }
+      const nulls = this.nulls[i];
+      if (nulls) for (const r of nulls) vector.setItem(r, null);
+      vector.flush();
+    }
+    this.nulls = this.columns.map(() => undefined);
     this.rows = 0;
     this.emit(chunk, rows);
   }
