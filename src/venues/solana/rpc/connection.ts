@@ -40,6 +40,11 @@ const PAGE = 1_000;
 const MAX_HANDLED = 200_000;
 /** An HTTP answer larger than this is refused unread (a transaction is a few KiB; a page of signatures ~300 KiB). */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/**
+ * A getTransaction answering `null` (a node behind the one that notified: not yet served at `confirmed`) is asked
+ * again this many times, 250 ms × 2^k apart (≈ 3.75 s in all), then fails: a gap, never a silent loss.
+ */
+const NOT_YET_TRIES = 5;
 /** getSignatureStatuses takes at most 256 signatures. */
 const STATUS_BATCH = 256;
 
@@ -265,7 +270,13 @@ export class SolanaConnection implements VenueConnection {
 
   private async fetchTransaction(signature: string): Promise<void> {
     const call: SolanaCall = { method: 'getTransaction', signature };
-    const answer = await this.ask('getTransaction', [signature, { encoding: 'jsonParsed', maxSupportedTransactionVersion: 0, commitment: 'confirmed' }], call, true);
+    const params = [signature, { encoding: 'jsonParsed', maxSupportedTransactionVersion: 0, commitment: 'confirmed' }];
+    let answer = await this.ask('getTransaction', params, call, true);
+    for (let k = 1; (answer.json as { result?: unknown }).result === null; k++) {
+      if (k >= NOT_YET_TRIES || this.stopping) throw new RequestFailed(`getTransaction: not found after ${k} tries`);
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (k - 1)));
+      answer = await this.ask('getTransaction', params, call, true);
+    }
     const tx = Transaction.safeParse((answer.json as { result?: unknown }).result);
     let priced: Parameters<typeof solanaFrame>[4];
     if (tx.success) {

@@ -1,0 +1,98 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LiquidationEvent, NormalizedEvent } from '../../../src/schema/events.js';
+import { KAMINO_PROTOCOL } from '../../../src/venues/kamino/parse.js';
+import { solanaParser } from '../../../src/venues/solana/parser.js';
+import { solanaConnections } from '../../../src/venues/solana/rpc/connector.js';
+import { SolanaSettings } from '../../../src/venues/solana/settings.js';
+import type { ConnectorContext, VenueConnection } from '../../../src/venues/venue.js';
+import { FakeSolanaNode } from '../../support/fake-solana-node.js';
+import { reserveOf, sig, USDC, WSOL, type TxSpec } from '../../support/solana-txs.js';
+import { until } from '../../support/until.js';
+
+/** Adversarial cases found reviewing the Kamino / Solana venue: each failed before its fix. */
+
+const SLOT = 380_000_000;
+const PRICE: Record<string, number> = { [WSOL]: 150, [USDC]: 1 };
+const liq = (name: string, n: number, slot = SLOT + n): TxSpec => ({
+  signature: sig(`review ${name}`),
+  slot,
+  blockTime: 1_760_200_000 + n,
+  others: ['refresh_reserve'],
+  liquidations: [{ debtMint: USDC, collateralMint: WSOL, repaid: BigInt(1_000_000 + n), seized: BigInt(10 ** 9 + n) }],
+});
+
+/** A connection to `node` whose frames go through the Kamino parser, as the ingestor does. */
+async function watch(node: FakeSolanaNode) {
+  const parse = solanaParser('kamino', KAMINO_PROTOCOL, ['solana']);
+  const events: NormalizedEvent[] = [];
+  const rejected: string[] = [];
+  const gaps: string[] = [];
+  let up = false;
+  const ctx: ConnectorContext = {
+    log: pino({ level: 'silent' }),
+    options: { chains: { solana: { url: node.url, httpUrl: node.httpUrl } } },
+    solana: SolanaSettings.parse({ requestTimeoutMs: 3_000, finalityCheckMs: 60_000, pingIntervalMs: 100, silenceTimeoutMs: 2_000 }),
+    socketOptions: { backoff: { initialMs: 20, maxMs: 100 }, stableAfterMs: 1_000 },
+    attach: () => ({
+      onFrame: (f, recv) => {
+        const r = parse(f, recv);
+        if (r.ok) {
+          events.push(...r.events);
+          rejected.push(...(r.rejected ?? []).map((x) => x.reason));
+        } else rejected.push(r.reason);
+      },
+      onGap: (_from, _to, reason) => void gaps.push(reason),
+      onUp: (u) => void (up = u),
+      onReconnect: () => {},
+      onSubscribeError: () => {},
+    }),
+    count: () => {},
+    position: () => {},
+  };
+  const [connection] = solanaConnections('kamino', ['solana'], KAMINO_PROTOCOL, 280, ctx) as [VenueConnection & { idle(): Promise<void> }];
+  await until(() => up && node.asked.some((a) => a.method === 'getSignaturesForAddress'), 'connected, newest signature read');
+  const liquidations = () => events.filter((e): e is LiquidationEvent => e.type === 'liquidation').map((e) => e.onchain!.txHash);
+  return { connection, events, rejected, gaps, liquidations, isUp: () => up };
+}
+
+describe('Kamino connection under a hostile or lagging node', () => {
+  let node: FakeSolanaNode;
+  let stop: (() => Promise<void>) | undefined;
+  const start = async () => {
+    node = await new FakeSolanaNode().start();
+    for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
+    node.land({ signature: sig('review anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
+    const w = await watch(node);
+    stop = async () => {
+      await w.connection.stop();
+      await node.stop();
+    };
+    return w;
+  };
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  it('getTransaction answering null at first (notified at confirmed, not yet served): asked again, the liquidation is read once', async () => {
+    const w = await start();
+    const tx = liq('late', 1);
+    node.notYet.set(tx.signature, 2);
+    node.land(tx);
+    await until(() => w.liquidations().length > 0 || w.gaps.length > 0, 'the liquidation or a gap', 8_000).catch(() => {});
+    expect(node.asked.filter((a) => a.method === 'getTransaction' && a.params[0] === tx.signature)).toHaveLength(3);
+    expect(w.liquidations()).toEqual([tx.signature]);
+    expect(w.gaps).toEqual([]);
+  }, 20_000);
+
+  it('getTransaction answering null for good: a gap naming the signature, never a silent loss', async () => {
+    const w = await start();
+    const tx = liq('never', 2);
+    node.notYet.set(tx.signature, 1_000);
+    node.land(tx);
+    await until(() => w.gaps.length > 0, 'a gap', 15_000).catch(() => {});
+    expect(w.liquidations()).toEqual([]);
+    expect(w.gaps).toEqual([expect.stringContaining(`transaction ${tx.signature} could not be read`)]);
+  }, 20_000);
+});
