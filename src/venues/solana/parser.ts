@@ -252,11 +252,13 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
       const signature = asked[i]!;
       const entry = rt.provisional.get(signature);
       if (!entry) return;
-      if (status?.confirmationStatus === 'finalized' && status.err === null) {
+      const failed = status?.err !== null && status?.err !== undefined;
+      if (status?.confirmationStatus === 'finalized' && !failed) {
         rt.provisional.delete(signature);
         for (const e of entry.events) keepFinal(rt, e.id);
-      } else if (status === null && entry.slot <= rt.finalized) {
-        // Its slot is finalized and the cluster does not know the transaction: it was on an abandoned fork.
+      } else if ((status === null && entry.slot <= rt.finalized) || (status?.confirmationStatus === 'finalized' && failed)) {
+        // Its slot is finalized and the cluster does not know the transaction: it was on an abandoned fork. Or the
+        // final fork ran it (the same signature, another block) and it failed there: it moved nothing.
         rt.provisional.delete(signature);
         for (const event of entry.events) out.add({ type: 'retraction', venue, id: event.id, event, reason: 'reorg', receiveTime } satisfies RetractionEvent, { signature });
       }

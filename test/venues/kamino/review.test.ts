@@ -7,7 +7,7 @@ import { solanaConnections } from '../../../src/venues/solana/rpc/connector.js';
 import { SolanaSettings } from '../../../src/venues/solana/settings.js';
 import type { ConnectorContext, VenueConnection } from '../../../src/venues/venue.js';
 import { FakeSolanaNode } from '../../support/fake-solana-node.js';
-import { reserveOf, sig, USDC, WSOL, type TxSpec } from '../../support/solana-txs.js';
+import { frame, reserveOf, sig, txFrame, USDC, WSOL, type PricedAccount, type TxSpec } from '../../support/solana-txs.js';
 import { until } from '../../support/until.js';
 
 /** Adversarial cases found reviewing the Kamino / Solana venue: each failed before its fix. */
@@ -95,4 +95,21 @@ describe('Kamino connection under a hostile or lagging node', () => {
     expect(w.liquidations()).toEqual([]);
     expect(w.gaps).toEqual([expect.stringContaining(`transaction ${tx.signature} could not be read`)]);
   }, 20_000);
+});
+
+describe('the Solana parser on hostile statuses', () => {
+  it('a provisional liquidation whose transaction is finalized as failed (another fork ran it and it failed) is retracted', () => {
+    const p = solanaParser('kamino', KAMINO_PROTOCOL, ['solana']);
+    const tx = liq('failed on the final fork', 3);
+    const prices: PricedAccount[] = [WSOL, USDC].map((mint) => ({ address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: tx.slot }));
+    const r1 = p(txFrame(tx, prices), 1);
+    const ids = r1.ok ? r1.events.map((e) => (e.type === 'liquidation' ? e.id : e.type)) : [];
+    expect(ids).toEqual([`kamino:solana:${tx.signature}:1`]);
+    p(frame({ jsonrpc: '2.0', id: 8, result: tx.slot + 40 }, { method: 'getSlot', commitment: 'finalized' }), 2);
+    const failed = { slot: tx.slot + 3, confirmations: null, err: { InstructionError: [1, { Custom: 6016 }] }, confirmationStatus: 'finalized', status: { Err: {} } };
+    const statuses = frame({ jsonrpc: '2.0', id: 9, result: { context: { slot: tx.slot + 41 }, value: [failed] } }, { method: 'getSignatureStatuses', signatures: [tx.signature] });
+    const r2 = p(statuses, 3);
+    expect(r2.ok && r2.events.map((e) => [e.type, e.type === 'retraction' ? e.id : ''])).toEqual([['retraction', ids[0]]]);
+    expect(p(statuses, 4)).toEqual({ ok: true, events: [] });
+  });
 });
