@@ -97,6 +97,65 @@ describe('Kamino connection under a hostile or lagging node', () => {
   }, 20_000);
 });
 
+describe('Kamino backfill when outages overlap its work', () => {
+  let node: FakeSolanaNode;
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+  const start = async () => {
+    node = await new FakeSolanaNode().start();
+    for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
+    node.land({ signature: sig('review anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
+    const w = await watch(node);
+    stop = async () => {
+      await w.connection.stop();
+      await node.stop();
+    };
+    return w;
+  };
+  const bounce = async (w: Awaited<ReturnType<typeof watch>>, meanwhile: () => void) => {
+    node.drop();
+    await until(() => !w.isUp(), 'down');
+    meanwhile();
+    node.up();
+    await until(() => w.isUp(), 'up again');
+  };
+
+  it('a second drop while the first backfill still fetches: what landed during the second outage is read too, no gap', async () => {
+    const w = await start();
+    const m1 = liq('missed 1', 10);
+    const m2 = liq('missed 2', 11);
+    node.slow.set(m1.signature, 1_500);
+    await bounce(w, () => node.land(m1, true));
+    await until(() => node.asked.some((a) => a.method === 'getTransaction' && a.params[0] === m1.signature), 'the first backfill fetches m1');
+    await bounce(w, () => node.land(m2, true));
+    await until(() => w.liquidations().length >= 2, 'both missed liquidations', 8_000).catch(() => {});
+    expect(w.liquidations()).toEqual([m1.signature, m2.signature]);
+    expect(w.gaps).toEqual([]);
+  }, 30_000);
+
+  it('notifications after a reconnect, while the queue is still busy, do not move the backfill past the outage', async () => {
+    const w = await start();
+    const busy = liq('busy, then unreadable', 20);
+    const missed = liq('missed while down', 21);
+    const after = { signature: sig('refresh after'), slot: SLOT + 22, blockTime: 1, liquidations: [], others: ['refresh_reserve'] } satisfies TxSpec;
+    node.slow.set(busy.signature, 1_500);
+    node.answerText.set(busy.signature, 'not json');
+    node.land(busy);
+    await until(() => node.asked.some((a) => a.method === 'getTransaction' && a.params[0] === busy.signature), 'the busy fetch runs');
+    await bounce(w, () => node.land(missed, true));
+    // Live again: a refresh-only transaction is notified before the backfill could start.
+    await new Promise((r) => setTimeout(r, 100));
+    node.land(after);
+    await until(() => w.liquidations().length >= 1, 'the missed liquidation', 8_000).catch(() => {});
+    expect(w.liquidations()).toEqual([missed.signature]);
+    // The unreadable one: a gap when notified, and again when the backfill (which reads back past it) retries it.
+    expect(w.gaps).toEqual([expect.stringContaining(`transaction ${busy.signature} could not be read`), expect.stringContaining(`transaction ${busy.signature} could not be read`)]);
+  }, 30_000);
+});
+
 describe('the Solana parser on hostile statuses', () => {
   it('a provisional liquidation whose transaction is finalized as failed (another fork ran it and it failed) is retracted', () => {
     const p = solanaParser('kamino', KAMINO_PROTOCOL, ['solana']);

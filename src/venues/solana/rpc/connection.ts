@@ -74,6 +74,8 @@ export class SolanaConnection implements VenueConnection {
   /** Provisional liquidation transactions: signature → slot (asked for their status until final). */
   private readonly provisional = new Map<string, number>();
   private outage: { from: number; reason: string } | undefined;
+  /** Counts disconnections: a backfill closes the outage only if no other began while it ran (that one has its own backfill queued). */
+  private outages = 0;
   private sessions = 0;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
@@ -124,7 +126,8 @@ export class SolanaConnection implements VenueConnection {
         const notice = isJson ? logsNotice(json) : undefined;
         if (notice && !notice.failed && isSignature(notice.signature) && this.showsLiquidation(notice.logs)) {
           this.enqueue(() => this.fetch(notice.signature));
-        } else if (notice && !notice.failed && isSignature(notice.signature)) {
+        } else if (notice && !notice.failed && isSignature(notice.signature) && this.outage === undefined) {
+          // Not while an outage awaits its backfill: that reads back to lastSignature, which must stay before the outage.
           this.lastSignature = notice.signature;
         }
         if (notice?.slot !== undefined) this.observer?.head(notice.slot);
@@ -132,6 +135,7 @@ export class SolanaConnection implements VenueConnection {
       },
       onGap: (from, _to, reason) => {
         // Not yet a gap: the backfill decides.
+        this.outages += 1;
         this.outage = { from: Math.min(from, this.outage?.from ?? from), reason };
       },
       onUp: (up) => {
@@ -140,7 +144,10 @@ export class SolanaConnection implements VenueConnection {
           const session = this.sessions;
           // First connection: where the program's history stands now (the backfill's anchor). Later: fill the outage.
           this.enqueue(() => (this.lastSignature === undefined && session === 1 ? this.anchor() : this.backfill()));
-        } else if (!this.stopping) this.outage ??= { from: Date.now(), reason: 'disconnected' };
+        } else if (!this.stopping) {
+          this.outages += 1;
+          this.outage ??= { from: Date.now(), reason: 'disconnected' };
+        }
         this.hooks.onUp(up);
       },
       onReconnect: () => this.hooks.onReconnect(),
@@ -323,6 +330,11 @@ export class SolanaConnection implements VenueConnection {
   private async backfill(): Promise<void> {
     const outage = this.outage;
     if (outage === undefined) return;
+    const seen = this.outages;
+    // Closed unless another outage began meanwhile: its own backfill (queued by its reconnect) reads on from here.
+    const close = () => {
+      if (this.outages === seen) this.outage = undefined;
+    };
     const until = this.lastSignature;
     if (until === undefined) {
       this.outage = undefined;
@@ -344,14 +356,14 @@ export class SolanaConnection implements VenueConnection {
         before = page[page.length - 1]!.signature;
       }
     } catch (err) {
-      this.outage = undefined;
+      close();
       return this.reportGap(outage.from, Date.now(), `${outage.reason}; the missed signatures could not be listed: ${redactUrlsIn(String(err))}`);
     }
     this.stats.backfilledSignatures += found.length;
     this.observer?.count('backfilled_signatures', found.length);
     // Oldest first, as they happened; ones the subscription already brought are skipped.
     for (const signature of found.reverse()) await this.fetch(signature);
-    this.outage = undefined;
+    close();
     if (!complete) this.reportGap(outage.from, Date.now(), `${outage.reason}; more than ${this.settings.maxBackfillSignatures} signatures missed: the oldest were not read`);
   }
 
