@@ -23,7 +23,7 @@ const liq = (name: string, n: number, slot = SLOT + n): TxSpec => ({
 });
 
 /** A connection to `node` whose frames go through the Kamino parser, as the ingestor does. */
-async function watch(node: FakeSolanaNode) {
+async function watch(node: FakeSolanaNode, settings: Record<string, unknown> = {}) {
   const parse = solanaParser('kamino', KAMINO_PROTOCOL, ['solana']);
   const events: NormalizedEvent[] = [];
   const rejected: string[] = [];
@@ -32,7 +32,7 @@ async function watch(node: FakeSolanaNode) {
   const ctx: ConnectorContext = {
     log: pino({ level: 'silent' }),
     options: { chains: { solana: { url: node.url, httpUrl: node.httpUrl } } },
-    solana: SolanaSettings.parse({ requestTimeoutMs: 3_000, finalityCheckMs: 60_000, pingIntervalMs: 100, silenceTimeoutMs: 2_000 }),
+    solana: SolanaSettings.parse({ requestTimeoutMs: 3_000, finalityCheckMs: 60_000, pingIntervalMs: 100, silenceTimeoutMs: 2_000, ...settings }),
     socketOptions: { backoff: { initialMs: 20, maxMs: 100 }, stableAfterMs: 1_000 },
     attach: () => ({
       onFrame: (f, recv) => {
@@ -50,7 +50,7 @@ async function watch(node: FakeSolanaNode) {
     count: () => {},
     position: () => {},
   };
-  const [connection] = solanaConnections('kamino', ['solana'], KAMINO_PROTOCOL, 280, ctx) as [VenueConnection & { idle(): Promise<void> }];
+  const [connection] = solanaConnections('kamino', ['solana'], KAMINO_PROTOCOL, 280, ctx) as [VenueConnection & { idle(): Promise<void>; queuedFetches: number }];
   await until(() => up && node.asked.some((a) => a.method === 'getSignaturesForAddress'), 'connected, newest signature read');
   const liquidations = () => events.filter((e): e is LiquidationEvent => e.type === 'liquidation').map((e) => e.onchain!.txHash);
   return { connection, events, rejected, gaps, liquidations, isUp: () => up };
@@ -153,6 +153,36 @@ describe('Kamino backfill when outages overlap its work', () => {
     expect(w.liquidations()).toEqual([missed.signature]);
     // The unreadable one: a gap when notified, and again when the backfill (which reads back past it) retries it.
     expect(w.gaps).toEqual([expect.stringContaining(`transaction ${busy.signature} could not be read`), expect.stringContaining(`transaction ${busy.signature} could not be read`)]);
+  }, 30_000);
+});
+
+describe('Kamino connection under a notification storm', () => {
+  it('notified fetches waiting are bounded (maxQueuedFetches); the rest is read by one backfill: every liquidation once, no gap', async () => {
+    const node = await new FakeSolanaNode().start();
+    for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
+    node.land({ signature: sig('review anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
+    const w = await watch(node, { maxQueuedFetches: 3 });
+    try {
+      const txs = Array.from({ length: 12 }, (_, n) => liq(`storm ${n}`, 30 + n));
+      node.slow.set(txs[0]!.signature, 800);
+      let most = 0;
+      const sample = setInterval(() => (most = Math.max(most, w.connection.queuedFetches)), 5);
+      for (const tx of txs) {
+        node.land(tx);
+        // Each notified many times: duplicates take no place in the queue.
+        for (let k = 0; k < 20; k++) node.notify(tx);
+      }
+      await until(() => w.liquidations().length >= txs.length, 'every liquidation', 15_000).catch(() => {});
+      clearInterval(sample);
+      expect(w.liquidations()).toEqual(txs.map((t) => t.signature));
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual(3);
+      expect(w.gaps).toEqual([]);
+      for (const t of txs) expect(node.asked.filter((a) => a.method === 'getTransaction' && a.params[0] === t.signature)).toHaveLength(1);
+    } finally {
+      await w.connection.stop();
+      await node.stop();
+    }
   }, 30_000);
 });
 

@@ -76,6 +76,9 @@ export class SolanaConnection implements VenueConnection {
   private outage: { from: number; reason: string } | undefined;
   /** Counts disconnections: a backfill closes the outage only if no other began while it ran (that one has its own backfill queued). */
   private outages = 0;
+  /** Notified signatures waiting for their fetch (at most settings.maxQueuedFetches), and whether a storm's backfill is queued. */
+  private readonly queued = new Set<string>();
+  private overflowBackfill = false;
   private sessions = 0;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
@@ -125,7 +128,7 @@ export class SolanaConnection implements VenueConnection {
         const { json, isJson } = readJson(text);
         const notice = isJson ? logsNotice(json) : undefined;
         if (notice && !notice.failed && isSignature(notice.signature) && this.showsLiquidation(notice.logs)) {
-          this.enqueue(() => this.fetch(notice.signature));
+          this.queueFetch(notice.signature);
         } else if (notice && !notice.failed && isSignature(notice.signature) && this.outage === undefined) {
           // Not while an outage awaits its backfill: that reads back to lastSignature, which must stay before the outage.
           this.lastSignature = notice.signature;
@@ -154,6 +157,37 @@ export class SolanaConnection implements VenueConnection {
       onSubscribeError: (message) => this.hooks.onSubscribeError(message),
       onConnected: (recv) => this.hooks.onConnected?.(recv),
     };
+  }
+
+  /**
+   * A notified signature's fetch, queued once. Past maxQueuedFetches waiting, the notification is not queued: the
+   * storm is an outage, read by one backfill queued behind the waiting fetches (it lists what they were not).
+   */
+  private queueFetch(signature: string): void {
+    if (this.queued.has(signature) || this.handled.has(signature)) return;
+    if (this.queued.size >= this.settings.maxQueuedFetches) {
+      this.outages += 1;
+      this.outage ??= { from: Date.now(), reason: `more than ${this.settings.maxQueuedFetches} notified transactions waiting` };
+      if (!this.overflowBackfill) {
+        this.overflowBackfill = true;
+        this.log.warn({ ...this.context, waiting: this.queued.size }, 'notification storm: read by a backfill instead');
+        this.enqueue(() => {
+          this.overflowBackfill = false;
+          return this.backfill();
+        });
+      }
+      return;
+    }
+    this.queued.add(signature);
+    this.enqueue(() => {
+      this.queued.delete(signature);
+      return this.fetch(signature);
+    });
+  }
+
+  /** Notified signatures waiting for their fetch (bounded by settings.maxQueuedFetches). */
+  get queuedFetches(): number {
+    return this.queued.size;
   }
 
   /** Logs that show a liquidation, or that the node truncated (the instruction's line may be past the cut). */
