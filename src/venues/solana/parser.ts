@@ -122,11 +122,13 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
     return rt;
   };
 
-  function onTransaction(rt: ChainRuntime, chain: string, result: unknown, accounts: PriceAccounts | undefined, out: EntryResults, receiveTime: number): void {
+  function onTransaction(rt: ChainRuntime, chain: string, asked: string, result: unknown, accounts: PriceAccounts | undefined, out: EntryResults, receiveTime: number): void {
     if (result === null) return; // not found (yet): nothing to count
     const tx = out.read(Transaction, result, 'transaction');
     if (!tx || tx.meta.err !== null) return; // a failed transaction moved nothing
     const signature = tx.transaction.signatures[0]!;
+    // Finality is asked by the signature asked: another transaction's events could never be made final or retracted.
+    if (signature !== asked) return out.reject({ signature }, `getTransaction answers ${signature}, asked ${asked}`);
     const liquidations = liquidationsIn(protocol, tx);
     const prices = liquidations.length > 0 && accounts ? pricesOf(accounts, out) : new Map<string, AccountPrice>();
     for (const found of liquidations) {
@@ -287,7 +289,7 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
     const out = new EntryResults(venue);
     switch (call.method) {
       case 'getTransaction':
-        onTransaction(rt, chain, result, accounts, out, receiveTime);
+        onTransaction(rt, chain, call.signature, result, accounts, out, receiveTime);
         break;
       case 'getSlot': {
         const slot = SlotResult.safeParse(result);

@@ -7,7 +7,7 @@ import { solanaConnections } from '../../../src/venues/solana/rpc/connector.js';
 import { SolanaSettings } from '../../../src/venues/solana/settings.js';
 import type { ConnectorContext, VenueConnection } from '../../../src/venues/venue.js';
 import { FakeSolanaNode } from '../../support/fake-solana-node.js';
-import { frame, reserveOf, sig, txFrame, USDC, WSOL, type PricedAccount, type TxSpec } from '../../support/solana-txs.js';
+import { accountsAnswer, frame, reserveOf, sig, transactionResult, txFrame, USDC, WSOL, type PricedAccount, type TxSpec } from '../../support/solana-txs.js';
 import { until } from '../../support/until.js';
 
 /** Adversarial cases found reviewing the Kamino / Solana venue: each failed before its fix. */
@@ -187,6 +187,19 @@ describe('Kamino connection under a notification storm', () => {
 });
 
 describe('the Solana parser on hostile statuses', () => {
+  it('a getTransaction answer holding another transaction than the one asked is refused (it could never be made final), the right one read', () => {
+    const p = solanaParser('kamino', KAMINO_PROTOCOL, ['solana']);
+    const asked = liq('asked', 4);
+    const other = liq('answered instead', 5);
+    const prices: PricedAccount[] = [WSOL, USDC].map((mint) => ({ address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: other.slot }));
+    const wrong = frame({ jsonrpc: '2.0', id: 1, result: transactionResult(other) }, { method: 'getTransaction', signature: asked.signature }, 'solana', accountsAnswer(prices, other.slot));
+    const r = p(wrong, 1);
+    expect(r.ok && r.events).toEqual([]);
+    expect(r.ok && r.rejected?.map((x) => x.reason)).toEqual([expect.stringContaining(`answers ${other.signature}, asked ${asked.signature}`)]);
+    const right = p(txFrame(other, prices), 2);
+    expect(right.ok && right.events.map((e) => e.type)).toEqual(['liquidation']);
+  });
+
   it('a provisional liquidation whose transaction is finalized as failed (another fork ran it and it failed) is retracted', () => {
     const p = solanaParser('kamino', KAMINO_PROTOCOL, ['solana']);
     const tx = liq('failed on the final fork', 3);

@@ -320,7 +320,8 @@ export class SolanaConnection implements VenueConnection {
     }
     const tx = Transaction.safeParse((answer.json as { result?: unknown }).result);
     let priced: Parameters<typeof solanaFrame>[4];
-    if (tx.success) {
+    // Another transaction than the one asked: the parser refuses it (and so nothing is priced or awaited here).
+    if (tx.success && tx.data.transaction.signatures[0] === signature) {
       this.stats.transactions += 1;
       this.observer?.count('transactions');
       const accounts = new Set<string>();
