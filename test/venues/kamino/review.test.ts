@@ -156,6 +156,38 @@ describe('Kamino backfill when outages overlap its work', () => {
   }, 30_000);
 });
 
+describe('Kamino retraction, then the same signature landing again', () => {
+  it('a transaction retracted (unknown at a finalized slot) that lands later on the final fork is read again: retraction, then the liquidation anew', async () => {
+    const node = await new FakeSolanaNode().start();
+    for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
+    node.land({ signature: sig('review anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
+    const w = await watch(node, { finalityCheckMs: 50 });
+    try {
+      const tx = liq('dropped, then landed', 40);
+      node.land(tx);
+      await until(() => w.liquidations().length === 1, 'the liquidation');
+      node.lost.add(tx.signature);
+      node.finalizedSlot = tx.slot + 10;
+      await until(() => w.events.some((e) => e.type === 'retraction'), 'its retraction');
+      // Its blockhash still valid, it lands on the final fork, later.
+      node.lost.delete(tx.signature);
+      node.history.splice(node.history.indexOf(tx), 1);
+      const again = { ...tx, slot: tx.slot + 20 };
+      node.land(again);
+      await until(() => w.liquidations().length === 2, 'read again', 5_000).catch(() => {});
+      expect(w.events.map((e) => [e.type, e.type === 'liquidation' ? e.onchain!.blockNumber : e.type === 'retraction' ? e.event.onchain!.blockNumber : 0])).toEqual([
+        ['liquidation', tx.slot],
+        ['retraction', tx.slot],
+        ['liquidation', tx.slot + 20],
+      ]);
+      expect(w.gaps).toEqual([]);
+    } finally {
+      await w.connection.stop();
+      await node.stop();
+    }
+  }, 20_000);
+});
+
 describe('Kamino connection under a notification storm', () => {
   it('notified fetches waiting are bounded (maxQueuedFetches); the rest is read by one backfill: every liquidation once, no gap', async () => {
     const node = await new FakeSolanaNode().start();

@@ -420,6 +420,8 @@ export class SolanaConnection implements VenueConnection {
         batch.forEach((s, k) => {
           const status = value[k] as { confirmationStatus?: unknown } | null;
           if (status === null || status?.confirmationStatus === 'finalized') this.provisional.delete(s);
+          // Retracted, it may still land on the final fork (its blockhash valid a while): then it is read anew.
+          if (status === null) this.handled.delete(s);
         });
       }
     } catch (err) {
