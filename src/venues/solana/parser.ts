@@ -106,6 +106,8 @@ interface ChainRuntime {
   /** Provisional transactions: signature → its slot and the events emitted from it (for a retraction). */
   provisional: Map<string, { slot: number; events: LiquidationEvent[] }>;
   final: Set<string>;
+  /** Signatures whose events were retracted (bounded): landing again, at another slot, their events take new ids. */
+  retracted: Set<string>;
 }
 
 /**
@@ -118,7 +120,7 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
   const runtime = (chain: string): ChainRuntime | undefined => {
     if (!chains.includes(chain)) return undefined;
     let rt = runtimes.get(chain);
-    if (!rt) runtimes.set(chain, (rt = { finalized: -1, provisional: new Map(), final: new Set() }));
+    if (!rt) runtimes.set(chain, (rt = { finalized: -1, provisional: new Map(), final: new Set(), retracted: new Set() }));
     return rt;
   };
 
@@ -132,7 +134,9 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
     const liquidations = liquidationsIn(protocol, tx);
     const prices = liquidations.length > 0 && accounts ? pricesOf(accounts, out) : new Map<string, AccountPrice>();
     for (const found of liquidations) {
-      const id = `${venue}:${chain}:${signature}:${found.position}`;
+      // A retracted id stays retracted downstream (src/aggregate/retraction-ledger.ts): a transaction landing again
+      // after its retraction is told apart by its slot.
+      const id = `${venue}:${chain}:${signature}:${found.position}${rt.retracted.has(signature) ? `@${tx.slot}` : ''}`;
       if (rt.final.has(id) || rt.provisional.get(signature)?.events.some((e) => e.id === id)) continue;
       const raw = found.raw;
       // The reason first: a reason is clipped, and the signature is long.
@@ -262,6 +266,8 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
         // Its slot is finalized and the cluster does not know the transaction: it was on an abandoned fork. Or the
         // final fork ran it (the same signature, another block) and it failed there: it moved nothing.
         rt.provisional.delete(signature);
+        rt.retracted.add(signature);
+        if (rt.retracted.size > MAX_FINAL_IDS) rt.retracted.delete(rt.retracted.values().next().value!);
         for (const event of entry.events) out.add({ type: 'retraction', venue, id: event.id, event, reason: 'reorg', receiveTime } satisfies RetractionEvent, { signature });
       }
     });

@@ -180,6 +180,9 @@ describe('Kamino retraction, then the same signature landing again', () => {
         ['retraction', tx.slot],
         ['liquidation', tx.slot + 20],
       ]);
+      // A retracted id stays retracted downstream: the one that landed again has its own, told apart by its slot.
+      const ids = w.events.map((e) => (e.type === 'liquidation' || e.type === 'retraction' ? e.id : e.type));
+      expect(ids).toEqual([`kamino:solana:${tx.signature}:1`, `kamino:solana:${tx.signature}:1`, `kamino:solana:${tx.signature}:1@${tx.slot + 20}`]);
       expect(w.gaps).toEqual([]);
     } finally {
       await w.connection.stop();
