@@ -26,6 +26,8 @@ export class FakeSolanaNode {
   readonly notYet = new Map<string, number>();
   /** getTransaction of these answers after this many ms (a slow node). */
   readonly slow = new Map<string, number>();
+  /** getSignaturesForAddress answers a malformed entry in place of the 501st of each page (a hostile or buggy node). */
+  malformedListing = false;
   down = false;
   readonly asked: { method: string; params: unknown[] }[] = [];
   private subscriptions = 0;
@@ -137,6 +139,7 @@ export class FakeSolanaNode {
           if (t.signature === opts.until) break;
           out.push({ blockTime: t.blockTime, confirmationStatus: 'confirmed', err: t.err ?? null, memo: null, signature: t.signature, slot: t.slot });
         }
+        if (this.malformedListing && out.length > 500) out[500] = { ...out[500]!, signature: 'not a signature' };
         return reply(out);
       }
       case 'getSlot':

@@ -136,6 +136,20 @@ describe('Kamino backfill when outages overlap its work', () => {
     expect(w.gaps).toEqual([]);
   }, 30_000);
 
+  it('a listing page with a malformed entry: the backfill still walks every page (the entry is a gap), the oldest missed liquidation is read', async () => {
+    const w = await start();
+    const missed = liq('oldest missed', 50);
+    node.malformedListing = true;
+    await bounce(w, () => {
+      node.land(missed, true);
+      for (let n = 0; n < 1_004; n++) node.land({ signature: sig(`refresh ${n}`), slot: SLOT + 51 + n, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
+    });
+    // The gap is said once the backfill has read every listed signature (oldest first: the liquidation before).
+    await until(() => w.gaps.length > 0, 'the backfill done', 20_000).catch(() => {});
+    expect(w.liquidations()).toEqual([missed.signature]);
+    expect(w.gaps).toEqual([expect.stringContaining('1 listed signature malformed')]);
+  }, 40_000);
+
   it('notifications after a reconnect, while the queue is still busy, do not move the backfill past the outage', async () => {
     const w = await start();
     const busy = liq('busy, then unreadable', 20);

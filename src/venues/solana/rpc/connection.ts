@@ -354,7 +354,7 @@ export class SolanaConnection implements VenueConnection {
   private async anchor(): Promise<void> {
     try {
       const { json } = await this.ask('getSignaturesForAddress', [this.protocol.programId, { limit: 1, commitment: 'confirmed' }], { method: 'getSignaturesForAddress' });
-      const first = signaturesOf(json)[0];
+      const first = signaturesOf(json).entries[0];
       this.lastSignature ??= first?.signature;
     } catch (err) {
       this.log.warn({ ...this.context, reason: redactUrlsIn(String(err)) }, 'could not read the newest signature: a reconnect before the first liquidation is a gap');
@@ -379,16 +379,20 @@ export class SolanaConnection implements VenueConnection {
     const found: string[] = [];
     let before: string | undefined;
     let complete = false;
+    let malformed = 0;
     try {
       while (found.length < this.settings.maxBackfillSignatures) {
         const { json } = await this.ask('getSignaturesForAddress', [this.protocol.programId, { until, limit: PAGE, commitment: 'confirmed', ...(before ? { before } : {}) }], { method: 'getSignaturesForAddress' });
         const page = signaturesOf(json);
-        for (const s of page) if (s.failed === false) found.push(s.signature);
-        if (page.length < PAGE) {
+        malformed += page.malformed;
+        for (const s of page.entries) if (s.failed === false) found.push(s.signature);
+        // A page is full by what the node listed, malformed entries included: a short page ends the walk.
+        const last = page.entries.at(-1);
+        if (page.listed < PAGE || last === undefined) {
           complete = true;
           break;
         }
-        before = page[page.length - 1]!.signature;
+        before = last.signature;
       }
     } catch (err) {
       close();
@@ -399,6 +403,10 @@ export class SolanaConnection implements VenueConnection {
     // Oldest first, as they happened; ones the subscription already brought are skipped.
     for (const signature of found.reverse()) await this.fetch(signature);
     close();
+    if (malformed > 0) {
+      this.log.warn({ ...this.context, malformed }, 'getSignaturesForAddress listed malformed entries: not read');
+      this.reportGap(outage.from, Date.now(), `${outage.reason}; ${malformed} listed signature${malformed === 1 ? '' : 's'} malformed: not read`);
+    }
     if (!complete) this.reportGap(outage.from, Date.now(), `${outage.reason}; more than ${this.settings.maxBackfillSignatures} signatures missed: the oldest were not read`);
   }
 
@@ -430,12 +438,13 @@ export class SolanaConnection implements VenueConnection {
   }
 }
 
-/** getSignaturesForAddress's entries (newest first): each signature and whether its transaction failed. */
-function signaturesOf(json: unknown): { signature: string; failed: boolean }[] {
+/** getSignaturesForAddress's entries (newest first): each signature and whether its transaction failed; how many were listed, and how many of those were malformed. */
+function signaturesOf(json: unknown): { entries: { signature: string; failed: boolean }[]; listed: number; malformed: number } {
   const result = (json as { result?: unknown } | null)?.result;
   if (!Array.isArray(result)) throw new RequestFailed('getSignaturesForAddress: answer is not a list');
-  return result.flatMap((e: unknown) => {
+  const entries = result.flatMap((e: unknown) => {
     const s = e as { signature?: unknown; err?: unknown } | null;
     return s && isSignature(s.signature) ? [{ signature: s.signature, failed: s.err !== null && s.err !== undefined }] : [];
   });
+  return { entries, listed: result.length, malformed: result.length - entries.length };
 }
