@@ -22,6 +22,12 @@ export class FakeSolanaNode {
   readonly lost = new Set<string>();
   /** getTransaction of these answers this text instead (hostile answers). */
   readonly answerText = new Map<string, string>();
+  /** getTransaction of these answers `null` this many times first (not yet available at `confirmed`, as a lagging node does). */
+  readonly notYet = new Map<string, number>();
+  /** getTransaction of these answers after this many ms (a slow node). */
+  readonly slow = new Map<string, number>();
+  /** getSignaturesForAddress answers a malformed entry in place of the 501st of each page (a hostile or buggy node). */
+  malformedListing = false;
   down = false;
   readonly asked: { method: string; params: unknown[] }[] = [];
   private subscriptions = 0;
@@ -99,6 +105,13 @@ export class FakeSolanaNode {
     switch (r.method) {
       case 'getTransaction': {
         const signature = r.params[0] as string;
+        const wait = this.slow.get(signature);
+        if (wait !== undefined) await new Promise((resolve) => setTimeout(resolve, wait));
+        const nulls = this.notYet.get(signature) ?? 0;
+        if (nulls > 0) {
+          this.notYet.set(signature, nulls - 1);
+          return reply(null);
+        }
         const text = this.answerText.get(signature);
         if (text !== undefined) return void res.setHeader('content-type', 'application/json').end(text);
         const tx = this.history.find((t) => t.signature === signature);
@@ -126,6 +139,7 @@ export class FakeSolanaNode {
           if (t.signature === opts.until) break;
           out.push({ blockTime: t.blockTime, confirmationStatus: 'confirmed', err: t.err ?? null, memo: null, signature: t.signature, slot: t.slot });
         }
+        if (this.malformedListing && out.length > 500) out[500] = { ...out[500]!, signature: 'not a signature' };
         return reply(out);
       }
       case 'getSlot':

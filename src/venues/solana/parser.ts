@@ -106,6 +106,8 @@ interface ChainRuntime {
   /** Provisional transactions: signature → its slot and the events emitted from it (for a retraction). */
   provisional: Map<string, { slot: number; events: LiquidationEvent[] }>;
   final: Set<string>;
+  /** Signatures whose events were retracted (bounded): landing again, at another slot, their events take new ids. */
+  retracted: Set<string>;
 }
 
 /**
@@ -118,19 +120,23 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
   const runtime = (chain: string): ChainRuntime | undefined => {
     if (!chains.includes(chain)) return undefined;
     let rt = runtimes.get(chain);
-    if (!rt) runtimes.set(chain, (rt = { finalized: -1, provisional: new Map(), final: new Set() }));
+    if (!rt) runtimes.set(chain, (rt = { finalized: -1, provisional: new Map(), final: new Set(), retracted: new Set() }));
     return rt;
   };
 
-  function onTransaction(rt: ChainRuntime, chain: string, result: unknown, accounts: PriceAccounts | undefined, out: EntryResults, receiveTime: number): void {
+  function onTransaction(rt: ChainRuntime, chain: string, asked: string, result: unknown, accounts: PriceAccounts | undefined, out: EntryResults, receiveTime: number): void {
     if (result === null) return; // not found (yet): nothing to count
     const tx = out.read(Transaction, result, 'transaction');
     if (!tx || tx.meta.err !== null) return; // a failed transaction moved nothing
     const signature = tx.transaction.signatures[0]!;
+    // Finality is asked by the signature asked: another transaction's events could never be made final or retracted.
+    if (signature !== asked) return out.reject({ signature }, `getTransaction answers ${signature}, asked ${asked}`);
     const liquidations = liquidationsIn(protocol, tx);
     const prices = liquidations.length > 0 && accounts ? pricesOf(accounts, out) : new Map<string, AccountPrice>();
     for (const found of liquidations) {
-      const id = `${venue}:${chain}:${signature}:${found.position}`;
+      // A retracted id stays retracted downstream (src/aggregate/retraction-ledger.ts): a transaction landing again
+      // after its retraction is told apart by its slot.
+      const id = `${venue}:${chain}:${signature}:${found.position}${rt.retracted.has(signature) ? `@${tx.slot}` : ''}`;
       if (rt.final.has(id) || rt.provisional.get(signature)?.events.some((e) => e.id === id)) continue;
       const raw = found.raw;
       // The reason first: a reason is clipped, and the signature is long.
@@ -252,12 +258,16 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
       const signature = asked[i]!;
       const entry = rt.provisional.get(signature);
       if (!entry) return;
-      if (status?.confirmationStatus === 'finalized' && status.err === null) {
+      const failed = status?.err !== null && status?.err !== undefined;
+      if (status?.confirmationStatus === 'finalized' && !failed) {
         rt.provisional.delete(signature);
         for (const e of entry.events) keepFinal(rt, e.id);
-      } else if (status === null && entry.slot <= rt.finalized) {
-        // Its slot is finalized and the cluster does not know the transaction: it was on an abandoned fork.
+      } else if ((status === null && entry.slot <= rt.finalized) || (status?.confirmationStatus === 'finalized' && failed)) {
+        // Its slot is finalized and the cluster does not know the transaction: it was on an abandoned fork. Or the
+        // final fork ran it (the same signature, another block) and it failed there: it moved nothing.
         rt.provisional.delete(signature);
+        rt.retracted.add(signature);
+        if (rt.retracted.size > MAX_FINAL_IDS) rt.retracted.delete(rt.retracted.values().next().value!);
         for (const event of entry.events) out.add({ type: 'retraction', venue, id: event.id, event, reason: 'reorg', receiveTime } satisfies RetractionEvent, { signature });
       }
     });
@@ -285,7 +295,7 @@ export function solanaParser(venue: VenueId, protocol: SolanaProtocol, chains: r
     const out = new EntryResults(venue);
     switch (call.method) {
       case 'getTransaction':
-        onTransaction(rt, chain, result, accounts, out, receiveTime);
+        onTransaction(rt, chain, call.signature, result, accounts, out, receiveTime);
         break;
       case 'getSlot': {
         const slot = SlotResult.safeParse(result);

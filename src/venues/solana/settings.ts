@@ -24,6 +24,8 @@ export const SolanaSettings = z.strictObject({
   finalityCheckMs: z.number().int().min(10).max(MAX_TIMER_MS).default(5_000),
   /** A backfill after a reconnect reads at most this many of the program's signatures; an outage with more is a gap. */
   maxBackfillSignatures: z.number().int().min(1).max(1_000_000).default(20_000),
+  /** Notified liquidation transactions waiting to be fetched, at most; beyond, a notification storm is read by a backfill instead (memory stays bounded). */
+  maxQueuedFetches: z.number().int().min(1).max(1_000_000).default(10_000),
 });
 export type SolanaSettings = z.infer<typeof SolanaSettings>;
 

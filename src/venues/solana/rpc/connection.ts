@@ -40,6 +40,11 @@ const PAGE = 1_000;
 const MAX_HANDLED = 200_000;
 /** An HTTP answer larger than this is refused unread (a transaction is a few KiB; a page of signatures ~300 KiB). */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/**
+ * A getTransaction answering `null` (a node behind the one that notified: not yet served at `confirmed`) is asked
+ * again this many times, 250 ms × 2^k apart (≈ 3.75 s in all), then fails: a gap, never a silent loss.
+ */
+const NOT_YET_TRIES = 5;
 /** getSignatureStatuses takes at most 256 signatures. */
 const STATUS_BATCH = 256;
 
@@ -69,6 +74,11 @@ export class SolanaConnection implements VenueConnection {
   /** Provisional liquidation transactions: signature → slot (asked for their status until final). */
   private readonly provisional = new Map<string, number>();
   private outage: { from: number; reason: string } | undefined;
+  /** Counts disconnections: a backfill closes the outage only if no other began while it ran (that one has its own backfill queued). */
+  private outages = 0;
+  /** Notified signatures waiting for their fetch (at most settings.maxQueuedFetches), and whether a storm's backfill is queued. */
+  private readonly queued = new Set<string>();
+  private overflowBackfill = false;
   private sessions = 0;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
@@ -118,8 +128,9 @@ export class SolanaConnection implements VenueConnection {
         const { json, isJson } = readJson(text);
         const notice = isJson ? logsNotice(json) : undefined;
         if (notice && !notice.failed && isSignature(notice.signature) && this.showsLiquidation(notice.logs)) {
-          this.enqueue(() => this.fetch(notice.signature));
-        } else if (notice && !notice.failed && isSignature(notice.signature)) {
+          this.queueFetch(notice.signature);
+        } else if (notice && !notice.failed && isSignature(notice.signature) && this.outage === undefined) {
+          // Not while an outage awaits its backfill: that reads back to lastSignature, which must stay before the outage.
           this.lastSignature = notice.signature;
         }
         if (notice?.slot !== undefined) this.observer?.head(notice.slot);
@@ -127,6 +138,7 @@ export class SolanaConnection implements VenueConnection {
       },
       onGap: (from, _to, reason) => {
         // Not yet a gap: the backfill decides.
+        this.outages += 1;
         this.outage = { from: Math.min(from, this.outage?.from ?? from), reason };
       },
       onUp: (up) => {
@@ -135,13 +147,47 @@ export class SolanaConnection implements VenueConnection {
           const session = this.sessions;
           // First connection: where the program's history stands now (the backfill's anchor). Later: fill the outage.
           this.enqueue(() => (this.lastSignature === undefined && session === 1 ? this.anchor() : this.backfill()));
-        } else if (!this.stopping) this.outage ??= { from: Date.now(), reason: 'disconnected' };
+        } else if (!this.stopping) {
+          this.outages += 1;
+          this.outage ??= { from: Date.now(), reason: 'disconnected' };
+        }
         this.hooks.onUp(up);
       },
       onReconnect: () => this.hooks.onReconnect(),
       onSubscribeError: (message) => this.hooks.onSubscribeError(message),
       onConnected: (recv) => this.hooks.onConnected?.(recv),
     };
+  }
+
+  /**
+   * A notified signature's fetch, queued once. Past maxQueuedFetches waiting, the notification is not queued: the
+   * storm is an outage, read by one backfill queued behind the waiting fetches (it lists what they were not).
+   */
+  private queueFetch(signature: string): void {
+    if (this.queued.has(signature) || this.handled.has(signature)) return;
+    if (this.queued.size >= this.settings.maxQueuedFetches) {
+      this.outages += 1;
+      this.outage ??= { from: Date.now(), reason: `more than ${this.settings.maxQueuedFetches} notified transactions waiting` };
+      if (!this.overflowBackfill) {
+        this.overflowBackfill = true;
+        this.log.warn({ ...this.context, waiting: this.queued.size }, 'notification storm: read by a backfill instead');
+        this.enqueue(() => {
+          this.overflowBackfill = false;
+          return this.backfill();
+        });
+      }
+      return;
+    }
+    this.queued.add(signature);
+    this.enqueue(() => {
+      this.queued.delete(signature);
+      return this.fetch(signature);
+    });
+  }
+
+  /** Notified signatures waiting for their fetch (bounded by settings.maxQueuedFetches). */
+  get queuedFetches(): number {
+    return this.queued.size;
   }
 
   /** Logs that show a liquidation, or that the node truncated (the instruction's line may be past the cut). */
@@ -265,10 +311,17 @@ export class SolanaConnection implements VenueConnection {
 
   private async fetchTransaction(signature: string): Promise<void> {
     const call: SolanaCall = { method: 'getTransaction', signature };
-    const answer = await this.ask('getTransaction', [signature, { encoding: 'jsonParsed', maxSupportedTransactionVersion: 0, commitment: 'confirmed' }], call, true);
+    const params = [signature, { encoding: 'jsonParsed', maxSupportedTransactionVersion: 0, commitment: 'confirmed' }];
+    let answer = await this.ask('getTransaction', params, call, true);
+    for (let k = 1; (answer.json as { result?: unknown }).result === null; k++) {
+      if (k >= NOT_YET_TRIES || this.stopping) throw new RequestFailed(`getTransaction: not found after ${k} tries`);
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (k - 1)));
+      answer = await this.ask('getTransaction', params, call, true);
+    }
     const tx = Transaction.safeParse((answer.json as { result?: unknown }).result);
     let priced: Parameters<typeof solanaFrame>[4];
-    if (tx.success) {
+    // Another transaction than the one asked: the parser refuses it (and so nothing is priced or awaited here).
+    if (tx.success && tx.data.transaction.signatures[0] === signature) {
       this.stats.transactions += 1;
       this.observer?.count('transactions');
       const accounts = new Set<string>();
@@ -301,7 +354,7 @@ export class SolanaConnection implements VenueConnection {
   private async anchor(): Promise<void> {
     try {
       const { json } = await this.ask('getSignaturesForAddress', [this.protocol.programId, { limit: 1, commitment: 'confirmed' }], { method: 'getSignaturesForAddress' });
-      const first = signaturesOf(json)[0];
+      const first = signaturesOf(json).entries[0];
       this.lastSignature ??= first?.signature;
     } catch (err) {
       this.log.warn({ ...this.context, reason: redactUrlsIn(String(err)) }, 'could not read the newest signature: a reconnect before the first liquidation is a gap');
@@ -312,6 +365,11 @@ export class SolanaConnection implements VenueConnection {
   private async backfill(): Promise<void> {
     const outage = this.outage;
     if (outage === undefined) return;
+    const seen = this.outages;
+    // Closed unless another outage began meanwhile: its own backfill (queued by its reconnect) reads on from here.
+    const close = () => {
+      if (this.outages === seen) this.outage = undefined;
+    };
     const until = this.lastSignature;
     if (until === undefined) {
       this.outage = undefined;
@@ -321,26 +379,34 @@ export class SolanaConnection implements VenueConnection {
     const found: string[] = [];
     let before: string | undefined;
     let complete = false;
+    let malformed = 0;
     try {
       while (found.length < this.settings.maxBackfillSignatures) {
         const { json } = await this.ask('getSignaturesForAddress', [this.protocol.programId, { until, limit: PAGE, commitment: 'confirmed', ...(before ? { before } : {}) }], { method: 'getSignaturesForAddress' });
         const page = signaturesOf(json);
-        for (const s of page) if (s.failed === false) found.push(s.signature);
-        if (page.length < PAGE) {
+        malformed += page.malformed;
+        for (const s of page.entries) if (s.failed === false) found.push(s.signature);
+        // A page is full by what the node listed, malformed entries included: a short page ends the walk.
+        const last = page.entries.at(-1);
+        if (page.listed < PAGE || last === undefined) {
           complete = true;
           break;
         }
-        before = page[page.length - 1]!.signature;
+        before = last.signature;
       }
     } catch (err) {
-      this.outage = undefined;
+      close();
       return this.reportGap(outage.from, Date.now(), `${outage.reason}; the missed signatures could not be listed: ${redactUrlsIn(String(err))}`);
     }
     this.stats.backfilledSignatures += found.length;
     this.observer?.count('backfilled_signatures', found.length);
     // Oldest first, as they happened; ones the subscription already brought are skipped.
     for (const signature of found.reverse()) await this.fetch(signature);
-    this.outage = undefined;
+    close();
+    if (malformed > 0) {
+      this.log.warn({ ...this.context, malformed }, 'getSignaturesForAddress listed malformed entries: not read');
+      this.reportGap(outage.from, Date.now(), `${outage.reason}; ${malformed} listed signature${malformed === 1 ? '' : 's'} malformed: not read`);
+    }
     if (!complete) this.reportGap(outage.from, Date.now(), `${outage.reason}; more than ${this.settings.maxBackfillSignatures} signatures missed: the oldest were not read`);
   }
 
@@ -362,6 +428,8 @@ export class SolanaConnection implements VenueConnection {
         batch.forEach((s, k) => {
           const status = value[k] as { confirmationStatus?: unknown } | null;
           if (status === null || status?.confirmationStatus === 'finalized') this.provisional.delete(s);
+          // Retracted, it may still land on the final fork (its blockhash valid a while): then it is read anew.
+          if (status === null) this.handled.delete(s);
         });
       }
     } catch (err) {
@@ -370,12 +438,13 @@ export class SolanaConnection implements VenueConnection {
   }
 }
 
-/** getSignaturesForAddress's entries (newest first): each signature and whether its transaction failed. */
-function signaturesOf(json: unknown): { signature: string; failed: boolean }[] {
+/** getSignaturesForAddress's entries (newest first): each signature and whether its transaction failed; how many were listed, and how many of those were malformed. */
+function signaturesOf(json: unknown): { entries: { signature: string; failed: boolean }[]; listed: number; malformed: number } {
   const result = (json as { result?: unknown } | null)?.result;
   if (!Array.isArray(result)) throw new RequestFailed('getSignaturesForAddress: answer is not a list');
-  return result.flatMap((e: unknown) => {
+  const entries = result.flatMap((e: unknown) => {
     const s = e as { signature?: unknown; err?: unknown } | null;
     return s && isSignature(s.signature) ? [{ signature: s.signature, failed: s.err !== null && s.err !== undefined }] : [];
   });
+  return { entries, listed: result.length, malformed: result.length - entries.length };
 }
