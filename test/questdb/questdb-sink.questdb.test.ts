@@ -7,7 +7,7 @@ import { historyApi, type HistoryApi } from '../../src/web/history-api.js';
 import { liquidation, openInterest } from '../support/events.js';
 import { HOSTILE_HISTORY_PARAMS } from '../support/hostile-history.js';
 import { freePort } from '../support/free-port.js';
-import { applied, questdbConfig, questdbPid, sql, truncateAll } from '../support/questdb.js';
+import { applied, freezeQuestDb, questdbConfig, questdbPid, sql, truncateAll } from '../support/questdb.js';
 import { until } from '../support/until.js';
 
 /*
@@ -18,14 +18,14 @@ import { until } from '../support/until.js';
  */
 const log = pino({ level: 'silent' });
 const T0 = Date.UTC(2025, 9, 10, 21, 0);
-const freeze = (sig: 'SIGSTOP' | 'SIGCONT') => process.kill(questdbPid(), sig);
+const thaw = () => process.kill(questdbPid(), 'SIGCONT');
 const TOTALS = 'SELECT count() AS n, count_distinct(id) AS ids, sum(usd_e4) AS usd_e4 FROM liquidations';
 const metric = async (registry: Registry, name: string) => (await registry.getSingleMetric(name)!.get()).values.reduce((a, v) => a + v.value, 0);
 
 beforeAll(truncateAll);
 afterAll(() => {
   try {
-    freeze('SIGCONT'); // never leave the server frozen for the next file
+    thaw(); // never leave the server frozen for the next file
   } catch {
     // not running
   }
@@ -74,15 +74,15 @@ describe('QuestDB sink', () => {
     const batch = (from: number) => Array.from({ length: 500 }, (_, i) => liquidation(`f${from + i}`, T0 + from + i, 1 + i / 10_000));
     sink.onEvents(batch(0));
     await sink.flush();
-    freeze('SIGSTOP');
     try {
+      await freezeQuestDb();
       sink.onEvents(batch(500));
       // The timer's flushes time out against the frozen server; the process goes on (this test is it).
       await until(() => sink.stats.failedFlushes >= 2, 'failed flushes while frozen', 20_000);
       expect(sink.buffered).toBe(500);
       sink.onEvents(batch(1000));
     } finally {
-      freeze('SIGCONT');
+      thaw();
     }
     await until(() => sink.buffered === 0, 'the queue sent after the thaw', 30_000);
     await sink.close();
@@ -105,12 +105,12 @@ describe('QuestDB sink', () => {
     await truncateAll();
     const registry = new Registry();
     const sink = QuestDbSink.open(questdbConfig({ flushMs: 60_000, requestTimeoutMs: 300, maxBufferedRows: 5 }), log, registry);
-    freeze('SIGSTOP');
     try {
+      await freezeQuestDb();
       sink.onEvents(Array.from({ length: 8 }, (_, i) => liquidation(`d${i}`, T0 + i * 1000, 1)));
       await expect(sink.flush()).rejects.toThrow();
     } finally {
-      freeze('SIGCONT');
+      thaw();
     }
     expect(sink.stats.dropped.liquidations).toBe(3);
     expect([sink.stats.droppedFrom, sink.stats.droppedTo]).toEqual([T0, T0 + 2000]);
@@ -164,13 +164,13 @@ describe('/api/history over QuestDB', () => {
     try {
       const [a, b] = await Promise.all([ask('minutes?step=1h', one), ask('minutes?step=1h', one)]);
       expect([a.status, b]).toEqual([200, { status: 503, body: { error: '1 history queries are running; try again' } }]);
-      freeze('SIGSTOP');
       try {
+        await freezeQuestDb();
         const started = Date.now();
         expect(await ask('liquidations', hurried)).toEqual({ status: 504, body: { error: 'query stopped after 500 ms' } });
         expect(Date.now() - started).toBeLessThan(5_000);
       } finally {
-        freeze('SIGCONT');
+        thaw();
       }
     } finally {
       await one.close();
