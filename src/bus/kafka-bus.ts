@@ -468,6 +468,10 @@ export class KafkaBus implements Bus {
       }
     }
     if (commits.length > 0) await this.commitBoundaries(consumer, options.groupId, commits, current);
+    // Superseded by a newer join while it prepared (commitBoundaries then returns without committing): the
+    // newer one reports its own. Reported, this one said partitions this member may no longer hold were ready
+    // with boundaries not yet durable: an aggregator then answered ok, and a stop right after lost them.
+    if (!current()) return out;
     options.onAssigned?.([...out.values()]);
     return out;
   }

@@ -176,6 +176,39 @@ describe('KafkaBus on a real broker', () => {
     expectPerKeyOrder(again.got);
   });
 
+  it('reports only current assignments: one prepared for a join that a newer join superseded is not reported', async () => {
+    // Seen in lifetime-counters on a loaded host: a member joined several times within 400 ms (new topics);
+    // a superseded preparation skipped its boundary commit yet reported its assignment, so the aggregator
+    // answered ok before any boundary was durable, and a stop right after lost what was written meanwhile.
+    const topic = unique('kb-stale');
+    const groupId = unique('kb-stale-g');
+    const first = await startedBus([topic]);
+    const second = await startedBus([topic]);
+    const reports: Record<'first' | 'second', number[][]> = { first: [], second: [] };
+    // The first member's first preparation waits for the group's offsets until the second member has joined
+    // and both have reported the assignment that replaced it.
+    const firstAdmin = (first as unknown as { admin: Admin }).admin;
+    const fetchOffsets = firstAdmin.fetchOffsets.bind(firstAdmin);
+    let held: 'no' | 'holding' | 'released' = 'no';
+    firstAdmin.fetchOffsets = (async (...args: Parameters<Admin['fetchOffsets']>) => {
+      if (held === 'no') {
+        held = 'holding';
+        await until(() => reports.first.length > 0 && reports.second.length > 0, 'the assignment after the second member joined', 60_000);
+        held = 'released';
+      }
+      return fetchOffsets(...args);
+    }) as Admin['fetchOffsets'];
+    const subscribe = (bus: KafkaBus, member: 'first' | 'second') =>
+      bus.subscribe({ topics: [topic], groupId, onAssigned: (ps) => void reports[member].push(ps.map((p) => p.partition).sort()) }, async () => {});
+    await subscribe(first, 'first');
+    expect(held).toBe('holding');
+    await subscribe(second, 'second');
+    await until(() => held === 'released', 'the first preparation released', 60_000);
+    await new Promise((r) => setTimeout(r, 500)); // the superseded preparation's remaining steps (no commit: it is not current)
+    // Each partition is reported by one member only (before: the superseded preparation reported all three last).
+    expect([...reports.first.at(-1)!, ...reports.second.at(-1)!].sort()).toEqual([0, 1, 2]);
+  });
+
   it('a subscription closed while kafkajs handles a crash stays closed: no member rejoins after the restart back-off', async () => {
     const topic = unique('kb-crash-close');
     const groupId = unique('kb-crash-close-g');
