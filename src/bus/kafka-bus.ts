@@ -394,6 +394,14 @@ export class KafkaBus implements Bus {
         },
       });
       await ready;
+      // A join right after the first fetch (new topics: several joins within a second) looks up the log end
+      // again for each partition without a committed offset, and skipped what was published after subscribe()
+      // resolved. The boundaries the join's preparation commits pin where the group is, so subscribe() resolves
+      // once the current join's preparation is done (a failed one is retried by the consumer and logged).
+      for (let current = assignment; ; current = assignment) {
+        await current.catch(() => {});
+        if (current === assignment) break;
+      }
     } catch (err) {
       this.consumers.delete(consumer);
       await leave().catch(() => {});
@@ -437,7 +445,7 @@ export class KafkaBus implements Bus {
   ): Promise<Map<string, AssignedPartition>> {
     const out = new Map<string, AssignedPartition>();
     const admin = this.admin;
-    if (!admin || (options.rewindMs === undefined && !options.onAssigned)) return out;
+    if (!admin) return out;
     const topics = Object.keys(memberAssignment).filter((t) => memberAssignment[t]!.length > 0);
     const committed = new Map<string, number>();
     for (const t of topics.length ? await admin.fetchOffsets({ groupId: options.groupId, topics }) : [])
