@@ -219,9 +219,11 @@ describe('KafkaBus on a real broker', () => {
     }) as Admin['fetchOffsets'];
     const subscribe = (bus: KafkaBus, member: 'first' | 'second') =>
       bus.subscribe({ topics: [topic], groupId, onAssigned: (ps) => void reports[member].push(ps.map((p) => p.partition).sort()) }, async () => {});
-    await subscribe(first, 'first');
-    expect(held).toBe('holding');
-    await subscribe(second, 'second');
+    // subscribe() resolves once the member's current preparation is done: the first one's only after the
+    // second member's join has replaced the held one.
+    const firstSubscribed = subscribe(first, 'first');
+    await until(() => held === 'holding', 'the first preparation held', 30_000);
+    await Promise.all([firstSubscribed, subscribe(second, 'second')]);
     await until(() => held === 'released', 'the first preparation released', 60_000);
     await new Promise((r) => setTimeout(r, 500)); // the superseded preparation's remaining steps (no commit: it is not current)
     // Each partition is reported by one member only (before: the superseded preparation reported all three last).
