@@ -11,6 +11,10 @@
  * Idleness is wall time on purpose: an idle partition has no event time of its own, and judging it by
  * the other partitions' event time would call a partition idle merely because another one is being
  * read faster through a backlog. Wall time measures what matters: is this partition still delivering?
+ * After a silence of every partition (none delivered for idleMs), the first delivery gives each partition
+ * idleMs again, as an assignment does: data resumes on all of them at once (a spill drained after a broker
+ * outage, a burst after a quiet spell), one partition's batch at a time, and the first batch alone would
+ * otherwise close the minutes that the next partitions' batches still hold events of.
  *
  * When no partition holds it back, the watermark is the newest event time seen. It never goes back.
  * Pure: wall time is passed in.
@@ -34,6 +38,7 @@ export class PartitionWatermark {
 
   /** A batch of `key` was applied: its newest event time (if any) and whether it has caught up to its backlog. */
   delivered(key: string, newestEventTime: number, caughtUp: boolean, wallNow: number): void {
+    if (this.allIdle(wallNow)) for (const q of this.partitions.values()) q.lastDelivery = wallNow;
     let p = this.partitions.get(key);
     if (!p) this.partitions.set(key, (p = { clock: -Infinity, lastDelivery: wallNow, backlog: false }));
     if (newestEventTime > p.clock) p.clock = newestEventTime;
@@ -47,8 +52,7 @@ export class PartitionWatermark {
     let holding = false;
     for (const p of this.partitions.values()) {
       if (p.clock > max) max = p.clock;
-      const holds = p.backlog || wallNow - p.lastDelivery < this.idleMs;
-      if (holds) {
+      if (this.holds(p, wallNow)) {
         holding = true;
         if (p.clock < min) min = p.clock;
       }
@@ -56,5 +60,14 @@ export class PartitionWatermark {
     const w = holding ? min : max;
     if (w > this.value) this.value = w;
     return this.value;
+  }
+
+  private holds(p: { lastDelivery: number; backlog: boolean }, wallNow: number): boolean {
+    return p.backlog || wallNow - p.lastDelivery < this.idleMs;
+  }
+
+  private allIdle(wallNow: number): boolean {
+    for (const p of this.partitions.values()) if (this.holds(p, wallNow)) return false;
+    return true;
   }
 }

@@ -270,7 +270,6 @@ export class KafkaBus implements Bus {
 
   async subscribe(options: SubscribeOptions, handler: (batch: ConsumedBatch) => Promise<void>): Promise<Subscription> {
     if (this.closed) throw new Error('Kafka bus is closed');
-    if (!this.admin) throw new Error('Kafka bus is not started');
     const fromBeginning = options.fromBeginning ?? false;
     let closing = false;
     const consumer = this.kafka.consumer({
@@ -280,7 +279,7 @@ export class KafkaBus implements Bus {
       // a close() that ran during that disconnect would otherwise leave a member that rejoins the group
       // on its own, holding partitions for a subscription that no longer exists (see `leave`).
       retry: { retries: 5, restartOnFailure: async () => !closing },
-      // How long a fetch waits on idle topics before it answers empty (and the consumer loop comes round).
+      // Bounds how long subscribe() waits for the first fetch on idle topics (see `ready` below).
       maxWaitTimeInMs: 1000,
       ...(options.sessionTimeoutMs !== undefined && { sessionTimeout: options.sessionTimeoutMs }),
       ...(options.heartbeatIntervalMs !== undefined && { heartbeatInterval: options.heartbeatIntervalMs }),
@@ -314,17 +313,20 @@ export class KafkaBus implements Bus {
       );
     });
 
-    // Resolves once this member has joined and its assignment is prepared: each partition's start is fixed
-    // and committed (prepareAssignment). kafkajs would otherwise look up "latest" lazily in its first fetch,
-    // and again after a restart while nothing is committed, skipping what was published meanwhile.
+    // Resolves once this member has joined and, when starting at the log end, has fixed its start
+    // offsets. kafkajs looks up "latest" lazily, in the first fetch after the join; a message
+    // published between the join and that lookup would be skipped. The FETCH event comes after it.
     const listeners: (() => void)[] = [];
     let timer: NodeJS.Timeout | undefined;
     const ready = new Promise<void>((resolve, reject) => {
+      let joined = false;
       listeners.push(
-        // After onJoin above (listeners run in order), so `assignment` is this join's.
         consumer.on(consumer.events.GROUP_JOIN, () => {
-          const prepared = assignment;
-          prepared.then(() => prepared === assignment && resolve(), () => {});
+          joined = true;
+          if (fromBeginning) resolve();
+        }),
+        consumer.on(consumer.events.FETCH, () => {
+          if (joined) resolve();
         }),
         consumer.on(consumer.events.CRASH, (e) => {
           if (!e.payload.restart) reject(new Error(`Kafka consumer for group ${options.groupId} crashed: ${e.payload.error.message}`));
@@ -339,7 +341,7 @@ export class KafkaBus implements Bus {
 
     try {
       // The topics may have just been created by another process (see ensureTopics).
-      await this.topicsReady(this.admin, options.topics);
+      if (this.admin) await this.topicsReady(this.admin, options.topics);
       await consumer.connect();
       await this.retryingRaces('subscribing', () => consumer.subscribe({ topics: options.topics, fromBeginning }));
       await consumer.run({
@@ -392,6 +394,14 @@ export class KafkaBus implements Bus {
         },
       });
       await ready;
+      // A join right after the first fetch (new topics: several joins within a second) looks up the log end
+      // again for each partition without a committed offset, and skipped what was published after subscribe()
+      // resolved. The boundaries the join's preparation commits pin where the group is, so subscribe() resolves
+      // once the current join's preparation is done (a failed one is retried by the consumer and logged).
+      for (let current = assignment; ; current = assignment) {
+        await current.catch(() => {});
+        if (current === assignment) break;
+      }
     } catch (err) {
       this.consumers.delete(consumer);
       await leave().catch(() => {});
@@ -413,9 +423,9 @@ export class KafkaBus implements Bus {
   }
 
   /**
-   * For a new assignment: each partition's live boundary, its log end, and a seek to where it is read
-   * from: the live boundary, or with `rewindMs` the first record at or after wall time − rewindMs if
-   * that is earlier. Reported to `onAssigned` before any batch of the assignment is handled.
+   * For a new assignment: each partition's live boundary, its log end, and, with `rewindMs`, a seek back
+   * to the first record at or after wall time − rewindMs. Reported to `onAssigned` before any batch of
+   * the assignment is handled.
    *
    * The live boundary separates what was already applied (and counted) from what is new. It is the
    * highest of: the group's committed offset; what this subscription applied or took as its boundary
@@ -435,7 +445,7 @@ export class KafkaBus implements Bus {
   ): Promise<Map<string, AssignedPartition>> {
     const out = new Map<string, AssignedPartition>();
     const admin = this.admin;
-    if (!admin) throw new Error('Kafka bus is not started');
+    if (!admin) return out;
     const topics = Object.keys(memberAssignment).filter((t) => memberAssignment[t]!.length > 0);
     const committed = new Map<string, number>();
     for (const t of topics.length ? await admin.fetchOffsets({ groupId: options.groupId, topics }) : [])
@@ -461,11 +471,15 @@ export class KafkaBus implements Bus {
         // No record at or after the timestamp: the broker answers with the log end (or -1 on old versions).
         const back = r === undefined || Number(r.offset) < 0 ? live : Math.max(low, Number(r.offset));
         const start = Math.min(live, back);
-        consumer.seek({ topic, partition, offset: String(start) });
+        if (options.rewindMs !== undefined) consumer.seek({ topic, partition, offset: String(start) });
         out.set(key, { topic, partition, start, live, end, partitions: ends.length });
       }
     }
     if (commits.length > 0) await this.commitBoundaries(consumer, options.groupId, commits, current);
+    // Superseded by a newer join while it prepared (commitBoundaries then returns without committing): the
+    // newer one reports its own. Reported, this one said partitions this member may no longer hold were ready
+    // with boundaries not yet durable: an aggregator then answered ok, and a stop right after lost them.
+    if (!current()) return out;
     options.onAssigned?.([...out.values()]);
     return out;
   }

@@ -5,6 +5,7 @@ import { unique } from '../bus/bus-contract.js';
 import {
   MIN,
   aggregatorConfig,
+  groupMembers,
   health,
   marketMinutes,
   metricsOf,
@@ -14,6 +15,7 @@ import {
   seriesOf,
   sumOf,
   testTopics,
+  untilCommitted,
 } from '../support/aggregator-fixture.js';
 import { eventMessage } from '../../src/pipeline/messages.js';
 import type { OpenInterestEvent } from '../../src/schema/events.js';
@@ -51,7 +53,7 @@ describe('an aggregator killed (-9) at minute 60 and restarted', () => {
     });
     await bus.publish(topics.openInterest, [oi('DELISTEDUSDT', Date.now() - 40 * MIN, 7e8), oi('BTCUSDT', Date.now() - MIN, 9e9)].map(eventMessage));
     await until(async () => sumOf(await metricsOf(first.metricsUrl), 'liqstream_liquidations_total') === before.length, 'minutes 0–60 consumed', 30_000);
-    await new Promise((r) => setTimeout(r, 1_000)); // the last batch's commit
+    await untilCommitted(brokers, group, [topics.liquidations, topics.openInterest]);
     const firstCounted = await metricsOf(first.metricsUrl);
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
@@ -92,13 +94,15 @@ describe('an aggregator killed (-9) at minute 60 and restarted', () => {
     expect(starts(topics.cascades).map((c) => (c.start - base) / MIN)).toEqual([65]);
     expect(starts(refTopics.cascades).map((c) => (c.start - base) / MIN)).toEqual([65]);
 
-    // SIGTERM leaves the group: a successor is assigned at once instead of after the session timeout.
+    // SIGTERM leaves the group (LeaveGroup before the exit): no member is left for the broker to wait
+    // for, so a successor is assigned at once instead of after the session timeout.
     expect(await second.stop()).toBe(0);
+    expect(await groupMembers(brokers, group)).toBe(0);
     const t0 = Date.now();
     const third = await started(['aggregate', '--config', config]);
     await until(async () => (await health(third.metricsUrl)).code === 200, 'successor healthy', 30_000);
     const handoverMs = Date.now() - t0;
+    // (The hand-over is not bounded in time here: it includes the successor's process start, seconds on a loaded host.)
     console.log(`restart after kill -9: healthy after ${rejoinMs} ms (first /healthz: ${warmingSeen}); after SIGTERM: ${handoverMs} ms`);
-    expect(handoverMs).toBeLessThan(6_000);
   });
 });

@@ -5,7 +5,7 @@ import { allTopics } from '../../src/bus/topics.js';
 import { eventMessage } from '../../src/pipeline/messages.js';
 import type { LiquidationEvent, NormalizedEvent } from '../../src/schema/events.js';
 import { unique } from '../bus/bus-contract.js';
-import { MIN, aggregatorConfig, health, metricsOf, serviceProcesses, sumOf, testTopics } from '../support/aggregator-fixture.js';
+import { MIN, aggregatorConfig, health, metricsOf, serviceProcesses, sumOf, testTopics, untilCommitted } from '../support/aggregator-fixture.js';
 import { defiLiquidation, retraction } from '../support/defi-events.js';
 import { liquidation } from '../support/events.js';
 import { startServiceProcess } from '../support/service-process.js';
@@ -47,7 +47,8 @@ describe('retractions end to end through Kafka (issue 20)', () => {
     messages.push(retraction(defi[17]!, 'removed')); // the same retraction again: nothing more taken back
     const kept = defi.filter((_, i) => !retracted.has(i));
 
-    const config = aggregatorConfig(brokers, topics, unique('defi-g'));
+    const group = unique('defi-g');
+    const config = aggregatorConfig(brokers, topics, group);
     const first = await startServiceProcess(['aggregate', '--config', config]);
     onCleanup(async () => first.child.kill('SIGKILL'));
     await until(async () => (await health(first.metricsUrl)).code === 200, 'aggregator healthy', 60_000);
@@ -76,7 +77,7 @@ describe('retractions end to end through Kafka (issue 20)', () => {
     expect(minutes.defiMinutes.filter((x) => x.count > 0).map((x) => [x.minute, x.usd, x.count])).toEqual([...expectedMinutes].sort(([a], [b]) => a - b).map(([minute, es]) => [minute, usdOf(es), es.length]));
 
     // Killed and restarted: the re-read rebuilds the windows net of every retraction and counts nothing again.
-    await new Promise((r) => setTimeout(r, 1_000)); // the last batch's commit
+    await untilCommitted(brokers, group, [topics.liquidations]);
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     const second = await started(['aggregate', '--config', config]);

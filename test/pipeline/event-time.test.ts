@@ -172,9 +172,51 @@ describe('a partition that has delivered nothing yet', () => {
     expect(minutes()).toEqual([]);
     await bus.deliver(L, 1, [liq('c', 20_000, 2), liq('d', 5 * MIN, 2)]);
     expect(minutes()[0]).toMatchObject({ minute: 0, usd: 3, count: 2 });
-    wall.now += 10_000;
+    // Partition 0 keeps delivering; partition 1 falls silent. (Were both silent for idleMs, each would get
+    // idleMs again at the next delivery: see the burst test below.)
+    wall.now += 5_000;
+    await bus.deliver(L, 0, [liq('e0', 7 * MIN, 1)]);
+    wall.now += 5_000;
     await bus.deliver(L, 0, [liq('e', 8 * MIN, 1)]);
     expect(minutes().map((m) => m.minute / MIN)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe('every partition silent for longer than idleMs, then a burst on all of them', () => {
+  it('the first partition’s batch closes nothing the next ones hold: each partition has idleMs again, as at assignment', async () => {
+    // Found by the scale-out Kafka test on a loaded host: its reference aggregator was assigned > 10 s before the
+    // test published 80 minutes at once, and the first partition's batch closed minutes 0–7 with its events alone.
+    const wall = { now: 0 };
+    const { bus, minutes, metric } = await pipeline({ wall });
+    bus.assign([0, 1, 2].map((partition) => ({ topic: L, partition, start: 0, live: 0, end: 0, partitions: 3 })));
+    wall.now += 60_000;
+    const burst = (partition: number) => Array.from({ length: 9 }, (_, m) => liq(`p${partition}-${m}`, m * MIN + 20_000 + partition, partition + 1));
+    await bus.deliver(L, 0, burst(0));
+    await bus.deliver(L, 1, burst(1));
+    expect(minutes()).toEqual([]); // partition 2 (nothing yet) may be next
+    await bus.deliver(L, 2, burst(2));
+    expect(minutes().map((m) => [m.minute / MIN, m.usd, m.count])).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((m) => [m, 6, 3]));
+    expect((await metric('liqstream_late_liquidations_total', { venue: 'bybit-linear' })) ?? 0).toBe(0);
+    // The same after a silence that follows deliveries (a broker outage mid-stream).
+    wall.now += 60_000;
+    const later = (partition: number) => [liq(`q${partition}`, 9 * MIN + 20_000 + partition, 10 * (partition + 1)), liq(`r${partition}`, 11 * MIN, 1)];
+    await bus.deliver(L, 2, later(2));
+    await bus.deliver(L, 0, later(0));
+    expect(minutes().map((m) => m.minute / MIN)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    await bus.deliver(L, 1, later(1));
+    expect(minutes().slice(8).map((m) => [m.minute / MIN, m.usd, m.count])).toEqual([
+      [8, 6, 3],
+      [9, 60, 3],
+    ]);
+    // A partition that stays silent while the others deliver stops holding them idleMs after the burst began.
+    wall.now += 5_000;
+    await bus.deliver(L, 0, [liq('s0', 12 * MIN, 1)]);
+    await bus.deliver(L, 1, [liq('s1', 12 * MIN, 1)]);
+    expect(minutes().at(-1)!.minute / MIN).toBe(9); // partition 2, at 11:00, holds minute 10
+    wall.now += 5_000;
+    await bus.deliver(L, 0, [liq('t0', 13 * MIN, 1)]);
+    expect(minutes().at(-1)!.minute / MIN).toBe(10); // partition 1, at 12:00, holds minute 11
+    expect((await metric('liqstream_late_liquidations_total', { venue: 'bybit-linear' })) ?? 0).toBe(0);
   });
 });
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -6,8 +7,7 @@ import { QuestDbHistory } from '../../src/sinks/questdb/history.js';
 import { QuestDbSink } from '../../src/sinks/questdb/questdb-sink.js';
 import { historyApi, type HistoryApi } from '../../src/web/history-api.js';
 import { liquidation } from '../support/events.js';
-import { applied, questdbConfig, questdbPid, truncateAll } from '../support/questdb.js';
-import { freezeProcess } from '../support/frozen.js';
+import { applied, freezeQuestDb, questdbConfig, questdbPid, truncateAll } from '../support/questdb.js';
 import { until } from '../support/until.js';
 
 /*
@@ -74,7 +74,7 @@ describe('/api/history while QuestDB is killed or frozen', () => {
     let answers: Awaited<ReturnType<typeof burst>>;
     try {
       // A query that reached a thread not stopped yet would still answer 200 (seen once in a clean-clone run).
-      await freezeProcess(questdbPid());
+      await freezeQuestDb();
       answers = [...(await burst()), ...(await burst())]; // the second burst meets the connections the first left
     } finally {
       signal('SIGCONT');
@@ -113,5 +113,37 @@ describe('/api/history while QuestDB is killed or frozen', () => {
     expect([after[500] - before[500], after[503] - before[503], after[504] - before[504]]).toEqual([refused, answers.length - refused, 0]);
     questdb('resume');
     await healthy();
+  });
+});
+
+describe('freezeQuestDb (the freeze the tests above rely on)', () => {
+  it('answers no query once it resolved: 8 rounds of 4 queries on warm connections, each round right after the freeze', async () => {
+    // kill(SIGSTOP) alone returned before every thread had stopped: 20 of 240 such queries answered 200 on a loaded host.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    const query = () =>
+      new Promise<number | 'no answer'>((resolve) => {
+        const req = http.get(`http://${inject('questdb').http}/exec?query=${encodeURIComponent('SELECT 1')}`, { agent, timeout: 250 }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('timeout', () => req.destroy());
+        req.on('error', () => resolve('no answer'));
+      });
+    const four = () => Promise.all([query(), query(), query(), query()]);
+    try {
+      for (let round = 0; round < 8; round++) {
+        await until(async () => (await four()).every((s) => s === 200), 'four answers before the freeze', 30_000);
+        let answers: (number | 'no answer')[];
+        try {
+          await freezeQuestDb();
+          answers = await four();
+        } finally {
+          signal('SIGCONT');
+        }
+        expect([round, answers]).toEqual([round, ['no answer', 'no answer', 'no answer', 'no answer']]);
+      }
+    } finally {
+      agent.destroy();
+    }
   });
 });

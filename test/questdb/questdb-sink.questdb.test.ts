@@ -7,8 +7,7 @@ import { historyApi, type HistoryApi } from '../../src/web/history-api.js';
 import { liquidation, openInterest } from '../support/events.js';
 import { HOSTILE_HISTORY_PARAMS } from '../support/hostile-history.js';
 import { freePort } from '../support/free-port.js';
-import { applied, questdbConfig, questdbPid, sql, truncateAll } from '../support/questdb.js';
-import { freezeProcess } from '../support/frozen.js';
+import { applied, freezeQuestDb, questdbConfig, questdbPid, sql, truncateAll } from '../support/questdb.js';
 import { until } from '../support/until.js';
 
 /*
@@ -20,8 +19,6 @@ import { until } from '../support/until.js';
 const log = pino({ level: 'silent' });
 const T0 = Date.UTC(2025, 9, 10, 21, 0);
 const thaw = () => process.kill(questdbPid(), 'SIGCONT');
-/** Frozen once every thread is (see frozen.ts): a flush that reached a running thread would succeed. */
-const freeze = () => freezeProcess(questdbPid());
 const TOTALS = 'SELECT count() AS n, count_distinct(id) AS ids, sum(usd_e4) AS usd_e4 FROM liquidations';
 const metric = async (registry: Registry, name: string) => (await registry.getSingleMetric(name)!.get()).values.reduce((a, v) => a + v.value, 0);
 
@@ -78,7 +75,7 @@ describe('QuestDB sink', () => {
     sink.onEvents(batch(0));
     await sink.flush();
     try {
-      await freeze();
+      await freezeQuestDb();
       sink.onEvents(batch(500));
       // The timer's flushes time out against the frozen server; the process goes on (this test is it).
       await until(() => sink.stats.failedFlushes >= 2, 'failed flushes while frozen', 20_000);
@@ -109,7 +106,7 @@ describe('QuestDB sink', () => {
     const registry = new Registry();
     const sink = QuestDbSink.open(questdbConfig({ flushMs: 60_000, requestTimeoutMs: 300, maxBufferedRows: 5 }), log, registry);
     try {
-      await freeze();
+      await freezeQuestDb();
       sink.onEvents(Array.from({ length: 8 }, (_, i) => liquidation(`d${i}`, T0 + i * 1000, 1)));
       await expect(sink.flush()).rejects.toThrow();
     } finally {
@@ -168,7 +165,7 @@ describe('/api/history over QuestDB', () => {
       const [a, b] = await Promise.all([ask('minutes?step=1h', one), ask('minutes?step=1h', one)]);
       expect([a.status, b]).toEqual([200, { status: 503, body: { error: '1 history queries are running; try again' } }]);
       try {
-        await freeze();
+        await freezeQuestDb();
         const started = Date.now();
         expect(await ask('liquidations', hurried)).toEqual({ status: 504, body: { error: 'query stopped after 500 ms' } });
         expect(Date.now() - started).toBeLessThan(5_000);

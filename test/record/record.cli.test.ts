@@ -5,8 +5,10 @@ import { BinanceServer } from '../support/binance-server.js';
 import { runCli } from '../support/cli.js';
 import { writeTestConfig } from '../support/config-file.js';
 import { binanceFrames, BINANCE_FIXTURE_TOTALS } from '../support/fixtures.js';
+import { scrape } from '../support/prom-text.js';
 import { tempDir } from '../support/recording.js';
 import { startServiceProcess } from '../support/service-process.js';
+import { until } from '../support/until.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -31,7 +33,9 @@ describe('liqstream record → liqstream replay', () => {
     await usdm.subscriptions(2);
     usdm.send(raw.usdm2);
     usdm.send(JSON.stringify({ e: 'forceOrder', E: 1698871323061, o: JSON.parse(raw.usdm3).o as unknown }));
-    await new Promise((r) => setTimeout(r, 300));
+    // Every frame read before the stop (a frame still in the socket when the connectors close is not recorded).
+    const read = async () => (await scrape(rec.metricsUrl)).filter((x) => x.name === 'liqstream_frames_total').reduce((a, x) => a + x.value, 0);
+    await until(async () => (await read()) === 7, 'the recorder read 7 frames', 30_000);
     expect(await rec.stop()).toBe(0);
 
     const files = readdirSync(out).sort();

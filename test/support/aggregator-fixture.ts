@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { stringify } from 'yaml';
@@ -12,6 +13,7 @@ import { startServiceProcess, type ServiceProcess } from './service-process.js';
 import { liquidation } from './events.js';
 import { onlyVenues } from './config-file.js';
 import { tempDir } from './recording.js';
+import { until } from './until.js';
 
 export const MIN = 60_000;
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'BNBUSDT'];
@@ -102,3 +104,34 @@ export function serviceProcesses() {
     },
   };
 }
+
+/** A kafkajs admin client for the duration of `use`. */
+async function withAdmin<T>(brokers: string, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Kafka({ brokers: [brokers], clientId: 'test-admin', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until `groupId` has committed every partition of `topics` up to its log end. A member counts a
+ * batch in its handler and commits it after: a process killed (-9) right after its metrics showed the
+ * count may not have committed yet, and its successor would count the batch again.
+ */
+export const untilCommitted = (brokers: string, groupId: string, topics: string[], timeoutMs = 30_000): Promise<void> =>
+  withAdmin(brokers, async (admin) => {
+    const behind = async () => {
+      const committed = new Map((await admin.fetchOffsets({ groupId, topics })).flatMap((t) => t.partitions.map((p) => [`${t.topic}:${p.partition}`, Number(p.offset)] as const)));
+      for (const topic of topics)
+        for (const p of await admin.fetchTopicOffsets(topic)) if (Math.max(0, committed.get(`${topic}:${p.partition}`) ?? -1) < Number(p.high)) return true;
+      return false;
+    };
+    await until(async () => !(await behind()), `group ${groupId} committed ${topics.join(',')} to the log end`, timeoutMs);
+  });
+
+/** The members the broker lists in `groupId` now. */
+export const groupMembers = (brokers: string, groupId: string): Promise<number> =>
+  withAdmin(brokers, async (admin) => (await admin.describeGroups([groupId])).groups[0]?.members.length ?? 0);

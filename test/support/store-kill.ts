@@ -5,7 +5,7 @@ import { toUnits } from '../../src/aggregate/fixed-point.js';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { allTopics } from '../../src/bus/topics.js';
 import { unique } from '../bus/bus-contract.js';
-import { MIN, aggregatorConfig, marketMinutes, metricsOf, publishEvents, type serviceProcesses, sumOf, testTopics } from './aggregator-fixture.js';
+import { MIN, aggregatorConfig, marketMinutes, metricsOf, publishEvents, type serviceProcesses, sumOf, testTopics, untilCommitted } from './aggregator-fixture.js';
 import { startServiceProcess } from './service-process.js';
 import { until } from './until.js';
 
@@ -25,7 +25,8 @@ export interface StoredTotals {
 export async function killedAggregatorScenario(brokers: string, processes: ReturnType<typeof serviceProcesses>, store: Record<string, unknown>, stored: () => Promise<StoredTotals>): Promise<void> {
   const { started, onCleanup } = processes;
   const topics = testTopics();
-  const file = aggregatorConfig(brokers, topics, unique('store-g'));
+  const group = unique('store-g');
+  const file = aggregatorConfig(brokers, topics, group);
   writeFileSync(file, stringify({ ...parse(readFileSync(file, 'utf8')), store: { enabled: true, ...store } }));
   const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
   onCleanup(() => bus.close());
@@ -50,7 +51,7 @@ export async function killedAggregatorScenario(brokers: string, processes: Retur
   await until(async () => (await fetch(`${second.metricsUrl}/healthz`)).status === 200, 'second healthy', 60_000);
   await publishEvents(bus, topics.liquidations, events.filter((e) => !half.includes(e)));
   await consumed(second, events.length - half.length);
-  await new Promise((r) => setTimeout(r, 1_500)); // the consumer's offset commits
+  await untilCommitted(brokers, group, [topics.liquidations]);
   second.child.kill('SIGKILL');
   await new Promise((r) => second.child.once('exit', r));
   expect(await stored()).toMatchObject({ n: half.length });
