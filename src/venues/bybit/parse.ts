@@ -1,7 +1,7 @@
 import type { FundingEvent, LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
 import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
 import { decimalValue, isEpochMs, isMarketName } from '../fields.js';
-import { isUsdQuote, noReferenceReason, type Instrument } from '../instruments.js';
+import { fillBase, fillQuote, isUsdQuote, noReferenceReason, type Instrument } from '../instruments.js';
 import { bybitInstrument } from './instruments.js';
 import { readAllLiquidationFrame, readTickerFrame, type LiquidationSink, type TickerFields, type TickerFundingText } from './fast-frame.js';
 import { AllLiquidation, LIQUIDATION_TOPIC, LiquidationEntry, OpReply, TICKER_TOPIC, Ticker, type BybitAllLiquidation } from './schema.js';
@@ -156,17 +156,9 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     const inst = batchInst!;
     if (s !== batchSymbol) return `allLiquidation entry for ${s} on topic ${LIQUIDATION_TOPIC}.${batchSymbol}`;
     if (!batchUsd) return noReferenceReason(s, inst.quote, 0);
-    // Linear `v` is base coin; inverse `v` counts 1-USD contracts (the instrument's contractValue): fillSize's
-    // arithmetic, written out so that an entry allocates nothing but its id and event.
-    let baseQty: number;
-    let usd: number;
-    if (inst.type === 'linear') {
-      baseQty = size * inst.contractValue;
-      usd = baseQty * price;
-    } else {
-      usd = size * inst.contractValue;
-      baseQty = usd / price;
-    }
+    // Linear `v` is base coin; inverse `v` counts 1-USD contracts (the instrument's contractValue).
+    const baseQty = fillBase(inst, size, price);
+    const usd = fillQuote(inst, size, price);
     // join builds one flat string (ids are kept for deduplication; see the Binance parser).
     const id = [venue, s, Ttext, S, v, p].join(':');
     // Copies share T, so ids are counted (hashed, which costs) only from the second entry of a millisecond on;

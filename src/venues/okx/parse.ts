@@ -1,6 +1,6 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
-import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { ReferencePrices, fillBase, fillQuote, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
 import { EntryResults, NO_EVENTS, isEpoch, plainlyNamed, reject, rejectInvalid, parseJsonObject, type FrameParser, type ParseResult } from '../venue.js';
 import { readLiquidationPush, type LiquidationSink } from './fast-frame.js';
 import { okxBase, okxBuiltInInstrument, okxListedInstrument } from './instruments.js';
@@ -254,16 +254,8 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
       const liquidated = liquidatedSide({ posSide, side });
       if (fastSeen === MAX_FAST_DETAILS || liquidated === undefined || !(price < Infinity && contracts < Infinity)) return false;
       const inst = fastInst!;
-      // fillSize's arithmetic, written out so that a detail allocates nothing but its id and event.
-      let baseQty: number;
-      let quoteNotional: number;
-      if (inst.type === 'linear') {
-        baseQty = contracts * inst.contractValue;
-        quoteNotional = baseQty * price;
-      } else {
-        quoteNotional = contracts * inst.contractValue;
-        baseQty = quoteNotional / price;
-      }
+      const baseQty = fillBase(inst, contracts, price);
+      const quoteNotional = fillQuote(inst, contracts, price);
       const usd = notionalUsd(inst, quoteNotional, refs, fastReceive);
       if (usd === undefined) return false;
       // join builds one flat string (a template literal builds a rope, which costs more where ids are hashed).
