@@ -166,7 +166,8 @@ export function stringOrFlat(f: string, value: number): [number, string | undefi
  * Pieces of the regular expressions some fast paths read a whole frame with (Binance's way: on one fixed layout a
  * compiled pattern is cheaper than a chain of steps). Each matches a subset of what JSON.parse reads the same way.
  */
-const STRING_CHAR = '[^"\\\\\\u0000-\\u001f]';
+/** One character of a string without escapes or control characters. */
+export const STRING_CHAR = '[^"\\\\\\u0000-\\u001f]';
 /** A string without escapes or control characters, not captured. */
 export const RE_SKIP_STRING = `"${STRING_CHAR}*"`;
 /** The content of a non-empty such string, captured. */

@@ -117,8 +117,14 @@ const isMarket = (v: unknown): boolean => matches(knownMarkets, MARKET_SYMBOL, v
 const isVenue = (v: unknown): boolean => matches(knownVenues, VENUE_ID, v);
 const isPositive = (v: unknown): boolean => typeof v === 'number' && v > 0 && v < Infinity;
 const isNonNegative = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v < Infinity;
-const isEpoch = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+export const isEpoch = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 const isText = (v: unknown): boolean => typeof v === 'string' && v !== '';
+
+/**
+ * Whether an event of `venue` and `symbol` with base `base` passes plainlyValid's checks of those names: a parser
+ * that builds many events of one market asks once (and checks the rest of each event itself).
+ */
+export const plainlyNamed = (venue: string, symbol: string, base: string): boolean => isVenue(venue) && isMarket(symbol) && isMarket(base);
 
 /**
  * The schema's rules for the events parsers build (a perp liquidation, open interest), written out: about a

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readAllLiquidationFrame, readTickerFrame, type LiquidationSink, type TickerFields } from '../../src/venues/bybit/fast-frame.js';
 import { createBybitParser } from '../../src/venues/bybit/parse.js';
 import { MAX_EPOCH_MS } from '../../src/venues/fields.js';
+import { LiquidationEvent } from '../../src/schema/events.js';
 import { assertFastPathExact, generatedAndMutated } from '../support/fast-path.js';
 import { fixture } from '../support/fixtures.js';
 import { HOSTILE_NUMERIC_STRINGS } from '../support/hostile.js';
@@ -106,5 +107,23 @@ describe('Bybit fast path', () => {
 
   it.each(['bybit-linear', 'bybit-inverse'] as const)('property: %s gives the full path result for every frame, accepted or declined', (venue) => {
     assertFastPathExact(() => createBybitParser({ venue }), frames, 1_000);
+  });
+
+  // Both paths share the entry step and its shortened event check (names and receive time settled once per market
+  // and frame): every event it lets through must be one the schema accepts, huge and tiny numbers included.
+  it.each(['bybit-linear', 'bybit-inverse'] as const)('property: every %s liquidation event passes the schema', (venue) => {
+    const huge = fc.constantFrom('1' + '0'.repeat(400), '1' + '0'.repeat(200), '0.' + '0'.repeat(200) + '1', '0.' + '0'.repeat(400) + '1', '0', '0.0', '99999999999999999999');
+    const text = fc.oneof(decimalText, huge);
+    fc.assert(
+      fc.property(fc.array(fc.record({ T: time, S: fc.constantFrom('Buy', 'Sell'), v: text, p: text }), { minLength: 1, maxLength: 4 }), fc.integer({ min: -1, max: 2 ** 53 }), (data, receiveTime) => {
+        const parse = createBybitParser({ venue });
+        const frame = JSON.stringify({ topic: 'allLiquidation.BTCUSDT', type: 'snapshot', ts: 1, data: data.map((e) => ({ T: e.T, s: 'BTCUSDT', S: e.S, v: e.v, p: e.p })) });
+        for (const f of [frame, ` ${frame}`]) {
+          const result = parse(f, receiveTime);
+          if (result.ok) for (const e of result.events) expect(LiquidationEvent.safeParse(e).success).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

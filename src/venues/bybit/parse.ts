@@ -1,13 +1,15 @@
 import type { FundingEvent, LiquidationEvent, OpenInterestEvent, VenueId } from '../../schema/events.js';
 import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
 import { decimalValue, isEpochMs, isMarketName } from '../fields.js';
-import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { fillBase, fillQuote, isUsdQuote, noReferenceReason, type Instrument } from '../instruments.js';
 import { bybitInstrument } from './instruments.js';
 import { readAllLiquidationFrame, readTickerFrame, type LiquidationSink, type TickerFields, type TickerFundingText } from './fast-frame.js';
 import { AllLiquidation, LIQUIDATION_TOPIC, LiquidationEntry, OpReply, TICKER_TOPIC, Ticker, type BybitAllLiquidation } from './schema.js';
 import {
   NO_EVENTS,
   checkEvent,
+  isEpoch,
+  plainlyNamed,
   entryRejection,
   invalidReason,
   reject,
@@ -25,6 +27,13 @@ export type BybitVenue = 'bybit-linear' | 'bybit-inverse';
 /** Base asset of a Bybit symbol: the instrument table's rule (bybitInstrument, instruments.ts). */
 export function bybitBase(symbol: string, venue: BybitVenue): string {
   return bybitInstrument(symbol, venue === 'bybit-inverse' ? 'inverse' : 'linear').base;
+}
+
+/** A Bybit market as the parser knows it (see marketOf). */
+interface Market {
+  inst: Instrument;
+  usd: boolean;
+  plainNames: boolean;
 }
 
 export interface BybitParserOptions {
@@ -84,19 +93,22 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   const { venue } = opts;
   const fidelity = opts.fidelity ?? (() => 'complete' as const);
   const inverse = venue === 'bybit-inverse';
-  const instruments = new Map<string, Instrument>();
-  // Undefined for a name no market has (see isMarketName); checked once per name, as it is cached.
-  const instrumentOf = (symbol: string): Instrument | undefined => {
-    let inst = instruments.get(symbol);
-    if (inst === undefined) {
+  // Per symbol: its instrument, and what every liquidation of it shares (a USD quote; names the event check takes
+  // as they are), worked out once. Undefined for a name no market has (see isMarketName), checked once per name.
+  const instruments = new Map<string, Market>();
+  const marketOf = (symbol: string): Market | undefined => {
+    let market = instruments.get(symbol);
+    if (market === undefined) {
       if (!isMarketName(symbol)) return undefined;
       // A listed instrument of the other category (a recording's metadata mixed up) is not trusted.
       const listed = opts.instruments?.(symbol);
-      inst = listed !== undefined && (listed.type === 'inverse') === inverse ? listed : bybitInstrument(symbol, inverse ? 'inverse' : 'linear');
-      instruments.set(symbol, inst);
+      const inst = listed !== undefined && (listed.type === 'inverse') === inverse ? listed : bybitInstrument(symbol, inverse ? 'inverse' : 'linear');
+      market = { inst, usd: isUsdQuote(inst.quote), plainNames: plainlyNamed(venue, symbol, inst.base) };
+      instruments.set(symbol, market);
     }
-    return inst;
+    return market;
   };
+  const instrumentOf = (symbol: string): Instrument | undefined => marketOf(symbol)?.inst;
   const baseOf = (symbol: string): string | undefined => instrumentOf(symbol)?.base;
   const tickers = new Map<string, TickerState>();
   const fundingGate = new FundingGate();
@@ -114,40 +126,61 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   // batch, so the same liquidation still gets the same id if it is ever pushed again (the ingestor's dedupe).
   const occurrences = new Map<string, number>();
   const times = new Map<number, string>();
+  // Most frames hold one entry: its T and id are kept on their own, and the maps are filled (and cleared) only
+  // from a frame's second entry on.
+  let batchSeen = 0;
+  let firstT = 0;
+  let firstId = '';
+  // Every Bybit quote is USD or a USD stablecoin; anything else would need a reference price (notionalUsd).
+  let batchUsd = false;
+  let batchPlainNames = false;
   const begin = (topicSymbol: string, receiveTime: number): string | undefined => {
     batchReceive = receiveTime;
     batchSymbol = topicSymbol;
-    batchInst = instrumentOf(topicSymbol);
+    const market = marketOf(topicSymbol);
     batchEvents = [];
-    occurrences.clear();
-    times.clear();
-    return batchInst === undefined ? `invalid symbol in topic ${LIQUIDATION_TOPIC}.${topicSymbol}` : undefined;
+    if (batchSeen > 1) {
+      occurrences.clear();
+      times.clear();
+    }
+    batchSeen = 0;
+    if (market === undefined) return `invalid symbol in topic ${LIQUIDATION_TOPIC}.${topicSymbol}`;
+    batchInst = market.inst;
+    batchUsd = market.usd;
+    batchPlainNames = market.plainNames && isEpoch(receiveTime);
+    return undefined;
   };
   // The fast path hands over T as written and the values of v and p as it read them (fast-frame.ts): the same
   // as String(T), Number(v) and Number(p), which together cost about as much as the rest of the event.
   const entry = (T: number, s: string, S: 'Buy' | 'Sell', v: string, p: string, Ttext = String(T), size = Number(v), price = Number(p)): string | undefined => {
     const inst = batchInst!;
     if (s !== batchSymbol) return `allLiquidation entry for ${s} on topic ${LIQUIDATION_TOPIC}.${batchSymbol}`;
+    if (!batchUsd) return noReferenceReason(s, inst.quote, 0);
     // Linear `v` is base coin; inverse `v` counts 1-USD contracts (the instrument's contractValue).
-    const { baseQty, quoteNotional } = fillSize(inst, size, price);
-    // Every Bybit quote is USD or a USD stablecoin; anything else would need a reference price.
-    const usd = notionalUsd(inst, quoteNotional, undefined, batchReceive);
-    if (usd === undefined) return noReferenceReason(s, inst.quote, 0);
+    const baseQty = fillBase(inst, size, price);
+    const usd = fillQuote(inst, size, price);
     // join builds one flat string (ids are kept for deduplication; see the Binance parser).
     const id = [venue, s, Ttext, S, v, p].join(':');
     // Copies share T, so ids are counted (hashed, which costs) only from the second entry of a millisecond on;
     // `times` keeps the first entry's id of each millisecond until then ('' once its count is in `occurrences`).
     let n = 0;
-    const first = times.get(T);
-    if (first === undefined) times.set(T, id);
-    else {
-      if (first !== '') {
-        occurrences.set(first, 1);
-        times.set(T, '');
+    if (batchSeen === 0) {
+      firstT = T;
+      firstId = id;
+    } else {
+      if (batchSeen === 1) times.set(firstT, firstId);
+      const first = times.get(T);
+      if (first === undefined) times.set(T, id);
+      else {
+        if (first !== '') {
+          occurrences.set(first, 1);
+          times.set(T, '');
+        }
+        n = occurrences.get(id) ?? 0;
+        occurrences.set(id, n + 1);
       }
-      n = occurrences.get(id) ?? 0;
-      occurrences.set(id, n + 1);
     }
+    batchSeen++;
     const candidate: LiquidationEvent = {
       type: 'liquidation',
       id: n > 0 ? `${id}#${n}` : id,
@@ -166,7 +199,10 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
       source: LIQUIDATION_TOPIC,
     };
     // A bad entry is refused on its own (the full path dead-letters it; the fast path declines the frame to it).
-    const problem = checkEvent(candidate, `liquidation from ${s} v=${v} p=${p}`);
+    // What plainlyValid would check, less what the frame's market settled once (names, receive time) and what
+    // is so by construction (kind, side, source); anything else (and the reason's text) is left to checkEvent.
+    const plain = batchPlainNames && isEpoch(T) && price > 0 && price < Infinity && baseQty > 0 && baseQty < Infinity && usd > 0 && usd < Infinity;
+    const problem = plain ? undefined : checkEvent(candidate, `liquidation from ${s} v=${v} p=${p}`);
     if (problem === undefined) batchEvents.push(candidate);
     return problem;
   };

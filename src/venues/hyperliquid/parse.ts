@@ -20,6 +20,7 @@ import { ActiveAssetCtx, FillItem, FillItems, MetaAndAssetCtxs, PositiveDecimal,
 import { hyperliquidOpenInterest, marketsFromMetaAndAssetCtxs } from './metaAndAssetCtxs.js';
 import { FundingGate, fundingEvent, nextHour, signedDecimal } from '../funding.js';
 import { nodeFillsBlockToResult, orScanned, scanNodeBlock } from './node-block.js';
+import { createBlockReader } from './fast-block.js';
 import { HLP_LIQUIDATORS } from './vaults.js';
 
 export { HLP_LIQUIDATORS } from './vaults.js';
@@ -216,11 +217,15 @@ export function createHyperliquidParser(opts: HyperliquidParserOptions = {}): Fr
     }
   };
 
+  const readMarkedBlock = createBlockReader();
   const fastCtx: AssetCtxFields = { coin: '', markPx: 0, openInterest: 0, funding: undefined, oraclePx: undefined };
   return (frame, receiveTime) => {
     if (readActiveAssetCtxFrame(frame, fastCtx)) return activeAssetCtx(fastCtx, receiveTime);
     if (readTradesFrame(frame, isCurrentLiquidator)) return NO_EVENTS;
-    // A node block is mostly ordinary trades: scanned, not parsed whole (node-block.ts), when it can be.
+    // A block of marked fills only (a cascade's) is read fill by fill in the node's layout (fast-block.ts); a node
+    // block that is mostly ordinary trades is scanned, not parsed whole (node-block.ts), when it can be.
+    const marked = readMarkedBlock(frame, currentVaults());
+    if (marked) return marked;
     const block = scanNodeBlock(frame, currentVaults());
     if (block) return block;
     const parsed = parseJsonFrame(frame);

@@ -1,7 +1,8 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
-import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, reject, rejectInvalid, parseJsonObject, type FrameParser, type ParseResult } from '../venue.js';
+import { ReferencePrices, fillBase, fillQuote, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { EntryResults, NO_EVENTS, isEpoch, plainlyNamed, reject, rejectInvalid, parseJsonObject, type FrameParser, type ParseResult } from '../venue.js';
+import { readLiquidationPush, type LiquidationSink } from './fast-frame.js';
 import { okxBase, okxBuiltInInstrument, okxListedInstrument } from './instruments.js';
 import {
   CONTRACT_TYPES,
@@ -19,6 +20,8 @@ import {
 } from './schema.js';
 
 export const OKX_VENUE = 'okx';
+/** The most details of one push the fast path reads (see fastIds below). */
+const MAX_FAST_DETAILS = 64;
 export const OPEN_INTEREST_SOURCE = 'open-interest';
 
 export interface OkxParserOptions {
@@ -60,6 +63,9 @@ const objectField = (value: unknown, key: string): unknown =>
 export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
   const known = new Map<string, Instrument>();
   const refs = new ReferencePrices();
+  // The fast path's per-instId answers (its instrument, and whether plainlyValid takes its names); emptied when
+  // the market list changes.
+  const fastMarkets = new Map<string, { inst: Instrument; named: boolean }>();
   const instrumentOf = (instId: string): Instrument | undefined => {
     let inst = known.get(instId);
     if (inst === undefined) {
@@ -193,6 +199,7 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
       // A listing without a contract value yet (preopen) is a row, not a market to value.
       if (inst !== undefined && isMarketName(inst.symbol)) known.set(inst.symbol, inst);
     }
+    fastMarkets.clear();
     return valid === 0 && rows.length > 0 ? reject('instrument list without a valid row') : NO_EVENTS;
   };
 
@@ -206,9 +213,88 @@ export function createOkxParser(opts: OkxParserOptions = {}): FrameParser {
     return reject(`unexpected event ${preview(event)}`);
   };
 
+  // The fast path's push being read (readLiquidationPush hands it over piece by piece): the same steps as
+  // liquidations() above, but any entry that one would refuse declines the frame, and the full path then reads
+  // it and dead-letters that entry alone. Parser-level, so that a push allocates nothing but its events.
+  let fastReceive = 0;
+  let fastType = '';
+  let fastInstId = '';
+  let fastInst: Instrument | undefined;
+  let fastNamed = false;
+  let fastReceiveOk = false;
+  let fastEvents: LiquidationEvent[] = [];
+  // Ids (and times) of the push so far, for the `#n` of an identical detail. A push has a few details; one with
+  // more than MAX_FAST_DETAILS is left to the full path (its map), so the search here stays short.
+  let fastSeen = 0;
+  const fastIds: string[] = [];
+  const fastTimes: number[] = [];
+  const fastPush: LiquidationSink = {
+    begin: (instType) => {
+      fastType = instType;
+      fastReceiveOk = isEpoch(fastReceive);
+      fastEvents = [];
+      fastSeen = 0;
+      return true;
+    },
+    item: (instId, instType) => {
+      if (instType !== fastType) return false;
+      let market = fastMarkets.get(instId);
+      if (market === undefined) {
+        const inst = isMarketName(instId) ? instrumentOf(instId) : undefined;
+        if (inst === undefined) return false;
+        market = { inst, named: plainlyNamed(OKX_VENUE, instId, inst.base) };
+        fastMarkets.set(instId, market);
+      }
+      fastInst = market.inst;
+      fastNamed = market.named && fastReceiveOk;
+      fastInstId = instId;
+      return true;
+    },
+    detail: (posSide, side, sz, bkPx, ts, contracts, price, time) => {
+      const liquidated = liquidatedSide({ posSide, side });
+      if (fastSeen === MAX_FAST_DETAILS || liquidated === undefined || !(price < Infinity && contracts < Infinity)) return false;
+      const inst = fastInst!;
+      const baseQty = fillBase(inst, contracts, price);
+      const quoteNotional = fillQuote(inst, contracts, price);
+      const usd = notionalUsd(inst, quoteNotional, refs, fastReceive);
+      if (usd === undefined) return false;
+      // join builds one flat string (a template literal builds a rope, which costs more where ids are hashed).
+      const id = [OKX_VENUE, fastInstId, ts, posSide, side, sz, bkPx].join(':');
+      // Identical details share ts: an id is compared only with the push's earlier ones of the same time.
+      let n = 0;
+      for (let k = 0; k < fastSeen; k++) if (fastTimes[k] === time && fastIds[k] === id) n++;
+      fastTimes[fastSeen] = time;
+      fastIds[fastSeen] = id;
+      fastSeen++;
+      const event: LiquidationEvent = {
+        type: 'liquidation',
+        id: n > 0 ? `${id}#${n}` : id,
+        venue: OKX_VENUE,
+        symbol: fastInstId,
+        base: inst.base,
+        side: liquidated,
+        price,
+        qty: baseQty,
+        notionalUsd: usd,
+        eventTime: time,
+        receiveTime: fastReceive,
+        fidelity: 'sampled',
+        kind: 'liquidation',
+        source: LIQUIDATION_CHANNEL,
+      };
+      // What plainlyValid would check, less what the market settled once (names), the push (receive time) or the
+      // pattern (ts of at most 13 digits) and what is so by construction; otherwise the full path's check decides.
+      if (!(fastNamed && price > 0 && price < Infinity && baseQty > 0 && baseQty < Infinity && usd > 0 && usd < Infinity)) return false;
+      fastEvents.push(event);
+      return true;
+    },
+  };
+
   return (frame, receiveTime) => {
     // The keepalive reply is the bare text `pong` (docs "WebSocket" → Connect), not JSON.
     if (frame === 'pong') return NO_EVENTS;
+    fastReceive = receiveTime;
+    if (readLiquidationPush(frame, fastPush)) return fastEvents.length === 0 ? NO_EVENTS : { ok: true, events: fastEvents };
     const parsed = parseJsonObject(frame);
     if (!parsed.ok) return parsed;
     const json = parsed.json;
