@@ -56,18 +56,25 @@ async function watch(node: FakeSolanaNode, settings: Record<string, unknown> = {
   return { connection, events, rejected, gaps, liquidations, isUp: () => up };
 }
 
+/** A node with both reserves priced and an anchor transaction, and the connection watching it. */
+async function startWatched() {
+  const node = await new FakeSolanaNode().start();
+  for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
+  node.land({ signature: sig('review anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
+  const w = await watch(node);
+  const stop = async () => {
+    await w.connection.stop();
+    await node.stop();
+  };
+  return { node, w, stop };
+}
+
 describe('Kamino connection under a hostile or lagging node', () => {
   let node: FakeSolanaNode;
   let stop: (() => Promise<void>) | undefined;
   const start = async () => {
-    node = await new FakeSolanaNode().start();
-    for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
-    node.land({ signature: sig('review anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
-    const w = await watch(node);
-    stop = async () => {
-      await w.connection.stop();
-      await node.stop();
-    };
+    let w: Awaited<ReturnType<typeof watch>>;
+    ({ node, w, stop } = await startWatched());
     return w;
   };
   afterEach(async () => {
@@ -105,14 +112,8 @@ describe('Kamino backfill when outages overlap its work', () => {
     stop = undefined;
   });
   const start = async () => {
-    node = await new FakeSolanaNode().start();
-    for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
-    node.land({ signature: sig('review anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
-    const w = await watch(node);
-    stop = async () => {
-      await w.connection.stop();
-      await node.stop();
-    };
+    let w: Awaited<ReturnType<typeof watch>>;
+    ({ node, w, stop } = await startWatched());
     return w;
   };
   const bounce = async (w: Awaited<ReturnType<typeof watch>>, meanwhile: () => void) => {
