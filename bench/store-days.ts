@@ -38,9 +38,6 @@ export const QUERIES = {
   'liquidation/OI ratio per venue per day': `WITH l AS (SELECT venue, day, sum(usd) AS usd FROM liquidations WHERE kind IN ('liquidation', 'backstop') GROUP BY ALL), o AS (SELECT venue, day, sum(oi) AS oi FROM (SELECT venue, day, symbol, avg(oi_usd) AS oi FROM open_interest GROUP BY ALL) GROUP BY ALL) SELECT venue, day, l.usd / o.oi AS ratio FROM l JOIN o USING (venue, day) ORDER BY day, venue`,
 } as const;
 
-const SHARE: Record<string, number> = Object.fromEntries(
-  Object.entries(OCT10.venueUsd).map(([v, usd]) => [v, usd / Object.values(OCT10.venueUsd).reduce((a, b) => a + b, 0)]),
-);
 const SYMBOL: Record<string, (coin: string) => string> = {
   hyperliquid: (c) => c,
   'bybit-linear': (c) => `${c}USDT`,
@@ -48,6 +45,10 @@ const SYMBOL: Record<string, (coin: string) => string> = {
   'bybit-inverse': (c) => `${c}USD`,
   'binance-coinm': (c) => `${c}USD_PERP`,
 };
+// The quiet days' venues: the five whose symbols are spelt here, in their 10 October shares (the simulated day
+// has more venues since; a venue without a symbol here would fail the generator).
+const BIG = Object.entries(OCT10.venueUsd).filter(([v]) => v in SYMBOL);
+const SHARE: Record<string, number> = Object.fromEntries(BIG.map(([v, usd]) => [v, usd / BIG.reduce((a, [, u]) => a + u, 0)]));
 const FIDELITY: Record<string, LiquidationEvent['fidelity']> = { 'binance-usdm': 'sampled', 'binance-coinm': 'sampled' };
 
 const hex = (r: Prng, n: number): string => Array.from({ length: n }, () => r.int(16).toString(16)).join('');
@@ -77,7 +78,7 @@ export function* quietDay(day: number, liquidations: number, r: Prng): Generator
         price, qty, notionalUsd: price * qty, eventTime: t, receiveTime: t + 50 + r.int(250), fidelity: FIDELITY[venue] ?? 'complete', kind: 'liquidation', source: 'bench',
       });
     }
-    for (const venue of Object.keys(OCT10.openInterestUsd)) {
+    for (const venue of Object.keys(OCT10.openInterestUsd).filter((v) => v in SYMBOL)) {
       const total = OCT10.openInterestUsd[venue as keyof typeof OCT10.openInterestUsd];
       for (const coin of COINS.filter((c) => VENUE_ENCODERS[venue as keyof typeof VENUE_ENCODERS].coins.includes(c.coin))) {
         const oiUsd = total * coin.weight * (1 + 0.01 * r.normal());
