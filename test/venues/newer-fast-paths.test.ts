@@ -157,10 +157,13 @@ describe('HTX fast path', () => {
       }),
       fc.constantFrom(undefined, undefined, 'USDT', 'USDC', 'BTC'),
       fc.boolean(),
+      // The docs' business_type, pair and contract_type (unread by the schema), sometimes not strings (hostile).
+      fc.constantFrom(undefined, 'swap', 'swap', 'futures', '', 1, null),
     )
-    .map(([coin, o, partition, other]) => {
+    .map(([coin, o, partition, other, business]) => {
       const out: Record<string, unknown> = {};
       for (const k of Object.keys(o)) out[k] = k === 'contract_code' ? `${other ? 'ETH' : coin}-USDT` : k === 'symbol' ? coin : o[k];
+      if (business !== undefined) Object.assign(out, { business_type: business, pair: `${coin}-USDT`, contract_type: business === 'futures' ? 'this_week' : business });
       if (partition !== undefined) out.trade_partition = partition;
       return out;
     });
@@ -173,6 +176,11 @@ describe('HTX fast path', () => {
     expect(readNotifyFrame(docs[0]!)?.data).toEqual([
       { contract_code: 'BTC-USDT', symbol: 'BTC', direction: 'sell', offset: 'close', volume: 624, volumeText: '624', price: 16701.4, priceText: '16701.4', created_at: 1606380004694, amount: 0.624, trade_turnover: 10421.6736 },
     ]);
+  });
+  it("reads an order with the docs' business_type, pair, contract_type and trade_partition (the simulator's layout)", () => {
+    const order = { contract_code: 'ETH-USDT', symbol: 'ETH', direction: 'sell', offset: 'close', volume: 88, price: 4306.3, created_at: 1760128227094, amount: 0.88, trade_turnover: 3789.544 };
+    const frame = JSON.stringify({ op: 'notify', topic: 'public.ETH-USDT.liquidation_orders', ts: 1760128227100, data: [{ ...order, business_type: 'swap', pair: 'ETH-USDT', contract_type: 'swap', trade_partition: 'USDT' }] });
+    expect(readNotifyFrame(frame)?.data).toEqual([{ ...order, volumeText: '88', priceText: '4306.3', trade_partition: 'USDT' }]);
   });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createHtxParser(), framesOf(frame, ...docs), RUNS));
 });

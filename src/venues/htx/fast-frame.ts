@@ -1,14 +1,16 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import { RE_EPOCH_MS, RE_NUMBER, RE_TEXT, endsAt, isShortestText, matchEntries } from '../scan.js';
+import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_STRING, RE_TEXT, endsAt, isShortestText, matchEntries } from '../scan.js';
 import { LIQUIDATION_TOPIC_SUFFIX, type HtxLiquidationOrder } from './schema.js';
 
 const HEAD = new RegExp(`^\\{"op":"notify","topic":"(public\\.[^"\\\\\\u0000-\\u001f]*${LIQUIDATION_TOPIC_SUFFIX.replace('.', '\\.')})","ts":${RE_EPOCH_MS},"data":\\[`);
 // An amount as HTX writes it (a JSON number) or as some deployments quote it (a decimal string): two captures.
 const AMOUNT = `(?:${RE_NUMBER}|"(${DECIMAL_SOURCE})")`;
-// HTX's layout of an order (docs "Subscribe Liquidation Order Data"); trade_partition only on some deployments.
+// HTX's layout of an order (docs "Subscribe Liquidation Order Data"): business_type, pair and contract_type (which
+// the schema does not read) and trade_partition as the docs' example writes them, and as some deployments leave them out.
 const ORDER = new RegExp(
   `\\{"contract_code":${RE_TEXT},"symbol":${RE_TEXT},"direction":"(buy|sell)","offset":"(close|both)","volume":${AMOUNT},"price":${AMOUNT},` +
-    `"created_at":${RE_EPOCH_MS},"amount":${AMOUNT},"trade_turnover":${AMOUNT}(?:,"trade_partition":${RE_TEXT})?\\}`,
+    `"created_at":${RE_EPOCH_MS},"amount":${AMOUNT},"trade_turnover":${AMOUNT}` +
+    `(?:,"business_type":${RE_SKIP_STRING},"pair":${RE_SKIP_STRING},"contract_type":${RE_SKIP_STRING})?(?:,"trade_partition":${RE_TEXT})?\\}`,
   'y',
 );
 
