@@ -95,18 +95,24 @@ describe('Deribit fast path', () => {
       contracts: positive,
       amount: withStrings(positive),
     })
-    .chain((t) => fc.tuple(fc.constant(t), fc.boolean(), fc.boolean()))
-    .map(([t, mark, contracts]) => {
-      const { mark_price, contracts: c, liquidation, ...rest } = t;
+    .chain((t) => fc.tuple(fc.constant(t), fc.boolean(), fc.boolean(), fc.nat({ max: 3 }), fc.constantFrom(undefined, undefined, 'M', 'T', 'x')))
+    .map(([t, mark, contracts, layout, twice]) => {
+      const { mark_price, contracts: c, liquidation, index_price, ...rest } = t;
       const o: Record<string, unknown> = {};
+      // layout 0/1: the docs' (index_price after instrument_name, liquidation before it); 2: the simulator's
+      // (index_price before, liquidation last); 3: liquidation written before and (as `twice`) last.
       for (const [k, v] of Object.entries(rest)) {
         if (k === 'instrument_name') {
           if (mark) o.mark_price = mark_price;
-          if (liquidation !== undefined) o.liquidation = liquidation;
+          if (liquidation !== undefined && layout !== 2) o.liquidation = liquidation;
+          if (layout === 2) o.index_price = index_price;
         }
+        if (k === 'direction' && layout !== 2) o.index_price = index_price;
         if (k === 'amount' && contracts) o.contracts = c;
         o[k] = v;
       }
+      if (liquidation !== undefined && layout === 2) o.liquidation = liquidation;
+      if (layout === 3 && twice !== undefined) o.liquidation = twice;
       return o;
     });
   const frame = fc
@@ -116,6 +122,12 @@ describe('Deribit fast path', () => {
 
   it('reads the documented trade frames', () => {
     expect(readTradesFrame(docs[0]!)).toEqual([{ trade_id: '66460463', instrument_name: 'BTC-PERPETUAL', timestamp: 1584058044032, price: 4469.5, amount: 1120, direction: 'sell', liquidation: 'T' }]);
+  });
+  it('reads the simulator\'s layout: index_price before instrument_name, liquidation last', () => {
+    const frame =
+      '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"trades.future.any.100ms","data":[{"trade_seq":123000000,"trade_id":"523000000","timestamp":1760128234570,' +
+      '"tick_direction":2,"price":217.75,"mark_price":217.75,"index_price":217.75,"instrument_name":"SOL_USDC-PERPETUAL","direction":"buy","amount":11.2,"liquidation":"M"}]}}';
+    expect(readTradesFrame(frame)).toEqual([{ trade_id: '523000000', instrument_name: 'SOL_USDC-PERPETUAL', timestamp: 1760128234570, price: 217.75, amount: 11.2, direction: 'buy', liquidation: 'M' }]);
   });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createDeribitParser(), framesOf(frame, ...docs), RUNS));
 });
