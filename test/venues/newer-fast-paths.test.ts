@@ -291,6 +291,23 @@ describe('Bitfinex fast path', () => {
     expect(readBitfinex(docs[0]!)).toEqual([['pos', 143683674, 1593522802742, null, 'tBTCF0:USTF0', 0.00268657, 9135.972557016, null, 0, null, null, 9080]]);
   });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createBitfinexParser(), framesOf(frame, ...docs), RUNS));
+  // Bitfinex's plain layout (every unnamed field null, whole milliseconds, no exponents) is read at known positions:
+  // numbers too long for a double, another pair in the next entry, a zero amount.
+  const plainFrames = fc
+    .array(
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom('tBTCF0:USTF0', 'tETHF0:USTF0', 'tBTCF0:USTF1', 'tSOLF0:USTF0', 'tETHEUR'),
+        fc.constantFrom('-4.38414544', '0.00268657', '-0', '0', '1' + '0'.repeat(400), '-123456789012345678', '0.1234567890123456'),
+        fc.constantFrom('null', '206.7', '1' + '0'.repeat(400)),
+        fc.constantFrom('0', '1'),
+        fc.constantFrom('null', '217.58', '9080', '1' + '0'.repeat(400), '0'),
+      ),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((entries) => `[386841,[${entries.map(([id, s, a, p, m, q]) => `["pos",${id},1760128208887,null,"${s}",${a},${p},null,${m},1,null,${q}]`).join(',')}]]`);
+  it('property: the plain layout, hostile numbers and pairs included, gives the full path result', () =>
+    assertFastPathExact(() => createBitfinexParser(), fc.array(generatedAndMutated(plainFrames), { minLength: 1, maxLength: 4 }), RUNS));
 });
 
 describe('isShortestText (ids from a number\'s text)', () => {
