@@ -145,10 +145,26 @@ describe('Gate fast path', () => {
   const docs = [compact('gate-usdt-public-liquidates-1.json'), compact('gate-btc-public-liquidates-1.json')];
 
   it('reads the documented frame', () => {
-    expect(readLiquidatesFrame(docs[0]!)).toEqual([{ contract: 'BTC_USDT', price: 215.1, priceText: '215.1', size: '-124', time_ms: 1541486601123 }]);
+    expect(readLiquidatesFrame(docs[0]!)).toEqual([{ contract: 'BTC_USDT', price: 215.1, priceText: '215.1', size: '-124', sizeValue: -124, time_ms: 1541486601123 }]);
   });
   it.each(['gate-usdt', 'gate-btc'] as const)('property: %s gives the full path result for every frame', (venue) =>
     assertFastPathExact(() => createGateParser({ venue }), framesOf(frame, ...docs), RUNS),
+  );
+  // Gate's plain layout (price a plain number, size a signed decimal string) is read at known positions: numbers
+  // too long for a double, zero and negative zero, leading zeros, another contract in the next entry.
+  const plainFrames = fc
+    .array(
+      fc.tuple(
+        fc.constantFrom('4305.5', '120240', '0', '0.1736', '1' + '0'.repeat(400), '123456789012345678', '0.1234567890123456'),
+        fc.constantFrom('7', '-4719', '-0', '0', '007', '1' + '0'.repeat(400), '-0.5', '123456789012345678'),
+        fc.oneof(time, fc.constant(1_760_128_226_483)),
+        fc.constantFrom('BTC_USDT', 'ETH_USDT', 'BTC_USD', 'HYPE_USDT', 'no market'),
+      ),
+      { maxLength: 4 },
+    )
+    .map((entries) => `{"channel":"futures.public_liquidates","event":"update","time":1760128227,"time_ms":1760128227000,"result":[${entries.map(([p, z, t, c]) => `{"price":${p},"size":"${z}","time_ms":${t},"contract":"${c}"}`).join(',')}]}`);
+  it.each(['gate-usdt', 'gate-btc'] as const)('property: %s, the plain layout (hostile numbers included) gives the full path result', (venue) =>
+    assertFastPathExact(() => createGateParser({ venue }), fc.array(generatedAndMutated(plainFrames), { minLength: 1, maxLength: 4 }), RUNS),
   );
 });
 
