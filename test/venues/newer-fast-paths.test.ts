@@ -211,6 +211,28 @@ describe('HTX fast path', () => {
     expect(readNotifyFrame(frame)?.data).toEqual([{ ...order, volumeText: '88', priceText: '4306.3', trade_partition: 'USDT' }]);
   });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createHtxParser(), framesOf(frame, ...docs), RUNS));
+  // HTX's plain layout (every amount a plain number) is read at known positions: numbers too long for a double,
+  // zero, with and without the docs' extra keys and trade_partition, another contract in the next order.
+  const num = fc.constantFrom('88', '4306.3', '0', '0.88', '1' + '0'.repeat(400), '123456789012345678', '0.1234567890123456', '3789.544');
+  const plainFrames = fc
+    .array(
+      fc.tuple(fc.constantFrom('BTC', 'ETH', 'LINK'), fc.constantFrom('buy', 'sell'), fc.constantFrom('close', 'both'), num, num, num, num, fc.nat({ max: 3 }), fc.constantFrom('USDT', 'USDC', 'x')),
+      { maxLength: 4 },
+    )
+    .map(
+      (orders) =>
+        `{"op":"notify","topic":"public.*.liquidation_orders","ts":1760128227100,"data":[${orders
+          .map(
+            ([coin, d, o, v, p, a, t, extras, partition]) =>
+              `{"contract_code":"${coin}-USDT","symbol":"${coin}","direction":"${d}","offset":"${o}","volume":${v},"price":${p},"created_at":1760128227094,"amount":${a},"trade_turnover":${t}` +
+              (extras & 1 ? `,"business_type":"swap","pair":"${coin}-USDT","contract_type":"swap"` : '') +
+              (extras & 2 ? `,"trade_partition":"${partition}"` : '') +
+              '}',
+          )
+          .join(',')}]}`,
+    );
+  it('property: the plain layout (hostile numbers included) gives the full path result', () =>
+    assertFastPathExact(() => createHtxParser(), fc.array(generatedAndMutated(plainFrames), { minLength: 1, maxLength: 4 }), RUNS));
 });
 
 describe('BitMEX fast path', () => {
