@@ -1,5 +1,5 @@
 import { MAX_EPOCH_MS } from '../fields.js';
-import { RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, STRING_CHAR, decimalAt, matchEntries } from '../scan.js';
+import { RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, STRING_CHAR, decimalAt, matchEntries, testEntries } from '../scan.js';
 import type { LiquidationEntry } from './schema.js';
 
 const NUMBER = RE_NUMBER.replace('(', '(?:');
@@ -18,8 +18,6 @@ const PLAIN_ENTRY = new RegExp(
   `\\["pos",(?:0|[1-9][0-9]{0,14}),(?:0|[1-9][0-9]{0,12}),null,"${STRING_CHAR}+",${PLAIN},(?:${PLAIN}|null),null,[01],(?:[01]|null),null,(?:${PLAIN}|null)\\]`,
   'y',
 );
-const COMMA = 0x2c;
-const ARRAY_END = 0x5d;
 const MINUS = 0x2d;
 const QUOTE = 0x22;
 const N = 0x6e;
@@ -67,42 +65,33 @@ function plainAt(f: string, start: number, end: number): number {
 /** The entries when every one is in PLAIN_ENTRY's layout and the frame ends as TAIL says; otherwise undefined. */
 function readPlainEntries(f: string, start: number): LiquidationEntry[] | undefined {
   const entries: LiquidationEntry[] = [];
-  let i = start;
   let symbol = '';
-  if (f.charCodeAt(i) !== ARRAY_END)
-    for (;;) {
-      PLAIN_ENTRY.lastIndex = i;
-      if (!PLAIN_ENTRY.test(f)) return undefined;
-      const end = PLAIN_ENTRY.lastIndex;
-      const id = i + 7; // after `["pos",`
-      const idEnd = f.indexOf(',', id);
-      const mtsEnd = f.indexOf(',', idEnd + 1);
-      const s = mtsEnd + 7; // after `,null,"`
-      // Entries of a frame mostly share their pair: its string is made once.
-      let sEnd = s + symbol.length;
-      if (symbol === '' || f.charCodeAt(sEnd) !== QUOTE || !f.startsWith(symbol, s)) {
-        sEnd = f.indexOf('"', s);
-        symbol = f.slice(s, sEnd);
-      }
-      const a = sEnd + 2;
-      const aEnd = f.indexOf(',', a);
-      const placedEnd = f.indexOf(',', aEnd + 1);
-      const acquired = f.lastIndexOf(',', end - 2) + 1;
-      const amount = plainAt(f, a, aEnd);
-      const placed = f.charCodeAt(aEnd + 1) === N ? null : plainAt(f, aEnd + 1, placedEnd);
-      const acquiredValue = f.charCodeAt(acquired) === N ? null : plainAt(f, acquired, end - 1);
-      // Finite as the schema's Finite (a number of 309 digits is Infinity).
-      if (!(Math.abs(amount) < Infinity) || (placed !== null && !(Math.abs(placed) < Infinity)) || (acquiredValue !== null && !(Math.abs(acquiredValue) < Infinity))) return undefined;
-      const isMatch = f.charCodeAt(placedEnd + 6) === 0x31 ? 1 : 0; // after `,null,`
-      entries.push(['pos', decimalAt(f, id, idEnd), decimalAt(f, idEnd + 1, mtsEnd), null, symbol, amount, placed, null, isMatch, null, null, acquiredValue]);
-      const c = f.charCodeAt(end);
-      if (c === ARRAY_END) {
-        i = end;
-        break;
-      }
-      if (c !== COMMA) return undefined;
-      i = end + 1;
+  const read = (i: number, end: number): boolean => {
+    const id = i + 7; // after `["pos",`
+    const idEnd = f.indexOf(',', id);
+    const mtsEnd = f.indexOf(',', idEnd + 1);
+    const s = mtsEnd + 7; // after `,null,"`
+    // Entries of a frame mostly share their pair: its string is made once.
+    let sEnd = s + symbol.length;
+    if (symbol === '' || f.charCodeAt(sEnd) !== QUOTE || !f.startsWith(symbol, s)) {
+      sEnd = f.indexOf('"', s);
+      symbol = f.slice(s, sEnd);
     }
-  TAIL.lastIndex = i + 1;
+    const a = sEnd + 2;
+    const aEnd = f.indexOf(',', a);
+    const placedEnd = f.indexOf(',', aEnd + 1);
+    const acquired = f.lastIndexOf(',', end - 2) + 1;
+    const amount = plainAt(f, a, aEnd);
+    const placed = f.charCodeAt(aEnd + 1) === N ? null : plainAt(f, aEnd + 1, placedEnd);
+    const acquiredValue = f.charCodeAt(acquired) === N ? null : plainAt(f, acquired, end - 1);
+    // Finite as the schema's Finite (a number of 309 digits is Infinity).
+    if (!(Math.abs(amount) < Infinity) || (placed !== null && !(Math.abs(placed) < Infinity)) || (acquiredValue !== null && !(Math.abs(acquiredValue) < Infinity))) return false;
+    const isMatch = f.charCodeAt(placedEnd + 6) === 0x31 ? 1 : 0; // after `,null,`
+    entries.push(['pos', decimalAt(f, id, idEnd), decimalAt(f, idEnd + 1, mtsEnd), null, symbol, amount, placed, null, isMatch, null, null, acquiredValue]);
+    return true;
+  };
+  const end = testEntries(f, start, PLAIN_ENTRY, read);
+  if (end < 0) return undefined;
+  TAIL.lastIndex = end;
   return TAIL.test(f) ? entries : undefined;
 }

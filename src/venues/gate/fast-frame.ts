@@ -1,5 +1,5 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, STRING_CHAR, decimalAt, endsAt, isShortestText, matchEntries } from '../scan.js';
+import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, STRING_CHAR, decimalAt, endsAt, isShortestText, matchEntries, testEntries } from '../scan.js';
 import { LIQUIDATES_CHANNEL, type GateLiquidateEntry } from './schema.js';
 
 const HEAD = `{"channel":"${LIQUIDATES_CHANNEL}","event":"update","time":`;
@@ -16,10 +16,7 @@ const PLAIN_ENTRY = new RegExp(
   `\\{"price":(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?,"size":"-?${DECIMAL_SOURCE}","time_ms":(?:0|[1-9][0-9]{0,12}),"contract":"${STRING_CHAR}+"\\}`,
   'y',
 );
-const COMMA = 0x2c;
-const ARRAY_END = 0x5d;
 const MINUS = 0x2d;
-const OBJECT_END = 0x7d;
 
 /**
  * An entry as the fast path hands it over: with a number's text when it is `String(value)` (isShortestText), which
@@ -63,38 +60,26 @@ export function readLiquidatesFrame(frame: string): FastGateEntry[] | undefined 
 /** The entries when every one is in PLAIN_ENTRY's layout and the frame ends there; otherwise undefined. */
 function readPlainEntries(f: string, start: number): FastGateEntry[] | undefined {
   const entries: FastGateEntry[] = [];
-  let i = start;
   let contract = '';
-  if (f.charCodeAt(i) !== ARRAY_END)
-    for (;;) {
-      PLAIN_ENTRY.lastIndex = i;
-      if (!PLAIN_ENTRY.test(f)) return undefined;
-      const end = PLAIN_ENTRY.lastIndex;
-      const p = i + 9; // after `{"price":`
-      const pEnd = f.indexOf(',', p);
-      const price = decimalAt(f, p, pEnd);
-      // The schema's number: finite and positive.
-      if (!(price > 0 && price < Infinity)) return undefined;
-      const z = pEnd + 9; // after `,"size":"`
-      const zEnd = f.indexOf('"', z);
-      const t = zEnd + 12; // after `","time_ms":`
-      const tEnd = f.indexOf(',', t);
-      const c = tEnd + 13; // after `,"contract":"`
-      // Entries of a frame often share their contract: its string is made once.
-      if (contract === '' || end - 2 - c !== contract.length || !f.startsWith(contract, c)) contract = f.slice(c, end - 2);
-      const magnitude = f.charCodeAt(z) === MINUS ? -decimalAt(f, z + 1, zEnd) : decimalAt(f, z, zEnd);
-      const priceText = f.slice(p, pEnd);
-      const entry: FastGateEntry = { contract, price, size: f.slice(z, zEnd), time_ms: decimalAt(f, t, tEnd), sizeValue: magnitude };
-      if (isShortestText(priceText)) entry.priceText = priceText;
-      entries.push(entry);
-      const next = f.charCodeAt(end);
-      if (next === ARRAY_END) {
-        i = end + 1;
-        break;
-      }
-      if (next !== COMMA) return undefined;
-      i = end + 1;
-    }
-  else i++;
-  return i + 1 === f.length && f.charCodeAt(i) === OBJECT_END ? entries : undefined;
+  const read = (i: number, end: number): boolean => {
+    const p = i + 9; // after `{"price":`
+    const pEnd = f.indexOf(',', p);
+    const price = decimalAt(f, p, pEnd);
+    // The schema's number: finite and positive.
+    if (!(price > 0 && price < Infinity)) return false;
+    const z = pEnd + 9; // after `,"size":"`
+    const zEnd = f.indexOf('"', z);
+    const t = zEnd + 12; // after `","time_ms":`
+    const tEnd = f.indexOf(',', t);
+    const c = tEnd + 13; // after `,"contract":"`
+    // Entries of a frame often share their contract: its string is made once.
+    if (contract === '' || end - 2 - c !== contract.length || !f.startsWith(contract, c)) contract = f.slice(c, end - 2);
+    const size = f.charCodeAt(z) === MINUS ? -decimalAt(f, z + 1, zEnd) : decimalAt(f, z, zEnd);
+    const priceText = f.slice(p, pEnd);
+    const entry: FastGateEntry = { contract, price, size: f.slice(z, zEnd), time_ms: decimalAt(f, t, tEnd), sizeValue: size };
+    if (isShortestText(priceText)) entry.priceText = priceText;
+    entries.push(entry);
+    return true;
+  };
+  return endsAt(f, testEntries(f, start, PLAIN_ENTRY, read), '}') ? entries : undefined;
 }

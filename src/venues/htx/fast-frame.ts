@@ -1,5 +1,5 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_STRING, RE_TEXT, STRING_CHAR, decimalAt, endsAt, isShortestText, matchEntries } from '../scan.js';
+import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_STRING, RE_TEXT, STRING_CHAR, decimalAt, endsAt, isShortestText, matchEntries, testEntries } from '../scan.js';
 import { LIQUIDATION_TOPIC_SUFFIX, type HtxLiquidationOrder } from './schema.js';
 
 const HEAD = new RegExp(`^\\{"op":"notify","topic":"(public\\.[^"\\\\\\u0000-\\u001f]*${LIQUIDATION_TOPIC_SUFFIX.replace('.', '\\.')})","ts":${RE_EPOCH_MS},"data":\\[`);
@@ -24,9 +24,6 @@ const PLAIN_ORDER = new RegExp(
   'y',
 );
 const PARTITION = ',"trade_partition":"';
-const COMMA = 0x2c;
-const ARRAY_END = 0x5d;
-const OBJECT_END = 0x7d;
 const B = 0x62;
 const C = 0x63;
 
@@ -82,68 +79,56 @@ export function readNotifyFrame(frame: string): { topic: string; data: FastHtxOr
 /** The orders when every one is in PLAIN_ORDER's layout and the frame ends there; otherwise undefined. */
 function readPlainOrders(f: string, start: number): FastHtxOrder[] | undefined {
   const data: FastHtxOrder[] = [];
-  let i = start;
   let code = '';
   let coin = '';
-  if (f.charCodeAt(i) !== ARRAY_END)
-    for (;;) {
-      PLAIN_ORDER.lastIndex = i;
-      if (!PLAIN_ORDER.test(f)) return undefined;
-      const end = PLAIN_ORDER.lastIndex;
-      const cc = i + 18; // after `{"contract_code":"`
-      const ccEnd = f.indexOf('"', cc);
-      // Orders of a push mostly share their contract: its strings are made once.
-      if (code === '' || ccEnd - cc !== code.length || !f.startsWith(code, cc)) code = f.slice(cc, ccEnd);
-      const sym = ccEnd + 12; // after `","symbol":"`
-      const symEnd = f.indexOf('"', sym);
-      if (coin === '' || symEnd - sym !== coin.length || !f.startsWith(coin, sym)) coin = f.slice(sym, symEnd);
-      const buy = f.charCodeAt(symEnd + 15) === B; // after `","direction":"`
-      const off = symEnd + (buy ? 30 : 31); // after `buy","offset":"`
-      const close = f.charCodeAt(off) === C;
-      const vol = off + (close ? 16 : 15); // after `close","volume":`
-      const volEnd = f.indexOf(',', vol);
-      const pr = volEnd + 9; // after `,"price":`
-      const prEnd = f.indexOf(',', pr);
-      const at = prEnd + 14; // after `,"created_at":`
-      const atEnd = f.indexOf(',', at);
-      const am = atEnd + 10; // after `,"amount":`
-      const amEnd = f.indexOf(',', am);
-      const tt = amEnd + 18; // after `,"trade_turnover":`
-      const comma = f.indexOf(',', tt);
-      const ttEnd = comma !== -1 && comma < end ? comma : end - 1;
-      const volume = decimalAt(f, vol, volEnd);
-      const price = decimalAt(f, pr, prEnd);
-      const amount = decimalAt(f, am, amEnd);
-      const turnover = decimalAt(f, tt, ttEnd);
-      // The schema's finite amounts (a number of 309 digits is Infinity).
-      if (!(volume < Infinity && price < Infinity && amount < Infinity && turnover < Infinity)) return undefined;
-      const order: FastHtxOrder = {
-        contract_code: code,
-        symbol: coin,
-        direction: buy ? 'buy' : 'sell',
-        offset: close ? 'close' : 'both',
-        volume,
-        price,
-        created_at: decimalAt(f, at, atEnd),
-        amount,
-        trade_turnover: turnover,
-      };
-      // A string value holds no `"`, so the partition's key found after trade_turnover is this order's own.
-      const partition = f.lastIndexOf(PARTITION, end);
-      if (partition >= ttEnd) order.trade_partition = f.slice(partition + PARTITION.length, end - 2);
-      const volumeText = f.slice(vol, volEnd);
-      const priceText = f.slice(pr, prEnd);
-      if (isShortestText(volumeText)) order.volumeText = volumeText;
-      if (isShortestText(priceText)) order.priceText = priceText;
-      data.push(order);
-      const next = f.charCodeAt(end);
-      if (next === ARRAY_END) {
-        i = end + 1;
-        break;
-      }
-      if (next !== COMMA) return undefined;
-      i = end + 1;
-    }
-  else i++;
-  return i + 1 === f.length && f.charCodeAt(i) === OBJECT_END ? data : undefined;
+  const read = (i: number, end: number): boolean => {
+    const cc = i + 18; // after `{"contract_code":"`
+    const ccEnd = f.indexOf('"', cc);
+    // Orders of a push mostly share their contract: its strings are made once.
+    if (code === '' || ccEnd - cc !== code.length || !f.startsWith(code, cc)) code = f.slice(cc, ccEnd);
+    const sym = ccEnd + 12; // after `","symbol":"`
+    const symEnd = f.indexOf('"', sym);
+    if (coin === '' || symEnd - sym !== coin.length || !f.startsWith(coin, sym)) coin = f.slice(sym, symEnd);
+    const buy = f.charCodeAt(symEnd + 15) === B; // after `","direction":"`
+    const off = symEnd + (buy ? 30 : 31); // after `buy","offset":"`
+    const close = f.charCodeAt(off) === C;
+    const vol = off + (close ? 16 : 15); // after `close","volume":`
+    const volEnd = f.indexOf(',', vol);
+    const pr = volEnd + 9; // after `,"price":`
+    const prEnd = f.indexOf(',', pr);
+    const at = prEnd + 14; // after `,"created_at":`
+    const atEnd = f.indexOf(',', at);
+    const am = atEnd + 10; // after `,"amount":`
+    const amEnd = f.indexOf(',', am);
+    const tt = amEnd + 18; // after `,"trade_turnover":`
+    const comma = f.indexOf(',', tt);
+    const ttEnd = comma !== -1 && comma < end ? comma : end - 1;
+    const volume = decimalAt(f, vol, volEnd);
+    const price = decimalAt(f, pr, prEnd);
+    const amount = decimalAt(f, am, amEnd);
+    const turnover = decimalAt(f, tt, ttEnd);
+    // The schema's finite amounts (a number of 309 digits is Infinity).
+    if (!(volume < Infinity && price < Infinity && amount < Infinity && turnover < Infinity)) return false;
+    const order: FastHtxOrder = {
+      contract_code: code,
+      symbol: coin,
+      direction: buy ? 'buy' : 'sell',
+      offset: close ? 'close' : 'both',
+      volume,
+      price,
+      created_at: decimalAt(f, at, atEnd),
+      amount,
+      trade_turnover: turnover,
+    };
+    // A string value holds no `"`, so the partition's key found after trade_turnover is this order's own.
+    const partition = f.lastIndexOf(PARTITION, end);
+    if (partition >= ttEnd) order.trade_partition = f.slice(partition + PARTITION.length, end - 2);
+    const volumeText = f.slice(vol, volEnd);
+    const priceText = f.slice(pr, prEnd);
+    if (isShortestText(volumeText)) order.volumeText = volumeText;
+    if (isShortestText(priceText)) order.priceText = priceText;
+    data.push(order);
+    return true;
+  };
+  return endsAt(f, testEntries(f, start, PLAIN_ORDER, read), '}') ? data : undefined;
 }
