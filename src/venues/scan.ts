@@ -199,6 +199,23 @@ export function matchEntries(frame: string, pos: number, entry: RegExp, read: (m
   }
 }
 
+/**
+ * matchEntries for a pattern without captures (its `test` makes no match array): `read` gets each entry's start
+ * and end and reads the fields where the pattern's layout puts them.
+ */
+export function testEntries(frame: string, pos: number, entry: RegExp, read: (start: number, end: number) => boolean): number {
+  if (frame.charCodeAt(pos) === ARRAY_END) return pos + 1;
+  for (;;) {
+    entry.lastIndex = pos;
+    if (!entry.test(frame) || !read(pos, entry.lastIndex)) return NO;
+    pos = entry.lastIndex;
+    const c = frame.charCodeAt(pos);
+    if (c === ARRAY_END) return pos + 1;
+    if (c !== COMMA) return NO;
+    pos++;
+  }
+}
+
 /** Whether `frame` ends with `tail` exactly at `pos`. */
 export const endsAt = (frame: string, pos: number, tail: string): boolean => pos >= 0 && lit(frame, pos, tail) === frame.length;
 

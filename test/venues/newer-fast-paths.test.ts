@@ -95,18 +95,24 @@ describe('Deribit fast path', () => {
       contracts: positive,
       amount: withStrings(positive),
     })
-    .chain((t) => fc.tuple(fc.constant(t), fc.boolean(), fc.boolean()))
-    .map(([t, mark, contracts]) => {
-      const { mark_price, contracts: c, liquidation, ...rest } = t;
+    .chain((t) => fc.tuple(fc.constant(t), fc.boolean(), fc.boolean(), fc.nat({ max: 3 }), fc.constantFrom(undefined, undefined, 'M', 'T', 'x')))
+    .map(([t, mark, contracts, layout, twice]) => {
+      const { mark_price, contracts: c, liquidation, index_price, ...rest } = t;
       const o: Record<string, unknown> = {};
+      // layout 0/1: the docs' (index_price after instrument_name, liquidation before it); 2: the simulator's
+      // (index_price before, liquidation last); 3: liquidation written before and (as `twice`) last.
       for (const [k, v] of Object.entries(rest)) {
         if (k === 'instrument_name') {
           if (mark) o.mark_price = mark_price;
-          if (liquidation !== undefined) o.liquidation = liquidation;
+          if (liquidation !== undefined && layout !== 2) o.liquidation = liquidation;
+          if (layout === 2) o.index_price = index_price;
         }
+        if (k === 'direction' && layout !== 2) o.index_price = index_price;
         if (k === 'amount' && contracts) o.contracts = c;
         o[k] = v;
       }
+      if (liquidation !== undefined && layout === 2) o.liquidation = liquidation;
+      if (layout === 3 && twice !== undefined) o.liquidation = twice;
       return o;
     });
   const frame = fc
@@ -116,6 +122,12 @@ describe('Deribit fast path', () => {
 
   it('reads the documented trade frames', () => {
     expect(readTradesFrame(docs[0]!)).toEqual([{ trade_id: '66460463', instrument_name: 'BTC-PERPETUAL', timestamp: 1584058044032, price: 4469.5, amount: 1120, direction: 'sell', liquidation: 'T' }]);
+  });
+  it('reads the simulator\'s layout: index_price before instrument_name, liquidation last', () => {
+    const frame =
+      '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"trades.future.any.100ms","data":[{"trade_seq":123000000,"trade_id":"523000000","timestamp":1760128234570,' +
+      '"tick_direction":2,"price":217.75,"mark_price":217.75,"index_price":217.75,"instrument_name":"SOL_USDC-PERPETUAL","direction":"buy","amount":11.2,"liquidation":"M"}]}}';
+    expect(readTradesFrame(frame)).toEqual([{ trade_id: '523000000', instrument_name: 'SOL_USDC-PERPETUAL', timestamp: 1760128234570, price: 217.75, amount: 11.2, direction: 'buy', liquidation: 'M' }]);
   });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createDeribitParser(), framesOf(frame, ...docs), RUNS));
 });
@@ -133,10 +145,26 @@ describe('Gate fast path', () => {
   const docs = [compact('gate-usdt-public-liquidates-1.json'), compact('gate-btc-public-liquidates-1.json')];
 
   it('reads the documented frame', () => {
-    expect(readLiquidatesFrame(docs[0]!)).toEqual([{ contract: 'BTC_USDT', price: 215.1, priceText: '215.1', size: '-124', time_ms: 1541486601123 }]);
+    expect(readLiquidatesFrame(docs[0]!)).toEqual([{ contract: 'BTC_USDT', price: 215.1, priceText: '215.1', size: '-124', sizeValue: -124, time_ms: 1541486601123 }]);
   });
   it.each(['gate-usdt', 'gate-btc'] as const)('property: %s gives the full path result for every frame', (venue) =>
     assertFastPathExact(() => createGateParser({ venue }), framesOf(frame, ...docs), RUNS),
+  );
+  // Gate's plain layout (price a plain number, size a signed decimal string) is read at known positions: numbers
+  // too long for a double, zero and negative zero, leading zeros, another contract in the next entry.
+  const plainFrames = fc
+    .array(
+      fc.tuple(
+        fc.constantFrom('4305.5', '120240', '0', '0.1736', '1' + '0'.repeat(400), '123456789012345678', '0.1234567890123456'),
+        fc.constantFrom('7', '-4719', '-0', '0', '007', '1' + '0'.repeat(400), '-0.5', '123456789012345678'),
+        fc.oneof(time, fc.constant(1_760_128_226_483)),
+        fc.constantFrom('BTC_USDT', 'ETH_USDT', 'BTC_USD', 'HYPE_USDT', 'no market'),
+      ),
+      { maxLength: 4 },
+    )
+    .map((entries) => `{"channel":"futures.public_liquidates","event":"update","time":1760128227,"time_ms":1760128227000,"result":[${entries.map(([p, z, t, c]) => `{"price":${p},"size":"${z}","time_ms":${t},"contract":"${c}"}`).join(',')}]}`);
+  it.each(['gate-usdt', 'gate-btc'] as const)('property: %s, the plain layout (hostile numbers included) gives the full path result', (venue) =>
+    assertFastPathExact(() => createGateParser({ venue }), fc.array(generatedAndMutated(plainFrames), { minLength: 1, maxLength: 4 }), RUNS),
   );
 });
 
@@ -157,10 +185,13 @@ describe('HTX fast path', () => {
       }),
       fc.constantFrom(undefined, undefined, 'USDT', 'USDC', 'BTC'),
       fc.boolean(),
+      // The docs' business_type, pair and contract_type (unread by the schema), sometimes not strings (hostile).
+      fc.constantFrom(undefined, 'swap', 'swap', 'futures', '', 1, null),
     )
-    .map(([coin, o, partition, other]) => {
+    .map(([coin, o, partition, other, business]) => {
       const out: Record<string, unknown> = {};
       for (const k of Object.keys(o)) out[k] = k === 'contract_code' ? `${other ? 'ETH' : coin}-USDT` : k === 'symbol' ? coin : o[k];
+      if (business !== undefined) Object.assign(out, { business_type: business, pair: `${coin}-USDT`, contract_type: business === 'futures' ? 'this_week' : business });
       if (partition !== undefined) out.trade_partition = partition;
       return out;
     });
@@ -174,7 +205,34 @@ describe('HTX fast path', () => {
       { contract_code: 'BTC-USDT', symbol: 'BTC', direction: 'sell', offset: 'close', volume: 624, volumeText: '624', price: 16701.4, priceText: '16701.4', created_at: 1606380004694, amount: 0.624, trade_turnover: 10421.6736 },
     ]);
   });
+  it("reads an order with the docs' business_type, pair, contract_type and trade_partition (the simulator's layout)", () => {
+    const order = { contract_code: 'ETH-USDT', symbol: 'ETH', direction: 'sell', offset: 'close', volume: 88, price: 4306.3, created_at: 1760128227094, amount: 0.88, trade_turnover: 3789.544 };
+    const frame = JSON.stringify({ op: 'notify', topic: 'public.ETH-USDT.liquidation_orders', ts: 1760128227100, data: [{ ...order, business_type: 'swap', pair: 'ETH-USDT', contract_type: 'swap', trade_partition: 'USDT' }] });
+    expect(readNotifyFrame(frame)?.data).toEqual([{ ...order, volumeText: '88', priceText: '4306.3', trade_partition: 'USDT' }]);
+  });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createHtxParser(), framesOf(frame, ...docs), RUNS));
+  // HTX's plain layout (every amount a plain number) is read at known positions: numbers too long for a double,
+  // zero, with and without the docs' extra keys and trade_partition, another contract in the next order.
+  const num = fc.constantFrom('88', '4306.3', '0', '0.88', '1' + '0'.repeat(400), '123456789012345678', '0.1234567890123456', '3789.544');
+  const plainFrames = fc
+    .array(
+      fc.tuple(fc.constantFrom('BTC', 'ETH', 'LINK'), fc.constantFrom('buy', 'sell'), fc.constantFrom('close', 'both'), num, num, num, num, fc.nat({ max: 3 }), fc.constantFrom('USDT', 'USDC', 'x')),
+      { maxLength: 4 },
+    )
+    .map(
+      (orders) =>
+        `{"op":"notify","topic":"public.*.liquidation_orders","ts":1760128227100,"data":[${orders
+          .map(
+            ([coin, d, o, v, p, a, t, extras, partition]) =>
+              `{"contract_code":"${coin}-USDT","symbol":"${coin}","direction":"${d}","offset":"${o}","volume":${v},"price":${p},"created_at":1760128227094,"amount":${a},"trade_turnover":${t}` +
+              (extras & 1 ? `,"business_type":"swap","pair":"${coin}-USDT","contract_type":"swap"` : '') +
+              (extras & 2 ? `,"trade_partition":"${partition}"` : '') +
+              '}',
+          )
+          .join(',')}]}`,
+    );
+  it('property: the plain layout (hostile numbers included) gives the full path result', () =>
+    assertFastPathExact(() => createHtxParser(), fc.array(generatedAndMutated(plainFrames), { minLength: 1, maxLength: 4 }), RUNS));
 });
 
 describe('BitMEX fast path', () => {
@@ -271,6 +329,23 @@ describe('Bitfinex fast path', () => {
     expect(readBitfinex(docs[0]!)).toEqual([['pos', 143683674, 1593522802742, null, 'tBTCF0:USTF0', 0.00268657, 9135.972557016, null, 0, null, null, 9080]]);
   });
   it('property: the full path result for every frame', () => assertFastPathExact(() => createBitfinexParser(), framesOf(frame, ...docs), RUNS));
+  // Bitfinex's plain layout (every unnamed field null, whole milliseconds, no exponents) is read at known positions:
+  // numbers too long for a double, another pair in the next entry, a zero amount.
+  const plainFrames = fc
+    .array(
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom('tBTCF0:USTF0', 'tETHF0:USTF0', 'tBTCF0:USTF1', 'tSOLF0:USTF0', 'tETHEUR'),
+        fc.constantFrom('-4.38414544', '0.00268657', '-0', '0', '1' + '0'.repeat(400), '-123456789012345678', '0.1234567890123456'),
+        fc.constantFrom('null', '206.7', '1' + '0'.repeat(400)),
+        fc.constantFrom('0', '1'),
+        fc.constantFrom('null', '217.58', '9080', '1' + '0'.repeat(400), '0'),
+      ),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((entries) => `[386841,[${entries.map(([id, s, a, p, m, q]) => `["pos",${id},1760128208887,null,"${s}",${a},${p},null,${m},1,null,${q}]`).join(',')}]]`);
+  it('property: the plain layout, hostile numbers and pairs included, gives the full path result', () =>
+    assertFastPathExact(() => createBitfinexParser(), fc.array(generatedAndMutated(plainFrames), { minLength: 1, maxLength: 4 }), RUNS));
 });
 
 describe('isShortestText (ids from a number\'s text)', () => {

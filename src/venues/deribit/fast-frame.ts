@@ -2,11 +2,13 @@ import { RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, RE_SKIP_VALUE, RE_TEXT, endsAt, ma
 import type { DeribitTrade } from './schema.js';
 
 const HEAD = /^\{"jsonrpc":"2\.0","method":"subscription","params":\{"channel":"trades\.[^"\\\u0000-\u001f]*","data":\[/;
-// Deribit's layout of a public trade (docs "Public Trade"): mark_price, liquidation and contracts only on some.
+// Deribit's layout of a public trade (docs "Public Trade"): mark_price, liquidation and contracts only on some;
+// index_price (unread) before or after instrument_name and liquidation before instrument_name or last, as the
+// docs' examples and the simulator write them.
 const TRADE = new RegExp(
   `\\{"trade_seq":${RE_SKIP_INT},"trade_id":${RE_TEXT},"timestamp":${RE_EPOCH_MS},"tick_direction":${RE_SKIP_INT},"price":${RE_NUMBER},` +
-    `(?:"mark_price":${RE_SKIP_VALUE},)?(?:"liquidation":"(MT|M|T)",)?"instrument_name":${RE_TEXT},"index_price":${RE_SKIP_VALUE},` +
-    `"direction":"(buy|sell)",(?:"contracts":${RE_SKIP_VALUE},)?"amount":${RE_NUMBER}\\}`,
+    `(?:"mark_price":${RE_SKIP_VALUE},)?(?:"liquidation":"(MT|M|T)",)?(?:"index_price":${RE_SKIP_VALUE},)?"instrument_name":${RE_TEXT},` +
+    `(?:"index_price":${RE_SKIP_VALUE},)?"direction":"(buy|sell)",(?:"contracts":${RE_SKIP_VALUE},)?"amount":${RE_NUMBER}(?:,"liquidation":"(MT|M|T)")?\\}`,
   'y',
 );
 const positive = (n: number): boolean => n > 0 && n < Infinity;
@@ -24,7 +26,9 @@ export function readTradesFrame(frame: string): DeribitTrade[] | undefined {
     const amount = Number(m[7]);
     if (!positive(price) || !positive(amount)) return false;
     const trade: DeribitTrade = { trade_id: m[1]!, instrument_name: m[5]!, timestamp: Number(m[2]), price, amount, direction: m[6] as 'buy' | 'sell' };
-    if (m[4] !== undefined) trade.liquidation = m[4] as 'M' | 'T' | 'MT';
+    // Written twice, JSON.parse keeps the last.
+    const liquidation = m[8] ?? m[4];
+    if (liquidation !== undefined) trade.liquidation = liquidation as 'M' | 'T' | 'MT';
     trades.push(trade);
     return true;
   };

@@ -81,7 +81,7 @@ export function createGateParser(o: GateParserOptions): FrameParser {
     if (typeof time === 'string') return `${time} for ${preview(e.contract)}`;
     const inst = instrumentOf(e.contract);
     if (inst === undefined) return `no contract value for ${preview(e.contract)} (not in the contract list or the built-in table)`;
-    const size = valueOf(e.size, true);
+    const size = e.sizeValue ?? valueOf(e.size, true);
     const price = valueOf(e.price);
     if (!Number.isFinite(size) || size === 0) return `invalid liquidation size ${preview(e.size)} for ${e.contract}`;
     const { baseQty, quoteNotional } = fillSize(inst, Math.abs(size), price);
