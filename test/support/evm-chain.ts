@@ -18,8 +18,15 @@ export interface Deployed {
 const artifacts = loadArtifacts();
 const abi = (name: string) => artifacts[name]!.abi as never;
 
+/** The calldata of `functionName(args)` on the test contract `name` (test/fixtures/evm). */
+export const contractCall = (name: string, functionName: string, args: unknown[] = []): string => encodeFunctionData({ abi: abi(name), functionName, args } as never);
+
+/** Deploys the test contract `name` with its constructor `args`; its address. */
+export const deployContract = (anvil: Anvil, name: string, args: unknown[] = []): Promise<string> =>
+  anvil.deploy(encodeDeployData({ abi: abi(name), bytecode: artifacts[name]!.bytecode, args } as never));
+
 export async function deployEmitters(anvil: Anvil): Promise<Deployed> {
-  const deploy = (name: string, args: unknown[] = []) => anvil.deploy(encodeDeployData({ abi: abi(name), bytecode: artifacts[name]!.bytecode, args } as never));
+  const deploy = (name: string, args: unknown[] = []) => deployContract(anvil, name, args);
   const emitter = await deploy('LiquidationEmitter');
   const aggregator = await deploy('MockAggregator', [8, 6_000_000_000_000n]);
   const collateral = await deploy('MockToken', ['WBTC', 8]);
@@ -29,9 +36,9 @@ export async function deployEmitters(anvil: Anvil): Promise<Deployed> {
 
 /** The calldata of `burst(n, seed, collateral, debt)`: n liquidations of the seven kinds in one transaction. */
 export const burstData = (d: Deployed, n: number, seed: number): string =>
-  encodeFunctionData({ abi: abi('LiquidationEmitter'), functionName: 'burst', args: [BigInt(n), BigInt(seed), d.collateral, d.debt] } as never);
+  contractCall('LiquidationEmitter', 'burst', [BigInt(n), BigInt(seed), d.collateral, d.debt]);
 
-export const priceUpdateData = (answer: bigint): string => encodeFunctionData({ abi: abi('MockAggregator'), functionName: 'update', args: [answer] } as never);
+export const priceUpdateData = (answer: bigint): string => contractCall('MockAggregator', 'update', [answer]);
 
 /** What a connection handed on: every frame, every gap, and the log lines. */
 export class Capture {

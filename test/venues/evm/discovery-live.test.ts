@@ -1,4 +1,3 @@
-import { encodeDeployData, encodeFunctionData } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { silentLogger } from '../../../src/log.js';
@@ -12,9 +11,9 @@ import { FLUID_VAULT_FACTORY } from '../../../src/venues/fluid/plan.js';
 import { MORPHO_BLUE } from '../../../src/venues/morpho-blue/plan.js';
 import { venueModule } from '../../../src/venues/registry.js';
 import type { FrameParser, VenueMetadata } from '../../../src/venues/venue.js';
-import { loadArtifacts } from '../../fixtures/evm/compile.js';
 import { Anvil, type Receipt } from '../../support/anvil.js';
 import { onlyVenues } from '../../support/config-file.js';
+import { contractCall as call, deployContract } from '../../support/evm-chain.js';
 import { freePort } from '../../support/free-port.js';
 import { testPipeline } from '../../support/pipeline.js';
 import { until } from '../../support/until.js';
@@ -24,9 +23,6 @@ import { until } from '../../support/until.js';
 // Ethereum: the test contracts' code is put at the plan's factory, singleton, Comet and Chainlink feed addresses,
 // so each venue's own plan is used unchanged, through `liqstream run`'s wiring (config → discover → connect →
 // ingest → parse → aggregate). Then the recorded frames are parsed again with the recorded metadata (a replay).
-const artifacts = loadArtifacts();
-const abi = (name: string) => artifacts[name]!.abi as never;
-const call = (name: string, functionName: string, args: unknown[]) => encodeFunctionData({ abi: abi(name), functionName, args } as never);
 
 const WETH = tokenAddress('ethereum', 'WETH');
 const WBTC = tokenAddress('ethereum', 'WBTC');
@@ -58,7 +54,7 @@ describe('discovery live on a real node: vaults and markets created before and d
 
   beforeAll(async () => {
     anvil = await new Anvil({ port: await freePort() }).start();
-    const deploy = (name: string, args: unknown[] = []) => anvil.deploy(encodeDeployData({ abi: abi(name), bytecode: artifacts[name]!.bytecode, args } as never));
+    const deploy = (name: string, args: unknown[] = []) => deployContract(anvil, name, args);
     const code = async (a: string) => anvil.rpc<string>('eth_getCode', [a, 'latest']);
     for (const [name, at] of [['MockEulerFactory', euler], ['MockFluidFactory', fluid], ['MockMorpho', morpho], ['MockComet', COMET]] as const) await anvil.rpc('anvil_setCode', [at, await code(await deploy(name))]);
     const aggregator = await code(await deploy('MockAggregator', [8, 1n]));

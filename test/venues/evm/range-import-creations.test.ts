@@ -1,23 +1,19 @@
 import { pino } from 'pino';
-import { encodeDeployData, encodeFunctionData } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importChainRange } from '../../../src/cli/chain-import.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { StoreReader } from '../../../src/sinks/store/reader.js';
 import { EULER_FACTORY } from '../../../src/venues/euler-v2/plan.js';
 import { CHAINS, tokenAddress } from '../../../src/venues/evm/chains.js';
-import { loadArtifacts } from '../../fixtures/evm/compile.js';
 import { Anvil, type Receipt } from '../../support/anvil.js';
 import { onlyVenues } from '../../support/config-file.js';
+import { contractCall as call, deployContract } from '../../support/evm-chain.js';
 import { freePort } from '../../support/free-port.js';
 import { tempDir } from '../../support/recording.js';
 
 // The history import reads a finished range without subscriptions (requests-only mode). A vault its factory
 // creates inside the range is adopted by a live connection (asked its calls, watched, read back from its creation
 // block): the import must do the same, or the vault's liquidations are silently left out of the store.
-const artifacts = loadArtifacts();
-const abi = (name: string) => artifacts[name]!.abi as never;
-const call = (name: string, functionName: string, args: unknown[]) => encodeFunctionData({ abi: abi(name), functionName, args } as never);
 const WETH = tokenAddress('ethereum', 'WETH');
 const WBTC = tokenAddress('ethereum', 'WBTC');
 const USDC = tokenAddress('ethereum', 'USDC');
@@ -42,7 +38,7 @@ describe('history import: vaults created over the look-back and inside the range
 
   beforeAll(async () => {
     anvil = await new Anvil({ port: await freePort() }).start();
-    const deploy = (name: string, args: unknown[] = []) => anvil.deploy(encodeDeployData({ abi: abi(name), bytecode: artifacts[name]!.bytecode, args } as never));
+    const deploy = (name: string, args: unknown[] = []) => deployContract(anvil, name, args);
     const code = async (a: string) => anvil.rpc<string>('eth_getCode', [a, 'latest']);
     await anvil.rpc('anvil_setCode', [euler, await code(await deploy('MockEulerFactory'))]);
     const aggregator = await code(await deploy('MockAggregator', [8, 1n]));
