@@ -77,13 +77,19 @@ export class Dictionary {
 }
 
 type Value = string | number | boolean | null;
-const CHUNK_ROWS = 2048;
+/**
+ * Rows a chunk gathers before it goes to the writer: eight DuckDB data chunks (2,048 rows each). Each
+ * chunk is a message to the store's thread, and a message's cost is mostly its own, not its size's.
+ */
+const CHUNK_ROWS = 16_384;
+/** The rows of a DuckDB data chunk (its vector size). */
+const DUCKDB_CHUNK_ROWS = 2048;
 
 /** One column's values of a chunk: numbers (`double`, `ms`, `units`), codes and integers, booleans as 0/1, or strings. */
 export type ChunkColumn = Float64Array | Int32Array | Uint8Array | (string | null)[];
 
 /**
- * Up to 2,048 gathered rows of one table, as plain data: what crosses to the writer (in this thread,
+ * Up to 16,384 gathered rows of one table, as plain data: what crosses to the writer (in this thread,
  * or posted to the store's thread with the typed arrays' memory transferred, not copied).
  */
 export interface ColumnChunk {
@@ -97,7 +103,7 @@ export interface ColumnChunk {
 
 /**
  * One table's rows being gathered: `put` each column of a row in order (or `putCode` for a `code`
- * column), then `end`. Every 2,048 rows (and on `drain`) the rows go to `emit` as one chunk.
+ * column), then `end`. Every 16,384 rows (and on `drain`) the rows go to `emit` as one chunk.
  *
  * A column's values are written into a typed array (a JS array of them held every double as a heap
  * object: garbage for each row, on the replay's thread), strings into a plain array. Each kind has its
@@ -113,6 +119,8 @@ export class ColumnRows {
   private nulls: (number[] | undefined)[] = [];
   private col = 0;
   rows = 0;
+  /** Columns of chunks the writer is done with, to gather into again (`recycle`). */
+  private readonly spare: ChunkColumn[][] = [];
 
   constructor(
     readonly columns: readonly BufferColumn[],
@@ -122,12 +130,21 @@ export class ColumnRows {
     this.fresh();
   }
 
+  /**
+   * A chunk's columns back from the writer, its typed arrays to be written again: new ones every
+   * 16,384 rows are memory outside V8's heap, which V8 answers with full collections.
+   */
+  recycle(columns: ChunkColumn[]): void {
+    if (this.spare.length < 4) this.spare.push(columns);
+  }
+
   private fresh(): void {
-    const of = <T>(kinds: ColumnKind[], make: () => T) => this.columns.map(([, kind]) => (kinds.includes(kind) ? make() : undefined));
+    const spare = this.spare.pop();
+    const of = <T>(kinds: ColumnKind[], make: () => T) => this.columns.map(([, kind], i) => (kinds.includes(kind) ? ((spare?.[i] as T | undefined) ?? make()) : undefined));
     this.doubles = of(['double', 'ms', 'units'], () => new Float64Array(CHUNK_ROWS));
     this.ints = of(['code', 'int'], () => new Int32Array(CHUNK_ROWS));
     this.bools = of(['bool'], () => new Uint8Array(CHUNK_ROWS));
-    this.texts = of(['text'], () => []);
+    this.texts = this.columns.map(([, kind]) => (kind === 'text' ? [] : undefined));
     this.nulls = this.columns.map(() => undefined);
   }
 
@@ -168,21 +185,24 @@ export class ColumnRows {
 /** The typed arrays' memory of a chunk (what a postMessage transfers instead of copying). */
 export const chunkTransfer = (chunk: ColumnChunk): ArrayBuffer[] => chunk.columns.flatMap((c) => (Array.isArray(c) ? [] : [c.buffer as ArrayBuffer]));
 
-/** A chunk's rows as a DuckDB data chunk (the writer's side; `rows` of each column are read, the rest is unused space). */
-export function toDataChunk(chunk: ColumnChunk, types: readonly DuckDBType[], create: (types: readonly DuckDBType[], rows: number) => DuckDBDataChunk): DuckDBDataChunk {
-  const { rows } = chunk;
-  const data = create(types, rows);
-  chunk.columns.forEach((values, i) => {
-    const vector = data.getColumnVector(i);
-    // Every value first, then the nulls: a vector's validity mask is made (and each later value costs
-    // more) only once a value in it is null. A null row's slot holds a stale value until then.
-    if (values instanceof Uint8Array) for (let r = 0; r < rows; r++) vector.setItem(r, values[r] === 1);
-    else for (let r = 0; r < rows; r++) vector.setItem(r, values[r] ?? null);
-    const nulls = chunk.nulls[i];
-    if (nulls) for (const r of nulls) vector.setItem(r, null);
-    vector.flush();
-  });
-  return data;
+/** A chunk's rows as DuckDB data chunks of up to 2,048 rows (the writer's side; the arrays' space past `rows` is unused). */
+export function toDataChunks(chunk: ColumnChunk, types: readonly DuckDBType[], create: (types: readonly DuckDBType[], rows: number) => DuckDBDataChunk): DuckDBDataChunk[] {
+  const out: DuckDBDataChunk[] = [];
+  for (let from = 0; from < chunk.rows; from += DUCKDB_CHUNK_ROWS) {
+    const rows = Math.min(DUCKDB_CHUNK_ROWS, chunk.rows - from);
+    const data = create(types, rows);
+    chunk.columns.forEach((values, i) => {
+      const vector = data.getColumnVector(i);
+      // Every value first, then the nulls: a vector's validity mask is made (and each later value costs
+      // more) only once a value in it is null. A null row's slot holds a stale value until then.
+      if (values instanceof Uint8Array) for (let r = 0; r < rows; r++) vector.setItem(r, values[from + r] === 1);
+      else for (let r = 0; r < rows; r++) vector.setItem(r, values[from + r] ?? null);
+      for (const r of chunk.nulls[i] ?? []) if (r >= from && r < from + rows) vector.setItem(r - from, null);
+      vector.flush();
+    });
+    out.push(data);
+  }
+  return out;
 }
 
 /** The DuckDB types of the buffer columns (for data chunks). */

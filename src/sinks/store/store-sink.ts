@@ -47,13 +47,14 @@ export class StoreSink implements Sink {
   private closed = false;
   readonly dataset: Dataset;
 
+  private writer!: WriterPort;
+
   private constructor(
-    private readonly writer: WriterPort,
     private readonly config: StoreConfig,
     private readonly onCommitted?: (durable: Record<TableName, number>) => void,
   ) {
     this.dataset = new Dataset(config.dir);
-    this.rows = Object.fromEntries(TABLE_NAMES.map((t) => [t, new ColumnRows(TABLES[t].buffer, (chunk) => writer.append(t, chunk))])) as Record<TableName, ColumnRows>;
+    this.rows = Object.fromEntries(TABLE_NAMES.map((t) => [t, new ColumnRows(TABLES[t].buffer, (chunk) => this.writer.append(t, chunk))])) as Record<TableName, ColumnRows>;
   }
 
   get stats(): StoreStats {
@@ -62,7 +63,8 @@ export class StoreSink implements Sink {
 
   /** Opens (and recovers) the dataset at config.dir; DuckDB is loaded by the writer, not at CLI start. */
   static async open(config: StoreConfig, log: Logger, options: StoreOptions = {}): Promise<StoreSink> {
-    const sink = new StoreSink(await openWriter(config, log, options.thread ?? false), config, options.onCommitted);
+    const sink = new StoreSink(config, options.onCommitted);
+    sink.writer = await openWriter(config, log, options.thread ?? false, (table, columns) => sink.rows[table].recycle(columns));
     // A backfill commits by size only: a commit every flushMs adds files (and work) without making anything visible sooner that matters.
     if (!options.bySizeOnly) {
       sink.timer = setInterval(() => void sink.flush().catch(() => {}), config.flushMs);

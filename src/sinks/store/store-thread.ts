@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
 import type { StoreConfig } from './config.js';
-import { chunkTransfer, type ColumnChunk } from './columns.js';
+import { chunkTransfer, type ChunkColumn, type ColumnChunk } from './columns.js';
 import { StoreWriter, zeroes, type WriterStats } from './store-writer.js';
 import type { TableName } from './tables.js';
 
@@ -15,11 +15,17 @@ export interface WriterPort {
   close(): Promise<void>;
 }
 
-/** The writer in the caller's thread (tests, and a place without the compiled worker file). */
-export const inThisThread = (writer: StoreWriter): WriterPort & { writer: StoreWriter } => ({
+/** A chunk's columns the writer is done with (their typed arrays are gathered into again: ColumnRows.recycle). */
+export type Recycle = (table: TableName, columns: ChunkColumn[]) => void;
+
+/** The writer in the caller's thread (tests of the store's logic). */
+export const inThisThread = (writer: StoreWriter, recycle: Recycle): WriterPort & { writer: StoreWriter } => ({
   writer,
   stats: writer.stats,
-  append: (table, chunk) => writer.append(table, chunk),
+  append: (table, chunk) => {
+    writer.append(table, chunk);
+    recycle(table, chunk.columns);
+  },
   commit: () => writer.commit(),
   close: () => writer.close(),
 });
@@ -29,7 +35,8 @@ export type ToWriter = { op: 'append'; table: TableName; chunk: ColumnChunk } | 
 export type FromWriter =
   | { op: 'open'; error?: { message: string; code?: string } }
   | { op: 'done'; id: number; value?: boolean; error?: { message: string; code?: string }; stats: WriterStats }
-  | { op: 'log'; level: 'info' | 'warn' | 'error'; obj: object; msg: string };
+  | { op: 'log'; level: 'info' | 'warn' | 'error'; obj: object; msg: string }
+  | { op: 'free'; table: TableName; columns: ChunkColumn[] };
 
 /** An error from the thread (store-worker.ts sends its message and code) as an Error again. */
 const asError = ({ message, code }: { message: string; code?: string }): Error => Object.assign(new Error(message), code === undefined ? {} : { code });
@@ -51,11 +58,12 @@ export class StoreThread implements WriterPort {
   private constructor(
     private readonly worker: Worker,
     private readonly log: Logger,
+    private readonly recycle: Recycle,
   ) {}
 
-  static open(config: StoreConfig, log: Logger): Promise<StoreThread> {
+  static open(config: StoreConfig, log: Logger, recycle: Recycle): Promise<StoreThread> {
     const worker = new Worker(new URL('./store-worker.js', import.meta.url), { workerData: { config } });
-    const thread = new StoreThread(worker, log);
+    const thread = new StoreThread(worker, log, recycle);
     return new Promise((resolve, reject) => {
       const failed = (err: Error) => {
         void worker.terminate();
@@ -103,6 +111,7 @@ export class StoreThread implements WriterPort {
 
   private receive(m: FromWriter): void {
     if (m.op === 'log') return void this.log[m.level](m.obj, m.msg);
+    if (m.op === 'free') return this.recycle(m.table, m.columns);
     if (m.op !== 'done') return;
     this.stats = m.stats;
     const r = this.requests.get(m.id);
@@ -123,5 +132,5 @@ export class StoreThread implements WriterPort {
 }
 
 /** The writer where it belongs: its own thread when `thread`, else this one. */
-export const openWriter = async (config: StoreConfig, log: Logger, thread: boolean): Promise<WriterPort> =>
-  thread ? StoreThread.open(config, log) : inThisThread(await StoreWriter.open(config, log));
+export const openWriter = async (config: StoreConfig, log: Logger, thread: boolean, recycle: Recycle): Promise<WriterPort> =>
+  thread ? StoreThread.open(config, log, recycle) : inThisThread(await StoreWriter.open(config, log), recycle);

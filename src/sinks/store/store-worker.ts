@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { chunkTransfer } from './columns.js';
 import type { StoreConfig } from './config.js';
 import type { FromWriter, ToWriter } from './store-thread.js';
 import { StoreWriter, type WriterLog } from './store-writer.js';
@@ -25,7 +26,12 @@ const { config } = workerData as { config: StoreConfig };
 try {
   const writer = await StoreWriter.open(config, log);
   port.on('message', (m: ToWriter) => {
-    if (m.op === 'append') return writer.append(m.table, m.chunk);
+    if (m.op === 'append') {
+      writer.append(m.table, m.chunk);
+      // DuckDB holds its own copy now: the typed arrays go back to be gathered into again.
+      const columns = m.chunk.columns.map((c) => (Array.isArray(c) ? [] : c));
+      return port.postMessage({ op: 'free', table: m.table, columns } satisfies FromWriter, chunkTransfer(m.chunk));
+    }
     const done = m.op === 'commit' ? writer.commit() : writer.close().then(() => undefined);
     done.then(
       (value) => post({ op: 'done', id: m.id, value, stats: writer.stats }),

@@ -2,7 +2,7 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance,
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoreConfig } from './config.js';
-import { bufferTableSql, chunkTypes, decodeSql, toDataChunk, type ColumnChunk } from './columns.js';
+import { bufferTableSql, chunkTypes, decodeSql, toDataChunks, type ColumnChunk } from './columns.js';
 import { compactTable, Dataset, newBatchId, stageTable } from './dataset.js';
 import { KeyIndex } from './key-index.js';
 import { TABLE_NAMES, TABLES, type TableName } from './tables.js';
@@ -92,7 +92,7 @@ export class StoreWriter {
   append(table: TableName, chunk: ColumnChunk): void {
     const dictionaries = this.dictionaries[table];
     chunk.dictionaries.forEach((fresh, i) => fresh && dictionaries[i]!.push(...fresh));
-    this.appendData(table, toDataChunk(chunk, this.types[table], this.createChunk), chunk.rows);
+    for (const data of toDataChunks(chunk, this.types[table], this.createChunk)) this.appendData(table, data, data.rowCount);
   }
 
   /** While a commit is swapping buffers a chunk waits in `waiting` and is appended to the new buffer. */
