@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
-import { StoreReader } from '../../src/sinks/store/reader.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
 import { ColumnRows, type BufferColumn, type ColumnChunk } from '../../src/sinks/store/columns.js';
 import { liquidation, openInterest } from '../support/events.js';
+import { storeRows } from '../support/store-rows.js';
 
 // The store's columnar write path (src/sinks/store/columns.ts): strings as dictionary codes, times and
 // USD units as numbers, 2,048 rows a chunk; and what the sink says is durable.
@@ -19,14 +19,7 @@ let n = 0;
 const config = (over: Partial<StoreConfig> = {}) => StoreConfig.parse({ dir: join(root, `s${n++}`), flushMs: 60_000, ...over });
 const T0 = Date.UTC(2025, 9, 10, 21, 0);
 
-async function rows(dir: string, sql: string) {
-  const r = await StoreReader.open(dir);
-  try {
-    return (await r.query(sql)).rows;
-  } finally {
-    r.close();
-  }
-}
+const rows = storeRows;
 
 describe('store columns', () => {
   it('values come back exactly: quoted and odd strings, a large USD figure to 1/10,000 (units near 2^50), ms times at the ends of the range; across chunk boundaries', async () => {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
-import { StoreReader } from '../../src/sinks/store/reader.js';
 import { StoreSink as SinkInThisThread } from '../../src/sinks/store/store-sink.js';
 import { liquidation, openInterest } from '../support/events.js';
+import { storeRows } from '../support/store-rows.js';
 
 /*
  * The history store's writer in its own thread (src/sinks/store/store-thread.ts), as `run`, `aggregate`,
@@ -25,14 +25,7 @@ let n = 0;
 const config = (over: Partial<StoreConfig> = {}) => StoreConfig.parse({ dir: join(root, `s${n++}`), flushMs: 60_000, ...over });
 const T0 = Date.UTC(2025, 9, 10, 21, 0);
 
-async function rows(dir: string, sql: string) {
-  const r = await StoreReader.open(dir);
-  try {
-    return (await r.query(sql)).rows;
-  } finally {
-    r.close();
-  }
-}
+const rows = storeRows;
 
 /** Odd strings, nulls, many chunks (each bringing dictionary strings of its own), every table kind the replay writes. */
 function feed(sink: SinkInThisThread): void {
