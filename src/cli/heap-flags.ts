@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
  * lets the old generation reach 4× what was live at the last full collection (a cascade block's parse makes
  * that 45 MB), so garbage piles up between the few full collections of a long file: 340 MiB for 1 GB. A
  * 16 MiB semi-space (young generation ≤ 48 MiB) and an old generation let grow by half past its live size keep
- * it near 200 MiB at 200 MB and 1 GB alike, at the same CPU time (docs/benchmarks.md, "Issue 22 §4, heap flags").
+ * it near 200 MiB at 200 MB and 1 GB alike (`.lz4` ≈ 245 MiB), for ~5% more CPU (a third more on `.lz4`, whose
+ * fresh Buffer per block then costs full collections): docs/benchmarks.md, "Issue 22 §4: heap flags for the node-fills replay".
  */
 export const NODE_FILLS_V8_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
 
