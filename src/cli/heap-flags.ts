@@ -7,10 +7,15 @@ import { spawn } from 'node:child_process';
  * lets the old generation reach 4× what was live at the last full collection (a cascade block's parse makes
  * that 45 MB), so garbage piles up between the few full collections of a long file: 340 MiB for 1 GB. A
  * 16 MiB semi-space (young generation ≤ 48 MiB) and an old generation let grow by half past its live size keep
- * it near 200 MiB at 200 MB and 1 GB alike (`.lz4` ≈ 245 MiB), for ~5% more CPU (a third more on `.lz4`, whose
- * fresh Buffer per block then costs full collections): docs/benchmarks.md, "Issue 22 §4: heap flags for the node-fills replay".
+ * it near 200 MiB at 200 MB and 1 GB alike, for ~5% more CPU; `.lz4` files get the semi-space alone
+ * (NODE_FILLS_LZ4_V8_FLAGS): docs/benchmarks.md, "Issue 22 §4: heap flags for the node-fills replay".
  */
 export const NODE_FILLS_V8_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
+/**
+ * For `.lz4` files, the semi-space alone: with the old generation's growth held too, each block's fresh decoded
+ * Buffer costs full collections (59 instead of 7 for 1 GB, +34% CPU) for ≈ 10 MiB less (247 against 253–262 MiB).
+ */
+export const NODE_FILLS_LZ4_V8_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
 /** Flags of the process that NODE_FILLS_V8_FLAGS replace (a `=`-less spelling takes the next argument as its value). */
 const HEAP_FLAG = /^--(?:max-semi-space-size|min-semi-space-size|heap-growing-percent)(=|$)/;
@@ -24,13 +29,20 @@ export function heapFlagsFor(argv: readonly string[], execArgv: readonly string[
   const args = argv.slice(2);
   if (args[0] !== 'replay') return undefined;
   let format: string | undefined;
-  for (let i = 1; i < args.length && args[i] !== '--'; i++) {
+  let lz4 = false;
+  for (let i = 1; i < args.length; i++) {
     const a = args[i]!;
+    if (a === '--') {
+      lz4 ||= args.slice(i + 1).some((f) => f.endsWith('.lz4'));
+      break;
+    }
     if (a === '--format') format = args[++i];
     else if (a.startsWith('--format=')) format = a.slice('--format='.length);
+    else lz4 ||= a.endsWith('.lz4');
   }
   if (format !== 'hyperliquid-node-fills') return undefined;
-  return NODE_FILLS_V8_FLAGS.every((f) => execArgv.includes(f)) ? undefined : NODE_FILLS_V8_FLAGS;
+  const flags = lz4 ? NODE_FILLS_LZ4_V8_FLAGS : NODE_FILLS_V8_FLAGS;
+  return flags.every((f) => execArgv.includes(f)) ? undefined : flags;
 }
 
 /** process.execArgv with `flags` in place of its own heap flags. */
