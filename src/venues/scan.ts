@@ -178,6 +178,34 @@ export function plainNumber(text: string, pos: number): number {
 export const plainValue = (text: string, start: number, end: number): number =>
   text.charCodeAt(start) === MINUS ? -decimalAt(text, start + 1, end) : decimalAt(text, start, end);
 
+/**
+ * Names a scan reads again and again (a venue's markets): `text` from `start` to `end` as the same string each time
+ * the same name is read, so that a Map lookup hashes it once and a comparison with the last one is an identity
+ * check. A new string for each read name cost a hash per lookup (the dearest line of the Bitfinex fast path). The
+ * last `max` names are kept.
+ */
+export class RecentNames {
+  private readonly names: string[] = [];
+  private next = 0;
+  constructor(private readonly max = 64) {}
+
+  at(text: string, start: number, end: number): string {
+    const names = this.names;
+    const length = end - start;
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k]!;
+      if (name.length === length && text.startsWith(name, start)) return name;
+    }
+    const name = text.slice(start, end);
+    if (names.length < this.max) names.push(name);
+    else {
+      names[this.next] = name;
+      this.next = (this.next + 1) % this.max;
+    }
+    return name;
+  }
+}
+
 /** A string value's content, or (any other flat value) undefined, as a full path's `typeof v === 'string'` reads it; the position after the value. */
 export function stringOrFlat(f: string, value: number): [number, string | undefined] {
   const end = str(f, value);

@@ -6,7 +6,7 @@ import { readPlainPush } from '../../src/venues/bitget/fast-frame.js';
 import { createBitgetParser } from '../../src/venues/bitget/parse.js';
 import { readPlainInsert } from '../../src/venues/bitmex/fast-frame.js';
 import { createBitmexParser } from '../../src/venues/bitmex/parse.js';
-import { plainNumber, plainValue } from '../../src/venues/scan.js';
+import { RecentNames, plainNumber, plainValue } from '../../src/venues/scan.js';
 import { assertFastPathExact, generatedAndMutated } from '../support/fast-path.js';
 
 /**
@@ -50,6 +50,22 @@ describe('plainNumber and plainValue', () => {
     // JSON.parse refuses what follows: the caller's check.
     expect(plainNumber('01', 0)).toBe(1);
     expect(plainNumber('1e5', 0)).toBe(1);
+  });
+});
+
+describe('RecentNames', () => {
+  it('gives the text read, the same string for a name read again, and keeps only the last names', () => {
+    const names = new RecentNames(2);
+    const text = '"BTCUSDT","BTCUSD","BTCUSDT","ETHUSDT","SOLUSDT","BTCUSDT"';
+    const at = (name: string, from = 0) => {
+      const start = text.indexOf(`"${name}"`, from) + 1;
+      return names.at(text, start, start + name.length);
+    };
+    const first = at('BTCUSDT');
+    expect(first).toBe('BTCUSDT');
+    expect(at('BTCUSD')).toBe('BTCUSD');
+    expect(at('BTCUSDT', 20)).toBe(first);
+    expect([at('ETHUSDT'), at('SOLUSDT'), at('BTCUSDT', 40)]).toEqual(['ETHUSDT', 'SOLUSDT', 'BTCUSDT']);
   });
 });
 

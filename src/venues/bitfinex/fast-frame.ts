@@ -1,5 +1,5 @@
 import { MAX_EPOCH_MS } from '../fields.js';
-import { NO, RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, STRING_CHAR, decimalAt, matchEntries, plainNumber, plainValue, testEntries } from '../scan.js';
+import { NO, RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, RecentNames, STRING_CHAR, decimalAt, matchEntries, plainNumber, plainValue, testEntries } from '../scan.js';
 import type { LiquidationEntry } from './schema.js';
 
 const NUMBER = RE_NUMBER.replace('(', '(?:');
@@ -68,8 +68,9 @@ const PLAIN_ENTRY = new RegExp(
   'y',
 );
 
-// The last SYMBOL read: entries of a frame (and the frames of a burst) mostly share their pair, so its string is made once.
+// The last SYMBOL read (entries of a frame mostly share their pair: it is checked first) and the pairs read lately.
 let lastSymbol = '';
+const symbols = new RecentNames();
 
 /**
  * A liq:global update in Bitfinex's plain layout (PLAIN_ENTRY) read without JSON.parse: each trigger (IS_MATCH 0)
@@ -100,7 +101,10 @@ let plainTrigger: PlainTrigger = () => false;
 function readPlainEntry(i: number, end: number): boolean {
   const f = plainText;
   // `…,IS_MATCH,IS_MARKET_SOLD,null,PRICE_ACQUIRED]`: back from PRICE_ACQUIRED, IS_MARKET_SOLD is one character or `null`.
-  const q = f.lastIndexOf(',', end - 2) + 1;
+  // (A loop, not lastIndexOf: that is a runtime call, dearer than the few characters it passes.)
+  let q = end - 2;
+  while (f.charCodeAt(q) !== COMMA) q--;
+  q++;
   if (f.charCodeAt(q - (f.charCodeAt(q - 7) === L ? 12 : 9)) !== ZERO) return true;
   const idStart = i + 7; // after `["pos",`
   const idEnd = f.indexOf(',', idStart);
@@ -109,7 +113,7 @@ function readPlainEntry(i: number, end: number): boolean {
   let sEnd = s + lastSymbol.length;
   if (lastSymbol === '' || f.charCodeAt(sEnd) !== QUOTE || !f.startsWith(lastSymbol, s)) {
     sEnd = f.indexOf('"', s);
-    lastSymbol = f.slice(s, sEnd);
+    lastSymbol = symbols.at(f, s, sEnd);
   }
   const a = sEnd + 2;
   const aEnd = f.indexOf(',', a);

@@ -1,5 +1,5 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import { RE_EPOCH_MS, RE_TEXT, STRING_CHAR, decimalAt, matchEntries, testEntries } from '../scan.js';
+import { RE_EPOCH_MS, RE_TEXT, RecentNames, STRING_CHAR, decimalAt, matchEntries, testEntries } from '../scan.js';
 import { INST_TYPES, LIQUIDATION_TOPIC, type BitgetLiquidationRow, type InstType } from './schema.js';
 
 const HEAD = '{"data":[';
@@ -34,6 +34,7 @@ const PLAIN_ROW = new RegExp(`\\{"symbol":"${STRING_CHAR}+","side":"(?:buy|sell)
 const PLAIN_TAIL = new RegExp(`,"arg":\\{"instType":"(?:${INST_TYPES.join('|')})","topic":"${LIQUIDATION_TOPIC}"\\},"action":"(?:snapshot|update)"(?:,"ts":${RE_EPOCH_MS.replace('(', '(?:')})?\\}$`, 'y');
 const ARG = '],"arg":{"instType":"';
 const QUOTE = 0x22;
+const ARRAY_END = 0x5d;
 const LOWER_B = 0x62;
 const LOWER_C = 0x63;
 const LOWER_T = 0x74;
@@ -60,8 +61,9 @@ export type PlainRow = (
 // The frame readPlainPush reads and its callee, for readPlainRow (module-level: no closure made per frame).
 let plainText = '';
 let plainRow: PlainRow = () => false;
-// The last symbol read: rows (and the frames of a burst) mostly share their market, so its string is made once.
+// The last symbol read (rows of a push mostly share their market: it is checked first) and the markets read lately.
 let lastSymbol = '';
+const symbols = new RecentNames();
 
 /** The row PLAIN_ROW matched from i to end, handed to plainRow. */
 function readPlainRow(i: number, end: number): boolean {
@@ -70,7 +72,7 @@ function readPlainRow(i: number, end: number): boolean {
   let sEnd = s + lastSymbol.length;
   if (lastSymbol === '' || f.charCodeAt(sEnd) !== QUOTE || !f.startsWith(lastSymbol, s)) {
     sEnd = f.indexOf('"', s);
-    lastSymbol = f.slice(s, sEnd);
+    lastSymbol = symbols.at(f, s, sEnd);
   }
   const buy = f.charCodeAt(sEnd + 10) === LOWER_B; // after `","side":"`
   const p = sEnd + (buy ? 24 : 25); // after `buy","price":"`
@@ -88,9 +90,11 @@ function readPlainRow(i: number, end: number): boolean {
  */
 export function readPlainPush(f: string, begin: (instType: InstType) => boolean, row: PlainRow): boolean {
   if (!f.startsWith(HEAD)) return false;
-  // The rows end where `arg` begins: the last such text, as no string of the layout holds a quote.
-  const rowsEnd = f.lastIndexOf(ARG);
-  if (rowsEnd < 0) return false;
+  // The rows end at the frame's last `]` (TAIL holds none), where `arg` begins. (A loop, not lastIndexOf: that is a
+  // runtime call, dearer than the hundred characters it passes.)
+  let rowsEnd = f.length - 1;
+  while (rowsEnd > 0 && f.charCodeAt(rowsEnd) !== ARRAY_END) rowsEnd--;
+  if (!f.startsWith(ARG, rowsEnd)) return false;
   PLAIN_TAIL.lastIndex = rowsEnd + 1;
   if (!PLAIN_TAIL.test(f)) return false;
   const c = f.charCodeAt(rowsEnd + ARG.length);

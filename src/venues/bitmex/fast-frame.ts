@@ -1,4 +1,4 @@
-import { RE_NUMBER, RE_TEXT, STRING_CHAR, decimalAt, endsAt, matchEntries, testEntries } from '../scan.js';
+import { RE_NUMBER, RE_TEXT, RecentNames, STRING_CHAR, decimalAt, endsAt, matchEntries, testEntries } from '../scan.js';
 import { LIQUIDATION_TABLE, type BitmexLiquidationRow } from './schema.js';
 
 const HEAD = `{"table":"${LIQUIDATION_TABLE}","action":"insert","data":[`;
@@ -42,8 +42,9 @@ export type PlainInsertRow = (idStart: number, idEnd: number, symbol: string, si
 // The frame readPlainInsert reads and its callee, for readPlainRow (module-level: no closure made per frame).
 let plainText = '';
 let plainRow: PlainInsertRow = () => false;
-// The last symbol read: rows (and the frames of a burst) mostly share their contract, so its string is made once.
+// The last symbol read (rows of an insert mostly share their contract: it is checked first) and the contracts read lately.
 let lastSymbol = '';
+const symbols = new RecentNames();
 
 /** The row PLAIN_ROW matched from i to end, handed to plainRow. */
 function readPlainRow(i: number, end: number): boolean {
@@ -54,7 +55,7 @@ function readPlainRow(i: number, end: number): boolean {
   let sEnd = s + lastSymbol.length;
   if (lastSymbol === '' || f.charCodeAt(sEnd) !== QUOTE || !f.startsWith(lastSymbol, s)) {
     sEnd = f.indexOf('"', s);
-    lastSymbol = f.slice(s, sEnd);
+    lastSymbol = symbols.at(f, s, sEnd);
   }
   const buy = f.charCodeAt(sEnd + 10) === B; // after `","side":"`
   const p = sEnd + (buy ? 23 : 24); // after `Buy","price":`
