@@ -127,8 +127,10 @@ export function createBitgetParser(): FrameParser {
   let plainReceive = 0;
   let plainReceiveOk = false;
   let plainEvents: LiquidationEvent[] = [];
+  // Written by index and counted by plainRows (setting an array's length is a runtime call); at most MAX_PLAIN_ROWS.
   const plainTimes: number[] = [];
   const plainIds: string[] = [];
+  let plainRows = 0;
   let lastSymbol = '';
   let lastMarket: PlainMarket | undefined;
   const plainBegin = (instType: InstType): boolean => {
@@ -143,15 +145,16 @@ export function createBitgetParser(): FrameParser {
       lastSymbol = symbol;
     }
     const market = lastMarket;
-    const n = plainTimes.length;
+    const n = plainRows;
     if (market === undefined || price === 0 || n >= MAX_PLAIN_ROWS) return false;
     const f = plainFrame;
     // frameIds' key, `${instType}:${symbol}:${ts}:${side}:${amount}:${price}`, with the texts as written.
     const key = market.idPrefix + f.slice(tsStart, tsEnd) + (buy ? ':buy:' : ':sell:') + f.slice(amountStart, amountEnd) + ':' + f.slice(priceStart, priceEnd);
     let copies = 0;
     for (let k = 0; k < n; k++) if (plainTimes[k] === ts && plainIds[k] === key) copies++;
-    plainTimes.push(ts);
-    plainIds.push(key);
+    plainTimes[n] = ts;
+    plainIds[n] = key;
+    plainRows = n + 1;
     // A row's amount is in the quote coin (QUOTE_AMOUNT): fillSize(QUOTE_AMOUNT, amount, price), written out.
     const qty = fillBase(QUOTE_AMOUNT, amount, price);
     const usd = fillQuote(QUOTE_AMOUNT, amount, price);
@@ -183,11 +186,9 @@ export function createBitgetParser(): FrameParser {
     plainReceive = receiveTime;
     plainReceiveOk = isEpoch(receiveTime);
     plainEvents = [];
-    plainTimes.length = 0;
-    plainIds.length = 0;
+    plainRows = 0;
     const read = readPlainPush(frame, plainBegin, plainRow);
     plainFrame = '';
-    plainIds.length = 0;
     if (!read) return undefined;
     return plainEvents.length === 0 ? NO_EVENTS : { ok: true, events: plainEvents };
   };
