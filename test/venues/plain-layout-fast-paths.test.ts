@@ -7,6 +7,8 @@ import { createBitgetParser } from '../../src/venues/bitget/parse.js';
 import { readPlainInsert } from '../../src/venues/bitmex/fast-frame.js';
 import { createBitmexParser } from '../../src/venues/bitmex/parse.js';
 import { RecentNames, plainNumber, plainValue } from '../../src/venues/scan.js';
+import { checkEvent, isEpoch, liquidationPasses, plainlyNamed } from '../../src/venues/venue.js';
+import type { LiquidationEvent } from '../../src/schema/events.js';
 import { assertFastPathExact, generatedAndMutated } from '../support/fast-path.js';
 
 /**
@@ -50,6 +52,22 @@ describe('plainNumber and plainValue', () => {
     // JSON.parse refuses what follows: the caller's check.
     expect(plainNumber('01', 0)).toBe(1);
     expect(plainNumber('1e5', 0)).toBe(1);
+  });
+});
+
+describe('liquidationPasses', () => {
+  it('property: the answer of checkEvent for a perp liquidation, given its market\'s plainlyNamed and the receive time\'s isEpoch', () => {
+    const num = fc.oneof(fc.double(), fc.constantFrom(0, -0, -1, Infinity, NaN, 1e-300, 5));
+    const time = fc.oneof(fc.integer({ min: 0, max: 9_999_999_999_999 }), fc.constantFrom(-1, 1.5, 2 ** 53));
+    fc.assert(
+      fc.property(fc.constantFrom('BTCUSDT', 'tBTCF0:USTF0', 'no market', ''), fc.constantFrom('BTC', 'bad base', ''), num, num, num, time, time, (symbol, base, price, qty, usd, eventTime, receiveTime) => {
+        const e: LiquidationEvent = { type: 'liquidation', id: 'x:1', venue: 'bitget', symbol, base, side: 'long', price, qty, notionalUsd: usd, eventTime, receiveTime, fidelity: 'sampled', kind: 'liquidation', source: 'liquidation' };
+        // The callers' precondition: an event time of at most 13 digits.
+        fc.pre(isEpoch(eventTime) && eventTime <= 9_999_999_999_999);
+        expect(liquidationPasses(e, plainlyNamed('bitget', symbol, base), isEpoch(receiveTime))).toBe(checkEvent(e, '') === undefined);
+      }),
+      { numRuns: 3_000 },
+    );
   });
 });
 

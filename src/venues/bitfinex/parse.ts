@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillBase, fillQuote, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, fastEvents, isEpoch, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { readLiquidationFrame, readPlainFrame, type PlainTrigger } from './fast-frame.js';
 import { bitfinexInstrument, isPerpetual } from './instruments.js';
 import { DerivStatusRow, EventMessage, LiquidationEntry, StatusValue, bitfinexMs } from './schema.js';
@@ -146,10 +146,7 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
       kind: 'liquidation',
       source: LIQ_KEY,
     };
-    // What plainlyValid checks, less what the market settled once (names), the frame (receive time) or the scan
-    // (whole milliseconds of at most 13 digits) and what is so by construction; anything else is checkEvent's.
-    const plain = market.named && plainReceiveOk && price < Infinity && qty > 0 && qty < Infinity && usd > 0 && usd < Infinity;
-    if (!plain && checkEvent(event, '') !== undefined) return false;
+    if (!liquidationPasses(event, market.named, plainReceiveOk)) return false;
     plainEvents.push(event);
     return true;
   };

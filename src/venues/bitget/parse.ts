@@ -1,7 +1,7 @@
 import type { LiquidationEvent, Side } from '../../schema/events.js';
 import { clip, decimalValue, isMarketName, preview } from '../fields.js';
 import { fillBase, fillQuote, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, fastEvents, frameIds, isEpoch, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, isEpoch, liquidationPasses, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { readLiquidationFrame, readPlainPush, type PlainRow } from './fast-frame.js';
 import { bitgetInstrument } from './instruments.js';
 import { EventReply, LIQUIDATION_TOPIC, LiquidationPush, LiquidationRow, type BitgetLiquidationPush, type BitgetLiquidationRow, type InstType } from './schema.js';
@@ -174,10 +174,7 @@ export function createBitgetParser(): FrameParser {
       kind: 'liquidation',
       source: LIQUIDATION_TOPIC,
     };
-    // What plainlyValid checks, less what the market settled once (names), the frame (receive time) or the scan (a
-    // time of at most 13 digits) and what is so by construction; anything else is checkEvent's.
-    const plain = market.named && plainReceiveOk && price < Infinity && qty > 0 && qty < Infinity && usd > 0 && usd < Infinity;
-    if (!plain && checkEvent(event, '') !== undefined) return false;
+    if (!liquidationPasses(event, market.named, plainReceiveOk)) return false;
     plainEvents.push(event);
     return true;
   };

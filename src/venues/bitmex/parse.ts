@@ -1,7 +1,7 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillBase, fillQuote, isUsdQuote, noReferenceReason, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, checkEvent, fastEvents, isEpoch, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { BUILT_IN_CONTRACTS, bitmexInstrument, bitmexValue, type BitmexContract } from './instruments.js';
 import { ErrorReply, InstrumentRow, LIQUIDATION_TABLE, LiquidationKeyRow, LiquidationRow, SubscribeReply, TableMessage, type BitmexInstrumentRow, type BitmexLiquidationRow } from './schema.js';
 import { readInsertFrame, readPlainInsert, type PlainInsertRow } from './fast-frame.js';
@@ -150,10 +150,7 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
       kind: 'liquidation',
       source: LIQUIDATION_TABLE,
     };
-    // What plainlyValid checks, less what the market settled once (names), the frame (receive time, the event time
-    // too) or the scan (a finite price) and what is so by construction; anything else is checkEvent's.
-    const plain = market.named && plainReceiveOk && qty > 0 && qty < Infinity && usd > 0 && usd < Infinity;
-    if (!plain && checkEvent(event, '') !== undefined) return false;
+    if (!liquidationPasses(event, market.named, plainReceiveOk)) return false;
     plainEvents.push(event);
     return true;
   };
