@@ -16,6 +16,7 @@ const QUIET_EVENTS = new Set(['info', 'subscribed', 'unsubscribed', 'pong', 'con
 /** What every liquidation of a pair shares. */
 interface Market {
   inst: Instrument;
+  /** Quoted in USD or a USD stablecoin: the notional needs no reference price. */
   usd: boolean;
   /** plainlyNamed's answer for the pair and its base. */
   named: boolean;
@@ -110,9 +111,9 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
   let plainReceive = 0;
   let plainReceiveOk = false;
   let plainEvents: LiquidationEvent[] = [];
-  /** `liquidation` for a trigger of the plain layout, written out; false (the frame declined) where that refuses it. */
   let lastSymbol = '';
   let lastMarket: Market | undefined;
+  /** `liquidation` for a trigger of the plain layout, written out; false (the frame declined) where that refuses it. */
   const plainTrigger: PlainTrigger = (idStart, idEnd, mts, symbol, amount, acquired) => {
     // The scan hands over one string per pair while it repeats: the market is looked up when it changes.
     if (symbol !== lastSymbol) {

@@ -105,8 +105,10 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
     let market = markets.get(symbol);
     if (market === undefined) {
       const contract = isMarketName(symbol) ? contractOf(symbol) : undefined;
-      const inst = contract?.instrument;
-      market = inst === undefined ? null : { contract: contract!, usd: !contract!.quanto && isUsdQuote(inst.quote), named: plainlyNamed(BITMEX_VENUE, symbol, inst.base) };
+      market =
+        contract === undefined
+          ? null
+          : { contract, usd: !contract.quanto && isUsdQuote(contract.instrument.quote), named: plainlyNamed(BITMEX_VENUE, symbol, contract.instrument.base) };
       if (markets.size >= MAX_PLAIN_MARKETS) markets.clear();
       markets.set(symbol, market);
     }
