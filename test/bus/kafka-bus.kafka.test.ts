@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { SCHEMA_HEADER, type BusMessage, type ConsumedBatch } from '../../src/bus/bus.js';
 import { KafkaBus, type BusLogger, type KafkaBusOptions } from '../../src/bus/kafka-bus.js';
 import { KafkaBusConfig } from '../../src/bus/kafka-config.js';
@@ -29,7 +29,9 @@ async function startedBus(topics: string[], extra: Partial<KafkaBusOptions> = {}
   await bus.start(topics);
   return bus;
 }
-afterEach(async () => {
+// After the file, not each test: the tests on a real broker run concurrently (below), so one test's end must not
+// close another's buses.
+afterAll(async () => {
   await Promise.all(buses.splice(0).map((b) => b.close()));
 });
 
@@ -58,7 +60,9 @@ busContract(
   { settleMs: 500 },
 );
 
-describe('KafkaBus on a real broker', () => {
+// Concurrently: each test has topics and groups of its own, and most of their time is waiting on the broker
+// (joins, fetches, kafkajs's retry back-offs), which the tests can share.
+describe.concurrent('KafkaBus on a real broker', () => {
   it('delivers 1000 keyed messages spread over 3 partitions from the beginning: exactly once each, per-key order, schema header added', async () => {
     const topic = unique('kb-all');
     const bus = await startedBus([topic]);
