@@ -10,7 +10,7 @@ import { lockServer } from './lock-server.js';
  * of QUESTDB_HTTP_PORT / QUESTDB_PG_PORT / QUESTDB_ILP_PORT (defaults 19460-19462, away from a QuestDB
  * a developer runs on 9000/8812/9009). Tests read them with inject('questdb').
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default async function setup(project: TestProject): Promise<() => void> {
   requireTools(...(questdbJarFetched() ? (['java'] as const) : (['java', 'mvn'] as const)));
   const ports = { http: process.env.QUESTDB_HTTP_PORT ?? '19460', pg: process.env.QUESTDB_PG_PORT ?? '19461', ilp: process.env.QUESTDB_ILP_PORT ?? '19462' };
   const env = { ...process.env, QUESTDB_HTTP_PORT: ports.http, QUESTDB_PG_PORT: ports.pg, QUESTDB_ILP_PORT: ports.ilp };
@@ -18,7 +18,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('questdb', { http: `127.0.0.1:${ports.http}`, pg: `127.0.0.1:${ports.pg}`, env: { QUESTDB_HTTP_PORT: ports.http, QUESTDB_PG_PORT: ports.pg, QUESTDB_ILP_PORT: ports.ilp } });
   const lock = await lockServer();
   project.provide('questdbLock', (lock.address() as AddressInfo).port);
-  return async () => {
+  return () => {
     lock.close();
     execFileSync('bash', ['scripts/questdb/questdb.sh', 'stop'], { stdio: 'inherit', env });
   };
