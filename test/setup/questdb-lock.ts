@@ -13,7 +13,11 @@ let held: Socket | undefined;
 beforeAll(async () => {
   const socket = connect(inject('questdbLock'), '127.0.0.1');
   socket.on('error', () => {});
-  await once(socket, 'data');
+  // Closed before the grant (the run is ending): fail now rather than at the hook's timeout. A close after the
+  // grant (afterAll below) is no error.
+  const closed = once(socket, 'close').then(() => Promise.reject(new Error('the QuestDB lock closed before it was granted')));
+  closed.catch(() => {});
+  await Promise.race([once(socket, 'data'), closed]);
   held = socket;
 }, 600_000);
 afterAll(() => {
