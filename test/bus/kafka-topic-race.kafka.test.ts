@@ -18,10 +18,10 @@ describe('KafkaBus started by two processes at once on a cluster without the top
         // In one tick, as two pods of a fresh deployment start: their topic creation and first subscription race
         // (on the code before the fix: "Topic creation errors", then "This server does not host this topic-partition").
         const started = await Promise.allSettled(
-          // A heartbeat every 300 ms: the first member learns of the second's join at its next heartbeat (3 s apart at
-          // kafkajs's default), which each round otherwise waited out; the race under test is before the join.
           buses.map(async (bus) => {
             await bus.start(allTopics(topics));
+            // A heartbeat every 300 ms: the first member learns of the second's join at its next heartbeat (3 s apart
+            // at kafkajs's default), which each round otherwise waited out; the race under test comes before the join.
             await bus.subscribe({ topics: [topics.partials], groupId: `${topics.partials}-g`, rewindMs: 60_000, heartbeatIntervalMs: 300, onAssigned: () => {} }, async (b) => {
               got.push(...b.messages.map((m) => m.value));
             });
