@@ -11,13 +11,14 @@ const PROJECTS: TestProjectInlineConfiguration[] = [
   { test: { name: 'cli', include: ['test/**/*.cli.test.ts'] } },
   { test: { name: 'kafka', include: ['test/**/*.kafka.test.ts'], globalSetup: ['test/setup/global-kafka.ts'], testTimeout: 120_000 } },
   // One real QuestDB server for the project (scripts/questdb/questdb.sh), its files one at a time (they share its
-  // tables); the Kafka broker (shared with the kafka project) for an aggregator writing QuestDB.
+  // tables) by a lock (test/setup/questdb-lock.ts), beside the other projects' files; the Kafka broker (shared with
+  // the kafka project) for an aggregator writing QuestDB.
   {
     test: {
       name: 'questdb',
       include: ['test/**/*.questdb.test.ts'],
       globalSetup: ['test/setup/global-kafka.ts', 'test/setup/global-questdb.ts'],
-      fileParallelism: false,
+      setupFiles: ['test/setup/questdb-lock.ts'],
       testTimeout: 120_000,
     },
   },
@@ -38,7 +39,11 @@ const LONGEST_FIRST = [
   'test/store/store.cli.test.ts',
   'test/clone/fresh-clone.cli.test.ts',
   'test/reliability/broker-outage.kafka.test.ts',
+  // The QuestDB files take a lock (one at a time): the longest two start apart, early.
+  'test/questdb/store-import.questdb.test.ts',
   'test/reliability/spill-disk-full.kafka.test.ts',
+  'test/reliability/frozen-broker.kafka.test.ts',
+  'test/questdb/store-aggregate.questdb.test.ts',
   'test/bus/kafka-topic-race.kafka.test.ts',
   'test/bus/kafka-bus.kafka.test.ts',
   'test/store/report.cli.test.ts',

@@ -280,7 +280,7 @@ export class KafkaBus implements Bus {
       // on its own, holding partitions for a subscription that no longer exists (see `leave`).
       retry: { retries: 5, restartOnFailure: async () => !closing },
       // Bounds how long subscribe() waits for the first fetch on idle topics (see `ready` below).
-      maxWaitTimeInMs: 1000,
+      maxWaitTimeInMs: this.config.fetchMaxWaitMs,
       ...(options.sessionTimeoutMs !== undefined && { sessionTimeout: options.sessionTimeoutMs }),
       ...(options.heartbeatIntervalMs !== undefined && { heartbeatInterval: options.heartbeatIntervalMs }),
     });

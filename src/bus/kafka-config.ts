@@ -37,4 +37,11 @@ export const KafkaBusConfig = z.strictObject({
   sendTimeoutMs: z.number().int().min(100).default(5_000),
   /** A group join waits for the other members to rejoin, which can take up to their rebalance timeout. */
   joinTimeoutMs: z.number().int().min(1).default(60_000),
+  /**
+   * How long the broker holds a consumer's fetch on a partition with nothing new. It is also what a
+   * subscribe waits for its first fetch on an idle topic, and what a subscription's close waits for the
+   * fetch in flight; a lower value makes both quicker (the tests use 100) at the cost of more fetch
+   * requests while idle (one per consumer and broker per wait).
+   */
+  fetchMaxWaitMs: z.number().int().min(10).max(60_000).default(1000),
 });

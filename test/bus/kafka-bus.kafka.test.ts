@@ -1,8 +1,10 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { SCHEMA_HEADER, type BusMessage, type ConsumedBatch } from '../../src/bus/bus.js';
 import { KafkaBus, type BusLogger, type KafkaBusOptions } from '../../src/bus/kafka-bus.js';
+import { KafkaBusConfig } from '../../src/bus/kafka-config.js';
 import { SCHEMA_VERSION } from '../../src/schema/events.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 import { until } from '../support/until.js';
 import { busContract, collector, expectExactly, expectPerKeyOrder, keyedMessages, publishInBatches, unique } from './bus-contract.js';
 
@@ -22,12 +24,14 @@ function recordingLogger(): BusLogger & { lines: LogLine[] } {
 const buses: KafkaBus[] = [];
 /** One record per message unless a test asks for packing: offsets and commits are checked per record. */
 async function startedBus(topics: string[], extra: Partial<KafkaBusOptions> = {}): Promise<KafkaBus> {
-  const bus = new KafkaBus({ brokers, clientId: 'liqstream-test', logger: recordingLogger(), packMessages: 1, partitions: 3, ...extra });
+  const bus = new KafkaBus({ brokers, clientId: 'liqstream-test', logger: recordingLogger(), packMessages: 1, partitions: 3, ...TEST_KAFKA, ...extra });
   buses.push(bus);
   await bus.start(topics);
   return bus;
 }
-afterEach(async () => {
+// After the file, not each test: the tests on a real broker run concurrently (below), so one test's end must not
+// close another's buses.
+afterAll(async () => {
   await Promise.all(buses.splice(0).map((b) => b.close()));
 });
 
@@ -56,7 +60,9 @@ busContract(
   { settleMs: 500 },
 );
 
-describe('KafkaBus on a real broker', () => {
+// Concurrently: each test has topics and groups of its own, and most of their time is waiting on the broker
+// (joins, fetches, kafkajs's retry back-offs), which the tests can share.
+describe.concurrent('KafkaBus on a real broker', () => {
   it('delivers 1000 keyed messages spread over 3 partitions from the beginning: exactly once each, per-key order, schema header added', async () => {
     const topic = unique('kb-all');
     const bus = await startedBus([topic]);
@@ -326,6 +332,20 @@ describe('KafkaBus on a real broker', () => {
       obj: { topic: three, partitions: 3, configured: 5 },
       msg: 'existing topic has fewer partitions than configured; it is used as is',
     });
+  });
+
+  it('holds a fetch on an idle topic for bus.kafka.fetchMaxWaitMs (the wait subscribe and close pay)', async () => {
+    // 1.5 s, above the 1 s default: a lower bound, which a loaded host cannot make pass by accident.
+    const topic = unique('kb-fetch-wait');
+    const bus = await startedBus([topic], { fetchMaxWaitMs: 1_500 });
+    await bus.subscribe({ topics: [topic], groupId: unique('kb-fetch-wait-g') }, async () => {});
+    const [consumer] = (bus as unknown as { consumers: Map<Consumer, unknown> }).consumers.keys();
+    const fetches: number[] = [];
+    const off = consumer!.on(consumer!.events.FETCH, (e) => void fetches.push(e.payload.duration));
+    await until(() => fetches.length >= 1, 'a fetch on the idle topic', 30_000);
+    off();
+    expect(Math.min(...fetches)).toBeGreaterThanOrEqual(1_400);
+    expect(KafkaBusConfig.parse({}).fetchMaxWaitMs).toBe(1_000);
   });
 
   it('after close(): publish and subscribe reject', async () => {

@@ -4,6 +4,7 @@ import type { AssignedPartition, ConsumedBatch } from '../../src/bus/bus.js';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { until } from '../support/until.js';
 import { keyedMessages, unique } from './bus-contract.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = inject('kafkaBrokers').split(',');
 const buses: KafkaBus[] = [];
@@ -12,7 +13,7 @@ afterAll(async () => {
 });
 
 async function member(topic: string, groupId: string, rewindMs?: number) {
-  const bus = new KafkaBus({ brokers, packMessages: 1, partitions: 2 });
+  const bus = new KafkaBus({ ...TEST_KAFKA, brokers, packMessages: 1, partitions: 2 });
   buses.push(bus);
   await bus.start([topic]);
   const batches: ConsumedBatch[] = [];

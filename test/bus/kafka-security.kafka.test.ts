@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus, type BusLogger, type KafkaBusOptions } from '../../src/bus/kafka-bus.js';
 import { startSecureBroker, USERS, type SecureBroker } from '../support/secure-kafka.js';
 import { collector, expectExactly, keyedMessages, unique } from './bus-contract.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 // A broker of its own (SASL_SSL and mutual-TLS listeners); the project's default plaintext broker is not used.
 let broker: SecureBroker;
@@ -20,7 +21,7 @@ const lines: string[] = [];
 const keep = (obj: object, msg?: string) => void lines.push(`${msg} ${JSON.stringify(obj)}`);
 const logger: BusLogger = { error: keep, warn: keep, info: keep, debug: keep };
 
-const newBus = (options: Omit<KafkaBusOptions, 'logger'>) => new KafkaBus({ clientId: 'liqstream-security-test', packMessages: 1, kafkaLogLevel: 'debug', logger, ...options });
+const newBus = (options: Omit<KafkaBusOptions, 'logger'>) => new KafkaBus({ ...TEST_KAFKA, clientId: 'liqstream-security-test', packMessages: 1, kafkaLogLevel: 'debug', logger, ...options });
 const buses: KafkaBus[] = [];
 function bus(options: Omit<KafkaBusOptions, 'logger'>): KafkaBus {
   const b = newBus(options);

@@ -3,6 +3,7 @@ import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { allTopics, TopicNames } from '../../src/bus/topics.js';
 import { testTopics } from '../support/aggregator-fixture.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = [inject('kafkaBrokers')];
 
@@ -11,7 +12,7 @@ describe('KafkaBus started by two processes at once on a cluster without the top
     const failures: string[] = [];
     for (let round = 0; round < 12; round++) {
       const topics = TopicNames.parse(testTopics());
-      const buses = [0, 1].map(() => new KafkaBus({ brokers, partitions: 3 }));
+      const buses = [0, 1].map(() => new KafkaBus({ ...TEST_KAFKA, brokers, partitions: 3 }));
       const got: unknown[] = [];
       try {
         // In one tick, as two pods of a fresh deployment start: their topic creation and first subscription race
@@ -19,7 +20,9 @@ describe('KafkaBus started by two processes at once on a cluster without the top
         const started = await Promise.allSettled(
           buses.map(async (bus) => {
             await bus.start(allTopics(topics));
-            await bus.subscribe({ topics: [topics.partials], groupId: `${topics.partials}-g`, rewindMs: 60_000, onAssigned: () => {} }, async (b) => {
+            // A heartbeat every 300 ms: the first member learns of the second's join at its next heartbeat (3 s apart
+            // at kafkajs's default), which each round otherwise waited out; the race under test comes before the join.
+            await bus.subscribe({ topics: [topics.partials], groupId: `${topics.partials}-g`, rewindMs: 60_000, heartbeatIntervalMs: 300, onAssigned: () => {} }, async (b) => {
               got.push(...b.messages.map((m) => m.value));
             });
           }),

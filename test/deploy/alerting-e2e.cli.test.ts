@@ -32,7 +32,8 @@ describe('real Prometheus scrapes a replay; real Alertmanager delivers the casca
   it('the LiquidationCascadeActive alert reaches a webhook receiver', async () => {
     const [prometheus, alertmanager] = requireTools('prometheus', 'prometheus-alertmanager');
     const { dir, recording: rec } = await simulated(['--from', '20:30', '--to', '21:30', '--accounts', '30000'], 'slice.ndjson.gz');
-    // 20:30–21:30 around the worst minute; at 40× real time the replay takes about 90 s.
+    // 20:30–21:30 around the worst minute; at 120× real time the replay takes about 30 s, and the cascade (onset
+    // near 20:50, worst minute 21:15) stays active for well over 10 s of it: ten scrapes and evaluations at 1 s.
 
     const received: { alerts: { labels: Record<string, string>; status: string }[] }[] = [];
     const hook = createServer((req, res) => {
@@ -71,7 +72,7 @@ describe('real Prometheus scrapes a replay; real Alertmanager delivers the casca
     await until(async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`).catch(() => undefined))?.ok === true, 'Prometheus ready', 30_000);
     await until(async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`).catch(() => undefined))?.ok === true, 'Alertmanager ready', 30_000);
 
-    start(process.execPath, [CLI, 'replay', rec, '--speed', '40', '--metrics-port', String(metricsPort), '--linger', '60', '--report', join(dir, 'r.json')]);
+    start(process.execPath, [CLI, 'replay', rec, '--speed', '120', '--metrics-port', String(metricsPort), '--linger', '60', '--report', join(dir, 'r.json')]);
     try {
       await until(
         () => received.some((p) => p.alerts.some((a) => a.labels.alertname === 'LiquidationCascadeActive' && a.status === 'firing')),

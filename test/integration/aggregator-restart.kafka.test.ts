@@ -21,6 +21,7 @@ import { eventMessage } from '../../src/pipeline/messages.js';
 import type { OpenInterestEvent } from '../../src/schema/events.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = inject('kafkaBrokers');
 const { started, onCleanup } = serviceProcesses();
@@ -33,7 +34,7 @@ describe('an aggregator killed (-9) at minute 60 and restarted', () => {
     const group = unique('restart-g');
     const config = aggregatorConfig(brokers, topics, group);
     const refConfig = aggregatorConfig(brokers, refTopics, `${group}-ref`);
-    const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
+    const bus = new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], partitions: 3 });
     onCleanup(() => bus.close());
     await bus.start([...allTopics(topics), refTopics.aggregates, refTopics.cascades]);
 

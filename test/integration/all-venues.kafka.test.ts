@@ -11,6 +11,7 @@ import { tempDir } from '../support/recording.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
 import { BybitServer, HyperliquidServer } from '../support/venue-servers.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -39,7 +40,7 @@ describe('Binance, Bybit and Hyperliquid local servers at once â†’ real Kafka â†
       {
         'binance-usdm': { url: binance.url, restUrl: `http://127.0.0.1:${(rest.address() as AddressInfo).port}`, symbols: ['BTCUSDT'], oiPollMs: 60_000 },
         'bybit-linear': { url: bybit.url(BybitServer.PATH), symbols: ['BTCUSDT'] }, hyperliquid: { url: hl.url(HyperliquidServer.PATH) } },
-      { bus: { kind: 'kafka', kafka: { brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `all-${run}` } },
+      { bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `all-${run}` } },
     );
     const aggregate = await startServiceProcess(['aggregate', '--config', config]);
     cleanup.push(() => aggregate.stop());

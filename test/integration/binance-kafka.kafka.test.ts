@@ -9,6 +9,7 @@ import { tempDir } from '../support/recording.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { onlyVenues } from '../support/config-file.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = inject('kafkaBrokers');
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -29,7 +30,7 @@ describe('local Binance servers → liqstream connect → real Kafka → liqstre
     writeFileSync(
       config,
       stringify({
-        bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } },
+        bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } },
         metrics: { port: 0 },
         aggregator: { groupId: `it-aggregator-${run}` },
         venues: onlyVenues({

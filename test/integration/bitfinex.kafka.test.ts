@@ -7,6 +7,7 @@ import { sampleValue, scrape } from '../support/prom-text.js';
 import { tempDir } from '../support/recording.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -26,7 +27,7 @@ describe('Bitfinex local server → liqstream connect → real Kafka → aggrega
     const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `bitfinex-${run}.${t}.v1`]));
     const config = writeTestConfig(
       { bitfinex: { url: bitfinex.url, restUrl: bitfinex.restUrl, oiPollMs: 60_000 } },
-      { bus: { kind: 'kafka', kafka: { brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `bitfinex-${run}` } },
+      { bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `bitfinex-${run}` } },
     );
     const aggregate = await startServiceProcess(['aggregate', '--config', config]);
     cleanup.push(() => aggregate.stop());

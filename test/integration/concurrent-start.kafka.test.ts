@@ -3,6 +3,7 @@ import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { unique } from '../bus/bus-contract.js';
 import { aggregatorConfig, health, marketMinutes, metricsOf, MIN, publishEvents, serviceProcesses, sumOf, testTopics } from '../support/aggregator-fixture.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = inject('kafkaBrokers');
 const { started, onCleanup } = serviceProcesses();
@@ -17,7 +18,7 @@ describe('two aggregators started together on a cluster without their topics', (
       const [a, b] = await Promise.all([started(['aggregate', '--config', config]), started(['aggregate', '--config', config])]);
       await until(async () => (await health(a.metricsUrl)).code === 200 && (await health(b.metricsUrl)).code === 200, 'both ready', 45_000);
 
-      const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
+      const bus = new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], partitions: 3 });
       onCleanup(() => bus.close());
       await bus.start([topics.liquidations]);
       const events = marketMinutes(Math.floor(Date.now() / MIN) * MIN - 30 * MIN, 0, 10, new Set());

@@ -10,6 +10,7 @@ import { defiLiquidation, retraction } from '../support/defi-events.js';
 import { liquidation } from '../support/events.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = inject('kafkaBrokers');
 const { started, onCleanup } = serviceProcesses();
@@ -29,7 +30,7 @@ const usdOf = (events: LiquidationEvent[]) => toUsd(events.reduce((s, e) => s + 
 describe('retractions end to end through Kafka (issue 20)', () => {
   it('events then retractions (one before its event, one twice) give /api/totals, metrics and minutes equal to the events not retracted; a restart rebuilds the same windows and applies a new retraction to them', async () => {
     const topics = testTopics();
-    const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
+    const bus = new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], partitions: 3 });
     onCleanup(() => bus.close());
     await bus.start(allTopics(topics));
     const base = Math.floor(Date.now() / MIN) * MIN - 30 * MIN;

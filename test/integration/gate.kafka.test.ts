@@ -7,6 +7,7 @@ import { sampleValue, scrape } from '../support/prom-text.js';
 import { tempDir } from '../support/recording.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -31,7 +32,7 @@ describe('Gate local server (USDT and BTC hosts, REST contract list) → liqstre
         'gate-usdt': { url: gate.wsUrl('usdt'), restUrl: gate.restUrl, discover: true, oiPollMs: 60_000 },
         'gate-btc': { url: gate.wsUrl('btc'), restUrl: gate.restUrl, oiPollMs: 60_000 },
       },
-      { bus: { kind: 'kafka', kafka: { brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `gate-${run}` } },
+      { bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `gate-${run}` } },
     );
     const aggregate = await startServiceProcess(['aggregate', '--config', config]);
     cleanup.push(() => aggregate.stop());

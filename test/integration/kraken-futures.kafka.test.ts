@@ -7,6 +7,7 @@ import { sampleValue, scrape } from '../support/prom-text.js';
 import { tempDir } from '../support/recording.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -18,7 +19,7 @@ function configFor(kraken: KrakenFuturesServer): string {
   const topics = Object.fromEntries(['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `kraken-${run}.${t}.v1`]));
   return writeTestConfig(
     { 'kraken-futures': { url: kraken.url, restUrl: kraken.restUrl, discover: true, oiPollMs: 60_000 } },
-    { bus: { kind: 'kafka', kafka: { brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `kraken-${run}` } },
+    { bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [inject('kafkaBrokers')], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `kraken-${run}` } },
   );
 }
 

@@ -11,6 +11,7 @@ import { unique } from '../bus/bus-contract.js';
 import { MIN, marketMinutes, publishEvents, testTopics } from '../support/aggregator-fixture.js';
 import { parsePromText } from '../support/prom-text.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = [inject('kafkaBrokers')];
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -20,7 +21,7 @@ afterAll(async () => {
 
 /** An in-process aggregator (as `aggregate` runs it) in `groupId`, with a 6 s session as the CLI tests use. */
 async function aggregator(topics: TopicNames, groupId: string, partials: (m: BusMessage[]) => Promise<void> = async () => {}) {
-  const bus = new KafkaBus({ brokers, partitions: 3 });
+  const bus = new KafkaBus({ ...TEST_KAFKA, brokers, partitions: 3 });
   await bus.start(allTopics(topics));
   const metrics = createMetrics();
   const aggregation = await startAggregation({
@@ -50,7 +51,7 @@ async function total(metrics: Metrics, name: string): Promise<number> {
 }
 
 async function publisher(topics: TopicNames) {
-  const bus = new KafkaBus({ brokers, partitions: 3 });
+  const bus = new KafkaBus({ ...TEST_KAFKA, brokers, partitions: 3 });
   cleanup.push(() => bus.close());
   await bus.start(allTopics(topics));
   return bus;

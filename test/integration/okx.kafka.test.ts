@@ -6,6 +6,7 @@ import { sampleValue, scrape } from '../support/prom-text.js';
 import { tempDir } from '../support/recording.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = inject('kafkaBrokers');
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -53,7 +54,7 @@ describe('local OKX server → liqstream connect → real Kafka → liqstream ag
     const config = writeTestConfig(
       { okx: { url: server.url, restUrl: server.restUrl, discover: true, oiPollMs: 60_000, refreshMs: 300 } },
       {
-        bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } },
+        bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } },
         aggregator: { groupId: `it-okx-aggregator-${run}` },
       },
     );

@@ -3,6 +3,7 @@ import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { unique } from '../bus/bus-contract.js';
 import { aggregatorConfig, marketMinutes, MIN, publishEvents, readTopics, serviceProcesses, testTopics } from '../support/aggregator-fixture.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = inject('kafkaBrokers');
 const { started, onCleanup } = serviceProcesses();
@@ -14,7 +15,7 @@ describe('two aggregator groups on one cluster, each with its own liquidations a
       const { partials: _partials, ...topics } = testTopics();
       return { topics, group: unique('partials-g') };
     });
-    const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
+    const bus = new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], partitions: 3 });
     onCleanup(() => bus.close());
     await bus.start(groups.flatMap((g) => [g.topics.liquidations, g.topics.aggregates]));
     for (const g of groups) await started(['aggregate', '--config', aggregatorConfig(brokers, g.topics, g.group)]);

@@ -5,6 +5,7 @@ import { unique } from '../bus/bus-contract.js';
 import { MIN, aggregatorConfig, marketMinutes, metricsOf, publishEvents, readTopics, serviceProcesses, sumOf, testTopics } from '../support/aggregator-fixture.js';
 import type { Sample } from '../support/prom-text.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = inject('kafkaBrokers');
 const { started, onCleanup } = serviceProcesses();
@@ -27,7 +28,7 @@ describe('two aggregators in one group', () => {
     const group = unique('scale-g');
     const config = aggregatorConfig(brokers, topics, group);
     const refConfig = aggregatorConfig(brokers, refTopics, `${group}-ref`);
-    const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
+    const bus = new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], partitions: 3 });
     onCleanup(() => bus.close());
     await bus.start([...allTopics(topics), refTopics.aggregates, refTopics.cascades, refTopics.partials]);
 

@@ -7,6 +7,7 @@ import { testTopics } from '../support/aggregator-fixture.js';
 import { liquidation } from '../support/events.js';
 import { testPipeline } from '../support/pipeline.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 /**
  * The embedded bus's mark (validation once, checked-batches.ts) must not cross a process boundary: a batch an
@@ -22,7 +23,7 @@ describe('validation once, on Kafka', () => {
   it('a consumer still refuses an invalid event of a batch its producer marked as checked', async () => {
     const run = `${Date.now()}`;
     const topics = testTopics(`validate-once-${run}`);
-    const bus = new KafkaBus({ brokers, clientId: `validate-once-${run}`, packMessages: 500 });
+    const bus = new KafkaBus({ ...TEST_KAFKA, brokers, clientId: `validate-once-${run}`, packMessages: 500 });
     const p = await testPipeline({ bus, topics, groupId: `validate-once-${run}` });
     cleanup.push(() => p.close());
     const letters: BusRefusal[] = [];

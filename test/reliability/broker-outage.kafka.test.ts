@@ -10,6 +10,7 @@ import { sampleValue, scrape } from '../support/prom-text.js';
 import { tempDir } from '../support/recording.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 // A broker of this test's own, so stopping it disturbs no other test.
 const PORT = String(Number(process.env.KAFKA_PORT ?? 19092) + 300);
@@ -50,7 +51,7 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
     const config = writeTestConfig(
       { 'binance-usdm': { url: server.url, oiPollMs: 0 } },
       {
-        bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: spillDir, retry: { initialMs: 100, maxMs: 500 } } },
+        bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: spillDir, retry: { initialMs: 100, maxMs: 500 } } },
         aggregator: { groupId: `outage-agg-${run}` },
       },
     );
@@ -100,7 +101,7 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
     // Nothing was in flight (all on disk), so it starts at the dead process's last watch mark, at most 200 ms
     // (plus timer slack) before the kill.
     const gaps: GapEvent[] = [];
-    const reader = new KafkaBus({ brokers: [brokers], clientId: `outage-reader-${run}` });
+    const reader = new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], clientId: `outage-reader-${run}` });
     await reader.start([topics.gaps]);
     cleanup.push(() => reader.close());
     await reader.subscribe({ topics: [topics.gaps], groupId: `outage-gaps-${run}`, fromBeginning: true }, async ({ messages }) => {

@@ -10,6 +10,7 @@ import { writeTestConfig } from '../support/config-file.js';
 import { tempDir } from '../support/recording.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = inject('kafkaBrokers');
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
@@ -36,7 +37,7 @@ describe('liqstream connect restarted: the time nobody watched is a gap on the g
     const spillDir = join(tempDir(), 'spill');
     const config = writeTestConfig(
       { 'binance-usdm': { url: usdm.url }, 'binance-coinm': { url: coinm.url } },
-      { bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 1 }, topics, lingerMs: 5, spill: { dir: spillDir } } },
+      { bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [brokers], partitions: 1 }, topics, lingerMs: 5, spill: { dir: spillDir } } },
     );
     const subscribed = async (n: number) => {
       await Promise.all([usdm.subscriptions(n, 30_000), coinm.subscriptions(n, 30_000)]);
@@ -86,7 +87,7 @@ describe('liqstream connect restarted: the time nobody watched is a gap on the g
     const gaps: GapEvent[] = [];
     const delivered = new Set<number>();
     const receiveTimes: number[] = [];
-    const reader = new KafkaBus({ brokers: [brokers], clientId: `restart-reader-${run}` });
+    const reader = new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], clientId: `restart-reader-${run}` });
     await reader.start([topics.gaps, topics.liquidations]);
     cleanup.push(() => reader.close());
     await reader.subscribe({ topics: [topics.gaps, topics.liquidations], groupId: `restart-reader-${run}`, fromBeginning: true }, async ({ topic, messages }) => {

@@ -13,6 +13,7 @@ import { liquidation } from '../support/events.js';
 import { testTopics } from '../support/aggregator-fixture.js';
 import { parsePromText } from '../support/prom-text.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 // A broker of this test's own (KAFKA_PORT + 310), so freezing it disturbs no other test.
 const PORT = String(Number(process.env.KAFKA_PORT ?? 19092) + 310);
@@ -42,7 +43,7 @@ async function total(metrics: Metrics, name: string): Promise<number> {
 describe('a broker frozen (SIGSTOP) for twice the session timeout while an aggregator consumes at 800 events/s', () => {
   it('counts every liquidation delivered exactly once', async () => {
     const topics = TopicNames.parse(testTopics());
-    const bus = new KafkaBus({ brokers, partitions: 3 });
+    const bus = new KafkaBus({ ...TEST_KAFKA, brokers, partitions: 3 });
     cleanup.push(() => bus.close());
     await bus.start(allTopics(topics));
     const metrics = createMetrics();
@@ -58,7 +59,7 @@ describe('a broker frozen (SIGSTOP) for twice the session timeout while an aggre
     cleanup.push(() => aggregation.subscription.close());
     await until(() => aggregation.status() === 'ok', 'aggregator ready', 30_000);
 
-    const publisher = new KafkaBus({ brokers, partitions: 3 });
+    const publisher = new KafkaBus({ ...TEST_KAFKA, brokers, partitions: 3 });
     cleanup.push(() => publisher.close());
     await publisher.start(allTopics(topics));
     // 20 liquidations every 25 ms, ids unique, each of $1,000 plus its index in cents; a publish that fails

@@ -10,6 +10,7 @@ import { sampleValue, scrape } from '../support/prom-text.js';
 import { tempDir } from '../support/recording.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 const brokers = inject('kafkaBrokers');
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -25,7 +26,7 @@ describe('hostile frames → liqstream connect → real Kafka', () => {
     const topics = testTopics(`hostile-${run}`);
     const config = writeTestConfig(
       { 'binance-usdm': { url: server.url, oiPollMs: 0 } },
-      { bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `hostile-${run}` } },
+      { bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } }, aggregator: { groupId: `hostile-${run}` } },
     );
     const aggregate = await startServiceProcess(['aggregate', '--config', config]);
     cleanup.push(() => aggregate.stop());
@@ -34,7 +35,7 @@ describe('hostile frames → liqstream connect → real Kafka', () => {
     await server.subscriptions(1);
 
     const letters: DeadLetter[] = [];
-    const reader = new KafkaBus({ brokers: [brokers], clientId: `hostile-reader-${run}` });
+    const reader = new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], clientId: `hostile-reader-${run}` });
     await reader.start([topics.deadLetter!]);
     cleanup.push(() => reader.close());
     await reader.subscribe({ topics: [topics.deadLetter!], groupId: `hostile-dlq-${run}`, fromBeginning: true }, async ({ messages }) => {

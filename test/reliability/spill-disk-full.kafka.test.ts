@@ -15,6 +15,7 @@ import { testTopics } from '../support/aggregator-fixture.js';
 import { countingBus, metricSum, testLiquidation } from '../support/spill-ingest.js';
 import { tempDir } from '../support/recording.js';
 import { until } from '../support/until.js';
+import { TEST_KAFKA } from '../support/kafka-test-options.js';
 
 // A broker of this test's own (KAFKA_PORT + 302; the outage test uses + 300), so stopping it disturbs no other test.
 const PORT = String(Number(process.env.KAFKA_PORT ?? 19092) + 302);
@@ -60,7 +61,7 @@ describe.skipIf(mountError !== undefined)('spill on a full 3 MiB filesystem duri
     // The production defaults (maxBytes 1 GiB, 16 MiB segments, fsync interval, maxBuffered 10,000), with
     // a shorter retry so that the test does not wait 10 s between attempts.
     const spilling = new SpillingBus(
-      new KafkaBus({ brokers: [brokers], clientId: `diskfull-${run}`, partitions: 1, logger: log }),
+      new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], clientId: `diskfull-${run}`, partitions: 1, logger: log }),
       { ...SpillConfig.parse({ dir: spillDir, retry: { initialMs: 100, maxMs: 1_000 } }), maxInMemory: 10_000, sendTimeoutMs: 5_000 },
       log,
     );
@@ -108,7 +109,7 @@ describe.skipIf(mountError !== undefined)('spill on a full 3 MiB filesystem duri
     const raw = new Set<number>();
     const liq = new Set<number>();
     const gaps = new Map<string, GapEvent>();
-    const reader = new KafkaBus({ brokers: [brokers], clientId: `diskfull-reader-${run}` });
+    const reader = new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], clientId: `diskfull-reader-${run}` });
     await reader.start([topics.raw, topics.liquidations, topics.gaps]);
     cleanup.push(() => reader.close());
     let received = 0;

@@ -14,6 +14,7 @@ import { liquidation } from './events.js';
 import { onlyVenues } from './config-file.js';
 import { tempDir } from './recording.js';
 import { until } from './until.js';
+import { TEST_KAFKA } from './kafka-test-options.js';
 
 export const MIN = 60_000;
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'BNBUSDT'];
@@ -46,7 +47,7 @@ export function aggregatorConfig(brokers: string, topics: Record<string, string>
   writeFileSync(
     file,
     stringify({
-      bus: { kind: 'kafka', kafka: { brokers: [brokers], partitions: 3 }, topics, lingerMs: 5 },
+      bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [brokers], partitions: 3 }, topics, lingerMs: 5 },
       metrics: { port: 0 },
       aggregator: { groupId, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, ...extra },
       venues: onlyVenues(venues as Record<string, Record<string, unknown>>),

@@ -8,6 +8,7 @@ import { unique } from '../bus/bus-contract.js';
 import { MIN, aggregatorConfig, marketMinutes, metricsOf, publishEvents, type serviceProcesses, sumOf, testTopics, untilCommitted } from './aggregator-fixture.js';
 import { startServiceProcess } from './service-process.js';
 import { until } from './until.js';
+import { TEST_KAFKA } from './kafka-test-options.js';
 
 /** What a store holds: rows, distinct ids and the exact USD sum in 1/10,000 units. */
 export interface StoredTotals {
@@ -28,7 +29,7 @@ export async function killedAggregatorScenario(brokers: string, processes: Retur
   const group = unique('store-g');
   const file = aggregatorConfig(brokers, topics, group);
   writeFileSync(file, stringify({ ...parse(readFileSync(file, 'utf8')), store: { enabled: true, ...store } }));
-  const bus = new KafkaBus({ brokers: [brokers], partitions: 3 });
+  const bus = new KafkaBus({ ...TEST_KAFKA, brokers: [brokers], partitions: 3 });
   onCleanup(() => bus.close());
   await bus.start(allTopics(topics));
 
