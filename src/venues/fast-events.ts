@@ -49,28 +49,51 @@ export class SpanMap<T> {
   }
 }
 
+/** Distinct ids of a frame compared one by one before they go to a map (a frame rarely holds more). */
+const LISTED_IDS = 16;
+
 /**
  * `frameIds` (venue.ts) for ids made whole, the venue's prefix included: one per parser, `reset` at each frame.
- * The frame's second identical id gets `#1`, the third `#2`; the first id is kept on its own and the map made
- * only for a frame's second entry (most frames hold one).
+ * The frame's second identical id gets `#1`, the third `#2`. Most frames hold a few entries of different times:
+ * each id is compared with the frame's earlier ones of the same time (a number, compared first), and hashed into a
+ * map only past the first LISTED_IDS distinct ids (an id made of pieces would be flattened to be hashed).
  */
 export class OccurrenceIds {
-  private first: string | undefined;
-  private seen: Map<string, number> | undefined;
+  private readonly times: number[] = [];
+  private readonly ids: string[] = [];
+  private readonly counts: number[] = [];
+  private listed = 0;
+  private map: Map<string, number> | undefined;
 
   reset(): void {
-    this.first = undefined;
-    this.seen = undefined;
+    this.listed = 0;
+    this.map = undefined;
   }
 
-  id(id: string): string {
-    if (this.first === undefined) {
-      this.first = id;
-      return id;
+  /** `id` numbered among the frame's ids so far; `time` is a number every copy of it shares (its time). */
+  id(id: string, time: number): string {
+    const n = this.listed;
+    if (this.map !== undefined) return numbered(id, this.map);
+    for (let i = 0; i < n; i++)
+      if (this.times[i] === time && this.ids[i] === id) {
+        const count = this.counts[i]!;
+        this.counts[i] = count + 1;
+        return `${id}#${count}`;
+      }
+    if (n === LISTED_IDS) {
+      this.map = new Map(this.ids.map((listed, i) => [listed, this.counts[i]!]));
+      return numbered(id, this.map);
     }
-    this.seen ??= new Map([[this.first, 1]]);
-    const n = this.seen.get(id) ?? 0;
-    this.seen.set(id, n + 1);
-    return n > 0 ? `${id}#${n}` : id;
+    this.times[n] = time;
+    this.ids[n] = id;
+    this.counts[n] = 1;
+    this.listed = n + 1;
+    return id;
   }
+}
+
+function numbered(id: string, seen: Map<string, number>): string {
+  const n = seen.get(id) ?? 0;
+  seen.set(id, n + 1);
+  return n > 0 ? `${id}#${n}` : id;
 }

@@ -1,9 +1,16 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import { ARRAY_END, RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, STRING_CHAR, decimalAt, endsAt, isShortestText, matchEntries } from '../scan.js';
+import { ARRAY_END, NO, RE_EPOCH_MS, RE_NUMBER, STRING_CHAR, decimalAt, endsAt, isShortestText, lit, matchEntries, uint } from '../scan.js';
 import { LIQUIDATES_CHANNEL, type GateLiquidateEntry } from './schema.js';
 
 const HEAD = `{"channel":"${LIQUIDATES_CHANNEL}","event":"update","time":`;
-const AFTER_TIME = new RegExp(`${RE_SKIP_INT},"time_ms":${RE_SKIP_INT},"result":\\[`, 'y');
+
+/**
+ * The position of the update's first entry (after `"result":[`), or NO: the head, then the envelope's `time` and
+ * `time_ms` as canonical integers of at most 15 digits (safe integers; the schema reads neither), step by step
+ * (a pattern costs more on this short stretch).
+ */
+const entriesAt = (f: string): number =>
+  f.startsWith(HEAD) ? lit(f, uint(f, lit(f, uint(f, HEAD.length, 15), ',"time_ms":'), 15), ',"result":[') : NO;
 // Gate's layout of an entry (docs "Public liquidates"): price a number, or with decimal sizes a decimal string; size likewise, signed.
 const ENTRY = new RegExp(
   `\\{"price":(?:${RE_NUMBER}|"(${DECIMAL_SOURCE})"),"size":(?:${RE_NUMBER}|"(-?${DECIMAL_SOURCE})"),"time_ms":${RE_EPOCH_MS},"contract":"([^"\\\\\\u0000-\\u001f]+)"\\}`,
@@ -31,9 +38,8 @@ export type FastGateEntry = GateLiquidateEntry & { priceText?: string; sizeText?
  * Any of the documented layouts of an entry; Gate's own plain layout is read by readPlainUpdate.
  */
 export function readLiquidatesFrame(frame: string): FastGateEntry[] | undefined {
-  if (!frame.startsWith(HEAD)) return undefined;
-  AFTER_TIME.lastIndex = HEAD.length;
-  if (AFTER_TIME.exec(frame) === null) return undefined;
+  const start = entriesAt(frame);
+  if (start < 0) return undefined;
   const entries: FastGateEntry[] = [];
   const read = (m: RegExpExecArray): boolean => {
     let price: number | string;
@@ -53,7 +59,7 @@ export function readLiquidatesFrame(frame: string): FastGateEntry[] | undefined 
     entries.push(entry);
     return true;
   };
-  return endsAt(frame, matchEntries(frame, AFTER_TIME.lastIndex, ENTRY, read), '}') ? entries : undefined;
+  return endsAt(frame, matchEntries(frame, start, ENTRY, read), '}') ? entries : undefined;
 }
 
 /**
@@ -93,11 +99,9 @@ export interface PlainUpdateSink {
  * from `entry` declines. False (declined: the capturing path, then the full path, read it) for anything else.
  */
 export function readPlainUpdate(f: string, sink: PlainUpdateSink, e: PlainEntry): boolean {
-  if (!f.startsWith(HEAD)) return false;
-  AFTER_TIME.lastIndex = HEAD.length;
-  if (!AFTER_TIME.test(f)) return false;
+  let i = entriesAt(f);
+  if (i < 0) return false;
   sink.begin();
-  let i = AFTER_TIME.lastIndex;
   if (f.charCodeAt(i) === ARRAY_END) return endsAt(f, i + 1, '}');
   for (;;) {
     PLAIN_ENTRY.lastIndex = i;

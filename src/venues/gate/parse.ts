@@ -173,7 +173,7 @@ export function createGateParser(o: GateParserOptions): FrameParser {
       const priceText = isShortestAt(f, e.p, e.pEnd) ? f.slice(e.p, e.pEnd) : String(price);
       const event: LiquidationEvent = {
         type: 'liquidation',
-        id: ids.id(`${contract.idPrefix}${f.slice(e.t, e.tEnd)}:${f.slice(e.z, e.zEnd)}:${priceText}`),
+        id: ids.id(`${contract.idPrefix}${f.slice(e.t, e.tEnd)}:${f.slice(e.z, e.zEnd)}:${priceText}`, e.time),
         venue,
         symbol: contract.symbol,
         base: inst.base,

@@ -170,7 +170,7 @@ export function createHtxParser(): FrameParser {
       const priceText = isShortestAt(f, o.pr, o.prEnd) ? f.slice(o.pr, o.prEnd) : String(o.price);
       const event: LiquidationEvent = {
         type: 'liquidation',
-        id: ids.id(`${named.idPrefix}${f.slice(o.at, o.atEnd)}${o.buy ? ':buy:' : ':sell:'}${volumeText}:${priceText}`),
+        id: ids.id(`${named.idPrefix}${f.slice(o.at, o.atEnd)}${o.buy ? ':buy:' : ':sell:'}${volumeText}:${priceText}`, o.createdAt),
         venue: VENUE,
         symbol: code,
         base: named.coin,
