@@ -256,7 +256,7 @@ export function isShortestText(text: string): boolean {
  */
 export function isShortestAt(text: string, start: number, end: number): boolean {
   const first = text.charCodeAt(start);
-  if (end - start > 15 || !isDigit(first)) return isShortestText(text.slice(start, end));
+  if (end - start > 15 || end <= start || !isDigit(first)) return isShortestText(text.slice(start, end));
   let i = start + 1;
   if (first === ZERO) {
     if (i === end) return true;
