@@ -124,10 +124,10 @@ export const plainOrder = (): PlainOrder => ({
   partitionEnd: -1,
 });
 
-/** What the parser does with a push in the plain layout as it is read; false from either declines the frame. */
+/** What the parser does with a push in the plain layout as it is read; false from `order` declines the frame. */
 export interface PlainPushSink {
   /** The push's topic names its contract (or `*`) from `code` to `codeEnd` of `frame`. */
-  begin(frame: string, code: number, codeEnd: number): boolean;
+  begin(frame: string, code: number, codeEnd: number): void;
   order(frame: string, o: PlainOrder): boolean;
 }
 
@@ -147,7 +147,7 @@ export function readPlainPush(f: string, sink: PlainPushSink, o: PlainOrder): bo
   PLAIN_HEAD.lastIndex = 0;
   if (!PLAIN_HEAD.test(f)) return false;
   // The topic holds no `"`: its code ends where the suffix before the first one starts.
-  if (!sink.begin(f, TOPIC_CODE_AT, f.indexOf('"', TOPIC_CODE_AT) - LIQUIDATION_TOPIC_SUFFIX.length)) return false;
+  sink.begin(f, TOPIC_CODE_AT, f.indexOf('"', TOPIC_CODE_AT) - LIQUIDATION_TOPIC_SUFFIX.length);
   let i = PLAIN_HEAD.lastIndex;
   if (f.charCodeAt(i) === ARRAY_END) return endsAt(f, i + 1, '}');
   for (;;) {

@@ -22,6 +22,7 @@ export const OPEN_INTEREST_SOURCE = 'swap_open_interest';
 const VENUE = 'htx-linear';
 /** USDT-margined contracts: quoted and settled in USDT unless a frame names another partition. */
 const DEFAULT_QUOTE = 'USDT';
+const STAR = 0x2a;
 
 const valueOf = (v: string | number): number => (typeof v === 'number' ? v : (decimalValue(v) ?? Number.NaN));
 
@@ -143,7 +144,6 @@ export function createHtxParser(): FrameParser {
   let topicCode = 0;
   let topicCodeLength = 0;
   let topicStar = false;
-  const STAR = 0x2a;
   const plainPush: PlainPushSink = {
     begin(f, code, codeEnd) {
       pushEvents = [];
@@ -152,7 +152,6 @@ export function createHtxParser(): FrameParser {
       topicCode = code;
       topicCodeLength = codeEnd - code;
       topicStar = topicCodeLength === 1 && f.charCodeAt(code) === STAR;
-      return true;
     },
     order(f, o) {
       let named = names.get(f, o.names, o.namesEnd);
