@@ -52,10 +52,10 @@ const plainNumber = mostly(
 // A few times only, so that a frame holds identical entries (ids `#1`, `#2`) and entries of one time that differ.
 const createdAt = mostly(['1760128227094', '1760128227095', '1760128227096'], ['0', '9999999999999'], 6);
 
-/** Property precondition: most generated frames are ones whose every entry makes an event, so the plain path makes them. */
+/** Property precondition: many generated frames (a fixed sample) are ones whose every entry makes an event, so the plain path makes them. */
 function assertMostlyClean(make: () => FrameParser, frames: fc.Arbitrary<string>, share: number): void {
   const parse = make();
-  const clean = fc.sample(frames, 400).filter((f) => {
+  const clean = fc.sample(frames, { numRuns: 400, seed: 22 }).filter((f) => {
     const r = parse(viaFullPath(f), 1_760_128_227_000);
     return r.ok && r.events.length > 0 && r.rejected === undefined;
   });
@@ -169,7 +169,7 @@ describe('HTX plain path', () => {
     ]);
   });
   it('property: the full path result for every push, clean and hostile', () => {
-    assertMostlyClean(() => createHtxParser(), push, 0.3);
+    assertMostlyClean(() => createHtxParser(), push, 0.2);
     assertSame(() => createHtxParser(), fc.array(generatedAndMutated(fc.oneof({ weight: 4, arbitrary: push }, copies)), { minLength: 1, maxLength: 6 }));
   });
 });
@@ -213,7 +213,7 @@ describe('Gate plain path', () => {
     expect(usd()).toEqual([3 * 0.01 * 100]);
   });
   it.each(['gate-usdt', 'gate-btc'] as const)('property: %s, the full path result for every update, contract lists between', (venue) => {
-    assertMostlyClean(() => createGateParser({ venue }), update([...CONTRACTS[venue]]), 0.3);
+    assertMostlyClean(() => createGateParser({ venue }), update([...CONTRACTS[venue]]), 0.2);
     assertSame(() => createGateParser({ venue }), frames(venue));
     assertSame(() => createGateParser({ venue, instruments: listed }), frames(venue));
   });
