@@ -162,7 +162,8 @@ export function createGateParser(o: GateParserOptions): FrameParser {
         const inst = instrumentOf(symbol);
         if (inst === undefined) return false;
         contract = { symbol, inst, usd: isUsdQuote(inst.quote), idPrefix: `${venue}:${symbol}:`, plain: plainlyNamed(venue, symbol, inst.base) };
-        named.set(symbol, contract);
+        // Only names an event may carry are kept (at most 64 characters each).
+        if (contract.plain) named.set(symbol, contract);
       }
       const { size, price } = e;
       const { inst } = contract;

@@ -159,7 +159,8 @@ export function createHtxParser(): FrameParser {
         const code = f.slice(o.names, o.codeEnd);
         const coin = f.slice(o.coin, o.namesEnd);
         named = { code, coin, idPrefix: `${VENUE}:${code}:`, named: isMarketName(code), plain: plainlyNamed(VENUE, code, coin) };
-        names.set(f.slice(o.names, o.namesEnd), named);
+        // Only names an event may carry are kept (at most 64 characters each): a garbage name, however long, is not.
+        if (named.named && named.plain) names.set(f.slice(o.names, o.namesEnd), named);
       }
       const { code } = named;
       if (!named.named || (!topicStar && (topicCodeLength !== code.length || !f.startsWith(code, topicCode)))) return false;
