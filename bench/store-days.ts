@@ -131,7 +131,7 @@ export async function benchStoreDays(out: (line: string) => void): Promise<void>
     }
 
     const r = prng(20250712);
-    const sink = await StoreSink.open(StoreConfig.parse({ dir: store }), silentLogger(), { bySizeOnly: true });
+    const sink = await StoreSink.open(StoreConfig.parse({ dir: store }), silentLogger(), { bySizeOnly: true, thread: true });
     const t0 = performance.now();
     for (let d = days - 1; d >= 1; d--) {
       for (const batch of quietDay(OCT10.day - d * DAY, perDay, r)) sink.onEvents(batch);

@@ -37,7 +37,9 @@ export async function benchStoreLive(out: (line: string) => void): Promise<void>
   const accepted = new Float64Array(total);
   const lags: number[] = [];
   let durable = 0;
+  // The writer in its own thread, as `run` and `aggregate` open it.
   const sink = await StoreSink.open(config, silentLogger(), {
+    thread: true,
     onCommitted: (d) => {
       const now = performance.now();
       for (; durable < d.liquidations; durable++) lags.push(now - accepted[durable]!);

@@ -33,12 +33,10 @@ function sampleFrames(venue: VenueId): string[] {
 
 /** The metadata.json `liqstream simulate` writes beside the day (OKX's and Gate's contract values, the simulated Fluid vaults). */
 const SIMULATED_METADATA = { ...perpsMetadata(), ...defiMetadata() };
-// One logger for every parser made: a parser is made afresh for each pass over a venue's frames, and a pino logger
-// made with it cost a fifth of a pass over gate-btc's 420 frames (process start-up work, not parsing).
+// One logger for every parser: a pino logger costs ~25 µs to make, which a pass over a venue's few hundred frames
+// (a new parser each, throughputFresh) paid as parse time (Bitfinex: 0.86× → 1.02× JSON.parse in process CPU time).
 const LOG = silentLogger();
 const parserOf = (venue: VenueId): FrameParser => venueModule(venue).parser(SIMULATED_METADATA[venue] ?? {}, { log: LOG });
-/** BENCH_VENUES=a,b: the venues section times only those venue ids (every venue when unset). */
-const ONLY_VENUES = process.env.BENCH_VENUES?.split(',').map((v) => v.trim()).filter((v) => v !== '');
 
 /** Liquidations read and their USD, summed as each parser computed them. */
 interface Totals {
@@ -94,7 +92,9 @@ function liquidationFrames(venue: VenueId, all: string[], cap: number): string[]
  * never compares different work silently.
  */
 export function benchVenues(window: SimulatedWindow, out: (line: string) => void, perVenue: number): void {
-  const byVenue = new Map<VenueId, string[]>(VENUES.filter((v) => ONLY_VENUES === undefined || ONLY_VENUES.includes(v)).map((v) => [v, []]));
+  // BENCH_VENUES=a,b: only those venues' rows (one parser's pass measured without the whole table).
+  const only = process.env.BENCH_VENUES?.split(',').map((v) => v.trim());
+  const byVenue = new Map<VenueId, string[]>(VENUES.filter((v) => only === undefined || only.includes(v)).map((v) => [v, []]));
   for (const f of window.frames) byVenue.get(f.venue)?.push(f.frame);
   out(`every venue's liquidation frames (${window.label}; up to ${fmt(perVenue)} a venue), single core, best of 5 interleaved rounds:\n`);
   out('| venue | frames | bytes/frame | JSON.parse frames/s | liqstream frames/s | liqstream ÷ JSON.parse | ccxt ÷ JSON.parse | tardis-dev ÷ JSON.parse |');

@@ -16,6 +16,7 @@ import type { NormalizedEvent } from '../schema/events.js';
 import type { Aggregator } from '../aggregate/aggregator.js';
 import type { ReplayReport } from '../replay/replay.js';
 import { registerStoreCommands, StoreUsageError } from './store-commands.js';
+import { heapFlagsFor, rerunWith } from './heap-flags.js';
 
 /*
  * Modules are imported inside the command that needs them: loading every command's dependencies
@@ -476,7 +477,10 @@ registerStoreCommands(program);
 // Usage errors exit 2, like config errors; commander has printed its own message by then.
 program.exitOverride();
 program.commands.forEach((c) => c.exitOverride());
-program.parseAsync(process.argv).catch(async (err: unknown) => {
+// A node-fills replay runs again under its own heap flags (heap-flags.ts); this process then only waits for it.
+const heapFlags = heapFlagsFor(process.argv, process.execArgv);
+if (heapFlags !== undefined) rerunWith(heapFlags);
+else program.parseAsync(process.argv).catch(async (err: unknown) => {
   if (err instanceof UsageError || err instanceof StoreUsageError) {
     process.stderr.write(`liqstream: ${err.message}\n`);
     process.exit(2);

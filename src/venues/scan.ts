@@ -14,6 +14,7 @@ const BACKSLASH = 0x5c;
 const ZERO = 0x30;
 const NINE = 0x39;
 const DOT = 0x2e;
+const MINUS = 0x2d;
 const COMMA = 0x2c;
 export const OBJECT_END = 0x7d;
 export const ARRAY_END = 0x5d;
@@ -154,6 +155,55 @@ export function decimalAt(text: string, start: number, end: number): number {
     else m = m * 10 + (c - ZERO);
   }
   return m / POW10[k]!;
+}
+
+/**
+ * The end of a plain JSON number at `pos` (`-?(0|[1-9][0-9]*)(\.[0-9]+)?`: no exponent, as the venues write
+ * theirs), or NO. What follows it is the caller's to check (a `01` ends after its `0`, where JSON.parse refuses it).
+ */
+export function plainNumber(text: string, pos: number): number {
+  let i = pos;
+  if (text.charCodeAt(i) === MINUS) i++;
+  const c = text.charCodeAt(i);
+  if (c === ZERO) i++;
+  else if (c > ZERO && c <= NINE) while (isDigit(text.charCodeAt(++i)));
+  else return NO;
+  if (text.charCodeAt(i) !== DOT) return i;
+  const fraction = ++i;
+  while (isDigit(text.charCodeAt(i))) i++;
+  return i === fraction ? NO : i;
+}
+
+/** The value JSON.parse gives the plain number `plainNumber` read from `start` to `end` (decimalAt for its digits). */
+export const plainValue = (text: string, start: number, end: number): number =>
+  text.charCodeAt(start) === MINUS ? -decimalAt(text, start + 1, end) : decimalAt(text, start, end);
+
+/**
+ * Names a scan reads again and again (a venue's markets): `text` from `start` to `end` as the same string each time
+ * the same name is read, so that a Map lookup hashes it once and a comparison with the last one is an identity
+ * check. A new string for each read name cost a hash per lookup (the dearest line of the Bitfinex fast path). The
+ * last `max` names are kept.
+ */
+export class RecentNames {
+  private readonly names: string[] = [];
+  private next = 0;
+  constructor(private readonly max = 64) {}
+
+  at(text: string, start: number, end: number): string {
+    const names = this.names;
+    const length = end - start;
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k]!;
+      if (name.length === length && text.startsWith(name, start)) return name;
+    }
+    const name = text.slice(start, end);
+    if (names.length < this.max) names.push(name);
+    else {
+      names[this.next] = name;
+      this.next = (this.next + 1) % this.max;
+    }
+    return name;
+  }
 }
 
 /** A string value's content, or (any other flat value) undefined, as a full path's `typeof v === 'string'` reads it; the position after the value. */

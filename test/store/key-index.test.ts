@@ -24,7 +24,8 @@ let n = 0;
 const config = (over: Partial<StoreConfig> = {}) => StoreConfig.parse({ dir: join(root, `s${n++}`), flushMs: 60_000, ...over });
 const T0 = Date.UTC(2025, 9, 10, 21, 0);
 const DAY = 86_400_000;
-const indexOf = (sink: StoreSink) => (sink as unknown as { index: KeyIndex }).index;
+// The writer's index, in the test's thread (store-thread.ts inThisThread).
+const indexOf = (sink: StoreSink) => (sink as unknown as { writer: { writer: { index: KeyIndex } } }).writer.writer.index;
 
 /** SQL statements that read stored Parquet files, from every DuckDB connection of this process. */
 function parquetReads(): string[] {

@@ -27,7 +27,7 @@ export interface Backfill {
  * is built from, so the store's `minutes` and `cascades` are the report's.
  */
 export async function openBackfill(config: StoreConfig, log: Logger): Promise<Backfill> {
-  const sink = config.kind === 'questdb' ? (await import('../questdb/questdb-sink.js')).QuestDbSink.open(config.questdb, log) : await StoreSink.open(config, log, { bySizeOnly: true });
+  const sink = config.kind === 'questdb' ? (await import('../questdb/questdb-sink.js')).QuestDbSink.open(config.questdb, log) : await StoreSink.open(config, log, { bySizeOnly: true, thread: true });
   return {
     onEvent: (event) => sink.onEvent(event),
     async finish(aggregator, cascades) {

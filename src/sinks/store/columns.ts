@@ -26,13 +26,14 @@ export const bufferTableSql = (columns: readonly BufferColumn[]): string => colu
 const literal = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 /**
- * The buffer's columns decoded to their logical types, under their own names. Decimal × decimal is
- * exact in DuckDB: units × 0.0001 is DECIMAL(18,4) with no float step.
+ * The buffer's columns decoded to their logical types, under their own names; `dictionaries[i]` holds
+ * the strings of column i's codes. Decimal × decimal is exact in DuckDB: units × 0.0001 is
+ * DECIMAL(18,4) with no float step.
  */
-export function decodeSql(columns: readonly BufferColumn[], dictionaries: readonly Dictionary[]): string {
+export function decodeSql(columns: readonly BufferColumn[], dictionaries: readonly (readonly string[])[]): string {
   return columns
     .map(([name, kind], i) => {
-      if (kind === 'code') return `(${dictionaries[i]!.listSql()})[${name} + 1] AS ${name}`;
+      if (kind === 'code') return `(${listSql(dictionaries[i] ?? [])})[${name} + 1] AS ${name}`;
       if (kind === 'ms') return `CAST(${name} AS BIGINT) AS ${name}`;
       if (kind === 'units') return `CAST(CAST(${name} AS BIGINT) AS DECIMAL(18,0)) * 0.0001 AS ${name}`;
       return name;
@@ -40,11 +41,15 @@ export function decodeSql(columns: readonly BufferColumn[], dictionaries: readon
     .join(', ');
 }
 
+// An empty list literal has no element type: a NULL VARCHAR makes it VARCHAR[] (no code points at it).
+const listSql = (values: readonly string[]): string => `[${values.length ? values.map(literal).join(', ') : 'NULL::VARCHAR'}]`;
+
 /** Strings of one column and their codes; a code never changes for the writer's life (buffers not yet committed keep using it). */
 export class Dictionary {
   private readonly codes = new Map<string, number>();
   private readonly values: string[] = [];
-  private sql: string | undefined;
+  /** How many values the writer has been sent (`fresh`). */
+  private sent = 0;
   // Consecutive rows mostly carry the same venue, kind, side, source: the last string answers without a lookup.
   private last: string | undefined;
   private lastCode = -1;
@@ -56,54 +61,91 @@ export class Dictionary {
       c = this.values.length;
       this.codes.set(value, c);
       this.values.push(value);
-      this.sql = undefined;
     }
     this.last = value;
     this.lastCode = c;
     return c;
   }
 
-  listSql(): string {
-    // An empty list literal has no element type: a NULL VARCHAR makes it VARCHAR[] (no code points at it).
-    return (this.sql ??= `[${this.values.length ? this.values.map(literal).join(', ') : 'NULL::VARCHAR'}]`);
+  /** The strings coded since the last call, in code order (the writer appends them to its copy). */
+  fresh(): string[] | undefined {
+    if (this.sent === this.values.length) return undefined;
+    const out = this.values.slice(this.sent);
+    this.sent = this.values.length;
+    return out;
   }
 }
 
 type Value = string | number | boolean | null;
-const CHUNK_ROWS = 2048;
+/**
+ * Rows a chunk gathers before it goes to the writer: eight DuckDB data chunks (2,048 rows each). Each
+ * chunk is a message to the store's thread, and a message's cost is mostly its own, not its size's.
+ */
+const CHUNK_ROWS = 16_384;
+/** The rows of a DuckDB data chunk (its vector size). */
+const DUCKDB_CHUNK_ROWS = 2048;
+
+/** One column's values of a chunk: numbers (`double`, `ms`, `units`), codes and integers, booleans as 0/1, or strings. */
+export type ChunkColumn = Float64Array | Int32Array | Uint8Array | (string | null)[];
+
+/**
+ * Up to 16,384 gathered rows of one table, as plain data: what crosses to the writer (in this thread,
+ * or posted to the store's thread with the typed arrays' memory transferred, not copied).
+ */
+export interface ColumnChunk {
+  rows: number;
+  columns: ChunkColumn[];
+  /** Per column, the rows that are null (rare: a minute without open interest). */
+  nulls: (number[] | undefined)[];
+  /** Per `code` column, the strings coded since the previous chunk (the writer's dictionary grows by them). */
+  dictionaries: (string[] | undefined)[];
+}
 
 /**
  * One table's rows being gathered: `put` each column of a row in order (or `putCode` for a `code`
- * column), then `end`. Every 2,048 rows (and on `drain`) the rows become a data chunk for `emit`.
+ * column), then `end`. Every 16,384 rows (and on `drain`) the rows go to `emit` as one chunk.
  *
- * A column's values for the chunk are kept in a typed array allocated once and reused (a JS array of
- * them held every double as a heap object: garbage for each row, on the replay's thread), strings in a
- * plain array. Each kind has its own list of columns, so that every store into one is of one array type.
+ * A column's values are written into a typed array (a JS array of them held every double as a heap
+ * object: garbage for each row, on the replay's thread), strings into a plain array. Each kind has its
+ * own list of columns, so that every store into one is of one array type. The arrays go with the chunk
+ * (transferred to the store's thread) and fresh ones take their place.
  */
 export class ColumnRows {
   readonly dictionaries: Dictionary[];
-  private readonly doubles: (Float64Array | undefined)[];
-  private readonly ints: (Int32Array | undefined)[];
-  private readonly bools: (Uint8Array | undefined)[];
-  private readonly texts: ((string | null)[] | undefined)[];
-  /** Per column, the rows of this chunk that are null (rare: a minute without open interest). */
-  private nulls: (number[] | undefined)[];
+  private doubles: (Float64Array | undefined)[] = [];
+  private ints: (Int32Array | undefined)[] = [];
+  private bools: (Uint8Array | undefined)[] = [];
+  private texts: ((string | null)[] | undefined)[] = [];
+  private nulls: (number[] | undefined)[] = [];
   private col = 0;
   rows = 0;
+  /** Columns of chunks the writer is done with, to gather into again (`recycle`). */
+  private readonly spare: ChunkColumn[][] = [];
 
   constructor(
     readonly columns: readonly BufferColumn[],
-    private readonly types: readonly DuckDBType[],
-    private readonly createChunk: (types: readonly DuckDBType[], rows: number) => DuckDBDataChunk,
-    private readonly emit: (chunk: DuckDBDataChunk, rows: number) => void,
+    private readonly emit: (chunk: ColumnChunk) => void,
   ) {
     this.dictionaries = columns.map(() => new Dictionary());
-    const of = <T>(kinds: ColumnKind[], make: () => T) => columns.map(([, kind]) => (kinds.includes(kind) ? make() : undefined));
+    this.fresh();
+  }
+
+  /**
+   * A chunk's columns back from the writer, its typed arrays to be written again: new ones every
+   * 16,384 rows are memory outside V8's heap, which V8 answers with full collections.
+   */
+  recycle(columns: ChunkColumn[]): void {
+    if (this.spare.length < 4) this.spare.push(columns);
+  }
+
+  private fresh(): void {
+    const spare = this.spare.pop();
+    const of = <T>(kinds: ColumnKind[], make: () => T) => this.columns.map(([, kind], i) => (kinds.includes(kind) ? ((spare?.[i] as T | undefined) ?? make()) : undefined));
     this.doubles = of(['double', 'ms', 'units'], () => new Float64Array(CHUNK_ROWS));
     this.ints = of(['code', 'int'], () => new Int32Array(CHUNK_ROWS));
     this.bools = of(['bool'], () => new Uint8Array(CHUNK_ROWS));
-    this.texts = of(['text'], () => []);
-    this.nulls = columns.map(() => undefined);
+    this.texts = this.columns.map(([, kind]) => (kind === 'text' ? [] : undefined));
+    this.nulls = this.columns.map(() => undefined);
   }
 
   put(v: Value | undefined): void {
@@ -132,25 +174,35 @@ export class ColumnRows {
   drain(): void {
     const rows = this.rows;
     if (rows === 0) return;
-    const chunk = this.createChunk(this.types, rows);
-    for (let i = 0; i < this.columns.length; i++) {
-      const vector = chunk.getColumnVector(i);
-      // Every value first, then the nulls: a vector's validity mask is made (and each later value costs
-      // more) only once a value in it is null. A null row's slot holds an older value until then.
-      const bools = this.bools[i];
-      if (bools) for (let r = 0; r < rows; r++) vector.setItem(r, bools[r] === 1);
-      else {
-        const data = this.doubles[i] ?? this.ints[i] ?? this.texts[i]!;
-        for (let r = 0; r < rows; r++) vector.setItem(r, data[r] ?? null);
-      }
-      const nulls = this.nulls[i];
-      if (nulls) for (const r of nulls) vector.setItem(r, null);
-      vector.flush();
-    }
-    this.nulls = this.columns.map(() => undefined);
+    const columns = this.columns.map((_, i) => this.doubles[i] ?? this.ints[i] ?? this.bools[i] ?? this.texts[i]!);
+    const chunk: ColumnChunk = { rows, columns, nulls: this.nulls, dictionaries: this.dictionaries.map((d) => d.fresh()) };
+    this.fresh();
     this.rows = 0;
-    this.emit(chunk, rows);
+    this.emit(chunk);
   }
+}
+
+/** The typed arrays' memory of a chunk (what a postMessage transfers instead of copying). */
+export const chunkTransfer = (chunk: ColumnChunk): ArrayBuffer[] => chunk.columns.flatMap((c) => (Array.isArray(c) ? [] : [c.buffer as ArrayBuffer]));
+
+/** A chunk's rows as DuckDB data chunks of up to 2,048 rows (the writer's side; the arrays' space past `rows` is unused). */
+export function toDataChunks(chunk: ColumnChunk, types: readonly DuckDBType[], create: (types: readonly DuckDBType[], rows: number) => DuckDBDataChunk): DuckDBDataChunk[] {
+  const out: DuckDBDataChunk[] = [];
+  for (let from = 0; from < chunk.rows; from += DUCKDB_CHUNK_ROWS) {
+    const rows = Math.min(DUCKDB_CHUNK_ROWS, chunk.rows - from);
+    const data = create(types, rows);
+    chunk.columns.forEach((values, i) => {
+      const vector = data.getColumnVector(i);
+      // Every value first, then the nulls: a vector's validity mask is made (and each later value costs
+      // more) only once a value in it is null. A null row's slot holds a stale value until then.
+      if (values instanceof Uint8Array) for (let r = 0; r < rows; r++) vector.setItem(r, values[from + r] === 1);
+      else for (let r = 0; r < rows; r++) vector.setItem(r, values[from + r] ?? null);
+      for (const r of chunk.nulls[i] ?? []) if (r >= from && r < from + rows) vector.setItem(r - from, null);
+      vector.flush();
+    });
+    out.push(data);
+  }
+  return out;
 }
 
 /** The DuckDB types of the buffer columns (for data chunks). */

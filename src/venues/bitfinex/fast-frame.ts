@@ -1,5 +1,5 @@
 import { MAX_EPOCH_MS } from '../fields.js';
-import { RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, STRING_CHAR, decimalAt, matchEntries, testEntries } from '../scan.js';
+import { NO, RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, RecentNames, STRING_CHAR, decimalAt, matchEntries, plainNumber, plainValue, testEntries } from '../scan.js';
 import type { LiquidationEntry } from './schema.js';
 
 const NUMBER = RE_NUMBER.replace('(', '(?:');
@@ -10,16 +10,12 @@ const ENTRY = new RegExp(
   `\\["pos",(0|[1-9][0-9]{0,14}),${RE_NUMBER},${RE_SKIP_VALUE},${RE_TEXT},${RE_NUMBER},${NUMBER_OR_NULL},${RE_SKIP_VALUE},([01]),(?:[01]|null),${RE_SKIP_VALUE},${NUMBER_OR_NULL}(?:,${RE_SKIP_VALUE})*\\]`,
   'y',
 );
-// The same entry as Bitfinex writes it (the docs' examples, the simulator): the unnamed fields null, times whole
-// milliseconds, numbers without exponents. No captures (each would be a string made): the fields are read where
-// this layout puts them.
-const PLAIN = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?';
-const PLAIN_ENTRY = new RegExp(
-  `\\["pos",(?:0|[1-9][0-9]{0,14}),(?:0|[1-9][0-9]{0,12}),null,"${STRING_CHAR}+",${PLAIN},(?:${PLAIN}|null),null,[01],(?:[01]|null),null,(?:${PLAIN}|null)\\]`,
-  'y',
-);
-const MINUS = 0x2d;
 const QUOTE = 0x22;
+const COMMA = 0x2c;
+const OPEN = 0x5b;
+const CLOSE = 0x5d;
+const ZERO = 0x30;
+const L = 0x6c;
 const N = 0x6e;
 const TAIL = new RegExp(`(?:,${RE_SKIP_VALUE})*\\]$`, 'y');
 
@@ -38,8 +34,6 @@ const finite = (text: string | undefined): number | null | undefined => {
 export function readLiquidationFrame(frame: string): LiquidationEntry[] | undefined {
   const head = HEAD.exec(frame);
   if (head === null) return undefined;
-  const plain = readPlainEntries(frame, head[0].length);
-  if (plain !== undefined) return plain;
   const entries: LiquidationEntry[] = [];
   const read = (m: RegExpExecArray): boolean => {
     const mts = Number(m[2]);
@@ -57,41 +51,72 @@ export function readLiquidationFrame(frame: string): LiquidationEntry[] | undefi
   return TAIL.test(frame) ? entries : undefined;
 }
 
-/** A plain number of PLAIN_ENTRY between start and end: the value JSON.parse gives it (decimalAt for its digits). */
-function plainAt(f: string, start: number, end: number): number {
-  return f.charCodeAt(start) === MINUS ? -decimalAt(f, start + 1, end) : decimalAt(f, start, end);
+/**
+ * A liquidation trigger (IS_MATCH 0) of Bitfinex's plain layout as the scan read it: POS_ID's text at [idStart, idEnd)
+ * (canonical digits, so `String(POS_ID)`), MTS (whole milliseconds), SYMBOL, AMOUNT and PRICE_ACQUIRED (null when
+ * absent), the values `JSON.parse` gives them. False declines the frame.
+ */
+export type PlainTrigger = (idStart: number, idEnd: number, mts: number, symbol: string, amount: number, acquired: number | null) => boolean;
+
+// The same entry as Bitfinex writes it (the docs' examples, the simulator): the unnamed fields null, times whole
+// milliseconds, numbers without exponents and of fewer than 309 integer digits (so finite, as the schema's Finite
+// wants). No captures (each would be a string made): the fields are read where this layout puts them, and only of
+// the triggers.
+const PLAIN = '-?(?:0|[1-9][0-9]{0,307})(?:\\.[0-9]+)?';
+const PLAIN_ENTRY = new RegExp(
+  `\\["pos",(?:0|[1-9][0-9]{0,14}),(?:0|[1-9][0-9]{0,12}),null,"${STRING_CHAR}+",${PLAIN},(?:${PLAIN}|null),null,[01],(?:[01]|null),null,(?:${PLAIN}|null)\\]`,
+  'y',
+);
+
+// The last SYMBOL read (entries of a frame mostly share their pair: it is checked first) and the pairs read lately.
+let lastSymbol = '';
+const symbols = new RecentNames();
+
+/**
+ * A liq:global update in Bitfinex's plain layout (PLAIN_ENTRY) read without JSON.parse: each trigger (IS_MATCH 0)
+ * handed to `trigger` as `JSON.parse` and the LiquidationEntry schema give its fields; market executions (IS_MATCH
+ * 1, of which the parser counts nothing) only checked as the schema checks them. True when every entry is in the
+ * layout and taken and the frame ends as TAIL says; false declines the frame (`trigger` may have been called for
+ * some of its entries), and readLiquidationFrame or the full path reads it.
+ */
+export function readPlainFrame(f: string, trigger: PlainTrigger): boolean {
+  // `[CHAN_ID,[`: the channel id a plain number too (it is not read).
+  const head = f.charCodeAt(0) === OPEN ? plainNumber(f, 1) : NO;
+  if (head < 0 || f.charCodeAt(head) !== COMMA || f.charCodeAt(head + 1) !== OPEN) return false;
+  plainText = f;
+  plainTrigger = trigger;
+  const end = testEntries(f, head + 2, PLAIN_ENTRY, readPlainEntry);
+  plainText = '';
+  if (end < 0) return false;
+  if (end === f.length - 1 && f.charCodeAt(end) === CLOSE) return true;
+  TAIL.lastIndex = end;
+  return TAIL.test(f);
 }
 
-/** The entries when every one is in PLAIN_ENTRY's layout and the frame ends as TAIL says; otherwise undefined. */
-function readPlainEntries(f: string, start: number): LiquidationEntry[] | undefined {
-  const entries: LiquidationEntry[] = [];
-  let symbol = '';
-  const read = (i: number, end: number): boolean => {
-    const id = i + 7; // after `["pos",`
-    const idEnd = f.indexOf(',', id);
-    const mtsEnd = f.indexOf(',', idEnd + 1);
-    const s = mtsEnd + 7; // after `,null,"`
-    // Entries of a frame mostly share their pair: its string is made once.
-    let sEnd = s + symbol.length;
-    if (symbol === '' || f.charCodeAt(sEnd) !== QUOTE || !f.startsWith(symbol, s)) {
-      sEnd = f.indexOf('"', s);
-      symbol = f.slice(s, sEnd);
-    }
-    const a = sEnd + 2;
-    const aEnd = f.indexOf(',', a);
-    const placedEnd = f.indexOf(',', aEnd + 1);
-    const acquired = f.lastIndexOf(',', end - 2) + 1;
-    const amount = plainAt(f, a, aEnd);
-    const placed = f.charCodeAt(aEnd + 1) === N ? null : plainAt(f, aEnd + 1, placedEnd);
-    const acquiredValue = f.charCodeAt(acquired) === N ? null : plainAt(f, acquired, end - 1);
-    // Finite as the schema's Finite (a number of 309 digits is Infinity).
-    if (!(Math.abs(amount) < Infinity) || (placed !== null && !(Math.abs(placed) < Infinity)) || (acquiredValue !== null && !(Math.abs(acquiredValue) < Infinity))) return false;
-    const isMatch = f.charCodeAt(placedEnd + 6) === 0x31 ? 1 : 0; // after `,null,`
-    entries.push(['pos', decimalAt(f, id, idEnd), decimalAt(f, idEnd + 1, mtsEnd), null, symbol, amount, placed, null, isMatch, null, null, acquiredValue]);
-    return true;
-  };
-  const end = testEntries(f, start, PLAIN_ENTRY, read);
-  if (end < 0) return undefined;
-  TAIL.lastIndex = end;
-  return TAIL.test(f) ? entries : undefined;
+// The frame readPlainFrame reads and its `trigger`, for readPlainEntry (module-level: no closure made per frame).
+let plainText = '';
+let plainTrigger: PlainTrigger = () => false;
+
+/** An entry PLAIN_ENTRY matched from i to end: its fields handed to plainTrigger when it is a trigger. */
+function readPlainEntry(i: number, end: number): boolean {
+  const f = plainText;
+  // `…,IS_MATCH,IS_MARKET_SOLD,null,PRICE_ACQUIRED]`: back from PRICE_ACQUIRED, IS_MARKET_SOLD is one character or `null`.
+  // (A loop, not lastIndexOf: that is a runtime call, dearer than the few characters it passes.)
+  let q = end - 2;
+  while (f.charCodeAt(q) !== COMMA) q--;
+  q++;
+  if (f.charCodeAt(q - (f.charCodeAt(q - 7) === L ? 12 : 9)) !== ZERO) return true;
+  const idStart = i + 7; // after `["pos",`
+  const idEnd = f.indexOf(',', idStart);
+  const mtsEnd = f.indexOf(',', idEnd + 1);
+  const s = mtsEnd + 7; // after `,null,"`
+  let sEnd = s + lastSymbol.length;
+  if (lastSymbol === '' || f.charCodeAt(sEnd) !== QUOTE || !f.startsWith(lastSymbol, s)) {
+    sEnd = f.indexOf('"', s);
+    lastSymbol = symbols.at(f, s, sEnd);
+  }
+  const a = sEnd + 2;
+  const aEnd = f.indexOf(',', a);
+  const acquired = f.charCodeAt(q) === N ? null : plainValue(f, q, end - 1);
+  return plainTrigger(idStart, idEnd, decimalAt(f, idEnd + 1, mtsEnd), lastSymbol, plainValue(f, a, aEnd), acquired);
 }

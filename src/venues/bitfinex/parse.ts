@@ -1,8 +1,8 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isMarketName, preview } from '../fields.js';
-import { ReferencePrices, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
-import { readLiquidationFrame } from './fast-frame.js';
+import { ReferencePrices, fillBase, fillQuote, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { readLiquidationFrame, readPlainFrame, type PlainTrigger } from './fast-frame.js';
 import { bitfinexInstrument, isPerpetual } from './instruments.js';
 import { DerivStatusRow, EventMessage, LiquidationEntry, StatusValue, bitfinexMs } from './schema.js';
 
@@ -12,6 +12,16 @@ export const STATUS_SOURCE = 'status/deriv';
 
 /** Events that only acknowledge or inform; `error` is rejected with its text. */
 const QUIET_EVENTS = new Set(['info', 'subscribed', 'unsubscribed', 'pong', 'conf']);
+
+/** What every liquidation of a pair shares. */
+interface Market {
+  inst: Instrument;
+  /** Quoted in USD or a USD stablecoin: the notional needs no reference price. */
+  usd: boolean;
+  /** plainlyNamed's answer for the pair and its base. */
+  named: boolean;
+  idPrefix: string;
+}
 
 export interface BitfinexParserOptions {
   /** Reference prices of non-USD quotes (and of bases, for triggers without a price); created here when absent. */
@@ -32,15 +42,19 @@ export interface BitfinexParserOptions {
  */
 export function createBitfinexParser(opts: BitfinexParserOptions = {}): FrameParser {
   const refs = opts.refs ?? new ReferencePrices();
-  const cache = new Map<string, Instrument | null>();
-  const instrumentOf = (symbol: string): Instrument | undefined => {
-    let inst = cache.get(symbol);
-    if (inst === undefined) {
-      inst = (isMarketName(symbol) ? bitfinexInstrument(symbol) : undefined) ?? null;
-      cache.set(symbol, inst);
+  // Per pair: its instrument and what every liquidation of it shares (a USD quote, names the event check takes as
+  // they are, the id's prefix), worked out once; null for a name that is not a Bitfinex pair.
+  const markets = new Map<string, Market | null>();
+  const marketOf = (symbol: string): Market | undefined => {
+    let market = markets.get(symbol);
+    if (market === undefined) {
+      const inst = isMarketName(symbol) ? bitfinexInstrument(symbol) : undefined;
+      market = inst === undefined ? null : { inst, usd: isUsdQuote(inst.quote), named: plainlyNamed(VENUE, symbol, inst.base), idPrefix: `${VENUE}:${symbol}:` };
+      markets.set(symbol, market);
     }
-    return inst ?? undefined;
+    return market ?? undefined;
   };
+  const instrumentOf = (symbol: string): Instrument | undefined => marketOf(symbol)?.inst;
 
   /** The event of a trigger, a rejection reason, or undefined for a market execution. */
   const liquidation = (e: LiquidationEntry, receiveTime: number): LiquidationEvent | string | undefined => {
@@ -91,6 +105,63 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
   // An update the fast path read: its events, or undefined (declined) when an entry would be refused.
   const fastLiquidations = (entries: LiquidationEntry[], receiveTime: number): ParseResult | undefined => fastEvents(entries, (entry) => liquidation(entry, receiveTime));
 
+  // The plain frame being read (readPlainFrame hands its entries over one by one): parser-level, so that a frame
+  // allocates nothing but its events.
+  let plainFrame = '';
+  let plainReceive = 0;
+  let plainReceiveOk = false;
+  let plainEvents: LiquidationEvent[] = [];
+  let lastSymbol = '';
+  let lastMarket: Market | undefined;
+  /** `liquidation` for a trigger of the plain layout, written out; false (the frame declined) where that refuses it. */
+  const plainTrigger: PlainTrigger = (idStart, idEnd, mts, symbol, amount, acquired) => {
+    // The scan hands over one string per pair while it repeats: the market is looked up when it changes.
+    if (symbol !== lastSymbol) {
+      lastMarket = marketOf(symbol);
+      lastSymbol = symbol;
+    }
+    const market = lastMarket;
+    if (market === undefined || amount === 0) return false;
+    const { inst } = market;
+    const price = acquired ?? (market.usd ? refs.usd(inst.base, mts) : undefined);
+    if (price === undefined || price <= 0) return false;
+    const size = Math.abs(amount);
+    const qty = fillBase(inst, size, price);
+    const quote = fillQuote(inst, size, price);
+    const usd = market.usd ? quote : notionalUsd(inst, quote, refs, mts);
+    if (usd === undefined) return false;
+    const event: LiquidationEvent = {
+      type: 'liquidation',
+      // POS_ID's digits as written are String(POS_ID) (canonical, at most 15 digits).
+      id: market.idPrefix + plainFrame.slice(idStart, idEnd),
+      venue: VENUE,
+      symbol,
+      base: inst.base,
+      side: amount > 0 ? 'long' : 'short',
+      price,
+      qty,
+      notionalUsd: usd,
+      eventTime: mts,
+      receiveTime: plainReceive,
+      fidelity: 'complete',
+      kind: 'liquidation',
+      source: LIQ_KEY,
+    };
+    if (!liquidationPasses(event, market.named, plainReceiveOk)) return false;
+    plainEvents.push(event);
+    return true;
+  };
+  const plainLiquidations = (frame: string, receiveTime: number): ParseResult | undefined => {
+    plainFrame = frame;
+    plainReceive = receiveTime;
+    plainReceiveOk = isEpoch(receiveTime);
+    plainEvents = [];
+    const read = readPlainFrame(frame, plainTrigger);
+    plainFrame = '';
+    if (!read) return undefined;
+    return plainEvents.length === 0 ? NO_EVENTS : { ok: true, events: plainEvents };
+  };
+
   const derivStatus = (rows: unknown[], receiveTime: number): ParseResult => {
     const out = new EntryResults('Bitfinex open interest');
     for (const raw of rows) {
@@ -124,6 +195,8 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
   };
 
   return (frame, receiveTime) => {
+    const plain = plainLiquidations(frame, receiveTime);
+    if (plain !== undefined) return plain;
     const fast = readLiquidationFrame(frame);
     const made = fast === undefined ? undefined : fastLiquidations(fast, receiveTime);
     if (made !== undefined) return made;

@@ -1,8 +1,8 @@
 import type { LiquidationEvent, Side } from '../../schema/events.js';
 import { clip, decimalValue, isMarketName, preview } from '../fields.js';
-import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
-import { readLiquidationFrame } from './fast-frame.js';
+import { fillBase, fillQuote, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, isEpoch, liquidationPasses, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { readLiquidationFrame, readPlainPush, type PlainRow } from './fast-frame.js';
 import { bitgetInstrument } from './instruments.js';
 import { EventReply, LIQUIDATION_TOPIC, LiquidationPush, LiquidationRow, type BitgetLiquidationPush, type BitgetLiquidationRow, type InstType } from './schema.js';
 
@@ -16,6 +16,20 @@ export const liquidatedSide = (side: BitgetLiquidationRow['side']): Side => (sid
  * the quote notional is the amount and the base quantity is amount ÷ price, on linear and inverse markets alike.
  */
 const QUOTE_AMOUNT = { type: 'inverse', contractValue: 1 } as const;
+
+/** Markets of a product type whose answers the fast path keeps; past it they are worked out again (a hostile stream of names). */
+const MAX_PLAIN_MARKETS = 4_096;
+/** Rows of a push the fast path numbers (comparing each with the earlier ones); a longer push takes frameIds. */
+const MAX_PLAIN_ROWS = 64;
+
+/** What every liquidation of a market shares. */
+interface PlainMarket {
+  inst: Instrument;
+  /** plainlyNamed's answer for the symbol and its base. */
+  named: boolean;
+  /** `bitget:<instType>:<symbol>:`. */
+  idPrefix: string;
+}
 
 const objectField = (value: unknown, key: string): unknown =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
@@ -90,6 +104,92 @@ export function createBitgetParser(): FrameParser {
     return fastEvents(rows, (row) => rowEvent(row, instType, receiveTime, idOf));
   };
 
+  // Per product type and symbol: what every liquidation of that market shares (its instrument, names the event check
+  // takes as they are, the id's prefix), worked out once; null for a row rowValuation refuses by its name alone.
+  const markets: Record<InstType, Map<string, PlainMarket | null>> = { 'usdt-futures': new Map(), 'coin-futures': new Map(), 'usdc-futures': new Map() };
+  const plainMarketOf = (symbol: string): PlainMarket | undefined => {
+    const known = markets[plainType];
+    let market = known.get(symbol);
+    if (market === undefined) {
+      const inst = isMarketName(symbol) ? bitgetInstrument(plainType, symbol) : undefined;
+      // Every quote of the channel (USDT, USDC, USD) is a USD quote: notionalUsd is the amount itself.
+      market = inst === undefined || !isUsdQuote(inst.quote) ? null : { inst, named: plainlyNamed(BITGET_VENUE, symbol, inst.base), idPrefix: `${BITGET_VENUE}:${plainType}:${symbol}:` };
+      if (known.size >= MAX_PLAIN_MARKETS) known.clear();
+      known.set(symbol, market);
+    }
+    return market ?? undefined;
+  };
+  // The push being read (readPlainPush hands its rows over one by one): parser-level, so a frame allocates nothing
+  // but its events. The rows' times and ids so far number identical rows as frameIds does, comparing ids only of
+  // rows of the same millisecond.
+  let plainFrame = '';
+  let plainType: InstType = 'usdt-futures';
+  let plainReceive = 0;
+  let plainReceiveOk = false;
+  let plainEvents: LiquidationEvent[] = [];
+  // Written by index and counted by plainRows (setting an array's length is a runtime call); at most MAX_PLAIN_ROWS.
+  const plainTimes: number[] = [];
+  const plainIds: string[] = [];
+  let plainRows = 0;
+  let lastSymbol = '';
+  let lastMarket: PlainMarket | undefined;
+  const plainBegin = (instType: InstType): boolean => {
+    plainType = instType;
+    lastSymbol = '';
+    return true;
+  };
+  /** rowEvent for a row of the plain layout, written out; false (the frame declined) where rowEvent refuses it. */
+  const plainRow: PlainRow = (symbol, buy, price, priceStart, priceEnd, amount, amountStart, amountEnd, ts, tsStart, tsEnd) => {
+    if (symbol !== lastSymbol) {
+      lastMarket = plainMarketOf(symbol);
+      lastSymbol = symbol;
+    }
+    const market = lastMarket;
+    const n = plainRows;
+    if (market === undefined || price === 0 || n >= MAX_PLAIN_ROWS) return false;
+    const f = plainFrame;
+    // frameIds' key, `${instType}:${symbol}:${ts}:${side}:${amount}:${price}`, with the texts as written.
+    const key = market.idPrefix + f.slice(tsStart, tsEnd) + (buy ? ':buy:' : ':sell:') + f.slice(amountStart, amountEnd) + ':' + f.slice(priceStart, priceEnd);
+    let copies = 0;
+    for (let k = 0; k < n; k++) if (plainTimes[k] === ts && plainIds[k] === key) copies++;
+    plainTimes[n] = ts;
+    plainIds[n] = key;
+    plainRows = n + 1;
+    // A row's amount is in the quote coin (QUOTE_AMOUNT): fillSize(QUOTE_AMOUNT, amount, price), written out.
+    const qty = fillBase(QUOTE_AMOUNT, amount, price);
+    const usd = fillQuote(QUOTE_AMOUNT, amount, price);
+    const event: LiquidationEvent = {
+      type: 'liquidation',
+      id: copies > 0 ? `${key}#${copies}` : key,
+      venue: BITGET_VENUE,
+      symbol,
+      base: market.inst.base,
+      side: buy ? 'long' : 'short',
+      price,
+      qty,
+      notionalUsd: usd,
+      eventTime: ts,
+      receiveTime: plainReceive,
+      fidelity: 'sampled',
+      kind: 'liquidation',
+      source: LIQUIDATION_TOPIC,
+    };
+    if (!liquidationPasses(event, market.named, plainReceiveOk)) return false;
+    plainEvents.push(event);
+    return true;
+  };
+  const plainLiquidations = (frame: string, receiveTime: number): ParseResult | undefined => {
+    plainFrame = frame;
+    plainReceive = receiveTime;
+    plainReceiveOk = isEpoch(receiveTime);
+    plainEvents = [];
+    plainRows = 0;
+    const read = readPlainPush(frame, plainBegin, plainRow);
+    plainFrame = '';
+    if (!read) return undefined;
+    return plainEvents.length === 0 ? NO_EVENTS : { ok: true, events: plainEvents };
+  };
+
   const control = (json: unknown): ParseResult => {
     const reply = EventReply.safeParse(json);
     if (!reply.success) return rejectInvalid('event reply', reply.error);
@@ -102,6 +202,8 @@ export function createBitgetParser(): FrameParser {
   return (frame, receiveTime) => {
     // The keepalive reply is the bare text `pong` (docs "Websocket API" → Connect), not JSON.
     if (frame === 'pong') return NO_EVENTS;
+    const plain = plainLiquidations(frame, receiveTime);
+    if (plain !== undefined) return plain;
     const fast = readLiquidationFrame(frame);
     const made = fast === undefined ? undefined : fastLiquidations(fast, receiveTime);
     if (made !== undefined) return made;

@@ -1,15 +1,28 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
-import { ReferencePrices, noReferenceReason, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { ReferencePrices, fillBase, fillQuote, isUsdQuote, noReferenceReason, type Instrument } from '../instruments.js';
+import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { BUILT_IN_CONTRACTS, bitmexInstrument, bitmexValue, type BitmexContract } from './instruments.js';
 import { ErrorReply, InstrumentRow, LIQUIDATION_TABLE, LiquidationKeyRow, LiquidationRow, SubscribeReply, TableMessage, type BitmexInstrumentRow, type BitmexLiquidationRow } from './schema.js';
-import { readInsertFrame } from './fast-frame.js';
+import { readInsertFrame, readPlainInsert, type PlainInsertRow } from './fast-frame.js';
 
 export const BITMEX_VENUE = 'bitmex';
 export const OPEN_INTEREST_SOURCE = 'instrument';
 /** The contract whose mark price is BitMEX's own USD price of bitcoin, the reference quanto contracts need. */
 export const BTC_REFERENCE_SYMBOL = 'XBTUSD';
+
+const BITMEX_ID_PREFIX = `${BITMEX_VENUE}:`;
+/** Contracts whose answers the fast path keeps; past it they are worked out again (a hostile stream of names). */
+const MAX_PLAIN_MARKETS = 4_096;
+
+/** What every liquidation of a contract shares. */
+interface PlainMarket {
+  contract: BitmexContract;
+  /** Not quanto and quoted in USD: the notional is the quote amount (bitmexValue without a reference price). */
+  usd: boolean;
+  /** plainlyNamed's answer for the contract and its base. */
+  named: boolean;
+}
 
 export interface BitmexParserOptions {
   /** Instruments as discovery listed them (or a recording's metadata.json); quanto contracts are not among them. */
@@ -84,6 +97,76 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
   // An insert the fast path read: its events, or undefined (declined) when a row would be refused.
   const fastInserted = (rows: BitmexLiquidationRow[], receiveTime: number): ParseResult | undefined => fastEvents(rows, (row) => rowEvent(row, receiveTime));
 
+  // Per contract: what every liquidation of it shares (its contract, whether its notional is the quote amount in USD,
+  // names the event check takes as they are), worked out once; null for a name no contract has. Emptied when the
+  // instrument list replaces what the parser knows.
+  const markets = new Map<string, PlainMarket | null>();
+  const plainMarketOf = (symbol: string): PlainMarket | undefined => {
+    let market = markets.get(symbol);
+    if (market === undefined) {
+      const contract = isMarketName(symbol) ? contractOf(symbol) : undefined;
+      market =
+        contract === undefined
+          ? null
+          : { contract, usd: !contract.quanto && isUsdQuote(contract.instrument.quote), named: plainlyNamed(BITMEX_VENUE, symbol, contract.instrument.base) };
+      if (markets.size >= MAX_PLAIN_MARKETS) markets.clear();
+      markets.set(symbol, market);
+    }
+    return market ?? undefined;
+  };
+  // The insert being read (readPlainInsert hands its rows over one by one): parser-level, so a frame allocates
+  // nothing but its events.
+  let plainFrame = '';
+  let plainReceive = 0;
+  let plainReceiveOk = false;
+  let plainEvents: LiquidationEvent[] = [];
+  /** rowEvent for a row of the plain layout, written out; false (the frame declined) where rowEvent refuses it. */
+  const plainRow: PlainInsertRow = (idStart, idEnd, symbol, side, price, leavesQty) => {
+    const market = plainMarketOf(symbol);
+    if (market === undefined || !(price > 0) || !(leavesQty > 0)) return false;
+    const { instrument } = market.contract;
+    let qty: number;
+    let usd: number;
+    if (market.usd) {
+      qty = fillBase(instrument, leavesQty, price);
+      usd = fillQuote(instrument, leavesQty, price);
+    } else {
+      const value = bitmexValue(market.contract, leavesQty, price, refs, plainReceive);
+      if (!value.ok) return false;
+      qty = value.baseQty;
+      usd = value.usd;
+    }
+    const event: LiquidationEvent = {
+      type: 'liquidation',
+      id: BITMEX_ID_PREFIX + plainFrame.slice(idStart, idEnd),
+      venue: BITMEX_VENUE,
+      symbol,
+      base: instrument.base,
+      side: side === 'Sell' ? 'long' : 'short',
+      price,
+      qty,
+      notionalUsd: usd,
+      eventTime: plainReceive,
+      receiveTime: plainReceive,
+      fidelity: 'inferred',
+      kind: 'liquidation',
+      source: LIQUIDATION_TABLE,
+    };
+    if (!liquidationPasses(event, market.named, plainReceiveOk)) return false;
+    plainEvents.push(event);
+    return true;
+  };
+  const plainInserted = (frame: string, receiveTime: number): ParseResult | undefined => {
+    plainFrame = frame;
+    plainReceive = receiveTime;
+    plainReceiveOk = isEpoch(receiveTime);
+    plainEvents = [];
+    const read = readPlainInsert(frame, plainRow);
+    plainFrame = '';
+    if (!read) return undefined;
+    return plainEvents.length === 0 ? NO_EVENTS : { ok: true, events: plainEvents };
+  };
+
   /** `partial`, `update` and `delete`: the same liquidations again (see above), checked but not counted. */
   const keyed = (rows: unknown[], action: string): ParseResult => {
     const out = new EntryResults(`liquidation ${action}`);
@@ -99,6 +182,7 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
       if (row.success && isMarketName(row.data.symbol)) valid.push({ row: row.data, raw: r });
     }
     if (valid.length === 0 && rows.length > 0) return reject('instrument list without a valid row');
+    markets.clear();
     for (const { row } of valid) {
       const contract = bitmexInstrument(row, 'discovery');
       if (contract !== undefined) known.set(row.symbol, contract);
@@ -151,6 +235,8 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
   return (frame, receiveTime) => {
     // The keepalive answer is the bare text `pong` (docs "Heartbeats"), not JSON.
     if (frame === 'pong') return NO_EVENTS;
+    const plain = plainInserted(frame, receiveTime);
+    if (plain !== undefined) return plain;
     const fast = readInsertFrame(frame);
     const made = fast === undefined ? undefined : fastInserted(fast, receiveTime);
     if (made !== undefined) return made;

@@ -4,7 +4,7 @@ import { decimalValue, isEpochMs, preview } from '../fields.js';
 import { OccurrenceIds, SpanMap } from '../fast-events.js';
 import { fillBase, fillQuote, fillSize, isUsdQuote, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
 import { isShortestAt } from '../scan.js';
-import { EntryResults, NO_EVENTS, checkEvent, fastEvents, frameIds, isEpoch, plainlyNamed, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, isEpoch, liquidationPasses, plainlyNamed, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
 import { plainEntry, readLiquidatesFrame, readPlainUpdate, type FastGateEntry, type PlainUpdateSink } from './fast-frame.js';
 import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
 import {
@@ -188,9 +188,8 @@ export function createGateParser(o: GateParserOptions): FrameParser {
         kind: 'liquidation',
         source: LIQUIDATES_CHANNEL,
       };
-      // What checkEvent would check, less what the contract, the update and the layout settled (names, receive time,
-      // a canonical time_ms, a finite positive price); anything else, and the reason's text, is left to checkEvent.
-      if (!(contract.plain && updatePlain && baseQty > 0 && baseQty < Infinity && usd > 0 && usd < Infinity) && checkEvent(event, '') !== undefined) return false;
+      // The contract and the update settled the names and the receive time; the layout a canonical time_ms.
+      if (!liquidationPasses(event, contract.plain, updatePlain)) return false;
       updateEvents.push(event);
       return true;
     },

@@ -3,7 +3,7 @@ import { decimalValue, isMarketName, preview } from '../fields.js';
 import { OccurrenceIds, SpanMap } from '../fast-events.js';
 import { isUsdQuote, noReferenceReason, notionalUsd } from '../instruments.js';
 import { isShortestAt } from '../scan.js';
-import { EntryResults, NO_EVENTS, checkEvent, fastEvents, frameIds, isEpoch, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, isEpoch, liquidationPasses, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import {
   LIQUIDATION_TOPIC_SUFFIX,
   LiquidationNotify,
@@ -184,9 +184,8 @@ export function createHtxParser(): FrameParser {
         kind: 'liquidation',
         source: LIQUIDATION_SOURCE,
       };
-      // What checkEvent would check, less what the contract, the push and the layout settled (names, receive
-      // time, a canonical created_at, finite amounts); anything else, and the reason's text, is left to checkEvent.
-      if (!(named.plain && pushPlain && o.price > 0 && o.amount > 0 && o.turnover > 0) && checkEvent(event, '') !== undefined) return false;
+      // The contract and the push settled the names and the receive time; the layout a canonical created_at.
+      if (!liquidationPasses(event, named.plain, pushPlain)) return false;
       pushEvents.push(event);
       return true;
     },

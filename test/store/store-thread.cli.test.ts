@@ -1,0 +1,132 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreConfig } from '../../src/sinks/store/config.js';
+import { StoreSink as SinkInThisThread } from '../../src/sinks/store/store-sink.js';
+import { liquidation, openInterest } from '../support/events.js';
+import { storeRows } from '../support/store-rows.js';
+
+/*
+ * The history store's writer in its own thread (src/sinks/store/store-thread.ts), as `run`, `aggregate`,
+ * `replay --store` and `store import` open it. The worker file is compiled JavaScript, so this file
+ * drives the built sink (dist/, built for this project by test/setup/build.ts); the other store tests
+ * run the same writer in their own thread.
+ */
+const DIST_SINK = new URL('../../dist/src/sinks/store/store-sink.js', import.meta.url).href;
+const { StoreSink } = (await import(DIST_SINK)) as typeof import('../../src/sinks/store/store-sink.js');
+
+const root = mkdtempSync(join(tmpdir(), 'liqstream-store-thread-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const silent = pino({ level: 'silent' });
+let n = 0;
+const config = (over: Partial<StoreConfig> = {}) => StoreConfig.parse({ dir: join(root, `s${n++}`), flushMs: 60_000, ...over });
+const T0 = Date.UTC(2025, 9, 10, 21, 0);
+
+const rows = storeRows;
+
+/** Odd strings, nulls, many chunks (each bringing dictionary strings of its own), every table kind the replay writes. */
+function feed(sink: SinkInThisThread): void {
+  sink.onEvents([
+    liquidation('q1', T0, 123_456_789_012.3456, { symbol: "O'BRIEN-PERP", base: "O'B", source: "src';DROP TABLE x;--" }),
+    liquidation('q2\u0000\n"', T0 + 1, 0.0001, { symbol: 'Ünïcødé/€', side: 'short' }),
+    liquidation('q3', 8_640_000_000_000 - 1, 1.23455, { symbol: '' }),
+  ]);
+  // 9,000 rows: five chunks, a new symbol every 100 rows (so each chunk carries fresh dictionary strings).
+  sink.onEvents(Array.from({ length: 9_000 }, (_, i) => liquidation(`m${i}`, T0 + 10 + i, 1 + i / 10_000, { symbol: `S${Math.floor(i / 100)}USDT`, side: i % 3 ? 'long' : 'short' })));
+  sink.onEvents([openInterest('BTCUSDT', T0, 123.456, { source: 'test' })]);
+  sink.onMinuteClosed({ minute: T0, count: 1, byVenue: { 'bybit-linear': { long: 10_000, short: 0, count: 1, fidelity: 'complete' } } } as never, undefined);
+}
+
+const dump = (dir: string) =>
+  Promise.all([
+    rows(dir, `SELECT id, kind, fidelity, symbol, base, side, price, qty, CAST(usd AS VARCHAR) AS usd, epoch_ms(event_time) AS t, epoch_ms(receive_time) AS r, source, notional_usd, venue FROM liquidations ORDER BY id`),
+    rows(dir, `SELECT * FROM open_interest`),
+    rows(dir, `SELECT epoch_ms(minute) AS m, CAST(long_usd AS VARCHAR) AS l, count, fidelity, oi_usd, venue FROM minutes ORDER BY venue`),
+  ]);
+
+describe('the store writer in its own thread', () => {
+  it('stores exactly what the writer in the caller’s thread stores, and says so in its stats', async () => {
+    const inThread = config();
+    const there = await SinkInThisThread.open(inThread, silent);
+    feed(there);
+    await there.close();
+    const threaded = config();
+    const sink = await StoreSink.open(threaded, silent, { thread: true });
+    feed(sink);
+    await sink.close();
+    expect(sink.stats).toMatchObject({ commits: 1, failedCommits: 0, written: { liquidations: 9_003, open_interest: 1, minutes: 2 }, received: { liquidations: 9_003 }, durable: { liquidations: 9_003 } });
+    const [liquidations, oi, minutes] = await dump(threaded.dir);
+    expect(liquidations).toHaveLength(9_003);
+    expect(liquidations.find((r) => r.id === 'q2\u0000\n"')).toMatchObject({ symbol: 'Ünïcødé/€', side: 'short', usd: '0.0001' });
+    expect(minutes).toContainEqual(expect.objectContaining({ venue: 'bybit-linear', oi_usd: null }));
+    expect([liquidations, oi, minutes]).toEqual(await dump(inThread.dir));
+  });
+
+  it('a commit that fails there rejects here with its message, is counted, and its rows are committed by the next one, each once', async () => {
+    const c = config();
+    const lines: { msg: string }[] = [];
+    const sink = await StoreSink.open(c, pino({ level: 'error' }, { write: (line: string) => lines.push(JSON.parse(line)) }), { thread: true });
+    // A file where the writer stages its Parquet files: the commit cannot write them.
+    rmSync(join(c.dir, '_staging'), { recursive: true, force: true });
+    writeFileSync(join(c.dir, '_staging'), 'in the way');
+    sink.onEvents([liquidation('a', T0, 10), liquidation('b', T0 + 1, 20)]);
+    await expect(sink.flush()).rejects.toThrow(/_staging/);
+    expect(sink.stats).toMatchObject({ commits: 0, failedCommits: 1, durable: { liquidations: 0 }, lastError: expect.stringMatching(/_staging/) });
+    // The thread's log lines reach this logger.
+    expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/commit failed/) }));
+    rmSync(join(c.dir, '_staging'));
+    mkdirSync(join(c.dir, '_staging'));
+    sink.onEvents([liquidation('c', T0 + 2, 30)]);
+    await sink.close();
+    expect(sink.stats).toMatchObject({ commits: 1, failedCommits: 1, written: { liquidations: 3 }, durable: { liquidations: 3 } });
+    expect(await rows(c.dir, `SELECT count(*) AS n, count(DISTINCT id) AS d, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations`)).toEqual([{ n: '3', d: '3', usd: '60.0000' }]);
+  });
+
+  it('a store another process writes is refused at open with the writer’s reason', async () => {
+    const c = config();
+    const first = await StoreSink.open(c, silent, { thread: true });
+    await expect(StoreSink.open(c, silent, { thread: true })).rejects.toThrow(/being written by process/);
+    await first.close();
+    await (await StoreSink.open(c, silent, { thread: true })).close();
+  });
+
+  it('a thread that dies: the waiting commit and every later one are refused, logged once; close ends (it does not hang)', async () => {
+    const c = config();
+    const lines: { msg: string }[] = [];
+    const sink = await StoreSink.open(c, pino({ level: 'error' }, { write: (line: string) => lines.push(JSON.parse(line)) }), { thread: true });
+    sink.onEvents([liquidation('a', T0, 10)]);
+    const waiting = sink.flush();
+    await (sink as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer.worker.terminate();
+    await expect(waiting).rejects.toThrow(/writer thread exited/);
+    sink.onEvents([liquidation('b', T0, 10)]);
+    await expect(sink.flush()).rejects.toThrow(/writer thread exited/);
+    await expect(sink.close()).rejects.toThrow(/writer thread exited/);
+    expect(lines.filter((l) => /writer thread stopped/.test(l.msg))).toHaveLength(1);
+    expect(sink.stats.durable.liquidations).toBe(0);
+  });
+
+  it('an idle thread does not keep the process alive, and a commit asked for does', () => {
+    const dir = config().dir;
+    const script = `
+      const { StoreSink } = await import(${JSON.stringify(DIST_SINK)});
+      const { StoreConfig } = await import(${JSON.stringify(new URL('../../dist/src/sinks/store/config.js', import.meta.url).href)});
+      const sink = await StoreSink.open(StoreConfig.parse({ dir: ${JSON.stringify(dir)}, flushMs: 60000 }), { info() {}, warn() {}, error() {} }, { thread: true });
+      sink.onEvent(${JSON.stringify(liquidation('x', T0, 5))});
+      // Nothing awaits this: only the request keeps the process running until the commit is done.
+      sink.flush().then(() => console.log('committed', sink.stats.written.liquidations));
+    `;
+    const file = join(root, 'alive.mjs');
+    writeFileSync(file, script);
+    const run = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('committed 1');
+    expect(run.status).toBe(0);
+    writeFileSync(file, script.replace(/sink\.flush\(\)[^\n]*/, "console.log('idle')"));
+    const idle = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
+    expect(idle.stdout.trim()).toBe('idle');
+    expect(idle.status).toBe(0);
+  });
+});
