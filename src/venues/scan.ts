@@ -298,3 +298,30 @@ export function isShortestText(text: string): boolean {
   }
   return digits <= 15 && zerosAfterPoint < 6;
 }
+
+/**
+ * `isShortestText(text.slice(start, end))` without the slice or the pattern for the common case, an unsigned plain
+ * decimal of at most 15 characters (a fast path's price or size as venues write them); anything else is sliced and
+ * handed to isShortestText.
+ */
+export function isShortestAt(text: string, start: number, end: number): boolean {
+  const first = text.charCodeAt(start);
+  if (end - start > 15 || end <= start || !isDigit(first)) return isShortestText(text.slice(start, end));
+  let i = start + 1;
+  if (first === ZERO) {
+    if (i === end) return true;
+    if (text.charCodeAt(i) !== DOT) return false;
+  } else while (i < end && isDigit(text.charCodeAt(i))) i++;
+  if (i === end) return true;
+  const fraction = i + 1;
+  if (text.charCodeAt(i) !== DOT || fraction === end) return false;
+  for (i = fraction; i < end; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  if (text.charCodeAt(end - 1) === ZERO) return false;
+  // `String` writes 0.0000001 and less with an exponent: at most five zeros after the point of a `0.` number.
+  if (first === ZERO) {
+    let z = fraction;
+    while (text.charCodeAt(z) === ZERO) z++;
+    if (z - fraction >= 6) return false;
+  }
+  return true;
+}

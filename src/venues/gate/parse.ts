@@ -1,9 +1,11 @@
 import type { FundingEvent, LiquidationEvent } from '../../schema/events.js';
 import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
 import { decimalValue, isEpochMs, preview } from '../fields.js';
-import { fillSize, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, frameIds, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
-import { readLiquidatesFrame, type FastGateEntry } from './fast-frame.js';
+import { OccurrenceIds, SpanMap } from '../fast-events.js';
+import { fillBase, fillQuote, fillSize, isUsdQuote, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
+import { isShortestAt } from '../scan.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, isEpoch, liquidationPasses, plainlyNamed, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { plainEntry, readLiquidatesFrame, readPlainUpdate, type FastGateEntry, type PlainUpdateSink } from './fast-frame.js';
 import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
 import {
   ContractRow,
@@ -39,6 +41,18 @@ export function entryTimeMs(e: Pick<GateLiquidateEntry, 'time_ms' | 'time'>): nu
   if (e.time === undefined) return 'entry without time_ms or time';
   const ms = e.time <= MAX_EPOCH_SECONDS ? e.time * 1000 : e.time;
   return isEpochMs(ms) ? ms : `entry time ${e.time} is not epoch seconds or milliseconds`;
+}
+
+/** A contract as updates name it, worked out once (see the plain path in createGateParser). */
+interface Contract {
+  symbol: string;
+  inst: Instrument;
+  /** A USD quote: the notional is USD at face value. */
+  usd: boolean;
+  /** `<venue>:<contract>:`, the start of every id of its liquidations. */
+  idPrefix: string;
+  /** The event check's names (plainlyNamed), so that each event checks only its numbers. */
+  plain: boolean;
 }
 
 /** A JSON number as it is, a decimal string by the shared rule; NaN when the text does not fit a double. */
@@ -81,7 +95,7 @@ export function createGateParser(o: GateParserOptions): FrameParser {
     if (typeof time === 'string') return `${time} for ${preview(e.contract)}`;
     const inst = instrumentOf(e.contract);
     if (inst === undefined) return `no contract value for ${preview(e.contract)} (not in the contract list or the built-in table)`;
-    const size = e.sizeValue ?? valueOf(e.size, true);
+    const size = valueOf(e.size, true);
     const price = valueOf(e.price);
     if (!Number.isFinite(size) || size === 0) return `invalid liquidation size ${preview(e.size)} for ${e.contract}`;
     const { baseQty, quoteNotional } = fillSize(inst, Math.abs(size), price);
@@ -126,7 +140,64 @@ export function createGateParser(o: GateParserOptions): FrameParser {
     return fastEvents(entries, (e) => entryEvent(e, receiveTime, idOf));
   };
 
+  // The plain path: an update in Gate's own layout (readPlainUpdate) made into events as it is read, with what
+  // `entryEvent` and `checkEvent` would work out per entry settled once per contract (`named`, by where the update
+  // writes its name) or per update (the receive time). Anything it would refuse declines the update to the paths below.
+  const named = new SpanMap<Contract>();
+  const ids = new OccurrenceIds();
+  const entry = plainEntry();
+  let updateReceive = 0;
+  let updatePlain = false;
+  let updateEvents: LiquidationEvent[] = [];
+  const plainUpdate: PlainUpdateSink = {
+    begin() {
+      updateEvents = [];
+      ids.reset();
+      updatePlain = isEpoch(updateReceive);
+    },
+    entry(f, e) {
+      let contract = named.get(f, e.c, e.cEnd);
+      if (contract === undefined) {
+        const symbol = f.slice(e.c, e.cEnd);
+        const inst = instrumentOf(symbol);
+        if (inst === undefined) return false;
+        contract = { symbol, inst, usd: isUsdQuote(inst.quote), idPrefix: `${venue}:${symbol}:`, plain: plainlyNamed(venue, symbol, inst.base) };
+        // Only names an event may carry are kept (at most 64 characters each).
+        if (contract.plain) named.set(symbol, contract);
+      }
+      const { size, price } = e;
+      const { inst } = contract;
+      if (!contract.usd || !Number.isFinite(size) || size === 0) return false;
+      const qty = Math.abs(size);
+      const baseQty = fillBase(inst, qty, price);
+      const usd = fillQuote(inst, qty, price);
+      const priceText = isShortestAt(f, e.p, e.pEnd) ? f.slice(e.p, e.pEnd) : String(price);
+      const event: LiquidationEvent = {
+        type: 'liquidation',
+        id: ids.id(`${contract.idPrefix}${f.slice(e.t, e.tEnd)}:${f.slice(e.z, e.zEnd)}:${priceText}`, e.time),
+        venue,
+        symbol: contract.symbol,
+        base: inst.base,
+        side: size < 0 ? 'long' : 'short',
+        price,
+        qty: baseQty,
+        notionalUsd: usd,
+        eventTime: e.time,
+        receiveTime: updateReceive,
+        fidelity: 'sampled',
+        kind: 'liquidation',
+        source: LIQUIDATES_CHANNEL,
+      };
+      // The contract and the update settled the names and the receive time; the layout a canonical time_ms.
+      if (!liquidationPasses(event, contract.plain, updatePlain)) return false;
+      updateEvents.push(event);
+      return true;
+    },
+  };
+
   const contracts = (json: unknown[], receiveTime: number): ParseResult => {
+    // A contract list may value a contract anew (instrumentOf prefers what the newest list stated).
+    named.clear();
     const out = new EntryResults('open interest');
     // Row by row: a contract of another type on the list (or a row of a shape not seen before) is dead-lettered
     // on its own; the page's other contracts still state their open interest and contract values.
@@ -194,6 +265,8 @@ export function createGateParser(o: GateParserOptions): FrameParser {
   };
 
   return (frame, receiveTime) => {
+    updateReceive = receiveTime;
+    if (readPlainUpdate(frame, plainUpdate, entry)) return updateEvents.length === 0 ? NO_EVENTS : { ok: true, events: updateEvents };
     const fast = readLiquidatesFrame(frame);
     const made = fast === undefined ? undefined : fastLiquidations(fast, receiveTime);
     if (made !== undefined) return made;

@@ -1,7 +1,9 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
-import { noReferenceReason, notionalUsd } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, frameIds, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { OccurrenceIds, SpanMap } from '../fast-events.js';
+import { isUsdQuote, noReferenceReason, notionalUsd } from '../instruments.js';
+import { isShortestAt } from '../scan.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, isEpoch, liquidationPasses, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import {
   LIQUIDATION_TOPIC_SUFFIX,
   LiquidationNotify,
@@ -13,15 +15,28 @@ import {
   type HtxLiquidationNotify,
   type HtxOpenInterestAnswer,
 } from './schema.js';
-import { readNotifyFrame, type FastHtxOrder } from './fast-frame.js';
+import { plainOrder, readNotifyFrame, readPlainPush, type FastHtxOrder, type PlainPushSink } from './fast-frame.js';
 
 export const LIQUIDATION_SOURCE = 'liquidation_orders';
 export const OPEN_INTEREST_SOURCE = 'swap_open_interest';
 const VENUE = 'htx-linear';
 /** USDT-margined contracts: quoted and settled in USDT unless a frame names another partition. */
 const DEFAULT_QUOTE = 'USDT';
+const STAR = 0x2a;
 
 const valueOf = (v: string | number): number => (typeof v === 'number' ? v : (decimalValue(v) ?? Number.NaN));
+
+/** A contract and base coin as pushes name them, worked out once (see the plain path in createHtxParser). */
+interface NamedOrder {
+  code: string;
+  coin: string;
+  /** `htx-linear:<code>:`, the start of every id of its orders. */
+  idPrefix: string;
+  /** isMarketName(code): the parser's own check. */
+  named: boolean;
+  /** The event check's names (plainlyNamed), so that each event checks only its numbers. */
+  plain: boolean;
+}
 
 /**
  * HTX USDT-margined frames → normalized events.
@@ -117,7 +132,68 @@ export function createHtxParser(): FrameParser {
     return reject(`${what}${topic ? ` for ${preview(topic)}` : ''}: err-code ${code ?? 'none'}${text ? ` ${preview(text)}` : ''}`);
   };
 
+  // The plain path: a push in HTX's own layout (readPlainPush) made into events as it is read, with what `orderEvent`
+  // and `checkEvent` would work out per order settled once per contract and coin (`names`, by where the push writes
+  // them) or per push (the topic, the receive time). Anything it would refuse declines the push to the paths below.
+  const names = new SpanMap<NamedOrder>();
+  const ids = new OccurrenceIds();
+  const order = plainOrder();
+  let pushReceive = 0;
+  let pushPlain = false;
+  let pushEvents: LiquidationEvent[] = [];
+  let topicCode = 0;
+  let topicCodeLength = 0;
+  let topicStar = false;
+  const plainPush: PlainPushSink = {
+    begin(f, code, codeEnd) {
+      pushEvents = [];
+      ids.reset();
+      pushPlain = isEpoch(pushReceive);
+      topicCode = code;
+      topicCodeLength = codeEnd - code;
+      topicStar = topicCodeLength === 1 && f.charCodeAt(code) === STAR;
+    },
+    order(f, o) {
+      let named = names.get(f, o.names, o.namesEnd);
+      if (named === undefined) {
+        const code = f.slice(o.names, o.codeEnd);
+        const coin = f.slice(o.coin, o.namesEnd);
+        named = { code, coin, idPrefix: `${VENUE}:${code}:`, named: isMarketName(code), plain: plainlyNamed(VENUE, code, coin) };
+        // Only names an event may carry are kept (at most 64 characters each): a garbage name, however long, is not.
+        if (named.named && named.plain) names.set(f.slice(o.names, o.namesEnd), named);
+      }
+      const { code } = named;
+      if (!named.named || (!topicStar && (topicCodeLength !== code.length || !f.startsWith(code, topicCode)))) return false;
+      // Without trade_partition the quote is USDT; a partition's quote other than USD has no reference price here.
+      if (o.partition >= 0 && !(o.partitionEnd - o.partition === 4 && f.startsWith(DEFAULT_QUOTE, o.partition)) && !isUsdQuote(f.slice(o.partition, o.partitionEnd))) return false;
+      const volumeText = isShortestAt(f, o.vol, o.volEnd) ? f.slice(o.vol, o.volEnd) : String(o.volume);
+      const priceText = isShortestAt(f, o.pr, o.prEnd) ? f.slice(o.pr, o.prEnd) : String(o.price);
+      const event: LiquidationEvent = {
+        type: 'liquidation',
+        id: ids.id(`${named.idPrefix}${f.slice(o.at, o.atEnd)}${o.buy ? ':buy:' : ':sell:'}${volumeText}:${priceText}`, o.createdAt),
+        venue: VENUE,
+        symbol: code,
+        base: named.coin,
+        side: o.buy ? 'short' : 'long',
+        price: o.price,
+        qty: o.amount,
+        notionalUsd: o.turnover,
+        eventTime: o.createdAt,
+        receiveTime: pushReceive,
+        fidelity: 'complete',
+        kind: 'liquidation',
+        source: LIQUIDATION_SOURCE,
+      };
+      // The contract and the push settled the names and the receive time; the layout a canonical created_at.
+      if (!liquidationPasses(event, named.plain, pushPlain)) return false;
+      pushEvents.push(event);
+      return true;
+    },
+  };
+
   return (frame, receiveTime) => {
+    pushReceive = receiveTime;
+    if (readPlainPush(frame, plainPush, order)) return pushEvents.length === 0 ? NO_EVENTS : { ok: true, events: pushEvents };
     const fast = readNotifyFrame(frame);
     const made = fast === undefined ? undefined : fastLiquidations(fast, receiveTime);
     if (made !== undefined) return made;

@@ -1,0 +1,99 @@
+/**
+ * Pieces for fast paths that build events straight from a frame's text (no entry objects in between): what a
+ * market's name stands for, found where the frame writes it, and the occurrence numbering of a frame's ids.
+ */
+
+interface Slot<T> {
+  key: string;
+  value: T;
+  next: Slot<T> | undefined;
+}
+
+/** A hash of `text`'s characters from `start` to `end`. */
+function spanHash(text: string, start: number, end: number): number {
+  let h = end - start;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * Values by name, looked up by the span of a frame that writes the name, without slicing it out: a parser that
+ * sees the same few markets in every frame makes their strings (and what it works out from them) once, and each
+ * later frame costs a hash of the span's characters and one comparison. Bounded: past `max` names nothing more is
+ * kept, so garbage names cannot grow it (a name not kept is worked out again each time, still exact).
+ */
+export class SpanMap<T> {
+  private readonly byHash = new Map<number, Slot<T>>();
+  private count = 0;
+
+  constructor(private readonly max = 4_096) {}
+
+  /** The value kept for the name written at `text[start, end)`. */
+  get(text: string, start: number, end: number): T | undefined {
+    for (let slot = this.byHash.get(spanHash(text, start, end)); slot !== undefined; slot = slot.next)
+      if (slot.key.length === end - start && text.startsWith(slot.key, start)) return slot.value;
+    return undefined;
+  }
+
+  /** Keeps `value` for `key`, a name `get` missed. */
+  set(key: string, value: T): void {
+    if (this.count >= this.max) return;
+    const h = spanHash(key, 0, key.length);
+    this.byHash.set(h, { key, value, next: this.byHash.get(h) });
+    this.count++;
+  }
+
+  clear(): void {
+    this.byHash.clear();
+    this.count = 0;
+  }
+}
+
+/** Distinct ids of a frame compared one by one before they go to a map (a frame rarely holds more). */
+const LISTED_IDS = 16;
+
+/**
+ * `frameIds` (venue.ts) for ids made whole, the venue's prefix included: one per parser, `reset` at each frame.
+ * The frame's second identical id gets `#1`, the third `#2`. Most frames hold a few entries of different times:
+ * each id is compared with the frame's earlier ones of the same time (a number, compared first), and hashed into a
+ * map only past the first LISTED_IDS distinct ids (an id made of pieces would be flattened to be hashed).
+ */
+export class OccurrenceIds {
+  private readonly times: number[] = [];
+  private readonly ids: string[] = [];
+  private readonly counts: number[] = [];
+  private listed = 0;
+  private map: Map<string, number> | undefined;
+
+  reset(): void {
+    this.listed = 0;
+    this.map = undefined;
+  }
+
+  /** `id` numbered among the frame's ids so far; `time` is a number every copy of it shares (its time). */
+  id(id: string, time: number): string {
+    const n = this.listed;
+    if (this.map !== undefined) return numbered(id, this.map);
+    for (let i = 0; i < n; i++)
+      if (this.times[i] === time && this.ids[i] === id) {
+        const count = this.counts[i]!;
+        this.counts[i] = count + 1;
+        return `${id}#${count}`;
+      }
+    if (n === LISTED_IDS) {
+      this.map = new Map(this.ids.map((listed, i) => [listed, this.counts[i]!]));
+      return numbered(id, this.map);
+    }
+    this.times[n] = time;
+    this.ids[n] = id;
+    this.counts[n] = 1;
+    this.listed = n + 1;
+    return id;
+  }
+}
+
+function numbered(id: string, seen: Map<string, number>): string {
+  const n = seen.get(id) ?? 0;
+  seen.set(id, n + 1);
+  return n > 0 ? `${id}#${n}` : id;
+}
