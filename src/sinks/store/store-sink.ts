@@ -23,8 +23,8 @@ export interface StoreOptions {
   /** Told after each commit how many rows of each table received so far are durable. */
   onCommitted?: (durable: Record<TableName, number>) => void;
   /**
-   * The writer (DuckDB) in a thread of its own (store-thread.ts), which needs the compiled worker
-   * file: the composition roots ask for it; tests of the store's logic run it in their thread.
+   * The writer (DuckDB) in a thread of its own (store-thread.ts), from the compiled worker file: the
+   * composition roots ask for it; tests of the store's logic run it in their thread.
    */
   thread?: boolean;
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
 import type { StoreConfig } from './config.js';
@@ -62,7 +64,7 @@ export class StoreThread implements WriterPort {
   ) {}
 
   static open(config: StoreConfig, log: Logger, recycle: Recycle): Promise<StoreThread> {
-    const worker = new Worker(new URL('./store-worker.js', import.meta.url), { workerData: { config } });
+    const worker = new Worker(WORKER, { workerData: { config } });
     const thread = new StoreThread(worker, log, recycle);
     return new Promise((resolve, reject) => {
       const failed = (err: Error) => {
@@ -131,6 +133,12 @@ export class StoreThread implements WriterPort {
   }
 }
 
-/** The writer where it belongs: its own thread when `thread`, else this one. */
+const WORKER = new URL('./store-worker.js', import.meta.url);
+
+/**
+ * The writer where it belongs: its own thread when `thread`, else this one. The worker is compiled
+ * JavaScript (dist/); code run from its TypeScript sources (the unit tests, through the composition
+ * roots too) has no worker file beside it and keeps the writer in its own thread, which behaves the same.
+ */
 export const openWriter = async (config: StoreConfig, log: Logger, thread: boolean, recycle: Recycle): Promise<WriterPort> =>
-  thread ? StoreThread.open(config, log, recycle) : inThisThread(await StoreWriter.open(config, log), recycle);
+  thread && existsSync(fileURLToPath(WORKER)) ? StoreThread.open(config, log, recycle) : inThisThread(await StoreWriter.open(config, log), recycle);
