@@ -258,9 +258,15 @@ program
         throw err;
       })
       .finally(() => progress?.stop());
-    if (store) process.stderr.write(`${(await import('./store-commands.js')).storedLine(await store.finish(aggregator, report.cascades))}\n`);
+    // The store's last commit runs (in its own thread) while the report is written; the command fails if either does.
+    const storing = store?.finish(aggregator, report.cascades);
+    storing?.catch(() => {}); // awaited below, after the report
     if (timings) process.stderr.write(`${workersLine(timings, (performance.now() - started) / 1000, report.input.frames)}\n`);
-    await writeReport(report, aggregator, flags, force);
+    try {
+      await writeReport(report, aggregator, flags, force);
+    } finally {
+      if (storing) process.stderr.write(`${(await import('./store-commands.js')).storedLine(await storing)}\n`);
+    }
     // Results are written before the linger, so Ctrl-C while it lasts loses nothing.
     if (server) {
       await lingerUnlessInterrupted(Number(flags.linger));
