@@ -1,9 +1,10 @@
 import type { DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 
 /**
- * How a buffer column is fed from JS and read back. Rows are gathered column by column in JS arrays
- * and handed to DuckDB 2,048 at a time as one data chunk: numbers are copied as typed arrays, only
- * the free-text columns cross into DuckDB one value at a time. Per value through the row appender,
+ * How a buffer column is fed from JS and read back. Rows are gathered column by column in typed
+ * arrays (strings in plain arrays) and handed to the writer 16,384 at a time, which gives them to DuckDB
+ * as data chunks of 2,048 rows: numbers are copied as typed arrays, only the free-text columns cross
+ * into DuckDB one value at a time. Per value through the row appender,
  * a liquidation cost about 4 µs of the replay's thread (14 native calls); this costs about a quarter.
  *
  * - `code`: a string from a small set (venue, kind, side, symbol...), kept as its index in a

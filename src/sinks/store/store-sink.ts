@@ -31,7 +31,7 @@ export interface StoreOptions {
 
 /**
  * The history store as a sink: rows are gathered column by column as they come (columns.ts), handed
- * to the writer 2,048 at a time, and committed to the Parquet dataset every `flushMs` or `flushRows`
+ * to the writer 16,384 at a time (in its own thread: store-thread.ts), and committed to the Parquet dataset every `flushMs` or `flushRows`
  * (store-writer.ts). A commit that fails (disk full) keeps its rows and is retried with the next one;
  * close() fails if the last retry fails, so a backfill never reports success with rows missing.
  */

@@ -7,6 +7,9 @@ import { chunkTransfer, type ChunkColumn, type ColumnChunk } from './columns.js'
 import { StoreWriter, zeroes, type WriterStats } from './store-writer.js';
 import type { TableName } from './tables.js';
 
+/** The worker's entry, compiled beside this file (dist/src/sinks/store/). */
+const WORKER = new URL('./store-worker.js', import.meta.url);
+
 /** Where a StoreSink's chunks go: a StoreWriter in this thread, or the store's own thread. */
 export interface WriterPort {
   /** The writer's counts as last known (after each commit, failed ones included). */
@@ -132,8 +135,6 @@ export class StoreThread implements WriterPort {
     this.requests.clear();
   }
 }
-
-const WORKER = new URL('./store-worker.js', import.meta.url);
 
 /**
  * The writer where it belongs: its own thread when `thread`, else this one. The worker is compiled
