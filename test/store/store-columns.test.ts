@@ -126,6 +126,32 @@ describe('store columns', () => {
       { numRuns: 12 },
     );
   }, 120_000);
+  it('an event beyond what the store keeps exactly (schema-valid, past the pipeline’s limits) is refused and counted; the rows beside it are stored', async () => {
+    const c = config();
+    const lines: { msg: string; reason?: string }[] = [];
+    const sink = await StoreSink.open(c, pino({ level: 'error' }, { write: (line: string) => lines.push(JSON.parse(line)) }));
+    const huge = liquidation('huge', T0, 1e15); // 10^19 units: past DECIMAL(18,4); every commit after it failed before
+    sink.onEvents([liquidation('a', T0, 10), huge, { type: 'retraction', venue: huge.venue, id: huge.id, event: huge, reason: 'removed', receiveTime: T0 }, openInterest('BTCUSDT', T0, 1e15), liquidation('b', T0 + 1, 20)]);
+    await sink.flush();
+    sink.onEvents([liquidation('c', T0 + 2, 30)]);
+    await sink.close();
+    expect(sink.stats).toMatchObject({ failedCommits: 0, refused: { liquidations: 1, retractions: 1, open_interest: 1 }, received: { liquidations: 3, retractions: 0, open_interest: 0 }, written: { liquidations: 3 } });
+    expect(lines.filter((l) => /event refused/.test(l.msg))).toHaveLength(3);
+    expect(lines[0]!.reason).toMatch(/exceeds limits.maxNotionalUsd/);
+    expect(await rows(c.dir, `SELECT count(*) AS n, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations`)).toEqual([{ n: '3', usd: '60.0000' }]);
+  });
+
+  it('close called again while the first is committing waits for the same close', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 10)]);
+    const first = sink.close();
+    await sink.close();
+    expect(sink.stats.commits).toBe(1);
+    expect(sink.stats.durable.liquidations).toBe(1);
+    await first;
+  });
+
   // ColumnRows alone: 16,384 rows a chunk, typed arrays given back by the writer and written again (their old
   // values still in them), drains at any row. Every row comes out of the chunks as it went in, nulls where missing.
   it('property: gathered rows come out of the chunks exactly, across chunk boundaries and recycled arrays', () => {

@@ -1,6 +1,8 @@
 import type { MinuteBucket } from '../../aggregate/minute-series.js';
 import type { CascadeSignal } from '../../cascade/detector.js';
+import { MAX_EXACT_UNITS, USD_SCALE } from '../../aggregate/fixed-point.js';
 import type { Logger } from '../../log.js';
+import { valueLimitBreach, type ValueLimits } from '../../pipeline/value-limits.js';
 import type { NormalizedEvent } from '../../schema/events.js';
 import type { Sink } from '../sink.js';
 import type { StoreConfig } from './config.js';
@@ -15,7 +17,19 @@ export interface StoreStats extends WriterStats {
   received: Record<TableName, number>;
   /** Of the rows received, how many are durable and queryable (committed, or found already stored): received − durable is the commit lag in rows. */
   durable: Record<TableName, number>;
+  /** Events refused because a value is beyond what the store keeps exactly (STORE_LIMITS), per table; not received. */
+  refused: Record<TableName, number>;
 }
+
+/**
+ * What the store keeps exactly: USD travels as 1/10,000 units in a double (exact up to MAX_EXACT_UNITS, $900.7B)
+ * and is stored as DECIMAL(18,4). Every event reaching a sink is within the pipeline's limits already
+ * (value-limits.ts, at most $100B); one beyond these (a caller that skipped them) would fail every commit after
+ * it, its row being kept for the next. Such an event is refused here, counted and logged, and the rows beside it
+ * are stored.
+ */
+const STORE_MAX_USD = MAX_EXACT_UNITS / USD_SCALE;
+const STORE_LIMITS: ValueLimits = { maxNotionalUsd: STORE_MAX_USD, maxOpenInterestUsd: STORE_MAX_USD };
 
 export interface StoreOptions {
   /** Commit when flushRows are buffered and at close, not every flushMs (a backfill). */
@@ -38,19 +52,21 @@ export interface StoreOptions {
 export class StoreSink implements Sink {
   readonly name = 'store';
   private readonly received_ = zeroes();
+  private readonly refused = zeroes();
   private durable = zeroes();
   /** Rows given since the last commit started, per table (flushRows). */
   private readonly buffered = zeroes();
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly rows: Record<TableName, ColumnRows>;
-  private closed = false;
+  private closing: Promise<void> | undefined;
   readonly dataset: Dataset;
 
   private writer!: WriterPort;
 
   private constructor(
     private readonly config: StoreConfig,
+    private readonly log: Logger,
     private readonly onCommitted?: (durable: Record<TableName, number>) => void,
   ) {
     this.dataset = new Dataset(config.dir);
@@ -58,12 +74,12 @@ export class StoreSink implements Sink {
   }
 
   get stats(): StoreStats {
-    return { ...this.writer.stats, received: this.received_, durable: this.durable };
+    return { ...this.writer.stats, received: this.received_, durable: this.durable, refused: this.refused };
   }
 
   /** Opens (and recovers) the dataset at config.dir; DuckDB is loaded by the writer, not at CLI start. */
   static async open(config: StoreConfig, log: Logger, options: StoreOptions = {}): Promise<StoreSink> {
-    const sink = new StoreSink(config, options.onCommitted);
+    const sink = new StoreSink(config, log, options.onCommitted);
     sink.writer = await openWriter(config, log, options.thread ?? false, (table, columns) => sink.rows[table].recycle(columns));
     // A backfill commits by size only: a commit every flushMs adds files (and work) without making anything visible sooner that matters.
     if (!options.bySizeOnly) {
@@ -75,6 +91,14 @@ export class StoreSink implements Sink {
 
   /** One event (the Sink hook); `onEvents` is the same for a list. */
   onEvent(e: NormalizedEvent): void {
+    // Funding is not stored (below): its bound is not the store's.
+    const breach = e.type === 'funding' ? undefined : valueLimitBreach(e, STORE_LIMITS);
+    if (breach !== undefined) {
+      const table: TableName = e.type === 'retraction' ? 'retractions' : e.type === 'open_interest' ? 'open_interest' : 'liquidations';
+      this.refused[table] += 1;
+      this.log.error({ store: this.config.dir, reason: breach }, 'store: event refused, beyond what the store keeps exactly');
+      return;
+    }
     if (e.type === 'liquidation') {
       writeLiquidation(this.rows.liquidations, e);
       this.received('liquidations', 1);
@@ -125,15 +149,16 @@ export class StoreSink implements Sink {
     return next;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.timer);
-    try {
-      await this.flush();
-    } finally {
-      await this.writer.close();
-    }
+  /** The last commit, then the writer ends; every call waits for the same close. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      clearInterval(this.timer);
+      try {
+        await this.flush();
+      } finally {
+        await this.writer.close();
+      }
+    })());
   }
 
   /** Counts rows given to a table; enough of them start a commit. */
