@@ -43,6 +43,10 @@ export const LIQSTREAM_METRICS = [
   'liqstream_spill_max_bytes',
   'liqstream_bus_oldest_unsent_age_seconds',
   'liqstream_frames_dropped_total',
+  // The history store (src/sinks/store/store-sink.ts; test/store/store-sink.test.ts reads them from a registry).
+  'liqstream_store_rows_received_total',
+  'liqstream_store_rows_durable_total',
+  'liqstream_store_commits_total',
 ] as const;
 
 export interface Rule {

@@ -30,15 +30,12 @@ const indexOf = (sink: StoreSink) => (sink as unknown as { writer: { writer: { i
 /** SQL statements that read stored Parquet files, from every DuckDB connection of this process. */
 function parquetReads(): string[] {
   const reads: string[] = [];
-  let last: string | undefined; // runAndReadAll calls run: one statement, seen twice in a row
-  for (const method of ['run', 'runAndReadAll'] as const) {
-    const original = DuckDBConnection.prototype[method] as (sql: string, ...rest: unknown[]) => Promise<unknown>;
-    vi.spyOn(DuckDBConnection.prototype, method).mockImplementation(function (this: DuckDBConnection, sql: string, ...rest: unknown[]) {
-      if (sql.includes('read_parquet') && sql !== last) reads.push(sql);
-      last = sql;
-      return original.call(this, sql, ...rest);
-    } as never);
-  }
+  // The writer's statements all start here (sql-here.ts runs their tasks on the writer's thread).
+  const original = DuckDBConnection.prototype.start as (sql: string, ...rest: unknown[]) => Promise<unknown>;
+  vi.spyOn(DuckDBConnection.prototype, 'start').mockImplementation(function (this: DuckDBConnection, sql: string, ...rest: unknown[]) {
+    if (sql.includes('read_parquet')) reads.push(sql);
+    return original.call(this, sql, ...rest);
+  } as never);
   return reads;
 }
 

@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
 import { Dataset, fileProblem } from '../../src/sinks/store/dataset.js';
@@ -55,6 +56,31 @@ describe('history store sink', () => {
     const ds = new Dataset(c.dir);
     expect(ds.partitions('liquidations').map((p) => `${p.venue}/${p.day}`).sort()).toEqual(['binance-usdm/2025-10-10', 'bybit-linear/2025-10-10', 'bybit-linear/2025-10-11']);
     expect(existsSync(join(c.dir, '_staging')) ? readdirSync(join(c.dir, '_staging')) : []).toEqual([]);
+  });
+
+  it('its counts are metrics: received, durable (the commit lag is their difference), written, refused, commits', async () => {
+    const registry = new Registry();
+    const metric = async (name: string, labels: string) => {
+      const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    const c = config();
+    const sink = await StoreSink.open(c, log, { registry });
+    sink.onEvents([liquidation('m1', T0, 1), liquidation('m2', T0 + 1, 2), liquidation('m1', T0, 1)]);
+    sink.onEvents([liquidation('big', T0 + 2, 1e12)]); // beyond what the store keeps exactly: refused
+    expect(await metric('liqstream_store_rows_received_total', 'table="liquidations"')).toBe(3);
+    expect(await metric('liqstream_store_rows_durable_total', 'table="liquidations"')).toBeUndefined(); // nothing committed yet: lag 3
+    expect(await metric('liqstream_store_rows_refused_total', 'table="liquidations"')).toBe(1);
+    await sink.flush();
+    expect(await metric('liqstream_store_rows_durable_total', 'table="liquidations"')).toBe(3);
+    expect(await metric('liqstream_store_rows_written_total', 'table="liquidations"')).toBe(2); // m1 twice: stored once
+    expect(await metric('liqstream_store_commits_total', 'outcome="ok"')).toBe(1);
+    sink.onEvents([liquidation('m3', T0 + 3, 3)]);
+    await sink.close();
+    // Scraped again: each counter adds only what grew.
+    expect(await metric('liqstream_store_rows_received_total', 'table="liquidations"')).toBe(4);
+    expect(await metric('liqstream_store_rows_durable_total', 'table="liquidations"')).toBe(4);
+    expect(await metric('liqstream_store_commits_total', 'outcome="ok"')).toBe(2);
   });
 
   it('a second writer of the same store is refused while the first runs', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -128,5 +128,26 @@ describe('the store writer in its own thread', () => {
     const idle = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
     expect(idle.stdout.trim()).toBe('idle');
     expect(idle.status).toBe(0);
+  });
+
+  // Linux keeps a nice value per thread (/proc/self/task/<tid>/stat, field 19).
+  const nices = () =>
+    readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+  it.runIf(process.platform === 'linux')('the writer’s thread runs at store.writerNice, and only it: the pipeline’s threads keep theirs', async () => {
+    const before = nices();
+    expect(before.every((v) => v === before[0] && v < 7)).toBe(true);
+    const sink = await StoreSink.open(config({ writerNice: 7 }), silent, { thread: true });
+    feed(sink);
+    await sink.flush();
+    const during = nices();
+    expect(during.filter((v) => v === 7)).toHaveLength(1);
+    expect(during.filter((v) => v !== before[0])).toHaveLength(1);
+    await sink.close();
+    const plain = await StoreSink.open(config({ writerNice: 0 }), silent, { thread: true });
+    expect(nices().every((v) => v === before[0])).toBe(true);
+    await plain.close();
   });
 });

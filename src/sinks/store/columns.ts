@@ -119,7 +119,10 @@ export class ColumnRows {
   private texts: ((string | null)[] | undefined)[] = [];
   private nulls: (number[] | undefined)[] = [];
   private col = 0;
+  /** Rows gathered and not yet emitted. */
   rows = 0;
+  /** Rows ended since the start (what the sink has received). */
+  ended = 0;
   /** Columns of chunks the writer is done with, to gather into again (`recycle`). */
   private readonly spare: ChunkColumn[][] = [];
 
@@ -168,6 +171,7 @@ export class ColumnRows {
   end(): void {
     if (this.col !== this.columns.length) throw new Error(`store: a row of ${this.col} values for ${this.columns.length} columns`);
     this.col = 0;
+    this.ended += 1;
     if (++this.rows === CHUNK_ROWS) this.drain();
   }
 

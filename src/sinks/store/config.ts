@@ -29,8 +29,15 @@ export const StoreConfig = z.strictObject({
    * (key-index.ts): 12 bytes each in DuckDB's memory; past it the partitions touched longest ago are dropped.
    */
   keyIndexMaxKeys: z.number().int().min(0).default(10_000_000),
-  /** DuckDB's own limits for the writer and for queries (each). */
+  /** DuckDB's threads for each query (`liqstream query`, /api/history); the writer runs its statements on its own thread. */
   threads: z.number().int().min(1).max(64).default(2),
+  /**
+   * The nice value of the writer's thread (0–19; higher is lower CPU priority): the store keeps up with what a
+   * busy machine leaves after parsing, aggregating and answering the API, its lag growing instead of theirs.
+   * 0 gives it the pipeline's own priority.
+   */
+  writerNice: z.number().int().min(0).max(19).default(10),
+  /** DuckDB's memory limit for the writer and for each query. */
   memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/).default('1GB'),
 });
 export type StoreConfig = z.infer<typeof StoreConfig>;

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openS
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { SqlConnection } from './sql-here.js';
 import { emptySelect, TABLES, type TableName } from './tables.js';
 
 /**
@@ -358,7 +358,7 @@ export interface StoredKeys {
  * statement decodes only the columns it reads. Any other batch is first made a table `w`, its copies
  * dropped and its stored rows deleted.
  */
-export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: TableName, buffer: string, batch: string, index?: StoredKeys): Promise<number> {
+export async function stageTable(conn: SqlConnection, ds: Dataset, table: TableName, buffer: string, batch: string, index?: StoredKeys): Promise<number> {
   const spec = TABLES[table];
   const key = spec.key.join(', ');
   const hashed = `(SELECT *, ${hashSql(table)} AS _h FROM (SELECT ${spec.select} FROM ${buffer}))`;
@@ -424,7 +424,7 @@ export async function stageTable(conn: DuckDBConnection, ds: Dataset, table: Tab
 /** The SQL hash of a row's (venue, day, key): the same value from a batch table and from the files. */
 export const hashSql = (table: TableName): string => `hash(${['venue', 'day', ...TABLES[table].key].join(', ')})`;
 
-const describe = async (conn: DuckDBConnection, sql: string): Promise<string> =>
+const describe = async (conn: SqlConnection, sql: string): Promise<string> =>
   (await conn.runAndReadAll(`DESCRIBE ${sql}`))
     .getRowObjectsJson()
     .map((r) => `${String(r.column_name)} ${String(r.column_type)}`)
@@ -438,7 +438,7 @@ const FILE_COLUMNS: Partial<Record<TableName, string>> = {};
  * a foreign Parquet file: read beside the others it would count its rows as the table's, or fail every
  * read of the partition with a schema mismatch). Reads the file's metadata only.
  */
-export async function fileProblem(conn: DuckDBConnection, table: TableName, file: string): Promise<string | undefined> {
+export async function fileProblem(conn: SqlConnection, table: TableName, file: string): Promise<string | undefined> {
   // A file holds the table's columns but the partition's (venue, day), which live in its path.
   const expected = (FILE_COLUMNS[table] ??= await describe(conn, `SELECT * EXCLUDE (venue, day) FROM (${emptySelect(table)})`));
   let actual: string;
@@ -458,7 +458,7 @@ export async function fileProblem(conn: DuckDBConnection, table: TableName, file
  * (fileProblem: a truncated copy, a stray or foreign file), that file is quarantined and `read` retried,
  * so one bad file cannot stop every later write to its partition.
  */
-export async function withUnreadable<T>(ds: Dataset, conn: DuckDBConnection, table: TableName, files: string[], read: () => Promise<T>): Promise<T> {
+export async function withUnreadable<T>(ds: Dataset, conn: SqlConnection, table: TableName, files: string[], read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
@@ -482,7 +482,7 @@ export const sizeTier = (bytes: number): number => (bytes < 2 ** 20 ? 0 : 1 + Ma
  * into one file (a commit of its own), the lowest tier first, until no tier holds that many.
  */
 export async function compactTable(
-  conn: DuckDBConnection,
+  conn: SqlConnection,
   ds: Dataset,
   table: TableName,
   minFiles: number,

@@ -1,5 +1,5 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { hashSql, HIVE, sqlList, sqlString, withUnreadable, type Dataset, type StoredKeys } from './dataset.js';
+import type { SqlConnection } from './sql-here.js';
 import type { TableName } from './tables.js';
 
 /**
@@ -45,7 +45,7 @@ export class KeyIndex implements StoredKeys {
   private readonly pending = new Map<TableName, { pid: number; rows: number }[]>();
 
   constructor(
-    private readonly conn: DuckDBConnection,
+    private readonly conn: SqlConnection,
     private readonly ds: Dataset,
     private readonly maxKeys: number,
   ) {}

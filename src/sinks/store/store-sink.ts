@@ -1,3 +1,4 @@
+import { Counter, type Registry } from 'prom-client';
 import type { MinuteBucket } from '../../aggregate/minute-series.js';
 import type { CascadeSignal } from '../../cascade/detector.js';
 import { MAX_EXACT_UNITS, USD_SCALE } from '../../aggregate/fixed-point.js';
@@ -41,6 +42,37 @@ export interface StoreOptions {
    * composition roots ask for it; tests of the store's logic run it in their thread.
    */
   thread?: boolean;
+  /** Where the store's counts are exported (`liqstream_store_*`, read from `stats` at each scrape). */
+  registry?: Registry;
+}
+
+/**
+ * The sink's counts as metrics, read from `stats` when scraped: the commit lag is received − durable (it
+ * grows while the writer's thread, which runs at a lower priority, waits for a busy machine).
+ */
+function storeMetrics(registry: Registry, stats: () => StoreStats): void {
+  const counter = (name: string, help: string, label: string, values: (s: StoreStats) => Record<string, number>) => {
+    // A counter is only added to: each scrape adds what grew since the last one.
+    const reported = new Map<string, number>();
+    return new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        for (const [key, now] of Object.entries(values(stats()))) {
+          const had = reported.get(key) ?? 0;
+          if (now > had) this.inc({ [label]: key }, now - had);
+          reported.set(key, Math.max(now, had));
+        }
+      },
+    });
+  };
+  counter('liqstream_store_rows_received_total', 'Rows handed to the history store, by table', 'table', (s) => s.received);
+  counter('liqstream_store_rows_durable_total', 'Of the rows received, those committed to the store (or found there already), by table', 'table', (s) => s.durable);
+  counter('liqstream_store_rows_written_total', 'Rows the store added (the others were stored already: same key), by table', 'table', (s) => s.written);
+  counter('liqstream_store_rows_refused_total', 'Events refused: a value beyond what the store keeps exactly, by table', 'table', (s) => s.refused);
+  counter('liqstream_store_commits_total', 'Commits of the history store, by outcome', 'outcome', (s) => ({ ok: s.commits, failed: s.failedCommits }));
 }
 
 /**
@@ -51,11 +83,10 @@ export interface StoreOptions {
  */
 export class StoreSink implements Sink {
   readonly name = 'store';
-  private readonly received_ = zeroes();
   private readonly refused = zeroes();
   private durable = zeroes();
-  /** Rows given since the last commit started, per table (flushRows). */
-  private readonly buffered = zeroes();
+  /** Per table, the rows received when the last commit started (flushRows counts from there). */
+  private readonly flushedAt = zeroes();
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly rows: Record<TableName, ColumnRows>;
@@ -74,13 +105,14 @@ export class StoreSink implements Sink {
   }
 
   get stats(): StoreStats {
-    return { ...this.writer.stats, received: this.received_, durable: this.durable, refused: this.refused };
+    return { ...this.writer.stats, received: this.received(), durable: this.durable, refused: this.refused };
   }
 
   /** Opens (and recovers) the dataset at config.dir; DuckDB is loaded by the writer, not at CLI start. */
   static async open(config: StoreConfig, log: Logger, options: StoreOptions = {}): Promise<StoreSink> {
     const sink = new StoreSink(config, log, options.onCommitted);
     sink.writer = await openWriter(config, log, options.thread ?? false, (table, columns) => sink.rows[table].recycle(columns));
+    if (options.registry) storeMetrics(options.registry, () => sink.stats);
     // A backfill commits by size only: a commit every flushMs adds files (and work) without making anything visible sooner that matters.
     if (!options.bySizeOnly) {
       sink.timer = setInterval(() => void sink.flush().catch(() => {}), config.flushMs);
@@ -101,20 +133,20 @@ export class StoreSink implements Sink {
     }
     if (e.type === 'liquidation') {
       writeLiquidation(this.rows.liquidations, e);
-      this.received('liquidations', 1);
+      this.gathered('liquidations');
       if (e.onchain) {
         writeOnchain(this.rows.onchain, { ...e, onchain: e.onchain });
-        this.received('onchain', 1);
+        this.gathered('onchain');
       }
     } else if (e.type === 'open_interest') {
       writeOpenInterest(this.rows.open_interest, e);
-      this.received('open_interest', 1);
+      this.gathered('open_interest');
     } else if (e.type === 'gap') {
       writeGap(this.rows.gaps, e);
-      this.received('gaps', 1);
+      this.gathered('gaps');
     } else if (e.type === 'retraction') {
       writeRetraction(this.rows.retractions, e);
-      this.received('retractions', 1);
+      this.gathered('retractions');
     }
     // Funding is not stored yet (market state; issue 21 keeps the last per market in the aggregator).
   }
@@ -124,22 +156,23 @@ export class StoreSink implements Sink {
   }
 
   onMinuteClosed(minute: MinuteBucket, oiUsd: number | undefined): void {
-    this.received('minutes', writeMinute(this.rows.minutes, minute, oiUsd));
+    writeMinute(this.rows.minutes, minute, oiUsd);
+    this.gathered('minutes');
   }
 
   /** Episodes are stored once, when they end (start and update signals are the live view of one). */
   onCascade(episode: CascadeSignal): void {
     if (episode.phase !== 'end') return;
     writeCascade(this.rows.cascades, episode);
-    this.received('cascades', 1);
+    this.gathered('cascades');
   }
 
   /** Commits everything received so far (resolves once it is in the dataset, rejects if it is not). */
   flush(): Promise<void> {
     // The rows still gathering go to the writer now, so the commit covers every row counted in `through`.
     for (const t of TABLE_NAMES) this.rows[t].drain();
-    for (const t of TABLE_NAMES) this.buffered[t] = 0;
-    const through = { ...this.received_ };
+    const through = this.received();
+    Object.assign(this.flushedAt, through);
     const next = this.chain.then(async () => {
       const committed = await this.writer.commit();
       this.durable = through;
@@ -161,13 +194,13 @@ export class StoreSink implements Sink {
     })());
   }
 
-  /** Counts rows given to a table; enough of them start a commit. */
-  private received(table: TableName, rows: number): void {
-    this.received_[table] += rows;
-    this.buffered[table] += rows;
-    if (this.buffered[table] >= this.config.flushRows) {
-      this.buffered[table] = 0;
-      void this.flush().catch(() => {});
-    }
+  /** Rows handed to the sink so far, per table. */
+  private received(): Record<TableName, number> {
+    return Object.fromEntries(TABLE_NAMES.map((t) => [t, this.rows[t].ended])) as Record<TableName, number>;
+  }
+
+  /** After rows of `table` are gathered (its ColumnRows counts them): enough of them since the last commit start one. */
+  private gathered(table: TableName): void {
+    if (this.rows[table].ended - this.flushedAt[table] >= this.config.flushRows) void this.flush().catch(() => {});
   }
 }

@@ -1,10 +1,11 @@
-import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoreConfig } from './config.js';
 import { bufferTableSql, chunkTypes, decodeSql, toDataChunks, type ColumnChunk } from './columns.js';
 import { compactTable, Dataset, newBatchId, stageTable } from './dataset.js';
 import { KeyIndex } from './key-index.js';
+import { sqlHere, type SqlConnection } from './sql-here.js';
 import { TABLE_NAMES, TABLES, type TableName } from './tables.js';
 
 /** What the writer logs (a pino logger in-process; in the store's thread, one that posts to the main thread's). */
@@ -55,9 +56,13 @@ export class StoreWriter {
   private closed = false;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
-    private readonly compactConn: DuckDBConnection,
+    /** Ends DuckDB (its connections, then the instance). */
+    private readonly closeDuckDb: () => void,
+    /** Commits' statements, then compaction's: each run on this thread (sql-here.ts). */
+    private readonly conn: SqlConnection,
+    private readonly compactConn: SqlConnection,
+    /** The buffers' appenders: a connection of their own, so that an appender's flush never meets a statement under way on `conn`. */
+    private readonly appends: DuckDBConnection,
     readonly dataset: Dataset,
     private readonly config: StoreConfig,
     private readonly log: WriterLog,
@@ -74,12 +79,30 @@ export class StoreWriter {
     try {
       const recovered = dataset.recover();
       if (recovered.rolledForward || recovered.rolledBack) log.warn({ store: config.dir, ...recovered }, 'store: finished the commits of an interrupted writer');
-      const { DuckDBInstance, DuckDBDataChunk } = await import('@duckdb/node-api');
-      const instance = await DuckDBInstance.create(':memory:', { threads: String(config.threads), memory_limit: config.memoryLimit });
-      const conn = await instance.connect();
+      const { DuckDBInstance, DuckDBDataChunk, DuckDBPendingResultState } = await import('@duckdb/node-api');
+      // One DuckDB thread: the statements run on this one (sql-here.ts), at its priority; `threads` is for queries.
+      const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: config.memoryLimit });
+      const [conn, compactConn, appends] = [await instance.connect(), await instance.connect(), await instance.connect()];
+      const closeDuckDb = () => {
+        for (const c of [conn, compactConn, appends]) c.closeSync();
+        instance.closeSync();
+      };
+      const sql = sqlHere(conn, DuckDBPendingResultState);
       const types = {} as Record<TableName, DuckDBType[]>;
       for (const t of TABLE_NAMES) types[t] = await chunkTypes(TABLES[t].buffer);
-      const writer = new StoreWriter(instance, conn, await instance.connect(), dataset, config, log, unlock, new KeyIndex(conn, dataset, config.keyIndexMaxKeys), types, (ts, n) => DuckDBDataChunk.create(ts, n));
+      const writer = new StoreWriter(
+        closeDuckDb,
+        sql,
+        sqlHere(compactConn, DuckDBPendingResultState),
+        appends,
+        dataset,
+        config,
+        log,
+        unlock,
+        new KeyIndex(sql, dataset, config.keyIndexMaxKeys),
+        types,
+        (ts, n) => DuckDBDataChunk.create(ts, n),
+      );
       await writer.openBuffers(TABLE_NAMES);
       return writer;
     } catch (err) {
@@ -111,7 +134,7 @@ export class StoreWriter {
     for (const t of tables) {
       const name = `buf_${t}_${this.tables++}`;
       await this.conn.run(`CREATE TABLE ${name} (${bufferTableSql(TABLES[t].buffer)})`);
-      this.buffers.set(t, { table: name, appender: await this.conn.createAppender(name), rows: 0 });
+      this.buffers.set(t, { table: name, appender: await this.appends.createAppender(name), rows: 0 });
     }
     const waiting = this.waiting;
     this.waiting = [];
@@ -139,9 +162,7 @@ export class StoreWriter {
       // Retention and the last compaction only after a clean last commit (its rows are kept otherwise: the caller has its error).
       if (this.pending.size === 0) await this.maintain(true);
     } finally {
-      this.compactConn.closeSync();
-      this.conn.closeSync();
-      this.instance.closeSync();
+      this.closeDuckDb();
       this.unlock();
     }
   }

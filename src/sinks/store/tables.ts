@@ -143,7 +143,7 @@ export function writeGap(r: ColumnRows, e: GapEvent): void {
 }
 
 /** Rows of one closed minute: each venue with data, and `all`. Returns the number of rows. */
-export function writeMinute(r: ColumnRows, m: MinuteBucket, oiUsd: number | undefined): number {
+export function writeMinute(r: ColumnRows, m: MinuteBucket, oiUsd: number | undefined): void {
   const row = (venue: string, long: number, short: number, count: number, fidelity: string | undefined, oi: number | undefined) => {
     r.putCode(venue);
     r.put(m.minute);
@@ -156,15 +156,12 @@ export function writeMinute(r: ColumnRows, m: MinuteBucket, oiUsd: number | unde
   };
   let long = 0;
   let short = 0;
-  let rows = 1;
   for (const [venue, v] of Object.entries(m.byVenue)) {
     row(venue, v.long, v.short, v.count, v.fidelity, undefined);
     long += v.long;
     short += v.short;
-    rows += 1;
   }
   row('all', long, short, m.count, undefined, oiUsd);
-  return rows;
 }
 
 export function writeCascade(r: ColumnRows, c: Omit<CascadeSignal, 'type' | 'phase'>): void {
