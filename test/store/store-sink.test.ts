@@ -83,6 +83,12 @@ describe('history store sink', () => {
     expect(await metric('liqstream_store_commits_total', 'outcome="ok"')).toBe(2);
   });
 
+  it('store.writerNice is a nice value: 0–19, whole; anything else is refused at start', () => {
+    expect(StoreConfig.parse({}).writerNice).toBe(10);
+    for (const ok of [0, 19]) expect(StoreConfig.parse({ writerNice: ok }).writerNice).toBe(ok);
+    for (const bad of [-1, 20, 1.5, '5', null, Number.NaN, 1e308]) expect(StoreConfig.safeParse({ writerNice: bad }).success, String(bad)).toBe(false);
+  });
+
   it('a second writer of the same store is refused while the first runs', async () => {
     const c = config();
     const first = await StoreSink.open(c, log);
