@@ -39,6 +39,10 @@ if (QUICK) {
   process.env.BENCH_LIVE_WARMUP_SECONDS ??= '2';
   process.env.BENCH_NODE_FILLS_MB ??= '20';
   process.env.BENCH_NODE_FILLS_ROUNDS ??= '1';
+  process.env.BENCH_REPLAY_FROM ??= '21:00';
+  process.env.BENCH_REPLAY_TO ??= '21:20';
+  process.env.BENCH_REPLAY_ROUNDS ??= '1';
+  process.env.BENCH_STORE_ROUNDS ??= '1';
 }
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
 /** Minutes of the simulated day for the per-venue and mixed-day sections: the cascade, 20:30–22:30 UTC. */

@@ -34,13 +34,16 @@ describe('bench targets table', () => {
     expect(verdict(cost, 0.2)).toBe('met (5 points to spare)');
     expect(verdict(cost, 0.25)).toBe('**missed** (at the bound, which the target excludes)');
     const seconds: Target = { id: 'q', section: 's', label: 'query', bound: { kind: 'below', value: 2, unit: 's' } };
-    expect(targetRow(seconds, { value: 2.5 }, ran)).toMatchObject({ target: 'query < 2.00 s', thisRun: '2.50 s', verdict: '**missed** by 25%' });
+    expect(targetRow(seconds, { value: 2.5 }, ran)).toMatchObject({ target: 'query < 2 s', thisRun: '2.50 s', verdict: '**missed** by 25%' });
   });
 
   it('never prints the bound itself for a figure that is not the bound', () => {
     expect(showNear(0.996, 1, 'x')).toBe('0.996×');
     expect(showNear(0.9999, 1, 'x')).toBe('0.9999×');
     expect(showNear(1.5, 1, 'x')).toBe('1.50×');
+    // Bounds as the issue writes them.
+    expect(targetRow(ratio('atMost', 1.2), { value: 1 }, ran).target).toBe('a ratio ≤ 1.2×');
+    expect(targetRow({ id: 'l', section: 's', label: 'p99', bound: { kind: 'atMost', value: 50, unit: 'ms' } }, { value: 51.25 }, ran)).toMatchObject({ target: 'p99 ≤ 50 ms', thisRun: '51.3 ms' });
     expect(targetRow(ratio('atLeast', 1), { value: 0.996 }, ran).thisRun).toBe('0.996×');
   });
 
@@ -54,7 +57,7 @@ describe('bench targets table', () => {
 
   it('says why there is no figure: section not run, figure not measured, section failed', () => {
     const t = ratio('atLeast', 1);
-    expect(targetRow(t, undefined, { ran: false, why: 'not in BENCH_ONLY' })).toEqual({ target: 'a ratio ≥ 1.00×', thisRun: '—', verdict: 'not run (not in BENCH_ONLY)', control: '—' });
+    expect(targetRow(t, undefined, { ran: false, why: 'not in BENCH_ONLY' })).toEqual({ target: 'a ratio ≥ 1×', thisRun: '—', verdict: 'not run (not in BENCH_ONLY)', control: '—' });
     // A figure recorded for a section that did not run is not shown as this run's.
     expect(targetRow(t, { value: 2 }, { ran: false, why: 'BENCH_KAFKA=0: no broker' }).verdict).toBe('not run (BENCH_KAFKA=0: no broker)');
     expect(targetRow(t, undefined, undefined).verdict).toBe('not run (not in this bench)');
@@ -107,7 +110,7 @@ describe('bench targets table', () => {
     expect(ids.filter((id) => id.startsWith('node-fills:')).sort()).toEqual(
       ['20', '200', '1000'].flatMap((mb) => ['json', 'orjson', 'rss'].map((k) => `node-fills:${mb}:${k}`)).sort(),
     );
-    for (const id of ['replay:day', 'replay:slice:hyperliquid', 'replay:slice:bybit-linear', 'workers:speedup', 'workers:rss', 'workers:identical', 'e2e:embedded-mix', 'e2e:kafka-mix', 'live:p99', 'cold:venues', 'cold:minute', 'store:cost', 'store-days:top20', 'store-days:ratio', 'store-live:p99'])
+    for (const id of ['replay:day', 'replay:slice:hyperliquid', 'replay:slice:bybit-linear', 'workers:speedup', 'workers:rss', 'workers:identical', 'e2e:embedded-mix', 'e2e:kafka-mix', 'live:p99', 'cold:venues', 'cold:minute', 'store:cost', 'store:cost-cpu', 'store-days:top20', 'store-days:ratio', 'store-live:p99'])
       expect(ids).toContain(id);
   });
 });
