@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../src/log.js';
 import type { VenueId } from '../src/schema/events.js';
-import { venueModule } from '../src/venues/registry.js';
-import { fmt } from './stats.js';
+import { venueAbout, venueModule } from '../src/venues/registry.js';
+import { fmt, median } from './stats.js';
+import { NO_FIGURES, type Recorder } from './targets.js';
 
 /**
  * Cold figures (issue 22 §6): a short CLI replay sees each parser's first pass, before V8 has optimised it,
@@ -23,7 +24,7 @@ export interface ColdRow {
   warm: number;
 }
 
-export function benchColdVenues(rows: ColdRow[], out: (line: string) => void): void {
+export function benchColdVenues(rows: ColdRow[], out: (line: string) => void, figures: Recorder = NO_FIGURES): void {
   const n = Number(process.env.BENCH_COLD_FRAMES ?? 2_000);
   const rounds = Number(process.env.BENCH_COLD_ROUNDS ?? 3);
   const dir = mkdtempSync(join(tmpdir(), 'liqstream-bench-cold-'));
@@ -32,6 +33,7 @@ export function benchColdVenues(rows: ColdRow[], out: (line: string) => void): v
     out(`first pass in a fresh process (cold): each venue's first ${fmt(n)} frames above, read once, JSON.parse and liqstream each in processes of their own, median of ${rounds}:\n`);
     out('| venue | frames | JSON.parse first pass ms | liqstream first pass ms | of which its first frame ms | cold: liqstream ÷ JSON.parse | warm (table above) |');
     out('|---|--:|--:|--:|--:|--:|--:|');
+    const colds: number[] = [];
     for (const row of rows) {
       const file = join(dir, `${row.venue}.json`);
       const frames = row.frames.slice(0, n);
@@ -43,7 +45,15 @@ export function benchColdVenues(rows: ColdRow[], out: (line: string) => void): v
       const json = time('json');
       const ours = time('liqstream');
       out(`| ${row.label} | ${fmt(frames.length)} | ${fmt(json.ms, 2)} | ${fmt(ours.ms, 2)} | ${fmt(ours.firstMs, 2)} | ${fmt(json.ms / ours.ms, 2)} | ${fmt(row.warm, 2)} |`);
+      // The target's figure is the perps venues' (a lending protocol's first frame compiles its ABI decoder: another matter).
+      if (venueAbout(row.venue).market !== 'lending') colds.push(json.ms / ours.ms);
     }
+    if (colds.length === 0) figures.without('cold:venues', 'no perps venue was timed');
+    else
+      figures.record('cold:venues', {
+        value: median(colds),
+        note: `${colds.length} perps venues, ${fmt(Math.min(...colds), 2)}–${fmt(Math.max(...colds), 2)}; warm, the table above: median ${fmt(median(rows.filter((r) => venueAbout(r.venue).market !== 'lending').map((r) => r.warm)), 2)}×`,
+      });
     out('');
   } finally {
     rmSync(dir, { recursive: true, force: true });

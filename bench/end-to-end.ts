@@ -16,6 +16,7 @@ import { venueAbout, venueModule } from '../src/venues/registry.js';
 import { binanceBenchFrames } from './frames.js';
 import { runPipeline, type PipelineFigures, type PipelineOptions } from './pipeline.js';
 import { fmt, peakRssMiB, throughput } from './stats.js';
+import { childFigures } from './targets.js';
 import { simulatedWindow } from './window.js';
 
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
@@ -26,7 +27,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
  * the broker JVM's JIT), the pipeline runs several times and the run with the median rate is
  * reported, with the range. One more run forces a full GC before each memory sample.
  */
-async function report(name: string, runs: number, frames: readonly RawFrame[], once: (settleMemory: boolean) => Promise<PipelineFigures>): Promise<void> {
+async function report(id: string, name: string, runs: number, frames: readonly RawFrame[], once: (settleMemory: boolean) => Promise<PipelineFigures>): Promise<void> {
   await once(false);
   // The host's speed while the runs ran, measured on work liqstream does not touch: when this is
   // low, a low rate says more about the neighbours than about liqstream.
@@ -46,6 +47,12 @@ async function report(name: string, runs: number, frames: readonly RawFrame[], o
   out(
     `| ${name} | ${fmt(f.frames)} frames, ${fmt(f.liquidations)} liquidations | ${fmt(f.liquidationsPerSecond)} (${runs} runs: ${fmt(all[0]!.liquidationsPerSecond)}–${fmt(all[runs - 1]!.liquidationsPerSecond)}) | ${fmt(f.framesPerSecond)} | ${fmt(f.latencyMs.p50, 2)} ms | ${fmt(f.latencyMs.p99, 2)} ms | ${fmt(before)} / ${fmt(after)} frames/s | ${series(settled.rssMiB)} MiB | ${series(settled.heapMiB)} MiB | ${fmt(peakRssMiB())} MiB |`,
   );
+  // To run.ts's targets table (BENCH_FIGURES), typed: the same median run as the row.
+  childFigures().record(id, {
+    value: f.liquidationsPerSecond,
+    note: `median of ${runs} runs, ${fmt(all[0]!.liquidationsPerSecond)}–${fmt(all[runs - 1]!.liquidationsPerSecond)}; p99 ${fmt(f.latencyMs.p99, 2)} ms`,
+    control: `\`JSON.parse\` ${fmt(before)} / ${fmt(after)} frames/s before / after`,
+  });
 }
 
 const minute = (hhmm: string): number => {
@@ -72,11 +79,11 @@ async function main(): Promise<void> {
   if (kind === 'embedded') {
     // The embedded bus delivers synchronously, so buffering beyond one batch only ages events (and
     // their promotion to the old generation costs GC time): maxBuffered = batchSize.
-    await report(`embedded bus, ${label}`, 5, frames, (settleMemory) =>
+    await report(mix ? 'e2e:embedded-mix' : 'e2e:embedded', `embedded bus, ${label}`, 5, frames, (settleMemory) =>
       runPipeline(new MemoryBus(), defaultTopics(), frames, { parserOf, batchSize: 1_000, maxBuffered: 1_000, settleMemory }),
     );
   } else if (kind === 'kafka' && brokers) {
-    await report(`real Kafka, ${label}`, 3, frames, (settleMemory) => {
+    await report(mix ? 'e2e:kafka-mix' : 'e2e:kafka', `real Kafka, ${label}`, 3, frames, (settleMemory) => {
       const run = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
       const topics = TopicNames.parse(Object.fromEntries(Object.keys(defaultTopics()).map((k) => [k, `bench-${run}.${k}`])));
       const bus = new KafkaBus({ brokers: brokers.split(','), clientId: 'liqstream-bench', partitions: 6, replicationFactor: 1 });

@@ -9,6 +9,7 @@ import { silentLogger } from '../src/log.js';
 import { readNodeFillsFile } from '../src/venues/hyperliquid/node-fills.js';
 import { venueModule } from '../src/venues/registry.js';
 import { fmt, peakRssMiB } from './stats.js';
+import { NO_FIGURES, NODE_FILLS_TARGET_MB, type Recorder } from './targets.js';
 
 /**
  * Hyperliquid node fills at scan speed: a `node_fills_by_block` file shaped like 10 Oct 2025 21:15-21:27
@@ -150,11 +151,15 @@ print('{"seconds": %f, "events": %d, "usd": %r, "rssMiB": %f}' % (time.perf_coun
 `;
 
 /** BENCH_NODE_FILLS_MB: one size or several, comma-separated (default 200 and 1,000 MB: memory must not grow with the file). */
-export function benchNodeFills(out: (line: string) => void, sizes = (process.env.BENCH_NODE_FILLS_MB ?? '200,1000').split(',').map(Number)): void {
-  for (const mb of sizes) benchNodeFillsOf(out, mb);
+export const nodeFillsSizes = (): number[] => (process.env.BENCH_NODE_FILLS_MB ?? '200,1000').split(',').map(Number);
+
+export function benchNodeFills(out: (line: string) => void, figures: Recorder = NO_FIGURES, sizes = nodeFillsSizes()): void {
+  for (const mb of NODE_FILLS_TARGET_MB)
+    if (!sizes.includes(mb)) for (const k of ['json', 'orjson', 'rss']) figures.without(`node-fills:${mb}:${k}`, `BENCH_NODE_FILLS_MB=${sizes.join(',')} leaves this size out`);
+  for (const mb of sizes) benchNodeFillsOf(out, mb, figures);
 }
 
-function benchNodeFillsOf(out: (line: string) => void, mb: number): void {
+function benchNodeFillsOf(out: (line: string) => void, mb: number, figures: Recorder): void {
   const dir = mkdtempSync(join(tmpdir(), 'liqstream-bench-node-fills-'));
   try {
     const file = join(dir, '21');
@@ -191,6 +196,7 @@ function benchNodeFillsOf(out: (line: string) => void, mb: number): void {
     const sum = (f: Figure) => `${fmt(f.events)} / $${f.usd.toFixed(2)}`;
     out('  (one core, fresh process each, median of interleaved rounds)   s   MB/s   × JSON.parse   × orjson   peak RSS MiB (max)   liquidations / USD');
     const py = median(all.get(ways[1]![0]));
+    const differs: string[] = [];
     for (const [name] of ways) {
       const f = median(all.get(name));
       if (!f) {
@@ -199,11 +205,22 @@ function benchNodeFillsOf(out: (line: string) => void, mb: number): void {
       }
       const maxRss = Math.max(...all.get(name)!.map((x) => x.rssMiB));
       const same = f.events === json.events && f.usd.toFixed(2) === json.usd.toFixed(2) ? 'same' : 'DIFFERS';
+      if (same === 'DIFFERS') differs.push(name);
       out(
         `  ${name.padEnd(36)} ${fmt(f.seconds, 2).padStart(6)} ${fmt(size / 1e6 / f.seconds).padStart(6)} ${fmt(json.seconds / f.seconds, 2).padStart(14)} ${(py ? fmt(py.seconds / f.seconds, 2) : '—').padStart(10)} ${fmt(maxRss).padStart(20)}   ${sum(f)} (${same})`,
       );
     }
     out('');
+    const plain = median(all.get(ways[2]![0]))!;
+    const lz4 = median(all.get(ways[3]![0]))!;
+    const broken = differs.length > 0 ? { broken: `sums differ: ${differs.join(', ')}` } : {};
+    const control = `node \`JSON.parse\` + sum ${fmt(json.seconds, 2)} s (${fmt(size / 1e6 / json.seconds)} MB/s)`;
+    figures.record(`node-fills:${mb}:json`, { value: json.seconds / plain.seconds, note: `${fmt(size / 1e6 / plain.seconds)} MB/s; .lz4 ${fmt(json.seconds / lz4.seconds, 2)}×`, control, ...broken });
+    if (py) figures.record(`node-fills:${mb}:orjson`, { value: py.seconds / plain.seconds, note: `orjson ${fmt(py.seconds, 2)} s; .lz4 ${fmt(py.seconds / lz4.seconds, 2)}×`, control, ...broken });
+    else figures.without(`node-fills:${mb}:orjson`, 'python3 with orjson not found');
+    const peak = (name: string) => Math.max(...all.get(name)!.map((x) => x.rssMiB));
+    const [plainRss, lz4Rss] = [peak(ways[2]![0]), peak(ways[3]![0])];
+    figures.record(`node-fills:${mb}:rss`, { value: (Math.max(plainRss, lz4Rss) * 2 ** 20) / 1e6, note: `plain ${fmt(plainRss)} MiB, .lz4 ${fmt(lz4Rss)} MiB, the most of any round` });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

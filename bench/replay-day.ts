@@ -11,6 +11,7 @@ import { replay } from '../src/replay/replay.js';
 import { OCT10 } from '../src/simulate/oct10-profile.js';
 import { writeOct10 } from '../src/simulate/write.js';
 import { fmt } from './stats.js';
+import { NO_FIGURES, type Recorder } from './targets.js';
 
 /**
  * `replay --speed max` of the simulated 10 October against its JSON floor: gunzip + JSON.parse of
@@ -85,7 +86,10 @@ const minute = (hhmm: string): number => {
   return h! * 60 + m!;
 };
 
-export async function benchReplayDay(out: (line: string) => void): Promise<void> {
+/** The big venues whose slices issue 22 §2 bounds (≤ 1.2× their floor). */
+export const BIG_VENUES = ['hyperliquid', 'bybit-linear', 'binance-usdm', 'bybit-inverse', 'binance-coinm'];
+
+export async function benchReplayDay(out: (line: string) => void, figures: Recorder = NO_FIGURES): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'liqstream-bench-replay-'));
   try {
     const file = join(dir, 'oct10.ndjson.gz');
@@ -97,8 +101,11 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
     const run = (mode: string, input: string): Figure =>
       JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=64', self, mode, input], { encoding: 'utf8' })) as Figure;
     // The day, then each big venue's own lines (its slice: the same frames, alone in a file of their own).
-    const venues = (process.env.BENCH_REPLAY_VENUES ?? 'hyperliquid,bybit-linear,binance-usdm,bybit-inverse,binance-coinm').split(',').filter(Boolean);
+    const venues = (process.env.BENCH_REPLAY_VENUES ?? BIG_VENUES.join(',')).split(',').filter(Boolean);
     const slices = await venueSlices(file, venues, dir);
+    for (const v of BIG_VENUES)
+      if (!venues.includes(v)) figures.without(`replay:slice:${v}`, `not in BENCH_REPLAY_VENUES=${process.env.BENCH_REPLAY_VENUES}`);
+      else if (!slices.some(([name]) => name === v)) figures.without(`replay:slice:${v}`, `no line of it in ${from}-${to}`);
     const W = 84;
     out(`  ${'(one core, fresh process each; fastest of interleaved rounds)'.padEnd(W)}   wall s    CPU s   replay ÷ floor (wall, CPU)`);
     for (const [name, input] of [['day', file] as const, ...slices]) {
@@ -117,13 +124,18 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
       out(
         `  ${`liqstream replay --speed max, ${label}`.padEnd(W)} ${fmt(ours.wall, 2).padStart(8)} ${fmt(ours.cpu, 2).padStart(8)} ${fmt(ours.wall / json.wall, 2).padStart(8)}× ${fmt(ours.cpu / json.cpu, 2).padStart(6)}×`,
       );
+      figures.record(name === 'day' ? 'replay:day' : `replay:slice:${name}`, {
+        value: ours.wall / json.wall,
+        note: `${fmt(ours.wall, 2)} s; CPU time ${fmt(ours.cpu / json.cpu, 2)}×${from === '00:00' && to === '24:00' ? '' : `; ${from}-${to} only`}`,
+        control: `floor ${fmt(json.wall, 2)} s wall, ${fmt(json.cpu, 2)} s CPU`,
+      });
       if (before)
         out(
           `  ${`baseline (BENCH_REPLAY_BASELINE), ${label}`.padEnd(W)} ${fmt(before.wall, 2).padStart(8)} ${fmt(before.cpu, 2).padStart(8)} ${fmt(before.wall / json.wall, 2).padStart(8)}× ${fmt(before.cpu / json.cpu, 2).padStart(6)}×`,
         );
     }
     out('');
-    await coldMinute(dir, out);
+    await coldMinute(dir, out, figures);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -134,7 +146,7 @@ export async function benchReplayDay(out: (line: string) => void): Promise<void>
  * one fresh process (the first pass is what a short CLI replay sees; the second runs warm code) and its floor
  * twice in another, the fastest first pass of BENCH_REPLAY_ROUNDS (2) pairs of processes.
  */
-async function coldMinute(dir: string, out: (line: string) => void): Promise<void> {
+async function coldMinute(dir: string, out: (line: string) => void, figures: Recorder): Promise<void> {
   const file = join(dir, 'minute.ndjson.gz');
   const at = minute(process.env.BENCH_COLD_MINUTE ?? '21:15');
   const sim = await writeOct10(file, { seed: 20251010, accounts: OCT10.accounts, fromMinute: at, toMinute: at + 1 });
@@ -155,6 +167,12 @@ async function coldMinute(dir: string, out: (line: string) => void): Promise<voi
     out(`  floor, ${name}                                        ${fmt(f.json.wall, 3).padStart(8)} ${fmt(f.json.cpu, 3).padStart(8)}         1.00            1.00`);
     out(`  liqstream replay, ${name}                             ${fmt(f.ours.wall, 3).padStart(8)} ${fmt(f.ours.cpu, 3).padStart(8)} ${fmt(f.json.wall / f.ours.wall, 2).padStart(12)} ${fmt(f.json.cpu / f.ours.cpu, 2).padStart(15)}`);
   }
+  const [cold, warm] = [pass(0), pass(1)];
+  figures.record('cold:minute', {
+    value: cold.ours.wall / cold.json.wall,
+    note: `warm (second pass) ${fmt(warm.ours.wall / warm.json.wall, 2)}×`,
+    control: `floor ${fmt(cold.json.wall, 3)} s cold, ${fmt(warm.json.wall, 3)} s warm`,
+  });
   out('');
 }
 

@@ -4,16 +4,21 @@
  * or one is started with scripts/kafka/kafka.sh on KAFKA_PORT (default 19192; BENCH_KAFKA=0 skips them).
  * BENCH_ONLY=parse,venues,mixed,startup,node-fills,replay-day,replay-workers,warning,spill,store,store-days,store-live,e2e,live runs only the sections named; BENCH_QUICK=1 shrinks every
  * section (a smoke run in under two minutes, figures not for the README).
+ * At the end, one table "Targets (issue 22 and 19)": each target against this run's figure (bench/targets.ts), which
+ * the sections hand over typed, the child processes through the file BENCH_FIGURES names. A section that fails is
+ * reported in that table and the bench goes on with the next; it exits 1 at the end.
  */
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBinanceParser } from '../src/venues/binance/parse.js';
 import { binanceBenchFrames } from './frames.js';
 import { benchEarlyWarning } from './early-warning.js';
-import { benchNodeFills } from './node-fills.js';
+import { benchNodeFills, nodeFillsSizes } from './node-fills.js';
 import { peersOf } from './peers.js';
-import { benchReplayDay } from './replay-day.js';
+import { benchReplayDay, BIG_VENUES } from './replay-day.js';
 import { benchReplayWorkers } from './replay-workers.js';
 import { benchSpill } from './spill.js';
 import { benchStore } from './store.js';
@@ -24,12 +29,20 @@ import { benchMixedDay, benchVenues } from './venues.js';
 import { simulatedWindow, type SimulatedWindow } from './window.js';
 import type { NormalizedEvent } from '../src/schema/events.js';
 import { compareThroughput, fmt, rssMiB } from './stats.js';
+import { Figures, issueTargets, targetsTable } from './targets.js';
+import { VENUES, venueAbout } from '../src/venues/registry.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 if (QUICK) {
   process.env.BENCH_FRAMES ??= '20000';
   process.env.BENCH_LIVE_SECONDS ??= '5';
   process.env.BENCH_LIVE_WARMUP_SECONDS ??= '2';
+  process.env.BENCH_NODE_FILLS_MB ??= '20';
+  process.env.BENCH_NODE_FILLS_ROUNDS ??= '1';
+  process.env.BENCH_REPLAY_FROM ??= '21:00';
+  process.env.BENCH_REPLAY_TO ??= '21:20';
+  process.env.BENCH_REPLAY_ROUNDS ??= '1';
+  process.env.BENCH_STORE_ROUNDS ??= '1';
 }
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
 /** Minutes of the simulated day for the per-venue and mixed-day sections: the cascade, 20:30–22:30 UTC. */
@@ -40,6 +53,28 @@ const WINDOW = (process.env.BENCH_WINDOW ?? (QUICK ? '21:00-21:02' : '20:30-22:3
 const PER_VENUE = Number(process.env.BENCH_VENUE_FRAMES ?? (QUICK ? 300 : 50_000));
 const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'parse,venues,mixed,startup,node-fills,replay-day,replay-workers,warning,spill,store,store-days,store-live,e2e,live').split(',').map((x) => x.trim()));
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const figures = new Figures();
+
+/**
+ * Runs one section when BENCH_ONLY names it (`why` it does not run otherwise), with the load average at its start
+ * and end for the targets table. A section that throws is logged, marked failed there, and the bench goes on.
+ */
+async function section(name: string, run: () => void | Promise<void>, skip?: string): Promise<void> {
+  const why = !SECTIONS.has(name) ? 'not in BENCH_ONLY' : skip;
+  if (why !== undefined) {
+    figures.sections.set(name, { ran: false, why });
+    return;
+  }
+  const start = loadavg()[0]!;
+  let failed: string | undefined;
+  try {
+    await run();
+  } catch (err) {
+    failed = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+    process.stderr.write(`bench section ${name} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  }
+  figures.sections.set(name, { ran: true, load: [start, loadavg()[0]!], ...(failed !== undefined ? { failed } : {}) });
+}
 
 async function main(): Promise<void> {
   const cpu = cpus();
@@ -47,7 +82,7 @@ async function main(): Promise<void> {
   const frames = binanceBenchFrames(N);
   const parser = createBinanceParser({ venue: 'binance-usdm' });
 
-  if (SECTIONS.has('parse')) {
+  await section('parse', () => {
     const peers = peersOf('binance-usdm', frames[0]);
     const rates = compareThroughput(frames, {
       'JSON.parse alone': () => (f) => JSON.parse(f),
@@ -61,40 +96,42 @@ async function main(): Promise<void> {
     for (const [name, rate] of Object.entries(rates)) out(`| ${name} | ${fmt(rate)} | ${fmt(rate / rates['JSON.parse alone'], 2)} |`);
     if (peers.tardis?.note) out(`\ntardis-dev: ${peers.tardis.note}`);
     out('');
-  }
+  });
 
   if (SECTIONS.has('venues') || SECTIONS.has('mixed')) {
     const window: SimulatedWindow = simulatedWindow(WINDOW[0]!, WINDOW[1]!);
-    if (SECTIONS.has('venues')) benchVenues(window, out, PER_VENUE);
-    if (SECTIONS.has('mixed')) benchMixedDay(window, out);
-  }
+    await section('venues', () => benchVenues(window, out, PER_VENUE, figures));
+    await section('mixed', () => benchMixedDay(window, out));
+  } else for (const name of ['venues', 'mixed']) await section(name, () => undefined);
 
-  if (SECTIONS.has('startup')) benchStartup(out);
-  if (SECTIONS.has('node-fills')) benchNodeFills(out);
-  if (SECTIONS.has('replay-day')) await benchReplayDay(out);
-  if (SECTIONS.has('replay-workers')) await benchReplayWorkers(out);
-  if (SECTIONS.has('warning')) await benchEarlyWarning(out);
-
-  if (SECTIONS.has('spill'))
-    benchSpill(frames.flatMap((f) => { const r = parser(f, 0); return r.ok ? (r.events as NormalizedEvent[]) : []; }), out);
+  await section('startup', () => benchStartup(out));
+  await section('node-fills', () => benchNodeFills(out, figures));
+  await section('replay-day', () => benchReplayDay(out, figures));
+  await section('replay-workers', () => benchReplayWorkers(out, figures));
+  await section('warning', () => benchEarlyWarning(out));
+  await section('spill', () =>
+    benchSpill(frames.flatMap((f) => { const r = parser(f, 0); return r.ok ? (r.events as NormalizedEvent[]) : []; }), out));
 
   // The history store (issue 19): storing during a replay, 90 days and their queries, the live store's lag.
-  if (SECTIONS.has('store')) benchStore(out);
-  if (SECTIONS.has('store-days')) await benchStoreDays(out);
-  if (SECTIONS.has('store-live')) await benchStoreLive(out);
+  await section('store', () => benchStore(out, figures));
+  await section('store-days', () => benchStoreDays(out, figures));
+  await section('store-live', () => benchStoreLive(out, figures));
 
   // Fresh processes: the parse sections leave ccxt's heap and garbage behind, which cost the embedded
-  // pipeline 15-25% when it ran in the same process.
+  // pipeline 15-25% when it ran in the same process. Their figures come back in the file BENCH_FIGURES names.
+  const figureDir = mkdtempSync(join(tmpdir(), 'liqstream-bench-figures-'));
+  const figureFile = join(figureDir, 'figures.ndjson');
   const child = (script: string, args: string[]) =>
-    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: 'inherit' });
+    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: 'inherit', env: { ...process.env, BENCH_FIGURES: figureFile } });
   const kafka = process.env.BENCH_KAFKA !== '0' && (SECTIONS.has('e2e') || SECTIONS.has('live'));
   const port = process.env.KAFKA_PORT ?? '19192';
   const brokers = process.env.KAFKA_BROKERS ?? (kafka ? `127.0.0.1:${port}` : undefined);
   const startBroker = kafka && !process.env.KAFKA_BROKERS;
-  // Started before any table, so that its log line does not land between a table's rows.
-  if (startBroker) execFileSync('bash', ['scripts/kafka/kafka.sh', 'start'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: port } });
+  const noKafka = 'BENCH_KAFKA=0: no broker';
   try {
-    if (SECTIONS.has('e2e')) {
+    // Started before any table, so that its log line does not land between a table's rows.
+    if (startBroker) execFileSync('bash', ['scripts/kafka/kafka.sh', 'start'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: port } });
+    await section('e2e', () => {
       out('end to end: frames → parse → bus → aggregator, each pipeline in a fresh process\n');
       out('| pipeline | input | liquidations/s (median; range) | frames/s | p50 | p99 | host control (`JSON.parse` alone, before / after) | RSS after a full GC at 25/50/75/100% of the frames | live heap, likewise | peak RSS |');
       out('|---|---|--:|--:|--:|--:|---|---|---|---|');
@@ -104,14 +141,25 @@ async function main(): Promise<void> {
       if (kafka) {
         child('./end-to-end.js', ['kafka', brokers!]);
         child('./end-to-end.js', ['kafka-mix', brokers!]);
-      }
+      } else for (const id of ['e2e:kafka', 'e2e:kafka-mix']) figures.without(id, noKafka);
       out('');
-    }
-    if (kafka && SECTIONS.has('live')) child('./live-latency.js', [brokers!]);
+    });
+    await section('live', () => void child('./live-latency.js', [brokers!]), kafka ? undefined : noKafka);
   } finally {
     if (startBroker) execFileSync('bash', ['scripts/kafka/kafka.sh', 'stop'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: port } });
+    figures.readFile(figureFile);
+    rmSync(figureDir, { recursive: true, force: true });
   }
   out(`\npeak RSS of the in-process sections ${fmt(process.resourceUsage().maxRSS / 1024)} MiB (now ${fmt(rssMiB())} MiB)`);
+
+  const targets = issueTargets({ perpsVenues: VENUES.filter((v) => venueAbout(v).market !== 'lending'), bigVenues: BIG_VENUES, nodeFillsMb: nodeFillsSizes() });
+  out(`\n## Targets (issue 22 and 19)${QUICK ? ' — BENCH_QUICK: small samples, not figures to keep' : ''}\n`);
+  for (const line of targetsTable(targets, figures)) out(line);
+  const failed = [...figures.sections].filter(([, st]) => st.ran && st.failed !== undefined).map(([name]) => name);
+  if (failed.length > 0) {
+    process.stderr.write(`bench sections failed: ${failed.join(', ')}\n`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err: unknown) => {

@@ -17,22 +17,28 @@ export function throughput<T>(items: T[], fn: (item: T) => unknown, rounds = 5):
  */
 export function throughputFresh<T>(items: T[], make: () => (item: T) => unknown, rounds = 5): number {
   let best = 0;
-  let sink = 0;
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    let passes = 0;
-    let elapsed = 0;
-    do {
-      const fn = make();
-      for (const item of items) if (fn(item)) sink++;
-      passes += 1;
-      elapsed = performance.now() - t0;
-    } while (elapsed < 200);
-    const rate = (items.length * passes) / (elapsed / 1000);
-    if (rate > best) best = rate;
-  }
-  if (sink < 0) console.log(sink);
+  for (let r = 0; r < rounds; r++) best = Math.max(best, timedPass(items, make, 200).wall);
   return best;
+}
+
+/** Written by every timed pass, read never: so V8 cannot drop a contender's result as unused. */
+let sink = 0;
+
+/** One timed pass: passes over the items, a fresh `fn` from `make` each, until `minMs` have run; items/s by wall clock and by process CPU time. */
+function timedPass<T>(items: T[], make: () => (item: T) => unknown, minMs: number): { wall: number; cpu: number } {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let passes = 0;
+  let elapsed = 0;
+  do {
+    const fn = make();
+    for (const item of items) if (fn(item)) sink++;
+    passes += 1;
+    elapsed = performance.now() - t0;
+  } while (elapsed < minMs);
+  const cpu = process.cpuUsage(cpu0);
+  const n = items.length * passes;
+  return { wall: n / (elapsed / 1000), cpu: n / ((cpu.user + cpu.system) / 1e6) };
 }
 
 /**
@@ -69,3 +75,45 @@ export function peakRssMiB(): number {
   }
   return process.resourceUsage().maxRSS / 1024;
 }
+
+/** Items/s of each round, by wall clock and by this process's CPU time (user + system, GC threads included). */
+export interface Rounds {
+  wall: number[];
+  cpu: number[];
+}
+
+/**
+ * As `compareThroughput`, but every round kept (for a median and its spread) and timed twice: wall clock, and the
+ * process's CPU time, which a neighbour taking the core does not inflate. One untimed warm-up round first, so each
+ * contender enters the timed rounds with its code optimised; every timed pass makes passes over the items, a fresh
+ * `fn` each, until it has run `minMs`; the contenders take turns within a round, starting one later each round, after
+ * a full GC each (--expose-gc).
+ */
+export function compareRounds<T, K extends string>(items: T[], contenders: Record<K, () => (item: T) => unknown>, rounds: number, minMs = 200): Record<K, Rounds> {
+  const names = Object.keys(contenders) as K[];
+  const all = Object.fromEntries(names.map((k) => [k, { wall: [], cpu: [] }])) as unknown as Record<K, Rounds>;
+  const pass = (make: () => (item: T) => unknown) => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return timedPass(items, make, minMs);
+  };
+  for (const k of names) pass(contenders[k]);
+  for (let r = 0; r < rounds; r++)
+    for (let i = 0; i < names.length; i++) {
+      const k = names[(i + r) % names.length]!;
+      const p = pass(contenders[k]);
+      all[k].wall.push(p.wall);
+      all[k].cpu.push(p.cpu);
+    }
+  return all;
+}
+
+/** The median (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Round by round a ÷ b (the rounds are interleaved, so each pair ran in the same phase of the host). */
+export const pairedRatios = (a: readonly number[], b: readonly number[]): number[] => a.map((x, i) => x / b[i]!);

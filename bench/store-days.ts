@@ -26,11 +26,18 @@ import { VENUE_ENCODERS } from '../src/simulate/venue-frames.js';
 import { writeOct10 } from '../src/simulate/write.js';
 import { fmt } from './stats.js';
 import { bytesUnder } from './store.js';
+import { NO_FIGURES, type Recorder } from './targets.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const DAY = 86_400_000;
 /** The issue's bound for each query, on 2 cores. */
 const QUERY_TARGET_S = 2;
+
+/** The targets table's id of each query (bench/targets.ts). */
+const QUERY_IDS: Record<keyof typeof QUERIES, string> = {
+  'top 20 minutes by USD across 90 days': 'store-days:top20',
+  'liquidation/OI ratio per venue per day': 'store-days:ratio',
+};
 
 export const QUERIES = {
   'top 20 minutes by USD across 90 days': `SELECT date_trunc('minute', event_time) AS minute, sum(usd) AS usd FROM liquidations WHERE kind IN ('liquidation', 'backstop') GROUP BY 1 ORDER BY 2 DESC LIMIT 20`,
@@ -112,7 +119,7 @@ function cli(args: string[]): { seconds: number; stdout: string } {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function benchStoreDays(out: (line: string) => void): Promise<void> {
+export async function benchStoreDays(out: (line: string) => void, figures: Recorder = NO_FIGURES): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const days = Number(process.env.BENCH_STORE_DAYS ?? 90);
   const perDay = Number(process.env.BENCH_QUIET_LIQUIDATIONS ?? (quick ? 2_000 : 40_000));
@@ -160,6 +167,10 @@ export async function benchStoreDays(out: (line: string) => void): Promise<void>
       const rows = runs[0]!.stdout.trim().split('\n').length - 1;
       const s = median(runs.map((x) => x.seconds));
       out(`| ${name} (${fmt(rows)} rows) | ${fmt(s, 2)} | ${s < QUERY_TARGET_S ? 'met' : 'MISSED'} |`);
+      figures.record(QUERY_IDS[name as keyof typeof QUERIES], {
+        value: s,
+        note: `median of 3 fresh processes, CLI start included; ${fmt(rows)} rows${days === 90 ? '' : `; ${days} days, not 90`}${perDay === 40_000 ? '' : `; ${fmt(perDay)} liquidations a quiet day`}`,
+      });
     }
     out('');
   } finally {

@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minutesCsvCells, PERPS_ONLY_SQL, units } from '../src/report/minutes-csv.js';
+import { NO_FIGURES, type Recorder } from './targets.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const env = { ...process.env, LIQSTREAM_LOG_LEVEL: 'error' };
@@ -34,7 +35,7 @@ export function bytesUnder(path: string): number {
   return total;
 }
 
-export function benchStore(out: (line: string) => void): void {
+export function benchStore(out: (line: string) => void, figures: Recorder = NO_FIGURES): void {
   const dir = process.env.BENCH_STORE_DIR ?? mkdtempSync(join(tmpdir(), 'liqstream-bench-store-'));
   mkdirSync(dir, { recursive: true });
   try {
@@ -58,6 +59,9 @@ export function benchStore(out: (line: string) => void): void {
     const wallCost = median(pairs.map((p) => p.stored.seconds / p.plain.seconds - 1));
     const cpuCost = median(pairs.map((p) => p.stored.cpu / p.plain.cpu - 1));
     out(`\nstoring during the replay costs ${pct(wallCost)} wall, ${pct(cpuCost)} CPU (median of the pairs); target < +25% of the replay's time: wall ${wallCost < 0.25 ? 'met' : 'MISSED'}, CPU ${cpuCost < 0.25 ? 'met' : 'MISSED'}\n`);
+    const control = `replay without the store ${median(pairs.map((p) => p.plain.seconds)).toFixed(1)} s wall, ${median(pairs.map((p) => p.plain.cpu)).toFixed(1)} s CPU (medians)`;
+    figures.record('store:cost', { value: wallCost, note: `median of ${pairs.length} pairs`, control });
+    figures.record('store:cost-cpu', { value: cpuCost, note: `median of ${pairs.length} pairs`, control });
 
     const q = (sql: string) => JSON.parse(timed(['query', '--store', store, '--format', 'json', sql]).stdout) as Record<string, string>[];
     const [{ n }] = q(`SELECT count(*) AS n FROM liquidations`) as [{ n: string }];

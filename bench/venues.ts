@@ -9,7 +9,8 @@ import { benchColdVenues, type ColdRow } from './cold.js';
 import { defiMetadata } from '../src/simulate/defi-frames.js';
 import { perpsMetadata } from '../src/simulate/venue-frames.js';
 import { peersOf, type Peer } from './peers.js';
-import { compareThroughput, fmt } from './stats.js';
+import { compareRounds, compareThroughput, fmt, median, pairedRatios } from './stats.js';
+import { NO_FIGURES, type Recorder } from './targets.js';
 import type { SimulatedWindow } from './window.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
@@ -85,20 +86,32 @@ function liquidationFrames(venue: VenueId, all: string[], cap: number): string[]
   return out;
 }
 
+/** Interleaved rounds of the venue table (BENCH_VENUE_ROUNDS; BENCH_QUICK: 3). */
+const VENUE_ROUNDS = Number(process.env.BENCH_VENUE_ROUNDS ?? (process.env.BENCH_QUICK === '1' ? 3 : 9));
+
 /**
  * Every venue's liquidation frames from the simulated window, each parser against JSON.parse of the same
  * frames in the same run, and against ccxt's and tardis-dev's parsers where they read that venue. Printed
  * as markdown rows for the README. Each peer's output is summed and compared with liqstream's, so a row
  * never compares different work silently.
+ *
+ * Method (every contender alike, JSON.parse included): one untimed warm-up pass, then VENUE_ROUNDS interleaved
+ * rounds, each contender a timed pass of ≥ 200 ms per round (a fresh parser per pass over the frames); a round's
+ * ratio is liqstream's rate ÷ JSON.parse's in that round; the row shows the median of the rounds' ratios and their
+ * range, by wall clock and by process CPU time. The best of 5, as before, let one lucky round decide a venue
+ * whose few hundred frames make short passes; the median of paired rounds does not.
  */
-export function benchVenues(window: SimulatedWindow, out: (line: string) => void, perVenue: number): void {
+export function benchVenues(window: SimulatedWindow, out: (line: string) => void, perVenue: number, figures: Recorder = NO_FIGURES): void {
   // BENCH_VENUES=a,b: only those venues' rows (one parser's pass measured without the whole table).
   const only = process.env.BENCH_VENUES?.split(',').map((v) => v.trim());
+  for (const v of VENUES) if (only !== undefined && !only.includes(v)) figures.without(`venue:${v}`, `not in BENCH_VENUES=${process.env.BENCH_VENUES}`);
   const byVenue = new Map<VenueId, string[]>(VENUES.filter((v) => only === undefined || only.includes(v)).map((v) => [v, []]));
   for (const f of window.frames) byVenue.get(f.venue)?.push(f.frame);
-  out(`every venue's liquidation frames (${window.label}; up to ${fmt(perVenue)} a venue), single core, best of 5 interleaved rounds:\n`);
-  out('| venue | frames | bytes/frame | JSON.parse frames/s | liqstream frames/s | liqstream ÷ JSON.parse | ccxt ÷ JSON.parse | tardis-dev ÷ JSON.parse |');
-  out('|---|--:|--:|--:|--:|--:|--:|--:|');
+  out(
+    `every venue's liquidation frames (${window.label}; up to ${fmt(perVenue)} a venue), single core; each contender timed alike: a warm-up pass, then ${VENUE_ROUNDS} interleaved rounds of ≥ 200 ms passes (a fresh parser each pass); ratios are the median of the rounds' paired ratios [range], wall clock and process CPU time:\n`,
+  );
+  out('| venue | frames | bytes/frame | JSON.parse frames/s (median) | liqstream frames/s (median) | liqstream ÷ JSON.parse, wall [range] | likewise, CPU time [range] | ccxt ÷ JSON.parse | tardis-dev ÷ JSON.parse |');
+  out('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
   const checks: string[] = [];
   const notes: string[] = [];
   const cold: ColdRow[] = [];
@@ -110,7 +123,8 @@ export function benchVenues(window: SimulatedWindow, out: (line: string) => void
       // frames instead, repeated (labelled, as identical frames are the easiest case), until it does.
       const samples = liquidationFrames(venue, sampleFrames(venue), Infinity);
       if (samples.length === 0) {
-        out(`| ${venue} | 0 | — | — | — | neither simulated nor a documented sample that parses alone | — | — |`);
+        out(`| ${venue} | 0 | — | — | — | neither simulated nor a documented sample that parses alone | — | — | — |`);
+        figures.without(`venue:${venue}`, 'neither simulated nor a documented sample that parses alone');
         continue;
       }
       frames = Array.from({ length: Math.min(perVenue, 5_000) }, (_, i) => samples[i % samples.length]!);
@@ -126,15 +140,23 @@ export function benchVenues(window: SimulatedWindow, out: (line: string) => void
     };
     if (peers.ccxt) contenders.ccxt = () => (f) => peers.ccxt!.parse(f).length;
     if (peers.tardis) contenders.tardis = () => (f) => peers.tardis!.parse(f).length;
-    const rates = compareThroughput(frames, contenders);
-    const json = rates.json!;
-    const ours = rates.liqstream!;
-    const ratio = (name: string, absent: string | undefined) => (rates[name] === undefined ? (absent ?? 'n/a') : fmt(rates[name] / json, 2));
+    const rounds = compareRounds(frames, contenders, VENUE_ROUNDS);
+    const json = rounds.json!;
+    const ours = rounds.liqstream!;
+    const wall = pairedRatios(ours.wall, json.wall);
+    const cpu = pairedRatios(ours.cpu, json.cpu);
+    const spread = (xs: number[]) => `${fmt(median(xs), 2)} [${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)}]`;
+    const ratio = (name: string, absent: string | undefined) => (rounds[name] === undefined ? (absent ?? 'n/a') : fmt(median(pairedRatios(rounds[name].wall, json.wall)), 2));
     const bytes = frames.reduce((s, f) => s + f.length, 0) / frames.length;
     out(
-      `| ${label} | ${fmt(frames.length)} | ${fmt(bytes)} | ${fmt(json)} | ${fmt(ours)} | ${fmt(ours / json, 2)} | ${ratio('ccxt', peers.ccxtAbsent)} | ${ratio('tardis', peers.tardisAbsent)} |`,
+      `| ${label} | ${fmt(frames.length)} | ${fmt(bytes)} | ${fmt(median(json.wall))} | ${fmt(median(ours.wall))} | ${spread(wall)} | ${spread(cpu)} | ${ratio('ccxt', peers.ccxtAbsent)} | ${ratio('tardis', peers.tardisAbsent)} |`,
     );
-    cold.push({ label, venue, frames, warm: ours / json });
+    figures.record(`venue:${venue}`, {
+      value: median(wall),
+      note: `rounds ${fmt(Math.min(...wall), 2)}–${fmt(Math.max(...wall), 2)}; CPU time ${fmt(median(cpu), 2)}×${label === venue ? '' : '; on its docs samples, repeated'}`,
+      control: `\`JSON.parse\` ${fmt(median(json.wall))} frames/s of ${fmt(frames.length)} frames`,
+    });
+    cold.push({ label, venue, frames, warm: median(wall) });
     const mine = liqstreamTotals(venue, frames);
     const row = [`${venue}: liqstream ${fmt(mine.count)} liquidation events, $${fmt(mine.usd, 2)}`];
     // Fresh peers for the sums: a mapper that keeps state (tardis-dev's OKX mapper drops the first push it sees) counts as it would from the start.
@@ -153,7 +175,7 @@ export function benchVenues(window: SimulatedWindow, out: (line: string) => void
   for (const c of checks) out(`  ${c}`);
   for (const n of notes) out(`  note — ${n}`);
   out('');
-  benchColdVenues(cold, out);
+  benchColdVenues(cold, out, figures);
 }
 
 /**
