@@ -103,21 +103,21 @@ export function unitsText(units: number): string {
 }
 
 export function writeLiquidation(r: ColumnRows, e: LiquidationEvent): void {
-  r.putCode(e.venue);
-  r.put(e.id);
-  r.putCode(e.kind);
-  r.putCode(e.fidelity);
-  r.putCode(e.symbol);
-  r.putCode(e.base);
-  r.putCode(e.side);
-  r.put(e.price);
-  r.put(e.qty);
+  r.code(e.venue);
+  r.text(e.id);
+  r.code(e.kind);
+  r.code(e.fidelity);
+  r.code(e.symbol);
+  r.code(e.base);
+  r.code(e.side);
+  r.num(e.price);
+  r.num(e.qty);
   // The same rounding as the aggregator's sums (toUnits), so the store's sums equal the report's.
-  r.put(toUnits(e.notionalUsd));
-  r.put(e.eventTime);
-  r.put(e.receiveTime);
-  r.putCode(e.source);
-  r.put(e.notionalUsd);
+  r.num(toUnits(e.notionalUsd));
+  r.num(e.eventTime);
+  r.num(e.receiveTime);
+  r.code(e.source);
+  r.num(e.notionalUsd);
   r.end();
 }
 
