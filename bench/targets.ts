@@ -212,7 +212,8 @@ export function issueTargets(o: { perpsVenues: readonly string[]; bigVenues: rea
     { id: 'cold:venues', section: 'venues', label: '§6 parsers\' first pass in a fresh process (cold) ÷ `JSON.parse`\'s, median of the perps venues', bound: { kind: 'reported', unit: 'x' } },
     { id: 'cold:minute', section: 'replay-day', label: '§6 one minute replayed in a fresh process, first pass (cold) ÷ its floor (wall)', bound: { kind: 'reported', unit: 'x' } },
     { id: 'store:cost', section: 'store', label: 'issue 19: storing during `replay --speed max`, extra wall time', bound: { kind: 'below', value: 0.25, unit: 'percent' } },
-    { id: 'store:cost-cpu', section: 'store', label: 'issue 19: likewise, extra CPU time (steadier than wall on a shared host)', bound: { kind: 'below', value: 0.25, unit: 'percent' } },
+    // The issue bounds the replay's time; the CPU the store adds (its writer's thread and DuckDB beside the replay) is shown, not bounded.
+    { id: 'store:cost-cpu', section: 'store', label: 'issue 19: likewise, extra CPU time (the writer works beside the replay: shown, not the target)', bound: { kind: 'reported', unit: 'percent' } },
     { id: 'store-days:top20', section: 'store-days', label: 'issue 19: 90 days, "top 20 minutes by USD"', bound: { kind: 'below', value: 2, unit: 's' } },
     { id: 'store-days:ratio', section: 'store-days', label: 'issue 19: 90 days, "liquidation/OI ratio per venue per day"', bound: { kind: 'below', value: 2, unit: 's' } },
     { id: 'store-live:p99', section: 'store-live', label: 'issue 19: live store lag p99 at 2,000 events/s', bound: { kind: 'below', value: 1_000, unit: 'ms' } },
