@@ -8,6 +8,7 @@ import { readPlainTrade, type PlainTrade } from '../../src/venues/kraken/fast-fr
 import { createKrakenParser } from '../../src/venues/kraken/parse.js';
 import type { Instrument } from '../../src/venues/instruments.js';
 import { assertFastPathExact, generatedAndMutated } from '../support/fast-path.js';
+import { DIGITS_308, DIGITS_309, HUGE, mostly, takenShare } from '../support/plain-layout.js';
 
 /**
  * The plain-layout fast paths of Kraken Futures, Deribit and dYdX (issue 22 §1, fifth pass): a capture-free pattern
@@ -43,15 +44,6 @@ function declined(venue: keyof typeof fallbacks, parse: (f: string, t: number) =
 }
 
 const RUNS = 500;
-const HUGE = '1' + '0'.repeat(400);
-const DIGITS_309 = '1' + '0'.repeat(308);
-const DIGITS_308 = '1' + '0'.repeat(307);
-const takenShare = (frames: fc.Arbitrary<string>, read: (frame: string) => boolean): number => {
-  const sample = fc.sample(frames, { numRuns: 2_000, seed: 22 });
-  return sample.filter(read).length / sample.length;
-};
-/** Mostly values of the plain layout (some of which the parser refuses), now and then one outside it. */
-const mostly = (inLayout: string[], outside: string[]) => fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...inLayout) }, { weight: 1, arbitrary: fc.constantFrom(...outside) });
 const list = <T>(a: fc.Arbitrary<T>, max = 4) => fc.array(a, { maxLength: max });
 const num = mostly(['0.1245', '119890', '13002.5', '0.16506', '0', '-0', '-1.5', DIGITS_308, '0.1234567890123456', '123456789012345678', '5'], [HUGE, DIGITS_309, '1e5', '1E-3', '007', '"5"', '.5']);
 const frameList = (frame: fc.Arbitrary<string>) => fc.array(generatedAndMutated(frame), { minLength: 1, maxLength: 6 });
