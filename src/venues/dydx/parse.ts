@@ -181,8 +181,9 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     trade(f, idStart, idEnd, sell, size, sizeEnd, price, priceEnd, type, typeEnd, createdAt) {
       const liquidated = typeEnd - type === 10 && f.startsWith('LIQUIDATED', type);
       if (!liquidated && !(typeEnd - type === 11 && f.startsWith('DELEVERAGED', type))) return true;
+      // At most 13 digits, as the full path's isEpochMs (liquidationPasses takes the event time as such).
       const eventTime = createdAtMs(f, createdAt);
-      if (!isEpoch(eventTime)) return false;
+      if (!isEpochMs(eventTime)) return false;
       const p = decimalAt(f, price, priceEnd);
       const q = decimalAt(f, size, sizeEnd);
       if (!(p < Infinity && q < Infinity)) return false;
