@@ -108,6 +108,29 @@ describe('Bybit allLiquidation → LiquidationEvent', () => {
     ]);
   });
 
+  it("property: an entry's id is numbered by its copies earlier in the frame, in time order or not, in runs of one millisecond longer than the parser compares one by one", () => {
+    const entry = fc.record({ T: fc.constantFrom(1, 2, 3), s: fc.constant('BTCUSDT'), S: fc.constantFrom('Buy', 'Sell'), v: fc.constantFrom('0.5', '0.6'), p: fc.constant('60000') });
+    const entries = fc.tuple(fc.array(entry, { maxLength: 60 }), fc.boolean()).map(([es, sorted]) => (sorted ? [...es].sort((a, b) => a.T - b.T) : es));
+    // A frame of more than 1,024 entries now and then (the parser keeps no frame's ids past that).
+    const frames = fc.array(fc.oneof({ weight: 20, arbitrary: entries }, fc.constant(Array.from({ length: 1_100 }, (_, i) => ({ T: 1 + (i % 3), s: 'BTCUSDT', S: 'Buy', v: '0.5', p: '60000' })))), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(frames, (list) => {
+        const parse = createBybitParser({ venue: 'bybit-linear' });
+        for (const es of list) {
+          const seen = new Map<string, number>();
+          const expected = es.map(({ T, S, v, p }) => {
+            const id = `bybit-linear:BTCUSDT:${T}:${S}:${v}:${p}`;
+            const n = seen.get(id) ?? 0;
+            seen.set(id, n + 1);
+            return n > 0 ? `${id}#${n}` : id;
+          });
+          expect(eventsOf(parse(frame('allLiquidation.BTCUSDT', es), RECV)).map((x) => (x.type === 'liquidation' ? x.id : ''))).toEqual(expected);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('an empty data list is no event', () => {
     expect(createBybitParser({ venue: 'bybit-linear' })(frame('allLiquidation.BTCUSDT', []), RECV)).toEqual({ ok: true, events: [] });
   });

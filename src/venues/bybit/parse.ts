@@ -24,6 +24,9 @@ export { LIQUIDATION_TOPIC, TICKER_TOPIC } from './schema.js';
 
 export type BybitVenue = 'bybit-linear' | 'bybit-inverse';
 
+/** The longest run of one millisecond's entries whose ids are compared one by one (longer ones are hashed). */
+const RUN_MAX = 16;
+
 /** Base asset of a Bybit symbol: the instrument table's rule (bybitInstrument, instruments.ts). */
 export function bybitBase(symbol: string, venue: BybitVenue): string {
   return bybitInstrument(symbol, venue === 'bybit-inverse' ? 'inverse' : 'linear').base;
@@ -124,13 +127,16 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
   // batches them into one message as two identical entries. Both count, so the second gets `#1`, the third `#2`.
   // An occurrence count rather than the raw index keeps the first copy's id independent of where it sits in the
   // batch, so the same liquidation still gets the same id if it is ever pushed again (the ingestor's dedupe).
+  // Bybit writes a frame's entries in time order, so the copies of an entry are in the run of entries of its T, the
+  // last one: an id is compared with that run's ids only (a tenth of a linear frame's time went to filling two maps
+  // per frame). A frame out of time order, or a run longer than RUN_MAX, is counted by `occurrences` from there on,
+  // which is filled with the frame's ids so far.
   const occurrences = new Map<string, number>();
-  const times = new Map<number, string>();
-  // Most frames hold one entry: its T and id are kept on their own, and the maps are filled (and cleared) only
-  // from a frame's second entry on.
+  const frameIds: string[] = [];
   let batchSeen = 0;
-  let firstT = 0;
-  let firstId = '';
+  let runT = 0;
+  let runStart = 0;
+  let mapped = false;
   // Every Bybit quote is USD or a USD stablecoin; anything else would need a reference price (notionalUsd).
   let batchUsd = false;
   let batchPlainNames = false;
@@ -139,10 +145,10 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     batchSymbol = topicSymbol;
     const market = marketOf(topicSymbol);
     batchEvents = [];
-    if (batchSeen > 1) {
-      occurrences.clear();
-      times.clear();
-    }
+    if (mapped) occurrences.clear();
+    mapped = false;
+    // The ids of a huge frame are not kept past it.
+    if (frameIds.length > 1_024) frameIds.length = 0;
     batchSeen = 0;
     if (market === undefined) return `invalid symbol in topic ${LIQUIDATION_TOPIC}.${topicSymbol}`;
     batchInst = market.inst;
@@ -161,26 +167,22 @@ export function createBybitParser(opts: BybitParserOptions): FrameParser {
     const usd = fillQuote(inst, size, price);
     // join builds one flat string (ids are kept for deduplication; see the Binance parser).
     const id = [venue, s, Ttext, S, v, p].join(':');
-    // Copies share T, so ids are counted (hashed, which costs) only from the second entry of a millisecond on;
-    // `times` keeps the first entry's id of each millisecond until then ('' once its count is in `occurrences`).
+    // How many copies of this entry came before it in the frame.
     let n = 0;
-    if (batchSeen === 0) {
-      firstT = T;
-      firstId = id;
+    if (!mapped && batchSeen > 0 && T === runT && batchSeen - runStart < RUN_MAX) {
+      for (let i = runStart; i < batchSeen; i++) if (frameIds[i] === id) n++;
+    } else if (!mapped && (batchSeen === 0 || T > runT)) {
+      runT = T;
+      runStart = batchSeen;
     } else {
-      if (batchSeen === 1) times.set(firstT, firstId);
-      const first = times.get(T);
-      if (first === undefined) times.set(T, id);
-      else {
-        if (first !== '') {
-          occurrences.set(first, 1);
-          times.set(T, '');
-        }
-        n = occurrences.get(id) ?? 0;
-        occurrences.set(id, n + 1);
+      if (!mapped) {
+        mapped = true;
+        for (let i = 0; i < batchSeen; i++) occurrences.set(frameIds[i]!, (occurrences.get(frameIds[i]!) ?? 0) + 1);
       }
+      n = occurrences.get(id) ?? 0;
+      occurrences.set(id, n + 1);
     }
-    batchSeen++;
+    frameIds[batchSeen++] = id;
     const candidate: LiquidationEvent = {
       type: 'liquidation',
       id: n > 0 ? `${id}#${n}` : id,

@@ -1,9 +1,10 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { compileValidator } from '../../schema/validator.js';
 import { isMarketName, preview } from '../fields.js';
-import { fillSize, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
-import { readTradesFrame } from './fast-frame.js';
+import { SpanMap } from '../fast-events.js';
+import { fillBase, fillQuote, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
+import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { readPlainTrades, readTradesFrame, type PlainTradesSink } from './fast-frame.js';
 import { deribitInstrument } from './instruments.js';
 import { BookSummary, DeribitTrade, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch } from './schema.js';
 
@@ -22,6 +23,14 @@ type Party = 'M' | 'T';
 export function liquidatedSide(direction: 'buy' | 'sell', party: Party): Side {
   const partyBought = party === 'T' ? direction === 'buy' : direction === 'sell';
   return partyBought ? 'short' : 'long';
+}
+
+/** An instrument as the plain path knows it: its name, instrument, whether the event check takes its names, the ids' head. */
+interface PlainMarket {
+  symbol: string;
+  inst: Instrument;
+  named: boolean;
+  idHead: string;
 }
 
 export interface DeribitParserOptions {
@@ -133,7 +142,73 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
   const fastTrades = (list: DeribitTrade[], receiveTime: number): ParseResult | undefined =>
     fastEvents(list, (trade) => (trade.liquidation === undefined ? undefined : liquidations(trade, receiveTime)));
 
+  // The plain path (readPlainTrades): what every liquidation of an instrument shares, worked out once per instrument
+  // and found by where a frame writes its name; null for one whose liquidations the full path refuses (no future, no
+  // USD quote).
+  const plainMarkets = new SpanMap<PlainMarket | null>();
+  let receive = 0;
+  let receiveOk = false;
+  let events: LiquidationEvent[] = [];
+  const plainEvent = (m: PlainMarket, id: string, side: Side, price: number, qty: number, usd: number, eventTime: number): LiquidationEvent => ({
+    type: 'liquidation',
+    id,
+    venue: 'deribit',
+    symbol: m.symbol,
+    base: m.inst.base,
+    side,
+    price,
+    qty,
+    notionalUsd: usd,
+    eventTime,
+    receiveTime: receive,
+    fidelity: 'complete',
+    kind: 'liquidation',
+    source: TRADES_SOURCE,
+  });
+  // liquidations and fastEvents written out for the plain layout: a trade the full path would refuse declines the frame.
+  const plainSink: PlainTradesSink = {
+    begin() {
+      events = [];
+    },
+    trade(f, idStart, idEnd, timestamp, price, instrument, instrumentEnd, sell, amount, liquidation) {
+      // The schema's Positive, for every trade (a refused trade is dead-lettered, a liquidation or not).
+      if (!(price > 0 && price < Infinity && amount > 0 && amount < Infinity)) return false;
+      if (liquidation === '') return true;
+      let m = plainMarkets.get(f, instrument, instrumentEnd);
+      if (m === undefined) {
+        const symbol = f.slice(instrument, instrumentEnd);
+        const inst = instrumentOf(symbol);
+        m = inst === undefined || !isUsdQuote(inst.quote) ? null : { symbol, inst, named: plainlyNamed('deribit', symbol, inst.base), idHead: `deribit:${symbol}:` };
+        plainMarkets.set(symbol, m);
+      }
+      if (m === null) return false;
+      const qty = fillBase(m.inst, amount, price);
+      const usd = fillQuote(m.inst, amount, price);
+      const id = m.idHead + f.slice(idStart, idEnd);
+      const direction = sell ? 'sell' : 'buy';
+      if (liquidation === 'MT') {
+        const taker = plainEvent(m, `${id}:T`, liquidatedSide(direction, 'T'), price, qty, usd, timestamp);
+        const maker = plainEvent(m, `${id}:M`, liquidatedSide(direction, 'M'), price, qty, usd, timestamp);
+        if (!liquidationPasses(taker, m.named, receiveOk) || !liquidationPasses(maker, m.named, receiveOk)) return false;
+        events.push(taker, maker);
+        return true;
+      }
+      const event = plainEvent(m, `${id}:${liquidation}`, liquidatedSide(direction, liquidation), price, qty, usd, timestamp);
+      if (!liquidationPasses(event, m.named, receiveOk)) return false;
+      events.push(event);
+      return true;
+    },
+  };
+  const plainTrades = (frame: string, receiveTime: number): ParseResult | undefined => {
+    receive = receiveTime;
+    receiveOk = isEpoch(receiveTime);
+    if (!readPlainTrades(frame, plainSink)) return undefined;
+    return events.length === 0 ? NO_EVENTS : { ok: true, events };
+  };
+
   return (frame, receiveTime) => {
+    const simple = plainTrades(frame, receiveTime);
+    if (simple !== undefined) return simple;
     const fast = readTradesFrame(frame);
     const made = fast === undefined ? undefined : fastTrades(fast, receiveTime);
     if (made !== undefined) return made;

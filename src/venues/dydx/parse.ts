@@ -1,9 +1,11 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
-import { fillSize, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, parseJsonObject, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { SpanMap } from '../fast-events.js';
+import { fillBase, fillQuote, fillSize, type Instrument } from '../instruments.js';
+import { decimalAt } from '../scan.js';
+import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import type { DydxSubscriptionCoverage } from './coverage.js';
-import { readTradesFrame } from './fast-frame.js';
+import { readPlainTrades, readTradesFrame, type PlainTradesSink } from './fast-frame.js';
 import { dydxInstrument } from './instruments.js';
 import { DydxTrade, Envelope, PerpetualMarket, PerpetualMarkets, TradesContents } from './schema.js';
 
@@ -20,6 +22,14 @@ export const MARKETS_SOURCE = 'perpetualMarkets';
 export function closedSide(side: 'BUY' | 'SELL', type: 'LIQUIDATED' | 'DELEVERAGED'): Side {
   const takerClosedLong = side === 'SELL';
   return type === 'LIQUIDATED' ? (takerClosedLong ? 'long' : 'short') : takerClosedLong ? 'short' : 'long';
+}
+
+/** A market as the plain path knows it: its name, instrument, whether the event check takes its names, the ids' head. */
+interface PlainMarket {
+  symbol: string;
+  inst: Instrument;
+  named: boolean;
+  idHead: string;
 }
 
 export interface DydxParserOptions {
@@ -115,6 +125,90 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     return inst === undefined ? undefined : fastEvents(list, (t) => tradeEvents(market, inst, t, receiveTime));
   };
 
+  // The plain path (readPlainTrades): what every liquidation of a market shares, worked out once per market and
+  // found by where a frame writes its name; null for a name that is no market (the full path rejects the frame).
+  const plainMarkets = new SpanMap<PlainMarket | null>();
+  let market: PlainMarket | undefined;
+  let receive = 0;
+  let receiveOk = false;
+  let events: LiquidationEvent[] = [];
+  // createdAt's day (`YYYY-MM-DD`) as last read and Date.parse of its midnight: the time of day is added to it.
+  let day = 'none'; // no createdAt starts so: its digits are checked
+  let dayMs = NaN;
+  /** Date.parse of the `YYYY-MM-DDTHH:MM:SS.mmmZ` (digits checked) at `at`, or NaN where that is not plainly a time of that day. */
+  const createdAtMs = (f: string, at: number): number => {
+    if (!f.startsWith(day, at)) {
+      day = f.slice(at, at + 10);
+      dayMs = Date.parse(`${day}T00:00:00.000Z`);
+    }
+    const h = (f.charCodeAt(at + 11) - 48) * 10 + f.charCodeAt(at + 12) - 48;
+    const m = (f.charCodeAt(at + 14) - 48) * 10 + f.charCodeAt(at + 15) - 48;
+    const s = (f.charCodeAt(at + 17) - 48) * 10 + f.charCodeAt(at + 18) - 48;
+    if (h > 23 || m > 59 || s > 59) return NaN;
+    return dayMs + h * 3_600_000 + m * 60_000 + s * 1_000 + decimalAt(f, at + 20, at + 23);
+  };
+  const plainEvent = (id: string, side: Side, kind: 'liquidation' | 'adl', price: number, size: number, eventTime: number): LiquidationEvent => ({
+    type: 'liquidation',
+    id,
+    venue: 'dydx',
+    symbol: market!.symbol,
+    base: market!.inst.base,
+    side,
+    price,
+    qty: fillBase(market!.inst, size, price),
+    notionalUsd: fillQuote(market!.inst, size, price),
+    eventTime,
+    receiveTime: receive,
+    fidelity: fidelity(),
+    kind,
+    source: TRADES_CHANNEL,
+  });
+  // tradeEvents and fastEvents written out for the plain layout: a trade the full path would refuse declines the frame.
+  const plainSink: PlainTradesSink = {
+    begin(f, start, end) {
+      let m = plainMarkets.get(f, start, end);
+      if (m === undefined) {
+        const symbol = f.slice(start, end);
+        const inst = instrumentOf(symbol);
+        m = inst === undefined ? null : { symbol, inst, named: plainlyNamed('dydx', symbol, inst.base), idHead: `dydx:${symbol}:` };
+        plainMarkets.set(symbol, m);
+      }
+      if (m === null) return false;
+      market = m;
+      events = [];
+      return true;
+    },
+    trade(f, idStart, idEnd, sell, size, sizeEnd, price, priceEnd, type, typeEnd, createdAt) {
+      const liquidated = typeEnd - type === 10 && f.startsWith('LIQUIDATED', type);
+      if (!liquidated && !(typeEnd - type === 11 && f.startsWith('DELEVERAGED', type))) return true;
+      // At most 13 digits, as the full path's isEpochMs (liquidationPasses takes the event time as such).
+      const eventTime = createdAtMs(f, createdAt);
+      if (!isEpochMs(eventTime)) return false;
+      const p = decimalAt(f, price, priceEnd);
+      const q = decimalAt(f, size, sizeEnd);
+      if (!(p < Infinity && q < Infinity)) return false;
+      const id = market!.idHead + f.slice(idStart, idEnd);
+      const named = market!.named;
+      if (liquidated) {
+        const event = plainEvent(id, sell ? 'long' : 'short', 'liquidation', p, q, eventTime);
+        if (!liquidationPasses(event, named, receiveOk)) return false;
+        events.push(event);
+        return true;
+      }
+      const insolvent = plainEvent(`${id}:deleveraged`, sell ? 'long' : 'short', 'liquidation', p, q, eventTime);
+      const offsetting = plainEvent(id, sell ? 'short' : 'long', 'adl', p, q, eventTime);
+      if (!liquidationPasses(insolvent, named, receiveOk) || !liquidationPasses(offsetting, named, receiveOk)) return false;
+      events.push(insolvent, offsetting);
+      return true;
+    },
+  };
+  const plainTrades = (frame: string, receiveTime: number): ParseResult | undefined => {
+    receive = receiveTime;
+    receiveOk = isEpoch(receiveTime);
+    if (!readPlainTrades(frame, plainSink)) return undefined;
+    return events.length === 0 ? NO_EVENTS : { ok: true, events };
+  };
+
   const markets = (json: unknown, receiveTime: number): ParseResult => {
     const parsed = PerpetualMarkets.safeParse(json);
     if (!parsed.success) return rejectInvalid(MARKETS_SOURCE, parsed.error);
@@ -146,6 +240,8 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
   };
 
   return (frame, receiveTime) => {
+    const simple = plainTrades(frame, receiveTime);
+    if (simple !== undefined) return simple;
     const fast = readTradesFrame(frame);
     const made = fast === undefined ? undefined : fastTrades(fast, receiveTime);
     if (made !== undefined) return made;

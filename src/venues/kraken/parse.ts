@@ -1,8 +1,9 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
-import { fillSize, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
-import { readTradeFrame } from './fast-frame.js';
+import { SpanMap } from '../fast-events.js';
+import { fillBase, fillQuote, fillSize, type Instrument } from '../instruments.js';
+import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { PRODUCT_AT, readPlainTrade, readTradeFrame, type PlainTrade } from './fast-frame.js';
 import { krakenInstrument } from './instruments.js';
 import { EventMessage, KrakenTrade, Ticker, TickersAnswer, TradeSnapshot } from './schema.js';
 
@@ -19,6 +20,14 @@ export const liquidatedSide = (takerSide: 'buy' | 'sell'): Side => (takerSide ==
 
 /** Events that only acknowledge; `error`, `subscribed_failed` and `alert` are rejected with their text. */
 const QUIET_EVENTS = new Set(['info', 'subscribed', 'unsubscribed', 'pong']);
+
+/** A product as the plain path knows it: its name, instrument, whether the event check takes its names, the ids' head. */
+interface Product {
+  symbol: string;
+  inst: Instrument;
+  named: boolean;
+  idHead: string;
+}
 
 export interface KrakenParserOptions {
   /** Products as discovery listed them (contract sizes); the name table describes the rest. */
@@ -46,6 +55,50 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
       cache.set(symbol, inst);
     }
     return inst ?? undefined;
+  };
+
+  // What every liquidation of a product shares, worked out once per product and found by where a frame writes its
+  // name (no string sliced out per frame); null for a name that is no product (the full path rejects its trades).
+  const products = new SpanMap<Product | null>();
+  const productAt = (frame: string, start: number, end: number): Product | undefined => {
+    let product = products.get(frame, start, end);
+    if (product === undefined) {
+      const symbol = frame.slice(start, end);
+      const inst = instrumentOf(symbol);
+      product = inst === undefined ? null : { symbol, inst, named: plainlyNamed(VENUE, symbol, inst.base), idHead: `${VENUE}:${symbol}:` };
+      products.set(symbol, product);
+    }
+    return product ?? undefined;
+  };
+  const plain: PlainTrade = { productEnd: 0, uidStart: 0, uidEnd: 0, sell: false, liquidation: false, time: 0, qty: 0, price: 0 };
+  /**
+   * A trade frame in the plain layout as tradeEvent and fastEvents make it, written out: its result, or undefined
+   * (declined: a value the schema refuses, a name that is no product, an event the check refuses).
+   */
+  const plainTrade = (frame: string, receiveTime: number): ParseResult | undefined => {
+    const { qty, price } = plain;
+    if (!(qty > 0 && qty < Infinity && price > 0 && price < Infinity)) return undefined;
+    if (!plain.liquidation) return NO_EVENTS;
+    const product = productAt(frame, PRODUCT_AT, plain.productEnd);
+    if (product === undefined) return undefined;
+    const inst = product.inst;
+    const event: LiquidationEvent = {
+      type: 'liquidation',
+      id: product.idHead + frame.slice(plain.uidStart, plain.uidEnd),
+      venue: VENUE,
+      symbol: product.symbol,
+      base: inst.base,
+      side: plain.sell ? 'long' : 'short',
+      price,
+      qty: fillBase(inst, qty, price),
+      notionalUsd: fillQuote(inst, qty, price),
+      eventTime: plain.time,
+      receiveTime,
+      fidelity: fidelity(),
+      kind: 'liquidation',
+      source: TRADE_FEED,
+    };
+    return liquidationPasses(event, product.named, isEpoch(receiveTime)) ? { ok: true, events: [event] } : undefined;
   };
 
   /** A trade's event: undefined for a trade that is no liquidation, a string saying why it cannot be used. */
@@ -114,6 +167,8 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
   };
 
   return (frame, receiveTime) => {
+    const simple = readPlainTrade(frame, plain) ? plainTrade(frame, receiveTime) : undefined;
+    if (simple !== undefined) return simple;
     const fast = readTradeFrame(frame);
     const made = fast === undefined ? undefined : fastTrade(fast, receiveTime);
     if (made !== undefined) return made;
