@@ -52,7 +52,9 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
       { 'binance-usdm': { url: server.url, oiPollMs: 0 } },
       {
         bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: spillDir, retry: { initialMs: 100, maxMs: 500 } } },
-        aggregator: { groupId: `outage-agg-${run}` },
+        // After the broker's restart the group waits out its members from before the stop (their session timeout,
+        // 10 s by default) before the restarted aggregator gets its partitions: 6 s, the broker's least.
+        aggregator: { groupId: `outage-agg-${run}`, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 },
       },
     );
     const aggregate = await startServiceProcess(['aggregate', '--config', config]);

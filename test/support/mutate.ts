@@ -33,10 +33,33 @@ const PROTO_KEYS = ['"__proto__":', '"constructor":', '"prototype":', '"toString
 /** `lo` … `hi` spread evenly in log scale: most values small, a few near `hi`. */
 const logScale = (n: number, lo: number, hi: number): number => Math.round(lo * (hi / lo) ** ((n % 1001) / 1000));
 
+/**
+ * Each pattern's matches in the frames mutate() was given: a fuzz run mutates the same few seed frames thousands
+ * of times, and scanning a seed again for each mutation was about a fifth of the fuzz test's time. Only the
+ * frame mutate() was given is kept (what its later mutations make is new each time, and may be megabytes);
+ * bounded, cleared when full.
+ */
+const MATCHES = new Map<RegExp, Map<string, RegExpExecArray[]>>();
+const MATCHES_KEPT = 256;
+let given: string | undefined;
+
+function matchesOf(text: string, pattern: RegExp): RegExpExecArray[] {
+  const scan = () => [...(text.length > SCOPE ? text.slice(0, SCOPE) : text).matchAll(pattern)];
+  if (text !== given) return scan();
+  let byText = MATCHES.get(pattern);
+  if (byText === undefined) MATCHES.set(pattern, (byText = new Map()));
+  let all = byText.get(text);
+  if (all === undefined) {
+    if (byText.size >= MATCHES_KEPT) byText.clear();
+    byText.set(text, (all = scan()));
+  }
+  return all;
+}
+
 /** The `n`-th (mod count) match of `pattern` in `text`, or undefined. */
 function pick(text: string, pattern: RegExp, n: number): RegExpExecArray | undefined {
-  const all = [...(text.length > SCOPE ? text.slice(0, SCOPE) : text).matchAll(pattern)];
-  return all.length === 0 ? undefined : (all[n % all.length] as RegExpExecArray);
+  const all = matchesOf(text, pattern);
+  return all.length === 0 ? undefined : all[n % all.length];
 }
 
 const replaceMatch = (text: string, m: RegExpExecArray | undefined, by: (match: string) => string): string =>
@@ -94,6 +117,7 @@ const KINDS: readonly { weight: number; apply: (frame: string, m: Mutation) => s
 const TOTAL_WEIGHT = KINDS.reduce((s, k) => s + k.weight, 0);
 
 export function mutate(frame: string, mutations: readonly Mutation[]): string {
+  given = frame;
   let out = frame;
   for (const m of mutations) {
     let w = m.kind % TOTAL_WEIGHT;

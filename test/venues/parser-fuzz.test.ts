@@ -178,32 +178,50 @@ function entryPoints(): EntryPoint[] {
 let refusedEntries = 0;
 
 /**
+ * `ok`, or `explain`'s expectations fail with their message: a plain test first, as vitest's expect costs
+ * microseconds a call and this test makes millions of checks.
+ */
+function must(ok: boolean, explain: () => void): void {
+  if (ok) return;
+  explain();
+  throw new Error('a check failed that its expectations passed'); // explain's expect throws first
+}
+
+const shortReason = (reason: unknown) => typeof reason === 'string' && reason.length > 0 && reason.length <= MAX_REASON_CHARS + 1;
+const expectShortReason = (reason: unknown) => () => {
+  expect(typeof reason).toBe('string');
+  expect((reason as string).length).toBeGreaterThan(0);
+  expect((reason as string).length).toBeLessThanOrEqual(MAX_REASON_CHARS + 1);
+};
+
+/**
  * What every result must be: a short reason, or events of the schema with finite amounts and sane times, and
  * for each entry refused on its own a short reason and the entry's text (what its dead letter carries).
  */
 function checkResult(result: ParseResult, venue: VenueId): void {
-  if (!result.ok) {
-    expect(typeof result.reason).toBe('string');
-    expect(result.reason.length).toBeGreaterThan(0);
-    expect(result.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 1);
-    return;
-  }
+  if (!result.ok) return must(shortReason(result.reason), expectShortReason(result.reason));
   for (const refused of result.rejected ?? []) {
     refusedEntries += 1;
-    expect(typeof refused.entry).toBe('string');
-    expect(refused.entry.length).toBeGreaterThan(0);
-    expect(refused.reason.length).toBeGreaterThan(0);
-    expect(refused.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 1);
+    must(typeof refused.entry === 'string' && refused.entry.length > 0, () => {
+      expect(typeof refused.entry).toBe('string');
+      expect(refused.entry.length).toBeGreaterThan(0);
+    });
+    must(shortReason(refused.reason), expectShortReason(refused.reason));
   }
   for (const event of result.events) {
     const parsed = NormalizedEvent.safeParse(event);
     if (!parsed.success) throw new Error(`schema-invalid event ${JSON.stringify(event)}: ${parsed.error.message}`);
-    expect(event.venue).toBe(venue);
+    must(event.venue === venue, () => expect(event.venue).toBe(venue));
     if (event.type === 'gap' || event.type === 'retraction') continue;
     // Node-fills lines carry their own receive time (the node's local_time); every other parser takes RECV.
-    expect([isEpochMs(event.eventTime), isEpochMs(event.receiveTime)]).toEqual([true, true]);
-    if (event.type === 'liquidation') expect(Number.isFinite(event.notionalUsd) && event.notionalUsd > 0).toBe(true);
-    else if (event.type === 'open_interest') expect(Number.isFinite(event.oiUsd) && event.oiUsd >= 0).toBe(true);
+    must(isEpochMs(event.eventTime) && isEpochMs(event.receiveTime), () => expect([isEpochMs(event.eventTime), isEpochMs(event.receiveTime)]).toEqual([true, true]));
+    if (event.type === 'liquidation') {
+      const ok = Number.isFinite(event.notionalUsd) && event.notionalUsd > 0;
+      must(ok, () => expect(ok, `notionalUsd ${event.notionalUsd}`).toBe(true));
+    } else if (event.type === 'open_interest') {
+      const ok = Number.isFinite(event.oiUsd) && event.oiUsd >= 0;
+      must(ok, () => expect(ok, `oiUsd ${event.oiUsd}`).toBe(true));
+    }
   }
 }
 
@@ -230,7 +248,7 @@ describe('parser fuzz: mutated real frames', () => {
           frames += 1;
           for (const recognise of point.recognisers) {
             const said = recognise(frame);
-            if (said !== undefined) expect(typeof said).toBe('string');
+            must(said === undefined || typeof said === 'string', () => expect(typeof said).toBe('string'));
           }
           checkResult(point.parse(frame, RECV), point.venue);
         }),

@@ -18,6 +18,30 @@ describe('Solana transaction reading: properties', () => {
     );
   });
 
+  it('base58 decoding of any text equals a BigInt reading of it: the bytes, or undefined outside the alphabet', () => {
+    const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+    const reference = (text: string): number[] | undefined => {
+      let value = 0n;
+      for (const c of text) {
+        const d = ALPHABET.indexOf(c);
+        if (d < 0) return undefined;
+        value = value * 58n + BigInt(d);
+      }
+      const bytes: number[] = [];
+      for (; value > 0n; value >>= 8n) bytes.unshift(Number(value & 0xffn));
+      return [...(/^1*/.exec(text)![0])].map(() => 0).concat(bytes);
+    };
+    // Mostly the alphabet (with runs of '1', the zero digit), sometimes a character outside it (0, O, I, l, é, a surrogate).
+    const char = fc.oneof({ weight: 20, arbitrary: fc.constantFrom(...ALPHABET) }, { weight: 4, arbitrary: fc.constant('1') }, { weight: 1, arbitrary: fc.constantFrom('0', 'O', 'I', 'l', 'é', '\ud83d', '😀', ' ') });
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 120 }).map((cs) => cs.join('')), (text) => {
+        const got = base58Decode(text);
+        expect(got === undefined ? undefined : [...got]).toEqual(reference(text));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('balance changes: each account’s post − pre exactly, in base units (u64 range), opened and closed accounts counting 0 on the missing side', () => {
     const entry = fc.record({ account: fc.nat(15), mint: fc.constantFrom(...MINTS), pre: fc.option(fc.bigInt({ min: 0n, max: U64_MAX })), post: fc.option(fc.bigInt({ min: 0n, max: U64_MAX })) });
     fc.assert(
