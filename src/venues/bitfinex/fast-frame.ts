@@ -1,6 +1,6 @@
 import { MAX_EPOCH_MS } from '../fields.js';
 import { SpanSlots, nameAt } from '../fast-events.js';
-import { RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, STRING_CHAR, decimalAt, matchEntries, plainValue } from '../scan.js';
+import { MAX_FINITE_DIGITS, RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, STRING_CHAR, decimalAt, hasLongInteger, matchEntries, plainValue } from '../scan.js';
 import type { LiquidationEntry } from './schema.js';
 
 const NUMBER = RE_NUMBER.replace('(', '(?:');
@@ -70,10 +70,11 @@ const MAX_ID_DIGITS = 15;
 /** MTS of at most 13 digits (BitfinexMs). */
 const MAX_MTS_DIGITS = 13;
 /**
- * The longest stretch from SYMBOL's closing quote to the entry's `]` read: its numbers then have fewer than 309
- * digits, so they are finite as the schema's Finite wants. (An entry past it is left to readLiquidationFrame.)
+ * The longest stretch from SYMBOL's closing quote to the entry's `]` that cannot hold a number of more than
+ * MAX_FINITE_DIGITS integer digits (the schema's Finite): `",A,B,null,M,S,null,Q]` with one number of 309 digits and
+ * the others of one character is 329 long. Only a longer stretch is looked at digit by digit (hasLongInteger).
  */
-const MAX_NUMBERS_CHARS = 300;
+const SHORT_STRETCH = 16 + MAX_FINITE_DIGITS + 4;
 
 // The pairs read lately, one string each.
 const symbols = new SpanSlots<string>();
@@ -99,7 +100,8 @@ export function readPlainFrame(f: string, trigger: PlainTrigger): boolean {
     const s = mtsEnd + 7; // after `,null,"`
     const sEnd = f.indexOf('"', s);
     const end = f.indexOf(']', sEnd);
-    if (idEnd - idStart > MAX_ID_DIGITS || mtsEnd - idEnd - 1 > MAX_MTS_DIGITS || end - sEnd > MAX_NUMBERS_CHARS) return false;
+    if (idEnd - idStart > MAX_ID_DIGITS || mtsEnd - idEnd - 1 > MAX_MTS_DIGITS) return false;
+    if (end - sEnd > SHORT_STRETCH && hasLongInteger(f, sEnd, end)) return false;
     // `…,IS_MATCH,IS_MARKET_SOLD,null,PRICE_ACQUIRED]`: back from PRICE_ACQUIRED, IS_MARKET_SOLD is one character or `null`.
     // (A loop, not lastIndexOf: that is a runtime call, dearer than the few characters it passes.)
     let q = end - 1;

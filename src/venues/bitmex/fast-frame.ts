@@ -1,5 +1,5 @@
 import { SpanSlots, nameAt } from '../fast-events.js';
-import { RE_NUMBER, RE_TEXT, STRING_CHAR, decimalAt, endsAt, matchEntries } from '../scan.js';
+import { MAX_FINITE_DIGITS, RE_NUMBER, RE_TEXT, STRING_CHAR, decimalAt, endsAt, hasLongInteger, matchEntries } from '../scan.js';
 import { LIQUIDATION_TABLE, type BitmexLiquidationRow } from './schema.js';
 
 const HEAD = `{"table":"${LIQUIDATION_TABLE}","action":"insert","data":[`;
@@ -29,8 +29,6 @@ export function readInsertFrame(frame: string): BitmexLiquidationRow[] | undefin
 // lengths the schema bounds are checked on the positions, not by counted repeats (`{1,64}`, `{0,307}`), which cost the
 // pattern a counter per character.
 const PLAIN = '(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?';
-/** The longest number text read: fewer than 309 digits make a finite double, as the schema's Positive wants. */
-const MAX_NUMBER_CHARS = 308;
 /** The schema's longest orderID. */
 const MAX_ID_CHARS = 64;
 const PLAIN_ROW = `\\{"orderID":"[0-9a-fA-F-]+","symbol":"${STRING_CHAR}+","side":"(?:Buy|Sell)","price":${PLAIN},"leavesQty":${PLAIN}\\}`;
@@ -70,7 +68,9 @@ export function readPlainInsert(f: string, row: PlainInsertRow): boolean {
     const pEnd = f.indexOf(',', p);
     const q = pEnd + 13; // after `,"leavesQty":`
     const end = f.indexOf('}', q);
-    if (idEnd - idStart > MAX_ID_CHARS || pEnd - p > MAX_NUMBER_CHARS || end - q > MAX_NUMBER_CHARS) return false;
+    if (idEnd - idStart > MAX_ID_CHARS) return false;
+    // Numbers of fewer than 309 integer digits: finite, as the schema's Positive wants.
+    if (end - p > MAX_FINITE_DIGITS && hasLongInteger(f, p, end)) return false;
     if (!row(idStart, idEnd, symbol, buy ? 'Buy' : 'Sell', decimalAt(f, p, pEnd), decimalAt(f, q, end))) return false;
     // `},{` or `}]}`: the pattern checked which.
     if (f.charCodeAt(end + 1) !== COMMA) return true;
