@@ -14,7 +14,6 @@ const ENTRY = new RegExp(
 const COMMA = 0x2c;
 const CLOSE = 0x5d;
 const ZERO = 0x30;
-const L = 0x6c;
 const N = 0x6e;
 const TAIL = new RegExp(`(?:,${RE_SKIP_VALUE})*\\]$`, 'y');
 
@@ -102,14 +101,13 @@ export function readPlainFrame(f: string, trigger: PlainTrigger): boolean {
     const end = f.indexOf(']', sEnd);
     if (idEnd - idStart > MAX_ID_DIGITS || mtsEnd - idEnd - 1 > MAX_MTS_DIGITS) return false;
     if (end - sEnd > SHORT_STRETCH && hasLongInteger(f, sEnd, end)) return false;
-    // `…,IS_MATCH,IS_MARKET_SOLD,null,PRICE_ACQUIRED]`: back from PRICE_ACQUIRED, IS_MARKET_SOLD is one character or `null`.
-    // (A loop, not lastIndexOf: that is a runtime call, dearer than the few characters it passes.)
-    let q = end - 1;
-    while (f.charCodeAt(q) !== COMMA) q--;
-    q++;
-    if (f.charCodeAt(q - (f.charCodeAt(q - 7) === L ? 12 : 9)) === ZERO) {
-      const a = sEnd + 2;
-      const aEnd = f.indexOf(',', a);
+    // `",AMOUNT,BASE_PRICE,null,IS_MATCH,IS_MARKET_SOLD,null,PRICE_ACQUIRED]`: found forward, from comma to comma.
+    const a = sEnd + 2;
+    const aEnd = f.indexOf(',', a);
+    const m = f.indexOf(',', aEnd + 1) + 6; // after `,null,`
+    if (f.charCodeAt(m) === ZERO) {
+      const sold = m + 2;
+      const q = sold + (f.charCodeAt(sold) === N ? 10 : 7); // after `null,null,` or `0,null,`
       const acquired = f.charCodeAt(q) === N ? null : plainValue(f, q, end);
       if (!trigger(idStart, idEnd, decimalAt(f, idEnd + 1, mtsEnd), nameAt(symbols, f, s, sEnd), plainValue(f, a, aEnd), acquired)) return false;
     }
