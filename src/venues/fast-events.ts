@@ -49,6 +49,61 @@ export class SpanMap<T> {
   }
 }
 
+/** SpanSlots' slot count (a power of two). */
+const SLOTS = 256;
+
+/**
+ * SpanMap for the few names a venue's frames repeat, without hashing the name: its slot is chosen by its length and
+ * four of its characters, and a hit costs one comparison of the span with the name kept
+ * there. A name that lands on a taken slot replaces the one there (worked out again when that one comes back, still
+ * exact), so it never holds more than SLOTS names whatever a stream sends. Hashing every character cost more than
+ * the rest of reading a small frame's name (a character read costs about as much as a pattern's ten).
+ */
+export class SpanSlots<T> {
+  private readonly keys: string[] = new Array<string>(SLOTS).fill('');
+  private readonly values: (T | undefined)[] = new Array<T | undefined>(SLOTS).fill(undefined);
+
+  // Four characters inside the name whatever its length: its first, those a quarter and half way in, and its last
+  // (names of one venue often share their start or their end: tBTCF0:USTF0, tETHF0:USTF0; BTC_USDT, ETH_USDT).
+  private static slot(text: string, start: number, end: number): number {
+    const n = end - start;
+    const h = (((n * 31 + text.charCodeAt(start)) * 31 + text.charCodeAt(start + (n >> 2))) * 31 + text.charCodeAt(start + (n >> 1))) * 31 + text.charCodeAt(end - 1);
+    return h & (SLOTS - 1);
+  }
+
+  /** The value kept for the name written at `text[start, end)` (not empty). */
+  get(text: string, start: number, end: number): T | undefined {
+    const i = SpanSlots.slot(text, start, end);
+    const key = this.keys[i]!;
+    return key.length === end - start && text.startsWith(key, start) ? this.values[i] : undefined;
+  }
+
+  /** Keeps `value` for `key` (not empty), a name `get` missed. */
+  set(key: string, value: T): void {
+    const i = SpanSlots.slot(key, 0, key.length);
+    this.keys[i] = key;
+    this.values[i] = value;
+  }
+
+  clear(): void {
+    this.keys.fill('');
+    this.values.fill(undefined);
+  }
+}
+
+/**
+ * The name written at `text[start, end)` (not empty) as the string `names` kept for it, or sliced out and kept: the
+ * same string each time a name is read again (RecentNames' promise), so a Map lookup hashes it once and a
+ * comparison with the last name is an identity check.
+ */
+export function nameAt(names: SpanSlots<string>, text: string, start: number, end: number): string {
+  const kept = names.get(text, start, end);
+  if (kept !== undefined) return kept;
+  const name = text.slice(start, end);
+  names.set(name, name);
+  return name;
+}
+
 /** Distinct ids of a frame compared one by one before they go to a map (a frame rarely holds more). */
 const LISTED_IDS = 16;
 

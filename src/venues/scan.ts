@@ -174,6 +174,30 @@ export function plainNumber(text: string, pos: number): number {
   return i === fraction ? NO : i;
 }
 
+/** The most integer digits a plain number has whose value is always finite (below 1e308, under the largest double). */
+export const MAX_FINITE_DIGITS = 308;
+
+/**
+ * Whether a plain number in `text[from, to)` (numbers as `plainNumber` reads them, between other JSON) has more
+ * than MAX_FINITE_DIGITS integer digits, so that its value may be past the largest double: a fast path whose pattern
+ * leaves numbers' lengths open (a counted repeat costs a pattern a counter per digit) checks them here when the
+ * stretch is long enough to hold such a number.
+ */
+export function hasLongInteger(text: string, from: number, to: number): boolean {
+  let run = 0;
+  let fraction = false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) {
+      if (!fraction && ++run > MAX_FINITE_DIGITS) return true;
+    } else {
+      fraction = c === DOT;
+      run = 0;
+    }
+  }
+  return false;
+}
+
 /** The value JSON.parse gives the plain number `plainNumber` read from `start` to `end` (decimalAt for its digits). */
 export const plainValue = (text: string, start: number, end: number): number =>
   text.charCodeAt(start) === MINUS ? -decimalAt(text, start + 1, end) : decimalAt(text, start, end);

@@ -1,5 +1,6 @@
 import { MAX_EPOCH_MS } from '../fields.js';
-import { NO, RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, RecentNames, STRING_CHAR, decimalAt, matchEntries, plainNumber, plainValue, testEntries } from '../scan.js';
+import { SpanSlots, nameAt } from '../fast-events.js';
+import { MAX_FINITE_DIGITS, RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, STRING_CHAR, decimalAt, hasLongInteger, matchEntries, plainValue } from '../scan.js';
 import type { LiquidationEntry } from './schema.js';
 
 const NUMBER = RE_NUMBER.replace('(', '(?:');
@@ -10,12 +11,9 @@ const ENTRY = new RegExp(
   `\\["pos",(0|[1-9][0-9]{0,14}),${RE_NUMBER},${RE_SKIP_VALUE},${RE_TEXT},${RE_NUMBER},${NUMBER_OR_NULL},${RE_SKIP_VALUE},([01]),(?:[01]|null),${RE_SKIP_VALUE},${NUMBER_OR_NULL}(?:,${RE_SKIP_VALUE})*\\]`,
   'y',
 );
-const QUOTE = 0x22;
 const COMMA = 0x2c;
-const OPEN = 0x5b;
 const CLOSE = 0x5d;
 const ZERO = 0x30;
-const L = 0x6c;
 const N = 0x6e;
 const TAIL = new RegExp(`(?:,${RE_SKIP_VALUE})*\\]$`, 'y');
 
@@ -59,18 +57,26 @@ export function readLiquidationFrame(frame: string): LiquidationEntry[] | undefi
 export type PlainTrigger = (idStart: number, idEnd: number, mts: number, symbol: string, amount: number, acquired: number | null) => boolean;
 
 // The same entry as Bitfinex writes it (the docs' examples, the simulator): the unnamed fields null, times whole
-// milliseconds, numbers without exponents and of fewer than 309 integer digits (so finite, as the schema's Finite
-// wants). No captures (each would be a string made): the fields are read where this layout puts them, and only of
-// the triggers.
-const PLAIN = '-?(?:0|[1-9][0-9]{0,307})(?:\\.[0-9]+)?';
-const PLAIN_ENTRY = new RegExp(
-  `\\["pos",(?:0|[1-9][0-9]{0,14}),(?:0|[1-9][0-9]{0,12}),null,"${STRING_CHAR}+",${PLAIN},(?:${PLAIN}|null),null,[01],(?:[01]|null),null,(?:${PLAIN}|null)\\]`,
-  'y',
-);
+// milliseconds, numbers without exponents. No captures (each would be a string made): the fields are read where this
+// layout puts them, and only of the triggers. No counted repeats either (a counter per digit cost the pattern a third
+// of its time): the lengths the schema bounds are checked on positions (readPlainFrame).
+const PLAIN = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?';
+const PLAIN_ENTRY = `\\["pos",(?:0|[1-9][0-9]*),(?:0|[1-9][0-9]*),null,"${STRING_CHAR}+",${PLAIN},(?:${PLAIN}|null),null,[01],(?:[01]|null),null,(?:${PLAIN}|null)\\]`;
+// The whole update, `[CHAN_ID,[…]…]`, in one pattern: one test per frame, not one per entry and one for the tail.
+const PLAIN_FRAME = new RegExp(`\\[${PLAIN},\\[(?:${PLAIN_ENTRY}(?:,${PLAIN_ENTRY})*)?\\](?:,${RE_SKIP_VALUE})*\\]$`, 'y');
+/** POS_ID of at most 15 digits: a safe integer, as the schema's int wants. */
+const MAX_ID_DIGITS = 15;
+/** MTS of at most 13 digits (BitfinexMs). */
+const MAX_MTS_DIGITS = 13;
+/**
+ * The longest stretch from SYMBOL's closing quote to the entry's `]` that cannot hold a number of more than
+ * MAX_FINITE_DIGITS integer digits (the schema's Finite): `",A,B,null,M,S,null,Q]` with one number of 309 digits and
+ * the others of one character is 329 long. Only a longer stretch is looked at digit by digit (hasLongInteger).
+ */
+const SHORT_STRETCH = 16 + MAX_FINITE_DIGITS + 4;
 
-// The last SYMBOL read (entries of a frame mostly share their pair: it is checked first) and the pairs read lately.
-let lastSymbol = '';
-const symbols = new RecentNames();
+// The pairs read lately, one string each.
+const symbols = new SpanSlots<string>();
 
 /**
  * A liq:global update in Bitfinex's plain layout (PLAIN_ENTRY) read without JSON.parse: each trigger (IS_MATCH 0)
@@ -80,43 +86,33 @@ const symbols = new RecentNames();
  * some of its entries), and readLiquidationFrame or the full path reads it.
  */
 export function readPlainFrame(f: string, trigger: PlainTrigger): boolean {
-  // `[CHAN_ID,[`: the channel id a plain number too (it is not read).
-  const head = f.charCodeAt(0) === OPEN ? plainNumber(f, 1) : NO;
-  if (head < 0 || f.charCodeAt(head) !== COMMA || f.charCodeAt(head + 1) !== OPEN) return false;
-  plainText = f;
-  plainTrigger = trigger;
-  const end = testEntries(f, head + 2, PLAIN_ENTRY, readPlainEntry);
-  plainText = '';
-  if (end < 0) return false;
-  if (end === f.length - 1 && f.charCodeAt(end) === CLOSE) return true;
-  TAIL.lastIndex = end;
-  return TAIL.test(f);
-}
-
-// The frame readPlainFrame reads and its `trigger`, for readPlainEntry (module-level: no closure made per frame).
-let plainText = '';
-let plainTrigger: PlainTrigger = () => false;
-
-/** An entry PLAIN_ENTRY matched from i to end: its fields handed to plainTrigger when it is a trigger. */
-function readPlainEntry(i: number, end: number): boolean {
-  const f = plainText;
-  // `…,IS_MATCH,IS_MARKET_SOLD,null,PRICE_ACQUIRED]`: back from PRICE_ACQUIRED, IS_MARKET_SOLD is one character or `null`.
-  // (A loop, not lastIndexOf: that is a runtime call, dearer than the few characters it passes.)
-  let q = end - 2;
-  while (f.charCodeAt(q) !== COMMA) q--;
-  q++;
-  if (f.charCodeAt(q - (f.charCodeAt(q - 7) === L ? 12 : 9)) !== ZERO) return true;
-  const idStart = i + 7; // after `["pos",`
-  const idEnd = f.indexOf(',', idStart);
-  const mtsEnd = f.indexOf(',', idEnd + 1);
-  const s = mtsEnd + 7; // after `,null,"`
-  let sEnd = s + lastSymbol.length;
-  if (lastSymbol === '' || f.charCodeAt(sEnd) !== QUOTE || !f.startsWith(lastSymbol, s)) {
-    sEnd = f.indexOf('"', s);
-    lastSymbol = symbols.at(f, s, sEnd);
+  PLAIN_FRAME.lastIndex = 0;
+  if (!PLAIN_FRAME.test(f)) return false;
+  // The pattern checked the whole frame: the second `[` opens the entries (CHAN_ID is a number), and each field
+  // ends at the first character of its kind (a number at a comma, SYMBOL at a quote, the entry, after SYMBOL, at `]`).
+  let i = f.indexOf('[', 1) + 1;
+  if (f.charCodeAt(i) === CLOSE) return true;
+  for (;;) {
+    const idStart = i + 7; // after `["pos",`
+    const idEnd = f.indexOf(',', idStart);
+    const mtsEnd = f.indexOf(',', idEnd + 1);
+    const s = mtsEnd + 7; // after `,null,"`
+    const sEnd = f.indexOf('"', s);
+    const end = f.indexOf(']', sEnd);
+    if (idEnd - idStart > MAX_ID_DIGITS || mtsEnd - idEnd - 1 > MAX_MTS_DIGITS) return false;
+    if (end - sEnd > SHORT_STRETCH && hasLongInteger(f, sEnd, end)) return false;
+    // `",AMOUNT,BASE_PRICE,null,IS_MATCH,IS_MARKET_SOLD,null,PRICE_ACQUIRED]`: found forward, from comma to comma.
+    const a = sEnd + 2;
+    const aEnd = f.indexOf(',', a);
+    const m = f.indexOf(',', aEnd + 1) + 6; // after `,null,`
+    if (f.charCodeAt(m) === ZERO) {
+      const sold = m + 2;
+      const q = sold + (f.charCodeAt(sold) === N ? 10 : 7); // after `null,null,` or `0,null,`
+      const acquired = f.charCodeAt(q) === N ? null : plainValue(f, q, end);
+      if (!trigger(idStart, idEnd, decimalAt(f, idEnd + 1, mtsEnd), nameAt(symbols, f, s, sEnd), plainValue(f, a, aEnd), acquired)) return false;
+    }
+    // `],[` or `]]`: the pattern checked which.
+    if (f.charCodeAt(end + 1) !== COMMA) return true;
+    i = end + 2;
   }
-  const a = sEnd + 2;
-  const aEnd = f.indexOf(',', a);
-  const acquired = f.charCodeAt(q) === N ? null : plainValue(f, q, end - 1);
-  return plainTrigger(idStart, idEnd, decimalAt(f, idEnd + 1, mtsEnd), lastSymbol, plainValue(f, a, aEnd), acquired);
 }

@@ -101,7 +101,12 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
   // names the event check takes as they are), worked out once; null for a name no contract has. Emptied when the
   // instrument list replaces what the parser knows.
   const markets = new Map<string, PlainMarket | null>();
+  // The last symbol asked for and its answer: the scan hands over one string per contract while it repeats
+  // (RecentNames), so most rows cost an identity check instead of a Map lookup. Forgotten with `markets`.
+  let lastSymbol = '';
+  let lastMarket: PlainMarket | null = null;
   const plainMarketOf = (symbol: string): PlainMarket | undefined => {
+    if (symbol === lastSymbol) return lastMarket ?? undefined;
     let market = markets.get(symbol);
     if (market === undefined) {
       const contract = isMarketName(symbol) ? contractOf(symbol) : undefined;
@@ -112,6 +117,8 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
       if (markets.size >= MAX_PLAIN_MARKETS) markets.clear();
       markets.set(symbol, market);
     }
+    lastSymbol = symbol;
+    lastMarket = market;
     return market ?? undefined;
   };
   // The insert being read (readPlainInsert hands its rows over one by one): parser-level, so a frame allocates
@@ -183,6 +190,7 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
     }
     if (valid.length === 0 && rows.length > 0) return reject('instrument list without a valid row');
     markets.clear();
+    lastSymbol = '';
     for (const { row } of valid) {
       const contract = bitmexInstrument(row, 'discovery');
       if (contract !== undefined) known.set(row.symbol, contract);

@@ -6,6 +6,9 @@ import { LIQUIDATES_CHANNEL, type GateLiquidateEntry } from './schema.js';
 // integers; the schema reads neither). One sticky pattern: on this stretch it costs less than `startsWith` of the head.
 const HEAD = new RegExp(`\\{"channel":"${LIQUIDATES_CHANNEL.replace('.', '\\.')}","event":"update","time":${RE_SKIP_INT},"time_ms":${RE_SKIP_INT},"result":\\[`, 'y');
 
+/** The head's shortest text before the result's `[` (both times one digit). */
+const HEAD_MIN = `{"channel":"${LIQUIDATES_CHANNEL}","event":"update","time":0,"time_ms":0,"result":`.length;
+
 /** The position of the update's first entry (after `"result":[`), or NO. */
 function entriesAt(f: string): number {
   HEAD.lastIndex = 0;
@@ -19,11 +22,19 @@ const ENTRY = new RegExp(
 );
 
 // The same entry as Gate writes it (the docs' example, the simulator): price a plain number, size a signed decimal
-// string. No captures (each would be a string made): the fields are read where this layout puts them.
-const PLAIN_ENTRY = new RegExp(
-  `\\{"price":(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?,"size":"-?${DECIMAL_SOURCE}","time_ms":(?:0|[1-9][0-9]{0,12}),"contract":"${STRING_CHAR}+"\\}`,
+// string. No captures (each would be a string made): the fields are read where this layout puts them. No counted
+// repeats either (`{0,12}` cost the pattern a counter per digit): the time's length is checked on its position.
+const PLAIN_ENTRY = `\\{"price":(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?,"size":"-?${DECIMAL_SOURCE}","time_ms":(?:0|[1-9][0-9]*),"contract":"${STRING_CHAR}+"\\}`;
+/** EpochMs' longest text (fields.ts). */
+const MAX_TIME_DIGITS = 13;
+// The whole update in that layout, head to end, in one pattern: one test per frame (a test for the head and one per
+// entry each cost their fixed cost again, and most updates hold one entry). The envelope's `time` and `time_ms` are
+// any JSON integers here: no path reads them (LiquidatesUpdate does not name them).
+const PLAIN_UPDATE = new RegExp(
+  `\\{"channel":"${LIQUIDATES_CHANNEL.replace('.', '\\.')}","event":"update","time":(?:0|[1-9][0-9]*),"time_ms":(?:0|[1-9][0-9]*),"result":\\[(?:${PLAIN_ENTRY}(?:,${PLAIN_ENTRY})*)?\\]\\}$`,
   'y',
 );
+const OPEN = '[';
 const MINUS = 0x2d;
 const COMMA = 0x2c;
 
@@ -100,14 +111,14 @@ export interface PlainUpdateSink {
  * from `entry` declines. False (declined: the capturing path, then the full path, read it) for anything else.
  */
 export function readPlainUpdate(f: string, sink: PlainUpdateSink, e: PlainEntry): boolean {
-  let i = entriesAt(f);
-  if (i < 0) return false;
+  PLAIN_UPDATE.lastIndex = 0;
+  if (!PLAIN_UPDATE.test(f)) return false;
   sink.begin();
-  if (f.charCodeAt(i) === ARRAY_END) return endsAt(f, i + 1, '}');
+  // The pattern checked the whole frame: the first `[` opens the result (the head's other values hold none), and
+  // each field ends at the first character of its kind (a number at a comma, a string at a quote).
+  let i = f.indexOf(OPEN, HEAD_MIN) + 1;
+  if (f.charCodeAt(i) === ARRAY_END) return true;
   for (;;) {
-    PLAIN_ENTRY.lastIndex = i;
-    if (!PLAIN_ENTRY.test(f)) return false;
-    const end = PLAIN_ENTRY.lastIndex;
     const p = i + 9; // after `{"price":`
     const pEnd = f.indexOf(',', p);
     const price = decimalAt(f, p, pEnd);
@@ -117,6 +128,9 @@ export function readPlainUpdate(f: string, sink: PlainUpdateSink, e: PlainEntry)
     const zEnd = f.indexOf('"', z);
     const t = zEnd + 12; // after `","time_ms":`
     const tEnd = f.indexOf(',', t);
+    const c = tEnd + 13; // after `,"contract":"`
+    const cEnd = f.indexOf('"', c);
+    if (tEnd - t > MAX_TIME_DIGITS) return false;
     e.price = price;
     e.p = p;
     e.pEnd = pEnd;
@@ -126,12 +140,11 @@ export function readPlainUpdate(f: string, sink: PlainUpdateSink, e: PlainEntry)
     e.time = decimalAt(f, t, tEnd);
     e.t = t;
     e.tEnd = tEnd;
-    e.c = tEnd + 13; // after `,"contract":"`
-    e.cEnd = end - 2;
+    e.c = c;
+    e.cEnd = cEnd;
     if (!sink.entry(f, e)) return false;
-    const c = f.charCodeAt(end);
-    if (c === ARRAY_END) return endsAt(f, end + 1, '}');
-    if (c !== COMMA) return false;
-    i = end + 1;
+    // `},{` or `}]}`: the pattern checked which.
+    if (f.charCodeAt(cEnd + 2) !== COMMA) return true;
+    i = cEnd + 3;
   }
 }

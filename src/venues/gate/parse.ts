@@ -1,7 +1,7 @@
 import type { FundingEvent, LiquidationEvent } from '../../schema/events.js';
 import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
 import { decimalValue, isEpochMs, preview } from '../fields.js';
-import { OccurrenceIds, SpanMap } from '../fast-events.js';
+import { OccurrenceIds, SpanSlots } from '../fast-events.js';
 import { fillBase, fillQuote, fillSize, isUsdQuote, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
 import { isShortestAt } from '../scan.js';
 import { EntryResults, NO_EVENTS, fastEvents, frameIds, isEpoch, liquidationPasses, plainlyNamed, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
@@ -143,7 +143,7 @@ export function createGateParser(o: GateParserOptions): FrameParser {
   // The plain path: an update in Gate's own layout (readPlainUpdate) made into events as it is read, with what
   // `entryEvent` and `checkEvent` would work out per entry settled once per contract (`named`, by where the update
   // writes its name) or per update (the receive time). Anything it would refuse declines the update to the paths below.
-  const named = new SpanMap<Contract>();
+  const named = new SpanSlots<Contract>();
   const ids = new OccurrenceIds();
   const entry = plainEntry();
   let updateReceive = 0;
