@@ -150,4 +150,25 @@ describe('the store writer in its own thread', () => {
     expect(nices().every((v) => v === before[0])).toBe(true);
     await plain.close();
   });
+  it.runIf(process.platform === 'linux')('a process already at a higher nice keeps it: the writer is not raised, nothing is logged, rows are stored', () => {
+    const dir = config().dir;
+    const script = `
+      const { readdirSync, readFileSync } = await import('node:fs');
+      const { StoreSink } = await import(${JSON.stringify(DIST_SINK)});
+      const { StoreConfig } = await import(${JSON.stringify(new URL('../../dist/src/sinks/store/config.js', import.meta.url).href)});
+      const said = [];
+      const log = { info() {}, warn: (o, m) => said.push(m), error: (o, m) => said.push(m) };
+      const sink = await StoreSink.open(StoreConfig.parse({ dir: ${JSON.stringify(dir)}, flushMs: 60000, writerNice: 10 }), log, { thread: true });
+      sink.onEvent(${JSON.stringify(liquidation('x', T0, 5))});
+      await sink.flush();
+      const nices = readdirSync('/proc/self/task').map((t) => { const s = readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16]); });
+      await sink.close();
+      console.log(JSON.stringify({ said, nices: [...new Set(nices)], written: sink.stats.written.liquidations }));
+    `;
+    const file = join(root, 'niced.mjs');
+    writeFileSync(file, script);
+    const run = spawnSync('nice', ['-n', '15', process.execPath, file], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ said: [], nices: [15], written: 1 });
+  });
 });

@@ -1,4 +1,4 @@
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { chunkTransfer } from './columns.js';
 import type { StoreConfig } from './config.js';
@@ -24,12 +24,15 @@ const log: WriterLog = { info: logAt('info'), warn: logAt('warn'), error: logAt(
 const plain = (e: unknown) => (e instanceof Error ? { message: e.message, code: (e as NodeJS.ErrnoException).code } : { message: String(e) });
 
 const { config } = workerData as { config: StoreConfig };
-try {
-  // This thread only (Linux and macOS keep a nice value per thread): DuckDB runs the writer's statements here (sql-here.ts).
-  setPriority(config.writerNice);
-} catch (err) {
-  log.warn({ err: plain(err), nice: config.writerNice }, 'store: could not lower the writer thread\'s priority; it shares the CPU with the pipeline as an equal');
-}
+// This thread only (Linux and macOS keep a nice value per thread): DuckDB runs the writer's statements here (sql-here.ts).
+// Only ever lowered: a process started at a higher nice keeps it (raising a priority needs privileges).
+const nice = getPriority();
+if (config.writerNice > nice)
+  try {
+    setPriority(config.writerNice);
+  } catch (err) {
+    log.warn({ err: plain(err), nice, writerNice: config.writerNice }, 'store: could not lower the writer thread\'s priority; it shares the CPU with the pipeline as an equal');
+  }
 try {
   const writer = await StoreWriter.open(config, log);
   port.on('message', (m: ToWriter) => {
