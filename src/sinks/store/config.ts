@@ -34,7 +34,7 @@ export const StoreConfig = z.strictObject({
   /**
    * The nice value of the writer's thread (0–19; higher is lower CPU priority): the store keeps up with what a
    * busy machine leaves after parsing, aggregating and answering the API, its lag growing instead of theirs.
-   * 0 gives it the pipeline's own priority.
+   * 0 gives it the pipeline's own priority; a process started at a higher nice keeps it (never raised).
    */
   writerNice: z.number().int().min(0).max(19).default(10),
   /** DuckDB's memory limit for the writer and for each query. */
