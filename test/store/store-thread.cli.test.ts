@@ -150,4 +150,40 @@ describe('the store writer in its own thread', () => {
     expect(nices().every((v) => v === before[0])).toBe(true);
     await plain.close();
   });
+
+  // A process already niced (`nice -n 15 liqstream run`, systemd's Nice=15): the writer must still run below the
+  // pipeline, never above it (an absolute nice of 10 would raise it, as root; as another user it fails).
+  it.runIf(process.platform === 'linux')('under a niced process the writer runs writerNice lower than the pipeline (at most 19), never higher', () => {
+    const script = (writerNice: number) => `
+      import { readdirSync, readFileSync } from 'node:fs';
+      const { StoreSink } = await import(${JSON.stringify(DIST_SINK)});
+      const { StoreConfig } = await import(${JSON.stringify(new URL('../../dist/src/sinks/store/config.js', import.meta.url).href)});
+      const nices = () => readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+      const warned = [];
+      const log = { info() {}, warn: (o, m) => warned.push(m), error() {} };
+      const sink = await StoreSink.open(StoreConfig.parse({ dir: ${JSON.stringify(config().dir)}, flushMs: 60000, writerNice: ${writerNice} }), log, { thread: true });
+      sink.onEvent(${JSON.stringify(liquidation('x', T0, 5))});
+      await sink.flush();
+      const during = nices();
+      await sink.close();
+      console.log(JSON.stringify({ during, warned }));
+    `;
+    const run = (writerNice: number) => {
+      const file = join(root, `niced-${writerNice}.mjs`);
+      writeFileSync(file, script(writerNice));
+      const r = spawnSync('nice', ['-n', '15', process.execPath, file], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout) as { during: number[]; warned: string[] };
+    };
+    const base = Math.min(19, nices()[0]! + 15);
+    const lowered = run(10);
+    expect(lowered.warned).toEqual([]);
+    expect(lowered.during.filter((v) => v !== base)).toEqual([Math.min(19, base + 10)]);
+    const same = run(0);
+    expect(same.warned).toEqual([]);
+    expect(same.during.every((v) => v === base)).toBe(true);
+  });
 });

@@ -1,4 +1,4 @@
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { chunkTransfer } from './columns.js';
 import type { StoreConfig } from './config.js';
@@ -24,11 +24,14 @@ const log: WriterLog = { info: logAt('info'), warn: logAt('warn'), error: logAt(
 const plain = (e: unknown) => (e instanceof Error ? { message: e.message, code: (e as NodeJS.ErrnoException).code } : { message: String(e) });
 
 const { config } = workerData as { config: StoreConfig };
+// writerNice below the pipeline's (a thread starts at its creator's nice value): an absolute value would raise
+// the writer above a pipeline already niced (`nice -n 15`, systemd's Nice=), as root, and fail as another user.
+const nice = Math.min(19, getPriority() + config.writerNice);
 try {
   // This thread only (Linux and macOS keep a nice value per thread): DuckDB runs the writer's statements here (sql-here.ts).
-  setPriority(config.writerNice);
+  setPriority(nice);
 } catch (err) {
-  log.warn({ err: plain(err), nice: config.writerNice }, 'store: could not lower the writer thread\'s priority; it shares the CPU with the pipeline as an equal');
+  log.warn({ err: plain(err), nice }, 'store: could not lower the writer thread\'s priority; it shares the CPU with the pipeline as an equal');
 }
 try {
   const writer = await StoreWriter.open(config, log);
