@@ -52,7 +52,9 @@ export interface StoreOptions {
  */
 function storeMetrics(registry: Registry, stats: () => StoreStats): void {
   const counter = (name: string, help: string, label: string, values: (s: StoreStats) => Record<string, number>) => {
-    // A counter is only added to: each scrape adds what grew since the last one.
+    // A counter is only added to: each scrape adds what grew since the last one. Every table (outcome) is
+    // exported from the first scrape, at 0 until it grows: a series that first appears at 3 shows no increase()
+    // (one failed commit would never alert), and one that never appears leaves StoreStalled's `and` nothing to match.
     const reported = new Map<string, number>();
     return new Counter({
       name,
@@ -62,7 +64,7 @@ function storeMetrics(registry: Registry, stats: () => StoreStats): void {
       collect() {
         for (const [key, now] of Object.entries(values(stats()))) {
           const had = reported.get(key) ?? 0;
-          if (now > had) this.inc({ [label]: key }, now - had);
+          this.inc({ [label]: key }, now > had ? now - had : 0);
           reported.set(key, Math.max(now, had));
         }
       },
