@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
+import { writerPriority } from '../../src/sinks/store/writer-priority.js';
 import { Dataset, fileProblem } from '../../src/sinks/store/dataset.js';
 import { StoreReader } from '../../src/sinks/store/reader.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
@@ -91,6 +92,15 @@ describe('history store sink', () => {
     expect(StoreConfig.parse({}).writerNice).toBe(10);
     for (const ok of [0, 19]) expect(StoreConfig.parse({ writerNice: ok }).writerNice).toBe(ok);
     for (const bad of [-1, 20, 1.5, '5', null, Number.NaN, 1e308]) expect(StoreConfig.safeParse({ writerNice: bad }).success, String(bad)).toBe(false);
+  });
+
+  it('the writer thread’s nice value: writerNice above the pipeline’s, at most 19; on Linux only (elsewhere a nice value is the process’s)', () => {
+    expect(writerPriority('linux', 0, 10)).toBe(10);
+    expect(writerPriority('linux', 15, 10)).toBe(19);
+    expect(writerPriority('linux', 5, 0)).toBe(5);
+    expect(writerPriority('linux', -5, 10)).toBe(5);
+    expect(writerPriority('darwin', 0, 10)).toBeUndefined();
+    expect(writerPriority('win32', 0, 10)).toBeUndefined();
   });
 
   it('a second writer of the same store is refused while the first runs', async () => {

@@ -4,6 +4,7 @@ import { chunkTransfer } from './columns.js';
 import type { StoreConfig } from './config.js';
 import type { FromWriter, ToWriter } from './store-thread.js';
 import { StoreWriter, type WriterLog } from './store-writer.js';
+import { writerPriority } from './writer-priority.js';
 
 // The store's thread (store-thread.ts): a StoreWriter driven by the main thread's messages.
 const port = parentPort!;
@@ -24,12 +25,12 @@ const log: WriterLog = { info: logAt('info'), warn: logAt('warn'), error: logAt(
 const plain = (e: unknown) => (e instanceof Error ? { message: e.message, code: (e as NodeJS.ErrnoException).code } : { message: String(e) });
 
 const { config } = workerData as { config: StoreConfig };
-// writerNice below the pipeline's (a thread starts at its creator's nice value): an absolute value would raise
-// the writer above a pipeline already niced (`nice -n 15`, systemd's Nice=), as root, and fail as another user.
-const nice = Math.min(19, getPriority() + config.writerNice);
+// Relative to the pipeline's: an absolute value would raise the writer above a pipeline already niced
+// (`nice -n 15`, systemd's Nice=), as root, and fail as another user.
+const nice = writerPriority(process.platform, getPriority(), config.writerNice);
 try {
-  // This thread only (Linux and macOS keep a nice value per thread): DuckDB runs the writer's statements here (sql-here.ts).
-  setPriority(nice);
+  // This thread only: DuckDB runs the writer's statements here (sql-here.ts).
+  if (nice !== undefined) setPriority(nice);
 } catch (err) {
   log.warn({ err: plain(err), nice }, 'store: could not lower the writer thread\'s priority; it shares the CPU with the pipeline as an equal');
 }
