@@ -103,6 +103,34 @@ describe('history store sink', () => {
     expect(writerPriority('win32', 0, 10)).toBeUndefined();
   });
 
+  it('a writer slower than flushMs: the timer queues at most one commit behind the one under way (no backlog of commits, durable keeps up)', async () => {
+    const sink = await StoreSink.open(config({ flushMs: 100 }), log);
+    // Each commit takes 400 ms more (a writer starved on a busy machine, at its lower priority).
+    const port = (sink as unknown as { writer: { commit(): Promise<boolean> } }).writer;
+    const commit = port.commit.bind(port);
+    let commits = 0;
+    port.commit = async () => {
+      commits += 1;
+      await new Promise((r) => setTimeout(r, 400));
+      return commit();
+    };
+    const feeding = Date.now();
+    for (let i = 0; Date.now() - feeding < 2_000; i++) {
+      sink.onEvents([liquidation(`r${i}`, T0 + i, 1)]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const received = sink.stats.received.liquidations;
+    const stopped = Date.now();
+    while (sink.stats.durable.liquidations < received) await new Promise((r) => setTimeout(r, 20));
+    const caughtUp = Date.now() - stopped;
+    await sink.close();
+    // The commit under way and the one queued behind it cover the last rows (a tick every 100 ms queued behind
+    // 400 ms commits: 20 commits asked for in 2 s, 15 of them waiting when the rows stop, 6 s more).
+    expect(caughtUp).toBeLessThan(2_000);
+    expect(commits).toBeLessThanOrEqual(Math.ceil((Date.now() - feeding) / 400) + 2);
+    expect(sink.stats.durable.liquidations).toBe(received);
+  });
+
   it('a second writer of the same store is refused while the first runs', async () => {
     const c = config();
     const first = await StoreSink.open(c, log);

@@ -91,6 +91,8 @@ export class StoreSink implements Sink {
   private readonly flushedAt = zeroes();
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** The timer's commits under way or waiting (tick). */
+  private ticking = 0;
   private readonly rows: Record<TableName, ColumnRows>;
   private closing: Promise<void> | undefined;
   readonly dataset: Dataset;
@@ -117,7 +119,7 @@ export class StoreSink implements Sink {
     if (options.registry) storeMetrics(options.registry, () => sink.stats);
     // A backfill commits by size only: a commit every flushMs adds files (and work) without making anything visible sooner that matters.
     if (!options.bySizeOnly) {
-      sink.timer = setInterval(() => void sink.flush().catch(() => {}), config.flushMs);
+      sink.timer = setInterval(() => sink.tick(), config.flushMs);
       sink.timer.unref();
     }
     return sink;
@@ -194,6 +196,20 @@ export class StoreSink implements Sink {
         await this.writer.close();
       }
     })());
+  }
+
+  /**
+   * The timer's commit, unless one it asked for is under way and another waits behind it (that one will take
+   * every row received until it starts): a writer slower than flushMs (its thread starved at its lower
+   * priority) would otherwise gather a queue of commits, growing while it lasts, that durable (one queued
+   * commit after another) and close (after all of them) wait out.
+   */
+  private tick(): void {
+    if (this.ticking === 2) return;
+    this.ticking += 1;
+    void this.flush()
+      .catch(() => {})
+      .finally(() => (this.ticking -= 1));
   }
 
   /** Rows handed to the sink so far, per table. */
