@@ -88,6 +88,16 @@ describe('history store sink', () => {
     expect(await metric('liqstream_store_commits_total', 'outcome="ok"')).toBe(2);
   });
 
+  it('a registry that has the store’s metrics already: open is refused and leaves the store unlocked (its writer closed)', async () => {
+    const registry = new Registry();
+    const first = await StoreSink.open(config(), log, { registry });
+    const c = config();
+    await expect(StoreSink.open(c, log, { registry })).rejects.toThrow(/already been registered/);
+    const again = await StoreSink.open(c, log);
+    await again.close();
+    await first.close();
+  });
+
   it('store.writerNice is a nice value: 0–19, whole; anything else is refused at start', () => {
     expect(StoreConfig.parse({}).writerNice).toBe(10);
     for (const ok of [0, 19]) expect(StoreConfig.parse({ writerNice: ok }).writerNice).toBe(ok);

@@ -116,7 +116,13 @@ export class StoreSink implements Sink {
   static async open(config: StoreConfig, log: Logger, options: StoreOptions = {}): Promise<StoreSink> {
     const sink = new StoreSink(config, log, options.onCommitted);
     sink.writer = await openWriter(config, log, options.thread ?? false, (table, columns) => sink.rows[table].recycle(columns));
-    if (options.registry) storeMetrics(options.registry, () => sink.stats);
+    try {
+      if (options.registry) storeMetrics(options.registry, () => sink.stats);
+    } catch (err) {
+      // A registry that has them already (a second sink on it): the store is left unlocked for the next open.
+      await sink.writer.close();
+      throw err;
+    }
     // A backfill commits by size only: a commit every flushMs adds files (and work) without making anything visible sooner that matters.
     if (!options.bySizeOnly) {
       sink.timer = setInterval(() => sink.tick(), config.flushMs);
