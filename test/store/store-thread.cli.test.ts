@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
 import { StoreSink as SinkInThisThread } from '../../src/sinks/store/store-sink.js';
 import { liquidation, openInterest } from '../support/events.js';
+import { writeTestConfig } from '../support/config-file.js';
+import { startServiceProcess } from '../support/service-process.js';
 import { storeRows } from '../support/store-rows.js';
 
 /*
@@ -185,5 +187,19 @@ describe('the store writer in its own thread', () => {
     const same = run(0);
     expect(same.warned).toEqual([]);
     expect(same.during.every((v) => v === base)).toBe(true);
+  });
+
+  it('`run` with a store exports its counts on /metrics from the start, every table and outcome at 0', async () => {
+    const dir = config().dir;
+    const service = await startServiceProcess(['run', '--config', writeTestConfig({})], { LIQSTREAM_STORE__ENABLED: 'true', LIQSTREAM_STORE__DIR: dir });
+    try {
+      const text = await (await fetch(`${service.metricsUrl}/metrics`)).text();
+      const value = (series: string) => text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1];
+      for (const t of ['liquidations', 'open_interest', 'gaps', 'minutes', 'cascades', 'onchain', 'retractions'])
+        for (const name of ['received', 'durable', 'written', 'refused']) expect(value(`liqstream_store_rows_${name}_total{table="${t}"}`), `${name} ${t}`).toBe('0');
+      expect([value('liqstream_store_commits_total{outcome="ok"}'), value('liqstream_store_commits_total{outcome="failed"}')]).toEqual(['0', '0']);
+    } finally {
+      await service.stop();
+    }
   });
 });
