@@ -133,11 +133,15 @@ describe('history store sink', () => {
     const stopped = Date.now();
     while (sink.stats.durable.liquidations < received) await new Promise((r) => setTimeout(r, 20));
     const caughtUp = Date.now() - stopped;
+    const closing = Date.now();
     await sink.close();
+    const closed = Date.now() - closing;
     // The commit under way and the one queued behind it cover the last rows (a tick every 100 ms queued behind
-    // 400 ms commits: 20 commits asked for in 2 s, 15 of them waiting when the rows stop, 6 s more).
-    expect(caughtUp).toBeLessThan(2_000);
-    expect(commits).toBeLessThanOrEqual(Math.ceil((Date.now() - feeding) / 400) + 2);
+    // 400 ms commits: 20 commits asked for in 2 s, 15 of them waiting when the rows stop, 6 s more; and the
+    // queue kept growing while they ran, which close waited out: 25 s more).
+    expect(caughtUp).toBeLessThan(3_000);
+    expect(closed).toBeLessThan(3_000);
+    expect(commits).toBeGreaterThanOrEqual(3);
     expect(sink.stats.durable.liquidations).toBe(received);
   });
 
