@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
+import { writerPriority } from '../../src/sinks/store/writer-priority.js';
 import { Dataset, fileProblem } from '../../src/sinks/store/dataset.js';
 import { StoreReader } from '../../src/sinks/store/reader.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
@@ -69,7 +70,11 @@ describe('history store sink', () => {
     sink.onEvents([liquidation('m1', T0, 1), liquidation('m2', T0 + 1, 2), liquidation('m1', T0, 1)]);
     sink.onEvents([liquidation('big', T0 + 2, 1e12)]); // beyond what the store keeps exactly: refused
     expect(await metric('liqstream_store_rows_received_total', 'table="liquidations"')).toBe(3);
-    expect(await metric('liqstream_store_rows_durable_total', 'table="liquidations"')).toBeUndefined(); // nothing committed yet: lag 3
+    // Nothing committed yet (lag 3): every series is there at 0, so that increase() sees its first rise and StoreStalled has a series to match.
+    expect(await metric('liqstream_store_rows_durable_total', 'table="liquidations"')).toBe(0);
+    expect(await metric('liqstream_store_rows_received_total', 'table="cascades"')).toBe(0);
+    expect(await metric('liqstream_store_commits_total', 'outcome="ok"')).toBe(0);
+    expect(await metric('liqstream_store_commits_total', 'outcome="failed"')).toBe(0);
     expect(await metric('liqstream_store_rows_refused_total', 'table="liquidations"')).toBe(1);
     await sink.flush();
     expect(await metric('liqstream_store_rows_durable_total', 'table="liquidations"')).toBe(3);
@@ -83,10 +88,61 @@ describe('history store sink', () => {
     expect(await metric('liqstream_store_commits_total', 'outcome="ok"')).toBe(2);
   });
 
+  it('a registry that has the store’s metrics already: open is refused and leaves the store unlocked (its writer closed)', async () => {
+    const registry = new Registry();
+    const first = await StoreSink.open(config(), log, { registry });
+    const c = config();
+    await expect(StoreSink.open(c, log, { registry })).rejects.toThrow(/already been registered/);
+    const again = await StoreSink.open(c, log);
+    await again.close();
+    await first.close();
+  });
+
   it('store.writerNice is a nice value: 0–19, whole; anything else is refused at start', () => {
     expect(StoreConfig.parse({}).writerNice).toBe(10);
     for (const ok of [0, 19]) expect(StoreConfig.parse({ writerNice: ok }).writerNice).toBe(ok);
     for (const bad of [-1, 20, 1.5, '5', null, Number.NaN, 1e308]) expect(StoreConfig.safeParse({ writerNice: bad }).success, String(bad)).toBe(false);
+  });
+
+  it('the writer thread’s nice value: writerNice above the pipeline’s, at most 19; on Linux only (elsewhere a nice value is the process’s)', () => {
+    expect(writerPriority('linux', 0, 10)).toBe(10);
+    expect(writerPriority('linux', 15, 10)).toBe(19);
+    expect(writerPriority('linux', 5, 0)).toBe(5);
+    expect(writerPriority('linux', -5, 10)).toBe(5);
+    expect(writerPriority('darwin', 0, 10)).toBeUndefined();
+    expect(writerPriority('win32', 0, 10)).toBeUndefined();
+  });
+
+  it('a writer slower than flushMs: the timer queues at most one commit behind the one under way (no backlog of commits, durable keeps up)', async () => {
+    const sink = await StoreSink.open(config({ flushMs: 100 }), log);
+    // Each commit takes 400 ms more (a writer starved on a busy machine, at its lower priority).
+    const port = (sink as unknown as { writer: { commit(): Promise<boolean> } }).writer;
+    const commit = port.commit.bind(port);
+    let commits = 0;
+    port.commit = async () => {
+      commits += 1;
+      await new Promise((r) => setTimeout(r, 400));
+      return commit();
+    };
+    const feeding = Date.now();
+    for (let i = 0; Date.now() - feeding < 2_000; i++) {
+      sink.onEvents([liquidation(`r${i}`, T0 + i, 1)]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const received = sink.stats.received.liquidations;
+    const stopped = Date.now();
+    while (sink.stats.durable.liquidations < received) await new Promise((r) => setTimeout(r, 20));
+    const caughtUp = Date.now() - stopped;
+    const closing = Date.now();
+    await sink.close();
+    const closed = Date.now() - closing;
+    // The commit under way and the one queued behind it cover the last rows (a tick every 100 ms queued behind
+    // 400 ms commits: 20 commits asked for in 2 s, 15 of them waiting when the rows stop, 6 s more; and the
+    // queue kept growing while they ran, which close waited out: 25 s more).
+    expect(caughtUp).toBeLessThan(3_000);
+    expect(closed).toBeLessThan(3_000);
+    expect(commits).toBeGreaterThanOrEqual(3);
+    expect(sink.stats.durable.liquidations).toBe(received);
   });
 
   it('a second writer of the same store is refused while the first runs', async () => {

@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
 import { StoreSink as SinkInThisThread } from '../../src/sinks/store/store-sink.js';
 import { liquidation, openInterest } from '../support/events.js';
+import { writeTestConfig } from '../support/config-file.js';
+import { startServiceProcess } from '../support/service-process.js';
 import { storeRows } from '../support/store-rows.js';
 
 /*
@@ -150,25 +152,54 @@ describe('the store writer in its own thread', () => {
     expect(nices().every((v) => v === before[0])).toBe(true);
     await plain.close();
   });
-  it.runIf(process.platform === 'linux')('a process already at a higher nice keeps it: the writer is not raised, nothing is logged, rows are stored', () => {
-    const dir = config().dir;
-    const script = `
-      const { readdirSync, readFileSync } = await import('node:fs');
+
+  // A process already niced (`nice -n 15 liqstream run`, systemd's Nice=15): the writer must still run below the
+  // pipeline, never above it (an absolute nice of 10 would raise it, as root; as another user it fails).
+  it.runIf(process.platform === 'linux')('under a niced process the writer runs writerNice lower than the pipeline (at most 19), never higher', () => {
+    const script = (writerNice: number) => `
+      import { readdirSync, readFileSync } from 'node:fs';
       const { StoreSink } = await import(${JSON.stringify(DIST_SINK)});
       const { StoreConfig } = await import(${JSON.stringify(new URL('../../dist/src/sinks/store/config.js', import.meta.url).href)});
-      const said = [];
-      const log = { info() {}, warn: (o, m) => said.push(m), error: (o, m) => said.push(m) };
-      const sink = await StoreSink.open(StoreConfig.parse({ dir: ${JSON.stringify(dir)}, flushMs: 60000, writerNice: 10 }), log, { thread: true });
+      const nices = () => readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+      const warned = [];
+      const log = { info() {}, warn: (o, m) => warned.push(m), error() {} };
+      const sink = await StoreSink.open(StoreConfig.parse({ dir: ${JSON.stringify(config().dir)}, flushMs: 60000, writerNice: ${writerNice} }), log, { thread: true });
       sink.onEvent(${JSON.stringify(liquidation('x', T0, 5))});
       await sink.flush();
-      const nices = readdirSync('/proc/self/task').map((t) => { const s = readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16]); });
+      const during = nices();
       await sink.close();
-      console.log(JSON.stringify({ said, nices: [...new Set(nices)], written: sink.stats.written.liquidations }));
+      console.log(JSON.stringify({ during, warned }));
     `;
-    const file = join(root, 'niced.mjs');
-    writeFileSync(file, script);
-    const run = spawnSync('nice', ['-n', '15', process.execPath, file], { encoding: 'utf8', timeout: 60_000 });
-    expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual({ said: [], nices: [15], written: 1 });
+    const run = (writerNice: number) => {
+      const file = join(root, `niced-${writerNice}.mjs`);
+      writeFileSync(file, script(writerNice));
+      const r = spawnSync('nice', ['-n', '15', process.execPath, file], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout) as { during: number[]; warned: string[] };
+    };
+    const base = Math.min(19, nices()[0]! + 15);
+    const lowered = run(10);
+    expect(lowered.warned).toEqual([]);
+    expect(lowered.during.filter((v) => v !== base)).toEqual([Math.min(19, base + 10)]);
+    const same = run(0);
+    expect(same.warned).toEqual([]);
+    expect(same.during.every((v) => v === base)).toBe(true);
+  });
+
+  it('`run` with a store exports its counts on /metrics from the start, every table and outcome at 0', async () => {
+    const dir = config().dir;
+    const service = await startServiceProcess(['run', '--config', writeTestConfig({})], { LIQSTREAM_STORE__ENABLED: 'true', LIQSTREAM_STORE__DIR: dir });
+    try {
+      const text = await (await fetch(`${service.metricsUrl}/metrics`)).text();
+      const value = (series: string) => text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1];
+      for (const t of ['liquidations', 'open_interest', 'gaps', 'minutes', 'cascades', 'onchain', 'retractions'])
+        for (const name of ['received', 'durable', 'written', 'refused']) expect(value(`liqstream_store_rows_${name}_total{table="${t}"}`), `${name} ${t}`).toBe('0');
+      expect([value('liqstream_store_commits_total{outcome="ok"}'), value('liqstream_store_commits_total{outcome="failed"}')]).toEqual(['0', '0']);
+    } finally {
+      await service.stop();
+    }
   });
 });

@@ -32,9 +32,10 @@ export const StoreConfig = z.strictObject({
   /** DuckDB's threads for each query (`liqstream query`, /api/history); the writer runs its statements on its own thread. */
   threads: z.number().int().min(1).max(64).default(2),
   /**
-   * The nice value of the writer's thread (0–19; higher is lower CPU priority): the store keeps up with what a
-   * busy machine leaves after parsing, aggregating and answering the API, its lag growing instead of theirs.
-   * 0 gives it the pipeline's own priority; a process started at a higher nice keeps it (never raised).
+   * How much lower the writer thread's CPU priority is than the pipeline's: added to the process's nice value
+   * (the thread's is at most 19; higher is lower priority), so a process started niced keeps its writer below
+   * it. The store keeps up with what a busy machine leaves after parsing, aggregating and answering the API,
+   * its lag growing instead of theirs. 0 gives it the pipeline's own priority.
    */
   writerNice: z.number().int().min(0).max(19).default(10),
   /** DuckDB's memory limit for the writer and for each query. */

@@ -52,7 +52,9 @@ export interface StoreOptions {
  */
 function storeMetrics(registry: Registry, stats: () => StoreStats): void {
   const counter = (name: string, help: string, label: string, values: (s: StoreStats) => Record<string, number>) => {
-    // A counter is only added to: each scrape adds what grew since the last one.
+    // A counter is only added to: each scrape adds what grew since the last one. Every table (outcome) is
+    // exported from the first scrape, at 0 until it grows: a series that first appears at 3 shows no increase()
+    // (one failed commit would never alert), and one that never appears leaves StoreStalled's `and` nothing to match.
     const reported = new Map<string, number>();
     return new Counter({
       name,
@@ -62,7 +64,7 @@ function storeMetrics(registry: Registry, stats: () => StoreStats): void {
       collect() {
         for (const [key, now] of Object.entries(values(stats()))) {
           const had = reported.get(key) ?? 0;
-          if (now > had) this.inc({ [label]: key }, now - had);
+          this.inc({ [label]: key }, now > had ? now - had : 0);
           reported.set(key, Math.max(now, had));
         }
       },
@@ -89,6 +91,8 @@ export class StoreSink implements Sink {
   private readonly flushedAt = zeroes();
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** The timer's commits under way or waiting (tick). */
+  private ticking = 0;
   private readonly rows: Record<TableName, ColumnRows>;
   private closing: Promise<void> | undefined;
   readonly dataset: Dataset;
@@ -112,10 +116,16 @@ export class StoreSink implements Sink {
   static async open(config: StoreConfig, log: Logger, options: StoreOptions = {}): Promise<StoreSink> {
     const sink = new StoreSink(config, log, options.onCommitted);
     sink.writer = await openWriter(config, log, options.thread ?? false, (table, columns) => sink.rows[table].recycle(columns));
-    if (options.registry) storeMetrics(options.registry, () => sink.stats);
+    try {
+      if (options.registry) storeMetrics(options.registry, () => sink.stats);
+    } catch (err) {
+      // A registry that has them already (a second sink on it): the store is left unlocked for the next open.
+      await sink.writer.close();
+      throw err;
+    }
     // A backfill commits by size only: a commit every flushMs adds files (and work) without making anything visible sooner that matters.
     if (!options.bySizeOnly) {
-      sink.timer = setInterval(() => void sink.flush().catch(() => {}), config.flushMs);
+      sink.timer = setInterval(() => sink.tick(), config.flushMs);
       sink.timer.unref();
     }
     return sink;
@@ -192,6 +202,20 @@ export class StoreSink implements Sink {
         await this.writer.close();
       }
     })());
+  }
+
+  /**
+   * The timer's commit, unless one it asked for is under way and another waits behind it (that one will take
+   * every row received until it starts): a writer slower than flushMs (its thread starved at its lower
+   * priority) would otherwise gather a queue of commits, growing while it lasts, that durable (one queued
+   * commit after another) and close (after all of them) wait out.
+   */
+  private tick(): void {
+    if (this.ticking === 2) return;
+    this.ticking += 1;
+    void this.flush()
+      .catch(() => {})
+      .finally(() => (this.ticking -= 1));
   }
 
   /** Rows handed to the sink so far, per table. */

@@ -4,6 +4,7 @@ import { chunkTransfer } from './columns.js';
 import type { StoreConfig } from './config.js';
 import type { FromWriter, ToWriter } from './store-thread.js';
 import { StoreWriter, type WriterLog } from './store-writer.js';
+import { writerPriority } from './writer-priority.js';
 
 // The store's thread (store-thread.ts): a StoreWriter driven by the main thread's messages.
 const port = parentPort!;
@@ -24,15 +25,15 @@ const log: WriterLog = { info: logAt('info'), warn: logAt('warn'), error: logAt(
 const plain = (e: unknown) => (e instanceof Error ? { message: e.message, code: (e as NodeJS.ErrnoException).code } : { message: String(e) });
 
 const { config } = workerData as { config: StoreConfig };
-// This thread only (Linux and macOS keep a nice value per thread): DuckDB runs the writer's statements here (sql-here.ts).
-// Only ever lowered: a process started at a higher nice keeps it (raising a priority needs privileges).
-const nice = getPriority();
-if (config.writerNice > nice)
-  try {
-    setPriority(config.writerNice);
-  } catch (err) {
-    log.warn({ err: plain(err), nice, writerNice: config.writerNice }, 'store: could not lower the writer thread\'s priority; it shares the CPU with the pipeline as an equal');
-  }
+// Relative to the pipeline's: an absolute value would raise the writer above a pipeline already niced
+// (`nice -n 15`, systemd's Nice=), as root, and fail as another user.
+const nice = writerPriority(process.platform, getPriority(), config.writerNice);
+try {
+  // This thread only: DuckDB runs the writer's statements here (sql-here.ts).
+  if (nice !== undefined) setPriority(nice);
+} catch (err) {
+  log.warn({ err: plain(err), nice }, 'store: could not lower the writer thread\'s priority; it shares the CPU with the pipeline as an equal');
+}
 try {
   const writer = await StoreWriter.open(config, log);
   port.on('message', (m: ToWriter) => {
