@@ -202,4 +202,31 @@ describe('the store writer in its own thread', () => {
       await service.stop();
     }
   });
+  it('DuckDB spills into the store’s _spill folder, not the working folder; what a killed writer left there goes at the next open', () => {
+    const dir = config().dir;
+    const cwd = mkdtempSync(join(root, 'cwd-'));
+    mkdirSync(join(dir, '_spill'), { recursive: true });
+    writeFileSync(join(dir, '_spill', 'left-by-a-killed-writer.tmp'), 'x');
+    const script = `
+      import { existsSync, readdirSync } from 'node:fs';
+      const { StoreSink } = await import(${JSON.stringify(DIST_SINK)});
+      const { StoreConfig } = await import(${JSON.stringify(new URL('../../dist/src/sinks/store/config.js', import.meta.url).href)});
+      const spill = ${JSON.stringify(join(dir, '_spill'))};
+      const sink = await StoreSink.open(StoreConfig.parse({ dir: ${JSON.stringify(dir)}, flushMs: 600000, flushRows: 10000000, memoryLimit: '64MB' }), { info() {}, warn() {}, error() {} }, { thread: true });
+      const leftover = existsSync(spill + '/left-by-a-killed-writer.tmp');
+      const e = ${JSON.stringify(liquidation('x', T0, 5))};
+      for (let i = 0; i < 400000; i++) sink.onEvent({ ...e, id: 'hyperliquid:' + (912790032823 + i) + ':0x' + (i * 7919).toString(16).padStart(40, 'a'), eventTime: e.eventTime + i });
+      let spilled = 0;
+      const watch = setInterval(() => { try { spilled = Math.max(spilled, readdirSync(spill).length); } catch {} }, 5);
+      await sink.flush();
+      clearInterval(watch);
+      await sink.close();
+      console.log(JSON.stringify({ leftover, spilled: spilled > 0, here: readdirSync('.'), written: sink.stats.written.liquidations }));
+    `;
+    const file = join(cwd, 'spill.mjs');
+    writeFileSync(file, script);
+    const run = spawnSync(process.execPath, [file], { cwd, encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ leftover: false, spilled: true, here: ['spill.mjs'], written: 400_000 });
+  });
 });

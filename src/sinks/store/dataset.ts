@@ -172,7 +172,17 @@ export class Dataset {
       rmSync(join(stagingRoot, batch), { recursive: true, force: true });
       rolledBack += 1;
     }
+    // What the last writer's DuckDB spilled and did not remove (it was killed, or its close failed).
+    rmSync(this.spillDir(), { recursive: true, force: true });
     return { rolledForward, rolledBack };
+  }
+
+  /**
+   * Where the writer's DuckDB spills what does not fit its memoryLimit: beside the data, on the store's disk,
+   * not in the process's working folder (DuckDB's default `.tmp`), and emptied by the next writer's recover().
+   */
+  spillDir(): string {
+    return join(this.dir, '_spill');
   }
 
   /** Commit records not yet applied completely (a commit in progress, or one a crash left). */

@@ -81,7 +81,7 @@ export class StoreWriter {
       if (recovered.rolledForward || recovered.rolledBack) log.warn({ store: config.dir, ...recovered }, 'store: finished the commits of an interrupted writer');
       const { DuckDBInstance, DuckDBDataChunk, DuckDBPendingResultState } = await import('@duckdb/node-api');
       // One DuckDB thread: the statements run on this one (sql-here.ts), at its priority; `threads` is for queries.
-      const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: config.memoryLimit });
+      const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: config.memoryLimit, temp_directory: dataset.spillDir() });
       const [conn, compactConn, appends] = [await instance.connect(), await instance.connect(), await instance.connect()];
       const closeDuckDb = () => {
         for (const c of [conn, compactConn, appends]) c.closeSync();
