@@ -1,7 +1,7 @@
 /**
  * The history store on the whole simulated 10 October (`npm run bench` section `store`, or
  * `node dist/bench/store.js` after `npm run build`; BENCH_STORE_DIR keeps the files). Prints: replay
- * time without and with --store (BENCH_STORE_ROUNDS interleaved pairs, default 2; the median of the
+ * time without and with --store (BENCH_STORE_ROUNDS interleaved pairs, default 5; the median of the
  * pairs' ratios, against the issue's 25%), the store's size per table and per million liquidations,
  * whether per-minute/venue/side USD equals minutes.csv to 1/10,000 USD, the time of two history
  * queries, and what a second import adds. Not a test: it prints what this machine does.
@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minutesCsvCells, PERPS_ONLY_SQL, units } from '../src/report/minutes-csv.js';
+import { median } from './stats.js';
 import { NO_FIGURES, type Recorder } from './targets.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -45,12 +46,11 @@ export function benchStore(out: (line: string) => void, figures: Recorder = NO_F
     out(timed(['simulate', 'oct-10', '--out', recording]).stdout.trim());
     // Pairs, each replay into a fresh store: the last one is kept for what follows.
     const pairs: { plain: ReturnType<typeof timed>; stored: ReturnType<typeof timed> }[] = [];
-    for (let round = 0; round < Number(process.env.BENCH_STORE_ROUNDS ?? 2); round++) {
+    for (let round = 0; round < Number(process.env.BENCH_STORE_ROUNDS ?? 5); round++) {
       rmSync(store, { recursive: true, force: true });
       const plain = timed(['replay', recording, '--report-dir', join(dir, 'report-plain'), '--force']);
       pairs.push({ plain, stored: timed(['replay', recording, '--report-dir', join(dir, 'report'), '--force', '--store', store]) });
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
     out(`replay --speed max of the simulated 10 October, without and with --store (fresh processes, ${pairs.length} interleaved pairs; load average ${loadavg()[0]!.toFixed(1)} at the end):\n`);
     out('| pair | wall without / with | CPU without / with |');

@@ -58,8 +58,12 @@ export class StoreWriter {
   private constructor(
     /** Ends DuckDB (its connections, then the instance). */
     private readonly closeDuckDb: () => void,
-    /** Commits' statements, then compaction's: each run on this thread (sql-here.ts). */
+    /** Commits' statements: run on this thread (sql-here.ts), at its priority. */
     private readonly conn: SqlConnection,
+    /**
+     * Compaction's: on libuv's pool, beside the commits (as DuckDB runs a statement by default). On this thread a
+     * merge's tasks took turns with every commit's, and a live store's lag rose to 1.3 s during one (store-live bench).
+     */
     private readonly compactConn: SqlConnection,
     /** The buffers' appenders: a connection of their own, so that an appender's flush never meets a statement under way on `conn`. */
     private readonly appends: DuckDBConnection,
@@ -93,7 +97,7 @@ export class StoreWriter {
       const writer = new StoreWriter(
         closeDuckDb,
         sql,
-        sqlHere(compactConn, DuckDBPendingResultState),
+        compactConn,
         appends,
         dataset,
         config,
