@@ -5,13 +5,13 @@ import { startServiceProcess } from '../support/service-process.js';
 
 const README = new URL('../../README.md', import.meta.url).pathname;
 
-/** The metric names in the README's metrics table, and those of its rows marked "Kafka bus only". */
-function readmeMetrics(): { all: string[]; kafkaOnly: string[] } {
+/** The metric names in the README's metrics table, and those of its rows marked "Kafka bus only" and "history store only". */
+function readmeMetrics(): { all: string[]; kafkaOnly: string[]; storeOnly: string[] } {
   const text = readFileSync(README, 'utf8');
   const start = text.indexOf('## Metrics (`/metrics`, `/healthz`)');
   const rows = text.slice(start).split('\n\n')[1]!.split('\n');
   const names = (lines: string[]) => [...new Set(lines.flatMap((l) => [...l.matchAll(/`(liqstream_[a-z_]+)`/g)].map((m) => m[1]!)))].sort();
-  return { all: names(rows), kafkaOnly: names(rows.filter((r) => r.includes('Kafka bus only'))) };
+  return { all: names(rows), kafkaOnly: names(rows.filter((r) => r.includes('Kafka bus only'))), storeOnly: names(rows.filter((r) => r.includes('history store only'))) };
 }
 
 describe('README metrics table', () => {
@@ -24,10 +24,11 @@ describe('README metrics table', () => {
         .filter((name) => !/^liqstream_(process|nodejs)_/.test(name)) // prom-client's defaults, mentioned under the table
         .sort();
       expect(exported).toContain('liqstream_lower_bound');
-      const { all, kafkaOnly } = readmeMetrics();
-      // The producer's bus gauges exist only with the Kafka bus; this process runs the embedded one.
-      expect(all.filter((name) => !kafkaOnly.includes(name))).toEqual(exported);
-      expect(kafkaOnly.filter((name) => exported.includes(name))).toEqual([]);
+      const { all, kafkaOnly, storeOnly } = readmeMetrics();
+      // The producer's bus gauges exist only with the Kafka bus, the store's with a store; this process runs neither.
+      expect(all.filter((name) => !kafkaOnly.includes(name) && !storeOnly.includes(name))).toEqual(exported);
+      expect([...kafkaOnly, ...storeOnly].filter((name) => exported.includes(name))).toEqual([]);
+      expect(storeOnly).toHaveLength(9);
     } finally {
       await service.stop();
     }
