@@ -7,7 +7,7 @@ export interface SqlConnection {
   runAndReadAll(sql: string): Promise<DuckDBResultReader>;
 }
 
-/** How long a statement's tasks run before the thread's other work (appends, another statement) gets a turn. */
+/** How long a statement's tasks run before the thread's other work (appends) gets a turn. */
 const SLICE_MS = 10;
 
 /**
@@ -17,7 +17,7 @@ const SLICE_MS = 10;
  * does for it. The instance is opened with one thread (store-writer.ts), so every task of a statement is
  * run here. Between tasks, once SLICE_MS have passed (a task itself runs to its end: up to a few hundred
  * ms measured in a commit of 250,000 rows), the thread takes a turn at its event loop: chunks posted meanwhile are
- * appended, and a compaction's statement (another connection) interleaves with a commit's.
+ * appended. (Compaction's statements do not come here: they run on libuv's pool beside the commits, store-writer.ts.)
  *
  * `state` is node-api's DuckDBPendingResultState, passed in because DuckDB is loaded by the writer, not
  * when this module is imported (at CLI start).
