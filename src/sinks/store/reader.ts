@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../log.js';
@@ -57,6 +58,8 @@ export class StoreReader {
     readonly dataset: Dataset,
     private readonly log: Logger | undefined,
     private readonly limits: { timeoutMs: number; maxConcurrent: number; checkedFiles: number },
+    /** Where this reader's DuckDB spills (its own folder, removed at close). */
+    readonly spillDir: string,
   ) {}
 
   /**
@@ -71,8 +74,17 @@ export class StoreReader {
     if (o.existing && !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`no history store at ${dir}: no such directory`);
     assertStore(dir);
     const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:', { threads: String(o.threads ?? 2), memory_limit: o.memoryLimit ?? '1GB' });
-    return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4, checkedFiles: o.checkedFiles ?? 100_000 });
+    // A query past memoryLimit spills into a folder of its own under the OS's temporary folder: DuckDB's default is `.tmp` in
+    // the process's working folder (left there if the process is killed; a query fails there if that folder is not writable),
+    // and the store's `_spill` is the writer's (emptied by its recovery, under a reader's feet).
+    const spillDir = mkdtempSync(join(tmpdir(), 'liqstream-query-'));
+    try {
+      const instance = await DuckDBInstance.create(':memory:', { threads: String(o.threads ?? 2), memory_limit: o.memoryLimit ?? '1GB', temp_directory: spillDir });
+      return new StoreReader(instance, new Dataset(dir), o.log, { timeoutMs: o.timeoutMs ?? 10_000, maxConcurrent: o.maxConcurrent ?? 4, checkedFiles: o.checkedFiles ?? 100_000 }, spillDir);
+    } catch (err) {
+      rmSync(spillDir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   /**
@@ -238,5 +250,6 @@ export class StoreReader {
 
   close(): void {
     this.instance.closeSync();
+    rmSync(this.spillDir, { recursive: true, force: true });
   }
 }
