@@ -240,3 +240,29 @@ describe('frames past the whole-frame patterns\' backtrack stack (about a millio
     for (const frame of frames) expect(createBitfinexParser()(frame, RECEIVE)).toMatchObject({ ok: true, events: [{ id: 'bitfinex:tBTCF0:USTF0:1' }] });
   });
 });
+
+describe('Bybit: ids numbered by millisecond run equal a plain count of each entry\'s earlier copies in the frame', () => {
+  it('property: runs longer than the listed ones, times out of order, copies far apart', () => {
+    const entry = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom('Buy', 'Sell'), fc.constantFrom('0.01', '0.02'));
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 60 }), fc.boolean(), (list, sorted) => {
+        const es = sorted ? [...list].sort((a, b) => a[0] - b[0]) : list;
+        const texts = es.map(([dt, S, v]) => `{"T":${1760128209000 + dt},"s":"BTCUSDT","S":"${S}","v":"${v}","p":"119000"}`);
+        const frame = `{"topic":"allLiquidation.BTCUSDT","type":"snapshot","ts":1760128209100,"data":[${texts.join(',')}]}`;
+        const seen = new Map<string, number>();
+        const want = es.map(([dt, S, v]) => {
+          const id = `bybit-linear:BTCUSDT:${1760128209000 + dt}:${S}:${v}:119000`;
+          const n = seen.get(id) ?? 0;
+          seen.set(id, n + 1);
+          return n > 0 ? `${id}#${n}` : id;
+        });
+        const parse = createBybitParser({ venue: 'bybit-linear' });
+        for (const f of [frame, viaFullPath(frame)]) {
+          const r = parse(f, RECEIVE);
+          expect(r.ok && r.events.map((e) => (e.type === 'liquidation' ? e.id : ''))).toEqual(want);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
