@@ -178,6 +178,33 @@ export function plainNumber(text: string, pos: number): number {
 export const MAX_FINITE_DIGITS = 308;
 
 /**
+ * `pattern.exec(text)` from `from` (a sticky pattern), null where the match ran out of V8's backtrack stack: a
+ * repeated group (`(?:,ENTRY)*`, `(?:,VALUE)*`) pushes backtrack state per repeat and throws a RangeError past about a
+ * million repeats (a frame of tens of MB, which a socket takes), where the full path reads the frame. Null declines
+ * the frame to it (the review of issue 22 §1: the Bitfinex, Gate and BitMEX fast paths threw instead).
+ */
+export function execFrom(pattern: RegExp, text: string, from: number): RegExpExecArray | null {
+  pattern.lastIndex = from;
+  try {
+    return pattern.exec(text);
+  } catch (err) {
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
+}
+
+/** execFrom's test (no match array made): false where the pattern does not match there or ran out of stack. */
+export function testFrom(pattern: RegExp, text: string, from: number): boolean {
+  pattern.lastIndex = from;
+  try {
+    return pattern.test(text);
+  } catch (err) {
+    if (err instanceof RangeError) return false;
+    throw err;
+  }
+}
+
+/**
  * Whether a plain number in `text[from, to)` (numbers as `plainNumber` reads them, between other JSON) has more
  * than MAX_FINITE_DIGITS integer digits, so that its value may be past the largest double: a fast path whose pattern
  * leaves numbers' lengths open (a counted repeat costs a pattern a counter per digit) checks them here when the
@@ -262,8 +289,7 @@ export const RE_SKIP_VALUE = `(?:${RE_SKIP_STRING}|-?(?:0|[1-9][0-9]*)(?:\\.[0-9
 export function matchEntries(frame: string, pos: number, entry: RegExp, read: (m: RegExpExecArray) => boolean): number {
   if (frame.charCodeAt(pos) === ARRAY_END) return pos + 1;
   for (;;) {
-    entry.lastIndex = pos;
-    const m = entry.exec(frame);
+    const m = execFrom(entry, frame, pos);
     if (m === null || !read(m)) return NO;
     pos = entry.lastIndex;
     const c = frame.charCodeAt(pos);
@@ -280,8 +306,7 @@ export function matchEntries(frame: string, pos: number, entry: RegExp, read: (m
 export function testEntries(frame: string, pos: number, entry: RegExp, read: (start: number, end: number) => boolean): number {
   if (frame.charCodeAt(pos) === ARRAY_END) return pos + 1;
   for (;;) {
-    entry.lastIndex = pos;
-    if (!entry.test(frame) || !read(pos, entry.lastIndex)) return NO;
+    if (!testFrom(entry, frame, pos) || !read(pos, entry.lastIndex)) return NO;
     pos = entry.lastIndex;
     const c = frame.charCodeAt(pos);
     if (c === ARRAY_END) return pos + 1;

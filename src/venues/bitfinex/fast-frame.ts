@@ -1,6 +1,6 @@
 import { MAX_EPOCH_MS } from '../fields.js';
 import { SpanSlots, nameAt } from '../fast-events.js';
-import { MAX_FINITE_DIGITS, RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, STRING_CHAR, decimalAt, hasLongInteger, matchEntries, plainValue } from '../scan.js';
+import { MAX_FINITE_DIGITS, RE_NUMBER, RE_SKIP_VALUE, RE_TEXT, STRING_CHAR, decimalAt, hasLongInteger, matchEntries, plainValue, testFrom } from '../scan.js';
 import type { LiquidationEntry } from './schema.js';
 
 const NUMBER = RE_NUMBER.replace('(', '(?:');
@@ -45,8 +45,7 @@ export function readLiquidationFrame(frame: string): LiquidationEntry[] | undefi
   };
   const end = matchEntries(frame, head[0].length, ENTRY, read);
   if (end < 0) return undefined;
-  TAIL.lastIndex = end;
-  return TAIL.test(frame) ? entries : undefined;
+  return testFrom(TAIL, frame, end) ? entries : undefined;
 }
 
 /**
@@ -86,8 +85,7 @@ const symbols = new SpanSlots<string>();
  * some of its entries), and readLiquidationFrame or the full path reads it.
  */
 export function readPlainFrame(f: string, trigger: PlainTrigger): boolean {
-  PLAIN_FRAME.lastIndex = 0;
-  if (!PLAIN_FRAME.test(f)) return false;
+  if (!testFrom(PLAIN_FRAME, f, 0)) return false;
   // The pattern checked the whole frame: the second `[` opens the entries (CHAN_ID is a number), and each field
   // ends at the first character of its kind (a number at a comma, SYMBOL at a quote, the entry, after SYMBOL, at `]`).
   let i = f.indexOf('[', 1) + 1;

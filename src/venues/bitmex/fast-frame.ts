@@ -1,5 +1,5 @@
 import { SpanSlots, nameAt } from '../fast-events.js';
-import { MAX_FINITE_DIGITS, RE_NUMBER, RE_TEXT, STRING_CHAR, decimalAt, endsAt, hasLongInteger, matchEntries } from '../scan.js';
+import { MAX_FINITE_DIGITS, RE_NUMBER, RE_TEXT, STRING_CHAR, decimalAt, endsAt, hasLongInteger, matchEntries, testFrom } from '../scan.js';
 import { LIQUIDATION_TABLE, type BitmexLiquidationRow } from './schema.js';
 
 const HEAD = `{"table":"${LIQUIDATION_TABLE}","action":"insert","data":[`;
@@ -55,8 +55,7 @@ const symbols = new SpanSlots<string>();
  * the character that ends it (no string in the layout holds a quote; no number a comma or a brace).
  */
 export function readPlainInsert(f: string, row: PlainInsertRow): boolean {
-  PLAIN_INSERT.lastIndex = 0;
-  if (!PLAIN_INSERT.test(f)) return false;
+  if (!testFrom(PLAIN_INSERT, f, 0)) return false;
   for (let i = HEAD.length; ; ) {
     const idStart = i + 12; // after `{"orderID":"`
     const idEnd = f.indexOf('"', idStart);

@@ -1,5 +1,5 @@
 import { DECIMAL_SOURCE } from '../fields.js';
-import { ARRAY_END, NO, RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, STRING_CHAR, decimalAt, endsAt, isShortestText, matchEntries } from '../scan.js';
+import { ARRAY_END, NO, RE_EPOCH_MS, RE_NUMBER, RE_SKIP_INT, STRING_CHAR, decimalAt, endsAt, isShortestText, matchEntries, testFrom } from '../scan.js';
 import { LIQUIDATES_CHANNEL, type GateLiquidateEntry } from './schema.js';
 
 // The update's envelope up to its first entry: `time` and `time_ms` canonical integers of at most 15 digits (safe
@@ -111,8 +111,7 @@ export interface PlainUpdateSink {
  * from `entry` declines. False (declined: the capturing path, then the full path, read it) for anything else.
  */
 export function readPlainUpdate(f: string, sink: PlainUpdateSink, e: PlainEntry): boolean {
-  PLAIN_UPDATE.lastIndex = 0;
-  if (!PLAIN_UPDATE.test(f)) return false;
+  if (!testFrom(PLAIN_UPDATE, f, 0)) return false;
   sink.begin();
   // The pattern checked the whole frame: the first `[` opens the result (the head's other values hold none), and
   // each field ends at the first character of its kind (a number at a comma, a string at a quote).
