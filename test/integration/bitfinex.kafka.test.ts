@@ -38,13 +38,16 @@ describe('Bitfinex local server → liqstream connect → real Kafka → aggrega
     // The recorded long trigger (0.00268657 BTC at 9080); a short trigger without a price, valued at the ETH mark
     // (2 × 4000), published with one of its market executions (not counted).
     bitfinex.publish(entries('bitfinex-liquidations-1.json'));
+    const value = async (name: string, labels: Record<string, string>) => sampleValue(await scrape(aggregate.metricsUrl), name, labels);
+    // The status poll's answer is parsed (the ETH mark known) once its open interest is counted: the request being made
+    // is not enough (under load CI once published the price-less trigger first, dead-lettered as "no recent ETH mark").
+    await until(async () => (await value('liqstream_open_interest_usd', { venue: 'bitfinex' })) === 10 * 110000 + 100 * 4000, 'the first status poll parsed', 60_000);
     const now = Date.now();
     bitfinex.publish([
       ['pos', 9, now, null, 'tETHF0:USTF0', -1, 3900, null, 1, 1, null, 4001],
       ['pos', 9, now, null, 'tETHF0:USTF0', -2, 3900, null, 0, 1, null, null],
     ]);
 
-    const value = async (name: string, labels: Record<string, string>) => sampleValue(await scrape(aggregate.metricsUrl), name, labels);
     try {
       await until(async () => {
         if ((await value('liqstream_liquidations_usd_total', { venue: 'bitfinex', side: 'long', fidelity: 'complete' })) !== 24.3941) return false; // 0.00268657 × 9,080 in 1/10,000 USD
