@@ -6,7 +6,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 // project but `unit` runs the compiled binary, built once per run by test/setup/build.ts (a no-op when
 // dist/ is current). A new project is added to PROJECTS below: it gets the build, the shared timeouts
 // and the workers; list only its own global setups (e.g. a server it needs) after the build.
-const PROJECTS: TestProjectInlineConfiguration[] = [
+export const PROJECTS: TestProjectInlineConfiguration[] = [
   { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.*.test.ts'] } },
   { test: { name: 'cli', include: ['test/**/*.cli.test.ts'] } },
   { test: { name: 'kafka', include: ['test/**/*.kafka.test.ts'], globalSetup: ['test/setup/global-kafka.ts'], testTimeout: 120_000 } },
@@ -23,6 +23,20 @@ const PROJECTS: TestProjectInlineConfiguration[] = [
     },
   },
 ];
+
+/**
+ * `npm test` runs the projects that start servers (a global setup of their own: the Kafka broker, QuestDB) in a
+ * vitest process of their own, beside the others (test/support/run-tests.sh): their files mostly wait on those
+ * servers, so they get workers of their own instead of taking turns with the computing files. TEST_GROUP picks a
+ * side (`servers` or `others`; unset: every project). A new project is on the side its global setups put it.
+ */
+export function inGroup(p: TestProjectInlineConfiguration, group: string | undefined): boolean {
+  const startsServers = [p.test?.globalSetup ?? []].flat().length > 0;
+  if (group === undefined || group === '') return true;
+  if (group === 'servers') return startsServers;
+  if (group === 'others') return !startsServers;
+  throw new Error(`TEST_GROUP is 'servers', 'others' or unset, not '${group}'`);
+}
 
 const BUILD = 'test/setup/build.ts';
 const withBuild = (p: TestProjectInlineConfiguration): TestProjectInlineConfiguration =>
@@ -69,6 +83,6 @@ export default defineConfig({
     // TEST_WORKERS overrides it (not LIQSTREAM_*: those are config keys, and the CLI refuses unknown ones).
     maxWorkers: Number(process.env.TEST_WORKERS) || Math.max(2, availableParallelism()),
     sequence: { sequencer: LongestFirst },
-    projects: PROJECTS.map((p) => ({ extends: true, ...withBuild(p) })),
+    projects: PROJECTS.filter((p) => inGroup(p, process.env.TEST_GROUP)).map((p) => ({ extends: true, ...withBuild(p) })),
   },
 });

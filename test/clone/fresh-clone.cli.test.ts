@@ -30,6 +30,7 @@ describe('a fresh clone with nothing beside it', () => {
     delete env.VITEST_WORKER_ID;
     delete env.NODE_OPTIONS;
     delete env.TEST_DIST_BUILT_BY;
+    delete env.TEST_GROUP;
     const inClone = (cmd: string, args: string[], timeout: number) =>
       run(cmd, args, { cwd: clone, env, maxBuffer: 16 * 2 ** 20, timeout }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
         throw new Error(`${cmd} ${args.join(' ')} failed in the clone:\n${err.stdout ?? ''}\n${err.stderr ?? err.message}`);

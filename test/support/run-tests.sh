@@ -1,10 +1,33 @@
 #!/bin/sh
 # npm test, after test-tools.mjs found the tools: the typecheck runs beside the tests instead of before
 # them (15 CPU s, while the tests mostly wait on child processes, sockets, timers and the broker); either
-# failing fails npm test. Arguments go to vitest (`npm test -- --project unit`).
+# failing fails npm test. Arguments go to vitest (`npm test -- --project unit`), which then runs alone.
 { tsc -p tsconfig.test.json && tsc -p src/web/page --noEmit; } &
 typecheck=$!
-vitest run "$@"
-status=$?
+if [ $# -gt 0 ]; then
+  vitest run "$@"
+  status=$?
+else
+  # Without arguments, the projects whose files wait on servers (Kafka, QuestDB: restarts, session timeouts,
+  # outages) run in a vitest process of their own beside unit and cli, with workers of their own: their waiting
+  # overlaps the other files' computing, which one shared pool of a worker per core cannot do (vitest runs
+  # projects of different maxWorkers one group after another). The unit and cli files start at once, without
+  # waiting for the broker's and QuestDB's start. Built first, once: two build setups at once would both write dist/.
+  [ -f dist/src/cli/main.js ] || rm -f dist/.tsbuildinfo
+  tsc -b tsconfig.json && tsc -b src/web/page || exit $?
+  beside_log=$(mktemp "${TMPDIR:-/tmp}/liqstream-test-servers.XXXXXX")
+  TEST_GROUP=servers vitest run >"$beside_log" 2>&1 &
+  beside=$!
+  TEST_GROUP=others vitest run
+  status=$?
+  wait "$beside"
+  beside_status=$?
+  # Printed whole after the other, so that the two reports do not interleave; its own summary and exit status.
+  echo
+  echo "npm test: the projects that start servers (kafka, questdb), run beside the above in a vitest process of their own (exit status $beside_status):"
+  cat "$beside_log"
+  rm -f "$beside_log"
+  [ "$status" -ne 0 ] || status=$beside_status
+fi
 wait "$typecheck" || exit $?
 exit "$status"

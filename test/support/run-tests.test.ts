@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inGroup, PROJECTS } from '../../vitest.config.js';
+import { tempDir } from './recording.js';
+
+const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
+
+/**
+ * test/support/run-tests.sh (`npm test` after the tool check) with `vitest` and `tsc` replaced by stubs that log
+ * how they were called and exit as told. Each side of the split run waits until the other has started (a run
+ * of one after the other times out).
+ */
+function runTests(args: string[], exits: { servers?: number; others?: number; single?: number; typecheck?: number } = {}) {
+  const dir = tempDir('run-tests-');
+  const log = join(dir, 'calls.log');
+  const stub = (name: string, body: string) => {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  };
+  stub('tsc', `echo "tsc $*" >> "$STUB_LOG"\ncase "$*" in *tsconfig.test.json*) exit ${exits.typecheck ?? 0};; esac`);
+  const side = (me: string, other: string, exit: number) =>
+    `touch "$STUB_DIR/${me}"; i=0; while [ ! -e "$STUB_DIR/${other}" ]; do sleep 0.05; i=$((i+1)); [ $i -gt 400 ] && { echo "${other} never started"; exit 9; }; done; echo "${me} report"; exit ${exit}`;
+  stub(
+    'vitest',
+    [
+      'echo "vitest $* group=${TEST_GROUP:-}" >> "$STUB_LOG"',
+      'case "${TEST_GROUP:-}" in',
+      `  servers) ${side('servers', 'others', exits.servers ?? 0)};;`,
+      `  others) ${side('others', 'servers', exits.others ?? 0)};;`,
+      `  *) echo "single report"; exit ${exits.single ?? 0};;`,
+      'esac',
+    ].join('\n'),
+  );
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_LOG: log, STUB_DIR: dir };
+  delete env.TEST_GROUP;
+  const r = spawnSync('sh', [SCRIPT, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+  const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+  return { status: r.status, stdout: r.stdout, calls };
+}
+
+describe('npm test (test/support/run-tests.sh)', () => {
+  it('without arguments: builds once, then runs the server projects in a vitest process beside the others, and prints both reports', () => {
+    const r = runTests([]);
+    expect(r.status).toBe(0);
+    const runs = r.calls.filter((c) => c.startsWith('vitest'));
+    expect(runs.sort()).toEqual(['vitest run group=others', 'vitest run group=servers']);
+    const builds = r.calls.filter((c) => c.startsWith('tsc -b'));
+    expect(builds).toEqual(['tsc -b tsconfig.json', 'tsc -b src/web/page']);
+    expect(r.calls.indexOf('tsc -b src/web/page')).toBeLessThan(Math.min(...runs.map((c) => r.calls.indexOf(c))));
+    expect(r.calls).toContain('tsc -p tsconfig.test.json');
+    expect(r.calls).toContain('tsc -p src/web/page --noEmit');
+    const others = r.stdout.indexOf('others report');
+    const header = r.stdout.indexOf('run beside the above in a vitest process of their own (exit status 0)');
+    expect(others).toBeGreaterThanOrEqual(0);
+    expect(header).toBeGreaterThan(others);
+    expect(r.stdout.indexOf('servers report')).toBeGreaterThan(header);
+  });
+
+  it('fails when either side fails or the typecheck fails, and still prints the servers side', () => {
+    const servers = runTests([], { servers: 1 });
+    expect(servers.status).toBe(1);
+    expect(servers.stdout).toContain('(exit status 1)');
+    expect(servers.stdout).toContain('servers report');
+    expect(runTests([], { others: 1 }).status).toBe(1);
+    expect(runTests([], { typecheck: 2 }).status).toBe(2);
+  });
+
+  it('with arguments: one vitest run with them, every project it selects', () => {
+    const r = runTests(['--project', 'unit', 'test/x.test.ts'], { single: 3 });
+    expect(r.status).toBe(3);
+    expect(r.calls.filter((c) => c.startsWith('vitest'))).toEqual(['vitest run --project unit test/x.test.ts group=']);
+    expect(r.calls.filter((c) => c.startsWith('tsc -b'))).toEqual([]);
+  });
+
+  it('the two groups split the projects: those with a server setup of their own, and the rest; unset is all', () => {
+    const names = (group: string | undefined) => PROJECTS.filter((p) => inGroup(p, group)).map((p) => p.test?.name);
+    expect(names('servers')).toEqual(['kafka', 'questdb']);
+    expect(names('others')).toEqual(['unit', 'cli']);
+    expect(names(undefined)).toEqual(['unit', 'cli', 'kafka', 'questdb']);
+    expect(() => names('kafka')).toThrow("TEST_GROUP is 'servers', 'others' or unset, not 'kafka'");
+  });
+});
