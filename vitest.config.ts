@@ -5,7 +5,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 // Projects, so that each group pays only for what it needs: `kafka` tests get a real broker, and every
 // project but `unit` runs the compiled binary, built once per run by test/setup/build.ts (a no-op when
 // dist/ is current). A new project is added to PROJECTS below: it gets the build, the shared timeouts
-// and the workers; list only its own global setups (e.g. a server it needs) after the build.
+// and the workers; list only its own global setups (e.g. a server it needs) after the build. A project
+// with a global setup of its own runs beside the others in `npm test` (inGroup below).
 export const PROJECTS: TestProjectInlineConfiguration[] = [
   { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.*.test.ts'] } },
   { test: { name: 'cli', include: ['test/**/*.cli.test.ts'] } },
@@ -52,6 +53,9 @@ const LONGEST_FIRST = [
   'test/cli/demo.cli.test.ts',
   'test/store/store.cli.test.ts',
   'test/clone/fresh-clone.cli.test.ts',
+  'test/venues/parser-fuzz.test.ts',
+  'test/web/live-page-view.cli.test.ts',
+  'test/replay/workers.cli.test.ts',
   'test/reliability/broker-outage.kafka.test.ts',
   // The QuestDB files take a lock (one at a time): the longest two start apart, early.
   'test/questdb/store-import.questdb.test.ts',
