@@ -13,8 +13,14 @@ else
   # overlaps the other files' computing, which one shared pool of a worker per core cannot do (vitest runs
   # projects of different maxWorkers one group after another). The unit and cli files start at once, without
   # waiting for the broker's and QuestDB's start. Built first, once: two build setups at once would both write dist/.
+  # As test/setup/build.ts: an incremental build trusts its build info, so without the output it must go.
   [ -f dist/src/cli/main.js ] || rm -f dist/.tsbuildinfo
-  tsc -b tsconfig.json && tsc -b src/web/page || exit $?
+  tsc -b tsconfig.json && tsc -b src/web/page
+  built=$?
+  if [ "$built" -ne 0 ]; then
+    wait "$typecheck"
+    exit "$built"
+  fi
   beside_log=$(mktemp "${TMPDIR:-/tmp}/liqstream-test-servers.XXXXXX")
   TEST_GROUP=servers vitest run >"$beside_log" 2>&1 &
   beside=$!

@@ -12,14 +12,14 @@ const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
  * how they were called and exit as told. Each side of the split run waits until the other has started (a run
  * of one after the other times out).
  */
-function runTests(args: string[], exits: { servers?: number; others?: number; single?: number; typecheck?: number } = {}) {
+function runTests(args: string[], exits: { servers?: number; others?: number; single?: number; typecheck?: number; build?: number } = {}) {
   const dir = tempDir('run-tests-');
   const log = join(dir, 'calls.log');
   const stub = (name: string, body: string) => {
     writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(dir, name), 0o755);
   };
-  stub('tsc', `echo "tsc $*" >> "$STUB_LOG"\ncase "$*" in *tsconfig.test.json*) exit ${exits.typecheck ?? 0};; esac`);
+  stub('tsc', `echo "tsc $*" >> "$STUB_LOG"\ncase "$*" in *tsconfig.test.json*) exit ${exits.typecheck ?? 0};; '-b tsconfig.json') exit ${exits.build ?? 0};; esac`);
   const side = (me: string, other: string, exit: number) =>
     `touch "$STUB_DIR/${me}"; i=0; while [ ! -e "$STUB_DIR/${other}" ]; do sleep 0.05; i=$((i+1)); [ $i -gt 400 ] && { echo "${other} never started"; exit 9; }; done; echo "${me} report"; exit ${exit}`;
   stub(
@@ -58,13 +58,16 @@ describe('npm test (test/support/run-tests.sh)', () => {
     expect(r.stdout.indexOf('servers report')).toBeGreaterThan(header);
   });
 
-  it('fails when either side fails or the typecheck fails, and still prints the servers side', () => {
+  it('fails when either side, the typecheck or the build fails (no test run after a failed build), and still prints the servers side', () => {
     const servers = runTests([], { servers: 1 });
     expect(servers.status).toBe(1);
     expect(servers.stdout).toContain('(exit status 1)');
     expect(servers.stdout).toContain('servers report');
     expect(runTests([], { others: 1 }).status).toBe(1);
     expect(runTests([], { typecheck: 2 }).status).toBe(2);
+    const build = runTests([], { build: 4 });
+    expect(build.status).toBe(4);
+    expect(build.calls.filter((c) => c.startsWith('vitest'))).toEqual([]);
   });
 
   it('with arguments: one vitest run with them, every project it selects', () => {
