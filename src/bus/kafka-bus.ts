@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import { SCHEMA_VERSION } from '../schema/events.js';
 import { KafkaBusConfig } from './kafka-config.js';
 import { kafkaSecurity } from './kafka-security.js';
-import { PublishQueue } from './publish-queue.js';
-import { packRecords, unpackRecord } from './record-packing.js';
+import { packRecords, unpackRecord, type KafkaRecord } from './record-packing.js';
+import { SendCoalescer } from './send-coalescer.js';
 import { SCHEMA_HEADER, type AssignedPartition, type Bus, type BusMessage, type ConsumedBatch, type SubscribeOptions, type Subscription } from './bus.js';
 
 // Through the default export: kafkajs is CommonJS and Node's ESM loader detects only some of its
@@ -106,27 +106,37 @@ function isStartupRace(err: unknown, depth = 0): boolean {
 /**
  * Bytes of keys and values per produce request. The broker's message.max.bytes (1,048,588 by
  * default) bounds a partition's whole batch in one request, and a refused batch would be retried
- * for ever from the spill; so one publish may take several requests.
+ * for ever from the spill; so one send may take several requests.
  */
 const MAX_REQUEST_BYTES = 1_000_000;
 
-function splitBySize<T extends { key: string; value: string }>(records: T[], maxBytes: number): T[][] {
-  const out: T[][] = [];
-  let current: T[] = [];
+/**
+ * The records of each topic, in order, cut into requests of at most `maxBytes` (a record larger than that
+ * travels alone). A request carries several topics when they fit: one round trip instead of one per topic.
+ */
+export function splitBySize<T extends { key: string; value: string }>(byTopic: Map<string, T[]>, maxBytes: number): { topic: string; messages: T[] }[][] {
+  const out: { topic: string; messages: T[] }[][] = [];
+  let request: { topic: string; messages: T[] }[] = [];
+  let current: T[] | undefined;
   let bytes = 0;
-  for (const r of records) {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: count exactly only when the estimate is too large.
-    let size = (r.key.length + r.value.length) * 3;
-    if (bytes + size > maxBytes) size = Buffer.byteLength(r.key) + Buffer.byteLength(r.value);
-    if (current.length > 0 && bytes + size > maxBytes) {
-      out.push(current);
-      current = [];
-      bytes = 0;
+  for (const [topic, records] of byTopic) {
+    current = undefined;
+    for (const r of records) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: count exactly only when the estimate is too large.
+      let size = (r.key.length + r.value.length) * 3;
+      if (bytes + size > maxBytes) size = Buffer.byteLength(r.key) + Buffer.byteLength(r.value);
+      if (bytes > 0 && bytes + size > maxBytes) {
+        out.push(request);
+        request = [];
+        current = undefined;
+        bytes = 0;
+      }
+      if (!current) request.push({ topic, messages: (current = []) });
+      current.push(r);
+      bytes += size;
     }
-    current.push(r);
-    bytes += size;
   }
-  if (current.length > 0) out.push(current);
+  if (request.length > 0) out.push(request);
   return out;
 }
 
@@ -153,7 +163,8 @@ export class KafkaBus implements Bus {
   private producer: Producer | undefined;
   /** Each running consumer, with how to stop it for good (see `leave` in subscribe). */
   private readonly consumers = new Map<Consumer, () => Promise<void>>();
-  private readonly sends = new PublishQueue();
+  /** One send at a time (see publish), carrying every publish queued meanwhile. */
+  private readonly sends = new SendCoalescer<KafkaRecord>((byTopic) => this.send(byTopic));
   private closed = false;
 
   constructor(options: KafkaBusOptions) {
@@ -253,19 +264,22 @@ export class KafkaBus implements Bus {
   // Async, yet everything up to the queueing runs at the call, so publishes keep call order.
   async publish(topic: string, messages: BusMessage[]): Promise<void> {
     if (this.closed) throw new Error('Kafka bus is closed');
-    const producer = this.producer;
-    if (!producer) throw new Error('Kafka bus is not started');
+    if (!this.producer) throw new Error('Kafka bus is not started');
     if (messages.length === 0) return;
     // Encoded now rather than when its turn comes: what waits for the broker is then a few strings
     // instead of thousands of event objects for the garbage collector to copy and promote.
     const records = packRecords(messages, { maxMessages: this.config.packMessages, maxChars: 250_000 }, withSchemaVersion);
+    await this.sends.add(topic, records);
+  }
+
+  // One request at a time: kafkajs's idempotent producer keeps one request in flight, and its sequence
+  // numbers assume sends to a partition do not overlap. A request may carry several publishes and topics
+  // (SendCoalescer); within a topic, kafkajs keeps the records' order per partition.
+  private async send(byTopic: Map<string, KafkaRecord[]>): Promise<void> {
+    const producer = this.producer;
+    if (!producer) throw new Error('Kafka bus is not started');
     const compression = this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-    const requests = splitBySize(records, MAX_REQUEST_BYTES);
-    // One send at a time: kafkajs's idempotent producer keeps one request in flight, and its
-    // sequence numbers assume sends to a partition do not overlap.
-    await this.sends.add(async () => {
-      for (const messages of requests) await producer.send({ topic, acks: -1, compression, messages });
-    });
+    for (const topicMessages of splitBySize(byTopic, MAX_REQUEST_BYTES)) await producer.sendBatch({ acks: -1, compression, topicMessages });
   }
 
   async subscribe(options: SubscribeOptions, handler: (batch: ConsumedBatch) => Promise<void>): Promise<Subscription> {

@@ -81,6 +81,27 @@ describe.concurrent('KafkaBus on a real broker', () => {
     for (const m of c.got) expect(m.headers).toEqual({ 'x-origin': 'contract', [SCHEMA_HEADER]: String(SCHEMA_VERSION) });
   });
 
+  it('sends publishes made without waiting, to two topics, in 2 produce requests (not 40), each message once, per-key order per topic', async () => {
+    const topics = [unique('kb-merge-a'), unique('kb-merge-b')];
+    const bus = await startedBus(topics);
+    const producer = bus['producer']!;
+    let produceRequests = 0;
+    producer.on(producer.events.REQUEST, (e) => void (e.payload.apiName === 'Produce' && (produceRequests += 1)));
+    const sent = topics.map((t) => keyedMessages(500, 7, t));
+    const publishes: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) for (const [n, t] of topics.entries()) publishes.push(bus.publish(t, sent[n]!.slice(i * 25, (i + 1) * 25)));
+    await Promise.all(publishes);
+    // The first publish goes alone; the 39 queued behind it go together.
+    expect(produceRequests).toBe(2);
+    for (const t of topics) expect((await admin.fetchTopicOffsets(t)).reduce((s, p) => s + Number(p.high), 0)).toBe(500);
+    const got = topics.map(() => collector());
+    for (const [n, t] of topics.entries()) await bus.subscribe({ topics: [t], groupId: unique('kb-merge-g'), fromBeginning: true }, got[n]!.handler);
+    for (const [n] of topics.entries()) {
+      await expectExactly(got[n]!.got, sent[n]!, 500, `topic ${n}`);
+      expectPerKeyOrder(got[n]!.got);
+    }
+  });
+
   it('packs consecutive messages of a key into one record and unpacks them: 1000 messages in 50 records, each once, per-key order', async () => {
     const topic = unique('kb-pack');
     const bus = await startedBus([topic], { packMessages: 500 });
