@@ -295,14 +295,14 @@ export class EarlyWarning {
       }
       coins.set(e.base, (p = { liqUsd: 0, oi: new Map(), funding: new Map() }));
     }
-    const key = `${e.venue}:${e.symbol}`;
+    // The market's key for open interest and funding only: a liquidation (most events) builds no string.
     if (e.type === 'liquidation') {
       if (e.kind === 'liquidation' || e.kind === 'backstop') p.liqUsd += e.notionalUsd;
     } else if (e.type === 'open_interest') {
-      p.oi.set(key, e.oiUsd);
+      p.oi.set(`${e.venue}:${e.symbol}`, e.oiUsd);
       p.price = e.markPrice;
     } else {
-      p.funding.set(key, e.ratePerHour);
+      p.funding.set(`${e.venue}:${e.symbol}`, e.ratePerHour);
       if (e.markPrice !== undefined) p.price = e.markPrice;
     }
   }
