@@ -39,7 +39,8 @@ const event = fc.record({
   price: fc.constantFrom(1, 2, 3),
   at: fc.integer({ min: 0, max: 1_000 }),
 });
-const toEvent = (e: fc.infer<typeof event>): LiquidationEvent =>
+type Drawn = typeof event extends fc.Arbitrary<infer T> ? T : never;
+const toEvent = (e: Drawn): LiquidationEvent =>
   ({ type: 'liquidation', venue: e.venue, symbol: e.symbol, base: 'X', id: e.id, side: e.side, price: e.price, qty: e.notionalUsd / e.price, notionalUsd: e.notionalUsd, eventTime: e.at, receiveTime: e.at, fidelity: 'complete', kind: e.kind, source: 'test' }) as LiquidationEvent;
 
 describe('NotableLiquidations', () => {
