@@ -89,6 +89,9 @@ interface Coin {
   liq: number[];
   prices: number[];
   oiTotals: number[];
+  /** Kept with the histories (pushLiq, pushPrice) so that a step sorts nothing and takes one logarithm: see HistoryCaches. */
+  sortedBefore: number[];
+  returns: number[];
   oi: Map<string, number>;
   funding: Map<string, number>;
   lastPrice: number | undefined;
@@ -99,23 +102,85 @@ interface Coin {
 }
 
 const clamp01 = (x: number): number => (x > 0 ? (x < 1 ? x : 1) : 0);
-const median = (xs: readonly number[]): number => {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
+const medianOfSorted = (s: readonly number[]): number => {
+  if (s.length === 0) return 0;
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
-const push = (xs: number[], x: number, keep: number): void => {
+const median = (xs: readonly number[]): number => medianOfSorted([...xs].sort((a, b) => a - b));
+/** Pushes `x`, keeping the last `keep`; how many it dropped from the front. */
+const push = (xs: number[], x: number, keep: number): number => {
   xs.push(x);
-  if (xs.length > keep) xs.splice(0, xs.length - keep);
+  if (xs.length <= keep) return 0;
+  const dropped = xs.length - keep;
+  xs.splice(0, dropped);
+  return dropped;
 };
+/** Math.min of a non-empty list without spreading it into arguments (a 360-minute history each step): NaN and -0 as Math.min. */
+const lowest = (xs: readonly number[]): number => {
+  let low = Infinity;
+  for (const x of xs) {
+    if (x !== x) return NaN;
+    if (x < low || (x === 0 && low === 0 && Object.is(x, -0))) low = x;
+  }
+  return low;
+};
+/** The first index of a sorted list whose value is not below `x`. */
+const lowerBound = (s: readonly number[], x: number): number => {
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};
+
+/**
+ * What a step would otherwise recompute from a coin's whole histories each minute, for every tracked coin (200 coins
+ * × 1,440 minutes a day, whatever the events): the baseline's minutes sorted (for their median) and the log return of
+ * each pair of consecutive prices. Kept as the histories move, so `warningParts` gives the same numbers (the same
+ * values summed in the same order, the median of the same values) without a sort or 240 logarithms per coin-minute.
+ */
+export interface HistoryCaches {
+  /** `liq` without its last `recentMinutes`, ascending. */
+  sortedBefore: readonly number[];
+  /** returns[j] = Math.log(prices[j + 1] / prices[j]). */
+  returns: readonly number[];
+}
+
+/** Pushes a minute's liquidations onto `c.liq` (keeping the baseline's and the recent minutes) and moves `c.sortedBefore` with it. */
+export function pushLiq(p: EarlyWarningParams, c: { liq: number[]; sortedBefore: number[] }, usd: number): void {
+  const before = c.liq.length;
+  c.liq.push(usd);
+  // The minute that leaves the recent ones joins the baseline's…
+  if (before >= p.recentMinutes) {
+    const entering = c.liq[before - p.recentMinutes]!;
+    c.sortedBefore.splice(lowerBound(c.sortedBefore, entering), 0, entering);
+  }
+  // …and those beyond the history leave it (they were the baseline's oldest).
+  const dropped = c.liq.length - (p.baselineMinutes + p.recentMinutes);
+  for (let i = 0; i < dropped; i++) c.sortedBefore.splice(lowerBound(c.sortedBefore, c.liq[i]!), 1);
+  if (dropped > 0) c.liq.splice(0, dropped);
+}
+
+/** Pushes a minute's price onto `c.prices` (keeping what velocity and volatility need) and its log return onto `c.returns`. */
+export function pushPrice(p: EarlyWarningParams, c: { prices: number[]; returns: number[] }, price: number): void {
+  if (c.prices.length > 0) c.returns.push(Math.log(price / c.prices[c.prices.length - 1]!));
+  const dropped = push(c.prices, price, p.volatilityMinutes + p.velocityMinutes + 1);
+  if (dropped > 0) c.returns.splice(0, dropped);
+}
 const minuteOf = (t: number): number => Math.floor(t / MINUTE) * MINUTE;
 
-/** The level's parts for one coin's history (pure; exported for the tests and the score). */
-export function warningParts(p: EarlyWarningParams, c: Pick<Coin, 'liq' | 'prices' | 'oiTotals' | 'funding'>): WarningParts {
+/**
+ * The level's parts for one coin's history (pure; exported for the tests and the score). With `caches` (kept by
+ * pushLiq and pushPrice beside the histories) the same numbers without sorting the baseline or taking a logarithm
+ * per price: what each step of EarlyWarning uses.
+ */
+export function warningParts(p: EarlyWarningParams, c: Pick<Coin, 'liq' | 'prices' | 'oiTotals' | 'funding'>, caches?: HistoryCaches): WarningParts {
   const recent = c.liq.slice(-p.recentMinutes);
-  const before = c.liq.slice(0, -p.recentMinutes);
-  const baseline = Math.max(median(before), p.floorUsd);
+  const baseline = Math.max(caches ? medianOfSorted(caches.sortedBefore) : median(c.liq.slice(0, -p.recentMinutes)), p.floorUsd);
   // Sustained, not a bump: the *least* of the recent minutes against the baseline (one whale's liquidation, or a
   // burst of two minutes, leaves it low), and rising: the minute just closed is the largest of them.
   const least = recent.length < p.recentMinutes ? 0 : Math.min(...recent);
@@ -125,15 +190,26 @@ export function warningParts(p: EarlyWarningParams, c: Pick<Coin, 'liq' | 'price
   let velocity = 0;
   const n = c.prices.length;
   if (n > p.velocityMinutes + 10) {
-    const returns: number[] = [];
+    const returns = caches?.returns;
+    // A doubling or halving within a minute is a bad print, not volatility: one absurd mark price (1e308)
+    // would otherwise make the scale so large that no real move registers until it leaves the history (4 h).
+    // Summed in order from 0, twice (mean, then squared deviations), as a list of the kept returns would be.
+    let sum = 0;
+    let kept = 0;
     for (let i = 1; i < n - p.velocityMinutes; i++) {
-      const r = Math.log(c.prices[i]! / c.prices[i - 1]!);
-      // A doubling or halving within a minute is a bad print, not volatility: one absurd mark price (1e308)
-      // would otherwise make the scale so large that no real move registers until it leaves the history (4 h).
-      if (Math.abs(r) <= Math.LN2) returns.push(r);
+      const r = returns ? returns[i - 1]! : Math.log(c.prices[i]! / c.prices[i - 1]!);
+      if (Math.abs(r) <= Math.LN2) {
+        sum += r;
+        kept += 1;
+      }
     }
-    const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-    const sd = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
+    const mean = sum / kept;
+    let squares = 0;
+    for (let i = 1; i < n - p.velocityMinutes; i++) {
+      const r = returns ? returns[i - 1]! : Math.log(c.prices[i]! / c.prices[i - 1]!);
+      if (Math.abs(r) <= Math.LN2) squares += (r - mean) ** 2;
+    }
+    const sd = Math.sqrt(squares / kept);
     const move = Math.abs(Math.log(c.prices[n - 1]! / c.prices[n - 1 - p.velocityMinutes]!));
     // A coin whose price never moved has no volatility to measure against: any move is news, but only a large one counts.
     const scale = Math.max(sd * Math.sqrt(p.velocityMinutes), 1e-4);
@@ -141,7 +217,7 @@ export function warningParts(p: EarlyWarningParams, c: Pick<Coin, 'liq' | 'price
   }
 
   const oiNow = c.oiTotals.at(-1);
-  const oiLow = c.oiTotals.length > 0 ? Math.min(...c.oiTotals) : undefined;
+  const oiLow = c.oiTotals.length > 0 ? lowest(c.oiTotals) : undefined;
   const buildup = oiNow !== undefined && oiLow !== undefined && oiLow > 0 ? clamp01((oiNow / oiLow - 1) / p.buildupFull) : 0;
 
   let funding = 0;
@@ -219,14 +295,14 @@ export class EarlyWarning {
       }
       coins.set(e.base, (p = { liqUsd: 0, oi: new Map(), funding: new Map() }));
     }
-    const key = `${e.venue}:${e.symbol}`;
+    // The market's key for open interest and funding only: a liquidation (most events) builds no string.
     if (e.type === 'liquidation') {
       if (e.kind === 'liquidation' || e.kind === 'backstop') p.liqUsd += e.notionalUsd;
     } else if (e.type === 'open_interest') {
-      p.oi.set(key, e.oiUsd);
+      p.oi.set(`${e.venue}:${e.symbol}`, e.oiUsd);
       p.price = e.markPrice;
     } else {
-      p.funding.set(key, e.ratePerHour);
+      p.funding.set(`${e.venue}:${e.symbol}`, e.ratePerHour);
       if (e.markPrice !== undefined) p.price = e.markPrice;
     }
   }
@@ -284,14 +360,14 @@ export class EarlyWarning {
         for (const [k, v] of input.funding) c.funding.set(k, v);
         if (input.price !== undefined) c.lastPrice = input.price;
       }
-      push(c.liq, input?.liqUsd ?? 0, p.baselineMinutes + p.recentMinutes);
-      if (c.lastPrice !== undefined) push(c.prices, c.lastPrice, p.volatilityMinutes + p.velocityMinutes + 1);
+      pushLiq(p, c, input?.liqUsd ?? 0);
+      if (c.lastPrice !== undefined) pushPrice(p, c, c.lastPrice);
       if (c.oi.size > 0) {
         let total = 0;
         for (const v of c.oi.values()) total += v;
         push(c.oiTotals, total, p.buildupMinutes);
       }
-      const parts = warningParts(p, c);
+      const parts = warningParts(p, c, c);
       if (c.since === null && parts.level >= p.fireLevel && parts.acceleration > 0) {
         c.since = minute;
         c.quiet = 0;
@@ -315,7 +391,7 @@ export class EarlyWarning {
       if (oldest === undefined) return;
       this.coins.delete(oldest);
     }
-    this.coins.set(base, { liq: [], prices: [], oiTotals: [], oi: new Map(), funding: new Map(), lastPrice: undefined, lastActive: minute, quiet: 0, since: null, last: undefined });
+    this.coins.set(base, { liq: [], prices: [], oiTotals: [], sortedBefore: [], returns: [], oi: new Map(), funding: new Map(), lastPrice: undefined, lastActive: minute, quiet: 0, since: null, last: undefined });
   }
 }
 

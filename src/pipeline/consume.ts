@@ -84,15 +84,31 @@ export function consumeEvents(
       const refused: BusMessage[] = [];
       // Events the ingestor of this process checked after their last change are not checked twice.
       const checked = wasChecked(messages);
+      // A batch holds runs of one venue's events (a frame's, a block's): its checks and its newest event time are
+      // kept per run and written to the map when the venue changes, not looked up and set per event.
+      let runVenue: VenueId | undefined;
+      let runCounts: boolean | undefined;
+      let runNewest = -Infinity;
+      const endRun = (): void => {
+        if (runVenue !== undefined && runNewest > (newestByVenue.get(runVenue) ?? -Infinity)) newestByVenue.set(runVenue, runNewest);
+      };
       for (const m of messages) {
         const event = checked || normalizedEvent.is(m.value) ? (m.value as NormalizedEvent) : undefined;
         const breach = event === undefined ? undefined : valueLimitBreach(event, limits);
-        if (event !== undefined && breach === undefined && counts(event.venue)) {
+        if (event !== undefined && event.venue !== runVenue) {
+          endRun();
+          runVenue = event.venue;
+          runNewest = -Infinity;
+          runCounts = undefined;
+        }
+        // counts() answers the same for a venue until the process ends (it only adds): asked once per run, and
+        // only for an event within the bounds, as before (a refused event takes no unregistered venue's place).
+        if (event !== undefined && breach === undefined && (runCounts ??= counts(event.venue))) {
           apply(event, replayed, topic, partition);
           if (event.type !== 'gap') {
             const t = eventTimeOf(event);
             if (t > newestEventTime) newestEventTime = t;
-            if (t > (newestByVenue.get(event.venue) ?? -Infinity)) newestByVenue.set(event.venue, t);
+            if (t > runNewest) runNewest = t;
           }
           continue;
         }
@@ -103,6 +119,7 @@ export function consumeEvents(
         deps.log.error({ topic, partition, offset: m.offset, key: m.key, value: JSON.stringify(m.value)?.slice(0, 512), reason }, 'invalid message on bus');
         if (!replayed) refused.push(busRefusalMessage({ topic, partition }, m, reason));
       }
+      endRun();
       if (refused.length) await bus.publish(topics.deadLetter, refused);
       await deps.afterBatch?.({ topic, partition, nextOffset, replayed, newestEventTime, newestByVenue });
       // Re-read messages were consumed by an earlier member; counting them here would double the count.

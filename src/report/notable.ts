@@ -24,6 +24,11 @@ const byUnits = (a: { units: number; key: string }, b: { units: number; key: str
  */
 export class NotableLiquidations {
   private readonly symbols = new Map<string, SymbolTotals>();
+  /**
+   * The same totals by venue, then symbol: the per-event lookup, with no `venue|symbol` string built and hashed per
+   * event (`symbols` keeps the first-seen order that `state` hands over).
+   */
+  private readonly byVenue = new Map<string, Map<string, SymbolTotals>>();
   private top: LiquidationEvent[] = [];
 
   constructor(private readonly largestKept = 20) {}
@@ -32,18 +37,31 @@ export class NotableLiquidations {
     if (event.type !== 'liquidation' || (event.kind !== 'liquidation' && event.kind !== 'backstop')) return;
     // Perps only: DeFi (lending) liquidations have their own section, by protocol and chain, net of retractions.
     if (marketOf(event) === 'lending') return;
-    const key = `${event.venue}|${event.symbol}`;
-    let s = this.symbols.get(key);
-    if (!s) this.symbols.set(key, (s = { venue: event.venue, symbol: event.symbol, longUnits: 0, shortUnits: 0, count: 0 }));
+    let venue = this.byVenue.get(event.venue);
+    if (!venue) this.byVenue.set(event.venue, (venue = new Map()));
+    let s = venue.get(event.symbol);
+    if (!s) {
+      s = this.totalsOf(event.venue, event.symbol);
+      venue.set(event.symbol, s);
+    }
     if (event.side === 'long') s.longUnits += toUnits(event.notionalUsd);
     else s.shortUnits += toUnits(event.notionalUsd);
     s.count += 1;
     const smallest = this.top[this.top.length - 1];
     if (this.top.length < this.largestKept || (smallest && larger(event, smallest))) {
-      this.top.push(event);
-      this.top.sort((a, b) => (larger(a, b) ? -1 : larger(b, a) ? 1 : 0));
+      // Where a sort of the list with the event pushed last would put it: after every one it is not larger than.
+      let at = this.top.length;
+      while (at > 0 && larger(event, this.top[at - 1]!)) at -= 1;
+      this.top.splice(at, 0, event);
       if (this.top.length > this.largestKept) this.top.length = this.largestKept;
     }
+  }
+
+  private totalsOf(venue: string, symbol: string): SymbolTotals {
+    const key = `${venue}|${symbol}`;
+    let s = this.symbols.get(key);
+    if (!s) this.symbols.set(key, (s = { venue, symbol, longUnits: 0, shortUnits: 0, count: 0 }));
+    return s;
   }
 
   /** As plain data, for a replay worker to hand over (see merge). */
