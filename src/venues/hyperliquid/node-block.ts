@@ -124,8 +124,20 @@ const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x
  * run and is read item by item. At most 256 fills a match: the engine keeps a backtrack entry per fill.
  */
 const STR = String.raw`"[^"\\\x00-\x1f\]]*"`;
-const VALUE = String.raw`(?:${STR}|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)`;
+const NUM = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
+const VALUE = String.raw`(?:${STR}|${NUM}|true|false|null)`;
 const FLAT_RUN = new RegExp(String.raw`(?:\["[^"\\\x00-\x1f\]]+",\{(?:${STR}:${VALUE}(?:,${STR}:${VALUE})*)?\}\](?:,(?=\[)|(?=\])))` + '{0,256}', 'y');
+/**
+ * One fill in the node's own layout (its keys, in its order; `cloid` and `twapId` optional), matched before
+ * FLAT_RUN: literal keys are checked several at a time and there is no backtrack entry per fill, so the scan
+ * steps over an ordinary trade ~30% faster (the node writes little else). Its strings and numbers are
+ * FLAT_RUN's, so what it accepts FLAT_RUN accepts too (valid JSON, no `]` inside a string); anything else
+ * (another layout, a marked fill's nested object, whitespace) fails it and goes on to FLAT_RUN.
+ */
+const NODE_FILL = new RegExp(
+  String.raw`\["[^"\\\x00-\x1f\]]+",\{"coin":${STR},"px":${STR},"sz":${STR},"side":${STR},"time":${NUM},"startPosition":${STR},"dir":${STR},"closedPnl":${STR},"hash":${STR},"oid":${NUM},"crossed":(?:true|false),"fee":${STR},"tid":${NUM}(?:,"cloid":(?:${STR}|null))?,"feeToken":${STR}(?:,"twapId":(?:null|${NUM}))?\}\]`,
+  'y',
+);
 /** The markers' rarest parts (indexOf runs several times faster on a needle starting with a rare character). */
 const LIQUIDATION_TAIL = 'quidation"';
 const LIQUIDATION_HEAD = '"li';
@@ -190,6 +202,23 @@ export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>, denseB
   if (text.charCodeAt(i) === CLOSE_ARRAY) i += 1;
   else
     for (;;) {
+      NODE_FILL.lastIndex = i;
+      if (NODE_FILL.test(text)) {
+        const end = NODE_FILL.lastIndex;
+        const c = text.charCodeAt(end);
+        // What FLAT_RUN asks after a fill: `,[` or the closing `]`; anything else is left to it and the item path.
+        if (c === CLOSE_ARRAY || (c === COMMA && text.charCodeAt(end + 1) === OPEN_ARRAY)) {
+          // A marker inside it is a whole string of the fill (its strings are matched whole): the pair is parsed.
+          if (nextMarker < markers.length && markers[nextMarker]! < end) {
+            pairs.push(JSON.parse(text.slice(i, end)) as readonly [string, unknown]);
+            places.push(placeOf(i));
+            while (nextMarker < markers.length && markers[nextMarker]! < end) nextMarker++;
+          }
+          i = end + 1;
+          if (c === CLOSE_ARRAY) break;
+          continue;
+        }
+      }
       FLAT_RUN.lastIndex = i;
       FLAT_RUN.test(text);
       const runEnd = FLAT_RUN.lastIndex;
