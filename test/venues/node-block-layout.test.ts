@@ -65,7 +65,7 @@ describe('node block scan, fills in the node layout = full parse', () => {
         expect(scanned, line).toBeDefined();
         expect(scanned).toEqual(parseNodeFillsLineFully(line, VAULTS));
       }),
-      { numRuns: 1500 },
+      { numRuns: 800 },
     );
   });
 
@@ -107,6 +107,26 @@ describe('node block scan, fills in the node layout = full parse', () => {
         expect(scanNodeBlock(line, VAULTS, 0)).toEqual(expected);
       }),
       { numRuns: 800 },
+    );
+  });
+
+  it('a block dense in markers (a cascade block) is read while its marked fills are in the node layout, else handed to the full parse; never a different result', () => {
+    const user = `0x${'cd'.repeat(20)}`;
+    const marked = (i: number) => [user, { coin: 'SOL', px: '72.153', sz: '0.58', side: 'A', time: 1760130964831, startPosition: '-162.6', dir: i % 3 === 0 ? ADL_DIR : 'Close Short', closedPnl: '0.0', hash: '0x1', oid: i, crossed: false, fee: '0.01', tid: 1000 + i, cloid: `0x${i}`, liquidation: { liquidatedUser: user, markPx: '72.149', method: 'market' }, feeToken: 'USDC', twapId: null }] as const;
+    const dense = `${ENVELOPE}${Array.from({ length: 200 }, (_, i) => JSON.stringify(marked(i))).join(',')}]}`;
+    const r = scanNodeBlock(dense, VAULTS);
+    expect(r).toBeDefined();
+    expect(r).toEqual(parseNodeFillsLineFully(dense, VAULTS));
+    expect(r?.ok && r.events.length).toBe(200);
+    fc.assert(
+      fc.property(fc.array(pair, { minLength: 1, maxLength: 12 }), fc.nat(), (items, seed) => {
+        // Marked fills of any value around the generated ones: dense by construction.
+        const all = [...items.map((p) => JSON.stringify(p)), ...Array.from({ length: 20 }, (_, i) => JSON.stringify(marked(seed + i)))].sort((a, b) => (a.length * 31 + seed) % 7 - (b.length * 31 + seed) % 7);
+        const line = `${ENVELOPE}${all.join(',')}]}`;
+        const scanned = scanNodeBlock(line, VAULTS);
+        if (scanned !== undefined) expect(scanned).toEqual(parseNodeFillsLineFully(line, VAULTS));
+      }),
+      { numRuns: 500 },
     );
   });
 
