@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
  * 16 MiB semi-space (young generation ≤ 48 MiB) and an old generation let grow by half past its live size keep
  * it near 200 MiB at 200 MB and 1 GB alike, for ~5% more CPU; `.lz4` files too, now that their blocks are
  * decoded into one reused buffer (lz4-frame.ts): docs/benchmarks.md, "Issue 22 §4: heap flags for the
- * node-fills replay" and "Issue 22 §4: the `.lz4` reader".
+ * node-fills replay" and "Issue 22 §4: the node layout, marked fills and the `.lz4` reader".
  */
 export const NODE_FILLS_V8_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
 

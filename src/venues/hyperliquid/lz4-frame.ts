@@ -9,7 +9,7 @@ import xxhash from 'xxhash-wasm';
  * whole file: memory stays at one block (≤ 4 MiB) plus the 64 KiB window that linked blocks refer back
  * to. lz4-napi's block decoder gave a fresh 4 MiB Buffer per block (and wanted a copy of the input for a
  * size prefix): external memory that V8 answers with full collections, and the peak RSS of a 1 GB `.lz4`
- * replay grew past 300 MiB with it (docs/benchmarks.md, "Issue 22 §4: the `.lz4` reader").
+ * replay grew past 300 MiB with it (docs/benchmarks.md, "Issue 22 §4: the node layout, marked fills and the `.lz4` reader").
  *
  * Every checksum the frame carries (header, block, content: xxHash32, from xxhash-wasm, since lz4-napi
  * exposes none) is verified, so a corrupt archive fails naming the part, instead of replaying as
