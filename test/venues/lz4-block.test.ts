@@ -57,7 +57,7 @@ describe('decodeLz4Block', () => {
         }
         expect(dst.subarray(limit).every((b) => b === 0xee)).toBe(true);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ADL_DIR } from '../../src/venues/hyperliquid/fill.js';
 import { parseNodeFillsLineFully, scanNodeBlock } from '../../src/venues/hyperliquid/node-block.js';
+import { withBadItemsDeadLettered } from '../support/node-block-reference.js';
 
 /**
  * The scan's fast step over fills in the node's own layout (NODE_FILL in node-block.ts: its keys in its order)
@@ -65,7 +66,7 @@ describe('node block scan, fills in the node layout = full parse', () => {
         expect(scanned, line).toBeDefined();
         expect(scanned).toEqual(parseNodeFillsLineFully(line, VAULTS));
       }),
-      { numRuns: 800 },
+      { numRuns: 500 },
     );
   });
 
@@ -92,21 +93,9 @@ describe('node block scan, fills in the node layout = full parse', () => {
           return { text: broken, bad: !valid };
         });
         const line = `${ENVELOPE}${texts.map((t) => t.text).join(',')}]}`;
-        // The reference: the full parse with each broken item replaced by 0 (refused as not a pair), that refusal read as the broken item's own.
-        const reference = parseNodeFillsLineFully(`${ENVELOPE}${texts.map((t) => (t.bad ? '0' : t.text)).join(',')}]}`, VAULTS);
-        const expected = !reference.ok
-          ? reference
-          : {
-              ...reference,
-              rejected: reference.rejected?.map((r) => {
-                const place = /events\.(\d+): expected/.exec(r.reason)?.[1];
-                const t = place === undefined ? undefined : texts[Number(place)];
-                return t?.bad ? { entry: t.text, reason: `invalid node_fills_by_block: events.${place}: invalid JSON` } : r;
-              }),
-            };
-        expect(scanNodeBlock(line, VAULTS, 0)).toEqual(expected);
+        expect(scanNodeBlock(line, VAULTS, 0)).toEqual(withBadItemsDeadLettered(ENVELOPE, texts, VAULTS));
       }),
-      { numRuns: 800 },
+      { numRuns: 400 },
     );
   });
 
@@ -126,7 +115,7 @@ describe('node block scan, fills in the node layout = full parse', () => {
         const scanned = scanNodeBlock(line, VAULTS);
         if (scanned !== undefined) expect(scanned).toEqual(parseNodeFillsLineFully(line, VAULTS));
       }),
-      { numRuns: 500 },
+      { numRuns: 200 },
     );
   });
 
