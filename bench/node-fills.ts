@@ -4,7 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compressFrameSync } from 'lz4-napi';
-import { NODE_FILLS_LZ4_V8_FLAGS, NODE_FILLS_V8_FLAGS } from '../src/cli/heap-flags.js';
+import { NODE_FILLS_V8_FLAGS } from '../src/cli/heap-flags.js';
 import { silentLogger } from '../src/log.js';
 import { readNodeFillsFile } from '../src/venues/hyperliquid/node-fills.js';
 import { venueModule } from '../src/venues/registry.js';
@@ -182,7 +182,7 @@ function benchNodeFillsOf(out: (line: string) => void, mb: number, figures: Reco
       ['node: lines + JSON.parse + sum', () => run('json', file)],
       ['python: lines + orjson.loads + sum', orjson],
       ['liqstream (plain)', () => run('liqstream', file, NODE_FILLS_V8_FLAGS)],
-      ['liqstream (.lz4)', () => run('liqstream', `${file}.lz4`, NODE_FILLS_LZ4_V8_FLAGS)],
+      ['liqstream (.lz4)', () => run('liqstream', `${file}.lz4`, NODE_FILLS_V8_FLAGS)],
     ];
     // Every round's time per contender: the median is reported (the host is shared; rounds interleave).
     const all = new Map<string, Figure[]>();

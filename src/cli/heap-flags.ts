@@ -7,15 +7,11 @@ import { spawn } from 'node:child_process';
  * lets the old generation reach 4× what was live at the last full collection (a cascade block's parse makes
  * that 45 MB), so garbage piles up between the few full collections of a long file: 340 MiB for 1 GB. A
  * 16 MiB semi-space (young generation ≤ 48 MiB) and an old generation let grow by half past its live size keep
- * it near 200 MiB at 200 MB and 1 GB alike, for ~5% more CPU; `.lz4` files get the semi-space alone
- * (NODE_FILLS_LZ4_V8_FLAGS): docs/benchmarks.md, "Issue 22 §4: heap flags for the node-fills replay".
+ * it near 200 MiB at 200 MB and 1 GB alike, for ~5% more CPU; `.lz4` files too, now that their blocks are
+ * decoded into one reused buffer (lz4-frame.ts): docs/benchmarks.md, "Issue 22 §4: heap flags for the
+ * node-fills replay" and "Issue 22 §4: the node layout, marked fills and the `.lz4` reader".
  */
 export const NODE_FILLS_V8_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
-/**
- * For `.lz4` files, the semi-space alone: with the old generation's growth held too, each block's fresh decoded
- * Buffer costs full collections (59 instead of 7 for 1 GB, +34% CPU) for ≈ 10 MiB less (247 against 253–262 MiB).
- */
-export const NODE_FILLS_LZ4_V8_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
 /** Flags of the process that NODE_FILLS_V8_FLAGS replace (a `=`-less spelling takes the next argument as its value). */
 const HEAP_FLAG = /^--(?:max-semi-space-size|min-semi-space-size|heap-growing-percent)(=|$)/;
@@ -29,20 +25,14 @@ export function heapFlagsFor(argv: readonly string[], execArgv: readonly string[
   const args = argv.slice(2);
   if (args[0] !== 'replay') return undefined;
   let format: string | undefined;
-  let lz4 = false;
   for (let i = 1; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '--') {
-      lz4 ||= args.slice(i + 1).some((f) => f.endsWith('.lz4'));
-      break;
-    }
+    if (a === '--') break;
     if (a === '--format') format = args[++i];
     else if (a.startsWith('--format=')) format = a.slice('--format='.length);
-    else lz4 ||= a.endsWith('.lz4');
   }
   if (format !== 'hyperliquid-node-fills') return undefined;
-  const flags = lz4 ? NODE_FILLS_LZ4_V8_FLAGS : NODE_FILLS_V8_FLAGS;
-  return flags.every((f) => execArgv.includes(f)) ? undefined : flags;
+  return NODE_FILLS_V8_FLAGS.every((f) => execArgv.includes(f)) ? undefined : NODE_FILLS_V8_FLAGS;
 }
 
 /** process.execArgv with `flags` in place of its own heap flags. */

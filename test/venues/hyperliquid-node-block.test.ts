@@ -6,6 +6,7 @@ import { parseNodeFillsLine, parseNodeFillsLineFully, scanNodeBlock } from '../.
 import { HLP_LIQUIDATORS } from '../../src/venues/hyperliquid/vaults.js';
 import { createHyperliquidParser } from '../../src/venues/hyperliquid/parse.js';
 import { refusedEntry } from '../support/refusals.js';
+import { withBadItemsDeadLettered } from '../support/node-block-reference.js';
 
 /**
  * The scan (node-block.ts) against the full parse of the same line: exactly the same result wherever the
@@ -218,19 +219,7 @@ describe('node block scan = full parse', () => {
         });
         const head = JSON.stringify({ ...env, events: [] }).slice(0, -2);
         const line = `${head}${texts.map((t) => t.text).join(',')}]}`;
-        // The reference: the full parse of the line with each malformed item replaced by 0 (refused as not a pair), that refusal then read as the malformed item's own.
-        const reference = parseNodeFillsLineFully(`${head}${texts.map((t) => (t.bad ? '0' : t.text)).join(',')}]}`, VAULTS);
-        let expected = reference;
-        if (reference.ok)
-          expected = {
-            ...reference,
-            rejected: reference.rejected?.map((r) => {
-              const place = /events\.(\d+): expected/.exec(r.reason)?.[1];
-              const t = place === undefined ? undefined : texts[Number(place)];
-              return t?.bad ? { entry: t.text, reason: `invalid node_fills_by_block: events.${place}: invalid JSON` } : r;
-            }),
-          };
-        expect(scanNodeBlock(line, VAULTS, 0)).toEqual(expected);
+        expect(scanNodeBlock(line, VAULTS, 0)).toEqual(withBadItemsDeadLettered(head, texts, VAULTS));
       }),
       { numRuns: 500 },
     );

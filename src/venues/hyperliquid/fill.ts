@@ -43,7 +43,7 @@ export interface FillContext {
   vaults?: ReadonlySet<string>;
 }
 
-const DEFAULT_VAULTS: ReadonlySet<string> = new Set(HLP_LIQUIDATORS);
+export const DEFAULT_VAULTS: ReadonlySet<string> = new Set(HLP_LIQUIDATORS);
 
 /** Addresses are hex; compare without regard to case so a checksummed address still matches. */
 export const sameAddress = (a: string, b: string): boolean => a.length === b.length && a.toLowerCase() === b.toLowerCase();
@@ -128,30 +128,31 @@ export function fillToEvent(user: string, fill: Fill, ctx: FillContext): Liquida
  */
 export function fillPairsToResult(pairs: readonly (readonly [string, unknown])[], ctx: FillContext, what: string, places?: readonly number[]): ParseResult {
   const out = new EntryResults(`${what} liquidation`);
-  for (let i = 0; i < pairs.length; i++) {
-    const pair = pairs[i]!;
-    const [user, raw] = pair;
-    if (!carriesMarker(raw)) continue;
-    // A caller that passes only some pairs (node-block.ts's scan) names each by its place in the message.
-    const place = places?.[i] ?? i;
-    let fill = asFill(raw);
-    if (fill === undefined) {
-      const parsed = Fill.safeParse(raw);
-      if (!parsed.success) {
-        out.reject(pair, invalidReason(`${what} fill ${place}`, parsed.error));
-        continue;
-      }
-      fill = parsed.data;
-    }
-    if (!isMarketName(fill.coin)) {
-      out.reject(pair, `invalid ${what} fill ${place}: coin ${JSON.stringify(fill.coin)}`);
-      continue;
-    }
-    const event = fillToEvent(user, fill, ctx);
-    // px × sz of two valid decimals can still overflow: add() refuses such an event.
-    if (event) out.add(event, pair);
-  }
+  // A caller that passes only some pairs (node-block.ts's scan) names each by its place in the message.
+  for (let i = 0; i < pairs.length; i++) addFillPair(out, pairs[i]!, ctx, what, places?.[i] ?? i);
   return out.result();
+}
+
+/** One `[user, fill]` pair of fillPairsToResult, at `place` in its message: its event added to `out`, or the pair dead-lettered. */
+export function addFillPair(out: EntryResults, pair: readonly [string, unknown], ctx: FillContext, what: string, place: number): void {
+  const [user, raw] = pair;
+  if (!carriesMarker(raw)) return;
+  let fill = asFill(raw);
+  if (fill === undefined) {
+    const parsed = Fill.safeParse(raw);
+    if (!parsed.success) {
+      out.reject(pair, invalidReason(`${what} fill ${place}`, parsed.error));
+      return;
+    }
+    fill = parsed.data;
+  }
+  if (!isMarketName(fill.coin)) {
+    out.reject(pair, `invalid ${what} fill ${place}: coin ${JSON.stringify(fill.coin)}`);
+    return;
+  }
+  const event = fillToEvent(user, fill, ctx);
+  // px × sz of two valid decimals can still overflow: add() refuses such an event.
+  if (event) out.add(event, pair);
 }
 
 function carriesMarker(raw: unknown): boolean {

@@ -5,8 +5,11 @@ import xxhash from 'xxhash-wasm';
  *
  * lz4-napi only decompresses whole frames, and an hourly node-fills file can be 2 GB decompressed (the
  * 10 Oct 2025 21:00 hour), more than fits in one JS string and a lot to hold twice in memory. So the
- * frame container is walked here and each block handed to lz4-napi's block decoder: memory stays at one
- * block (≤ 4 MiB) plus the 64 KiB window that linked blocks refer back to.
+ * frame container is walked here and each block decoded (decodeLz4Block) into one buffer reused for the
+ * whole file: memory stays at one block (≤ 4 MiB) plus the 64 KiB window that linked blocks refer back
+ * to. lz4-napi's block decoder gave a fresh 4 MiB Buffer per block (and wanted a copy of the input for a
+ * size prefix): external memory that V8 answers with full collections, and the peak RSS of a 1 GB `.lz4`
+ * replay grew past 300 MiB with it (docs/benchmarks.md, "Issue 22 §4: the node layout, marked fills and the `.lz4` reader").
  *
  * Every checksum the frame carries (header, block, content: xxHash32, from xxhash-wasm, since lz4-napi
  * exposes none) is verified, so a corrupt archive fails naming the part, instead of replaying as
@@ -14,8 +17,6 @@ import xxhash from 'xxhash-wasm';
  */
 
 let hasher: ReturnType<typeof xxhash> | undefined;
-/** The native decoder, loaded on the first frame: every process that never reads an archive is spared its load. */
-let lz4: Promise<typeof import('lz4-napi')> | undefined;
 
 const FRAME_MAGIC = 0x184d2204;
 const SKIPPABLE_MAGIC = 0x184d2a50; // low nibble is free
@@ -58,9 +59,13 @@ class ByteReader {
   }
 }
 
-/** Decompressed bytes of every LZ4 frame in `source` (concatenated and skippable frames included). */
+/**
+ * Decompressed bytes of every LZ4 frame in `source` (concatenated and skippable frames included). Each yielded
+ * Buffer is a view of one reused buffer, valid until the next is asked for: a caller copies what it keeps.
+ */
 export async function* decodeLz4Frames(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
   const input = new ByteReader(source[Symbol.asyncIterator]());
+  const out: Output = { buffer: Buffer.alloc(0) };
   for (;;) {
     const magicBytes = await input.read(4, true);
     if (magicBytes === undefined) return;
@@ -70,13 +75,17 @@ export async function* decodeLz4Frames(source: AsyncIterable<Buffer | string>): 
       continue;
     }
     if (magic !== FRAME_MAGIC) throw new Error(`lz4: not an LZ4 frame (magic 0x${magic.toString(16)})`);
-    yield* decodeFrameBody(input);
+    yield* decodeFrameBody(input, out);
   }
 }
 
-async function* decodeFrameBody(input: ByteReader): AsyncGenerator<Buffer> {
+/** The buffer blocks are decoded into, kept across the frames of one file (grown only for a larger block size). */
+interface Output {
+  buffer: Buffer;
+}
+
+async function* decodeFrameBody(input: ByteReader, out: Output): AsyncGenerator<Buffer> {
   const { h32Raw, create32 } = await (hasher ??= xxhash());
-  const { uncompressSync } = await (lz4 ??= import('lz4-napi'));
   const [flg, bd] = (await input.read(2))!;
   if (flg === undefined || bd === undefined || flg >> 6 !== 1) throw new Error('lz4: unsupported frame version');
   if (flg & 0x01) throw new Error('lz4: frames compressed with a dictionary are not supported');
@@ -91,7 +100,10 @@ async function* decodeFrameBody(input: ByteReader): AsyncGenerator<Buffer> {
   if (((h32Raw(Buffer.concat([Buffer.from([flg, bd]), contentSize]), 0) >>> 8) & 0xff) !== headerChecksum) throw new Error('lz4: frame header checksum mismatch');
   const content = contentChecksum ? create32(0) : undefined;
 
-  let window: Buffer = Buffer.alloc(0);
+  if (out.buffer.length < WINDOW + maxBlock) out.buffer = Buffer.allocUnsafe(WINDOW + maxBlock);
+  const buffer = out.buffer;
+  // buffer[0, end) is the output so far that a linked block may copy from (at most the last 64 KiB of it).
+  let end = 0;
   for (;;) {
     const word = (await input.read(4))!.readUInt32LE(0);
     if (word === 0) break; // end mark
@@ -100,22 +112,63 @@ async function* decodeFrameBody(input: ByteReader): AsyncGenerator<Buffer> {
     if (size > maxBlock) throw new Error(`lz4: block of ${size} bytes exceeds the frame's ${maxBlock}`);
     const data = (await input.read(size))!;
     if (blockChecksum && (await input.read(4))!.readUInt32LE(0) !== h32Raw(data, 0) >>> 0) throw new Error('lz4: block checksum mismatch');
-    const out = stored ? Buffer.from(data) : decodeBlock(uncompressSync, data, maxBlock, independent ? undefined : window);
-    content?.update(out);
-    // Linked blocks may copy from the previous 64 KiB of output.
-    if (!independent) window = out.length >= WINDOW ? out.subarray(out.length - WINDOW) : Buffer.concat([window, out]).subarray(-WINDOW);
-    if (out.length > 0) yield out;
+    // Linked blocks may copy from the previous 64 KiB of output: it is moved to the front, the block decoded after it.
+    let at = 0;
+    if (!independent) {
+      if (end > WINDOW) buffer.copyWithin(0, end - WINDOW, end);
+      at = Math.min(end, WINDOW);
+    }
+    if (stored) end = at + data.copy(buffer, at);
+    else end = decodeLz4Block(data, buffer, at, at + maxBlock);
+    const block = buffer.subarray(at, end);
+    content?.update(block);
+    if (block.length > 0) yield block;
   }
   if (content && (await input.read(4))!.readUInt32LE(0) !== content.digest() >>> 0) throw new Error('lz4: content checksum mismatch');
 }
 
 /**
- * lz4-napi's block decoder expects the decompressed size as a 4-byte prefix and treats it as a capacity;
- * the frame only bounds it by the block maximum, which is what is passed.
+ * One LZ4 block (the block format: sequences of literals and back-references) decoded into `dst` from `at`;
+ * returns where the output ends. A match may reach back before `at` (the window of a linked block, put there
+ * by the caller), never before 0 and never past `limit` (the frame's block size). Malformed input throws
+ * instead of reading or writing out of bounds. Short copies are byte loops: a native call costs more than
+ * the few bytes most sequences of JSON text copy.
  */
-function decodeBlock(uncompressSync: typeof import('lz4-napi').uncompressSync, data: Buffer, maxBlock: number, dict: Buffer | undefined): Buffer {
-  const prefixed = Buffer.allocUnsafe(4 + data.length);
-  prefixed.writeUInt32LE(maxBlock, 0);
-  data.copy(prefixed, 4);
-  return uncompressSync(prefixed, dict);
+export function decodeLz4Block(src: Uint8Array, dst: Uint8Array, at: number, limit: number): number {
+  const n = src.length;
+  let s = 0;
+  let d = at;
+  for (;;) {
+    if (s >= n) throw new Error('lz4: block ends inside a sequence');
+    const token = src[s++]!;
+    let literals = token >>> 4;
+    if (literals === 15)
+      for (let b = 255; b === 255; literals += b) {
+        if (s >= n) throw new Error('lz4: block ends inside a literal length');
+        b = src[s++]!;
+      }
+    if (s + literals > n || d + literals > limit) throw new Error('lz4: literals past the end of the block');
+    if (literals < 32) for (let k = 0; k < literals; k++) dst[d + k] = src[s + k]!;
+    else dst.set(src.subarray(s, s + literals), d);
+    s += literals;
+    d += literals;
+    if (s === n) return d; // the last sequence has literals only
+    if (s + 2 > n) throw new Error('lz4: block ends inside a match offset');
+    const offset = src[s]! | (src[s + 1]! << 8);
+    s += 2;
+    if (offset === 0 || offset > d) throw new Error('lz4: match offset out of range');
+    let length = (token & 15) + 4;
+    if (length === 19)
+      for (let b = 255; b === 255; length += b) {
+        if (s >= n) throw new Error('lz4: block ends inside a match length');
+        b = src[s++]!;
+      }
+    if (d + length > limit) throw new Error('lz4: match past the end of the block');
+    let from = d - offset;
+    // An overlapping match (offset < length) repeats what it is writing: byte by byte, as the format means.
+    if (length >= 32 && offset >= length) {
+      dst.copyWithin(d, from, from + length);
+      d += length;
+    } else for (const stop = d + length; d < stop; ) dst[d++] = dst[from++]!;
+  }
 }

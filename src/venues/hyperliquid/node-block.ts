@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { isEpochMs } from '../fields.js';
-import { entryRejection, reject, rejectInvalid, withRejected, type EntryRejection, type ParseResult } from '../venue.js';
-import { ADL_DIR, fillPairsToResult } from './fill.js';
+import type { LiquidationEvent } from '../../schema/events.js';
+import { EntryResults, entryRejection, reject, rejectInvalid, withRejected, type EntryRejection, type ParseResult } from '../venue.js';
+import { ADL_DIR, DEFAULT_VAULTS, addFillPair, fillPairsToResult } from './fill.js';
+import { createMarkedFillReader, type MarkedFillReader } from './fast-block.js';
 
 /**
  * One line of a node's `node_fills_by_block` output → events (pure: no files here; node-fills.ts reads
@@ -124,26 +126,42 @@ const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x
  * run and is read item by item. At most 256 fills a match: the engine keeps a backtrack entry per fill.
  */
 const STR = String.raw`"[^"\\\x00-\x1f\]]*"`;
-const VALUE = String.raw`(?:${STR}|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)`;
+const NUM = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
+const VALUE = String.raw`(?:${STR}|${NUM}|true|false|null)`;
 const FLAT_RUN = new RegExp(String.raw`(?:\["[^"\\\x00-\x1f\]]+",\{(?:${STR}:${VALUE}(?:,${STR}:${VALUE})*)?\}\](?:,(?=\[)|(?=\])))` + '{0,256}', 'y');
+/**
+ * One fill in the node's own layout (its keys, in its order; `cloid` and `twapId` optional), matched before
+ * FLAT_RUN: literal keys are checked several at a time and there is no backtrack entry per fill, so the scan
+ * steps over an ordinary trade ~30% faster (the node writes little else). Its strings and numbers are
+ * FLAT_RUN's, so what it accepts FLAT_RUN accepts too (valid JSON, no `]` inside a string); anything else
+ * (another layout, a marked fill's nested object, whitespace) fails it and goes on to FLAT_RUN.
+ */
+const NODE_FILL = new RegExp(
+  String.raw`\["[^"\\\x00-\x1f\]]+",\{"coin":${STR},"px":${STR},"sz":${STR},"side":${STR},"time":${NUM},"startPosition":${STR},"dir":${STR},"closedPnl":${STR},"hash":${STR},"oid":${NUM},"crossed":(?:true|false),"fee":${STR},"tid":${NUM}(?:,"cloid":(?:${STR}|null))?,"feeToken":${STR}(?:,"twapId":(?:null|${NUM}))?\}\]`,
+  'y',
+);
 /** The markers' rarest parts (indexOf runs several times faster on a needle starting with a rare character). */
 const LIQUIDATION_TAIL = 'quidation"';
 const LIQUIDATION_HEAD = '"li';
 const ADL_TAIL = 'Deleveraging"';
 const ADL_HEAD = `"${ADL_DIR.slice(0, ADL_DIR.length - 'Deleveraging'.length)}`;
+/** Made on first use: fast-block.ts imports this module. */
+let readMarkedFill: MarkedFillReader | undefined;
 /** Open brackets of the value being stepped over (reused: nothing allocated per item). */
 const open: number[] = [];
 
 /**
  * A block line → events without building the block: most fills are ordinary trades, and only a fill
  * whose text holds `"liquidation"` or `"Auto-Deleveraging"` can carry the liquidation object or the ADL
- * `dir` (fill.ts). Those fills alone are parsed (JSON.parse of the one `[user, fill]` pair) and go
- * through the same fillPairsToResult as the full parse, with their places in `events`; the envelope is
- * parsed with an empty `events`.
+ * `dir` (fill.ts). A marked fill in the node's layout is read straight to its event (fast-block.ts's
+ * readMarkedFill, held to the full path by its tests); any other is parsed (JSON.parse of the one
+ * `[user, fill]` pair) and goes through the same addFillPair as the full parse, with its place in
+ * `events`; the envelope is parsed with an empty `events`.
  *
- * Exactness: every byte of `events` is read. Runs of flat fills are matched by FLAT_RUN, which accepts
- * only valid JSON and keeps quote parity (strings are matched whole), so a marker found by indexOf inside
- * a run is a real string token of a real fill. Every other item (a nested liquidation object, escapes,
+ * Exactness: every byte of `events` is read. Fills in the node's layout are matched by NODE_FILL, marked
+ * ones by readMarkedFill's expression, runs of other flat fills by FLAT_RUN: each accepts only valid JSON
+ * and keeps quote parity (strings are matched whole), so a marker found by indexOf inside what they
+ * matched is a real string token of a real fill. Every other item (a nested liquidation object, escapes,
  * whitespace, an item that is not a pair) is stepped over bracket by bracket, strings and their escapes
  * included, and parsed on its own, so a key spelt `"liquid\u0061tion"` is seen as JSON.parse sees it.
  * Where it answers, on a valid line, it gives exactly what parseNodeFillsLineFully gives.
@@ -152,8 +170,8 @@ const open: number[] = [];
  * (`invalid JSON`, its text), and the block's other fills count; the full parse would refuse the whole line.
  *
  * Undefined hands the line to the full parse, which is the reference:
- * - a block where most fills are marked (more than one marker per `denseBytesPerMarker`), which one
- *   parse of the whole line reads faster;
+ * - a block where most fills are marked (more than one marker per `denseBytesPerMarker`) and a marked
+ *   fill is not in the node's layout: one parse of the whole line reads such a block faster;
  * - any shape but `{…,"events":[…]}` with nothing after `events`; an envelope with a `channel` (the
  *   WebSocket parser routes that by channel) or without `block_number` (which it rejects as an unknown
  *   shape, not as a block); brackets that do not balance (a cut line).
@@ -170,13 +188,20 @@ export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>, denseB
   }
   if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope) || 'channel' in envelope || !('block_number' in envelope)) return undefined;
 
-  // Where most fills are marked (a simulated day's blocks hold nothing else), parsing them one by one
-  // costs more than one parse of the whole line.
-  const markers = markerPlaces(text, at, denseBytesPerMarker > 0 ? (text.length - at) / denseBytesPerMarker : Infinity);
-  if (markers === undefined) return undefined;
+  const markers = markerPlaces(text, at);
+  // Where most fills are marked (a cascade's blocks), parsing them one by one costs more than one parse of the
+  // whole line: such a block is read only while its marked fills are in the node's layout (readMarkedFill), and
+  // handed to the full parse at the first that is not.
+  const dense = denseBytesPerMarker > 0 && markers.length > (text.length - at) / denseBytesPerMarker;
+  // The envelope's verdict is the full parse's first; the items are still read, since a line cut short is deferred.
+  const receiveTime = receiveTimeOf(envelope);
+  const ctx = typeof receiveTime === 'number' ? context(receiveTime, vaults) : undefined;
+  const out = new EntryResults(`${NODE_FILLS_SOURCE} liquidation`);
+  const readFill = (readMarkedFill ??= createMarkedFillReader());
   let nextMarker = 0;
-  const pairs: (readonly [string, unknown])[] = [];
-  const places: number[] = [];
+  const pastMarkers = (end: number): void => {
+    while (nextMarker < markers.length && markers[nextMarker]! < end) nextMarker++;
+  };
   let rejected: EntryRejection[] | undefined;
   // `place` is the index in `events` of the item at `counted`; the `]`s between there and a later fill of a flat run count the fills in between.
   let place = 0;
@@ -186,28 +211,59 @@ export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>, denseB
     counted = start;
     return place;
   };
+  /** A marked pair read by JSON.parse (the slice is valid JSON): its event or its dead letter, at its place. */
+  const addPair = (pair: readonly [string, unknown], at: number): void => {
+    if (ctx !== undefined) addFillPair(out, pair, ctx, NODE_FILLS_SOURCE, at);
+  };
+  /** After a fill ending at `end`: `,[` or the closing `]`, what FLAT_RUN asks; anything else is left to the item path. */
+  const followsFill = (end: number): boolean => {
+    const c = text.charCodeAt(end);
+    return c === CLOSE_ARRAY || (c === COMMA && text.charCodeAt(end + 1) === OPEN_ARRAY);
+  };
   let i = skipSpace(text, at + EVENTS.length);
   if (text.charCodeAt(i) === CLOSE_ARRAY) i += 1;
   else
     for (;;) {
+      NODE_FILL.lastIndex = i;
+      if (NODE_FILL.test(text) && followsFill(NODE_FILL.lastIndex)) {
+        const end = NODE_FILL.lastIndex;
+        // A marker inside it is a whole string of the fill (its strings are matched whole): the pair is parsed.
+        if (nextMarker < markers.length && markers[nextMarker]! < end) {
+          if (dense) return undefined;
+          addPair(JSON.parse(text.slice(i, end)) as readonly [string, unknown], placeOf(i));
+          pastMarkers(end);
+        }
+        i = end + 1;
+        if (text.charCodeAt(end) === CLOSE_ARRAY) break;
+        continue;
+      }
+      // A marked fill in the node's layout, read straight to its event (its strings may hold `]`: it is counted here).
+      if (ctx !== undefined && nextMarker < markers.length) {
+        const before = out.events.length;
+        const end = readFill(text, i, ctx.receiveTime, vaults ?? DEFAULT_VAULTS, out.events as LiquidationEvent[]);
+        if (end > 0 && followsFill(end)) {
+          placeOf(i);
+          place += 1;
+          counted = end;
+          pastMarkers(end);
+          i = end + 1;
+          if (text.charCodeAt(end) === CLOSE_ARRAY) break;
+          continue;
+        }
+        out.events.length = before;
+      }
       FLAT_RUN.lastIndex = i;
       FLAT_RUN.test(text);
       const runEnd = FLAT_RUN.lastIndex;
       // Marked fills inside the run: its strings hold no `]`, so the fill is between the `],` before the marker and the `]` after it.
       while (nextMarker < markers.length && markers[nextMarker]! < runEnd) {
+        if (dense) return undefined;
         const m = markers[nextMarker]!;
         const before = text.lastIndexOf('],', m);
         const start = before >= i ? before + 2 : i;
         const end = text.indexOf(']', m) + 1;
-        let pair: unknown;
-        try {
-          pair = JSON.parse(text.slice(start, end));
-        } catch {
-          return undefined; // cannot happen: FLAT_RUN accepts only valid JSON
-        }
-        pairs.push(pair as readonly [string, unknown]);
-        places.push(placeOf(start));
-        while (nextMarker < markers.length && markers[nextMarker]! < end) nextMarker++;
+        addPair(JSON.parse(text.slice(start, end)) as readonly [string, unknown], placeOf(start)); // FLAT_RUN accepts only valid JSON
+        pastMarkers(end);
       }
       if (runEnd > i) {
         i = runEnd;
@@ -230,10 +286,10 @@ export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>, denseB
       }
       if (!parsed) (rejected ??= []).push({ entry: text.slice(i, end), reason: `invalid ${NODE_FILLS_SOURCE}: events.${itemPlace}: invalid JSON` });
       else if (isUserFillPair(item)) {
-        pairs.push(item);
-        places.push(itemPlace);
+        if (dense && nextMarker < markers.length && markers[nextMarker]! < end) return undefined;
+        addPair(item, itemPlace);
       } else (rejected ??= []).push(entryRejection(item, `invalid ${NODE_FILLS_SOURCE}: events.${itemPlace}: expected [user, fill]`));
-      while (nextMarker < markers.length && markers[nextMarker]! < end) nextMarker++;
+      pastMarkers(end);
       place += 1;
       counted = end;
       i = skipSpace(text, end);
@@ -245,9 +301,8 @@ export function scanNodeBlock(text: string, vaults?: ReadonlySet<string>, denseB
   i = skipSpace(text, i);
   if (text.charCodeAt(i) !== CLOSE_OBJECT) return undefined;
   if (skipSpace(text, i + 1) !== text.length) return undefined;
-  const receiveTime = receiveTimeOf(envelope);
   if (typeof receiveTime !== 'number') return receiveTime;
-  return withRejected(fillPairsToResult(pairs, context(receiveTime, vaults), NODE_FILLS_SOURCE, places), rejected);
+  return withRejected(out.result(), rejected);
 }
 
 function skipSpace(text: string, i: number): number {
@@ -255,12 +310,10 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
-/** Where the markers occur after `from`, in order; undefined as soon as there are more than `most`. */
-function markerPlaces(text: string, from: number, most: number): number[] | undefined {
+/** Where the markers occur after `from`, in order. */
+function markerPlaces(text: string, from: number): number[] {
   const a = needlePlaces(text, from, LIQUIDATION_TAIL, LIQUIDATION_HEAD);
-  if (a.length > most) return undefined;
   const b = needlePlaces(text, from, ADL_TAIL, ADL_HEAD);
-  if (a.length + b.length > most) return undefined;
   if (b.length === 0) return a;
   const merged: number[] = [];
   let i = 0;

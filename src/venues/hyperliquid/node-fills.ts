@@ -50,64 +50,23 @@ export async function* readNodeFillsFile(path: string, opts: NodeFillsReadOption
 }
 
 /**
- * A plain file's lines, read into one reused 4 MiB buffer: a new Buffer per read (a read stream's) is
+ * A plain file's bytes, read into one reused 4 MiB buffer: a new Buffer per read (a read stream's) is
  * external memory, and V8 answers its growth with full collections (a fifth of the time in profiles).
- * A line that spans reads is gathered in a second buffer that grows to the longest line (≤ the bound).
  */
 async function* plainFileLines(path: string, maxLineBytes: number): AsyncGenerator<string> {
   const fh = await open(path, 'r');
   try {
-    const chunk = Buffer.allocUnsafe(4 << 20);
-    let carry = Buffer.allocUnsafe(0);
-    let carried = 0;
-    let refusedBytes = 0;
-    let line = 0;
-    const take = (piece: Buffer): string => {
-      line += 1;
-      let text: string;
-      if (refusedBytes > 0 || carried + piece.length > maxLineBytes) text = refusedLineText(line, refusedBytes + carried + piece.length, maxLineBytes);
-      else if (carried === 0) text = decodeLine(piece);
-      else {
-        append(piece);
-        text = decodeLine(carry.subarray(0, carried));
-      }
-      carried = 0;
-      refusedBytes = 0;
-      return text;
-    };
-    const append = (piece: Buffer): void => {
-      if (carried + piece.length > carry.length) {
-        const grown = Buffer.allocUnsafe(Math.min(Math.max(carry.length * 2, carried + piece.length, 1 << 20), Math.max(maxLineBytes, carried + piece.length)));
-        carry.copy(grown, 0, 0, carried);
-        carry = grown;
-      }
-      piece.copy(carry, carried);
-      carried += piece.length;
-    };
-    for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      const data = chunk.subarray(0, bytesRead);
-      let start = 0;
-      for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
-        const text = take(data.subarray(start, nl));
-        start = nl + 1;
-        if (text !== '') yield text;
-      }
-      if (start < bytesRead) {
-        const rest = data.subarray(start);
-        // Past the bound only the count goes on: the bytes are let go.
-        if (refusedBytes > 0 || carried + rest.length > maxLineBytes) refusedBytes += carried + rest.length;
-        else append(rest);
-        if (refusedBytes > 0) carried = 0;
-      }
-    }
-    if (carried > 0 || refusedBytes > 0) {
-      const text = take(Buffer.alloc(0));
-      if (text !== '') yield text;
-    }
+    yield* nodeFillsLines(readInto(fh, Buffer.allocUnsafe(4 << 20)), maxLineBytes);
   } finally {
     await fh.close();
+  }
+}
+
+async function* readInto(fh: FileHandle, chunk: Buffer): AsyncGenerator<Buffer> {
+  for (;;) {
+    const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) return;
+    yield chunk.subarray(0, bytesRead);
   }
 }
 
@@ -116,41 +75,59 @@ export const refusedLineText = (line: number, bytes: number, bound: number): str
   `node fills line ${line} refused: a block of ${bytes} bytes, over the reader's bound of ${bound} bytes`;
 
 /**
- * Non-empty lines of the byte chunks (LF, a CR before it dropped). Memory is bounded by `maxLineBytes`
+ * Non-empty lines of the byte chunks (LF, a CR before it dropped). A chunk may be a reused buffer (the plain
+ * reader's, the `.lz4` decoder's): nothing is kept from it once the next chunk is asked for. A line that spans
+ * chunks is gathered in one buffer that grows to the longest line. Memory is bounded by `maxLineBytes`
  * whatever the file: a line longer than that is not gathered; its bytes are counted up to its newline and
  * it is yielded as refusedLineText (no `local_time`, no `events`), so a replay counts it as a bad line
  * and goes on with the next block, instead of holding a block of any size.
  */
 export async function* nodeFillsLines(chunks: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<string> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let carry = Buffer.allocUnsafe(0);
+  let carried = 0;
+  let refusedBytes = 0;
   let line = 0;
-  const finish = (piece: Buffer): string => {
+  const append = (piece: Buffer): void => {
+    if (carried + piece.length > carry.length) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(carry.length * 2, carried + piece.length, 1 << 20), Math.max(maxLineBytes, carried + piece.length)));
+      carry.copy(grown, 0, 0, carried);
+      carry = grown;
+    }
+    piece.copy(carry, carried);
+    carried += piece.length;
+  };
+  const take = (piece: Buffer): string => {
     line += 1;
-    const size = pendingBytes + piece.length;
-    const text = size > maxLineBytes ? refusedLineText(line, size, maxLineBytes) : decodeLine(pending.length > 0 ? Buffer.concat([...pending, piece]) : piece);
-    pending = [];
-    pendingBytes = 0;
+    let text: string;
+    if (refusedBytes > 0 || carried + piece.length > maxLineBytes) text = refusedLineText(line, refusedBytes + carried + piece.length, maxLineBytes);
+    else if (carried === 0) text = decodeLine(piece);
+    else {
+      append(piece);
+      text = decodeLine(carry.subarray(0, carried));
+    }
+    carried = 0;
+    refusedBytes = 0;
     return text;
   };
   for await (const raw of chunks) {
-    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    const data = typeof raw === 'string' ? Buffer.from(raw) : raw;
     let start = 0;
-    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      const text = finish(chunk.subarray(start, nl));
+    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+      const text = take(data.subarray(start, nl));
       start = nl + 1;
       if (text !== '') yield text;
     }
-    if (start < chunk.length) {
-      const rest = chunk.subarray(start);
+    if (start < data.length) {
+      const rest = data.subarray(start);
       // Past the bound only the count goes on: the bytes are let go.
-      if (pendingBytes + rest.length > maxLineBytes) pending = [];
-      else pending.push(rest);
-      pendingBytes += rest.length;
+      if (refusedBytes > 0 || carried + rest.length > maxLineBytes) {
+        refusedBytes += carried + rest.length;
+        carried = 0;
+      } else append(rest);
     }
   }
-  if (pendingBytes > 0) {
-    const text = finish(Buffer.alloc(0));
+  if (carried > 0 || refusedBytes > 0) {
+    const text = take(Buffer.alloc(0));
     if (text !== '') yield text;
   }
 }
