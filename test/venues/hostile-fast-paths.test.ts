@@ -123,7 +123,7 @@ describe('Deribit plain path, hostile values', () => {
     frame(good, good, good),
     frame(...Array.from({ length: 100_000 }, (_, i) => tr(i % 2 ? 'ETH-PERPETUAL' : 'BTC-PERPETUAL', String(1760130279779 + (i % 3)), String(100 + (i % 4)), '10', String(i % 50)))),
   ];
-  it('the plain reader takes the good frame', () => expect(readDeribit(frame(good, good), { begin: () => {}, trade: () => true })).toBe(true));
+  it('the plain reader takes the good frame', () => expect(readDeribit(frame(good, good), { trade: () => true })).toBe(true));
   it('every frame as the full path', () => assertSame(() => createDeribitParser(), frames));
 });
 
