@@ -13,25 +13,31 @@ import { NO_EVENTS, isEpoch, liquidationPasses, type ParseResult } from './venue
  * The receive time is checked once per frame (`liquidationPasses`' `receiveOk`); an event it refuses makes `push`
  * false, and the scan declines the frame, which the full path then reads (and dead-letters that entry alone).
  */
+/** PlainRun's events before a frame's first: shared and never pushed to, so a frame without events allocates no array. */
+const NONE: LiquidationEvent[] = [];
+
 export class PlainRun {
   /** The frame being read, for the entries' spans; '' between frames (a frame is not kept alive by the run). */
   frame = '';
   /** The frame's receive time. */
   receiveTime = 0;
   private receiveOk = false;
-  private events: LiquidationEvent[] = [];
+  private events = NONE;
 
   begin(frame: string, receiveTime: number): void {
     this.frame = frame;
     this.receiveTime = receiveTime;
     this.receiveOk = isEpoch(receiveTime);
-    this.events = [];
+    this.events = NONE;
   }
 
   /** Keeps `event` when it passes the event check (`named`: plainlyNamed of its market and base, settled once per market); false when it does not. */
   push(event: LiquidationEvent, named: boolean): boolean {
     if (!liquidationPasses(event, named, this.receiveOk)) return false;
-    this.events.push(event);
+    // A frame's first event makes its array of one: an empty array's first push allocates room for 16, and Kraken's
+    // frames (one trade each) measured 0.89–0.93× the code before PlainRun so, 0.99× with this.
+    if (this.events === NONE) this.events = [event];
+    else this.events.push(event);
     return true;
   }
 
@@ -39,7 +45,7 @@ export class PlainRun {
   end(read: boolean): ParseResult | undefined {
     this.frame = '';
     if (!read) return undefined;
-    return this.events.length === 0 ? NO_EVENTS : { ok: true, events: this.events };
+    return this.events === NONE ? NO_EVENTS : { ok: true, events: this.events };
   }
 }
 
