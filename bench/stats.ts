@@ -84,23 +84,23 @@ export interface Rounds {
 
 /**
  * As `compareThroughput`, but every round kept (for a median and its spread) and timed twice: wall clock, and the
- * process's CPU time, which a neighbour taking the core does not inflate. One untimed warm-up round first, so each
- * contender enters the timed rounds with its code optimised; every timed pass makes passes over the items, a fresh
- * `fn` each, until it has run `minMs`; the contenders take turns within a round, starting one later each round, after
- * a full GC each (--expose-gc).
+ * process's CPU time, which a neighbour taking the core does not inflate. One full GC (--expose-gc) and one untimed
+ * warm-up round first, so each contender enters the timed rounds with the garbage of what ran before collected and
+ * its code optimised; every timed pass makes passes over the items, a fresh `fn` each, until it has run `minMs`; the
+ * contenders take turns within a round, starting one later each round, each collecting its own garbage in its own
+ * time. No GC is forced between passes: a forced GC, even a minor one, left the parsers' next pass re-optimising
+ * their code (V8 recompiled them after each) at a quarter to a half of their speed, where `JSON.parse`, native, lost
+ * less (docs/benchmarks.md, "The per-pass GC"); a parser in a connector runs on without forced collections.
  */
 export function compareRounds<T, K extends string>(items: T[], contenders: Record<K, () => (item: T) => unknown>, rounds: number, minMs = 200): Record<K, Rounds> {
   const names = Object.keys(contenders) as K[];
   const all = Object.fromEntries(names.map((k) => [k, { wall: [], cpu: [] }])) as unknown as Record<K, Rounds>;
-  const pass = (make: () => (item: T) => unknown) => {
-    (globalThis as { gc?: () => void }).gc?.();
-    return timedPass(items, make, minMs);
-  };
-  for (const k of names) pass(contenders[k]);
+  (globalThis as { gc?: () => void }).gc?.();
+  for (const k of names) timedPass(items, contenders[k], minMs);
   for (let r = 0; r < rounds; r++)
     for (let i = 0; i < names.length; i++) {
       const k = names[(i + r) % names.length]!;
-      const p = pass(contenders[k]);
+      const p = timedPass(items, contenders[k], minMs);
       all[k].wall.push(p.wall);
       all[k].cpu.push(p.cpu);
     }

@@ -1,7 +1,53 @@
 /**
  * Pieces for fast paths that build events straight from a frame's text (no entry objects in between): what a
- * market's name stands for, found where the frame writes it, and the occurrence numbering of a frame's ids.
+ * market's name stands for, found where the frame writes it, the occurrence numbering of a frame's ids, and the
+ * run of one frame's liquidations (PlainRun).
  */
+import type { LiquidationEvent } from '../schema/events.js';
+import { NO_EVENTS, isEpoch, liquidationPasses, type ParseResult } from './venue.js';
+
+/**
+ * One frame read by a plain path (a scan that hands its entries over one by one and builds each liquidation as it
+ * goes): `begin` at the frame, `push` of each event the entries make, `end` with whether the scan took the whole
+ * frame. One per parser, reused frame after frame, so that a frame allocates nothing but its events and their array.
+ * The receive time is checked once per frame (`liquidationPasses`' `receiveOk`); an event it refuses makes `push`
+ * false, and the scan declines the frame, which the full path then reads (and dead-letters that entry alone).
+ */
+/** PlainRun's events before a frame's first: shared and never pushed to, so a frame without events allocates no array. */
+const NONE: LiquidationEvent[] = [];
+
+export class PlainRun {
+  /** The frame being read, for the entries' spans; '' between frames (a frame is not kept alive by the run). */
+  frame = '';
+  /** The frame's receive time. */
+  receiveTime = 0;
+  private receiveOk = false;
+  private events = NONE;
+
+  begin(frame: string, receiveTime: number): void {
+    this.frame = frame;
+    this.receiveTime = receiveTime;
+    this.receiveOk = isEpoch(receiveTime);
+    this.events = NONE;
+  }
+
+  /** Keeps `event` when it passes the event check (`named`: plainlyNamed of its market and base, settled once per market); false when it does not. */
+  push(event: LiquidationEvent, named: boolean): boolean {
+    if (!liquidationPasses(event, named, this.receiveOk)) return false;
+    // A frame's first event makes its array of one: an empty array's first push allocates room for 16, and Kraken's
+    // frames (one trade each) measured 0.89–0.93× the code before PlainRun so, 0.99× with this.
+    if (this.events === NONE) this.events = [event];
+    else this.events.push(event);
+    return true;
+  }
+
+  /** The frame's result when the scan took it (`read`), its events pushed; undefined (declined) otherwise. */
+  end(read: boolean): ParseResult | undefined {
+    this.frame = '';
+    if (!read) return undefined;
+    return this.events === NONE ? NO_EVENTS : { ok: true, events: this.events };
+  }
+}
 
 interface Slot<T> {
   key: string;

@@ -103,7 +103,6 @@ describe('Deribit plain layout', () => {
   it("takes the simulator's layout, its fields as JSON.parse reads them", () => {
     const seen: unknown[][] = [];
     const read = readDeribitPlain(simulated, {
-      begin: () => undefined,
       trade: (f, idStart, idEnd, timestamp, price, instrument, instrumentEnd, sell, amount, liquidation) =>
         seen.push([f.slice(idStart, idEnd), timestamp, price, f.slice(instrument, instrumentEnd), sell, amount, liquidation]) > 0,
     });
@@ -150,7 +149,7 @@ describe('Deribit plain layout', () => {
   const frame = fc
     .tuple(list(trade), fc.nat({ max: 2 }), mostly(['trades.future.any.100ms', 'trades.BTC-PERPETUAL.raw'], ['book.x', '']))
     .map(([ts, copies, channel]) => `{"jsonrpc":"2.0","method":"subscription","params":{"channel":"${channel}","data":[${[...ts, ...ts.slice(0, copies)].join(',')}]}}`);
-  const anyTrade = { begin: () => undefined, trade: () => true };
+  const anyTrade = { trade: () => true };
 
   it('the generated frames take the plain path often enough to test it', () => expect(takenShare(frame, (f) => readDeribitPlain(f, anyTrade))).toBeGreaterThan(0.2));
   it('property: plain frames, hostile values included, give the full path result', () => assertFastPathExact(() => createDeribitParser(), frameList(frame), RUNS));

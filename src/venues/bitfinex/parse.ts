@@ -1,7 +1,8 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillBase, fillQuote, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { PlainRun } from '../fast-events.js';
 import { readLiquidationFrame, readPlainFrame, type PlainTrigger } from './fast-frame.js';
 import { bitfinexInstrument, isPerpetual } from './instruments.js';
 import { DerivStatusRow, EventMessage, LiquidationEntry, StatusValue, bitfinexMs } from './schema.js';
@@ -105,12 +106,8 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
   // An update the fast path read: its events, or undefined (declined) when an entry would be refused.
   const fastLiquidations = (entries: LiquidationEntry[], receiveTime: number): ParseResult | undefined => fastEvents(entries, (entry) => liquidation(entry, receiveTime));
 
-  // The plain frame being read (readPlainFrame hands its entries over one by one): parser-level, so that a frame
-  // allocates nothing but its events.
-  let plainFrame = '';
-  let plainReceive = 0;
-  let plainReceiveOk = false;
-  let plainEvents: LiquidationEvent[] = [];
+  // The plain frame being read (readPlainFrame hands its entries over one by one).
+  const run = new PlainRun();
   let lastSymbol = '';
   let lastMarket: Market | undefined;
   /** `liquidation` for a trigger of the plain layout, written out; false (the frame declined) where that refuses it. */
@@ -133,7 +130,7 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
     const event: LiquidationEvent = {
       type: 'liquidation',
       // POS_ID's digits as written are String(POS_ID) (canonical, at most 15 digits).
-      id: market.idPrefix + plainFrame.slice(idStart, idEnd),
+      id: market.idPrefix + run.frame.slice(idStart, idEnd),
       venue: VENUE,
       symbol,
       base: inst.base,
@@ -142,24 +139,16 @@ export function createBitfinexParser(opts: BitfinexParserOptions = {}): FramePar
       qty,
       notionalUsd: usd,
       eventTime: mts,
-      receiveTime: plainReceive,
+      receiveTime: run.receiveTime,
       fidelity: 'complete',
       kind: 'liquidation',
       source: LIQ_KEY,
     };
-    if (!liquidationPasses(event, market.named, plainReceiveOk)) return false;
-    plainEvents.push(event);
-    return true;
+    return run.push(event, market.named);
   };
   const plainLiquidations = (frame: string, receiveTime: number): ParseResult | undefined => {
-    plainFrame = frame;
-    plainReceive = receiveTime;
-    plainReceiveOk = isEpoch(receiveTime);
-    plainEvents = [];
-    const read = readPlainFrame(frame, plainTrigger);
-    plainFrame = '';
-    if (!read) return undefined;
-    return plainEvents.length === 0 ? NO_EVENTS : { ok: true, events: plainEvents };
+    run.begin(frame, receiveTime);
+    return run.end(readPlainFrame(frame, plainTrigger));
   };
 
   const derivStatus = (rows: unknown[], receiveTime: number): ParseResult => {

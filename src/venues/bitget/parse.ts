@@ -1,7 +1,8 @@
 import type { LiquidationEvent, Side } from '../../schema/events.js';
 import { clip, decimalValue, isMarketName, preview } from '../fields.js';
 import { fillBase, fillQuote, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, frameIds, isEpoch, liquidationPasses, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { PlainRun } from '../fast-events.js';
 import { readLiquidationFrame, readPlainPush, type PlainRow } from './fast-frame.js';
 import { bitgetInstrument } from './instruments.js';
 import { EventReply, LIQUIDATION_TOPIC, LiquidationPush, LiquidationRow, type BitgetLiquidationPush, type BitgetLiquidationRow, type InstType } from './schema.js';
@@ -122,11 +123,8 @@ export function createBitgetParser(): FrameParser {
   // The push being read (readPlainPush hands its rows over one by one): parser-level, so a frame allocates nothing
   // but its events. The rows' times and ids so far number identical rows as frameIds does, comparing ids only of
   // rows of the same millisecond.
-  let plainFrame = '';
+  const run = new PlainRun();
   let plainType: InstType = 'usdt-futures';
-  let plainReceive = 0;
-  let plainReceiveOk = false;
-  let plainEvents: LiquidationEvent[] = [];
   // Written by index and counted by plainRows (setting an array's length is a runtime call); at most MAX_PLAIN_ROWS.
   const plainTimes: number[] = [];
   const plainIds: string[] = [];
@@ -147,7 +145,7 @@ export function createBitgetParser(): FrameParser {
     const market = lastMarket;
     const n = plainRows;
     if (market === undefined || price === 0 || n >= MAX_PLAIN_ROWS) return false;
-    const f = plainFrame;
+    const f = run.frame;
     // frameIds' key, `${instType}:${symbol}:${ts}:${side}:${amount}:${price}`, with the texts as written.
     const key = market.idPrefix + f.slice(tsStart, tsEnd) + (buy ? ':buy:' : ':sell:') + f.slice(amountStart, amountEnd) + ':' + f.slice(priceStart, priceEnd);
     let copies = 0;
@@ -169,25 +167,17 @@ export function createBitgetParser(): FrameParser {
       qty,
       notionalUsd: usd,
       eventTime: ts,
-      receiveTime: plainReceive,
+      receiveTime: run.receiveTime,
       fidelity: 'sampled',
       kind: 'liquidation',
       source: LIQUIDATION_TOPIC,
     };
-    if (!liquidationPasses(event, market.named, plainReceiveOk)) return false;
-    plainEvents.push(event);
-    return true;
+    return run.push(event, market.named);
   };
   const plainLiquidations = (frame: string, receiveTime: number): ParseResult | undefined => {
-    plainFrame = frame;
-    plainReceive = receiveTime;
-    plainReceiveOk = isEpoch(receiveTime);
-    plainEvents = [];
+    run.begin(frame, receiveTime);
     plainRows = 0;
-    const read = readPlainPush(frame, plainBegin, plainRow);
-    plainFrame = '';
-    if (!read) return undefined;
-    return plainEvents.length === 0 ? NO_EVENTS : { ok: true, events: plainEvents };
+    return run.end(readPlainPush(frame, plainBegin, plainRow));
   };
 
   const control = (json: unknown): ParseResult => {

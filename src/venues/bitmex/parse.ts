@@ -1,9 +1,10 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
 import { ReferencePrices, fillBase, fillQuote, isUsdQuote, noReferenceReason, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { BUILT_IN_CONTRACTS, bitmexInstrument, bitmexValue, type BitmexContract } from './instruments.js';
 import { ErrorReply, InstrumentRow, LIQUIDATION_TABLE, LiquidationKeyRow, LiquidationRow, SubscribeReply, TableMessage, type BitmexInstrumentRow, type BitmexLiquidationRow } from './schema.js';
+import { PlainRun } from '../fast-events.js';
 import { readInsertFrame, readPlainInsert, type PlainInsertRow } from './fast-frame.js';
 
 export const BITMEX_VENUE = 'bitmex';
@@ -123,10 +124,7 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
   };
   // The insert being read (readPlainInsert hands its rows over one by one): parser-level, so a frame allocates
   // nothing but its events.
-  let plainFrame = '';
-  let plainReceive = 0;
-  let plainReceiveOk = false;
-  let plainEvents: LiquidationEvent[] = [];
+  const run = new PlainRun();
   /** rowEvent for a row of the plain layout, written out; false (the frame declined) where rowEvent refuses it. */
   const plainRow: PlainInsertRow = (idStart, idEnd, symbol, side, price, leavesQty) => {
     const market = plainMarketOf(symbol);
@@ -138,14 +136,14 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
       qty = fillBase(instrument, leavesQty, price);
       usd = fillQuote(instrument, leavesQty, price);
     } else {
-      const value = bitmexValue(market.contract, leavesQty, price, refs, plainReceive);
+      const value = bitmexValue(market.contract, leavesQty, price, refs, run.receiveTime);
       if (!value.ok) return false;
       qty = value.baseQty;
       usd = value.usd;
     }
     const event: LiquidationEvent = {
       type: 'liquidation',
-      id: BITMEX_ID_PREFIX + plainFrame.slice(idStart, idEnd),
+      id: BITMEX_ID_PREFIX + run.frame.slice(idStart, idEnd),
       venue: BITMEX_VENUE,
       symbol,
       base: instrument.base,
@@ -153,25 +151,17 @@ export function createBitmexParser(opts: BitmexParserOptions = {}): FrameParser 
       price,
       qty,
       notionalUsd: usd,
-      eventTime: plainReceive,
-      receiveTime: plainReceive,
+      eventTime: run.receiveTime,
+      receiveTime: run.receiveTime,
       fidelity: 'inferred',
       kind: 'liquidation',
       source: LIQUIDATION_TABLE,
     };
-    if (!liquidationPasses(event, market.named, plainReceiveOk)) return false;
-    plainEvents.push(event);
-    return true;
+    return run.push(event, market.named);
   };
   const plainInserted = (frame: string, receiveTime: number): ParseResult | undefined => {
-    plainFrame = frame;
-    plainReceive = receiveTime;
-    plainReceiveOk = isEpoch(receiveTime);
-    plainEvents = [];
-    const read = readPlainInsert(frame, plainRow);
-    plainFrame = '';
-    if (!read) return undefined;
-    return plainEvents.length === 0 ? NO_EVENTS : { ok: true, events: plainEvents };
+    run.begin(frame, receiveTime);
+    return run.end(readPlainInsert(frame, plainRow));
   };
 
   /** `partial`, `update` and `delete`: the same liquidations again (see above), checked but not counted. */

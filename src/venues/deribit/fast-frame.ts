@@ -51,8 +51,6 @@ const QUOTE = 0x22;
 
 /** What the parser does with each trade of a plain frame as it is read; false declines the frame. */
 export interface PlainTradesSink {
-  /** The frame's trades start (a new frame). */
-  begin(): void;
   /**
    * One trade: trade_id and instrument_name from their start to their end, timestamp, price and amount as JSON.parse
    * reads them (plain numbers), and its `liquidation` ('' when it has none).
@@ -64,7 +62,6 @@ export interface PlainTradesSink {
 export function readPlainTrades(f: string, sink: PlainTradesSink): boolean {
   PLAIN_HEAD.lastIndex = 0;
   if (!PLAIN_HEAD.test(f)) return false;
-  sink.begin();
   let i = PLAIN_HEAD.lastIndex;
   if (f.charCodeAt(i) !== ARRAY_END)
     for (;;) {

@@ -1,9 +1,9 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { compileValidator } from '../../schema/validator.js';
 import { isMarketName, preview } from '../fields.js';
-import { SpanMap } from '../fast-events.js';
+import { PlainRun, SpanMap } from '../fast-events.js';
 import { fillBase, fillQuote, fillSize, isUsdQuote, noReferenceReason, notionalUsd, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { readPlainTrades, readTradesFrame, type PlainTradesSink } from './fast-frame.js';
 import { deribitInstrument } from './instruments.js';
 import { BookSummary, DeribitTrade, ErrorReply, Heartbeat, Notification, ResultReply, TradeBatch } from './schema.js';
@@ -146,9 +146,7 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
   // and found by where a frame writes its name; null for one whose liquidations the full path refuses (no future, no
   // USD quote).
   const plainMarkets = new SpanMap<PlainMarket | null>();
-  let receive = 0;
-  let receiveOk = false;
-  let events: LiquidationEvent[] = [];
+  const run = new PlainRun();
   const plainEvent = (m: PlainMarket, id: string, side: Side, price: number, qty: number, usd: number, eventTime: number): LiquidationEvent => ({
     type: 'liquidation',
     id,
@@ -160,16 +158,13 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
     qty,
     notionalUsd: usd,
     eventTime,
-    receiveTime: receive,
+    receiveTime: run.receiveTime,
     fidelity: 'complete',
     kind: 'liquidation',
     source: TRADES_SOURCE,
   });
   // liquidations and fastEvents written out for the plain layout: a trade the full path would refuse declines the frame.
   const plainSink: PlainTradesSink = {
-    begin() {
-      events = [];
-    },
     trade(f, idStart, idEnd, timestamp, price, instrument, instrumentEnd, sell, amount, liquidation) {
       // The schema's Positive, for every trade (a refused trade is dead-lettered, a liquidation or not).
       if (!(price > 0 && price < Infinity && amount > 0 && amount < Infinity)) return false;
@@ -189,21 +184,15 @@ export function createDeribitParser(opts: DeribitParserOptions = {}): FrameParse
       if (liquidation === 'MT') {
         const taker = plainEvent(m, `${id}:T`, liquidatedSide(direction, 'T'), price, qty, usd, timestamp);
         const maker = plainEvent(m, `${id}:M`, liquidatedSide(direction, 'M'), price, qty, usd, timestamp);
-        if (!liquidationPasses(taker, m.named, receiveOk) || !liquidationPasses(maker, m.named, receiveOk)) return false;
-        events.push(taker, maker);
-        return true;
+        // A refused maker declines the frame: the taker pushed before it goes with the run's events.
+        return run.push(taker, m.named) && run.push(maker, m.named);
       }
-      const event = plainEvent(m, `${id}:${liquidation}`, liquidatedSide(direction, liquidation), price, qty, usd, timestamp);
-      if (!liquidationPasses(event, m.named, receiveOk)) return false;
-      events.push(event);
-      return true;
+      return run.push(plainEvent(m, `${id}:${liquidation}`, liquidatedSide(direction, liquidation), price, qty, usd, timestamp), m.named);
     },
   };
   const plainTrades = (frame: string, receiveTime: number): ParseResult | undefined => {
-    receive = receiveTime;
-    receiveOk = isEpoch(receiveTime);
-    if (!readPlainTrades(frame, plainSink)) return undefined;
-    return events.length === 0 ? NO_EVENTS : { ok: true, events };
+    run.begin(frame, receiveTime);
+    return run.end(readPlainTrades(frame, plainSink));
   };
 
   return (frame, receiveTime) => {

@@ -1,9 +1,9 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { decimalValue, isEpochMs, isMarketName, preview } from '../fields.js';
-import { SpanMap } from '../fast-events.js';
+import { PlainRun, SpanMap } from '../fast-events.js';
 import { fillBase, fillQuote, fillSize, type Instrument } from '../instruments.js';
 import { decimalAt } from '../scan.js';
-import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import type { DydxSubscriptionCoverage } from './coverage.js';
 import { readPlainTrades, readTradesFrame, type PlainTradesSink } from './fast-frame.js';
 import { dydxInstrument } from './instruments.js';
@@ -129,9 +129,7 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
   // found by where a frame writes its name; null for a name that is no market (the full path rejects the frame).
   const plainMarkets = new SpanMap<PlainMarket | null>();
   let market: PlainMarket | undefined;
-  let receive = 0;
-  let receiveOk = false;
-  let events: LiquidationEvent[] = [];
+  const run = new PlainRun();
   // createdAt's day (`YYYY-MM-DD`) as last read and Date.parse of its midnight: the time of day is added to it.
   let day = 'none'; // no createdAt starts so: its digits are checked
   let dayMs = NaN;
@@ -158,7 +156,7 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
     qty: fillBase(market!.inst, size, price),
     notionalUsd: fillQuote(market!.inst, size, price),
     eventTime,
-    receiveTime: receive,
+    receiveTime: run.receiveTime,
     fidelity: fidelity(),
     kind,
     source: TRADES_CHANNEL,
@@ -175,7 +173,6 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
       }
       if (m === null) return false;
       market = m;
-      events = [];
       return true;
     },
     trade(f, idStart, idEnd, sell, size, sizeEnd, price, priceEnd, type, typeEnd, createdAt) {
@@ -189,24 +186,17 @@ export function createDydxParser(opts: DydxParserOptions = {}): FrameParser {
       if (!(p < Infinity && q < Infinity)) return false;
       const id = market!.idHead + f.slice(idStart, idEnd);
       const named = market!.named;
-      if (liquidated) {
-        const event = plainEvent(id, sell ? 'long' : 'short', 'liquidation', p, q, eventTime);
-        if (!liquidationPasses(event, named, receiveOk)) return false;
-        events.push(event);
-        return true;
-      }
-      const insolvent = plainEvent(`${id}:deleveraged`, sell ? 'long' : 'short', 'liquidation', p, q, eventTime);
-      const offsetting = plainEvent(id, sell ? 'short' : 'long', 'adl', p, q, eventTime);
-      if (!liquidationPasses(insolvent, named, receiveOk) || !liquidationPasses(offsetting, named, receiveOk)) return false;
-      events.push(insolvent, offsetting);
-      return true;
+      if (liquidated) return run.push(plainEvent(id, sell ? 'long' : 'short', 'liquidation', p, q, eventTime), named);
+      // A refused offsetting side declines the frame: the insolvent side pushed before it goes with the run's events.
+      return (
+        run.push(plainEvent(`${id}:deleveraged`, sell ? 'long' : 'short', 'liquidation', p, q, eventTime), named) &&
+        run.push(plainEvent(id, sell ? 'short' : 'long', 'adl', p, q, eventTime), named)
+      );
     },
   };
   const plainTrades = (frame: string, receiveTime: number): ParseResult | undefined => {
-    receive = receiveTime;
-    receiveOk = isEpoch(receiveTime);
-    if (!readPlainTrades(frame, plainSink)) return undefined;
-    return events.length === 0 ? NO_EVENTS : { ok: true, events };
+    run.begin(frame, receiveTime);
+    return run.end(readPlainTrades(frame, plainSink));
   };
 
   const markets = (json: unknown, receiveTime: number): ParseResult => {

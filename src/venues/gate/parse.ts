@@ -1,10 +1,10 @@
 import type { FundingEvent, LiquidationEvent } from '../../schema/events.js';
 import { FundingGate, fundingEvent, signedDecimal } from '../funding.js';
 import { decimalValue, isEpochMs, preview } from '../fields.js';
-import { OccurrenceIds, SpanSlots } from '../fast-events.js';
+import { OccurrenceIds, PlainRun, SpanSlots } from '../fast-events.js';
 import { fillBase, fillQuote, fillSize, isUsdQuote, notionalUsd, noReferenceReason, type Instrument } from '../instruments.js';
 import { isShortestAt } from '../scan.js';
-import { EntryResults, NO_EVENTS, fastEvents, frameIds, isEpoch, liquidationPasses, plainlyNamed, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, plainlyNamed, reject, rejectInvalid, parseJsonFrame, type FrameParser, type ParseResult } from '../venue.js';
 import { plainEntry, readLiquidatesFrame, readPlainUpdate, type FastGateEntry, type PlainUpdateSink } from './fast-frame.js';
 import { GATE_SETTLE, gateInstrument, listedGateInstrument, type GateVenue } from './instruments.js';
 import {
@@ -146,14 +146,10 @@ export function createGateParser(o: GateParserOptions): FrameParser {
   const named = new SpanSlots<Contract>();
   const ids = new OccurrenceIds();
   const entry = plainEntry();
-  let updateReceive = 0;
-  let updatePlain = false;
-  let updateEvents: LiquidationEvent[] = [];
+  const run = new PlainRun();
   const plainUpdate: PlainUpdateSink = {
     begin() {
-      updateEvents = [];
       ids.reset();
-      updatePlain = isEpoch(updateReceive);
     },
     entry(f, e) {
       let contract = named.get(f, e.c, e.cEnd);
@@ -183,15 +179,13 @@ export function createGateParser(o: GateParserOptions): FrameParser {
         qty: baseQty,
         notionalUsd: usd,
         eventTime: e.time,
-        receiveTime: updateReceive,
+        receiveTime: run.receiveTime,
         fidelity: 'sampled',
         kind: 'liquidation',
         source: LIQUIDATES_CHANNEL,
       };
       // The contract and the update settled the names and the receive time; the layout a canonical time_ms.
-      if (!liquidationPasses(event, contract.plain, updatePlain)) return false;
-      updateEvents.push(event);
-      return true;
+      return run.push(event, contract.plain);
     },
   };
 
@@ -265,8 +259,9 @@ export function createGateParser(o: GateParserOptions): FrameParser {
   };
 
   return (frame, receiveTime) => {
-    updateReceive = receiveTime;
-    if (readPlainUpdate(frame, plainUpdate, entry)) return updateEvents.length === 0 ? NO_EVENTS : { ok: true, events: updateEvents };
+    run.begin(frame, receiveTime);
+    const plain = run.end(readPlainUpdate(frame, plainUpdate, entry));
+    if (plain !== undefined) return plain;
     const fast = readLiquidatesFrame(frame);
     const made = fast === undefined ? undefined : fastLiquidations(fast, receiveTime);
     if (made !== undefined) return made;

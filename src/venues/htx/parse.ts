@@ -1,9 +1,9 @@
 import type { LiquidationEvent, OpenInterestEvent } from '../../schema/events.js';
 import { decimalValue, isMarketName, preview } from '../fields.js';
-import { OccurrenceIds, SpanMap } from '../fast-events.js';
+import { OccurrenceIds, PlainRun, SpanMap } from '../fast-events.js';
 import { isUsdQuote, noReferenceReason, notionalUsd } from '../instruments.js';
 import { isShortestAt } from '../scan.js';
-import { EntryResults, NO_EVENTS, fastEvents, frameIds, isEpoch, liquidationPasses, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, frameIds, parseJsonObject, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import {
   LIQUIDATION_TOPIC_SUFFIX,
   LiquidationNotify,
@@ -138,17 +138,13 @@ export function createHtxParser(): FrameParser {
   const names = new SpanMap<NamedOrder>();
   const ids = new OccurrenceIds();
   const order = plainOrder();
-  let pushReceive = 0;
-  let pushPlain = false;
-  let pushEvents: LiquidationEvent[] = [];
+  const run = new PlainRun();
   let topicCode = 0;
   let topicCodeLength = 0;
   let topicStar = false;
   const plainPush: PlainPushSink = {
     begin(f, code, codeEnd) {
-      pushEvents = [];
       ids.reset();
-      pushPlain = isEpoch(pushReceive);
       topicCode = code;
       topicCodeLength = codeEnd - code;
       topicStar = topicCodeLength === 1 && f.charCodeAt(code) === STAR;
@@ -179,21 +175,20 @@ export function createHtxParser(): FrameParser {
         qty: o.amount,
         notionalUsd: o.turnover,
         eventTime: o.createdAt,
-        receiveTime: pushReceive,
+        receiveTime: run.receiveTime,
         fidelity: 'complete',
         kind: 'liquidation',
         source: LIQUIDATION_SOURCE,
       };
       // The contract and the push settled the names and the receive time; the layout a canonical created_at.
-      if (!liquidationPasses(event, named.plain, pushPlain)) return false;
-      pushEvents.push(event);
-      return true;
+      return run.push(event, named.plain);
     },
   };
 
   return (frame, receiveTime) => {
-    pushReceive = receiveTime;
-    if (readPlainPush(frame, plainPush, order)) return pushEvents.length === 0 ? NO_EVENTS : { ok: true, events: pushEvents };
+    run.begin(frame, receiveTime);
+    const plain = run.end(readPlainPush(frame, plainPush, order));
+    if (plain !== undefined) return plain;
     const fast = readNotifyFrame(frame);
     const made = fast === undefined ? undefined : fastLiquidations(fast, receiveTime);
     if (made !== undefined) return made;

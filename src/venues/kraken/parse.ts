@@ -1,8 +1,8 @@
 import type { LiquidationEvent, OpenInterestEvent, Side } from '../../schema/events.js';
 import { isEpochMs, isMarketName, preview } from '../fields.js';
-import { SpanMap } from '../fast-events.js';
+import { PlainRun, SpanMap } from '../fast-events.js';
 import { fillBase, fillQuote, fillSize, type Instrument } from '../instruments.js';
-import { EntryResults, NO_EVENTS, fastEvents, isEpoch, liquidationPasses, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
+import { EntryResults, NO_EVENTS, fastEvents, parseJsonFrame, plainlyNamed, reject, rejectInvalid, type FrameParser, type ParseResult } from '../venue.js';
 import { PRODUCT_AT, readPlainTrade, readTradeFrame, type PlainTrade } from './fast-frame.js';
 import { krakenInstrument } from './instruments.js';
 import { EventMessage, KrakenTrade, Ticker, TickersAnswer, TradeSnapshot } from './schema.js';
@@ -71,16 +71,18 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
     return product ?? undefined;
   };
   const plain: PlainTrade = { productEnd: 0, uidStart: 0, uidEnd: 0, sell: false, liquidation: false, time: 0, qty: 0, price: 0 };
+  const run = new PlainRun();
   /**
-   * A trade frame in the plain layout as tradeEvent and fastEvents make it, written out: its result, or undefined
-   * (declined: a value the schema refuses, a name that is no product, an event the check refuses).
+   * The trade readPlainTrade read into `plain` as tradeEvent and fastEvents make it, written out: its event pushed to
+   * the run, or false (declined: a value the schema refuses, a name that is no product, an event the check refuses).
    */
-  const plainTrade = (frame: string, receiveTime: number): ParseResult | undefined => {
+  const plainTrade = (): boolean => {
     const { qty, price } = plain;
-    if (!(qty > 0 && qty < Infinity && price > 0 && price < Infinity)) return undefined;
-    if (!plain.liquidation) return NO_EVENTS;
+    if (!(qty > 0 && qty < Infinity && price > 0 && price < Infinity)) return false;
+    if (!plain.liquidation) return true;
+    const frame = run.frame;
     const product = productAt(frame, PRODUCT_AT, plain.productEnd);
-    if (product === undefined) return undefined;
+    if (product === undefined) return false;
     const inst = product.inst;
     const event: LiquidationEvent = {
       type: 'liquidation',
@@ -93,12 +95,16 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
       qty: fillBase(inst, qty, price),
       notionalUsd: fillQuote(inst, qty, price),
       eventTime: plain.time,
-      receiveTime,
+      receiveTime: run.receiveTime,
       fidelity: fidelity(),
       kind: 'liquidation',
       source: TRADE_FEED,
     };
-    return liquidationPasses(event, product.named, isEpoch(receiveTime)) ? { ok: true, events: [event] } : undefined;
+    return run.push(event, product.named);
+  };
+  const plainTrades = (frame: string, receiveTime: number): ParseResult | undefined => {
+    run.begin(frame, receiveTime);
+    return run.end(readPlainTrade(frame, plain) && plainTrade());
   };
 
   /** A trade's event: undefined for a trade that is no liquidation, a string saying why it cannot be used. */
@@ -167,7 +173,7 @@ export function createKrakenParser(opts: KrakenParserOptions = {}): FrameParser 
   };
 
   return (frame, receiveTime) => {
-    const simple = readPlainTrade(frame, plain) ? plainTrade(frame, receiveTime) : undefined;
+    const simple = plainTrades(frame, receiveTime);
     if (simple !== undefined) return simple;
     const fast = readTradeFrame(frame);
     const made = fast === undefined ? undefined : fastTrade(fast, receiveTime);
