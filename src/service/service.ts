@@ -47,6 +47,8 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   const parsers = new Map<VenueId, FrameParser>();
   // The trader's page and JSON API beside /metrics, where there is an aggregator to read: a sink.
   let live: LiveApi | undefined;
+  // Declared before the stages: the sinks (the live page's status) are built, and may be asked, before the connectors start.
+  let connectors: RunningConnectors | undefined;
   // Every aggregator runs the detection stage too; on Kafka one of them is active (docs/reliability.md, Scale-out).
   const history = store ? await (await import('../web/history-api.js')).openHistoryApi(config.store, log, metrics.registry) : undefined;
   const stages = await startStages({
@@ -85,7 +87,6 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   // A connector-only process still shows each venue's gap counters, at 0.
   if (!aggregation) registerAggregatorMetrics(metrics.registry, undefined, enabledVenues(config));
 
-  let connectors: RunningConnectors | undefined;
   let mark: ReturnType<typeof startWatchMark> | undefined;
   if (ingestor) {
     const ing = ingestor;
