@@ -70,6 +70,8 @@ export async function startAggregation(o: {
    * attached once this function returns misses those.
    */
   beforeConsuming?: (aggregator: Aggregator) => void;
+  /** After each applied batch: a wait for the sinks that are behind (Sink.backpressure), if any. */
+  backpressure?: () => Promise<void> | undefined;
   /** Venues whose per-venue counters start at 0 (see registerAggregatorMetrics). */
   venues?: readonly string[];
   /** Wall clock for partition idleness (tests pass their own). */
@@ -156,6 +158,8 @@ export async function startAggregation(o: {
   o.beforeConsuming?.(aggregator);
 
   const afterBatch = async (batch: AppliedBatch): Promise<void> => {
+    const behind = o.backpressure?.();
+    if (behind) await behind;
     const key = AssignmentProgress.key(batch.topic, batch.partition);
     progress.advanced(key, batch.nextOffset);
     if (batch.topic === o.topics.liquidations) {

@@ -7,7 +7,7 @@ import { EarlyWarning, type EarlyWarningParams } from '../cascade/early-warning.
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { registerEarlyWarningMetrics } from '../sinks/prometheus/early-warning-metrics.js';
-import { afterBatch, type Sink } from '../sinks/sink.js';
+import { afterBatch, backpressure, type Sink } from '../sinks/sink.js';
 import { topicsSink } from '../sinks/topics/topics-sink.js';
 import { startAggregation, type Aggregation, type AggregationTiming } from './aggregation.js';
 import { startDetection, type Detection } from './detection.js';
@@ -139,6 +139,7 @@ export async function startStages(g: StageGraph): Promise<Stages> {
         warnings.onEvent(event);
         for (const sink of eventSinks) sink.onEvent!(event);
       },
+      backpressure: () => backpressure(eventSinks),
       // Before the first batch: a Kafka consumer applies batches while its subscribe() still waits for the
       // assignment to settle, and sinks attached after it missed them (under load, a restarted aggregator's
       // whole re-read of a partition: the store got 540 of 720 rows).

@@ -41,7 +41,7 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     mode !== 'connect' && config.store.enabled
       ? config.store.kind === 'questdb'
         ? (await import('../sinks/questdb/questdb-sink.js')).QuestDbSink.open(config.store.questdb, log, metrics.registry)
-        : await (await import('../sinks/store/store-sink.js')).StoreSink.open(config.store, log, { thread: true, registry: metrics.registry })
+        : await (await import('../sinks/store/store-sink.js')).StoreSink.open(config.store, log, { thread: true, registry: metrics.registry, live: true })
       : undefined;
   const rewindMs = config.aggregator.rebuildMs > 0 ? config.aggregator.rebuildMs : undefined;
   const parsers = new Map<VenueId, FrameParser>();

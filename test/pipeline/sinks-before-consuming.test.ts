@@ -4,6 +4,8 @@ import { defaultTopics } from '../../src/bus/topics.js';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startStages } from '../../src/pipeline/stages.js';
+import { MemoryBus } from '../../src/bus/memory-bus.js';
+import { eventMessage } from '../../src/pipeline/messages.js';
 import type { NormalizedEvent } from '../../src/schema/events.js';
 import { liquidation } from '../support/events.js';
 import { ScriptedBus } from '../support/scripted-bus.js';
@@ -72,6 +74,43 @@ describe('the minute sinks', () => {
     // Both merged (one partition, each reported) and published on the aggregates topic, and given to the sink.
     expect(bus.values(topics.aggregates)).toHaveLength(2);
     expect(closed).toEqual([minute, minute + 60_000]);
+    await stages.close();
+  });
+});
+
+describe('a sink that is behind (Sink.backpressure)', () => {
+  it('holds the consumer after the batch until it resolves; on the embedded bus the publisher (a replay) waits too', async () => {
+    const bus = new MemoryBus();
+    await bus.start();
+    let release!: () => void;
+    let behind: Promise<void> | undefined = new Promise<void>((r) => (release = r));
+    const seen: string[] = [];
+    let asked = 0;
+    const stages = await startStages({
+      bus,
+      topics,
+      metrics: createMetrics(),
+      log: silentLogger(),
+      consume: {
+        groupId: 'g',
+        aggregator: {},
+        direct: true,
+        sinks: () => [{ name: 'slow', onEvent: (e) => void seen.push((e as { id: string }).id), backpressure: () => (asked++, behind) }],
+      },
+    });
+    let published = false;
+    const first = bus.publish(topics.liquidations, [eventMessage(liquidation('bp-1', T0, 10))]).then(() => (published = true));
+    await new Promise((r) => setTimeout(r, 50));
+    // Applied and handed to the sink, then held: the publish has not returned.
+    expect(seen).toEqual(['bp-1']);
+    expect(asked).toBe(1);
+    expect(published).toBe(false);
+    behind = undefined;
+    release();
+    await first;
+    await bus.publish(topics.liquidations, [eventMessage(liquidation('bp-2', T0 + 1, 10))]);
+    expect(seen).toEqual(['bp-1', 'bp-2']);
+    expect(asked).toBe(2);
     await stages.close();
   });
 });
