@@ -186,6 +186,25 @@ describe('the store writer in its own thread', () => {
     expect(await totals(c.dir)).toEqual([{ n: String(n), d: String(n), usd: usdOf(n) }]);
   });
 
+  it('a wait for the writer keeps the process alive (a replay waiting here may have nothing else pending)', () => {
+    const dir = config().dir;
+    const script = `
+      const { StoreSink } = await import(${JSON.stringify(DIST_SINK)});
+      const { StoreConfig } = await import(${JSON.stringify(new URL('../../dist/src/sinks/store/config.js', import.meta.url).href)});
+      const sink = await StoreSink.open(StoreConfig.parse({ dir: ${JSON.stringify(dir)}, flushMs: 60000, maxQueuedChunks: 1 }), { info() {}, warn() {}, error() {} }, { thread: true, threadEntry: new URL(${JSON.stringify(new URL('../support/slow-store-worker.mjs', import.meta.url).href)}) });
+      const one = ${JSON.stringify(liquidation('x', T0, 5))};
+      sink.onEvents(Array.from({ length: 3 * 16384 }, (_, i) => ({ ...one, id: 'w' + i })));
+      // Nothing else is pending: only the wait keeps the process running until the writer has taken the chunks.
+      sink.backpressure().then(() => sink.close()).then(() => console.log('stored', sink.stats.written.liquidations));
+    `;
+    const file = join(root, 'waiting.mjs');
+    writeFileSync(file, script);
+    const run = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SLOW_STORE_WORKER_MS: '300' } });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('stored 49152');
+    expect(run.status).toBe(0);
+  });
+
   it('a thread that dies ends the waits for it (the next commit says why)', async () => {
     const c = config({ maxQueuedChunks: 1 });
     const sink = await slowWriter(c, 1_000);

@@ -110,6 +110,9 @@ export class StoreThread implements WriterPort {
 
   drained(max: number): Promise<void> | undefined {
     if (this.queued <= max || this.failure) return undefined;
+    // A caller waits for the thread: as for a request, it keeps the process alive meanwhile (a replay waiting
+    // here may have nothing else pending, and would end early).
+    this.worker.ref();
     return new Promise((resolve) => this.waiters.push({ max, resolve }));
   }
 
@@ -120,6 +123,7 @@ export class StoreThread implements WriterPort {
     const still = this.waiters.filter((w) => !gone && this.queued > w.max);
     for (const w of this.waiters) if (gone || this.queued <= w.max) w.resolve();
     this.waiters = still;
+    if (still.length === 0 && this.requests.size === 0) this.worker.unref();
   }
 
   commit(): Promise<boolean> {
@@ -155,7 +159,7 @@ export class StoreThread implements WriterPort {
     this.stats = m.stats;
     const r = this.requests.get(m.id);
     this.requests.delete(m.id);
-    if (this.requests.size === 0) this.worker.unref();
+    if (this.requests.size === 0 && this.waiters.length === 0) this.worker.unref();
     if (m.error !== undefined) r?.reject(asError(m.error));
     else r?.resolve(m.value);
   }
