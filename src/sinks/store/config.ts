@@ -40,8 +40,8 @@ export const StoreConfig = z.strictObject({
   writerNice: z.number().int().min(0).max(19).default(10),
   /**
    * Chunks (of up to 16,384 rows) handed to the writer's thread and not yet taken by it: past this many, the
-   * pipeline waits after each batch of events until the writer has taken enough (a starved writer's queue
-   * held 1.05–1.52 GB in a replay at load 9–10). A replay or import waits as long as it takes; `run`/`aggregate`
+   * pipeline waits after each batch of events until the writer has taken enough (the queue grew without bound:
+   * 56–63 chunks in a 1M-row bench). A replay or import waits as long as it takes; `run`/`aggregate`
    * at most `maxWaitMs` (docs/history.md, "Backpressure").
    */
   maxQueuedChunks: z.number().int().min(1).default(8),
