@@ -14,9 +14,10 @@ export interface BackfillStats {
 }
 
 export interface Backfill {
-  /** Every event the replay's aggregator applied (after its duplicate filter). */
-  onEvent(event: NormalizedEvent): void;
-  /** The replay's sink: its events, and its wait for a writer that is behind (StoreSink.backpressure; none for QuestDB). */
+  /**
+   * The replay's sink: every event its aggregator applied (after its duplicate filter), and its wait for a writer
+   * that is behind (StoreSink.backpressure; QuestDB's sink has a bounded buffer of its own).
+   */
   readonly sink: Sink;
   /** After the replay: its minutes and cascade episodes, then the last commit. */
   finish(aggregator: Aggregator, cascades: Omit<CascadeSignal, 'type' | 'phase'>[]): Promise<BackfillStats>;
@@ -31,10 +32,8 @@ export interface Backfill {
  */
 export async function openBackfill(config: StoreConfig, log: Logger): Promise<Backfill> {
   const sink = config.kind === 'questdb' ? (await import('../questdb/questdb-sink.js')).QuestDbSink.open(config.questdb, log) : await StoreSink.open(config, log, { bySizeOnly: true, thread: true });
-  const onEvent = (event: NormalizedEvent) => sink.onEvent(event);
   return {
-    onEvent,
-    sink: { name: 'store', onEvent, ...(sink instanceof StoreSink && { backpressure: () => sink.backpressure() }) },
+    sink: { name: 'store', onEvent: (event: NormalizedEvent) => sink.onEvent(event), ...(sink instanceof StoreSink && { backpressure: () => sink.backpressure() }) },
     async finish(aggregator, cascades) {
       const minutes = aggregator.minutes.withData().sort((a, b) => a.minute - b.minute);
       const oi = aggregator.openInterestAt(minutes);
