@@ -117,7 +117,7 @@ export async function importChainRange(o: ChainImportOptions): Promise<ChainImpo
         cascade: config.cascade,
         source,
         limits: config.limits,
-        sinks: () => [{ name: 'store', onEvent: store.onEvent }],
+        sinks: () => [store.sink],
       });
       await recorder?.close();
     } catch (err) {

@@ -230,7 +230,7 @@ program
       sinks:
         server || store
           ? ({ aggregator, tracker }) => [
-              ...(store ? [{ name: 'store', onEvent: (event: NormalizedEvent) => store.onEvent(event) }] : []),
+              ...(store ? [store.sink] : []),
               ...(server
                 ? [(live = web![1].liveApi({ aggregator, feed: new web![2].MarketFeed(), cascades: () => tracker.signals(), status: () => ({ mode: 'replay' }), now: () => aggregator.watermark, history }))]
                 : []),

@@ -138,7 +138,7 @@ export function registerStoreCommands(program: Command): void {
           source: sourceFor(flags.format),
           parsers: parsersFor(flags.format),
           limits: config.limits,
-          sinks: () => [{ name: 'store', onEvent: store.onEvent }],
+          sinks: () => [store.sink],
         });
       } catch (err) {
         await store.abort();

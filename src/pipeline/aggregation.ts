@@ -64,6 +64,14 @@ export async function startAggregation(o: {
   partials?: (messages: BusMessage[]) => Promise<void>;
   onEvent?: (event: NormalizedEvent) => void;
   onConsumed?: (count: number) => void;
+  /**
+   * Called with the aggregator before anything is consumed: where the events' sinks are attached. A Kafka
+   * consumer applies batches while subscribing (its join and assignment settle after the first fetch), so a sink
+   * attached once this function returns misses those.
+   */
+  beforeConsuming?: (aggregator: Aggregator) => void;
+  /** After each applied batch: a wait for the sinks that are behind (Sink.backpressure), if any. */
+  backpressure?: () => Promise<void> | undefined;
   /** Venues whose per-venue counters start at 0 (see registerAggregatorMetrics). */
   venues?: readonly string[];
   /** Wall clock for partition idleness (tests pass their own). */
@@ -147,8 +155,11 @@ export async function startAggregation(o: {
   };
   const aggregator: Aggregator = new Aggregator({ ...o.aggregator, latenessMs, onMinuteClosed, onRetracted });
   registerAggregatorMetrics(o.metrics.registry, aggregator, o.venues);
+  o.beforeConsuming?.(aggregator);
 
   const afterBatch = async (batch: AppliedBatch): Promise<void> => {
+    const behind = o.backpressure?.();
+    if (behind) await behind;
     const key = AssignmentProgress.key(batch.topic, batch.partition);
     progress.advanced(key, batch.nextOffset);
     if (batch.topic === o.topics.liquidations) {

@@ -7,7 +7,7 @@ import { EarlyWarning, type EarlyWarningParams } from '../cascade/early-warning.
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { registerEarlyWarningMetrics } from '../sinks/prometheus/early-warning-metrics.js';
-import { afterBatch, type Sink } from '../sinks/sink.js';
+import { afterBatch, backpressure, type Sink } from '../sinks/sink.js';
 import { topicsSink } from '../sinks/topics/topics-sink.js';
 import { startAggregation, type Aggregation, type AggregationTiming } from './aggregation.js';
 import { startDetection, type Detection } from './detection.js';
@@ -83,8 +83,30 @@ export async function startStages(g: StageGraph): Promise<Stages> {
   let sinks: Sink[] = [];
   if (g.consume) {
     const c = g.consume;
-    // Sinks are built once the state exists; until then events have nowhere else to go.
-    const minuteSinks: Sink[] = [topicsSink(bus, topics)];
+    const warnings = new EarlyWarning(c.earlyWarning);
+    registerEarlyWarningMetrics(metrics.registry, warnings);
+    // The composition's sinks are built once the aggregator exists, before its consumer starts (below). Detection's
+    // consumer may close minutes while it is still subscribing, before then: those wait here for them, in order.
+    let outputs: Sink[] | undefined;
+    const held: ((sink: Sink) => void)[] = [];
+    const toOutputs = (call: (sink: Sink) => void) => (outputs ? outputs.forEach(call) : void held.push(call));
+    const minuteSinks: Sink[] = [
+      topicsSink(bus, topics),
+      // Steps the early warning as detection closes each whole minute (all partitions in), after the topics.
+      {
+        name: 'early-warning',
+        onMinuteClosed: (bucket) => {
+          for (const change of warnings.closeThrough(bucket.minute))
+            log.warn({ base: change.base, minute: new Date(change.minute).toISOString(), ...change.parts }, change.phase === 'start' ? 'early warning: a cascade may be starting' : 'early warning over');
+        },
+      },
+      {
+        name: 'outputs',
+        onMinuteClosed: (bucket, oi) => toOutputs((s) => s.onMinuteClosed?.(bucket, oi)),
+        onCascade: (signal) => toOutputs((s) => s.onCascade?.(signal)),
+        afterBatch: () => afterBatch(outputs ?? []),
+      },
+    ];
     detection = await startDetection({
       bus,
       topics,
@@ -99,17 +121,7 @@ export async function startStages(g: StageGraph): Promise<Stages> {
       direct: c.direct,
       sinks: minuteSinks,
     });
-    const accept = detection.accept;
-    const warnings = new EarlyWarning(c.earlyWarning);
-    registerEarlyWarningMetrics(metrics.registry, warnings);
-    // Steps the early warning as detection closes each whole minute (all partitions in), after the topics.
-    minuteSinks.push({
-      name: 'early-warning',
-      onMinuteClosed: (bucket) => {
-        for (const change of warnings.closeThrough(bucket.minute))
-          log.warn({ base: change.base, minute: new Date(change.minute).toISOString(), ...change.parts }, change.phase === 'start' ? 'early warning: a cascade may be starting' : 'early warning over');
-      },
-    });
+    const { accept, tracker } = detection;
     let eventSinks: Sink[] = [];
     aggregation = await startAggregation({
       bus,
@@ -127,10 +139,17 @@ export async function startStages(g: StageGraph): Promise<Stages> {
         warnings.onEvent(event);
         for (const sink of eventSinks) sink.onEvent!(event);
       },
+      backpressure: () => backpressure(eventSinks),
+      // Before the first batch: a Kafka consumer applies batches while its subscribe() still waits for the
+      // assignment to settle, and sinks attached after it missed them (under load, a restarted aggregator's
+      // whole re-read of a partition: the store got 540 of 720 rows).
+      beforeConsuming: (aggregator) => {
+        sinks = c.sinks?.({ aggregator, tracker, warnings }) ?? [];
+        eventSinks = sinks.filter((s) => s.onEvent);
+        outputs = sinks.filter((s) => s.onMinuteClosed || s.onCascade || s.afterBatch);
+        for (const call of held.splice(0)) outputs.forEach(call);
+      },
     });
-    sinks = c.sinks?.({ aggregator: aggregation.aggregator, tracker: detection.tracker, warnings }) ?? [];
-    eventSinks = sinks.filter((s) => s.onEvent);
-    minuteSinks.push(...sinks.filter((s) => s.onMinuteClosed || s.onCascade || s.afterBatch));
   }
   const ingestor = g.ingest ? new Ingestor({ ...g.ingest, bus: g.ingest.bus ?? bus, topics, metrics, log, limits: g.limits }) : undefined;
   return {

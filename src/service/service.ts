@@ -41,12 +41,14 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
     mode !== 'connect' && config.store.enabled
       ? config.store.kind === 'questdb'
         ? (await import('../sinks/questdb/questdb-sink.js')).QuestDbSink.open(config.store.questdb, log, metrics.registry)
-        : await (await import('../sinks/store/store-sink.js')).StoreSink.open(config.store, log, { thread: true, registry: metrics.registry })
+        : await (await import('../sinks/store/store-sink.js')).StoreSink.open(config.store, log, { thread: true, registry: metrics.registry, live: true })
       : undefined;
   const rewindMs = config.aggregator.rebuildMs > 0 ? config.aggregator.rebuildMs : undefined;
   const parsers = new Map<VenueId, FrameParser>();
   // The trader's page and JSON API beside /metrics, where there is an aggregator to read: a sink.
   let live: LiveApi | undefined;
+  // Declared before the stages: the sinks (the live page's status) are built, and may be asked, before the connectors start.
+  let connectors: RunningConnectors | undefined;
   // Every aggregator runs the detection stage too; on Kafka one of them is active (docs/reliability.md, Scale-out).
   const history = store ? await (await import('../web/history-api.js')).openHistoryApi(config.store, log, metrics.registry) : undefined;
   const stages = await startStages({
@@ -85,7 +87,6 @@ export async function startService(config: Config, mode: ServiceMode, log: Logge
   // A connector-only process still shows each venue's gap counters, at 0.
   if (!aggregation) registerAggregatorMetrics(metrics.registry, undefined, enabledVenues(config));
 
-  let connectors: RunningConnectors | undefined;
   let mark: ReturnType<typeof startWatchMark> | undefined;
   if (ingestor) {
     const ing = ingestor;

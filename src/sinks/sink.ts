@@ -21,10 +21,26 @@ export interface Sink {
    * idempotent by key) leaves it out.
    */
   afterBatch?(): Promise<void>;
+  /**
+   * After each batch of events the consumer applied: a sink whose writer is too far behind returns a promise that
+   * the consumer awaits before its next batch (on the embedded bus the wait reaches the producer: a replay reads
+   * on once it resolves). The sink bounds it on a live pipeline (the history store: store.maxWaitMs).
+   */
+  backpressure?(): Promise<void> | undefined;
   close?(): Promise<void> | void;
 }
 
 /** Ends a batch on every sink in turn, so outputs keep their order. */
 export async function afterBatch(sinks: readonly Sink[]): Promise<void> {
   for (const sink of sinks) await sink.afterBatch?.();
+}
+
+/** The sinks' waits after a batch of events; undefined when none is behind (no await, no microtask per batch). */
+export function backpressure(sinks: readonly Sink[]): Promise<void> | undefined {
+  let waits: Promise<void>[] | undefined;
+  for (const sink of sinks) {
+    const wait = sink.backpressure?.();
+    if (wait) (waits ??= []).push(wait);
+  }
+  return waits && Promise.all(waits).then(() => undefined);
 }

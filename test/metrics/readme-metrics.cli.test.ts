@@ -28,7 +28,7 @@ describe('README metrics table', () => {
       // The producer's bus gauges exist only with the Kafka bus, the store's with a store; this process runs neither.
       expect(all.filter((name) => !kafkaOnly.includes(name) && !storeOnly.includes(name))).toEqual(exported);
       expect([...kafkaOnly, ...storeOnly].filter((name) => exported.includes(name))).toEqual([]);
-      expect(storeOnly).toHaveLength(9);
+      expect(storeOnly).toHaveLength(12);
     } finally {
       await service.stop();
     }

@@ -104,6 +104,17 @@ describe('history store sink', () => {
     for (const bad of [-1, 20, 1.5, '5', null, Number.NaN, 1e308]) expect(StoreConfig.safeParse({ writerNice: bad }).success, String(bad)).toBe(false);
   });
 
+  it('store.maxQueuedChunks (≥ 1) and maxWaitMs (≥ 0) are whole numbers, anything else refused at start; a writer in this thread never makes the pipeline wait', async () => {
+    expect(StoreConfig.parse({})).toMatchObject({ maxQueuedChunks: 8, maxWaitMs: 1_000 });
+    for (const bad of [0, -1, 1.5, '8', null, Number.NaN]) expect(StoreConfig.safeParse({ maxQueuedChunks: bad }).success, String(bad)).toBe(false);
+    for (const bad of [-1, 0.5, '0', null, Number.NaN]) expect(StoreConfig.safeParse({ maxWaitMs: bad }).success, String(bad)).toBe(false);
+    const sink = await StoreSink.open(config({ maxQueuedChunks: 1 }), log);
+    sink.onEvents(Array.from({ length: 40_000 }, (_, i) => liquidation(`q${i}`, T0 + i, 1)));
+    expect(sink.backpressure()).toBeUndefined();
+    expect(sink.stats).toMatchObject({ queued: 0, backpressure: { seconds: 0, timeouts: 0 } });
+    await sink.close();
+  });
+
   it('the writer thread’s nice value: writerNice above the pipeline’s, at most 19; on Linux only (elsewhere a nice value is the process’s)', () => {
     expect(writerPriority('linux', 0, 10)).toBe(10);
     expect(writerPriority('linux', 15, 10)).toBe(19);

@@ -110,6 +110,112 @@ describe('the store writer in its own thread', () => {
     expect(sink.stats.durable.liquidations).toBe(0);
   });
 
+  /** A writer thread that sleeps `ms` before each message (test/support/slow-store-worker.mjs): starved, as at writerNice 10 on a saturated host. */
+  const slowWriter = async (c: StoreConfig, ms: number, options: { live?: boolean } = {}) => {
+    process.env.SLOW_STORE_WORKER_MS = String(ms); // read by the thread as it starts
+    try {
+      return await StoreSink.open(c, silent, { thread: true, threadEntry: new URL('../support/slow-store-worker.mjs', import.meta.url), ...options });
+    } finally {
+      delete process.env.SLOW_STORE_WORKER_MS;
+    }
+  };
+  const CHUNK = 16_384;
+  const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => liquidation(`bp${from + i}`, T0 + from + i, 1 + ((from + i) % 7)));
+  const totals = (dir: string) => rows(dir, 'SELECT count(*) AS n, count(DISTINCT id) AS d, CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations');
+  const usdOf = (n: number) => `${Array.from({ length: n }, (_, i) => 1 + (i % 7)).reduce((a, b) => a + b, 0)}.0000`;
+
+  it('backpressure: a replay feeding a starved writer waits once maxQueuedChunks are queued (never more than a batch beyond); every row stored once', async () => {
+    const n = 6 * CHUNK;
+    const batch = CHUNK / 4;
+    const replay = async (c: StoreConfig, wait: boolean) => {
+      const sink = await slowWriter(c, 150);
+      let most = 0;
+      let waits = 0;
+      for (let i = 0; i < n; i += batch) {
+        sink.onEvents(many(i, batch));
+        most = Math.max(most, sink.stats.queued);
+        const behind = wait ? sink.backpressure() : undefined;
+        if (behind) {
+          waits += 1;
+          await behind;
+          expect(sink.stats.queued).toBeLessThanOrEqual(2);
+        }
+      }
+      await sink.close();
+      return { most, waits, sink };
+    };
+    // Control: without waiting, every chunk waits in the thread's port (the queue grows with the replay).
+    const control = config({ maxQueuedChunks: 2 });
+    expect((await replay(control, false)).most).toBe(6);
+    const c = config({ maxQueuedChunks: 2 });
+    const { most, waits, sink } = await replay(c, true);
+    expect(most).toBe(3);
+    expect(waits).toBeGreaterThanOrEqual(1);
+    expect(sink.stats.backpressure.seconds).toBeGreaterThan(0);
+    expect(sink.stats.backpressure.timeouts).toBe(0); // a replay waits as long as the writer takes
+    expect(sink.stats).toMatchObject({ queued: 0, written: { liquidations: n }, durable: { liquidations: n } });
+    expect(await totals(c.dir)).toEqual([{ n: String(n), d: String(n), usd: usdOf(n) }]);
+    expect(await totals(control.dir)).toEqual(await totals(c.dir));
+  });
+
+  it('backpressure, live: a wait ends after maxWaitMs and is counted; no further wait until the writer has caught up; every row stored once', async () => {
+    const c = config({ maxQueuedChunks: 1, maxWaitMs: 50 });
+    const sink = await slowWriter(c, 1_000, { live: true });
+    sink.onEvents(many(0, 3 * CHUNK));
+    expect(sink.stats.queued).toBe(3);
+    const first = sink.backpressure();
+    expect(first).toBeInstanceOf(Promise);
+    await first;
+    expect(sink.stats.backpressure.timeouts).toBe(1);
+    // Behind, and it waited once: the pipeline goes on without waiting, the queue growing meanwhile.
+    sink.onEvents(many(3 * CHUNK, CHUNK));
+    expect(sink.stats.queued).toBeGreaterThan(1);
+    expect(sink.backpressure()).toBeUndefined();
+    // Caught up: the next time it is behind, the pipeline waits again.
+    const deadline = Date.now() + 60_000;
+    while (sink.stats.queued > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(sink.backpressure()).toBeUndefined();
+    sink.onEvents(many(4 * CHUNK, 2 * CHUNK));
+    const again = sink.backpressure();
+    expect(again).toBeInstanceOf(Promise);
+    await again;
+    expect(sink.stats.backpressure.timeouts).toBe(2);
+    await sink.close();
+    const n = 6 * CHUNK;
+    expect(sink.stats).toMatchObject({ queued: 0, written: { liquidations: n } });
+    expect(await totals(c.dir)).toEqual([{ n: String(n), d: String(n), usd: usdOf(n) }]);
+  });
+
+  it('a wait for the writer keeps the process alive (a replay waiting here may have nothing else pending)', () => {
+    const dir = config().dir;
+    const script = `
+      const { StoreSink } = await import(${JSON.stringify(DIST_SINK)});
+      const { StoreConfig } = await import(${JSON.stringify(new URL('../../dist/src/sinks/store/config.js', import.meta.url).href)});
+      const sink = await StoreSink.open(StoreConfig.parse({ dir: ${JSON.stringify(dir)}, flushMs: 60000, maxQueuedChunks: 1 }), { info() {}, warn() {}, error() {} }, { thread: true, threadEntry: new URL(${JSON.stringify(new URL('../support/slow-store-worker.mjs', import.meta.url).href)}) });
+      const one = ${JSON.stringify(liquidation('x', T0, 5))};
+      sink.onEvents(Array.from({ length: 3 * 16384 }, (_, i) => ({ ...one, id: 'w' + i })));
+      // Nothing else is pending: only the wait keeps the process running until the writer has taken the chunks.
+      sink.backpressure().then(() => sink.close()).then(() => console.log('stored', sink.stats.written.liquidations));
+    `;
+    const file = join(root, 'waiting.mjs');
+    writeFileSync(file, script);
+    const run = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SLOW_STORE_WORKER_MS: '300' } });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('stored 49152');
+    expect(run.status).toBe(0);
+  });
+
+  it('a thread that dies ends the waits for it (the next commit says why)', async () => {
+    const c = config({ maxQueuedChunks: 1 });
+    const sink = await slowWriter(c, 1_000);
+    sink.onEvents(many(0, 3 * CHUNK));
+    const waiting = sink.backpressure();
+    expect(waiting).toBeInstanceOf(Promise);
+    await (sink as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer.worker.terminate();
+    await waiting;
+    await expect(sink.close()).rejects.toThrow(/writer thread exited/);
+  });
+
   it('an idle thread does not keep the process alive, and a commit asked for does', () => {
     const dir = config().dir;
     const script = `
@@ -198,6 +304,7 @@ describe('the store writer in its own thread', () => {
       for (const t of ['liquidations', 'open_interest', 'gaps', 'minutes', 'cascades', 'onchain', 'retractions'])
         for (const name of ['received', 'durable', 'written', 'refused']) expect(value(`liqstream_store_rows_${name}_total{table="${t}"}`), `${name} ${t}`).toBe('0');
       expect([value('liqstream_store_commits_total{outcome="ok"}'), value('liqstream_store_commits_total{outcome="failed"}')]).toEqual(['0', '0']);
+      expect(['liqstream_store_queued_chunks', 'liqstream_store_backpressure_seconds_total', 'liqstream_store_backpressure_timeouts_total'].map(value)).toEqual(['0', '0', '0']);
     } finally {
       await service.stop();
     }

@@ -2,6 +2,7 @@ import type { Aggregator } from '../../aggregate/aggregator.js';
 import type { CascadeSignal } from '../../cascade/detector.js';
 import type { Logger } from '../../log.js';
 import type { NormalizedEvent } from '../../schema/events.js';
+import type { Sink } from '../sink.js';
 import type { StoreConfig } from './config.js';
 import { StoreSink } from './store-sink.js';
 
@@ -13,8 +14,11 @@ export interface BackfillStats {
 }
 
 export interface Backfill {
-  /** Every event the replay's aggregator applied (after its duplicate filter). */
-  onEvent(event: NormalizedEvent): void;
+  /**
+   * The replay's sink: every event its aggregator applied (after its duplicate filter), and its wait for a writer
+   * that is behind (StoreSink.backpressure; QuestDB's sink has a bounded buffer of its own).
+   */
+  readonly sink: Sink;
   /** After the replay: its minutes and cascade episodes, then the last commit. */
   finish(aggregator: Aggregator, cascades: Omit<CascadeSignal, 'type' | 'phase'>[]): Promise<BackfillStats>;
   /** Ends the writer without the replay's minutes (a failed replay): what was received is committed. */
@@ -29,7 +33,7 @@ export interface Backfill {
 export async function openBackfill(config: StoreConfig, log: Logger): Promise<Backfill> {
   const sink = config.kind === 'questdb' ? (await import('../questdb/questdb-sink.js')).QuestDbSink.open(config.questdb, log) : await StoreSink.open(config, log, { bySizeOnly: true, thread: true });
   return {
-    onEvent: (event) => sink.onEvent(event),
+    sink: { name: 'store', onEvent: (event: NormalizedEvent) => sink.onEvent(event), ...(sink instanceof StoreSink && { backpressure: () => sink.backpressure() }) },
     async finish(aggregator, cascades) {
       const minutes = aggregator.minutes.withData().sort((a, b) => a.minute - b.minute);
       const oi = aggregator.openInterestAt(minutes);

@@ -38,6 +38,15 @@ export const StoreConfig = z.strictObject({
    * its lag growing instead of theirs. 0 gives it the pipeline's own priority.
    */
   writerNice: z.number().int().min(0).max(19).default(10),
+  /**
+   * Chunks (of up to 16,384 rows) handed to the writer's thread and not yet taken by it: past this many, the
+   * pipeline waits after each batch of events until the writer has taken enough (the queue grew without bound:
+   * 56–63 chunks in a 1M-row bench). A replay or import waits as long as it takes; `run`/`aggregate`
+   * at most `maxWaitMs` (docs/history.md, "Backpressure").
+   */
+  maxQueuedChunks: z.number().int().min(1).default(8),
+  /** `run`/`aggregate`: the longest the pipeline waits for a writer past maxQueuedChunks, then goes on without waiting until it has caught up. */
+  maxWaitMs: z.number().int().min(0).default(1_000),
   /** DuckDB's memory limit for the writer and for each query. */
   memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/).default('1GB'),
 });

@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MinuteBucket } from '../../aggregate/minute-series.js';
 import type { CascadeSignal } from '../../cascade/detector.js';
 import { MAX_EXACT_UNITS, USD_SCALE } from '../../aggregate/fixed-point.js';
@@ -20,6 +20,10 @@ export interface StoreStats extends WriterStats {
   durable: Record<TableName, number>;
   /** Events refused because a value is beyond what the store keeps exactly (STORE_LIMITS), per table; not received. */
   refused: Record<TableName, number>;
+  /** Chunks handed to the writer's thread that it has not taken yet. */
+  queued: number;
+  /** How long the pipeline waited for the writer (backpressure), and how many waits ran out (live path only). */
+  backpressure: { seconds: number; timeouts: number };
 }
 
 /**
@@ -42,8 +46,16 @@ export interface StoreOptions {
    * composition roots ask for it; tests of the store's logic run it in their thread.
    */
   thread?: boolean;
+  /** The thread's entry file, if not the compiled store-worker.js (tests wrap it: a writer slowed on purpose). */
+  threadEntry?: URL;
   /** Where the store's counts are exported (`liqstream_store_*`, read from `stats` at each scrape). */
   registry?: Registry;
+  /**
+   * A live pipeline (`run`, `aggregate`): `backpressure` waits at most `maxWaitMs` for a writer past
+   * `maxQueuedChunks`, and then not again until it has caught up. Otherwise (a replay, an import) it waits as
+   * long as the writer takes.
+   */
+  live?: boolean;
 }
 
 /**
@@ -75,6 +87,29 @@ function storeMetrics(registry: Registry, stats: () => StoreStats): void {
   counter('liqstream_store_rows_written_total', 'Rows the store added (the others were stored already: same key), by table', 'table', (s) => s.written);
   counter('liqstream_store_rows_refused_total', 'Events refused: a value beyond what the store keeps exactly, by table', 'table', (s) => s.refused);
   counter('liqstream_store_commits_total', 'Commits of the history store, by outcome', 'outcome', (s) => ({ ok: s.commits, failed: s.failedCommits }));
+  new Gauge({
+    name: 'liqstream_store_queued_chunks',
+    help: 'Chunks of rows (up to 16,384) handed to the store writer\'s thread and not yet taken by it',
+    registers: [registry],
+    collect() {
+      this.set(stats().queued);
+    },
+  });
+  const total = (name: string, help: string, value: (s: StoreStats) => number) => {
+    let reported = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const now = value(stats());
+        this.inc(Math.max(0, now - reported));
+        reported = Math.max(now, reported);
+      },
+    });
+  };
+  total('liqstream_store_backpressure_seconds_total', 'Time the pipeline waited for the store writer to take queued chunks', (s) => s.backpressure.seconds);
+  total('liqstream_store_backpressure_timeouts_total', 'Waits for the store writer that ran out (store.maxWaitMs, run/aggregate): the pipeline went on without waiting', (s) => s.backpressure.timeouts);
 }
 
 /**
@@ -96,6 +131,9 @@ export class StoreSink implements Sink {
   private readonly rows: Record<TableName, ColumnRows>;
   private closing: Promise<void> | undefined;
   readonly dataset: Dataset;
+  private readonly waited = { seconds: 0, timeouts: 0 };
+  /** Live path: a wait ran out and the writer has not caught up since (no more waits until it has). */
+  private overrun = false;
 
   private writer!: WriterPort;
 
@@ -103,19 +141,20 @@ export class StoreSink implements Sink {
     private readonly config: StoreConfig,
     private readonly log: Logger,
     private readonly onCommitted?: (durable: Record<TableName, number>) => void,
+    private readonly live = false,
   ) {
     this.dataset = new Dataset(config.dir);
     this.rows = Object.fromEntries(TABLE_NAMES.map((t) => [t, new ColumnRows(TABLES[t].buffer, (chunk) => this.writer.append(t, chunk))])) as Record<TableName, ColumnRows>;
   }
 
   get stats(): StoreStats {
-    return { ...this.writer.stats, received: this.received(), durable: this.durable, refused: this.refused };
+    return { ...this.writer.stats, received: this.received(), durable: this.durable, refused: this.refused, queued: this.writer.queued, backpressure: { ...this.waited } };
   }
 
   /** Opens (and recovers) the dataset at config.dir; DuckDB is loaded by the writer, not at CLI start. */
   static async open(config: StoreConfig, log: Logger, options: StoreOptions = {}): Promise<StoreSink> {
-    const sink = new StoreSink(config, log, options.onCommitted);
-    sink.writer = await openWriter(config, log, options.thread ?? false, (table, columns) => sink.rows[table].recycle(columns));
+    const sink = new StoreSink(config, log, options.onCommitted, options.live);
+    sink.writer = await openWriter(config, log, options.thread ?? false, (table, columns) => sink.rows[table].recycle(columns), options.threadEntry);
     try {
       if (options.registry) storeMetrics(options.registry, () => sink.stats);
     } catch (err) {
@@ -175,6 +214,38 @@ export class StoreSink implements Sink {
     if (episode.phase !== 'end') return;
     writeCascade(this.rows.cascades, episode);
     this.gathered('cascades');
+  }
+
+  /**
+   * The Sink hook after each batch of events the pipeline applied: undefined while at most `maxQueuedChunks`
+   * chunks wait for the writer's thread; else a promise the pipeline awaits before its next batch, resolved once
+   * the writer has taken enough. Without it, a writer starved of CPU let chunks pile up in its port without bound.
+   * Live (`run`, `aggregate`), the wait ends after `maxWaitMs` at the latest: ingest is never held longer than that
+   * for a writer that falls behind, and is not held again until the writer has caught up (the queue then grows, as
+   * `liqstream_store_queued_chunks` shows; timeouts are counted). A writer that is gone ends every wait.
+   */
+  backpressure(): Promise<void> | undefined {
+    const max = this.config.maxQueuedChunks;
+    if (this.writer.queued <= max) {
+      this.overrun = false;
+      return undefined;
+    }
+    if (this.overrun) return undefined;
+    const drained = this.writer.drained(max);
+    if (drained === undefined) return undefined;
+    const started = performance.now();
+    const waited = () => void (this.waited.seconds += (performance.now() - started) / 1_000);
+    if (!this.live) return drained.then(waited);
+    let timer: NodeJS.Timeout | undefined;
+    const ranOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.config.maxWaitMs)));
+    return Promise.race([drained.then(() => false), ranOut]).then((timedOut) => {
+      clearTimeout(timer);
+      waited();
+      if (!timedOut) return;
+      this.overrun = true;
+      this.waited.timeouts += 1;
+      this.log.warn({ store: this.config.dir, queued: this.writer.queued, maxQueuedChunks: max, maxWaitMs: this.config.maxWaitMs }, 'store: the writer is behind; the pipeline goes on without waiting for it until it catches up');
+    });
   }
 
   /** Commits everything received so far (resolves once it is in the dataset, rejects if it is not). */

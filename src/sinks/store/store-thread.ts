@@ -15,6 +15,10 @@ export interface WriterPort {
   /** The writer's counts as last known (after each commit, failed ones included). */
   readonly stats: WriterStats;
   append(table: TableName, chunk: ColumnChunk): void;
+  /** Chunks appended that the writer has not taken yet (waiting in its thread's message port). */
+  readonly queued: number;
+  /** Undefined when at most `max` chunks are queued; else resolves once they are (or once the writer is gone). */
+  drained(max: number): Promise<void> | undefined;
   /** Commits every chunk appended before it: `true` once in the dataset, `false` when there was none; rejects if not committed. */
   commit(): Promise<boolean>;
   close(): Promise<void>;
@@ -27,6 +31,9 @@ export type Recycle = (table: TableName, columns: ChunkColumn[]) => void;
 export const inThisThread = (writer: StoreWriter, recycle: Recycle): WriterPort & { writer: StoreWriter } => ({
   writer,
   stats: writer.stats,
+  // The writer takes each chunk at once: nothing waits.
+  queued: 0,
+  drained: () => undefined,
   append: (table, chunk) => {
     writer.append(table, chunk);
     recycle(table, chunk.columns);
@@ -57,6 +64,13 @@ export class StoreThread implements WriterPort {
   stats: WriterStats = { written: zeroes(), commits: 0, failedCommits: 0 };
   private readonly requests = new Map<number, { resolve: (v: boolean | undefined) => void; reject: (e: Error) => void }>();
   private nextId = 0;
+  /**
+   * Chunks posted and not yet taken by the thread (it answers each with `free` once DuckDB has it). A thread
+   * starved of CPU (writerNice on a saturated host) takes them late; they wait in its port meanwhile.
+   */
+  queued = 0;
+  /** Callers waiting for the queue to shrink to their bound (drained). */
+  private waiters: { max: number; resolve: () => void }[] = [];
   /** Why the thread can take no more (it failed or exited): every later request is refused with it. */
   private failure: Error | undefined;
 
@@ -66,8 +80,8 @@ export class StoreThread implements WriterPort {
     private readonly recycle: Recycle,
   ) {}
 
-  static open(config: StoreConfig, log: Logger, recycle: Recycle): Promise<StoreThread> {
-    const worker = new Worker(WORKER, { workerData: { config } });
+  static open(config: StoreConfig, log: Logger, recycle: Recycle, entry = WORKER): Promise<StoreThread> {
+    const worker = new Worker(entry, { workerData: { config } });
     const thread = new StoreThread(worker, log, recycle);
     return new Promise((resolve, reject) => {
       const failed = (err: Error) => {
@@ -91,6 +105,25 @@ export class StoreThread implements WriterPort {
   append(table: TableName, chunk: ColumnChunk): void {
     if (this.failure) return; // the next commit (or close) is refused with the reason: nothing claims these rows are stored
     this.worker.postMessage({ op: 'append', table, chunk } satisfies ToWriter, chunkTransfer(chunk));
+    this.queued += 1;
+  }
+
+  drained(max: number): Promise<void> | undefined {
+    if (this.queued <= max || this.failure) return undefined;
+    // A caller waits for the thread: as for a request, it keeps the process alive meanwhile (a replay waiting
+    // here may have nothing else pending, and would end early).
+    this.worker.ref();
+    return new Promise((resolve) => this.waiters.push({ max, resolve }));
+  }
+
+  /** Wakes the waiters whose bound the queue is within now (all of them once the thread is gone). */
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const gone = this.failure !== undefined;
+    const still = this.waiters.filter((w) => !gone && this.queued > w.max);
+    for (const w of this.waiters) if (gone || this.queued <= w.max) w.resolve();
+    this.waiters = still;
+    if (still.length === 0 && this.requests.size === 0) this.worker.unref();
   }
 
   commit(): Promise<boolean> {
@@ -102,6 +135,7 @@ export class StoreThread implements WriterPort {
       await this.request('close');
     } finally {
       this.failure ??= new Error('store: the writer is closed');
+      this.wake();
       await this.worker.terminate();
     }
   }
@@ -116,12 +150,16 @@ export class StoreThread implements WriterPort {
 
   private receive(m: FromWriter): void {
     if (m.op === 'log') return void this.log[m.level](m.obj, m.msg);
-    if (m.op === 'free') return this.recycle(m.table, m.columns);
+    if (m.op === 'free') {
+      this.queued -= 1;
+      this.wake();
+      return this.recycle(m.table, m.columns);
+    }
     if (m.op !== 'done') return;
     this.stats = m.stats;
     const r = this.requests.get(m.id);
     this.requests.delete(m.id);
-    if (this.requests.size === 0) this.worker.unref();
+    if (this.requests.size === 0 && this.waiters.length === 0) this.worker.unref();
     if (m.error !== undefined) r?.reject(asError(m.error));
     else r?.resolve(m.value);
   }
@@ -133,6 +171,8 @@ export class StoreThread implements WriterPort {
     this.log.error({ err }, 'store: the writer thread stopped; nothing more is stored by this process');
     for (const r of this.requests.values()) r.reject(err);
     this.requests.clear();
+    // Nothing more is taken: a caller waiting for the queue goes on (its next commit is refused with the reason).
+    this.wake();
   }
 }
 
@@ -141,5 +181,5 @@ export class StoreThread implements WriterPort {
  * JavaScript (dist/); code run from its TypeScript sources (the unit tests, through the composition
  * roots too) has no worker file beside it and keeps the writer in its own thread, which behaves the same.
  */
-export const openWriter = async (config: StoreConfig, log: Logger, thread: boolean, recycle: Recycle): Promise<WriterPort> =>
-  thread && existsSync(fileURLToPath(WORKER)) ? StoreThread.open(config, log, recycle) : inThisThread(await StoreWriter.open(config, log), recycle);
+export const openWriter = async (config: StoreConfig, log: Logger, thread: boolean, recycle: Recycle, entry = WORKER): Promise<WriterPort> =>
+  thread && existsSync(fileURLToPath(entry)) ? StoreThread.open(config, log, recycle, entry) : inThisThread(await StoreWriter.open(config, log), recycle);
