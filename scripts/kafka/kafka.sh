@@ -21,7 +21,10 @@ mkdir -p "$home"
 # shellcheck source=../lib/java-server.sh
 source "$here/../lib/java-server.sh"
 
-jvm=(-Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true "-Dlog4j.configuration=file:$run/log4j.properties" -cp "$libs/*")
+# C1 only (TieredStopAtLevel=1): a loopback broker for tests and local runs lives minutes, and C2's compiling
+# was most of its CPU. Measured (docs/benchmarks.md, Test suite, fourth pass): its start 6.5 → 3.2 CPU s, a
+# simulated day's replay through it 14.1 → 8.2 CPU s in the broker, the replay's wall time not longer.
+jvm=(-Xms256m -Xmx1g -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true "-Dlog4j.configuration=file:$run/log4j.properties" -cp "$libs/*")
 server_args=("${jvm[@]}" kafka.Kafka "$run/server.properties")
 
 what() { echo "broker on 127.0.0.1:$port"; }
