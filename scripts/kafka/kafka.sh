@@ -22,8 +22,8 @@ mkdir -p "$home"
 source "$here/../lib/java-server.sh"
 
 # C1 only (TieredStopAtLevel=1): a loopback broker for tests and local runs lives minutes, and C2's compiling
-# was most of its CPU. Measured (docs/benchmarks.md, Test suite, fourth pass): its start 6.5 → 3.2 CPU s, a
-# simulated day's replay through it 14.1 → 8.2 CPU s in the broker, the replay's wall time not longer.
+# cost more CPU than it saved there. Measured (docs/benchmarks.md, Test suite, fourth pass): its start 5.5–6.5 →
+# 3.2–3.3 CPU s, a simulated day's replay through it 11.6–14.1 → 8.2–8.6 CPU s in the broker, the same report.
 jvm=(-Xms256m -Xmx1g -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true "-Dlog4j.configuration=file:$run/log4j.properties" -cp "$libs/*")
 server_args=("${jvm[@]}" kafka.Kafka "$run/server.properties")
 
