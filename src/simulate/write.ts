@@ -9,7 +9,7 @@ import { perpsMetadata } from './venue-frames.js';
 export async function writeOct10(path: string, options: SimulationOptions): Promise<{ truth: GroundTruth; frames: number }> {
   // `npm run demo` writes into out/, which a fresh checkout does not have.
   mkdirSync(dirname(path), { recursive: true });
-  // gzip level 1: a quarter of the default level's compressing CPU (2.3 → 0.8 s for a 216 MB day at 300k
+  // gzip level 1: a third of the default level's compressing CPU (2.3 → 0.8 s for a 216 MB day at 300k
   // accounts) for a file a third larger (21.3 → 28.6 MB); the lines, and so every replay of them, are the same.
   const out = recordingWriter(path, { gzipLevel: SIMULATION_GZIP_LEVEL });
   const gen = simulateOct10(options);
@@ -30,7 +30,7 @@ export async function writeOct10(path: string, options: SimulationOptions): Prom
 }
 
 /** zlib level of a simulated recording (see writeOct10): the file is made again at will, so speed over size. */
-export const SIMULATION_GZIP_LEVEL = 1;
+const SIMULATION_GZIP_LEVEL = 1;
 
 export const truthPath = (recording: string): string => `${recording.replace(/\.ndjson(\.gz)?$/, '')}.truth.json`;
 
