@@ -23,8 +23,11 @@ source "$here/../lib/java-server.sh"
 
 # G1 with the pause target and heap trigger of Kafka's own start script (kafka-run-class.sh): with the JVM's
 # default 200 ms target, the broker's young collections after a heavy run took 0.4-0.5 s (seen at load 40-48),
-# in the live latency path.
-jvm=(-Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true "-Dlog4j.configuration=file:$run/log4j.properties" -cp "$libs/*")
+# in the live latency path. C1 only (TieredStopAtLevel=1): a loopback broker for tests and local runs lives
+# minutes, and C2's compiling cost more CPU than it saved there. Measured (docs/benchmarks.md, Test suite, fourth
+# pass): its start 5.5–6.5 → 3.2–3.3 CPU s, a simulated day's replay through it 11.6–14.1 → 8.2–8.6 CPU s in the
+# broker, the same report.
+jvm=(-Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:TieredStopAtLevel=1 -Djava.awt.headless=true "-Dlog4j.configuration=file:$run/log4j.properties" -cp "$libs/*")
 server_args=("${jvm[@]}" kafka.Kafka "$run/server.properties")
 
 what() { echo "broker on 127.0.0.1:$port"; }

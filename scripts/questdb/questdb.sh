@@ -24,7 +24,10 @@ mkdir -p "$home"
 # shellcheck source=../lib/java-server.sh
 source "$here/../lib/java-server.sh"
 
-server_args=(-Xms128m -Xmx1g -XX:+UseParallelGC -p "$libs/questdb-$version.jar" -m io.questdb/io.questdb.ServerMain -d "$run/db")
+# C1 only (TieredStopAtLevel=1), as the test broker: a server for tests and local runs lives minutes, and C2's
+# compiling cost more CPU than it saved. Measured (docs/benchmarks.md, Test suite, fourth pass): its start
+# 4.8 → 3.1 CPU s; store-import.questdb's 1.5M-account slice 15.6 → 10.7–11.8 CPU s in the server.
+server_args=(-Xms128m -Xmx1g -XX:+UseParallelGC -XX:TieredStopAtLevel=1 -p "$libs/questdb-$version.jar" -m io.questdb/io.questdb.ServerMain -d "$run/db")
 
 what() { echo "server on 127.0.0.1 (http $http_port, pg $pg_port, ilp $ilp_port)"; }
 configured() { [ -f "$run/db/conf/server.conf" ]; }

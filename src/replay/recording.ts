@@ -109,13 +109,14 @@ function recordingItem(text: string, line: number): RecordingItem | undefined {
 }
 
 /**
- * Writes frames as recording lines; gzip when the path ends in .gz. Call `close` to flush. Never
- * replaces a file (`exclusive`: an existing path fails with EEXIST). A stream error (a full disk, an
- * I/O error) never escapes as an 'error' event: it rejects the write that meets it, and every later one.
+ * Writes frames as recording lines; gzip when the path ends in .gz (at zlib's default level unless
+ * `gzipLevel` says otherwise). Call `close` to flush. Never replaces a file (`exclusive`: an existing path
+ * fails with EEXIST). A stream error (a full disk, an I/O error) never escapes as an 'error' event: it
+ * rejects the write that meets it, and every later one.
  */
-export function recordingWriter(path: string, options: { exclusive?: boolean } = {}) {
+export function recordingWriter(path: string, options: { exclusive?: boolean; gzipLevel?: number } = {}) {
   const file = createWriteStream(path, { flags: options.exclusive ? 'wx' : 'w' });
-  const gzip = path.endsWith('.gz') ? createGzip() : undefined;
+  const gzip = path.endsWith('.gz') ? createGzip(options.gzipLevel === undefined ? {} : { level: options.gzipLevel }) : undefined;
   if (gzip) gzip.pipe(file);
   const out = gzip ?? file;
   let failure: Error | undefined;

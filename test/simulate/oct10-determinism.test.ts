@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { defaultSimulation, type SimulationOptions } from '../../src/simulate/oct10.js';
 import { truthPath, writeOct10 } from '../../src/simulate/write.js';
@@ -21,6 +22,11 @@ describe('simulate oct-10 is deterministic', () => {
     expect(a.recording.length).toBeGreaterThan(10_000);
     expect(b.recording.equals(a.recording)).toBe(true);
     expect(b.truth).toBe(a.truth);
+  }, 60_000);
+
+  it('writes its lines gzipped at level 1, the cheap level (the lines are what a replay reads, whatever the level)', async () => {
+    const { recording } = await simulateTo(7);
+    expect(gzipSync(gunzipSync(recording), { level: 1 }).equals(recording)).toBe(true);
   }, 60_000);
 
   it('another seed gives another day', async () => {
