@@ -39,6 +39,11 @@ else
   fi
   wait "$beside"
   beside_status=$?
+  # The same for a signal that came while only the servers side ran (its broker stop takes up to 10 s).
+  if [ -n "$interrupted" ]; then
+    wait "$beside"
+    beside_status=$?
+  fi
   # Printed whole after the other, so that the two reports do not interleave; its own summary and exit status.
   echo
   echo "npm test: the projects that start servers (kafka, questdb), run beside the above in a vitest process of their own (exit status $beside_status):"

@@ -95,8 +95,8 @@ describe('npm test stopped by a signal (test/support/run-tests.sh)', () => {
       return false;
     }
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`${signal} to the shell alone (a CI timeout) stops both vitest processes and still prints the servers side`, async () => {
+  for (const [signal, othersDone] of [['SIGTERM', false], ['SIGINT', false], ['SIGTERM', true]] as const) {
+    it(`${signal} to the shell alone (a CI timeout)${othersDone ? ', once the others side passed,' : ''} stops the vitest processes, waits for the servers side to end, prints it, fails`, async () => {
       const dir = tempDir('run-tests-signal-');
       const stub = (name: string, body: string) => {
         writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
@@ -104,7 +104,17 @@ describe('npm test stopped by a signal (test/support/run-tests.sh)', () => {
       };
       stub('tsc', 'exit 0');
       // Each side writes its pid, then runs as long as a test run would (a server side: until its broker stops).
-      stub('vitest', 'echo $$ > "$STUB_DIR/pid.$TEST_GROUP"; echo "$TEST_GROUP started"; exec sleep 60');
+      // The servers side, like vitest stopping a broker on SIGTERM, takes a while to end and says so last.
+      stub(
+        'vitest',
+        [
+          'echo $$ > "$STUB_DIR/pid.$TEST_GROUP"',
+          'echo "$TEST_GROUP started"',
+          `[ "$TEST_GROUP" = others ] && ${othersDone ? 'exit 0' : 'exec sleep 60'}`,
+          "trap 'sleep 0.3; echo \"servers stopped its broker\"; exit 143' TERM",
+          'sleep 60 & wait',
+        ].join('\n'),
+      );
       const { spawn } = await import('node:child_process');
       const child = spawn('sh', [SCRIPT], { cwd: dir, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
@@ -115,6 +125,7 @@ describe('npm test stopped by a signal (test/support/run-tests.sh)', () => {
         await new Promise((r) => setTimeout(r, 25));
       }
       const pids = [pidOf('servers'), pidOf('others')];
+      if (othersDone) while (alive(pids[1]!)) await new Promise((r) => setTimeout(r, 20));
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       child.kill(signal);
       const code = await exited;
@@ -124,6 +135,7 @@ describe('npm test stopped by a signal (test/support/run-tests.sh)', () => {
         expect(code).not.toBe(0);
         expect(stdout).toContain('(exit status 143)');
         expect(stdout).toContain('servers started');
+        expect(stdout).toContain('servers stopped its broker');
       } finally {
         for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
       }
