@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { kafkaJarsFetched } from '../support/test-tools.mjs';
 import { requireTools } from '../support/tools.js';
+import { stopOnSignal } from './stop-on-signal.mjs';
 
 /**
  * Starts one real single-node KRaft broker (scripts/kafka/kafka.sh) for the Kafka test project,
@@ -27,9 +28,8 @@ export default function setup(project: TestProject): () => void {
   project.provide('kafkaBrokers', `127.0.0.1:${port}`);
   process.env.TEST_KAFKA_STARTED_BY = String(process.pid);
   process.env.TEST_KAFKA_BROKERS = `127.0.0.1:${port}`;
-  return () => {
-    execFileSync('bash', ['scripts/kafka/kafka.sh', 'stop'], { stdio: 'inherit', env });
-  };
+  // Also on Ctrl-C or SIGTERM, which end vitest without teardowns: the broker outlived it (nohup).
+  return stopOnSignal(() => execFileSync('bash', ['scripts/kafka/kafka.sh', 'stop'], { stdio: 'inherit', env }));
 }
 
 declare module 'vitest' {

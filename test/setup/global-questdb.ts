@@ -4,6 +4,7 @@ import type { TestProject } from 'vitest/node';
 import { questdbJarFetched } from '../support/test-tools.mjs';
 import { requireTools } from '../support/tools.js';
 import { lockServer } from './lock-server.js';
+import { stopOnSignal } from './stop-on-signal.mjs';
 
 /**
  * Starts one real QuestDB server (scripts/questdb/questdb.sh) for the QuestDB test project, on the ports
@@ -18,9 +19,11 @@ export default async function setup(project: TestProject): Promise<() => void> {
   project.provide('questdb', { http: `127.0.0.1:${ports.http}`, pg: `127.0.0.1:${ports.pg}`, env: { QUESTDB_HTTP_PORT: ports.http, QUESTDB_PG_PORT: ports.pg, QUESTDB_ILP_PORT: ports.ilp } });
   const lock = await lockServer();
   project.provide('questdbLock', (lock.address() as AddressInfo).port);
+  // Also on Ctrl-C or SIGTERM, which end vitest without teardowns: QuestDB outlived it (nohup).
+  const stop = stopOnSignal(() => execFileSync('bash', ['scripts/questdb/questdb.sh', 'stop'], { stdio: 'inherit', env }));
   return () => {
     lock.close();
-    execFileSync('bash', ['scripts/questdb/questdb.sh', 'stop'], { stdio: 'inherit', env });
+    stop();
   };
 }
 

@@ -24,10 +24,26 @@ else
   beside_log=$(mktemp "${TMPDIR:-/tmp}/liqstream-test-servers.XXXXXX")
   TEST_GROUP=servers vitest run >"$beside_log" 2>&1 &
   beside=$!
-  TEST_GROUP=others vitest run
+  # In the background too, so that a signal to npm test alone (a CI job's timeout, `kill` of its pid) reaches the
+  # trap at once: without it the shell died and left both vitest processes, the broker and QuestDB running.
+  TEST_GROUP=others vitest run &
+  others=$!
+  interrupted=
+  trap 'interrupted=1; kill -TERM "$others" "$beside" "$typecheck" 2>/dev/null' INT TERM HUP
+  wait "$others"
   status=$?
+  # A trapped signal ends the wait before the process: wait again for its own exit status.
+  if [ -n "$interrupted" ]; then
+    wait "$others"
+    status=$?
+  fi
   wait "$beside"
   beside_status=$?
+  # The same for a signal that came while only the servers side ran (its broker stop takes up to 10 s).
+  if [ -n "$interrupted" ]; then
+    wait "$beside"
+    beside_status=$?
+  fi
   # Printed whole after the other, so that the two reports do not interleave; its own summary and exit status.
   echo
   echo "npm test: the projects that start servers (kafka, questdb), run beside the above in a vitest process of their own (exit status $beside_status):"

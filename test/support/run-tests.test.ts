@@ -85,3 +85,60 @@ describe('npm test (test/support/run-tests.sh)', () => {
     expect(() => names('kafka')).toThrow("TEST_GROUP is 'servers', 'others' or unset, not 'kafka'");
   });
 });
+
+describe('npm test stopped by a signal (test/support/run-tests.sh)', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const [signal, othersDone] of [['SIGTERM', false], ['SIGINT', false], ['SIGTERM', true]] as const) {
+    it(`${signal} to the shell alone (a CI timeout)${othersDone ? ', once the others side passed,' : ''} stops the vitest processes, waits for the servers side to end, prints it, fails`, async () => {
+      const dir = tempDir('run-tests-signal-');
+      const stub = (name: string, body: string) => {
+        writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+        chmodSync(join(dir, name), 0o755);
+      };
+      stub('tsc', 'exit 0');
+      // Each side writes its pid, then runs as long as a test run would (a server side: until its broker stops).
+      // The servers side, like vitest stopping a broker on SIGTERM, takes a while to end and says so last.
+      stub(
+        'vitest',
+        [
+          'echo $$ > "$STUB_DIR/pid.$TEST_GROUP"',
+          'echo "$TEST_GROUP started"',
+          `[ "$TEST_GROUP" = others ] && ${othersDone ? 'exit 0' : 'exec sleep 60'}`,
+          "trap 'sleep 0.3; echo \"servers stopped its broker\"; exit 143' TERM",
+          'sleep 60 & wait',
+        ].join('\n'),
+      );
+      const { spawn } = await import('node:child_process');
+      const child = spawn('sh', [SCRIPT], { cwd: dir, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const pidOf = (side: string) => Number(readFileSync(join(dir, `pid.${side}`), 'utf8'));
+      for (let i = 0; !(existsSync(join(dir, 'pid.servers')) && existsSync(join(dir, 'pid.others'))); i++) {
+        if (i > 400) throw new Error('the two sides never started');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const pids = [pidOf('servers'), pidOf('others')];
+      if (othersDone) while (alive(pids[1]!)) await new Promise((r) => setTimeout(r, 20));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill(signal);
+      const code = await exited;
+      for (let i = 0; pids.some(alive) && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
+      try {
+        expect(pids.filter(alive)).toEqual([]);
+        expect(code).not.toBe(0);
+        expect(stdout).toContain('(exit status 143)');
+        expect(stdout).toContain('servers started');
+        expect(stdout).toContain('servers stopped its broker');
+      } finally {
+        for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+      }
+    });
+  }
+});

@@ -54,8 +54,31 @@ class ByteReader {
     return out;
   }
 
+  /** Drops `n` bytes as they arrive: a skippable frame may claim up to 4 GiB, and is not to be held. */
   async skip(n: number): Promise<void> {
-    if (n > 0) await this.read(n);
+    let left = n;
+    while (left > 0) {
+      if (this.buffered === 0) {
+        const next = this.done ? { done: true as const } : await this.source.next();
+        if (next.done) {
+          this.done = true;
+          throw new Error(`lz4: truncated input (wanted ${left} more bytes of a skippable frame)`);
+        }
+        const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+        this.chunks = [chunk];
+        this.buffered = chunk.length;
+      }
+      const first = this.chunks[0]!;
+      if (first.length <= left) {
+        left -= first.length;
+        this.buffered -= first.length;
+        this.chunks.shift();
+      } else {
+        this.chunks[0] = first.subarray(left);
+        this.buffered -= left;
+        left = 0;
+      }
+    }
   }
 }
 
@@ -104,6 +127,7 @@ async function* decodeFrameBody(input: ByteReader, out: Output): AsyncGenerator<
   const buffer = out.buffer;
   // buffer[0, end) is the output so far that a linked block may copy from (at most the last 64 KiB of it).
   let end = 0;
+  let decoded = 0;
   for (;;) {
     const word = (await input.read(4))!.readUInt32LE(0);
     if (word === 0) break; // end mark
@@ -122,8 +146,12 @@ async function* decodeFrameBody(input: ByteReader, out: Output): AsyncGenerator<
     else end = decodeLz4Block(data, buffer, at, at + maxBlock);
     const block = buffer.subarray(at, end);
     content?.update(block);
+    decoded += block.length;
     if (block.length > 0) yield block;
   }
+  // A declared content size is checked like a checksum (the reference decoder does): without a content
+  // checksum it is what tells a frame that lost or gained blocks from a whole one.
+  if (contentSize.length === 8 && decoded !== Number(contentSize.readBigUInt64LE(0))) throw new Error(`lz4: frame content size ${contentSize.readBigUInt64LE(0)} declared, ${decoded} decoded`);
   if (content && (await input.read(4))!.readUInt32LE(0) !== content.digest() >>> 0) throw new Error('lz4: content checksum mismatch');
 }
 

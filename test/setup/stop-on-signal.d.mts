@@ -1,0 +1,1 @@
+export declare function stopOnSignal(stop: () => void): () => void;
