@@ -104,17 +104,39 @@ function isStartupRace(err: unknown, depth = 0): boolean {
 }
 
 /**
- * Bytes of keys and values per produce request. The broker's message.max.bytes (1,048,588 by
+ * Bytes of keys, values, headers and record framing per produce request. The broker's message.max.bytes (1,048,588 by
  * default) bounds a partition's whole batch in one request, and a refused batch would be retried
  * for ever from the spill; so one send may take several requests.
  */
 const MAX_REQUEST_BYTES = 1_000_000;
 
 /**
+ * What a record costs in a batch beyond its key, value and header strings: the record's own varints
+ * (length, attributes, timestamp and offset deltas, key and value lengths, header count) and each
+ * header's two lengths. Kafka's v2 record format needs at most 21 bytes for the first and 10 per header;
+ * this rounds up. Without it, a send merging many small publishes (SendCoalescer: a backlog after an
+ * outage) could fill a request with 1 MB of keys and values plus thousands of records' framing, over
+ * message.max.bytes, refused for ever.
+ */
+const RECORD_OVERHEAD = 32;
+const HEADER_OVERHEAD = 12;
+
+/** A record's header names and values, and their framing: UTF-16 units times 3, or exact UTF-8 bytes. */
+function headerBytes(headers: Record<string, string> | undefined, exact: boolean): number {
+  let bytes = 0;
+  if (headers)
+    for (const k in headers) {
+      const v = headers[k]!;
+      bytes += HEADER_OVERHEAD + (exact ? Buffer.byteLength(k) + Buffer.byteLength(v) : (k.length + v.length) * 3);
+    }
+  return bytes;
+}
+
+/**
  * The records of each topic, in order, cut into requests of at most `maxBytes` (a record larger than that
  * travels alone). A request carries several topics when they fit: one round trip instead of one per topic.
  */
-export function splitBySize<T extends { key: string; value: string }>(byTopic: Map<string, T[]>, maxBytes: number): { topic: string; messages: T[] }[][] {
+export function splitBySize<T extends { key: string; value: string; headers?: Record<string, string> }>(byTopic: Map<string, T[]>, maxBytes: number): { topic: string; messages: T[] }[][] {
   const out: { topic: string; messages: T[] }[][] = [];
   let request: { topic: string; messages: T[] }[] = [];
   let current: T[] | undefined;
@@ -123,8 +145,8 @@ export function splitBySize<T extends { key: string; value: string }>(byTopic: M
     current = undefined;
     for (const r of records) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit: count exactly only when the estimate is too large.
-      let size = (r.key.length + r.value.length) * 3;
-      if (bytes + size > maxBytes) size = Buffer.byteLength(r.key) + Buffer.byteLength(r.value);
+      let size = RECORD_OVERHEAD + (r.key.length + r.value.length) * 3 + headerBytes(r.headers, false);
+      if (bytes + size > maxBytes) size = RECORD_OVERHEAD + Buffer.byteLength(r.key) + Buffer.byteLength(r.value) + headerBytes(r.headers, true);
       if (bytes > 0 && bytes + size > maxBytes) {
         out.push(request);
         request = [];
