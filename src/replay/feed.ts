@@ -56,27 +56,37 @@ export function idHash(id: string): number {
   return (a >>> 0) * 0x200000 + ((b >>> 0) >>> 11);
 }
 
-/** A worker's sink that keeps idHash of every liquidation of the splitting venue it applies. */
+/**
+ * A worker's sink that keeps idHash of every liquidation of the splitting venue it applies; `ids` hands them
+ * back sorted, each once (sorted in the worker, in parallel, so the reader only merges: splitCollides).
+ */
 export function splitIdSink(): { sink: Sink; ids: () => Float64Array } {
   const ids: number[] = [];
   const venue = splitting?.venue;
   return {
     sink: { name: 'split-ids', onEvent: (e) => void (e.type === 'liquidation' && e.venue === venue && ids.push(idHash(e.id))) },
-    ids: () => Float64Array.from(ids),
+    ids: () => {
+      const sorted = Float64Array.from(ids).sort();
+      let n = 0;
+      for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
+      return sorted.slice(0, n);
+    },
   };
 }
 
-/** Whether an id hash occurs in two workers' lists (a worker may hold one twice: its own filter decided). */
+/** Whether an id hash occurs in two workers' lists, each sorted with every hash once (splitIdSink.ids). */
 export function splitCollides(lists: (Float64Array | undefined)[]): boolean {
-  const all = new Float64Array(lists.reduce((n, l) => n + (l?.length ?? 0), 0));
-  let n = 0;
-  for (const list of lists) {
-    if (!list) continue;
-    const sorted = Float64Array.from(list).sort();
-    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) all[n++] = sorted[i]!;
-  }
-  const unique = all.subarray(0, n).sort();
-  for (let i = 1; i < unique.length; i++) if (unique[i] === unique[i - 1]) return true;
+  const present = lists.filter((l): l is Float64Array => l !== undefined);
+  for (let x = 0; x < present.length; x++)
+    for (let y = x + 1; y < present.length; y++) {
+      const a = present[x]!;
+      const b = present[y]!;
+      for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+        if (a[i] === b[j]) return true;
+        if (a[i]! < b[j]!) i++;
+        else j++;
+      }
+    }
   return false;
 }
 

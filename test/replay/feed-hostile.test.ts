@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, itemsOf, mergeFed, planRoutes, splitCollides, splitIdSink, UnsafeSplit, type Routes, type Sample } from '../../src/replay/feed.js';
+import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, itemsOf, idHash, mergeFed, planRoutes, splitCollides, splitIdSink, UnsafeSplit, type Routes, type Sample } from '../../src/replay/feed.js';
 import { readRecording, type RecordingItem } from '../../src/replay/recording.js';
 import { readRawBatches } from '../../src/replay/raw-lines.js';
 import { frameBatcher } from '../../src/replay/frame-batch.js';
@@ -154,4 +154,23 @@ describe('replay --workers reader: hostile Hyperliquid mixes', () => {
       { numRuns: 6 },
     );
   }, 240_000);
+});
+
+describe('the workers’ Hyperliquid id hashes (splitIdSink, splitCollides)', () => {
+  it('property: each list sorted, each hash once; a collision exactly when two workers applied one id', () => {
+    const id = fc.constantFrom('a', 'b', 'c', 'd', 'e', '0xdc25:7', '0xdc25:8');
+    fc.assert(
+      fc.property(fc.array(fc.array(id, { maxLength: 12 }), { minLength: 1, maxLength: 4 }), (workers) => {
+        const lists = workers.map((ids) => {
+          const sink = splitIdSink();
+          for (const i of ids) void sink.sink.onEvent?.({ type: 'liquidation', venue: 'hyperliquid', id: i } as never);
+          return sink.ids();
+        });
+        lists.forEach((l, w) => expect([...l]).toEqual([...new Set(workers[w]!.map(idHash))].sort((a, b) => a - b)));
+        const shared = workers.some((a, x) => workers.some((b, y) => x < y && a.some((i) => b.includes(i))));
+        expect(splitCollides(lists)).toBe(shared);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
