@@ -35,10 +35,12 @@ export type WorkerMessage =
 const SAMPLE_BYTES = 8 << 20;
 /**
  * V8 semi-space of the worker threads, in MB. The CLI runs with 64 (`--max-semi-space-size`, a V8 flag that
- * wins over a Worker's resourceLimits), which each thread's young generation would take up to twice over:
- * with two workers and the reader that was 685 MB RSS against 512 MB at 16 on the simulated day.
+ * wins over a Worker's resourceLimits), which each thread's young generation would take up to twice over.
+ * 32 since the reader hands over bytes: on the simulated day, two workers at 16 promoted more of each batch's
+ * frames to the old generation (more CPU, more garbage held): 838 MiB peak RSS and 34.0 CPU s against
+ * 704–792 MiB and 31.0 CPU s at 32 (docs/benchmarks.md, "a reader on bytes").
  */
-const WORKER_SEMI_SPACE_MB = 16;
+const WORKER_SEMI_SPACE_MB = 32;
 /** Batches posted to a worker and not yet taken: the reader waits beyond this (memory stays bounded). */
 const MAX_QUEUED = 4;
 
