@@ -3,9 +3,12 @@ import type { RawFrame, VenueId } from '../schema/events.js';
 import type { Sink } from '../sinks/sink.js';
 import { VENUES, venueModule } from '../venues/registry.js';
 import { BLOCK_BUCKETS, type FrameClass } from '../venues/venue.js';
-import { mergeOrdered } from './merge.js';
+import { mergeOrderedRuns } from './merge.js';
 import type { RecordingItem } from './recording.js';
-import { BAD_LINES_LOGGED, SLICE_MARGIN_MS, withFile } from './input-files.js';
+import { BAD_LINES_LOGGED, namingFile, SLICE_MARGIN_MS } from './input-files.js';
+import { rawFrame, type FeedItem, type RawLine } from './raw-lines.js';
+import type { BatchedSource } from './replay.js';
+import type { FrameBatch } from './frame-batch.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { mergeShares, planShares, type ReplayParts, type ShareResult } from './shares.js';
 
@@ -53,27 +56,37 @@ export function idHash(id: string): number {
   return (a >>> 0) * 0x200000 + ((b >>> 0) >>> 11);
 }
 
-/** A worker's sink that keeps idHash of every liquidation of the splitting venue it applies. */
+/**
+ * A worker's sink that keeps idHash of every liquidation of the splitting venue it applies; `ids` hands them
+ * back sorted, each once (sorted in the worker, in parallel, so the reader only merges: splitCollides).
+ */
 export function splitIdSink(): { sink: Sink; ids: () => Float64Array } {
   const ids: number[] = [];
   const venue = splitting?.venue;
   return {
     sink: { name: 'split-ids', onEvent: (e) => void (e.type === 'liquidation' && e.venue === venue && ids.push(idHash(e.id))) },
-    ids: () => Float64Array.from(ids),
+    ids: () => {
+      const sorted = Float64Array.from(ids).sort();
+      let n = 0;
+      for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
+      return sorted.slice(0, n);
+    },
   };
 }
 
-/** Whether an id hash occurs in two workers' lists (a worker may hold one twice: its own filter decided). */
+/** Whether an id hash occurs in two workers' lists, each sorted with every hash once (splitIdSink.ids). */
 export function splitCollides(lists: (Float64Array | undefined)[]): boolean {
-  const all = new Float64Array(lists.reduce((n, l) => n + (l?.length ?? 0), 0));
-  let n = 0;
-  for (const list of lists) {
-    if (!list) continue;
-    const sorted = Float64Array.from(list).sort();
-    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) all[n++] = sorted[i]!;
-  }
-  const unique = all.subarray(0, n).sort();
-  for (let i = 1; i < unique.length; i++) if (unique[i] === unique[i - 1]) return true;
+  const present = lists.filter((l): l is Float64Array => l !== undefined);
+  for (let x = 0; x < present.length; x++)
+    for (let y = x + 1; y < present.length; y++) {
+      const a = present[x]!;
+      const b = present[y]!;
+      for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+        if (a[i] === b[j]) return true;
+        if (a[i]! < b[j]!) i++;
+        else j++;
+      }
+    }
   return false;
 }
 
@@ -127,11 +140,14 @@ export function planRoutes(sample: Sample, count: number, split = true): Routes 
   return { venues, blocks };
 }
 
+/** Routes a frame to its worker; `raw` a written line still in bytes, undefined when only its decoded frame can say. */
+export type Router = ((frame: RawFrame) => number) & { raw(line: RawLine): number | undefined };
+
 /**
  * The worker of each frame. A venue first seen after the sample is dealt round-robin in order of first
  * frame. Throws UnsafeSplit for a Hyperliquid frame that may carry fills while blocks are split.
  */
-export function frameRouter(routes: Routes, count: number): (frame: RawFrame) => number {
+export function frameRouter(routes: Routes, count: number): Router {
   const owner = new Map<VenueId, number>(Object.entries(routes.venues));
   let unplanned = 0;
   const ownerOf = (venue: VenueId): number => {
@@ -140,13 +156,18 @@ export function frameRouter(routes: Routes, count: number): (frame: RawFrame) =>
     return o;
   };
   const blocks = routes.blocks;
-  if (!blocks) return (frame) => ownerOf(frame.venue);
-  return (frame) => {
-    const kind = classOf(frame);
+  if (!blocks) return Object.assign((frame: RawFrame) => ownerOf(frame.venue), { raw: (line: RawLine) => ownerOf(line.venue) });
+  const ofClass = (kind: FrameClass, venue: VenueId): number => {
     if (typeof kind === 'object') return blocks[kind.block]!;
-    if (kind === 'fills') throw new UnsafeSplit(`a ${frame.venue} frame with fills outside blocks while blocks are split across workers`);
-    return ownerOf(frame.venue);
+    if (kind === 'fills') throw new UnsafeSplit(`a ${venue} frame with fills outside blocks while blocks are split across workers`);
+    return ownerOf(venue);
   };
+  const raw = (line: RawLine): number | undefined => {
+    if (line.venue !== splitting?.venue) return ownerOf(line.venue);
+    const kind = splitting.frameClassEscaped?.(line.bytes, line.start, line.end);
+    return kind === undefined ? undefined : ofClass(kind, line.venue);
+  };
+  return Object.assign((frame: RawFrame) => ofClass(classOf(frame), frame.venue), { raw });
 }
 
 export interface FeedOptions {
@@ -160,50 +181,104 @@ export interface Fed {
   badLines: number;
 }
 
+/** A source of single items as batches of one (node fills, Tardis rows): what feedShares reads. */
+export function itemBatches(source: (path: string) => AsyncIterable<RecordingItem>): (path: string) => AsyncIterable<FeedItem[]> {
+  return async function* (path) {
+    for await (const item of source(path)) yield [item];
+  };
+}
+
+const recvOf = (item: FeedItem): number => (item.ok === 'raw' ? item.recv : item.ok ? item.frame.recv : -Infinity);
+
 /**
  * Reads every file once, in receive-time order across files (as a one-thread replay does), and hands each
- * frame to `send` with its worker; counts frames and bad lines per file and logs the first bad lines of each.
+ * frame to `send` with its worker: a written line as its bytes (RawLine) when the router can place it so,
+ * else decoded here. Counts frames and bad lines per file and logs the first bad lines of each.
  * `send` may return a promise (the worker's queue is full): reading waits for it.
  */
 export async function feedShares(
   options: FeedOptions,
-  source: (path: string) => AsyncIterable<RecordingItem>,
-  route: (frame: RawFrame) => number,
-  send: (worker: number, frame: RawFrame) => void | Promise<void>,
+  batches: (path: string) => AsyncIterable<FeedItem[]>,
+  route: Router,
+  send: (worker: number, frame: RawFrame | RawLine) => void | Promise<void>,
 ): Promise<Fed> {
   const perFile = options.files.map(() => ({ frames: 0, bad: 0 }));
   let badLines = 0;
-  const tagged = options.files.map((path, file) => withFile(file, path, source(path)));
-  for await (const item of mergeOrdered(tagged, (i) => (i.ok ? i.frame.recv : -Infinity))) {
-    const counts = perFile[item.file]!;
-    if (!item.ok) {
-      badLines += 1;
-      counts.bad += 1;
-      if (counts.bad <= BAD_LINES_LOGGED)
-        options.log.warn({ file: options.files[item.file], line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
-      continue;
+  const sources = options.files.map((path) => namingFile(path, batches(path)));
+  for await (const { source: file, items } of mergeOrderedRuns(sources, recvOf)) {
+    const counts = perFile[file]!;
+    for (const fed of items) {
+      let item: FeedItem = fed;
+      let worker: number | undefined;
+      if (item.ok === 'raw') {
+        worker = route.raw(item);
+        if (worker === undefined) item = { ok: true, frame: rawFrame(item.bytes, item.start, item.end, item.recv, item.venue) };
+      }
+      if (item.ok === false) {
+        badLines += 1;
+        counts.bad += 1;
+        if (counts.bad <= BAD_LINES_LOGGED)
+          options.log.warn({ file: options.files[file], line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
+        continue;
+      }
+      counts.frames += 1;
+      if (options.to !== undefined && recvOf(item) > options.to + SLICE_MARGIN_MS) return { perFile, badLines };
+      const frame = item.ok === 'raw' ? item : item.frame;
+      const pending = send(worker ?? route(frame as RawFrame), frame);
+      if (pending) await pending;
     }
-    counts.frames += 1;
-    if (options.to !== undefined && item.frame.recv > options.to + SLICE_MARGIN_MS) break;
-    const pending = send(route(item.frame), item.frame);
-    if (pending) await pending;
   }
   return { perFile, badLines };
 }
 
 /**
  * A worker's `source` for replayParts: its fed frames as the first file's items, nothing for the others
- * (replayParts opens the files in order; the reader has merged them already).
+ * (replayParts opens the files in order; the reader has merged them already). Given batches, replayParts
+ * reads them as they come (BatchedSource), without an async hand-over per frame.
  */
-export function fedSource(items: AsyncIterable<RecordingItem> | Iterable<RecordingItem>): (path: string) => AsyncIterable<RecordingItem> {
+export function fedSource(items: AsyncIterable<RecordingItem> | Iterable<RecordingItem>): (path: string) => AsyncIterable<RecordingItem>;
+export function fedSource(batches: AsyncIterable<RecordingItem[]>): BatchedSource;
+export function fedSource(fed: AsyncIterable<RecordingItem | RecordingItem[]> | Iterable<RecordingItem>): (path: string) => AsyncIterable<RecordingItem> {
   let first = true;
-  return () => {
-    if (!first) return (async function* () {})();
+  const take = (): AsyncIterable<RecordingItem | RecordingItem[]> | Iterable<RecordingItem> => {
+    if (!first) return [];
     first = false;
-    return (async function* () {
-      yield* items;
-    })();
+    return fed;
   };
+  const items = async function* (): AsyncGenerator<RecordingItem> {
+    for await (const x of take()) {
+      if (Array.isArray(x)) yield* x;
+      else yield x;
+    }
+  };
+  const batches = async function* (): AsyncGenerator<RecordingItem[]> {
+    for await (const x of take()) yield Array.isArray(x) ? x : [x];
+  };
+  return Object.assign(() => items(), { batches: () => batches() });
+}
+
+/**
+ * The frames of a batch the reader posted (workers.ts FrameBatch), decoding those it left as bytes (throws
+ * UnreadLine). With blocks split, the reader placed the splitting venue's frames by their literal's head
+ * (frameClassEscaped): a decoded one that is 'fills' after all throws UnsafeSplit, as the reader would have.
+ */
+export function itemsOf(batch: FrameBatch, split: boolean): RecordingItem[] {
+  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+  const items: RecordingItem[] = new Array(batch.recv.length);
+  let decoded = 0;
+  for (let i = 0, start = 0; i < batch.recv.length; i++) {
+    const end = batch.ends[i]!;
+    const recv = batch.recv[i]!;
+    const venue = batch.names[batch.venues[i]!]!;
+    if (end === start) items[i] = { ok: true, frame: { recv, venue, frame: batch.frames[decoded++]! } };
+    else {
+      const frame = rawFrame(bytes, start, end, recv, venue);
+      if (split && classOf(frame) === 'fills') throw new UnsafeSplit(`a ${venue} frame with fills outside blocks while blocks are split across workers (past its head)`);
+      items[i] = { ok: true, frame };
+    }
+    start = end;
+  }
+  return items;
 }
 
 /** The workers' shares as one replay's parts, with the reader's counts of frames and bad lines (it saw every line). */

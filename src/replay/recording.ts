@@ -22,18 +22,23 @@ export async function* readLines(path: string): AsyncGenerator<string> {
 
 /** `readLines` a decompressed chunk (about 1 MB) at a time. */
 export async function* readLineBatches(path: string): AsyncGenerator<string[]> {
+  yield* splitLineBatches(recordingBytes(path));
+}
+
+/** A recording's bytes, decompressed when the path ends in .gz, in chunks of about 1 MB. */
+export function recordingBytes(path: string): AsyncIterable<Buffer> {
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   file.on('data', (chunk) => (readProgress.bytes += chunk.length));
   // Large gunzip chunks: fewer hand-overs per megabyte, which is most of what reading costs.
   const input = path.endsWith('.gz') ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
   file.on('error', (err) => input.destroy(err));
-  yield* splitLineBatches(input);
+  return input;
 }
 
 /** Compiled on the first line read: compiling costs start-up time a command that reads nothing should not pay. */
 let rawFrame: CompiledValidator<typeof RawFrame> | undefined;
 /** The line as recordingWriter writes it: these keys in this order, the frame a JSON string to the end; recv as JSON writes an integer (no leading zero). */
-const WRITTEN = /^\{"recv":(0|[1-9]\d{0,15}),"venue":"([a-z-]{1,32})","frame":/;
+export const WRITTEN = /^\{"recv":(0|[1-9]\d{0,15}),"venue":"([a-z-]{1,32})","frame":/;
 
 /**
  * A line as recordingWriter writes it → the frame, JSON-parsing only the frame's string (no object,
@@ -53,6 +58,10 @@ function writtenFrame(text: string): RawFrame | undefined {
   return (rawFrame ??= compileValidator(RawFrame)).is(raw) ? raw : undefined;
 }
 
+/** Why a gzip recording's last item is bad when the file ends mid-stream. */
+export const midStream = (err: Error): string =>
+  `the file ends mid-stream (${err.message}): a recorder killed or out of disk while writing; what it held was read`;
+
 /**
  * Lines of `path`, a chunk at a time; a gzip file that ends mid-stream (the recorder was killed, or its disk
  * filled) yields what it holds, then one bad item saying so, instead of failing the whole replay.
@@ -62,7 +71,7 @@ async function* salvagedLines(path: string): AsyncGenerator<string[] | { truncat
     yield* readLineBatches(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'Z_BUF_ERROR') throw err;
-    yield { truncated: `the file ends mid-stream (${(err as Error).message}): a recorder killed or out of disk while writing; what it held was read` };
+    yield { truncated: midStream(err as Error) };
   }
 }
 
@@ -93,7 +102,7 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<Record
 }
 
 /** One line as an item; undefined for a blank line. */
-function recordingItem(text: string, line: number): RecordingItem | undefined {
+export function recordingItem(text: string, line: number): RecordingItem | undefined {
   const fast = writtenFrame(text);
   if (fast) return { ok: true, frame: fast };
   if (text.trim() === '') return undefined;

@@ -2,10 +2,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log.js';
 import type { RecordingItem } from './recording.js';
 import { replayParts } from './replay.js';
-import { fedSource, splitIdSink } from './feed.js';
+import { fedSource, itemsOf, splitIdSink, UnsafeSplit } from './feed.js';
+import { UnreadLine } from './raw-lines.js';
 import { shareResult } from './shares.js';
 import { parsersFor } from './sources.js';
-import type { FrameBatch, ToWorker, WorkerInput, WorkerMessage } from './workers.js';
+import type { ToWorker, WorkerInput, WorkerMessage } from './workers.js';
+import type { FrameBatch } from './frame-batch.js';
 
 // One share of `liqstream replay --workers N`: the whole replay pipeline over the frames the reader thread
 // posts it (feed.ts), on an embedded bus of its own.
@@ -21,12 +23,13 @@ const receive = (m: ToWorker): void => {
 };
 port.on('message', receive);
 
-async function* frames(): AsyncGenerator<RecordingItem> {
+/** The batches the reader posts, as replay items: each a batch (no async hand-over per frame). */
+async function* batches(): AsyncGenerator<RecordingItem[]> {
   for (;;) {
     const batch = queue.shift();
     if (batch) {
       port.postMessage({ type: 'taken' } satisfies WorkerMessage);
-      for (let i = 0; i < batch.frames.length; i++) yield { ok: true, frame: { recv: batch.recv[i]!, venue: batch.venues[i]!, frame: batch.frames[i]! } };
+      yield itemsOf(batch, input.split);
       continue;
     }
     if (ended) return;
@@ -47,7 +50,7 @@ try {
       metadata: input.metadata,
       cascade: input.cascade,
       limits: input.limits,
-      source: fedSource(frames()),
+      source: fedSource(batches()),
       parsers: parsersFor(input.workers.format),
       from: input.from,
       to: input.to,
@@ -58,7 +61,7 @@ try {
   const result = shareResult(parts, performance.now() - started);
   message = { type: 'done', ok: true, result: splitIds ? { ...result, splitIds: splitIds.ids() } : result };
 } catch (err) {
-  message = { type: 'done', ok: false, error: err instanceof Error ? err.message : String(err) };
+  message = { type: 'done', ok: false, error: err instanceof Error ? err.message : String(err), ...(err instanceof UnreadLine ? { kind: 'unread' as const } : err instanceof UnsafeSplit ? { kind: 'unsafe-split' as const } : {}) };
 }
 port.postMessage(message);
 // A listening port keeps the thread alive: the thread is done.

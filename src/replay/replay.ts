@@ -25,9 +25,13 @@ import { venueOwner, type ReplayParts, type Share, type WorkerOptions, type Work
 
 export { BAD_LINES_LOGGED, ReplayInputError, SLICE_MARGIN_MS } from './input-files.js';
 
-/** A source's items in batches: the recording reader's own chunks, or one item a batch for any other source. */
+/** A source that also reads its items in batches (a `--workers` thread's fed frames, feed.ts). */
+export type BatchedSource = ((path: string) => AsyncIterable<RecordingItem>) & { batches(path: string): AsyncIterable<RecordingItem[]> };
+
+/** A source's items in batches: the recording reader's own chunks, a batched source's, or one item a batch for any other source. */
 async function* batchesOf(source: (path: string) => AsyncIterable<RecordingItem>, path: string): AsyncGenerator<RecordingItem[]> {
   if (source === readRecording) yield* readRecordingBatches(path);
+  else if ('batches' in source) yield* (source as BatchedSource).batches(path);
   else for await (const item of source(path)) yield [item];
 }
 

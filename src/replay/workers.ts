@@ -2,11 +2,13 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { createMetrics } from '../metrics/metrics.js';
 import type { ReplayOptions } from './replay.js';
-import type { RawFrame, VenueId } from '../schema/events.js';
-import type { RecordingItem } from './recording.js';
+import type { RawFrame } from '../schema/events.js';
+import { readRecording, type RecordingItem } from './recording.js';
 import { sourceFor } from './sources.js';
 import { withFile } from './input-files.js';
-import { addToSample, feedShares, frameRouter, mergeFed, planRoutes, splitCollides, UnsafeSplit, type Routes, type Sample } from './feed.js';
+import { addToSample, feedShares, frameRouter, itemBatches, mergeFed, planRoutes, splitCollides, UnsafeSplit, type Routes, type Sample } from './feed.js';
+import { readRawBatches, UnreadLine, type FeedItem, type RawLine } from './raw-lines.js';
+import { frameBatcher, type FrameBatch } from './frame-batch.js';
 import { threadCpuMs, type ReplayParts, type ShareResult, type WorkerOptions, type WorkerTiming } from './shares.js';
 
 /** What a replay worker thread is started with (see replay-worker.ts). */
@@ -23,28 +25,22 @@ export interface WorkerInput {
   split: boolean;
 }
 
-/** Frames from the reader, as parallel columns (one structured clone of two string arrays, one transferred buffer). */
-export interface FrameBatch {
-  type: 'frames';
-  recv: Float64Array;
-  venues: VenueId[];
-  frames: string[];
-}
-
 /** Reader → worker: frames, or the end of them. Worker → reader: a batch taken off its queue, or its result. */
 export type ToWorker = FrameBatch | { type: 'end' };
-export type WorkerMessage = { type: 'taken' } | { type: 'done'; ok: true; result: ShareResult } | { type: 'done'; ok: false; error: string };
+export type WorkerMessage =
+  | { type: 'taken' }
+  | { type: 'done'; ok: true; result: ShareResult }
+  | { type: 'done'; ok: false; error: string; kind?: 'unread' | 'unsafe-split' };
 
 const SAMPLE_BYTES = 8 << 20;
-/** A batch is posted at this many frames or characters of frame text, whichever comes first. */
-const BATCH_FRAMES = 1_024;
-const BATCH_CHARS = 1 << 20;
 /**
  * V8 semi-space of the worker threads, in MB. The CLI runs with 64 (`--max-semi-space-size`, a V8 flag that
- * wins over a Worker's resourceLimits), which each thread's young generation would take up to twice over:
- * with two workers and the reader that was 685 MB RSS against 512 MB at 16 on the simulated day.
+ * wins over a Worker's resourceLimits), which each thread's young generation would take up to twice over.
+ * 32 since the reader hands over bytes: on the simulated day, two workers at 16 promoted more of each batch's
+ * frames to the old generation (more CPU, more garbage held): 838 MiB peak RSS and 34.0 CPU s against
+ * 704–792 MiB and 31.0 CPU s at 32 (docs/benchmarks.md, "a reader on bytes").
  */
-const WORKER_SEMI_SPACE_MB = 16;
+const WORKER_SEMI_SPACE_MB = 32;
 /** Batches posted to a worker and not yet taken: the reader waits beyond this (memory stays bounded). */
 const MAX_QUEUED = 4;
 
@@ -63,35 +59,43 @@ async function sample(files: string[], source: (path: string) => AsyncIterable<R
 }
 
 /**
- * One reader (this thread) and `count` workers: the reader decodes every line once and posts each frame to
- * its worker (feed.ts); the workers post back their shares, merged here. When the reader meets a Hyperliquid
- * frame that rules out splitting its blocks (UnsafeSplit), the workers are stopped and the replay starts
- * again with whole venues only.
+ * One reader (this thread) and `count` workers: the reader reads every line once and posts each frame to
+ * its worker (feed.ts), a recording's written lines as bytes (raw-lines.ts); the workers post back their
+ * shares, merged here. When the reader meets a Hyperliquid frame that rules out splitting its blocks
+ * (UnsafeSplit), the workers are stopped and the replay starts again with whole venues only; when a line
+ * left as bytes turns out not to be one recordingWriter could write (UnreadLine), it starts again with the
+ * reader decoding every line.
  */
 export async function replayInWorkers(options: ReplayOptions, workers: WorkerOptions): Promise<{ parts: ReplayParts; timings: WorkerTiming[] }> {
   const source = sourceFor(workers.format);
   const sampled = await sample(options.files, source);
-  let shares: ShareResult[];
-  let fed: Awaited<ReturnType<typeof feedShares>>;
-  try {
-    ({ shares, fed } = await attempt(options, workers, planRoutes(sampled, workers.count)));
-  } catch (err) {
-    if (!(err instanceof UnsafeSplit)) throw err;
-    options.log.info({ reason: err.message }, 'replay workers: Hyperliquid blocks not split; starting again with whole venues');
-    ({ shares, fed } = await attempt(options, workers, planRoutes(sampled, workers.count, false)));
+  let split = true;
+  let raw = source === readRecording;
+  for (;;) {
+    try {
+      const { shares, fed } = await attempt(options, workers, planRoutes(sampled, workers.count, split), raw ? readRawBatches : itemBatches(source));
+      options.log.info({ workers: shares.map((s) => s.timing), readerCpuMs: threadCpuMs() }, 'replay workers: wall and CPU time per thread');
+      return { parts: mergeFed(shares, fed, options.metrics ?? createMetrics()), timings: shares.map((s) => s.timing) };
+    } catch (err) {
+      if (err instanceof UnsafeSplit && split) {
+        split = false;
+        options.log.info({ reason: err.message }, 'replay workers: Hyperliquid blocks not split; starting again with whole venues');
+      } else if (err instanceof UnreadLine && raw) {
+        raw = false;
+        options.log.info({ reason: err.message }, 'replay workers: a line not as recordings are written; starting again with every line decoded by the reader');
+      } else throw err;
+    }
   }
-  options.log.info({ workers: shares.map((s) => s.timing), readerCpuMs: threadCpuMs() }, 'replay workers: wall and CPU time per thread');
-  return { parts: mergeFed(shares, fed, options.metrics ?? createMetrics()), timings: shares.map((s) => s.timing) };
 }
 
-async function attempt(options: ReplayOptions, workers: WorkerOptions, routes: Routes) {
+async function attempt(options: ReplayOptions, workers: WorkerOptions, routes: Routes, batches: (path: string) => AsyncIterable<FeedItem[]>) {
   const threads = Array.from({ length: workers.count }, (_, index) =>
     startWorker({ files: options.files, metadata: options.metadata, cascade: options.cascade, limits: options.limits, from: options.from, to: options.to, index, workers, split: routes.blocks !== undefined }),
   );
   try {
     const outboxes = threads.map((t) => outbox(t));
     const fed = await Promise.race([
-      feedShares({ files: options.files, log: options.log, to: options.to }, sourceFor(workers.format), frameRouter(routes, workers.count), (w, frame) => outboxes[w]!.add(frame)),
+      feedShares({ files: options.files, log: options.log, to: options.to }, batches, frameRouter(routes, workers.count), (w, frame) => outboxes[w]!.add(frame)),
       // A worker that fails stops the reader too.
       ...threads.map((t) => t.result.then(() => new Promise<never>(() => {}))),
     ]);
@@ -123,7 +127,7 @@ function startWorker(workerData: WorkerInput): Thread {
       if (m.type === 'taken') return thread.taken();
       settled = true;
       if (m.ok) resolve(m.result);
-      else reject(new Error(`replay worker ${workerData.index}: ${m.error}`));
+      else reject(new (m.kind === 'unread' ? UnreadLine : m.kind === 'unsafe-split' ? UnsafeSplit : Error)(`replay worker ${workerData.index}: ${m.error}`));
     });
     worker.once('error', (err) => {
       settled = true;
@@ -139,10 +143,6 @@ function startWorker(workerData: WorkerInput): Thread {
 
 /** Frames gathered into batches for one worker, with at most MAX_QUEUED batches posted and not yet taken. */
 function outbox(thread: Thread) {
-  let recv: number[] = [];
-  let venues: VenueId[] = [];
-  let frames: string[] = [];
-  let chars = 0;
   let queued = 0;
   let room: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -153,26 +153,17 @@ function outbox(thread: Thread) {
       wake = room = undefined;
     }
   };
-  const post = (): void => {
-    const message: FrameBatch = { type: 'frames', recv: Float64Array.from(recv), venues, frames };
-    thread.worker.postMessage(message, [message.recv.buffer as ArrayBuffer]);
-    recv = [];
-    venues = [];
-    frames = [];
-    chars = 0;
+  const batches = frameBatcher((batch, transfer) => {
+    thread.worker.postMessage(batch, transfer);
     if (++queued >= MAX_QUEUED) room ??= new Promise<void>((resolve) => (wake = resolve));
-  };
+  });
   return {
-    add(frame: RawFrame): Promise<void> | undefined {
-      recv.push(frame.recv);
-      venues.push(frame.venue);
-      frames.push(frame.frame);
-      chars += frame.frame.length;
-      if (frames.length >= BATCH_FRAMES || chars >= BATCH_CHARS) post();
+    add(frame: RawFrame | RawLine): Promise<void> | undefined {
+      batches.add(frame);
       return room;
     },
     end(): void {
-      if (frames.length > 0) post();
+      batches.flush();
       thread.worker.postMessage({ type: 'end' } satisfies ToWorker);
     },
   };

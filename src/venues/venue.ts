@@ -447,6 +447,12 @@ export interface VenueModule {
    * bucket; a frame that may carry the same liquidations outside a block ('fills') stops the split. Pure.
    */
   frameClass?(frame: string): FrameClass;
+  /**
+   * `frameClass` of the frame whose JSON string literal (quotes included) is `bytes[start, end)` as far as the
+   * literal's head can tell without decoding it (the decoded frame may still be 'fills': its decoder checks),
+   * or undefined when only the decoded frame can say: the `--workers` reader reads bytes.
+   */
+  frameClassEscaped?(bytes: Buffer, start: number, end: number): FrameClass | undefined;
   /** Venues that subscribe per market: watch for new listings and hand over sockets for them. */
   watch?(meta: VenueMetadata, ctx: VenueContext, addPlans: (plans: SocketPlan[]) => void): Poller | undefined;
 }

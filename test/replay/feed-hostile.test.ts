@@ -5,8 +5,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, mergeFed, planRoutes, splitCollides, splitIdSink, UnsafeSplit, type Routes, type Sample } from '../../src/replay/feed.js';
+import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, itemsOf, idHash, mergeFed, planRoutes, splitCollides, splitIdSink, UnsafeSplit, type Routes, type Sample } from '../../src/replay/feed.js';
 import { readRecording, type RecordingItem } from '../../src/replay/recording.js';
+import { readRawBatches } from '../../src/replay/raw-lines.js';
+import { frameBatcher } from '../../src/replay/frame-batch.js';
 import { replayParts, replayReport, type ReplayOptions } from '../../src/replay/replay.js';
 import { shareResult } from '../../src/replay/shares.js';
 import type { RawFrame } from '../../src/schema/events.js';
@@ -45,7 +47,10 @@ async function oneThread(options: ReplayOptions) {
  */
 async function fedReport(options: ReplayOptions, routes: Routes, count = 2): Promise<string> {
   const dealt: RecordingItem[][] = Array.from({ length: count }, () => []);
-  const fed = await feedShares(options, readRecording, frameRouter(routes, count), (w, frame) => void dealt[w]!.push({ ok: true, frame }));
+  // As the workers get them: written lines as bytes in batches, decoded (and checked) on arrival.
+  const batchers = dealt.map((d) => frameBatcher((batch) => void d.push(...itemsOf(batch, routes.blocks !== undefined))));
+  const fed = await feedShares(options, readRawBatches, frameRouter(routes, count), (w, frame) => batchers[w]!.add(frame));
+  for (const b of batchers) b.flush();
   const shares = [];
   for (let index = 0; index < count; index++) {
     const ids = splitIdSink();
@@ -149,4 +154,23 @@ describe('replay --workers reader: hostile Hyperliquid mixes', () => {
       { numRuns: 6 },
     );
   }, 240_000);
+});
+
+describe('the workers’ Hyperliquid id hashes (splitIdSink, splitCollides)', () => {
+  it('property: each list sorted, each hash once; a collision exactly when two workers applied one id', () => {
+    const id = fc.constantFrom('a', 'b', 'c', 'd', 'e', '0xdc25:7', '0xdc25:8');
+    fc.assert(
+      fc.property(fc.array(fc.array(id, { maxLength: 12 }), { minLength: 1, maxLength: 4 }), (workers) => {
+        const lists = workers.map((ids) => {
+          const sink = splitIdSink();
+          for (const i of ids) void sink.sink.onEvent?.({ type: 'liquidation', venue: 'hyperliquid', id: i } as never);
+          return sink.ids();
+        });
+        lists.forEach((l, w) => expect([...l]).toEqual([...new Set(workers[w]!.map(idHash))].sort((a, b) => a - b)));
+        const shared = workers.some((a, x) => workers.some((b, y) => x < y && a.some((i) => b.includes(i))));
+        expect(splitCollides(lists)).toBe(shared);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

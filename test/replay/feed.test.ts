@@ -5,9 +5,11 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, mergeFed, planRoutes, UnsafeSplit, type Routes, type Sample } from '../../src/replay/feed.js';
+import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, itemsOf, mergeFed, planRoutes, UnsafeSplit, type Routes, type Sample } from '../../src/replay/feed.js';
 import { hyperliquidFrameClass } from '../../src/venues/hyperliquid/frame-class.js';
 import { readRecording, type RecordingItem } from '../../src/replay/recording.js';
+import { readRawBatches } from '../../src/replay/raw-lines.js';
+import { frameBatcher } from '../../src/replay/frame-batch.js';
 import { replayParts, replayReport, type ReplayOptions } from '../../src/replay/replay.js';
 import { shareResult, type ReplayParts } from '../../src/replay/shares.js';
 import type { RawFrame } from '../../src/schema/events.js';
@@ -29,7 +31,10 @@ function outputs(options: ReplayOptions, parts: ReplayParts) {
 /** What replayInWorkers does, in one thread: the reader deals the frames, each share replays its own, the shares merge. */
 async function fedReplay(options: ReplayOptions, routes: Routes, count: number) {
   const dealt: RecordingItem[][] = Array.from({ length: count }, () => []);
-  const fed = await feedShares(options, readRecording, frameRouter(routes, count), (w, frame) => void dealt[w]!.push({ ok: true, frame }));
+  // As the workers get them: written lines as bytes in batches, decoded (and checked) on arrival.
+  const batchers = dealt.map((d) => frameBatcher((batch) => void d.push(...itemsOf(batch, routes.blocks !== undefined))));
+  const fed = await feedShares(options, readRawBatches, frameRouter(routes, count), (w, frame) => batchers[w]!.add(frame));
+  for (const b of batchers) b.flush();
   const shares = [];
   for (let index = 0; index < count; index++)
     shares.push(structuredClone(shareResult(await replayParts({ ...options, source: fedSource(dealt[index]!) }, { index, count, fed: true }), 0)));

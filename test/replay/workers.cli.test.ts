@@ -85,6 +85,24 @@ describe('liqstream replay --workers (CLI)', () => {
     for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
   }, 120_000);
 
+  it('a line written as recordings are whose frame literal is not one JSON string (a second frame key): the threads start again with every line decoded by the reader, the same bytes', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    const lines = gunzipSync(readFileSync(sim)).toString('utf8').trim().split('\n');
+    // Copies of a Binance and a Bybit frame 7 ms later, the literal a decoy and the real frame under a second key
+    // (JSON.parse of the whole line keeps the last): read as the copies they are, not as the decoy.
+    const hostile = [lines.find((l) => l.includes('"venue":"binance-usdm"'))!, lines.find((l) => l.includes('"venue":"bybit-linear"'))!].map((l) => {
+      const f = JSON.parse(l) as RawFrame;
+      return `{"recv":${f.recv + 7},"venue":"${f.venue}","frame":"{}","frame":${JSON.stringify(f.frame)}}\n`;
+    });
+    const extra = join(dir, 'hostile.ndjson');
+    writeFileSync(extra, hostile.join(''));
+    const one = await replayOutputs([sim, extra], dir, 1);
+    const two = await replayOutputs([sim, extra], dir, 2, { LIQSTREAM_LOG_LEVEL: 'info' });
+    expect(two.r.stderr).toContain('starting again with every line decoded by the reader');
+    for (const [name, text] of Object.entries(one.files)) expect(two.files[name as keyof typeof two.files], name).toBe(text);
+    expect(JSON.parse(one.files.report)).toMatchObject({ input: { badFrames: 0, badLines: 0 } });
+  }, 120_000);
+
   it('one fill in two blocks of different numbers, dealt to two workers: they start again with whole venues, counted once as with one thread', async () => {
     const dir = tempDir();
     const time = Date.UTC(2026, 5, 28, 8, 43, 53);

@@ -5,7 +5,7 @@ import { startNodeFillsTail } from './node-fills.js';
 import { planHyperliquidSockets } from './plan.js';
 import { HLP_LIQUIDATORS, fetchHlpLiquidators } from './vaults.js';
 import { createHyperliquidParser, type HyperliquidParserOptions } from './parse.js';
-import { hyperliquidFrameClass } from './frame-class.js';
+import { hyperliquidEscapedFrameClass, hyperliquidFrameClass } from './frame-class.js';
 
 const sourceOf = (options: Record<string, unknown> | undefined): string => String(options?.source ?? 'public');
 
@@ -23,6 +23,7 @@ export function hyperliquidVenue(parserOptions: HyperliquidParserOptions = {}): 
     about: { name: 'Hyperliquid perpetuals (incl. HIP-3 dexes)', exchange: 'hyperliquid', colour: '#2a9d8f', fidelity: 'inferred', doc: 'docs/venues/hyperliquid.md' },
     config: HyperliquidConfig,
     frameClass: hyperliquidFrameClass,
+    frameClassEscaped: hyperliquidEscapedFrameClass,
     async discover({ restUrl, log, options }) {
       const { coins, events } = await fetchMetaAndAssetCtxs({ baseUrl: restUrl });
       // Builder-deployed (HIP-3) dexes: their liquidations are in the node's fills, so their open interest
