@@ -81,6 +81,9 @@ export async function startStages(g: StageGraph): Promise<Stages> {
   let detection: Detection | undefined;
   let aggregation: Aggregation | undefined;
   let sinks: Sink[] = [];
+  let stopping = false;
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
   if (g.consume) {
     const c = g.consume;
     const warnings = new EarlyWarning(c.earlyWarning);
@@ -139,7 +142,12 @@ export async function startStages(g: StageGraph): Promise<Stages> {
         warnings.onEvent(event);
         for (const sink of eventSinks) sink.onEvent!(event);
       },
-      backpressure: () => backpressure(eventSinks),
+      // Until the stages close: a stop ends the waits (the sinks' close stores what they hold), or a writer behind
+      // held the last flush, and the stop, for as long as it waits (store.maxWaitMs, past the CLI's 30 s).
+      backpressure: () => {
+        const wait = stopping ? undefined : backpressure(eventSinks);
+        return wait && Promise.race([wait, stopped]);
+      },
       // Before the first batch: a Kafka consumer applies batches while its subscribe() still waits for the
       // assignment to settle, and sinks attached after it missed them (under load, a restarted aggregator's
       // whole re-read of a partition: the store got 540 of 720 rows).
@@ -158,6 +166,8 @@ export async function startStages(g: StageGraph): Promise<Stages> {
     detection,
     sinks,
     close: async () => {
+      stopping = true;
+      stop();
       // A failed flush was counted and logged where it failed; the rest must still close.
       await ingestor?.close().catch(() => {});
       await aggregation?.subscription.close();

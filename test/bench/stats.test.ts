@@ -29,4 +29,17 @@ describe('bench stats', () => {
     // minMs 0: one pass over the items per turn. Warm-up a, b; then the rounds alternate who goes first.
     expect(order).toEqual(['a', 'b', 'a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']);
   });
+
+  it('with three or more contenders, each of two neighbours runs right after the other as often (no contender always follows the same one)', () => {
+    const order: string[] = [];
+    const contender = (k: string) => () => (order.push(k), () => 0);
+    compareRounds([1], { json: contender('json'), liqstream: contender('liqstream'), ccxt: contender('ccxt') }, 6, 0);
+    const timed = order.slice(3);
+    const follows = (a: string, b: string) => timed.filter((k, i) => i > 0 && k === b && timed[i - 1] === a).length;
+    expect(follows('json', 'liqstream')).toBeGreaterThan(0);
+    expect(follows('liqstream', 'json')).toBeGreaterThan(0);
+    expect(Math.abs(follows('json', 'liqstream') - follows('liqstream', 'json'))).toBeLessThanOrEqual(1);
+    // Every contender still timed once per round.
+    for (let r = 0; r < 6; r++) expect([...timed.slice(r * 3, r * 3 + 3)].sort()).toEqual(['ccxt', 'json', 'liqstream']);
+  });
 });

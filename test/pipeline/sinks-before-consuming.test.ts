@@ -114,3 +114,35 @@ describe('a sink that is behind (Sink.backpressure)', () => {
     await stages.close();
   });
 });
+
+describe('a stop while a sink holds the consumer (review)', () => {
+  it('stages.close() (SIGTERM) ends the wait: the last flush is applied and handed to the sink once, and close returns promptly', async () => {
+    const bus = new MemoryBus();
+    await bus.start();
+    const seen: string[] = [];
+    let asked = 0;
+    const metrics = createMetrics();
+    const stages = await startStages({
+      bus,
+      topics,
+      metrics,
+      log: silentLogger(),
+      ingest: { parserFor: () => undefined, publishRaw: false, batchSize: 1_000, lingerMs: 60_000, maxBuffered: 100_000 },
+      consume: {
+        groupId: 'g',
+        aggregator: {},
+        direct: true,
+        // A writer that is behind and does not catch up while the process stops (a live store waits up to
+        // store.maxWaitMs, which may be longer than the 30 s the CLI gives a stop).
+        sinks: () => [{ name: 'stuck', onEvent: (e) => void seen.push((e as { id: string }).id), backpressure: () => (asked++, new Promise<void>(() => {})) }],
+      },
+    });
+    await stages.ingestor!.handleEvent(liquidation('stop-1', T0, 10));
+    await stages.ingestor!.handleEvent(liquidation('stop-2', T0 + 1, 20));
+    const closed = await Promise.race([stages.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2_000))]);
+    expect(closed).toBe(true);
+    expect(seen).toEqual(['stop-1', 'stop-2']);
+    expect(asked).toBeLessThanOrEqual(1);
+    expect(stages.aggregation!.aggregator.totalsSnapshot()).toMatchObject({ count: 2 });
+  });
+});

@@ -354,3 +354,64 @@ describe('history store sink', () => {
   });
 });
 
+
+/**
+ * The live wait's timer and its episode, against a writer port whose queue the test sets (the real thread, slowed,
+ * is test/store/store-thread.cli.test.ts): what the sink does with the numbers it is given.
+ */
+describe('history store sink: the live wait (review)', () => {
+  const withPort = async (over: Partial<StoreConfig>) => {
+    const sink = await StoreSink.open(config(over), log, { live: true });
+    const held = sink as unknown as { writer: { queued: number; drained(max: number): Promise<void> | undefined } };
+    const real = held.writer;
+    const waiters: { max: number; resolve: () => void }[] = [];
+    const port = {
+      ...real,
+      queued: 0,
+      drained: (max: number) => (port.queued <= max ? undefined : new Promise<void>((resolve) => waiters.push({ max, resolve }))),
+      /** The writer takes chunks until `queued` are left: the waits within their bound end, as the thread's `wake` does. */
+      take(queued: number) {
+        port.queued = queued;
+        for (const w of waiters.splice(0)) if (queued <= w.max) w.resolve();
+        else waiters.push(w);
+      },
+    };
+    held.writer = port;
+    const close = async () => {
+      held.writer = real;
+      await sink.close();
+    };
+    return { sink, port, close };
+  };
+  const settled = async (p: Promise<void>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+  it('maxWaitMs beyond a timer’s range (2^31 − 1 ms) is refused at start: Node fires such a timer after 1 ms, so every live wait ran out at once', async () => {
+    for (const bad of [2 ** 31, 1e10, Number.MAX_SAFE_INTEGER]) expect(StoreConfig.safeParse({ maxWaitMs: bad }).success, String(bad)).toBe(false);
+    const { sink, port, close } = await withPort({ maxQueuedChunks: 1, maxWaitMs: 2 ** 31 - 1 });
+    port.queued = 5;
+    const wait = sink.backpressure()!;
+    expect(await settled(wait, 100)).toBe(false);
+    expect(sink.stats.backpressure.timeouts).toBe(0);
+    port.take(1);
+    expect(await settled(wait, 1_000)).toBe(true);
+    expect(sink.stats.backpressure.timeouts).toBe(0);
+    await close();
+  });
+
+  it('a writer that catches up between two batches (after a wait ran out) ends the episode: the next time it is behind, the pipeline waits again, and that timeout is counted once more', async () => {
+    const { sink, port, close } = await withPort({ maxQueuedChunks: 2, maxWaitMs: 20 });
+    port.queued = 5;
+    await sink.backpressure();
+    expect(sink.stats.backpressure.timeouts).toBe(1);
+    expect(sink.backpressure()).toBeUndefined(); // the same episode: no wait
+    // Within one batch of events (no backpressure() call in between) the writer catches up, and falls behind again.
+    port.take(2);
+    await new Promise((r) => setImmediate(r)); // the thread's `free` is a message: its wake runs in a task of its own
+    port.queued = 6;
+    const again = sink.backpressure();
+    expect(again).toBeInstanceOf(Promise);
+    await again;
+    expect(sink.stats.backpressure.timeouts).toBe(2);
+    await close();
+  });
+});

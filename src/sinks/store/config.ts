@@ -46,7 +46,8 @@ export const StoreConfig = z.strictObject({
    */
   maxQueuedChunks: z.number().int().min(1).default(8),
   /** `run`/`aggregate`: the longest the pipeline waits for a writer past maxQueuedChunks, then goes on without waiting until it has caught up. */
-  maxWaitMs: z.number().int().min(0).default(1_000),
+  // At most a timer's range (2^31 - 1 ms): Node fires a longer timeout after 1 ms, so every live wait ran out at once.
+  maxWaitMs: z.number().int().min(0).max(2_147_483_647).default(1_000),
   /** DuckDB's memory limit for the writer and for each query. */
   memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/).default('1GB'),
 });

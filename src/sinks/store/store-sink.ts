@@ -238,7 +238,13 @@ export class StoreSink implements Sink {
     if (!this.live) return drained.then(waited);
     let timer: NodeJS.Timeout | undefined;
     const ranOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.config.maxWaitMs)));
-    return Promise.race([drained.then(() => false), ranOut]).then((timedOut) => {
+    // The episode ends when the writer is back within the bound, even if no batch asks in that moment (a batch
+    // may append enough chunks to be behind again by the next ask, and would otherwise never wait again).
+    const back = drained.then(() => {
+      this.overrun = false;
+      return false;
+    });
+    return Promise.race([back, ranOut]).then((timedOut) => {
       clearTimeout(timer);
       waited();
       if (!timedOut) return;
