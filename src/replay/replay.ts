@@ -252,13 +252,31 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
   }
   await gapsUntil(Infinity);
   await ingestor.flush();
-  // With Kafka the consumer runs on its own schedule: wait until it has applied everything published.
-  const deadline = Date.now() + 120_000;
-  while (consumed < ingestor.stats.events && Date.now() < deadline) await sleep(20);
-  if (consumed < ingestor.stats.events) throw new Error(`replay consumer saw ${consumed} of ${ingestor.stats.events} events within 120 s`);
+  // With Kafka the consumer runs on its own schedule: wait until it has applied everything published. The
+  // 120 s count from its last progress, not from here: a store's backpressure may hold it to a slow writer's
+  // pace long after the last frame, while it still moves.
+  await consumerCaughtUp(() => consumed, ingestor.stats.events, STALLED_CONSUMER_MS);
   await stages.close();
   await bus.close();
   return { aggregator, notable, metrics, stats: ingestor.stats, badLines, perFile, firstEventTime };
+}
+
+/** How long a replay's consumer may apply nothing before the replay gives up on it. */
+const STALLED_CONSUMER_MS = 120_000;
+
+/** Waits until `consumed()` reaches `published`; refuses once it has not moved for `stalledMs`. */
+export async function consumerCaughtUp(consumed: () => number, published: number, stalledMs: number, pollMs = 20): Promise<void> {
+  let last = consumed();
+  let movedAt = Date.now();
+  while (last < published) {
+    if (Date.now() - movedAt >= stalledMs) throw new Error(`replay consumer saw ${last} of ${published} events, none in the last ${stalledMs / 1000} s`);
+    await sleep(pollMs);
+    const now = consumed();
+    if (now !== last) {
+      last = now;
+      movedAt = Date.now();
+    }
+  }
 }
 
 function checkFiles(options: ReplayOptions, perFile: ReplayParts['perFile']): void {
