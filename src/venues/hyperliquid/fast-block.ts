@@ -3,7 +3,7 @@ import { DECIMAL_SOURCE, isMarketName } from '../fields.js';
 import { ARRAY_END, OBJECT_END, RE_SKIP_STRING, STRING_CHAR, decimalAt } from '../scan.js';
 import { NO_EVENTS, plainlyValid, type ParseResult } from '../venue.js';
 import { ADL_DIR, closedPositionSide, hyperliquidBase, sameAddress } from './fill.js';
-import { NODE_FILLS_SOURCE, parseNodeTime } from './node-block.js';
+import { NODE_FILLS_SOURCE, parseNodeTime } from './node-time.js';
 
 /**
  * A node block line made of marked fills only (every fill carries a `liquidation` object: a cascade's blocks, and

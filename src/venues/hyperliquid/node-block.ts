@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { isEpochMs } from '../fields.js';
 import type { LiquidationEvent } from '../../schema/events.js';
 import { EntryResults, entryRejection, reject, rejectInvalid, withRejected, type EntryRejection, type ParseResult } from '../venue.js';
 import { ADL_DIR, DEFAULT_VAULTS, addFillPair, fillPairsToResult } from './fill.js';
 import { createMarkedFillReader, type MarkedFillReader } from './fast-block.js';
+import { NODE_FILLS_SOURCE, parseNodeTime } from './node-time.js';
 
 /**
  * One line of a node's `node_fills_by_block` output → events (pure: no files here; node-fills.ts reads
  * and tails the files). A non-validator node run with `--write-fills --batch-by-block` writes one JSON
  * object per block; every fill of the block is there, so this source is `complete`.
  */
-export const NODE_FILLS_SOURCE = 'node_fills_by_block';
+export { NODE_FILLS_SOURCE, parseNodeTime } from './node-time.js';
 
 /** `events` items are `[user, fill]`; checked by hand in nodeFillsBlockToResult (a cascade block holds 10,000+). */
 export const NodeFillsBlock = z
@@ -24,21 +24,6 @@ export const NodeFillsBlock = z
 export type NodeFillsBlock = z.infer<typeof NodeFillsBlock>;
 
 const isUserFillPair = (e: unknown): e is readonly [string, unknown] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && e[0].length > 0;
-
-const NODE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?$/;
-
-/**
- * The node's timestamps (`2026-06-28T08:43:53.687645997`) carry nanoseconds and no zone; they are UTC.
- * Truncated to the millisecond so the result never lies in the future of the instant written.
- */
-export function parseNodeTime(text: string): number | undefined {
-  const m = NODE_TIME.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac] = m;
-  const ms = frac === undefined ? 0 : Number(frac.padEnd(3, '0').slice(0, 3));
-  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  return isEpochMs(t) ? t : undefined;
-}
 
 /** The envelope's checks, in the full parse's order: the block's fields, then its `local_time`. */
 function receiveTimeOf(json: unknown): number | ParseResult {
