@@ -174,6 +174,11 @@ export interface FeedOptions {
   files: string[];
   log: Logger;
   to?: number;
+  /**
+   * Bad lines already logged (`file:line`), kept across the attempts of one replay: an attempt stopped by
+   * UnsafeSplit or UnreadLine had logged the bad lines it met, which the next one meets again.
+   */
+  logged?: Set<string>;
 }
 
 export interface Fed {
@@ -217,8 +222,11 @@ export async function feedShares(
       if (item.ok === false) {
         badLines += 1;
         counts.bad += 1;
-        if (counts.bad <= BAD_LINES_LOGGED)
+        const key = `${file}:${item.line}`;
+        if (counts.bad <= BAD_LINES_LOGGED && !options.logged?.has(key)) {
+          options.logged?.add(key);
           options.log.warn({ file: options.files[file], line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
+        }
         continue;
       }
       counts.frames += 1;

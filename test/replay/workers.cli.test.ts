@@ -103,6 +103,29 @@ describe('liqstream replay --workers (CLI)', () => {
     expect(JSON.parse(one.files.report)).toMatchObject({ input: { badFrames: 0, badLines: 0 } });
   }, 120_000);
 
+  it('a bad line before a line that makes the threads start again: logged once, as with one thread (the first attempt had logged it)', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    const at = Date.UTC(2025, 9, 10, 21, 11);
+    // Line 1 not JSON; line 2 written as recordings are, its literal not one JSON string (an unescaped quote): UnreadLine.
+    const extra = join(dir, 'restart.ndjson');
+    // Three copies of the simulation's first lines keep the file's bad share under --max-bad-share.
+    const copies = gunzipSync(readFileSync(sim)).toString('utf8').split('\n').slice(0, 3).join('\n');
+    writeFileSync(extra, `not json\n{"recv":${at},"venue":"okx","frame":"a"b"}\n${copies}\n`);
+    const badLineLogs = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter((l) => l.includes('"msg":"bad recording line"'))
+        .map((l) => (JSON.parse(l) as { line: number }).line);
+    const env = { LIQSTREAM_LOG_LEVEL: 'info' };
+    const plain = await runCli(['replay', sim, extra, '--report', join(dir, 'plain.json'), '--max-bad-share', '0.5'], env);
+    expect(plain.code, plain.stderr.slice(-500)).toBe(0);
+    expect(badLineLogs(plain.stderr)).toEqual([1, 2]);
+    const two = await replayOutputs([sim, extra], dir, 2, env);
+    expect(two.r.stderr).toContain('starting again with every line decoded by the reader');
+    expect(badLineLogs(two.r.stderr)).toEqual([1, 2]);
+    expect(two.files.report).toBe(readFileSync(join(dir, 'plain.json'), 'utf8'));
+  }, 120_000);
+
   it('one fill in two blocks of different numbers, dealt to two workers: they start again with whole venues, counted once as with one thread', async () => {
     const dir = tempDir();
     const time = Date.UTC(2026, 5, 28, 8, 43, 53);
