@@ -230,7 +230,12 @@ export async function feedShares(
         continue;
       }
       counts.frames += 1;
-      if (options.to !== undefined && recvOf(item) > options.to + SLICE_MARGIN_MS) return { perFile, badLines };
+      if (options.to !== undefined && recvOf(item) > options.to + SLICE_MARGIN_MS) {
+        // A line left as bytes ends the read only once decoded: its head's receive time is the line's only
+        // when its literal is one JSON string (else UnreadLine: read whole, it may be a bad line or another time).
+        if (item.ok === 'raw') rawFrame(item.bytes, item.start, item.end, item.recv, item.venue);
+        return { perFile, badLines };
+      }
       const frame = item.ok === 'raw' ? item : item.frame;
       const pending = send(worker ?? route(frame as RawFrame), frame);
       if (pending) await pending;

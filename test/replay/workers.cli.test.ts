@@ -126,6 +126,25 @@ describe('liqstream replay --workers (CLI)', () => {
     expect(two.files.report).toBe(readFileSync(join(dir, 'plain.json'), 'utf8'));
   }, 120_000);
 
+  it('with --to, a line whose head reads a receive time past the slice but whose literal is not one JSON string (a bad line): read on past it, as with one thread', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    const lines = gunzipSync(readFileSync(sim)).toString('utf8').trim().split('\n');
+    // Mid-file: its head says the year 2286, which ended the reader's read before the line was decoded (the
+    // rest of the slice lost); read whole, it is not JSON (an unescaped quote), a bad line, and reading goes on.
+    lines.splice(lines.length >> 1, 0, '{"recv":9999999999999,"venue":"okx","frame":"a"b"}');
+    const rec = join(dir, 'to-cut.ndjson');
+    writeFileSync(rec, `${lines.join('\n')}\n`);
+    const report = async (workers: string[]) => {
+      const out = join(dir, `to-cut${workers.join('')}.json`);
+      const r = await runCli(['replay', rec, '--to', '2025-10-10T21:12:00Z', '--report', out, '--max-bad-share', '0.5', ...workers], QUIET);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(out, 'utf8');
+    };
+    const plain = await report([]);
+    expect(JSON.parse(plain)).toMatchObject({ input: { frames: lines.length - 1, badLines: 1 } });
+    expect(await report(['--workers', '2'])).toBe(plain);
+  }, 120_000);
+
   it('one fill in two blocks of different numbers, dealt to two workers: they start again with whole venues, counted once as with one thread', async () => {
     const dir = tempDir();
     const time = Date.UTC(2026, 5, 28, 8, 43, 53);
