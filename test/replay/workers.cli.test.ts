@@ -145,6 +145,26 @@ describe('liqstream replay --workers (CLI)', () => {
     expect(await report(['--workers', '2'])).toBe(plain);
   }, 120_000);
 
+  it('with --to and two files, such a line first in the second file while the first reads past the slice: read on past it, as with one thread', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    const lines = gunzipSync(readFileSync(sim)).toString('utf8').trim().split('\n');
+    const first = join(dir, 'first.ndjson');
+    // The first file reads past the slice's margin: the stop comes there, the second file's hostile head unread.
+    writeFileSync(first, `${lines.join('\n')}\n${JSON.stringify({ recv: Date.UTC(2025, 9, 10, 21, 30), venue: 'okx', frame: '{}' })}\n`);
+    const second = join(dir, 'second.ndjson');
+    const copies = lines.slice(300, 310).map((l) => JSON.stringify({ ...(JSON.parse(l) as RawFrame), venue: 'okx' }));
+    writeFileSync(second, `${['{"recv":9999999999999,"venue":"okx","frame":"a"b"}', ...copies].join('\n')}\n`);
+    const report = async (workers: string[]) => {
+      const out = join(dir, `two-files${workers.join('')}.json`);
+      const r = await runCli(['replay', first, second, '--to', '2025-10-10T21:12:00Z', '--report', out, '--max-bad-share', '0.5', ...workers], QUIET);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(out, 'utf8');
+    };
+    const plain = await report([]);
+    expect(JSON.parse(plain)).toMatchObject({ input: { frames: lines.length + 10, badLines: 1 } });
+    expect(await report(['--workers', '2'])).toBe(plain);
+  }, 120_000);
+
   it('one fill in two blocks of different numbers, dealt to two workers: they start again with whole venues, counted once as with one thread', async () => {
     const dir = tempDir();
     const time = Date.UTC(2026, 5, 28, 8, 43, 53);
