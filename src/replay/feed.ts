@@ -174,6 +174,11 @@ export interface FeedOptions {
   files: string[];
   log: Logger;
   to?: number;
+  /**
+   * Bad lines already logged (`file:line`), kept across the attempts of one replay: an attempt stopped by
+   * UnsafeSplit or UnreadLine had logged the bad lines it met, which the next one meets again.
+   */
+  logged?: Set<string>;
 }
 
 export interface Fed {
@@ -204,10 +209,12 @@ export async function feedShares(
 ): Promise<Fed> {
   const perFile = options.files.map(() => ({ frames: 0, bad: 0 }));
   let badLines = 0;
-  const sources = options.files.map((path) => namingFile(path, batches(path)));
-  for await (const { source: file, items } of mergeOrderedRuns(sources, recvOf)) {
+  const tracks = options.files.map((path) => tracked(namingFile(path, batches(path))));
+  const taken = options.files.map(() => 0);
+  for await (const { source: file, items } of mergeOrderedRuns(tracks.map((t) => t.batches), recvOf)) {
     const counts = perFile[file]!;
     for (const fed of items) {
+      taken[file]! += 1;
       let item: FeedItem = fed;
       let worker: number | undefined;
       if (item.ok === 'raw') {
@@ -217,18 +224,61 @@ export async function feedShares(
       if (item.ok === false) {
         badLines += 1;
         counts.bad += 1;
-        if (counts.bad <= BAD_LINES_LOGGED)
+        const key = `${file}:${item.line}`;
+        if (counts.bad <= BAD_LINES_LOGGED && !options.logged?.has(key)) {
+          options.logged?.add(key);
           options.log.warn({ file: options.files[file], line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
+        }
         continue;
       }
       counts.frames += 1;
-      if (options.to !== undefined && recvOf(item) > options.to + SLICE_MARGIN_MS) return { perFile, badLines };
+      if (options.to !== undefined && recvOf(item) > options.to + SLICE_MARGIN_MS) {
+        // Lines left as bytes end the read only once decoded: a head's receive time is its line's only when
+        // its literal is one JSON string (else UnreadLine: read whole, it may be a bad line or another time,
+        // which a one-thread replay reads before stopping). So this line and every other file's next one.
+        if (item.ok === 'raw') rawFrame(item.bytes, item.start, item.end, item.recv, item.venue);
+        for (const [i, t] of tracks.entries()) {
+          const next = i === file ? undefined : await t.itemAt(taken[i]!);
+          if (next?.ok === 'raw') rawFrame(next.bytes, next.start, next.end, next.recv, next.venue);
+        }
+        return { perFile, badLines };
+      }
       const frame = item.ok === 'raw' ? item : item.frame;
       const pending = send(worker ?? route(frame as RawFrame), frame);
       if (pending) await pending;
     }
   }
   return { perFile, badLines };
+}
+
+/**
+ * A file's batches as the merge reads them, the last one kept: `itemAt(n)` is the file's item after the n
+ * the merge handed on (pulling its next batch when that one is spent; undefined at the end or on an error,
+ * which a replay that stops there never meets).
+ */
+function tracked(source: AsyncIterable<FeedItem[]>) {
+  const it = source[Symbol.asyncIterator]();
+  let batch: FeedItem[] = [];
+  let before = 0;
+  const pull = async (): Promise<IteratorResult<FeedItem[]>> => {
+    const r = await it.next();
+    if (!r.done) {
+      before += batch.length;
+      batch = r.value;
+    }
+    return r;
+  };
+  return {
+    batches: { [Symbol.asyncIterator]: () => ({ next: pull, return: async () => (await it.return?.()) ?? { done: true as const, value: undefined } }) } as AsyncIterable<FeedItem[]>,
+    async itemAt(n: number): Promise<FeedItem | undefined> {
+      try {
+        while (n - before >= batch.length) if ((await pull()).done) return undefined;
+      } catch {
+        return undefined;
+      }
+      return batch[n - before];
+    },
+  };
 }
 
 /**

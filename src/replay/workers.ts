@@ -71,9 +71,10 @@ export async function replayInWorkers(options: ReplayOptions, workers: WorkerOpt
   const sampled = await sample(options.files, source);
   let split = true;
   let raw = source === readRecording;
+  const logged = new Set<string>();
   for (;;) {
     try {
-      const { shares, fed } = await attempt(options, workers, planRoutes(sampled, workers.count, split), raw ? readRawBatches : itemBatches(source));
+      const { shares, fed } = await attempt(options, workers, planRoutes(sampled, workers.count, split), raw ? readRawBatches : itemBatches(source), logged);
       options.log.info({ workers: shares.map((s) => s.timing), readerCpuMs: threadCpuMs() }, 'replay workers: wall and CPU time per thread');
       return { parts: mergeFed(shares, fed, options.metrics ?? createMetrics()), timings: shares.map((s) => s.timing) };
     } catch (err) {
@@ -88,14 +89,14 @@ export async function replayInWorkers(options: ReplayOptions, workers: WorkerOpt
   }
 }
 
-async function attempt(options: ReplayOptions, workers: WorkerOptions, routes: Routes, batches: (path: string) => AsyncIterable<FeedItem[]>) {
+async function attempt(options: ReplayOptions, workers: WorkerOptions, routes: Routes, batches: (path: string) => AsyncIterable<FeedItem[]>, logged: Set<string>) {
   const threads = Array.from({ length: workers.count }, (_, index) =>
     startWorker({ files: options.files, metadata: options.metadata, cascade: options.cascade, limits: options.limits, from: options.from, to: options.to, index, workers, split: routes.blocks !== undefined }),
   );
   try {
     const outboxes = threads.map((t) => outbox(t));
     const fed = await Promise.race([
-      feedShares({ files: options.files, log: options.log, to: options.to }, batches, frameRouter(routes, workers.count), (w, frame) => outboxes[w]!.add(frame)),
+      feedShares({ files: options.files, log: options.log, to: options.to, logged }, batches, frameRouter(routes, workers.count), (w, frame) => outboxes[w]!.add(frame)),
       // A worker that fails stops the reader too.
       ...threads.map((t) => t.result.then(() => new Promise<never>(() => {}))),
     ]);

@@ -103,6 +103,68 @@ describe('liqstream replay --workers (CLI)', () => {
     expect(JSON.parse(one.files.report)).toMatchObject({ input: { badFrames: 0, badLines: 0 } });
   }, 120_000);
 
+  it('a bad line before a line that makes the threads start again: logged once, as with one thread (the first attempt had logged it)', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    const at = Date.UTC(2025, 9, 10, 21, 11);
+    // Line 1 not JSON; line 2 written as recordings are, its literal not one JSON string (an unescaped quote): UnreadLine.
+    const extra = join(dir, 'restart.ndjson');
+    // Three copies of the simulation's first lines keep the file's bad share under --max-bad-share.
+    const copies = gunzipSync(readFileSync(sim)).toString('utf8').split('\n').slice(0, 3).join('\n');
+    writeFileSync(extra, `not json\n{"recv":${at},"venue":"okx","frame":"a"b"}\n${copies}\n`);
+    const badLineLogs = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter((l) => l.includes('"msg":"bad recording line"'))
+        .map((l) => (JSON.parse(l) as { line: number }).line);
+    const env = { LIQSTREAM_LOG_LEVEL: 'info' };
+    const plain = await runCli(['replay', sim, extra, '--report', join(dir, 'plain.json'), '--max-bad-share', '0.5'], env);
+    expect(plain.code, plain.stderr.slice(-500)).toBe(0);
+    expect(badLineLogs(plain.stderr)).toEqual([1, 2]);
+    const two = await replayOutputs([sim, extra], dir, 2, env);
+    expect(two.r.stderr).toContain('starting again with every line decoded by the reader');
+    expect(badLineLogs(two.r.stderr)).toEqual([1, 2]);
+    expect(two.files.report).toBe(readFileSync(join(dir, 'plain.json'), 'utf8'));
+  }, 120_000);
+
+  it('with --to, a line whose head reads a receive time past the slice but whose literal is not one JSON string (a bad line): read on past it, as with one thread', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    const lines = gunzipSync(readFileSync(sim)).toString('utf8').trim().split('\n');
+    // Mid-file: its head says the year 2286, which ended the reader's read before the line was decoded (the
+    // rest of the slice lost); read whole, it is not JSON (an unescaped quote), a bad line, and reading goes on.
+    lines.splice(lines.length >> 1, 0, '{"recv":9999999999999,"venue":"okx","frame":"a"b"}');
+    const rec = join(dir, 'to-cut.ndjson');
+    writeFileSync(rec, `${lines.join('\n')}\n`);
+    const report = async (workers: string[]) => {
+      const out = join(dir, `to-cut${workers.join('')}.json`);
+      const r = await runCli(['replay', rec, '--to', '2025-10-10T21:12:00Z', '--report', out, '--max-bad-share', '0.5', ...workers], QUIET);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(out, 'utf8');
+    };
+    const plain = await report([]);
+    expect(JSON.parse(plain)).toMatchObject({ input: { frames: lines.length - 1, badLines: 1 } });
+    expect(await report(['--workers', '2'])).toBe(plain);
+  }, 120_000);
+
+  it('with --to and two files, such a line first in the second file while the first reads past the slice: read on past it, as with one thread', async () => {
+    const { dir, recording: sim } = await simulated(['--from', '21:10', '--to', '21:13', '--accounts', '20000'], 'sim.ndjson.gz');
+    const lines = gunzipSync(readFileSync(sim)).toString('utf8').trim().split('\n');
+    const first = join(dir, 'first.ndjson');
+    // The first file reads past the slice's margin: the stop comes there, the second file's hostile head unread.
+    writeFileSync(first, `${lines.join('\n')}\n${JSON.stringify({ recv: Date.UTC(2025, 9, 10, 21, 30), venue: 'okx', frame: '{}' })}\n`);
+    const second = join(dir, 'second.ndjson');
+    const copies = lines.slice(300, 310).map((l) => JSON.stringify({ ...(JSON.parse(l) as RawFrame), venue: 'okx' }));
+    writeFileSync(second, `${['{"recv":9999999999999,"venue":"okx","frame":"a"b"}', ...copies].join('\n')}\n`);
+    const report = async (workers: string[]) => {
+      const out = join(dir, `two-files${workers.join('')}.json`);
+      const r = await runCli(['replay', first, second, '--to', '2025-10-10T21:12:00Z', '--report', out, '--max-bad-share', '0.5', ...workers], QUIET);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(out, 'utf8');
+    };
+    const plain = await report([]);
+    expect(JSON.parse(plain)).toMatchObject({ input: { frames: lines.length + 10, badLines: 1 } });
+    expect(await report(['--workers', '2'])).toBe(plain);
+  }, 120_000);
+
   it('one fill in two blocks of different numbers, dealt to two workers: they start again with whole venues, counted once as with one thread', async () => {
     const dir = tempDir();
     const time = Date.UTC(2026, 5, 28, 8, 43, 53);
