@@ -1,5 +1,6 @@
 import { RawFrame, type VenueId } from '../schema/events.js';
 import { compileValidator, type CompiledValidator } from '../schema/validator.js';
+import { mapLineBatches } from './lines.js';
 import { midStream, recordingBytes, recordingItem, WRITTEN, type RecordingItem } from './recording.js';
 
 /**
@@ -82,33 +83,10 @@ export function rawFrame(bytes: Buffer, start: number, end: number, recv: number
  */
 export async function* readRawBatches(path: string): AsyncGenerator<FeedItem[]> {
   let line = 0;
-  let pending: Buffer[] = [];
   try {
-    for await (const chunk of recordingBytes(path)) {
-      const items: FeedItem[] = [];
-      let start = 0;
-      for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-        line += 1;
-        let item: FeedItem | undefined;
-        if (pending.length > 0) {
-          const whole = Buffer.concat([...pending, chunk.subarray(start, nl)]);
-          pending = [];
-          item = itemOf(whole, 0, whole.length, line);
-        } else item = itemOf(chunk, start, nl, line);
-        if (item) items.push(item);
-        start = nl + 1;
-      }
-      if (start < chunk.length) pending.push(chunk.subarray(start));
-      if (items.length > 0) yield items;
-    }
+    for await (const items of mapLineBatches(recordingBytes(path), (bytes, s, e) => itemOf(bytes, s, e, ++line))) if (items.length > 0) yield items;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'Z_BUF_ERROR') throw err;
     yield [{ ok: false, line: line + 1, reason: midStream(err as Error), text: '' }];
-    return;
-  }
-  if (pending.length > 0) {
-    const whole = Buffer.concat(pending);
-    const item = itemOf(whole, 0, whole.length, line + 1);
-    if (item) yield [item];
   }
 }
