@@ -6,6 +6,9 @@
 import type { LiquidationEvent } from '../schema/events.js';
 import { NO_EVENTS, isEpoch, liquidationPasses, type ParseResult } from './venue.js';
 
+/** PlainRun's events before a frame's first: shared and never pushed to, so a frame without events allocates no array. */
+const NONE: LiquidationEvent[] = [];
+
 /**
  * One frame read by a plain path (a scan that hands its entries over one by one and builds each liquidation as it
  * goes): `begin` at the frame, `push` of each event the entries make, `end` with whether the scan took the whole
@@ -13,11 +16,8 @@ import { NO_EVENTS, isEpoch, liquidationPasses, type ParseResult } from './venue
  * The receive time is checked once per frame (`liquidationPasses`' `receiveOk`); an event it refuses makes `push`
  * false, and the scan declines the frame, which the full path then reads (and dead-letters that entry alone).
  */
-/** PlainRun's events before a frame's first: shared and never pushed to, so a frame without events allocates no array. */
-const NONE: LiquidationEvent[] = [];
-
 export class PlainRun {
-  /** The frame being read, for the entries' spans; '' between frames (a frame is not kept alive by the run). */
+  /** The frame being read, for the entries' spans; '' between frames (a scan that throws leaves it until the next). */
   frame = '';
   /** The frame's receive time. */
   receiveTime = 0;
