@@ -62,6 +62,13 @@ export interface StoreOptions {
  * The sink's counts as metrics, read from `stats` when scraped: the commit lag is received − durable (it
  * grows while the writer's thread, which runs at a lower priority, waits for a busy machine).
  */
+/** What a counter adds at a scrape of a total now at `now`: what grew since the last scrape (a counter is only added to). */
+function grown(reported: Map<string, number>, key: string, now: number): number {
+  const had = reported.get(key) ?? 0;
+  reported.set(key, Math.max(now, had));
+  return now > had ? now - had : 0;
+}
+
 function storeMetrics(registry: Registry, stats: () => StoreStats): void {
   const counter = (name: string, help: string, label: string, values: (s: StoreStats) => Record<string, number>) => {
     // A counter is only added to: each scrape adds what grew since the last one. Every table (outcome) is
@@ -74,11 +81,7 @@ function storeMetrics(registry: Registry, stats: () => StoreStats): void {
       labelNames: [label],
       registers: [registry],
       collect() {
-        for (const [key, now] of Object.entries(values(stats()))) {
-          const had = reported.get(key) ?? 0;
-          this.inc({ [label]: key }, now > had ? now - had : 0);
-          reported.set(key, Math.max(now, had));
-        }
+        for (const [key, now] of Object.entries(values(stats()))) this.inc({ [label]: key }, grown(reported, key, now));
       },
     });
   };
@@ -96,15 +99,13 @@ function storeMetrics(registry: Registry, stats: () => StoreStats): void {
     },
   });
   const total = (name: string, help: string, value: (s: StoreStats) => number) => {
-    let reported = 0;
+    const reported = new Map<string, number>();
     new Counter({
       name,
       help,
       registers: [registry],
       collect() {
-        const now = value(stats());
-        this.inc(Math.max(0, now - reported));
-        reported = Math.max(now, reported);
+        this.inc(grown(reported, name, value(stats())));
       },
     });
   };
