@@ -4,6 +4,13 @@
 # failing fails npm test. Arguments go to vitest (`npm test -- --project unit`), which then runs alone.
 { tsc -p tsconfig.test.json && tsc -p src/web/page --noEmit; } &
 typecheck=$!
+esc=$(printf '\033')
+# recap SIDE STATUS LOG: one line for a side that passed; for one that failed, its failures' headlines.
+recap() {
+  echo "npm test: $1: exit status $2"
+  [ "$2" -eq 0 ] && return
+  sed "s/$esc\[[0-9;]*m//g" "$3" | grep -E '^ *(FAIL|×)|Error|Unhandled|Test Files|Tests  ' | head -60
+}
 if [ $# -gt 0 ]; then
   vitest run "$@"
   status=$?
@@ -21,12 +28,17 @@ else
     wait "$typecheck"
     exit "$built"
   fi
-  beside_log=$(mktemp "${TMPDIR:-/tmp}/liqstream-test-servers.XXXXXX")
+  logs=$(mktemp -d "${TMPDIR:-/tmp}/liqstream-test.XXXXXX")
+  beside_log=$logs/servers.log
   TEST_GROUP=servers vitest run >"$beside_log" 2>&1 &
   beside=$!
   # In the background too, so that a signal to npm test alone (a CI job's timeout, `kill` of its pid) reaches the
   # trap at once: without it the shell died and left both vitest processes, the broker and QuestDB running.
-  TEST_GROUP=others vitest run &
+  # Shown as it runs and kept for the recap (through a FIFO, so that $! stays vitest's own pid and exit status).
+  mkfifo "$logs/others.fifo"
+  tee "$logs/others.log" <"$logs/others.fifo" &
+  shown=$!
+  TEST_GROUP=others vitest run >"$logs/others.fifo" 2>&1 &
   others=$!
   interrupted=
   trap 'interrupted=1; kill -TERM "$others" "$beside" "$typecheck" 2>/dev/null' INT TERM HUP
@@ -48,8 +60,15 @@ else
   echo
   echo "npm test: the projects that start servers (kafka, questdb), run beside the above in a vitest process of their own (exit status $beside_status):"
   cat "$beside_log"
-  rm -f "$beside_log"
+  wait "$shown"
+  # A CI log may keep only its tail: the last lines say which side failed and how.
+  recap "unit and cli" "$status" "$logs/others.log"
+  recap "kafka and questdb" "$beside_status" "$beside_log"
+  rm -rf "$logs"
   [ "$status" -ne 0 ] || status=$beside_status
 fi
-wait "$typecheck" || exit $?
+wait "$typecheck"
+typechecked=$?
+echo "npm test: typecheck: exit status $typechecked"
+[ "$typechecked" -eq 0 ] || exit "$typechecked"
 exit "$status"

@@ -21,7 +21,10 @@ function runTests(args: string[], exits: { servers?: number; others?: number; si
   };
   stub('tsc', `echo "tsc $*" >> "$STUB_LOG"\ncase "$*" in *tsconfig.test.json*) exit ${exits.typecheck ?? 0};; '-b tsconfig.json') exit ${exits.build ?? 0};; esac`);
   const side = (me: string, other: string, exit: number) =>
-    `touch "$STUB_DIR/${me}"; i=0; while [ ! -e "$STUB_DIR/${other}" ]; do sleep 0.05; i=$((i+1)); [ $i -gt 400 ] && { echo "${other} never started"; exit 9; }; done; echo "${me} report"; exit ${exit}`;
+    `touch "$STUB_DIR/${me}"; i=0; while [ ! -e "$STUB_DIR/${other}" ]; do sleep 0.05; i=$((i+1)); [ $i -gt 400 ] && { echo "${other} never started"; exit 9; }; done; echo "${me} report"; ` +
+    // A failing side prints vitest's failure headline in colour, among lines the recap leaves out.
+    (exit ? `printf ' \\033[31mFAIL\\033[39m  ${me}  test/${me}.test.ts > breaks\\n   passing detail\\n' >&2; ` : '') +
+    `exit ${exit}`;
   stub(
     'vitest',
     [
@@ -63,7 +66,21 @@ describe('npm test (test/support/run-tests.sh)', () => {
     expect(servers.status).toBe(1);
     expect(servers.stdout).toContain('(exit status 1)');
     expect(servers.stdout).toContain('servers report');
-    expect(runTests([], { others: 1 }).status).toBe(1);
+    // The last lines (all a CI log may keep) name the side that failed and its failures, without colour codes.
+    expect(servers.stdout.trim().split('\n').slice(-4)).toEqual([
+      'npm test: unit and cli: exit status 0',
+      'npm test: kafka and questdb: exit status 1',
+      ' FAIL  servers  test/servers.test.ts > breaks',
+      'npm test: typecheck: exit status 0',
+    ]);
+    const others = runTests([], { others: 1 });
+    expect(others.status).toBe(1);
+    expect(others.stdout.trim().split('\n').slice(-4)).toEqual([
+      'npm test: unit and cli: exit status 1',
+      ' FAIL  others  test/others.test.ts > breaks',
+      'npm test: kafka and questdb: exit status 0',
+      'npm test: typecheck: exit status 0',
+    ]);
     expect(runTests([], { typecheck: 2 }).status).toBe(2);
     const build = runTests([], { build: 4 });
     expect(build.status).toBe(4);
