@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inGroup, PROJECTS } from '../../vitest.config.js';
+import { inGroup, MOCKS_A_MODULE, PROJECTS } from '../../vitest.config.js';
 import { tempDir } from './recording.js';
 
 const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
@@ -97,9 +97,27 @@ describe('npm test (test/support/run-tests.sh)', () => {
   it('the two groups split the projects: those with a server setup of their own, and the rest; unset is all', () => {
     const names = (group: string | undefined) => PROJECTS.filter((p) => inGroup(p, group)).map((p) => p.test?.name);
     expect(names('servers')).toEqual(['kafka', 'questdb']);
-    expect(names('others')).toEqual(['unit', 'cli']);
-    expect(names(undefined)).toEqual(['unit', 'cli', 'kafka', 'questdb']);
+    expect(names('others')).toEqual(['unit', 'unit-mocks', 'cli']);
+    expect(names(undefined)).toEqual(['unit', 'unit-mocks', 'cli', 'kafka', 'questdb']);
     expect(() => names('kafka')).toThrow("TEST_GROUP is 'servers', 'others' or unset, not 'kafka'");
+  });
+});
+
+describe('the unit projects (vitest.config.ts)', () => {
+  const project = (name: string) => PROJECTS.find((p) => p.test?.name === name)!.test!;
+
+  it('unit files share a module graph per worker; a file that mocks a module runs in unit-mocks, with a graph of its own', () => {
+    expect(project('unit').isolate).toBe(false);
+    expect(project('unit-mocks').isolate).toBeUndefined();
+    // spill-write-failure mocks node:fs: in a shared graph another file had imported the real one first.
+    expect(project('unit-mocks').include).toContain('test/bus/spill-write-failure.test.ts');
+    expect(project('unit').exclude).toContain('test/bus/spill-write-failure.test.ts');
+    expect(project('unit').exclude).not.toContain('test/support/run-tests.test.ts');
+    for (const file of [project('unit-mocks').include!].flat()) expect(readFileSync(file, 'utf8')).toMatch(MOCKS_A_MODULE);
+    expect(MOCKS_A_MODULE.test("import x from 'y';\n  vi.mock('node:fs', async () => ({}));")).toBe(true);
+    expect(MOCKS_A_MODULE.test('vi.mocked(x)')).toBe(false);
+    // Only a statement: this file names it in strings, and shares the graph.
+    expect(MOCKS_A_MODULE.test("expect(f(\"vi.mock('node:fs')\"))")).toBe(false);
   });
 });
 
