@@ -34,12 +34,13 @@ else
   beside=$!
   # In the background too, so that a signal to npm test alone (a CI job's timeout, `kill` of its pid) reaches the
   # trap at once: without it the shell died and left both vitest processes, the broker and QuestDB running.
-  # Shown as it runs and kept for the recap (through a FIFO, so that $! stays vitest's own pid and exit status).
-  mkfifo "$logs/others.fifo"
-  tee "$logs/others.log" <"$logs/others.fifo" &
-  shown=$!
-  TEST_GROUP=others vitest run >"$logs/others.fifo" 2>&1 &
+  # Kept for the recap and shown as it is written, by a tail that ends once vitest has (a pipe or FIFO to tee would
+  # wait for every process holding its end, such as a test worker vitest could not stop).
+  : >"$logs/others.log" # there before the tail opens it
+  TEST_GROUP=others vitest run >>"$logs/others.log" 2>&1 &
   others=$!
+  tail -n +1 -s 0.2 --pid="$others" -f "$logs/others.log" &
+  shown=$!
   interrupted=
   trap 'interrupted=1; kill -TERM "$others" "$beside" "$typecheck" 2>/dev/null' INT TERM HUP
   wait "$others"
@@ -56,11 +57,12 @@ else
     wait "$beside"
     beside_status=$?
   fi
+  # The unit/cli side's last lines are shown before what follows.
+  wait "$shown"
   # Printed whole after the other, so that the two reports do not interleave; its own summary and exit status.
   echo
   echo "npm test: the projects that start servers (kafka, questdb), run beside the above in a vitest process of their own (exit status $beside_status):"
   cat "$beside_log"
-  wait "$shown"
   # A CI log may keep only its tail: the last lines say which side failed and how.
   recap "unit and cli" "$status" "$logs/others.log"
   recap "kafka and questdb" "$beside_status" "$beside_log"
