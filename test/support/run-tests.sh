@@ -9,7 +9,7 @@ esc=$(printf '\033')
 recap() {
   echo "npm test: $1: exit status $2"
   [ "$2" -eq 0 ] && return
-  sed "s/$esc\[[0-9;]*m//g" "$3" | grep -E '^ *(FAIL|×)|Error|Unhandled|Test Files|Tests  ' | head -60
+  sed "s/$esc\[[0-9;]*m//g" "$3" | grep -E '^ *(FAIL|×|❯ )|Error|Unhandled|Test Files|Tests  ' | head -60
 }
 if [ $# -gt 0 ]; then
   vitest run "$@"
