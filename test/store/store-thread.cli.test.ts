@@ -160,7 +160,8 @@ describe('the store writer in its own thread', () => {
 
   it('backpressure, live: a wait ends after maxWaitMs and is counted; no further wait until the writer has caught up; every row stored once', async () => {
     const c = config({ maxQueuedChunks: 1, maxWaitMs: 50 });
-    const sink = await slowWriter(c, 1_000, { live: true });
+    // 400 ms a message: each 50 ms wait ends long before the writer takes the next chunk, even on a loaded host.
+    const sink = await slowWriter(c, 400, { live: true });
     sink.onEvents(many(0, 3 * CHUNK));
     expect(sink.stats.queued).toBe(3);
     const first = sink.backpressure();
