@@ -8,6 +8,7 @@ import { BaseBook } from './base-book.js';
 import { FundingState } from './funding-state.js';
 import { MINUTE, MinuteSeries, type MinuteBucket } from './minute-series.js';
 import { SEEN_BEFORE_RESET, SEEN_ID, SeenIds } from './seen-ids.js';
+import { SeenGaps } from './seen-gaps.js';
 import { SymbolWindows } from './symbol-windows.js';
 import { WindowSet, windowList } from './windows.js';
 
@@ -175,6 +176,8 @@ export class Aggregator {
   /** Fidelity of each venue's liquidations (the lowest seen, so a sampled source is never reported as complete). */
   readonly fidelity: Record<VenueId, LiquidationEvent['fidelity']> = {};
   private gapCount = 0;
+  /** Survives resetState(), as the gap counts do. */
+  private readonly seenGaps = new SeenGaps();
   private readonly seenIds: SeenIds;
   /** Lending (DeFi) liquidations, kept apart from every perps total (src/venues/market.ts). */
   readonly defi: DefiTotals;
@@ -230,7 +233,7 @@ export class Aggregator {
    * increase() report them twice across the restart.
    */
   /**
-   * False when the event was dropped as a copy of a liquidation already applied, or refused because its sums
+   * False when the event was dropped as a copy of a liquidation or a gap already applied, or refused because its sums
    * would have left the exact range (counted in liqstream_out_of_range_liquidations_total; never rounded).
    */
   apply(event: NormalizedEvent, replayed = false): boolean {
@@ -270,6 +273,8 @@ export class Aggregator {
         this.applyFunding(event);
         return true;
       case 'gap':
+        // A copy of a gap this aggregator applied, re-read or not (a re-sent publish), takes nothing more.
+        if (!this.seenGaps.add(event)) return false;
         if (!replayed) this.applyGap(event);
         return true;
       case 'retraction':
