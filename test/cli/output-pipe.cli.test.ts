@@ -22,10 +22,11 @@ async function pipeline(script: string): Promise<{ stdout: string; status: numbe
 describe('a closed output pipe', () => {
   it('`replay BADFILE --summary 2>&1 | head -1` ends at once, quietly (exit 141), after its first line', async () => {
     const dir = tempDir('liqstream-pipe-');
-    const bad = join(dir, 'bad.ndjson');
-    // Enough bad lines that their warnings overflow the pipe head has closed.
-    writeFileSync(bad, Array.from({ length: 5000 }, (_, i) => `garbage ${i}\n`).join(''));
-    const r = await pipeline(`node "$CLI" replay "${bad}" --summary 2>&1 | head -1`);
+    // Enough warnings to overflow the pipe (64 KiB) many times over, so that the replay is still writing when head has
+    // gone however the host schedules them: a file logs at most 10 bad lines (then one line saying how many more), so
+    // 300 files (≈ 490 KB). With one file of 5,000 lines (1.8 KB of output) a loaded host let the replay finish first (exit 1).
+    for (let f = 0; f < 300; f++) writeFileSync(join(dir, `bad${f}.ndjson`), Array.from({ length: 12 }, (_, i) => `garbage ${i}\n`).join(''));
+    const r = await pipeline(`node "$CLI" replay "${dir}"/bad*.ndjson --summary 2>&1 | head -1`);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toContain('bad recording line');
     expect(r.status).toBe(141);
