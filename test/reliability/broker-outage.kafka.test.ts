@@ -90,7 +90,12 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
     kafka('resume');
     sent += await stream(server, t0 + 3_000, 400, 400);
     expect(sent).toBe(2_400);
-    await until(async () => (await metric(aggregate, 'liqstream_liquidations_total', { venue: 'binance-usdm', side: 'long' })) >= 2_400, 'all 2,400 aggregated', 90_000);
+    try {
+      await until(async () => (await metric(aggregate, 'liqstream_liquidations_total', { venue: 'binance-usdm', side: 'long' })) >= 2_400, 'all 2,400 aggregated', 90_000);
+    } catch (err) {
+      const status = async (p: ServiceProcess) => (await scrape(p.metricsUrl)).filter((x) => /liquidations_total|duplicate|spill|bus_|unpublished|frames_total|dead_letters/.test(x.name)).map((x) => JSON.stringify(x));
+      throw new Error(`${(err as Error).message}\naggregate:\n${(await status(aggregate)).join('\n')}\n${aggregate.logs().slice(-3000)}\nconnect:\n${(await status(connect)).join('\n')}\n${connect.logs().slice(-3000)}`);
+    }
     await until(async () => (await metric(connect, 'liqstream_spill_bytes')) === 0 && (await metric(connect, 'liqstream_bus_up')) === 1, 'spill drained', 30_000);
     // Everything the drain sent is applied (a copy counted twice would show now): the aggregator committed it all.
     await untilCommitted(brokers, `outage-agg-${run}`, [topics.liquidations], 60_000);
