@@ -54,8 +54,9 @@ describe('replay --linger', () => {
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    // The summary arrives while the replay lingers (600 s), not after.
-    const deadline = Date.now() + 15_000;
+    // The summary arrives while the replay lingers (600 s), not after. (45 s: the process's start alone takes seconds
+    // on a loaded 2-core host.)
+    const deadline = Date.now() + 45_000;
     while (!stdout.includes('liquidations:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(stdout).toContain('liquidations:');
     expect(existsSync(report)).toBe(true);

@@ -15,7 +15,7 @@ import {
   seriesOf,
   sumOf,
   testTopics,
-  untilCommitted,
+  untilSettled,
 } from '../support/aggregator-fixture.js';
 import { eventMessage } from '../../src/pipeline/messages.js';
 import type { OpenInterestEvent } from '../../src/schema/events.js';
@@ -54,7 +54,10 @@ describe('an aggregator killed (-9) at minute 60 and restarted', () => {
     });
     await bus.publish(topics.openInterest, [oi('DELISTEDUSDT', Date.now() - 40 * MIN, 7e8), oi('BTCUSDT', Date.now() - MIN, 9e9)].map(eventMessage));
     await until(async () => sumOf(await metricsOf(first.metricsUrl), 'liqstream_liquidations_total') === before.length, 'minutes 0–60 consumed', 30_000);
-    await untilCommitted(brokers, group, [topics.liquidations, topics.openInterest]);
+    // Committed, and the detector's partials too: a partial merged and published but not committed would be
+    // merged and published again by the restarted detector (a minute record twice).
+    const inputs = [topics.liquidations, topics.openInterest, topics.gaps];
+    await untilSettled(brokers, [{ groupId: group, inputs, partials: topics.partials }]);
     const firstCounted = await metricsOf(first.metricsUrl);
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
@@ -80,14 +83,17 @@ describe('an aggregator killed (-9) at minute 60 and restarted', () => {
     expect(sumOf(firstCounted, 'liqstream_liquidations_total') + sumOf(m2, 'liqstream_liquidations_total')).toBe(sumOf(mr, 'liqstream_liquidations_total'));
 
     // Published records: every closed minute once, identical to the reference's; the cascade once, at minute 65.
-    const reader = await readTopics(bus, [topics.aggregates, topics.cascades, refTopics.aggregates, refTopics.cascades]);
+    const outputs = [topics.aggregates, topics.cascades, refTopics.aggregates, refTopics.cascades];
+    const readerGroup = unique('restart-reader');
+    const reader = await readTopics(bus, outputs, readerGroup);
     const lastClosed = base + 78 * MIN; // the last event, at 79:40.5, less 5 s of lateness closes minute 78 (79 is still open)
     await until(
       () => [topics.aggregates, refTopics.aggregates].every((t) => reader.get(t)!.some((m) => (m.value as { minute: number }).minute === lastClosed)),
       'both aggregate streams up to minute 78',
       30_000,
     );
-    await new Promise((r) => setTimeout(r, 500));
+    // Nothing more can come (a minute published twice, a cascade signal): both groups and the reader settled.
+    await untilSettled(brokers, [{ groupId: group, inputs, partials: topics.partials }, { groupId: `${group}-ref`, inputs, partials: topics.partials }], [{ groupId: readerGroup, topics: outputs }], 45_000);
     const minutes = (t: string) => reader.get(t)!.map((m) => JSON.stringify(m.value));
     expect(minutes(topics.aggregates)).toHaveLength(79);
     expect([...minutes(topics.aggregates)].sort()).toEqual([...minutes(refTopics.aggregates)].sort());

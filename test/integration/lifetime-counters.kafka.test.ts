@@ -8,7 +8,7 @@ import { startAggregation } from '../../src/pipeline/aggregation.js';
 import { eventMessage } from '../../src/pipeline/messages.js';
 import type { GapEvent } from '../../src/schema/events.js';
 import { unique } from '../bus/bus-contract.js';
-import { MIN, marketMinutes, publishEvents, testTopics } from '../support/aggregator-fixture.js';
+import { MIN, marketMinutes, publishEvents, testTopics, untilCommitted } from '../support/aggregator-fixture.js';
 import { parsePromText } from '../support/prom-text.js';
 import { until } from '../support/until.js';
 import { TEST_KAFKA } from '../support/kafka-test-options.js';
@@ -81,6 +81,9 @@ describe('lifetime counters across rejoins', () => {
     const both = async (name: string) => (await total(first.metrics, name)) + (await total(second.metrics, name));
     await until(async () => (await both('liqstream_liquidations_total')) === 5 && (await both('liqstream_gaps_total')) === 1, 'the gap and 5 liquidations counted', 60_000);
     await until(() => second.aggregation.status() === 'ok', 'second aggregator ready', 60_000);
+    // Nothing counted again later: the group committed both topics to their end (no rejoin reads any of it as new);
+    // then a second for a late read of the closed first member, which nothing commits.
+    await untilCommitted(brokers[0]!, groupId, [topics.liquidations, topics.gaps], 60_000);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await both('liqstream_liquidations_total')).toBe(5);
     expect(await both('liqstream_gaps_total')).toBe(1);
@@ -127,7 +130,9 @@ describe('lifetime counters across rejoins', () => {
     const usd = all.reduce((a, e) => a + e.notionalUsd, 0);
     const windows = () => member.aggregation.aggregator.windowUsd('bybit-linear', 'long', '24h') + member.aggregation.aggregator.windowUsd('bybit-linear', 'short', '24h');
     await until(async () => windows() === usd && member.aggregation.status() === 'ok', 'every phase in the rebuilt windows', 45_000);
-    await new Promise((r) => setTimeout(r, 1_500)); // anything counted twice would be counted by now
+    // Anything counted twice would be counted by now: the group committed both topics to their end (after the rejoin's
+    // reads), so no member reads any of it as new again.
+    await untilCommitted(brokers[0]!, groupId, [topics.liquidations, topics.gaps], 45_000);
     expect(await counted()).toBe(all.length);
     expect(await total(member.metrics, 'liqstream_liquidations_usd_total')).toBe(usd);
     expect(await total(member.metrics, 'liqstream_gaps_total')).toBe(1);

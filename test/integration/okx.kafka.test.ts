@@ -52,7 +52,7 @@ describe('local OKX server → liqstream connect → real Kafka → liqstream ag
       ['raw', 'liquidations', 'openInterest', 'gaps', 'deadLetter', 'aggregates', 'cascades', 'partials'].map((t) => [t, `it-okx-${run}.${t}.v1`]),
     );
     const config = writeTestConfig(
-      { okx: { url: server.url, restUrl: server.restUrl, discover: true, oiPollMs: 60_000, refreshMs: 300 } },
+      { okx: { url: server.url, restUrl: server.restUrl, discover: true, oiPollMs: 3_600_000, refreshMs: 300 } },
       {
         bus: { kind: 'kafka', kafka: { ...TEST_KAFKA, brokers: [brokers], partitions: 3 }, topics, lingerMs: 5, spill: { dir: join(tempDir(), 'spill') } },
         aggregator: { groupId: `it-okx-aggregator-${run}` },
@@ -118,7 +118,8 @@ describe('local OKX server → liqstream connect → real Kafka → liqstream ag
     expect(sampleValue(c, 'liqstream_bad_entries_total', { venue: 'okx' })).toBe(1);
     expect(sampleValue(c, 'liqstream_subscribe_errors_total', { venue: 'okx' })).toBe(1);
     expect(sampleValue(c, 'liqstream_connector_up', { venue: 'okx' })).toBe(1);
-    // Discovery first; then open interest once (oiPollMs 60 s) and the instrument list every 300 ms.
+    // Discovery first; then open interest once (oiPollMs 1 h: a loaded run may last over a minute, which would poll again) and
+    // the instrument list every 300 ms.
     expect(server.restRequests.slice(0, 2)).toEqual(['/api/v5/public/instruments?instType=SWAP', '/api/v5/public/instruments?instType=FUTURES']);
     expect(server.restRequests.filter((r) => r.includes('open-interest'))).toEqual([
       '/api/v5/public/open-interest?instType=SWAP',

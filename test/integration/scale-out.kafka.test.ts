@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import { allTopics } from '../../src/bus/topics.js';
 import { unique } from '../bus/bus-contract.js';
-import { MIN, aggregatorConfig, marketMinutes, metricsOf, publishEvents, readTopics, serviceProcesses, sumOf, testTopics } from '../support/aggregator-fixture.js';
+import { MIN, aggregatorConfig, marketMinutes, metricsOf, publishEvents, readTopics, serviceProcesses, sumOf, testTopics, untilSettled } from '../support/aggregator-fixture.js';
 import type { Sample } from '../support/prom-text.js';
 import { until } from '../support/until.js';
 import { TEST_KAFKA } from '../support/kafka-test-options.js';
@@ -49,14 +49,21 @@ describe('two aggregators in one group', () => {
       'the group consumed all',
       30_000,
     );
-    const reader = await readTopics(bus, [topics.aggregates, topics.cascades, refTopics.aggregates, refTopics.cascades]);
+    const outputs = [topics.aggregates, topics.cascades, refTopics.aggregates, refTopics.cascades];
+    const readerGroup = unique('scale-reader');
+    const reader = await readTopics(bus, outputs, readerGroup);
+    // Both groups' inputs applied and committed, their partials merged and every record read: nothing more can come
+    // (a record published twice, a cascade signal after minute 78's record) and the detector's metrics are final.
+    const inputs = [topics.liquidations, topics.openInterest, topics.gaps];
+    const settled = () =>
+      untilSettled(brokers, [{ groupId: group, inputs, partials: topics.partials }, { groupId: `${group}-ref`, inputs, partials: refTopics.partials }], [{ groupId: readerGroup, topics: outputs }], 45_000);
     const lastClosed = base + 78 * MIN;
     await until(
       () => [topics.aggregates, refTopics.aggregates].every((t) => reader.get(t)!.some((m) => (m.value as { minute: number }).minute === lastClosed)),
       'both aggregate streams up to minute 78',
       30_000,
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await settled();
 
     const [ma, mb, mr] = [await metricsOf(a.metricsUrl), await metricsOf(b.metricsUrl), await metricsOf(ref.metricsUrl)];
     // Each member counted only its partitions: the sum over the group is the single aggregator's count.
@@ -89,7 +96,7 @@ describe('two aggregators in one group', () => {
       'both aggregate streams up to minute 98',
       30_000,
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await settled();
     expect(values(topics.aggregates)).toHaveLength(99);
     expect(values(topics.aggregates)).toEqual(values(refTopics.aggregates));
     const ends = (t: string) => reader.get(t)!.map((m) => m.value as { phase: string }).filter((c) => c.phase === 'end');

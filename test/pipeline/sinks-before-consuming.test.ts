@@ -9,6 +9,7 @@ import { eventMessage } from '../../src/pipeline/messages.js';
 import type { NormalizedEvent } from '../../src/schema/events.js';
 import { liquidation } from '../support/events.js';
 import { ScriptedBus } from '../support/scripted-bus.js';
+import { until } from '../support/until.js';
 
 const topics = defaultTopics();
 const T0 = 1_760_000_000_000;
@@ -100,8 +101,9 @@ describe('a sink that is behind (Sink.backpressure)', () => {
     });
     let published = false;
     const first = bus.publish(topics.liquidations, [eventMessage(liquidation('bp-1', T0, 10))]).then(() => (published = true));
-    await new Promise((r) => setTimeout(r, 50));
-    // Applied and handed to the sink, then held: the publish has not returned.
+    // Applied and handed to the sink (waited for, not slept for: a loaded host can outlast a fixed 50 ms), then held.
+    await until(() => seen.length > 0 && asked > 0, 'the event handed to the sink');
+    // Held: the publish has not returned.
     expect(seen).toEqual(['bp-1']);
     expect(asked).toBe(1);
     expect(published).toBe(false);

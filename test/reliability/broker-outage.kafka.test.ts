@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import type { GapEvent } from '../../src/schema/events.js';
-import { testTopics } from '../support/aggregator-fixture.js';
+import { testTopics, untilCommitted } from '../support/aggregator-fixture.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { writeTestConfig } from '../support/config-file.js';
 import { sampleValue, scrape } from '../support/prom-text.js';
@@ -90,8 +90,15 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
     kafka('resume');
     sent += await stream(server, t0 + 3_000, 400, 400);
     expect(sent).toBe(2_400);
-    await until(async () => (await metric(aggregate, 'liqstream_liquidations_total', { venue: 'binance-usdm', side: 'long' })) >= 2_400, 'all 2,400 aggregated', 90_000);
+    try {
+      await until(async () => (await metric(aggregate, 'liqstream_liquidations_total', { venue: 'binance-usdm', side: 'long' })) >= 2_400, 'all 2,400 aggregated', 90_000);
+    } catch (err) {
+      const status = async (p: ServiceProcess) => (await scrape(p.metricsUrl)).filter((x) => /liquidations_total|duplicate|spill|bus_|unpublished|frames_total|dead_letters/.test(x.name)).map((x) => JSON.stringify(x));
+      throw new Error(`${(err as Error).message}\naggregate:\n${(await status(aggregate)).join('\n')}\n${aggregate.logs().slice(-3000)}\nconnect:\n${(await status(connect)).join('\n')}\n${connect.logs().slice(-3000)}`);
+    }
     await until(async () => (await metric(connect, 'liqstream_spill_bytes')) === 0 && (await metric(connect, 'liqstream_bus_up')) === 1, 'spill drained', 30_000);
+    // Everything the drain sent is applied (a copy counted twice would show now): the aggregator committed it all.
+    await untilCommitted(brokers, `outage-agg-${run}`, [topics.liquidations], 60_000);
 
     const m = await scrape(aggregate.metricsUrl);
     expect(sampleValue(m, 'liqstream_liquidations_total', { venue: 'binance-usdm', side: 'long' })).toBe(2_400);
@@ -110,7 +117,8 @@ describe('Kafka broker stopped mid-stream and started again (connect and aggrega
       for (const m of messages) gaps.push(m.value as GapEvent);
     });
     await until(() => gaps.length >= 1, 'the restart gap read back', 30_000);
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The connector has stopped: once the reader committed the topic to its end, it holds every gap there is.
+    await untilCommitted(brokers, `outage-gaps-${run}`, [topics.gaps]);
     expect(gaps).toEqual([{ type: 'gap', venue: 'binance-usdm', from: expect.any(Number), to: expect.any(Number), reason: 'connector process died (no clean shutdown) until restarted' }]);
     expect(gaps[0]!.from).toBeLessThanOrEqual(killAt);
     expect(gaps[0]!.from).toBeGreaterThanOrEqual(killAt - 700);

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { KafkaBus } from '../../src/bus/kafka-bus.js';
 import type { GapEvent, LiquidationEvent } from '../../src/schema/events.js';
 import { WATCH_MARK_INTERVAL_MS, WatchMark } from '../../src/service/watch-mark.js';
-import { testTopics } from '../support/aggregator-fixture.js';
+import { testTopics, untilCommitted } from '../support/aggregator-fixture.js';
 import { BinanceServer } from '../support/binance-server.js';
 import { writeTestConfig } from '../support/config-file.js';
 import { tempDir } from '../support/recording.js';
@@ -101,7 +101,8 @@ describe('liqstream connect restarted: the time nobody watched is a gap on the g
     });
     const lastSubscribed = sent.filter((s) => s.to > 0).at(-1)!;
     await until(() => gaps.length >= 4 && delivered.has(lastSubscribed.t), 'four gaps and the last frame read back', 60_000);
-    await new Promise((r) => setTimeout(r, 1_000)); // nothing more may arrive
+    // Nothing more may arrive: the connector has stopped, and the reader committed both topics to their end.
+    await untilCommitted(brokers, `restart-reader-${run}`, [topics.gaps, topics.liquidations], 60_000);
 
     // One gap per venue and restart; before: none at all.
     expect(gaps.map((g) => [g.venue, g.reason]).sort()).toEqual(

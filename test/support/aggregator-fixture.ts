@@ -80,10 +80,10 @@ export async function health(url: string): Promise<{ code: number; status: strin
   return { code: res.status, status: ((await res.json()) as { status: string }).status };
 }
 
-/** Everything on `topics` from the beginning, collected as it arrives. */
-export async function readTopics(bus: KafkaBus, topics: string[]): Promise<Map<string, BusMessage[]>> {
+/** Everything on `topics` from the beginning, collected as it arrives (in group `groupId`, for untilSettled). */
+export async function readTopics(bus: KafkaBus, topics: string[], groupId = unique('reader')): Promise<Map<string, BusMessage[]>> {
   const got = new Map<string, BusMessage[]>(topics.map((t) => [t, []]));
-  await bus.subscribe({ topics, groupId: unique('reader'), fromBeginning: true }, async (b) => {
+  await bus.subscribe({ topics, groupId, fromBeginning: true }, async (b) => {
     got.get(b.topic)!.push(...b.messages);
   });
   return got;
@@ -132,6 +132,19 @@ export const untilCommitted = (brokers: string, groupId: string, topics: string[
     };
     await until(async () => !(await behind()), `group ${groupId} committed ${topics.join(',')} to the log end`, timeoutMs);
   });
+
+/**
+ * A barrier for `liqstream aggregate` groups, instead of a sleep before asserting that nothing more came: each
+ * group committed its `inputs` to the log end (its partials are published before that commit), then its detector
+ * (group `<group>-detect`) committed the partials topic (after its sinks flushed the aggregates and cascades
+ * records), then each reader group (readTopics) committed what it collects (after its handler kept it). Reaching
+ * a record (minute 78) is not enough: a record counted twice, or a later one, could still be on its way.
+ */
+export async function untilSettled(brokers: string, groups: { groupId: string; inputs: string[]; partials: string }[], readers: { groupId: string; topics: string[] }[] = [], timeoutMs = 30_000): Promise<void> {
+  for (const g of groups) await untilCommitted(brokers, g.groupId, g.inputs, timeoutMs);
+  for (const g of groups) await untilCommitted(brokers, `${g.groupId}-detect`, [g.partials], timeoutMs);
+  for (const r of readers) await untilCommitted(brokers, r.groupId, r.topics, timeoutMs);
+}
 
 /** The members the broker lists in `groupId` now. */
 export const groupMembers = (brokers: string, groupId: string): Promise<number> =>

@@ -61,8 +61,11 @@ export class BinanceServer {
     waiting.forEach((w) => w());
   }
 
-  /** Resolves once `n` SUBSCRIBE requests have been answered in total. */
-  async subscriptions(n: number, timeoutMs = 10_000): Promise<void> {
+  /**
+   * Resolves once `n` SUBSCRIBE requests have been answered in total (waited up to 30 s: it follows a
+   * process's start, which takes seconds on a loaded 2-core host).
+   */
+  async subscriptions(n: number, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.subscribeCount < n) {
       if (Date.now() > deadline) throw new Error(`only ${this.subscribeCount} of ${n} subscriptions`);

@@ -112,8 +112,11 @@ export class OkxServer {
     }
   }
 
-  /** Resolves once `n` subscribe acknowledgements have been sent in total. */
-  async acks(n: number, timeoutMs = 10_000): Promise<void> {
+  /**
+   * Resolves once `n` subscribe acknowledgements have been sent in total (waited up to 30 s: it follows a
+   * process's start, which takes seconds on a loaded 2-core host).
+   */
+  async acks(n: number, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.subscribeAcks < n) {
       if (Date.now() > deadline) throw new Error(`only ${this.subscribeAcks} of ${n} subscribe acknowledgements`);

@@ -47,7 +47,9 @@ describe('live page and API (liqstream run, embedded bus, local Binance server)'
     cleanup.push(async () => ws.close());
 
     for (const f of binanceFrames().usdm) server.sendRaw(f);
-    await until(async () => sampleValue(await scrape(run.metricsUrl), 'liqstream_liquidations_total', { venue: 'binance-usdm', side: 'long' }) === 2, 'aggregated');
+    // All three, not the two longs: the short is the last frame and may be in a later batch than they are.
+    const counted = async (side: string) => sampleValue(await scrape(run.metricsUrl), 'liqstream_liquidations_total', { venue: 'binance-usdm', side });
+    await until(async () => (await counted('long')) === 2 && (await counted('short')) === 1, 'aggregated');
 
     const totals = (await get(`${run.metricsUrl}/api/totals`)).body as { usd: number; lowerBound: boolean; byVenue: Record<string, unknown>; windows: Record<string, { usd: number }>; windowsEnd: number };
     const fixture = BINANCE_FIXTURE_TOTALS['binance-usdm'];
@@ -79,8 +81,10 @@ describe('live page and API (liqstream run, embedded bus, local Binance server)'
     // A live aggregator keeps a day of minutes before the newest event: the 2023 trade's minute only.
     expect(minutes.minutes.map((m) => m.usd).filter((usd) => usd > 0)).toEqual([fixture.shortUsd]);
 
-    await until(() => streamed.some((m) => m.type === 'liquidations'), 'streamed liquidations');
-    const events = streamed.flatMap((m) => (m.type === 'liquidations' ? m.events : []));
+    // All three streamed (they may come in more than one message), and nothing more.
+    const streamedEvents = () => streamed.flatMap((m) => (m.type === 'liquidations' ? m.events : []));
+    await until(() => streamedEvents().length >= 3, 'streamed liquidations');
+    const events = streamedEvents();
     expect(events.map((e) => e.notionalUsd)).toEqual([0.014 * 9910, 0.009 * 18990, 1.437 * 34959.7]);
     expect(streamed[0]!.type).toBe('totals');
   });
