@@ -14,7 +14,7 @@ const SAMPLES = new URL('../../examples/binance-docs-samples.ndjson', import.met
 async function pipeline(script: string): Promise<{ stdout: string; status: number; ms: number }> {
   const started = Date.now();
   // A real pipe, closed by its reader early (head), not the sockets Node's spawn uses.
-  const { stdout } = await run('bash', ['-c', `${script}; echo "status=\${PIPESTATUS[0]}"`], { env: { ...process.env, CLI, SAMPLES }, timeout: 15_000 });
+  const { stdout } = await run('bash', ['-c', `${script}; echo "status=\${PIPESTATUS[0]}"`], { env: { ...process.env, CLI, SAMPLES }, timeout: 45_000 });
   const status = Number(/status=(\d+)\s*$/.exec(stdout)![1]);
   return { stdout: stdout.replace(/status=\d+\s*$/, ''), status, ms: Date.now() - started };
 }
