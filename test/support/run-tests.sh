@@ -9,7 +9,10 @@ esc=$(printf '\033')
 recap() {
   echo "npm test: $1: exit status $2"
   [ "$2" -eq 0 ] && return
-  sed "s/$esc\[[0-9;]*m//g" "$3" | grep -E '^ *(FAIL|×|❯ )|Error|Unhandled|Test Files|Tests  ' | head -60
+  # The last lines that match: vitest's summary (each failure's FAIL headline, error and line, then the counts) comes
+  # after whatever the tests printed while they ran, which may match too. -a: a NUL byte in the log (a test's binary
+  # frame) would make grep say only "binary file matches", on stderr.
+  sed "s/$esc\[[0-9;]*m//g" "$3" | grep -aE '^ *(FAIL|×|❯ )|Error|Unhandled|Test Files|Tests  ' | tail -60
 }
 if [ $# -gt 0 ]; then
   vitest run "$@"
@@ -28,7 +31,11 @@ else
     wait "$typecheck"
     exit "$built"
   fi
-  logs=$(mktemp -d "${TMPDIR:-/tmp}/liqstream-test.XXXXXX")
+  # Without it (TMPDIR not a writable directory) the logs would go to / and the recap read nothing.
+  logs=$(mktemp -d "${TMPDIR:-/tmp}/liqstream-test.XXXXXX") || {
+    wait "$typecheck"
+    exit 1
+  }
   beside_log=$logs/servers.log
   TEST_GROUP=servers vitest run >"$beside_log" 2>&1 &
   beside=$!

@@ -12,7 +12,12 @@ const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
  * how they were called and exit as told. Each side of the split run waits until the other has started (a run
  * of one after the other times out).
  */
-function runTests(args: string[], exits: { servers?: number; others?: number; single?: number; typecheck?: number; build?: number } = {}) {
+function runTests(
+  args: string[],
+  exits: { servers?: number; others?: number; single?: number; typecheck?: number; build?: number } = {},
+  // `printed`: shell a failing side runs before its headline (what tests print while vitest runs); `env`: added.
+  more: { printed?: string; env?: NodeJS.ProcessEnv } = {},
+) {
   const dir = tempDir('run-tests-');
   const log = join(dir, 'calls.log');
   const stub = (name: string, body: string) => {
@@ -23,7 +28,7 @@ function runTests(args: string[], exits: { servers?: number; others?: number; si
   const side = (me: string, other: string, exit: number) =>
     `touch "$STUB_DIR/${me}"; i=0; while [ ! -e "$STUB_DIR/${other}" ]; do sleep 0.05; i=$((i+1)); [ $i -gt 400 ] && { echo "${other} never started"; exit 9; }; done; echo "${me} report"; ` +
     // A failing side prints vitest's failure headline in colour, among lines the recap leaves out.
-    (exit ? `printf ' \\033[31mFAIL\\033[39m  ${me}  test/${me}.test.ts > breaks\\n   passing detail\\n' >&2; ` : '') +
+    (exit ? `${more.printed ?? ''}\nprintf ' \\033[31mFAIL\\033[39m  ${me}  test/${me}.test.ts > breaks\\n   passing detail\\n' >&2; ` : '') +
     `exit ${exit}`;
   stub(
     'vitest',
@@ -36,7 +41,7 @@ function runTests(args: string[], exits: { servers?: number; others?: number; si
       'esac',
     ].join('\n'),
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_LOG: log, STUB_DIR: dir };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_LOG: log, STUB_DIR: dir, ...more.env };
   delete env.TEST_GROUP;
   const r = spawnSync('sh', [SCRIPT, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
   const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
@@ -85,6 +90,24 @@ describe('npm test (test/support/run-tests.sh)', () => {
     const build = runTests([], { build: 4 });
     expect(build.status).toBe(4);
     expect(build.calls.filter((c) => c.startsWith('vitest'))).toEqual([]);
+  });
+
+  it('the recap shows the failures whatever the tests printed before them: a NUL byte, many lines that match', () => {
+    const recap = (printed: string) => {
+      const { stdout } = runTests([], { others: 1 }, { printed });
+      return stdout.slice(stdout.lastIndexOf('npm test: unit and cli: exit status 1'));
+    };
+    const expected = expect.stringContaining(' FAIL  others  test/others.test.ts > breaks\nnpm test: kafka and questdb: exit status 0\nnpm test: typecheck: exit status 0\n');
+    // Before: grep took the log for binary and printed only "binary file matches" (on stderr).
+    expect(recap(`printf 'a frame: \\000\\377\\n'`)).toEqual(expected);
+    // Before: the first 60 lines that matched, all printed by tests that passed; the failure's headline came after.
+    expect(recap(`for i in $(seq 100); do echo "Error: logged by a passing test $i"; done`)).toEqual(expected);
+  });
+
+  it('a TMPDIR that is not a writable directory fails the run before any test, instead of writing its logs to /', () => {
+    const r = runTests([], {}, { env: { TMPDIR: '/nonexistent/liqstream' } });
+    expect(r.status).toBe(1);
+    expect(r.calls.filter((c) => c.startsWith('vitest'))).toEqual([]);
   });
 
   it('with arguments: one vitest run with them, every project it selects', () => {
