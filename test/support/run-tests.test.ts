@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inGroup, MOCKS_A_MODULE, PROJECTS } from '../../vitest.config.js';
+import { inGroup, mocksAModule, PROJECTS } from '../../vitest.config.js';
 import { tempDir } from './recording.js';
 
 const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
@@ -136,11 +136,28 @@ describe('the unit projects (vitest.config.ts)', () => {
     expect(project('unit-mocks').include).toContain('test/bus/spill-write-failure.test.ts');
     expect(project('unit').exclude).toContain('test/bus/spill-write-failure.test.ts');
     expect(project('unit').exclude).not.toContain('test/support/run-tests.test.ts');
-    for (const file of [project('unit-mocks').include!].flat()) expect(readFileSync(file, 'utf8')).toMatch(MOCKS_A_MODULE);
-    expect(MOCKS_A_MODULE.test("import x from 'y';\n  vi.mock('node:fs', async () => ({}));")).toBe(true);
-    expect(MOCKS_A_MODULE.test('vi.mocked(x)')).toBe(false);
-    // Only a statement: this file names it in strings, and shares the graph.
-    expect(MOCKS_A_MODULE.test("expect(f(\"vi.mock('node:fs')\"))")).toBe(false);
+    for (const file of [project('unit-mocks').include!].flat()) expect(mocksAModule(readFileSync(file, 'utf8'))).toBe(true);
+    expect(mocksAModule("import x from 'y';\n  vi.mock('node:fs', async () => ({}));")).toBe(true);
+    expect(mocksAModule('vi.mocked(x)')).toBe(false);
+    // Only code: this file names it in strings, and shares the graph.
+    expect(mocksAModule("expect(f(\"vi.mock('node:fs')\"))")).toBe(false);
+  });
+
+  it('finds a mock call however it is written, and none in comments or strings', () => {
+    // Each missed before (a call at the start of a line, on `vi`, only): in the shared graph its mock was not in place
+    // for a module an earlier file had imported, and stayed in place for the files after it (seen with vitest.mock).
+    for (const source of [
+      "import { it, vitest } from 'vitest';\nvitest.mock('node:fs');",
+      "import { vi as v } from 'vitest';\nv.doMock('node:fs', () => ({}));",
+      "const { vi: w } = await import('vitest');\nw.mock('node:fs');",
+      "import x from 'y'; vi.mock('node:fs');",
+      "if (x) vi.doMock('node:fs');",
+      "vi\n  .mock('node:fs');",
+    ])
+      expect([source, mocksAModule(source)]).toEqual([source, true]);
+    // Matched before, at the start of a line: in a block comment, in a template string.
+    for (const source of ["/*\n  vi.mock('node:fs') would not do here\n*/", "const text = `\nvi.mock('node:fs')\n`;", "// vi.mock('x')", "devi.mock('x')", "x.vi.mock('x')"])
+      expect([source, mocksAModule(source)]).toEqual([source, false]);
   });
 });
 
