@@ -15,7 +15,7 @@ const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
 function runTests(
   args: string[],
   exits: { servers?: number; others?: number; single?: number; typecheck?: number; build?: number } = {},
-  // `printed`: shell a failing side runs before its headline (what tests print while vitest runs); `env`: added.
+  // `printed`: shell a failing side runs before its headline (what tests print while vitest runs); `env`: added (PATH after the stubs).
   more: { printed?: string; env?: NodeJS.ProcessEnv } = {},
 ) {
   const dir = tempDir('run-tests-');
@@ -41,7 +41,7 @@ function runTests(
       'esac',
     ].join('\n'),
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_LOG: log, STUB_DIR: dir, ...more.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...more.env, PATH: `${dir}:${more.env?.PATH ?? process.env.PATH}`, STUB_LOG: log, STUB_DIR: dir };
   delete env.TEST_GROUP;
   const r = spawnSync('sh', [SCRIPT, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
   const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
@@ -102,6 +102,18 @@ describe('npm test (test/support/run-tests.sh)', () => {
     expect(recap(`printf 'a frame: \\000\\377\\n'`)).toEqual(expected);
     // Before: the first 60 lines that matched, all printed by tests that passed; the failure's headline came after.
     expect(recap(`for i in $(seq 100); do echo "Error: logged by a passing test $i"; done`)).toEqual(expected);
+  });
+
+  it('a tail without --pid (BSD, macOS, busybox): the unit and cli report is printed whole once it ends, before the other', () => {
+    const dir = tempDir('bsd-tail-');
+    writeFileSync(join(dir, 'tail'), `#!/bin/sh\ncase "$*" in *--pid*) echo "tail: illegal option -- -" >&2; exit 1;; esac\nexec ${JSON.stringify(spawnSync('sh', ['-c', 'command -v tail'], { encoding: 'utf8' }).stdout.trim())} "$@"\n`);
+    chmodSync(join(dir, 'tail'), 0o755);
+    const r = runTests([], {}, { env: { PATH: `${dir}:${process.env.PATH}` } });
+    expect(r.status).toBe(0);
+    // Before: never shown (the tail refused its options at once), and the log removed.
+    const others = r.stdout.indexOf('others report');
+    expect(others).toBeGreaterThanOrEqual(0);
+    expect(r.stdout.indexOf('run beside the above in a vitest process of their own')).toBeGreaterThan(others);
   });
 
   it('a TMPDIR that is not a writable directory fails the run before any test, instead of writing its logs to /', () => {
@@ -194,14 +206,19 @@ describe('npm test stopped by a signal (test/support/run-tests.sh)', () => {
       const child = spawn('sh', [SCRIPT], { cwd: dir, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      const pidOf = (side: string) => Number(readFileSync(join(dir, `pid.${side}`), 'utf8'));
-      for (let i = 0; !(existsSync(join(dir, 'pid.servers')) && existsSync(join(dir, 'pid.others'))); i++) {
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      // Once written whole: the file is there (empty) before echo writes, and Number('') is 0, a pid that is always
+      // alive (this loop never ended: the test timed out) and that `kill` takes for this process's whole group.
+      const pidOf = (side: string) => {
+        const text = existsSync(join(dir, `pid.${side}`)) ? readFileSync(join(dir, `pid.${side}`), 'utf8') : '';
+        return /^[1-9][0-9]*\n$/.test(text) ? Number(text) : undefined;
+      };
+      for (let i = 0; pidOf('servers') === undefined || pidOf('others') === undefined; i++) {
         if (i > 400) throw new Error('the two sides never started');
         await new Promise((r) => setTimeout(r, 25));
       }
-      const pids = [pidOf('servers'), pidOf('others')];
+      const pids = [pidOf('servers')!, pidOf('others')!];
       if (othersDone) while (alive(pids[1]!)) await new Promise((r) => setTimeout(r, 20));
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       child.kill(signal);
       const code = await exited;
       for (let i = 0; pids.some(alive) && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
