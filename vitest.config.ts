@@ -5,15 +5,29 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** A statement that replaces a module for the file that makes it (vi.mock is hoisted above its imports). */
-export const MOCKS_A_MODULE = /^\s*vi\.(?:mock|doMock)\(/m;
+/** Comments and string literals: a `vi.mock(` named in them mocks nothing. */
+const NOT_CODE = /\/\/[^\n]*|\/\*[\s\S]*?\*\/|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\[\s\S]|[^`\\])*`/g;
+
+/**
+ * Whether a test file replaces a module for itself (vi.mock, hoisted above its imports, or vi.doMock): a call on
+ * vitest's `vi` under any name it goes by (`vi`, `vitest`, `{ vi as v }`, `{ vi: v } = await import('vitest')`),
+ * anywhere on a line, outside comments and strings. A call missed here runs in the shared graph, where it neither
+ * replaces a module an earlier file imported nor stays out of the files after it.
+ */
+export function mocksAModule(source: string): boolean {
+  const names = ['vi', 'vitest'];
+  for (const [, list] of source.matchAll(/\{([^}]*)\}\s*(?:from\s*|=\s*await\s+import\s*\(\s*)['"]vitest['"]/g))
+    for (const m of list!.matchAll(/\b(?:vi|vitest)\s*(?:\bas\b|:)\s*([\w$]+)/g)) names.push(m[1]!);
+  const call = new RegExp(`(?<![\\w$.])(?:${names.map((n) => n.replaceAll('$', '\\$')).join('|')})\\s*\\.\\s*(?:mock|doMock)\\s*[(<]`);
+  return call.test(source.replace(NOT_CODE, '""'));
+}
 
 /** The unit files (test/NAME.test.ts, no project suffix) that mock a module, relative to the root. */
 function mockingFiles(dir = 'test'): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = `${dir}/${e.name}`;
     if (e.isDirectory()) return mockingFiles(path);
-    return /^[^.]+\.test\.ts$/.test(e.name) && MOCKS_A_MODULE.test(readFileSync(path, 'utf8')) ? [path] : [];
+    return /^[^.]+\.test\.ts$/.test(e.name) && mocksAModule(readFileSync(path, 'utf8')) ? [path] : [];
   });
 }
 const MOCKING_FILES = mockingFiles(fileURLToPath(new URL('test', import.meta.url))).map((p) => relative(fileURLToPath(new URL('.', import.meta.url)), p));

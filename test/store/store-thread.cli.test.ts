@@ -181,6 +181,9 @@ describe('the store writer in its own thread', () => {
     expect(again).toBeInstanceOf(Promise);
     await again;
     expect(sink.stats.backpressure.timeouts).toBe(2);
+    // Each wait lasted its maxWaitMs (a timer may fire up to a millisecond early): a wait that ended at once, counted
+    // as run out (maxWaitMs taken as seconds, say), passed the counts above.
+    expect(sink.stats.backpressure.seconds).toBeGreaterThanOrEqual(2 * 0.049);
     await sink.close();
     const n = 6 * CHUNK;
     expect(sink.stats).toMatchObject({ queued: 0, written: { liquidations: n } });

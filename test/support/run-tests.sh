@@ -9,7 +9,21 @@ esc=$(printf '\033')
 recap() {
   echo "npm test: $1: exit status $2"
   [ "$2" -eq 0 ] && return
-  sed "s/$esc\[[0-9;]*m//g" "$3" | grep -E '^ *(FAIL|×|❯ )|Error|Unhandled|Test Files|Tests  ' | head -60
+  # The last lines that match: vitest's summary (each failure's FAIL headline, error and line, then the counts) comes
+  # after whatever the tests printed while they ran, which may match too. -a: a NUL byte in the log (a test's binary
+  # frame) would make grep say only "binary file matches", on stderr.
+  sed "s/$esc\[[0-9;]*m//g" "$3" | grep -aE '^ *(FAIL|×|❯ )|Error|Unhandled|Test Files|Tests  ' | tail -60
+}
+# exit_status PID: the exit status of a background process. A trapped signal ends a wait before the process does
+# (128 + the signal), so then, while it is there, wait again; once reaped, another wait would say 127, not its status.
+exit_status() {
+  wait "$1"
+  set -- "$1" "$?"
+  while [ -n "$interrupted" ] && [ "$2" -gt 128 ] && kill -0 "$1" 2>/dev/null; do
+    wait "$1"
+    set -- "$1" "$?"
+  done
+  return "$2"
 }
 if [ $# -gt 0 ]; then
   vitest run "$@"
@@ -28,8 +42,18 @@ else
     wait "$typecheck"
     exit "$built"
   fi
-  logs=$(mktemp -d "${TMPDIR:-/tmp}/liqstream-test.XXXXXX")
+  # Without it (TMPDIR not a writable directory) the logs would go to / and the recap read nothing.
+  logs=$(mktemp -d "${TMPDIR:-/tmp}/liqstream-test.XXXXXX") || {
+    wait "$typecheck"
+    exit 1
+  }
   beside_log=$logs/servers.log
+  # Set before either side starts: a signal that came between a start and the trap ended the shell and left that
+  # side running. One that comes before a side's pid is known is passed on once both are (below).
+  interrupted=
+  beside=
+  others=
+  trap 'interrupted=1; kill -TERM $others $beside "$typecheck" 2>/dev/null' INT TERM HUP
   TEST_GROUP=servers vitest run >"$beside_log" 2>&1 &
   beside=$!
   # In the background too, so that a signal to npm test alone (a CI job's timeout, `kill` of its pid) reaches the
@@ -39,26 +63,20 @@ else
   : >"$logs/others.log" # there before the tail opens it
   TEST_GROUP=others vitest run >>"$logs/others.log" 2>&1 &
   others=$!
-  tail -n +1 -s 0.2 --pid="$others" -f "$logs/others.log" &
-  shown=$!
-  interrupted=
-  trap 'interrupted=1; kill -TERM "$others" "$beside" "$typecheck" 2>/dev/null' INT TERM HUP
-  wait "$others"
+  [ -z "$interrupted" ] || kill -TERM $others $beside 2>/dev/null
+  # A tail without --pid (BSD, macOS, busybox) printed nothing, and the log went with the recap: shown whole at the end.
+  shown=
+  if tail --pid="$$" -n 0 /dev/null 2>/dev/null; then
+    tail -n +1 -s 0.2 --pid="$others" -f "$logs/others.log" &
+    shown=$!
+  fi
+  exit_status "$others"
   status=$?
-  # A trapped signal ends the wait before the process: wait again for its own exit status.
-  if [ -n "$interrupted" ]; then
-    wait "$others"
-    status=$?
-  fi
-  wait "$beside"
+  # Also for a signal that came while only the servers side ran (its broker stop takes up to 10 s).
+  exit_status "$beside"
   beside_status=$?
-  # The same for a signal that came while only the servers side ran (its broker stop takes up to 10 s).
-  if [ -n "$interrupted" ]; then
-    wait "$beside"
-    beside_status=$?
-  fi
   # The unit/cli side's last lines are shown before what follows.
-  wait "$shown"
+  if [ -n "$shown" ]; then wait "$shown"; else cat "$logs/others.log"; fi
   # Printed whole after the other, so that the two reports do not interleave; its own summary and exit status.
   echo
   echo "npm test: the projects that start servers (kafka, questdb), run beside the above in a vitest process of their own (exit status $beside_status):"

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inGroup, MOCKS_A_MODULE, PROJECTS } from '../../vitest.config.js';
+import { inGroup, mocksAModule, PROJECTS } from '../../vitest.config.js';
 import { tempDir } from './recording.js';
 
 const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
@@ -12,7 +12,12 @@ const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
  * how they were called and exit as told. Each side of the split run waits until the other has started (a run
  * of one after the other times out).
  */
-function runTests(args: string[], exits: { servers?: number; others?: number; single?: number; typecheck?: number; build?: number } = {}) {
+function runTests(
+  args: string[],
+  exits: { servers?: number; others?: number; single?: number; typecheck?: number; build?: number } = {},
+  // `printed`: shell a failing side runs before its headline (what tests print while vitest runs); `env`: added (PATH after the stubs).
+  more: { printed?: string; env?: NodeJS.ProcessEnv } = {},
+) {
   const dir = tempDir('run-tests-');
   const log = join(dir, 'calls.log');
   const stub = (name: string, body: string) => {
@@ -23,7 +28,7 @@ function runTests(args: string[], exits: { servers?: number; others?: number; si
   const side = (me: string, other: string, exit: number) =>
     `touch "$STUB_DIR/${me}"; i=0; while [ ! -e "$STUB_DIR/${other}" ]; do sleep 0.05; i=$((i+1)); [ $i -gt 400 ] && { echo "${other} never started"; exit 9; }; done; echo "${me} report"; ` +
     // A failing side prints vitest's failure headline in colour, among lines the recap leaves out.
-    (exit ? `printf ' \\033[31mFAIL\\033[39m  ${me}  test/${me}.test.ts > breaks\\n   passing detail\\n' >&2; ` : '') +
+    (exit ? `${more.printed ?? ''}\nprintf ' \\033[31mFAIL\\033[39m  ${me}  test/${me}.test.ts > breaks\\n   passing detail\\n' >&2; ` : '') +
     `exit ${exit}`;
   stub(
     'vitest',
@@ -36,7 +41,7 @@ function runTests(args: string[], exits: { servers?: number; others?: number; si
       'esac',
     ].join('\n'),
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_LOG: log, STUB_DIR: dir };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...more.env, PATH: `${dir}:${more.env?.PATH ?? process.env.PATH}`, STUB_LOG: log, STUB_DIR: dir };
   delete env.TEST_GROUP;
   const r = spawnSync('sh', [SCRIPT, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
   const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
@@ -87,6 +92,36 @@ describe('npm test (test/support/run-tests.sh)', () => {
     expect(build.calls.filter((c) => c.startsWith('vitest'))).toEqual([]);
   });
 
+  it('the recap shows the failures whatever the tests printed before them: a NUL byte, many lines that match', () => {
+    const recap = (printed: string) => {
+      const { stdout } = runTests([], { others: 1 }, { printed });
+      return stdout.slice(stdout.lastIndexOf('npm test: unit and cli: exit status 1'));
+    };
+    const expected = expect.stringContaining(' FAIL  others  test/others.test.ts > breaks\nnpm test: kafka and questdb: exit status 0\nnpm test: typecheck: exit status 0\n');
+    // Before: grep took the log for binary and printed only "binary file matches" (on stderr).
+    expect(recap(`printf 'a frame: \\000\\377\\n'`)).toEqual(expected);
+    // Before: the first 60 lines that matched, all printed by tests that passed; the failure's headline came after.
+    expect(recap(`for i in $(seq 100); do echo "Error: logged by a passing test $i"; done`)).toEqual(expected);
+  });
+
+  it('a tail without --pid (BSD, macOS, busybox): the unit and cli report is printed whole once it ends, before the other', () => {
+    const dir = tempDir('bsd-tail-');
+    writeFileSync(join(dir, 'tail'), `#!/bin/sh\ncase "$*" in *--pid*) echo "tail: illegal option -- -" >&2; exit 1;; esac\nexec ${JSON.stringify(spawnSync('sh', ['-c', 'command -v tail'], { encoding: 'utf8' }).stdout.trim())} "$@"\n`);
+    chmodSync(join(dir, 'tail'), 0o755);
+    const r = runTests([], {}, { env: { PATH: `${dir}:${process.env.PATH}` } });
+    expect(r.status).toBe(0);
+    // Before: never shown (the tail refused its options at once), and the log removed.
+    const others = r.stdout.indexOf('others report');
+    expect(others).toBeGreaterThanOrEqual(0);
+    expect(r.stdout.indexOf('run beside the above in a vitest process of their own')).toBeGreaterThan(others);
+  });
+
+  it('a TMPDIR that is not a writable directory fails the run before any test, instead of writing its logs to /', () => {
+    const r = runTests([], {}, { env: { TMPDIR: '/nonexistent/liqstream' } });
+    expect(r.status).toBe(1);
+    expect(r.calls.filter((c) => c.startsWith('vitest'))).toEqual([]);
+  });
+
   it('with arguments: one vitest run with them, every project it selects', () => {
     const r = runTests(['--project', 'unit', 'test/x.test.ts'], { single: 3 });
     expect(r.status).toBe(3);
@@ -113,11 +148,28 @@ describe('the unit projects (vitest.config.ts)', () => {
     expect(project('unit-mocks').include).toContain('test/bus/spill-write-failure.test.ts');
     expect(project('unit').exclude).toContain('test/bus/spill-write-failure.test.ts');
     expect(project('unit').exclude).not.toContain('test/support/run-tests.test.ts');
-    for (const file of [project('unit-mocks').include!].flat()) expect(readFileSync(file, 'utf8')).toMatch(MOCKS_A_MODULE);
-    expect(MOCKS_A_MODULE.test("import x from 'y';\n  vi.mock('node:fs', async () => ({}));")).toBe(true);
-    expect(MOCKS_A_MODULE.test('vi.mocked(x)')).toBe(false);
-    // Only a statement: this file names it in strings, and shares the graph.
-    expect(MOCKS_A_MODULE.test("expect(f(\"vi.mock('node:fs')\"))")).toBe(false);
+    for (const file of [project('unit-mocks').include!].flat()) expect(mocksAModule(readFileSync(file, 'utf8'))).toBe(true);
+    expect(mocksAModule("import x from 'y';\n  vi.mock('node:fs', async () => ({}));")).toBe(true);
+    expect(mocksAModule('vi.mocked(x)')).toBe(false);
+    // Only code: this file names it in strings, and shares the graph.
+    expect(mocksAModule("expect(f(\"vi.mock('node:fs')\"))")).toBe(false);
+  });
+
+  it('finds a mock call however it is written, and none in comments or strings', () => {
+    // Each missed before (a call at the start of a line, on `vi`, only): in the shared graph its mock was not in place
+    // for a module an earlier file had imported, and stayed in place for the files after it (seen with vitest.mock).
+    for (const source of [
+      "import { it, vitest } from 'vitest';\nvitest.mock('node:fs');",
+      "import { vi as v } from 'vitest';\nv.doMock('node:fs', () => ({}));",
+      "const { vi: w } = await import('vitest');\nw.mock('node:fs');",
+      "import x from 'y'; vi.mock('node:fs');",
+      "if (x) vi.doMock('node:fs');",
+      "vi\n  .mock('node:fs');",
+    ])
+      expect([source, mocksAModule(source)]).toEqual([source, true]);
+    // Matched before, at the start of a line: in a block comment, in a template string.
+    for (const source of ["/*\n  vi.mock('node:fs') would not do here\n*/", "const text = `\nvi.mock('node:fs')\n`;", "// vi.mock('x')", "devi.mock('x')", "x.vi.mock('x')"])
+      expect([source, mocksAModule(source)]).toEqual([source, false]);
   });
 });
 
@@ -154,14 +206,19 @@ describe('npm test stopped by a signal (test/support/run-tests.sh)', () => {
       const child = spawn('sh', [SCRIPT], { cwd: dir, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      const pidOf = (side: string) => Number(readFileSync(join(dir, `pid.${side}`), 'utf8'));
-      for (let i = 0; !(existsSync(join(dir, 'pid.servers')) && existsSync(join(dir, 'pid.others'))); i++) {
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      // Once written whole: the file is there (empty) before echo writes, and Number('') is 0, a pid that is always
+      // alive (this loop never ended: the test timed out) and that `kill` takes for this process's whole group.
+      const pidOf = (side: string) => {
+        const text = existsSync(join(dir, `pid.${side}`)) ? readFileSync(join(dir, `pid.${side}`), 'utf8') : '';
+        return /^[1-9][0-9]*\n$/.test(text) ? Number(text) : undefined;
+      };
+      for (let i = 0; pidOf('servers') === undefined || pidOf('others') === undefined; i++) {
         if (i > 400) throw new Error('the two sides never started');
         await new Promise((r) => setTimeout(r, 25));
       }
-      const pids = [pidOf('servers'), pidOf('others')];
+      const pids = [pidOf('servers')!, pidOf('others')!];
       if (othersDone) while (alive(pids[1]!)) await new Promise((r) => setTimeout(r, 20));
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       child.kill(signal);
       const code = await exited;
       for (let i = 0; pids.some(alive) && i < 100; i++) await new Promise((r) => setTimeout(r, 20));

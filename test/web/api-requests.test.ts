@@ -6,6 +6,7 @@ import { startMetricsServer, type MetricsServer } from '../../src/service/http-s
 import { liveApi, type LiveApi } from '../../src/web/live-api.js';
 import { MarketFeed } from '../../src/web/market-feed.js';
 import { liquidation } from '../support/events.js';
+import { buildPage } from '../support/page-build.js';
 
 const T0 = Date.UTC(2025, 9, 10, 20, 0);
 let server: MetricsServer;
@@ -13,6 +14,8 @@ let api: LiveApi;
 let url: string;
 
 beforeAll(async () => {
+  // Before any request for the page's files: see buildPage.
+  buildPage();
   const metrics = createMetrics();
   const aggregator = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
   registerAggregatorMetrics(metrics.registry, aggregator);

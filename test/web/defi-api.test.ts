@@ -8,6 +8,7 @@ import { liveApi, type LiveApi } from '../../src/web/live-api.js';
 import { MarketFeed } from '../../src/web/market-feed.js';
 import { defiLiquidation, retraction } from '../support/defi-events.js';
 import { liquidation } from '../support/events.js';
+import { buildPage } from '../support/page-build.js';
 import { openPage } from '../support/chromium.js';
 import { until } from '../support/until.js';
 
@@ -22,6 +23,8 @@ const c = defiLiquidation(3, T0 + 62_000, 700, { venue: 'fluid', chain: 'base' }
 const perp = liquidation('p1', T0 + 2_000, 1_500);
 
 beforeAll(async () => {
+  // Before any request for the page's files: see buildPage.
+  buildPage();
   const metrics = createMetrics();
   aggregator = new Aggregator({ clock: 'watermark', retainMinutes: Infinity });
   registerAggregatorMetrics(metrics.registry, aggregator);
