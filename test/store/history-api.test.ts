@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StoreConfig } from '../../src/sinks/store/config.js';
 import { QueryTimeoutError, StoreReader } from '../../src/sinks/store/reader.js';
 import { DuckDbHistory } from '../../src/sinks/store/history.js';
@@ -123,6 +124,26 @@ describe('/api/history', () => {
     await until(() => res.status !== 0);
     expect([res.status, JSON.parse(res.body)]).toEqual([504, { error: 'query stopped after 10000 ms' }]);
     hurried.close();
+  });
+
+  it('a query that starts after its time ran out (queued behind busy threads) is stopped too', async () => {
+    // The query reaches DuckDB 400 ms late, as when libuv's threads (which run DuckDB's calls) are all busy. Before,
+    // the one interrupt at 200 ms found nothing running and was lost: the query ran to its end (in a unit worker
+    // shared with other files, a query of hours went on burning CPU after its test had timed out).
+    const original = DuckDBConnection.prototype.runAndReadAll;
+    const late = vi.spyOn(DuckDBConnection.prototype, 'runAndReadAll').mockImplementation(async function (this: DuckDBConnection, ...args) {
+      await new Promise((r) => setTimeout(r, 400));
+      return original.apply(this, args);
+    });
+    const slow = await StoreReader.open(dir, { timeoutMs: 200 });
+    try {
+      const started = Date.now();
+      await expect(slow.query('SELECT sum(hash(i) % 7) FROM range(1000000000) t(i)')).rejects.toBeInstanceOf(QueryTimeoutError);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      late.mockRestore();
+      slow.close();
+    }
   });
 
   it('many clients at once while a writer commits and compacts: each answers 200 or 503, never a wrong result', async () => {

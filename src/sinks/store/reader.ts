@@ -212,9 +212,13 @@ export class StoreReader {
   private async once(sql: string, params: DuckDBValue[], json: boolean, scope: Scope): Promise<QueryResult> {
     const conn = await this.instance.connect();
     let timedOut = false;
+    let again: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       conn.interrupt();
+      // An interrupt finds only a statement that runs: one still queued behind busy libuv threads (which run DuckDB's
+      // calls), or between the views and the query, would start after it and run to its end. Asked again until done.
+      again = setInterval(() => conn.interrupt(), 50);
     }, this.limits.timeoutMs);
     try {
       await this.defineViews(conn, scope);
@@ -225,6 +229,7 @@ export class StoreReader {
       throw err;
     } finally {
       clearTimeout(timer);
+      clearInterval(again);
       conn.closeSync();
     }
   }
