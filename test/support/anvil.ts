@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -71,9 +72,23 @@ export class Anvil {
     await exited;
   }
 
-  /** SIGSTOP / SIGCONT: a node that freezes (sockets stay open, nothing answers) and thaws. */
+  /**
+   * SIGSTOP / SIGCONT: a node that freezes (sockets stay open, nothing answers) and thaws. freeze() returns once every
+   * thread of the node has stopped (read from /proc, up to 2 s): kill() only queues the signal, and a loaded host let
+   * a node answer a range import's next requests after the test had frozen it (a clean CI run saw the import finish).
+   */
   freeze(): void {
-    this.child?.kill('SIGSTOP');
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    this.child!.kill('SIGSTOP');
+    const stopped = () => {
+      try {
+        return readdirSync(`/proc/${pid}/task`).every((t) => /^\d+ \(.*\) [Tt] /s.test(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')));
+      } catch {
+        return true; // gone
+      }
+    };
+    for (const until = Date.now() + 2_000; !stopped() && Date.now() < until; ) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
   }
 
   thaw(): void {
