@@ -23,7 +23,7 @@ export function mocksAModule(source: string): boolean {
 }
 
 /** The unit files (test/NAME.test.ts, no project suffix) that mock a module, relative to the root. */
-function mockingFiles(dir = 'test'): string[] {
+function mockingFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = `${dir}/${e.name}`;
     if (e.isDirectory()) return mockingFiles(path);
@@ -74,8 +74,10 @@ export function inGroup(p: TestProjectInlineConfiguration, group: string | undef
 }
 
 const BUILD = 'test/setup/build.ts';
+/** The projects whose files import the sources and never run the compiled binary. */
+const WITHOUT_BUILD = new Set(['unit', 'unit-mocks']);
 const withBuild = (p: TestProjectInlineConfiguration): TestProjectInlineConfiguration =>
-  String(p.test?.name).startsWith('unit') ? p : { ...p, test: { ...p.test, globalSetup: [BUILD, ...[p.test?.globalSetup ?? []].flat().filter((s) => s !== BUILD)] } };
+  WITHOUT_BUILD.has(String(p.test?.name)) ? p : { ...p, test: { ...p.test, globalSetup: [BUILD, ...[p.test?.globalSetup ?? []].flat().filter((s) => s !== BUILD)] } };
 
 /**
  * The longest files (docs/benchmarks.md, "Test suite"), started first: without durations from an earlier
