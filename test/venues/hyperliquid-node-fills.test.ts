@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -210,6 +210,39 @@ describe('node fills files', () => {
     const events = await eventsOf(join(dir, '21.lz4'));
     expect(events).toEqual(await eventsOf(join(dir, '21')));
     expect(events.filter((r) => (r as { ok: boolean; events: unknown[] }).events.length === 1)).toHaveLength(2500);
+  });
+
+  it('a plain file of several read-ahead chunks gives every line once, in order (each line distinct)', async () => {
+    const dir = tempDir();
+    // ≈ 13 MB: four 4 MiB reads, so both buffers are refilled while the other is being read, and lines cross every boundary.
+    const lines = Array.from({ length: 26_000 }, (_, i) => `{"block_number":${i},"pad":"${String(i).padStart(7, '0').repeat(70)}"}`);
+    writeFileSync(join(dir, 'big'), lines.join('\n') + '\n');
+    const got: string[] = [];
+    for await (const l of readNodeFillsFile(join(dir, 'big'))) got.push(l);
+    expect(got.length).toBe(lines.length);
+    expect(got).toEqual(lines);
+  });
+
+  it('a reader stopped after its first line closes the file, its read in flight included', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'big'), `${'x'.repeat(100)}\n`.repeat(100_000));
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    const rejections: unknown[] = [];
+    const onRejection = (err: unknown) => rejections.push(err);
+    process.on('unhandledRejection', onRejection);
+    try {
+      for (let round = 0; round < 20; round++)
+        for await (const l of readNodeFillsFile(join(dir, 'big'))) {
+          expect(l).toBe('x'.repeat(100));
+          break;
+        }
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+    expect(openFiles()).toBe(before);
+    expect(rejections).toEqual([]);
   });
 
   it('a file without a final newline still yields its last line; CRLF and blank lines are tolerated', async () => {

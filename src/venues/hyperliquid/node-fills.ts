@@ -50,23 +50,40 @@ export async function* readNodeFillsFile(path: string, opts: NodeFillsReadOption
 }
 
 /**
- * A plain file's bytes, read into one reused 4 MiB buffer: a new Buffer per read (a read stream's) is
+ * A plain file's bytes, read into two reused 4 MiB buffers: a new Buffer per read (a read stream's) is
  * external memory, and V8 answers its growth with full collections (a fifth of the time in profiles).
  */
 async function* plainFileLines(path: string, maxLineBytes: number): AsyncGenerator<string> {
   const fh = await open(path, 'r');
   try {
-    yield* nodeFillsLines(readInto(fh, Buffer.allocUnsafe(4 << 20)), maxLineBytes);
+    yield* nodeFillsLines(readAhead(fh, 4 << 20), maxLineBytes);
   } finally {
     await fh.close();
   }
 }
 
-async function* readInto(fh: FileHandle, chunk: Buffer): AsyncGenerator<Buffer> {
-  for (;;) {
-    const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
-    if (bytesRead === 0) return;
-    yield chunk.subarray(0, bytesRead);
+/**
+ * The file's chunks, the next one read while the caller works on this one: a read waited for in turn left
+ * the thread idle for ≈ 9% of a 200 MB replay (the kernel's copy of 4 MiB, 50 times). Two buffers take
+ * turns; the one yielded is not written until the caller asks for the chunk after it.
+ */
+async function* readAhead(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
+  let filling = Buffer.allocUnsafe(size);
+  let spare = Buffer.allocUnsafe(size);
+  let next = fh.read(filling, 0, size, null);
+  try {
+    for (;;) {
+      const { bytesRead } = await next;
+      if (bytesRead === 0) return;
+      const chunk = filling.subarray(0, bytesRead);
+      [filling, spare] = [spare, filling];
+      next = fh.read(filling, 0, size, null);
+      yield chunk;
+    }
+  } finally {
+    // A caller that stops early leaves one read in flight: waited for here, so that its failure (nobody's to handle) is
+    // not an unhandled rejection that ends the process.
+    await next.catch(() => undefined);
   }
 }
 
