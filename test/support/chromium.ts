@@ -98,9 +98,16 @@ export async function openBrowser(): Promise<Browser> {
       await page.send('Emulation.setDeviceMetricsOverride', { width: viewport.width, height: viewport.height, deviceScaleFactor: 1, mobile: viewport.mobile ?? false });
       await page.send('Page.navigate', { url });
       const evaluate = async <T>(expression: string) => ((await page.send('Runtime.evaluate', { expression, returnByValue: true })) as { result: { value: T } }).result.value;
-      // Callers get the page once the document *at url* has loaded (not the about:blank before it).
-      const want = new URL(url).href;
-      await until(async () => (await evaluate<string>('location.href + " " + document.readyState')) === `${want} complete`, `${want} to load in chromium`, 30_000);
+      // Callers get the page once the document *at url* has loaded (not the about:blank before it). Its fragment is
+      // left out: the page may change it once loaded (a coin from a link that the server cannot show is dropped), and
+      // a check that came after that waited for a URL that would never come back.
+      const want = new URL(url);
+      want.hash = '';
+      await until(
+        async () => (await evaluate<string>('location.href.split("#")[0] + " " + document.readyState')) === `${want.href} complete`,
+        `${url} to load in chromium`,
+        30_000,
+      );
       return {
         evaluate,
         errors: () => [...errors],
