@@ -136,12 +136,10 @@ async function main(): Promise<void> {
       out('| pipeline | input | liquidations/s (median; range) | frames/s | p50 | p99 | host control (`JSON.parse` alone, before / after) | RSS after a full GC at 25/50/75/100% of the frames | live heap, likewise | peak RSS |');
       out('|---|---|--:|--:|--:|--:|---|---|---|---|');
       // Binance-only frames (one liquidation each), then the simulated 10 October's venue mix (targets: embedded ≥ 300k liquidations/s, Kafka ≥ 150k/s).
-      child('./end-to-end.js', ['embedded']);
-      child('./end-to-end.js', ['embedded-mix']);
-      if (kafka) {
-        child('./end-to-end.js', ['kafka', brokers!]);
-        child('./end-to-end.js', ['kafka-mix', brokers!]);
-      } else for (const id of ['e2e:kafka', 'e2e:kafka-mix']) figures.without(id, noKafka);
+      const modes = ['', '-mix', '-mix-short'];
+      for (const m of modes) child('./end-to-end.js', [`embedded${m}`]);
+      if (kafka) for (const m of modes) child('./end-to-end.js', [`kafka${m}`, brokers!]);
+      else for (const m of modes) figures.without(`e2e:kafka${m}`, noKafka);
       out('');
     });
     await section('live', () => void child('./live-latency.js', [brokers!]), kafka ? undefined : noKafka);
