@@ -1,4 +1,4 @@
-import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import kafkajs, { type Admin, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import type { z } from 'zod';
 import { SCHEMA_VERSION } from '../schema/events.js';
 import { KafkaBusConfig } from './kafka-config.js';
@@ -374,61 +374,62 @@ export class KafkaBus implements Bus {
       );
     });
     ready.catch(() => {}); // observed below; avoids an unhandled rejection if connect() fails first
+    const runConfig: ConsumerRunConfig = {
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }) => {
+        // Unresolved, so the next fetch (after a seek or restart) delivers these messages again.
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
+        let assigned: AssignedPartition | undefined;
+        try {
+          assigned = (await assignment).get(`${batch.topic}:${batch.partition}`);
+          if (!isRunning() || isStale()) return;
+        } catch (err) {
+          // Retriable (see below): the consumer restarts, rejoins and prepares the assignment again.
+          throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
+        }
+        const live = assigned?.live ?? -1;
+        try {
+          const messages = batch.messages.flatMap(toBusMessages);
+          const cut = messages.findIndex((m) => m.offset! >= live);
+          const base = { topic: batch.topic, partition: batch.partition, nextOffset: lastOffset + 1 };
+          // Split at the committed offset: the part below it only rebuilds state.
+          if (cut !== 0) await handler({ ...base, messages: cut < 0 ? messages : messages.slice(0, cut), replayed: true });
+          if (cut >= 0) await handler({ ...base, messages: cut === 0 ? messages : messages.slice(cut) });
+        } catch (err) {
+          log?.error(
+            { err, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset(), groupId: options.groupId },
+            'bus handler failed; the batch will be redelivered',
+          );
+          // Retriable on purpose: kafkajs treats TypeError and the like as fatal and would stop
+          // the consumer for good; as a retriable error the batch is refetched, and after the
+          // retries the consumer restarts, so a transient fault heals without a process restart.
+          throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
+        }
+        const key = `${batch.topic}:${batch.partition}`;
+        if (lastOffset + 1 > (appliedThrough.get(key) ?? -1)) appliedThrough.set(key, lastOffset + 1);
+        resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+        // With an explicit offset map this commits now (autoCommit is off, so without one it would
+        // never commit); only resolved, i.e. processed, offsets are in the map. A re-read below the
+        // committed offset is not committed, and only this partition is: another partition may be
+        // mid-rewind, and committing its lower position would make applied events count as new.
+        if (lastOffset + 1 > live)
+          await commitOffsetsIfNecessary(
+            assigned
+              ? { topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(lastOffset + 1) }] }] }
+              : uncommittedOffsets(),
+          );
+        await heartbeat();
+      },
+    };
 
     try {
       // The topics may have just been created by another process (see ensureTopics).
       if (this.admin) await this.topicsReady(this.admin, options.topics);
       await consumer.connect();
       await this.retryingRaces('subscribing', () => consumer.subscribe({ topics: options.topics, fromBeginning }));
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }) => {
-          // Unresolved, so the next fetch (after a seek or restart) delivers these messages again.
-          if (!isRunning() || isStale() || batch.messages.length === 0) return;
-          const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
-          let assigned: AssignedPartition | undefined;
-          try {
-            assigned = (await assignment).get(`${batch.topic}:${batch.partition}`);
-            if (!isRunning() || isStale()) return;
-          } catch (err) {
-            // Retriable (see below): the consumer restarts, rejoins and prepares the assignment again.
-            throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
-          }
-          const live = assigned?.live ?? -1;
-          try {
-            const messages = batch.messages.flatMap(toBusMessages);
-            const cut = messages.findIndex((m) => m.offset! >= live);
-            const base = { topic: batch.topic, partition: batch.partition, nextOffset: lastOffset + 1 };
-            // Split at the committed offset: the part below it only rebuilds state.
-            if (cut !== 0) await handler({ ...base, messages: cut < 0 ? messages : messages.slice(0, cut), replayed: true });
-            if (cut >= 0) await handler({ ...base, messages: cut === 0 ? messages : messages.slice(cut) });
-          } catch (err) {
-            log?.error(
-              { err, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset(), groupId: options.groupId },
-              'bus handler failed; the batch will be redelivered',
-            );
-            // Retriable on purpose: kafkajs treats TypeError and the like as fatal and would stop
-            // the consumer for good; as a retriable error the batch is refetched, and after the
-            // retries the consumer restarts, so a transient fault heals without a process restart.
-            throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
-          }
-          const key = `${batch.topic}:${batch.partition}`;
-          if (lastOffset + 1 > (appliedThrough.get(key) ?? -1)) appliedThrough.set(key, lastOffset + 1);
-          resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
-          // With an explicit offset map this commits now (autoCommit is off, so without one it would
-          // never commit); only resolved, i.e. processed, offsets are in the map. A re-read below the
-          // committed offset is not committed, and only this partition is: another partition may be
-          // mid-rewind, and committing its lower position would make applied events count as new.
-          if (lastOffset + 1 > live)
-            await commitOffsetsIfNecessary(
-              assigned
-                ? { topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(lastOffset + 1) }] }] }
-                : uncommittedOffsets(),
-            );
-          await heartbeat();
-        },
-      });
+      await consumer.run(runConfig);
       await ready;
       // A join right after the first fetch (new topics: several joins within a second) looks up the log end
       // again for each partition without a committed offset, and skipped what was published after subscribe()
@@ -449,12 +450,57 @@ export class KafkaBus implements Bus {
       for (const off of listeners) off();
     }
 
+    const offCrash = this.restartAfterFatalCrash(consumer, options.groupId, runConfig, () => closing);
     return {
       close: async () => {
         onJoin();
+        offCrash();
         if (!this.consumers.delete(consumer)) return;
         await leave();
       },
+    };
+  }
+
+  /**
+   * kafkajs gives a consumer up for good on an error it does not retry, and the process goes on consuming nothing:
+   * a broker that stopped while the group was rebalancing ("Failed to find group coordinator") left an aggregator up,
+   * serving stale figures, that never read another event (test/bus/consumer-restart.kafka.test.ts). Such a consumer
+   * is run again here, with back-off (0.5 s doubling to 30 s, reset by a join), until it runs or the subscription is
+   * closed; each attempt is logged. Its assignment is prepared as after any rejoin (appliedThrough is kept), so
+   * nothing it applied before counts twice. Returns the listener's removal.
+   */
+  private restartAfterFatalCrash(consumer: Consumer, groupId: string, runConfig: ConsumerRunConfig, closing: () => boolean): () => void {
+    let delay = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const again = async (): Promise<void> => {
+      timer = undefined;
+      if (closing()) return;
+      try {
+        await consumer.connect();
+        // A failed start emits CRASH again (restart false when kafkajs will not retry it), which schedules the next attempt.
+        await consumer.run(runConfig);
+      } catch (err) {
+        schedule(err);
+      }
+    };
+    const schedule = (err: unknown): void => {
+      if (closing() || timer !== undefined) return;
+      delay = Math.min(Math.max(delay * 2, 500), 30_000);
+      this.logger?.error({ err, groupId, retryInMs: delay }, 'Kafka consumer stopped on an error kafkajs does not retry; starting it again');
+      timer = setTimeout(() => void again(), delay);
+      timer.unref();
+    };
+    const offs = [
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) schedule(e.payload.error);
+      }),
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        delay = 0;
+      }),
+    ];
+    return () => {
+      for (const off of offs) off();
+      clearTimeout(timer);
     };
   }
 
