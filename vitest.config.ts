@@ -44,7 +44,7 @@ export const PROJECTS: TestProjectInlineConfiguration[] = [
   { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.*.test.ts', ...MOCKING_FILES], isolate: false } },
   { test: { name: 'unit-mocks', include: MOCKING_FILES.length > 0 ? MOCKING_FILES : ['no-file-mocks-a-module'] } },
   { test: { name: 'cli', include: ['test/**/*.cli.test.ts'] } },
-  { test: { name: 'kafka', include: ['test/**/*.kafka.test.ts'], globalSetup: ['test/setup/global-kafka.ts'], testTimeout: 120_000 } },
+  { test: { name: 'kafka', include: ['test/**/*.kafka.test.ts'], globalSetup: ['test/setup/global-kafka.ts'], testTimeout: 120_000, isolate: false } },
   // One real QuestDB server for the project (scripts/questdb/questdb.sh), its files one at a time (they share its
   // tables) by a lock (test/setup/questdb-lock.ts), beside the other projects' files; the Kafka broker (shared with
   // the kafka project) for an aggregator writing QuestDB.
@@ -55,6 +55,7 @@ export const PROJECTS: TestProjectInlineConfiguration[] = [
       globalSetup: ['test/setup/global-kafka.ts', 'test/setup/global-questdb.ts'],
       setupFiles: ['test/setup/questdb-lock.ts'],
       testTimeout: 120_000,
+      isolate: false,
     },
   },
 ];
