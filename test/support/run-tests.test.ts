@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inGroup, mocksAModule, PROJECTS } from '../../vitest.config.js';
@@ -153,6 +153,16 @@ describe('the unit projects (vitest.config.ts)', () => {
     expect(mocksAModule('vi.mocked(x)')).toBe(false);
     // Only code: this file names it in strings, and shares the graph.
     expect(mocksAModule("expect(f(\"vi.mock('node:fs')\"))")).toBe(false);
+  });
+
+  it('the kafka and questdb files share a module graph per worker too, so none of them may mock a module', () => {
+    expect(project('kafka').isolate).toBe(false);
+    expect(project('questdb').isolate).toBe(false);
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : /\.(kafka|questdb)\.test\.ts$/.test(e.name) ? [join(dir, e.name)] : []));
+    const servers = files(new URL('..', import.meta.url).pathname);
+    expect(servers.length).toBeGreaterThan(30);
+    expect(servers.filter((f) => mocksAModule(readFileSync(f, 'utf8')))).toEqual([]);
   });
 
   it('finds a mock call however it is written, and none in comments or strings', () => {
