@@ -322,8 +322,13 @@ export class KafkaBus implements Bus {
     });
     // Stops the consumer for good: a restart kafkajs had already scheduled when this began joins once
     // more, and leaves again.
+    let restarts: { stop(): Promise<void> } | undefined;
     const leave = async () => {
       closing = true;
+      // A restart of the bus's own (restartAfterFatalCrash) in flight finishes first: a disconnect while its
+      // consumer.run() is joining drops kafkajs's reference to the runner, which then joins, consumes and
+      // heartbeats on for good, handling batches after close (test/bus/consumer-restart-attack.kafka.test.ts).
+      await restarts?.stop();
       consumer.on(consumer.events.GROUP_JOIN, () => void consumer.disconnect().catch(() => {}));
       await consumer.disconnect();
     };
@@ -424,6 +429,10 @@ export class KafkaBus implements Bus {
       },
     };
 
+    // Before the first run: a crash kafkajs gives up on after `ready` resolved (while the assignment below is
+    // prepared) would otherwise leave subscribe() resolving with a consumer that never runs again. One before
+    // `ready` rejects it as well, and subscribe() fails and stops the restart (leave).
+    restarts = this.restartAfterFatalCrash(consumer, options.groupId, runConfig, () => closing);
     try {
       // The topics may have just been created by another process (see ensureTopics).
       if (this.admin) await this.topicsReady(this.admin, options.topics);
@@ -450,11 +459,9 @@ export class KafkaBus implements Bus {
       for (const off of listeners) off();
     }
 
-    const offCrash = this.restartAfterFatalCrash(consumer, options.groupId, runConfig, () => closing);
     return {
       close: async () => {
         onJoin();
-        offCrash();
         if (!this.consumers.delete(consumer)) return;
         await leave();
       },
@@ -465,18 +472,22 @@ export class KafkaBus implements Bus {
    * kafkajs gives a consumer up for good on an error it does not retry, and the process goes on consuming nothing:
    * a broker that stopped while the group was rebalancing ("Failed to find group coordinator") left an aggregator up,
    * serving stale figures, that never read another event (test/bus/consumer-restart.kafka.test.ts). Such a consumer
-   * is run again here, with back-off (0.5 s doubling to 30 s, reset by a join), until it runs or the subscription is
-   * closed; each attempt is logged. Its assignment is prepared as after any rejoin (appliedThrough is kept), so
-   * nothing it applied before counts twice. Returns the listener's removal.
+   * is run again here, with back-off (0.5 s doubling to 30 s, reset once it fetches again: a join alone is no
+   * progress when the error recurs after every join, and each restart rebalances the whole group), until it runs or
+   * the subscription is closed; each attempt is logged. Its assignment is prepared as after any rejoin
+   * (appliedThrough is kept), so nothing it applied before counts twice. `stop` removes the listeners, clears a
+   * pending attempt and waits for one in flight (see `leave` in subscribe).
    */
-  private restartAfterFatalCrash(consumer: Consumer, groupId: string, runConfig: ConsumerRunConfig, closing: () => boolean): () => void {
+  private restartAfterFatalCrash(consumer: Consumer, groupId: string, runConfig: ConsumerRunConfig, closing: () => boolean): { stop(): Promise<void> } {
     let delay = 0;
     let timer: NodeJS.Timeout | undefined;
+    let inFlight: Promise<void> = Promise.resolve();
     const again = async (): Promise<void> => {
       timer = undefined;
       if (closing()) return;
       try {
         await consumer.connect();
+        if (closing()) return; // leave() waits for this attempt and then disconnects
         // A failed start emits CRASH again (restart false when kafkajs will not retry it), which schedules the next attempt.
         await consumer.run(runConfig);
       } catch (err) {
@@ -487,20 +498,24 @@ export class KafkaBus implements Bus {
       if (closing() || timer !== undefined) return;
       delay = Math.min(Math.max(delay * 2, 500), 30_000);
       this.logger?.error({ err, groupId, retryInMs: delay }, 'Kafka consumer stopped on an error kafkajs does not retry; starting it again');
-      timer = setTimeout(() => void again(), delay);
+      timer = setTimeout(() => void (inFlight = again()), delay);
       timer.unref();
     };
     const offs = [
       consumer.on(consumer.events.CRASH, (e) => {
         if (!e.payload.restart) schedule(e.payload.error);
       }),
-      consumer.on(consumer.events.GROUP_JOIN, () => {
+      consumer.on(consumer.events.FETCH, () => {
         delay = 0;
       }),
     ];
-    return () => {
-      for (const off of offs) off();
-      clearTimeout(timer);
+    return {
+      stop: async () => {
+        for (const off of offs) off();
+        clearTimeout(timer);
+        timer = undefined;
+        await inFlight;
+      },
     };
   }
 
