@@ -327,7 +327,7 @@ export class KafkaBus implements Bus {
       closing = true;
       // A restart of the bus's own (restartAfterFatalCrash) in flight finishes first: a disconnect while its
       // consumer.run() is joining drops kafkajs's reference to the runner, which then joins, consumes and
-      // heartbeats on for good, handling batches after close (test/bus/consumer-restart-attack.kafka.test.ts).
+      // heartbeats on for good, handling batches after close (test/bus/consumer-restart.kafka.test.ts).
       await restarts?.stop();
       consumer.on(consumer.events.GROUP_JOIN, () => void consumer.disconnect().catch(() => {}));
       await consumer.disconnect();
