@@ -202,7 +202,6 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
       await producer.publish(topic, [message('k', 'after-close')]);
       await sleep(9_000); // more than the session timeout: a member that joined and then just stopped has expired
       const group = await groupMembers(groupId);
-      if (process.env.ATTACK_DEBUG) console.log(how, log.errors);
       expect({ afterClose, group }).toEqual({ afterClose: [], group: { state: 'Empty', members: 0 } });
     }, 90_000);
   }
@@ -252,7 +251,6 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
     await bSub.close();
     await sleep(12_000); // more than the session timeout
     const group = await groupMembers(groupId);
-    if (process.env.ATTACK_DEBUG) console.log(log.errors);
     expect({ afterClose, group }).toEqual({ afterClose: [], group: { state: 'Empty', members: 0 } });
   }, 90_000);
 
