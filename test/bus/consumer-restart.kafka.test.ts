@@ -30,6 +30,13 @@ const buses: KafkaBus[] = [];
 afterAll(async () => {
   await Promise.all(buses.splice(0).map((b) => b.close().catch(() => {})));
 });
+/** A bus on the test broker with `topic` created; closed after the file. */
+async function startedBus(clientId: string, topic: string, partitions: number, logger?: BusLogger): Promise<KafkaBus> {
+  const bus = new KafkaBus({ brokers, clientId, partitions, ...(logger && { logger }), ...TEST_KAFKA });
+  buses.push(bus);
+  await bus.start([topic]);
+  return bus;
+}
 
 function logger(): BusLogger & { errors: string[]; restarts: () => number } {
   const errors: string[] = [];
@@ -62,11 +69,8 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
     const topic = unique('restart');
     const groupId = unique('restart-group');
     const log = logger();
-    const a = new KafkaBus({ brokers, clientId: 'liqstream-test-a', logger: log, partitions: 3, ...TEST_KAFKA });
-    const b = new KafkaBus({ brokers, clientId: 'liqstream-test-b', partitions: 3, ...TEST_KAFKA });
-    buses.push(a, b);
-    await a.start([topic]);
-    await b.start([topic]);
+    const a = await startedBus('liqstream-test-a', topic, 3, log);
+    const b = await startedBus('liqstream-test-b', topic, 3);
     const got: unknown[] = [];
     await a.subscribe({ topics: [topic], groupId, fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }, async (batch: ConsumedBatch) => {
       if (!batch.replayed) for (const m of batch.messages) got.push(m.value);
@@ -98,9 +102,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
     const topic = unique('gap');
     const groupId = unique('gap-group');
     const log = logger();
-    const bus = new KafkaBus({ brokers, clientId: 'attack-gap', logger: log, partitions: 1, ...TEST_KAFKA });
-    buses.push(bus);
-    await bus.start([topic]);
+    const bus = await startedBus('attack-gap', topic, 1, log);
     // The first fetch after the join (fromBeginning: ready resolves at the join) fails as kafkajs does not retry.
     let thrown = 0;
     ConsumerGroup.prototype.fetch = async function (this: Group, nodeId: number) {
@@ -123,9 +125,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
     const topic = unique('loop');
     const groupId = unique('loop-group');
     const log = logger();
-    const bus = new KafkaBus({ brokers, clientId: 'attack-loop', logger: log, partitions: 1, ...TEST_KAFKA });
-    buses.push(bus);
-    await bus.start([topic]);
+    const bus = await startedBus('attack-loop', topic, 1, log);
     const got: unknown[] = [];
     await bus.subscribe({ topics: [topic], groupId, fromBeginning: true }, async (batch: ConsumedBatch) => {
       if (!batch.replayed) for (const m of batch.messages) got.push(m.value);
@@ -153,12 +153,8 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
       const topic = unique('close-race');
       const groupId = unique('close-race-group');
       const log = logger();
-      const bus = new KafkaBus({ brokers, clientId: 'attack-close', logger: log, partitions: 1, ...TEST_KAFKA });
-      buses.push(bus);
-      const producer = new KafkaBus({ brokers, clientId: 'attack-close-producer', partitions: 1, ...TEST_KAFKA });
-      buses.push(producer);
-      await bus.start([topic]);
-      await producer.start([topic]);
+      const bus = await startedBus('attack-close', topic, 1, log);
+      const producer = await startedBus('attack-close-producer', topic, 1);
       let closed = false;
       const afterClose: unknown[] = [];
       const got: unknown[] = [];
@@ -210,11 +206,8 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
     const topic = unique('close-join');
     const groupId = unique('close-join-group');
     const log = logger();
-    const a = new KafkaBus({ brokers, clientId: 'attack-join-a', logger: log, partitions: 2, ...TEST_KAFKA });
-    const b = new KafkaBus({ brokers, clientId: 'attack-join-b', partitions: 2, ...TEST_KAFKA });
-    buses.push(a, b);
-    await a.start([topic]);
-    await b.start([topic]);
+    const a = await startedBus('attack-join-a', topic, 2, log);
+    const b = await startedBus('attack-join-b', topic, 2);
     let aGroup: unknown;
     ConsumerGroup.prototype.joinAndSync = async function (this: Group) {
       if (this.groupId === groupId) aGroup ??= this;
@@ -258,11 +251,8 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
     const topic = unique('exact');
     const groupId = unique('exact-group');
     const log = logger();
-    const bus = new KafkaBus({ brokers, clientId: 'attack-exact', logger: log, partitions: 3, ...TEST_KAFKA });
-    const producer = new KafkaBus({ brokers, clientId: 'attack-exact-producer', partitions: 3, ...TEST_KAFKA });
-    buses.push(bus, producer);
-    await bus.start([topic]);
-    await producer.start([topic]);
+    const bus = await startedBus('attack-exact', topic, 3, log);
+    const producer = await startedBus('attack-exact-producer', topic, 3);
     const live = new Map<string, number>();
     let inHandler = 0;
     await bus.subscribe({ topics: [topic], groupId, rewindMs: 60_000 }, async (batch: ConsumedBatch) => {
