@@ -28,5 +28,5 @@ EXPOSE 9464
 # the metrics server listens on loopback by default, which this check reaches.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.LIQSTREAM_METRICS__PORT||9464)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/bundle/cli/main.js"]
 CMD ["run"]

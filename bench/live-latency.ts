@@ -30,7 +30,7 @@ const SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
 const SCRAPE_MS = Number(process.env.BENCH_SCRAPE_MS ?? 20);
 /** Untimed seconds at the full rate first: a live service has warm JITs (three processes and the broker's JVM). */
 const WARMUP_SECONDS = Number(process.env.BENCH_LIVE_WARMUP_SECONDS ?? 5);
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bundle/cli/main.js', import.meta.url));
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -16,7 +16,7 @@ import { QuestDbConfig } from '../src/sinks/questdb/config.js';
 import { pgClient } from '../src/sinks/questdb/questdb-sink.js';
 import { TABLE_NAMES } from '../src/sinks/store/tables.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bundle/cli/main.js', import.meta.url));
 const dir = process.env.BENCH_STORE_DIR ?? mkdtempSync(join(tmpdir(), 'liqstream-bench-questdb-'));
 mkdirSync(dir, { recursive: true });
 const out = (line: string) => process.stdout.write(`${line}\n`);

@@ -30,7 +30,7 @@ interface Run {
  */
 export async function benchReplayWorkers(out: (line: string) => void, figures: Recorder = NO_FIGURES): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'liqstream-bench-workers-'));
-  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../bundle/cli/main.js', import.meta.url));
   try {
     const file = join(dir, 'oct10.ndjson.gz');
     const from = process.env.BENCH_REPLAY_FROM ?? '00:00';

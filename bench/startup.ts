@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt } from './stats.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bundle/cli/main.js', import.meta.url));
 
 /** Wall time of `node args…` in a fresh process. */
 function wallMs(args: readonly string[]): number {
@@ -19,7 +19,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 /**
  * Start-up: each command loads only what it needs (src/cli/main.ts). `node -e 0` is the floor no
  * command can go under. BENCH_STARTUP_RUNS sets the number of runs (median shown);
- * BENCH_STARTUP_COMPARE=<another build's dist/src/cli/main.js> times that build too, interleaved.
+ * BENCH_STARTUP_COMPARE=<another build's dist/bundle/cli/main.js, or this build's unbundled dist/src/cli/main.js> times that build too, interleaved.
  */
 export function benchStartup(out: (line: string) => void, runs = Number(process.env.BENCH_STARTUP_RUNS ?? 7)): void {
   const dir = mkdtempSync(join(tmpdir(), 'liqstream-bench-startup-'));

@@ -28,7 +28,7 @@ import { fmt } from './stats.js';
 import { bytesUnder } from './store.js';
 import { NO_FIGURES, type Recorder } from './targets.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bundle/cli/main.js', import.meta.url));
 const DAY = 86_400_000;
 /** The bound for each query, on 2 cores. */
 const QUERY_TARGET_S = 2;

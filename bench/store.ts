@@ -15,7 +15,7 @@ import { minutesCsvCells, PERPS_ONLY_SQL, units } from '../src/report/minutes-cs
 import { median } from './stats.js';
 import { NO_FIGURES, type Recorder } from './targets.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bundle/cli/main.js', import.meta.url));
 const env = { ...process.env, LIQSTREAM_LOG_LEVEL: 'error' };
 
 /** Wall time and CPU time (user + system, from /usr/bin/time: on a shared machine CPU time is the steadier figure). */

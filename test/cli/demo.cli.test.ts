@@ -10,9 +10,9 @@ import { simulated } from '../support/simulated.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
-const MAIN = 'dist/src/cli/main.js';
+const MAIN = 'dist/bundle/cli/main.js';
 
-/** `node FLAGS dist/src/cli/main.js ARGS` (one step of an npm script) → its node flags and CLI arguments. */
+/** `node FLAGS dist/bundle/cli/main.js ARGS` (one step of an npm script) → its node flags and CLI arguments. */
 function cliStep(step: string): { flags: string[]; args: string[] } {
   expect(step, 'a demo step the check can run without a shell').not.toMatch(/["'`\\$|;&<>]/);
   const tokens = step.split(/\s+/);

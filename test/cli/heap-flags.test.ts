@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { heapFlagsFor, NODE_FILLS_V8_FLAGS, withHeapFlags } from '../../src/cli/heap-flags.js';
 
-const argv = (...args: string[]) => ['/usr/bin/node', '/x/dist/src/cli/main.js', ...args];
+const argv = (...args: string[]) => ['/usr/bin/node', '/x/dist/bundle/cli/main.js', ...args];
 
 describe('heap flags of a node-fills replay', () => {
   it('asks for them for `replay --format hyperliquid-node-fills`, in both spellings, wherever the option stands', () => {

@@ -38,7 +38,7 @@ describe('a fresh clone with nothing beside it', () => {
 
     // `npm run build` is the demo's first step and what `prepare` runs after `npm ci`.
     await inClone('npm', ['run', '--silent', 'build'], 300_000);
-    expect(existsSync(join(clone, 'dist/src/cli/main.js'))).toBe(true);
+    expect(existsSync(join(clone, 'dist/bundle/cli/main.js'))).toBe(true);
 
     const example = await inClone('npm', ['run', '--silent', 'liqstream', '--', 'replay', 'examples/binance-docs-samples.ndjson', '--summary'], 60_000);
     expect(example.stdout).toMatch(/^liquidations: \$50\.6k \(lower bound\) in 4 events/);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 
-export const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+export const CLI = new URL('../../dist/bundle/cli/main.js', import.meta.url).pathname;
 
 /** Runs the compiled liqstream CLI and collects its output. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
