@@ -9,6 +9,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+# The build's last step bundles the CLI (the entrypoint below).
+COPY scripts/bundle ./scripts/bundle
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-slim

@@ -217,11 +217,12 @@ describe('Dockerfile', () => {
         .filter((l) => l && !l.startsWith('#'))
     : [];
 
-  it('builds on node:20-slim with npm ci and npm run build, and starts the CLI', () => {
+  it("builds on node:20-slim with npm ci and npm run build (with the bundle's script), and starts the CLI's bundle", () => {
     expect(text).toMatch(/^FROM node:20-slim\b/m);
     expect(text).toMatch(/^RUN npm ci\b/m);
     expect(text).toMatch(/^RUN npm run build\b/m);
-    expect(text).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=64", "dist\/src\/cli\/main\.js"\]$/m);
+    expect(text).toMatch(/^COPY scripts\/bundle \.\/scripts\/bundle$/m);
+    expect(text).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=64", "dist\/bundle\/cli\/main\.js"\]$/m);
   });
 
   it('checks liveness (/livez on LIQSTREAM_METRICS__PORT, else 9464), and the check passes against a live server', async () => {
