@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'liqstream-startup-'));
+const ROOT = new URL('../../', import.meta.url).href;
+const BUNDLE = new URL('.', `file://${CLI}`).href;
+const BUNDLED = JSON.parse(readFileSync(new URL('modules.json', BUNDLE), 'utf8')) as Record<string, string[]>;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Every module URL a CLI run loads, from a module-resolution hook registered before the CLI starts. */
@@ -15,7 +18,9 @@ function loadedModules(args: string[]): { status: number | null; urls: string[] 
   const register = join(dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${hooks}`).href)});\n`);
   const r = spawnSync(process.execPath, ['--import', register, CLI, ...args], { encoding: 'utf8', env: { ...process.env, LIQSTREAM_LOG_LEVEL: 'error' } });
-  return { status: r.status, urls: r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7)) };
+  const urls = r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
+  // A file of the CLI's bundle stands for the modules bundled into it (scripts/bundle/cli.mjs lists them).
+  return { status: r.status, urls: urls.flatMap((u) => (u.startsWith(BUNDLE) ? (BUNDLED[u.slice(BUNDLE.length)] ?? [u]).map((m) => `${ROOT}${m}`) : [u])) };
 }
 
 const packages = (urls: string[]) => [...new Set(urls.flatMap((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)?.[1] ?? []))].sort();

@@ -2,7 +2,12 @@
 # npm test, after test-tools.mjs found the tools: the typecheck runs beside the tests instead of before
 # them (15 CPU s, while the tests mostly wait on child processes, sockets, timers and the broker); either
 # failing fails npm test. Arguments go to vitest (`npm test -- --project unit`), which then runs alone.
-{ tsc -p tsconfig.test.json && tsc -p src/web/page --noEmit; } &
+# The compiler is TypeScript 7 (package.json's typescript-native; `typescript` is 5.9 for the tools that use its JS
+# API, such as madge) and the CLI's bundler scripts/bundle/cli.mjs; TSC and BUNDLE_CLI replace them (the tests of
+# this script stub them). Unquoted where used: a command and its arguments.
+tsc=${TSC:-node node_modules/typescript-native/bin/tsc}
+bundle=${BUNDLE_CLI:-node scripts/bundle/cli.mjs}
+{ $tsc -p tsconfig.test.json && $tsc -p src/web/page --noEmit; } &
 typecheck=$!
 esc=$(printf '\033')
 # recap SIDE STATUS LOG: one line for a side that passed; for one that failed, its failures' headlines.
@@ -37,7 +42,7 @@ else
   # As test/setup/build.ts: an incremental build trusts its build info, so without the output it must go.
   [ -f dist/src/cli/main.js ] || rm -f dist/.tsbuildinfo
   # Then the CLI's bundle from that output (scripts/bundle/cli.mjs, ≈ 1 CPU s): what the tests run as `liqstream`.
-  tsc -b tsconfig.json && tsc -b src/web/page && node scripts/bundle/cli.mjs
+  $tsc -b tsconfig.json && $tsc -b src/web/page && $bundle
   built=$?
   if [ "$built" -ne 0 ]; then
     wait "$typecheck"

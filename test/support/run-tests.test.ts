@@ -8,7 +8,7 @@ import { tempDir } from './recording.js';
 const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
 
 /**
- * test/support/run-tests.sh (`npm test` after the tool check) with `vitest` and `tsc` replaced by stubs that log
+ * test/support/run-tests.sh (`npm test` after the tool check) with `vitest`, `tsc` and the bundler replaced by stubs that log
  * how they were called and exit as told. Each side of the split run waits until the other has started (a run
  * of one after the other times out).
  */
@@ -41,7 +41,8 @@ function runTests(
       'esac',
     ].join('\n'),
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, ...more.env, PATH: `${dir}:${more.env?.PATH ?? process.env.PATH}`, STUB_LOG: log, STUB_DIR: dir };
+  stub('bundle', 'echo "bundle" >> "$STUB_LOG"');
+  const env: NodeJS.ProcessEnv = { ...process.env, ...more.env, PATH: `${dir}:${more.env?.PATH ?? process.env.PATH}`, TSC: join(dir, 'tsc'), BUNDLE_CLI: join(dir, 'bundle'), STUB_LOG: log, STUB_DIR: dir };
   delete env.TEST_GROUP;
   const r = spawnSync('sh', [SCRIPT, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
   const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
@@ -56,7 +57,9 @@ describe('npm test (test/support/run-tests.sh)', () => {
     expect(runs.sort()).toEqual(['vitest run group=others', 'vitest run group=servers']);
     const builds = r.calls.filter((c) => c.startsWith('tsc -b'));
     expect(builds).toEqual(['tsc -b tsconfig.json', 'tsc -b src/web/page']);
-    expect(r.calls.indexOf('tsc -b src/web/page')).toBeLessThan(Math.min(...runs.map((c) => r.calls.indexOf(c))));
+    expect(r.calls.filter((c) => c === 'bundle')).toHaveLength(1);
+    expect(r.calls.indexOf('tsc -b src/web/page')).toBeLessThan(r.calls.indexOf('bundle'));
+    expect(r.calls.indexOf('bundle')).toBeLessThan(Math.min(...runs.map((c) => r.calls.indexOf(c))));
     expect(r.calls).toContain('tsc -p tsconfig.test.json');
     expect(r.calls).toContain('tsc -p src/web/page --noEmit');
     const others = r.stdout.indexOf('others report');
@@ -120,6 +123,15 @@ describe('npm test (test/support/run-tests.sh)', () => {
     const r = runTests([], {}, { env: { TMPDIR: '/nonexistent/liqstream' } });
     expect(r.status).toBe(1);
     expect(r.calls.filter((c) => c.startsWith('vitest'))).toEqual([]);
+  });
+
+  it('compiles with TypeScript 7 (typescript-native) unless TSC says otherwise, and bundles with scripts/bundle/cli.mjs', () => {
+    const script = readFileSync(SCRIPT, 'utf8');
+    expect(script).toContain('tsc=${TSC:-node node_modules/typescript-native/bin/tsc}');
+    expect(script).toContain('bundle=${BUNDLE_CLI:-node scripts/bundle/cli.mjs}');
+    const root = new URL('../..', import.meta.url).pathname;
+    const version = spawnSync(process.execPath, ['node_modules/typescript-native/bin/tsc', '--version'], { cwd: root, encoding: 'utf8' });
+    expect(version.stdout).toMatch(/^Version 7\./);
   });
 
   it('with arguments: one vitest run with them, every project it selects', () => {
@@ -201,6 +213,7 @@ describe('npm test stopped by a signal (test/support/run-tests.sh)', () => {
         chmodSync(join(dir, name), 0o755);
       };
       stub('tsc', 'exit 0');
+      stub('bundle', 'exit 0');
       // Each side writes its pid, then runs as long as a test run would (a server side: until its broker stops).
       // The servers side, like vitest stopping a broker on SIGTERM, takes a while to end and says so last.
       stub(
@@ -214,7 +227,7 @@ describe('npm test stopped by a signal (test/support/run-tests.sh)', () => {
         ].join('\n'),
       );
       const { spawn } = await import('node:child_process');
-      const child = spawn('sh', [SCRIPT], { cwd: dir, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('sh', [SCRIPT], { cwd: dir, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, TSC: join(dir, 'tsc'), BUNDLE_CLI: join(dir, 'bundle'), STUB_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
