@@ -337,9 +337,13 @@ describe('tailNodeFills', () => {
 
     const got: [string, string][] = [];
     const errors: Error[] = [];
-    const tail = tailNodeFills(root, (line, file) => void got.push([line, file]), { pollMs: 10, onError: (e) => errors.push(e) });
+    const followed: [string, number][] = [];
+    const tail = tailNodeFills(root, (line, file) => void got.push([line, file]), { pollMs: 10, onError: (e) => errors.push(e), onFollow: (file, offset) => void followed.push([file, offset]) });
     try {
-      await new Promise((r) => setTimeout(r, 60));
+      // Appended once the tail stands at the file's end: appended before, it is where the tail starts (a loaded host
+      // took longer than a fixed wait of 60 ms, and the tail then rightly never saw line A).
+      await until(() => followed.length === 1, 'the tail at the end of hour 20');
+      expect(followed).toEqual([[h20, 'before start 1\nbefore start, partial'.length]]);
       appendFileSync(h20, ' rest\nline A\nline B par');
       await until(() => got.length === 1, 'the first whole line');
       expect(got).toEqual([['line A', h20]]);
@@ -357,6 +361,11 @@ describe('tailNodeFills', () => {
         ['last of 20, no newline', h20],
         ['first of 21', h21],
         ['midnight', h0],
+      ]);
+      expect(followed).toEqual([
+        [h20, 'before start 1\nbefore start, partial'.length],
+        [h21, 0],
+        [h0, 0],
       ]);
       expect(errors).toEqual([]);
     } finally {

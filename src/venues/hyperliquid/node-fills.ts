@@ -178,6 +178,8 @@ export interface TailOptions {
   pollMs?: number;
   /** Told about file-system errors (once per distinct message); the tail keeps trying. */
   onError?: (err: Error) => void;
+  /** Told each time the tail opens an hour file, with the byte offset it reads on from (its end, when starting there). */
+  onFollow?: (file: string, offset: number) => void;
 }
 
 export interface NodeFillsTail {
@@ -257,6 +259,7 @@ export function tailNodeFills(dir: string, onLine: (line: string, file: string) 
           skipPartial = last[0] !== 0x0a;
         }
       }
+      opts.onFollow?.(next.path, offset);
     };
 
     while (!abort.signal.aborted) {
@@ -334,6 +337,10 @@ export function startNodeFillsTail(o: NodeFillsTailOptions): Poller {
     onError: (err) => {
       o.log.warn({ venue: 'hyperliquid', dir: o.dir, err: err.message }, 'node fills: file system error; retrying');
       o.onError?.(err);
+    },
+    onFollow: (file, offset) => {
+      o.log.info({ venue: 'hyperliquid', file, offset }, 'node fills: following an hour file');
+      o.onFollow?.(file, offset);
     },
   });
   tail.done.catch((err: unknown) => o.log.error({ venue: 'hyperliquid', dir: o.dir, err }, 'node fills: handing a line on failed; tail stopped'));
