@@ -403,12 +403,17 @@ export class KafkaBus implements Bus {
           // Retriable (see below): the consumer restarts, rejoins and prepares the assignment again.
           throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
         }
-        const live = assigned?.live ?? -1;
+        const key = `${batch.topic}:${batch.partition}`;
+        // Below what this subscription applied the partition through, a batch is a re-read, whatever moved the fetch
+        // position back (a superseded preparation's seek did, see prepareAssignment): handed over as live, its records
+        // counted as new a second time, and its commit moved the group's offset back. After the assignment's
+        // preparation appliedThrough is at least its live boundary, and it only grows.
+        const live = Math.max(assigned?.live ?? -1, appliedThrough.get(key) ?? -1);
         try {
           const messages = batch.messages.flatMap(toBusMessages);
           const cut = messages.findIndex((m) => m.offset! >= live);
           const base = { topic: batch.topic, partition: batch.partition, nextOffset: lastOffset + 1 };
-          // Split at the committed offset: the part below it only rebuilds state.
+          // Split at the live boundary: the part below it only rebuilds state.
           if (cut !== 0) await handler({ ...base, messages: cut < 0 ? messages : messages.slice(0, cut), replayed: true });
           if (cut >= 0) await handler({ ...base, messages: cut === 0 ? messages : messages.slice(cut) });
         } catch (err) {
@@ -421,12 +426,11 @@ export class KafkaBus implements Bus {
           // retries the consumer restarts, so a transient fault heals without a process restart.
           throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
         }
-        const key = `${batch.topic}:${batch.partition}`;
         if (lastOffset + 1 > (appliedThrough.get(key) ?? -1)) appliedThrough.set(key, lastOffset + 1);
         resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
         // With an explicit offset map this commits now (autoCommit is off, so without one it would
         // never commit); only resolved, i.e. processed, offsets are in the map. A re-read below the
-        // committed offset is not committed, and only this partition is: another partition may be
+        // live boundary (above) is not committed, and only this partition is: another partition may be
         // mid-rewind, and committing its lower position would make applied events count as new.
         if (lastOffset + 1 > live)
           await commitOffsetsIfNecessary(

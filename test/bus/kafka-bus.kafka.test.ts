@@ -350,6 +350,31 @@ describe.concurrent('KafkaBus on a real broker', () => {
     expect(replayed).toEqual([]);
   });
 
+  it('hands nothing it applied over as live again when the fetch position moves back, and does not commit the re-read', async () => {
+    // What a superseded preparation's seek did (test above); here the subscription's consumer is sought back directly.
+    const topic = unique('kb-seek-back');
+    const groupId = unique('kb-seek-back-g');
+    const bus = await startedBus([topic]);
+    const sent = keyedMessages(30, 6);
+    await bus.publish(topic, sent);
+    const live: BusMessage[] = [];
+    const replayed: BusMessage[] = [];
+    await bus.subscribe({ topics: [topic], groupId, fromBeginning: true }, async (batch: ConsumedBatch) => {
+      (batch.replayed ? replayed : live).push(...batch.messages);
+    });
+    await until(() => live.length >= sent.length, 'every message handled', 30_000);
+    await until(async () => (await committedTotal(groupId, topic)) === sent.length, 'every message committed', 30_000);
+    const [consumer] = (bus as unknown as { consumers: Map<Consumer, unknown> }).consumers.keys();
+    for (const partition of [0, 1, 2]) consumer!.seek({ topic, partition, offset: '0' });
+    // Before: all 30 handed over as live a second time, none as a re-read.
+    await until(() => replayed.length >= sent.length, 'every message re-read', 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const values = (ms: BusMessage[]) => ms.map((m) => m.value).sort();
+    expect(values(live)).toEqual(values(sent));
+    expect(values(replayed)).toEqual(values(sent));
+    expect(await committedTotal(groupId, topic)).toBe(sent.length);
+  });
+
   it('a subscription closed while kafkajs handles a crash stays closed: no member rejoins after the restart back-off', async () => {
     const topic = unique('kb-crash-close');
     const groupId = unique('kb-crash-close-g');
