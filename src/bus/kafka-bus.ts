@@ -388,18 +388,32 @@ export class KafkaBus implements Bus {
         const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
         let assigned: AssignedPartition | undefined;
         try {
-          assigned = (await assignment).get(`${batch.topic}:${batch.partition}`);
+          // The newest assignment's boundaries (as subscribe() waits for them): a preparation that a newer join
+          // superseded while this batch waited for it fixes none (see prepareAssignment), nor does its failure count.
+          for (let current = assignment; ; current = assignment) {
+            const prepared = await current.catch((err: unknown) => {
+              if (current === assignment) throw err;
+            });
+            if (current !== assignment || !prepared) continue;
+            assigned = prepared.get(`${batch.topic}:${batch.partition}`);
+            break;
+          }
           if (!isRunning() || isStale()) return;
         } catch (err) {
           // Retriable (see below): the consumer restarts, rejoins and prepares the assignment again.
           throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
         }
-        const live = assigned?.live ?? -1;
+        const key = `${batch.topic}:${batch.partition}`;
+        // Below what this subscription applied the partition through, a batch is a re-read, whatever moved the fetch
+        // position back (a superseded preparation's seek did, see prepareAssignment): handed over as live, its records
+        // counted as new a second time, and its commit moved the group's offset back. After the assignment's
+        // preparation appliedThrough is at least its live boundary, and it only grows.
+        const live = Math.max(assigned?.live ?? -1, appliedThrough.get(key) ?? -1);
         try {
           const messages = batch.messages.flatMap(toBusMessages);
           const cut = messages.findIndex((m) => m.offset! >= live);
           const base = { topic: batch.topic, partition: batch.partition, nextOffset: lastOffset + 1 };
-          // Split at the committed offset: the part below it only rebuilds state.
+          // Split at the live boundary: the part below it only rebuilds state.
           if (cut !== 0) await handler({ ...base, messages: cut < 0 ? messages : messages.slice(0, cut), replayed: true });
           if (cut >= 0) await handler({ ...base, messages: cut === 0 ? messages : messages.slice(cut) });
         } catch (err) {
@@ -412,12 +426,11 @@ export class KafkaBus implements Bus {
           // retries the consumer restarts, so a transient fault heals without a process restart.
           throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
         }
-        const key = `${batch.topic}:${batch.partition}`;
         if (lastOffset + 1 > (appliedThrough.get(key) ?? -1)) appliedThrough.set(key, lastOffset + 1);
         resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
         // With an explicit offset map this commits now (autoCommit is off, so without one it would
         // never commit); only resolved, i.e. processed, offsets are in the map. A re-read below the
-        // committed offset is not committed, and only this partition is: another partition may be
+        // live boundary (above) is not committed, and only this partition is: another partition may be
         // mid-rewind, and committing its lower position would make applied events count as new.
         if (lastOffset + 1 > live)
           await commitOffsetsIfNecessary(
@@ -532,6 +545,8 @@ export class KafkaBus implements Bus {
    * every partition whose committed offset is below it, so it survives this process: a partition that
    * receives nothing (the sparse gaps topic) would otherwise have no committed offset, and the next
    * start would take the log end as its boundary and treat everything written meanwhile as applied.
+   * A preparation that a newer join superseded while it read the offsets changes nothing (no boundary, seek,
+   * commit or report): the newer one does all of that, and its batches may already have been handled.
    */
   private async prepareAssignment(
     consumer: Consumer,
@@ -547,7 +562,7 @@ export class KafkaBus implements Bus {
     const committed = new Map<string, number>();
     for (const t of topics.length ? await admin.fetchOffsets({ groupId: options.groupId, topics }) : [])
       for (const p of t.partitions) committed.set(`${t.topic}:${p.partition}`, Number(p.offset));
-    const commits: { topic: string; partition: number; offset: string }[] = [];
+    const read: { topic: string; partition: number; low: number; end: number; partitions: number; rewound: number | undefined }[] = [];
     for (const topic of topics) {
       const ends = await this.retryingRaces(`reading the offsets of ${topic}`, () => leaderRace(topic, admin.fetchTopicOffsets(topic)));
       const rewound =
@@ -555,22 +570,31 @@ export class KafkaBus implements Bus {
           ? undefined
           : await this.retryingRaces(`reading the offsets of ${topic}`, () => leaderRace(topic, admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - options.rewindMs!)));
       for (const partition of memberAssignment[topic]!) {
-        const key = `${topic}:${partition}`;
         const e = ends.find((x) => x.partition === partition);
-        const low = Number(e?.low ?? 0);
-        const end = Number(e?.high ?? 0);
-        const c = committed.get(key) ?? -1;
-        const known = Math.max(c, appliedThrough.get(key) ?? -1);
-        const live = known >= 0 ? known : options.fromBeginning ? low : end;
-        appliedThrough.set(key, live);
-        if (live > c) commits.push({ topic, partition, offset: String(live) });
         const r = rewound?.find((x) => x.partition === partition);
-        // No record at or after the timestamp: the broker answers with the log end (or -1 on old versions).
-        const back = r === undefined || Number(r.offset) < 0 ? live : Math.max(low, Number(r.offset));
-        const start = Math.min(live, back);
-        if (options.rewindMs !== undefined) consumer.seek({ topic, partition, offset: String(start) });
-        out.set(key, { topic, partition, start, live, end, partitions: ends.length });
+        read.push({ topic, partition, low: Number(e?.low ?? 0), end: Number(e?.high ?? 0), partitions: ends.length, rewound: r === undefined ? undefined : Number(r.offset) });
       }
+    }
+    // Superseded by a newer join while it read the offsets: the newer join's preparation fixes the boundaries and
+    // seeks; this one leaves the partitions alone. Its seeks used to land after the newer assignment's first batches
+    // had been applied (on new topics a member joined 16 times within 400 ms), and kafkajs delivered those records
+    // again under the newer assignment's live boundary: the aggregator took them as new a second time (72
+    // liquidations in lifetime-counters on a loaded host). Nothing awaits from here to the seeks, so no join comes
+    // in between.
+    if (!current()) return out;
+    const commits: { topic: string; partition: number; offset: string }[] = [];
+    for (const { topic, partition, low, end, partitions, rewound } of read) {
+      const key = `${topic}:${partition}`;
+      const c = committed.get(key) ?? -1;
+      const known = Math.max(c, appliedThrough.get(key) ?? -1);
+      const live = known >= 0 ? known : options.fromBeginning ? low : end;
+      appliedThrough.set(key, live);
+      if (live > c) commits.push({ topic, partition, offset: String(live) });
+      // No record at or after the timestamp: the broker answers with the log end (or -1 on old versions).
+      const back = rewound === undefined || rewound < 0 ? live : Math.max(low, rewound);
+      const start = Math.min(live, back);
+      if (options.rewindMs !== undefined) consumer.seek({ topic, partition, offset: String(start) });
+      out.set(key, { topic, partition, start, live, end, partitions });
     }
     if (commits.length > 0) await this.commitBoundaries(consumer, options.groupId, commits, current);
     // Superseded by a newer join while it prepared (commitBoundaries then returns without committing): the

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { SCHEMA_HEADER, type BusMessage, type ConsumedBatch } from '../../src/bus/bus.js';
@@ -9,6 +10,12 @@ import { until } from '../support/until.js';
 import { busContract, collector, expectExactly, expectPerKeyOrder, keyedMessages, publishInBatches, unique } from './bus-contract.js';
 
 const brokers = inject('kafkaBrokers').split(',');
+
+/** kafkajs's consumer group (the class the bus's consumers use: a dependency loads once, through Node's require). */
+type Group = { groupId: string };
+const ConsumerGroup = createRequire(import.meta.url)('kafkajs/src/consumer/consumerGroup.js') as {
+  prototype: { fetch(this: Group, nodeId: number): Promise<unknown> };
+};
 
 interface LogLine {
   level: 'error' | 'warn' | 'info' | 'debug';
@@ -290,6 +297,82 @@ describe.concurrent('KafkaBus on a real broker', () => {
     await new Promise((r) => setTimeout(r, 500)); // the superseded preparation's remaining steps (no commit: it is not current)
     // Each partition is reported by one member only (before: the superseded preparation reported all three last).
     expect([...reports.first.at(-1)!, ...reports.second.at(-1)!].sort()).toEqual([0, 1, 2]);
+  });
+
+  it('a preparation a newer join superseded leaves the partitions alone: what the newer assignment handled live is not handed over as live again', async () => {
+    // Seen in lifetime-counters on a loaded host (72 duplicates): a member joined 16 times within 400 ms on new topics.
+    // A superseded preparation that finished after the current assignment's first batches were applied sought its
+    // partitions back to its rewind start, and kafkajs delivered them again, under the current assignment's live
+    // boundary: the aggregator took all of them as new a second time (liqstream_duplicate_liquidations_total).
+    const topic = unique('kb-stale-seek');
+    const groupId = unique('kb-stale-seek-g');
+    const bus = await startedBus([topic]);
+    const sent = keyedMessages(30, 6);
+    await bus.publish(topic, sent);
+    const live: BusMessage[] = [];
+    const replayed: BusMessage[] = [];
+    // The first preparation waits for the group's offsets until the join after it has had every message handled.
+    const busAdmin = (bus as unknown as { admin: Admin }).admin;
+    const fetchOffsets = busAdmin.fetchOffsets.bind(busAdmin);
+    let held: 'no' | 'holding' | 'released' = 'no';
+    busAdmin.fetchOffsets = (async (...args: Parameters<Admin['fetchOffsets']>) => {
+      if (held === 'no') {
+        held = 'holding';
+        await until(() => live.length >= sent.length, 'every message handled under the newer assignment', 60_000);
+        held = 'released';
+      }
+      return fetchOffsets(...args);
+    }) as Admin['fetchOffsets'];
+    // The member joins again while that preparation waits: its first fetch fails as in a rebalance, and kafkajs re-joins.
+    const { fetch } = ConsumerGroup.prototype;
+    let rebalanced = false;
+    ConsumerGroup.prototype.fetch = async function (this: Group, nodeId: number) {
+      if (this.groupId === groupId && !rebalanced) {
+        rebalanced = true;
+        throw Object.assign(new Error('the group is rebalancing (test)'), { type: 'REBALANCE_IN_PROGRESS' });
+      }
+      return fetch.call(this, nodeId);
+    };
+    try {
+      await bus.subscribe({ topics: [topic], groupId, fromBeginning: true, rewindMs: 3_600_000 }, async (batch: ConsumedBatch) => {
+        (batch.replayed ? replayed : live).push(...batch.messages);
+      });
+      expect(held).toBe('released');
+      // The superseded preparation's remaining steps, then fetches: a partition sought back is delivered again within this.
+      await new Promise((r) => setTimeout(r, 2_000));
+    } finally {
+      ConsumerGroup.prototype.fetch = fetch;
+      busAdmin.fetchOffsets = fetchOffsets;
+    }
+    expect(rebalanced).toBe(true);
+    // Before: every message twice as live (60), the second time after the superseded preparation's seek.
+    expect(live.map((m) => m.value).sort()).toEqual(sent.map((m) => m.value).sort());
+    expect(replayed).toEqual([]);
+  });
+
+  it('hands nothing it applied over as live again when the fetch position moves back, and does not commit the re-read', async () => {
+    // What a superseded preparation's seek did (test above); here the subscription's consumer is sought back directly.
+    const topic = unique('kb-seek-back');
+    const groupId = unique('kb-seek-back-g');
+    const bus = await startedBus([topic]);
+    const sent = keyedMessages(30, 6);
+    await bus.publish(topic, sent);
+    const live: BusMessage[] = [];
+    const replayed: BusMessage[] = [];
+    await bus.subscribe({ topics: [topic], groupId, fromBeginning: true }, async (batch: ConsumedBatch) => {
+      (batch.replayed ? replayed : live).push(...batch.messages);
+    });
+    await until(() => live.length >= sent.length, 'every message handled', 30_000);
+    await until(async () => (await committedTotal(groupId, topic)) === sent.length, 'every message committed', 30_000);
+    const [consumer] = (bus as unknown as { consumers: Map<Consumer, unknown> }).consumers.keys();
+    for (const partition of [0, 1, 2]) consumer!.seek({ topic, partition, offset: '0' });
+    // Before: all 30 handed over as live a second time, none as a re-read.
+    await until(() => replayed.length >= sent.length, 'every message re-read', 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const values = (ms: BusMessage[]) => ms.map((m) => m.value).sort();
+    expect(values(live)).toEqual(values(sent));
+    expect(values(replayed)).toEqual(values(sent));
+    expect(await committedTotal(groupId, topic)).toBe(sent.length);
   });
 
   it('a subscription closed while kafkajs handles a crash stays closed: no member rejoins after the restart back-off', async () => {
