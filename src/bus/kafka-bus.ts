@@ -67,14 +67,17 @@ function headerValue(v: IHeaders[string]): string | undefined {
   return last === undefined ? undefined : last.toString();
 }
 
-function toBusMessages(m: EachBatchPayload['batch']['messages'][number]): BusMessage[] {
+export function toBusMessages(m: Pick<EachBatchPayload['batch']['messages'][number], 'key' | 'value' | 'headers' | 'offset'>): BusMessage[] {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.headers ?? {})) {
-    const s = headerValue(v);
-    if (s !== undefined) headers[k] = s;
-  }
-  const offset = Number(m.offset);
-  return unpackRecord(m.key?.toString() ?? '', m.value?.toString() ?? '', headers).map((b) => ({ ...b, offset }));
+  const raw = m.headers;
+  // for-in over kafkajs's plain header object: Object.entries built an array per header per record.
+  if (raw)
+    for (const k in raw) {
+      if (!Object.hasOwn(raw, k)) continue;
+      const s = headerValue(raw[k]);
+      if (s !== undefined) headers[k] = s;
+    }
+  return unpackRecord(m.key?.toString() ?? '', m.value?.toString() ?? '', headers, Number(m.offset));
 }
 
 /** Broker answers that mean a topic is being created (by this process or a concurrent one), not that it is wrong. */

@@ -77,15 +77,20 @@ function serialise(pack: Pack, values: unknown[], maxChars: number, out: KafkaRe
  * whose contents do not match its header (count, layout) is passed on whole, so the consumer's
  * validation reports it.
  */
-export function unpackRecord(key: string, text: string, headers: Record<string, string>): BusMessage[] {
-  if (headers[PACK_HEADER] === undefined) return [{ key, value: jsonValue(text), headers }];
+export function unpackRecord(key: string, text: string, headers: Record<string, string>, offset?: number): BusMessage[] {
+  // With an offset, each message is built with it at once (the Kafka consumer's case): copying every message
+  // again to add it was one more object per event.
+  const message = offset === undefined ? (value: unknown, h: Record<string, string>): BusMessage => ({ key, value, headers: h }) : (value: unknown, h: Record<string, string>): BusMessage => ({ key, value, headers: h, offset });
+  if (headers[PACK_HEADER] === undefined) return [message(jsonValue(text), headers)];
   const { [PACK_HEADER]: countText, [PACK_LAYOUT_HEADER]: layout, ...own } = headers;
   const count = Number(countText);
   const value = jsonValue(text);
   const messages =
     layout === 'columns' ? decodeColumns(value, count) : layout === undefined && Array.isArray(value) && value.length === count ? (value as unknown[]) : undefined;
-  if (messages === undefined) return [{ key, value, headers: own }];
-  return messages.map((v) => ({ key, value: v, headers: own }));
+  if (messages === undefined) return [message(value, own)];
+  const out = new Array<BusMessage>(messages.length);
+  for (let i = 0; i < messages.length; i++) out[i] = message(messages[i], own);
+  return out;
 }
 
 function jsonValue(text: string): unknown {

@@ -7,9 +7,19 @@ const normalizedEvent = compileValidator(NormalizedEvent);
 /**
  * The bus schema's answer for an event built in this process: the written-out check for the common events
  * (`plainlyValid`, held to the compiled check by a property test), the compiled check for the rest. For an
- * object only: a value read from a bus goes through the compiled check alone.
+ * object only: a value read from a bus goes through `validBusValue`.
  */
 export const validEvent = (event: NormalizedEvent): boolean => plainlyValid(event) || normalizedEvent.is(event);
+
+/**
+ * The same answer for a value read from a bus (JSON: any value, not only an event object): `plainlyValid` for an
+ * object, the compiled check for everything else and for what `plainlyValid` leaves to it. `plainlyValid` accepts only
+ * what the compiled check accepts (test/venues/check-event.test.ts); both read the fields they know and let others
+ * be, so a value with more keys gets the same answer either way (test/pipeline/bus-valid.test.ts). The compiled check
+ * alone was ≈ 0.4 µs and 270 bytes of garbage per event on the Kafka path.
+ */
+export const validBusValue = (value: unknown): value is NormalizedEvent =>
+  (typeof value === 'object' && value !== null && plainlyValid(value as NormalizedEvent)) || normalizedEvent.is(value);
 
 /**
  * Batches whose every message is an event that passed `validEvent` after its last change, in this process: the

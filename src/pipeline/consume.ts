@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { NormalizedEvent, eventTimeOf, type VenueId } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
 import { VENUES } from '../venues/registry.js';
-import { wasChecked } from './checked-batches.js';
+import { validBusValue, wasChecked } from './checked-batches.js';
 import { busRefusalMessage } from './refusals.js';
 import { defaultValueLimits, valueLimitBreach, type ValueLimits } from './value-limits.js';
 
@@ -93,7 +93,7 @@ export function consumeEvents(
         if (runVenue !== undefined && runNewest > (newestByVenue.get(runVenue) ?? -Infinity)) newestByVenue.set(runVenue, runNewest);
       };
       for (const m of messages) {
-        const event = checked || normalizedEvent.is(m.value) ? (m.value as NormalizedEvent) : undefined;
+        const event = checked || validBusValue(m.value) ? (m.value as NormalizedEvent) : undefined;
         const breach = event === undefined ? undefined : valueLimitBreach(event, limits);
         if (event !== undefined && event.venue !== runVenue) {
           endRun();

@@ -58,6 +58,11 @@ describe('Kafka record packing', () => {
     const pack = (values: unknown[]) => packRecords(values.map((value) => ({ key: 'k', value, headers: gap })), { maxMessages: 500, maxChars: 250_000 }, headersOf)[0]!;
     expect(pack([{ a: 1 }, { a: 2, b: 3 }]).value).toBe('[{"a":1},{"a":2,"b":3}]'); // different keys
     expect(pack([{ a: 1, b: 2 }, { a: 1, c: 2 }]).value).toBe('[{"a":1,"b":2},{"a":1,"c":2}]'); // same count, other key
+    // Same keys in another order: columns would give the second object the first one's order.
+    expect(pack([{ a: 1, b: 2 }, { b: 2, a: 1 }]).value).toBe('[{"a":1,"b":2},{"b":2,"a":1}]');
+    // An enumerable inherited key is none of JSON's, but no column either.
+    const inherits = Object.assign(Object.create({ c: 3 }) as object, { a: 1, b: 2 });
+    expect(pack([{ a: 1, b: 2 }, inherits]).value).toBe('[{"a":1,"b":2},{"a":1,"b":2}]');
     expect(pack([{ a: 1, b: undefined }, { a: 2, b: 1 }]).value).toBe('[{"a":1},{"a":2,"b":1}]'); // undefined is omitted, not null
     expect(pack([{ a: 1, b: 1 }, { a: 2, b: () => 0 }]).value).toBe('[{"a":1,"b":1},{"a":2}]'); // so is a function
     expect(pack([{ a: 1, toString: 1 }, { a: 2, b: 1 }]).value).toBe('[{"a":1,"toString":1},{"a":2,"b":1}]'); // inherited toString is no own key
@@ -97,8 +102,30 @@ describe('Kafka record packing', () => {
         const records = packRecords(values.map((value) => ({ key: 'k', value, headers: liquidation })), { maxMessages: 500, maxChars: 250_000 }, headersOf);
         expect(records.every((r) => r.headers[PACK_LAYOUT_HEADER] === 'columns')).toBe(true);
         expect(unpackAll(records).map((m) => m.value)).toEqual(JSON.parse(JSON.stringify(values)));
+        // Key for key in the same order, too (the decoder copies one template per pack and sets its columns).
+        expect(JSON.stringify(unpackAll(records).map((m) => m.value))).toBe(JSON.stringify(values));
       }),
     );
+  });
+
+  it('each unpacked object is its own, with the keys in the order they were packed (integer-like keys as JSON orders them)', () => {
+    const values = [
+      { z: 1, a: 'x', '2': true, id: 'p' },
+      { z: 2, a: 'x', '2': true, id: 'q' },
+    ];
+    const [record] = packRecords(values.map((value) => ({ key: 'k', value, headers: liquidation })), { maxMessages: 500, maxChars: 250_000 }, headersOf);
+    const out = unpackRecord(record!.key, record!.value, record!.headers).map((m) => m.value as Record<string, unknown>);
+    expect(out.map((o) => Object.keys(o))).toEqual([Object.keys(values[0]!), Object.keys(values[1]!)]);
+    out[0]!.a = 'changed';
+    expect(out[1]!.a).toBe('x');
+    expect(Object.getPrototypeOf(out[0])).toBe(Object.prototype);
+  });
+
+  it('with an offset, every message of the record carries it (the Kafka consumer passes the record offset)', () => {
+    const records = packRecords([1, 2, 3].map((n) => ({ key: 'k', value: { n }, headers: gap })), { maxMessages: 500, maxChars: 250_000 }, headersOf);
+    expect(unpackRecord(records[0]!.key, records[0]!.value, records[0]!.headers, 41)).toEqual([1, 2, 3].map((n) => ({ key: 'k', value: { n }, headers: gap, offset: 41 })));
+    expect(unpackRecord('k', 'not json', {}, 7)).toEqual([{ key: 'k', value: 'not json', headers: {}, offset: 7 }]);
+    expect(unpackRecord('k', '[1]', {}).every((m) => !('offset' in m))).toBe(true);
   });
 
   it('property: unpacking gives back every message, in order per key, within the limits', () => {
