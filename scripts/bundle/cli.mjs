@@ -27,6 +27,10 @@ const { output } = await build({
   platform: 'node',
   external: (id) => id.startsWith('node:') || BUILTIN.has(id) || EXTERNAL.test(id),
   logLevel: 'warn',
+  // A bare import rolldown cannot resolve (a package missing from node_modules) fails the build: rolldown would leave it
+  // to node with a warning, and `liqstream` would fail only when a command reached that import. Packages left to node
+  // are named in EXTERNAL.
+  onLog: (level, log, handler) => handler(log.code === 'UNRESOLVED_IMPORT' ? 'error' : level, log),
   write: false,
   // Three levels below the package root, as dist/src/cli is: the paths made from import.meta.url (package.json,
   // the live page's files) hold in both.

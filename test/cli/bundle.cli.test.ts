@@ -14,6 +14,20 @@ const UNBUNDLED = join(ROOT, 'dist/src/cli/main.js');
 const TRACE = join(import.meta.dirname, '../support/module-trace.mjs');
 
 /**
+ * A package root of its own (tsc's output and package.json copied, node_modules linked) for a test that bundles: one
+ * that rebuilt the suite's own bundle would change it under the test files that run beside it.
+ */
+function packageCopy(): string {
+  const root = join(tempDir('liqstream-bundle-'), 'pkg');
+  cpSync(join(ROOT, 'dist/src'), join(root, 'dist/src'), { recursive: true });
+  mkdirSync(join(root, 'scripts/bundle'), { recursive: true });
+  cpSync(join(ROOT, 'scripts/bundle/cli.mjs'), join(root, 'scripts/bundle/cli.mjs'));
+  cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+  return root;
+}
+
+/**
  * `liqstream` is the bundle (docs/architecture.md, "The CLI's bundle"): every way of starting it names the bundle,
  * and a replay with worker threads runs from the bundle alone, giving the bytes tsc's output gives.
  */
@@ -40,14 +54,7 @@ describe("the CLI's bundle", () => {
   }, 120_000);
 
   it('is rebuilt in place without a moment where a file is missing or part-written, and a build with nothing new rewrites nothing', async () => {
-    // A package root of its own (tsc's output and package.json copied, node_modules linked): rebuilding the suite's own bundle here would
-    // pull it from under the test files that run beside this one.
-    const root = join(tempDir('liqstream-bundle-'), 'pkg');
-    cpSync(join(ROOT, 'dist/src'), join(root, 'dist/src'), { recursive: true });
-    mkdirSync(join(root, 'scripts/bundle'), { recursive: true });
-    cpSync(join(ROOT, 'scripts/bundle/cli.mjs'), join(root, 'scripts/bundle/cli.mjs'));
-    cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
-    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+    const root = packageCopy();
     const dir = join(root, 'dist/bundle/cli');
     const read = () => new Map(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
     /** Runs the bundle step while reading `watched` over and over: what each read found (a file's whole content, or ''). */
@@ -93,4 +100,21 @@ describe("the CLI's bundle", () => {
     const help = await run(process.execPath, [join(dir, 'main.js'), '--help']);
     expect(help.stdout).toContain('Liquidation event stream processor (rebuilt):');
   }, 120_000);
+
+  it('fails to build, leaving the bundle it had, when an import cannot be resolved (a package missing from node_modules)', async () => {
+    const root = packageCopy();
+    const bundle = join(root, 'scripts/bundle/cli.mjs');
+    await run(process.execPath, [bundle]);
+    const dir = join(root, 'dist/bundle/cli');
+    const before = readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]);
+    const worker = join(root, 'dist/src/sinks/store/store-worker.js');
+    writeFileSync(worker, `${readFileSync(worker, 'utf8')}\nimport 'liqstream-no-such-package';\n`);
+    const failed = await run(process.execPath, [bundle]).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/UNRESOLVED_IMPORT.*liqstream-no-such-package/);
+    expect(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')])).toEqual(before);
+  }, 60_000);
 });
