@@ -66,5 +66,15 @@ for (const [name, content] of files) {
   writeFileSync(part, content);
   renameSync(part, file);
 }
-// Another build's file being written (`.part`) is its own to rename.
-for (const name of readdirSync(dir)) if (!files.has(name) && !name.endsWith('.part')) rmSync(join(dir, name), { force: true, recursive: true });
+/** A build's file being written (NAME.PID.part) is its own to rename while that build runs; one a killed build left goes. */
+const partOfRunningBuild = (name) => {
+  const pid = Number(/\.(\d+)\.part$/.exec(name)?.[1]);
+  if (!Number.isInteger(pid)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+};
+for (const name of readdirSync(dir)) if (!files.has(name) && !partOfRunningBuild(name)) rmSync(join(dir, name), { force: true, recursive: true });

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -83,10 +83,17 @@ describe("the CLI's bundle", () => {
     const first = read();
     const mtimes = new Map([...first.keys()].map((f) => [f, statSync(join(dir, f)).mtimeMs]));
 
+    // What a killed build left (NAME.PID.part, that process gone) goes with the next build.
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => gone.on('exit', resolve));
+    const leftover = join(dir, `main.js.${gone.pid}.part`);
+    writeFileSync(leftover, 'part of a main.js');
+
     // The same input again: every file stays as it was, whole, and is not written.
     const again = await bundleWatching([...first.keys()]);
     for (const [f, contents] of again) expect([...contents], f).toEqual([first.get(f)]);
     for (const [f, mtime] of mtimes) expect(statSync(join(dir, f)).mtimeMs, f).toBe(mtime);
+    expect(existsSync(leftover)).toBe(false);
 
     // A change: main.js is the old file or the new one, whole, at every read; then the new build alone is there.
     const main = join(root, 'dist/src/cli/main.js');
