@@ -21,7 +21,8 @@ export default function setup(): void {
   // The live page's browser code (DOM types): its own program, compiled to dist/page.
   execFileSync(process.execPath, [TSC, '-b', 'src/web/page'], { stdio: 'inherit' });
   // The CLI as users run it (`liqstream`, package.json's bin): bundled from that output, every time (≈ 1 CPU s),
-  // since tsc -b says nothing about whether it emitted.
+  // since tsc -b says nothing about whether it emitted. It rewrites only files that changed, each by a rename, so this
+  // build in one vitest process does not pull the bundle from under the CLI another's tests run (npm test runs two).
   execFileSync(process.execPath, ['scripts/bundle/cli.mjs'], { stdio: 'inherit' });
   process.env.TEST_DIST_BUILT_BY = String(process.pid);
 }
