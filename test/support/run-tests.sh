@@ -48,6 +48,8 @@ else
     wait "$typecheck"
     exit "$built"
   fi
+  # Built: the vitest processes started below (this shell's children) skip their build setup (test/setup/build.ts).
+  export TEST_DIST_BUILT_BY=$$
   # Without it (TMPDIR not a writable directory) the logs would go to / and the recap read nothing.
   logs=$(mktemp -d "${TMPDIR:-/tmp}/liqstream-test.XXXXXX") || {
     wait "$typecheck"

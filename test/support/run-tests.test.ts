@@ -34,6 +34,7 @@ function runTests(
     'vitest',
     [
       'echo "vitest $* group=${TEST_GROUP:-}" >> "$STUB_LOG"',
+      'echo "${TEST_DIST_BUILT_BY:-}" > "$STUB_DIR/built.${TEST_GROUP:-single}"',
       'case "${TEST_GROUP:-}" in',
       `  servers) ${side('servers', 'others', exits.servers ?? 0)};;`,
       `  others) ${side('others', 'servers', exits.others ?? 0)};;`,
@@ -46,7 +47,9 @@ function runTests(
   delete env.TEST_GROUP;
   const r = spawnSync('sh', [SCRIPT, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
   const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
-  return { status: r.status, stdout: r.stdout, calls };
+  // The build mark each vitest process was started with (test/setup/build.ts skips its build for it).
+  const built = Object.fromEntries(['servers', 'others', 'single'].flatMap((g) => (existsSync(join(dir, `built.${g}`)) ? [[g, readFileSync(join(dir, `built.${g}`), 'utf8').trim()]] : [])));
+  return { status: r.status, stdout: r.stdout, calls, built, pid: r.pid };
 }
 
 describe('npm test (test/support/run-tests.sh)', () => {
@@ -60,6 +63,8 @@ describe('npm test (test/support/run-tests.sh)', () => {
     expect(r.calls.filter((c) => c === 'bundle')).toHaveLength(1);
     expect(r.calls.indexOf('tsc -b src/web/page')).toBeLessThan(r.calls.indexOf('bundle'));
     expect(r.calls.indexOf('bundle')).toBeLessThan(Math.min(...runs.map((c) => r.calls.indexOf(c))));
+    // Both vitest processes are told that this shell built, so their build setups do not bundle again.
+    expect(r.built).toEqual({ servers: String(r.pid), others: String(r.pid) });
     expect(r.calls).toContain('tsc -p tsconfig.test.json');
     expect(r.calls).toContain('tsc -p src/web/page --noEmit');
     const others = r.stdout.indexOf('others report');
