@@ -357,6 +357,19 @@ export class KafkaBus implements Bus {
       );
     });
 
+    /**
+     * The prepared partitions of the newest join, once its preparation is done (or its failure): a join that comes
+     * while one is prepared replaces it, and the newer one is waited for instead.
+     */
+    const newestAssignment = async (): Promise<Map<string, AssignedPartition>> => {
+      for (let current = assignment; ; current = assignment) {
+        const prepared = await current.catch((err: unknown) => {
+          if (current === assignment) throw err;
+        });
+        if (current === assignment && prepared) return prepared;
+      }
+    };
+
     // Resolves once this member has joined and, when starting at the log end, has fixed its start
     // offsets. kafkajs looks up "latest" lazily, in the first fetch after the join; a message
     // published between the join and that lookup would be skipped. The FETCH event comes after it.
@@ -393,14 +406,7 @@ export class KafkaBus implements Bus {
         try {
           // The newest assignment's boundaries (as subscribe() waits for them): a preparation that a newer join
           // superseded while this batch waited for it fixes none (see prepareAssignment), nor does its failure count.
-          for (let current = assignment; ; current = assignment) {
-            const prepared = await current.catch((err: unknown) => {
-              if (current === assignment) throw err;
-            });
-            if (current !== assignment || !prepared) continue;
-            assigned = prepared.get(`${batch.topic}:${batch.partition}`);
-            break;
-          }
+          assigned = (await newestAssignment()).get(`${batch.topic}:${batch.partition}`);
           if (!isRunning() || isStale()) return;
         } catch (err) {
           // Retriable (see below): the consumer restarts, rejoins and prepares the assignment again.
@@ -460,10 +466,7 @@ export class KafkaBus implements Bus {
       // again for each partition without a committed offset, and skipped what was published after subscribe()
       // resolved. The boundaries the join's preparation commits pin where the group is, so subscribe() resolves
       // once the current join's preparation is done (a failed one is retried by the consumer and logged).
-      for (let current = assignment; ; current = assignment) {
-        await current.catch(() => {});
-        if (current === assignment) break;
-      }
+      await newestAssignment().catch(() => {});
     } catch (err) {
       this.consumers.delete(consumer);
       await leave().catch(() => {});
