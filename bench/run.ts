@@ -138,8 +138,10 @@ async function main(): Promise<void> {
       // Binance-only frames (one liquidation each), then the simulated 10 October's venue mix (targets: embedded ≥ 300k liquidations/s, Kafka ≥ 150k/s).
       const modes = ['', '-mix', '-mix-short'];
       for (const m of modes) child('./end-to-end.js', [`embedded${m}`]);
-      if (kafka) for (const m of modes) child('./end-to-end.js', [`kafka${m}`, brokers!]);
-      else for (const m of modes) figures.without(`e2e:kafka${m}`, noKafka);
+      // And the mix through Kafka as deployed: `connect` and `aggregate` in two processes.
+      const kafkaModes = [...modes, '-mix-apart'];
+      if (kafka) for (const m of kafkaModes) child('./end-to-end.js', [`kafka${m}`, brokers!]);
+      else for (const m of kafkaModes) figures.without(`e2e:kafka${m}`, noKafka);
       out('');
     });
     await section('live', () => void child('./live-latency.js', [brokers!]), kafka ? undefined : noKafka);

@@ -206,6 +206,7 @@ export function issueTargets(o: { perpsVenues: readonly string[]; bigVenues: rea
     ]),
     { id: 'e2e:embedded-mix', section: 'e2e', label: '§5 end to end, embedded bus, real venue mix (BENCH_E2E_WINDOW, default 20:30–22:30): liquidations', bound: { kind: 'atLeast', value: 300_000, unit: 'perSecond' } },
     { id: 'e2e:kafka-mix', section: 'e2e', label: '§5 end to end, real Kafka, real venue mix (BENCH_E2E_WINDOW, default 20:30–22:30): liquidations', bound: { kind: 'atLeast', value: 150_000, unit: 'perSecond' } },
+    { id: 'e2e:kafka-mix-apart', section: 'e2e', label: '§5 end to end, real Kafka, real venue mix, `connect` and `aggregate` in two processes (as docker-compose deploys them): liquidations', bound: { kind: 'reported', unit: 'perSecond' } },
     { id: 'e2e:embedded-mix-short', section: 'e2e', label: '§5 end to end, embedded bus, real venue mix, 21:10–21:12 (runs of 0.1 s): liquidations', bound: { kind: 'reported', unit: 'perSecond' } },
     { id: 'e2e:kafka-mix-short', section: 'e2e', label: '§5 end to end, real Kafka, real venue mix, 21:10–21:12: liquidations', bound: { kind: 'reported', unit: 'perSecond' } },
     { id: 'e2e:embedded', section: 'e2e', label: '§5 end to end, embedded bus, Binance USD-M only (beside the mix): liquidations', bound: { kind: 'reported', unit: 'perSecond' } },

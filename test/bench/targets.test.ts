@@ -90,6 +90,7 @@ describe('bench targets table', () => {
       expect(targetsTable(targets, figures).slice(2)).toEqual([
         '| §5 end to end, embedded bus, real venue mix (BENCH_E2E_WINDOW, default 20:30–22:30): liquidations ≥ 300,000/s | 123,457/s | **missed** by 59% | c; load 1.3 → 2.5 |',
         '| §5 end to end, real Kafka, real venue mix (BENCH_E2E_WINDOW, default 20:30–22:30): liquidations ≥ 150,000/s | — | not measured: BENCH_KAFKA=0: no broker | load 1.3 → 2.5 |',
+        '| §5 end to end, real Kafka, real venue mix, `connect` and `aggregate` in two processes (as docker-compose deploys them): liquidations reported (no target) | — | not measured: the section gave no figure | load 1.3 → 2.5 |',
         '| §5 end to end, embedded bus, real venue mix, 21:10–21:12 (runs of 0.1 s): liquidations reported (no target) | — | not measured: the section gave no figure | load 1.3 → 2.5 |',
         '| §5 end to end, real Kafka, real venue mix, 21:10–21:12: liquidations reported (no target) | — | not measured: the section gave no figure | load 1.3 → 2.5 |',
         '| §5 end to end, embedded bus, Binance USD-M only (beside the mix): liquidations reported (no target) | — | not measured: the section gave no figure | load 1.3 → 2.5 |',
@@ -112,7 +113,7 @@ describe('bench targets table', () => {
     expect(ids.filter((id) => id.startsWith('node-fills:')).sort()).toEqual(
       ['20', '200', '1000'].flatMap((mb) => ['json', 'orjson', 'rss'].map((k) => `node-fills:${mb}:${k}`)).sort(),
     );
-    for (const id of ['replay:day', 'replay:slice:hyperliquid', 'replay:slice:bybit-linear', 'workers:speedup', 'workers:rss', 'workers:identical', 'e2e:embedded-mix', 'e2e:kafka-mix', 'e2e:embedded-mix-short', 'e2e:kafka-mix-short', 'live:p99', 'cold:venues', 'cold:minute', 'store:cost', 'store:cost-cpu', 'store-days:top20', 'store-days:ratio', 'store-live:p99'])
+    for (const id of ['replay:day', 'replay:slice:hyperliquid', 'replay:slice:bybit-linear', 'workers:speedup', 'workers:rss', 'workers:identical', 'e2e:embedded-mix', 'e2e:kafka-mix', 'e2e:kafka-mix-apart', 'e2e:embedded-mix-short', 'e2e:kafka-mix-short', 'live:p99', 'cold:venues', 'cold:minute', 'store:cost', 'store:cost-cpu', 'store-days:top20', 'store-days:ratio', 'store-live:p99'])
       expect(ids).toContain(id);
   });
 });
