@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { SCHEMA_VERSION } from '../schema/events.js';
 import { KafkaBusConfig } from './kafka-config.js';
 import { kafkaSecurity } from './kafka-security.js';
-import { packRecords, unpackRecord, type KafkaRecord } from './record-packing.js';
+import { bundleRecords, packRecords, unpackRecord, type KafkaRecord } from './record-packing.js';
 import { SendCoalescer } from './send-coalescer.js';
 import { SCHEMA_HEADER, type AssignedPartition, type Bus, type BusMessage, type ConsumedBatch, type SubscribeOptions, type Subscription } from './bus.js';
 
@@ -112,6 +112,8 @@ function isStartupRace(err: unknown, depth = 0): boolean {
  * for ever from the spill; so one send may take several requests.
  */
 const MAX_REQUEST_BYTES = 1_000_000;
+/** Characters of JSON in one record, a pack (packRecords) or a bundle (bundleRecords): at most 3 UTF-8 bytes each, within message.max.bytes. */
+const MAX_RECORD_CHARS = 250_000;
 
 /**
  * What a record costs in a batch beyond its key, value and header strings: the record's own varints
@@ -190,6 +192,8 @@ export class KafkaBus implements Bus {
   private readonly consumers = new Map<Consumer, () => Promise<void>>();
   /** One send at a time (see publish), carrying every publish queued meanwhile. */
   private readonly sends = new SendCoalescer<KafkaRecord>((byTopic) => this.send(byTopic));
+  /** Each topic's partition count as the producer's partitioner last saw it (createPartitioner in start). */
+  private readonly partitionCounts = new Map<string, number>();
   private closed = false;
 
   constructor(options: KafkaBusOptions) {
@@ -220,8 +224,15 @@ export class KafkaBus implements Bus {
           allowAutoTopicCreation: false,
           retry: { retries: this.config.sendRetries, initialRetryTime: 100, maxRetryTime: 2_000 },
           // Explicit, so kafkajs does not warn about its v2 default change; murmur2 as in the Java
-          // client, so a key lands on the same partition whichever client produced it.
-          createPartitioner: Partitioners.DefaultPartitioner,
+          // client, so a key lands on the same partition whichever client produced it. It is asked for each record
+          // with the topic's partitions as kafkajs knows them: their count is kept for bundling (see send).
+          createPartitioner: () => {
+            const choose = Partitioners.DefaultPartitioner();
+            return (args) => {
+              this.partitionCounts.set(args.topic, args.partitionMetadata.length);
+              return choose(args);
+            };
+          },
         });
       }
       await this.producer.connect();
@@ -293,7 +304,7 @@ export class KafkaBus implements Bus {
     if (messages.length === 0) return;
     // Encoded now rather than when its turn comes: what waits for the broker is then a few strings
     // instead of thousands of event objects for the garbage collector to copy and promote.
-    const records = packRecords(messages, { maxMessages: this.config.packMessages, maxChars: 250_000 }, withSchemaVersion);
+    const records = packRecords(messages, { maxMessages: this.config.packMessages, maxChars: MAX_RECORD_CHARS }, withSchemaVersion);
     await this.sends.add(topic, records);
   }
 
@@ -304,7 +315,36 @@ export class KafkaBus implements Bus {
     const producer = this.producer;
     if (!producer) throw new Error('Kafka bus is not started');
     const compression = this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-    for (const topicMessages of splitBySize(byTopic, MAX_REQUEST_BYTES)) await producer.sendBatch({ acks: -1, compression, topicMessages });
+    try {
+      for (const topicMessages of splitBySize(this.bundled(byTopic), MAX_REQUEST_BYTES)) await producer.sendBatch({ acks: -1, compression, topicMessages });
+    } catch (err) {
+      // A topic recreated with fewer partitions would refuse a bundle's partition for ever: the next try sends by
+      // key, and the partitioner learns the counts again.
+      this.partitionCounts.clear();
+      throw err;
+    }
+  }
+
+  /**
+   * Each topic's records bundled by partition (bundleRecords), where the producer has sent to the topic before and
+   * so its partition count is known: the partition is the one kafkajs's partitioner gives the key at that count
+   * (murmur2, as unbundled). A topic's first send, and every send with `packMessages: 1` (one message per record,
+   * for other consumers of the topics), go by key.
+   */
+  private bundled(byTopic: Map<string, KafkaRecord[]>): Map<string, KafkaRecord[]> {
+    if (this.config.packMessages === 1) return byTopic;
+    const out = new Map<string, KafkaRecord[]>();
+    for (const [topic, records] of byTopic) {
+      const count = this.partitionCounts.get(topic);
+      if (count === undefined || records.length < 2) {
+        out.set(topic, records);
+        continue;
+      }
+      const choose = Partitioners.DefaultPartitioner();
+      const partitionMetadata = Array.from({ length: count }, (_, partition) => ({ partitionId: partition, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
+      out.set(topic, bundleRecords(records, (key) => choose({ topic, partitionMetadata, message: { key, value: null } }), MAX_RECORD_CHARS));
+    }
+    return out;
   }
 
   async subscribe(options: SubscribeOptions, handler: (batch: ConsumedBatch) => Promise<void>): Promise<Subscription> {

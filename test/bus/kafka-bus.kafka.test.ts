@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { SCHEMA_HEADER, type BusMessage, type ConsumedBatch } from '../../src/bus/bus.js';
 import { KafkaBus, type BusLogger, type KafkaBusOptions } from '../../src/bus/kafka-bus.js';
@@ -127,6 +127,32 @@ describe.concurrent('KafkaBus on a real broker', () => {
     await expectExactly(c.got, sent, 1000, 'all packed messages');
     expectPerKeyOrder(c.got);
     for (const m of c.got) expect(m.headers).toEqual({ 'x-origin': 'contract', [SCHEMA_HEADER]: String(SCHEMA_VERSION) });
+  });
+
+  it('after a topic\'s first send, bundles its records by partition: 2,000 messages in 50 + 3 records, each on its key\'s murmur2 partition, once, in per-key order', async () => {
+    const topic = unique('kb-bundle');
+    const bus = await startedBus([topic], { packMessages: 500 });
+    const sent = keyedMessages(2000, 50);
+    // The first send goes by key (the producer learns the topic's partitions); the second is bundled.
+    await publishInBatches(bus, topic, sent, 1000);
+    const offsets = await admin.fetchTopicOffsets(topic);
+    expect(offsets.reduce((s, p) => s + Number(p.high), 0)).toBe(50 + 3);
+    const got: BusMessage[] = [];
+    const partitionOf = new Map<string, number>();
+    await bus.subscribe({ topics: [topic], groupId: unique('kb-bundle-g'), fromBeginning: true }, async (batch) => {
+      for (const m of batch.messages) {
+        got.push(m);
+        expect(partitionOf.get(m.key) ?? batch.partition).toBe(batch.partition);
+        partitionOf.set(m.key, batch.partition);
+      }
+    });
+    await expectExactly(got, sent, 1000, 'all bundled messages');
+    expectPerKeyOrder(got);
+    // kafkajs's own choice for each key (murmur2, as unbundled and as the Java client).
+    const choose = Partitioners.DefaultPartitioner();
+    const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
+    for (const [key, partition] of partitionOf) expect(choose({ topic, partitionMetadata, message: { key, value: null } })).toBe(partition);
+    for (const m of got) expect(m.headers).toEqual({ 'x-origin': 'contract', [SCHEMA_HEADER]: String(SCHEMA_VERSION) });
   });
 
   it('keeps a schema-version header the publisher set, and passes null-free keys and values through as strings', async () => {

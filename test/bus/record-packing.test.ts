@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from '../../src/bus/bus.js';
-import { PACK_HEADER, PACK_LAYOUT_HEADER, packRecords, unpackRecord } from '../../src/bus/record-packing.js';
+import { PACK_HEADER, PACK_LAYOUT_HEADER, bundleRecords, packRecords, unpackRecord, type KafkaRecord } from '../../src/bus/record-packing.js';
 
 const headersOf = (m: BusMessage) => m.headers ?? {};
 const liquidation = { 'schema-version': '1', type: 'liquidation' };
@@ -175,5 +175,74 @@ describe('Kafka record packing', () => {
     ])
       expect(unpackRecord('k', bad, columns)).toEqual([{ key: 'k', value: JSON.parse(bad) as unknown, headers: {} }]);
     expect(unpackRecord('k', '[1,2,3]', { [PACK_HEADER]: '2' })).toEqual([{ key: 'k', value: [1, 2, 3], headers: {} }]); // count differs
+  });
+
+  describe('bundles of one partition\'s records', () => {
+    const partitionOf = (n: number) => (key: string) => [...key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 9973, 7) % n;
+
+    it('property: every message comes back once, in order per key, each record on the partition of every key in it, within the size limit', () => {
+      fc.assert(
+        fc.property(messages, fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 20, max: 600 }), (ms, maxMessages, partitions, maxChars) => {
+          const packed = packRecords(ms, { maxMessages, maxChars: 250_000 }, headersOf);
+          const bundled = bundleRecords(packed, partitionOf(partitions), maxChars);
+          const carried = ms.map((m) => ({ ...m, value: JSON.parse(JSON.stringify(m.value)) as unknown }));
+          expect(byKey(unpackAll(bundled))).toEqual(byKey(carried));
+          for (const r of bundled) {
+            expect(r.partition).toBeDefined();
+            for (const m of unpackRecord(r.key, r.value, r.headers)) expect(partitionOf(partitions)(m.key)).toBe(r.partition);
+            if (r.headers[PACK_LAYOUT_HEADER] === 'records') expect(r.value.length).toBeLessThanOrEqual(maxChars);
+          }
+          // Per partition, the records' messages in the order the packed records had them (bundles keep it).
+          const inPartition = (rs: KafkaRecord[], p: number) => unpackAll(rs.filter((r) => partitionOf(partitions)(r.key) === p));
+          for (let p = 0; p < partitions; p++) expect(inPartition(bundled, p)).toEqual(inPartition(packed, p));
+        }),
+      );
+    });
+
+    it('one record per partition: the bundle marked with its count, its key the first record\'s, its records as they were', () => {
+      const packed = packRecords(
+        [
+          { key: 'a', value: { n: 1 }, headers: liquidation },
+          { key: 'b', value: { n: 2 }, headers: gap },
+          { key: 'c', value: 'x', headers: liquidation },
+        ],
+        { maxMessages: 500, maxChars: 250_000 },
+        headersOf,
+      );
+      const bundled = bundleRecords(packed, (key) => (key === 'b' ? 1 : 0), 250_000);
+      expect(bundled).toEqual([
+        {
+          key: 'a',
+          value: `[["a",${JSON.stringify(packed[0]!.headers)},[{"n":1}]],["c",${JSON.stringify(packed[2]!.headers)},["x"]]]`,
+          headers: { [PACK_HEADER]: '2', [PACK_LAYOUT_HEADER]: 'records' },
+          partition: 0,
+        },
+        // Alone in its partition: the record itself.
+        { ...packed[1]!, partition: 1 },
+      ]);
+      expect(unpackAll(bundled)).toEqual([
+        { key: 'a', value: { n: 1 }, headers: liquidation },
+        { key: 'c', value: 'x', headers: liquidation },
+        { key: 'b', value: { n: 2 }, headers: gap },
+      ]);
+      expect(unpackRecord(bundled[0]!.key, bundled[0]!.value, bundled[0]!.headers, 9).map((m) => m.offset)).toEqual([9, 9]);
+    });
+
+    it('a malformed bundle reaches validation whole, its packing headers taken off', () => {
+      const bundle = { [PACK_HEADER]: '2', [PACK_LAYOUT_HEADER]: 'records' };
+      const nested = JSON.stringify([['a', bundle, []], ['b', {}, 1]]);
+      for (const bad of [
+        '[["a",{},1]]', // count differs
+        '[["a",{},1],["b",{}]]', // a record not [key, headers, value]
+        '[["a",{},1],[2,{},1]]', // a key not text
+        '[["a",{},1],["b",{"h":1},1]]', // a header not text
+        '[["a",{},1],["b",[],1]]', // headers not an object
+        '[["a",{},1],["b",null,1]]',
+        '{"a":1}',
+        nested, // a bundle in a bundle
+      ])
+        expect(unpackRecord('k', bad, bundle, 3)).toEqual([{ key: 'k', value: JSON.parse(bad) as unknown, headers: {}, offset: 3 }]);
+      expect(unpackRecord('k', 'not json', bundle)).toEqual([{ key: 'k', value: 'not json', headers: {} }]);
+    });
   });
 });
