@@ -186,6 +186,8 @@ async function connectSideProcess(brokers: string): Promise<void> {
   let run: { bus: KafkaBus; topics: TopicNames; settleMemory: boolean } | undefined;
   let figures: ConnectFigures | undefined;
   const control = controlOf(frames);
+  // The aggregator side gone (failed, killed): nothing is left to publish for.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (m: ToConnect) => {
     void (async () => {
       if ('run' in m) {
