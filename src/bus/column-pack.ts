@@ -90,6 +90,13 @@ export function encodeColumns(values: unknown[]): string | undefined {
     head[j] = shared ? cells[j] : null;
     if (!shared) (numbers ? numeric : varying).push(j);
   }
+  // Objects all alike: one column is still written row by row, so that the pack's size bounds its count (see
+  // wellFormed). Objects without keys go as a JSON array, which bounds it too.
+  if (varying.length === 0 && numeric.length === 0) {
+    if (width === 0) return undefined;
+    varying.push(0);
+    head[0] = null;
+  }
   const rows = new Array<unknown>(values.length * varying.length);
   const bits = Buffer.allocUnsafe(values.length * numeric.length * 8);
   const view = new DataView(bits.buffer, bits.byteOffset, bits.length);
@@ -155,5 +162,8 @@ function wellFormed(v: unknown): v is ColumnPack {
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string' && k !== '__proto__') || new Set(keys).size !== keys.length) return false;
   if (!Array.isArray(head) || head.length !== keys.length || !Array.isArray(rows) || typeof numbers !== 'string') return false;
   if (!columnList(varying, keys.length, head) || !columnList(numeric, keys.length, head) || numeric.some((j) => varying.includes(j))) return false;
+  // A column that varies, so each message takes a row cell or 8 bytes of numbers: a record's count is bounded by its
+  // size (a pack of all-shared columns could claim any count, and 2^53 - 1 of them threw building the array).
+  if (varying.length === 0 && numeric.length === 0) return false;
   return rows.length === (count as number) * varying.length;
 }

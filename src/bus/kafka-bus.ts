@@ -9,7 +9,7 @@ import { SCHEMA_HEADER, type AssignedPartition, type Bus, type BusMessage, type 
 
 // Through the default export: kafkajs is CommonJS and Node's ESM loader detects only some of its
 // named exports (not the error classes, which it spreads into module.exports).
-const { CompressionTypes, Kafka, KafkaJSError, Partitioners, logLevel } = kafkajs;
+const { CompressionTypes, Kafka, KafkaJSError, KafkaJSNonRetriableError, Partitioners, logLevel } = kafkajs;
 
 /** The part of a pino logger the bus uses; kafkajs's own logs are routed here instead of the console. */
 export interface BusLogger {
@@ -77,7 +77,30 @@ export function toBusMessages(m: Pick<EachBatchPayload['batch']['messages'][numb
       const s = headerValue(raw[k]);
       if (s !== undefined) headers[k] = s;
     }
-  return unpackRecord(m.key?.toString() ?? '', m.value?.toString() ?? '', headers, Number(m.offset));
+  const key = m.key?.toString() ?? '';
+  const text = m.value?.toString() ?? '';
+  try {
+    return unpackRecord(key, text, headers, Number(m.offset));
+  } catch {
+    // Not expected (a malformed record is handed over whole); a throw here would fail the batch for ever.
+    return [{ key, value: text, headers, offset: Number(m.offset) }];
+  }
+}
+
+/** A bundle's partition was chosen for another partition count than the topic has now (see createPartitioner in start). */
+class StalePartitionCount extends KafkaJSNonRetriableError {
+  constructor(topic: string, placedFor: number, now: number) {
+    super(`records of ${topic} were bundled for ${placedFor} partitions; it has ${now}`);
+  }
+}
+
+/** Whether `err`, or what kafkajs wrapped it in, is a StalePartitionCount. */
+function isStalePartitionCount(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4) return false;
+  if (err instanceof StalePartitionCount) return true;
+  const e = err as { cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (Array.isArray(e.errors) && e.errors.some((x) => isStalePartitionCount(x, depth + 1))) return true;
+  return isStalePartitionCount(e.cause ?? e.originalError, depth + 1);
 }
 
 /** Broker answers that mean a topic is being created (by this process or a concurrent one), not that it is wrong. */
@@ -229,6 +252,11 @@ export class KafkaBus implements Bus {
           createPartitioner: () => {
             const choose = Partitioners.DefaultPartitioner();
             return (args) => {
+              const placedFor = (args.message as KafkaRecord).partitions;
+              // A bundle placed for a partition count the topic no longer has (partitions added, the topic recreated):
+              // kafkajs would send it where its keys no longer go, or drop it without an error for a partition the
+              // topic lacks. Refused for good, and send() sends the records again by key.
+              if (placedFor !== undefined && placedFor !== args.partitionMetadata.length) throw new StalePartitionCount(args.topic, placedFor, args.partitionMetadata.length);
               this.partitionCounts.set(args.topic, args.partitionMetadata.length);
               return choose(args);
             };
@@ -315,13 +343,19 @@ export class KafkaBus implements Bus {
     const producer = this.producer;
     if (!producer) throw new Error('Kafka bus is not started');
     const compression = this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    const sendAll = async (records: Map<string, KafkaRecord[]>) => {
+      for (const topicMessages of splitBySize(records, MAX_REQUEST_BYTES)) await producer.sendBatch({ acks: -1, compression, topicMessages });
+    };
     try {
-      for (const topicMessages of splitBySize(this.bundled(byTopic), MAX_REQUEST_BYTES)) await producer.sendBatch({ acks: -1, compression, topicMessages });
+      await sendAll(this.bundled(byTopic));
     } catch (err) {
-      // A topic recreated with fewer partitions would refuse a bundle's partition for ever: the next try sends by
-      // key, and the partitioner learns the counts again.
+      // The partitioner learns the counts again from the next send, which goes by key.
       this.partitionCounts.clear();
-      throw err;
+      if (!isStalePartitionCount(err)) throw err;
+      // The same records again by key (a request before the refused one may have gone out: consumers tolerate
+      // the duplicates, as after any retry).
+      this.logger?.warn({ error: (err as Error).message }, 'a topic\'s partitions changed since its last send; sending by key');
+      await sendAll(byTopic);
     }
   }
 
@@ -342,7 +376,9 @@ export class KafkaBus implements Bus {
       }
       const choose = Partitioners.DefaultPartitioner();
       const partitionMetadata = Array.from({ length: count }, (_, partition) => ({ partitionId: partition, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
-      out.set(topic, bundleRecords(records, (key) => choose({ topic, partitionMetadata, message: { key, value: null } }), MAX_RECORD_CHARS));
+      const bundled = bundleRecords(records, (key) => choose({ topic, partitionMetadata, message: { key, value: null } }), MAX_RECORD_CHARS);
+      for (const r of bundled) r.partitions = count;
+      out.set(topic, bundled);
     }
     return out;
   }

@@ -17,6 +17,8 @@ export interface KafkaRecord {
   headers: Record<string, string>;
   /** The partition chosen by bundleRecords; absent, the producer's partitioner chooses by key. */
   partition?: number;
+  /** With `partition`: the topic's partition count it was chosen for (the producer refuses it at another). */
+  partitions?: number;
 }
 
 export interface PackLimits {
@@ -141,7 +143,7 @@ export function unpackRecord(key: string, text: string, headers: Record<string, 
   // A bundle (bundleRecords): each of its records unpacked as if it had come alone. One that is not well formed
   // (count, shape, a bundle in a bundle) is passed on whole, so the consumer's validation reports it.
   const { [PACK_HEADER]: countText, [PACK_LAYOUT_HEADER]: _layout, ...own } = headers;
-  if (!Array.isArray(value) || value.length !== Number(countText) || !value.every(bundledRecord)) return [withOffset({ key, value, headers: own }, offset)];
+  if (!Array.isArray(value) || value.length === 0 || value.length !== Number(countText) || !value.every(bundledRecord)) return [withOffset({ key, value, headers: own }, offset)];
   const out: BusMessage[] = [];
   for (const [k, h, v] of value) for (const m of unpackValue(k, v, h, offset)) out.push(m);
   return out;
@@ -166,8 +168,9 @@ function unpackValue(key: string, value: unknown, headers: Record<string, string
   if (headers[PACK_HEADER] === undefined) return [message(value, headers)];
   const { [PACK_HEADER]: countText, [PACK_LAYOUT_HEADER]: layout, ...own } = headers;
   const count = Number(countText);
+  // A pack of none is not one a writer makes: it goes to validation rather than vanish.
   const messages =
-    layout === COLUMNS ? decodeColumns(value, count) : layout === undefined && Array.isArray(value) && value.length === count ? (value as unknown[]) : undefined;
+    count < 1 ? undefined : layout === COLUMNS ? decodeColumns(value, count) : layout === undefined && Array.isArray(value) && value.length === count ? (value as unknown[]) : undefined;
   if (messages === undefined) return [message(value, own)];
   const out = new Array<BusMessage>(messages.length);
   for (let i = 0; i < messages.length; i++) out[i] = message(messages[i], own);

@@ -77,6 +77,13 @@ describe('Kafka record packing', () => {
     expect(unpackAll([pack([{ t: when }, { t: when }])]).map((m) => m.value)).toEqual([{ t: '2025-10-10T21:15:00.000Z' }, { t: '2025-10-10T21:15:00.000Z' }]);
   });
 
+  it('objects all alike still write one column row by row, so that the record\'s size bounds its count', () => {
+    const [record] = packRecords([1, 2].map(() => ({ key: 'k', value: { a: 'x', b: 1 }, headers: gap })), { maxMessages: 500, maxChars: 250_000 }, headersOf);
+    expect(record!.value).toBe('{"count":2,"keys":["a","b"],"varying":[0],"numeric":[],"head":[null,1],"rows":["x","x"],"numbers":""}');
+    expect(unpackAll([record!]).map((m) => m.value)).toEqual([{ a: 'x', b: 1 }, { a: 'x', b: 1 }]);
+    expect(packRecords([{}, {}].map((value) => ({ key: 'k', value, headers: gap })), { maxMessages: 500, maxChars: 250_000 }, headersOf)[0]!.value).toBe('[{},{}]');
+  });
+
   it('reads each property once, as JSON.stringify does', () => {
     let reads = 0;
     const counted = {
@@ -166,6 +173,7 @@ describe('Kafka record packing', () => {
       '{"count":5000000000,"keys":[],"varying":[],"numeric":[],"head":[],"rows":[],"numbers":""}', // not the header's count
       '{"count":2,"keys":["a"],"varying":[0],"numeric":[],"head":[7],"rows":[1,2],"numbers":""}', // a value in a varying column's head
       '{"count":2,"keys":["a"],"varying":[],"numeric":[],"head":[1],"rows":[],"numbers":"","more":1}', // a field the layout has not
+      '{"count":2,"keys":["a"],"varying":[],"numeric":[],"head":[1],"rows":[],"numbers":""}', // no column varies: nothing bounds the count
       '{"count":2,"keys":["a"],"varying":[],"head":[1],"rows":[]}', // fields missing
       `{"count":2,"keys":["a"],"varying":[0],"numeric":[0],"head":[null],"rows":[1,2],"numbers":"${two}"}`, // a column in both
       `{"count":2,"keys":["a"],"varying":[],"numeric":[0],"head":[null],"rows":[],"numbers":"${two.slice(0, 12)}"}`, // a number missing

@@ -41,9 +41,9 @@ async function recreate(topic: string, numPartitions: number): Promise<void> {
 }
 
 describe('bundles on a topic recreated with fewer partitions', () => {
-  // The send's catch in KafkaBus.send says a bundle for a partition the topic no longer has is refused, and the
-  // next try goes by key. kafkajs (findLeaderForPartitions) silently leaves out a partition its fresh metadata does
-  // not have: no error, the publish resolves, and the bundles are gone.
+  // kafkajs (findLeaderForPartitions) silently leaves out a partition its fresh metadata does not have: no error, the
+  // publish resolves. Bundles placed for the old count were gone that way, until the partitioner refused them
+  // (StalePartitionCount) and the send went again by key.
   it.each([500, 1])('packMessages %i: a publish that resolves is on the topic', async (packMessages) => {
     const topic = unique('kb-recreate');
     const bus = new KafkaBus({ brokers, clientId: 'bundle-attack', packMessages, partitions: 3, sendRetries: 5, ...TEST_KAFKA });
@@ -63,7 +63,7 @@ describe('bundles on a topic recreated with fewer partitions', () => {
     );
     const offsets = await admin.fetchTopicOffsets(topic);
     expect(offsets).toHaveLength(1);
-    // With bundling: sent, and 0 records (kafkajs dropped both bundles). Unbundled: sent, 8 records.
+    // Bundled for the old count, before the fix: sent, and 0 records (kafkajs dropped both bundles). Unbundled: 8 records.
     if (outcome === 'sent') expect(offsets.reduce((s, p) => s + Number(p.high), 0)).toBeGreaterThan(0);
   });
 });
@@ -71,7 +71,8 @@ describe('bundles on a topic recreated with fewer partitions', () => {
 describe('bundles after partitions were added', () => {
   // bundled() places a send's records at the count the partitioner saw in the previous send; kafkajs places them at
   // the count of its current metadata. After kafkajs refreshed its metadata (here: the first send to another topic;
-  // also every metadataMaxAge, 5 min), one send per topic still goes to the old partitions, unlike unbundled records.
+  // also every metadataMaxAge, 5 min), one send per topic went to the old partitions, unlike unbundled records,
+  // until the partitioner refused records placed for another count.
   it('once kafkajs knows 6 partitions, a bundled send goes where kafkajs would put each key', async () => {
     const topic = unique('kb-grow');
     const other = unique('kb-grow-other');
@@ -88,7 +89,7 @@ describe('bundles after partitions were added', () => {
     await bus.publish(topic, messages('after'));
     const offsets = await admin.fetchTopicOffsets(topic);
     expect(offsets).toHaveLength(6);
-    // Bundled today: 0 (the bundles on partitions 0..2, at the count of 3). Unbundled, or with the count checked: 4 packs.
+    // Bundled before the fix: 0 (the bundles on partitions 0..2, at the count of 3). Unbundled, or with the count checked: 4 packs.
     expect(offsets.filter((o) => o.partition >= 3).reduce((s, o) => s + Number(o.high), 0)).toBeGreaterThan(0);
   });
 });
