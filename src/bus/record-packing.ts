@@ -143,13 +143,18 @@ export function unpackRecord(key: string, text: string, headers: Record<string, 
   // A bundle (bundleRecords): each of its records unpacked as if it had come alone. One that is not well formed
   // (count, shape, a bundle in a bundle) is passed on whole, so the consumer's validation reports it.
   const { [PACK_HEADER]: countText, [PACK_LAYOUT_HEADER]: _layout, ...own } = headers;
-  if (!Array.isArray(value) || value.length === 0 || value.length !== Number(countText) || !value.every(bundledRecord)) return [withOffset({ key, value, headers: own }, offset)];
+  if (!Array.isArray(value) || value.length === 0 || value.length !== Number(countText) || !value.every(bundledRecord)) return [messageOf(key, offset)(value, own)];
   const out: BusMessage[] = [];
   for (const [k, h, v] of value) for (const m of unpackValue(k, v, h, offset)) out.push(m);
   return out;
 }
 
-const withOffset = (m: BusMessage, offset: number | undefined): BusMessage => (offset === undefined ? m : { ...m, offset });
+/**
+ * Builds the messages of one key. With an offset, each message is built with it at once (the Kafka consumer's case):
+ * copying every message again to add it was one more object per event.
+ */
+const messageOf = (key: string, offset: number | undefined): ((value: unknown, headers: Record<string, string>) => BusMessage) =>
+  offset === undefined ? (value, headers) => ({ key, value, headers }) : (value, headers) => ({ key, value, headers, offset });
 
 /** `[key, headers, value]` with string headers, none of them a bundle's. */
 function bundledRecord(r: unknown): r is [string, Record<string, string>, unknown] {
@@ -162,9 +167,7 @@ function bundledRecord(r: unknown): r is [string, Record<string, string>, unknow
 
 /** The messages of one record whose value is parsed: a pack's (columns or a JSON array), otherwise the value itself. */
 function unpackValue(key: string, value: unknown, headers: Record<string, string>, offset: number | undefined): BusMessage[] {
-  // With an offset, each message is built with it at once (the Kafka consumer's case): copying every message
-  // again to add it was one more object per event.
-  const message = offset === undefined ? (v: unknown, h: Record<string, string>): BusMessage => ({ key, value: v, headers: h }) : (v: unknown, h: Record<string, string>): BusMessage => ({ key, value: v, headers: h, offset });
+  const message = messageOf(key, offset);
   if (headers[PACK_HEADER] === undefined) return [message(value, headers)];
   const { [PACK_HEADER]: countText, [PACK_LAYOUT_HEADER]: layout, ...own } = headers;
   const count = Number(countText);

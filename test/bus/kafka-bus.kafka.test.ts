@@ -51,6 +51,14 @@ afterAll(async () => {
   await admin?.disconnect();
 });
 
+/** A handler that keeps the messages handed over live apart from those handed over as re-reads (`replayed`). */
+function liveApart() {
+  const live: BusMessage[] = [];
+  const replayed: BusMessage[] = [];
+  const handler = async (batch: ConsumedBatch): Promise<void> => void (batch.replayed ? replayed : live).push(...batch.messages);
+  return { live, replayed, handler };
+}
+
 const partitionCounts = async (topics: string[]) =>
   Object.fromEntries((await admin.fetchTopicMetadata({ topics })).topics.map((t) => [t.name, t.partitions.length]));
 const committedTotal = async (groupId: string, topic: string): Promise<number> => {
@@ -335,8 +343,7 @@ describe.concurrent('KafkaBus on a real broker', () => {
     const bus = await startedBus([topic]);
     const sent = keyedMessages(30, 6);
     await bus.publish(topic, sent);
-    const live: BusMessage[] = [];
-    const replayed: BusMessage[] = [];
+    const { live, replayed, handler } = liveApart();
     // The first preparation waits for the group's offsets until the join after it has had every message handled.
     const busAdmin = (bus as unknown as { admin: Admin }).admin;
     const fetchOffsets = busAdmin.fetchOffsets.bind(busAdmin);
@@ -360,9 +367,7 @@ describe.concurrent('KafkaBus on a real broker', () => {
       return fetch.call(this, nodeId);
     };
     try {
-      await bus.subscribe({ topics: [topic], groupId, fromBeginning: true, rewindMs: 3_600_000 }, async (batch: ConsumedBatch) => {
-        (batch.replayed ? replayed : live).push(...batch.messages);
-      });
+      await bus.subscribe({ topics: [topic], groupId, fromBeginning: true, rewindMs: 3_600_000 }, handler);
       expect(held).toBe('released');
       // The superseded preparation's remaining steps, then fetches: a partition sought back is delivered again within this.
       await new Promise((r) => setTimeout(r, 2_000));
@@ -383,11 +388,8 @@ describe.concurrent('KafkaBus on a real broker', () => {
     const bus = await startedBus([topic]);
     const sent = keyedMessages(30, 6);
     await bus.publish(topic, sent);
-    const live: BusMessage[] = [];
-    const replayed: BusMessage[] = [];
-    await bus.subscribe({ topics: [topic], groupId, fromBeginning: true }, async (batch: ConsumedBatch) => {
-      (batch.replayed ? replayed : live).push(...batch.messages);
-    });
+    const { live, replayed, handler } = liveApart();
+    await bus.subscribe({ topics: [topic], groupId, fromBeginning: true }, handler);
     await until(() => live.length >= sent.length, 'every message handled', 30_000);
     await until(async () => (await committedTotal(groupId, topic)) === sent.length, 'every message committed', 30_000);
     const [consumer] = (bus as unknown as { consumers: Map<Consumer, unknown> }).consumers.keys();
