@@ -217,6 +217,8 @@ export class KafkaBus implements Bus {
   private readonly sends = new SendCoalescer<KafkaRecord>((byTopic) => this.send(byTopic));
   /** Each topic's partition count as the producer's partitioner last saw it (createPartitioner in start). */
   private readonly partitionCounts = new Map<string, number>();
+  /** kafkajs's partitioner, asked where a key goes at a known count when bundling (see bundled). */
+  private readonly keyPartitioner = Partitioners.DefaultPartitioner();
   private closed = false;
 
   constructor(options: KafkaBusOptions) {
@@ -374,9 +376,8 @@ export class KafkaBus implements Bus {
         out.set(topic, records);
         continue;
       }
-      const choose = Partitioners.DefaultPartitioner();
       const partitionMetadata = Array.from({ length: count }, (_, partition) => ({ partitionId: partition, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
-      const bundled = bundleRecords(records, (key) => choose({ topic, partitionMetadata, message: { key, value: null } }), MAX_RECORD_CHARS);
+      const bundled = bundleRecords(records, (key) => this.keyPartitioner({ topic, partitionMetadata, message: { key, value: null } }), MAX_RECORD_CHARS);
       for (const r of bundled) r.partitions = count;
       out.set(topic, bundled);
     }
