@@ -26,6 +26,13 @@ export interface ColumnPack {
   numbers: string;
 }
 
+/**
+ * At most this many keys in a pack (events have about 15). Every decoded object gets all of them, so without a bound
+ * a small pack could build count × keys properties (1,000 × 1,000 from 10 kB); with it, what a record builds grows
+ * with its size, and the checks over the columns stay small. Wider objects travel as a JSON array.
+ */
+const MAX_COLUMNS = 64;
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto: unknown = Object.getPrototypeOf(v);
@@ -56,7 +63,7 @@ export function encodeColumns(values: unknown[]): string | undefined {
   if (!isPlainObject(first)) return undefined;
   const keys = Object.keys(first);
   const width = keys.length;
-  if (keys.includes('__proto__')) return undefined;
+  if (width > MAX_COLUMNS || keys.includes('__proto__')) return undefined;
   const cells = new Array<unknown>(values.length * width);
   for (let i = 0, p = 0; i < values.length; i++) {
     const o = values[i];
@@ -159,7 +166,7 @@ function wellFormed(v: unknown): v is ColumnPack {
   if (!isPlainObject(v) || Object.keys(v).length !== PACK_FIELDS.length || !PACK_FIELDS.every((f) => Object.hasOwn(v, f))) return false;
   const { count, keys, varying, numeric, head, rows, numbers } = v;
   if (!Number.isSafeInteger(count) || (count as number) < 1) return false;
-  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string' && k !== '__proto__') || new Set(keys).size !== keys.length) return false;
+  if (!Array.isArray(keys) || keys.length > MAX_COLUMNS || !keys.every((k) => typeof k === 'string' && k !== '__proto__') || new Set(keys).size !== keys.length) return false;
   if (!Array.isArray(head) || head.length !== keys.length || !Array.isArray(rows) || typeof numbers !== 'string') return false;
   if (!columnList(varying, keys.length, head) || !columnList(numeric, keys.length, head) || numeric.some((j) => varying.includes(j))) return false;
   // A column that varies, so each message takes a row cell or 8 bytes of numbers: a record's count is bounded by its

@@ -64,7 +64,9 @@ function headerValue(v: IHeaders[string]): string | undefined {
   if (v === undefined) return undefined;
   // A repeated header arrives as an array; the last one wins, as with Java's Headers.lastHeader.
   const last = Array.isArray(v) ? v[v.length - 1] : v;
-  return last === undefined ? undefined : last.toString();
+  // A header written with no value (length -1: Java's RecordHeader(key, null), kcat) arrives as null, whatever
+  // kafkajs's types say; read as absent, not thrown on (a throw here failed the batch on every redelivery).
+  return last === undefined || last === null ? undefined : last.toString();
 }
 
 export function toBusMessages(m: Pick<EachBatchPayload['batch']['messages'][number], 'key' | 'value' | 'headers' | 'offset'>): BusMessage[] {

@@ -17,7 +17,7 @@ function widePack(width: number, count: number): string {
   return JSON.stringify({ count, keys, varying: [0], numeric: [], head, rows: new Array<number>(count).fill(0), numbers: '' });
 }
 
-describe('decode attack: what a column pack builds is bounded by the record', () => {
+describe('the Kafka consumer\'s decoding: what a column pack builds is bounded by the record', () => {
   it('a pack of 1,000 keys × 1,000 objects (≈ 10 kB) does not build a million properties', () => {
     const text = widePack(1_000, 1_000);
     expect(text.length).toBeLessThan(12_000);
@@ -25,9 +25,16 @@ describe('decode attack: what a column pack builds is bounded by the record', ()
     let properties = 0;
     for (const m of messages) properties += typeof m.value === 'object' && m.value !== null ? Object.keys(m.value).length : 1;
     // Linear in the record: a legitimate pack builds about one property per character or fewer (13 keys, ≥ 8 bytes
-    // of numbers or a row cell per event). Today: 1,000,000 properties from 10,048 characters (20 kB → 187 MB of
+    // of numbers or a row cell per event). Before the key bound: 1,000,000 properties from 10,048 characters (20 kB → 187 MB of
     // heap and ≈ 1 s; the writer's own 250,000-character limit would ask for ≈ 10^10).
     expect(properties).toBeLessThanOrEqual(20 * text.length);
+  });
+
+  it('objects of more than 64 keys are not written in columns (the reader would refuse the pack)', () => {
+    const wide = (n: number) => Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i === 0 ? n : 0]));
+    expect(encodeColumns([wide(1), wide(2)])).toBeUndefined();
+    const narrow = (n: number) => Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, i === 0 ? n : 0]));
+    expect(decodeColumns(JSON.parse(encodeColumns([narrow(1), narrow(2)])!), 2)).toEqual([narrow(1), narrow(2)]);
   });
 
   it('the writer and reader agree on a pack they both accept (encode → decode round-trips)', () => {
@@ -40,7 +47,7 @@ describe('decode attack: what a column pack builds is bounded by the record', ()
   });
 });
 
-describe('decode attack: toBusMessages and header values kafkajs decodes as null', () => {
+describe('the Kafka consumer\'s decoding: toBusMessages and header values kafkajs decodes as null', () => {
   // kafkajs's record decoder reads a header value of length -1 (any producer may write one: Kafka headers are
   // nullable; Java's `new RecordHeader("h", null)`, librdkafka, kcat -H h) as null, not as a Buffer.
   function consumedWithNullHeader(): { key: Buffer | null; value: Buffer | null; headers: Record<string, unknown>; offset: string } {
