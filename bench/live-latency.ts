@@ -10,7 +10,7 @@
  *   matched to its frame by its id (every frame is unique), so this is per event.
  * Both clocks are this process's: no cross-process clock skew. Knobs: BENCH_LIVE_RATE (2,000 frames/s),
  * BENCH_LIVE_SECONDS (30), BENCH_LIVE_WARMUP_SECONDS (5), BENCH_SCRAPE_MS (20); BENCH_LIVE_TRACE=1 prints
- * the p50 of each second (a queue that grows shows as a rising p50).
+ * the p50, p99 and max of each second (a queue that grows shows as a rising p50; a pause, as one second's max).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -241,7 +241,8 @@ async function main(): Promise<void> {
     if (process.env.BENCH_LIVE_TRACE === '1') {
       for (let sec = 0; sec * RATE < n; sec++) {
         const slice = (at: Float64Array) => Array.from(at.subarray(sec * RATE, (sec + 1) * RATE), (t, j) => t - sentAt[sec * RATE + j]!).sort((a, b) => a - b);
-        out(`  second ${sec}: /metrics p50 ${fmt(percentile(slice(metricsAt), 50))} ms, stream p50 ${fmt(percentile(slice(streamAt), 50))} ms`);
+        const metrics = slice(metricsAt);
+        out(`  second ${sec}: /metrics p50 ${fmt(percentile(metrics, 50))} / p99 ${fmt(percentile(metrics, 99))} / max ${fmt(metrics.at(-1)!)} ms, stream p50 ${fmt(percentile(slice(streamAt), 50))} ms`);
       }
     }
     const latencies = (at: Float64Array) => Array.from(at, (t, i) => t - sentAt[i]!).filter((x) => !Number.isNaN(x));

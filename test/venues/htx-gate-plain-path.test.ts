@@ -7,7 +7,7 @@ import { instrumentLookup } from '../../src/venues/instruments.js';
 import { isShortestAt, isShortestText } from '../../src/venues/scan.js';
 import { frameIds, type FrameParser } from '../../src/venues/venue.js';
 import { perpsMetadata } from '../../src/simulate/venue-frames.js';
-import { generatedAndMutated, viaFullPath } from '../support/fast-path.js';
+import { expectSameResult, generatedAndMutated, viaFullPath } from '../support/fast-path.js';
 
 /**
  * The plain paths of HTX and Gate (issue 22 §1, fourth pass): pushes and updates in the venue's own layout made into
@@ -29,7 +29,7 @@ function assertSame(make: () => FrameParser, frames: fc.Arbitrary<string[]>): vo
       const full = make();
       list.forEach((frame, i) => {
         const t = times[i % times.length]!;
-        expect(fast(frame, t)).toEqual(full(viaFullPath(frame), t));
+        expectSameResult(fast(frame, t), full(viaFullPath(frame), t));
       });
     }),
     { numRuns: RUNS },

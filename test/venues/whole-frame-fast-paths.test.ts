@@ -9,7 +9,7 @@ import { plainEntry, readPlainUpdate } from '../../src/venues/gate/fast-frame.js
 import { createGateParser } from '../../src/venues/gate/parse.js';
 import { MAX_FINITE_DIGITS, hasLongInteger } from '../../src/venues/scan.js';
 import type { FrameParser } from '../../src/venues/venue.js';
-import { generatedAndMutated, viaFullPath } from '../support/fast-path.js';
+import { expectFramesAsFullPath, generatedAndMutated } from '../support/fast-path.js';
 
 /**
  * The plain paths of Gate, BitMEX and Bitfinex after issue 22 §1's fifth pass: one pattern tests the whole frame,
@@ -25,12 +25,7 @@ const D308 = '9'.repeat(MAX_FINITE_DIGITS);
 const D309 = '1' + '0'.repeat(MAX_FINITE_DIGITS);
 const D309_MAX = '9'.repeat(MAX_FINITE_DIGITS + 1);
 
-/** Fed one by one to a parser and, through the full path only, to another made alike: equal results, frame by frame. */
-function assertSame(make: () => FrameParser, frames: string[]): void {
-  const fast = make();
-  const full = make();
-  for (const [i, frame] of frames.entries()) expect(fast(frame, RECEIVE + i), frame.slice(0, 200)).toEqual(full(viaFullPath(frame), RECEIVE + i));
-}
+const assertSame = (make: () => FrameParser, frames: string[]): void => expectFramesAsFullPath(make, frames, RECEIVE);
 
 describe('SpanSlots and nameAt', () => {
   it('finds a name by the span that writes it, and a name that takes a taken slot replaces the one there', () => {
