@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inGroup, mocksAModule, PROJECTS } from '../../vitest.config.js';
+import { inGroup, mocksAModule, PROJECTS, STARTED_FIRST } from '../../vitest.config.js';
 import { tempDir } from './recording.js';
 
 const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
@@ -172,15 +172,22 @@ describe('the unit projects (vitest.config.ts)', () => {
     expect(mocksAModule("expect(f(\"vi.mock('node:fs')\"))")).toBe(false);
   });
 
-  it('the kafka and questdb files share a module graph per worker too, so none of them may mock a module', () => {
+  it('the cli, kafka and questdb files share a module graph per worker too, so none of them may mock a module', () => {
+    expect(project('cli').isolate).toBe(false);
     expect(project('kafka').isolate).toBe(false);
     expect(project('questdb').isolate).toBe(false);
     const tests = new URL('..', import.meta.url).pathname;
-    const servers = readdirSync(tests, { recursive: true, encoding: 'utf8' })
-      .filter((f) => /\.(kafka|questdb)\.test\.ts$/.test(f))
+    const shared = readdirSync(tests, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.(cli|kafka|questdb)\.test\.ts$/.test(f))
       .map((f) => join(tests, f));
-    expect(servers.length).toBeGreaterThan(30);
-    expect(servers.filter((f) => mocksAModule(readFileSync(f, 'utf8')))).toEqual([]);
+    expect(shared.length).toBeGreaterThan(60);
+    expect(shared.filter((f) => mocksAModule(readFileSync(f, 'utf8')))).toEqual([]);
+  });
+
+  it('every file the sequencer starts first exists, once (a renamed file would silently lose its place)', () => {
+    const root = new URL('../..', import.meta.url).pathname;
+    expect(STARTED_FIRST.filter((path) => !existsSync(join(root, path)) || !path.endsWith('.test.ts'))).toEqual([]);
+    expect(new Set(STARTED_FIRST).size).toBe(STARTED_FIRST.length);
   });
 
   it('finds a mock call however it is written, and none in comments or strings', () => {
