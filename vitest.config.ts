@@ -86,9 +86,11 @@ const withBuild = (p: TestProjectInlineConfiguration): TestProjectInlineConfigur
 /**
  * The longest files (docs/benchmarks.md, "Test suite"), started first: without durations from an earlier
  * run (a fresh CI machine) vitest orders by project name and file size, so one of these could start last
- * and run alone while the other core idles. A file not listed keeps vitest's order.
+ * and run alone while the other core idles. A file not listed keeps vitest's order. Each path names a test file
+ * (test/support/run-tests.test.ts). Tried and dropped (fourteenth session, docs/benchmarks.md): the unit files that
+ * mostly wait started right after these: one clean CI run then took 457 s against 400, 118 busy CPU s more.
  */
-const LONGEST_FIRST = [
+export const LONGEST_FIRST = [
   'test/simulate/oct10.cli.test.ts',
   'test/cli/demo.cli.test.ts',
   'test/store/store.cli.test.ts',
@@ -108,36 +110,11 @@ const LONGEST_FIRST = [
   'test/integration/lifetime-counters.kafka.test.ts',
   'test/replay/replay.cli.test.ts',
 ];
-/**
- * Then the unit files that mostly wait (timers, sockets; seconds of wall time beyond the worker's own CPU,
- * measured with the unit and cli side alone): vitest's order had them last, where in `npm test` the servers' side
- * has ended and each of their waits left a core idle (60–70% busy for the last ≈ 80 s of a clean CI run). Started
- * here, their waits overlap the other files' and the servers' computing.
- */
-const WAITING_EARLY = [
-  'test/venues/kamino/review.test.ts', // 9.4 s waiting of 11.3
-  'test/web/live-page-views.test.ts', // 8.2 of 8.6 (Chromium)
-  'test/metrics/healthz.test.ts', // 8.0 of 8.1
-  'test/venues/binance-oi-poller.test.ts', // 6.8 of 7.1
-  'test/bus/spilling-bus.test.ts', // 4.4 of 4.6
-  'test/venues/evm/rpc-anvil.test.ts', // 4.1 of 8.5 (anvil)
-  'test/venues/evm/range-import-anvil.test.ts', // 3.7 of 11.6 (anvil)
-  'test/store/store-sink.test.ts', // 3.6 of 6.2
-  'test/venues/evm/range-import-creations.test.ts', // 3.4 of 4.3
-  'test/deploy/promtool.test.ts', // 2.4 of 2.6
-  'test/connection/reconnect.test.ts', // 2.4 of 2.5
-  'test/support/run-tests.test.ts', // 2.2 of 2.3
-  'test/store/history-api.test.ts', // 2.1 of 3.0
-  'test/web/slow-and-vanishing-clients.test.ts', // 1.9 of 3.2
-  'test/support/chromium.test.ts', // 1.9 of 2.0
-];
-/** Started first, in this order (LongestFirst); every path names a test file (test/support/run-tests.test.ts). */
-export const STARTED_FIRST = [...LONGEST_FIRST, ...WAITING_EARLY];
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rank = (f: TestSpecification) => {
-      const i = STARTED_FIRST.findIndex((path) => f.moduleId.endsWith(`/${path}`));
-      return i < 0 ? STARTED_FIRST.length : i;
+      const i = LONGEST_FIRST.findIndex((path) => f.moduleId.endsWith(`/${path}`));
+      return i < 0 ? LONGEST_FIRST.length : i;
     };
     return (await super.sort(files)).map((f, i) => ({ f, i, r: rank(f) })).sort((a, b) => a.r - b.r || a.i - b.i).map(({ f }) => f);
   }

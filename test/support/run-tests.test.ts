@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inGroup, mocksAModule, PROJECTS, STARTED_FIRST } from '../../vitest.config.js';
+import { inGroup, mocksAModule, PROJECTS, LONGEST_FIRST } from '../../vitest.config.js';
 import { tempDir } from './recording.js';
 
 const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
@@ -186,8 +186,8 @@ describe('the unit projects (vitest.config.ts)', () => {
 
   it('every file the sequencer starts first exists, once (a renamed file would silently lose its place)', () => {
     const root = new URL('../..', import.meta.url).pathname;
-    expect(STARTED_FIRST.filter((path) => !existsSync(join(root, path)) || !path.endsWith('.test.ts'))).toEqual([]);
-    expect(new Set(STARTED_FIRST).size).toBe(STARTED_FIRST.length);
+    expect(LONGEST_FIRST.filter((path) => !existsSync(join(root, path)) || !path.endsWith('.test.ts'))).toEqual([]);
+    expect(new Set(LONGEST_FIRST).size).toBe(LONGEST_FIRST.length);
   });
 
   it('finds a mock call however it is written, and none in comments or strings', () => {
