@@ -44,9 +44,11 @@ export const PROJECTS: TestProjectInlineConfiguration[] = [
   // The kafka and questdb files share theirs too (node CPU of that side 163.9 → 136.8 s); none mocks a module.
   { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.*.test.ts', ...MOCKING_FILES], isolate: false } },
   { test: { name: 'unit-mocks', include: MOCKING_FILES.length > 0 ? MOCKING_FILES : ['no-file-mocks-a-module'] } },
-  // The cli files share theirs too (they import little besides test support; measured alone: 218.7 → 212.0 CPU s,
-  // vitest's import time 9.3 → 4.1 s, same 33 files passing).
-  { test: { name: 'cli', include: ['test/**/*.cli.test.ts'], isolate: false } },
+  // The cli files keep a process each (isolated). Shared, as above (tried, fourteenth session): the cli project alone
+  // 218.7 → 212.0 CPU s, but beside the unit files the side took 271–274 s alone against 252 s, and clean CI runs
+  // 374 and 389 s against 355 s the same day (the cli files 51–63 s longer in all). Not a fork's cost: a spawn from a
+  // 1.2 GB process costs 3.2 ms of CPU against 0.8 ms. docs/benchmarks.md, fourteenth session.
+  { test: { name: 'cli', include: ['test/**/*.cli.test.ts'] } },
   { test: { name: 'kafka', include: ['test/**/*.kafka.test.ts'], globalSetup: ['test/setup/global-kafka.ts'], testTimeout: 120_000, isolate: false } },
   // One real QuestDB server for the project (scripts/questdb/questdb.sh), its files one at a time (they share its
   // tables) by a lock (test/setup/questdb-lock.ts), beside the other projects' files; the Kafka broker (shared with
