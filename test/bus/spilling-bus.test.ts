@@ -18,9 +18,12 @@ class SwitchableBus implements Bus {
   /** Publishes wait this long before they fail (a broker that vanished without refusing connections). */
   hangMs = 0;
   startFails = false;
+  /** A connection attempt that never ends (a broker address that drops the packets). */
+  startHangs = false;
   latencyMs = 1;
   private readonly queue = new PublishQueue();
   async start(): Promise<void> {
+    if (this.startHangs) await new Promise(() => {});
     if (this.startFails) throw new Error('no broker');
   }
   publish(_topic: string, messages: BusMessage[]): Promise<void> {
@@ -102,6 +105,33 @@ describe('SpillingBus', () => {
     await until(() => inner.delivered.length === 20 && bus.status().up, 'sent from the spill', 10_000);
     expect(inner.delivered).toEqual(range(20));
     await bus.close();
+  });
+
+  it('closes at once when the broker never answered and nothing is to send; with records on disk it still gives them the deadline', async () => {
+    const idle = new SwitchableBus();
+    idle.startHangs = true;
+    const quiet = new SpillingBus(idle, spillConfig(), silentLogger());
+    await quiet.start(['t'], 50);
+    let t = performance.now();
+    await quiet.close(2_000);
+    expect(performance.now() - t).toBeLessThan(500); // waited for the connection attempt: 2,000
+
+    const inner = new SwitchableBus();
+    inner.startHangs = true;
+    const config = spillConfig();
+    const bus = new SpillingBus(inner, config, silentLogger());
+    await bus.start(['t'], 50);
+    await bus.publish('t', batch(0, 3));
+    t = performance.now();
+    await bus.close(600);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(590);
+    // Kept for the next start: the same directory, a broker that answers.
+    const next = new SwitchableBus();
+    const again = new SpillingBus(next, config, silentLogger());
+    await again.start(['t']);
+    await until(() => next.delivered.length === 3, 'the records kept on disk');
+    expect(next.delivered).toEqual([0, 1, 2]);
+    await again.close();
   });
 
   it('starts with the broker away, spills, and sends everything once it appears', async () => {
