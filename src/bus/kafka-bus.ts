@@ -268,6 +268,9 @@ export class KafkaBus implements Bus {
         });
       }
       await this.producer.connect();
+      // Closed while starting (a stop while the broker was away does not wait for the attempt): a client connected
+      // after close() disconnected the others would keep its sockets, and the process, alive.
+      if (this.closed) throw new Error('Kafka bus closed while starting');
     } catch (err) {
       await this.disconnectQuietly();
       throw new Error(`Kafka bus could not start against brokers ${this.config.brokers.join(',')}: ${(err as Error).message}`, {

@@ -496,6 +496,31 @@ describe.concurrent('KafkaBus on a real broker', () => {
     await expect(bus.subscribe({ topics: [topic], groupId: unique('kb-closed-g') }, async () => {})).rejects.toThrow('Kafka bus is closed');
   });
 
+  it('close() while start() is connecting its producer: start fails, and the producer ends disconnected (no socket kept)', async () => {
+    const topic = unique('kb-close-start');
+    const bus = new KafkaBus({ brokers, clientId: 'liqstream-test', logger: recordingLogger(), partitions: 3, ...TEST_KAFKA });
+    // The window: topics made, the producer connecting, close() called meanwhile (a stop does not wait for a start).
+    const kafka = (bus as unknown as { kafka: Kafka }).kafka;
+    const makeProducer = kafka.producer.bind(kafka);
+    const events: string[] = [];
+    let closing: Promise<void> | undefined;
+    vi.spyOn(kafka, 'producer').mockImplementation((options) => {
+      const producer = makeProducer(options);
+      producer.on(producer.events.CONNECT, () => void events.push('connect'));
+      producer.on(producer.events.DISCONNECT, () => void events.push('disconnect'));
+      const connect = producer.connect.bind(producer);
+      producer.connect = () => {
+        closing = bus.close();
+        return connect();
+      };
+      return producer;
+    });
+    await expect(bus.start([topic])).rejects.toThrow(/closed while starting/);
+    await closing;
+    await until(() => events.at(-1) === 'disconnect', 'the producer disconnected last', 5_000);
+    expect(events).toContain('connect');
+  });
+
   it('publish before start rejects', async () => {
     const bus = new KafkaBus({ brokers });
     await expect(bus.publish('any', keyedMessages(1, 1))).rejects.toThrow('Kafka bus is not started');
