@@ -243,7 +243,9 @@ export class KafkaBus implements Bus {
     try {
       this.admin ??= this.kafka.admin();
       await this.admin.connect();
+      this.throwIfClosedWhileStarting();
       await this.ensureTopics(this.admin, [...new Set(topics)]);
+      this.throwIfClosedWhileStarting();
       if (!this.producer) {
         this.producer = this.kafka.producer({
           idempotent: true,
@@ -268,9 +270,7 @@ export class KafkaBus implements Bus {
         });
       }
       await this.producer.connect();
-      // Closed while starting (a stop while the broker was away does not wait for the attempt): a client connected
-      // after close() disconnected the others would keep its sockets, and the process, alive.
-      if (this.closed) throw new Error('Kafka bus closed while starting');
+      this.throwIfClosedWhileStarting();
     } catch (err) {
       await this.disconnectQuietly();
       throw new Error(`Kafka bus could not start against brokers ${this.config.brokers.join(',')}: ${(err as Error).message}`, {
@@ -741,6 +741,15 @@ export class KafkaBus implements Bus {
     if (this.producer) await attempt(() => this.producer!.disconnect());
     if (this.admin) await attempt(() => this.admin!.disconnect());
     if (failures.length > 0) throw new Error(`Kafka bus did not close cleanly: ${failures.map((e) => (e as Error).message).join('; ')}`);
+  }
+
+  /**
+   * A stop does not wait for a start against a broker that is away (SpillingBus.close): once closed, the start stops at
+   * its next step (no topics made, no producer connected after close), and its catch disconnects what it connected,
+   * which would otherwise keep its sockets, and the process, alive.
+   */
+  private throwIfClosedWhileStarting(): void {
+    if (this.closed) throw new Error('Kafka bus closed while starting');
   }
 
   private async disconnectQuietly(): Promise<void> {

@@ -53,6 +53,7 @@ export class SpillingBus implements Bus {
   private topics: string[] = [];
   private draining: Promise<void> | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private failuresLogged = 0;
   private readonly spill: SpillLog;
   private wake: (() => void) | undefined;
@@ -100,7 +101,7 @@ export class SpillingBus implements Bus {
         return true;
       },
       (err: unknown) => {
-        this.markDown(err);
+        if (!this.closed) this.markDown(err); // after close() (which did not wait for this attempt) there is nothing to report
         return false;
       },
     ).finally(() => {
@@ -293,6 +294,8 @@ export class SpillingBus implements Bus {
         if (sent !== -1) throw (results[sent] as PromiseRejectedResult).reason;
         delay = this.config.retry.initialMs;
       } catch (err) {
+        // Failed after close() (an attempt close did not wait for): no error to log, no back-off to keep the process alive.
+        if (this.closed) return;
         this.markDown(err);
         await this.sleep(delay);
         delay = Math.min(delay * 2, this.config.retry.maxMs);
@@ -302,6 +305,7 @@ export class SpillingBus implements Bus {
 
   /** A back-off pause that close() cuts short. */
   private sleep(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {
@@ -316,8 +320,13 @@ export class SpillingBus implements Bus {
    * on disk for the next start. Then closes the inner bus. `beforeRelease` runs once nothing is in
    * flight any more (all on disk or reported lost), while this process still holds the spill's lock.
    */
-  async close(deadlineMs = 5_000, beforeRelease?: () => void): Promise<void> {
-    if (this.closed) return;
+  close(deadlineMs = 5_000, beforeRelease?: () => void): Promise<void> {
+    // Once: a second call gets the first's promise, so it never returns while the first still holds the spill.
+    this.closing ??= this.closeOnce(deadlineMs, beforeRelease);
+    return this.closing;
+  }
+
+  private async closeOnce(deadlineMs: number, beforeRelease?: () => void): Promise<void> {
     const until = performance.now() + deadlineMs;
     while (performance.now() < until && (this.inFlight.length > 0 || (this.up && this.spill.records > 0))) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;

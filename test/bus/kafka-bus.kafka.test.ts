@@ -521,6 +521,28 @@ describe.concurrent('KafkaBus on a real broker', () => {
     expect(events).toContain('connect');
   });
 
+  it('close() while start() connects its admin: start stops there (no topic made, no producer), and fails', async () => {
+    const topic = unique('kb-close-admin');
+    const bus = new KafkaBus({ brokers, clientId: 'liqstream-test', logger: recordingLogger(), partitions: 3, ...TEST_KAFKA });
+    const kafka = (bus as unknown as { kafka: Kafka }).kafka;
+    const makeAdmin = kafka.admin.bind(kafka);
+    let closing: Promise<void> | undefined;
+    vi.spyOn(kafka, 'admin').mockImplementation((options) => {
+      const a = makeAdmin(options);
+      const connect = a.connect.bind(a);
+      a.connect = async () => {
+        await connect();
+        await (closing = bus.close());
+      };
+      return a;
+    });
+    const producers = vi.spyOn(kafka, 'producer');
+    await expect(bus.start([topic])).rejects.toThrow(/closed while starting/);
+    await closing;
+    expect(producers).not.toHaveBeenCalled();
+    expect(await admin.listTopics()).not.toContain(topic);
+  });
+
   it('publish before start rejects', async () => {
     const bus = new KafkaBus({ brokers });
     await expect(bus.publish('any', keyedMessages(1, 1))).rejects.toThrow('Kafka bus is not started');

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Bus, BusMessage, ConsumedBatch, SubscribeOptions, Subscription } from '../../src/bus/bus.js';
 import { PublishQueue } from '../../src/bus/publish-queue.js';
@@ -20,10 +22,13 @@ class SwitchableBus implements Bus {
   startFails = false;
   /** A connection attempt that never ends (a broker address that drops the packets). */
   startHangs = false;
+  /** How long a connection attempt takes before it succeeds or fails. */
+  startDelayMs = 0;
   latencyMs = 1;
   private readonly queue = new PublishQueue();
   async start(): Promise<void> {
     if (this.startHangs) await new Promise(() => {});
+    if (this.startDelayMs > 0) await new Promise((r) => setTimeout(r, this.startDelayMs));
     if (this.startFails) throw new Error('no broker');
   }
   publish(_topic: string, messages: BusMessage[]): Promise<void> {
@@ -132,6 +137,42 @@ describe('SpillingBus', () => {
     await until(() => next.delivered.length === 3, 'the records kept on disk');
     expect(next.delivered).toEqual([0, 1, 2]);
     await again.close();
+  });
+
+  it('a connection attempt that fails after close() returned: nothing logged, no back-off armed, the drainer ends', async () => {
+    const inner = new SwitchableBus();
+    inner.startFails = true;
+    inner.startDelayMs = 200;
+    const errors: string[] = [];
+    const log = silentLogger();
+    log.error = ((_obj: unknown, msg?: string) => void errors.push(msg ?? '')) as typeof log.error;
+    const bus = new SpillingBus(inner, spillConfig({ retry: { initialMs: 60_000, maxMs: 60_000 } }), log);
+    await bus.start(['t'], 20);
+    const before = errors.length;
+    await bus.close(2_000);
+    await new Promise((r) => setTimeout(r, 400)); // the attempt has failed meanwhile
+    expect(errors.slice(before)).toEqual([]);
+    // Its 60 s back-off would have kept the process alive (reviewed: the drainer slept after close).
+    expect((bus as unknown as { draining?: Promise<void> }).draining).toBeUndefined();
+  });
+
+  it('a second close() returns with the first, once the spill is closed and its lock released', async () => {
+    const inner = new SwitchableBus();
+    const config = spillConfig();
+    const bus = new SpillingBus(inner, config, silentLogger());
+    await bus.start(['t']);
+    inner.down = true;
+    await bus.publish('t', batch(0, 3));
+    await until(() => !bus.status().up && bus.status().spillBytes > 0, 'spilled');
+    inner.down = false;
+    inner.latencyMs = 500; // the drainer is mid-send when close runs
+    await new Promise((r) => setTimeout(r, 30));
+    const first = bus.close(2_000);
+    await new Promise((r) => setTimeout(r, 10));
+    await bus.close(2_000);
+    expect(existsSync(join(config.dir, 'lock'))).toBe(false);
+    await first;
+    expect(inner.delivered).toEqual([0, 1, 2]);
   });
 
   it('starts with the broker away, spills, and sends everything once it appears', async () => {
