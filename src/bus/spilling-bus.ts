@@ -305,7 +305,6 @@ export class SpillingBus implements Bus {
 
   /** A back-off pause that close() cuts short. */
   private sleep(ms: number): Promise<void> {
-    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {
