@@ -36,8 +36,8 @@ export function assertFastPathExact(make: () => FrameParser, frames: fc.Arbitrar
 
 /**
  * `expect(actual, message).toEqual(expected)`, answered first by node's strict deep equality, which passes only
- * where toEqual passes too and costs a fraction of it on results of 100,000 events; where it fails, toEqual (which
- * also treats an undefined property as absent) decides and writes the diff.
+ * where toEqual passes too and costs about half of it (a result of 100,000 events: 85–130 ms against 179–200 ms);
+ * where it fails, toEqual (which also treats an undefined property as absent) decides and writes the diff.
  */
 export function expectSameResult(actual: unknown, expected: unknown, message?: string): void {
   if (isDeepStrictEqual(actual, expected)) return;
