@@ -53,6 +53,8 @@ export class SpillingBus implements Bus {
   private topics: string[] = [];
   private draining: Promise<void> | undefined;
   private closed = false;
+  /** Set when close() begins: the drainer's next failure ends it instead of starting a back-off pause. */
+  private stopping = false;
   private closing: Promise<void> | undefined;
   private failuresLogged = 0;
   private readonly spill: SpillLog;
@@ -297,6 +299,8 @@ export class SpillingBus implements Bus {
         // Failed after close() (an attempt close did not wait for): no error to log, no back-off to keep the process alive.
         if (this.closed) return;
         this.markDown(err);
+        // close() is giving the spill its one last attempt: what is left stays on disk for the next start.
+        if (this.stopping) return;
         await this.sleep(delay);
         delay = Math.min(delay * 2, this.config.retry.maxMs);
       }
@@ -327,7 +331,13 @@ export class SpillingBus implements Bus {
 
   private async closeOnce(deadlineMs: number, beforeRelease?: () => void): Promise<void> {
     const until = performance.now() + deadlineMs;
-    while (performance.now() < until && (this.inFlight.length > 0 || (this.up && this.spill.records > 0))) await new Promise((r) => setTimeout(r, 20));
+    // Records on disk get one attempt now even when the drainer is in a back-off pause (up to retry.maxMs): the
+    // broker may have come back since its last failure. A failure then ends the drainer instead of pausing again.
+    this.stopping = true;
+    this.wake?.();
+    if (this.spill.records > 0) this.kick();
+    while (performance.now() < until && (this.inFlight.length > 0 || (this.draining !== undefined && this.spill.records > 0)))
+      await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     this.wake?.();
     clearInterval(this.watchdog);

@@ -156,6 +156,45 @@ describe('SpillingBus', () => {
     expect((bus as unknown as { draining?: Promise<void> }).draining).toBeUndefined();
   });
 
+  it('at close, records on disk get one more attempt though the drainer is in a long back-off: sent when the broker is back, kept when not', async () => {
+    const config = spillConfig({ retry: { initialMs: 60_000, maxMs: 60_000 } });
+    const inner = new SwitchableBus();
+    inner.down = true;
+    const bus = new SpillingBus(inner, config, silentLogger());
+    await bus.start(['t']);
+    await bus.publish('t', batch(0, 5));
+    await until(() => !bus.status().up && bus.status().spillBytes > 0, 'spilled, the drainer pausing for 60 s');
+    inner.down = false; // back, while the drainer sleeps
+    let t = performance.now();
+    await bus.close(2_000);
+    expect(performance.now() - t).toBeLessThan(1_000);
+    expect(inner.delivered).toEqual([0, 1, 2, 3, 4]);
+    // Nothing left for the next start.
+    const next = new SwitchableBus();
+    const again = new SpillingBus(next, config, silentLogger());
+    await again.start(['t']);
+    await again.close();
+    expect(next.delivered).toEqual([]);
+
+    // Still away: the attempt fails, ends the drainer (no new 60 s pause), and the records stay on disk.
+    const away = new SwitchableBus();
+    away.down = true;
+    const third = new SpillingBus(away, config, silentLogger());
+    await third.start(['t']);
+    await third.publish('t', batch(10, 2));
+    await until(() => !third.status().up && third.status().spillBytes > 0, 'spilled again');
+    t = performance.now();
+    await third.close(2_000);
+    expect(performance.now() - t).toBeLessThan(1_000);
+    expect((third as unknown as { draining?: Promise<void> }).draining).toBeUndefined();
+    const last = new SwitchableBus();
+    const fourth = new SpillingBus(last, config, silentLogger());
+    await fourth.start(['t']);
+    await until(() => last.delivered.length === 2, 'kept for the next start');
+    await fourth.close();
+    expect(last.delivered).toEqual([10, 11]);
+  });
+
   it('a second close() returns with the first, once the spill is closed and its lock released', async () => {
     const inner = new SwitchableBus();
     const config = spillConfig();
