@@ -19,7 +19,8 @@ export interface CompiledValidator<S extends z.ZodType> {
   explain(value: unknown): string;
 }
 
-const ajv = new Ajv({ strict: true });
+/** Made at the first compile: its meta-schemas cost ≈ 10 ms, which a command that validates nothing need not pay. */
+let ajv: Ajv | undefined;
 
 /**
  * Ajv counts string length in code points (walking the whole string), zod in UTF-16 units. The one
@@ -42,7 +43,12 @@ function withoutLengthCounting(node: unknown): unknown {
 // Refinements and overwrites (trim, toLowerCase) vanish from the JSON Schema; defaults, catches and
 // transforms make `is` promise an output type that the input does not have.
 const REFUSED_TYPES = new Set(['default', 'prefault', 'catch', 'transform', 'pipe', 'custom', 'lazy', 'promise']);
+// What toJSONSchema cannot represent (it throws on them, unrepresentable: 'throw'): refused here at load, since
+// the JSON Schema itself is made only when the validator is first used.
+const UNREPRESENTABLE_TYPES = new Set(['bigint', 'symbol', 'undefined', 'void', 'date', 'map', 'set', 'nan', 'function']);
 const REFUSED_CHECKS = new Set(['custom', 'overwrite']);
+/** String length rules: Ajv and zod count differently (withoutLengthCounting), so only min(1), "not empty", is taken. */
+const LENGTH_CHECKS = new Set(['min_length', 'max_length', 'length_equals']);
 
 interface Def {
   type: string;
@@ -56,9 +62,14 @@ function assertExpressible(schema: { _zod: { def: Def } }, path: string, seen = 
   if (seen.has(schema)) return;
   seen.add(schema);
   const def = schema._zod.def;
-  if (REFUSED_TYPES.has(def.type)) throw new Error(`compileValidator: ${path || '(root)'} is a zod ${def.type}, which JSON Schema cannot check as zod does`);
-  for (const c of def.checks ?? [])
-    if (REFUSED_CHECKS.has(c._zod.def.check)) throw new Error(`compileValidator: ${path || '(root)'} has a check that JSON Schema drops (${c._zod.def.check})`);
+  if (REFUSED_TYPES.has(def.type) || UNREPRESENTABLE_TYPES.has(def.type))
+    throw new Error(`compileValidator: ${path || '(root)'} is a zod ${def.type}, which JSON Schema cannot check as zod does`);
+  for (const c of def.checks ?? []) {
+    const check = c._zod.def as { check: string; minimum?: unknown };
+    if (REFUSED_CHECKS.has(check.check)) throw new Error(`compileValidator: ${path || '(root)'} has a check that JSON Schema drops (${check.check})`);
+    if (def.type === 'string' && LENGTH_CHECKS.has(check.check) && !(check.check === 'min_length' && check.minimum === 1))
+      throw new Error(`compileValidator: ${path || '(root)'}: only min(1) is supported on strings`);
+  }
   // Child schemas sit in different places per type (shape, element, options, innerType, ...).
   for (const [key, value] of Object.entries(def)) {
     if (key === 'checks') continue;
@@ -109,13 +120,15 @@ export function compileValidator<S extends z.ZodType>(schema: S): CompiledValida
       },
     };
   }
-  // Ajv's code generation, the costly part, on first use: a command that never meets a venue's frames should
-  // not pay for every venue's validators at start-up. What JSON Schema cannot state is still refused here, at load;
-  // what Ajv refuses while generating code, by compileEveryValidator in the tests.
-  const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'throw' });
-  const portable = withoutLengthCounting(jsonSchema) as object;
+  // The JSON Schema and Ajv's code generation on first use: a command that never meets a venue's frames should
+  // not pay for every venue's validators at start-up (toJSONSchema alone was ≈ 12 ms of a replay's start). What
+  // JSON Schema cannot state is still refused here, at load (assertExpressible); what Ajv refuses while generating
+  // code, by compileEveryValidator in the tests.
   let check: ((value: unknown) => boolean) | undefined;
-  const compile = () => ajv.compile(portable);
+  const compile = () => {
+    const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'throw' });
+    return (ajv ??= new Ajv({ strict: true })).compile(withoutLengthCounting(jsonSchema) as object);
+  };
   compiles.push(() => (check ??= compile()));
   return {
     is: (value: unknown): value is z.output<S> => (check ??= compile())(value),

@@ -44,6 +44,12 @@ describe('compiled validators', () => {
     expect(() => compileValidator(z.object({ b: z.number().default(1) }))).toThrow('.b is a zod default');
     expect(() => compileValidator(z.object({ c: z.string().transform((s) => s.length) }))).toThrow('.c is a zod pipe');
     expect(() => compileValidator(z.object({ d: z.string().max(3) }))).toThrow('only min(1)');
+    expect(() => compileValidator(z.object({ d: z.string().min(2) }))).toThrow('.d: only min(1)');
+    expect(() => compileValidator(z.object({ d: z.string().length(2) }))).toThrow('.d: only min(1)');
+    // At load, though the JSON Schema is made only at first use: what toJSONSchema cannot represent.
+    expect(() => compileValidator(z.object({ e: z.bigint() }))).toThrow('.e is a zod bigint');
+    expect(() => compileValidator(z.object({ e: z.array(z.date()) }))).toThrow('.e.element is a zod date');
+    expect(compileValidator(z.object({ f: z.string().min(1) })).is({ f: '' })).toBe(false);
   });
 
   it('property: the NormalizedEvent predicate agrees with zod on mutated events of every type', () => {
