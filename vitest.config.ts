@@ -32,6 +32,13 @@ function mockingFiles(dir: string): string[] {
 }
 const MOCKING_FILES = mockingFiles(fileURLToPath(new URL('test', import.meta.url))).map((p) => relative(fileURLToPath(new URL('.', import.meta.url)), p));
 
+/**
+ * cli files that `npm test` runs in the servers' vitest process (inGroup) though they start no server: the servers'
+ * files mostly wait on the broker and QuestDB, and ended ≈ 110 s before the others, whose last stretch then left
+ * a core a third idle. A long file that only computes moves that much work from the longer side to the shorter.
+ */
+export const BESIDE_SERVERS = ['test/cli/demo.cli.test.ts'];
+
 // Projects, so that each group pays only for what it needs: `kafka` tests get a real broker, and every
 // project but `unit` runs the compiled binary, built once per run by test/setup/build.ts (a no-op when
 // dist/ is current). A new project is added to PROJECTS below: it gets the build, the shared timeouts
@@ -48,7 +55,8 @@ export const PROJECTS: TestProjectInlineConfiguration[] = [
   // 218.7 → 212.0 CPU s, but beside the unit files the side took 271–274 s alone against 252 s, and clean CI runs
   // 374 and 389 s against 355 s the same day (the cli files 51–63 s longer in all). Not a fork's cost: a spawn from a
   // 1.2 GB process costs 3.2 ms of CPU against 0.8 ms. docs/benchmarks.md, fourteenth session.
-  { test: { name: 'cli', include: ['test/**/*.cli.test.ts'] } },
+  { test: { name: 'cli', include: ['test/**/*.cli.test.ts'], exclude: BESIDE_SERVERS } },
+  { test: { name: 'cli-beside-servers', include: BESIDE_SERVERS } },
   { test: { name: 'kafka', include: ['test/**/*.kafka.test.ts'], globalSetup: ['test/setup/global-kafka.ts'], testTimeout: 120_000, isolate: false } },
   // One real QuestDB server for the project (scripts/questdb/questdb.sh), its files one at a time (they share its
   // tables) by a lock (test/setup/questdb-lock.ts), beside the other projects' files; the Kafka broker (shared with
@@ -69,10 +77,11 @@ export const PROJECTS: TestProjectInlineConfiguration[] = [
  * `npm test` runs the projects that start servers (a global setup of their own: the Kafka broker, QuestDB) in a
  * vitest process of their own, beside the others (test/support/run-tests.sh): their files mostly wait on those
  * servers, so they get workers of their own instead of taking turns with the computing files. TEST_GROUP picks a
- * side (`servers` or `others`; unset: every project). A new project is on the side its global setups put it.
+ * side (`servers` or `others`; unset: every project). A new project is on the side its global setups put it
+ * (cli-beside-servers: BESIDE_SERVERS above).
  */
 export function inGroup(p: TestProjectInlineConfiguration, group: string | undefined): boolean {
-  const startsServers = [p.test?.globalSetup ?? []].flat().length > 0;
+  const startsServers = [p.test?.globalSetup ?? []].flat().length > 0 || p.test?.name === 'cli-beside-servers';
   if (group === undefined || group === '') return true;
   if (group === 'servers') return startsServers;
   if (group === 'others') return !startsServers;

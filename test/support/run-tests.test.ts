@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inGroup, mocksAModule, PROJECTS, LONGEST_FIRST } from '../../vitest.config.js';
+import { BESIDE_SERVERS, inGroup, mocksAModule, PROJECTS, LONGEST_FIRST } from '../../vitest.config.js';
 import { tempDir } from './recording.js';
 
 const SCRIPT = new URL('./run-tests.sh', import.meta.url).pathname;
@@ -146,11 +146,19 @@ describe('npm test (test/support/run-tests.sh)', () => {
     expect(r.calls.filter((c) => c.startsWith('tsc -b'))).toEqual([]);
   });
 
-  it('the two groups split the projects: those with a server setup of their own, and the rest; unset is all', () => {
+  it('the two groups split the projects: those with a server setup of their own (and the cli files sent beside them), and the rest; unset is all', () => {
     const names = (group: string | undefined) => PROJECTS.filter((p) => inGroup(p, group)).map((p) => p.test?.name);
-    expect(names('servers')).toEqual(['kafka', 'questdb']);
+    expect(names('servers')).toEqual(['cli-beside-servers', 'kafka', 'questdb']);
     expect(names('others')).toEqual(['unit', 'unit-mocks', 'cli']);
-    expect(names(undefined)).toEqual(['unit', 'unit-mocks', 'cli', 'kafka', 'questdb']);
+    expect(names(undefined)).toEqual(['unit', 'unit-mocks', 'cli', 'cli-beside-servers', 'kafka', 'questdb']);
+    // Each file sent beside the servers is a cli file, in that project alone.
+    const project = (name: string) => PROJECTS.find((p) => p.test?.name === name)!.test!;
+    for (const file of BESIDE_SERVERS) {
+      expect(existsSync(file), file).toBe(true);
+      expect(file).toMatch(/\.cli\.test\.ts$/);
+      expect(project('cli').exclude).toContain(file);
+      expect(project('cli-beside-servers').include).toContain(file);
+    }
     expect(() => names('kafka')).toThrow("TEST_GROUP is 'servers', 'others' or unset, not 'kafka'");
   });
 });
