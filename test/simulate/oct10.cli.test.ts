@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { replayReport, simulateDay, type Oct10Report } from './oct10.js';
+import { embeddedDayReplay, simulateDay, type Oct10Report } from './oct10.js';
 
 const at = (hhmm: string) => Date.parse(`2025-10-10T${hhmm}:00Z`);
 
@@ -14,7 +14,7 @@ describe('the simulated 10 October 2025', () => {
 
   it('replays into exactly one major cascade: onset near 20:50, worst minute 21:15, venue totals equal to ground truth', async () => {
     const { recording, truth } = day;
-    const { report } = await replayReport([recording, '--speed', 'max']);
+    const { report } = await embeddedDayReplay(recording);
     // Ground truth is what was liquidated; the report adds whether its view of each venue is a lower bound.
     // Sampled (Binance, OKX, Gate, Bitget) and inferred (BitMEX) venues are lower bounds.
     const lowerBound = (venue: string) => report.fidelity[venue] !== 'complete';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runCli } from './cli.js';
+import { madeOnce } from './made-once.js';
 import { tempDir } from './recording.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -20,8 +21,6 @@ function sourceHash(): string {
   return hash.digest('hex');
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * `liqstream simulate oct-10 --out <dir>/<name> <args>`, made once and kept in .cache/simulated under a
  * key of the simulator's sources and the arguments, so the test files that replay the same simulated day
@@ -34,40 +33,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function simulated(args: string[], name = 'oct10.ndjson.gz'): Promise<{ dir: string; recording: string; stdout: string }> {
   // v2: entries keep the command's output beside them (`<key>.stdout`); older entries lack it.
   const key = createHash('sha256').update('v2').update(sourceHash()).update(JSON.stringify([name, ...args])).digest('hex').slice(0, 24);
-  const done = join(CACHE, key);
-  const lock = `${done}.lock`;
-  mkdirSync(CACHE, { recursive: true });
-  // One maker per key across parallel test files: the others wait for its result (a stale lock is broken).
-  for (let waited = 0; !existsSync(done); waited += 200) {
-    let mine = false;
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      mine = true;
-    } catch {
-      const held = statSync(lock, { throwIfNoEntry: false });
-      if (held && Date.now() - held.mtimeMs > 600_000) rmSync(lock, { force: true });
-    }
-    if (mine) {
-      try {
-        if (!existsSync(done)) {
-          const work = join(CACHE, `${key}.tmp-${process.pid}`);
-          rmSync(work, { recursive: true, force: true });
-          mkdirSync(work);
-          // Run from the work folder, so that what it prints names the file as given (`<name>: … frames`).
-          const r = await runCli(['simulate', 'oct-10', '--out', name, ...args], {}, work);
-          if (r.code !== 0) throw new Error(`liqstream simulate failed (${r.code}):\n${r.stderr}`);
-          if (!existsSync(join(work, name))) throw new Error(`liqstream simulate wrote no ${name} in ${work}:\n${r.stdout}`);
-          writeFileSync(`${done}.stdout`, r.stdout);
-          renameSync(work, done);
-        }
-      } finally {
-        rmSync(lock, { force: true });
-      }
-      break;
-    }
-    if (waited > 600_000) throw new Error(`timed out waiting for another test to simulate ${key}`);
-    await sleep(200);
-  }
+  const done = await madeOnce(CACHE, key, async (work, done) => {
+    // Run from the work folder, so that what it prints names the file as given (`<name>: … frames`).
+    const r = await runCli(['simulate', 'oct-10', '--out', name, ...args], {}, work);
+    if (r.code !== 0) throw new Error(`liqstream simulate failed (${r.code}):\n${r.stderr}`);
+    if (!existsSync(join(work, name))) throw new Error(`liqstream simulate wrote no ${name} in ${work}:\n${r.stdout}`);
+    writeFileSync(`${done}.stdout`, r.stdout);
+  });
   const dir = tempDir('liqstream-sim-');
   for (const file of readdirSync(done)) copyFileSync(join(done, file), join(dir, file));
   return { dir, recording: join(dir, name), stdout: readFileSync(`${done}.stdout`, 'utf8') };
