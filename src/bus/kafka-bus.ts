@@ -34,7 +34,13 @@ function logCreatorFor(logger: BusLogger | undefined) {
       // right after a topic is created); what it finally gives up on reaches the caller as an exception.
       // Likewise a send it will retry ("Failed to send messages" with a retryCount), e.g. while a new
       // topic's leader is being elected.
-      const retried = (namespace === 'Connection' && typeof message === 'string' && message.startsWith('Response ')) || typeof fields.retryCount === 'number';
+      // And a consumer's "Crash: …" and "Restarting the consumer in …" (a coordinator still loading on a broker just
+      // started): kafkajs restarts the consumer when the error is retriable, and when it does not, subscribe's own
+      // restart logs an error of its own (restartAfterFatalCrash), so neither line is an error in itself.
+      const retried =
+        (namespace === 'Connection' && typeof message === 'string' && message.startsWith('Response ')) ||
+        typeof fields.retryCount === 'number' ||
+        (namespace === 'Consumer' && typeof message === 'string' && (message.startsWith('Crash: ') || message.startsWith('Restarting the consumer')));
       if (level === logLevel.ERROR && !retried) logger.error(entry, message);
       else if (level === logLevel.ERROR) logger.warn(entry, message);
       else if (level === logLevel.WARN) logger.warn(entry, message);

@@ -15,7 +15,10 @@ const brokers = inject('kafkaBrokers').split(',');
  * stopped during a rebalance made a re-join fail ("Failed to find group coordinator", seen in broker-outage.kafka).
  */
 const require = createRequire(import.meta.url);
-const { KafkaJSNonRetriableError } = require('kafkajs') as { KafkaJSNonRetriableError: new (message: string) => Error };
+const { KafkaJSError, KafkaJSNonRetriableError } = require('kafkajs') as {
+  KafkaJSError: new (message: string, properties: { retriable: boolean }) => Error;
+  KafkaJSNonRetriableError: new (message: string) => Error;
+};
 type Group = { groupId: string; memberId: string | null };
 const ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as {
   prototype: { joinAndSync(this: Group): Promise<unknown>; fetch(this: Group, nodeId: number): Promise<unknown> };
@@ -38,14 +41,16 @@ async function startedBus(clientId: string, topic: string, partitions: number, l
   return bus;
 }
 
-function logger(): BusLogger & { errors: string[]; restarts: () => number } {
+function logger(): BusLogger & { errors: string[]; warnings: string[]; restarts: () => number } {
   const errors: string[] = [];
+  const warnings: string[] = [];
   const none = () => {};
   return {
     errors,
+    warnings,
     restarts: () => errors.filter((e) => e.includes('starting it again')).length,
     error: (_obj: object, msg?: string) => void errors.push(msg ?? ''),
-    warn: none,
+    warn: (_obj: object, msg?: string) => void warnings.push(msg ?? ''),
     info: none,
     debug: none,
   };
@@ -96,6 +101,28 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
     await a.publish(topic, [message('k1', 'after-1'), message('k2', 'after-2'), message('k3', 'after-3')]);
     await until(() => got.length === 4, 'the messages after the restart', 60_000);
     expect([...got].sort()).toEqual(['after-1', 'after-2', 'after-3', 'before']);
+  }, 120_000);
+
+  it('a crash kafkajs restarts itself (a join refused while the coordinator loads): warnings, no error, and it consumes on', async () => {
+    const topic = unique('loading');
+    const groupId = unique('loading-group');
+    const log = logger();
+    const a = await startedBus('liqstream-test-loading', topic, 1, log);
+    const got: unknown[] = [];
+    // The first join fails as a broker just started answers while its offsets topic loads.
+    let refused = 0;
+    ConsumerGroup.prototype.joinAndSync = async function (this: Group) {
+      if (refused++ === 0) throw new KafkaJSError("The coordinator is loading and hence can't process requests for this group", { retriable: true });
+      return joinAndSync.call(this);
+    };
+    await a.subscribe({ topics: [topic], groupId, fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }, async (batch: ConsumedBatch) => {
+      for (const m of batch.messages) got.push(m.value);
+    });
+    await a.publish(topic, [message('k1', 'after the crash')]);
+    await until(() => got.length === 1, 'the message, after kafkajs restarted the consumer', 60_000);
+    expect(log.warnings.filter((w) => w.startsWith('Crash: '))).toHaveLength(1);
+    // Before: "Crash: …" and "Restarting the consumer in 300ms" at error, though kafkajs restarted the consumer itself.
+    expect(log.errors).toEqual([]);
   }, 120_000);
 
   it('a non-retriable crash while subscribe() waits for the assignment (after ready) is restarted too', async () => {
