@@ -42,7 +42,7 @@ function withoutLengthCounting(node: unknown): unknown {
 
 // Refinements and overwrites (trim, toLowerCase) vanish from the JSON Schema; defaults, catches and
 // transforms make `is` promise an output type that the input does not have.
-const REFUSED_TYPES = new Set(['default', 'prefault', 'catch', 'transform', 'pipe', 'custom', 'lazy', 'promise']);
+const REFUSED_TYPES = new Set(['default', 'prefault', 'catch', 'transform', 'pipe', 'custom', 'lazy', 'promise', 'success']);
 // What toJSONSchema cannot represent (it throws on them, unrepresentable: 'throw'): refused here at load, since
 // the JSON Schema itself is made only when the validator is first used.
 const UNREPRESENTABLE_TYPES = new Set(['bigint', 'symbol', 'undefined', 'void', 'date', 'map', 'set', 'nan', 'function']);
@@ -69,6 +69,10 @@ function assertExpressible(schema: { _zod: { def: Def } }, path: string, seen = 
     if (REFUSED_CHECKS.has(check.check)) throw new Error(`compileValidator: ${path || '(root)'} has a check that JSON Schema drops (${check.check})`);
     if (def.type === 'string' && LENGTH_CHECKS.has(check.check) && !(check.check === 'min_length' && check.minimum === 1))
       throw new Error(`compileValidator: ${path || '(root)'}: only min(1) is supported on strings`);
+    // JSON Schema's pattern has no flags (Ajv adds `u` to all): /…/i would check a different language.
+    const pattern = (check as { pattern?: unknown }).pattern;
+    if (pattern instanceof RegExp && pattern.flags.replace('u', '') !== '')
+      throw new Error(`compileValidator: ${path || '(root)'}: a pattern with flags (/${pattern.source}/${pattern.flags}) that JSON Schema cannot state`);
   }
   // Child schemas sit in different places per type (shape, element, options, innerType, ...).
   for (const [key, value] of Object.entries(def)) {
@@ -122,16 +126,26 @@ export function compileValidator<S extends z.ZodType>(schema: S): CompiledValida
   }
   // The JSON Schema and Ajv's code generation on first use: a command that never meets a venue's frames should
   // not pay for every venue's validators at start-up (toJSONSchema alone was ≈ 12 ms of a replay's start). What
-  // JSON Schema cannot state is still refused here, at load (assertExpressible); what Ajv refuses while generating
-  // code, by compileEveryValidator in the tests.
+  // assertExpressible sees is refused here, at load. What it cannot see (a literal's values, a divisor zod will not
+  // write, a format Ajv does not know) is refused by toJSONSchema or Ajv at the first compile: compileEveryValidator
+  // finds those in the tests, and in a process such a validator answers by zod instead (the same answers, slower),
+  // since `is` runs inside parsers that must never throw.
   let check: ((value: unknown) => boolean) | undefined;
   const compile = () => {
     const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'throw' });
     return (ajv ??= new Ajv({ strict: true })).compile(withoutLengthCounting(jsonSchema) as object);
   };
-  compiles.push(() => (check ??= compile()));
+  const compiledOrZod = (): ((value: unknown) => boolean) => {
+    try {
+      return compile();
+    } catch {
+      return (value) => schema.safeParse(value).success;
+    }
+  };
+  // A fresh compile each time, not the cached check: a fallback another test file's `is` set must not hide a refusal.
+  compiles.push(compile);
   return {
-    is: (value: unknown): value is z.output<S> => (check ??= compile())(value),
+    is: (value: unknown): value is z.output<S> => (check ??= compiledOrZod())(value),
     explain: (value: unknown) => {
       const result = schema.safeParse(value);
       return result.success ? 'valid' : describeIssues(result.error);

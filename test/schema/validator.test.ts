@@ -50,6 +50,10 @@ describe('compiled validators', () => {
     expect(() => compileValidator(z.object({ e: z.bigint() }))).toThrow('.e is a zod bigint');
     expect(() => compileValidator(z.object({ e: z.array(z.date()) }))).toThrow('.e.element is a zod date');
     expect(compileValidator(z.object({ f: z.string().min(1) })).is({ f: '' })).toBe(false);
+    // JSON Schema's pattern has no flags: /…/i would check another language than zod's (Ajv's own `u` is the one allowed).
+    expect(() => compileValidator(z.object({ g: z.string().regex(/^a$/i) }))).toThrow('.g: a pattern with flags (/^a$/i)');
+    expect(compileValidator(z.object({ g: z.string().regex(/^\p{L}$/u) })).is({ g: 'é' })).toBe(true);
+    expect(() => compileValidator(z.object({ h: z.success(z.string()) }))).toThrow('.h is a zod success');
   });
 
   it('property: the NormalizedEvent predicate agrees with zod on mutated events of every type', () => {

@@ -34,4 +34,15 @@ describe('every compiled validator', () => {
       expect(() => compileEveryValidator()).toThrow(refusal);
     }
   });
+
+  it('in a process, such a validator answers as zod does instead of throwing (it runs inside parsers); toJSONSchema refusals too', () => {
+    const email = z.object({ a: z.email() });
+    const byZod = compileValidator(email);
+    for (const value of [{ a: 'risk@example.com' }, { a: 'not an address' }, {}, null]) expect(byZod.is(value)).toBe(email.safeParse(value).success);
+    // Refused by toJSONSchema, past assertExpressible (a literal's values are not schemas): found by the tests all the same.
+    const undef = z.object({ a: z.literal(undefined) });
+    const literal = compileValidator(undef);
+    expect(() => compileEveryValidator()).toThrow(/undefined/i);
+    for (const value of [{}, { a: 1 }]) expect(literal.is(value)).toBe(undef.safeParse(value).success);
+  });
 });
