@@ -80,6 +80,11 @@ export interface Bus {
   subscribe(options: SubscribeOptions, handler: (batch: ConsumedBatch) => Promise<void>): Promise<Subscription>;
   /** Flushes what was published and stops consumers. */
   close(): Promise<void>;
+  /**
+   * Whether a broker accepts a connection within `timeoutMs` (a bus with brokers): a stop asks it before it gives
+   * spilled records one more attempt (SpillingBus.close).
+   */
+  reachable?(timeoutMs: number): Promise<boolean>;
 }
 
 export const SCHEMA_HEADER = 'schema-version';

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import kafkajs, { type Admin, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import type { z } from 'zod';
 import { SCHEMA_VERSION } from '../schema/events.js';
@@ -732,6 +733,32 @@ export class KafkaBus implements Bus {
     }
   }
 
+
+  /**
+   * Whether any broker accepts a TCP connection within `timeoutMs` (no Kafka request, no TLS handshake: the socket is
+   * closed once open). A producer's send to brokers that refuse connections is retried by kafkajs for ≈ 20 s, so a
+   * stop asks this first instead of starting a send it would have to abandon (SpillingBus.close).
+   */
+  reachable(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let left = this.config.brokers.length;
+      const sockets = this.config.brokers.map((broker) => {
+        const at = broker.lastIndexOf(':');
+        const socket = connect({ host: broker.slice(0, at), port: Number(broker.slice(at + 1)), timeout: timeoutMs });
+        const done = (open: boolean) => {
+          socket.destroy();
+          if (open) {
+            for (const s of sockets) s.destroy();
+            resolve(true);
+          } else if (--left === 0) resolve(false);
+        };
+        socket.once('connect', () => done(true));
+        socket.once('error', () => done(false));
+        socket.once('timeout', () => done(false));
+        return socket;
+      });
+    });
+  }
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -24,6 +24,13 @@ class SwitchableBus implements Bus {
   startHangs = false;
   /** How long a connection attempt takes before it succeeds or fails. */
   startDelayMs = 0;
+  /** What `reachable` answers (a broker that accepts connections), and how often it was asked. */
+  answers = true;
+  probes = 0;
+  reachable(): Promise<boolean> {
+    this.probes += 1;
+    return Promise.resolve(this.answers);
+  }
   latencyMs = 1;
   private readonly queue = new PublishQueue();
   async start(): Promise<void> {
@@ -193,6 +200,29 @@ describe('SpillingBus', () => {
     await until(() => last.delivered.length === 2, 'kept for the next start');
     await fourth.close();
     expect(last.delivered).toEqual([10, 11]);
+  });
+
+  it('at close, no such attempt while the brokers refuse connections: a send kafkajs would retry for ≈ 20 s is not started', async () => {
+    const config = spillConfig({ retry: { initialMs: 60_000, maxMs: 60_000 } });
+    const inner = new SwitchableBus();
+    inner.down = true;
+    const bus = new SpillingBus(inner, config, silentLogger());
+    await bus.start(['t']);
+    await bus.publish('t', batch(0, 4));
+    await until(() => !bus.status().up && bus.status().spillBytes > 0, 'spilled, the drainer pausing for 60 s');
+    inner.answers = false;
+    inner.hangMs = 20_000; // a send to brokers that refuse connections: kafkajs retries it, then fails
+    const t = performance.now();
+    await bus.close(2_000);
+    expect(performance.now() - t).toBeLessThan(500); // before: the whole deadline, and the send went on after it
+    expect(inner.probes).toBe(1);
+    expect(inner.delivered).toEqual([]);
+    const next = new SwitchableBus();
+    const again = new SpillingBus(next, config, silentLogger());
+    await again.start(['t']);
+    await until(() => next.delivered.length === 4, 'kept for the next start');
+    await again.close();
+    expect(next.delivered).toEqual([0, 1, 2, 3]);
   });
 
   it('a second close() returns with the first, once the spill is closed and its lock released', async () => {
