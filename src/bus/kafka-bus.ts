@@ -733,7 +733,6 @@ export class KafkaBus implements Bus {
     }
   }
 
-
   /**
    * Whether any broker accepts a TCP connection within `timeoutMs` (no Kafka request, no TLS handshake: the socket is
    * closed once open). A producer's send to brokers that refuse connections is retried by kafkajs for ≈ 20 s, so a
@@ -759,6 +758,7 @@ export class KafkaBus implements Bus {
       });
     });
   }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
