@@ -38,7 +38,8 @@ else
   # outages) run in a vitest process of their own beside unit and cli, with workers of their own: their waiting
   # overlaps the other files' computing, which one shared pool of a worker per core cannot do (vitest runs
   # projects of different maxWorkers one group after another). The unit and cli files start at once, without
-  # waiting for the broker's and QuestDB's start. Built first, once: two build setups at once would both write dist/.
+  # waiting for the broker's and QuestDB's start. A few long cli files that only compute run on the servers' side too
+  # (BESIDE_SERVERS in vitest.config.ts), so that the two sides end together. Built first, once: two build setups at once would both write dist/.
   # As test/setup/build.ts: an incremental build trusts its build info, so without the output it must go.
   [ -f dist/src/cli/main.js ] || rm -f dist/.tsbuildinfo
   # Then the CLI's bundle from that output (scripts/bundle/cli.mjs, ≈ 1 CPU s): what the tests run as `liqstream`.
@@ -87,7 +88,7 @@ else
   if [ -n "$shown" ]; then wait "$shown"; else cat "$logs/others.log"; fi
   # Printed whole after the other, so that the two reports do not interleave; its own summary and exit status.
   echo
-  echo "npm test: the projects that start servers (kafka, questdb), run beside the above in a vitest process of their own (exit status $beside_status):"
+  echo "npm test: the projects that start servers (kafka, questdb; with them the cli files of BESIDE_SERVERS), run beside the above in a vitest process of their own (exit status $beside_status):"
   cat "$beside_log"
   # A CI log may keep only its tail: the last lines say which side failed and how.
   recap "unit and cli" "$status" "$logs/others.log"
