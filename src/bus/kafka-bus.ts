@@ -37,7 +37,8 @@ function logCreatorFor(logger: BusLogger | undefined) {
       // topic's leader is being elected.
       // And a consumer's "Crash: …" and "Restarting the consumer in …" (a coordinator still loading on a broker just
       // started): kafkajs restarts the consumer when the error is retriable, and when it does not, subscribe's own
-      // restart logs an error of its own (restartAfterFatalCrash), so neither line is an error in itself.
+      // restart logs an error of its own (restartAfterFatalCrash), as it does for a consumer that crashes again with
+      // no fetch between: neither line is an error in itself.
       const retried =
         (namespace === 'Connection' && typeof message === 'string' && message.startsWith('Response ')) ||
         typeof fields.retryCount === 'number' ||
@@ -609,12 +610,19 @@ export class KafkaBus implements Bus {
       timer = setTimeout(() => void (inFlight = again()), delay);
       timer.unref();
     };
+    // kafkajs's own "Crash: …" lines are warnings (logCreatorFor): one crash it restarts from (a coordinator still
+    // loading on a broker just started) is no fault. Crashes again and again with no fetch between are: a consumer
+    // that kafkajs restarts for ever and that consumes nothing, logged here at error from the second on.
+    let crashesWithoutFetch = 0;
     const offs = [
       consumer.on(consumer.events.CRASH, (e) => {
-        if (!e.payload.restart) schedule(e.payload.error);
+        if (!e.payload.restart) return schedule(e.payload.error);
+        if (++crashesWithoutFetch >= 2 && !closing())
+          this.logger?.error({ err: e.payload.error, groupId, crashes: crashesWithoutFetch }, 'Kafka consumer crashed again with no fetch since; kafkajs restarts it');
       }),
       consumer.on(consumer.events.FETCH, () => {
         delay = 0;
+        crashesWithoutFetch = 0;
       }),
     ];
     return {

@@ -125,6 +125,28 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
     expect(log.errors).toEqual([]);
   }, 120_000);
 
+  it('a consumer that crashes again and again with no fetch between (every join refused, retriable): an error from the second crash on', async () => {
+    const topic = unique('crash-loop');
+    const groupId = unique('crash-loop-group');
+    const log = logger();
+    const a = await startedBus('liqstream-test-crash-loop', topic, 1, log);
+    // Every join after the first fails with a retriable error: kafkajs restarts the consumer for ever, and it consumes nothing.
+    let joins = 0;
+    ConsumerGroup.prototype.joinAndSync = async function (this: Group) {
+      if (this.groupId === groupId && joins++ > 0) throw new KafkaJSError('The coordinator is not available', { retriable: true });
+      return joinAndSync.call(this);
+    };
+    let failing = true;
+    await a.subscribe({ topics: [topic], groupId, fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }, async () => {
+      if (failing) throw new Error('poison'); // the runner crashes after its retries, and the re-join begins the loop
+    });
+    await a.publish(topic, [message('k1', 'poison')]);
+    await until(() => log.errors.some((e) => e.includes('crashed again with no fetch since')), 'the loop logged as an error', 90_000);
+    failing = false;
+    // Before: only warnings ("Crash: …" at warn since 997c1a7), though the consumer would never consume again.
+    expect(log.warnings.filter((w) => w.startsWith('Crash: ')).length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
   it('a non-retriable crash while subscribe() waits for the assignment (after ready) is restarted too', async () => {
     const topic = unique('gap');
     const groupId = unique('gap-group');
