@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, Socket } from 'node:net';
 import kafkajs, { type Admin, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import type { z } from 'zod';
 import { SCHEMA_VERSION } from '../schema/events.js';
@@ -748,22 +748,29 @@ export class KafkaBus implements Bus {
    */
   reachable(timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
+      const sockets: Socket[] = [];
       let left = this.config.brokers.length;
-      const sockets = this.config.brokers.map((broker) => {
+      const failed = () => {
+        if (--left === 0) resolve(false);
+      };
+      for (const broker of this.config.brokers) {
         const at = broker.lastIndexOf(':');
-        const socket = connect({ host: broker.slice(0, at), port: Number(broker.slice(at + 1)), timeout: timeoutMs });
-        const done = (open: boolean) => {
-          socket.destroy();
-          if (open) {
-            for (const s of sockets) s.destroy();
-            resolve(true);
-          } else if (--left === 0) resolve(false);
-        };
-        socket.once('connect', () => done(true));
-        socket.once('error', () => done(false));
-        socket.once('timeout', () => done(false));
-        return socket;
-      });
+        let socket: Socket;
+        try {
+          // A timeout of 0 would be none (the OS's connect timeout, minutes, against an address that drops packets).
+          socket = connect({ host: broker.slice(0, at), port: Number(broker.slice(at + 1)), timeout: Math.max(1, timeoutMs) });
+        } catch {
+          failed(); // a port node refuses (ERR_SOCKET_BAD_PORT): that broker is not reachable
+          continue;
+        }
+        sockets.push(socket);
+        socket.once('connect', () => {
+          for (const s of sockets) s.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => (socket.destroy(), failed()));
+        socket.once('timeout', () => (socket.destroy(), failed()));
+      }
     });
   }
 

@@ -3,7 +3,15 @@ import { KafkaSaslConfig, KafkaSslConfig } from './kafka-security.js';
 
 /** The Kafka bus's settings: the one schema for `bus.kafka` in config and for KafkaBus's options. */
 export const KafkaBusConfig = z.strictObject({
-  brokers: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')).min(1).default(['127.0.0.1:9092']),
+  brokers: z
+    .array(
+      z
+        .string()
+        .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')
+        .refine((b) => Number(b.slice(b.lastIndexOf(':') + 1)) <= 65_535, 'port above 65535'),
+    )
+    .min(1)
+    .default(['127.0.0.1:9092']),
   /** TLS to the brokers (kafka-security.ts); absent: plaintext. */
   ssl: KafkaSslConfig.optional(),
   /** SASL authentication (kafka-security.ts); absent: none. */

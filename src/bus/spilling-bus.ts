@@ -337,8 +337,12 @@ export class SpillingBus implements Bus {
     // held such a stop to its deadline and left the client retrying after it (found in review on a real broker: 6.0 s
     // and a live client, now 3 ms; test/bus/spilling-bus.test.ts, "refuse connections").
     this.stopping = true;
-    const attempt =
-      this.spill.records > 0 && (this.up || this.inner.reachable === undefined || (await this.inner.reachable(Math.min(PROBE_MS, deadlineMs))));
+    // Asked only with records on disk and the bus down; false: no broker accepts a connection, so no send can complete.
+    const reachable =
+      this.spill.records === 0 || this.up || this.inner.reachable === undefined
+        ? true
+        : await this.inner.reachable(Math.min(PROBE_MS, deadlineMs)).catch(() => false);
+    const attempt = this.spill.records > 0 && reachable;
     if (attempt) {
       this.wake?.();
       this.kick();
@@ -357,12 +361,15 @@ export class SpillingBus implements Bus {
     // The drainer may be stuck in a send or a connection attempt; it leaves the spill alone once closed. With
     // nothing on disk it holds nothing to send (records leave the spill only when acknowledged), so a connection
     // attempt to a broker that is away is not waited for: a stop then takes ≈ no time instead of the whole deadline.
-    if (this.draining && this.spill.records > 0) await withDeadline(this.draining, rest());
+    // Nor is a drainer's send when no broker accepts connections (kafkajs retries it for ≈ 20 s, past the deadline).
+    if (this.draining && this.spill.records > 0 && reachable) await withDeadline(this.draining, rest());
     if (this.spill.records > 0) this.log.warn({ records: this.spill.records, bytes: this.spill.bytes }, 'spill: unsent records kept on disk for the next start');
     beforeRelease?.();
     this.spillClosed = true;
     this.spill.close();
-    if (!(await withDeadline(this.inner.close().then(() => true), Math.max(rest(), 1_000)))) this.log.warn('bus: closing the Kafka client did not finish in time; leaving it');
+    // The client's close waits for its pending sends; with no broker accepting connections they cannot complete.
+    if (!(await withDeadline(this.inner.close().then(() => true), reachable ? Math.max(rest(), 1_000) : Math.min(rest(), 1_000))))
+      this.log.warn('bus: closing the Kafka client did not finish in time; leaving it');
   }
 }
 

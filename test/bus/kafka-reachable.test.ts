@@ -24,4 +24,9 @@ describe('KafkaBus.reachable (asked by a stop before it gives spilled records on
     await new Promise((r) => setTimeout(r, 100)); // the server sees the client's close
     expect(await new Promise((r) => servers[0]!.getConnections((_e, n) => r(n)))).toBe(0);
   });
+
+  it('a port above 65535 is refused with the config (before, reachable() rejected with it and a stop with it)', () => {
+    expect(() => new KafkaBus({ brokers: ['127.0.0.1:99999'] })).toThrow('port above 65535');
+    expect(() => new KafkaBus({ brokers: ['127.0.0.1:65535'] })).not.toThrow();
+  });
 });

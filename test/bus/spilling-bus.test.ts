@@ -225,6 +225,28 @@ describe('SpillingBus', () => {
     expect(next.delivered).toEqual([0, 1, 2, 3]);
   });
 
+  it('nor waits for a drainer caught mid-send while the brokers refuse connections (a send kafkajs retries ≈ 20 s)', async () => {
+    const config = spillConfig({ retry: { initialMs: 5, maxMs: 20 } });
+    const inner = new SwitchableBus();
+    inner.down = true;
+    const bus = new SpillingBus(inner, config, silentLogger());
+    await bus.start(['t']);
+    await bus.publish('t', batch(0, 4));
+    await until(() => !bus.status().up && bus.status().spillBytes > 0, 'spilled');
+    inner.answers = false;
+    inner.hangMs = 20_000;
+    await new Promise((r) => setTimeout(r, 100)); // the drainer's short pause is over: it is in a 20 s send
+    const t = performance.now();
+    await bus.close(2_000);
+    expect(performance.now() - t).toBeLessThan(500); // found in review: the whole deadline (2,003 ms)
+    const next = new SwitchableBus();
+    const again = new SpillingBus(next, config, silentLogger());
+    await again.start(['t']);
+    await until(() => next.delivered.length === 4, 'kept for the next start');
+    await again.close();
+    expect(next.delivered).toEqual([0, 1, 2, 3]);
+  });
+
   it('a second close() returns with the first, once the spill is closed and its lock released', async () => {
     const inner = new SwitchableBus();
     const config = spillConfig();
