@@ -69,7 +69,12 @@ function assertExpressible(schema: { _zod: { def: Def } }, path: string, seen = 
     if (REFUSED_CHECKS.has(check.check)) throw new Error(`compileValidator: ${path || '(root)'} has a check that JSON Schema drops (${check.check})`);
     if (def.type === 'string' && LENGTH_CHECKS.has(check.check) && !(check.check === 'min_length' && check.minimum === 1))
       throw new Error(`compileValidator: ${path || '(root)'}: only min(1) is supported on strings`);
-    // JSON Schema's pattern has no flags (Ajv adds `u` to all): /…/i would check a different language.
+    // Ajv checks multipleOf by division, zod by its own rounding: they differ for a fractional divisor (0.3 of 0.1).
+    if (check.check === 'multiple_of' && !Number.isInteger((check as { value?: unknown }).value))
+      throw new Error(`compileValidator: ${path || '(root)'}: only an integer divisor is supported in multipleOf`);
+    // JSON Schema's pattern has no flags (Ajv adds `u` to all): /…/i would check a different language. A pattern
+    // without `u` is read by Ajv with it, which differs only on characters outside the BMP met by `.`, `\S` or a
+    // negated class: the compiled patterns (ids, hashes, addresses, market names) are ASCII classes, where both agree.
     const pattern = (check as { pattern?: unknown }).pattern;
     if (pattern instanceof RegExp && pattern.flags.replace('u', '') !== '')
       throw new Error(`compileValidator: ${path || '(root)'}: a pattern with flags (/${pattern.source}/${pattern.flags}) that JSON Schema cannot state`);
