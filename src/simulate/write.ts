@@ -24,10 +24,16 @@ export async function writeOct10(path: string, options: SimulationOptions): Prom
       markSynthetic(path, options);
       return { truth, frames };
     }
-    await out.write(...step.value);
+    // A slice at a time: the gzip stream (on libuv's pool) compresses one slice while the next is made into text,
+    // where a cascade minute's tens of thousands of frames were one text (the day: 16.2 against 16.6 s wall, medians
+    // of 3 pairs, the same bytes).
+    for (let i = 0; i < step.value.length; i += WRITE_SLICE) await out.write(...step.value.slice(i, i + WRITE_SLICE));
     frames += step.value.length;
   }
 }
+
+/** Frames per write: a minute of the cascade holds tens of thousands. */
+const WRITE_SLICE = 1_000;
 
 /** zlib level of a simulated recording (see writeOct10): the file is made again at will, so speed over size. */
 const SIMULATION_GZIP_LEVEL = 1;
