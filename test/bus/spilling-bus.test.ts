@@ -59,6 +59,27 @@ const spillConfig = (over: Partial<SpillConfig> = {}) => ({ ...SpillConfig.parse
 const batch = (from: number, n: number): BusMessage[] => Array.from({ length: n }, (_, i) => ({ key: 'k', value: from + i }));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/** What a next start on the same spill directory sends, once it has sent `count` messages (a broker that answers). */
+async function sentByNextStart(config: ReturnType<typeof spillConfig>, count: number): Promise<number[]> {
+  const next = new SwitchableBus();
+  const again = new SpillingBus(next, config, silentLogger());
+  await again.start(['t']);
+  await until(() => next.delivered.length === count, 'the records kept on disk, sent by the next start');
+  await again.close();
+  return next.delivered;
+}
+
+/** A bus whose broker was down when `values` were published: they are on disk, the drainer in its back-off. */
+async function spilledWhileDown(config: ReturnType<typeof spillConfig>, values: BusMessage[]): Promise<{ inner: SwitchableBus; bus: SpillingBus }> {
+  const inner = new SwitchableBus();
+  inner.down = true;
+  const bus = new SpillingBus(inner, config, silentLogger());
+  await bus.start(['t']);
+  await bus.publish('t', values);
+  await until(() => !bus.status().up && bus.status().spillBytes > 0, 'spilled, the drainer pausing');
+  return { inner, bus };
+}
+
 describe('SpillingBus', () => {
   it('keeps call order through an outage: in-flight publishes go to disk ahead of those spilled meanwhile, all delivered once the broker is back', async () => {
     const inner = new SwitchableBus();
@@ -138,12 +159,7 @@ describe('SpillingBus', () => {
     await bus.close(600);
     expect(performance.now() - t).toBeGreaterThanOrEqual(590);
     // Kept for the next start: the same directory, a broker that answers.
-    const next = new SwitchableBus();
-    const again = new SpillingBus(next, config, silentLogger());
-    await again.start(['t']);
-    await until(() => next.delivered.length === 3, 'the records kept on disk');
-    expect(next.delivered).toEqual([0, 1, 2]);
-    await again.close();
+    expect(await sentByNextStart(config, 3)).toEqual([0, 1, 2]);
   });
 
   it('a connection attempt that fails after close() returned: nothing logged, no back-off armed, the drainer ends', async () => {
@@ -165,51 +181,26 @@ describe('SpillingBus', () => {
 
   it('at close, records on disk get one more attempt though the drainer is in a long back-off: sent when the broker is back, kept when not', async () => {
     const config = spillConfig({ retry: { initialMs: 60_000, maxMs: 60_000 } });
-    const inner = new SwitchableBus();
-    inner.down = true;
-    const bus = new SpillingBus(inner, config, silentLogger());
-    await bus.start(['t']);
-    await bus.publish('t', batch(0, 5));
-    await until(() => !bus.status().up && bus.status().spillBytes > 0, 'spilled, the drainer pausing for 60 s');
+    const { inner, bus } = await spilledWhileDown(config, batch(0, 5));
     inner.down = false; // back, while the drainer sleeps
     let t = performance.now();
     await bus.close(2_000);
     expect(performance.now() - t).toBeLessThan(1_000);
     expect(inner.delivered).toEqual([0, 1, 2, 3, 4]);
-    // Nothing left for the next start.
-    const next = new SwitchableBus();
-    const again = new SpillingBus(next, config, silentLogger());
-    await again.start(['t']);
-    await again.close();
-    expect(next.delivered).toEqual([]);
+    expect(await sentByNextStart(config, 0)).toEqual([]); // nothing left
 
     // Still away: the attempt fails, ends the drainer (no new 60 s pause), and the records stay on disk.
-    const away = new SwitchableBus();
-    away.down = true;
-    const third = new SpillingBus(away, config, silentLogger());
-    await third.start(['t']);
-    await third.publish('t', batch(10, 2));
-    await until(() => !third.status().up && third.status().spillBytes > 0, 'spilled again');
+    const { bus: third } = await spilledWhileDown(config, batch(10, 2));
     t = performance.now();
     await third.close(2_000);
     expect(performance.now() - t).toBeLessThan(1_000);
     expect((third as unknown as { draining?: Promise<void> }).draining).toBeUndefined();
-    const last = new SwitchableBus();
-    const fourth = new SpillingBus(last, config, silentLogger());
-    await fourth.start(['t']);
-    await until(() => last.delivered.length === 2, 'kept for the next start');
-    await fourth.close();
-    expect(last.delivered).toEqual([10, 11]);
+    expect(await sentByNextStart(config, 2)).toEqual([10, 11]);
   });
 
   it('at close, no such attempt while the brokers refuse connections: a send kafkajs would retry for ≈ 20 s is not started', async () => {
     const config = spillConfig({ retry: { initialMs: 60_000, maxMs: 60_000 } });
-    const inner = new SwitchableBus();
-    inner.down = true;
-    const bus = new SpillingBus(inner, config, silentLogger());
-    await bus.start(['t']);
-    await bus.publish('t', batch(0, 4));
-    await until(() => !bus.status().up && bus.status().spillBytes > 0, 'spilled, the drainer pausing for 60 s');
+    const { inner, bus } = await spilledWhileDown(config, batch(0, 4));
     inner.answers = false;
     inner.hangMs = 20_000; // a send to brokers that refuse connections: kafkajs retries it, then fails
     const t = performance.now();
@@ -217,34 +208,19 @@ describe('SpillingBus', () => {
     expect(performance.now() - t).toBeLessThan(500); // before: the whole deadline, and the send went on after it
     expect(inner.probes).toBe(1);
     expect(inner.delivered).toEqual([]);
-    const next = new SwitchableBus();
-    const again = new SpillingBus(next, config, silentLogger());
-    await again.start(['t']);
-    await until(() => next.delivered.length === 4, 'kept for the next start');
-    await again.close();
-    expect(next.delivered).toEqual([0, 1, 2, 3]);
+    expect(await sentByNextStart(config, 4)).toEqual([0, 1, 2, 3]);
   });
 
   it('nor waits for a drainer caught mid-send while the brokers refuse connections (a send kafkajs retries ≈ 20 s)', async () => {
     const config = spillConfig({ retry: { initialMs: 5, maxMs: 20 } });
-    const inner = new SwitchableBus();
-    inner.down = true;
-    const bus = new SpillingBus(inner, config, silentLogger());
-    await bus.start(['t']);
-    await bus.publish('t', batch(0, 4));
-    await until(() => !bus.status().up && bus.status().spillBytes > 0, 'spilled');
+    const { inner, bus } = await spilledWhileDown(config, batch(0, 4));
     inner.answers = false;
     inner.hangMs = 20_000;
     await new Promise((r) => setTimeout(r, 100)); // the drainer's short pause is over: it is in a 20 s send
     const t = performance.now();
     await bus.close(2_000);
     expect(performance.now() - t).toBeLessThan(500); // found in review: the whole deadline (2,003 ms)
-    const next = new SwitchableBus();
-    const again = new SpillingBus(next, config, silentLogger());
-    await again.start(['t']);
-    await until(() => next.delivered.length === 4, 'kept for the next start');
-    await again.close();
-    expect(next.delivered).toEqual([0, 1, 2, 3]);
+    expect(await sentByNextStart(config, 4)).toEqual([0, 1, 2, 3]);
   });
 
   it('a second close() returns with the first, once the spill is closed and its lock released', async () => {
