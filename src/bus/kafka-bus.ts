@@ -1,6 +1,7 @@
 import { connect, Socket } from 'node:net';
 import kafkajs, { type Admin, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import type { z } from 'zod';
+import { splitHostPort } from '../host-port.js';
 import { SCHEMA_VERSION } from '../schema/events.js';
 import { KafkaBusConfig } from './kafka-config.js';
 import { kafkaSecurity } from './kafka-security.js';
@@ -754,11 +755,11 @@ export class KafkaBus implements Bus {
         if (--left === 0) resolve(false);
       };
       for (const broker of this.config.brokers) {
-        const at = broker.lastIndexOf(':');
+        const [host, port] = splitHostPort(broker);
         let socket: Socket;
         try {
           // A timeout of 0 would be none (the OS's connect timeout, minutes, against an address that drops packets).
-          socket = connect({ host: broker.slice(0, at), port: Number(broker.slice(at + 1)), timeout: Math.max(1, timeoutMs) });
+          socket = connect({ host, port, timeout: Math.max(1, timeoutMs) });
         } catch {
           failed(); // a port node refuses (ERR_SOCKET_BAD_PORT): that broker is not reachable
           continue;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { splitHostPort } from '../host-port.js';
 import { KafkaSaslConfig, KafkaSslConfig } from './kafka-security.js';
 
 /** The Kafka bus's settings: the one schema for `bus.kafka` in config and for KafkaBus's options. */
@@ -8,7 +9,7 @@ export const KafkaBusConfig = z.strictObject({
       z
         .string()
         .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')
-        .refine((b) => Number(b.slice(b.lastIndexOf(':') + 1)) <= 65_535, 'port above 65535'),
+        .refine((b) => splitHostPort(b)[1] <= 65_535, 'port above 65535'),
     )
     .min(1)
     .default(['127.0.0.1:9092']),

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '../../log.js';
 import { GROUP_COLUMNS, QueryBusyError, QueryTimeoutError, type GroupColumn, type HistoryReader, type LiquidationFilter, type Row, type Step } from '../history-reader.js';
 import type { QuestDbConfig } from './config.js';
-import { splitHostPort } from './questdb-sink.js';
+import { splitHostPort } from '../../host-port.js';
 
 /*
  * /api/history over QuestDB's PostgreSQL wire, in QuestDB's dialect, answering exactly as the Parquet

@@ -8,6 +8,7 @@ import type { Sink } from '../sink.js';
 import { TABLE_NAMES, type TableName } from '../store/tables.js';
 import type { QuestDbConfig } from './config.js';
 import { cascadeRow, gapRow, liquidationRow, minuteRows, onchainRow, openInterestRow, QUESTDB_DDL, retractionRow, type QueuedRow } from './tables.js';
+import { splitHostPort } from '../../host-port.js';
 
 export interface QuestDbStats {
   /** Rows handed to the sink, per table. */
@@ -262,9 +263,4 @@ export async function pgClient(c: QuestDbConfig): Promise<import('pg').Client> {
   client.on('error', () => {}); // a dropped connection fails its query; the client is not reused
   await client.connect();
   return client;
-}
-
-export function splitHostPort(hostPort: string): [string, number] {
-  const i = hostPort.lastIndexOf(':');
-  return [hostPort.slice(0, i).replace(/^\[|\]$/g, ''), Number(hostPort.slice(i + 1))];
 }
