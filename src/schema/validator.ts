@@ -65,19 +65,18 @@ function assertExpressible(schema: { _zod: { def: Def } }, path: string, seen = 
   if (REFUSED_TYPES.has(def.type) || UNREPRESENTABLE_TYPES.has(def.type))
     throw new Error(`compileValidator: ${path || '(root)'} is a zod ${def.type}, which JSON Schema cannot check as zod does`);
   for (const c of def.checks ?? []) {
-    const check = c._zod.def as { check: string; minimum?: unknown };
+    const check = c._zod.def as { check: string; minimum?: unknown; value?: unknown; pattern?: unknown };
     if (REFUSED_CHECKS.has(check.check)) throw new Error(`compileValidator: ${path || '(root)'} has a check that JSON Schema drops (${check.check})`);
     if (def.type === 'string' && LENGTH_CHECKS.has(check.check) && !(check.check === 'min_length' && check.minimum === 1))
       throw new Error(`compileValidator: ${path || '(root)'}: only min(1) is supported on strings`);
     // Ajv checks multipleOf by division, zod by its own rounding: they differ for a fractional divisor (0.3 of 0.1).
-    if (check.check === 'multiple_of' && !Number.isInteger((check as { value?: unknown }).value))
+    if (check.check === 'multiple_of' && !Number.isInteger(check.value))
       throw new Error(`compileValidator: ${path || '(root)'}: only an integer divisor is supported in multipleOf`);
     // JSON Schema's pattern has no flags (Ajv adds `u` to all): /…/i would check a different language. A pattern
     // without `u` is read by Ajv with it, which differs only on characters outside the BMP met by `.`, `\S` or a
     // negated class: the compiled patterns (ids, hashes, addresses, market names) are ASCII classes, where both agree.
-    const pattern = (check as { pattern?: unknown }).pattern;
-    if (pattern instanceof RegExp && pattern.flags.replace('u', '') !== '')
-      throw new Error(`compileValidator: ${path || '(root)'}: a pattern with flags (/${pattern.source}/${pattern.flags}) that JSON Schema cannot state`);
+    if (check.pattern instanceof RegExp && check.pattern.flags.replace('u', '') !== '')
+      throw new Error(`compileValidator: ${path || '(root)'}: a pattern with flags (/${check.pattern.source}/${check.pattern.flags}) that JSON Schema cannot state`);
   }
   // Child schemas sit in different places per type (shape, element, options, innerType, ...).
   for (const [key, value] of Object.entries(def)) {
