@@ -40,10 +40,11 @@ function logCreatorFor(logger: BusLogger | undefined) {
       // started): kafkajs restarts the consumer when the error is retriable, and when it does not, subscribe's own
       // restart logs an error of its own (restartAfterFatalCrash), as it does for a consumer that crashes again with
       // no fetch between: neither line is an error in itself.
+      const text = typeof message === 'string' ? message : '';
       const retried =
-        (namespace === 'Connection' && typeof message === 'string' && message.startsWith('Response ')) ||
+        (namespace === 'Connection' && text.startsWith('Response ')) ||
         typeof fields.retryCount === 'number' ||
-        (namespace === 'Consumer' && typeof message === 'string' && (message.startsWith('Crash: ') || message.startsWith('Restarting the consumer')));
+        (namespace === 'Consumer' && (text.startsWith('Crash: ') || text.startsWith('Restarting the consumer')));
       if (level === logLevel.ERROR && !retried) logger.error(entry, message);
       else if (level === logLevel.ERROR) logger.warn(entry, message);
       else if (level === logLevel.WARN) logger.warn(entry, message);
