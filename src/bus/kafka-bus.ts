@@ -132,6 +132,9 @@ async function leaderRace<T>(topic: string, offsets: Promise<T>): Promise<T> {
   }
 }
 
+/** Crashes further apart than this are counted apart (restartAfterFatalCrash): kafkajs restarts within seconds. */
+const CRASH_LOOP_WINDOW_MS = 5 * 60_000;
+
 /** Whether `err` (or what it wraps: kafkajs's retry wrapper, an aggregate of per-topic errors) is such a race. */
 function isStartupRace(err: unknown, depth = 0): boolean {
   if (typeof err !== 'object' || err === null || depth > 4) return false;
@@ -613,18 +616,26 @@ export class KafkaBus implements Bus {
       timer.unref();
     };
     // kafkajs's own "Crash: …" lines are warnings (logCreatorFor): one crash it restarts from (a coordinator still
-    // loading on a broker just started) is no fault. Crashes again and again with no fetch between are: a consumer
-    // that kafkajs restarts for ever and that consumes nothing, logged here at error from the second on.
-    let crashesWithoutFetch = 0;
+    // loading on a broker just started) is no fault. Crashes again and again with no batch handled between are: a
+    // consumer that kafkajs restarts for ever and that consumes nothing (every join refused, or every batch failing
+    // after its fetch), logged here at error from the second on. A crash long after the last one starts a new count,
+    // so two unrelated crashes of a consumer on a quiet topic are not taken for a loop.
+    let crashesWithoutBatch = 0;
+    let lastCrashAt = -Infinity;
     const offs = [
       consumer.on(consumer.events.CRASH, (e) => {
         if (!e.payload.restart) return schedule(e.payload.error);
-        if (++crashesWithoutFetch >= 2 && !closing())
-          this.logger?.error({ err: e.payload.error, groupId, crashes: crashesWithoutFetch }, 'Kafka consumer crashed again with no fetch since; kafkajs restarts it');
+        const now = Date.now();
+        if (now - lastCrashAt > CRASH_LOOP_WINDOW_MS) crashesWithoutBatch = 0;
+        lastCrashAt = now;
+        if (++crashesWithoutBatch >= 2 && !closing())
+          this.logger?.error({ err: e.payload.error, groupId, crashes: crashesWithoutBatch }, 'Kafka consumer crashed again with no batch handled since; kafkajs restarts it');
       }),
       consumer.on(consumer.events.FETCH, () => {
         delay = 0;
-        crashesWithoutFetch = 0;
+      }),
+      consumer.on(consumer.events.END_BATCH_PROCESS, () => {
+        crashesWithoutBatch = 0;
       }),
     ];
     return {

@@ -8,8 +8,13 @@ export const KafkaBusConfig = z.strictObject({
     .array(
       z
         .string()
-        .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')
-        .refine((b) => splitHostPort(b)[1] <= 65_535, 'port above 65535'),
+        // No brackets: kafkajs splits host:port at its own ':' and would connect to "[1.2.3.4]" (while the stop's
+        // probe, splitHostPort, took 1.2.3.4). abort: a port that is no number is one message, not two.
+        .regex(/^[^:\s[\]]+:\d{1,5}$/, { error: 'expected host:port', abort: true })
+        .refine((b) => {
+          const port = splitHostPort(b)[1];
+          return port >= 1 && port <= 65_535;
+        }, 'port out of range (1–65535)'),
     )
     .min(1)
     .default(['127.0.0.1:9092']),

@@ -125,7 +125,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
     expect(log.errors).toEqual([]);
   }, 120_000);
 
-  it('a consumer that crashes again and again with no fetch between (every join refused, retriable): an error from the second crash on', async () => {
+  it('a consumer that crashes again and again with no batch handled between (every join refused, retriable): an error from the second crash on', async () => {
     const topic = unique('crash-loop');
     const groupId = unique('crash-loop-group');
     const log = logger();
@@ -141,10 +141,29 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
       if (failing) throw new Error('poison'); // the runner crashes after its retries, and the re-join begins the loop
     });
     await a.publish(topic, [message('k1', 'poison')]);
-    await until(() => log.errors.some((e) => e.includes('crashed again with no fetch since')), 'the loop logged as an error', 90_000);
+    await until(() => log.errors.some((e) => e.includes('crashed again with no batch handled since')), 'the loop logged as an error', 90_000);
     failing = false;
     // Before: only warnings ("Crash: …" at warn since 997c1a7), though the consumer would never consume again.
     expect(log.warnings.filter((w) => w.startsWith('Crash: ')).length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it('a consumer that crashes after every fetch (each join\'s preparation failing, retriable): an error too, though it fetches', async () => {
+    const topic = unique('crash-after-fetch');
+    const groupId = unique('crash-after-fetch-group');
+    const log = logger();
+    const a = await startedBus('liqstream-test-crash-after-fetch', topic, 1, log);
+    // A partition whose offsets cannot be read, for good (retriable, not a start-up race): every batch waits on a failed
+    // preparation and fails after its fetch, so kafkajs crashes and restarts the consumer after every fetch.
+    const admin = (a as unknown as { admin: { fetchTopicOffsets: (topic: string) => Promise<unknown> } }).admin;
+    admin.fetchTopicOffsets = () => Promise.reject(new KafkaJSError('This server is not the leader for that topic-partition', { retriable: true }));
+    const got: unknown[] = [];
+    await a.subscribe({ topics: [topic], groupId, fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }, async (batch: ConsumedBatch) => {
+      for (const m of batch.messages) got.push(m.value);
+    });
+    await a.publish(topic, [message('k1', 'never handled')]);
+    // Found in review: the count was reset by every fetch, and 39 crashes in 45 s logged no error.
+    await until(() => log.errors.some((e) => e.includes('crashed again with no batch handled since')), 'the loop logged as an error', 90_000);
+    expect(got).toEqual([]);
   }, 120_000);
 
   it('a non-retriable crash while subscribe() waits for the assignment (after ready) is restarted too', async () => {

@@ -25,8 +25,13 @@ describe('KafkaBus.reachable (asked by a stop before it gives spilled records on
     expect(await new Promise((r) => servers[0]!.getConnections((_e, n) => r(n)))).toBe(0);
   });
 
-  it('a port above 65535 is refused with the config (before, reachable() rejected with it and a stop with it)', () => {
-    expect(() => new KafkaBus({ brokers: ['127.0.0.1:99999'] })).toThrow('port above 65535');
-    expect(() => new KafkaBus({ brokers: ['127.0.0.1:65535'] })).not.toThrow();
+  it('ports out of 1–65535 and bracketed hosts are refused with the config (a port above made reachable(), and a stop, reject)', () => {
+    for (const broker of ['127.0.0.1:99999', '127.0.0.1:65536', 'kafka:0', 'kafka:00000'])
+      expect(() => new KafkaBus({ brokers: [broker] }), broker).toThrow('port out of range (1–65535)');
+    // kafkajs would connect to "[1.2.3.4]" while the probe took 1.2.3.4; "[]" would probe localhost.
+    for (const broker of ['[1.2.3.4]:9092', '[]:9092']) expect(() => new KafkaBus({ brokers: [broker] }), broker).toThrow('expected host:port');
+    // A port that is no number: one message, not a second about its range.
+    expect(() => new KafkaBus({ brokers: ['h:٩٠٩٢'] })).toThrow(/^(?![\s\S]*out of range)[\s\S]*expected host:port/);
+    for (const broker of ['127.0.0.1:65535', 'kafka-1:1', 'kafka-1.example.com:9092']) expect(() => new KafkaBus({ brokers: [broker] }), broker).not.toThrow();
   });
 });
