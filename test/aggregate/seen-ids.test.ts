@@ -1,9 +1,51 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NEW_ID, SEEN_BEFORE_RESET, SEEN_ID, SeenIds } from '../../src/aggregate/seen-ids.js';
 
 const HOUR = 3_600_000;
 
+/** The behaviour, written plainly: per event-time minute, each id with the generation it was last seen in. */
+function model(horizonMs: number) {
+  const minutes = new Map<number, Map<string, number>>();
+  let oldest = -Infinity;
+  let generation = 1;
+  return {
+    check(id: string, t: number): number {
+      oldest = Math.max(oldest, Math.floor((t - horizonMs) / 60_000));
+      for (const m of minutes.keys()) if (m < oldest) minutes.delete(m);
+      const minute = Math.floor(t / 60_000);
+      if (minute < oldest) return NEW_ID;
+      const ids = minutes.get(minute) ?? new Map<string, number>();
+      minutes.set(minute, ids);
+      const was = ids.get(id);
+      ids.set(id, generation);
+      return was === undefined ? NEW_ID : was === generation ? SEEN_ID : SEEN_BEFORE_RESET;
+    },
+    nextGeneration: () => void (generation += 1),
+  };
+}
+
 describe('SeenIds', () => {
+  it('answers as a plain map of minutes does, across minutes, the horizon and generations', () => {
+    const T = 1_760_000_000_000;
+    const step = fc.oneof(
+      fc.record({ id: fc.constantFrom('a', 'b', 'c', 'hyperliquid:1:0xab', 'hyperliquid:2:0xab'), t: fc.integer({ min: 0, max: 12 * 60_000 }) }),
+      fc.constant('next' as const),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5 * 60_000 }), fc.array(step, { maxLength: 200 }), (horizonMs, steps) => {
+        const ids = new SeenIds(horizonMs);
+        const expected = model(horizonMs);
+        for (const s of steps)
+          if (s === 'next') {
+            ids.nextGeneration();
+            expected.nextGeneration();
+          } else expect(ids.check(s.id, T + s.t)).toBe(expected.check(s.id, T + s.t));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('reports a repeated id as seen, in any order, and a new one as new', () => {
     const ids = new SeenIds(26 * HOUR);
     const t = 1_760_000_000_000;
@@ -23,6 +65,17 @@ describe('SeenIds', () => {
     ids.seen('new', t + 28 * HOUR);
     expect(ids.seen('old', t)).toBe(false); // beyond the horizon: cannot be checked, counts as new
     expect(ids.seen('old', t)).toBe(false);
+  });
+
+  it('keeps ids per event-time minute: a minute past the horizon goes, the next minute of its hour stays', () => {
+    const ids = new SeenIds(26 * HOUR);
+    const t = 1_760_000_020_000; // 40 s into a minute, 53 minutes into an hour
+    ids.seen('first minute', t);
+    ids.seen('next minute', t + 30_000);
+    // The newest event puts the horizon inside the next minute: the first minute is dropped, the next is kept.
+    ids.seen('newest', t + 26 * HOUR + 30_000);
+    expect(ids.seen('first minute', t)).toBe(false);
+    expect(ids.seen('next minute', t + 30_000)).toBe(true);
   });
 
   it('remembers ids across a new generation: seen before it, then seen in it (a rebalance keeps the filter)', () => {
