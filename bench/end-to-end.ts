@@ -25,7 +25,7 @@ import { binanceBenchFrames } from './frames.js';
 import { aggregatorSide, connectSide, figuresOf, hostNow, runPipeline, type ConnectFigures, type PipelineFigures, type PipelineOptions, type Sample } from './pipeline.js';
 import { fmt, peakRssMiB, throughput } from './stats.js';
 import { childFigures } from './targets.js';
-import { simulatedWindow } from './window.js';
+import { MIX_WINDOW, SHORT_MIX_WINDOW, minuteOfDay, simulatedWindow } from './window.js';
 
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -68,26 +68,14 @@ function controlOf(frames: readonly RawFrame[]): () => Promise<number> {
   };
 }
 
-const minute = (hhmm: string): number => {
-  const [h, m] = hhmm.split(':').map(Number);
-  return h! * 60 + m!;
-};
 
-/**
- * The cascade's two hours, the venue tables' window (bench/window.ts): 170k frames and 1.35M liquidations, runs of
- * seconds, so the figure is the rate the pipeline keeps. Until issue 22's fifth pass the target row took two
- * minutes (SHORT_MIX_WINDOW): 4,582 frames, runs of 0.07–0.2 s after a single warm-up run, where the JIT's warm-up
- * and a run's fixed costs weighed, and runs of one process ranged 2× (113k–221k/s). That window is still reported.
- */
-export const MIX_WINDOW = '20:30-22:30';
-export const SHORT_MIX_WINDOW = '21:10-21:12';
 
 function benchFrames(mix: 'no' | 'long' | 'short'): { frames: RawFrame[]; label: string; parserOf: PipelineOptions['parserOf'] } {
   if (mix === 'no') {
     const frames = binanceBenchFrames(N).map((frame, i): RawFrame => ({ venue: 'binance-usdm', recv: 1_760_130_000_000 + i, frame }));
     return { frames, label: 'Binance USD-M only', parserOf: () => createBinanceParser({ venue: 'binance-usdm' }) };
   }
-  const [from, to] = (mix === 'short' ? SHORT_MIX_WINDOW : (process.env.BENCH_E2E_WINDOW ?? MIX_WINDOW)).split('-').map(minute);
+  const [from, to] = (mix === 'short' ? SHORT_MIX_WINDOW : (process.env.BENCH_E2E_WINDOW ?? MIX_WINDOW)).split('-').map(minuteOfDay);
   const window = simulatedWindow(from!, to!);
   const frames = window.frames.filter((f) => venueAbout(f.venue).market !== 'lending');
   return { frames, label: `${window.label} venue mix`, parserOf: (venue) => venueModule(venue).parser({}, { log: silentLogger() }) };

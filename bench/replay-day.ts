@@ -12,6 +12,7 @@ import { OCT10 } from '../src/simulate/oct10-profile.js';
 import { writeOct10 } from '../src/simulate/write.js';
 import { fmt } from './stats.js';
 import { NO_FIGURES, type Recorder } from './targets.js';
+import { minuteOfDay } from './window.js';
 
 /**
  * `replay --speed max` of the simulated 10 October against its JSON floor: gunzip + JSON.parse of
@@ -81,10 +82,6 @@ async function venueSlices(file: string, venues: string[], dir: string): Promise
   return [...outs].filter(([, o]) => o.lines > 0).map(([v, o]) => [v, o.path]);
 }
 
-const minute = (hhmm: string): number => {
-  const [h, m] = hhmm.split(':').map(Number);
-  return h! * 60 + m!;
-};
 
 /** The big venues whose slices issue 22 §2 bounds (≤ 1.2× their floor). */
 export const BIG_VENUES = ['hyperliquid', 'bybit-linear', 'binance-usdm', 'bybit-inverse', 'binance-coinm'];
@@ -95,7 +92,7 @@ export async function benchReplayDay(out: (line: string) => void, figures: Recor
     const file = join(dir, 'oct10.ndjson.gz');
     const from = process.env.BENCH_REPLAY_FROM ?? '00:00';
     const to = process.env.BENCH_REPLAY_TO ?? '24:00';
-    const sim = await writeOct10(file, { seed: 20251010, accounts: OCT10.accounts, fromMinute: minute(from), toMinute: minute(to) });
+    const sim = await writeOct10(file, { seed: 20251010, accounts: OCT10.accounts, fromMinute: minuteOfDay(from), toMinute: minuteOfDay(to) });
     out(`replay of the simulated 10 October ${from}-${to}: ${fmt(sim.frames)} frames, ${fmt(sim.truth.count)} liquidations, ${fmt(statSync(file).size / 1e6)} MB gzip`);
     const self = fileURLToPath(import.meta.url);
     const run = (mode: string, input: string): Figure =>
@@ -148,7 +145,7 @@ export async function benchReplayDay(out: (line: string) => void, figures: Recor
  */
 async function coldMinute(dir: string, out: (line: string) => void, figures: Recorder): Promise<void> {
   const file = join(dir, 'minute.ndjson.gz');
-  const at = minute(process.env.BENCH_COLD_MINUTE ?? '21:15');
+  const at = minuteOfDay(process.env.BENCH_COLD_MINUTE ?? '21:15');
   const sim = await writeOct10(file, { seed: 20251010, accounts: OCT10.accounts, fromMinute: at, toMinute: at + 1 });
   const self = fileURLToPath(import.meta.url);
   const run = (mode: string): Figure[] => JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=64', self, mode, file], { encoding: 'utf8' })) as Figure[];

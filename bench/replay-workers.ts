@@ -7,6 +7,7 @@ import { OCT10 } from '../src/simulate/oct10-profile.js';
 import { writeOct10 } from '../src/simulate/write.js';
 import { fmt } from './stats.js';
 import { NO_FIGURES, type Recorder } from './targets.js';
+import { minuteOfDay } from './window.js';
 
 /** Printed by the replay process at exit (preloaded): its peak RSS and CPU, all threads. */
 const RUSAGE = `data:text/javascript,process.on('exit',()=>{const r=process.resourceUsage();process.stderr.write('\\nRUSAGE '+JSON.stringify({maxRss:r.maxRSS,cpu:(r.userCPUTime+r.systemCPUTime)/1e6})+'\\n')})`;
@@ -35,8 +36,7 @@ export async function benchReplayWorkers(out: (line: string) => void, figures: R
     const file = join(dir, 'oct10.ndjson.gz');
     const from = process.env.BENCH_REPLAY_FROM ?? '00:00';
     const to = process.env.BENCH_REPLAY_TO ?? '24:00';
-    const minute = (hhmm: string) => Number(hhmm.slice(0, -3)) * 60 + Number(hhmm.slice(-2));
-    const sim = await writeOct10(file, { seed: 20251010, accounts: OCT10.accounts, fromMinute: minute(from), toMinute: minute(to) });
+    const sim = await writeOct10(file, { seed: 20251010, accounts: OCT10.accounts, fromMinute: minuteOfDay(from), toMinute: minuteOfDay(to) });
     out(`replay --workers of the simulated 10 October ${from}-${to}: ${fmt(sim.frames)} frames, ${fmt(statSync(file).size / 1e6)} MB gzip`);
     const run = (workers: number): Run => {
       const report = join(dir, `r${workers}.json`);

@@ -1,4 +1,5 @@
 import type { LiquidationEvent } from '../schema/events.js';
+import { TimeBuckets } from './time-buckets.js';
 
 const HOUR = 3_600_000;
 
@@ -24,18 +25,20 @@ export type RetractionMatch = { applied: false } | { applied: true; event: Liqui
  * kept, a few thousand a day even on 10 October 2025, not the millions of perps the SeenIds hash tables hold.
  */
 export class RetractionLedger {
-  private readonly hours = new Map<number, Map<string, Entry>>();
-  private oldestHour = -Infinity;
+  /** Ids per event-time hour (not tracked past the horizon, like SeenIds). */
+  private readonly hours: TimeBuckets<Map<string, Entry>>;
   private generation = 1;
 
-  constructor(private readonly horizonMs: number) {}
+  constructor(horizonMs: number) {
+    this.hours = new TimeBuckets(HOUR, horizonMs, () => new Map());
+  }
 
   /**
    * An on-chain liquidation about to be applied: false when its id was retracted (do not apply it), else true
    * and it is remembered as applied in the current generation.
    */
   applying(event: LiquidationEvent, units: number, countedHere: boolean): boolean {
-    const hour = this.hourFor(event.eventTime);
+    const hour = this.hours.at(event.eventTime);
     if (hour === undefined) return true;
     const entry = hour.get(event.id);
     if (entry?.retracted) return false;
@@ -48,7 +51,7 @@ export class RetractionLedger {
 
   /** Marks `id` retracted; says whether (and where) its event had been applied and not yet retracted. */
   retract(id: string, eventTime: number): RetractionMatch {
-    const hour = this.hourFor(eventTime);
+    const hour = this.hours.at(eventTime);
     if (hour === undefined) return { applied: false };
     const entry = hour.get(id);
     if (!entry) {
@@ -71,19 +74,5 @@ export class RetractionLedger {
     let n = 0;
     for (const h of this.hours.values()) n += h.size;
     return n;
-  }
-
-  /** The ids of the event's hour; undefined when it is older than the horizon (not tracked, like SeenIds). */
-  private hourFor(eventTime: number): Map<string, Entry> | undefined {
-    const oldest = Math.floor((eventTime - this.horizonMs) / HOUR);
-    if (oldest > this.oldestHour) {
-      this.oldestHour = oldest;
-      for (const h of this.hours.keys()) if (h < oldest) this.hours.delete(h);
-    }
-    const hour = Math.floor(eventTime / HOUR);
-    if (hour < this.oldestHour) return undefined;
-    let ids = this.hours.get(hour);
-    if (!ids) this.hours.set(hour, (ids = new Map()));
-    return ids;
   }
 }

@@ -1,3 +1,5 @@
+import { TimeBuckets } from './time-buckets.js';
+
 /**
  * Ids are kept per event-time minute: during a cascade the minutes being written are a few hundred KB each and
  * stay in the CPU's cache, where one table per hour grew to tens of MB and took a cache miss per id (the embedded
@@ -30,14 +32,12 @@ export type IdCheck = typeof NEW_ID | typeof SEEN_ID | typeof SEEN_BEFORE_RESET;
  * SEEN_BEFORE_RESET (apply it to the rebuilt state, never count it again).
  */
 export class SeenIds {
-  private readonly minutes = new Map<number, HashTable>();
-  private oldestMinute = -Infinity;
-  // The last minute asked for: consecutive events mostly share one, so most checks skip the Map.
-  private lastMinute = NaN;
-  private lastTable: HashTable | undefined;
+  private readonly minutes: TimeBuckets<HashTable>;
   private generation = 1;
 
-  constructor(private readonly horizonMs: number) {}
+  constructor(horizonMs: number) {
+    this.minutes = new TimeBuckets(BUCKET_MS, horizonMs, () => new HashTable());
+  }
 
   /** True when `id` was already seen (in any generation); otherwise remembers it. */
   seen(id: string, eventTime: number): boolean {
@@ -50,21 +50,8 @@ export class SeenIds {
    * checked and counts as new.
    */
   check(id: string, eventTime: number): IdCheck {
-    const oldest = Math.floor((eventTime - this.horizonMs) / BUCKET_MS);
-    if (oldest > this.oldestMinute) {
-      this.oldestMinute = oldest;
-      for (const m of this.minutes.keys()) if (m < oldest) this.minutes.delete(m);
-    }
-    const minute = Math.floor(eventTime / BUCKET_MS);
-    if (minute < this.oldestMinute) return NEW_ID;
-    let table = minute === this.lastMinute ? this.lastTable : undefined;
-    if (!table) {
-      table = this.minutes.get(minute);
-      if (!table) this.minutes.set(minute, (table = new HashTable()));
-      this.lastMinute = minute;
-      this.lastTable = table;
-    }
-    return table.add(id, this.generation);
+    const table = this.minutes.at(eventTime);
+    return table ? table.add(id, this.generation) : NEW_ID;
   }
 
   /** Starts a new generation: every id seen so far becomes SEEN_BEFORE_RESET until it is seen again. */
