@@ -1,7 +1,6 @@
 import type { LiquidationEvent } from '../schema/events.js';
+import { ID_BUCKET_MS } from './seen-ids.js';
 import { TimeBuckets } from './time-buckets.js';
-
-const HOUR = 3_600_000;
 
 interface Entry {
   /** The event as applied, and its units: a retraction takes back exactly these, whatever copy it carries. */
@@ -25,12 +24,12 @@ export type RetractionMatch = { applied: false } | { applied: true; event: Liqui
  * kept, a few thousand a day even on 10 October 2025, not the millions of perps the SeenIds hash tables hold.
  */
 export class RetractionLedger {
-  /** Ids per event-time hour (not tracked past the horizon, like SeenIds). */
-  private readonly hours: TimeBuckets<Map<string, Entry>>;
+  /** Ids per event-time minute, SeenIds's buckets: not tracked past the horizon, as there. */
+  private readonly minutes: TimeBuckets<Map<string, Entry>>;
   private generation = 1;
 
   constructor(horizonMs: number) {
-    this.hours = new TimeBuckets(HOUR, horizonMs, () => new Map());
+    this.minutes = new TimeBuckets(ID_BUCKET_MS, horizonMs, () => new Map());
   }
 
   /**
@@ -38,24 +37,24 @@ export class RetractionLedger {
    * and it is remembered as applied in the current generation.
    */
   applying(event: LiquidationEvent, units: number, countedHere: boolean): boolean {
-    const hour = this.hours.at(event.eventTime);
-    if (hour === undefined) return true;
-    const entry = hour.get(event.id);
+    const ids = this.minutes.at(event.eventTime);
+    if (ids === undefined) return true;
+    const entry = ids.get(event.id);
     if (entry?.retracted) return false;
     if (entry) {
       entry.countedHere ||= countedHere;
       entry.generation = this.generation;
-    } else hour.set(event.id, { applied: { event, units }, retracted: false, countedHere, generation: this.generation });
+    } else ids.set(event.id, { applied: { event, units }, retracted: false, countedHere, generation: this.generation });
     return true;
   }
 
   /** Marks `id` retracted; says whether (and where) its event had been applied and not yet retracted. */
   retract(id: string, eventTime: number): RetractionMatch {
-    const hour = this.hours.at(eventTime);
-    if (hour === undefined) return { applied: false };
-    const entry = hour.get(id);
+    const ids = this.minutes.at(eventTime);
+    if (ids === undefined) return { applied: false };
+    const entry = ids.get(id);
     if (!entry) {
-      hour.set(id, { retracted: true, countedHere: false, generation: 0 });
+      ids.set(id, { retracted: true, countedHere: false, generation: 0 });
       return { applied: false };
     }
     if (entry.retracted || !entry.applied) return { applied: false };
@@ -72,7 +71,7 @@ export class RetractionLedger {
 
   get size(): number {
     let n = 0;
-    for (const h of this.hours.values()) n += h.size;
+    for (const m of this.minutes.values()) n += m.size;
     return n;
   }
 }

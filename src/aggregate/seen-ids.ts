@@ -3,11 +3,15 @@ import { TimeBuckets } from './time-buckets.js';
 /**
  * Ids are kept per event-time minute: during a cascade the minutes being written are a few hundred KB each and
  * stay in the CPU's cache, where one table per hour grew to tens of MB and took a cache miss per id (the embedded
- * real mix in one process, paired runs, 2026-12-06: 7% faster; docs/benchmarks.md).
+ * real mix in one process, paired runs, 2026-12-06: 7% faster; docs/benchmarks.md). RetractionLedger keeps its ids
+ * by the same minutes, so the two agree on what is still checked.
  */
-const BUCKET_MS = 60_000;
-/** A minute's first table: 256 slots, 2.5 KB (a quiet day's minutes hold a few ids each, the horizon 1,560 minutes). */
-const FIRST_SLOTS = 256;
+export const ID_BUCKET_MS = 60_000;
+/**
+ * A minute's first table: 16 slots, 160 bytes. A quiet minute holds a few ids and the horizon about 1,560 minutes: at
+ * 256 slots the tables of a quiet day took 4 MB whatever the ids (the review of 2026-12-06).
+ */
+const FIRST_SLOTS = 16;
 
 /** What `SeenIds.check` found: a new id, one seen in the current generation, or one seen only before it. */
 export const NEW_ID = 0;
@@ -22,7 +26,7 @@ export type IdCheck = typeof NEW_ID | typeof SEEN_ID | typeof SEEN_BEFORE_RESET;
  *
  * Each minute is an open-addressing table of 64-bit hashes (two independent 32-bit FNV-1a variants) in
  * an Int32Array, with a 16-bit generation per slot: 10 bytes a slot, grown at half full, so 20–40 bytes
- * per id instead of the ~100 a string in a Set costs. Two different ids collide with probability about
+ * per id in a minute of 8 ids or more (at most 160 bytes a minute below that) instead of the ~100 a string in a Set costs. Two different ids collide with probability about
  * n²/2⁶⁵ within one minute (3·10⁻⁸ for a million ids in one minute); a collision drops one real event. Minutes
  * older than the horizon behind the newest event time are dropped whole: memory is bounded by the ids of the horizon.
  *
@@ -36,7 +40,7 @@ export class SeenIds {
   private generation = 1;
 
   constructor(horizonMs: number) {
-    this.minutes = new TimeBuckets(BUCKET_MS, horizonMs, () => new HashTable());
+    this.minutes = new TimeBuckets(ID_BUCKET_MS, horizonMs, () => new HashTable());
   }
 
   /** True when `id` was already seen (in any generation); otherwise remembers it. */

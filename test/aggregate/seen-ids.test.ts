@@ -57,7 +57,7 @@ describe('SeenIds', () => {
     for (let i = 0; i < 50_000; i++) expect(ids.seen(`bybit-linear:ETHUSDT:${t + i}:Buy:1:2`, t + i)).toBe(true);
   });
 
-  it('forgets whole hours once they are older than the horizon behind the newest event', () => {
+  it('forgets whole minutes once they are older than the horizon behind the newest event', () => {
     const ids = new SeenIds(26 * HOUR);
     const t = 1_760_000_000_000;
     ids.seen('old', t);
