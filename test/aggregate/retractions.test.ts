@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/aggregate/aggregator.js';
 import { toUnits, toUsd } from '../../src/aggregate/fixed-point.js';
+import { RetractionLedger } from '../../src/aggregate/retraction-ledger.js';
+import { SEEN_ID, SeenIds } from '../../src/aggregate/seen-ids.js';
 import type { LiquidationEvent, NormalizedEvent } from '../../src/schema/events.js';
 import { defiLiquidation, retraction } from '../support/defi-events.js';
 import { liquidation } from '../support/events.js';
@@ -204,3 +206,26 @@ describe('retractions (issue 20)', () => {
 });
 
 const usdOfUnits = (events: LiquidationEvent[]) => toUsd(events.reduce((s, e) => s + toUnits(e.notionalUsd), 0));
+
+describe('RetractionLedger and SeenIds', () => {
+  it('keep ids by the same minutes: past the horizon a retraction finds nothing in either, the next minute is still known', () => {
+    const HOUR = 3_600_000;
+    const t = Date.UTC(2025, 9, 10, 21, 0, 40); // 40 s into a minute
+    const ledger = new RetractionLedger(26 * HOUR);
+    const seen = new SeenIds(26 * HOUR);
+    const old = defiLiquidation(1, t, 100);
+    const next = defiLiquidation(2, t + 30_000, 100); // the next minute, the same hour
+    for (const e of [old, next]) {
+      ledger.applying(e, toUnits(e.notionalUsd), true);
+      seen.check(e.id, e.eventTime);
+    }
+    // The newest event puts the horizon inside the next minute.
+    const newest = defiLiquidation(3, t + 26 * HOUR + 30_000, 100);
+    ledger.applying(newest, toUnits(newest.notionalUsd), true);
+    seen.check(newest.id, newest.eventTime);
+    expect(ledger.retract(old.id, old.eventTime)).toEqual({ applied: false });
+    expect(seen.check(old.id, old.eventTime)).not.toBe(SEEN_ID);
+    expect(ledger.retract(next.id, next.eventTime)).toMatchObject({ applied: true });
+    expect(seen.check(next.id, next.eventTime)).toBe(SEEN_ID);
+  });
+});

@@ -101,3 +101,17 @@ describe('SeenIds', () => {
     expect(perId).toBeLessThanOrEqual(40);
   });
 });
+
+describe('SeenIds memory (docs/reliability.md, Active-active connectors)', () => {
+  it('holds at most 40 bytes per id where a minute is just past a table half full (1,025 ids a minute), 160 bytes a sparse minute', () => {
+    const t = 1_760_000_000_000;
+    const busy = new SeenIds(26 * HOUR);
+    for (let i = 0; i < 1_025 * 20; i++) busy.seen(`binance-usdm:BTCUSDT:${i}`, t + Math.floor(i / 1_025) * 60_000 + (i % 1_025));
+    expect(busy.bytes() / (1_025 * 20)).toBeGreaterThan(39);
+    expect(busy.bytes() / (1_025 * 20)).toBeLessThanOrEqual(40);
+    // One id a minute over the whole horizon: ≈ 250 KB in all.
+    const quiet = new SeenIds(26 * HOUR);
+    for (let m = 0; m < 26 * 60; m++) quiet.seen(`binance-usdm:BTCUSDT:${m}`, t + m * 60_000);
+    expect(quiet.bytes()).toBe(26 * 60 * 160);
+  });
+});
