@@ -26,9 +26,10 @@ export type IdCheck = typeof NEW_ID | typeof SEEN_ID | typeof SEEN_BEFORE_RESET;
  *
  * Each minute is an open-addressing table of 64-bit hashes (two independent 32-bit FNV-1a variants) in
  * an Int32Array, with a 16-bit generation per slot: 10 bytes a slot, grown at half full, so 20–40 bytes
- * per id in a minute of 8 ids or more (at most 160 bytes a minute below that) instead of the ~100 a string in a Set costs. Two different ids collide with probability about
- * n²/2⁶⁵ within one minute (3·10⁻⁸ for a million ids in one minute); a collision drops one real event. Minutes
- * older than the horizon behind the newest event time are dropped whole: memory is bounded by the ids of the horizon.
+ * per id in a minute of 8 ids or more (160 bytes a minute below that) instead of the ~100 a string in a Set
+ * costs. Two different ids collide with probability about n²/2⁶⁵ within one minute (3·10⁻⁸ for a million
+ * ids in one minute); a collision drops one real event. Minutes older than the horizon behind the newest
+ * event time are dropped whole: memory is bounded by the ids of the horizon.
  *
  * Generations: the aggregator rebuilds its windows from a re-read on every assignment and needs a
  * filter that starts empty for that (`nextGeneration`), but it must also remember, across the
