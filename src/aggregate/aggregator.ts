@@ -235,11 +235,13 @@ export class Aggregator {
   /**
    * False when the event was dropped as a copy of a liquidation or a gap already applied, or refused because its sums
    * would have left the exact range (counted in liqstream_out_of_range_liquidations_total; never rounded).
+   * `idHashA`, `idHashB`: a liquidation's idHash when the caller has it (the ingestor's, on the embedded bus); 0, 0:
+   * the duplicate filter hashes the id.
    */
-  apply(event: NormalizedEvent, replayed = false): boolean {
+  apply(event: NormalizedEvent, replayed = false, idHashA = 0, idHashB = 0): boolean {
     switch (event.type) {
       case 'liquidation': {
-        const found = this.seenIds.check(event.id, event.eventTime);
+        const found = this.seenIds.check(event.id, event.eventTime, idHashA, idHashB);
         if (found === SEEN_ID) {
           if (!replayed) this.duplicates.set(event.venue, (this.duplicates.get(event.venue) ?? 0) + 1);
           return false;

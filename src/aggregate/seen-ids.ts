@@ -1,3 +1,4 @@
+import { idHash, idHashB } from './id-hash.js';
 import { TimeBuckets } from './time-buckets.js';
 
 /**
@@ -52,11 +53,16 @@ export class SeenIds {
   /**
    * Whether `id` is new, was seen in this generation, or only in an earlier one; marks it as seen in
    * this generation. An event older than the horizon (behind the newest event time seen) cannot be
-   * checked and counts as new.
+   * checked and counts as new. `hashA` and `hashB`: `id`'s idHash when the caller has it (0, 0: hashed here).
    */
-  check(id: string, eventTime: number): IdCheck {
+  check(id: string, eventTime: number, hashA = 0, hashB = 0): IdCheck {
     const table = this.minutes.at(eventTime);
-    return table ? table.add(id, this.generation) : NEW_ID;
+    if (!table) return NEW_ID;
+    if (hashA === 0 && hashB === 0) {
+      hashA = idHash(id);
+      hashB = idHashB;
+    }
+    return table.add(hashA, hashB, this.generation);
   }
 
   /** Starts a new generation: every id seen so far becomes SEEN_BEFORE_RESET until it is seen again. */
@@ -90,17 +96,8 @@ class HashTable {
     this.generations.fill(0);
   }
 
-  /** Adds the id's hash in `generation`; says whether it was new, or there in this or an earlier generation. */
-  add(id: string, generation: number): IdCheck {
-    let a = 0x811c9dc5 | 0;
-    let b = 0x2f3e9d6b | 0;
-    for (let i = 0; i < id.length; i++) {
-      const c = id.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 15;
-    }
-    if (a === 0 && b === 0) b = 1; // (0, 0) marks an empty slot
+  /** Adds an id's hash (idHash's halves) in `generation`; says whether it was new, or there in this or an earlier generation. */
+  add(a: number, b: number, generation: number): IdCheck {
     const found = this.insert(a, b, generation);
     if (found !== NEW_ID) return found;
     if (++this.size * 2 > this.slots.length / 2) this.grow();

@@ -213,7 +213,7 @@ export async function startAggregation(o: {
       },
       afterBatch,
     },
-    (event, replayed, topic, partition) => {
+    (event, replayed, topic, partition, idHashA, idHashB) => {
       // The partition's key once per run of its events (a batch), not a new string to hash per event.
       if (topic !== readingTopic || partition !== readingPartition) {
         reading = AssignmentProgress.key(topic, partition);
@@ -221,7 +221,7 @@ export async function startAggregation(o: {
         readingPartition = partition;
       }
       readingReplayed = replayed;
-      if (!aggregator.apply(event, replayed)) return;
+      if (!aggregator.apply(event, replayed, idHashA, idHashB)) return;
       // After the duplicate filter: views fed from here (the live page, a report's lists) see each event once.
       o.onEvent?.(event);
       if (!o.partials) return;

@@ -33,3 +33,17 @@ const checked = new WeakSet<readonly unknown[]>();
 
 export const markChecked = (messages: readonly unknown[]): void => void checked.add(messages);
 export const wasChecked = (messages: readonly unknown[]): boolean => checked.has(messages);
+
+/**
+ * Beside a marked batch, the ingestor's hash of each liquidation's id (idHash's halves at 2i and 2i + 1; 0, 0 for a
+ * message without one), so the aggregator's duplicate filter does not hash the id a second time. Same identity rule
+ * as the mark: Kafka and the spill build new arrays, whose ids the filter hashes itself. Read only when its length is
+ * the batch's.
+ */
+const idHashes = new WeakMap<readonly unknown[], Int32Array>();
+
+export const markIdHashes = (messages: readonly unknown[], hashes: Int32Array): void => void idHashes.set(messages, hashes);
+export const idHashesOf = (messages: readonly unknown[]): Int32Array | undefined => {
+  const hashes = idHashes.get(messages);
+  return hashes !== undefined && hashes.length === 2 * messages.length ? hashes : undefined;
+};

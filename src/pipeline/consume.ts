@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { NormalizedEvent, eventTimeOf, type VenueId } from '../schema/events.js';
 import { compileValidator } from '../schema/validator.js';
 import { VENUES } from '../venues/registry.js';
-import { validBusValue, wasChecked } from './checked-batches.js';
+import { idHashesOf, validBusValue, wasChecked } from './checked-batches.js';
 import { busRefusalMessage } from './refusals.js';
 import { defaultValueLimits, valueLimitBreach, type ValueLimits } from './value-limits.js';
 
@@ -57,7 +57,7 @@ export function consumeEvents(
     sessionTimeoutMs?: number;
     heartbeatIntervalMs?: number;
   },
-  apply: (event: NormalizedEvent, replayed: boolean, topic: string, partition: number) => void,
+  apply: (event: NormalizedEvent, replayed: boolean, topic: string, partition: number, idHashA: number, idHashB: number) => void,
 ): Promise<Subscription> {
   const limits = deps.limits ?? defaultValueLimits();
   const registered = new Set<VenueId>(VENUES);
@@ -84,6 +84,8 @@ export function consumeEvents(
       const refused: BusMessage[] = [];
       // Events the ingestor of this process checked after their last change are not checked twice.
       const checked = wasChecked(messages);
+      // And the hash of each liquidation's id it computed (0, 0 where none: the aggregator's filter hashes those).
+      const hashes = idHashesOf(messages);
       // A batch holds runs of one venue's events (a frame's, a block's): its checks and its newest event time are
       // kept per run and written to the map when the venue changes, not looked up and set per event.
       let runVenue: VenueId | undefined;
@@ -92,7 +94,8 @@ export function consumeEvents(
       const endRun = (): void => {
         if (runVenue !== undefined && runNewest > (newestByVenue.get(runVenue) ?? -Infinity)) newestByVenue.set(runVenue, runNewest);
       };
-      for (const m of messages) {
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i]!;
         const event = checked || validBusValue(m.value) ? (m.value as NormalizedEvent) : undefined;
         const breach = event === undefined ? undefined : valueLimitBreach(event, limits);
         if (event !== undefined && event.venue !== runVenue) {
@@ -104,7 +107,7 @@ export function consumeEvents(
         // counts() answers the same for a venue until the process ends (it only adds): asked once per run, and
         // only for an event within the bounds, as before (a refused event takes no unregistered venue's place).
         if (event !== undefined && breach === undefined && (runCounts ??= counts(event.venue))) {
-          apply(event, replayed, topic, partition);
+          apply(event, replayed, topic, partition, hashes === undefined ? 0 : hashes[2 * i]!, hashes === undefined ? 0 : hashes[2 * i + 1]!);
           if (event.type !== 'gap') {
             const t = eventTimeOf(event);
             if (t > newestEventTime) newestEventTime = t;

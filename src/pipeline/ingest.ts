@@ -7,7 +7,7 @@ import type { GapEvent, NormalizedEvent, RawFrame, VenueId } from '../schema/eve
 import type { FrameParser, SnapshotRule } from '../venues/venue.js';
 import { withNormalBase } from '../venues/base-asset.js';
 import { deadLetterMessage, eventMessage, rawMessage } from './messages.js';
-import { markChecked, validEvent } from './checked-batches.js';
+import { markChecked, markIdHashes, validEvent } from './checked-batches.js';
 import { LogLimiter } from './log-limiter.js';
 import { lossCoverage } from './loss-coverage.js';
 import { RecentIds } from './recent-ids.js';
@@ -95,6 +95,8 @@ export class Ingestor {
    */
   private readonly marks: boolean;
   private unchecked = new Set<string>();
+  /** Per topic on the embedded bus, each buffered message's id hash (see push), in the buffer's order. */
+  private idHashes = new Map<string, number[]>();
 
   constructor(private readonly o: IngestOptions) {
     this.marks = o.bus.kind === 'embedded';
@@ -265,7 +267,8 @@ export class Ingestor {
   private pushEvent(venueEvent: NormalizedEvent): void {
     // The one place a venue's base becomes the coin every consumer sees (base-asset.ts).
     const event = withNormalBase(venueEvent);
-    if (event.type === 'liquidation' && this.recent.seen(event.id)) {
+    const liquidation = event.type === 'liquidation';
+    if (liquidation && this.recent.seen(event.id)) {
       this.stats.duplicates += 1;
       return;
     }
@@ -278,14 +281,20 @@ export class Ingestor {
           event.type === 'open_interest' || event.type === 'funding'
           ? this.o.topics.openInterest
           : this.o.topics.gaps;
-    this.push(topic, eventMessage(event), this.marks && validEvent(event));
+    this.push(topic, eventMessage(event), this.marks && validEvent(event), liquidation ? this.recent.lastHashA : 0, liquidation ? this.recent.lastHashB : 0);
   }
 
-  private push(topic: string, message: BusMessage, checked = false): void {
+  /** `hashA`, `hashB`: a liquidation's idHash (RecentIds's), handed to the consumer beside the batch on the embedded bus. */
+  private push(topic: string, message: BusMessage, checked = false, hashA = 0, hashB = 0): void {
     if (!checked && this.marks) this.unchecked.add(topic);
     let list = this.buffers.get(topic);
     if (!list) this.buffers.set(topic, (list = []));
     list.push(message);
+    if (this.marks) {
+      let hashes = this.idHashes.get(topic);
+      if (!hashes) this.idHashes.set(topic, (hashes = []));
+      hashes.push(hashA, hashB);
+    }
     this.buffered += 1;
   }
 
@@ -331,8 +340,13 @@ export class Ingestor {
     this.buffers = new Map();
     this.buffered = 0;
     if (this.marks) {
-      for (const [topic, messages] of batches) if (!this.unchecked.has(topic)) markChecked(messages);
+      for (const [topic, messages] of batches) {
+        if (!this.unchecked.has(topic)) markChecked(messages);
+        const hashes = this.idHashes.get(topic);
+        if (hashes) markIdHashes(messages, Int32Array.from(hashes));
+      }
       this.unchecked = new Set();
+      this.idHashes = new Map();
     }
     this.pendingInFlight += count;
     // Published now, not after the previous flush resolved: the bus keeps call order, and the

@@ -1,10 +1,13 @@
+import { idHash, idHashB } from '../aggregate/id-hash.js';
+
 /**
  * Remembers the last `capacity` ids. A connection rollover overlaps two sockets for a moment,
  * so the same venue message can arrive twice; deterministic ids let us drop the copy.
  *
  * Every event passes through here, so it is a hash table of its own rather than a Set: a Set that
  * adds one id and deletes the oldest per event cost 400–600 ns per event (V8's ordered tables
- * rehash as deletions accumulate), this one about 150 ns, most of it hashing the id. Ids sit in a
+ * rehash as deletions accumulate), this one about 150 ns, most of it hashing the id (src/aggregate/id-hash.ts: the
+ * aggregator's filter takes the same hash from here on the embedded bus). Ids sit in a
  * ring in arrival order; each bucket chains ring slots through `nextInBucket`.
  */
 export class RecentIds {
@@ -15,6 +18,9 @@ export class RecentIds {
   private readonly mask: number;
   private used = 0;
   private oldest = 0;
+  /** The last id's hash (idHash's two halves), left for the ingestor to hand on: the aggregator's filter takes it. */
+  lastHashA = 0;
+  lastHashB = 0;
 
   constructor(private readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
@@ -29,7 +35,9 @@ export class RecentIds {
 
   /** True when the id was seen recently; otherwise remembers it. */
   seen(id: string): boolean {
-    const hash = fnv1a(id);
+    const hash = idHash(id);
+    this.lastHashA = hash;
+    this.lastHashB = idHashB;
     const bucket = hash & this.mask;
     for (let i = this.heads[bucket]!; i !== -1; i = this.nextInBucket[i]!) {
       if (this.hashes[i] === hash && this.ids[i] === id) return true;
@@ -55,11 +63,4 @@ export class RecentIds {
     while (this.nextInBucket[i] !== slot) i = this.nextInBucket[i]!;
     this.nextInBucket[i] = this.nextInBucket[slot]!;
   }
-}
-
-/** 32-bit FNV-1a over UTF-16 code units: cheap, and spreads ids that differ only in their last digits. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h;
 }

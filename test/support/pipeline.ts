@@ -20,9 +20,9 @@ export async function testPipeline(options: { bus?: Bus; topics?: TopicNames; gr
   registerAggregatorMetrics(metrics.registry, aggregator);
   const applied: NormalizedEvent[] = [];
   await bus.start(allTopics(topics));
-  const subscription = await consumeEvents(bus, topics, options.groupId ?? 'test-aggregator', { metrics, log, fromBeginning: true }, (e) => {
+  const subscription = await consumeEvents(bus, topics, options.groupId ?? 'test-aggregator', { metrics, log, fromBeginning: true }, (e, _replayed, _topic, _partition, idHashA, idHashB) => {
     applied.push(e);
-    aggregator.apply(e);
+    aggregator.apply(e, false, idHashA, idHashB);
   });
   const ingestor = new Ingestor({
     bus,
