@@ -121,8 +121,8 @@ export async function aggregatorSide(bus: Bus, topics: TopicNames): Promise<Aggr
   const latencies: number[] = [];
   let applied = 0;
   let liquidations = 0;
-  const sub = await consumeEvents(bus, topics, `bench-${Date.now()}`, { metrics: createMetrics(), log: silentLogger(), fromBeginning: true }, (e, replayed, _topic, _partition, idHashA, idHashB) => {
-    aggregator.apply(e, replayed, idHashA, idHashB);
+  const sub = await consumeEvents(bus, topics, `bench-${Date.now()}`, { metrics: createMetrics(), log: silentLogger(), fromBeginning: true }, (e, _replayed, _topic, _partition, idHashA, idHashB) => {
+    aggregator.apply(e, false, idHashA, idHashB);
     applied += 1;
     if (e.type === 'liquidation') {
       liquidations += 1;

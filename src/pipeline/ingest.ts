@@ -68,7 +68,7 @@ export class Ingestor {
   private buffered = 0;
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
-  private readonly recent = new RecentIds(16_384);
+  private readonly recent: RecentIds;
   private readonly badFrameLogs = new LogLimiter();
   private readonly publishFailureLogs = new LogLimiter();
   /**
@@ -100,6 +100,8 @@ export class Ingestor {
 
   constructor(private readonly o: IngestOptions) {
     this.marks = o.bus.kind === 'embedded';
+    // Both halves of each id's hash only where they are handed on (the embedded bus: see push).
+    this.recent = new RecentIds(16_384, this.marks);
     this.limits = o.limits ?? defaultValueLimits();
     this.history = new SubscribeHistory(o.snapshotsFor ?? (() => undefined));
     const spill = o.spill;
@@ -291,9 +293,11 @@ export class Ingestor {
     if (!list) this.buffers.set(topic, (list = []));
     list.push(message);
     if (this.marks) {
+      // Kept for a topic from its first liquidation of the batch on (0, 0 for the messages before it): the raw and
+      // dead-letter topics never have one.
       let hashes = this.idHashes.get(topic);
-      if (!hashes) this.idHashes.set(topic, (hashes = []));
-      hashes.push(hashA, hashB);
+      if (hashes === undefined && (hashA !== 0 || hashB !== 0)) this.idHashes.set(topic, (hashes = new Array<number>(2 * (list.length - 1)).fill(0)));
+      hashes?.push(hashA, hashB);
     }
     this.buffered += 1;
   }

@@ -18,8 +18,8 @@ describe('RecentIds', () => {
     // A small alphabet makes repeats, evictions and shared buckets frequent.
     const id = fc.string({ unit: fc.constantFrom('a', 'b', 'c', ':', '1'), maxLength: 4 });
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 9 }), fc.array(id, { maxLength: 300 }), (capacity, ids) => {
-        const recent = new RecentIds(capacity);
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.array(id, { maxLength: 300 }), fc.boolean(), (capacity, ids, bothHalves) => {
+        const recent = new RecentIds(capacity, bothHalves);
         const expected = model(capacity);
         for (const x of ids) expect(recent.seen(x)).toBe(expected(x));
       }),
