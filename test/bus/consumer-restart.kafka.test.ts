@@ -55,6 +55,15 @@ function logger(): BusLogger & { errors: string[]; warnings: string[]; restarts:
     debug: none,
   };
 }
+/** A topic and a consumer group of their own, named after `name`, and a bus on the topic that logs to a fresh logger. */
+async function withTopic(name: string, clientId: string, partitions: number) {
+  const topic = unique(name);
+  const groupId = unique(`${name}-group`);
+  const log = logger();
+  return { topic, groupId, log, bus: await startedBus(clientId, topic, partitions, log) };
+}
+/** Group timings short enough for a test's rejoins, reading from the beginning. */
+const QUICK_GROUP = { fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 } as const;
 const message = (key: string, value: string): BusMessage => ({ key, value });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -71,13 +80,10 @@ async function groupMembers(groupId: string): Promise<{ state: string; members: 
 
 describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)', () => {
   it('is run again: a re-join that failed with a non-retriable error, and the subscription consumes what comes after', async () => {
-    const topic = unique('restart');
-    const groupId = unique('restart-group');
-    const log = logger();
-    const a = await startedBus('liqstream-test-a', topic, 3, log);
+    const { topic, groupId, log, bus: a } = await withTopic('restart', 'liqstream-test-a', 3);
     const b = await startedBus('liqstream-test-b', topic, 3);
     const got: unknown[] = [];
-    await a.subscribe({ topics: [topic], groupId, fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }, async (batch: ConsumedBatch) => {
+    await a.subscribe({ topics: [topic], groupId, ...QUICK_GROUP }, async (batch: ConsumedBatch) => {
       if (!batch.replayed) for (const m of batch.messages) got.push(m.value);
     });
     await a.publish(topic, [message('k1', 'before')]);
@@ -92,7 +98,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
       }
       return joinAndSync.call(this);
     };
-    const second = await b.subscribe({ topics: [topic], groupId, fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }, async () => {});
+    const second = await b.subscribe({ topics: [topic], groupId, ...QUICK_GROUP }, async () => {});
     await until(() => thrown === 1, 'the failed re-join', 30_000);
     await until(() => log.errors.some((e) => e.includes('starting it again')), 'the restart logged', 30_000);
     await second.close();
@@ -104,10 +110,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
   }, 120_000);
 
   it('a crash kafkajs restarts itself (a join refused while the coordinator loads): warnings, no error, and it consumes on', async () => {
-    const topic = unique('loading');
-    const groupId = unique('loading-group');
-    const log = logger();
-    const a = await startedBus('liqstream-test-loading', topic, 1, log);
+    const { topic, groupId, log, bus: a } = await withTopic('loading', 'liqstream-test-loading', 1);
     const got: unknown[] = [];
     // The first join fails as a broker just started answers while its offsets topic loads.
     let refused = 0;
@@ -115,7 +118,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
       if (refused++ === 0) throw new KafkaJSError("The coordinator is loading and hence can't process requests for this group", { retriable: true });
       return joinAndSync.call(this);
     };
-    await a.subscribe({ topics: [topic], groupId, fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }, async (batch: ConsumedBatch) => {
+    await a.subscribe({ topics: [topic], groupId, ...QUICK_GROUP }, async (batch: ConsumedBatch) => {
       for (const m of batch.messages) got.push(m.value);
     });
     await a.publish(topic, [message('k1', 'after the crash')]);
@@ -126,10 +129,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
   }, 120_000);
 
   it('a consumer that crashes again and again with no batch handled between (every join refused, retriable): an error from the second crash on', async () => {
-    const topic = unique('crash-loop');
-    const groupId = unique('crash-loop-group');
-    const log = logger();
-    const a = await startedBus('liqstream-test-crash-loop', topic, 1, log);
+    const { topic, groupId, log, bus: a } = await withTopic('crash-loop', 'liqstream-test-crash-loop', 1);
     // Every join after the first fails with a retriable error: kafkajs restarts the consumer for ever, and it consumes nothing.
     let joins = 0;
     ConsumerGroup.prototype.joinAndSync = async function (this: Group) {
@@ -137,7 +137,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
       return joinAndSync.call(this);
     };
     let failing = true;
-    await a.subscribe({ topics: [topic], groupId, fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }, async () => {
+    await a.subscribe({ topics: [topic], groupId, ...QUICK_GROUP }, async () => {
       if (failing) throw new Error('poison'); // the runner crashes after its retries, and the re-join begins the loop
     });
     await a.publish(topic, [message('k1', 'poison')]);
@@ -148,16 +148,13 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
   }, 120_000);
 
   it('a consumer that crashes after every fetch (each join\'s preparation failing, retriable): an error too, though it fetches', async () => {
-    const topic = unique('crash-after-fetch');
-    const groupId = unique('crash-after-fetch-group');
-    const log = logger();
-    const a = await startedBus('liqstream-test-crash-after-fetch', topic, 1, log);
+    const { topic, groupId, log, bus: a } = await withTopic('crash-after-fetch', 'liqstream-test-crash-after-fetch', 1);
     // A partition whose offsets cannot be read, for good (retriable, not a start-up race): every batch waits on a failed
     // preparation and fails after its fetch, so kafkajs crashes and restarts the consumer after every fetch.
     const admin = (a as unknown as { admin: { fetchTopicOffsets: (topic: string) => Promise<unknown> } }).admin;
     admin.fetchTopicOffsets = () => Promise.reject(new KafkaJSError('This server is not the leader for that topic-partition', { retriable: true }));
     const got: unknown[] = [];
-    await a.subscribe({ topics: [topic], groupId, fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }, async (batch: ConsumedBatch) => {
+    await a.subscribe({ topics: [topic], groupId, ...QUICK_GROUP }, async (batch: ConsumedBatch) => {
       for (const m of batch.messages) got.push(m.value);
     });
     await a.publish(topic, [message('k1', 'never handled')]);
@@ -167,10 +164,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
   }, 120_000);
 
   it('a non-retriable crash while subscribe() waits for the assignment (after ready) is restarted too', async () => {
-    const topic = unique('gap');
-    const groupId = unique('gap-group');
-    const log = logger();
-    const bus = await startedBus('attack-gap', topic, 1, log);
+    const { topic, groupId, bus } = await withTopic('gap', 'attack-gap', 1);
     // The first fetch after the join (fromBeginning: ready resolves at the join) fails as kafkajs does not retry.
     let thrown = 0;
     ConsumerGroup.prototype.fetch = async function (this: Group, nodeId: number) {
@@ -190,10 +184,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
   }, 60_000);
 
   it('a post-join error that recurs on every run backs off (does not restart — and rebalance the group — every 0.5 s)', async () => {
-    const topic = unique('loop');
-    const groupId = unique('loop-group');
-    const log = logger();
-    const bus = await startedBus('attack-loop', topic, 1, log);
+    const { topic, groupId, log, bus } = await withTopic('loop', 'attack-loop', 1);
     const got: unknown[] = [];
     await bus.subscribe({ topics: [topic], groupId, fromBeginning: true }, async (batch: ConsumedBatch) => {
       if (!batch.replayed) for (const m of batch.messages) got.push(m.value);
@@ -218,15 +209,12 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
 
   for (const how of ['subscription.close()', 'bus.close()'] as const) {
     it(`${how} while the restart's join is in flight: nothing rejoins, nothing is handled after close`, async () => {
-      const topic = unique('close-race');
-      const groupId = unique('close-race-group');
-      const log = logger();
-      const bus = await startedBus('attack-close', topic, 1, log);
+      const { topic, groupId, bus } = await withTopic('close-race', 'attack-close', 1);
       const producer = await startedBus('attack-close-producer', topic, 1);
       let closed = false;
       const afterClose: unknown[] = [];
       const got: unknown[] = [];
-      const sub = await bus.subscribe({ topics: [topic], groupId, fromBeginning: true, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }, async (batch) => {
+      const sub = await bus.subscribe({ topics: [topic], groupId, ...QUICK_GROUP }, async (batch) => {
         for (const m of batch.messages) (closed ? afterClose : got).push(m.value);
       });
       await producer.publish(topic, [message('k', 'before')]);
@@ -271,10 +259,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
   }
 
   it('bus.close() while the restart\'s JoinGroup waits at the broker for another member: nothing is handled after close, no member left behind', async () => {
-    const topic = unique('close-join');
-    const groupId = unique('close-join-group');
-    const log = logger();
-    const a = await startedBus('attack-join-a', topic, 2, log);
+    const { topic, groupId, bus: a } = await withTopic('close-join', 'attack-join-a', 2);
     const b = await startedBus('attack-join-b', topic, 2);
     let aGroup: unknown;
     ConsumerGroup.prototype.joinAndSync = async function (this: Group) {
@@ -316,10 +301,7 @@ describe('a consumer that kafkajs gives up on is run again (KafkaBus.subscribe)'
   }, 90_000);
 
   it('steady publishing across crashes and restarts (rewindMs, 3 partitions, slow handler): each message applied exactly once', async () => {
-    const topic = unique('exact');
-    const groupId = unique('exact-group');
-    const log = logger();
-    const bus = await startedBus('attack-exact', topic, 3, log);
+    const { topic, groupId, log, bus } = await withTopic('exact', 'attack-exact', 3);
     const producer = await startedBus('attack-exact-producer', topic, 3);
     const live = new Map<string, number>();
     let inHandler = 0;
