@@ -1,4 +1,4 @@
-import { isLowerBound, lowestFidelity, type Fidelity, type FundingEvent, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type RetractionEvent, type Side, type VenueId } from '../schema/events.js';
+import { countedAsLiquidation, isLowerBound, lowestFidelity, type Fidelity, type FundingEvent, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent, type RetractionEvent, type Side, type VenueId } from '../schema/events.js';
 import { marketOf } from '../venues/market.js';
 import { DefiTotals, type DefiReplayState } from './defi-totals.js';
 import { RetractionLedger } from './retraction-ledger.js';
@@ -258,7 +258,7 @@ export class Aggregator {
           if (!counted) this.outOfRange.set(event.venue, (this.outOfRange.get(event.venue) ?? 0) + 1);
           return false;
         }
-        const lending = marketOf(event) === 'lending' && (event.kind === 'liquidation' || event.kind === 'backstop');
+        const lending = marketOf(event) === 'lending' && countedAsLiquidation(event);
         // A retracted id is never applied, whichever came first (see RetractionLedger).
         if (lending && !this.retractions.applying(event, units, !counted)) return false;
         this.appliedUnits += summed;

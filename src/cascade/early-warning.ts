@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_EVENT_USD } from '../aggregate/fixed-point.js';
-import type { NormalizedEvent } from '../schema/events.js';
+import { countedAsLiquidation, type NormalizedEvent } from '../schema/events.js';
 
 /**
  * Histories are kept per coin for as many minutes as configured and stepped every minute: a week at most, so a
@@ -297,7 +297,7 @@ export class EarlyWarning {
     }
     // The market's key for open interest and funding only: a liquidation (most events) builds no string.
     if (e.type === 'liquidation') {
-      if (e.kind === 'liquidation' || e.kind === 'backstop') p.liqUsd += e.notionalUsd;
+      if (countedAsLiquidation(e)) p.liqUsd += e.notionalUsd;
     } else if (e.type === 'open_interest') {
       p.oi.set(`${e.venue}:${e.symbol}`, e.oiUsd);
       p.price = e.markPrice;

@@ -8,7 +8,7 @@ import type { AssignedPartition, Bus, BusMessage, Subscription } from '../bus/bu
 import type { TopicNames } from '../bus/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { LiquidationEvent, NormalizedEvent } from '../schema/events.js';
+import { countedAsLiquidation, type LiquidationEvent, type NormalizedEvent } from '../schema/events.js';
 import { marketOf } from '../venues/market.js';
 import { AssignmentProgress } from './assignment-progress.js';
 import { consumeEvents, type AppliedBatch } from './consume.js';
@@ -227,7 +227,7 @@ export async function startAggregation(o: {
       if (!o.partials) return;
       const key = reading;
       // Lending (DeFi) liquidations are kept apart from the perps' minutes and so from the cascade detector.
-      const liquidation = event.type === 'liquidation' && (event.kind === 'liquidation' || event.kind === 'backstop');
+      const liquidation = event.type === 'liquidation' && countedAsLiquidation(event);
       if (liquidation && marketOf(event) === 'perp') seriesOf(partitionMinutes, key).add(event.eventTime, event.venue, event.side, toUnits(event.notionalUsd), event.fidelity);
       else if (liquidation && event.eventTime < (aggregator.closedBefore ?? -Infinity)) {
         lateDefi.add(event.id);

@@ -1,5 +1,5 @@
 import { toUnits, toUsd } from '../aggregate/fixed-point.js';
-import type { LiquidationEvent, NormalizedEvent } from '../schema/events.js';
+import { countedAsLiquidation, type LiquidationEvent, type NormalizedEvent } from '../schema/events.js';
 import { marketOf } from '../venues/market.js';
 
 interface SymbolTotals {
@@ -34,7 +34,7 @@ export class NotableLiquidations {
   constructor(private readonly largestKept = 20) {}
 
   add(event: NormalizedEvent): void {
-    if (event.type !== 'liquidation' || (event.kind !== 'liquidation' && event.kind !== 'backstop')) return;
+    if (event.type !== 'liquidation' || !countedAsLiquidation(event)) return;
     // Perps only: DeFi (lending) liquidations have their own section, by protocol and chain, net of retractions.
     if (marketOf(event) === 'lending') return;
     let venue = this.byVenue.get(event.venue);

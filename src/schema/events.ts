@@ -144,6 +144,12 @@ export const LiquidationEvent = z.object({
 });
 export type LiquidationEvent = z.infer<typeof LiquidationEvent>;
 
+/**
+ * Whether a liquidation event counts as a liquidation (totals, the live stream, the tape): a forced close by the
+ * venue's engine (`liquidation`) or its backstop (`backstop`); ADL and vault fills are kept apart.
+ */
+export const countedAsLiquidation = (event: Pick<LiquidationEvent, 'kind'>): boolean => event.kind === 'liquidation' || event.kind === 'backstop';
+
 export const OpenInterestEvent = z.object({
   type: z.literal('open_interest'),
   venue: VenueId,

@@ -11,9 +11,19 @@ export function readTimeText(text: string): { ms: number } | { error: string } {
     return { ms: Number(text) };
   }
   const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(text) ? `${text}Z` : text;
-  const t = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(zoned) ? Date.parse(zoned) : NaN;
+  const parts = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/.exec(zoned);
+  // Date.parse reads an impossible date as another one (2025-02-30 as 2 March, T24:00 as the next midnight).
+  const t = parts !== null && calendarTime(parts) ? Date.parse(zoned) : NaN;
   if (!Number.isFinite(t)) return { error: `not a time: "${clip(text)}" (ISO 8601 such as 2025-10-10T20:50Z, or 13-digit milliseconds since the epoch)` };
   return { ms: t };
+}
+
+/** Whether the written fields name a real moment: a day its month has, hours below 24, minutes and seconds below 60. */
+function calendarTime([, year, month, day, hour = '0', minute = '0', second = '0', zoneHour = '0', zoneMinute = '0']: RegExpExecArray): boolean {
+  const m = Number(month);
+  // setUTCFullYear, not Date.UTC: that reads years 0-99 as 1900-1999 (and 1900 is no leap year, 0 is).
+  const daysInMonth = new Date(new Date(0).setUTCFullYear(Number(year), m, 0)).getUTCDate();
+  return m >= 1 && m <= 12 && Number(day) >= 1 && Number(day) <= daysInMonth && Number(hour) < 24 && Number(minute) < 60 && Number(second) < 60 && Number(zoneHour) < 24 && Number(zoneMinute) < 60;
 }
 
 /** Echoed input is cut short: an error message must not carry a 100 KB query value back. */

@@ -1,10 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Counter, type Registry } from 'prom-client';
 import { countingSink, errorReason, guardEmitter, type ErrorSink } from '../connection/guarded-socket.js';
 import type { Logger } from '../log.js';
 import { json, NoQuery, readQuery, refusedMethod, requestUrl } from '../web/http-answers.js';
+import { AnswerBudget, DEFAULT_ANSWER_LIMITS, type AnswerLimits } from './answer-budget.js';
 
 export interface MetricsServer {
   url: string;
@@ -45,6 +46,10 @@ export async function startMetricsServer(
     log?: Logger;
     /** Slow clients: headers must arrive within this (default 10 s), a request within 3 times it. */
     headersTimeoutMs?: number;
+    /** A connection with nothing sent or taken for this long is closed (default 60 s): a client that stopped reading its answer. */
+    stallTimeoutMs?: number;
+    /** How many answers clients may leave untaken (answer-budget.ts). */
+    answerLimits?: AnswerLimits;
   },
 ): Promise<MetricsServer> {
   const clientErrors = new Counter({
@@ -57,58 +62,92 @@ export async function startMetricsServer(
   for (const reason of ['unsupported_message_length', 'invalid_utf8', 'expected_mask', 'handshake', 'hpe_header_overflow', 'err_http_request_timeout', 'connect_method']) clientErrors.inc({ reason }, 0);
   const onError = countingSink((reason) => clientErrors.inc({ reason }), options.log, 'API client error');
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const answerLimits = options.answerLimits ?? DEFAULT_ANSWER_LIMITS;
+  const budget = new AnswerBudget(answerLimits);
+  const flooded = new WeakSet<object>();
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // The parser goes on with the requests of a chunk after their connection was closed: nothing to answer.
+    if (req.socket.destroyed) return;
+    const context = { remote: req.socket.remoteAddress, method: req.method, path: req.url?.slice(0, 200) };
+    // The answers of a connection closed for flooding fail with it: that is the flood, counted once below.
+    const sink: typeof onError = (reason, err, ctx) => {
+      if (!flooded.has(req.socket)) onError(reason, err, ctx);
+    };
+    guardEmitter(req, sink, context);
+    guardEmitter(res, sink, context);
+    const refusal = budget.admit(req, res, OWN_PATHS.has(req.url?.split('?')[0] ?? ''));
+    if (refusal === 'pipelined_flood') {
+      // Counted once per connection, however many requests it had sent ahead.
+      if (!flooded.has(req.socket)) {
+        flooded.add(req.socket);
+        onError(refusal, new Error(`more than ${answerLimits.perConnection} requests of one connection unanswered: connection closed`), context);
+      }
+      req.socket.destroy();
+      return;
+    }
+    if (refusal === 'answers_held') {
+      onError(refusal, new Error(`answers not yet taken by their clients hold ${budget.heldBytes} bytes: 503`), context);
+      return json(res, 503, { error: 'busy: answers not yet read by other clients; retry' }, { 'retry-after': '1', connection: 'close' });
+    }
+    // Refusals the routes answer (bad parameters, methods, paths) are counted by their status too.
+    res.once('finish', () => {
+      if (res.statusCode >= 400 && res.statusCode < 500) onError(`http_${res.statusCode}`, new Error(`answered ${res.statusCode}`), context);
+    });
+    const url = requestUrl(req);
+    if (!url) return json(res, 400, { error: 'malformed request target' });
+    const own = OWN_PATHS.has(url.pathname);
+    if (own) {
+      if (refusedMethod(req, res)) return;
+      const q = readQuery(url, NoQuery);
+      if ('error' in q) return json(res, 400, { error: q.error });
+    }
+    switch (own && url.pathname) {
+      case '/metrics':
+        registry.metrics().then(
+          (body) => {
+            res.writeHead(200, { 'content-type': registry.contentType });
+            res.end(body);
+          },
+          (err: unknown) => {
+            res.writeHead(500, { 'content-type': 'text/plain' });
+            res.end(String(err));
+          },
+        );
+        return;
+      case '/livez':
+        // Answering at all is the proof: the event loop runs and the server accepts connections.
+        return json(res, 200, { status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+      case '/readyz':
+      case '/healthz': {
+        const r = options.readiness?.() ?? { ready: true, status: 'ok', detail: {} };
+        return json(res, r.ready ? 200 : 503, { status: r.status, detail: r.detail });
+      }
+    }
+    // A route that throws runs inside this listener: uncaught, it would end the process (the
+    // aggregator) for one request. Answer 500 instead.
+    let taken = false;
+    try {
+      taken = options.routes?.handle(req, res) ?? false;
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`internal error: ${(err as Error).message}\n`);
+      return;
+    }
+    if (taken) return;
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found\n');
+  };
   const server: Server = createServer(
     // Slowloris: a client that sends its headers a byte at a time is cut off (checked every second).
     { headersTimeout, requestTimeout: 3 * headersTimeout, connectionsCheckingInterval: Math.min(1_000, headersTimeout) },
-    (req, res) => {
-      const context = { remote: req.socket.remoteAddress, method: req.method, path: req.url?.slice(0, 200) };
-      guardEmitter(req, onError, context);
-      guardEmitter(res, onError, context);
-      const url = requestUrl(req);
-      if (!url) return json(res, 400, { error: 'malformed request target' });
-      const own = OWN_PATHS.has(url.pathname);
-      if (own) {
-        if (refusedMethod(req, res)) return;
-        const q = readQuery(url, NoQuery);
-        if ('error' in q) return json(res, 400, { error: q.error });
-      }
-      switch (own && url.pathname) {
-        case '/metrics':
-          registry.metrics().then(
-            (body) => {
-              res.writeHead(200, { 'content-type': registry.contentType });
-              res.end(body);
-            },
-            (err: unknown) => {
-              res.writeHead(500, { 'content-type': 'text/plain' });
-              res.end(String(err));
-            },
-          );
-          return;
-        case '/livez':
-          // Answering at all is the proof: the event loop runs and the server accepts connections.
-          return json(res, 200, { status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
-        case '/readyz':
-        case '/healthz': {
-          const r = options.readiness?.() ?? { ready: true, status: 'ok', detail: {} };
-          return json(res, r.ready ? 200 : 503, { status: r.status, detail: r.detail });
-        }
-      }
-      // A route that throws runs inside this listener: uncaught, it would end the process (the
-      // aggregator) for one request. Answer 500 instead.
-      let taken = false;
-      try {
-        taken = options.routes?.handle(req, res) ?? false;
-      } catch (err) {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`internal error: ${(err as Error).message}\n`);
-        return;
-      }
-      if (taken) return;
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found\n');
-    },
+    onRequest,
   );
+  // A client that stops reading its answer (or vanished without a FIN) holds it until this closes the connection.
+  server.timeout = options.stallTimeoutMs ?? 60_000;
+  server.on('timeout', (socket: Socket) => {
+    onError('stalled', new Error(`nothing sent or taken for ${server.timeout} ms: connection closed`), { remote: socket.remoteAddress });
+    socket.destroy();
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node removes its own 'error' listener from a socket it hands over for an upgrade: a reset
     // before the route answers would otherwise be an uncaught 'error'.
@@ -119,7 +158,17 @@ export async function startMetricsServer(
     } catch {
       taken = false; // as above: refuse rather than crash
     }
-    if (!taken) socket.destroy();
+    if (taken) return;
+    // An upgrade we do not serve (curl --http2 asks every path for h2c): answered as the plain HTTP/1.1 request it
+    // also is, on a connection closed after it; it was dropped without an answer.
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.once('finish', () => {
+      res.detachSocket(socket as Socket);
+      socket.end();
+    });
+    onRequest(req, res);
   });
   // CONNECT (a client taking the port for a proxy): node closes it silently when nobody listens, so
   // it went uncounted. This is no proxy: counted, answered 405, closed.

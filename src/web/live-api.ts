@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { guardedWebSocketServer, type ErrorSink } from '../connection/guarded-socket.js';
 import type { Aggregator } from '../aggregate/aggregator.js';
 import { minuteView } from '../cascade/tracker.js';
 import { CascadeSignal } from '../cascade/detector.js';
-import { LiquidationEvent, MARKET_SYMBOL, MARKET_SYMBOL_RULE, type NormalizedEvent } from '../schema/events.js';
+import { countedAsLiquidation, LiquidationEvent, MARKET_SYMBOL, MARKET_SYMBOL_RULE, type NormalizedEvent } from '../schema/events.js';
 import { VENUES } from '../venues/registry.js';
 import type { MarketFeed } from './market-feed.js';
 import { venueCatalogue } from '../venues/catalogue.js';
@@ -111,14 +112,19 @@ export function liveApi(source: LiveSource) {
   }, FLUSH_MS);
   const totals = setInterval(() => broadcast({ type: 'totals', totals: currentTotals() }), TOTALS_MS);
   // A client that stops reading (or vanished without a FIN) holds a slot of maxClients and its unsent
-  // messages: one that has not answered the previous ping is dropped.
+  // messages: one that has not answered the previous ping is dropped. Each ping carries random bytes of its
+  // own, and only a pong with them counts: a client that never reads could otherwise keep its slot with
+  // pongs it sends unasked (an adversarial review held 256 slots so, 1 GB of unsent data with them).
   const alive = new WeakSet<object>();
+  const expected = new WeakMap<object, Buffer>();
   const ping = setInterval(() => {
     for (const ws of wss.clients) {
       if (!alive.has(ws)) ws.terminate();
       else {
         alive.delete(ws);
-        ws.ping();
+        const nonce = randomBytes(8);
+        expected.set(ws, nonce);
+        ws.ping(nonce);
       }
     }
   }, source.pingMs ?? PING_MS);
@@ -134,7 +140,7 @@ export function liveApi(source: LiveSource) {
     /** Every normalized event applied by the aggregator (liquidations reach the stream). */
     onEvent(event: NormalizedEvent): void {
       source.feed.add(event);
-      if (event.type !== 'liquidation' || event.kind !== 'liquidation' || wss.clients.size === 0) return;
+      if (event.type !== 'liquidation' || !countedAsLiquidation(event) || wss.clients.size === 0) return;
       // Bounded: a stalled timer or a flood never grows this past one second of a crash-day burst.
       if (pending.length >= 5_000) dropped += 1;
       else pending.push(event);
@@ -214,14 +220,24 @@ export function liveApi(source: LiveSource) {
       const url = requestUrl(req);
       if (url?.pathname !== '/api/stream') return false;
       const q = readQuery(url, NoQuery);
-      const refusal = 'error' in q ? `400 Bad Request` : wss.clients.size >= (source.maxClients ?? 256) ? '503 Service Unavailable' : undefined;
+      const maxClients = source.maxClients ?? 256;
+      const refusal = 'error' in q ? `400 Bad Request` : wss.clients.size >= maxClients ? '503 Service Unavailable' : undefined;
       if (refusal) {
+        // Counted and logged like any refused client (liqstream_api_client_errors_total).
+        onError(
+          'error' in q ? 'stream_query' : 'stream_full',
+          new Error('error' in q ? `/api/stream takes no parameters: ${q.error}` : `/api/stream has its ${maxClients} clients: 503`),
+          { remote: req.socket.remoteAddress },
+        );
         socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return true;
       }
       wss.accept(req, socket, head, onError, (ws) => {
         alive.add(ws);
-        ws.on('pong', () => alive.add(ws));
+        ws.on('pong', (data: Buffer) => {
+          const nonce = expected.get(ws);
+          if (nonce !== undefined && nonce.equals(data)) alive.add(ws);
+        });
         ws.on('message', () => {}); // the stream is one-way; input is ignored (and capped at 1 KiB)
         ws.send(JSON.stringify({ type: 'totals', totals: currentTotals() } satisfies StreamMessage));
       });

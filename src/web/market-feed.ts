@@ -1,4 +1,4 @@
-import type { LiquidationEvent, NormalizedEvent } from '../schema/events.js';
+import { countedAsLiquidation, type LiquidationEvent, type NormalizedEvent } from '../schema/events.js';
 
 const DAY_MS = 86_400_000;
 /**
@@ -61,7 +61,7 @@ export class MarketFeed {
       if (this.retracted.size > RETRACTED_KEPT) this.retracted.delete(this.retracted.values().next().value!);
       return;
     }
-    if (event.type !== 'liquidation' || event.kind !== 'liquidation') return;
+    if (event.type !== 'liquidation' || !countedAsLiquidation(event)) return;
     for (const tape of this.tapes) if (event.notionalUsd >= tape.floor) tape.add(event);
     if (event.eventTime > this.newest) {
       this.newest = event.eventTime;

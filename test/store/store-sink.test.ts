@@ -205,6 +205,33 @@ describe('history store sink', () => {
     expect(await count(c.dir)).toEqual({ n: '2', d: '2', usd: '3.0000' });
   });
 
+  it('a reader reads a file again once it is replaced (restored from a backup), and fails its queries once the store it read is gone', async () => {
+    const c = config();
+    const sink = await StoreSink.open(c, log);
+    sink.onEvents([liquidation('a', T0, 1), liquidation('b', T0 + 1, 2)]);
+    await sink.close();
+    const ds = new Dataset(c.dir);
+    const [file] = ds.files('liquidations');
+    const good = readFileSync(file!);
+    const r = await StoreReader.open(c.dir);
+    try {
+      const sum = async () => (await r.query('SELECT CAST(sum(usd) AS VARCHAR) AS usd FROM liquidations')).rows[0]!.usd;
+      expect(await sum()).toBe('3.0000');
+      writeFileSync(file!, 'overwritten: not Parquet');
+      expect(await sum()).toBe(null);
+      // The same reader, the file restored: its rows count again (the verdict stuck for the process's life before).
+      writeFileSync(file!, good);
+      expect(await sum()).toBe('3.0000');
+      // Moved away under the reader: an error, not an answer with no rows (an empty 200 on /api/history before).
+      renameSync(c.dir, `${c.dir}.moved`);
+      await expect(sum()).rejects.toThrow('its tables are gone');
+      renameSync(`${c.dir}.moved`, c.dir);
+      expect(await sum()).toBe('3.0000');
+    } finally {
+      r.close();
+    }
+  });
+
   it('copies left beside partitions (day=….bak, a venue folder copy, a nested folder) are not read; a partition symlinked to another disk is', async () => {
     const c = config();
     let sink = await StoreSink.open(c, log);

@@ -140,7 +140,55 @@ describe('slow, oversized and vanishing clients of the metrics port', () => {
     expect(sampleValue(await scrape(url), 'liqstream_api_client_errors_total', { reason: 'handshake' })).toBe(1);
     const withQuery = await rawClient(url, upgradeRequest('/api/stream?x=1'), 2_000);
     expect(withQuery.received.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(sampleValue(await scrape(url), 'liqstream_api_client_errors_total', { reason: 'stream_query' })).toBe(1);
     expect(uncaught).toEqual([]);
+  });
+
+  it('drops a stream client that answers no ping even though it sends pongs unasked, and keeps one that answers', async () => {
+    const { url } = await start();
+    // autoPong off: the server's pings go unanswered; pongs of its own every 50 ms (they kept the slot before).
+    const unasked = new WebSocket(`${url.replace('http', 'ws')}/api/stream`, { autoPong: false });
+    unasked.on('error', () => {});
+    await new Promise((r) => unasked.once('open', r));
+    const pongs = setInterval(() => unasked.readyState === unasked.OPEN && unasked.pong(Buffer.from('unasked')), 50);
+    const honest = await streamClient(url);
+    try {
+      // Pinged every 300 ms: dropped at the second round.
+      await until(() => unasked.readyState === unasked.CLOSED, 'the client sending pongs unasked dropped', 5_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(honest.readyState).toBe(honest.OPEN);
+    } finally {
+      clearInterval(pongs);
+      honest.terminate();
+    }
+  });
+
+  it('streams backstop liquidations, which totals count, and not ADL or vault fills', async () => {
+    const { url, aggregator } = await start();
+    const ws = await streamClient(url);
+    const streamed: string[] = [];
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString()) as { type: string; events?: { id: string }[] };
+      if (m.type === 'liquidations') streamed.push(...m.events!.map((e) => e.id));
+    });
+    const t = Date.UTC(2025, 9, 10, 20, 0);
+    for (const [i, kind] of (['liquidation', 'backstop', 'adl', 'vault'] as const).entries()) {
+      const event = liquidation(kind, t + i, 1_000 + i, { kind });
+      aggregator.apply(event);
+      api!.onEvent(event);
+    }
+    await until(() => streamed.length >= 2, 'two liquidations streamed', 5_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(streamed).toEqual(['liquidation', 'backstop']);
+    ws.terminate();
+  });
+
+  it('counts a stream client refused because every slot is taken', async () => {
+    const { url } = await start();
+    const clients = await Promise.all(Array.from({ length: 256 }, () => streamClient(url)));
+    await expect(streamClient(url)).rejects.toThrow('status 503');
+    expect(sampleValue(await scrape(url), 'liqstream_api_client_errors_total', { reason: 'stream_full' })).toBe(1);
+    for (const ws of clients) ws.terminate();
   });
 
   it('logs at most 5 lines per reason every 10 s, with the client, and counts every one', async () => {

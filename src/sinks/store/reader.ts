@@ -23,6 +23,12 @@ const dayOf = (ms: number): string => new Date(Math.min(ms, 253_402_300_799_999)
 
 export { QueryBusyError, QueryTimeoutError } from '../history-reader.js';
 
+/** Size and modification time of a file ('' when it is gone). */
+function fileStamp(path: string): string {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st === undefined ? '' : `${st.size}:${st.mtimeMs}`;
+}
+
 /** A Parquet file begins and ends with PAR1: a truncated or foreign file is left out of the views. */
 function looksLikeParquet(path: string): boolean {
   let fd: number | undefined;
@@ -49,9 +55,12 @@ function looksLikeParquet(path: string): boolean {
  * logged once. Queries are bounded in time (`timeoutMs`) and in number at once (`maxConcurrent`).
  */
 export class StoreReader {
-  private readonly badFiles = new Set<string>();
+  /** Files found not to be their table's, each with its size and modification time then: one replaced since is checked again. */
+  private readonly badFiles = new Map<string, string>();
   private readonly goodFiles = new Set<string>();
   private running = 0;
+  /** Whether this reader has seen the store's folder hold tables: gone after that, it is an error, not an empty store. */
+  private sawTables = false;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -97,9 +106,9 @@ export class StoreReader {
     const toDay = scope.to === undefined ? '9999-12-31' : dayOf(Math.max(0, scope.to - 1));
     const partitions = this.dataset.partitions(table).filter((p) => (scope.venue === undefined || p.venue === scope.venue) && p.day >= fromDay && p.day <= toDay);
     return partitions.flatMap((p) => this.dataset.files(table, p)).filter((f) => {
-      if (this.badFiles.has(f)) return false;
+      if (this.stillBad(f)) return false;
       if (looksLikeParquet(f)) return true;
-      this.badFiles.add(f);
+      this.markBad(f);
       this.log?.error({ file: f, table }, 'store: file is not Parquet; left out of queries');
       return false;
     });
@@ -112,6 +121,11 @@ export class StoreReader {
    * listing fails the query, which is retried once: see query.)
    */
   private consistentFiles(scope: Scope): Record<TableName, string[]> {
+    // A store moved away or deleted under a running process answered every query with no rows, as if nothing
+    // had been stored (a store not yet written, whose folder does not exist, still answers none).
+    const tables = TABLE_NAMES.some((t) => statSync(this.dataset.tableDir(t), { throwIfNoEntry: false })?.isDirectory());
+    if (tables) this.sawTables = true;
+    else if (this.sawTables) throw new Error(`history store ${this.dataset.dir}: its tables are gone (moved or deleted while this process reads it); its rows cannot be read`);
     for (let attempt = 0; ; attempt++) {
       const before = this.dataset.pendingCommits();
       const files = Object.fromEntries(TABLE_NAMES.map((t) => [t, this.readableFiles(t, scope)])) as Record<TableName, string[]>;
@@ -130,13 +144,13 @@ export class StoreReader {
    */
   private async verified(conn: DuckDBConnection, table: TableName, files: string[]): Promise<string[]> {
     const out: string[] = [];
-    const problems = await this.problems(conn, table, files.filter((f) => !this.goodFiles.has(f) && !this.badFiles.has(f)));
+    const problems = await this.problems(conn, table, files.filter((f) => !this.goodFiles.has(f) && !this.stillBad(f)));
     for (const f of files) {
       if (!this.goodFiles.has(f)) {
-        if (this.badFiles.has(f)) continue;
+        if (this.stillBad(f)) continue;
         const problem = problems.get(f);
         if (problem !== undefined) {
-          this.badFiles.add(f);
+          this.markBad(f);
           this.log?.error({ file: f, table, problem }, 'store: file is not one of the table; left out of queries');
           continue;
         }
@@ -178,6 +192,19 @@ export class StoreReader {
       out.set(f, verdict.get(schema));
     }
     return out;
+  }
+
+  private markBad(file: string): void {
+    this.badFiles.set(file, fileStamp(file));
+  }
+
+  /** Whether `file` was found bad and has not been replaced since (restored from a backup, say). */
+  private stillBad(file: string): boolean {
+    const stamp = this.badFiles.get(file);
+    if (stamp === undefined) return false;
+    if (stamp === fileStamp(file)) return true;
+    this.badFiles.delete(file);
+    return false;
   }
 
   private async defineViews(conn: DuckDBConnection, scope: Scope): Promise<void> {
