@@ -1,3 +1,5 @@
+import { readFileSync, statSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Aggregator } from '../aggregate/aggregator.js';
@@ -133,7 +135,11 @@ function optionalSynthetic(files: string[]): { synthetic?: ReturnType<typeof syn
  * with any number of worker threads.
  */
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
-  const threads = options.workers && options.workers.count > 1 ? await (await import('./workers.js')).replayInWorkers(options, options.workers) : undefined;
+  // The workers read each file more than once (a sample to plan the threads, then the replay, again on a restart):
+  // a pipe or FIFO would give its lines to the first read only (a report of 0 frames, or a hang). One thread reads those.
+  const unseekable = options.workers && options.workers.count > 1 ? options.files.filter((f) => !statSync(f, { throwIfNoEntry: false })?.isFile()) : [];
+  if (unseekable.length > 0) options.log.warn({ files: unseekable.slice(0, 5), workers: options.workers!.count }, 'replay: --workers reads regular files only; these are not, so one thread reads them all');
+  const threads = options.workers && options.workers.count > 1 && unseekable.length === 0 ? await (await import('./workers.js')).replayInWorkers(options, options.workers) : undefined;
   const parts = threads?.parts ?? (await replayParts(options));
   const report = replayReport(options, parts);
   return { report, aggregator: parts.aggregator, metrics: parts.metrics, ...(threads ? { workers: threads.timings } : {}) };
@@ -279,11 +285,26 @@ export async function consumerCaughtUp(consumed: () => number, published: number
   }
 }
 
+/** Whether `path` is a small gzip file that holds no decompressed byte (0 bytes, or a gzip header and no data). */
+function gzipWithoutText(path: string): boolean {
+  try {
+    if (!/\.gz$/i.test(path) || statSync(path).size > 1 << 16) return false;
+    return gunzipSync(readFileSync(path), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).length === 0;
+  } catch {
+    return false;
+  }
+}
+
 function checkFiles(options: ReplayOptions, perFile: ReplayParts['perFile']): void {
   options.files.forEach((file, i) => {
     const { frames, bad } = perFile[i]!;
     if (bad > BAD_LINES_LOGGED) options.log.warn({ file, badLines: bad, logged: BAD_LINES_LOGGED }, 'more bad recording lines than were logged');
-    // Wrong input must not pass for a quiet day.
+    // Wrong input must not pass for a quiet day. A gzip file that ends before its first byte of text is not wrong
+    // input: `record` killed early in an hour leaves one (its one bad line, the truncation, is counted).
+    if (frames === 0 && bad === 1 && gzipWithoutText(file)) {
+      options.log.warn({ file }, 'recording holds no line: a gzip file that ends before its first line (a recorder killed early in its hour)');
+      return;
+    }
     if (frames === 0 && bad > 0) throw new ReplayInputError(`${file}: no frames recognised in ${bad} lines — is --format right?`);
     const share = bad / Math.max(1, frames + bad);
     if (share > (options.maxBadShare ?? 0.1))

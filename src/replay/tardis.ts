@@ -53,7 +53,9 @@ export async function* readTardisLiquidations(path: string): AsyncGenerator<Reco
     if (line === 1 && text.startsWith('exchange,')) continue;
     if (text.trim() === '') continue;
     const [exchange = '', symbol = '', , local] = text.split(',');
-    const venue = EXCHANGES[exchange]?.(symbol.toUpperCase());
+    // Own keys only: `__proto__`, `constructor` or `toString` in the exchange column reached Object.prototype's
+    // (a crash of the whole import, or a venue named by the symbol).
+    const venue = Object.hasOwn(EXCHANGES, exchange) ? EXCHANGES[exchange]!(symbol.toUpperCase()) : undefined;
     const recv = microsToMs(local);
     if (!venue) yield { ok: false, line, reason: `exchange ${exchange} is not a liqstream venue`, text };
     // The receive time goes into every event of the row: the same epoch-ms rule as a venue's own times.

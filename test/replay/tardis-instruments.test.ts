@@ -25,6 +25,14 @@ const one = (r: ReturnType<ReturnType<typeof tardisRowParser>>): LiquidationEven
 };
 
 describe('tardis rows through the venues’ instrument tables', () => {
+  it('an exchange column naming an Object property (__proto__, constructor, toString) is a bad row, not a crash or a venue', async () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+    expect(await venuesOf([...names.map((e) => row(e, 'BTCUSDT', 1, 'buy', '1', '1')), row('binance-futures', 'BTCUSDT', 2, 'buy', '1', '1')])).toEqual([
+      ...names.map((e) => `bad: exchange ${e} is not a liqstream venue`),
+      'binance-usdm',
+    ]);
+  });
+
   it('Bybit inverse futures (BTCUSDZ25, ETHUSDH26) are bybit-inverse, linear USDT/USDC markets bybit-linear', async () => {
     expect(
       await venuesOf([

@@ -54,4 +54,24 @@ describe('storedEvents (liqstream report’s input)', () => {
     const byId = new Map(events.map((e) => [e.type === 'liquidation' ? e.id : e.type === 'gap' ? `gap${e.from}` : 'open_interest', e]));
     for (const { event } of read) expect(event).toEqual(byId.get(event.type === 'liquidation' ? event.id : event.type === 'gap' ? `gap${event.from}` : 'open_interest'));
   });
+  it('skips the hours in which nothing was received: one row received in 1970 does not step through every hour since', async () => {
+    const dir = join(root, 'store-1970');
+    const sink = await StoreSink.open(StoreConfig.parse({ dir, flushMs: 60_000 }), log);
+    // A recorder whose clock read 1970 at boot wrote this receive time; the replay reads it in a second.
+    sink.onEvents([liquidation('epoch', T0 + 1, 2, { receiveTime: 0 }), liquidation('a', T0 + 2, 3, { receiveTime: T0 + 5 }), liquidation('b', T0 + 3, 4, { receiveTime: T0 + 2 * H })]);
+    await sink.close();
+    const reader = await StoreReader.open(dir);
+    let queries = 0;
+    const query = reader.query.bind(reader);
+    reader.query = (...args: Parameters<StoreReader['query']>) => ((queries += 1), query(...args));
+    const read = [];
+    try {
+      for await (const s of storedEvents(reader, T0, T0 + 4 * H, T0 + 4 * H, { liquidations: 0, openInterest: 0, gaps: 0 })) read.push(s);
+    } finally {
+      reader.close();
+    }
+    expect(read.map((s) => (s.event.type === 'liquidation' ? s.event.id : s.event.type))).toEqual(['epoch', 'a', 'b']);
+    // Before: two queries for each of ≈ 490,000 hours since 1970.
+    expect(queries).toBeLessThan(20);
+  });
 });

@@ -26,9 +26,10 @@ const OPEN_INTEREST_SQL = `SELECT venue, symbol, base, oi_base, oi_usd, mark_pri
 const GAPS_SQL = `SELECT venue, CAST(epoch_ms(from_time) AS DOUBLE) AS from_ms, CAST(epoch_ms(to_time) AS DOUBLE) AS to_ms, reason
   FROM gaps WHERE to_time > epoch_ms($1::BIGINT) AND from_time < epoch_ms($2::BIGINT) AND to_time <= epoch_ms($3::BIGINT)`;
 
-const FIRST_RECEIVE_SQL = `SELECT CAST(min(r) AS DOUBLE) AS first FROM (
-  SELECT min(epoch_ms(receive_time)) AS r FROM liquidations WHERE event_time >= epoch_ms($1::BIGINT) AND event_time < epoch_ms($2::BIGINT)
-  UNION ALL SELECT min(epoch_ms(receive_time)) FROM open_interest WHERE event_time >= epoch_ms($1::BIGINT) AND event_time < epoch_ms($2::BIGINT))`;
+/** The first receive time at or after $3 of a row with event time in [$1, $2). */
+const NEXT_RECEIVE_SQL = `SELECT CAST(min(r) AS DOUBLE) AS first FROM (
+  SELECT min(epoch_ms(receive_time)) AS r FROM liquidations WHERE event_time >= epoch_ms($1::BIGINT) AND event_time < epoch_ms($2::BIGINT) AND receive_time >= epoch_ms($3::BIGINT)
+  UNION ALL SELECT min(epoch_ms(receive_time)) FROM open_interest WHERE event_time >= epoch_ms($1::BIGINT) AND event_time < epoch_ms($2::BIGINT) AND receive_time >= epoch_ms($3::BIGINT))`;
 
 type Row = Record<string, unknown>;
 
@@ -113,19 +114,23 @@ export async function* storedEvents(reader: StoreReader, from: number, to: numbe
   const scope = { from, to };
   const gaps = (await reader.query(GAPS_SQL, [from, to, lastReceive], { scope: { to } })).rows.map((r) => ({ recv: Number(r.to_ms), event: gap(r) })).sort(byReceive);
   counts.gaps = gaps.length;
-  const first = (await reader.query(FIRST_RECEIVE_SQL, [from, to], { scope })).rows[0]?.first;
+  // Hours in which nothing was received are skipped: one row received far before the range (a recorder whose clock
+  // read 1970 at boot) made this step through every hour since, two queries each, for hours.
+  const nextReceive = async (after: number): Promise<number | undefined> => {
+    const next = (await reader.query(NEXT_RECEIVE_SQL, [from, to, after], { scope })).rows[0]?.first;
+    return next === null || next === undefined ? undefined : Number(next);
+  };
   let g = 0;
-  if (first !== null && first !== undefined) {
-    for (let start = Number(first); start <= lastReceive; start += HOUR) {
-      const end = Math.min(start + HOUR, lastReceive + 1);
-      const [liqs, ois] = await Promise.all([reader.query(LIQUIDATIONS_SQL, [from, to, start, end], { scope }), reader.query(OPEN_INTEREST_SQL, [from, to, start, end], { scope })]);
-      counts.liquidations += liqs.rows.length;
-      counts.openInterest += ois.rows.length;
-      const chunk: StoredEvent[] = [...liqs.rows.map((r) => ({ recv: Number(r.receive_ms), event: liquidation(r) })), ...ois.rows.map((r) => ({ recv: Number(r.receive_ms), event: openInterest(r) }))];
-      for (; g < gaps.length && gaps[g]!.recv < end; g++) chunk.push(gaps[g]!);
-      chunk.sort(byReceive);
-      yield* chunk;
-    }
+  for (let start = await nextReceive(0); start !== undefined && start <= lastReceive; ) {
+    const end = Math.min(start + HOUR, lastReceive + 1);
+    const [liqs, ois] = await Promise.all([reader.query(LIQUIDATIONS_SQL, [from, to, start, end], { scope }), reader.query(OPEN_INTEREST_SQL, [from, to, start, end], { scope })]);
+    counts.liquidations += liqs.rows.length;
+    counts.openInterest += ois.rows.length;
+    const chunk: StoredEvent[] = [...liqs.rows.map((r) => ({ recv: Number(r.receive_ms), event: liquidation(r) })), ...ois.rows.map((r) => ({ recv: Number(r.receive_ms), event: openInterest(r) }))];
+    for (; g < gaps.length && gaps[g]!.recv < end; g++) chunk.push(gaps[g]!);
+    chunk.sort(byReceive);
+    yield* chunk;
+    start = liqs.rows.length + ois.rows.length > 0 ? end : await nextReceive(end);
   }
   for (; g < gaps.length; g++) yield gaps[g]!;
 }

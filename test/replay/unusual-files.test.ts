@@ -1,0 +1,43 @@
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { replay } from '../../src/replay/replay.js';
+import { binanceRecordingFrames, tempDir, writeRecording } from '../support/recording.js';
+
+describe('replay over unusual files', () => {
+  it('reads a FIFO with one thread, warning, and counts every frame (with workers it gave 0 frames, or hung)', async () => {
+    const dir = tempDir();
+    const file = await writeRecording(join(dir, 'day.ndjson.gz'), binanceRecordingFrames());
+    const fifo = join(dir, 'pipe.ndjson.gz');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // The writer opens the FIFO when the replay does, and gives it the recording's bytes once.
+    createReadStream(file).pipe(createWriteStream(fifo));
+    const warnings: Record<string, unknown>[] = [];
+    const log = pino({ level: 'warn' }, { write: (s: string) => void warnings.push(JSON.parse(s) as Record<string, unknown>) });
+    const { report } = await replay({ files: [fifo], speed: 'max', log, workers: { count: 2, format: 'recording' } });
+    const alone = await replay({ files: [file], speed: 'max', log: pino({ level: 'silent' }) });
+    expect(report.totals).toEqual(alone.report.totals);
+    expect(report.totals.count).toBe(4);
+    expect(warnings.find((w) => w.msg === 'replay: --workers reads regular files only; these are not, so one thread reads them all')).toMatchObject({ files: [fifo], workers: 2 });
+  });
+  it('an hour file that ends before its first line (0 bytes, or a gzip header only) is counted and warned of, not taken for wrong input', async () => {
+    const dir = tempDir();
+    const file = await writeRecording(join(dir, 'h21.ndjson.gz'), binanceRecordingFrames());
+    writeFileSync(join(dir, 'h22.ndjson.gz'), '');
+    writeFileSync(join(dir, 'h23.ndjson.gz'), gzipSync('{"recv":1760130000000,"venue":"binance-usdm","frame":"x"}\n').subarray(0, 10));
+    const warnings: Record<string, unknown>[] = [];
+    const log = pino({ level: 'warn' }, { write: (s: string) => void warnings.push(JSON.parse(s) as Record<string, unknown>) });
+    // Before: `no frames recognised in 1 lines — is --format right?`, and the whole replay failed.
+    const { report } = await replay({ files: [file, join(dir, 'h22.ndjson.gz'), join(dir, 'h23.ndjson.gz')], speed: 'max', log });
+    const alone = await replay({ files: [file], speed: 'max', log: pino({ level: 'silent' }) });
+    expect(report.totals).toEqual(alone.report.totals);
+    expect(report.input.badLines).toBe(alone.report.input.badLines + 2);
+    expect(warnings.filter((w) => String(w.msg).startsWith('recording holds no line')).map((w) => w.file)).toEqual([join(dir, 'h22.ndjson.gz'), join(dir, 'h23.ndjson.gz')]);
+    // A file that holds text that is no recording is still refused.
+    writeFileSync(join(dir, 'bad.ndjson.gz'), gzipSync('not a recording\n'));
+    await expect(replay({ files: [file, join(dir, 'bad.ndjson.gz')], speed: 'max', log: pino({ level: 'silent' }) })).rejects.toThrow('no frames recognised');
+  });
+});
