@@ -74,4 +74,21 @@ describe('storedEvents (liqstream report’s input)', () => {
     // Before: two queries for each of ≈ 490,000 hours since 1970.
     expect(queries).toBeLessThan(20);
   });
+  it('reads a gap that overlaps the range and ends after the last receive time, last, as a replay applies it after it stops reading', async () => {
+    const dir = join(root, 'store-late-gap');
+    const sink = await StoreSink.open(StoreConfig.parse({ dir, flushMs: 60_000 }), log);
+    sink.onEvents([liquidation('a', T0 + 2, 3, { receiveTime: T0 + 5 }), { type: 'gap', venue: 'okx', from: T0 + H, to: T0 + 5 * H, reason: 'reconnect' }]);
+    await sink.close();
+    const reader = await StoreReader.open(dir);
+    const counts = { liquidations: 0, openInterest: 0, gaps: 0 };
+    const read = [];
+    try {
+      for await (const s of storedEvents(reader, T0, T0 + 4 * H, T0 + 4 * H, counts)) read.push(s);
+    } finally {
+      reader.close();
+    }
+    // Before, left out (to_time after the last receive time) while the replay of the same range counted it.
+    expect(read.map((s) => s.event.type)).toEqual(['liquidation', 'gap']);
+    expect(counts.gaps).toBe(1);
+  });
 });

@@ -23,8 +23,10 @@ const OPEN_INTEREST_SQL = `SELECT venue, symbol, base, oi_base, oi_usd, mark_pri
   FROM open_interest WHERE event_time >= epoch_ms($1::BIGINT) AND event_time < epoch_ms($2::BIGINT)
   AND receive_time >= epoch_ms($3::BIGINT) AND receive_time < epoch_ms($4::BIGINT)`;
 
+// Every gap that overlaps the range, whenever it ended: a replay applies the manifests' gaps that end after it stops
+// reading once it has stopped (replay.ts, gapsUntil(Infinity)); they come last here too.
 const GAPS_SQL = `SELECT venue, CAST(epoch_ms(from_time) AS DOUBLE) AS from_ms, CAST(epoch_ms(to_time) AS DOUBLE) AS to_ms, reason
-  FROM gaps WHERE to_time > epoch_ms($1::BIGINT) AND from_time < epoch_ms($2::BIGINT) AND to_time <= epoch_ms($3::BIGINT)`;
+  FROM gaps WHERE to_time > epoch_ms($1::BIGINT) AND from_time < epoch_ms($2::BIGINT)`;
 
 /** The first receive time at or after $3 of a row with event time in [$1, $2). */
 const NEXT_RECEIVE_SQL = `SELECT CAST(min(r) AS DOUBLE) AS first FROM (
@@ -112,7 +114,7 @@ const byReceive = (a: StoredEvent, b: StoredEvent): number => a.recv - b.recv ||
  */
 export async function* storedEvents(reader: StoreReader, from: number, to: number, lastReceive: number, counts: { liquidations: number; openInterest: number; gaps: number }): AsyncGenerator<StoredEvent> {
   const scope = { from, to };
-  const gaps = (await reader.query(GAPS_SQL, [from, to, lastReceive], { scope: { to } })).rows.map((r) => ({ recv: Number(r.to_ms), event: gap(r) })).sort(byReceive);
+  const gaps = (await reader.query(GAPS_SQL, [from, to], { scope: { to } })).rows.map((r) => ({ recv: Number(r.to_ms), event: gap(r) })).sort(byReceive);
   counts.gaps = gaps.length;
   // Hours in which nothing was received are skipped: one row received far before the range (a recorder whose clock
   // read 1970 at boot) made this step through every hour since, two queries each, for hours.
