@@ -16,10 +16,28 @@ const log = pino({ level: 'silent' });
 const H = 3_600_000;
 const T0 = Date.UTC(2025, 9, 10, 22, 0);
 
+/** A store of `events` in its own folder, and everything storedEvents reads of [T0, T0 + 4 h) from it, with its counts and queries. */
+async function storeAndRead(name: string, events: NormalizedEvent[]) {
+  const dir = join(root, name);
+  const sink = await StoreSink.open(StoreConfig.parse({ dir, flushMs: 60_000 }), log);
+  sink.onEvents(events);
+  await sink.close();
+  const reader = await StoreReader.open(dir);
+  let queries = 0;
+  const query = reader.query.bind(reader);
+  reader.query = (...args: Parameters<StoreReader['query']>) => ((queries += 1), query(...args));
+  const counts = { liquidations: 0, openInterest: 0, gaps: 0 };
+  const read = [];
+  try {
+    for await (const s of storedEvents(reader, T0, T0 + 4 * H, T0 + 4 * H, counts)) read.push(s);
+  } finally {
+    reader.close();
+  }
+  return { read, counts, queries };
+}
+
 describe('storedEvents (liqstream report’s input)', () => {
   it('reads the range over several hours and a day boundary in receive-time order, each row once, exact values, up to the last receive time', async () => {
-    const dir = join(root, 'store');
-    const sink = await StoreSink.open(StoreConfig.parse({ dir, flushMs: 60_000 }), log);
     const events: NormalizedEvent[] = [
       liquidation('before', T0 - 1, 5), // before the range
       // Received late (3 h after its event time): read in receive order, after later events received earlier.
@@ -32,16 +50,7 @@ describe('storedEvents (liqstream report’s input)', () => {
       { type: 'gap', venue: 'okx', from: T0 - H, to: T0 + H, reason: 'reconnect' }, // overlaps: counted at its end
       { type: 'gap', venue: 'okx', from: T0 - 3 * H, to: T0 - 2 * H, reason: 'reconnect' }, // before: left out
     ];
-    sink.onEvents(events);
-    await sink.close();
-    const reader = await StoreReader.open(dir);
-    const rows = { liquidations: 0, openInterest: 0, gaps: 0 };
-    const read = [];
-    try {
-      for await (const s of storedEvents(reader, T0, T0 + 4 * H, T0 + 4 * H, rows)) read.push(s);
-    } finally {
-      reader.close();
-    }
+    const { read, counts: rows } = await storeAndRead('store', events);
     expect(read.map((s) => [s.recv, s.event.type === 'liquidation' ? s.event.id : s.event.type])).toEqual([
       [T0 + 5, 'open_interest'],
       [T0 + 5, 'a'],
@@ -55,38 +64,15 @@ describe('storedEvents (liqstream report’s input)', () => {
     for (const { event } of read) expect(event).toEqual(byId.get(event.type === 'liquidation' ? event.id : event.type === 'gap' ? `gap${event.from}` : 'open_interest'));
   });
   it('skips the hours in which nothing was received: one row received in 1970 does not step through every hour since', async () => {
-    const dir = join(root, 'store-1970');
-    const sink = await StoreSink.open(StoreConfig.parse({ dir, flushMs: 60_000 }), log);
     // A recorder whose clock read 1970 at boot wrote this receive time; the replay reads it in a second.
-    sink.onEvents([liquidation('epoch', T0 + 1, 2, { receiveTime: 0 }), liquidation('a', T0 + 2, 3, { receiveTime: T0 + 5 }), liquidation('b', T0 + 3, 4, { receiveTime: T0 + 2 * H })]);
-    await sink.close();
-    const reader = await StoreReader.open(dir);
-    let queries = 0;
-    const query = reader.query.bind(reader);
-    reader.query = (...args: Parameters<StoreReader['query']>) => ((queries += 1), query(...args));
-    const read = [];
-    try {
-      for await (const s of storedEvents(reader, T0, T0 + 4 * H, T0 + 4 * H, { liquidations: 0, openInterest: 0, gaps: 0 })) read.push(s);
-    } finally {
-      reader.close();
-    }
+    const { read, queries } = await storeAndRead('store-1970', [liquidation('epoch', T0 + 1, 2, { receiveTime: 0 }), liquidation('a', T0 + 2, 3, { receiveTime: T0 + 5 }), liquidation('b', T0 + 3, 4, { receiveTime: T0 + 2 * H })]);
     expect(read.map((s) => (s.event.type === 'liquidation' ? s.event.id : s.event.type))).toEqual(['epoch', 'a', 'b']);
     // Before: two queries for each of ≈ 490,000 hours since 1970.
     expect(queries).toBeLessThan(20);
   });
+
   it('reads a gap that overlaps the range and ends after the last receive time, last, as a replay applies it after it stops reading', async () => {
-    const dir = join(root, 'store-late-gap');
-    const sink = await StoreSink.open(StoreConfig.parse({ dir, flushMs: 60_000 }), log);
-    sink.onEvents([liquidation('a', T0 + 2, 3, { receiveTime: T0 + 5 }), { type: 'gap', venue: 'okx', from: T0 + H, to: T0 + 5 * H, reason: 'reconnect' }]);
-    await sink.close();
-    const reader = await StoreReader.open(dir);
-    const counts = { liquidations: 0, openInterest: 0, gaps: 0 };
-    const read = [];
-    try {
-      for await (const s of storedEvents(reader, T0, T0 + 4 * H, T0 + 4 * H, counts)) read.push(s);
-    } finally {
-      reader.close();
-    }
+    const { read, counts } = await storeAndRead('store-late-gap', [liquidation('a', T0 + 2, 3, { receiveTime: T0 + 5 }), { type: 'gap', venue: 'okx', from: T0 + H, to: T0 + 5 * H, reason: 'reconnect' }]);
     // Before, left out (to_time after the last receive time) while the replay of the same range counted it.
     expect(read.map((s) => s.event.type)).toEqual(['liquidation', 'gap']);
     expect(counts.gaps).toBe(1);
