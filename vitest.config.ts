@@ -37,7 +37,7 @@ const MOCKING_FILES = mockingFiles(fileURLToPath(new URL('test', import.meta.url
  * files mostly wait on the broker and QuestDB, and ended ≈ 110 s before the others, whose last stretch then left
  * a core a third idle. A long file that only computes moves that much work from the longer side to the shorter.
  */
-export const BESIDE_SERVERS = ['test/cli/demo.cli.test.ts', 'test/simulate/oct10.cli.test.ts', 'test/replay/workers.cli.test.ts', 'test/store/report.cli.test.ts'];
+export const BESIDE_SERVERS = ['test/cli/demo.cli.test.ts', 'test/simulate/oct10.cli.test.ts', 'test/replay/workers.cli.test.ts', 'test/store/report.cli.test.ts', 'test/cli/bundle.cli.test.ts'];
 
 // Projects, so that each group pays only for what it needs: `kafka` tests get a real broker, and every
 // project but `unit` runs the compiled binary, built once per run by test/setup/build.ts (a no-op when
