@@ -5,6 +5,7 @@ import { createMetrics } from '../../src/metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../src/service/http-server.js';
 import { liveApi, type LiveApi } from '../../src/web/live-api.js';
 import { MarketFeed } from '../../src/web/market-feed.js';
+import { sampleValue, scrape } from '../support/prom-text.js';
 
 let server: MetricsServer | undefined;
 let api: LiveApi | undefined;
@@ -80,6 +81,8 @@ describe('live API stream clients', () => {
     // Before the fix every upgrade was taken: no bound on clients, each holding up to 4 MiB unsent.
     const c = await open();
     expect([a.status, b.status, c.status]).toEqual([101, 101, 503]);
+    // Counted and logged like any refused client (it was neither).
+    expect(sampleValue(await scrape(server.url), 'liqstream_api_client_errors_total', { reason: 'stream_full' })).toBe(1);
     // Taken again once the server has seen the client leave: after the close handshake (not a fixed 200 ms, which a
     // loaded host can outlast); the server's own close event can still come a moment after the client's, so a
     // refusal in that moment is asked again.
