@@ -213,7 +213,7 @@ program
     const bus = flags.kafka
       ? await (await import('../service/create-bus.js')).createBus({ ...config.bus, kind: 'kafka', kafka: { ...config.bus.kafka, brokers: flags.kafka.split(','), clientId: `liqstream-replay-${runId}` } }, log)
       : undefined;
-    const metadata = loadRecordingMetadata(files, flags.metadata);
+    const metadata = loadRecordingMetadata(files, flags.metadata, log);
     const progress = process.stderr.isTTY ? showProgress(files, readProgress) : undefined;
     const metrics = createMetrics();
     // The live page follows the replay (event time is its clock), for a day watched at --speed N.

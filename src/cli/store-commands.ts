@@ -133,7 +133,7 @@ export function registerStoreCommands(program: Command): void {
           files,
           speed: 'max',
           log,
-          metadata: loadRecordingMetadata(files, flags.metadata),
+          metadata: loadRecordingMetadata(files, flags.metadata, log),
           cascade: config.cascade,
           source: sourceFor(flags.format),
           parsers: parsersFor(flags.format),

@@ -6,6 +6,7 @@ import { RawFrame, type VenueId } from '../schema/events.js';
 import { compileValidator, type CompiledValidator } from '../schema/validator.js';
 import type { VenueMetadata } from '../venues/venue.js';
 import { splitLineBatches } from './lines.js';
+import type { Logger } from '../log.js';
 
 /**
  * Recording format v1: NDJSON, one raw frame per line,
@@ -159,16 +160,26 @@ export function recordingWriter(path: string, options: { exclusive?: boolean; gz
  * Market metadata written by `liqstream record` (metadata.json beside the files). Returns {} when
  * there is none: parsers then use their documented defaults.
  */
-export function loadRecordingMetadata(files: string[], explicit?: string): Record<VenueId, VenueMetadata> {
+export function loadRecordingMetadata(files: string[], explicit?: string, log?: Logger): Record<VenueId, VenueMetadata> {
   const candidates = explicit ? [explicit] : [...new Set(files.map((f) => join(dirname(f), 'metadata.json')))];
   const merged: Record<VenueId, VenueMetadata> = {};
+  const usedFrom = new Map<VenueId, string>();
   for (const path of candidates) {
     if (!existsSync(path)) {
       if (explicit) throw new Error(`metadata file ${path} not found`);
       continue;
     }
     const doc = JSON.parse(readFileSync(path, 'utf8')) as { venues?: Record<VenueId, VenueMetadata> };
-    Object.assign(merged, doc.venues ?? {});
+    for (const [venue, meta] of Object.entries(doc.venues ?? {})) {
+      const before = usedFrom.get(venue);
+      // One venue's values apply to every file of the replay, so folders that disagree (contract values changed
+      // between two days' recordings) value all files by the last one named: said, not silent (replay each folder
+      // apart for its own values).
+      if (before !== undefined && JSON.stringify(merged[venue]) !== JSON.stringify(meta))
+        log?.warn({ venue, used: path, unused: before }, 'metadata.json files disagree on a venue: the last one named values every file; replay their folders apart for each one\'s values');
+      Object.assign(merged, { [venue]: meta });
+      usedFrom.set(venue, path);
+    }
   }
   return merged;
 }

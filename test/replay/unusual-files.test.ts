@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { loadRecordingMetadata } from '../../src/replay/recording.js';
 import { replay } from '../../src/replay/replay.js';
 import { binanceRecordingFrames, tempDir, writeRecording } from '../support/recording.js';
 
@@ -39,5 +40,18 @@ describe('replay over unusual files', () => {
     // A file that holds text that is no recording is still refused.
     writeFileSync(join(dir, 'bad.ndjson.gz'), gzipSync('not a recording\n'));
     await expect(replay({ files: [file, join(dir, 'bad.ndjson.gz')], speed: 'max', log: pino({ level: 'silent' }) })).rejects.toThrow('no frames recognised');
+  });
+  it('says so when the metadata.json of two folders disagree on a venue, naming which values every file gets', () => {
+    const dir = tempDir();
+    for (const [name, contractUsd] of [['a', 100], ['b', 200]] as const) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'metadata.json'), JSON.stringify({ venues: { okx: { contractUsd: { 'BTC-USD-SWAP': contractUsd } }, bitmex: { contractUsd: { XBTUSD: 1 } } } }));
+    }
+    const warnings: Record<string, unknown>[] = [];
+    const log = pino({ level: 'warn' }, { write: (s: string) => void warnings.push(JSON.parse(s) as Record<string, unknown>) });
+    const files = [join(dir, 'a', 'h.ndjson.gz'), join(dir, 'b', 'h.ndjson.gz')];
+    // Before, the argument order chose silently (okx valued at 100 or 200 a contract).
+    expect(loadRecordingMetadata(files, undefined, log).okx).toEqual({ contractUsd: { 'BTC-USD-SWAP': 200 } });
+    expect(warnings.map((w) => [w.venue, w.used, w.unused])).toEqual([['okx', join(dir, 'b', 'metadata.json'), join(dir, 'a', 'metadata.json')]]);
   });
 });
