@@ -177,7 +177,7 @@ export function loadRecordingMetadata(files: string[], explicit?: string, log?: 
       // apart for its own values).
       if (before !== undefined && JSON.stringify(merged[venue]) !== JSON.stringify(meta))
         log?.warn({ venue, used: path, unused: before }, 'metadata.json files disagree on a venue: the last one named values every file; replay their folders apart for each one\'s values');
-      Object.assign(merged, { [venue]: meta });
+      merged[venue] = meta;
       usedFrom.set(venue, path);
     }
   }

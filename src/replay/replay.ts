@@ -137,9 +137,10 @@ function optionalSynthetic(files: string[]): { synthetic?: ReturnType<typeof syn
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   // The workers read each file more than once (a sample to plan the threads, then the replay, again on a restart):
   // a pipe or FIFO would give its lines to the first read only (a report of 0 frames, or a hang). One thread reads those.
-  const unseekable = options.workers && options.workers.count > 1 ? options.files.filter((f) => !statSync(f, { throwIfNoEntry: false })?.isFile()) : [];
-  if (unseekable.length > 0) options.log.warn({ files: unseekable.slice(0, 5), workers: options.workers!.count }, 'replay: --workers reads regular files only; these are not, so one thread reads them all');
-  const threads = options.workers && options.workers.count > 1 && unseekable.length === 0 ? await (await import('./workers.js')).replayInWorkers(options, options.workers) : undefined;
+  const workers = options.workers !== undefined && options.workers.count > 1 ? options.workers : undefined;
+  const unseekable = workers ? options.files.filter((f) => !statSync(f, { throwIfNoEntry: false })?.isFile()) : [];
+  if (unseekable.length > 0) options.log.warn({ files: unseekable.slice(0, 5), workers: workers!.count }, 'replay: --workers reads regular files only; these are not, so one thread reads them all');
+  const threads = workers && unseekable.length === 0 ? await (await import('./workers.js')).replayInWorkers(options, workers) : undefined;
   const parts = threads?.parts ?? (await replayParts(options));
   const report = replayReport(options, parts);
   return { report, aggregator: parts.aggregator, metrics: parts.metrics, ...(threads ? { workers: threads.timings } : {}) };

@@ -19,8 +19,6 @@ export const DEFAULT_ANSWER_LIMITS: AnswerLimits = { perConnection: 16, bytes: 6
 /** Why a request was not admitted: its connection has too many answers pending, or the port holds too much. */
 export type Refusal = 'pipelined_flood' | 'answers_held';
 
-type Chunk = unknown;
-
 /**
  * Tracks each admitted request's answer until its client has taken it ('finish': the last byte handed to the
  * system) or its connection is gone, counting the bytes written meanwhile.
@@ -52,7 +50,7 @@ export class AnswerBudget {
     if (pending.size >= this.limits.perConnection) return 'pipelined_flood';
     if (!essential && this.held >= this.limits.bytes) return 'answers_held';
     pending.set(res, 0);
-    const count = (chunk: Chunk) => {
+    const count = (chunk: unknown) => {
       const n = typeof chunk === 'string' ? chunk.length : chunk instanceof Uint8Array ? chunk.byteLength : 0;
       const held = pending.get(res);
       if (n === 0 || held === undefined) return;
@@ -62,11 +60,11 @@ export class AnswerBudget {
     // Node's end(chunk) does not go through write(), so neither is counted twice.
     const write = res.write;
     const end = res.end;
-    res.write = function (this: ServerResponse, chunk: Chunk, ...rest: unknown[]) {
+    res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
       count(chunk);
       return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
     } as ServerResponse['write'];
-    res.end = function (this: ServerResponse, chunk?: Chunk, ...rest: unknown[]) {
+    res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
       count(chunk);
       return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
     } as ServerResponse['end'];

@@ -75,7 +75,9 @@ export async function startMetricsServer(
     };
     guardEmitter(req, sink, context);
     guardEmitter(res, sink, context);
-    const refusal = budget.admit(req, res, OWN_PATHS.has(req.url?.split('?')[0] ?? ''));
+    const url = requestUrl(req);
+    const own = url !== undefined && OWN_PATHS.has(url.pathname);
+    const refusal = budget.admit(req, res, own);
     if (refusal === 'pipelined_flood') {
       // Counted once per connection, however many requests it had sent ahead.
       if (!flooded.has(req.socket)) {
@@ -93,9 +95,7 @@ export async function startMetricsServer(
     res.once('finish', () => {
       if (res.statusCode >= 400 && res.statusCode < 500) onError(`http_${res.statusCode}`, new Error(`answered ${res.statusCode}`), context);
     });
-    const url = requestUrl(req);
     if (!url) return json(res, 400, { error: 'malformed request target' });
-    const own = OWN_PATHS.has(url.pathname);
     if (own) {
       if (refusedMethod(req, res)) return;
       const q = readQuery(url, NoQuery);

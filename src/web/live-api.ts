@@ -221,15 +221,16 @@ export function liveApi(source: LiveSource) {
       if (url?.pathname !== '/api/stream') return false;
       const q = readQuery(url, NoQuery);
       const maxClients = source.maxClients ?? 256;
-      const refusal = 'error' in q ? `400 Bad Request` : wss.clients.size >= maxClients ? '503 Service Unavailable' : undefined;
+      const refusal =
+        'error' in q
+          ? { status: '400 Bad Request', reason: 'stream_query', why: `/api/stream takes no parameters: ${q.error}` }
+          : wss.clients.size >= maxClients
+            ? { status: '503 Service Unavailable', reason: 'stream_full', why: `/api/stream has its ${maxClients} clients: 503` }
+            : undefined;
       if (refusal) {
         // Counted and logged like any refused client (liqstream_api_client_errors_total).
-        onError(
-          'error' in q ? 'stream_query' : 'stream_full',
-          new Error('error' in q ? `/api/stream takes no parameters: ${q.error}` : `/api/stream has its ${maxClients} clients: 503`),
-          { remote: req.socket.remoteAddress },
-        );
-        socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        onError(refusal.reason, new Error(refusal.why), { remote: req.socket.remoteAddress });
+        socket.end(`HTTP/1.1 ${refusal.status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return true;
       }
       wss.accept(req, socket, head, onError, (ws) => {
