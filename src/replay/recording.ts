@@ -169,8 +169,8 @@ export function loadRecordingMetadata(files: string[], explicit?: string, log?: 
       if (explicit) throw new Error(`metadata file ${path} not found`);
       continue;
     }
-    const doc = JSON.parse(readFileSync(path, 'utf8')) as { venues?: Record<VenueId, VenueMetadata> };
-    for (const [venue, meta] of Object.entries(doc.venues ?? {})) {
+    const venues = metadataVenues(path);
+    for (const [venue, meta] of Object.entries(venues)) {
       const before = usedFrom.get(venue);
       // One venue's values apply to every file of the replay, so folders that disagree (contract values changed
       // between two days' recordings) value all files by the last one named: said, not silent (replay each folder
@@ -182,6 +182,22 @@ export function loadRecordingMetadata(files: string[], explicit?: string, log?: 
     }
   }
   return merged;
+}
+
+/** The venues of a metadata.json, refused naming the file when it is not JSON or not `{"venues": {id: {…}}}`. */
+function metadataVenues(path: string): Record<VenueId, VenueMetadata> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`metadata file ${path}: ${(err as Error).message}`);
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const venues = isObject(doc) ? (doc.venues ?? {}) : undefined;
+  // `__proto__` as a venue id would set the merged object's prototype rather than add a venue.
+  if (!isObject(venues) || Object.hasOwn(venues, '__proto__') || !Object.values(venues).every(isObject))
+    throw new Error(`metadata file ${path}: not a recording's metadata (an object whose "venues" holds an object per venue id)`);
+  return venues as Record<VenueId, VenueMetadata>;
 }
 
 /**

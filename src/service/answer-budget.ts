@@ -36,8 +36,10 @@ export class AnswerBudget {
 
   /**
    * Admits the request (its answer is then tracked) or says why not; the caller answers or closes. `essential`
-   * (/metrics and the health probes) is never refused for the bytes others hold: a scrape that failed because
-   * some clients stopped reading would page someone for nothing.
+   * (/metrics and the health probes) is never refused for the bytes others hold (a scrape that failed because
+   * some clients stopped reading would page someone for nothing), and its bytes are not counted among them: else
+   * clients of those paths that do not read could fill the budget and have every other route answer 503. Its
+   * answers still count against their connection's `perConnection`, and the stall timeout closes such clients.
    */
   admit(req: IncomingMessage, res: ServerResponse, essential = false): Refusal | undefined {
     const socket = req.socket;
@@ -50,6 +52,10 @@ export class AnswerBudget {
     if (pending.size >= this.limits.perConnection) return 'pipelined_flood';
     if (!essential && this.held >= this.limits.bytes) return 'answers_held';
     pending.set(res, 0);
+    const release = () => this.release(socket, res);
+    res.once('finish', release);
+    res.once('close', release);
+    if (essential) return undefined;
     const count = (chunk: unknown) => {
       const n = typeof chunk === 'string' ? chunk.length : chunk instanceof Uint8Array ? chunk.byteLength : 0;
       const held = pending.get(res);
@@ -68,9 +74,6 @@ export class AnswerBudget {
       count(chunk);
       return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
     } as ServerResponse['end'];
-    const release = () => this.release(socket, res);
-    res.once('finish', release);
-    res.once('close', release);
     return undefined;
   }
 

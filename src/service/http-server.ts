@@ -144,10 +144,11 @@ export async function startMetricsServer(
   );
   // A client that stops reading its answer (or vanished without a FIN) holds it until this closes the connection.
   server.timeout = options.stallTimeoutMs ?? 60_000;
-  server.on('timeout', (socket: Socket) => {
+  const onStall = (socket: Socket): void => {
     onError('stalled', new Error(`nothing sent or taken for ${server.timeout} ms: connection closed`), { remote: socket.remoteAddress });
     socket.destroy();
-  });
+  };
+  server.on('timeout', onStall);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node removes its own 'error' listener from a socket it hands over for an upgrade: a reset
     // before the route answers would otherwise be an uncaught 'error'.
@@ -164,6 +165,9 @@ export async function startMetricsServer(
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
+    // Node took its stall timeout off the socket it handed over: a client that does not read this answer either is
+    // closed as on any other connection (without it, such clients held the answers' budget for as long as they liked).
+    (socket as Socket).setTimeout(server.timeout, () => onStall(socket as Socket));
     res.once('finish', () => {
       res.detachSocket(socket as Socket);
       socket.end();

@@ -54,4 +54,15 @@ describe('replay over unusual files', () => {
     expect(loadRecordingMetadata(files, undefined, log).okx).toEqual({ contractUsd: { 'BTC-USD-SWAP': 200 } });
     expect(warnings.map((w) => [w.venue, w.used, w.unused])).toEqual([['okx', join(dir, 'b', 'metadata.json'), join(dir, 'a', 'metadata.json')]]);
   });
+  it('refuses a metadata.json that is not JSON or not an object of venues, naming the file', () => {
+    const dir = tempDir();
+    const files = [join(dir, 'h.ndjson.gz')];
+    // Before: `null` failed with "Cannot read properties of null" naming no file; the rest were taken silently.
+    for (const text of ['null', '[1,2]', '{"venues":"abc"}', '{"venues":{"okx":null}}', '{"venues":{"__proto__":{"contractUsd":{}}}}', '{"venues":']) {
+      writeFileSync(join(dir, 'metadata.json'), text);
+      expect(() => loadRecordingMetadata(files), text).toThrow(`metadata file ${join(dir, 'metadata.json')}: `);
+    }
+    writeFileSync(join(dir, 'metadata.json'), '{}');
+    expect(loadRecordingMetadata(files)).toEqual({});
+  });
 });

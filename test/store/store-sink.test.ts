@@ -224,8 +224,14 @@ describe('history store sink', () => {
       expect(await sum()).toBe('3.0000');
       // Moved away under the reader: an error, not an answer with no rows (an empty 200 on /api/history before).
       renameSync(c.dir, `${c.dir}.moved`);
-      await expect(sum()).rejects.toThrow('its tables are gone');
+      await expect(sum()).rejects.toThrow('table liquidations is gone');
       renameSync(`${c.dir}.moved`, c.dir);
+      expect(await sum()).toBe('3.0000');
+      // One table's folder alone gone is the same (it answered no rows, the other tables being there).
+      const table = ds.tableDir('liquidations');
+      renameSync(table, `${table}.moved`);
+      await expect(sum()).rejects.toThrow('table liquidations is gone');
+      renameSync(`${table}.moved`, table);
       expect(await sum()).toBe('3.0000');
     } finally {
       r.close();

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Gauge } from 'prom-client';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../src/service/http-server.js';
 import { json } from '../../src/web/http-answers.js';
@@ -22,8 +23,10 @@ afterEach(async () => {
 });
 
 /** A server whose `/big` answers `size` characters of JSON and counts how often it was asked. */
-async function start(o: { size: number; bytes?: number; perConnection?: number; stallTimeoutMs?: number }) {
+async function start(o: { size: number; bytes?: number; perConnection?: number; stallTimeoutMs?: number; metricsChars?: number }) {
   const metrics = createMetrics();
+  // A /metrics answer of about `metricsChars`, by one gauge's help text.
+  if (o.metricsChars) new Gauge({ name: 'test_wide_gauge', help: 'x'.repeat(o.metricsChars), registers: [metrics.registry] }).set(1);
   const asked = { big: 0 };
   const routes = {
     handle(req: IncomingMessage, res: ServerResponse): boolean {
@@ -43,12 +46,12 @@ async function start(o: { size: number; bytes?: number; perConnection?: number; 
   return { url: server.url, asked };
 }
 
-/** A connection that sends `requests` GETs of `path` in one write and never reads what comes back. */
-function unreadRequests(url: string, path: string, requests: number): Socket {
+/** A connection that sends `requests` GETs of `path` in one write (with `headers`) and never reads what comes back. */
+function unreadRequests(url: string, path: string, requests: number, headers = ''): Socket {
   const { hostname, port } = new URL(url);
   const s = connect(Number(port), hostname, () => {
     s.pause();
-    s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(requests));
+    s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n${headers}\r\n`.repeat(requests));
   });
   s.on('error', () => {});
   sockets.push(s);
@@ -96,6 +99,23 @@ describe('answers that clients leave unread', () => {
     // Closed by the server: the client, not reading, would not see it.
     await until(async () => (await errors(url, 'stalled')) === 1, 'the stalled connection closed and counted', 10_000);
     // What it held is released: a 20 MB budget would refuse the next answer otherwise.
+    expect(await status(`${url}/big`)).toBe(200);
+  });
+
+  it('counts no byte of /metrics answers left unread against the others: the other routes stay served', async () => {
+    const { url } = await start({ size: 10, bytes: 20e6, metricsChars: 16e6 });
+    for (let i = 0; i < 3; i++) unreadRequests(url, '/metrics', 1);
+    await new Promise((r) => setTimeout(r, 500));
+    // Before: 48 MB of unread /metrics answers held a 20 MB budget, and every other route answered 503.
+    expect(await status(`${url}/big`)).toBe(200);
+    expect(await errors(url, 'answers_held')).toBeUndefined();
+  });
+
+  it('closes an upgrade it answers as a plain request (h2c) when its client takes nothing for stallTimeoutMs', async () => {
+    const { url } = await start({ size: 16e6, bytes: 20e6, stallTimeoutMs: 500 });
+    unreadRequests(url, '/big', 1, 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n');
+    // Node takes its timeout off a socket it hands over for an upgrade: before, such a client held its answer for ever.
+    await until(async () => (await errors(url, 'stalled')) === 1, 'the upgraded connection closed and counted', 10_000);
     expect(await status(`${url}/big`)).toBe(200);
   });
 

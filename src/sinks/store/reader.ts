@@ -59,8 +59,8 @@ export class StoreReader {
   private readonly badFiles = new Map<string, string>();
   private readonly goodFiles = new Set<string>();
   private running = 0;
-  /** Whether this reader has seen the store's folder hold tables: gone after that, it is an error, not an empty store. */
-  private sawTables = false;
+  /** The tables this reader has seen a folder of: one gone after that is an error, not an empty table. */
+  private readonly sawTables = new Set<TableName>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -123,9 +123,10 @@ export class StoreReader {
   private consistentFiles(scope: Scope): Record<TableName, string[]> {
     // A store moved away or deleted under a running process answered every query with no rows, as if nothing
     // had been stored (a store not yet written, whose folder does not exist, still answers none).
-    const tables = TABLE_NAMES.some((t) => statSync(this.dataset.tableDir(t), { throwIfNoEntry: false })?.isDirectory());
-    if (tables) this.sawTables = true;
-    else if (this.sawTables) throw new Error(`history store ${this.dataset.dir}: its tables are gone (moved or deleted while this process reads it); its rows cannot be read`);
+    for (const t of TABLE_NAMES) {
+      if (statSync(this.dataset.tableDir(t), { throwIfNoEntry: false })?.isDirectory()) this.sawTables.add(t);
+      else if (this.sawTables.has(t)) throw new Error(`history store ${this.dataset.dir}: table ${t} is gone (moved or deleted while this process reads it); its rows cannot be read`);
+    }
     for (let attempt = 0; ; attempt++) {
       const before = this.dataset.pendingCommits();
       const files = Object.fromEntries(TABLE_NAMES.map((t) => [t, this.readableFiles(t, scope)])) as Record<TableName, string[]>;

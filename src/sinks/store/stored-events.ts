@@ -24,7 +24,8 @@ const OPEN_INTEREST_SQL = `SELECT venue, symbol, base, oi_base, oi_usd, mark_pri
   AND receive_time >= epoch_ms($3::BIGINT) AND receive_time < epoch_ms($4::BIGINT)`;
 
 // Every gap that overlaps the range, whenever it ended: a replay applies the manifests' gaps that end after it stops
-// reading once it has stopped (replay.ts, gapsUntil(Infinity)); they come last here too.
+// reading once it has stopped (replay.ts, gapsUntil(Infinity)); here they are read at the last receive time, since
+// the replay that reads these events stops at the first one received after it.
 const GAPS_SQL = `SELECT venue, CAST(epoch_ms(from_time) AS DOUBLE) AS from_ms, CAST(epoch_ms(to_time) AS DOUBLE) AS to_ms, reason
   FROM gaps WHERE to_time > epoch_ms($1::BIGINT) AND from_time < epoch_ms($2::BIGINT)`;
 
@@ -114,7 +115,7 @@ const byReceive = (a: StoredEvent, b: StoredEvent): number => a.recv - b.recv ||
  */
 export async function* storedEvents(reader: StoreReader, from: number, to: number, lastReceive: number, counts: { liquidations: number; openInterest: number; gaps: number }): AsyncGenerator<StoredEvent> {
   const scope = { from, to };
-  const gaps = (await reader.query(GAPS_SQL, [from, to], { scope: { to } })).rows.map((r) => ({ recv: Number(r.to_ms), event: gap(r) })).sort(byReceive);
+  const gaps = (await reader.query(GAPS_SQL, [from, to], { scope: { to } })).rows.map((r) => ({ recv: Math.min(Number(r.to_ms), lastReceive), event: gap(r) })).sort(byReceive);
   counts.gaps = gaps.length;
   // Hours in which nothing was received are skipped: one row received far before the range (a recorder whose clock
   // read 1970 at boot) made this step through every hour since, two queries each, for hours.
