@@ -15,6 +15,8 @@ export interface RpcProxyOptions {
   before?: (method: string) => string[];
   /** Drops the client's connection, unanswered, at these eth_getLogs requests (counted over all clients, from 1). */
   dropAt?: number[];
+  /** Holds requests of a method this many ms before passing them on (a node that makes subscriptions late). */
+  hold?: (method: string) => number;
 }
 
 export class RpcProxy {
@@ -77,6 +79,8 @@ export class RpcProxy {
           }
         }
         methods.set(req.id, req.method);
+        const held = this.o.hold?.(req.method) ?? 0;
+        if (held > 0) return void setTimeout(() => upstream.readyState === WebSocket.OPEN && upstream.send(text), held);
         if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
         else queue.push(text);
       });

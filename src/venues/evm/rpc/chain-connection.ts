@@ -155,6 +155,13 @@ export class EvmChainConnection implements VenueConnection {
   /** Addresses watched (the venue's filter) and contracts created but not yet adopted (asked again next session). */
   private readonly watched: Set<string>;
   private unadopted: Creation[] = [];
+  /**
+   * This connection's subscribe requests not yet answered. A node may answer a later request first (anvil does:
+   * eth_blockNumber before eth_subscribe), and a subscription delivers only what happens after it is made, so a
+   * session reads the head only once every subscription is answered: a block after that head is on a subscription.
+   */
+  private unanswered = 0;
+  private subscribeWait: { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly venue: string,
@@ -251,9 +258,11 @@ export class EvmChainConnection implements VenueConnection {
       onUp: (isUp) => {
         this.up = isUp;
         this.session += 1;
+        this.endSubscribeWait(new SessionEnded('connection closed')); // a wait of the session before
         if (isUp && this.requestsOnly) this.inSync = true; // nothing held: the caller orders its own requests
         else if (isUp) {
           this.liveHead = undefined;
+          this.unanswered = this.subscriptions.length;
           const session = this.session;
           this.enqueue(() => this.startSession(session));
         } else if (!this.stopping) {
@@ -390,6 +399,8 @@ export class EvmChainConnection implements VenueConnection {
   private observe(json: unknown): RpcMessage['kind'] {
     const m = classify(json);
     if (m.kind === 'response' || (m.kind === 'error' && m.id !== undefined)) {
+      // A refused subscribe ends the connection (ManagedSocket's subscribeError): only answers count here.
+      if (m.kind === 'response' && m.id! < FIRST_REQUEST_ID && this.unanswered > 0 && --this.unanswered === 0) this.endSubscribeWait();
       const p = this.pending.get(m.id!);
       if (!p) return m.kind;
       this.pending.delete(m.id!);
@@ -457,6 +468,7 @@ export class EvmChainConnection implements VenueConnection {
   private async startSession(session: number, attempt = 0): Promise<void> {
     if (session !== this.session) return;
     try {
+      await this.subscribed();
       const head = quantityOf(await this.call(session, 'eth_blockNumber', []), 'eth_blockNumber');
       if (this.covered === undefined) {
         // Start-up: nothing was watched before, so nothing to backfill; a first connection that failed before it
@@ -507,6 +519,29 @@ export class EvmChainConnection implements VenueConnection {
       this.outage = undefined;
       await this.release();
     }
+  }
+
+  /** Resolves once every subscribe request of the session is answered; a timeout (asked again) or the session's end rejects. */
+  private subscribed(): Promise<void> {
+    if (this.unanswered === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.subscribeWait = undefined;
+        this.observer?.count('request_timeouts');
+        reject(new RequestFailed(`eth_subscribe: ${this.unanswered} of ${this.subscriptions.length} unanswered within ${this.settings.requestTimeoutMs} ms`, undefined, true));
+      }, this.settings.requestTimeoutMs);
+      this.subscribeWait = { resolve, reject, timer };
+    });
+  }
+
+  /** Ends the wait for the subscribe answers: answered (no error) or the session ended. */
+  private endSubscribeWait(error?: Error): void {
+    const wait = this.subscribeWait;
+    if (!wait) return;
+    this.subscribeWait = undefined;
+    clearTimeout(wait.timer);
+    if (error) wait.reject(error);
+    else wait.resolve();
   }
 
   private async headNumber(session: number): Promise<number | undefined> {
