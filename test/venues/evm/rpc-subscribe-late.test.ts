@@ -46,4 +46,22 @@ describe('EVM connection whose node makes the subscriptions late', () => {
     expect(received().every((x) => x.via === 'subscription')).toBe(true);
     expect(capture.gaps).toEqual([]);
   });
+
+  it('a refused subscribe is an answer: the connection syncs without waiting out the request timeout, and the refusal is logged', async () => {
+    // The feeds' subscription (id 2) refused, as a provider refuses a filter it finds too wide.
+    const refusing = await new RpcProxy({
+      port: await freePort(),
+      target: anvil.wsUrl,
+      spoil: (method, message) => (method === 'eth_subscribe' && message.id === 2 ? { jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'filter too wide' } } : message),
+    }).start();
+    const refused = new Capture();
+    const other = openConnection(refusing.url, { chain: 'anvil', filters: [{ address: [d.emitter] }], feeds: [d.aggregator] }, refused, { requestTimeoutMs: 60_000 });
+    try {
+      await until(() => other.synced, 'the sync, well before the 60 s request timeout');
+      expect(refused.lines.some((l) => l.msg === 'subscribe refused' && l.error === 'filter too wide')).toBe(true);
+    } finally {
+      await other.stop();
+      await refusing.stop();
+    }
+  });
 });

@@ -399,8 +399,8 @@ export class EvmChainConnection implements VenueConnection {
   private observe(json: unknown): RpcMessage['kind'] {
     const m = classify(json);
     if (m.kind === 'response' || (m.kind === 'error' && m.id !== undefined)) {
-      // A refused subscribe ends the connection (ManagedSocket's subscribeError): only answers count here.
-      if (m.kind === 'response' && m.id! < FIRST_REQUEST_ID && this.unanswered > 0 && --this.unanswered === 0) this.endSubscribeWait();
+      // A refusal is an answer too: ManagedSocket logs and counts it (subscribeError), and waiting on would not make it.
+      if (m.id! < FIRST_REQUEST_ID && this.unanswered > 0 && --this.unanswered === 0) this.endSubscribeWait();
       const p = this.pending.get(m.id!);
       if (!p) return m.kind;
       this.pending.delete(m.id!);
