@@ -5,7 +5,7 @@ import { VENUES, venueModule } from '../venues/registry.js';
 import { BLOCK_BUCKETS, type FrameClass } from '../venues/venue.js';
 import { mergeOrderedRuns } from './merge.js';
 import type { RecordingItem } from './recording.js';
-import { BAD_LINES_LOGGED, namingFile, SLICE_MARGIN_MS } from './input-files.js';
+import { BAD_LINES_LOGGED, namingFile, sliceEnd } from './input-files.js';
 import { rawFrame, type FeedItem, type RawLine } from './raw-lines.js';
 import type { BatchedSource } from './replay.js';
 import type { FrameBatch } from './frame-batch.js';
@@ -211,6 +211,7 @@ export async function feedShares(
   let badLines = 0;
   const tracks = options.files.map((path) => tracked(namingFile(path, batches(path))));
   const taken = options.files.map(() => 0);
+  const pastSlice = sliceEnd(options.to);
   for await (const { source: file, items } of mergeOrderedRuns(tracks.map((t) => t.batches), recvOf)) {
     const counts = perFile[file]!;
     for (const fed of items) {
@@ -232,7 +233,7 @@ export async function feedShares(
         continue;
       }
       counts.frames += 1;
-      if (options.to !== undefined && recvOf(item) > options.to + SLICE_MARGIN_MS) {
+      if (pastSlice(recvOf(item))) {
         // Lines left as bytes end the read only once decoded: a head's receive time is its line's only when
         // its literal is one JSON string (else UnreadLine: read whole, it may be a bad line or another time,
         // which a one-thread replay reads before stopping). So this line and every other file's next one.

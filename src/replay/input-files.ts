@@ -2,6 +2,21 @@
 
 /** Receive time trails event time by far less than this: how far past a slice a replay reads. */
 export const SLICE_MARGIN_MS = 5 * 60_000;
+/**
+ * Frames in a row received past a slice's margin before a replay stops reading: a line whose receive time jumped
+ * (the recording host's clock stepped forward, then back) does not end the read while in-slice frames follow it.
+ */
+export const PAST_SLICE_FRAMES = 1_000;
+
+/** Counts the frames in a row received past `to`'s margin; true once a replay stops reading (PAST_SLICE_FRAMES). */
+export function sliceEnd(to: number | undefined): (recv: number) => boolean {
+  if (to === undefined) return () => false;
+  let past = 0;
+  return (recv) => {
+    past = recv > to + SLICE_MARGIN_MS ? past + 1 : 0;
+    return past >= PAST_SLICE_FRAMES;
+  };
+}
 /** Bad lines logged per file; the rest are counted. */
 export const BAD_LINES_LOGGED = 10;
 

@@ -21,7 +21,7 @@ import type { Sink } from '../sinks/sink.js';
 import { manifestGaps } from './manifests.js';
 import { mergeOrderedRuns } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
-import { BAD_LINES_LOGGED, namingFile, ReplayInputError, SLICE_MARGIN_MS } from './input-files.js';
+import { BAD_LINES_LOGGED, namingFile, ReplayInputError, SLICE_MARGIN_MS, sliceEnd } from './input-files.js';
 import { readRecording, readRecordingBatches, syntheticMarks, type RecordingItem } from './recording.js';
 import { venueOwner, type ReplayParts, type Share, type WorkerOptions, type WorkerTiming } from './shares.js';
 
@@ -228,6 +228,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
     }
   };
   const sources = options.files.map((file) => namingFile(file, batchesOf(source, file)));
+  const pastSlice = sliceEnd(options.to);
   reading: for await (const { source: file, items } of mergeOrderedRuns(sources, (i) => (i.ok ? i.frame.recv : -Infinity))) {
     const counts = perFile[file]!;
     for (const item of items) {
@@ -244,8 +245,8 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
       const mine = owns(item.frame.venue);
       if (mine) counts.frames += 1;
       // With an event-time slice, frames well before it go at full speed and reading stops well after it
-      // (receive time trails event time by far less than the margin).
-      if (options.to !== undefined && item.frame.recv > options.to + SLICE_MARGIN_MS) break reading;
+      // (receive time trails event time by far less than the margin; input-files.ts says when).
+      if (pastSlice(item.frame.recv)) break reading;
       if (gaps.length > 0 && gaps[0]!.to <= item.frame.recv) await gapsUntil(item.frame.recv);
       if (!mine) continue;
       if (options.from === undefined || item.frame.recv >= options.from - SLICE_MARGIN_MS) {

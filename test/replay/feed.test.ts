@@ -9,6 +9,7 @@ import { BLOCK_BUCKETS, addToSample, feedShares, fedSource, frameRouter, itemsOf
 import { hyperliquidFrameClass } from '../../src/venues/hyperliquid/frame-class.js';
 import { readRecording, type RecordingItem } from '../../src/replay/recording.js';
 import { readRawBatches } from '../../src/replay/raw-lines.js';
+import { PAST_SLICE_FRAMES } from '../../src/replay/input-files.js';
 import { frameBatcher } from '../../src/replay/frame-batch.js';
 import { replayParts, replayReport, type ReplayOptions } from '../../src/replay/replay.js';
 import { shareResult, type ReplayParts } from '../../src/replay/shares.js';
@@ -156,4 +157,24 @@ describe('replay feed (the reader of --workers N)', () => {
       expect((await fedReplay(withTrades, planRoutes(sample, 2, false), 2)).outputs).toEqual(one);
     }, 120_000);
   });
+
+  it('a line whose receive time jumped past the slice does not end the read; PAST_SLICE_FRAMES in a row do, with 1 and 2 workers', async () => {
+    // A recording host's clock stepped forward for one line: the frames after it (in the slice) count.
+    const base = Date.UTC(2025, 9, 10, 21, 0);
+    const liquidation = (t: number) => `{"e":"forceOrder","E":${t},"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"1","p":"100","ap":"100","X":"FILLED","l":"1","z":"1","T":${t}}}`;
+    const line = (recv: number, t: number) => ({ recv, venue: 'binance-usdm' as const, frame: liquidation(t) });
+    const inSlice = Array.from({ length: 50 }, (_, i) => line(base + i * 1_000 + 10, base + i * 1_000));
+    const jumped = line(base + 86_400_000, base + 20_500);
+    const after = Array.from({ length: PAST_SLICE_FRAMES }, (_, i) => line(base + 600_000 + i, base + 600_000 + i));
+    // After PAST_SLICE_FRAMES frames in a row past the margin the read has stopped: this one is not read (the limit).
+    const late = line(base + 700_000, base + 30_500);
+    const file = await writeRecording(join(tempDir(), 'jump.ndjson'), [...inSlice.slice(0, 21), jumped, ...inSlice.slice(21), ...after, late]);
+    const options: ReplayOptions = { files: [file], speed: 'max', log: silentLogger(), from: base, to: base + 60_000, cascade: { warmupMinutes: 0 } };
+    const one = outputs(options, await replayParts(options));
+    const report = JSON.parse(one.report) as { input: { frames: number }; totals: { count: number; usd: number } };
+    expect(report.totals).toMatchObject({ count: 51, usd: 5_100 });
+    expect(report.input.frames).toBe(51 + PAST_SLICE_FRAMES - 1); // the frame that ends the read is not replayed
+    const sample = await sampleOf([file]);
+    expect((await fedReplay(options, planRoutes(sample, 2), 2)).outputs).toEqual(one);
+  }, 60_000);
 });

@@ -161,7 +161,7 @@ describe('liqstream replay --workers (CLI)', () => {
       return readFileSync(out, 'utf8');
     };
     const plain = await report([]);
-    expect(JSON.parse(plain)).toMatchObject({ input: { frames: lines.length + 10, badLines: 1 } });
+    expect(JSON.parse(plain)).toMatchObject({ input: { frames: lines.length + 11, badLines: 1 } });
     expect(await report(['--workers', '2'])).toBe(plain);
   }, 120_000);
 
