@@ -17,32 +17,71 @@ export function splitLineBatches(chunks: AsyncIterable<Buffer | string>): AsyncG
 }
 
 /**
+ * The longest recording line read (bytes): a frame a venue socket takes (ws's 100 MiB payload) written as a JSON
+ * string, its quotes and backslashes escaped, fits. Past it a line is not gathered (see mapLineBatches): a file
+ * without newlines (a binary file given by mistake, a corrupt one) held every byte until memory ran out, and a
+ * line over V8's longest string (≈ 512 MiB) failed the whole replay.
+ */
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+/** What a line over the bound is read as: not JSON, so a bad line whose logged text says why. */
+export const overLongLine = (bytes: number, bound: number): Buffer =>
+  Buffer.from(`line of ${bytes} bytes not read: over the reader's bound of ${bound} bytes (a file without newlines, or not a recording)`);
+
+/**
  * The line splitting of splitLineBatches, each line handed to `lineOf` as `bytes[start, end)` (its LF gone,
  * a CR before it kept) instead of decoded; what `lineOf` returns undefined for is left out. A line cut by a
- * chunk's end is joined into one buffer first.
+ * chunk's end is joined into one buffer first. A line over `maxLineBytes` is not kept: its bytes are counted
+ * up to its newline and it is handed on as overLongLine's text, so memory stays bounded whatever the file.
  */
-export async function* mapLineBatches<T>(chunks: AsyncIterable<Buffer | string>, lineOf: (bytes: Buffer, start: number, end: number) => T | undefined): AsyncGenerator<T[]> {
+export async function* mapLineBatches<T>(
+  chunks: AsyncIterable<Buffer | string>,
+  lineOf: (bytes: Buffer, start: number, end: number) => T | undefined,
+  maxLineBytes = MAX_LINE_BYTES,
+): AsyncGenerator<T[]> {
   let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  /** Bytes of the current line let go (it is over the bound); 0 while it is kept. */
+  let dropped = 0;
+  const finish = (tail: Buffer): T | undefined => {
+    const bytes = pendingBytes + tail.length;
+    if (dropped > 0 || bytes > maxLineBytes) {
+      const text = overLongLine(dropped + bytes, maxLineBytes);
+      pending = [];
+      pendingBytes = 0;
+      dropped = 0;
+      return lineOf(text, 0, text.length);
+    }
+    const whole = Buffer.concat([...pending, tail]);
+    pending = [];
+    pendingBytes = 0;
+    return lineOf(whole, 0, whole.length);
+  };
   for await (const raw of chunks) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
     const lines: T[] = [];
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      let item: T | undefined;
-      if (pending.length > 0) {
-        const whole = Buffer.concat([...pending, chunk.subarray(start, nl)]);
-        pending = [];
-        item = lineOf(whole, 0, whole.length);
-      } else item = lineOf(chunk, start, nl);
+      const item = pending.length > 0 || dropped > 0 || nl - start > maxLineBytes ? finish(chunk.subarray(start, nl)) : lineOf(chunk, start, nl);
       if (item !== undefined) lines.push(item);
       start = nl + 1;
     }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      if (dropped > 0 || pendingBytes + rest.length > maxLineBytes) {
+        // Past the bound only the count goes on: the bytes are let go.
+        dropped += pendingBytes + rest.length;
+        pending = [];
+        pendingBytes = 0;
+      } else {
+        pending.push(rest);
+        pendingBytes += rest.length;
+      }
+    }
     yield lines;
   }
-  if (pending.length > 0) {
-    const whole = Buffer.concat(pending);
-    const item = lineOf(whole, 0, whole.length);
+  if (pending.length > 0 || dropped > 0) {
+    const item = finish(Buffer.alloc(0));
     if (item !== undefined) yield [item];
   }
 }

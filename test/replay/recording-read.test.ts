@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RawFrame } from '../../src/schema/events.js';
-import { splitLines } from '../../src/replay/lines.js';
+import { mapLineBatches, overLongLine, splitLines } from '../../src/replay/lines.js';
 import { readRecording, recordingWriter, type RecordingItem } from '../../src/replay/recording.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'liqstream-recording-read-'));
@@ -88,5 +88,28 @@ describe('reading a recording', () => {
     const got: string[] = [];
     for await (const l of splitLines(chunks())) got.push(l);
     expect(got).toEqual(['a', '', 'bé', 'c']);
+  });
+
+  it('property: a line over the bound comes back as overLongLine with its length, every other line exactly, however the bytes are cut', async () => {
+    const bound = 64;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.string({ maxLength: 80 }).map((t) => t.replaceAll('\n', '')), fc.nat(300).map((n) => 'x'.repeat(n))), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        async (lines, cuts, lastNewline) => {
+          const bytes = Buffer.from(lines.join('\n') + (lastNewline ? '\n' : ''));
+          const chunks = async function* () {
+            for (let at = 0, i = 0; at < bytes.length; at += cuts[i++ % cuts.length]!) yield bytes.subarray(at, at + cuts[i % cuts.length]!);
+          };
+          const got: string[] = [];
+          for await (const batch of mapLineBatches(chunks(), (b, s, e) => b.toString('utf8', s, e), bound)) got.push(...batch);
+          // The last line without a newline is a line; an empty one after the last newline is none.
+          const expected = (lastNewline || lines.at(-1) !== '' ? lines : lines.slice(0, -1)).map((l) => (Buffer.byteLength(l) > bound ? overLongLine(Buffer.byteLength(l), bound).toString() : l));
+          expect(got).toEqual(bytes.length === 0 ? [] : expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,28 @@ describe('replay over unusual files', () => {
     expect(report.totals.count).toBe(4);
     expect(warnings.find((w) => w.msg === 'replay: --workers reads regular files only; these are not, so one thread reads them all')).toMatchObject({ files: [fifo], workers: 2 });
   });
+  it('a line over the reader’s bound (a 600 MiB line, over V8’s longest string) is one bad line; the frames around it count', async () => {
+    const dir = tempDir();
+    const [first, , , second] = binanceRecordingFrames();
+    const file = join(dir, 'long.ndjson.gz');
+    // Written as a stream: the 600 MiB line never exists in one buffer, in this test or (now) in the reader.
+    const gzip = createGzip({ level: 1 });
+    const written = new Promise((resolve, reject) => gzip.pipe(createWriteStream(file)).on('close', resolve).on('error', reject));
+    gzip.write(`${JSON.stringify(first)}\n`);
+    const filler = Buffer.alloc(1 << 20, 0x61);
+    for (let i = 0; i < 600; i++) if (!gzip.write(filler)) await new Promise((r) => gzip.once('drain', r));
+    gzip.end(`\n${JSON.stringify(second)}\n`);
+    await written;
+    const warnings: Record<string, unknown>[] = [];
+    const log = pino({ level: 'warn' }, { write: (s: string) => void warnings.push(JSON.parse(s) as Record<string, unknown>) });
+    // Before: "Cannot create a string longer than 0x1fffffe8 characters", and the whole replay failed.
+    const { report } = await replay({ files: [file], speed: 'max', log, maxBadShare: 0.5 });
+    const alone = await replay({ files: [await writeRecording(join(dir, 'two.ndjson'), [first!, second!])], speed: 'max', log: pino({ level: 'silent' }) });
+    expect(report.totals).toEqual(alone.report.totals);
+    expect(report.totals.count).toBeGreaterThan(0);
+    expect(report.input).toMatchObject({ frames: 2, badLines: 1 });
+    expect(warnings.find((w) => w.msg === 'bad recording line')).toMatchObject({ line: 2, text: `line of ${600 * (1 << 20)} bytes not read: over the reader's bound of 268435456 bytes (a file without newlines, or not a recording)` });
+  }, 60_000);
   it('an hour file that ends before its first line (0 bytes, or a gzip header only) is counted and warned of, not taken for wrong input', async () => {
     const dir = tempDir();
     const file = await writeRecording(join(dir, 'h21.ndjson.gz'), binanceRecordingFrames());
