@@ -30,7 +30,7 @@ describe('replay over unusual files', () => {
     const file = join(dir, 'long.ndjson.gz');
     // Written as a stream: the 600 MiB line never exists in one buffer, in this test or (now) in the reader.
     const gzip = createGzip({ level: 1 });
-    const written = new Promise((resolve, reject) => gzip.pipe(createWriteStream(file)).on('close', resolve).on('error', reject));
+    const written = new Promise<void>((resolve, reject) => gzip.pipe(createWriteStream(file)).on('close', () => resolve()).on('error', reject));
     gzip.write(`${JSON.stringify(first)}\n`);
     const filler = Buffer.alloc(1 << 20, 0x61);
     for (let i = 0; i < 600; i++) if (!gzip.write(filler)) await new Promise((r) => gzip.once('drain', r));
