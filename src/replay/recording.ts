@@ -59,20 +59,20 @@ function writtenFrame(text: string): RawFrame | undefined {
   return (rawFrame ??= compileValidator(RawFrame)).is(raw) ? raw : undefined;
 }
 
-/** Why a gzip recording's last item is bad when the file ends mid-stream. */
-export const midStream = (err: Error): string =>
-  `the file ends mid-stream (${err.message}): a recorder killed or out of disk while writing; what it held was read`;
+/** Why a file's last item is bad when it ends mid-stream; `cause`: what cuts such a file short. */
+export const midStream = (err: Error, cause = 'a recorder killed or out of disk while writing'): string =>
+  `the file ends mid-stream (${err.message}): ${cause}; what it held was read`;
 
 /**
  * Lines of `path`, a chunk at a time; a gzip file that ends mid-stream (the recorder was killed, or its disk
  * filled) yields what it holds, then one bad item saying so, instead of failing the whole replay.
  */
-async function* salvagedLines(path: string): AsyncGenerator<string[] | { truncated: string }> {
+export async function* salvagedLines(path: string, cause?: string): AsyncGenerator<string[] | { truncated: string }> {
   try {
     yield* readLineBatches(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'Z_BUF_ERROR') throw err;
-    yield { truncated: midStream(err as Error) };
+    yield { truncated: midStream(err as Error, cause) };
   }
 }
 

@@ -1,10 +1,11 @@
 import { parseNodeTime } from '../venues/hyperliquid/node-block.js';
+import { Lz4Truncated } from '../venues/hyperliquid/lz4-frame.js';
 import { readNodeFillsFile } from '../venues/hyperliquid/node-fills.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser } from '../venues/venue.js';
 import type { InputFormat } from './formats.js';
-import { readRecording, type RecordingItem } from './recording.js';
-import { readTardisLiquidations, tardisRowParser } from './tardis.js';
+import { midStream, readRecording, type RecordingItem } from './recording.js';
+import { CUT_SHORT, readTardisLiquidations, tardisRowParser } from './tardis.js';
 
 
 const LOCAL_TIME = /"local_time"\s*:\s*"([^"]+)"/;
@@ -15,13 +16,20 @@ const LOCAL_TIME = /"local_time"\s*:\s*"([^"]+)"/;
  */
 export async function* readNodeFills(path: string): AsyncGenerator<RecordingItem> {
   let line = 0;
-  for await (const text of readNodeFillsFile(path)) {
-    line += 1;
-    if (text.trim() === '') continue;
-    const local = LOCAL_TIME.exec(text)?.[1];
-    const recv = local === undefined ? undefined : parseNodeTime(local);
-    if (recv === undefined) yield { ok: false, line, reason: 'no valid local_time', text };
-    else yield { ok: true, frame: { recv, venue: 'hyperliquid', frame: text } };
+  try {
+    for await (const text of readNodeFillsFile(path)) {
+      line += 1;
+      if (text.trim() === '') continue;
+      const local = LOCAL_TIME.exec(text)?.[1];
+      const recv = local === undefined ? undefined : parseNodeTime(local);
+      if (recv === undefined) yield { ok: false, line, reason: 'no valid local_time', text };
+      else yield { ok: true, frame: { recv, venue: 'hyperliquid', frame: text } };
+    }
+  } catch (err) {
+    // A .lz4 cut short (an archive download stopped part way): its whole lines count, then one bad line, as a
+    // recording's .gz does. A corrupt one (a checksum that does not match) still fails the input.
+    if (!(err instanceof Lz4Truncated)) throw err;
+    yield { ok: false, line: line + 1, reason: midStream(err, CUT_SHORT), text: '' };
   }
 }
 

@@ -4,7 +4,7 @@ import { bybitInstrument } from '../venues/bybit/instruments.js';
 import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../venues/instruments.js';
 import { decimalValue, isEpochMs, isMarketName } from '../venues/fields.js';
 import { checkedResult, reject, type FrameParser } from '../venues/venue.js';
-import { readLines, type RecordingItem } from './recording.js';
+import { salvagedLines, type RecordingItem } from './recording.js';
 
 /**
  * tardis.dev normalized `liquidations` CSV (`exchange,symbol,timestamp,local_timestamp,id,side,price,amount`,
@@ -46,22 +46,36 @@ function microsToMs(text: string | undefined): number | undefined {
   return isEpochMs(ms) ? ms : undefined;
 }
 
+/** What cuts a downloaded file short (midStream's cause). */
+export const CUT_SHORT = 'a download or copy cut short';
+
 export async function* readTardisLiquidations(path: string): AsyncGenerator<RecordingItem> {
   let line = 0;
-  for await (const text of readLines(path)) {
-    line += 1;
-    if (line === 1 && text.startsWith('exchange,')) continue;
-    if (text.trim() === '') continue;
-    const [exchange = '', symbol = '', , local] = text.split(',');
-    // Own keys only: `__proto__`, `constructor` or `toString` in the exchange column reached Object.prototype's
-    // (a crash of the whole import, or a venue named by the symbol).
-    const venue = Object.hasOwn(EXCHANGES, exchange) ? EXCHANGES[exchange]!(symbol.toUpperCase()) : undefined;
-    const recv = microsToMs(local);
-    if (!venue) yield { ok: false, line, reason: `exchange ${exchange} is not a liqstream venue`, text };
-    // The receive time goes into every event of the row: the same epoch-ms rule as a venue's own times.
-    else if (recv === undefined) yield { ok: false, line, reason: 'invalid local_timestamp', text };
-    else yield { ok: true, frame: { recv, venue, frame: text } };
+  // A .csv.gz cut short (a download stopped part way) gives its rows, then one bad line saying so, as a recording does.
+  for await (const batch of salvagedLines(path, CUT_SHORT)) {
+    if (!Array.isArray(batch)) {
+      yield { ok: false, line: line + 1, reason: batch.truncated, text: '' };
+      return;
+    }
+    for (const text of batch) {
+      const item = rowItem(text, ++line);
+      if (item) yield item;
+    }
   }
+}
+
+/** Row `line` of a liquidations CSV as an item; undefined for the header and blank lines. */
+function rowItem(text: string, line: number): RecordingItem | undefined {
+  if ((line === 1 && text.startsWith('exchange,')) || text.trim() === '') return undefined;
+  const [exchange = '', symbol = '', , local] = text.split(',');
+  // Own keys only: `__proto__`, `constructor` or `toString` in the exchange column reached Object.prototype's
+  // (a crash of the whole import, or a venue named by the symbol).
+  const venue = Object.hasOwn(EXCHANGES, exchange) ? EXCHANGES[exchange]!(symbol.toUpperCase()) : undefined;
+  const recv = microsToMs(local);
+  if (!venue) return { ok: false, line, reason: `exchange ${exchange} is not a liqstream venue`, text };
+  // The receive time goes into every event of the row: the same epoch-ms rule as a venue's own times.
+  if (recv === undefined) return { ok: false, line, reason: 'invalid local_timestamp', text };
+  return { ok: true, frame: { recv, venue, frame: text } };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { LiquidationEvent } from '../../src/schema/events.js';
 import { readTardisLiquidations, tardisRowParser } from '../../src/replay/tardis.js';
@@ -31,6 +32,23 @@ describe('tardis rows through the venues’ instrument tables', () => {
       ...names.map((e) => `bad: exchange ${e} is not a liqstream venue`),
       'binance-usdm',
     ]);
+  });
+
+  it('a .csv.gz cut short gives the rows it holds, then one bad line naming the cut (before: the whole input failed)', async () => {
+    const rows = Array.from({ length: 2_000 }, (_, i) => row('binance-futures', 'BTCUSDT', i + 1, 'buy', '100', '1'));
+    const whole = gzipSync(['exchange,symbol,timestamp,local_timestamp,id,side,price,amount', ...rows].join('\n'));
+    const csv = join(tempDir(), 'cut.csv.gz');
+    writeFileSync(csv, whole.subarray(0, Math.floor(whole.length / 2)));
+    const items: RecordingItem[] = [];
+    for await (const item of readTardisLiquidations(csv)) items.push(item);
+    const good = items.filter((i) => i.ok);
+    expect(good.length).toBeGreaterThan(0);
+    expect(good.length).toBeLessThan(2_000);
+    // Every row read is a whole row, in order; then the one bad line.
+    expect(good.map((i) => (i.ok ? i.frame.frame : ''))).toEqual(rows.slice(0, good.length));
+    expect(items.length).toBe(good.length + 1);
+    expect(items.at(-1)).toMatchObject({ ok: false, line: good.length + 2 });
+    expect(items.at(-1)!.ok === false && items.at(-1)).toMatchObject({ reason: expect.stringMatching(/^the file ends mid-stream/) });
   });
 
   it('Bybit inverse futures (BTCUSDZ25, ETHUSDH26) are bybit-inverse, linear USDT/USDC markets bybit-linear', async () => {

@@ -21,6 +21,9 @@ import {
 } from '../../src/venues/hyperliquid/node-fills.js';
 import { createHyperliquidParser } from '../../src/venues/hyperliquid/parse.js';
 import { until } from '../support/until.js';
+import { Lz4Truncated } from '../../src/venues/hyperliquid/lz4-frame.js';
+import { readNodeFills } from '../../src/replay/sources.js';
+import type { RecordingItem } from '../../src/replay/recording.js';
 import { refused } from '../support/refusals.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').trim();
@@ -311,11 +314,30 @@ describe('node fills files', () => {
     await expect(eventsOf(corrupt('content-only.lz4', (b) => b.length - 4, 'c.lz4'))).rejects.toThrow('lz4: content checksum mismatch');
   });
 
-  it('a truncated .lz4 fails loudly', async () => {
+  it('a truncated .lz4 fails the decoder loudly; a replay reads its whole lines, then one bad line naming the cut', async () => {
     const dir = tempDir();
-    const whole = compressFrameSync(Buffer.from(fileLines().join('\n').repeat(50)));
-    writeFileSync(join(dir, 'cut.lz4'), whole.subarray(0, whole.length - 10));
-    await expect(eventsOf(join(dir, 'cut.lz4'))).rejects.toThrow(/lz4/);
+    // Over 8 MiB: lz4-napi writes 4 MiB blocks, so the cut leaves whole blocks before it.
+    const lines = Array.from({ length: 12_000 }, (_, i) => fileLines()[i % 3]!.replace(/"block_number":\d+/, `"block_number":${1_000_000 + i}`));
+    const whole = compressFrameSync(Buffer.from(`${lines.join('\n')}\n`));
+    // The last 1,000 bytes gone: the first block whole, the second cut.
+    writeFileSync(join(dir, 'cut.lz4'), whole.subarray(0, whole.length - 1_000));
+    await expect(eventsOf(join(dir, 'cut.lz4'))).rejects.toThrow(Lz4Truncated);
+    // Before: the replay (and `store import`) of the archive failed as a whole.
+    const items: RecordingItem[] = [];
+    for await (const item of readNodeFills(join(dir, 'cut.lz4'))) items.push(item);
+    const good = items.filter((i) => i.ok);
+    expect(good.length).toBeGreaterThan(0);
+    expect(good.length).toBeLessThan(12_000);
+    expect(good.map((i) => (i.ok ? i.frame.frame : ''))).toEqual(lines.slice(0, good.length));
+    expect(items).toHaveLength(good.length + 1);
+    expect(items.at(-1)).toMatchObject({ ok: false, line: good.length + 1, reason: expect.stringMatching(/^the file ends mid-stream \(lz4: truncated input.*\): a download or copy cut short; what it held was read$/) });
+    // A corrupt .lz4 still fails the input: a cut is salvaged, a wrong byte is not.
+    const corrupt = Buffer.from(whole);
+    corrupt[4] = corrupt[4]! ^ 0x04;
+    writeFileSync(join(dir, 'corrupt.lz4'), corrupt);
+    await expect(async () => {
+      for await (const _ of readNodeFills(join(dir, 'corrupt.lz4'))) void _;
+    }).rejects.toThrow('lz4: frame header checksum mismatch');
   });
 
   it('hour paths follow the node layout {YYYYMMDD}/{H}', () => {

@@ -1,5 +1,8 @@
 import xxhash from 'xxhash-wasm';
 
+/** The input ended inside a frame (a download or copy cut short): what came before it was decoded. */
+export class Lz4Truncated extends Error {}
+
 /**
  * Streaming reader of the LZ4 frame format (the `.lz4` of Hyperliquid's hourly archives).
  *
@@ -44,7 +47,7 @@ class ByteReader {
     }
     if (this.buffered < n) {
       if (eofAllowed && this.buffered === 0) return undefined;
-      throw new Error(`lz4: truncated input (wanted ${n} bytes, ${this.buffered} left)`);
+      throw new Lz4Truncated(`lz4: truncated input (wanted ${n} bytes, ${this.buffered} left)`);
     }
     const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
     const out = all.subarray(0, n);
@@ -62,7 +65,7 @@ class ByteReader {
         const next = this.done ? { done: true as const } : await this.source.next();
         if (next.done) {
           this.done = true;
-          throw new Error(`lz4: truncated input (wanted ${left} more bytes of a skippable frame)`);
+          throw new Lz4Truncated(`lz4: truncated input (wanted ${left} more bytes of a skippable frame)`);
         }
         const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
         this.chunks = [chunk];
