@@ -26,12 +26,15 @@ export async function* readLineBatches(path: string): AsyncGenerator<string[]> {
   yield* splitLineBatches(recordingBytes(path));
 }
 
+/** A gzip file's name: `.gz` in any case (`DAY.NDJSON.GZ` from a tool that writes upper case was read as text). */
+export const GZIP_NAME = /\.gz$/i;
+
 /** A recording's bytes, decompressed when the path ends in .gz, in chunks of about 1 MB. */
 export function recordingBytes(path: string): AsyncIterable<Buffer> {
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   file.on('data', (chunk) => (readProgress.bytes += chunk.length));
   // Large gunzip chunks: fewer hand-overs per megabyte, which is most of what reading costs.
-  const input = path.endsWith('.gz') ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
+  const input = GZIP_NAME.test(path) ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
   file.on('error', (err) => input.destroy(err));
   return input;
 }
@@ -126,7 +129,7 @@ export function recordingItem(text: string, line: number): RecordingItem | undef
  */
 export function recordingWriter(path: string, options: { exclusive?: boolean; gzipLevel?: number } = {}) {
   const file = createWriteStream(path, { flags: options.exclusive ? 'wx' : 'w' });
-  const gzip = path.endsWith('.gz') ? createGzip(options.gzipLevel === undefined ? {} : { level: options.gzipLevel }) : undefined;
+  const gzip = GZIP_NAME.test(path) ? createGzip(options.gzipLevel === undefined ? {} : { level: options.gzipLevel }) : undefined;
   if (gzip) gzip.pipe(file);
   const out = gzip ?? file;
   let failure: Error | undefined;

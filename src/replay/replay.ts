@@ -22,7 +22,7 @@ import { manifestGaps } from './manifests.js';
 import { mergeOrderedRuns } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
 import { BAD_LINES_LOGGED, namingFile, ReplayInputError, SLICE_MARGIN_MS, sliceEnd } from './input-files.js';
-import { readRecording, readRecordingBatches, syntheticMarks, type RecordingItem } from './recording.js';
+import { GZIP_NAME, readRecording, readRecordingBatches, syntheticMarks, type RecordingItem } from './recording.js';
 import { venueOwner, type ReplayParts, type Share, type WorkerOptions, type WorkerTiming } from './shares.js';
 
 export { BAD_LINES_LOGGED, ReplayInputError, SLICE_MARGIN_MS } from './input-files.js';
@@ -290,7 +290,7 @@ export async function consumerCaughtUp(consumed: () => number, published: number
 /** Whether `path` is a small gzip file that holds no decompressed byte (0 bytes, or a gzip header and no data). */
 function gzipWithoutText(path: string): boolean {
   try {
-    if (!/\.gz$/i.test(path) || statSync(path).size > 1 << 16) return false;
+    if (!GZIP_NAME.test(path) || statSync(path).size > 1 << 16) return false;
     return gunzipSync(readFileSync(path), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).length === 0;
   } catch {
     return false;

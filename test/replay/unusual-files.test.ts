@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createGzip, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -46,6 +46,16 @@ describe('replay over unusual files', () => {
     expect(report.input).toMatchObject({ frames: 2, badLines: 1 });
     expect(warnings.find((w) => w.msg === 'bad recording line')).toMatchObject({ line: 2, text: `line of ${600 * (1 << 20)} bytes not read: over the reader's bound of 268435456 bytes (a file without newlines, or not a recording)` });
   }, 60_000);
+  it('reads FILE.NDJSON.GZ as gzip: the extension in any case (before: read as text, mostly bad lines)', async () => {
+    const dir = tempDir();
+    const lower = await writeRecording(join(dir, 'day.ndjson.gz'), binanceRecordingFrames());
+    const upper = join(dir, 'DAY.NDJSON.GZ');
+    writeFileSync(upper, readFileSync(lower));
+    const alone = await replay({ files: [lower], speed: 'max', log: pino({ level: 'silent' }) });
+    const { report } = await replay({ files: [upper], speed: 'max', log: pino({ level: 'silent' }) });
+    expect(report.totals).toEqual(alone.report.totals);
+    expect(report.input).toMatchObject({ frames: alone.report.input.frames, badLines: 0 });
+  });
   it('an hour file that ends before its first line (0 bytes, or a gzip header only) is counted and warned of, not taken for wrong input', async () => {
     const dir = tempDir();
     const file = await writeRecording(join(dir, 'h21.ndjson.gz'), binanceRecordingFrames());

@@ -37,7 +37,7 @@ export interface NodeFillsReadOptions {
  */
 export async function* readNodeFillsFile(path: string, opts: NodeFillsReadOptions = {}): AsyncGenerator<string> {
   const maxLineBytes = opts.maxLineBytes ?? MAX_NODE_FILLS_LINE_BYTES;
-  if (!path.endsWith('.lz4')) {
+  if (!/\.lz4$/i.test(path)) {
     yield* plainFileLines(path, maxLineBytes);
     return;
   }
