@@ -76,6 +76,8 @@ export interface StoreInput {
   from: string;
   to: string;
   rows: { liquidations: number; openInterest: number; gaps: number };
+  /** Files the store could not read (not their table's), when there were any: the report's figures are then lower bounds. */
+  leftOutFiles?: number;
 }
 
 export interface ReplayResult {

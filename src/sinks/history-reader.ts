@@ -29,6 +29,15 @@ export interface LiquidationFilter {
 export type Row = Record<string, unknown>;
 
 /**
+ * An answer's rows, and the files of the tables it reads that the store left out (not readable as the table's:
+ * logged when found). Above 0, the rows are of what could be read: sums and counts are lower bounds.
+ */
+export interface HistoryRows {
+  rows: Row[];
+  leftOutFiles: number;
+}
+
+/**
  * Rows with the same names, types and order in every store:
  * - liquidations: venue, id, kind, fidelity, symbol, base, side, price, qty, usd, eventTime, receiveTime;
  * - minutes: time, the `by` columns, usd, longUsd, shortUsd, count;
@@ -36,9 +45,9 @@ export type Row = Record<string, unknown>;
  *   oiDrawdownPct, ledBy, baselineUsd, byVenue (JSON text).
  */
 export interface HistoryReader {
-  liquidations(q: LiquidationFilter & { sort: 'time' | 'usd'; limit: number }): Promise<Row[]>;
-  minutes(q: LiquidationFilter & { step: Step; by: GroupColumn[]; limit: number }): Promise<Row[]>;
-  cascades(q: { from: number; to: number; limit: number }): Promise<Row[]>;
+  liquidations(q: LiquidationFilter & { sort: 'time' | 'usd'; limit: number }): Promise<HistoryRows>;
+  minutes(q: LiquidationFilter & { step: Step; by: GroupColumn[]; limit: number }): Promise<HistoryRows>;
+  cascades(q: { from: number; to: number; limit: number }): Promise<HistoryRows>;
   close(): Promise<void> | void;
 }
 

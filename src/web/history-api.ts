@@ -3,7 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { LiquidationKind, Side, VenueId } from '../schema/events.js';
-import { GROUP_COLUMNS, QueryBusyError, QueryTimeoutError, STEPS, type HistoryReader, type Row } from '../sinks/history-reader.js';
+import { GROUP_COLUMNS, QueryBusyError, QueryTimeoutError, STEPS, type HistoryReader, type HistoryRows, type Row } from '../sinks/history-reader.js';
 import type { StoreConfig } from '../sinks/store/config.js';
 import { MinUsdParam, readQuery, TimeParam } from './http-answers.js';
 
@@ -79,9 +79,11 @@ export function historyApi(reader: HistoryReader, log: Logger, registry?: Regist
     failed.inc({ status });
     json(res, status, { error });
   };
-  const run = async (res: ServerResponse, rows: () => Promise<Row[]>, shape: (rows: Row[]) => unknown) => {
+  const run = async (res: ServerResponse, answer: () => Promise<HistoryRows>, shape: (rows: Row[]) => object) => {
     try {
-      json(res, 200, shape(await rows()));
+      const { rows, leftOutFiles } = await answer();
+      // Files the store could not read: the answer is of the rest, its sums and counts lower bounds, and says so.
+      json(res, 200, leftOutFiles > 0 ? { ...shape(rows), partial: true, leftOutFiles } : shape(rows));
     } catch (err) {
       if (err instanceof QueryBusyError) return fail(res, 503, err.message);
       if (err instanceof QueryTimeoutError) return fail(res, 504, err.message);

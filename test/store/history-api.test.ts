@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -9,6 +9,7 @@ import { StoreConfig } from '../../src/sinks/store/config.js';
 import { QueryTimeoutError, StoreReader } from '../../src/sinks/store/reader.js';
 import { DuckDbHistory } from '../../src/sinks/store/history.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
+import { Dataset } from '../../src/sinks/store/dataset.js';
 import { historyApi, type HistoryApi } from '../../src/web/history-api.js';
 import { liquidation } from '../support/events.js';
 import { HOSTILE_HISTORY_PARAMS } from '../support/hostile-history.js';
@@ -172,5 +173,39 @@ describe('/api/history', () => {
       expect(later.reduce((a, h) => a + h.count, 0)).toBeLessThanOrEqual(writer.stats.written.liquidations);
     }
     expect(writer.stats.written.liquidations).toBeGreaterThan(0);
+  });
+
+  it('an answer over files the store could not read says so (partial, leftOutFiles) and holds the rest; other tables’ answers do not', async () => {
+    const spoiled = mkdtempSync(join(tmpdir(), 'liqstream-history-spoiled-'));
+    try {
+      const sink = await StoreSink.open(StoreConfig.parse({ dir: spoiled }), log);
+      sink.onEvents([liquidation('a', T0, 10), liquidation('b', T0 + 1, 20, { venue: 'okx' })]);
+      sink.onCascade({ type: 'cascade', phase: 'end', id: 'cascade-1', start: T0, peakMinute: T0, peakMinuteUsd: 3, end: T0 + 60_000, totalUsd: 3, byVenue: {}, lowerBound: false, longShare: 1, oiDrawdownUsd: null, oiDrawdownPct: null, ledBy: 'okx', baselineUsd: 1 });
+      await sink.close();
+      const [file] = new Dataset(spoiled).files('liquidations').filter((f) => f.includes('venue=okx'));
+      const good = readFileSync(file!);
+      writeFileSync(file!, 'not Parquet');
+      const partial = historyApi(new DuckDbHistory(await StoreReader.open(spoiled)), log);
+      const ask = async (path: string) => {
+        const res = { status: 0, body: '', headersSent: false, writeHead(s: number) { this.status = s; return this; }, end(b: string) { this.body = b; } };
+        partial.handle(new URL(`http://x${path}`), res as never);
+        await until(() => res.status !== 0);
+        return [res.status, JSON.parse(res.body) as Record<string, unknown>] as const;
+      };
+      const day = `from=${T0}&to=${T0 + 86_400_000}`;
+      expect(await ask(`/api/history/minutes?step=1d&${day}`)).toEqual([200, { step: '1d', by: [], rows: [{ time: Date.UTC(2025, 9, 10), usd: 10, longUsd: 10, shortUsd: 0, count: 1 }], limit: 10_000, partial: true, leftOutFiles: 1 }]);
+      expect((await ask(`/api/history/liquidations?${day}`))[1]).toMatchObject({ liquidations: [{ id: 'a' }], partial: true, leftOutFiles: 1 });
+      const cascades = (await ask(`/api/history/cascades?${day}`))[1];
+      expect(cascades).toMatchObject({ cascades: [{ id: 'cascade-1' }] });
+      expect(cascades).not.toHaveProperty('partial');
+      // Restored: whole again, and no longer flagged.
+      writeFileSync(file!, good);
+      const whole = (await ask(`/api/history/minutes?step=1d&${day}`))[1];
+      expect(whole).toMatchObject({ rows: [{ usd: 30, count: 2 }] });
+      expect(whole).not.toHaveProperty('partial');
+      partial.close();
+    } finally {
+      rmSync(spoiled, { recursive: true, force: true });
+    }
   });
 });

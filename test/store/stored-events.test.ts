@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../../src/schema/events.js';
 import { StoreConfig } from '../../src/sinks/store/config.js';
 import { StoreReader } from '../../src/sinks/store/reader.js';
+import { Dataset } from '../../src/sinks/store/dataset.js';
 import { StoreSink } from '../../src/sinks/store/store-sink.js';
 import { storedEvents } from '../../src/sinks/store/stored-events.js';
 import { liquidation, openInterest } from '../support/events.js';
@@ -17,23 +18,25 @@ const H = 3_600_000;
 const T0 = Date.UTC(2025, 9, 10, 22, 0);
 
 /** A store of `events` in its own folder, and everything storedEvents reads of [T0, T0 + 4 h) from it, with its counts and queries. */
-async function storeAndRead(name: string, events: NormalizedEvent[]) {
+async function storeAndRead(name: string, events: NormalizedEvent[], spoil?: (dir: string) => void) {
   const dir = join(root, name);
   const sink = await StoreSink.open(StoreConfig.parse({ dir, flushMs: 60_000 }), log);
   sink.onEvents(events);
   await sink.close();
+  spoil?.(dir);
   const reader = await StoreReader.open(dir);
   let queries = 0;
   const query = reader.query.bind(reader);
   reader.query = (...args: Parameters<StoreReader['query']>) => ((queries += 1), query(...args));
   const counts = { liquidations: 0, openInterest: 0, gaps: 0 };
   const read = [];
+  const leftOut: number[] = [];
   try {
-    for await (const s of storedEvents(reader, T0, T0 + 4 * H, T0 + 4 * H, counts)) read.push(s);
+    for await (const s of storedEvents(reader, T0, T0 + 4 * H, T0 + 4 * H, counts, (n) => leftOut.push(n))) read.push(s);
   } finally {
     reader.close();
   }
-  return { read, counts, queries };
+  return { read, counts, queries, leftOut };
 }
 
 describe('storedEvents (liqstream report’s input)', () => {
@@ -78,5 +81,17 @@ describe('storedEvents (liqstream report’s input)', () => {
     // at its end, T0 + 5 h, it was dropped there still).
     expect(read.map((s) => [s.event.type, s.recv])).toEqual([['liquidation', T0 + 5], ['gap', T0 + 4 * H]]);
     expect(counts.gaps).toBe(1);
+  });
+
+  it('says how many files it left out (a file that is not Parquet): the report’s input carries it, its figures lower bounds', async () => {
+    const events = [liquidation('a', T0 + 1, 3, { receiveTime: T0 + 5 }), liquidation('b', T0 + 2, 4, { receiveTime: T0 + 6, venue: 'okx' })];
+    const whole = await storeAndRead('store-whole', events);
+    expect(whole.leftOut).toEqual([]);
+    const spoiled = await storeAndRead('store-spoiled', events, (dir) => {
+      const [file] = new Dataset(dir).files('liquidations').filter((f) => f.includes('venue=okx'));
+      writeFileSync(file!, 'not Parquet');
+    });
+    expect(spoiled.read.map((s) => s.event.type === 'liquidation' && s.event.id)).toEqual(['a']);
+    expect(new Set(spoiled.leftOut)).toEqual(new Set([1]));
   });
 });

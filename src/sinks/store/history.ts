@@ -1,6 +1,7 @@
 import type { DuckDBValue } from '@duckdb/node-api';
-import { GROUP_COLUMNS, type GroupColumn, type HistoryReader, type LiquidationFilter, type Step } from '../history-reader.js';
+import { GROUP_COLUMNS, type GroupColumn, type HistoryReader, type HistoryRows, type LiquidationFilter, type Step } from '../history-reader.js';
 import type { StoreReader } from './reader.js';
+import type { TableName } from './tables.js';
 
 /* /api/history over the Parquet store, in DuckDB's dialect: constant statements with bound parameters. */
 
@@ -31,14 +32,19 @@ const CASCADES_SQL = `SELECT id, CAST(epoch_ms(start_time) AS DOUBLE) AS start, 
   long_share AS longShare, oi_drawdown_usd AS oiDrawdownUsd, oi_drawdown_pct AS oiDrawdownPct, led_by AS ledBy, baseline_usd AS baselineUsd, by_venue AS byVenue
   FROM cascades WHERE start_time >= epoch_ms($1::BIGINT) AND start_time < epoch_ms($2::BIGINT) ORDER BY start_time LIMIT $3`;
 
+/** What FILTER_SQL reads: a left-out retractions file could leave a retracted liquidation in. */
+const LIQUIDATION_TABLES: TableName[] = ['liquidations', 'retractions'];
+
 /** The Parquet store's answers to /api/history, read with `reader` (which bounds time and concurrency). */
 export class DuckDbHistory implements HistoryReader {
   constructor(private readonly reader: Pick<StoreReader, 'query' | 'close'>) {}
 
-  private async run(sql: string, params: unknown[], scope: { venue?: string; from: number; to: number }) {
+  /** `sql` over `tables` (the ones whose left-out files make the answer partial). */
+  private async run(sql: string, params: unknown[], scope: { venue?: string; from: number; to: number }, tables: TableName[]): Promise<HistoryRows> {
     const { DuckDBListValue } = await import('@duckdb/node-api');
     const bound = params.map((p) => (Array.isArray(p) ? new DuckDBListValue(p) : p)) as DuckDBValue[];
-    return (await this.reader.query(sql, bound, { scope })).rows;
+    const { rows, leftOut } = await this.reader.query(sql, bound, { scope });
+    return { rows, leftOutFiles: tables.reduce((n, t) => n + (leftOut[t] ?? 0), 0) };
   }
 
   private static filters(q: LiquidationFilter): unknown[] {
@@ -46,15 +52,15 @@ export class DuckDbHistory implements HistoryReader {
   }
 
   liquidations(q: LiquidationFilter & { sort: 'time' | 'usd'; limit: number }) {
-    return this.run(LIQUIDATIONS_SQL(q.sort), [...DuckDbHistory.filters(q), q.limit], q);
+    return this.run(LIQUIDATIONS_SQL(q.sort), [...DuckDbHistory.filters(q), q.limit], q, LIQUIDATION_TABLES);
   }
 
   minutes(q: LiquidationFilter & { step: Step; by: GroupColumn[]; limit: number }) {
-    return this.run(minutesSql(q.step, q.by), [...DuckDbHistory.filters(q), q.limit], q);
+    return this.run(minutesSql(q.step, q.by), [...DuckDbHistory.filters(q), q.limit], q, LIQUIDATION_TABLES);
   }
 
   cascades(q: { from: number; to: number; limit: number }) {
-    return this.run(CASCADES_SQL, [q.from, q.to, q.limit], q);
+    return this.run(CASCADES_SQL, [q.from, q.to, q.limit], q, ['cascades']);
   }
 
   close(): void {

@@ -10,7 +10,15 @@ import { emptySelect, TABLE_NAMES, type TableName } from './tables.js';
 export interface QueryResult {
   columns: string[];
   rows: Record<string, unknown>[];
+  /**
+   * Per table, files of the query's partitions left out because they are not the table's (each logged once): a query
+   * over a table with some answers from what could be read, and its sums and counts are lower bounds.
+   */
+  leftOut: Partial<Record<TableName, number>>;
 }
+
+/** Files left out of a query, per table. */
+type LeftOut = QueryResult['leftOut'];
 
 /** Which partitions a query needs: views leave out the others. */
 export interface Scope {
@@ -101,15 +109,18 @@ export class StoreReader {
    * `scope`: one venue, days that overlap [from, to). Pruning by path keeps a query over one day of a
    * long history from opening every file.
    */
-  readableFiles(table: TableName, scope: Scope = {}): string[] {
+  readableFiles(table: TableName, scope: Scope = {}, leftOut: LeftOut = {}): string[] {
     const fromDay = scope.from === undefined ? '' : dayOf(scope.from);
     const toDay = scope.to === undefined ? '9999-12-31' : dayOf(Math.max(0, scope.to - 1));
     const partitions = this.dataset.partitions(table).filter((p) => (scope.venue === undefined || p.venue === scope.venue) && p.day >= fromDay && p.day <= toDay);
     return partitions.flatMap((p) => this.dataset.files(table, p)).filter((f) => {
-      if (this.stillBad(f)) return false;
-      if (looksLikeParquet(f)) return true;
-      this.markBad(f);
-      this.log?.error({ file: f, table }, 'store: file is not Parquet; left out of queries');
+      const bad = this.stillBad(f);
+      if (!bad && looksLikeParquet(f)) return true;
+      if (!bad) {
+        this.markBad(f);
+        this.log?.error({ file: f, table }, 'store: file is not Parquet; left out of queries');
+      }
+      leftOut[table] = (leftOut[table] ?? 0) + 1;
       return false;
     });
   }
@@ -120,7 +131,7 @@ export class StoreReader {
    * listing during which a commit started or ended is taken again. (A replaced file deleted after the
    * listing fails the query, which is retried once: see query.)
    */
-  private consistentFiles(scope: Scope): Record<TableName, string[]> {
+  private consistentFiles(scope: Scope): { files: Record<TableName, string[]>; leftOut: LeftOut } {
     // A store moved away or deleted under a running process answered every query with no rows, as if nothing
     // had been stored (a store not yet written, whose folder does not exist, still answers none).
     for (const t of TABLE_NAMES) {
@@ -129,13 +140,14 @@ export class StoreReader {
     }
     for (let attempt = 0; ; attempt++) {
       const before = this.dataset.pendingCommits();
-      const files = Object.fromEntries(TABLE_NAMES.map((t) => [t, this.readableFiles(t, scope)])) as Record<TableName, string[]>;
+      const leftOut: LeftOut = {};
+      const files = Object.fromEntries(TABLE_NAMES.map((t) => [t, this.readableFiles(t, scope, leftOut)])) as Record<TableName, string[]>;
       const after = this.dataset.pendingCommits();
       // A writer committing without pause could keep this going: after a few tries the last listing is used.
       if (before.map((c) => c.batch).join() !== after.map((c) => c.batch).join() && attempt < 20) continue;
       const replaced = new Set(after.flatMap((c) => c.replaces.map((f) => join(this.dataset.dir, f))));
       for (const t of TABLE_NAMES) files[t] = files[t].filter((f) => !replaced.has(f));
-      return files;
+      return { files, leftOut };
     }
   }
 
@@ -143,16 +155,20 @@ export class StoreReader {
    * `files` less those that are not the table's (fileProblem), each checked once: files are never
    * rewritten (a compaction writes a new name), so a verdict holds for the file's life.
    */
-  private async verified(conn: DuckDBConnection, table: TableName, files: string[]): Promise<string[]> {
+  private async verified(conn: DuckDBConnection, table: TableName, files: string[], leftOut: LeftOut): Promise<string[]> {
     const out: string[] = [];
     const problems = await this.problems(conn, table, files.filter((f) => !this.goodFiles.has(f) && !this.stillBad(f)));
     for (const f of files) {
       if (!this.goodFiles.has(f)) {
-        if (this.stillBad(f)) continue;
+        if (this.stillBad(f)) {
+          leftOut[table] = (leftOut[table] ?? 0) + 1;
+          continue;
+        }
         const problem = problems.get(f);
         if (problem !== undefined) {
           this.markBad(f);
           this.log?.error({ file: f, table, problem }, 'store: file is not one of the table; left out of queries');
+          leftOut[table] = (leftOut[table] ?? 0) + 1;
           continue;
         }
         // A live store makes a file every few seconds per partition and compaction retires them: the
@@ -208,12 +224,14 @@ export class StoreReader {
     return false;
   }
 
-  private async defineViews(conn: DuckDBConnection, scope: Scope): Promise<void> {
-    const all = this.consistentFiles(scope);
+  /** The views of `scope`'s partitions; returns the files left out, per table (not the table's). */
+  private async defineViews(conn: DuckDBConnection, scope: Scope): Promise<LeftOut> {
+    const { files: all, leftOut } = this.consistentFiles(scope);
     for (const t of TABLE_NAMES) {
-      const files = await this.verified(conn, t, all[t]);
+      const files = await this.verified(conn, t, all[t], leftOut);
       await conn.run(`CREATE OR REPLACE TEMP VIEW ${t} AS ${files.length ? `SELECT * EXCLUDE ("table") FROM read_parquet(${sqlList(files)}, ${HIVE})` : emptySelect(t)}`);
     }
+    return leftOut;
   }
 
   /**
@@ -249,9 +267,9 @@ export class StoreReader {
       again = setInterval(() => conn.interrupt(), 50);
     }, this.limits.timeoutMs);
     try {
-      await this.defineViews(conn, scope);
+      const leftOut = await this.defineViews(conn, scope);
       const reader = await conn.runAndReadAll(sql, params);
-      return { columns: reader.columnNames(), rows: json ? reader.getRowObjectsJson() : reader.getRowObjects() };
+      return { columns: reader.columnNames(), rows: json ? reader.getRowObjectsJson() : reader.getRowObjects(), leftOut };
     } catch (err) {
       if (timedOut) throw new QueryTimeoutError(`query stopped after ${this.limits.timeoutMs} ms`);
       throw err;

@@ -1,5 +1,6 @@
 import { eventTimeOf, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent } from '../../schema/events.js';
 import type { StoreReader } from './reader.js';
+import type { TableName } from './tables.js';
 
 /** One event as the store keeps it, with the receive time a replay would have read it at. */
 export interface StoredEvent {
@@ -105,6 +106,8 @@ const key = (s: StoredEvent): string => {
   }
 };
 const time = eventTimeOf;
+/** The tables storedEvents reads (its statements above). */
+const READ_TABLES: TableName[] = ['liquidations', 'onchain', 'retractions', 'open_interest', 'gaps'];
 const byReceive = (a: StoredEvent, b: StoredEvent): number => a.recv - b.recv || time(a.event) - time(b.event) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 /**
@@ -113,20 +116,34 @@ const byReceive = (a: StoredEvent, b: StoredEvent): number => a.recv - b.recv ||
  * of receive time at a time so a long range is never held in memory at once. Only what a replay of
  * the range reads: receive time up to `lastReceive` (a replay stops reading there).
  */
-export async function* storedEvents(reader: StoreReader, from: number, to: number, lastReceive: number, counts: { liquidations: number; openInterest: number; gaps: number }): AsyncGenerator<StoredEvent> {
+export async function* storedEvents(
+  reader: StoreReader,
+  from: number,
+  to: number,
+  lastReceive: number,
+  counts: { liquidations: number; openInterest: number; gaps: number },
+  /** Called with the files of the tables read that the store left out (not readable as theirs), when there are any. */
+  leftOut?: (files: number) => void,
+): AsyncGenerator<StoredEvent> {
   const scope = { from, to };
-  const gaps = (await reader.query(GAPS_SQL, [from, to], { scope: { to } })).rows.map((r) => ({ recv: Math.min(Number(r.to_ms), lastReceive), event: gap(r) })).sort(byReceive);
+  const query: StoreReader['query'] = async (sql, params, o) => {
+    const r = await reader.query(sql, params, o);
+    const files = READ_TABLES.reduce((n, t) => n + (r.leftOut[t] ?? 0), 0);
+    if (files > 0) leftOut?.(files);
+    return r;
+  };
+  const gaps = (await query(GAPS_SQL, [from, to], { scope: { to } })).rows.map((r) => ({ recv: Math.min(Number(r.to_ms), lastReceive), event: gap(r) })).sort(byReceive);
   counts.gaps = gaps.length;
   // Hours in which nothing was received are skipped: one row received far before the range (a recorder whose clock
   // read 1970 at boot) made this step through every hour since, two queries each, for hours.
   const nextReceive = async (after: number): Promise<number | undefined> => {
-    const next = (await reader.query(NEXT_RECEIVE_SQL, [from, to, after], { scope })).rows[0]?.first;
+    const next = (await query(NEXT_RECEIVE_SQL, [from, to, after], { scope })).rows[0]?.first;
     return next === null || next === undefined ? undefined : Number(next);
   };
   let g = 0;
   for (let start = await nextReceive(0); start !== undefined && start <= lastReceive; ) {
     const end = Math.min(start + HOUR, lastReceive + 1);
-    const [liqs, ois] = await Promise.all([reader.query(LIQUIDATIONS_SQL, [from, to, start, end], { scope }), reader.query(OPEN_INTEREST_SQL, [from, to, start, end], { scope })]);
+    const [liqs, ois] = await Promise.all([query(LIQUIDATIONS_SQL, [from, to, start, end], { scope }), query(OPEN_INTEREST_SQL, [from, to, start, end], { scope })]);
     counts.liquidations += liqs.rows.length;
     counts.openInterest += ois.rows.length;
     const chunk: StoredEvent[] = [...liqs.rows.map((r) => ({ recv: Number(r.receive_ms), event: liquidation(r) })), ...ois.rows.map((r) => ({ recv: Number(r.receive_ms), event: openInterest(r) }))];
