@@ -233,6 +233,14 @@ export class ManagedSocket {
     }, this.plan.pingIntervalMs);
   }
 
+  /** Closes the current connection as a failed one (`reason` its down reason): reconnected with backoff, resubscribed. */
+  drop(reason: string): void {
+    const ws = this.ws;
+    if (!ws || this.stopped) return;
+    this.downReason = reason;
+    ws.terminate();
+  }
+
   /** Sockets kept open briefly after a rollover so nothing in flight on them is lost. */
   private readonly draining = new Set<WebSocket>();
   /** The replacement socket during a rollover, until it opens. */

@@ -230,7 +230,8 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
     }
   };
   const sources = options.files.map((file) => namingFile(file, batchesOf(source, file)));
-  const pastSlice = sliceEnd(options.to);
+  // A worker fed by the reader (feed.ts) sees only its venues' frames: the reader, which sees them all, ends the read.
+  const pastSlice = share?.fed ? () => false : sliceEnd(options.to);
   reading: for await (const { source: file, items } of mergeOrderedRuns(sources, (i) => (i.ok ? i.frame.recv : -Infinity))) {
     const counts = perFile[file]!;
     for (const item of items) {

@@ -97,8 +97,13 @@ async function attempt(options: ReplayOptions, workers: WorkerOptions, routes: R
     const outboxes = threads.map((t) => outbox(t));
     const fed = await Promise.race([
       feedShares({ files: options.files, log: options.log, to: options.to, logged }, batches, frameRouter(routes, workers.count), (w, frame) => outboxes[w]!.add(frame)),
-      // A worker that fails stops the reader too.
-      ...threads.map((t) => t.result.then(() => new Promise<never>(() => {}))),
+      // A worker that fails stops the reader too; so does one that ends before its input does (the reader would
+      // wait for ever on its full queue).
+      ...threads.map((t, i) =>
+        t.result.then(() => {
+          throw new Error(`replay worker ${i} ended before the reader gave it all its frames`);
+        }),
+      ),
     ]);
     for (const o of outboxes) o.end();
     const shares = await Promise.all(threads.map((t) => t.result));

@@ -177,4 +177,27 @@ describe('replay feed (the reader of --workers N)', () => {
     const sample = await sampleOf([file]);
     expect((await fedReplay(options, planRoutes(sample, 2), 2)).outputs).toEqual(one);
   }, 60_000);
+
+  it('frames past the slice of one venue among another’s in it: the reader ends the read, not a worker on its own venue’s frames', async () => {
+    // A clock jumping back and forth: binance-usdm lines a day ahead, each followed by a bybit-linear line in the slice.
+    // One thread never sees 1,000 in a row past the margin; binance's worker alone did, stopped (its later in-slice
+    // liquidations lost: a report unlike the one-thread report), and left the reader waiting on it for ever.
+    const base = Date.UTC(2025, 9, 10, 21, 0);
+    const liquidation = (t: number) => `{"e":"forceOrder","E":${t},"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"1","p":"100","ap":"100","X":"FILLED","l":"1","z":"1","T":${t}}}`;
+    const binance = (recv: number, t = recv) => ({ recv, venue: 'binance-usdm' as const, frame: liquidation(t) });
+    const bybit = (recv: number) => ({ recv, venue: 'bybit-linear' as const, frame: '{"topic":"x"}' });
+    const lines = [
+      ...Array.from({ length: 10 }, (_, i) => binance(base + i * 100)),
+      ...Array.from({ length: 2 * PAST_SLICE_FRAMES }, (_, i) => (i % 2 === 0 ? binance(base + 86_400_000 + i) : bybit(base + 2_000 + i))),
+      ...Array.from({ length: 10 }, (_, i) => binance(base + 30_000 + i * 100)),
+    ];
+    const file = await writeRecording(join(tempDir(), 'alternate.ndjson'), lines);
+    const options: ReplayOptions = { files: [file], speed: 'max', log: silentLogger(), from: base, to: base + 60_000, maxBadShare: 0.9, cascade: { warmupMinutes: 0 } };
+    const one = outputs(options, await replayParts(options));
+    expect(JSON.parse(one.report)).toMatchObject({ totals: { count: 20, usd: 2_000 } });
+    const sample = await sampleOf([file]);
+    const routes = planRoutes(sample, 2);
+    expect(routes.venues['binance-usdm']).not.toBe(routes.venues['bybit-linear']);
+    expect((await fedReplay(options, routes, 2)).outputs).toEqual(one);
+  }, 60_000);
 });

@@ -15,8 +15,10 @@ export interface RpcProxyOptions {
   before?: (method: string) => string[];
   /** Drops the client's connection, unanswered, at these eth_getLogs requests (counted over all clients, from 1). */
   dropAt?: number[];
-  /** Holds requests of a method this many ms before passing them on (a node that makes subscriptions late). */
-  hold?: (method: string) => number;
+  /** Holds a request this many ms before passing it on (a node that makes subscriptions late); Infinity: never. */
+  hold?: (method: string, id: unknown) => number;
+  /** Sent unasked after each answer of this method (the answer again, a stray id). */
+  after?: (method: string, message: Record<string, unknown>) => string[];
 }
 
 export class RpcProxy {
@@ -53,6 +55,10 @@ export class RpcProxy {
         }
         const out = this.o.spoil ? this.o.spoil(method, msg) : msg;
         client.send(typeof out === 'string' ? out : JSON.stringify(out));
+        for (const extra of this.o.after?.(method, msg) ?? []) {
+          this.unasked += 1;
+          client.send(extra);
+        }
       });
       const close = () => {
         client.terminate();
@@ -79,7 +85,8 @@ export class RpcProxy {
           }
         }
         methods.set(req.id, req.method);
-        const held = this.o.hold?.(req.method) ?? 0;
+        const held = this.o.hold?.(req.method, req.id) ?? 0;
+        if (held === Infinity) return;
         if (held > 0) return void setTimeout(() => upstream.readyState === WebSocket.OPEN && upstream.send(text), held);
         if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
         else queue.push(text);
