@@ -17,11 +17,7 @@ export type RecordingItem = { ok: true; frame: RawFrame } | { ok: false; line: n
 /** Bytes read from disk so far, across every recording read in this process (for progress display). */
 export const readProgress = { bytes: 0 };
 
-export async function* readLines(path: string): AsyncGenerator<string> {
-  for await (const lines of readLineBatches(path)) yield* lines;
-}
-
-/** `readLines` a decompressed chunk (about 1 MB) at a time. */
+/** The lines of a recording (or any text file, `.gz` decompressed), a decompressed chunk (about 1 MB) at a time. */
 export async function* readLineBatches(path: string): AsyncGenerator<string[]> {
   yield* splitLineBatches(recordingBytes(path));
 }

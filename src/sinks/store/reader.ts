@@ -105,11 +105,11 @@ export class StoreReader {
   }
 
   /**
-   * Files of `table` that can be read (others are logged once and left out), in the partitions of
-   * `scope`: one venue, days that overlap [from, to). Pruning by path keeps a query over one day of a
+   * Files of `table` that can be read (others are logged once, left out and counted in `leftOut`), in the
+   * partitions of `scope`: one venue, days that overlap [from, to). Pruning by path keeps a query over one day of a
    * long history from opening every file.
    */
-  readableFiles(table: TableName, scope: Scope = {}, leftOut: LeftOut = {}): string[] {
+  private readableFiles(table: TableName, scope: Scope, leftOut: LeftOut): string[] {
     const fromDay = scope.from === undefined ? '' : dayOf(scope.from);
     const toDay = scope.to === undefined ? '9999-12-31' : dayOf(Math.max(0, scope.to - 1));
     const partitions = this.dataset.partitions(table).filter((p) => (scope.venue === undefined || p.venue === scope.venue) && p.day >= fromDay && p.day <= toDay);
