@@ -29,6 +29,8 @@ export class FakeSolanaNode {
   /** getSignaturesForAddress answers a malformed entry in place of the 501st of each page (a hostile or buggy node). */
   malformedListing = false;
   down = false;
+  /** logsSubscribe is made (and answered) this many ms after it is asked (a node that makes subscriptions late). */
+  subscribeDelayMs = 0;
   readonly asked: { method: string; params: unknown[] }[] = [];
   private subscriptions = 0;
 
@@ -43,8 +45,12 @@ export class FakeSolanaNode {
       ws.on('message', (data) => {
         const req = JSON.parse(data.toString()) as { id: number; method: string };
         if (req.method === 'logsSubscribe') {
-          (ws as WebSocket & { subscribed?: number }).subscribed = ++this.subscriptions;
-          ws.send(JSON.stringify({ jsonrpc: '2.0', result: this.subscriptions, id: req.id }));
+          const make = () => {
+            (ws as WebSocket & { subscribed?: number }).subscribed = ++this.subscriptions;
+            ws.send(JSON.stringify({ jsonrpc: '2.0', result: this.subscriptions, id: req.id }));
+          };
+          if (this.subscribeDelayMs > 0) setTimeout(make, this.subscribeDelayMs);
+          else make();
         } else ws.send(JSON.stringify({ jsonrpc: '2.0', error: { code: -32601, message: 'Method not found' }, id: req.id }));
       });
     });

@@ -137,6 +137,23 @@ describe('Kamino backfill when outages overlap its work', () => {
     expect(w.gaps).toEqual([]);
   }, 30_000);
 
+  it('a backfill lists what was missed only once the new subscription is made: a liquidation landing in between is read, no gap', async () => {
+    const w = await start();
+    node.subscribeDelayMs = 800;
+    const missed = liq('in the outage', 20);
+    const between = liq('after the reconnect, before the subscription', 21);
+    await bounce(w, () => node.land(missed, true));
+    // Not yet subscribed (800 ms): notified to no one. Before, the backfill had listed the signatures already, at the
+    // reconnect, so this one was on neither side: lost, with no gap.
+    expect(w.connection.downSinceMs).toBeDefined();
+    await new Promise((r) => setTimeout(r, 300));
+    node.land(between);
+    await until(() => w.liquidations().length >= 2, 'both liquidations', 8_000).catch(() => {});
+    expect(w.liquidations()).toEqual([missed.signature, between.signature]);
+    expect(w.gaps).toEqual([]);
+    await until(() => w.connection.downSinceMs === undefined, 'watched again', 8_000);
+  }, 30_000);
+
   it('a listing page with a malformed entry: the backfill still walks every page (the entry is a gap), the oldest missed liquidation is read', async () => {
     const w = await start();
     const missed = liq('oldest missed', 50);

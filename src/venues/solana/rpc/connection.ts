@@ -80,6 +80,14 @@ export class SolanaConnection implements VenueConnection {
   private readonly queued = new Set<string>();
   private overflowBackfill = false;
   private sessions = 0;
+  /**
+   * Whether this connection's logsSubscribe is answered, and who waits for it. A subscription carries only what
+   * happens after it is made, and the HTTP requests race it: the anchor or a backfill's listing read before then
+   * leaves what lands in between on neither side, lost with no gap. So they wait for the answer (see onUp).
+   */
+  private subscribedNow = false;
+  private upSince: number | undefined;
+  private subscribeWait: ((answered: boolean) => void) | undefined;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly context: Record<string, unknown>;
@@ -126,6 +134,11 @@ export class SolanaConnection implements VenueConnection {
     return {
       onFrame: (text, recv) => {
         const { json, isJson } = readJson(text);
+        // The subscribe's answer (its id, or a refusal: counted by ManagedSocket; waiting would not make it).
+        if (isJson && (json as { id?: unknown } | null)?.id === SUBSCRIBE_ID && !this.subscribedNow) {
+          this.subscribedNow = true;
+          this.subscribeWait?.(true);
+        }
         const notice = isJson ? logsNotice(json) : undefined;
         if (notice && !notice.failed && isSignature(notice.signature) && this.showsLiquidation(notice.logs)) {
           this.queueFetch(notice.signature);
@@ -142,11 +155,18 @@ export class SolanaConnection implements VenueConnection {
         this.outage = { from: Math.min(from, this.outage?.from ?? from), reason };
       },
       onUp: (up) => {
+        this.subscribeWait?.(false);
+        this.subscribedNow = false;
         if (up) {
           this.sessions += 1;
+          this.upSince = Date.now();
           const session = this.sessions;
           // First connection: where the program's history stands now (the backfill's anchor). Later: fill the outage.
-          this.enqueue(() => (this.lastSignature === undefined && session === 1 ? this.anchor() : this.backfill()));
+          // Either once the subscription is made (see subscribedNow).
+          this.enqueue(async () => {
+            if (!(await this.subscribed()) || session !== this.sessions) return;
+            return this.lastSignature === undefined && session === 1 ? this.anchor() : this.backfill();
+          });
         } else if (!this.stopping) {
           this.outages += 1;
           this.outage ??= { from: Date.now(), reason: 'disconnected' };
@@ -207,9 +227,30 @@ export class SolanaConnection implements VenueConnection {
     return this.socket.connected;
   }
 
-  /** Down, or up with an outage not yet backfilled. */
+  /** Down, or up with an outage not yet backfilled, or with its subscription not yet made (at start-up too). */
   get downSinceMs(): number | undefined {
-    return this.socket.downSinceMs ?? this.outage?.from;
+    return this.socket.downSinceMs ?? this.outage?.from ?? (this.subscribedNow ? undefined : this.upSince);
+  }
+
+  /**
+   * True once this connection's logsSubscribe is answered; false if the connection ends first, or drops it after
+   * `requestTimeoutMs` unanswered (the next connection subscribes again).
+   */
+  private subscribed(): Promise<boolean> {
+    if (this.subscribedNow) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.subscribeWait = undefined;
+        this.log.warn({ ...this.context, timeoutMs: this.settings.requestTimeoutMs }, 'logsSubscribe unanswered; reconnecting');
+        resolve(false);
+        this.socket.drop('subscribe unanswered');
+      }, this.settings.requestTimeoutMs);
+      this.subscribeWait = (answered) => {
+        this.subscribeWait = undefined;
+        clearTimeout(timer);
+        resolve(answered);
+      };
+    });
   }
 
   get downBecause(): string | undefined {
