@@ -5,7 +5,7 @@ import { VENUES, venueModule } from '../venues/registry.js';
 import { BLOCK_BUCKETS, type FrameClass } from '../venues/venue.js';
 import { mergeOrderedRuns } from './merge.js';
 import type { RecordingItem } from './recording.js';
-import { BAD_LINES_LOGGED, namingFile, sliceEnd } from './input-files.js';
+import { BAD_LINES_LOGGED, namingFile, sliceEnd, type FileCounts } from './input-files.js';
 import { rawFrame, type FeedItem, type RawLine } from './raw-lines.js';
 import type { BatchedSource } from './replay.js';
 import type { FrameBatch } from './frame-batch.js';
@@ -182,7 +182,7 @@ export interface FeedOptions {
 }
 
 export interface Fed {
-  perFile: { frames: number; bad: number }[];
+  perFile: FileCounts[];
   badLines: number;
 }
 
@@ -207,7 +207,7 @@ export async function feedShares(
   route: Router,
   send: (worker: number, frame: RawFrame | RawLine) => void | Promise<void>,
 ): Promise<Fed> {
-  const perFile = options.files.map(() => ({ frames: 0, bad: 0 }));
+  const perFile = options.files.map((): FileCounts => ({ frames: 0, bad: 0, cut: 0 }));
   let badLines = 0;
   const tracks = options.files.map((path) => tracked(namingFile(path, batches(path))));
   const taken = options.files.map(() => 0);
@@ -225,6 +225,7 @@ export async function feedShares(
       if (item.ok === false) {
         badLines += 1;
         counts.bad += 1;
+        if (item.cut) counts.cut += 1;
         const key = `${file}:${item.line}`;
         if (counts.bad <= BAD_LINES_LOGGED && !options.logged?.has(key)) {
           options.logged?.add(key);

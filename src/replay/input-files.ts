@@ -17,6 +17,16 @@ export function sliceEnd(to: number | undefined): (recv: number) => boolean {
     return past >= PAST_SLICE_FRAMES;
   };
 }
+/**
+ * What a replay read of one input file: frames, bad lines, and of these whether the last was the file's cut (a gzip,
+ * .lz4 or download ended mid-stream: `cut` items), which is not judged as wrong input (checkFiles).
+ */
+export interface FileCounts {
+  frames: number;
+  bad: number;
+  cut: number;
+}
+
 /** Bad lines logged per file; the rest are counted. */
 export const BAD_LINES_LOGGED = 10;
 

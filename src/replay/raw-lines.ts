@@ -87,6 +87,6 @@ export async function* readRawBatches(path: string): AsyncGenerator<FeedItem[]> 
     for await (const items of mapLineBatches(recordingBytes(path), (bytes, s, e) => itemOf(bytes, s, e, ++line))) if (items.length > 0) yield items;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'Z_BUF_ERROR') throw err;
-    yield [{ ok: false, line: line + 1, reason: midStream(err as Error), text: '' }];
+    yield [{ ok: false, line: line + 1, reason: midStream(err as Error), text: '', cut: true }];
   }
 }

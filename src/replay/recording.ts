@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
  * Recording format v1: NDJSON, one raw frame per line,
  * {"recv": <ms since epoch>, "venue": "<venue id>", "frame": "<text exactly as received>"}; `.gz` allowed.
  */
-export type RecordingItem = { ok: true; frame: RawFrame } | { ok: false; line: number; reason: string; text: string };
+export type RecordingItem = { ok: true; frame: RawFrame } | { ok: false; line: number; reason: string; text: string; cut?: true };
 
 /** Bytes read from disk so far, across every recording read in this process (for progress display). */
 export const readProgress = { bytes: 0 };
@@ -88,7 +88,7 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<Record
   let line = 0;
   for await (const batch of salvagedLines(path)) {
     if (!Array.isArray(batch)) {
-      yield [{ ok: false, line: line + 1, reason: batch.truncated, text: '' }];
+      yield [{ ok: false, line: line + 1, reason: batch.truncated, text: '', cut: true }];
       return;
     }
     const items: RecordingItem[] = [];

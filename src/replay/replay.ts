@@ -1,5 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Aggregator } from '../aggregate/aggregator.js';
@@ -21,8 +20,8 @@ import type { Sink } from '../sinks/sink.js';
 import { manifestGaps } from './manifests.js';
 import { mergeOrderedRuns } from './merge.js';
 import { createPacer, type Speed } from './pacer.js';
-import { BAD_LINES_LOGGED, namingFile, ReplayInputError, SLICE_MARGIN_MS, sliceEnd } from './input-files.js';
-import { GZIP_NAME, readRecording, readRecordingBatches, syntheticMarks, type RecordingItem } from './recording.js';
+import { BAD_LINES_LOGGED, namingFile, ReplayInputError, SLICE_MARGIN_MS, sliceEnd, type FileCounts } from './input-files.js';
+import { readRecording, readRecordingBatches, syntheticMarks, type RecordingItem } from './recording.js';
 import { venueOwner, type ReplayParts, type Share, type WorkerOptions, type WorkerTiming } from './shares.js';
 
 export { BAD_LINES_LOGGED, ReplayInputError, SLICE_MARGIN_MS } from './input-files.js';
@@ -218,7 +217,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
   const source = options.source ?? readRecording;
   const owns = share ? venueOwner(share) : () => true;
   let badLines = 0;
-  const perFile = options.files.map(() => ({ frames: 0, bad: 0 }));
+  const perFile = options.files.map((): FileCounts => ({ frames: 0, bad: 0, cut: 0 }));
   // The gaps `record` wrote in the manifests, applied as a live run applies its gaps: when the replay
   // reaches the gap's end (when the connection came back), by one share only, so they count once.
   const gaps = !share || share.index === 0 ? manifestGaps(options.files, log, options.from, options.to) : [];
@@ -240,6 +239,7 @@ export async function replayParts(options: ReplayOptions, share?: Share): Promis
         if (share && share.index !== 0) continue;
         badLines += 1;
         counts.bad += 1;
+        if (item.cut) counts.cut += 1;
         // The first few of each file, with file and line; the rest are counted (see below).
         if (counts.bad <= BAD_LINES_LOGGED)
           log.warn({ file: options.files[file], line: item.line, reason: item.reason, text: item.text.slice(0, 256) }, 'bad recording line');
@@ -290,30 +290,21 @@ export async function consumerCaughtUp(consumed: () => number, published: number
   }
 }
 
-/** Whether `path` is a small gzip file that holds no decompressed byte (0 bytes, or a gzip header and no data). */
-function gzipWithoutText(path: string): boolean {
-  try {
-    if (!GZIP_NAME.test(path) || statSync(path).size > 1 << 16) return false;
-    return gunzipSync(readFileSync(path), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).length === 0;
-  } catch {
-    return false;
-  }
-}
-
 function checkFiles(options: ReplayOptions, perFile: ReplayParts['perFile']): void {
   options.files.forEach((file, i) => {
-    const { frames, bad } = perFile[i]!;
+    const { frames, bad, cut } = perFile[i]!;
     if (bad > BAD_LINES_LOGGED) options.log.warn({ file, badLines: bad, logged: BAD_LINES_LOGGED }, 'more bad recording lines than were logged');
-    // Wrong input must not pass for a quiet day. A gzip file that ends before its first byte of text is not wrong
-    // input: `record` killed early in an hour leaves one (its one bad line, the truncation, is counted).
-    if (frames === 0 && bad === 1 && gzipWithoutText(file)) {
-      options.log.warn({ file }, 'recording holds no line: a gzip file that ends before its first line (a recorder killed early in its hour)');
+    // Wrong input must not pass for a quiet day; a file cut short is not wrong input, and its cut (one bad line,
+    // counted) is not judged with the rest: `record` killed early in an hour, a download stopped part way.
+    const judged = bad - cut;
+    if (frames === 0 && judged === 0 && cut > 0) {
+      options.log.warn({ file }, 'recording holds no line: the file ends before its first whole line (cut short: a recorder killed early in its hour, a download stopped)');
       return;
     }
-    if (frames === 0 && bad > 0) throw new ReplayInputError(`${file}: no frames recognised in ${bad} lines — is --format right?`);
-    const share = bad / Math.max(1, frames + bad);
+    if (frames === 0 && judged > 0) throw new ReplayInputError(`${file}: no frames recognised in ${judged} lines — is --format right?`);
+    const share = judged / Math.max(1, frames + judged);
     if (share > (options.maxBadShare ?? 0.1))
-      throw new ReplayInputError(`${file}: ${bad} of ${frames + bad} lines (${(share * 100).toFixed(1)}%) are not valid input, over the limit of ${((options.maxBadShare ?? 0.1) * 100).toFixed(1)}% (--max-bad-share)`);
+      throw new ReplayInputError(`${file}: ${judged} of ${frames + judged} lines (${(share * 100).toFixed(1)}%) are not valid input, over the limit of ${((options.maxBadShare ?? 0.1) * 100).toFixed(1)}% (--max-bad-share)`);
   });
 }
 

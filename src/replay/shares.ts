@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Aggregator, type AggregatorReplayState } from '../aggregate/aggregator.js';
 import type { LogFormat } from '../log.js';
+import type { FileCounts } from './input-files.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { registerAggregatorMetrics } from '../sinks/prometheus/aggregator-metrics.js';
 import { NotableLiquidations, type NotableState } from '../report/notable.js';
@@ -57,7 +58,7 @@ export interface ReplayParts {
   metrics: Metrics;
   stats: IngestStats;
   badLines: number;
-  perFile: { frames: number; bad: number }[];
+  perFile: FileCounts[];
   firstEventTime: number | undefined;
 }
 
@@ -67,7 +68,7 @@ export interface ShareResult {
   notable: NotableState;
   stats: IngestStats;
   badLines: number;
-  perFile: { frames: number; bad: number }[];
+  perFile: FileCounts[];
   firstEventTime: number | undefined;
   timing: WorkerTiming;
   /** With Hyperliquid blocks split: idHash of each Hyperliquid liquidation applied (feed.ts, splitCollides). */
@@ -140,6 +141,7 @@ export function mergeShares(shares: ShareResult[], metrics: Metrics): ReplayPart
     perFile: (shares[0]?.perFile ?? []).map((_, i) => ({
       frames: shares.reduce((n, s) => n + s.perFile[i]!.frames, 0),
       bad: shares.reduce((n, s) => n + s.perFile[i]!.bad, 0),
+      cut: shares.reduce((n, s) => n + s.perFile[i]!.cut, 0),
     })),
     firstEventTime,
   };

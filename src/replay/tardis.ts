@@ -54,7 +54,7 @@ export async function* readTardisLiquidations(path: string): AsyncGenerator<Reco
   // A .csv.gz cut short (a download stopped part way) gives its rows, then one bad line saying so, as a recording does.
   for await (const batch of salvagedLines(path, CUT_SHORT)) {
     if (!Array.isArray(batch)) {
-      yield { ok: false, line: line + 1, reason: batch.truncated, text: '' };
+      yield { ok: false, line: line + 1, reason: batch.truncated, text: '', cut: true };
       return;
     }
     for (const text of batch) {

@@ -4,6 +4,9 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { LiquidationEvent } from '../../src/schema/events.js';
 import { readTardisLiquidations, tardisRowParser } from '../../src/replay/tardis.js';
+import { replay } from '../../src/replay/replay.js';
+import { parsersFor, sourceFor } from '../../src/replay/sources.js';
+import { pino } from 'pino';
 import type { RecordingItem } from '../../src/replay/recording.js';
 import { tempDir } from '../support/recording.js';
 
@@ -49,6 +52,28 @@ describe('tardis rows through the venues’ instrument tables', () => {
     expect(items.length).toBe(good.length + 1);
     expect(items.at(-1)).toMatchObject({ ok: false, line: good.length + 2 });
     expect(items.at(-1)!.ok === false && items.at(-1)).toMatchObject({ reason: expect.stringMatching(/^the file ends mid-stream/) });
+  });
+
+  it('replayed with others: a cut before its first whole row is a warning, not wrong input; the cut is not judged with --max-bad-share', async () => {
+    const header = 'exchange,symbol,timestamp,local_timestamp,id,side,price,amount';
+    const rows = Array.from({ length: 50 }, (_, i) => row('binance-futures', 'BTCUSDT', i + 1, 'buy', '100', '1'));
+    const dir = tempDir();
+    const whole = join(dir, 'whole.csv.gz');
+    writeFileSync(whole, gzipSync([header, ...rows].join('\n')));
+    // The header and half the first row; and one whole row, then the cut (1 bad line of 2: over 10% if judged).
+    const headerOnly = join(dir, 'header-only.csv.gz');
+    writeFileSync(headerOnly, gzipSync(`${header}\n${rows[0]!.slice(0, 20)}`).subarray(0, -8));
+    const oneRow = join(dir, 'one-row.csv.gz');
+    const other = (sec: number) => row('binance-futures', 'BTCUSDT', sec, 'buy', '100', '1');
+    writeFileSync(oneRow, gzipSync(`${header}\n${other(100)}\n${other(101)}`).subarray(0, -8));
+    const warnings: Record<string, unknown>[] = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => void warnings.push(JSON.parse(l) as Record<string, unknown>) });
+    const replayOf = (files: string[]) => replay({ files, speed: 'max', log, source: sourceFor('tardis-liquidations'), parsers: parsersFor('tardis-liquidations') });
+    // Before: "header-only.csv.gz: no frames recognised in 1 lines — is --format right?", and "1 of 2 lines (50.0%)".
+    const { report } = await replayOf([whole, headerOnly, oneRow]);
+    expect(report.totals.count).toBe(51);
+    expect(report.input.badLines).toBe(2);
+    expect(warnings.filter((w) => String(w.msg).startsWith('recording holds no line')).map((w) => w.file)).toEqual([headerOnly]);
   });
 
   it('Bybit inverse futures (BTCUSDZ25, ETHUSDH26) are bybit-inverse, linear USDT/USDC markets bybit-linear', async () => {

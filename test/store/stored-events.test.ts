@@ -93,5 +93,12 @@ describe('storedEvents (liqstream report’s input)', () => {
     });
     expect(spoiled.read.map((s) => s.event.type === 'liquidation' && s.event.id)).toEqual(['a']);
     expect(new Set(spoiled.leftOut)).toEqual(new Set([1]));
+    // A bad file of a day before the range (read for no statement's rows) does not make it partial.
+    const before = await storeAndRead('store-spoiled-before', [...events, liquidation('old', T0 - 5 * 24 * H, 5, { receiveTime: T0 - 5 * 24 * H + 5 })], (dir) => {
+      const [file] = new Dataset(dir).files('liquidations').filter((f) => f.includes(`day=${new Date(T0 - 5 * 24 * H).toISOString().slice(0, 10)}`));
+      writeFileSync(file!, 'not Parquet');
+    });
+    expect(before.read.map((s) => s.event.type === 'liquidation' && s.event.id)).toEqual(['a', 'b']);
+    expect(before.leftOut).toEqual([]);
   });
 });

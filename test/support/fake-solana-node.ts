@@ -46,10 +46,11 @@ export class FakeSolanaNode {
         const req = JSON.parse(data.toString()) as { id: number; method: string };
         if (req.method === 'logsSubscribe') {
           const make = () => {
+            if (ws.readyState !== ws.OPEN) return;
             (ws as WebSocket & { subscribed?: number }).subscribed = ++this.subscriptions;
             ws.send(JSON.stringify({ jsonrpc: '2.0', result: this.subscriptions, id: req.id }));
           };
-          if (this.subscribeDelayMs > 0) setTimeout(make, this.subscribeDelayMs);
+          if (this.subscribeDelayMs > 0) setTimeout(make, this.subscribeDelayMs).unref();
           else make();
         } else ws.send(JSON.stringify({ jsonrpc: '2.0', error: { code: -32601, message: 'Method not found' }, id: req.id }));
       });

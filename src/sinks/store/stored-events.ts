@@ -1,5 +1,6 @@
 import { eventTimeOf, type GapEvent, type LiquidationEvent, type NormalizedEvent, type OpenInterestEvent } from '../../schema/events.js';
-import type { StoreReader } from './reader.js';
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { Scope, StoreReader } from './reader.js';
 import type { TableName } from './tables.js';
 
 /** One event as the store keeps it, with the receive time a replay would have read it at. */
@@ -106,8 +107,6 @@ const key = (s: StoredEvent): string => {
   }
 };
 const time = eventTimeOf;
-/** The tables storedEvents reads (its statements above). */
-const READ_TABLES: TableName[] = ['liquidations', 'onchain', 'retractions', 'open_interest', 'gaps'];
 const byReceive = (a: StoredEvent, b: StoredEvent): number => a.recv - b.recv || time(a.event) - time(b.event) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 /**
@@ -126,24 +125,25 @@ export async function* storedEvents(
   leftOut?: (files: number) => void,
 ): AsyncGenerator<StoredEvent> {
   const scope = { from, to };
-  const query: StoreReader['query'] = async (sql, params, o) => {
-    const r = await reader.query(sql, params, o);
-    const files = READ_TABLES.reduce((n, t) => n + (r.leftOut[t] ?? 0), 0);
+  /** `sql` over the partitions of `over`; files left out of `tables` (the ones it reads) are reported. */
+  const query = async (sql: string, params: DuckDBValue[], over: Scope, tables: TableName[]) => {
+    const r = await reader.query(sql, params, { scope: over });
+    const files = tables.reduce((n, t) => n + (r.leftOut[t] ?? 0), 0);
     if (files > 0) leftOut?.(files);
     return r;
   };
-  const gaps = (await query(GAPS_SQL, [from, to], { scope: { to } })).rows.map((r) => ({ recv: Math.min(Number(r.to_ms), lastReceive), event: gap(r) })).sort(byReceive);
+  const gaps = (await query(GAPS_SQL, [from, to], { to }, ['gaps'])).rows.map((r) => ({ recv: Math.min(Number(r.to_ms), lastReceive), event: gap(r) })).sort(byReceive);
   counts.gaps = gaps.length;
   // Hours in which nothing was received are skipped: one row received far before the range (a recorder whose clock
   // read 1970 at boot) made this step through every hour since, two queries each, for hours.
   const nextReceive = async (after: number): Promise<number | undefined> => {
-    const next = (await query(NEXT_RECEIVE_SQL, [from, to, after], { scope })).rows[0]?.first;
+    const next = (await query(NEXT_RECEIVE_SQL, [from, to, after], scope, ['liquidations', 'open_interest'])).rows[0]?.first;
     return next === null || next === undefined ? undefined : Number(next);
   };
   let g = 0;
   for (let start = await nextReceive(0); start !== undefined && start <= lastReceive; ) {
     const end = Math.min(start + HOUR, lastReceive + 1);
-    const [liqs, ois] = await Promise.all([query(LIQUIDATIONS_SQL, [from, to, start, end], { scope }), query(OPEN_INTEREST_SQL, [from, to, start, end], { scope })]);
+    const [liqs, ois] = await Promise.all([query(LIQUIDATIONS_SQL, [from, to, start, end], scope, ['liquidations', 'onchain', 'retractions']), query(OPEN_INTEREST_SQL, [from, to, start, end], scope, ['open_interest'])]);
     counts.liquidations += liqs.rows.length;
     counts.openInterest += ois.rows.length;
     const chunk: StoredEvent[] = [...liqs.rows.map((r) => ({ recv: Number(r.receive_ms), event: liquidation(r) })), ...ois.rows.map((r) => ({ recv: Number(r.receive_ms), event: openInterest(r) }))];

@@ -271,8 +271,9 @@ export class EvmChainConnection implements VenueConnection {
           const session = this.session;
           this.enqueue(() => this.startSession(session));
         } else if (!this.stopping) {
+          // A connection that never synced watched nothing from its start.
+          this.outage ??= { from: this.inSync ? Date.now() : (this.upSince ?? Date.now()), reason: 'disconnected' };
           this.inSync = false;
-          this.outage ??= { from: Date.now(), reason: 'disconnected' };
           for (const [id, p] of this.pending) {
             clearTimeout(p.timer);
             p.reject(new SessionEnded('connection closed'));
@@ -553,6 +554,7 @@ export class EvmChainConnection implements VenueConnection {
    * with the subscription missing, and a connection is never in sync so).
    */
   private subscribed(): Promise<void> {
+    if (this.stopping) return Promise.reject(new SessionEnded('stopping'));
     if (this.unanswered.size === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

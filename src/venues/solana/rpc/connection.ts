@@ -155,21 +155,26 @@ export class SolanaConnection implements VenueConnection {
         this.outage = { from: Math.min(from, this.outage?.from ?? from), reason };
       },
       onUp: (up) => {
+        // A connection whose subscription was never made watched nothing from its start.
+        const unwatchedFrom = this.subscribedNow ? Date.now() : (this.upSince ?? Date.now());
         this.subscribeWait?.(false);
         this.subscribedNow = false;
         if (up) {
           this.sessions += 1;
           this.upSince = Date.now();
           const session = this.sessions;
-          // First connection: where the program's history stands now (the backfill's anchor). Later: fill the outage.
-          // Either once the subscription is made (see subscribedNow).
+          // Once the subscription is made (see subscribedNow): fill the outage from the last signature handled; without
+          // one (the first connection, or every one so far ended before its anchor), an open outage is a gap, and
+          // where the program's history stands now is read as the anchor a later backfill reads back to.
           this.enqueue(async () => {
-            if (!(await this.subscribed()) || session !== this.sessions) return;
-            return this.lastSignature === undefined && session === 1 ? this.anchor() : this.backfill();
+            if (!(await this.subscribed(session))) return;
+            if (this.lastSignature !== undefined) return this.backfill();
+            if (this.outage) await this.backfill();
+            return this.anchor();
           });
         } else if (!this.stopping) {
           this.outages += 1;
-          this.outage ??= { from: Date.now(), reason: 'disconnected' };
+          this.outage ??= { from: unwatchedFrom, reason: 'disconnected' };
         }
         this.hooks.onUp(up);
       },
@@ -236,7 +241,9 @@ export class SolanaConnection implements VenueConnection {
    * True once this connection's logsSubscribe is answered; false if the connection ends first, or drops it after
    * `requestTimeoutMs` unanswered (the next connection subscribes again).
    */
-  private subscribed(): Promise<boolean> {
+  private subscribed(session: number): Promise<boolean> {
+    // A task of a connection that ended (or of a stopping one) waits for nothing: its answer will never come.
+    if (this.stopping || session !== this.sessions) return Promise.resolve(false);
     if (this.subscribedNow) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
