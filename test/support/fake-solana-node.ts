@@ -31,6 +31,8 @@ export class FakeSolanaNode {
   down = false;
   /** logsSubscribe is made (and answered) this many ms after it is asked (a node that makes subscriptions late). */
   subscribeDelayMs = 0;
+  /** logsSubscribe is refused (a provider refusing the filter). */
+  refuseSubscribe = false;
   readonly asked: { method: string; params: unknown[] }[] = [];
   private subscriptions = 0;
 
@@ -47,6 +49,7 @@ export class FakeSolanaNode {
         if (req.method === 'logsSubscribe') {
           const make = () => {
             if (ws.readyState !== ws.OPEN) return;
+            if (this.refuseSubscribe) return ws.send(JSON.stringify({ jsonrpc: '2.0', error: { code: -32602, message: 'Invalid params: mentions' }, id: req.id }));
             (ws as WebSocket & { subscribed?: number }).subscribed = ++this.subscriptions;
             ws.send(JSON.stringify({ jsonrpc: '2.0', result: this.subscriptions, id: req.id }));
           };

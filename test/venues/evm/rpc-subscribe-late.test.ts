@@ -59,18 +59,25 @@ describe('EVM connection whose node makes the subscriptions late', () => {
     expect(capture.gaps).toEqual([]);
   });
 
-  it('a refused subscribe is an answer: the connection syncs without waiting out the request timeout, and the refusal is logged', async () => {
-    // The feeds' subscription (id 2) refused, as a provider refuses a filter it finds too wide.
+  it('a refused subscribe: the connection is dropped and the venue unwatched, reconnecting until a node accepts it, then in sync', async () => {
+    // The feeds' subscription (id 2) refused, as a provider refuses a filter it finds too wide. Before: counted, then
+    // in sync and read as watched, with no AnswerUpdated ever arriving live.
+    let refuse = true;
     const refusing = await new RpcProxy({
       port: await freePort(),
       target: anvil.wsUrl,
-      spoil: (method, message) => (method === 'eth_subscribe' && message.id === 2 ? { jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'filter too wide' } } : message),
+      spoil: (method, message) => (refuse && method === 'eth_subscribe' && message.id === 2 ? { jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'filter too wide' } } : message),
     }).start();
     const refused = new Capture();
     const other = openConnection(refusing.url, { chain: 'anvil', filters: [{ address: [d.emitter] }], feeds: [d.aggregator] }, refused, { requestTimeoutMs: 60_000 });
     try {
-      await until(() => other.synced, 'the sync, well before the 60 s request timeout');
+      await until(() => refused.reconnects >= 2, 'two reconnects');
+      expect(other.synced).toBe(false);
+      expect(other.downSinceMs).toBeDefined();
       expect(refused.lines.some((l) => l.msg === 'subscribe refused' && l.error === 'filter too wide')).toBe(true);
+      refuse = false;
+      await until(() => other.synced, 'the sync once the node accepts, well before the 60 s request timeout');
+      expect(other.downSinceMs).toBeUndefined();
     } finally {
       await other.stop();
       await refusing.stop();

@@ -114,4 +114,24 @@ describe('Solana connection: the wait for the subscription', () => {
     expect(w.warns.slice(warnsBefore)).not.toContain('logsSubscribe unanswered; reconnecting');
     expect(took).toBeLessThan(3_000);
   }, 30_000);
+
+  it('a refused logsSubscribe: the connection is dropped and the venue unwatched until a node accepts it (before: read as watched, blind)', async () => {
+    const node = await newNode();
+    node.refuseSubscribe = true;
+    const w = watch(node);
+    cleanup = async () => {
+      await w.connection.stop();
+      await node.stop();
+    };
+    await until(() => w.warns.filter((m) => m === 'subscribe refused').length >= 2, 'two refusals (a reconnect between)', 5_000);
+    expect(w.connection.downSinceMs).toBeDefined();
+    // No anchor read while unsubscribed: nothing is watched.
+    expect(node.asked.filter((a) => a.method === 'getSignaturesForAddress')).toEqual([]);
+    node.refuseSubscribe = false;
+    await until(() => w.connection.downSinceMs === undefined && node.asked.some((a) => a.method === 'getSignaturesForAddress'), 'watched, the anchor read', 8_000);
+    const tx = liq('after', 9);
+    node.land(tx);
+    await until(() => w.liquidations().length === 1, 'the liquidation', 8_000);
+    expect(w.liquidations()).toEqual([tx.signature]);
+  }, 30_000);
 });

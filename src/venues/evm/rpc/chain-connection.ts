@@ -412,8 +412,11 @@ export class EvmChainConnection implements VenueConnection {
   private observe(json: unknown): RpcMessage['kind'] {
     const m = classify(json);
     if (m.kind === 'response' || (m.kind === 'error' && m.id !== undefined)) {
-      // A refusal is an answer too: ManagedSocket logs and counts it (subscribeError), and waiting on would not make it.
-      if (m.id! < FIRST_REQUEST_ID) this.subscribeAnswered(m.id!);
+      // A refusal of one of the plan's subscriptions (ManagedSocket logs and counts it: subscribeError) leaves the venue
+      // blind to what it carries, whatever else works: the connection is dropped, the venue unwatched until a node
+      // accepts it. A created contract's refused (one vault, not the venue) is an answer: logged and counted only.
+      if (m.kind === 'error' && m.id! < ADOPTED_SUBSCRIPTION_ID && this.unanswered.has(m.id!)) this.socket.drop(`subscribe refused: ${m.error.message}`);
+      else if (m.id! < FIRST_REQUEST_ID) this.subscribeAnswered(m.id!);
       const p = this.pending.get(m.id!);
       if (!p) return m.kind;
       this.pending.delete(m.id!);

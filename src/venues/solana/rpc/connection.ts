@@ -134,10 +134,14 @@ export class SolanaConnection implements VenueConnection {
     return {
       onFrame: (text, recv) => {
         const { json, isJson } = readJson(text);
-        // The subscribe's answer (its id, or a refusal: counted by ManagedSocket; waiting would not make it).
+        // The subscribe's answer. A refusal (ManagedSocket logs and counts it) leaves the venue blind: the connection
+        // is dropped, the venue unwatched until a node accepts it.
         if (isJson && (json as { id?: unknown } | null)?.id === SUBSCRIBE_ID && !this.subscribedNow) {
-          this.subscribedNow = true;
-          this.subscribeWait?.(true);
+          if ('error' in (json as object)) this.socket.drop('subscribe refused');
+          else {
+            this.subscribedNow = true;
+            this.subscribeWait?.(true);
+          }
         }
         const notice = isJson ? logsNotice(json) : undefined;
         if (notice && !notice.failed && isSignature(notice.signature) && this.showsLiquidation(notice.logs)) {
