@@ -1,66 +1,26 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LiquidationEvent, NormalizedEvent } from '../../../src/schema/events.js';
 import { KAMINO_PROTOCOL } from '../../../src/venues/kamino/parse.js';
 import { solanaParser } from '../../../src/venues/solana/parser.js';
-import { solanaConnections } from '../../../src/venues/solana/rpc/connector.js';
-import { SolanaSettings } from '../../../src/venues/solana/settings.js';
-import type { ConnectorContext, VenueConnection } from '../../../src/venues/venue.js';
 import { FakeSolanaNode } from '../../support/fake-solana-node.js';
+import { kaminoWatch, liquidationTx, PRICE, priceAndAnchor, SLOT } from '../../support/kamino-watch.js';
 import { accountsAnswer, frame, reserveOf, sig, transactionResult, txFrame, USDC, WSOL, type PricedAccount, type TxSpec } from '../../support/solana-txs.js';
 import { until } from '../../support/until.js';
 
 /** Adversarial cases found reviewing the Kamino / Solana venue: each failed before its fix. */
 
-const SLOT = 380_000_000;
-const PRICE: Record<string, number> = { [WSOL]: 150, [USDC]: 1 };
-const liq = (name: string, n: number, slot = SLOT + n): TxSpec => ({
-  signature: sig(`review ${name}`),
-  slot,
-  blockTime: 1_760_200_000 + n,
-  others: ['refresh_reserve'],
-  liquidations: [{ debtMint: USDC, collateralMint: WSOL, repaid: BigInt(1_000_000 + n), seized: BigInt(10 ** 9 + n) }],
-});
+const liq = (name: string, n: number, slot = SLOT + n): TxSpec => liquidationTx(`review ${name}`, n, slot);
 
-/** A connection to `node` whose frames go through the Kamino parser, as the ingestor does. */
+/** A connection to `node` whose frames go through the Kamino parser, once it has read the newest signature. */
 async function watch(node: FakeSolanaNode, settings: Record<string, unknown> = {}) {
-  const parse = solanaParser('kamino', KAMINO_PROTOCOL, ['solana']);
-  const events: NormalizedEvent[] = [];
-  const rejected: string[] = [];
-  const gaps: string[] = [];
-  let up = false;
-  const ctx: ConnectorContext = {
-    log: pino({ level: 'silent' }),
-    options: { chains: { solana: { url: node.url, httpUrl: node.httpUrl } } },
-    solana: SolanaSettings.parse({ requestTimeoutMs: 3_000, finalityCheckMs: 60_000, pingIntervalMs: 100, silenceTimeoutMs: 2_000, ...settings }),
-    socketOptions: { backoff: { initialMs: 20, maxMs: 100 }, stableAfterMs: 1_000 },
-    attach: () => ({
-      onFrame: (f, recv) => {
-        const r = parse(f, recv);
-        if (r.ok) {
-          events.push(...r.events);
-          rejected.push(...(r.rejected ?? []).map((x) => x.reason));
-        } else rejected.push(r.reason);
-      },
-      onGap: (_from, _to, reason) => void gaps.push(reason),
-      onUp: (u) => void (up = u),
-      onReconnect: () => {},
-      onSubscribeError: () => {},
-    }),
-    count: () => {},
-    position: () => {},
-  };
-  const [connection] = solanaConnections('kamino', ['solana'], KAMINO_PROTOCOL, 280, ctx) as [VenueConnection & { idle(): Promise<void>; queuedFetches: number }];
-  await until(() => up && node.asked.some((a) => a.method === 'getSignaturesForAddress'), 'connected, newest signature read');
-  const liquidations = () => events.filter((e): e is LiquidationEvent => e.type === 'liquidation').map((e) => e.onchain!.txHash);
-  return { connection, events, rejected, gaps, liquidations, isUp: () => up };
+  const w = kaminoWatch(node, settings);
+  await until(() => w.isUp() && node.asked.some((a) => a.method === 'getSignaturesForAddress'), 'connected, newest signature read');
+  return w;
 }
 
 /** A node with both reserves priced and an anchor transaction, and the connection watching it. */
 async function startWatched() {
   const node = await new FakeSolanaNode().start();
-  for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
-  node.land({ signature: sig('review anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
+  priceAndAnchor(node, 'review anchor');
   const w = await watch(node);
   const stop = async () => {
     await w.connection.stop();
@@ -191,8 +151,7 @@ describe('Kamino backfill when outages overlap its work', () => {
 describe('Kamino retraction, then the same signature landing again', () => {
   it('a transaction retracted (unknown at a finalized slot) that lands later on the final fork is read again: retraction, then the liquidation anew', async () => {
     const node = await new FakeSolanaNode().start();
-    for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
-    node.land({ signature: sig('review anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
+    priceAndAnchor(node, 'review anchor');
     const w = await watch(node, { finalityCheckMs: 50 });
     try {
       const tx = liq('dropped, then landed', 40);
@@ -226,8 +185,7 @@ describe('Kamino retraction, then the same signature landing again', () => {
 describe('Kamino connection under a notification storm', () => {
   it('notified fetches waiting are bounded (maxQueuedFetches); the rest is read by one backfill: every liquidation once, no gap', async () => {
     const node = await new FakeSolanaNode().start();
-    for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
-    node.land({ signature: sig('review anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
+    priceAndAnchor(node, 'review anchor');
     const w = await watch(node, { maxQueuedFetches: 3 });
     try {
       const txs = Array.from({ length: 12 }, (_, n) => liq(`storm ${n}`, 30 + n));

@@ -1,59 +1,22 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LiquidationEvent, NormalizedEvent } from '../../../src/schema/events.js';
-import { KAMINO_PROTOCOL } from '../../../src/venues/kamino/parse.js';
-import { solanaParser } from '../../../src/venues/solana/parser.js';
-import { solanaConnections } from '../../../src/venues/solana/rpc/connector.js';
-import { SolanaSettings } from '../../../src/venues/solana/settings.js';
-import type { ConnectorContext, VenueConnection } from '../../../src/venues/venue.js';
 import { FakeSolanaNode } from '../../support/fake-solana-node.js';
-import { reserveOf, sig, USDC, WSOL, type TxSpec } from '../../support/solana-txs.js';
+import { kaminoWatch, liquidationTx, priceAndAnchor } from '../../support/kamino-watch.js';
+import type { TxSpec } from '../../support/solana-txs.js';
 import { until } from '../../support/until.js';
 
-const SLOT = 380_000_000;
-const PRICE: Record<string, number> = { [WSOL]: 150, [USDC]: 1 };
-const liq = (name: string, n: number): TxSpec => ({
-  signature: sig(`subscribe-wait ${name}`),
-  slot: SLOT + n,
-  blockTime: 1_760_200_000 + n,
-  others: ['refresh_reserve'],
-  liquidations: [{ debtMint: USDC, collateralMint: WSOL, repaid: BigInt(1_000_000 + n), seized: BigInt(10 ** 9 + n) }],
-});
+const liq = (name: string, n: number): TxSpec => liquidationTx(`subscribe-wait ${name}`, n);
 
+/** A Kamino connection to `node` whose warnings and errors are kept (their messages). */
 function watch(node: FakeSolanaNode, settings: Record<string, unknown> = {}) {
-  const parse = solanaParser('kamino', KAMINO_PROTOCOL, ['solana']);
-  const events: NormalizedEvent[] = [];
-  const gaps: string[] = [];
   const warns: string[] = [];
-  let up = false;
-  const log = pino({ level: 'warn' }, { write: (s: string) => void warns.push(JSON.parse(s).msg) });
-  const ctx: ConnectorContext = {
-    log,
-    options: { chains: { solana: { url: node.url, httpUrl: node.httpUrl } } },
-    solana: SolanaSettings.parse({ requestTimeoutMs: 3_000, finalityCheckMs: 60_000, pingIntervalMs: 100, silenceTimeoutMs: 2_000, ...settings }),
-    socketOptions: { backoff: { initialMs: 20, maxMs: 100 }, stableAfterMs: 1_000 },
-    attach: () => ({
-      onFrame: (f, recv) => {
-        const r = parse(f, recv);
-        if (r.ok) events.push(...r.events);
-      },
-      onGap: (_from, _to, reason) => void gaps.push(reason),
-      onUp: (u) => void (up = u),
-      onReconnect: () => {},
-      onSubscribeError: () => {},
-    }),
-    count: () => {},
-    position: () => {},
-  };
-  const [connection] = solanaConnections('kamino', ['solana'], KAMINO_PROTOCOL, 280, ctx) as [VenueConnection & { idle(): Promise<void> }];
-  const liquidations = () => events.filter((e): e is LiquidationEvent => e.type === 'liquidation').map((e) => e.onchain!.txHash);
-  return { connection, gaps, warns, liquidations, isUp: () => up };
+  const log = pino({ level: 'warn' }, { write: (s: string) => void warns.push((JSON.parse(s) as { msg: string }).msg) });
+  return { ...kaminoWatch(node, settings, log), warns };
 }
 
 async function newNode() {
   const node = await new FakeSolanaNode().start();
-  for (const mint of [WSOL, USDC]) node.prices.set(reserveOf(mint).reserve, { address: reserveOf(mint).reserve, mint, usd: PRICE[mint]!, slot: 0 });
-  node.land({ signature: sig('subscribe-wait anchor'), slot: SLOT, blockTime: 1, liquidations: [], others: ['refresh_reserve'] }, true);
+  priceAndAnchor(node, 'subscribe-wait anchor');
   return node;
 }
 
