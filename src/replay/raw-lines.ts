@@ -1,7 +1,7 @@
 import { RawFrame, type VenueId } from '../schema/events.js';
 import { compileValidator, type CompiledValidator } from '../schema/validator.js';
 import { mapLineBatches } from './lines.js';
-import { midStream, recordingBytes, recordingItem, WRITTEN, type RecordingItem } from './recording.js';
+import { cutShort, recordingBytes, recordingItem, WRITTEN, type RecordingItem } from './recording.js';
 
 /**
  * The reader of `replay --workers N` on recording format v1, on bytes: a line as recordingWriter writes it
@@ -87,6 +87,6 @@ export async function* readRawBatches(path: string): AsyncGenerator<FeedItem[]> 
     for await (const items of mapLineBatches(recordingBytes(path), (bytes, s, e) => itemOf(bytes, s, e, ++line))) if (items.length > 0) yield items;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'Z_BUF_ERROR') throw err;
-    yield [{ ok: false, line: line + 1, reason: midStream(err as Error), text: '', cut: true }];
+    yield [cutShort(err as Error, line + 1)];
   }
 }

@@ -58,20 +58,28 @@ function writtenFrame(text: string): RawFrame | undefined {
   return (rawFrame ??= compileValidator(RawFrame)).is(raw) ? raw : undefined;
 }
 
-/** Why a file's last item is bad when it ends mid-stream; `cause`: what cuts such a file short. */
-export const midStream = (err: Error, cause = 'a recorder killed or out of disk while writing'): string =>
-  `the file ends mid-stream (${err.message}): ${cause}; what it held was read`;
+/**
+ * The bad item, line `line`, that a file ending mid-stream (`err`) ends with, `cause` saying what cuts such a file
+ * short. Marked `cut`: counted, not judged as wrong input (checkFiles in replay.ts).
+ */
+export const cutShort = (err: Error, line: number, cause = 'a recorder killed or out of disk while writing'): RecordingItem => ({
+  ok: false,
+  line,
+  reason: `the file ends mid-stream (${err.message}): ${cause}; what it held was read`,
+  text: '',
+  cut: true,
+});
 
 /**
  * Lines of `path`, a chunk at a time; a gzip file that ends mid-stream (the recorder was killed, or its disk
- * filled) yields what it holds, then one bad item saying so, instead of failing the whole replay.
+ * filled) yields what it holds, then the error that cut it (for cutShort), instead of failing the whole replay.
  */
-export async function* salvagedLines(path: string, cause?: string): AsyncGenerator<string[] | { truncated: string }> {
+export async function* salvagedLines(path: string): AsyncGenerator<string[] | { cutBy: Error }> {
   try {
     yield* readLineBatches(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'Z_BUF_ERROR') throw err;
-    yield { truncated: midStream(err as Error, cause) };
+    yield { cutBy: err as Error };
   }
 }
 
@@ -88,7 +96,7 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<Record
   let line = 0;
   for await (const batch of salvagedLines(path)) {
     if (!Array.isArray(batch)) {
-      yield [{ ok: false, line: line + 1, reason: batch.truncated, text: '', cut: true }];
+      yield [cutShort(batch.cutBy, line + 1)];
       return;
     }
     const items: RecordingItem[] = [];

@@ -4,7 +4,7 @@ import { readNodeFillsFile } from '../venues/hyperliquid/node-fills.js';
 import type { VenueId } from '../schema/events.js';
 import type { FrameParser } from '../venues/venue.js';
 import type { InputFormat } from './formats.js';
-import { midStream, readRecording, type RecordingItem } from './recording.js';
+import { cutShort, readRecording, type RecordingItem } from './recording.js';
 import { CUT_SHORT, readTardisLiquidations, tardisRowParser } from './tardis.js';
 
 
@@ -29,7 +29,7 @@ export async function* readNodeFills(path: string): AsyncGenerator<RecordingItem
     // A .lz4 cut short (an archive download stopped part way): its whole lines count, then one bad line, as a
     // recording's .gz does. A corrupt one (a checksum that does not match) still fails the input.
     if (!(err instanceof Lz4Truncated)) throw err;
-    yield { ok: false, line: line + 1, reason: midStream(err, CUT_SHORT), text: '', cut: true };
+    yield cutShort(err, line + 1, CUT_SHORT);
   }
 }
 

@@ -4,7 +4,7 @@ import { bybitInstrument } from '../venues/bybit/instruments.js';
 import { ReferencePrices, fillSize, noReferenceReason, notionalUsd, type Instrument } from '../venues/instruments.js';
 import { decimalValue, isEpochMs, isMarketName } from '../venues/fields.js';
 import { checkedResult, reject, type FrameParser } from '../venues/venue.js';
-import { salvagedLines, type RecordingItem } from './recording.js';
+import { cutShort, salvagedLines, type RecordingItem } from './recording.js';
 
 /**
  * tardis.dev normalized `liquidations` CSV (`exchange,symbol,timestamp,local_timestamp,id,side,price,amount`,
@@ -46,15 +46,15 @@ function microsToMs(text: string | undefined): number | undefined {
   return isEpochMs(ms) ? ms : undefined;
 }
 
-/** What cuts a downloaded file short (midStream's cause). */
+/** What cuts a downloaded file short (cutShort's cause). */
 export const CUT_SHORT = 'a download or copy cut short';
 
 export async function* readTardisLiquidations(path: string): AsyncGenerator<RecordingItem> {
   let line = 0;
   // A .csv.gz cut short (a download stopped part way) gives its rows, then one bad line saying so, as a recording does.
-  for await (const batch of salvagedLines(path, CUT_SHORT)) {
+  for await (const batch of salvagedLines(path)) {
     if (!Array.isArray(batch)) {
-      yield { ok: false, line: line + 1, reason: batch.truncated, text: '', cut: true };
+      yield cutShort(batch.cutBy, line + 1, CUT_SHORT);
       return;
     }
     for (const text of batch) {
