@@ -59,6 +59,12 @@ export function frameText(data: WebSocket.RawData, isBinary: boolean, decode?: S
 /** Larger than any venue frame (an HTX batch is a few KiB) and than the ingestor's record limit. */
 export const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
 
+/** The earliest of the times given (ms), undefined when none is: since when something was down, of several views. */
+export function earliest(...times: (number | undefined)[]): number | undefined {
+  const given = times.filter((t): t is number => t !== undefined);
+  return given.length > 0 ? Math.min(...given) : undefined;
+}
+
 /**
  * One venue socket kept alive: subscribe after every connect, ping, treat silence as death,
  * reconnect with backoff, replace the connection before the venue's maximum lifetime

@@ -1,4 +1,4 @@
-import { ManagedSocket, type ManagedSocketHooks, type ManagedSocketOptions } from '../../../connection/managed-socket.js';
+import { earliest, ManagedSocket, type ManagedSocketHooks, type ManagedSocketOptions } from '../../../connection/managed-socket.js';
 import type { Logger } from '../../../log.js';
 import { LogLimiter } from '../../../pipeline/log-limiter.js';
 import type { SocketPlan, VenueConnection } from '../../venue.js';
@@ -302,7 +302,8 @@ export class EvmChainConnection implements VenueConnection {
    * is on neither side (the aave-v3 live test sent its first burst then, reading the venue as watched, and lost it).
    */
   get downSinceMs(): number | undefined {
-    return this.socket.downSinceMs ?? (this.inSync ? undefined : (this.outage?.from ?? this.upSince));
+    // The earlier of the two: a socket reconnecting in a loop (a refused subscription) has a new down time each time.
+    return earliest(this.socket.downSinceMs, this.inSync ? undefined : (this.outage?.from ?? this.upSince));
   }
 
   get downBecause(): string | undefined {

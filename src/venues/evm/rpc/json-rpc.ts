@@ -47,9 +47,10 @@ export function blockHeader(v: unknown): BlockHeader | undefined {
 export function classify(json: unknown): RpcMessage {
   if (!isRecord(json)) return { kind: 'other' };
   const id = typeof json.id === 'number' && Number.isSafeInteger(json.id) ? json.id : undefined;
-  if (json.error !== undefined) {
+  // `"error": null` beside a result is no error (some servers write both members).
+  if (json.error !== undefined && json.error !== null) {
     const e = isRecord(json.error) ? json.error : {};
-    const message = typeof e.message === 'string' ? e.message.slice(0, 500) : 'error without a message';
+    const message = typeof e.message === 'string' ? e.message.slice(0, 500) : typeof json.error === 'string' ? json.error.slice(0, 500) : 'error without a message';
     return { kind: 'error', id, error: { code: typeof e.code === 'number' ? e.code : undefined, message } };
   }
   if (id !== undefined && 'result' in json) return { kind: 'response', id, result: json.result };

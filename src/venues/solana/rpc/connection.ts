@@ -1,4 +1,4 @@
-import { ManagedSocket, type ManagedSocketHooks, type ManagedSocketOptions } from '../../../connection/managed-socket.js';
+import { earliest, ManagedSocket, type ManagedSocketHooks, type ManagedSocketOptions } from '../../../connection/managed-socket.js';
 import type { Logger } from '../../../log.js';
 import { redactUrlsIn } from '../../../log.js';
 import type { SocketPlan, VenueConnection } from '../../venue.js';
@@ -137,7 +137,8 @@ export class SolanaConnection implements VenueConnection {
         // The subscribe's answer. A refusal (ManagedSocket logs and counts it) leaves the venue blind: the connection
         // is dropped, the venue unwatched until a node accepts it.
         if (isJson && (json as { id?: unknown } | null)?.id === SUBSCRIBE_ID && !this.subscribedNow) {
-          if ('error' in (json as object)) this.socket.drop('subscribe refused');
+          const refusal = subscribeRefusal(json, SUBSCRIBE_ID + 1);
+          if (refusal !== undefined) this.socket.drop(`subscribe refused: ${refusal}`);
           else {
             this.subscribedNow = true;
             this.subscribeWait?.(true);
@@ -238,7 +239,8 @@ export class SolanaConnection implements VenueConnection {
 
   /** Down, or up with an outage not yet backfilled, or with its subscription not yet made (at start-up too). */
   get downSinceMs(): number | undefined {
-    return this.socket.downSinceMs ?? this.outage?.from ?? (this.subscribedNow ? undefined : this.upSince);
+    // The earliest: a socket reconnecting in a loop (a refused subscription) has a new down time each time.
+    return earliest(this.socket.downSinceMs, this.outage?.from ?? (this.subscribedNow ? undefined : this.upSince));
   }
 
   /**

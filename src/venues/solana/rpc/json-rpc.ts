@@ -38,6 +38,9 @@ export function logsNotice(json: unknown): { signature: string; failed: boolean;
 
 /** A JSON-RPC error's message, when `json` is one answering a request with an id below `below` (a subscribe refusal). */
 export function subscribeRefusal(json: unknown, below: number): string | undefined {
-  if (!isRecord(json) || !isRecord(json.error) || typeof json.id !== 'number' || json.id >= below) return undefined;
-  return typeof json.error.message === 'string' ? json.error.message.slice(0, 500) : 'error without a message';
+  // Any error but `null` (beside a result, some servers write `"error": null`): an object's message, a string, or none.
+  if (!isRecord(json) || json.error === undefined || json.error === null || typeof json.id !== 'number' || json.id >= below) return undefined;
+  const { error } = json;
+  if (isRecord(error) && typeof error.message === 'string') return error.message.slice(0, 500);
+  return typeof error === 'string' ? error.slice(0, 500) : 'error without a message';
 }
