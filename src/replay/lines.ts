@@ -57,33 +57,50 @@ export async function* mapLineBatches<T>(
     pendingBytes = 0;
     return lineOf(whole, 0, whole.length);
   };
-  for await (const raw of chunks) {
-    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
-    const lines: T[] = [];
-    let start = 0;
-    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      const item = pending.length > 0 || dropped > 0 || nl - start > maxLineBytes ? finish(chunk.subarray(start, nl)) : lineOf(chunk, start, nl);
-      if (item !== undefined) lines.push(item);
-      start = nl + 1;
-    }
-    if (start < chunk.length) {
-      const rest = chunk.subarray(start);
-      if (dropped > 0 || pendingBytes + rest.length > maxLineBytes) {
-        // Past the bound only the count goes on: the bytes are let go.
-        dropped += pendingBytes + rest.length;
-        pending = [];
-        pendingBytes = 0;
-      } else {
-        pending.push(rest);
-        pendingBytes += rest.length;
+  try {
+    for await (const raw of chunks) {
+      const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      const lines: T[] = [];
+      let start = 0;
+      for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+        const item = pending.length > 0 || dropped > 0 || nl - start > maxLineBytes ? finish(chunk.subarray(start, nl)) : lineOf(chunk, start, nl);
+        if (item !== undefined) lines.push(item);
+        start = nl + 1;
       }
+      if (start < chunk.length) {
+        const rest = chunk.subarray(start);
+        if (dropped > 0 || pendingBytes + rest.length > maxLineBytes) {
+          // Past the bound only the count goes on: the bytes are let go.
+          dropped += pendingBytes + rest.length;
+          pending = [];
+          pendingBytes = 0;
+        } else {
+          pending.push(rest);
+          pendingBytes += rest.length;
+        }
+      }
+      yield lines;
     }
-    yield lines;
+  } catch (err) {
+    notePartialLine(err, pendingBytes + dropped);
+    throw err;
   }
   if (pending.length > 0 || dropped > 0) {
     const item = finish(Buffer.alloc(0));
     if (item !== undefined) yield [item];
   }
+}
+
+const PARTIAL_LINE = Symbol('partialLineBytes');
+
+/** Keeps on a source's failure `err` the bytes of the line it cut off: read, never a whole line (see cutShort). */
+export function notePartialLine(err: unknown, bytes: number): void {
+  if (err instanceof Error) (err as Error & { [PARTIAL_LINE]?: number })[PARTIAL_LINE] = bytes;
+}
+
+/** The bytes of the line `err` cut off (notePartialLine), 0 when none was noted. */
+export function partialLineBytes(err: Error): number {
+  return (err as Error & { [PARTIAL_LINE]?: number })[PARTIAL_LINE] ?? 0;
 }
 
 /** A line's bytes as text, without the CR of a CRLF ending. */

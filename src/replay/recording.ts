@@ -5,7 +5,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { RawFrame, type VenueId } from '../schema/events.js';
 import { compileValidator, type CompiledValidator } from '../schema/validator.js';
 import type { VenueMetadata } from '../venues/venue.js';
-import { splitLineBatches } from './lines.js';
+import { partialLineBytes, splitLineBatches } from './lines.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -59,16 +59,20 @@ function writtenFrame(text: string): RawFrame | undefined {
 }
 
 /**
- * The bad item, line `line`, that a file ending mid-stream (`err`) ends with, `cause` saying what cuts such a file
- * short. Marked `cut`: counted, not judged as wrong input (checkFiles in replay.ts).
+ * The most of a line a cut may leave unread and still not be judged as wrong input: a recorder killed early in its
+ * hour leaves a line begun, but a file cut in the middle of one unending line (not a recording at all) is judged.
  */
-export const cutShort = (err: Error, line: number, cause = 'a recorder killed or out of disk while writing'): RecordingItem => ({
-  ok: false,
-  line,
-  reason: `the file ends mid-stream (${err.message}): ${cause}; what it held was read`,
-  text: '',
-  cut: true,
-});
+const CUT_LINE_BYTES = 64 * 1024;
+
+/**
+ * The bad item, line `line`, that a file ending mid-stream (`err`) ends with, `cause` saying what cuts such a file
+ * short. Marked `cut` (counted, not judged as wrong input: checkFiles in replay.ts) unless the line it cut off was
+ * over CUT_LINE_BYTES.
+ */
+export function cutShort(err: Error, line: number, cause = 'a recorder killed or out of disk while writing'): RecordingItem {
+  const reason = `the file ends mid-stream (${err.message}): ${cause}; what it held was read`;
+  return partialLineBytes(err) > CUT_LINE_BYTES ? { ok: false, line, reason, text: '' } : { ok: false, line, reason, text: '', cut: true };
+}
 
 /**
  * Lines of `path`, a chunk at a time; a gzip file that ends mid-stream (the recorder was killed, or its disk

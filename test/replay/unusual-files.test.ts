@@ -69,6 +69,10 @@ describe('replay over unusual files', () => {
     expect(report.totals).toEqual(alone.report.totals);
     expect(report.input.badLines).toBe(alone.report.input.badLines + 2);
     expect(warnings.filter((w) => String(w.msg).startsWith('recording holds no line')).map((w) => w.file)).toEqual([join(dir, 'h22.ndjson.gz'), join(dir, 'h23.ndjson.gz')]);
+    // A file cut in the middle of one long line (a JSON array of 200 KiB, not a recording) is judged: refused.
+    const array = join(dir, 'array.ndjson.gz');
+    writeFileSync(array, gzipSync(`[${'"x",'.repeat(50_000)}"x"]`).subarray(0, -8));
+    await expect(replay({ files: [file, array], speed: 'max', log: pino({ level: 'silent' }) })).rejects.toThrow(`${array}: no frames recognised in 1 lines — is --format right?`);
     // A file that holds text that is no recording is still refused.
     writeFileSync(join(dir, 'bad.ndjson.gz'), gzipSync('not a recording\n'));
     await expect(replay({ files: [file, join(dir, 'bad.ndjson.gz')], speed: 'max', log: pino({ level: 'silent' }) })).rejects.toThrow('no frames recognised');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log.js';
 import type { FrameSink, Poller } from '../venue.js';
-import { decodeLine } from '../../replay/lines.js';
+import { decodeLine, notePartialLine } from '../../replay/lines.js';
 import { decodeLz4Frames } from './lz4-frame.js';
 
 /**
@@ -126,22 +126,27 @@ export async function* nodeFillsLines(chunks: AsyncIterable<Buffer | string>, ma
     refusedBytes = 0;
     return text;
   };
-  for await (const raw of chunks) {
-    const data = typeof raw === 'string' ? Buffer.from(raw) : raw;
-    let start = 0;
-    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
-      const text = take(data.subarray(start, nl));
-      start = nl + 1;
-      if (text !== '') yield text;
+  try {
+    for await (const raw of chunks) {
+      const data = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      let start = 0;
+      for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+        const text = take(data.subarray(start, nl));
+        start = nl + 1;
+        if (text !== '') yield text;
+      }
+      if (start < data.length) {
+        const rest = data.subarray(start);
+        // Past the bound only the count goes on: the bytes are let go.
+        if (refusedBytes > 0 || carried + rest.length > maxLineBytes) {
+          refusedBytes += carried + rest.length;
+          carried = 0;
+        } else append(rest);
+      }
     }
-    if (start < data.length) {
-      const rest = data.subarray(start);
-      // Past the bound only the count goes on: the bytes are let go.
-      if (refusedBytes > 0 || carried + rest.length > maxLineBytes) {
-        refusedBytes += carried + rest.length;
-        carried = 0;
-      } else append(rest);
-    }
+  } catch (err) {
+    notePartialLine(err, carried + refusedBytes);
+    throw err;
   }
   if (carried > 0 || refusedBytes > 0) {
     const text = take(Buffer.alloc(0));
