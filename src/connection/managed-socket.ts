@@ -166,6 +166,8 @@ export class ManagedSocket {
       const old = this.ws;
       this.incoming = undefined;
       this.ws = ws;
+      // The current one closed while this one was opening: this is its reconnection (another would be one too many).
+      clearTimeout(this.reconnectTimer);
       if (old) {
         this.draining.add(old);
         setTimeout(() => {
